@@ -1,0 +1,133 @@
+// Bindings of the activation kernels: act_forward/act_backward/softmax_forward/softmax_backward.
+#include <pybind11/numpy.h>
+
+#include <string>
+
+#include "bindings/array_args.h"
+#include "bindings/bindings.h"
+#include "eltwise/activations.h"
+
+namespace pyengine {
+namespace py = pybind11;
+
+namespace {
+
+Act parse_act(const std::string& name) {
+  if (name == "relu") return Act::relu;
+  if (name == "leaky_relu") return Act::leaky_relu;
+  if (name == "elu") return Act::elu;
+  if (name == "gelu") return Act::gelu;
+  if (name == "sigmoid") return Act::sigmoid;
+  if (name == "tanh") return Act::tanh;
+  if (name == "softplus") return Act::softplus;
+  fail("activation", "unknown activation '", name,
+       "'; valid: relu, leaky_relu, elu, gelu, sigmoid, tanh, softplus");
+}
+
+template <class T>
+void forward_t(Act act, ActParams prm, const py::array& x, const py::array& y) {
+  const T* px = array_ptr<T>(x, "activation", "x");
+  T* py_ = array_ptr<T>(y, "activation", "out", true);
+  check_same_shape(x, y, "activation", "x", "out");
+  const int64_t n = x.size();
+  py::gil_scoped_release nogil;
+  act_forward<T>(act, prm, px, py_, n);
+}
+
+template <class T>
+void backward_t(Act act, ActParams prm, const py::array& x, const py::array& y,
+                const py::array& dy, const py::array& dx) {
+  const T* px = array_ptr<T>(x, "activation_backward", "x");
+  const T* pyv = array_ptr<T>(y, "activation_backward", "y");
+  const T* pdy = array_ptr<T>(dy, "activation_backward", "grad");
+  T* pdx = array_ptr<T>(dx, "activation_backward", "out", true);
+  check_same_shape(x, y, "activation_backward", "x", "y");
+  check_same_shape(x, dy, "activation_backward", "x", "grad");
+  check_same_shape(x, dx, "activation_backward", "x", "out");
+  const int64_t n = x.size();
+  py::gil_scoped_release nogil;
+  act_backward<T>(act, prm, px, pyv, pdy, pdx, n);
+}
+
+// Splits shape around `axis` into (outer, dim, inner).
+void split_axis(const py::array& a, int axis, const char* op, int64_t& outer, int64_t& dim,
+                int64_t& inner) {
+  const int nd = static_cast<int>(a.ndim());
+  check(nd >= 1, op, "expected at least 1 dimension, got a scalar");
+  check(axis >= -nd && axis < nd, op, "axis ", axis, " out of range for ", nd, "-d input");
+  if (axis < 0) axis += nd;
+  outer = 1;
+  inner = 1;
+  for (int i = 0; i < axis; ++i) outer *= a.shape(i);
+  dim = a.shape(axis);
+  for (int i = axis + 1; i < nd; ++i) inner *= a.shape(i);
+}
+
+template <class T>
+void softmax_t(bool log, const py::array& x, const py::array& y, int axis) {
+  const char* op = log ? "log_softmax" : "softmax";
+  const T* px = array_ptr<T>(x, op, "x");
+  T* py_ = array_ptr<T>(y, op, "out", true);
+  check_same_shape(x, y, op, "x", "out");
+  int64_t outer, dim, inner;
+  split_axis(x, axis, op, outer, dim, inner);
+  py::gil_scoped_release nogil;
+  softmax_forward<T>(log, px, py_, outer, dim, inner);
+}
+
+template <class T>
+void softmax_back_t(bool log, const py::array& y, const py::array& dy, const py::array& dx,
+                    int axis) {
+  const char* op = log ? "log_softmax_backward" : "softmax_backward";
+  const T* py_ = array_ptr<T>(y, op, "y");
+  const T* pdy = array_ptr<T>(dy, op, "grad");
+  T* pdx = array_ptr<T>(dx, op, "out", true);
+  check_same_shape(y, dy, op, "y", "grad");
+  check_same_shape(y, dx, op, "y", "out");
+  int64_t outer, dim, inner;
+  split_axis(y, axis, op, outer, dim, inner);
+  py::gil_scoped_release nogil;
+  softmax_backward<T>(log, py_, pdy, pdx, outer, dim, inner);
+}
+
+}  // namespace
+
+void init_activations(py::module_& m) {
+  m.def(
+      "act_forward",
+      [](const std::string& name, const py::array& x, const py::array& out, double p0, double p1) {
+        const Act act = parse_act(name);
+        ActParams prm{p0, p1};
+        if (is_double(x, "activation")) forward_t<double>(act, prm, x, out);
+        else forward_t<float>(act, prm, x, out);
+      },
+      py::arg("name"), py::arg("x"), py::arg("out"), py::arg("p0") = 0.0, py::arg("p1") = 0.0,
+      "out = act(x) for a named activation; p0/p1 are its parameters (slope, alpha, beta...).");
+  m.def(
+      "act_backward",
+      [](const std::string& name, const py::array& x, const py::array& y, const py::array& dy,
+         const py::array& dx, double p0, double p1) {
+        const Act act = parse_act(name);
+        ActParams prm{p0, p1};
+        if (is_double(x, "activation_backward")) backward_t<double>(act, prm, x, y, dy, dx);
+        else backward_t<float>(act, prm, x, y, dy, dx);
+      },
+      py::arg("name"), py::arg("x"), py::arg("y"), py::arg("grad"), py::arg("out"),
+      py::arg("p0") = 0.0, py::arg("p1") = 0.0);
+  m.def(
+      "softmax",
+      [](const py::array& x, const py::array& out, int axis, bool log) {
+        if (is_double(x, "softmax")) softmax_t<double>(log, x, out, axis);
+        else softmax_t<float>(log, x, out, axis);
+      },
+      py::arg("x"), py::arg("out"), py::arg("axis"), py::arg("log") = false);
+  m.def(
+      "softmax_backward",
+      [](const py::array& y, const py::array& dy, const py::array& dx, int axis, bool log) {
+        if (is_double(y, "softmax_backward")) softmax_back_t<double>(log, y, dy, dx, axis);
+        else softmax_back_t<float>(log, y, dy, dx, axis);
+      },
+      py::arg("y"), py::arg("grad"), py::arg("out"), py::arg("axis"), py::arg("log") = false);
+}
+
+}  // namespace pyengine

@@ -1,0 +1,10 @@
+// One init_<area>(m) per binding file; module.cpp calls them in order.
+#pragma once
+#include <pybind11/pybind11.h>
+
+namespace pyengine {
+void init_runtime(pybind11::module_& m);
+void init_activations(pybind11::module_& m);
+void init_gemm(pybind11::module_& m);
+void init_cuda(pybind11::module_& m);
+}  // namespace pyengine

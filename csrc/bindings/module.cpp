@@ -1,0 +1,10 @@
+// The compiled module pyengine._C: a short list of areas, one binding file each.
+#include "bindings/bindings.h"
+
+PYBIND11_MODULE(_C, m) {
+  m.doc() = "pyengine compiled kernels (C++17/OpenMP)";
+  pyengine::init_runtime(m);
+  pyengine::init_activations(m);
+  pyengine::init_gemm(m);
+  pyengine::init_cuda(m);
+}

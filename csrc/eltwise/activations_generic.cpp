@@ -1,0 +1,3 @@
+// Activation kernels compiled for the generic path (flags from CMake by file-name suffix).
+#define PE_ISA_NS generic
+#include "eltwise/activations_impl.h"

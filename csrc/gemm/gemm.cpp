@@ -3,8 +3,8 @@
 // The two inner loops are in macrokernel.cpp, the register tile in ukernel_<isa>.cpp.
 //
 // Threads partition C, never K: every element of C is the same sequence of FMAs whatever the
-// thread count, because block boundaries (MC/KC/NC, MR/NR) do not depend on it and the thread
-// split is on MR/NR panel boundaries. So results are bitwise identical for 1, 2 ... threads.
+// thread count (the K blocking does not depend on it, and a micro-kernel gives an element the
+// same bits wherever tile boundaries fall), so results are bitwise identical for any count.
 #include <omp.h>
 
 #include <algorithm>
@@ -96,79 +96,76 @@ void scale_c(const Operands<T>& o) {  // C = beta * C, for k == 0 or alpha == 0
 
 inline int64_t ceil_div(int64_t x, int64_t y) { return (x + y - 1) / y; }
 
-// The blocked algorithm on `nt` threads (nt == 1: no OpenMP region at all).
+// The blocked algorithm for one thread: jc (NC columns of B) / pc (KC deep) / ic (MC rows).
 template <class T>
-void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o, int nt) {
+void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o) {
   const int64_t MR = kern.mr, NR = kern.nr, MC = kern.mc, KC = kern.kc, NC = kern.nc;
   const int64_t m = o.m, n = o.n, k = o.k;
   // A row-major B is used in place when packing would cost more than it saves: few rows of A
   // to reuse each packed B panel (m small), or a B so small it sits in L1/L2 anyway. Large B is
   // always packed: in place, a power-of-two row stride maps the k rows of a panel to one cache
-  // set.
+  // set. (Either way the micro-kernel sees the same values in the same order.)
   const bool b_in_place = o.cs_b == 1 && (m <= 96 || k * n * int64_t(sizeof(T)) <= (64 << 10));
-  const int64_t nc_max = std::min(NC, ceil_div(n, NR) * NR);
   const int64_t kc_max = std::min(KC, k);
+  const int64_t nc_max = std::min(NC, ceil_div(n, NR) * NR);
+  const int64_t mc_max = std::min(MC, ceil_div(m, MR) * MR);
   T* b_buf = scratch<T>(1, b_in_place ? kc_max * NR : kc_max * nc_max);
-
-  // Thread grid: split the rows of C when there are enough MR panels, else the columns.
-  const int64_t m_panels = ceil_div(m, MR);
-  const int tm = m_panels >= 4 * nt ? nt : 1;
-  const int tn = nt / tm;
-
-  auto body = [&](int tid) {
-    const int mi = tm > 1 ? tid : 0, ni = tm > 1 ? 0 : tid;
-    const int64_t i_begin = std::min(m, m_panels * mi / tm * MR);
-    const int64_t i_end = std::min(m, m_panels * (mi + 1) / tm * MR);
-    const int64_t mc_max = std::min(MC, ceil_div(std::max<int64_t>(i_end - i_begin, 1), MR) * MR);
-    T* a_buf = scratch<T>(0, mc_max * kc_max);
-    for (int64_t jc = 0; jc < n; jc += NC) {
-      const int64_t nc = std::min(NC, n - jc);
-      const int64_t n_panels = ceil_div(nc, NR);
-      const int64_t j0 = n_panels * ni / tn, j1 = n_panels * (ni + 1) / tn;  // my C panels
-      for (int64_t pc = 0; pc < k; pc += KC) {
-        const int64_t kc = std::min(KC, k - pc);
-        const T beta = pc == 0 ? o.beta : T(1);
-        const T* b_blk = o.b + pc * o.rs_b + jc * o.cs_b;
-        const T* b_edge = nullptr;
-        if (b_in_place) {
-          if (nc % NR != 0) {
-            b_edge = b_buf;
-            if (tid == 0)
-              pack_b(kc, nc % NR, b_blk + (n_panels - 1) * NR * o.cs_b, o.rs_b, o.cs_b, int(NR), b_buf);
-          }
-        } else {  // every thread packs its share of the B block's panels
-          const int64_t q0 = n_panels * tid / nt, q1 = n_panels * (tid + 1) / nt;
-          if (q1 > q0)
-            pack_b(kc, std::min(nc, q1 * NR) - q0 * NR, b_blk + q0 * NR * o.cs_b, o.rs_b, o.cs_b,
-                   int(NR), b_buf + q0 * NR * kc);
-        }
-        if (nt > 1) {
-#pragma omp barrier
-        }
-        if (j1 > j0) {
-          const int64_t ncols = std::min(nc, j1 * NR) - j0 * NR;
-          const T* b_mine = b_in_place ? b_blk + j0 * NR : b_buf + j0 * NR * kc;
-          const int64_t rs_b = b_in_place ? o.rs_b : NR;
-          const int64_t stride = b_in_place ? NR : NR * kc;
-          for (int64_t ic = i_begin; ic < i_end; ic += MC) {
-            const int64_t mc = std::min(MC, i_end - ic);
-            pack_a(mc, kc, o.a + ic * o.rs_a + pc * o.cs_a, o.rs_a, o.cs_a, int(MR), a_buf);
-            macrokernel(kern, mc, ncols, kc, o.alpha, a_buf, b_mine, rs_b, stride, b_edge, beta,
-                        o.c + ic * o.rs_c + (jc + j0 * NR) * o.cs_c, o.rs_c, o.cs_c);
-          }
-        }
-        if (nt > 1) {
-#pragma omp barrier
-        }
+  T* a_buf = scratch<T>(0, mc_max * kc_max);
+  for (int64_t jc = 0; jc < n; jc += NC) {
+    const int64_t nc = std::min(NC, n - jc);
+    for (int64_t pc = 0; pc < k; pc += KC) {
+      const int64_t kc = std::min(KC, k - pc);
+      const T beta = pc == 0 ? o.beta : T(1);  // later K blocks accumulate onto C
+      const T* b_blk = o.b + pc * o.rs_b + jc * o.cs_b;
+      const T* b_edge = nullptr;
+      if (!b_in_place) {
+        pack_b(kc, nc, b_blk, o.rs_b, o.cs_b, int(NR), b_buf);
+      } else if (nc % NR != 0) {  // only the last, partial panel needs a zero-padded copy
+        pack_b(kc, nc % NR, b_blk + (nc - nc % NR), o.rs_b, o.cs_b, int(NR), b_buf);
+        b_edge = b_buf;
+      }
+      const T* bp = b_in_place ? b_blk : b_buf;
+      const int64_t rs_b = b_in_place ? o.rs_b : NR;
+      const int64_t panel_stride = b_in_place ? NR : NR * kc;
+      for (int64_t ic = 0; ic < m; ic += MC) {
+        const int64_t mc = std::min(MC, m - ic);
+        pack_a(mc, kc, o.a + ic * o.rs_a + pc * o.cs_a, o.rs_a, o.cs_a, int(MR), a_buf);
+        macrokernel(kern, mc, nc, kc, o.alpha, a_buf, bp, rs_b, panel_stride, b_edge, beta,
+                    o.c + ic * o.rs_c + jc * o.cs_c, o.rs_c, o.cs_c);
       }
     }
-  };
-  if (nt <= 1) {
-    body(0);
-    return;
   }
+}
+
+// Splits C into `nt` strips on NR (or MR) panel boundaries, one independent blocked GEMM per
+// thread with private packing buffers: no barriers, and each core keeps its own B block in its
+// own L2. Columns are preferred (each thread then packs only its part of B; A, packed by both,
+// is the cheaper operand to duplicate).
+template <class T>
+void gemm_threaded(const KernelInfo<T>& kern, const Operands<T>& o, int nt) {
+  const int64_t n_panels = ceil_div(o.n, kern.nr), m_panels = ceil_div(o.m, kern.mr);
+  const bool split_n = n_panels >= 2 * nt || n_panels >= m_panels;
+  const int64_t panels = split_n ? n_panels : m_panels;
+  nt = static_cast<int>(std::min<int64_t>(nt, panels));
+  if (nt <= 1) return gemm_blocked(kern, o);
 #pragma omp parallel num_threads(nt)
-  body(omp_get_thread_num());
+  {
+    const int t = omp_get_thread_num();
+    const int64_t w = split_n ? kern.nr : kern.mr, len = split_n ? o.n : o.m;
+    const int64_t begin = std::min(len, panels * t / nt * w);
+    const int64_t end = std::min(len, panels * (t + 1) / nt * w);
+    Operands<T> p = o;
+    if (split_n) {
+      p.n = end - begin;
+      p.b += begin * o.cs_b;
+      p.c += begin * o.cs_c;
+    } else {
+      p.m = end - begin;
+      p.a += begin * o.rs_a;
+      p.c += begin * o.rs_c;
+    }
+    if (end > begin) gemm_blocked(kern, p);
+  }
 }
 
 template <class T>
@@ -192,7 +189,7 @@ void gemm_one(const KernelInfo<T>& kern, Operands<T> o, int nt) {
     o.cs_b = ra;
     std::swap(o.rs_c, o.cs_c);
   }
-  gemm_blocked(kern, o, nt);
+  gemm_threaded(kern, o, nt);
 }
 
 }  // namespace

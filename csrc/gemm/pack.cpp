@@ -21,12 +21,14 @@ void pack_panel(int64_t w, int64_t kc, const T* x, int64_t rs, int64_t cs, T* ds
       for (int r = 0; r < W; ++r) dst[p * W + r] = src[r];
     }
   } else if (w == W && cs == 1) {
-    // Transpose in chunks of 8 k-steps so each of the W source rows is read sequentially.
+    // Transpose in chunks of one cache line per source row: with a power-of-two row stride all
+    // W rows map to the same L1 set, so each line is consumed whole before moving on.
+    constexpr int Q = 64 / sizeof(T);
     int64_t p = 0;
-    for (; p + 8 <= kc; p += 8)
+    for (; p + Q <= kc; p += Q)
       for (int r = 0; r < W; ++r) {
         const T* src = x + r * rs + p;
-        for (int q = 0; q < 8; ++q) dst[(p + q) * W + r] = src[q];
+        for (int q = 0; q < Q; ++q) dst[(p + q) * W + r] = src[q];
       }
     for (; p < kc; ++p)
       for (int r = 0; r < W; ++r) dst[p * W + r] = x[r * rs + p];

@@ -63,17 +63,23 @@ void ukernel_simd(int64_t k, const typename V::T* a, const typename V::T* b, int
     }
     return;
   }
-  // Edge tile: scale in registers, spill to the stack, copy the valid part with C's strides.
+  // Edge tile or strided C: stage the valid part of C in a stack tile and run the same vector
+  // arithmetic as above, so an element's bits do not depend on where tile boundaries fall.
   alignas(64) T tmp[MR * NR];
+  if (beta != T(0))
+    for (int64_t i = 0; i < mr; ++i)
+      for (int64_t j = 0; j < nr; ++j) tmp[i * NR + j] = c[i * rs_c + j * cs_c];
+  const R vb = V::set1(beta);
 #pragma GCC unroll 32
   for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) V::store(tmp + i * NR + v * W, V::mul(acc[i][v], va));
-  for (int64_t i = 0; i < mr; ++i)
-    for (int64_t j = 0; j < nr; ++j) {
-      T& cij = c[i * rs_c + j * cs_c];
-      cij = beta == T(0) ? tmp[i * NR + j] : tmp[i * NR + j] + beta * cij;
+    for (int v = 0; v < NV; ++v) {
+      T* tp = tmp + i * NR + v * W;
+      V::store(tp, beta == T(0) ? V::mul(acc[i][v], va)
+                                : V::fma(acc[i][v], va, V::mul(V::load(tp), vb)));
     }
+  for (int64_t i = 0; i < mr; ++i)
+    for (int64_t j = 0; j < nr; ++j) c[i * rs_c + j * cs_c] = tmp[i * NR + j];
 }
 
 }  // namespace

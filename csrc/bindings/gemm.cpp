@@ -4,7 +4,7 @@
 // for tests.
 #include <pybind11/numpy.h>
 
-#include <vector>
+#include <string>
 
 #include "bindings/array_args.h"
 #include "bindings/bindings.h"
@@ -15,43 +15,55 @@ namespace py = pybind11;
 
 namespace {
 
+// Messages (shape strings) are built only on failure: an ostringstream per call would cost
+// more than the whole product for the small shapes of the seed models.
+#define PE_MATMUL_CHECK(cond, ...) \
+  do {                             \
+    if (!(cond)) fail("matmul", __VA_ARGS__); \
+  } while (0)
+
 template <class T>
-std::vector<int64_t> elem_strides(const py::array& a, const char* name) {
-  std::vector<int64_t> s(a.ndim());
+void elem_strides(const py::array& a, const char* name, int64_t* s) {
   for (py::ssize_t i = 0; i < a.ndim(); ++i) {
-    check(a.strides(i) % static_cast<py::ssize_t>(sizeof(T)) == 0, "matmul", name,
-          " has a stride that is not a multiple of its item size");
+    PE_MATMUL_CHECK(a.strides(i) % static_cast<py::ssize_t>(sizeof(T)) == 0, name,
+                    " has a stride that is not a multiple of its item size");
     s[i] = a.strides(i) / static_cast<py::ssize_t>(sizeof(T));
   }
-  return s;
 }
+
+constexpr int kMaxRank = 32;  // NumPy's limit is 32 (64 in NumPy 2); checked below
 
 template <class T>
 void matmul_t(const py::array& a, const py::array& b, const py::array& out, double alpha,
               double beta, bool ref) {
   const char* op = "matmul";
   const int nd = static_cast<int>(a.ndim());
-  check(nd >= 2 && b.ndim() == nd && out.ndim() == nd, op,
-        "expected operands of equal rank >= 2 (batch dims broadcast by the caller), got ",
-        shape_str(shape_of(a)), " @ ", shape_str(shape_of(b)), " -> ", shape_str(shape_of(out)));
+  PE_MATMUL_CHECK(nd >= 2 && b.ndim() == nd && out.ndim() == nd,
+                  "expected operands of equal rank >= 2 (batch dims broadcast by the caller), got ",
+                  shape_str(shape_of(a)), " @ ", shape_str(shape_of(b)), " -> ",
+                  shape_str(shape_of(out)));
+  PE_MATMUL_CHECK(nd <= kMaxRank, "rank ", nd, " is above the supported ", kMaxRank);
   const int64_t m = a.shape(nd - 2), k = a.shape(nd - 1), n = b.shape(nd - 1);
-  check(b.shape(nd - 2) == k, op, "inner dimensions differ: ", shape_str(shape_of(a)), " @ ",
-        shape_str(shape_of(b)));
-  check(out.shape(nd - 2) == m && out.shape(nd - 1) == n, op, "out has shape ",
-        shape_str(shape_of(out)), ", expected (..., ", m, ", ", n, ")");
+  PE_MATMUL_CHECK(b.shape(nd - 2) == k, "inner dimensions differ: ", shape_str(shape_of(a)), " @ ",
+                  shape_str(shape_of(b)));
+  PE_MATMUL_CHECK(out.shape(nd - 2) == m && out.shape(nd - 1) == n, "out has shape ",
+                  shape_str(shape_of(out)), ", expected (..., ", m, ", ", n, ")");
   int64_t batch = 1;
   for (int i = 0; i < nd - 2; ++i) {
-    check(a.shape(i) == b.shape(i) && a.shape(i) == out.shape(i), op, "batch dimensions differ: ",
-          shape_str(shape_of(a)), " @ ", shape_str(shape_of(b)), " -> ",
-          shape_str(shape_of(out)));
+    PE_MATMUL_CHECK(a.shape(i) == b.shape(i) && a.shape(i) == out.shape(i),
+                    "batch dimensions differ: ", shape_str(shape_of(a)), " @ ",
+                    shape_str(shape_of(b)), " -> ", shape_str(shape_of(out)));
     batch *= a.shape(i);
   }
-  if (!a.dtype().is(py::dtype::of<T>()) || !b.dtype().is(py::dtype::of<T>()))
+  const py::dtype dt = py::dtype::of<T>();
+  if (!a.dtype().is(dt) || !b.dtype().is(dt))
     throw py::type_error(std::string("[matmul] operands must both be ") + dtype_name<T>() +
                          " like out, got " + std::string(py::str(a.dtype())) + " and " +
                          std::string(py::str(b.dtype())));
   T* pc = array_ptr<T>(out, op, "out", true);
-  const std::vector<int64_t> sa = elem_strides<T>(a, "a"), sb = elem_strides<T>(b, "b");
+  int64_t sa[kMaxRank], sb[kMaxRank];
+  elem_strides<T>(a, "a", sa);
+  elem_strides<T>(b, "b", sb);
   const T* pa = static_cast<const T*>(a.data());
   const T* pb = static_cast<const T*>(b.data());
   const T al = static_cast<T>(alpha), be = static_cast<T>(beta);
@@ -62,13 +74,13 @@ void matmul_t(const py::array& a, const py::array& b, const py::array& out, doub
   const int64_t inner = nb > 0 ? a.shape(nb - 1) : 1;
   const int64_t sa_in = nb > 0 ? sa[nb - 1] : 0, sb_in = nb > 0 ? sb[nb - 1] : 0;
   const int64_t outer = batch / (inner > 0 ? inner : 1);
-  std::vector<int64_t> shape(nb > 1 ? nb - 1 : 0);
-  for (size_t d = 0; d < shape.size(); ++d) shape[d] = a.shape(d);
+  const int n_outer = nb > 1 ? nb - 1 : 0;
+  int64_t shape[kMaxRank], idx[kMaxRank] = {};
+  for (int d = 0; d < n_outer; ++d) shape[d] = a.shape(d);
   py::gil_scoped_release nogil;
-  std::vector<int64_t> idx(shape.size(), 0);
   for (int64_t t = 0; t < outer; ++t) {
     int64_t off_a = 0, off_b = 0;
-    for (size_t d = 0; d < shape.size(); ++d) {
+    for (int d = 0; d < n_outer; ++d) {
       off_a += idx[d] * sa[d];
       off_b += idx[d] * sb[d];
     }
@@ -84,7 +96,7 @@ void matmul_t(const py::array& a, const py::array& b, const py::array& out, doub
       gemm_batched<T>(inner, m, n, k, al, pa + off_a, sa_in, sa[nd - 2], sa[nd - 1], pb + off_b,
                       sb_in, sb[nd - 2], sb[nd - 1], be, c0, m * n, n, 1);
     }
-    for (int d = static_cast<int>(shape.size()) - 1; d >= 0; --d) {  // next outer batch index
+    for (int d = n_outer - 1; d >= 0; --d) {  // next outer batch index
       if (++idx[d] < shape[d]) break;
       idx[d] = 0;
     }

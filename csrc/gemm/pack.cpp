@@ -32,9 +32,13 @@ void pack_panel(int64_t w, int64_t kc, const T* x, int64_t rs, int64_t cs, T* ds
       }
     for (; p < kc; ++p)
       for (int r = 0; r < W; ++r) dst[p * W + r] = x[r * rs + p];
-  } else {
-    for (int64_t p = 0; p < kc; ++p)
-      for (int r = 0; r < W; ++r) dst[p * W + r] = r < w ? x[r * rs + p * cs] : T(0);
+  } else {  // edge panel (w < W) or general strides: copy w rows, zero the padding
+    for (int64_t p = 0; p < kc; ++p) {
+      T* d = dst + p * W;
+      const T* src = x + p * cs;
+      for (int64_t r = 0; r < w; ++r) d[r] = src[r * rs];
+      for (int64_t r = w; r < W; ++r) d[r] = T(0);
+    }
   }
 }
 

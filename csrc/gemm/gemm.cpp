@@ -1,0 +1,252 @@
+// GEMM driver, GotoBLAS/BLIS style: the three outer loops (jc over N by NC, pc over K by KC,
+// ic over M by MC) with packing, the thread split, the small-shape path and the batched entry.
+// The two inner loops are in macrokernel.cpp, the register tile in ukernel_<isa>.cpp.
+//
+// Threads partition C, never K: every element of C is the same sequence of FMAs whatever the
+// thread count (the K blocking does not depend on it, and a micro-kernel gives an element the
+// same bits wherever tile boundaries fall), so results are bitwise identical for any count.
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <utility>
+
+#include "common/parallel.h"
+#include "gemm/gemm.h"
+#include "gemm/macrokernel.h"
+#include "gemm/pack.h"
+#include "gemm/ukernel.h"
+
+namespace pyengine {
+namespace gemm_detail {
+
+template <class T>
+const KernelInfo<T>& active_kernel() {
+  if constexpr (sizeof(T) == 4) {
+    switch (active_isa()) {
+      case Isa::avx512: return avx512::kSgemm;
+      case Isa::avx2: return avx2::kSgemm;
+      default: return generic::kSgemm;
+    }
+  } else {
+    switch (active_isa()) {
+      case Isa::avx512: return avx512::kDgemm;
+      case Isa::avx2: return avx2::kDgemm;
+      default: return generic::kDgemm;
+    }
+  }
+}
+
+namespace {
+
+// Below this many flops one thread is faster: an OpenMP fork/join with two barriers costs a few
+// microseconds, about what 2 * 64^3 flops take on one core.
+constexpr int64_t kThreadFlops = 2 * 64 * 64 * 64;
+
+// Per-thread, 64-byte aligned scratch that grows on demand and is kept, so a call allocates
+// nothing in the steady state (matters for the small shapes of the seed models).
+class Scratch {
+ public:
+  ~Scratch() { std::free(p_); }
+  void* get(size_t bytes) {
+    if (bytes > cap_) {
+      std::free(p_);
+      cap_ = (bytes + 4095) / 4096 * 4096;
+      p_ = std::aligned_alloc(64, cap_);
+      if (p_ == nullptr) {
+        cap_ = 0;
+        throw std::bad_alloc();
+      }
+    }
+    return p_;
+  }
+
+ private:
+  void* p_ = nullptr;
+  size_t cap_ = 0;
+};
+
+template <class T>
+T* scratch(int slot, int64_t elems) {
+  thread_local Scratch bufs[2];
+  return static_cast<T*>(bufs[slot].get(static_cast<size_t>(elems) * sizeof(T)));
+}
+
+template <class T>
+struct Operands {
+  int64_t m, n, k;
+  T alpha;
+  const T* a;
+  int64_t rs_a, cs_a;
+  const T* b;
+  int64_t rs_b, cs_b;
+  T beta;
+  T* c;
+  int64_t rs_c, cs_c;
+};
+
+template <class T>
+void scale_c(const Operands<T>& o) {  // C = beta * C, for k == 0 or alpha == 0
+  for (int64_t i = 0; i < o.m; ++i)
+    for (int64_t j = 0; j < o.n; ++j) {
+      T& cij = o.c[i * o.rs_c + j * o.cs_c];
+      cij = o.beta == T(0) ? T(0) : o.beta * cij;
+    }
+}
+
+inline int64_t ceil_div(int64_t x, int64_t y) { return (x + y - 1) / y; }
+
+// The blocked algorithm for one thread: jc (NC columns of B) / pc (KC deep) / ic (MC rows).
+template <class T>
+void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o) {
+  const int64_t MR = kern.mr, NR = kern.nr, MC = kern.mc, KC = kern.kc, NC = kern.nc;
+  const int64_t m = o.m, n = o.n, k = o.k;
+  // A row-major B is used in place when packing would cost more than it saves: few rows of A
+  // to reuse each packed B panel (m small), or a B so small it sits in L1/L2 anyway. Large B is
+  // always packed: in place, a power-of-two row stride maps the k rows of a panel to one cache
+  // set. (Either way the micro-kernel sees the same values in the same order.)
+  const bool b_in_place = o.cs_b == 1 && (m <= 96 || k * n * int64_t(sizeof(T)) <= (64 << 10));
+  const int64_t kc_max = std::min(KC, k);
+  const int64_t nc_max = std::min(NC, ceil_div(n, NR) * NR);
+  const int64_t mc_max = std::min(MC, ceil_div(m, MR) * MR);
+  T* b_buf = scratch<T>(1, b_in_place ? kc_max * NR : kc_max * nc_max);
+  T* a_buf = scratch<T>(0, mc_max * kc_max);
+  for (int64_t jc = 0; jc < n; jc += NC) {
+    const int64_t nc = std::min(NC, n - jc);
+    for (int64_t pc = 0; pc < k; pc += KC) {
+      const int64_t kc = std::min(KC, k - pc);
+      const T beta = pc == 0 ? o.beta : T(1);  // later K blocks accumulate onto C
+      const T* b_blk = o.b + pc * o.rs_b + jc * o.cs_b;
+      const T* b_edge = nullptr;
+      if (!b_in_place) {
+        pack_b(kc, nc, b_blk, o.rs_b, o.cs_b, int(NR), b_buf);
+      } else if (nc % NR != 0) {  // only the last, partial panel needs a zero-padded copy
+        pack_b(kc, nc % NR, b_blk + (nc - nc % NR), o.rs_b, o.cs_b, int(NR), b_buf);
+        b_edge = b_buf;
+      }
+      const T* bp = b_in_place ? b_blk : b_buf;
+      const int64_t rs_b = b_in_place ? o.rs_b : NR;
+      const int64_t panel_stride = b_in_place ? NR : NR * kc;
+      for (int64_t ic = 0; ic < m; ic += MC) {
+        const int64_t mc = std::min(MC, m - ic);
+        pack_a(mc, kc, o.a + ic * o.rs_a + pc * o.cs_a, o.rs_a, o.cs_a, int(MR), a_buf);
+        macrokernel(kern, mc, nc, kc, o.alpha, a_buf, bp, rs_b, panel_stride, b_edge, beta,
+                    o.c + ic * o.rs_c + jc * o.cs_c, o.rs_c, o.cs_c);
+      }
+    }
+  }
+}
+
+// Splits C into `nt` strips on NR (or MR) panel boundaries, one independent blocked GEMM per
+// thread with private packing buffers: no barriers, and each core keeps its own B block in its
+// own L2. Columns are preferred (each thread then packs only its part of B; A, packed by both,
+// is the cheaper operand to duplicate).
+template <class T>
+void gemm_threaded(const KernelInfo<T>& kern, const Operands<T>& o, int nt) {
+  const int64_t n_panels = ceil_div(o.n, kern.nr), m_panels = ceil_div(o.m, kern.mr);
+  const bool split_n = n_panels >= 2 * nt || n_panels >= m_panels;
+  const int64_t panels = split_n ? n_panels : m_panels;
+  nt = static_cast<int>(std::min<int64_t>(nt, panels));
+  if (nt <= 1) return gemm_blocked(kern, o);
+#pragma omp parallel num_threads(nt)
+  {
+    const int t = omp_get_thread_num();
+    const int64_t w = split_n ? kern.nr : kern.mr, len = split_n ? o.n : o.m;
+    const int64_t begin = std::min(len, panels * t / nt * w);
+    const int64_t end = std::min(len, panels * (t + 1) / nt * w);
+    Operands<T> p = o;
+    if (split_n) {
+      p.n = end - begin;
+      p.b += begin * o.cs_b;
+      p.c += begin * o.cs_c;
+    } else {
+      p.m = end - begin;
+      p.a += begin * o.rs_a;
+      p.c += begin * o.rs_c;
+    }
+    if (end > begin) gemm_blocked(kern, p);
+  }
+}
+
+template <class T>
+int threads_for(const Operands<T>& o) {
+  if (2 * o.m * o.n * o.k < kThreadFlops) return 1;
+  return max_threads();
+}
+
+// Normalises the problem (empty, k == 0, column-major C) and runs it on `nt` threads.
+template <class T>
+void gemm_one(const KernelInfo<T>& kern, Operands<T> o, int nt) {
+  if (o.m <= 0 || o.n <= 0) return;
+  if (o.k <= 0 || o.alpha == T(0)) return scale_c(o);
+  // Compute C^T = B^T A^T instead when C is column-major, or when C is so narrow (n < NR) that
+  // most of the vector dimension of every tile would be padding while m would fill it better
+  // (e.g. 32 x 128 @ 128 x 10 in the seed MLP). Products and sums are the same either way.
+  const auto padded = [](int64_t x, int64_t r) { return ceil_div(x, r) * r; };
+  const bool col_major = o.cs_c != 1 && o.rs_c == 1;
+  const bool narrow = o.n < kern.nr && 2 * padded(o.m, kern.mr) * padded(o.n, kern.nr) >
+                                           3 * padded(o.n, kern.mr) * padded(o.m, kern.nr);
+  if (col_major || narrow) {
+    std::swap(o.m, o.n);
+    std::swap(o.a, o.b);
+    const int64_t ra = o.rs_a, ca = o.cs_a;
+    o.rs_a = o.cs_b;
+    o.cs_a = o.rs_b;
+    o.rs_b = ca;
+    o.cs_b = ra;
+    std::swap(o.rs_c, o.cs_c);
+  }
+  gemm_threaded(kern, o, nt);
+}
+
+}  // namespace
+}  // namespace gemm_detail
+
+template <class T>
+void gemm(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t rs_a, int64_t cs_a,
+          const T* b, int64_t rs_b, int64_t cs_b, T beta, T* c, int64_t rs_c, int64_t cs_c) {
+  using namespace gemm_detail;
+  const Operands<T> o{m, n, k, alpha, a, rs_a, cs_a, b, rs_b, cs_b, beta, c, rs_c, cs_c};
+  gemm_one(active_kernel<T>(), o, threads_for(o));
+}
+
+template <class T>
+void gemm_batched(int64_t batch, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
+                  int64_t stride_a, int64_t rs_a, int64_t cs_a, const T* b, int64_t stride_b,
+                  int64_t rs_b, int64_t cs_b, T beta, T* c, int64_t stride_c, int64_t rs_c,
+                  int64_t cs_c) {
+  using namespace gemm_detail;
+  if (batch <= 0 || m <= 0 || n <= 0) return;
+  const KernelInfo<T>& kern = active_kernel<T>();
+  const Operands<T> o{m, n, k, alpha, a, rs_a, cs_a, b, rs_b, cs_b, beta, c, rs_c, cs_c};
+  const int nt = threads_for(o);
+  auto item = [&](int64_t i, int threads) {
+    Operands<T> oi = o;
+    oi.a += i * stride_a;
+    oi.b += i * stride_b;
+    oi.c += i * stride_c;
+    gemm_one(kern, oi, threads);
+  };
+  // Small items: one thread per item (each item's result is the single-thread result, which is
+  // every thread count's result). Large items: items in order, each threaded inside.
+  const int nb = max_threads();
+  if (nt == 1 && nb > 1 && batch > 1 && stride_c != 0) {
+#pragma omp parallel for num_threads(static_cast<int>(std::min<int64_t>(nb, batch))) schedule(static)
+    for (int64_t i = 0; i < batch; ++i) item(i, 1);
+    return;
+  }
+  for (int64_t i = 0; i < batch; ++i) item(i, nt);
+}
+
+#define PYENGINE_GEMM_INSTANTIATE(T)                                                          \
+  template void gemm<T>(int64_t, int64_t, int64_t, T, const T*, int64_t, int64_t, const T*,   \
+                        int64_t, int64_t, T, T*, int64_t, int64_t);                           \
+  template void gemm_batched<T>(int64_t, int64_t, int64_t, int64_t, T, const T*, int64_t,     \
+                                int64_t, int64_t, const T*, int64_t, int64_t, int64_t, T, T*, \
+                                int64_t, int64_t, int64_t);                                   \
+  template const gemm_detail::KernelInfo<T>& gemm_detail::active_kernel<T>();
+PYENGINE_GEMM_INSTANTIATE(float)
+PYENGINE_GEMM_INSTANTIATE(double)
+#undef PYENGINE_GEMM_INSTANTIATE
+
+}  // namespace pyengine

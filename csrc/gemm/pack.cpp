@@ -1,0 +1,86 @@
+// Packing loops, specialised on the panel width so the inner copies have compile-time trip
+// counts and vectorise. Plain C++ (no ISA intrinsics), so this translation unit stays generic.
+// The common layouts get a dedicated loop: the operand's panel dimension contiguous (a copy per
+// k) or the k dimension contiguous (a transpose, reading `w` sequential streams).
+#include "gemm/pack.h"
+
+#include <algorithm>
+
+namespace pyengine {
+namespace gemm_detail {
+namespace {
+
+// Packs one panel of `w` <= W rows of a matrix X given as (row r, k p) at x[r * rs + p * cs]
+// into dst[p * W + r], zero-filling rows w..W-1. A-panels use (rs_a, cs_a); B-panels are the
+// same operation on B^T, i.e. (cs_b, rs_b).
+template <class T, int W>
+void pack_panel(int64_t w, int64_t kc, const T* x, int64_t rs, int64_t cs, T* dst) {
+  if (w == W && rs == 1) {
+    for (int64_t p = 0; p < kc; ++p) {
+      const T* src = x + p * cs;
+      for (int r = 0; r < W; ++r) dst[p * W + r] = src[r];
+    }
+  } else if (w == W && cs == 1) {
+    // Transpose in chunks of one cache line per source row: with a power-of-two row stride all
+    // W rows map to the same L1 set, so each line is consumed whole before moving on.
+    constexpr int Q = 64 / sizeof(T);
+    int64_t p = 0;
+    for (; p + Q <= kc; p += Q)
+      for (int r = 0; r < W; ++r) {
+        const T* src = x + r * rs + p;
+        for (int q = 0; q < Q; ++q) dst[(p + q) * W + r] = src[q];
+      }
+    for (; p < kc; ++p)
+      for (int r = 0; r < W; ++r) dst[p * W + r] = x[r * rs + p];
+  } else {  // edge panel (w < W) or general strides: copy w rows, zero the padding
+    for (int64_t p = 0; p < kc; ++p) {
+      T* d = dst + p * W;
+      const T* src = x + p * cs;
+      for (int64_t r = 0; r < w; ++r) d[r] = src[r * rs];
+      for (int64_t r = w; r < W; ++r) d[r] = T(0);
+    }
+  }
+}
+
+template <class T, int W>
+void pack_all(int64_t n, int64_t kc, const T* x, int64_t rs, int64_t cs, T* dst) {
+  for (int64_t r0 = 0; r0 < n; r0 += W, dst += W * kc)
+    pack_panel<T, W>(std::min<int64_t>(W, n - r0), kc, x + r0 * rs, rs, cs, dst);
+}
+
+template <class T>
+void pack_dispatch(int64_t n, int64_t kc, const T* x, int64_t rs, int64_t cs, int w, T* dst) {
+  switch (w) {  // the MR / NR values of the registered kernels
+    case 4: return pack_all<T, 4>(n, kc, x, rs, cs, dst);
+    case 6: return pack_all<T, 6>(n, kc, x, rs, cs, dst);
+    case 8: return pack_all<T, 8>(n, kc, x, rs, cs, dst);
+    case 12: return pack_all<T, 12>(n, kc, x, rs, cs, dst);
+    case 16: return pack_all<T, 16>(n, kc, x, rs, cs, dst);
+    case 32: return pack_all<T, 32>(n, kc, x, rs, cs, dst);
+    default: break;
+  }
+  for (int64_t r0 = 0; r0 < n; r0 += w, dst += w * kc)  // unregistered width: slow but correct
+    for (int64_t p = 0; p < kc; ++p)
+      for (int r = 0; r < w; ++r)
+        dst[p * w + r] = r0 + r < n ? x[(r0 + r) * rs + p * cs] : T(0);
+}
+
+}  // namespace
+
+template <class T>
+void pack_a(int64_t mc, int64_t kc, const T* a, int64_t rs_a, int64_t cs_a, int mr, T* dst) {
+  pack_dispatch(mc, kc, a, rs_a, cs_a, mr, dst);
+}
+
+template <class T>
+void pack_b(int64_t kc, int64_t nc, const T* b, int64_t rs_b, int64_t cs_b, int nr, T* dst) {
+  pack_dispatch(nc, kc, b, cs_b, rs_b, nr, dst);
+}
+
+template void pack_a<float>(int64_t, int64_t, const float*, int64_t, int64_t, int, float*);
+template void pack_a<double>(int64_t, int64_t, const double*, int64_t, int64_t, int, double*);
+template void pack_b<float>(int64_t, int64_t, const float*, int64_t, int64_t, int, float*);
+template void pack_b<double>(int64_t, int64_t, const double*, int64_t, int64_t, int, double*);
+
+}  // namespace gemm_detail
+}  // namespace pyengine

@@ -1,0 +1,45 @@
+// Micro-kernel registry: what the driver needs to know about one ISA's leaf kernel, as data
+// (BLIS's cntx tables). Each ukernel_<isa>.cpp defines one KernelInfo per precision; the driver
+// looks the table up per call from pyengine::active_isa(), which tests may change at run time.
+#pragma once
+#include <cstdint>
+
+#include "common/cpu_features.h"
+
+namespace pyengine {
+namespace gemm_detail {
+
+// C[0:mr, 0:nr] = alpha * A_panel * B_panel + beta * C   (beta == 0: C is not read).
+//   a: packed MR x k micro-panel, element (i, p) at a[p * MR + i] (rows >= mr are zero).
+//   b: k x NR micro-panel, element (p, j) at b[p * rs_b + j]: either packed (rs_b == NR, zero
+//      padded) or, for a complete panel of a row-major B, B itself (rs_b == its row stride).
+// A full tile with cs_c == 1 is written straight from registers; edge tiles (mr < MR, nr < NR) or
+// odd C strides go through a small stack tile, so nothing outside C[0:mr, 0:nr] is touched.
+template <class T>
+using UkernelFn = void (*)(int64_t k, const T* a, const T* b, int64_t rs_b, T* c, int64_t rs_c,
+                           int64_t cs_c, int64_t mr, int64_t nr, T alpha, T beta);
+
+template <class T>
+struct KernelInfo {
+  Isa isa;
+  UkernelFn<T> ukernel;
+  int mr, nr;      // register tile: MR rows of A broadcast, NR columns of B in vector registers
+  int mc, kc, nc;  // cache blocks (why these values: see each ukernel_<isa>.cpp)
+};
+
+#define PE_GEMM_DECLARE_ISA(ns)             \
+  namespace ns {                            \
+  extern const KernelInfo<float> kSgemm;    \
+  extern const KernelInfo<double> kDgemm;   \
+  }
+PE_GEMM_DECLARE_ISA(generic)
+PE_GEMM_DECLARE_ISA(avx2)
+PE_GEMM_DECLARE_ISA(avx512)
+#undef PE_GEMM_DECLARE_ISA
+
+// The table for the ISA active now (cheap: one load and a switch).
+template <class T>
+const KernelInfo<T>& active_kernel();
+
+}  // namespace gemm_detail
+}  // namespace pyengine

@@ -1,0 +1,88 @@
+// Register-blocked micro-kernel written once over a tiny vector trait V (load, broadcast, fma)
+// and compiled per ISA: ukernel_avx2.cpp and ukernel_avx512.cpp define PE_ISA_NS and their
+// traits, then include this file. Everything here lives in that ISA's namespace (and an
+// anonymous one), so no inline code is shared between translation units with different -m flags.
+//
+// Shape: MR rows x NV vectors. Per k step: NV vector loads of B, MR broadcasts of A, MR*NV FMAs
+// into MR*NV accumulators that stay in registers for the whole k loop.
+#include <cstdint>
+
+#include "gemm/ukernel.h"
+
+namespace pyengine {
+namespace gemm_detail {
+namespace PE_ISA_NS {
+namespace {
+
+template <class V, int MR, int NV>
+void ukernel_simd(int64_t k, const typename V::T* a, const typename V::T* b, int64_t rs_b,
+                  typename V::T* c, int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr,
+                  typename V::T alpha, typename V::T beta) {
+  using T = typename V::T;
+  using R = typename V::R;
+  constexpr int W = V::W;
+  constexpr int NR = NV * W;
+  R acc[MR][NV];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[i][v] = V::zero();
+
+#pragma GCC unroll 4
+  for (int64_t p = 0; p < k; ++p) {
+    R bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) bv[v] = V::load(b + v * W);
+    V::prefetch(b + 8 * rs_b);
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+      const R ai = V::bcast(a + i);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[i][v] = V::fma(ai, bv[v], acc[i][v]);
+    }
+    a += MR;
+    b += rs_b;
+  }
+
+  const R va = V::set1(alpha);
+  if (mr == MR && nr == NR && cs_c == 1) {
+    if (beta == T(0)) {
+#pragma GCC unroll 32
+      for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) V::store(c + i * rs_c + v * W, V::mul(acc[i][v], va));
+    } else {
+      const R vb = V::set1(beta);
+#pragma GCC unroll 32
+      for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) {
+          T* cp = c + i * rs_c + v * W;
+          V::store(cp, V::fma(acc[i][v], va, V::mul(V::load(cp), vb)));
+        }
+    }
+    return;
+  }
+  // Edge tile or strided C: stage the valid part of C in a stack tile and run the same vector
+  // arithmetic as above, so an element's bits do not depend on where tile boundaries fall.
+  alignas(64) T tmp[MR * NR];
+  if (beta != T(0))
+    for (int64_t i = 0; i < mr; ++i)
+      for (int64_t j = 0; j < nr; ++j) tmp[i * NR + j] = c[i * rs_c + j * cs_c];
+  const R vb = V::set1(beta);
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      T* tp = tmp + i * NR + v * W;
+      V::store(tp, beta == T(0) ? V::mul(acc[i][v], va)
+                                : V::fma(acc[i][v], va, V::mul(V::load(tp), vb)));
+    }
+  for (int64_t i = 0; i < mr; ++i)
+    for (int64_t j = 0; j < nr; ++j) c[i * rs_c + j * cs_c] = tmp[i * NR + j];
+}
+
+}  // namespace
+}  // namespace PE_ISA_NS
+}  // namespace gemm_detail
+}  // namespace pyengine

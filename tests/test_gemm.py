@@ -1,0 +1,190 @@
+"""GEMM (`_C.matmul`) against NumPy float64: shapes incl. 0/1/primes and tall-skinny, the four
+transposition combinations as strided views, alpha/beta, batched with broadcast, both dtypes,
+every ISA path this CPU can run, and 1 vs 2 threads bitwise equal."""
+import contextlib
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pyengine import _C
+
+ISAS = ["generic", "avx2", "avx512"]
+AVAILABLE = ISAS[: ISAS.index(_C.cpu_isa_detected()) + 1]
+DTYPES = [np.float32, np.float64]
+SIZES = [0, 1, 2, 3, 5, 7, 13, 17, 31, 32, 33, 64, 97]
+
+
+@contextlib.contextmanager
+def isa(name):
+    old = _C.cpu_isa()
+    _C.set_cpu_isa(name)
+    try:
+        yield
+    finally:
+        _C.set_cpu_isa(old)
+
+
+@contextlib.contextmanager
+def threads(n):
+    old = _C.get_num_threads()
+    _C.set_num_threads(n)
+    try:
+        yield
+    finally:
+        _C.set_num_threads(old)
+
+
+def operand(rng, rows, cols, dtype, transposed):
+    """A rows x cols operand; transposed=True gives a strided view (x.T) of a (cols, rows) array."""
+    if transposed:
+        return rng.standard_normal((cols, rows)).astype(dtype).T
+    return rng.standard_normal((rows, cols)).astype(dtype)
+
+
+def expected(a, b, c, alpha, beta):
+    ab = np.matmul(a.astype(np.float64), b.astype(np.float64))
+    return alpha * ab + (beta * c.astype(np.float64) if beta != 0 else 0.0)
+
+
+def check_close(got, want, k, dtype):
+    eps = np.finfo(dtype).eps
+    scale = np.abs(want).max() if want.size else 1.0
+    np.testing.assert_allclose(got, want, rtol=0, atol=8 * eps * (k + 2) * max(scale, 1.0))
+
+
+def run_case(rng, m, n, k, dtype, ta=False, tb=False, alpha=1.0, beta=0.0, batch=None):
+    shape_a, shape_b, shape_c = (m, k), (k, n), (m, n)
+    if batch is None:
+        a, b = operand(rng, m, k, dtype, ta), operand(rng, k, n, dtype, tb)
+    else:
+        a = np.stack([operand(rng, m, k, dtype, ta) for _ in range(batch)])
+        b = np.stack([operand(rng, k, n, dtype, tb) for _ in range(batch)])
+        shape_c = (batch,) + shape_c
+    c = rng.standard_normal(shape_c).astype(dtype)
+    want = expected(a, b, c, alpha, beta)
+    _C.matmul(a, b, c, alpha, beta)
+    check_close(c, want, k, dtype)
+
+
+@pytest.mark.parametrize("name", AVAILABLE)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_shapes_each_isa(name, dtype):
+    rng = np.random.default_rng(0)
+    with isa(name):
+        for m in SIZES:
+            for n in SIZES:
+                k = SIZES[(m + 3 * n) % len(SIZES)]
+                run_case(rng, m, n, k, dtype, ta=bool(m % 2), tb=bool(n % 3 == 0),
+                         alpha=0.5, beta=(m * n) % 3 - 1.0)
+
+
+@pytest.mark.parametrize("name", AVAILABLE)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("ta", [False, True])
+@pytest.mark.parametrize("tb", [False, True])
+def test_transposes_blocked(name, dtype, ta, tb):
+    # Larger than one cache block in every dimension (MC/KC/NC), with ragged edges.
+    rng = np.random.default_rng(1)
+    with isa(name):
+        run_case(rng, 263, 409, 421, dtype, ta, tb, alpha=1.5, beta=0.25)
+
+
+@pytest.mark.parametrize("m,n,k", [(1, 1, 5000), (3000, 1, 7), (1, 3000, 7), (2000, 3, 3),
+                                   (3, 2000, 3), (7, 5, 1), (200, 200, 1)])
+def test_tall_skinny(m, n, k):
+    run_case(np.random.default_rng(2), m, n, k, np.float32, alpha=1.0, beta=1.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(m=st.integers(0, 150), n=st.integers(0, 150), k=st.integers(0, 150),
+       ta=st.booleans(), tb=st.booleans(), dtype=st.sampled_from(DTYPES),
+       alpha=st.sampled_from([1.0, -2.0, 0.0, 0.3]), beta=st.sampled_from([0.0, 1.0, -0.5]),
+       seed=st.integers(0, 2**31))
+def test_random_shapes(m, n, k, ta, tb, dtype, alpha, beta, seed):
+    run_case(np.random.default_rng(seed), m, n, k, dtype, ta, tb, alpha, beta)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_beta_zero_ignores_nan(dtype):
+    rng = np.random.default_rng(3)
+    for m, n, k in [(5, 7, 3), (100, 70, 40), (4, 4, 0)]:
+        a, b = operand(rng, m, k, dtype, False), operand(rng, k, n, dtype, True)
+        c = np.full((m, n), np.nan, dtype)
+        _C.matmul(a, b, c, 1.0, 0.0)
+        assert np.isfinite(c).all()
+        check_close(c, expected(a, b, c, 1.0, 0.0), k, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_batched_and_broadcast(dtype):
+    rng = np.random.default_rng(4)
+    run_case(rng, 10, 6, 11, dtype, batch=7, beta=0.5)
+    run_case(rng, 70, 90, 50, dtype, ta=True, batch=3)
+    # Broadcast: one weight matrix for every batch item (batch stride 0), 4-D batch dims.
+    x = rng.standard_normal((2, 5, 9, 13)).astype(dtype)
+    w = np.broadcast_to(rng.standard_normal((13, 4)).astype(dtype), (2, 5, 13, 4))
+    out = np.empty((2, 5, 9, 4), dtype)
+    _C.matmul(x, w, out)
+    check_close(out, expected(x, w, out, 1.0, 0.0), 13, dtype)
+    empty = np.empty((0, 3, 4), dtype)
+    _C.matmul(empty, np.empty((0, 4, 2), dtype), np.empty((0, 3, 2), dtype))
+
+
+def test_matches_reference_kernel():
+    rng = np.random.default_rng(5)
+    a, b = operand(rng, 45, 67, np.float64, True), operand(rng, 67, 38, np.float64, False)
+    c1 = rng.standard_normal((45, 38))
+    c2 = c1.copy()
+    _C.matmul(a, b, c1, 2.0, -1.0)
+    _C.matmul_ref(a, b, c2, 2.0, -1.0)
+    np.testing.assert_allclose(c1, c2, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", AVAILABLE)
+@pytest.mark.parametrize("m,n,k", [(500, 300, 700), (37, 1001, 129), (1001, 37, 129),
+                                   (32, 784, 128), (64, 64, 64), (13, 40, 9)])
+def test_threads_bitwise_equal(name, m, n, k):
+    rng = np.random.default_rng(6)
+    a, b = operand(rng, m, k, np.float32, False), operand(rng, k, n, np.float32, True)
+    c0 = rng.standard_normal((m, n)).astype(np.float32)
+    outs = []
+    with isa(name):
+        for nt in (1, 2):
+            c = c0.copy()
+            with threads(nt):
+                _C.matmul(a, b, c, 1.0, 0.5)
+            outs.append(c)
+    assert np.array_equal(outs[0], outs[1])
+    xb = rng.standard_normal((9, 10, 11)).astype(np.float32)
+    wb = rng.standard_normal((9, 11, 6)).astype(np.float32)
+    batched = []
+    for nt in (1, 2):
+        out = np.empty((9, 10, 6), np.float32)
+        with threads(nt):
+            _C.matmul(xb, wb, out)
+        batched.append(out)
+    assert np.array_equal(batched[0], batched[1])
+
+
+def test_bad_inputs():
+    f = np.zeros
+    with pytest.raises(ValueError, match=r"^\[matmul\] inner dimensions differ"):
+        _C.matmul(f((2, 3), np.float32), f((4, 5), np.float32), f((2, 5), np.float32))
+    with pytest.raises(ValueError, match=r"^\[matmul\] out has shape"):
+        _C.matmul(f((2, 3), np.float32), f((3, 5), np.float32), f((5, 2), np.float32))
+    with pytest.raises(TypeError, match=r"^\[matmul\]"):
+        _C.matmul(f((2, 3), np.float64), f((3, 5), np.float32), f((2, 5), np.float32))
+    with pytest.raises(TypeError, match=r"^\[matmul\]"):
+        _C.matmul(f((2, 3), np.int32), f((3, 5), np.int32), f((2, 5), np.int32))
+    with pytest.raises(ValueError, match=r"^\[matmul\] out must be C-contiguous"):
+        _C.matmul(f((2, 3), np.float32), f((3, 5), np.float32), f((5, 2), np.float32).T)
+    with pytest.raises(ValueError, match=r"^\[matmul\] expected operands of equal rank"):
+        _C.matmul(f((3,), np.float32), f((3, 5), np.float32), f((5,), np.float32))
+    with pytest.raises(ValueError, match=r"^\[matmul\] batch dimensions differ"):
+        _C.matmul(f((2, 2, 3), np.float32), f((3, 3, 5), np.float32), f((2, 2, 5), np.float32))
+    with pytest.raises(ValueError, match=r"^\[matmul\] out must be writeable"):
+        out = f((2, 5), np.float32)
+        out.flags.writeable = False
+        _C.matmul(f((2, 3), np.float32), f((3, 5), np.float32), out)

@@ -137,4 +137,27 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
                                ignore_index=ignore_index, reduction=r)
 
 
+# ---- nn layers' functional forms (dropout, normalization, embedding) ----------------------------
+from ..ops.dropout import dropout as _dropout  # noqa: E402
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero elements with probability p, scale the rest by 1 / (1 - p); identity if not training."""
+    return _dropout(input, p, training)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, L) input with probability p."""
+    if input.ndim not in (2, 3):
+        raise ValueError(f"[dropout1d] expected a 2-D or 3-D input, got shape {input.shape}")
+    return _dropout(input, p, training, mask_shape=input.shape[:-1] + (1,))
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, H, W) input with probability p."""
+    if input.ndim not in (3, 4):
+        raise ValueError(f"[dropout2d] expected a 3-D or 4-D input, got shape {input.shape}")
+    return _dropout(input, p, training, mask_shape=input.shape[:-2] + (1, 1))
+
+
 __all__ = [n for n in dir() if not n.startswith("_") and n != "Tensor"]

@@ -1,0 +1,108 @@
+// Binding of the fused MLP trainer (csrc/fused): validates every array before touching memory,
+// then releases the GIL for the whole run of batches.
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <string>
+#include <vector>
+
+#include "bindings/array_args.h"
+#include "bindings/bindings.h"
+#include "fused/mlp_train.h"
+
+namespace pyengine {
+namespace py = pybind11;
+
+namespace {
+
+float* opt_array(const py::handle& h, const char* op, const std::string& name, int64_t n) {
+  if (h.is_none()) return nullptr;
+  py::array a = py::reinterpret_borrow<py::array>(h);
+  float* p = array_ptr<float>(a, op, name.c_str(), true);
+  check(a.size() == n, op, name, " has ", a.size(), " elements, expected ", n);
+  return p;
+}
+
+}  // namespace
+
+void init_fused(py::module_& m) {
+  m.def(
+      "mlp_train",
+      [](const py::array& x, const py::array& y, const py::array& idx, int64_t batch,
+         const py::list& weights, const py::list& biases, const std::vector<int>& acts,
+         const std::vector<float>& dropouts, const std::vector<bool>& trainable,
+         const py::list& state1, const py::list& state2, int loss, int metric, int opt_kind,
+         const std::vector<double>& hyper, int64_t step, uint64_t seed) {
+        const char* op = "mlp_train";
+        const size_t L = acts.size();
+        check(L >= 1 && py::len(weights) == L && py::len(biases) == L && dropouts.size() == L &&
+                  trainable.size() == L && py::len(state1) == 2 * L && py::len(state2) == 2 * L,
+              op, "per-layer lists differ in length");
+        check(x.ndim() == 2 && y.ndim() == 2 && idx.ndim() == 1, op,
+              "expected x (n, in), y (n, k), idx (m,), got ", shape_str(shape_of(x)), ", ",
+              shape_str(shape_of(y)), ", ", shape_str(shape_of(idx)));
+        const float* px = array_ptr<float>(x, op, "x");
+        const float* py_ = array_ptr<float>(y, op, "y");
+        const int64_t* pidx = array_ptr<int64_t>(idx, op, "idx");
+        const int64_t n = x.shape(0), ydim = y.shape(1), n_idx = idx.shape(0);
+        check(y.shape(0) == n, op, "x has ", n, " rows but y has ", y.shape(0));
+        check(batch >= 1, op, "batch size must be positive, got ", batch);
+        for (int64_t i = 0; i < n_idx; ++i)
+          check(pidx[i] >= 0 && pidx[i] < n, op, "row index ", pidx[i], " out of range [0, ", n, ")");
+        check(loss >= 0 && loss <= 6 && metric >= 0 && metric <= 3 && opt_kind >= 0 && opt_kind <= 2,
+              op, "bad loss / metric / optimizer code");
+        check(hyper.size() == 6, op, "expected 6 hyperparameters");
+        std::vector<MlpLayer> layers(L);
+        int64_t width = x.shape(1);
+        for (size_t l = 0; l < L; ++l) {
+          py::array w = py::reinterpret_borrow<py::array>(weights[l]);
+          check(w.ndim() == 2 && w.shape(0) == width, op, "layer ", l, " kernel has shape ",
+                shape_str(shape_of(w)), ", expected (", width, ", units)");
+          MlpLayer& ly = layers[l];
+          ly.in = width;
+          ly.out = w.shape(1);
+          ly.w = array_ptr<float>(w, op, "kernel", true);
+          const std::string nm = "layer " + std::to_string(l);
+          ly.b = opt_array(biases[l], op, nm + " bias", ly.out);
+          check(acts[l] >= 0 && acts[l] <= 4, op, "bad activation code ", acts[l]);
+          ly.act = static_cast<MlpAct>(acts[l]);
+          check(dropouts[l] >= 0.f && dropouts[l] < 1.f, op, "dropout rate must be in [0, 1)");
+          ly.dropout = dropouts[l];
+          ly.trainable = trainable[l];
+          ly.w_s1 = opt_array(state1[2 * l], op, nm + " kernel state", ly.in * ly.out);
+          ly.w_s2 = opt_array(state2[2 * l], op, nm + " kernel state", ly.in * ly.out);
+          ly.b_s1 = opt_array(state1[2 * l + 1], op, nm + " bias state", ly.out);
+          ly.b_s2 = opt_array(state2[2 * l + 1], op, nm + " bias state", ly.out);
+          const bool need1 = ly.trainable && (opt_kind == 1 || opt_kind == 2 || hyper[1] != 0.0);
+          const bool need2 = ly.trainable && (opt_kind == 1 || (opt_kind == 2 && hyper[1] != 0.0));
+          check(!need1 || (ly.w_s1 && (!ly.b || ly.b_s1)), op, nm, " is missing optimizer state");
+          check(!need2 || (ly.w_s2 && (!ly.b || ly.b_s2)), op, nm, " is missing optimizer state");
+          width = ly.out;
+        }
+        const bool sparse = loss == 5 || loss == 6;
+        check(sparse ? ydim == 1 : ydim == width, op, "y has ", ydim, " columns, the model outputs ",
+              width);
+        // hyper: lr, momentum, beta1 / rho, beta2, eps, nesterov
+        MlpOptimizer opt{};
+        opt.kind = static_cast<MlpOpt>(opt_kind);
+        opt.sgd = SgdHyper{hyper[0], hyper[1], 0.0, 0.0, hyper[5] != 0.0, false};
+        opt.adam = AdamHyper{hyper[0], hyper[2], hyper[3], hyper[4], 0.0, false, false, false};
+        opt.rmsprop = RmspropHyper{hyper[0], hyper[2], hyper[4], 0.0, hyper[1], false, false};
+        opt.step = step;
+        MlpStats st;
+        {
+          py::gil_scoped_release nogil;
+          mlp_train(layers, opt, px, py_, ydim, pidx, n_idx, batch, static_cast<MlpLoss>(loss),
+                    static_cast<MlpMetric>(metric), seed, st);
+        }
+        return py::make_tuple(st.loss_sum, st.correct, st.rows, st.batches, st.nonfinite);
+      },
+      py::arg("x"), py::arg("y"), py::arg("idx"), py::arg("batch_size"), py::arg("kernels"),
+      py::arg("biases"), py::arg("activations"), py::arg("dropouts"), py::arg("trainable"),
+      py::arg("state1"), py::arg("state2"), py::arg("loss"), py::arg("metric"),
+      py::arg("optimizer"), py::arg("hyper"), py::arg("step"), py::arg("seed"),
+      "Trains a Dense-only MLP on x[idx] in batches, in place; returns (loss_sum, hits, rows, "
+      "batches, nonfinite). See csrc/fused/mlp_train.h.");
+}
+
+}  // namespace pyengine

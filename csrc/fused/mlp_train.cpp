@@ -1,0 +1,271 @@
+// Fused MLP training epoch; see mlp_train.h for the math. Plain loops around the project's GEMM;
+// every buffer is allocated once per call and reused across batches.
+#include "fused/mlp_train.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "gemm/gemm.h"
+
+namespace pyengine {
+namespace {
+
+constexpr float kEps = 1e-7f;  // Keras' backend epsilon for probability losses
+
+// splitmix64: a counter-based generator, so a dropout mask depends only on (seed, counter).
+inline uint64_t mix(uint64_t z) {
+  z += 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+inline float uniform01(uint64_t seed, uint64_t counter) {
+  return static_cast<float>(mix(seed ^ mix(counter)) >> 40) * (1.0f / 16777216.0f);
+}
+
+void act_forward(MlpAct act, float* z, int64_t rows, int64_t cols) {
+  const int64_t n = rows * cols;
+  switch (act) {
+    case MlpAct::linear: break;
+    case MlpAct::relu: for (int64_t i = 0; i < n; ++i) z[i] = z[i] > 0.f ? z[i] : 0.f; break;
+    case MlpAct::sigmoid: for (int64_t i = 0; i < n; ++i) z[i] = 1.f / (1.f + std::exp(-z[i])); break;
+    case MlpAct::tanh: for (int64_t i = 0; i < n; ++i) z[i] = std::tanh(z[i]); break;
+    case MlpAct::softmax:
+      for (int64_t r = 0; r < rows; ++r) {
+        float* v = z + r * cols;
+        const float mx = *std::max_element(v, v + cols);
+        float s = 0.f;
+        for (int64_t j = 0; j < cols; ++j) s += (v[j] = std::exp(v[j] - mx));
+        for (int64_t j = 0; j < cols; ++j) v[j] /= s;
+      }
+      break;
+  }
+}
+
+// g <- dL/dz from g = dL/dh and h = act(z).
+void act_backward(MlpAct act, const float* h, float* g, int64_t rows, int64_t cols) {
+  const int64_t n = rows * cols;
+  switch (act) {
+    case MlpAct::linear: break;
+    case MlpAct::relu: for (int64_t i = 0; i < n; ++i) g[i] = h[i] > 0.f ? g[i] : 0.f; break;
+    case MlpAct::sigmoid: for (int64_t i = 0; i < n; ++i) g[i] *= h[i] * (1.f - h[i]); break;
+    case MlpAct::tanh: for (int64_t i = 0; i < n; ++i) g[i] *= 1.f - h[i] * h[i]; break;
+    case MlpAct::softmax:
+      for (int64_t r = 0; r < rows; ++r) {
+        const float* p = h + r * cols;
+        float* d = g + r * cols;
+        float dot = 0.f;
+        for (int64_t j = 0; j < cols; ++j) dot += d[j] * p[j];
+        for (int64_t j = 0; j < cols; ++j) d[j] = p[j] * (d[j] - dot);
+      }
+      break;
+  }
+}
+
+inline float target_of(MlpLoss loss, const float* yr, int64_t j) {
+  // sparse labels hold the class index; expand to one-hot on the fly
+  return (loss == MlpLoss::scce || loss == MlpLoss::scce_logits)
+             ? (static_cast<int64_t>(yr[0]) == j ? 1.f : 0.f) : yr[j];
+}
+
+// Mean batch loss; writes dL/d(output) into g. out: (rows, cols).
+double loss_and_grad(MlpLoss loss, const float* out, const float* y, int64_t ydim, float* g,
+                     int64_t rows, int64_t cols) {
+  double total = 0.0;
+  const float inv_rows = 1.f / static_cast<float>(rows);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* o = out + r * cols;
+    const float* yr = y + r * ydim;
+    float* gr = g + r * cols;
+    switch (loss) {
+      case MlpLoss::mse: {
+        const float sc = 2.f * inv_rows / static_cast<float>(cols);
+        for (int64_t j = 0; j < cols; ++j) {
+          const float d = o[j] - yr[j];
+          total += static_cast<double>(d) * d / cols;
+          gr[j] = sc * d;
+        }
+        break;
+      }
+      case MlpLoss::bce: {
+        const float sc = inv_rows / static_cast<float>(cols);
+        for (int64_t j = 0; j < cols; ++j) {
+          const float p = std::min(std::max(o[j], kEps), 1.f - kEps), t = yr[j];
+          total -= (t * std::log(p) + (1.f - t) * std::log(1.f - p)) / cols;
+          const bool inside = o[j] >= kEps && o[j] <= 1.f - kEps;
+          gr[j] = inside ? sc * (-t / p + (1.f - t) / (1.f - p)) : 0.f;
+        }
+        break;
+      }
+      case MlpLoss::bce_logits: {
+        const float sc = inv_rows / static_cast<float>(cols);
+        for (int64_t j = 0; j < cols; ++j) {
+          const float z = o[j], t = yr[j];
+          total += (std::max(z, 0.f) - z * t + std::log1p(std::exp(-std::fabs(z)))) / cols;
+          gr[j] = sc * (1.f / (1.f + std::exp(-z)) - t);
+        }
+        break;
+      }
+      case MlpLoss::cce:
+      case MlpLoss::scce: {  // q = p / sum(p), clipped; L = -sum t log q
+        float s = 0.f;
+        for (int64_t j = 0; j < cols; ++j) s += o[j];
+        float dot = 0.f;  // sum_j gq_j q_j
+        for (int64_t j = 0; j < cols; ++j) {
+          const float q = o[j] / s, t = target_of(loss, yr, j);
+          const float qc = std::min(std::max(q, kEps), 1.f - kEps);
+          total -= t * std::log(qc);
+          const float gq = (q >= kEps && q <= 1.f - kEps) ? -t / q : 0.f;
+          gr[j] = gq;
+          dot += gq * q;
+        }
+        for (int64_t j = 0; j < cols; ++j) gr[j] = inv_rows * (gr[j] - dot) / s;
+        break;
+      }
+      case MlpLoss::cce_logits:
+      case MlpLoss::scce_logits: {
+        const float mx = *std::max_element(o, o + cols);
+        float s = 0.f;
+        for (int64_t j = 0; j < cols; ++j) s += std::exp(o[j] - mx);
+        const float lse = mx + std::log(s);
+        for (int64_t j = 0; j < cols; ++j) {
+          const float t = target_of(loss, yr, j);
+          total -= t * (o[j] - lse);
+          gr[j] = inv_rows * (std::exp(o[j] - lse) - t);
+        }
+        break;
+      }
+    }
+  }
+  return total / rows;
+}
+
+int64_t argmax(const float* v, int64_t n) { return std::max_element(v, v + n) - v; }
+
+double hits(MlpMetric metric, const float* out, const float* y, int64_t ydim, int64_t rows,
+            int64_t cols) {
+  double c = 0.0;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* o = out + r * cols;
+    const float* yr = y + r * ydim;
+    switch (metric) {
+      case MlpMetric::none: break;
+      case MlpMetric::binary: {
+        double k = 0.0;
+        for (int64_t j = 0; j < cols; ++j) k += ((o[j] > 0.5f) == (yr[j] > 0.5f)) ? 1.0 : 0.0;
+        c += k / cols;
+        break;
+      }
+      case MlpMetric::categorical: c += argmax(o, cols) == argmax(yr, ydim) ? 1.0 : 0.0; break;
+      case MlpMetric::sparse: c += argmax(o, cols) == static_cast<int64_t>(yr[0]) ? 1.0 : 0.0; break;
+    }
+  }
+  return c;
+}
+
+void update(MlpOptimizer& opt, float* p, const float* g, float* s1, float* s2, int64_t n) {
+  switch (opt.kind) {
+    case MlpOpt::sgd: sgd_update(opt.sgd, p, g, s1, opt.step == 1, n); break;
+    case MlpOpt::adam: adam_update(opt.adam, opt.step, p, g, s1, s2, static_cast<float*>(nullptr), n); break;
+    case MlpOpt::rmsprop:
+      rmsprop_update(opt.rmsprop, p, g, s1, static_cast<float*>(nullptr), s2, n);
+      break;
+  }
+}
+
+}  // namespace
+
+void mlp_train(std::vector<MlpLayer>& layers, MlpOptimizer& opt, const float* x, const float* y,
+               int64_t ydim, const int64_t* idx, int64_t n_idx, int64_t batch, MlpLoss loss,
+               MlpMetric metric, uint64_t seed, MlpStats& stats) {
+  const size_t L = layers.size();
+  const int64_t in0 = layers[0].in, outL = layers[L - 1].out;
+  // a[0] = input rows; a[l+1] = output of layer l after dropout; h[l] = before dropout.
+  std::vector<std::vector<float>> a(L + 1), h(L), mask(L), dw(L), db(L);
+  a[0].resize(batch * in0);
+  for (size_t l = 0; l < L; ++l) {
+    a[l + 1].resize(batch * layers[l].out);
+    h[l].resize(batch * layers[l].out);
+    if (layers[l].dropout > 0.f) mask[l].resize(batch * layers[l].out);
+    dw[l].resize(layers[l].in * layers[l].out);
+    db[l].resize(layers[l].out);
+  }
+  std::vector<float> yb(batch * ydim), g(batch * outL), gprev;
+  int64_t max_w = in0;
+  for (auto& ly : layers) max_w = std::max({max_w, ly.in, ly.out});
+  std::vector<float> gbuf(batch * max_w), gbuf2(batch * max_w);
+
+  for (int64_t start = 0; start < n_idx; start += batch) {
+    const int64_t B = std::min(batch, n_idx - start);
+    for (int64_t r = 0; r < B; ++r) {
+      const int64_t i = idx[start + r];
+      std::memcpy(&a[0][r * in0], x + i * in0, sizeof(float) * in0);
+      std::memcpy(&yb[r * ydim], y + i * ydim, sizeof(float) * ydim);
+    }
+    // forward
+    for (size_t l = 0; l < L; ++l) {
+      const MlpLayer& ly = layers[l];
+      float* z = h[l].data();
+      gemm<float>(B, ly.out, ly.in, 1.f, a[l].data(), ly.in, 1, ly.w, ly.out, 1, 0.f, z, ly.out, 1);
+      if (ly.b)
+        for (int64_t r = 0; r < B; ++r)
+          for (int64_t j = 0; j < ly.out; ++j) z[r * ly.out + j] += ly.b[j];
+      act_forward(ly.act, z, B, ly.out);
+      float* out = a[l + 1].data();
+      if (ly.dropout > 0.f) {
+        const float keep_scale = 1.f / (1.f - ly.dropout);
+        const uint64_t base = (static_cast<uint64_t>(stats.batches) << 32) ^ (static_cast<uint64_t>(l) << 56);
+        for (int64_t k = 0; k < B * ly.out; ++k) {
+          const float m = uniform01(seed, base + k) >= ly.dropout ? keep_scale : 0.f;
+          mask[l][k] = m;
+          out[k] = z[k] * m;
+        }
+      } else {
+        std::memcpy(out, z, sizeof(float) * B * ly.out);
+      }
+    }
+    const float* out = a[L].data();
+    const double bl = loss_and_grad(loss, out, yb.data(), ydim, g.data(), B, outL);
+    if (!std::isfinite(bl)) {
+      stats.nonfinite = true;
+      return;
+    }
+    stats.loss_sum += bl * B;
+    stats.correct += hits(metric, out, yb.data(), ydim, B, outL);
+    stats.rows += B;
+    // backward: cur = dL/d(a[l+1])
+    float* cur = g.data();
+    for (size_t li = L; li-- > 0;) {
+      const MlpLayer& ly = layers[li];
+      const int64_t n = B * ly.out;
+      if (ly.dropout > 0.f)
+        for (int64_t k = 0; k < n; ++k) cur[k] *= mask[li][k];
+      act_backward(ly.act, h[li].data(), cur, B, ly.out);
+      if (ly.trainable) {
+        gemm<float>(ly.in, ly.out, B, 1.f, a[li].data(), 1, ly.in, cur, ly.out, 1, 0.f,
+                    dw[li].data(), ly.out, 1);
+        if (ly.b) {
+          std::fill(db[li].begin(), db[li].end(), 0.f);
+          for (int64_t r = 0; r < B; ++r)
+            for (int64_t j = 0; j < ly.out; ++j) db[li][j] += cur[r * ly.out + j];
+        }
+      }
+      if (li > 0) {
+        float* next = (cur == gbuf.data()) ? gbuf2.data() : gbuf.data();
+        gemm<float>(B, ly.in, ly.out, 1.f, cur, ly.out, 1, ly.w, 1, ly.out, 0.f, next, ly.in, 1);
+        cur = next;
+      }
+    }
+    ++opt.step;
+    for (size_t l = 0; l < L; ++l) {
+      MlpLayer& ly = layers[l];
+      if (!ly.trainable) continue;
+      update(opt, ly.w, dw[l].data(), ly.w_s1, ly.w_s2, ly.in * ly.out);
+      if (ly.b) update(opt, ly.b, db[l].data(), ly.b_s1, ly.b_s2, ly.out);
+    }
+    ++stats.batches;
+  }
+}
+
+}  // namespace pyengine

@@ -1,0 +1,234 @@
+"""Callbacks (Keras names and arguments): History, EarlyStopping, ModelCheckpoint, LambdaCallback,
+TerminateOnNaN, and the progress bar (ProgbarLogger)."""
+import math
+import sys
+import time
+
+import numpy as np
+
+
+class Callback:
+    def __init__(self):
+        self.model = None
+        self.params = {}
+
+    def set_model(self, model):
+        self.model = model
+
+    def set_params(self, params):
+        self.params = params
+
+    def on_train_begin(self, logs=None): pass
+    def on_train_end(self, logs=None): pass
+    def on_epoch_begin(self, epoch, logs=None): pass
+    def on_epoch_end(self, epoch, logs=None): pass
+    def on_train_batch_begin(self, batch, logs=None): pass
+    def on_train_batch_end(self, batch, logs=None): pass
+    def on_test_begin(self, logs=None): pass
+    def on_test_end(self, logs=None): pass
+    def on_predict_begin(self, logs=None): pass
+    def on_predict_end(self, logs=None): pass
+
+    def wants_batches(self):
+        """True when this callback acts per batch (the fused trainer then steps batch by batch)."""
+        cls = type(self)
+        return (cls.on_train_batch_begin is not Callback.on_train_batch_begin or
+                cls.on_train_batch_end is not Callback.on_train_batch_end)
+
+
+class History(Callback):
+    """`fit` returns it: .history maps each logged name to its per-epoch values."""
+
+    def __init__(self):
+        super().__init__()
+        self.history = {}
+        self.epoch = []
+
+    def on_train_begin(self, logs=None):
+        self.epoch = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for k, v in (logs or {}).items():
+            self.history.setdefault(k, []).append(v)
+
+
+class LambdaCallback(Callback):
+    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_batch_begin=None,
+                 on_batch_end=None, on_train_begin=None, on_train_end=None, **kwargs):
+        super().__init__()
+        self._fns = dict(on_epoch_begin=on_epoch_begin, on_epoch_end=on_epoch_end,
+                         on_train_batch_begin=on_batch_begin or kwargs.get("on_train_batch_begin"),
+                         on_train_batch_end=on_batch_end or kwargs.get("on_train_batch_end"),
+                         on_train_begin=on_train_begin, on_train_end=on_train_end)
+        for name, fn in self._fns.items():
+            if fn is not None:
+                setattr(self, name, fn)
+
+    def wants_batches(self):
+        return bool(self._fns["on_train_batch_begin"] or self._fns["on_train_batch_end"])
+
+
+class TerminateOnNaN(Callback):
+    """Stops training when a batch loss is NaN or infinite."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(loss):
+            print(f"Batch {batch}: Invalid loss, terminating training")
+            self.model.stop_training = True
+
+    def wants_batches(self):
+        return False  # the fused trainer reports non-finite losses itself
+
+
+def _mode_op(monitor, mode):
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"mode must be 'auto', 'min' or 'max'. Received: mode={mode}")
+    if mode == "auto":
+        mode = "max" if ("acc" in monitor or monitor.startswith("fmeasure")) else "min"
+    return np.less if mode == "min" else np.greater
+
+
+class EarlyStopping(Callback):
+    def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
+                 baseline=None, restore_best_weights=False, start_from_epoch=0):
+        super().__init__()
+        self.monitor, self.patience, self.verbose = monitor, int(patience), verbose
+        self.baseline, self.restore_best_weights = baseline, restore_best_weights
+        self.start_from_epoch = start_from_epoch
+        self.op = _mode_op(monitor, mode)
+        self.min_delta = abs(min_delta) * (1 if self.op is np.greater else -1)
+
+    def on_train_begin(self, logs=None):
+        self.wait, self.stopped_epoch, self.best_weights, self.best_epoch = 0, 0, None, 0
+        self.best = self.baseline if self.baseline is not None else \
+            (-np.inf if self.op is np.greater else np.inf)
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.monitor)
+        if value is None:
+            raise ValueError(f"[EarlyStopping] monitor '{self.monitor}' is not among the logged "
+                             f"values: {', '.join(sorted(logs or {}))}")
+        if epoch < self.start_from_epoch:
+            return
+        self.wait += 1
+        if self.op(value - self.min_delta, self.best):
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            return
+        if self.wait > self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+            if self.restore_best_weights and self.best_weights is not None:
+                if self.verbose:
+                    print(f"Restoring model weights from the end of the best epoch: "
+                          f"{self.best_epoch + 1}.")
+                self.model.set_weights(self.best_weights)
+
+    def on_train_end(self, logs=None):
+        if self.stopped_epoch > 0 and self.verbose:
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+
+
+class ModelCheckpoint(Callback):
+    """Saves the weights at each epoch end (or only when `monitor` improves); `filepath` may hold
+    format fields such as '{epoch:02d}-{val_loss:.2f}'. Writes are atomic (temp file + rename)."""
+
+    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
+                 save_weights_only=True, mode="auto", save_freq="epoch"):
+        super().__init__()
+        self.filepath, self.monitor, self.verbose = str(filepath), monitor, verbose
+        self.save_best_only = save_best_only
+        self.op = _mode_op(monitor, mode)
+        self.best = -np.inf if self.op is np.greater else np.inf
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        path = self.filepath.format(epoch=epoch + 1, **logs)
+        if self.save_best_only:
+            value = logs.get(self.monitor)
+            if value is None:
+                raise ValueError(f"[ModelCheckpoint] monitor '{self.monitor}' is not among the "
+                                 f"logged values: {', '.join(sorted(logs))}")
+            if not self.op(value, self.best):
+                return
+            if self.verbose:
+                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to "
+                      f"{value:.5f}, saving model to {path}")
+            self.best = value
+        self.model.save_weights(path)
+
+
+class ProgbarLogger(Callback):
+    """Keras' progress line: `250/250 [====...] - 1s 2ms/step - loss: 0.41 - accuracy: 0.83`."""
+
+    def __init__(self, verbose=1, stream=None):
+        super().__init__()
+        self.verbose = verbose
+        self.stream = stream or sys.stdout
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = self.last = time.perf_counter()
+        if self.verbose:
+            print(f"Epoch {epoch + 1}/{self.params.get('epochs', '?')}", file=self.stream)
+
+    def update(self, step, logs):
+        """Called by fit with the number of batches done and running logs (verbose=1 only)."""
+        now = time.perf_counter()
+        total = self.params.get("steps", step)
+        if self.verbose != 1 or step >= total or now - self.last < 0.1:
+            return
+        self.last = now
+        self.stream.write("\r" + self._line(step, total, logs, now))
+        self.stream.flush()
+
+    def _line(self, step, total, logs, now):
+        width = 30
+        done = int(width * step / max(total, 1))
+        bar = "=" * max(done - 1, 0) + (">" if step < total else "=") * (done > 0) + \
+            "." * (width - done)
+        elapsed = now - self.start
+        if step < total:
+            eta = elapsed / max(step, 1) * (total - step)
+            t = f"ETA: {eta:.0f}s"
+        else:
+            per = elapsed / max(step, 1)
+            t = f"{elapsed:.0f}s {per * 1e3:.0f}ms/step" if per >= 1e-3 else \
+                f"{elapsed:.0f}s {per * 1e6:.0f}us/step"
+        vals = "".join(f" - {k}: {v:.4f}" for k, v in logs.items())
+        w = len(str(total))
+        return f"{step:>{w}}/{total} [{bar}] - {t}{vals}"
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.verbose == 1:
+            self.stream.write("\r" + self._line(self.params.get("steps", 0),
+                                                self.params.get("steps", 0), logs or {},
+                                                time.perf_counter()) + "\n")
+        elif self.verbose == 2:
+            elapsed = time.perf_counter() - self.start
+            vals = "".join(f" - {k}: {v:.4f}" for k, v in (logs or {}).items())
+            self.stream.write(f"{self.params.get('steps', 0)}/{self.params.get('steps', 0)} - "
+                              f"{elapsed:.0f}s{vals}\n")
+        self.stream.flush()
+
+
+class CallbackList:
+    def __init__(self, callbacks, model, params):
+        self.callbacks = list(callbacks)
+        for cb in self.callbacks:
+            if not isinstance(cb, Callback):
+                raise TypeError(f"[fit] callbacks must be keras.callbacks.Callback objects, "
+                                f"received {cb!r}")
+            cb.set_model(model)
+            cb.set_params(params)
+
+    def wants_batches(self):
+        return any(cb.wants_batches() for cb in self.callbacks)
+
+    def __getattr__(self, name):
+        def call(*args, **kwargs):
+            for cb in self.callbacks:
+                getattr(cb, name)(*args, **kwargs)
+        return call

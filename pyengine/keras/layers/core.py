@@ -1,0 +1,104 @@
+"""Core layers: Dense, Activation, Softmax, Dropout, Flatten, Reshape (Keras names and arguments)."""
+import numpy as np
+
+from ... import nn as _nn
+from ...nn import functional as F
+from .. import activations as _act
+from .. import initializers as _init
+from .. import regularizers as _reg
+from .base import Layer
+
+
+class Dense(Layer):
+    """y = activation(x @ kernel + bias), kernel (in, units) in Keras layout."""
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units <= 0:
+            raise ValueError(f"[Dense] units must be a positive integer. Received: units={units}")
+        self.units = int(units)
+        self.activation = _act.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = _init.get(kernel_initializer)
+        self.bias_initializer = _init.get(bias_initializer)
+        self.kernel_regularizer = _reg.get(kernel_regularizer)
+        self.bias_regularizer = _reg.get(bias_regularizer)
+
+    def build(self, input_shape):
+        self.input_dim = int(input_shape[-1])
+        self.kernel = self.add_weight((self.input_dim, self.units), self.kernel_initializer,
+                                      "kernel", regularizer=self.kernel_regularizer)
+        self.bias = (self.add_weight((self.units,), self.bias_initializer, "bias",
+                                     regularizer=self.bias_regularizer) if self.use_bias else None)
+        self.built = True
+
+    def call(self, x, training=False):
+        if x.shape[-1] != self.input_dim:
+            raise ValueError(f"[{self.name}] expected input with last dimension {self.input_dim}, "
+                             f"received input of shape {tuple(x.shape)}")
+        y = x @ self.kernel
+        if self.bias is not None:
+            y = y + self.bias
+        return self.activation(y)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+
+class Activation(Layer):
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = _act.get(activation)
+
+    def call(self, x, training=False):
+        return self.activation(x)
+
+
+class Softmax(Layer):
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def call(self, x, training=False):
+        return F.softmax(x, axis=self.axis)
+
+
+class ReLU(Layer):
+    def call(self, x, training=False):
+        return F.relu(x)
+
+
+class Dropout(Layer):
+    """Zeroes inputs with probability `rate` while training, scaling the rest by 1 / (1 - rate)."""
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
+            raise ValueError(f"[Dropout] rate must be a float in [0, 1]. Received: rate={rate}")
+        self.rate = float(rate)
+
+    def call(self, x, training=False):
+        return _nn.functional.dropout(x, self.rate, training=bool(training))
+
+
+class Flatten(Layer):
+    def call(self, x, training=False):
+        return x.reshape(x.shape[0], -1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], int(np.prod(input_shape[1:])))
+
+
+class Reshape(Layer):
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        self.target_shape = tuple(target_shape)
+
+    def call(self, x, training=False):
+        if int(np.prod(x.shape[1:])) != int(np.prod([d for d in self.target_shape if d != -1])) \
+                and -1 not in self.target_shape:
+            raise ValueError(f"[{self.name}] cannot reshape input of shape {tuple(x.shape)} to "
+                             f"(batch,) + {self.target_shape}")
+        return x.reshape((x.shape[0],) + self.target_shape)

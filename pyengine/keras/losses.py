@@ -1,0 +1,199 @@
+"""Losses by Keras name and as classes; each is callable as loss_fn(y_true, y_pred) and returns
+the batch mean as a scalar Tensor. Probability losses clip at epsilon = 1e-7 as Keras does;
+from_logits losses use pyengine's fused kernels (F.cross_entropy, F.binary_cross_entropy_with_logits).
+`validate(y, y_pred_shape)` checks labels once per fit with a clear message."""
+import numpy as np
+
+from ..nn import functional as F
+from ..tensor import Tensor
+from .utils import resolve
+
+EPSILON = 1e-7
+
+
+def _t(y, like=None):
+    if isinstance(y, Tensor):
+        return y
+    return Tensor._wrap(np.ascontiguousarray(np.asarray(y, dtype=np.float32)))
+
+
+class Loss:
+    """Base: subclasses define `fn(y_true, y_pred) -> per-sample Tensor` and a `kind` that the
+    fused trainer understands ('mse', 'bce', 'cce', 'scce'), or None."""
+
+    kind = None
+    from_logits = False
+
+    def __init__(self, name=None, reduction="sum_over_batch_size"):
+        if reduction not in ("sum_over_batch_size", "sum", "none"):
+            raise ValueError(f"[{type(self).__name__}] reduction must be 'sum_over_batch_size', "
+                             f"'sum' or 'none'. Received: reduction={reduction}")
+        self.name = name or type(self).__name__
+        self.reduction = reduction
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        y_pred = _t(y_pred)
+        per = self.fn(y_true, y_pred)
+        if sample_weight is not None:
+            per = per * _t(sample_weight).reshape(per.shape)
+        if self.reduction == "none":
+            return per
+        return per.sum() if self.reduction == "sum" else per.mean()
+
+    def validate(self, y, out_shape):
+        """Returns y converted for this loss (float32 targets or int64 labels) or raises."""
+        y = np.asarray(y)
+        if y.dtype.kind not in "biuf":
+            raise ValueError(f"[{self.name}] labels must be numeric, received dtype {y.dtype}")
+        return np.ascontiguousarray(y, dtype=np.float32)
+
+
+def _match_shape(name, y, out_shape):
+    if y.ndim == 1 and len(out_shape) == 2 and out_shape[1] == 1:
+        y = y.reshape(-1, 1)
+    if tuple(y.shape[1:]) != tuple(out_shape[1:]):
+        raise ValueError(f"[{name}] labels have shape {y.shape} but the model outputs "
+                         f"(None,) + {tuple(out_shape[1:])}; shapes must match")
+    return y
+
+
+class MeanSquaredError(Loss):
+    kind = "mse"
+
+    def fn(self, y_true, y_pred):
+        d = y_pred - _t(y_true).reshape(y_pred.shape)
+        return (d * d).mean(axis=-1)
+
+    def validate(self, y, out_shape):
+        return _match_shape(self.name, super().validate(y, out_shape), out_shape)
+
+
+class MeanAbsoluteError(MeanSquaredError):
+    kind = None
+
+    def fn(self, y_true, y_pred):
+        return (y_pred - _t(y_true).reshape(y_pred.shape)).abs().mean(axis=-1)
+
+
+class BinaryCrossentropy(Loss):
+    kind = "bce"
+
+    def __init__(self, from_logits=False, name=None, **kwargs):
+        super().__init__(name, **kwargs)
+        self.from_logits = bool(from_logits)
+
+    def fn(self, y_true, y_pred):
+        y = _t(y_true).reshape(y_pred.shape)
+        if self.from_logits:
+            return F.binary_cross_entropy_with_logits(y_pred, y, reduction="none").mean(axis=-1)
+        p = y_pred.clamp(EPSILON, 1.0 - EPSILON)
+        return -(y * p.log() + (1.0 - y) * (1.0 - p).log()).mean(axis=-1)
+
+    def validate(self, y, out_shape):
+        y = _match_shape(self.name, super().validate(y, out_shape), out_shape)
+        if y.size and (y.min() < 0 or y.max() > 1):
+            raise ValueError(f"[{self.name}] labels must be in [0, 1], received values in "
+                             f"[{y.min():g}, {y.max():g}]")
+        return y
+
+
+class CategoricalCrossentropy(Loss):
+    kind = "cce"
+
+    def __init__(self, from_logits=False, name=None, **kwargs):
+        super().__init__(name, **kwargs)
+        self.from_logits = bool(from_logits)
+
+    def fn(self, y_true, y_pred):
+        y = _t(y_true)
+        if self.from_logits:
+            return -(y * F.log_softmax(y_pred, axis=-1)).sum(axis=-1)
+        q = (y_pred / y_pred.sum(axis=-1, keepdims=True)).clamp(EPSILON, 1.0 - EPSILON)
+        return -(y * q.log()).sum(axis=-1)
+
+    def validate(self, y, out_shape):
+        y = super().validate(y, out_shape)
+        if y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1 and out_shape[-1] != 1):
+            raise ValueError(f"[{self.name}] expects one-hot labels of shape (n, "
+                             f"{out_shape[-1]}), received {y.shape}; use "
+                             "'sparse_categorical_crossentropy' for integer labels or "
+                             "keras.utils.to_categorical")
+        return _match_shape(self.name, y, out_shape)
+
+
+class SparseCategoricalCrossentropy(Loss):
+    kind = "scce"
+
+    def __init__(self, from_logits=False, name=None, **kwargs):
+        super().__init__(name, **kwargs)
+        self.from_logits = bool(from_logits)
+
+    def fn(self, y_true, y_pred):
+        labels = np.asarray(y_true.data if isinstance(y_true, Tensor) else y_true)
+        labels = labels.reshape(-1).astype(np.int64)
+        logp = F.log_softmax(y_pred, axis=-1) if self.from_logits else \
+            (y_pred / y_pred.sum(axis=-1, keepdims=True)).clamp(EPSILON, 1.0 - EPSILON).log()
+        onehot = np.zeros(y_pred.shape, np.float32)
+        onehot[np.arange(len(labels)), labels] = 1.0
+        return -(logp * onehot).sum(axis=-1)
+
+    def validate(self, y, out_shape):
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.ndim != 1:
+            raise ValueError(f"[{self.name}] expects integer class labels of shape (n,), "
+                             f"received {y.shape}; use 'categorical_crossentropy' for one-hot")
+        if y.dtype.kind == "f" and not np.all(np.mod(y, 1) == 0):
+            raise ValueError(f"[{self.name}] labels must be integer class indices")
+        n_classes = out_shape[-1]
+        if y.size and (y.min() < 0 or y.max() >= n_classes):
+            raise ValueError(f"[{self.name}] labels must be in [0, {n_classes}) for a model with "
+                             f"{n_classes} outputs, received values in [{y.min()}, {y.max()}]")
+        return np.ascontiguousarray(y, dtype=np.int64)
+
+
+def mean_squared_error(y_true, y_pred):
+    return MeanSquaredError()(y_true, y_pred)
+
+
+def binary_crossentropy(y_true, y_pred, from_logits=False):
+    return BinaryCrossentropy(from_logits)(y_true, y_pred)
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits=False):
+    return CategoricalCrossentropy(from_logits)(y_true, y_pred)
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
+    return SparseCategoricalCrossentropy(from_logits)(y_true, y_pred)
+
+
+class _FunctionLoss(Loss):
+    """A user function fn(y_true, y_pred) used as a loss."""
+
+    def __init__(self, fn):
+        super().__init__(getattr(fn, "__name__", "loss"))
+        self._fn = fn
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        out = self._fn(y_true, _t(y_pred))
+        return out.mean() if isinstance(out, Tensor) and out.ndim else out
+
+
+_TABLE = {"mse": MeanSquaredError, "mean_squared_error": MeanSquaredError,
+          "mae": MeanAbsoluteError, "mean_absolute_error": MeanAbsoluteError,
+          "binary_crossentropy": BinaryCrossentropy,
+          "categorical_crossentropy": CategoricalCrossentropy,
+          "sparse_categorical_crossentropy": SparseCategoricalCrossentropy}
+
+
+def get(identifier):
+    if identifier is None:
+        raise ValueError("[compile] a loss is required, e.g. loss='binary_crossentropy'. Valid "
+                         f"names: {', '.join(sorted(_TABLE))}")
+    if identifier in (mean_squared_error, binary_crossentropy, categorical_crossentropy,
+                      sparse_categorical_crossentropy):
+        identifier = identifier.__name__
+    obj = resolve("loss", identifier, _TABLE, (Loss,))
+    return obj if isinstance(obj, Loss) else _FunctionLoss(obj)

@@ -1,0 +1,71 @@
+"""Helpers shared by the Keras facade: name resolution with helpful errors, unique layer names,
+array conversion, and to_categorical."""
+import re
+
+import numpy as np
+
+from ..tensor import Tensor
+
+_name_counts = {}
+
+
+def unique_name(base):
+    """'dense', 'dense_1', ... as Keras names layers."""
+    n = _name_counts.get(base, 0)
+    _name_counts[base] = n + 1
+    return base if n == 0 else f"{base}_{n}"
+
+
+def snake_case(name):
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower().replace("2_d", "2d").replace("1_d", "1d")
+
+
+def resolve(kind, identifier, table, classes=()):
+    """An object from a string name (looked up in `table`), an instance of `classes`, or a
+    callable. Unknown strings raise a ValueError listing the valid names."""
+    if isinstance(identifier, str):
+        key = identifier.lower()
+        if key not in table:
+            raise ValueError(f"[{kind}] unknown {kind} '{identifier}'. Valid names: "
+                             f"{', '.join(sorted(table))}")
+        return table[key]()
+    if classes and isinstance(identifier, classes):
+        return identifier
+    if callable(identifier):
+        return identifier
+    raise TypeError(f"[{kind}] expected a string name, a {kind} object or a callable, "
+                    f"received: {identifier!r}")
+
+
+def as_array(x, name="x"):
+    """A NumPy array from a NumPy array, Tensor, list or pandas object."""
+    if isinstance(x, Tensor):
+        return x.data
+    if hasattr(x, "to_numpy"):
+        x = x.to_numpy()
+    return np.asarray(x)
+
+
+def as_float32(x, name="x"):
+    a = as_array(x, name)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"[{name}] expected numeric data, received dtype {a.dtype}")
+    return np.ascontiguousarray(a, dtype=np.float32)
+
+
+def to_categorical(y, num_classes=None, dtype="float32"):
+    """One-hot encoding of integer class labels: (n,) -> (n, num_classes)."""
+    y = np.asarray(y)
+    if y.ndim > 1 and y.shape[-1] == 1:
+        y = y.reshape(y.shape[:-1])
+    if y.dtype.kind == "f" and not np.all(np.mod(y, 1) == 0):
+        raise ValueError("[to_categorical] labels must be integers")
+    y = y.astype(np.int64)
+    if num_classes is None:
+        num_classes = int(y.max()) + 1 if y.size else 0
+    if y.size and (y.min() < 0 or y.max() >= num_classes):
+        raise ValueError(f"[to_categorical] labels must be in [0, {num_classes}), received "
+                         f"min {y.min()}, max {y.max()}")
+    out = np.zeros(y.shape + (num_classes,), dtype=dtype)
+    np.put_along_axis(out, y[..., None], 1, axis=-1)
+    return out

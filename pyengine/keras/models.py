@@ -30,6 +30,8 @@ class Sequential(Trainer, Layer):
             self._declared_input = layer._input_shape_arg
         self._layers.append(layer)
         self.built = False
+        if self._declared_input is not None:
+            self.build()  # Keras builds as soon as the input shape is known
 
     def pop(self):
         if not self._layers:

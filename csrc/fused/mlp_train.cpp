@@ -28,7 +28,9 @@ void act_forward(MlpAct act, float* z, int64_t rows, int64_t cols) {
   const int64_t n = rows * cols;
   switch (act) {
     case MlpAct::linear: break;
-    case MlpAct::relu: for (int64_t i = 0; i < n; ++i) z[i] = z[i] > 0.f ? z[i] : 0.f; break;
+    case MlpAct::relu:  // NaN propagates, as max(x, 0) does in the generic path
+      for (int64_t i = 0; i < n; ++i) z[i] = z[i] < 0.f ? 0.f : z[i];
+      break;
     case MlpAct::sigmoid: for (int64_t i = 0; i < n; ++i) z[i] = 1.f / (1.f + std::exp(-z[i])); break;
     case MlpAct::tanh: for (int64_t i = 0; i < n; ++i) z[i] = std::tanh(z[i]); break;
     case MlpAct::softmax:

@@ -81,7 +81,7 @@ def plan(model, y):
             "sparse": loss.kind == "scce"}
 
 
-def run_epoch(model, plan, x, y, order, batch_size, progbar):
+def run_epoch(model, plan, x, y, order, batch_size, progbar, terminate_on_nan=False):
     """Trains one epoch over x[order] in batches; returns the epoch's logs."""
     dense = [d[0] for d in plan["layers"]]
     opt = model.optimizer
@@ -115,6 +115,10 @@ def run_epoch(model, plan, x, y, order, batch_size, progbar):
             int(gen.integers(0, 2**63 - 1)))
         opt.iterations += b
         loss_sum, hits, rows, done = loss_sum + ls, hits + h, rows + r, done + b
+        if bad and terminate_on_nan:
+            print(f"Batch {done}: Invalid loss, terminating training")
+            model.stop_training = True
+            return {"loss": float("nan")}
         if bad:
             raise FloatingPointError(
                 f"[fit] the loss became NaN or infinite at batch {done}; training stopped and "

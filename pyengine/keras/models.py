@@ -5,7 +5,7 @@ import tempfile
 
 import numpy as np
 
-from .layers.base import InputLayer, Layer, to_tensor
+from .layers.base import InputLayer, Layer, as_output, to_tensor
 from .trainer import Trainer
 
 
@@ -66,11 +66,14 @@ class Sequential(Trainer, Layer):
             else:
                 self.build()
 
-    def call(self, x, training=False):
+    def _check_input(self, shape):
         decl = self._declared_input
-        if decl is not None and tuple(x.shape[1:]) != tuple(decl) and None not in decl:
+        if decl is not None and tuple(shape[1:]) != tuple(decl) and None not in decl:
             raise ValueError(f"[{self.name}] expected input of shape (None,) + {tuple(decl)}, "
-                             f"received {tuple(x.shape)}")
+                             f"received {tuple(shape)}")
+
+    def call(self, x, training=False):
+        self._check_input(x.shape)
         for layer in self._layers:
             x = layer(x, training=training)
         return x
@@ -82,7 +85,7 @@ class Sequential(Trainer, Layer):
         y = self.call(x, training=training)
         self.built = True
         self.output_shape_ = (None,) + tuple(y.shape[1:])
-        return y
+        return as_output(y)
 
     # ---- reporting -------------------------------------------------------------------------
     def summary(self, print_fn=None):

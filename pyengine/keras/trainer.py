@@ -54,6 +54,7 @@ class Trainer:
         x = as_float32(x, what)
         if x.ndim == 0 or len(x) == 0:
             raise ValueError(f"[{what}] x is empty")
+        self._check_input(x.shape)
         self._ensure_built(x)
         out_shape = (None,) + tuple(self.output_shape_[1:])
         if y is None:
@@ -107,7 +108,8 @@ class Trainer:
             order = (_random.get_generator().permutation(len(x)) if shuffle
                      else np.arange(len(x))).astype(np.int64)
             if plan is not None:
-                logs = fused.run_epoch(self, plan, x, y, order, batch_size, progbar)
+                logs = fused.run_epoch(self, plan, x, y, order, batch_size, progbar,
+                                       any(isinstance(c, _cb.TerminateOnNaN) for c in cbs.callbacks))
             else:
                 logs = self._generic_epoch(x, y, order, batch_size, cbs, progbar)
             if validation_data is not None:
@@ -182,6 +184,7 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Model outputs as a NumPy array, computed in batches."""
         x = as_float32(x, "predict")
+        self._check_input(x.shape)
         self._ensure_built(x)
         batch_size = batch_size or 32
         outs = []

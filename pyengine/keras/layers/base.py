@@ -18,6 +18,21 @@ def to_tensor(x):
     return Tensor._wrap(np.ascontiguousarray(a))
 
 
+class KerasTensor(Tensor):
+    """What layers and models return: a Tensor whose .numpy() works even when it carries a
+    gradient graph, as TensorFlow's eager tensors do (`model(x).numpy()`)."""
+    __slots__ = ()
+
+    def numpy(self):
+        return self.data
+
+
+def as_output(t):
+    if type(t) is Tensor:
+        t.__class__ = KerasTensor
+    return t
+
+
 class Variable(Parameter):
     """A layer weight: a Parameter that knows its path ('dense/kernel')."""
     __slots__ = ("path",)
@@ -131,7 +146,7 @@ class Layer:
             self.built = True
         y = self.call(x, training=training)
         self.output_shape_ = (None,) + tuple(y.shape[1:])
-        return y
+        return as_output(y)
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"

@@ -99,7 +99,7 @@ class Sequential(Trainer, Layer):
         out = [f'Model: "{self.name}"', line,
                f"{'Layer (type)':<29}{'Output Shape':<26}{'Param #':<10}", thick]
         for i, (a, b, c) in enumerate(rows):
-            out.append(f"{a:<29}{b:<26}{c:<10}")
+            out.append(f"{a:<28} {b:<25} {c}")
             out.append(thick if i == len(rows) - 1 else line)
         total = self.count_params()
         trainable = int(sum(w.data.size for w in self.trainable_weights))

@@ -1,5 +1,9 @@
 """Keras layers by their Keras names (channels_last images)."""
 from .base import Input, InputLayer, Layer
+from .conv import (AveragePooling2D, AvgPool2D, Conv2D, GlobalAveragePooling2D,
+                   GlobalMaxPooling2D, MaxPool2D, MaxPooling2D)
 from .core import Activation, Dense, Dropout, Flatten, ReLU, Reshape, Softmax
+from .normalization import BatchNormalization, Embedding
+from .rnn import GRU, LSTM, SimpleRNN
 
 __all__ = [n for n in dir() if not n.startswith("_")]

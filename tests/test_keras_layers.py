@@ -1,0 +1,128 @@
+"""Keras layers against NumPy float64 references: Conv2D (channels_last, Keras kernel layout),
+pooling, BatchNormalization, Embedding, SimpleRNN / LSTM / GRU (Keras gate orders), and one
+training step through each."""
+import numpy as np
+import pytest
+
+import pyengine as pe
+from pyengine import keras
+from pyengine.keras import layers as L
+
+
+def conv_ref(x, k, b, stride, pad):
+    if pad == "same":
+        kh, kw = k.shape[:2]
+        ph, pw = kh - 1, kw - 1
+        x = np.pad(x, ((0, 0), (ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2), (0, 0)))
+    n, h, w, c = x.shape
+    kh, kw, _, o = k.shape
+    ho, wo = (h - kh) // stride + 1, (w - kw) // stride + 1
+    out = np.zeros((n, ho, wo, o))
+    for i in range(ho):
+        for j in range(wo):
+            patch = x[:, i * stride:i * stride + kh, j * stride:j * stride + kw, :]
+            out[:, i, j, :] = np.einsum("nhwc,hwco->no", patch, k)
+    return out + b
+
+
+@pytest.mark.parametrize("stride,pad", [(1, "valid"), (2, "valid"), (1, "same")])
+def test_conv2d_matches_reference(stride, pad):
+    pe.manual_seed(0)
+    x = np.random.default_rng(0).normal(size=(2, 7, 6, 3)).astype(np.float32)
+    conv = L.Conv2D(4, (3, 2), strides=stride, padding=pad)
+    y = conv(x).numpy()
+    k, b = conv.get_weights()
+    assert k.shape == (3, 2, 3, 4)
+    np.testing.assert_allclose(y, conv_ref(x.astype(np.float64), k, b, stride, pad), rtol=1e-4,
+                               atol=1e-5)
+
+
+def test_pooling_matches_reference():
+    x = np.random.default_rng(1).normal(size=(2, 6, 4, 3)).astype(np.float32)
+    r = x.reshape(2, 3, 2, 2, 2, 3)
+    np.testing.assert_allclose(L.MaxPooling2D()(x).numpy(), r.max(axis=(2, 4)))
+    np.testing.assert_allclose(L.AveragePooling2D()(x).numpy(), r.mean(axis=(2, 4)), rtol=1e-6)
+    np.testing.assert_allclose(L.GlobalAveragePooling2D()(x).numpy(), x.mean(axis=(1, 2)),
+                               rtol=1e-6)
+    assert L.MaxPooling2D(3, strides=1, padding="same")(x).shape == (2, 6, 4, 3)
+
+
+def test_batchnorm_train_and_inference():
+    x = np.random.default_rng(2).normal(3.0, 2.0, size=(64, 5)).astype(np.float32)
+    bn = L.BatchNormalization(momentum=0.5)
+    y = bn(x, training=True).numpy()
+    np.testing.assert_allclose(y.mean(0), 0, atol=1e-5)
+    np.testing.assert_allclose(y.std(0), 1, atol=1e-3)
+    np.testing.assert_allclose(bn.moving_mean.data, 0.5 * x.mean(0), rtol=1e-5)
+    yi = bn(x, training=False).numpy()
+    np.testing.assert_allclose(yi, (x - bn.moving_mean.data) /
+                               np.sqrt(bn.moving_variance.data + 1e-3), rtol=1e-4, atol=1e-5)
+    assert len(bn.trainable_weights) == 2 and len(bn.non_trainable_weights) == 2
+
+
+def test_embedding():
+    e = L.Embedding(10, 3)
+    idx = np.array([[1, 2], [9, 1]])
+    np.testing.assert_array_equal(e(idx).numpy(), e.embeddings.data[idx])
+    with pytest.raises(ValueError, match=r"in \[0, 10\)"):
+        e(np.array([[10]]))
+
+
+def _sig(v):
+    return 1 / (1 + np.exp(-v))
+
+
+def rnn_ref(kind, x, W, U, b, units):
+    h = np.zeros((x.shape[0], units))
+    c = np.zeros_like(h)
+    for t in range(x.shape[1]):
+        xt = x[:, t]
+        if kind == "SimpleRNN":
+            h = np.tanh(xt @ W + h @ U + b)
+        elif kind == "LSTM":
+            z = xt @ W + h @ U + b
+            i, f, g, o = np.split(z, 4, axis=1)
+            c = _sig(f) * c + _sig(i) * np.tanh(g)
+            h = _sig(o) * np.tanh(c)
+        else:
+            xz = xt @ W + b[0]
+            rz = h @ U + b[1]
+            z = _sig(xz[:, :units] + rz[:, :units])
+            r = _sig(xz[:, units:2 * units] + rz[:, units:2 * units])
+            hh = np.tanh(xz[:, 2 * units:] + r * rz[:, 2 * units:])
+            h = z * h + (1 - z) * hh
+    return h
+
+
+@pytest.mark.parametrize("cls", [L.SimpleRNN, L.LSTM, L.GRU])
+def test_rnn_matches_reference(cls):
+    pe.manual_seed(3)
+    x = np.random.default_rng(3).normal(size=(2, 5, 4)).astype(np.float32)
+    layer = cls(6)
+    y = layer(x).numpy()
+    W, U, b = [w.astype(np.float64) for w in layer.get_weights()]
+    if cls is L.LSTM:
+        np.testing.assert_array_equal(b[6:12], 1.0)  # unit_forget_bias
+    b = b + np.random.default_rng(4).normal(size=b.shape) * 0.1
+    layer.set_weights([W, U, b])
+    y = layer(x).numpy()
+    np.testing.assert_allclose(y, rnn_ref(cls.__name__, x.astype(np.float64), W, U, b, 6),
+                               rtol=1e-4, atol=1e-5)
+    assert cls(6, return_sequences=True)(x).shape == (2, 5, 6)
+
+
+def test_cnn_and_rnn_models_train():
+    pe.manual_seed(0)
+    x = np.random.rand(16, 8, 8, 1).astype(np.float32)
+    y = (x.mean(axis=(1, 2, 3)) > 0.5).astype(np.float32)
+    m = keras.Sequential([L.Conv2D(4, 3, activation="relu", input_shape=(8, 8, 1)),
+                          L.MaxPooling2D(), L.Flatten(), L.Dense(1, activation="sigmoid")])
+    m.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    h = m.fit(x, y, epochs=5, batch_size=4, verbose=0)
+    assert h.history["loss"][-1] < h.history["loss"][0]
+    s = np.random.randint(0, 20, (16, 6))
+    r = keras.Sequential([L.Embedding(20, 4), L.LSTM(5), L.Dense(2)])
+    r.compile(keras.optimizers.Adam(0.01),
+              keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    h = r.fit(s, np.arange(16) % 2, epochs=5, verbose=0)
+    assert h.history["loss"][-1] < h.history["loss"][0]

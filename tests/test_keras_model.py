@@ -261,3 +261,14 @@ def test_to_categorical():
     np.testing.assert_array_equal(keras.utils.to_categorical([0, 2], 3), [[1, 0, 0], [0, 0, 1]])
     with pytest.raises(ValueError):
         keras.utils.to_categorical([0, 5], 3)
+
+
+def test_keras1_spellings_from_old_tutorials():
+    x, y = churn_like(40)
+    m = keras.Sequential()
+    m.add(layers.Dense(output_dim=6, init="uniform", activation="relu", input_dim=11))
+    m.add(layers.Dense(output_dim=1, init="uniform", activation="sigmoid"))
+    assert np.abs(m.layers[0].kernel.data).max() <= 0.05
+    m.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    h = m.fit(x, y, batch_size=10, nb_epoch=3, verbose=0)
+    assert len(h.history["loss"]) == 3

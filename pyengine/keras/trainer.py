@@ -69,10 +69,13 @@ class Trainer:
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0,
             steps_per_epoch=None, validation_batch_size=None, class_weight=None,
-            sample_weight=None):
+            sample_weight=None, **kwargs):
         """Trains for `epochs` epochs; returns a History whose .history maps 'loss', metric
         names and their 'val_' forms to per-epoch values."""
         self._require_compiled("fit")
+        epochs = kwargs.pop("nb_epoch", epochs)  # Keras 1 spelling, still in tutorials
+        if kwargs:
+            raise TypeError(f"[fit] unrecognized arguments: {sorted(kwargs)}")
         if y is None:
             raise ValueError("[fit] y (the targets) is required")
         if class_weight is not None or sample_weight is not None:

@@ -12,9 +12,12 @@ from .base import Layer
 class Dense(Layer):
     """y = activation(x @ kernel + bias), kernel (in, units) in Keras layout."""
 
-    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 **kwargs):
+    def __init__(self, units=None, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, **kwargs):
+        # Keras 1 spellings, still common in tutorials: output_dim=..., init=...
+        units = kwargs.pop("output_dim", units)
+        kernel_initializer = kwargs.pop("init", kernel_initializer)
         super().__init__(**kwargs)
         if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units <= 0:
             raise ValueError(f"[Dense] units must be a positive integer. Received: units={units}")

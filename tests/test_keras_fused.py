@@ -131,3 +131,20 @@ def test_binding_validates_arrays():
         pe._C.mlp_train(x.astype(np.float64), y, np.arange(4), **args)
     with pytest.raises(ValueError, match="missing optimizer state"):
         pe._C.mlp_train(x, y, np.arange(4), **{**args, "optimizer": 1})
+
+
+def test_seed_tutorial_models_take_the_fused_path():
+    from pyengine.keras import fused as fz
+    churn = keras.Sequential([layers.Dense(6, kernel_initializer="uniform", activation="relu",
+                                           input_dim=11),
+                              layers.Dense(6, kernel_initializer="uniform", activation="relu"),
+                              layers.Dense(1, kernel_initializer="uniform", activation="sigmoid")])
+    churn.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    assert fz.plan(churn, None) is not None
+    mnist = keras.Sequential([layers.Flatten(input_shape=(28, 28)),
+                              layers.Dense(128, activation="relu"), layers.Dropout(0.2),
+                              layers.Dense(10)])
+    mnist.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  ["accuracy"])
+    p = fz.plan(mnist, None)
+    assert p is not None and [d[2] for d in p["layers"]] == [0.2, 0.0]

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstring>
 
+#include <omp.h>
+
 #include "gemm/gemm.h"
 
 namespace pyengine {
@@ -143,6 +145,22 @@ double loss_and_grad(MlpLoss loss, const float* out, const float* y, int64_t ydi
   return total / rows;
 }
 
+// Per-batch GEMMs of a small MLP (MNIST's 32 x 784 x 128 is 3.2M multiply-adds) are too small
+// for threads to pay: a fork/join per GEMM, thousands of times an epoch, costs more than it saves
+// and collapses when cores are shared. Below this size the whole run stays on the calling thread
+// (results do not depend on the thread count either way).
+constexpr int64_t kSerialGemmWork = int64_t{1} << 22;
+
+struct SerialScope {  // omp_set_num_threads for this thread, restored on exit
+  int saved;
+  explicit SerialScope(bool on) : saved(on ? omp_get_max_threads() : 0) {
+    if (on) omp_set_num_threads(1);
+  }
+  ~SerialScope() {
+    if (saved) omp_set_num_threads(saved);
+  }
+};
+
 int64_t argmax(const float* v, int64_t n) { return std::max_element(v, v + n) - v; }
 
 double hits(MlpMetric metric, const float* out, const float* y, int64_t ydim, int64_t rows,
@@ -197,6 +215,9 @@ void mlp_train(std::vector<MlpLayer>& layers, MlpOptimizer& opt, const float* x,
   int64_t max_w = in0;
   for (auto& ly : layers) max_w = std::max({max_w, ly.in, ly.out});
   std::vector<float> gbuf(batch * max_w), gbuf2(batch * max_w);
+  int64_t work = 0;
+  for (auto& ly : layers) work = std::max(work, batch * ly.in * ly.out);
+  SerialScope serial(work < kSerialGemmWork);
 
   for (int64_t start = 0; start < n_idx; start += batch) {
     const int64_t B = std::min(batch, n_idx - start);

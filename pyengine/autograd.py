@@ -13,11 +13,15 @@ import numpy as np
 
 from .backend import get_backend
 
-_state = threading.local()
+class _GradState(threading.local):
+    enabled = True  # class default: every new thread starts with grad enabled
+
+
+_state = _GradState()
 
 
 def is_grad_enabled():
-    return getattr(_state, "enabled", True)
+    return _state.enabled
 
 
 def set_grad_enabled(mode):
@@ -47,12 +51,15 @@ def enable_grad():
 
 
 class Context:
-    """Per-call scratch space of a Function: what backward needs, and which inputs want grads."""
+    """Per-call scratch space of a Function: what backward needs, and which inputs want grads.
 
-    def __init__(self, backend, needs_input_grad):
-        self.backend = backend
-        self.needs_input_grad = needs_input_grad
-        self.saved_tensors = ()
+    The defaults are class attributes so that creating one per op costs no __init__: `apply`
+    sets `backend` only off the CPU and `needs_input_grad` only when it records a node
+    (None means nothing is recorded, so forward may skip saving for backward)."""
+
+    backend = None  # set to the CPU backend at import, below
+    needs_input_grad = None
+    saved_tensors = ()
 
     def save_for_backward(self, *arrays):
         self.saved_tensors = arrays
@@ -86,28 +93,49 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **params):
+        # The per-op dispatch cost matters for small tensors, so this loop avoids properties,
+        # Python-level __eq__ and helper calls on the common CPU path.
         device = None
         record = False
         arrays = []
+        mixed = False  # some args are not Tensors (Python scalars, arrays)
         for a in args:
             if isinstance(a, Tensor):
+                d = a._device
                 if device is None:
-                    device = a.device
-                elif a.device != device:
+                    device = d
+                elif d is not device and d != device:
                     raise RuntimeError(f"[{cls.__name__.lower()}] tensors on different devices: "
-                                       f"{device} and {a.device}")
-                record = record or a.requires_grad
+                                       f"{device} and {d}")
+                if a.requires_grad:
+                    record = True
                 arrays.append(a.data)
             else:
+                mixed = True
                 arrays.append(a)
-        record = record and is_grad_enabled()
-        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args) if record else None
-        ctx = Context(get_backend(device) if device is not None else _cpu_backend, needs)
-        out = cls.forward(ctx, *arrays, **params)
-        result = Tensor._wrap(out, device)
+        ctx = Context()
+        if device is None:
+            device = CPU
+        elif device is not CPU and device.type != "cpu":
+            ctx.backend = get_backend(device)
+        if record and _state.enabled:
+            ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a.requires_grad
+                                          for a in args])
+        else:
+            record = False
+        out = cls.forward(ctx, *arrays, **params) if params else cls.forward(ctx, *arrays)
+        result = _new_tensor(Tensor)
+        result.data = out if type(out) is np.ndarray else np.asarray(out)
+        result._device = device
+        result.grad = None
+        result._retain_grad = False
         if record:
             result.requires_grad = True
-            result._node = Node(cls, ctx, tuple(a if isinstance(a, Tensor) else None for a in args))
+            inputs = tuple([a if isinstance(a, Tensor) else None for a in args]) if mixed else args
+            result._node = Node(cls, ctx, inputs)
+        else:
+            result.requires_grad = False
+            result._node = None
         return result
 
 
@@ -206,6 +234,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=False):
 
 
 from . import backend as _backend_pkg  # noqa: E402
+from .backend import CPU  # noqa: E402
 from .tensor import Tensor  # noqa: E402  (tensor.py imports this module first)
 
-_cpu_backend = _backend_pkg.cpu
+Context.backend = _backend_pkg.cpu
+_new_tensor = object.__new__

@@ -119,11 +119,19 @@ class Function:
         elif device is not CPU and device.type != "cpu":
             ctx.backend = get_backend(device)
         if record and _state.enabled:
-            ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a.requires_grad
-                                          for a in args])
+            ctx.needs_input_grad = (tuple([isinstance(a, Tensor) and a.requires_grad
+                                           for a in args]) if mixed
+                                    else tuple([a.requires_grad for a in args]))
         else:
             record = False
-        out = cls.forward(ctx, *arrays, **params) if params else cls.forward(ctx, *arrays)
+        # Spelled out for one and two inputs: a call with *arrays costs a tuple and a slower
+        # call path, measurable next to a 10x10 add.
+        if params or len(arrays) > 2:
+            out = cls.forward(ctx, *arrays, **params)
+        elif len(arrays) == 2:
+            out = cls.forward(ctx, arrays[0], arrays[1])
+        else:
+            out = cls.forward(ctx, *arrays)
         result = _new_tensor(Tensor)
         result.data = out if type(out) is np.ndarray else np.asarray(out)
         result._device = device

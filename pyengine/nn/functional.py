@@ -91,4 +91,15 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     return _dropout(input, p, training, mask_shape=input.shape[:-2] + (1, 1))
 
 
+from ..ops.normalization import batch_norm, layer_norm  # noqa: E402,F401
+from ..ops.embedding import embedding as _embedding  # noqa: E402
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None):
+    """weight[input]: rows of the (num_embeddings, dim) table for integer indices of any shape."""
+    if max_norm is not None:
+        raise NotImplementedError("[embedding] max_norm is not supported")
+    return _embedding(input, weight, padding_idx)
+
+
 __all__ = [n for n in dir() if not n.startswith("_") and n != "Tensor"]

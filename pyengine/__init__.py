@@ -17,6 +17,7 @@ from .functions import *  # noqa: F401,F403  (pe.exp, pe.cat, pe.where, pe.matmu
 from .random import manual_seed, seed
 from .tensor import Tensor
 from . import nn, testing
+from .io import load, save
 
 __version__ = "0.1.0"
 

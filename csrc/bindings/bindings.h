@@ -7,4 +7,6 @@ void init_runtime(pybind11::module_& m);
 void init_activations(pybind11::module_& m);
 void init_gemm(pybind11::module_& m);
 void init_cuda(pybind11::module_& m);
+void init_loss(pybind11::module_& m);
+void init_optim(pybind11::module_& m);
 }  // namespace pyengine

@@ -98,3 +98,26 @@ def is_float_kernel_dtype(dtype):
     return dtype in _FLOATS
 
 floor_divide, remainder = np.floor_divide, np.remainder
+
+
+# ---- fused losses (csrc/loss): per-row / per-element loss, and d loss / d input when asked ----
+def softmax_cross_entropy(x, target, weight, label_smoothing, ignore_index, want_grad):
+    """x (N, C); target int64 (N,) or probabilities (N, C). Returns (loss (N,), grad or None)."""
+    x = np.ascontiguousarray(x)
+    loss = np.empty(x.shape[0], dtype=x.dtype)
+    grad = np.empty_like(x) if want_grad else None
+    _C.softmax_cross_entropy(x, np.ascontiguousarray(target), weight, label_smoothing,
+                             ignore_index, loss, grad)
+    return loss, grad
+
+
+def binary_cross_entropy(x, target, weight, pos_weight, logits, want_grad):
+    """Elementwise BCE on probabilities (logits=False) or logits. Returns (loss, grad or None)."""
+    x = np.ascontiguousarray(x)
+    loss = np.empty_like(x)
+    grad = np.empty_like(x) if want_grad else None
+    if logits:
+        _C.binary_cross_entropy_with_logits(x, target, weight, pos_weight, loss, grad)
+    else:
+        _C.binary_cross_entropy(x, target, weight, loss, grad)
+    return loss, grad

@@ -1,6 +1,9 @@
 """Functional forms of the ops, PyTorch names and argument names (`import pyengine.nn.functional
 as F`). Each is one line over an op in pyengine/ops; see there for forward and backward."""
+import numpy as _np
+
 from ..ops import elementwise as _ew
+from ..ops import loss as _loss
 from ..ops.activation import Activation, Softmax
 from ..tensor import Tensor
 
@@ -100,6 +103,73 @@ def embedding(input, weight, padding_idx=None, max_norm=None):
     if max_norm is not None:
         raise NotImplementedError("[embedding] max_norm is not supported")
     return _embedding(input, weight, padding_idx)
+
+# ---- losses (pyengine/ops/loss.py) -------------------------------------------------------------
+def _arr(x):
+    return None if x is None else (x.data if isinstance(x, Tensor) else _np.asarray(x))
+
+
+def _loss_reduction(reduction, size_average, reduce, op):
+    if size_average is not None or reduce is not None:  # PyTorch's deprecated pair
+        reduce = True if reduce is None else reduce
+        size_average = True if size_average is None else size_average
+        reduction = ("mean" if size_average else "sum") if reduce else "none"
+    _loss.check_reduction(reduction, op)
+    return reduction
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """mean((input - target)^2) (or 'sum' / 'none'); target may require grad."""
+    r = _loss_reduction(reduction, size_average, reduce, "mse_loss")
+    return _loss.MSELoss.apply(input, target, reduction=r)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """mean(|input - target|) (or 'sum' / 'none')."""
+    r = _loss_reduction(reduction, size_average, reduce, "l1_loss")
+    return _loss.L1Loss.apply(input, target, reduction=r)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    """-weight * (t log p + (1 - t) log(1 - p)) for probabilities p = input; logs clamped at -100.
+
+    >>> F.binary_cross_entropy(pe.tensor([0.8, 0.1]), pe.tensor([1.0, 0.0]))  # 0.1643
+    """
+    r = _loss_reduction(reduction, size_average, reduce, "binary_cross_entropy")
+    return _loss.BinaryCrossEntropy.apply(input, _arr(target), weight=_arr(weight), reduction=r)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """binary_cross_entropy(sigmoid(input), target) computed stably from logits; pos_weight
+    (broadcast over the last dimension) weights the positive term."""
+    r = _loss_reduction(reduction, size_average, reduce, "binary_cross_entropy_with_logits")
+    return _loss.BinaryCrossEntropy.apply(input, _arr(target), weight=_arr(weight),
+                                          pos_weight=_arr(pos_weight), logits=True, reduction=r)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """-sum_c q_c log softmax(input)_c over the class dim (1), q the one-hot (class-index target)
+    or given probabilities, smoothed: q = (1 - label_smoothing) q + label_smoothing / C.
+
+    >>> F.cross_entropy(pe.tensor([[2.0, 0.5, -1.0]]), pe.tensor([0]))  # 0.2413
+    """
+    r = _loss_reduction(reduction, size_average, reduce, "cross_entropy")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"[cross_entropy] label_smoothing must be in [0, 1], got {label_smoothing}")
+    return _loss.CrossEntropy.apply(input, _arr(target), weight=_arr(weight),
+                                    ignore_index=ignore_index, label_smoothing=label_smoothing,
+                                    reduction=r)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """-weight[t] * input[t] for log-probabilities input (N, C[, ...]) and class indices t."""
+    r = _loss_reduction(reduction, size_average, reduce, "nll_loss")
+    return _loss.NLLLoss.apply(input, _arr(target), weight=_arr(weight),
+                               ignore_index=ignore_index, reduction=r)
 
 
 __all__ = [n for n in dir() if not n.startswith("_") and n != "Tensor"]

@@ -1,0 +1,124 @@
+// Bindings of the fused loss kernels: per-row / per-element loss and, optionally, its gradient.
+#include <pybind11/numpy.h>
+
+#include <string>
+
+#include "bindings/array_args.h"
+#include "bindings/bindings.h"
+#include "loss/loss.h"
+
+namespace pyengine {
+namespace py = pybind11;
+
+namespace {
+
+// Optional array argument: null for None, else validated like any input.
+template <class T>
+T* opt_ptr(const py::object& o, const py::array& like, const char* op, const char* name,
+           bool writeable = false) {
+  if (o.is_none()) return nullptr;
+  check(py::isinstance<py::array>(o), op, name, " must be an array or None");
+  auto a = py::reinterpret_borrow<py::array>(o);
+  T* p = array_ptr<T>(a, op, name, writeable);
+  check_same_shape(like, a, op, "input", name);
+  return p;
+}
+
+template <class T>
+void xent_t(const py::array& z, const py::array& target, const py::object& weight,
+            double smoothing, int64_t ignore_index, const py::array& loss,
+            const py::object& grad) {
+  const char* op = "cross_entropy";
+  check(z.ndim() == 2, op, "logits must be (N, C), got ", shape_str(shape_of(z)));
+  const int64_t n = z.shape(0), c = z.shape(1);
+  check(c >= 1, op, "need at least one class, got shape ", shape_str(shape_of(z)));
+  const T* pz = array_ptr<T>(z, op, "input");
+  T* pl = array_ptr<T>(loss, op, "loss", true);
+  check(loss.ndim() == 1 && loss.shape(0) == n, op, "loss must be (", n, ",), got ",
+        shape_str(shape_of(loss)));
+  T* pg = opt_ptr<T>(grad, z, op, "grad", true);
+  const T* pw = nullptr;
+  if (!weight.is_none()) {
+    auto w = py::reinterpret_borrow<py::array>(weight);
+    pw = array_ptr<T>(w, op, "weight");
+    check(w.ndim() == 1 && w.shape(0) == c, op, "weight must be (", c, ",), got ",
+          shape_str(shape_of(w)));
+  }
+  check(smoothing >= 0.0 && smoothing <= 1.0, op, "label_smoothing must be in [0, 1], got ",
+        smoothing);
+  if (target.dtype().is(py::dtype::of<int64_t>())) {
+    check(target.ndim() == 1 && target.shape(0) == n, op, "target must be (", n, ",), got ",
+          shape_str(shape_of(target)));
+    check(target.flags() & py::array::c_style, op, "target must be C-contiguous");
+    const int64_t* py_ = static_cast<const int64_t*>(target.data());
+    for (int64_t i = 0; i < n; ++i)
+      check(py_[i] == ignore_index || (py_[i] >= 0 && py_[i] < c), op, "target ", py_[i],
+            " is out of bounds for ", c, " classes (sample ", i, ")");
+    py::gil_scoped_release nogil;
+    softmax_xent_index<T>(pz, py_, pw, smoothing, ignore_index, pl, pg, n, c);
+  } else {
+    const T* pt = array_ptr<T>(target, op, "target");
+    check_same_shape(z, target, op, "input", "target");
+    py::gil_scoped_release nogil;
+    softmax_xent_prob<T>(pz, pt, pw, smoothing, pl, pg, n, c);
+  }
+}
+
+template <class T>
+void bce_t(bool logits, const py::array& x, const py::array& y, const py::object& weight,
+           const py::object& pos_weight, const py::array& loss, const py::object& grad) {
+  const char* op = logits ? "binary_cross_entropy_with_logits" : "binary_cross_entropy";
+  const T* px = array_ptr<T>(x, op, "input");
+  const T* py_ = array_ptr<T>(y, op, "target");
+  check_same_shape(x, y, op, "input", "target");
+  T* pl = array_ptr<T>(loss, op, "loss", true);
+  check_same_shape(x, loss, op, "input", "loss");
+  T* pg = opt_ptr<T>(grad, x, op, "grad", true);
+  const T* pw = opt_ptr<T>(weight, x, op, "weight");
+  const T* ppw = opt_ptr<T>(pos_weight, x, op, "pos_weight");
+  const int64_t n = x.size();
+  py::gil_scoped_release nogil;
+  if (logits) bce_logits<T>(px, py_, pw, ppw, pl, pg, n);
+  else bce<T>(px, py_, pw, pl, pg, n);
+}
+
+}  // namespace
+
+void init_loss(py::module_& m) {
+  m.def(
+      "softmax_cross_entropy",
+      [](const py::array& z, const py::array& target, const py::object& weight, double smoothing,
+         int64_t ignore_index, const py::array& loss, const py::object& grad) {
+        if (is_double(z, "cross_entropy"))
+          xent_t<double>(z, target, weight, smoothing, ignore_index, loss, grad);
+        else
+          xent_t<float>(z, target, weight, smoothing, ignore_index, loss, grad);
+      },
+      py::arg("input"), py::arg("target"), py::arg("weight"), py::arg("label_smoothing"),
+      py::arg("ignore_index"), py::arg("loss"), py::arg("grad"),
+      "Per-row cross-entropy of softmax(input) (N, C) against int64 class indices (N,) or "
+      "probabilities (N, C); writes d loss_i / d input_i into grad unless it is None.");
+  m.def(
+      "binary_cross_entropy",
+      [](const py::array& x, const py::array& y, const py::object& weight, const py::array& loss,
+         const py::object& grad) {
+        if (is_double(x, "binary_cross_entropy"))
+          bce_t<double>(false, x, y, weight, py::none(), loss, grad);
+        else
+          bce_t<float>(false, x, y, weight, py::none(), loss, grad);
+      },
+      py::arg("input"), py::arg("target"), py::arg("weight"), py::arg("loss"), py::arg("grad"));
+  m.def(
+      "binary_cross_entropy_with_logits",
+      [](const py::array& x, const py::array& y, const py::object& weight,
+         const py::object& pos_weight, const py::array& loss, const py::object& grad) {
+        if (is_double(x, "binary_cross_entropy_with_logits"))
+          bce_t<double>(true, x, y, weight, pos_weight, loss, grad);
+        else
+          bce_t<float>(true, x, y, weight, pos_weight, loss, grad);
+      },
+      py::arg("input"), py::arg("target"), py::arg("weight"), py::arg("pos_weight"),
+      py::arg("loss"), py::arg("grad"));
+}
+
+}  // namespace pyengine

@@ -1,0 +1,205 @@
+// Bindings of the fused optimizer updates: one call updates every parameter of a group.
+// Each takes parallel lists (params, grads, state buffers...), validates every array before any
+// is touched (dtype, C order, writeable, matching shapes), then releases the GIL and loops.
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "bindings/array_args.h"
+#include "bindings/bindings.h"
+#include "optim/optim.h"
+
+namespace pyengine {
+namespace py = pybind11;
+
+namespace {
+
+// One tensor of a group, validated: raw pointers (null for an absent optional buffer).
+struct Slot {
+  bool dbl;
+  int64_t n;
+  void* p;
+  const void* g;
+  void* s[3];
+};
+
+// Validates params[i], grads[i] and states[k][i]; `optional[k]` lets states[k][i] be None.
+std::vector<Slot> collect(const char* op, const py::list& params, const py::list& grads,
+                          const std::vector<py::list>& states,
+                          const std::vector<bool>& optional) {
+  const size_t n = params.size();
+  check(grads.size() == n, op, "got ", n, " params but ", grads.size(), " grads");
+  for (size_t k = 0; k < states.size(); ++k)
+    check(states[k].size() == n, op, "got ", n, " params but ", states[k].size(),
+          " entries in state list ", k);
+  std::vector<Slot> slots(n);
+  for (size_t i = 0; i < n; ++i) {
+    const std::string idx = std::to_string(i);
+    check(py::isinstance<py::array>(params[i]), op, "param ", idx, " is not an array");
+    check(py::isinstance<py::array>(grads[i]), op, "grad ", idx, " is not an array");
+    auto p = py::reinterpret_borrow<py::array>(params[i]);
+    auto g = py::reinterpret_borrow<py::array>(grads[i]);
+    Slot& s = slots[i];
+    s.dbl = is_double(p, op);
+    s.n = p.size();
+    const std::string pn = "param " + idx, gn = "grad " + idx;
+    s.p = s.dbl ? (void*)array_ptr<double>(p, op, pn.c_str(), true)
+                : (void*)array_ptr<float>(p, op, pn.c_str(), true);
+    s.g = s.dbl ? (const void*)array_ptr<double>(g, op, gn.c_str())
+                : (const void*)array_ptr<float>(g, op, gn.c_str());
+    check_same_shape(p, g, op, pn.c_str(), gn.c_str());
+    for (size_t k = 0; k < 3; ++k) s.s[k] = nullptr;
+    for (size_t k = 0; k < states.size(); ++k) {
+      py::handle h = states[k][i];
+      if (h.is_none()) {
+        check(optional[k], op, "state ", k, " of param ", idx, " is None");
+        continue;
+      }
+      check(py::isinstance<py::array>(h), op, "state ", k, " of param ", idx, " is not an array");
+      auto a = py::reinterpret_borrow<py::array>(h);
+      const std::string sn = "state " + std::to_string(k) + " of param " + idx;
+      s.s[k] = s.dbl ? (void*)array_ptr<double>(a, op, sn.c_str(), true)
+                     : (void*)array_ptr<float>(a, op, sn.c_str(), true);
+      check_same_shape(p, a, op, pn.c_str(), sn.c_str());
+    }
+  }
+  return slots;
+}
+
+template <class T>
+T* as(void* p) {
+  return static_cast<T*>(p);
+}
+template <class T>
+const T* as(const void* p) {
+  return static_cast<const T*>(p);
+}
+
+void check_steps(const char* op, const std::vector<int64_t>& steps, size_t n) {
+  check(steps.size() == n, op, "got ", n, " params but ", steps.size(), " step counts");
+  for (int64_t s : steps) check(s >= 1, op, "step counts start at 1, got ", s);
+}
+
+}  // namespace
+
+void init_optim(py::module_& m) {
+  m.def(
+      "sgd_step",
+      [](const py::list& params, const py::list& grads, const py::list& bufs,
+         const std::vector<bool>& fresh, double lr, double momentum, double dampening,
+         double weight_decay, bool nesterov, bool maximize) {
+        const char* op = "sgd";
+        auto slots = collect(op, params, grads, {bufs}, {true});
+        check(fresh.size() == slots.size(), op, "fresh flags and params differ in length");
+        const SgdHyper h{lr, momentum, dampening, weight_decay, nesterov, maximize};
+        py::gil_scoped_release nogil;
+        for (size_t i = 0; i < slots.size(); ++i) {
+          const Slot& s = slots[i];
+          if (s.dbl) sgd_update(h, as<double>(s.p), as<double>(s.g), as<double>(s.s[0]), fresh[i], s.n);
+          else sgd_update(h, as<float>(s.p), as<float>(s.g), as<float>(s.s[0]), fresh[i], s.n);
+        }
+      },
+      py::arg("params"), py::arg("grads"), py::arg("momentum_buffers"), py::arg("fresh"),
+      py::arg("lr"), py::arg("momentum"), py::arg("dampening"), py::arg("weight_decay"),
+      py::arg("nesterov"), py::arg("maximize"),
+      "In-place SGD step over a parameter group; momentum_buffers[i] None when momentum == 0.");
+  m.def(
+      "adam_step",
+      [](const py::list& params, const py::list& grads, const py::list& exp_avgs,
+         const py::list& exp_avg_sqs, const py::list& max_exp_avg_sqs,
+         const std::vector<int64_t>& steps, double lr, double beta1, double beta2, double eps,
+         double weight_decay, bool decoupled, bool amsgrad, bool maximize) {
+        const char* op = "adam";
+        auto slots = collect(op, params, grads, {exp_avgs, exp_avg_sqs, max_exp_avg_sqs},
+                             {false, false, !amsgrad});
+        check_steps(op, steps, slots.size());
+        const AdamHyper h{lr, beta1, beta2, eps, weight_decay, decoupled, amsgrad, maximize};
+        py::gil_scoped_release nogil;
+        for (size_t i = 0; i < slots.size(); ++i) {
+          const Slot& s = slots[i];
+          if (s.dbl)
+            adam_update(h, steps[i], as<double>(s.p), as<double>(s.g), as<double>(s.s[0]),
+                        as<double>(s.s[1]), amsgrad ? as<double>(s.s[2]) : nullptr, s.n);
+          else
+            adam_update(h, steps[i], as<float>(s.p), as<float>(s.g), as<float>(s.s[0]),
+                        as<float>(s.s[1]), amsgrad ? as<float>(s.s[2]) : nullptr, s.n);
+        }
+      },
+      py::arg("params"), py::arg("grads"), py::arg("exp_avgs"), py::arg("exp_avg_sqs"),
+      py::arg("max_exp_avg_sqs"), py::arg("steps"), py::arg("lr"), py::arg("beta1"),
+      py::arg("beta2"), py::arg("eps"), py::arg("weight_decay"), py::arg("decoupled"),
+      py::arg("amsgrad"), py::arg("maximize"),
+      "In-place Adam (decoupled=False) or AdamW (decoupled=True) step over a parameter group.");
+  m.def(
+      "rmsprop_step",
+      [](const py::list& params, const py::list& grads, const py::list& square_avgs,
+         const py::list& grad_avgs, const py::list& bufs, double lr, double alpha, double eps,
+         double weight_decay, double momentum, bool centered, bool maximize) {
+        const char* op = "rmsprop";
+        auto slots = collect(op, params, grads, {square_avgs, grad_avgs, bufs},
+                             {false, !centered, momentum == 0.0});
+        const RmspropHyper h{lr, alpha, eps, weight_decay, momentum, centered, maximize};
+        py::gil_scoped_release nogil;
+        for (const Slot& s : slots) {
+          if (s.dbl)
+            rmsprop_update(h, as<double>(s.p), as<double>(s.g), as<double>(s.s[0]),
+                           centered ? as<double>(s.s[1]) : nullptr,
+                           momentum != 0.0 ? as<double>(s.s[2]) : nullptr, s.n);
+          else
+            rmsprop_update(h, as<float>(s.p), as<float>(s.g), as<float>(s.s[0]),
+                           centered ? as<float>(s.s[1]) : nullptr,
+                           momentum != 0.0 ? as<float>(s.s[2]) : nullptr, s.n);
+        }
+      },
+      py::arg("params"), py::arg("grads"), py::arg("square_avgs"), py::arg("grad_avgs"),
+      py::arg("momentum_buffers"), py::arg("lr"), py::arg("alpha"), py::arg("eps"),
+      py::arg("weight_decay"), py::arg("momentum"), py::arg("centered"), py::arg("maximize"));
+  m.def(
+      "adagrad_step",
+      [](const py::list& params, const py::list& grads, const py::list& sums,
+         const std::vector<int64_t>& steps, double lr, double lr_decay, double weight_decay,
+         double eps, bool maximize) {
+        const char* op = "adagrad";
+        auto slots = collect(op, params, grads, {sums}, {false});
+        check_steps(op, steps, slots.size());
+        const AdagradHyper h{lr, lr_decay, weight_decay, eps, maximize};
+        py::gil_scoped_release nogil;
+        for (size_t i = 0; i < slots.size(); ++i) {
+          const Slot& s = slots[i];
+          if (s.dbl)
+            adagrad_update(h, steps[i], as<double>(s.p), as<double>(s.g), as<double>(s.s[0]), s.n);
+          else
+            adagrad_update(h, steps[i], as<float>(s.p), as<float>(s.g), as<float>(s.s[0]), s.n);
+        }
+      },
+      py::arg("params"), py::arg("grads"), py::arg("sums"), py::arg("steps"), py::arg("lr"),
+      py::arg("lr_decay"), py::arg("weight_decay"), py::arg("eps"), py::arg("maximize"));
+  m.def(
+      "clip_grad_norm",
+      [](const py::list& grads, double max_norm, double eps) {
+        // Returns the total 2-norm of all grads; scales them by max_norm / (norm + eps) when larger.
+        const char* op = "clip_grad_norm";
+        auto slots = collect(op, grads, grads, {}, {});
+        double total = 0.0;
+        {
+          py::gil_scoped_release nogil;
+          for (const Slot& s : slots)
+            total += s.dbl ? sum_squares(as<double>(s.g), s.n) : sum_squares(as<float>(s.g), s.n);
+          total = std::sqrt(total);
+          const double coef = max_norm / (total + eps);
+          if (coef < 1.0)
+            for (const Slot& s : slots) {
+              if (s.dbl) scale_inplace(as<double>(s.p), coef, s.n);
+              else scale_inplace(as<float>(s.p), coef, s.n);
+            }
+        }
+        return total;
+      },
+      py::arg("grads"), py::arg("max_norm"), py::arg("eps") = 1e-6,
+      "Total 2-norm of grads (in double); scales them in place when it exceeds max_norm.");
+}
+
+}  // namespace pyengine

@@ -1,0 +1,3 @@
+// Loss kernels compiled for the avx512 path (flags from CMake by file-name suffix).
+#define PE_ISA_NS avx512
+#include "loss/loss_impl.h"

@@ -1,0 +1,3 @@
+// Optimizer updates compiled for the generic path (flags from CMake by file-name suffix).
+#define PE_ISA_NS generic
+#include "optim/optim_impl.h"

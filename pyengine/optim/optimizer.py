@@ -1,0 +1,173 @@
+"""Optimizer base: parameter groups, lazily created per-parameter state, zero_grad and
+state_dict / load_state_dict in PyTorch's layout.
+
+A subclass validates its hyperparameters in ``__init__`` and implements ``_step_group(group)``,
+which gathers the group's parameters that have a gradient and makes ONE fused kernel call
+(pyengine._C.<algo>_step) that updates all of them in place.
+"""
+import copy
+
+import numpy as np
+
+from ..autograd import no_grad
+from ..tensor import Tensor
+
+
+def _check(ok, message):
+    if not ok:
+        raise ValueError(message)
+
+
+def check_lr(lr):
+    _check(isinstance(lr, (int, float)) and lr >= 0.0, f"Invalid learning rate: {lr}")
+
+
+def check_nonneg(value, what):
+    _check(isinstance(value, (int, float)) and value >= 0.0, f"Invalid {what} value: {value}")
+
+
+class Optimizer:
+    """Base class. ``params``: an iterable of Tensors, or of dicts (parameter groups) each with a
+    ``"params"`` entry and any per-group hyperparameter overriding ``defaults``."""
+
+    def __init__(self, params, defaults):
+        self.defaults = dict(defaults)
+        self.state = {}
+        self.param_groups = []
+        if isinstance(params, Tensor):
+            raise TypeError(f"[{type(self).__name__}] params must be an iterable of Tensors or "
+                            f"dicts, got a Tensor")
+        groups = list(params)
+        if not groups:
+            raise ValueError(f"[{type(self).__name__}] got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for g in groups:
+            self.add_param_group(g)
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, g in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {v}" for k, v in sorted(g.items()) if k != "params"]
+        return "\n".join(lines + [")"])
+
+    def add_param_group(self, group):
+        if not isinstance(group, dict):
+            raise TypeError(f"[{type(self).__name__}] a parameter group must be a dict, got "
+                            f"{type(group).__name__}")
+        params = group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"[{type(self).__name__}] can only optimize Tensors, got "
+                                f"{type(p).__name__}")
+            if not p.requires_grad:
+                raise ValueError(f"[{type(self).__name__}] can't optimize a tensor that does not "
+                                 "require grad")
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in seen for p in params) or len({id(p) for p in params}) != len(params):
+            raise ValueError(f"[{type(self).__name__}] some parameters appear in more than one "
+                             "parameter group")
+        new = dict(self.defaults)
+        new.update(group)
+        new["params"] = params
+        self.param_groups.append(new)
+
+    def zero_grad(self, set_to_none=True):
+        """Drop (default) or zero every parameter's gradient."""
+        for g in self.param_groups:
+            for p in g["params"]:
+                if set_to_none:
+                    p.grad = None
+                elif p.grad is not None:
+                    p.grad.data[...] = 0
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns closure() if given."""
+        loss = None
+        if closure is not None:
+            from ..autograd import enable_grad
+            with enable_grad():
+                loss = closure()
+        with no_grad():
+            for group in self.param_groups:
+                self._step_group(group)
+        return loss
+
+    def _step_group(self, group):
+        raise NotImplementedError
+
+    def _with_grads(self, group):
+        """(params, their data arrays, their grad arrays, their state dicts) for the params of
+        `group` that have a gradient; state dicts are created empty on first use."""
+        ps, datas, grads, states = [], [], [], []
+        state = self.state
+        for p in group["params"]:
+            g = p.grad
+            if g is None:
+                continue
+            st = state.get(p)
+            if st is None:
+                st = state[p] = {}
+            ps.append(p)
+            datas.append(p.data)
+            gd = g.data
+            grads.append(gd if gd.flags.c_contiguous and gd.dtype == p.data.dtype
+                         else np.ascontiguousarray(gd, dtype=p.data.dtype))
+            states.append(st)
+        return ps, datas, grads, states
+
+    # ---- serialization (PyTorch layout: params replaced by their running index) -----------
+    def state_dict(self):
+        index, groups, n = {}, [], 0
+        for g in self.param_groups:
+            ids = []
+            for p in g["params"]:
+                if id(p) not in index:
+                    index[id(p)] = n
+                    n += 1
+                ids.append(index[id(p)])
+            entry = {k: v for k, v in g.items() if k != "params"}
+            entry["params"] = ids
+            groups.append(entry)
+        state = {index[id(p)]: {k: (v.copy() if isinstance(v, np.ndarray) else v)
+                                for k, v in s.items()}
+                 for p, s in self.state.items() if id(p) in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        name = type(self).__name__
+        groups = state_dict["param_groups"]
+        if len(groups) != len(self.param_groups):
+            raise ValueError(f"[{name}.load_state_dict] loaded state has {len(groups)} parameter "
+                             f"groups, this optimizer has {len(self.param_groups)}")
+        for saved, own in zip(groups, self.param_groups):
+            if len(saved["params"]) != len(own["params"]):
+                raise ValueError(f"[{name}.load_state_dict] a loaded parameter group has "
+                                 f"{len(saved['params'])} parameters, this one has "
+                                 f"{len(own['params'])}")
+        by_index = {}
+        for saved, own in zip(groups, self.param_groups):
+            for i, p in zip(saved["params"], own["params"]):
+                by_index[int(i)] = p
+        self.state = {}
+        for i, s in state_dict["state"].items():
+            p = by_index.get(int(i))
+            if p is None:
+                continue
+            st = {}
+            for k, v in s.items():
+                if isinstance(v, (np.ndarray, Tensor)):
+                    v = np.array(v.data if isinstance(v, Tensor) else v, dtype=p.data.dtype)
+                    if v.shape != p.data.shape:
+                        raise ValueError(f"[{name}.load_state_dict] state '{k}' has shape "
+                                         f"{v.shape}, its parameter {p.data.shape}")
+                elif isinstance(v, np.generic):
+                    v = v.item()
+                st[k] = v
+            self.state[p] = st
+        for saved, own in zip(groups, self.param_groups):
+            for k, v in saved.items():
+                if k != "params":
+                    own[k] = copy.deepcopy(v.item() if isinstance(v, np.generic) else v)

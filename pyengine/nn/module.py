@@ -100,7 +100,7 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
                             "(pe.nn.Parameter or None required)")
-        self._discard(name)
+        self._discard(name, keep="_parameters")
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
@@ -110,7 +110,7 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
                             "(pe.Tensor or None required)")
-        self._discard(name)
+        self._discard(name, keep="_buffers")
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers.discard(name)
@@ -121,16 +121,18 @@ class Module:
         self._check_name(name, "module")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        self._discard(name)
+        self._discard(name, keep="_modules")
         self._modules[name] = module
 
     register_module = add_module
 
-    def _discard(self, name):
+    def _discard(self, name, keep):
+        """Forget `name` everywhere but in store `keep` (re-assigning keeps its position)."""
         d = self.__dict__
         d.pop(name, None)
-        for store in (d["_parameters"], d["_buffers"], d["_modules"]):
-            store.pop(name, None)
+        for store in ("_parameters", "_buffers", "_modules"):
+            if store != keep:
+                d[store].pop(name, None)
         d["_non_persistent_buffers"].discard(name)
 
     def __setattr__(self, name, value):

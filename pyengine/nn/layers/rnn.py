@@ -1,8 +1,8 @@
 """RNN, LSTM, GRU (multi-layer, batch_first, bidirectional) and their single-step cells.
 
 Composed from differentiable ops (matmul, sigmoid, tanh, stack, cat, indexing), one time step
-at a time, so autograd derives backpropagation through time. The input projection of a whole
-sequence is one GEMM per layer and direction; only h @ W_hh.T runs per step. Parameter names,
+at a time, so autograd derives backpropagation through time. Steps pass a list of (B, H)
+tensors between layers and the sequence is stacked once at the end. Parameter names,
 shapes and gate order are PyTorch's, so a torch state_dict loads unchanged:
     weight_ih_l{k}[_reverse] (G*H, in), weight_hh_l{k}[_reverse] (G*H, H), bias_ih/hh (G*H,)
     LSTM gates i, f, g, o (G = 4); GRU gates r, z, n (G = 3); RNN G = 1.
@@ -19,19 +19,19 @@ from ...tensor import Tensor
 from .linear import _dtype
 
 
-def _rnn_tanh_cell(xp, h, c, w_hh, b_hh):
-    hp = h @ w_hh.T
+def _rnn_tanh_cell(xp, h, c, w_hh_t, b_hh):
+    hp = h @ w_hh_t
     return F.tanh(xp + (hp if b_hh is None else hp + b_hh)), None
 
 
-def _rnn_relu_cell(xp, h, c, w_hh, b_hh):
-    hp = h @ w_hh.T
+def _rnn_relu_cell(xp, h, c, w_hh_t, b_hh):
+    hp = h @ w_hh_t
     return F.relu(xp + (hp if b_hh is None else hp + b_hh)), None
 
 
-def _lstm_cell(xp, h, c, w_hh, b_hh):
+def _lstm_cell(xp, h, c, w_hh_t, b_hh):
     """gates = xp + h W_hh^T + b_hh = [i f g o]; c' = f c + i g; h' = o tanh(c')."""
-    hp = h @ w_hh.T
+    hp = h @ w_hh_t
     gates = xp + (hp if b_hh is None else hp + b_hh)
     n = h.shape[-1]
     i = F.sigmoid(gates[..., :n])
@@ -42,10 +42,10 @@ def _lstm_cell(xp, h, c, w_hh, b_hh):
     return o * F.tanh(c), c
 
 
-def _gru_cell(xp, h, c, w_hh, b_hh):
+def _gru_cell(xp, h, c, w_hh_t, b_hh):
     """r = s(x_r + h_r), z = s(x_z + h_z), n = tanh(x_n + r * h_n), h' = (1 - z) n + z h,
     where x_* include b_ih and h_* = h W_hh^T + b_hh."""
-    hp = h @ w_hh.T
+    hp = h @ w_hh_t
     if b_hh is not None:
         hp = hp + b_hh
     n = h.shape[-1]
@@ -121,27 +121,30 @@ class RNNBase(Module):
         steps, batch = x.shape[0], x.shape[1]
         dirs = 2 if self.bidirectional else 1
         h0, c0 = self._initial_state(hx, batch, batched, x, cls)
-        layer_in, h_n, c_n = x, [], []
+        # Per-step inputs as a list: slicing a stacked sequence at every step would make each
+        # step's backward fill a zero gradient of the whole sequence (O(T^2) work).
+        xs = [x[t] for t in range(steps)]
+        h_n, c_n = [], []
         for layer in range(self.num_layers):
             outs = []
             for d in range(dirs):
                 w_ih, w_hh, b_ih, b_hh = self._weights(layer, d)
+                w_ih_t, w_hh_t = w_ih.T, w_hh.T  # one transpose node per sequence, not per step
                 k = layer * dirs + d
-                xp = layer_in @ w_ih.T  # (T, B, G): the whole sequence in one GEMM
-                if b_ih is not None:
-                    xp = xp + b_ih
                 h, c = h0[k], (c0[k] if is_lstm else None)
                 ys = [None] * steps
                 for t in (range(steps - 1, -1, -1) if d else range(steps)):
-                    h, c = cell(xp[t], h, c, w_hh, b_hh)
+                    xp = xs[t] @ w_ih_t
+                    h, c = cell(xp if b_ih is None else xp + b_ih, h, c, w_hh_t, b_hh)
                     ys[t] = h
-                outs.append(_pe.stack(ys, 0) if steps else xp[..., :0])
+                outs.append(ys)
                 h_n.append(h)
                 c_n.append(c)
-            layer_in = outs[0] if dirs == 1 else _pe.cat(outs, -1)
+            xs = outs[0] if dirs == 1 else [_pe.cat(pair, -1) for pair in zip(*outs)]
             if self.dropout and self.training and layer < self.num_layers - 1:
-                layer_in = F.dropout(layer_in, self.dropout, True)
-        out = layer_in
+                xs = [F.dropout(v, self.dropout, True) for v in xs]
+        out = _pe.stack(xs, 0) if steps else \
+            Tensor._wrap(np.zeros((0, batch, self.hidden_size * dirs), x.data.dtype), x.device)
         h_n = _pe.stack(h_n, 0)
         c_n = _pe.stack(c_n, 0) if is_lstm else None
         if not batched:
@@ -249,7 +252,7 @@ class _CellBase(Module):
         xp = x @ self.weight_ih.T
         if self.bias_ih is not None:
             xp = xp + self.bias_ih
-        return _CELLS[self._mode][0](xp, h, c, self.weight_hh, self.bias_hh)
+        return _CELLS[self._mode][0](xp, h, c, self.weight_hh.T, self.bias_hh)
 
     def _zeros(self, x):
         return Tensor._wrap(np.zeros(x.shape[:-1] + (self.hidden_size,), x.data.dtype), x.device)

@@ -128,3 +128,18 @@ def test_cnn_trains_to_low_loss_deterministically():
     losses = run()
     assert losses[-1] < 0.1 < losses[0]
     assert losses == run()
+
+
+def test_docs_training_loop_runs(capsys):
+    """The example in docs/nn.md (a PyTorch loop with torch renamed to pe) runs and learns."""
+    import pathlib
+    import re
+    pytest.importorskip("pyengine.optim")
+    doc = pathlib.Path(__file__).resolve().parents[1] / "docs" / "nn.md"
+    if not doc.exists():
+        pytest.skip("docs/nn.md not present")
+    section = doc.read_text().split("## A PyTorch training loop", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    exec(compile(code, str(doc), "exec"), {})
+    acc = float(re.search(r"accuracy ([0-9.]+)", capsys.readouterr().out).group(1))
+    assert acc > 0.9

@@ -394,3 +394,42 @@ def test_conv_modules_gradcheck():
 ])
 def test_conv_pool_vs_torch(ours, theirs, shape):
     compare_with_torch(ours(), theirs(), rnd(*shape))
+
+
+# ---- one table: output shape, parameter count, one training step -------------------------------
+LAYERS = [
+    # (factory, input shape or int-index array, output shape, parameter count)
+    (lambda: nn.Linear(5, 3), (4, 5), (4, 3), 18),
+    (lambda: nn.BatchNorm1d(5), (4, 5), (4, 5), 10),
+    (lambda: nn.BatchNorm2d(3), (2, 3, 4, 4), (2, 3, 4, 4), 6),
+    (lambda: nn.LayerNorm([3, 4]), (2, 3, 4), (2, 3, 4), 24),
+    (lambda: nn.Embedding(10, 4), np.array([[1, 2, 3], [4, 5, 9]]), (2, 3, 4), 40),
+    (lambda: nn.Sequential(nn.Flatten(), nn.Linear(12, 2), nn.Tanh()), (2, 3, 4), (2, 2), 26),
+    (lambda: nn.Sequential(nn.Dropout(0.2), nn.Linear(3, 3), nn.GELU()), (5, 3), (5, 3), 12),
+    (lambda: nn.Conv2d(3, 4, 3, padding=1), (2, 3, 5, 5), (2, 4, 5, 5), 112),
+    (lambda: nn.Conv1d(3, 4, 3), (2, 3, 6), (2, 4, 4), 40),
+]
+
+
+@pytest.mark.parametrize("factory,inp,out_shape,count", LAYERS,
+                         ids=[str(i) for i in range(len(LAYERS))])
+def test_layer_shape_count_and_one_training_step(factory, inp, out_shape, count):
+    pe.manual_seed(0)
+    m = factory()
+    assert sum(p.numel() for p in m.parameters()) == count
+    if any(isinstance(s, (nn.Conv1d, nn.Conv2d)) for s in m.modules()) and not HAS_CONV:
+        pytest.skip("conv/pool ops (branch conv) not merged yet")
+    x = pe.tensor(inp) if isinstance(inp, np.ndarray) else pe.randn(*inp)
+    pe.manual_seed(1)  # the same dropout mask before and after the step
+    y = m(x)
+    assert y.shape == out_shape
+    target = pe.randn(*out_shape)
+    loss = ((y - target) ** 2).mean()
+    m.zero_grad()
+    loss.backward()
+    with pe.no_grad():
+        for p in m.parameters():
+            assert p.grad is not None and p.grad.shape == p.shape
+            p.data -= 0.1 * p.grad.data
+    pe.manual_seed(1)
+    assert ((m(x) - target) ** 2).mean().item() < loss.item()

@@ -214,3 +214,17 @@ def test_state_dict_keys_match_torch():
     ours = {k: tuple(v.shape) for k, v in build(pe).state_dict().items()}
     theirs = {k: tuple(v.shape) for k, v in build(torch).state_dict().items()}
     assert list(ours.items()) == list(theirs.items())
+
+
+def test_state_dict_save_load_roundtrip(tmp_path):
+    if not hasattr(pe, "save"):
+        pytest.skip("pe.save / pe.load not merged")
+    pe.manual_seed(0)
+    a = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3), nn.LSTM(3, 2))
+    a[1](pe.randn(4, 3))  # non-trivial running stats
+    pe.save(a.state_dict(), tmp_path / "m.pe")
+    b = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3), nn.LSTM(3, 2))
+    b.load_state_dict(pe.load(tmp_path / "m.pe"))
+    for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items()):
+        assert ka == kb
+        np.testing.assert_array_equal(va.data, vb.data)

@@ -30,7 +30,6 @@ __all__ = [
     "Identity",
     "LSTM",
     "LSTMCell",
-    "Layer",
     "LayerNorm",
     "LeakyReLU",
     "Linear",

@@ -228,3 +228,22 @@ def test_state_dict_save_load_roundtrip(tmp_path):
     for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items()):
         assert ka == kb
         np.testing.assert_array_equal(va.data, vb.data)
+
+
+@needs_torch
+def test_torch_state_dict_loads_and_gives_the_same_outputs():
+    def build(lib):
+        return lib.nn.Sequential(lib.nn.Linear(4, 8), lib.nn.LayerNorm(8), lib.nn.Tanh(),
+                                 lib.nn.Linear(8, 8), lib.nn.BatchNorm1d(8), lib.nn.ReLU(),
+                                 lib.nn.Linear(8, 3))
+    torch.manual_seed(0)
+    theirs = build(torch)
+    theirs(torch.randn(16, 4))  # move BatchNorm's running stats off their defaults
+    theirs.eval()
+    ours = build(pe).eval()
+    result = ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
+    with torch.no_grad():
+        want = theirs(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(ours(pe.tensor(x)).data, want, rtol=1e-5, atol=1e-5)

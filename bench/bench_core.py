@@ -16,7 +16,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pyengine as pe  # noqa: E402
-import pyengine.nn.functional as F  # noqa: E402
 
 try:
     import torch
@@ -37,51 +36,30 @@ def make_add(lib, requires_grad):
     return lambda: x + y
 
 
-def _churn_data():
+def _churn_init(rng):
+    """The same initial weights for both libraries: (weight, bias) per layer."""
+    return [(rng.uniform(-0.3, 0.3, (o, i)).astype(np.float32), np.zeros(o, np.float32))
+            for i, o in zip(SIZES[:-1], SIZES[1:])]
+
+
+def make_churn_step(lib):
+    """The seed's churn ANN, 11-6-6-1 (relu, relu, sigmoid), Sequential of Linear layers, with
+    BCELoss and Adam; one call = zero_grad, forward, loss, backward, step on a batch of 10."""
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((BATCH, SIZES[0])).astype(np.float32)
-    y = (rng.random((BATCH, 1)) > 0.5).astype(np.float32)
-    ws = [(rng.uniform(-0.3, 0.3, (o, i)).astype(np.float32), np.zeros(o, np.float32))
-          for i, o in zip(SIZES[:-1], SIZES[1:])]
-    return x, y, ws
-
-
-def make_churn_step_pe():
-    x, y, ws = _churn_data()
-    x, y = pe.tensor(x), pe.tensor(y)
-    params = [pe.tensor(a, requires_grad=True) for w in ws for a in w]
-    opt = pe.optim.Adam(params, lr=1e-3)
-    loss_fn = pe.nn.BCELoss()
-    w1, b1, w2, b2, w3, b3 = params
+    x = lib.tensor(rng.standard_normal((BATCH, SIZES[0])).astype(np.float32))
+    y = lib.tensor((rng.random((BATCH, 1)) > 0.5).astype(np.float32))
+    nn = lib.nn
+    model = nn.Sequential(nn.Linear(11, 6), nn.ReLU(), nn.Linear(6, 6), nn.ReLU(),
+                          nn.Linear(6, 1), nn.Sigmoid())
+    for layer, (w, b) in zip([model[0], model[2], model[4]], _churn_init(rng)):
+        layer.weight.data[...] = lib.tensor(w) if lib is torch else w
+        layer.bias.data[...] = lib.tensor(b) if lib is torch else b
+    opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.BCELoss()
 
     def step():
         opt.zero_grad()
-        h = F.relu(F.linear(x, w1, b1))
-        h = F.relu(F.linear(h, w2, b2))
-        out = F.sigmoid(F.linear(h, w3, b3))
-        loss = loss_fn(out, y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
-
-
-def make_churn_step_torch():
-    x, y, ws = _churn_data()
-    x, y = torch.tensor(x), torch.tensor(y)
-    params = [torch.tensor(a, requires_grad=True) for w in ws for a in w]
-    opt = torch.optim.Adam(params, lr=1e-3)
-    loss_fn = torch.nn.BCELoss()
-    w1, b1, w2, b2, w3, b3 = params
-    TF = torch.nn.functional
-
-    def step():
-        opt.zero_grad()
-        h = TF.relu(TF.linear(x, w1, b1))
-        h = TF.relu(TF.linear(h, w2, b2))
-        out = torch.sigmoid(TF.linear(h, w3, b3))
-        loss = loss_fn(out, y)
+        loss = loss_fn(model(x), y)
         loss.backward()
         opt.step()
         return loss
@@ -92,7 +70,8 @@ def make_churn_step_torch():
 WORKLOADS = {
     "add 10x10, no grad": (lambda: make_add(pe, False), lambda: make_add(torch, False)),
     "add 10x10, with grad": (lambda: make_add(pe, True), lambda: make_add(torch, True)),
-    "churn 11-6-6-1 train step, batch 10": (make_churn_step_pe, make_churn_step_torch),
+    "churn 11-6-6-1 train step, batch 10": (lambda: make_churn_step(pe),
+                                            lambda: make_churn_step(torch)),
 }
 
 

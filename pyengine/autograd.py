@@ -69,7 +69,10 @@ class Node:
     __slots__ = ("fn", "ctx", "inputs", "freed")
 
     def __init__(self, fn, ctx, inputs):
-        self.fn, self.ctx, self.inputs, self.freed = fn, ctx, inputs, False
+        self.fn = fn
+        self.ctx = ctx
+        self.inputs = inputs
+        self.freed = False
 
     @property
     def name(self):
@@ -114,8 +117,9 @@ class Function:
         if device is not CPU and device.type != "cpu":
             ctx.backend = get_backend(device)
         if record and _state.enabled:
-            ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a.requires_grad
-                                          for a in args])
+            ctx.needs_input_grad = (
+                (a0.requires_grad, args[1].requires_grad) if n == 2 and not mixed
+                else tuple([isinstance(a, Tensor) and a.requires_grad for a in args]))
         else:
             record = False
         if params or mixed or n > 2:

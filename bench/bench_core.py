@@ -75,7 +75,7 @@ WORKLOADS = {
 }
 
 
-def best_times(fns, number, rounds=15):
+def best_times(fns, number, rounds=40):
     """Best per-call time of each callable. Rounds alternate between them so that a noisy
     neighbour on a shared machine disturbs both sides alike; the minimum is the least
     disturbed measurement."""
@@ -95,7 +95,7 @@ def main():
           f"PyTorch {torch.__version__ if torch else 'not installed'}, NumPy {np.__version__}")
     print(f"{'workload':40s} {'pyengine':>12s} {'PyTorch':>12s} {'ratio pe/torch':>15s}")
     for name, (make_pe, make_torch) in WORKLOADS.items():
-        number = 5000 if name.startswith("add") else 300
+        number = 2000 if name.startswith("add") else 100
         fns = [make_pe()] + ([make_torch()] if torch is not None else [])
         times = best_times(fns, number) + [float("nan")]
         t_pe, t_th = times[0], times[1]

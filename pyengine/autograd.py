@@ -177,19 +177,18 @@ def _sum_to_shape(grad, shape):
 
 
 def _topological_order(root):
-    order, visited, stack = [], set(), [(root, False)]
+    """Tensors with a node, inputs before outputs (iterative depth-first post-order)."""
+    order, visited, stack = [], {id(root)}, [(root, iter(root._node.inputs))]
     while stack:
-        t, done = stack.pop()
-        if done:
-            order.append(t)
-            continue
-        if id(t) in visited:
-            continue
-        visited.add(id(t))
-        stack.append((t, True))
-        for inp in t._node.inputs:
+        t, inputs = stack[-1]
+        for inp in inputs:
             if inp is not None and inp._node is not None and id(inp) not in visited:
-                stack.append((inp, False))
+                visited.add(id(inp))
+                stack.append((inp, iter(inp._node.inputs)))
+                break
+        else:  # every input is done
+            stack.pop()
+            order.append(t)
     return order
 
 
@@ -228,9 +227,13 @@ def backward(tensor, gradient=None, retain_graph=False):
             for inp, ig in zip(node.inputs, in_grads):
                 if inp is None or ig is None or not inp.requires_grad:
                     continue
-                ig = _sum_to_shape(np.asarray(ig), inp.data.shape)
-                if ig.dtype != inp.data.dtype:
-                    ig = ig.astype(inp.data.dtype)
+                if type(ig) is not np.ndarray:
+                    ig = np.asarray(ig)
+                data = inp.data
+                if ig.shape != data.shape:
+                    ig = _sum_to_shape(ig, data.shape)
+                if ig.dtype != data.dtype:
+                    ig = ig.astype(data.dtype)
                 if inp._node is None:
                     inp._accumulate(ig)
                 else:

@@ -209,3 +209,33 @@ def test_against_torch(reduction):
          lambda a, t: TF.nll_loss(a, t, weight=torch.tensor(w), **r), x, idx)
     both(lambda a, t: F.mse_loss(a, t, **r), lambda a, t: TF.mse_loss(a, t, **r), x, p)
     both(lambda a, t: F.l1_loss(a, t, **r), lambda a, t: TF.l1_loss(a, t, **r), x, p)
+
+
+def test_isa_paths_and_threads_agree():
+    isas = ["generic", "avx2", "avx512"]
+    isas = isas[:isas.index(pe._C.cpu_isa_detected()) + 1]
+    x = rng.standard_normal((4000, 37)).astype(np.float32)
+    idx = rng.integers(0, 37, 4000)
+    z = rng.standard_normal(70_000).astype(np.float32)
+    b = (rng.random(70_000) > 0.5).astype(np.float32)
+    saved_isa, saved_threads = pe._C.cpu_isa(), pe.get_num_threads()
+    out = {}
+    try:
+        for isa in isas:
+            for threads in (1, 2):
+                pe._C.set_cpu_isa(isa)
+                pe.set_num_threads(threads)
+                xt, zt = pe.tensor(x, requires_grad=True), pe.tensor(z, requires_grad=True)
+                l1 = F.cross_entropy(xt, pe.tensor(idx), reduction="sum", label_smoothing=0.1)
+                l2 = F.binary_cross_entropy_with_logits(zt, pe.tensor(b), reduction="sum")
+                (l1 + l2).backward()
+                out[isa, threads] = (l1.item(), l2.item(), xt.grad.data, zt.grad.data)
+    finally:
+        pe._C.set_cpu_isa(saved_isa)
+        pe.set_num_threads(saved_threads)
+    ref = out["generic", 1]
+    for key, got in out.items():
+        for g, r in zip(got, ref):
+            np.testing.assert_allclose(g, r, rtol=2e-5, atol=1e-6, err_msg=str(key))
+        for g, r in zip(got, out[key[0], 1]):  # thread count never changes a bit
+            np.testing.assert_array_equal(g, r, err_msg=f"threads {key}")

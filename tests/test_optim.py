@@ -302,3 +302,42 @@ def test_against_torch(cls, ref, kw):
         topt.step()
     for p, tp in zip(params, tparams):
         np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+# ---- every ISA path and thread count gives the same update -------------------------------------
+def _isas():
+    order = ["generic", "avx2", "avx512"]
+    return order[:order.index(pe._C.cpu_isa_detected()) + 1]
+
+
+@pytest.mark.parametrize("cls,kw", [(optim.SGD, dict(lr=0.1, momentum=0.9, nesterov=True)),
+                                    (optim.Adam, dict(lr=0.01, amsgrad=True)),
+                                    (optim.AdamW, dict(lr=0.01)),
+                                    (optim.RMSprop, dict(centered=True, momentum=0.3)),
+                                    (optim.Adagrad, dict(lr=0.1))])
+def test_isa_paths_and_threads_agree(cls, kw):
+    rng = np.random.default_rng(3)
+    p0 = rng.standard_normal(300_001).astype(np.float32)  # large enough to use threads
+    gs = [rng.standard_normal(p0.size).astype(np.float32) for _ in range(3)]
+    saved_isa, saved_threads = pe._C.cpu_isa(), pe.get_num_threads()
+    results = {}
+    try:
+        for isa in _isas():
+            for threads in (1, 2):
+                pe._C.set_cpu_isa(isa)
+                pe.set_num_threads(threads)
+                p = pe.tensor(p0.copy(), requires_grad=True)
+                opt = cls([p], **kw)
+                for g in gs:
+                    p.grad = pe.tensor(g)
+                    opt.step()
+                results[isa, threads] = p.data.copy()
+    finally:
+        pe._C.set_cpu_isa(saved_isa)
+        pe.set_num_threads(saved_threads)
+    ref = results["generic", 1]
+    for key, got in results.items():
+        # the same algorithm per element; FMA contraction may differ between ISAs in the last ulp
+        np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-6, err_msg=str(key))
+        # the thread count never changes a bit
+        np.testing.assert_array_equal(got, results[key[0], 1], err_msg=f"threads {key}")

@@ -4,6 +4,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -26,10 +27,44 @@ struct Slot {
   void* s[3];
 };
 
+// dtype of a validated array: 0 float32, 1 float64, -1 anything else.
+int float_type(const py::array& a) {
+  const int num = a.dtype().num();
+  if (num == py::detail::npy_api::NPY_FLOAT_) return 0;
+  if (num == py::detail::npy_api::NPY_DOUBLE_) return 1;
+  return -1;
+}
+
+const char* const kTypeNames[] = {"float32", "float64"};
+
+// Checks one array of tensor i against its parameter (dtype, C order, shape, writeability) and
+// returns its data. Messages are built only on failure: this runs for every array every step.
+void* checked(const char* op, py::handle h, const char* what, size_t i, int ftype,
+              const py::array* like, bool writeable) {
+  if (!py::isinstance<py::array>(h))
+    fail(op, what, " ", i, " is not an array but ", std::string(py::str(py::type::handle_of(h))));
+  auto a = py::reinterpret_borrow<py::array>(h);
+  const int t = float_type(a);
+  if (t != ftype) {
+    throw py::type_error(std::string("[") + op + "] " + what + " " + std::to_string(i) +
+                         " must be " + kTypeNames[ftype] + " like its parameter, got " +
+                         std::string(py::str(a.dtype())));
+  }
+  check(a.flags() & py::array::c_style, op, what, " ", i, " must be C-contiguous");
+  if (writeable) check(a.writeable(), op, what, " ", i, " must be writeable");
+  if (like && (a.ndim() != like->ndim() ||
+               !std::equal(a.shape(), a.shape() + a.ndim(), like->shape())))
+    fail(op, "param ", i, " and ", what, " ", i, " shapes differ: ", shape_str(shape_of(*like)),
+         " vs ", shape_str(shape_of(a)));
+  return const_cast<void*>(a.data());
+}
+
 // Validates params[i], grads[i] and states[k][i]; `optional[k]` lets states[k][i] be None.
 std::vector<Slot> collect(const char* op, const py::list& params, const py::list& grads,
                           const std::vector<py::list>& states,
                           const std::vector<bool>& optional) {
+  static const char* const kStateNames[] = {"state 0 of param", "state 1 of param",
+                                            "state 2 of param"};
   const size_t n = params.size();
   check(grads.size() == n, op, "got ", n, " params but ", grads.size(), " grads");
   for (size_t k = 0; k < states.size(); ++k)
@@ -37,33 +72,27 @@ std::vector<Slot> collect(const char* op, const py::list& params, const py::list
           " entries in state list ", k);
   std::vector<Slot> slots(n);
   for (size_t i = 0; i < n; ++i) {
-    const std::string idx = std::to_string(i);
-    check(py::isinstance<py::array>(params[i]), op, "param ", idx, " is not an array");
-    check(py::isinstance<py::array>(grads[i]), op, "grad ", idx, " is not an array");
-    auto p = py::reinterpret_borrow<py::array>(params[i]);
-    auto g = py::reinterpret_borrow<py::array>(grads[i]);
+    py::handle ph = params[i];
+    if (!py::isinstance<py::array>(ph))
+      fail(op, "param ", i, " is not an array but ", std::string(py::str(py::type::handle_of(ph))));
+    auto p = py::reinterpret_borrow<py::array>(ph);
+    const int ft = float_type(p);
+    if (ft < 0)
+      throw py::type_error(std::string("[") + op + "] param " + std::to_string(i) +
+                           " must be float32 or float64, got " + std::string(py::str(p.dtype())));
     Slot& s = slots[i];
-    s.dbl = is_double(p, op);
+    s.dbl = ft == 1;
     s.n = p.size();
-    const std::string pn = "param " + idx, gn = "grad " + idx;
-    s.p = s.dbl ? (void*)array_ptr<double>(p, op, pn.c_str(), true)
-                : (void*)array_ptr<float>(p, op, pn.c_str(), true);
-    s.g = s.dbl ? (const void*)array_ptr<double>(g, op, gn.c_str())
-                : (const void*)array_ptr<float>(g, op, gn.c_str());
-    check_same_shape(p, g, op, pn.c_str(), gn.c_str());
+    s.p = checked(op, ph, "param", i, ft, nullptr, true);
+    s.g = checked(op, grads[i], "grad", i, ft, &p, false);
     for (size_t k = 0; k < 3; ++k) s.s[k] = nullptr;
     for (size_t k = 0; k < states.size(); ++k) {
       py::handle h = states[k][i];
       if (h.is_none()) {
-        check(optional[k], op, "state ", k, " of param ", idx, " is None");
+        check(optional[k], op, "state ", k, " of param ", i, " is None");
         continue;
       }
-      check(py::isinstance<py::array>(h), op, "state ", k, " of param ", idx, " is not an array");
-      auto a = py::reinterpret_borrow<py::array>(h);
-      const std::string sn = "state " + std::to_string(k) + " of param " + idx;
-      s.s[k] = s.dbl ? (void*)array_ptr<double>(a, op, sn.c_str(), true)
-                     : (void*)array_ptr<float>(a, op, sn.c_str(), true);
-      check_same_shape(p, a, op, pn.c_str(), sn.c_str());
+      s.s[k] = checked(op, h, kStateNames[k], i, ft, &p, true);
     }
   }
   return slots;

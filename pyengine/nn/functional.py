@@ -69,6 +69,41 @@ def where(condition, x, y):
     return _ew.where(condition, x, y)
 
 
+
+
+# ---- nn layers' functional forms (dropout, normalization, embedding) ----------------------------
+from ..ops.dropout import dropout as _dropout  # noqa: E402
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero elements with probability p, scale the rest by 1 / (1 - p); identity if not training."""
+    return _dropout(input, p, training)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, L) input with probability p."""
+    if input.ndim not in (2, 3):
+        raise ValueError(f"[dropout1d] expected a 2-D or 3-D input, got shape {input.shape}")
+    return _dropout(input, p, training, mask_shape=input.shape[:-1] + (1,))
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, H, W) input with probability p."""
+    if input.ndim not in (3, 4):
+        raise ValueError(f"[dropout2d] expected a 3-D or 4-D input, got shape {input.shape}")
+    return _dropout(input, p, training, mask_shape=input.shape[:-2] + (1, 1))
+
+
+from ..ops.normalization import batch_norm, layer_norm  # noqa: E402,F401
+from ..ops.embedding import embedding as _embedding  # noqa: E402
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None):
+    """weight[input]: rows of the (num_embeddings, dim) table for integer indices of any shape."""
+    if max_norm is not None:
+        raise NotImplementedError("[embedding] max_norm is not supported")
+    return _embedding(input, weight, padding_idx)
+
 # ---- losses (pyengine/ops/loss.py) -------------------------------------------------------------
 def _arr(x):
     return None if x is None else (x.data if isinstance(x, Tensor) else _np.asarray(x))
@@ -135,29 +170,6 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     r = _loss_reduction(reduction, size_average, reduce, "nll_loss")
     return _loss.NLLLoss.apply(input, _arr(target), weight=_arr(weight),
                                ignore_index=ignore_index, reduction=r)
-
-
-# ---- nn layers' functional forms (dropout, normalization, embedding) ----------------------------
-from ..ops.dropout import dropout as _dropout  # noqa: E402
-
-
-def dropout(input, p=0.5, training=True, inplace=False):
-    """Zero elements with probability p, scale the rest by 1 / (1 - p); identity if not training."""
-    return _dropout(input, p, training)
-
-
-def dropout1d(input, p=0.5, training=True, inplace=False):
-    """Zero whole channels of (N, C, L) input with probability p."""
-    if input.ndim not in (2, 3):
-        raise ValueError(f"[dropout1d] expected a 2-D or 3-D input, got shape {input.shape}")
-    return _dropout(input, p, training, mask_shape=input.shape[:-1] + (1,))
-
-
-def dropout2d(input, p=0.5, training=True, inplace=False):
-    """Zero whole channels of (N, C, H, W) input with probability p."""
-    if input.ndim not in (3, 4):
-        raise ValueError(f"[dropout2d] expected a 3-D or 4-D input, got shape {input.shape}")
-    return _dropout(input, p, training, mask_shape=input.shape[:-2] + (1, 1))
 
 
 __all__ = [n for n in dir() if not n.startswith("_") and n != "Tensor"]

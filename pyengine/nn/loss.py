@@ -1,22 +1,17 @@
 """Loss modules (PyTorch names and arguments): configuration in __init__, forward calls the
 functional form in nn.functional, whose Functions live in pyengine/ops/loss.py."""
 from . import functional as F
+from .module import Module
 
 
-class _Loss:
-    # A plain callable until pyengine.nn.Module lands (nn branch); then it subclasses Module.
+class _Loss(Module):
     def __init__(self, reduction="mean"):
+        super().__init__()
         F._loss.check_reduction(reduction, type(self).__name__)
         self.reduction = reduction
 
-    def __call__(self, input, target):
-        return self.forward(input, target)
-
     def extra_repr(self):
         return f"reduction={self.reduction!r}"
-
-    def __repr__(self):
-        return f"{type(self).__name__}({self.extra_repr()})"
 
 
 class MSELoss(_Loss):

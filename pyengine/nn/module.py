@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd import no_grad
+from ..backend import CPU, Device, get_backend
 from ..tensor import Tensor
 
 
@@ -100,7 +101,7 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
                             "(pe.nn.Parameter or None required)")
-        self._discard(name)
+        self._discard(name, keep="_parameters")
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
@@ -110,7 +111,7 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
                             "(pe.Tensor or None required)")
-        self._discard(name)
+        self._discard(name, keep="_buffers")
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers.discard(name)
@@ -121,16 +122,18 @@ class Module:
         self._check_name(name, "module")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        self._discard(name)
+        self._discard(name, keep="_modules")
         self._modules[name] = module
 
     register_module = add_module
 
-    def _discard(self, name):
+    def _discard(self, name, keep):
+        """Forget `name` everywhere but in store `keep` (re-assigning keeps its position)."""
         d = self.__dict__
         d.pop(name, None)
-        for store in (d["_parameters"], d["_buffers"], d["_modules"]):
-            store.pop(name, None)
+        for store in ("_parameters", "_buffers", "_modules"):
+            if store != keep:
+                d[store].pop(name, None)
         d["_non_persistent_buffers"].discard(name)
 
     def __setattr__(self, name, value):
@@ -339,14 +342,12 @@ class Module:
         """Cast floating-point parameters and buffers to `dtype` (in place, keeping the same
         Parameter objects so optimizers still hold them) and check `device`."""
         for a in args:
-            if isinstance(a, str) or type(a).__name__ == "Device":
+            if isinstance(a, (str, Device)):
                 device = a
             else:
                 dtype = a
-        if device is not None:
-            for t in self._all_tensors():
-                t.to(device=device)  # raises a clear error when the device is unavailable
-                break
+        if device is not None and Device(device) != CPU:
+            get_backend(Device(device))  # a clear error when the device is unavailable
         if dtype is not None:
             npd = _dt.as_dtype(dtype).np
             if npd.kind != "f":
@@ -392,13 +393,14 @@ class Module:
         return type(self).__name__
 
     def __repr__(self):
-        lines = [line for line in self.extra_repr().split("\n") if line]
-        for name, m in self._modules.items():
-            body = repr(m).replace("\n", "\n  ")
-            lines.append(f"({name}): {body}")
-        if not self._modules:
-            return f"{self._get_name()}({', '.join(lines) if len(lines) <= 1 else chr(10).join(lines)})"
-        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+        # PyTorch's layout: a one-line extra_repr stays inline; children go one per line.
+        extra = self.extra_repr().split("\n") if self.extra_repr() else []
+        children = [f"({name}): " + repr(m).replace("\n", "\n  ")
+                    for name, m in self._modules.items()]
+        lines = extra + children
+        if len(extra) == 1 and not children:
+            return f"{self._get_name()}({extra[0]})"
+        return self._get_name() + "(" + ("\n  " + "\n  ".join(lines) + "\n" if lines else "") + ")"
 
 
 class _HookHandle:

@@ -25,8 +25,8 @@ def _reduce(loss, reduction, denom=None):
     total = loss.sum(dtype=loss.dtype)
     if reduction == "sum":
         return np.asarray(total)
-    with np.errstate(invalid="ignore", divide="ignore"):  # all-ignored mean is NaN, as in PyTorch
-        return np.asarray(total / (loss.size if denom is None else denom), dtype=loss.dtype)
+    d = loss.size if denom is None else denom
+    return np.asarray(total / d if d else np.nan, dtype=loss.dtype)  # all ignored: NaN, as PyTorch
 
 
 def _scale(ctx, g):

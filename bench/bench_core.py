@@ -1,0 +1,127 @@
+"""Dispatch cost and one small training step, pyengine next to PyTorch in the same process.
+
+    python bench/bench_core.py            # table of times and pyengine/PyTorch ratios
+    pytest bench/bench_core.py            # the same workloads as a pytest-benchmark suite
+
+Workloads: a 10x10 add without and with autograd recording (the per-op cost of Python dispatch
+plus tensor creation), and one training step of the churn network 11-6-6-1 (relu, relu,
+sigmoid) at batch 10: zero_grad, forward, BCELoss, backward, Adam step. Ratio < 1 means
+pyengine is faster. The machine is shared: compare ratios, not absolute times.
+"""
+import sys
+import timeit
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import pyengine as pe  # noqa: E402
+
+try:
+    import torch
+except ImportError:  # the script still times pyengine alone
+    torch = None
+
+SIZES = (11, 6, 6, 1)
+BATCH = 10
+
+
+# ---- workloads: each make_* returns a zero-argument callable that runs one iteration ---------
+def make_add(lib, requires_grad):
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((10, 10)).astype(np.float32)
+    b = rng.standard_normal((10, 10)).astype(np.float32)
+    x = lib.tensor(a, requires_grad=requires_grad)
+    y = lib.tensor(b)
+    return lambda: x + y
+
+
+def _churn_init(rng):
+    """The same initial weights for both libraries: (weight, bias) per layer."""
+    return [(rng.uniform(-0.3, 0.3, (o, i)).astype(np.float32), np.zeros(o, np.float32))
+            for i, o in zip(SIZES[:-1], SIZES[1:])]
+
+
+def make_churn_step(lib):
+    """The seed's churn ANN, 11-6-6-1 (relu, relu, sigmoid), Sequential of Linear layers, with
+    BCELoss and Adam; one call = zero_grad, forward, loss, backward, step on a batch of 10."""
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.standard_normal((BATCH, SIZES[0])).astype(np.float32))
+    y = lib.tensor((rng.random((BATCH, 1)) > 0.5).astype(np.float32))
+    nn = lib.nn
+    model = nn.Sequential(nn.Linear(11, 6), nn.ReLU(), nn.Linear(6, 6), nn.ReLU(),
+                          nn.Linear(6, 1), nn.Sigmoid())
+    for layer, (w, b) in zip([model[0], model[2], model[4]], _churn_init(rng)):
+        layer.weight.data[...] = lib.tensor(w) if lib is torch else w
+        layer.bias.data[...] = lib.tensor(b) if lib is torch else b
+    opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.BCELoss()
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
+WORKLOADS = {
+    "add 10x10, no grad": (lambda: make_add(pe, False), lambda: make_add(torch, False)),
+    "add 10x10, with grad": (lambda: make_add(pe, True), lambda: make_add(torch, True)),
+    "churn 11-6-6-1 train step, batch 10": (lambda: make_churn_step(pe),
+                                            lambda: make_churn_step(torch)),
+}
+
+
+def best_times(fns, number, rounds=40):
+    """Best per-call time of each callable. Rounds alternate between them so that a noisy
+    neighbour on a shared machine disturbs both sides alike; the minimum is the least
+    disturbed measurement."""
+    for fn in fns:
+        fn()  # warm-up (lazy optimizer state, caches)
+    best = [float("inf")] * len(fns)
+    for _ in range(rounds):
+        for i, fn in enumerate(fns):
+            best[i] = min(best[i], timeit.timeit(fn, number=number) / number)
+    return best
+
+
+def main():
+    if torch is not None:
+        torch.set_num_threads(1)  # tiny ops: threads only add overhead; pyengine runs them inline
+    print(f"pyengine {pe.__version__} (ISA {pe._C.cpu_isa()}), "
+          f"PyTorch {torch.__version__ if torch else 'not installed'}, NumPy {np.__version__}")
+    print(f"{'workload':40s} {'pyengine':>12s} {'PyTorch':>12s} {'ratio pe/torch':>15s}")
+    for name, (make_pe, make_torch) in WORKLOADS.items():
+        number = 2000 if name.startswith("add") else 100
+        fns = [make_pe()] + ([make_torch()] if torch is not None else [])
+        times = best_times(fns, number) + [float("nan")]
+        t_pe, t_th = times[0], times[1]
+        print(f"{name:40s} {t_pe * 1e6:10.2f}us {t_th * 1e6:10.2f}us {t_pe / t_th:15.2f}")
+
+
+# ---- pytest-benchmark suite ----------------------------------------------------------------
+def _params():
+    import pytest
+    libs = ["pyengine"] + (["torch"] if torch is not None else [])
+    return pytest.mark.parametrize("lib", libs), pytest.mark.parametrize("name", list(WORKLOADS))
+
+
+if "pytest" in sys.modules:
+    _lib, _name = _params()
+
+    @_lib
+    @_name
+    def test_bench(benchmark, lib, name):
+        make_pe, make_torch = WORKLOADS[name]
+        if lib == "torch":
+            torch.set_num_threads(1)
+        fn = make_pe() if lib == "pyengine" else make_torch()
+        benchmark.group = name
+        benchmark(fn)
+
+
+if __name__ == "__main__":
+    main()

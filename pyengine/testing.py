@@ -46,17 +46,18 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
         t = inputs[i]
         analytic = np.zeros(t.shape) if t.grad is None else t.grad.data
         numeric = np.zeros(t.shape)
-        flat = t.data.reshape(-1)  # a view: perturbing it perturbs the input
-        for k in range(flat.size):
-            orig = flat[k]
-            flat[k] = orig + eps
+        # Perturb through the input's own array (index by position, not a flattened view: that
+        # would be a copy for non-contiguous inputs and leave the input unchanged).
+        for k in np.ndindex(*t.shape):
+            orig = t.data[k]
+            t.data[k] = orig + eps
             fp = fn(*inputs)
-            flat[k] = orig - eps
+            t.data[k] = orig - eps
             fm = fn(*inputs)
-            flat[k] = orig
+            t.data[k] = orig
             fp = fp if isinstance(fp, (tuple, list)) else (fp,)
             fm = fm if isinstance(fm, (tuple, list)) else (fm,)
-            numeric.reshape(-1)[k] = (scalar(fp) - scalar(fm)) / (2 * eps)
+            numeric[k] = (scalar(fp) - scalar(fm)) / (2 * eps)
         err = np.abs(analytic - numeric)
         bad = err > atol + rtol * np.abs(numeric)
         if bad.any():

@@ -5,9 +5,14 @@ from ..autograd import Function
 from ..tensor import Tensor
 
 
-def _float_result(out, *inputs):
-    # int / int is float32 as in PyTorch (NumPy would say float64).
-    if out.dtype == np.float64 and not any(getattr(a, "dtype", None) == np.float64 for a in inputs):
+_F64 = np.dtype(np.float64)
+
+
+def _float_result(out, a, b):
+    """int / int, int (op) float scalar and int (op) float32 give float32 as in PyTorch (NumPy
+    says float64); only a float64 operand makes a float64 result. Callers test `out.dtype is _F64`
+    first, so the common float32 path pays one identity check."""
+    if getattr(a, "dtype", None) is not _F64 and getattr(b, "dtype", None) is not _F64:
         return out.astype(np.float32)
     return out
 
@@ -15,7 +20,8 @@ def _float_result(out, *inputs):
 class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
-        return ctx.backend.add(a, b)
+        out = ctx.backend.add(a, b)
+        return out if out.dtype is not _F64 else _float_result(out, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -25,7 +31,8 @@ class Add(Function):
 class Sub(Function):
     @staticmethod
     def forward(ctx, a, b):
-        return ctx.backend.sub(a, b)
+        out = ctx.backend.sub(a, b)
+        return out if out.dtype is not _F64 else _float_result(out, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -36,7 +43,8 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return ctx.backend.mul(a, b)
+        out = ctx.backend.mul(a, b)
+        return out if out.dtype is not _F64 else _float_result(out, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -49,7 +57,8 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return _float_result(ctx.backend.div(a, b), a, b)
+        out = ctx.backend.div(a, b)
+        return out if out.dtype is not _F64 else _float_result(out, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -62,6 +71,7 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
         out = ctx.backend.power(a, b)
+        out = out if out.dtype is not _F64 else _float_result(out, a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -192,7 +202,8 @@ class Maximum(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return ctx.backend.maximum(a, b)
+        out = ctx.backend.maximum(a, b)
+        return out if out.dtype is not _F64 else _float_result(out, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -205,7 +216,8 @@ class Minimum(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return ctx.backend.minimum(a, b)
+        out = ctx.backend.minimum(a, b)
+        return out if out.dtype is not _F64 else _float_result(out, a, b)
 
     @staticmethod
     def backward(ctx, g):

@@ -8,6 +8,10 @@ from ..tensor import Tensor
 _F64 = np.dtype(np.float64)
 
 
+def _broadcast_error(op, a, b):
+    return ValueError(f"[{op}] shapes {np.shape(a)} and {np.shape(b)} do not broadcast")
+
+
 def _float_result(out, a, b):
     """int / int, int (op) float scalar and int (op) float32 give float32 as in PyTorch (NumPy
     says float64); only a float64 operand makes a float64 result. Callers test `out.dtype is _F64`
@@ -20,7 +24,10 @@ def _float_result(out, a, b):
 class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
-        out = ctx.backend.add(a, b)
+        try:
+            out = ctx.backend.add(a, b)
+        except ValueError:
+            raise _broadcast_error("add", a, b) from None
         return out if out.dtype is not _F64 else _float_result(out, a, b)
 
     @staticmethod
@@ -31,7 +38,10 @@ class Add(Function):
 class Sub(Function):
     @staticmethod
     def forward(ctx, a, b):
-        out = ctx.backend.sub(a, b)
+        try:
+            out = ctx.backend.sub(a, b)
+        except ValueError:
+            raise _broadcast_error("sub", a, b) from None
         return out if out.dtype is not _F64 else _float_result(out, a, b)
 
     @staticmethod
@@ -43,7 +53,10 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        out = ctx.backend.mul(a, b)
+        try:
+            out = ctx.backend.mul(a, b)
+        except ValueError:
+            raise _broadcast_error("mul", a, b) from None
         return out if out.dtype is not _F64 else _float_result(out, a, b)
 
     @staticmethod
@@ -57,7 +70,10 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        out = ctx.backend.div(a, b)
+        try:
+            out = ctx.backend.div(a, b)
+        except ValueError:
+            raise _broadcast_error("div", a, b) from None
         return out if out.dtype is not _F64 else _float_result(out, a, b)
 
     @staticmethod
@@ -70,7 +86,10 @@ class Div(Function):
 class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
-        out = ctx.backend.power(a, b)
+        try:
+            out = ctx.backend.power(a, b)
+        except ValueError:
+            raise _broadcast_error("pow", a, b) from None
         out = out if out.dtype is not _F64 else _float_result(out, a, b)
         ctx.save_for_backward(a, b, out)
         return out
@@ -202,7 +221,10 @@ class Maximum(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        out = ctx.backend.maximum(a, b)
+        try:
+            out = ctx.backend.maximum(a, b)
+        except ValueError:
+            raise _broadcast_error("maximum", a, b) from None
         return out if out.dtype is not _F64 else _float_result(out, a, b)
 
     @staticmethod
@@ -216,7 +238,10 @@ class Minimum(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        out = ctx.backend.minimum(a, b)
+        try:
+            out = ctx.backend.minimum(a, b)
+        except ValueError:
+            raise _broadcast_error("minimum", a, b) from None
         return out if out.dtype is not _F64 else _float_result(out, a, b)
 
     @staticmethod
@@ -231,7 +256,11 @@ class Where(Function):
     def forward(ctx, cond, a, b):
         cond = np.asarray(cond, dtype=bool)
         ctx.save_for_backward(cond)
-        return ctx.backend.where(cond, a, b)
+        try:
+            return ctx.backend.where(cond, a, b)
+        except ValueError:
+            raise ValueError(f"[where] shapes {cond.shape}, {np.shape(a)} and {np.shape(b)} do "
+                             "not broadcast") from None
 
     @staticmethod
     def backward(ctx, g):

@@ -82,12 +82,13 @@ def index_key(key):
 class Cat(Function):
     @staticmethod
     def forward(ctx, *arrays, axis=0):
-        ctx.sizes = [a.shape[axis] if a.ndim else 0 for a in arrays]
-        ctx.axis = axis
         try:
-            return ctx.backend.concatenate(arrays, axis=axis)
-        except ValueError as e:
+            out = ctx.backend.concatenate(arrays, axis=axis)
+        except (ValueError, IndexError) as e:  # AxisError is both
             raise ValueError(f"[cat] {e}; shapes: {[a.shape for a in arrays]}") from None
+        ctx.sizes = [a.shape[axis] for a in arrays]
+        ctx.axis = axis
+        return out
 
     @staticmethod
     def backward(ctx, g):
@@ -101,7 +102,7 @@ class Stack(Function):
         ctx.axis, ctx.n = axis, len(arrays)
         try:
             return ctx.backend.stack(arrays, axis=axis)
-        except ValueError as e:
+        except (ValueError, IndexError) as e:
             raise ValueError(f"[stack] {e}; shapes: {[a.shape for a in arrays]}") from None
 
     @staticmethod

@@ -1,0 +1,43 @@
+"""PYENGINE_CPU forces an ISA path at import; a bad value fails with a clear message."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from pyengine import _C
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _run(env_value, code="import pyengine as pe; print(pe._C.cpu_isa())"):
+    env = dict(os.environ, PYENGINE_CPU=env_value, PYTHONPATH=ROOT)
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=60)
+
+
+@pytest.mark.parametrize("isa", ["generic", "avx2", "avx512"])
+def test_env_forces_isa(isa):
+    order = ["generic", "avx2", "avx512"]
+    r = _run(isa)
+    if order.index(isa) > order.index(_C.cpu_isa_detected()):
+        assert r.returncode != 0 and "supports at most" in r.stderr
+    else:
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.strip() == isa
+
+
+def test_env_bogus_fails_clearly():
+    r = _run("bogus")
+    assert r.returncode != 0
+    assert "unknown ISA 'bogus'" in r.stderr and "generic, avx2, avx512" in r.stderr
+    assert "Segmentation" not in r.stderr
+
+
+def test_set_cpu_isa_roundtrip():
+    before = _C.cpu_isa()
+    try:
+        _C.set_cpu_isa("generic")
+        assert _C.cpu_isa() == "generic"
+    finally:
+        _C.set_cpu_isa(before)

@@ -14,44 +14,48 @@ namespace PE_ISA_NS {
 
 namespace {
 
+// Each chunk works on a local copy of `f`: read through the reference, its captured parameters
+// could alias the output (both T), which forces a reload per element and blocks vectorisation.
 template <class T, class F>
 void map1(const T* x, T* y, int64_t n, F f) {
   parallel_for(n, kParallelGrain, [&](int64_t b, int64_t e) {
+    const F fl = f;
 #pragma omp simd
-    for (int64_t i = b; i < e; ++i) y[i] = f(x[i]);
+    for (int64_t i = b; i < e; ++i) y[i] = fl(x[i]);
   });
 }
 
 template <class T, class F>
 void map3(const T* x, const T* y, const T* dy, T* dx, int64_t n, F f) {
   parallel_for(n, kParallelGrain, [&](int64_t b, int64_t e) {
+    const F fl = f;
 #pragma omp simd
-    for (int64_t i = b; i < e; ++i) dx[i] = f(x ? x[i] : T(0), y ? y[i] : T(0), dy[i]);
+    for (int64_t i = b; i < e; ++i) dx[i] = fl(x[i], y[i], dy[i]);
   });
 }
-
-constexpr double kInvSqrt2Pi = 0.39894228040143267794;
 
 // Phi(x), the standard normal CDF, from the upper tail so that the left tail keeps relative
 // accuracy.
 template <class T>
-inline T normal_cdf(T v) {
+PE_VINLINE T normal_cdf(T v) {
   const T q = vmath::normal_sf(std::fabs(v));
   return v < T(0) ? q : T(1) - q;
 }
 
 // gelu(x) = x Phi(x); the limit 0 at x = -inf (not -inf * 0 = NaN).
 template <class T>
-inline T gelu_fwd(T v) {
+PE_VINLINE T gelu_fwd(T v) {
   const T cdf = normal_cdf(v);
   return cdf == T(0) ? T(0) : v * cdf;
 }
 
 // gelu'(x) = Phi(x) + x phi(x); x phi(x) -> 0 as |x| -> inf (not inf * 0 = NaN).
 template <class T>
-inline T gelu_grad(T v) {
-  const T pdf = T(kInvSqrt2Pi) * vmath::exp_m_half_sq(v, T(0));
-  return normal_cdf(v) + (pdf == T(0) ? T(0) : v * pdf);
+PE_VINLINE T gelu_grad(T v) {
+  T pdf;
+  const T q = vmath::normal_sf_pdf(std::fabs(v), pdf);
+  const T cdf = v < T(0) ? q : T(1) - q;
+  return cdf + (pdf == T(0) ? T(0) : v * pdf);
 }
 
 }  // namespace

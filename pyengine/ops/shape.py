@@ -58,7 +58,10 @@ class Index(Function):
     @staticmethod
     def forward(ctx, a, key=None):
         ctx.key, ctx.shape, ctx.dtype = key, a.shape, a.dtype
-        return a[key]
+        try:
+            return a[key]
+        except IndexError as e:
+            raise IndexError(f"[index] {e} (tensor of shape {a.shape})") from None
 
     @staticmethod
     def backward(ctx, g):

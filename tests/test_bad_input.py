@@ -109,3 +109,37 @@ def test_kernel_bindings_check_arguments(name):
     fn, exc, pattern = KERNEL_CASES[name]
     with pytest.raises(exc, match=pattern):
         fn()
+
+
+class _NoMemory:
+    def __getattr__(self, name):
+        def fail(*args, **kwargs):
+            raise MemoryError("simulated")
+        return fail
+
+
+@pytest.mark.parametrize("op,call", [
+    ("zeros", lambda: pe.zeros(3, 4)), ("ones", lambda: pe.ones(5)), ("full", lambda: pe.full((2,), 1.0)),
+    ("eye", lambda: pe.eye(3)), ("rand", lambda: pe.rand(4)), ("randn", lambda: pe.randn(4)),
+    ("randint", lambda: pe.randint(0, 3, (4,))),
+])
+def test_out_of_memory_names_the_op(monkeypatch, op, call):
+    """A failed allocation (simulated: a real one would be too large to risk) names op and size."""
+    import pyengine.creation as creation
+    import pyengine.random as random
+    monkeypatch.setattr(creation, "np", _Patched(np))
+    monkeypatch.setattr(random, "_generator", _NoMemory())
+    with pytest.raises(MemoryError, match=rf"\[{op}\] cannot allocate a tensor of size"):
+        call()
+
+
+class _Patched:
+    """numpy, except that allocating functions run out of memory."""
+
+    def __init__(self, module):
+        self._np = module
+
+    def __getattr__(self, name):
+        if name in ("zeros", "ones", "empty", "full", "eye"):
+            return _NoMemory().fail
+        return getattr(self._np, name)

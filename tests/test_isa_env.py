@@ -5,9 +5,12 @@ import sys
 
 import pytest
 
+import pyengine
 from pyengine import _C
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The directory the tested pyengine was imported from (source tree or site-packages), so that the
+# subprocess imports the same build.
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(pyengine.__file__)))
 
 
 def _run(env_value, code="import pyengine as pe; print(pe._C.cpu_isa())"):

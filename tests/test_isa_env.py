@@ -3,6 +3,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import pyengine
@@ -44,3 +45,20 @@ def test_set_cpu_isa_roundtrip():
         assert _C.cpu_isa() == "generic"
     finally:
         _C.set_cpu_isa(before)
+
+
+@pytest.mark.parametrize("isa", ["generic", "avx2", "avx512"])
+def test_env_forced_path_computes_the_same(isa):
+    order = ["generic", "avx2", "avx512"]
+    if order.index(isa) > order.index(_C.cpu_isa_detected()):
+        pytest.skip(f"CPU supports at most {_C.cpu_isa_detected()}")
+    code = ("import numpy as np, pyengine as pe, pyengine.nn.functional as F\n"
+            "x = pe.from_numpy(np.linspace(-8, 8, 1001, dtype=np.float32))\n"
+            "print([F.gelu(x).numpy().tolist(), x.softmax(0).numpy().tolist()])")
+    r = _run(isa, code)
+    assert r.returncode == 0, r.stderr
+    gelu, soft = (np.array(v) for v in eval(r.stdout))  # noqa: S307 (our own output)
+    import pyengine.nn.functional as F
+    x = pyengine.from_numpy(np.linspace(-8, 8, 1001, dtype=np.float32))
+    np.testing.assert_allclose(gelu, F.gelu(x).numpy(), rtol=3e-6, atol=1e-30)
+    np.testing.assert_allclose(soft, x.softmax(0).numpy(), rtol=3e-6, atol=1e-30)

@@ -27,6 +27,12 @@ zeros, ones, full, empty, arange, linspace, eye = (
 zeros_like, ones_like, empty_like = np.zeros_like, np.ones_like, np.empty_like
 add_at = np.add.at
 asarray = np.asarray
+isfinite, split, take = np.isfinite, np.split, np.take
+
+
+def copy(x):
+    """A C-contiguous copy (clone)."""
+    return np.array(x, copy=True, order="C")
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 

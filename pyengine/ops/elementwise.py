@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..autograd import Function
+from ..backend import get_backend
 from ..tensor import Tensor
 
 
@@ -209,7 +210,7 @@ class Clamp(Function):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         lo, hi = ctx.bounds
-        mask = np.ones(a.shape, dtype=bool)
+        mask = ctx.backend.ones(a.shape, dtype=bool)
         if lo is not None:
             mask &= a >= lo
         if hi is not None:
@@ -254,7 +255,7 @@ class Minimum(Function):
 class Where(Function):
     @staticmethod
     def forward(ctx, cond, a, b):
-        cond = np.asarray(cond, dtype=bool)
+        cond = ctx.backend.asarray(cond, dtype=bool)
         ctx.save_for_backward(cond)
         try:
             return ctx.backend.where(cond, a, b)
@@ -265,7 +266,8 @@ class Where(Function):
     @staticmethod
     def backward(ctx, g):
         (cond,) = ctx.saved_tensors
-        return None, np.where(cond, g, 0), np.where(cond, 0, g)
+        where = ctx.backend.where
+        return None, where(cond, g, 0), where(cond, 0, g)
 
 
 class Cast(Function):
@@ -281,7 +283,7 @@ class Cast(Function):
 class Clone(Function):
     @staticmethod
     def forward(ctx, a):
-        return np.array(a, copy=True, order="C")
+        return ctx.backend.copy(a)
 
     @staticmethod
     def backward(ctx, g):
@@ -290,13 +292,14 @@ class Clone(Function):
 
 def compare(name, a, b=None):
     """Non-differentiable elementwise ops (comparisons, logic, rounding): no graph recorded."""
+    device = a.device if isinstance(a, Tensor) else b.device
+    be = get_backend(device)
+    fn = getattr(be, name)
     fa = a.data if isinstance(a, Tensor) else a
-    fn = getattr(np, {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal",
-                      "gt": "greater", "ge": "greater_equal"}.get(name, name))
     if b is None:
-        return Tensor._wrap(np.asarray(fn(fa)), a.device)
+        return Tensor._wrap(be.asarray(fn(fa)), device)
     fb = b.data if isinstance(b, Tensor) else b
-    return Tensor._wrap(np.asarray(fn(fa, fb)), a.device if isinstance(a, Tensor) else b.device)
+    return Tensor._wrap(be.asarray(fn(fa, fb)), device)
 
 
 def where(condition, x, y):

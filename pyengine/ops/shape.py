@@ -65,9 +65,9 @@ class Index(Function):
 
     @staticmethod
     def backward(ctx, g):
-        out = np.zeros(ctx.shape, dtype=g.dtype)
+        out = ctx.backend.zeros(ctx.shape, dtype=g.dtype)
         if _is_advanced(ctx.key):
-            np.add.at(out, ctx.key, g)  # repeated indices accumulate
+            ctx.backend.add_at(out, ctx.key, g)  # repeated indices accumulate
         else:
             out[ctx.key] = g
         return out
@@ -96,7 +96,7 @@ class Cat(Function):
     @staticmethod
     def backward(ctx, g):
         bounds = np.cumsum(ctx.sizes)[:-1]
-        return tuple(np.split(g, bounds, axis=ctx.axis))
+        return tuple(ctx.backend.split(g, bounds, axis=ctx.axis))
 
 
 class Stack(Function):
@@ -110,7 +110,7 @@ class Stack(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return tuple(np.take(g, i, axis=ctx.axis) for i in range(ctx.n))
+        return tuple(ctx.backend.take(g, i, axis=ctx.axis) for i in range(ctx.n))
 
 
 def _tensors(seq, op):

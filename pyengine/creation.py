@@ -89,12 +89,26 @@ def _finish(arr, requires_grad, op):
     return t
 
 
-def _alloc(fn, size, dtype, op, *args):
+def _guarded(op, size, dtype, make):
+    """make(), with an out-of-memory error that names the op and the size."""
     try:
-        return fn(size, *args, dtype=dtype)
+        return make()
     except MemoryError:
-        raise MemoryError(f"[{op}] cannot allocate a tensor of size {size} "
+        raise MemoryError(f"[{op}] cannot allocate a tensor of size {tuple(size)} "
                           f"({np.prod(size, dtype=np.float64) * dtype.itemsize:.3g} bytes)") from None
+
+
+def _alloc(fn, size, dtype, op, *args):
+    return _guarded(op, size, dtype, lambda: fn(size, *args, dtype=dtype))
+
+
+_RANDOM_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _sample(method, size, npd, op):
+    """Draw in the target float dtype directly (no float64 temporary for float32)."""
+    draw = npd if npd in _RANDOM_DTYPES else np.dtype(np.float64)
+    return _guarded(op, size, draw, lambda: method(size, dtype=draw).astype(npd, copy=False))
 
 
 def zeros(*size, dtype=None, requires_grad=False, device=None):
@@ -117,11 +131,7 @@ def full(size, fill_value, dtype=None, requires_grad=False, device=None):
     if dtype is None:
         dtype = _dt.bool_ if isinstance(fill_value, bool) else (
             _dt.int64 if isinstance(fill_value, numbers.Integral) else _dt.float32)
-    npd = _np_dtype(dtype)
-    try:
-        arr = np.full(size, fill_value, dtype=npd)
-    except MemoryError:
-        raise MemoryError(f"[full] cannot allocate a tensor of size {size}") from None
+    arr = _alloc(np.full, size, _np_dtype(dtype), "full", fill_value)
     return _finish(arr, requires_grad, "full")
 
 
@@ -135,24 +145,28 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
     npd = _np_dtype(dtype, np.int64 if ints else np.float32)
     n = max(0, int(np.ceil((end - start) / step)))
     _size((n,), "arange")
-    return _finish(np.arange(start, end, step).astype(npd), requires_grad, "arange")
+    arr = _guarded("arange", (n,), npd, lambda: np.arange(start, end, step).astype(npd))
+    return _finish(arr, requires_grad, "arange")
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
     _size((steps,), "linspace")
-    return _finish(np.linspace(start, end, steps).astype(_np_dtype(dtype)), requires_grad, "linspace")
+    npd = _np_dtype(dtype)
+    arr = _guarded("linspace", (steps,), npd, lambda: np.linspace(start, end, steps).astype(npd))
+    return _finish(arr, requires_grad, "linspace")
 
 
 def eye(n, m=None, dtype=None, requires_grad=False, device=None):
-    _size((n, n if m is None else m), "eye")
-    return _finish(np.eye(n, m, dtype=_np_dtype(dtype)), requires_grad, "eye")
+    size = _size((n, n if m is None else m), "eye")
+    npd = _np_dtype(dtype)
+    return _finish(_guarded("eye", size, npd, lambda: np.eye(n, m, dtype=npd)), requires_grad, "eye")
 
 
 def rand(*size, dtype=None, requires_grad=False, generator=None, device=None):
     """Uniform [0, 1) samples from pyengine's generator (see manual_seed)."""
     size = _size(size, "rand")
     npd = _np_dtype(dtype)
-    arr = _random.get_generator(generator).random(size, dtype=np.float64).astype(npd)
+    arr = _sample(_random.get_generator(generator).random, size, npd, "rand")
     return _finish(arr, requires_grad, "rand")
 
 
@@ -160,7 +174,7 @@ def randn(*size, dtype=None, requires_grad=False, generator=None, device=None):
     """Standard normal samples from pyengine's generator (see manual_seed)."""
     size = _size(size, "randn")
     npd = _np_dtype(dtype)
-    arr = _random.get_generator(generator).standard_normal(size).astype(npd)
+    arr = _sample(_random.get_generator(generator).standard_normal, size, npd, "randn")
     return _finish(arr, requires_grad, "randn")
 
 
@@ -171,8 +185,10 @@ def randint(low, high=None, size=(), dtype=None, generator=None, device=None):
     if high <= low:
         raise ValueError(f"[randint] high ({high}) must be greater than low ({low})")
     size = _size((size,) if isinstance(size, numbers.Integral) else (tuple(size),), "randint")
-    arr = _random.get_generator(generator).integers(low, high, size=size)
-    return _finish(arr.astype(_np_dtype(dtype, np.int64)), False, "randint")
+    npd = _np_dtype(dtype, np.int64)
+    gen = _random.get_generator(generator)
+    arr = _guarded("randint", size, npd, lambda: gen.integers(low, high, size=size).astype(npd))
+    return _finish(arr, False, "randint")
 
 
 def _like(fn):

@@ -33,6 +33,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     vs = [rng.standard_normal(o.shape) for o in outs]
 
     def scalar(values):
+        values = values if isinstance(values, (tuple, list)) else (values,)
         return sum(float(np.sum(o.data * v)) for o, v in zip(values, vs))
 
     for i in checked:
@@ -46,17 +47,17 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
         t = inputs[i]
         analytic = np.zeros(t.shape) if t.grad is None else t.grad.data
         numeric = np.zeros(t.shape)
-        flat = t.data.reshape(-1)  # a view: perturbing it perturbs the input
-        for k in range(flat.size):
-            orig = flat[k]
-            flat[k] = orig + eps
-            fp = fn(*inputs)
-            flat[k] = orig - eps
-            fm = fn(*inputs)
-            flat[k] = orig
-            fp = fp if isinstance(fp, (tuple, list)) else (fp,)
-            fm = fm if isinstance(fm, (tuple, list)) else (fm,)
-            numeric.reshape(-1)[k] = (scalar(fp) - scalar(fm)) / (2 * eps)
+        # Perturb through the input's own array (index by position, not a flattened view: that
+        # would be a copy for non-contiguous inputs and leave the input unchanged).
+        for k in np.ndindex(*t.shape):
+            # Reduce each output at once: it may be a view of the input (slicing, reshape).
+            orig = t.data[k]
+            t.data[k] = orig + eps
+            fp = scalar(fn(*inputs))
+            t.data[k] = orig - eps
+            fm = scalar(fn(*inputs))
+            t.data[k] = orig
+            numeric[k] = (fp - fm) / (2 * eps)
         err = np.abs(analytic - numeric)
         bad = err > atol + rtol * np.abs(numeric)
         if bad.any():

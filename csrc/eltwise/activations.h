@@ -16,7 +16,9 @@ struct ActParams {
 
 template <class T>
 void act_forward(Act act, ActParams prm, const T* x, T* y, int64_t n);
-// dx = dy * act'(x). Needs x for relu/leaky/gelu/softplus, y for sigmoid/tanh, both for elu.
+// dx = dy * act'(x). Uses x for relu/leaky/gelu/softplus, y for sigmoid/tanh, both for elu; both
+// pointers must be valid (pass one for the other when unused): a branch on them in the loop
+// would stop it from vectorising.
 template <class T>
 void act_backward(Act act, ActParams prm, const T* x, const T* y, const T* dy, T* dx, int64_t n);
 

@@ -14,24 +14,49 @@ namespace PE_ISA_NS {
 
 namespace {
 
+// Each chunk works on a local copy of `f`: read through the reference, its captured parameters
+// could alias the output (both T), which forces a reload per element and blocks vectorisation.
 template <class T, class F>
 void map1(const T* x, T* y, int64_t n, F f) {
   parallel_for(n, kParallelGrain, [&](int64_t b, int64_t e) {
+    const F fl = f;
 #pragma omp simd
-    for (int64_t i = b; i < e; ++i) y[i] = f(x[i]);
+    for (int64_t i = b; i < e; ++i) y[i] = fl(x[i]);
   });
 }
 
 template <class T, class F>
 void map3(const T* x, const T* y, const T* dy, T* dx, int64_t n, F f) {
   parallel_for(n, kParallelGrain, [&](int64_t b, int64_t e) {
+    const F fl = f;
 #pragma omp simd
-    for (int64_t i = b; i < e; ++i) dx[i] = f(x ? x[i] : T(0), y ? y[i] : T(0), dy[i]);
+    for (int64_t i = b; i < e; ++i) dx[i] = fl(x[i], y[i], dy[i]);
   });
 }
 
-constexpr double kInvSqrt2 = 0.70710678118654752440;
-constexpr double kInvSqrt2Pi = 0.39894228040143267794;
+// Phi(x), the standard normal CDF, from the upper tail so that the left tail keeps relative
+// accuracy.
+template <class T>
+PE_VINLINE T normal_cdf(T v) {
+  const T q = vmath::normal_sf(std::fabs(v));
+  return v < T(0) ? q : T(1) - q;
+}
+
+// gelu(x) = x Phi(x); the limit 0 at x = -inf (not -inf * 0 = NaN).
+template <class T>
+PE_VINLINE T gelu_fwd(T v) {
+  const T cdf = normal_cdf(v);
+  return cdf == T(0) ? T(0) : v * cdf;
+}
+
+// gelu'(x) = Phi(x) + x phi(x); x phi(x) -> 0 as |x| -> inf (not inf * 0 = NaN).
+template <class T>
+PE_VINLINE T gelu_grad(T v) {
+  T pdf;
+  const T q = vmath::normal_sf_pdf(std::fabs(v), pdf);
+  const T cdf = v < T(0) ? q : T(1) - q;
+  return cdf + (pdf == T(0) ? T(0) : v * pdf);
+}
 
 }  // namespace
 
@@ -45,11 +70,9 @@ void act_forward(Act act, ActParams prm, const T* x, T* y, int64_t n) {
     case Act::leaky_relu:
       return map1(x, y, n, [a](T v) { return v > T(0) ? v : v * a; });
     case Act::elu:
-      return map1(x, y, n, [a](T v) { return v > T(0) ? v : a * (vmath::exp(v) - T(1)); });
+      return map1(x, y, n, [a](T v) { return v > T(0) ? v : a * vmath::expm1(v); });
     case Act::gelu:
-      return map1(x, y, n, [](T v) {
-        return T(0.5) * v * (T(1) + vmath::erf(v * T(kInvSqrt2)));
-      });
+      return map1(x, y, n, [](T v) { return gelu_fwd(v); });
     case Act::sigmoid:
       return map1(x, y, n, [](T v) { return vmath::sigmoid(v); });
     case Act::tanh:
@@ -76,11 +99,7 @@ void act_backward(Act act, ActParams prm, const T* x, const T* y, const T* dy, T
     case Act::elu:
       return map3(x, y, dy, dx, n, [a](T v, T out, T g) { return v > T(0) ? g : g * (out + a); });
     case Act::gelu:
-      return map3(x, y, dy, dx, n, [](T v, T, T g) {
-        const T cdf = T(0.5) * (T(1) + vmath::erf(v * T(kInvSqrt2)));
-        const T pdf = T(kInvSqrt2Pi) * vmath::exp(T(-0.5) * v * v);
-        return g * (cdf + v * pdf);
-      });
+      return map3(x, y, dy, dx, n, [](T v, T, T g) { return g * gelu_grad(v); });
     case Act::sigmoid:
       return map3(x, y, dy, dx, n, [](T, T out, T g) { return g * out * (T(1) - out); });
     case Act::tanh:
@@ -93,70 +112,156 @@ void act_backward(Act act, ActParams prm, const T* x, const T* y, const T* dy, T
   }
 }
 
+// Softmax over the middle axis of a contiguous (outer, dim, inner) array. Sums accumulate in
+// double: a float32 sum over a long row would lose ~1e-4 relative. Threads own whole rows (or
+// blocks of columns), never part of a sum, so any thread count gives bitwise the same result.
+//
+// inner == 1 (last axis): one task per row, loops along the row vectorise.
+// inner > 1 (a middle axis): one task per (outer, block of kCols columns); every loop runs over
+// the contiguous columns of the block, so it vectorises too and reads whole cache lines.
+constexpr int64_t kCols = 128;
+
 template <class T>
-void softmax_forward(bool log, const T* x, T* y, int64_t outer, int64_t dim, int64_t inner) {
-  if (dim == 0) return;
-  // One task per (outer, inner-block); each owns its output slice, so threads never share sums.
-  const int64_t tasks = outer * inner;
-  parallel_for(tasks, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(dim, 1)),
+void softmax_row(bool log, const T* xs, T* ys, int64_t dim) {
+  T mx = -INFINITY;
+#pragma omp simd reduction(max : mx)
+  for (int64_t j = 0; j < dim; ++j) mx = xs[j] > mx ? xs[j] : mx;
+  if (mx == -INFINITY) mx = T(0);  // all -inf: avoid (-inf) - (-inf); the row ends up NaN
+  double sum = 0;
+#pragma omp simd reduction(+ : sum)
+  for (int64_t j = 0; j < dim; ++j) {
+    const T ev = vmath::exp(xs[j] - mx);
+    ys[j] = ev;
+    sum += ev;
+  }
+  if (log) {
+    // (x - mx) - log(sum), not x - (mx + log(sum)): the latter rounds to the ulp of mx.
+    const T ls = vmath::log(static_cast<T>(sum));
+#pragma omp simd
+    for (int64_t j = 0; j < dim; ++j) ys[j] = (xs[j] - mx) - ls;
+  } else {
+    const T inv = static_cast<T>(1.0 / sum);
+#pragma omp simd
+    for (int64_t j = 0; j < dim; ++j) ys[j] *= inv;
+  }
+}
+
+template <class T>
+void softmax_cols(bool log, const T* xs, T* ys, int64_t dim, int64_t inner, int64_t w) {
+  T mx[kCols];
+  double sum[kCols];
+  for (int64_t i = 0; i < w; ++i) mx[i] = -INFINITY, sum[i] = 0;
+  for (int64_t j = 0; j < dim; ++j) {
+    const T* xr = xs + j * inner;
+#pragma omp simd
+    for (int64_t i = 0; i < w; ++i) mx[i] = xr[i] > mx[i] ? xr[i] : mx[i];
+  }
+  for (int64_t i = 0; i < w; ++i) mx[i] = mx[i] == -INFINITY ? T(0) : mx[i];
+  for (int64_t j = 0; j < dim; ++j) {
+    const T* xr = xs + j * inner;
+    T* yr = ys + j * inner;
+#pragma omp simd
+    for (int64_t i = 0; i < w; ++i) {
+      const T ev = vmath::exp(xr[i] - mx[i]);
+      yr[i] = ev;
+      sum[i] += ev;
+    }
+  }
+  T f[kCols];  // log(sum) or 1 / sum
+  for (int64_t i = 0; i < w; ++i)
+    f[i] = log ? vmath::log(static_cast<T>(sum[i])) : static_cast<T>(1.0 / sum[i]);
+  for (int64_t j = 0; j < dim; ++j) {
+    const T* xr = xs + j * inner;
+    T* yr = ys + j * inner;
+    if (log) {
+#pragma omp simd
+      for (int64_t i = 0; i < w; ++i) yr[i] = (xr[i] - mx[i]) - f[i];
+    } else {
+#pragma omp simd
+      for (int64_t i = 0; i < w; ++i) yr[i] *= f[i];
+    }
+  }
+}
+
+template <class T>
+void softmax_back_row(bool log, const T* y, const T* dy, T* dx, int64_t dim) {
+  double s = 0;
+  if (log) {
+#pragma omp simd reduction(+ : s)
+    for (int64_t j = 0; j < dim; ++j) s += dy[j];
+    const T st = static_cast<T>(s);
+#pragma omp simd
+    for (int64_t j = 0; j < dim; ++j) dx[j] = dy[j] - vmath::exp(y[j]) * st;
+  } else {
+#pragma omp simd reduction(+ : s)
+    for (int64_t j = 0; j < dim; ++j) s += dy[j] * y[j];
+    const T st = static_cast<T>(s);
+#pragma omp simd
+    for (int64_t j = 0; j < dim; ++j) dx[j] = y[j] * (dy[j] - st);
+  }
+}
+
+template <class T>
+void softmax_back_cols(bool log, const T* y, const T* dy, T* dx, int64_t dim, int64_t inner,
+                       int64_t w) {
+  double s[kCols];
+  for (int64_t i = 0; i < w; ++i) s[i] = 0;
+  for (int64_t j = 0; j < dim; ++j) {
+    const T* yr = y + j * inner;
+    const T* gr = dy + j * inner;
+    if (log) {
+#pragma omp simd
+      for (int64_t i = 0; i < w; ++i) s[i] += gr[i];
+    } else {
+#pragma omp simd
+      for (int64_t i = 0; i < w; ++i) s[i] += gr[i] * yr[i];
+    }
+  }
+  T st[kCols];
+  for (int64_t i = 0; i < w; ++i) st[i] = static_cast<T>(s[i]);
+  for (int64_t j = 0; j < dim; ++j) {
+    const T* yr = y + j * inner;
+    const T* gr = dy + j * inner;
+    T* dr = dx + j * inner;
+    if (log) {
+#pragma omp simd
+      for (int64_t i = 0; i < w; ++i) dr[i] = gr[i] - vmath::exp(yr[i]) * st[i];
+    } else {
+#pragma omp simd
+      for (int64_t i = 0; i < w; ++i) dr[i] = yr[i] * (gr[i] - st[i]);
+    }
+  }
+}
+
+// Runs fn(offset, width) over every (outer, column block) task, in parallel when large.
+template <class Fn>
+void for_softmax_tasks(int64_t outer, int64_t dim, int64_t inner, Fn&& fn) {
+  if (dim == 0 || outer == 0 || inner == 0) return;
+  const int64_t blocks = (inner + kCols - 1) / kCols;
+  const int64_t per_task = dim * std::min(inner, kCols);
+  parallel_for(outer * blocks, std::max<int64_t>(1, kParallelGrain / per_task),
                [&](int64_t b, int64_t e) {
     for (int64_t t = b; t < e; ++t) {
-      const int64_t o = t / inner, in = t % inner;
-      const T* xs = x + o * dim * inner + in;
-      T* ys = y + o * dim * inner + in;
-      T mx = -INFINITY;
-      for (int64_t j = 0; j < dim; ++j) mx = std::max(mx, xs[j * inner]);
-      if (std::isinf(mx) && mx < 0) mx = T(0);  // all -inf: avoid (-inf) - (-inf)
-      T sum = 0;
-      if (inner == 1) {
-#pragma omp simd reduction(+ : sum)
-        for (int64_t j = 0; j < dim; ++j) {
-          const T ev = vmath::exp(xs[j] - mx);
-          ys[j] = ev;
-          sum += ev;
-        }
-      } else {
-        for (int64_t j = 0; j < dim; ++j) {
-          const T ev = vmath::exp(xs[j * inner] - mx);
-          ys[j * inner] = ev;
-          sum += ev;
-        }
-      }
-      if (log) {
-        const T lse = mx + vmath::log(sum);
-        for (int64_t j = 0; j < dim; ++j) ys[j * inner] = xs[j * inner] - lse;
-      } else {
-        const T inv = T(1) / sum;
-        for (int64_t j = 0; j < dim; ++j) ys[j * inner] *= inv;
-      }
+      const int64_t o = t / blocks, c0 = (t % blocks) * kCols;
+      fn(o * dim * inner + c0, std::min(kCols, inner - c0));
     }
+  });
+}
+
+template <class T>
+void softmax_forward(bool log, const T* x, T* y, int64_t outer, int64_t dim, int64_t inner) {
+  for_softmax_tasks(outer, dim, inner, [&](int64_t off, int64_t w) {
+    if (inner == 1) softmax_row(log, x + off, y + off, dim);
+    else softmax_cols(log, x + off, y + off, dim, inner, w);
   });
 }
 
 template <class T>
 void softmax_backward(bool log, const T* y, const T* dy, T* dx, int64_t outer, int64_t dim,
                       int64_t inner) {
-  if (dim == 0) return;
-  const int64_t tasks = outer * inner;
-  parallel_for(tasks, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(dim, 1)),
-               [&](int64_t b, int64_t e) {
-    for (int64_t t = b; t < e; ++t) {
-      const int64_t o = t / inner, in = t % inner, base = o * dim * inner + in;
-      T s = 0;
-      if (log) {
-        for (int64_t j = 0; j < dim; ++j) s += dy[base + j * inner];
-        for (int64_t j = 0; j < dim; ++j) {
-          const int64_t k = base + j * inner;
-          dx[k] = dy[k] - vmath::exp(y[k]) * s;
-        }
-      } else {
-        for (int64_t j = 0; j < dim; ++j) s += dy[base + j * inner] * y[base + j * inner];
-        for (int64_t j = 0; j < dim; ++j) {
-          const int64_t k = base + j * inner;
-          dx[k] = y[k] * (dy[k] - s);
-        }
-      }
-    }
+  for_softmax_tasks(outer, dim, inner, [&](int64_t off, int64_t w) {
+    if (inner == 1) softmax_back_row(log, y + off, dy + off, dx + off, dim);
+    else softmax_back_cols(log, y + off, dy + off, dx + off, dim, inner, w);
   });
 }
 

@@ -27,12 +27,22 @@ zeros, ones, full, empty, arange, linspace, eye = (
 zeros_like, ones_like, empty_like = np.zeros_like, np.ones_like, np.empty_like
 add_at = np.add.at
 asarray = np.asarray
+isfinite, split, take = np.isfinite, np.split, np.take
+
+
+def copy(x):
+    """A C-contiguous copy (clone)."""
+    return np.array(x, copy=True, order="C")
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def contiguous(x):
-    return np.ascontiguousarray(x)
+def contiguous(x, dtype=None):
+    """`x` itself when already C-contiguous (of `dtype`), else a C-contiguous copy. Unlike
+    np.ascontiguousarray this keeps 0-d arrays 0-d."""
+    if x.flags.c_contiguous and (dtype is None or x.dtype == dtype):
+        return x
+    return np.array(x, dtype=dtype, order="C")
 
 
 def matmul(a, b):
@@ -63,7 +73,7 @@ def matmul(a, b):
 
 
 def activation(name, x, p0=0.0, p1=0.0):
-    x = np.ascontiguousarray(x)
+    x = contiguous(x)
     out = np.empty_like(x)
     _C.act_forward(name, x, out, p0, p1)
     return out
@@ -71,24 +81,24 @@ def activation(name, x, p0=0.0, p1=0.0):
 
 def activation_backward(name, x, y, grad, p0=0.0, p1=0.0):
     # x or y may be unused by the activation (None): pass the other so shapes still check.
-    x = np.ascontiguousarray(x if x is not None else y)
-    y = np.ascontiguousarray(y if y is not None else x)
-    grad = np.ascontiguousarray(grad, dtype=x.dtype)
+    x = contiguous(x if x is not None else y)
+    y = contiguous(y if y is not None else x)
+    grad = contiguous(np.asarray(grad), x.dtype)
     out = np.empty_like(x)
     _C.act_backward(name, x, y, grad, out, p0, p1)
     return out
 
 
 def softmax(x, axis, log=False):
-    x = np.ascontiguousarray(x)
+    x = contiguous(x)
     out = np.empty_like(x)
     _C.softmax(x, out, axis, log)
     return out
 
 
 def softmax_backward(y, grad, axis, log=False):
-    y = np.ascontiguousarray(y)
-    grad = np.ascontiguousarray(grad, dtype=y.dtype)
+    y = contiguous(y)
+    grad = contiguous(np.asarray(grad), y.dtype)
     out = np.empty_like(y)
     _C.softmax_backward(y, grad, out, axis, log)
     return out

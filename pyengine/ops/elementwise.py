@@ -2,12 +2,22 @@
 import numpy as np
 
 from ..autograd import Function
+from ..backend import get_backend
 from ..tensor import Tensor
 
 
-def _float_result(out, *inputs):
-    # int / int is float32 as in PyTorch (NumPy would say float64).
-    if out.dtype == np.float64 and not any(getattr(a, "dtype", None) == np.float64 for a in inputs):
+_F64 = np.dtype(np.float64)
+
+
+def _broadcast_error(op, a, b):
+    return ValueError(f"[{op}] shapes {np.shape(a)} and {np.shape(b)} do not broadcast")
+
+
+def _float_result(out, a, b):
+    """int / int, int (op) float scalar and int (op) float32 give float32 as in PyTorch (NumPy
+    says float64); only a float64 operand makes a float64 result. Callers test `out.dtype is _F64`
+    first, so the common float32 path pays one identity check."""
+    if getattr(a, "dtype", None) is not _F64 and getattr(b, "dtype", None) is not _F64:
         return out.astype(np.float32)
     return out
 
@@ -15,7 +25,11 @@ def _float_result(out, *inputs):
 class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
-        return ctx.backend.add(a, b)
+        try:
+            out = ctx.backend.add(a, b)
+        except ValueError:
+            raise _broadcast_error("add", a, b) from None
+        return out if out.dtype is not _F64 else _float_result(out, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -25,7 +39,11 @@ class Add(Function):
 class Sub(Function):
     @staticmethod
     def forward(ctx, a, b):
-        return ctx.backend.sub(a, b)
+        try:
+            out = ctx.backend.sub(a, b)
+        except ValueError:
+            raise _broadcast_error("sub", a, b) from None
+        return out if out.dtype is not _F64 else _float_result(out, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -36,7 +54,11 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return ctx.backend.mul(a, b)
+        try:
+            out = ctx.backend.mul(a, b)
+        except ValueError:
+            raise _broadcast_error("mul", a, b) from None
+        return out if out.dtype is not _F64 else _float_result(out, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -49,7 +71,11 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return _float_result(ctx.backend.div(a, b), a, b)
+        try:
+            out = ctx.backend.div(a, b)
+        except ValueError:
+            raise _broadcast_error("div", a, b) from None
+        return out if out.dtype is not _F64 else _float_result(out, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -61,7 +87,11 @@ class Div(Function):
 class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
-        out = ctx.backend.power(a, b)
+        try:
+            out = ctx.backend.power(a, b)
+        except ValueError:
+            raise _broadcast_error("pow", a, b) from None
+        out = out if out.dtype is not _F64 else _float_result(out, a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -180,7 +210,7 @@ class Clamp(Function):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         lo, hi = ctx.bounds
-        mask = np.ones(a.shape, dtype=bool)
+        mask = ctx.backend.ones(a.shape, dtype=bool)
         if lo is not None:
             mask &= a >= lo
         if hi is not None:
@@ -192,7 +222,11 @@ class Maximum(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return ctx.backend.maximum(a, b)
+        try:
+            out = ctx.backend.maximum(a, b)
+        except ValueError:
+            raise _broadcast_error("maximum", a, b) from None
+        return out if out.dtype is not _F64 else _float_result(out, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -205,7 +239,11 @@ class Minimum(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return ctx.backend.minimum(a, b)
+        try:
+            out = ctx.backend.minimum(a, b)
+        except ValueError:
+            raise _broadcast_error("minimum", a, b) from None
+        return out if out.dtype is not _F64 else _float_result(out, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -217,14 +255,19 @@ class Minimum(Function):
 class Where(Function):
     @staticmethod
     def forward(ctx, cond, a, b):
-        cond = np.asarray(cond, dtype=bool)
+        cond = ctx.backend.asarray(cond, dtype=bool)
         ctx.save_for_backward(cond)
-        return ctx.backend.where(cond, a, b)
+        try:
+            return ctx.backend.where(cond, a, b)
+        except ValueError:
+            raise ValueError(f"[where] shapes {cond.shape}, {np.shape(a)} and {np.shape(b)} do "
+                             "not broadcast") from None
 
     @staticmethod
     def backward(ctx, g):
         (cond,) = ctx.saved_tensors
-        return None, np.where(cond, g, 0), np.where(cond, 0, g)
+        where = ctx.backend.where
+        return None, where(cond, g, 0), where(cond, 0, g)
 
 
 class Cast(Function):
@@ -240,7 +283,7 @@ class Cast(Function):
 class Clone(Function):
     @staticmethod
     def forward(ctx, a):
-        return np.array(a, copy=True, order="C")
+        return ctx.backend.copy(a)
 
     @staticmethod
     def backward(ctx, g):
@@ -249,13 +292,14 @@ class Clone(Function):
 
 def compare(name, a, b=None):
     """Non-differentiable elementwise ops (comparisons, logic, rounding): no graph recorded."""
+    device = a.device if isinstance(a, Tensor) else b.device
+    be = get_backend(device)
+    fn = getattr(be, name)
     fa = a.data if isinstance(a, Tensor) else a
-    fn = getattr(np, {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal",
-                      "gt": "greater", "ge": "greater_equal"}.get(name, name))
     if b is None:
-        return Tensor._wrap(np.asarray(fn(fa)), a.device)
+        return Tensor._wrap(be.asarray(fn(fa)), device)
     fb = b.data if isinstance(b, Tensor) else b
-    return Tensor._wrap(np.asarray(fn(fa, fb)), a.device if isinstance(a, Tensor) else b.device)
+    return Tensor._wrap(be.asarray(fn(fa, fb)), device)
 
 
 def where(condition, x, y):

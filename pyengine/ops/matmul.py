@@ -18,10 +18,10 @@ class MatMul(Function):
         A = a if a.ndim > 1 else a[None, :]
         B = b if b.ndim > 1 else b[:, None]
         G = g
+        if b.ndim == 1:  # this order also serves 1-D @ 1-D, where g is 0-d
+            G = np.expand_dims(G, -1)
         if a.ndim == 1:
             G = np.expand_dims(G, -2)
-        if b.ndim == 1:
-            G = np.expand_dims(G, -1)
         mm = ctx.backend.matmul
         ga = gb = None
         if need_a:

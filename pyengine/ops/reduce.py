@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..autograd import Function
+from ..backend import get_backend
 from ..tensor import Tensor
 
 
@@ -83,10 +84,11 @@ class Extremum(Function):
 class LogSumExp(Function):
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
+        be = ctx.backend
         ctx.axes = _norm_axes(axis, a.ndim, "logsumexp")
-        m = np.amax(a, axis=ctx.axes, keepdims=True) if a.size else np.zeros((1,) * a.ndim, a.dtype)
-        m = np.where(np.isfinite(m), m, 0)
-        out = np.log(np.sum(np.exp(a - m), axis=ctx.axes, keepdims=True)) + m
+        m = be.amax(a, axis=ctx.axes, keepdims=True) if a.size else be.zeros((1,) * a.ndim, a.dtype)
+        m = be.where(be.isfinite(m), m, 0)  # all -inf (or inf): shift by 0, not by inf
+        out = be.log(be.sum(be.exp(a - m), axis=ctx.axes, keepdims=True)) + m
         ctx.save_for_backward(a, out)
         ctx.keepdims = keepdims
         return out if keepdims else out.reshape([s for i, s in enumerate(a.shape) if i not in ctx.axes])
@@ -94,7 +96,7 @@ class LogSumExp(Function):
     @staticmethod
     def backward(ctx, g):
         a, out = ctx.saved_tensors
-        return _expand(g, a.shape, ctx.axes, ctx.keepdims) * np.exp(a - out)
+        return _expand(g, a.shape, ctx.axes, ctx.keepdims) * ctx.backend.exp(a - out)
 
 
 def var(x, axis=None, keepdims=False, correction=1):
@@ -112,6 +114,6 @@ def arg_extremum(x, axis, keepdims, largest):
         raise ValueError(f"[{op}] cannot reduce an empty tensor of shape {x.shape}")
     if axis is not None:
         _norm_axes(axis, x.ndim, op)
-    fn = np.argmax if largest else np.argmin
-    out = fn(x.data, axis=axis, keepdims=keepdims)
-    return Tensor._wrap(np.asarray(out, dtype=np.int64), x.device)
+    be = get_backend(x.device)
+    out = (be.argmax if largest else be.argmin)(x.data, axis=axis, keepdims=keepdims)
+    return Tensor._wrap(be.asarray(out, dtype=np.int64), x.device)

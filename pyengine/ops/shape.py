@@ -58,13 +58,16 @@ class Index(Function):
     @staticmethod
     def forward(ctx, a, key=None):
         ctx.key, ctx.shape, ctx.dtype = key, a.shape, a.dtype
-        return a[key]
+        try:
+            return a[key]
+        except IndexError as e:
+            raise IndexError(f"[index] {e} (tensor of shape {a.shape})") from None
 
     @staticmethod
     def backward(ctx, g):
-        out = np.zeros(ctx.shape, dtype=g.dtype)
+        out = ctx.backend.zeros(ctx.shape, dtype=g.dtype)
         if _is_advanced(ctx.key):
-            np.add.at(out, ctx.key, g)  # repeated indices accumulate
+            ctx.backend.add_at(out, ctx.key, g)  # repeated indices accumulate
         else:
             out[ctx.key] = g
         return out
@@ -82,17 +85,18 @@ def index_key(key):
 class Cat(Function):
     @staticmethod
     def forward(ctx, *arrays, axis=0):
-        ctx.sizes = [a.shape[axis] if a.ndim else 0 for a in arrays]
-        ctx.axis = axis
         try:
-            return ctx.backend.concatenate(arrays, axis=axis)
-        except ValueError as e:
+            out = ctx.backend.concatenate(arrays, axis=axis)
+        except (ValueError, IndexError) as e:  # AxisError is both
             raise ValueError(f"[cat] {e}; shapes: {[a.shape for a in arrays]}") from None
+        ctx.sizes = [a.shape[axis] for a in arrays]
+        ctx.axis = axis
+        return out
 
     @staticmethod
     def backward(ctx, g):
         bounds = np.cumsum(ctx.sizes)[:-1]
-        return tuple(np.split(g, bounds, axis=ctx.axis))
+        return tuple(ctx.backend.split(g, bounds, axis=ctx.axis))
 
 
 class Stack(Function):
@@ -101,12 +105,12 @@ class Stack(Function):
         ctx.axis, ctx.n = axis, len(arrays)
         try:
             return ctx.backend.stack(arrays, axis=axis)
-        except ValueError as e:
+        except (ValueError, IndexError) as e:
             raise ValueError(f"[stack] {e}; shapes: {[a.shape for a in arrays]}") from None
 
     @staticmethod
     def backward(ctx, g):
-        return tuple(np.take(g, i, axis=ctx.axis) for i in range(ctx.n))
+        return tuple(ctx.backend.take(g, i, axis=ctx.axis) for i in range(ctx.n))
 
 
 def _tensors(seq, op):

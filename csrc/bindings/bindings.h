@@ -7,4 +7,5 @@ void init_runtime(pybind11::module_& m);
 void init_activations(pybind11::module_& m);
 void init_gemm(pybind11::module_& m);
 void init_cuda(pybind11::module_& m);
+void init_conv(pybind11::module_& m);
 }  // namespace pyengine

@@ -7,4 +7,5 @@ PYBIND11_MODULE(_C, m) {
   pyengine::init_activations(m);
   pyengine::init_gemm(m);
   pyengine::init_cuda(m);
+  pyengine::init_conv(m);
 }

@@ -1,4 +1,40 @@
-"""pyengine: a small, fast deep-learning engine."""
+"""pyengine: a small, fast deep-learning engine.
+
+C++/OpenMP kernels (matmul, activations, conv, pooling, losses, optimizer updates) under a
+PyTorch-style Tensor with autograd and a Keras-style Sequential API.
+"""
 from . import _C
+from . import cuda
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import Device as device
+from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
+                       linspace, ones, ones_like, rand, rand_like, randint, randint_like, randn,
+                       randn_like, tensor, zeros, zeros_like)
+from .dtypes import (DType, bool_, double, float32, float64, int32, int64, long, uint8)
+from .dtypes import float  # noqa: A004  (torch alias: pe.float is float32)
+from .dtypes import bool_ as bool  # noqa: A004
+from .functions import *  # noqa: F401,F403  (pe.exp, pe.cat, pe.where, pe.matmul ...)
+from .random import manual_seed, seed
+from .tensor import Tensor
+from . import nn, testing
 
 __version__ = "0.1.0"
+
+
+def set_num_threads(n):
+    """Threads used by pyengine's kernels (OpenMP); also settable with OMP_NUM_THREADS."""
+    if not isinstance(n, int) or isinstance(n, type(True)) or n < 1:
+        raise ValueError(f"[set_num_threads] expected a positive int, got {n!r}")
+    _C.set_num_threads(n)
+
+
+def get_num_threads():
+    return _C.get_num_threads()
+
+
+def __getattr__(name):
+    # Heavier subpackages load on first use, keeping `import pyengine` fast.
+    if name in ("optim", "keras", "data", "io"):
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'pyengine' has no attribute '{name}'")

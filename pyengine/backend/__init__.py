@@ -1,0 +1,56 @@
+"""Backends: where a tensor's storage lives and which kernels run on it.
+
+Ops never call NumPy or _C directly; they call the backend of their inputs' device, so a CUDA
+backend slots in by providing the same functions (see backend/cpu.py for the list).
+"""
+from . import cpu
+
+
+class Device:
+    """A device such as ``cpu`` or ``cuda:0``; compares equal to its string form."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, spec="cpu"):
+        if isinstance(spec, Device):
+            self.type, self.index = spec.type, spec.index
+            return
+        if not isinstance(spec, str):
+            raise TypeError(f"device must be a string like 'cpu' or 'cuda:0', got {spec!r}")
+        kind, _, idx = spec.partition(":")
+        if kind not in ("cpu", "cuda"):
+            raise ValueError(f"unknown device '{spec}'; valid: 'cpu', 'cuda', 'cuda:N'")
+        try:
+            self.index = int(idx) if idx else (0 if kind == "cuda" else None)
+        except ValueError:
+            raise ValueError(f"bad device index in '{spec}'") from None
+        self.type = kind
+
+    def __repr__(self):
+        return f"device(type='{self.type}'" + ("" if self.index is None else f", index={self.index}") + ")"
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            try:
+                other = Device(other)
+            except (ValueError, TypeError):
+                return False
+        return isinstance(other, Device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+
+CPU = Device("cpu")
+
+
+def get_backend(device):
+    """The backend module serving `device`; a clear error when it is not available."""
+    if device.type == "cpu":
+        return cpu
+    from .. import cuda
+    cuda.require(f"[device] cannot use {device}")
+    raise NotImplementedError(f"[device] the CUDA tensor backend is not implemented yet ({device})")

@@ -1,0 +1,100 @@
+"""CPU backend: storage is a NumPy array; hot kernels are pyengine._C.
+
+Plain broadcasting arithmetic and reductions use NumPy, which already runs them at memory speed
+(DESIGN.md section 2); matmul, activations and softmax go to our C++ kernels. Kernels need
+C-contiguous float arrays: this module makes inputs contiguous before the call (the binding
+checks, it never copies silently).
+"""
+import numpy as np
+
+from .. import _C
+
+name = "cpu"
+
+# Elementwise arithmetic and math: NumPy ufuncs (memory-bound; nothing to gain in C++).
+add, sub, mul, div, power = np.add, np.subtract, np.multiply, np.true_divide, np.power
+neg, abs, sign = np.negative, np.absolute, np.sign
+exp, log, sqrt, sin, cos = np.exp, np.log, np.sqrt, np.sin, np.cos
+log1p, expm1, floor, ceil, round = np.log1p, np.expm1, np.floor, np.ceil, np.round
+maximum, minimum, where, clip = np.maximum, np.minimum, np.where, np.clip
+eq, ne, lt, le, gt, ge = np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal
+logical_and, logical_or, logical_not = np.logical_and, np.logical_or, np.logical_not
+sum, mean, amax, amin, argmax, argmin = np.sum, np.mean, np.amax, np.amin, np.argmax, np.argmin
+reshape, transpose, broadcast_to, concatenate, stack = (
+    np.reshape, np.transpose, np.broadcast_to, np.concatenate, np.stack)
+zeros, ones, full, empty, arange, linspace, eye = (
+    np.zeros, np.ones, np.full, np.empty, np.arange, np.linspace, np.eye)
+zeros_like, ones_like, empty_like = np.zeros_like, np.ones_like, np.empty_like
+add_at = np.add.at
+asarray = np.asarray
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def contiguous(x):
+    return np.ascontiguousarray(x)
+
+
+def matmul(a, b):
+    """a @ b with NumPy's rules (1-D promotion, batch broadcasting) on the C++ GEMM."""
+    if a.dtype != b.dtype or a.dtype not in _FLOATS:
+        return np.matmul(a, b)  # integer / mixed dtypes: rare, NumPy's rules apply
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"[matmul] both operands need at least 1 dimension, got shapes "
+                         f"{a.shape} and {b.shape}")
+    a2 = a[None, :] if a.ndim == 1 else a
+    b2 = b[:, None] if b.ndim == 1 else b
+    if a2.shape[-1] != b2.shape[-2]:
+        raise ValueError(f"[matmul] inner dimensions differ: {a.shape} @ {b.shape}")
+    try:
+        batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+    except ValueError:
+        raise ValueError(f"[matmul] batch dimensions do not broadcast: {a.shape} @ {b.shape}") from None
+    m, n = a2.shape[-2], b2.shape[-1]
+    out = np.empty(batch + (m, n), dtype=a.dtype)
+    a3 = np.broadcast_to(a2, batch + a2.shape[-2:])  # views: batch strides become 0
+    b3 = np.broadcast_to(b2, batch + b2.shape[-2:])
+    _C.matmul(a3, b3, out)
+    if a.ndim == 1:
+        out = out[..., 0, :]
+    if b.ndim == 1:
+        out = out[..., 0]
+    return out
+
+
+def activation(name, x, p0=0.0, p1=0.0):
+    x = np.ascontiguousarray(x)
+    out = np.empty_like(x)
+    _C.act_forward(name, x, out, p0, p1)
+    return out
+
+
+def activation_backward(name, x, y, grad, p0=0.0, p1=0.0):
+    # x or y may be unused by the activation (None): pass the other so shapes still check.
+    x = np.ascontiguousarray(x if x is not None else y)
+    y = np.ascontiguousarray(y if y is not None else x)
+    grad = np.ascontiguousarray(grad, dtype=x.dtype)
+    out = np.empty_like(x)
+    _C.act_backward(name, x, y, grad, out, p0, p1)
+    return out
+
+
+def softmax(x, axis, log=False):
+    x = np.ascontiguousarray(x)
+    out = np.empty_like(x)
+    _C.softmax(x, out, axis, log)
+    return out
+
+
+def softmax_backward(y, grad, axis, log=False):
+    y = np.ascontiguousarray(y)
+    grad = np.ascontiguousarray(grad, dtype=y.dtype)
+    out = np.empty_like(y)
+    _C.softmax_backward(y, grad, out, axis, log)
+    return out
+
+
+def is_float_kernel_dtype(dtype):
+    return dtype in _FLOATS
+
+floor_divide, remainder = np.floor_divide, np.remainder

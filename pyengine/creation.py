@@ -1,0 +1,197 @@
+"""Tensor creation: from data, from NumPy (zero-copy), constant fills, ranges and random."""
+import numbers
+
+import numpy as np
+
+from . import dtypes as _dt
+from . import random as _random
+from .tensor import Tensor
+
+_MAX_BYTES = 1 << 48  # 256 TiB: anything larger is a mistake, not a request
+
+
+def _to_array(data, dtype, op):
+    """NumPy array for `data` (copied), with pyengine's default dtypes: float32 for Python
+    floats, int64 for ints, bool for bools. Ragged or non-numeric data is a clear error."""
+    want = None if dtype is None else _dt.as_dtype(dtype).np
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, np.ndarray):
+        arr = np.array(data, dtype=want, copy=True)
+    else:
+        try:
+            arr = np.array(data, dtype=want)
+        except ValueError as e:
+            if "inhomogeneous" in str(e) or "sequence" in str(e):
+                raise ValueError(f"[{op}] ragged nested sequence: all rows must have the same "
+                                 f"length ({e})") from None
+            raise ValueError(f"[{op}] cannot convert {type(data).__name__} to a tensor: {e}") from None
+        except TypeError as e:
+            raise TypeError(f"[{op}] cannot convert {type(data).__name__} to a tensor: {e}") from None
+        if want is None and arr.dtype == np.float64:
+            arr = arr.astype(np.float32)
+        elif want is None and arr.dtype.kind in "iu" and arr.dtype != np.uint8:
+            arr = arr.astype(np.int64)
+    if arr.dtype == object or arr.dtype.kind in "USV":
+        raise TypeError(f"[{op}] data must be numeric, got {arr.dtype} from {type(data).__name__}")
+    _dt.from_numpy_dtype(arr.dtype)  # unsupported dtypes (float16, complex) raise here
+    return arr
+
+
+def tensor(data, dtype=None, requires_grad=False, device=None):
+    """A new tensor holding a copy of `data` (nested lists, scalars, arrays, tensors).
+
+    >>> pe.tensor([[1.0, 2.0], [3.0, 4.0]]).shape
+    (2, 2)
+    """
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad, device=device)
+
+
+def from_numpy(array):
+    """A tensor that shares memory with `array` (no copy): writes show through both ways."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"[from_numpy] expected a numpy.ndarray, got {type(array).__name__}")
+    _dt.from_numpy_dtype(array.dtype)
+    return Tensor._wrap(array)
+
+
+as_tensor = tensor
+
+
+def _size(size, op):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if isinstance(s, Tensor):
+            s = int(s)
+        if isinstance(s, bool) or not isinstance(s, numbers.Integral):
+            raise TypeError(f"[{op}] size must be ints, got {s!r} in {tuple(size)}")
+        if s < 0:
+            raise ValueError(f"[{op}] negative dimension {s} in size {tuple(size)}")
+        out.append(int(s))
+    n = 1
+    for s in out:
+        n *= s
+    if n * 8 > _MAX_BYTES:
+        raise ValueError(f"[{op}] size {tuple(out)} has {n} elements: too large to allocate")
+    return tuple(out)
+
+
+def _np_dtype(dtype, default=np.float32):
+    return np.dtype(default) if dtype is None else _dt.as_dtype(dtype).np
+
+
+def _finish(arr, requires_grad, op):
+    t = Tensor._wrap(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _alloc(fn, size, dtype, op, *args):
+    try:
+        return fn(size, *args, dtype=dtype)
+    except MemoryError:
+        raise MemoryError(f"[{op}] cannot allocate a tensor of size {size} "
+                          f"({np.prod(size, dtype=np.float64) * dtype.itemsize:.3g} bytes)") from None
+
+
+def zeros(*size, dtype=None, requires_grad=False, device=None):
+    size = _size(size, "zeros")
+    return _finish(_alloc(np.zeros, size, _np_dtype(dtype), "zeros"), requires_grad, "zeros")
+
+
+def ones(*size, dtype=None, requires_grad=False, device=None):
+    size = _size(size, "ones")
+    return _finish(_alloc(np.ones, size, _np_dtype(dtype), "ones"), requires_grad, "ones")
+
+
+def empty(*size, dtype=None, requires_grad=False, device=None):
+    size = _size(size, "empty")
+    return _finish(_alloc(np.empty, size, _np_dtype(dtype), "empty"), requires_grad, "empty")
+
+
+def full(size, fill_value, dtype=None, requires_grad=False, device=None):
+    size = _size((size,) if isinstance(size, numbers.Integral) else (size,), "full")
+    if dtype is None:
+        dtype = _dt.bool_ if isinstance(fill_value, bool) else (
+            _dt.int64 if isinstance(fill_value, numbers.Integral) else _dt.float32)
+    npd = _np_dtype(dtype)
+    try:
+        arr = np.full(size, fill_value, dtype=npd)
+    except MemoryError:
+        raise MemoryError(f"[full] cannot allocate a tensor of size {size}") from None
+    return _finish(arr, requires_grad, "full")
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
+    """Values from start (default 0) up to, not including, end, spaced by step."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("[arange] step must be non-zero")
+    ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
+    npd = _np_dtype(dtype, np.int64 if ints else np.float32)
+    n = max(0, int(np.ceil((end - start) / step)))
+    _size((n,), "arange")
+    return _finish(np.arange(start, end, step).astype(npd), requires_grad, "arange")
+
+
+def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
+    _size((steps,), "linspace")
+    return _finish(np.linspace(start, end, steps).astype(_np_dtype(dtype)), requires_grad, "linspace")
+
+
+def eye(n, m=None, dtype=None, requires_grad=False, device=None):
+    _size((n, n if m is None else m), "eye")
+    return _finish(np.eye(n, m, dtype=_np_dtype(dtype)), requires_grad, "eye")
+
+
+def rand(*size, dtype=None, requires_grad=False, generator=None, device=None):
+    """Uniform [0, 1) samples from pyengine's generator (see manual_seed)."""
+    size = _size(size, "rand")
+    npd = _np_dtype(dtype)
+    arr = _random.get_generator(generator).random(size, dtype=np.float64).astype(npd)
+    return _finish(arr, requires_grad, "rand")
+
+
+def randn(*size, dtype=None, requires_grad=False, generator=None, device=None):
+    """Standard normal samples from pyengine's generator (see manual_seed)."""
+    size = _size(size, "randn")
+    npd = _np_dtype(dtype)
+    arr = _random.get_generator(generator).standard_normal(size).astype(npd)
+    return _finish(arr, requires_grad, "randn")
+
+
+def randint(low, high=None, size=(), dtype=None, generator=None, device=None):
+    """Integers uniformly from [low, high) (or [0, low) when high is omitted)."""
+    if high is None:
+        low, high = 0, low
+    if high <= low:
+        raise ValueError(f"[randint] high ({high}) must be greater than low ({low})")
+    size = _size((size,) if isinstance(size, numbers.Integral) else (tuple(size),), "randint")
+    arr = _random.get_generator(generator).integers(low, high, size=size)
+    return _finish(arr.astype(_np_dtype(dtype, np.int64)), False, "randint")
+
+
+def _like(fn):
+    def like(t, dtype=None, requires_grad=False, **kw):
+        d = t.dtype if dtype is None else dtype
+        return fn(*t.shape, dtype=d, requires_grad=requires_grad, **kw)
+    like.__name__ = fn.__name__ + "_like"
+    like.__doc__ = f"{fn.__name__} with the shape (and by default dtype) of another tensor."
+    return like
+
+
+zeros_like, ones_like, empty_like, rand_like, randn_like = (
+    _like(zeros), _like(ones), _like(empty), _like(rand), _like(randn))
+
+
+def full_like(t, fill_value, dtype=None, requires_grad=False):
+    return full(t.shape, fill_value, dtype=t.dtype if dtype is None else dtype,
+                requires_grad=requires_grad)
+
+
+def randint_like(t, low, high=None, dtype=None):
+    return randint(low, high, t.shape, dtype=t.dtype if dtype is None else dtype)

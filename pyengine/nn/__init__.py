@@ -1,0 +1,2 @@
+"""Neural-network building blocks (PyTorch-style)."""
+from . import functional

@@ -1,0 +1,266 @@
+"""Elementwise arithmetic and math. Broadcasting gradients are reduced by the autograd engine."""
+import numpy as np
+
+from ..autograd import Function
+from ..tensor import Tensor
+
+
+def _float_result(out, *inputs):
+    # int / int is float32 as in PyTorch (NumPy would say float64).
+    if out.dtype == np.float64 and not any(getattr(a, "dtype", None) == np.float64 for a in inputs):
+        return out.astype(np.float32)
+    return out
+
+
+class Add(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return ctx.backend.add(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+class Sub(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return ctx.backend.sub(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, -g
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.backend.mul(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (g * b if need_a else None), (g * a if need_b else None)
+
+
+class Div(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _float_result(ctx.backend.div(a, b), a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (g / b if need_a else None), (-g * a / (b * b) if need_b else None)
+
+
+class Pow(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        out = ctx.backend.power(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = g * b * ctx.backend.power(a, b - 1) if need_a else None
+        gb = None
+        if need_b:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gb = g * out * np.where(np.asarray(a) > 0, ctx.backend.log(np.where(np.asarray(a) > 0, a, 1)), 0)
+        return ga, gb
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx, a):
+        return ctx.backend.neg(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class Abs(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.backend.abs(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * ctx.backend.sign(a)
+
+
+class Exp(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = ctx.backend.exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.saved_tensors[0]
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.backend.log(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g / ctx.saved_tensors[0]
+
+
+class Log1p(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.backend.log1p(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g / (1 + ctx.saved_tensors[0])
+
+
+class Sqrt(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = ctx.backend.sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return g / (2 * ctx.saved_tensors[0])
+
+
+class Sin(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.backend.sin(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.backend.cos(ctx.saved_tensors[0])
+
+
+class Cos(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.backend.cos(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g * ctx.backend.sin(ctx.saved_tensors[0])
+
+
+class Clamp(Function):
+    @staticmethod
+    def forward(ctx, a, min=None, max=None):
+        if min is None and max is None:
+            raise ValueError("[clamp] at least one of min and max must be given")
+        ctx.save_for_backward(a)
+        ctx.bounds = (min, max)
+        return ctx.backend.clip(a, min, max)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        mask = np.ones(a.shape, dtype=bool)
+        if lo is not None:
+            mask &= a >= lo
+        if hi is not None:
+            mask &= a <= hi
+        return g * mask
+
+
+class Maximum(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.backend.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        wa = (a > b) + 0.5 * (a == b)  # ties share the gradient, as in PyTorch
+        return g * wa, g * (1 - wa)
+
+
+class Minimum(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.backend.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        wa = (a < b) + 0.5 * (a == b)
+        return g * wa, g * (1 - wa)
+
+
+class Where(Function):
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        cond = np.asarray(cond, dtype=bool)
+        ctx.save_for_backward(cond)
+        return ctx.backend.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        (cond,) = ctx.saved_tensors
+        return None, np.where(cond, g, 0), np.where(cond, 0, g)
+
+
+class Cast(Function):
+    @staticmethod
+    def forward(ctx, a, dtype=None):
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g  # the engine casts back to the input's dtype
+
+
+class Clone(Function):
+    @staticmethod
+    def forward(ctx, a):
+        return np.array(a, copy=True, order="C")
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def compare(name, a, b=None):
+    """Non-differentiable elementwise ops (comparisons, logic, rounding): no graph recorded."""
+    fa = a.data if isinstance(a, Tensor) else a
+    fn = getattr(np, {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal",
+                      "gt": "greater", "ge": "greater_equal"}.get(name, name))
+    if b is None:
+        return Tensor._wrap(np.asarray(fn(fa)), a.device)
+    fb = b.data if isinstance(b, Tensor) else b
+    return Tensor._wrap(np.asarray(fn(fa, fb)), a.device if isinstance(a, Tensor) else b.device)
+
+
+def where(condition, x, y):
+    """Elementwise ``x if condition else y`` with broadcasting; differentiable in x and y."""
+    cond = condition if isinstance(condition, Tensor) else Tensor._wrap(np.asarray(condition, bool))
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+        x = Tensor._wrap(np.asarray(x, dtype=np.float32))
+    return Where.apply(cond, x, y)

@@ -1,0 +1,371 @@
+"""Tensor: an array on a device, plus what autograd needs (requires_grad, grad, the node that
+made it). Every method forwards to an op in pyengine/ops, so the math lives in one place."""
+import numpy as np
+
+from . import dtypes as _dt
+from .backend import CPU, Device
+
+
+class Tensor:
+    __slots__ = ("data", "requires_grad", "grad", "_node", "_device", "_retain_grad", "__weakref__")
+    __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
+
+    def __init__(self, data, dtype=None, requires_grad=False, device=None):
+        from .creation import _to_array
+        self.data = _to_array(data, dtype, "tensor")
+        self._device = CPU if device is None else Device(device)
+        self.grad = None
+        self._node = None
+        self._retain_grad = False
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _wrap(cls, array, device=None):
+        """A Tensor around an existing array, no copy, no checks (internal fast path)."""
+        t = object.__new__(cls)
+        t.data = array if isinstance(array, np.ndarray) else np.asarray(array)
+        t._device = CPU if device is None else device
+        t.requires_grad = False
+        t.grad = None
+        t._node = None
+        t._retain_grad = False
+        return t
+
+    # ---- properties -------------------------------------------------------------------
+    @property
+    def shape(self):
+        return self.data.shape
+
+    def size(self, dim=None):
+        """Shape (PyTorch habit) or the length of one dimension; see also `numel()`."""
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    def dim(self):
+        return self.data.ndim
+
+    def numel(self):
+        return int(self.data.size)
+
+    @property
+    def dtype(self):
+        return _dt.from_numpy_dtype(self.data.dtype)
+
+    @property
+    def device(self):
+        return self._device
+
+    @property
+    def T(self):
+        return _shape.Permute.apply(self, axes=tuple(reversed(range(self.ndim))))
+
+    @property
+    def grad_fn(self):
+        return self._node
+
+    @property
+    def is_leaf(self):
+        return self._node is None
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extra = "" if self.data.dtype == np.float32 or self.data.dtype == np.int64 else \
+            f", dtype={self.dtype}"
+        if self._node is not None:
+            extra += f", grad_fn=<{self._node.name}>"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    # ---- conversion ------------------------------------------------------------------
+    def numpy(self):
+        """The underlying array (no copy). Refuses tensors that require grad, like PyTorch."""
+        if self.requires_grad:
+            raise RuntimeError("[numpy] can't call numpy() on a tensor that requires grad; "
+                               "use tensor.detach().numpy()")
+        return self.data
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"[item] only one-element tensors can be converted to a Python "
+                             f"scalar, got shape {self.shape}")
+        return self.data.reshape(()).item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(f"boolean value of a tensor with {self.data.size} elements is "
+                               "ambiguous")
+        return bool(self.data.reshape(()).item())
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self.item())
+
+    def astype(self, dtype):
+        return _ew.Cast.apply(self, dtype=_dt.as_dtype(dtype).np)
+
+    def to(self, *args, dtype=None, device=None):
+        for a in args:
+            if isinstance(a, (str, Device)):
+                device = a
+            else:
+                dtype = a
+        out = self
+        if device is not None and Device(device) != self._device:
+            from .backend import get_backend
+            get_backend(Device(device))  # raises a clear error when unavailable
+        if dtype is not None and _dt.as_dtype(dtype).np != self.data.dtype:
+            out = out.astype(dtype)
+        return out
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self):
+        return self.to("cuda")
+
+    def float(self):
+        return self.astype(_dt.float32)
+
+    def double(self):
+        return self.astype(_dt.float64)
+
+    def long(self):
+        return self.astype(_dt.int64)
+
+    def int(self):
+        return self.astype(_dt.int32)
+
+    def bool(self):
+        return self.astype(_dt.bool_)
+
+    # ---- autograd --------------------------------------------------------------------
+    def requires_grad_(self, flag=True):
+        if flag and not self.data.dtype.kind == "f":
+            raise RuntimeError(f"only floating-point tensors can require gradients, got {self.dtype}")
+        self.requires_grad = bool(flag)
+        return self
+
+    def retain_grad(self):
+        self._retain_grad = True
+        return self
+
+    def backward(self, gradient=None, retain_graph=False):
+        _autograd.backward(self, gradient, retain_graph)
+
+    def detach(self):
+        return Tensor._wrap(self.data, self._device)
+
+    def detach_(self):
+        self._node = None
+        self.requires_grad = False
+        return self
+
+    def _accumulate(self, g):
+        if self.grad is None:
+            self.grad = Tensor._wrap(np.array(g, dtype=self.data.dtype, copy=True), self._device)
+        else:
+            self.grad = Tensor._wrap(self.grad.data + g, self._device)
+
+    def zero_(self):
+        self.data[...] = 0
+        return self
+
+    def fill_(self, value):
+        self.data[...] = value
+        return self
+
+    def copy_(self, src):
+        src = src.data if isinstance(src, Tensor) else np.asarray(src)
+        np.copyto(self.data, np.broadcast_to(src, self.data.shape), casting="unsafe")
+        return self
+
+    def clone(self):
+        return _ew.Clone.apply(self)
+
+    def contiguous(self):
+        return self if self.data.flags.c_contiguous else self.clone()
+
+    # ---- arithmetic ------------------------------------------------------------------
+    def __add__(self, o): return _ew.Add.apply(self, o)
+    def __radd__(self, o): return _ew.Add.apply(o, self)
+    def __sub__(self, o): return _ew.Sub.apply(self, o)
+    def __rsub__(self, o): return _ew.Sub.apply(o, self)
+    def __mul__(self, o): return _ew.Mul.apply(self, o)
+    def __rmul__(self, o): return _ew.Mul.apply(o, self)
+    def __truediv__(self, o): return _ew.Div.apply(self, o)
+    def __rtruediv__(self, o): return _ew.Div.apply(o, self)
+    def __pow__(self, o): return _ew.Pow.apply(self, o)
+    def __rpow__(self, o): return _ew.Pow.apply(o, self)
+    def __matmul__(self, o): return _mm.MatMul.apply(self, _ensure(o, self))
+    def __rmatmul__(self, o): return _mm.MatMul.apply(_ensure(o, self), self)
+    def __neg__(self): return _ew.Neg.apply(self)
+    def __pos__(self): return self
+    def __abs__(self): return _ew.Abs.apply(self)
+
+    def __floordiv__(self, o): return _ew.compare("floor_divide", self, o)
+    def __mod__(self, o): return _ew.compare("remainder", self, o)
+    def __eq__(self, o): return _ew.compare("eq", self, o)
+    def __ne__(self, o): return _ew.compare("ne", self, o)
+    def __lt__(self, o): return _ew.compare("lt", self, o)
+    def __le__(self, o): return _ew.compare("le", self, o)
+    def __gt__(self, o): return _ew.compare("gt", self, o)
+    def __ge__(self, o): return _ew.compare("ge", self, o)
+    def __and__(self, o): return _ew.compare("logical_and", self, o)
+    def __or__(self, o): return _ew.compare("logical_or", self, o)
+    def __invert__(self): return _ew.compare("logical_not", self)
+    __hash__ = object.__hash__
+
+    def __iadd__(self, o): return self._inplace(self + o)
+    def __isub__(self, o): return self._inplace(self - o)
+    def __imul__(self, o): return self._inplace(self * o)
+    def __itruediv__(self, o): return self._inplace(self / o)
+
+    def _inplace(self, result):
+        if self.requires_grad and _autograd.is_grad_enabled():
+            raise RuntimeError("a leaf tensor that requires grad can't be modified in place; "
+                               "wrap it in pe.no_grad()")
+        np.copyto(self.data, result.data, casting="same_kind")
+        return self
+
+    def add(self, o): return self + o
+    def sub(self, o): return self - o
+    def mul(self, o): return self * o
+    def div(self, o): return self / o
+    def pow(self, o): return self ** o
+    def matmul(self, o): return self @ o
+    def neg(self): return -self
+    def abs(self): return _ew.Abs.apply(self)
+    def exp(self): return _ew.Exp.apply(self)
+    def log(self): return _ew.Log.apply(self)
+    def log1p(self): return _ew.Log1p.apply(self)
+    def sqrt(self): return _ew.Sqrt.apply(self)
+    def rsqrt(self): return 1.0 / _ew.Sqrt.apply(self)
+    def sin(self): return _ew.Sin.apply(self)
+    def cos(self): return _ew.Cos.apply(self)
+    def square(self): return _ew.Mul.apply(self, self)
+    def reciprocal(self): return 1.0 / self
+    def sign(self): return _ew.compare("sign", self)
+    def floor(self): return _ew.compare("floor", self)
+    def ceil(self): return _ew.compare("ceil", self)
+    def round(self): return _ew.compare("round", self)
+    def clamp(self, min=None, max=None): return _ew.Clamp.apply(self, min=min, max=max)
+    clip = clamp
+    def maximum(self, o): return _ew.Maximum.apply(self, o)
+    def minimum(self, o): return _ew.Minimum.apply(self, o)
+
+    # activations (C++ kernels)
+    def relu(self): return _act.Activation.apply(self, name="relu")
+    def sigmoid(self): return _act.Activation.apply(self, name="sigmoid")
+    def tanh(self): return _act.Activation.apply(self, name="tanh")
+    def softmax(self, axis=-1, dim=None):
+        return _act.Softmax.apply(self, axis=axis if dim is None else dim, log=False)
+    def log_softmax(self, axis=-1, dim=None):
+        return _act.Softmax.apply(self, axis=axis if dim is None else dim, log=True)
+
+    # ---- reductions ------------------------------------------------------------------
+    def sum(self, axis=None, keepdims=False, dim=None, keepdim=None):
+        return _red.Sum.apply(self, axis=_axis(axis, dim), keepdims=keepdims or bool(keepdim))
+
+    def mean(self, axis=None, keepdims=False, dim=None, keepdim=None):
+        return _red.Mean.apply(self, axis=_axis(axis, dim), keepdims=keepdims or bool(keepdim))
+
+    def max(self, axis=None, keepdims=False, dim=None, keepdim=None):
+        return _red.Extremum.apply(self, axis=_axis(axis, dim), keepdims=keepdims or bool(keepdim),
+                                   largest=True)
+
+    def min(self, axis=None, keepdims=False, dim=None, keepdim=None):
+        return _red.Extremum.apply(self, axis=_axis(axis, dim), keepdims=keepdims or bool(keepdim),
+                                   largest=False)
+
+    def var(self, axis=None, keepdims=False, correction=1, dim=None, keepdim=None):
+        return _red.var(self, _axis(axis, dim), keepdims or bool(keepdim), correction)
+
+    def std(self, axis=None, keepdims=False, correction=1, dim=None, keepdim=None):
+        return _red.var(self, _axis(axis, dim), keepdims or bool(keepdim), correction).sqrt()
+
+    def logsumexp(self, axis=None, keepdims=False, dim=None, keepdim=None):
+        return _red.LogSumExp.apply(self, axis=_axis(axis, dim), keepdims=keepdims or bool(keepdim))
+
+    def argmax(self, axis=None, keepdims=False, dim=None, keepdim=None):
+        return _red.arg_extremum(self, _axis(axis, dim), keepdims or bool(keepdim), True)
+
+    def argmin(self, axis=None, keepdims=False, dim=None, keepdim=None):
+        return _red.arg_extremum(self, _axis(axis, dim), keepdims or bool(keepdim), False)
+
+    def all(self): return Tensor._wrap(np.asarray(self.data.all()), self._device)
+    def any(self): return Tensor._wrap(np.asarray(self.data.any()), self._device)
+
+    # ---- shape -----------------------------------------------------------------------
+    def reshape(self, *shape): return _shape.Reshape.apply(self, shape=_shape_arg(shape))
+    def view(self, *shape): return _shape.Reshape.apply(self, shape=_shape_arg(shape))
+    def flatten(self, start_dim=0, end_dim=-1): return _shape.flatten(self, start_dim, end_dim)
+    def squeeze(self, axis=None, dim=None): return _shape.squeeze(self, _axis(axis, dim))
+    def unsqueeze(self, axis): return _shape.unsqueeze(self, axis)
+    def expand_dims(self, axis): return _shape.unsqueeze(self, axis)
+    def transpose(self, *axes): return _shape.transpose(self, axes)
+    def permute(self, *axes): return _shape.Permute.apply(self, axes=_shape_arg(axes))
+    def expand(self, *shape): return _shape.BroadcastTo.apply(self, shape=_shape_arg(shape))
+    def broadcast_to(self, *shape): return _shape.BroadcastTo.apply(self, shape=_shape_arg(shape))
+    def split(self, split_size_or_sections, axis=0, dim=None):
+        return _shape.split(self, split_size_or_sections, _axis(axis, dim))
+    def chunk(self, chunks, axis=0, dim=None): return _shape.chunk(self, chunks, _axis(axis, dim))
+
+    def __getitem__(self, key): return _shape.Index.apply(self, key=_shape.index_key(key))
+
+    def __setitem__(self, key, value):
+        if self.requires_grad and _autograd.is_grad_enabled():
+            raise RuntimeError("[setitem] in-place assignment into a tensor that requires grad "
+                               "is not supported; use pe.where or build a new tensor")
+        self.data[_shape.index_key(key)] = value.data if isinstance(value, Tensor) else value
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+
+def _axis(axis, dim):
+    a = axis if dim is None else dim
+    return tuple(a) if isinstance(a, list) else a
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def _ensure(o, like):
+    return o if isinstance(o, Tensor) else Tensor._wrap(np.asarray(o, dtype=like.data.dtype), like.device)
+
+
+from . import autograd as _autograd  # noqa: E402
+from .ops import activation as _act  # noqa: E402
+from .ops import elementwise as _ew  # noqa: E402
+from .ops import matmul as _mm  # noqa: E402
+from .ops import reduce as _red  # noqa: E402
+from .ops import shape as _shape  # noqa: E402

@@ -1,0 +1,69 @@
+"""Gradient checking by central finite differences in float64."""
+import numpy as np
+
+from .tensor import Tensor
+
+
+class GradcheckError(AssertionError):
+    pass
+
+
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0):
+    """Compare autograd gradients of ``fn(*inputs)`` with finite differences.
+
+    `inputs` are Tensors (float64 recommended; those with requires_grad=True are checked) or other
+    values passed through. A random projection ``sum(fn(*inputs) * v)`` makes any output shape a
+    scalar. Returns True, or raises GradcheckError naming the input and the worst element.
+
+    >>> x = pe.tensor([1.0, 2.0], dtype=pe.float64, requires_grad=True)
+    >>> pe.testing.gradcheck(lambda t: (t * t).sum(), [x])
+    True
+    """
+    inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    checked = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    if not checked:
+        raise ValueError("[gradcheck] no input has requires_grad=True")
+    for i in checked:
+        if inputs[i].data.dtype != np.float64:
+            raise TypeError(f"[gradcheck] input {i} is {inputs[i].dtype}; use float64 for "
+                            "finite differences")
+    out = fn(*inputs)
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    rng = np.random.default_rng(seed)
+    vs = [rng.standard_normal(o.shape) for o in outs]
+
+    def scalar(values):
+        return sum(float(np.sum(o.data * v)) for o, v in zip(values, vs))
+
+    for i in checked:
+        inputs[i].grad = None
+    total = None
+    for o, v in zip(outs, vs):
+        term = (o * Tensor._wrap(v)).sum()
+        total = term if total is None else total + term
+    total.backward()
+    for i in checked:
+        t = inputs[i]
+        analytic = np.zeros(t.shape) if t.grad is None else t.grad.data
+        numeric = np.zeros(t.shape)
+        flat = t.data.reshape(-1)  # a view: perturbing it perturbs the input
+        for k in range(flat.size):
+            orig = flat[k]
+            flat[k] = orig + eps
+            fp = fn(*inputs)
+            flat[k] = orig - eps
+            fm = fn(*inputs)
+            flat[k] = orig
+            fp = fp if isinstance(fp, (tuple, list)) else (fp,)
+            fm = fm if isinstance(fm, (tuple, list)) else (fm,)
+            numeric.reshape(-1)[k] = (scalar(fp) - scalar(fm)) / (2 * eps)
+        err = np.abs(analytic - numeric)
+        bad = err > atol + rtol * np.abs(numeric)
+        if bad.any():
+            k = np.unravel_index(np.argmax(err - rtol * np.abs(numeric)), t.shape)
+            msg = (f"[gradcheck] gradient of input {i} (shape {t.shape}) differs at {k}: "
+                   f"analytic {analytic[k]:.8g}, numeric {numeric[k]:.8g}")
+            if raise_exception:
+                raise GradcheckError(msg)
+            return False
+    return True

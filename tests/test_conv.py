@@ -200,3 +200,70 @@ def test_conv2d_bad_input(kwargs, match):
 def test_conv2d_bad_dtype():
     with pytest.raises(TypeError, match=r"^\[conv2d\]"):
         _fwd(np.ones((2, 3, 8, 8), np.float32), np.ones((4, 3, 3, 3), np.float64))
+
+
+# ---- pe.nn.functional: argument forms, autograd wiring, gradcheck ----------------------------
+import pyengine as pe  # noqa: E402
+import pyengine.nn.functional as F  # noqa: E402
+from pyengine.testing import gradcheck  # noqa: E402
+
+
+def _t(a, grad=True):
+    return pe.tensor(a, dtype=pe.float64, requires_grad=grad)
+
+
+@pytest.mark.parametrize("padding,stride,dilation", [
+    (1, 1, 1), ((2, 0), (2, 1), (1, 2)), ("valid", 2, 1), ("same", 1, 1), ("same", 1, (2, 1))])
+def test_functional_conv2d(padding, stride, dilation):
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((2, 4, 7, 6)), rng.standard_normal((6, 2, 4, 3)), rng.standard_normal(6)
+    y = F.conv2d(_t(x, False), _t(w, False), _t(b, False), stride=stride, padding=padding,
+                 dilation=dilation, groups=2)
+    s, d = F_pair(stride), F_pair(dilation)
+    if padding == "same":
+        tot = [dd * (k - 1) for k, dd in zip(w.shape[2:], d)]
+        xp = np.pad(x, ((0, 0), (0, 0), (tot[0] // 2, tot[0] - tot[0] // 2),
+                        (tot[1] // 2, tot[1] - tot[1] // 2)))
+        want = ref_conv(xp, w, b, s, (0, 0), d, 2)
+        assert y.shape == (2, 6, 7, 6)
+    else:
+        want = ref_conv(x, w, b, s, (0, 0) if padding == "valid" else F_pair(padding), d, 2)
+    np.testing.assert_allclose(y.numpy(), want, rtol=1e-10, atol=1e-10)
+
+
+def F_pair(v):
+    return tuple(v) if isinstance(v, tuple) else (v, v)
+
+
+@pytest.mark.parametrize("kw", [dict(padding=1), dict(stride=2, dilation=(1, 2), groups=2),
+                                dict(padding="same"), dict(groups=4)])
+def test_conv2d_gradcheck(kw):
+    rng = np.random.default_rng(1)
+    x, w, b = _t(rng.standard_normal((2, 4, 5, 6))), _t(rng.standard_normal((4, 4 // kw.get("groups", 1), 2, 3))), _t(rng.standard_normal(4))
+    assert gradcheck(lambda x_, w_, b_: F.conv2d(x_, w_, b_, **kw), [x, w, b])
+
+
+def test_conv1d_matches_conv2d_and_gradcheck():
+    rng = np.random.default_rng(2)
+    x, w, b = _t(rng.standard_normal((2, 3, 11))), _t(rng.standard_normal((4, 3, 3))), _t(rng.standard_normal(4))
+    y = F.conv1d(x, w, b, stride=2, padding=1, dilation=2)
+    want = ref_conv(x.data[:, :, None], w.data[:, :, None], b.data, (1, 2), (0, 1), (1, 2), 1)
+    np.testing.assert_allclose(y.detach().numpy(), want[:, :, 0], rtol=1e-10, atol=1e-10)
+    assert gradcheck(lambda x_, w_, b_: F.conv1d(x_, w_, b_, padding="same"), [x, w, b])
+    assert F.conv1d(x[0], w).shape == (4, 9)  # unbatched
+
+
+def test_functional_conv2d_bad_input():
+    x, w = pe.randn(2, 3, 8, 8), pe.randn(4, 4, 3, 3)
+    with pytest.raises(ValueError, match=r"^\[conv2d\] input has 3 channels but weight expects 4"):
+        F.conv2d(x, w)
+    with pytest.raises(ValueError, match=r"^\[conv2d\] input must be 3-D"):
+        F.conv2d(pe.randn(8, 8), w)
+    with pytest.raises(ValueError, match=r"^\[conv2d\] stride must be positive"):
+        F.conv2d(x, pe.randn(4, 3, 3, 3), stride=0)
+    with pytest.raises(ValueError, match=r"^\[conv2d\] padding='same' is not supported"):
+        F.conv2d(x, pe.randn(4, 3, 3, 3), stride=2, padding="same")
+    with pytest.raises(ValueError, match=r"^\[conv2d\] groups=2 does not divide"):
+        F.conv2d(x, pe.randn(4, 1, 3, 3), groups=2)
+    with pytest.raises(ValueError, match=r"larger than the padded input"):
+        F.conv2d(x, pe.randn(4, 3, 9, 9))

@@ -192,3 +192,44 @@ def test_pool_bad_input():
         _C.avg_pool2d_forward(x, np.empty((1, 1, 3, 3), np.float32), 2, 2, 2, 2, 0, 0)
     with pytest.raises(ValueError, match=r"^\[max_pool2d_backward\] indices out of range"):
         _C.max_pool2d_backward(y, np.full((1, 1, 2, 2), 16, np.int64), np.empty_like(x))
+
+
+# ---- pe.nn.functional: argument forms, autograd wiring, gradcheck ----------------------------
+import pyengine as pe  # noqa: E402
+import pyengine.nn.functional as F  # noqa: E402
+from pyengine.testing import gradcheck  # noqa: E402
+
+
+def _t(a):
+    return pe.tensor(a, dtype=pe.float64, requires_grad=True)
+
+
+def test_functional_pools_match_reference():
+    x = np.random.default_rng(0).standard_normal((2, 3, 7, 9))
+    y, idx = F.max_pool2d(_t(x), 3, stride=2, padding=1, ceil_mode=True, return_indices=True)
+    want, want_idx = ref_max(x, (3, 3), (2, 2), (1, 1), (1, 1), True)
+    np.testing.assert_array_equal(y.detach().detach().numpy(), want)
+    np.testing.assert_array_equal(idx.numpy(), want_idx)
+    np.testing.assert_allclose(F.avg_pool2d(_t(x), (2, 3), padding=1, count_include_pad=False).detach().numpy(),
+                               ref_avg(x, (2, 3), (2, 3), (1, 1), False, False, 0), rtol=1e-12)
+    np.testing.assert_allclose(F.adaptive_avg_pool2d(_t(x), (3, None)).detach().numpy(),
+                               ref_adaptive(x, 3, 9), rtol=1e-12)
+    assert F.max_pool2d(_t(x[0]), 2).shape == (3, 3, 4)  # unbatched
+
+
+def test_pools_gradcheck():
+    # distinct values so that the max is not at a tie (finite differences would straddle it)
+    x = _t(np.random.default_rng(1).permutation(2 * 2 * 5 * 6).reshape(2, 2, 5, 6) / 7.0)
+    assert gradcheck(lambda t: F.max_pool2d(t, 2, stride=1, padding=1), [x])
+    assert gradcheck(lambda t: F.avg_pool2d(t, 3, stride=2, padding=1, ceil_mode=True,
+                                            count_include_pad=False), [x])
+    assert gradcheck(lambda t: F.adaptive_avg_pool2d(t, (2, 4)), [x])
+
+
+def test_functional_pool_bad_input():
+    with pytest.raises(ValueError, match=r"^\[max_pool2d\] input must be 3-D"):
+        F.max_pool2d(pe.randn(4, 4), 2)
+    with pytest.raises(ValueError, match=r"^\[avg_pool2d\] stride must be positive"):
+        F.avg_pool2d(pe.randn(1, 1, 4, 4), 2, stride=0)
+    with pytest.raises(ValueError, match=r"^\[adaptive_avg_pool2d\] output_size must be positive"):
+        F.adaptive_avg_pool2d(pe.randn(1, 1, 4, 4), 0)

@@ -2,6 +2,8 @@
 as F`). Each is one line over an op in pyengine/ops; see there for forward and backward."""
 from ..ops import elementwise as _ew
 from ..ops.activation import Activation, Softmax
+from ..ops.conv import conv1d, conv2d  # noqa: F401
+from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
 from ..tensor import Tensor
 
 

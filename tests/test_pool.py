@@ -233,3 +233,47 @@ def test_functional_pool_bad_input():
         F.avg_pool2d(pe.randn(1, 1, 4, 4), 2, stride=0)
     with pytest.raises(ValueError, match=r"^\[adaptive_avg_pool2d\] output_size must be positive"):
         F.adaptive_avg_pool2d(pe.randn(1, 1, 4, 4), 0)
+
+
+def test_max_pool2d_random_configs_with_ties_and_nan(isa):
+    """Fast interior path and border path agree with the reference, including ties (first max
+    wins) and NaN (last NaN wins, as in PyTorch)."""
+    rng = np.random.default_rng(5)
+    for _ in range(30):
+        k = tuple(rng.integers(1, 4, 2))
+        s = tuple(rng.integers(1, 4, 2))
+        p = tuple(int(rng.integers(0, kk // 2 + 1)) for kk in k)
+        d = tuple(rng.integers(1, 3, 2))
+        shape = (1, 2, int(rng.integers(7, 12)), int(rng.integers(7, 12)))
+        x = rng.integers(-3, 3, shape).astype(np.float32)
+        x[x == 2] = np.nan
+        ceil = bool(rng.integers(0, 2))
+        want, want_idx = ref_max_nan(x.astype(np.float64), k, s, p, d, ceil)
+        y, idx = np.empty(want.shape, np.float32), np.empty(want.shape, np.int64)
+        _C.max_pool2d_forward(x, y, idx, *k, *s, *p, *d, ceil)
+        np.testing.assert_array_equal(y, want.astype(np.float32))
+        np.testing.assert_array_equal(idx, want_idx)
+        y2 = np.empty_like(y)
+        _C.max_pool2d_forward(x, y2, None, *k, *s, *p, *d, ceil)
+        np.testing.assert_array_equal(y2, y)
+
+
+def ref_max_nan(x, k, s, p, d, ceil):
+    """PyTorch's scalar loop: take v when v > best or v is NaN."""
+    n, c, h, w = x.shape
+    oh, ow = pool_out(h, k[0], s[0], p[0], d[0], ceil), pool_out(w, k[1], s[1], p[1], d[1], ceil)
+    y, idx = np.full((n, c, oh, ow), -np.inf), np.zeros((n, c, oh, ow), np.int64)
+    for pl in np.ndindex(n, c):
+        for a in range(oh):
+            for b in range(ow):
+                first = True
+                for i in range(k[0]):
+                    for j in range(k[1]):
+                        hh, ww = a * s[0] - p[0] + i * d[0], b * s[1] - p[1] + j * d[1]
+                        if 0 <= hh < h and 0 <= ww < w:
+                            v = x[pl][hh, ww]
+                            if first:
+                                idx[pl][a, b], first = hh * w + ww, False
+                            if v > y[pl][a, b] or np.isnan(v):
+                                y[pl][a, b], idx[pl][a, b] = v, hh * w + ww
+    return y, idx

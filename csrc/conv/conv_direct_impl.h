@@ -129,38 +129,54 @@ template <class T>
 void conv2d_direct_backward_weight(const Conv2dGeom& g, const T* x, const T* dy, T* dw) {
   const int64_t cg = g.cg(), ocg = g.ocg(), PH = g.h + 2 * g.ph, PW = g.w + 2 * g.pw;
   const int64_t OHW = g.oh * g.ow, KK = g.kh * g.kw;
-  // Each thread owns output channels: dw[o] sums over the batch in order n = 0, 1, ...
-#pragma omp parallel num_threads(threads_for(g.oc))
+  const int64_t OWp = (g.ow + 15) / 16 * 16;  // accumulator rows padded to a vector multiple
+  // Each thread owns a contiguous range of output channels. For each tap it keeps a whole row of
+  // partial sums (one per output column) and adds dy * x over n and oh with plain vector FMAs;
+  // the row is summed once at the end. Per channel the order is fixed (n, oh, then ow), so the
+  // result is independent of how channels are split over threads.
+  const int nt = threads_for(g.oc);
+#pragma omp parallel num_threads(nt)
   {
+    const int t = omp_get_thread_num(), nth = omp_get_num_threads();
+    const int64_t o0 = g.oc * t / nth, o1 = g.oc * (t + 1) / nth;
     Scratch<T> pad(PH * PW);
-    Scratch<T> acc(cg * KK);
-#pragma omp for schedule(static)
-    for (int64_t o = 0; o < g.oc; ++o) {
-      const int64_t grp = o / ocg;
-      for (int64_t q = 0; q < cg * KK; ++q) acc.p[q] = T(0);
-      for (int64_t n = 0; n < g.n; ++n) {
+    Scratch<T> acc((o1 - o0) * cg * KK * OWp);
+    for (int64_t q = 0; q < (o1 - o0) * cg * KK * OWp; ++q) acc.p[q] = T(0);
+    for (int64_t n = 0; n < g.n; ++n) {
+      int64_t padded = -1;  // input channel now in `pad`
+      for (int64_t o = o0; o < o1; ++o) {
         const T* dyp = dy + (n * g.oc + o) * OHW;
         for (int64_t c = 0; c < cg; ++c) {
-          pad_planes(x + (n * g.c + grp * cg + c) * g.h * g.w, pad.p, 1, g.h, g.w, g.ph, g.pw);
-          for (int64_t i = 0; i < g.kh; ++i)
-            for (int64_t j = 0; j < g.kw; ++j) {
-              T s = T(0);
-              for (int64_t oh = 0; oh < g.oh; ++oh) {
+          const int64_t ch = (o / ocg) * cg + c;
+          if (ch != padded) {
+            pad_planes(x + (n * g.c + ch) * g.h * g.w, pad.p, 1, g.h, g.w, g.ph, g.pw);
+            padded = ch;
+          }
+          T* ac = acc.p + ((o - o0) * cg + c) * KK * OWp;
+          for (int64_t oh = 0; oh < g.oh; ++oh) {
+            const T* d = dyp + oh * g.ow;
+            for (int64_t i = 0; i < g.kh; ++i)
+              for (int64_t j = 0; j < g.kw; ++j) {
                 const T* src = pad.p + (oh * g.sh + i * g.dh) * PW + j * g.dw;
-                const T* d = dyp + oh * g.ow;
+                T* a = ac + (i * g.kw + j) * OWp;
                 if (g.sw == 1) {
-#pragma omp simd reduction(+ : s)
-                  for (int64_t ow = 0; ow < g.ow; ++ow) s += d[ow] * src[ow];
+#pragma omp simd
+                  for (int64_t ow = 0; ow < g.ow; ++ow) a[ow] += d[ow] * src[ow];
                 } else {
-                  for (int64_t ow = 0; ow < g.ow; ++ow) s += d[ow] * src[ow * g.sw];
+                  for (int64_t ow = 0; ow < g.ow; ++ow) a[ow] += d[ow] * src[ow * g.sw];
                 }
               }
-              acc.p[(c * g.kh + i) * g.kw + j] += s;
-            }
+          }
         }
       }
-      for (int64_t q = 0; q < cg * KK; ++q) dw[o * cg * KK + q] = acc.p[q];
     }
+    for (int64_t o = o0; o < o1; ++o)
+      for (int64_t q = 0; q < cg * KK; ++q) {
+        const T* a = acc.p + ((o - o0) * cg * KK + q) * OWp;
+        T s = T(0);
+        for (int64_t ow = 0; ow < g.ow; ++ow) s += a[ow];
+        dw[o * cg * KK + q] = s;
+      }
   }
 }
 

@@ -29,8 +29,67 @@ inline void taps(int64_t start, int64_t k, int64_t d, int64_t in, int64_t& k0, i
 
 }  // namespace
 
+namespace {
+
+// One output of max pooling through the general window (padding, dilation, clipping).
+// PyTorch's rule: take v when v > best or v is NaN, so a NaN always wins (the last one seen).
+template <class T>
+inline void max_one(const Pool2dGeom& g, const T* xp, int64_t oh, int64_t ow, T& out,
+                    int64_t& arg) {
+  const int64_t hs = oh * g.sh - g.ph, ws = ow * g.sw - g.pw;
+  int64_t i0, i1, j0, j1;
+  taps(hs, g.kh, g.dh, g.h, i0, i1);
+  taps(ws, g.kw, g.dw, g.w, j0, j1);
+  T best = -INFINITY;
+  arg = (hs + i0 * g.dh) * g.w + ws + j0 * g.dw;
+  for (int64_t i = i0; i < i1; ++i)
+    for (int64_t j = j0; j < j1; ++j) {
+      const int64_t at = (hs + i * g.dh) * g.w + ws + j * g.dw;
+      const T v = xp[at];
+      if (v > best || v != v) {
+        best = v;
+        arg = at;
+      }
+    }
+  out = best;
+}
+
+// Interior outputs [ow0, ow1) of row oh, whose windows lie inside the plane: taps in order,
+// branch-free selects over the whole row, which the compiler vectorises.
+template <class T, bool kIdx>
+inline void max_row_interior(const Pool2dGeom& g, const T* xp, int64_t oh, int64_t ow0,
+                             int64_t ow1, T* yr, int64_t* ir) {
+  const int64_t hs = oh * g.sh - g.ph;
+  for (int64_t i = 0; i < g.kh; ++i)
+    for (int64_t j = 0; j < g.kw; ++j) {
+      const int64_t base = (hs + i * g.dh) * g.w + j * g.dw - g.pw;
+      const T* src = xp + base;
+      if (i == 0 && j == 0) {
+        for (int64_t ow = ow0; ow < ow1; ++ow) {
+          yr[ow] = src[ow * g.sw];
+          if (kIdx) ir[ow] = base + ow * g.sw;
+        }
+        continue;
+      }
+      for (int64_t ow = ow0; ow < ow1; ++ow) {
+        const T v = src[ow * g.sw];
+        const bool up = v > yr[ow] || v != v;
+        yr[ow] = up ? v : yr[ow];
+        if (kIdx) ir[ow] = up ? base + ow * g.sw : ir[ow];
+      }
+    }
+}
+
+}  // namespace
+
 template <class T>
 void max_pool2d_forward(const Pool2dGeom& g, const T* x, T* y, int64_t* idx) {
+  // Output columns whose window lies inside the plane horizontally (same for every row).
+  int64_t cw0, cw1;
+  taps(-g.pw, g.ow, g.sw, g.w, cw0, cw1);  // ow with ow * sw - pw >= 0 and <= w - 1
+  const int64_t span = (g.kw - 1) * g.dw;
+  const int64_t last = g.w - 1 - span + g.pw;  // need ow * sw <= last
+  cw1 = last < 0 ? cw0 : std::max(cw0, std::min(cw1, last / g.sw + 1));
   parallel_for(g.planes, plane_grain(g), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       const T* xp = x + p * g.h * g.w;
@@ -38,30 +97,20 @@ void max_pool2d_forward(const Pool2dGeom& g, const T* x, T* y, int64_t* idx) {
       int64_t* ip = idx ? idx + p * g.oh * g.ow : nullptr;
       for (int64_t oh = 0; oh < g.oh; ++oh) {
         const int64_t hs = oh * g.sh - g.ph;
-        int64_t i0, i1;
-        taps(hs, g.kh, g.dh, g.h, i0, i1);
+        const bool rows_inside = hs >= 0 && hs + (g.kh - 1) * g.dh <= g.h - 1;
+        const int64_t a = rows_inside ? cw0 : g.ow, b = rows_inside ? cw1 : g.ow;
+        T* yr = yp + oh * g.ow;
+        int64_t* ir = ip ? ip + oh * g.ow : nullptr;
+        int64_t arg;
         for (int64_t ow = 0; ow < g.ow; ++ow) {
-          const int64_t ws = ow * g.sw - g.pw;
-          int64_t j0, j1;
-          taps(ws, g.kw, g.dw, g.w, j0, j1);
-          T best = -INFINITY;
-          int64_t arg = (hs + i0 * g.dh) * g.w + ws + j0 * g.dw;
-          for (int64_t i = i0; i < i1; ++i) {
-            const int64_t row = (hs + i * g.dh) * g.w;
-            for (int64_t j = j0; j < j1; ++j) {
-              const int64_t at = row + ws + j * g.dw;
-              const T v = xp[at];
-              // NaN wins, as in PyTorch (a NaN input must not be silently dropped).
-              if (v > best || v != v) {
-                best = v;
-                arg = at;
-                if (v != v) break;
-              }
-            }
-            if (best != best) break;
+          if (ow == a && a < b) {
+            if (ir) max_row_interior<T, true>(g, xp, oh, a, b, yr, ir);
+            else max_row_interior<T, false>(g, xp, oh, a, b, yr, nullptr);
+            ow = b - 1;
+            continue;
           }
-          yp[oh * g.ow + ow] = best;
-          if (ip) ip[oh * g.ow + ow] = arg;
+          max_one(g, xp, oh, ow, yr[ow], arg);
+          if (ir) ir[ow] = arg;
         }
       }
     }

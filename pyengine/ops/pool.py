@@ -40,11 +40,11 @@ class MaxPool2d(Function):
         x = _float(x)
         shape = _out_shape(x, kernel, stride, padding, dilation, ceil_mode)
         y = np.empty(shape, x.dtype)
-        idx = np.empty(shape, np.int64)
+        # Indices only when a gradient will be needed (like PyTorch's no-grad fast path).
+        idx = np.empty(shape, np.int64) if ctx.needs_input_grad else None
         _C.max_pool2d_forward(x, y, idx, *kernel, *stride, *padding, *dilation, ceil_mode)
         ctx.save_for_backward(idx)
         ctx.params = (x.shape, x.dtype)
-        ctx.indices = idx
         return y
 
     @staticmethod

@@ -10,4 +10,5 @@ void init_cuda(pybind11::module_& m);
 void init_loss(pybind11::module_& m);
 void init_optim(pybind11::module_& m);
 void init_fused(pybind11::module_& m);
+void init_conv(pybind11::module_& m);
 }  // namespace pyengine

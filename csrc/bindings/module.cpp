@@ -10,4 +10,5 @@ PYBIND11_MODULE(_C, m) {
   pyengine::init_loss(m);
   pyengine::init_optim(m);
   pyengine::init_fused(m);
+  pyengine::init_conv(m);
 }

@@ -126,3 +126,39 @@ def test_cnn_and_rnn_models_train():
               keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     h = r.fit(s, np.arange(16) % 2, epochs=5, verbose=0)
     assert h.history["loss"][-1] < h.history["loss"][0]
+
+
+@pytest.mark.parametrize("k,stride", [((2, 2), 1), ((3, 3), 2), ((4, 3), 2)])
+def test_conv2d_same_padding_asymmetric_cases(k, stride):
+    pe.manual_seed(1)
+    x = np.random.default_rng(5).normal(size=(2, 7, 8, 2)).astype(np.float32)
+    conv = L.Conv2D(3, k, strides=stride, padding="same")
+    y = conv(x).numpy()
+    kk, b = conv.get_weights()
+    h, w = x.shape[1:3]
+    ho, wo = -(-h // stride), -(-w // stride)
+    ph = max((ho - 1) * stride + k[0] - h, 0)
+    pw = max((wo - 1) * stride + k[1] - w, 0)
+    xp = np.pad(x.astype(np.float64), ((0, 0), (ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2),
+                                       (0, 0)))
+    np.testing.assert_allclose(y, conv_ref(xp, kk, b, stride, "valid"), rtol=1e-4, atol=1e-5)
+
+
+def test_conv_gradients_match_window_path():
+    # the NCHW kernel path and the window path give the same output and weight gradient
+    pe.manual_seed(2)
+    x = np.random.default_rng(6).normal(size=(2, 6, 6, 3)).astype(np.float32)
+    conv = L.Conv2D(4, 3, padding="valid")
+    y = conv(x)
+    (y * y).sum().backward()
+    g_fast = conv.kernel.grad.numpy().copy()
+    conv.kernel.grad = None
+    from pyengine.keras.layers import conv as C
+    z = None
+    for i, j, patch in C._windows(pe.tensor(x), (3, 3), (1, 1), "valid"):
+        t = patch @ conv.kernel[i, j]
+        z = t if z is None else z + t
+    z = z + conv.bias
+    np.testing.assert_allclose(y.numpy(), z.detach().numpy(), rtol=1e-4, atol=1e-5)
+    (z * z).sum().backward()
+    np.testing.assert_allclose(g_fast, conv.kernel.grad.numpy(), rtol=1e-3, atol=1e-3)

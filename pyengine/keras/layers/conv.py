@@ -1,10 +1,14 @@
 """Convolution and pooling on channels_last images (N, H, W, C), Keras names and arguments.
-Conv2D's kernel is (kh, kw, in, out) in Keras layout. The math is written with pyengine ops (one
-strided window slice per kernel offset, matmul over channels), so autograd gives the backward;
-a faster F.conv2d kernel can replace `_conv` without changing the layer."""
+Conv2D's kernel is (kh, kw, in, out) in Keras layout. Where the padding is symmetric (always for
+'valid'), the layers transpose to NCHW around pyengine's C++ conv2d / max_pool2d / avg_pool2d
+(pyengine/ops/conv.py, pool.py). Keras' asymmetric 'same' padding (even kernels, strides) uses
+`_windows`: one strided window slice per kernel offset, matmul over channels, autograd for the
+backward."""
 import numpy as np
 
 from ...autograd import Function
+from ...ops import conv as _conv_ops
+from ...ops import pool as _pool_ops
 from ...ops.shape import stack
 from .. import activations as _act
 from .. import initializers as _init
@@ -46,6 +50,22 @@ def _same_pads(size, k, s):
     out = -(-size // s)
     total = max((out - 1) * s + k - size, 0)
     return total // 2, total - total // 2
+
+
+def _symmetric_pads(x, k, s, padding):
+    """(pad_h, pad_w) when the padding is the same on both sides, else None."""
+    if padding == "valid":
+        return (0, 0)
+    pads = [_same_pads(x.shape[1 + a], k[a], s[a]) for a in (0, 1)]
+    return None if any(p0 != p1 for p0, p1 in pads) else (pads[0][0], pads[1][0])
+
+
+def _nchw(x):
+    return x.permute(0, 3, 1, 2)
+
+
+def _nhwc(x):
+    return x.permute(0, 2, 3, 1)
 
 
 def _windows(x, k, s, padding):
@@ -102,6 +122,11 @@ class Conv2D(Layer):
         if x.ndim != 4 or x.shape[-1] != self.in_channels:
             raise ValueError(f"[{self.name}] expected (batch, h, w, {self.in_channels}) input, "
                              f"received shape {tuple(x.shape)}")
+        pads = _symmetric_pads(x, self.kernel_size, self.strides, self.padding)
+        if pads is not None:
+            y = _nhwc(_conv_ops.conv2d(_nchw(x), self.kernel.permute(3, 2, 0, 1), self.bias,
+                                       stride=self.strides, padding=pads))
+            return self.activation(y)
         y = None
         for i, j, patch in _windows(x, self.kernel_size, self.strides, self.padding):
             term = patch @ self.kernel[i, j]
@@ -124,16 +149,22 @@ class _Pool2D(Layer):
         if x.ndim != 4:
             raise ValueError(f"[{self.name}] expects (batch, height, width, channels) input, "
                              f"received shape {tuple(x.shape)}")
+        if self.padding == "valid":
+            return _nhwc(self.kernel_op(_nchw(x), self.pool_size, self.strides))
         return self.reduce([p for _, _, p in _windows(x, self.pool_size, self.strides,
                                                       self.padding)])
 
 
 class MaxPooling2D(_Pool2D):
+    kernel_op = staticmethod(_pool_ops.max_pool2d)
+
     def reduce(self, patches):
         return stack(patches, axis=0).max(axis=0)
 
 
 class AveragePooling2D(_Pool2D):
+    kernel_op = staticmethod(_pool_ops.avg_pool2d)
+
     def reduce(self, patches):
         return stack(patches, axis=0).mean(axis=0)
 

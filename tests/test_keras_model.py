@@ -272,3 +272,18 @@ def test_keras1_spellings_from_old_tutorials():
     m.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
     h = m.fit(x, y, batch_size=10, nb_epoch=3, verbose=0)
     assert len(h.history["loss"]) == 3
+
+
+def test_model_save_and_load_model(tmp_path):
+    x, _ = churn_like(20)
+    m = tutorial_model()
+    inner = keras.Sequential([layers.Dense(4, activation="tanh", input_shape=(11,)),
+                              layers.Dropout(0.1)])
+    m2 = keras.Sequential([inner, layers.Dense(1, activation="sigmoid")], name="nested")
+    for model in (m, m2):
+        model.save(tmp_path / "model.keras")
+        back = keras.models.load_model(tmp_path / "model.keras")
+        np.testing.assert_array_equal(model.predict(x), back.predict(x))
+    m.save_weights(tmp_path / "w.h5")
+    with pytest.raises(ValueError, match="weights only"):
+        keras.models.load_model(tmp_path / "w.h5")

@@ -1,5 +1,6 @@
 """Sequential: a stack of layers (from a list or with .add(); a Sequential may contain a
 Sequential) with Keras' training API from trainer.Trainer (compile / fit / evaluate / predict)."""
+import json
 import os
 import tempfile
 
@@ -26,8 +27,10 @@ class Sequential(Trainer, Layer):
                 raise ValueError("[Sequential] an Input must be the first layer")
             self._declared_input = layer._input_shape_arg
             return
-        if not self._layers and self._declared_input is None and layer._input_shape_arg:
-            self._declared_input = layer._input_shape_arg
+        declared = layer._declared_input if isinstance(layer, Sequential) else \
+            layer._input_shape_arg
+        if not self._layers and self._declared_input is None and declared:
+            self._declared_input = tuple(declared)
         self._layers.append(layer)
         self.built = False
         if self._declared_input is not None:
@@ -109,7 +112,7 @@ class Sequential(Trainer, Layer):
             print_fn(s)
 
     # ---- weights on disk -------------------------------------------------------------------
-    def save_weights(self, filepath, overwrite=True):
+    def save_weights(self, filepath, overwrite=True, extra=None):
         """Writes every weight to an .npz file (no pickle), through a temp file and a rename,
         so a crash never leaves a half-written file."""
         filepath = os.fspath(filepath)
@@ -117,6 +120,7 @@ class Sequential(Trainer, Layer):
             raise FileExistsError(f"[save_weights] {filepath} exists and overwrite=False")
         self._ensure_built()
         arrays = {f"{i:04d}": w.data for i, w in enumerate(self.weights)}
+        arrays.update(extra or {})
         folder = os.path.dirname(os.path.abspath(filepath))
         os.makedirs(folder, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
@@ -136,7 +140,7 @@ class Sequential(Trainer, Layer):
         self._ensure_built()
         try:
             with np.load(filepath, allow_pickle=False) as f:
-                arrays = [f[k] for k in sorted(f.files)]
+                arrays = [f[k] for k in sorted(f.files) if not k.startswith("__")]
         except (OSError, ValueError) as e:
             raise ValueError(f"[load_weights] cannot read weights from {filepath}: {e}") from None
         mine = self.weights
@@ -146,4 +150,46 @@ class Sequential(Trainer, Layer):
         self.set_weights(arrays)
 
     def get_config(self):
-        return {"name": self.name, "layers": [type(lyr).__name__ for lyr in self._layers]}
+        layers = ([{"class_name": "InputLayer", "args": [], "kwargs":
+                    {"shape": list(self._declared_input)}}] if self._declared_input else [])
+        return {"class_name": "Sequential", "args": [],
+                "kwargs": {"name": self.name,
+                           "layers": layers + [lyr.get_config() for lyr in self._layers]}}
+
+    def save(self, filepath, overwrite=True):
+        """Architecture (JSON of each layer's arguments) and weights in one .npz file, written
+        atomically; `keras.models.load_model(filepath)` rebuilds the model. Compile again after
+        loading (optimizer state is not saved)."""
+        try:
+            config = json.dumps(self.get_config())
+        except TypeError as e:
+            raise ValueError(f"[save] the model's layer arguments must be JSON values (strings, "
+                             f"numbers, lists) to be saved; use save_weights instead ({e})") from None
+        self.save_weights(filepath, overwrite, extra={"__config__": np.array(config)})
+
+
+def load_model(filepath, compile=True):
+    """A model saved with `model.save(filepath)`, with its weights."""
+    from . import layers as _layers
+
+    def build(cfg):
+        if cfg["class_name"] == "Sequential":
+            kw = dict(cfg["kwargs"])
+            return Sequential([build(c) for c in kw.pop("layers")], **kw)
+        cls = getattr(_layers, cfg["class_name"], None)
+        if cls is None:
+            raise ValueError(f"[load_model] unknown layer class {cfg['class_name']!r}")
+        return cls(*cfg["args"], **cfg["kwargs"])
+
+    filepath = os.fspath(filepath)
+    try:
+        with np.load(filepath, allow_pickle=False) as f:
+            if "__config__" not in f.files:
+                raise ValueError("it holds weights only (save_weights); build the model in code "
+                                 "and call load_weights")
+            config = json.loads(str(f["__config__"]))
+    except (OSError, ValueError) as e:
+        raise ValueError(f"[load_model] cannot load a model from {filepath}: {e}") from None
+    model = build(config)
+    model.load_weights(filepath)
+    return model

@@ -39,6 +39,18 @@ class Variable(Parameter):
 
 
 class Layer:
+    def __new__(cls, *args, **kwargs):
+        obj = super().__new__(cls)
+        obj._init_args = (args, kwargs)  # the layer's config, for model.save / load_model
+        return obj
+
+    def get_config(self):
+        """{'class_name', 'args', 'kwargs'} as given to __init__ (nested layers included)."""
+        args, kwargs = self._init_args
+        kwargs = dict(kwargs)
+        kwargs["name"] = self.name
+        return {"class_name": type(self).__name__, "args": list(args), "kwargs": kwargs}
+
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
                  batch_input_shape=None, **kwargs):
         if kwargs:

@@ -170,6 +170,8 @@ class ProgbarLogger(Callback):
         self.stream = stream or sys.stdout
 
     def on_epoch_begin(self, epoch, logs=None):
+        # a terminal gets a live bar; a log file or pipe only each epoch's final line (as Keras)
+        self._live = getattr(self.stream, "isatty", lambda: False)()
         self.start = self.last = time.perf_counter()
         if self.verbose:
             print(f"Epoch {epoch + 1}/{self.params.get('epochs', '?')}", file=self.stream)
@@ -178,7 +180,7 @@ class ProgbarLogger(Callback):
         """Called by fit with the number of batches done and running logs (verbose=1 only)."""
         now = time.perf_counter()
         total = self.params.get("steps", step)
-        if self.verbose != 1 or step >= total or now - self.last < 0.1:
+        if self.verbose != 1 or step >= total or now - self.last < 0.1 or not self._live:
             return
         self.last = now
         self.stream.write("\r" + self._line(step, total, logs, now))
@@ -203,9 +205,9 @@ class ProgbarLogger(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if self.verbose == 1:
-            self.stream.write("\r" + self._line(self.params.get("steps", 0),
-                                                self.params.get("steps", 0), logs or {},
-                                                time.perf_counter()) + "\n")
+            steps = self.params.get("steps", 0)
+            line = self._line(steps, steps, logs or {}, time.perf_counter())
+            self.stream.write(("\r" if self._live else "") + line + "\n")
         elif self.verbose == 2:
             elapsed = time.perf_counter() - self.start
             vals = "".join(f" - {k}: {v:.4f}" for k, v in (logs or {}).items())

@@ -287,3 +287,12 @@ def test_model_save_and_load_model(tmp_path):
     m.save_weights(tmp_path / "w.h5")
     with pytest.raises(ValueError, match="weights only"):
         keras.models.load_model(tmp_path / "w.h5")
+
+
+def test_early_stopping_without_validation_warns_like_keras():
+    x, y = churn_like(40)
+    m = tutorial_model()
+    m.compile("adam", "binary_crossentropy")
+    with pytest.warns(UserWarning, match="val_loss"):
+        h = m.fit(x, y, epochs=2, verbose=0, callbacks=[callbacks.EarlyStopping()])
+    assert len(h.history["loss"]) == 2

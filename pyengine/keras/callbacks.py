@@ -3,6 +3,7 @@ TerminateOnNaN, and the progress bar (ProgbarLogger)."""
 import math
 import sys
 import time
+import warnings
 
 import numpy as np
 
@@ -107,9 +108,10 @@ class EarlyStopping(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         value = (logs or {}).get(self.monitor)
-        if value is None:
-            raise ValueError(f"[EarlyStopping] monitor '{self.monitor}' is not among the logged "
-                             f"values: {', '.join(sorted(logs or {}))}")
+        if value is None:  # Keras warns and keeps training
+            warnings.warn(f"[EarlyStopping] conditioned on '{self.monitor}', which is not "
+                          f"available. Available metrics are: {', '.join(sorted(logs or {}))}")
+            return
         if epoch < self.start_from_epoch:
             return
         self.wait += 1
@@ -150,8 +152,10 @@ class ModelCheckpoint(Callback):
         if self.save_best_only:
             value = logs.get(self.monitor)
             if value is None:
-                raise ValueError(f"[ModelCheckpoint] monitor '{self.monitor}' is not among the "
-                                 f"logged values: {', '.join(sorted(logs))}")
+                warnings.warn(f"[ModelCheckpoint] can save best model only with "
+                              f"'{self.monitor}' available, skipping. Available: "
+                              f"{', '.join(sorted(logs))}")
+                return
             if not self.op(value, self.best):
                 return
             if self.verbose:

@@ -49,7 +49,8 @@ def mnist_data(folder):
 # ---- models ---------------------------------------------------------------------------------
 def pe_churn():
     m = keras.models.Sequential()
-    m.add(keras.layers.Dense(units=6, kernel_initializer="uniform", activation="relu", input_dim=11))
+    m.add(keras.layers.Dense(units=6, kernel_initializer="uniform", activation="relu",
+                             input_dim=11))
     m.add(keras.layers.Dense(units=6, kernel_initializer="uniform", activation="relu"))
     m.add(keras.layers.Dense(units=1, kernel_initializer="uniform", activation="sigmoid"))
     m.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])

@@ -11,7 +11,7 @@ The NumPy original, for reference:
         syn1 += l1.T.dot(l2_delta)
         syn0 += X.T.dot(l1_delta)
 
-    python examples/two_layer_backprop.py [--data file.csv]   (default: the tutorial's XOR-like data)
+    python examples/two_layer_backprop.py [--data file.csv]   (default: the tutorial's data)
 """
 import argparse
 

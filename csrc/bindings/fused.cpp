@@ -48,8 +48,10 @@ void init_fused(py::module_& m) {
         check(y.shape(0) == n, op, "x has ", n, " rows but y has ", y.shape(0));
         check(batch >= 1, op, "batch size must be positive, got ", batch);
         for (int64_t i = 0; i < n_idx; ++i)
-          check(pidx[i] >= 0 && pidx[i] < n, op, "row index ", pidx[i], " out of range [0, ", n, ")");
-        check(loss >= 0 && loss <= 6 && metric >= 0 && metric <= 3 && opt_kind >= 0 && opt_kind <= 2,
+          check(pidx[i] >= 0 && pidx[i] < n, op, "row index ", pidx[i], " out of range [0, ", n,
+                ")");
+        check(loss >= 0 && loss <= 6 && metric >= 0 && metric <= 3 && opt_kind >= 0 &&
+                  opt_kind <= 2,
               op, "bad loss / metric / optimizer code");
         check(hyper.size() == 6, op, "expected 6 hyperparameters");
         std::vector<MlpLayer> layers(L);
@@ -80,8 +82,8 @@ void init_fused(py::module_& m) {
           width = ly.out;
         }
         const bool sparse = loss == 5 || loss == 6;
-        check(sparse ? ydim == 1 : ydim == width, op, "y has ", ydim, " columns, the model outputs ",
-              width);
+        check(sparse ? ydim == 1 : ydim == width, op, "y has ", ydim,
+              " columns, the model outputs ", width);
         // hyper: lr, momentum, beta1 / rho, beta2, eps, nesterov
         MlpOptimizer opt{};
         opt.kind = static_cast<MlpOpt>(opt_kind);

@@ -33,7 +33,9 @@ void act_forward(MlpAct act, float* z, int64_t rows, int64_t cols) {
     case MlpAct::relu:  // NaN propagates, as max(x, 0) does in the generic path
       for (int64_t i = 0; i < n; ++i) z[i] = z[i] < 0.f ? 0.f : z[i];
       break;
-    case MlpAct::sigmoid: for (int64_t i = 0; i < n; ++i) z[i] = 1.f / (1.f + std::exp(-z[i])); break;
+    case MlpAct::sigmoid:
+      for (int64_t i = 0; i < n; ++i) z[i] = 1.f / (1.f + std::exp(-z[i]));
+      break;
     case MlpAct::tanh: for (int64_t i = 0; i < n; ++i) z[i] = std::tanh(z[i]); break;
     case MlpAct::softmax:
       for (int64_t r = 0; r < rows; ++r) {
@@ -178,7 +180,9 @@ double hits(MlpMetric metric, const float* out, const float* y, int64_t ydim, in
         break;
       }
       case MlpMetric::categorical: c += argmax(o, cols) == argmax(yr, ydim) ? 1.0 : 0.0; break;
-      case MlpMetric::sparse: c += argmax(o, cols) == static_cast<int64_t>(yr[0]) ? 1.0 : 0.0; break;
+      case MlpMetric::sparse:
+        c += argmax(o, cols) == static_cast<int64_t>(yr[0]) ? 1.0 : 0.0;
+        break;
     }
   }
   return c;
@@ -187,7 +191,9 @@ double hits(MlpMetric metric, const float* out, const float* y, int64_t ydim, in
 void update(MlpOptimizer& opt, float* p, const float* g, float* s1, float* s2, int64_t n) {
   switch (opt.kind) {
     case MlpOpt::sgd: sgd_update(opt.sgd, p, g, s1, opt.step == 1, n); break;
-    case MlpOpt::adam: adam_update(opt.adam, opt.step, p, g, s1, s2, static_cast<float*>(nullptr), n); break;
+    case MlpOpt::adam:
+      adam_update(opt.adam, opt.step, p, g, s1, s2, static_cast<float*>(nullptr), n);
+      break;
     case MlpOpt::rmsprop:
       rmsprop_update(opt.rmsprop, p, g, s1, static_cast<float*>(nullptr), s2, n);
       break;
@@ -238,7 +244,8 @@ void mlp_train(std::vector<MlpLayer>& layers, MlpOptimizer& opt, const float* x,
       float* out = a[l + 1].data();
       if (ly.dropout > 0.f) {
         const float keep_scale = 1.f / (1.f - ly.dropout);
-        const uint64_t base = (static_cast<uint64_t>(stats.batches) << 32) ^ (static_cast<uint64_t>(l) << 56);
+        const uint64_t base =
+            (static_cast<uint64_t>(stats.batches) << 32) ^ (static_cast<uint64_t>(l) << 56);
         for (int64_t k = 0; k < B * ly.out; ++k) {
           const float m = uniform01(seed, base + k) >= ly.dropout ? keep_scale : 0.f;
           mask[l][k] = m;

@@ -1,6 +1,6 @@
 """Losses by Keras name and as classes; each is callable as loss_fn(y_true, y_pred) and returns
 the batch mean as a scalar Tensor. Probability losses clip at epsilon = 1e-7 as Keras does;
-from_logits losses use pyengine's fused kernels (F.cross_entropy, F.binary_cross_entropy_with_logits).
+from_logits losses use pyengine's fused kernels (F.binary_cross_entropy_with_logits).
 `validate(y, y_pred_shape)` checks labels once per fit with a clear message."""
 import numpy as np
 

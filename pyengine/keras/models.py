@@ -164,7 +164,8 @@ class Sequential(Trainer, Layer):
             config = json.dumps(self.get_config())
         except TypeError as e:
             raise ValueError(f"[save] the model's layer arguments must be JSON values (strings, "
-                             f"numbers, lists) to be saved; use save_weights instead ({e})") from None
+                             f"numbers, lists) to be saved; use save_weights instead "
+                             f"({e})") from None
         self.save_weights(filepath, overwrite, extra={"__config__": np.array(config)})
 
 

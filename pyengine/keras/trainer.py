@@ -111,8 +111,8 @@ class Trainer:
             order = (_random.get_generator().permutation(len(x)) if shuffle
                      else np.arange(len(x))).astype(np.int64)
             if plan is not None:
-                logs = fused.run_epoch(self, plan, x, y, order, batch_size, progbar,
-                                       any(isinstance(c, _cb.TerminateOnNaN) for c in cbs.callbacks))
+                nan_ok = any(isinstance(c, _cb.TerminateOnNaN) for c in cbs.callbacks)
+                logs = fused.run_epoch(self, plan, x, y, order, batch_size, progbar, nan_ok)
             else:
                 logs = self._generic_epoch(x, y, order, batch_size, cbs, progbar)
             if validation_data is not None:

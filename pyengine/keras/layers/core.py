@@ -1,4 +1,4 @@
-"""Core layers: Dense, Activation, Softmax, Dropout, Flatten, Reshape (Keras names and arguments)."""
+"""Core layers: Dense, Activation, Softmax, Dropout, Flatten, Reshape (Keras names, arguments)."""
 import numpy as np
 
 from ... import nn as _nn

@@ -130,6 +130,11 @@ def test_stability_extreme_inputs():
     l.backward()
     np.testing.assert_allclose(l.item(), 400.0 + np.log(2), rtol=1e-6)
     assert np.all(np.isfinite(x.grad.data))
+    masked = pe.tensor([[0.5, -np.inf, 1.0]], requires_grad=True)  # a masked-out class
+    l = F.cross_entropy(masked, pe.tensor([2]))
+    l.backward()
+    np.testing.assert_allclose(l.item(), np.log1p(np.exp(-0.5)), rtol=1e-6)
+    assert np.all(np.isfinite(masked.grad.data)) and masked.grad.data[0, 1] == 0
     p = pe.tensor([0.0, 1.0, 0.5], requires_grad=True)  # log(0) is clamped at -100
     l = F.binary_cross_entropy(p, pe.tensor([1.0, 0.0, 1.0]), reduction="sum")
     l.backward()

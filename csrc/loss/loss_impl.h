@@ -34,7 +34,7 @@ void xent_row(const T* z, int64_t c, T lse, const T* w, const T* t, T tscale, T 
     const T wk = w ? w[k] : T(1);
     T a = wk * cw + (t ? wk * tscale * t[k] : T(0));
     if (k == hot) a += hot_a;
-    l += a * (lse - z[k]);
+    l += a != T(0) ? a * (lse - z[k]) : T(0);  // a masked logit (-inf) with a = 0 adds 0
     asum += a;
     if (grad) grad[k] = -a;  // softmax part added below, once asum is known
   }

@@ -24,65 +24,95 @@ T row_lse(const T* z, int64_t c, T& mx) {
   return mx + vmath::log(s);
 }
 
-// Loss and grad of one row for coefficients a_k = w_k (cw + tscale t_k) + [k == hot] hot_a
-// (w_k = 1 when w is null, no t term when t is null, no hot class when hot < 0).
-template <class T>
-void xent_row(const T* z, int64_t c, T lse, const T* w, const T* t, T tscale, T cw, int64_t hot,
-              T hot_a, T* loss, T* grad) {
+// Loss and scaled grad of one row. The loss is sum_k a_k (lse - z_k) with a_k = coef(k) +
+// [k == hot] hot_a (no hot class when hot < 0; `dense` false when coef is 0 everywhere, the
+// plain one-hot case, which then costs no pass over the row).
+// grad_k = scale (softmax_k sum(a) - a_k). `coef` is a small functor without branches on null
+// pointers, so that every loop here vectorises.
+template <class T, class Coef>
+void xent_row(const T* z, int64_t c, T lse, Coef coef, bool dense, int64_t hot, T hot_a, T scale,
+              T* loss, T* grad) {
   T l = T(0), asum = T(0);
-  for (int64_t k = 0; k < c; ++k) {
-    const T wk = w ? w[k] : T(1);
-    T a = wk * cw + (t ? wk * tscale * t[k] : T(0));
-    if (k == hot) a += hot_a;
-    l += a != T(0) ? a * (lse - z[k]) : T(0);  // a masked logit (-inf) with a = 0 adds 0
-    asum += a;
-    if (grad) grad[k] = -a;  // softmax part added below, once asum is known
+  if (dense) {
+#pragma omp simd reduction(+ : l, asum)
+    for (int64_t k = 0; k < c; ++k) {
+      const T a = coef(k);
+      l += a != T(0) ? a * (lse - z[k]) : T(0);  // a masked logit (-inf) with a = 0 adds 0
+      asum += a;
+    }
+  }
+  if (hot >= 0) {
+    l += hot_a * (lse - z[hot]);
+    asum += hot_a;
   }
   *loss = l;
-  if (grad) {
+  if (!grad) return;
+  const T sa = asum * scale;
+  if (dense) {
 #pragma omp simd
-    for (int64_t k = 0; k < c; ++k) grad[k] += vmath::exp(z[k] - lse) * asum;
+    for (int64_t k = 0; k < c; ++k) grad[k] = vmath::exp(z[k] - lse) * sa - coef(k) * scale;
+  } else {
+#pragma omp simd
+    for (int64_t k = 0; k < c; ++k) grad[k] = vmath::exp(z[k] - lse) * sa;
   }
+  if (hot >= 0) grad[hot] -= hot_a * scale;
+}
+
+template <class T>
+int64_t xent_grain(int64_t c) {
+  return std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(c, 1));
 }
 
 }  // namespace
 
 template <class T>
 void softmax_xent_index(const T* z, const int64_t* y, const T* w, double smoothing,
-                        int64_t ignore_index, T* loss, T* grad, int64_t n, int64_t c) {
-  const T cw = T(smoothing / double(c)), keep = T(1.0 - smoothing);
-  parallel_for(n, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(c, 1)),
-               [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      const T* zi = z + i * c;
-      T* gi = grad ? grad + i * c : nullptr;
-      if (y[i] == ignore_index) {
-        loss[i] = T(0);
-        if (gi) for (int64_t k = 0; k < c; ++k) gi[k] = T(0);
-        continue;
+                        int64_t ignore_index, double grad_scale, T* loss, T* grad, int64_t n,
+                        int64_t c) {
+  const T cw = T(smoothing / double(c)), keep = T(1.0 - smoothing), scale = T(grad_scale);
+  const bool dense = cw != T(0);
+  auto rows = [&](auto coef) {
+    parallel_for(n, xent_grain<T>(c), [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        const T* zi = z + i * c;
+        T* gi = grad ? grad + i * c : nullptr;
+        if (y[i] == ignore_index) {
+          loss[i] = T(0);
+          if (gi) std::fill(gi, gi + c, T(0));
+          continue;
+        }
+        T mx;
+        const T lse = row_lse(zi, c, mx);
+        const T hot_a = keep * (w ? w[y[i]] : T(1));
+        xent_row(zi, c, lse, coef, dense, y[i], hot_a, scale, loss + i, gi);
       }
-      T mx;
-      const T lse = row_lse(zi, c, mx);
-      const T hot_a = keep * (w ? w[y[i]] : T(1));
-      xent_row(zi, c, lse, w, static_cast<const T*>(nullptr), T(0), cw, y[i], hot_a, loss + i, gi);
-    }
-  });
+    });
+  };
+  if (w) rows([w, cw](int64_t k) { return w[k] * cw; });
+  else rows([cw](int64_t) { return cw; });
 }
 
 template <class T>
-void softmax_xent_prob(const T* z, const T* t, const T* w, double smoothing, T* loss, T* grad,
-                       int64_t n, int64_t c) {
-  const T cw = T(smoothing / double(c)), keep = T(1.0 - smoothing);
-  parallel_for(n, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(c, 1)),
-               [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      const T* zi = z + i * c;
-      T mx;
-      const T lse = row_lse(zi, c, mx);
-      xent_row(zi, c, lse, w, t + i * c, keep, cw, int64_t(-1), T(0), loss + i,
-               grad ? grad + i * c : nullptr);
-    }
-  });
+void softmax_xent_prob(const T* z, const T* t, const T* w, double smoothing, double grad_scale,
+                       T* loss, T* grad, int64_t n, int64_t c) {
+  const T cw = T(smoothing / double(c)), keep = T(1.0 - smoothing), scale = T(grad_scale);
+  auto rows = [&](auto make_coef) {
+    parallel_for(n, xent_grain<T>(c), [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        const T* zi = z + i * c;
+        T mx;
+        const T lse = row_lse(zi, c, mx);
+        xent_row(zi, c, lse, make_coef(t + i * c), true, int64_t(-1), T(0), scale, loss + i,
+                 grad ? grad + i * c : nullptr);
+      }
+    });
+  };
+  if (w)
+    rows([w, cw, keep](const T* ti) {
+      return [w, cw, keep, ti](int64_t k) { return w[k] * (cw + keep * ti[k]); };
+    });
+  else
+    rows([cw, keep](const T* ti) { return [cw, keep, ti](int64_t k) { return cw + keep * ti[k]; }; });
 }
 
 template <class T>
@@ -118,10 +148,10 @@ void bce_logits(const T* x, const T* y, const T* w, const T* pw, T* loss, T* gra
 }
 
 #define PE_INSTANTIATE(T)                                                                     \
-  template void softmax_xent_index<T>(const T*, const int64_t*, const T*, double, int64_t, T*, \
-                                      T*, int64_t, int64_t);                                  \
-  template void softmax_xent_prob<T>(const T*, const T*, const T*, double, T*, T*, int64_t,   \
-                                     int64_t);                                                \
+  template void softmax_xent_index<T>(const T*, const int64_t*, const T*, double, int64_t,     \
+                                      double, T*, T*, int64_t, int64_t);                      \
+  template void softmax_xent_prob<T>(const T*, const T*, const T*, double, double, T*, T*,    \
+                                     int64_t, int64_t);                                       \
   template void bce<T>(const T*, const T*, const T*, T*, T*, int64_t);                        \
   template void bce_logits<T>(const T*, const T*, const T*, const T*, T*, T*, int64_t);
 PE_INSTANTIATE(float)

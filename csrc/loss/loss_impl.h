@@ -3,6 +3,7 @@
 // depend on the thread count.
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "common/parallel.h"
 #include "common/vmath.h"
@@ -13,25 +14,52 @@ namespace PE_ISA_NS {
 
 namespace {
 
-// max and log-sum-exp of one row.
-template <class T>
-T row_lse(const T* z, int64_t c, T& mx) {
-  mx = z[0];
-  for (int64_t k = 1; k < c; ++k) mx = z[k] > mx ? z[k] : mx;
-  T s = T(0);
-#pragma omp simd reduction(+ : s)
-  for (int64_t k = 0; k < c; ++k) s += vmath::exp(z[k] - mx);
-  return mx + vmath::log(s);
+// Cross-entropy rows are processed in fixed blocks of about kXentBlock elements (boundaries
+// depend only on n and c, never on the thread count). Per row, z - max(z) goes into a buffer (the
+// gradient itself when it is wanted, else scratch); one flat loop then takes exp over the whole
+// block -- long enough to vectorise even for 10 classes -- and `finish(i, e, max)` turns row i's
+// exponentials into its loss and gradient. One exp per element.
+constexpr int64_t kXentBlock = 4096;
+
+template <class T, class Finish>
+void xent_blocks(const T* z, T* grad, int64_t n, int64_t c, Finish finish) {
+  const int64_t rows = std::max<int64_t>(1, kXentBlock / c);
+  const int64_t nblocks = (n + rows - 1) / rows;
+  parallel_for(nblocks, std::max<int64_t>(1, kParallelGrain / (rows * c)),
+               [&](int64_t bb, int64_t be) {
+    std::vector<T> scratch(grad ? 0 : rows * c), mx(rows);
+    for (int64_t blk = bb; blk < be; ++blk) {
+      const int64_t r0 = blk * rows, r1 = std::min(n, r0 + rows);
+      T* buf = grad ? grad + r0 * c : scratch.data();
+      for (int64_t i = r0; i < r1; ++i) {
+        const T* zi = z + i * c;
+        T* bi = buf + (i - r0) * c;
+        T m = zi[0];
+        for (int64_t k = 1; k < c; ++k) m = zi[k] > m ? zi[k] : m;
+        mx[i - r0] = m;
+#pragma omp simd
+        for (int64_t k = 0; k < c; ++k) bi[k] = zi[k] - m;
+      }
+      const int64_t len = (r1 - r0) * c;
+#pragma omp simd
+      for (int64_t j = 0; j < len; ++j) buf[j] = vmath::exp(buf[j]);
+      for (int64_t i = r0; i < r1; ++i) finish(i, buf + (i - r0) * c, mx[i - r0]);
+    }
+  });
 }
 
-// Loss and scaled grad of one row. The loss is sum_k a_k (lse - z_k) with a_k = coef(k) +
-// [k == hot] hot_a (no hot class when hot < 0; `dense` false when coef is 0 everywhere, the
-// plain one-hot case, which then costs no pass over the row).
-// grad_k = scale (softmax_k sum(a) - a_k). `coef` is a small functor without branches on null
-// pointers, so that every loop here vectorises.
+// Loss and scaled grad of one row from its exponentials e_k = exp(z_k - mx). The loss is
+// sum_k a_k (lse - z_k) with a_k = coef(k) + [k == hot] hot_a (no hot class when hot < 0;
+// `dense` false when coef is 0 everywhere, the plain one-hot case, which then costs no pass).
+// grad_k = scale (softmax_k sum(a) - a_k), written over e (grad is e's buffer or null).
+// `coef` is a small functor without branches on null pointers, so every loop vectorises.
 template <class T, class Coef>
-void xent_row(const T* z, int64_t c, T lse, Coef coef, bool dense, int64_t hot, T hot_a, T scale,
-              T* loss, T* grad) {
+void xent_row(const T* z, const T* e, T mx, int64_t c, Coef coef, bool dense, int64_t hot,
+              T hot_a, T scale, T* loss, T* grad) {
+  T s = T(0);
+#pragma omp simd reduction(+ : s)
+  for (int64_t k = 0; k < c; ++k) s += e[k];
+  const T lse = mx + vmath::log(s);
   T l = T(0), asum = T(0);
   if (dense) {
 #pragma omp simd reduction(+ : l, asum)
@@ -47,20 +75,15 @@ void xent_row(const T* z, int64_t c, T lse, Coef coef, bool dense, int64_t hot, 
   }
   *loss = l;
   if (!grad) return;
-  const T sa = asum * scale;
+  const T f = asum * scale / s;
   if (dense) {
 #pragma omp simd
-    for (int64_t k = 0; k < c; ++k) grad[k] = vmath::exp(z[k] - lse) * sa - coef(k) * scale;
+    for (int64_t k = 0; k < c; ++k) grad[k] = e[k] * f - coef(k) * scale;
   } else {
 #pragma omp simd
-    for (int64_t k = 0; k < c; ++k) grad[k] = vmath::exp(z[k] - lse) * sa;
+    for (int64_t k = 0; k < c; ++k) grad[k] = e[k] * f;
   }
   if (hot >= 0) grad[hot] -= hot_a * scale;
-}
-
-template <class T>
-int64_t xent_grain(int64_t c) {
-  return std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(c, 1));
 }
 
 }  // namespace
@@ -71,48 +94,38 @@ void softmax_xent_index(const T* z, const int64_t* y, const T* w, double smoothi
                         int64_t c) {
   const T cw = T(smoothing / double(c)), keep = T(1.0 - smoothing), scale = T(grad_scale);
   const bool dense = cw != T(0);
-  auto rows = [&](auto coef) {
-    parallel_for(n, xent_grain<T>(c), [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        const T* zi = z + i * c;
-        T* gi = grad ? grad + i * c : nullptr;
-        if (y[i] == ignore_index) {
-          loss[i] = T(0);
-          if (gi) std::fill(gi, gi + c, T(0));
-          continue;
-        }
-        T mx;
-        const T lse = row_lse(zi, c, mx);
-        const T hot_a = keep * (w ? w[y[i]] : T(1));
-        xent_row(zi, c, lse, coef, dense, y[i], hot_a, scale, loss + i, gi);
+  auto run = [&](auto coef) {
+    xent_blocks(z, grad, n, c, [&](int64_t i, T* e, T mx) {
+      T* gi = grad ? e : nullptr;
+      if (y[i] == ignore_index) {
+        loss[i] = T(0);
+        if (gi) std::fill(gi, gi + c, T(0));
+        return;
       }
+      const T hot_a = keep * (w ? w[y[i]] : T(1));
+      xent_row(z + i * c, e, mx, c, coef, dense, y[i], hot_a, scale, loss + i, gi);
     });
   };
-  if (w) rows([w, cw](int64_t k) { return w[k] * cw; });
-  else rows([cw](int64_t) { return cw; });
+  if (w) run([w, cw](int64_t k) { return w[k] * cw; });
+  else run([cw](int64_t) { return cw; });
 }
 
 template <class T>
 void softmax_xent_prob(const T* z, const T* t, const T* w, double smoothing, double grad_scale,
                        T* loss, T* grad, int64_t n, int64_t c) {
   const T cw = T(smoothing / double(c)), keep = T(1.0 - smoothing), scale = T(grad_scale);
-  auto rows = [&](auto make_coef) {
-    parallel_for(n, xent_grain<T>(c), [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        const T* zi = z + i * c;
-        T mx;
-        const T lse = row_lse(zi, c, mx);
-        xent_row(zi, c, lse, make_coef(t + i * c), true, int64_t(-1), T(0), scale, loss + i,
-                 grad ? grad + i * c : nullptr);
-      }
+  auto run = [&](auto make_coef) {
+    xent_blocks(z, grad, n, c, [&](int64_t i, T* e, T mx) {
+      xent_row(z + i * c, e, mx, c, make_coef(t + i * c), true, int64_t(-1), T(0), scale,
+               loss + i, grad ? e : nullptr);
     });
   };
   if (w)
-    rows([w, cw, keep](const T* ti) {
+    run([w, cw, keep](const T* ti) {
       return [w, cw, keep, ti](int64_t k) { return w[k] * (cw + keep * ti[k]); };
     });
   else
-    rows([cw, keep](const T* ti) { return [cw, keep, ti](int64_t k) { return cw + keep * ti[k]; }; });
+    run([cw, keep](const T* ti) { return [cw, keep, ti](int64_t k) { return cw + keep * ti[k]; }; });
 }
 
 template <class T>

@@ -4,7 +4,7 @@
     pytest bench/bench_core.py            # the same workloads as a pytest-benchmark suite
 
 Workloads: a 10x10 add without and with autograd recording (the per-op cost of Python dispatch
-plus tensor creation), and one training step of the churn network 11-6-6-1 (relu, relu,
+plus tensor creation), one Adam step over the churn network's 6 parameters, and one training step of the churn network 11-6-6-1 (relu, relu,
 sigmoid) at batch 10: zero_grad, forward, BCELoss, backward, Adam step. Ratio < 1 means
 pyengine is faster. The machine is shared: compare ratios, not absolute times.
 """
@@ -67,9 +67,23 @@ def make_churn_step(lib):
     return step
 
 
+def make_adam_step(lib, sizes=SIZES):
+    """Optimizer step alone: Adam over the churn net's 6 parameter tensors (one fused call)."""
+    rng = np.random.default_rng(0)
+    params = []
+    for w, b in _churn_init(rng):
+        for a in (w, b):
+            p = lib.tensor(a, requires_grad=True)
+            p.grad = lib.tensor(rng.standard_normal(a.shape).astype(np.float32))
+            params.append(p)
+    return lib.optim.Adam(params, lr=1e-3).step
+
+
 WORKLOADS = {
     "add 10x10, no grad": (lambda: make_add(pe, False), lambda: make_add(torch, False)),
     "add 10x10, with grad": (lambda: make_add(pe, True), lambda: make_add(torch, True)),
+    "Adam step, churn net's 6 tensors": (lambda: make_adam_step(pe),
+                                         lambda: make_adam_step(torch)),
     "churn 11-6-6-1 train step, batch 10": (lambda: make_churn_step(pe),
                                             lambda: make_churn_step(torch)),
 }
@@ -95,7 +109,7 @@ def main():
           f"PyTorch {torch.__version__ if torch else 'not installed'}, NumPy {np.__version__}")
     print(f"{'workload':40s} {'pyengine':>12s} {'PyTorch':>12s} {'ratio pe/torch':>15s}")
     for name, (make_pe, make_torch) in WORKLOADS.items():
-        number = 2000 if name.startswith("add") else 100
+        number = 100 if name.startswith("churn") else 2000
         fns = [make_pe()] + ([make_torch()] if torch is not None else [])
         times = best_times(fns, number) + [float("nan")]
         t_pe, t_th = times[0], times[1]

@@ -64,8 +64,9 @@ def _encode(obj, blobs, offset, where):
             enc, offset = _encode(v, blobs, offset, f"{where}[{i}]")
             items.append(enc)
         return {"t": "tuple" if isinstance(obj, tuple) else "list", "items": items}, offset
+    hint = "; save its .state_dict() instead" if hasattr(obj, "state_dict") else ""
     raise TypeError(f"[save] {where}: cannot save an object of type {type(obj).__name__} "
-                    "(supported: dict, list, tuple, Tensor, ndarray, numbers, str, None)")
+                    f"(supported: dict, list, tuple, Tensor, ndarray, numbers, str, None){hint}")
 
 
 def save(obj, f):

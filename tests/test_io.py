@@ -84,6 +84,8 @@ def test_unsupported_objects_are_refused(tmp_path):
         pe.save({"x": object()}, tmp_path / "a.pe")
     with pytest.raises(TypeError, match="dtype object"):
         pe.save({"x": np.array([None, 1])}, tmp_path / "a.pe")
+    with pytest.raises(TypeError, match=r"save its .state_dict\(\) instead"):
+        pe.save(pe.nn.Linear(2, 3), tmp_path / "a.pe")
     with pytest.raises(TypeError, match="dict keys"):
         pe.save({(1, 2): 3}, tmp_path / "a.pe")
     assert not (tmp_path / "a.pe").exists()

@@ -1,6 +1,7 @@
 """Losses against NumPy float64 references, gradcheck, and PyTorch when it is installed."""
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import pyengine as pe
 import pyengine.nn.functional as F
@@ -24,7 +25,8 @@ def t64(a, grad=False):
 def reduce_ref(loss, reduction, denom=None):
     if reduction == "none":
         return loss
-    return loss.sum() if reduction == "sum" else loss.sum() / (loss.size if denom is None else denom)
+    with np.errstate(invalid="ignore"):  # an empty or all-ignored mean is NaN, as in PyTorch
+        return loss.sum() if reduction == "sum" else loss.sum() / (loss.size if denom is None else denom)
 
 
 def log_softmax_ref(x, axis):
@@ -130,6 +132,11 @@ def test_stability_extreme_inputs():
     l.backward()
     np.testing.assert_allclose(l.item(), 400.0 + np.log(2), rtol=1e-6)
     assert np.all(np.isfinite(x.grad.data))
+    masked = pe.tensor([[0.5, -np.inf, 1.0]], requires_grad=True)  # a masked-out class
+    l = F.cross_entropy(masked, pe.tensor([2]))
+    l.backward()
+    np.testing.assert_allclose(l.item(), np.log1p(np.exp(-0.5)), rtol=1e-6)
+    assert np.all(np.isfinite(masked.grad.data)) and masked.grad.data[0, 1] == 0
     p = pe.tensor([0.0, 1.0, 0.5], requires_grad=True)  # log(0) is clamped at -100
     l = F.binary_cross_entropy(p, pe.tensor([1.0, 0.0, 1.0]), reduction="sum")
     l.backward()
@@ -239,3 +246,32 @@ def test_isa_paths_and_threads_agree():
             np.testing.assert_allclose(g, r, rtol=2e-5, atol=1e-6, err_msg=str(key))
         for g, r in zip(got, out[key[0], 1]):  # thread count never changes a bit
             np.testing.assert_array_equal(g, r, err_msg=f"threads {key}")
+
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 6), c=st.integers(1, 6), extra=st.integers(0, 3),
+       smoothing=st.sampled_from([0.0, 0.3]), reduction=st.sampled_from(REDUCTIONS),
+       transpose=st.booleans(), seed=st.integers(0, 2 ** 16))
+def test_cross_entropy_random_shapes(n, c, extra, smoothing, reduction, transpose, seed):
+    r = np.random.default_rng(seed)
+    shape = (n, c) + ((extra,) if extra else ())
+    x = r.standard_normal(shape[::-1]).T if transpose else r.standard_normal(shape)  # views too
+    t = r.integers(0, c, (n,) + ((extra,) if extra else ()))
+    got = F.cross_entropy(t64(x), pe.tensor(t), label_smoothing=smoothing, reduction=reduction)
+    want = ce_ref(x, t, reduction, smoothing=smoothing)
+    np.testing.assert_allclose(got.data, want, rtol=1e-10, atol=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(shape=st.lists(st.integers(0, 4), min_size=0, max_size=3),
+       reduction=st.sampled_from(REDUCTIONS), seed=st.integers(0, 2 ** 16))
+def test_bce_random_shapes(shape, reduction, seed):
+    r = np.random.default_rng(seed)
+    x, b = r.standard_normal(shape), (r.random(shape) > 0.5) * 1.0
+    np.testing.assert_allclose(
+        F.binary_cross_entropy_with_logits(t64(x), t64(b), reduction=reduction).data,
+        bce_logits_ref(x, b, reduction), rtol=1e-10, atol=1e-12)
+    p = 1 / (1 + np.exp(-x))
+    np.testing.assert_allclose(F.binary_cross_entropy(t64(p), t64(b), reduction=reduction).data,
+                               bce_ref(p, b, reduction), rtol=1e-9, atol=1e-12)

@@ -26,7 +26,7 @@ T* opt_ptr(const py::object& o, const py::array& like, const char* op, const cha
 
 template <class T>
 void xent_t(const py::array& z, const py::array& target, const py::object& weight,
-            double smoothing, int64_t ignore_index, const py::array& loss,
+            double smoothing, int64_t ignore_index, double grad_scale, const py::array& loss,
             const py::object& grad) {
   const char* op = "cross_entropy";
   check(z.ndim() == 2, op, "logits must be (N, C), got ", shape_str(shape_of(z)));
@@ -55,12 +55,12 @@ void xent_t(const py::array& z, const py::array& target, const py::object& weigh
       check(py_[i] == ignore_index || (py_[i] >= 0 && py_[i] < c), op, "target ", py_[i],
             " is out of bounds for ", c, " classes (sample ", i, ")");
     py::gil_scoped_release nogil;
-    softmax_xent_index<T>(pz, py_, pw, smoothing, ignore_index, pl, pg, n, c);
+    softmax_xent_index<T>(pz, py_, pw, smoothing, ignore_index, grad_scale, pl, pg, n, c);
   } else {
     const T* pt = array_ptr<T>(target, op, "target");
     check_same_shape(z, target, op, "input", "target");
     py::gil_scoped_release nogil;
-    softmax_xent_prob<T>(pz, pt, pw, smoothing, pl, pg, n, c);
+    softmax_xent_prob<T>(pz, pt, pw, smoothing, grad_scale, pl, pg, n, c);
   }
 }
 
@@ -88,16 +88,17 @@ void init_loss(py::module_& m) {
   m.def(
       "softmax_cross_entropy",
       [](const py::array& z, const py::array& target, const py::object& weight, double smoothing,
-         int64_t ignore_index, const py::array& loss, const py::object& grad) {
+         int64_t ignore_index, const py::array& loss, const py::object& grad, double grad_scale) {
         if (is_double(z, "cross_entropy"))
-          xent_t<double>(z, target, weight, smoothing, ignore_index, loss, grad);
+          xent_t<double>(z, target, weight, smoothing, ignore_index, grad_scale, loss, grad);
         else
-          xent_t<float>(z, target, weight, smoothing, ignore_index, loss, grad);
+          xent_t<float>(z, target, weight, smoothing, ignore_index, grad_scale, loss, grad);
       },
       py::arg("input"), py::arg("target"), py::arg("weight"), py::arg("label_smoothing"),
-      py::arg("ignore_index"), py::arg("loss"), py::arg("grad"),
+      py::arg("ignore_index"), py::arg("loss"), py::arg("grad"), py::arg("grad_scale") = 1.0,
       "Per-row cross-entropy of softmax(input) (N, C) against int64 class indices (N,) or "
-      "probabilities (N, C); writes d loss_i / d input_i into grad unless it is None.");
+      "probabilities (N, C); writes grad_scale * d loss_i / d input_i into grad unless it is "
+      "None.");
   m.def(
       "binary_cross_entropy",
       [](const py::array& x, const py::array& y, const py::object& weight, const py::array& loss,

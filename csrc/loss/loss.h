@@ -8,15 +8,17 @@ namespace pyengine {
 
 // Cross-entropy of softmax(z) over rows of a (n, c) matrix, against class indices y.
 // Row loss = sum_k a_k (lse - z_k), a_k = (1 - s) w_y [k == y] + (s / c) w_k (w = 1 when null,
-// s the label smoothing); grad_k = softmax(z)_k * sum(a) - a_k. Rows with y == ignore_index give 0.
+// s the label smoothing); grad_k = grad_scale (softmax(z)_k sum(a) - a_k), grad_scale folding a
+// mean's 1/N into the same pass. Rows with y == ignore_index give 0.
 // Indices must be in [0, c) or ignore_index (the binding checks).
 template <class T>
 void softmax_xent_index(const T* z, const int64_t* y, const T* w, double smoothing,
-                        int64_t ignore_index, T* loss, T* grad, int64_t n, int64_t c);
+                        int64_t ignore_index, double grad_scale, T* loss, T* grad, int64_t n,
+                        int64_t c);
 // Same against class probabilities t (n, c): a_k = w_k ((1 - s) t_k + s / c).
 template <class T>
-void softmax_xent_prob(const T* z, const T* t, const T* w, double smoothing, T* loss, T* grad,
-                       int64_t n, int64_t c);
+void softmax_xent_prob(const T* z, const T* t, const T* w, double smoothing, double grad_scale,
+                       T* loss, T* grad, int64_t n, int64_t c);
 // Binary cross-entropy of probabilities p against y, logs clamped at -100 as in PyTorch:
 // loss = -w (y log p + (1 - y) log(1 - p)); grad = w (p - y) / max(p (1 - p), 1e-12).
 template <class T>

@@ -7,9 +7,9 @@ namespace pyengine {
 #define PE_DECLARE_ISA(ns)                                                                     \
   namespace ns {                                                                               \
   template <class T> void softmax_xent_index(const T*, const int64_t*, const T*, double,      \
-                                             int64_t, T*, T*, int64_t, int64_t);              \
-  template <class T> void softmax_xent_prob(const T*, const T*, const T*, double, T*, T*,     \
-                                            int64_t, int64_t);                                 \
+                                             int64_t, double, T*, T*, int64_t, int64_t);      \
+  template <class T> void softmax_xent_prob(const T*, const T*, const T*, double, double, T*, \
+                                            T*, int64_t, int64_t);                             \
   template <class T> void bce(const T*, const T*, const T*, T*, T*, int64_t);                  \
   template <class T> void bce_logits(const T*, const T*, const T*, const T*, T*, T*, int64_t); \
   }
@@ -20,13 +20,15 @@ PE_DECLARE_ISA(avx512)
 
 template <class T>
 void softmax_xent_index(const T* z, const int64_t* y, const T* w, double smoothing,
-                        int64_t ignore_index, T* loss, T* grad, int64_t n, int64_t c) {
-  PE_DISPATCH(softmax_xent_index<T>, z, y, w, smoothing, ignore_index, loss, grad, n, c);
+                        int64_t ignore_index, double grad_scale, T* loss, T* grad, int64_t n,
+                        int64_t c) {
+  PE_DISPATCH(softmax_xent_index<T>, z, y, w, smoothing, ignore_index, grad_scale, loss, grad, n,
+              c);
 }
 template <class T>
-void softmax_xent_prob(const T* z, const T* t, const T* w, double smoothing, T* loss, T* grad,
-                       int64_t n, int64_t c) {
-  PE_DISPATCH(softmax_xent_prob<T>, z, t, w, smoothing, loss, grad, n, c);
+void softmax_xent_prob(const T* z, const T* t, const T* w, double smoothing, double grad_scale,
+                       T* loss, T* grad, int64_t n, int64_t c) {
+  PE_DISPATCH(softmax_xent_prob<T>, z, t, w, smoothing, grad_scale, loss, grad, n, c);
 }
 template <class T>
 void bce(const T* p, const T* y, const T* w, T* loss, T* grad, int64_t n) {
@@ -38,10 +40,10 @@ void bce_logits(const T* x, const T* y, const T* w, const T* pw, T* loss, T* gra
 }
 
 #define PE_INSTANTIATE(T)                                                                     \
-  template void softmax_xent_index<T>(const T*, const int64_t*, const T*, double, int64_t, T*, \
-                                      T*, int64_t, int64_t);                                  \
-  template void softmax_xent_prob<T>(const T*, const T*, const T*, double, T*, T*, int64_t,   \
-                                     int64_t);                                                \
+  template void softmax_xent_index<T>(const T*, const int64_t*, const T*, double, int64_t,     \
+                                      double, T*, T*, int64_t, int64_t);                      \
+  template void softmax_xent_prob<T>(const T*, const T*, const T*, double, double, T*, T*,    \
+                                     int64_t, int64_t);                                       \
   template void bce<T>(const T*, const T*, const T*, T*, T*, int64_t);                        \
   template void bce_logits<T>(const T*, const T*, const T*, const T*, T*, T*, int64_t);
 PE_INSTANTIATE(float)

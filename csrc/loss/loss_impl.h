@@ -3,6 +3,7 @@
 // depend on the thread count.
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "common/parallel.h"
 #include "common/vmath.h"
@@ -13,76 +14,118 @@ namespace PE_ISA_NS {
 
 namespace {
 
-// max and log-sum-exp of one row.
-template <class T>
-T row_lse(const T* z, int64_t c, T& mx) {
-  mx = z[0];
-  for (int64_t k = 1; k < c; ++k) mx = z[k] > mx ? z[k] : mx;
-  T s = T(0);
-#pragma omp simd reduction(+ : s)
-  for (int64_t k = 0; k < c; ++k) s += vmath::exp(z[k] - mx);
-  return mx + vmath::log(s);
+// Cross-entropy rows are processed in fixed blocks of about kXentBlock elements (boundaries
+// depend only on n and c, never on the thread count). Per row, z - max(z) goes into a buffer (the
+// gradient itself when it is wanted, else scratch); one flat loop then takes exp over the whole
+// block -- long enough to vectorise even for 10 classes -- and `finish(i, e, max)` turns row i's
+// exponentials into its loss and gradient. One exp per element.
+constexpr int64_t kXentBlock = 4096;
+
+template <class T, class Finish>
+void xent_blocks(const T* z, T* grad, int64_t n, int64_t c, Finish finish) {
+  const int64_t rows = std::max<int64_t>(1, kXentBlock / c);
+  const int64_t nblocks = (n + rows - 1) / rows;
+  parallel_for(nblocks, std::max<int64_t>(1, kParallelGrain / (rows * c)),
+               [&](int64_t bb, int64_t be) {
+    std::vector<T> scratch(grad ? 0 : rows * c), mx(rows);
+    for (int64_t blk = bb; blk < be; ++blk) {
+      const int64_t r0 = blk * rows, r1 = std::min(n, r0 + rows);
+      T* buf = grad ? grad + r0 * c : scratch.data();
+      for (int64_t i = r0; i < r1; ++i) {
+        const T* zi = z + i * c;
+        T* bi = buf + (i - r0) * c;
+        T m = zi[0];
+        for (int64_t k = 1; k < c; ++k) m = zi[k] > m ? zi[k] : m;
+        mx[i - r0] = m;
+#pragma omp simd
+        for (int64_t k = 0; k < c; ++k) bi[k] = zi[k] - m;
+      }
+      const int64_t len = (r1 - r0) * c;
+#pragma omp simd
+      for (int64_t j = 0; j < len; ++j) buf[j] = vmath::exp(buf[j]);
+      for (int64_t i = r0; i < r1; ++i) finish(i, buf + (i - r0) * c, mx[i - r0]);
+    }
+  });
 }
 
-// Loss and grad of one row for coefficients a_k = w_k (cw + tscale t_k) + [k == hot] hot_a
-// (w_k = 1 when w is null, no t term when t is null, no hot class when hot < 0).
-template <class T>
-void xent_row(const T* z, int64_t c, T lse, const T* w, const T* t, T tscale, T cw, int64_t hot,
-              T hot_a, T* loss, T* grad) {
+// Loss and scaled grad of one row from its exponentials e_k = exp(z_k - mx). The loss is
+// sum_k a_k (lse - z_k) with a_k = coef(k) + [k == hot] hot_a (no hot class when hot < 0;
+// `dense` false when coef is 0 everywhere, the plain one-hot case, which then costs no pass).
+// grad_k = scale (softmax_k sum(a) - a_k), written over e (grad is e's buffer or null).
+// `coef` is a small functor without branches on null pointers, so every loop vectorises.
+template <class T, class Coef>
+void xent_row(const T* z, const T* e, T mx, int64_t c, Coef coef, bool dense, int64_t hot,
+              T hot_a, T scale, T* loss, T* grad) {
+  T s = T(0);
+#pragma omp simd reduction(+ : s)
+  for (int64_t k = 0; k < c; ++k) s += e[k];
+  const T lse = mx + vmath::log(s);
   T l = T(0), asum = T(0);
-  for (int64_t k = 0; k < c; ++k) {
-    const T wk = w ? w[k] : T(1);
-    T a = wk * cw + (t ? wk * tscale * t[k] : T(0));
-    if (k == hot) a += hot_a;
-    l += a * (lse - z[k]);
-    asum += a;
-    if (grad) grad[k] = -a;  // softmax part added below, once asum is known
+  if (dense) {
+#pragma omp simd reduction(+ : l, asum)
+    for (int64_t k = 0; k < c; ++k) {
+      const T a = coef(k);
+      l += a != T(0) ? a * (lse - z[k]) : T(0);  // a masked logit (-inf) with a = 0 adds 0
+      asum += a;
+    }
+  }
+  if (hot >= 0) {
+    l += hot_a * (lse - z[hot]);
+    asum += hot_a;
   }
   *loss = l;
-  if (grad) {
+  if (!grad) return;
+  const T f = asum * scale / s;
+  if (dense) {
 #pragma omp simd
-    for (int64_t k = 0; k < c; ++k) grad[k] += vmath::exp(z[k] - lse) * asum;
+    for (int64_t k = 0; k < c; ++k) grad[k] = e[k] * f - coef(k) * scale;
+  } else {
+#pragma omp simd
+    for (int64_t k = 0; k < c; ++k) grad[k] = e[k] * f;
   }
+  if (hot >= 0) grad[hot] -= hot_a * scale;
 }
 
 }  // namespace
 
 template <class T>
 void softmax_xent_index(const T* z, const int64_t* y, const T* w, double smoothing,
-                        int64_t ignore_index, T* loss, T* grad, int64_t n, int64_t c) {
-  const T cw = T(smoothing / double(c)), keep = T(1.0 - smoothing);
-  parallel_for(n, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(c, 1)),
-               [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      const T* zi = z + i * c;
-      T* gi = grad ? grad + i * c : nullptr;
+                        int64_t ignore_index, double grad_scale, T* loss, T* grad, int64_t n,
+                        int64_t c) {
+  const T cw = T(smoothing / double(c)), keep = T(1.0 - smoothing), scale = T(grad_scale);
+  const bool dense = cw != T(0);
+  auto run = [&](auto coef) {
+    xent_blocks(z, grad, n, c, [&](int64_t i, T* e, T mx) {
+      T* gi = grad ? e : nullptr;
       if (y[i] == ignore_index) {
         loss[i] = T(0);
-        if (gi) for (int64_t k = 0; k < c; ++k) gi[k] = T(0);
-        continue;
+        if (gi) std::fill(gi, gi + c, T(0));
+        return;
       }
-      T mx;
-      const T lse = row_lse(zi, c, mx);
       const T hot_a = keep * (w ? w[y[i]] : T(1));
-      xent_row(zi, c, lse, w, static_cast<const T*>(nullptr), T(0), cw, y[i], hot_a, loss + i, gi);
-    }
-  });
+      xent_row(z + i * c, e, mx, c, coef, dense, y[i], hot_a, scale, loss + i, gi);
+    });
+  };
+  if (w) run([w, cw](int64_t k) { return w[k] * cw; });
+  else run([cw](int64_t) { return cw; });
 }
 
 template <class T>
-void softmax_xent_prob(const T* z, const T* t, const T* w, double smoothing, T* loss, T* grad,
-                       int64_t n, int64_t c) {
-  const T cw = T(smoothing / double(c)), keep = T(1.0 - smoothing);
-  parallel_for(n, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(c, 1)),
-               [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      const T* zi = z + i * c;
-      T mx;
-      const T lse = row_lse(zi, c, mx);
-      xent_row(zi, c, lse, w, t + i * c, keep, cw, int64_t(-1), T(0), loss + i,
-               grad ? grad + i * c : nullptr);
-    }
-  });
+void softmax_xent_prob(const T* z, const T* t, const T* w, double smoothing, double grad_scale,
+                       T* loss, T* grad, int64_t n, int64_t c) {
+  const T cw = T(smoothing / double(c)), keep = T(1.0 - smoothing), scale = T(grad_scale);
+  auto run = [&](auto make_coef) {
+    xent_blocks(z, grad, n, c, [&](int64_t i, T* e, T mx) {
+      xent_row(z + i * c, e, mx, c, make_coef(t + i * c), true, int64_t(-1), T(0), scale,
+               loss + i, grad ? e : nullptr);
+    });
+  };
+  if (w)
+    run([w, cw, keep](const T* ti) {
+      return [w, cw, keep, ti](int64_t k) { return w[k] * (cw + keep * ti[k]); };
+    });
+  else
+    run([cw, keep](const T* ti) { return [cw, keep, ti](int64_t k) { return cw + keep * ti[k]; }; });
 }
 
 template <class T>
@@ -118,10 +161,10 @@ void bce_logits(const T* x, const T* y, const T* w, const T* pw, T* loss, T* gra
 }
 
 #define PE_INSTANTIATE(T)                                                                     \
-  template void softmax_xent_index<T>(const T*, const int64_t*, const T*, double, int64_t, T*, \
-                                      T*, int64_t, int64_t);                                  \
-  template void softmax_xent_prob<T>(const T*, const T*, const T*, double, T*, T*, int64_t,   \
-                                     int64_t);                                                \
+  template void softmax_xent_index<T>(const T*, const int64_t*, const T*, double, int64_t,     \
+                                      double, T*, T*, int64_t, int64_t);                      \
+  template void softmax_xent_prob<T>(const T*, const T*, const T*, double, double, T*, T*,    \
+                                     int64_t, int64_t);                                       \
   template void bce<T>(const T*, const T*, const T*, T*, T*, int64_t);                        \
   template void bce_logits<T>(const T*, const T*, const T*, const T*, T*, T*, int64_t);
 PE_INSTANTIATE(float)

@@ -111,13 +111,15 @@ floor_divide, remainder = np.floor_divide, np.remainder
 
 
 # ---- fused losses (csrc/loss): per-row / per-element loss, and d loss / d input when asked ----
-def softmax_cross_entropy(x, target, weight, label_smoothing, ignore_index, want_grad):
-    """x (N, C); target int64 (N,) or probabilities (N, C). Returns (loss (N,), grad or None)."""
+def softmax_cross_entropy(x, target, weight, label_smoothing, ignore_index, want_grad,
+                          grad_scale=1.0):
+    """x (N, C); target int64 (N,) or probabilities (N, C). Returns (loss (N,), grad or None),
+    grad = grad_scale * d loss_i / d x_i."""
     x = np.ascontiguousarray(x)
     loss = np.empty(x.shape[0], dtype=x.dtype)
     grad = np.empty_like(x) if want_grad else None
     _C.softmax_cross_entropy(x, np.ascontiguousarray(target), weight, label_smoothing,
-                             ignore_index, loss, grad)
+                             ignore_index, loss, grad, grad_scale)
     return loss, grad
 
 

@@ -154,10 +154,14 @@ class CrossEntropy(Function):
             _same_shape(x, target, op)
             t2 = _classes_last(target.astype(x.dtype, copy=False), op)
             denom = float(x2.shape[0])
+        # The kernel folds a mean's 1/denom into the gradient, so backward of loss.backward()
+        # (upstream gradient 1) returns it untouched: no extra pass over (N, C).
+        scale = 1.0 / denom if reduction == "mean" and denom else 1.0
         loss, grad = ctx.backend.softmax_cross_entropy(
             x2, t2, weight, float(label_smoothing), int(ignore_index),
-            ctx.needs_input_grad is not None)
+            ctx.needs_input_grad is not None, scale)
         ctx.save_for_backward(grad)
+        ctx.folded = scale != 1.0 or reduction == "sum"
         ctx.shape, ctx.reduction, ctx.denom = x.shape, reduction, denom
         if reduction == "none":
             return loss.reshape(x.shape[:1] + x.shape[2:] if x.ndim >= 2 else ())
@@ -166,10 +170,13 @@ class CrossEntropy(Function):
     @staticmethod
     def backward(ctx, g):
         (grad,) = ctx.saved_tensors
-        s = _scale(ctx, g)
         if ctx.reduction == "none":
-            s = np.reshape(s, (-1, 1))  # per-row factors, rows in (N, d1, ...) order
-        return _classes_back(s * grad, ctx.shape), None
+            s = np.reshape(g, (-1, 1))  # per-row factors, rows in (N, d1, ...) order
+        elif ctx.folded:  # 1/denom already applied by the kernel
+            s = None if np.ndim(g) == 0 and float(g) == 1.0 else g
+        else:
+            s = _scale(ctx, g)
+        return _classes_back(grad if s is None else s * grad, ctx.shape), None
 
 
 class NLLLoss(Function):

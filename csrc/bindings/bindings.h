@@ -9,4 +9,5 @@ void init_gemm(pybind11::module_& m);
 void init_cuda(pybind11::module_& m);
 void init_loss(pybind11::module_& m);
 void init_optim(pybind11::module_& m);
+void init_conv(pybind11::module_& m);
 }  // namespace pyengine

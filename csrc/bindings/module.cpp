@@ -9,4 +9,5 @@ PYBIND11_MODULE(_C, m) {
   pyengine::init_cuda(m);
   pyengine::init_loss(m);
   pyengine::init_optim(m);
+  pyengine::init_conv(m);
 }

@@ -5,6 +5,8 @@ import numpy as _np
 from ..ops import elementwise as _ew
 from ..ops import loss as _loss
 from ..ops.activation import Activation, Softmax
+from ..ops.conv import conv1d, conv2d  # noqa: F401
+from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
 from ..tensor import Tensor
 
 

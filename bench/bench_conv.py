@@ -1,0 +1,131 @@
+"""Convolution and pooling benchmarks, pyengine next to PyTorch CPU (when installed).
+
+    python bench/bench_conv.py            # one table: ms forward, ms forward+backward, ratios
+    python -m pytest bench/bench_conv.py  # the same cases as a pytest-benchmark suite
+
+Ratio = torch time / pyengine time (> 1: pyengine is faster). Both run on the same number of
+threads (PYENGINE_BENCH_THREADS, default 2); best of several repeats, since the machine is shared.
+"""
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import pyengine as pe  # noqa: E402
+import pyengine.nn.functional as F  # noqa: E402
+
+try:
+    import torch
+except ImportError:  # torch is optional: its columns are left out
+    torch = None
+
+THREADS = int(os.environ.get("PYENGINE_BENCH_THREADS", "2"))
+
+# name: (input shape, weight shape or None for pooling, conv/pool keyword arguments, input grad?)
+CASES = {
+    "mnist conv1 1->32 3x3 28x28 b128": ((128, 1, 28, 28), (32, 1, 3, 3), {}, False),
+    "mnist conv2 32->64 3x3 13x13 b128": ((128, 32, 13, 13), (64, 32, 3, 3), {}, True),
+    "resnet 64->64 3x3 p1 56x56 b8": ((8, 64, 56, 56), (64, 64, 3, 3), {"padding": 1}, True),
+    "depthwise 64ch 3x3 p1 56x56 b8": ((8, 64, 56, 56), (64, 1, 3, 3),
+                                       {"padding": 1, "groups": 64}, True),
+    "max_pool2d 2x2 32ch 26x26 b128": ((128, 32, 26, 26), None, {"kernel_size": 2}, True),
+}
+
+
+def make_case(name, lib):
+    """Returns (forward, forward_backward) closures for `lib` in ('pe', 'torch')."""
+    xs, ws, kw, x_grad = CASES[name]
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(xs).astype(np.float32)
+    w = None if ws is None else (rng.standard_normal(ws) * 0.1).astype(np.float32)
+    b = None if ws is None else rng.standard_normal(ws[0]).astype(np.float32)
+    if lib == "pe":
+        mk = lambda a, g: pe.tensor(a, requires_grad=g)  # noqa: E731
+        conv, pool, grad_ctx = F.conv2d, F.max_pool2d, pe.no_grad
+    else:
+        mk = lambda a, g: torch.tensor(a, requires_grad=g)  # noqa: E731
+        conv, pool, grad_ctx = torch.nn.functional.conv2d, torch.nn.functional.max_pool2d, \
+            torch.no_grad
+    X = mk(x, x_grad)
+    params = [] if w is None else [mk(w, True), mk(b, True)]
+    if w is None:
+        op = lambda: pool(X, **kw)  # noqa: E731
+    else:
+        op = lambda: conv(X, params[0], params[1], **kw)  # noqa: E731
+    gy = None
+
+    def forward():
+        with grad_ctx():
+            return op()
+
+    def forward_backward():
+        nonlocal gy
+        for t in [X] + params:
+            t.grad = None
+        y = op()
+        if gy is None:
+            gy = mk(np.ones(tuple(y.shape), np.float32), False)
+        y.backward(gy)
+
+    return forward, forward_backward
+
+
+def best_ms(fn, repeats=7, min_time=0.2):
+    fn()  # warm-up (allocations, lazy init)
+    best = float("inf")
+    for _ in range(repeats):
+        n, t0 = 0, time.perf_counter()
+        while True:
+            fn()
+            n += 1
+            el = time.perf_counter() - t0
+            if el >= min_time / repeats or n >= 50:
+                break
+        best = min(best, el / n)
+    return best * 1e3
+
+
+def main():
+    pe.set_num_threads(THREADS)
+    if torch is not None:
+        torch.set_num_threads(THREADS)
+    print(f"pyengine {pe.__version__} isa={pe._C.cpu_isa()} threads={THREADS}; "
+          f"torch {torch.__version__ if torch else 'not installed'}")
+    head = f"{'layer':36s} {'pe fwd':>8s} {'pe f+b':>8s}"
+    if torch is not None:
+        head += f" {'torch fwd':>9s} {'torch f+b':>9s} {'ratio fwd':>9s} {'ratio f+b':>9s}"
+    print(head + "   (ms; ratio = torch / pyengine, >1 = pyengine faster)")
+    for name in CASES:
+        f, fb = make_case(name, "pe")
+        pf, pfb = best_ms(f), best_ms(fb)
+        row = f"{name:36s} {pf:8.3f} {pfb:8.3f}"
+        if torch is not None:
+            tf, tfb = make_case(name, "torch")
+            qf, qfb = best_ms(tf), best_ms(tfb)
+            row += f" {qf:9.3f} {qfb:9.3f} {qf / pf:9.2f} {qfb / pfb:9.2f}"
+        print(row, flush=True)
+
+
+# ---- pytest-benchmark suite -------------------------------------------------------------------
+try:
+    import pytest
+
+    @pytest.mark.parametrize("mode", ["fwd", "fwd+bwd"])
+    @pytest.mark.parametrize("name", list(CASES))
+    @pytest.mark.parametrize("lib", ["pe", "torch"])
+    def test_conv_bench(benchmark, lib, name, mode):
+        if lib == "torch":
+            if torch is None:
+                pytest.skip("torch not installed")
+            torch.set_num_threads(THREADS)
+        pe.set_num_threads(THREADS)
+        f, fb = make_case(name, lib)
+        benchmark.group = f"{name} {mode}"
+        benchmark(f if mode == "fwd" else fb)
+except ImportError:
+    pass
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,219 @@
+// conv2d entry points: choose the algorithm, run it over the batch.
+//
+// Algorithm choice (measured on Zen 4, see docs/conv.md):
+// - Each output channel sees ONE input channel (depthwise, groups == C, or the C == 1 first layer
+//   of a convnet): direct convolution (conv_direct_impl.h, vectorised per ISA). The GEMM would
+//   have K = KH*KW (9), far too short to amortise packing, and im2col would multiply the memory
+//   traffic by KH*KW for a handful of FLOPs per byte.
+// - Otherwise im2col + the project GEMM: K = C/groups*KH*KW is large enough for the packed GEMM to
+//   run near peak, and one GEMM per (image, group) reuses all of its blocking. A 1x1 stride-1
+//   unpadded convolution needs no im2col at all: the input planes already are the column matrix.
+//
+// Threads: with at least as many images as threads, each thread takes whole images and calls the
+// GEMM single-threaded (gemm.h allows this inside a parallel region); otherwise images run in
+// turn and the GEMM threads itself. Both partition only the output, and the weight gradient sums
+// fixed batch chunks in a fixed order, so results never depend on the thread count.
+#include <omp.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "common/isa_dispatch.h"
+#include "conv/conv2d.h"
+#include "conv/im2col.h"
+#include "gemm/gemm.h"
+
+namespace pyengine {
+
+#define PE_DECLARE_ISA(ns)                                                                       \
+  namespace ns {                                                                                 \
+  template <class T> void conv2d_direct_forward(const Conv2dGeom&, const T*, const T*, const T*, \
+                                                T*);                                             \
+  template <class T> void conv2d_direct_backward_input(const Conv2dGeom&, const T*, const T*,    \
+                                                       T*);                                      \
+  template <class T> void conv2d_direct_backward_weight(const Conv2dGeom&, const T*, const T*,   \
+                                                        T*);                                     \
+  }
+PE_DECLARE_ISA(generic)
+PE_DECLARE_ISA(avx2)
+PE_DECLARE_ISA(avx512)
+#undef PE_DECLARE_ISA
+
+template <class T>
+void conv2d_direct_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* y) {
+  PE_DISPATCH(conv2d_direct_forward<T>, g, x, w, b, y);
+}
+template <class T>
+void conv2d_direct_backward_input(const Conv2dGeom& g, const T* dy, const T* w, T* dx) {
+  PE_DISPATCH(conv2d_direct_backward_input<T>, g, dy, w, dx);
+}
+template <class T>
+void conv2d_direct_backward_weight(const Conv2dGeom& g, const T* x, const T* dy, T* dw) {
+  PE_DISPATCH(conv2d_direct_backward_weight<T>, g, x, dy, dw);
+}
+
+namespace {
+
+bool use_direct(const Conv2dGeom& g) { return g.cg() == 1; }
+
+bool is_pointwise(const Conv2dGeom& g) {
+  return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
+}
+
+int outer_threads() { return omp_in_parallel() ? 1 : omp_get_max_threads(); }
+
+// Output rows per im2col block: the column block (K x rows*OW) stays within ~256 KiB, half of a
+// Zen 4 core's L2, so the GEMM packs it from L2 instead of DRAM. The whole-image column matrix
+// of a ResNet 64->64 3x3 layer on 56x56 is 7 MiB; blocking it measured faster (docs/conv.md).
+// Depends on the geometry only, never on the thread count.
+template <class T>
+int64_t block_rows(const Conv2dGeom& g, int64_t K) {
+  const int64_t budget = (int64_t{256} << 10) / int64_t(sizeof(T));
+  return std::max<int64_t>(1, std::min<int64_t>(g.oh, budget / std::max<int64_t>(1, K * g.ow)));
+}
+
+// Runs body(item, scratch) for item in [0, items): items split over threads when there are
+// enough of them (each with its own scratch), else in turn so that the GEMM inside can thread.
+template <class T, class Body>
+void for_each_item(int64_t items, int64_t scratch_size, Body&& body) {
+  const int nt = outer_threads();
+  if (nt > 1 && items >= nt) {
+#pragma omp parallel num_threads(nt)
+    {
+      std::vector<T> scratch(static_cast<size_t>(scratch_size));
+#pragma omp for schedule(static)
+      for (int64_t it = 0; it < items; ++it) body(it, scratch.data());
+    }
+  } else {
+    std::vector<T> scratch(static_cast<size_t>(scratch_size));
+    for (int64_t it = 0; it < items; ++it) body(it, scratch.data());
+  }
+}
+
+}  // namespace
+
+template <class T>
+void conv2d_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* y) {
+  if (use_direct(g)) return conv2d_direct_forward(g, x, w, b, y);
+  const int64_t L = g.oh * g.ow, K = g.cg() * g.kh * g.kw, ocg = g.ocg();
+  const bool pw = is_pointwise(g);
+  const int64_t rows = block_rows<T>(g, K), nb = (g.oh + rows - 1) / rows;
+  // Items are (image, group, row block): each writes its own part of y.
+  for_each_item<T>(g.n * g.groups * nb, pw ? 0 : K * rows * g.ow, [&](int64_t it, T* col) {
+    const int64_t n = it / (g.groups * nb), grp = it / nb % g.groups, blk = it % nb;
+    const int64_t oh0 = blk * rows, oh1 = std::min(g.oh, oh0 + rows), l0 = oh0 * g.ow;
+    const int64_t lb = (oh1 - oh0) * g.ow;
+    const T* xg = x + (n * g.c + grp * g.cg()) * g.h * g.w;
+    if (!pw) im2col(g, xg, col, oh0, oh1);
+    T* yg = y + (n * g.oc + grp * ocg) * L + l0;
+    gemm<T>(ocg, lb, K, T(1), w + grp * ocg * K, K, 1, pw ? xg + l0 : col, pw ? L : lb, 1, T(0),
+            yg, L, 1);
+    if (b)
+      for (int64_t o = 0; o < ocg; ++o) {
+        const T bo = b[grp * ocg + o];
+        T* row = yg + o * L;
+        for (int64_t l = 0; l < lb; ++l) row[l] += bo;
+      }
+  });
+}
+
+template <class T>
+void conv2d_backward_input(const Conv2dGeom& g, const T* dy, const T* w, T* dx) {
+  if (use_direct(g)) return conv2d_direct_backward_input(g, dy, w, dx);
+  const int64_t L = g.oh * g.ow, K = g.cg() * g.kh * g.kw, ocg = g.ocg();
+  const bool pw = is_pointwise(g);
+  const int64_t rows = block_rows<T>(g, K);
+  // Items are images: the row blocks of one image overlap in dx, so they run in turn.
+  for_each_item<T>(g.n, pw ? 0 : K * rows * g.ow, [&](int64_t n, T* col) {
+    for (int64_t grp = 0; grp < g.groups; ++grp) {
+      const T* dyg = dy + (n * g.oc + grp * ocg) * L;
+      T* dxg = dx + (n * g.c + grp * g.cg()) * g.h * g.w;
+      const T* wg = w + grp * ocg * K;
+      if (pw) {  // dx_group = w_group^T (K x OCg) * dy_group (OCg x L)
+        gemm<T>(K, L, ocg, T(1), wg, 1, K, dyg, L, 1, T(0), dxg, L, 1);
+        continue;
+      }
+      std::fill(dxg, dxg + g.cg() * g.h * g.w, T(0));
+      for (int64_t oh0 = 0; oh0 < g.oh; oh0 += rows) {
+        const int64_t oh1 = std::min(g.oh, oh0 + rows), lb = (oh1 - oh0) * g.ow;
+        gemm<T>(K, lb, ocg, T(1), wg, 1, K, dyg + oh0 * g.ow, L, 1, T(0), col, lb, 1);
+        col2im_add(g, col, dxg, oh0, oh1);
+      }
+    }
+  });
+}
+
+template <class T>
+void conv2d_backward_weight(const Conv2dGeom& g, const T* x, const T* dy, T* dw) {
+  if (use_direct(g)) return conv2d_direct_backward_weight(g, x, dy, dw);
+  const int64_t L = g.oh * g.ow, K = g.cg() * g.kh * g.kw, ocg = g.ocg();
+  const int64_t wsize = g.oc * K;
+  const bool pw = is_pointwise(g);
+  const int64_t rows = block_rows<T>(g, K);
+  // The batch is cut into a FIXED number of chunks (never the thread count): each chunk sums its
+  // images into its own partial weight gradient, then the partials are added in chunk order.
+  // Partials are capped at 64 MiB in all.
+  const int64_t cap = std::max<int64_t>(1, (int64_t{64} << 20) / int64_t(sizeof(T)) / wsize);
+  const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>({g.n, int64_t{16}, cap}));
+  std::vector<T> partial(chunks > 1 ? static_cast<size_t>(chunks * wsize) : 0);
+  for_each_item<T>(chunks, pw ? 0 : K * rows * g.ow, [&](int64_t ch, T* col) {
+    T* out = chunks > 1 ? partial.data() + ch * wsize : dw;
+    const int64_t n0 = g.n * ch / chunks, n1 = g.n * (ch + 1) / chunks;
+    if (n0 == n1) std::fill(out, out + wsize, T(0));
+    for (int64_t n = n0; n < n1; ++n)
+      for (int64_t grp = 0; grp < g.groups; ++grp) {
+        const T* xg = x + (n * g.c + grp * g.cg()) * g.h * g.w;
+        const T* dyg = dy + (n * g.oc + grp * ocg) * L;
+        const int64_t step = pw ? g.oh : rows;
+        for (int64_t oh0 = 0; oh0 < g.oh; oh0 += step) {
+          const int64_t oh1 = std::min(g.oh, oh0 + step), lb = (oh1 - oh0) * g.ow;
+          if (!pw) im2col(g, xg, col, oh0, oh1);
+          // dw_group (OCg x K) += dy_group[:, rows] (OCg x lb) * col^T (lb x K)
+          const bool first = n == n0 && oh0 == 0;
+          gemm<T>(ocg, K, lb, T(1), dyg + oh0 * g.ow, L, 1, pw ? xg : col, 1, pw ? L : lb,
+                  first ? T(0) : T(1), out + grp * ocg * K, K, 1);
+        }
+      }
+  });
+  if (chunks > 1) {
+    const int nt = outer_threads();
+#pragma omp parallel for num_threads(nt) schedule(static) if (wsize > 4096)
+    for (int64_t i = 0; i < wsize; ++i) {
+      T s = partial[i];
+      for (int64_t ch = 1; ch < chunks; ++ch) s += partial[ch * wsize + i];
+      dw[i] = s;
+    }
+  }
+}
+
+template <class T>
+void conv2d_backward_bias(const Conv2dGeom& g, const T* dy, T* db) {
+  const int64_t L = g.oh * g.ow;
+  const int nt = outer_threads();
+#pragma omp parallel for num_threads(nt) schedule(static) if (g.n * g.oc * L > 32768)
+  for (int64_t o = 0; o < g.oc; ++o) {
+    T s = T(0);
+    for (int64_t n = 0; n < g.n; ++n) {
+      const T* row = dy + (n * g.oc + o) * L;
+      T t = T(0);
+#pragma omp simd reduction(+ : t)
+      for (int64_t l = 0; l < L; ++l) t += row[l];
+      s += t;
+    }
+    db[o] = s;
+  }
+}
+
+#define PE_CONV_INSTANTIATE(T)                                                                  \
+  template void conv2d_forward<T>(const Conv2dGeom&, const T*, const T*, const T*, T*);         \
+  template void conv2d_backward_input<T>(const Conv2dGeom&, const T*, const T*, T*);            \
+  template void conv2d_backward_weight<T>(const Conv2dGeom&, const T*, const T*, T*);           \
+  template void conv2d_backward_bias<T>(const Conv2dGeom&, const T*, T*);                       \
+  template void conv2d_direct_forward<T>(const Conv2dGeom&, const T*, const T*, const T*, T*);  \
+  template void conv2d_direct_backward_input<T>(const Conv2dGeom&, const T*, const T*, T*);     \
+  template void conv2d_direct_backward_weight<T>(const Conv2dGeom&, const T*, const T*, T*);
+PE_CONV_INSTANTIATE(float)
+PE_CONV_INSTANTIATE(double)
+#undef PE_CONV_INSTANTIATE
+
+}  // namespace pyengine

@@ -1,0 +1,153 @@
+"""Convolution (NCHW) on the C++ kernels in csrc/conv: conv2d, and conv1d as a conv2d of height 1.
+
+y[n, o] = b[o] + sum_{c in group(o), i, j} w[o, c, i, j] * x_pad[n, c, oh*sh + i*dh, ow*sw + j*dw]
+
+Backward, side by side with forward below: dx = conv_transpose(dy, w), dw = sum_n dy (x) x,
+db = sum of dy over (N, H, W); each is one kernel call and is skipped when no input needs it.
+"""
+import numpy as np
+
+from .. import _C
+from ..autograd import Function
+
+
+def _pair(v, name, op):
+    t = tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+    if len(t) != 2 or not all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in t):
+        raise ValueError(f"[{op}] {name} must be an int or a pair of ints, got {v!r}")
+    return int(t[0]), int(t[1])
+
+
+def _float_arrays(op, *arrays):
+    """Common float dtype (float32 unless an input is float64), C-contiguous."""
+    kinds = [a.dtype for a in arrays if a is not None]
+    dtype = np.float64 if any(k == np.float64 for k in kinds) else np.float32
+    return [None if a is None else np.ascontiguousarray(a, dtype=dtype) for a in arrays]
+
+
+def _out_size(n, k, s, p, d):
+    if s < 1:
+        return 1  # the kernel raises the precise error
+    return (n + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+class Conv2d(Function):
+    """y = conv2d(x, w) + b with resolved ints; `extra` pads one more row/column at the bottom/right
+    (padding='same' with an even dilated kernel, as PyTorch does)."""
+
+    @staticmethod
+    def forward(ctx, x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
+                extra=(0, 0)):
+        x, w, b = _float_arrays("conv2d", x, w, b)
+        if x.ndim != 4:
+            raise ValueError(f"[conv2d] input must be 3-D (C, H, W) or 4-D (N, C, H, W), got shape "
+                             f"{x.shape}")
+        if extra != (0, 0):
+            x = np.pad(x, ((0, 0), (0, 0), (0, extra[0]), (0, extra[1])))
+        args = (*stride, *padding, *dilation, groups)
+        if w.ndim == 4 and x.shape[1] == w.shape[1] * groups and groups >= 1:
+            oh = _out_size(x.shape[2], w.shape[2], stride[0], padding[0], dilation[0])
+            ow = _out_size(x.shape[3], w.shape[3], stride[1], padding[1], dilation[1])
+            y = np.empty((x.shape[0], w.shape[0], max(oh, 0), max(ow, 0)), x.dtype)
+        else:
+            y = np.empty((1, 1, 1, 1), x.dtype)  # the kernel raises the precise error
+        _C.conv2d_forward(x, w, b, y, *args)
+        ctx.save_for_backward(x, w)
+        ctx.params = (args, extra, b is not None)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        args, extra, has_bias = ctx.params
+        need_x, need_w, need_b = (tuple(ctx.needs_input_grad) + (False,))[:3]
+        g = np.ascontiguousarray(g, dtype=x.dtype)
+        gx = gw = gb = None
+        if need_x:
+            gx = np.empty_like(x)
+            _C.conv2d_backward_input(g, w, gx, *args)
+            if extra != (0, 0):
+                gx = gx[:, :, :gx.shape[2] - extra[0], :gx.shape[3] - extra[1]]
+        if need_w:
+            gw = np.empty_like(w)
+            _C.conv2d_backward_weight(x, g, gw, *args)
+        if need_b and has_bias:
+            gb = np.empty(w.shape[0], x.dtype)
+            _C.conv2d_backward_bias(g, gb)
+        return gx, gw, gb
+
+
+def _resolve_padding(padding, kernel, stride, dilation, op):
+    """PyTorch's padding forms -> (symmetric pad, extra bottom/right pad)."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0), (0, 0)
+        if padding == "same":
+            if stride != (1, 1):
+                raise ValueError(f"[{op}] padding='same' is not supported for strided "
+                                 f"convolutions, got stride={stride}")
+            total = [d * (k - 1) for k, d in zip(kernel, dilation)]
+            return (total[0] // 2, total[1] // 2), (total[0] % 2, total[1] % 2)
+        raise ValueError(f"[{op}] padding must be 'valid', 'same', an int or a pair, got {padding!r}")
+    return _pair(padding, "padding", op), (0, 0)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution over an NCHW input (or unbatched CHW), PyTorch semantics.
+
+    input (N, C, H, W), weight (OC, C / groups, kH, kW), bias (OC,) or None -> (N, OC, OH, OW) with
+    OH = (H + 2 pad - dilation (kH - 1) - 1) // stride + 1. padding: int, pair, 'valid' or 'same'.
+
+    >>> x = pe.randn(1, 3, 8, 8); w = pe.randn(4, 3, 3, 3)
+    >>> F.conv2d(x, w, padding=1).shape
+    (1, 4, 8, 8)
+    """
+    op = "conv2d"
+    if input.ndim not in (3, 4):
+        raise ValueError(f"[{op}] input must be 3-D (C, H, W) or 4-D (N, C, H, W), got shape "
+                         f"{tuple(input.shape)}")
+    if weight.ndim != 4:
+        raise ValueError(f"[{op}] weight must be 4-D (out_channels, in_channels / groups, kH, kW), "
+                         f"got shape {tuple(weight.shape)}")
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
+        raise ValueError(f"[{op}] groups must be a positive int, got {groups!r}")
+    stride, dilation = _pair(stride, "stride", op), _pair(dilation, "dilation", op)
+    if min(stride) < 1:
+        raise ValueError(f"[{op}] stride must be positive, got {stride}")
+    if min(dilation) < 1:
+        raise ValueError(f"[{op}] dilation must be positive, got {dilation}")
+    pad, extra = _resolve_padding(padding, tuple(weight.shape[2:]), stride, dilation, op)
+    unbatched = input.ndim == 3
+    if unbatched:
+        input = input.unsqueeze(0)
+    y = Conv2d.apply(input, weight, bias, stride=stride, padding=pad, dilation=dilation,
+                     groups=int(groups), extra=extra)
+    return y.squeeze(0) if unbatched else y
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution over (N, C, L) (or unbatched (C, L)) with weight (OC, C / groups, K):
+    a conv2d of height 1, so it shares conv2d's kernels, forward and backward.
+
+    >>> F.conv1d(pe.randn(2, 3, 10), pe.randn(5, 3, 3)).shape
+    (2, 5, 8)
+    """
+    op = "conv1d"
+    if input.ndim not in (2, 3):
+        raise ValueError(f"[{op}] input must be 2-D (C, L) or 3-D (N, C, L), got shape "
+                         f"{tuple(input.shape)}")
+    if weight.ndim != 3:
+        raise ValueError(f"[{op}] weight must be 3-D (out_channels, in_channels / groups, kW), "
+                         f"got shape {tuple(weight.shape)}")
+
+    def one(v, name):
+        t = tuple(v) if isinstance(v, (tuple, list)) else (v,)
+        if len(t) != 1:
+            raise ValueError(f"[{op}] {name} must be an int or a 1-tuple, got {v!r}")
+        return (1, t[0]) if name != "padding" else (0, t[0])
+
+    if not isinstance(padding, str):
+        padding = one(padding, "padding")
+    y = conv2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, one(stride, "stride"), padding,
+               one(dilation, "dilation"), groups)
+    return y.squeeze(-2)

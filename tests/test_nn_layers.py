@@ -302,6 +302,7 @@ def test_embedding_lookup_gradient_and_padding():
     counts = np.bincount(idx.data.ravel(), minlength=6).astype(np.float32)
     counts[0] = 0  # the padding row gets no gradient
     np.testing.assert_array_equal(m.weight.grad.data, np.repeat(counts[:, None], 3, 1))
+    np.testing.assert_array_equal(m(np.array([1, 5])).data, m([1, 5]).data)  # arrays, lists
     m2 = nn.Embedding(5, 2).double()
     assert gradcheck(lambda w: F.embedding(pe.tensor([1, 3, 1]), w), [m2.weight])
     with pytest.raises(IndexError, match=r"\[embedding\] index out of range"):

@@ -434,3 +434,11 @@ def test_layer_shape_count_and_one_training_step(factory, inp, out_shape, count)
             p.data -= 0.1 * p.grad.data
     pe.manual_seed(1)
     assert ((m(x) - target) ** 2).mean().item() < loss.item()
+
+
+@needs_torch
+def test_norm_layers_without_bias_vs_torch():
+    compare_with_torch(nn.LayerNorm(4, bias=False), torch.nn.LayerNorm(4, bias=False), rnd(3, 4))
+    ours, theirs = nn.BatchNorm1d(3, bias=False), torch.nn.BatchNorm1d(3, bias=False)
+    assert repr(ours) == repr(theirs)
+    compare_with_torch(ours, theirs, rnd(5, 3))

@@ -302,6 +302,7 @@ def test_embedding_lookup_gradient_and_padding():
     counts = np.bincount(idx.data.ravel(), minlength=6).astype(np.float32)
     counts[0] = 0  # the padding row gets no gradient
     np.testing.assert_array_equal(m.weight.grad.data, np.repeat(counts[:, None], 3, 1))
+    np.testing.assert_array_equal(m(np.array([1, 5])).data, m([1, 5]).data)  # arrays, lists
     m2 = nn.Embedding(5, 2).double()
     assert gradcheck(lambda w: F.embedding(pe.tensor([1, 3, 1]), w), [m2.weight])
     with pytest.raises(IndexError, match=r"\[embedding\] index out of range"):
@@ -433,3 +434,11 @@ def test_layer_shape_count_and_one_training_step(factory, inp, out_shape, count)
             p.data -= 0.1 * p.grad.data
     pe.manual_seed(1)
     assert ((m(x) - target) ** 2).mean().item() < loss.item()
+
+
+@needs_torch
+def test_norm_layers_without_bias_vs_torch():
+    compare_with_torch(nn.LayerNorm(4, bias=False), torch.nn.LayerNorm(4, bias=False), rnd(3, 4))
+    ours, theirs = nn.BatchNorm1d(3, bias=False), torch.nn.BatchNorm1d(3, bias=False)
+    assert repr(ours) == repr(theirs)
+    compare_with_torch(ours, theirs, rnd(5, 3))

@@ -190,3 +190,11 @@ def test_vs_torch_same_weights(mode, kw):
 def test_repr():
     assert repr(nn.LSTM(3, 4, 2, batch_first=True)) == "LSTM(3, 4, num_layers=2, batch_first=True)"
     assert repr(nn.RNN(3, 4, nonlinearity="relu")) == "RNN(3, 4, nonlinearity='relu')"
+
+
+def test_long_sequence_input_gradient():
+    # T > 16 takes the blocked per-step slicing path; check the input gradient end to end.
+    pe.manual_seed(0)
+    m = nn.GRU(2, 2, batch_first=True).double()
+    x = pe.tensor(rnd(1, 21, 2), dtype=pe.float64, requires_grad=True)
+    assert gradcheck(lambda a: m(a)[0], [x])

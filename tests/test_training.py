@@ -10,6 +10,16 @@ from pyengine.nn import functional as F
 HAS_CONV = all(hasattr(F, n) for n in ("conv2d", "max_pool2d"))
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    # Hundreds of steps on tiny matrices: threads only add fork/join cost, and on a loaded
+    # machine OpenMP's barriers made these tests 30x slower. Results do not depend on threads.
+    n = pe.get_num_threads()
+    pe.set_num_threads(1)
+    yield
+    pe.set_num_threads(n)
+
+
 def sgd_step(params, lr):
     # The test's own update, so it depends on nothing but nn (pe.optim is tested on its own).
     with pe.no_grad():

@@ -1,8 +1,9 @@
 // im2col / col2im for one image and one group of input channels (NCHW).
 //
-// col is a (cg * KH * KW) x (OH * OW) row-major matrix: row (c, i, j) holds the input pixel that
-// kernel tap (i, j) of channel c sees at each output position, zero where it falls in the padding.
-// Then y_group = w_group (OCg x K) * col (K x OH*OW) is one GEMM.
+// col is a (cg * KH * KW) x ((oh1 - oh0) * OW) row-major matrix for output rows [oh0, oh1): row
+// (c, i, j) holds the input pixel that kernel tap (i, j) of channel c sees at each output
+// position, zero where it falls in the padding. Then y_group[:, rows] = w_group (OCg x K) * col
+// is one GEMM. Doing a few output rows at a time keeps col in L2 (see conv2d.cpp).
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -24,8 +25,8 @@ inline void valid_range(int64_t out, int64_t in, int64_t s, int64_t p, int64_t o
 }
 
 template <class T>
-void im2col(const Conv2dGeom& g, const T* x, T* col) {
-  const int64_t L = g.oh * g.ow;
+void im2col(const Conv2dGeom& g, const T* x, T* col, int64_t oh0, int64_t oh1) {
+  const int64_t L = (oh1 - oh0) * g.ow;
   for (int64_t c = 0; c < g.cg(); ++c)
     for (int64_t i = 0; i < g.kh; ++i)
       for (int64_t j = 0; j < g.kw; ++j) {
@@ -33,8 +34,8 @@ void im2col(const Conv2dGeom& g, const T* x, T* col) {
         int64_t o0, o1;
         valid_range(g.ow, g.w, g.sw, g.pw, j * g.dw, o0, o1);
         const int64_t off = j * g.dw - g.pw;
-        for (int64_t oh = 0; oh < g.oh; ++oh) {
-          T* d = dst + oh * g.ow;
+        for (int64_t oh = oh0; oh < oh1; ++oh) {
+          T* d = dst + (oh - oh0) * g.ow;
           const int64_t ih = oh * g.sh - g.ph + i * g.dh;
           if (ih < 0 || ih >= g.h) {
             std::memset(d, 0, sizeof(T) * g.ow);
@@ -54,8 +55,8 @@ void im2col(const Conv2dGeom& g, const T* x, T* col) {
 
 // dx_group += col2im(col): the adjoint of im2col (dx must be initialised by the caller).
 template <class T>
-void col2im_add(const Conv2dGeom& g, const T* col, T* dx) {
-  const int64_t L = g.oh * g.ow;
+void col2im_add(const Conv2dGeom& g, const T* col, T* dx, int64_t oh0, int64_t oh1) {
+  const int64_t L = (oh1 - oh0) * g.ow;
   for (int64_t c = 0; c < g.cg(); ++c)
     for (int64_t i = 0; i < g.kh; ++i)
       for (int64_t j = 0; j < g.kw; ++j) {
@@ -63,10 +64,10 @@ void col2im_add(const Conv2dGeom& g, const T* col, T* dx) {
         int64_t o0, o1;
         valid_range(g.ow, g.w, g.sw, g.pw, j * g.dw, o0, o1);
         const int64_t off = j * g.dw - g.pw;
-        for (int64_t oh = 0; oh < g.oh; ++oh) {
+        for (int64_t oh = oh0; oh < oh1; ++oh) {
           const int64_t ih = oh * g.sh - g.ph + i * g.dh;
           if (ih < 0 || ih >= g.h) continue;
-          const T* s = srcrow + oh * g.ow;
+          const T* s = srcrow + (oh - oh0) * g.ow;
           T* d = dx + (c * g.h + ih) * g.w + off;
           if (g.sw == 1) {
             for (int64_t ow = o0; ow < o1; ++ow) d[ow] += s[ow];

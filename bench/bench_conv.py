@@ -72,39 +72,46 @@ def make_case(name, lib):
     return forward, forward_backward
 
 
-def best_ms(fn, repeats=7, min_time=0.2):
-    fn()  # warm-up (allocations, lazy init)
-    best = float("inf")
-    for _ in range(repeats):
-        n, t0 = 0, time.perf_counter()
-        while True:
-            fn()
-            n += 1
-            el = time.perf_counter() - t0
-            if el >= min_time / repeats or n >= 50:
-                break
-        best = min(best, el / n)
-    return best * 1e3
+def time_once(fn, min_time=0.02, max_calls=20):
+    """Mean time of back-to-back calls over at least min_time seconds."""
+    n, t0 = 0, time.perf_counter()
+    while True:
+        fn()
+        n += 1
+        el = time.perf_counter() - t0
+        if el >= min_time or n >= max_calls:
+            return el / n
+
+
+def measure(fns, rounds):
+    """Best time (ms) of each fn. The fns take turns within each round, so pyengine and torch see
+    the same background load on a shared machine."""
+    for f in fns:
+        f()  # warm-up (allocations, lazy init)
+    best = [float("inf")] * len(fns)
+    for _ in range(rounds):
+        for i, f in enumerate(fns):
+            best[i] = min(best[i], time_once(f))
+    return [b * 1e3 for b in best]
 
 
 def main():
+    rounds = int(os.environ.get("PYENGINE_BENCH_ROUNDS", "15"))
     pe.set_num_threads(THREADS)
     if torch is not None:
         torch.set_num_threads(THREADS)
-    print(f"pyengine {pe.__version__} isa={pe._C.cpu_isa()} threads={THREADS}; "
+    print(f"pyengine {pe.__version__} isa={pe._C.cpu_isa()} threads={THREADS} rounds={rounds}; "
           f"torch {torch.__version__ if torch else 'not installed'}")
     head = f"{'layer':36s} {'pe fwd':>8s} {'pe f+b':>8s}"
     if torch is not None:
         head += f" {'torch fwd':>9s} {'torch f+b':>9s} {'ratio fwd':>9s} {'ratio f+b':>9s}"
     print(head + "   (ms; ratio = torch / pyengine, >1 = pyengine faster)")
     for name in CASES:
-        f, fb = make_case(name, "pe")
-        pf, pfb = best_ms(f), best_ms(fb)
-        row = f"{name:36s} {pf:8.3f} {pfb:8.3f}"
+        fns = list(make_case(name, "pe")) + (list(make_case(name, "torch")) if torch else [])
+        t = measure(fns, rounds)
+        row = f"{name:36s} {t[0]:8.3f} {t[1]:8.3f}"
         if torch is not None:
-            tf, tfb = make_case(name, "torch")
-            qf, qfb = best_ms(tf), best_ms(tfb)
-            row += f" {qf:9.3f} {qfb:9.3f} {qf / pf:9.2f} {qfb / pfb:9.2f}"
+            row += f" {t[2]:9.3f} {t[3]:9.3f} {t[2] / t[0]:9.2f} {t[3] / t[1]:9.2f}"
         print(row, flush=True)
 
 

@@ -100,6 +100,7 @@ CONFIGS = [
     (2, 1, 9, 9, 3, 5, 4, (2, 1), (2, 1), (1, 1), 1),
     (1, 3, 5, 5, 2, 5, 5, (1, 1), (0, 0), (1, 1), 1),
     (17, 2, 5, 4, 3, 2, 2, (1, 1), (1, 1), (1, 1), 1),
+    (2, 6, 9, 8, 12, 3, 2, (1, 1), (2, 1), (2, 3), 6),
     # K * OW large enough that im2col runs in several row blocks
     (2, 64, 12, 20, 8, 3, 3, (1, 1), (1, 1), (1, 1), 1),
     (1, 64, 13, 20, 6, 3, 3, (2, 1), (1, 1), (1, 1), 2),
@@ -130,7 +131,7 @@ def test_conv2d_matches_reference(cfg, dtype, isa):
         np.testing.assert_allclose(got, want, **tol)
 
 
-@pytest.mark.parametrize("cfg", [CONFIGS[i] for i in (0, 3, 4, 6, 9, 10, 11)])
+@pytest.mark.parametrize("cfg", [CONFIGS[i] for i in (0, 3, 4, 6, 9, 10, 11, 12)])
 def test_conv2d_thread_count_independent(cfg):
     x, w, b, s, p, d, groups = make(cfg, np.float32)
     dy = np.random.default_rng(2).standard_normal(run_conv(x, w, b, s, p, d, groups).shape)

@@ -55,29 +55,39 @@ inline void max_one(const Pool2dGeom& g, const T* xp, int64_t oh, int64_t ow, T&
 }
 
 // Interior outputs [ow0, ow1) of row oh, whose windows lie inside the plane: taps in order,
-// branch-free selects over the whole row, which the compiler vectorises.
+// branch-free selects over a block of columns, which the compiler vectorises. The winning tap is
+// kept as an int32 offset (same lane width as float) and turned into the index once at the end.
 template <class T, bool kIdx>
 inline void max_row_interior(const Pool2dGeom& g, const T* xp, int64_t oh, int64_t ow0,
                              int64_t ow1, T* yr, int64_t* ir) {
+  constexpr int64_t kCols = 64;
   const int64_t hs = oh * g.sh - g.ph;
-  for (int64_t i = 0; i < g.kh; ++i)
-    for (int64_t j = 0; j < g.kw; ++j) {
-      const int64_t base = (hs + i * g.dh) * g.w + j * g.dw - g.pw;
-      const T* src = xp + base;
-      if (i == 0 && j == 0) {
-        for (int64_t ow = ow0; ow < ow1; ++ow) {
-          yr[ow] = src[ow * g.sw];
-          if (kIdx) ir[ow] = base + ow * g.sw;
-        }
-        continue;
-      }
-      for (int64_t ow = ow0; ow < ow1; ++ow) {
-        const T v = src[ow * g.sw];
-        const bool up = v > yr[ow] || v != v;
-        yr[ow] = up ? v : yr[ow];
-        if (kIdx) ir[ow] = up ? base + ow * g.sw : ir[ow];
-      }
+  for (int64_t c0 = ow0; c0 < ow1; c0 += kCols) {
+    const int64_t len = std::min(kCols, ow1 - c0);
+    T best[kCols];
+    int32_t toff[kCols];
+    const T* row0 = xp + hs * g.w + c0 * g.sw - g.pw;
+    for (int64_t q = 0; q < len; ++q) {
+      best[q] = row0[q * g.sw];
+      toff[q] = 0;
     }
+    for (int64_t i = 0; i < g.kh; ++i)
+      for (int64_t j = (i == 0 ? 1 : 0); j < g.kw; ++j) {
+        const int32_t off = static_cast<int32_t>(i * g.dh * g.w + j * g.dw);
+        const T* src = row0 + off;
+        for (int64_t q = 0; q < len; ++q) {
+          const T v = src[q * g.sw];
+          const bool up = v > best[q] || v != v;
+          best[q] = up ? v : best[q];
+          toff[q] = up ? off : toff[q];
+        }
+      }
+    for (int64_t q = 0; q < len; ++q) yr[c0 + q] = best[q];
+    if (kIdx) {
+      const int64_t at0 = hs * g.w + c0 * g.sw - g.pw;
+      for (int64_t q = 0; q < len; ++q) ir[c0 + q] = at0 + q * g.sw + toff[q];
+    }
+  }
 }
 
 }  // namespace
@@ -90,6 +100,7 @@ void max_pool2d_forward(const Pool2dGeom& g, const T* x, T* y, int64_t* idx) {
   const int64_t span = (g.kw - 1) * g.dw;
   const int64_t last = g.w - 1 - span + g.pw;  // need ow * sw <= last
   cw1 = last < 0 ? cw0 : std::max(cw0, std::min(cw1, last / g.sw + 1));
+  const bool small_plane = g.h * g.w < (int64_t{1} << 31);
   parallel_for(g.planes, plane_grain(g), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       const T* xp = x + p * g.h * g.w;
@@ -97,7 +108,8 @@ void max_pool2d_forward(const Pool2dGeom& g, const T* x, T* y, int64_t* idx) {
       int64_t* ip = idx ? idx + p * g.oh * g.ow : nullptr;
       for (int64_t oh = 0; oh < g.oh; ++oh) {
         const int64_t hs = oh * g.sh - g.ph;
-        const bool rows_inside = hs >= 0 && hs + (g.kh - 1) * g.dh <= g.h - 1;
+        // (planes of 2^31 elements or more would overflow the int32 tap offsets: general path)
+        const bool rows_inside = hs >= 0 && hs + (g.kh - 1) * g.dh <= g.h - 1 && small_plane;
         const int64_t a = rows_inside ? cw0 : g.ow, b = rows_inside ? cw1 : g.ow;
         T* yr = yp + oh * g.ow;
         int64_t* ir = ip ? ip + oh * g.ow : nullptr;

@@ -57,7 +57,7 @@ def runners(a, b, c):
     return out
 
 
-def best_seconds(fn, flops, budget=0.25, repeats=7):
+def best_seconds(fn, flops, budget=1.0, repeats=15):
     """Best per-call time over `repeats` samples; each sample loops enough calls to be timeable."""
     fn()
     calls = max(1, int(2e-3 / max(flops / 100e9, 1e-7)))  # ~2 ms per sample at 100 GFLOP/s

@@ -132,6 +132,15 @@ def test_batched_and_broadcast(dtype):
     _C.matmul(empty, np.empty((0, 4, 2), dtype), np.empty((0, 3, 2), dtype))
 
 
+def test_sliced_and_negative_strides():
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((300, 200)).astype(np.float32)[::-2, 1::3]
+    b = rng.standard_normal((400, 90)).astype(np.float32)[: 2 * a.shape[1] : 2, ::-1]
+    c = np.empty((a.shape[0], b.shape[1]), np.float32)
+    _C.matmul(a, b, c)
+    check_close(c, expected(a, b, c, 1.0, 0.0), a.shape[1], np.float32)
+
+
 def test_matches_reference_kernel():
     rng = np.random.default_rng(5)
     a, b = operand(rng, 45, 67, np.float64, True), operand(rng, 67, 38, np.float64, False)

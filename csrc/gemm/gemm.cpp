@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <new>
 #include <utility>
 
 #include "common/parallel.h"
@@ -99,8 +100,13 @@ inline int64_t ceil_div(int64_t x, int64_t y) { return (x + y - 1) / y; }
 // The blocked algorithm for one thread: jc (NC columns of B) / pc (KC deep) / ic (MC rows).
 template <class T>
 void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o) {
-  const int64_t MR = kern.mr, NR = kern.nr, MC = kern.mc, KC = kern.kc, NC = kern.nc;
+  const int64_t MR = kern.mr, NR = kern.nr, MC = kern.mc;
   const int64_t m = o.m, n = o.n, k = o.k;
+  // Equal-sized K and N blocks no larger than the registered ones (k = 512 gives 256 + 256, not
+  // 384 + 128), so no block is a sliver with poor reuse. KC depends on k alone, never on the
+  // thread split, so the summation order of every element is fixed.
+  const int64_t KC = ceil_div(ceil_div(k, ceil_div(k, kern.kc)), 8) * 8;
+  const int64_t NC = ceil_div(ceil_div(n, ceil_div(n, kern.nc)), NR) * NR;
   // A row-major B is used in place when packing would cost more than it saves: few rows of A
   // to reuse each packed B panel (m small), or a B so small it sits in L1/L2 anyway. Large B is
   // always packed: in place, a power-of-two row stride maps the k rows of a panel to one cache
@@ -139,12 +145,14 @@ void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o) {
 
 // Splits C into `nt` strips on NR (or MR) panel boundaries, one independent blocked GEMM per
 // thread with private packing buffers: no barriers, and each core keeps its own B block in its
-// own L2. Columns are preferred (each thread then packs only its part of B; A, packed by both,
-// is the cheaper operand to duplicate).
+// own L2. Splitting columns makes every thread pack all of A, splitting rows all of B, so the
+// split duplicates the smaller operand (columns when M <= N), if that dimension has panels
+// enough for all threads.
 template <class T>
 void gemm_threaded(const KernelInfo<T>& kern, const Operands<T>& o, int nt) {
   const int64_t n_panels = ceil_div(o.n, kern.nr), m_panels = ceil_div(o.m, kern.mr);
-  const bool split_n = n_panels >= 2 * nt || n_panels >= m_panels;
+  const bool split_n = o.m <= o.n ? n_panels >= 2 * nt || n_panels >= m_panels
+                                  : !(m_panels >= 2 * nt || m_panels >= n_panels);
   const int64_t panels = split_n ? n_panels : m_panels;
   nt = static_cast<int>(std::min<int64_t>(nt, panels));
   if (nt <= 1) return gemm_blocked(kern, o);

@@ -211,3 +211,18 @@ def test_softmax_special_values(isa):
     _C.softmax(x, y, 1, True)
     np.testing.assert_allclose(y[1], [-np.log(2), -np.log(2), -2000 - np.log(2)], rtol=1e-6)
     np.testing.assert_array_equal(y[2], [-np.inf, 0.0, -np.inf])
+
+
+@pytest.mark.parametrize("fn", [F.relu, F.gelu, F.sigmoid, F.tanh, F.softplus,
+                                lambda t: F.softmax(t, dim=1), lambda t: F.log_softmax(t, dim=0)])
+def test_api_threads_bitwise_with_grads(threads, fn):
+    """Through the public API, forward and backward: 1 and 2 threads give the same bits."""
+    x = np.random.default_rng(3).standard_normal((300, 400)).astype(np.float32) * 3
+    outs = []
+    for n in (1, 2):
+        threads(n)
+        t = pe.tensor(x, requires_grad=True)
+        y = fn(t)
+        (y * y).sum().backward()
+        outs.append((y.detach().numpy(), t.grad.numpy()))
+    assert np.array_equal(outs[0][0], outs[1][0]) and np.array_equal(outs[0][1], outs[1][1])

@@ -230,3 +230,9 @@ def test_api_threads_bitwise_with_grads(threads, fn):
         (y * y).sum().backward()
         outs.append((y.detach().numpy(), t.grad.numpy()))
     assert np.array_equal(outs[0][0], outs[1][0]) and np.array_equal(outs[0][1], outs[1][1])
+
+
+def test_functional_docstring_examples():
+    import doctest
+    result = doctest.testmod(F, extraglobs={"pe": pe, "F": F})
+    assert result.failed == 0 and result.attempted >= 9

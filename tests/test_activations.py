@@ -12,7 +12,6 @@ import pyengine.nn.functional as F
 from pyengine import _C
 from helpers import check_op, values
 
-_erf = np.vectorize(math.erf, otypes=[np.float64])
 _erfc = np.vectorize(math.erfc, otypes=[np.float64])
 
 

@@ -42,7 +42,8 @@ SOFTMAX = {
 def _lse(x, axis):
     m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
     m = np.where(np.isfinite(m), m, 0)
-    return np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    with np.errstate(divide="ignore"):
+        return np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
 
 
 def _away_from_kinks(x, kinks=(0.0, 2.5)):

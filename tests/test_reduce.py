@@ -42,6 +42,7 @@ def shape_and_axis(draw, min_side):
 
 
 @pytest.mark.parametrize("name", sorted(REDUCE))
+@pytest.mark.filterwarnings("ignore:Mean of empty slice", "ignore:invalid value encountered")
 @settings(max_examples=12, deadline=None)
 @given(data=st.data())
 def test_reduce(name, data):

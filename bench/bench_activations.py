@@ -10,7 +10,6 @@ Forward goes through the public API (F.relu(t) ...), so it includes the dispatch
 backward times the backend kernel that the autograd node calls.
 """
 import argparse
-import math
 import os
 import sys
 import timeit
@@ -32,7 +31,6 @@ except ImportError:  # torch is optional, never a dependency
     torch = None
 
 SIZES = (10_000, 1_000_000)
-_erf = np.vectorize(math.erf, otypes=[np.float32])
 
 
 def _np_softmax(x):

@@ -169,3 +169,13 @@ def test_matmul_non_tensor_right():
 def test_matmul_int():
     a = pe.tensor([[1, 2], [3, 4]])
     np.testing.assert_array_equal((a @ a).numpy(), [[7, 10], [15, 22]])
+
+
+def test_matmul_threads_bitwise(threads):
+    rng = np.random.default_rng(2)
+    a = pe.tensor(rng.standard_normal((3, 130, 257)).astype(np.float32))
+    b = pe.tensor(rng.standard_normal((257, 190)).astype(np.float32))
+    threads(1)
+    one = (a @ b).numpy().copy()
+    threads(2)
+    assert np.array_equal(one, (a @ b).numpy())

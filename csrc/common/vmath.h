@@ -27,14 +27,9 @@ PE_VINLINE int32_t float_to_bits(float f) {
   return i;
 }
 
-// exp(x): range reduction x = k ln2 + r, |r| <= ln2/2, degree-6 polynomial, scale by 2^k.
-PE_VINLINE float exp(float x) {
-  const float xc = x < -87.33654f ? -87.33654f : (x > 88.72283f ? 88.72283f : x);
-  // Round to nearest by adding and subtracting 1.5 * 2^23 (|t| <= 128 here): plain adds that
-  // vectorise on every ISA, where std::floor is a libm call without SSE4.1.
-  const float t = xc * 1.44269504088896341f;
-  const float k = (t + 12582912.0f) - 12582912.0f;
-  const float r = (xc - k * 0.693359375f) + k * 2.12194440e-4f;
+// 2^k * exp(r) for |r| <~ ln2 / 2 + 0.05 and integral k in [-126, 128]: degree-6 polynomial,
+// 2^k split in two factors so k = 128 (x near 88.7) does not overflow the exponent field.
+PE_VINLINE float exp_scaled(float k, float r) {
   float p = 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
   p = p * r + 8.3334519073e-3f;
@@ -42,13 +37,34 @@ PE_VINLINE float exp(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
-  // 2^k split in two factors so k = 128 (x near 88.7) does not overflow the exponent field.
   const int32_t ki = static_cast<int32_t>(k);
   const int32_t k1 = ki >> 1, k2 = ki - k1;
-  float y = p * bits_to_float((k1 + 127) << 23) * bits_to_float((k2 + 127) << 23);
+  return p * bits_to_float((k1 + 127) << 23) * bits_to_float((k2 + 127) << 23);
+}
+
+// Round to nearest integer by adding and subtracting 1.5 * 2^23 (|t| <= 2^22): plain adds that
+// vectorise on every ISA, where std::floor is a libm call without SSE4.1.
+PE_VINLINE float round_small(float t) { return (t + 12582912.0f) - 12582912.0f; }
+
+// exp(x): range reduction x = k ln2 + r (Cody-Waite: x - k * 0.693359375 is exact), |r| <= ln2/2.
+PE_VINLINE float exp(float x) {
+  const float xc = x < -87.33654f ? -87.33654f : (x > 88.72283f ? 88.72283f : x);
+  const float k = round_small(xc * 1.44269504088896341f);
+  float y = exp_scaled(k, (xc - k * 0.693359375f) + k * 2.12194440e-4f);
   y = x < -87.33654f ? 0.0f : y;
   y = x > 88.72283f ? INFINITY : y;
   return x != x ? x : y;
+}
+
+// exp(hi + lo) for hi in [-200, 0] and lo in [-1.3, 0.05], keeping the bits of lo that hi + lo
+// would round away: r = (hi - k ln2) + lo. Callers handle NaN / inf inputs.
+PE_VINLINE float exp2(float hi, float lo) {
+  const float s = hi + lo;
+  const float sc = s < -87.33654f ? -87.33654f : s;
+  const float k = round_small(sc * 1.44269504088896341f);
+  const float hc = s < -87.33654f ? sc : hi;  // underflow: the result is 0 below anyway
+  const float y = exp_scaled(k, ((hc - k * 0.693359375f) + k * 2.12194440e-4f) + lo);
+  return s < -87.33654f ? 0.0f : y;
 }
 
 // log(1 + f) for f in [sqrt(1/2) - 1, sqrt(2) - 1]: the polynomial core of log and log1p_pos.
@@ -95,19 +111,25 @@ PE_VINLINE float log1p_pos(float y) {
 
 PE_VINLINE float sigmoid(float x) { return 1.0f / (1.0f + vmath::exp(-x)); }
 
+// tanh(x) as a rational function x P(x^2) / Q(x^2) on x clamped to [-7.9, 7.9] (beyond it tanh
+// rounds to +-1 in float): no exp, one division. Coefficients from Eigen's fast float tanh.
 PE_VINLINE float tanh(float x) {
-  const float ax = std::fabs(x);
-  // Small |x|: odd polynomial (no cancellation). Large: 1 - 2 / (exp(2|x|) + 1).
-  const float z = x * x;
-  float p = -5.70498872745e-3f;
-  p = p * z + 2.06390887954e-2f;
-  p = p * z - 5.37397155531e-2f;
-  p = p * z + 1.33314422036e-1f;
-  p = p * z - 3.33332819422e-1f;
-  const float small = p * z * x + x;
-  const float big = 1.0f - 2.0f / (vmath::exp(2.0f * ax) + 1.0f);
-  const float signed_big = x < 0.0f ? -big : big;
-  return ax < 0.625f ? small : signed_big;
+  const float c = 7.90531110763549805f;
+  const float xc = x > c ? c : (x < -c ? -c : x);
+  const float z = xc * xc;
+  float p = -2.76076847742355e-16f;
+  p = p * z + 2.00018790482477e-13f;
+  p = p * z - 8.60467152213735e-11f;
+  p = p * z + 5.12229709037114e-08f;
+  p = p * z + 1.48572235717979e-05f;
+  p = p * z + 6.37261928875436e-04f;
+  p = p * z + 4.89352455891786e-03f;
+  float q = 1.19825839466702e-06f;
+  q = q * z + 1.18534705686654e-04f;
+  q = q * z + 2.26843463243900e-03f;
+  q = q * z + 4.89352518554385e-03f;
+  const float y = xc * (p / q);  // not (xc * p) / q: that would go subnormal for tiny x
+  return x != x ? x : y;
 }
 
 // exp(x) - 1 without the cancellation of exp(x) - 1 near 0: Taylor series for |x| < 0.35
@@ -129,7 +151,7 @@ PE_VINLINE float expm1(float x) {
 PE_VINLINE float exp_m_half_sq(float v, float extra) {
   const float vh = bits_to_float(float_to_bits(v) & static_cast<int32_t>(0xfffff000u));
   const float vl = v - vh;
-  const float y = vmath::exp(-0.5f * vh * vh) * vmath::exp(extra - 0.5f * vl * (v + vh));
+  const float y = vmath::exp2(-0.5f * vh * vh, extra - 0.5f * vl * (v + vh));
   return std::fabs(v) > 20.0f ? 0.0f : y;  // also keeps v = +-inf from making inf - inf
 }
 
@@ -153,7 +175,7 @@ PE_VINLINE float normal_sf(float a) {
 }
 
 // Q(a) as above and phi(a) = exp(-a^2 / 2) / sqrt(2 pi) sharing one exp(-a^2 / 2), for gelu's
-// backward (three exps instead of four).
+// backward (two exps).
 PE_VINLINE float normal_sf_pdf(float a, float& pdf) {
   const float t = 1.0f / (1.0f + 0.35355339059327376f * a);
   float p = 0.17087277f;
@@ -166,9 +188,8 @@ PE_VINLINE float normal_sf_pdf(float a, float& pdf) {
   p = p * t + 0.37409196f;
   p = p * t + 1.00002368f;
   p = p * t - 1.26551223f;
-  const float e = exp_m_half_sq(a, 0.0f);
-  pdf = 0.3989422804014327f * e;
-  return 0.5f * t * e * vmath::exp(p);
+  pdf = 0.3989422804014327f * exp_m_half_sq(a, 0.0f);
+  return 0.5f * t * exp_m_half_sq(a, p);
 }
 
 // Same names for double, from libm.

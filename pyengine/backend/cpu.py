@@ -40,9 +40,9 @@ _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 def contiguous(x, dtype=None):
     """`x` itself when already C-contiguous (of `dtype`), else a C-contiguous copy. Unlike
     np.ascontiguousarray this keeps 0-d arrays 0-d."""
-    if x.flags.c_contiguous and (dtype is None or x.dtype == dtype):
-        return x
-    return np.array(x, dtype=dtype, order="C")
+    if x.ndim == 0:  # always contiguous
+        return x if dtype is None or x.dtype == dtype else x.astype(dtype)
+    return np.ascontiguousarray(x, dtype=dtype)  # no copy when it already is (cheaper than .flags)
 
 
 def matmul(a, b):

@@ -50,7 +50,11 @@ class Mean(Function):
         ctx.axes = _norm_axes(axis, a.ndim, "mean")
         ctx.shape, ctx.keepdims = a.shape, keepdims
         ctx.count = int(np.prod([a.shape[i] for i in ctx.axes])) if a.ndim else 1
-        out = np.asarray(ctx.backend.mean(a, axis=ctx.axes, keepdims=keepdims))
+        if a.size == 0:  # NaN like PyTorch, without NumPy's "mean of empty slice" warning
+            with np.errstate(invalid="ignore"):
+                out = np.asarray(ctx.backend.sum(a, axis=ctx.axes, keepdims=keepdims) / 0.0)
+        else:
+            out = np.asarray(ctx.backend.mean(a, axis=ctx.axes, keepdims=keepdims))
         return out if a.dtype.kind == "f" else out.astype(np.float32)
 
     @staticmethod
@@ -88,7 +92,8 @@ class LogSumExp(Function):
         ctx.axes = _norm_axes(axis, a.ndim, "logsumexp")
         m = be.amax(a, axis=ctx.axes, keepdims=True) if a.size else be.zeros((1,) * a.ndim, a.dtype)
         m = be.where(be.isfinite(m), m, 0)  # all -inf (or inf): shift by 0, not by inf
-        out = be.log(be.sum(be.exp(a - m), axis=ctx.axes, keepdims=True)) + m
+        with np.errstate(divide="ignore"):  # log(0) = -inf for an all -inf slice, no warning
+            out = be.log(be.sum(be.exp(a - m), axis=ctx.axes, keepdims=True)) + m
         ctx.save_for_backward(a, out)
         ctx.keepdims = keepdims
         return out if keepdims else out.reshape([s for i, s in enumerate(a.shape) if i not in ctx.axes])

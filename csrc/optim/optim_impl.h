@@ -52,6 +52,19 @@ void adam_update(const AdamHyper& h, int64_t step, T* p, const T* g, T* m, T* v,
   const T l2 = h.decoupled ? T(0) : T(h.weight_decay);
   const T shrink = h.decoupled ? T(1.0 - h.lr * h.weight_decay) : T(1);
   for_chunks(n, [&](int64_t b, int64_t e) {
+    if (!vmax) {  // separate loop: a conditional store inside keeps the loop from vectorizing
+#pragma omp simd
+      for (int64_t i = b; i < e; ++i) {
+        const T pi = p[i] * shrink;
+        const T d = sign * g[i] + l2 * p[i];
+        const T mi = b1 * m[i] + c1 * d;
+        const T vi = b2 * v[i] + c2 * d * d;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = pi - step_size * mi / (std::sqrt(vi) * inv_sqrt_bc2 + eps);
+      }
+      return;
+    }
 #pragma omp simd
     for (int64_t i = b; i < e; ++i) {
       const T pi = p[i] * shrink;
@@ -60,11 +73,8 @@ void adam_update(const AdamHyper& h, int64_t step, T* p, const T* g, T* m, T* v,
       const T vi = b2 * v[i] + c2 * d * d;
       m[i] = mi;
       v[i] = vi;
-      T vhat = vi;
-      if (vmax) {
-        vhat = vmax[i] > vi ? vmax[i] : vi;
-        vmax[i] = vhat;
-      }
+      const T vhat = vmax[i] > vi ? vmax[i] : vi;
+      vmax[i] = vhat;
       p[i] = pi - step_size * mi / (std::sqrt(vhat) * inv_sqrt_bc2 + eps);
     }
   });

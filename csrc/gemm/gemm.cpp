@@ -187,8 +187,14 @@ template <class T>
 void gemm_one(const KernelInfo<T>& kern, Operands<T> o, int nt) {
   if (o.m <= 0 || o.n <= 0) return;
   if (o.k <= 0 || o.alpha == T(0)) return scale_c(o);
-  // Column-major C: compute C^T = B^T A^T instead (the same products and sums).
-  if (o.cs_c != 1 && o.rs_c == 1) {
+  // Compute C^T = B^T A^T instead when C is column-major, or when C is so narrow (n < NR) that
+  // most of the vector dimension of every tile would be padding while m would fill it better
+  // (e.g. 32 x 128 @ 128 x 10 in the seed MLP). Products and sums are the same either way.
+  const auto padded = [](int64_t x, int64_t r) { return ceil_div(x, r) * r; };
+  const bool col_major = o.cs_c != 1 && o.rs_c == 1;
+  const bool narrow = o.n < kern.nr && 2 * padded(o.m, kern.mr) * padded(o.n, kern.nr) >
+                                           3 * padded(o.n, kern.mr) * padded(o.m, kern.nr);
+  if (col_major || narrow) {
     std::swap(o.m, o.n);
     std::swap(o.a, o.b);
     const int64_t ra = o.rs_a, ca = o.cs_a;
@@ -197,14 +203,6 @@ void gemm_one(const KernelInfo<T>& kern, Operands<T> o, int nt) {
     o.rs_b = ca;
     o.cs_b = ra;
     std::swap(o.rs_c, o.cs_c);
-  }
-  // Narrow C (e.g. 32 x 128 @ 128 x 10 in the seed MLP): the half-width tile pads N less. It
-  // gives each element the same FMA sequence as the full tile, so the choice changes no bits.
-  if (o.n <= kern.nr / 2) {
-    KernelInfo<T> half = kern;
-    half.ukernel = kern.ukernel_half;
-    half.nr = kern.nr / 2;
-    return gemm_threaded(half, o, nt);
   }
   gemm_threaded(kern, o, nt);
 }

@@ -51,7 +51,6 @@ void pack_all(int64_t n, int64_t kc, const T* x, int64_t rs, int64_t cs, T* dst)
 template <class T>
 void pack_dispatch(int64_t n, int64_t kc, const T* x, int64_t rs, int64_t cs, int w, T* dst) {
   switch (w) {  // the MR / NR values of the registered kernels
-    case 2: return pack_all<T, 2>(n, kc, x, rs, cs, dst);
     case 4: return pack_all<T, 4>(n, kc, x, rs, cs, dst);
     case 6: return pack_all<T, 6>(n, kc, x, rs, cs, dst);
     case 8: return pack_all<T, 8>(n, kc, x, rs, cs, dst);

@@ -24,7 +24,6 @@ struct KernelInfo {
   Isa isa;
   UkernelFn<T> ukernel;
   int mr, nr;      // register tile: MR rows of A broadcast, NR columns of B in vector registers
-  UkernelFn<T> ukernel_half;  // the same with NR / 2 columns, for narrow C (n <= NR / 2)
   int mc, kc, nc;  // cache blocks (why these values: see each ukernel_<isa>.cpp)
 };
 

@@ -49,9 +49,9 @@ struct F64 {
 }  // namespace
 
 extern const KernelInfo<float> kSgemm = {Isa::avx2, &ukernel_simd<F32, 6, 2>, 6, 16,
-                                         &ukernel_simd<F32, 6, 1>, 240, 384, 384};
+                                         240, 384, 384};
 extern const KernelInfo<double> kDgemm = {Isa::avx2, &ukernel_simd<F64, 6, 2>, 6, 8,
-                                          &ukernel_simd<F64, 6, 1>, 240, 256, 256};
+                                          240, 256, 256};
 
 }  // namespace avx2
 }  // namespace gemm_detail

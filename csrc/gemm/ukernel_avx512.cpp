@@ -53,9 +53,9 @@ struct F64 {
 }  // namespace
 
 extern const KernelInfo<float> kSgemm = {Isa::avx512, &ukernel_simd<F32, 12, 2>, 12, 32,
-                                         &ukernel_simd<F32, 12, 1>, 240, 384, 384};
+                                         240, 384, 384};
 extern const KernelInfo<double> kDgemm = {Isa::avx512, &ukernel_simd<F64, 12, 2>, 12, 16,
-                                          &ukernel_simd<F64, 12, 1>, 240, 192, 384};
+                                          240, 192, 384};
 
 }  // namespace avx512
 }  // namespace gemm_detail

@@ -32,9 +32,9 @@ void ukernel_plain(int64_t k, const T* a, const T* b, int64_t rs_b, T* c, int64_
 }  // namespace
 
 extern const KernelInfo<float> kSgemm = {Isa::generic, &ukernel_plain<float, 4, 8>, 4, 8,
-                                         &ukernel_plain<float, 4, 4>, 128, 256, 256};
+                                         128, 256, 256};
 extern const KernelInfo<double> kDgemm = {Isa::generic, &ukernel_plain<double, 4, 4>, 4, 4,
-                                          &ukernel_plain<double, 4, 2>, 128, 256, 256};
+                                          128, 256, 256};
 
 }  // namespace generic
 }  // namespace gemm_detail

@@ -33,7 +33,9 @@ void ukernel_simd(int64_t k, const typename V::T* a, const typename V::T* b, int
     R bv[NV];
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) bv[v] = V::load(b + v * W);
-    V::prefetch(b + 8 * rs_b);
+    // B rows stream from L2: ask for each cache line of the row 8 k-steps ahead.
+#pragma GCC unroll 4
+    for (int off = 0; off < NR; off += 64 / int(sizeof(T))) V::prefetch(b + 8 * rs_b + off);
 #pragma GCC unroll 32
     for (int i = 0; i < MR; ++i) {
       const R ai = V::bcast(a + i);

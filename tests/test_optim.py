@@ -341,3 +341,23 @@ def test_isa_paths_and_threads_agree(cls, kw):
         np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-6, err_msg=str(key))
         # the thread count never changes a bit
         np.testing.assert_array_equal(got, results[key[0], 1], err_msg=f"threads {key}")
+
+
+def test_scheduler_state_dict_round_trip(tmp_path):
+    opt = optim.SGD(make_params(pe.float32), lr=1.0)
+    a = optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    p = optim.lr_scheduler.ReduceLROnPlateau(opt, patience=0)
+    for _ in range(3):
+        a.step()
+    p.step(1.0)
+    pe.save({"step": a.state_dict(), "plateau": p.state_dict()}, tmp_path / "s.pe")
+    back = pe.load(tmp_path / "s.pe")
+    opt2 = optim.SGD(make_params(pe.float32), lr=1.0)
+    a2 = optim.lr_scheduler.StepLR(opt2, step_size=2, gamma=0.5)
+    p2 = optim.lr_scheduler.ReduceLROnPlateau(opt2, patience=0)
+    a2.load_state_dict(back["step"])
+    p2.load_state_dict(back["plateau"])
+    a.step()
+    a2.step()
+    assert a.get_last_lr() == a2.get_last_lr() == [0.25]
+    assert p2.best == 1.0 and p2.last_epoch == 1

@@ -3,6 +3,7 @@
 // depend on the thread count.
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "common/parallel.h"
@@ -128,35 +129,61 @@ void softmax_xent_prob(const T* z, const T* t, const T* w, double smoothing, dou
     run([cw, keep](const T* ti) { return [cw, keep, ti](int64_t k) { return cw + keep * ti[k]; }; });
 }
 
+// Calls body(std::bool_constant<weighted>, std::bool_constant<with_grad>) so that the element
+// loops below carry no branch on a null pointer (which would keep them from vectorising).
+template <class Body>
+void with_flags(bool weighted, bool with_grad, Body body) {
+  if (weighted) {
+    if (with_grad) body(std::true_type{}, std::true_type{});
+    else body(std::true_type{}, std::false_type{});
+  } else {
+    if (with_grad) body(std::false_type{}, std::true_type{});
+    else body(std::false_type{}, std::false_type{});
+  }
+}
+
 template <class T>
 void bce(const T* p, const T* y, const T* w, T* loss, T* grad, int64_t n) {
-  parallel_for(n, kParallelGrain, [&](int64_t b, int64_t e) {
+  with_flags(w != nullptr, grad != nullptr, [&](auto weighted, auto with_grad) {
+    parallel_for(n, kParallelGrain, [&](int64_t b, int64_t e) {
 #pragma omp simd
-    for (int64_t i = b; i < e; ++i) {
-      const T pi = p[i], yi = y[i], wi = w ? w[i] : T(1);
-      T lp = vmath::log(pi), lq = vmath::log(T(1) - pi);
-      lp = lp > T(-100) ? lp : T(-100);  // also maps log(0) = -inf to -100
-      lq = lq > T(-100) ? lq : T(-100);
-      loss[i] = -wi * (yi * lp + (T(1) - yi) * lq);
-      if (grad) {
-        const T d = pi * (T(1) - pi);
-        grad[i] = wi * (pi - yi) / (d > T(1e-12) ? d : T(1e-12));
+      for (int64_t i = b; i < e; ++i) {
+        const T pi = p[i], yi = y[i];
+        const T wi = weighted ? w[i] : T(1);
+        T lp = vmath::log(pi), lq = vmath::log(T(1) - pi);
+        lp = lp > T(-100) ? lp : T(-100);  // also maps log(0) = -inf to -100
+        lq = lq > T(-100) ? lq : T(-100);
+        loss[i] = -wi * (yi * lp + (T(1) - yi) * lq);
+        if constexpr (with_grad) {
+          const T d = pi * (T(1) - pi);
+          grad[i] = wi * (pi - yi) / (d > T(1e-12) ? d : T(1e-12));
+        }
       }
-    }
+    });
   });
 }
 
 template <class T>
 void bce_logits(const T* x, const T* y, const T* w, const T* pw, T* loss, T* grad, int64_t n) {
-  parallel_for(n, kParallelGrain, [&](int64_t b, int64_t e) {
+  // pos_weight and weight fold into one flag pair: absent ones read a broadcast 1 instead.
+  const T one = T(1);
+  const bool weighted = w != nullptr || pw != nullptr;
+  with_flags(weighted, grad != nullptr, [&](auto weighted_c, auto with_grad) {
+    parallel_for(n, kParallelGrain, [&](int64_t b, int64_t e) {
+      const int64_t ws = w ? 1 : 0, ps = pw ? 1 : 0;  // stride 0 reads `one` for absent ones
+      const T* wv = w ? w : &one;
+      const T* pv = pw ? pw : &one;
 #pragma omp simd
-    for (int64_t i = b; i < e; ++i) {
-      const T xi = x[i], yi = y[i], wi = w ? w[i] : T(1), pwi = pw ? pw[i] : T(1);
-      // softplus(-x) = log(1 + exp(-|x|)) + max(-x, 0): no overflow for any x.
-      const T sp = vmath::log1p_pos(vmath::exp(-std::fabs(xi))) + (xi < T(0) ? -xi : T(0));
-      loss[i] = wi * ((T(1) - yi) * xi + (T(1) + (pwi - T(1)) * yi) * sp);
-      if (grad) grad[i] = wi * (vmath::sigmoid(xi) * (pwi * yi + T(1) - yi) - pwi * yi);
-    }
+      for (int64_t i = b; i < e; ++i) {
+        const T xi = x[i], yi = y[i];
+        const T wi = weighted_c ? wv[i * ws] : T(1), pwi = weighted_c ? pv[i * ps] : T(1);
+        // softplus(-x) = log(1 + exp(-|x|)) + max(-x, 0): no overflow for any x.
+        const T sp = vmath::log1p_pos(vmath::exp(-std::fabs(xi))) + (xi < T(0) ? -xi : T(0));
+        loss[i] = wi * ((T(1) - yi) * xi + (T(1) + (pwi - T(1)) * yi) * sp);
+        if constexpr (with_grad)
+          grad[i] = wi * (vmath::sigmoid(xi) * (pwi * yi + T(1) - yi) - pwi * yi);
+      }
+    });
   });
 }
 

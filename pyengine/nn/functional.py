@@ -173,7 +173,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                          reduction="mean"):
     """-weight * (t log p + (1 - t) log(1 - p)) for probabilities p = input; logs clamped at -100.
 
-    >>> F.binary_cross_entropy(pe.tensor([0.8, 0.1]), pe.tensor([1.0, 0.0]))  # 0.1643
+    >>> F.binary_cross_entropy(pe.tensor([0.8, 0.1]), pe.tensor([1.0, 0.0]))
+    tensor(0.16425204)
     """
     r = _loss_reduction(reduction, size_average, reduce, "binary_cross_entropy")
     return _loss.BinaryCrossEntropy.apply(input, _arr(target), weight=_arr(weight), reduction=r)
@@ -193,7 +194,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     """-sum_c q_c log softmax(input)_c over the class dim (1), q the one-hot (class-index target)
     or given probabilities, smoothed: q = (1 - label_smoothing) q + label_smoothing / C.
 
-    >>> F.cross_entropy(pe.tensor([[2.0, 0.5, -1.0]]), pe.tensor([0]))  # 0.2413
+    >>> F.cross_entropy(pe.tensor([[2.0, 0.5, -1.0]]), pe.tensor([0]))
+    tensor(0.24131131)
     """
     r = _loss_reduction(reduction, size_average, reduce, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:

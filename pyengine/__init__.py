@@ -3,7 +3,14 @@
 C++/OpenMP kernels (matmul, activations, conv, pooling, losses, optimizer updates) under a
 PyTorch-style Tensor with autograd and a Keras-style Sequential API.
 """
-from . import _C
+try:
+    from . import _C
+except ImportError as _e:  # a source checkout imported without its compiled extension
+    raise ImportError(
+        f"pyengine's compiled extension pyengine._C is missing from {__path__[0]}. From a source "
+        "checkout, install it (python -m pip install .) and import it from another directory "
+        "(`python -m` and `python -c` put the working directory first on sys.path), or build it "
+        "in place with ./tools/dev_build.sh") from _e
 from . import cuda
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import Device as device

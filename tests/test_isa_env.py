@@ -10,14 +10,15 @@ import pyengine
 from pyengine import _C
 
 # The directory the tested pyengine was imported from (source tree or site-packages), so that the
-# subprocess imports the same build.
+# subprocess imports the same build (run there too: `python -c` puts its working directory first
+# on sys.path, and a source checkout's pyengine/ without a built _C would shadow the installed one).
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(pyengine.__file__)))
 
 
 def _run(env_value, code="import pyengine as pe; print(pe._C.cpu_isa())"):
     env = dict(os.environ, PYENGINE_CPU=env_value, PYTHONPATH=ROOT)
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                          timeout=60)
+                          timeout=60, cwd=ROOT)
 
 
 @pytest.mark.parametrize("isa", ["generic", "avx2", "avx512"])

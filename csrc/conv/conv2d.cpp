@@ -72,6 +72,17 @@ int64_t block_rows(const Conv2dGeom& g, int64_t K) {
   return std::max<int64_t>(1, std::min<int64_t>(g.oh, budget / std::max<int64_t>(1, K * g.ow)));
 }
 
+// Output positions per forward block: a multiple of 48 (whole micro-tiles for MR = 12 and 6)
+// with the column block (K x cols) within ~384 KiB of a Zen 4 core's 1 MiB L2, or the whole
+// image when it fits. Depends on the geometry only, never on the thread count.
+template <class T>
+int64_t block_cols(const Conv2dGeom& g, int64_t K) {
+  const int64_t L = g.oh * g.ow;
+  const int64_t budget = (int64_t{384} << 10) / int64_t(sizeof(T)) / std::max<int64_t>(1, K);
+  if (budget >= L) return std::max<int64_t>(1, L);
+  return std::min(L, std::max<int64_t>(48, budget / 48 * 48));
+}
+
 // Runs body(item, scratch) for item in [0, items): items split over threads when there are
 // enough of them (each with its own scratch), else in turn so that the GEMM inside can thread.
 template <class T, class Body>
@@ -92,28 +103,40 @@ void for_each_item(int64_t items, int64_t scratch_size, Body&& body) {
 
 }  // namespace
 
+// Forward as y_group^T (positions x OCg) = col^T (positions x K) * w_group^T (K x OCg): the
+// GEMM's M is the output positions and its N the output channels. Channel counts are multiples
+// of the micro-kernel's NR (32 on AVX-512) far more often than of its MR (12), and a block of
+// positions can be cut to a multiple of MR; the other orientation (M = OCg = 64) padded 64 rows
+// to 72 and a 112-column block to 128 (78% of the tiles' work useful). Measured on the ResNet
+// 64->64 layer's blocks: 110-155 GFLOP/s before, 175-190 after. col^T is read with unit stride
+// along M, which packs with plain copies; the transposed result goes to y with the bias added.
 template <class T>
 void conv2d_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* y) {
   if (use_direct(g)) return conv2d_direct_forward(g, x, w, b, y);
   const int64_t L = g.oh * g.ow, K = g.cg() * g.kh * g.kw, ocg = g.ocg();
   const bool pw = is_pointwise(g);
-  const int64_t rows = block_rows<T>(g, K), nb = (g.oh + rows - 1) / rows;
-  // Items are (image, group, row block): each writes its own part of y.
-  for_each_item<T>(g.n * g.groups * nb, pw ? 0 : K * rows * g.ow, [&](int64_t it, T* col) {
+  std::vector<T> wt(static_cast<size_t>(g.oc * K));  // per group: K x OCg, row-major
+  for (int64_t grp = 0; grp < g.groups; ++grp)
+    for (int64_t o = 0; o < ocg; ++o)
+      for (int64_t p = 0; p < K; ++p) wt[(grp * K + p) * ocg + o] = w[(grp * ocg + o) * K + p];
+  const int64_t cols = block_cols<T>(g, K), nb = (L + cols - 1) / cols;
+  // Items are (image, group, block of positions): each writes its own part of y.
+  const int64_t col_size = pw ? 0 : K * cols;
+  for_each_item<T>(g.n * g.groups * nb, col_size + cols * ocg, [&](int64_t it, T* scratch) {
     const int64_t n = it / (g.groups * nb), grp = it / nb % g.groups, blk = it % nb;
-    const int64_t oh0 = blk * rows, oh1 = std::min(g.oh, oh0 + rows), l0 = oh0 * g.ow;
-    const int64_t lb = (oh1 - oh0) * g.ow;
+    const int64_t l0 = blk * cols, lb = std::min(L, l0 + cols) - l0;
     const T* xg = x + (n * g.c + grp * g.cg()) * g.h * g.w;
-    if (!pw) im2col(g, xg, col, oh0, oh1);
+    T* col = scratch;
+    T* yt = scratch + col_size;  // lb x OCg
+    if (!pw) im2col_cols(g, xg, col, l0, l0 + lb);
+    gemm<T>(lb, ocg, K, T(1), pw ? xg + l0 : col, 1, pw ? L : lb, wt.data() + grp * K * ocg, ocg,
+            1, T(0), yt, ocg, 1);
     T* yg = y + (n * g.oc + grp * ocg) * L + l0;
-    gemm<T>(ocg, lb, K, T(1), w + grp * ocg * K, K, 1, pw ? xg + l0 : col, pw ? L : lb, 1, T(0),
-            yg, L, 1);
-    if (b)
-      for (int64_t o = 0; o < ocg; ++o) {
-        const T bo = b[grp * ocg + o];
-        T* row = yg + o * L;
-        for (int64_t l = 0; l < lb; ++l) row[l] += bo;
-      }
+    for (int64_t o = 0; o < ocg; ++o) {
+      const T bo = b ? b[grp * ocg + o] : T(0);
+      T* row = yg + o * L;
+      for (int64_t l = 0; l < lb; ++l) row[l] = yt[l * ocg + o] + bo;
+    }
   });
 }
 

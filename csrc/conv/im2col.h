@@ -1,13 +1,14 @@
 // im2col / col2im for one image and one group of input channels (NCHW).
 //
-// col is a (cg * KH * KW) x ((oh1 - oh0) * OW) row-major matrix for output rows [oh0, oh1): row
-// (c, i, j) holds the input pixel that kernel tap (i, j) of channel c sees at each output
-// position, zero where it falls in the padding. Then y_group[:, rows] = w_group (OCg x K) * col
-// is one GEMM. Doing a few output rows at a time keeps col in L2 (see conv2d.cpp).
+// col is a (cg * KH * KW) x (number of output positions) row-major matrix for a block of output
+// positions: row (c, i, j) holds the input pixel that kernel tap (i, j) of channel c sees at each
+// output position, zero where it falls in the padding. Then y_group[:, block] = w_group
+// (OCg x K) * col is one GEMM. Doing a block at a time keeps col in L2 (see conv2d.cpp).
 #pragma once
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "conv/conv2d.h"
 
@@ -24,33 +25,59 @@ inline void valid_range(int64_t out, int64_t in, int64_t s, int64_t p, int64_t o
   if (o1 < o0) o1 = o0;
 }
 
+// col for the output positions l = oh * OW + ow in [l0, l1): row (c, i, j) of length l1 - l0.
+// Any column range, so that callers can cut blocks to the GEMM's tile sizes. Output rows are
+// short (11 positions in a 13x13 layer), so the loop is arranged to do no division and no call
+// per segment: one pass per (c, i) over the output rows, the kw taps inside. Plain loops rather
+// than memcpy (whose call costs more than copying 11 floats); the attribute stops GCC from
+// turning them back into memcpy / memset calls.
+template <class T>
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
+void im2col_cols(const Conv2dGeom& g, const T* x, T* col, int64_t l0, int64_t l1) {
+  const int64_t L = l1 - l0;
+  if (L <= 0) return;
+  // Per tap column j: the output columns [o0, o1) whose input column lies inside the row.
+  std::vector<int64_t> valid(static_cast<size_t>(2 * g.kw));
+  for (int64_t j = 0; j < g.kw; ++j)
+    valid_range(g.ow, g.w, g.sw, g.pw, j * g.dw, valid[2 * j], valid[2 * j + 1]);
+  for (int64_t c = 0; c < g.cg(); ++c)
+    for (int64_t i = 0; i < g.kh; ++i) {
+      T* rows = col + (c * g.kh + i) * g.kw * L;  // the kw rows (c, i, 0..kw-1)
+      int64_t oh = l0 / g.ow, ow = l0 % g.ow;
+      for (int64_t pos = 0; pos < L; ++oh, ow = 0) {
+        const int64_t seg = std::min(g.ow - ow, L - pos);  // positions [ow, ow + seg) of row oh
+        const int64_t ih = oh * g.sh - g.ph + i * g.dh;
+        if (ih < 0 || ih >= g.h) {
+          for (int64_t j = 0; j < g.kw; ++j) {
+            T* d = rows + j * L + pos;
+            for (int64_t q = 0; q < seg; ++q) d[q] = T(0);
+          }
+        } else {
+          const T* xrow = x + (c * g.h + ih) * g.w;
+          for (int64_t j = 0; j < g.kw; ++j) {
+            const int64_t o0 = valid[2 * j], o1 = valid[2 * j + 1];
+            const int64_t v0 = std::min(ow + seg, std::max(ow, o0));
+            const int64_t v1 = std::max(v0, std::min(ow + seg, o1));
+            T* d = rows + j * L + pos - ow;  // indexed by output column
+            const T* src = xrow + j * g.dw - g.pw;
+            for (int64_t q = ow; q < v0; ++q) d[q] = T(0);
+            if (g.sw == 1) {
+              for (int64_t q = v0; q < v1; ++q) d[q] = src[q];
+            } else {
+              for (int64_t q = v0; q < v1; ++q) d[q] = src[q * g.sw];
+            }
+            for (int64_t q = v1; q < ow + seg; ++q) d[q] = T(0);
+          }
+        }
+        pos += seg;
+      }
+    }
+}
+
+// col for the output rows [oh0, oh1).
 template <class T>
 void im2col(const Conv2dGeom& g, const T* x, T* col, int64_t oh0, int64_t oh1) {
-  const int64_t L = (oh1 - oh0) * g.ow;
-  for (int64_t c = 0; c < g.cg(); ++c)
-    for (int64_t i = 0; i < g.kh; ++i)
-      for (int64_t j = 0; j < g.kw; ++j) {
-        T* dst = col + ((c * g.kh + i) * g.kw + j) * L;
-        int64_t o0, o1;
-        valid_range(g.ow, g.w, g.sw, g.pw, j * g.dw, o0, o1);
-        const int64_t off = j * g.dw - g.pw;
-        for (int64_t oh = oh0; oh < oh1; ++oh) {
-          T* d = dst + (oh - oh0) * g.ow;
-          const int64_t ih = oh * g.sh - g.ph + i * g.dh;
-          if (ih < 0 || ih >= g.h) {
-            std::memset(d, 0, sizeof(T) * g.ow);
-            continue;
-          }
-          const T* src = x + (c * g.h + ih) * g.w + off;
-          for (int64_t ow = 0; ow < o0; ++ow) d[ow] = T(0);
-          if (g.sw == 1) {
-            std::memcpy(d + o0, src + o0, sizeof(T) * (o1 - o0));
-          } else {
-            for (int64_t ow = o0; ow < o1; ++ow) d[ow] = src[ow * g.sw];
-          }
-          for (int64_t ow = o1; ow < g.ow; ++ow) d[ow] = T(0);
-        }
-      }
+  im2col_cols(g, x, col, oh0 * g.ow, oh1 * g.ow);
 }
 
 // dx_group += col2im(col): the adjoint of im2col (dx must be initialised by the caller).

@@ -1,7 +1,7 @@
 """Activation kernels: pyengine next to NumPy (and PyTorch when it imports), forward and backward,
 float32, in the same process run.
 
-    python -m pytest bench/bench_activations.py --benchmark-only     # pytest-benchmark + ratio table
+    pytest bench/bench_activations.py --benchmark-only     # pytest-benchmark + ratio table
     python bench/bench_activations.py [--threads N] [--sizes 10000 1000000]   # table only
 
 Ratios are numpy_time / pyengine_time and torch_time / pyengine_time (> 1: pyengine is faster),
@@ -11,7 +11,6 @@ backward times the backend kernel that the autograd node calls.
 """
 import argparse
 import os
-import sys
 import timeit
 
 # pyengine and torch each bring an OpenMP runtime; with the default active wait policy the idle
@@ -20,7 +19,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Imports the installed pyengine (for a source tree built in place: PYTHONPATH=.).
 import pyengine as pe  # noqa: E402
 import pyengine.nn.functional as F  # noqa: E402
 from pyengine.backend import cpu  # noqa: E402

@@ -1,18 +1,17 @@
 """Convolution and pooling benchmarks, pyengine next to PyTorch CPU (when installed).
 
     python bench/bench_conv.py            # one table: ms forward, ms forward+backward, ratios
-    python -m pytest bench/bench_conv.py  # the same cases as a pytest-benchmark suite
+    pytest bench/bench_conv.py  # the same cases as a pytest-benchmark suite
 
 Ratio = torch time / pyengine time (> 1: pyengine is faster). Both run on the same number of
 threads (PYENGINE_BENCH_THREADS, default 2); best of several repeats, since the machine is shared.
 """
 import os
-import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+# Imports the installed pyengine (for a source tree built in place: PYTHONPATH=.).
 import pyengine as pe  # noqa: E402
 import pyengine.nn.functional as F  # noqa: E402
 

@@ -10,11 +10,10 @@ pyengine is faster. The machine is shared: compare ratios, not absolute times.
 """
 import sys
 import timeit
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# Imports the installed pyengine (for a source tree built in place: PYTHONPATH=.).
 import pyengine as pe  # noqa: E402
 
 try:

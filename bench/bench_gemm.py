@@ -1,21 +1,20 @@
 """GEMM throughput: pyengine (`_C.matmul`) next to NumPy (OpenBLAS) and, if importable, PyTorch.
 
     python bench/bench_gemm.py [passes=3]      # the table (square sizes and seed-model shapes)
-    python -m pytest bench/bench_gemm.py       # the same cases as a pytest-benchmark suite
+    pytest bench/bench_gemm.py       # the same cases as a pytest-benchmark suite
 
 Each case computes out = a @ b into a preallocated out for every library, with the same strided
 views for the transposed backward-pass shapes. Each library is timed alone (best of several
 repeats) after a pause, so that one library's idle-spinning worker threads do not steal one of
 the two cores from the next.
 """
-import os
 import sys
 import time
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+# Imports the installed pyengine (for a source tree built in place: PYTHONPATH=.).
 from pyengine import _C  # noqa: E402
 
 try:

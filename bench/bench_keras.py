@@ -3,7 +3,7 @@ installed), in the same process: the churn ANN (8000 x 11, batch 10: Python over
 and the MNIST quickstart MLP (60000 x 784, batch 32).
 
     python bench/bench_keras.py --data ../shared/data        # real data; synthetic if absent
-    python -m pytest bench/bench_keras.py                     # pytest-benchmark suite
+    pytest bench/bench_keras.py                     # pytest-benchmark suite
 
 PyTorch runs the same model, batch size, optimizer and loss, as an idiomatic loop over tensor
 slices of a random permutation (no DataLoader), with torch.set_num_threads(threads).
@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+# Imports the installed pyengine (for a source tree built in place: PYTHONPATH=.).
 import pyengine as pe  # noqa: E402
 from pyengine import keras  # noqa: E402
 

@@ -133,3 +133,71 @@ def binary_cross_entropy(x, target, weight, pos_weight, logits, want_grad):
     else:
         _C.binary_cross_entropy(x, target, weight, loss, grad)
     return loss, grad
+
+
+# ---- convolution and pooling (csrc/conv) ------------------------------------------------------
+# The ops resolve output shapes and PyTorch's argument forms; these allocate the outputs and call
+# the kernels, which check every shape again before touching memory. Inputs must be C-contiguous
+# float32 / float64 arrays of one dtype (the ops make them so).
+def conv2d(x, w, b, out_shape, args):
+    """args = (sh, sw, ph, pw, dh, dw, groups)."""
+    y = np.empty(out_shape, x.dtype)
+    _C.conv2d_forward(x, w, b, y, *args)
+    return y
+
+
+def conv2d_backward_input(g, w, x_shape, args):
+    gx = np.empty(x_shape, w.dtype)
+    _C.conv2d_backward_input(g, w, gx, *args)
+    return gx
+
+
+def conv2d_backward_weight(x, g, w_shape, args):
+    gw = np.empty(w_shape, x.dtype)
+    _C.conv2d_backward_weight(x, g, gw, *args)
+    return gw
+
+
+def conv2d_backward_bias(g, channels):
+    gb = np.empty(channels, g.dtype)
+    _C.conv2d_backward_bias(g, gb)
+    return gb
+
+
+def max_pool2d(x, out_shape, with_indices, kernel, stride, padding, dilation, ceil_mode):
+    """(y, argmax as int64 h * W + w per plane, or None when not asked for)."""
+    y = np.empty(out_shape, x.dtype)
+    idx = np.empty(out_shape, np.int64) if with_indices else None
+    _C.max_pool2d_forward(x, y, idx, *kernel, *stride, *padding, *dilation, ceil_mode)
+    return y, idx
+
+
+def max_pool2d_backward(g, idx, x_shape, dtype):
+    gx = np.empty(x_shape, dtype)
+    _C.max_pool2d_backward(np.ascontiguousarray(g, dtype=dtype), idx, gx)
+    return gx
+
+
+def avg_pool2d(x, out_shape, args):
+    """args = (kh, kw, sh, sw, ph, pw, ceil_mode, count_include_pad, divisor or 0)."""
+    y = np.empty(out_shape, x.dtype)
+    _C.avg_pool2d_forward(x, y, *args)
+    return y
+
+
+def avg_pool2d_backward(g, x_shape, dtype, args):
+    gx = np.empty(x_shape, dtype)
+    _C.avg_pool2d_backward(np.ascontiguousarray(g, dtype=dtype), gx, *args)
+    return gx
+
+
+def adaptive_avg_pool2d(x, output_size):
+    y = np.empty(x.shape[:2] + tuple(output_size), x.dtype)
+    _C.adaptive_avg_pool2d_forward(x, y)
+    return y
+
+
+def adaptive_avg_pool2d_backward(g, x_shape, dtype):
+    gx = np.empty(x_shape, dtype)
+    _C.adaptive_avg_pool2d_backward(np.ascontiguousarray(g, dtype=dtype), gx)
+    return gx

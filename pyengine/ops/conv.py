@@ -1,4 +1,4 @@
-"""Convolution (NCHW) on the C++ kernels in csrc/conv: conv2d, and conv1d as a conv2d of height 1.
+"""Convolution (NCHW) on the backend's kernels (csrc/conv on the CPU): conv2d, and conv1d as a conv2d of height 1.
 
 y[n, o] = b[o] + sum_{c in group(o), i, j} w[o, c, i, j] * x_pad[n, c, oh*sh + i*dh, ow*sw + j*dw]
 
@@ -7,7 +7,6 @@ db = sum of dy over (N, H, W); each is one kernel call and is skipped when no in
 """
 import numpy as np
 
-from .. import _C
 from ..autograd import Function
 
 
@@ -48,10 +47,10 @@ class Conv2d(Function):
         if w.ndim == 4 and x.shape[1] == w.shape[1] * groups and groups >= 1:
             oh = _out_size(x.shape[2], w.shape[2], stride[0], padding[0], dilation[0])
             ow = _out_size(x.shape[3], w.shape[3], stride[1], padding[1], dilation[1])
-            y = np.empty((x.shape[0], w.shape[0], max(oh, 0), max(ow, 0)), x.dtype)
+            out_shape = (x.shape[0], w.shape[0], max(oh, 0), max(ow, 0))
         else:
-            y = np.empty((1, 1, 1, 1), x.dtype)  # the kernel raises the precise error
-        _C.conv2d_forward(x, w, b, y, *args)
+            out_shape = (1, 1, 1, 1)  # the kernel raises the precise error
+        y = ctx.backend.conv2d(x, w, b, out_shape, args)
         ctx.save_for_backward(x, w)
         ctx.params = (args, extra, b is not None)
         return y
@@ -64,16 +63,13 @@ class Conv2d(Function):
         g = np.ascontiguousarray(g, dtype=x.dtype)
         gx = gw = gb = None
         if need_x:
-            gx = np.empty_like(x)
-            _C.conv2d_backward_input(g, w, gx, *args)
+            gx = ctx.backend.conv2d_backward_input(g, w, x.shape, args)
             if extra != (0, 0):
                 gx = gx[:, :, :gx.shape[2] - extra[0], :gx.shape[3] - extra[1]]
         if need_w:
-            gw = np.empty_like(w)
-            _C.conv2d_backward_weight(x, g, gw, *args)
+            gw = ctx.backend.conv2d_backward_weight(x, g, w.shape, args)
         if need_b and has_bias:
-            gb = np.empty(w.shape[0], x.dtype)
-            _C.conv2d_backward_bias(g, gb)
+            gb = ctx.backend.conv2d_backward_bias(g, w.shape[0])
         return gx, gw, gb
 
 

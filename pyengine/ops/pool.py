@@ -1,4 +1,4 @@
-"""Pooling (NCHW) on the C++ kernels in csrc/conv: max, average and adaptive average.
+"""Pooling (NCHW) on the backend's kernels (csrc/conv on the CPU): max, average and adaptive average.
 
 max:  y = max over the window, argmax kept; backward scatters dy to the argmax.
 avg:  y = sum over the window / divisor; backward spreads dy / divisor over the window.
@@ -6,7 +6,6 @@ Window rules (padding, ceil_mode, count_include_pad, divisor_override) follow Py
 """
 import numpy as np
 
-from .. import _C
 from ..autograd import Function
 from .conv import _pair
 
@@ -39,10 +38,9 @@ class MaxPool2d(Function):
                 ceil_mode=False):
         x = _float(x)
         shape = _out_shape(x, kernel, stride, padding, dilation, ceil_mode)
-        y = np.empty(shape, x.dtype)
         # Indices only when a gradient will be needed (like PyTorch's no-grad fast path).
-        idx = np.empty(shape, np.int64) if ctx.needs_input_grad else None
-        _C.max_pool2d_forward(x, y, idx, *kernel, *stride, *padding, *dilation, ceil_mode)
+        y, idx = ctx.backend.max_pool2d(x, shape, bool(ctx.needs_input_grad), kernel, stride,
+                                        padding, dilation, ceil_mode)
         ctx.save_for_backward(idx)
         ctx.params = (x.shape, x.dtype)
         return y
@@ -51,9 +49,7 @@ class MaxPool2d(Function):
     def backward(ctx, g):
         (idx,) = ctx.saved_tensors
         shape, dtype = ctx.params
-        gx = np.empty(shape, dtype)
-        _C.max_pool2d_backward(np.ascontiguousarray(g, dtype=dtype), idx, gx)
-        return gx
+        return ctx.backend.max_pool2d_backward(g, idx, shape, dtype)
 
 
 class AvgPool2d(Function):
@@ -61,18 +57,16 @@ class AvgPool2d(Function):
     def forward(ctx, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), ceil_mode=False,
                 count_include_pad=True, divisor=0):
         x = _float(x)
-        y = np.empty(_out_shape(x, kernel, stride, padding, (1, 1), ceil_mode), x.dtype)
         args = (*kernel, *stride, *padding, ceil_mode, count_include_pad, divisor)
-        _C.avg_pool2d_forward(x, y, *args)
+        y = ctx.backend.avg_pool2d(
+            x, _out_shape(x, kernel, stride, padding, (1, 1), ceil_mode), args)
         ctx.params = (x.shape, x.dtype, args)
         return y
 
     @staticmethod
     def backward(ctx, g):
         shape, dtype, args = ctx.params
-        gx = np.empty(shape, dtype)
-        _C.avg_pool2d_backward(np.ascontiguousarray(g, dtype=dtype), gx, *args)
-        return gx
+        return ctx.backend.avg_pool2d_backward(g, shape, dtype, args)
 
 
 class AdaptiveAvgPool2d(Function):
@@ -81,17 +75,14 @@ class AdaptiveAvgPool2d(Function):
         x = _float(x)
         if x.ndim != 4:
             raise ValueError(f"[adaptive_avg_pool2d] input must be 3-D or 4-D, got shape {x.shape}")
-        y = np.empty(x.shape[:2] + tuple(output_size), x.dtype)
-        _C.adaptive_avg_pool2d_forward(x, y)
+        y = ctx.backend.adaptive_avg_pool2d(x, output_size)
         ctx.params = (x.shape, x.dtype)
         return y
 
     @staticmethod
     def backward(ctx, g):
         shape, dtype = ctx.params
-        gx = np.empty(shape, dtype)
-        _C.adaptive_avg_pool2d_backward(np.ascontiguousarray(g, dtype=dtype), gx)
-        return gx
+        return ctx.backend.adaptive_avg_pool2d_backward(g, shape, dtype)
 
 
 def _batched(op, input, fn):
@@ -126,10 +117,10 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         y = MaxPool2d.apply(x, kernel=k, stride=s, padding=p, dilation=d, ceil_mode=bool(ceil_mode))
         if not return_indices:
             return y
+        from ..backend import get_backend
         from ..tensor import Tensor
-        idx = np.empty(y.shape, np.int64)
-        _C.max_pool2d_forward(_float(x.data), np.empty(y.shape, y.data.dtype), idx, *k, *s, *p,
-                              *d, bool(ceil_mode))
+        _, idx = get_backend(x.device).max_pool2d(_float(x.data), y.shape, True, k, s, p, d,
+                                                  bool(ceil_mode))
         return y, Tensor._wrap(idx, x.device)
 
     return _batched("max_pool2d", input, run)

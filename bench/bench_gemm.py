@@ -12,7 +12,6 @@ import sys
 import time
 
 import numpy as np
-import pytest
 
 # Imports the installed pyengine (for a source tree built in place: PYTHONPATH=.).
 from pyengine import _C  # noqa: E402
@@ -98,15 +97,22 @@ def table(rounds):
         print(row, flush=True)
 
 
-@pytest.mark.parametrize("lib", ["pyengine", "numpy", "torch"])
-@pytest.mark.parametrize("case", CASES, ids=[c[0].split(" (")[0] for c in CASES])
-def test_gemm(benchmark, case, lib):
-    label, m, k, n, ta, tb = case
-    if lib == "torch" and torch is None:
-        pytest.skip("torch not installed")
-    a, b, c = operands(m, k, n, ta, tb)
-    benchmark.extra_info["gflop"] = 2.0 * m * n * k / 1e9
-    benchmark(runners(a, b, c)[lib])
+# ---- pytest-benchmark suite (pytest is a test extra; the table above needs only NumPy) --------
+try:
+    import pytest
+except ImportError:
+    pytest = None
+
+if pytest is not None:
+    @pytest.mark.parametrize("lib", ["pyengine", "numpy", "torch"])
+    @pytest.mark.parametrize("case", CASES, ids=[c[0].split(" (")[0] for c in CASES])
+    def test_gemm(benchmark, case, lib):
+        label, m, k, n, ta, tb = case
+        if lib == "torch" and torch is None:
+            pytest.skip("torch not installed")
+        a, b, c = operands(m, k, n, ta, tb)
+        benchmark.extra_info["gflop"] = 2.0 * m * n * k / 1e9
+        benchmark(runners(a, b, c)[lib])
 
 
 if __name__ == "__main__":

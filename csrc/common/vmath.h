@@ -159,8 +159,7 @@ PE_VINLINE float exp_m_half_sq(float v, float extra) {
 // ~1e-6 *relative* error even where it is tiny (so gelu keeps its accuracy for negative x, where
 // 1 + erf would cancel). Numerical Recipes' erfcc: erfc(z) = t exp(-z^2 + P(t)), t = 1/(1 + z/2),
 // fractional error < 1.2e-7.
-PE_VINLINE float normal_sf(float a) {
-  const float t = 1.0f / (1.0f + 0.35355339059327376f * a);  // z / 2 = a / (2 sqrt 2)
+PE_VINLINE float erfcc_poly(float t) {  // P(t) of the erfcc form below
   float p = 0.17087277f;
   p = p * t - 0.82215223f;
   p = p * t + 1.48851587f;
@@ -170,26 +169,20 @@ PE_VINLINE float normal_sf(float a) {
   p = p * t + 0.09678418f;
   p = p * t + 0.37409196f;
   p = p * t + 1.00002368f;
-  p = p * t - 1.26551223f;
-  return 0.5f * t * exp_m_half_sq(a, p);
+  return p * t - 1.26551223f;
+}
+
+PE_VINLINE float normal_sf(float a) {
+  const float t = 1.0f / (1.0f + 0.35355339059327376f * a);  // z / 2 = a / (2 sqrt 2)
+  return 0.5f * t * exp_m_half_sq(a, erfcc_poly(t));
 }
 
 // Q(a) as above and phi(a) = exp(-a^2 / 2) / sqrt(2 pi) sharing one exp(-a^2 / 2), for gelu's
 // backward (two exps).
 PE_VINLINE float normal_sf_pdf(float a, float& pdf) {
   const float t = 1.0f / (1.0f + 0.35355339059327376f * a);
-  float p = 0.17087277f;
-  p = p * t - 0.82215223f;
-  p = p * t + 1.48851587f;
-  p = p * t - 1.13520398f;
-  p = p * t + 0.27886807f;
-  p = p * t - 0.18628806f;
-  p = p * t + 0.09678418f;
-  p = p * t + 0.37409196f;
-  p = p * t + 1.00002368f;
-  p = p * t - 1.26551223f;
   pdf = 0.3989422804014327f * exp_m_half_sq(a, 0.0f);
-  return 0.5f * t * exp_m_half_sq(a, p);
+  return 0.5f * t * exp_m_half_sq(a, erfcc_poly(t));
 }
 
 // Same names for double, from libm.

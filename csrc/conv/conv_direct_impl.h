@@ -42,6 +42,16 @@ void pad_planes(const T* src, T* dst, int64_t planes, int64_t h, int64_t w, int6
       std::memcpy(dst + (c * PH + i + ph) * PW + pw, src + (c * h + i) * w, sizeof(T) * w);
 }
 
+// The inverse: the interior (h, w) of `planes` padded planes, copied out to dst.
+template <class T>
+void crop_planes(const T* src, T* dst, int64_t planes, int64_t h, int64_t w, int64_t ph,
+                 int64_t pw) {
+  const int64_t PH = h + 2 * ph, PW = w + 2 * pw;
+  for (int64_t c = 0; c < planes; ++c)
+    for (int64_t i = 0; i < h; ++i)
+      std::memcpy(dst + (c * h + i) * w, src + (c * PH + i + ph) * PW + pw, sizeof(T) * w);
+}
+
 inline int threads_for(int64_t tasks) {
   if (omp_in_parallel()) return 1;
   const int64_t nt = omp_get_max_threads();
@@ -165,11 +175,7 @@ void direct_backward_input_wide(const Conv2dGeom& g, const T* dy, const T* w, T*
               for (int64_t q = 0; q < LW; ++q) dst[q] += wv * wd[q];
             }
       }
-      T* dxp = dx + (n * g.c + grp * cg) * g.h * g.w;
-      for (int64_t c = 0; c < cg; ++c)
-        for (int64_t i = 0; i < g.h; ++i)
-          std::memcpy(dxp + (c * g.h + i) * g.w, pad.p + (c * PH + i + g.ph) * PW + g.pw,
-                      sizeof(T) * g.w);
+      crop_planes(pad.p, dx + (n * g.c + grp * cg) * g.h * g.w, cg, g.h, g.w, g.ph, g.pw);
     }
   }
 }
@@ -207,11 +213,7 @@ void conv2d_direct_backward_input(const Conv2dGeom& g, const T* dy, const T* w, 
             }
         }
       }
-      T* dxp = dx + (n * g.c + grp * cg) * g.h * g.w;
-      for (int64_t c = 0; c < cg; ++c)
-        for (int64_t i = 0; i < g.h; ++i)
-          std::memcpy(dxp + (c * g.h + i) * g.w, pad.p + (c * PH + i + g.ph) * PW + g.pw,
-                      sizeof(T) * g.w);
+      crop_planes(pad.p, dx + (n * g.c + grp * cg) * g.h * g.w, cg, g.h, g.w, g.ph, g.pw);
     }
   }
 }

@@ -44,4 +44,13 @@ void adaptive_avg_pool2d_forward(const Pool2dGeom& g, const T* x, T* y);
 template <class T>
 void adaptive_avg_pool2d_backward(const Pool2dGeom& g, const T* dy, T* dx);
 
+// Explicit instantiations, expanded once in the dispatch namespace and once in each ISA's.
+#define PE_POOL_INSTANTIATE(T)                                                           \
+  template void max_pool2d_forward<T>(const Pool2dGeom&, const T*, T*, int64_t*);        \
+  template bool max_pool2d_backward<T>(const Pool2dGeom&, const T*, const int64_t*, T*); \
+  template void avg_pool2d_forward<T>(const Pool2dGeom&, const T*, T*, bool, int64_t);   \
+  template void avg_pool2d_backward<T>(const Pool2dGeom&, const T*, T*, bool, int64_t);  \
+  template void adaptive_avg_pool2d_forward<T>(const Pool2dGeom&, const T*, T*);         \
+  template void adaptive_avg_pool2d_backward<T>(const Pool2dGeom&, const T*, T*);
+
 }  // namespace pyengine

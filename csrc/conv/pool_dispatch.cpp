@@ -43,15 +43,7 @@ void adaptive_avg_pool2d_backward(const Pool2dGeom& g, const T* dy, T* dx) {
   PE_DISPATCH(adaptive_avg_pool2d_backward<T>, g, dy, dx);
 }
 
-#define PE_POOL_INSTANTIATE(T)                                                                  \
-  template void max_pool2d_forward<T>(const Pool2dGeom&, const T*, T*, int64_t*);               \
-  template bool max_pool2d_backward<T>(const Pool2dGeom&, const T*, const int64_t*, T*);        \
-  template void avg_pool2d_forward<T>(const Pool2dGeom&, const T*, T*, bool, int64_t);          \
-  template void avg_pool2d_backward<T>(const Pool2dGeom&, const T*, T*, bool, int64_t);         \
-  template void adaptive_avg_pool2d_forward<T>(const Pool2dGeom&, const T*, T*);                \
-  template void adaptive_avg_pool2d_backward<T>(const Pool2dGeom&, const T*, T*);
 PE_POOL_INSTANTIATE(float)
 PE_POOL_INSTANTIATE(double)
-#undef PE_POOL_INSTANTIATE
 
 }  // namespace pyengine

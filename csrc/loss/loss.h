@@ -28,4 +28,13 @@ void bce(const T* p, const T* y, const T* w, T* loss, T* grad, int64_t n);
 template <class T>
 void bce_logits(const T* x, const T* y, const T* w, const T* pw, T* loss, T* grad, int64_t n);
 
+// Explicit instantiations, expanded once in the dispatch namespace and once in each ISA's.
+#define PE_LOSS_INSTANTIATE(T)                                                             \
+  template void softmax_xent_index<T>(const T*, const int64_t*, const T*, double, int64_t, \
+                                      double, T*, T*, int64_t, int64_t);                   \
+  template void softmax_xent_prob<T>(const T*, const T*, const T*, double, double, T*, T*, \
+                                     int64_t, int64_t);                                    \
+  template void bce<T>(const T*, const T*, const T*, T*, T*, int64_t);                     \
+  template void bce_logits<T>(const T*, const T*, const T*, const T*, T*, T*, int64_t);
+
 }  // namespace pyengine

@@ -187,16 +187,8 @@ void bce_logits(const T* x, const T* y, const T* w, const T* pw, T* loss, T* gra
   });
 }
 
-#define PE_INSTANTIATE(T)                                                                     \
-  template void softmax_xent_index<T>(const T*, const int64_t*, const T*, double, int64_t,     \
-                                      double, T*, T*, int64_t, int64_t);                      \
-  template void softmax_xent_prob<T>(const T*, const T*, const T*, double, double, T*, T*,    \
-                                     int64_t, int64_t);                                       \
-  template void bce<T>(const T*, const T*, const T*, T*, T*, int64_t);                        \
-  template void bce_logits<T>(const T*, const T*, const T*, const T*, T*, T*, int64_t);
-PE_INSTANTIATE(float)
-PE_INSTANTIATE(double)
-#undef PE_INSTANTIATE
+PE_LOSS_INSTANTIATE(float)
+PE_LOSS_INSTANTIATE(double)
 
 }  // namespace PE_ISA_NS
 }  // namespace pyengine

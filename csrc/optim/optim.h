@@ -46,4 +46,13 @@ double sum_squares(const T* x, int64_t n);
 template <class T>
 void scale_inplace(T* x, double s, int64_t n);
 
+// Explicit instantiations, expanded once in the dispatch namespace and once in each ISA's.
+#define PE_OPTIM_INSTANTIATE(T)                                                               \
+  template void sgd_update<T>(const SgdHyper&, T*, const T*, T*, bool, int64_t);              \
+  template void adam_update<T>(const AdamHyper&, int64_t, T*, const T*, T*, T*, T*, int64_t); \
+  template void rmsprop_update<T>(const RmspropHyper&, T*, const T*, T*, T*, T*, int64_t);    \
+  template void adagrad_update<T>(const AdagradHyper&, int64_t, T*, const T*, T*, int64_t);   \
+  template double sum_squares<T>(const T*, int64_t);                                          \
+  template void scale_inplace<T>(T*, double, int64_t);
+
 }  // namespace pyengine

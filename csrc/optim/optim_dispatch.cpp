@@ -47,15 +47,7 @@ void scale_inplace(T* x, double s, int64_t n) {
   PE_DISPATCH(scale_inplace<T>, x, s, n);
 }
 
-#define PE_INSTANTIATE(T)                                                                   \
-  template void sgd_update<T>(const SgdHyper&, T*, const T*, T*, bool, int64_t);            \
-  template void adam_update<T>(const AdamHyper&, int64_t, T*, const T*, T*, T*, T*, int64_t); \
-  template void rmsprop_update<T>(const RmspropHyper&, T*, const T*, T*, T*, T*, int64_t);  \
-  template void adagrad_update<T>(const AdagradHyper&, int64_t, T*, const T*, T*, int64_t); \
-  template double sum_squares<T>(const T*, int64_t);                                        \
-  template void scale_inplace<T>(T*, double, int64_t);
-PE_INSTANTIATE(float)
-PE_INSTANTIATE(double)
-#undef PE_INSTANTIATE
+PE_OPTIM_INSTANTIATE(float)
+PE_OPTIM_INSTANTIATE(double)
 
 }  // namespace pyengine

@@ -35,12 +35,17 @@ def _out_shape(x, k, s, p, d, ceil):
 class MaxPool2d(Function):
     @staticmethod
     def forward(ctx, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1),
-                ceil_mode=False):
+                ceil_mode=False, indices_out=None):
+        """indices_out: a list that receives the argmax array (return_indices=True)."""
         x = _float(x)
         shape = _out_shape(x, kernel, stride, padding, dilation, ceil_mode)
-        # Indices only when a gradient will be needed (like PyTorch's no-grad fast path).
-        y, idx = ctx.backend.max_pool2d(x, shape, bool(ctx.needs_input_grad), kernel, stride,
-                                        padding, dilation, ceil_mode)
+        # Indices only when a gradient will be needed or they are asked for (like PyTorch's
+        # no-grad fast path); one kernel pass gives both.
+        want_idx = bool(ctx.needs_input_grad) or indices_out is not None
+        y, idx = ctx.backend.max_pool2d(x, shape, want_idx, kernel, stride, padding, dilation,
+                                        ceil_mode)
+        if indices_out is not None:
+            indices_out.append(idx)
         ctx.save_for_backward(idx)
         ctx.params = (x.shape, x.dtype)
         return y
@@ -114,14 +119,13 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     k, s, p, d = _window("max_pool2d", kernel_size, stride, padding, dilation)
 
     def run(x):
-        y = MaxPool2d.apply(x, kernel=k, stride=s, padding=p, dilation=d, ceil_mode=bool(ceil_mode))
+        idx = [] if return_indices else None
+        y = MaxPool2d.apply(x, kernel=k, stride=s, padding=p, dilation=d, ceil_mode=bool(ceil_mode),
+                            indices_out=idx)
         if not return_indices:
             return y
-        from ..backend import get_backend
         from ..tensor import Tensor
-        _, idx = get_backend(x.device).max_pool2d(_float(x.data), y.shape, True, k, s, p, d,
-                                                  bool(ceil_mode))
-        return y, Tensor._wrap(idx, x.device)
+        return y, Tensor._wrap(idx[0], x.device)
 
     return _batched("max_pool2d", input, run)
 

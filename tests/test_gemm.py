@@ -106,6 +106,25 @@ def test_random_shapes(m, n, k, ta, tb, dtype, alpha, beta, seed):
     run_case(np.random.default_rng(seed), m, n, k, dtype, ta, tb, alpha, beta)
 
 
+@pytest.mark.parametrize("name", AVAILABLE)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_small_products_unpacked_edges(name, dtype):
+    # Small products with a row-major B run unpacked, reading B rows with lane masks and A in
+    # place: every row/column edge of the register tiles (MR 4/6/12, NR 8/16/32), B a column
+    # slice of a wider array (row stride > n), A in both orientations.
+    rng = np.random.default_rng(8)
+    with isa(name):
+        for m in (1, 5, 11, 12, 13, 25, 32):
+            for n in (1, 6, 10, 16, 17, 31, 32, 33, 47):
+                for k, ta in ((1, False), (7, True), (128, False)):
+                    a = operand(rng, m, k, dtype, ta)
+                    b = rng.standard_normal((k, n + 3)).astype(dtype)[:, 1 : n + 1]
+                    c = rng.standard_normal((m, n)).astype(dtype)
+                    want = expected(a, b, c, -1.5, 0.5)
+                    _C.matmul(a, b, c, -1.5, 0.5)
+                    check_close(c, want, k, dtype)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_beta_zero_ignores_nan(dtype):
     rng = np.random.default_rng(3)

@@ -182,29 +182,60 @@ int threads_for(const Operands<T>& o) {
   return max_threads();
 }
 
-// Normalises the problem (empty, k == 0, column-major C) and runs it on `nt` threads.
+// Products too small to thread (below kThreadFlops) with a row-major B run unpacked
+// (ukernel_direct): packing is O(mk + kn) copies for O(mnk) FMAs, and at these sizes the copies
+// (a transposing pack of a row-major A above all) cost as much as the arithmetic. Measured
+// against the packed path: 32x128x10 1.6 vs 3.6 us, 10x784x10 3.1 vs 16.3 us, 48^3 2.4 vs
+// 4.2 us; at 64^3 the packed path on two threads wins (docs/gemm.md).
+
+template <class T>
+bool use_direct(const KernelInfo<T>& kern, const Operands<T>& o) {
+  return kern.direct != nullptr && o.cs_b == 1 && o.cs_c == 1 &&
+         2 * o.m * o.n * o.k < kThreadFlops;
+}
+
+template <class T>
+void gemm_direct(const KernelInfo<T>& kern, const Operands<T>& o) {
+  const int64_t MR = kern.mr, NR = kern.nr;
+  for (int64_t j = 0; j < o.n; j += NR) {
+    const int64_t nr = std::min(NR, o.n - j);
+    const UkernelDirectFn<T> uk = 2 * nr <= NR ? kern.direct_half : kern.direct;
+    for (int64_t i = 0; i < o.m; i += MR)
+      uk(o.k, o.a + i * o.rs_a, o.rs_a, o.cs_a, o.b + j, o.rs_b, o.c + i * o.rs_c + j, o.rs_c,
+         std::min(MR, o.m - i), nr, o.alpha, o.beta);
+  }
+}
+
+template <class T>
+Operands<T> transposed(Operands<T> o) {  // C^T = B^T A^T: same products, same sums
+  std::swap(o.m, o.n);
+  std::swap(o.a, o.b);
+  const int64_t ra = o.rs_a, ca = o.cs_a;
+  o.rs_a = o.cs_b;
+  o.cs_a = o.rs_b;
+  o.rs_b = ca;
+  o.cs_b = ra;
+  std::swap(o.rs_c, o.cs_c);
+  return o;
+}
+
+// Normalises the problem (empty, k == 0, column-major C), picks unpacked or packed, and runs it
+// on `nt` threads. The choice depends on the shape and strides only, never on `nt`.
 template <class T>
 void gemm_one(const KernelInfo<T>& kern, Operands<T> o, int nt) {
   if (o.m <= 0 || o.n <= 0) return;
   if (o.k <= 0 || o.alpha == T(0)) return scale_c(o);
-  // Compute C^T = B^T A^T instead when C is column-major, or when C is so narrow (n < NR) that
-  // most of the vector dimension of every tile would be padding while m would fill it better
-  // (e.g. 32 x 128 @ 128 x 10 in the seed MLP). Products and sums are the same either way.
+  // Compute C^T = B^T A^T instead when C is column-major, or, on the packed path, when C is so
+  // narrow (n < NR) that most of the vector dimension of every tile would be padding while m
+  // would fill it better (e.g. 32 x 784 @ 784 x 10).
   const auto padded = [](int64_t x, int64_t r) { return ceil_div(x, r) * r; };
   const bool col_major = o.cs_c != 1 && o.rs_c == 1;
   const bool narrow = o.n < kern.nr && 2 * padded(o.m, kern.mr) * padded(o.n, kern.nr) >
                                            3 * padded(o.n, kern.mr) * padded(o.m, kern.nr);
-  if (col_major || narrow) {
-    std::swap(o.m, o.n);
-    std::swap(o.a, o.b);
-    const int64_t ra = o.rs_a, ca = o.cs_a;
-    o.rs_a = o.cs_b;
-    o.cs_a = o.rs_b;
-    o.rs_b = ca;
-    o.cs_b = ra;
-    std::swap(o.rs_c, o.cs_c);
-  }
-  gemm_threaded(kern, o, nt);
+  const Operands<T> t = transposed(o);
+  const Operands<T>& row_major_c = col_major ? t : o;
+  if (use_direct(kern, row_major_c)) return gemm_direct(kern, row_major_c);
+  gemm_threaded(kern, col_major || narrow ? t : o, nt);
 }
 
 }  // namespace

@@ -19,12 +19,23 @@ template <class T>
 using UkernelFn = void (*)(int64_t k, const T* a, const T* b, int64_t rs_b, T* c, int64_t rs_c,
                            int64_t cs_c, int64_t mr, int64_t nr, T alpha, T beta);
 
+// Unpacked small-product kernel (ukernel_simd.h, ukernel_direct): C[0:mr, 0:nr] as above with
+// A(i, p) at a[i * rs_a + p * cs_a] and B(p, j) at b[p * rs_b + j] read in place, mr <= MR,
+// nr <= the kernel's width, C with unit column stride.
+template <class T>
+using UkernelDirectFn = void (*)(int64_t k, const T* a, int64_t rs_a, int64_t cs_a, const T* b,
+                                 int64_t rs_b, T* c, int64_t rs_c, int64_t mr, int64_t nr,
+                                 T alpha, T beta);
+
 template <class T>
 struct KernelInfo {
   Isa isa;
   UkernelFn<T> ukernel;
   int mr, nr;      // register tile: MR rows of A broadcast, NR columns of B in vector registers
   int mc, kc, nc;  // cache blocks (why these values: see each ukernel_<isa>.cpp)
+  // Unpacked kernels for small products, MR x NR and MR x NR/2; null where the ISA has none
+  // (generic), and the driver then packs as usual.
+  UkernelDirectFn<T> direct = nullptr, direct_half = nullptr;
 };
 
 #define PE_GEMM_DECLARE_ISA(ns)             \

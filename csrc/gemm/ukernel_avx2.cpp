@@ -25,6 +25,12 @@ struct F32 {
   static R zero() { return _mm256_setzero_ps(); }
   static R set1(T x) { return _mm256_set1_ps(x); }
   static R load(const T* p) { return _mm256_loadu_ps(p); }
+  using M = __m256i;  // lanes 0..n-1 all ones
+  static M mask(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+  static R load_m(const T* p, M m) { return _mm256_maskload_ps(p, m); }
+  static void store_m(T* p, R x, M m) { _mm256_maskstore_ps(p, m, x); }
   static R bcast(const T* p) { return _mm256_broadcast_ss(p); }
   static R fma(R a, R b, R c) { return _mm256_fmadd_ps(a, b, c); }
   static R mul(R a, R b) { return _mm256_mul_ps(a, b); }
@@ -39,6 +45,12 @@ struct F64 {
   static R zero() { return _mm256_setzero_pd(); }
   static R set1(T x) { return _mm256_set1_pd(x); }
   static R load(const T* p) { return _mm256_loadu_pd(p); }
+  using M = __m256i;
+  static M mask(int n) {
+    return _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3));
+  }
+  static R load_m(const T* p, M m) { return _mm256_maskload_pd(p, m); }
+  static void store_m(T* p, R x, M m) { _mm256_maskstore_pd(p, m, x); }
   static R bcast(const T* p) { return _mm256_broadcast_sd(p); }
   static R fma(R a, R b, R c) { return _mm256_fmadd_pd(a, b, c); }
   static R mul(R a, R b) { return _mm256_mul_pd(a, b); }
@@ -48,10 +60,12 @@ struct F64 {
 
 }  // namespace
 
-extern const KernelInfo<float> kSgemm = {Isa::avx2, &ukernel_simd<F32, 6, 2>, 6, 16,
-                                         240, 384, 384};
-extern const KernelInfo<double> kDgemm = {Isa::avx2, &ukernel_simd<F64, 6, 2>, 6, 8,
-                                          240, 256, 256};
+extern const KernelInfo<float> kSgemm = {
+    Isa::avx2, &ukernel_simd<F32, 6, 2>, 6, 16, 240, 384, 384,
+    &ukernel_direct<F32, 6, 2>, &ukernel_direct<F32, 6, 1>};
+extern const KernelInfo<double> kDgemm = {
+    Isa::avx2, &ukernel_simd<F64, 6, 2>, 6, 8, 240, 256, 256,
+    &ukernel_direct<F64, 6, 2>, &ukernel_direct<F64, 6, 1>};
 
 }  // namespace avx2
 }  // namespace gemm_detail

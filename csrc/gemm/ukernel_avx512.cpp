@@ -29,6 +29,10 @@ struct F32 {
   static R zero() { return _mm512_setzero_ps(); }
   static R set1(T x) { return _mm512_set1_ps(x); }
   static R load(const T* p) { return _mm512_loadu_ps(p); }
+  using M = __mmask16;  // lanes 0..n-1
+  static M mask(int n) { return static_cast<M>((1u << n) - 1); }
+  static R load_m(const T* p, M m) { return _mm512_maskz_loadu_ps(m, p); }
+  static void store_m(T* p, R x, M m) { _mm512_mask_storeu_ps(p, m, x); }
   static R bcast(const T* p) { return _mm512_set1_ps(*p); }
   static R fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
   static R mul(R a, R b) { return _mm512_mul_ps(a, b); }
@@ -43,6 +47,10 @@ struct F64 {
   static R zero() { return _mm512_setzero_pd(); }
   static R set1(T x) { return _mm512_set1_pd(x); }
   static R load(const T* p) { return _mm512_loadu_pd(p); }
+  using M = __mmask8;
+  static M mask(int n) { return static_cast<M>((1u << n) - 1); }
+  static R load_m(const T* p, M m) { return _mm512_maskz_loadu_pd(m, p); }
+  static void store_m(T* p, R x, M m) { _mm512_mask_storeu_pd(p, m, x); }
   static R bcast(const T* p) { return _mm512_set1_pd(*p); }
   static R fma(R a, R b, R c) { return _mm512_fmadd_pd(a, b, c); }
   static R mul(R a, R b) { return _mm512_mul_pd(a, b); }
@@ -52,10 +60,12 @@ struct F64 {
 
 }  // namespace
 
-extern const KernelInfo<float> kSgemm = {Isa::avx512, &ukernel_simd<F32, 12, 2>, 12, 32,
-                                         240, 384, 384};
-extern const KernelInfo<double> kDgemm = {Isa::avx512, &ukernel_simd<F64, 12, 2>, 12, 16,
-                                          240, 192, 384};
+extern const KernelInfo<float> kSgemm = {
+    Isa::avx512, &ukernel_simd<F32, 12, 2>, 12, 32, 240, 384, 384,
+    &ukernel_direct<F32, 12, 2>, &ukernel_direct<F32, 12, 1>};
+extern const KernelInfo<double> kDgemm = {
+    Isa::avx512, &ukernel_simd<F64, 12, 2>, 12, 16, 240, 192, 384,
+    &ukernel_direct<F64, 12, 2>, &ukernel_direct<F64, 12, 1>};
 
 }  // namespace avx512
 }  // namespace gemm_detail

@@ -84,6 +84,60 @@ void ukernel_simd(int64_t k, const typename V::T* a, const typename V::T* b, int
     for (int64_t j = 0; j < nr; ++j) c[i * rs_c + j * cs_c] = tmp[i * NR + j];
 }
 
+// Unpacked variant for small products (BLIS's "sup" idea): A and B are read where they lie,
+// A(i, p) at a[i * rs_a + p * cs_a] broadcast, B(p, j) at b[p * rs_b + j] loaded with a lane mask,
+// so neither operand is packed and nothing outside A[0:mr, 0:k], B[0:k, 0:nr], C[0:mr, 0:nr] is
+// read or written. Rows mr..MR-1 repeat row mr-1 (in bounds); they are computed, never stored.
+// C must have unit column stride. Same FMA order per element as ukernel_simd with one K block.
+template <class V, int MR, int NV>
+void ukernel_direct(int64_t k, const typename V::T* a, int64_t rs_a, int64_t cs_a,
+                    const typename V::T* b, int64_t rs_b, typename V::T* c, int64_t rs_c,
+                    int64_t mr, int64_t nr, typename V::T alpha, typename V::T beta) {
+  using T = typename V::T;
+  using R = typename V::R;
+  using M = typename V::M;
+  constexpr int W = V::W;
+  M mask[NV];
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; ++v) {
+    const int64_t lanes = nr - v * W;
+    mask[v] = V::mask(lanes < 0 ? 0 : lanes > W ? W : int(lanes));
+  }
+  const T* ar[MR];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) ar[i] = a + (i < mr ? i : mr - 1) * rs_a;
+  R acc[MR][NV];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[i][v] = V::zero();
+
+  for (int64_t p = 0, pa = 0; p < k; ++p, pa += cs_a) {
+    R bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) bv[v] = V::load_m(b + p * rs_b + v * W, mask[v]);
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+      const R ai = V::bcast(ar[i] + pa);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[i][v] = V::fma(ai, bv[v], acc[i][v]);
+    }
+  }
+
+  const R va = V::set1(alpha), vb = V::set1(beta);
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) {
+    if (i >= mr) break;
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      T* cp = c + i * rs_c + v * W;
+      V::store_m(cp, beta == T(0) ? V::mul(acc[i][v], va)
+                                  : V::fma(acc[i][v], va, V::mul(V::load_m(cp, mask[v]), vb)),
+                 mask[v]);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace PE_ISA_NS
 }  // namespace gemm_detail

@@ -123,6 +123,12 @@ def test_small_products_unpacked_edges(name, dtype):
                     want = expected(a, b, c, -1.5, 0.5)
                     _C.matmul(a, b, c, -1.5, 0.5)
                     check_close(c, want, k, dtype)
+        # Negative strides on both operands (B's rows reversed, its columns still unit-stride).
+        a = rng.standard_normal((13, 9)).astype(dtype)[::-1, ::-1]
+        b = rng.standard_normal((9, 20)).astype(dtype)[::-1]
+        c = np.empty((13, 20), dtype)
+        _C.matmul(a, b, c)
+        check_close(c, expected(a, b, c, 1.0, 0.0), 9, dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -21,6 +21,7 @@
 #include "common/isa_dispatch.h"
 #include "conv/conv2d.h"
 #include "conv/im2col.h"
+#include "conv/winograd.h"
 #include "gemm/gemm.h"
 
 namespace pyengine {
@@ -55,6 +56,21 @@ void conv2d_direct_backward_weight(const Conv2dGeom& g, const T* x, const T* dy,
 namespace {
 
 bool use_direct(const Conv2dGeom& g) { return g.cg() == 1; }
+
+// Winograd F(2x2, 3x3) for conv2d's forward / weight gradient (backward = false) or input
+// gradient (backward = true): 3x3, stride 1, dilation 1, enough channels (winograd.cpp).
+bool use_winograd(const Conv2dGeom& g, bool backward) {
+  return !use_direct(g) && winograd_fits(g, backward);
+}
+
+// Runs conv2d's forward (b: bias or null) or input gradient through Winograd.
+template <class T>
+void run_winograd(const Conv2dGeom& g, bool backward, const T* in, const T* w, const T* b,
+                  T* out) {
+  std::vector<T> u(static_cast<size_t>(winograd_weights_size(g)));
+  winograd_weights(g, w, backward, u.data());
+  winograd_conv3x3(winograd_geom(g, backward), in, u.data(), b, out);
+}
 
 bool is_pointwise(const Conv2dGeom& g) {
   return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
@@ -113,6 +129,7 @@ void for_each_item(int64_t items, int64_t scratch_size, Body&& body) {
 template <class T>
 void conv2d_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* y) {
   if (use_direct(g)) return conv2d_direct_forward(g, x, w, b, y);
+  if (use_winograd(g, false)) return run_winograd(g, false, x, w, b, y);
   const int64_t L = g.oh * g.ow, K = g.cg() * g.kh * g.kw, ocg = g.ocg();
   const bool pw = is_pointwise(g);
   std::vector<T> wt(static_cast<size_t>(g.oc * K));  // per group: K x OCg, row-major
@@ -143,6 +160,7 @@ void conv2d_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* 
 template <class T>
 void conv2d_backward_input(const Conv2dGeom& g, const T* dy, const T* w, T* dx) {
   if (use_direct(g)) return conv2d_direct_backward_input(g, dy, w, dx);
+  if (use_winograd(g, true)) return run_winograd<T>(g, true, dy, w, nullptr, dx);
   const int64_t L = g.oh * g.ow, K = g.cg() * g.kh * g.kw, ocg = g.ocg();
   const bool pw = is_pointwise(g);
   const int64_t rows = block_rows<T>(g, K);
@@ -169,6 +187,8 @@ void conv2d_backward_input(const Conv2dGeom& g, const T* dy, const T* w, T* dx) 
 template <class T>
 void conv2d_backward_weight(const Conv2dGeom& g, const T* x, const T* dy, T* dw) {
   if (use_direct(g)) return conv2d_direct_backward_weight(g, x, dy, dw);
+  if (use_winograd(g, false))
+    return winograd_conv3x3_backward_weight(winograd_geom(g, false), x, dy, dw);
   const int64_t L = g.oh * g.ow, K = g.cg() * g.kh * g.kw, ocg = g.ocg();
   const int64_t wsize = g.oc * K;
   const bool pw = is_pointwise(g);

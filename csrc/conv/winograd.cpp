@@ -28,16 +28,20 @@ void winograd_conv3x3_backward_weight(const WinogradGeom& g, const T* x, const T
   PE_DISPATCH(winograd_conv3x3_backward_weight<T>, g, x, dy, dw);
 }
 
-// Minimum channels per group on the GEMMs' K side (input channels of the forward, output
-// channels of the input gradient): below it the 16 GEMMs are too thin to beat im2col's one GEMM
-// with K = 9 * C (measured, see conv2d.cpp).
-constexpr int64_t kMinChannels = 8;
-
+// When Winograd pays (measured against im2col, float, one thread; docs/conv.md): at least 8
+// channels per group on both sides (4 input channels: 0.94-1.04x), at least 16 input channels
+// for the input gradient (whose GEMMs have M = input channels; 8 of them: 0.80x), at least 16
+// on both sides for the weight gradient (its GEMMs are OC x C, long in K), and at least 128
+// output tiles (2x2) in all, one block: with fewer, the weight transform (16 * C * OC values)
+// is not amortised and one thread does all the work (4 x 256 x 7 x 7: 0.73x).
 bool winograd_fits(const Conv2dGeom& g, bool backward) {
   if (g.kh != 3 || g.kw != 3 || g.sh != 1 || g.sw != 1 || g.dh != 1 || g.dw != 1) return false;
-  if (g.oh < 1 || g.ow < 1) return false;
-  const int64_t k_side = backward ? g.ocg() : g.cg(), n_side = backward ? g.cg() : g.ocg();
-  return k_side >= kMinChannels && n_side >= 1;
+  if (g.n * ((g.oh + 1) / 2) * ((g.ow + 1) / 2) < 128) return false;
+  return g.cg() >= (backward ? 16 : 8) && g.ocg() >= 8;
+}
+
+bool winograd_fits_weight_grad(const Conv2dGeom& g) {
+  return winograd_fits(g, false) && g.cg() >= 16 && g.ocg() >= 16;
 }
 
 WinogradGeom winograd_geom(const Conv2dGeom& g, bool backward) {

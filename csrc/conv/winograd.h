@@ -36,6 +36,8 @@ struct WinogradGeom {
 // Whether conv2d's forward (backward = false) or input gradient (backward = true) can and should
 // run through Winograd for geometry g (reasons and measurements in conv2d.cpp).
 bool winograd_fits(const Conv2dGeom& g, bool backward);
+// The same for conv2d's weight gradient.
+bool winograd_fits_weight_grad(const Conv2dGeom& g);
 
 // The Winograd problem that computes conv2d's forward or input gradient for g.
 WinogradGeom winograd_geom(const Conv2dGeom& g, bool backward);

@@ -79,6 +79,12 @@ inline int64_t make_segments(int64_t t0, int64_t nt, int64_t th, int64_t tw, Seg
   return count;
 }
 
+// One staging copy of a block: n values from plane offset src (of channel 0; channel c adds
+// c * plane) to stage offset dst. Built once per block, replayed for every channel.
+struct Copy {
+  int64_t dst, src, n;
+};
+
 // Short copies and fills (a segment's rows are 12-28 values in the benchmark layers, and there
 // are 8 per segment and channel): one masked AVX-512 load/store per 16 values where available,
 // plain loops elsewhere. The attribute keeps GCC from turning the loops into memcpy calls.
@@ -130,40 +136,39 @@ inline void zero_n(T* __restrict dst, int64_t n) {
   for (int64_t q = 0; q < n; ++q) dst[q] = T(0);
 }
 
-// dst[q] = row[c0 + q] for q < len, zero where c0 + q is outside [0, w) or row is null.
-template <class T>
-__attribute__((optimize("no-tree-loop-distribute-patterns"), always_inline))
-inline void copy_padded(T* __restrict dst, const T* row, int64_t c0, int64_t len, int64_t w) {
-  if (row == nullptr) return zero_n(dst, len);
-  const int64_t a = imin(len, imax(0, -c0)), b = imax(a, imin(len, w - c0));
-  zero_n(dst, a);
-  copy_n(dst + a, row + c0 + a, b - a);
-  zero_n(dst + b, len - b);
-}
-
 // V[k][c][q] = (B^T d B)[k] for the 4x4 input patch d of the block's tile q, channel c.
 // The patch rows are first staged as lo[r][2q + s] = d[r][s] and hi[r][2q + s] = d[r][2 + s]
 // (contiguous copies per tile row segment), so the transform is one vector loop over all the
-// block's tiles whatever the plane width (a 13x13 plane has tile rows of only 6).
+// block's tiles whatever the plane width (a 13x13 plane has tile rows of only 6). The staging
+// is zeroed once per block and the copies (the in-plane parts of the rows, the same for every
+// channel) are computed once: padding stays zero, and each channel replays only the copies.
 template <class T>
 __attribute__((optimize("no-tree-loop-distribute-patterns")))
 void input_transform(const WinogradGeom& g, const T* x, int64_t grp, const Segment* segs,
-                     int64_t nseg, int64_t nt, int64_t ld, T* __restrict v, T* __restrict stage) {
+                     int64_t nseg, int64_t nt, int64_t ld, T* __restrict v, T* __restrict stage,
+                     Copy* copies) {
   const int64_t plane = g.h * g.w, kstride = k_stride<T>(g.c, ld), sl = 2 * nt;
   T* lo = stage;            // 4 rows of 2 nt
   T* hi = stage + 4 * sl;   // 4 rows of 2 nt
-  for (int64_t c = 0; c < g.c; ++c) {
-    for (int64_t i = 0; i < nseg; ++i) {
-      const Segment& sg = segs[i];
-      const T* src = x + ((sg.n * g.groups + grp) * g.c + c) * plane;
-      const int64_t c0 = 2 * sg.tj0 - g.pw;
-      for (int64_t r = 0; r < 4; ++r) {
-        const int64_t ih = 2 * sg.ti - g.ph + r;
-        const T* row = ih >= 0 && ih < g.h ? src + ih * g.w : nullptr;
-        copy_padded(lo + r * sl + 2 * sg.pos, row, c0, 2 * sg.len, g.w);
-        copy_padded(hi + r * sl + 2 * sg.pos, row, c0 + 2, 2 * sg.len, g.w);
+  zero_n(stage, 8 * sl);
+  int64_t ncopy = 0;
+  for (int64_t i = 0; i < nseg; ++i) {
+    const Segment& sg = segs[i];
+    const int64_t base = (sg.n * g.groups + grp) * g.c * plane, span = 2 * sg.len;
+    for (int64_t r = 0; r < 4; ++r) {
+      const int64_t ih = 2 * sg.ti - g.ph + r;
+      if (ih < 0 || ih >= g.h) continue;
+      for (int64_t half = 0; half < 2; ++half) {  // lo: columns c0.., hi: c0 + 2..
+        const int64_t c0 = 2 * sg.tj0 - g.pw + 2 * half;
+        const int64_t a = imin(span, imax(0, -c0)), b = imax(a, imin(span, g.w - c0));
+        if (b > a)
+          copies[ncopy++] = {(half * 4 + r) * sl + 2 * sg.pos + a, base + ih * g.w + c0 + a, b - a};
       }
     }
+  }
+  for (int64_t c = 0; c < g.c; ++c) {
+    const T* xc = x + c * plane;
+    for (int64_t i = 0; i < ncopy; ++i) copy_n(stage + copies[i].dst, xc + copies[i].src, copies[i].n);
     T* out = v + c * ld;
 #pragma omp simd
     for (int64_t q = 0; q < nt; ++q) {
@@ -230,24 +235,30 @@ void output_transform(const WinogradGeom& g, const T* __restrict m, const T* b, 
 
 // The adjoint of output_transform for the weight gradient: M[k][o][q] = (A e A^T)[k] for the
 // 2x2 block e of dy under the block's tile q (zero where the tile overhangs the output plane).
+// Staged like input_transform: zeroed once, copies computed once, replayed per channel.
 template <class T>
 __attribute__((optimize("no-tree-loop-distribute-patterns")))
 void grad_output_transform(const WinogradGeom& g, const T* dy, int64_t grp, const Segment* segs,
                            int64_t nseg, int64_t nt, int64_t ld, T* __restrict m,
-                           T* __restrict stage) {
+                           T* __restrict stage, Copy* copies) {
   const int64_t plane = g.oh * g.ow, kstride = k_stride<T>(g.oc, ld), sl = 2 * nt;
   T* e0 = stage;
   T* e1 = stage + sl;
-  for (int64_t o = 0; o < g.oc; ++o) {
-    for (int64_t i = 0; i < nseg; ++i) {
-      const Segment& sg = segs[i];
-      const T* src = dy + ((sg.n * g.groups + grp) * g.oc + o) * plane;
-      for (int a = 0; a < 2; ++a) {
-        const int64_t oh = 2 * sg.ti + a;
-        copy_padded((a == 0 ? e0 : e1) + 2 * sg.pos, oh < g.oh ? src + oh * g.ow : nullptr,
-                    2 * sg.tj0, 2 * sg.len, g.ow);
-      }
+  zero_n(stage, 2 * sl);
+  int64_t ncopy = 0;
+  for (int64_t i = 0; i < nseg; ++i) {
+    const Segment& sg = segs[i];
+    const int64_t base = (sg.n * g.groups + grp) * g.oc * plane;
+    const int64_t cols = imin(2 * sg.len, g.ow - 2 * sg.tj0);
+    for (int64_t a = 0; a < 2; ++a) {
+      const int64_t oh = 2 * sg.ti + a;
+      if (oh < g.oh && cols > 0)
+        copies[ncopy++] = {a * sl + 2 * sg.pos, base + oh * g.ow + 2 * sg.tj0, cols};
     }
+  }
+  for (int64_t o = 0; o < g.oc; ++o) {
+    const T* dyo = dy + o * plane;
+    for (int64_t i = 0; i < ncopy; ++i) copy_n(stage + copies[i].dst, dyo + copies[i].src, copies[i].n);
     T* out = m + o * ld;
 #pragma omp simd
     for (int64_t q = 0; q < nt; ++q) {
@@ -266,7 +277,7 @@ void grad_output_transform(const WinogradGeom& g, const T* dy, int64_t grp, cons
 // Block layout shared by the entry points: tiles per block, row strides, scratch offsets.
 template <class T>
 struct Plan {
-  int64_t th, tw, total, tb, ld, nblocks, vk, mk, vsize, msize, ssize, scratch;
+  int64_t th, tw, total, tb, ld, nblocks, vk, mk, vsize, msize, ssize, seg_bytes, scratch;
   explicit Plan(const WinogradGeom& g) {
     th = (g.oh + 1) / 2;
     tw = (g.ow + 1) / 2;
@@ -281,14 +292,19 @@ struct Plan {
     vsize = 16 * vk;
     msize = 16 * mk;
     ssize = 16 * tb;
-    // Scratch: V, M, the transforms' staging rows, then the segment list (tb at most).
-    const int64_t seg_elems = (tb * int64_t(sizeof(Segment)) + 63) / 64 * 64 / int64_t(sizeof(T));
-    scratch = vsize + msize + ssize + seg_elems;
+    // Scratch: V, M, the transforms' staging rows, then the segment list (tb at most) and the
+    // staging copies (8 per segment at most).
+    seg_bytes = (tb * int64_t(sizeof(Segment)) + 63) / 64 * 64;
+    const int64_t list_bytes = seg_bytes + 8 * tb * int64_t(sizeof(Copy));
+    scratch = vsize + msize + ssize + (list_bytes + int64_t(sizeof(T)) - 1) / int64_t(sizeof(T));
   }
   T* v(T* s) const { return s; }
   T* m(T* s) const { return s + vsize; }
   T* stage(T* s) const { return s + vsize + msize; }
   Segment* segs(T* s) const { return reinterpret_cast<Segment*>(s + vsize + msize + ssize); }
+  Copy* copies(T* s) const {
+    return reinterpret_cast<Copy*>(reinterpret_cast<char*>(segs(s)) + seg_bytes);
+  }
 };
 
 // Runs body(item, scratch) for item in [0, items), split over threads (each with its own
@@ -317,7 +333,7 @@ void forward_impl(const WinogradGeom& g, const T* x, const T* u, const T* b, T* 
     const int64_t grp = it / p.nblocks, t0 = it % p.nblocks * p.tb, nt = imin(p.tb, p.total - t0);
     Segment* segs = p.segs(s);
     const int64_t nseg = make_segments(t0, nt, p.th, p.tw, segs);
-    input_transform(g, x, grp, segs, nseg, nt, p.ld, p.v(s), p.stage(s));
+    input_transform(g, x, grp, segs, nseg, nt, p.ld, p.v(s), p.stage(s), p.copies(s));
     // M_k (OC x nt) = U_k (OC x C) * V_k (C x nt), k = 0..15. U_k is stored C x OC (unit stride
     // along the GEMM's M), so packing it is plain copies.
     gemm_batched<T>(16, g.oc, nt, g.c, T(1), u + grp * 16 * g.oc * g.c, g.oc * g.c, 1, g.oc,
@@ -353,8 +369,8 @@ void weight_grad_impl(const WinogradGeom& g, const T* x, const T* dy, T* dw) {
       const int64_t t0 = blk * p.tb, nt = imin(p.tb, p.total - t0);
       Segment* segs = p.segs(s);
       const int64_t nseg = make_segments(t0, nt, p.th, p.tw, segs);
-      input_transform(g, x, grp, segs, nseg, nt, p.ld, p.v(s), p.stage(s));
-      grad_output_transform(g, dy, grp, segs, nseg, nt, p.ld, p.m(s), p.stage(s));
+      input_transform(g, x, grp, segs, nseg, nt, p.ld, p.v(s), p.stage(s), p.copies(s));
+      grad_output_transform(g, dy, grp, segs, nseg, nt, p.ld, p.m(s), p.stage(s), p.copies(s));
       gemm_batched<T>(16, g.oc, g.c, nt, T(1), p.m(s), p.mk, p.ld, 1, p.v(s), p.vk, 1, p.ld,
                       blk == b0 ? T(0) : T(1), zc, g.oc * g.c, g.c, 1);
     }

@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
@@ -138,7 +138,7 @@ inline void zero_n(T* __restrict dst, int64_t n) {
 
 // dst[q * ldd + r] = src[r * lds + q] for r < rows, q < cols. AVX-512: 16x16 (float) or 8x8
 // (double) blocks transposed in registers (a 4x4 transpose inside each 128-bit lane, then a 4x4
-// transpose of the lanes); elsewhere, and at the edges, plain loops.
+// transpose of the lanes); AVX2 likewise with 8x8 / 4x4; generic, and at the edges, plain loops.
 #if defined(__AVX512F__)
 // GCC 12 flags the unpack / shuffle intrinsics' internal _mm512_undefined_* pass-through.
 #pragma GCC diagnostic push
@@ -190,12 +190,49 @@ inline void transpose_block(const double* s, int64_t ls, double* d, int64_t ld) 
 #pragma GCC diagnostic pop
 #endif
 
+#if defined(__AVX2__) && !defined(__AVX512F__)
+// AVX2: 8x8 (float) or 4x4 (double) blocks, the same scheme on 256-bit registers.
+inline void transpose_block(const float* s, int64_t ls, float* d, int64_t ld) {
+  __m256 r[8], t[8], u[8];
+  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(s + i * ls);
+  for (int i = 0; i < 4; ++i) {
+    t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int h = 0; h < 2; ++h) {  // rows 4h..4h+3: lane j of u[4h + m] = column 4j + m
+    u[4 * h + 0] = _mm256_shuffle_ps(t[4 * h], t[4 * h + 2], 0x44);
+    u[4 * h + 1] = _mm256_shuffle_ps(t[4 * h], t[4 * h + 2], 0xEE);
+    u[4 * h + 2] = _mm256_shuffle_ps(t[4 * h + 1], t[4 * h + 3], 0x44);
+    u[4 * h + 3] = _mm256_shuffle_ps(t[4 * h + 1], t[4 * h + 3], 0xEE);
+  }
+  for (int m = 0; m < 4; ++m) {
+    _mm256_storeu_ps(d + m * ld, _mm256_permute2f128_ps(u[m], u[4 + m], 0x20));
+    _mm256_storeu_ps(d + (4 + m) * ld, _mm256_permute2f128_ps(u[m], u[4 + m], 0x31));
+  }
+}
+
+inline void transpose_block(const double* s, int64_t ls, double* d, int64_t ld) {
+  const __m256d r0 = _mm256_loadu_pd(s), r1 = _mm256_loadu_pd(s + ls);
+  const __m256d r2 = _mm256_loadu_pd(s + 2 * ls), r3 = _mm256_loadu_pd(s + 3 * ls);
+  const __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
+  const __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+  _mm256_storeu_pd(d, _mm256_permute2f128_pd(t0, t2, 0x20));
+  _mm256_storeu_pd(d + ld, _mm256_permute2f128_pd(t1, t3, 0x20));
+  _mm256_storeu_pd(d + 2 * ld, _mm256_permute2f128_pd(t0, t2, 0x31));
+  _mm256_storeu_pd(d + 3 * ld, _mm256_permute2f128_pd(t1, t3, 0x31));
+}
+#endif
+
 template <class T>
 void transpose(const T* __restrict src, int64_t lds, int64_t rows, int64_t cols,
                T* __restrict dst, int64_t ldd) {
-  constexpr int64_t B = 64 / int64_t(sizeof(T));  // block edge: one cache line of T
-  int64_t r0 = 0;
 #if defined(__AVX512F__)
+  constexpr int64_t B = 64 / int64_t(sizeof(T));  // block edge: one register of T
+#else
+  constexpr int64_t B = 32 / int64_t(sizeof(T));
+#endif
+  int64_t r0 = 0;
+#if defined(__AVX512F__) || defined(__AVX2__)
   for (; r0 + B <= rows; r0 += B) {
     int64_t q0 = 0;
     for (; q0 + B <= cols; q0 += B) transpose_block(src + r0 * lds + q0, lds, dst + q0 * ldd + r0, ldd);

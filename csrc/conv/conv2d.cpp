@@ -9,10 +9,10 @@
 //   winograd.cpp): Winograd F(2x2, 3x3) (winograd.h), for the forward, the input gradient and the
 //   weight gradient. The GEMM already runs near peak, so the lever left is fewer multiplies: 16
 //   per 2x2 output tile instead of 36 (2.25x fewer; 1.9x on a 13x13 plane, whose 11x11 output is
-//   covered by 6x6 tiles). Kernel-level, one thread, float: MNIST conv2 (32->64, 13x13, batch
-//   128) forward 11.0 -> 6.9 ms, input gradient 8.5 -> 8.0, weight gradient 10.6 -> 9.4; ResNet
-//   64->64 on 56x56, batch 8: 23.0 -> 12.9, 27.8 -> 14.3, 32.6 -> 22.8. Below 8 input channels
-//   (and for small batches of small planes) im2col's single GEMM with K = 9 C wins.
+//   covered by 6x6 tiles). Kernel-level, one thread, float, AVX-512: MNIST conv2 (32->64,
+//   13x13, batch 128) forward 9.0 -> 5.2 ms, input gradient 8.2 -> 6.8, weight gradient 10.6 ->
+//   8.0; ResNet 64->64 on 56x56, batch 8: 22.7 -> 12.0, 24.1 -> 11.9, 27.3 -> 15.4. Below 8
+//   input channels (and for few tiles with many channels) im2col's single GEMM with K = 9 C wins.
 // - Otherwise im2col + the project GEMM: K = C/groups*KH*KW is large enough for the packed GEMM to
 //   run near peak, and one GEMM per (image, group) reuses all of its blocking. A 1x1 stride-1
 //   unpadded convolution needs no im2col at all: the input planes already are the column matrix.

@@ -279,7 +279,11 @@ void input_transform(const WinogradGeom& g, const T* x, int64_t grp, const Segme
   }
   for (int64_t c = 0; c < g.c; ++c) {
     const T* xc = x + c * plane;
-    for (int64_t i = 0; i < ncopy; ++i) copy_n(stage + copies[i].dst, xc + copies[i].src, copies[i].n);
+    for (int64_t i = 0; i < ncopy; ++i) {
+      // The next channel's rows: short pieces of C planes that the prefetchers do not follow.
+      __builtin_prefetch(xc + plane + copies[i].src);
+      copy_n(stage + copies[i].dst, xc + copies[i].src, copies[i].n);
+    }
     T* out = v + c * ld;
 #pragma omp simd
     for (int64_t q = 0; q < nt; ++q) {
@@ -369,7 +373,10 @@ void grad_output_transform(const WinogradGeom& g, const T* dy, int64_t grp, cons
   }
   for (int64_t o = 0; o < g.oc; ++o) {
     const T* dyo = dy + o * plane;
-    for (int64_t i = 0; i < ncopy; ++i) copy_n(stage + copies[i].dst, dyo + copies[i].src, copies[i].n);
+    for (int64_t i = 0; i < ncopy; ++i) {
+      __builtin_prefetch(dyo + plane + copies[i].src);
+      copy_n(stage + copies[i].dst, dyo + copies[i].src, copies[i].n);
+    }
     T* out = m + o * ld;
 #pragma omp simd
     for (int64_t q = 0; q < nt; ++q) {

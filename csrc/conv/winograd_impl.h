@@ -342,6 +342,7 @@ void output_transform(const WinogradGeom& g, const T* __restrict m, const T* b, 
         const int64_t oh = 2 * sg.ti + a;
         if (oh >= g.oh) break;
         const T* s = (a == 0 ? y0 : y1) + 2 * sg.pos;
+        __builtin_prefetch(dst + plane + oh * g.ow + c0, 1);  // the next channel's row
         copy_n(dst + oh * g.ow + c0, s, cols);
       }
     }

@@ -488,6 +488,7 @@ void weight_grad_impl(const WinogradGeom& g, const T* x, const T* dy, T* dw) {
   // threads that can share the work, hence still up to 16 on large layers.
   const int64_t chunks = imax(1, imin(imin(p.total / 1024, 16), cap));
   WgScratch<T> z(chunks * zsize);
+  const bool z_transposed = g.c < g.oc;
   run_items<T>(g.groups * chunks, p.scratch, [&](int64_t it, T* s) {
     const int64_t grp = it / chunks, ch = it % chunks;
     const int64_t b0 = p.nblocks * ch / chunks, b1 = p.nblocks * (ch + 1) / chunks;
@@ -507,9 +508,17 @@ void weight_grad_impl(const WinogradGeom& g, const T* x, const T* dy, T* dw) {
         transpose(p.v(s) + k * p.vk, p.ld, g.c, nt, vt + k * p.vtk, g.c);
         transpose(p.m(s) + k * p.mk, p.ld, g.oc, nt, mt + k * p.mtk, g.oc);
       }
-      // Z_k (OC x C) += Mdy_k (OC x nt) * V_k^T (nt x C), both now read along their rows.
-      gemm_batched<T>(16, g.oc, g.c, nt, T(1), mt, p.mtk, 1, g.oc, vt, p.vtk, g.c, 1,
-                      blk == b0 ? T(0) : T(1), zc, g.oc * g.c, g.c, 1);
+      // Z_k (OC x C) += Mdy_k (OC x nt) * V_k^T (nt x C), both now read along their rows. The
+      // fewer channels go on the GEMM's M side (the operand it packs), the others on N (read in
+      // place): Z is kept transposed (C x OC) when C < OC. MNIST conv2 (C = 32, OC = 64): packing
+      // took 7 % of the weight gradient with OC on M.
+      const T beta = blk == b0 ? T(0) : T(1);
+      if (z_transposed)
+        gemm_batched<T>(16, g.c, g.oc, nt, T(1), vt, p.vtk, 1, g.c, mt, p.mtk, g.oc, 1, beta, zc,
+                        g.oc * g.c, g.oc, 1);
+      else
+        gemm_batched<T>(16, g.oc, g.c, nt, T(1), mt, p.mtk, 1, g.oc, vt, p.vtk, g.c, 1, beta, zc,
+                        g.oc * g.c, g.c, 1);
     }
   });
   // Chunks in order, then dw = G^T Z G with G^T = [1 1/2 1/2 0; 0 1/2 -1/2 0; 0 1/2 1/2 1].
@@ -518,9 +527,10 @@ void weight_grad_impl(const WinogradGeom& g, const T* x, const T* dy, T* dw) {
 #pragma omp parallel for num_threads(nthreads) schedule(static) if (pairs > 1024)
   for (int64_t pr = 0; pr < pairs; ++pr) {
     const int64_t grp = pr / (g.oc * g.c), oc = pr % (g.oc * g.c);  // oc = o * C + c
+    const int64_t zt = oc % g.c * g.oc + oc / g.c;                     // c * OC + o
     T zk[4][4];
     for (int k = 0; k < 16; ++k) {
-      const int64_t at = (grp * 16 + k) * g.oc * g.c + oc;
+      const int64_t at = (grp * 16 + k) * g.oc * g.c + (z_transposed ? zt : oc);
       T acc = z.p[at];
       for (int64_t ch = 1; ch < chunks; ++ch) acc += z.p[ch * zsize + at];
       zk[k / 4][k % 4] = acc;

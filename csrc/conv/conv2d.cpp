@@ -10,8 +10,8 @@
 //   weight gradient. The GEMM already runs near peak, so the lever left is fewer multiplies: 16
 //   per 2x2 output tile instead of 36 (2.25x fewer; 1.9x on a 13x13 plane, whose 11x11 output is
 //   covered by 6x6 tiles). Kernel-level, one thread, float, AVX-512: MNIST conv2 (32->64,
-//   13x13, batch 128) forward 9.0 -> 5.2 ms, input gradient 8.2 -> 6.8, weight gradient 10.6 ->
-//   8.0; ResNet 64->64 on 56x56, batch 8: 22.7 -> 12.0, 24.1 -> 11.9, 27.3 -> 15.4. Below 8
+//   13x13, batch 128) forward 8.9 -> 4.6 ms, input gradient 8.4 -> 6.2, weight gradient 10.4 ->
+//   5.8; ResNet 64->64 on 56x56, batch 8: 22.5 -> 12.9, 23.6 -> 11.6, 27.3 -> 14.7. Below 8
 //   input channels (and for few tiles with many channels) im2col's single GEMM with K = 9 C wins.
 // - Otherwise im2col + the project GEMM: K = C/groups*KH*KW is large enough for the packed GEMM to
 //   run near peak, and one GEMM per (image, group) reuses all of its blocking. A 1x1 stride-1

@@ -5,11 +5,11 @@
 // numbered (image, tile row, tile column) and a block may span images, so small planes (the 6x6
 // tiles of a 13x13 MNIST layer) still fill the GEMM. V and M are stored (k, channel, tile): the
 // transforms run along tiles with unit stride (vectorised by the compiler), and each GEMM reads
-// V_k in place as a row-major B with M = OC rows.
+// V_k in place as a row-major B with M = OC rows. The weight gradient transposes V and M to
+// (k, tile, channel) first (winograd_simd.h), since its GEMMs sum over tiles.
 #include <omp.h>
 
 #include <cstdlib>
-#include <cstring>
 
 #include "conv/winograd.h"
 #include "conv/winograd_simd.h"

@@ -148,6 +148,59 @@ def test_conv2d_thread_count_independent(cfg):
         np.testing.assert_array_equal(a, c)
 
 
+# Winograd F(2x2, 3x3) geometries (3x3, stride 1, dilation 1, >= 16 channels per group, >= 128
+# output tiles, so forward, input gradient and weight gradient all take it; conv2d.cpp): odd and
+# even H/W (edge tiles cropped), padding 0 / 1 / 2 / 3 (the input gradient then has negative
+# padding) and asymmetric pairs, batch 1, groups, and enough tiles for several blocks and
+# several weight-gradient chunks (the last config).
+WINOGRAD_CONFIGS = [
+    (2, 16, 17, 16, 16, 3, 3, (1, 1), (1, 1), (1, 1), 1),
+    (1, 16, 26, 25, 24, 3, 3, (1, 1), (0, 0), (1, 1), 1),
+    (4, 24, 10, 11, 16, 3, 3, (1, 1), (2, 2), (1, 1), 1),
+    (3, 16, 14, 13, 16, 3, 3, (1, 1), (2, 0), (1, 1), 1),
+    (4, 16, 13, 14, 16, 3, 3, (1, 1), (0, 1), (1, 1), 1),
+    (4, 32, 12, 12, 32, 3, 3, (1, 1), (1, 1), (1, 1), 2),
+    (3, 16, 9, 9, 16, 3, 3, (1, 1), (3, 3), (1, 1), 1),
+    (64, 32, 13, 13, 64, 3, 3, (1, 1), (0, 0), (1, 1), 1),
+]
+
+
+@pytest.mark.parametrize("cfg", WINOGRAD_CONFIGS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv2d_winograd_matches_reference(cfg, dtype, isa):
+    """Winograd's transforms add up to 9 terms per element, and halve some: float64 stays within
+    1e-10; float32 within the same 1e-4 as im2col (measured errors are ~1e-6 of the largest
+    output)."""
+    x, w, b, s, p, d, groups = make(cfg, dtype)
+    tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
+    y = run_conv(x, w, b, s, p, d, groups)
+    np.testing.assert_allclose(y, ref_conv(x, w, b, s, p, d, groups), **tol)
+    dy = np.random.default_rng(1).standard_normal(y.shape).astype(dtype)
+    for got, want in zip(run_grads(x, w, dy, s, p, d, groups),
+                         ref_conv_grads(x, w, dy, s, p, d, groups)):
+        scale = max(1.0, float(np.abs(want).max()))  # dw sums over the batch: large entries
+        np.testing.assert_allclose(got, want, rtol=tol["rtol"], atol=tol["atol"] * scale)
+
+
+@pytest.mark.parametrize("cfg", [WINOGRAD_CONFIGS[i] for i in (0, 2, 5, 7)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv2d_winograd_thread_count_independent(cfg, dtype):
+    x, w, b, s, p, d, groups = make(cfg, dtype)
+    dy = np.random.default_rng(2).standard_normal(run_conv(x, w, b, s, p, d, groups).shape)
+    dy = dy.astype(dtype)
+    prev = _C.get_num_threads()
+    try:
+        outs = []
+        for nt in (1, 2, 3):
+            _C.set_num_threads(nt)
+            outs.append([run_conv(x, w, b, s, p, d, groups), *run_grads(x, w, dy, s, p, d, groups)])
+    finally:
+        _C.set_num_threads(prev)
+    for other in outs[1:]:
+        for a, c in zip(outs[0], other):
+            np.testing.assert_array_equal(a, c)
+
+
 def test_conv2d_finite_differences():
     """Backward kernels are the gradient of the forward kernel (float64, central differences)."""
     x, w, b, s, p, d, groups = make((2, 4, 6, 5, 4, 3, 2, (2, 1), (1, 1), (1, 2), 2), np.float64)
@@ -245,6 +298,14 @@ def test_conv2d_gradcheck(kw):
     rng = np.random.default_rng(1)
     x, w, b = _t(rng.standard_normal((2, 4, 5, 6))), _t(rng.standard_normal((4, 4 // kw.get("groups", 1), 2, 3))), _t(rng.standard_normal(4))
     assert gradcheck(lambda x_, w_, b_: F.conv2d(x_, w_, b_, **kw), [x, w, b])
+
+
+def test_conv2d_winograd_gradcheck():
+    """Through autograd on a geometry that takes Winograd for all three kernels (float64)."""
+    rng = np.random.default_rng(5)
+    x, w, b = (_t(rng.standard_normal((2, 16, 16, 15))), _t(rng.standard_normal((16, 16, 3, 3))),
+               _t(rng.standard_normal(16)))
+    assert gradcheck(lambda x_, w_, b_: F.conv2d(x_, w_, b_, padding=1), [x, w, b])
 
 
 def test_conv1d_matches_conv2d_and_gradcheck():

@@ -1,0 +1,3 @@
+// Winograd F(2x2, 3x3) tile loop compiled for the avx512 path (flags from CMake by file-name suffix).
+#define PE_ISA_NS avx512
+#include "conv/winograd_impl.h"

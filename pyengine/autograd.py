@@ -60,6 +60,11 @@ class Context:
     backend = None  # set to the CPU backend at import, below
     needs_input_grad = None
     saved_tensors = ()
+    # A backward that returns newly allocated arrays, none shared with anything else, sets this:
+    # a leaf's first gradient then takes the array as is instead of a copy (for a conv input,
+    # one copy of the whole input per step). Arrays that may alias (the incoming grad, views,
+    # one array for two inputs) must leave it False.
+    grads_are_fresh = False
 
     def save_for_backward(self, *arrays):
         self.saved_tensors = arrays
@@ -235,7 +240,7 @@ def backward(tensor, gradient=None, retain_graph=False):
                 if ig.dtype != data.dtype:
                     ig = ig.astype(data.dtype)
                 if inp._node is None:
-                    inp._accumulate(ig)
+                    inp._accumulate(ig, node.ctx.grads_are_fresh)
                 else:
                     prev = grads.get(id(inp))
                     grads[id(inp)] = ig if prev is None else prev + ig

@@ -184,9 +184,12 @@ class Tensor:
         self.requires_grad = False
         return self
 
-    def _accumulate(self, g):
+    def _accumulate(self, g, owned=False):
+        """Adds g to .grad; owned: g belongs to no one else, so a first gradient needs no copy."""
         if self.grad is None:
-            self.grad = Tensor._wrap(np.array(g, dtype=self.data.dtype, copy=True), self._device)
+            if not (owned and g.dtype == self.data.dtype and g.flags.c_contiguous):
+                g = np.array(g, dtype=self.data.dtype, copy=True)
+            self.grad = Tensor._wrap(g, self._device)
         else:
             self.grad = Tensor._wrap(self.grad.data + g, self._device)
 

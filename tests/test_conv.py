@@ -79,6 +79,15 @@ def run_conv(x, w, b, s, p, d, groups):
     return y
 
 
+def run_fused(x, w, dy, s, p, d, groups, want=(True, True, True)):
+    """conv2d_backward: the three gradients from one call, None where not wanted."""
+    dx = np.empty_like(x) if want[0] else None
+    dw = np.empty_like(w) if want[1] else None
+    db = np.empty(w.shape[0], x.dtype) if want[2] else None
+    _C.conv2d_backward(x, dy, w, dx, dw, db, s[0], s[1], p[0], p[1], d[0], d[1], groups)
+    return dx, dw, db
+
+
 def run_grads(x, w, dy, s, p, d, groups):
     dx, dw, db = np.empty_like(x), np.empty_like(w), np.empty(w.shape[0], x.dtype)
     _C.conv2d_backward_input(dy, w, dx, s[0], s[1], p[0], p[1], d[0], d[1], groups)
@@ -104,6 +113,17 @@ CONFIGS = [
     # K * OW large enough that im2col runs in several row blocks
     (2, 64, 12, 20, 8, 3, 3, (1, 1), (1, 1), (1, 1), 1),
     (1, 64, 13, 20, 6, 3, 3, (2, 1), (1, 1), (1, 1), 2),
+    # Direct kernels (one input channel per output channel), stride 1: depthwise with rows not a
+    # multiple of the 4-row blocks and columns in 16-wide blocks plus a tail; a one-channel
+    # first layer whose output rows are exactly one block wide; padding past the kernel's reach
+    # (the row-loop fallback); dilation (runtime taps); 5x5; more images than one chunk of
+    # per-image weight-gradient partials (64).
+    (2, 4, 19, 37, 4, 3, 3, (1, 1), (1, 1), (1, 1), 4),
+    (2, 1, 18, 18, 5, 3, 3, (1, 1), (0, 0), (1, 1), 1),
+    (1, 2, 6, 7, 4, 3, 3, (1, 1), (3, 2), (1, 1), 2),
+    (2, 3, 11, 20, 6, 3, 3, (1, 1), (2, 2), (2, 2), 3),
+    (2, 2, 9, 10, 2, 5, 5, (1, 1), (2, 2), (1, 1), 2),
+    (67, 1, 5, 6, 2, 3, 3, (1, 1), (1, 1), (1, 1), 1),
 ]
 
 
@@ -131,7 +151,26 @@ def test_conv2d_matches_reference(cfg, dtype, isa):
         np.testing.assert_allclose(got, want, **tol)
 
 
-@pytest.mark.parametrize("cfg", [CONFIGS[i] for i in (0, 3, 4, 6, 9, 10, 11, 12)])
+@pytest.mark.parametrize("cfg", CONFIGS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("want", [(True, True, True), (False, True, True), (True, False, False),
+                                  (False, False, True)])
+def test_conv2d_backward_all_at_once(cfg, dtype, want, isa):
+    """conv2d_backward (one pass over dy for the direct kernels) against the reference, with
+    any subset of the gradients asked for."""
+    x, w, b, s, p, d, groups = make(cfg, dtype)
+    tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
+    dy = np.random.default_rng(1).standard_normal(run_conv(x, w, b, s, p, d, groups).shape)
+    dy = dy.astype(dtype)
+    for wanted, got, ref in zip(want, run_fused(x, w, dy, s, p, d, groups, want),
+                                ref_conv_grads(x, w, dy, s, p, d, groups)):
+        assert (got is None) == (not wanted)
+        if wanted:
+            np.testing.assert_allclose(got, ref, **tol)
+
+
+@pytest.mark.parametrize("cfg", [CONFIGS[i] for i in (0, 3, 4, 6, 9, 10, 11, 12, 13, 14, 15, 16,
+                                                      17, 18)])
 def test_conv2d_thread_count_independent(cfg):
     x, w, b, s, p, d, groups = make(cfg, np.float32)
     dy = np.random.default_rng(2).standard_normal(run_conv(x, w, b, s, p, d, groups).shape)
@@ -141,7 +180,8 @@ def test_conv2d_thread_count_independent(cfg):
         outs = []
         for nt in (1, 2):
             _C.set_num_threads(nt)
-            outs.append([run_conv(x, w, b, s, p, d, groups), *run_grads(x, w, dy, s, p, d, groups)])
+            outs.append([run_conv(x, w, b, s, p, d, groups), *run_grads(x, w, dy, s, p, d, groups),
+                         *run_fused(x, w, dy, s, p, d, groups)])
     finally:
         _C.set_num_threads(prev)
     for a, c in zip(*outs):
@@ -332,3 +372,20 @@ def test_functional_conv2d_bad_input():
         F.conv2d(x, pe.randn(4, 1, 3, 3), groups=2)
     with pytest.raises(ValueError, match=r"larger than the padded input"):
         F.conv2d(x, pe.randn(4, 3, 9, 9))
+
+
+@pytest.mark.parametrize("padding", [1, "same"])
+def test_conv2d_leaf_grads_taken_without_copy_still_accumulate(padding):
+    """Conv2d's backward hands its new gradient arrays to the leaves (no copy, ctx.grads_are_fresh);
+    a second backward must still add, and 'same' with an even kernel (gx is a cropped view) must
+    still leave a contiguous .grad."""
+    rng = np.random.default_rng(6)
+    x = pe.tensor(rng.standard_normal((2, 3, 7, 6)).astype(np.float32), requires_grad=True)
+    w = pe.tensor(rng.standard_normal((3, 1, 2, 2)).astype(np.float32), requires_grad=True)
+    g = rng.standard_normal((2, 3, 7, 6) if padding == "same" else (2, 3, 8, 7)).astype(np.float32)
+    F.conv2d(x, w, padding=padding, groups=3).backward(pe.tensor(g))
+    first = x.grad.numpy().copy(), w.grad.numpy().copy()
+    assert x.grad.data.flags.c_contiguous and not np.shares_memory(x.grad.data, g)
+    F.conv2d(x, w, padding=padding, groups=3).backward(pe.tensor(g))
+    np.testing.assert_allclose(x.grad.numpy(), 2 * first[0], rtol=1e-6)
+    np.testing.assert_allclose(w.grad.numpy(), 2 * first[1], rtol=1e-6)

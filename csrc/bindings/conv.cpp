@@ -2,6 +2,7 @@
 // pairs into plain ints; every argument and shape is checked here before any memory is touched.
 #include <pybind11/numpy.h>
 
+#include <algorithm>
 #include <string>
 
 #include "bindings/array_args.h"
@@ -115,6 +116,37 @@ void conv_bwd_bias_t(const py::array& dy, const py::array& db) {
   conv2d_backward_bias<T>(g, pdy, pdb);
 }
 
+// Optional output: null for None, else checked to be a writable C-contiguous T array of `shape`.
+template <class T>
+T* optional_out(const py::object& o, const std::vector<long long>& shape, const char* op,
+                const char* name) {
+  if (o.is_none()) return nullptr;
+  py::array a = o.cast<py::array>();
+  T* p = array_ptr<T>(a, op, name, true);
+  check_shape(a, shape, op, name);
+  return p;
+}
+
+template <class T>
+void conv_bwd_t(const py::array& x, const py::array& dy, const py::array& w, const py::object& dx,
+                const py::object& dw, const py::object& db, const Conv2dGeom& g) {
+  const char* op = "conv2d_backward";
+  const T* px = array_ptr<T>(x, op, "input");
+  const T* pdy = array_ptr<T>(dy, op, "grad");
+  const T* pw = array_ptr<T>(w, op, "weight");
+  check_shape(dy, {g.n, g.oc, g.oh, g.ow}, op, "grad");
+  T* pdx = optional_out<T>(dx, shape_of(x), op, "grad_input");
+  T* pdw = optional_out<T>(dw, shape_of(w), op, "grad_weight");
+  T* pdb = optional_out<T>(db, {g.oc}, op, "grad_bias");
+  py::gil_scoped_release nogil;
+  if (g.n == 0) {  // no images: zero weight and bias gradients, an empty input gradient
+    if (pdw) std::fill(pdw, pdw + g.oc * g.cg() * g.kh * g.kw, T(0));
+    if (pdb) std::fill(pdb, pdb + g.oc, T(0));
+    return;
+  }
+  conv2d_backward<T>(g, px, pdy, pw, pdx, pdw, pdb);
+}
+
 void check_same_dtype(const py::array& a, const py::array& b, const char* op, const char* na,
                       const char* nb) {
   if (!a.dtype().is(b.dtype()))
@@ -199,6 +231,24 @@ void init_conv(py::module_& m) {
       py::arg("x"), py::arg("grad"), py::arg("out"), py::arg("stride_h"), py::arg("stride_w"),
       py::arg("pad_h"), py::arg("pad_w"), py::arg("dil_h"), py::arg("dil_w"), py::arg("groups"),
       "out (shaped like the weight) = gradient of conv2d w.r.t. its weight.");
+  m.def(
+      "conv2d_backward",
+      [](const py::array& x, const py::array& dy, const py::array& w, const py::object& dx,
+         const py::object& dw_out, const py::object& db, int64_t sh, int64_t sw, int64_t ph,
+         int64_t pw, int64_t dh, int64_t dw, int64_t groups) {
+        const char* op = "conv2d_backward";
+        check_rank(x, 4, op, "input");
+        check_rank(dy, 4, op, "grad");
+        check_same_dtype(x, dy, op, "input", "grad");
+        check_same_dtype(x, w, op, "input", "weight");
+        const Conv2dGeom g = conv_geom(op, shape_of(x), w, sh, sw, ph, pw, dh, dw, groups);
+        PE_FLOAT_SWITCH(x, op, conv_bwd_t<T>(x, dy, w, dx, dw_out, db, g));
+      },
+      py::arg("x"), py::arg("grad"), py::arg("weight"), py::arg("grad_input"),
+      py::arg("grad_weight"), py::arg("grad_bias"), py::arg("stride_h"), py::arg("stride_w"),
+      py::arg("pad_h"), py::arg("pad_w"), py::arg("dil_h"), py::arg("dil_w"), py::arg("groups"),
+      "The gradients of conv2d w.r.t. input, weight and bias at once, each written to its out "
+      "array or skipped when None (the direct kernels read grad once for all three).");
   m.def(
       "conv2d_backward_bias",
       [](const py::array& dy, const py::array& db) {

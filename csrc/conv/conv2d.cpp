@@ -44,6 +44,8 @@ namespace pyengine {
                                                        T*);                                      \
   template <class T> void conv2d_direct_backward_weight(const Conv2dGeom&, const T*, const T*,   \
                                                         T*);                                     \
+  template <class T> void conv2d_direct_backward(const Conv2dGeom&, const T*, const T*, const T*,\
+                                                 T*, T*, T*);                                    \
   }
 PE_DECLARE_ISA(generic)
 PE_DECLARE_ISA(avx2)
@@ -61,6 +63,11 @@ void conv2d_direct_backward_input(const Conv2dGeom& g, const T* dy, const T* w, 
 template <class T>
 void conv2d_direct_backward_weight(const Conv2dGeom& g, const T* x, const T* dy, T* dw) {
   PE_DISPATCH(conv2d_direct_backward_weight<T>, g, x, dy, dw);
+}
+template <class T>
+void conv2d_direct_backward(const Conv2dGeom& g, const T* x, const T* dy, const T* w, T* dx,
+                            T* dw, T* db) {
+  PE_DISPATCH(conv2d_direct_backward<T>, g, x, dy, w, dx, dw, db);
 }
 
 namespace {
@@ -257,14 +264,27 @@ void conv2d_backward_bias(const Conv2dGeom& g, const T* dy, T* db) {
   }
 }
 
+// The direct kernels read dy once for all three gradients; the others are separate passes.
+template <class T>
+void conv2d_backward(const Conv2dGeom& g, const T* x, const T* dy, const T* w, T* dx, T* dw,
+                     T* db) {
+  if (use_direct(g)) return conv2d_direct_backward(g, x, dy, w, dx, dw, db);
+  if (dx) conv2d_backward_input(g, dy, w, dx);
+  if (dw) conv2d_backward_weight(g, x, dy, dw);
+  if (db) conv2d_backward_bias(g, dy, db);
+}
+
 #define PE_CONV_INSTANTIATE(T)                                                                  \
   template void conv2d_forward<T>(const Conv2dGeom&, const T*, const T*, const T*, T*);         \
   template void conv2d_backward_input<T>(const Conv2dGeom&, const T*, const T*, T*);            \
   template void conv2d_backward_weight<T>(const Conv2dGeom&, const T*, const T*, T*);           \
   template void conv2d_backward_bias<T>(const Conv2dGeom&, const T*, T*);                       \
+  template void conv2d_backward<T>(const Conv2dGeom&, const T*, const T*, const T*, T*, T*, T*); \
   template void conv2d_direct_forward<T>(const Conv2dGeom&, const T*, const T*, const T*, T*);  \
   template void conv2d_direct_backward_input<T>(const Conv2dGeom&, const T*, const T*, T*);     \
-  template void conv2d_direct_backward_weight<T>(const Conv2dGeom&, const T*, const T*, T*);
+  template void conv2d_direct_backward_weight<T>(const Conv2dGeom&, const T*, const T*, T*);   \
+  template void conv2d_direct_backward<T>(const Conv2dGeom&, const T*, const T*, const T*, T*, T*,\
+                                          T*);
 PE_CONV_INSTANTIATE(float)
 PE_CONV_INSTANTIATE(double)
 #undef PE_CONV_INSTANTIATE

@@ -37,6 +37,11 @@ void conv2d_backward_weight(const Conv2dGeom& g, const T* x, const T* dy, T* dw)
 // db[o] = sum over n, oh, ow of dy (db is overwritten).
 template <class T>
 void conv2d_backward_bias(const Conv2dGeom& g, const T* dy, T* db);
+// The three gradients at once, each output optional (null: not wanted). Same results as the
+// three calls above up to summation order; the direct kernels read dy once for all of them.
+template <class T>
+void conv2d_backward(const Conv2dGeom& g, const T* x, const T* dy, const T* w, T* dx, T* dw,
+                     T* db);
 
 // Direct (no im2col) kernels, compiled per ISA in conv_direct_<isa>.cpp and dispatched on the
 // active ISA. Used where each output channel sees one input channel (depthwise, and the
@@ -47,5 +52,8 @@ template <class T>
 void conv2d_direct_backward_input(const Conv2dGeom& g, const T* dy, const T* w, T* dx);
 template <class T>
 void conv2d_direct_backward_weight(const Conv2dGeom& g, const T* x, const T* dy, T* dw);
+template <class T>
+void conv2d_direct_backward(const Conv2dGeom& g, const T* x, const T* dy, const T* w, T* dx,
+                            T* dw, T* db);
 
 }  // namespace pyengine

@@ -2,19 +2,28 @@
 // defines PE_ISA_NS and includes this file; CMake gives the TU the matching -m flags.
 //
 // Scheme: each group's input planes are copied into a zero-padded scratch plane, so the inner
-// loops have no bounds tests. With stride 1 the output is computed "wide": as if it were PW (the
-// padded width) columns wide, so a kernel tap is ONE contiguous loop over the whole plane
-// (OH * PW elements) instead of OH short rows (a 26-wide row is 1 vector + a scalar tail); the
-// extra PW - OW columns are junk and are cropped. Strided convolutions use the row loops.
-// (Measured on par with the row loops for the MNIST and depthwise layers, which are
-// memory-bound; the wide form has no scalar tails for any width.) Threads own (image, group) pairs (forward, input gradient) or output
-// channels (weight gradient): no reduction is ever split across threads.
+// loops have no bounds tests. Stride 1 (every layer the benchmarks and the seed models run):
+// - forward: correlate_plane keeps a block of 4 output rows x 16 columns in registers over all
+//   taps and stores it once, straight into y;
+// - backward: one pass over dy gives all three gradients (direct_backward_s1): dx gathered the
+//   same way from the padded dy with the flipped kernel, dw as dot products of the padded dy
+//   plane, read "wide" as one long vector loop, with the shifted input plane, db as its sum.
+// These layers are memory-bound (9 FMAs per value), so the design goal is to touch x, y, dy and
+// dx once each. Strided convolutions use plain row loops. Threads own (image, group) pairs, or
+// output channels in the strided weight gradient: no reduction is ever split across threads.
 #include <omp.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
 #include "conv/conv2d.h"
+#include "conv/winograd_simd.h"  // copy_n: masked row-tail stores
+
+// The lane vectors below never cross a call boundary (everything is inlined into this TU), so
+// GCC's note that an AVX-512-sized vector argument would change the ABI of a non-AVX-512 build
+// does not apply.
+#pragma GCC diagnostic ignored "-Wpsabi"
 
 namespace pyengine {
 namespace PE_ISA_NS {
@@ -31,11 +40,12 @@ struct Scratch {
   Scratch& operator=(const Scratch&) = delete;
 };
 
-// Copies `planes` planes of (h, w) into (h + 2 ph, w + 2 pw) planes with a zero border.
+// Copies `planes` planes of (h, w) into (h + 2 ph)-row planes with a zero border, rows `ld`
+// apart (ld = 0: w + 2 pw; a wider ld leaves zero columns after the right border).
 template <class T>
 void pad_planes(const T* src, T* dst, int64_t planes, int64_t h, int64_t w, int64_t ph,
-                int64_t pw) {
-  const int64_t PH = h + 2 * ph, PW = w + 2 * pw;
+                int64_t pw, int64_t ld = 0) {
+  const int64_t PH = h + 2 * ph, PW = ld > 0 ? ld : w + 2 * pw;
   std::memset(dst, 0, sizeof(T) * planes * PH * PW);
   for (int64_t c = 0; c < planes; ++c)
     for (int64_t i = 0; i < h; ++i)
@@ -58,53 +68,151 @@ inline int threads_for(int64_t tasks) {
   return static_cast<int>(tasks < nt ? (tasks > 0 ? tasks : 1) : nt);
 }
 
-bool wide_ok(const Conv2dGeom& g) { return g.sh == 1 && g.sw == 1; }
+bool unit_stride(const Conv2dGeom& g) { return g.sh == 1 && g.sw == 1; }
 
-// Zeros past the padded planes that the wide loops may read (last plane's junk columns, and
-// the weight gradient's round-up to a whole vector block).
-constexpr int64_t kBlk = 16;
-inline int64_t wide_slack(const Conv2dGeom& g) { return (g.kw - 1) * g.dw + 2 * kBlk; }
+// kLanes values of T as one GCC vector: one zmm of floats on AVX-512, two ymm on AVX2, four xmm
+// on SSE2 (the compiler splits it), so this one source serves every ISA's translation unit.
+constexpr int64_t kLanes = 16;
+template <class T> struct LanesOf;
+template <> struct LanesOf<float> { typedef float type __attribute__((vector_size(64))); };
+template <> struct LanesOf<double> { typedef double type __attribute__((vector_size(128))); };
+
+template <class T>
+__attribute__((always_inline)) inline typename LanesOf<T>::type load_lanes(const T* p) {
+  typename LanesOf<T>::type v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+
 
 }  // namespace
 
+// out[r][c] = init + sum_m sum_ij k[m][i][j] * in_m[(r + i dh) ld + c + j dw] for an (oh, ow)
+// output plane (rows ow apart): `planes` input planes `pstride` apart, rows `ld` apart, each
+// with its own kh x kw kernel (k: planes x kh x kw). A block of R rows by kLanes columns keeps its
+// sums in R registers over all taps and planes and is stored once, straight into the output
+// (the tap-by-tap form loaded and stored a plane-sized sum per tap). R = 4 independent FMA
+// chains cover the FMA latency (one row alone waited on it). Reads up to kLanes - 1 values past
+// the last plane's last row (the caller's slack); those lanes are never stored.
+template <class T, int R>
+inline void store_rows(const typename LanesOf<T>::type* acc, T* out, int64_t ow, int64_t c0) {
+#pragma GCC unroll 8
+  for (int rr = 0; rr < R; ++rr) {
+    T* dst = out + rr * ow + c0;
+    if (ow - c0 >= kLanes) {
+      std::memcpy(dst, &acc[rr], sizeof acc[rr]);  // a fixed size: one vector store
+    } else {  // through a copy, so that acc itself never needs an address (it stays in registers)
+      T tail[kLanes];
+      std::memcpy(tail, &acc[rr], sizeof tail);
+      copy_n(dst, tail, ow - c0);
+    }
+  }
+}
+
+// Any kernel size and dilation.
+template <class T, int R>
+inline void correlate_rows(const T* in, int64_t planes, int64_t pstride, int64_t ld, const T* k,
+                           int64_t kh, int64_t kw, int64_t dh, int64_t dw, T init, T* out,
+                           int64_t ow) {
+  using V = typename LanesOf<T>::type;
+  for (int64_t c0 = 0; c0 < ow; c0 += kLanes) {
+    V acc[R];
+#pragma GCC unroll 8
+    for (int rr = 0; rr < R; ++rr) acc[rr] = V{} + init;
+    for (int64_t m = 0; m < planes; ++m)
+      for (int64_t i = 0; i < kh; ++i)
+        for (int64_t j = 0; j < kw; ++j) {
+          const T wv = k[(m * kh + i) * kw + j];
+          const T* src = in + m * pstride + i * dh * ld + j * dw + c0;
+#pragma GCC unroll 8
+          for (int rr = 0; rr < R; ++rr) acc[rr] += wv * load_lanes(src + rr * ld);
+        }
+    store_rows<T, R>(acc, out, ow, c0);
+  }
+}
+
+// 3x3, dilation 1: each of the R + 2 input rows is loaded once per column shift and feeds the
+// up to 3 output rows it touches (18 loads for 36 FMAs at R = 4), with constant offsets.
+template <class T, int R>
+inline void correlate_rows_3x3(const T* in, int64_t planes, int64_t pstride, int64_t ld,
+                               const T* k, T init, T* out, int64_t ow) {
+  using V = typename LanesOf<T>::type;
+  for (int64_t c0 = 0; c0 < ow; c0 += kLanes) {
+    V acc[R];
+#pragma GCC unroll 8
+    for (int rr = 0; rr < R; ++rr) acc[rr] = V{} + init;
+    for (int64_t m = 0; m < planes; ++m) {
+      const T* km = k + m * 9;
+      const T* base = in + m * pstride + c0;
+#pragma GCC unroll 8
+      for (int p = 0; p < R + 2; ++p) {
+        const T* row = base + p * ld;
+#pragma GCC unroll 8
+        for (int j = 0; j < 3; ++j) {
+          const V v = load_lanes(row + j);
+#pragma GCC unroll 8
+          for (int i = 0; i < 3; ++i)
+            if (p - i >= 0 && p - i < R) acc[p - i] += km[i * 3 + j] * v;
+        }
+      }
+    }
+    store_rows<T, R>(acc, out, ow, c0);
+  }
+}
+
 template <class T>
-void direct_forward_wide(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* y) {
+void correlate_plane(const T* in, int64_t planes, int64_t pstride, int64_t ld, const T* k,
+                     int64_t kh, int64_t kw, int64_t dh, int64_t dw, T init, T* out, int64_t oh,
+                     int64_t ow) {
+  constexpr int R = 4;
+  const bool k3 = kh == 3 && kw == 3 && dh == 1 && dw == 1;
+  int64_t r = 0;
+  for (; r < oh; r += R) {
+    const T* src = in + r * ld;
+    T* dst = out + r * ow;
+    if (r + R <= oh) {
+      if (k3)
+        correlate_rows_3x3<T, R>(src, planes, pstride, ld, k, init, dst, ow);
+      else
+        correlate_rows<T, R>(src, planes, pstride, ld, k, kh, kw, dh, dw, init, dst, ow);
+    } else {
+      for (int64_t q = r; q < oh; ++q) {  // the last oh % R rows, one at a time
+        const T* s1 = in + q * ld;
+        if (k3)
+          correlate_rows_3x3<T, 1>(s1, planes, pstride, ld, k, init, out + q * ow, ow);
+        else
+          correlate_rows<T, 1>(s1, planes, pstride, ld, k, kh, kw, dh, dw, init, out + q * ow,
+                               ow);
+      }
+    }
+  }
+}
+
+// Stride 1: each output plane is one correlate_plane over the group's padded input planes.
+template <class T>
+void direct_forward_s1(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* y) {
   const int64_t cg = g.cg(), ocg = g.ocg(), PH = g.h + 2 * g.ph, PW = g.w + 2 * g.pw;
-  const int64_t OHW = g.oh * g.ow, tasks = g.n * g.groups, KK = g.kh * g.kw, LW = g.oh * PW;
-  const int64_t padn = cg * PH * PW, slack = wide_slack(g);
+  const int64_t OHW = g.oh * g.ow, tasks = g.n * g.groups, KK = g.kh * g.kw;
+  const int64_t padn = cg * PH * PW, slack = kLanes;
 #pragma omp parallel num_threads(threads_for(tasks))
   {
     Scratch<T> pad(padn + slack);
-    Scratch<T> wide(LW);
     for (int64_t q = padn; q < padn + slack; ++q) pad.p[q] = T(0);
 #pragma omp for schedule(static)
     for (int64_t t = 0; t < tasks; ++t) {
       const int64_t n = t / g.groups, grp = t % g.groups;
       pad_planes(x + (n * g.c + grp * cg) * g.h * g.w, pad.p, cg, g.h, g.w, g.ph, g.pw);
-      for (int64_t o = grp * ocg; o < (grp + 1) * ocg; ++o) {
-        const T* wo = w + o * cg * KK;
-        const T bias = b ? b[o] : T(0);
-        T* wd = wide.p;
-        for (int64_t q = 0; q < LW; ++q) wd[q] = bias;
-        for (int64_t c = 0; c < cg; ++c)
-          for (int64_t i = 0; i < g.kh; ++i)
-            for (int64_t j = 0; j < g.kw; ++j) {
-              const T wv = wo[(c * g.kh + i) * g.kw + j];
-              const T* src = pad.p + c * PH * PW + i * g.dh * PW + j * g.dw;
-#pragma omp simd
-              for (int64_t q = 0; q < LW; ++q) wd[q] += wv * src[q];
-            }
-        T* yp = y + (n * g.oc + o) * OHW;
-        for (int64_t oh = 0; oh < g.oh; ++oh)
-          std::memcpy(yp + oh * g.ow, wd + oh * PW, sizeof(T) * g.ow);
-      }
+      for (int64_t o = grp * ocg; o < (grp + 1) * ocg; ++o)
+        correlate_plane(pad.p, cg, PH * PW, PW, w + o * cg * KK, g.kh, g.kw, g.dh, g.dw,
+                            b ? b[o] : T(0), y + (n * g.oc + o) * OHW, g.oh, g.ow);
     }
   }
 }
 
 template <class T>
 void conv2d_direct_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* y) {
-  if (wide_ok(g)) return direct_forward_wide(g, x, w, b, y);
+  if (unit_stride(g)) return direct_forward_s1(g, x, w, b, y);
   const int64_t cg = g.cg(), ocg = g.ocg(), PH = g.h + 2 * g.ph, PW = g.w + 2 * g.pw;
   const int64_t OHW = g.oh * g.ow, tasks = g.n * g.groups, KK = g.kh * g.kw;
 #pragma omp parallel num_threads(threads_for(tasks))
@@ -141,48 +249,10 @@ void conv2d_direct_forward(const Conv2dGeom& g, const T* x, const T* w, const T*
   }
 }
 
-// dy widened to PW columns (zeros in the junk columns), so the wide loops add exact zeros there.
+// Any stride (the fallback for strided convolutions and for padding wider than the kernel's
+// reach): dy scattered tap by tap into a padded dx plane, which is then cropped.
 template <class T>
-void widen(const Conv2dGeom& g, const T* plane, T* wide, int64_t PW, int64_t len) {
-  for (int64_t q = 0; q < len; ++q) wide[q] = T(0);
-  for (int64_t oh = 0; oh < g.oh; ++oh)
-    std::memcpy(wide + oh * PW, plane + oh * g.ow, sizeof(T) * g.ow);
-}
-
-template <class T>
-void direct_backward_input_wide(const Conv2dGeom& g, const T* dy, const T* w, T* dx) {
-  const int64_t cg = g.cg(), ocg = g.ocg(), PH = g.h + 2 * g.ph, PW = g.w + 2 * g.pw;
-  const int64_t OHW = g.oh * g.ow, tasks = g.n * g.groups, KK = g.kh * g.kw, LW = g.oh * PW;
-  const int64_t padn = cg * PH * PW, slack = wide_slack(g);
-#pragma omp parallel num_threads(threads_for(tasks))
-  {
-    Scratch<T> pad(padn + slack);
-    Scratch<T> wide(LW);
-#pragma omp for schedule(static)
-    for (int64_t t = 0; t < tasks; ++t) {
-      const int64_t n = t / g.groups, grp = t % g.groups;
-      std::memset(pad.p, 0, sizeof(T) * (padn + slack));
-      for (int64_t o = grp * ocg; o < (grp + 1) * ocg; ++o) {
-        widen(g, dy + (n * g.oc + o) * OHW, wide.p, PW, LW);
-        const T* wd = wide.p;
-        const T* wo = w + o * cg * KK;
-        for (int64_t c = 0; c < cg; ++c)
-          for (int64_t i = 0; i < g.kh; ++i)
-            for (int64_t j = 0; j < g.kw; ++j) {
-              const T wv = wo[(c * g.kh + i) * g.kw + j];
-              T* dst = pad.p + c * PH * PW + i * g.dh * PW + j * g.dw;
-#pragma omp simd
-              for (int64_t q = 0; q < LW; ++q) dst[q] += wv * wd[q];
-            }
-      }
-      crop_planes(pad.p, dx + (n * g.c + grp * cg) * g.h * g.w, cg, g.h, g.w, g.ph, g.pw);
-    }
-  }
-}
-
-template <class T>
-void conv2d_direct_backward_input(const Conv2dGeom& g, const T* dy, const T* w, T* dx) {
-  if (wide_ok(g)) return direct_backward_input_wide(g, dy, w, dx);
+void direct_backward_input_rows(const Conv2dGeom& g, const T* dy, const T* w, T* dx) {
   const int64_t cg = g.cg(), ocg = g.ocg(), PH = g.h + 2 * g.ph, PW = g.w + 2 * g.pw;
   const int64_t OHW = g.oh * g.ow, tasks = g.n * g.groups, KK = g.kh * g.kw;
 #pragma omp parallel num_threads(threads_for(tasks))
@@ -218,57 +288,10 @@ void conv2d_direct_backward_input(const Conv2dGeom& g, const T* dy, const T* w, 
   }
 }
 
-// Stride 1: each tap is a dot product of the widened dy plane with the shifted padded input,
-// summed in kBlk lanes and then across the lanes in a fixed order, once per image.
+// Any stride: for each tap a whole row of partial sums (one per output column) takes dy * x over
+// n and oh with plain vector FMAs and is summed once at the end.
 template <class T>
-void direct_backward_weight_wide(const Conv2dGeom& g, const T* x, const T* dy, T* dw) {
-  const int64_t cg = g.cg(), ocg = g.ocg(), PH = g.h + 2 * g.ph, PW = g.w + 2 * g.pw;
-  const int64_t OHW = g.oh * g.ow, KK = g.kh * g.kw;
-  const int64_t LW = (g.oh * PW + kBlk - 1) / kBlk * kBlk, slack = wide_slack(g);
-  const int nt = threads_for(g.oc);
-#pragma omp parallel num_threads(nt)
-  {
-    const int t = omp_get_thread_num(), nth = omp_get_num_threads();
-    const int64_t o0 = g.oc * t / nth, o1 = g.oc * (t + 1) / nth;
-    Scratch<T> pad(PH * PW + slack);
-    Scratch<T> wide(LW);
-    Scratch<T> acc((o1 - o0) * cg * KK);
-    for (int64_t q = 0; q < PH * PW + slack; ++q) pad.p[q] = T(0);
-    for (int64_t q = 0; q < (o1 - o0) * cg * KK; ++q) acc.p[q] = T(0);
-    for (int64_t n = 0; n < g.n; ++n) {
-      int64_t padded = -1;  // input channel now in `pad`
-      for (int64_t o = o0; o < o1; ++o) {
-        widen(g, dy + (n * g.oc + o) * OHW, wide.p, PW, LW);
-        const T* wd = wide.p;
-        for (int64_t c = 0; c < cg; ++c) {
-          const int64_t ch = (o / ocg) * cg + c;
-          if (ch != padded) {
-            pad_planes(x + (n * g.c + ch) * g.h * g.w, pad.p, 1, g.h, g.w, g.ph, g.pw);
-            padded = ch;
-          }
-          T* ac = acc.p + ((o - o0) * cg + c) * KK;
-          for (int64_t i = 0; i < g.kh; ++i)
-            for (int64_t j = 0; j < g.kw; ++j) {
-              const T* src = pad.p + i * g.dh * PW + j * g.dw;
-              T lanes[kBlk] = {};
-              for (int64_t q0 = 0; q0 < LW; q0 += kBlk)
-#pragma omp simd
-                for (int64_t q = 0; q < kBlk; ++q) lanes[q] += wd[q0 + q] * src[q0 + q];
-              T s = T(0);
-              for (int64_t q = 0; q < kBlk; ++q) s += lanes[q];
-              ac[i * g.kw + j] += s;
-            }
-        }
-      }
-    }
-    for (int64_t o = o0; o < o1; ++o)
-      for (int64_t q = 0; q < cg * KK; ++q) dw[o * cg * KK + q] = acc.p[(o - o0) * cg * KK + q];
-  }
-}
-
-template <class T>
-void conv2d_direct_backward_weight(const Conv2dGeom& g, const T* x, const T* dy, T* dw) {
-  if (wide_ok(g)) return direct_backward_weight_wide(g, x, dy, dw);
+void direct_backward_weight_rows(const Conv2dGeom& g, const T* x, const T* dy, T* dw) {
   const int64_t cg = g.cg(), ocg = g.ocg(), PH = g.h + 2 * g.ph, PW = g.w + 2 * g.pw;
   const int64_t OHW = g.oh * g.ow, KK = g.kh * g.kw;
   const int64_t OWp = (g.ow + 15) / 16 * 16;  // accumulator rows padded to a vector multiple
@@ -322,6 +345,196 @@ void conv2d_direct_backward_weight(const Conv2dGeom& g, const T* x, const T* dy,
   }
 }
 
+template <class T>
+inline T lane_sum(const typename LanesOf<T>::type& a) {
+  T s = T(0);
+  for (int64_t q = 0; q < kLanes; ++q) s += a[q];
+  return s;
+}
+
+// ac[i kw + j] += sum over q < len (a multiple of kLanes) of wd[q] * src[i dh ld + j dw + q].
+// With the kernel size fixed at compile time (3x3) every tap runs in the same pass over wd, with
+// a register of partial sums each: 9 independent FMA chains and one wd load for 9 products (tap
+// by tap, one chain waited on the FMA latency). Otherwise tap by tap. Lanes are summed in a
+// fixed order, so the result does not depend on the thread count.
+template <class T, int KH, int KW>
+void tap_dots(const T* wd, const T* src, int64_t len, int64_t ld, int64_t kh, int64_t kw,
+              int64_t dh, int64_t dw, T* ac) {
+  using V = typename LanesOf<T>::type;
+  if constexpr (KH > 0 && KW > 0) {
+    V acc[KH * KW] = {};
+    for (int64_t q0 = 0; q0 < len; q0 += kLanes) {
+      const V d = load_lanes(wd + q0);
+      for (int i = 0; i < KH; ++i)
+        for (int j = 0; j < KW; ++j)
+          acc[i * KW + j] += d * load_lanes(src + i * dh * ld + j * dw + q0);
+    }
+    for (int t = 0; t < KH * KW; ++t) ac[t] += lane_sum<T>(acc[t]);
+  } else {
+    for (int64_t i = 0; i < kh; ++i)
+      for (int64_t j = 0; j < kw; ++j) {
+        const T* s = src + i * dh * ld + j * dw;
+        V acc = {};
+        for (int64_t q0 = 0; q0 < len; q0 += kLanes) acc += load_lanes(wd + q0) * load_lanes(s + q0);
+        ac[i * kw + j] += lane_sum<T>(acc);
+      }
+  }
+}
+
+// The 3x3, dilation 1 case of tap_dots, by blocks of R rows: each input row vector loaded feeds
+// every tap and dy row it meets ((R + 2) * 3 + R loads for 9 R FMAs: 22 for 36 at R = 4, where
+// the wide loop loads 10 for 9). Rows are ld apart, ld a multiple of kLanes, and wd is zero past
+// its ow real columns, so the column blocks never straddle two rows.
+template <class T, int R>
+inline void tap_rows_3x3(const T* wd, const T* src, int64_t ld, int64_t ow,
+                         typename LanesOf<T>::type* acc) {
+  using V = typename LanesOf<T>::type;
+  for (int64_t c0 = 0; c0 < ow; c0 += kLanes) {
+    V d[R];
+#pragma GCC unroll 8
+    for (int rr = 0; rr < R; ++rr) d[rr] = load_lanes(wd + rr * ld + c0);
+#pragma GCC unroll 8
+    for (int p = 0; p < R + 2; ++p)
+#pragma GCC unroll 8
+      for (int j = 0; j < 3; ++j) {
+        const V v = load_lanes(src + p * ld + c0 + j);
+#pragma GCC unroll 8
+        for (int i = 0; i < 3; ++i)
+          if (p - i >= 0 && p - i < R) acc[i * 3 + j] += d[p - i] * v;
+      }
+  }
+}
+
+template <class T>
+void tap_dots_3x3(const T* wd, const T* src, int64_t oh, int64_t ow, int64_t ld, T* ac) {
+  using V = typename LanesOf<T>::type;
+  constexpr int R = 4;
+  V acc[9] = {};
+  int64_t r = 0;
+  for (; r + R <= oh; r += R) tap_rows_3x3<T, R>(wd + r * ld, src + r * ld, ld, ow, acc);
+  for (; r < oh; ++r) tap_rows_3x3<T, 1>(wd + r * ld, src + r * ld, ld, ow, acc);
+  for (int t = 0; t < 9; ++t) ac[t] += lane_sum<T>(acc[t]);
+}
+
+// Stride 1 with padding no wider than the dilated kernel's reach, all three gradients in one
+// pass over dy (each read once from memory instead of once per gradient):
+// - dx is the correlation of dy, zero-padded by q = (k - 1) d - p on each side, with the flipped
+//   kernels, summed over the group's output channels: gathered per dx plane by correlate_plane
+//   (each value written once, sums in registers), not scattered tap by tap and cropped.
+// - dw[o][c][i][j] = sum of dy[o] * x_pad[c] shifted by (i dh, j dw): tap_dots over the padded dy
+//   plane read "wide", as rows of the common stride ld. Both padded planes have zeros past their
+//   real columns, so the junk lanes add exact zeros.
+// - db[o] = sum of dy[o], from the same padded plane.
+// Threads own (image, group) pairs; dw and db are summed per image into partials which are then
+// added in image order, so no reduction depends on the thread count.
+inline bool gather_ok(const Conv2dGeom& g) {
+  return unit_stride(g) && g.ph <= (g.kh - 1) * g.dh && g.pw <= (g.kw - 1) * g.dw;
+}
+
+template <class T>
+void direct_backward_s1(const Conv2dGeom& g, const T* x, const T* dy, const T* w, T* dx, T* dw,
+                        T* db) {
+  const int64_t cg = g.cg(), ocg = g.ocg(), KK = g.kh * g.kw, OHW = g.oh * g.ow;
+  const int64_t qh = (g.kh - 1) * g.dh - g.ph, qw = (g.kw - 1) * g.dw - g.pw;
+  const int64_t DH = g.oh + 2 * qh, PH = g.h + 2 * g.ph;
+  // Rows of both padded planes are ld apart: a whole number of vectors (tap_dots_3x3's blocks)
+  // at least as wide as either padded plane.
+  const int64_t ld = (std::max(g.ow + 2 * qw, g.w + 2 * g.pw) + kLanes - 1) / kLanes * kLanes;
+  // Padded dy planes sit dps apart: the gap after each stays zero, so the vectors that run past a
+  // plane's last row (wide reads, and the gather's junk lanes) see zeros, never the next plane.
+  const int64_t dps = DH * ld + ld + kLanes, dpadn = ocg * dps;
+  const int64_t xpadn = cg * PH * ld, xslack = (g.kw - 1) * g.dw + 2 * kLanes;
+  const int64_t len = (g.oh * ld + kLanes - 1) / kLanes * kLanes;  // wide dy length, whole vectors
+  const bool want_w = dw != nullptr || db != nullptr;
+  // wf[c][o - group's first][i][j] = w[o][c - group's first][kh - 1 - i][kw - 1 - j]
+  Scratch<T> wf(dx ? g.c * ocg * KK : 0);
+  if (dx)
+    for (int64_t c = 0; c < g.c; ++c)
+      for (int64_t m = 0; m < ocg; ++m)
+        for (int64_t q = 0; q < KK; ++q)
+          wf.p[(c * ocg + m) * KK + q] =
+              w[(((c / cg) * ocg + m) * cg + c % cg) * KK + (KK - 1 - q)];
+  // Per-image partials of (dw, db), for at most `chunk` images at a time: 64, or fewer where
+  // that would pass 4 MiB (the chunk is a constant of the geometry, never of the thread count).
+  const int64_t per = g.oc * cg * KK + g.oc;
+  const int64_t chunk =
+      want_w ? std::max<int64_t>(1, std::min<int64_t>({g.n, int64_t{64},
+                                                       (int64_t{4} << 20) / int64_t(sizeof(T)) / per}))
+             : g.n;
+  Scratch<T> part(want_w ? chunk * per : 0);
+  if (dw) std::fill(dw, dw + g.oc * cg * KK, T(0));
+  if (db) std::fill(db, db + g.oc, T(0));
+  for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
+    const int64_t n1 = std::min(g.n, n0 + chunk), tasks = (n1 - n0) * g.groups;
+#pragma omp parallel num_threads(threads_for(tasks))
+    {
+      Scratch<T> dpad(dpadn);
+      Scratch<T> xpad(want_w ? xpadn + xslack : 0);
+      for (int64_t q = 0; q < dpadn; ++q) dpad.p[q] = T(0);
+      if (want_w)
+        for (int64_t q = xpadn; q < xpadn + xslack; ++q) xpad.p[q] = T(0);
+#pragma omp for schedule(static)
+      for (int64_t t = 0; t < tasks; ++t) {
+        const int64_t n = n0 + t / g.groups, grp = t % g.groups;
+        for (int64_t m = 0; m < ocg; ++m)
+          pad_planes(dy + (n * g.oc + grp * ocg + m) * OHW, dpad.p + m * dps, 1, g.oh, g.ow, qh,
+                     qw, ld);
+        if (dx)
+          for (int64_t c = grp * cg; c < (grp + 1) * cg; ++c)
+            correlate_plane(dpad.p, ocg, dps, ld, wf.p + c * ocg * KK, g.kh, g.kw, g.dh,
+                            g.dw, T(0), dx + (n * g.c + c) * g.h * g.w, g.h, g.w);
+        if (!want_w) continue;
+        pad_planes(x + (n * g.c + grp * cg) * g.h * g.w, xpad.p, cg, g.h, g.w, g.ph, g.pw, ld);
+        T* pw_n = part.p + (n - n0) * per;  // this image's dw, then its db
+        for (int64_t o = grp * ocg; o < (grp + 1) * ocg; ++o) {
+          const T* wd = dpad.p + (o - grp * ocg) * dps + qh * ld + qw;
+          for (int64_t c = 0; c < cg; ++c) {
+            T* ac = pw_n + (o * cg + c) * KK;
+            for (int64_t q = 0; q < KK; ++q) ac[q] = T(0);
+            if (g.kh == 3 && g.kw == 3 && g.dh == 1 && g.dw == 1)
+              tap_dots_3x3(wd, xpad.p + c * PH * ld, g.oh, g.ow, ld, ac);
+            else if (g.kh == 3 && g.kw == 3)
+              tap_dots<T, 3, 3>(wd, xpad.p + c * PH * ld, len, ld, g.kh, g.kw, g.dh, g.dw, ac);
+            else
+              tap_dots<T, 0, 0>(wd, xpad.p + c * PH * ld, len, ld, g.kh, g.kw, g.dh, g.dw, ac);
+          }
+          typename LanesOf<T>::type s = {};
+          for (int64_t q0 = 0; q0 < len; q0 += kLanes) s += load_lanes(wd + q0);
+          pw_n[g.oc * cg * KK + o] = lane_sum<T>(s);
+        }
+      }
+    }
+    for (int64_t n = n0; n < n1; ++n) {  // image order: the same sums for any thread count
+      const T* pn = part.p + (n - n0) * per;
+      if (dw)
+        for (int64_t q = 0; q < g.oc * cg * KK; ++q) dw[q] += pn[q];
+      if (db)
+        for (int64_t o = 0; o < g.oc; ++o) db[o] += pn[g.oc * cg * KK + o];
+    }
+  }
+}
+
+template <class T>
+void conv2d_direct_backward_input(const Conv2dGeom& g, const T* dy, const T* w, T* dx) {
+  if (gather_ok(g)) return direct_backward_s1<T>(g, nullptr, dy, w, dx, nullptr, nullptr);
+  direct_backward_input_rows(g, dy, w, dx);
+}
+
+template <class T>
+void conv2d_direct_backward_weight(const Conv2dGeom& g, const T* x, const T* dy, T* dw) {
+  if (gather_ok(g)) return direct_backward_s1<T>(g, x, dy, nullptr, nullptr, dw, nullptr);
+  direct_backward_weight_rows(g, x, dy, dw);
+}
+
+template <class T>
+void conv2d_direct_backward(const Conv2dGeom& g, const T* x, const T* dy, const T* w, T* dx,
+                            T* dw, T* db) {
+  if (gather_ok(g)) return direct_backward_s1(g, x, dy, w, dx, dw, db);
+  if (dx) direct_backward_input_rows(g, dy, w, dx);
+  if (dw) direct_backward_weight_rows(g, x, dy, dw);
+  if (db) conv2d_backward_bias(g, dy, db);
+}
+
 template void conv2d_direct_forward<float>(const Conv2dGeom&, const float*, const float*,
                                            const float*, float*);
 template void conv2d_direct_forward<double>(const Conv2dGeom&, const double*, const double*,
@@ -334,6 +547,10 @@ template void conv2d_direct_backward_weight<float>(const Conv2dGeom&, const floa
                                                    float*);
 template void conv2d_direct_backward_weight<double>(const Conv2dGeom&, const double*,
                                                     const double*, double*);
+template void conv2d_direct_backward<float>(const Conv2dGeom&, const float*, const float*,
+                                            const float*, float*, float*, float*);
+template void conv2d_direct_backward<double>(const Conv2dGeom&, const double*, const double*,
+                                             const double*, double*, double*, double*);
 
 }  // namespace PE_ISA_NS
 }  // namespace pyengine

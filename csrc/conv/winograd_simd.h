@@ -1,6 +1,7 @@
-// Short copies, fills and register transposes for the Winograd tile loop (winograd_impl.h),
-// compiled per ISA like it: included from winograd_<isa>.cpp (through winograd_impl.h) with
-// PE_ISA_NS defined, and using AVX-512 / AVX2 intrinsics where the TU's flags allow.
+// Short copies, fills and register transposes for the Winograd tile loop (winograd_impl.h; the
+// direct kernels in conv_direct_impl.h use copy_n for their row tails), compiled per ISA like
+// them: included with PE_ISA_NS defined, using AVX-512 / AVX2 intrinsics where the TU's flags
+// allow.
 #pragma once
 #include <cstdint>
 

@@ -146,22 +146,13 @@ def conv2d(x, w, b, out_shape, args):
     return y
 
 
-def conv2d_backward_input(g, w, x_shape, args):
-    gx = np.empty(x_shape, w.dtype)
-    _C.conv2d_backward_input(g, w, gx, *args)
-    return gx
-
-
-def conv2d_backward_weight(x, g, w_shape, args):
-    gw = np.empty(w_shape, x.dtype)
-    _C.conv2d_backward_weight(x, g, gw, *args)
-    return gw
-
-
-def conv2d_backward_bias(g, channels):
-    gb = np.empty(channels, g.dtype)
-    _C.conv2d_backward_bias(g, gb)
-    return gb
+def conv2d_backward(x, g, w, need_x, need_w, need_b, args):
+    """(grad input, grad weight, grad bias), None where not needed, from one kernel call."""
+    gx = np.empty(x.shape, x.dtype) if need_x else None
+    gw = np.empty(w.shape, x.dtype) if need_w else None
+    gb = np.empty(w.shape[0], x.dtype) if need_b else None
+    _C.conv2d_backward(x, g, w, gx, gw, gb, *args)
+    return gx, gw, gb
 
 
 def max_pool2d(x, out_shape, with_indices, kernel, stride, padding, dilation, ceil_mode):

@@ -3,7 +3,7 @@
 y[n, o] = b[o] + sum_{c in group(o), i, j} w[o, c, i, j] * x_pad[n, c, oh*sh + i*dh, ow*sw + j*dw]
 
 Backward, side by side with forward below: dx = conv_transpose(dy, w), dw = sum_n dy (x) x,
-db = sum of dy over (N, H, W); each is one kernel call and is skipped when no input needs it.
+db = sum of dy over (N, H, W); one kernel call computes those that some input needs.
 """
 import numpy as np
 
@@ -61,15 +61,11 @@ class Conv2d(Function):
         args, extra, has_bias = ctx.params
         need_x, need_w, need_b = (tuple(ctx.needs_input_grad) + (False,))[:3]
         g = np.ascontiguousarray(g, dtype=x.dtype)
-        gx = gw = gb = None
-        if need_x:
-            gx = ctx.backend.conv2d_backward_input(g, w, x.shape, args)
-            if extra != (0, 0):
-                gx = gx[:, :, :gx.shape[2] - extra[0], :gx.shape[3] - extra[1]]
-        if need_w:
-            gw = ctx.backend.conv2d_backward_weight(x, g, w.shape, args)
-        if need_b and has_bias:
-            gb = ctx.backend.conv2d_backward_bias(g, w.shape[0])
+        gx, gw, gb = ctx.backend.conv2d_backward(x, g, w, need_x, need_w, need_b and has_bias,
+                                                 args)
+        if gx is not None and extra != (0, 0):
+            gx = gx[:, :, :gx.shape[2] - extra[0], :gx.shape[3] - extra[1]]
+        ctx.grads_are_fresh = True  # three new arrays (gx may be a view of its own new array)
         return gx, gw, gb
 
 

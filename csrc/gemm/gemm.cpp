@@ -106,14 +106,44 @@ inline int64_t ceil_div(int64_t x, int64_t y) { return (x + y - 1) / y; }
 // do not change.
 constexpr int64_t kApanelBytes = int64_t{4} << 20;
 
+// Equal-sized K blocks no larger than the registered KC (k = 512 gives 256 + 256, not 384 + 128),
+// so no block is a sliver with poor reuse; N blocks likewise. KC depends on k alone, never on
+// the thread split, so the summation order of every element is fixed.
 template <class T>
-void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o) {
+int64_t k_block(const KernelInfo<T>& kern, int64_t k) {
+  return ceil_div(ceil_div(k, ceil_div(k, kern.kc)), 8) * 8;
+}
+
+// Rows per band of packed A: whole MC blocks (MC is a multiple of MR, so block i of a band
+// starts at i * MC * kc in the buffer) within kApanelBytes, at least one block.
+template <class T>
+int64_t a_band_rows(const KernelInfo<T>& kern, int64_t k) {
+  const int64_t kc_max = std::min(k_block(kern, k), k);
+  return std::max<int64_t>(1, kApanelBytes / int64_t(sizeof(T)) / (kern.mc * kc_max)) * kern.mc;
+}
+
+template <class T>
+int64_t a_band_elems(const KernelInfo<T>& kern, int64_t m, int64_t k) {
+  return std::min(a_band_rows(kern, k), ceil_div(m, kern.mr) * kern.mr) *
+         std::min(k_block(kern, k), k);
+}
+
+// A team of threads that split C by columns shares one packed A band (`buf`): thread t packs
+// an equal share of the band's MR-row panels and all of them wait at a barrier before using it,
+// so A is packed once in all instead of once per thread (each thread's column strip needs all
+// of A). The packed layout is the same (panel i at i * MR * kc), so results do not change.
+template <class T>
+struct SharedA {
+  T* buf;
+  int t, nt;
+};
+
+template <class T>
+void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o,
+                  const SharedA<T>* shared = nullptr) {
   const int64_t MR = kern.mr, NR = kern.nr, MC = kern.mc;
   const int64_t m = o.m, n = o.n, k = o.k;
-  // Equal-sized K and N blocks no larger than the registered ones (k = 512 gives 256 + 256, not
-  // 384 + 128), so no block is a sliver with poor reuse. KC depends on k alone, never on the
-  // thread split, so the summation order of every element is fixed.
-  const int64_t KC = ceil_div(ceil_div(k, ceil_div(k, kern.kc)), 8) * 8;
+  const int64_t KC = k_block(kern, k);
   const int64_t NC = ceil_div(ceil_div(n, ceil_div(n, kern.nc)), NR) * NR;
   // A row-major B is used in place when packing would cost more than it saves: few rows of A
   // to reuse each packed B panel (m small), or a B so small it sits in L1/L2 anyway. Large B is
@@ -122,17 +152,24 @@ void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o) {
   const bool b_in_place = o.cs_b == 1 && (m <= 96 || k * n * int64_t(sizeof(T)) <= (64 << 10));
   const int64_t kc_max = std::min(KC, k);
   const int64_t nc_max = std::min(NC, ceil_div(n, NR) * NR);
-  // Rows per band: whole MC blocks (MC is a multiple of MR, so block i of a band starts at
-  // i * MC * kc in the buffer) within kApanelBytes, at least one block.
-  const int64_t MA = std::max<int64_t>(1, kApanelBytes / int64_t(sizeof(T)) / (MC * kc_max)) * MC;
-  const int64_t ma_max = std::min(MA, ceil_div(m, MR) * MR);
+  const int64_t MA = a_band_rows(kern, k);
   T* b_buf = scratch<T>(1, b_in_place ? kc_max * NR : kc_max * nc_max);
-  T* a_buf = scratch<T>(0, ma_max * kc_max);
+  T* a_buf = shared ? shared->buf : scratch<T>(0, a_band_elems(kern, m, k));
   for (int64_t ia = 0; ia < m; ia += MA) {
     const int64_t ma = std::min(MA, m - ia);
     for (int64_t pc = 0; pc < k; pc += KC) {
       const int64_t kc = std::min(KC, k - pc);
       const T beta = pc == 0 ? o.beta : T(1);  // later K blocks accumulate onto C
+      if (shared) {  // every thread runs the same ia / pc loops, so the barriers match
+#pragma omp barrier
+        const int64_t panels = ceil_div(ma, MR);  // an equal share of the MR-row panels each
+        const int64_t r0 = std::min(ma, panels * shared->t / shared->nt * MR);
+        const int64_t r1 = std::min(ma, panels * (shared->t + 1) / shared->nt * MR);
+        if (r1 > r0)
+          pack_a(r1 - r0, kc, o.a + (ia + r0) * o.rs_a + pc * o.cs_a, o.rs_a, o.cs_a, int(MR),
+                 a_buf + r0 * kc);
+#pragma omp barrier
+      }
       for (int64_t jc = 0; jc < n; jc += NC) {
         const int64_t nc = std::min(NC, n - jc);
         const T* b_blk = o.b + pc * o.rs_b + jc * o.cs_b;
@@ -149,7 +186,7 @@ void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o) {
         for (int64_t ic = ia; ic < ia + ma; ic += MC) {
           const int64_t mc = std::min(MC, ia + ma - ic);
           T* a_blk = a_buf + (ic - ia) * kc;
-          if (jc == 0)
+          if (!shared && jc == 0)
             pack_a(mc, kc, o.a + ic * o.rs_a + pc * o.cs_a, o.rs_a, o.cs_a, int(MR), a_blk);
           macrokernel(kern, mc, nc, kc, o.alpha, a_blk, bp, rs_b, panel_stride, b_edge, beta,
                       o.c + ic * o.rs_c + jc * o.cs_c, o.rs_c, o.cs_c);
@@ -172,6 +209,9 @@ void gemm_threaded(const KernelInfo<T>& kern, const Operands<T>& o, int nt) {
   const int64_t panels = split_n ? n_panels : m_panels;
   nt = static_cast<int>(std::min<int64_t>(nt, panels));
   if (nt <= 1) return gemm_blocked(kern, o);
+  // A column split shares the packing of A when every thread gets an MC block of it to pack.
+  const bool share_a = split_n && ceil_div(o.m, kern.mc) >= nt;
+  T* shared_buf = share_a ? scratch<T>(0, a_band_elems(kern, o.m, o.k)) : nullptr;
 #pragma omp parallel num_threads(nt)
   {
     const int t = omp_get_thread_num();
@@ -188,7 +228,9 @@ void gemm_threaded(const KernelInfo<T>& kern, const Operands<T>& o, int nt) {
       p.a += begin * o.rs_a;
       p.c += begin * o.rs_c;
     }
-    if (end > begin) gemm_blocked(kern, p);
+    const SharedA<T> shared{shared_buf, t, nt};
+    // Every strip is non-empty (nt <= panels), so every thread reaches the shared barriers.
+    gemm_blocked(kern, p, share_a ? &shared : nullptr);
   }
 }
 

@@ -73,6 +73,23 @@ void pack_panel(int64_t w, int64_t kc, const T* x, int64_t rs, int64_t cs, T* ds
 
 template <class T, int W>
 void pack_all(int64_t n, int64_t kc, const T* x, int64_t rs, int64_t cs, T* dst) {
+  if (rs == 1 && n > W) {
+    // Panel dimension contiguous (a row-major B): walk each source row once, left to right,
+    // dealing its W-wide pieces out to the panels. Panel by panel, every row was touched once per
+    // panel with the row stride between touches (4 KiB for a 1024-wide float B, so the hardware
+    // prefetchers, which stay within a page, missed every row): perf put half of a 1024^3
+    // product's packing time in that copy. Row by row: packing 7.2 -> 6.5 % of the micro-kernel's
+    // time (mean of 3 perf runs each, 1 thread; a software prefetch of the next rows did not help).
+    const int64_t full = n / W * W;
+    for (int64_t p = 0; p < kc; ++p) {
+      const T* src = x + p * cs;
+      T* d = dst + p * W;
+      for (int64_t r0 = 0; r0 < full; r0 += W, d += W * kc)
+        for (int r = 0; r < W; ++r) d[r] = src[r0 + r];
+    }
+    if (full < n) pack_panel<T, W>(n - full, kc, x + full, rs, cs, dst + full * kc);
+    return;
+  }
   for (int64_t r0 = 0; r0 < n; r0 += W, dst += W * kc)
     pack_panel<T, W>(std::min<int64_t>(W, n - r0), kc, x + r0 * rs, rs, cs, dst);
 }

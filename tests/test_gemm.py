@@ -177,20 +177,21 @@ def test_matches_reference_kernel():
 
 
 @pytest.mark.parametrize("name", AVAILABLE)
+# (600, 900, 700): a column split whose threads pack A together (3 threads: uneven shares).
 @pytest.mark.parametrize("m,n,k", [(500, 300, 700), (37, 1001, 129), (1001, 37, 129),
-                                   (32, 784, 128), (64, 64, 64), (13, 40, 9)])
+                                   (32, 784, 128), (64, 64, 64), (13, 40, 9), (600, 900, 700)])
 def test_threads_bitwise_equal(name, m, n, k):
     rng = np.random.default_rng(6)
     a, b = operand(rng, m, k, np.float32, False), operand(rng, k, n, np.float32, True)
     c0 = rng.standard_normal((m, n)).astype(np.float32)
     outs = []
     with isa(name):
-        for nt in (1, 2):
+        for nt in (1, 2, 3):
             c = c0.copy()
             with threads(nt):
                 _C.matmul(a, b, c, 1.0, 0.5)
             outs.append(c)
-    assert np.array_equal(outs[0], outs[1])
+    assert np.array_equal(outs[0], outs[1]) and np.array_equal(outs[0], outs[2])
     xb = rng.standard_normal((9, 10, 11)).astype(np.float32)
     wb = rng.standard_normal((9, 11, 6)).astype(np.float32)
     batched = []
@@ -222,3 +223,23 @@ def test_bad_inputs():
         out = f((2, 5), np.float32)
         out.flags.writeable = False
         _C.matmul(f((2, 3), np.float32), f((3, 5), np.float32), out)
+
+
+def test_tall_a_in_several_packed_bands():
+    """A taller than one packed band of A (4 MiB: 2640 rows at k = 768 on AVX-512, fp32, KC = 384,
+    MC = 240; other ISAs' bands differ, the test holds for any), column split:
+    the threads pack each band together; 1, 2 and 3 threads agree bitwise and with NumPy."""
+    rng = np.random.default_rng(7)
+    m, n, k = 2700, 2710, 768
+    a = rng.standard_normal((m, k)).astype(np.float32)
+    b = rng.standard_normal((k, n)).astype(np.float32)
+    outs = []
+    for nt in (1, 2, 3):
+        c = np.empty((m, n), np.float32)
+        with threads(nt):
+            _C.matmul(a, b, c)
+        outs.append(c)
+    assert np.array_equal(outs[0], outs[1]) and np.array_equal(outs[0], outs[2])
+    rows = np.r_[0:5, 2635:2645, m - 5:m]  # both sides of the band edge
+    want = a[rows].astype(np.float64) @ b.astype(np.float64)
+    np.testing.assert_allclose(outs[0][rows], want, rtol=1e-4, atol=1e-3)

@@ -389,3 +389,22 @@ def test_conv2d_leaf_grads_taken_without_copy_still_accumulate(padding):
     F.conv2d(x, w, padding=padding, groups=3).backward(pe.tensor(g))
     np.testing.assert_allclose(x.grad.numpy(), 2 * first[0], rtol=1e-6)
     np.testing.assert_allclose(w.grad.numpy(), 2 * first[1], rtol=1e-6)
+
+
+def test_conv2d_backward_bad_input():
+    x, w = np.ones((2, 3, 8, 8), np.float32), np.ones((4, 3, 3, 3), np.float32)
+    dy = np.ones((2, 4, 6, 6), np.float32)
+    args = (1, 1, 0, 0, 1, 1, 1)
+    with pytest.raises(ValueError, match=r"^\[conv2d_backward\] grad has shape \(2, 4, 5, 6\)"):
+        _C.conv2d_backward(x, np.ones((2, 4, 5, 6), np.float32), w, None, np.empty_like(w), None,
+                           *args)
+    with pytest.raises(ValueError, match=r"^\[conv2d_backward\] grad_weight has shape"):
+        _C.conv2d_backward(x, dy, w, None, np.empty((4, 3, 3, 2), np.float32), None, *args)
+    with pytest.raises(ValueError, match=r"^\[conv2d_backward\] grad_input has shape"):
+        _C.conv2d_backward(x, dy, w, np.empty((2, 3, 8, 7), np.float32), None, None, *args)
+    with pytest.raises(ValueError, match=r"^\[conv2d_backward\] grad_bias has shape"):
+        _C.conv2d_backward(x, dy, w, None, None, np.empty(5, np.float32), *args)
+    with pytest.raises(TypeError, match=r"^\[conv2d_backward\]"):
+        _C.conv2d_backward(x, dy.astype(np.float64), w, None, None, None, *args)
+    with pytest.raises(ValueError, match=r"^\[conv2d_backward\] input has 3 channels"):
+        _C.conv2d_backward(x, dy, np.ones((4, 2, 3, 3), np.float32), None, None, None, *args)

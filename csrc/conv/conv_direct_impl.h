@@ -84,17 +84,9 @@ __attribute__((always_inline)) inline typename LanesOf<T>::type load_lanes(const
   return v;
 }
 
-
-
 }  // namespace
 
-// out[r][c] = init + sum_m sum_ij k[m][i][j] * in_m[(r + i dh) ld + c + j dw] for an (oh, ow)
-// output plane (rows ow apart): `planes` input planes `pstride` apart, rows `ld` apart, each
-// with its own kh x kw kernel (k: planes x kh x kw). A block of R rows by kLanes columns keeps its
-// sums in R registers over all taps and planes and is stored once, straight into the output
-// (the tap-by-tap form loaded and stored a plane-sized sum per tap). R = 4 independent FMA
-// chains cover the FMA latency (one row alone waited on it). Reads up to kLanes - 1 values past
-// the last plane's last row (the caller's slack); those lanes are never stored.
+// Stores R row sums of kLanes columns at out + rr * ow + c0, the last block of a row masked.
 template <class T, int R>
 inline void store_rows(const typename LanesOf<T>::type* acc, T* out, int64_t ow, int64_t c0) {
 #pragma GCC unroll 8
@@ -161,6 +153,13 @@ inline void correlate_rows_3x3(const T* in, int64_t planes, int64_t pstride, int
   }
 }
 
+// out[r][c] = init + sum_m sum_ij k[m][i][j] * in_m[(r + i dh) ld + c + j dw] for an (oh, ow)
+// output plane (rows ow apart): `planes` input planes `pstride` apart, rows `ld` apart, each
+// with its own kh x kw kernel (k: planes x kh x kw). A block of R rows by kLanes columns keeps its
+// sums in R registers over all taps and planes and is stored once, straight into the output
+// (the tap-by-tap form loaded and stored a plane-sized sum per tap). R = 4 independent FMA
+// chains cover the FMA latency (one row alone waited on it). Reads up to kLanes - 1 values past
+// the last plane's last row (the caller's slack); those lanes are never stored.
 template <class T>
 void correlate_plane(const T* in, int64_t planes, int64_t pstride, int64_t ld, const T* k,
                      int64_t kh, int64_t kw, int64_t dh, int64_t dw, T init, T* out, int64_t oh,

@@ -124,6 +124,12 @@ CONFIGS = [
     (2, 3, 11, 20, 6, 3, 3, (1, 1), (2, 2), (2, 2), 3),
     (2, 2, 9, 10, 2, 5, 5, (1, 1), (2, 2), (1, 1), 2),
     (67, 1, 5, 6, 2, 3, 3, (1, 1), (1, 1), (1, 1), 1),
+    # Direct kernels with 2-4 input channels per group (stride 1, output rows >= 16): RGB-like,
+    # grouped, 5x5 with dilation, and padding past the kernel's reach (row-loop fallback).
+    (2, 3, 10, 18, 5, 3, 3, (1, 1), (1, 1), (1, 1), 1),
+    (2, 4, 7, 17, 6, 3, 3, (1, 1), (0, 1), (1, 1), 2),
+    (1, 4, 12, 22, 3, 5, 5, (1, 1), (2, 2), (2, 1), 1),
+    (1, 3, 6, 20, 2, 3, 3, (1, 1), (3, 1), (1, 1), 1),
 ]
 
 
@@ -170,7 +176,7 @@ def test_conv2d_backward_all_at_once(cfg, dtype, want, isa):
 
 
 @pytest.mark.parametrize("cfg", [CONFIGS[i] for i in (0, 3, 4, 6, 9, 10, 11, 12, 13, 14, 15, 16,
-                                                      17, 18)])
+                                                      17, 18, 19, 20, 21, 22)])
 def test_conv2d_thread_count_independent(cfg):
     x, w, b, s, p, d, groups = make(cfg, np.float32)
     dy = np.random.default_rng(2).standard_normal(run_conv(x, w, b, s, p, d, groups).shape)
@@ -338,6 +344,14 @@ def test_conv2d_gradcheck(kw):
     rng = np.random.default_rng(1)
     x, w, b = _t(rng.standard_normal((2, 4, 5, 6))), _t(rng.standard_normal((4, 4 // kw.get("groups", 1), 2, 3))), _t(rng.standard_normal(4))
     assert gradcheck(lambda x_, w_, b_: F.conv2d(x_, w_, b_, **kw), [x, w, b])
+
+
+def test_conv2d_direct_rgb_gradcheck():
+    """Through autograd on a 3-input-channel layer that takes the direct kernels (float64)."""
+    rng = np.random.default_rng(8)
+    x, w, b = (_t(rng.standard_normal((2, 3, 4, 17))), _t(rng.standard_normal((2, 3, 3, 3))),
+               _t(rng.standard_normal(2)))
+    assert gradcheck(lambda x_, w_, b_: F.conv2d(x_, w_, b_, padding=1), [x, w, b])
 
 
 def test_conv2d_winograd_gradcheck():

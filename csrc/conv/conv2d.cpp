@@ -4,7 +4,12 @@
 // - Each output channel sees ONE input channel (depthwise, groups == C, or the C == 1 first layer
 //   of a convnet): direct convolution (conv_direct_impl.h, vectorised per ISA). The GEMM would
 //   have K = KH*KW (9), far too short to amortise packing, and im2col would multiply the memory
-//   traffic by KH*KW for a handful of FLOPs per byte.
+//   traffic by KH*KW for a handful of FLOPs per byte. Also 2-4 input channels per group (the RGB
+//   first layer) at stride 1 with output rows of 16 or more: kernel-level, 3x3 pad 1 on 32x32,
+//   2 threads, direct against im2col: 2->32 forward 0.78 vs 1.5 ms, backward 1.8-2.0 vs 3.8-4.1;
+//   3->32 (batch 128) 2.1-2.3 vs 4.1-5.0, 5.0-6.0 vs 11.7-14.7; 4->64 2.9-3.0 vs 3.9-4.4,
+//   7.3 vs 8.3-8.5. At 6-7 channels they tie; on 5x5 planes direct lost 2.5x (16-lane rows
+//   mostly empty); strided, the direct row loops lost 1.5x (3->32 stride 2 on 112x112).
 // - 3x3, stride 1, dilation 1 with enough channels and output tiles (winograd_fits in
 //   winograd.cpp): Winograd F(2x2, 3x3) (winograd.h), for the forward, the input gradient and the
 //   weight gradient. The GEMM already runs near peak, so the lever left is fewer multiplies: 16
@@ -72,7 +77,11 @@ void conv2d_direct_backward(const Conv2dGeom& g, const T* x, const T* dy, const 
 
 namespace {
 
-bool use_direct(const Conv2dGeom& g) { return g.cg() == 1; }
+// One input channel per output channel, or 2-4 (an RGB first layer) at stride 1 on rows of at
+// least one vector (docs/conv.md has the measurements behind each bound).
+bool use_direct(const Conv2dGeom& g) {
+  return g.cg() == 1 || (g.cg() <= 4 && g.sh == 1 && g.sw == 1 && g.ow >= 16);
+}
 
 // Winograd F(2x2, 3x3) for conv2d's forward (backward = false) or input gradient (backward =
 // true): 3x3, stride 1, dilation 1, enough channels and tiles (winograd.cpp).

@@ -34,6 +34,7 @@ THREADS = int(os.environ.get("PYENGINE_BENCH_THREADS", "2"))
 CASES = {
     "mnist conv1 1->32 3x3 28x28 b128": ((128, 1, 28, 28), (32, 1, 3, 3), {}, False),
     "mnist conv2 32->64 3x3 13x13 b128": ((128, 32, 13, 13), (64, 32, 3, 3), {}, True),
+    "cifar conv1 3->32 3x3 p1 32x32 b128": ((128, 3, 32, 32), (32, 3, 3, 3), {"padding": 1}, False),
     "resnet 64->64 3x3 p1 56x56 b8": ((8, 64, 56, 56), (64, 64, 3, 3), {"padding": 1}, True),
     "depthwise 64ch 3x3 p1 56x56 b8": ((8, 64, 56, 56), (64, 1, 3, 3),
                                        {"padding": 1, "groups": 64}, True),

@@ -130,6 +130,11 @@ CONFIGS = [
     (2, 4, 7, 17, 6, 3, 3, (1, 1), (0, 1), (1, 1), 2),
     (1, 4, 12, 22, 3, 5, 5, (1, 1), (2, 2), (2, 1), 1),
     (1, 3, 6, 20, 2, 3, 3, (1, 1), (3, 1), (1, 1), 1),
+    # Direct forward with a column stride of 3 (three column phases), padding and dilation.
+    (2, 2, 11, 25, 4, 3, 3, (1, 3), (1, 2), (1, 2), 2),
+    # Stride 2 with rows long enough for the vector deinterleave, even and odd column padding.
+    (2, 3, 9, 70, 3, 3, 3, (2, 2), (1, 0), (1, 1), 3),
+    (1, 2, 8, 41, 4, 3, 3, (1, 2), (1, 1), (1, 1), 2),
 ]
 
 
@@ -176,7 +181,7 @@ def test_conv2d_backward_all_at_once(cfg, dtype, want, isa):
 
 
 @pytest.mark.parametrize("cfg", [CONFIGS[i] for i in (0, 3, 4, 6, 9, 10, 11, 12, 13, 14, 15, 16,
-                                                      17, 18, 19, 20, 21, 22)])
+                                                      17, 18, 19, 20, 21, 22, 23, 24, 25)])
 def test_conv2d_thread_count_independent(cfg):
     x, w, b, s, p, d, groups = make(cfg, np.float32)
     dy = np.random.default_rng(2).standard_normal(run_conv(x, w, b, s, p, d, groups).shape)

@@ -77,11 +77,32 @@ template <class T> struct LanesOf;
 template <> struct LanesOf<float> { typedef float type __attribute__((vector_size(64))); };
 template <> struct LanesOf<double> { typedef double type __attribute__((vector_size(128))); };
 
+// Integer lane indices matching LanesOf, for __builtin_shuffle.
+template <class T> struct MaskOf;
+template <> struct MaskOf<float> { typedef int32_t type __attribute__((vector_size(64))); };
+template <> struct MaskOf<double> { typedef int64_t type __attribute__((vector_size(128))); };
+
+// {first, first + 2, first + 4, ...}: the even (first = 0) or odd (1) lanes of two vectors.
+template <class M>
+inline M lane_pattern(int first) {
+  M m{};
+  for (int q = 0; q < int(kLanes); ++q) m[q] = first + 2 * q;
+  return m;
+}
+
 template <class T>
 __attribute__((always_inline)) inline typename LanesOf<T>::type load_lanes(const T* p) {
   typename LanesOf<T>::type v;
   std::memcpy(&v, p, sizeof v);
   return v;
+}
+
+// The first n < kLanes values at p, the other lanes zero (nothing past p + n is read).
+template <class T>
+inline typename LanesOf<T>::type load_lanes_partial(const T* p, int64_t n) {
+  T tmp[kLanes] = {};
+  copy_n(tmp, p, n);
+  return load_lanes(tmp);
 }
 
 }  // namespace
@@ -102,11 +123,19 @@ inline void store_rows(const typename LanesOf<T>::type* acc, T* out, int64_t ow,
   }
 }
 
-// Any kernel size and dilation.
+// Where an output block's taps read: input planes `pstride` apart with rows `ld` apart;
+// consecutive output rows `row_step` apart (stride * ld); tap (i, j) at i * dh * ld + coff[j]
+// (coff[j] = j * dw at stride 1; strided, the columns come from phase planes, see
+// direct_forward_strided).
+struct Taps {
+  int64_t pstride, ld, row_step, dh;
+  const int64_t* coff;
+};
+
+// Any kernel size, dilation and stride.
 template <class T, int R>
-inline void correlate_rows(const T* in, int64_t planes, int64_t pstride, int64_t ld, const T* k,
-                           int64_t kh, int64_t kw, int64_t dh, int64_t dw, T init, T* out,
-                           int64_t ow) {
+inline void correlate_rows(const T* in, int64_t planes, const Taps& tp, const T* k, int64_t kh,
+                           int64_t kw, T init, T* out, int64_t ow) {
   using V = typename LanesOf<T>::type;
   for (int64_t c0 = 0; c0 < ow; c0 += kLanes) {
     V acc[R];
@@ -116,9 +145,9 @@ inline void correlate_rows(const T* in, int64_t planes, int64_t pstride, int64_t
       for (int64_t i = 0; i < kh; ++i)
         for (int64_t j = 0; j < kw; ++j) {
           const T wv = k[(m * kh + i) * kw + j];
-          const T* src = in + m * pstride + i * dh * ld + j * dw + c0;
+          const T* src = in + m * tp.pstride + i * tp.dh * tp.ld + tp.coff[j] + c0;
 #pragma GCC unroll 8
-          for (int rr = 0; rr < R; ++rr) acc[rr] += wv * load_lanes(src + rr * ld);
+          for (int rr = 0; rr < R; ++rr) acc[rr] += wv * load_lanes(src + rr * tp.row_step);
         }
     store_rows<T, R>(acc, out, ow, c0);
   }
@@ -161,39 +190,101 @@ inline void correlate_rows_3x3(const T* in, int64_t planes, int64_t pstride, int
 // chains cover the FMA latency (one row alone waited on it). Reads up to kLanes - 1 values past
 // the last plane's last row (the caller's slack); those lanes are never stored.
 template <class T>
-void correlate_plane(const T* in, int64_t planes, int64_t pstride, int64_t ld, const T* k,
-                     int64_t kh, int64_t kw, int64_t dh, int64_t dw, T init, T* out, int64_t oh,
-                     int64_t ow) {
+void correlate_plane(const T* in, int64_t planes, const Taps& tp, const T* k, int64_t kh,
+                     int64_t kw, T init, T* out, int64_t oh, int64_t ow) {
   constexpr int R = 4;
-  const bool k3 = kh == 3 && kw == 3 && dh == 1 && dw == 1;
-  int64_t r = 0;
-  for (; r < oh; r += R) {
-    const T* src = in + r * ld;
+  const bool k3 = kh == 3 && kw == 3 && tp.dh == 1 && tp.row_step == tp.ld && tp.coff[1] == 1 &&
+                  tp.coff[2] == 2;
+  for (int64_t r = 0; r < oh; r += R) {
+    const T* src = in + r * tp.row_step;
     T* dst = out + r * ow;
     if (r + R <= oh) {
       if (k3)
-        correlate_rows_3x3<T, R>(src, planes, pstride, ld, k, init, dst, ow);
+        correlate_rows_3x3<T, R>(src, planes, tp.pstride, tp.ld, k, init, dst, ow);
       else
-        correlate_rows<T, R>(src, planes, pstride, ld, k, kh, kw, dh, dw, init, dst, ow);
+        correlate_rows<T, R>(src, planes, tp, k, kh, kw, init, dst, ow);
     } else {
       for (int64_t q = r; q < oh; ++q) {  // the last oh % R rows, one at a time
-        const T* s1 = in + q * ld;
+        const T* s1 = in + q * tp.row_step;
         if (k3)
-          correlate_rows_3x3<T, 1>(s1, planes, pstride, ld, k, init, out + q * ow, ow);
+          correlate_rows_3x3<T, 1>(s1, planes, tp.pstride, tp.ld, k, init, out + q * ow, ow);
         else
-          correlate_rows<T, 1>(s1, planes, pstride, ld, k, kh, kw, dh, dw, init, out + q * ow,
-                               ow);
+          correlate_rows<T, 1>(s1, planes, tp, k, kh, kw, init, out + q * ow, ow);
       }
     }
   }
 }
 
-// Stride 1: each output plane is one correlate_plane over the group's padded input planes.
+// Tap column offsets j * dw (stride 1).
+inline void unit_offsets(int64_t* coff, int64_t kw, int64_t dw) {
+  for (int64_t j = 0; j < kw; ++j) coff[j] = j * dw;
+}
+
+// Copies `planes` planes of (h, w) zero-padded by (ph, pw) into `sw` column phase planes each:
+// phase q of plane c holds the padded columns q, q + sw, q + 2 sw, ... (ceil((w + 2 pw) / sw) of
+// them, rows `ld` = that count apart), so that a strided convolution reads each tap with unit
+// stride: padded column ow * sw + j * dw is column ow + (j * dw) / sw of phase (j * dw) % sw.
 template <class T>
-void direct_forward_s1(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* y) {
+inline void deinterleave_row(const T* row, int64_t w, int64_t pw, T* even_phase, T* odd_phase);
+
+template <class T>
+void phase_planes(const T* src, T* dst, int64_t planes, int64_t h, int64_t w, int64_t ph,
+                  int64_t pw, int64_t sw, int64_t ld) {
+  const int64_t PH = h + 2 * ph, plane = PH * ld;
+  std::memset(dst, 0, sizeof(T) * planes * sw * plane);
+  if (sw == 2) {  // the common stride: vector deinterleave
+    for (int64_t c = 0; c < planes; ++c)
+      for (int64_t i = 0; i < h; ++i)
+        deinterleave_row(src + (c * h + i) * w, w, pw, dst + (c * 2 * PH + ph + i) * ld,
+                         dst + ((c * 2 + 1) * PH + ph + i) * ld);
+    return;
+  }
+  for (int64_t c = 0; c < planes; ++c)
+    for (int64_t q = 0; q < sw; ++q) {
+      const int64_t x0 = ((q - pw) % sw + sw) % sw;  // first input column landing in phase q
+      T* dq = dst + (c * sw + q) * plane + ph * ld + (x0 + pw) / sw;
+      for (int64_t i = 0; i < h; ++i) {
+        const T* row = src + (c * h + i) * w;
+        T* d = dq + i * ld;
+        for (int64_t xx = x0, col = 0; xx < w; xx += sw, ++col) d[col] = row[xx];
+      }
+    }
+}
+
+// One input row into the two column phases of its padded row (padded column = x + pw): 32
+// values at a time as two vectors split into their even and odd lanes (vpermt2ps on AVX-512).
+template <class T>
+inline void deinterleave_row(const T* row, int64_t w, int64_t pw, T* even_phase, T* odd_phase) {
+  using V = typename LanesOf<T>::type;
+  using M = typename MaskOf<T>::type;
+  const M kEven = lane_pattern<M>(0), kOdd = lane_pattern<M>(1);  // folded to constants
+  // Inputs x = 2t land in phase pw % 2 at column (2t + pw) / 2, inputs 2t + 1 in the other
+  // phase at (2t + 1 + pw) / 2.
+  T* de = pw % 2 == 0 ? even_phase : odd_phase;
+  T* dodd = pw % 2 == 0 ? odd_phase : even_phase;
+  const int64_t e0 = pw / 2, o0 = (1 + pw) / 2;
+  int64_t x = 0;
+  for (; x + 2 * kLanes <= w; x += 2 * kLanes) {
+    const V a = load_lanes(row + x), b = load_lanes(row + x + kLanes);
+    const V ev = __builtin_shuffle(a, b, kEven), od = __builtin_shuffle(a, b, kOdd);
+    std::memcpy(de + e0 + x / 2, &ev, sizeof ev);
+    std::memcpy(dodd + o0 + x / 2, &od, sizeof od);
+  }
+  for (; x < w; ++x) (x % 2 == 0 ? de[e0 + x / 2] : dodd[o0 + x / 2]) = row[x];
+}
+
+// Any stride: each output plane is one correlate_plane over the group's padded input planes
+// (split into column phases when the column stride is above 1; a row stride only spaces the
+// output rows' reads further apart).
+template <class T>
+void direct_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* y) {
   const int64_t cg = g.cg(), ocg = g.ocg(), PH = g.h + 2 * g.ph, PW = g.w + 2 * g.pw;
-  const int64_t OHW = g.oh * g.ow, tasks = g.n * g.groups, KK = g.kh * g.kw;
-  const int64_t padn = cg * PH * PW, slack = kLanes;
+  const int64_t OHW = g.oh * g.ow, tasks = g.n * g.groups, KK = g.kh * g.kw, sw = g.sw;
+  const int64_t ld = (PW + sw - 1) / sw, plane = PH * ld;  // one (phase) plane
+  const int64_t padn = cg * sw * plane, slack = kLanes;
+  Scratch<int64_t> coff(g.kw);
+  for (int64_t j = 0; j < g.kw; ++j) coff.p[j] = (j * g.dw) % sw * plane + (j * g.dw) / sw;
+  const Taps tp{sw * plane, ld, g.sh * ld, g.dh, coff.p};
 #pragma omp parallel num_threads(threads_for(tasks))
   {
     Scratch<T> pad(padn + slack);
@@ -201,51 +292,21 @@ void direct_forward_s1(const Conv2dGeom& g, const T* x, const T* w, const T* b, 
 #pragma omp for schedule(static)
     for (int64_t t = 0; t < tasks; ++t) {
       const int64_t n = t / g.groups, grp = t % g.groups;
-      pad_planes(x + (n * g.c + grp * cg) * g.h * g.w, pad.p, cg, g.h, g.w, g.ph, g.pw);
+      const T* xg = x + (n * g.c + grp * cg) * g.h * g.w;
+      if (sw == 1)
+        pad_planes(xg, pad.p, cg, g.h, g.w, g.ph, g.pw);
+      else
+        phase_planes(xg, pad.p, cg, g.h, g.w, g.ph, g.pw, sw, ld);
       for (int64_t o = grp * ocg; o < (grp + 1) * ocg; ++o)
-        correlate_plane(pad.p, cg, PH * PW, PW, w + o * cg * KK, g.kh, g.kw, g.dh, g.dw,
-                            b ? b[o] : T(0), y + (n * g.oc + o) * OHW, g.oh, g.ow);
+        correlate_plane(pad.p, cg, tp, w + o * cg * KK, g.kh, g.kw, b ? b[o] : T(0),
+                        y + (n * g.oc + o) * OHW, g.oh, g.ow);
     }
   }
 }
 
 template <class T>
 void conv2d_direct_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* y) {
-  if (unit_stride(g)) return direct_forward_s1(g, x, w, b, y);
-  const int64_t cg = g.cg(), ocg = g.ocg(), PH = g.h + 2 * g.ph, PW = g.w + 2 * g.pw;
-  const int64_t OHW = g.oh * g.ow, tasks = g.n * g.groups, KK = g.kh * g.kw;
-#pragma omp parallel num_threads(threads_for(tasks))
-  {
-    Scratch<T> pad(cg * PH * PW);
-#pragma omp for schedule(static)
-    for (int64_t t = 0; t < tasks; ++t) {
-      const int64_t n = t / g.groups, grp = t % g.groups;
-      pad_planes(x + (n * g.c + grp * cg) * g.h * g.w, pad.p, cg, g.h, g.w, g.ph, g.pw);
-      for (int64_t o = grp * ocg; o < (grp + 1) * ocg; ++o) {
-        T* yp = y + (n * g.oc + o) * OHW;
-        const T* wo = w + o * cg * KK;
-        const T bias = b ? b[o] : T(0);
-        for (int64_t oh = 0; oh < g.oh; ++oh) {
-          T* dst = yp + oh * g.ow;
-          for (int64_t ow = 0; ow < g.ow; ++ow) dst[ow] = bias;
-          for (int64_t c = 0; c < cg; ++c)
-            for (int64_t i = 0; i < g.kh; ++i) {
-              const T* row = pad.p + (c * PH + oh * g.sh + i * g.dh) * PW;
-              for (int64_t j = 0; j < g.kw; ++j) {
-                const T wv = wo[(c * g.kh + i) * g.kw + j];
-                const T* src = row + j * g.dw;
-                if (g.sw == 1) {
-#pragma omp simd
-                  for (int64_t ow = 0; ow < g.ow; ++ow) dst[ow] += wv * src[ow];
-                } else {
-                  for (int64_t ow = 0; ow < g.ow; ++ow) dst[ow] += wv * src[ow * g.sw];
-                }
-              }
-            }
-        }
-      }
-    }
-  }
+  direct_forward(g, x, w, b, y);
 }
 
 // Any stride (the fallback for strided convolutions and for padding wider than the kernel's
@@ -385,18 +446,23 @@ void tap_dots(const T* wd, const T* src, int64_t len, int64_t ld, int64_t kh, in
 // the wide loop loads 10 for 9). Rows are ld apart, ld a multiple of kLanes, and wd is zero past
 // its ow real columns, so the column blocks never straddle two rows.
 template <class T, int R>
-inline void tap_rows_3x3(const T* wd, const T* src, int64_t ld, int64_t ow,
+inline void tap_rows_3x3(const T* wd, int64_t ldd, const T* src, int64_t ldx, int64_t ow,
                          typename LanesOf<T>::type* acc) {
   using V = typename LanesOf<T>::type;
   for (int64_t c0 = 0; c0 < ow; c0 += kLanes) {
     V d[R];
+    if (ow - c0 >= kLanes) {
 #pragma GCC unroll 8
-    for (int rr = 0; rr < R; ++rr) d[rr] = load_lanes(wd + rr * ld + c0);
+      for (int rr = 0; rr < R; ++rr) d[rr] = load_lanes(wd + rr * ldd + c0);
+    } else {  // the row's last, partial block: lanes past ow are zero, so x's junk adds nothing
+#pragma GCC unroll 8
+      for (int rr = 0; rr < R; ++rr) d[rr] = load_lanes_partial(wd + rr * ldd + c0, ow - c0);
+    }
 #pragma GCC unroll 8
     for (int p = 0; p < R + 2; ++p)
 #pragma GCC unroll 8
       for (int j = 0; j < 3; ++j) {
-        const V v = load_lanes(src + p * ld + c0 + j);
+        const V v = load_lanes(src + p * ldx + c0 + j);
 #pragma GCC unroll 8
         for (int i = 0; i < 3; ++i)
           if (p - i >= 0 && p - i < R) acc[i * 3 + j] += d[p - i] * v;
@@ -404,14 +470,17 @@ inline void tap_rows_3x3(const T* wd, const T* src, int64_t ld, int64_t ow,
   }
 }
 
+// dy rows ldd apart (its own plane, or a padded copy), x rows ldx apart.
 template <class T>
-void tap_dots_3x3(const T* wd, const T* src, int64_t oh, int64_t ow, int64_t ld, T* ac) {
+void tap_dots_3x3(const T* wd, int64_t ldd, const T* src, int64_t ldx, int64_t oh, int64_t ow,
+                  T* ac) {
   using V = typename LanesOf<T>::type;
   constexpr int R = 4;
   V acc[9] = {};
   int64_t r = 0;
-  for (; r + R <= oh; r += R) tap_rows_3x3<T, R>(wd + r * ld, src + r * ld, ld, ow, acc);
-  for (; r < oh; ++r) tap_rows_3x3<T, 1>(wd + r * ld, src + r * ld, ld, ow, acc);
+  for (; r + R <= oh; r += R)
+    tap_rows_3x3<T, R>(wd + r * ldd, ldd, src + r * ldx, ldx, ow, acc);
+  for (; r < oh; ++r) tap_rows_3x3<T, 1>(wd + r * ldd, ldd, src + r * ldx, ldx, ow, acc);
   for (int t = 0; t < 9; ++t) ac[t] += lane_sum<T>(acc[t]);
 }
 
@@ -445,7 +514,14 @@ void direct_backward_s1(const Conv2dGeom& g, const T* x, const T* dy, const T* w
   const int64_t xpadn = cg * PH * ld, xslack = (g.kw - 1) * g.dw + 2 * kLanes;
   const int64_t len = (g.oh * ld + kLanes - 1) / kLanes * kLanes;  // wide dy length, whole vectors
   const bool want_w = dw != nullptr || db != nullptr;
+  // The 3x3 weight gradient reads dy in place (its last partial block per row through a masked
+  // load); the padded copy is made only for the input gradient's gather and the wide loops.
+  const bool k3d1 = g.kh == 3 && g.kw == 3 && g.dh == 1 && g.dw == 1;
+  const bool pad_dy = dx != nullptr || !k3d1;
   // wf[c][o - group's first][i][j] = w[o][c - group's first][kh - 1 - i][kw - 1 - j]
+  Scratch<int64_t> coff(g.kw);
+  unit_offsets(coff.p, g.kw, g.dw);
+  const Taps tp{dps, ld, ld, g.dh, coff.p};  // the gather's reads of the padded dy planes
   Scratch<T> wf(dx ? g.c * ocg * KK : 0);
   if (dx)
     for (int64_t c = 0; c < g.c; ++c)
@@ -475,30 +551,38 @@ void direct_backward_s1(const Conv2dGeom& g, const T* x, const T* dy, const T* w
 #pragma omp for schedule(static)
       for (int64_t t = 0; t < tasks; ++t) {
         const int64_t n = n0 + t / g.groups, grp = t % g.groups;
-        for (int64_t m = 0; m < ocg; ++m)
-          pad_planes(dy + (n * g.oc + grp * ocg + m) * OHW, dpad.p + m * dps, 1, g.oh, g.ow, qh,
-                     qw, ld);
+        if (pad_dy)
+          for (int64_t m = 0; m < ocg; ++m)
+            pad_planes(dy + (n * g.oc + grp * ocg + m) * OHW, dpad.p + m * dps, 1, g.oh, g.ow,
+                       qh, qw, ld);
         if (dx)
           for (int64_t c = grp * cg; c < (grp + 1) * cg; ++c)
-            correlate_plane(dpad.p, ocg, dps, ld, wf.p + c * ocg * KK, g.kh, g.kw, g.dh,
-                            g.dw, T(0), dx + (n * g.c + c) * g.h * g.w, g.h, g.w);
+            correlate_plane(dpad.p, ocg, tp, wf.p + c * ocg * KK, g.kh, g.kw, T(0),
+                            dx + (n * g.c + c) * g.h * g.w, g.h, g.w);
         if (!want_w) continue;
         pad_planes(x + (n * g.c + grp * cg) * g.h * g.w, xpad.p, cg, g.h, g.w, g.ph, g.pw, ld);
         T* pw_n = part.p + (n - n0) * per;  // this image's dw, then its db
         for (int64_t o = grp * ocg; o < (grp + 1) * ocg; ++o) {
-          const T* wd = dpad.p + (o - grp * ocg) * dps + qh * ld + qw;
+          const T* dyo = dy + (n * g.oc + o) * OHW;
+          const T* wd = pad_dy ? dpad.p + (o - grp * ocg) * dps + qh * ld + qw : dyo;
           for (int64_t c = 0; c < cg; ++c) {
             T* ac = pw_n + (o * cg + c) * KK;
             for (int64_t q = 0; q < KK; ++q) ac[q] = T(0);
-            if (g.kh == 3 && g.kw == 3 && g.dh == 1 && g.dw == 1)
-              tap_dots_3x3(wd, xpad.p + c * PH * ld, g.oh, g.ow, ld, ac);
+            if (k3d1)
+              tap_dots_3x3(wd, pad_dy ? ld : g.ow, xpad.p + c * PH * ld, ld, g.oh, g.ow, ac);
             else if (g.kh == 3 && g.kw == 3)
               tap_dots<T, 3, 3>(wd, xpad.p + c * PH * ld, len, ld, g.kh, g.kw, g.dh, g.dw, ac);
             else
               tap_dots<T, 0, 0>(wd, xpad.p + c * PH * ld, len, ld, g.kh, g.kw, g.dh, g.dw, ac);
           }
           typename LanesOf<T>::type s = {};
-          for (int64_t q0 = 0; q0 < len; q0 += kLanes) s += load_lanes(wd + q0);
+          if (pad_dy) {
+            for (int64_t q0 = 0; q0 < len; q0 += kLanes) s += load_lanes(wd + q0);
+          } else {
+            int64_t q0 = 0;
+            for (; q0 + kLanes <= OHW; q0 += kLanes) s += load_lanes(dyo + q0);
+            if (q0 < OHW) s += load_lanes_partial(dyo + q0, OHW - q0);
+          }
           pw_n[g.oc * cg * KK + o] = lane_sum<T>(s);
         }
       }

@@ -2,15 +2,17 @@
 // defines PE_ISA_NS and includes this file; CMake gives the TU the matching -m flags.
 //
 // Scheme: each group's input planes are copied into a zero-padded scratch plane, so the inner
-// loops have no bounds tests. Stride 1 (every layer the benchmarks and the seed models run):
-// - forward: correlate_plane keeps a block of 4 output rows x 16 columns in registers over all
-//   taps and stores it once, straight into y;
-// - backward: one pass over dy gives all three gradients (direct_backward_s1): dx gathered the
-//   same way from the padded dy with the flipped kernel, dw as dot products of the padded dy
-//   plane, read "wide" as one long vector loop, with the shifted input plane, db as its sum.
+// loops have no bounds tests.
+// - forward (any stride): correlate_plane keeps a block of 4 output rows x 16 columns in
+//   registers over all taps and stores it once, straight into y; a column stride above 1 first
+//   splits the padded planes into column phases (phase_planes) so every tap is a unit-stride load;
+// - backward, stride 1: one pass over dy gives all three gradients (direct_backward_s1): dx
+//   gathered the same way from the padded dy with the flipped kernel, dw as register dot
+//   products of dy (read in place for 3x3) with the shifted input plane, db as dy's sum;
+// - backward, strided: plain row loops.
 // These layers are memory-bound (9 FMAs per value), so the design goal is to touch x, y, dy and
-// dx once each. Strided convolutions use plain row loops. Threads own (image, group) pairs, or
-// output channels in the strided weight gradient: no reduction is ever split across threads.
+// dx once each. Threads own (image, group) pairs, or output channels in the strided weight
+// gradient: no reduction is ever split across threads.
 #include <omp.h>
 
 #include <algorithm>

@@ -243,3 +243,26 @@ def test_tall_a_in_several_packed_bands():
     rows = np.r_[0:5, 2635:2645, m - 5:m]  # both sides of the band edge
     want = a[rows].astype(np.float64) @ b.astype(np.float64)
     np.testing.assert_allclose(outs[0][rows], want, rtol=1e-4, atol=1e-3)
+
+
+def test_fewer_threads_than_asked_still_cover_c(tmp_path):
+    """With OMP_THREAD_LIMIT=1 the runtime forms a team of one although two threads are asked
+    for; the split must follow the team, or half of C would never be computed."""
+    import os
+    import subprocess
+    import sys
+    code = ("import numpy as np, pyengine as pe\n"
+            "pe.set_num_threads(2)\n"
+            "r = np.random.default_rng(0)\n"
+            "a = r.standard_normal((700, 500)).astype(np.float32)\n"
+            "b = r.standard_normal((500, 900)).astype(np.float32)\n"
+            "c = np.full((700, 900), np.nan, np.float32)\n"
+            "pe._C.matmul(a, b, c)\n"
+            "print(float(np.abs(c - a.astype(np.float64) @ b).max()))\n")
+    import pyengine
+    # The child imports the same pyengine as this process (installed, or the source tree).
+    env = dict(os.environ, OMP_THREAD_LIMIT="1", OMP_DYNAMIC="true",
+               PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(pyengine.__file__))))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True, cwd=str(tmp_path))
+    assert float(out.stdout) < 1e-3

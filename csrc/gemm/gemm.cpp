@@ -214,10 +214,12 @@ void gemm_threaded(const KernelInfo<T>& kern, const Operands<T>& o, int nt) {
   T* shared_buf = share_a ? scratch<T>(0, a_band_elems(kern, o.m, o.k)) : nullptr;
 #pragma omp parallel num_threads(nt)
   {
-    const int t = omp_get_thread_num();
+    // The team actually formed (the runtime may give fewer threads than asked for, e.g. with
+    // OMP_DYNAMIC), so that every panel is covered and every share of A is packed.
+    const int t = omp_get_thread_num(), team = omp_get_num_threads();
     const int64_t w = split_n ? kern.nr : kern.mr, len = split_n ? o.n : o.m;
-    const int64_t begin = std::min(len, panels * t / nt * w);
-    const int64_t end = std::min(len, panels * (t + 1) / nt * w);
+    const int64_t begin = std::min(len, panels * t / team * w);
+    const int64_t end = std::min(len, panels * (t + 1) / team * w);
     Operands<T> p = o;
     if (split_n) {
       p.n = end - begin;
@@ -228,8 +230,8 @@ void gemm_threaded(const KernelInfo<T>& kern, const Operands<T>& o, int nt) {
       p.a += begin * o.rs_a;
       p.c += begin * o.rs_c;
     }
-    const SharedA<T> shared{shared_buf, t, nt};
-    // Every strip is non-empty (nt <= panels), so every thread reaches the shared barriers.
+    const SharedA<T> shared{shared_buf, t, team};
+    // Every strip is non-empty (team <= nt <= panels); every thread reaches the same barriers.
     gemm_blocked(kern, p, share_a ? &shared : nullptr);
   }
 }

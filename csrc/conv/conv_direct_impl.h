@@ -155,28 +155,29 @@ inline void correlate_rows(const T* in, int64_t planes, const Taps& tp, const T*
   }
 }
 
-// 3x3, dilation 1: each of the R + 2 input rows is loaded once per column shift and feeds the
-// up to 3 output rows it touches (18 loads for 36 FMAs at R = 4), with constant offsets.
-template <class T, int R>
-inline void correlate_rows_3x3(const T* in, int64_t planes, int64_t pstride, int64_t ld,
-                               const T* k, T init, T* out, int64_t ow) {
+// K x K (3 or 5), dilation 1, stride 1: each of the R + K - 1 input rows is loaded once per
+// column shift and feeds the up-to-K output rows it touches (3x3 at R = 4: 18 loads for 36
+// FMAs; 5x5: 40 for 100), with constant offsets.
+template <class T, int R, int K>
+inline void correlate_rows_square(const T* in, int64_t planes, int64_t pstride, int64_t ld,
+                                  const T* k, T init, T* out, int64_t ow) {
   using V = typename LanesOf<T>::type;
   for (int64_t c0 = 0; c0 < ow; c0 += kLanes) {
     V acc[R];
 #pragma GCC unroll 8
     for (int rr = 0; rr < R; ++rr) acc[rr] = V{} + init;
     for (int64_t m = 0; m < planes; ++m) {
-      const T* km = k + m * 9;
+      const T* km = k + m * K * K;
       const T* base = in + m * pstride + c0;
 #pragma GCC unroll 8
-      for (int p = 0; p < R + 2; ++p) {
+      for (int p = 0; p < R + K - 1; ++p) {
         const T* row = base + p * ld;
 #pragma GCC unroll 8
-        for (int j = 0; j < 3; ++j) {
+        for (int j = 0; j < K; ++j) {
           const V v = load_lanes(row + j);
 #pragma GCC unroll 8
-          for (int i = 0; i < 3; ++i)
-            if (p - i >= 0 && p - i < R) acc[p - i] += km[i * 3 + j] * v;
+          for (int i = 0; i < K; ++i)
+            if (p - i >= 0 && p - i < R) acc[p - i] += km[i * K + j] * v;
         }
       }
     }
@@ -191,30 +192,31 @@ inline void correlate_rows_3x3(const T* in, int64_t planes, int64_t pstride, int
 // (the tap-by-tap form loaded and stored a plane-sized sum per tap). R = 4 independent FMA
 // chains cover the FMA latency (one row alone waited on it). Reads up to kLanes - 1 values past
 // the last plane's last row (the caller's slack); those lanes are never stored.
+// R output rows from src: the row-sharing form for square 3x3 / 5x5 (sq), else the general one.
+template <class T, int R>
+inline void correlate_block(int sq, const T* src, int64_t planes, const Taps& tp, const T* k,
+                            int64_t kh, int64_t kw, T init, T* dst, int64_t ow) {
+  if (sq == 3)
+    correlate_rows_square<T, R, 3>(src, planes, tp.pstride, tp.ld, k, init, dst, ow);
+  else if (sq == 5)
+    correlate_rows_square<T, R, 5>(src, planes, tp.pstride, tp.ld, k, init, dst, ow);
+  else
+    correlate_rows<T, R>(src, planes, tp, k, kh, kw, init, dst, ow);
+}
+
 template <class T>
 void correlate_plane(const T* in, int64_t planes, const Taps& tp, const T* k, int64_t kh,
                      int64_t kw, T init, T* out, int64_t oh, int64_t ow) {
   constexpr int R = 4;
-  const bool k3 = kh == 3 && kw == 3 && tp.dh == 1 && tp.row_step == tp.ld && tp.coff[1] == 1 &&
-                  tp.coff[2] == 2;
-  for (int64_t r = 0; r < oh; r += R) {
-    const T* src = in + r * tp.row_step;
-    T* dst = out + r * ow;
-    if (r + R <= oh) {
-      if (k3)
-        correlate_rows_3x3<T, R>(src, planes, tp.pstride, tp.ld, k, init, dst, ow);
-      else
-        correlate_rows<T, R>(src, planes, tp, k, kh, kw, init, dst, ow);
-    } else {
-      for (int64_t q = r; q < oh; ++q) {  // the last oh % R rows, one at a time
-        const T* s1 = in + q * tp.row_step;
-        if (k3)
-          correlate_rows_3x3<T, 1>(s1, planes, tp.pstride, tp.ld, k, init, out + q * ow, ow);
-        else
-          correlate_rows<T, 1>(s1, planes, tp, k, kh, kw, init, out + q * ow, ow);
-      }
-    }
-  }
+  // Square 3x3 / 5x5 kernels at stride 1, dilation 1 take the row-sharing form.
+  bool unit = kh == kw && tp.dh == 1 && tp.row_step == tp.ld;
+  for (int64_t j = 0; unit && j < kw; ++j) unit = tp.coff[j] == j;
+  const int sq = unit && (kh == 3 || kh == 5) ? int(kh) : 0;
+  int64_t r = 0;
+  for (; r + R <= oh; r += R)
+    correlate_block<T, R>(sq, in + r * tp.row_step, planes, tp, k, kh, kw, init, out + r * ow, ow);
+  for (; r < oh; ++r)  // the last oh % R rows, one at a time
+    correlate_block<T, 1>(sq, in + r * tp.row_step, planes, tp, k, kh, kw, init, out + r * ow, ow);
 }
 
 // Tap column offsets j * dw (stride 1).

@@ -135,6 +135,10 @@ CONFIGS = [
     # Stride 2 with rows long enough for the vector deinterleave, even and odd column padding.
     (2, 3, 9, 70, 3, 3, 3, (2, 2), (1, 0), (1, 1), 3),
     (1, 2, 8, 41, 4, 3, 3, (1, 2), (1, 1), (1, 1), 2),
+    # Strided direct forward with 2-4 channels (backward on im2col): the 3x3 stride-2 form, and
+    # a column stride of 3.
+    (2, 3, 9, 36, 4, 3, 3, (2, 2), (1, 1), (1, 1), 1),
+    (1, 4, 7, 52, 2, 3, 3, (1, 3), (1, 1), (1, 1), 2),
 ]
 
 
@@ -181,7 +185,8 @@ def test_conv2d_backward_all_at_once(cfg, dtype, want, isa):
 
 
 @pytest.mark.parametrize("cfg", [CONFIGS[i] for i in (0, 3, 4, 6, 9, 10, 11, 12, 13, 14, 15, 16,
-                                                      17, 18, 19, 20, 21, 22, 23, 24, 25)])
+                                                      17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
+                                                      27)])
 def test_conv2d_thread_count_independent(cfg):
     x, w, b, s, p, d, groups = make(cfg, np.float32)
     dy = np.random.default_rng(2).standard_normal(run_conv(x, w, b, s, p, d, groups).shape)

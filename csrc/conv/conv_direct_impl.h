@@ -185,6 +185,36 @@ inline void correlate_rows_square(const T* in, int64_t planes, int64_t pstride, 
   }
 }
 
+// 3x3, stride 2, dilation 1, on column phase planes (phase 1 `phs` after phase 0): output row
+// rr reads input rows 2 rr .. 2 rr + 2, so the 2 R + 1 input rows of a block are each loaded
+// once per tap column (27 loads for 36 FMAs at R = 4) and feed the output rows they touch.
+template <class T, int R>
+inline void correlate_rows_3x3_s2(const T* in, int64_t planes, int64_t pstride, int64_t ld,
+                                  int64_t phs, const T* k, T init, T* out, int64_t ow) {
+  using V = typename LanesOf<T>::type;
+  for (int64_t c0 = 0; c0 < ow; c0 += kLanes) {
+    V acc[R];
+#pragma GCC unroll 8
+    for (int rr = 0; rr < R; ++rr) acc[rr] = V{} + init;
+    for (int64_t m = 0; m < planes; ++m) {
+      const T* km = k + m * 9;
+      const T* base = in + m * pstride + c0;
+#pragma GCC unroll 9
+      for (int p = 0; p < 2 * R + 1; ++p) {
+        const T* row = base + p * ld;
+        // padded columns 2c, 2c + 1, 2c + 2: phase 0 at c, phase 1 at c, phase 0 at c + 1
+        const V v[3] = {load_lanes(row), load_lanes(row + phs), load_lanes(row + 1)};
+#pragma GCC unroll 8
+        for (int i = 0; i < 3; ++i)
+          if ((p - i) % 2 == 0 && p - i >= 0 && (p - i) / 2 < R)
+#pragma GCC unroll 8
+            for (int j = 0; j < 3; ++j) acc[(p - i) / 2] += km[i * 3 + j] * v[j];
+      }
+    }
+    store_rows<T, R>(acc, out, ow, c0);
+  }
+}
+
 // out[r][c] = init + sum_m sum_ij k[m][i][j] * in_m[(r + i dh) ld + c + j dw] for an (oh, ow)
 // output plane (rows ow apart): `planes` input planes `pstride` apart, rows `ld` apart, each
 // with its own kh x kw kernel (k: planes x kh x kw). A block of R rows by kLanes columns keeps its
@@ -192,11 +222,14 @@ inline void correlate_rows_square(const T* in, int64_t planes, int64_t pstride, 
 // (the tap-by-tap form loaded and stored a plane-sized sum per tap). R = 4 independent FMA
 // chains cover the FMA latency (one row alone waited on it). Reads up to kLanes - 1 values past
 // the last plane's last row (the caller's slack); those lanes are never stored.
-// R output rows from src: the row-sharing form for square 3x3 / 5x5 (sq), else the general one.
+// R output rows from src: the row-sharing forms for 3x3 / 5x5 at stride 1 (sq = 3, 5) and 3x3
+// at stride 2 (sq = -3), else the general one.
 template <class T, int R>
 inline void correlate_block(int sq, const T* src, int64_t planes, const Taps& tp, const T* k,
                             int64_t kh, int64_t kw, T init, T* dst, int64_t ow) {
-  if (sq == 3)
+  if (sq == -3)
+    correlate_rows_3x3_s2<T, R>(src, planes, tp.pstride, tp.ld, tp.coff[1], k, init, dst, ow);
+  else if (sq == 3)
     correlate_rows_square<T, R, 3>(src, planes, tp.pstride, tp.ld, k, init, dst, ow);
   else if (sq == 5)
     correlate_rows_square<T, R, 5>(src, planes, tp.pstride, tp.ld, k, init, dst, ow);
@@ -211,7 +244,10 @@ void correlate_plane(const T* in, int64_t planes, const Taps& tp, const T* k, in
   // Square 3x3 / 5x5 kernels at stride 1, dilation 1 take the row-sharing form.
   bool unit = kh == kw && tp.dh == 1 && tp.row_step == tp.ld;
   for (int64_t j = 0; unit && j < kw; ++j) unit = tp.coff[j] == j;
-  const int sq = unit && (kh == 3 || kh == 5) ? int(kh) : 0;
+  // 3x3 at stride 2 (two column phases, offsets {0, phase 1, 1}) has its own form: sq = -3.
+  const bool s2 = kh == 3 && kw == 3 && tp.dh == 1 && tp.row_step == 2 * tp.ld &&
+                  tp.coff[0] == 0 && tp.coff[2] == 1 && tp.coff[1] > 1;
+  const int sq = unit && (kh == 3 || kh == 5) ? int(kh) : s2 ? -3 : 0;
   int64_t r = 0;
   for (; r + R <= oh; r += R)
     correlate_block<T, R>(sq, in + r * tp.row_step, planes, tp, k, kh, kw, init, out + r * ow, ow);

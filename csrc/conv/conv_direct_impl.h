@@ -524,6 +524,32 @@ void tap_dots_3x3(const T* wd, int64_t ldd, const T* src, int64_t ldx, int64_t o
   for (int t = 0; t < 9; ++t) ac[t] += lane_sum<T>(acc[t]);
 }
 
+// The 3x3 weight gradient at any stride and dilation: dy read in place, row by row (a masked
+// load for each row's last block), against the input's column phase planes (phase_planes):
+// tap (i, j) of output row r reads row r sh + i dh at column offset coff[j].
+template <class T>
+void tap_dots_3x3_strided(const T* wd, const T* src, int64_t ldx, int64_t row_step, int64_t dh,
+                          const int64_t* coff, int64_t oh, int64_t ow, T* ac) {
+  using V = typename LanesOf<T>::type;
+  V acc[9] = {};
+  const int64_t o0 = coff[0], o1 = coff[1], o2 = coff[2];
+  for (int64_t r = 0; r < oh; ++r) {
+    const T* drow = wd + r * ow;
+    const T* xrow = src + r * row_step;
+    for (int64_t c0 = 0; c0 < ow; c0 += kLanes) {
+      const V d = ow - c0 >= kLanes ? load_lanes(drow + c0) : load_lanes_partial(drow + c0, ow - c0);
+#pragma GCC unroll 3
+      for (int i = 0; i < 3; ++i) {
+        const T* x = xrow + i * dh * ldx + c0;
+        acc[i * 3 + 0] += d * load_lanes(x + o0);
+        acc[i * 3 + 1] += d * load_lanes(x + o1);
+        acc[i * 3 + 2] += d * load_lanes(x + o2);
+      }
+    }
+  }
+  for (int t = 0; t < 9; ++t) ac[t] += lane_sum<T>(acc[t]);
+}
+
 // Stride 1 with padding no wider than the dilated kernel's reach, all three gradients in one
 // pass over dy (each read once from memory instead of once per gradient):
 // - dx is the correlation of dy, zero-padded by q = (k - 1) d - p on each side, with the flipped
@@ -535,6 +561,11 @@ void tap_dots_3x3(const T* wd, int64_t ldd, const T* src, int64_t ldx, int64_t o
 // - db[o] = sum of dy[o], from the same padded plane.
 // Threads own (image, group) pairs; dw and db are summed per image into partials which are then
 // added in image order, so no reduction depends on the thread count.
+// Strided 3x3: the weight and bias gradients take direct_backward_s1 with phase planes.
+inline bool strided_3x3(const Conv2dGeom& g) {
+  return !unit_stride(g) && g.kh == 3 && g.kw == 3;
+}
+
 inline bool gather_ok(const Conv2dGeom& g) {
   return unit_stride(g) && g.ph <= (g.kh - 1) * g.dh && g.pw <= (g.kw - 1) * g.dw;
 }
@@ -543,24 +574,32 @@ template <class T>
 void direct_backward_s1(const Conv2dGeom& g, const T* x, const T* dy, const T* w, T* dx, T* dw,
                         T* db) {
   const int64_t cg = g.cg(), ocg = g.ocg(), KK = g.kh * g.kw, OHW = g.oh * g.ow;
-  const int64_t qh = (g.kh - 1) * g.dh - g.ph, qw = (g.kw - 1) * g.dw - g.pw;
+  // Strided (3x3 weight and bias gradients only, dx == null): the input goes into column phase
+  // planes, dy is read in place.
+  const bool strided = !unit_stride(g);
+  const int64_t qh = strided ? 0 : (g.kh - 1) * g.dh - g.ph;
+  const int64_t qw = strided ? 0 : (g.kw - 1) * g.dw - g.pw;
   const int64_t DH = g.oh + 2 * qh, PH = g.h + 2 * g.ph;
   // Rows of both padded planes are ld apart: a whole number of vectors (tap_dots_3x3's blocks)
   // at least as wide as either padded plane.
   const int64_t ld = (std::max(g.ow + 2 * qw, g.w + 2 * g.pw) + kLanes - 1) / kLanes * kLanes;
   // Padded dy planes sit dps apart: the gap after each stays zero, so the vectors that run past a
   // plane's last row (wide reads, and the gather's junk lanes) see zeros, never the next plane.
-  const int64_t dps = DH * ld + ld + kLanes, dpadn = ocg * dps;
-  const int64_t xpadn = cg * PH * ld, xslack = (g.kw - 1) * g.dw + 2 * kLanes;
+  const int64_t dps = DH * ld + ld + kLanes;
+  const int64_t ldx = (g.w + 2 * g.pw + g.sw - 1) / g.sw, xplane = PH * ldx;  // strided phases
+  const int64_t xpadn = strided ? cg * g.sw * xplane : cg * PH * ld;
+  const int64_t xslack = (g.kw - 1) * g.dw + 2 * kLanes;
   const int64_t len = (g.oh * ld + kLanes - 1) / kLanes * kLanes;  // wide dy length, whole vectors
   const bool want_w = dw != nullptr || db != nullptr;
   // The 3x3 weight gradient reads dy in place (its last partial block per row through a masked
   // load); the padded copy is made only for the input gradient's gather and the wide loops.
   const bool k3d1 = g.kh == 3 && g.kw == 3 && g.dh == 1 && g.dw == 1;
-  const bool pad_dy = dx != nullptr || !k3d1;
+  const bool pad_dy = dx != nullptr || !(k3d1 || strided);
+  const int64_t dpadn = pad_dy ? ocg * dps : 0;
   // wf[c][o - group's first][i][j] = w[o][c - group's first][kh - 1 - i][kw - 1 - j]
-  Scratch<int64_t> coff(g.kw);
+  Scratch<int64_t> coff(g.kw), xoff(g.kw);
   unit_offsets(coff.p, g.kw, g.dw);
+  for (int64_t j = 0; j < g.kw; ++j) xoff.p[j] = (j * g.dw) % g.sw * xplane + (j * g.dw) / g.sw;
   const Taps tp{dps, ld, ld, g.dh, coff.p};  // the gather's reads of the padded dy planes
   Scratch<T> wf(dx ? g.c * ocg * KK : 0);
   if (dx)
@@ -600,7 +639,11 @@ void direct_backward_s1(const Conv2dGeom& g, const T* x, const T* dy, const T* w
             correlate_plane(dpad.p, ocg, tp, wf.p + c * ocg * KK, g.kh, g.kw, T(0),
                             dx + (n * g.c + c) * g.h * g.w, g.h, g.w);
         if (!want_w) continue;
-        pad_planes(x + (n * g.c + grp * cg) * g.h * g.w, xpad.p, cg, g.h, g.w, g.ph, g.pw, ld);
+        const T* xg = x + (n * g.c + grp * cg) * g.h * g.w;
+        if (strided)
+          phase_planes(xg, xpad.p, cg, g.h, g.w, g.ph, g.pw, g.sw, ldx);
+        else
+          pad_planes(xg, xpad.p, cg, g.h, g.w, g.ph, g.pw, ld);
         T* pw_n = part.p + (n - n0) * per;  // this image's dw, then its db
         for (int64_t o = grp * ocg; o < (grp + 1) * ocg; ++o) {
           const T* dyo = dy + (n * g.oc + o) * OHW;
@@ -608,7 +651,10 @@ void direct_backward_s1(const Conv2dGeom& g, const T* x, const T* dy, const T* w
           for (int64_t c = 0; c < cg; ++c) {
             T* ac = pw_n + (o * cg + c) * KK;
             for (int64_t q = 0; q < KK; ++q) ac[q] = T(0);
-            if (k3d1)
+            if (strided)
+              tap_dots_3x3_strided(wd, xpad.p + c * g.sw * xplane, ldx, g.sh * ldx, g.dh, xoff.p,
+                                   g.oh, g.ow, ac);
+            else if (k3d1)
               tap_dots_3x3(wd, pad_dy ? ld : g.ow, xpad.p + c * PH * ld, ld, g.oh, g.ow, ac);
             else if (g.kh == 3 && g.kw == 3)
               tap_dots<T, 3, 3>(wd, xpad.p + c * PH * ld, len, ld, g.kh, g.kw, g.dh, g.dw, ac);
@@ -645,7 +691,8 @@ void conv2d_direct_backward_input(const Conv2dGeom& g, const T* dy, const T* w, 
 
 template <class T>
 void conv2d_direct_backward_weight(const Conv2dGeom& g, const T* x, const T* dy, T* dw) {
-  if (gather_ok(g)) return direct_backward_s1<T>(g, x, dy, nullptr, nullptr, dw, nullptr);
+  if (gather_ok(g) || strided_3x3(g))
+    return direct_backward_s1<T>(g, x, dy, nullptr, nullptr, dw, nullptr);
   direct_backward_weight_rows(g, x, dy, dw);
 }
 
@@ -654,6 +701,7 @@ void conv2d_direct_backward(const Conv2dGeom& g, const T* x, const T* dy, const 
                             T* dw, T* db) {
   if (gather_ok(g)) return direct_backward_s1(g, x, dy, w, dx, dw, db);
   if (dx) direct_backward_input_rows(g, dy, w, dx);
+  if (strided_3x3(g) && (dw || db)) return direct_backward_s1<T>(g, x, dy, w, nullptr, dw, db);
   if (dw) direct_backward_weight_rows(g, x, dy, dw);
   if (db) conv2d_backward_bias(g, dy, db);
 }

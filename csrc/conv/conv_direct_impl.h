@@ -9,7 +9,8 @@
 // - backward, stride 1: one pass over dy gives all three gradients (direct_backward_s1): dx
 //   gathered the same way from the padded dy with the flipped kernel, dw as register dot
 //   products of dy (read in place for 3x3) with the shifted input plane, db as dy's sum;
-// - backward, strided: plain row loops.
+// - backward, strided: the 3x3 weight and bias gradients take the same per-image pass on the
+//   input's column phases (dy in place); the input gradient and other kernels, plain row loops.
 // These layers are memory-bound (9 FMAs per value), so the design goal is to touch x, y, dy and
 // dx once each. Threads own (image, group) pairs, or output channels in the strided weight
 // gradient: no reduction is ever split across threads.

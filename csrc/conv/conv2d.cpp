@@ -9,7 +9,7 @@
 //   2 threads, direct against im2col: 2->32 forward 0.78 vs 1.5 ms, backward 1.8-2.0 vs 3.8-4.1;
 //   3->32 (batch 128) 2.1-2.3 vs 4.1-5.0, 5.0-6.0 vs 11.7-14.7; 4->64 2.9-3.0 vs 3.9-4.4,
 //   7.3 vs 8.3-8.5. At 6-7 channels they tie; on 5x5 planes direct lost 2.5x (16-lane rows
-//   mostly empty); strided, the direct row loops lost 1.5x (3->32 stride 2 on 112x112).
+//   mostly empty). Strided, only the forward is direct (use_direct_forward).
 // - 3x3, stride 1, dilation 1 with enough channels and output tiles (winograd_fits in
 //   winograd.cpp): Winograd F(2x2, 3x3) (winograd.h), for the forward, the input gradient and the
 //   weight gradient. The GEMM already runs near peak, so the lever left is fewer multiplies: 16

@@ -156,12 +156,14 @@ inline void correlate_rows(const T* in, int64_t planes, const Taps& tp, const T*
   }
 }
 
-// K x K (3 or 5), dilation 1, stride 1: each of the R + K - 1 input rows is loaded once per
-// column shift and feeds the up-to-K output rows it touches (3x3 at R = 4: 18 loads for 36
-// FMAs; 5x5: 40 for 100), with constant offsets.
-template <class T, int R, int K>
+// K x K (3 or 5), dilation 1, stride S (1, or 2 on column phase planes with phase 1 `phs`
+// after phase 0): output row rr reads input rows S rr .. S rr + K - 1, so each of the block's
+// (R - 1) S + K input rows is loaded once per tap column and feeds every output row it touches
+// (3x3 at R = 4: 18 loads for 36 FMAs at stride 1, 27 at stride 2; 5x5: 40 for 100). Tap column
+// j is padded column S c + j: phase j % S at column c + j / S. Offsets are compile-time.
+template <class T, int R, int K, int S>
 inline void correlate_rows_square(const T* in, int64_t planes, int64_t pstride, int64_t ld,
-                                  const T* k, T init, T* out, int64_t ow) {
+                                  int64_t phs, const T* k, T init, T* out, int64_t ow) {
   using V = typename LanesOf<T>::type;
   for (int64_t c0 = 0; c0 < ow; c0 += kLanes) {
     V acc[R];
@@ -170,46 +172,17 @@ inline void correlate_rows_square(const T* in, int64_t planes, int64_t pstride, 
     for (int64_t m = 0; m < planes; ++m) {
       const T* km = k + m * K * K;
       const T* base = in + m * pstride + c0;
-#pragma GCC unroll 8
-      for (int p = 0; p < R + K - 1; ++p) {
+#pragma GCC unroll 16
+      for (int p = 0; p < (R - 1) * S + K; ++p) {
         const T* row = base + p * ld;
+        V v[K];
 #pragma GCC unroll 8
-        for (int j = 0; j < K; ++j) {
-          const V v = load_lanes(row + j);
+        for (int j = 0; j < K; ++j) v[j] = load_lanes(row + (j % S) * phs + j / S);
 #pragma GCC unroll 8
-          for (int i = 0; i < K; ++i)
-            if (p - i >= 0 && p - i < R) acc[p - i] += km[i * K + j] * v;
-        }
-      }
-    }
-    store_rows<T, R>(acc, out, ow, c0);
-  }
-}
-
-// 3x3, stride 2, dilation 1, on column phase planes (phase 1 `phs` after phase 0): output row
-// rr reads input rows 2 rr .. 2 rr + 2, so the 2 R + 1 input rows of a block are each loaded
-// once per tap column (27 loads for 36 FMAs at R = 4) and feed the output rows they touch.
-template <class T, int R>
-inline void correlate_rows_3x3_s2(const T* in, int64_t planes, int64_t pstride, int64_t ld,
-                                  int64_t phs, const T* k, T init, T* out, int64_t ow) {
-  using V = typename LanesOf<T>::type;
-  for (int64_t c0 = 0; c0 < ow; c0 += kLanes) {
-    V acc[R];
+        for (int i = 0; i < K; ++i)
+          if ((p - i) % S == 0 && p - i >= 0 && (p - i) / S < R)
 #pragma GCC unroll 8
-    for (int rr = 0; rr < R; ++rr) acc[rr] = V{} + init;
-    for (int64_t m = 0; m < planes; ++m) {
-      const T* km = k + m * 9;
-      const T* base = in + m * pstride + c0;
-#pragma GCC unroll 9
-      for (int p = 0; p < 2 * R + 1; ++p) {
-        const T* row = base + p * ld;
-        // padded columns 2c, 2c + 1, 2c + 2: phase 0 at c, phase 1 at c, phase 0 at c + 1
-        const V v[3] = {load_lanes(row), load_lanes(row + phs), load_lanes(row + 1)};
-#pragma GCC unroll 8
-        for (int i = 0; i < 3; ++i)
-          if ((p - i) % 2 == 0 && p - i >= 0 && (p - i) / 2 < R)
-#pragma GCC unroll 8
-            for (int j = 0; j < 3; ++j) acc[(p - i) / 2] += km[i * 3 + j] * v[j];
+            for (int j = 0; j < K; ++j) acc[(p - i) / S] += km[i * K + j] * v[j];
       }
     }
     store_rows<T, R>(acc, out, ow, c0);
@@ -229,11 +202,12 @@ template <class T, int R>
 inline void correlate_block(int sq, const T* src, int64_t planes, const Taps& tp, const T* k,
                             int64_t kh, int64_t kw, T init, T* dst, int64_t ow) {
   if (sq == -3)
-    correlate_rows_3x3_s2<T, R>(src, planes, tp.pstride, tp.ld, tp.coff[1], k, init, dst, ow);
+    correlate_rows_square<T, R, 3, 2>(src, planes, tp.pstride, tp.ld, tp.coff[1], k, init, dst,
+                                      ow);
   else if (sq == 3)
-    correlate_rows_square<T, R, 3>(src, planes, tp.pstride, tp.ld, k, init, dst, ow);
+    correlate_rows_square<T, R, 3, 1>(src, planes, tp.pstride, tp.ld, 0, k, init, dst, ow);
   else if (sq == 5)
-    correlate_rows_square<T, R, 5>(src, planes, tp.pstride, tp.ld, k, init, dst, ow);
+    correlate_rows_square<T, R, 5, 1>(src, planes, tp.pstride, tp.ld, 0, k, init, dst, ow);
   else
     correlate_rows<T, R>(src, planes, tp, k, kh, kw, init, dst, ow);
 }

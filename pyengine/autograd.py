@@ -11,7 +11,19 @@ import threading
 
 import numpy as np
 
-from .backend import get_backend
+from . import backend as _backend_pkg
+from .backend import CPU, get_backend
+
+# The Tensor class. tensor.py imports this module (and the ops, which import it too), so this
+# module cannot import tensor.py back without an import circle: tensor.py hands the class over
+# with _bind_tensor_class right after defining it, before any op can run.
+Tensor = None
+
+
+def _bind_tensor_class(cls):
+    global Tensor
+    Tensor = cls
+
 
 class _GradState(threading.local):
     enabled = True  # class default: every new thread starts with grad enabled
@@ -57,7 +69,7 @@ class Context:
     sets `backend` only off the CPU and `needs_input_grad` only when it records a node
     (None means nothing is recorded, so forward may skip saving for backward)."""
 
-    backend = None  # set to the CPU backend at import, below
+    backend = _backend_pkg.cpu
     needs_input_grad = None
     saved_tensors = ()
     # A backward that returns newly allocated arrays, none shared with anything else, sets this:
@@ -265,9 +277,4 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=False):
             t.grad, t._retain_grad = g, r
 
 
-from . import backend as _backend_pkg  # noqa: E402
-from .backend import CPU  # noqa: E402
-from .tensor import Tensor  # noqa: E402  (tensor.py imports this module first)
-
-Context.backend = _backend_pkg.cpu
 _new_tensor = object.__new__

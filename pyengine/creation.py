@@ -5,37 +5,9 @@ import numpy as np
 
 from . import dtypes as _dt
 from . import random as _random
-from .tensor import Tensor
+from .tensor import Tensor, _to_array
 
 _MAX_BYTES = 1 << 48  # 256 TiB: anything larger is a mistake, not a request
-
-
-def _to_array(data, dtype, op):
-    """NumPy array for `data` (copied), with pyengine's default dtypes: float32 for Python
-    floats, int64 for ints, bool for bools. Ragged or non-numeric data is a clear error."""
-    want = None if dtype is None else _dt.as_dtype(dtype).np
-    if isinstance(data, Tensor):
-        data = data.data
-    if isinstance(data, np.ndarray):
-        arr = np.array(data, dtype=want, copy=True)
-    else:
-        try:
-            arr = np.array(data, dtype=want)
-        except ValueError as e:
-            if "inhomogeneous" in str(e) or "sequence" in str(e):
-                raise ValueError(f"[{op}] ragged nested sequence: all rows must have the same "
-                                 f"length ({e})") from None
-            raise ValueError(f"[{op}] cannot convert {type(data).__name__} to a tensor: {e}") from None
-        except TypeError as e:
-            raise TypeError(f"[{op}] cannot convert {type(data).__name__} to a tensor: {e}") from None
-        if want is None and arr.dtype == np.float64:
-            arr = arr.astype(np.float32)
-        elif want is None and arr.dtype.kind in "iu" and arr.dtype != np.uint8:
-            arr = arr.astype(np.int64)
-    if arr.dtype == object or arr.dtype.kind in "USV":
-        raise TypeError(f"[{op}] data must be numeric, got {arr.dtype} from {type(data).__name__}")
-    _dt.from_numpy_dtype(arr.dtype)  # unsupported dtypes (float16, complex) raise here
-    return arr
 
 
 def tensor(data, dtype=None, requires_grad=False, device=None):

@@ -1,9 +1,48 @@
 """Tensor: an array on a device, plus what autograd needs (requires_grad, grad, the node that
-made it). Every method forwards to an op in pyengine/ops, so the math lives in one place."""
+made it). Every method forwards to an op in pyengine/ops, so the math lives in one place.
+
+Import order (no circle): backend, dtypes <- autograd <- ops <- tensor <- creation. autograd and
+the ops this module uses do not import it; autograd receives the class from _bind_tensor_class
+below, before any op runs."""
 import numpy as np
 
+from . import autograd as _autograd
 from . import dtypes as _dt
 from .backend import CPU, Device
+from .ops import activation as _act
+from .ops import elementwise as _ew
+from .ops import matmul as _mm
+from .ops import reduce as _red
+from .ops import shape as _shape
+
+
+def _to_array(data, dtype, op):
+    """NumPy array for `data` (copied), with pyengine's default dtypes: float32 for Python
+    floats, int64 for ints, bool for bools. Ragged or non-numeric data is a clear error."""
+    want = None if dtype is None else _dt.as_dtype(dtype).np
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, np.ndarray):
+        arr = np.array(data, dtype=want, copy=True)
+    else:
+        try:
+            arr = np.array(data, dtype=want)
+        except ValueError as e:
+            if "inhomogeneous" in str(e) or "sequence" in str(e):
+                raise ValueError(f"[{op}] ragged nested sequence: all rows must have the same "
+                                 f"length ({e})") from None
+            raise ValueError(f"[{op}] cannot convert {type(data).__name__} to a tensor: {e}") from None
+        except TypeError as e:
+            raise TypeError(f"[{op}] cannot convert {type(data).__name__} to a tensor: {e}") from None
+        if want is None and arr.dtype == np.float64:
+            arr = arr.astype(np.float32)
+        elif want is None and arr.dtype.kind in "iu" and arr.dtype != np.uint8:
+            arr = arr.astype(np.int64)
+    if arr.dtype == object or arr.dtype.kind in "USV":
+        raise TypeError(f"[{op}] data must be numeric, got {arr.dtype} from {type(data).__name__}")
+    _dt.from_numpy_dtype(arr.dtype)  # unsupported dtypes (float16, complex) raise here
+    return arr
+
 
 
 class Tensor:
@@ -11,7 +50,6 @@ class Tensor:
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
 
     def __init__(self, data, dtype=None, requires_grad=False, device=None):
-        from .creation import _to_array
         self.data = _to_array(data, dtype, "tensor")
         self._device = CPU if device is None else Device(device)
         self.grad = None
@@ -213,17 +251,18 @@ class Tensor:
         return self if self.data.flags.c_contiguous else self.clone()
 
     # ---- arithmetic ------------------------------------------------------------------
-    def __add__(self, o): return _ew.Add.apply(self, o)
-    def __radd__(self, o): return _ew.Add.apply(o, self)
-    def __sub__(self, o): return _ew.Sub.apply(self, o)
-    def __rsub__(self, o): return _ew.Sub.apply(o, self)
-    def __mul__(self, o): return _ew.Mul.apply(self, o)
-    def __rmul__(self, o): return _ew.Mul.apply(o, self)
+    def __add__(self, o): return _add(self, o)
+    def __radd__(self, o): return _add(o, self)
+    def __sub__(self, o): return _sub(self, o)
+    def __rsub__(self, o): return _sub(o, self)
+    def __mul__(self, o): return _mul(self, o)
+    def __rmul__(self, o): return _mul(o, self)
     def __truediv__(self, o): return _ew.Div.apply(self, o)
     def __rtruediv__(self, o): return _ew.Div.apply(o, self)
     def __pow__(self, o): return _ew.Pow.apply(self, o)
     def __rpow__(self, o): return _ew.Pow.apply(o, self)
-    def __matmul__(self, o): return _mm.MatMul.apply(self, _ensure(o, self))
+    def __matmul__(self, o):
+        return _matmul(self, o if isinstance(o, Tensor) else _ensure(o, self))
     def __rmatmul__(self, o): return _mm.MatMul.apply(_ensure(o, self), self)
     def __neg__(self): return _ew.Neg.apply(self)
     def __pos__(self): return self
@@ -281,9 +320,9 @@ class Tensor:
     def minimum(self, o): return _ew.Minimum.apply(self, o)
 
     # activations (C++ kernels)
-    def relu(self): return _act.Activation.apply(self, name="relu")
-    def sigmoid(self): return _act.Activation.apply(self, name="sigmoid")
-    def tanh(self): return _act.Activation.apply(self, name="tanh")
+    def relu(self): return _relu(self)
+    def sigmoid(self): return _sigmoid(self)
+    def tanh(self): return _tanh(self)
     def softmax(self, axis=-1, dim=None):
         return _act.Softmax.apply(self, axis=axis if dim is None else dim, log=False)
     def log_softmax(self, axis=-1, dim=None):
@@ -291,6 +330,8 @@ class Tensor:
 
     # ---- reductions ------------------------------------------------------------------
     def sum(self, axis=None, keepdims=False, dim=None, keepdim=None):
+        if axis is None and dim is None and not keepdims and not keepdim:
+            return _sum_all(self)  # the loss-style full reduction, without parameters
         return _red.Sum.apply(self, axis=_axis(axis, dim), keepdims=keepdims or bool(keepdim))
 
     def mean(self, axis=None, keepdims=False, dim=None, keepdim=None):
@@ -366,9 +407,8 @@ def _ensure(o, like):
     return o if isinstance(o, Tensor) else Tensor._wrap(np.asarray(o, dtype=like.data.dtype), like.device)
 
 
-from . import autograd as _autograd  # noqa: E402
-from .ops import activation as _act  # noqa: E402
-from .ops import elementwise as _ew  # noqa: E402
-from .ops import matmul as _mm  # noqa: E402
-from .ops import reduce as _red  # noqa: E402
-from .ops import shape as _shape  # noqa: E402
+_autograd._bind_tensor_class(Tensor)
+# Bound once: `x + y` then costs one call less than looking the op class up every time.
+_add, _sub, _mul = _ew.Add.apply, _ew.Sub.apply, _ew.Mul.apply
+_matmul, _sum_all = _mm.MatMul.apply, _red.SumAll.apply
+_relu, _sigmoid, _tanh = _act.ReLU.apply, _act.Sigmoid.apply, _act.Tanh.apply

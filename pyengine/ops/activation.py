@@ -33,6 +33,33 @@ class Activation(Function):
         return ctx.backend.activation_backward(name, x, y, g, p0, p1)
 
 
+def _fixed(name):
+    """`Activation` with `name` fixed and no parameters: Tensor.relu() etc. call it through
+    Function.apply's one-input fast path (no keyword packing). Same forward and backward."""
+
+    class Fixed(Function):
+        @staticmethod
+        def forward(ctx, a):
+            if a.dtype is not _F32 and a.dtype is not _F64:
+                a = _as_float(ctx, a)
+            y = ctx.backend.activation(name, a)
+            if ctx.needs_input_grad is not None:
+                ctx.save_for_backward(a if need_x else None, y if need_y else None)
+                ctx.params = params
+            return y
+
+        backward = staticmethod(Activation.backward)
+
+    need = _NEEDS[name]
+    need_x, need_y, params = "x" in need, "y" in need, (name, 0.0, 0.0)
+    Fixed.__name__ = Fixed.__qualname__ = name.capitalize()
+    return Fixed
+
+
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+ReLU, Sigmoid, Tanh = _fixed("relu"), _fixed("sigmoid"), _fixed("tanh")
+
+
 class Softmax(Function):
     """softmax(x)_i = exp(x_i) / sum_j exp(x_j) along `axis`; log=True gives log_softmax."""
 

@@ -3,7 +3,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..backend import get_backend
-from ..tensor import Tensor
+from .. import autograd as _ag
 
 
 _F64 = np.dtype(np.float64)
@@ -292,19 +292,19 @@ class Clone(Function):
 
 def compare(name, a, b=None):
     """Non-differentiable elementwise ops (comparisons, logic, rounding): no graph recorded."""
-    device = a.device if isinstance(a, Tensor) else b.device
+    device = a.device if isinstance(a, _ag.Tensor) else b.device
     be = get_backend(device)
     fn = getattr(be, name)
-    fa = a.data if isinstance(a, Tensor) else a
+    fa = a.data if isinstance(a, _ag.Tensor) else a
     if b is None:
-        return Tensor._wrap(be.asarray(fn(fa)), device)
-    fb = b.data if isinstance(b, Tensor) else b
-    return Tensor._wrap(be.asarray(fn(fa, fb)), device)
+        return _ag.Tensor._wrap(be.asarray(fn(fa)), device)
+    fb = b.data if isinstance(b, _ag.Tensor) else b
+    return _ag.Tensor._wrap(be.asarray(fn(fa, fb)), device)
 
 
 def where(condition, x, y):
     """Elementwise ``x if condition else y`` with broadcasting; differentiable in x and y."""
-    cond = condition if isinstance(condition, Tensor) else Tensor._wrap(np.asarray(condition, bool))
-    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
-        x = Tensor._wrap(np.asarray(x, dtype=np.float32))
+    cond = condition if isinstance(condition, _ag.Tensor) else _ag.Tensor._wrap(np.asarray(condition, bool))
+    if not isinstance(x, _ag.Tensor) and not isinstance(y, _ag.Tensor):
+        x = _ag.Tensor._wrap(np.asarray(x, dtype=np.float32))
     return Where.apply(cond, x, y)

@@ -6,15 +6,21 @@ from ..autograd import Function, _sum_to_shape
 
 
 class MatMul(Function):
+    """a @ b; grad_a = g @ b^T, grad_b = a^T @ g (summed over broadcast batch dims)."""
+
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        if ctx.needs_input_grad is not None:
+            ctx.save_for_backward(a, b)
         return ctx.backend.matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
+        mm = ctx.backend.matmul
+        if a.ndim == 2 and b.ndim == 2:  # no promotion, no batch dims: nothing to sum back
+            return (mm(g, b.T) if need_a else None), (mm(a.T, g) if need_b else None)
         A = a if a.ndim > 1 else a[None, :]
         B = b if b.ndim > 1 else b[:, None]
         G = g
@@ -22,7 +28,6 @@ class MatMul(Function):
             G = np.expand_dims(G, -1)
         if a.ndim == 1:
             G = np.expand_dims(G, -2)
-        mm = ctx.backend.matmul
         ga = gb = None
         if need_a:
             ga = _sum_to_shape(mm(G, np.swapaxes(B, -1, -2)), A.shape).reshape(a.shape)

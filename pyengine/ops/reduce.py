@@ -3,7 +3,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..backend import get_backend
-from ..tensor import Tensor
+from .. import autograd as _ag
 
 
 def _norm_axes(axis, ndim, op):
@@ -42,6 +42,20 @@ class Sum(Function):
     @staticmethod
     def backward(ctx, g):
         return _expand(g, ctx.shape, ctx.axes, ctx.keepdims)
+
+
+class SumAll(Function):
+    """Sum of every element to a 0-d array: `Sum` with axis=None, keepdims=False, minus the
+    axis normalisation (the full sum of a loss is the common case)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.shape = a.shape
+        return np.asarray(a.sum())
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.broadcast_to(g, ctx.shape)
 
 
 class Mean(Function):
@@ -121,4 +135,4 @@ def arg_extremum(x, axis, keepdims, largest):
         _norm_axes(axis, x.ndim, op)
     be = get_backend(x.device)
     out = (be.argmax if largest else be.argmin)(x.data, axis=axis, keepdims=keepdims)
-    return Tensor._wrap(be.asarray(out, dtype=np.int64), x.device)
+    return _ag.Tensor._wrap(be.asarray(out, dtype=np.int64), x.device)

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..autograd import Function
-from ..tensor import Tensor
+from .. import autograd as _ag
 
 
 class Reshape(Function):
@@ -75,10 +75,10 @@ class Index(Function):
 
 def index_key(key):
     """Turn Tensors inside an indexing key into NumPy arrays."""
-    if isinstance(key, Tensor):
+    if isinstance(key, _ag.Tensor):
         return key.data
     if isinstance(key, tuple):
-        return tuple(k.data if isinstance(k, Tensor) else k for k in key)
+        return tuple(k.data if isinstance(k, _ag.Tensor) else k for k in key)
     return key
 
 
@@ -117,7 +117,7 @@ def _tensors(seq, op):
     seq = list(seq)
     if not seq:
         raise ValueError(f"[{op}] expected a non-empty sequence of tensors")
-    return [t if isinstance(t, Tensor) else Tensor(t) for t in seq]
+    return [t if isinstance(t, _ag.Tensor) else _ag.Tensor(t) for t in seq]
 
 
 def cat(tensors, axis=0, dim=None):

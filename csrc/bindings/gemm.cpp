@@ -4,11 +4,15 @@
 // for tests.
 #include <pybind11/numpy.h>
 
+#include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "bindings/array_args.h"
 #include "bindings/bindings.h"
+#include "gemm/blocking.h"
 #include "gemm/gemm.h"
+#include "gemm/linear.h"
 
 namespace pyengine {
 namespace py = pybind11;
@@ -110,9 +114,182 @@ void matmul_entry(const py::array& a, const py::array& b, const py::array& out, 
   else matmul_t<float>(a, b, out, alpha, beta, Ref);
 }
 
+// ---- fused dense layer (gemm/linear.h) ------------------------------------------------------
+
+LinearAct parse_linear_act(const std::string& name) {
+  if (name == "none") return LinearAct::none;
+  if (name == "relu") return LinearAct::relu;
+  if (name == "sigmoid") return LinearAct::sigmoid;
+  if (name == "tanh") return LinearAct::tanh;
+  fail("linear", "unsupported fused activation '", name, "'; valid: none, relu, sigmoid, tanh");
+}
+
+// Byte range [lo, hi) an array's elements span (strides may be negative or zero).
+void byte_span(const py::array& a, const char*& lo, const char*& hi) {
+  lo = hi = static_cast<const char*>(a.data());
+  if (a.size() == 0) return;
+  for (py::ssize_t i = 0; i < a.ndim(); ++i) {
+    const py::ssize_t ext = (a.shape(i) - 1) * a.strides(i);
+    (ext < 0 ? lo : hi) += ext;
+  }
+  hi += a.itemsize();
+}
+
+void check_disjoint(const py::array& out, const char* name, std::initializer_list<const py::array*> ins) {
+  const char *olo, *ohi;
+  byte_span(out, olo, ohi);
+  for (const py::array* in : ins) {
+    if (in == nullptr || in->size() == 0 || out.size() == 0) continue;
+    const char *lo, *hi;
+    byte_span(*in, lo, hi);
+    check(ohi <= lo || hi <= olo, "linear", name, " overlaps an input");
+  }
+}
+
+// x and w: 2-D, any element strides; the rest C-contiguous. Returns element strides of x, w.
+template <class T>
+void linear_args(const py::array& x, const py::array& w, int64_t* sx, int64_t* sw) {
+  check(x.ndim() == 2 && w.ndim() == 2, "linear", "expected 2-D x and weight, got ",
+        shape_str(shape_of(x)), " and ", shape_str(shape_of(w)));
+  check(x.shape(1) == w.shape(1), "linear", "x has ", x.shape(1), " features but weight ",
+        shape_str(shape_of(w)), " expects ", w.shape(1));
+  const py::dtype dt = py::dtype::of<T>();
+  if (!x.dtype().is(dt) || !w.dtype().is(dt))
+    throw py::type_error(std::string("[linear] x and weight must both be ") + dtype_name<T>() +
+                         ", got " + std::string(py::str(x.dtype())) + " and " +
+                         std::string(py::str(w.dtype())));
+  elem_strides<T>(x, "x", sx);
+  elem_strides<T>(w, "weight", sw);
+}
+
+template <class T>
+const T* opt_in(const py::object& a, const char* name, const std::vector<py::ssize_t>& shape) {
+  if (a.is_none()) return nullptr;
+  const py::array arr = a.cast<py::array>();
+  check(std::vector<py::ssize_t>(arr.shape(), arr.shape() + arr.ndim()) == shape, "linear", name,
+        " has shape ", shape_str(shape_of(arr)), ", expected ",
+        shape_str(std::vector<long long>(shape.begin(), shape.end())));
+  return array_ptr<T>(arr, "linear", name);
+}
+
+template <class T>
+T* opt_out(const py::object& a, const char* name, const std::vector<py::ssize_t>& shape,
+           std::initializer_list<const py::array*> ins) {
+  if (a.is_none()) return nullptr;
+  const py::array arr = a.cast<py::array>();
+  check(std::vector<py::ssize_t>(arr.shape(), arr.shape() + arr.ndim()) == shape, "linear", name,
+        " has shape ", shape_str(shape_of(arr)), ", expected ",
+        shape_str(std::vector<long long>(shape.begin(), shape.end())));
+  T* p = array_ptr<T>(arr, "linear", name, true);
+  check_disjoint(arr, name, ins);
+  return p;
+}
+
+template <class T>
+void linear_forward_t(const py::array& x, const py::array& w, const py::object& b,
+                      const py::array& out, LinearAct act) {
+  int64_t sx[2], sw[2];
+  linear_args<T>(x, w, sx, sw);
+  const int64_t n = x.shape(0), k = x.shape(1), o = w.shape(0);
+  const T* pb = opt_in<T>(b, "bias", {static_cast<py::ssize_t>(o)});
+  py::array barr = b.is_none() ? py::array() : b.cast<py::array>();
+  T* py_ = opt_out<T>(out, "out", {static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(o)},
+                      {&x, &w, b.is_none() ? nullptr : &barr});
+  const T* px = static_cast<const T*>(x.data());
+  const T* pw = static_cast<const T*>(w.data());
+  py::gil_scoped_release nogil;
+  linear_forward<T>(n, k, o, px, sx[0], sx[1], pw, sw[0], sw[1], pb, act, py_);
+}
+
+template <class T>
+void linear_backward_t(const py::array& x, const py::array& w, const py::object& y,
+                       const py::array& g, const py::object& gx, const py::object& gw,
+                       const py::object& gb, LinearAct act) {
+  int64_t sx[2], sw[2];
+  linear_args<T>(x, w, sx, sw);
+  const py::ssize_t n = x.shape(0), k = x.shape(1), o = w.shape(0);
+  const T* pg = opt_in<T>(g, "grad", {n, o});
+  const T* pyv = act == LinearAct::none ? nullptr : opt_in<T>(y, "y", {n, o});
+  check(act == LinearAct::none || pyv != nullptr, "linear", "the activation's backward needs y");
+  py::array yarr = y.is_none() ? py::array() : y.cast<py::array>();
+  const py::array* ins_y = y.is_none() ? nullptr : &yarr;
+  T* pgx = opt_out<T>(gx, "grad_x", {n, k}, {&x, &w, &g, ins_y});
+  T* pgw = opt_out<T>(gw, "grad_weight", {o, k}, {&x, &w, &g, ins_y});
+  T* pgb = opt_out<T>(gb, "grad_bias", {o}, {&x, &w, &g, ins_y});
+  {  // the outputs must not overlap each other either
+    py::array ax = gx.is_none() ? py::array() : gx.cast<py::array>();
+    py::array aw = gw.is_none() ? py::array() : gw.cast<py::array>();
+    py::array ab = gb.is_none() ? py::array() : gb.cast<py::array>();
+    if (pgw != nullptr) check_disjoint(aw, "grad_weight", {pgx ? &ax : nullptr});
+    if (pgb != nullptr) check_disjoint(ab, "grad_bias", {pgx ? &ax : nullptr, pgw ? &aw : nullptr});
+  }
+  const T* px = static_cast<const T*>(x.data());
+  const T* pw = static_cast<const T*>(w.data());
+  py::gil_scoped_release nogil;
+  std::vector<T> gz(act == LinearAct::none ? 0 : static_cast<size_t>(n) * static_cast<size_t>(o));
+  linear_backward<T>(n, k, o, px, sx[0], sx[1], pw, sw[0], sw[1], pyv, pg, act,
+                     gz.empty() ? nullptr : gz.data(), pgx, pgw, pgb);
+}
+
+void linear_forward_entry(const py::array& x, const py::array& w, const py::object& b,
+                          const py::array& out, const std::string& act) {
+  const LinearAct a = parse_linear_act(act);
+  if (is_double(out, "linear")) linear_forward_t<double>(x, w, b, out, a);
+  else linear_forward_t<float>(x, w, b, out, a);
+}
+
+void linear_backward_entry(const py::array& x, const py::array& w, const py::object& y,
+                           const py::array& g, const py::object& gx, const py::object& gw,
+                           const py::object& gb, const std::string& act) {
+  const LinearAct a = parse_linear_act(act);
+  if (is_double(g, "linear")) linear_backward_t<double>(x, w, y, g, gx, gw, gb, a);
+  else linear_backward_t<float>(x, w, y, g, gx, gw, gb, a);
+}
+
+template <class T>
+py::dict blocks_of() {
+  const gemm_detail::KernelInfo<T>& k = gemm_detail::active_kernel<T>();
+  py::dict d;
+  d["mr"] = k.mr;
+  d["nr"] = k.nr;
+  d["mc"] = k.mc;
+  d["kc"] = k.kc;
+  d["nc"] = k.nc;
+  return d;
+}
+
+py::dict gemm_blocks() {
+  const gemm_detail::CacheSizes& c = gemm_detail::cache_sizes();
+  py::dict d;
+  d["l1d"] = c.l1d;
+  d["l2"] = c.l2;
+  d["l3"] = c.l3;
+  d["source"] = c.source;
+  d["float32"] = blocks_of<float>();
+  d["float64"] = blocks_of<double>();
+  return d;
+}
+
+void init_gemm_blocks(py::module_& m) {
+  m.def("gemm_blocks", &gemm_blocks,
+        "Cache sizes found at run time (bytes; source sysfs, cpuid or default, +env for "
+        "PYENGINE_L1D/L2/L3 overrides) and the GEMM blocks of the active ISA derived from them.");
+}
+
 }  // namespace
 
 void init_gemm(py::module_& m) {
+  init_gemm_blocks(m);
+  m.def("linear_forward", &linear_forward_entry, py::arg("x"), py::arg("weight"),
+        py::arg("bias"), py::arg("out"), py::arg("act"),
+        "out = act(x @ weight.T + bias) for x (N, K), weight (O, K) (any strides), bias (O,) or "
+        "None, out (N, O) C-contiguous; act in none, relu, sigmoid, tanh. Bitwise equal to "
+        "matmul, then + bias, then the activation kernel.");
+  m.def("linear_backward", &linear_backward_entry, py::arg("x"), py::arg("weight"), py::arg("y"),
+        py::arg("grad"), py::arg("grad_x"), py::arg("grad_weight"), py::arg("grad_bias"),
+        py::arg("act"),
+        "Backward of linear_forward: gz = grad * act'(y) and grad_bias = gz.sum(0) in one pass, "
+        "then grad_x = gz @ weight, grad_weight = gz.T @ x; outputs may be None (not wanted).");
   m.def("matmul", &matmul_entry<false>, py::arg("a"), py::arg("b"), py::arg("out"),
         py::arg("alpha") = 1.0, py::arg("beta") = 0.0,
         "out = alpha * a @ b + beta * out over (batch..., M, K) @ (batch..., K, N); a and b may be "

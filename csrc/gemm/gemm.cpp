@@ -8,11 +8,13 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <new>
 #include <utility>
 
 #include "common/parallel.h"
+#include "gemm/blocking.h"
 #include "gemm/gemm.h"
 #include "gemm/macrokernel.h"
 #include "gemm/pack.h"
@@ -21,20 +23,24 @@
 namespace pyengine {
 namespace gemm_detail {
 
+// Each ISA's table with its cache blocks derived from this CPU's caches (blocking.h), built once.
 template <class T>
 const KernelInfo<T>& active_kernel() {
-  if constexpr (sizeof(T) == 4) {
-    switch (active_isa()) {
-      case Isa::avx512: return avx512::kSgemm;
-      case Isa::avx2: return avx2::kSgemm;
-      default: return generic::kSgemm;
-    }
-  } else {
-    switch (active_isa()) {
-      case Isa::avx512: return avx512::kDgemm;
-      case Isa::avx2: return avx2::kDgemm;
-      default: return generic::kDgemm;
-    }
+  static const std::array<KernelInfo<T>, 3> tables = [] {
+    const CacheSizes& c = cache_sizes();
+    if constexpr (sizeof(T) == 4)
+      return std::array<KernelInfo<T>, 3>{blocked_for(generic::kSgemm, c),
+                                          blocked_for(avx2::kSgemm, c),
+                                          blocked_for(avx512::kSgemm, c)};
+    else
+      return std::array<KernelInfo<T>, 3>{blocked_for(generic::kDgemm, c),
+                                          blocked_for(avx2::kDgemm, c),
+                                          blocked_for(avx512::kDgemm, c)};
+  }();
+  switch (active_isa()) {
+    case Isa::avx512: return tables[2];
+    case Isa::avx2: return tables[1];
+    default: return tables[0];
   }
 }
 

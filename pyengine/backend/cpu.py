@@ -93,6 +93,28 @@ def _matmul_general(a, b):
     return out
 
 
+def linear(x, w, b, act):
+    """act(x @ w.T + b) for 2-D x (N, K) and w (O, K) of one float dtype (any strides),
+    b (O,) or None; act: none, relu, sigmoid, tanh. One kernel call (csrc/gemm/linear.cpp)."""
+    if b is not None and not b.flags.c_contiguous:
+        b = np.ascontiguousarray(b)
+    out = _empty((x.shape[0], w.shape[0]), x.dtype)
+    _C.linear_forward(x, w, b, out, act)
+    return out
+
+
+def linear_backward(x, w, y, g, need_x, need_w, need_b, act):
+    """(grad x, grad w, grad b) of `linear`, None where not needed, from one kernel call;
+    y: linear's output (unused for act none)."""
+    if not g.flags.c_contiguous or g.dtype is not x.dtype:
+        g = np.ascontiguousarray(g, dtype=x.dtype)
+    gx = _empty(x.shape, x.dtype) if need_x else None
+    gw = _empty(w.shape, x.dtype) if need_w else None
+    gb = _empty(w.shape[:1], x.dtype) if need_b else None
+    _C.linear_backward(x, w, y, g, gx, gw, gb, act)
+    return gx, gw, gb
+
+
 def activation(name, x, p0=0.0, p1=0.0):
     if not x.flags.c_contiguous:
         x = contiguous(x)

@@ -4,8 +4,9 @@ import numpy as _np
 
 from ..ops import elementwise as _ew
 from ..ops import loss as _loss
-from ..ops.activation import Activation, Softmax
+from ..ops.activation import Activation, ReLU as _ReLU, Sigmoid as _Sigmoid, Softmax, Tanh as _Tanh
 from ..ops.conv import conv1d, conv2d  # noqa: F401
+from ..ops.linear import linear as _linear
 from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
 from ..tensor import Tensor
 
@@ -16,7 +17,7 @@ def relu(x, inplace=False):
     >>> F.relu(pe.tensor([-1.0, 2.0]))
     tensor([0., 2.])
     """
-    return Activation.apply(x, name="relu")
+    return _ReLU.apply(x)
 
 
 def leaky_relu(x, negative_slope=0.01, inplace=False):
@@ -54,7 +55,7 @@ def sigmoid(x):
     >>> F.sigmoid(pe.tensor([0.0]))
     tensor([0.5])
     """
-    return Activation.apply(x, name="sigmoid")
+    return _Sigmoid.apply(x)
 
 
 def tanh(x):
@@ -63,7 +64,7 @@ def tanh(x):
     >>> F.tanh(pe.tensor([0.0]))
     tensor([0.])
     """
-    return Activation.apply(x, name="tanh")
+    return _Tanh.apply(x)
 
 
 def softplus(x, beta=1.0, threshold=20.0):
@@ -95,13 +96,19 @@ def log_softmax(x, dim=-1, axis=None):
     return Softmax.apply(x, axis=dim if axis is None else axis, log=True)
 
 
-def linear(x, weight, bias=None):
-    """x @ weight.T + bias, weight of shape (out_features, in_features)."""
+def linear(x, weight, bias=None, activation=None):
+    """activation(x @ weight.T + bias), weight (out_features, in_features), bias (out_features,).
+
+    One fused op (GEMM with the bias and activation in its epilogue; backward takes the bias
+    gradient in the same pass): activation is None, "relu", "sigmoid" or "tanh".
+
+    >>> F.linear(pe.randn(32, 20), pe.randn(30, 20), pe.zeros(30), activation="relu").shape
+    (32, 30)
+    """
     if x.shape[-1] != weight.shape[-1]:
         raise ValueError(f"[linear] input has {x.shape[-1]} features but weight expects "
                          f"{weight.shape[-1]} (input {x.shape}, weight {weight.shape})")
-    y = x @ weight.T
-    return y if bias is None else y + bias
+    return _linear(x, weight, bias, activation)
 
 
 def where(condition, x, y):

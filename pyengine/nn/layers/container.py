@@ -2,7 +2,9 @@
 import operator
 from collections import OrderedDict
 
+from .. import functional as F
 from ..module import Module
+from .linear import Linear, fusable_activation
 
 
 def _index(i, n, kind):
@@ -32,8 +34,20 @@ class Sequential(Module):
                 self.add_module(str(i), m)
 
     def forward(self, x):
-        for m in self._modules.values():
+        # Linear followed by ReLU / Sigmoid / Tanh runs as one fused op when that is provably
+        # the same computation (see linear.fusable_activation for the conditions).
+        mods = tuple(self._modules.values())
+        n, i = len(mods), 0
+        while i < n:
+            m = mods[i]
+            if i + 1 < n and type(m) is Linear:
+                act = fusable_activation(m, mods[i + 1])
+                if act is not None:
+                    x = F.linear(x, m.weight, m.bias, activation=act)
+                    i += 2
+                    continue
             x = m(x)
+            i += 1
         return x
 
     def __len__(self):

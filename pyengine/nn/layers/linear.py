@@ -6,6 +6,7 @@ import numpy as np
 from .. import functional as F
 from .. import init
 from ..module import Module, Parameter
+from .activation import ReLU, Sigmoid, Tanh
 
 
 def _dtype(dtype):
@@ -56,6 +57,26 @@ class Linear(Module):
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+def fusable_activation(layer, following):
+    """The activation name ("relu", "sigmoid", "tanh") when `layer` followed by `following` in a
+    Sequential may run as one fused F.linear(..., activation=name), else None.
+
+    Only when the result is provably the same: `layer` is exactly nn.Linear and `following` exactly
+    nn.ReLU / nn.Sigmoid / nn.Tanh (a subclass may override forward), neither has a forward or
+    forward-pre hook (the only way to see the intermediate tensor inside a Sequential), and the
+    fused kernel computes the same arithmetic in the same order as Linear then the activation
+    (bitwise equal forward and backward: tests/test_linear_fused.py)."""
+    if type(layer) is not Linear or layer._forward_hooks or layer._forward_pre_hooks:
+        return None
+    name = _FUSED_AFTER_LINEAR.get(type(following))
+    if name is None or following._forward_hooks or following._forward_pre_hooks:
+        return None
+    return name
+
+
+_FUSED_AFTER_LINEAR = {ReLU: "relu", Sigmoid: "sigmoid", Tanh: "tanh"}
 
 
 class Flatten(Module):

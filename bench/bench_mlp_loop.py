@@ -1,0 +1,142 @@
+"""The PyTorch-style training loop on a small MLP, pyengine next to PyTorch in the same process.
+
+    PYTHONPATH=. python3 bench/bench_mlp_loop.py                       # full table
+    PYTHONPATH=. python3 bench/bench_mlp_loop.py --widths 16 64 --batches 64 --opts sgd --runs 5
+
+Model: nn.Sequential(Linear(64, w), ReLU, Linear(w, w), ReLU, Linear(w, 10)), F.cross_entropy
+on class indices, and per step `opt.zero_grad(); loss.backward(); opt.step()` with SGD (lr 0.01,
+momentum 0.9) or Adam (lr 1e-3). Both libraries start from the same weights and data.
+
+For each (optimizer, width, batch, threads) the two libraries' step loops are timed in alternating
+rounds (a noisy neighbour on a shared machine disturbs both alike); the table gives each one's
+best time per step over the rounds and the ratio pe/torch (< 1: pyengine faster). A `--runs` > 1
+repeats the whole measurement and prints the median ratio and the spread.
+Threads: pyengine's and PyTorch's thread counts are set alike (pe.set_num_threads,
+torch.set_num_threads) to each value of --threads.
+"""
+import argparse
+import statistics
+import sys
+import timeit
+
+import numpy as np
+
+import pyengine as pe
+
+try:
+    import torch
+except ImportError:  # pyengine alone
+    torch = None
+
+IN_FEATURES, CLASSES = 64, 10
+
+
+def _init(width, rng):
+    """(weight, bias) per layer, PyTorch layout."""
+    dims = (IN_FEATURES, width, width, CLASSES)
+    out = []
+    for i, o in zip(dims[:-1], dims[1:]):
+        bound = 1.0 / np.sqrt(i)
+        out.append((rng.uniform(-bound, bound, (o, i)).astype(np.float32),
+                    rng.uniform(-bound, bound, o).astype(np.float32)))
+    return out
+
+
+def make_step(lib, width, batch, opt_name):
+    """A zero-argument callable running one training step of `lib` (pe or torch)."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, IN_FEATURES)).astype(np.float32)
+    y = rng.integers(0, CLASSES, batch).astype(np.int64)
+    nn = lib.nn
+    model = nn.Sequential(nn.Linear(IN_FEATURES, width), nn.ReLU(), nn.Linear(width, width),
+                          nn.ReLU(), nn.Linear(width, CLASSES))
+    for layer, (w, b) in zip([model[0], model[2], model[4]], _init(width, rng)):
+        with lib.no_grad():
+            layer.weight.copy_(lib.tensor(w))
+            layer.bias.copy_(lib.tensor(b))
+    if opt_name == "sgd":
+        opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    else:
+        opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+    xt, yt = lib.tensor(x), lib.tensor(y)
+    cross_entropy = nn.functional.cross_entropy
+
+    def step():
+        opt.zero_grad()
+        loss = cross_entropy(model(xt), yt)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
+def best_times(fns, number, rounds):
+    for fn in fns:
+        for _ in range(3):
+            fn()  # warm-up: optimizer state, scratch buffers
+    best = [float("inf")] * len(fns)
+    for _ in range(rounds):
+        for i, fn in enumerate(fns):
+            best[i] = min(best[i], timeit.timeit(fn, number=number) / number)
+    return best
+
+
+def set_threads(n):
+    pe.set_num_threads(n)
+    if torch is not None:
+        torch.set_num_threads(n)
+
+
+def measure(width, batch, opt_name, threads, rounds):
+    set_threads(threads)
+    fns = [make_step(pe, width, batch, opt_name)]
+    if torch is not None:
+        fns.append(make_step(torch, width, batch, opt_name))
+    number = max(5, int(20000 / (width * batch / 64 + 100)))
+    return best_times(fns, number, rounds)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--widths", type=int, nargs="+", default=[16, 32, 64, 128, 256, 512])
+    ap.add_argument("--batches", type=int, nargs="+", default=[10, 32, 64])
+    ap.add_argument("--opts", nargs="+", choices=["sgd", "adam"], default=["sgd", "adam"])
+    ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--rounds", type=int, default=7, help="alternating rounds per measurement")
+    ap.add_argument("--runs", type=int, default=1, help="repeat each measurement; median ratio")
+    args = ap.parse_args(argv)
+    print(f"pyengine {pe.__version__} (ISA {pe._C.cpu_isa()}), "
+          f"PyTorch {torch.__version__ if torch else 'not installed'}; time per step, best of "
+          f"{args.rounds} alternating rounds; ratio = pe / torch (median of {args.runs} runs)")
+    print(f"{'opt':5s} {'width':>5s} {'batch':>5s} {'thr':>3s} {'pe us':>9s} {'torch us':>9s} "
+          f"{'ratio':>6s} {'spread':>13s}")
+    pe_by_threads = {}
+    for opt_name in args.opts:
+        for width in args.widths:
+            for batch in args.batches:
+                for threads in args.threads:
+                    runs = [measure(width, batch, opt_name, threads, args.rounds)
+                            for _ in range(args.runs)]
+                    t_pe = min(r[0] for r in runs)
+                    pe_by_threads[(opt_name, width, batch, threads)] = t_pe
+                    if torch is None:
+                        print(f"{opt_name:5s} {width:5d} {batch:5d} {threads:3d} "
+                              f"{t_pe * 1e6:9.1f}")
+                        continue
+                    ratios = sorted(r[0] / r[1] for r in runs)
+                    t_th = min(r[1] for r in runs)
+                    print(f"{opt_name:5s} {width:5d} {batch:5d} {threads:3d} {t_pe * 1e6:9.1f} "
+                          f"{t_th * 1e6:9.1f} {statistics.median(ratios):6.2f} "
+                          f"{ratios[0]:6.2f}-{ratios[-1]:.2f}")
+                    sys.stdout.flush()
+    if 1 in args.threads and 2 in args.threads:
+        worse = [(k[:3], pe_by_threads[k[:3] + (2,)] / pe_by_threads[k])
+                 for k in pe_by_threads if k[3] == 1]
+        print("pyengine 2-thread / 1-thread time, worst: "
+              + ", ".join(f"{o}/{w}/{b}: {r:.2f}" for (o, w, b), r in
+                          sorted(worse, key=lambda t: -t[1])[:5]))
+
+
+if __name__ == "__main__":
+    main()

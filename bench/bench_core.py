@@ -1,6 +1,7 @@
 """Dispatch cost and one small training step, pyengine next to PyTorch in the same process.
 
-    python bench/bench_core.py            # table of times and pyengine/PyTorch ratios
+    python bench/bench_core.py            # table of times and pyengine/PyTorch ratios, then the
+                                          # per-op table: pyengine / NumPy (small ops, seed matmuls)
     pytest bench/bench_core.py            # the same workloads as a pytest-benchmark suite
 
 Workloads: a 10x10 add without and with autograd recording (the per-op cost of Python dispatch
@@ -101,6 +102,52 @@ def best_times(fns, number, rounds=40):
     return best
 
 
+# ---- per-op cost against NumPy (issue 12 item 1) ----------------------------------------------
+SEED_MATMULS = [(10, 11, 6), (10, 6, 6), (32, 784, 128), (32, 128, 10)]
+
+
+def per_op_cases():
+    """(name, pyengine callable, NumPy callable) for the small ops and the seed products, the
+    latter with their two backward products (g @ B^T and A^T @ g on transposed views)."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((10, 10)).astype(np.float32)
+    b = rng.standard_normal((10, 10)).astype(np.float32)
+    x, y = pe.tensor(a), pe.tensor(b)
+    cases = [("x + y 10x10", lambda: x + y, lambda: a + b),
+             ("x * y 10x10", lambda: x * y, lambda: a * b),
+             ("x.relu() 10x10", lambda: x.relu(), lambda: np.maximum(a, 0)),
+             ("x.sum() 10x10", lambda: x.sum(), lambda: a.sum())]
+    for m, k, n in SEED_MATMULS:
+        A = rng.standard_normal((m, k)).astype(np.float32)
+        B = rng.standard_normal((k, n)).astype(np.float32)
+        G = rng.standard_normal((m, n)).astype(np.float32)
+        TA, TB, TG = pe.tensor(A), pe.tensor(B), pe.tensor(G)
+        TBT, TAT = TB.T, TA.T
+        cases += [(f"{m}x{k} @ {k}x{n}", lambda TA=TA, TB=TB: TA @ TB, lambda A=A, B=B: A @ B),
+                  (f"  g @ B.T  ({m}x{n} @ {n}x{k})", lambda TG=TG, T=TBT: TG @ T,
+                   lambda G=G, B=B: G @ B.T),
+                  (f"  A.T @ g  ({k}x{m} @ {m}x{n})", lambda T=TAT, TG=TG: T @ TG,
+                   lambda A=A, G=G: A.T @ G)]
+    return cases
+
+
+def per_op_table(runs=3):
+    """pyengine / NumPy time per op, each pair timed in alternating rounds; the median ratio of
+    `runs` measurements and its range."""
+    print(f"\n{'op (no grad, float32)':34s} {'pyengine':>10s} {'NumPy':>10s} {'pe/np':>6s} "
+          f"{'range':>11s}")
+    for name, f_pe, f_np in per_op_cases():
+        number = 200 if "784" in name else 5000
+        ratios, best = [], [float("inf")] * 2
+        for _ in range(runs):
+            t = best_times([f_pe, f_np], number, rounds=10)
+            ratios.append(t[0] / t[1])
+            best = [min(u, v) for u, v in zip(best, t)]
+        ratios.sort()
+        print(f"{name:34s} {best[0] * 1e6:8.2f}us {best[1] * 1e6:8.2f}us "
+              f"{ratios[len(ratios) // 2]:6.2f} {ratios[0]:5.2f}-{ratios[-1]:.2f}")
+
+
 def main():
     if torch is not None:
         torch.set_num_threads(1)  # tiny ops: threads only add overhead; pyengine runs them inline
@@ -116,6 +163,7 @@ def main():
             continue
         t_pe, t_th = times
         print(f"{name:40s} {t_pe * 1e6:10.2f}us {t_th * 1e6:10.2f}us {t_pe / t_th:15.2f}")
+    per_op_table()
 
 
 # ---- pytest-benchmark suite ----------------------------------------------------------------

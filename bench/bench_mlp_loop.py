@@ -17,6 +17,7 @@ torch.set_num_threads) to each value of --threads.
 import argparse
 import statistics
 import sys
+import time
 import timeit
 
 import numpy as np
@@ -71,13 +72,21 @@ def make_step(lib, width, batch, opt_name):
     return step
 
 
-def best_times(fns, number, rounds):
+def best_times(fns, rounds, target_s=0.05):
+    """Best time per call of each callable over `rounds` alternating rounds of about
+    `target_s` each."""
+    numbers = []
     for fn in fns:
         for _ in range(3):
             fn()  # warm-up: optimizer state, scratch buffers
+        numbers.append(max(3, min(5000, int(target_s / max(timeit.timeit(fn, number=3) / 3,
+                                                             1e-7)))))
     best = [float("inf")] * len(fns)
     for _ in range(rounds):
-        for i, fn in enumerate(fns):
+        for i, (fn, number) in enumerate(zip(fns, numbers)):
+            # A pause first, so that the other library's OpenMP workers, still spinning after
+            # its last parallel region, do not take a core from this one (2-core machine).
+            time.sleep(0.02)
             best[i] = min(best[i], timeit.timeit(fn, number=number) / number)
     return best
 
@@ -93,8 +102,7 @@ def measure(width, batch, opt_name, threads, rounds):
     fns = [make_step(pe, width, batch, opt_name)]
     if torch is not None:
         fns.append(make_step(torch, width, batch, opt_name))
-    number = max(5, int(20000 / (width * batch / 64 + 100)))
-    return best_times(fns, number, rounds)
+    return best_times(fns, rounds)
 
 
 def main(argv=None):

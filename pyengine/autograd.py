@@ -217,7 +217,7 @@ def backward(tensor, gradient=None, retain_graph=False):
         if tensor.data.size != 1:
             raise RuntimeError(f"[backward] grad can be implicitly created only for scalar outputs; "
                                f"got shape {tensor.shape}: pass gradient=")
-        g0 = np.ones_like(tensor.data)
+        g0 = np.ones(tensor.data.shape, tensor.data.dtype)  # np.ones_like: ~1 us of Python
     else:
         g0 = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
         if g0.shape != tensor.data.shape:

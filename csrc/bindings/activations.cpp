@@ -5,6 +5,7 @@
 
 #include "bindings/array_args.h"
 #include "bindings/bindings.h"
+#include "bindings/lazy_checks.h"
 #include "eltwise/activations.h"
 
 namespace pyengine {
@@ -28,7 +29,7 @@ template <class T>
 void forward_t(Act act, ActParams prm, const py::array& x, const py::array& y) {
   const T* px = array_ptr<T>(x, "activation", "x");
   T* py_ = array_ptr<T>(y, "activation", "out", true);
-  check_same_shape(x, y, "activation", "x", "out");
+  PE_SAME_SHAPE(x, y, "activation", "x", "out");
   const int64_t n = x.size();
   py::gil_scoped_release nogil;
   act_forward<T>(act, prm, px, py_, n);
@@ -41,9 +42,9 @@ void backward_t(Act act, ActParams prm, const py::array& x, const py::array& y,
   const T* pyv = array_ptr<T>(y, "activation_backward", "y");
   const T* pdy = array_ptr<T>(dy, "activation_backward", "grad");
   T* pdx = array_ptr<T>(dx, "activation_backward", "out", true);
-  check_same_shape(x, y, "activation_backward", "x", "y");
-  check_same_shape(x, dy, "activation_backward", "x", "grad");
-  check_same_shape(x, dx, "activation_backward", "x", "out");
+  PE_SAME_SHAPE(x, y, "activation_backward", "x", "y");
+  PE_SAME_SHAPE(x, dy, "activation_backward", "x", "grad");
+  PE_SAME_SHAPE(x, dx, "activation_backward", "x", "out");
   const int64_t n = x.size();
   py::gil_scoped_release nogil;
   act_backward<T>(act, prm, px, pyv, pdy, pdx, n);
@@ -68,7 +69,7 @@ void softmax_t(bool log, const py::array& x, const py::array& y, int axis) {
   const char* op = log ? "log_softmax" : "softmax";
   const T* px = array_ptr<T>(x, op, "x");
   T* py_ = array_ptr<T>(y, op, "out", true);
-  check_same_shape(x, y, op, "x", "out");
+  PE_SAME_SHAPE(x, y, op, "x", "out");
   int64_t outer, dim, inner;
   split_axis(x, axis, op, outer, dim, inner);
   py::gil_scoped_release nogil;
@@ -82,8 +83,8 @@ void softmax_back_t(bool log, const py::array& y, const py::array& dy, const py:
   const T* py_ = array_ptr<T>(y, op, "y");
   const T* pdy = array_ptr<T>(dy, op, "grad");
   T* pdx = array_ptr<T>(dx, op, "out", true);
-  check_same_shape(y, dy, op, "y", "grad");
-  check_same_shape(y, dx, op, "y", "out");
+  PE_SAME_SHAPE(y, dy, op, "y", "grad");
+  PE_SAME_SHAPE(y, dx, op, "y", "out");
   int64_t outer, dim, inner;
   split_axis(y, axis, op, outer, dim, inner);
   py::gil_scoped_release nogil;

@@ -149,10 +149,12 @@ void check_disjoint(const py::array& out, const char* name, std::initializer_lis
 // x and w: 2-D, any element strides; the rest C-contiguous. Returns element strides of x, w.
 template <class T>
 void linear_args(const py::array& x, const py::array& w, int64_t* sx, int64_t* sw) {
-  check(x.ndim() == 2 && w.ndim() == 2, "linear", "expected 2-D x and weight, got ",
-        shape_str(shape_of(x)), " and ", shape_str(shape_of(w)));
-  check(x.shape(1) == w.shape(1), "linear", "x has ", x.shape(1), " features but weight ",
-        shape_str(shape_of(w)), " expects ", w.shape(1));
+  if (x.ndim() != 2 || w.ndim() != 2)
+    fail("linear", "expected 2-D x and weight, got ", shape_str(shape_of(x)), " and ",
+         shape_str(shape_of(w)));
+  if (x.shape(1) != w.shape(1))
+    fail("linear", "x has ", x.shape(1), " features but weight ", shape_str(shape_of(w)),
+         " expects ", w.shape(1));
   const py::dtype dt = py::dtype::of<T>();
   if (!x.dtype().is(dt) || !w.dtype().is(dt))
     throw py::type_error(std::string("[linear] x and weight must both be ") + dtype_name<T>() +
@@ -162,13 +164,21 @@ void linear_args(const py::array& x, const py::array& w, int64_t* sx, int64_t* s
   elem_strides<T>(w, "weight", sw);
 }
 
+// The message is built only on failure (an ostringstream per call would cost more than a
+// small layer's whole product).
+void check_shape(const py::array& arr, const char* name, const std::vector<py::ssize_t>& shape) {
+  bool ok = arr.ndim() == static_cast<py::ssize_t>(shape.size());
+  for (size_t i = 0; ok && i < shape.size(); ++i) ok = arr.shape(i) == shape[i];
+  if (!ok)
+    fail("linear", name, " has shape ", shape_str(shape_of(arr)), ", expected ",
+         shape_str(std::vector<long long>(shape.begin(), shape.end())));
+}
+
 template <class T>
 const T* opt_in(const py::object& a, const char* name, const std::vector<py::ssize_t>& shape) {
   if (a.is_none()) return nullptr;
   const py::array arr = a.cast<py::array>();
-  check(std::vector<py::ssize_t>(arr.shape(), arr.shape() + arr.ndim()) == shape, "linear", name,
-        " has shape ", shape_str(shape_of(arr)), ", expected ",
-        shape_str(std::vector<long long>(shape.begin(), shape.end())));
+  check_shape(arr, name, shape);
   return array_ptr<T>(arr, "linear", name);
 }
 
@@ -177,9 +187,7 @@ T* opt_out(const py::object& a, const char* name, const std::vector<py::ssize_t>
            std::initializer_list<const py::array*> ins) {
   if (a.is_none()) return nullptr;
   const py::array arr = a.cast<py::array>();
-  check(std::vector<py::ssize_t>(arr.shape(), arr.shape() + arr.ndim()) == shape, "linear", name,
-        " has shape ", shape_str(shape_of(arr)), ", expected ",
-        shape_str(std::vector<long long>(shape.begin(), shape.end())));
+  check_shape(arr, name, shape);
   T* p = array_ptr<T>(arr, "linear", name, true);
   check_disjoint(arr, name, ins);
   return p;

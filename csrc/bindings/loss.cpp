@@ -5,6 +5,7 @@
 
 #include "bindings/array_args.h"
 #include "bindings/bindings.h"
+#include "bindings/lazy_checks.h"
 #include "loss/loss.h"
 
 namespace pyengine {
@@ -20,7 +21,7 @@ T* opt_ptr(const py::object& o, const py::array& like, const char* op, const cha
   check(py::isinstance<py::array>(o), op, name, " must be an array or None");
   auto a = py::reinterpret_borrow<py::array>(o);
   T* p = array_ptr<T>(a, op, name, writeable);
-  check_same_shape(like, a, op, "input", name);
+  PE_SAME_SHAPE(like, a, op, "input", name);
   return p;
 }
 
@@ -29,25 +30,25 @@ void xent_t(const py::array& z, const py::array& target, const py::object& weigh
             double smoothing, int64_t ignore_index, double grad_scale, const py::array& loss,
             const py::object& grad) {
   const char* op = "cross_entropy";
-  check(z.ndim() == 2, op, "logits must be (N, C), got ", shape_str(shape_of(z)));
+  if (z.ndim() != 2) fail(op, "logits must be (N, C), got ", shape_str(shape_of(z)));
   const int64_t n = z.shape(0), c = z.shape(1);
-  check(c >= 1, op, "need at least one class, got shape ", shape_str(shape_of(z)));
+  if (c < 1) fail(op, "need at least one class, got shape ", shape_str(shape_of(z)));
   const T* pz = array_ptr<T>(z, op, "input");
   T* pl = array_ptr<T>(loss, op, "loss", true);
-  check(loss.ndim() == 1 && loss.shape(0) == n, op, "loss must be (", n, ",), got ",
+  PE_CHECK(loss.ndim() == 1 && loss.shape(0) == n, op, "loss must be (", n, ",), got ",
         shape_str(shape_of(loss)));
   T* pg = opt_ptr<T>(grad, z, op, "grad", true);
   const T* pw = nullptr;
   if (!weight.is_none()) {
     auto w = py::reinterpret_borrow<py::array>(weight);
     pw = array_ptr<T>(w, op, "weight");
-    check(w.ndim() == 1 && w.shape(0) == c, op, "weight must be (", c, ",), got ",
+    PE_CHECK(w.ndim() == 1 && w.shape(0) == c, op, "weight must be (", c, ",), got ",
           shape_str(shape_of(w)));
   }
   check(smoothing >= 0.0 && smoothing <= 1.0, op, "label_smoothing must be in [0, 1], got ",
         smoothing);
   if (target.dtype().is(py::dtype::of<int64_t>())) {
-    check(target.ndim() == 1 && target.shape(0) == n, op, "target must be (", n, ",), got ",
+    PE_CHECK(target.ndim() == 1 && target.shape(0) == n, op, "target must be (", n, ",), got ",
           shape_str(shape_of(target)));
     check(target.flags() & py::array::c_style, op, "target must be C-contiguous");
     const int64_t* py_ = static_cast<const int64_t*>(target.data());
@@ -58,7 +59,7 @@ void xent_t(const py::array& z, const py::array& target, const py::object& weigh
     softmax_xent_index<T>(pz, py_, pw, smoothing, ignore_index, grad_scale, pl, pg, n, c);
   } else {
     const T* pt = array_ptr<T>(target, op, "target");
-    check_same_shape(z, target, op, "input", "target");
+    PE_SAME_SHAPE(z, target, op, "input", "target");
     py::gil_scoped_release nogil;
     softmax_xent_prob<T>(pz, pt, pw, smoothing, grad_scale, pl, pg, n, c);
   }
@@ -70,9 +71,9 @@ void bce_t(bool logits, const py::array& x, const py::array& y, const py::object
   const char* op = logits ? "binary_cross_entropy_with_logits" : "binary_cross_entropy";
   const T* px = array_ptr<T>(x, op, "input");
   const T* py_ = array_ptr<T>(y, op, "target");
-  check_same_shape(x, y, op, "input", "target");
+  PE_SAME_SHAPE(x, y, op, "input", "target");
   T* pl = array_ptr<T>(loss, op, "loss", true);
-  check_same_shape(x, loss, op, "input", "loss");
+  PE_SAME_SHAPE(x, loss, op, "input", "loss");
   T* pg = opt_ptr<T>(grad, x, op, "grad", true);
   const T* pw = opt_ptr<T>(weight, x, op, "weight");
   const T* ppw = opt_ptr<T>(pos_weight, x, op, "pos_weight");

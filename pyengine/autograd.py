@@ -119,14 +119,29 @@ class Function:
         # the slow call protocol.
         n = len(args)
         a0 = args[0] if n else None
-        if n == 2 and isinstance(a0, Tensor) and isinstance(args[1], Tensor):
+        if n == 2 and not params and isinstance(a0, Tensor) and isinstance(args[1], Tensor):
+            # Two tensors, no parameters (x + y, x @ w, ...): the whole call inline.
             a1 = args[1]
             device = a0._device
             if a1._device is not device and a1._device != device:
                 _mixed_devices(cls, device, a1._device)
-            record = a0.requires_grad or a1.requires_grad
-            mixed = False
-        elif n == 1 and isinstance(a0, Tensor):
+            ctx = Context()
+            if device is not CPU and device.type != "cpu":
+                ctx.backend = get_backend(device)
+            r0, r1 = a0.requires_grad, a1.requires_grad
+            record = (r0 or r1) and _state.enabled
+            if record:
+                ctx.needs_input_grad = (r0, r1)
+            out = cls.forward(ctx, a0.data, a1.data)
+            result = _new_tensor(Tensor)
+            result.data = out if type(out) is np.ndarray else np.asarray(out)
+            result._device = device
+            result.grad = None
+            result._retain_grad = False
+            result.requires_grad = record
+            result._node = Node(cls, ctx, args) if record else None
+            return result
+        if n == 1 and isinstance(a0, Tensor):
             device, record, mixed = a0._device, a0.requires_grad, False
         else:
             device, record, mixed = _scan(cls, args)

@@ -30,6 +30,14 @@ asarray = np.asarray
 isfinite, split, take = np.isfinite, np.split, np.take
 
 
+def sum_all(x):
+    """Sum of every element (a NumPy scalar or 0-d array). Floats go to the ufunc's reduce
+    directly: np.sum and ndarray.sum pass through two Python wrappers (~0.5 us on 10x10)."""
+    if x.dtype is _F32 or x.dtype is _F64:
+        return _add_reduce(x, None)
+    return np.sum(x)
+
+
 def copy(x):
     """A C-contiguous copy (clone)."""
     return np.array(x, copy=True, order="C")
@@ -47,6 +55,7 @@ def contiguous(x, dtype=None):
 
 _F32, _F64 = _FLOATS
 _empty = np.empty
+_add_reduce = np.add.reduce
 
 
 def matmul(a, b):

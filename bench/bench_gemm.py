@@ -1,6 +1,7 @@
 """GEMM throughput: pyengine (`_C.matmul`) next to NumPy (OpenBLAS) and, if importable, PyTorch.
 
     python bench/bench_gemm.py [passes=3]      # the table (square sizes and seed-model shapes)
+    python bench/bench_gemm.py cpu1            # square sizes, 1 thread, CPU time (shared machine)
     pytest bench/bench_gemm.py       # the same cases as a pytest-benchmark suite
 
 Each case computes out = a @ b into a preallocated out for every library, with the same strided
@@ -115,5 +116,42 @@ if pytest is not None:
         benchmark(runners(a, b, c)[lib])
 
 
+def single_thread_cpu_table(sizes=(64, 128, 256, 512, 1024), rounds=5):
+    """One thread each, timed with the process's CPU time (robust when the machine is shared),
+    pyengine and NumPy alternating; median per-round speed ratio and its range."""
+    import pyengine as pe
+    try:
+        from threadpoolctl import threadpool_info, threadpool_limits
+    except ImportError:
+        sys.exit("single-thread table: pip install threadpoolctl (to pin and name OpenBLAS)")
+    pe.set_num_threads(1)
+    kernel = [i.get("architecture") for i in threadpool_info() if i["internal_api"] == "openblas"]
+    print(f"blocks {_C.gemm_blocks()['float32']}, NumPy OpenBLAS kernel {kernel}, 1 thread, "
+          "CPU time")
+    with threadpool_limits(1):
+        for n in sizes:
+            a, b = (np.random.rand(n, n).astype(np.float32) for _ in range(2))
+            c = np.empty((n, n), np.float32)
+            flops, reps = 2 * n ** 3, max(2, int(3e8 / (2 * n ** 3)))
+            best, ratios = {"pe": 1e9, "np": 1e9}, []
+            for _ in range(rounds):
+                t = {}
+                for k, fn in (("pe", lambda: _C.matmul(a, b, c)),
+                              ("np", lambda: np.matmul(a, b, out=c))):
+                    t0 = time.process_time()
+                    for _ in range(reps):
+                        fn()
+                    t[k] = (time.process_time() - t0) / reps
+                    best[k] = min(best[k], t[k])
+                ratios.append(t["np"] / t["pe"])
+            ratios.sort()
+            print(f"{n:5d}  pe {flops / best['pe'] / 1e9:6.1f} GF/s  np "
+                  f"{flops / best['np'] / 1e9:6.1f} GF/s  pe/np speed "
+                  f"{ratios[len(ratios) // 2]:.2f} ({ratios[0]:.2f}-{ratios[-1]:.2f})")
+
+
 if __name__ == "__main__":
-    table(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
+    if len(sys.argv) > 1 and sys.argv[1] == "cpu1":
+        single_thread_cpu_table()
+    else:
+        table(int(sys.argv[1]) if len(sys.argv) > 1 else 3)

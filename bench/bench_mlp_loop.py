@@ -119,7 +119,8 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=7, help="alternating rounds per measurement")
     ap.add_argument("--runs", type=int, default=1, help="repeat each measurement; median ratio")
     ap.add_argument("--cpu-time", action="store_true",
-                    help="time with the calling thread's CPU time instead of wall time: robust on an "
+                    help="time with the calling thread's CPU time instead of wall time: "
+                         "robust on an "
                          "overloaded machine, meaningful for 1 thread only")
     args = ap.parse_args(argv)
     if args.cpu_time:

@@ -135,7 +135,8 @@ void byte_span(const py::array& a, const char*& lo, const char*& hi) {
   hi += a.itemsize();
 }
 
-void check_disjoint(const py::array& out, const char* name, std::initializer_list<const py::array*> ins) {
+void check_disjoint(const py::array& out, const char* name,
+                    std::initializer_list<const py::array*> ins) {
   const char *olo, *ohi;
   byte_span(out, olo, ohi);
   for (const py::array* in : ins) {

@@ -20,7 +20,9 @@ Act to_act(LinearAct a) {
 }
 
 // Rows per epilogue chunk: a band of y that fits in L1/L2 alongside the bias.
-int64_t band_rows(int64_t o) { return std::max<int64_t>(1, (int64_t{16} << 10) / std::max<int64_t>(o, 1)); }
+int64_t band_rows(int64_t o) {
+  return std::max<int64_t>(1, (int64_t{16} << 10) / std::max<int64_t>(o, 1));
+}
 
 }  // namespace
 
@@ -35,7 +37,8 @@ void linear_forward(int64_t n, int64_t k, int64_t o, const T* x, int64_t rs_x, i
   const int64_t band = band_rows(o);
   const int64_t bands = (n + band - 1) / band;
   // Each band: bias, then activation, while it is hot. Elementwise: any split gives the same bits.
-  parallel_for(bands, std::max<int64_t>(1, kParallelGrain / (band * o)), [&](int64_t b0, int64_t b1) {
+  const int64_t grain = std::max<int64_t>(1, kParallelGrain / (band * o));
+  parallel_for(bands, grain, [&](int64_t b0, int64_t b1) {
     for (int64_t bi = b0; bi < b1; ++bi) {
       const int64_t r0 = bi * band, r1 = std::min(n, r0 + band);
       if (b != nullptr) {

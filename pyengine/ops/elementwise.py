@@ -1,9 +1,9 @@
 """Elementwise arithmetic and math. Broadcasting gradients are reduced by the autograd engine."""
 import numpy as np
 
+from .. import autograd as _ag
 from ..autograd import Function
 from ..backend import get_backend
-from .. import autograd as _ag
 
 
 _F64 = np.dtype(np.float64)

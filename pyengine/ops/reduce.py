@@ -1,9 +1,9 @@
 """Reductions over an axis, several axes or everything, with keepdims."""
 import numpy as np
 
+from .. import autograd as _ag
 from ..autograd import Function
 from ..backend import get_backend
-from .. import autograd as _ag
 
 
 def _norm_axes(axis, ndim, op):

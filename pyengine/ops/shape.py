@@ -1,8 +1,8 @@
 """Shape ops: reshape, permute, broadcast, indexing, cat / stack / split. Views stay views."""
 import numpy as np
 
-from ..autograd import Function
 from .. import autograd as _ag
+from ..autograd import Function
 
 
 class Reshape(Function):

@@ -46,9 +46,18 @@ const KernelInfo<T>& active_kernel() {
 
 namespace {
 
-// Below this many flops one thread is faster: an OpenMP fork/join with two barriers costs a few
-// microseconds, about what 2 * 64^3 flops take on one core.
+// Below this many flops a row-major B is used unpacked (use_direct): about what an OpenMP
+// fork/join with two barriers costs on an idle machine (a few microseconds of one core).
 constexpr int64_t kThreadFlops = 2 * 64 * 64 * 64;
+
+// Threads are used from this many flops up (threads_for). A fork/join costs a few microseconds
+// on an idle machine, but on a shared, oversubscribed 2-core machine a barrier waits for a
+// descheduled thread: the MLP loop (bench/bench_mlp_loop.py, batch 64) ran 2-5x slower on 2
+// threads than on 1 at widths 64-256 when products from kThreadFlops up were threaded
+// (64x128x128 ...). 2 * 192^3 (14 MFLOP, ~0.15 ms of one core) keeps those on one thread and
+// still threads width-512 layers (33 MFLOP), where 2 threads won. The unpacked-path choice
+// (use_direct) keeps kThreadFlops, so no product changes path or bits.
+constexpr int64_t kThreadMinFlops = int64_t{2} * 192 * 192 * 192;
 
 // Per-thread, 64-byte aligned scratch that grows on demand and is kept, so a call allocates
 // nothing in the steady state (matters for the small shapes of the seed models).
@@ -244,7 +253,7 @@ void gemm_threaded(const KernelInfo<T>& kern, const Operands<T>& o, int nt) {
 
 template <class T>
 int threads_for(const Operands<T>& o) {
-  if (2 * o.m * o.n * o.k < kThreadFlops) return 1;
+  if (2 * o.m * o.n * o.k < kThreadMinFlops) return 1;
   return max_threads();
 }
 

@@ -285,3 +285,90 @@ def test_batch_norm_channels_last_gradcheck_and_errors():
         F.batch_norm(x, None, None, training=True, channel_axis=0)
     with pytest.raises(ValueError, match=r"\[batch_norm\] weight has shape"):
         F.batch_norm(x, None, None, pe.ones(2), training=True, channel_axis=-1)
+
+
+# ---- conv2d + bias + activation as one op -----------------------------------------------------
+ACTS = [("relu", None), ("leaky_relu", 0.2), ("elu", None), ("sigmoid", None), ("tanh", None)]
+
+
+def _act(name, p):
+    return {"relu": lambda t: F.relu(t), "leaky_relu": lambda t: F.leaky_relu(t, p),
+            "elu": lambda t: F.elu(t), "sigmoid": F.sigmoid, "tanh": F.tanh}[name]
+
+
+@pytest.mark.parametrize("act, p", ACTS)
+@pytest.mark.parametrize("case", [CONV_CASES[0], CONV_CASES[2], CONV_CASES[4]])
+def test_conv2d_nhwc_fused_activation_matches_composition(act, p, case, isa):
+    x, w, b = _conv_inputs(case, np.float64)
+    s, pads, d, groups = case[7:]
+    outs = []
+    for fused in (True, False):
+        tx, tw, tb = (pe.tensor(a, requires_grad=True) for a in (x, w, b))
+        kw = dict(stride=s, padding=(pads[:2], pads[2:]), dilation=d, groups=groups)
+        y = (F.conv2d_nhwc(tx, tw, tb, activation=act, activation_param=p, **kw) if fused
+             else _act(act, p)(F.conv2d_nhwc(tx, tw, tb, **kw)))
+        (y * y).sum().backward()
+        outs.append([y.detach().numpy(), tx.grad.numpy(), tw.grad.numpy(), tb.grad.numpy()])
+    for a, c in zip(*outs):
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("act, p", ACTS)
+def test_conv2d_nhwc_fused_activation_gradcheck(act, p):
+    x, w, b = _conv_inputs(CONV_CASES[2], np.float64)
+    args = [pe.tensor(a, requires_grad=True) for a in (x[:, :5, :5], w, b)]
+    s, pads, d, groups = CONV_CASES[2][7:]
+    assert gradcheck(lambda x, w, b: F.conv2d_nhwc(
+        x, w, b, stride=s, padding=(pads[:2], pads[2:]), dilation=d, groups=groups,
+        activation=act, activation_param=p), args)
+
+
+@pytest.mark.parametrize("act, p", ACTS)
+def test_conv2d_nchw_fused_activation(act, p):
+    rng = np.random.default_rng(8)
+    x, w, b = rng.standard_normal((2, 3, 6, 5)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
+    outs = []
+    for fused in (True, False):
+        tx, tw, tb = (pe.tensor(a, requires_grad=True) for a in (x, w, b))
+        y = (F.conv2d(tx, tw, tb, padding=1, activation=act, activation_param=p) if fused
+             else _act(act, p)(F.conv2d(tx, tw, tb, padding=1)))
+        (y * y).sum().backward()
+        outs.append([y.detach().numpy(), tx.grad.numpy(), tw.grad.numpy(), tb.grad.numpy()])
+    for a, c in zip(*outs):
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
+    args = [pe.tensor(a[:1] if a.ndim == 4 and a is x else a, requires_grad=True) for a in (x, w, b)]
+    assert gradcheck(lambda x, w, b: F.conv2d(x, w, b, padding=1, activation=act,
+                                              activation_param=p), args)
+
+
+@pytest.mark.parametrize("fn", [F.conv2d_nhwc, F.conv2d])
+def test_fused_activation_bad_input(fn):
+    op = fn.__name__
+    x, w = pe.zeros(1, 4, 4, 3), pe.zeros(3, 3, 3, 2)
+    if fn is F.conv2d:
+        x, w = pe.zeros(1, 3, 4, 4), pe.zeros(2, 3, 3, 3)
+    with pytest.raises(ValueError, match=rf"\[{op}\] activation must be None or one of"):
+        fn(x, w, activation="gelu")
+    with pytest.raises(ValueError, match=rf"\[{op}\] activation_param of leaky_relu must be >= 0"):
+        fn(x, w, activation="leaky_relu", activation_param=-0.1)
+
+
+def test_kernels_check_their_arguments():
+    from pyengine import _C
+    x, w = np.zeros((1, 4, 4, 3), np.float32), np.zeros((3, 3, 3, 2), np.float32)
+    with pytest.raises(ValueError, match=r"\[conv2d_nhwc\] out has shape"):
+        _C.conv2d_nhwc_forward(x, w, None, np.zeros((1, 3, 3, 2), np.float32), 1, 1, 0, 0, 0, 0,
+                               1, 1, 1)
+    with pytest.raises(TypeError, match=r"\[conv2d_nhwc\] input and weight dtypes differ"):
+        _C.conv2d_nhwc_forward(x, w.astype(np.float64), None, np.zeros((1, 2, 2, 2), np.float32),
+                               1, 1, 0, 0, 0, 0, 1, 1, 1)
+    with pytest.raises(ValueError, match=r"\[conv2d_nhwc\] activation must be"):
+        _C.conv2d_nhwc_forward(x, w, None, np.zeros((1, 2, 2, 2), np.float32), 1, 1, 0, 0, 0, 0,
+                               1, 1, 1, "gelu")
+    with pytest.raises(ValueError, match=r"\[max_pool2d_nhwc_backward\] an index lies outside"):
+        _C.max_pool2d_nhwc_backward(np.ones((1, 2, 2, 3), np.float32),
+                                    np.full((1, 2, 2, 3), 99, np.int64),
+                                    np.zeros((1, 4, 4, 3), np.float32))
+    with pytest.raises(ValueError, match=r"\[avg_pool2d_nhwc\] padding .* smaller than the kernel"):
+        _C.avg_pool2d_nhwc_forward(x, np.zeros((1, 3, 3, 3), np.float32), 2, 2, 1, 1, 2, 0, 0, 0,
+                                   False)

@@ -71,36 +71,61 @@ def _out(n, k, s, before, after, d=1):
 
 
 class Conv2dNHWC(Function):
-    """y = conv2d(x, w) + b on NHWC input, Keras kernel layout, pads = (top, bottom, left, right)."""
+    """y = act(conv2d(x, w) + b) on NHWC input, Keras kernel layout, pads = (top, bottom, left,
+    right); act None or a name from FUSED_ACTIVATIONS, applied in the kernel's epilogue."""
 
     @staticmethod
-    def forward(ctx, x, w, b=None, stride=(1, 1), pads=(0, 0, 0, 0), dilation=(1, 1), groups=1):
+    def forward(ctx, x, w, b=None, stride=(1, 1), pads=(0, 0, 0, 0), dilation=(1, 1), groups=1,
+                activation=None, act_p0=0.0):
         x, w, b = _float_arrays("conv2d_nhwc", x, w, b)
-        y = ctx.backend.conv2d_nhwc(x, w, b, stride, pads, dilation, groups)
-        ctx.save_for_backward(x, w)
-        ctx.params = (stride, pads, dilation, groups, b is not None)
+        y = ctx.backend.conv2d_nhwc(x, w, b, stride, pads, dilation, groups, activation, act_p0)
+        ctx.save_for_backward(x, w, y if activation else None)
+        ctx.params = (stride, pads, dilation, groups, b is not None, activation, act_p0)
         return y
 
     @staticmethod
     def backward(ctx, g):
-        x, w = ctx.saved_tensors
-        stride, pads, dilation, groups, has_bias = ctx.params
+        x, w, y = ctx.saved_tensors
+        stride, pads, dilation, groups, has_bias, activation, act_p0 = ctx.params
         need_x, need_w, need_b = (tuple(ctx.needs_input_grad) + (False,))[:3]
         g = np.ascontiguousarray(g, dtype=x.dtype)
-        gx, gw, gb = ctx.backend.conv2d_nhwc_backward(x, g, w, need_x, need_w,
-                                                      need_b and has_bias, stride, pads,
-                                                      dilation, groups)
-        ctx.grads_are_fresh = True
+        gx, gw, gb = ctx.backend.conv2d_nhwc_backward(
+            x, g, w, need_x, need_w, need_b and has_bias, stride, pads, dilation, groups, y,
+            activation, act_p0)
+        ctx.grads_are_fresh = True  # three new arrays
         return gx, gw, gb
 
 
+# Activations the convolution kernels apply in their epilogue, with their parameter's default:
+# those whose derivative follows from the output alone (the backward then needs no second array).
+FUSED_ACTIVATIONS = {"relu": 0.0, "leaky_relu": 0.01, "elu": 1.0, "sigmoid": 0.0, "tanh": 0.0}
+
+
+def fused_activation(activation, param, op):
+    """(name or None, kernel parameter) for an activation= argument, checked."""
+    if activation is None:
+        return None, 0.0
+    if activation not in FUSED_ACTIVATIONS:
+        raise ValueError(f"[{op}] activation must be None or one of {sorted(FUSED_ACTIVATIONS)} "
+                         f"(whose derivative follows from the output), got {activation!r}; apply "
+                         f"other activations after the convolution")
+    p = FUSED_ACTIVATIONS[activation] if param is None else float(param)
+    if p < 0:
+        raise ValueError(f"[{op}] activation_param of {activation} must be >= 0 to be fused, "
+                         f"got {p}")
+    return activation, p
+
+
 def conv2d_nhwc(x, weight, bias=None, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1),
-                groups=1):
+                groups=1, activation=None, activation_param=None):
     """2-D convolution over channels-last input, Keras' kernel layout.
 
     x (N, H, W, C), weight (KH, KW, C / groups, OC), bias (OC,) or None -> (N, OH, OW, OC),
     OH = (H + top + bottom - dh (KH - 1) - 1) // sh + 1. padding: ((top, bottom), (left, right)),
     (ph, pw), an int, 'valid', or 'same' (Keras: the odd pixel at the bottom / right).
+    activation: None or 'relu', 'leaky_relu' (activation_param = slope, default 0.01), 'elu'
+    (alpha, default 1), 'sigmoid', 'tanh', applied in the same kernel pass (conv + bias +
+    activation as one op; the same values as the unfused composition).
 
     >>> F.conv2d_nhwc(pe.randn(2, 8, 8, 3), pe.randn(3, 3, 3, 4), padding="same").shape
     (2, 8, 8, 4)
@@ -130,13 +155,16 @@ def conv2d_nhwc(x, weight, bias=None, stride=(1, 1), padding=((0, 0), (0, 0)), d
             or _out(x.shape[2], kw, s[1], pads[2], pads[3], d[1]) < 1):
         raise ValueError(f"[{op}] kernel {kh}x{kw} (dilation {d}) larger than the padded input "
                          f"{tuple(x.shape)} with padding {pads}")
-    return Conv2dNHWC.apply(x, weight, bias, stride=s, pads=pads, dilation=d, groups=int(groups))
+    act, p0 = fused_activation(activation, activation_param, op)
+    return Conv2dNHWC.apply(x, weight, bias, stride=s, pads=pads, dilation=d, groups=int(groups),
+                            activation=act, act_p0=p0)
 
 
 class MaxPool2dNHWC(Function):
     @staticmethod
     def forward(ctx, x, kernel=(2, 2), stride=(2, 2), pads=(0, 0, 0, 0)):
         x = _float_arrays("max_pool2d_nhwc", x)[0]
+        # The argmax only when a gradient will be needed (one kernel pass gives both).
         y, idx = ctx.backend.max_pool2d_nhwc(x, kernel, stride, pads,
                                              ctx.needs_input_grad is not None)
         ctx.save_for_backward(idx)

@@ -152,6 +152,8 @@ PoolNhwcGeom pool_geom(const char* op, const std::vector<long long>& xs, int64_t
   check_window(op, sh, sw, 1, 1, p);
   check(p.t < kh && p.b < kh && p.l < kw && p.r < kw, op, "padding (", p.t, ", ", p.b, ", ", p.l,
         ", ", p.r, ") must be smaller than the kernel (", kh, ", ", kw, ") on each side");
+  check(xs[1] * xs[2] < (int64_t{1} << 31), op, "input planes of 2^31 pixels or more are not "
+        "supported, got ", shape_str(xs));
   PoolNhwcGeom g{xs[0], xs[1], xs[2], xs[3], 0, 0, kh, kw, sh, sw, p.t, p.l};
   g.oh = out_size(g.h, kh, sh, p.t, p.b, 1);
   g.ow = out_size(g.w, kw, sw, p.l, p.r, 1);
@@ -213,49 +215,46 @@ void init_conv_nhwc(py::module_& m) {
       "array or skipped when None; with an activation, output is the forward's output.");
   m.def(
       "max_pool2d_nhwc_forward",
-      [](const py::array& x, const py::array& y, const py::object& idx, int64_t kh, int64_t kw,
-         int64_t sh, int64_t sw, int64_t pt, int64_t pb, int64_t pl, int64_t pr) {
+      [](const py::array& x, const py::array& y, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
+         int64_t pt, int64_t pb, int64_t pl, int64_t pr) {
         const char* op = "max_pool2d_nhwc";
         const PoolNhwcGeom g = pool_geom(op, shape_of(x), kh, kw, sh, sw, {pt, pb, pl, pr});
-        const std::vector<long long> ys{g.n, g.oh, g.ow, g.c};
         check_dtypes(x, y, op, "input", "out");
-        check_shape_is(y, ys, op, "out");
-        int64_t* pi = optional_out<int64_t>(idx, ys, op, "indices");
+        check_shape_is(y, {g.n, g.oh, g.ow, g.c}, op, "out");
         PE_NHWC_FLOAT_SWITCH(x, op, {
           const T* px = array_ptr<T>(x, op, "input");
           T* py_ = array_ptr<T>(y, op, "out", true);
           py::gil_scoped_release nogil;
-          max_pool2d_nhwc_forward<T>(g, px, py_, pi);
+          max_pool2d_nhwc_forward<T>(g, px, py_);
         });
       },
-      py::arg("x"), py::arg("out"), py::arg("indices"), py::arg("kernel_h"), py::arg("kernel_w"),
-      py::arg("stride_h"), py::arg("stride_w"), py::arg("pad_top"), py::arg("pad_bottom"),
-      py::arg("pad_left"), py::arg("pad_right"),
-      "out = max over windows of x (N, H, W, C); indices (int64 ih * W + iw, or None).");
+      py::arg("x"), py::arg("out"), py::arg("kernel_h"), py::arg("kernel_w"), py::arg("stride_h"),
+      py::arg("stride_w"), py::arg("pad_top"), py::arg("pad_bottom"), py::arg("pad_left"),
+      py::arg("pad_right"), "out = max over windows of x (N, H, W, C); NaN propagates.");
   m.def(
       "max_pool2d_nhwc_backward",
-      [](const py::array& dy, const py::array& idx, const py::array& dx) {
+      [](const py::array& x, const py::array& dy, const py::array& dx, int64_t kh, int64_t kw,
+         int64_t sh, int64_t sw, int64_t pt, int64_t pb, int64_t pl, int64_t pr) {
         const char* op = "max_pool2d_nhwc_backward";
-        check(dx.ndim() == 4 && dy.ndim() == 4, op, "grad and out must be 4-D, got ",
-              shape_str(shape_of(dy)), " and ", shape_str(shape_of(dx)));
-        check_dtypes(dy, dx, op, "grad", "out");
-        check_shape_is(idx, shape_of(dy), op, "indices");
-        check(dy.shape(0) == dx.shape(0) && dy.shape(3) == dx.shape(3), op, "grad ",
-              shape_str(shape_of(dy)), " does not match out ", shape_str(shape_of(dx)));
-        const PoolNhwcGeom g{dx.shape(0), dx.shape(1), dx.shape(2), dx.shape(3), dy.shape(1),
-                             dy.shape(2), 1, 1, 1, 1, 0, 0};
-        const int64_t* pi = array_ptr<int64_t>(idx, op, "indices");
-        bool ok = true;
-        PE_NHWC_FLOAT_SWITCH(dy, op, {
+        const PoolNhwcGeom g = pool_geom(op, shape_of(x), kh, kw, sh, sw, {pt, pb, pl, pr});
+        check_dtypes(x, dy, op, "input", "grad");
+        check_dtypes(x, dx, op, "input", "out");
+        check_shape_is(dy, {g.n, g.oh, g.ow, g.c}, op, "grad");
+        check_shape_is(dx, shape_of(x), op, "out");
+        check(dx.data() != x.data() && dx.data() != dy.data(), op,
+              "out must not be the input or grad array");
+        PE_NHWC_FLOAT_SWITCH(x, op, {
+          const T* px = array_ptr<T>(x, op, "input");
           const T* pdy = array_ptr<T>(dy, op, "grad");
           T* pdx = array_ptr<T>(dx, op, "out", true);
           py::gil_scoped_release nogil;
-          ok = max_pool2d_nhwc_backward<T>(g, pdy, pi, pdx);
+          max_pool2d_nhwc_backward<T>(g, px, pdy, pdx);
         });
-        check(ok, op, "an index lies outside the input plane");
       },
-      py::arg("grad"), py::arg("indices"), py::arg("out"),
-      "out (N, H, W, C) = dy scattered to the argmax of each window.");
+      py::arg("x"), py::arg("grad"), py::arg("out"), py::arg("kernel_h"), py::arg("kernel_w"),
+      py::arg("stride_h"), py::arg("stride_w"), py::arg("pad_top"), py::arg("pad_bottom"),
+      py::arg("pad_left"), py::arg("pad_right"),
+      "out (N, H, W, C) = grad scattered to the argmax of each window of x (found again).");
   m.def(
       "avg_pool2d_nhwc_forward",
       [](const py::array& x, const py::array& y, int64_t kh, int64_t kw, int64_t sh, int64_t sw,

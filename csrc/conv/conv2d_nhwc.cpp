@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "common/isa_dispatch.h"
 #include "common/parallel.h"
 #include "conv/conv2d_nhwc.h"
 #include "conv/conv_items.h"
@@ -24,7 +25,54 @@
 
 namespace pyengine {
 
+// The direct kernels (conv_nhwc_direct_impl.h), one translation unit per ISA.
+#define PE_DECLARE_ISA(ns)                                                                      \
+  namespace ns {                                                                                \
+  template <class T> void conv_nhwc_small_forward(const ConvNhwcGeom&, const T*, const T*,      \
+                                                  const T*, T*, int64_t, int64_t);              \
+  template <class T> void conv_nhwc_depthwise_forward(const ConvNhwcGeom&, const T*, const T*,  \
+                                                      const T*, T*, int64_t, int64_t);          \
+  template <class T> void conv_nhwc_depthwise_backward_input(const ConvNhwcGeom&, const T*,     \
+                                                             const T*, T*, int64_t, int64_t);   \
+  template <class T> void conv_nhwc_direct_backward_weight(const ConvNhwcGeom&, const T*,       \
+                                                           const T*, T*, T*, int64_t, int64_t); \
+  }
+PE_DECLARE_ISA(generic)
+PE_DECLARE_ISA(avx2)
+PE_DECLARE_ISA(avx512)
+#undef PE_DECLARE_ISA
+
 namespace {
+
+// Depthwise (one input channel per group, one output channel per group) and small-K dense
+// layers (K = KH*KW*C <= 27, groups 1: the 1- and 3-channel first layers) run direct: their
+// GEMMs would have N = 1 or K <= 27, where packing and im2col cost more than the FMAs.
+bool is_depthwise(const ConvNhwcGeom& g) { return g.groups > 1 && g.cg() == 1 && g.ocg() == 1; }
+bool is_small(const ConvNhwcGeom& g) { return g.groups == 1 && g.kh * g.kw * g.c <= 27; }
+
+template <class T>
+void direct_forward(const ConvNhwcGeom& g, const T* x, const T* w, const T* b, T* y, int64_t p0,
+                    int64_t p1) {
+  if (is_depthwise(g)) PE_DISPATCH(conv_nhwc_depthwise_forward<T>, g, x, w, b, y, p0, p1);
+  PE_DISPATCH(conv_nhwc_small_forward<T>, g, x, w, b, y, p0, p1);
+}
+template <class T>
+void direct_backward_input(const ConvNhwcGeom& g, const T* dy, const T* w, T* dx, int64_t n0,
+                           int64_t n1) {
+  PE_DISPATCH(conv_nhwc_depthwise_backward_input<T>, g, dy, w, dx, n0, n1);
+}
+template <class T>
+void direct_backward_weight(const ConvNhwcGeom& g, const T* x, const T* dy, T* dw, T* db,
+                            int64_t p0, int64_t p1) {
+  PE_DISPATCH(conv_nhwc_direct_backward_weight<T>, g, x, dy, dw, db, p0, p1);
+}
+
+// Positions per item of the direct kernels: enough work to amortise a fork, few enough that
+// both threads get several items. Geometry only.
+int64_t direct_rows(const ConvNhwcGeom& g) {
+  const int64_t per = std::max<int64_t>(1, g.kh * g.kw * g.c * (g.groups == 1 ? g.oc : 1));
+  return std::max<int64_t>(16, (int64_t{1} << 18) / per);
+}
 
 bool is_pointwise(const ConvNhwcGeom& g) {
   return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 &&
@@ -117,6 +165,15 @@ void conv2d_nhwc_forward(const ConvNhwcGeom& g, const T* x, const T* w, const T*
                          T* y) {
   const int64_t P = g.n * g.oh * g.ow, K = g.kh * g.kw * g.cg(), ocg = g.ocg();
   if (P == 0) return;
+  if (is_depthwise(g) || is_small(g)) {
+    const int64_t rows = direct_rows(g), nb = (P + rows - 1) / rows;
+    for_each_conv_item<T>(nb, 0, [&](int64_t it, T*) {
+      const int64_t p0 = it * rows, p1 = std::min(P, p0 + rows);
+      direct_forward(g, x, w, b, y, p0, p1);
+      epilogue<T>(nullptr, act, y + p0 * g.oc, p1 - p0, g.oc, g.oc);
+    });
+    return;
+  }
   const bool pw = is_pointwise(g);
   const int64_t rows = block_rows<T>(P, K), nb = (P + rows - 1) / rows;
   for_each_conv_item<T>(nb * g.groups, pw ? 0 : rows * K, [&](int64_t it, T* col) {
@@ -152,9 +209,15 @@ void conv2d_nhwc_backward(const ConvNhwcGeom& g, const T* x, const T* dy, const 
     });
     gz = out;
   }
-  const bool pw = is_pointwise(g);
+  const bool pw = is_pointwise(g), direct = is_depthwise(g) || is_small(g);
   const int64_t rows = block_rows<T>(P, K);
-  if (dx && pw) {  // dx (P x Cg) = dy_group (P x OCg) * w_group^T, per block of positions
+  if (dx && is_depthwise(g)) {  // items: runs of whole images (their windows overlap in dx)
+    const int64_t imgs = std::max<int64_t>(1, direct_rows(g) / L);
+    const int64_t items = (g.n + imgs - 1) / imgs;
+    for_each_conv_item<T>(items, 0, [&](int64_t it, T*) {
+      direct_backward_input(g, gz, w, dx, it * imgs, std::min(g.n, (it + 1) * imgs));
+    });
+  } else if (dx && pw) {  // dx (P x Cg) = dy_group (P x OCg) * w_group^T, per block of positions
     const int64_t nb = (P + rows - 1) / rows;
     for_each_conv_item<T>(nb * g.groups, 0, [&](int64_t it, T*) {
       const int64_t grp = it % g.groups, p0 = it / g.groups * rows;
@@ -179,18 +242,22 @@ void conv2d_nhwc_backward(const ConvNhwcGeom& g, const T* x, const T* dy, const 
   if (!dw && !db) return;
   // Weight and bias gradients: blocks of positions in a fixed number of chunks, each summing
   // into its own partials (at most 64 MiB of them), then the partials added in chunk order.
-  const int64_t nb = (P + rows - 1) / rows;
+  const int64_t wrows = direct ? direct_rows(g) : rows, nb = (P + wrows - 1) / wrows;
   const int64_t cap = std::max<int64_t>(1, (int64_t{64} << 20) / int64_t(sizeof(T)) /
                                                (wsize + g.oc));
   const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>({nb, int64_t{16}, cap}));
   std::vector<T> part(static_cast<size_t>(chunks * (wsize + g.oc)));
-  for_each_conv_item<T>(chunks, (dw && !pw) ? rows * K : 0, [&](int64_t ch, T* col) {
+  for_each_conv_item<T>(chunks, (dw && !pw && !direct) ? rows * K : 0, [&](int64_t ch, T* col) {
     T* pdw = part.data() + ch * (wsize + g.oc);
     T* pdb = pdw + wsize;
     std::fill(pdb, pdb + g.oc, T(0));
     if (dw) std::fill(pdw, pdw + wsize, T(0));
     for (int64_t blk = nb * ch / chunks; blk < nb * (ch + 1) / chunks; ++blk) {
-      const int64_t p0 = blk * rows, pb = std::min(P, p0 + rows) - p0;
+      const int64_t p0 = blk * wrows, pb = std::min(P, p0 + wrows) - p0;
+      if (direct) {
+        direct_backward_weight(g, x, gz, dw ? pdw : nullptr, db ? pdb : nullptr, p0, p0 + pb);
+        continue;
+      }
       if (db)
         for (int64_t p = p0; p < p0 + pb; ++p) {
           const T* row = gz + p * g.oc;

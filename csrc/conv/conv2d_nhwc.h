@@ -47,12 +47,13 @@ struct PoolNhwcGeom {
   int64_t n, h, w, c, oh, ow, kh, kw, sh, sw, pt, pl;
 };
 
-// Max over each window (padding never wins); idx (may be null) = argmax as ih * W + iw. NaN wins.
+// Max over each window (padding never wins; a NaN does).
 template <class T>
-void max_pool2d_nhwc_forward(const PoolNhwcGeom& g, const T* x, T* y, int64_t* idx);
-// dx = scatter-add of dy at idx (dx overwritten). False if an index is out of range.
+void max_pool2d_nhwc_forward(const PoolNhwcGeom& g, const T* x, T* y);
+// dx (overwritten) = dy scattered to each window's argmax, found again from x by the forward's
+// scan (the first maximum, or the last NaN).
 template <class T>
-bool max_pool2d_nhwc_backward(const PoolNhwcGeom& g, const T* dy, const int64_t* idx, T* dx);
+void max_pool2d_nhwc_backward(const PoolNhwcGeom& g, const T* x, const T* dy, T* dx);
 // Mean over the window; divisor KH*KW (count_include_pad) or the pixels inside the input.
 template <class T>
 void avg_pool2d_nhwc_forward(const PoolNhwcGeom& g, const T* x, T* y, bool count_include_pad);
@@ -60,9 +61,8 @@ template <class T>
 void avg_pool2d_nhwc_backward(const PoolNhwcGeom& g, const T* dy, T* dx, bool count_include_pad);
 
 #define PE_POOL_NHWC_INSTANTIATE(T)                                                           \
-  template void max_pool2d_nhwc_forward<T>(const PoolNhwcGeom&, const T*, T*, int64_t*);      \
-  template bool max_pool2d_nhwc_backward<T>(const PoolNhwcGeom&, const T*, const int64_t*,    \
-                                            T*);                                              \
+  template void max_pool2d_nhwc_forward<T>(const PoolNhwcGeom&, const T*, T*);                \
+  template void max_pool2d_nhwc_backward<T>(const PoolNhwcGeom&, const T*, const T*, T*);     \
   template void avg_pool2d_nhwc_forward<T>(const PoolNhwcGeom&, const T*, T*, bool);          \
   template void avg_pool2d_nhwc_backward<T>(const PoolNhwcGeom&, const T*, T*, bool);
 

@@ -6,10 +6,9 @@ namespace pyengine {
 
 #define PE_DECLARE_ISA(ns)                                                                    \
   namespace ns {                                                                              \
-  template <class T> void max_pool2d_nhwc_forward(const PoolNhwcGeom&, const T*, T*,          \
-                                                  int64_t*);                                  \
-  template <class T> bool max_pool2d_nhwc_backward(const PoolNhwcGeom&, const T*,             \
-                                                   const int64_t*, T*);                       \
+  template <class T> void max_pool2d_nhwc_forward(const PoolNhwcGeom&, const T*, T*);         \
+  template <class T> void max_pool2d_nhwc_backward(const PoolNhwcGeom&, const T*, const T*,   \
+                                                   T*);                                       \
   template <class T> void avg_pool2d_nhwc_forward(const PoolNhwcGeom&, const T*, T*, bool);   \
   template <class T> void avg_pool2d_nhwc_backward(const PoolNhwcGeom&, const T*, T*, bool);  \
   }
@@ -19,12 +18,12 @@ PE_DECLARE_ISA(avx512)
 #undef PE_DECLARE_ISA
 
 template <class T>
-void max_pool2d_nhwc_forward(const PoolNhwcGeom& g, const T* x, T* y, int64_t* idx) {
-  PE_DISPATCH(max_pool2d_nhwc_forward<T>, g, x, y, idx);
+void max_pool2d_nhwc_forward(const PoolNhwcGeom& g, const T* x, T* y) {
+  PE_DISPATCH(max_pool2d_nhwc_forward<T>, g, x, y);
 }
 template <class T>
-bool max_pool2d_nhwc_backward(const PoolNhwcGeom& g, const T* dy, const int64_t* idx, T* dx) {
-  PE_DISPATCH(max_pool2d_nhwc_backward<T>, g, dy, idx, dx);
+void max_pool2d_nhwc_backward(const PoolNhwcGeom& g, const T* x, const T* dy, T* dx) {
+  PE_DISPATCH(max_pool2d_nhwc_backward<T>, g, x, dy, dx);
 }
 template <class T>
 void avg_pool2d_nhwc_forward(const PoolNhwcGeom& g, const T* x, T* y, bool pad) {

@@ -223,19 +223,20 @@ def conv2d_nhwc_backward(x, g, w, need_x, need_w, need_b, stride, pads, dilation
     return gx, gw, gb
 
 
-def max_pool2d_nhwc(x, kernel, stride, pads, with_indices):
-    """(y (N, OH, OW, C), argmax as int64 ih * W + iw per channel, or None)."""
+def max_pool2d_nhwc(x, kernel, stride, pads):
+    """y (N, OH, OW, C): max over each window."""
     shape = (x.shape[0], _nhwc_out(x.shape[1], kernel[0], stride[0], *pads[:2]),
              _nhwc_out(x.shape[2], kernel[1], stride[1], *pads[2:]), x.shape[3])
     y = np.empty(shape, x.dtype)
-    idx = np.empty(shape, np.int64) if with_indices else None
-    _C.max_pool2d_nhwc_forward(x, y, idx, *kernel, *stride, *pads)
-    return y, idx
+    _C.max_pool2d_nhwc_forward(x, y, *kernel, *stride, *pads)
+    return y
 
 
-def max_pool2d_nhwc_backward(g, idx, x_shape, dtype):
-    gx = np.empty(x_shape, dtype)
-    _C.max_pool2d_nhwc_backward(np.ascontiguousarray(g, dtype=dtype), idx, gx)
+def max_pool2d_nhwc_backward(x, g, kernel, stride, pads):
+    """dy scattered to each window's argmax, found again from x by the kernel."""
+    gx = np.empty(x.shape, x.dtype)
+    _C.max_pool2d_nhwc_backward(x, np.ascontiguousarray(g, dtype=x.dtype), gx, *kernel, *stride,
+                                *pads)
     return gx
 
 

@@ -164,18 +164,18 @@ class MaxPool2dNHWC(Function):
     @staticmethod
     def forward(ctx, x, kernel=(2, 2), stride=(2, 2), pads=(0, 0, 0, 0)):
         x = _float_arrays("max_pool2d_nhwc", x)[0]
-        # The argmax only when a gradient will be needed (one kernel pass gives both).
-        y, idx = ctx.backend.max_pool2d_nhwc(x, kernel, stride, pads,
-                                             ctx.needs_input_grad is not None)
-        ctx.save_for_backward(idx)
-        ctx.params = (x.shape, x.dtype)
+        y = ctx.backend.max_pool2d_nhwc(x, kernel, stride, pads)
+        # The backward finds each window's argmax again from x (kept alive by the graph
+        # anyway): cheaper than writing and reading an index per output.
+        ctx.save_for_backward(x)
+        ctx.params = (kernel, stride, pads)
         return y
 
     @staticmethod
     def backward(ctx, g):
-        (idx,) = ctx.saved_tensors
-        shape, dtype = ctx.params
-        return ctx.backend.max_pool2d_nhwc_backward(g, idx, shape, dtype)
+        (x,) = ctx.saved_tensors
+        ctx.grads_are_fresh = True
+        return ctx.backend.max_pool2d_nhwc_backward(x, g, *ctx.params)
 
 
 class AvgPool2dNHWC(Function):
@@ -190,6 +190,7 @@ class AvgPool2dNHWC(Function):
     @staticmethod
     def backward(ctx, g):
         shape, dtype, args = ctx.params
+        ctx.grads_are_fresh = True
         return ctx.backend.avg_pool2d_nhwc_backward(g, shape, dtype, *args)
 
 

@@ -385,3 +385,21 @@ def test_kernels_check_their_arguments():
     with pytest.raises(ValueError, match=r"\[avg_pool2d_nhwc\] padding .* smaller than the kernel"):
         _C.avg_pool2d_nhwc_forward(x, np.zeros((1, 3, 3, 3), np.float32), 2, 2, 1, 1, 2, 0, 0, 0,
                                    False)
+
+
+@pytest.mark.parametrize("act, p", ACTS)
+@pytest.mark.parametrize("case", [CONV_CASES[0], CONV_CASES[3], CONV_CASES[7]])
+def test_conv2d_nhwc_fused_activation_without_input_grad(act, p, case, isa):
+    # A first layer (no input gradient) on the direct paths forms act'(y) * dy block by block.
+    x, w, b = _conv_inputs(case, np.float64)
+    s, pads, d, groups = case[7:]
+    kw = dict(stride=s, padding=(pads[:2], pads[2:]), dilation=d, groups=groups)
+    outs = []
+    for fused in (True, False):
+        tw, tb = (pe.tensor(a, requires_grad=True) for a in (w, b))
+        y = (F.conv2d_nhwc(pe.tensor(x), tw, tb, activation=act, activation_param=p, **kw)
+             if fused else _act(act, p)(F.conv2d_nhwc(pe.tensor(x), tw, tb, **kw)))
+        (y * y).sum().backward()
+        outs.append([tw.grad.numpy(), tb.grad.numpy()])
+    for a, c in zip(*outs):
+        np.testing.assert_allclose(a, c, rtol=1e-11, atol=1e-11)

@@ -156,7 +156,7 @@ void small_weight_blocked(const ConvNhwcGeom& g, const T* x, const T* dy, T* dw,
   Pos q(g, p0);
   for (int64_t p = p0; p < p1; p += kWB) {
     const int64_t rows = std::min(kWB, p1 - p);
-    const T* gb = dy + p * OC;
+    const T* gb = dy + (p - p0) * OC;
     if (db)
       for (int v = 0; v < OCV; ++v) {
         V s = vload(db + v * kVL);
@@ -273,7 +273,8 @@ void conv_nhwc_depthwise_backward_input(const ConvNhwcGeom& g, const T* __restri
 }
 
 // Weight and bias gradient partials over positions [p0, p1), added to dw (KH*KW*Cg x OC) and
-// db (OC) in position order; either may be null. Small-K dense or depthwise, as in forward.
+// db (OC) in position order; either may be null; dy points at position p0's row. Small-K dense
+// or depthwise, as in forward.
 template <class T>
 void conv_nhwc_direct_backward_weight(const ConvNhwcGeom& g, const T* __restrict x,
                                       const T* __restrict dy, T* __restrict dw,
@@ -291,7 +292,7 @@ void conv_nhwc_direct_backward_weight(const ConvNhwcGeom& g, const T* __restrict
   }
   Pos q(g, p0);
   for (int64_t p = p0; p < p1; ++p, q.next(g)) {
-    const T* gr = dy + p * OC;
+    const T* gr = dy + (p - p0) * OC;
     if (db) {
 #pragma omp simd
       for (int64_t o = 0; o < OC; ++o) db[o] += gr[o];

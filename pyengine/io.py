@@ -283,7 +283,7 @@ def load(f):
         crc_h, crc_d = struct.unpack("<II", raw[len(MAGIC) + 8:_PREFIX])
         if zlib.crc32(header) != crc_h or zlib.crc32(memoryview(data)) != crc_d:
             raise _corrupt(name, "checksum mismatch (the file was damaged after it was written)")
-    else:  # format 1: data starts anywhere in the file; copy it to an aligned buffer
+    if data.ctypes.data % _ALIGN:  # format 1 (or a foreign writer): data starts anywhere
         aligned = _aligned_buffer(len(data))
         aligned[:] = data
         data = aligned

@@ -16,7 +16,7 @@ import pytest
 import pyengine as pe
 import pyengine.io as peio
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from hardening_battery import package_path
 
 
 def forge(path, tree, data=b""):
@@ -40,7 +40,7 @@ def test_kill_during_save_never_corrupts_and_temps_are_cleaned(tmp_path):
               "for i in range(10**6):\n"
               f"    pe.save({{'step': i, 'w': big}}, {str(path)!r})\n"
               "    print(i, flush=True)\n")
-    env = dict(os.environ, PYTHONPATH=ROOT)
+    env = dict(os.environ, PYTHONPATH=package_path())
     left = 0
     for kill in range(3):
         p = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE)

@@ -53,7 +53,7 @@ def _warn_broadcast(x, t, op):
     if np.shape(x) != np.shape(t):
         warnings.warn(f"[{op}] target shape {np.shape(t)} differs from input shape "
                       f"{np.shape(x)}: they broadcast, which is likely not intended; pass "
-                      "tensors of the same shape", UserWarning, stacklevel=4)
+                      "tensors of the same shape", UserWarning, stacklevel=5)
 
 
 class MSELoss(Function):

@@ -22,11 +22,9 @@ replaced and the link stays.
 import errno
 import json
 import os
-import socket
 import stat
 import struct
 import tempfile
-import zipfile
 import zlib
 
 import numpy as np
@@ -111,7 +109,7 @@ def _umask():
 
 
 def _temp_prefix(path):
-    return f".{os.path.basename(path)}.pe-save-{socket.gethostname()}-"
+    return f".{os.path.basename(path)}.pe-save-{os.uname().nodename}-"
 
 
 def _remove_stale_temps(path):
@@ -318,6 +316,8 @@ def load_npz_checked(path, max_bytes=None, max_members=None, op="load_npz"):
 
     >>> weights = pe.io.load_npz_checked("model.npz", max_bytes=4 << 30)
     """
+    import zipfile  # here, not at the top: `import pyengine` stays light
+
     max_bytes = NPZ_MAX_BYTES if max_bytes is None else int(max_bytes)
     max_members = NPZ_MAX_MEMBERS if max_members is None else int(max_members)
     name = os.fspath(path) if not hasattr(path, "read") else getattr(path, "name", "<file>")

@@ -28,11 +28,39 @@ from .io import load, save
 
 __version__ = "0.1.0"
 
+import os as _os
+import threading as _threading
+
+
+class _fork_state:
+    forked_thread = None  # in a fork child: the thread that forked (its OpenMP pool is dead)
+
+
+def _after_fork_in_child():
+    # libgomp keeps the parent's worker threads in the forking thread's pool; after fork they do
+    # not exist and the next parallel region waits for them forever. One thread never uses the
+    # pool, so the child computes correctly (single-threaded) instead of hanging.
+    _fork_state.forked_thread = _threading.get_ident()
+    _C.set_num_threads(1)
+
+
+_os.register_at_fork(after_in_child=_after_fork_in_child)
+
 
 def set_num_threads(n):
-    """Threads used by pyengine's kernels (OpenMP); also settable with OMP_NUM_THREADS."""
+    """Threads used by the kernels that the *calling* Python thread runs (OpenMP's nthreads ICV,
+    the same scope as ``omp_set_num_threads`` and ``threadpoolctl``); other threads keep
+    OMP_NUM_THREADS (default: all cores). Per thread by design: see docs/hardening.md.
+
+    In a child started with fork, the forking thread runs single-threaded (libgomp's thread pool
+    does not survive fork) and asking it for more threads raises RuntimeError."""
     if not isinstance(n, int) or isinstance(n, type(True)) or n < 1:
         raise ValueError(f"[set_num_threads] expected a positive int, got {n!r}")
+    if n > 1 and _fork_state.forked_thread == _threading.get_ident():
+        raise RuntimeError("[set_num_threads] this thread was forked from a process whose OpenMP "
+                           "pool cannot be used here (libgomp would hang); it stays at 1 thread. "
+                           "Use multiprocessing's 'spawn' or 'forkserver' start method for "
+                           "multi-threaded workers, or set threads from a new thread")
     _C.set_num_threads(n)
 
 

@@ -30,6 +30,7 @@ void forward_t(Act act, ActParams prm, const py::array& x, const py::array& y) {
   const T* px = array_ptr<T>(x, "activation", "x");
   T* py_ = array_ptr<T>(y, "activation", "out", true);
   PE_SAME_SHAPE(x, y, "activation", "x", "out");
+  check_no_overlap("activation", y, "out", x, "x");
   const int64_t n = x.size();
   py::gil_scoped_release nogil;
   act_forward<T>(act, prm, px, py_, n);
@@ -45,6 +46,9 @@ void backward_t(Act act, ActParams prm, const py::array& x, const py::array& y,
   PE_SAME_SHAPE(x, y, "activation_backward", "x", "y");
   PE_SAME_SHAPE(x, dy, "activation_backward", "x", "grad");
   PE_SAME_SHAPE(x, dx, "activation_backward", "x", "out");
+  check_no_overlap("activation_backward", dx, "out", x, "x");
+  check_no_overlap("activation_backward", dx, "out", y, "y");
+  check_no_overlap("activation_backward", dx, "out", dy, "grad");
   const int64_t n = x.size();
   py::gil_scoped_release nogil;
   act_backward<T>(act, prm, px, pyv, pdy, pdx, n);
@@ -59,9 +63,9 @@ void split_axis(const py::array& a, int axis, const char* op, int64_t& outer, in
   if (axis < 0) axis += nd;
   outer = 1;
   inner = 1;
-  for (int i = 0; i < axis; ++i) outer *= a.shape(i);
+  for (int i = 0; i < axis; ++i) outer = mul_checked(outer, a.shape(i), op, "size");
   dim = a.shape(axis);
-  for (int i = axis + 1; i < nd; ++i) inner *= a.shape(i);
+  for (int i = axis + 1; i < nd; ++i) inner = mul_checked(inner, a.shape(i), op, "size");
 }
 
 template <class T>
@@ -70,6 +74,7 @@ void softmax_t(bool log, const py::array& x, const py::array& y, int axis) {
   const T* px = array_ptr<T>(x, op, "x");
   T* py_ = array_ptr<T>(y, op, "out", true);
   PE_SAME_SHAPE(x, y, op, "x", "out");
+  check_no_overlap(op, y, "out", x, "x");
   int64_t outer, dim, inner;
   split_axis(x, axis, op, outer, dim, inner);
   py::gil_scoped_release nogil;
@@ -85,6 +90,8 @@ void softmax_back_t(bool log, const py::array& y, const py::array& dy, const py:
   T* pdx = array_ptr<T>(dx, op, "out", true);
   PE_SAME_SHAPE(y, dy, op, "y", "grad");
   PE_SAME_SHAPE(y, dx, op, "y", "out");
+  check_no_overlap(op, dx, "out", y, "y");
+  check_no_overlap(op, dx, "out", dy, "grad");
   int64_t outer, dim, inner;
   split_axis(y, axis, op, outer, dim, inner);
   py::gil_scoped_release nogil;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include "bindings/array_args.h"
 #include "bindings/bindings.h"
@@ -26,6 +27,25 @@ void check_shape(const py::array& a, const std::vector<long long>& want, const c
         shape_str(want));
 }
 
+// Output size along one axis, computed with checked arithmetic (padding, dilation and stride
+// come straight from the user and may be near 2**63); 0 when the dilated kernel does not fit.
+int64_t checked_out_size(const char* op, int64_t in, int64_t k, int64_t s, int64_t p, int64_t d,
+                         bool ceil, int64_t& padded) {
+  padded = add_checked(in, mul_checked(2, p, op, "padding"), op, "padded size");
+  const int64_t span = add_checked(mul_checked(d, k - 1, op, "dilated kernel size"), 1, op,
+                                   "dilated kernel size");
+  // PyTorch's (padded - span + (ceil ? s - 1 : 0)) / s + 1, without overflowing for s near 2**63
+  const int64_t diff = padded - span;  // both in [1, 2**63): cannot overflow
+  if (diff >= 0) return diff / s + 1 + (ceil && diff % s ? 1 : 0);
+  return ceil && -diff < s ? 1 : 0;
+}
+
+// Largest padded input (one image's channels of one group, in elements) that a kernel may copy
+// into its per-thread scratch (the direct kernels pad whole groups; their malloc runs inside an
+// OpenMP region, where it cannot raise): past it the scratch would be gigabytes for an output
+// that is mostly padding.
+constexpr int64_t kMaxPaddedInput = int64_t(1) << 31;
+
 // Geometry of conv2d from the input shape (N, C, H, W) and the weight shape, fully checked.
 Conv2dGeom conv_geom(const char* op, const std::vector<long long>& xs, const py::array& w,
                      int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh, int64_t dw,
@@ -47,11 +67,22 @@ Conv2dGeom conv_geom(const char* op, const std::vector<long long>& xs, const py:
         w.shape(1) * groups, " (weight ", shape_str(shape_of(w)), ", groups=", groups, ")");
   check(g.kh >= 1 && g.kw >= 1, op, "kernel size must be positive, got weight ",
         shape_str(shape_of(w)));
-  g.oh = conv_out_size(g.h, g.kh, sh, ph, dh);
-  g.ow = conv_out_size(g.w, g.kw, sw, pw, dw);
+  int64_t PH, PW;
+  g.oh = checked_out_size(op, g.h, g.kh, sh, ph, dh, false, PH);
+  g.ow = checked_out_size(op, g.w, g.kw, sw, pw, dw, false, PW);
   check(g.oh >= 1 && g.ow >= 1, op, "kernel size (", (g.kh - 1) * dh + 1, ", ", (g.kw - 1) * dw + 1,
-        ") (dilated) is larger than the padded input (", g.h + 2 * ph, ", ", g.w + 2 * pw,
+        ") (dilated) is larger than the padded input (", PH, ", ", PW,
         "); input ", shape_str(xs), ", weight ", shape_str(shape_of(w)));
+  check(numel_checked(op, "padded input", g.cg(), PH, PW) <= kMaxPaddedInput, op, "padding (", ph,
+        ", ", pw, ") makes a padded input of ", g.cg(), " x ", PH, " x ", PW,
+        " per image and group, above the supported 2**31 elements");
+  numel_checked(op, "output size", g.n, g.oc, g.oh, g.ow);
+  // A stride only spaces the second and later windows: with one output row (column) any stride
+  // past the padded input's slack gives the same result, and the direct kernels' column-phase
+  // scratch grows with the stride (1.2 GB at stride 1e8 on a 3x3 input). Use the smallest stride
+  // with one window, which keeps the geometry consistent (kernels derive coverage from it).
+  if (g.oh == 1) g.sh = std::min(g.sh, PH - ((g.kh - 1) * dh + 1) + 1);
+  if (g.ow == 1) g.sw = std::min(g.sw, PW - ((g.kw - 1) * dw + 1) + 1);
   return g;
 }
 
@@ -64,11 +95,14 @@ void conv_forward_t(const py::array& x, const py::array& w, const py::object& b,
   T* py_ = array_ptr<T>(y, op, "out", true);
   const T* pb = nullptr;
   if (!b.is_none()) {
-    py::array ba = b.cast<py::array>();
+    py::array ba = array_arg(b, op, "bias");
     pb = array_ptr<T>(ba, op, "bias");
     check_shape(ba, {g.oc}, op, "bias");
   }
   check_shape(y, {g.n, g.oc, g.oh, g.ow}, op, "out");
+  check_no_overlap(op, y, "out", x, "input");
+  check_no_overlap(op, y, "out", w, "weight");
+  check_no_overlap(op, y, "out", b, "bias");
   if (g.n == 0) return;
   py::gil_scoped_release nogil;
   conv2d_forward<T>(g, px, pw, pb, py_);
@@ -82,6 +116,8 @@ void conv_bwd_input_t(const py::array& dy, const py::array& w, const py::array& 
   const T* pw = array_ptr<T>(w, op, "weight");
   T* pdx = array_ptr<T>(dx, op, "out", true);
   check_shape(dy, {g.n, g.oc, g.oh, g.ow}, op, "grad");
+  check_no_overlap(op, dx, "out", dy, "grad");
+  check_no_overlap(op, dx, "out", w, "weight");
   if (g.n == 0) return;
   py::gil_scoped_release nogil;
   conv2d_backward_input<T>(g, pdy, pw, pdx);
@@ -95,6 +131,8 @@ void conv_bwd_weight_t(const py::array& x, const py::array& dy, const py::array&
   const T* pdy = array_ptr<T>(dy, op, "grad");
   T* pdw = array_ptr<T>(dw, op, "out", true);
   check_shape(dy, {g.n, g.oc, g.oh, g.ow}, op, "grad");
+  check_no_overlap(op, dw, "out", x, "input");
+  check_no_overlap(op, dw, "out", dy, "grad");
   py::gil_scoped_release nogil;
   if (g.n == 0) {
     for (int64_t i = 0; i < g.oc * g.cg() * g.kh * g.kw; ++i) pdw[i] = T(0);
@@ -110,6 +148,7 @@ void conv_bwd_bias_t(const py::array& dy, const py::array& db) {
   const T* pdy = array_ptr<T>(dy, op, "grad");
   T* pdb = array_ptr<T>(db, op, "out", true);
   check_shape(db, {static_cast<long long>(dy.shape(1))}, op, "out");
+  check_no_overlap(op, db, "out", dy, "grad");
   Conv2dGeom g{};
   g.n = dy.shape(0); g.oc = dy.shape(1); g.oh = dy.shape(2); g.ow = dy.shape(3);
   py::gil_scoped_release nogil;
@@ -121,7 +160,7 @@ template <class T>
 T* optional_out(const py::object& o, const std::vector<long long>& shape, const char* op,
                 const char* name) {
   if (o.is_none()) return nullptr;
-  py::array a = o.cast<py::array>();
+  py::array a = array_arg(o, op, name);
   T* p = array_ptr<T>(a, op, name, true);
   check_shape(a, shape, op, name);
   return p;
@@ -138,6 +177,17 @@ void conv_bwd_t(const py::array& x, const py::array& dy, const py::array& w, con
   T* pdx = optional_out<T>(dx, shape_of(x), op, "grad_input");
   T* pdw = optional_out<T>(dw, shape_of(w), op, "grad_weight");
   T* pdb = optional_out<T>(db, {g.oc}, op, "grad_bias");
+  const std::pair<const py::object*, const char*> outs[] = {
+      {&dx, "grad_input"}, {&dw, "grad_weight"}, {&db, "grad_bias"}};
+  for (const auto& [o, on] : outs) {
+    if (o->is_none()) continue;
+    const py::array a = py::reinterpret_borrow<py::array>(*o);  // checked by optional_out
+    check_no_overlap(op, a, on, x, "input");
+    check_no_overlap(op, a, on, dy, "grad");
+    check_no_overlap(op, a, on, w, "weight");
+    for (const auto& [o2, on2] : outs)
+      if (o2 != o) check_no_overlap(op, a, on, *o2, on2);
+  }
   py::gil_scoped_release nogil;
   if (g.n == 0) {  // no images: zero weight and bias gradients, an empty input gradient
     if (pdw) std::fill(pdw, pdw + g.oc * g.cg() * g.kh * g.kw, T(0));
@@ -162,18 +212,43 @@ Pool2dGeom pool_geom(const char* op, const std::vector<long long>& xs, int64_t k
   check(kh >= 1 && kw >= 1, op, "kernel_size must be positive, got (", kh, ", ", kw, ")");
   check(sh >= 1 && sw >= 1, op, "stride must be positive, got (", sh, ", ", sw, ")");
   check(dh >= 1 && dw >= 1, op, "dilation must be positive, got (", dh, ", ", dw, ")");
-  check(ph >= 0 && pw >= 0 && 2 * ph <= kh && 2 * pw <= kw, op,
+  check(ph >= 0 && pw >= 0 && ph <= kh / 2 && pw <= kw / 2, op,
         "padding must be non-negative and at most half the kernel size, got padding (", ph, ", ",
         pw, ") for kernel (", kh, ", ", kw, ")");
+  // The average's divisor is kh * kw (or the clipped window's area): it must be a real number.
+  mul_checked(kh, kw, op, "kernel area");
   Pool2dGeom g{};
   g.planes = xs[0] * xs[1]; g.h = xs[2]; g.w = xs[3];
   g.kh = kh; g.kw = kw; g.sh = sh; g.sw = sw; g.ph = ph; g.pw = pw; g.dh = dh; g.dw = dw;
-  g.oh = pool_out_size(g.h, kh, sh, ph, dh, ceil_mode);
-  g.ow = pool_out_size(g.w, kw, sw, pw, dw, ceil_mode);
+  int64_t PH, PW;
+  g.oh = checked_out_size(op, g.h, kh, sh, ph, dh, ceil_mode, PH);
+  g.ow = checked_out_size(op, g.w, kw, sw, pw, dw, ceil_mode, PW);
+  // With ceil_mode the last window must start inside the input or the left padding.
+  auto starts_past = [](int64_t o, int64_t s, int64_t limit) {
+    int64_t v;
+    return __builtin_mul_overflow(o, s, &v) || v >= limit;
+  };
+  if (ceil_mode && g.oh > 1 && starts_past(g.oh - 1, sh, g.h + ph)) --g.oh;
+  if (ceil_mode && g.ow > 1 && starts_past(g.ow - 1, sw, g.w + pw)) --g.ow;
+  numel_checked(op, "output size", xs[0], xs[1], g.oh, g.ow);
   check(g.oh >= 1 && g.ow >= 1, op, "kernel (", (kh - 1) * dh + 1, ", ", (kw - 1) * dw + 1,
-        ") is larger than the padded input (", g.h + 2 * ph, ", ", g.w + 2 * pw, "); input ",
-        shape_str(xs));
+        ") is larger than the padded input (", PH, ", ", PW, "); input ", shape_str(xs));
   return g;
+}
+
+// A dilated window can fall between the input's rows (or columns) and see only padding; its max
+// and argmax would be undefined (PyTorch returns an index outside the input). Checked per axis:
+// for every output position some tap must land inside [0, in).
+void check_windows_touch_input(const char* op, int64_t out, int64_t in, int64_t k, int64_t s,
+                               int64_t p, int64_t d, const char* axis) {
+  if (d == 1) return;  // padding <= kernel / 2: an undilated window always reaches the input
+  for (int64_t o = 0; o < out; ++o) {
+    const int64_t start = o * s - p;  // first tap; o * s <= in + p here, no overflow
+    const int64_t i0 = start >= 0 ? 0 : (-start + d - 1) / d;  // first tap index at >= 0
+    check(i0 < k && start + i0 * d < in, op, "the window at output ", axis, " ", o,
+          " lies entirely in the padding (kernel ", k, ", stride ", s, ", padding ", p,
+          ", dilation ", d, ", input size ", in, ")");
+  }
 }
 
 #define PE_FLOAT_SWITCH(arr, op, CALL) \
@@ -263,13 +338,18 @@ void init_conv(py::module_& m) {
          bool ceil_mode) {
         const char* op = "max_pool2d";
         const Pool2dGeom g = pool_geom(op, shape_of(x), kh, kw, sh, sw, ph, pw, dh, dw, ceil_mode);
+        check_windows_touch_input(op, g.oh, g.h, kh, sh, ph, dh, "row");
+        check_windows_touch_input(op, g.ow, g.w, kw, sw, pw, dw, "column");
         const std::vector<long long> os{x.shape(0), x.shape(1), g.oh, g.ow};
+        check_no_overlap(op, out, "out", x, "input");
         check_shape(out, os, op, "out");
         int64_t* pi = nullptr;
         if (!indices.is_none()) {
-          py::array ia = indices.cast<py::array>();
+          py::array ia = array_arg(indices, op, "indices");
           pi = array_ptr<int64_t>(ia, op, "indices", true);
           check_shape(ia, os, op, "indices");
+          check_no_overlap(op, ia, "indices", x, "input");
+          check_no_overlap(op, ia, "indices", out, "out");
         }
         PE_FLOAT_SWITCH(x, op, {
           const T* px = array_ptr<T>(x, op, "input");
@@ -293,6 +373,8 @@ void init_conv(py::module_& m) {
               " differ in (N, C)");
         check_shape(indices, shape_of(dy), op, "indices");
         const int64_t* pi = array_ptr<int64_t>(indices, op, "indices");
+        check_no_overlap(op, dx, "out", dy, "grad");
+        check_no_overlap(op, dx, "out", indices, "indices");
         Pool2dGeom g{};
         g.planes = dx.shape(0) * dx.shape(1); g.h = dx.shape(2); g.w = dx.shape(3);
         g.oh = dy.shape(2); g.ow = dy.shape(3);
@@ -317,6 +399,7 @@ void init_conv(py::module_& m) {
         check(divisor >= 0, op, "divisor_override must be positive, got ", divisor);
         const Pool2dGeom g = pool_geom(op, shape_of(x), kh, kw, sh, sw, ph, pw, 1, 1, ceil_mode);
         check_shape(out, {x.shape(0), x.shape(1), g.oh, g.ow}, op, "out");
+        check_no_overlap(op, out, "out", x, "input");
         PE_FLOAT_SWITCH(x, op, {
           const T* px = array_ptr<T>(x, op, "input");
           T* po = array_ptr<T>(out, op, "out", true);
@@ -337,6 +420,7 @@ void init_conv(py::module_& m) {
         check_rank(dx, 4, op, "out");
         const Pool2dGeom g = pool_geom(op, shape_of(dx), kh, kw, sh, sw, ph, pw, 1, 1, ceil_mode);
         check_shape(dy, {dx.shape(0), dx.shape(1), g.oh, g.ow}, op, "grad");
+        check_no_overlap(op, dx, "out", dy, "grad");
         PE_FLOAT_SWITCH(dy, op, {
           check_same_dtype(dy, dx, op, "grad", "out");
           const T* pdy = array_ptr<T>(dy, op, "grad");
@@ -364,6 +448,7 @@ void init_conv(py::module_& m) {
         Pool2dGeom g{};
         g.planes = x.shape(0) * x.shape(1); g.h = x.shape(2); g.w = x.shape(3);
         g.oh = out.shape(2); g.ow = out.shape(3);
+        check_no_overlap(op, out, "out", x, "input");
         PE_FLOAT_SWITCH(x, op, {
           const T* px = array_ptr<T>(x, op, "input");
           T* po = array_ptr<T>(out, op, "out", true);
@@ -384,6 +469,7 @@ void init_conv(py::module_& m) {
         Pool2dGeom g{};
         g.planes = dx.shape(0) * dx.shape(1); g.h = dx.shape(2); g.w = dx.shape(3);
         g.oh = dy.shape(2); g.ow = dy.shape(3);
+        check_no_overlap(op, dx, "out", dy, "grad");
         PE_FLOAT_SWITCH(dy, op, {
           check_same_dtype(dy, dx, op, "grad", "out");
           const T* pdy = array_ptr<T>(dy, op, "grad");

@@ -57,7 +57,7 @@ void matmul_t(const py::array& a, const py::array& b, const py::array& out, doub
     PE_MATMUL_CHECK(a.shape(i) == b.shape(i) && a.shape(i) == out.shape(i),
                     "batch dimensions differ: ", shape_str(shape_of(a)), " @ ",
                     shape_str(shape_of(b)), " -> ", shape_str(shape_of(out)));
-    batch *= a.shape(i);
+    batch = mul_checked(batch, a.shape(i), op, "batch size");  // views may broadcast (stride 0)
   }
   const py::dtype dt = py::dtype::of<T>();
   if (!a.dtype().is(dt) || !b.dtype().is(dt))
@@ -65,6 +65,8 @@ void matmul_t(const py::array& a, const py::array& b, const py::array& out, doub
                          " like out, got " + std::string(py::str(a.dtype())) + " and " +
                          std::string(py::str(b.dtype())));
   T* pc = array_ptr<T>(out, op, "out", true);
+  check_no_overlap(op, out, "out", a, "a");
+  check_no_overlap(op, out, "out", b, "b");
   int64_t sa[kMaxRank], sb[kMaxRank];
   elem_strides<T>(a, "a", sa);
   elem_strides<T>(b, "b", sb);

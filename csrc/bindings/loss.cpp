@@ -2,6 +2,7 @@
 #include <pybind11/numpy.h>
 
 #include <string>
+#include <utility>
 
 #include "bindings/array_args.h"
 #include "bindings/bindings.h"
@@ -18,8 +19,7 @@ template <class T>
 T* opt_ptr(const py::object& o, const py::array& like, const char* op, const char* name,
            bool writeable = false) {
   if (o.is_none()) return nullptr;
-  check(py::isinstance<py::array>(o), op, name, " must be an array or None");
-  auto a = py::reinterpret_borrow<py::array>(o);
+  py::array a = array_arg(o, op, name);
   T* p = array_ptr<T>(a, op, name, writeable);
   PE_SAME_SHAPE(like, a, op, "input", name);
   return p;
@@ -40,10 +40,20 @@ void xent_t(const py::array& z, const py::array& target, const py::object& weigh
   T* pg = opt_ptr<T>(grad, z, op, "grad", true);
   const T* pw = nullptr;
   if (!weight.is_none()) {
-    auto w = py::reinterpret_borrow<py::array>(weight);
+    py::array w = array_arg(weight, op, "weight");
     pw = array_ptr<T>(w, op, "weight");
     PE_CHECK(w.ndim() == 1 && w.shape(0) == c, op, "weight must be (", c, ",), got ",
           shape_str(shape_of(w)));
+  }
+  check_no_overlap(op, loss, "loss", z, "input");
+  check_no_overlap(op, loss, "loss", target, "target");
+  check_no_overlap(op, loss, "loss", weight, "weight");
+  check_no_overlap(op, loss, "loss", grad, "grad");
+  if (!grad.is_none()) {
+    const py::array ga = py::reinterpret_borrow<py::array>(grad);  // checked by opt_ptr
+    check_no_overlap(op, ga, "grad", z, "input");
+    check_no_overlap(op, ga, "grad", target, "target");
+    check_no_overlap(op, ga, "grad", weight, "weight");
   }
   check(smoothing >= 0.0 && smoothing <= 1.0, op, "label_smoothing must be in [0, 1], got ",
         smoothing);
@@ -77,7 +87,20 @@ void bce_t(bool logits, const py::array& x, const py::array& y, const py::object
   T* pg = opt_ptr<T>(grad, x, op, "grad", true);
   const T* pw = opt_ptr<T>(weight, x, op, "weight");
   const T* ppw = opt_ptr<T>(pos_weight, x, op, "pos_weight");
+  const std::pair<py::handle, const char*> ins[] = {
+      {x, "input"}, {y, "target"}, {weight, "weight"}, {pos_weight, "pos_weight"}};
+  for (const auto& [in, name] : ins) {
+    check_no_overlap(op, loss, "loss", in, name);
+    if (pg) check_no_overlap(op, py::reinterpret_borrow<py::array>(grad), "grad", in, name);
+  }
+  check_no_overlap(op, loss, "loss", grad, "grad");
   const int64_t n = x.size();
+  if (!logits) {  // as PyTorch: probabilities outside [0, 1] (or NaN) are an error, not a loss
+    for (int64_t i = 0; i < n; ++i)
+      if (!(px[i] >= T(0) && px[i] <= T(1)))
+        fail(op, "all elements of input should be between 0 and 1, got ", px[i], " at flat index ",
+             i, " (use binary_cross_entropy_with_logits for logits)");
+  }
   py::gil_scoped_release nogil;
   if (logits) bce_logits<T>(px, py_, pw, ppw, pl, pg, n);
   else bce<T>(px, py_, pw, pl, pg, n);

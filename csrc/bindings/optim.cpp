@@ -51,6 +51,7 @@ void* checked(const char* op, py::handle h, const char* what, size_t i, int ftyp
                          std::string(py::str(a.dtype())));
   }
   check(a.flags() & py::array::c_style, op, what, " ", i, " must be C-contiguous");
+  check(a.flags() & kNpyAligned, op, what, " ", i, " is not aligned to its item size");
   if (writeable) check(a.writeable(), op, what, " ", i, " must be writeable");
   if (like && (a.ndim() != like->ndim() ||
                !std::equal(a.shape(), a.shape() + a.ndim(), like->shape())))
@@ -93,7 +94,15 @@ std::vector<Slot> collect(const char* op, const py::list& params, const py::list
         continue;
       }
       s.s[k] = checked(op, h, kStateNames[k], i, ft, &p, true);
+      // The update reads the grad and the other states while writing these: no sharing.
+      const py::array st = py::reinterpret_borrow<py::array>(h);
+      check_no_overlap(op, st, kStateNames[k], ph, "its param");
+      check_no_overlap(op, st, kStateNames[k], grads[i], "its grad");
+      for (size_t k2 = 0; k2 < k; ++k2)
+        check_no_overlap(op, st, kStateNames[k], states[k2][i], "another state of that param");
     }
+    if (!params.is(grads))  // clip_grad_norm passes one list as both: it scales in place
+      check_no_overlap(op, p, "param", grads[i], "its grad");
   }
   return slots;
 }

@@ -39,7 +39,10 @@ PE_VINLINE float exp_scaled(float k, float r) {
   p = p * r * r + r + 1.0f;
   const int32_t ki = static_cast<int32_t>(k);
   const int32_t k1 = ki >> 1, k2 = ki - k1;
-  return p * bits_to_float((k1 + 127) << 23) * bits_to_float((k2 + 127) << 23);
+  // Shift as unsigned: a NaN input reaches here as k = INT_MIN, and a left shift of a negative
+  // int is undefined (UBSan); the bits (and the NaN the caller returns) are the same.
+  return p * bits_to_float(static_cast<int32_t>(static_cast<uint32_t>(k1 + 127) << 23)) *
+         bits_to_float(static_cast<int32_t>(static_cast<uint32_t>(k2 + 127) << 23));
 }
 
 // Round to nearest integer by adding and subtracting 1.5 * 2^23 (|t| <= 2^22): plain adds that

@@ -192,9 +192,34 @@ def binary_cross_entropy(x, target, weight, pos_weight, logits, want_grad):
 # The ops resolve output shapes and PyTorch's argument forms; these allocate the outputs and call
 # the kernels, which check every shape again before touching memory. Inputs must be C-contiguous
 # float32 / float64 arrays of one dtype (the ops make them so).
+def _output(op, shape, dtype):
+    """np.empty for an output whose shape came from user geometry (huge padding): a failure names
+    the op and the shape instead of NumPy's bare 'array is too big'."""
+    try:
+        return np.empty(shape, dtype)
+    except (ValueError, MemoryError, OverflowError) as e:
+        nbytes = int(np.dtype(dtype).itemsize)
+        for s in shape:
+            nbytes *= int(s)
+        cls = MemoryError if isinstance(e, MemoryError) else ValueError
+        raise cls(f"[{op}] cannot allocate the output {tuple(shape)} {np.dtype(dtype)} "
+                  f"({float(nbytes):.3g} bytes; check padding / stride): {e}") from None
+
+
+def _int64_args(op, args):
+    """The kernels take int64 geometry: a Python int beyond it is a clear error, not pybind11's
+    'incompatible function arguments'."""
+    for a in args:
+        if isinstance(a, (int, np.integer)) and not isinstance(a, bool) and \
+                not -2 ** 63 <= int(a) < 2 ** 63:
+            raise ValueError(f"[{op}] geometry values (kernel, stride, padding, dilation) must "
+                             f"fit in int64, got {int(a)}")
+
+
 def conv2d(x, w, b, out_shape, args):
     """args = (sh, sw, ph, pw, dh, dw, groups)."""
-    y = np.empty(out_shape, x.dtype)
+    _int64_args("conv2d", args)
+    y = _output("conv2d", out_shape, x.dtype)
     _C.conv2d_forward(x, w, b, y, *args)
     return y
 
@@ -210,8 +235,9 @@ def conv2d_backward(x, g, w, need_x, need_w, need_b, args):
 
 def max_pool2d(x, out_shape, with_indices, kernel, stride, padding, dilation, ceil_mode):
     """(y, argmax as int64 h * W + w per plane, or None when not asked for)."""
-    y = np.empty(out_shape, x.dtype)
-    idx = np.empty(out_shape, np.int64) if with_indices else None
+    _int64_args("max_pool2d", (*kernel, *stride, *padding, *dilation))
+    y = _output("max_pool2d", out_shape, x.dtype)
+    idx = _output("max_pool2d", out_shape, np.int64) if with_indices else None
     _C.max_pool2d_forward(x, y, idx, *kernel, *stride, *padding, *dilation, ceil_mode)
     return y, idx
 
@@ -224,7 +250,8 @@ def max_pool2d_backward(g, idx, x_shape, dtype):
 
 def avg_pool2d(x, out_shape, args):
     """args = (kh, kw, sh, sw, ph, pw, ceil_mode, count_include_pad, divisor or 0)."""
-    y = np.empty(out_shape, x.dtype)
+    _int64_args("avg_pool2d", args)
+    y = _output("avg_pool2d", out_shape, x.dtype)
     _C.avg_pool2d_forward(x, y, *args)
     return y
 

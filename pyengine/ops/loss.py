@@ -6,6 +6,8 @@ logits, logs clamped at -100 for probabilities (as PyTorch), so no log(0) is eve
 Reductions: 'mean' (default), 'sum', 'none'. Targets are constants (no gradient), except for
 mse_loss and l1_loss, whose target may require grad.
 """
+import warnings
+
 import numpy as np
 
 from ..autograd import Function
@@ -45,11 +47,21 @@ def _same_shape(x, t, op):
         raise ValueError(f"[{op}] target shape {t.shape} differs from input shape {x.shape}")
 
 
+def _warn_broadcast(x, t, op):
+    """PyTorch's warning: a target of another shape broadcasts, e.g. (3, 1) - (3,) -> (3, 3),
+    which is almost never what was meant."""
+    if np.shape(x) != np.shape(t):
+        warnings.warn(f"[{op}] target shape {np.shape(t)} differs from input shape "
+                      f"{np.shape(x)}: they broadcast, which is likely not intended; pass "
+                      "tensors of the same shape", UserWarning, stacklevel=5)
+
+
 class MSELoss(Function):
     """mean((x - y)^2); d/dx = 2 (x - y) / n."""
 
     @staticmethod
     def forward(ctx, x, y, reduction="mean"):
+        _warn_broadcast(x, y, "mse_loss")
         d = ctx.backend.sub(x, y)
         ctx.save_for_backward(d)
         ctx.reduction, ctx.denom = reduction, d.size
@@ -67,6 +79,7 @@ class L1Loss(Function):
 
     @staticmethod
     def forward(ctx, x, y, reduction="mean"):
+        _warn_broadcast(x, y, "l1_loss")
         d = ctx.backend.sub(x, y)
         ctx.save_for_backward(d)
         ctx.reduction, ctx.denom = reduction, d.size
@@ -146,6 +159,11 @@ class CrossEntropy(Function):
                                  f"input {x.shape}, got {target.shape}")
             t2 = target.reshape(-1).astype(np.int64, copy=False)
             keep = t2 != ignore_index
+            out_of_range = keep & ((t2 < 0) | (t2 >= c))
+            if out_of_range.any():
+                i = int(np.flatnonzero(out_of_range)[0])
+                raise ValueError(f"[{op}] target {t2[i]} is out of bounds for {c} classes "
+                                 f"(sample {i})")
             if weight is None:
                 denom = float(np.count_nonzero(keep))
             else:

@@ -274,6 +274,9 @@ def adaptive_avg_pool2d_backward(g, x_shape, dtype):
     return gx
 
 
+def mlp_train(*args):
+    """Fused whole-run training of a Dense-only MLP (csrc/fused; keras/fused.py builds args)."""
+    return _C.mlp_train(*args)
 # ---- channels-last convolution and pooling (csrc/conv/conv2d_nhwc.h) ---------------------------
 # pads = (top, bottom, left, right); activation None or a name the kernel accepts (relu,
 # leaky_relu, elu, sigmoid, tanh: those whose derivative follows from the output). Inputs are

@@ -25,6 +25,8 @@ from .random import manual_seed, seed
 from .tensor import Tensor
 from . import nn, testing
 from .io import load, save
+from .random import Generator
+from . import utils
 
 __version__ = "0.1.0"
 

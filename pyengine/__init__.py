@@ -27,6 +27,7 @@ from . import nn, testing
 from .io import load, save
 from .random import Generator
 from . import utils
+from .data.structure import TensorSpec  # tf.TensorSpec, for tf.data.Dataset.from_generator
 
 __version__ = "0.1.0"
 

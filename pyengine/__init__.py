@@ -27,6 +27,11 @@ from . import nn, testing
 from .io import load, save
 from .random import Generator
 from . import utils
+from . import accelerator, backends
+from .tensor_habits import Variable as _Variable, bernoulli
+from . import autograd as _autograd_module
+_autograd_module.Variable = _Variable  # pe.autograd.Variable (torch's pre-0.4 name)
+from .interop import from_dlpack, load_safetensors, save_safetensors
 from .data.structure import TensorSpec  # tf.TensorSpec, for tf.data.Dataset.from_generator
 
 __version__ = "0.1.0"

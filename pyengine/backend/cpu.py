@@ -192,3 +192,8 @@ def adaptive_avg_pool2d_backward(g, x_shape, dtype):
     gx = np.empty(x_shape, dtype)
     _C.adaptive_avg_pool2d_backward(np.ascontiguousarray(g, dtype=dtype), gx)
     return gx
+
+
+def mlp_train(*args):
+    """Fused whole-run training of a Dense-only MLP (csrc/fused; keras/fused.py builds args)."""
+    return _C.mlp_train(*args)

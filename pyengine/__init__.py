@@ -32,6 +32,7 @@ from .tensor_habits import Variable as _Variable, bernoulli
 from . import autograd as _autograd_module
 _autograd_module.Variable = _Variable  # pe.autograd.Variable (torch's pre-0.4 name)
 from .interop import from_dlpack, load_safetensors, save_safetensors
+from . import onnx  # pe.onnx.export (writes ONNX without the onnx package)
 from .data.structure import TensorSpec  # tf.TensorSpec, for tf.data.Dataset.from_generator
 
 __version__ = "0.1.0"

@@ -86,6 +86,33 @@ class TorchHabits:
         grids[dim] = idx.astype(np.int64)
         return self[tuple(_tensor()._wrap(np.broadcast_to(g, idx.shape)) for g in grids)]
 
+    def sort(self, dim=-1, descending=False, stable=True):
+        """(values, indices) along dim, as PyTorch; values differentiate through gather."""
+        idx = np.argsort(-self.data if descending else self.data, axis=dim, kind="stable")
+        return _SortResult(self.gather(dim, idx), _tensor()._wrap(idx.astype(np.int64)))
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return self.sort(dim, descending).indices
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        """(values, indices) of the k largest (smallest) entries along dim, in order."""
+        n = self.shape[dim]
+        if not 0 <= k <= n:
+            raise RuntimeError(f"[topk] k ({k}) is out of range for dimension of size {n}")
+        key = -self.data if largest else self.data
+        idx = np.take(np.argsort(key, axis=dim, kind="stable"), np.arange(k), axis=dim)
+        return _SortResult(self.gather(dim, idx), _tensor()._wrap(idx.astype(np.int64)))
+
+    def norm(self, p="fro", dim=None, keepdim=False):
+        """The 2-norm (p=2 or 'fro'), 1-norm or inf-norm over all or `dim`; differentiable."""
+        if p in ("fro", 2, 2.0):
+            return (self * self).sum(dim=dim, keepdim=keepdim).sqrt()
+        if p in (1, 1.0):
+            return self.abs().sum(dim=dim, keepdim=keepdim)
+        if p == float("inf"):
+            return self.abs().max(dim=dim, keepdim=keepdim)
+        raise ValueError(f"[norm] p must be 1, 2, 'fro' or inf, got {p!r}")
+
     def masked_fill(self, mask, value):
         m = mask if isinstance(mask, _tensor()) else _tensor()._wrap(np.asarray(mask, bool))
         from .ops.elementwise import where
@@ -216,6 +243,16 @@ class TorchHabits:
             raise TypeError(f"unsupported format string {spec!r} passed to a Tensor of shape "
                             f"{self.shape}: format a one-element tensor or tensor.tolist()")
         return str(self)
+
+
+class _SortResult(tuple):
+    """(values, indices), also by name as torch.return_types.sort / topk."""
+
+    def __new__(cls, values, indices):
+        return super().__new__(cls, (values, indices))
+
+    values = property(lambda self: self[0])
+    indices = property(lambda self: self[1])
 
 
 def Variable(data, requires_grad=False, volatile=False):

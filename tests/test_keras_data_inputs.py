@@ -161,3 +161,19 @@ def test_predict_on_dataset_ignores_targets():
     c = m.predict(pe.data.Dataset.from_tensor_slices(x).batch(16), verbose=0)
     np.testing.assert_allclose(a, b, rtol=1e-6)
     np.testing.assert_allclose(a, c, rtol=1e-6)
+
+
+def test_multi_input_model_from_dict_dataset():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((32, 3)).astype(np.float32)
+    b = rng.standard_normal((32, 2)).astype(np.float32)
+    y = (a[:, :1] + b[:, :1] > 0).astype(np.float32)
+    ia, ib = keras.Input(shape=(3,), name="a"), keras.Input(shape=(2,), name="b")
+    h = keras.layers.Concatenate()([keras.layers.Dense(4)(ia), keras.layers.Dense(4)(ib)])
+    m = keras.Model({"a": ia, "b": ib}, keras.layers.Dense(1, activation="sigmoid")(h))
+    m.compile("adam", "binary_crossentropy", jit_compile=False)
+    ds = pe.data.Dataset.from_tensor_slices(({"a": a, "b": b}, y)).batch(8)
+    h1 = m.fit(ds, epochs=2, verbose=0)
+    assert len(h1.history["loss"]) == 2
+    np.testing.assert_allclose(m.predict(ds, verbose=0), m.predict({"a": a, "b": b}, verbose=0),
+                               rtol=1e-6)

@@ -159,3 +159,27 @@ def test_keras2_batch_hooks_and_positional_logs():
     x, y = _xy()
     m.fit(x, y, batch_size=16, epochs=1, verbose=0, callbacks=[Old()])
     assert calls == [("batch", 0, True), ("batch", 1, True), ("epoch", 0)]
+
+
+@pytest.mark.parametrize("name,cls", [("adadelta", "Adadelta"), ("adamax", "Adamax"),
+                                      ("nadam", "Nadam"), ("adamw", "AdamW")])
+def test_keras_optimizers_train_and_match_pe_optim(name, cls):
+    x, y = _xy()
+    m = _model(name)
+    before = m.evaluate(x, y, verbose=0)[0]
+    m.fit(x, y, epochs=3, verbose=0)
+    assert isinstance(m.optimizer, getattr(keras.optimizers, cls))
+    assert m.evaluate(x, y, verbose=0)[0] < before or name == "adadelta"
+    # one update through the Keras optimizer equals pe.optim's rule on the same gradient
+    w = pe.tensor(np.ones(3, np.float32), requires_grad=True)
+    w2 = pe.tensor(np.ones(3, np.float32), requires_grad=True)
+    g = pe.tensor(np.array([0.5, -1.0, 2.0], np.float32))
+    kopt = getattr(keras.optimizers, cls)(learning_rate=0.1)
+    kopt.apply_gradients([(g, w)])
+    ref = {"adadelta": lambda p: pe.optim.Adadelta(p, lr=0.1, rho=0.95, eps=1e-7),
+           "adamax": lambda p: pe.optim.Adamax(p, lr=0.1, eps=1e-7),
+           "nadam": lambda p: pe.optim.NAdam(p, lr=0.1, eps=1e-7, momentum_decay=0.004),
+           "adamw": lambda p: pe.optim.AdamW(p, lr=0.1, eps=1e-7, weight_decay=0.004)}[name]([w2])
+    w2.grad = g
+    ref.step()
+    np.testing.assert_allclose(w.detach().numpy(), w2.detach().numpy(), rtol=1e-6)

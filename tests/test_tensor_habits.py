@@ -64,6 +64,23 @@ def test_gather_index_select_masked_fill():
     assert gradcheck(lambda t: t.masked_fill(pe.tensor(mask), 0.0), [x])
 
 
+def test_sort_topk_norm():
+    a = _r(3, 5)
+    t = pe.tensor(a, dtype=pe.float64, requires_grad=True)
+    v, i = t.sort(dim=1, descending=True)
+    np.testing.assert_array_equal(i.numpy(), np.argsort(-a, axis=1, kind="stable"))
+    np.testing.assert_array_equal(v.detach().numpy(), -np.sort(-a.astype(np.float64), axis=1))
+    top = t.topk(2, dim=1)
+    np.testing.assert_array_equal(top.values.detach().numpy(),
+                                  -np.sort(-a.astype(np.float64), axis=1)[:, :2])
+    assert gradcheck(lambda x: x.topk(2, dim=0).values, [t])
+    np.testing.assert_allclose(t.norm().item(), np.linalg.norm(a.astype(np.float64)))
+    np.testing.assert_allclose(t.norm(p=1, dim=1).detach().numpy(), np.abs(a).sum(1), rtol=1e-6)
+    assert gradcheck(lambda x: x.norm(dim=1), [t])
+    with pytest.raises(RuntimeError, match="topk"):
+        t.topk(6)
+
+
 def test_random_methods_are_seeded_and_in_range():
     p = pe.full((10000,), 0.3)
     pe.manual_seed(0)

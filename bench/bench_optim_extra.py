@@ -1,7 +1,7 @@
 """One step of Adadelta / Adamax / NAdam: pyengine's fused C++ update vs torch.optim (its default
 foreach path), same process, same parameter shapes (an MLP-sized set, ~1.2M parameters).
 
-    PYTHONPATH=. python3 bench/bench_optim_extra.py [--runs 5]
+    PYTHONPATH=. python3 bench/bench_optim_extra.py [--runs 5] [--threads N]
 
 Prints the median time per step over `--runs` runs of 50 steps and pe/torch (below 1: pyengine
 faster)."""
@@ -26,7 +26,10 @@ def _time(step, n=50):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=None, help="both libraries (default: pe's)")
     a = ap.parse_args()
+    if a.threads:
+        pe.set_num_threads(a.threads)
     try:
         import torch
         torch.set_num_threads(pe.get_num_threads())

@@ -62,6 +62,7 @@ def test_keras_sequential(tmp_path):
                           keras.layers.MaxPooling2D(2),
                           keras.layers.Conv2D(5, 3, strides=2, activation="tanh"),
                           keras.layers.BatchNormalization(),
+                          keras.layers.AveragePooling2D(2, padding="same"),
                           keras.layers.Flatten(), keras.layers.Dropout(0.2),
                           keras.layers.Dense(7, activation="relu"),
                           keras.layers.Dense(3, activation="softmax")])

@@ -195,21 +195,23 @@ def _keras_layer(g, layer, x, shape, out_shape):
     if isinstance(layer, (kl.Flatten, kl.Reshape)):
         return _reshape(g, x, out_shape)
     if isinstance(layer, (kl.Conv2D, kl.MaxPooling2D, kl.AveragePooling2D)):
+        from ..keras.layers.conv import pads_for
         t = g.op("Transpose", [x], perm=[0, 3, 1, 2])  # NHWC -> NCHW
-        pad = dict(auto_pad="SAME_UPPER") if layer.padding == "same" else \
-            dict(pads=[0, 0, 0, 0])  # TF's SAME puts the odd extra pixel at the end
+        k = layer.kernel_size if isinstance(layer, kl.Conv2D) else layer.pool_size
+        dil = tuple(getattr(layer, "dilation_rate", (1, 1)))
+        (top, bottom), (left, right) = pads_for(shape, k, layer.strides, layer.padding, dil)
+        pad = dict(pads=[top, left, bottom, right])  # Keras 'same': the odd pixel at the end
         if isinstance(layer, kl.Conv2D):
             ins = [t, g.const("kernel", _f32(layer.kernel).transpose(3, 2, 0, 1))]
             if layer.bias is not None:
                 ins.append(g.const("bias", _f32(layer.bias)))
-            y = g.op("Conv", ins, kernel_shape=list(layer.kernel_size),
-                     strides=list(layer.strides), **pad)
+            y = g.op("Conv", ins, kernel_shape=list(k), strides=list(layer.strides),
+                     dilations=list(dil), group=int(getattr(layer, "groups", 1)), **pad)
         elif isinstance(layer, kl.MaxPooling2D):
-            y = g.op("MaxPool", [t], kernel_shape=list(layer.pool_size),
-                     strides=list(layer.strides), **pad)
+            y = g.op("MaxPool", [t], kernel_shape=list(k), strides=list(layer.strides), **pad)
         else:
-            y = g.op("AveragePool", [t], kernel_shape=list(layer.pool_size),
-                     strides=list(layer.strides), count_include_pad=0, **pad)
+            y = g.op("AveragePool", [t], kernel_shape=list(k), strides=list(layer.strides),
+                     count_include_pad=0, **pad)
         y = g.op("Transpose", [y], perm=[0, 2, 3, 1])
         return _keras_activation(g, layer.activation, y, out_shape) \
             if isinstance(layer, kl.Conv2D) else y

@@ -71,6 +71,22 @@ def test_keras_sequential(tmp_path):
     _check(m, x, tmp_path)
 
 
+@pytest.mark.parametrize("rnn", ["SimpleRNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("seqs", [False, True])
+def test_keras_recurrent(tmp_path, rnn, seqs):
+    pe.manual_seed(0)
+    layers = [keras.Input(shape=(5, 3)), getattr(keras.layers, rnn)(4, return_sequences=seqs)]
+    if seqs:
+        layers.append(keras.layers.Flatten())
+    m = keras.Sequential(layers + [keras.layers.Dense(2)])
+    x = np.random.default_rng(1).standard_normal((2, 5, 3)).astype(np.float32)
+    m.predict(x, verbose=0)
+    for w in m.weights:  # non-zero biases, so that their layout is checked too
+        if "bias" in getattr(w, "path", getattr(w, "name", "")):
+            w.data[...] = np.random.default_rng(2).standard_normal(w.shape)
+    _check(m, x, tmp_path)
+
+
 def test_unsupported_layers_are_named(tmp_path):
     class Net(nn.Module):
         def __init__(self):

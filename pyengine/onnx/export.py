@@ -28,10 +28,10 @@ class _Graph:
         self.inits.append(proto.tensor(n, np.asarray(array)))
         return n
 
-    def op(self, op_type, inputs, **attrs):
-        out = self.name(op_type.lower())
-        self.nodes.append(proto.node(op_type, inputs, [out], out + "_node", **attrs))
-        return out
+    def op(self, op_type, inputs, n_out=1, **attrs):
+        outs = [self.name(op_type.lower()) for _ in range(n_out)]
+        self.nodes.append(proto.node(op_type, inputs, outs, outs[0] + "_node", **attrs))
+        return outs[0] if n_out == 1 else outs
 
 
 def _f32(t):
@@ -218,6 +218,8 @@ def _keras_layer(g, layer, x, shape, out_shape):
     if isinstance(layer, (kl.GlobalAveragePooling2D, kl.GlobalMaxPooling2D)):
         op = "ReduceMax" if isinstance(layer, kl.GlobalMaxPooling2D) else "ReduceMean"
         return g.op(op, [x], axes=[1, 2], keepdims=int(bool(layer.keepdims)))
+    if isinstance(layer, (kl.SimpleRNN, kl.LSTM, kl.GRU)):
+        return _keras_recurrent(g, layer, x, shape)
     if isinstance(layer, kl.BatchNormalization):
         if layer.axis not in (-1, len(shape) - 1):
             raise NotImplementedError("[onnx.export] BatchNormalization over an axis other "
@@ -239,8 +241,44 @@ def _keras_layer(g, layer, x, shape, out_shape):
     raise NotImplementedError(f"[onnx.export] Keras layer '{layer.name}' "
                               f"({type(layer).__name__}) is not supported; supported: Dense, "
                               "Conv2D, MaxPooling2D, AveragePooling2D, Global*Pooling2D, "
-                              "BatchNormalization, Activation, Softmax, ReLU, Dropout, Flatten, "
-                              "Reshape")
+                              "BatchNormalization, SimpleRNN, LSTM, GRU, Activation, Softmax, "
+                              "ReLU, Dropout, Flatten, Reshape")
+
+
+def _keras_recurrent(g, layer, x, shape):
+    """Keras SimpleRNN / LSTM / GRU (default activations, forward in time) as ONNX RNN / LSTM /
+    GRU over (time, batch, features): gates reordered from Keras' (i, f, c, o) to ONNX's
+    (i, o, f, c) for LSTM; GRU's reset_after=True is ONNX's linear_before_reset=1."""
+    from ..keras import layers as kl
+    act = getattr(layer.activation, "__name__", None)
+    rec = getattr(layer.recurrent_activation, "__name__", None)
+    if act != "tanh" or (not isinstance(layer, kl.SimpleRNN) and rec != "sigmoid") or \
+            layer.go_backwards:
+        raise NotImplementedError(f"[onnx.export] {type(layer).__name__} '{layer.name}' with "
+                                  "non-default activations or go_backwards is not supported")
+    u = layer.units
+    k, r = _f32(layer.kernel), _f32(layer.recurrent_kernel)
+    if isinstance(layer, kl.LSTM):
+        order = [0, 3, 1, 2]  # Keras i, f, c, o -> ONNX i, o, f, c
+        k = np.concatenate([k[:, j * u:(j + 1) * u] for j in order], axis=1)
+        r = np.concatenate([r[:, j * u:(j + 1) * u] for j in order], axis=1)
+    bias = _f32(layer.bias) if layer.bias is not None else None
+    if isinstance(layer, kl.GRU):
+        b = bias.reshape(-1) if bias is not None else np.zeros(6 * u, np.float32)
+        op, extra = "GRU", dict(linear_before_reset=1)
+    else:
+        gates = 4 if isinstance(layer, kl.LSTM) else 1
+        wb = np.zeros(gates * u, np.float32) if bias is None else (
+            np.concatenate([bias[j * u:(j + 1) * u] for j in order]) if gates == 4 else bias)
+        b = np.concatenate([wb, np.zeros_like(wb)])
+        op, extra = ("LSTM" if gates == 4 else "RNN"), {}
+    t = g.op("Transpose", [x], perm=[1, 0, 2])  # (batch, time, f) -> (time, batch, f)
+    y, yh = g.op(op, [t, g.const("W", k.T[None]), g.const("R", r.T[None]),
+                      g.const("B", b[None])], n_out=2, hidden_size=u, **extra)
+    if not layer.return_sequences:
+        return g.op("Squeeze", [yh, g.const("axes", np.array([0], np.int64))])
+    y = g.op("Squeeze", [y, g.const("axes", np.array([1], np.int64))])
+    return g.op("Transpose", [y], perm=[1, 0, 2])
 
 
 def _layers(model):

@@ -216,3 +216,20 @@ def test_loader_argument_errors():
     assert list(custom) == [1, 5]
     bs = DataLoader(ds, batch_sampler=[[3, 0], [1]])
     assert [b.tolist() for b in bs] == [[3, 0], [1]]
+
+
+def test_worker_timeout_is_a_clear_error():
+    release = threading.Event()
+
+    class Slow(Dataset):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            release.wait(5)
+            return i
+    with pytest.raises(RuntimeError, match="timed out after 0.2 s"):
+        list(DataLoader(Slow(), batch_size=1, num_workers=1, timeout=0.2))
+    release.set()
+    with pytest.raises(ValueError, match="prefetch_factor"):
+        DataLoader(Slow(), prefetch_factor=2)

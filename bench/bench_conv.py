@@ -1,6 +1,8 @@
 """Convolution and pooling benchmarks, pyengine next to PyTorch CPU (when installed).
 
-    python bench/bench_conv.py            # NCHW table, then the channels-last (NHWC) table
+    python bench/bench_conv.py            # NCHW table, MNIST step, channels-last (NHWC) table
+    python bench/bench_conv.py --cpu-time # the same in CPU time on one thread (shared machine)
+    python bench/bench_conv.py --only nhwc  # one section: nchw, step or nhwc
     pytest bench/bench_conv.py  # the same cases as a pytest-benchmark suite
 
 Ratio = torch time / pyengine time (> 1: pyengine is faster). The channels-last table runs
@@ -32,6 +34,10 @@ except ImportError:  # torch is optional: its columns are left out
     torch = None
 
 THREADS = int(os.environ.get("PYENGINE_BENCH_THREADS", "2"))
+# --cpu-time: process CPU time on one thread instead of wall time. On a machine shared with
+# other jobs (load far above the core count) wall times swing 10x between runs; the CPU time a
+# single-threaded kernel consumes swings far less, so the ratios compare the kernels.
+CLOCK = time.perf_counter
 
 # name: (input shape, weight shape or None for pooling, conv/pool keyword arguments, input grad?)
 CASES = {
@@ -197,11 +203,11 @@ def make_mnist_step(lib):
 
 def time_once(fn, min_time=0.02, max_calls=20):
     """Mean time of back-to-back calls over at least min_time seconds."""
-    n, t0 = 0, time.perf_counter()
+    n, t0 = 0, CLOCK()
     while True:
         fn()
         n += 1
-        el = time.perf_counter() - t0
+        el = CLOCK() - t0
         if el >= min_time or n >= max_calls:
             return el / n
 
@@ -227,12 +233,35 @@ def steady_allocator():
 
 
 def main():
+    global CLOCK, THREADS
+    import argparse
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cpu-time", action="store_true", help="CPU time on one thread")
+    ap.add_argument("--only", choices=["nchw", "step", "nhwc"], help="run one section")
+    args = ap.parse_args()
+    if args.cpu_time:
+        CLOCK, THREADS = time.process_time, 1
     rounds = int(os.environ.get("PYENGINE_BENCH_ROUNDS", "15"))
     pe.set_num_threads(THREADS)
     if torch is not None:
         torch.set_num_threads(THREADS)
-    print(f"pyengine {pe.__version__} isa={pe._C.cpu_isa()} threads={THREADS} rounds={rounds}; "
+    print(f"pyengine {pe.__version__} isa={pe._C.cpu_isa()} threads={THREADS} rounds={rounds} "
+          f"clock={'process_time' if args.cpu_time else 'perf_counter'}; "
           f"torch {torch.__version__ if torch else 'not installed'}")
+    if args.only in (None, "nchw"):
+        nchw_table(rounds)
+    if torch is None:
+        return
+    if args.only in (None, "step"):
+        t = measure([make_mnist_step(lib) for lib in ("pe_nhwc", "pe_nchw", "torch")], rounds)
+        print(f"\nmnist convnet train step, batch 128, Adam (ms): pe NHWC {t[0]:.2f}, pe NCHW "
+              f"{t[1]:.2f}, torch NCHW {t[2]:.2f}; torch / pe NHWC {t[2] / t[0]:.2f}, "
+              f"torch / pe NCHW {t[2] / t[1]:.2f}", flush=True)
+    if args.only in (None, "nhwc"):
+        nhwc_table(rounds)
+
+
+def nchw_table(rounds):
     head = f"{'layer':36s} {'pe fwd':>8s} {'pe f+b':>8s}"
     if torch is not None:
         head += f" {'torch fwd':>9s} {'torch f+b':>9s} {'ratio fwd':>9s} {'ratio f+b':>9s}"
@@ -244,12 +273,9 @@ def main():
         if torch is not None:
             row += f" {t[2]:9.3f} {t[3]:9.3f} {t[2] / t[0]:9.2f} {t[3] / t[1]:9.2f}"
         print(row, flush=True)
-    if torch is None:
-        return
-    t = measure([make_mnist_step(lib) for lib in ("pe_nhwc", "pe_nchw", "torch")], rounds)
-    print(f"\nmnist convnet train step, batch 128, Adam (ms): pe NHWC {t[0]:.2f}, pe NCHW "
-          f"{t[1]:.2f}, torch NCHW {t[2]:.2f}; torch / pe NHWC {t[2] / t[0]:.2f}, "
-          f"torch / pe NCHW {t[2] / t[1]:.2f}", flush=True)
+
+
+def nhwc_table(rounds):
     print(f"\n{'channels-last layer':40s} {'pe fwd':>7s} {'pe f+b':>7s} {'t fwd':>7s} {'t f+b':>7s} "
           f"{'cl fwd':>7s} {'cl f+b':>7s} {'r fwd':>6s} {'r f+b':>6s} {'rcl fwd':>7s} "
           f"{'rcl f+b':>7s}   (pe NHWC; t torch NCHW; cl torch channels_last; r = t / pe, "

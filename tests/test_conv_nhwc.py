@@ -190,6 +190,8 @@ POOL_CASES = [
     (3, 5, 5, 17, (2, 2), (1, 1), (0, 1, 0, 1)),     # Keras 'same', stride 1
     (1, 1, 1, 2, (1, 1), (1, 1), (0, 0, 0, 0)),
     (0, 4, 4, 3, (2, 2), (2, 2), (0, 0, 0, 0)),
+    (2, 11, 11, 64, (2, 2), (2, 2), (0, 0, 0, 0)),   # MNIST pool2: the last row / column uncovered
+    (1, 8, 7, 3, (2, 2), (3, 2), (1, 0, 0, 1)),      # disjoint windows with gaps and padding
 ]
 
 
@@ -403,3 +405,32 @@ def test_conv2d_nhwc_fused_activation_without_input_grad(act, p, case, isa):
         outs.append([tw.grad.numpy(), tb.grad.numpy()])
     for a, c in zip(*outs):
         np.testing.assert_allclose(a, c, rtol=1e-11, atol=1e-11)
+
+
+def test_conv2d_nhwc_random_geometries_match_reference(isa):
+    # Random layers across the three paths (GEMM, small-K direct, depthwise direct), float64.
+    rng = np.random.default_rng(9)
+    for _ in range(40):
+        kh, kw = rng.integers(1, 4, 2)
+        s, d = tuple(rng.integers(1, 3, 2)), tuple(rng.integers(1, 3, 2))
+        pads = tuple(int(v) for v in rng.integers(0, 3, 4))
+        kind = rng.integers(3)
+        if kind == 2:  # depthwise
+            c = int(rng.integers(1, 20)); groups, oc = c, c
+        else:
+            groups = 1 if kind == 1 else int(rng.integers(1, 3))
+            c = groups * int(rng.integers(1, 4 if kind == 1 else 9))
+            oc = groups * int(rng.choice([1, 3, 16, 32, 48]))
+        h = int((kh - 1) * d[0] + rng.integers(1, 8))
+        w_ = int((kw - 1) * d[1] + rng.integers(1, 8))
+        case = (int(rng.integers(1, 4)), h, w_, c, int(kh), int(kw), oc, s, pads, d, groups)
+        x, w, b = _conv_inputs(case, np.float64, seed=int(rng.integers(1 << 30)))
+        tx, tw, tb = (pe.tensor(a, requires_grad=True) for a in (x, w, b))
+        y = _conv(tx, tw, tb, case)
+        np.testing.assert_allclose(y.detach().numpy(), ref_conv(x, w, b, s, pads, d, groups),
+                                   rtol=1e-10, atol=1e-10, err_msg=str(case))
+        dy = rng.standard_normal(y.shape)
+        y.backward(pe.tensor(dy))
+        for got, want in zip((tx.grad, tw.grad, tb.grad),
+                             ref_conv_grads(x, w, dy, s, pads, d, groups)):
+            np.testing.assert_allclose(got.numpy(), want, rtol=1e-9, atol=1e-9, err_msg=str(case))

@@ -94,8 +94,12 @@ void small_cols(const ConvNhwcGeom& g, const SmallTaps& st, const T* x, Pos q, i
 // per k, OCV weight vectors and kPB broadcasts feed kPB * OCV FMAs.
 constexpr int64_t kPB = 4;
 
+// Window value k of pixel r of the block is src[r * rstep + off[k]]: the col rows (rstep = K,
+// off = 0, 1, 2, ...) or, for kPB pixels of one output row whose windows lie inside the input,
+// the input itself (rstep = stride * C, off = the window offsets): no gather at all.
 template <class T, int OCV>
-void small_block(const T* col, int64_t K, const T* w, const T* b, T* y, int64_t OC) {
+void small_block(const T* src, int64_t rstep, const int64_t* off, int64_t K, const T* w,
+                 const T* b, T* y, int64_t OC) {
   using V = typename NhwcLanes<T>::type;
   V acc[kPB][OCV];
   for (int v = 0; v < OCV; ++v) {
@@ -109,7 +113,7 @@ void small_block(const T* col, int64_t K, const T* w, const T* b, T* y, int64_t 
     for (int v = 0; v < OCV; ++v) wv[v] = vload(w + k * OC + v * kVL);
 #pragma GCC unroll 4
     for (int r = 0; r < kPB; ++r) {
-      const T xv = col[r * K + k];
+      const T xv = src[r * rstep + off[k]];
 #pragma GCC unroll 4
       for (int v = 0; v < OCV; ++v) acc[r][v] += xv * wv[v];
     }
@@ -127,16 +131,28 @@ void small_forward_blocked(const ConvNhwcGeom& g, const T* x, const T* w, const 
   T col[kPB * 27 * 4];  // K <= 27 (conv2d_nhwc.cpp's is_small), room to spare
   T tail[kPB * 4 * kVL];
   const SmallTaps st(g);
+  int64_t ident[27];
+  for (int64_t k = 0; k < K; ++k) ident[k] = k;
+  const int64_t hspan = (g.kh - 1) * g.dh, wspan = (g.kw - 1) * g.dw;
   Pos q(g, p0);
   for (int64_t p = p0; p < p1; p += kPB) {
     const int64_t rows = std::min(kPB, p1 - p);
+    const int64_t ih = q.oh * g.sh - g.pt, iw = q.ow * g.sw - g.pl;
+    const int64_t iw_last = (q.ow + kPB - 1) * g.sw - g.pl;
+    if (rows == kPB && q.ow + kPB <= g.ow && ih >= 0 && iw >= 0 && ih + hspan < g.h &&
+        iw_last + wspan < g.w) {  // one output row, every window inside: read x in place
+      const T* base = x + ((q.n * g.h + ih) * g.w + iw) * g.c;
+      small_block<T, OCV>(base, g.sw * g.c, st.off, K, w, b, y + p * OC, OC);
+      for (int64_t r = 0; r < kPB; ++r) q.next(g);
+      continue;
+    }
     if (rows < kPB) std::fill(col, col + kPB * K, T(0));
     small_cols(g, st, x, q, rows, col);
     for (int64_t r = 0; r < rows; ++r) q.next(g);
     if (rows == kPB) {
-      small_block<T, OCV>(col, K, w, b, y + p * OC, OC);
+      small_block<T, OCV>(col, K, ident, K, w, b, y + p * OC, OC);
     } else {
-      small_block<T, OCV>(col, K, w, b, tail, OC);
+      small_block<T, OCV>(col, K, ident, K, w, b, tail, OC);
       std::copy(tail, tail + rows * OC, y + p * OC);
     }
   }
@@ -145,6 +161,7 @@ void small_forward_blocked(const ConvNhwcGeom& g, const T* x, const T* w, const 
 // dw[k, :] += sum_p col[p, k] dy[p, :] and db += sum_p dy[p, :] over blocks of kWB positions,
 // kVL-lane partial sums in registers, positions in order.
 constexpr int64_t kWB = 64;
+constexpr int kKB = 4;
 
 template <class T, int OCV>
 void small_weight_blocked(const ConvNhwcGeom& g, const T* x, const T* dy, T* dw, T* db,
@@ -166,7 +183,33 @@ void small_weight_blocked(const ConvNhwcGeom& g, const T* x, const T* dy, T* dw,
     if (!dw) continue;
     small_cols(g, st, x, q, rows, col);
     for (int64_t r = 0; r < rows; ++r) q.next(g);
-    for (int64_t k = 0; k < K; ++k) {
+    // kKB rows of dw at a time: each dy vector loaded once feeds kKB * OCV independent FMA
+    // chains (one chain per accumulator waited on the FMA latency).
+    int64_t k = 0;
+    for (; k + kKB <= K; k += kKB) {
+      V acc[kKB][OCV];
+#pragma GCC unroll 4
+      for (int kk = 0; kk < kKB; ++kk)
+#pragma GCC unroll 4
+        for (int v = 0; v < OCV; ++v) acc[kk][v] = vload(dw + (k + kk) * OC + v * kVL);
+      for (int64_t r = 0; r < rows; ++r) {
+        V gv[OCV];
+#pragma GCC unroll 4
+        for (int v = 0; v < OCV; ++v) gv[v] = vload(gb + r * OC + v * kVL);
+#pragma GCC unroll 4
+        for (int kk = 0; kk < kKB; ++kk) {
+          const T xv = col[r * K + k + kk];
+#pragma GCC unroll 4
+          for (int v = 0; v < OCV; ++v) acc[kk][v] += xv * gv[v];
+        }
+      }
+#pragma GCC unroll 4
+      for (int kk = 0; kk < kKB; ++kk)
+#pragma GCC unroll 4
+        for (int v = 0; v < OCV; ++v)
+          std::memcpy(dw + (k + kk) * OC + v * kVL, &acc[kk][v], sizeof(V));
+    }
+    for (; k < K; ++k) {
       V acc[OCV];
 #pragma GCC unroll 4
       for (int v = 0; v < OCV; ++v) acc[v] = vload(dw + k * OC + v * kVL);

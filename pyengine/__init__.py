@@ -29,6 +29,15 @@ from .random import manual_seed, seed
 from .tensor import Tensor
 from . import nn, testing
 from .io import load, save
+from .random import Generator
+from . import utils
+from . import accelerator, backends
+from .tensor_habits import Variable as _Variable, bernoulli
+from . import autograd as _autograd_module
+_autograd_module.Variable = _Variable  # pe.autograd.Variable (torch's pre-0.4 name)
+from .interop import from_dlpack, load_safetensors, save_safetensors
+from . import onnx  # pe.onnx.export (writes ONNX without the onnx package)
+from .data.structure import TensorSpec  # tf.TensorSpec, for tf.data.Dataset.from_generator
 from .gradient_tape import GradientTape
 from .tf_names import (cast, concat, constant, convert_to_tensor, one_hot, reduce_max,  # noqa: F401
                        reduce_mean, reduce_min, reduce_sum, shape, square)

@@ -18,7 +18,35 @@ seed = manual_seed
 
 
 def get_generator(generator=None):
-    return _generator if generator is None else generator
+    """The numpy Generator to draw from: the global one, `generator`'s, or `generator` itself."""
+    if generator is None:
+        return _generator
+    return generator._rng if isinstance(generator, Generator) else generator
+
+
+class Generator:
+    """torch.Generator's habit: an explicit random stream, ``pe.Generator().manual_seed(42)``,
+    accepted wherever ``generator=`` is (samplers, random_split, rand/randn). CPU only."""
+
+    def __init__(self, device="cpu"):
+        if str(device) != "cpu":
+            raise ValueError(f"[Generator] only device='cpu' is supported, got {device!r}")
+        self._seed = int(np.random.SeedSequence().entropy % (2 ** 63))
+        self._rng = np.random.default_rng(self._seed)
+
+    def manual_seed(self, seed):
+        if not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"[Generator.manual_seed] seed must be a non-negative int, got "
+                             f"{seed!r}")
+        self._seed = int(seed)
+        self._rng = np.random.default_rng(self._seed)
+        return self
+
+    def initial_seed(self):
+        return self._seed
+
+    def seed(self):
+        return self.manual_seed(int(np.random.SeedSequence().entropy % (2 ** 63))).initial_seed()
 
 
 def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):

@@ -43,9 +43,10 @@ def _to_array(data, dtype, op):
     _dt.from_numpy_dtype(arr.dtype)  # unsupported dtypes (float16, complex) raise here
     return arr
 
+from .tensor_habits import TorchHabits  # PyTorch tensor habits (mm, t, eq, add_, ...)
 
 
-class Tensor:
+class Tensor(TorchHabits):
     __slots__ = ("data", "requires_grad", "grad", "_node", "_device", "_retain_grad", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
 
@@ -134,7 +135,17 @@ class Tensor:
         return self.data
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        """NumPy 2 protocol: copy=True always copies (np.array(t)), copy=None copies only to
+        change dtype (np.asarray(t) shares memory), copy=False raises if a copy is needed."""
+        a = self.data
+        if copy:
+            return np.array(a, dtype=dtype, copy=True)
+        if dtype is None or np.dtype(dtype) == a.dtype:
+            return a
+        if copy is False:
+            raise ValueError(f"[__array__] converting a {a.dtype} tensor to {np.dtype(dtype)} "
+                             "needs a copy, but copy=False was given")
+        return a.astype(dtype)
 
     def item(self):
         if self.data.size != 1:

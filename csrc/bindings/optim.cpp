@@ -12,6 +12,7 @@
 #include "bindings/array_args.h"
 #include "bindings/bindings.h"
 #include "optim/optim.h"
+#include "optim/optim_extra.h"
 
 namespace pyengine {
 namespace py = pybind11;
@@ -238,6 +239,81 @@ void init_optim(py::module_& m) {
       },
       py::arg("grads"), py::arg("max_norm"), py::arg("eps") = 1e-6,
       "Total 2-norm of grads (in double); scales them in place when it exceeds max_norm.");
+  // ---- Adadelta / Adamax / NAdam (csrc/optim/optim_extra.h) --------------------------------
+  m.def(
+      "adadelta_step",
+      [](const py::list& params, const py::list& grads, const py::list& square_avgs,
+         const py::list& acc_deltas, double lr, double rho, double eps, double weight_decay,
+         bool maximize) {
+        const char* op = "adadelta";
+        auto slots = collect(op, params, grads, {square_avgs, acc_deltas}, {false, false});
+        const AdadeltaHyper h{lr, rho, eps, weight_decay, maximize};
+        py::gil_scoped_release nogil;
+        for (const Slot& s : slots) {
+          if (s.dbl)
+            adadelta_update(h, as<double>(s.p), as<double>(s.g), as<double>(s.s[0]),
+                            as<double>(s.s[1]), s.n);
+          else
+            adadelta_update(h, as<float>(s.p), as<float>(s.g), as<float>(s.s[0]),
+                            as<float>(s.s[1]), s.n);
+        }
+      },
+      py::arg("params"), py::arg("grads"), py::arg("square_avgs"), py::arg("acc_deltas"),
+      py::arg("lr"), py::arg("rho"), py::arg("eps"), py::arg("weight_decay"), py::arg("maximize"),
+      "In-place Adadelta step over a parameter group.");
+  m.def(
+      "adamax_step",
+      [](const py::list& params, const py::list& grads, const py::list& exp_avgs,
+         const py::list& exp_infs, const std::vector<int64_t>& steps, double lr, double beta1,
+         double beta2, double eps, double weight_decay, bool maximize) {
+        const char* op = "adamax";
+        auto slots = collect(op, params, grads, {exp_avgs, exp_infs}, {false, false});
+        check_steps(op, steps, slots.size());
+        const AdamaxHyper h{lr, beta1, beta2, eps, weight_decay, maximize};
+        py::gil_scoped_release nogil;
+        for (size_t i = 0; i < slots.size(); ++i) {
+          const Slot& s = slots[i];
+          if (s.dbl)
+            adamax_update(h, steps[i], as<double>(s.p), as<double>(s.g), as<double>(s.s[0]),
+                          as<double>(s.s[1]), s.n);
+          else
+            adamax_update(h, steps[i], as<float>(s.p), as<float>(s.g), as<float>(s.s[0]),
+                          as<float>(s.s[1]), s.n);
+        }
+      },
+      py::arg("params"), py::arg("grads"), py::arg("exp_avgs"), py::arg("exp_infs"),
+      py::arg("steps"), py::arg("lr"), py::arg("beta1"), py::arg("beta2"), py::arg("eps"),
+      py::arg("weight_decay"), py::arg("maximize"), "In-place Adamax step over a parameter group.");
+  m.def(
+      "nadam_step",
+      [](const py::list& params, const py::list& grads, const py::list& exp_avgs,
+         const py::list& exp_avg_sqs, const std::vector<double>& coef_g,
+         const std::vector<double>& coef_m, const std::vector<double>& bc2, double lr,
+         double beta1, double beta2, double eps, double weight_decay, bool decoupled,
+         bool maximize) {
+        const char* op = "nadam";
+        auto slots = collect(op, params, grads, {exp_avgs, exp_avg_sqs}, {false, false});
+        const size_t n = slots.size();
+        check(coef_g.size() == n && coef_m.size() == n && bc2.size() == n, op, "got ", n,
+              " params but ", coef_g.size(), "/", coef_m.size(), "/", bc2.size(),
+              " per-parameter coefficients");
+        for (double b : bc2) check(b > 0.0 && b <= 1.0, op, "bias correction must be in (0, 1]");
+        const NadamHyper h{lr, beta1, beta2, eps, weight_decay, decoupled, maximize};
+        py::gil_scoped_release nogil;
+        for (size_t i = 0; i < n; ++i) {
+          const Slot& s = slots[i];
+          if (s.dbl)
+            nadam_update(h, coef_g[i], coef_m[i], bc2[i], as<double>(s.p), as<double>(s.g),
+                         as<double>(s.s[0]), as<double>(s.s[1]), s.n);
+          else
+            nadam_update(h, coef_g[i], coef_m[i], bc2[i], as<float>(s.p), as<float>(s.g),
+                         as<float>(s.s[0]), as<float>(s.s[1]), s.n);
+        }
+      },
+      py::arg("params"), py::arg("grads"), py::arg("exp_avgs"), py::arg("exp_avg_sqs"),
+      py::arg("coef_g"), py::arg("coef_m"), py::arg("bc2"), py::arg("lr"), py::arg("beta1"),
+      py::arg("beta2"), py::arg("eps"), py::arg("weight_decay"), py::arg("decoupled"),
+      py::arg("maximize"), "In-place NAdam step; step-dependent coefficients per parameter.");
 }
 
 }  // namespace pyengine

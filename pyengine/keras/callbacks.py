@@ -23,8 +23,15 @@ class Callback:
     def on_train_end(self, logs=None): pass
     def on_epoch_begin(self, epoch, logs=None): pass
     def on_epoch_end(self, epoch, logs=None): pass
-    def on_train_batch_begin(self, batch, logs=None): pass
-    def on_train_batch_end(self, batch, logs=None): pass
+    # Keras 2 names: on_batch_begin / on_batch_end, called by the train-batch hooks (Keras 3)
+    def on_batch_begin(self, batch, logs=None): pass
+    def on_batch_end(self, batch, logs=None): pass
+    def on_train_batch_begin(self, batch, logs=None): self.on_batch_begin(batch, logs=logs)
+    def on_train_batch_end(self, batch, logs=None): self.on_batch_end(batch, logs=logs)
+    def on_test_batch_begin(self, batch, logs=None): pass
+    def on_test_batch_end(self, batch, logs=None): pass
+    def on_predict_batch_begin(self, batch, logs=None): pass
+    def on_predict_batch_end(self, batch, logs=None): pass
     def on_test_begin(self, logs=None): pass
     def on_test_end(self, logs=None): pass
     def on_predict_begin(self, logs=None): pass
@@ -34,7 +41,9 @@ class Callback:
         """True when this callback acts per batch (the fused trainer then steps batch by batch)."""
         cls = type(self)
         return (cls.on_train_batch_begin is not Callback.on_train_batch_begin or
-                cls.on_train_batch_end is not Callback.on_train_batch_end)
+                cls.on_train_batch_end is not Callback.on_train_batch_end or
+                cls.on_batch_begin is not Callback.on_batch_begin or
+                cls.on_batch_end is not Callback.on_batch_end)
 
 
 class History(Callback):
@@ -234,7 +243,24 @@ class CallbackList:
         return any(cb.wants_batches() for cb in self.callbacks)
 
     def __getattr__(self, name):
-        def call(*args, **kwargs):
+        # Keras' calling convention: (index, logs) for epoch / batch hooks, (logs) otherwise,
+        # logs always passed positionally as one dict shared by every callback, so hooks
+        # written `(self, epoch, logs)` or `(self, epoch, logs=None)` both work.
+        indexed = "epoch" in name or "batch" in name
+
+        def call(*args, logs=None):
+            if indexed:
+                index, rest = args[0], args[1:]
+            else:
+                index, rest = None, args
+            logs = rest[0] if rest else logs
+            logs = {} if logs is None else logs
             for cb in self.callbacks:
-                getattr(cb, name)(*args, **kwargs)
+                hook = getattr(cb, name)
+                hook(index, logs) if indexed else hook(logs)
         return call
+
+
+# ---- callbacks that steer or record training (keras/callbacks_extra.py) -----------------------
+from .callbacks_extra import (BackupAndRestore, CSVLogger, LearningRateScheduler,  # noqa: E402
+                              ModelCheckpoint, ReduceLROnPlateau)

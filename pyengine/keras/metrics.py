@@ -167,3 +167,12 @@ def get(identifier, loss=None):
         return MeanMetricWrapper(fn, name=getattr(identifier, "__name__", "metric"))
     raise TypeError(f"[metric] expected a metric name, Metric object or function, received "
                     f"{identifier!r}")
+
+
+# ---- metrics with their own state (keras/metrics_extra.py), registered by name ---------------
+from .metrics_extra import (AUC, F1Score, FBetaScore, MeanAbsolutePercentageError,  # noqa: E402
+                            Precision, Recall, RootMeanSquaredError,
+                            SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy)
+from .metrics_extra import NAMES as _EXTRA_NAMES  # noqa: E402
+
+_TABLE.update(_EXTRA_NAMES)

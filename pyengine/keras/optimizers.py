@@ -6,8 +6,8 @@ once (csrc/optim, one fused kernel call per step). The pe.optim instance is crea
 Honoured on every optimizer: `weight_decay` (decoupled, as Keras: p -= lr * wd * p before the
 update; Adam with weight_decay is exactly AdamW), `clipnorm` (each gradient to that norm),
 `global_clipnorm` (all gradients together, nn.utils.clip_grad_norm_), `clipvalue` (elementwise,
-nn.utils.clip_grad_value_). Rejected with an error: use_ema, loss_scale_factor,
-gradient_accumulation_steps, learning-rate schedules objects, Keras 2's decay.
+nn.utils.clip_grad_value_). learning_rate may be a keras.optimizers.schedules object.
+Rejected with an error: use_ema, loss_scale_factor, gradient_accumulation_steps, Keras 2's decay.
 Update rules are PyTorch's, which differ from Keras only in where epsilon enters Adam's and
 RMSprop's denominators (see docs/keras.md).
 
@@ -20,6 +20,8 @@ from .. import optim as _optim
 from ..autograd import no_grad
 from ..nn import utils as _nn_utils
 from ..tensor import Tensor
+from . import schedules as _schedules
+from . import schedules  # noqa: F401  (keras.optimizers.schedules)
 from .utils import resolve
 
 
@@ -73,9 +75,13 @@ class Optimizer:
 
     @learning_rate.setter
     def learning_rate(self, value):
-        if callable(value) and not isinstance(value, (int, float)):
-            raise ValueError(f"[{type(self).__name__}] learning-rate schedule objects are not "
-                             "supported; pass a number and use a LearningRateScheduler callback")
+        # a keras.optimizers.schedules object is evaluated at `iterations` before each update
+        self._schedule = value if isinstance(value, _schedules.LearningRateSchedule) else None
+        if self._schedule is not None:
+            value = self._schedule(getattr(self, "iterations", 0))
+        elif callable(value) and not isinstance(value, (int, float)):
+            raise ValueError(f"[{type(self).__name__}] learning_rate must be a number or a "
+                             "keras.optimizers.schedules.LearningRateSchedule")
         self._lr = _number(value, "learning_rate", type(self).__name__)
         if getattr(self, "_impl", None) is not None:
             self._impl.param_groups[0]["lr"] = self._lr
@@ -116,7 +122,10 @@ class Optimizer:
             clip = self.clipnorm or self.clipvalue or self.global_clipnorm
             a = np.array(a, np.float32, copy=bool(clip) or not a.flags.c_contiguous)
             grads.append(Tensor._wrap(a))
+        if self._schedule is not None:
+            self._lr = _number(self._schedule(self.iterations), "learning_rate", self.name)
         impl = self.impl(variables)
+        impl.param_groups[0]["lr"] = self._lr
         saved = [v.grad for v in variables]
         try:
             for v, g in zip(variables, grads):
@@ -241,3 +250,9 @@ _TABLE = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad
 
 def get(identifier):
     return resolve("optimizer", identifier, _TABLE, (Optimizer,))
+
+
+# ---- Adadelta / Adamax / Nadam (pe.optim's fused kernels; keras/optimizers_extra.py) ---------
+from .optimizers_extra import Adadelta, Adamax, Nadam  # noqa: E402
+
+_TABLE.update({"adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam})

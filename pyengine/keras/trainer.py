@@ -13,6 +13,7 @@ from ..autograd import no_grad
 from ..tensor import Tensor
 from . import batching as _b
 from . import callbacks as _cb
+from . import data_adapters as _adapters
 from . import losses as _losses
 from . import metrics as _metrics
 from . import optimizers as _opt
@@ -267,11 +268,16 @@ class Trainer:
             raise TypeError(f"[fit] unrecognized arguments: {sorted(kwargs)}")
         batch_size = _b.check_batch_size(batch_size, "fit")
         verbose = 1 if verbose == "auto" else verbose
-        dataset = _b.is_dataset(x)
+        dataset = _adapters.is_source(x)
         if dataset:
-            if y is not None or sample_weight is not None or class_weight is not None:
-                raise ValueError("[fit] with a dataset x, y / sample_weight / class_weight "
-                                 "come from the dataset")
+            if y is not None or sample_weight is not None:
+                raise ValueError("[fit] with a dataset, DataLoader, generator or PyDataset x, y "
+                                 "and sample_weight come from its elements; do not pass them")
+            if validation_split:
+                raise ValueError("[fit] validation_split is only supported for arrays; pass "
+                                 "validation_data with a dataset or generator")
+            adapter = _adapters.Adapter(x, "fit", steps_per_epoch, shuffle, class_weight,
+                                        need_y=self._loss_spec is not None)
             n = None
         else:
             x, y = _b.as_arrays(x, "fit"), _b.as_arrays(y, "fit", floating=False)
@@ -294,10 +300,12 @@ class Trainer:
                 if len(sample_weight) != _b.num_samples(x, "fit"):
                     raise ValueError("[fit] sample_weight must have one weight per sample")
             n = _b.num_samples(x, "fit")
-        if validation_data is not None:
+        if validation_data is not None and not _adapters.is_source(validation_data):
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-                raise ValueError("[fit] validation_data must be a tuple (x_val, y_val)")
-        steps = steps_per_epoch if dataset or n is None else math.ceil(n / batch_size)
+                raise ValueError("[fit] validation_data must be a tuple (x_val, y_val) or "
+                                 "(x_val, y_val, val_sample_weight), a dataset, DataLoader, "
+                                 "generator or PyDataset")
+        steps = adapter.steps_per_epoch if dataset else math.ceil(n / batch_size)
         if steps_per_epoch is not None and n is not None:
             steps = min(steps, int(steps_per_epoch))
         history = _cb.History()
@@ -307,16 +315,19 @@ class Trainer:
         from . import fused
         plan = None
         if not dataset and sample_weight is None and steps_per_epoch is None \
-                and not cbs.wants_batches():
+                and not cbs.wants_batches() and getattr(self.optimizer, "_schedule", None) is None:
             plan = fused.plan(self, y)
         self.stop_training = False
         logs = {}
+        self._initial_epoch = initial_epoch  # BackupAndRestore moves it when resuming
         cbs.on_train_begin()
-        for epoch in range(initial_epoch, epochs):
+        for epoch in range(self._initial_epoch, epochs):
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
             if dataset:
-                logs = self._epoch(enumerate(x), cbs, progbar, steps)
+                logs = self._epoch(adapter.epoch(), cbs, progbar, steps)
+                if adapter.exhausted and not logs:
+                    break  # a one-shot source ran out before this epoch
             else:
                 order = (_random.get_generator().permutation(n) if shuffle
                          else np.arange(n)).astype(np.int64)
@@ -332,15 +343,21 @@ class Trainer:
                     logs = self._epoch(batches, cbs, progbar, steps)
             if validation_data is not None and not self.stop_training \
                     and (epoch + 1) % validation_freq == 0:
-                val = self.evaluate(*validation_data, batch_size=validation_batch_size or
-                                    batch_size, verbose=0, return_dict=True,
-                                    steps=validation_steps)
+                val = self._validate(validation_data, validation_batch_size or batch_size,
+                                     validation_steps)
                 logs.update({f"val_{k}": v for k, v in val.items()})
             cbs.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
         cbs.on_train_end(logs)
         return history
+
+    def _validate(self, data, batch_size, steps):
+        if _adapters.is_source(data):
+            return self.evaluate(data, verbose=0, return_dict=True, steps=steps)
+        x, y, sw = (tuple(data) + (None,))[:3]
+        return self.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True,
+                             steps=steps, sample_weight=sw)
 
     def _epoch(self, batches, cbs, progbar, steps):
         logs = {}
@@ -370,8 +387,12 @@ class Trainer:
         """[loss, *metrics] on (x, y), batched (a float when there are no metrics)."""
         self._require_compiled("evaluate")
         batch_size = _b.check_batch_size(batch_size, "evaluate")
-        if _b.is_dataset(x):
-            batches = iter(x)
+        if _adapters.is_source(x):
+            if y is not None or sample_weight is not None:
+                raise ValueError("[evaluate] with a dataset, DataLoader, generator or PyDataset "
+                                 "x, y and sample_weight come from its elements")
+            adapter = _adapters.Adapter(x, "evaluate", steps, need_y=self._loss_spec is not None)
+            batches = (data for _, data in adapter.epoch())
         else:
             x, y = self._prepare(x, y, "evaluate")
             if y is None and self._compiled_losses is not None and \
@@ -379,6 +400,9 @@ class Trainer:
                 raise ValueError("[evaluate] y (the targets) is required")
             sw = None if sample_weight is None else np.asarray(sample_weight, np.float32)
             n = _b.num_samples(x, "evaluate")
+            if sw is not None and len(sw.reshape(-1)) != n:
+                raise ValueError(f"[evaluate] sample_weight has {len(sw.reshape(-1))} entries "
+                                 f"for {n} samples")
             batches = (_b.pack(_b.take(x, slice(s, s + batch_size)),
                                _b.take(y, slice(s, s + batch_size)),
                                _b.take(sw, slice(s, s + batch_size)))
@@ -401,8 +425,8 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Model outputs as NumPy arrays (the model's output structure), computed in batches."""
         batch_size = _b.check_batch_size(batch_size, "predict")
-        if _b.is_dataset(x):
-            batches = (data for data in x)
+        if _adapters.is_source(x):
+            batches = (data for _, data in _adapters.Adapter(x, "predict", steps).epoch())
         else:
             x = _b.as_arrays(x, "predict")
             if hasattr(self, "_check_input") and not tree.is_nested(x):

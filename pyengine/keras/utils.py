@@ -69,3 +69,7 @@ def to_categorical(y, num_classes=None, dtype="float32"):
     out = np.zeros(y.shape + (num_classes,), dtype=dtype)
     np.put_along_axis(out, y[..., None], 1, axis=-1)
     return out
+
+
+# ---- keras.utils.PyDataset / Sequence (keras/data_adapters.py) --------------------------------
+from .data_adapters import PyDataset, Sequence  # noqa: E402

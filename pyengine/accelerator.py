@@ -1,0 +1,17 @@
+"""``pe.accelerator`` (torch.accelerator, used by current pytorch/examples): the CUDA device when
+one is usable, else none (and programs fall back to the CPU)."""
+from . import cuda as _cuda
+from .backend import Device
+
+
+def is_available():
+    return _cuda.is_available()
+
+
+def current_accelerator(check_available=False):
+    """Device('cuda') when CUDA is usable, else None."""
+    return Device("cuda") if _cuda.is_available() else None
+
+
+def device_count():
+    return _cuda.device_count() if _cuda.is_available() else 0

@@ -1,0 +1,8 @@
+"""pe.data: tf.data-style input pipelines (``tf.data`` under ``import pyengine as tf``).
+See docs/data.md and `Dataset`."""
+from . import experimental
+from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
+from .structure import TensorSpec
+
+__all__ = ["Dataset", "AUTOTUNE", "TensorSpec", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY",
+           "experimental"]

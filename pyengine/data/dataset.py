@@ -1,0 +1,408 @@
+"""pe.data.Dataset: tf.data's pipeline, streaming. Each Dataset holds a recipe (`_iter`, a
+function returning a fresh iterator of elements); transformations wrap it lazily, so nothing is
+materialised except the buffers a step asks for (shuffle's buffer, prefetch's queue, cache).
+
+>>> ds = (pe.data.Dataset.from_tensor_slices((x, y)).shuffle(1000, seed=0).batch(32)
+...       .prefetch(pe.data.AUTOTUNE))
+>>> for xb, yb in ds: ...            # pe Tensors; ds.as_numpy_iterator() yields NumPy arrays
+"""
+import itertools
+import queue
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from .. import random as _random
+from . import structure as _st
+
+AUTOTUNE = -1
+INFINITE_CARDINALITY = -1
+UNKNOWN_CARDINALITY = -2
+_DEFAULT_PARALLEL = 2  # what AUTOTUNE means for map's threads and prefetch's buffer
+
+
+def _positive(value, name, op, allow_autotune=False):
+    if allow_autotune and value == AUTOTUNE:
+        return _DEFAULT_PARALLEL
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"[Dataset.{op}] {name} must be a positive int"
+                         f"{' or AUTOTUNE' if allow_autotune else ''}, got {value!r}")
+    return int(value)
+
+
+class Dataset:
+    """A re-iterable stream of elements (arrays, or tuples/dicts of arrays)."""
+
+    def __init__(self, make_iter, cardinality=UNKNOWN_CARDINALITY, spec=None):
+        self._iter = make_iter
+        self._cardinality = cardinality
+        self._spec = spec
+
+    # ---- sources ----------------------------------------------------------------------
+    @staticmethod
+    def from_tensor_slices(tensors, name=None):
+        """One element per row of the first dimension of every leaf (all the same length)."""
+        data = _st.normalize(tensors, "from_tensor_slices")
+        arrays = _st.leaves(data)
+        for a in arrays:
+            if a.ndim == 0:
+                raise ValueError("[from_tensor_slices] every component needs a first dimension "
+                                 "to slice; got a scalar")
+        sizes = {a.shape[0] for a in arrays}
+        if len(sizes) != 1:
+            raise ValueError(f"[from_tensor_slices] components have different first dimensions "
+                             f"{sorted(sizes)}")
+        n = sizes.pop()
+        return Dataset(lambda: (_st.map_leaves(lambda a, i=i: a[i], data) for i in range(n)),
+                       n, _st.map_leaves(lambda a: _st.TensorSpec(a.shape[1:], _dtype(a)), data))
+
+    @staticmethod
+    def from_tensors(tensors, name=None):
+        """A dataset of one element: `tensors` itself."""
+        data = _st.normalize(tensors, "from_tensors")
+        return Dataset(lambda: iter([data]), 1, _st.spec_of(data))
+
+    @staticmethod
+    def range(*args, dtype=None, name=None):
+        """Like Python's range(start, stop, step): int64 scalars."""
+        r = range(*args)
+        npd = np.int64 if dtype is None else _dtype_np(dtype)
+        return Dataset(lambda: (np.asarray(i, npd) for i in r), len(r), _st.TensorSpec((), npd))
+
+    @staticmethod
+    def from_generator(generator, output_types=None, output_shapes=None, args=None,
+                       output_signature=None, name=None):
+        """Elements from calling ``generator(*args)`` afresh at each pass. With
+        `output_signature` (TensorSpecs) or `output_shapes`, every element is checked against
+        it; without, every element must have the structure and shapes of the first (None in a
+        spec's shape accepts any size)."""
+        if not callable(generator):
+            raise TypeError(f"[from_generator] generator must be callable (a function returning "
+                            f"an iterator), got {type(generator).__name__}")
+        spec = output_signature
+        if spec is None and output_shapes is not None:
+            spec = _shapes_to_spec(output_shapes)
+        args = tuple(args or ())
+
+        def make():
+            first = None
+            for k, e in enumerate(generator(*args)):
+                e = _st.normalize(e, "from_generator")
+                if spec is not None:
+                    _check_spec(e, spec, k)
+                elif first is None:
+                    first = _st.spec_of(e)
+                else:
+                    _check_spec(e, first, k)
+                yield e
+        return Dataset(make, UNKNOWN_CARDINALITY, spec)
+
+    @staticmethod
+    def zip(*datasets, name=None):
+        """Elements are tuples (or the given structure) of the datasets' elements."""
+        if len(datasets) == 1 and isinstance(datasets[0], (tuple, dict)):
+            datasets = datasets[0]
+        struct = datasets
+        parts = list(struct.values()) if isinstance(struct, dict) else list(struct)
+        for d in parts:
+            if not isinstance(d, Dataset):
+                raise TypeError(f"[Dataset.zip] expected Datasets, got {type(d).__name__}")
+
+        def make():
+            its = [d._iter() for d in parts]
+            for items in zip(*its):
+                yield dict(zip(struct.keys(), items)) if isinstance(struct, dict) else tuple(items)
+        cards = [d._cardinality for d in parts]
+        known = [c for c in cards if c >= 0]
+        card = min(known) if known else (INFINITE_CARDINALITY if all(c == -1 for c in cards)
+                                         else UNKNOWN_CARDINALITY)
+        return Dataset(make, card)
+
+    # ---- iteration ----------------------------------------------------------------------
+    def __iter__(self):
+        return (_st.to_tensors(e) for e in self._iter())
+
+    def as_numpy_iterator(self):
+        """The elements as NumPy arrays (tuples/dicts of them)."""
+        return iter(self._iter())
+
+    def cardinality(self):
+        """Number of elements; INFINITE_CARDINALITY (-1) or UNKNOWN_CARDINALITY (-2)."""
+        return self._cardinality
+
+    def __len__(self):
+        if self._cardinality == INFINITE_CARDINALITY:
+            raise TypeError("The dataset is infinite.")
+        if self._cardinality < 0:
+            raise TypeError("The dataset length is unknown.")
+        return self._cardinality
+
+    @property
+    def element_spec(self):
+        if self._spec is None:
+            first = next(iter(self._iter()), None)
+            if first is None:
+                raise ValueError("[element_spec] the dataset is empty and its spec is unknown")
+            self._spec = _st.spec_of(first)
+        return self._spec
+
+    # ---- transformations ------------------------------------------------------------------
+    def map(self, map_func, num_parallel_calls=None, deterministic=None, name=None):
+        """``map_func(*element)`` for tuple elements (``map_func(element)`` otherwise), on pe
+        Tensors. num_parallel_calls > 1 (or AUTOTUNE) runs it on that many threads; the output
+        order is always the input order."""
+        src = self._iter
+        workers = 1 if num_parallel_calls is None else \
+            _positive(num_parallel_calls, "num_parallel_calls", "map", True)
+
+        def call(e):
+            t = _st.to_tensors(e)
+            out = map_func(*t) if isinstance(t, tuple) else map_func(t)
+            return _st.normalize(out, "Dataset.map")
+
+        def make():
+            if workers == 1:
+                return (call(e) for e in src())
+            return _parallel_map(call, src(), workers)
+        return Dataset(make, self._cardinality)
+
+    def filter(self, predicate, name=None):
+        src = self._iter
+
+        def keep(e):
+            t = _st.to_tensors(e)
+            return bool(predicate(*t) if isinstance(t, tuple) else predicate(t))
+        return Dataset(lambda: (e for e in src() if keep(e)), UNKNOWN_CARDINALITY, self._spec)
+
+    def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None,
+              deterministic=None, name=None):
+        """Stacks `batch_size` consecutive elements (leaf by leaf) into one; the last batch is
+        shorter unless drop_remainder."""
+        batch_size = _positive(batch_size, "batch_size", "batch")
+        src = self._iter
+
+        def make():
+            it = src()
+            while True:
+                chunk = list(itertools.islice(it, batch_size))
+                if not chunk or (drop_remainder and len(chunk) < batch_size):
+                    return
+                yield _st.zip_leaves(lambda xs: _st.stack(xs, "Dataset.batch"), chunk,
+                                     "Dataset.batch")
+        c = self._cardinality
+        card = c if c < 0 else (c // batch_size if drop_remainder else -(-c // batch_size))
+        return Dataset(make, card)
+
+    def unbatch(self, name=None):
+        """Splits every element along its first dimension (the inverse of batch)."""
+        src = self._iter
+
+        def make():
+            for e in src():
+                n = {a.shape[0] if a.ndim else None for a in _st.leaves(e)}
+                if None in n or len(n) != 1:
+                    raise ValueError(f"[Dataset.unbatch] every component needs the same first "
+                                     f"dimension, got {sorted(map(str, n))}")
+                for i in range(n.pop()):
+                    yield _st.map_leaves(lambda a: a[i], e)
+        return Dataset(make, UNKNOWN_CARDINALITY)
+
+    def shuffle(self, buffer_size, seed=None, reshuffle_each_iteration=True, name=None):
+        """tf.data's buffered shuffle: keep `buffer_size` elements, emit a random one and put
+        the next element in its place (buffer_size >= the dataset size is a full shuffle).
+        seed=None draws from pyengine's generator (``pe.manual_seed`` makes it reproducible);
+        with reshuffle_each_iteration=False every pass has the same order."""
+        buffer_size = _positive(buffer_size, "buffer_size", "shuffle")
+        src = self._iter
+        fixed = int(_random.get_generator().integers(0, 2 ** 62)) if seed is None else int(seed)
+        passes = itertools.count()
+
+        def make():
+            k = next(passes) if reshuffle_each_iteration else 0
+            rng = np.random.default_rng([fixed, k])
+            buf = []
+            for e in src():
+                if len(buf) < buffer_size:
+                    buf.append(e)
+                    continue
+                j = int(rng.integers(len(buf)))
+                yield buf[j]
+                buf[j] = e
+            rng.shuffle(buf)
+            yield from buf
+        return Dataset(make, self._cardinality, self._spec)
+
+    def repeat(self, count=None, name=None):
+        """The dataset `count` times (forever when None or -1)."""
+        src = self._iter
+        forever = count is None or count == -1
+        if not forever:
+            count = int(count)
+
+        def make():
+            for _ in (itertools.count() if forever else range(count)):
+                yield from src()
+        c = self._cardinality
+        if forever:
+            card = 0 if c == 0 else INFINITE_CARDINALITY
+        else:
+            card = c * count if c >= 0 else c
+        return Dataset(make, card, self._spec)
+
+    def take(self, count, name=None):
+        src = self._iter
+        count = int(count)
+        if count < 0:
+            return self
+        c = self._cardinality
+        card = count if c == INFINITE_CARDINALITY else (min(c, count) if c >= 0 else c)
+        return Dataset(lambda: itertools.islice(src(), count), card, self._spec)
+
+    def skip(self, count, name=None):
+        src = self._iter
+        count = int(count)
+        c = self._cardinality
+        card = c if c < 0 else max(c - count, 0)
+        return Dataset(lambda: itertools.islice(src(), max(count, 0), None), card, self._spec)
+
+    def concatenate(self, dataset, name=None):
+        a, b = self._iter, dataset._iter
+        c1, c2 = self._cardinality, dataset._cardinality
+        card = c1 + c2 if c1 >= 0 and c2 >= 0 else (-1 if -1 in (c1, c2) else -2)
+        return Dataset(lambda: itertools.chain(a(), b()), card, self._spec)
+
+    def enumerate(self, start=0, name=None):
+        src = self._iter
+        return Dataset(lambda: ((np.asarray(i, np.int64), e) for i, e in
+                                enumerate(src(), start)), self._cardinality)
+
+    def shard(self, num_shards, index, name=None):
+        num_shards = _positive(num_shards, "num_shards", "shard")
+        if not 0 <= index < num_shards:
+            raise ValueError(f"[Dataset.shard] index must be in [0, {num_shards}), got {index}")
+        src = self._iter
+        c = self._cardinality
+        card = c if c < 0 else len(range(index, c, num_shards))
+        return Dataset(lambda: itertools.islice(src(), index, None, num_shards), card, self._spec)
+
+    def prefetch(self, buffer_size, name=None):
+        """A background thread keeps up to `buffer_size` elements ready (AUTOTUNE: 2)."""
+        buffer_size = _positive(buffer_size, "buffer_size", "prefetch", True)
+        src = self._iter
+        return Dataset(lambda: _prefetch(src, buffer_size), self._cardinality, self._spec)
+
+    def cache(self, filename="", name=None):
+        """Keeps the elements of the first complete pass in memory; later passes replay them
+        without running the upstream pipeline again."""
+        if filename:
+            raise ValueError("[Dataset.cache] only the in-memory cache (filename='') is "
+                             "supported; a file cache is not implemented")
+        src = self._iter
+        store = []
+
+        def make():
+            if store and store[0] is not None:
+                yield from store[0]
+                return
+            seen = []
+            for e in src():
+                seen.append(e)
+                yield e
+            store[:] = [seen]
+        return Dataset(make, self._cardinality, self._spec)
+
+    def apply(self, transformation_func):
+        return transformation_func(self)
+
+    def __repr__(self):
+        return f"<pe.data.Dataset cardinality={self._cardinality}>"
+
+
+def _dtype(a):
+    from .. import dtypes as _dt
+    return "string" if a.dtype.kind in "SUO" else _dt.from_numpy_dtype(a.dtype)
+
+
+def _dtype_np(dtype):
+    from .. import dtypes as _dt
+    return _dt.as_dtype(dtype).np
+
+
+def _shapes_to_spec(shapes):
+    if isinstance(shapes, dict):
+        return {k: _shapes_to_spec(v) for k, v in shapes.items()}
+    if isinstance(shapes, tuple) and shapes and all(isinstance(s, (tuple, list, dict))
+                                                    for s in shapes):
+        return tuple(_shapes_to_spec(s) for s in shapes)
+    return _ShapeOnly(shapes)
+
+
+class _ShapeOnly(_st.TensorSpec):
+    """output_shapes without dtypes: checks the shape only."""
+
+    def __init__(self, shape):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype, self.name = None, None
+
+
+def _check_spec(element, spec, k):
+    def check(pair):
+        a, s = pair
+        if not s.matches(a):
+            raise ValueError(f"[from_generator] element {k} has shape {tuple(a.shape)}, expected "
+                             f"{s.shape} (the generator yields inconsistent shapes)")
+    try:
+        _st.zip_leaves(lambda xs: check(xs), [element, spec], "from_generator")
+    except ValueError as e:
+        if "different structures" in str(e):
+            raise ValueError(f"[from_generator] element {k} does not match the expected "
+                             f"structure: {e}") from None
+        raise
+
+
+def _parallel_map(call, it, workers):
+    """call(e) for each e on `workers` threads, at most 2 * workers in flight, in order."""
+    with ThreadPoolExecutor(workers, thread_name_prefix="pyengine-data-map") as pool:
+        window = []
+        for e in it:
+            window.append(pool.submit(call, e))
+            if len(window) >= 2 * workers:
+                yield window.pop(0).result()
+        for f in window:
+            yield f.result()
+
+
+_END = object()
+
+
+def _prefetch(src, size):
+    q = queue.Queue(size)
+    stop = threading.Event()
+
+    def fill():
+        try:
+            for e in src():
+                while not stop.is_set():
+                    try:
+                        q.put((e, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put((_END, None))
+        except BaseException as exc:  # re-raised in the consumer
+            q.put((_END, exc))
+    t = threading.Thread(target=fill, daemon=True, name="pyengine-data-prefetch")
+    t.start()
+    try:
+        while True:
+            e, exc = q.get()
+            if e is _END:
+                if exc is not None:
+                    raise exc
+                return
+            yield e
+    finally:
+        stop.set()

@@ -1,0 +1,101 @@
+"""Shared by the Keras dataset loaders: the cache folder ($PYENGINE_HOME/datasets, default
+~/.pyengine/datasets), downloads checked against a SHA-256 (64 hex) or MD5 (32 hex) digest
+and renamed into place only when they match, and a clear error when the machine is offline.
+Also a pickle reader restricted to lists, dicts and NumPy arrays, for the Keras files that
+store Python objects (imdb / reuters word lists, the CIFAR batches): no other class loads."""
+import hashlib
+import io
+import os
+import pickle
+import tempfile
+import urllib.request
+
+import numpy as np
+
+KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+
+
+def cache_dir():
+    home = os.environ.get("PYENGINE_HOME") or os.path.join(os.path.expanduser("~"), ".pyengine")
+    return os.path.join(home, "datasets")
+
+
+def _digest(file_hash):
+    return hashlib.sha256() if len(file_hash) == 64 else hashlib.md5()
+
+
+def get_file(fname, origin, file_hash, op, what=None):
+    """Path of `fname` in the cache folder (an absolute path is used as is), downloaded from
+    `origin` when missing. `op` names the loader in errors; `what` describes the file."""
+    dest = os.path.join(cache_dir(), os.fspath(fname))
+    if os.path.exists(dest):
+        return dest
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(dest), prefix=".tmp-dataset-")
+    try:
+        with os.fdopen(fd, "wb") as f, urllib.request.urlopen(origin, timeout=30) as r:
+            digest = _digest(file_hash)
+            for block in iter(lambda: r.read(1 << 20), b""):
+                f.write(block)
+                digest.update(block)
+        if digest.hexdigest() != file_hash:
+            raise OSError(f"checksum mismatch for {origin}")
+        os.replace(tmp, dest)
+    except BaseException as e:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        if isinstance(e, (OSError, ValueError)):
+            raise OSError(f"[{op}] {dest} is missing and downloading it from {origin} failed "
+                          f"({e}). If this machine is offline, copy {what or 'a Keras-format ' + os.path.basename(dest)} "
+                          f"to {dest} (or set PYENGINE_HOME)") from None
+        raise
+    return dest
+
+
+class _SafeUnpickler(pickle.Unpickler):
+    _ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+                ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "scalar"),
+                ("numpy._core.multiarray", "scalar"), ("builtins", "list"), ("copy_reg", "_reconstructor"),
+                ("copyreg", "_reconstructor"), ("_codecs", "encode")}  # bytes in protocol 2
+
+    def find_class(self, module, name):
+        if (module, name) not in self._ALLOWED:
+            raise pickle.UnpicklingError(f"refusing to load {module}.{name} from a dataset file "
+                                         "(only lists, dicts and NumPy arrays are allowed)")
+        return super().find_class(module, name)
+
+
+def safe_pickle_load(f, op):
+    try:
+        return _SafeUnpickler(f, encoding="bytes").load()
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError) as e:
+        raise ValueError(f"[{op}] not a valid dataset file: {e}") from None
+
+
+def load_npz(path, keys, op):
+    """The arrays `keys` of a Keras .npz, object arrays (lists of word ids) included, read
+    without np.load's unrestricted pickle."""
+    import zipfile
+    fmt = np.lib.format
+    out = {}
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            for k in keys:
+                if k + ".npy" not in names:
+                    raise ValueError(f"[{op}] {path} is not a Keras-format file (missing {k!r})")
+                f = io.BytesIO(z.read(k + ".npy"))
+                version = fmt.read_magic(f)
+                shape, fortran, dtype = (fmt.read_array_header_1_0(f) if version == (1, 0)
+                                         else fmt.read_array_header_2_0(f))
+                if dtype.hasobject:
+                    arr = safe_pickle_load(f, op)
+                    if not isinstance(arr, np.ndarray):
+                        arr = np.asarray(arr, dtype=object)
+                else:
+                    f.seek(0)
+                    arr = fmt.read_array(f, allow_pickle=False)
+                out[k] = arr
+    except zipfile.BadZipFile as e:
+        raise ValueError(f"[{op}] {path} is not a Keras-format .npz ({e})") from None
+    return out

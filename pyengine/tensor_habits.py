@@ -1,0 +1,282 @@
+"""PyTorch tensor habits: the methods that pytorch/examples and the PyTorch tutorials call on
+tensors, mixed into `Tensor` (``class Tensor(TorchHabits)``). Each forwards to an existing op,
+so there is no new math here; in-place methods (``add_``, ``normal_`` ...) follow Tensor's
+rule: a tensor that requires grad is only modified under ``pe.no_grad()``.
+
+Deliberately absent (see docs/data.md): ``.data`` returning a Tensor (it is the NumPy array,
+sharing storage), float16 (``half``), storage / stride manipulation (``set_``, ``as_strided``).
+"""
+import numpy as np
+
+
+class TorchHabits:
+    __slots__ = ()
+
+    # ---- comparisons and linear algebra --------------------------------------------------
+    def eq(self, other): return self == other
+    def ne(self, other): return self != other
+    def lt(self, other): return self < other
+    def le(self, other): return self <= other
+    def gt(self, other): return self > other
+    def ge(self, other): return self >= other
+
+    def equal(self, other):
+        """True when shapes and every element are equal (a Python bool)."""
+        o = other.data if isinstance(other, _tensor()) else np.asarray(other)
+        return self.data.shape == o.shape and bool((self.data == o).all())
+
+    def mm(self, other):
+        """Matrix product of two 2-D tensors (use matmul / @ for batches and vectors)."""
+        o = other if isinstance(other, _tensor()) else _tensor()._wrap(np.asarray(other))
+        if self.ndim != 2 or o.ndim != 2:
+            raise RuntimeError(f"[mm] both arguments must be 2-D, got shapes {self.shape} and "
+                               f"{o.shape}")
+        return self @ o
+
+    def t(self):
+        """Transpose of a tensor with at most 2 dimensions."""
+        if self.ndim > 2:
+            raise RuntimeError(f"[t] expects a tensor with <= 2 dimensions, got {self.ndim}-D; "
+                               "use transpose(dim0, dim1) or permute")
+        return self.T if self.ndim == 2 else self
+
+    # ---- shape -----------------------------------------------------------------------------
+    def view_as(self, other): return self.reshape(other.shape)
+    def reshape_as(self, other): return self.reshape(other.shape)
+
+    def expand_as(self, other): return self.expand(other.shape)
+
+    def type_as(self, other): return self.astype(other.dtype)
+
+    def repeat(self, *sizes):
+        """Tile: ``x.repeat(2, 3)`` repeats a (a, b) tensor into (2a, 3b) (np.tile's rule,
+        sizes may add leading dimensions). Built from reshape + expand, so it differentiates."""
+        sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) \
+            else tuple(sizes)
+        if len(sizes) < self.ndim:
+            raise RuntimeError(f"[repeat] number of repeat dims ({len(sizes)}) can not be smaller "
+                               f"than number of tensor dims ({self.ndim})")
+        if any(not isinstance(s, (int, np.integer)) or s < 0 for s in sizes):
+            raise ValueError(f"[repeat] sizes must be non-negative ints, got {sizes}")
+        shape = (1,) * (len(sizes) - self.ndim) + tuple(self.shape)
+        inter = tuple(v for s in shape for v in (1, s))
+        tiled = tuple(v for r, s in zip(sizes, shape) for v in (r, s))
+        return self.reshape(inter).expand(tiled).reshape(
+            tuple(r * s for r, s in zip(sizes, shape)))
+
+    def narrow(self, dim, start, length):
+        dim = dim % self.ndim
+        return self[(slice(None),) * dim + (slice(start, start + length),)]
+
+    def index_select(self, dim, index):
+        idx = index.data if isinstance(index, _tensor()) else np.asarray(index)
+        if idx.ndim != 1:
+            raise IndexError(f"[index_select] index must be 1-D, got shape {idx.shape}")
+        dim = dim % self.ndim
+        return self[(slice(None),) * dim + (_tensor()._wrap(idx.astype(np.int64)),)]
+
+    def gather(self, dim, index):
+        """out[i][j] = self[i][index[i][j]] for dim=1 (any rank / dim). Differentiable."""
+        idx = index.data if isinstance(index, _tensor()) else np.asarray(index)
+        if idx.ndim != self.ndim:
+            raise RuntimeError(f"[gather] index has {idx.ndim} dims but the input has "
+                               f"{self.ndim}")
+        dim = dim % self.ndim
+        grids = list(np.indices(idx.shape, sparse=True))
+        grids[dim] = idx.astype(np.int64)
+        return self[tuple(_tensor()._wrap(np.broadcast_to(g, idx.shape)) for g in grids)]
+
+    def sort(self, dim=-1, descending=False, stable=True):
+        """(values, indices) along dim, as PyTorch; values differentiate through gather."""
+        idx = np.argsort(-self.data if descending else self.data, axis=dim, kind="stable")
+        return _SortResult(self.gather(dim, idx), _tensor()._wrap(idx.astype(np.int64)))
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return self.sort(dim, descending).indices
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        """(values, indices) of the k largest (smallest) entries along dim, in order."""
+        n = self.shape[dim]
+        if not 0 <= k <= n:
+            raise RuntimeError(f"[topk] k ({k}) is out of range for dimension of size {n}")
+        key = -self.data if largest else self.data
+        idx = np.take(np.argsort(key, axis=dim, kind="stable"), np.arange(k), axis=dim)
+        return _SortResult(self.gather(dim, idx), _tensor()._wrap(idx.astype(np.int64)))
+
+    def norm(self, p="fro", dim=None, keepdim=False):
+        """The 2-norm (p=2 or 'fro'), 1-norm or inf-norm over all or `dim`; differentiable."""
+        if p in ("fro", 2, 2.0):
+            return (self * self).sum(dim=dim, keepdim=keepdim).sqrt()
+        if p in (1, 1.0):
+            return self.abs().sum(dim=dim, keepdim=keepdim)
+        if p == float("inf"):
+            return self.abs().max(dim=dim, keepdim=keepdim)
+        raise ValueError(f"[norm] p must be 1, 2, 'fro' or inf, got {p!r}")
+
+    def masked_fill(self, mask, value):
+        m = mask if isinstance(mask, _tensor()) else _tensor()._wrap(np.asarray(mask, bool))
+        from .ops.elementwise import where
+        return where(m, _tensor()._wrap(np.asarray(value, self.data.dtype)), self)
+
+    def new_zeros(self, *size, dtype=None): return self._new(np.zeros, size, dtype)
+    def new_ones(self, *size, dtype=None): return self._new(np.ones, size, dtype)
+    def new_empty(self, *size, dtype=None): return self._new(np.empty, size, dtype)
+
+    def new_full(self, size, fill_value, dtype=None):
+        return self._new(lambda s, dtype: np.full(s, fill_value, dtype), (size,), dtype)
+
+    def new_tensor(self, data, dtype=None):
+        return _tensor()(data, dtype=dtype or self.dtype, device=self.device)
+
+    def _new(self, fn, size, dtype):
+        shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) \
+            else tuple(size)
+        npd = self.data.dtype if dtype is None else _dt.as_dtype(dtype).np
+        return _tensor()._wrap(fn(shape, dtype=npd), self.device)
+
+    # ---- random --------------------------------------------------------------------------
+    def bernoulli(self, generator=None):
+        """0/1 samples, 1 with probability self (values in [0, 1]); same dtype, no gradient."""
+        p = self.data
+        if p.size and (p.min() < 0 or p.max() > 1):
+            raise RuntimeError("[bernoulli] probabilities must be in [0, 1]")
+        u = _random.get_generator(generator).random(p.shape)
+        return _tensor()._wrap((u < p).astype(p.dtype), self.device)
+
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        g = _random.get_generator(generator)
+        return self._fill_from(g.normal(mean, std, self.shape))
+
+    def uniform_(self, a=0.0, b=1.0, generator=None):
+        return self._fill_from(_random.get_generator(generator).uniform(a, b, self.shape))
+
+    def random_(self, low=0, high=None, generator=None):
+        if high is None:
+            low, high = 0, low
+        return self._fill_from(_random.get_generator(generator).integers(low, high, self.shape))
+
+    def bernoulli_(self, p=0.5, generator=None):
+        u = _random.get_generator(generator).random(self.shape)
+        return self._fill_from(u < (p.data if isinstance(p, _tensor()) else p))
+
+    def exponential_(self, lambd=1.0, generator=None):
+        return self._fill_from(_random.get_generator(generator).exponential(1.0 / lambd,
+                                                                            self.shape))
+
+    def _fill_from(self, values):
+        self._check_inplace("fill")
+        np.copyto(self.data, values, casting="unsafe")
+        return self
+
+    def _check_inplace(self, op):
+        if self.requires_grad and _autograd.is_grad_enabled():
+            raise RuntimeError(f"[{op}_] a leaf tensor that requires grad can't be modified in "
+                               "place; wrap it in pe.no_grad()")
+
+    # ---- in-place arithmetic (x.op_(...) == x.copy_(x.op(...))) --------------------------
+    def add_(self, other, alpha=1):
+        return self._inplace(self + (other if alpha == 1 else other * alpha))
+
+    def sub_(self, other, alpha=1):
+        return self._inplace(self - (other if alpha == 1 else other * alpha))
+
+    def mul_(self, other): return self._inplace(self * other)
+    def div_(self, other): return self._inplace(self / other)
+    def pow_(self, exponent): return self._inplace(self ** exponent)
+    def neg_(self): return self._inplace(-self)
+    def abs_(self): return self._inplace(self.abs())
+    def sqrt_(self): return self._inplace(self.sqrt())
+    def exp_(self): return self._inplace(self.exp())
+    def clamp_(self, min=None, max=None): return self._inplace(self.clamp(min, max))
+    clip_ = clamp_
+    def relu_(self): return self._inplace(self.relu())
+    def sigmoid_(self): return self._inplace(self.sigmoid())
+    def tanh_(self): return self._inplace(self.tanh())
+
+    def addcmul_(self, tensor1, tensor2, value=1):
+        return self._inplace(self + value * tensor1 * tensor2)
+
+    def addcdiv_(self, tensor1, tensor2, value=1):
+        return self._inplace(self + value * tensor1 / tensor2)
+
+    def lerp_(self, end, weight):
+        return self._inplace(self + weight * (end - self))
+
+    def masked_fill_(self, mask, value):
+        return self._inplace(self.masked_fill(mask, value))
+
+    # ---- facts about the tensor ---------------------------------------------------------
+    @property
+    def is_cuda(self): return self.device.type == "cuda"
+
+    @property
+    def is_cpu(self): return self.device.type == "cpu"
+
+    def is_floating_point(self): return self.data.dtype.kind == "f"
+    def is_contiguous(self): return bool(self.data.flags.c_contiguous)
+    def nelement(self): return int(self.data.size)
+    def ndimension(self): return self.data.ndim
+    def element_size(self): return self.data.itemsize
+    def data_ptr(self): return self.data.ctypes.data
+
+    def stride(self, dim=None):
+        """Strides in elements (PyTorch's unit), or the stride of one dimension."""
+        s = tuple(b // self.data.itemsize for b in self.data.strides)
+        return s if dim is None else s[dim]
+
+    # ---- DLPack (zero-copy exchange; see pyengine/interop.py) -----------------------------
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        if self.device.type != "cpu":
+            raise BufferError("[__dlpack__] only CPU tensors can be exported")
+        kw = {k: v for k, v in (("max_version", max_version), ("dl_device", dl_device),
+                                ("copy", copy)) if v is not None}
+        return self.data.__dlpack__(stream=stream, **kw)
+
+    def __dlpack_device__(self):
+        return self.data.__dlpack_device__()
+
+    def __format__(self, spec):
+        """``f'{loss:.4f}'`` formats a one-element tensor as its number (as PyTorch)."""
+        if self.data.size == 1 and self.ndim <= 1 or (self.data.size == 1 and spec):
+            return format(self.item(), spec)
+        if spec:
+            raise TypeError(f"unsupported format string {spec!r} passed to a Tensor of shape "
+                            f"{self.shape}: format a one-element tensor or tensor.tolist()")
+        return str(self)
+
+
+class _SortResult(tuple):
+    """(values, indices), also by name as torch.return_types.sort / topk."""
+
+    def __new__(cls, values, indices):
+        return super().__new__(cls, (values, indices))
+
+    values = property(lambda self: self[0])
+    indices = property(lambda self: self[1])
+
+
+def Variable(data, requires_grad=False, volatile=False):
+    """``torch.autograd.Variable``: a pre-0.4 wrapper that is just a Tensor now. Returns `data`
+    itself when it is a Tensor (with requires_grad set when asked), else a new tensor."""
+    if volatile:
+        raise ValueError("[Variable] volatile was removed in PyTorch 0.4; use pe.no_grad()")
+    t = data if isinstance(data, _tensor()) else _tensor()(data)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def bernoulli(input, generator=None):
+    """pe.bernoulli(p): 0/1 samples with probabilities p."""
+    return input.bernoulli(generator=generator)
+
+
+from . import autograd as _autograd  # noqa: E402
+from . import dtypes as _dt  # noqa: E402
+from . import random as _random  # noqa: E402
+
+
+def _tensor():
+    # tensor.py imports this module before it defines Tensor: look it up at call time.
+    from .tensor import Tensor
+    return Tensor

@@ -1,0 +1,53 @@
+"""Keras callbacks of data-parallel training (Horovod's names)."""
+import numpy as np
+
+from ...keras.callbacks import Callback
+from .. import _mpi
+from ..collectives import agree, allreduce, bcast_into, broadcast_object
+
+
+class BroadcastGlobalVariablesCallback(Callback):
+    """At the start of fit, overwrite every rank's weights (trainable and not) and optimizer
+    state with root_rank's, so that all ranks train the same model from the same start.
+
+    >>> model.fit(x, y, callbacks=[hvd.callbacks.BroadcastGlobalVariablesCallback(0)])
+    """
+
+    def __init__(self, root_rank=0):
+        super().__init__()
+        _mpi.check_root(root_rank, "BroadcastGlobalVariablesCallback")
+        self.root_rank = root_rank
+
+    def on_train_begin(self, logs=None):
+        model = self.model
+        weights = [w.data for w in model.weights]
+        agree([(w.shape, w.dtype.str) for w in weights], "BroadcastGlobalVariablesCallback",
+              "model weights (shapes and dtypes)")
+        bcast_into(weights, self.root_rank)
+        broadcast_keras_optimizer_state(model.optimizer, model.trainable_weights, self.root_rank)
+
+
+def broadcast_keras_optimizer_state(optimizer, variables, root_rank=0):
+    """root_rank's step count and slot arrays (moments) of `variables` on every rank."""
+    iterations = broadcast_object(int(optimizer.iterations), root_rank)
+    optimizer.iterations = iterations
+    if iterations == 0:
+        return  # no state yet on root: slots are created, all zeros, at the first step
+    slots = [s for v in variables for s in optimizer.slots(v) if s is not None]
+    bcast_into(slots, root_rank)
+
+
+class MetricAverageCallback(Callback):
+    """At each epoch end, replace every logged value (loss, metrics, val_*) by its average over
+    the ranks, so that callbacks after it (EarlyStopping, ModelCheckpoint, History) see one value
+    for the job. Put it before them in the callbacks list. With equal shards (shard()), the
+    averaged loss is the loss over all ranks' samples (up to the wrap-around padding)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is None:
+            return
+        keys = sorted(logs)
+        agree(keys, "MetricAverageCallback", "logged names")
+        values = allreduce(np.array([float(logs[k]) for k in keys], dtype=np.float64))
+        for k, v in zip(keys, values):
+            logs[k] = float(v)

@@ -65,7 +65,11 @@ class GradientReducer:
 
     def reduce(self, grads, params):
         """grads: one array (any layout, cast to the parameter's dtype) or None per parameter;
-        params: the parameters' arrays. Returns the reduced gradients as views of the buffer."""
+        params: the parameters' arrays. Returns the reduced gradients as views of the buffer
+        (with one rank: the gradients themselves, as contiguous arrays of the parameters' dtypes)."""
+        if _mpi.size() == 1:  # the sum and the average of one gradient are that gradient
+            return [None if g is None else np.ascontiguousarray(g, dtype=p.dtype)
+                    for g, p in zip(grads, params)]
         self._plan(params)
         out = [None] * len(params)
         for buf, entries in self._buckets.values():

@@ -128,11 +128,28 @@ def test_shard_arrays_datasets_and_pipelines(hvd):
     part = hvd.shard(MapDataset(), rank=1, size=2)
     assert [part[i] for i in range(len(part))] == [10, 30, 0]
 
-    class Pipeline:
-        def shard(self, num_shards, index):
-            return ("sharded", num_shards, index)
+    class Pipeline:  # the tf.data methods shard() relies on, over a list
+        def __init__(self, items, known=True):
+            self.items, self.known = list(items), known
 
-    assert hvd.shard(Pipeline(), rank=2, size=3) == ("sharded", 3, 2)
+        def cardinality(self):
+            return len(self.items) if self.known else -2
+
+        def shard(self, num_shards, index):
+            return Pipeline(self.items[index::num_shards], self.known)
+
+        def repeat(self):
+            return Pipeline(self.items * 100, self.known)
+
+        def take(self, count):
+            return Pipeline(self.items[:count], self.known)
+
+    parts = [hvd.shard(Pipeline(range(7)), rank=r, size=3).items for r in range(3)]
+    assert parts == [[0, 3, 6], [1, 4, 1], [2, 5, 2]]  # wrapped around: 3 elements each
+    parts = [hvd.shard(Pipeline(range(7)), rank=r, size=3, drop_remainder=True).items
+             for r in range(3)]
+    assert parts == [[0, 3], [1, 4], [2, 5]]
+    assert hvd.shard(Pipeline(range(7), known=False), rank=1, size=3).items == [1, 4]
 
     class Loader:
         dataset, batch_size = MapDataset(), 2
@@ -146,6 +163,24 @@ def test_shard_arrays_datasets_and_pipelines(hvd):
         hvd.shard((x, y[:4]), rank=0, size=2)
     with pytest.raises(ValueError, match="rank < size"):
         hvd.shard(x, rank=2, size=2)
+
+
+def test_shard_pe_data_and_utils_data(hvd):
+    """The real pipelines, when pyengine has them (pe.data, pe.utils.data)."""
+    data = pytest.importorskip("pyengine.data")
+    utils_data = pytest.importorskip("pyengine.utils.data")
+    ds = data.Dataset.from_tensor_slices(np.arange(7))
+    parts = [[int(e) for e in hvd.shard(ds, rank=r, size=3)] for r in range(3)]
+    assert parts == [[0, 3, 6], [1, 4, 1], [2, 5, 2]]
+    tds = utils_data.TensorDataset(pe.arange(7))
+    part = hvd.shard(tds, rank=1, size=3)
+    assert [int(part[i][0]) for i in range(len(part))] == [1, 4, 0]
+    sampler = hvd.DistributedSampler(tds, num_replicas=3, rank=1, shuffle=False)
+    batches = [b[0].numpy().tolist() for b in utils_data.DataLoader(tds, batch_size=2,
+                                                                      sampler=sampler)]
+    assert batches == [[1, 4], [0]]
+    with pytest.raises(TypeError, match="DistributedSampler"):
+        hvd.shard(utils_data.DataLoader(tds, batch_size=2), rank=0, size=2)
 
 
 def test_distributed_sampler(hvd):

@@ -55,9 +55,10 @@ def shard(data, rank=None, size=None, drop_remainder=False):
     data may be: a NumPy array or Tensor (sharded along the first axis), a tuple / list of them
     with the same first dimension (x and y sharded alike), a map-style dataset with __len__ and
     __getitem__ (e.g. pe.utils.data.TensorDataset; returns a ShardedDataset), or a tf.data-like
-    pipeline with a ``shard(num_shards, index)`` method (e.g. pe.data.Dataset), whose own shard
-    is called: it gives rank r every size-th element from r, so ranks may differ by one element;
-    with such pipelines, keep step counts equal (steps_per_epoch, or drop the remainder).
+    pipeline with a ``shard(num_shards, index)`` method (e.g. pe.data.Dataset; shard it before
+    shuffle and batch), whose own shard is called and, when its cardinality() is known, evened
+    out like arrays (wrap-around with repeat().take(), or take() for drop_remainder); with an
+    unknown or infinite length, keep step counts equal yourself (fit's steps_per_epoch).
     A DataLoader cannot be re-sharded after it is built: shard its dataset, or build it with
     ``sampler=DistributedSampler(dataset)``.
 
@@ -81,14 +82,29 @@ def shard(data, rank=None, size=None, drop_remainder=False):
                         "shard(dataset) to the DataLoader, or "
                         "sampler=pyengine.distributed.DistributedSampler(dataset)")
     if callable(getattr(data, "shard", None)):
-        if drop_remainder:
-            raise ValueError("[shard] drop_remainder applies to sized data; for a pipeline, "
-                             "end it with .take(n) before sharding")
-        return data.shard(size, rank)
+        return _shard_pipeline(data, rank, size, drop_remainder)
     if hasattr(data, "__len__") and hasattr(data, "__getitem__"):
         return ShardedDataset(data, shard_indices(len(data), rank, size, drop_remainder))
     raise TypeError(f"[shard] cannot shard a {type(data).__name__}: expected an array, a "
                     "Tensor, a tuple of them, a map-style dataset or a pipeline with .shard()")
+
+
+def _shard_pipeline(data, rank, size, drop_remainder):
+    """A tf.data-like pipeline's own shard (every size-th element from rank), evened out when
+    its length is known: cut to len // size elements (drop_remainder) or wrapped around to its
+    first ones up to ceil(len / size) (.repeat().take()), so that every rank gets as many."""
+    part = data.shard(size, rank)
+    cardinality = getattr(data, "cardinality", None)
+    n = int(cardinality()) if callable(cardinality) else -1
+    if n < 0:  # infinite or unknown: the caller keeps step counts equal (steps_per_epoch)
+        return part
+    mine = len(range(rank, n, size))
+    want = n // size if drop_remainder else math.ceil(n / size)
+    if mine > want:
+        return part.take(want)
+    if mine < want:
+        return part.repeat().take(want)
+    return part
 
 
 class DistributedSampler:

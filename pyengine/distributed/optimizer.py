@@ -22,6 +22,9 @@ class _DistributedStep:
     def synchronize(self):
         """Average the gradients now (e.g. before clipping them); the next step() then does not
         reduce them again."""
+        if _mpi.size() == 1:  # the average of one gradient is that gradient
+            self._synchronized = True
+            return
         params = [p for group in self.param_groups for p in group["params"]]
         for p in params:
             if p.device.type != "cpu":

@@ -22,7 +22,7 @@ def require_mpi4py():
 
 class _State:
     MPI = None        # the mpi4py.MPI module once init() ran
-    comm = None       # a duplicate of the user's communicator: our collectives never mix with theirs
+    comm = None       # a duplicate of the user's communicator: never mixes with their messages
     local_comm = None
     previous_hook = None
 

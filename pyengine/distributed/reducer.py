@@ -66,7 +66,7 @@ class GradientReducer:
     def reduce(self, grads, params):
         """grads: one array (any layout, cast to the parameter's dtype) or None per parameter;
         params: the parameters' arrays. Returns the reduced gradients as views of the buffer
-        (with one rank: the gradients themselves, as contiguous arrays of the parameters' dtypes)."""
+        (one rank: the gradients themselves, contiguous, in the parameters' dtypes)."""
         if _mpi.size() == 1:  # the sum and the average of one gradient are that gradient
             return [None if g is None else np.ascontiguousarray(g, dtype=p.dtype)
                     for g, p in zip(grads, params)]

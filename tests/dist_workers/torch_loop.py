@@ -103,7 +103,8 @@ for step in range(len(per_rank[0])):
     opt.zero_grad()
     F.cross_entropy(model(xb), yb).backward()
     opt.step()
-    total = None  # the reference: each rank's batch gradient in turn, summed in rank order
+    total = None  # the reference: each rank's batch gradient in turn, summed in rank order,
+    pe.set_num_threads(2)  # with another thread count than the ranks'
     for r in range(size):
         ref_opt.zero_grad()
         F.cross_entropy(ref(per_rank[r][step][0]), per_rank[r][step][1]).backward()
@@ -112,6 +113,7 @@ for step in range(len(per_rank[0])):
     for p, t in zip(ref.parameters(), total):
         p.grad = pe.tensor(t / np.float32(size))
     ref_opt.step()
+    pe.set_num_threads(1)
     for p, q in zip(model.parameters(), ref.parameters()):
         assert np.array_equal(p.data, q.data), f"step {step}: differs from the reference"
 assert_same_on_all_ranks([p.data for p in model.parameters()], "deterministic mode")

@@ -207,3 +207,14 @@ def test_calls_before_init_and_bad_arguments(hvd):
         hvd.DistributedOptimizer(opt)
     with pytest.raises(TypeError, match="pyengine.optim optimizer"):
         hvd.DistributedOptimizer(object())
+
+
+def test_named_parameters_must_cover_the_optimizer(hvd):
+    from pyengine.distributed.optimizer import _check_named
+    a, b = pe.zeros(2, requires_grad=True), pe.zeros(3, requires_grad=True)
+    opt = pe.optim.SGD([a, b], lr=0.1)
+    _check_named(opt, [("a", a), ("b", b)])
+    with pytest.raises(ValueError, match="1 of the optimizer's parameters are not in it"):
+        _check_named(opt, [("a", a)])
+    with pytest.raises(ValueError, match=r"duplicate names: \['a'\]"):
+        _check_named(opt, [("a", a), ("a", b)])

@@ -53,12 +53,14 @@ class _DistributedStep:
 _classes = {}
 
 
-def DistributedOptimizer(optimizer, deterministic=False, op=Average):
+def DistributedOptimizer(optimizer, named_parameters=None, *, deterministic=False, op=Average):
     """Wrap a pe.optim optimizer for data-parallel training under MPI.
 
     Each step() averages (op=Average, default) or sums (op=Sum) the gradients over all ranks,
     then applies the update: with the same starting weights (broadcast_parameters) every rank
     ends every step with bitwise identical parameters.
+    named_parameters (Horovod's argument, e.g. ``model.named_parameters()``): when given, it must
+    name every parameter of the optimizer exactly once (checked, as Horovod does).
     deterministic=True fixes the summation order: the averaged gradient is bitwise
     ``((g_0 + g_1) + ... + g_{n-1}) / n`` in the gradients' dtype, g_r being rank r's batch
     gradient, whatever the MPI library's algorithm (docs/distributed.md states the contract).
@@ -74,6 +76,8 @@ def DistributedOptimizer(optimizer, deterministic=False, op=Average):
     if isinstance(optimizer, _DistributedStep):
         raise ValueError("[DistributedOptimizer] the optimizer is already distributed")
     _mpi.comm()  # init() must have run: fail here rather than at the first step
+    if named_parameters is not None:
+        _check_named(optimizer, named_parameters)
     base = type(optimizer)
     cls = _classes.get(base)
     if cls is None:
@@ -84,6 +88,19 @@ def DistributedOptimizer(optimizer, deterministic=False, op=Average):
     dist._reducer = GradientReducer(op, deterministic)
     dist._synchronized = False
     return dist
+
+
+def _check_named(optimizer, named_parameters):
+    pairs = list(named_parameters)
+    names = [name for name, _ in pairs]
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise ValueError(f"[DistributedOptimizer] named_parameters has duplicate names: {dup}")
+    named = {id(t) for _, t in pairs}
+    unnamed = sum(id(p) not in named for g in optimizer.param_groups for p in g["params"])
+    if unnamed:
+        raise ValueError(f"[DistributedOptimizer] named_parameters was given, but {unnamed} of the "
+                         "optimizer's parameters are not in it")
 
 
 def broadcast_optimizer_state(optimizer, root_rank=0):

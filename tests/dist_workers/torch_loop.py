@@ -58,7 +58,8 @@ assert len(last_sizes) > 1, "the test needs ranks whose last batches differ in s
 
 # ---- fast mode: different initial weights per rank, broadcast, then identical every step ---
 model = make_model(seed=100 + rank)
-opt = hvd.DistributedOptimizer(pe.optim.Adam(model.parameters(), lr=1e-2))
+opt = hvd.DistributedOptimizer(pe.optim.Adam(model.parameters(), lr=1e-2),
+                               named_parameters=model.named_parameters())
 assert isinstance(opt, pe.optim.Adam) and type(opt).__name__ == "DistributedAdam"
 hvd.broadcast_parameters(model.state_dict(), root_rank=0)
 assert_same_on_all_ranks([p.data for p in model.parameters()], "after broadcast_parameters")

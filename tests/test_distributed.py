@@ -79,6 +79,7 @@ def test_keras_fit(n, tmp_path):
     rc, out = run_job(n, "keras_fit.py", str(ckpt))
     assert rc == 0, out
     assert all(f"OK keras_fit rank {r} of {n}" in out for r in range(n)), out
+    assert all(f"OK keras_fit steps check rank {r}" in out for r in range(n)), out
     assert out.count("Epoch 1/3") == 1, out  # one progress bar: rank 0's
     assert ckpt.exists()
 

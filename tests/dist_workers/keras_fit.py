@@ -40,3 +40,12 @@ if rank != 0:
 first, last = history.history["loss"][0], history.history["loss"][-1]
 assert last < first, (first, last)
 print(f"OK keras_fit rank {rank} of {size}", flush=True)
+
+# ranks with different numbers of steps per epoch: an error on every rank, not a hang
+try:
+    model.fit(x[:10 + 10 * rank], y[:10 + 10 * rank], batch_size=10, epochs=1, verbose=0,
+              callbacks=[hvd.callbacks.BroadcastGlobalVariablesCallback(0)])
+    raise AssertionError("no error for unequal step counts")
+except ValueError as e:
+    assert "number of steps per epoch" in str(e), e
+print(f"OK keras_fit steps check rank {rank}", flush=True)

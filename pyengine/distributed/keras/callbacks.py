@@ -8,7 +8,8 @@ from ..collectives import agree, allreduce, bcast_into, broadcast_object
 
 class BroadcastGlobalVariablesCallback(Callback):
     """At the start of fit, overwrite every rank's weights (trainable and not) and optimizer
-    state with root_rank's, so that all ranks train the same model from the same start.
+    state with root_rank's, so that all ranks train the same model from the same start; and check
+    that every rank will run as many steps per epoch (else ValueError on every rank).
 
     >>> model.fit(x, y, callbacks=[hvd.callbacks.BroadcastGlobalVariablesCallback(0)])
     """
@@ -19,6 +20,11 @@ class BroadcastGlobalVariablesCallback(Callback):
         self.root_rank = root_rank
 
     def on_train_begin(self, logs=None):
+        # Each step is a collective: a rank with more steps per epoch would wait forever.
+        steps = (self.params or {}).get("steps")
+        if steps is not None:
+            agree(steps, "BroadcastGlobalVariablesCallback", "number of steps per epoch (give "
+                  "every rank as many samples: pyengine.distributed.shard)")
         model = self.model
         weights = [w.data for w in model.weights]
         agree([(w.shape, w.dtype.str) for w in weights], "BroadcastGlobalVariablesCallback",

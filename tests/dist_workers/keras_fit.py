@@ -41,6 +41,11 @@ first, last = history.history["loss"][0], history.history["loss"][-1]
 assert last < first, (first, last)
 print(f"OK keras_fit rank {rank} of {size}", flush=True)
 
+# a second fit starts from a stepped optimizer: its state is broadcast too
+model.fit(x_shard, y_shard, batch_size=10, epochs=1, verbose=0,
+          callbacks=[hvd.callbacks.BroadcastGlobalVariablesCallback(0)])
+assert_same_on_all_ranks(model.get_weights(), "weights after a second fit")
+
 # ranks with different numbers of steps per epoch: an error on every rank, not a hang
 try:
     model.fit(x[:10 + 10 * rank], y[:10 + 10 * rank], batch_size=10, epochs=1, verbose=0,

@@ -34,13 +34,26 @@ class BroadcastGlobalVariablesCallback(Callback):
 
 
 def broadcast_keras_optimizer_state(optimizer, variables, root_rank=0):
-    """root_rank's step count and slot arrays (moments) of `variables` on every rank."""
+    """root_rank's step count and per-variable state (moments) of `variables` on every rank.
+    The state is found by duck typing: ``variable_state(v)`` (a pe.optim state dict per
+    variable) or ``slots(v)`` (a list of arrays per variable)."""
     iterations = broadcast_object(int(optimizer.iterations), root_rank)
     optimizer.iterations = iterations
     if iterations == 0:
-        return  # no state yet on root: slots are created, all zeros, at the first step
-    slots = [s for v in variables for s in optimizer.slots(v) if s is not None]
-    bcast_into(slots, root_rank)
+        return  # no state yet on root: it is created, all zeros, at the first step
+    if callable(getattr(optimizer, "variable_state", None)):
+        states = [optimizer.variable_state(v) for v in variables]
+        root = broadcast_object([dict(s) for s in states] if _mpi.rank() == root_rank else None,
+                                root_rank)
+        for state, new in zip(states, root):
+            state.clear()
+            state.update(new)
+    elif callable(getattr(optimizer, "slots", None)):
+        bcast_into([s for v in variables for s in optimizer.slots(v) if s is not None],
+                   root_rank)
+    else:
+        raise TypeError(f"[BroadcastGlobalVariablesCallback] cannot find the state of a "
+                        f"{type(optimizer).__name__} (no variable_state() or slots())")
 
 
 class MetricAverageCallback(Callback):

@@ -92,6 +92,18 @@ def test_a_rank_that_raises_fails_the_job_with_its_error():
     assert "passed the allreduce" not in out, out
 
 
+@needs_mpi
+def test_ranks_of_a_foreign_launcher_that_each_see_one_rank_are_an_error():
+    """mpiexec of one MPI, library of another: each process would train alone, silently."""
+    code = "import pyengine.distributed as hvd\nhvd.init()\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=ROOT, OMPI_COMM_WORLD_SIZE="2"),
+                         timeout=TIMEOUT)
+    assert out.returncode != 0
+    assert "the launcher started 2 processes (OMPI_COMM_WORLD_SIZE=2) but MPI sees one" in \
+        out.stderr, out.stderr
+
+
 # ---- no MPI job needed -------------------------------------------------------------------
 @pytest.fixture
 def hvd():

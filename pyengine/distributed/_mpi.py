@@ -4,6 +4,7 @@ raises (otherwise the other ranks would wait forever in their next collective).
 
 MPI itself is initialised by `init()` (mpi4py initialises it on first import of mpi4py.MPI), not
 by `import pyengine.distributed`, so importing the package costs nothing and starts nothing."""
+import os
 import sys
 import traceback
 
@@ -59,12 +60,34 @@ def init(comm=None):
     if not isinstance(comm, MPI.Intracomm):
         raise TypeError(f"[init] comm must be an mpi4py intra-communicator, got "
                         f"{type(comm).__name__}")
+    if comm == MPI.COMM_WORLD:
+        _check_launcher(MPI, comm.Get_size())
     _state.MPI = MPI
     _state.comm = comm.Dup()
     _state.local_comm = _state.comm.Split_type(MPI.COMM_TYPE_SHARED)
     if _state.comm.Get_size() > 1 and _state.previous_hook is None:
         _state.previous_hook = sys.excepthook
         sys.excepthook = _abort_on_exception
+
+
+# Set by launchers for each process they start (Open MPI, MPICH / Intel MPI hydra, MVAPICH).
+_LAUNCHER_SIZE_VARS = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MV2_COMM_WORLD_SIZE")
+
+
+def _check_launcher(MPI, world_size):
+    """A launcher of one MPI starting ranks that load another MPI (e.g. a cluster's mpiexec
+    with the mpich wheel's library) gives N processes that each see a world of 1: N separate
+    trainings, silently. Catch it from the launcher's environment."""
+    for var in _LAUNCHER_SIZE_VARS:
+        launched = os.environ.get(var, "")
+        if launched.isdigit() and int(launched) > 1 and world_size == 1:
+            raise RuntimeError(
+                f"[init] the launcher started {launched} processes ({var}={launched}) but MPI "
+                f"sees one: mpi4py loaded another MPI library than the launcher's "
+                f"({' '.join(MPI.Get_library_version().split()[:3])}). "
+                "Launch with the mpiexec of the MPI that mpi4py uses (python -c \"from mpi4py "
+                "import MPI; print(MPI.Get_library_version())\"), or install mpi4py against "
+                "the cluster's MPI without the mpich wheel")
 
 
 def _abort_on_exception(exc_type, exc, tb):

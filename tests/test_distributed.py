@@ -220,6 +220,10 @@ def test_calls_before_init_and_bad_arguments(hvd):
         hvd.DistributedOptimizer(opt)
     with pytest.raises(TypeError, match="pyengine.optim optimizer"):
         hvd.DistributedOptimizer(object())
+    with pytest.raises(TypeError, match=r"pass model.state_dict\(\)"):
+        hvd.broadcast_parameters(pe.nn.Linear(2, 2))
+    with pytest.raises(TypeError, match="a pyengine Tensor or a NumPy array, got list"):
+        hvd.allreduce([1.0, 2.0])
 
 
 def test_named_parameters_must_cover_the_optimizer(hvd):

@@ -155,6 +155,9 @@ def broadcast_parameters(params, root_rank=0):
 
     >>> hvd.broadcast_parameters(model.state_dict(), root_rank=0)
     """
+    if callable(getattr(params, "state_dict", None)):
+        raise TypeError("[broadcast_parameters] expected a state_dict or (name, tensor) pairs, "
+                        f"got a {type(params).__name__}: pass model.state_dict()")
     _mpi.check_root(root_rank, "broadcast_parameters")
     items = list(params.items()) if hasattr(params, "items") else list(params)
     arrays = []

@@ -1,0 +1,38 @@
+"""Data-parallel training on MPI (mpi4py), in Horovod's shape.
+
+Needs the extra: ``pip install 'pyengine[dist]'`` (mpi4py + the mpich MPI library). Without it,
+``import pyengine.distributed`` raises an ImportError naming the extra; the rest of pyengine does
+not import this package. Importing it does not start MPI: init() does.
+
+    import pyengine as pe
+    import pyengine.distributed as hvd
+
+    hvd.init()
+    x, y = hvd.shard((x, y))                                   # this rank's samples
+    opt = hvd.DistributedOptimizer(pe.optim.SGD(model.parameters(), lr=0.01 * hvd.size()))
+    hvd.broadcast_parameters(model.state_dict(), root_rank=0)
+    for xb, yb in batches(x, y):
+        opt.zero_grad(); loss_fn(model(xb), yb).backward(); opt.step()
+
+    mpiexec -n 2 python train.py
+
+Keras (compile / fit, callbacks): pyengine.distributed.keras. Contract, cluster use and
+measurements: docs/distributed.md.
+"""
+from ._mpi import require_mpi4py as _require_mpi4py
+
+_require_mpi4py()
+
+from ._mpi import (barrier, comm, init, is_initialized, local_rank, local_size,  # noqa: E402
+                   rank, size)
+from .collectives import (Average, Max, Min, Product, ReduceOp, Sum, allgather,  # noqa: E402
+                          allreduce, broadcast, broadcast_, broadcast_object,
+                          broadcast_parameters)
+from .optimizer import DistributedOptimizer, broadcast_optimizer_state  # noqa: E402
+from .sharding import DistributedSampler, ShardedDataset, shard, shard_indices  # noqa: E402
+
+__all__ = ["init", "is_initialized", "comm", "rank", "size", "local_rank", "local_size",
+           "barrier", "ReduceOp", "Average", "Sum", "Min", "Max", "Product", "allreduce",
+           "allgather", "broadcast", "broadcast_", "broadcast_object", "broadcast_parameters",
+           "broadcast_optimizer_state", "DistributedOptimizer", "shard", "shard_indices",
+           "ShardedDataset", "DistributedSampler"]

@@ -1,0 +1,152 @@
+"""The MPI side: loading mpi4py with a clear error, init(), the communicator every collective
+uses, rank / size / local_rank, and the exception hook that aborts the whole job when one rank
+raises (otherwise the other ranks would wait forever in their next collective).
+
+MPI itself is initialised by `init()` (mpi4py initialises it on first import of mpi4py.MPI), not
+by `import pyengine.distributed`, so importing the package costs nothing and starts nothing."""
+import os
+import sys
+import traceback
+
+_EXTRA_HINT = ("pip install 'pyengine[dist]' (installs mpi4py and the mpich MPI library; on a "
+               "cluster, `pip install mpi4py` built against the cluster's own MPI)")
+
+
+def require_mpi4py():
+    """Raise an ImportError naming the extra when mpi4py is not installed."""
+    try:
+        import mpi4py  # noqa: F401  (the package only: importing it does not start MPI)
+    except ImportError as e:
+        raise ImportError(f"[pyengine.distributed] needs mpi4py and an MPI library: "
+                          f"{_EXTRA_HINT}") from e
+
+
+class _State:
+    MPI = None        # the mpi4py.MPI module once init() ran
+    comm = None       # a duplicate of the user's communicator: never mixes with their messages
+    local_comm = None
+    previous_hook = None
+
+
+_state = _State()
+
+
+def _load_mpi():
+    try:
+        from mpi4py import MPI
+    except (ImportError, RuntimeError, OSError) as e:  # mpi4py present but no libmpi to load
+        raise ImportError(f"[pyengine.distributed] mpi4py is installed but cannot load an MPI "
+                          f"library ({e}): {_EXTRA_HINT}") from e
+    return MPI
+
+
+def init(comm=None):
+    """Start MPI (if not yet started) and set the communicator of every later call.
+
+    comm: an mpi4py communicator to train over (default MPI.COMM_WORLD); it is duplicated, so
+    pyengine's collectives never interleave with the caller's own messages on it. Calling init()
+    again with no argument keeps the current communicator. When the job has more than one rank,
+    an uncaught exception on any rank prints its traceback (prefixed with the rank) and aborts
+    the whole job, so `mpiexec` fails with that error instead of hanging.
+
+    >>> import pyengine.distributed as hvd
+    >>> hvd.init(); print(hvd.rank(), hvd.size())
+    """
+    MPI = _load_mpi()
+    if comm is None and _state.comm is not None:
+        return
+    if comm is None:
+        comm = MPI.COMM_WORLD
+    if not isinstance(comm, MPI.Intracomm):
+        raise TypeError(f"[init] comm must be an mpi4py intra-communicator, got "
+                        f"{type(comm).__name__}")
+    if comm == MPI.COMM_WORLD:
+        _check_launcher(MPI, comm.Get_size())
+    _state.MPI = MPI
+    _state.comm = comm.Dup()
+    _state.local_comm = _state.comm.Split_type(MPI.COMM_TYPE_SHARED)
+    if _state.comm.Get_size() > 1 and _state.previous_hook is None:
+        _state.previous_hook = sys.excepthook
+        sys.excepthook = _abort_on_exception
+
+
+# Set by launchers for each process they start (Open MPI, MPICH / Intel MPI hydra, MVAPICH).
+_LAUNCHER_SIZE_VARS = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MV2_COMM_WORLD_SIZE")
+
+
+def _check_launcher(MPI, world_size):
+    """A launcher of one MPI starting ranks that load another MPI (e.g. a cluster's mpiexec
+    with the mpich wheel's library) gives N processes that each see a world of 1: N separate
+    trainings, silently. Catch it from the launcher's environment."""
+    for var in _LAUNCHER_SIZE_VARS:
+        launched = os.environ.get(var, "")
+        if launched.isdigit() and int(launched) > 1 and world_size == 1:
+            raise RuntimeError(
+                f"[init] the launcher started {launched} processes ({var}={launched}) but MPI "
+                f"sees one: mpi4py loaded another MPI library than the launcher's "
+                f"({' '.join(MPI.Get_library_version().split()[:3])}). "
+                "Launch with the mpiexec of the MPI that mpi4py uses (python -c \"from mpi4py "
+                "import MPI; print(MPI.Get_library_version())\"), or install mpi4py against "
+                "the cluster's MPI without the mpich wheel")
+
+
+def _abort_on_exception(exc_type, exc, tb):
+    """sys.excepthook under MPI: report the error with the rank, then end every rank."""
+    rank = _state.comm.Get_rank()
+    text = "".join(traceback.format_exception(exc_type, exc, tb))
+    sys.stderr.write("".join(f"[rank {rank}] {line}\n" for line in text.rstrip().split("\n")))
+    sys.stderr.write(f"[rank {rank}] pyengine.distributed: aborting the MPI job after an "
+                     f"uncaught {exc_type.__name__} on rank {rank}\n")
+    sys.stderr.flush()
+    sys.stdout.flush()
+    _state.MPI.COMM_WORLD.Abort(1)
+
+
+def is_initialized():
+    return _state.comm is not None
+
+
+def comm():
+    """The communicator pyengine's collectives use (an mpi4py Intracomm)."""
+    if _state.comm is None:
+        raise RuntimeError("[pyengine.distributed] not initialized: call "
+                           "pyengine.distributed.init() first")
+    return _state.comm
+
+
+def mpi():
+    comm()
+    return _state.MPI
+
+
+def rank():
+    """This process' index in the job, 0 .. size() - 1."""
+    return comm().Get_rank()
+
+
+def size():
+    """The number of processes in the job."""
+    return comm().Get_size()
+
+
+def local_rank():
+    """This process' index among the ranks on the same machine (e.g. to pick its cores)."""
+    comm()
+    return _state.local_comm.Get_rank()
+
+
+def local_size():
+    """The number of ranks on this machine."""
+    comm()
+    return _state.local_comm.Get_size()
+
+
+def barrier():
+    """Wait until every rank has reached this call."""
+    comm().Barrier()
+
+
+def check_root(root_rank, what):
+    n = size()
+    if not isinstance(root_rank, int) or isinstance(root_rank, bool) or not 0 <= root_rank < n:
+        raise ValueError(f"[{what}] root_rank must be an int in [0, {n}), got {root_rank!r}")

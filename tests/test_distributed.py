@@ -1,0 +1,237 @@
+"""pyengine.distributed: real ranks on localhost (mpiexec -n 2 and -n 3 on the worker scripts in
+tests/dist_workers/, OMP_NUM_THREADS=1, under a timeout) and the parts that need no MPI job.
+Skipped when the extra (pip install 'pyengine[dist]': mpi4py + mpich) is absent, except the
+check that pyengine works without it."""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import pyengine as pe
+
+WORKERS = os.path.join(os.path.dirname(__file__), "dist_workers")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(pe.__file__)))
+TIMEOUT = 90  # seconds per job; a healthy job takes 2-5 s on 2 busy cores
+
+
+def _mpiexec():
+    beside = os.path.join(os.path.dirname(sys.executable), "mpiexec")
+    return beside if os.path.exists(beside) else shutil.which("mpiexec")
+
+
+def _have_mpi():
+    try:
+        import mpi4py  # noqa: F401
+    except ImportError:
+        return False
+    return _mpiexec() is not None
+
+
+needs_mpi = pytest.mark.skipif(not _have_mpi(), reason="needs pyengine[dist] (mpi4py, mpiexec)")
+
+
+def run_job(n, script, *args):
+    """Run `mpiexec -n n python script args`; returns (returncode, stdout + stderr)."""
+    env = dict(os.environ, OMP_NUM_THREADS="1",
+               PYTHONPATH=os.pathsep.join([ROOT, WORKERS, os.environ.get("PYTHONPATH", "")]))
+    cmd = [_mpiexec(), "-n", str(n), sys.executable, os.path.join(WORKERS, script), *args]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        pytest.fail(f"mpiexec -n {n} {script} hung (> {TIMEOUT} s):\n{out}")
+    return proc.returncode, out
+
+
+def test_pyengine_works_without_the_extra_and_distributed_names_it():
+    code = ("import sys; sys.modules['mpi4py'] = None\n"  # as if mpi4py were not installed
+            "import pyengine, pyengine.nn, pyengine.optim, pyengine.keras\n"
+            "assert 'pyengine.distributed' not in sys.modules\n"
+            "try:\n    import pyengine.distributed\n"
+            "except ImportError as e:\n    print(e)\n"
+            "try:\n    pyengine.distributed\n"  # the lazy attribute says the same
+            "except ImportError as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=ROOT), timeout=TIMEOUT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("pip install 'pyengine[dist]'") == 2 and "mpi4py" in out.stdout
+
+
+@needs_mpi
+@pytest.mark.parametrize("n", [2, 3])
+def test_torch_style_loop(n):
+    rc, out = run_job(n, "torch_loop.py")
+    assert rc == 0, out
+    assert all(f"OK torch_loop rank {r} of {n}" in out for r in range(n)), out
+
+
+@needs_mpi
+@pytest.mark.parametrize("n", [2, 3])
+def test_keras_fit(n, tmp_path):
+    ckpt = tmp_path / "ckpt.npz"
+    rc, out = run_job(n, "keras_fit.py", str(ckpt))
+    assert rc == 0, out
+    assert all(f"OK keras_fit rank {r} of {n}" in out for r in range(n)), out
+    assert all(f"OK keras_fit steps check rank {r}" in out for r in range(n)), out
+    assert out.count("Epoch 1/3") == 1, out  # one progress bar: rank 0's
+    assert ckpt.exists()
+
+
+@needs_mpi
+def test_a_rank_that_raises_fails_the_job_with_its_error():
+    rc, out = run_job(2, "raise_on_one_rank.py")
+    assert rc != 0, out
+    assert "[rank 1] RuntimeError: deliberate failure on rank 1" in out, out
+    assert "passed the allreduce" not in out, out
+
+
+@needs_mpi
+def test_ranks_of_a_foreign_launcher_that_each_see_one_rank_are_an_error():
+    """mpiexec of one MPI, library of another: each process would train alone, silently."""
+    code = "import pyengine.distributed as hvd\nhvd.init()\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=ROOT, OMPI_COMM_WORLD_SIZE="2"),
+                         timeout=TIMEOUT)
+    assert out.returncode != 0
+    assert "the launcher started 2 processes (OMPI_COMM_WORLD_SIZE=2) but MPI sees one" in \
+        out.stderr, out.stderr
+
+
+# ---- no MPI job needed -------------------------------------------------------------------
+@pytest.fixture
+def hvd():
+    if not _have_mpi():
+        pytest.skip("needs pyengine[dist] (mpi4py, mpiexec)")
+    import pyengine.distributed
+    return pyengine.distributed
+
+
+@pytest.mark.parametrize("n", [0, 1, 5, 6, 7, 23])
+@pytest.mark.parametrize("size", [1, 2, 3, 4])
+def test_shard_indices(hvd, n, size):
+    parts = [hvd.shard_indices(n, r, size) for r in range(size)]
+    assert len({len(p) for p in parts}) == 1  # equal step counts on every rank
+    assert set(np.concatenate(parts).tolist()) == set(range(n))  # every sample is used
+    assert len(parts[0]) == -(-n // size)
+    dropped = [hvd.shard_indices(n, r, size, drop_remainder=True) for r in range(size)]
+    flat = np.concatenate(dropped)
+    assert len({len(p) for p in dropped}) == 1 and len(flat) == len(set(flat.tolist()))
+    assert len(flat) == n - n % size
+
+
+def test_shard_arrays_datasets_and_pipelines(hvd):
+    x, y = np.arange(10).reshape(5, 2), np.arange(5)
+    xs, ys = hvd.shard((x, y), rank=1, size=2)
+    assert xs.tolist() == [[2, 3], [6, 7], [0, 1]] and ys.tolist() == [1, 3, 0]  # padded
+    t = hvd.shard(pe.tensor(y), rank=0, size=2)
+    assert isinstance(t, pe.Tensor) and t.numpy().tolist() == [0, 2, 4]
+
+    class MapDataset:
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            return i * 10
+
+    part = hvd.shard(MapDataset(), rank=1, size=2)
+    assert [part[i] for i in range(len(part))] == [10, 30, 0]
+
+    class Pipeline:  # the tf.data methods shard() relies on, over a list
+        def __init__(self, items, known=True):
+            self.items, self.known = list(items), known
+
+        def cardinality(self):
+            return len(self.items) if self.known else -2
+
+        def shard(self, num_shards, index):
+            return Pipeline(self.items[index::num_shards], self.known)
+
+        def repeat(self):
+            return Pipeline(self.items * 100, self.known)
+
+        def take(self, count):
+            return Pipeline(self.items[:count], self.known)
+
+    parts = [hvd.shard(Pipeline(range(7)), rank=r, size=3).items for r in range(3)]
+    assert parts == [[0, 3, 6], [1, 4, 1], [2, 5, 2]]  # wrapped around: 3 elements each
+    parts = [hvd.shard(Pipeline(range(7)), rank=r, size=3, drop_remainder=True).items
+             for r in range(3)]
+    assert parts == [[0, 3], [1, 4], [2, 5]]
+    assert hvd.shard(Pipeline(range(7), known=False), rank=1, size=3).items == [1, 4]
+
+    class Loader:
+        dataset, batch_size = MapDataset(), 2
+
+        def __iter__(self):
+            return iter(())
+
+    with pytest.raises(TypeError, match="DistributedSampler"):
+        hvd.shard(Loader(), rank=0, size=2)
+    with pytest.raises(ValueError, match="same first dimension"):
+        hvd.shard((x, y[:4]), rank=0, size=2)
+    with pytest.raises(ValueError, match="rank < size"):
+        hvd.shard(x, rank=2, size=2)
+
+
+def test_shard_pe_data_and_utils_data(hvd):
+    """The real pipelines, when pyengine has them (pe.data, pe.utils.data)."""
+    data = pytest.importorskip("pyengine.data")
+    utils_data = pytest.importorskip("pyengine.utils.data")
+    ds = data.Dataset.from_tensor_slices(np.arange(7))
+    parts = [[int(e) for e in hvd.shard(ds, rank=r, size=3)] for r in range(3)]
+    assert parts == [[0, 3, 6], [1, 4, 1], [2, 5, 2]]
+    tds = utils_data.TensorDataset(pe.arange(7))
+    part = hvd.shard(tds, rank=1, size=3)
+    assert [int(part[i][0]) for i in range(len(part))] == [1, 4, 0]
+    sampler = hvd.DistributedSampler(tds, num_replicas=3, rank=1, shuffle=False)
+    batches = [b[0].numpy().tolist() for b in utils_data.DataLoader(tds, batch_size=2,
+                                                                      sampler=sampler)]
+    assert batches == [[1, 4], [0]]
+    with pytest.raises(TypeError, match="DistributedSampler"):
+        hvd.shard(utils_data.DataLoader(tds, batch_size=2), rank=0, size=2)
+
+
+def test_distributed_sampler(hvd):
+    samplers = [hvd.DistributedSampler(range(11), num_replicas=3, rank=r, seed=5)
+                for r in range(3)]
+    for s in samplers:
+        s.set_epoch(1)
+    parts = [list(s) for s in samplers]
+    assert {len(p) for p in parts} == {4} and all(len(s) == 4 for s in samplers)
+    assert set(sum(parts, [])) == set(range(11))
+    samplers[0].set_epoch(2)
+    assert list(samplers[0]) != parts[0]  # a new order each epoch
+
+
+def test_calls_before_init_and_bad_arguments(hvd):
+    if hvd.is_initialized():
+        pytest.skip("init() already ran in this process")
+    with pytest.raises(RuntimeError, match="call pyengine.distributed.init"):
+        hvd.rank()
+    opt = pe.optim.SGD([pe.zeros(2, requires_grad=True)], lr=0.1)
+    with pytest.raises(RuntimeError, match="not initialized"):
+        hvd.DistributedOptimizer(opt)
+    with pytest.raises(TypeError, match="pyengine.optim optimizer"):
+        hvd.DistributedOptimizer(object())
+    with pytest.raises(TypeError, match=r"pass model.state_dict\(\)"):
+        hvd.broadcast_parameters(pe.nn.Linear(2, 2))
+    with pytest.raises(TypeError, match="a pyengine Tensor or a NumPy array, got list"):
+        hvd.allreduce([1.0, 2.0])
+
+
+def test_named_parameters_must_cover_the_optimizer(hvd):
+    from pyengine.distributed.optimizer import _check_named
+    a, b = pe.zeros(2, requires_grad=True), pe.zeros(3, requires_grad=True)
+    opt = pe.optim.SGD([a, b], lr=0.1)
+    _check_named(opt, [("a", a), ("b", b)])
+    with pytest.raises(ValueError, match="1 of the optimizer's parameters are not in it"):
+        _check_named(opt, [("a", a)])
+    with pytest.raises(ValueError, match=r"duplicate names: \['a'\]"):
+        _check_named(opt, [("a", a), ("a", b)])

@@ -192,3 +192,32 @@ def adaptive_avg_pool2d_backward(g, x_shape, dtype):
     gx = np.empty(x_shape, dtype)
     _C.adaptive_avg_pool2d_backward(np.ascontiguousarray(g, dtype=dtype), gx)
     return gx
+
+
+# ---- image resampling (csrc/image) -------------------------------------------------------------
+# Buffers are (planes, H, W, C): NHWC images as they are, NCHW tensors reshaped to (N * C, H, W, 1)
+# (a free view). The ops resolve sizes, scales and modes.
+def resize(x, out_hw, scales, mode):
+    y = np.empty((x.shape[0], *out_hw, x.shape[3]), x.dtype)
+    _C.resize_forward(x, y, scales[0], scales[1], mode)
+    return y
+
+
+def resize_backward(g, x_shape, scales, mode):
+    gx = np.empty(x_shape, g.dtype)
+    _C.resize_backward(np.ascontiguousarray(g), gx, scales[0], scales[1], mode)
+    return gx
+
+
+def affine_warp(x, transforms, out_hw, bilinear, fill_mode, fill_value):
+    y = np.empty((x.shape[0], *out_hw, x.shape[3]), x.dtype)
+    _C.affine_warp_forward(x, np.ascontiguousarray(transforms, np.float32), y, bilinear,
+                           fill_mode, fill_value)
+    return y
+
+
+def affine_warp_backward(g, transforms, x_shape, bilinear, fill_mode, fill_value):
+    gx = np.empty(x_shape, g.dtype)
+    _C.affine_warp_backward(np.ascontiguousarray(g), np.ascontiguousarray(transforms, np.float32),
+                            gx, bilinear, fill_mode, fill_value)
+    return gx

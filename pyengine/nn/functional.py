@@ -240,3 +240,4 @@ def prelu(input, weight):
                              f"{input.shape[1] if input.ndim >= 2 else 'no'} channels (dim 1)")
         weight = weight.reshape((c,) + (1,) * (input.ndim - 2))
     return relu(input) - weight * relu(-input)
+from ..ops.pad import pad  # noqa: E402,F401

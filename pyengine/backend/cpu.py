@@ -221,3 +221,8 @@ def affine_warp_backward(g, transforms, x_shape, bilinear, fill_mode, fill_value
     _C.affine_warp_backward(np.ascontiguousarray(g), np.ascontiguousarray(transforms, np.float32),
                             gx, bilinear, fill_mode, fill_value)
     return gx
+
+
+def mlp_train(*args):
+    """Fused whole-run training of a Dense-only MLP (csrc/fused; keras/fused.py builds args)."""
+    return _C.mlp_train(*args)

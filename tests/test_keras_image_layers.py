@@ -262,3 +262,14 @@ def test_model_with_image_layers_trains_and_round_trips(tmp_path):
     model.save(path)
     again = keras.models.load_model(path)
     np.testing.assert_array_equal(model.predict(data, verbose=0), again.predict(data, verbose=0))
+
+
+def test_keras_relu_arguments():
+    x = np.array([[-2.0, -0.5, 0.0, 0.7, 3.0, 7.0]], np.float32)
+    np.testing.assert_allclose(L.ReLU(6.0)(x).numpy(), np.clip(x, 0, 6))
+    np.testing.assert_allclose(L.ReLU(negative_slope=0.1)(x).numpy(), np.where(x > 0, x, 0.1 * x))
+    ref = np.where(x >= 2.0, 2.0, np.where(x >= 0.5, x, 0.1 * (x - 0.5)))
+    np.testing.assert_allclose(L.ReLU(max_value=2.0, negative_slope=0.1, threshold=0.5)(x).numpy(),
+                               ref, rtol=1e-6)
+    with pytest.raises(ValueError, match=r"\[ReLU\] max_value cannot be a negative value"):
+        L.ReLU(-1.0)

@@ -174,19 +174,28 @@ class SparseCategoricalCrossentropy(Loss):
 
 
 def mean_squared_error(y_true, y_pred):
-    return MeanSquaredError()(y_true, y_pred)
+    """Per-sample mean over the last axis of (y_pred - y_true)^2 (no batch reduction, as Keras)."""
+    return MeanSquaredError(reduction="none")(y_true, y_pred)
+
+
+def mean_absolute_error(y_true, y_pred):
+    return MeanAbsoluteError(reduction="none")(y_true, y_pred)
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False):
-    return BinaryCrossentropy(from_logits)(y_true, y_pred)
+    """Per-sample binary cross-entropy, averaged over the last axis only."""
+    return BinaryCrossentropy(from_logits, reduction="none")(y_true, y_pred)
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False):
-    return CategoricalCrossentropy(from_logits)(y_true, y_pred)
+    return CategoricalCrossentropy(from_logits, reduction="none")(y_true, y_pred)
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
-    return SparseCategoricalCrossentropy(from_logits)(y_true, y_pred)
+    return SparseCategoricalCrossentropy(from_logits, reduction="none")(y_true, y_pred)
+
+
+mse, mae = mean_squared_error, mean_absolute_error
 
 
 class _FunctionLoss(Loss):
@@ -213,8 +222,8 @@ def get(identifier):
     if identifier is None:
         raise ValueError("[compile] a loss is required, e.g. loss='binary_crossentropy'. Valid "
                          f"names: {', '.join(sorted(_TABLE))}")
-    if identifier in (mean_squared_error, binary_crossentropy, categorical_crossentropy,
-                      sparse_categorical_crossentropy):
+    if identifier in (mean_squared_error, mean_absolute_error, binary_crossentropy,
+                      categorical_crossentropy, sparse_categorical_crossentropy):
         identifier = identifier.__name__
     obj = resolve("loss", identifier, _TABLE, (Loss,))
     return obj if isinstance(obj, Loss) else _FunctionLoss(obj)

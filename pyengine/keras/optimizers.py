@@ -114,14 +114,14 @@ class Optimizer:
                 raise ValueError(f"[{self.name}] a gradient has shape {a.shape}, its variable "
                                  f"{getattr(v, 'path', '')} {v.data.shape}")
             clip = self.clipnorm or self.clipvalue or self.global_clipnorm
-            a = np.array(a, np.float32) if clip else np.ascontiguousarray(a, np.float32)
+            a = np.array(a, np.float32, copy=bool(clip) or not a.flags.c_contiguous)
             grads.append(Tensor._wrap(a))
-        self._clip(grads)
         impl = self.impl(variables)
         saved = [v.grad for v in variables]
         try:
             for v, g in zip(variables, grads):
                 v.grad = g
+            self._clip(variables)  # nn.utils' clipping reads the variables' .grad (copies here)
             with no_grad():
                 if self.weight_decay and not self._decoupled_in_algorithm():
                     for v in variables:
@@ -135,14 +135,14 @@ class Optimizer:
     def apply(self, grads, trainable_variables):
         self.apply_gradients(zip(grads, trainable_variables))
 
-    def _clip(self, grads):
+    def _clip(self, variables):
         if self.clipvalue is not None:
-            _nn_utils.clip_grad_value_(grads, self.clipvalue)
+            _nn_utils.clip_grad_value_(variables, self.clipvalue)
         if self.clipnorm is not None:
-            for g in grads:
-                _nn_utils.clip_grad_norm_([g], self.clipnorm)
+            for v in variables:
+                _nn_utils.clip_grad_norm_([v], self.clipnorm)
         if self.global_clipnorm is not None:
-            _nn_utils.clip_grad_norm_(grads, self.global_clipnorm)
+            _nn_utils.clip_grad_norm_(variables, self.global_clipnorm)
 
     def variable_state(self, variable):
         """pe.optim's state dict of `variable` (moments, step), created empty if new."""

@@ -40,7 +40,12 @@ class Sequential(Model):
         self.add_module(layer.name, layer)
         self.built = False
         if self._declared_input is not None:
-            self._build_graph()  # Keras builds as soon as the input shape is known
+            try:
+                self._build_graph()  # Keras builds as soon as the input shape is known
+            except Exception:
+                self._layers.pop()
+                del self._modules[layer.name]
+                raise
 
     def pop(self):
         if not self._layers:

@@ -142,10 +142,19 @@ def call_symbolic(layer, inputs, args, kwargs):
     return outputs
 
 
-def symbolic_op(fn, *args, name="op"):
-    """fn(*args) as a node of the graph: args may mix KerasTensors and constants."""
+def symbolic_op(fn, *args, name="op", **kwargs):
+    """fn(*args, **kwargs) as a node of the graph (a Lambda layer whose inputs are the
+    KerasTensors among the arguments; every other argument is kept as a constant)."""
     from .layers.core import Lambda
-    return Lambda(lambda xs: fn(*xs), name=None if name is None else _unique(name))(list(args))
+    flat = tree.flatten((args, kwargs))
+    symbols = [a for a in flat if isinstance(a, KerasTensor)]
+
+    def run(xs):
+        it = iter(xs)
+        leaves = [next(it) if isinstance(a, KerasTensor) else a for a in flat]
+        a2, k2 = tree.pack_sequence_as((args, kwargs), leaves)
+        return fn(*a2, **k2)
+    return Lambda(run, name=_unique(name))(symbols)
 
 
 def _unique(base):

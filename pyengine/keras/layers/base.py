@@ -12,6 +12,7 @@ layers assigned as attributes are tracked as submodules.
 `training` is passed to call() only when call accepts it; inputs and outputs may be tensors or
 tuples / lists / dicts of them. Called on symbolic KerasTensors (keras.Input), a layer records a
 node of a functional graph instead of computing (keras/symbolic.py)."""
+import functools
 import inspect
 import threading
 
@@ -145,6 +146,18 @@ class _TrackedList(list):
 
 
 class Layer(Module):
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_marks_built", False):
+            @functools.wraps(build)
+            def wrapped(self, *args, **kw):  # a build() called directly also marks the layer built
+                out = build(self, *args, **kw)
+                self.__dict__["built"] = True
+                return out
+            wrapped._marks_built = True
+            cls.build = wrapped
+
     def __new__(cls, *args, **kwargs):
         obj = super().__new__(cls)
         Module.__init__(obj)  # here, so attributes may be set before super().__init__()
@@ -406,10 +419,10 @@ class Layer(Module):
     # ---- functional-graph views (nodes recorded by keras/symbolic.py) --------------------
     def _single_node(self, what):
         if not self._inbound_nodes:
-            raise AttributeError(f"[{self.name}] layer has never been called on a "
+            raise ValueError(f"[{self.name}] layer has never been called on a "
                                  f"keras.Input, so it has no defined {what}")
         if len(self._inbound_nodes) > 1:
-            raise AttributeError(f"[{self.name}] layer has multiple inbound nodes (it is "
+            raise ValueError(f"[{self.name}] layer has multiple inbound nodes (it is "
                                  f"shared), so its {what} is ambiguous")
         return self._inbound_nodes[0]
 

@@ -95,6 +95,18 @@ class ReLU(Layer):
         return y if self.max_value is None else y.clamp(None, self.max_value)
 
 
+class LeakyReLU(Layer):
+    """x if x > 0 else negative_slope * x (F.leaky_relu); Keras 2's `alpha` accepted."""
+
+    def __init__(self, negative_slope=0.3, **kwargs):
+        negative_slope = kwargs.pop("alpha", negative_slope)
+        super().__init__(**kwargs)
+        self.negative_slope = float(negative_slope)
+
+    def call(self, x):
+        return F.leaky_relu(x, self.negative_slope)
+
+
 class Dropout(Layer):
     """Zeroes inputs with probability `rate` while training, scaling the rest by 1 / (1 - rate)."""
 

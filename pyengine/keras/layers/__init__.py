@@ -11,7 +11,7 @@ from .rnn import GRU, LSTM, SimpleRNN
 
 # Image layers (issue 15): transposed / depthwise / separable convolution, resampling, noise,
 # parameterised activations, preprocessing and augmentation.
-from .advanced_activations import ELU, LeakyReLU, PReLU  # noqa: E402
+from .advanced_activations import ELU, PReLU  # noqa: E402
 from .augmentation import (RandomBrightness, RandomContrast, RandomCrop, RandomFlip,  # noqa: E402
                            RandomRotation, RandomTranslation, RandomZoom)
 from .conv_depthwise import DepthwiseConv2D, SeparableConv2D  # noqa: E402

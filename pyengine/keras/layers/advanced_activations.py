@@ -1,29 +1,12 @@
-"""Activation layers with parameters: LeakyReLU, PReLU (a learned slope), ELU; Keras' names,
-arguments and weight layout (PReLU's alpha has the input's shape less the batch axis, size 1
-along shared_axes)."""
+"""Activation layers with parameters: PReLU (a learned slope) and ELU, Keras' names, arguments
+and weight layout (PReLU's alpha has the input's shape less the batch axis, size 1 along
+shared_axes). LeakyReLU and ReLU live in core.py."""
 import numpy as np
 
 from ...nn import functional as F
 from .. import initializers as _init
 from .. import regularizers as _reg
 from .base import Layer
-
-
-class LeakyReLU(Layer):
-    """x if x > 0 else negative_slope * x (Keras 3 default 0.3; Keras 2's `alpha` also accepted)."""
-
-    def __init__(self, negative_slope=0.3, **kwargs):
-        if "alpha" in kwargs:  # the Keras 2 name of the same argument
-            negative_slope = kwargs.pop("alpha")
-        super().__init__(**kwargs)
-        if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float)) \
-                or negative_slope < 0:
-            raise ValueError(f"[LeakyReLU] negative_slope must be a non-negative float. "
-                             f"Received: negative_slope={negative_slope!r}")
-        self.negative_slope = float(negative_slope)
-
-    def call(self, x):
-        return F.leaky_relu(x, self.negative_slope)
 
 
 class ELU(Layer):

@@ -214,11 +214,28 @@ void warp_forward(const WarpGeom& g, const T* x, const float* t, T* y) {
     for (int64_t n = n0; n < n1; ++n) {
       const T* xp = x + n * in_img;
       const float* tn = t + n * 8;
+      const bool affine = tn[6] == 0.0f && tn[7] == 0.0f;
       T* yp = y + n * out_img;
       for (int64_t i = 0; i < g.oh; ++i)
         for (int64_t j = 0; j < g.ow; ++j) {
-          const Taps4 s = warp_taps(g, tn, i, j);
           T* out = yp + (i * g.ow + j) * c;
+          if (affine && g.bilinear) {
+            // Fast path: all four taps inside the image, where every fill mode is the identity.
+            const double xi = double(tn[0]) * j + double(tn[1]) * i + double(tn[2]);
+            const double yi = double(tn[3]) * j + double(tn[4]) * i + double(tn[5]);
+            if (xi >= 0 && yi >= 0 && xi < double(g.w - 1) && yi < double(g.h - 1)) {
+              const int64_t x0 = static_cast<int64_t>(xi), y0 = static_cast<int64_t>(yi);
+              const double lx = xi - double(x0), ly = yi - double(y0);
+              const T w00 = static_cast<T>((1 - ly) * (1 - lx)), w01 = static_cast<T>((1 - ly) * lx);
+              const T w10 = static_cast<T>(ly * (1 - lx)), w11 = static_cast<T>(ly * lx);
+              const T* p0 = xp + (y0 * g.w + x0) * c;
+              const T* p1 = p0 + g.w * c;
+              for (int64_t k = 0; k < c; ++k)
+                out[k] = w00 * p0[k] + w01 * p0[c + k] + w10 * p1[k] + w11 * p1[c + k];
+              continue;
+            }
+          }
+          const Taps4 s = warp_taps(g, tn, i, j);
           const T fw = static_cast<T>(s.fill_weight);
           for (int64_t k = 0; k < c; ++k) out[k] = fw * fill;
           for (int q = 0; q < s.n; ++q) {

@@ -3,9 +3,8 @@ SpatialDropout2D (whole channels dropped, the mask broadcast over height and wid
 gives a layer its own generator; otherwise pyengine's (pe.manual_seed)."""
 import numpy as np
 
-from ... import random as _random
 from ...ops.dropout import dropout
-from .base import Layer
+from .augmentation import BaseRandomLayer
 
 
 def _rate(rate, layer, upper_open=True):
@@ -16,21 +15,7 @@ def _rate(rate, layer, upper_open=True):
     return float(rate)
 
 
-class _Seeded(Layer):
-    def __init__(self, seed=None, **kwargs):
-        super().__init__(**kwargs)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
-                                 or seed < 0):
-            raise ValueError(f"[{type(self).__name__}] seed must be a non-negative int or None. "
-                             f"Received: seed={seed!r}")
-        self.seed = seed
-        self._generator = None if seed is None else np.random.default_rng(int(seed))
-
-    def rng(self):
-        return self._generator if self._generator is not None else _random.get_generator()
-
-
-class GaussianNoise(_Seeded):
+class GaussianNoise(BaseRandomLayer):
     """x + N(0, stddev^2) noise while training (a data-augmentation regulariser)."""
 
     def __init__(self, stddev, seed=None, **kwargs):
@@ -46,7 +31,7 @@ class GaussianNoise(_Seeded):
         return x + self.rng().normal(0.0, self.stddev, x.shape).astype(np.float32)
 
 
-class GaussianDropout(_Seeded):
+class GaussianDropout(BaseRandomLayer):
     """x * N(1, rate / (1 - rate)) noise while training (multiplicative, mean-preserving)."""
 
     def __init__(self, rate, seed=None, **kwargs):
@@ -60,7 +45,7 @@ class GaussianDropout(_Seeded):
         return x * self.rng().normal(1.0, std, x.shape).astype(np.float32)
 
 
-class SpatialDropout2D(_Seeded):
+class SpatialDropout2D(BaseRandomLayer):
     """Drops whole feature maps of (N, H, W, C) input with probability `rate` while training,
     scaling the kept ones by 1 / (1 - rate)."""
 

@@ -1,12 +1,9 @@
 """ConvTranspose2d over F.conv_transpose2d (pyengine/ops/conv_transpose.py: conv2d's kernels)."""
-import math
-
 import numpy as np
 
 from .. import functional as F
-from .. import init
 from ..module import Module, Parameter
-from .conv import _tuple
+from .conv import _ConvNd, _tuple
 from .linear import _dtype
 
 
@@ -52,12 +49,7 @@ class ConvTranspose2d(Module):
         self.bias = Parameter(np.empty((out_channels,), dt)) if bias else None
         self.reset_parameters()
 
-    def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+    reset_parameters = _ConvNd.reset_parameters  # the same init, fan_in from weight dim 1
 
     def _output_padding(self, x, output_size):
         if output_size is None:

@@ -16,4 +16,5 @@ PYBIND11_MODULE(_C, m) {
   pyengine::init_fused(m);
   pyengine::init_conv(m);
   pyengine::init_conv_nhwc(m);
+  pyengine::init_image(m);
 }

@@ -15,6 +15,7 @@ from .layers import Input
 from .model import Model
 from .saving import load_model, register_keras_serializable
 from .sequential import Sequential
+from . import applications, preprocessing  # noqa: E402,F401
 
 __all__ = ["Input", "Sequential", "Model", "activations", "callbacks", "datasets", "initializers",
            "layers", "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers",

@@ -289,3 +289,30 @@ def one_hot(tensor, num_classes=-1):
 
 
 __all__ = [n for n in dir() if not n.startswith("_") and n != "Tensor"]
+
+
+# ---- transposed convolution, resampling, PReLU (ops/conv_transpose.py, ops/image.py) ----------
+from ..ops.conv_transpose import conv_transpose2d  # noqa: E402,F401
+from ..ops.image import affine_warp, interpolate  # noqa: E402,F401
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Alias of interpolate (PyTorch's deprecated name)."""
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def prelu(input, weight):
+    """max(0, x) + weight * min(0, x); weight (1,) or (C,) broadcast along dim 1.
+
+    >>> F.prelu(pe.tensor([-2.0, 3.0]), pe.tensor([0.25]))
+    """
+    if weight.ndim != 1:
+        raise ValueError(f"[prelu] weight must be 1-D, got shape {tuple(weight.shape)}")
+    c = weight.shape[0]
+    if c != 1:
+        if input.ndim < 2 or input.shape[1] != c:
+            raise ValueError(f"[prelu] weight has {c} slopes but input {tuple(input.shape)} has "
+                             f"{input.shape[1] if input.ndim >= 2 else 'no'} channels (dim 1)")
+        weight = weight.reshape((c,) + (1,) * (input.ndim - 2))
+    return relu(input) - weight * relu(-input)
+from ..ops.pad import pad  # noqa: E402,F401

@@ -9,4 +9,17 @@ from .merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, 
 from .normalization import BatchNormalization, Embedding
 from .rnn import GRU, LSTM, SimpleRNN
 
+# Image layers (issue 15): transposed / depthwise / separable convolution, resampling, noise,
+# parameterised activations, preprocessing and augmentation.
+from .advanced_activations import ELU, PReLU  # noqa: E402
+from .augmentation import (RandomBrightness, RandomContrast, RandomCrop, RandomFlip,  # noqa: E402
+                           RandomRotation, RandomTranslation, RandomZoom)
+from .conv_depthwise import DepthwiseConv2D, SeparableConv2D  # noqa: E402
+from .conv_transpose import Conv2DTranspose  # noqa: E402
+from .image_preprocessing import CenterCrop, Rescaling, Resizing  # noqa: E402
+from .noise import GaussianDropout, GaussianNoise, SpatialDropout2D  # noqa: E402
+from .reshaping import Cropping2D, UpSampling2D, ZeroPadding2D  # noqa: E402
+
+Convolution2DTranspose, SeparableConvolution2D = Conv2DTranspose, SeparableConv2D
+
 __all__ = [n for n in dir() if not n.startswith("_")]

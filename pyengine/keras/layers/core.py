@@ -69,14 +69,30 @@ class Softmax(Layer):
 
 
 class ReLU(Layer):
+    """Keras' ReLU: max_value where x >= max_value, x where threshold <= x < max_value,
+    negative_slope * (x - threshold) below the threshold (ReLU(6.) is MobileNet's ReLU6)."""
+
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
-        if max_value is not None or negative_slope or threshold:
-            raise ValueError("[ReLU] max_value, negative_slope and threshold are not supported; "
-                             "use LeakyReLU or an Activation")
+        for name, v in (("max_value", max_value), ("negative_slope", negative_slope),
+                        ("threshold", threshold)):
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))
+                                  or v < 0):
+                raise ValueError(f"[ReLU] {name} cannot be a negative value. Received: "
+                                 f"{name}={v!r}")
+        self.max_value = None if max_value is None else float(max_value)
+        self.negative_slope, self.threshold = float(negative_slope), float(threshold)
 
     def call(self, x):
-        return F.relu(x)
+        if self.threshold:
+            y = F.where(x >= self.threshold, x, (x - self.threshold) * self.negative_slope)
+        elif self.negative_slope:
+            y = F.leaky_relu(x, self.negative_slope)
+        elif self.max_value is not None:
+            return x.clamp(0.0, self.max_value)  # ReLU6: one op
+        else:
+            return F.relu(x)
+        return y if self.max_value is None else y.clamp(None, self.max_value)
 
 
 class LeakyReLU(Layer):

@@ -50,3 +50,10 @@ __all__ = [
     "Tanh",
     "Unflatten",
 ]
+
+# Transposed convolution, resampling and PReLU (issue 15's image models).
+from .activation import PReLU  # noqa: E402
+from .conv_transpose import ConvTranspose2d  # noqa: E402
+from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: E402
+
+__all__ += ["ConvTranspose2d", "PReLU", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d"]

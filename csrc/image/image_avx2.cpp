@@ -1,0 +1,3 @@
+// Image resampling kernels compiled for the avx2 path (flags from CMake by file-name suffix).
+#define PE_ISA_NS avx2
+#include "image/image_impl.h"

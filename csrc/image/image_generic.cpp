@@ -1,0 +1,3 @@
+// Image resampling kernels compiled for the generic path (flags from CMake by file-name suffix).
+#define PE_ISA_NS generic
+#include "image/image_impl.h"

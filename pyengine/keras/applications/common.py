@@ -1,0 +1,120 @@
+"""What the application builders share: Keras' input-shape rules, the weights argument, the
+pooling head, and the ImageNet preprocessing modes."""
+import os
+
+import numpy as np
+
+from .. import layers
+from ..model import Model
+
+
+def models_dir():
+    """$PYENGINE_HOME/models (default ~/.pyengine/models): where weights='imagenet' looks."""
+    home = os.environ.get("PYENGINE_HOME", os.path.join(os.path.expanduser("~"), ".pyengine"))
+    return os.path.join(home, "models")
+
+
+def check_weights(weights, include_top, classes, name):
+    if not (weights in (None, "imagenet") or isinstance(weights, (str, os.PathLike))):
+        raise ValueError(f"[{name}] weights must be None, 'imagenet' or the path of a weights "
+                         f"file. Received: weights={weights!r}")
+    if weights == "imagenet" and include_top and classes != 1000:
+        raise ValueError(f"[{name}] with weights='imagenet' and include_top=True, classes must "
+                         f"be 1000. Received: classes={classes}")
+    if isinstance(classes, bool) or not isinstance(classes, (int, np.integer)) or classes < 1:
+        raise ValueError(f"[{name}] classes must be a positive int. Received: classes={classes!r}")
+
+
+def input_shape_for(input_shape, default_size, min_size, include_top, weights, name):
+    """Keras' obtain_input_shape for channels_last: a flattening top needs known spatial sizes
+    (the default size with ImageNet weights); every known side must be at least min_size."""
+    if input_shape is None:
+        return (default_size, default_size, 3) if include_top or weights == "imagenet" else \
+            (None, None, 3)
+    shape = tuple(input_shape)
+    if len(shape) != 3:
+        raise ValueError(f"[{name}] input_shape must be (height, width, channels). Received: "
+                         f"input_shape={input_shape!r}")
+    if weights == "imagenet":
+        if shape[2] != 3:
+            raise ValueError(f"[{name}] ImageNet weights need 3 input channels. Received: "
+                             f"input_shape={input_shape!r}")
+        if include_top and shape[:2] != (default_size, default_size):
+            raise ValueError(f"[{name}] with include_top=True and ImageNet weights the input must "
+                             f"be ({default_size}, {default_size}, 3). Received: "
+                             f"input_shape={input_shape!r}")
+    if include_top and (shape[0] is None or shape[1] is None):
+        raise ValueError(f"[{name}] include_top=True needs a known image size. Received: "
+                         f"input_shape={input_shape!r}")
+    for s in shape[:2]:
+        if s is not None and s < min_size:
+            raise ValueError(f"[{name}] input size must be at least {min_size}x{min_size}. "
+                             f"Received: input_shape={input_shape!r}")
+    return shape
+
+
+def inputs_for(input_tensor, shape):
+    return layers.Input(shape=shape) if input_tensor is None else input_tensor
+
+
+def pooled_head(x, include_top, pooling, classes, classifier_activation, avg_name=None):
+    if include_top:
+        x = layers.GlobalAveragePooling2D(name=avg_name)(x) if avg_name is not None else \
+            layers.GlobalAveragePooling2D()(x)
+        return layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+    if pooling == "avg":
+        return layers.GlobalAveragePooling2D(name=avg_name)(x) if avg_name else \
+            layers.GlobalAveragePooling2D()(x)
+    if pooling == "max":
+        return layers.GlobalMaxPooling2D(name="max_pool" if avg_name else None)(x) \
+            if avg_name else layers.GlobalMaxPooling2D()(x)
+    if pooling is not None:
+        raise ValueError(f"pooling must be None, 'avg' or 'max'. Received: pooling={pooling!r}")
+    return x
+
+
+def finish(inputs, outputs, name, weights, weights_file):
+    model = Model(inputs, outputs, name=name)
+    if weights == "imagenet":
+        path = os.path.join(models_dir(), weights_file)
+        if not os.path.exists(path):
+            raise ValueError(f"[{name}] weights='imagenet': pyengine downloads no weights. Save "
+                             f"the ImageNet weights as a pyengine weights file "
+                             f"(model.save_weights) at {path}, or pass weights=<path>, or "
+                             f"weights=None for a fresh network")
+        model.load_weights(path)
+    elif weights is not None:
+        model.load_weights(os.fspath(weights))
+    return model
+
+
+def preprocess_input(x, mode):
+    """ImageNet preprocessing of RGB images in [0, 255]: 'caffe' (BGR, minus the ImageNet channel
+    means; VGG16, ResNet50) or 'tf' (scaled to [-1, 1]; MobileNetV2)."""
+    x = np.asarray(getattr(x, "data", x), np.float32)
+    if mode == "tf":
+        return x / 127.5 - 1.0
+    if mode == "caffe":
+        return x[..., ::-1] - np.array([103.939, 116.779, 123.68], np.float32)
+    raise ValueError(f"[preprocess_input] mode must be 'caffe' or 'tf'. Received: mode={mode!r}")
+
+
+def decode_predictions(preds, top=5):
+    """[(class_id, class_name, score), ...] per row, from imagenet_class_index.json in
+    $PYENGINE_HOME/models (pyengine downloads nothing: put the file there)."""
+    import json
+    path = os.path.join(models_dir(), "imagenet_class_index.json")
+    if not os.path.exists(path):
+        raise ValueError(f"[decode_predictions] needs the ImageNet class index at {path} "
+                         f"(pyengine downloads nothing)")
+    with open(path) as f:
+        index = json.load(f)
+    preds = np.asarray(getattr(preds, "data", preds))
+    if preds.ndim != 2 or preds.shape[1] != 1000:
+        raise ValueError(f"[decode_predictions] expects (samples, 1000) predictions, received "
+                         f"shape {preds.shape}")
+    out = []
+    for row in preds:
+        best = row.argsort()[-top:][::-1]
+        out.append([tuple(index[str(i)]) + (float(row[i]),) for i in best])
+    return out

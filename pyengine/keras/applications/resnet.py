@@ -1,0 +1,61 @@
+"""ResNet50 (He et al. 2015) as keras.applications.ResNet50 builds it: the v1 bottleneck blocks
+with Keras' layer names ('conv1_pad', 'conv1_conv', 'conv2_block1_0_conv', ..., 'conv5_block3_out',
+'avg_pool', 'predictions'). 25,636,712 parameters with the top."""
+from .. import layers
+from . import common
+
+_EPS = 1.001e-5
+
+
+def residual_block_v1(x, filters, kernel_size=3, stride=1, conv_shortcut=True, name=None):
+    if conv_shortcut:
+        shortcut = layers.Conv2D(4 * filters, 1, strides=stride, name=name + "_0_conv")(x)
+        shortcut = layers.BatchNormalization(axis=3, epsilon=_EPS, name=name + "_0_bn")(shortcut)
+    else:
+        shortcut = x
+    x = layers.Conv2D(filters, 1, strides=stride, name=name + "_1_conv")(x)
+    x = layers.BatchNormalization(axis=3, epsilon=_EPS, name=name + "_1_bn")(x)
+    x = layers.Activation("relu", name=name + "_1_relu")(x)
+    x = layers.Conv2D(filters, kernel_size, padding="SAME", name=name + "_2_conv")(x)
+    x = layers.BatchNormalization(axis=3, epsilon=_EPS, name=name + "_2_bn")(x)
+    x = layers.Activation("relu", name=name + "_2_relu")(x)
+    x = layers.Conv2D(4 * filters, 1, name=name + "_3_conv")(x)
+    x = layers.BatchNormalization(axis=3, epsilon=_EPS, name=name + "_3_bn")(x)
+    x = layers.Add(name=name + "_add")([shortcut, x])
+    return layers.Activation("relu", name=name + "_out")(x)
+
+
+def stack_residual_blocks_v1(x, filters, blocks, stride1=2, name=None):
+    x = residual_block_v1(x, filters, stride=stride1, name=name + "_block1")
+    for i in range(2, blocks + 1):
+        x = residual_block_v1(x, filters, conv_shortcut=False, name=f"{name}_block{i}")
+    return x
+
+
+def ResNet50(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
+             pooling=None, classes=1000, classifier_activation="softmax", name="resnet50"):
+    common.check_weights(weights, include_top, classes, "ResNet50")
+    shape = common.input_shape_for(input_shape, 224, 32, include_top, weights, "ResNet50")
+    inputs = common.inputs_for(input_tensor, shape)
+    x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(inputs)
+    x = layers.Conv2D(64, 7, strides=2, use_bias=True, name="conv1_conv")(x)
+    x = layers.BatchNormalization(axis=3, epsilon=_EPS, name="conv1_bn")(x)
+    x = layers.Activation("relu", name="conv1_relu")(x)
+    x = layers.ZeroPadding2D(padding=((1, 1), (1, 1)), name="pool1_pad")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
+    x = stack_residual_blocks_v1(x, 64, 3, stride1=1, name="conv2")
+    x = stack_residual_blocks_v1(x, 128, 4, name="conv3")
+    x = stack_residual_blocks_v1(x, 256, 6, name="conv4")
+    x = stack_residual_blocks_v1(x, 512, 3, name="conv5")
+    x = common.pooled_head(x, include_top, pooling, classes, classifier_activation,
+                           avg_name="avg_pool")
+    return common.finish(inputs, x, name, weights,
+                         "resnet50_weights_tf_dim_ordering_tf_kernels" +
+                         ("" if include_top else "_notop") + ".weights.npz")
+
+
+def preprocess_input(x, data_format=None):
+    return common.preprocess_input(x, "caffe")
+
+
+decode_predictions = common.decode_predictions

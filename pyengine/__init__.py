@@ -20,11 +20,18 @@ from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, fu
 from .dtypes import (DType, bool_, double, float32, float64, int32, int64, long, uint8)
 from .dtypes import float  # noqa: A004  (torch alias: pe.float is float32)
 from .dtypes import bool_ as bool  # noqa: A004
-from .functions import *  # noqa: F401,F403  (pe.exp, pe.cat, pe.where, pe.matmul ...)
+from .nn.functional import (abs, argmax, argmin, cat, chunk, clamp, concatenate, cos, exp,  # noqa: F401,E501  (pe.exp, pe.cat ...: the one functional namespace)
+                            flatten, log, log1p, log_softmax, logsumexp, matmul, max, maximum,
+                            mean, min, minimum, permute, relu, reshape, sigmoid, sin, softmax,
+                            split, sqrt, squeeze, stack, std, sum, tanh, transpose, unsqueeze,
+                            var, where)
 from .random import manual_seed, seed
 from .tensor import Tensor
 from . import nn, testing
 from .io import load, save
+from .gradient_tape import GradientTape
+from .tf_names import (cast, concat, constant, convert_to_tensor, one_hot, reduce_max,  # noqa: F401
+                       reduce_mean, reduce_min, reduce_sum, shape, square)
 
 __version__ = "0.1.0"
 

@@ -19,3 +19,21 @@ seed = manual_seed
 
 def get_generator(generator=None):
     return _generator if generator is None else generator
+
+
+def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """A float32 tensor of `shape` drawn from N(mean, stddev^2) (tf.random.normal)."""
+    return _draw("normal", shape, seed, loc=mean, scale=stddev)
+
+
+def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    """A float32 tensor of `shape` drawn from U[minval, maxval) (tf.random.uniform)."""
+    return _draw("uniform", shape, seed, low=minval, high=maxval)
+
+
+def _draw(method, shape, seed, **params):
+    from .tensor import Tensor
+    gen = _generator if seed is None else np.random.default_rng(int(seed))
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else \
+        tuple(int(getattr(s, "item", lambda: s)()) for s in shape)
+    return Tensor._wrap(getattr(gen, method)(size=shape, **params).astype(np.float32))

@@ -224,3 +224,8 @@ def rnn_backward(mode, reverse, x, w_ih, w_hh, b_ih, b_hh, h0, c0, mask, y, work
     _C.rnn_backward(mode, reverse, x, w_ih, w_hh, b_ih, b_hh, h0, c0, mask, y, gates, extra,
                     dy, dh_n, dc_n, *outs)
     return outs
+
+
+def mlp_train(*args):
+    """Fused whole-run training of a Dense-only MLP (csrc/fused; keras/fused.py builds args)."""
+    return _C.mlp_train(*args)

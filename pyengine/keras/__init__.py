@@ -1,4 +1,7 @@
-"""Keras-compatible facade: Keras tutorials run on pyengine with only their imports changed.
+"""Keras-compatible API over pyengine's one stack: keras layers ARE pe.nn Modules running the ops
+of pe.nn.functional; keras optimizers configure pe.optim. Sequential, the functional API
+(keras.Input + keras.Model(inputs, outputs)) and subclassing (keras.Model / keras.layers.Layer
+with call, train_step) as in Keras 3. See docs/keras.md.
 
     from pyengine.keras.models import Sequential
     from pyengine.keras.layers import Dense
@@ -6,12 +9,13 @@
     model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy'])
     model.fit(x, y, batch_size=10, epochs=50)
 """
-from . import (activations, callbacks, datasets, initializers, layers, losses, metrics, models,
-               optimizers, regularizers, utils)
+from . import (activations, backend, callbacks, datasets, initializers, layers, losses, metrics,
+               models, ops, optimizers, random, regularizers, saving, utils)
 from .layers import Input
-from .models import Sequential
-
-Model = Sequential  # the functional API is not implemented; Sequential covers the tutorials
+from .model import Model
+from .saving import load_model, register_keras_serializable
+from .sequential import Sequential
 
 __all__ = ["Input", "Sequential", "Model", "activations", "callbacks", "datasets", "initializers",
-           "layers", "losses", "metrics", "models", "optimizers", "regularizers", "utils"]
+           "layers", "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers",
+           "saving", "backend", "utils", "load_model", "register_keras_serializable"]

@@ -1,34 +1,42 @@
-"""The fused fast path of fit: a Sequential of Dense layers (relu / sigmoid / tanh / linear /
-softmax, optionally followed by an Activation layer and a Dropout), after any leading Flatten,
-compiled with a standard loss and SGD / Adam / RMSprop, trains runs of batches in ONE C++ call
-(pyengine._C.mlp_train, csrc/fused/mlp_train.cpp): forward, loss, backward and the optimizer
-update, with no Python per batch. Anything else returns no plan and fit uses train_step.
-The kernel shares the optimizer's state arrays and the weights' storage with the generic path,
-so the two can alternate; tests check they reach the same weights."""
+"""The fused fast path of fit: a model whose layers are exactly Dense (relu / sigmoid / tanh /
+linear / softmax), optionally an Activation layer after one and a Dropout, after any leading
+Flatten, compiled with one built-in loss (the exact Keras classes) and SGD / Adam / RMSprop,
+trained with the default train_step and no per-batch callback, trains runs of batches in ONE
+C++ call (backend.mlp_train -> csrc/fused/mlp_train.cpp): forward, loss, backward and the
+optimizer update with no Python per batch. Anything else returns no plan and fit runs
+train_step. The kernel updates the layers' weights and pe.optim's state arrays (moments, step)
+in place, so the two paths can alternate; tests check they reach the same weights, and both stop
+the same way on a non-finite loss (that batch's update is not applied)."""
 import time
 
 import numpy as np
 
-from .. import _C
 from .. import random as _random
+from ..backend import cpu as _cpu
 from . import activations as _act
+from . import losses as _losses
+from . import metrics as _metrics
 from . import optimizers as _opt
 from .layers.base import InputLayer
 from .layers.core import Activation, Dense, Dropout, Flatten
 
 _ACT = {"linear": 0, "relu": 1, "sigmoid": 2, "tanh": 3, "softmax": 4}
-_LOSS = {("mse", False): 0, ("bce", False): 1, ("bce", True): 2, ("cce", False): 3,
-         ("cce", True): 4, ("scce", False): 5, ("scce", True): 6}
-_METRIC = {"binary": 1, "categorical": 2, "sparse": 3}
+_LOSS = {(_losses.MeanSquaredError, False): 0, (_losses.BinaryCrossentropy, False): 1,
+         (_losses.BinaryCrossentropy, True): 2, (_losses.CategoricalCrossentropy, False): 3,
+         (_losses.CategoricalCrossentropy, True): 4,
+         (_losses.SparseCategoricalCrossentropy, False): 5,
+         (_losses.SparseCategoricalCrossentropy, True): 6}
+_METRIC = {_metrics.BinaryAccuracy: 1, _metrics.CategoricalAccuracy: 2,
+           _metrics.SparseCategoricalAccuracy: 3}
+_OPT = {_opt.SGD: 0, _opt.Adam: 1, _opt.RMSprop: 2}
 _CHUNK_SECONDS = 0.1  # progress-bar refresh while the kernel runs
 
 
 def _flat_layers(model):
+    from .sequential import Sequential
     out = []
     for layer in model.layers:
-        if hasattr(layer, "layers") and not isinstance(layer, Dense):
-            if not layer.trainable:
-                return None  # a frozen nested model: keep the simple path
+        if isinstance(layer, Sequential) and type(layer) is Sequential:
             sub = _flat_layers(layer)
             if sub is None:
                 return None
@@ -38,65 +46,118 @@ def _flat_layers(model):
     return out
 
 
+def _default_steps(model):
+    """True when fit would run the Trainer's own steps (nothing a subclass overrides)."""
+    from .trainer import Trainer
+    cls = type(model)
+    return all(getattr(cls, n) is getattr(Trainer, n)
+               for n in ("train_step", "compute_loss", "compute_metrics"))
+
+
+def _optimizer_ok(opt):
+    code = _OPT.get(type(opt))
+    if code is None or opt.weight_decay or opt.clipnorm or opt.clipvalue or \
+            opt.global_clipnorm:
+        return None
+    if code == 1 and opt.amsgrad or code == 2 and opt.centered:
+        return None
+    return code
+
+
 def plan(model, y):
     """The fused trainer's description of `model`, or None when it does not apply."""
-    if model.jit_compile is False or not model.trainable:
+    from .sequential import Sequential
+    if model.jit_compile is False or not isinstance(model, Sequential) or \
+            not _default_steps(model) or model.losses:
         return None
-    loss = model.loss
-    code = _LOSS.get((loss.kind, loss.from_logits))
-    if code is None or getattr(loss, "reduction", None) != "sum_over_batch_size":
+    if not model._compiled_losses or len(model._compiled_losses) != 1:
         return None
-    opt = model.optimizer
-    if type(opt) not in (_opt.SGD, _opt.Adam, _opt.RMSprop):
+    loss, weight, metrics = model._compiled_losses[0]
+    code = _LOSS.get((type(loss), loss.from_logits))
+    if code is None or weight != 1.0 or loss.reduction != "sum_over_batch_size":
         return None
-    if len(model.compiled_metrics) > 1:
+    opt_code = _optimizer_ok(model.optimizer)
+    if opt_code is None or len(metrics) > 1:
         return None
+    if any(m not in [model._loss_tracker] + metrics for m in model.metrics):
+        return None  # a metric the kernel does not compute
     metric = 0
-    if model.compiled_metrics:
-        metric = _METRIC.get(model.compiled_metrics[0].kind)
-        if metric is None:
+    if metrics:
+        metric = _METRIC.get(type(metrics[0]))
+        if metric is None or getattr(metrics[0], "threshold", 0.5) != 0.5:
             return None
     layers = _flat_layers(model)
     if not layers:
         return None
-    while layers and isinstance(layers[0], (InputLayer, Flatten)):
+    while layers and type(layers[0]) in (InputLayer, Flatten):
         layers = layers[1:]
     dense = []
     for layer in layers:
-        if isinstance(layer, Dense):
-            if (layer.kernel_regularizer or layer.bias_regularizer or
-                    _act.name_of(layer.activation) not in _ACT):
+        if type(layer) is Dense:
+            if layer._regularizers or _act.name_of(layer.activation) not in _ACT:
                 return None
             dense.append([layer, _act.name_of(layer.activation), 0.0])
-        elif isinstance(layer, Activation) and dense and dense[-1][1] == "linear" \
+        elif type(layer) is Activation and dense and dense[-1][1] == "linear" \
                 and dense[-1][2] == 0.0 and _act.name_of(layer.activation) in _ACT:
             dense[-1][1] = _act.name_of(layer.activation)
-        elif isinstance(layer, Dropout) and dense and dense[-1][2] == 0.0:
+        elif type(layer) is Dropout and dense and dense[-1][2] == 0.0:
             dense[-1][2] = layer.rate
         else:
             return None
     if not dense or any(d[2] >= 1.0 for d in dense) or dense[-1][2] > 0.0:
         return None  # a Dropout on the output changes what the loss sees: keep it generic
-    return {"layers": dense, "loss": code, "metric": metric,
-            "sparse": loss.kind == "scce"}
+    return {"layers": dense, "loss": code, "metric": metric, "optimizer": opt_code}
+
+
+def _state(opt, code, w):
+    """pe.optim's state arrays (s1, s2) of `w` for the kernel, created like pe.optim does."""
+    st = opt.variable_state(w)
+    if code == 0:  # SGD: momentum_buffer (a zero buffer gives the same first step as buf = g)
+        if opt.momentum == 0.0:
+            return None, None
+        return st.setdefault("momentum_buffer", np.zeros_like(w.data)), None
+    st.setdefault("step", 0)
+    if code == 1:
+        return (st.setdefault("exp_avg", np.zeros_like(w.data)),
+                st.setdefault("exp_avg_sq", np.zeros_like(w.data)))
+    s1 = st.setdefault("square_avg", np.zeros_like(w.data))
+    return s1, (st.setdefault("momentum_buffer", np.zeros_like(w.data))
+                if opt.momentum > 0 else None)
+
+
+def _hyper(opt, code):
+    """lr, momentum, beta1 / rho, beta2, eps, nesterov: the kernel's hyperparameter vector."""
+    if code == 0:
+        return [opt.learning_rate, opt.momentum, 0.0, 0.0, 0.0, float(opt.nesterov)]
+    if code == 1:
+        return [opt.learning_rate, 0.0, opt.beta_1, opt.beta_2, opt.epsilon, 0.0]
+    return [opt.learning_rate, opt.momentum, opt.rho, 0.0, opt.epsilon, 0.0]
 
 
 def run_epoch(model, plan, x, y, order, batch_size, progbar, terminate_on_nan=False):
     """Trains one epoch over x[order] in batches; returns the epoch's logs."""
     dense = [d[0] for d in plan["layers"]]
-    opt = model.optimizer
+    opt, code = model.optimizer, plan["optimizer"]
     kernels = [d.kernel.data for d in dense]
     biases = [d.bias.data if d.bias is not None else None for d in dense]
-    trainable = [d.trainable and model.trainable for d in dense]
-    s1, s2 = [], []
+    trainable = [d.kernel.requires_grad for d in dense]
+    params = [w for d, t in zip(dense, trainable) if t for w in (d.kernel, d.bias)
+              if w is not None]
+    opt.impl(params)
+    s1, s2, steps = [], [], []
     for d, t in zip(dense, trainable):
         for w in (d.kernel, d.bias):
-            st = opt.slots(w) if (t and w is not None) else [None, None]
+            st = _state(opt, code, w) if (t and w is not None) else (None, None)
             s1.append(st[0])
             s2.append(st[1])
+            if t and w is not None and code != 0:
+                steps.append(opt.variable_state(w)["step"])
+    if len(set(steps)) > 1:
+        raise RuntimeError("[fit] the optimizer's variables have different step counts; "
+                           "compile with jit_compile=False")
+    step = steps[0] if steps else opt.iterations
     x2 = x.reshape(len(x), -1)
-    y2 = y.reshape(len(y), -1).astype(np.float32, copy=False)
-    y2 = np.ascontiguousarray(y2)
+    y2 = np.ascontiguousarray(y.reshape(len(y), -1), dtype=np.float32)
     acts = [_ACT[d[1]] for d in plan["layers"]]
     rates = [float(d[2]) for d in plan["layers"]]
     n_batches = (len(order) + batch_size - 1) // batch_size
@@ -105,28 +166,34 @@ def run_epoch(model, plan, x, y, order, batch_size, progbar, terminate_on_nan=Fa
     rows = done = 0
     logs = {}
     gen = _random.get_generator()
+    metrics = model._compiled_losses[0][2]
     while done < n_batches:
         take = min(chunk, n_batches - done)
         idx = order[done * batch_size:(done + take) * batch_size]
         t0 = time.perf_counter()
-        ls, h, r, b, bad = _C.mlp_train(
+        ls, h, r, b, bad = _cpu.mlp_train(
             x2, y2, idx, batch_size, kernels, biases, acts, rates, trainable, s1, s2,
-            plan["loss"], plan["metric"], opt.code, opt.hyper(), opt.iterations,
+            plan["loss"], plan["metric"], code, _hyper(opt, code), step,
             int(gen.integers(0, 2**63 - 1)))
         opt.iterations += b
+        step += b
+        for w in params:
+            if code != 0:
+                opt.variable_state(w)["step"] += b
         loss_sum, hits, rows, done = loss_sum + ls, hits + h, rows + r, done + b
+        model._loss_tracker.total, model._loss_tracker.count = loss_sum, float(rows)
+        if metrics:
+            metrics[0].total, metrics[0].count = hits, float(rows)
         if bad and terminate_on_nan:
             print(f"Batch {done}: Invalid loss, terminating training")
             model.stop_training = True
             return {"loss": float("nan")}
         if bad:
             raise FloatingPointError(
-                f"[fit] the loss became NaN or infinite at batch {done}; training stopped and "
+                f"[fit] the loss became nan at batch {done}; training stopped and "
                 "that batch's update was not applied. Lower the learning rate, scale the inputs, "
                 "or check the data for NaN/inf")
-        logs = {"loss": loss_sum / max(rows, 1)}
-        if plan["metric"]:
-            logs[model.compiled_metrics[0].name] = hits / max(rows, 1)
+        logs = model.get_metrics_result()
         progbar.update(done, logs)
         if progbar.verbose == 1:  # aim for ~10 refreshes a second
             per = (time.perf_counter() - t0) / take

@@ -1,6 +1,8 @@
 """Losses by Keras name and as classes; each is callable as loss_fn(y_true, y_pred) and returns
-the batch mean as a scalar Tensor. Probability losses clip at epsilon = 1e-7 as Keras does;
-from_logits losses use pyengine's fused kernels (F.binary_cross_entropy_with_logits).
+the batch mean as a scalar Tensor. Each runs the loss op of pe.nn.functional (mse_loss, l1_loss,
+binary_cross_entropy[_with_logits], cross_entropy, nll_loss) with reduction='none' and Keras'
+axis and reduction conventions around it; probability inputs are clipped at epsilon = 1e-7 as
+Keras does.
 `validate(y, y_pred_shape)` checks labels once per fit with a clear message."""
 import numpy as np
 
@@ -40,6 +42,14 @@ class Loss:
             return per
         return per.sum() if self.reduction == "sum" else per.mean()
 
+    def fn(self, y_true, y_pred):
+        """Per-sample losses; Keras 3 subclasses define call(y_true, y_pred) instead."""
+        return self.call(_t(y_true), y_pred)
+
+    def call(self, y_true, y_pred):
+        raise NotImplementedError(f"[{type(self).__name__}] Loss subclasses must define "
+                                  "call(self, y_true, y_pred)")
+
     def validate(self, y, out_shape):
         """Returns y converted for this loss (float32 targets or int64 labels) or raises."""
         y = np.asarray(y)
@@ -61,8 +71,7 @@ class MeanSquaredError(Loss):
     kind = "mse"
 
     def fn(self, y_true, y_pred):
-        d = y_pred - _t(y_true).reshape(y_pred.shape)
-        return (d * d).mean(axis=-1)
+        return F.mse_loss(y_pred, _t(y_true).reshape(y_pred.shape), reduction="none").mean(-1)
 
     def validate(self, y, out_shape):
         return _match_shape(self.name, super().validate(y, out_shape), out_shape)
@@ -72,7 +81,7 @@ class MeanAbsoluteError(MeanSquaredError):
     kind = None
 
     def fn(self, y_true, y_pred):
-        return (y_pred - _t(y_true).reshape(y_pred.shape)).abs().mean(axis=-1)
+        return F.l1_loss(y_pred, _t(y_true).reshape(y_pred.shape), reduction="none").mean(-1)
 
 
 class BinaryCrossentropy(Loss):
@@ -87,7 +96,7 @@ class BinaryCrossentropy(Loss):
         if self.from_logits:
             return F.binary_cross_entropy_with_logits(y_pred, y, reduction="none").mean(axis=-1)
         p = y_pred.clamp(EPSILON, 1.0 - EPSILON)
-        return -(y * p.log() + (1.0 - y) * (1.0 - p).log()).mean(axis=-1)
+        return F.binary_cross_entropy(p, y, reduction="none").mean(axis=-1)
 
     def validate(self, y, out_shape):
         y = _match_shape(self.name, super().validate(y, out_shape), out_shape)
@@ -106,6 +115,8 @@ class CategoricalCrossentropy(Loss):
 
     def fn(self, y_true, y_pred):
         y = _t(y_true)
+        if self.from_logits and y_pred.ndim == 2:
+            return F.cross_entropy(y_pred, y.reshape(y_pred.shape), reduction="none")
         if self.from_logits:
             return -(y * F.log_softmax(y_pred, axis=-1)).sum(axis=-1)
         q = (y_pred / y_pred.sum(axis=-1, keepdims=True)).clamp(EPSILON, 1.0 - EPSILON)
@@ -130,12 +141,21 @@ class SparseCategoricalCrossentropy(Loss):
 
     def fn(self, y_true, y_pred):
         labels = np.asarray(y_true.data if isinstance(y_true, Tensor) else y_true)
+        c = y_pred.shape[-1]
         labels = labels.reshape(-1).astype(np.int64)
-        logp = F.log_softmax(y_pred, axis=-1) if self.from_logits else \
-            (y_pred / y_pred.sum(axis=-1, keepdims=True)).clamp(EPSILON, 1.0 - EPSILON).log()
-        onehot = np.zeros(y_pred.shape, np.float32)
-        onehot[np.arange(len(labels)), labels] = 1.0
-        return -(logp * onehot).sum(axis=-1)
+        flat = y_pred.reshape(-1, c)
+        if labels.size != flat.shape[0]:
+            raise ValueError(f"[{self.name}] {labels.size} labels for predictions of shape "
+                             f"{tuple(y_pred.shape)}")
+        if labels.size and (labels.min() < 0 or labels.max() >= c):
+            raise ValueError(f"[{self.name}] labels must be in [0, {c}), received values in "
+                             f"[{labels.min()}, {labels.max()}]")
+        if self.from_logits:
+            per = F.cross_entropy(flat, labels, reduction="none")
+        else:
+            q = (flat / flat.sum(axis=-1, keepdims=True)).clamp(EPSILON, 1.0 - EPSILON)
+            per = F.nll_loss(q.log(), labels, reduction="none")
+        return per.reshape(y_pred.shape[:-1])
 
     def validate(self, y, out_shape):
         y = np.asarray(y)
@@ -154,19 +174,28 @@ class SparseCategoricalCrossentropy(Loss):
 
 
 def mean_squared_error(y_true, y_pred):
-    return MeanSquaredError()(y_true, y_pred)
+    """Per-sample mean over the last axis of (y_pred - y_true)^2 (no batch reduction, as Keras)."""
+    return MeanSquaredError(reduction="none")(y_true, y_pred)
+
+
+def mean_absolute_error(y_true, y_pred):
+    return MeanAbsoluteError(reduction="none")(y_true, y_pred)
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False):
-    return BinaryCrossentropy(from_logits)(y_true, y_pred)
+    """Per-sample binary cross-entropy, averaged over the last axis only."""
+    return BinaryCrossentropy(from_logits, reduction="none")(y_true, y_pred)
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False):
-    return CategoricalCrossentropy(from_logits)(y_true, y_pred)
+    return CategoricalCrossentropy(from_logits, reduction="none")(y_true, y_pred)
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
-    return SparseCategoricalCrossentropy(from_logits)(y_true, y_pred)
+    return SparseCategoricalCrossentropy(from_logits, reduction="none")(y_true, y_pred)
+
+
+mse, mae = mean_squared_error, mean_absolute_error
 
 
 class _FunctionLoss(Loss):
@@ -176,9 +205,9 @@ class _FunctionLoss(Loss):
         super().__init__(getattr(fn, "__name__", "loss"))
         self._fn = fn
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        out = self._fn(y_true, _t(y_pred))
-        return out.mean() if isinstance(out, Tensor) and out.ndim else out
+    def fn(self, y_true, y_pred):
+        out = self._fn(_t(y_true), y_pred)
+        return out if isinstance(out, Tensor) else _t(out)
 
 
 _TABLE = {"mse": MeanSquaredError, "mean_squared_error": MeanSquaredError,
@@ -189,11 +218,12 @@ _TABLE = {"mse": MeanSquaredError, "mean_squared_error": MeanSquaredError,
 
 
 def get(identifier):
+    """A Loss from a Keras name, a Loss object, or a function fn(y_true, y_pred)."""
     if identifier is None:
         raise ValueError("[compile] a loss is required, e.g. loss='binary_crossentropy'. Valid "
                          f"names: {', '.join(sorted(_TABLE))}")
-    if identifier in (mean_squared_error, binary_crossentropy, categorical_crossentropy,
-                      sparse_categorical_crossentropy):
+    if identifier in (mean_squared_error, mean_absolute_error, binary_crossentropy,
+                      categorical_crossentropy, sparse_categorical_crossentropy):
         identifier = identifier.__name__
     obj = resolve("loss", identifier, _TABLE, (Loss,))
     return obj if isinstance(obj, Loss) else _FunctionLoss(obj)

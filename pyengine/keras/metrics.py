@@ -1,72 +1,136 @@
-"""Metrics by Keras name. Each keeps a running (total, count) over NumPy outputs:
-update_state(y_true, y_pred), result(), reset_state(). 'accuracy' resolves against the loss, as
-Keras does: binary / categorical / sparse categorical accuracy."""
+"""Metrics (Keras 3's protocol, kept simple so new metrics are a few lines):
+
+    m.update_state(...)   accumulate a batch (Tensors or arrays; sample_weight optional)
+    m.result()            the value so far, a Python float
+    m.reset_state()       start again (fit does it at each epoch for every model.metrics entry)
+    m(...)                update_state then result
+
+`Mean` averages values; `MeanMetricWrapper(fn)` averages fn(y_true, y_pred) per sample, which is
+how every per-sample metric here is written (a subclass sets `values(y_true, y_pred)` on NumPy
+arrays). A metric with other state overrides reset_state / update_state / result. 'accuracy'
+resolves against the loss, as Keras does: binary / categorical / sparse categorical accuracy.
+Metrics assigned as attributes of a model are listed by `model.metrics`."""
 import numpy as np
 
-from .utils import as_array
+from ..tensor import Tensor
+from .utils import snake_case
+
+
+def _np(x):
+    return np.asarray(x.data if isinstance(x, Tensor) else x)
 
 
 class Metric:
-    kind = None
+    kind = None  # what the fused trainer computes for this metric ('binary', 'categorical',
+    #              'sparse'), or None
 
-    def __init__(self, name=None):
-        self.name = name or type(self).__name__
+    def __init__(self, name=None, dtype=None):
+        self.name = name or snake_case(type(self).__name__)
         self.reset_state()
 
     def reset_state(self):
-        self.total, self.count = 0.0, 0
+        raise NotImplementedError
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        v = self.values(np.asarray(y_true), as_array(y_pred))
-        self.total += float(np.sum(v))
-        self.count += int(np.size(v))
+    def update_state(self, *args, **kwargs):
+        raise NotImplementedError
 
     def result(self):
-        return self.total / max(self.count, 1)
+        raise NotImplementedError
+
+    reset_states = reset_state  # Keras 2 spelling
+
+    def __call__(self, *args, **kwargs):
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}>"
 
 
-class BinaryAccuracy(Metric):
+class Mean(Metric):
+    """The (weighted) mean of every value given to update_state."""
+
+    def reset_state(self):
+        self.total, self.count = 0.0, 0.0
+
+    def update_state(self, values, sample_weight=None):
+        v = _np(values).astype(np.float64)
+        if sample_weight is None:
+            self.total += float(v.sum())
+            self.count += float(v.size)
+            return
+        w = np.broadcast_to(_np(sample_weight).astype(np.float64), v.shape) if v.ndim else \
+            _np(sample_weight).astype(np.float64)
+        self.total += float((v * w).sum())
+        self.count += float(np.sum(w)) if v.ndim else float(w)
+
+    def result(self):
+        return self.total / self.count if self.count else 0.0
+
+
+class Sum(Mean):
+    """The sum of every value given to update_state."""
+
+    def result(self):
+        return self.total
+
+
+class MeanMetricWrapper(Mean):
+    """Mean over samples of fn(y_true, y_pred) (fn on NumPy arrays, one value per sample)."""
+
+    def __init__(self, fn=None, name=None, dtype=None, **fn_kwargs):
+        self._fn, self._fn_kwargs = fn, fn_kwargs
+        super().__init__(name or getattr(fn, "__name__", None), dtype)
+
+    def values(self, y_true, y_pred):
+        return self._fn(y_true, y_pred, **self._fn_kwargs)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        super().update_state(self.values(_np(y_true), _np(y_pred)), sample_weight)
+
+
+class BinaryAccuracy(MeanMetricWrapper):
     kind = "binary"
 
-    def __init__(self, name="binary_accuracy", threshold=0.5):
+    def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
         self.threshold = threshold
-        super().__init__(name)
+        super().__init__(name=name)
 
     def values(self, y, p):
         return ((p > self.threshold) == (y.reshape(p.shape) > 0.5)).mean(axis=-1)
 
 
-class CategoricalAccuracy(Metric):
+class CategoricalAccuracy(MeanMetricWrapper):
     kind = "categorical"
 
-    def __init__(self, name="categorical_accuracy"):
-        super().__init__(name)
+    def __init__(self, name="categorical_accuracy", dtype=None):
+        super().__init__(name=name)
 
     def values(self, y, p):
         return p.argmax(-1) == y.argmax(-1)
 
 
-class SparseCategoricalAccuracy(Metric):
+class SparseCategoricalAccuracy(MeanMetricWrapper):
     kind = "sparse"
 
-    def __init__(self, name="sparse_categorical_accuracy"):
-        super().__init__(name)
+    def __init__(self, name="sparse_categorical_accuracy", dtype=None):
+        super().__init__(name=name)
 
     def values(self, y, p):
-        return p.argmax(-1) == y.reshape(-1)
+        return p.argmax(-1) == y.reshape(p.shape[:-1])
 
 
-class MeanSquaredError(Metric):
-    def __init__(self, name="mean_squared_error"):
-        super().__init__(name)
+class MeanSquaredError(MeanMetricWrapper):
+    def __init__(self, name="mean_squared_error", dtype=None):
+        super().__init__(name=name)
 
     def values(self, y, p):
         return ((p - y.reshape(p.shape)) ** 2).mean(axis=-1)
 
 
-class MeanAbsoluteError(Metric):
-    def __init__(self, name="mean_absolute_error"):
-        super().__init__(name)
+class MeanAbsoluteError(MeanMetricWrapper):
+    def __init__(self, name="mean_absolute_error", dtype=None):
+        super().__init__(name=name)
 
     def values(self, y, p):
         return np.abs(p - y.reshape(p.shape)).mean(axis=-1)
@@ -79,14 +143,14 @@ _TABLE = {"binary_accuracy": BinaryAccuracy, "categorical_accuracy": Categorical
 
 
 def get(identifier, loss=None):
+    """A Metric from a name ('accuracy' picks the accuracy that fits `loss`), a Metric, or a
+    function fn(y_true, y_pred) (wrapped in MeanMetricWrapper)."""
     if isinstance(identifier, Metric):
         return identifier
     if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
         kind = getattr(loss, "kind", None)
-        cls = {"bce": BinaryAccuracy, "scce": SparseCategoricalAccuracy}.get(kind,
-                                                                             CategoricalAccuracy)
-        if kind == "mse":
-            cls = BinaryAccuracy
+        cls = {"bce": BinaryAccuracy, "mse": BinaryAccuracy,
+               "scce": SparseCategoricalAccuracy}.get(kind, CategoricalAccuracy)
         return cls(name=identifier.lower())
     if isinstance(identifier, str):
         key = identifier.lower()
@@ -96,4 +160,10 @@ def get(identifier, loss=None):
         m = _TABLE[key]()
         m.name = identifier
         return m
-    raise TypeError(f"[metric] expected a metric name or Metric object, received {identifier!r}")
+    if callable(identifier) and not isinstance(identifier, type):
+        def fn(y, p):
+            out = identifier(y, p)
+            return _np(out)
+        return MeanMetricWrapper(fn, name=getattr(identifier, "__name__", "metric"))
+    raise TypeError(f"[metric] expected a metric name, Metric object or function, received "
+                    f"{identifier!r}")

@@ -1,133 +1,242 @@
-"""Keras optimizers (names, arguments and defaults of Keras 3) on pyengine's fused update kernels:
-`apply_gradients` makes ONE C++ call (pyengine._C.<algo>_step) for all variables.
+"""Keras optimizers (Keras 3 names, arguments and defaults) as configurations of pe.optim: each
+holds one pe.optim instance (SGD, Adam, AdamW, RMSprop, Adagrad), so every update rule exists
+once (csrc/optim, one fused kernel call per step). The pe.optim instance is created at the first
+`apply_gradients`, over the variables it is given (Keras optimizers learn their variables late).
 
-The update rules are PyTorch's (csrc/optim), which differ from Keras only in where epsilon
-enters Adam's denominator (sqrt(v / (1 - beta2^t)) + eps rather than sqrt(v) + eps).
-State (moments) lives in arrays keyed by variable, shared with the fused trainer (keras/fused.py).
+Honoured on every optimizer: `weight_decay` (decoupled, as Keras: p -= lr * wd * p before the
+update; Adam with weight_decay is exactly AdamW), `clipnorm` (each gradient to that norm),
+`global_clipnorm` (all gradients together, nn.utils.clip_grad_norm_), `clipvalue` (elementwise,
+nn.utils.clip_grad_value_). Rejected with an error: use_ema, loss_scale_factor,
+gradient_accumulation_steps, learning-rate schedules objects, Keras 2's decay.
+Update rules are PyTorch's, which differ from Keras only in where epsilon enters Adam's and
+RMSprop's denominators (see docs/keras.md).
 
-    >>> opt = pe.keras.optimizers.Adam(learning_rate=1e-3)
+    >>> opt = pe.keras.optimizers.Adam(learning_rate=1e-3, clipnorm=1.0)
     >>> opt.apply_gradients(zip(grads, model.trainable_weights))
 """
 import numpy as np
 
-from .. import _C
+from .. import optim as _optim
+from ..autograd import no_grad
+from ..nn import utils as _nn_utils
+from ..tensor import Tensor
 from .utils import resolve
 
 
-class Optimizer:
-    code = None  # the fused trainer's optimizer code
+def _number(value, what, owner, low=0.0, high=None, high_open=False):
+    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool) \
+            or value < low or (high is not None and (value >= high if high_open else value > high)):
+        bound = "" if high is None else f" and {'<' if high_open else '<='} {high}"
+        raise ValueError(f"[{owner}] {what} must be a number >= {low}{bound}. Received: "
+                         f"{what}={value!r}")
+    return float(value)
 
-    def __init__(self, learning_rate=0.001, name=None, **kwargs):
-        unknown = set(kwargs) - {"clipnorm", "clipvalue", "global_clipnorm", "weight_decay",
-                                 "use_ema", "jit_compile"}
-        if unknown:
-            raise TypeError(f"[{type(self).__name__}] unrecognized arguments: {sorted(unknown)}")
-        if not isinstance(learning_rate, (int, float)) or learning_rate < 0:
-            raise ValueError(f"[{type(self).__name__}] learning_rate must be a non-negative "
-                             f"number. Received: learning_rate={learning_rate}")
-        self.learning_rate = float(learning_rate)
+
+class Optimizer:
+    """Base: `apply_gradients(zip(grads, vars))` updates `vars` in place with one call of the
+    configured pe.optim algorithm; `iterations` counts the calls."""
+
+    def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        owner = type(self).__name__
+        if "lr" in kwargs:  # Keras 2 spelling, common in tutorials
+            learning_rate = kwargs.pop("lr")
+        if kwargs.pop("decay", 0.0):
+            raise ValueError(f"[{owner}] decay= (Keras 2) is not supported; use a "
+                             "LearningRateScheduler callback")
+        if kwargs.pop("jit_compile", True) not in (True, False, "auto"):
+            raise ValueError(f"[{owner}] jit_compile must be a bool")
+        if kwargs:
+            raise TypeError(f"[{owner}] unrecognized arguments: {sorted(kwargs)}")
+        for what, v in (("use_ema", use_ema), ("loss_scale_factor", loss_scale_factor),
+                        ("gradient_accumulation_steps", gradient_accumulation_steps)):
+            if v:
+                raise ValueError(f"[{owner}] {what} is not supported. Received: {what}={v!r}")
+        if clipnorm is not None and global_clipnorm is not None:
+            raise ValueError(f"[{owner}] only one of clipnorm and global_clipnorm can be set")
+        self.learning_rate = learning_rate
+        self.weight_decay = None if weight_decay is None else \
+            _number(weight_decay, "weight_decay", owner)
+        self.clipnorm = None if clipnorm is None else _number(clipnorm, "clipnorm", owner)
+        self.global_clipnorm = None if global_clipnorm is None else \
+            _number(global_clipnorm, "global_clipnorm", owner)
+        self.clipvalue = None if clipvalue is None else _number(clipvalue, "clipvalue", owner)
         self.name = name or type(self).__name__.lower()
         self.iterations = 0
-        self._slots = {}  # id(variable) -> (variable, [state arrays])
+        self._impl = None  # the pe.optim instance, made at the first apply_gradients
 
-    def slots(self, var):
-        """State arrays of `var`, created at first use (two per variable; None where unused)."""
-        entry = self._slots.get(id(var))
-        if entry is None or entry[0] is not var:
-            entry = (var, [np.zeros_like(var.data) if need else None for need in self._needs()])
-            self._slots[id(var)] = entry
-        return entry[1]
+    @property
+    def learning_rate(self):
+        return self._lr
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if callable(value) and not isinstance(value, (int, float)):
+            raise ValueError(f"[{type(self).__name__}] learning-rate schedule objects are not "
+                             "supported; pass a number and use a LearningRateScheduler callback")
+        self._lr = _number(value, "learning_rate", type(self).__name__)
+        if getattr(self, "_impl", None) is not None:
+            self._impl.param_groups[0]["lr"] = self._lr
+
+    lr = learning_rate
+
+    # ---- the pe.optim algorithm ------------------------------------------------------------
+    def _decoupled_in_algorithm(self):
+        return False  # True where the pe.optim class applies the weight decay itself (AdamW)
+
+    def _make(self, params):
+        raise NotImplementedError
+
+    def impl(self, variables):
+        """The pe.optim instance, its one parameter group set to `variables` (its per-variable
+        state persists across calls, keyed by variable)."""
+        if self._impl is None:
+            self._impl = self._make([v for v in variables if v.requires_grad] or
+                                    [Tensor(np.zeros(1, np.float32), requires_grad=True)])
+        self._impl.param_groups[0]["params"] = list(variables)
+        return self._impl
+
+    def build(self, variables):
+        self.impl(variables)
 
     def apply_gradients(self, grads_and_vars):
+        """Updates each variable with its gradient (Tensors or arrays; None entries skipped)."""
         pairs = [(g, v) for g, v in grads_and_vars if g is not None]
         if not pairs:
             return
+        variables = [v for _, v in pairs]
+        grads = []
+        for g, v in pairs:
+            a = g.data if isinstance(g, Tensor) else np.asarray(g)
+            if a.shape != v.data.shape:
+                raise ValueError(f"[{self.name}] a gradient has shape {a.shape}, its variable "
+                                 f"{getattr(v, 'path', '')} {v.data.shape}")
+            clip = self.clipnorm or self.clipvalue or self.global_clipnorm
+            a = np.array(a, np.float32, copy=bool(clip) or not a.flags.c_contiguous)
+            grads.append(Tensor._wrap(a))
+        impl = self.impl(variables)
+        saved = [v.grad for v in variables]
+        try:
+            for v, g in zip(variables, grads):
+                v.grad = g
+            self._clip(variables)  # nn.utils' clipping reads the variables' .grad (copies here)
+            with no_grad():
+                if self.weight_decay and not self._decoupled_in_algorithm():
+                    for v in variables:
+                        v.data *= np.float32(1.0 - self._lr * self.weight_decay)
+                impl.step()
+        finally:
+            for v, g in zip(variables, saved):
+                v.grad = g
         self.iterations += 1
-        grads = [np.ascontiguousarray(getattr(g, "data", g), dtype=v.data.dtype) for g, v in pairs]
-        self._apply([v.data for _, v in pairs], grads, [self.slots(v) for _, v in pairs])
 
-    def hyper(self):
-        """lr, momentum, beta1 / rho, beta2, eps, nesterov: the fused trainer's argument."""
-        raise NotImplementedError
+    def apply(self, grads, trainable_variables):
+        self.apply_gradients(zip(grads, trainable_variables))
+
+    def _clip(self, variables):
+        if self.clipvalue is not None:
+            _nn_utils.clip_grad_value_(variables, self.clipvalue)
+        if self.clipnorm is not None:
+            for v in variables:
+                _nn_utils.clip_grad_norm_([v], self.clipnorm)
+        if self.global_clipnorm is not None:
+            _nn_utils.clip_grad_norm_(variables, self.global_clipnorm)
+
+    def variable_state(self, variable):
+        """pe.optim's state dict of `variable` (moments, step), created empty if new."""
+        return self.impl([variable]).state.setdefault(variable, {})
+
+    def get_config(self):
+        return {"name": self.name, "learning_rate": self._lr, "weight_decay": self.weight_decay,
+                "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
+                "clipvalue": self.clipvalue}
 
 
 class SGD(Optimizer):
-    """v = momentum * v + g ; p -= lr * v (nesterov: p -= lr * (g + momentum * v))."""
+    """pe.optim.SGD: v = momentum * v + g ; p -= lr * v (nesterov: p -= lr * (g + momentum v)),
+    which is Keras' rule with its velocity scaled by -lr."""
 
-    code = 0
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.momentum = _number(momentum, "momentum", "SGD", 0.0, 1.0)
+        if nesterov and self.momentum == 0.0:
+            raise ValueError("[SGD] nesterov=True needs a momentum > 0. Received: momentum=0")
+        self.nesterov = bool(nesterov)
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name=None, **kwargs):
-        super().__init__(learning_rate, name, **kwargs)
-        if not 0 <= momentum <= 1:
-            raise ValueError(f"[SGD] momentum must be in [0, 1]. Received: momentum={momentum}")
-        self.momentum, self.nesterov = float(momentum), bool(nesterov)
-
-    def _needs(self):
-        return (self.momentum != 0.0, False)
-
-    def _apply(self, params, grads, slots):
-        _C.sgd_step(params, grads, [s[0] for s in slots], [self.iterations == 1] * len(params),
-                    self.learning_rate, self.momentum, 0.0, 0.0, self.nesterov, False)
-
-    def hyper(self):
-        return [self.learning_rate, self.momentum, 0.0, 0.0, 0.0, float(self.nesterov)]
+    def _make(self, params):
+        return _optim.SGD(params, lr=self._lr, momentum=self.momentum, nesterov=self.nesterov)
 
 
 class Adam(Optimizer):
-    """m = b1 m + (1 - b1) g ; v = b2 v + (1 - b2) g^2 ;
-    p -= lr / (1 - b1^t) * m / (sqrt(v / (1 - b2^t)) + eps)."""
-
-    code = 1
+    """pe.optim.Adam (with weight_decay: pe.optim.AdamW, Keras' decoupled decay)."""
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 amsgrad=False, name=None, **kwargs):
-        super().__init__(learning_rate, name, **kwargs)
-        for k, b in (("beta_1", beta_1), ("beta_2", beta_2)):
-            if not 0 <= b < 1:
-                raise ValueError(f"[Adam] {k} must be in [0, 1). Received: {k}={b}")
-        if amsgrad:
-            raise ValueError("[Adam] amsgrad=True is not supported. Received: amsgrad=True")
-        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+                 amsgrad=False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1 = _number(beta_1, "beta_1", "Adam", 0.0, 1.0, high_open=True)
+        self.beta_2 = _number(beta_2, "beta_2", "Adam", 0.0, 1.0, high_open=True)
+        self.epsilon = _number(epsilon, "epsilon", "Adam")
+        self.amsgrad = bool(amsgrad)
 
-    def _needs(self):
-        return (True, True)
+    def _decoupled_in_algorithm(self):
+        return True
 
-    def _apply(self, params, grads, slots):
-        _C.adam_step(params, grads, [s[0] for s in slots], [s[1] for s in slots],
-                     [None] * len(params), [self.iterations] * len(params), self.learning_rate,
-                     self.beta_1, self.beta_2, self.epsilon, 0.0, False, False, False)
+    def _make(self, params):
+        cls = _optim.AdamW if self.weight_decay else _optim.Adam
+        return cls(params, lr=self._lr, betas=(self.beta_1, self.beta_2), eps=self.epsilon,
+                   weight_decay=self.weight_decay or 0.0, amsgrad=self.amsgrad)
 
-    def hyper(self):
-        return [self.learning_rate, 0.0, self.beta_1, self.beta_2, self.epsilon, 0.0]
+
+class AdamW(Adam):
+    """pe.optim.AdamW; Keras' default weight_decay=0.004."""
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-7, amsgrad=False, **kwargs):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad,
+                         weight_decay=weight_decay, **kwargs)
+
+    def _make(self, params):
+        return _optim.AdamW(params, lr=self._lr, betas=(self.beta_1, self.beta_2),
+                            eps=self.epsilon, weight_decay=self.weight_decay or 0.0,
+                            amsgrad=self.amsgrad)
 
 
 class RMSprop(Optimizer):
-    """s = rho s + (1 - rho) g^2 ; p -= lr g / (sqrt(s) + eps) (with momentum: a buffer)."""
-
-    code = 2
+    """pe.optim.RMSprop: s = rho s + (1 - rho) g^2 ; p -= lr g / (sqrt(s) + eps) (momentum and
+    centered as in PyTorch)."""
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
-                 name=None, **kwargs):
-        super().__init__(learning_rate, name, **kwargs)
-        if not 0 <= rho < 1:
-            raise ValueError(f"[RMSprop] rho must be in [0, 1). Received: rho={rho}")
-        if centered:
-            raise ValueError("[RMSprop] centered=True is not supported. Received: centered=True")
-        self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
+                 **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.rho = _number(rho, "rho", "RMSprop", 0.0, 1.0, high_open=True)
+        self.momentum = _number(momentum, "momentum", "RMSprop", 0.0, 1.0)
+        self.epsilon = _number(epsilon, "epsilon", "RMSprop")
+        self.centered = bool(centered)
 
-    def _needs(self):
-        return (True, self.momentum != 0.0)
-
-    def _apply(self, params, grads, slots):
-        _C.rmsprop_step(params, grads, [s[0] for s in slots], [None] * len(params),
-                        [s[1] for s in slots], self.learning_rate, self.rho, self.epsilon, 0.0,
-                        self.momentum, False, False)
-
-    def hyper(self):
-        return [self.learning_rate, self.momentum, self.rho, 0.0, self.epsilon, 0.0]
+    def _make(self, params):
+        return _optim.RMSprop(params, lr=self._lr, alpha=self.rho, eps=self.epsilon,
+                              momentum=self.momentum, centered=self.centered)
 
 
-_TABLE = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop}
+class Adagrad(Optimizer):
+    """pe.optim.Adagrad: sum += g^2 ; p -= lr g / (sqrt(sum) + eps), sum starting at
+    initial_accumulator_value."""
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
+                 **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.initial_accumulator_value = _number(initial_accumulator_value,
+                                                 "initial_accumulator_value", "Adagrad")
+        self.epsilon = _number(epsilon, "epsilon", "Adagrad")
+
+    def _make(self, params):
+        return _optim.Adagrad(params, lr=self._lr, eps=self.epsilon,
+                              initial_accumulator_value=self.initial_accumulator_value)
+
+
+_TABLE = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad}
 
 
 def get(identifier):

@@ -1,152 +1,363 @@
-"""Keras' training API for models: compile resolves names and stores; fit loops a train_step
-(or, for a Dense-only model, hands whole runs of batches to the fused C++ trainer, keras/fused.py);
-evaluate and predict run batched forward passes."""
+"""Keras' training API (Keras 3's Trainer): compile resolves names and stores; fit loops
+`train_step(data)`, evaluate `test_step`, predict `predict_step`; all three are overridable, and
+a custom train_step takes gradients with pe.GradientTape (or loss.backward()) and updates with
+`self.optimizer.apply_gradients`. Several outputs take a loss each (list / dict, loss_weights).
+A Dense-only model trained with the default train_step hands whole runs of batches to the fused
+C++ trainer (keras/fused.py) when that provably computes the same thing."""
 import math
 
 import numpy as np
 
 from .. import random as _random
 from ..autograd import no_grad
+from ..tensor import Tensor
+from . import batching as _b
 from . import callbacks as _cb
 from . import losses as _losses
 from . import metrics as _metrics
 from . import optimizers as _opt
-from .utils import as_array, as_float32
+from . import tree
+
+
+def _floats(logs):
+    out = {}
+    for k, v in (logs or {}).items():
+        if isinstance(v, dict):
+            out.update(_floats(v))
+        else:
+            out[k] = float(v.data if isinstance(v, Tensor) else v)
+    return out
 
 
 class Trainer:
     compiled = False
     stop_training = False
+    optimizer = None
+    jit_compile = "auto"
+    _compiled_losses = None
 
+    # ---- compile -----------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
                 weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
-                jit_compile="auto"):
-        """Resolves `optimizer`, `loss`, `metrics` (names or objects) and stores them.
+                jit_compile="auto", auto_scale_loss=True):
+        """Resolves `optimizer`, `loss` (one, or a list / dict per output; None for a model
+        that computes its own loss) and `metrics` (names, objects or functions) and stores them.
         jit_compile=False forces the generic (unfused) training path."""
+        if weighted_metrics:
+            raise ValueError("[compile] weighted_metrics is not supported")
+        if steps_per_execution != 1:
+            raise ValueError(f"[compile] steps_per_execution must be 1. Received: "
+                             f"steps_per_execution={steps_per_execution}")
         self.optimizer = _opt.get(optimizer)
-        self.loss = _losses.get(loss)
-        if isinstance(metrics, (str, _metrics.Metric)):
-            metrics = [metrics]
-        self.compiled_metrics = [_metrics.get(m, self.loss) for m in (metrics or [])]
+        self._loss_spec, self._loss_weights_spec, self._metrics_spec = loss, loss_weights, metrics
+        self.loss = loss if loss is None or isinstance(loss, (list, tuple, dict)) else \
+            _losses.get(loss)
         self.jit_compile = jit_compile
+        self._loss_tracker = _metrics.Mean(name="loss")
+        self._compiled_losses = None
+        self.compiled_metrics = []
         self.compiled = True
+        n = len(self.outputs) if getattr(self, "outputs", None) else None
+        if n is None and not isinstance(loss, (list, tuple, dict)):
+            n = 1
+        if n is not None:
+            self._resolve_compile(n)
+
+    def _output_names(self, n):
+        out = getattr(self, "_outputs_struct", None)
+        if isinstance(out, dict):
+            return list(out)
+        if n > 1 and getattr(self, "outputs", None) and len(self.outputs) == n:
+            return [t._keras_history[0].name for t in self.outputs]
+        return [f"output_{i}" for i in range(n)]
+
+    def _per_output(self, spec, names, what):
+        if isinstance(spec, dict):
+            unknown = sorted(set(spec) - set(names))
+            if unknown:
+                raise ValueError(f"[compile] {what} names outputs {unknown}; the model's outputs "
+                                 f"are {names}")
+            return [spec.get(n) for n in names]
+        if isinstance(spec, (list, tuple)) and len(names) > 1:
+            if len(spec) != len(names):
+                raise ValueError(f"[compile] {what} has {len(spec)} entries for a model with "
+                                 f"{len(names)} outputs {names}")
+            return list(spec)
+        return [spec] * len(names)
+
+    def _resolve_compile(self, n):
+        """Per output: its loss (or None), weight and metric objects."""
+        names = self._output_names(n)
+        spec = self._loss_spec
+        if isinstance(spec, (list, tuple)) and n == 1 and len(spec) == 1:
+            spec = spec[0]
+        losses = [None if s is None else _losses.get(s)
+                  for s in self._per_output(spec, names, "loss")]
+        weights = self._per_output(self._loss_weights_spec, names, "loss_weights")
+        weights = [1.0 if w is None else float(w) for w in weights]
+        metric_specs = self._metrics_spec
+        if isinstance(metric_specs, (str, _metrics.Metric)) or callable(metric_specs):
+            metric_specs = [metric_specs]
+        per = []
+        for i, name in enumerate(names):
+            ms = metric_specs.get(name, []) if isinstance(metric_specs, dict) else \
+                (metric_specs or [])
+            ms = [ms] if isinstance(ms, (str, _metrics.Metric)) or callable(ms) else ms
+            objs = [_metrics.get(m, losses[i]) for m in ms]
+            if n > 1:
+                for m in objs:
+                    m.name = f"{name}_{m.name}"
+            per.append(objs)
+        self._compiled_losses = list(zip(losses, weights, per))
+        self.compiled_metrics = [m for objs in per for m in objs]
 
     def _require_compiled(self, what):
         if not self.compiled:
             raise RuntimeError(f"[{what}] you must call compile() before {what}(), e.g. "
                                "model.compile(optimizer='adam', loss='binary_crossentropy')")
 
-    # ---- steps -----------------------------------------------------------------------------
-    def train_step(self, x, y):
-        """One optimizer step on a batch; returns the batch loss and the model output."""
-        params = self.trainable_weights
-        y_pred = self(x, training=True)
-        loss = self.loss(y, y_pred)
-        for penalty in self.losses:
-            loss = loss + penalty
-        for p in params:
-            p.grad = None
-        loss.backward()
-        self.optimizer.apply_gradients([(p.grad, p) for p in params])
-        return float(loss.data), y_pred.data
+    @property
+    def metrics(self):
+        """The loss tracker, the compiled metrics, then metrics assigned as attributes."""
+        out = [self._loss_tracker] + list(self.compiled_metrics) if self.compiled else []
+        for v in self.__dict__.values():
+            if isinstance(v, _metrics.Metric) and all(v is not m for m in out):
+                out.append(v)
+        return out
 
-    def _prepare(self, x, y, what):
-        x = as_float32(x, what)
-        if x.ndim == 0 or len(x) == 0:
+    @property
+    def metrics_names(self):
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self):
+        for m in self.metrics:
+            m.reset_state()
+
+    # ---- the steps ---------------------------------------------------------------------------
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """Sum over outputs of loss_weight * loss(y, y_pred), plus the model's `losses`
+        (add_loss terms and weight penalties)."""
+        preds = tree.flatten(y_pred)
+        if self._compiled_losses is None and self._loss_spec is not None:
+            self._resolve_compile(len(preds))
+        total = None
+        if self._compiled_losses is not None and any(lf for lf, _, _ in self._compiled_losses):
+            if y is None:
+                raise ValueError("[compute_loss] the model was compiled with a loss, so y "
+                                 "(the targets) is required")
+            ys = self._flat_targets(y, len(preds))
+            for (loss_fn, w, _), yt, yp in zip(self._compiled_losses, ys, preds):
+                if loss_fn is not None:
+                    term = loss_fn(yt, yp, sample_weight)
+                    term = term if w == 1.0 else term * w
+                    total = term if total is None else total + term
+        for penalty in self.losses:
+            total = penalty if total is None else total + penalty
+        if total is None:
+            raise ValueError("[fit] there is no loss to minimize: pass loss= to compile(), "
+                             "call self.add_loss() in call(), or override train_step")
+        return total
+
+    def _flat_targets(self, y, n):
+        if n == 1:
+            return [y[0] if isinstance(y, (list, tuple)) and len(y) == 1 else y]
+        if isinstance(y, dict):
+            names = self._output_names(n)
+            missing = [k for k in names if k not in y]
+            if missing:
+                raise ValueError(f"[fit] targets lack outputs {missing}; expected keys {names}")
+            return [y[k] for k in names]
+        if not isinstance(y, (list, tuple)) or len(y) != n:
+            raise ValueError(f"[fit] the model has {n} outputs; pass y as a list or dict of "
+                             f"{n} target arrays")
+        return list(y)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Updates the compiled metrics with this batch; returns every metric's result."""
+        if self._compiled_losses is not None and y is not None:
+            preds = tree.flatten(y_pred)
+            for (_, _, ms), yt, yp in zip(self._compiled_losses,
+                                         self._flat_targets(y, len(preds)), preds):
+                for m in ms:
+                    m.update_state(yt, yp.data if isinstance(yp, Tensor) else yp, sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self):
+        out = {}
+        for m in self.metrics:
+            r = m.result()
+            if isinstance(r, dict):
+                out.update(r)
+            else:
+                out[m.name] = r
+        return out
+
+    def train_step(self, data):
+        """One optimizer step on a batch: forward, compute_loss, gradients, apply_gradients
+        (skipped when the loss is not finite: fit then stops), metrics. Returns the logs."""
+        x, y, sample_weight = _b.unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(x, y, y_pred, sample_weight)
+        self._loss_tracker.update_state(loss.data, sample_weight=_b.num_samples(x, "fit"))
+        params = self.trainable_weights
+        if math.isfinite(float(loss.data)):
+            for p in params:
+                p.grad = None
+            loss.backward()
+            self.optimizer.apply_gradients([(p.grad, p) for p in params])
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def test_step(self, data):
+        x, y, sample_weight = _b.unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        self._loss_tracker.update_state(loss.data, sample_weight=_b.num_samples(x, "evaluate"))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, data):
+        x, _, _ = _b.unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    # ---- data checks -------------------------------------------------------------------------
+    def _output_shapes(self, x):
+        outs = getattr(self, "outputs", None)
+        if outs:
+            return [t.shape for t in outs]
+        with no_grad():
+            y = self(_b.take(x, slice(0, 2)), training=False)
+        return [(None,) + tuple(t.shape[1:]) for t in tree.flatten(y)]
+
+    def _prepare(self, x, y, what, sample_weight=None):
+        x = _b.as_arrays(x, what)
+        n = _b.num_samples(x, what)
+        if n == 0:
             raise ValueError(f"[{what}] x is empty")
-        self._check_input(x.shape)
-        self._ensure_built(x)
-        out_shape = (None,) + tuple(self.output_shape_[1:])
+        if hasattr(self, "_check_input") and not tree.is_nested(x):
+            self._check_input(x.shape)
+        elif getattr(self, "_nodes", None) is not None:
+            self._flat_inputs(x)
         if y is None:
             return x, None
-        y = as_array(y, what)
-        if len(y) != len(x):
-            raise ValueError(f"[{what}] x and y have different numbers of samples: {len(x)} vs "
-                             f"{len(y)}")
-        return x, self.loss.validate(y, out_shape)
+        y = _b.as_arrays(y, what, floating=False)
+        if _b.num_samples(y, what, "y") != n:
+            raise ValueError(f"[{what}] x and y have different numbers of samples: {n} vs "
+                             f"{_b.num_samples(y, what, 'y')}")
+        shapes = self._output_shapes(x)
+        if self._compiled_losses is None and self._loss_spec is not None:
+            self._resolve_compile(len(shapes))
+        if self._compiled_losses is not None:
+            ys = self._flat_targets(y, len(shapes))
+            ys = [yt if lf is None else lf.validate(yt, shape)
+                  for (lf, _, _), yt, shape in zip(self._compiled_losses, ys, shapes)]
+            y = ys[0] if len(shapes) == 1 else (dict(zip(self._output_names(len(shapes)), ys))
+                                                if isinstance(y, dict) else ys)
+        return x, y
 
     # ---- fit -------------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0,
-            steps_per_epoch=None, validation_batch_size=None, class_weight=None,
-            sample_weight=None, **kwargs):
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1, **kwargs):
         """Trains for `epochs` epochs; returns a History whose .history maps 'loss', metric
-        names and their 'val_' forms to per-epoch values."""
+        names and their 'val_' forms to per-epoch values. x may also be an iterable of
+        batches (each x, (x, y) or (x, y, sample_weight))."""
         self._require_compiled("fit")
         epochs = kwargs.pop("nb_epoch", epochs)  # Keras 1 spelling, still in tutorials
         if kwargs:
             raise TypeError(f"[fit] unrecognized arguments: {sorted(kwargs)}")
-        if y is None:
-            raise ValueError("[fit] y (the targets) is required")
-        if class_weight is not None or sample_weight is not None:
-            raise ValueError("[fit] class_weight and sample_weight are not supported yet")
-        batch_size = 32 if batch_size is None else batch_size
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"[fit] batch_size must be a positive integer. Received: "
-                             f"batch_size={batch_size}")
+        batch_size = _b.check_batch_size(batch_size, "fit")
         verbose = 1 if verbose == "auto" else verbose
-        x, y = as_float32(x, "fit"), as_array(y, "fit")
-        if validation_data is None and validation_split:
-            if not 0.0 < validation_split < 1.0:
-                raise ValueError(f"[fit] validation_split must be in (0, 1). Received: "
-                                 f"validation_split={validation_split}")
-            cut = int(len(x) * (1.0 - validation_split))  # Keras takes the last part, unshuffled
-            x, y, validation_data = x[:cut], y[:cut], (x[cut:], y[cut:])
-        x, y = self._prepare(x, y, "fit")
+        dataset = _b.is_dataset(x)
+        if dataset:
+            if y is not None or sample_weight is not None or class_weight is not None:
+                raise ValueError("[fit] with a dataset x, y / sample_weight / class_weight "
+                                 "come from the dataset")
+            n = None
+        else:
+            x, y = _b.as_arrays(x, "fit"), _b.as_arrays(y, "fit", floating=False)
+            if class_weight is not None:
+                if sample_weight is not None or tree.is_nested(y):
+                    raise ValueError("[fit] class_weight needs a single target array and no "
+                                     "sample_weight")
+                sample_weight = _b.class_weights_to_sample_weights(class_weight, y, "fit")
+            if validation_data is None and validation_split:
+                if not 0.0 < validation_split < 1.0:
+                    raise ValueError(f"[fit] validation_split must be in (0, 1). Received: "
+                                     f"validation_split={validation_split}")
+                cut = int(_b.num_samples(x, "fit") * (1.0 - validation_split))
+                validation_data = (_b.take(x, slice(cut, None)), _b.take(y, slice(cut, None)))
+                x, y = _b.take(x, slice(0, cut)), _b.take(y, slice(0, cut))
+                sample_weight = _b.take(sample_weight, slice(0, cut))
+            x, y = self._prepare(x, y, "fit")
+            if sample_weight is not None:
+                sample_weight = np.asarray(sample_weight, np.float32).reshape(-1)
+                if len(sample_weight) != _b.num_samples(x, "fit"):
+                    raise ValueError("[fit] sample_weight must have one weight per sample")
+            n = _b.num_samples(x, "fit")
         if validation_data is not None:
-            if len(validation_data) != 2:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
                 raise ValueError("[fit] validation_data must be a tuple (x_val, y_val)")
-            validation_data = self._prepare(*validation_data, "fit")
-        steps = math.ceil(len(x) / batch_size)
+        steps = steps_per_epoch if dataset or n is None else math.ceil(n / batch_size)
+        if steps_per_epoch is not None and n is not None:
+            steps = min(steps, int(steps_per_epoch))
         history = _cb.History()
         progbar = _cb.ProgbarLogger(verbose)
         cbs = _cb.CallbackList([progbar] + list(callbacks or []) + [history], self,
                                {"epochs": epochs, "steps": steps, "verbose": verbose})
         from . import fused
-        plan = fused.plan(self, y) if not cbs.wants_batches() else None
+        plan = None
+        if not dataset and sample_weight is None and steps_per_epoch is None \
+                and not cbs.wants_batches():
+            plan = fused.plan(self, y)
         self.stop_training = False
+        logs = {}
         cbs.on_train_begin()
         for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
             cbs.on_epoch_begin(epoch)
-            order = (_random.get_generator().permutation(len(x)) if shuffle
-                     else np.arange(len(x))).astype(np.int64)
-            if plan is not None:
-                nan_ok = any(isinstance(c, _cb.TerminateOnNaN) for c in cbs.callbacks)
-                logs = fused.run_epoch(self, plan, x, y, order, batch_size, progbar, nan_ok)
+            if dataset:
+                logs = self._epoch(enumerate(x), cbs, progbar, steps)
             else:
-                logs = self._generic_epoch(x, y, order, batch_size, cbs, progbar)
-            if validation_data is not None:
+                order = (_random.get_generator().permutation(n) if shuffle
+                         else np.arange(n)).astype(np.int64)
+                if plan is not None:
+                    nan_ok = any(isinstance(c, _cb.TerminateOnNaN) for c in cbs.callbacks)
+                    logs = fused.run_epoch(self, plan, x, y, order, batch_size, progbar, nan_ok)
+                else:
+                    batches = ((i, _b.pack(_b.take(x, idx), _b.take(y, idx),
+                                           _b.take(sample_weight, idx)))
+                               for i, idx in enumerate(order[s:s + batch_size]
+                                                       for s in range(0, steps * batch_size,
+                                                                      batch_size)))
+                    logs = self._epoch(batches, cbs, progbar, steps)
+            if validation_data is not None and not self.stop_training \
+                    and (epoch + 1) % validation_freq == 0:
                 val = self.evaluate(*validation_data, batch_size=validation_batch_size or
-                                    batch_size, verbose=0, return_dict=True)
+                                    batch_size, verbose=0, return_dict=True,
+                                    steps=validation_steps)
                 logs.update({f"val_{k}": v for k, v in val.items()})
             cbs.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
-        cbs.on_train_end(logs if epochs > initial_epoch else {})
+        cbs.on_train_end(logs)
         return history
 
-    def _generic_epoch(self, x, y, order, batch_size, cbs, progbar):
-        for m in self.compiled_metrics:
-            m.reset_state()
-        total, seen = 0.0, 0
+    def _epoch(self, batches, cbs, progbar, steps):
         logs = {}
-        for step, start in enumerate(range(0, len(order), batch_size)):
-            idx = order[start:start + batch_size]
-            xb, yb = x[idx], y[idx]
+        for step, data in batches:
+            if steps is not None and step >= steps:
+                break
             cbs.on_train_batch_begin(step)
-            loss, y_pred = self.train_step(xb, yb)
-            if not math.isfinite(loss):
-                cbs.on_train_batch_end(step, {"loss": loss})
+            logs = _floats(self.train_step(data))
+            loss = logs.get("loss")
+            if loss is not None and not math.isfinite(loss):
+                cbs.on_train_batch_end(step, logs)
                 if self.stop_training:
-                    return {"loss": loss}
+                    return logs
                 raise FloatingPointError(
-                    f"[fit] the loss became {loss} at batch {step}; training stopped. Lower the "
-                    "learning rate, scale the inputs, or check the data for NaN/inf")
-            total += loss * len(idx)
-            seen += len(idx)
-            for m in self.compiled_metrics:
-                m.update_state(yb, y_pred)
-            logs = {"loss": total / seen, **{m.name: m.result() for m in self.compiled_metrics}}
+                    f"[fit] the loss became {loss} at batch {step}; training stopped and that "
+                    "batch's update was not applied. Lower the learning rate, scale the inputs, "
+                    "or check the data for NaN/inf")
             cbs.on_train_batch_end(step, logs)
             progbar.update(step + 1, logs)
             if self.stop_training:
@@ -154,53 +365,83 @@ class Trainer:
         return logs
 
     # ---- evaluate / predict ----------------------------------------------------------------
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", return_dict=False,
-                 sample_weight=None, callbacks=None):
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False):
         """[loss, *metrics] on (x, y), batched (a float when there are no metrics)."""
         self._require_compiled("evaluate")
-        x, y = self._prepare(x, y, "evaluate")
-        if y is None:
-            raise ValueError("[evaluate] y (the targets) is required")
-        batch_size = batch_size or 32
-        for m in self.compiled_metrics:
-            m.reset_state()
-        total = 0.0
+        batch_size = _b.check_batch_size(batch_size, "evaluate")
+        if _b.is_dataset(x):
+            batches = iter(x)
+        else:
+            x, y = self._prepare(x, y, "evaluate")
+            if y is None and self._compiled_losses is not None and \
+                    any(lf for lf, _, _ in self._compiled_losses):
+                raise ValueError("[evaluate] y (the targets) is required")
+            sw = None if sample_weight is None else np.asarray(sample_weight, np.float32)
+            n = _b.num_samples(x, "evaluate")
+            batches = (_b.pack(_b.take(x, slice(s, s + batch_size)),
+                               _b.take(y, slice(s, s + batch_size)),
+                               _b.take(sw, slice(s, s + batch_size)))
+                       for s in range(0, n, batch_size))
+        self.reset_metrics()
+        logs, done = {}, 0
         with no_grad():
-            for start in range(0, len(x), batch_size):
-                xb, yb = x[start:start + batch_size], y[start:start + batch_size]
-                y_pred = self(xb, training=False)
-                loss = self.loss(yb, y_pred)
-                total += float(loss.data) * len(xb)
-                for m in self.compiled_metrics:
-                    m.update_state(yb, y_pred.data)
-            penalty = sum(float(p.data) for p in self.losses)
-        logs = {"loss": total / len(x) + penalty,
-                **{m.name: m.result() for m in self.compiled_metrics}}
+            for data in batches:
+                if steps is not None and done >= steps:
+                    break
+                logs = _floats(self.test_step(data))
+                done += 1
         if verbose not in (0, False):
-            steps = math.ceil(len(x) / batch_size)
-            print(f"{steps}/{steps} - " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
+            print(f"{done}/{done} - " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
         if return_dict:
             return logs
         vals = list(logs.values())
         return vals[0] if len(vals) == 1 else vals
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """Model outputs as a NumPy array, computed in batches."""
-        x = as_float32(x, "predict")
-        self._check_input(x.shape)
-        self._ensure_built(x)
-        batch_size = batch_size or 32
+        """Model outputs as NumPy arrays (the model's output structure), computed in batches."""
+        batch_size = _b.check_batch_size(batch_size, "predict")
+        if _b.is_dataset(x):
+            batches = (data for data in x)
+        else:
+            x = _b.as_arrays(x, "predict")
+            if hasattr(self, "_check_input") and not tree.is_nested(x):
+                self._check_input(x.shape)
+            n = _b.num_samples(x, "predict")
+            batches = (_b.pack(_b.take(x, slice(s, s + batch_size)))
+                       for s in range(0, n, batch_size))
         outs = []
         with no_grad():
-            for start in range(0, len(x), batch_size):
-                outs.append(self(x[start:start + batch_size], training=False).data)
-        return np.concatenate(outs) if outs else np.zeros((0,) + self.output_shape_[1:], np.float32)
+            for i, data in enumerate(batches):
+                if steps is not None and i >= steps:
+                    break
+                outs.append(tree.map_structure(
+                    lambda t: t.data if isinstance(t, Tensor) else np.asarray(t),
+                    self.predict_step(data)))
+        if not outs:
+            raise ValueError("[predict] x holds no samples")
+        return tree.pack_sequence_as(outs[0], [np.concatenate(parts) for parts in
+                                               zip(*(tree.flatten(o) for o in outs))])
 
     def predict_on_batch(self, x):
         with no_grad():
-            return self(as_float32(x, "predict"), training=False).data
+            return tree.map_structure(lambda t: t.data, self(_b.as_arrays(x, "predict"),
+                                                             training=False))
 
-    def train_on_batch(self, x, y):
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
+                       return_dict=False):
         self._require_compiled("train_on_batch")
         x, y = self._prepare(x, y, "train_on_batch")
-        return self.train_step(x, y)[0]
+        self.reset_metrics()
+        logs = _floats(self.train_step(_b.pack(x, y, sample_weight)))
+        vals = list(logs.values())
+        return logs if return_dict else (vals[0] if len(vals) == 1 else vals)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        self._require_compiled("test_on_batch")
+        x, y = self._prepare(x, y, "test_on_batch")
+        self.reset_metrics()
+        with no_grad():
+            logs = _floats(self.test_step(_b.pack(x, y, sample_weight)))
+        vals = list(logs.values())
+        return logs if return_dict else (vals[0] if len(vals) == 1 else vals)

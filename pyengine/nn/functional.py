@@ -1,5 +1,10 @@
 """Functional forms of the ops, PyTorch names and argument names (`import pyengine.nn.functional
-as F`). Each is one line over an op in pyengine/ops; see there for forward and backward."""
+as F`). Each is one line over an op in pyengine/ops; see there for forward and backward.
+
+This is pyengine's ONE functional namespace: the layers of pe.nn and pe.keras call these; the
+tensor math at the end (exp, sum, matmul, cat, one_hot ...) is what `pe.exp`, `pe.cat` ... export
+at the top level and what keras.ops / keras.backend / the `import pyengine as tf` spellings
+(pyengine/tf_names.py) alias."""
 import numpy as _np
 
 from ..ops import elementwise as _ew
@@ -104,11 +109,6 @@ def linear(x, weight, bias=None):
     return y if bias is None else y + bias
 
 
-def where(condition, x, y):
-    return _ew.where(condition, x, y)
-
-
-
 
 # ---- nn layers' functional forms (dropout, normalization, embedding) ----------------------------
 from ..ops.dropout import dropout as _dropout  # noqa: E402
@@ -211,6 +211,73 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     r = _loss_reduction(reduction, size_average, reduce, "nll_loss")
     return _loss.NLLLoss.apply(input, _arr(target), weight=_arr(weight),
                                ignore_index=ignore_index, reduction=r)
+
+
+# ---- tensor math at module level (pe.exp(x), pe.cat([...]), pe.matmul(a, b) ...) -------------------
+from ..creation import tensor as _tensor  # noqa: E402
+from ..ops.shape import cat, chunk, concatenate, split, stack  # noqa: E402,F401
+
+
+def _t(x):
+    return x if isinstance(x, Tensor) else _tensor(x)
+
+
+def where(condition, x, y):
+    """x where condition else y, elementwise with broadcasting."""
+    return _ew.where(condition, x, y)
+
+
+def matmul(a, b):
+    """a @ b with NumPy's rules (1-D promotion, batch broadcasting)."""
+    return _t(a) @ _t(b)
+
+
+def maximum(a, b): return _t(a).maximum(b)
+def minimum(a, b): return _t(a).minimum(b)
+def clamp(x, min=None, max=None): return _t(x).clamp(min, max)
+def exp(x): return _t(x).exp()
+def log(x): return _t(x).log()
+def log1p(x): return _t(x).log1p()
+def sqrt(x): return _t(x).sqrt()
+def square(x): return _t(x) * _t(x)
+def sin(x): return _t(x).sin()
+def cos(x): return _t(x).cos()
+def abs(x): return _t(x).abs()
+def sum(x, axis=None, keepdims=False, dim=None, keepdim=None): return _t(x).sum(axis, keepdims, dim, keepdim)
+def mean(x, axis=None, keepdims=False, dim=None, keepdim=None): return _t(x).mean(axis, keepdims, dim, keepdim)
+def max(x, axis=None, keepdims=False, dim=None, keepdim=None): return _t(x).max(axis, keepdims, dim, keepdim)
+def min(x, axis=None, keepdims=False, dim=None, keepdim=None): return _t(x).min(axis, keepdims, dim, keepdim)
+def argmax(x, axis=None, keepdims=False, dim=None, keepdim=None): return _t(x).argmax(axis, keepdims, dim, keepdim)
+def argmin(x, axis=None, keepdims=False, dim=None, keepdim=None): return _t(x).argmin(axis, keepdims, dim, keepdim)
+def var(x, axis=None, keepdims=False, correction=1): return _t(x).var(axis, keepdims, correction)
+def std(x, axis=None, keepdims=False, correction=1): return _t(x).std(axis, keepdims, correction)
+def logsumexp(x, axis=None, keepdims=False, dim=None, keepdim=None): return _t(x).logsumexp(axis, keepdims, dim, keepdim)
+def reshape(x, *shape): return _t(x).reshape(*shape)
+def flatten(x, start_dim=0, end_dim=-1): return _t(x).flatten(start_dim, end_dim)
+def squeeze(x, axis=None): return _t(x).squeeze(axis)
+def unsqueeze(x, axis): return _t(x).unsqueeze(axis)
+def transpose(x, *axes): return _t(x).transpose(*axes)
+def permute(x, *axes): return _t(x).permute(*axes)
+
+
+def one_hot(tensor, num_classes=-1):
+    """(..., ) integer classes -> (..., num_classes) int64 one-hot (num_classes=-1: max + 1).
+
+    >>> F.one_hot(pe.tensor([0, 2]), 3)
+    tensor([[1, 0, 0],
+            [0, 0, 1]])
+    """
+    idx = _np.asarray(tensor.data if isinstance(tensor, Tensor) else tensor)
+    if idx.dtype.kind not in "iu" and not (idx.dtype.kind == "f" and _np.all(_np.mod(idx, 1) == 0)):
+        raise TypeError(f"[one_hot] classes must be integers, got dtype {idx.dtype}")
+    idx = idx.astype(_np.int64)
+    n = int(idx.max()) + 1 if num_classes == -1 and idx.size else int(num_classes)
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise ValueError(f"[one_hot] classes must be in [0, {n}), got values in "
+                         f"[{idx.min()}, {idx.max()}]")
+    out = _np.zeros(idx.shape + (n,), _np.int64)
+    _np.put_along_axis(out, idx[..., None], 1, axis=-1)
+    return Tensor._wrap(out)
 
 
 __all__ = [n for n in dir() if not n.startswith("_") and n != "Tensor"]

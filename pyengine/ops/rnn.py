@@ -158,7 +158,7 @@ def recurrence_composed(x, w_ih, w_hh, b_ih=None, b_hh=None, h0=None, c0=None, m
                         reverse=False, mask=None, recurrent_mask=None):
     """`recurrence` from per-step ops (same arguments and results). recurrent_mask (B, H), if
     given, multiplies the state that enters the recurrent matmul (Keras recurrent_dropout)."""
-    from .. import functions as _pe
+    from ..nn import functional as F
     _check_mode(mode)
     steps, batch = x.shape[0], x.shape[1]
     hid = w_hh.shape[1]
@@ -185,4 +185,4 @@ def recurrence_composed(x, w_ih, w_hh, b_ih=None, b_hh=None, h0=None, c0=None, m
             c_new = None if c is None else keep * c_new + (1.0 - keep) * c
         h, c = h_new, c_new
         ys[t] = h
-    return _pe.stack(ys, 0), h, c
+    return F.stack(ys, 0), h, c

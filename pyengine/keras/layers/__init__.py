@@ -2,7 +2,10 @@
 from .base import Input, InputLayer, Layer
 from .conv import (AveragePooling2D, AvgPool2D, Conv2D, GlobalAveragePooling2D,
                    GlobalMaxPooling2D, MaxPool2D, MaxPooling2D)
-from .core import Activation, Dense, Dropout, Flatten, ReLU, Reshape, Softmax
+from .core import (Activation, Dense, Dropout, Flatten, Lambda, LeakyReLU, ReLU, Reshape,
+                   Softmax)
+from .merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
+                    average, concatenate, dot, maximum, minimum, multiply, subtract)
 from .normalization import BatchNormalization, Embedding
 from .rnn import GRU, LSTM, SimpleRNN
 

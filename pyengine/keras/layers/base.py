@@ -1,24 +1,47 @@
-"""Layer: Keras 3's contract. `__init__` stores and validates config, `build(input_shape)` creates
-the weights at the first call (input sizes are inferred), `call(x, training)` is the math.
-Layers are callable on NumPy arrays or Tensors and return Tensors."""
+"""Layer: Keras 3's contract on top of `pe.nn.Module`.
+
+A Keras layer IS an nn Module: its weights are Parameters registered on the module (so
+parameters(), state_dict(), load_state_dict(), train()/eval() and the optimizers of pe.optim
+see them), `trainable` and `requires_grad` are one flag, and layers, lists of layers and dicts of
+layers assigned as attributes are tracked as submodules.
+
+    __init__(**config)   stores and validates config ("Received: units=0")
+    build(input_shape)   creates the weights with add_weight, at the first call
+    call(inputs, ...)    the math, a few lines over pe.nn.functional
+
+`training` is passed to call() only when call accepts it; inputs and outputs may be tensors or
+tuples / lists / dicts of them. Called on symbolic KerasTensors (keras.Input), a layer records a
+node of a functional graph instead of computing (keras/symbolic.py)."""
+import functools
+import inspect
+import threading
+
 import numpy as np
 
-from ...nn.module import Parameter
+from ...nn.layers.container import ModuleDict, ModuleList
+from ...nn.module import Module, Parameter
 from ...tensor import Tensor
 from .. import initializers as _init
+from .. import regularizers as _reg
+from .. import tree
 from ..utils import snake_case, unique_name
 
 
 def to_tensor(x):
-    if isinstance(x, Tensor):
+    """A Tensor from a Tensor, NumPy array, list or number (ints and float64 become float32, as
+    Keras' floatx); None and KerasTensors pass through."""
+    if isinstance(x, Tensor) or x is None:
+        return x
+    from ..symbolic import KerasTensor
+    if isinstance(x, (KerasTensor, str)):
         return x
     a = np.asarray(x)
     if a.dtype.kind in "biu" or a.dtype == np.float64:
-        a = a.astype(np.float32)  # Keras computes in float32 (floatx)
+        a = a.astype(np.float32)
     return Tensor._wrap(np.ascontiguousarray(a))
 
 
-class KerasTensor(Tensor):
+class EagerTensor(Tensor):
     """What layers and models return: a Tensor whose .numpy() works even when it carries a
     gradient graph, as TensorFlow's eager tensors do (`model(x).numpy()`)."""
     __slots__ = ()
@@ -29,19 +52,119 @@ class KerasTensor(Tensor):
 
 def as_output(t):
     if type(t) is Tensor:
-        t.__class__ = KerasTensor
+        t.__class__ = EagerTensor
     return t
 
 
 class Variable(Parameter):
-    """A layer weight: a Parameter that knows its path ('dense/kernel')."""
+    """A layer weight: a Parameter that knows its path ('dense/kernel') and has Keras' variable
+    methods (assign, assign_add, assign_sub, numpy, value)."""
     __slots__ = ("path",)
 
+    @property
+    def name(self):
+        return self.path.rsplit("/", 1)[-1]
 
-class Layer:
+    @property
+    def trainable(self):
+        return self.requires_grad
+
+    def numpy(self):
+        return self.data
+
+    @property
+    def value(self):
+        return self
+
+    def assign(self, value):
+        v = np.asarray(value.data if isinstance(value, Tensor) else value)
+        if v.shape != self.data.shape and v.size != self.data.size:
+            raise ValueError(f"[{self.path}] assign: value has shape {v.shape}, the variable "
+                             f"{self.data.shape}")
+        np.copyto(self.data, v.reshape(self.data.shape), casting="unsafe")
+        return self
+
+    def assign_add(self, value):
+        return self.assign(self.data + np.asarray(getattr(value, "data", value)))
+
+    def assign_sub(self, value):
+        return self.assign(self.data - np.asarray(getattr(value, "data", value)))
+
+
+class _AllocationGuard(threading.local):
+    """While a saved model is loaded, the weight bytes its config may allocate (see load_model)."""
+    budget = None
+
+
+allocation_guard = _AllocationGuard()
+
+
+class _CallState(threading.local):
+    depth = 0          # nesting of Layer.__call__ (0: a top-level call)
+    training = None    # the training flag of the outermost call that gave one
+
+
+_call_state = _CallState()
+_ACCEPTS = {}
+
+
+def _call_params(cls):
+    """(accepts `training`, accepts `mask`) for cls.call, computed once per class."""
+    got = _ACCEPTS.get(cls)
+    if got is None:
+        params = inspect.signature(cls.call).parameters
+        var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
+        got = _ACCEPTS[cls] = ("training" in params or var_kw, "mask" in params)
+    return got
+
+
+class _TrackedList(list):
+    """A list attribute of a layer: layers appended later are tracked too (as Keras does)."""
+
+    def __init__(self, items, owner, name):
+        super().__init__(items)
+        self._owner, self._name = owner, name
+
+    def _sync(self):
+        self._owner._track_modules(self._name, self)
+
+    def append(self, v):
+        super().append(v)
+        self._sync()
+
+    def extend(self, vs):
+        super().extend(vs)
+        self._sync()
+
+    def insert(self, i, v):
+        super().insert(i, v)
+        self._sync()
+
+    def __setitem__(self, i, v):
+        super().__setitem__(i, v)
+        self._sync()
+
+
+class Layer(Module):
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_marks_built", False):
+            @functools.wraps(build)
+            def wrapped(self, *args, **kw):  # a build() called directly also marks the layer built
+                out = build(self, *args, **kw)
+                self.__dict__["built"] = True
+                return out
+            wrapped._marks_built = True
+            cls.build = wrapped
+
     def __new__(cls, *args, **kwargs):
         obj = super().__new__(cls)
-        obj._init_args = (args, kwargs)  # the layer's config, for model.save / load_model
+        Module.__init__(obj)  # here, so attributes may be set before super().__init__()
+        d = obj.__dict__
+        d.update(training=False, built=False, _trainable=True, _losses=[], _regularizers=[],
+                 _inbound_nodes=[], _last_output_shape=None, _input_shape_arg=None,
+                 _init_args=(args, kwargs), name=unique_name(snake_case(cls.__name__)))
         return obj
 
     def get_config(self):
@@ -52,35 +175,104 @@ class Layer:
         return {"class_name": type(self).__name__, "args": list(args), "kwargs": kwargs}
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
-                 batch_input_shape=None, **kwargs):
+                 batch_input_shape=None, batch_size=None, autocast=True, **kwargs):
         if kwargs:
             raise TypeError(f"[{type(self).__name__}] unrecognized keyword arguments: "
                             f"{sorted(kwargs)}")
-        self.name = name or unique_name(snake_case(type(self).__name__))
-        self._trainable = bool(trainable)
-        self._weights = []          # Tensors in creation order
-        self._trainable_flags = []  # per weight: trainable when the layer is
-        self._regularizers = []     # (weight, regularizer)
-        self.built = False
-        self.output_shape_ = None
+        if dtype not in (None, "float32", np.float32) and str(dtype) not in ("float32",
+                                                                            "pyengine.float32"):
+            raise ValueError(f"[{type(self).__name__}] only dtype='float32' layers are "
+                             f"supported. Received: dtype={dtype}")
+        if name is not None:
+            if not isinstance(name, str) or "." in name or not name:
+                raise ValueError(f"[{type(self).__name__}] name must be a non-empty string "
+                                 f"without '.'. Received: name={name!r}")
+            self.name = name
+        self.trainable = trainable
         if input_dim is not None:
             input_shape = (input_dim,)
         if batch_input_shape is not None:
             input_shape = tuple(batch_input_shape)[1:]
-        self._input_shape_arg = None if input_shape is None else tuple(input_shape)
+        self._input_shape_arg = None if input_shape is None else tuple(
+            (input_shape,) if isinstance(input_shape, int) else input_shape)
+
+    # ---- attribute tracking ---------------------------------------------------------------
+    def __setattr__(self, name, value):
+        d = self.__dict__
+        if isinstance(value, Parameter) and any(
+                value is p for p in (*d["_parameters"].values(), *d["_buffers"].values())):
+            object.__setattr__(self, name, value)  # a weight add_weight already registered
+            return
+        if (isinstance(value, (list, tuple)) and not isinstance(value, _TrackedList)
+                and (any(isinstance(v, Module) for v in value)
+                     or (type(value) is list and not value and not name.startswith("_")))):
+            if type(value) is list:
+                value = _TrackedList(value, self, name)
+            self._track_modules(name, value)
+            d.pop(name, None)
+            object.__setattr__(self, name, value)
+            return
+        if isinstance(value, dict) and any(isinstance(v, Module) for v in value.values()):
+            d["_modules"].pop(name, None)
+            d["_modules"][name] = ModuleDict({str(k): v for k, v in value.items()
+                                              if isinstance(v, Module)})
+            object.__setattr__(self, name, value)
+            return
+        if name in d["_modules"] and not isinstance(value, Module) and value is not None:
+            del d["_modules"][name]  # a tracked list replaced by something else
+        super().__setattr__(name, value)
+
+    def _track_modules(self, name, items):
+        mods = [v for v in items if isinstance(v, Module)]
+        store = self.__dict__["_modules"]
+        if mods:
+            store[name] = ModuleList(mods)
+        else:
+            store.pop(name, None)
 
     # ---- weights --------------------------------------------------------------------------
-    def add_weight(self, shape, initializer="glorot_uniform", name=None, trainable=True,
-                   regularizer=None):
-        arr = _init.get(initializer)(tuple(int(s) for s in shape), "float32")
-        w = Variable(Tensor._wrap(np.ascontiguousarray(arr, dtype=np.float32)),
-                     requires_grad=bool(trainable and self._trainable))
-        w.path = f"{self.name}/{name or 'weight'}"
-        self._weights.append(w)
-        self._trainable_flags.append(bool(trainable))
-        if regularizer is not None:
-            self._regularizers.append((w, regularizer))
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True,
+                   autocast=True, regularizer=None, constraint=None, aggregation="none",
+                   name=None):
+        """A new weight of `shape` drawn from `initializer` (a name, Initializer or callable);
+        trainable weights are Parameters, non-trainable ones persistent buffers (Keras'
+        non_trainable_weights, e.g. BatchNormalization's moving statistics)."""
+        if constraint is not None:
+            raise ValueError(f"[{self.name}] add_weight: constraints are not supported. "
+                             f"Received: constraint={constraint!r}")
+        if dtype not in (None, "float32", np.float32):
+            raise ValueError(f"[{self.name}] add_weight: only float32 weights are supported. "
+                             f"Received: dtype={dtype}")
+        shape = () if shape is None else tuple(int(s) for s in shape)
+        if any(s < 0 for s in shape):
+            raise ValueError(f"[{self.name}] add_weight: negative dimension in shape {shape}")
+        nbytes = 4 * int(np.prod(shape, dtype=np.float64))
+        if allocation_guard.budget is not None:
+            if nbytes > allocation_guard.budget:
+                raise ValueError(f"[load_model] layer '{self.name}' declares a weight of shape "
+                                 f"{shape} ({nbytes:,} bytes), more than the file holds or the "
+                                 f"limit allows ({allocation_guard.budget:,} bytes left); "
+                                 "refusing to allocate it")
+            allocation_guard.budget -= nbytes
+        init = _init.get("glorot_uniform" if initializer is None else initializer)
+        arr = np.ascontiguousarray(init(shape, "float32"), dtype=np.float32)
+        w = Variable(Tensor._wrap(arr), requires_grad=bool(trainable and self._trainable))
+        base = name or "variable"
+        key, i = base, 1
+        while key in self._parameters or key in self._buffers or key in self._modules:
+            key, i = f"{base}_{i}", i + 1
+        w.path = f"{self.name}/{key}"
+        if trainable:
+            self.register_parameter(key, w)
+        else:
+            w.requires_grad = False
+            self.register_buffer(key, w)
+        reg = _reg.get(regularizer)
+        if reg is not None:
+            self._regularizers.append((w, reg))
         return w
+
+    add_variable = add_weight
 
     @property
     def trainable(self):
@@ -88,39 +280,55 @@ class Layer:
 
     @trainable.setter
     def trainable(self, value):
-        self._trainable = bool(value)
-        for w, t in zip(self._weights, self._trainable_flags):
-            w.requires_grad = self._trainable and t
-        for sub in self._sublayers():
-            sub.trainable = value
-
-    def _sublayers(self):
-        return []
+        """Keras' trainable flag IS requires_grad: it is set on every weight of the layer and
+        its sublayers (non-trainable weights, buffers, never require grad)."""
+        value = bool(value)
+        for m in self.modules():
+            if isinstance(m, Layer):
+                m.__dict__["_trainable"] = value
+            for p in m._parameters.values():
+                if p is not None:
+                    p.requires_grad = value
 
     @property
     def weights(self):
-        return list(self._weights) + [w for s in self._sublayers() for w in s.weights]
+        """Every weight, the layer's own (in creation order, trainable first) then its
+        sublayers', each once."""
+        out, seen = [], set()
+        for m in self.modules():
+            for t in (*m._parameters.values(), *(b for k, b in m._buffers.items()
+                                                 if k not in m._non_persistent_buffers)):
+                if t is not None and id(t) not in seen:
+                    seen.add(id(t))
+                    out.append(t)
+        return out
 
     @property
     def trainable_weights(self):
-        if not self._trainable:
-            return []
-        own = [w for w, t in zip(self._weights, self._trainable_flags) if t]
-        return own + [w for s in self._sublayers() for w in s.trainable_weights]
+        return [w for w in self.weights if w.requires_grad]
 
     @property
     def non_trainable_weights(self):
-        ids = {id(w) for w in self.trainable_weights}
-        return [w for w in self.weights if id(w) not in ids]
+        return [w for w in self.weights if not w.requires_grad]
 
-    trainable_variables = trainable_weights
     variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    def add_loss(self, loss):
+        """A loss term (scalar Tensor) added to the training loss; those added during a call
+        are cleared when the next top-level call starts."""
+        self._losses.append(loss)
 
     @property
     def losses(self):
-        """Regularization penalties of this layer's weights (Tensors)."""
-        out = [r(w) for w, r in self._regularizers]
-        return out + [p for s in self._sublayers() for p in s.losses]
+        """Losses added during the last call plus weight-regularization penalties, this layer's
+        and its sublayers'."""
+        out = []
+        for m in self.modules():
+            if isinstance(m, Layer):
+                out += list(m._losses) + [r(w) for w, r in m._regularizers]
+        return out
 
     def get_weights(self):
         return [w.data.copy() for w in self.weights]
@@ -133,53 +341,154 @@ class Layer:
         for w, v in zip(mine, weights):
             v = np.asarray(v)
             if v.shape != w.shape:
-                raise ValueError(f"[{self.name}] weight {w.path} has shape {w.shape}, "
-                                 f"received {v.shape}")
+                raise ValueError(f"[{self.name}] weight {getattr(w, 'path', '?')} has shape "
+                                 f"{w.shape}, received {v.shape}")
         for w, v in zip(mine, weights):
             np.copyto(w.data, np.asarray(v), casting="unsafe")  # in place: optimizers keep refs
 
     def count_params(self):
         return int(sum(w.data.size for w in self.weights))
 
+    @property
+    def dtype(self):
+        return "float32"
+
+    compute_dtype = variable_dtype = dtype
+
     # ---- calling ---------------------------------------------------------------------------
     def build(self, input_shape):
         self.built = True
 
-    def call(self, x, training=False):
-        raise NotImplementedError
+    def call(self, inputs, *args, **kwargs):
+        raise NotImplementedError(f"[{type(self).__name__}] Layer subclasses must define "
+                                  "call(self, inputs)")
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
-    def __call__(self, x, training=False):
-        x = to_tensor(x)
-        if not self.built:
-            self.build(tuple(x.shape))
-            self.built = True
-        y = self.call(x, training=training)
-        self.output_shape_ = (None,) + tuple(y.shape[1:])
-        return as_output(y)
+    def forward(self, *args, **kwargs):  # nn.Module's name for call
+        return self(*args, **kwargs)
+
+    def __call__(self, *args, **kwargs):
+        if not args:
+            if "inputs" not in kwargs:
+                raise TypeError(f"[{self.name}] called without inputs")
+            args = (kwargs.pop("inputs"),)
+        inputs, rest = args[0], args[1:]
+        from ..symbolic import call_symbolic, is_symbolic
+        if is_symbolic(inputs) or any(is_symbolic(a) for a in rest):
+            return call_symbolic(self, inputs, rest, kwargs)
+        inputs = tree.map_structure(to_tensor, inputs)
+        training = kwargs.pop("training", None)
+        state = _call_state
+        outer_training = state.training
+        if training is None:
+            training = outer_training if outer_training is not None else self.training
+        kwargs.pop("mask", None) if not _call_params(type(self))[1] else None
+        if state.depth == 0:
+            for m in self.modules():
+                if isinstance(m, Layer):
+                    m._losses.clear()
+        state.depth += 1
+        state.training = bool(training)
+        try:
+            if not self.built:
+                self._build_for(inputs)
+            if _call_params(type(self))[0]:
+                kwargs["training"] = bool(training)
+            outputs = self.call(inputs, *rest, **kwargs)
+        finally:
+            state.depth -= 1
+            state.training = outer_training
+        outputs = tree.map_structure(as_output, outputs)
+        first = tree.flatten(outputs)[0] if tree.flatten(outputs) else None
+        if isinstance(first, Tensor):
+            self._last_output_shape = (None,) + tuple(first.shape[1:])
+        return outputs
+
+    def _build_for(self, inputs):
+        shapes = tree.map_structure(lambda t: tuple(t.shape) if isinstance(t, Tensor) else None,
+                                    inputs)
+        self.build(shapes)
+        self.built = True
+
+    @property
+    def output_shape_(self):
+        return self._last_output_shape
+
+    # ---- functional-graph views (nodes recorded by keras/symbolic.py) --------------------
+    def _single_node(self, what):
+        if not self._inbound_nodes:
+            raise ValueError(f"[{self.name}] layer has never been called on a "
+                                 f"keras.Input, so it has no defined {what}")
+        if len(self._inbound_nodes) > 1:
+            raise ValueError(f"[{self.name}] layer has multiple inbound nodes (it is "
+                                 f"shared), so its {what} is ambiguous")
+        return self._inbound_nodes[0]
+
+    @property
+    def input(self):
+        return self._single_node("input").call_args[0]
+
+    @property
+    def output(self):
+        return self._single_node("output").outputs
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
 class InputLayer(Layer):
-    """The declared input of a model: `keras.Input(shape=(11,))` or `layers.InputLayer(...)`."""
+    """The declared input of a model: `keras.Input(shape=(11,))` makes one and returns its
+    symbolic output."""
 
-    def __init__(self, shape=None, batch_size=None, name=None, input_shape=None, **kwargs):
+    def __init__(self, shape=None, batch_size=None, dtype=None, name=None, input_shape=None,
+                 batch_shape=None, sparse=None, **kwargs):
+        if batch_shape is not None:
+            batch_size, shape = batch_shape[0], tuple(batch_shape[1:])
         shape = shape if shape is not None else input_shape
         if shape is None:
             raise ValueError("[Input] a shape is required, e.g. keras.Input(shape=(11,))")
-        if isinstance(shape, int):
-            shape = (shape,)
+        if sparse:
+            raise ValueError("[Input] sparse inputs are not supported. Received: sparse=True")
+        if isinstance(shape, (int, np.integer)):
+            shape = (int(shape),)
+        shape = tuple(None if d is None else int(d) for d in shape)
+        if any(d is not None and d < 0 for d in shape):
+            raise ValueError(f"[Input] dimensions must be non-negative or None. Received: "
+                             f"shape={shape}")
         super().__init__(name=name, **kwargs)
-        self.shape = (batch_size,) + tuple(shape)
-        self._input_shape_arg = tuple(shape)
+        self.shape = (batch_size,) + shape
+        self.input_dtype = _dtype_name(dtype)
+        self._input_shape_arg = shape
+        self.built = True
+        from ..symbolic import input_tensor
+        self._output = input_tensor(self)
 
-    def call(self, x, training=False):
+    def get_config(self):
+        return {"class_name": "InputLayer", "args": [],
+                "kwargs": {"shape": list(self.shape[1:]), "batch_size": self.shape[0],
+                           "dtype": self.input_dtype, "name": self.name}}
+
+    def call(self, x):
         return x
 
 
-def Input(shape=None, batch_size=None, name=None, **kwargs):
-    return InputLayer(shape=shape, batch_size=batch_size, name=name, **kwargs)
+def _dtype_name(dtype):
+    if dtype is None:
+        return "float32"
+    name = getattr(dtype, "name", None) or str(np.dtype(dtype))
+    name = {"float": "float32", "int": "int64"}.get(name, name)
+    if np.dtype(name).kind not in "biuf":
+        raise ValueError(f"[Input] dtype must be numeric. Received: dtype={dtype}")
+    return name
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
+          tensor=None, optional=False):
+    """A symbolic input (a KerasTensor) of `shape` (None for a variable dimension; the batch
+    dimension is implicit), to build functional models: `keras.Model(inputs, outputs)`."""
+    if tensor is not None or optional:
+        raise ValueError("[Input] tensor= and optional=True are not supported")
+    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name,
+                      batch_shape=batch_shape, sparse=sparse)._output

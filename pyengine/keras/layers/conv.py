@@ -113,9 +113,9 @@ class Conv2D(Layer):
                              f"received shape {input_shape}")
         self.in_channels = int(input_shape[-1])
         self.kernel = self.add_weight(self.kernel_size + (self.in_channels, self.filters),
-                                      self.kernel_initializer, "kernel",
+                                      self.kernel_initializer, name="kernel",
                                       regularizer=self.kernel_regularizer)
-        self.bias = self.add_weight((self.filters,), self.bias_initializer, "bias") \
+        self.bias = self.add_weight((self.filters,), self.bias_initializer, name="bias") \
             if self.use_bias else None
 
     def call(self, x, training=False):

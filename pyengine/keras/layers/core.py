@@ -1,7 +1,7 @@
-"""Core layers: Dense, Activation, Softmax, Dropout, Flatten, Reshape (Keras names, arguments)."""
+"""Core layers: Dense, Activation, Softmax, ReLU, Dropout, Flatten, Reshape, Lambda (Keras names
+and arguments), each a thin adapter over pe.nn.functional."""
 import numpy as np
 
-from ... import nn as _nn
 from ...nn import functional as F
 from .. import activations as _act
 from .. import initializers as _init
@@ -30,21 +30,21 @@ class Dense(Layer):
         self.bias_regularizer = _reg.get(bias_regularizer)
 
     def build(self, input_shape):
+        if input_shape[-1] is None:
+            raise ValueError(f"[{self.name}] the last dimension of the input must be known. "
+                             f"Received: input_shape={input_shape}")
         self.input_dim = int(input_shape[-1])
         self.kernel = self.add_weight((self.input_dim, self.units), self.kernel_initializer,
-                                      "kernel", regularizer=self.kernel_regularizer)
-        self.bias = (self.add_weight((self.units,), self.bias_initializer, "bias",
+                                      name="kernel", regularizer=self.kernel_regularizer)
+        self.bias = (self.add_weight((self.units,), self.bias_initializer, name="bias",
                                      regularizer=self.bias_regularizer) if self.use_bias else None)
-        self.built = True
 
-    def call(self, x, training=False):
+    def call(self, x):
         if x.shape[-1] != self.input_dim:
             raise ValueError(f"[{self.name}] expected input with last dimension {self.input_dim}, "
                              f"received input of shape {tuple(x.shape)}")
-        y = x @ self.kernel
-        if self.bias is not None:
-            y = y + self.bias
-        return self.activation(y)
+        # nn.Linear's op; kernel.T is a view of Keras' (in, units) kernel, no copy
+        return self.activation(F.linear(x, self.kernel.T, self.bias))
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
@@ -55,7 +55,7 @@ class Activation(Layer):
         super().__init__(**kwargs)
         self.activation = _act.get(activation)
 
-    def call(self, x, training=False):
+    def call(self, x):
         return self.activation(x)
 
 
@@ -64,13 +64,31 @@ class Softmax(Layer):
         super().__init__(**kwargs)
         self.axis = axis
 
-    def call(self, x, training=False):
+    def call(self, x):
         return F.softmax(x, axis=self.axis)
 
 
 class ReLU(Layer):
-    def call(self, x, training=False):
+    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
+        super().__init__(**kwargs)
+        if max_value is not None or negative_slope or threshold:
+            raise ValueError("[ReLU] max_value, negative_slope and threshold are not supported; "
+                             "use LeakyReLU or an Activation")
+
+    def call(self, x):
         return F.relu(x)
+
+
+class LeakyReLU(Layer):
+    """x if x > 0 else negative_slope * x (F.leaky_relu); Keras 2's `alpha` accepted."""
+
+    def __init__(self, negative_slope=0.3, **kwargs):
+        negative_slope = kwargs.pop("alpha", negative_slope)
+        super().__init__(**kwargs)
+        self.negative_slope = float(negative_slope)
+
+    def call(self, x):
+        return F.leaky_relu(x, self.negative_slope)
 
 
 class Dropout(Layer):
@@ -80,14 +98,23 @@ class Dropout(Layer):
         super().__init__(**kwargs)
         if not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
             raise ValueError(f"[Dropout] rate must be a float in [0, 1]. Received: rate={rate}")
+        if noise_shape is not None or seed is not None:
+            raise ValueError("[Dropout] noise_shape and seed are not supported; seed the "
+                             "global generator with pe.manual_seed")
         self.rate = float(rate)
 
     def call(self, x, training=False):
-        return _nn.functional.dropout(x, self.rate, training=bool(training))
+        return F.dropout(x, self.rate, training=bool(training))
 
 
 class Flatten(Layer):
-    def call(self, x, training=False):
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        if data_format not in (None, "channels_last"):
+            raise ValueError(f"[Flatten] only data_format='channels_last' is supported. "
+                             f"Received: data_format={data_format}")
+
+    def call(self, x):
         return x.reshape(x.shape[0], -1)
 
     def compute_output_shape(self, input_shape):
@@ -99,9 +126,29 @@ class Reshape(Layer):
         super().__init__(**kwargs)
         self.target_shape = tuple(target_shape)
 
-    def call(self, x, training=False):
+    def call(self, x):
         if int(np.prod(x.shape[1:])) != int(np.prod([d for d in self.target_shape if d != -1])) \
                 and -1 not in self.target_shape:
             raise ValueError(f"[{self.name}] cannot reshape input of shape {tuple(x.shape)} to "
                              f"(batch,) + {self.target_shape}")
         return x.reshape((x.shape[0],) + self.target_shape)
+
+
+class Lambda(Layer):
+    """Wraps a function of the inputs as a layer: `layers.Lambda(lambda x: x ** 2)`; its
+    extra keyword arguments go in `arguments`. Cannot be saved with model.save (it holds code)."""
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        if not callable(function):
+            raise TypeError(f"[Lambda] function must be callable. Received: {function!r}")
+        if mask is not None:
+            raise ValueError("[Lambda] mask is not supported")
+        self.function, self.arguments = function, dict(arguments or {})
+
+    def call(self, inputs):
+        return self.function(inputs, **self.arguments)
+
+    def get_config(self):
+        raise TypeError(f"[{self.name}] a Lambda layer holds a Python function and cannot be "
+                        "serialized")

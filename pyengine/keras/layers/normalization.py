@@ -1,6 +1,8 @@
-"""BatchNormalization and Embedding (Keras names, arguments and defaults)."""
+"""BatchNormalization and Embedding (Keras names, arguments and defaults) over the shared ops
+F.batch_norm and F.embedding."""
 import numpy as np
 
+from ...nn import functional as F
 from .. import initializers as _init
 from .base import Layer
 
@@ -8,7 +10,10 @@ from .base import Layer
 class BatchNormalization(Layer):
     """y = gamma * (x - mean) / sqrt(var + epsilon) + beta over every axis but `axis`.
     Training uses the batch's statistics and updates the moving ones:
-    moving = moving * momentum + batch * (1 - momentum); inference uses the moving ones."""
+    moving = moving * momentum + batch * (1 - momentum) (F.batch_norm's momentum is 1 - this;
+    its moving variance takes the unbiased batch variance, as nn.BatchNorm does); inference
+    uses the moving ones. Channels-last input (axis=-1) runs as (rows, C) over the same op,
+    a reshape, no transpose."""
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",
@@ -17,59 +22,60 @@ class BatchNormalization(Layer):
         if not 0 <= momentum <= 1:
             raise ValueError(f"[BatchNormalization] momentum must be in [0, 1]. Received: "
                              f"momentum={momentum}")
-        self.axis, self.momentum, self.epsilon = axis, float(momentum), float(epsilon)
+        if not isinstance(axis, (int, np.integer)):
+            raise ValueError(f"[BatchNormalization] axis must be an int. Received: axis={axis}")
+        self.axis, self.momentum, self.epsilon = int(axis), float(momentum), float(epsilon)
         self.center, self.scale = center, scale
         self.inits = [_init.get(i) for i in (gamma_initializer, beta_initializer,
                                              moving_mean_initializer, moving_variance_initializer)]
 
     def build(self, input_shape):
-        n = int(input_shape[self.axis])
-        self.gamma = self.add_weight((n,), self.inits[0], "gamma") if self.scale else None
-        self.beta = self.add_weight((n,), self.inits[1], "beta") if self.center else None
-        self.moving_mean = self.add_weight((n,), self.inits[2], "moving_mean", trainable=False)
-        self.moving_variance = self.add_weight((n,), self.inits[3], "moving_variance",
+        n = input_shape[self.axis]
+        if n is None:
+            raise ValueError(f"[{self.name}] the normalized axis must have a known size. "
+                             f"Received: input_shape={input_shape}")
+        self.gamma = self.add_weight((n,), self.inits[0], name="gamma") if self.scale else None
+        self.beta = self.add_weight((n,), self.inits[1], name="beta") if self.center else None
+        self.moving_mean = self.add_weight((n,), self.inits[2], name="moving_mean",
+                                           trainable=False)
+        self.moving_variance = self.add_weight((n,), self.inits[3], name="moving_variance",
                                                trainable=False)
 
     def call(self, x, training=False):
         axis = self.axis % x.ndim
-        red = tuple(i for i in range(x.ndim) if i != axis)
-        shape = [1] * x.ndim
-        shape[axis] = x.shape[axis]
-        if training and self.trainable:
-            mean = x.mean(axis=red, keepdims=True)
-            var = ((x - mean) ** 2).mean(axis=red, keepdims=True)
-            m = self.momentum
-            self.moving_mean.data[...] = m * self.moving_mean.data + (1 - m) * mean.data.reshape(-1)
-            self.moving_variance.data[...] = (m * self.moving_variance.data +
-                                              (1 - m) * var.data.reshape(-1))
-        else:
-            mean = self.moving_mean.detach().reshape(shape)
-            var = self.moving_variance.detach().reshape(shape)
-        y = (x - mean) / (var + self.epsilon).sqrt()
-        if self.gamma is not None:
-            y = y * self.gamma.reshape(shape)
-        if self.beta is not None:
-            y = y + self.beta.reshape(shape)
-        return y
+        train = bool(training) and self.trainable
+        if axis == x.ndim - 1:
+            shape = x.shape
+            y = F.batch_norm(x.reshape(-1, shape[-1]), self.moving_mean, self.moving_variance,
+                             self.gamma, self.beta, training=train, momentum=1.0 - self.momentum,
+                             eps=self.epsilon)
+            return y.reshape(shape)
+        if axis == 1:
+            return F.batch_norm(x, self.moving_mean, self.moving_variance, self.gamma, self.beta,
+                                training=train, momentum=1.0 - self.momentum, eps=self.epsilon)
+        raise ValueError(f"[{self.name}] axis must be 1 or the last axis. Received: "
+                         f"axis={self.axis} for input of shape {tuple(x.shape)}")
 
 
 class Embedding(Layer):
-    """Integer indices (batch, ...) -> vectors (batch, ..., output_dim)."""
+    """Integer indices (batch, ...) -> vectors (batch, ..., output_dim), F.embedding."""
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", mask_zero=False,
-                 **kwargs):
+                 input_length=None, **kwargs):
         super().__init__(**kwargs)
         for k, v in (("input_dim", input_dim), ("output_dim", output_dim)):
             if not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"[Embedding] {k} must be a positive integer. Received: {k}={v}")
+        if mask_zero:
+            raise ValueError("[Embedding] mask_zero=True is not supported")
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = _init.get(embeddings_initializer)
 
     def build(self, input_shape):
         self.embeddings = self.add_weight((self.input_dim, self.output_dim),
-                                          self.embeddings_initializer, "embeddings")
+                                          self.embeddings_initializer, name="embeddings")
 
-    def call(self, x, training=False):
+    def call(self, x):
         idx = np.asarray(x.data)
         if idx.dtype.kind == "f" and not np.all(np.mod(idx, 1) == 0):
             raise ValueError(f"[{self.name}] expects integer indices")
@@ -77,4 +83,4 @@ class Embedding(Layer):
         if idx.size and (idx.min() < 0 or idx.max() >= self.input_dim):
             raise ValueError(f"[{self.name}] indices must be in [0, {self.input_dim}), received "
                              f"values in [{idx.min()}, {idx.max()}]")
-        return self.embeddings[idx]
+        return F.embedding(idx, self.embeddings)

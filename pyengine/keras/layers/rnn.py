@@ -36,9 +36,10 @@ class _RNN(Layer):
             raise ValueError(f"[{self.name}] expects (batch, time, features) input, received "
                              f"shape {input_shape}")
         g = self.gates * self.units
-        self.kernel = self.add_weight((input_shape[-1], g), self.inits[0], "kernel")
-        self.recurrent_kernel = self.add_weight((self.units, g), self.inits[1], "recurrent_kernel")
-        self.bias = self.add_weight(self.bias_shape(), self.bias_init(), "bias") \
+        self.kernel = self.add_weight((input_shape[-1], g), self.inits[0], name="kernel")
+        self.recurrent_kernel = self.add_weight((self.units, g), self.inits[1],
+                                                name="recurrent_kernel")
+        self.bias = self.add_weight(self.bias_shape(), self.bias_init(), name="bias") \
             if self.use_bias else None
 
     def bias_shape(self):

@@ -11,7 +11,6 @@ import math
 
 import numpy as np
 
-from ... import functions as _pe
 from .. import functional as F
 from .. import init
 from ..module import Module, Parameter
@@ -94,12 +93,12 @@ class RNNBase(Module):
                 outs.append(y)
                 h_n.append(h)
                 c_n.append(c)
-            x = outs[0] if dirs == 1 else _pe.cat(outs, -1)
+            x = outs[0] if dirs == 1 else F.cat(outs, -1)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, True)
         out = x
-        h_n = _pe.stack(h_n, 0)
-        c_n = _pe.stack(c_n, 0) if is_lstm else None
+        h_n = F.stack(h_n, 0)
+        c_n = F.stack(c_n, 0) if is_lstm else None
         if not batched:
             out, h_n = out.squeeze(1), h_n.squeeze(1)
             c_n = c_n.squeeze(1) if is_lstm else None

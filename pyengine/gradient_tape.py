@@ -1,0 +1,99 @@
+"""GradientTape: TensorFlow's way of taking gradients, over pyengine's autograd.
+
+    with pe.GradientTape() as tape:          # `import pyengine as tf; tf.GradientTape()`
+        loss = loss_fn(y, model(x, training=True))
+    grads = tape.gradient(loss, model.trainable_weights)
+    optimizer.apply_gradients(zip(grads, model.trainable_weights))
+
+pyengine records the graph of every op on tensors that require grad (weights do), so the tape
+only has to ensure recording is on inside its block and to compute d(target)/d(sources) with
+autograd.grad, which returns the gradients without touching the sources' `.grad`. Sources that
+are not weights must be `tape.watch(x)`-ed before use (it sets requires_grad). A non-persistent
+tape answers one gradient() call, as in TensorFlow; persistent=True keeps the graph for more.
+Gradients of sources the target does not depend on are None (TensorFlow's default)."""
+import numpy as np
+
+from . import autograd as _ag
+from .tensor import Tensor
+
+
+def _flatten(x):
+    if isinstance(x, dict):
+        return [leaf for v in x.values() for leaf in _flatten(v)]
+    if isinstance(x, (list, tuple)):
+        return [leaf for v in x for leaf in _flatten(v)]
+    return [x]
+
+
+def _pack(structure, leaves):
+    it = iter(leaves)
+
+    def fill(x):
+        if isinstance(x, dict):
+            return type(x)((k, fill(v)) for k, v in x.items())
+        if isinstance(x, (list, tuple)):
+            return type(x)(fill(v) for v in x)
+        return next(it)
+    return fill(structure)
+
+
+class GradientTape:
+    def __init__(self, persistent=False, watch_accessed_variables=True):
+        self.persistent = bool(persistent)
+        self._used = False
+        self._prev = None
+
+    def __enter__(self):
+        self._prev = _ag.is_grad_enabled()
+        _ag.set_grad_enabled(True)
+        return self
+
+    def __exit__(self, *exc):
+        _ag.set_grad_enabled(self._prev)
+        return False
+
+    def watch(self, tensor):
+        """Record operations on `tensor` (or each tensor of a structure) from now on."""
+        for t in _flatten(tensor):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"[GradientTape.watch] expected Tensors, received "
+                                f"{type(t).__name__}")
+            if t._node is None and not t.requires_grad:
+                t.requires_grad_(True)
+
+    def gradient(self, target, sources, output_gradients=None,
+                 unconnected_gradients="none"):
+        """d(target)/d(sources) in the structure of `sources` (a tensor, list, tuple or dict);
+        a non-scalar target (or a list of targets) is summed first, as TensorFlow does."""
+        if unconnected_gradients not in ("none", "zero"):
+            raise ValueError("[GradientTape.gradient] unconnected_gradients must be 'none' or "
+                             f"'zero'. Received: {unconnected_gradients!r}")
+        if self._used and not self.persistent:
+            raise RuntimeError("[GradientTape.gradient] a non-persistent tape can compute "
+                               "gradients once; use GradientTape(persistent=True)")
+        self._used = True
+        flat = _flatten(sources)
+        for s in flat:
+            if not isinstance(s, Tensor):
+                raise TypeError(f"[GradientTape.gradient] sources must be Tensors / weights, "
+                                f"received {type(s).__name__}")
+        targets = [t for t in _flatten(target) if t is not None]
+        if not targets or not all(isinstance(t, Tensor) for t in targets):
+            raise TypeError("[GradientTape.gradient] target must be a Tensor (or a list of them)")
+        with _ag.enable_grad():
+            total = targets[0] if targets[0].data.size == 1 else targets[0].sum()
+            for t in targets[1:]:
+                total = total + (t if t.data.size == 1 else t.sum())
+        wanted = [s for s in flat if s.requires_grad]
+        grads = {}
+        if total.requires_grad and wanted:
+            g0 = None if output_gradients is None else output_gradients
+            got = _ag.grad(total, wanted, grad_outputs=g0, retain_graph=self.persistent)
+            grads = {id(s): g for s, g in zip(wanted, got)}
+        out = []
+        for s in flat:
+            g = grads.get(id(s))
+            if g is None and unconnected_gradients == "zero":
+                g = Tensor._wrap(np.zeros_like(s.data))
+            out.append(g)
+        return _pack(sources, out) if isinstance(sources, (list, tuple, dict)) else out[0]

@@ -1,0 +1,51 @@
+"""keras.backend: the common functions Keras 2 programs call (`from keras import backend as K`),
+each an alias of the same functions keras.ops uses."""
+from . import ops as _ops
+from . import random as _random
+from .utils import _name_counts
+
+mean, sum, max, min, square, exp, log, sqrt, abs = (
+    _ops.mean, _ops.sum, _ops.max, _ops.min, _ops.square, _ops.exp, _ops.log, _ops.sqrt, _ops.abs)
+shape, reshape, cast, maximum, minimum, clip, one_hot = (
+    _ops.shape, _ops.reshape, _ops.cast, _ops.maximum, _ops.minimum, _ops.clip, _ops.one_hot)
+softmax, relu, sigmoid, tanh, argmax, transpose = (
+    _ops.softmax, _ops.relu, _ops.sigmoid, _ops.tanh, _ops.argmax, _ops.transpose)
+ones, zeros, ones_like, zeros_like, dot = _ops.ones, _ops.zeros, _ops.ones_like, _ops.zeros_like, \
+    _ops.matmul
+
+
+def concatenate(tensors, axis=-1):
+    return _ops.concatenate(tensors, axis)
+
+
+def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    return _random.normal(shape, mean, stddev, seed=seed)
+
+
+def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    return _random.uniform(shape, minval, maxval, seed=seed)
+
+
+def int_shape(x):
+    return tuple(x.shape)
+
+
+def epsilon():
+    return 1e-7
+
+
+def floatx():
+    return "float32"
+
+
+def image_data_format():
+    return "channels_last"
+
+
+def get_value(x):
+    return _ops.convert_to_numpy(x)
+
+
+def clear_session():
+    """Restarts automatic layer names (dense, dense_1 ...)."""
+    _name_counts.clear()

@@ -1,0 +1,90 @@
+"""How fit / evaluate / predict see their data: nested structures of arrays (one per model input
+or output), sliced by sample index; `data` handed to train_step is x, (x, y) or
+(x, y, sample_weight) as in Keras 3."""
+import numpy as np
+
+from ..tensor import Tensor
+from . import tree
+
+
+def check_batch_size(batch_size, what, default=32):
+    """batch_size as an int >= 1 (NumPy integers accepted), or a ValueError naming it."""
+    if batch_size is None:
+        return default
+    if isinstance(batch_size, (bool, np.bool_)) or not isinstance(batch_size, (int, np.integer)) \
+            or batch_size < 1:
+        raise ValueError(f"[{what}] batch_size must be a positive integer. Received: "
+                         f"batch_size={batch_size!r}")
+    return int(batch_size)
+
+
+def as_arrays(x, what, floating=True):
+    """Every leaf of x as a NumPy array (float32 for inputs; targets keep their dtype)."""
+    def conv(a):
+        if isinstance(a, Tensor):
+            a = a.data
+        elif hasattr(a, "to_numpy"):  # pandas
+            a = a.to_numpy()
+        a = np.asarray(a)
+        if a.dtype.kind not in "biuf":
+            raise TypeError(f"[{what}] expected numeric data, received dtype {a.dtype}")
+        return np.ascontiguousarray(a, dtype=np.float32) if floating else a
+    return None if x is None else tree.map_structure(conv, x)
+
+
+def num_samples(x, what, name="x"):
+    leaves = tree.flatten(x)
+    if not leaves:
+        raise ValueError(f"[{what}] {name} is empty")
+    ns = {len(a) if np.ndim(a) else 0 for a in leaves}
+    if len(ns) != 1:
+        raise ValueError(f"[{what}] the arrays of {name} have different numbers of samples: "
+                         f"{sorted(ns)}")
+    return ns.pop()
+
+
+def take(x, idx):
+    return None if x is None else tree.map_structure(lambda a: a[idx], x)
+
+
+def pack(x, y=None, sample_weight=None):
+    """The `data` argument of train_step / test_step (Keras 3's rule: x alone unless x is a
+    list or tuple, which is wrapped as (x,) so it is not taken for (x, y))."""
+    if y is None and sample_weight is None:
+        return (x,) if isinstance(x, (list, tuple)) else x
+    return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
+def unpack_x_y_sample_weight(data):
+    """(x, y, sample_weight) from what train_step received (y, sample_weight may be None)."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data
+    raise ValueError(f"[train_step] data must be x, (x,), (x, y) or (x, y, sample_weight); "
+                     f"received a tuple of {len(data)}")
+
+
+def is_dataset(x):
+    """An iterable of batches (a pe.data Dataset, a generator ...) rather than arrays."""
+    return (x is not None and not isinstance(x, (np.ndarray, Tensor, list, tuple, dict))
+            and not hasattr(x, "to_numpy") and hasattr(x, "__iter__"))
+
+
+def class_weights_to_sample_weights(class_weight, y, what):
+    """Per-sample weights class_weight[label] (labels: integers, one-hot rows or 0/1)."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        labels = y.argmax(1)
+    else:
+        labels = np.rint(y.reshape(-1)).astype(np.int64)
+    missing = sorted(set(np.unique(labels).tolist()) - set(class_weight))
+    if missing:
+        raise ValueError(f"[{what}] class_weight has no entry for classes {missing}")
+    return np.array([class_weight[int(c)] for c in labels], np.float32)

@@ -1,0 +1,254 @@
+"""keras.Model: the functional API (`keras.Model(inputs, outputs)` over a graph of layer calls)
+and subclassing (`class M(keras.Model)` with `__init__` + `call`), both with Keras' training API
+(keras/trainer.py), summary, and weights / whole models on disk (keras/saving.py)."""
+import numpy as np
+
+from ..autograd import no_grad
+from . import tree
+from .layers.base import InputLayer, Layer
+from .symbolic import KerasTensor
+from .trainer import Trainer
+
+
+def _topological_nodes(outputs):
+    """Nodes producing `outputs`, each after the nodes it reads (iterative DFS)."""
+    order, done, active = [], set(), set()
+    stack = [(t, False) for t in reversed(tree.flatten(outputs))]
+    while stack:
+        t, expanded = stack.pop()
+        layer, ni, _ = t._keras_history
+        node = layer._inbound_nodes[ni]
+        if id(node) in done:
+            continue
+        if expanded:
+            active.discard(id(node))
+            done.add(id(node))
+            order.append(node)
+            continue
+        if id(node) in active:
+            raise ValueError(f"[Model] the graph has a cycle through layer '{layer.name}'")
+        active.add(id(node))
+        stack.append((t, True))
+        stack += [(p, False) for p in reversed(node.parents)]
+    return order
+
+
+class Model(Trainer, Layer):
+    """A functional model, `keras.Model(inputs, outputs)`, or the base of a subclassed model.
+
+    >>> inputs = keras.Input(shape=(4,))
+    >>> outputs = keras.layers.Dense(2)(keras.layers.Dense(8, activation="relu")(inputs))
+    >>> model = keras.Model(inputs, outputs)
+    """
+
+    def __init__(self, *args, **kwargs):
+        inputs = kwargs.pop("inputs", None)
+        outputs = kwargs.pop("outputs", None)
+        if args:
+            if len(args) > 2:
+                raise TypeError(f"[Model] expected (inputs, outputs), received {len(args)} "
+                                "positional arguments")
+            inputs = args[0]
+            outputs = args[1] if len(args) > 1 else outputs
+        super().__init__(name=kwargs.pop("name", None), trainable=kwargs.pop("trainable", True),
+                         **kwargs)
+        self._nodes = None
+        if inputs is not None or outputs is not None:
+            if inputs is None or outputs is None:
+                raise ValueError("[Model] a functional model needs both inputs and outputs")
+            self._init_graph(inputs, outputs)
+
+    # ---- the functional graph ---------------------------------------------------------------
+    def _init_graph(self, inputs, outputs):
+        flat_in, flat_out = tree.flatten(inputs), tree.flatten(outputs)
+        for t in flat_in:
+            if not isinstance(t, KerasTensor) or not isinstance(t._keras_history[0], InputLayer):
+                raise ValueError(f"[{self.name}] model inputs must be tensors made by "
+                                 f"keras.Input(...). Received: {t!r}")
+        for t in flat_out:
+            if not isinstance(t, KerasTensor):
+                raise ValueError(f"[{self.name}] model outputs must be results of layer calls "
+                                 f"on keras.Input tensors. Received: {t!r}")
+        nodes = _topological_nodes(outputs)
+        given = {id(t._keras_history[0]) for t in flat_in}
+        for node in nodes:
+            if isinstance(node.layer, InputLayer) and id(node.layer) not in given:
+                raise ValueError(f"[{self.name}] graph disconnected: the outputs depend on input "
+                                 f"'{node.layer.name}', which is not among the model's inputs "
+                                 f"{[t.name for t in flat_in]}")
+        layers = [t._keras_history[0] for t in flat_in]
+        for node in nodes:
+            if all(node.layer is not lyr for lyr in layers):
+                layers.append(node.layer)
+        names = [lyr.name for lyr in layers]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"[{self.name}] the layer name(s) {dup} are used more than once; "
+                             "all layer names in a model must be unique")
+        for lyr in layers:
+            self.add_module(lyr.name, lyr)
+        self._nodes = [n for n in nodes if not isinstance(n.layer, InputLayer)]
+        self._graph_layers = layers
+        self._inputs_struct, self._outputs_struct = inputs, outputs
+        self.inputs, self.outputs = list(flat_in), list(flat_out)
+        self.built = True
+
+    @property
+    def layers(self):
+        if self._nodes is not None:
+            return list(self._graph_layers)
+        return [m for m in self._modules.values() if isinstance(m, Layer)]
+
+    def get_layer(self, name=None, index=None):
+        """The layer called `name` (or at position `index` of model.layers)."""
+        layers = self.layers
+        if index is not None:
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(f"[get_layer] index {index} out of range: the model has "
+                                 f"{len(layers)} layers")
+            return layers[index]
+        for m in self.modules():
+            if isinstance(m, Layer) and m.name == name and m is not self:
+                return m
+        raise ValueError(f"[get_layer] no layer named '{name}'. Layers: "
+                         f"{[lyr.name for lyr in layers]}")
+
+    def _flat_inputs(self, inputs):
+        names = [t.name for t in self.inputs]
+        if isinstance(inputs, dict) and not isinstance(self._inputs_struct, dict):
+            missing = [n for n in names if n not in inputs]
+            if missing:
+                raise ValueError(f"[{self.name}] input dict lacks {missing}; expected keys "
+                                 f"{names}")
+            flat = [inputs[n] for n in names]
+        elif len(self.inputs) == 1 and not isinstance(inputs, (list, tuple, dict)):
+            flat = [inputs]
+        else:
+            flat = tree.flatten(inputs)
+        if len(flat) != len(self.inputs):
+            raise ValueError(f"[{self.name}] expects {len(self.inputs)} input(s) {names}, "
+                             f"received {len(flat)}")
+        for t, x in zip(self.inputs, flat):
+            shape = tuple(getattr(x, "shape", np.shape(x)))
+            want = t.shape
+            if len(shape) != len(want) or any(w is not None and w != s
+                                              for w, s in zip(want[1:], shape[1:])):
+                raise ValueError(f"[{self.name}] input '{t.name}' expected shape {want}, "
+                                 f"received {shape}")
+        return flat
+
+    def _run_graph(self, inputs):
+        values = {id(kt): x for kt, x in zip(self.inputs, self._flat_inputs(inputs))}
+
+        def fill(a):
+            return values[id(a)] if isinstance(a, KerasTensor) else a
+        for node in self._nodes:
+            args = tree.map_structure(fill, node.call_args)
+            kwargs = tree.map_structure(fill, node.call_kwargs)
+            out = node.layer(*args, **kwargs)
+            for kt, t in zip(tree.flatten(node.outputs), tree.flatten(out)):
+                values[id(kt)] = t
+        return tree.map_structure(lambda kt: values[id(kt)], self._outputs_struct)
+
+    def call(self, inputs, training=None):
+        if self._nodes is None:
+            raise NotImplementedError(f"[{type(self).__name__}] a subclassed Model must define "
+                                      "call(self, inputs)")
+        return self._run_graph(inputs)
+
+    def _build_for(self, inputs):
+        self.built = True  # a subclassed model creates its sublayers' weights in its first call
+
+    def build(self, input_shape=None):
+        """Creates the weights of a subclassed model by calling it once on zeros of
+        `input_shape` (None for the batch dimension)."""
+        if self._nodes is not None:
+            return
+        if input_shape is None:
+            raise ValueError(f"[{self.name}] build() needs an input_shape, e.g. (None, 784)")
+
+        def zeros(shape):
+            return np.zeros(tuple(1 if d is None else d for d in shape), np.float32)
+        shapes = input_shape
+        example = zeros(shapes) if not (shapes and isinstance(shapes[0], (list, tuple))) \
+            else [zeros(s) for s in shapes]
+        with no_grad():
+            self(example, training=False)
+        self.built = True
+
+    # ---- reporting ------------------------------------------------------------------------
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Keras' table: each layer's name (type), output shape, parameter count and, for a
+        functional model, the layers it is connected to."""
+        print_fn = print_fn or print
+        self._ensure_built()
+        rows = []
+        if self._nodes is not None:
+            for lyr in self._graph_layers:
+                nodes = lyr._inbound_nodes if not isinstance(lyr, InputLayer) else \
+                    lyr._inbound_nodes[:1]
+                mine = [n for n in nodes if isinstance(lyr, InputLayer) or n in self._nodes]
+                for n in mine:
+                    shape = tree.map_structure(lambda t: t.shape, n.outputs)
+                    links = [f"{p._keras_history[0].name}[{p._keras_history[1]}]"
+                             f"[{p._keras_history[2]}]" for p in n.parents]
+                    rows.append((f"{lyr.name} ({type(lyr).__name__})", str(shape),
+                                 f"{lyr.count_params():,}", ", ".join(links) or "-"))
+        else:
+            for lyr in self.layers:
+                shape = tree.map_structure(lambda t: t.shape, lyr._inbound_nodes[-1].outputs) \
+                    if lyr._inbound_nodes else lyr._last_output_shape
+                rows.append((f"{lyr.name} ({type(lyr).__name__})", str(shape),
+                             f"{lyr.count_params():,}", None))
+        connect = self._nodes is not None
+        width = 98 if connect else 65
+        line, thick = "_" * width, "=" * width
+        head = f"{'Layer (type)':<29}{'Output Shape':<26}{'Param #':<12}"
+        out = [f'Model: "{self.name}"', line, head + ("Connected to" if connect else ""), thick]
+        for i, (a, b, c, d) in enumerate(rows):
+            out.append(f"{a:<28} {b:<25} {c:<11}" + (f" {d}" if connect else ""))
+            out.append(thick if i == len(rows) - 1 else line)
+        total = self.count_params()
+        trainable = int(sum(w.data.size for w in self.trainable_weights))
+        out += [f"Total params: {total:,}", f"Trainable params: {trainable:,}",
+                f"Non-trainable params: {total - trainable:,}", line]
+        for s in out:
+            print_fn(s)
+
+    # ---- on disk (keras/saving.py) ---------------------------------------------------------
+    def save_weights(self, filepath, overwrite=True):
+        """Every weight in an .npz file (no pickle), written through a temp file and a rename."""
+        from .saving import write_weights
+        self._ensure_built()
+        write_weights(self, filepath, overwrite)
+
+    def load_weights(self, filepath):
+        from .saving import read_weights
+        self._ensure_built()
+        read_weights(self, filepath)
+
+    def save(self, filepath, overwrite=True):
+        """Architecture (JSON) and weights in one .npz file, written atomically;
+        `keras.models.load_model(filepath)` rebuilds the model. Compile again after loading
+        (optimizer state is not saved)."""
+        from .saving import write_weights, model_config_json
+        self._ensure_built()
+        write_weights(self, filepath, overwrite, extra={"__config__":
+                                                        np.array(model_config_json(self))})
+
+    def get_config(self):
+        if self._nodes is None:
+            return super().get_config()
+        from .saving import functional_config
+        return functional_config(self)
+
+    def _ensure_built(self, x=None):
+        if self.built:
+            return
+        if x is not None:
+            with no_grad():
+                self(tree.map_structure(lambda a: np.asarray(a)[:1], x), training=False)
+            return
+        raise ValueError(f"[{self.name}] the model has not been built yet: call it on data, "
+                         "call build(input_shape), or fit it first")

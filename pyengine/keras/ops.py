@@ -1,0 +1,105 @@
+"""keras.ops: Keras 3's backend-neutral math, each an alias of pe.nn.functional (or of the
+TensorFlow spellings in pyengine/tf_names.py) with Keras' argument names. Called on symbolic
+KerasTensors (inside a functional model) an op records a graph node instead of computing."""
+import functools
+
+import numpy as np
+
+from .. import creation as _creation
+from .. import tf_names as _tf
+from ..nn import functional as F
+from ..tensor import Tensor
+from . import random  # noqa: F401  (keras.ops.random.normal ...)
+from .symbolic import is_symbolic, symbolic_op
+
+
+def _op(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if is_symbolic((args, kwargs)):
+            return symbolic_op(fn, *args, name=fn.__name__, **kwargs)
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+def _t(x):
+    return _tf._t(x)
+
+
+@_op
+def matmul(x1, x2): return F.matmul(x1, x2)
+@_op
+def mean(x, axis=None, keepdims=False): return F.mean(x, axis, keepdims)
+@_op
+def sum(x, axis=None, keepdims=False): return F.sum(x, axis, keepdims)
+@_op
+def max(x, axis=None, keepdims=False): return F.max(x, axis, keepdims)
+@_op
+def min(x, axis=None, keepdims=False): return F.min(x, axis, keepdims)
+@_op
+def argmax(x, axis=None, keepdims=False): return F.argmax(x, axis, keepdims)
+@_op
+def exp(x): return F.exp(x)
+@_op
+def log(x): return F.log(x)
+@_op
+def log1p(x): return F.log1p(x)
+@_op
+def sqrt(x): return F.sqrt(x)
+@_op
+def square(x): return F.square(x)
+@_op
+def abs(x): return F.abs(x)
+@_op
+def absolute(x): return F.abs(x)
+@_op
+def maximum(x1, x2): return F.maximum(_t(x1), x2)
+@_op
+def minimum(x1, x2): return F.minimum(_t(x1), x2)
+@_op
+def clip(x, x_min, x_max): return F.clamp(x, x_min, x_max)
+@_op
+def concatenate(xs, axis=0): return F.cat([_t(x) for x in xs], axis)
+@_op
+def stack(x, axis=0): return F.stack([_t(v) for v in x], axis)
+@_op
+def reshape(x, newshape): return F.reshape(x, tuple(newshape) if not isinstance(newshape, int) else newshape)
+@_op
+def transpose(x, axes=None): return _t(x).permute(*(axes or range(_t(x).ndim)[::-1]))
+@_op
+def expand_dims(x, axis): return F.unsqueeze(x, axis)
+@_op
+def squeeze(x, axis=None): return F.squeeze(x, axis)
+@_op
+def where(condition, x1, x2): return F.where(condition, x1, x2)
+@_op
+def relu(x): return F.relu(_t(x))
+@_op
+def sigmoid(x): return F.sigmoid(_t(x))
+@_op
+def tanh(x): return F.tanh(_t(x))
+@_op
+def softmax(x, axis=-1): return F.softmax(_t(x), axis=axis)
+@_op
+def one_hot(x, num_classes, axis=-1, dtype=None): return _tf.one_hot(x, num_classes)
+@_op
+def cast(x, dtype): return _tf.cast(x, dtype)
+
+
+def shape(x):
+    """The shape as a tuple (None for unknown dimensions of a KerasTensor)."""
+    return tuple(x.shape)
+
+
+def convert_to_tensor(x, dtype=None):
+    return _tf.constant(x, dtype)
+
+
+def convert_to_numpy(x):
+    return np.asarray(x.data if isinstance(x, Tensor) else x)
+
+
+def ones(shape, dtype=None): return _creation.ones(*tuple(shape))
+def zeros(shape, dtype=None): return _creation.zeros(*tuple(shape))
+def ones_like(x, dtype=None): return _creation.ones_like(_t(x))
+def zeros_like(x, dtype=None): return _creation.zeros_like(_t(x))

@@ -1,0 +1,183 @@
+"""Models on disk: weights (.npz, no pickle, temp file + rename) and whole models (the
+architecture as JSON beside the weights). Loading resolves class names ONLY from an explicit
+registry (keras' own layers and models, classes registered with
+@keras.saving.register_keras_serializable, and load_model's custom_objects) and checks sizes
+before allocating: the weights a saved config declares may not exceed what the file holds
+(max_weight_bytes overrides), so a file declaring Dense(units=2**27) fails before allocating."""
+import json
+import os
+import tempfile
+
+import numpy as np
+
+from . import tree
+from .layers.base import InputLayer, Layer, allocation_guard
+from .symbolic import KerasTensor
+
+_REGISTRY = {}
+_INPUT_LIMIT_BYTES = 1 << 30  # example batches of a loaded model's inputs (keras/symbolic.py)
+
+
+def register_keras_serializable(package="Custom", name=None):
+    """Decorator: makes a Layer / Model subclass loadable by load_model under its class name."""
+    def deco(cls):
+        _REGISTRY[name or cls.__name__] = cls
+        return cls
+    return deco
+
+
+def _builtin_classes():
+    from . import layers as _layers
+    from .model import Model
+    from .sequential import Sequential
+    out = {n: c for n, c in vars(_layers).items() if isinstance(c, type) and issubclass(c, Layer)}
+    out.update(Model=Model, Functional=Model, Sequential=Sequential)
+    return out
+
+
+# ---- weights ------------------------------------------------------------------------------------
+def write_weights(model, filepath, overwrite=True, extra=None):
+    filepath = os.fspath(filepath)
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(f"[save_weights] {filepath} exists and overwrite=False")
+    arrays = {f"{i:04d}": w.data for i, w in enumerate(model.weights)}
+    arrays.update(extra or {})
+    folder = os.path.dirname(os.path.abspath(filepath))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, filepath)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def read_weights(model, filepath):
+    filepath = os.fspath(filepath)
+    try:
+        with np.load(filepath, allow_pickle=False) as f:
+            arrays = [f[k] for k in sorted(f.files) if not k.startswith("__")]
+    except (OSError, ValueError) as e:
+        raise ValueError(f"[load_weights] cannot read weights from {filepath}: {e}") from None
+    if len(arrays) != len(model.weights):
+        raise ValueError(f"[load_weights] {filepath} holds {len(arrays)} weights, the model "
+                         f"has {len(model.weights)}")
+    model.set_weights(arrays)
+
+
+# ---- architecture ---------------------------------------------------------------------------------
+def functional_config(model):
+    """A functional model as JSON-able data: its layers' configs and its nodes in order, each
+    node's arguments with KerasTensors replaced by [node number, output number]."""
+    index = {}  # id(node) -> position in `nodes`
+    nodes = []
+    order = [t._keras_history[0]._inbound_nodes[t._keras_history[1]] for t in model.inputs]
+    order += model._nodes
+
+    def ref(a):
+        if isinstance(a, KerasTensor):
+            layer, ni, ti = a._keras_history
+            return {"__tensor__": [index[id(layer._inbound_nodes[ni])], ti]}
+        return a
+    for node in order:
+        index[id(node)] = len(nodes)
+        if isinstance(node.layer, InputLayer):
+            nodes.append({"layer": node.layer.name, "input": True})
+        else:
+            nodes.append({"layer": node.layer.name,
+                          "args": tree.map_structure(ref, list(node.call_args)),
+                          "kwargs": tree.map_structure(ref, node.call_kwargs)})
+    return {"class_name": "Functional", "args": [], "kwargs": {
+        "name": model.name,
+        "layers": [lyr.get_config() for lyr in model._graph_layers],
+        "nodes": nodes,
+        "inputs": tree.map_structure(ref, model._inputs_struct),
+        "outputs": tree.map_structure(ref, model._outputs_struct)}}
+
+
+def model_config_json(model):
+    try:
+        return json.dumps(model.get_config())
+    except TypeError as e:
+        raise ValueError(f"[save] every layer's arguments must be JSON values (strings, "
+                         f"numbers, lists) to save the model; Lambda layers and layers holding "
+                         f"functions cannot be saved: use save_weights instead ({e})") from None
+
+
+def _build(cfg, classes):
+    name = cfg.get("class_name")
+    if name == "Functional":
+        return _build_functional(cfg["kwargs"], classes)
+    cls = classes.get(name)
+    if cls is None:
+        raise ValueError(f"[load_model] unknown class {name!r}: only keras' own layers and "
+                         "classes registered with @keras.saving.register_keras_serializable "
+                         "or passed in custom_objects can be loaded")
+    kwargs = dict(cfg["kwargs"])
+    if name == "Sequential":
+        return cls([_build(c, classes) for c in kwargs.pop("layers")], **kwargs)
+    if name == "InputLayer":
+        shape = kwargs.get("shape") or []
+        size = 4 * 3 * int(np.prod([9 if d is None else d for d in shape], dtype=np.float64))
+        if size > _INPUT_LIMIT_BYTES:
+            raise ValueError(f"[load_model] input '{kwargs.get('name')}' declares shape "
+                             f"{tuple(shape)}, too large to build ({size:,} bytes)")
+    return cls(*cfg["args"], **kwargs)
+
+
+def _build_functional(kw, classes):
+    from .model import Model
+    layers = {}
+    for c in kw["layers"]:
+        layer = _build(c, classes)
+        layers[layer.name] = layer
+    outputs = []
+
+    def deref(a):
+        if isinstance(a, dict) and set(a) == {"__tensor__"}:
+            ni, ti = a["__tensor__"]
+            return tree.flatten(outputs[ni])[ti]
+        if isinstance(a, dict):
+            return {k: deref(v) for k, v in a.items()}
+        if isinstance(a, list):
+            return [deref(v) for v in a]
+        return a
+    for node in kw["nodes"]:
+        layer = layers[node["layer"]]
+        if node.get("input"):
+            outputs.append(layer._output)
+            continue
+        outputs.append(layer(*deref(node["args"]), **deref(node["kwargs"])))
+    return Model(deref(kw["inputs"]), deref(kw["outputs"]), name=kw.get("name"))
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True,
+               max_weight_bytes=None):
+    """A model saved with `model.save(filepath)`, with its weights. The weights its config
+    declares may total at most the bytes the file stores (or `max_weight_bytes`)."""
+    filepath = os.fspath(filepath)
+    try:
+        with np.load(filepath, allow_pickle=False) as f:
+            if "__config__" not in f.files:
+                raise ValueError("it holds weights only (save_weights); build the model in code "
+                                 "and call load_weights")
+            config = json.loads(str(f["__config__"]))
+            stored = sum(f.zip.getinfo(k + ".npy").file_size for k in f.files
+                         if not k.startswith("__"))
+    except (OSError, ValueError, KeyError) as e:
+        raise ValueError(f"[load_model] cannot load a model from {filepath}: {e}") from None
+    classes = _builtin_classes()
+    classes.update(_REGISTRY)
+    classes.update(custom_objects or {})
+    allocation_guard.budget = stored if max_weight_bytes is None else int(max_weight_bytes)
+    try:
+        model = _build(config, classes)
+    finally:
+        allocation_guard.budget = None
+    model.load_weights(filepath)
+    return model

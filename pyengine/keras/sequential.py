@@ -1,0 +1,126 @@
+"""Sequential: a stack of single-input layers (from a list or with .add(); a Sequential may
+contain a Sequential). Once its input shape is known (an Input first, input_shape= on the first
+layer, or the first call) it also records the stack as a functional graph, so shape errors name
+the layer at build time and `model.inputs`, `layer.output` work as in Keras."""
+import numpy as np
+
+from . import tree
+from .layers.base import InputLayer, Layer
+from .model import Model
+from .symbolic import KerasTensor
+
+
+class Sequential(Model):
+    def __init__(self, layers=None, name=None, trainable=True):
+        super().__init__(name=name, trainable=trainable)
+        self._layers = []
+        self._declared_input = None
+        for layer in layers or []:
+            self.add(layer)
+
+    # ---- structure -----------------------------------------------------------------------
+    def add(self, layer):
+        if isinstance(layer, KerasTensor) and isinstance(layer._keras_history[0], InputLayer):
+            layer = layer._keras_history[0]
+        if not isinstance(layer, Layer):
+            raise TypeError(f"[Sequential] only keras layers can be added. Received: {layer!r}")
+        if isinstance(layer, InputLayer):
+            if self._layers:
+                raise ValueError("[Sequential] an Input must be the first layer")
+            self._declared_input = layer._input_shape_arg
+            return
+        declared = layer._declared_input if isinstance(layer, Sequential) else \
+            layer._input_shape_arg
+        if not self._layers and self._declared_input is None and declared:
+            self._declared_input = tuple(declared)
+        if any(lyr.name == layer.name for lyr in self._layers):
+            raise ValueError(f"[Sequential] all layers must have unique names; "
+                             f"'{layer.name}' is already in the model")
+        self._layers.append(layer)
+        self.add_module(layer.name, layer)
+        self.built = False
+        if self._declared_input is not None:
+            try:
+                self._build_graph()  # Keras builds as soon as the input shape is known
+            except Exception:
+                self._layers.pop()
+                del self._modules[layer.name]
+                raise
+
+    def pop(self):
+        if not self._layers:
+            raise TypeError("[Sequential] there are no layers in the model")
+        self.built = False
+        layer = self._layers.pop()
+        del self._modules[layer.name]
+        outs = self.__dict__.get("_graph_outs")
+        if outs and len(outs) > len(self._layers) + 1:
+            outs.pop()
+        return layer
+
+    @property
+    def layers(self):
+        return list(self._layers)
+
+    @property
+    def input_shape(self):
+        return None if self._declared_input is None else (None,) + tuple(self._declared_input)
+
+    def _build_graph(self):
+        """Runs the stack on a symbolic Input of the declared shape: builds every layer, checks
+        shapes, and records nodes (model.inputs / outputs, layer.output)."""
+        from .layers.base import Input
+        outs = self.__dict__.get("_graph_outs")
+        if not outs or len(outs) > len(self._layers) + 1 or \
+                outs[0].shape[1:] != tuple(self._declared_input):
+            outs = [Input(shape=self._declared_input)]
+        del outs[len(self._layers) + 1:]
+        for layer in self._layers[len(outs) - 1:]:
+            outs.append(layer(outs[-1]))
+        self._graph_outs = outs
+        self.inputs, self.outputs = [outs[0]], [outs[-1]]
+        self.built = True
+
+    def build(self, input_shape=None):
+        if input_shape is not None:
+            self._declared_input = tuple(input_shape[1:])
+        if self._declared_input is None:
+            raise ValueError(f"[{self.name}] the input shape is unknown: pass input_shape= / "
+                             "input_dim= to the first layer, start with keras.Input(shape=...), "
+                             "or call the model on data first")
+        self._build_graph()
+
+    def _ensure_built(self, x=None):
+        if self.built and all(lyr.built for lyr in self._layers):
+            return
+        if self._declared_input is None and x is not None:
+            self._declared_input = tuple(np.shape(x)[1:])
+        self.build()
+
+    def _check_input(self, shape):
+        decl = self._declared_input
+        if decl is not None and (len(shape) != len(decl) + 1 or any(
+                d is not None and d != s for d, s in zip(decl, shape[1:]))):
+            raise ValueError(f"[{self.name}] expected input of shape (None,) + {tuple(decl)}, "
+                             f"received {tuple(shape)}")
+
+    def call(self, x, training=None):
+        if not tree.is_nested(x):
+            self._check_input(x.shape)
+        for layer in self._layers:
+            x = layer(x)
+        return x
+
+    def __call__(self, *args, **kwargs):
+        x = args[0] if args else kwargs.get("inputs")
+        if self._declared_input is None and hasattr(x, "shape") and not tree.is_nested(x):
+            self._declared_input = tuple(x.shape[1:])
+            self._build_graph()
+        return super().__call__(*args, **kwargs)
+
+    def get_config(self):
+        layers = ([{"class_name": "InputLayer", "args": [], "kwargs":
+                    {"shape": list(self._declared_input)}}] if self._declared_input else [])
+        return {"class_name": "Sequential", "args": [],
+                "kwargs": {"name": self.name,
+                           "layers": layers + [lyr.get_config() for lyr in self._layers]}}

@@ -1,0 +1,172 @@
+"""The functional API: keras.Input with None dimensions, multi-input / multi-output graphs,
+shared layers, nested models, merge layers, symbolic ops, summary connections, losses per
+output with loss_weights, save / load_model round trips (registry, size budget), and shape
+errors raised when the graph is built."""
+import numpy as np
+import pytest
+
+import pyengine as pe
+from pyengine import keras
+from pyengine.keras import layers, ops
+
+
+def two_in_two_out():
+    pe.manual_seed(0)
+    a = keras.Input(shape=(4,), name="a")
+    b = keras.Input(shape=(3,), name="b")
+    shared = layers.Dense(5, activation="relu", name="shared")
+    x = layers.concatenate([shared(layers.Dense(4, name="pa")(a)),
+                            layers.Dense(5, name="pb")(b)])
+    o1 = layers.Dense(1, name="o1")(x)
+    o2 = layers.Dense(3, activation="softmax", name="o2")(x)
+    return keras.Model(inputs=[a, b], outputs=[o1, o2]), shared
+
+
+def data(n=64, seed=0):
+    rng = np.random.default_rng(seed)
+    xa, xb = rng.normal(size=(n, 4)).astype(np.float32), rng.normal(size=(n, 3)).astype(np.float32)
+    return xa, xb, xa[:, :1] - xb[:, :1], (xa[:, 0] > 0).astype(np.int64) + (xb[:, 0] > 0)
+
+
+def test_multi_input_output_graph_trains_and_reports():
+    m, shared = two_in_two_out()
+    assert [t.name for t in m.inputs] == ["a", "b"] and len(m.outputs) == 2
+    assert m.get_layer("shared") is shared and shared.output.shape == (None, 5)
+    assert m.count_params() == 20 + 25 + 20 + 11 + 33
+    lines = []
+    m.summary(print_fn=lines.append)
+    text = "\n".join(lines)
+    assert "shared[0][0], pb[0][0]" in text and "Connected to" in text
+    xa, xb, y1, y2 = data()
+    m.compile("adam", loss=["mse", "sparse_categorical_crossentropy"], loss_weights=[1.0, 0.5],
+              metrics={"o2": "accuracy"})
+    h = m.fit([xa, xb], [y1, y2], epochs=8, batch_size=16, verbose=0)
+    assert set(h.history) == {"loss", "o2_accuracy"}
+    assert h.history["loss"][-1] < h.history["loss"][0]
+    p1, p2 = m.predict({"a": xa, "b": xb})
+    assert p1.shape == (64, 1) and p2.shape == (64, 3)
+    # the weighted loss is what evaluate reports
+    l_all = m.evaluate([xa, xb], [y1, y2], verbose=0, return_dict=True)["loss"]
+    mse = float(np.mean((p1 - y1) ** 2))
+    ce = float(np.mean(-np.log(np.clip(p2[np.arange(64), y2], 1e-7, 1))))
+    assert l_all == pytest.approx(mse + 0.5 * ce, rel=1e-4)
+
+
+def test_dict_outputs_and_loss_dict():
+    i = keras.Input(shape=(2,))
+    h = layers.Dense(4)(i)
+    m = keras.Model(i, {"r": layers.Dense(1)(h), "c": layers.Dense(2)(h)})
+    m.compile("sgd", loss={"r": "mse", "c": keras.losses.SparseCategoricalCrossentropy(True)})
+    x = np.random.rand(10, 2)
+    m.fit(x, {"r": np.random.rand(10, 1), "c": np.arange(10) % 2}, verbose=0)
+    out = m.predict(x)
+    assert set(out) == {"r", "c"} and out["c"].shape == (10, 2)
+
+
+def test_shared_layer_weights_are_shared_and_counted_once():
+    d = layers.Dense(3)
+    a, b = keras.Input((3,)), keras.Input((3,))
+    m = keras.Model([a, b], layers.add([d(a), d(b)]))
+    assert len(m.weights) == 2
+    x = np.ones((2, 3), np.float32)
+    np.testing.assert_allclose(m.predict([x, x]), 2 * d(x).numpy(), rtol=1e-6)
+    with pytest.raises(ValueError, match="multiple inbound nodes"):
+        d.output
+
+
+def test_nested_model_as_layer_and_symbolic_ops():
+    inner_in = keras.Input((4,))
+    inner = keras.Model(inner_in, layers.Dense(2, activation="tanh")(inner_in), name="inner")
+    x = keras.Input((4,))
+    y = inner(x) * 2.0 + ops.mean(inner(x), axis=-1, keepdims=True)
+    m = keras.Model(x, y)
+    v = np.random.rand(5, 4).astype(np.float32)
+    r = inner.predict(v)
+    np.testing.assert_allclose(m.predict(v), 2 * r + r.mean(-1, keepdims=True), rtol=1e-5)
+
+
+def test_merge_layers():
+    a, b = keras.Input((3,)), keras.Input((3,))
+    xa = np.random.rand(4, 3).astype(np.float32)
+    xb = np.random.rand(4, 3).astype(np.float32)
+    cases = [(layers.Add(), xa + xb), (layers.Subtract(), xa - xb), (layers.Multiply(), xa * xb),
+             (layers.Average(), (xa + xb) / 2), (layers.Maximum(), np.maximum(xa, xb)),
+             (layers.Minimum(), np.minimum(xa, xb)),
+             (layers.Concatenate(), np.concatenate([xa, xb], -1)),
+             (layers.Dot(axes=1), (xa * xb).sum(1, keepdims=True))]
+    for layer, want in cases:
+        m = keras.Model([a, b], layer([a, b]))
+        np.testing.assert_allclose(m.predict([xa, xb]), want, rtol=1e-6, err_msg=layer.name)
+
+
+def test_none_dimensions_for_sequences():
+    x = keras.Input(shape=(None,), dtype="int64")
+    e = layers.Embedding(20, 4)(x)
+    assert e.shape == (None, None, 4)
+    m = keras.Model(x, layers.Dense(1)(e))
+    assert m.predict(np.arange(14).reshape(2, 7)).shape == (2, 7, 1)
+
+
+def test_shape_errors_name_the_layer_and_both_shapes():
+    a = keras.Input((3,))
+    with pytest.raises(ValueError, match=r"\[add.*\(None, 3\).*\(None, 4\)"):
+        layers.Add()([layers.Dense(3)(a), layers.Dense(4)(a)])
+    d = layers.Dense(2, name="fixed")
+    d(keras.Input((5,)))
+    with pytest.raises(ValueError, match=r"\[fixed\].*\(None, 3\).*last dimension 5"):
+        d(a)
+    with pytest.raises(ValueError, match="graph disconnected"):
+        keras.Model(keras.Input((2,)), layers.Dense(1)(a))
+
+
+def test_save_load_round_trip_identical(tmp_path):
+    m, _ = two_in_two_out()
+    xa, xb, _, _ = data()
+    path = tmp_path / "f.keras"
+    m.save(path)
+    back = keras.models.load_model(path)
+    for p, q in zip(m.predict([xa, xb]), back.predict([xa, xb])):
+        np.testing.assert_array_equal(p, q)
+    assert [lyr.name for lyr in back.layers] == [lyr.name for lyr in m.layers]
+
+
+def test_load_model_resolves_classes_only_from_registry(tmp_path):
+    class Scale(layers.Layer):
+        def call(self, x):
+            return x * 2.0
+    i = keras.Input((2,))
+    m = keras.Model(i, Scale()(layers.Dense(2)(i)))
+    m.save(tmp_path / "c.keras")
+    with pytest.raises(ValueError, match="unknown class 'Scale'"):
+        keras.models.load_model(tmp_path / "c.keras")
+    back = keras.models.load_model(tmp_path / "c.keras", custom_objects={"Scale": Scale})
+    x = np.random.rand(3, 2)
+    np.testing.assert_array_equal(m.predict(x), back.predict(x))
+
+
+def test_load_model_checks_sizes_before_allocating(tmp_path):
+    import json
+    m = keras.Sequential([keras.Input((4,)), layers.Dense(2)])
+    m.save(tmp_path / "s.keras")
+    with np.load(tmp_path / "s.keras") as f:
+        arrays = {k: f[k] for k in f.files}
+    cfg = json.loads(str(arrays["__config__"]))
+    cfg["kwargs"]["layers"][1]["args"] = [2 ** 27]
+    cfg["kwargs"]["layers"][1]["kwargs"].pop("units", None)
+    arrays["__config__"] = np.array(json.dumps(cfg))
+    np.savez(tmp_path / "evil.npz", **arrays)
+    with pytest.raises(ValueError, match=r"declares a weight of shape \(4, 134217728\)"):
+        keras.models.load_model(tmp_path / "evil.npz")
+    with pytest.raises(ValueError, match="declares a weight"):
+        keras.models.load_model(tmp_path / "s.keras", max_weight_bytes=8)
+
+
+def test_sequential_exposes_graph():
+    s = keras.Sequential([keras.Input((3,)), layers.Dense(4, name="h"), layers.Dense(1)])
+    assert s.inputs[0].shape == (None, 3) and s.get_layer("h").output.shape == (None, 4)
+    feat = keras.Model(s.inputs, s.get_layer("h").output)
+    x = np.random.rand(2, 3)
+    np.testing.assert_allclose(feat.predict(x), s.layers[0](x).numpy(), rtol=1e-6)
+    with pytest.raises(ValueError, match=r"\[add.*cannot be called on input of shape \(None, 1\)"):
+        s.add(layers.Add())
+    assert len(s.layers) == 2  # the failed add left the model as it was

@@ -19,3 +19,4 @@ from .sequential import Sequential
 __all__ = ["Input", "Sequential", "Model", "activations", "callbacks", "datasets", "initializers",
            "layers", "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers",
            "saving", "backend", "utils", "load_model", "register_keras_serializable"]
+from . import preprocessing  # noqa: E402  (sequence padding, time-series windows)

@@ -69,3 +69,8 @@ def to_categorical(y, num_classes=None, dtype="float32"):
     out = np.zeros(y.shape + (num_classes,), dtype=dtype)
     np.put_along_axis(out, y[..., None], 1, axis=-1)
     return out
+
+
+# Keras 3 serves the sequence utilities from keras.utils too (keras/preprocessing/ holds them).
+from .preprocessing.sequence import pad_sequences  # noqa: E402,F401
+from .preprocessing.timeseries import timeseries_dataset_from_array  # noqa: E402,F401

@@ -104,38 +104,38 @@ def recurrence(x, w_ih, w_hh, b_ih=None, b_hh=None, h0=None, c0=None, mode="LSTM
 
 # ---- the same recurrence from differentiable ops, one step at a time --------------------------
 
-def _step(mode, xp, h, c, w_hh_t, b_hh, h_rec):
+def _step(mode, xp, h, c, w_hh_t, b_hh, h_rec, act, rec_act):
     """One step from the input projection xp = x W_ih^T + b_ih; h_rec is the state the
-    recurrent matmul reads (h, or h times a recurrent-dropout mask)."""
-    from ..nn import functional as F
+    recurrent matmul reads (h, or h times a recurrent-dropout mask); act / rec_act replace
+    tanh / sigmoid."""
     n = h.shape[-1]
     hp = h_rec @ w_hh_t
     if mode in ("RNN_TANH", "RNN_RELU"):
         pre = xp + (hp if b_hh is None else hp + b_hh)
-        return (F.tanh(pre) if mode == "RNN_TANH" else F.relu(pre)), None
+        return act(pre), None
     if mode == "LSTM":
         gates = xp + (hp if b_hh is None else hp + b_hh)
-        i, f = F.sigmoid(gates[..., :n]), F.sigmoid(gates[..., n:2 * n])
-        g, o = F.tanh(gates[..., 2 * n:3 * n]), F.sigmoid(gates[..., 3 * n:])
+        i, f = rec_act(gates[..., :n]), rec_act(gates[..., n:2 * n])
+        g, o = act(gates[..., 2 * n:3 * n]), rec_act(gates[..., 3 * n:])
         c = f * c + i * g
-        return o * F.tanh(c), c
+        return o * act(c), c
     if mode == "GRU":
         if b_hh is not None:
             hp = hp + b_hh
-        r = F.sigmoid(xp[..., :n] + hp[..., :n])
-        z = F.sigmoid(xp[..., n:2 * n] + hp[..., n:2 * n])
-        cand = F.tanh(xp[..., 2 * n:] + r * hp[..., 2 * n:])
+        r = rec_act(xp[..., :n] + hp[..., :n])
+        z = rec_act(xp[..., n:2 * n] + hp[..., n:2 * n])
+        cand = act(xp[..., 2 * n:] + r * hp[..., 2 * n:])
         return (1.0 - z) * cand + z * h, None
     # GRU_RESET_BEFORE: the candidate's matmul reads r * h
     hrz = h_rec @ w_hh_t[:, :2 * n]
     if b_hh is not None:
         hrz = hrz + b_hh[:2 * n]
-    r = F.sigmoid(xp[..., :n] + hrz[..., :n])
-    z = F.sigmoid(xp[..., n:2 * n] + hrz[..., n:])
+    r = rec_act(xp[..., :n] + hrz[..., :n])
+    z = rec_act(xp[..., n:2 * n] + hrz[..., n:])
     hn = (r * h_rec) @ w_hh_t[:, 2 * n:]
     if b_hh is not None:
         hn = hn + b_hh[2 * n:]
-    cand = F.tanh(xp[..., 2 * n:] + hn)
+    cand = act(xp[..., 2 * n:] + hn)
     return (1.0 - z) * cand + z * h, None
 
 
@@ -155,11 +155,16 @@ def unbind_steps(x):
 
 
 def recurrence_composed(x, w_ih, w_hh, b_ih=None, b_hh=None, h0=None, c0=None, mode="LSTM",
-                        reverse=False, mask=None, recurrent_mask=None):
+                        reverse=False, mask=None, recurrent_mask=None, activation=None,
+                        recurrent_activation=None):
     """`recurrence` from per-step ops (same arguments and results). recurrent_mask (B, H), if
-    given, multiplies the state that enters the recurrent matmul (Keras recurrent_dropout)."""
+    given, multiplies the state that enters the recurrent matmul (Keras recurrent_dropout);
+    activation / recurrent_activation (callables on Tensors) replace tanh (relu for RNN_RELU)
+    and sigmoid."""
     from ..nn import functional as F
     _check_mode(mode)
+    act = activation or (F.relu if mode == "RNN_RELU" else F.tanh)
+    rec_act = recurrent_activation or F.sigmoid
     steps, batch = x.shape[0], x.shape[1]
     hid = w_hh.shape[1]
     dt = x.data.dtype
@@ -178,7 +183,7 @@ def recurrence_composed(x, w_ih, w_hh, b_ih=None, b_hh=None, h0=None, c0=None, m
     ys = [None] * steps
     for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
         h_rec = h if recurrent_mask is None else h * recurrent_mask
-        h_new, c_new = _step(mode, xps[t], h, c, w_hh_t, b_hh, h_rec)
+        h_new, c_new = _step(mode, xps[t], h, c, w_hh_t, b_hh, h_rec, act, rec_act)
         if m is not None:
             keep = Tensor._wrap(m[t].astype(dt)[:, None], x.device)
             h_new = keep * h_new + (1.0 - keep) * h

@@ -286,7 +286,11 @@ void gru_rb_bwd_rz(const T* gt, const T* hprev, const T* dh, const T* drh, T* dg
 // columns over all rows in row order (no split reduction).
 template <class T>
 void column_sums(const T* m, int64_t rows, int64_t cols, int64_t ld, T* out) {
-  parallel_for(cols, std::max<int64_t>(16, kParallelGrain / std::max<int64_t>(rows, 1)),
+  // A fork costs more than summing fewer than ~kParallelGrain * 4 elements on one thread.
+  const int64_t grain = rows * cols < 4 * kParallelGrain
+                            ? cols
+                            : std::max<int64_t>(16, kParallelGrain / std::max<int64_t>(rows, 1));
+  parallel_for(cols, grain,
                [&](int64_t c0, int64_t c1) {
                  for (int64_t j = c0; j < c1; ++j) out[j] = T(0);
                  for (int64_t r = 0; r < rows; ++r) {

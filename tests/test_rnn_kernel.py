@@ -139,3 +139,31 @@ def test_unknown_mode_name():
     args = make("GRU")
     with pytest.raises(ValueError, match=r"\[rnn\] unknown mode"):
         recurrence(*args, mode="gru")
+
+
+@pytest.mark.parametrize("cls", [pe.nn.RNN, pe.nn.LSTM, pe.nn.GRU])
+def test_layers_reject_bad_input(cls):
+    m = cls(3, 4, num_layers=2)
+    with pytest.raises(ValueError, match="empty sequence"):
+        m(pe.zeros(0, 2, 3))
+    with pytest.raises(ValueError, match="zero batch"):
+        m(pe.zeros(5, 0, 3))
+    with pytest.raises(ValueError, match="input has 5 features, expected input_size=3"):
+        m(pe.zeros(5, 2, 5))
+    h = pe.zeros(2, 3, 4)
+    with pytest.raises(ValueError, match=r"expected hidden state of shape \(2, 2, 4\)"):
+        m(pe.zeros(5, 2, 3), (h, h) if cls is pe.nn.LSTM else h)
+
+
+@pytest.mark.parametrize("cls", [pe.nn.RNNCell, pe.nn.LSTMCell, pe.nn.GRUCell])
+def test_cells_run_the_kernel_and_reject_bad_input(cls):
+    cell = cls(3, 4)
+    x = pe.randn(2, 3)
+    out = cell(x)
+    h = out[0] if isinstance(out, tuple) else out
+    assert h.shape == (2, 4)
+    assert (cell(pe.randn(3))[0] if isinstance(out, tuple) else cell(pe.randn(3))).shape == (4,)
+    with pytest.raises(ValueError, match="input has 5 features"):
+        cell(pe.randn(2, 5))
+    with pytest.raises(ValueError, match=r"expected h of shape \(2, 4\)"):
+        cell(x, (pe.zeros(3, 4), pe.zeros(3, 4)) if cls is pe.nn.LSTMCell else pe.zeros(3, 4))

@@ -337,3 +337,18 @@ def test_bad_initial_state_and_feature_count():
         layer(np.zeros((2, 0, 3), np.float32))
     with pytest.raises(ValueError, match="input_length=5"):
         L.Embedding(4, 2, input_length=5)(np.zeros((1, 3), np.int64))
+
+
+def test_save_and_load_sequence_model(tmp_path):
+    pe.manual_seed(0)
+    model = keras.Sequential([
+        keras.Input((12,)), L.Embedding(30, 6, mask_zero=True),
+        L.Bidirectional(L.LSTM(4, return_sequences=True), merge_mode="sum"), L.Conv1D(3, 2),
+        L.GlobalMaxPooling1D(), L.RepeatVector(2), L.GRU(3, reset_after=False,
+                                                         return_sequences=True),
+        L.TimeDistributed(L.Dense(1))])
+    x = np.random.default_rng(15).integers(0, 30, (4, 12))
+    path = str(tmp_path / "seq.keras")
+    model.save(path)
+    again = keras.load_model(path)
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))

@@ -10,6 +10,27 @@ from .rnn import _RNN
 _MERGES = ("concat", "sum", "mul", "ave", None)
 
 
+def _from_config(v):
+    """A wrapped layer given as its saved config (load_model) -> the layer; classes resolve
+    through the same registry as load_model's."""
+    if not isinstance(v, dict) or "class_name" not in v:
+        return v
+    from ..saving import _REGISTRY, _build, _builtin_classes
+    classes = _builtin_classes()
+    classes.update(_REGISTRY)
+    return _build(v, classes)
+
+
+def _nested_config(layer, cfg, keys):
+    """get_config with the wrapped layers as nested configs (JSON-able)."""
+    if cfg["args"]:
+        cfg["args"][0] = layer.get_config()
+    for k, sub in keys.items():
+        if k in cfg["kwargs"] and sub is not None:
+            cfg["kwargs"][k] = sub.get_config()
+    return cfg
+
+
 class Bidirectional(Layer):
     """Runs `layer` forward and a copy of it with go_backwards=True (or `backward_layer`) over
     the same input and merges their outputs: merge_mode 'concat' (features side by side),
@@ -19,6 +40,7 @@ class Bidirectional(Layer):
 
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
         super().__init__(**kwargs)
+        layer, backward_layer = _from_config(layer), _from_config(backward_layer)
         if not isinstance(layer, _RNN):
             raise ValueError("[Bidirectional] layer must be a SimpleRNN, LSTM or GRU instance. "
                              f"Received: {layer!r}")
@@ -30,19 +52,30 @@ class Bidirectional(Layer):
                              "after building")
         if backward_layer is None:
             args, kw = layer._init_args
-            kw = dict(kw, go_backwards=not layer.go_backwards, name=f"backward_{layer.name}")
+            base = layer.name[len("forward_"):] if layer.name.startswith("forward_") else layer.name
+            kw = dict(kw, go_backwards=not layer.go_backwards, name=f"backward_{base}")
             backward_layer = type(layer)(*args, **kw)
         elif not isinstance(backward_layer, _RNN) or backward_layer.units != layer.units or \
                 backward_layer.return_sequences != layer.return_sequences or \
                 backward_layer.return_state != layer.return_state:
             raise ValueError("[Bidirectional] backward_layer must be an RNN layer with the "
                              "forward layer's units, return_sequences and return_state")
-        layer.name = f"forward_{layer.name}"
+        if not layer.name.startswith("forward_"):
+            layer.name = f"forward_{layer.name}"
         self.forward_layer, self.backward_layer = layer, backward_layer
         self.merge_mode = merge_mode
         self.return_sequences, self.return_state = layer.return_sequences, layer.return_state
         for m in (layer, backward_layer):  # Keras: padded steps of merged sequences are zero
             m.zero_output_for_mask = self.return_sequences
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg["args"], cfg["kwargs"] = list(cfg["args"]), dict(cfg["kwargs"])
+        if not cfg["args"]:
+            cfg["kwargs"]["layer"] = self.forward_layer.get_config()
+        cfg["kwargs"].pop("backward_layer", None)
+        cfg["kwargs"]["backward_layer"] = self.backward_layer.get_config()
+        return _nested_config(self.forward_layer, cfg, {})
 
     def call(self, inputs, mask=None, training=False, initial_state=None):
         if mask is None:
@@ -83,9 +116,19 @@ class TimeDistributed(Layer):
 
     def __init__(self, layer, **kwargs):
         super().__init__(**kwargs)
+        layer = _from_config(layer)
         if not isinstance(layer, Layer):
             raise ValueError(f"[TimeDistributed] layer must be a keras Layer. Received: {layer!r}")
         self.layer = layer
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg["args"], cfg["kwargs"] = list(cfg["args"]), dict(cfg["kwargs"])
+        if cfg["args"]:
+            cfg["args"][0] = self.layer.get_config()
+        else:
+            cfg["kwargs"]["layer"] = self.layer.get_config()
+        return cfg
 
     def call(self, inputs, training=False):
         if inputs.ndim < 3:

@@ -1,7 +1,8 @@
 // Recurrent kernels written once and compiled once per ISA (rnn_<isa>.cpp defines PE_ISA_NS).
 // The algorithm (rnn.h): one GEMM projects every step's input; then each thread runs the whole
 // time loop for its own block of batch rows: a small recurrent GEMM (csrc/gemm, single-threaded
-// inside the parallel region) and the fused gate math per step. Backward walks the steps in
+// inside the parallel region) and the fused gate math per step, and in backward the step's
+// input gradient for those rows. Backward walks the steps in
 // reverse the same way, storing the pre-activation gate gradients of all steps, from which three
 // large GEMMs give dx, dW_ih and dW_hh afterwards.
 #include <algorithm>
@@ -157,9 +158,9 @@ void gru_rb_out(T* xg, const T* hp, const T* bx, const T* bhn, const T* hprev, b
 template <class T>
 void rnn_forward(const RnnArgs<T>& a, T* y, T* h_n, T* c_n, T* gates, T* extra) {
   const Geometry<T> g = geometry(a);
-  const int64_t TB = g.T_ * g.B, H = g.H, G = g.G, B = g.B;
+  const int64_t H = g.H, G = g.G, B = g.B;
   // Input projection of every step at once: gates = x W_ih^T (biases join in the gate math).
-  gemm<T>(TB, G, g.I, T(1), a.x, g.I, 1, a.w_ih, 1, g.I, T(0), gates, G, 1);
+  gemm<T>(g.T_ * B, G, g.I, T(1), a.x, g.I, 1, a.w_ih, 1, g.I, T(0), gates, G, 1);
   std::vector<T> bx, bhn;
   fold_bias(a, g, bx, bhn);
   // W_hh^T (H, G) row-major, so the per-step GEMM reads it in place (no packing per step).
@@ -374,14 +375,17 @@ void rnn_backward(const RnnArgs<T>& a, const T* y, const T* gates, const T* extr
       } else {
         gemm<T>(nr, H, G, T(1), dght, G, 1, a.w_hh, H, 1, T(1), dh_next, H, 1);
       }
+      if (dx)  // this step's input gradient, rows of this block: dG_i W_ih
+        gemm<T>(nr, g.I, G, T(1), dgit, G, 1, a.w_ih, g.I, 1, T(0), dx + (t * B + r0) * g.I,
+                g.I, 1);
       std::swap(dh, dh_next);
     }
     if (dh0) std::memcpy(dh0 + r0 * H, dh, sizeof(T) * nr * H);
     if (dc0 && lstm) std::memcpy(dc0 + r0 * H, dc, sizeof(T) * nr * H);
   });
 
-  // Whole-sequence GEMMs, threaded over their outputs.
-  if (dx) gemm<T>(TB, g.I, G, T(1), dgi, G, 1, a.w_ih, g.I, 1, T(0), dx, g.I, 1);
+  // Weight gradients sum over every row of every step: whole-sequence GEMMs, threaded over
+  // their outputs.
   if (dw_ih) gemm<T>(G, g.I, TB, T(1), dgi, 1, G, a.x, g.I, 1, T(0), dw_ih, g.I, 1);
   if (dw_hh) {
     // sum over steps of dgh[t]^T h_prev(t): h0 for the first step processed, then y of the

@@ -1,5 +1,6 @@
-"""LSTM time-series forecaster (pe.keras): predicts the next value of a noisy seasonal series
-from the previous `window` values, with windows from keras.utils.timeseries_dataset_from_array.
+"""LSTM time-series forecaster (pe.keras): predicts the value `horizon` steps ahead of a noisy
+seasonal series from the previous `window` values, with windows from
+keras.utils.timeseries_dataset_from_array.
 
     python examples/lstm_timeseries.py                    # generated series
     python examples/lstm_timeseries.py --data series.csv  # one value per line (first column)
@@ -28,6 +29,7 @@ def main():
     ap.add_argument("--data", help="CSV / text file, one value per line (first column)")
     ap.add_argument("--points", type=int, default=4000)
     ap.add_argument("--window", type=int, default=40)
+    ap.add_argument("--horizon", type=int, default=10, help="steps ahead to forecast")
     ap.add_argument("--units", type=int, default=64)
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--batch", type=int, default=64)
@@ -45,12 +47,13 @@ def main():
     split = int(0.8 * len(series))
     mean, std = series[:split].mean(), series[:split].std()
     z = ((series - mean) / std).astype(np.float32)[:, None]
-    w = args.window
-    # window [i, i + w) -> target z[i + w]: Keras' recipe, targets = data shifted by the window
-    train = keras.utils.timeseries_dataset_from_array(z[:split - w], z[w:split, 0], w,
+    w, hz = args.window, args.horizon
+    # window [i, i + w) -> target z[i + w + hz - 1]: Keras' recipe, targets = the data shifted
+    # by window + horizon - 1 (windows stop where the targets do)
+    train = keras.utils.timeseries_dataset_from_array(z[:split], z[w + hz - 1:split, 0], w,
                                                       batch_size=args.batch, shuffle=True,
                                                       seed=args.seed)
-    test = keras.utils.timeseries_dataset_from_array(z[split - w:-w], z[split:, 0], w,
+    test = keras.utils.timeseries_dataset_from_array(z[split - w - hz + 1:], z[split:, 0], w,
                                                      batch_size=256)
     model = keras.Sequential([keras.Input((w, 1)), keras.layers.LSTM(args.units),
                               keras.layers.Dense(1)])
@@ -66,7 +69,8 @@ def main():
     preds, truth, naive = (np.concatenate(a) * std for a in (preds, truth, naive))
     rmse = float(np.sqrt(np.mean((preds - truth) ** 2)))
     naive_rmse = float(np.sqrt(np.mean((naive - truth) ** 2)))
-    print(f"{len(series)} points, window {w}, LSTM({args.units}), {args.epochs} epochs")
+    print(f"{len(series)} points, window {w}, horizon {hz}, LSTM({args.units}), "
+          f"{args.epochs} epochs")
     print(f"test RMSE {rmse:.4f} (naive last-value forecast {naive_rmse:.4f}); trained in "
           f"{train_time:.1f} s")
 

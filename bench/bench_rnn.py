@@ -3,6 +3,7 @@
     python bench/bench_rnn.py                 # the table (LSTM and GRU, hidden 64 / 256, batch 32 /
                                               # 128, 40 steps x 8 features)
     python bench/bench_rnn.py --quick         # one case, a smoke run
+    pytest bench/bench_rnn.py                 # two cases as a pytest-benchmark suite
 
 One training step: the recurrent layer, a Linear(H, 1) on the last state, MSE, backward, Adam.
 pe.keras runs the same model through Sequential.fit (one epoch of `--batches` batches), compared
@@ -182,6 +183,26 @@ def main():
         if not args.no_keras:
             row += [f"{k_inf:.2f}", f"{k_inf / th_inf:.2f}"]
         print("| " + " | ".join(row) + " |", flush=True)
+
+
+# ---- pytest-benchmark suite: one training batch per case, pe.nn and torch ----------------------
+try:
+    import pytest
+
+    @pytest.mark.parametrize("case", [("LSTM", 64, 32), ("GRU", 256, 128)])
+    @pytest.mark.parametrize("lib", ["pe", "torch"])
+    def test_rnn_train_bench(benchmark, lib, case):
+        if lib == "torch" and torch is None:
+            pytest.skip("torch not installed")
+        kind, hidden, batch = case
+        pe.set_num_threads(THREADS)
+        if torch is not None:
+            torch.set_num_threads(THREADS)
+        train, _ = (pe_nn if lib == "pe" else torch_nn)(kind, hidden, *data(batch, 1))
+        benchmark.group = f"{kind} H={hidden} B={batch} train"
+        benchmark(train)
+except ImportError:  # pytest is only needed for the suite
+    pass
 
 
 if __name__ == "__main__":

@@ -167,3 +167,27 @@ def test_cells_run_the_kernel_and_reject_bad_input(cls):
         cell(pe.randn(2, 5))
     with pytest.raises(ValueError, match=r"expected h of shape \(2, 4\)"):
         cell(x, (pe.zeros(3, 4), pe.zeros(3, 4)) if cls is pe.nn.LSTMCell else pe.zeros(3, 4))
+
+
+@pytest.mark.parametrize("cls, kw", [("RNN", dict(nonlinearity="relu")), ("RNN", {}),
+                                     ("LSTM", {}), ("GRU", {})])
+def test_float32_layers_vs_torch(cls, kw):
+    torch = pytest.importorskip("torch")
+    pe.manual_seed(0)
+    ours = getattr(pe.nn, cls)(3, 6, num_layers=2, bidirectional=True, batch_first=True, **kw)
+    theirs = getattr(torch.nn, cls)(3, 6, num_layers=2, bidirectional=True, batch_first=True,
+                                    **kw)
+    theirs.load_state_dict({k: torch.from_numpy(np.array(v.data)) for k, v in
+                            ours.state_dict().items()})
+    x = np.random.default_rng(6).standard_normal((4, 9, 3)).astype(np.float32)
+    xp, xt = pe.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    op, ot = ours(xp)[0], theirs(xt)[0]
+    np.testing.assert_allclose(op.data, ot.detach().numpy(), rtol=1e-4, atol=1e-5)
+    g = np.random.default_rng(7).standard_normal(op.shape).astype(np.float32)
+    (op * pe.tensor(g)).sum().backward()
+    (ot * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(xp.grad.data, xt.grad.numpy(), rtol=1e-4, atol=1e-4)
+    tp = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad.data, tp[name].grad.numpy(), rtol=1e-3, atol=1e-4,
+                                   err_msg=name)

@@ -33,6 +33,14 @@ Geometry<T> geometry(const RnnArgs<T>& a) {
 
 namespace {
 
+// Row stride for a weight copy the per-step GEMMs read in place: one cache line more than the
+// row. With a power-of-two stride (H or G*H = 256, 1024 ...) the k rows of a micro-panel fall
+// into a few L1 sets and evict each other (LSTM H = 256 ran at ~1/4 speed).
+template <class T>
+int64_t padded_ld(int64_t cols) {
+  return cols + 64 / int64_t(sizeof(T));
+}
+
 template <class T>
 std::unique_ptr<T[]> uninit(int64_t n) {
   return std::unique_ptr<T[]>(new T[static_cast<size_t>(std::max<int64_t>(n, 1))]);
@@ -163,10 +171,12 @@ void rnn_forward(const RnnArgs<T>& a, T* y, T* h_n, T* c_n, T* gates, T* extra) 
   gemm<T>(g.T_ * B, G, g.I, T(1), a.x, g.I, 1, a.w_ih, 1, g.I, T(0), gates, G, 1);
   std::vector<T> bx, bhn;
   fold_bias(a, g, bx, bhn);
-  // W_hh^T (H, G) row-major, so the per-step GEMM reads it in place (no packing per step).
-  auto whh_t = uninit<T>(H * G);
+  // W_hh^T (H, G) row-major, so the per-step GEMM reads it in place (no packing per step),
+  // rows padded by a cache line (see padded_ld).
+  const int64_t ldt = padded_ld<T>(G);
+  auto whh_t = uninit<T>(H * ldt);
   for (int64_t j = 0; j < G; ++j)
-    for (int64_t k = 0; k < H; ++k) whh_t[k * G + j] = a.w_hh[j * H + k];
+    for (int64_t k = 0; k < H; ++k) whh_t[k * ldt + j] = a.w_hh[j * H + k];
   const T* wt = whh_t.get();
 
   for_row_blocks(B, [&](int64_t r0, int64_t r1) {
@@ -182,7 +192,7 @@ void rnn_forward(const RnnArgs<T>& a, T* y, T* h_n, T* c_n, T* gates, T* extra) 
       T* et = extra ? extra + (t * B + r0) * H : nullptr;
       const T* m = a.mask ? a.mask + t * B + r0 : nullptr;
       if (a.mode != kGruResetBefore) {
-        gemm<T>(nr, G, H, T(1), hprev, H, 1, wt, G, 1, T(0), hp, G, 1);
+        gemm<T>(nr, G, H, T(1), hprev, H, 1, wt, ldt, 1, T(0), hp, G, 1);
         for (int64_t b = 0; b < nr; ++b) {
           const bool on = !m || m[b] != T(0);
           T* xr = xg + b * G;
@@ -199,10 +209,10 @@ void rnn_forward(const RnnArgs<T>& a, T* y, T* h_n, T* c_n, T* gates, T* extra) 
           }
         }
       } else {  // r and z first: the candidate's GEMM reads r * h_prev
-        gemm<T>(nr, 2 * H, H, T(1), hprev, H, 1, wt, G, 1, T(0), hp, G, 1);
+        gemm<T>(nr, 2 * H, H, T(1), hprev, H, 1, wt, ldt, 1, T(0), hp, G, 1);
         for (int64_t b = 0; b < nr; ++b)
           gru_rb_rz(xg + b * G, hp + b * G, bx.data(), hprev + b * H, et + b * H, H);
-        gemm<T>(nr, H, H, T(1), et, H, 1, wt + 2 * H, G, 1, T(0), hp + 2 * H, G, 1);
+        gemm<T>(nr, H, H, T(1), et, H, 1, wt + 2 * H, ldt, 1, T(0), hp + 2 * H, G, 1);
         for (int64_t b = 0; b < nr; ++b)
           gru_rb_out(xg + b * G, hp + b * G, bx.data(), bhn.data(), hprev + b * H,
                      !m || m[b] != T(0), yt + b * H, H);
@@ -315,6 +325,10 @@ void rnn_backward(const RnnArgs<T>& a, const T* y, const T* gates, const T* extr
   auto dgh_buf = gru ? uninit<T>(TB * G) : nullptr;
   T* dgi = dgi_buf.get();
   T* dgh = gru ? dgh_buf.get() : dgi;  // the recurrent side differs only for GRU
+  const int64_t ldw = padded_ld<T>(H);  // W_hh (G, H) with padded rows, read in place per step
+  auto whh_p = uninit<T>(G * ldw);
+  for (int64_t j = 0; j < G; ++j) std::memcpy(&whh_p[j * ldw], a.w_hh + j * H, sizeof(T) * H);
+  const T* wp = whh_p.get();
 
   for_row_blocks(B, [&](int64_t r0, int64_t r1) {
     const int64_t nr = r1 - r0;
@@ -366,14 +380,14 @@ void rnn_backward(const RnnArgs<T>& a, const T* y, const T* gates, const T* extr
         }
       }
       if (rb) {  // d(r h) = dn W_hn, then r and z, whose gradients need it
-        gemm<T>(nr, H, H, T(1), dgit + 2 * H, G, 1, a.w_hh + 2 * H * H, H, 1, T(0), drh, H, 1);
+        gemm<T>(nr, H, H, T(1), dgit + 2 * H, G, 1, wp + 2 * H * ldw, ldw, 1, T(0), drh, H, 1);
         for (int64_t b = 0; b < nr; ++b)
           if (!m || m[b] != T(0))
             gru_rb_bwd_rz(gt + b * G, hprev + b * H, dh + b * H, drh + b * H, dgit + b * G,
                           dh_next + b * H, H);
-        gemm<T>(nr, H, 2 * H, T(1), dgit, G, 1, a.w_hh, H, 1, T(1), dh_next, H, 1);
+        gemm<T>(nr, H, 2 * H, T(1), dgit, G, 1, wp, ldw, 1, T(1), dh_next, H, 1);
       } else {
-        gemm<T>(nr, H, G, T(1), dght, G, 1, a.w_hh, H, 1, T(1), dh_next, H, 1);
+        gemm<T>(nr, H, G, T(1), dght, G, 1, wp, ldw, 1, T(1), dh_next, H, 1);
       }
       if (dx)  // this step's input gradient, rows of this block: dG_i W_ih
         gemm<T>(nr, g.I, G, T(1), dgit, G, 1, a.w_ih, g.I, 1, T(0), dx + (t * B + r0) * g.I,

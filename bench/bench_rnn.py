@@ -9,13 +9,13 @@ One training step: the recurrent layer, a Linear(H, 1) on the last state, MSE, b
 pe.keras runs the same model through Sequential.fit (one epoch of `--batches` batches), compared
 with the PyTorch loop over the same batches. Inference: the forward of the recurrent layer and the
 head under no_grad / predict. Ratio = pyengine time / torch time (< 0.5 is the issue's target);
-median of `--runs` runs, all in one process on PYENGINE_BENCH_THREADS threads (default 2).
+best of `--runs` runs (as bench_conv: the machine is shared), all in one process on
+PYENGINE_BENCH_THREADS threads (default 2).
 The "kernel %" column is the share of the pe.nn training step spent in the recurrent kernel's
 forward + backward calls (the rest: the head, loss, optimizer and Python dispatch).
 """
 import argparse
 import os
-import statistics
 import time
 
 import numpy as np
@@ -107,7 +107,7 @@ def timed(fn, runs):
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
-    return statistics.median(times)
+    return min(times)  # best of the runs: on a shared machine noise only ever adds time
 
 
 def kernel_share(kind, hidden, x, y, runs):
@@ -153,7 +153,7 @@ def main():
     if args.quick:
         cases, args.runs, args.batches = [("LSTM", 64, 32)], 1, 2
     print(f"threads={THREADS}, T={STEPS}, features={FEATURES}, {args.batches} batches per run, "
-          f"median of {args.runs} runs; ms per batch; ratio = pyengine / torch")
+          f"best of {args.runs} runs; ms per batch; ratio = pyengine / torch")
     cols = ["case", "pe.nn train", "torch train", "ratio", "kernel %"]
     if not args.no_keras:
         cols += ["keras fit", "ratio"]

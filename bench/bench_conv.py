@@ -1,9 +1,14 @@
 """Convolution and pooling benchmarks, pyengine next to PyTorch CPU (when installed).
 
-    python bench/bench_conv.py            # one table: ms forward, ms forward+backward, ratios
+    python bench/bench_conv.py            # NCHW table, MNIST step, channels-last (NHWC) table
+    python bench/bench_conv.py --cpu-time # the same in CPU time on one thread (shared machine)
+    python bench/bench_conv.py --only nhwc  # one section: nchw, step or nhwc
     pytest bench/bench_conv.py  # the same cases as a pytest-benchmark suite
 
-Ratio = torch time / pyengine time (> 1: pyengine is faster). Both run on the same number of
+Ratio = torch time / pyengine time (> 1: pyengine is faster). The channels-last table runs
+pyengine's NHWC kernels (F.conv2d_nhwc with Keras' kernel layout, F.max_pool2d_nhwc) against
+PyTorch on the same data in NCHW and in its channels_last memory format; "+relu" rows use the
+fused conv + bias + activation op against torch's conv2d followed by relu. Both run on the same number of
 threads (PYENGINE_BENCH_THREADS, default 2); best of several repeats, since the machine is shared.
 
 The script runs with glibc's mmap threshold raised (it re-executes itself once with
@@ -29,6 +34,10 @@ except ImportError:  # torch is optional: its columns are left out
     torch = None
 
 THREADS = int(os.environ.get("PYENGINE_BENCH_THREADS", "2"))
+# --cpu-time: process CPU time on one thread instead of wall time. On a machine shared with
+# other jobs (load far above the core count) wall times swing 10x between runs; the CPU time a
+# single-threaded kernel consumes swings far less, so the ratios compare the kernels.
+CLOCK = time.perf_counter
 
 # name: (input shape, weight shape or None for pooling, conv/pool keyword arguments, input grad?)
 CASES = {
@@ -80,13 +89,125 @@ def make_case(name, lib):
     return forward, forward_backward
 
 
+# Channels-last rows: the CASES above (their NCHW shapes, converted), plus fused conv + relu.
+NHWC_CASES = [n for n in CASES] + ["mnist conv1 1->32 3x3 28x28 b128 +relu",
+                                   "mnist conv2 32->64 3x3 13x13 b128 +relu"]
+
+
+def make_nhwc_case(name, lib):
+    """(forward, forward_backward) for `lib` in ('pe', 'torch', 'torch_cl'): pyengine NHWC,
+    PyTorch NCHW, PyTorch channels_last."""
+    relu = name.endswith(" +relu")
+    xs, ws, kw, x_grad = CASES[name.replace(" +relu", "")]
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(xs).astype(np.float32)
+    w = None if ws is None else (rng.standard_normal(ws) * 0.1).astype(np.float32)
+    b = None if ws is None else rng.standard_normal(ws[0]).astype(np.float32)
+    if lib == "pe":
+        X = pe.tensor(np.ascontiguousarray(x.transpose(0, 2, 3, 1)), requires_grad=x_grad)
+        params = [] if w is None else [
+            pe.tensor(np.ascontiguousarray(w.transpose(2, 3, 1, 0)), requires_grad=True),
+            pe.tensor(b, requires_grad=True)]
+        if w is None:
+            k = kw["kernel_size"]
+            op = lambda: F.max_pool2d_nhwc(X, (k, k))  # noqa: E731
+        else:
+            p = kw.get("padding", 0)
+            op = lambda: F.conv2d_nhwc(X, params[0], params[1], padding=p,  # noqa: E731
+                                       groups=kw.get("groups", 1),
+                                       activation="relu" if relu else None)
+        grad_ctx, mk_grad = pe.no_grad, lambda shape: pe.tensor(np.ones(shape, np.float32))
+    else:
+        fmt = torch.channels_last if lib == "torch_cl" else torch.contiguous_format
+        X = torch.tensor(x).to(memory_format=fmt).requires_grad_(x_grad)
+        params = [] if w is None else [torch.tensor(w).to(memory_format=fmt).requires_grad_(True),
+                                       torch.tensor(b, requires_grad=True)]
+        tf = torch.nn.functional
+        if w is None:
+            op = lambda: tf.max_pool2d(X, **kw)  # noqa: E731
+        elif relu:
+            op = lambda: tf.relu(tf.conv2d(X, params[0], params[1], **kw))  # noqa: E731
+        else:
+            op = lambda: tf.conv2d(X, params[0], params[1], **kw)  # noqa: E731
+        grad_ctx = torch.no_grad
+        mk_grad = lambda shape: torch.ones(shape).to(memory_format=fmt)  # noqa: E731
+    gy = None
+
+    def forward():
+        with grad_ctx():
+            return op()
+
+    def forward_backward():
+        nonlocal gy
+        for t in [X] + params:
+            t.grad = None
+        y = op()
+        if gy is None:
+            gy = mk_grad(tuple(y.shape))
+        y.backward(gy)
+
+    return forward, forward_backward
+
+
+def make_mnist_step(lib):
+    """One training step of the keras-io MNIST convnet (Conv2D 32 3x3 relu / MaxPool 2 /
+    Conv2D 64 3x3 relu / MaxPool 2 / Flatten / Dropout 0.5 / Dense 10, softmax cross-entropy,
+    Adam, batch 128) written with functional ops: 'pe_nhwc' (the NHWC ops, fused conv + relu,
+    what Keras layers run), 'pe_nchw' (pe.nn's NCHW ops), 'torch' (NCHW)."""
+    rng = np.random.default_rng(0)
+    x = rng.random((128, 28, 28, 1), np.float32)
+    t = rng.integers(0, 10, 128)
+    w1 = (rng.standard_normal((3, 3, 1, 32)) * 0.3).astype(np.float32)
+    w2 = (rng.standard_normal((3, 3, 32, 64)) * 0.06).astype(np.float32)
+    w3 = (rng.standard_normal((1600, 10)) * 0.03).astype(np.float32)
+    b1, b2, b3 = (np.zeros(n, np.float32) for n in (32, 64, 10))
+    if lib == "torch":
+        tf = torch.nn.functional
+        X, T = torch.tensor(x.transpose(0, 3, 1, 2).copy()), torch.tensor(t)
+        P = [torch.tensor(a, requires_grad=True) for a in (
+            w1.transpose(3, 2, 0, 1).copy(), b1, w2.transpose(3, 2, 0, 1).copy(), b2, w3.T.copy(), b3)]
+        opt = torch.optim.Adam(P, 1e-3)
+
+        def net():
+            h = tf.max_pool2d(tf.relu(tf.conv2d(X, P[0], P[1])), 2)
+            h = tf.max_pool2d(tf.relu(tf.conv2d(h, P[2], P[3])), 2)
+            return tf.linear(tf.dropout(h.flatten(1), 0.5), P[4], P[5])
+        loss_fn = lambda: tf.cross_entropy(net(), T)  # noqa: E731
+    else:
+        nhwc = lib == "pe_nhwc"
+        X, T = pe.tensor(x if nhwc else x.transpose(0, 3, 1, 2).copy()), pe.tensor(t)
+        if nhwc:
+            P = [pe.tensor(a, requires_grad=True) for a in (w1, b1, w2, b2, w3.T.copy(), b3)]
+        else:
+            P = [pe.tensor(a, requires_grad=True) for a in (
+                w1.transpose(3, 2, 0, 1).copy(), b1, w2.transpose(3, 2, 0, 1).copy(), b2,
+                w3.T.copy(), b3)]
+        opt = pe.optim.Adam(P, 1e-3)
+
+        def net():
+            if nhwc:
+                h = F.max_pool2d_nhwc(F.conv2d_nhwc(X, P[0], P[1], activation="relu"), (2, 2))
+                h = F.max_pool2d_nhwc(F.conv2d_nhwc(h, P[2], P[3], activation="relu"), (2, 2))
+            else:
+                h = F.max_pool2d(F.relu(F.conv2d(X, P[0], P[1])), 2)
+                h = F.max_pool2d(F.relu(F.conv2d(h, P[2], P[3])), 2)
+            return F.linear(F.dropout(h.flatten(1), 0.5), P[4], P[5])
+        loss_fn = lambda: F.cross_entropy(net(), T)  # noqa: E731
+
+    def step():
+        opt.zero_grad()
+        loss_fn().backward()
+        opt.step()
+    return step
+
+
 def time_once(fn, min_time=0.02, max_calls=20):
     """Mean time of back-to-back calls over at least min_time seconds."""
-    n, t0 = 0, time.perf_counter()
+    n, t0 = 0, CLOCK()
     while True:
         fn()
         n += 1
-        el = time.perf_counter() - t0
+        el = CLOCK() - t0
         if el >= min_time or n >= max_calls:
             return el / n
 
@@ -112,12 +233,35 @@ def steady_allocator():
 
 
 def main():
+    global CLOCK, THREADS
+    import argparse
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cpu-time", action="store_true", help="CPU time on one thread")
+    ap.add_argument("--only", choices=["nchw", "step", "nhwc"], help="run one section")
+    args = ap.parse_args()
+    if args.cpu_time:
+        CLOCK, THREADS = time.process_time, 1
     rounds = int(os.environ.get("PYENGINE_BENCH_ROUNDS", "15"))
     pe.set_num_threads(THREADS)
     if torch is not None:
         torch.set_num_threads(THREADS)
-    print(f"pyengine {pe.__version__} isa={pe._C.cpu_isa()} threads={THREADS} rounds={rounds}; "
+    print(f"pyengine {pe.__version__} isa={pe._C.cpu_isa()} threads={THREADS} rounds={rounds} "
+          f"clock={'process_time' if args.cpu_time else 'perf_counter'}; "
           f"torch {torch.__version__ if torch else 'not installed'}")
+    if args.only in (None, "nchw"):
+        nchw_table(rounds)
+    if torch is None:
+        return
+    if args.only in (None, "step"):
+        t = measure([make_mnist_step(lib) for lib in ("pe_nhwc", "pe_nchw", "torch")], rounds)
+        print(f"\nmnist convnet train step, batch 128, Adam (ms): pe NHWC {t[0]:.2f}, pe NCHW "
+              f"{t[1]:.2f}, torch NCHW {t[2]:.2f}; torch / pe NHWC {t[2] / t[0]:.2f}, "
+              f"torch / pe NCHW {t[2] / t[1]:.2f}", flush=True)
+    if args.only in (None, "nhwc"):
+        nhwc_table(rounds)
+
+
+def nchw_table(rounds):
     head = f"{'layer':36s} {'pe fwd':>8s} {'pe f+b':>8s}"
     if torch is not None:
         head += f" {'torch fwd':>9s} {'torch f+b':>9s} {'ratio fwd':>9s} {'ratio f+b':>9s}"
@@ -129,6 +273,19 @@ def main():
         if torch is not None:
             row += f" {t[2]:9.3f} {t[3]:9.3f} {t[2] / t[0]:9.2f} {t[3] / t[1]:9.2f}"
         print(row, flush=True)
+
+
+def nhwc_table(rounds):
+    print(f"\n{'channels-last layer':40s} {'pe fwd':>7s} {'pe f+b':>7s} {'t fwd':>7s} {'t f+b':>7s} "
+          f"{'cl fwd':>7s} {'cl f+b':>7s} {'r fwd':>6s} {'r f+b':>6s} {'rcl fwd':>7s} "
+          f"{'rcl f+b':>7s}   (pe NHWC; t torch NCHW; cl torch channels_last; r = t / pe, "
+          f"rcl = cl / pe)")
+    for name in NHWC_CASES:
+        fns = [f for lib in ("pe", "torch", "torch_cl") for f in make_nhwc_case(name, lib)]
+        t = measure(fns, rounds)
+        print(f"{name:40s} " + " ".join(f"{v:7.3f}" for v in t) +
+              f" {t[2] / t[0]:6.2f} {t[3] / t[1]:6.2f} {t[4] / t[0]:7.2f} {t[5] / t[1]:7.2f}",
+              flush=True)
 
 
 # ---- pytest-benchmark suite -------------------------------------------------------------------
@@ -146,6 +303,19 @@ try:
         pe.set_num_threads(THREADS)
         f, fb = make_case(name, lib)
         benchmark.group = f"{name} {mode}"
+        benchmark(f if mode == "fwd" else fb)
+
+    @pytest.mark.parametrize("mode", ["fwd", "fwd+bwd"])
+    @pytest.mark.parametrize("name", NHWC_CASES)
+    @pytest.mark.parametrize("lib", ["pe", "torch", "torch_cl"])
+    def test_conv_nhwc_bench(benchmark, lib, name, mode):
+        if lib != "pe":
+            if torch is None:
+                pytest.skip("torch not installed")
+            torch.set_num_threads(THREADS)
+        pe.set_num_threads(THREADS)
+        f, fb = make_nhwc_case(name, lib)
+        benchmark.group = f"nhwc {name} {mode}"
         benchmark(f if mode == "fwd" else fb)
 except ImportError:
     pass

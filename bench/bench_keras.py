@@ -1,6 +1,7 @@
 """One training epoch of the seed Keras tutorials, pyengine next to PyTorch (and Keras when
-installed), in the same process: the churn ANN (8000 x 11, batch 10: Python overhead dominates)
-and the MNIST quickstart MLP (60000 x 784, batch 32).
+installed), in the same process: the churn ANN (8000 x 11, batch 10: Python overhead dominates),
+the MNIST quickstart MLP (60000 x 784, batch 32) and the keras-io MNIST convnet (channels-last
+Keras layers at batch 128; also the same network written with pe.nn, NCHW, as PyTorch is).
 
     python bench/bench_keras.py --data ../shared/data        # real data; synthetic if absent
     pytest bench/bench_keras.py                     # pytest-benchmark suite
@@ -93,6 +94,79 @@ def torch_epoch_fn(kind, x, y, batch):
     return epoch
 
 
+def pe_convnet():
+    L = keras.layers
+    m = keras.Sequential([keras.Input(shape=(28, 28, 1)),
+                          L.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+                          L.MaxPooling2D(pool_size=(2, 2)),
+                          L.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+                          L.MaxPooling2D(pool_size=(2, 2)),
+                          L.Flatten(), L.Dropout(0.5), L.Dense(10, activation="softmax")])
+    m.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    return m
+
+
+def convnet_nn_epoch_fn(x, y, batch):
+    """The convnet in pe.nn (NCHW, as a PyTorch user writes it), an idiomatic loop."""
+    nn, F = pe.nn, pe.nn.functional
+    model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3),
+                          nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.5),
+                          nn.Linear(1600, 10))
+    opt = pe.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+    xt = pe.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+    labels = y.argmax(1)
+
+    def epoch():
+        model.train()
+        perm = np.random.permutation(len(labels))
+        for i in range(0, len(labels), batch):
+            idx = perm[i:i + batch]
+            loss = F.cross_entropy(model(pe.from_numpy(xt.data[idx])), labels[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    return epoch
+
+
+def torch_convnet_epoch_fn(x, y, batch):
+    import torch
+    nn = torch.nn
+    model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3),
+                          nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.5),
+                          nn.Linear(1600, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+    loss_fn = nn.CrossEntropyLoss()
+    xt = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+    yt = torch.from_numpy(y.argmax(1))
+
+    def epoch():
+        model.train()
+        perm = torch.randperm(len(xt))
+        for i in range(0, len(xt), batch):
+            idx = perm[i:i + batch]
+            loss = loss_fn(model(xt[idx]), yt[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    return epoch
+
+
+def run_convnet(args, torch):
+    x, labels, src = mnist_data(args.data)
+    x, labels = x[:args.convnet_rows, :, :, None], labels[:args.convnet_rows]
+    y = keras.utils.to_categorical(labels, 10)
+    model = pe_convnet()
+    t_pe = timed(lambda: model.fit(x, y, batch_size=128, epochs=1, verbose=0), args.repeats)
+    t_nn = timed(convnet_nn_epoch_fn(x, y, 128), args.repeats)
+    line = (f"convnet ({src}, {len(x)} rows, batch 128): pyengine keras (NHWC) "
+            f"{t_pe * 1e3:8.1f} ms | pe.nn (NCHW) {t_nn * 1e3:8.1f} ms | keras/pe.nn = "
+            f"{t_pe / t_nn:.3f}")
+    if torch is not None:
+        t_pt = timed(torch_convnet_epoch_fn(x, y, 128), args.repeats)
+        line += f" | PyTorch {t_pt * 1e3:8.1f} ms | keras/PyTorch = {t_pe / t_pt:.3f}"
+    print(line, flush=True)
+
+
 def keras_epoch_fn(kind, x, y, batch):
     import keras as real_keras  # optional
     L = real_keras.layers
@@ -123,7 +197,9 @@ def main():
     ap.add_argument("--data", default=None, help="folder with Churn_Modelling.csv and mnist.npz")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--only", choices=["churn", "mnist"], default=None)
+    ap.add_argument("--only", choices=["churn", "mnist", "convnet"], default=None)
+    ap.add_argument("--convnet-rows", type=int, default=60000,
+                    help="MNIST rows per convnet epoch (fewer for a quicker run)")
     args = ap.parse_args()
     pe.set_num_threads(args.threads)
     pe.manual_seed(0)
@@ -134,8 +210,11 @@ def main():
     except ImportError:
         torch = None
     print(f"threads={args.threads}, median of {args.repeats} epochs after one warm-up epoch")
-    for kind, batch in (("churn", 10), ("mnist", 32)):
+    for kind, batch in (("churn", 10), ("mnist", 32), ("convnet", 128)):
         if args.only and kind != args.only:
+            continue
+        if kind == "convnet":
+            run_convnet(args, torch)
             continue
         x, y, src = churn_data(args.data) if kind == "churn" else mnist_data(args.data)
         model = pe_churn() if kind == "churn" else pe_mnist()
@@ -172,6 +251,14 @@ def test_bench_churn_generic_path(benchmark):
     m.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"], jit_compile=False)
     benchmark.pedantic(lambda: m.fit(x[:2000], y[:2000], batch_size=10, epochs=1, verbose=0),
                        rounds=3, iterations=1)
+
+
+def test_bench_convnet_epoch_2k(benchmark):
+    x, labels, _ = mnist_data(None)
+    x, y = x[:2048, :, :, None], keras.utils.to_categorical(labels[:2048], 10)
+    m = pe_convnet()
+    benchmark.pedantic(lambda: m.fit(x, y, batch_size=128, epochs=1, verbose=0), rounds=3,
+                       iterations=1)
 
 
 if __name__ == "__main__":

@@ -45,15 +45,16 @@ def _train(fused, acts, widths, loss, opt, kind, metrics=(), epochs=2, batch=8, 
     return m.get_weights(), h.history
 
 
-CASES = [
+CASES = [  # the losses with a shared C++ kernel (csrc/loss), which the fused trainer composes
     (["relu", "relu", "sigmoid"], [6, 6, 1], "binary_crossentropy", "bce"),
     (["tanh", "linear"], [7, 1], keras.losses.BinaryCrossentropy(from_logits=True), "bce"),
-    (["sigmoid", "linear"], [4, 3], "mse", "mse"),
-    (["relu", "softmax"], [8, 4], "categorical_crossentropy", "cce"),
+    (["sigmoid", "softmax"], [5, 3], "binary_crossentropy", "bce"),
     (["relu", "linear"], [8, 4], keras.losses.CategoricalCrossentropy(from_logits=True), "cce"),
-    (["relu", "softmax"], [8, 4], "sparse_categorical_crossentropy", "scce"),
     (["relu", None], [8, 4], keras.losses.SparseCategoricalCrossentropy(from_logits=True), "scce"),
 ]
+GENERIC_ONLY = [(["sigmoid", "linear"], [4, 3], "mse", "mse"),
+                (["relu", "softmax"], [8, 4], "categorical_crossentropy", "cce"),
+                (["relu", "softmax"], [8, 4], "sparse_categorical_crossentropy", "scce")]
 OPTS = [lambda: keras.optimizers.Adam(learning_rate=0.01), lambda: keras.optimizers.SGD(0.05),
         lambda: keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True),
         lambda: keras.optimizers.RMSprop(0.01), lambda: keras.optimizers.RMSprop(0.01, momentum=0.5)]
@@ -68,6 +69,15 @@ def test_fused_matches_generic(acts, widths, loss, kind, opt):
         np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-5)
     np.testing.assert_allclose(hf["loss"], hg["loss"], rtol=1e-4)
     np.testing.assert_allclose(hf["accuracy"], hg["accuracy"])
+
+
+@pytest.mark.parametrize("acts,widths,loss,kind", GENERIC_ONLY)
+def test_losses_without_a_kernel_take_the_generic_path(acts, widths, loss, kind):
+    _train(False, acts, widths, loss, OPTS[0], kind)
+    from pyengine.keras import fused as fz
+    m = _model(acts, widths, 5)
+    m.compile("adam", loss)
+    assert fz.plan(m, None) is None
 
 
 def test_fused_honours_trainable_false():
@@ -123,6 +133,16 @@ def test_binding_validates_arrays():
                 trainable=[True], state1=[None, None], state2=[None, None], loss=0, metric=0,
                 optimizer=0, hyper=[0.1, 0, 0, 0, 0, 0], step=0, seed=0)
     x, y = np.zeros((4, 3), np.float32), np.zeros((4, 2), np.float32)
+    with pytest.raises(TypeError, match="must be a NumPy array, got list"):
+        pe._C.mlp_train(x, y, np.arange(4), **{**args, "kernels": [[[0.0] * 2] * 3]})
+    with pytest.raises(TypeError, match="must be a NumPy array"):
+        pe._C.mlp_train(x, y, np.arange(4), **{**args, "state1": [[0.0] * 6, None]})
+    with pytest.raises(ValueError, match="not a class index"):
+        pe._C.mlp_train(x, np.array([[0], [1], [2], [1]], np.float32), np.arange(4),
+                        **{**args, "loss": 3})
+    with pytest.raises(ValueError, match="not a class index"):
+        pe._C.mlp_train(x, np.array([[0], [0.5], [1], [1]], np.float32), np.arange(4),
+                        **{**args, "loss": 3})
     with pytest.raises(ValueError, match="out of range"):
         pe._C.mlp_train(x, y, np.array([0, 9], np.int64), **args)
     with pytest.raises(ValueError, match="kernel has shape"):
@@ -148,3 +168,68 @@ def test_seed_tutorial_models_take_the_fused_path():
                   ["accuracy"])
     p = fz.plan(mnist, None)
     assert p is not None and [d[2] for d in p["layers"]] == [0.2, 0.0]
+
+
+def test_fused_plan_only_when_provably_equivalent():
+    from pyengine.keras import fused as fz
+
+    def churn(cls=keras.Sequential):
+        return cls([keras.Input((5,)), layers.Dense(4, activation="relu"),
+                    layers.Dense(1, activation="sigmoid")])
+    m = churn()
+    m.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    assert fz.plan(m, None) is not None
+
+    class OwnStep(keras.Sequential):
+        def train_step(self, data):
+            return super().train_step(data)
+    m = churn(OwnStep)
+    m.compile("adam", "binary_crossentropy")
+    assert fz.plan(m, None) is None
+
+    class MyBCE(keras.losses.BinaryCrossentropy):
+        pass
+    m = churn()
+    m.compile("adam", MyBCE())
+    assert fz.plan(m, None) is None
+
+    class MyDense(layers.Dense):
+        def call(self, x):
+            return super().call(x) * 2.0
+    m = keras.Sequential([keras.Input((5,)), MyDense(1, activation="sigmoid")])
+    m.compile("adam", "binary_crossentropy")
+    assert fz.plan(m, None) is None
+    m = churn()
+    m.compile(keras.optimizers.Adam(clipnorm=1.0), "binary_crossentropy")
+    assert fz.plan(m, None) is None
+
+
+def test_batch_size_checks_and_numpy_ints():
+    x, y = _data()
+    m = _model(["relu", "sigmoid"], [4, 1], 5)
+    m.compile("adam", "binary_crossentropy")
+    m.fit(x, y, batch_size=np.int64(8), epochs=1, verbose=0)
+    for call in (lambda: m.predict(x, batch_size=-1), lambda: m.evaluate(x, y, batch_size=-1),
+                 lambda: m.fit(x, y, batch_size=0, verbose=0),
+                 lambda: m.fit(x, y, batch_size=2.5, verbose=0)):
+        with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+            call()
+
+
+@pytest.mark.parametrize("jit", ["auto", False])
+def test_both_paths_stop_alike_on_nonfinite_loss(jit):
+    x, y = _data(n=40)
+    x[13, 0] = np.nan
+    m = _model(["relu", "sigmoid"], [4, 1], 5)
+    m.compile("adam", "binary_crossentropy", jit_compile=jit)
+    with pytest.raises(FloatingPointError, match="batch 1; training stopped and that batch's "
+                                                 "update was not applied"):
+        m.fit(x, y, batch_size=8, shuffle=False, verbose=0)
+
+
+def test_bce_kernel_keeps_nan():
+    # csrc/loss's bce clamps logs at -100; a NaN probability must still give NaN, not 100
+    p = pe.tensor(np.array([np.nan, 0.5], np.float32))
+    out = pe.nn.functional.binary_cross_entropy(p, pe.tensor(np.ones(2, np.float32)),
+                                                reduction="none")
+    assert np.isnan(out.numpy()[0]) and np.isfinite(out.numpy()[1])

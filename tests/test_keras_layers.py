@@ -7,6 +7,7 @@ import pytest
 import pyengine as pe
 from pyengine import keras
 from pyengine.keras import layers as L
+from pyengine.keras.layers import conv as C
 
 
 def conv_ref(x, k, b, stride, pad):
@@ -144,21 +145,46 @@ def test_conv2d_same_padding_asymmetric_cases(k, stride):
     np.testing.assert_allclose(y, conv_ref(xp, kk, b, stride, "valid"), rtol=1e-4, atol=1e-5)
 
 
-def test_conv_gradients_match_window_path():
-    # the NCHW kernel path and the window path give the same output and weight gradient
+@pytest.mark.parametrize("pad,stride,act", [("valid", 1, None), ("same", 2, "relu"),
+                                            ("same", 1, "tanh")])
+def test_conv_gradients_match_float64_reference(pad, stride, act):
+    # Conv2D on NHWC (F.conv2d_nhwc, activation fused in the kernel) against NumPy float64:
+    # loss = sum(act(conv(x))^2); d loss / d kernel = sum over windows of patch^T dz
     pe.manual_seed(2)
-    x = np.random.default_rng(6).normal(size=(2, 6, 6, 3)).astype(np.float32)
-    conv = L.Conv2D(4, 3, padding="valid")
+    x = np.random.default_rng(6).normal(size=(2, 7, 6, 3)).astype(np.float32)
+    conv = L.Conv2D(4, 3, strides=stride, padding=pad, activation=act)
     y = conv(x)
     (y * y).sum().backward()
-    g_fast = conv.kernel.grad.numpy().copy()
-    conv.kernel.grad = None
-    from pyengine.keras.layers import conv as C
-    z = None
-    for i, j, patch in C._windows(pe.tensor(x), (3, 3), (1, 1), "valid"):
-        t = patch @ conv.kernel[i, j]
-        z = t if z is None else z + t
-    z = z + conv.bias
-    np.testing.assert_allclose(y.numpy(), z.detach().numpy(), rtol=1e-4, atol=1e-5)
-    (z * z).sum().backward()
-    np.testing.assert_allclose(g_fast, conv.kernel.grad.numpy(), rtol=1e-3, atol=1e-3)
+    k, b = (w.astype(np.float64) for w in conv.get_weights())
+    xd = x.astype(np.float64)
+    if pad == "same":
+        pads = [C.same_pads(n, 3, stride) for n in x.shape[1:3]]
+        xd = np.pad(xd, ((0, 0), pads[0], pads[1], (0, 0)))
+    z = conv_ref(xd, k, b, stride, "valid")
+    a = {None: z, "relu": np.maximum(z, 0), "tanh": np.tanh(z)}[act]
+    np.testing.assert_allclose(y.numpy(), a, rtol=1e-4, atol=1e-5)
+    da = 2 * a * {None: 1.0, "relu": (z > 0), "tanh": 1 - a * a}[act]
+    gk = np.zeros_like(k)
+    for i in range(z.shape[1]):
+        for j in range(z.shape[2]):
+            patch = xd[:, i * stride:i * stride + 3, j * stride:j * stride + 3, :]
+            gk += np.einsum("nhwc,no->hwco", patch, da[:, i, j, :])
+    np.testing.assert_allclose(conv.kernel.grad.numpy(), gk, rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(conv.bias.grad.numpy(), da.sum((0, 1, 2)), rtol=1e-3, atol=1e-3)
+
+
+def test_keras_conv_layers_never_transpose():
+    # channels-last all the way: no permute / pad node between input and output
+    x = pe.tensor(np.random.default_rng(0).normal(size=(2, 8, 8, 3)).astype(np.float32),
+                  requires_grad=True)
+    for layer in (L.Conv2D(4, 2, strides=2, padding="same"), L.MaxPooling2D(3, 2, "same"),
+                  L.AveragePooling2D(2, padding="same"), L.BatchNormalization()):
+        y = layer(x, training=True)
+        names = []
+        stack = [y]
+        while stack:
+            t = stack.pop()
+            if t._node is not None:
+                names.append(type(t._node.fn).__name__)
+                stack += [i for i in t._node.inputs if i is not None]
+        assert names and not {"Permute", "Pad", "Transpose"} & set(names), (layer.name, names)

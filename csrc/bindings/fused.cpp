@@ -1,8 +1,10 @@
-// Binding of the fused MLP trainer (csrc/fused): validates every array before touching memory,
-// then releases the GIL for the whole run of batches.
+// Binding of the fused MLP trainer (csrc/fused): type-checks every argument (each list element
+// must be a float32 array or None where allowed), validates shapes, row indices and sparse labels
+// before touching memory, then releases the GIL for the whole run of batches.
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -15,9 +17,16 @@ namespace py = pybind11;
 
 namespace {
 
+const py::array& as_array(const py::handle& h, const char* op, const std::string& name) {
+  if (!py::isinstance<py::array>(h))
+    throw py::type_error(std::string("[") + op + "] " + name + " must be a NumPy array, got " +
+                         std::string(py::str(py::type::of(h).attr("__name__"))));
+  return reinterpret_cast<const py::array&>(h);
+}
+
 float* opt_array(const py::handle& h, const char* op, const std::string& name, int64_t n) {
   if (h.is_none()) return nullptr;
-  py::array a = py::reinterpret_borrow<py::array>(h);
+  const py::array& a = as_array(h, op, name);
   float* p = array_ptr<float>(a, op, name.c_str(), true);
   check(a.size() == n, op, name, " has ", a.size(), " elements, expected ", n);
   return p;
@@ -50,21 +59,22 @@ void init_fused(py::module_& m) {
         for (int64_t i = 0; i < n_idx; ++i)
           check(pidx[i] >= 0 && pidx[i] < n, op, "row index ", pidx[i], " out of range [0, ", n,
                 ")");
-        check(loss >= 0 && loss <= 6 && metric >= 0 && metric <= 3 && opt_kind >= 0 &&
+        check(loss >= 0 && loss <= 3 && metric >= 0 && metric <= 3 && opt_kind >= 0 &&
                   opt_kind <= 2,
               op, "bad loss / metric / optimizer code");
         check(hyper.size() == 6, op, "expected 6 hyperparameters");
+        check(step >= 0, op, "step must be non-negative, got ", step);
         std::vector<MlpLayer> layers(L);
         int64_t width = x.shape(1);
         for (size_t l = 0; l < L; ++l) {
-          py::array w = py::reinterpret_borrow<py::array>(weights[l]);
-          check(w.ndim() == 2 && w.shape(0) == width, op, "layer ", l, " kernel has shape ",
+          const std::string nm = "layer " + std::to_string(l);
+          const py::array& w = as_array(weights[l], op, nm + " kernel");
+          check(w.ndim() == 2 && w.shape(0) == width, op, nm, " kernel has shape ",
                 shape_str(shape_of(w)), ", expected (", width, ", units)");
           MlpLayer& ly = layers[l];
           ly.in = width;
           ly.out = w.shape(1);
           ly.w = array_ptr<float>(w, op, "kernel", true);
-          const std::string nm = "layer " + std::to_string(l);
           ly.b = opt_array(biases[l], op, nm + " bias", ly.out);
           check(acts[l] >= 0 && acts[l] <= 4, op, "bad activation code ", acts[l]);
           ly.act = static_cast<MlpAct>(acts[l]);
@@ -81,9 +91,16 @@ void init_fused(py::module_& m) {
           check(!need2 || (ly.w_s2 && (!ly.b || ly.b_s2)), op, nm, " is missing optimizer state");
           width = ly.out;
         }
-        const bool sparse = loss == 5 || loss == 6;
+        const bool sparse = loss == static_cast<int>(MlpLoss::scce_logits);
         check(sparse ? ydim == 1 : ydim == width, op, "y has ", ydim,
               " columns, the model outputs ", width);
+        if (sparse)  // every label used must be a class index of the output
+          for (int64_t i = 0; i < n_idx; ++i) {
+            const float v = py_[pidx[i]];
+            check(std::floor(v) == v && v >= 0.f && v < static_cast<float>(width), op,
+                  "sparse label ", v, " (row ", pidx[i], ") is not a class index in [0, ", width,
+                  ")");
+          }
         // hyper: lr, momentum, beta1 / rho, beta2, eps, nesterov
         MlpOptimizer opt{};
         opt.kind = static_cast<MlpOpt>(opt_kind);

@@ -1,6 +1,10 @@
 // The compiled module pyengine._C: a short list of areas, one binding file each.
 #include "bindings/bindings.h"
 
+namespace pyengine {
+void init_conv_nhwc(pybind11::module_& m);  // bindings/conv_nhwc.cpp (channels-last conv)
+}
+
 PYBIND11_MODULE(_C, m) {
   m.doc() = "pyengine compiled kernels (C++17/OpenMP)";
   pyengine::init_runtime(m);
@@ -12,4 +16,5 @@ PYBIND11_MODULE(_C, m) {
   pyengine::init_fused(m);
   pyengine::init_conv(m);
   pyengine::init_rnn(m);
+  pyengine::init_conv_nhwc(m);
 }

@@ -35,6 +35,7 @@
 
 #include "common/isa_dispatch.h"
 #include "conv/conv2d.h"
+#include "conv/conv_items.h"
 #include "conv/im2col.h"
 #include "conv/winograd.h"
 #include "gemm/gemm.h"
@@ -110,7 +111,7 @@ bool is_pointwise(const Conv2dGeom& g) {
   return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
 }
 
-int outer_threads() { return omp_in_parallel() ? 1 : omp_get_max_threads(); }
+int outer_threads() { return conv_outer_threads(); }
 
 // Output rows per im2col block: the column block (K x rows*OW) stays within ~256 KiB, half of a
 // Zen 4 core's L2, so the GEMM packs it from L2 instead of DRAM. The whole-image column matrix
@@ -131,24 +132,6 @@ int64_t block_cols(const Conv2dGeom& g, int64_t K) {
   const int64_t budget = (int64_t{384} << 10) / int64_t(sizeof(T)) / std::max<int64_t>(1, K);
   if (budget >= L) return std::max<int64_t>(1, L);
   return std::min(L, std::max<int64_t>(48, budget / 48 * 48));
-}
-
-// Runs body(item, scratch) for item in [0, items): items split over threads when there are
-// enough of them (each with its own scratch), else in turn so that the GEMM inside can thread.
-template <class T, class Body>
-void for_each_item(int64_t items, int64_t scratch_size, Body&& body) {
-  const int nt = outer_threads();
-  if (nt > 1 && items >= nt) {
-#pragma omp parallel num_threads(nt)
-    {
-      std::vector<T> scratch(static_cast<size_t>(scratch_size));
-#pragma omp for schedule(static)
-      for (int64_t it = 0; it < items; ++it) body(it, scratch.data());
-    }
-  } else {
-    std::vector<T> scratch(static_cast<size_t>(scratch_size));
-    for (int64_t it = 0; it < items; ++it) body(it, scratch.data());
-  }
 }
 
 }  // namespace
@@ -173,7 +156,7 @@ void conv2d_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* 
   const int64_t cols = block_cols<T>(g, K), nb = (L + cols - 1) / cols;
   // Items are (image, group, block of positions): each writes its own part of y.
   const int64_t col_size = pw ? 0 : K * cols;
-  for_each_item<T>(g.n * g.groups * nb, col_size + cols * ocg, [&](int64_t it, T* scratch) {
+  for_each_conv_item<T>(g.n * g.groups * nb, col_size + cols * ocg, [&](int64_t it, T* scratch) {
     const int64_t n = it / (g.groups * nb), grp = it / nb % g.groups, blk = it % nb;
     const int64_t l0 = blk * cols, lb = std::min(L, l0 + cols) - l0;
     const T* xg = x + (n * g.c + grp * g.cg()) * g.h * g.w;
@@ -199,7 +182,7 @@ void conv2d_backward_input(const Conv2dGeom& g, const T* dy, const T* w, T* dx) 
   const bool pw = is_pointwise(g);
   const int64_t rows = block_rows<T>(g, K);
   // Items are images: the row blocks of one image overlap in dx, so they run in turn.
-  for_each_item<T>(g.n, pw ? 0 : K * rows * g.ow, [&](int64_t n, T* col) {
+  for_each_conv_item<T>(g.n, pw ? 0 : K * rows * g.ow, [&](int64_t n, T* col) {
     for (int64_t grp = 0; grp < g.groups; ++grp) {
       const T* dyg = dy + (n * g.oc + grp * ocg) * L;
       T* dxg = dx + (n * g.c + grp * g.cg()) * g.h * g.w;
@@ -233,7 +216,7 @@ void conv2d_backward_weight(const Conv2dGeom& g, const T* x, const T* dy, T* dw)
   const int64_t cap = std::max<int64_t>(1, (int64_t{64} << 20) / int64_t(sizeof(T)) / wsize);
   const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>({g.n, int64_t{16}, cap}));
   std::vector<T> partial(chunks > 1 ? static_cast<size_t>(chunks * wsize) : 0);
-  for_each_item<T>(chunks, pw ? 0 : K * rows * g.ow, [&](int64_t ch, T* col) {
+  for_each_conv_item<T>(chunks, pw ? 0 : K * rows * g.ow, [&](int64_t ch, T* col) {
     T* out = chunks > 1 ? partial.data() + ch * wsize : dw;
     const int64_t n0 = g.n * ch / chunks, n1 = g.n * (ch + 1) / chunks;
     if (n0 == n1) std::fill(out, out + wsize, T(0));

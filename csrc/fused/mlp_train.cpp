@@ -1,4 +1,4 @@
-// Fused MLP training epoch; see mlp_train.h for the math. Plain loops around the project's GEMM;
+// Fused MLP training epoch; see mlp_train.h. Each op calls the shared kernel of its family;
 // every buffer is allocated once per call and reused across batches.
 #include "fused/mlp_train.h"
 
@@ -8,12 +8,14 @@
 
 #include <omp.h>
 
+#include "eltwise/activations.h"
 #include "gemm/gemm.h"
+#include "loss/loss.h"
 
 namespace pyengine {
 namespace {
 
-constexpr float kEps = 1e-7f;  // Keras' backend epsilon for probability losses
+constexpr float kEps = 1e-7f;  // Keras' backend epsilon: the clip of probability losses
 
 // splitmix64: a counter-based generator, so a dropout mask depends only on (seed, counter).
 inline uint64_t mix(uint64_t z) {
@@ -26,125 +28,75 @@ inline float uniform01(uint64_t seed, uint64_t counter) {
   return static_cast<float>(mix(seed ^ mix(counter)) >> 40) * (1.0f / 16777216.0f);
 }
 
-void act_forward(MlpAct act, float* z, int64_t rows, int64_t cols) {
+// h = act(z) in place, through the eltwise kernels F.relu / F.sigmoid / F.tanh / F.softmax run.
+void activation_forward(MlpAct act, float* z, int64_t rows, int64_t cols) {
   const int64_t n = rows * cols;
   switch (act) {
     case MlpAct::linear: break;
-    case MlpAct::relu:  // NaN propagates, as max(x, 0) does in the generic path
-      for (int64_t i = 0; i < n; ++i) z[i] = z[i] < 0.f ? 0.f : z[i];
-      break;
-    case MlpAct::sigmoid:
-      for (int64_t i = 0; i < n; ++i) z[i] = 1.f / (1.f + std::exp(-z[i]));
-      break;
-    case MlpAct::tanh: for (int64_t i = 0; i < n; ++i) z[i] = std::tanh(z[i]); break;
-    case MlpAct::softmax:
-      for (int64_t r = 0; r < rows; ++r) {
-        float* v = z + r * cols;
-        const float mx = *std::max_element(v, v + cols);
-        float s = 0.f;
-        for (int64_t j = 0; j < cols; ++j) s += (v[j] = std::exp(v[j] - mx));
-        for (int64_t j = 0; j < cols; ++j) v[j] /= s;
-      }
-      break;
+    case MlpAct::relu: act_forward<float>(Act::relu, {}, z, z, n); break;
+    case MlpAct::sigmoid: act_forward<float>(Act::sigmoid, {}, z, z, n); break;
+    case MlpAct::tanh: act_forward<float>(Act::tanh, {}, z, z, n); break;
+    case MlpAct::softmax: softmax_forward<float>(false, z, z, rows, cols, 1); break;
   }
 }
 
-// g <- dL/dz from g = dL/dh and h = act(z).
-void act_backward(MlpAct act, const float* h, float* g, int64_t rows, int64_t cols) {
+// g <- dL/dz from g = dL/dh, h = act(z), through the same kernels' backward. relu's backward
+// reads x > 0; h > 0 exactly where z > 0, so h serves for x (z is not kept).
+void activation_backward(MlpAct act, const float* h, float* g, int64_t rows, int64_t cols) {
   const int64_t n = rows * cols;
   switch (act) {
     case MlpAct::linear: break;
-    case MlpAct::relu: for (int64_t i = 0; i < n; ++i) g[i] = h[i] > 0.f ? g[i] : 0.f; break;
-    case MlpAct::sigmoid: for (int64_t i = 0; i < n; ++i) g[i] *= h[i] * (1.f - h[i]); break;
-    case MlpAct::tanh: for (int64_t i = 0; i < n; ++i) g[i] *= 1.f - h[i] * h[i]; break;
-    case MlpAct::softmax:
-      for (int64_t r = 0; r < rows; ++r) {
-        const float* p = h + r * cols;
-        float* d = g + r * cols;
-        float dot = 0.f;
-        for (int64_t j = 0; j < cols; ++j) dot += d[j] * p[j];
-        for (int64_t j = 0; j < cols; ++j) d[j] = p[j] * (d[j] - dot);
-      }
-      break;
+    case MlpAct::relu: act_backward<float>(Act::relu, {}, h, h, g, g, n); break;
+    case MlpAct::sigmoid: act_backward<float>(Act::sigmoid, {}, h, h, g, g, n); break;
+    case MlpAct::tanh: act_backward<float>(Act::tanh, {}, h, h, g, g, n); break;
+    case MlpAct::softmax: softmax_backward<float>(false, h, g, g, rows, cols, 1); break;
   }
 }
 
-inline float target_of(MlpLoss loss, const float* yr, int64_t j) {
-  // sparse labels hold the class index; expand to one-hot on the fly
-  return (loss == MlpLoss::scce || loss == MlpLoss::scce_logits)
-             ? (static_cast<int64_t>(yr[0]) == j ? 1.f : 0.f) : yr[j];
-}
+struct LossScratch {
+  std::vector<float> per, clipped;
+  std::vector<int64_t> labels;
+};
 
-// Mean batch loss; writes dL/d(output) into g. out: (rows, cols).
-double loss_and_grad(MlpLoss loss, const float* out, const float* y, int64_t ydim, float* g,
-                     int64_t rows, int64_t cols) {
+// Mean batch loss (Keras' reduction); writes dL/d(output) into g. out: (rows, cols).
+double loss_and_grad(MlpLoss loss, const float* out, const float* y, float* g, int64_t rows,
+                     int64_t cols, LossScratch& s) {
+  const int64_t n = rows * cols;
   double total = 0.0;
-  const float inv_rows = 1.f / static_cast<float>(rows);
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* o = out + r * cols;
-    const float* yr = y + r * ydim;
-    float* gr = g + r * cols;
-    switch (loss) {
-      case MlpLoss::mse: {
-        const float sc = 2.f * inv_rows / static_cast<float>(cols);
-        for (int64_t j = 0; j < cols; ++j) {
-          const float d = o[j] - yr[j];
-          total += static_cast<double>(d) * d / cols;
-          gr[j] = sc * d;
-        }
-        break;
-      }
-      case MlpLoss::bce: {
-        const float sc = inv_rows / static_cast<float>(cols);
-        for (int64_t j = 0; j < cols; ++j) {
-          const float p = std::min(std::max(o[j], kEps), 1.f - kEps), t = yr[j];
-          total -= (t * std::log(p) + (1.f - t) * std::log(1.f - p)) / cols;
-          const bool inside = o[j] >= kEps && o[j] <= 1.f - kEps;
-          gr[j] = inside ? sc * (-t / p + (1.f - t) / (1.f - p)) : 0.f;
-        }
-        break;
-      }
-      case MlpLoss::bce_logits: {
-        const float sc = inv_rows / static_cast<float>(cols);
-        for (int64_t j = 0; j < cols; ++j) {
-          const float z = o[j], t = yr[j];
-          total += (std::max(z, 0.f) - z * t + std::log1p(std::exp(-std::fabs(z)))) / cols;
-          gr[j] = sc * (1.f / (1.f + std::exp(-z)) - t);
-        }
-        break;
-      }
-      case MlpLoss::cce:
-      case MlpLoss::scce: {  // q = p / sum(p), clipped; L = -sum t log q
-        float s = 0.f;
-        for (int64_t j = 0; j < cols; ++j) s += o[j];
-        float dot = 0.f;  // sum_j gq_j q_j
-        for (int64_t j = 0; j < cols; ++j) {
-          const float q = o[j] / s, t = target_of(loss, yr, j);
-          const float qc = std::min(std::max(q, kEps), 1.f - kEps);
-          total -= t * std::log(qc);
-          const float gq = (q >= kEps && q <= 1.f - kEps) ? -t / q : 0.f;
-          gr[j] = gq;
-          dot += gq * q;
-        }
-        for (int64_t j = 0; j < cols; ++j) gr[j] = inv_rows * (gr[j] - dot) / s;
-        break;
-      }
-      case MlpLoss::cce_logits:
-      case MlpLoss::scce_logits: {
-        const float mx = *std::max_element(o, o + cols);
-        float s = 0.f;
-        for (int64_t j = 0; j < cols; ++j) s += std::exp(o[j] - mx);
-        const float lse = mx + std::log(s);
-        for (int64_t j = 0; j < cols; ++j) {
-          const float t = target_of(loss, yr, j);
-          total -= t * (o[j] - lse);
-          gr[j] = inv_rows * (std::exp(o[j] - lse) - t);
-        }
-        break;
-      }
+  switch (loss) {
+    case MlpLoss::bce: {  // clamp(p, eps, 1 - eps) -> bce; the clamp passes no gradient outside
+      s.clipped.assign(out, out + n);
+      for (float& p : s.clipped) p = std::min(std::max(p, kEps), 1.f - kEps);
+      s.per.resize(n);
+      pyengine::bce<float>(s.clipped.data(), y, nullptr, s.per.data(), g, n);
+      const float sc = 1.f / static_cast<float>(n);
+      for (int64_t i = 0; i < n; ++i) g[i] = (out[i] >= kEps && out[i] <= 1.f - kEps) ? g[i] * sc
+                                                                                     : 0.f;
+      for (int64_t i = 0; i < n; ++i) total += s.per[i];
+      return total / static_cast<double>(n);
     }
+    case MlpLoss::bce_logits: {
+      s.per.resize(n);
+      bce_logits<float>(out, y, nullptr, nullptr, s.per.data(), g, n);
+      const float sc = 1.f / static_cast<float>(n);
+      for (int64_t i = 0; i < n; ++i) g[i] *= sc;
+      for (int64_t i = 0; i < n; ++i) total += s.per[i];
+      return total / static_cast<double>(n);
+    }
+    case MlpLoss::cce_logits:
+      s.per.resize(rows);
+      softmax_xent_prob<float>(out, y, nullptr, 0.0, 1.0 / rows, s.per.data(), g, rows, cols);
+      break;
+    case MlpLoss::scce_logits:
+      s.per.resize(rows);
+      s.labels.resize(rows);
+      for (int64_t r = 0; r < rows; ++r) s.labels[r] = static_cast<int64_t>(y[r]);
+      softmax_xent_index<float>(out, s.labels.data(), nullptr, 0.0, -100, 1.0 / rows,
+                                s.per.data(), g, rows, cols);
+      break;
   }
-  return total / rows;
+  for (int64_t r = 0; r < rows; ++r) total += s.per[r];
+  return total / static_cast<double>(rows);
 }
 
 // Per-batch GEMMs of a small MLP (MNIST's 32 x 784 x 128 is 3.2M multiply-adds) are too small
@@ -165,6 +117,7 @@ struct SerialScope {  // omp_set_num_threads for this thread, restored on exit
 
 int64_t argmax(const float* v, int64_t n) { return std::max_element(v, v + n) - v; }
 
+// Accuracy hits, as keras.metrics' BinaryAccuracy / CategoricalAccuracy / Sparse... count them.
 double hits(MlpMetric metric, const float* out, const float* y, int64_t ydim, int64_t rows,
             int64_t cols) {
   double c = 0.0;
@@ -217,10 +170,11 @@ void mlp_train(std::vector<MlpLayer>& layers, MlpOptimizer& opt, const float* x,
     dw[l].resize(layers[l].in * layers[l].out);
     db[l].resize(layers[l].out);
   }
-  std::vector<float> yb(batch * ydim), g(batch * outL), gprev;
+  std::vector<float> yb(batch * ydim), g(batch * outL);
   int64_t max_w = in0;
   for (auto& ly : layers) max_w = std::max({max_w, ly.in, ly.out});
   std::vector<float> gbuf(batch * max_w), gbuf2(batch * max_w);
+  LossScratch scratch;
   int64_t work = 0;
   for (auto& ly : layers) work = std::max(work, batch * ly.in * ly.out);
   SerialScope serial(work < kSerialGemmWork);
@@ -240,7 +194,7 @@ void mlp_train(std::vector<MlpLayer>& layers, MlpOptimizer& opt, const float* x,
       if (ly.b)
         for (int64_t r = 0; r < B; ++r)
           for (int64_t j = 0; j < ly.out; ++j) z[r * ly.out + j] += ly.b[j];
-      act_forward(ly.act, z, B, ly.out);
+      activation_forward(ly.act, z, B, ly.out);
       float* out = a[l + 1].data();
       if (ly.dropout > 0.f) {
         const float keep_scale = 1.f / (1.f - ly.dropout);
@@ -256,7 +210,7 @@ void mlp_train(std::vector<MlpLayer>& layers, MlpOptimizer& opt, const float* x,
       }
     }
     const float* out = a[L].data();
-    const double bl = loss_and_grad(loss, out, yb.data(), ydim, g.data(), B, outL);
+    const double bl = loss_and_grad(loss, out, yb.data(), g.data(), B, outL, scratch);
     if (!std::isfinite(bl)) {
       stats.nonfinite = true;
       return;
@@ -271,7 +225,7 @@ void mlp_train(std::vector<MlpLayer>& layers, MlpOptimizer& opt, const float* x,
       const int64_t n = B * ly.out;
       if (ly.dropout > 0.f)
         for (int64_t k = 0; k < n; ++k) cur[k] *= mask[li][k];
-      act_backward(ly.act, h[li].data(), cur, B, ly.out);
+      activation_backward(ly.act, h[li].data(), cur, B, ly.out);
       if (ly.trainable) {
         gemm<float>(ly.in, ly.out, B, 1.f, a[li].data(), 1, ly.in, cur, ly.out, 1, 0.f,
                     dw[li].data(), ly.out, 1);

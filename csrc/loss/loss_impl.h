@@ -151,8 +151,9 @@ void bce(const T* p, const T* y, const T* w, T* loss, T* grad, int64_t n) {
         const T pi = p[i], yi = y[i];
         const T wi = weighted ? w[i] : T(1);
         T lp = vmath::log(pi), lq = vmath::log(T(1) - pi);
-        lp = lp > T(-100) ? lp : T(-100);  // also maps log(0) = -inf to -100
-        lq = lq > T(-100) ? lq : T(-100);
+        // maps log(0) = -inf to -100 and keeps NaN (a NaN probability must give a NaN loss)
+        lp = (lp > T(-100) || lp != lp) ? lp : T(-100);
+        lq = (lq > T(-100) || lq != lq) ? lq : T(-100);
         loss[i] = -wi * (yi * lp + (T(1) - yi) * lq);
         if constexpr (with_grad) {
           const T d = pi * (T(1) - pi);

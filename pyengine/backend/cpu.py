@@ -229,3 +229,62 @@ def rnn_backward(mode, reverse, x, w_ih, w_hh, b_ih, b_hh, h0, c0, mask, y, work
 def mlp_train(*args):
     """Fused whole-run training of a Dense-only MLP (csrc/fused; keras/fused.py builds args)."""
     return _C.mlp_train(*args)
+# ---- channels-last convolution and pooling (csrc/conv/conv2d_nhwc.h) ---------------------------
+# pads = (top, bottom, left, right); activation None or a name the kernel accepts (relu,
+# leaky_relu, elu, sigmoid, tanh: those whose derivative follows from the output). Inputs are
+# C-contiguous float arrays of one dtype (the ops make them so); the kernels check every shape.
+def _nhwc_out(n, k, s, before, after, d=1):
+    return max((n + before + after - d * (k - 1) - 1) // s + 1, 0)
+
+
+def conv2d_nhwc(x, w, b, stride, pads, dilation, groups, activation=None, act_p0=0.0):
+    """x (N, H, W, C), w (KH, KW, C / groups, OC) -> activation(conv + b) (N, OH, OW, OC)."""
+    oh = _nhwc_out(x.shape[1], w.shape[0], stride[0], pads[0], pads[1], dilation[0])
+    ow = _nhwc_out(x.shape[2], w.shape[1], stride[1], pads[2], pads[3], dilation[1])
+    y = np.empty((x.shape[0], oh, ow, w.shape[3]), x.dtype)
+    _C.conv2d_nhwc_forward(x, w, b, y, *stride, *pads, *dilation, groups, activation, act_p0)
+    return y
+
+
+def conv2d_nhwc_backward(x, g, w, need_x, need_w, need_b, stride, pads, dilation, groups,
+                         y=None, activation=None, act_p0=0.0):
+    """(grad input, grad weight, grad bias), None where not needed; with an activation, g is
+    the gradient of its output y."""
+    gx = np.empty(x.shape, x.dtype) if need_x else None
+    gw = np.empty(w.shape, x.dtype) if need_w else None
+    gb = np.empty(w.shape[3], x.dtype) if need_b else None
+    _C.conv2d_nhwc_backward(x, g, w, y, gx, gw, gb, *stride, *pads, *dilation, groups,
+                            activation, act_p0)
+    return gx, gw, gb
+
+
+def max_pool2d_nhwc(x, kernel, stride, pads):
+    """y (N, OH, OW, C): max over each window."""
+    shape = (x.shape[0], _nhwc_out(x.shape[1], kernel[0], stride[0], *pads[:2]),
+             _nhwc_out(x.shape[2], kernel[1], stride[1], *pads[2:]), x.shape[3])
+    y = np.empty(shape, x.dtype)
+    _C.max_pool2d_nhwc_forward(x, y, *kernel, *stride, *pads)
+    return y
+
+
+def max_pool2d_nhwc_backward(x, g, kernel, stride, pads):
+    """dy scattered to each window's argmax, found again from x by the kernel."""
+    gx = np.empty(x.shape, x.dtype)
+    _C.max_pool2d_nhwc_backward(x, np.ascontiguousarray(g, dtype=x.dtype), gx, *kernel, *stride,
+                                *pads)
+    return gx
+
+
+def avg_pool2d_nhwc(x, kernel, stride, pads, count_include_pad):
+    shape = (x.shape[0], _nhwc_out(x.shape[1], kernel[0], stride[0], *pads[:2]),
+             _nhwc_out(x.shape[2], kernel[1], stride[1], *pads[2:]), x.shape[3])
+    y = np.empty(shape, x.dtype)
+    _C.avg_pool2d_nhwc_forward(x, y, *kernel, *stride, *pads, count_include_pad)
+    return y
+
+
+def avg_pool2d_nhwc_backward(g, x_shape, dtype, kernel, stride, pads, count_include_pad):
+    gx = np.empty(x_shape, dtype)
+    _C.avg_pool2d_nhwc_backward(np.ascontiguousarray(g, dtype=dtype), gx, *kernel, *stride,
+                                *pads, count_include_pad)
+    return gx

@@ -3,44 +3,18 @@ from ..nn import functional as F
 from .utils import resolve
 
 
+# Keras' activations ARE pe.nn.functional's (same names, x first, softmax's axis= accepted);
+# only these two differ from them: the identity, and leaky_relu's Keras default slope 0.2.
+relu, sigmoid, tanh, elu, gelu, softplus = F.relu, F.sigmoid, F.tanh, F.elu, F.gelu, F.softplus
+softmax, log_softmax = F.softmax, F.log_softmax
+
+
 def linear(x):
     return x
 
 
-def relu(x):
-    return F.relu(x)
-
-
-def sigmoid(x):
-    return F.sigmoid(x)
-
-
-def tanh(x):
-    return F.tanh(x)
-
-
-def softmax(x, axis=-1):
-    return F.softmax(x, axis=axis)
-
-
-def elu(x):
-    return F.elu(x)
-
-
-def gelu(x):
-    return F.gelu(x)
-
-
-def softplus(x):
-    return F.softplus(x)
-
-
-def leaky_relu(x):
-    return F.leaky_relu(x, 0.2)
-
-
-def log_softmax(x, axis=-1):
-    return F.log_softmax(x, axis=axis)
+def leaky_relu(x, negative_slope=0.2):
+    return F.leaky_relu(x, negative_slope)
 
 
 _TABLE = {f.__name__: f for f in (linear, relu, sigmoid, tanh, softmax, elu, gelu, softplus,

@@ -1,6 +1,7 @@
 """The fused fast path of fit: a model whose layers are exactly Dense (relu / sigmoid / tanh /
 linear / softmax), optionally an Activation layer after one and a Dropout, after any leading
-Flatten, compiled with one built-in loss (the exact Keras classes) and SGD / Adam / RMSprop,
+Flatten, compiled with one built-in loss (the exact Keras classes: binary cross-entropy, or the
+from_logits cross-entropies) and SGD / Adam / RMSprop,
 trained with the default train_step and no per-batch callback, trains runs of batches in ONE
 C++ call (backend.mlp_train -> csrc/fused/mlp_train.cpp): forward, loss, backward and the
 optimizer update with no Python per batch. Anything else returns no plan and fit runs
@@ -21,11 +22,12 @@ from .layers.base import InputLayer
 from .layers.core import Activation, Dense, Dropout, Flatten
 
 _ACT = {"linear": 0, "relu": 1, "sigmoid": 2, "tanh": 3, "softmax": 4}
-_LOSS = {(_losses.MeanSquaredError, False): 0, (_losses.BinaryCrossentropy, False): 1,
-         (_losses.BinaryCrossentropy, True): 2, (_losses.CategoricalCrossentropy, False): 3,
-         (_losses.CategoricalCrossentropy, True): 4,
-         (_losses.SparseCategoricalCrossentropy, False): 5,
-         (_losses.SparseCategoricalCrossentropy, True): 6}
+# losses whose generic form runs one C++ loss kernel (csrc/loss), which the fused trainer calls too;
+# mean squared error and probability-input categorical cross-entropy run as NumPy ops in the
+# generic path, so they are not fused (no second copy of their math in C++)
+_LOSS = {(_losses.BinaryCrossentropy, False): 0, (_losses.BinaryCrossentropy, True): 1,
+         (_losses.CategoricalCrossentropy, True): 2,
+         (_losses.SparseCategoricalCrossentropy, True): 3}
 _METRIC = {_metrics.BinaryAccuracy: 1, _metrics.CategoricalAccuracy: 2,
            _metrics.SparseCategoricalAccuracy: 3}
 _OPT = {_opt.SGD: 0, _opt.Adam: 1, _opt.RMSprop: 2}
@@ -190,7 +192,7 @@ def run_epoch(model, plan, x, y, order, batch_size, progbar, terminate_on_nan=Fa
             return {"loss": float("nan")}
         if bad:
             raise FloatingPointError(
-                f"[fit] the loss became nan at batch {done}; training stopped and "
+                f"[fit] the loss became NaN or infinite at batch {done}; training stopped and "
                 "that batch's update was not applied. Lower the learning rate, scale the inputs, "
                 "or check the data for NaN/inf")
         logs = model.get_metrics_result()

@@ -355,9 +355,9 @@ class Trainer:
                 if self.stop_training:
                     return logs
                 raise FloatingPointError(
-                    f"[fit] the loss became {loss} at batch {step}; training stopped and that "
-                    "batch's update was not applied. Lower the learning rate, scale the inputs, "
-                    "or check the data for NaN/inf")
+                    f"[fit] the loss became NaN or infinite at batch {step}; training stopped and "
+                    "that batch's update was not applied. Lower the learning rate, scale the "
+                    "inputs, or check the data for NaN/inf")
             cbs.on_train_batch_end(step, logs)
             progbar.update(step + 1, logs)
             if self.stop_training:

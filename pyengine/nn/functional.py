@@ -12,6 +12,7 @@ from ..ops import loss as _loss
 from ..ops.activation import Activation, Softmax
 from ..ops.conv import conv1d, conv2d  # noqa: F401
 from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
+from ..ops.conv_nhwc import avg_pool2d_nhwc, conv2d_nhwc, max_pool2d_nhwc  # noqa: F401
 from ..tensor import Tensor
 
 

@@ -36,7 +36,7 @@ class Conv2d(Function):
 
     @staticmethod
     def forward(ctx, x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
-                extra=(0, 0)):
+                extra=(0, 0), activation=None, act_p0=0.0):
         x, w, b = _float_arrays("conv2d", x, w, b)
         if x.ndim != 4:
             raise ValueError(f"[conv2d] input must be 3-D (C, H, W) or 4-D (N, C, H, W), got shape "
@@ -51,16 +51,20 @@ class Conv2d(Function):
         else:
             out_shape = (1, 1, 1, 1)  # the kernel raises the precise error
         y = ctx.backend.conv2d(x, w, b, out_shape, args)
-        ctx.save_for_backward(x, w)
-        ctx.params = (args, extra, b is not None)
+        if activation is not None:
+            y = ctx.backend.activation(activation, y, act_p0)
+        ctx.save_for_backward(x, w, y if activation is not None else None)
+        ctx.params = (args, extra, b is not None, activation, act_p0)
         return y
 
     @staticmethod
     def backward(ctx, g):
-        x, w = ctx.saved_tensors
-        args, extra, has_bias = ctx.params
+        x, w, y = ctx.saved_tensors
+        args, extra, has_bias, activation, act_p0 = ctx.params
         need_x, need_w, need_b = (tuple(ctx.needs_input_grad) + (False,))[:3]
         g = np.ascontiguousarray(g, dtype=x.dtype)
+        if activation is not None:  # the pre-activation's gradient, act'(y) * g, from y alone
+            g = ctx.backend.activation_backward(activation, y, y, g, act_p0)
         gx, gw, gb = ctx.backend.conv2d_backward(x, g, w, need_x, need_w, need_b and has_bias,
                                                  args)
         if gx is not None and extra != (0, 0):
@@ -84,11 +88,15 @@ def _resolve_padding(padding, kernel, stride, dilation, op):
     return _pair(padding, "padding", op), (0, 0)
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, activation=None,
+           activation_param=None):
     """2-D convolution over an NCHW input (or unbatched CHW), PyTorch semantics.
 
     input (N, C, H, W), weight (OC, C / groups, kH, kW), bias (OC,) or None -> (N, OC, OH, OW) with
     OH = (H + 2 pad - dilation (kH - 1) - 1) // stride + 1. padding: int, pair, 'valid' or 'same'.
+    activation (a pyengine extension): None or 'relu', 'leaky_relu' (activation_param = slope,
+    default 0.01), 'elu' (alpha, default 1), 'sigmoid', 'tanh': act(conv + bias) as one op,
+    the same values as F.relu(F.conv2d(...)) with one graph node and no intermediate kept.
 
     >>> x = pe.randn(1, 3, 8, 8); w = pe.randn(4, 3, 3, 3)
     >>> F.conv2d(x, w, padding=1).shape
@@ -109,11 +117,13 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if min(dilation) < 1:
         raise ValueError(f"[{op}] dilation must be positive, got {dilation}")
     pad, extra = _resolve_padding(padding, tuple(weight.shape[2:]), stride, dilation, op)
+    from .conv_nhwc import fused_activation
+    act, p0 = fused_activation(activation, activation_param, op)
     unbatched = input.ndim == 3
     if unbatched:
         input = input.unsqueeze(0)
     y = Conv2d.apply(input, weight, bias, stride=stride, padding=pad, dilation=dilation,
-                     groups=int(groups), extra=extra)
+                     groups=int(groups), extra=extra, activation=act, act_p0=p0)
     return y.squeeze(0) if unbatched else y
 
 

@@ -14,20 +14,24 @@ def _stats_shape(x, axes):
     return tuple(1 if i in axes else s for i, s in enumerate(x.shape))
 
 
+def _reduce_axes(ndim, channel_axis):
+    return tuple(i for i in range(ndim) if i != channel_axis)
+
+
 class BatchNormTrain(Function):
-    """Normalise over every axis but 1 (channels) with the batch's own statistics."""
+    """Normalise over every axis but channel_axis with the batch's own statistics."""
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean=None, running_var=None, momentum=0.1,
-                eps=1e-5):
-        axes = (0,) + tuple(range(2, x.ndim))
+                eps=1e-5, channel_axis=1):
+        axes = _reduce_axes(x.ndim, channel_axis)
         mean = x.mean(axis=axes, keepdims=True)
         xc = x - mean
         var = np.mean(xc * xc, axis=axes, keepdims=True)
         inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype)
         x_hat = xc * inv_std
         ctx.axes, ctx.inv_std, ctx.x_hat, ctx.weight = axes, inv_std, x_hat, weight
-        n = x.size // x.shape[1]
+        n = x.size // x.shape[channel_axis]
         if running_mean is not None:  # in place: r = (1 - m) r + m batch_stat
             running_mean *= 1 - momentum
             running_mean += (momentum * mean.reshape(-1)).astype(running_mean.dtype)
@@ -46,7 +50,7 @@ class BatchNormTrain(Function):
         sum_g = g.sum(axis=axes)
         sum_gx = (g * x_hat).sum(axis=axes)
         if need_x:
-            n = g.size // g.shape[1]
+            n = g.size // sum_g.size
             pshape = _stats_shape(g, axes)
             scale = inv_std if w is None else inv_std * w.reshape(pshape)
             gx = scale / n * (n * g - sum_g.reshape(pshape) - x_hat * sum_gx.reshape(pshape))
@@ -61,8 +65,9 @@ class BatchNormEval(Function):
     """y = (x - running_mean) / sqrt(running_var + eps) * weight + bias, statistics fixed."""
 
     @staticmethod
-    def forward(ctx, x, weight, bias, running_mean=None, running_var=None, eps=1e-5):
-        axes = (0,) + tuple(range(2, x.ndim))
+    def forward(ctx, x, weight, bias, running_mean=None, running_var=None, eps=1e-5,
+                channel_axis=1):
+        axes = _reduce_axes(x.ndim, channel_axis)
         pshape = _stats_shape(x, axes)
         inv_std = (1.0 / np.sqrt(running_var + eps)).astype(x.dtype).reshape(pshape)
         x_hat = (x - running_mean.reshape(pshape)) * inv_std
@@ -82,8 +87,9 @@ class BatchNormEval(Function):
 
 
 def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-5):
-    """Batch normalization over (N, C) or (N, C, *) input, PyTorch's F.batch_norm.
+               momentum=0.1, eps=1e-5, channel_axis=1):
+    """Batch normalization over (N, C) or (N, C, *) input, PyTorch's F.batch_norm;
+    channel_axis=-1 normalises channels-last input (N, *, C) (Keras' BatchNormalization).
 
     training: normalise with batch statistics (biased variance) and, when running stats are
     given, update them in place: r = (1 - momentum) * r + momentum * batch_stat, the variance
@@ -92,7 +98,12 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     """
     if x.ndim < 2:
         raise ValueError(f"[batch_norm] expected input of shape (N, C, *), got {x.shape}")
-    c = x.shape[1]
+    if not isinstance(channel_axis, int) or not -x.ndim <= channel_axis < x.ndim \
+            or channel_axis % x.ndim == 0:
+        raise ValueError(f"[batch_norm] channel_axis must be a non-batch axis of the "
+                         f"{x.ndim}-D input, got {channel_axis!r}")
+    channel_axis %= x.ndim
+    c = x.shape[channel_axis]
     for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
                     ("running_var", running_var)):
         if t is not None and t.shape != (c,):
@@ -103,13 +114,15 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
             raise ValueError("[batch_norm] running_mean and running_var are required when "
                              "training=False")
         return BatchNormEval.apply(x, weight, bias, running_mean=running_mean.data,
-                                   running_var=running_var.data, eps=eps)
+                                   running_var=running_var.data, eps=eps,
+                                   channel_axis=channel_axis)
     n = x.data.size // c
     if n <= 1:
         raise ValueError(f"[batch_norm] expected more than 1 value per channel when training, "
                          f"got input size {x.shape}")
     return BatchNormTrain.apply(
         x, weight, bias, eps=eps, momentum=0.1 if momentum is None else momentum,
+        channel_axis=channel_axis,
         running_mean=None if running_mean is None else running_mean.data,
         running_var=None if running_var is None else running_var.data)
 

@@ -12,8 +12,8 @@ class BatchNormalization(Layer):
     Training uses the batch's statistics and updates the moving ones:
     moving = moving * momentum + batch * (1 - momentum) (F.batch_norm's momentum is 1 - this;
     its moving variance takes the unbiased batch variance, as nn.BatchNorm does); inference
-    uses the moving ones. Channels-last input (axis=-1) runs as (rows, C) over the same op,
-    a reshape, no transpose."""
+    uses the moving ones. Channels-last input (axis=-1) normalises in place of its layout
+    (F.batch_norm(channel_axis=-1)), no transpose."""
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",
@@ -43,18 +43,12 @@ class BatchNormalization(Layer):
 
     def call(self, x, training=False):
         axis = self.axis % x.ndim
-        train = bool(training) and self.trainable
-        if axis == x.ndim - 1:
-            shape = x.shape
-            y = F.batch_norm(x.reshape(-1, shape[-1]), self.moving_mean, self.moving_variance,
-                             self.gamma, self.beta, training=train, momentum=1.0 - self.momentum,
-                             eps=self.epsilon)
-            return y.reshape(shape)
-        if axis == 1:
-            return F.batch_norm(x, self.moving_mean, self.moving_variance, self.gamma, self.beta,
-                                training=train, momentum=1.0 - self.momentum, eps=self.epsilon)
-        raise ValueError(f"[{self.name}] axis must be 1 or the last axis. Received: "
-                         f"axis={self.axis} for input of shape {tuple(x.shape)}")
+        if x.shape[axis] != self.moving_mean.shape[0]:
+            raise ValueError(f"[{self.name}] expected {self.moving_mean.shape[0]} channels on axis "
+                             f"{self.axis}, received input of shape {tuple(x.shape)}")
+        return F.batch_norm(x, self.moving_mean, self.moving_variance, self.gamma, self.beta,
+                            training=bool(training) and self.trainable,
+                            momentum=1.0 - self.momentum, eps=self.epsilon, channel_axis=axis)
 
 
 class Embedding(Layer):

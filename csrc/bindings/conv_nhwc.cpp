@@ -1,0 +1,298 @@
+// Bindings of the channels-last convolution and pooling kernels (csrc/conv/conv2d_nhwc.h).
+// Padding arrives as (top, bottom, left, right); every argument, shape and dtype is checked
+// here before any memory is touched, and the GIL is released around the kernels.
+#include <pybind11/numpy.h>
+
+#include <limits>
+#include <string>
+
+#include "bindings/array_args.h"
+#include "bindings/bindings.h"
+#include "conv/conv2d_nhwc.h"
+
+namespace pyengine {
+namespace py = pybind11;
+
+namespace {
+
+void check_shape_is(const py::array& a, const std::vector<long long>& want, const char* op,
+                    const char* name) {
+  check(shape_of(a) == want, op, name, " has shape ", shape_str(shape_of(a)), ", expected ",
+        shape_str(want));
+}
+
+void check_dtypes(const py::array& a, const py::array& b, const char* op, const char* na,
+                  const char* nb) {
+  if (!a.dtype().is(b.dtype()))
+    throw py::type_error(std::string("[") + op + "] " + na + " and " + nb + " dtypes differ: " +
+                         std::string(py::str(a.dtype())) + " vs " + std::string(py::str(b.dtype())));
+}
+
+// Output size along one axis, -1 when the window does not fit or a size would overflow.
+int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t before, int64_t after, int64_t d) {
+  const int64_t big = std::numeric_limits<int32_t>::max();
+  if (in > big || k > big || before > big || after > big || d > big) return -1;
+  const int64_t span = in + before + after - d * (k - 1) - 1;
+  return span < 0 ? -1 : span / s + 1;
+}
+
+struct Pads {
+  int64_t t, b, l, r;
+};
+
+void check_window(const char* op, int64_t sh, int64_t sw, int64_t dh, int64_t dw, const Pads& p) {
+  check(sh >= 1 && sw >= 1, op, "stride must be positive, got (", sh, ", ", sw, ")");
+  check(dh >= 1 && dw >= 1, op, "dilation must be positive, got (", dh, ", ", dw, ")");
+  check(p.t >= 0 && p.b >= 0 && p.l >= 0 && p.r >= 0, op,
+        "padding must be non-negative, got (", p.t, ", ", p.b, ", ", p.l, ", ", p.r, ")");
+}
+
+ConvNhwcGeom conv_geom(const char* op, const py::array& x, const py::array& w, int64_t sh,
+                       int64_t sw, const Pads& p, int64_t dh, int64_t dw, int64_t groups) {
+  check(x.ndim() == 4, op, "input must be 4-D (N, H, W, C), got shape ", shape_str(shape_of(x)));
+  check(w.ndim() == 4, op, "weight must be 4-D (KH, KW, C / groups, OC), got shape ",
+        shape_str(shape_of(w)));
+  check_window(op, sh, sw, dh, dw, p);
+  check(groups >= 1, op, "groups must be positive, got ", groups);
+  ConvNhwcGeom g{};
+  g.n = x.shape(0); g.h = x.shape(1); g.w = x.shape(2); g.c = x.shape(3);
+  g.kh = w.shape(0); g.kw = w.shape(1); g.oc = w.shape(3);
+  g.sh = sh; g.sw = sw; g.pt = p.t; g.pl = p.l; g.dh = dh; g.dw = dw; g.groups = groups;
+  check(w.shape(2) * groups == g.c, op, "input has ", g.c, " channels but weight ",
+        shape_str(shape_of(w)), " with groups=", groups, " expects ", w.shape(2) * groups);
+  check(g.oc % groups == 0, op, "groups=", groups, " does not divide the ", g.oc,
+        " output channels");
+  check(g.kh >= 1 && g.kw >= 1, op, "kernel size must be positive, got weight ",
+        shape_str(shape_of(w)));
+  g.oh = out_size(g.h, g.kh, sh, p.t, p.b, dh);
+  g.ow = out_size(g.w, g.kw, sw, p.l, p.r, dw);
+  check(g.oh >= 1 && g.ow >= 1, op, "kernel (dilated) larger than the padded input: input ",
+        shape_str(shape_of(x)), ", weight ", shape_str(shape_of(w)));
+  // The im2col block holds rows x K and y has P x OC elements: keep every product in range.
+  const double elems = double(g.n) * double(g.oh) * double(g.ow) * double(g.oc) +
+                       double(g.kh) * double(g.kw) * double(g.c) * double(g.oc);
+  check(elems < 4.0e18, op, "sizes overflow: input ", shape_str(shape_of(x)), ", weight ",
+        shape_str(shape_of(w)));
+  return g;
+}
+
+ConvAct parse_act(const py::object& name, double p0, const char* op) {
+  ConvAct a;
+  if (name.is_none()) return a;
+  const std::string s = name.cast<std::string>();
+  a.on = true;
+  a.prm.p0 = p0;
+  if (s == "relu") a.act = Act::relu;
+  else if (s == "leaky_relu" && p0 >= 0) a.act = Act::leaky_relu;
+  else if (s == "elu" && p0 >= 0) a.act = Act::elu;
+  else if (s == "sigmoid") a.act = Act::sigmoid;
+  else if (s == "tanh") a.act = Act::tanh;
+  else
+    check(false, op, "activation must be relu, leaky_relu (slope >= 0), elu (alpha >= 0), "
+          "sigmoid or tanh, got ", s, " (p0=", p0, ")");
+  return a;
+}
+
+template <class T>
+T* optional_out(const py::object& o, const std::vector<long long>& shape, const char* op,
+                const char* name) {
+  if (o.is_none()) return nullptr;
+  py::array a = o.cast<py::array>();
+  T* p = array_ptr<T>(a, op, name, true);
+  check_shape_is(a, shape, op, name);
+  return p;
+}
+
+template <class T>
+const T* optional_in(const py::object& o, const std::vector<long long>& shape, const char* op,
+                     const char* name) {
+  if (o.is_none()) return nullptr;
+  py::array a = o.cast<py::array>();
+  const T* p = array_ptr<T>(a, op, name);
+  check_shape_is(a, shape, op, name);
+  return p;
+}
+
+template <class T>
+void conv_forward_t(const py::array& x, const py::array& w, const py::object& b,
+                    const py::array& y, const ConvNhwcGeom& g, ConvAct act) {
+  const char* op = "conv2d_nhwc";
+  const T* px = array_ptr<T>(x, op, "input");
+  const T* pw = array_ptr<T>(w, op, "weight");
+  T* py_ = array_ptr<T>(y, op, "out", true);
+  const T* pb = optional_in<T>(b, {g.oc}, op, "bias");
+  check_shape_is(y, {g.n, g.oh, g.ow, g.oc}, op, "out");
+  py::gil_scoped_release nogil;
+  conv2d_nhwc_forward<T>(g, px, pw, pb, act, py_);
+}
+
+template <class T>
+void conv_backward_t(const py::array& x, const py::array& dy, const py::array& w,
+                     const py::object& y, const py::object& dx, const py::object& dw,
+                     const py::object& db, const ConvNhwcGeom& g, ConvAct act) {
+  const char* op = "conv2d_nhwc_backward";
+  const T* px = array_ptr<T>(x, op, "input");
+  const T* pdy = array_ptr<T>(dy, op, "grad");
+  const T* pw = array_ptr<T>(w, op, "weight");
+  const std::vector<long long> yshape{g.n, g.oh, g.ow, g.oc};
+  check_shape_is(dy, yshape, op, "grad");
+  const T* pyv = optional_in<T>(y, yshape, op, "output");
+  check(!act.on || pyv, op, "a fused activation needs the forward output");
+  T* pdx = optional_out<T>(dx, shape_of(x), op, "grad_input");
+  T* pdw = optional_out<T>(dw, shape_of(w), op, "grad_weight");
+  T* pdb = optional_out<T>(db, {g.oc}, op, "grad_bias");
+  py::gil_scoped_release nogil;
+  conv2d_nhwc_backward<T>(g, px, pdy, pw, act, pyv, pdx, pdw, pdb);
+}
+
+PoolNhwcGeom pool_geom(const char* op, const std::vector<long long>& xs, int64_t kh, int64_t kw,
+                       int64_t sh, int64_t sw, const Pads& p) {
+  check(xs.size() == 4, op, "input must be 4-D (N, H, W, C), got shape ", shape_str(xs));
+  check(kh >= 1 && kw >= 1, op, "kernel must be positive, got (", kh, ", ", kw, ")");
+  check_window(op, sh, sw, 1, 1, p);
+  check(p.t < kh && p.b < kh && p.l < kw && p.r < kw, op, "padding (", p.t, ", ", p.b, ", ", p.l,
+        ", ", p.r, ") must be smaller than the kernel (", kh, ", ", kw, ") on each side");
+  check(xs[1] * xs[2] < (int64_t{1} << 31), op, "input planes of 2^31 pixels or more are not "
+        "supported, got ", shape_str(xs));
+  PoolNhwcGeom g{xs[0], xs[1], xs[2], xs[3], 0, 0, kh, kw, sh, sw, p.t, p.l};
+  g.oh = out_size(g.h, kh, sh, p.t, p.b, 1);
+  g.ow = out_size(g.w, kw, sw, p.l, p.r, 1);
+  check(g.oh >= 1 && g.ow >= 1, op, "kernel (", kh, ", ", kw, ") larger than the padded input ",
+        shape_str(xs));
+  return g;
+}
+
+#define PE_NHWC_FLOAT_SWITCH(arr, op, CALL) \
+  do {                                      \
+    if (is_double(arr, op)) {               \
+      using T = double;                     \
+      CALL;                                 \
+    } else {                                \
+      using T = float;                      \
+      CALL;                                 \
+    }                                       \
+  } while (0)
+
+}  // namespace
+
+void init_conv_nhwc(py::module_& m) {
+  m.def(
+      "conv2d_nhwc_forward",
+      [](const py::array& x, const py::array& w, const py::object& b, const py::array& out,
+         int64_t sh, int64_t sw, int64_t pt, int64_t pb, int64_t pl, int64_t pr, int64_t dh,
+         int64_t dw, int64_t groups, const py::object& act, double act_p0) {
+        const char* op = "conv2d_nhwc";
+        check_dtypes(x, w, op, "input", "weight");
+        const ConvNhwcGeom g = conv_geom(op, x, w, sh, sw, {pt, pb, pl, pr}, dh, dw, groups);
+        const ConvAct a = parse_act(act, act_p0, op);
+        PE_NHWC_FLOAT_SWITCH(x, op, conv_forward_t<T>(x, w, b, out, g, a));
+      },
+      py::arg("x"), py::arg("weight"), py::arg("bias"), py::arg("out"), py::arg("stride_h"),
+      py::arg("stride_w"), py::arg("pad_top"), py::arg("pad_bottom"), py::arg("pad_left"),
+      py::arg("pad_right"), py::arg("dil_h"), py::arg("dil_w"), py::arg("groups"),
+      py::arg("activation") = py::none(), py::arg("act_p0") = 0.0,
+      "out = activation(conv2d(x, weight) + bias), x (N, H, W, C), weight (KH, KW, C/groups, OC),"
+      " out (N, OH, OW, OC); bias and activation may be None.");
+  m.def(
+      "conv2d_nhwc_backward",
+      [](const py::array& x, const py::array& dy, const py::array& w, const py::object& y,
+         const py::object& dx, const py::object& dw_out, const py::object& db, int64_t sh,
+         int64_t sw, int64_t pt, int64_t pb, int64_t pl, int64_t pr, int64_t dh, int64_t dw,
+         int64_t groups, const py::object& act, double act_p0) {
+        const char* op = "conv2d_nhwc_backward";
+        check_dtypes(x, dy, op, "input", "grad");
+        check_dtypes(x, w, op, "input", "weight");
+        const ConvNhwcGeom g = conv_geom(op, x, w, sh, sw, {pt, pb, pl, pr}, dh, dw, groups);
+        const ConvAct a = parse_act(act, act_p0, op);
+        PE_NHWC_FLOAT_SWITCH(x, op, conv_backward_t<T>(x, dy, w, y, dx, dw_out, db, g, a));
+      },
+      py::arg("x"), py::arg("grad"), py::arg("weight"), py::arg("output"), py::arg("grad_input"),
+      py::arg("grad_weight"), py::arg("grad_bias"), py::arg("stride_h"), py::arg("stride_w"),
+      py::arg("pad_top"), py::arg("pad_bottom"), py::arg("pad_left"), py::arg("pad_right"),
+      py::arg("dil_h"), py::arg("dil_w"), py::arg("groups"), py::arg("activation") = py::none(),
+      py::arg("act_p0") = 0.0,
+      "Gradients of conv2d_nhwc_forward w.r.t. input, weight and bias, each written to its out "
+      "array or skipped when None; with an activation, output is the forward's output.");
+  m.def(
+      "max_pool2d_nhwc_forward",
+      [](const py::array& x, const py::array& y, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
+         int64_t pt, int64_t pb, int64_t pl, int64_t pr) {
+        const char* op = "max_pool2d_nhwc";
+        const PoolNhwcGeom g = pool_geom(op, shape_of(x), kh, kw, sh, sw, {pt, pb, pl, pr});
+        check_dtypes(x, y, op, "input", "out");
+        check_shape_is(y, {g.n, g.oh, g.ow, g.c}, op, "out");
+        PE_NHWC_FLOAT_SWITCH(x, op, {
+          const T* px = array_ptr<T>(x, op, "input");
+          T* py_ = array_ptr<T>(y, op, "out", true);
+          py::gil_scoped_release nogil;
+          max_pool2d_nhwc_forward<T>(g, px, py_);
+        });
+      },
+      py::arg("x"), py::arg("out"), py::arg("kernel_h"), py::arg("kernel_w"), py::arg("stride_h"),
+      py::arg("stride_w"), py::arg("pad_top"), py::arg("pad_bottom"), py::arg("pad_left"),
+      py::arg("pad_right"), "out = max over windows of x (N, H, W, C); NaN propagates.");
+  m.def(
+      "max_pool2d_nhwc_backward",
+      [](const py::array& x, const py::array& dy, const py::array& dx, int64_t kh, int64_t kw,
+         int64_t sh, int64_t sw, int64_t pt, int64_t pb, int64_t pl, int64_t pr) {
+        const char* op = "max_pool2d_nhwc_backward";
+        const PoolNhwcGeom g = pool_geom(op, shape_of(x), kh, kw, sh, sw, {pt, pb, pl, pr});
+        check_dtypes(x, dy, op, "input", "grad");
+        check_dtypes(x, dx, op, "input", "out");
+        check_shape_is(dy, {g.n, g.oh, g.ow, g.c}, op, "grad");
+        check_shape_is(dx, shape_of(x), op, "out");
+        check(dx.data() != x.data() && dx.data() != dy.data(), op,
+              "out must not be the input or grad array");
+        PE_NHWC_FLOAT_SWITCH(x, op, {
+          const T* px = array_ptr<T>(x, op, "input");
+          const T* pdy = array_ptr<T>(dy, op, "grad");
+          T* pdx = array_ptr<T>(dx, op, "out", true);
+          py::gil_scoped_release nogil;
+          max_pool2d_nhwc_backward<T>(g, px, pdy, pdx);
+        });
+      },
+      py::arg("x"), py::arg("grad"), py::arg("out"), py::arg("kernel_h"), py::arg("kernel_w"),
+      py::arg("stride_h"), py::arg("stride_w"), py::arg("pad_top"), py::arg("pad_bottom"),
+      py::arg("pad_left"), py::arg("pad_right"),
+      "out (N, H, W, C) = grad scattered to the argmax of each window of x (found again).");
+  m.def(
+      "avg_pool2d_nhwc_forward",
+      [](const py::array& x, const py::array& y, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
+         int64_t pt, int64_t pb, int64_t pl, int64_t pr, bool count_include_pad) {
+        const char* op = "avg_pool2d_nhwc";
+        const PoolNhwcGeom g = pool_geom(op, shape_of(x), kh, kw, sh, sw, {pt, pb, pl, pr});
+        check_dtypes(x, y, op, "input", "out");
+        check_shape_is(y, {g.n, g.oh, g.ow, g.c}, op, "out");
+        PE_NHWC_FLOAT_SWITCH(x, op, {
+          const T* px = array_ptr<T>(x, op, "input");
+          T* py_ = array_ptr<T>(y, op, "out", true);
+          py::gil_scoped_release nogil;
+          avg_pool2d_nhwc_forward<T>(g, px, py_, count_include_pad);
+        });
+      },
+      py::arg("x"), py::arg("out"), py::arg("kernel_h"), py::arg("kernel_w"), py::arg("stride_h"),
+      py::arg("stride_w"), py::arg("pad_top"), py::arg("pad_bottom"), py::arg("pad_left"),
+      py::arg("pad_right"), py::arg("count_include_pad"),
+      "out = mean over windows of x (N, H, W, C); the divisor counts the padding or not.");
+  m.def(
+      "avg_pool2d_nhwc_backward",
+      [](const py::array& dy, const py::array& dx, int64_t kh, int64_t kw, int64_t sh,
+         int64_t sw, int64_t pt, int64_t pb, int64_t pl, int64_t pr, bool count_include_pad) {
+        const char* op = "avg_pool2d_nhwc_backward";
+        const PoolNhwcGeom g = pool_geom(op, shape_of(dx), kh, kw, sh, sw, {pt, pb, pl, pr});
+        check_dtypes(dy, dx, op, "grad", "out");
+        check_shape_is(dy, {g.n, g.oh, g.ow, g.c}, op, "grad");
+        PE_NHWC_FLOAT_SWITCH(dy, op, {
+          const T* pdy = array_ptr<T>(dy, op, "grad");
+          T* pdx = array_ptr<T>(dx, op, "out", true);
+          py::gil_scoped_release nogil;
+          avg_pool2d_nhwc_backward<T>(g, pdy, pdx, count_include_pad);
+        });
+      },
+      py::arg("grad"), py::arg("out"), py::arg("kernel_h"), py::arg("kernel_w"),
+      py::arg("stride_h"), py::arg("stride_w"), py::arg("pad_top"), py::arg("pad_bottom"),
+      py::arg("pad_left"), py::arg("pad_right"), py::arg("count_include_pad"),
+      "out (N, H, W, C) = gradient of avg_pool2d_nhwc_forward w.r.t. its input.");
+}
+
+}  // namespace pyengine

@@ -1,0 +1,31 @@
+// Threading helper shared by the GEMM-based convolutions (NCHW conv2d.cpp, NHWC conv2d_nhwc.cpp).
+#pragma once
+#include <omp.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace pyengine {
+
+inline int conv_outer_threads() { return omp_in_parallel() ? 1 : omp_get_max_threads(); }
+
+// Runs body(item, scratch) for item in [0, items): items split over threads when there are
+// enough of them (each with its own scratch), else in turn so that the GEMM inside can thread.
+// Each item writes its own part of the output, so the thread count never changes a result.
+template <class T, class Body>
+void for_each_conv_item(int64_t items, int64_t scratch_size, Body&& body) {
+  const int nt = conv_outer_threads();
+  if (nt > 1 && items >= nt) {
+#pragma omp parallel num_threads(nt)
+    {
+      std::vector<T> scratch(static_cast<size_t>(scratch_size));
+#pragma omp for schedule(static)
+      for (int64_t it = 0; it < items; ++it) body(it, scratch.data());
+    }
+  } else {
+    std::vector<T> scratch(static_cast<size_t>(scratch_size));
+    for (int64_t it = 0; it < items; ++it) body(it, scratch.data());
+  }
+}
+
+}  // namespace pyengine

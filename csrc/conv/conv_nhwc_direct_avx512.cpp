@@ -1,0 +1,3 @@
+// Direct channels-last conv kernels compiled for the avx512 path (flags from CMake by file-name suffix).
+#define PE_ISA_NS avx512
+#include "conv/conv_nhwc_direct_impl.h"

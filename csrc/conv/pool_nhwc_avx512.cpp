@@ -1,0 +1,3 @@
+// Channels-last pooling kernels compiled for the avx512 path (flags from CMake by file-name suffix).
+#define PE_ISA_NS avx512
+#include "conv/pool_nhwc_impl.h"

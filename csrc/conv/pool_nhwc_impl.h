@@ -1,0 +1,187 @@
+// Channels-last pooling (conv2d_nhwc.h) written once and compiled per ISA
+// (pool_nhwc_<isa>.cpp defines PE_ISA_NS). Every inner loop runs over the C contiguous channels
+// of one pixel, so it vectorises without gathers; windows are clipped to the input once per
+// output pixel. Threads split output rows (forward) or images (backward, whose windows overlap
+// only within an image): results never depend on the thread count.
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "common/parallel.h"
+#include "conv/conv2d_nhwc.h"
+
+namespace pyengine {
+namespace PE_ISA_NS {
+
+namespace {
+
+// Taps [k0, k1) of a window starting at `start` that fall inside [0, in).
+inline void clip(int64_t start, int64_t k, int64_t in, int64_t& k0, int64_t& k1) {
+  k0 = std::max<int64_t>(0, -start);
+  k1 = std::min<int64_t>(k, in - start);
+  if (k1 < k0) k1 = k0;
+}
+
+inline int64_t row_grain(const PoolNhwcGeom& g) {
+  return std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, g.ow * g.c * g.kh * g.kw));
+}
+
+}  // namespace
+
+namespace {
+
+// Max over the window of output pixel (r = n * OH + oh, ow) per channel into best; with pos,
+// also the argmax (pixel index ih * W + iw). PyTorch's rule: take v when v > best or v is NaN,
+// so a NaN always wins. The backward re-runs this scan instead of storing indices: x is kept
+// alive by the graph anyway, and an int64 index per output cost more memory traffic than the
+// scan (MNIST pool1: 5.5 MB written and read back per step).
+// pos is int32 (the binding checks H * W < 2^31) so that the select vectorises with the floats.
+template <class T>
+inline void max_window(const PoolNhwcGeom& g, const T* __restrict img, int64_t oh, int64_t ow,
+                       T* __restrict best, int32_t* __restrict pos) {
+  const int64_t hs = oh * g.sh - g.pt, ws = ow * g.sw - g.pl, C = g.c;
+  int64_t i0, i1, j0, j1;
+  clip(hs, g.kh, g.h, i0, i1);
+  clip(ws, g.kw, g.w, j0, j1);
+  bool first = true;  // padding never wins: every window holds an input pixel (pads < kernel)
+  for (int64_t i = i0; i < i1; ++i)
+    for (int64_t j = j0; j < j1; ++j) {
+      const int32_t at = static_cast<int32_t>((hs + i) * g.w + ws + j);
+      const T* s = img + at * C;
+      if (first) {
+        for (int64_t c = 0; c < C; ++c) best[c] = s[c];
+        if (pos)
+          for (int64_t c = 0; c < C; ++c) pos[c] = at;
+        first = false;
+      } else if (pos) {
+#pragma omp simd
+        for (int64_t c = 0; c < C; ++c) {
+          const bool take = s[c] > best[c] || s[c] != s[c];
+          best[c] = take ? s[c] : best[c];
+          pos[c] = take ? at : pos[c];
+        }
+      } else {
+#pragma omp simd
+        for (int64_t c = 0; c < C; ++c) {
+          const bool take = s[c] > best[c] || s[c] != s[c];
+          best[c] = take ? s[c] : best[c];
+        }
+      }
+    }
+}
+
+}  // namespace
+
+template <class T>
+void max_pool2d_nhwc_forward(const PoolNhwcGeom& g, const T* x, T* y) {
+  parallel_for(g.n * g.oh, row_grain(g), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const T* img = x + r / g.oh * g.h * g.w * g.c;
+      for (int64_t ow = 0; ow < g.ow; ++ow)
+        max_window<T>(g, img, r % g.oh, ow, y + (r * g.ow + ow) * g.c, nullptr);
+    }
+  });
+}
+
+// Windows that do not overlap (stride >= kernel, the usual 2x2 / 2): each pixel gets the
+// gradient of at most one window, so it is written once as a select (vectorised over channels)
+// instead of zero-filled and scatter-added; the zero fill remains only where windows leave
+// pixels uncovered. MNIST pool1 backward: 2.7 -> see docs/conv.md.
+template <class T>
+void max_pool2d_nhwc_backward(const PoolNhwcGeom& g, const T* x, const T* dy, T* dx) {
+  const int64_t plane = g.h * g.w * g.c, out = g.oh * g.ow * g.c, C = g.c;
+  const bool disjoint = g.sh >= g.kh && g.sw >= g.kw;
+  const bool tiled = disjoint && g.pt == 0 && g.pl == 0 && g.sh == g.kh && g.sw == g.kw &&
+                     g.oh * g.kh == g.h && g.ow * g.kw == g.w;
+  parallel_for(g.n, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, plane + out)),
+               [&](int64_t n0, int64_t n1) {
+    std::vector<T> best(static_cast<size_t>(C));
+    std::vector<int32_t> pos(static_cast<size_t>(C));
+    for (int64_t n = n0; n < n1; ++n) {
+      T* __restrict d = dx + n * plane;
+      if (!tiled) std::fill(d, d + plane, T(0));
+      for (int64_t oh = 0; oh < g.oh; ++oh)
+        for (int64_t ow = 0; ow < g.ow; ++ow) {
+          max_window<T>(g, x + n * plane, oh, ow, best.data(), pos.data());
+          const T* __restrict gg = dy + n * out + (oh * g.ow + ow) * C;
+          const int32_t* __restrict ps = pos.data();
+          if (!disjoint) {
+            for (int64_t c = 0; c < C; ++c) d[int64_t{ps[c]} * C + c] += gg[c];
+            continue;
+          }
+          const int64_t hs = oh * g.sh - g.pt, ws = ow * g.sw - g.pl;
+          int64_t i0, i1, j0, j1;
+          clip(hs, g.kh, g.h, i0, i1);
+          clip(ws, g.kw, g.w, j0, j1);
+          for (int64_t i = i0; i < i1; ++i)
+            for (int64_t j = j0; j < j1; ++j) {
+              const int32_t at = static_cast<int32_t>((hs + i) * g.w + ws + j);
+              T* __restrict dp = d + int64_t{at} * C;
+#pragma omp simd
+              for (int64_t c = 0; c < C; ++c) dp[c] = ps[c] == at ? gg[c] : T(0);
+            }
+        }
+    }
+  });
+}
+
+template <class T>
+void avg_pool2d_nhwc_forward(const PoolNhwcGeom& g, const T* x, T* y, bool count_include_pad) {
+  parallel_for(g.n * g.oh, row_grain(g), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t n = r / g.oh, hs = r % g.oh * g.sh - g.pt;
+      int64_t i0, i1;
+      clip(hs, g.kh, g.h, i0, i1);
+      const T* img = x + n * g.h * g.w * g.c;
+      for (int64_t ow = 0; ow < g.ow; ++ow) {
+        const int64_t ws = ow * g.sw - g.pl;
+        int64_t j0, j1;
+        clip(ws, g.kw, g.w, j0, j1);
+        T* yo = y + (r * g.ow + ow) * g.c;
+        std::fill(yo, yo + g.c, T(0));
+        for (int64_t i = i0; i < i1; ++i)
+          for (int64_t j = j0; j < j1; ++j) {
+            const T* s = img + ((hs + i) * g.w + ws + j) * g.c;
+            for (int64_t c = 0; c < g.c; ++c) yo[c] += s[c];
+          }
+        const T div = T(count_include_pad ? g.kh * g.kw : (i1 - i0) * (j1 - j0));
+        for (int64_t c = 0; c < g.c; ++c) yo[c] /= div;
+      }
+    }
+  });
+}
+
+template <class T>
+void avg_pool2d_nhwc_backward(const PoolNhwcGeom& g, const T* dy, T* dx, bool count_include_pad) {
+  const int64_t plane = g.h * g.w, out = g.oh * g.ow * g.c;
+  parallel_for(g.n, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, out * g.kh * g.kw)),
+               [&](int64_t n0, int64_t n1) {
+    for (int64_t n = n0; n < n1; ++n) {
+      T* img = dx + n * plane * g.c;
+      std::fill(img, img + plane * g.c, T(0));
+      for (int64_t oh = 0; oh < g.oh; ++oh) {
+        const int64_t hs = oh * g.sh - g.pt;
+        int64_t i0, i1;
+        clip(hs, g.kh, g.h, i0, i1);
+        for (int64_t ow = 0; ow < g.ow; ++ow) {
+          const int64_t ws = ow * g.sw - g.pl;
+          int64_t j0, j1;
+          clip(ws, g.kw, g.w, j0, j1);
+          const T div = T(count_include_pad ? g.kh * g.kw : (i1 - i0) * (j1 - j0));
+          const T* gg = dy + n * out + (oh * g.ow + ow) * g.c;
+          for (int64_t i = i0; i < i1; ++i)
+            for (int64_t j = j0; j < j1; ++j) {
+              T* d = img + ((hs + i) * g.w + ws + j) * g.c;
+              for (int64_t c = 0; c < g.c; ++c) d[c] += gg[c] / div;
+            }
+        }
+      }
+    }
+  });
+}
+
+PE_POOL_NHWC_INSTANTIATE(float)
+PE_POOL_NHWC_INSTANTIATE(double)
+
+}  // namespace PE_ISA_NS
+}  // namespace pyengine

@@ -12,4 +12,5 @@ void init_optim(pybind11::module_& m);
 void init_fused(pybind11::module_& m);
 void init_conv(pybind11::module_& m);
 void init_image(pybind11::module_& m);
+void init_rnn(pybind11::module_& m);
 }  // namespace pyengine

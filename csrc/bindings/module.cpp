@@ -15,6 +15,7 @@ PYBIND11_MODULE(_C, m) {
   pyengine::init_optim(m);
   pyengine::init_fused(m);
   pyengine::init_conv(m);
+  pyengine::init_rnn(m);
   pyengine::init_conv_nhwc(m);
   pyengine::init_image(m);
 }

@@ -274,6 +274,38 @@ def adaptive_avg_pool2d_backward(g, x_shape, dtype):
     return gx
 
 
+# ---- recurrent layers (csrc/rnn): whole-sequence forward / backward --------------------------
+# mode: 0 rnn_tanh, 1 rnn_relu, 2 lstm, 3 gru, 4 gru with the reset before the matmul (Keras
+# reset_after=False). Arrays: x (T, B, I), weights (G*H, I) / (G*H, H), h0 / c0 (B, H), mask
+# (T, B) of x's dtype or None. The kernel checks every shape before touching memory.
+RNN_GATES = (1, 1, 4, 3, 3)
+
+
+def rnn_forward(mode, reverse, x, w_ih, w_hh, b_ih, b_hh, h0, c0, mask, want_cn):
+    """(out, workspace for rnn_backward): out is y (T, B, H), or with want_cn (T + 1, B, H)
+    holding y then c_n. h_n is y at the last step processed."""
+    steps, batch = x.shape[:2]
+    hid = w_hh.shape[-1] if w_hh.ndim == 2 else 0
+    out = np.empty((steps + bool(want_cn), batch, hid), x.dtype)
+    gates = np.empty((steps, batch, RNN_GATES[mode] * hid), x.dtype)
+    extra = np.empty((steps, batch, hid), x.dtype) if mode >= 2 else None
+    _C.rnn_forward(mode, reverse, x, w_ih, w_hh, b_ih, b_hh, h0, c0, mask, out[:steps], None,
+                   out[steps] if want_cn else None, gates, extra)
+    return out, (gates, extra)
+
+
+def rnn_backward(mode, reverse, x, w_ih, w_hh, b_ih, b_hh, h0, c0, mask, y, workspace, dy, dh_n,
+                 dc_n, needs):
+    """Gradients (dx, dw_ih, dw_hh, db_ih, db_hh, dh0, dc0), None where `needs` says no."""
+    gates, extra = workspace
+    shapes = (x.shape, w_ih.shape, w_hh.shape, w_hh.shape[:1], w_hh.shape[:1], h0.shape,
+              h0.shape)
+    outs = [np.empty(s, x.dtype) if n else None for s, n in zip(shapes, needs)]
+    _C.rnn_backward(mode, reverse, x, w_ih, w_hh, b_ih, b_hh, h0, c0, mask, y, gates, extra,
+                    dy, dh_n, dc_n, *outs)
+    return outs
+
+
 def mlp_train(*args):
     """Fused whole-run training of a Dense-only MLP (csrc/fused; keras/fused.py builds args)."""
     return _C.mlp_train(*args)

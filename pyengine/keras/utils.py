@@ -71,5 +71,8 @@ def to_categorical(y, num_classes=None, dtype="float32"):
     return out
 
 
+# Keras 3 serves the sequence utilities from keras.utils too (keras/preprocessing/ holds them).
+from .preprocessing.sequence import pad_sequences  # noqa: E402,F401
+from .preprocessing.timeseries import timeseries_dataset_from_array  # noqa: E402,F401
 # ---- keras.utils.PyDataset / Sequence (keras/data_adapters.py) --------------------------------
 from .data_adapters import PyDataset, Sequence  # noqa: E402

@@ -8,6 +8,11 @@ from .merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, 
                     average, concatenate, dot, maximum, minimum, multiply, subtract)
 from .normalization import BatchNormalization, Embedding
 from .rnn import GRU, LSTM, SimpleRNN
+from .masking import Masking
+from .wrappers import Bidirectional, RepeatVector, TimeDistributed
+from .conv1d import (AveragePooling1D, AvgPool1D, Conv1D, GlobalAveragePooling1D,
+                     GlobalAvgPool1D, GlobalMaxPool1D, GlobalMaxPooling1D, MaxPool1D,
+                     MaxPooling1D)
 
 # Image layers (issue 15): transposed / depthwise / separable convolution, resampling, noise,
 # parameterised activations, preprocessing and augmentation.

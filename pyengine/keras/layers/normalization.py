@@ -60,8 +60,13 @@ class Embedding(Layer):
         for k, v in (("input_dim", input_dim), ("output_dim", output_dim)):
             if not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"[Embedding] {k} must be a positive integer. Received: {k}={v}")
-        if mask_zero:
-            raise ValueError("[Embedding] mask_zero=True is not supported")
+        self.mask_zero = bool(mask_zero)  # index 0 is padding: (batch, steps) mask downstream
+        if input_length is not None:  # Keras 2: the (fixed) number of steps, the input shape
+            self.input_length = int(input_length)
+            if self._input_shape_arg is None:
+                self._input_shape_arg = (self.input_length,)
+        else:
+            self.input_length = None
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = _init.get(embeddings_initializer)
 
@@ -74,7 +79,14 @@ class Embedding(Layer):
         if idx.dtype.kind == "f" and not np.all(np.mod(idx, 1) == 0):
             raise ValueError(f"[{self.name}] expects integer indices")
         idx = idx.astype(np.int64)
+        if self.input_length is not None and (idx.ndim < 2 or idx.shape[1] != self.input_length):
+            raise ValueError(f"[{self.name}] input_length={self.input_length}, received input "
+                             f"of shape {idx.shape}")
         if idx.size and (idx.min() < 0 or idx.max() >= self.input_dim):
             raise ValueError(f"[{self.name}] indices must be in [0, {self.input_dim}), received "
                              f"values in [{idx.min()}, {idx.max()}]")
-        return F.embedding(idx, self.embeddings)
+        out = F.embedding(idx, self.embeddings)
+        if self.mask_zero:
+            from .masking import set_mask
+            set_mask(out, idx != 0)
+        return out

@@ -1,9 +1,9 @@
 """RNN, LSTM, GRU (multi-layer, batch_first, bidirectional) and their single-step cells.
 
-Composed from differentiable ops (matmul, sigmoid, tanh, stack, cat, indexing), one time step
-at a time, so autograd derives backpropagation through time. Steps pass a list of (B, H)
-tensors between layers and the sequence is stacked once at the end. Parameter names,
-shapes and gate order are PyTorch's, so a torch state_dict loads unchanged:
+Each layer and direction runs the whole sequence in one call of the recurrent kernel
+(ops.rnn.recurrence: input projection as one GEMM, the time loop and backpropagation through time
+in C++). The cells run the same kernel for one step. Parameter names, shapes and gate order are
+PyTorch's, so a torch state_dict loads unchanged:
     weight_ih_l{k}[_reverse] (G*H, in), weight_hh_l{k}[_reverse] (G*H, H), bias_ih/hh (G*H,)
     LSTM gates i, f, g, o (G = 4); GRU gates r, z, n (G = 3); RNN G = 1.
 """
@@ -11,67 +11,11 @@ import math
 
 import numpy as np
 
-from ... import functions as _pe
 from .. import functional as F
 from .. import init
 from ..module import Module, Parameter
-from ...tensor import Tensor
+from ...ops.rnn import GATES, recurrence
 from .linear import _dtype
-
-
-def _rnn_tanh_cell(xp, h, c, w_hh_t, b_hh):
-    hp = h @ w_hh_t
-    return F.tanh(xp + (hp if b_hh is None else hp + b_hh)), None
-
-
-def _rnn_relu_cell(xp, h, c, w_hh_t, b_hh):
-    hp = h @ w_hh_t
-    return F.relu(xp + (hp if b_hh is None else hp + b_hh)), None
-
-
-def _lstm_cell(xp, h, c, w_hh_t, b_hh):
-    """gates = xp + h W_hh^T + b_hh = [i f g o]; c' = f c + i g; h' = o tanh(c')."""
-    hp = h @ w_hh_t
-    gates = xp + (hp if b_hh is None else hp + b_hh)
-    n = h.shape[-1]
-    i = F.sigmoid(gates[..., :n])
-    f = F.sigmoid(gates[..., n:2 * n])
-    g = F.tanh(gates[..., 2 * n:3 * n])
-    o = F.sigmoid(gates[..., 3 * n:])
-    c = f * c + i * g
-    return o * F.tanh(c), c
-
-
-def _gru_cell(xp, h, c, w_hh_t, b_hh):
-    """r = s(x_r + h_r), z = s(x_z + h_z), n = tanh(x_n + r * h_n), h' = (1 - z) n + z h,
-    where x_* include b_ih and h_* = h W_hh^T + b_hh."""
-    hp = h @ w_hh_t
-    if b_hh is not None:
-        hp = hp + b_hh
-    n = h.shape[-1]
-    r = F.sigmoid(xp[..., :n] + hp[..., :n])
-    z = F.sigmoid(xp[..., n:2 * n] + hp[..., n:2 * n])
-    cand = F.tanh(xp[..., 2 * n:] + r * hp[..., 2 * n:])
-    return (1.0 - z) * cand + z * h, None
-
-
-def _unbind_steps(x):
-    """[x[0], x[1], ...]. Each slice's gradient is as large as its source, so T slices of a
-    sequence that requires grad cost O(T^2) in backward; slicing blocks of ~sqrt(T) steps first,
-    then steps out of the blocks, costs O(T^1.5)."""
-    steps = x.shape[0]
-    if not x.requires_grad or steps <= 16:
-        return [x[t] for t in range(steps)]
-    k = math.isqrt(steps - 1) + 1
-    out = []
-    for start in range(0, steps, k):
-        block = x[start:start + k]
-        out.extend(block[i] for i in range(block.shape[0]))
-    return out
-
-
-_CELLS = {"RNN_TANH": (_rnn_tanh_cell, 1), "RNN_RELU": (_rnn_relu_cell, 1),
-          "LSTM": (_lstm_cell, 4), "GRU": (_gru_cell, 3)}
 
 
 def _check_size(name, v, cls):
@@ -92,7 +36,7 @@ class RNNBase(Module):
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
         self.dropout, self.bidirectional = float(dropout), bidirectional
-        gates = _CELLS[mode][1] * hidden_size
+        gates = GATES[mode] * hidden_size
         dirs = 2 if bidirectional else 1
         dt = _dtype(dtype)
         self._names = []
@@ -122,7 +66,6 @@ class RNNBase(Module):
 
     def forward(self, input, hx=None):
         cls = type(self).__name__
-        cell = _CELLS[self.mode][0]
         is_lstm = self.mode == "LSTM"
         batched = input.ndim == 3
         if input.ndim not in (2, 3):
@@ -133,35 +76,29 @@ class RNNBase(Module):
         if x.shape[-1] != self.input_size:
             raise ValueError(f"[{cls}] input has {x.shape[-1]} features, expected "
                              f"input_size={self.input_size} (input {input.shape})")
-        steps, batch = x.shape[0], x.shape[1]
-        dirs = 2 if self.bidirectional else 1
-        h0, c0 = self._initial_state(hx, batch, batched, x, cls)
-        # Per-step inputs as a list: slicing a stacked sequence at every step would make each
-        # step's backward fill a zero gradient of the whole sequence (O(T^2) work).
-        xs = _unbind_steps(x)
+        if x.shape[0] == 0:
+            raise ValueError(f"[{cls}] empty sequence: input {input.shape} has 0 time steps")
+        if x.shape[1] == 0:
+            raise ValueError(f"[{cls}] zero batch: input {input.shape} has no sequences")
+        batch, dirs = x.shape[1], (2 if self.bidirectional else 1)
+        h0, c0 = self._initial_state(hx, batch, batched, cls)
         h_n, c_n = [], []
         for layer in range(self.num_layers):
             outs = []
             for d in range(dirs):
-                w_ih, w_hh, b_ih, b_hh = self._weights(layer, d)
-                w_ih_t, w_hh_t = w_ih.T, w_hh.T  # one transpose node per sequence, not per step
                 k = layer * dirs + d
-                h, c = h0[k], (c0[k] if is_lstm else None)
-                ys = [None] * steps
-                for t in (range(steps - 1, -1, -1) if d else range(steps)):
-                    xp = xs[t] @ w_ih_t
-                    h, c = cell(xp if b_ih is None else xp + b_ih, h, c, w_hh_t, b_hh)
-                    ys[t] = h
-                outs.append(ys)
+                y, h, c = recurrence(x, *self._weights(layer, d),
+                                     None if h0 is None else h0[k],
+                                     None if c0 is None else c0[k], mode=self.mode, reverse=d == 1)
+                outs.append(y)
                 h_n.append(h)
                 c_n.append(c)
-            xs = outs[0] if dirs == 1 else [_pe.cat(pair, -1) for pair in zip(*outs)]
+            x = outs[0] if dirs == 1 else F.cat(outs, -1)
             if self.dropout and self.training and layer < self.num_layers - 1:
-                xs = [F.dropout(v, self.dropout, True) for v in xs]
-        out = _pe.stack(xs, 0) if steps else \
-            Tensor._wrap(np.zeros((0, batch, self.hidden_size * dirs), x.data.dtype), x.device)
-        h_n = _pe.stack(h_n, 0)
-        c_n = _pe.stack(c_n, 0) if is_lstm else None
+                x = F.dropout(x, self.dropout, True)
+        out = x
+        h_n = F.stack(h_n, 0)
+        c_n = F.stack(c_n, 0) if is_lstm else None
         if not batched:
             out, h_n = out.squeeze(1), h_n.squeeze(1)
             c_n = c_n.squeeze(1) if is_lstm else None
@@ -169,19 +106,19 @@ class RNNBase(Module):
             out = out.transpose(0, 1)
         return (out, (h_n, c_n)) if is_lstm else (out, h_n)
 
-    def _initial_state(self, hx, batch, batched, x, cls):
+    def _initial_state(self, hx, batch, batched, cls):
+        """(h0, c0) of shape (L*D, B, H); None stands for zeros."""
         n = self.num_layers * (2 if self.bidirectional else 1)
         want = (n, batch, self.hidden_size)
-        zeros = Tensor._wrap(np.zeros(want, x.data.dtype), x.device)
         if hx is None:
-            return zeros, zeros
+            return None, None
         states = hx if self.mode == "LSTM" else (hx, None)
         if self.mode == "LSTM" and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
             raise ValueError(f"[{cls}] hx must be a tuple (h_0, c_0)")
         out = []
         for s in states:
             if s is None:
-                out.append(zeros)
+                out.append(None)
                 continue
             s = s if batched else s.unsqueeze(1)
             if tuple(s.shape) != want:
@@ -253,7 +190,7 @@ class _CellBase(Module):
         _check_size("input_size", input_size, cls)
         _check_size("hidden_size", hidden_size, cls)
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
-        g = _CELLS[self._mode][1] * hidden_size
+        g = GATES[self._mode] * hidden_size
         dt = _dtype(dtype)
         self.weight_ih = Parameter(np.empty((g, input_size), dt))
         self.weight_hh = Parameter(np.empty((g, hidden_size), dt))
@@ -263,14 +200,32 @@ class _CellBase(Module):
         for p in self.parameters():
             init.uniform_(p, -k, k)
 
-    def _step(self, x, h, c):
-        xp = x @ self.weight_ih.T
-        if self.bias_ih is not None:
-            xp = xp + self.bias_ih
-        return _CELLS[self._mode][0](xp, h, c, self.weight_hh.T, self.bias_hh)
-
-    def _zeros(self, x):
-        return Tensor._wrap(np.zeros(x.shape[:-1] + (self.hidden_size,), x.data.dtype), x.device)
+    def _run(self, x, hx):
+        """One step through the recurrent kernel: x (B, I) or (I,), hx = (h, c) or h, any None.
+        Returns (h', c')."""
+        cls = type(self).__name__
+        if x.ndim not in (1, 2):
+            raise ValueError(f"[{cls}] expected input (batch, {self.input_size}) or "
+                             f"({self.input_size},), got {tuple(x.shape)}")
+        if x.shape[-1] != self.input_size:
+            raise ValueError(f"[{cls}] input has {x.shape[-1]} features, expected "
+                             f"input_size={self.input_size}")
+        batched = x.ndim == 2
+        if batched and x.shape[0] == 0:
+            raise ValueError(f"[{cls}] zero batch: input {tuple(x.shape)}")
+        h, c = hx if isinstance(hx, (tuple, list)) else (hx, None)
+        want = ((x.shape[0],) if batched else ()) + (self.hidden_size,)
+        for name, s in (("h", h), ("c", c)):
+            if s is not None and tuple(s.shape) != want:
+                raise ValueError(f"[{cls}] expected {name} of shape {want}, got {tuple(s.shape)}")
+        x = x.unsqueeze(0) if batched else x.reshape(1, 1, -1)
+        lift = (lambda s: s) if batched else (lambda s: s.unsqueeze(0))
+        _, h, c = recurrence(x, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh,
+                             None if h is None else lift(h), None if c is None else lift(c),
+                             mode=self._mode)
+        if not batched:
+            h, c = h[0], (None if c is None else c[0])
+        return h, c
 
     def extra_repr(self):
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
@@ -287,7 +242,7 @@ class RNNCell(_CellBase):
         super().__init__(input_size, hidden_size, bias, device, dtype)
 
     def forward(self, x, hx=None):
-        return self._step(x, self._zeros(x) if hx is None else hx, None)[0]
+        return self._run(x, hx)[0]
 
 
 class LSTMCell(_CellBase):
@@ -295,8 +250,7 @@ class LSTMCell(_CellBase):
     _mode = "LSTM"
 
     def forward(self, x, hx=None):
-        h, c = (self._zeros(x), self._zeros(x)) if hx is None else hx
-        return self._step(x, h, c)
+        return self._run(x, hx)
 
 
 class GRUCell(_CellBase):
@@ -304,4 +258,4 @@ class GRUCell(_CellBase):
     _mode = "GRU"
 
     def forward(self, x, hx=None):
-        return self._step(x, self._zeros(x) if hx is None else hx, None)[0]
+        return self._run(x, hx)[0]

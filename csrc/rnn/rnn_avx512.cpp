@@ -1,0 +1,3 @@
+// Recurrent kernels compiled for the avx512 path (flags from CMake by file-name suffix).
+#define PE_ISA_NS avx512
+#include "rnn/rnn_impl.h"

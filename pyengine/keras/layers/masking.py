@@ -1,0 +1,52 @@
+"""Keras masks of sequence batches: which time steps are real (1) and which are padding (0).
+
+Embedding(mask_zero=True) and Masking attach a (batch, time) boolean mask to their output;
+recurrent layers read it (masked steps carry the state through), and layers that keep the time
+axis (RNNs with return_sequences, Bidirectional, TimeDistributed) attach it to theirs. The mask
+lives beside the tensor (keyed by identity, dropped when the tensor is freed), as Keras'
+`_keras_mask` attribute does; `get_mask(t)` is None for a tensor no mask-producing layer made.
+Layers in between that do not propagate masks (Dense, Dropout, ...) end the mask there."""
+import weakref
+
+import numpy as np
+
+from ...tensor import Tensor
+from .base import Layer
+
+_MASKS = {}
+
+
+def set_mask(tensor, mask):
+    """Attach mask (batch, time) to `tensor` (None clears); returns the tensor."""
+    key = id(tensor)
+    if mask is None:
+        _MASKS.pop(key, None)
+        return tensor
+    mask = np.asarray(getattr(mask, "data", mask)).astype(bool)
+    _MASKS[key] = (weakref.ref(tensor, lambda _r, k=key: _MASKS.pop(k, None)), mask)
+    return tensor
+
+
+def get_mask(tensor):
+    entry = _MASKS.get(id(tensor))
+    if entry is None or entry[0]() is not tensor:
+        return None
+    return entry[1]
+
+
+class Masking(Layer):
+    """Masks time steps whose features all equal mask_value: the output is the input with those
+    steps zeroed, and the mask goes to the layers after it (e.g. an LSTM skips those steps)."""
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.mask_value = float(mask_value)
+
+    def call(self, x):
+        if x.ndim < 3:
+            raise ValueError(f"[{self.name}] expects (batch, time, features...) input, received "
+                             f"shape {tuple(x.shape)}")
+        axes = tuple(range(2, x.ndim))
+        keep = np.any(x.data != self.mask_value, axis=axes)
+        out = x * Tensor._wrap(keep.reshape(keep.shape + (1,) * len(axes)).astype(x.data.dtype))
+        return set_mask(out, keep)

@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 # Transposed convolution, resampling and PReLU (issue 15's image models).
-from .activation import PReLU  # noqa: E402
+from .prelu import PReLU  # noqa: E402
 from .conv_transpose import ConvTranspose2d  # noqa: E402
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: E402
 

@@ -305,6 +305,7 @@ def prelu(input, weight):
     """max(0, x) + weight * min(0, x); weight (1,) or (C,) broadcast along dim 1.
 
     >>> F.prelu(pe.tensor([-2.0, 3.0]), pe.tensor([0.25]))
+    tensor([-0.5,  3. ])
     """
     if weight.ndim != 1:
         raise ValueError(f"[prelu] weight must be 1-D, got shape {tuple(weight.shape)}")

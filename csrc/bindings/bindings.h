@@ -11,6 +11,7 @@ void init_loss(pybind11::module_& m);
 void init_optim(pybind11::module_& m);
 void init_fused(pybind11::module_& m);
 void init_conv(pybind11::module_& m);
+void init_conv_nhwc(pybind11::module_& m);
 void init_image(pybind11::module_& m);
 void init_rnn(pybind11::module_& m);
 }  // namespace pyengine

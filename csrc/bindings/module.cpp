@@ -1,10 +1,6 @@
 // The compiled module pyengine._C: a short list of areas, one binding file each.
 #include "bindings/bindings.h"
 
-namespace pyengine {
-void init_conv_nhwc(pybind11::module_& m);  // bindings/conv_nhwc.cpp (channels-last conv)
-}
-
 PYBIND11_MODULE(_C, m) {
   m.doc() = "pyengine compiled kernels (C++17/OpenMP)";
   pyengine::init_runtime(m);

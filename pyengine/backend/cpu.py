@@ -309,6 +309,8 @@ def rnn_backward(mode, reverse, x, w_ih, w_hh, b_ih, b_hh, h0, c0, mask, y, work
 def mlp_train(*args):
     """Fused whole-run training of a Dense-only MLP (csrc/fused; keras/fused.py builds args)."""
     return _C.mlp_train(*args)
+
+
 # ---- channels-last convolution and pooling (csrc/conv/conv2d_nhwc.h) ---------------------------
 # pads = (top, bottom, left, right); activation None or a name the kernel accepts (relu,
 # leaky_relu, elu, sigmoid, tanh: those whose derivative follows from the output). Inputs are
@@ -368,6 +370,8 @@ def avg_pool2d_nhwc_backward(g, x_shape, dtype, kernel, stride, pads, count_incl
     _C.avg_pool2d_nhwc_backward(np.ascontiguousarray(g, dtype=dtype), gx, *kernel, *stride,
                                 *pads, count_include_pad)
     return gx
+
+
 # ---- image resampling (csrc/image) -------------------------------------------------------------
 # Buffers are (planes, H, W, C): NHWC images as they are, NCHW tensors reshaped to (N * C, H, W, 1)
 # (a free view). The ops resolve sizes, scales and modes.
@@ -395,95 +399,3 @@ def affine_warp_backward(g, transforms, x_shape, bilinear, fill_mode, fill_value
     _C.affine_warp_backward(np.ascontiguousarray(g), np.ascontiguousarray(transforms, np.float32),
                             gx, bilinear, fill_mode, fill_value)
     return gx
-
-
-def mlp_train(*args):
-    """Fused whole-run training of a Dense-only MLP (csrc/fused; keras/fused.py builds args)."""
-    return _C.mlp_train(*args)
-
-
-# ---- channels-last convolution and pooling (csrc/conv, NHWC) ----------------------------------
-# pads = (top, bottom, left, right). Inputs C-contiguous float arrays of one dtype (the ops make
-# them so); the kernels check every shape again.
-def _nchw_padded(x, pads, value=0.0):
-    xn = np.transpose(x, (0, 3, 1, 2))
-    if any(pads):
-        return np.pad(xn, ((0, 0), (0, 0), pads[:2], pads[2:]), constant_values=value)
-    return np.ascontiguousarray(xn)
-
-
-def _nhwc_unpadded(gx, pads):
-    t, b, l, r = pads
-    gx = gx[:, :, t:gx.shape[2] - b, l:gx.shape[3] - r]
-    return np.ascontiguousarray(np.transpose(gx, (0, 2, 3, 1)))
-
-
-def conv2d_nhwc(x, w, b, stride, pads, dilation, groups):
-    """x (N, H, W, C), w (KH, KW, C / groups, OC) -> (N, OH, OW, OC)."""
-    xn = _nchw_padded(x, pads)
-    wn = np.ascontiguousarray(np.transpose(w, (3, 2, 0, 1)))
-    oh = (xn.shape[2] - dilation[0] * (w.shape[0] - 1) - 1) // stride[0] + 1
-    ow = (xn.shape[3] - dilation[1] * (w.shape[1] - 1) - 1) // stride[1] + 1
-    y = conv2d(xn, wn, b, (x.shape[0], w.shape[3], oh, ow), (*stride, 0, 0, *dilation, groups))
-    return np.ascontiguousarray(np.transpose(y, (0, 2, 3, 1)))
-
-
-def conv2d_nhwc_backward(x, g, w, need_x, need_w, need_b, stride, pads, dilation, groups):
-    xn = _nchw_padded(x, pads)
-    wn = np.ascontiguousarray(np.transpose(w, (3, 2, 0, 1)))
-    gn = np.ascontiguousarray(np.transpose(g, (0, 3, 1, 2)))
-    gx, gw, gb = conv2d_backward(xn, gn, wn, need_x, need_w, need_b,
-                                 (*stride, 0, 0, *dilation, groups))
-    if gx is not None:
-        gx = _nhwc_unpadded(gx, pads)
-    if gw is not None:
-        gw = np.ascontiguousarray(np.transpose(gw, (2, 3, 1, 0)))
-    return gx, gw, gb
-
-
-def max_pool2d_nhwc(x, kernel, stride, pads, with_indices):
-    """(y (N, OH, OW, C), argmax (opaque, for the backward) or None)."""
-    xn = _nchw_padded(x, pads, -np.inf)
-    oh = (xn.shape[2] - kernel[0]) // stride[0] + 1
-    ow = (xn.shape[3] - kernel[1]) // stride[1] + 1
-    y, idx = max_pool2d(xn, (x.shape[0], x.shape[3], oh, ow), with_indices, kernel, stride,
-                        (0, 0), (1, 1), False)
-    return np.ascontiguousarray(np.transpose(y, (0, 2, 3, 1))), (idx, xn.shape, pads)
-
-
-def max_pool2d_nhwc_backward(g, saved, x_shape, dtype):
-    idx, padded_shape, pads = saved
-    gn = np.ascontiguousarray(np.transpose(g, (0, 3, 1, 2)), dtype=dtype)
-    return _nhwc_unpadded(max_pool2d_backward(gn, idx, padded_shape, dtype), pads)
-
-
-def _avg_scale(shape, dtype, kernel, stride, pads, count_include_pad):
-    """k*k / (input pixels in each window): turns the all-counted mean into Keras' mean."""
-    if count_include_pad:
-        return None
-    mask = _nchw_padded(np.ones((1,) + shape[1:3] + (1,), dtype), pads)
-    oh = (mask.shape[2] - kernel[0]) // stride[0] + 1
-    ow = (mask.shape[3] - kernel[1]) // stride[1] + 1
-    frac = avg_pool2d(mask, (1, 1, oh, ow), (*kernel, *stride, 0, 0, False, True, 0))
-    return np.transpose(1.0 / frac, (0, 2, 3, 1))
-
-
-def avg_pool2d_nhwc(x, kernel, stride, pads, count_include_pad):
-    xn = _nchw_padded(x, pads)
-    oh = (xn.shape[2] - kernel[0]) // stride[0] + 1
-    ow = (xn.shape[3] - kernel[1]) // stride[1] + 1
-    y = avg_pool2d(xn, (x.shape[0], x.shape[3], oh, ow),
-                   (*kernel, *stride, 0, 0, False, True, 0))
-    y = np.ascontiguousarray(np.transpose(y, (0, 2, 3, 1)))
-    scale = _avg_scale(x.shape, x.dtype, kernel, stride, pads, count_include_pad)
-    return y if scale is None else y * scale
-
-
-def avg_pool2d_nhwc_backward(g, x_shape, dtype, kernel, stride, pads, count_include_pad):
-    scale = _avg_scale(x_shape, dtype, kernel, stride, pads, count_include_pad)
-    g = g if scale is None else g * scale
-    gn = np.ascontiguousarray(np.transpose(g, (0, 3, 1, 2)), dtype=dtype)
-    t, b, l, r = pads
-    padded = (x_shape[0], x_shape[3], x_shape[1] + t + b, x_shape[2] + l + r)
-    gx = avg_pool2d_backward(gn, padded, dtype, (*kernel, *stride, 0, 0, False, True, 0))
-    return _nhwc_unpadded(gx, pads)

@@ -11,4 +11,5 @@ void init_loss(pybind11::module_& m);
 void init_optim(pybind11::module_& m);
 void init_fused(pybind11::module_& m);
 void init_conv(pybind11::module_& m);
+void init_rbm(pybind11::module_& m);
 }  // namespace pyengine

@@ -11,4 +11,5 @@ PYBIND11_MODULE(_C, m) {
   pyengine::init_optim(m);
   pyengine::init_fused(m);
   pyengine::init_conv(m);
+  pyengine::init_rbm(m);
 }

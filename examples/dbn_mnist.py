@@ -57,6 +57,10 @@ def main():
                     help="fine-tuning epochs on the 1,000 labelled images")
     ap.add_argument("--labelled", type=int, default=1000)
     ap.add_argument("--out", default=None, help="folder for the PNG pictures")
+    ap.add_argument("--dbn", default=None,
+                    help=".npz of the pretrained stack: loaded when it exists, else written")
+    ap.add_argument("--lr-decay", type=float, default=0.95,
+                    help="learning-rate factor per fine-tuning epoch")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=None,
                     help="kernel threads (1 is faster on a machine busy with other work)")
@@ -65,11 +69,13 @@ def main():
         pe.set_num_threads(args.threads)
     sizes = [500, 500, 2000]
     if args.quick:
-        sizes, args.pretrain_epochs, args.finetune_epochs, args.small_epochs = [64, 64, 128], 2, 2, 5
+        sizes = [64, 64, 128]
+        args.pretrain_epochs, args.finetune_epochs, args.small_epochs = 2, 2, 5
     if args.data:
         x_train, y_train, x_test, y_test = load_mnist(os.path.abspath(args.data))
         if args.quick:
-            x_train, y_train, x_test, y_test = x_train[:2000], y_train[:2000], x_test[:500], y_test[:500]
+            x_train, y_train = x_train[:2000], y_train[:2000]
+            x_test, y_test = x_test[:500], y_test[:500]
     elif args.quick:
         print("no --data: quick mode on synthetic 28x28 images")
         x_train, y_train = synthetic(2000, 0)
@@ -80,16 +86,22 @@ def main():
     pe.manual_seed(args.seed)
 
     # 1. greedy pretraining, no labels
-    dbn = DBN(sizes, learning_rate=0.1, batch_size=100, n_iter=args.pretrain_epochs, momentum=0.5,
-              weight_decay=2e-4, random_state=args.seed, verbose=1)
-    t0 = time.perf_counter()
-    dbn.fit(x_train)
-    t_pre = time.perf_counter() - t0
-    for i, (rbm, sec) in enumerate(zip(dbn.rbms_, dbn.pretrain_seconds_)):
-        print(f"pretrain layer {i + 1} ({rbm.n_features_in_}-{rbm.n_components}): {sec:.1f}s, "
-              f"reconstruction error {rbm.history_['reconstruction_error'][0]:.4f} -> "
-              f"{rbm.history_['reconstruction_error'][-1]:.4f}", flush=True)
-    print(f"pretraining: {t_pre:.1f}s for {args.pretrain_epochs} epochs per layer", flush=True)
+    if args.dbn and os.path.exists(args.dbn):
+        dbn, t_pre = DBN.load(args.dbn), 0.0
+        print(f"pretrained stack loaded from {args.dbn} (pretraining time not re-measured)")
+    else:
+        dbn = DBN(sizes, learning_rate=0.1, batch_size=100, n_iter=args.pretrain_epochs,
+                  momentum=0.5, weight_decay=2e-4, random_state=args.seed, verbose=1)
+        t0 = time.perf_counter()
+        dbn.fit(x_train)
+        t_pre = time.perf_counter() - t0
+        for i, (rbm, sec) in enumerate(zip(dbn.rbms_, dbn.pretrain_seconds_)):
+            print(f"pretrain layer {i + 1} ({rbm.n_features_in_}-{rbm.n_components}): {sec:.1f}s, "
+                  f"reconstruction error {rbm.history_['reconstruction_error'][0]:.4f} -> "
+                  f"{rbm.history_['reconstruction_error'][-1]:.4f}", flush=True)
+        print(f"pretraining: {t_pre:.1f}s for {args.pretrain_epochs} epochs per layer", flush=True)
+        if args.dbn:
+            dbn.save(args.dbn)
     if args.out:  # pictures first: they need only the pretrained stack
         os.makedirs(args.out, exist_ok=True)
         save_grid(os.path.join(args.out, "dbn_mnist_filters.png"), dbn.rbms_[0].components_[:100],
@@ -125,7 +137,8 @@ def main():
     net = dbn.to_module(10, random_state=args.seed)
     t0 = time.perf_counter()
     hist = fine_tune(net, x_train, y_train, epochs=args.finetune_epochs, batch_size=100,
-                     learning_rate=0.1, momentum=0.9, lr_decay=0.95, random_state=args.seed,
+                     learning_rate=0.1, momentum=0.9, lr_decay=args.lr_decay,
+                     random_state=args.seed,
                      verbose=1, X_test=x_test, y_test=y_test)
     t_fine = time.perf_counter() - t0
     err = hist["test_error"][-1] if hist["test_error"] else error_rate(net, x_test, y_test)

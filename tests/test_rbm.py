@@ -178,3 +178,13 @@ def test_dbn_pretrain_module_keras_and_samples():
 def test_dbn_bad_sizes():
     with pytest.raises(ValueError, match=r"\[DBN.fit\] hidden_layer_sizes"):
         DBN([10, 0]).fit(np.zeros((4, 3)))
+
+
+def test_dbn_save_load_round_trip(tmp_path):
+    X, _ = bars(60)
+    dbn = DBN([8, 4], batch_size=10, n_iter=2, random_state=0).fit(X)
+    path = str(tmp_path / "dbn.npz")
+    dbn.save(path)
+    back = DBN.load(path)
+    assert back.hidden_layer_sizes == [8, 4] or tuple(back.hidden_layer_sizes) == (8, 4)
+    np.testing.assert_array_equal(back.transform(X), dbn.transform(X))

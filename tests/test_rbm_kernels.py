@@ -171,3 +171,14 @@ def test_kernel_argument_errors():
     with pytest.raises(ValueError, match=r"chain has shape"):
         backend.rbm_cd_step(v, W, bh, bv, *vel, np.zeros((2, 4), np.float32), 1, "bernoulli",
                             *HYPER, 0, 0)
+
+
+def test_flush_to_zero_is_restored_after_the_kernel(threads):
+    # The kernel sets FTZ/DAZ on its threads; the calling thread (which takes part) must get its
+    # floating-point mode back: NumPy arithmetic on a denormal afterwards still yields one.
+    threads(1)
+    (v, W, bh, bv), vel = make_problem(4, 6, 3, np.float32)
+    backend.rbm_cd_step(v, W, bh, bv, *vel, None, 1, "bernoulli", *HYPER, 0, 0)
+    backend.rbm_layer(v, W, True, bh, "bernoulli")
+    tiny = np.array([1e-39], np.float32)  # a float32 denormal
+    assert (tiny * np.float32(1.0))[0] != 0 and (tiny + tiny)[0] == np.float32(2e-39)

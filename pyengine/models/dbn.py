@@ -83,6 +83,32 @@ class DBN(Estimator):
         self.n_features_in_ = self.rbms_[0].n_features_in_
         return self
 
+    def save(self, path):
+        """Writes the fitted stack (weights and biases of every RBM, and the parameters) to an
+        .npz file that DBN.load reads back."""
+        self._check_fitted("save", "rbms_")
+        arrays = {}
+        for i, rbm in enumerate(self.rbms_):
+            arrays[f"W{i}"], arrays[f"bh{i}"], arrays[f"bv{i}"] = rbm._weights()
+        np.savez(path, params=np.array(repr(self.get_params())), **arrays)
+
+    @classmethod
+    def load(cls, path, **params):
+        """A fitted DBN from DBN.save's file (parameters given here override the saved ones;
+        pretrain_seconds_ is not restored)."""
+        import ast
+        with np.load(path) as f:
+            saved = ast.literal_eval(str(f["params"]))
+            dbn = cls(**{**saved, **params})
+            dbn.rbms_ = []
+            for i in range(len([k for k in f.files if k.startswith("W")])):
+                rbm = dbn._make_rbm(f[f"W{i}"].shape[0], i, 0)
+                rbm.components_, rbm.intercept_hidden_ = f[f"W{i}"], f[f"bh{i}"]
+                rbm.intercept_visible_, rbm.n_features_in_ = f[f"bv{i}"], f[f"W{i}"].shape[1]
+                dbn.rbms_.append(rbm)
+        dbn.n_features_in_ = dbn.rbms_[0].n_features_in_
+        return dbn
+
     def transform(self, X):
         """The top layer's hidden probabilities (a deterministic up-pass)."""
         self._check_fitted("transform", "rbms_")

@@ -15,12 +15,14 @@ def tile(images, shape, cols=None, pad=1):
         lo, hi = img.min(), img.max()
         img = (img - lo) / (hi - lo) if hi > lo else np.zeros_like(img)
         r, c = divmod(i, cols)
-        out[pad + r * (h + pad):pad + r * (h + pad) + h, pad + c * (w + pad):pad + c * (w + pad) + w] = img
+        top, left = pad + r * (h + pad), pad + c * (w + pad)
+        out[top:top + h, left:left + w] = img
     return out
 
 
 def save_grid(path, images, shape, title, cols=None):
-    """Writes the mosaic of `images` to `path` (PNG); returns the path, or None without matplotlib."""
+    """Writes the mosaic of `images` to `path` (PNG); returns the path, or None when matplotlib
+    is missing."""
     try:
         import matplotlib
         matplotlib.use("Agg")

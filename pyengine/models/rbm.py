@@ -261,7 +261,10 @@ class BernoulliRBM(Estimator):
 
     def _free_energy(self, v):
         W, bh, bv = self._weights()
-        hidden = np.logaddexp(0, backend.matmul(v, W.T) + bh).sum(axis=1)
+        # v W^T + b_h through the RBM layer kernel with the identity unit (a Gaussian unit's mean
+        # is its pre-activation): the kernel's thread policy, not a bare GEMM's.
+        pre = backend.rbm_layer(np.ascontiguousarray(v, W.dtype), W, True, bh, "gaussian")[0]
+        hidden = np.logaddexp(0, pre).sum(axis=1)
         if self.visible == "gaussian":
             return 0.5 * ((v - bv) ** 2).sum(axis=1) - hidden
         return -(v @ bv) - hidden

@@ -399,3 +399,26 @@ def affine_warp_backward(g, transforms, x_shape, bilinear, fill_mode, fill_value
     _C.affine_warp_backward(np.ascontiguousarray(g), np.ascontiguousarray(transforms, np.float32),
                             gx, bilinear, fill_mode, fill_value)
     return gx
+# ---- restricted Boltzmann machines (csrc/rbm) --------------------------------------------------
+# Arrays must be C-contiguous of one float dtype (pyengine.models makes them so); the kernels
+# check every shape again. Random numbers: Philox(seed, stream), the same for any thread count.
+def rbm_layer(x, w, w_rows_are_outputs, bias, unit, seed=0, stream=0, want_sample=False):
+    """(mean, sample or None) of unit(x @ W' + bias), W' = w.T when w_rows_are_outputs."""
+    n_out = w.shape[0] if w_rows_are_outputs else w.shape[1]
+    mean = np.empty((x.shape[0], n_out), x.dtype)
+    sample = np.empty_like(mean) if want_sample else None
+    _C.rbm_layer(x, w, w_rows_are_outputs, bias, mean, sample, unit, seed, stream)
+    return mean, sample
+
+
+def rbm_cd_step(v, w, b_h, b_v, vel_w, vel_h, vel_v, chain, k, visible, learning_rate, momentum,
+                weight_decay, sparsity_target, sparsity_cost, seed, stream):
+    """One CD-k / PCD update in place; returns the batch's summed squared reconstruction error."""
+    return _C.rbm_cd_step(v, w, b_h, b_v, vel_w, vel_h, vel_v, chain, k, visible, learning_rate,
+                          momentum, weight_decay, sparsity_target, sparsity_cost, seed, stream)
+
+
+def rbm_uniform(n, dtype, seed, stream):
+    out = np.empty(n, dtype)
+    _C.rbm_uniform(out, seed, stream)
+    return out

@@ -105,7 +105,6 @@ CASES = {
     "xent_target_neg": ("F.cross_entropy(pe.randn(4,3), pe.tensor([0,1,2,-3]))", R, VE, r"\[cross_entropy\] target -3"),
     "bce_out_of_range": ("F.binary_cross_entropy(pe.tensor([1.5,-0.5]), pe.tensor([1.,0.]))",
                          R, VE, r"\[binary_cross_entropy\] all elements of input should be between 0 and 1"),
-    "bce_nan": ("F.binary_cross_entropy(pe.tensor([float('nan')]), pe.tensor([1.]))", R, VE, r"between 0 and 1"),
     "bce_edges_ok": ("result = np.isfinite(F.binary_cross_entropy(pe.tensor([0., 1.]), pe.tensor([1., 0.])).item())", OK, None, None),
     "bce_C_loss_is_input": ("x = np.full(3, .5, np.float32); _C.binary_cross_entropy(x, x.copy(), None, x, None)",
                             R, VE, r"\[binary_cross_entropy\] loss overlaps input"),

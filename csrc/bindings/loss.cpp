@@ -95,9 +95,11 @@ void bce_t(bool logits, const py::array& x, const py::array& y, const py::object
   }
   check_no_overlap(op, loss, "loss", grad, "grad");
   const int64_t n = x.size();
-  if (!logits) {  // as PyTorch: probabilities outside [0, 1] (or NaN) are an error, not a loss
+  if (!logits) {  // as PyTorch: probabilities outside [0, 1] are an error, not a loss. A NaN
+    // (a diverged model) gives a NaN loss instead, so training loops stop on it as they do for
+    // every other loss (keras' fit raises FloatingPointError naming the batch).
     for (int64_t i = 0; i < n; ++i)
-      if (!(px[i] >= T(0) && px[i] <= T(1)))
+      if (px[i] < T(0) || px[i] > T(1))
         fail(op, "all elements of input should be between 0 and 1, got ", px[i], " at flat index ",
              i, " (use binary_cross_entropy_with_logits for logits)");
   }

@@ -422,3 +422,10 @@ def rbm_uniform(n, dtype, seed, stream):
     out = np.empty(n, dtype)
     _C.rbm_uniform(out, seed, stream)
     return out
+
+
+# ---- fused optimizer updates (csrc/optim): one call updates a whole parameter group in place ---
+sgd_step, adam_step, adagrad_step, rmsprop_step = (
+    _C.sgd_step, _C.adam_step, _C.adagrad_step, _C.rmsprop_step)
+adadelta_step, adamax_step, nadam_step = _C.adadelta_step, _C.adamax_step, _C.nadam_step
+clip_grad_norm = _C.clip_grad_norm  # sum of squares over a list of gradients, scaled in place

@@ -1,7 +1,7 @@
 """Adadelta (Zeiler, 2012)."""
 import numpy as np
 
-from .. import _C
+from ..backend import cpu as _cpu
 from .optimizer import Optimizer, _check, check_lr, check_nonneg
 
 
@@ -15,7 +15,7 @@ class Adadelta(Optimizer):
         u = rho * u + (1 - rho) * delta^2
         p = p - lr * delta
 
-    State: square_avg (v), acc_delta (u). One fused C++ call per group (``_C.adadelta_step``).
+    State: square_avg (v), acc_delta (u). One fused C++ call per group (``backend.cpu.adadelta_step``).
 
     >>> opt = pe.optim.Adadelta(model.parameters(), lr=1.0)
     """
@@ -41,5 +41,5 @@ class Adadelta(Optimizer):
             st["step"] += 1
             vs.append(st["square_avg"])
             us.append(st["acc_delta"])
-        _C.adadelta_step(datas, grads, vs, us, group["lr"], group["rho"], group["eps"],
-                         group["weight_decay"], group["maximize"])
+        _cpu.adadelta_step(datas, grads, vs, us, group["lr"], group["rho"], group["eps"],
+                           group["weight_decay"], group["maximize"])

@@ -1,7 +1,7 @@
 """Adagrad (Duchi et al.)."""
 import numpy as np
 
-from .. import _C
+from ..backend import cpu as _cpu
 from .optimizer import Optimizer, check_lr, check_nonneg
 
 
@@ -14,7 +14,7 @@ class Adagrad(Optimizer):
         sum = sum + g^2                      (sum starts at initial_accumulator_value)
         p = p - clr * g / (sqrt(sum) + eps)
 
-    One fused C++ call per group (``_C.adagrad_step``).
+    One fused C++ call per group (``backend.cpu.adagrad_step``).
     """
 
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
@@ -40,5 +40,5 @@ class Adagrad(Optimizer):
             st["step"] += 1
             steps.append(st["step"])
             sums.append(st["sum"])
-        _C.adagrad_step(datas, grads, sums, steps, group["lr"], group["lr_decay"],
-                        group["weight_decay"], group["eps"], group["maximize"])
+        _cpu.adagrad_step(datas, grads, sums, steps, group["lr"], group["lr_decay"],
+                          group["weight_decay"], group["eps"], group["maximize"])

@@ -1,7 +1,7 @@
 """Adam and AdamW (decoupled weight decay)."""
 import numpy as np
 
-from .. import _C
+from ..backend import cpu as _cpu
 from .optimizer import Optimizer, _check, check_lr, check_nonneg
 
 
@@ -25,7 +25,7 @@ class Adam(Optimizer):
         p = p - lr / (1 - beta1^t) * m / (sqrt(vhat) / sqrt(1 - beta2^t) + eps)
 
     State per parameter (created at its first step): step, exp_avg (m), exp_avg_sq (v),
-    max_exp_avg_sq (vmax, amsgrad only). One fused C++ call per group (``_C.adam_step``).
+    max_exp_avg_sq (vmax, amsgrad only). One fused C++ call per group (``backend.cpu.adam_step``).
 
     >>> opt = pe.optim.Adam(params, lr=1e-3, betas=(0.9, 0.999))
     """
@@ -58,8 +58,8 @@ class Adam(Optimizer):
             vs.append(st["exp_avg_sq"])
             vmaxs.append(st["max_exp_avg_sq"] if amsgrad else None)
         beta1, beta2 = group["betas"]
-        _C.adam_step(datas, grads, ms, vs, vmaxs, steps, group["lr"], beta1, beta2, group["eps"],
-                     group["weight_decay"], self._decoupled, amsgrad, group["maximize"])
+        _cpu.adam_step(datas, grads, ms, vs, vmaxs, steps, group["lr"], beta1, beta2, group["eps"],
+                       group["weight_decay"], self._decoupled, amsgrad, group["maximize"])
 
 
 class AdamW(Adam):

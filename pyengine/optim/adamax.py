@@ -1,7 +1,7 @@
 """Adamax (Kingma & Ba, section 7: Adam with the infinity norm)."""
 import numpy as np
 
-from .. import _C
+from ..backend import cpu as _cpu
 from .adam import _check_adam
 from .optimizer import Optimizer
 
@@ -15,7 +15,7 @@ class Adamax(Optimizer):
         u = max(beta2 * u, |g| + eps)
         p = p - lr / (1 - beta1^t) * m / u
 
-    State: step, exp_avg (m), exp_inf (u). One fused C++ call per group (``_C.adamax_step``).
+    State: step, exp_avg (m), exp_inf (u). One fused C++ call per group (``backend.cpu.adamax_step``).
     """
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, *,
@@ -39,5 +39,5 @@ class Adamax(Optimizer):
             ms.append(st["exp_avg"])
             us.append(st["exp_inf"])
         beta1, beta2 = group["betas"]
-        _C.adamax_step(datas, grads, ms, us, steps, group["lr"], beta1, beta2, group["eps"],
-                       group["weight_decay"], group["maximize"])
+        _cpu.adamax_step(datas, grads, ms, us, steps, group["lr"], beta1, beta2, group["eps"],
+                         group["weight_decay"], group["maximize"])

@@ -1,7 +1,7 @@
 """NAdam (Dozat, 2016): Adam with Nesterov momentum and a momentum schedule."""
 import numpy as np
 
-from .. import _C
+from ..backend import cpu as _cpu
 from .adam import _check_adam
 from .optimizer import Optimizer, check_nonneg
 
@@ -20,7 +20,7 @@ class NAdam(Optimizer):
               - lr mu_{t+1} / (1 - prod_t mu_{t+1}) * m / denom
 
     The step-dependent scalars are folded here (state mu_product); the element loop is one
-    fused C++ call per group (``_C.nadam_step``). Keras' Nadam is this rule with
+    fused C++ call per group (``backend.cpu.nadam_step``). Keras' Nadam is this rule with
     momentum_decay=0.004.
     """
 
@@ -57,5 +57,5 @@ class NAdam(Optimizer):
             bc2.append(1.0 - beta2 ** t)
             ms.append(st["exp_avg"])
             vs.append(st["exp_avg_sq"])
-        _C.nadam_step(datas, grads, ms, vs, cg, cm, bc2, lr, beta1, beta2, group["eps"],
-                      group["weight_decay"], group["decoupled_weight_decay"], group["maximize"])
+        _cpu.nadam_step(datas, grads, ms, vs, cg, cm, bc2, lr, beta1, beta2, group["eps"],
+                        group["weight_decay"], group["decoupled_weight_decay"], group["maximize"])

@@ -3,7 +3,7 @@ state_dict / load_state_dict in PyTorch's layout.
 
 A subclass validates its hyperparameters in ``__init__`` and implements ``_step_group(group)``,
 which gathers the group's parameters that have a gradient and makes ONE fused kernel call
-(pyengine._C.<algo>_step) that updates all of them in place.
+(backend.cpu.<algo>_step, csrc/optim) that updates all of them in place.
 """
 import copy
 

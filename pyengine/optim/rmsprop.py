@@ -1,7 +1,7 @@
 """RMSprop (Hinton), optionally centered and with momentum."""
 import numpy as np
 
-from .. import _C
+from ..backend import cpu as _cpu
 from .optimizer import Optimizer, check_lr, check_nonneg
 
 
@@ -16,7 +16,7 @@ class RMSprop(Optimizer):
         if momentum > 0:  buf = momentum * buf + g / denom ; p = p - lr * buf
         else:             p = p - lr * g / denom
 
-    One fused C++ call per group (``_C.rmsprop_step``).
+    One fused C++ call per group (``backend.cpu.rmsprop_step``).
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
@@ -47,5 +47,5 @@ class RMSprop(Optimizer):
             sqs.append(st["square_avg"])
             gas.append(st["grad_avg"] if centered else None)
             bufs.append(st["momentum_buffer"] if momentum > 0 else None)
-        _C.rmsprop_step(datas, grads, sqs, gas, bufs, group["lr"], group["alpha"], group["eps"],
-                        group["weight_decay"], momentum, centered, group["maximize"])
+        _cpu.rmsprop_step(datas, grads, sqs, gas, bufs, group["lr"], group["alpha"], group["eps"],
+                          group["weight_decay"], momentum, centered, group["maximize"])

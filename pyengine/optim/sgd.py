@@ -1,7 +1,7 @@
 """Stochastic gradient descent with momentum, Nesterov momentum and weight decay."""
 import numpy as np
 
-from .. import _C
+from ..backend import cpu as _cpu
 from .optimizer import Optimizer, _check, check_lr, check_nonneg
 
 
@@ -16,7 +16,7 @@ class SGD(Optimizer):
             g = g + momentum * buf  if nesterov else buf
         p = p - lr * g
 
-    All parameters of a group are updated by one fused C++ call (``_C.sgd_step``).
+    All parameters of a group are updated by one fused C++ call (``backend.cpu.sgd_step``).
 
     >>> opt = pe.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True)
     >>> opt.zero_grad(); loss.backward(); opt.step()
@@ -47,5 +47,5 @@ class SGD(Optimizer):
             else:
                 fresh.append(False)
             bufs.append(buf if momentum != 0 else None)
-        _C.sgd_step(datas, grads, bufs, fresh, group["lr"], momentum, group["dampening"],
-                    group["weight_decay"], group["nesterov"], group["maximize"])
+        _cpu.sgd_step(datas, grads, bufs, fresh, group["lr"], momentum, group["dampening"],
+                      group["weight_decay"], group["nesterov"], group["maximize"])

@@ -59,7 +59,8 @@ def test_pyengine_works_without_the_extra_and_distributed_names_it():
             "try:\n    pyengine.distributed\n"  # the lazy attribute says the same
             "except ImportError as e:\n    print(e)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=dict(os.environ, PYTHONPATH=ROOT), timeout=TIMEOUT)
+                         env=dict(os.environ, PYTHONPATH=ROOT), timeout=TIMEOUT,
+                         cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("pip install 'pyengine[dist]'") == 2 and "mpi4py" in out.stdout
 
@@ -98,7 +99,7 @@ def test_ranks_of_a_foreign_launcher_that_each_see_one_rank_are_an_error():
     code = "import pyengine.distributed as hvd\nhvd.init()\n"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=dict(os.environ, PYTHONPATH=ROOT, OMPI_COMM_WORLD_SIZE="2"),
-                         timeout=TIMEOUT)
+                         timeout=TIMEOUT, cwd=ROOT)
     assert out.returncode != 0
     assert "the launcher started 2 processes (OMPI_COMM_WORLD_SIZE=2) but MPI sees one" in \
         out.stderr, out.stderr

@@ -11,7 +11,9 @@ import pytest
 
 from pyengine import _C
 
-_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# the directory the tested pyengine was imported from (source tree or site-packages); children
+# run there too, since `python -c` puts its working directory first on sys.path
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(_C.__file__)))
 
 _CHILD = r"""
 import json, numpy as np, pyengine as pe
@@ -41,6 +43,7 @@ def _run(env_extra):
     env.update(env_extra)
     env["PYTHONPATH"] = _ROOT + os.pathsep + env.get("PYTHONPATH", "")
     p = subprocess.run([sys.executable, "-c", _CHILD], env=env, capture_output=True, text=True,
+                       cwd=_ROOT,
                        timeout=300)
     assert p.returncode == 0, p.stderr
     return json.loads(p.stdout.strip().splitlines()[-1])

@@ -25,7 +25,8 @@ def _run_all(names, command=None):
                OMP_NUM_THREADS="2")
     results, todo = {}, list(names)
     while todo:
-        p = subprocess.Popen([*command, *todo], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p = subprocess.Popen([*command, *todo], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, cwd=package_path())
         sel = selectors.DefaultSelector()
         sel.register(p.stdout, selectors.EVENT_READ)
         current = None

@@ -26,6 +26,7 @@ def work(q):
 def run(body, timeout=120):
     code = textwrap.dedent(PARENT) + textwrap.dedent(body)
     p = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=package_path()),
+                       cwd=package_path(),
                        capture_output=True, text=True, timeout=timeout)
     assert p.returncode == 0, p.stderr[-2000:]
     return p.stdout

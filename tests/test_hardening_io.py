@@ -43,7 +43,8 @@ def test_kill_during_save_never_corrupts_and_temps_are_cleaned(tmp_path):
     env = dict(os.environ, PYTHONPATH=package_path())
     left = 0
     for kill in range(3):
-        p = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE)
+        p = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE,
+                             cwd=package_path())
         p.stdout.readline()  # one save done
         deadline = time.time() + 30
         while not temps(tmp_path) and time.time() < deadline:

@@ -27,7 +27,7 @@ assert losses[-1] < 0.5 * losses[0], losses
 
 def python(code):
     env = dict(os.environ, PYTHONPATH=package_path())
-    p = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env,
+    p = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env, cwd=package_path(),
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr[-3000:]
     return p.stdout

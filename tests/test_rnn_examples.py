@@ -6,10 +6,13 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# where the tested pyengine was imported from (source tree or site-packages): the children import it
+import pyengine  # noqa: E402
+PKG = os.path.dirname(os.path.dirname(os.path.abspath(pyengine.__file__)))
 
 
 def run(script, *args):
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = dict(os.environ, PYTHONPATH=PKG + os.pathsep + os.environ.get("PYTHONPATH", ""))
     out = subprocess.run([sys.executable, os.path.join(ROOT, "examples", script), *args],
                          capture_output=True, text=True, env=env, timeout=600)
     assert out.returncode == 0, out.stderr

@@ -4,6 +4,8 @@ made it). Every method forwards to an op in pyengine/ops, so the math lives in o
 Import order (no circle): backend, dtypes <- autograd <- ops <- tensor <- creation. autograd and
 the ops this module uses do not import it; autograd receives the class from _bind_tensor_class
 below, before any op runs."""
+from collections import namedtuple as _namedtuple
+
 import numpy as np
 
 from . import autograd as _autograd
@@ -348,13 +350,14 @@ class Tensor(TorchHabits):
     def mean(self, axis=None, keepdims=False, dim=None, keepdim=None):
         return _red.Mean.apply(self, axis=_axis(axis, dim), keepdims=keepdims or bool(keepdim))
 
-    def max(self, axis=None, keepdims=False, dim=None, keepdim=None):
-        return _red.Extremum.apply(self, axis=_axis(axis, dim), keepdims=keepdims or bool(keepdim),
-                                   largest=True)
+    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=False):
+        """PyTorch: x.max() -> the maximum; x.max(dim) -> (values, indices); x.max(other) ->
+        elementwise. NumPy / Keras: x.max(axis=int or tuple) -> the values only."""
+        return _extremum(self, dim, keepdim, axis, keepdims, True)
 
-    def min(self, axis=None, keepdims=False, dim=None, keepdim=None):
-        return _red.Extremum.apply(self, axis=_axis(axis, dim), keepdims=keepdims or bool(keepdim),
-                                   largest=False)
+    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=False):
+        """The minimum, with max's forms."""
+        return _extremum(self, dim, keepdim, axis, keepdims, False)
 
     def var(self, axis=None, keepdims=False, correction=1, dim=None, keepdim=None):
         return _red.var(self, _axis(axis, dim), keepdims or bool(keepdim), correction)
@@ -401,6 +404,22 @@ class Tensor(TorchHabits):
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.data.shape[0]))
+
+
+# torch.return_types.max / min: a (values, indices) pair with names.
+_MaxResult = _namedtuple("max", ["values", "indices"])
+_MinResult = _namedtuple("min", ["values", "indices"])
+
+
+def _extremum(x, dim, keepdim, axis, keepdims, largest):
+    if isinstance(dim, Tensor):  # torch.max(a, b)
+        return (_ew.Maximum if largest else _ew.Minimum).apply(x, dim)
+    keep = bool(keepdim or keepdims)
+    if axis is not None or dim is None or isinstance(dim, (tuple, list)):
+        return _red.Extremum.apply(x, axis=_axis(axis, dim), keepdims=keep, largest=largest)
+    values = _red.Extremum.apply(x, axis=dim, keepdims=keep, largest=largest)
+    indices = _red.arg_extremum(x, dim, keep, largest)
+    return (_MaxResult if largest else _MinResult)(values, indices)
 
 
 def _axis(axis, dim):

@@ -110,7 +110,7 @@ class TorchHabits:
         if p in (1, 1.0):
             return self.abs().sum(dim=dim, keepdim=keepdim)
         if p == float("inf"):
-            return self.abs().max(dim=dim, keepdim=keepdim)
+            return self.abs().max(axis=dim, keepdims=keepdim)
         raise ValueError(f"[norm] p must be 1, 2, 'fro' or inf, got {p!r}")
 
     def masked_fill(self, mask, value):

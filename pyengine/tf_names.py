@@ -21,8 +21,8 @@ def shape(x):
 
 def reduce_mean(x, axis=None, keepdims=False): return F.mean(x, axis, keepdims)
 def reduce_sum(x, axis=None, keepdims=False): return F.sum(x, axis, keepdims)
-def reduce_max(x, axis=None, keepdims=False): return F.max(x, axis, keepdims)
-def reduce_min(x, axis=None, keepdims=False): return F.min(x, axis, keepdims)
+def reduce_max(x, axis=None, keepdims=False): return F.max(x, axis=axis, keepdims=keepdims)
+def reduce_min(x, axis=None, keepdims=False): return F.min(x, axis=axis, keepdims=keepdims)
 def square(x): return F.square(x)
 def concat(values, axis): return F.cat([_t(v) for v in values], axis)
 

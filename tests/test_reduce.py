@@ -104,3 +104,20 @@ def test_int_reductions():
     assert x.sum().dtype == pe.int64 and x.sum().item() == 10
     assert x.mean().dtype == pe.float32 and x.mean().item() == 2.5
     assert x.max().item() == 4
+
+
+def test_max_min_follow_pytorch_forms():
+    """x.max(dim) is (values, indices) as torch.max; axis= (NumPy / Keras) gives values only;
+    x.max(other) is elementwise; no argument gives the overall extremum."""
+    x = pe.tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]])
+    values, indices = x.max(1)
+    np.testing.assert_array_equal(values.numpy(), [5.0, 7.0])
+    np.testing.assert_array_equal(indices.numpy(), [1, 0])
+    _, pred = pe.max(x, 1)  # the classic `_, predicted = torch.max(outputs, 1)`
+    np.testing.assert_array_equal(pred.numpy(), [1, 0])
+    r = x.min(dim=0, keepdim=True)
+    assert r.values.shape == (1, 3) and r.indices.numpy().tolist() == [[0, 1, 0]]
+    np.testing.assert_array_equal(x.max(axis=1).numpy(), [5.0, 7.0])
+    assert float(x.max()) == 7.0 and float(x.min(axis=(0, 1))) == 0.0
+    np.testing.assert_array_equal(pe.max(x, pe.full((2, 3), 4.0)).numpy(),
+                                  np.maximum(x.numpy(), 4.0))

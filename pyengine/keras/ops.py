@@ -33,9 +33,9 @@ def mean(x, axis=None, keepdims=False): return F.mean(x, axis, keepdims)
 @_op
 def sum(x, axis=None, keepdims=False): return F.sum(x, axis, keepdims)
 @_op
-def max(x, axis=None, keepdims=False): return F.max(x, axis, keepdims)
+def max(x, axis=None, keepdims=False): return F.max(x, axis=axis, keepdims=keepdims)
 @_op
-def min(x, axis=None, keepdims=False): return F.min(x, axis, keepdims)
+def min(x, axis=None, keepdims=False): return F.min(x, axis=axis, keepdims=keepdims)
 @_op
 def argmax(x, axis=None, keepdims=False): return F.argmax(x, axis, keepdims)
 @_op

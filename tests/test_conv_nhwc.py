@@ -434,3 +434,21 @@ def test_conv2d_nhwc_random_geometries_match_reference(isa):
         for got, want in zip((tx.grad, tw.grad, tb.grad),
                              ref_conv_grads(x, w, dy, s, pads, d, groups)):
             np.testing.assert_allclose(got.numpy(), want, rtol=1e-9, atol=1e-9, err_msg=str(case))
+
+
+def test_nhwc_kernels_reject_outputs_overlapping_inputs():
+    """Output arrays that share memory with an input would be read while written: refused."""
+    from pyengine import _C
+    x = np.ones((1, 4, 4, 2), np.float32)
+    w = np.ones((3, 3, 2, 2), np.float32)
+    alias = x.reshape(-1)[:8].reshape(1, 2, 2, 2)
+    with pytest.raises(ValueError, match=r"\[conv2d_nhwc\] out and input overlap|overlap"):
+        _C.conv2d_nhwc_forward(x, w, None, alias, 1, 1, 0, 0, 0, 0, 1, 1, 1, None, 0.0)
+    with pytest.raises(ValueError, match="overlap"):
+        _C.max_pool2d_nhwc_forward(x, alias, 2, 2, 2, 2, 0, 0, 0, 0)
+    with pytest.raises(ValueError, match="overlap"):
+        _C.avg_pool2d_nhwc_forward(x, alias, 2, 2, 2, 2, 0, 0, 0, 0, False)
+    dy = np.ones((1, 2, 2, 2), np.float32)
+    with pytest.raises(ValueError, match="overlap"):
+        _C.conv2d_nhwc_backward(x, dy, w, None, x, None, None, 1, 1, 0, 0, 0, 0, 1, 1, 1,
+                                None, 0.0)

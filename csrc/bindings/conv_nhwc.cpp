@@ -4,6 +4,7 @@
 #include <pybind11/numpy.h>
 
 #include <limits>
+#include <utility>
 #include <string>
 
 #include "bindings/array_args.h"
@@ -122,6 +123,9 @@ void conv_forward_t(const py::array& x, const py::array& w, const py::object& b,
   T* py_ = array_ptr<T>(y, op, "out", true);
   const T* pb = optional_in<T>(b, {g.oc}, op, "bias");
   check_shape_is(y, {g.n, g.oh, g.ow, g.oc}, op, "out");
+  check_no_overlap(op, y, "out", x, "input");
+  check_no_overlap(op, y, "out", w, "weight");
+  check_no_overlap(op, y, "out", b, "bias");
   py::gil_scoped_release nogil;
   conv2d_nhwc_forward<T>(g, px, pw, pb, act, py_);
 }
@@ -141,6 +145,18 @@ void conv_backward_t(const py::array& x, const py::array& dy, const py::array& w
   T* pdx = optional_out<T>(dx, shape_of(x), op, "grad_input");
   T* pdw = optional_out<T>(dw, shape_of(w), op, "grad_weight");
   T* pdb = optional_out<T>(db, {g.oc}, op, "grad_bias");
+  // every output must be disjoint from every input and from the other outputs
+  const std::pair<py::handle, const char*> ins[] = {
+      {x, "input"}, {dy, "grad"}, {w, "weight"}, {y, "output"}};
+  const std::pair<py::handle, const char*> outs[] = {
+      {dx, "grad_input"}, {dw, "grad_weight"}, {db, "grad_bias"}};
+  for (size_t i = 0; i < 3; ++i) {
+    if (outs[i].first.is_none()) continue;
+    const py::array oa = py::reinterpret_borrow<py::array>(outs[i].first);
+    for (const auto& [in, iname] : ins) check_no_overlap(op, oa, outs[i].second, in, iname);
+    for (size_t j = i + 1; j < 3; ++j)
+      check_no_overlap(op, oa, outs[i].second, outs[j].first, outs[j].second);
+  }
   py::gil_scoped_release nogil;
   conv2d_nhwc_backward<T>(g, px, pdy, pw, act, pyv, pdx, pdw, pdb);
 }
@@ -224,6 +240,7 @@ void init_conv_nhwc(py::module_& m) {
         PE_NHWC_FLOAT_SWITCH(x, op, {
           const T* px = array_ptr<T>(x, op, "input");
           T* py_ = array_ptr<T>(y, op, "out", true);
+          check_no_overlap(op, y, "out", x, "input");
           py::gil_scoped_release nogil;
           max_pool2d_nhwc_forward<T>(g, px, py_);
         });
@@ -247,6 +264,8 @@ void init_conv_nhwc(py::module_& m) {
           const T* px = array_ptr<T>(x, op, "input");
           const T* pdy = array_ptr<T>(dy, op, "grad");
           T* pdx = array_ptr<T>(dx, op, "out", true);
+          check_no_overlap(op, dx, "out", x, "input");
+          check_no_overlap(op, dx, "out", dy, "grad");
           py::gil_scoped_release nogil;
           max_pool2d_nhwc_backward<T>(g, px, pdy, pdx);
         });
@@ -266,6 +285,7 @@ void init_conv_nhwc(py::module_& m) {
         PE_NHWC_FLOAT_SWITCH(x, op, {
           const T* px = array_ptr<T>(x, op, "input");
           T* py_ = array_ptr<T>(y, op, "out", true);
+          check_no_overlap(op, y, "out", x, "input");
           py::gil_scoped_release nogil;
           avg_pool2d_nhwc_forward<T>(g, px, py_, count_include_pad);
         });
@@ -285,6 +305,7 @@ void init_conv_nhwc(py::module_& m) {
         PE_NHWC_FLOAT_SWITCH(dy, op, {
           const T* pdy = array_ptr<T>(dy, op, "grad");
           T* pdx = array_ptr<T>(dx, op, "out", true);
+          check_no_overlap(op, dx, "out", dy, "grad");
           py::gil_scoped_release nogil;
           avg_pool2d_nhwc_backward<T>(g, pdy, pdx, count_include_pad);
         });

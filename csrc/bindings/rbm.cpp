@@ -72,7 +72,7 @@ void layer_t(const py::array& x, const py::array& w, bool w_rows_are_outputs,
   rg.add(mean, "mean");
   T* ps = nullptr;
   if (!sample.is_none()) {
-    const py::array s = sample.cast<py::array>();
+    const py::array s = array_arg(sample, op, "sample");  // never a converted copy (lost)
     ps = array_ptr<T>(s, op, "sample", true);
     check_shape(s, {rows, n_out}, op, "sample");
     rg.add(s, "sample");
@@ -119,7 +119,7 @@ double cd_step_t(const py::array& v, const py::array& w, const py::array& b_h,
   check(prm.persistent == !chain.is_none(), op,
         prm.persistent ? "persistent CD needs a chain" : "a chain is only used by persistent CD");
   if (!chain.is_none()) {
-    const py::array c = chain.cast<py::array>();
+    const py::array c = array_arg(chain, op, "chain");
     pc = array_ptr<T>(c, op, "chain", true);
     check(c.ndim() == 2 && c.shape(1) == nh && c.shape(0) >= 1, op, "chain has shape ",
           shape_str(shape_of(c)), ", expected (rows >= 1, ", nh, ")");

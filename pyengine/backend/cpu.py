@@ -321,9 +321,10 @@ def _nhwc_out(n, k, s, before, after, d=1):
 
 def conv2d_nhwc(x, w, b, stride, pads, dilation, groups, activation=None, act_p0=0.0):
     """x (N, H, W, C), w (KH, KW, C / groups, OC) -> activation(conv + b) (N, OH, OW, OC)."""
+    _int64_args("conv2d_nhwc", (*stride, *pads, *dilation, groups))
     oh = _nhwc_out(x.shape[1], w.shape[0], stride[0], pads[0], pads[1], dilation[0])
     ow = _nhwc_out(x.shape[2], w.shape[1], stride[1], pads[2], pads[3], dilation[1])
-    y = np.empty((x.shape[0], oh, ow, w.shape[3]), x.dtype)
+    y = _output("conv2d_nhwc", (x.shape[0], oh, ow, w.shape[3]), x.dtype)
     _C.conv2d_nhwc_forward(x, w, b, y, *stride, *pads, *dilation, groups, activation, act_p0)
     return y
 
@@ -342,9 +343,10 @@ def conv2d_nhwc_backward(x, g, w, need_x, need_w, need_b, stride, pads, dilation
 
 def max_pool2d_nhwc(x, kernel, stride, pads):
     """y (N, OH, OW, C): max over each window."""
+    _int64_args("max_pool2d_nhwc", (*kernel, *stride, *pads))
     shape = (x.shape[0], _nhwc_out(x.shape[1], kernel[0], stride[0], *pads[:2]),
              _nhwc_out(x.shape[2], kernel[1], stride[1], *pads[2:]), x.shape[3])
-    y = np.empty(shape, x.dtype)
+    y = _output("max_pool2d_nhwc", shape, x.dtype)
     _C.max_pool2d_nhwc_forward(x, y, *kernel, *stride, *pads)
     return y
 
@@ -358,9 +360,10 @@ def max_pool2d_nhwc_backward(x, g, kernel, stride, pads):
 
 
 def avg_pool2d_nhwc(x, kernel, stride, pads, count_include_pad):
+    _int64_args("avg_pool2d_nhwc", (*kernel, *stride, *pads))
     shape = (x.shape[0], _nhwc_out(x.shape[1], kernel[0], stride[0], *pads[:2]),
              _nhwc_out(x.shape[2], kernel[1], stride[1], *pads[2:]), x.shape[3])
-    y = np.empty(shape, x.dtype)
+    y = _output("avg_pool2d_nhwc", shape, x.dtype)
     _C.avg_pool2d_nhwc_forward(x, y, *kernel, *stride, *pads, count_include_pad)
     return y
 

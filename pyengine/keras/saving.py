@@ -7,6 +7,8 @@ before allocating: the weights a saved config declares may not exceed what the f
 import json
 import os
 import tempfile
+import zipfile
+import zlib
 
 import numpy as np
 
@@ -58,12 +60,15 @@ def write_weights(model, filepath, overwrite=True, extra=None):
 
 
 def read_weights(model, filepath):
+    """Sizes are checked before anything is decompressed or allocated (pe.io.load_npz_checked:
+    at most pe.io.NPZ_MAX_BYTES, 1 GiB unless raised); every failure is a ValueError."""
+    from ..io import load_npz_checked
     filepath = os.fspath(filepath)
     try:
-        with np.load(filepath, allow_pickle=False) as f:
-            arrays = [f[k] for k in sorted(f.files) if not k.startswith("__")]
-    except (OSError, ValueError) as e:
+        found = load_npz_checked(filepath, op="load_weights")
+    except OSError as e:
         raise ValueError(f"[load_weights] cannot read weights from {filepath}: {e}") from None
+    arrays = [found[k] for k in sorted(found) if not k.startswith("__")]
     if len(arrays) != len(model.weights):
         raise ValueError(f"[load_weights] {filepath} holds {len(arrays)} weights, the model "
                          f"has {len(model.weights)}")
@@ -169,8 +174,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True,
             config = json.loads(str(f["__config__"]))
             stored = sum(f.zip.getinfo(k + ".npy").file_size for k in f.files
                          if not k.startswith("__"))
-    except (OSError, ValueError, KeyError) as e:
-        raise ValueError(f"[load_model] cannot load a model from {filepath}: {e}") from None
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as e:
+        raise ValueError(f"[load_model] cannot load a model from {filepath}: "
+                         f"{type(e).__name__}: {e}") from None
     classes = _builtin_classes()
     classes.update(_REGISTRY)
     classes.update(custom_objects or {})

@@ -233,3 +233,30 @@ def test_unary_fast_forms_record_only_when_needed():
         with pe.no_grad():
             assert getattr(x, name)().grad_fn is None
         assert getattr(pe.tensor(a), name)().grad_fn is None
+
+
+@pytest.mark.parametrize("m,k,n", [(10, 64, 16), (10, 11, 6), (32, 128, 10), (1, 7, 1),
+                                   (3, 5, 33), (64, 64, 63)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_small_matmul_with_column_major_b_equals_row_major_b(isa, m, k, n, dtype):
+    """Small products with a B that is not row-major (a Linear forward's x @ w.T) copy B
+    row-major and run the unpacked kernel: the same bits as the row-major B, any B strides."""
+    x, w = _arr((m, k), dtype), _arr((n, k), dtype)
+    want = pe._C.matmul(x, np.ascontiguousarray(w.T))
+    assert pe._C.matmul(x, w.T).tobytes() == want.tobytes()
+    wide = _arr((n, 2 * k), dtype)[:, ::2]             # neither unit row nor column stride
+    assert pe._C.matmul(x, wide.T).tobytes() == \
+        pe._C.matmul(x, np.ascontiguousarray(wide.T)).tobytes()
+    np.testing.assert_allclose(want, x.astype(np.float64) @ w.T.astype(np.float64),
+                               rtol=1e-4, atol=1e-4)
+    out = np.full((m, n), 3.0, dtype)                  # beta != 0 reads C
+    pe._C.matmul(x, w.T, out, 2.0, 0.5)
+    np.testing.assert_allclose(out, 2.0 * want + 1.5, rtol=1e-4, atol=1e-4)
+    xs = [pe._C.matmul(x, w.T).tobytes()]
+    before = pe.get_num_threads()
+    try:
+        pe.set_num_threads(1 if before != 1 else 2)
+        xs.append(pe._C.matmul(x, w.T).tobytes())
+    finally:
+        pe.set_num_threads(before)
+    assert xs[0] == xs[1]

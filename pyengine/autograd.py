@@ -228,6 +228,36 @@ def apply1(cls, a0):
     return result
 
 
+def apply_tensors(cls, args, params):
+    """``cls.apply(*args, **params)`` when every arg is known to be a Tensor (a layer's x,
+    weight and bias, checked by its caller): `Function.apply` without the scan for
+    non-Tensor arguments and the per-argument unwrapping it needs."""
+    a0 = args[0]
+    device = a0._device
+    for a in args:
+        if a._device is not device and a._device != device:
+            _mixed_devices(cls, device, a._device)
+    ctx = Context()
+    if device is not CPU and device.type != "cpu":
+        ctx.backend = get_backend(device)
+    result = _new_tensor(Tensor)
+    needs = tuple([a.requires_grad for a in args])
+    if True in needs and _state.enabled:
+        ctx.needs_input_grad = needs
+        out = cls.forward(ctx, *[a.data for a in args], **params)
+        result.requires_grad = True
+        result._node = Node(cls, ctx, args)
+    else:
+        out = cls.forward(ctx, *[a.data for a in args], **params)
+        result.requires_grad = False
+        result._node = None
+    result.data = out if type(out) is np.ndarray else np.asarray(out)
+    result._device = device
+    result.grad = None
+    result._retain_grad = False
+    return result
+
+
 def _scan(fn, args):
     """(device, any input requires grad, some args are not Tensors) for any argument list."""
     device, record, mixed = None, False, False

@@ -324,7 +324,10 @@ def backward(tensor, gradient=None, retain_graph=False):
         tensor._accumulate(g0)
         return
     grads = {id(tensor): g0}
-    with no_grad():
+    state = _state
+    prev = state.enabled
+    state.enabled = False  # no_grad() without the context-manager object (~1 us a step)
+    try:
         for t in reversed(_topological_order(tensor)):
             node = t._node
             g = grads.pop(id(t), None)
@@ -335,27 +338,40 @@ def backward(tensor, gradient=None, retain_graph=False):
                                    "pass retain_graph=True to the first backward()")
             if t._retain_grad:
                 t._accumulate(g)
-            in_grads = node.fn.backward(node.ctx, g)
-            if not isinstance(in_grads, tuple):
+            ctx = node.ctx
+            in_grads = node.fn.backward(ctx, g)
+            if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
+            fresh = ctx.grads_are_fresh
             for inp, ig in zip(node.inputs, in_grads):
                 if inp is None or ig is None or not inp.requires_grad:
                     continue
-                if type(ig) is not np.ndarray:
+                if type(ig) is not _ndarray:
                     ig = np.asarray(ig)
                 data = inp.data
                 if ig.shape != data.shape:
                     ig = _sum_to_shape(ig, data.shape)
-                if ig.dtype != data.dtype:
-                    ig = ig.astype(data.dtype)
+                dt = data.dtype
+                if ig.dtype is not dt and ig.dtype != dt:
+                    ig = ig.astype(dt)
                 if inp._node is None:
-                    inp._accumulate(ig, node.ctx.grads_are_fresh)
+                    if fresh and inp.grad is None and ig.flags.c_contiguous:
+                        # a leaf's first gradient, a new array of its dtype: taken as is
+                        # (Tensor._accumulate's owned case, inline)
+                        gt = _new_tensor(Tensor)
+                        gt.data, gt._device, gt.requires_grad = ig, inp._device, False
+                        gt.grad, gt._node, gt._retain_grad = None, None, False
+                        inp.grad = gt
+                    else:
+                        inp._accumulate(ig, fresh)
                 else:
-                    prev = grads.get(id(inp))
-                    grads[id(inp)] = ig if prev is None else prev + ig
+                    prev_g = grads.get(id(inp))
+                    grads[id(inp)] = ig if prev_g is None else prev_g + ig
             if not retain_graph:
                 node.ctx = None
                 node.freed = True
+    finally:
+        state.enabled = prev
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=False):
@@ -375,3 +391,4 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=False):
 
 
 _new_tensor = object.__new__
+_ndarray = np.ndarray

@@ -183,7 +183,7 @@ class CrossEntropy(Function):
         if ctx.reduction == "none":
             s = np.reshape(g, (-1, 1))  # per-row factors, rows in (N, d1, ...) order
         elif ctx.folded:  # 1/denom already applied by the kernel
-            s = None if np.ndim(g) == 0 and float(g) == 1.0 else g
+            s = None if g.ndim == 0 and g == 1.0 else g  # g: an array (the backward loop's)
         else:
             s = _scale(ctx, g)
         return _classes_back(grad if s is None else s * grad, ctx.shape), None

@@ -52,10 +52,10 @@ def linear(x, weight, bias=None, activation=None):
             and weight._device.type == "cpu" and x.data.dtype in _FLOATS
             and weight.data.dtype is x.data.dtype and weight.data.ndim == 2 and x.data.ndim >= 1):
         if bias is None:
-            return Linear.apply(x, weight, activation=act)
+            return _ag.apply_tensors(Linear, (x, weight), {"activation": act})
         if (isinstance(bias, T) and bias.data.dtype is x.data.dtype and bias._device.type == "cpu"
                 and bias.data.shape == weight.data.shape[:1]):
-            return Linear.apply(x, weight, bias, activation=act)
+            return _ag.apply_tensors(Linear, (x, weight, bias), {"activation": act})
     y = x @ weight.T
     if bias is not None:
         y = y + bias

@@ -4,6 +4,7 @@ and subclassing (`class M(keras.Model)` with `__init__` + `call`), both with Ker
 import numpy as np
 
 from ..autograd import no_grad
+from ..tensor import Tensor
 from . import tree
 from .layers.base import InputLayer, Layer
 from .symbolic import KerasTensor
@@ -128,9 +129,17 @@ class Model(Trainer, Layer):
         if len(flat) != len(self.inputs):
             raise ValueError(f"[{self.name}] expects {len(self.inputs)} input(s) {names}, "
                              f"received {len(flat)}")
-        for t, x in zip(self.inputs, flat):
+        for i, (t, x) in enumerate(zip(self.inputs, flat)):
             shape = tuple(getattr(x, "shape", np.shape(x)))
             want = t.shape
+            # Keras' rank adjustment: a missing or extra trailing dimension of size 1 is
+            # added or dropped ((N, 28, 28) into an Input of shape (28, 28, 1))
+            if len(want) == len(shape) + 1 and want[-1] == 1:
+                flat[i] = x = _expand_last(x)
+                shape = shape + (1,)
+            elif len(want) == len(shape) - 1 and shape[-1] == 1:
+                flat[i] = x = x[..., 0]
+                shape = shape[:-1]
             if len(shape) != len(want) or any(w is not None and w != s
                                               for w, s in zip(want[1:], shape[1:])):
                 raise ValueError(f"[{self.name}] input '{t.name}' expected shape {want}, "
@@ -252,3 +261,7 @@ class Model(Trainer, Layer):
             return
         raise ValueError(f"[{self.name}] the model has not been built yet: call it on data, "
                          "call build(input_shape), or fit it first")
+
+
+def _expand_last(x):
+    return x.unsqueeze(-1) if isinstance(x, Tensor) else np.expand_dims(np.asarray(x), -1)

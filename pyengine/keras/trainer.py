@@ -13,6 +13,7 @@ from ..autograd import no_grad
 from ..tensor import Tensor
 from . import batching as _b
 from . import callbacks as _cb
+from . import compiled_objects as _compiled
 from . import data_adapters as _adapters
 from . import losses as _losses
 from . import metrics as _metrics
@@ -56,7 +57,8 @@ class Trainer:
         self.jit_compile = jit_compile
         self._loss_tracker = _metrics.Mean(name="loss")
         self._compiled_losses = None
-        self.compiled_metrics = []
+        self.compiled_metrics = _compiled.CompiledMetrics(self, [])
+        self.compiled_loss = _compiled.CompiledLoss(self)
         self.compiled = True
         n = len(self.outputs) if getattr(self, "outputs", None) else None
         if n is None and not isinstance(loss, (list, tuple, dict)):
@@ -110,7 +112,7 @@ class Trainer:
                     m.name = f"{name}_{m.name}"
             per.append(objs)
         self._compiled_losses = list(zip(losses, weights, per))
-        self.compiled_metrics = [m for objs in per for m in objs]
+        self.compiled_metrics = _compiled.CompiledMetrics(self, [m for objs in per for m in objs])
 
     def _require_compiled(self, what):
         if not self.compiled:
@@ -119,11 +121,13 @@ class Trainer:
 
     @property
     def metrics(self):
-        """The loss tracker, the compiled metrics, then metrics assigned as attributes."""
+        """The loss tracker, the compiled metrics, then metric objects held by the model or its
+        layers (attributes, add_metric)."""
         out = [self._loss_tracker] + list(self.compiled_metrics) if self.compiled else []
-        for v in self.__dict__.values():
-            if isinstance(v, _metrics.Metric) and all(v is not m for m in out):
-                out.append(v)
+        for layer in self.modules():  # metrics held by the model and its layers (Keras 3)
+            for v in getattr(layer, "_own_metrics", list)():
+                if all(v is not m for m in out):
+                    out.append(v)
         return out
 
     @property

@@ -31,23 +31,30 @@ def to_tensor(x):
     """A Tensor from a Tensor, NumPy array, list or number (ints and float64 become float32, as
     Keras' floatx); None and KerasTensors pass through."""
     if isinstance(x, Tensor) or x is None:
-        return x
+        return as_output(x)
     from ..symbolic import KerasTensor
     if isinstance(x, (KerasTensor, str)):
         return x
     a = np.asarray(x)
     if a.dtype.kind in "biu" or a.dtype == np.float64:
         a = a.astype(np.float32)
-    return Tensor._wrap(np.ascontiguousarray(a))
+    return EagerTensor._wrap(np.ascontiguousarray(a))
 
 
 class EagerTensor(Tensor):
-    """What layers and models return: a Tensor whose .numpy() works even when it carries a
-    gradient graph, as TensorFlow's eager tensors do (`model(x).numpy()`)."""
+    """What layers receive and return: a Tensor whose .numpy() works even when it carries a
+    gradient graph, as TensorFlow's eager tensors do (`model(x).numpy()`), and which is
+    immutable as TensorFlow's are: `x -= m` inside a layer's call rebinds x to x - m instead of
+    writing into the caller's tensor (or a tensor autograd still needs)."""
     __slots__ = ()
 
     def numpy(self):
         return self.data
+
+    def __iadd__(self, o): return self + o
+    def __isub__(self, o): return self - o
+    def __imul__(self, o): return self * o
+    def __itruediv__(self, o): return self / o
 
 
 def as_output(t):
@@ -114,7 +121,10 @@ def _call_params(cls):
     if got is None:
         params = inspect.signature(cls.call).parameters
         var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
-        got = _ACCEPTS[cls] = ("training" in params or var_kw, "mask" in params)
+        positional = [n for n, p in params.items() if n != "self" and p.kind in (
+            p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        got = _ACCEPTS[cls] = ("training" in params or var_kw, "mask" in params,
+                               positional[0] if positional else "inputs")
     return got
 
 
@@ -320,6 +330,32 @@ class Layer(Module):
         are cleared when the next top-level call starts."""
         self._losses.append(loss)
 
+    def add_metric(self, value, name=None, aggregation="mean"):
+        """TF-Keras 2's add_metric: `value` (a batch's metric value) is averaged over the epoch
+        under `name` in model.metrics. The result of calling a metric object this layer holds
+        (`self.add_metric(self.acc(y, p))`) needs no name: that metric is already tracked."""
+        from .. import metrics as _metrics
+        called = _metrics.Metric.last_called
+        if name is None and called is not None and any(v is called
+                                                        for v in self.__dict__.values()):
+            return
+        if name is None:
+            raise ValueError(f"[{self.name}] add_metric needs a name= for a value that is not "
+                             "the result of one of this layer's metric objects")
+        if aggregation != "mean":
+            raise ValueError(f"[{self.name}] add_metric supports aggregation='mean' only. "
+                             f"Received: aggregation={aggregation!r}")
+        added = self.__dict__.setdefault("_added_metrics", {})
+        if name not in added:
+            added[name] = _metrics.Mean(name=name)
+        added[name].update_state(value)
+
+    def _own_metrics(self):
+        """Metric objects held as attributes or made by add_metric (model.metrics lists them)."""
+        from ..metrics import Metric
+        out = [v for v in self.__dict__.values() if isinstance(v, Metric)]
+        return out + list(self.__dict__.get("_added_metrics", {}).values())
+
     @property
     def losses(self):
         """Losses added during the last call plus weight-regularization penalties, this layer's
@@ -370,10 +406,12 @@ class Layer(Module):
         return self(*args, **kwargs)
 
     def __call__(self, *args, **kwargs):
-        if not args:
-            if "inputs" not in kwargs:
-                raise TypeError(f"[{self.name}] called without inputs")
-            args = (kwargs.pop("inputs"),)
+        if not args:  # the inputs passed by the name of call's first parameter
+            first = _call_params(type(self))[2]
+            if first not in kwargs:
+                raise TypeError(f"[{self.name}] called without inputs (call's first argument, "
+                                f"'{first}')")
+            args = (kwargs.pop(first),)
         inputs, rest = args[0], args[1:]
         from ..symbolic import call_symbolic, is_symbolic
         if is_symbolic(inputs) or any(is_symbolic(a) for a in rest):

@@ -116,6 +116,56 @@ def nn_softmax(logits, axis=None, name=None): return F.softmax(logits, axis=-1 i
 def nn_log_softmax(logits, axis=None, name=None): return F.log_softmax(logits, axis=-1 if axis is None else axis)
 
 
+@symbolic_aware
+def nn_moments(x, axes, shift=None, keepdims=False, name=None):
+    """tf.nn.moments: (mean, variance) over `axes`, the variance biased (divided by n)."""
+    if shift is not None:
+        raise ValueError("[tf.nn.moments] shift is not supported (TensorFlow ignores it too "
+                         "since 2.0); pass shift=None")
+    x, axes = _t(x), tuple(axes) if isinstance(axes, (list, tuple)) else axes
+    return F.mean(x, axes, keepdims), F.var(x, axes, keepdims, correction=0)
+
+
+def _conv_arg(v, what):
+    # TensorFlow's strides / dilations: an int, a list of 1 or 2, or the 4 of NHWC ([1, s, s, 1])
+    v = [int(v)] if isinstance(v, (int, np.integer)) else [int(i) for i in v]
+    if len(v) == 4:
+        if v[0] != 1 or v[3] != 1:
+            raise ValueError(f"[tf.nn.conv2d] {what} on the batch and channel axes must be 1, "
+                             f"got {v}")
+        v = v[1:3]
+    if len(v) == 1:
+        v = v * 2
+    if len(v) != 2:
+        raise ValueError(f"[tf.nn.conv2d] {what} must be an int or a list of 1, 2 or 4 ints, "
+                         f"got {v}")
+    return tuple(v)
+
+
+@symbolic_aware
+def nn_conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None, name=None):
+    """tf.nn.conv2d: input (N, H, W, C), filters (KH, KW, C, OC); padding 'SAME', 'VALID' or the
+    explicit [[0, 0], [top, bottom], [left, right], [0, 0]]. F.conv2d_nhwc (the Keras Conv2D
+    op)."""
+    if data_format != "NHWC":
+        raise ValueError(f"[tf.nn.conv2d] only data_format='NHWC' is supported, got "
+                         f"{data_format!r}")
+    if isinstance(padding, str):
+        pads = padding.lower()
+        if pads not in ("same", "valid"):
+            raise ValueError(f"[tf.nn.conv2d] padding must be 'SAME', 'VALID' or explicit "
+                             f"pads, got {padding!r}")
+    else:
+        p = [tuple(int(i) for i in q) for q in padding]
+        if len(p) != 4 or p[0] != (0, 0) or p[3] != (0, 0):
+            raise ValueError(f"[tf.nn.conv2d] explicit padding must be [[0, 0], [top, bottom], "
+                             f"[left, right], [0, 0]], got {padding!r}")
+        pads = (p[1], p[2])
+    return F.conv2d_nhwc(_t(input), _t(filters), None, stride=_conv_arg(strides, "strides"),
+                         padding=pads, dilation=_conv_arg(1 if dilations is None else dilations,
+                                                          "dilations"))
+
+
 # tf.math.*: the same functions under TensorFlow's math namespace
 math = types.ModuleType("pyengine.math", "tf.math: TensorFlow's math names (aliases).")
 for _name, _fn in dict(

@@ -57,6 +57,10 @@ def maximum(x1, x2): return F.maximum(_t(x1), x2)
 @_op
 def minimum(x1, x2): return F.minimum(_t(x1), x2)
 @_op
+def moments(x, axes, keepdims=False, synchronized=False):
+    """(mean, variance) over `axes`, the variance biased (Keras' ops.moments)."""
+    return _tf.nn_moments.__wrapped__(x, axes, keepdims=keepdims)
+@_op
 def clip(x, x_min, x_max): return F.clamp(x, x_min, x_max)
 @_op
 def concatenate(xs, axis=0): return F.cat([_t(x) for x in xs], axis)

@@ -13,5 +13,6 @@ from .functional import softmax  # tf.nn.softmax(logits) in the TensorFlow quick
 from ..tf_names import symbolic_aware as _symbolic_aware  # noqa: E402
 from ..tf_names import (nn_elu as elu, nn_gelu as gelu, nn_leaky_relu as leaky_relu,  # noqa: E402,F401
                         nn_log_softmax as log_softmax, nn_relu as relu, nn_sigmoid as sigmoid,
-                        nn_silu as silu, nn_softplus as softplus, nn_tanh as tanh)
+                        nn_silu as silu, nn_softplus as softplus, nn_tanh as tanh,
+                        nn_moments as moments, nn_conv2d as conv2d)
 softmax = _symbolic_aware(softmax)  # noqa: F811

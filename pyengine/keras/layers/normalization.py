@@ -10,8 +10,9 @@ from .base import Layer
 class BatchNormalization(Layer):
     """y = gamma * (x - mean) / sqrt(var + epsilon) + beta over every axis but `axis`.
     Training uses the batch's statistics and updates the moving ones:
-    moving = moving * momentum + batch * (1 - momentum) (F.batch_norm's momentum is 1 - this;
-    its moving variance takes the unbiased batch variance, as nn.BatchNorm does); inference
+    moving = moving * momentum + batch * (1 - momentum) (F.batch_norm's momentum is 1 - this),
+    the batch variance biased as Keras' ops.moments gives it (nn.BatchNorm keeps PyTorch's
+    unbiased one: the same op, unbiased_running_var=False here); inference
     uses the moving ones. Channels-last input (axis=-1) normalises in place of its layout
     (F.batch_norm(channel_axis=-1)), no transpose."""
 
@@ -48,7 +49,8 @@ class BatchNormalization(Layer):
                              f"{self.axis}, received input of shape {tuple(x.shape)}")
         return F.batch_norm(x, self.moving_mean, self.moving_variance, self.gamma, self.beta,
                             training=bool(training) and self.trainable,
-                            momentum=1.0 - self.momentum, eps=self.epsilon, channel_axis=axis)
+                            momentum=1.0 - self.momentum, eps=self.epsilon, channel_axis=axis,
+                            unbiased_running_var=False)
 
 
 class Embedding(Layer):

@@ -89,7 +89,7 @@ convert_to_tensor = constant
 def _nn_act(fn, name):
     def act(features, name=None):
         return fn(features)
-    act.__name__ = act.__qualname__ = name
+    act.__name__, act.__qualname__ = name, f"nn_{name}"  # qualname: this module's attribute
     act.__doc__ = f"tf.nn.{name}: pe.nn.functional.{fn.__name__}."
     return symbolic_aware(act)
 

@@ -170,3 +170,52 @@ def test_sequential_exposes_graph():
     with pytest.raises(ValueError, match=r"\[add.*cannot be called on input of shape \(None, 1\)"):
         s.add(layers.Add())
     assert len(s.layers) == 2  # the failed add left the model as it was
+
+
+def _square_plus(x, c=1.0):  # a module-level function: a Lambda wrapping it can be saved
+    return x * x + c
+
+
+def test_save_load_graph_with_ops_and_named_lambda(tmp_path):
+    import pyengine as tf
+    inp = keras.Input((4,))
+    h = layers.Dense(6, activation="relu")(inp)
+    r = h
+    h = layers.Dense(6)(h)
+    h += r                                                # arithmetic on symbolic tensors
+    h = tf.nn.relu(h)                                     # a tf op
+    h = keras.ops.mean(h[:, :3], axis=-1, keepdims=True) + tf.reduce_sum(h, 1, keepdims=True)
+    h = layers.Lambda(_square_plus, arguments={"c": 2.0})(h)
+    out = tf.concat([h, -h, 2.0 * h], axis=-1)
+    model = keras.Model(inp, out)
+    x = np.random.default_rng(0).normal(size=(5, 4)).astype("float32")
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    # a lambda cannot be saved: the error names the layer and says what to do
+    bad = keras.Model(inp, layers.Lambda(lambda t: t * 2, name="doubler")(inp))
+    with pytest.raises(ValueError, match=r"\[doubler\] cannot save .*<lambda>.*module-level"):
+        bad.save(tmp_path / "bad.keras")
+    # a function the loading program does not have is named in the error
+    import json
+    with np.load(tmp_path / "m.keras") as f:
+        cfg = str(f["__config__"])
+    assert json.loads(cfg)  # the architecture is plain JSON
+    from pyengine.keras.layers.code_layers import resolve_function
+    with pytest.raises(ValueError, match="custom_objects"):
+        resolve_function({"__function__": ["not_imported_module", "f"]}, {})
+
+
+def test_layer_names_with_dots_and_model_shapes():
+    m = keras.Sequential([keras.Input((5,)), layers.Dense(3, name="block1.dense"),
+                          layers.Dense(2, name="head.out")])
+    assert m.get_layer("block1.dense").output_shape == (None, 3)
+    assert m.input_shape == (None, 5) and m.output_shape == (None, 2)
+    assert list(m.state_dict()) == ["block1_dense.kernel", "block1_dense.bias",
+                                    "head_out.kernel", "head_out.bias"]
+    a, b = keras.Input((4,)), keras.Input((2,))
+    two = keras.Model([a, b], [layers.Dense(1)(a), layers.Dense(3)(b)])
+    assert two.input_shape == [(None, 4), (None, 2)]
+    assert two.output_shape == [(None, 1), (None, 3)]
+    with pytest.raises(ValueError, match="without '/'"):
+        layers.Dense(3, name="a/b")

@@ -296,3 +296,45 @@ def test_early_stopping_without_validation_warns_like_keras():
     with pytest.warns(UserWarning, match="val_loss"):
         h = m.fit(x, y, epochs=2, verbose=0, callbacks=[callbacks.EarlyStopping()])
     assert len(h.history["loss"]) == 2
+
+
+@pytest.mark.parametrize("body,opt", [
+    ("dense", lambda: keras.optimizers.Adam(0.01)),        # the fused trainer's path
+    ("batchnorm", lambda: keras.optimizers.SGD(0.05, momentum=0.9)),  # the generic path
+    ("dense", lambda: keras.optimizers.RMSprop(0.01))])
+def test_save_load_resumes_training_bitwise(tmp_path, body, opt):
+    # Keras saves the optimizer's variables: fit, save, load, fit == one uninterrupted fit
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 5)).astype("float32")
+    y = (x[:, 0] - x[:, 1] > 0).astype("float32")
+
+    def make():
+        pe.manual_seed(0)
+        mid = [keras.layers.BatchNormalization()] if body == "batchnorm" else []
+        m = keras.Sequential([keras.Input((5,)), keras.layers.Dense(4, activation="relu"), *mid,
+                              keras.layers.Dense(1, activation="sigmoid")])
+        m.compile(opt(), "binary_crossentropy", metrics=["accuracy"])
+        return m
+    whole = make()
+    whole.fit(x, y, epochs=4, batch_size=16, shuffle=False, verbose=0)
+    half = make()
+    half.fit(x, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    half.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    assert loaded.compiled and loaded.optimizer.iterations == 8
+    assert type(loaded.optimizer) is type(whole.optimizer)
+    loaded.fit(x, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    for a, b in zip(whole.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert not keras.models.load_model(tmp_path / "m.keras", compile=False).compiled
+
+
+def test_save_with_unsaveable_compile_arguments_loads_uncompiled(tmp_path):
+    m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    m.compile("adam", loss=lambda yt, yp: ((yt - yp) ** 2).mean())
+    m.fit(np.ones((4, 3), "float32"), np.ones((4, 1), "float32"), verbose=0)
+    m.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    assert not loaded.compiled
+    np.testing.assert_array_equal(loaded.predict(np.ones((2, 3)), verbose=0),
+                                  m.predict(np.ones((2, 3)), verbose=0))

@@ -6,7 +6,7 @@ import numpy as np
 from ..autograd import no_grad
 from ..tensor import Tensor
 from . import tree
-from .layers.base import InputLayer, Layer
+from .layers.base import InputLayer, Layer, add_layer_module
 from .symbolic import KerasTensor
 from .trainer import Trainer
 
@@ -87,7 +87,7 @@ class Model(Trainer, Layer):
             raise ValueError(f"[{self.name}] the layer name(s) {dup} are used more than once; "
                              "all layer names in a model must be unique")
         for lyr in layers:
-            self.add_module(lyr.name, lyr)
+            add_layer_module(self, lyr)
         self._nodes = [n for n in nodes if not isinstance(n.layer, InputLayer)]
         self._graph_layers = layers
         self._inputs_struct, self._outputs_struct = inputs, outputs
@@ -113,6 +113,19 @@ class Model(Trainer, Layer):
                 return m
         raise ValueError(f"[get_layer] no layer named '{name}'. Layers: "
                          f"{[lyr.name for lyr in layers]}")
+
+    @property
+    def input_shape(self):
+        """The inputs' shapes (a tuple, or a list for several inputs), None for the batch."""
+        if getattr(self, "inputs", None):
+            return _shape_list(self.inputs)
+        return Layer.input_shape.fget(self)  # a model used as a layer of a graph
+
+    @property
+    def output_shape(self):
+        if getattr(self, "outputs", None):
+            return _shape_list(self.outputs)
+        return Layer.output_shape.fget(self)
 
     def _flat_inputs(self, inputs):
         names = [t.name for t in self.inputs]
@@ -239,12 +252,15 @@ class Model(Trainer, Layer):
 
     def save(self, filepath, overwrite=True):
         """Architecture (JSON) and weights in one .npz file, written atomically;
-        `keras.models.load_model(filepath)` rebuilds the model. Compile again after loading
-        (optimizer state is not saved)."""
+        `keras.models.load_model(filepath)` rebuilds the model,
+        with its compile configuration and optimizer state when compiled with keras' own
+        optimizer / losses / metrics (keras/saving_state.py): fit continues where it stopped."""
         from .saving import write_weights, model_config_json
+        from .saving_state import write_extra
         self._ensure_built()
-        write_weights(self, filepath, overwrite, extra={"__config__":
-                                                        np.array(model_config_json(self))})
+        extra = {"__config__": np.array(model_config_json(self))}
+        extra.update(write_extra(self))
+        write_weights(self, filepath, overwrite, extra=extra)
 
     def get_config(self):
         if self._nodes is None:
@@ -265,3 +281,8 @@ class Model(Trainer, Layer):
 
 def _expand_last(x):
     return x.unsqueeze(-1) if isinstance(x, Tensor) else np.expand_dims(np.asarray(x), -1)
+
+
+def _shape_list(tensors):
+    shapes = [tuple(t.shape) for t in tensors]
+    return shapes[0] if len(shapes) == 1 else shapes

@@ -27,6 +27,24 @@ from .. import tree
 from ..utils import snake_case, unique_name
 
 
+def add_layer_module(owner, layer):
+    """Registers `layer` as a submodule of the model `owner` under a key made from its name
+    (nn.Module keys cannot be empty or hold '.', which Keras names may: 'block1.conv' is
+    'block1_conv' in state_dict, made unique)."""
+    key = layer.name.replace(".", "_") or "_"
+    base, i = key, 1
+    while owner._modules.get(key) is not None and owner._modules[key] is not layer:
+        key, i = f"{base}_{i}", i + 1
+    owner.add_module(key, layer)
+    return key
+
+
+def remove_layer_module(owner, layer):
+    for key, m in list(owner._modules.items()):
+        if m is layer:
+            del owner._modules[key]
+
+
 def to_tensor(x):
     """A Tensor from a Tensor, NumPy array, list or number (ints and float64 become float32, as
     Keras' floatx); None and KerasTensors pass through."""
@@ -194,9 +212,9 @@ class Layer(Module):
             raise ValueError(f"[{type(self).__name__}] only dtype='float32' layers are "
                              f"supported. Received: dtype={dtype}")
         if name is not None:
-            if not isinstance(name, str) or "." in name or not name:
-                raise ValueError(f"[{type(self).__name__}] name must be a non-empty string "
-                                 f"without '.'. Received: name={name!r}")
+            if not isinstance(name, str) or "/" in name:  # Keras 3's rule ('/' joins paths)
+                raise ValueError(f"[{type(self).__name__}] name must be a string without '/'. "
+                                 f"Received: name={name!r}")
             self.name = name
         self.trainable = trainable
         if input_dim is not None:
@@ -472,8 +490,24 @@ class Layer(Module):
     def output(self):
         return self._single_node("output").outputs
 
+    @property
+    def input_shape(self):
+        """Shape of `input` (None for the batch / unknown dimensions); a list of shapes for
+        several inputs (TF-Keras' layer.input_shape, Keras 3's model.input_shape)."""
+        return _shapes(self.input)
+
+    @property
+    def output_shape(self):
+        return _shapes(self.output)
+
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _shapes(structure):
+    flat = tree.flatten(structure)
+    shapes = [tuple(t.shape) for t in flat]
+    return shapes[0] if len(shapes) == 1 else shapes
 
 
 class InputLayer(Layer):

@@ -150,21 +150,4 @@ class Reshape(Layer):
         return x.reshape((x.shape[0],) + self.target_shape)
 
 
-class Lambda(Layer):
-    """Wraps a function of the inputs as a layer: `layers.Lambda(lambda x: x ** 2)`; its
-    extra keyword arguments go in `arguments`. Cannot be saved with model.save (it holds code)."""
-
-    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
-        super().__init__(**kwargs)
-        if not callable(function):
-            raise TypeError(f"[Lambda] function must be callable. Received: {function!r}")
-        if mask is not None:
-            raise ValueError("[Lambda] mask is not supported")
-        self.function, self.arguments = function, dict(arguments or {})
-
-    def call(self, inputs):
-        return self.function(inputs, **self.arguments)
-
-    def get_config(self):
-        raise TypeError(f"[{self.name}] a Lambda layer holds a Python function and cannot be "
-                        "serialized")
+from .code_layers import Lambda  # noqa: E402,F401  (keras.layers.core.Lambda)

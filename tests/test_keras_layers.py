@@ -253,3 +253,46 @@ def test_convolution_op_hook_moments_and_tf_conv2d():
                                rtol=1e-4, atol=1e-4)
     with pytest.raises(ValueError, match="NHWC"):
         tf.nn.conv2d(x, k, 1, "SAME", data_format="NCHW")
+
+
+def test_masks_propagate_through_supporting_layers():
+    # Keras 3: Embedding(mask_zero) makes a mask; Dense, Dropout, Activation, BatchNormalization
+    # pass it on (supports_masking); a call(mask=) receives it; Conv1D / Flatten end it
+    from pyengine.keras.layers.masking import get_mask
+    seen = {}
+
+    class Probe(L.Layer):
+        supports_masking = True
+
+        def call(self, x, mask=None):
+            seen["mask"] = None if mask is None else np.asarray(mask)
+            return x
+
+    class MakesMask(L.Layer):  # a mask from compute_mask alone
+        def call(self, x):
+            return x
+
+        def compute_mask(self, inputs, mask=None):
+            return inputs.numpy()[..., 0] > 0
+
+    idx = np.array([[3, 5, 0, 0], [2, 0, 0, 0]])
+    want = idx != 0
+    emb = L.Embedding(10, 4, mask_zero=True)
+    h = emb(idx)
+    for layer in (L.Dense(4), L.Dropout(0.5), L.Activation("tanh"), L.BatchNormalization(),
+                  Probe()):
+        h = layer(h)
+        np.testing.assert_array_equal(get_mask(h), want)
+    np.testing.assert_array_equal(seen["mask"], want)
+    assert get_mask(L.Conv1D(2, 1)(h)) is None and get_mask(L.Flatten()(h)) is None
+    summed = L.Add()([h, emb(np.array([[3, 5, 5, 0], [2, 2, 0, 0]]))])
+    np.testing.assert_array_equal(get_mask(summed), want)
+    made = MakesMask()(pe.tensor(np.array([[[1.0], [-1.0]]], np.float32)))
+    np.testing.assert_array_equal(get_mask(made), [[True, False]])
+    # the LSTM after a Dense sees the Embedding's mask: padded steps change nothing
+    pe.manual_seed(0)
+    model = keras.Sequential([keras.Input((None,), dtype="int64"),
+                              L.Embedding(10, 4, mask_zero=True), L.Dense(3), L.LSTM(2)])
+    short = model.predict(np.array([[3, 5]]), verbose=0)
+    padded = model.predict(np.array([[3, 5, 0, 0]]), verbose=0)
+    np.testing.assert_allclose(short, padded, rtol=1e-5, atol=1e-6)

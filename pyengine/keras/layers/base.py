@@ -27,6 +27,17 @@ from .. import tree
 from ..utils import snake_case, unique_name
 
 
+def _input_masks(inputs):
+    """The mask attached to `inputs` (a list of masks for several inputs), None if none."""
+    from .masking import get_mask
+    if isinstance(inputs, Tensor):
+        return get_mask(inputs)
+    if isinstance(inputs, (list, tuple)):
+        masks = [get_mask(t) if isinstance(t, Tensor) else None for t in inputs]
+        return masks if any(m is not None for m in masks) else None
+    return None
+
+
 def add_layer_module(owner, layer):
     """Registers `layer` as a submodule of the model `owner` under a key made from its name
     (nn.Module keys cannot be empty or hold '.', which Keras names may: 'block1.conv' is
@@ -420,6 +431,28 @@ class Layer(Module):
     def compute_output_shape(self, input_shape):
         return input_shape
 
+    # ---- masks (Keras 3): a layer with supports_masking passes its input's mask on -----------
+    supports_masking = False
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of this layer's output: the input's when supports_masking (override to
+        make or change one, as Embedding(mask_zero=True) does)."""
+        return mask if self.supports_masking else None
+
+    def _propagate_mask(self, inputs, outputs, prev_mask):
+        if not self.supports_masking and type(self).compute_mask is Layer.compute_mask:
+            return  # Keras 3: a layer without masking support ends the mask here
+        out_mask = self.compute_mask(inputs, prev_mask)
+        if out_mask is None:
+            return
+        from .masking import get_mask, set_mask
+        flat = tree.flatten(outputs)
+        masks = tree.flatten(out_mask) if isinstance(out_mask, (list, tuple)) else \
+            [out_mask] * len(flat)
+        for t, m in zip(flat, masks):
+            if isinstance(t, Tensor) and m is not None and get_mask(t) is None:
+                set_mask(t, m)
+
     def forward(self, *args, **kwargs):  # nn.Module's name for call
         return self(*args, **kwargs)
 
@@ -440,7 +473,14 @@ class Layer(Module):
         outer_training = state.training
         if training is None:
             training = outer_training if outer_training is not None else self.training
-        kwargs.pop("mask", None) if not _call_params(type(self))[1] else None
+        accepts_mask = _call_params(type(self))[1]
+        prev_mask = kwargs.get("mask")
+        if prev_mask is None:
+            prev_mask = _input_masks(inputs)
+            if accepts_mask and prev_mask is not None:
+                kwargs["mask"] = prev_mask  # Keras passes the inputs' mask to call(mask=)
+        if not accepts_mask:
+            kwargs.pop("mask", None)
         if state.depth == 0:
             for m in self.modules():
                 if isinstance(m, Layer):
@@ -457,6 +497,8 @@ class Layer(Module):
             state.depth -= 1
             state.training = outer_training
         outputs = tree.map_structure(as_output, outputs)
+        if prev_mask is not None or type(self).compute_mask is not Layer.compute_mask:
+            self._propagate_mask(inputs, outputs, prev_mask)
         first = tree.flatten(outputs)[0] if tree.flatten(outputs) else None
         if isinstance(first, Tensor):
             self._last_output_shape = (None,) + tuple(first.shape[1:])

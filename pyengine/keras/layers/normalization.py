@@ -15,6 +15,7 @@ class BatchNormalization(Layer):
     unbiased one: the same op, unbiased_running_var=False here); inference
     uses the moving ones. Channels-last input (axis=-1) normalises in place of its layout
     (F.batch_norm(channel_axis=-1)), no transpose."""
+    supports_masking = True  # as Keras 3: the input's mask passes through
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",

@@ -501,7 +501,8 @@ class Layer(Module):
             self._propagate_mask(inputs, outputs, prev_mask)
         first = tree.flatten(outputs)[0] if tree.flatten(outputs) else None
         if isinstance(first, Tensor):
-            self._last_output_shape = (None,) + tuple(first.shape[1:])
+            self.__dict__["_last_output_shape"] = (None,) + tuple(first.shape[1:])  # per step:
+            # a plain attribute, past the tracking __setattr__
         return outputs
 
     def _build_for(self, inputs):

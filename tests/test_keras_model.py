@@ -338,3 +338,21 @@ def test_save_with_unsaveable_compile_arguments_loads_uncompiled(tmp_path):
     assert not loaded.compiled
     np.testing.assert_array_equal(loaded.predict(np.ones((2, 3)), verbose=0),
                                   m.predict(np.ones((2, 3)), verbose=0))
+
+
+def test_metrics_unweighted_weighted_metrics_weighted_and_confusion_counts():
+    # Keras 3: compile(metrics=) ignore sample_weight / class_weight; weighted_metrics use them
+    x = np.array([[1.0], [2.0], [3.0], [4.0]], "float32")
+    y = np.array([[0.0], [1.0], [1.0], [1.0]], "float32")
+    m = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, activation="sigmoid")])
+    m.compile("sgd", "binary_crossentropy", jit_compile=False,
+              metrics=["accuracy", keras.metrics.TruePositives(name="tp"),
+                       keras.metrics.FalseNegatives(name="fn"),
+                       keras.metrics.FalsePositives(name="fp"),
+                       keras.metrics.TrueNegatives(name="tn")],
+              weighted_metrics=["accuracy"])
+    m.set_weights([np.array([[0.0]], "float32"), np.array([1.0], "float32")])  # all p > 0.5
+    out = m.evaluate(x, y, sample_weight=np.array([3.0, 1.0, 1.0, 1.0]), return_dict=True,
+                     verbose=0)
+    assert out["accuracy"] == 0.75 and out["weighted_accuracy"] == 0.5
+    assert (out["tp"], out["fn"], out["fp"], out["tn"]) == (3.0, 0.0, 1.0, 0.0)

@@ -178,6 +178,8 @@ def get(identifier, loss=None):
 from .metrics_extra import (AUC, F1Score, FBetaScore, MeanAbsolutePercentageError,  # noqa: E402
                             Precision, Recall, RootMeanSquaredError,
                             SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy)
+from .metrics_extra import (FalseNegatives, FalsePositives, TrueNegatives,  # noqa: E402
+                            TruePositives)
 from .metrics_extra import NAMES as _EXTRA_NAMES  # noqa: E402
 
 _TABLE.update(_EXTRA_NAMES)

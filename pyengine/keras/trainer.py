@@ -45,13 +45,12 @@ class Trainer:
         """Resolves `optimizer`, `loss` (one, or a list / dict per output; None for a model
         that computes its own loss) and `metrics` (names, objects or functions) and stores them.
         jit_compile=False forces the generic (unfused) training path."""
-        if weighted_metrics:
-            raise ValueError("[compile] weighted_metrics is not supported")
         if steps_per_execution != 1:
             raise ValueError(f"[compile] steps_per_execution must be 1. Received: "
                              f"steps_per_execution={steps_per_execution}")
         self.optimizer = _opt.get(optimizer)
         self._loss_spec, self._loss_weights_spec, self._metrics_spec = loss, loss_weights, metrics
+        self._weighted_metrics_spec = weighted_metrics
         self.loss = loss if loss is None or isinstance(loss, (list, tuple, dict)) else \
             _losses.get(loss)
         self.jit_compile = jit_compile
@@ -98,19 +97,23 @@ class Trainer:
                   for s in self._per_output(spec, names, "loss")]
         weights = self._per_output(self._loss_weights_spec, names, "loss_weights")
         weights = [1.0 if w is None else float(w) for w in weights]
-        metric_specs = self._metrics_spec
-        if isinstance(metric_specs, (str, _metrics.Metric)) or callable(metric_specs):
-            metric_specs = [metric_specs]
-        per = []
-        for i, name in enumerate(names):
-            ms = metric_specs.get(name, []) if isinstance(metric_specs, dict) else \
-                (metric_specs or [])
-            ms = [ms] if isinstance(ms, (str, _metrics.Metric)) or callable(ms) else ms
-            objs = [_metrics.get(m, losses[i]) for m in ms]
-            if n > 1:
+        per = [[] for _ in names]
+        # Keras 3: `metrics` ignore sample_weight / class_weight, `weighted_metrics` use them
+        for spec, weighted in ((self._metrics_spec, False),
+                               (getattr(self, "_weighted_metrics_spec", None), True)):
+            if isinstance(spec, (str, _metrics.Metric)) or callable(spec):
+                spec = [spec]
+            for i, name in enumerate(names):
+                ms = spec.get(name, []) if isinstance(spec, dict) else (spec or [])
+                ms = [ms] if isinstance(ms, (str, _metrics.Metric)) or callable(ms) else ms
+                objs = [_metrics.get(m, losses[i]) for m in ms]
                 for m in objs:
-                    m.name = f"{name}_{m.name}"
-            per.append(objs)
+                    m._weighted = weighted
+                    if weighted and any(o.name == m.name for o in per[i]):
+                        m.name = f"weighted_{m.name}"
+                    if n > 1:
+                        m.name = f"{name}_{m.name}"
+                per[i].extend(objs)
         self._compiled_losses = list(zip(losses, weights, per))
         self.compiled_metrics = _compiled.CompiledMetrics(self, [m for objs in per for m in objs])
 
@@ -184,7 +187,8 @@ class Trainer:
             for (_, _, ms), yt, yp in zip(self._compiled_losses,
                                          self._flat_targets(y, len(preds)), preds):
                 for m in ms:
-                    m.update_state(yt, yp.data if isinstance(yp, Tensor) else yp, sample_weight)
+                    m.update_state(yt, yp.data if isinstance(yp, Tensor) else yp,
+                                   sample_weight if getattr(m, "_weighted", False) else None)
         return self.get_metrics_result()
 
     def get_metrics_result(self):

@@ -260,3 +260,36 @@ def test_random_dropout_with_seed_generator():
     assert 0.2 < (y == 0).mean() < 0.3
     y2 = keras.random.dropout(x, 0.5, noise_shape=(None, 1), seed=gen).numpy()
     assert (y2 == y2[:, :1]).all()
+
+
+def test_keras3_custom_train_step_compute_loss_and_metrics_loop():
+    # keras-io guide "customizing what happens in fit" (Keras 3 form)
+    class Custom(keras.Model):
+        def train_step(self, data):
+            x, y = data
+            with tf.GradientTape() as tape:
+                y_pred = self(x, training=True)
+                loss = self.compute_loss(y=y, y_pred=y_pred)
+            grads = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply(grads, self.trainable_variables)
+            for metric in self.metrics:
+                if metric.name == "loss":
+                    metric.update_state(loss)
+                else:
+                    metric.update_state(y, y_pred)
+            return {m.name: m.result() for m in self.metrics}
+    rng = np.random.default_rng(0)
+    x = rng.random((256, 8)).astype("float32")
+    y = x @ rng.random((8, 1)).astype("float32")
+    inp = keras.Input((8,))
+    pe.manual_seed(0)
+    m = Custom(inp, layers.Dense(1)(inp))
+    m.compile(optimizer=keras.optimizers.Adam(0.05), loss="mse", metrics=["mae"])
+    h = m.fit(x, y, epochs=6, batch_size=32, verbose=0)
+    assert set(h.history) == {"loss", "mae"} and h.history["loss"][-1] < h.history["loss"][0]
+    # Keras 3: compute_loss without any loss is zero; the default train_step says what is wrong
+    plain = keras.Model(inp, layers.Dense(1)(inp))
+    plain.compile("adam")
+    assert float(plain.compute_loss(x, y, plain(x))) == 0.0
+    with np.testing.assert_raises_regex(ValueError, "no loss to minimize"):
+        plain.fit(x, y, verbose=0)

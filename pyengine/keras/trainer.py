@@ -161,10 +161,15 @@ class Trainer:
                     total = term if total is None else total + term
         for penalty in self.losses:
             total = penalty if total is None else total + penalty
-        if total is None:
+        if total is None:  # Keras 3: no compiled loss and no added loss is a zero loss
+            from ..creation import tensor as _tensor
+            return _tensor(np.float32(0.0))
+        return total
+
+    def _require_loss(self):
+        if not any(lf for lf, _, _ in self._compiled_losses or ()) and not self.losses:
             raise ValueError("[fit] there is no loss to minimize: pass loss= to compile(), "
                              "call self.add_loss() in call(), or override train_step")
-        return total
 
     def _flat_targets(self, y, n):
         if n == 1:
@@ -207,6 +212,7 @@ class Trainer:
         x, y, sample_weight = _b.unpack_x_y_sample_weight(data)
         y_pred = self(x, training=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight)
+        self._require_loss()
         self._loss_tracker.update_state(loss.data, sample_weight=_b.num_samples(x, "fit"))
         params = self.trainable_weights
         if math.isfinite(float(loss.data)):

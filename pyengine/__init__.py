@@ -46,8 +46,9 @@ from .tf_names import symbolic_aware as _symbolic_aware  # noqa: E402
 # the same functions, also recording a Keras graph node when a TensorFlow program applies them to
 # a Keras symbolic tensor (`import pyengine as tf; y = tf.matmul(keras_input, w)`)
 (abs, exp, log, matmul, maximum, minimum, reshape, sigmoid, sqrt, stack, tanh, transpose,  # noqa: A001
- where) = map(_symbolic_aware, (abs, exp, log, matmul, maximum, minimum, reshape, sigmoid, sqrt,
-                                stack, tanh, transpose, where))
+ where, ones_like, zeros_like) = map(_symbolic_aware, (
+    abs, exp, log, matmul, maximum, minimum, reshape, sigmoid, sqrt, stack, tanh, transpose, where,
+    ones_like, zeros_like))
 
 __version__ = "0.1.0"
 

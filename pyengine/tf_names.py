@@ -166,6 +166,23 @@ def nn_conv2d(input, filters, strides, padding, data_format="NHWC", dilations=No
                                                           "dilations"))
 
 
+@symbolic_aware
+def nn_reduce_std(input_tensor, axis=None, keepdims=False):
+    return F.std(_t(input_tensor), axis, keepdims, correction=0)
+
+
+@symbolic_aware
+def nn_reduce_variance(input_tensor, axis=None, keepdims=False):
+    return F.var(_t(input_tensor), axis, keepdims, correction=0)
+
+
+@symbolic_aware
+def nn_l2_normalize(x, axis=None, epsilon=1e-12):
+    """x / sqrt(max(sum(x^2, axis), epsilon)) (tf.math.l2_normalize)."""
+    t = _t(x)
+    return t * ((t * t).sum(axis, True).clamp(min=epsilon).sqrt() ** -1.0)
+
+
 # tf.math.*: the same functions under TensorFlow's math namespace
 math = types.ModuleType("pyengine.math", "tf.math: TensorFlow's math names (aliases).")
 for _name, _fn in dict(
@@ -173,5 +190,6 @@ for _name, _fn in dict(
         reduce_min=reduce_min, square=square, exp=F.exp, log=F.log, log1p=F.log1p,
         sqrt=F.sqrt, abs=F.abs, maximum=F.maximum, minimum=F.minimum, sigmoid=F.sigmoid,
         tanh=F.tanh, sin=F.sin, cos=F.cos, argmax=F.argmax, argmin=F.argmin,
-        reduce_logsumexp=F.logsumexp, softplus=F.softplus).items():
+        reduce_logsumexp=F.logsumexp, softplus=F.softplus, reduce_std=nn_reduce_std,
+        reduce_variance=nn_reduce_variance, l2_normalize=nn_l2_normalize).items():
     setattr(math, _name, _fn if _fn.__module__ == __name__ else symbolic_aware(_fn))

@@ -107,3 +107,11 @@ def ones(shape, dtype=None): return _creation.ones(*tuple(shape))
 def zeros(shape, dtype=None): return _creation.zeros(*tuple(shape))
 def ones_like(x, dtype=None): return _creation.ones_like(_t(x))
 def zeros_like(x, dtype=None): return _creation.zeros_like(_t(x))
+
+
+from .ops_more import (add, all, any, arange, argsort, binary_crossentropy, cumsum,  # noqa: E402,F401,E501
+                       divide, dot, elu, equal, eye, flip, floor, full, gelu, greater,
+                       greater_equal, leaky_relu, less, less_equal, linspace, log_softmax,
+                       logsumexp, multiply, negative, norm, normalize, not_equal, power, repeat,
+                       round, sign, silu, slice, softplus, split, std, stop_gradient,
+                       subtract, swish, tile, top_k, true_divide, var)

@@ -57,6 +57,10 @@ class KerasTensor:
     def __rtruediv__(self, o): return symbolic_op(operator.truediv, o, self, name="divide")
     def __pow__(self, o): return symbolic_op(operator.pow, self, o, name="power")
     def __matmul__(self, o): return symbolic_op(operator.matmul, self, o, name="matmul")
+    def __gt__(self, o): return symbolic_op(operator.gt, self, o, name="greater")
+    def __ge__(self, o): return symbolic_op(operator.ge, self, o, name="greater_equal")
+    def __lt__(self, o): return symbolic_op(operator.lt, self, o, name="less")
+    def __le__(self, o): return symbolic_op(operator.le, self, o, name="less_equal")
     def __neg__(self): return symbolic_op(operator.neg, self, name="negative")
     def __abs__(self): return symbolic_op(operator.abs, self, name="absolute")
 

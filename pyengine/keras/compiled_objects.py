@@ -37,7 +37,7 @@ class CompiledLoss:
         if total is None:
             raise ValueError("[compiled_loss] the model was compiled without a loss and no "
                              "regularization_losses were given")
-        m._loss_tracker.update_state(total.data, sample_weight=_b.num_samples(preds[0], "fit"))
+        m._loss_tracker.update_state(total, sample_weight=_b.num_samples(preds[0], "fit"))
         return total
 
 

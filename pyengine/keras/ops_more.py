@@ -74,7 +74,7 @@ def any(x, axis=None, keepdims=False):  # noqa: A001
 @_op
 def all(x, axis=None, keepdims=False):  # noqa: A001
     t = _t(x) != 0
-    n = t.data.size if axis is None else int(np.prod([t.shape[a] for a in np.atleast_1d(axis)]))
+    n = int(np.prod([t.shape[a] for a in np.atleast_1d(axis)])) if axis is not None else 0
     return t.all() if axis is None else t.sum(_axis_tuple(axis), keepdims) == n
 @_op
 def var(x, axis=None, keepdims=False): return F.var(_t(x), _axis_tuple(axis), keepdims, correction=0)
@@ -166,7 +166,7 @@ def cumsum(x, axis=None):
         t, axis = t.reshape(-1), 0
     moved = t.transpose(axis, -1) if axis % t.ndim != t.ndim - 1 else t
     n = moved.shape[-1]
-    tri = _creation.tensor(np.triu(np.ones((n, n), np.float32)).astype(moved.data.dtype))
+    tri = _creation.tensor(np.triu(np.ones((n, n), np.asarray(moved).dtype)))
     out = F.matmul(moved, tri)
     return out.transpose(axis, -1) if axis % t.ndim != t.ndim - 1 else out
 @_op

@@ -38,8 +38,8 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
         return F.dropout(x, float(rate), training=True)
     shape = tuple(x.shape) if noise_shape is None else tuple(
         d if n is None else int(n) for n, d in zip(noise_shape, x.shape))
-    keep = uniform(shape, seed=seed).data >= np.float32(rate)
-    return x * Tensor._wrap((keep / np.float32(1.0 - rate)).astype(x.data.dtype))
+    keep = np.asarray(uniform(shape, seed=seed)) >= np.float32(rate)
+    return x * Tensor._wrap((keep / np.float32(1.0 - rate)).astype(np.asarray(x).dtype))
 
 
 def _shape(shape):

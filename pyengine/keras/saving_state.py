@@ -139,9 +139,9 @@ def restore(model, npz):
         i, key = k[len(_PREFIX):].split("__", 1)
         w = weights[int(i)]
         value = npz[k]
-        if value.shape != w.data.shape and key != "step":
+        if value.shape != tuple(w.shape) and key != "step":
             raise ValueError(f"[load_model] optimizer state {key} of {w.path} has shape "
-                             f"{value.shape}, the weight {w.data.shape}")
+                             f"{value.shape}, the weight {tuple(w.shape)}")
         impl.state.setdefault(w, {})[key] = np.array(value)
     for i, entries in header["scalars"].items():
         impl.state.setdefault(weights[int(i)], {}).update(entries)

@@ -296,3 +296,20 @@ def test_masks_propagate_through_supporting_layers():
     short = model.predict(np.array([[3, 5]]), verbose=0)
     padded = model.predict(np.array([[3, 5, 0, 0]]), verbose=0)
     np.testing.assert_allclose(short, padded, rtol=1e-5, atol=1e-6)
+
+
+def test_layer_normalization_against_numpy():
+    x = np.random.default_rng(4).normal(2.0, 3.0, size=(2, 3, 5)).astype(np.float32)
+    ln = L.LayerNormalization(gamma_initializer="ones")
+    y = ln(x).numpy()
+    xd = x.astype(np.float64)
+    want = (xd - xd.mean(-1, keepdims=True)) / np.sqrt(xd.var(-1, keepdims=True) + 1e-3)
+    np.testing.assert_allclose(y, want, rtol=1e-4, atol=1e-5)
+    both = L.LayerNormalization(axis=[-2, -1], epsilon=1e-5)
+    y2 = both(x).numpy()
+    flat = xd.reshape(2, -1)
+    want2 = ((flat - flat.mean(1, keepdims=True)) / np.sqrt(flat.var(1, keepdims=True) + 1e-5))
+    np.testing.assert_allclose(y2, want2.reshape(x.shape), rtol=1e-4, atol=1e-5)
+    assert both.gamma.shape == (3, 5)
+    with pytest.raises(ValueError, match="trailing"):
+        L.LayerNormalization(axis=1)(x)

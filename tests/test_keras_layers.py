@@ -313,3 +313,26 @@ def test_layer_normalization_against_numpy():
     assert both.gamma.shape == (3, 5)
     with pytest.raises(ValueError, match="trailing"):
         L.LayerNormalization(axis=1)(x)
+
+
+def test_normalization_adapt_invert_and_save(tmp_path):
+    # the TensorFlow regression tutorial: Normalization().adapt(features) before the Dense stack
+    rng = np.random.default_rng(0)
+    x = rng.normal(5, 3, size=(100, 3)).astype(np.float32)
+    norm = L.Normalization(axis=-1)
+    norm.adapt(x)
+    xd = x.astype(np.float64)
+    np.testing.assert_allclose(norm(x).numpy(), (xd - xd.mean(0)) / xd.std(0), rtol=1e-4,
+                               atol=1e-5)
+    back = L.Normalization(mean=np.asarray(norm.mean), variance=np.asarray(norm.variance),
+                           invert=True)
+    np.testing.assert_allclose(back(norm(x)).numpy(), x, rtol=1e-4, atol=1e-4)
+    single = L.Normalization(axis=None)
+    single.adapt(x[:, 0])
+    np.testing.assert_allclose(single(x[:3, :1]).numpy().ravel(),
+                               (xd[:3, 0] - xd[:, 0].mean()) / xd[:, 0].std(), rtol=1e-4)
+    model = keras.Sequential([keras.Input((3,)), norm, L.Dense(1)])
+    model.compile("adam", "mse")
+    model.save(tmp_path / "m.keras")
+    np.testing.assert_array_equal(keras.models.load_model(tmp_path / "m.keras")
+                                  .predict(x, verbose=0), model.predict(x, verbose=0))

@@ -21,7 +21,8 @@ _INPUT_LIMIT_BYTES = 1 << 30  # example batches of a loaded model's inputs (kera
 
 
 def register_keras_serializable(package="Custom", name=None):
-    """Decorator: makes a Layer / Model subclass loadable by load_model under its class name."""
+    """Decorator: makes a Layer / Model subclass (or a function a Lambda layer wraps) loadable
+    by load_model under its name."""
     def deco(cls):
         _REGISTRY[name or cls.__name__] = cls
         return cls
@@ -33,7 +34,8 @@ def _builtin_classes():
     from .model import Model
     from .sequential import Sequential
     out = {n: c for n, c in vars(_layers).items() if isinstance(c, type) and issubclass(c, Layer)}
-    out.update(Model=Model, Functional=Model, Sequential=Sequential)
+    from .layers.code_layers import OpLayer
+    out.update(Model=Model, Functional=Model, Sequential=Sequential, OpLayer=OpLayer)
     return out
 
 
@@ -110,8 +112,9 @@ def model_config_json(model):
         return json.dumps(model.get_config())
     except TypeError as e:
         raise ValueError(f"[save] every layer's arguments must be JSON values (strings, "
-                         f"numbers, lists) to save the model; Lambda layers and layers holding "
-                         f"functions cannot be saved: use save_weights instead ({e})") from None
+                         f"numbers, lists) to save the model; layers holding functions other "
+                         f"than module-level ones cannot be saved: use save_weights instead "
+                         f"({e})") from None
 
 
 def _build(cfg, classes):
@@ -132,7 +135,8 @@ def _build(cfg, classes):
         if size > _INPUT_LIMIT_BYTES:
             raise ValueError(f"[load_model] input '{kwargs.get('name')}' declares shape "
                              f"{tuple(shape)}, too large to build ({size:,} bytes)")
-    return cls(*cfg["args"], **kwargs)
+    from .layers.code_layers import decode
+    return cls(*decode(cfg["args"], classes), **decode(kwargs, classes))
 
 
 def _build_functional(kw, classes):
@@ -186,4 +190,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True,
     finally:
         allocation_guard.budget = None
     model.load_weights(filepath)
+    if compile:
+        from .saving_state import restore
+        with np.load(filepath, allow_pickle=False) as f:
+            if "__compile__" in f.files:
+                restore(model, f)
     return model

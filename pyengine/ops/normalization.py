@@ -23,7 +23,7 @@ class BatchNormTrain(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean=None, running_var=None, momentum=0.1,
-                eps=1e-5, channel_axis=1):
+                eps=1e-5, channel_axis=1, unbiased_running_var=True):
         axes = _reduce_axes(x.ndim, channel_axis)
         mean = x.mean(axis=axes, keepdims=True)
         xc = x - mean
@@ -35,9 +35,10 @@ class BatchNormTrain(Function):
         if running_mean is not None:  # in place: r = (1 - m) r + m batch_stat
             running_mean *= 1 - momentum
             running_mean += (momentum * mean.reshape(-1)).astype(running_mean.dtype)
-        if running_var is not None:  # the running variance is the unbiased one
+        if running_var is not None:  # PyTorch: the unbiased variance; Keras: the biased one
             running_var *= 1 - momentum
-            running_var += (momentum * n / (n - 1) * var.reshape(-1)).astype(running_var.dtype)
+            factor = momentum * n / (n - 1) if unbiased_running_var else momentum
+            running_var += (factor * var.reshape(-1)).astype(running_var.dtype)
         pshape = _stats_shape(x, axes)
         y = x_hat if weight is None else x_hat * weight.reshape(pshape)
         return y if bias is None else y + bias.reshape(pshape)
@@ -87,13 +88,14 @@ class BatchNormEval(Function):
 
 
 def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-5, channel_axis=1):
+               momentum=0.1, eps=1e-5, channel_axis=1, unbiased_running_var=True):
     """Batch normalization over (N, C) or (N, C, *) input, PyTorch's F.batch_norm;
     channel_axis=-1 normalises channels-last input (N, *, C) (Keras' BatchNormalization).
 
     training: normalise with batch statistics (biased variance) and, when running stats are
     given, update them in place: r = (1 - momentum) * r + momentum * batch_stat, the variance
-    unbiased (n / (n - 1)). momentum=None means a cumulative average (caller passes 1/steps).
+    unbiased (n / (n - 1); unbiased_running_var=False: the biased batch variance, Keras'
+    moving-variance rule). momentum=None means a cumulative average (caller passes 1/steps).
     Not training: normalise with the running statistics.
     """
     if x.ndim < 2:
@@ -122,7 +124,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
                          f"got input size {x.shape}")
     return BatchNormTrain.apply(
         x, weight, bias, eps=eps, momentum=0.1 if momentum is None else momentum,
-        channel_axis=channel_axis,
+        channel_axis=channel_axis, unbiased_running_var=bool(unbiased_running_var),
         running_mean=None if running_mean is None else running_mean.data,
         running_var=None if running_var is None else running_var.data)
 

@@ -54,7 +54,8 @@ def conv_transpose2d_nhwc(x, weight, stride, pads, dilation, out_hw):
     for i in range(2):
         k = dilation[i] * (weight.shape[i] - 1) + 1
         reach = (out_hw[i] + pads[2 * i] + pads[2 * i + 1] - k) // stride[i] + 1
-        if reach != x.shape[1 + i] or min(pads) < 0 or max(pads[2 * i:2 * i + 2]) >= weight.shape[i]:
+        side = pads[2 * i:2 * i + 2]
+        if reach != x.shape[1 + i] or min(side) < 0 or max(side) >= weight.shape[i]:
             raise ValueError(f"[{op}] output size {tuple(out_hw)} with pads {tuple(pads)} does "
                              f"not invert a convolution to {tuple(x.shape[1:3])}")
     return ConvTranspose2dNHWC.apply(x, weight, stride=tuple(stride), pads=tuple(pads),

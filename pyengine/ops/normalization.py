@@ -63,18 +63,24 @@ class BatchNormTrain(Function):
 
 
 class BatchNormEval(Function):
-    """y = (x - running_mean) / sqrt(running_var + eps) * weight + bias, statistics fixed."""
+    """y = (x - running_mean) / sqrt(running_var + eps) * weight + bias, statistics fixed:
+    computed as one per-channel scale and shift (two passes over x; inference's hot path,
+    e.g. 53 of ResNet50's layers), x_hat formed only in the backward."""
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean=None, running_var=None, eps=1e-5,
                 channel_axis=1):
         axes = _reduce_axes(x.ndim, channel_axis)
         pshape = _stats_shape(x, axes)
-        inv_std = (1.0 / np.sqrt(running_var + eps)).astype(x.dtype).reshape(pshape)
-        x_hat = (x - running_mean.reshape(pshape)) * inv_std
-        ctx.axes, ctx.inv_std, ctx.x_hat, ctx.weight = axes, inv_std, x_hat, weight
-        y = x_hat if weight is None else x_hat * weight.reshape(pshape)
-        return y if bias is None else y + bias.reshape(pshape)
+        inv_std = 1.0 / np.sqrt(running_var.astype(np.float64) + eps)
+        scale = inv_std if weight is None else inv_std * weight
+        shift = -running_mean * scale if bias is None else bias - running_mean * scale
+        y = x * scale.astype(x.dtype).reshape(pshape)
+        y += shift.astype(x.dtype).reshape(pshape)
+        ctx.axes, ctx.weight = axes, weight
+        ctx.inv_std = inv_std.astype(x.dtype).reshape(pshape)
+        ctx.mean, ctx.x = running_mean.copy(), x
+        return y
 
     @staticmethod
     def backward(ctx, g):
@@ -82,7 +88,10 @@ class BatchNormEval(Function):
         need_x, need_w, need_b = ctx.needs_input_grad
         pshape = _stats_shape(g, axes)
         gx = (g * inv_std * (1 if w is None else w.reshape(pshape))) if need_x else None
-        gw = (g * ctx.x_hat).sum(axis=axes) if need_w else None
+        gw = None
+        if need_w:
+            x_hat = (ctx.x - ctx.mean.reshape(pshape)) * inv_std
+            gw = (g * x_hat).sum(axis=axes)
         gb = g.sum(axis=axes) if need_b else None
         return gx, gw, gb
 

@@ -1,9 +1,8 @@
 // Recurrent kernels written once and compiled once per ISA (rnn_<isa>.cpp defines PE_ISA_NS).
 // The algorithm (rnn.h): one GEMM projects every step's input; then each thread runs the whole
 // time loop for its own block of batch rows: a small recurrent GEMM (csrc/gemm, single-threaded
-// inside the parallel region) and the fused gate math per step, and in backward the step's
-// input gradient for those rows. Backward walks the steps in
-// reverse the same way, storing the pre-activation gate gradients of all steps, from which three
+// inside the parallel region) and the fused gate math per step. Backward walks the steps in
+// reverse the same way, storing the pre-activation gate gradients of all steps, from which
 // large GEMMs give dx, dW_ih and dW_hh afterwards.
 #include <algorithm>
 #include <cstring>
@@ -417,17 +416,17 @@ void rnn_backward(const RnnArgs<T>& a, const T* y, const T* gates, const T* extr
       } else {
         gemm<T>(nr, H, G, T(1), dght, G, 1, wp, ldw, 1, T(1), dh_next, H, 1);
       }
-      if (dx)  // this step's input gradient, rows of this block: dG_i W_ih
-        gemm<T>(nr, g.I, G, T(1), dgit, G, 1, a.w_ih, g.I, 1, T(0), dx + (t * B + r0) * g.I,
-                g.I, 1);
       std::swap(dh, dh_next);
     }
     if (dh0) std::memcpy(dh0 + r0 * H, dh, sizeof(T) * nr * H);
     if (dc0 && lstm) std::memcpy(dc0 + r0 * H, dc, sizeof(T) * nr * H);
   });
 
-  // Weight gradients sum over every row of every step: whole-sequence GEMMs, threaded over
-  // their outputs.
+  // The input gradient dx = dG_i W_ih and the weight gradients, which sum over every row of
+  // every step: whole-sequence GEMMs, threaded over their outputs. (dx per step and row block
+  // inside the loop was 40-80 calls of a 16-32 x I x G product per sequence, each paying the
+  // call, the packing and the narrow-output transposition.)
+  if (dx) gemm<T>(TB, g.I, G, T(1), dgi, G, 1, a.w_ih, g.I, 1, T(0), dx, g.I, 1);
   if (dw_ih) gemm<T>(G, g.I, TB, T(1), dgi, 1, G, a.x, g.I, 1, T(0), dw_ih, g.I, 1);
   if (dw_hh) {
     // sum over steps of dgh[t]^T h_prev(t): h0 for the first step processed, then y of the

@@ -211,7 +211,9 @@ void rnn_forward(const RnnArgs<T>& a, T* y, T* h_n, T* c_n, T* gates, T* extra) 
 
   for_row_blocks(B, [&](int64_t r0, int64_t r1) {
     const int64_t nr = r1 - r0;
-    T* hp = workspace<T>(kSlotBlock, nr * G);
+    T* hp = workspace<T>(kSlotBlock, nr * G + G);
+    T* zeros = hp + nr * G;  // the recurrent term of fused modes, already in the gate block
+    std::fill(zeros, zeros + G, T(0));
     for (int64_t s = 0; s < g.T_; ++s) {
       const int64_t t = g.t_of(s), tp = s ? g.t_of(s - 1) : -1;
       const T* hprev = (tp < 0 ? a.h0 : y + tp * B * H) + r0 * H;
@@ -221,11 +223,16 @@ void rnn_forward(const RnnArgs<T>& a, T* y, T* h_n, T* c_n, T* gates, T* extra) 
       T* et = extra ? extra + (t * B + r0) * H : nullptr;
       const T* m = a.mask ? a.mask + t * B + r0 : nullptr;
       if (a.mode != kGruResetBefore) {
-        gemm<T>(nr, G, H, T(1), hprev, H, 1, wt, ldt, 1, T(0), hp, G, 1);
+        // RNN / LSTM: the recurrent product accumulates straight onto the projection in the
+        // gate block (the gate math finds x W_ih^T + h W_hh^T there and adds the zero row),
+        // saving a write and a read of an (nr, G) buffer per step; GRU keeps h W_hh^T apart,
+        // since its candidate needs h W_hn^T on its own.
+        const bool fused = a.mode <= kLstm;
+        gemm<T>(nr, G, H, T(1), hprev, H, 1, wt, ldt, 1, T(fused), fused ? xg : hp, G, 1);
         for (int64_t b = 0; b < nr; ++b) {
           const bool on = !m || m[b] != T(0);
           T* xr = xg + b * G;
-          const T* hr = hp + b * G;
+          const T* hr = fused ? zeros : hp + b * G;
           const T* hpr = hprev + b * H;
           switch (a.mode) {
             case kRnnTanh:
@@ -441,7 +448,12 @@ void rnn_backward(const RnnArgs<T>& a, const T* y, const T* gates, const T* extr
       gemm<T>(H, H, TB, T(1), dgi + 2 * H, 1, G, extra, H, 1, T(0), dw_hh + 2 * H * H, H, 1);
   }
   if (db_ih) column_sums(dgi, TB, G, G, db_ih);
-  if (db_hh) column_sums(dgh, TB, G, G, db_hh);
+  if (db_hh) {  // the same sums unless GRU's two sides differ: one pass over (T*B, G) less
+    if (db_ih && dgh == dgi)
+      std::memcpy(db_hh, db_ih, sizeof(T) * G);
+    else
+      column_sums(dgh, TB, G, G, db_hh);
+  }
 }
 
 PE_RNN_INSTANTIATE(float)

@@ -26,7 +26,7 @@ def _floats(logs):
         if isinstance(v, dict):
             out.update(_floats(v))
         else:
-            out[k] = float(v.data if isinstance(v, Tensor) else v)
+            out[k] = float(v._data if isinstance(v, Tensor) else v)
     return out
 
 
@@ -36,6 +36,7 @@ class Trainer:
     optimizer = None
     jit_compile = "auto"
     _compiled_losses = None
+    _weighted_metric_ids = frozenset()
 
     # ---- compile -----------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
@@ -43,14 +44,14 @@ class Trainer:
                 jit_compile="auto", auto_scale_loss=True):
         """Resolves `optimizer`, `loss` (one, or a list / dict per output; None for a model
         that computes its own loss) and `metrics` (names, objects or functions) and stores them.
-        jit_compile=False forces the generic (unfused) training path."""
-        if weighted_metrics:
-            raise ValueError("[compile] weighted_metrics is not supported")
+        As in Keras, `metrics` ignore sample_weight / class_weight and `weighted_metrics` use
+        them. jit_compile=False forces the generic (unfused) training path."""
         if steps_per_execution != 1:
             raise ValueError(f"[compile] steps_per_execution must be 1. Received: "
                              f"steps_per_execution={steps_per_execution}")
         self.optimizer = _opt.get(optimizer)
         self._loss_spec, self._loss_weights_spec, self._metrics_spec = loss, loss_weights, metrics
+        self._weighted_metrics_spec = weighted_metrics
         self.loss = loss if loss is None or isinstance(loss, (list, tuple, dict)) else \
             _losses.get(loss)
         self.jit_compile = jit_compile
@@ -96,21 +97,31 @@ class Trainer:
                   for s in self._per_output(spec, names, "loss")]
         weights = self._per_output(self._loss_weights_spec, names, "loss_weights")
         weights = [1.0 if w is None else float(w) for w in weights]
-        metric_specs = self._metrics_spec
-        if isinstance(metric_specs, (str, _metrics.Metric)) or callable(metric_specs):
-            metric_specs = [metric_specs]
-        per = []
+        per, self._weighted_metric_ids = [], set()
         for i, name in enumerate(names):
-            ms = metric_specs.get(name, []) if isinstance(metric_specs, dict) else \
-                (metric_specs or [])
-            ms = [ms] if isinstance(ms, (str, _metrics.Metric)) or callable(ms) else ms
-            objs = [_metrics.get(m, losses[i]) for m in ms]
+            objs = self._metric_objects(self._metrics_spec, name, losses[i])
+            weighted = self._metric_objects(getattr(self, "_weighted_metrics_spec", None), name,
+                                            losses[i])
+            taken = {m.name for m in objs}
+            for m in weighted:
+                if m.name in taken:
+                    m.name = f"weighted_{m.name}"  # Keras' name when both lists have it
+                self._weighted_metric_ids.add(id(m))
+            objs += weighted
             if n > 1:
                 for m in objs:
                     m.name = f"{name}_{m.name}"
             per.append(objs)
         self._compiled_losses = list(zip(losses, weights, per))
         self.compiled_metrics = [m for objs in per for m in objs]
+
+    @staticmethod
+    def _metric_objects(spec, output_name, loss):
+        if isinstance(spec, (str, _metrics.Metric)) or callable(spec):
+            spec = [spec]
+        ms = spec.get(output_name, []) if isinstance(spec, dict) else (spec or [])
+        ms = [ms] if isinstance(ms, (str, _metrics.Metric)) or callable(ms) else ms
+        return [_metrics.get(m, loss) for m in ms]
 
     def _require_compiled(self, what):
         if not self.compiled:
@@ -180,7 +191,8 @@ class Trainer:
             for (_, _, ms), yt, yp in zip(self._compiled_losses,
                                          self._flat_targets(y, len(preds)), preds):
                 for m in ms:
-                    m.update_state(yt, yp.data if isinstance(yp, Tensor) else yp, sample_weight)
+                    sw = sample_weight if id(m) in self._weighted_metric_ids else None
+                    m.update_state(yt, yp._data if isinstance(yp, Tensor) else yp, sw)
         return self.get_metrics_result()
 
     def get_metrics_result(self):
@@ -199,9 +211,9 @@ class Trainer:
         x, y, sample_weight = _b.unpack_x_y_sample_weight(data)
         y_pred = self(x, training=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight)
-        self._loss_tracker.update_state(loss.data, sample_weight=_b.num_samples(x, "fit"))
+        self._loss_tracker.update_state(loss._data, sample_weight=_b.num_samples(x, "fit"))
         params = self.trainable_weights
-        if math.isfinite(float(loss.data)):
+        if math.isfinite(float(loss._data)):
             for p in params:
                 p.grad = None
             loss.backward()
@@ -212,7 +224,7 @@ class Trainer:
         x, y, sample_weight = _b.unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
-        self._loss_tracker.update_state(loss.data, sample_weight=_b.num_samples(x, "evaluate"))
+        self._loss_tracker.update_state(loss._data, sample_weight=_b.num_samples(x, "evaluate"))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data):
@@ -440,7 +452,7 @@ class Trainer:
                 if steps is not None and i >= steps:
                     break
                 outs.append(tree.map_structure(
-                    lambda t: t.data if isinstance(t, Tensor) else np.asarray(t),
+                    lambda t: t._data if isinstance(t, Tensor) else np.asarray(t),
                     self.predict_step(data)))
         if not outs:
             raise ValueError("[predict] x holds no samples")
@@ -449,7 +461,7 @@ class Trainer:
 
     def predict_on_batch(self, x):
         with no_grad():
-            return tree.map_structure(lambda t: t.data, self(_b.as_arrays(x, "predict"),
+            return tree.map_structure(lambda t: t._data, self(_b.as_arrays(x, "predict"),
                                                              training=False))
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,

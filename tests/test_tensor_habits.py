@@ -206,3 +206,23 @@ def test_backends_submodules_import_like_torch():
     cudnn.benchmark = True  # inert, but set and read back like PyTorch's flag
     assert pe.backends.cudnn.benchmark is True
     cudnn.benchmark = old
+
+
+def test_engine_reads_the_storage_as__data():
+    """Inside pyengine a tensor's array is `._data`; `.data` is the user-facing Tensor view.
+    Code that reads `x.data` expecting an array (a merge from before the switch) is listed."""
+    import io
+    import pathlib
+    import tokenize
+    allowed_owner = {"pe", "tf", "utils", "torch", "ctypes", "keras", "np", "from", "import", "."}
+    root = pathlib.Path(pe.__file__).parent
+    found = []
+    for f in sorted(root.rglob("*.py")):
+        toks = [t for t in tokenize.generate_tokens(io.StringIO(f.read_text()).readline)
+                if t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE)]
+        for a, b, c in zip(toks, toks[1:], toks[2:]):
+            if b.string == "." and c.type == tokenize.NAME and c.string == "data" and \
+                    a.string not in allowed_owner and \
+                    not (a.string == "self" and f.name == "timeseries.py"):
+                found.append(f"{f.relative_to(root)}:{c.start[0]}")
+    assert not found, f"switch these to ._data: {found}"

@@ -145,6 +145,29 @@ class _Reshape3(nn.Module):
         return pe.cat([h.sum(dim=2), h[:, -1], h[..., 1:3:2, 0], h[:, 1:, 0]], dim=1)
 
 
+class _Recurrent(nn.Module):
+    """pe.nn's RNN / LSTM / GRU inside a forward: output, last step and final state used."""
+
+    def __init__(self, kind, **kw):
+        super().__init__()
+        self.rnn = getattr(nn, kind)(3, 4, batch_first=True, **kw)
+        self.fc = nn.Linear(4 * (2 if kw.get("bidirectional") else 1), 2)
+
+    def forward(self, x):
+        out, h = self.rnn(x)
+        h_n = h[0] if isinstance(h, tuple) else h
+        return self.fc(out[:, -1]) + h_n[-1].sum(dim=1, keepdim=True)
+
+
+@pytest.mark.parametrize("kind,kw", [("LSTM", {}), ("GRU", {}), ("RNN", {}),
+                                     ("RNN", {"nonlinearity": "relu"}),
+                                     ("LSTM", {"num_layers": 2, "bidirectional": True}),
+                                     ("GRU", {"num_layers": 2, "bidirectional": True})])
+def test_nn_recurrent_layers_in_a_forward(tmp_path, kind, kw):
+    pe.manual_seed(0)
+    _check(_Recurrent(kind, **kw), pe.randn(2, 5, 3), tmp_path)  # same length, larger batch
+
+
 def test_keras_functional_and_subclassed(tmp_path):
     pe.manual_seed(0)
     inp = keras.Input(shape=(6,))
@@ -200,15 +223,15 @@ def test_unsupported_layers_are_named(tmp_path):
     with pytest.raises(NotImplementedError, match=r"shape \(2, 2\) enters the graph"):
         pe.onnx.export(Zeros(), pe.randn(2, 3), tmp_path / "z.onnx")
 
-    class Rnn(nn.Module):
+    class Emb(nn.Module):
         def __init__(self):
             super().__init__()
-            self.rnn = nn.LSTM(3, 4, batch_first=True)
+            self.fc, self.emb = nn.Linear(3, 4), nn.Embedding(4, 2)
 
         def forward(self, x):
-            return self.rnn(x)[0]
-    with pytest.raises(NotImplementedError, match=r"op Recurrence \(inside LSTM\)"):
-        pe.onnx.export(Rnn(), pe.randn(2, 5, 3), tmp_path / "r.onnx")
+            return self.fc(x) + self.emb(pe.tensor([1, 2])).sum()
+    with pytest.raises(NotImplementedError, match=r"op Embedding \(inside Embedding\)"):
+        pe.onnx.export(Emb(), pe.randn(2, 3), tmp_path / "r.onnx")
     with pytest.raises(NotImplementedError, match="Embedding"):
         pe.onnx.export(nn.Sequential(nn.Embedding(5, 2)), pe.tensor([[1]]), tmp_path / "e.onnx")
     with pytest.raises(NotImplementedError, match="AdaptiveAvgPool2d"):

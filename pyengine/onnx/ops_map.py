@@ -167,6 +167,50 @@ def _index(em, node, t):
     return y if axes else g.op("Identity", [y])
 
 
+def _recurrence(em, node, t):
+    """ops.rnn.Recurrence (one layer, one direction of pe.nn's RNN / LSTM / GRU and cells) as
+    ONNX RNN / LSTM / GRU. Its output is y (T, B, H), for LSTM with c_n appended as step T + 1;
+    the Index nodes after it pick y, h_n and c_n. Gates are reordered from PyTorch's (LSTM
+    i, f, g, o; GRU r, z, n) to ONNX's (i, o, f, c; z, r, h); PyTorch's GRU is
+    linear_before_reset=1."""
+    from ..ops.rnn import MODES
+    from ..tensor import Tensor
+    p, args = node.ctx.onnx_params, (list(node.ctx.onnx_args) + [None] * 7)[:7]
+    if p.get("mask") is not None:
+        return None
+    mode = {v: k for k, v in MODES.items()}[int(p.get("mode", 0))]
+    x, w_ih, w_hh, b_ih, b_hh, h0, c0 = args
+    for i in range(1, 5):
+        inp = node.inputs[i] if i < len(node.inputs) else None
+        if isinstance(inp, Tensor) and inp._node is not None:
+            return None  # weights computed in forward: not constants
+    hid = w_hh.shape[1]
+    order = {"LSTM": [0, 3, 1, 2], "GRU": [1, 0, 2], "GRU_RESET_BEFORE": [1, 0, 2]}.get(mode, [0])
+
+    def gates(a):
+        if a is None:
+            return np.zeros(len(order) * hid, np.float32)
+        a = np.asarray(a, np.float32)
+        return np.concatenate([a[j * hid:(j + 1) * hid] for j in order], 0)
+    g = em.g
+    op = "LSTM" if mode == "LSTM" else ("GRU" if mode.startswith("GRU") else "RNN")
+    attrs = dict(hidden_size=int(hid), direction="reverse" if p.get("reverse") else "forward")
+    if op == "GRU":
+        attrs["linear_before_reset"] = int(mode == "GRU")
+    if op == "RNN":
+        attrs["activations"] = ["Relu" if mode == "RNN_RELU" else "Tanh"]
+    def state(i, a):  # an initial state (B, H) as ONNX's (1, B, H); absent: zeros
+        return "" if a is None else \
+            g.op("Unsqueeze", [em.arg(node, i), g.const("axes", np.array([0], np.int64))])
+    ins = [em.arg(node, 0), g.const("W", gates(w_ih)[None]), g.const("R", gates(w_hh)[None]),
+           g.const("B", np.concatenate([gates(b_ih), gates(b_hh)])[None]), "", state(5, h0)]
+    if op == "LSTM":
+        ins.append(state(6, c0))
+    outs = g.op(op, ins, n_out=3 if op == "LSTM" else 2, **attrs)
+    y = g.op("Squeeze", [outs[0], g.const("axes", np.array([1], np.int64))])
+    return g.op("Concat", [y, outs[2]], axis=0) if op == "LSTM" else y
+
+
 def emit(em, t, node):
     g, name, p = em.g, node.fn.__name__, getattr(node.ctx, "onnx_params", None)
     if p is None:
@@ -211,6 +255,11 @@ def emit(em, t, node):
         return _clamp(em, node, t)
     if name == "Cast":
         return _cast(em, node, t)
+    if name == "Recurrence":
+        out = _recurrence(em, node, t)
+        if out is not None:
+            return out
+        name = "Recurrence with a mask or computed weights"
     if name == "Index":
         out = _index(em, node, t)
         if out is not None:
@@ -223,4 +272,5 @@ def emit(em, t, node):
         f"[onnx.export] op {name}{inside} is not supported; traced forward() code may use "
         f"{', '.join(sorted(set(_BINARY) | set(_UNARY)))}, Activation, Softmax, Reshape, "
         "Permute, Cat, Stack, Sum, Mean, Max/Min, Linear, Conv2d, MaxPool2d, AvgPool2d, "
-        "AdaptiveAvgPool2d(1), Clamp, Cast, basic indexing and the supported layers")
+        "AdaptiveAvgPool2d(1), Clamp, Cast, basic indexing, pe.nn's RNN / LSTM / GRU and the "
+        "supported layers")

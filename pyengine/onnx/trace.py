@@ -117,18 +117,33 @@ class Emitter:
                 self.names[id(cur)] = self._emit(cur)
         return self.names[key]
 
+    def _computed(self, t):
+        return t._node is not None or id(t) in self.tr.leaves
+
     def _inputs(self, t):
+        """The computed tensors `t` is made from (constants are named when first used, so an
+        op that rewrites a weight, e.g. reordered gates, leaves no unused initializer)."""
         leaf = self.tr.leaves.get(id(t))
         if leaf is not None:
-            return [leaf[1]]
-        node = t._node
-        return [] if node is None else [i for i in node.inputs if isinstance(i, Tensor)]
+            deps = [leaf[1]]
+        elif t._node is not None:
+            deps = [i for i in t._node.inputs if isinstance(i, Tensor)]
+        else:
+            deps = []
+        return [d for d in deps if self._computed(d)]
+
+    def ref(self, t):
+        """The name of a tensor already emitted, or of a new constant for it."""
+        key = id(t)
+        if key not in self.names:
+            self.names[key] = self._constant(t)
+        return self.names[key]
 
     def _emit(self, t):
         leaf = self.tr.leaves.get(id(t))
         if leaf is not None:
             layer, x, out = leaf
-            return self.emit_leaf(self.g, layer, self.names[id(x)], x.shape, out.shape)
+            return self.emit_leaf(self.g, layer, self.ref(x), x.shape, out.shape)
         if t._node is None:
             return self._constant(t)
         return ops_map.emit(self, t, t._node)
@@ -147,6 +162,6 @@ class Emitter:
         """The name of the i-th argument of `node`: a traced tensor or a constant."""
         inp = node.inputs[i] if i < len(node.inputs) else None
         if isinstance(inp, Tensor):
-            return self.names[id(inp)]
+            return self.ref(inp)
         v = np.asarray(node.ctx.onnx_args[i])
         return self.g.const("const", v.astype(dtype) if v.dtype.kind in "fiub" else v)

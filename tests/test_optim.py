@@ -147,7 +147,7 @@ def test_zero_grad():
     opt = optim.SGD([a], lr=0.1)
     a.grad = pe.ones_like(a).double()
     opt.zero_grad(set_to_none=False)
-    assert np.all(a.grad.data == 0)
+    assert np.all(a.grad._data == 0)
     opt.zero_grad()
     assert a.grad is None
 

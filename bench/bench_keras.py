@@ -122,7 +122,7 @@ def convnet_nn_epoch_fn(x, y, batch):
         perm = np.random.permutation(len(labels))
         for i in range(0, len(labels), batch):
             idx = perm[i:i + batch]
-            loss = F.cross_entropy(model(pe.from_numpy(xt.data[idx])), labels[idx])
+            loss = F.cross_entropy(model(pe.from_numpy(xt.numpy()[idx])), labels[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()

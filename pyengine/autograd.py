@@ -132,9 +132,9 @@ class Function:
             record = (r0 or r1) and _state.enabled
             if record:
                 ctx.needs_input_grad = (r0, r1)
-            out = cls.forward(ctx, a0.data, a1.data)
+            out = cls.forward(ctx, a0._data, a1._data)
             result = _new_tensor(Tensor)
-            result.data = out if type(out) is np.ndarray else np.asarray(out)
+            result._data = out if type(out) is np.ndarray else np.asarray(out)
             result._device = device
             result.grad = None
             result._retain_grad = False
@@ -155,14 +155,14 @@ class Function:
         else:
             record = False
         if params or mixed or n > 2:
-            out = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args],
+            out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args],
                               **params)
         elif n == 2:
-            out = cls.forward(ctx, a0.data, args[1].data)
+            out = cls.forward(ctx, a0._data, args[1]._data)
         else:
-            out = cls.forward(ctx, a0.data) if n else cls.forward(ctx)
+            out = cls.forward(ctx, a0._data) if n else cls.forward(ctx)
         result = _new_tensor(Tensor)
-        result.data = out if type(out) is np.ndarray else np.asarray(out)
+        result._data = out if type(out) is np.ndarray else np.asarray(out)
         result._device = device
         result.grad = None
         result._retain_grad = False
@@ -311,15 +311,15 @@ def backward(tensor, gradient=None, retain_graph=False):
     if not tensor.requires_grad:
         raise RuntimeError("[backward] tensor does not require grad and has no grad_fn")
     if gradient is None:
-        if tensor.data.size != 1:
+        if tensor._data.size != 1:
             raise RuntimeError(f"[backward] grad can be implicitly created only for scalar outputs; "
                                f"got shape {tensor.shape}: pass gradient=")
-        g0 = np.ones(tensor.data.shape, tensor.data.dtype)  # np.ones_like: ~1 us of Python
+        g0 = np.ones(tensor._data.shape, tensor._data.dtype)  # np.ones_like: ~1 us of Python
     else:
-        g0 = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
-        if g0.shape != tensor.data.shape:
+        g0 = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
+        if g0.shape != tensor._data.shape:
             raise ValueError(f"[backward] gradient has shape {g0.shape}, expected {tensor.shape}")
-        g0 = g0.astype(tensor.data.dtype, copy=False)
+        g0 = g0.astype(tensor._data.dtype, copy=False)
     if tensor._node is None:  # a leaf: d(leaf)/d(leaf) = 1
         tensor._accumulate(g0)
         return
@@ -348,7 +348,7 @@ def backward(tensor, gradient=None, retain_graph=False):
                     continue
                 if type(ig) is not _ndarray:
                     ig = np.asarray(ig)
-                data = inp.data
+                data = inp._data
                 if ig.shape != data.shape:
                     ig = _sum_to_shape(ig, data.shape)
                 dt = data.dtype

@@ -81,9 +81,9 @@ class GradientTape:
         if not targets or not all(isinstance(t, Tensor) for t in targets):
             raise TypeError("[GradientTape.gradient] target must be a Tensor (or a list of them)")
         with _ag.enable_grad():
-            total = targets[0] if targets[0].data.size == 1 else targets[0].sum()
+            total = targets[0] if targets[0]._data.size == 1 else targets[0].sum()
             for t in targets[1:]:
-                total = total + (t if t.data.size == 1 else t.sum())
+                total = total + (t if t._data.size == 1 else t.sum())
         wanted = [s for s in flat if s.requires_grad]
         grads = {}
         if total.requires_grad and wanted:
@@ -94,6 +94,6 @@ class GradientTape:
         for s in flat:
             g = grads.get(id(s))
             if g is None and unconnected_gradients == "zero":
-                g = Tensor._wrap(np.zeros_like(s.data))
+                g = Tensor._wrap(np.zeros_like(s._data))
             out.append(g)
         return _pack(sources, out) if isinstance(sources, (list, tuple, dict)) else out[0]

@@ -45,7 +45,7 @@ def _state(obj, op):
     for k, v in obj.items():
         if not isinstance(k, str):
             raise TypeError(f"[{op}] tensor names must be str, got {k!r}")
-        a = v.data if isinstance(v, Tensor) else v
+        a = v._data if isinstance(v, Tensor) else v
         if not isinstance(a, np.ndarray):
             raise TypeError(f"[{op}] {k!r} is a {type(v).__name__}, not a tensor or array")
         if a.dtype.newbyteorder("<") not in _ST_NAMES:

@@ -50,7 +50,7 @@ def _encode(obj, blobs, offset, where, depth=0):
     if isinstance(obj, np.generic) and obj.dtype.str in _DTYPES:
         return obj.item(), offset
     if isinstance(obj, (np.ndarray, Tensor)):
-        arr = obj.data if isinstance(obj, Tensor) else obj
+        arr = obj._data if isinstance(obj, Tensor) else obj
         arr = arr if arr.flags.c_contiguous else arr.copy(order="C")  # keeps 0-d arrays 0-d
         if arr.dtype.str not in _DTYPES:
             raise TypeError(f"[save] {where}: arrays of dtype {arr.dtype} cannot be saved "

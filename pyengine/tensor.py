@@ -23,7 +23,7 @@ def _to_array(data, dtype, op):
     floats, int64 for ints, bool for bools. Ragged or non-numeric data is a clear error."""
     want = None if dtype is None else _dt.as_dtype(dtype).np
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if isinstance(data, np.ndarray):
         arr = np.array(data, dtype=want, copy=True)
     else:
@@ -49,11 +49,11 @@ from .tensor_habits import TorchHabits  # PyTorch tensor habits (mm, t, eq, add_
 
 
 class Tensor(TorchHabits):
-    __slots__ = ("data", "requires_grad", "grad", "_node", "_device", "_retain_grad", "__weakref__")
+    __slots__ = ("_data", "requires_grad", "grad", "_node", "_device", "_retain_grad", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
 
     def __init__(self, data, dtype=None, requires_grad=False, device=None):
-        self.data = _to_array(data, dtype, "tensor")
+        self._data = _to_array(data, dtype, "tensor")
         self._device = CPU if device is None else Device(device)
         self.grad = None
         self._node = None
@@ -66,7 +66,7 @@ class Tensor(TorchHabits):
     def _wrap(cls, array, device=None):
         """A Tensor around an existing array, no copy, no checks (internal fast path)."""
         t = object.__new__(cls)
-        t.data = array if isinstance(array, np.ndarray) else np.asarray(array)
+        t._data = array if isinstance(array, np.ndarray) else np.asarray(array)
         t._device = CPU if device is None else device
         t.requires_grad = False
         t.grad = None
@@ -76,26 +76,47 @@ class Tensor(TorchHabits):
 
     # ---- properties -------------------------------------------------------------------
     @property
+    def data(self):
+        """PyTorch's ``.data``: a Tensor sharing this one's storage, outside the graph and never
+        requiring grad, so ``p.data.add_(...)``, ``w.data.normal_(0, 0.02)`` or
+        ``p.data.copy_(q)`` change ``p`` without autograd seeing it. The engine itself reads
+        the storage array as ``._data``."""
+        return Tensor._wrap(self._data, self._device)
+
+    @data.setter
+    def data(self, value):
+        """``p.data = t`` makes `p` use `t`'s storage (shape and dtype may change, as PyTorch's);
+        a NumPy array is taken as the storage itself."""
+        if isinstance(value, Tensor):
+            self._data = value._data
+        elif isinstance(value, np.ndarray):
+            _dt.from_numpy_dtype(value.dtype)  # unsupported dtypes raise here
+            self._data = value
+        else:
+            raise TypeError(f"[data] can only be set to a Tensor or a NumPy array, "
+                            f"got {type(value).__name__}")
+
+    @property
     def shape(self):
-        return self.data.shape
+        return self._data.shape
 
     def size(self, dim=None):
         """Shape (PyTorch habit) or the length of one dimension; see also `numel()`."""
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._data.shape if dim is None else self._data.shape[dim]
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def dim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self):
-        return int(self.data.size)
+        return int(self._data.size)
 
     @property
     def dtype(self):
-        return _dt.from_numpy_dtype(self.data.dtype)
+        return _dt.from_numpy_dtype(self._data.dtype)
 
     @property
     def device(self):
@@ -116,11 +137,11 @@ class Tensor(TorchHabits):
     def __len__(self):
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
-        extra = "" if self.data.dtype == np.float32 or self.data.dtype == np.int64 else \
+        body = np.array2string(self._data, separator=", ", prefix="tensor(")
+        extra = "" if self._data.dtype == np.float32 or self._data.dtype == np.int64 else \
             f", dtype={self.dtype}"
         if self._node is not None:
             extra += f", grad_fn=<{self._node.name}>"
@@ -134,12 +155,12 @@ class Tensor(TorchHabits):
         if self.requires_grad:
             raise RuntimeError("[numpy] can't call numpy() on a tensor that requires grad; "
                                "use tensor.detach().numpy()")
-        return self.data
+        return self._data
 
     def __array__(self, dtype=None, copy=None):
         """NumPy 2 protocol: copy=True always copies (np.array(t)), copy=None copies only to
         change dtype (np.asarray(t) shares memory), copy=False raises if a copy is needed."""
-        a = self.data
+        a = self._data
         if copy:
             return np.array(a, dtype=dtype, copy=True)
         if dtype is None or np.dtype(dtype) == a.dtype:
@@ -150,13 +171,13 @@ class Tensor(TorchHabits):
         return a.astype(dtype)
 
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"[item] only one-element tensors can be converted to a Python "
                              f"scalar, got shape {self.shape}")
-        return self.data.reshape(()).item()
+        return self._data.reshape(()).item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __float__(self):
         return float(self.item())
@@ -165,13 +186,13 @@ class Tensor(TorchHabits):
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"boolean value of a tensor with {self.data.size} elements is "
+        if self._data.size != 1:
+            raise RuntimeError(f"boolean value of a tensor with {self._data.size} elements is "
                                "ambiguous")
-        return bool(self.data.reshape(()).item())
+        return bool(self._data.reshape(()).item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
         return int(self.item())
 
@@ -188,7 +209,7 @@ class Tensor(TorchHabits):
         if device is not None and Device(device) != self._device:
             from .backend import get_backend
             get_backend(Device(device))  # raises a clear error when unavailable
-        if dtype is not None and _dt.as_dtype(dtype).np != self.data.dtype:
+        if dtype is not None and _dt.as_dtype(dtype).np != self._data.dtype:
             out = out.astype(dtype)
         return out
 
@@ -215,7 +236,7 @@ class Tensor(TorchHabits):
 
     # ---- autograd --------------------------------------------------------------------
     def requires_grad_(self, flag=True):
-        if flag and not self.data.dtype.kind == "f":
+        if flag and not self._data.dtype.kind == "f":
             raise RuntimeError(f"only floating-point tensors can require gradients, got {self.dtype}")
         self.requires_grad = bool(flag)
         return self
@@ -228,7 +249,7 @@ class Tensor(TorchHabits):
         _autograd.backward(self, gradient, retain_graph)
 
     def detach(self):
-        return Tensor._wrap(self.data, self._device)
+        return Tensor._wrap(self._data, self._device)
 
     def detach_(self):
         self._node = None
@@ -238,30 +259,30 @@ class Tensor(TorchHabits):
     def _accumulate(self, g, owned=False):
         """Adds g to .grad; owned: g belongs to no one else, so a first gradient needs no copy."""
         if self.grad is None:
-            if not (owned and g.dtype == self.data.dtype and g.flags.c_contiguous):
-                g = np.array(g, dtype=self.data.dtype, copy=True)
+            if not (owned and g.dtype == self._data.dtype and g.flags.c_contiguous):
+                g = np.array(g, dtype=self._data.dtype, copy=True)
             self.grad = Tensor._wrap(g, self._device)
         else:
-            self.grad = Tensor._wrap(self.grad.data + g, self._device)
+            self.grad = Tensor._wrap(self.grad._data + g, self._device)
 
     def zero_(self):
-        self.data[...] = 0
+        self._data[...] = 0
         return self
 
     def fill_(self, value):
-        self.data[...] = value
+        self._data[...] = value
         return self
 
     def copy_(self, src):
-        src = src.data if isinstance(src, Tensor) else np.asarray(src)
-        np.copyto(self.data, np.broadcast_to(src, self.data.shape), casting="unsafe")
+        src = src._data if isinstance(src, Tensor) else np.asarray(src)
+        np.copyto(self._data, np.broadcast_to(src, self._data.shape), casting="unsafe")
         return self
 
     def clone(self):
         return _ew.Clone.apply(self)
 
     def contiguous(self):
-        return self if self.data.flags.c_contiguous else self.clone()
+        return self if self._data.flags.c_contiguous else self.clone()
 
     # ---- arithmetic ------------------------------------------------------------------
     # Tensor (op) Tensor goes straight to apply2 (no argument packing); scalars and arrays take
@@ -305,7 +326,7 @@ class Tensor(TorchHabits):
         if self.requires_grad and _autograd.is_grad_enabled():
             raise RuntimeError("a leaf tensor that requires grad can't be modified in place; "
                                "wrap it in pe.no_grad()")
-        np.copyto(self.data, result.data, casting="same_kind")
+        np.copyto(self._data, result._data, casting="same_kind")
         return self
 
     def add(self, o): return self + o
@@ -376,8 +397,8 @@ class Tensor(TorchHabits):
     def argmin(self, axis=None, keepdims=False, dim=None, keepdim=None):
         return _red.arg_extremum(self, _axis(axis, dim), keepdims or bool(keepdim), False)
 
-    def all(self): return Tensor._wrap(np.asarray(self.data.all()), self._device)
-    def any(self): return Tensor._wrap(np.asarray(self.data.any()), self._device)
+    def all(self): return Tensor._wrap(np.asarray(self._data.all()), self._device)
+    def any(self): return Tensor._wrap(np.asarray(self._data.any()), self._device)
 
     # ---- shape -----------------------------------------------------------------------
     def reshape(self, *shape): return _shape.Reshape.apply(self, shape=_shape_arg(shape))
@@ -400,12 +421,12 @@ class Tensor(TorchHabits):
         if self.requires_grad and _autograd.is_grad_enabled():
             raise RuntimeError("[setitem] in-place assignment into a tensor that requires grad "
                                "is not supported; use pe.where or build a new tensor")
-        self.data[_shape.index_key(key)] = value.data if isinstance(value, Tensor) else value
+        self._data[_shape.index_key(key)] = value._data if isinstance(value, Tensor) else value
 
     def __iter__(self):
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._data.shape[0]))
 
 
 # torch.return_types.max / min: a (values, indices) pair with names.
@@ -436,7 +457,7 @@ def _shape_arg(shape):
 
 
 def _ensure(o, like):
-    return o if isinstance(o, Tensor) else Tensor._wrap(np.asarray(o, dtype=like.data.dtype), like.device)
+    return o if isinstance(o, Tensor) else Tensor._wrap(np.asarray(o, dtype=like._data.dtype), like.device)
 
 
 _autograd._bind_tensor_class(Tensor)

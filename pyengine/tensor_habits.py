@@ -3,8 +3,9 @@ tensors, mixed into `Tensor` (``class Tensor(TorchHabits)``). Each forwards to a
 so there is no new math here; in-place methods (``add_``, ``normal_`` ...) follow Tensor's
 rule: a tensor that requires grad is only modified under ``pe.no_grad()``.
 
-Deliberately absent (see docs/data.md): ``.data`` returning a Tensor (it is the NumPy array,
-sharing storage), float16 (``half``), storage / stride manipulation (``set_``, ``as_strided``).
+``.data`` is a Tensor sharing the storage (see Tensor.data), so ``p.data.add_(...)`` works as
+in PyTorch. Deliberately absent (see docs/data.md): float16 (``half``), storage / stride
+manipulation (``set_``, ``as_strided``).
 """
 import numpy as np
 
@@ -22,8 +23,8 @@ class TorchHabits:
 
     def equal(self, other):
         """True when shapes and every element are equal (a Python bool)."""
-        o = other.data if isinstance(other, _tensor()) else np.asarray(other)
-        return self.data.shape == o.shape and bool((self.data == o).all())
+        o = other._data if isinstance(other, _tensor()) else np.asarray(other)
+        return self._data.shape == o.shape and bool((self._data == o).all())
 
     def mm(self, other):
         """Matrix product of two 2-D tensors (use matmul / @ for batches and vectors)."""
@@ -69,7 +70,7 @@ class TorchHabits:
         return self[(slice(None),) * dim + (slice(start, start + length),)]
 
     def index_select(self, dim, index):
-        idx = index.data if isinstance(index, _tensor()) else np.asarray(index)
+        idx = index._data if isinstance(index, _tensor()) else np.asarray(index)
         if idx.ndim != 1:
             raise IndexError(f"[index_select] index must be 1-D, got shape {idx.shape}")
         dim = dim % self.ndim
@@ -77,7 +78,7 @@ class TorchHabits:
 
     def gather(self, dim, index):
         """out[i][j] = self[i][index[i][j]] for dim=1 (any rank / dim). Differentiable."""
-        idx = index.data if isinstance(index, _tensor()) else np.asarray(index)
+        idx = index._data if isinstance(index, _tensor()) else np.asarray(index)
         if idx.ndim != self.ndim:
             raise RuntimeError(f"[gather] index has {idx.ndim} dims but the input has "
                                f"{self.ndim}")
@@ -88,7 +89,7 @@ class TorchHabits:
 
     def sort(self, dim=-1, descending=False, stable=True):
         """(values, indices) along dim, as PyTorch; values differentiate through gather."""
-        idx = np.argsort(-self.data if descending else self.data, axis=dim, kind="stable")
+        idx = np.argsort(-self._data if descending else self._data, axis=dim, kind="stable")
         return _SortResult(self.gather(dim, idx), _tensor()._wrap(idx.astype(np.int64)))
 
     def argsort(self, dim=-1, descending=False, stable=False):
@@ -99,7 +100,7 @@ class TorchHabits:
         n = self.shape[dim]
         if not 0 <= k <= n:
             raise RuntimeError(f"[topk] k ({k}) is out of range for dimension of size {n}")
-        key = -self.data if largest else self.data
+        key = -self._data if largest else self._data
         idx = np.take(np.argsort(key, axis=dim, kind="stable"), np.arange(k), axis=dim)
         return _SortResult(self.gather(dim, idx), _tensor()._wrap(idx.astype(np.int64)))
 
@@ -116,7 +117,7 @@ class TorchHabits:
     def masked_fill(self, mask, value):
         m = mask if isinstance(mask, _tensor()) else _tensor()._wrap(np.asarray(mask, bool))
         from .ops.elementwise import where
-        return where(m, _tensor()._wrap(np.asarray(value, self.data.dtype)), self)
+        return where(m, _tensor()._wrap(np.asarray(value, self._data.dtype)), self)
 
     def new_zeros(self, *size, dtype=None): return self._new(np.zeros, size, dtype)
     def new_ones(self, *size, dtype=None): return self._new(np.ones, size, dtype)
@@ -131,13 +132,13 @@ class TorchHabits:
     def _new(self, fn, size, dtype):
         shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) \
             else tuple(size)
-        npd = self.data.dtype if dtype is None else _dt.as_dtype(dtype).np
+        npd = self._data.dtype if dtype is None else _dt.as_dtype(dtype).np
         return _tensor()._wrap(fn(shape, dtype=npd), self.device)
 
     # ---- random --------------------------------------------------------------------------
     def bernoulli(self, generator=None):
         """0/1 samples, 1 with probability self (values in [0, 1]); same dtype, no gradient."""
-        p = self.data
+        p = self._data
         if p.size and (p.min() < 0 or p.max() > 1):
             raise RuntimeError("[bernoulli] probabilities must be in [0, 1]")
         u = _random.get_generator(generator).random(p.shape)
@@ -157,7 +158,7 @@ class TorchHabits:
 
     def bernoulli_(self, p=0.5, generator=None):
         u = _random.get_generator(generator).random(self.shape)
-        return self._fill_from(u < (p.data if isinstance(p, _tensor()) else p))
+        return self._fill_from(u < (p._data if isinstance(p, _tensor()) else p))
 
     def exponential_(self, lambd=1.0, generator=None):
         return self._fill_from(_random.get_generator(generator).exponential(1.0 / lambd,
@@ -165,7 +166,7 @@ class TorchHabits:
 
     def _fill_from(self, values):
         self._check_inplace("fill")
-        np.copyto(self.data, values, casting="unsafe")
+        np.copyto(self._data, values, casting="unsafe")
         return self
 
     def _check_inplace(self, op):
@@ -175,6 +176,8 @@ class TorchHabits:
 
     # ---- in-place arithmetic (x.op_(...) == x.copy_(x.op(...))) --------------------------
     def add_(self, other, alpha=1):
+        if isinstance(alpha, _tensor()) and not isinstance(other, _tensor()):
+            other, alpha = alpha, other  # PyTorch 0.x's add_(value, tensor), still in examples
         return self._inplace(self + (other if alpha == 1 else other * alpha))
 
     def sub_(self, other, alpha=1):
@@ -212,16 +215,16 @@ class TorchHabits:
     @property
     def is_cpu(self): return self.device.type == "cpu"
 
-    def is_floating_point(self): return self.data.dtype.kind == "f"
-    def is_contiguous(self): return bool(self.data.flags.c_contiguous)
-    def nelement(self): return int(self.data.size)
-    def ndimension(self): return self.data.ndim
-    def element_size(self): return self.data.itemsize
-    def data_ptr(self): return self.data.ctypes.data
+    def is_floating_point(self): return self._data.dtype.kind == "f"
+    def is_contiguous(self): return bool(self._data.flags.c_contiguous)
+    def nelement(self): return int(self._data.size)
+    def ndimension(self): return self._data.ndim
+    def element_size(self): return self._data.itemsize
+    def data_ptr(self): return self._data.ctypes.data
 
     def stride(self, dim=None):
         """Strides in elements (PyTorch's unit), or the stride of one dimension."""
-        s = tuple(b // self.data.itemsize for b in self.data.strides)
+        s = tuple(b // self._data.itemsize for b in self._data.strides)
         return s if dim is None else s[dim]
 
     # ---- DLPack (zero-copy exchange; see pyengine/interop.py) -----------------------------
@@ -230,14 +233,14 @@ class TorchHabits:
             raise BufferError("[__dlpack__] only CPU tensors can be exported")
         kw = {k: v for k, v in (("max_version", max_version), ("dl_device", dl_device),
                                 ("copy", copy)) if v is not None}
-        return self.data.__dlpack__(stream=stream, **kw)
+        return self._data.__dlpack__(stream=stream, **kw)
 
     def __dlpack_device__(self):
-        return self.data.__dlpack_device__()
+        return self._data.__dlpack_device__()
 
     def __format__(self, spec):
         """``f'{loss:.4f}'`` formats a one-element tensor as its number (as PyTorch)."""
-        if self.data.size == 1 and self.ndim <= 1 or (self.data.size == 1 and spec):
+        if self._data.size == 1 and self.ndim <= 1 or (self._data.size == 1 and spec):
             return format(self.item(), spec)
         if spec:
             raise TypeError(f"unsupported format string {spec!r} passed to a Tensor of shape "

@@ -24,7 +24,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     if not checked:
         raise ValueError("[gradcheck] no input has requires_grad=True")
     for i in checked:
-        if inputs[i].data.dtype != np.float64:
+        if inputs[i]._data.dtype != np.float64:
             raise TypeError(f"[gradcheck] input {i} is {inputs[i].dtype}; use float64 for "
                             "finite differences")
     out = fn(*inputs)
@@ -34,7 +34,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
 
     def scalar(values):
         values = values if isinstance(values, (tuple, list)) else (values,)
-        return sum(float(np.sum(o.data * v)) for o, v in zip(values, vs))
+        return sum(float(np.sum(o._data * v)) for o, v in zip(values, vs))
 
     for i in checked:
         inputs[i].grad = None
@@ -45,18 +45,18 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     total.backward()
     for i in checked:
         t = inputs[i]
-        analytic = np.zeros(t.shape) if t.grad is None else t.grad.data
+        analytic = np.zeros(t.shape) if t.grad is None else t.grad._data
         numeric = np.zeros(t.shape)
         # Perturb through the input's own array (index by position, not a flattened view: that
         # would be a copy for non-contiguous inputs and leave the input unchanged).
         for k in np.ndindex(*t.shape):
             # Reduce each output at once: it may be a view of the input (slicing, reshape).
-            orig = t.data[k]
-            t.data[k] = orig + eps
+            orig = t._data[k]
+            t._data[k] = orig + eps
             fp = scalar(fn(*inputs))
-            t.data[k] = orig - eps
+            t._data[k] = orig - eps
             fm = scalar(fn(*inputs))
-            t.data[k] = orig
+            t._data[k] = orig
             numeric[k] = (fp - fm) / (2 * eps)
         err = np.abs(analytic - numeric)
         bad = err > atol + rtol * np.abs(numeric)

@@ -67,7 +67,7 @@ def expand_dims(x, axis): return F.unsqueeze(_t(x), axis)
 @symbolic_aware
 def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype=None):
     """float32 one-hot of integer `indices`: (...) -> (..., depth)."""
-    out = F.one_hot(indices, depth).data.astype(np.float32)
+    out = F.one_hot(indices, depth)._data.astype(np.float32)
     if on_value != 1.0 or off_value != 0.0:
         out = np.where(out > 0, np.float32(on_value), np.float32(off_value))
     return cast(Tensor._wrap(out), dtype) if dtype is not None else Tensor._wrap(out)

@@ -409,7 +409,7 @@ def test_conv2d_leaf_grads_taken_without_copy_still_accumulate(padding):
     g = rng.standard_normal((2, 3, 7, 6) if padding == "same" else (2, 3, 8, 7)).astype(np.float32)
     F.conv2d(x, w, padding=padding, groups=3).backward(pe.tensor(g))
     first = x.grad.numpy().copy(), w.grad.numpy().copy()
-    assert x.grad.data.flags.c_contiguous and not np.shares_memory(x.grad.data, g)
+    assert x.grad._data.flags.c_contiguous and not np.shares_memory(x.grad._data, g)
     F.conv2d(x, w, padding=padding, groups=3).backward(pe.tensor(g))
     np.testing.assert_allclose(x.grad.numpy(), 2 * first[0], rtol=1e-6)
     np.testing.assert_allclose(w.grad.numpy(), 2 * first[1], rtol=1e-6)

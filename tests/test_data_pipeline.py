@@ -153,3 +153,11 @@ def test_tf_alias_and_errors_in_pipeline():
         _np(Dataset.range(3).map(bad).prefetch(2))
     with pytest.raises(TypeError, match="infinite"):
         len(Dataset.range(3).repeat())
+
+
+def test_as_numpy_iterator_gives_numpy_scalars_for_scalar_elements():
+    out = list(Dataset.range(3).as_numpy_iterator())
+    assert out == [0, 1, 2] and all(type(v) is np.int64 for v in out)
+    (a, b), = list(Dataset.from_tensor_slices(({"k": np.arange(1)}, np.ones((1, 2))))
+                   .as_numpy_iterator())
+    assert type(a["k"]) is np.int64 and b.shape == (2,)

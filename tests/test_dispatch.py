@@ -82,4 +82,4 @@ def test_results_are_plain_tensors():
     assert type(z) is pe.Tensor and z.shape == (2, 2) and z.device == "cpu"
     assert z.grad is None and not z.requires_grad and z.is_leaf
     s = x.sum()  # a NumPy scalar result is wrapped as a 0-d array
-    assert isinstance(s.data, np.ndarray) and s.shape == ()
+    assert isinstance(s._data, np.ndarray) and s.shape == ()

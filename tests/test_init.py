@@ -63,7 +63,7 @@ def test_uniform_family_bounds():
                             math.sqrt(6 / 200))
     assert uniform_bound_ok(init.kaiming_uniform_(w, a=math.sqrt(5)), 1 / math.sqrt(300))
     init.uniform_(w, -2, 3)
-    assert w.data.min() >= -2 and w.data.max() <= 3 and abs(w.data.mean() - 0.5) < 0.05
+    assert w._data.min() >= -2 and w._data.max() <= 3 and abs(w._data.mean() - 0.5) < 0.05
 
 
 def test_normal_family_moments():
@@ -75,9 +75,9 @@ def test_normal_family_moments():
                       (lambda: init.he_normal_(w, mode="fan_out", nonlinearity="tanh"),
                        5 / 3 / math.sqrt(400))]:
         fill()
-        assert w.data.std() == pytest.approx(std, rel=0.02)
+        assert w._data.std() == pytest.approx(std, rel=0.02)
     init.trunc_normal_(w, std=1.0, a=-1.5, b=1.0)
-    assert w.data.min() >= -1.5 and w.data.max() <= 1.0
+    assert w._data.min() >= -1.5 and w._data.max() <= 1.0
 
 
 def test_constant_zeros_ones_eye():
@@ -93,7 +93,7 @@ def test_constant_zeros_ones_eye():
 @pytest.mark.parametrize("shape", [(6, 6), (4, 9), (9, 4), (5, 2, 3)])
 def test_orthogonal(shape):
     pe.manual_seed(0)
-    w = init.orthogonal_(pe.empty(*shape, dtype=pe.float64), gain=2.0).data.reshape(shape[0], -1)
+    w = init.orthogonal_(pe.empty(*shape, dtype=pe.float64), gain=2.0)._data.reshape(shape[0], -1)
     small = min(w.shape)
     gram = w @ w.T if w.shape[0] <= w.shape[1] else w.T @ w
     np.testing.assert_allclose(gram, 4 * np.eye(small), atol=1e-10)
@@ -101,15 +101,15 @@ def test_orthogonal(shape):
 
 def test_init_in_place_no_graph_and_reproducible():
     w = nn.Parameter(pe.empty(3, 3))
-    before = w.data
+    before = w._data
     pe.manual_seed(5)
     init.kaiming_normal_(w)
-    assert w.data is before and w.grad_fn is None and w.requires_grad
-    first = w.data.copy()
+    assert w._data is before and w.grad_fn is None and w.requires_grad
+    first = w._data.copy()
     pe.manual_seed(5)
     np.testing.assert_array_equal(init.kaiming_normal_(w).data, first)
     g = np.random.default_rng(1)
-    a = init.uniform_(pe.empty(4), generator=g).data.copy()
+    a = init.uniform_(pe.empty(4), generator=g)._data.copy()
     np.testing.assert_array_equal(init.uniform_(pe.empty(4), generator=np.random.default_rng(1)).data, a)
 
 
@@ -125,6 +125,6 @@ def test_layer_defaults_reproducible_under_seed():
     assert uniform_bound_ok(lin.weight, 1 / math.sqrt(300))
     assert np.abs(lin.bias.data).max() <= 1 / math.sqrt(300)
     emb = nn.Embedding(1000, 50)
-    assert emb.weight.data.std() == pytest.approx(1.0, rel=0.03)
+    assert emb.weight._data.std() == pytest.approx(1.0, rel=0.03)
     bn = nn.BatchNorm1d(5)
     assert (bn.weight.data == 1).all() and (bn.bias.data == 0).all()

@@ -51,7 +51,7 @@ def test_round_trip(tmp_path):
     assert_same(obj, back)
     w = back["model"]["fc1.weight"]
     w.data += 1  # loaded arrays are writeable
-    assert w.data.flags.c_contiguous
+    assert w._data.flags.c_contiguous
 
 
 def test_file_objects_and_non_contiguous():

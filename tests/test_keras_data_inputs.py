@@ -177,3 +177,49 @@ def test_multi_input_model_from_dict_dataset():
     assert len(h1.history["loss"]) == 2
     np.testing.assert_allclose(m.predict(ds, verbose=0), m.predict({"a": a, "b": b}, verbose=0),
                                rtol=1e-6)
+
+
+def test_sample_weight_weights_the_loss_and_weighted_metrics_as_keras():
+    """Keras: the loss is sum(w * l) / batch size; `metrics` ignore the weights and
+    `weighted_metrics` use them (sum(w * v) / sum(w)); class_weight is a per-class weight."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((10, 3)).astype(np.float32)
+    y = (rng.random((10, 1)) > 0.5).astype(np.float32)
+    sw = (rng.random(10) * 2).astype(np.float32)
+    pe.manual_seed(0)
+    m = keras.Sequential([keras.layers.Dense(1, activation="sigmoid", input_shape=(3,))])
+    m.compile("sgd", "binary_crossentropy", metrics=["accuracy"], weighted_metrics=["accuracy"])
+    p = m.predict(x, verbose=0).astype(np.float64)
+    loss = -(y * np.log(p) + (1 - y) * np.log(1 - p)).ravel()
+    acc = ((p > 0.5) == y).ravel()
+    r = m.evaluate(x, y, sample_weight=sw, batch_size=10, verbose=0, return_dict=True)
+    assert r["loss"] == pytest.approx((sw * loss).sum() / 10, rel=1e-5)
+    assert r["accuracy"] == pytest.approx(acc.mean(), rel=1e-6)
+    assert r["weighted_accuracy"] == pytest.approx((sw * acc).sum() / sw.sum(), rel=1e-5)
+    w0 = m.get_weights()
+    m2 = keras.Sequential([keras.layers.Dense(1, activation="sigmoid", input_shape=(3,))])
+    m2.set_weights(w0)
+    m2.compile(keras.optimizers.SGD(0.0), "binary_crossentropy", jit_compile=False)
+    h = m2.fit(x, y, class_weight={0: 1.0, 1: 3.0}, batch_size=10, epochs=1, shuffle=False,
+               verbose=0)
+    cw = np.where(y.ravel() > 0, 3.0, 1.0)
+    assert h.history["loss"][0] == pytest.approx((cw * loss).sum() / 10, rel=1e-5)
+
+
+def test_validation_data_as_tensors_and_pydataset():
+    x, y = _data()
+    xv, yv = _data(16, seed=1)
+    m = _model()
+    ref = m.fit(x, y, batch_size=8, epochs=1, shuffle=False, validation_data=(xv, yv),
+                verbose=0).history["val_loss"][0]
+
+    class Val(keras.utils.PyDataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return xv[4 * i:4 * i + 4], yv[4 * i:4 * i + 4]
+    for v in ((pe.tensor(xv), pe.tensor(yv)), Val()):
+        m = _model()
+        h = m.fit(x, y, batch_size=8, epochs=1, shuffle=False, validation_data=v, verbose=0)
+        assert h.history["val_loss"][0] == pytest.approx(ref, rel=1e-5)

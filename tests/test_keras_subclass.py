@@ -62,7 +62,7 @@ def test_layer_is_module_and_trainable_is_requires_grad():
     x = pe.tensor(np.ones((4, 2), np.float32))
     loss = d(x).sum()
     loss.backward()
-    before = d.kernel.data.copy()
+    before = d.kernel._data.copy()
     opt.step()
     np.testing.assert_allclose(d.kernel.data, before - 0.4, rtol=1e-6)
     m = keras.Sequential([layers.Dropout(0.5)])

@@ -26,7 +26,7 @@ def _grads(fn, x, w, b, g):
             t.grad = None
     y = fn(x, w, b)
     y.backward(g)
-    return y.data.copy(), [None if t is None else t.grad.data.copy() for t in (x, w, b)]
+    return y._data.copy(), [None if t is None else t.grad._data.copy() for t in (x, w, b)]
 
 
 def _leaves(rng, n, k, o, dtype, bias=True):
@@ -67,7 +67,7 @@ def test_fused_equals_composition_bitwise(isa, threads, act, shape, bias):
 @pytest.mark.parametrize("act", ACTS)
 def test_fused_gradcheck(act):
     rng = np.random.default_rng(1)
-    x, w, b = (pe.tensor(t.data.astype(np.float64), requires_grad=True)
+    x, w, b = (pe.tensor(t._data.astype(np.float64), requires_grad=True)
                for t in _leaves(rng, 4, 5, 3, np.float64))
     assert gradcheck(lambda x, w, b: F.linear(x, w, b, activation=act), [x, w, b])
     assert gradcheck(lambda x, w: F.linear(x, w, activation=act), [x, w])
@@ -103,7 +103,7 @@ def test_fused_non_contiguous_operands():
     x = pe.tensor(rng.standard_normal((9, 12)).astype(np.float32)).T[1:11]  # (10, 9) view
     w = pe.tensor(rng.standard_normal((9, 8)).astype(np.float32)).T  # (8, 9) transposed view
     b = pe.tensor(rng.standard_normal(16).astype(np.float32))[::2]   # strided bias
-    assert not x.data.flags.c_contiguous and not w.data.flags.c_contiguous
+    assert not x._data.flags.c_contiguous and not w._data.flags.c_contiguous
     y1 = F.linear(x, w, b, activation="relu")
     y0 = _composed(x, w, b, "relu")
     np.testing.assert_array_equal(y1.data, y0.data)
@@ -125,20 +125,20 @@ def test_fused_errors():
     with pytest.raises(ValueError, match=r"\[linear\] input has 5 features"):
         F.linear(pe.randn(2, 5), w)
     with pytest.raises(ValueError, match=r"\[linear\] unsupported fused activation"):
-        _C.linear_forward(x.data, w.data, None, np.empty((2, 4), np.float32), "elu")
+        _C.linear_forward(x._data, w._data, None, np.empty((2, 4), np.float32), "elu")
     with pytest.raises(ValueError, match=r"\[linear\] out has shape"):
-        _C.linear_forward(x.data, w.data, None, np.empty((2, 5), np.float32), "none")
+        _C.linear_forward(x._data, w._data, None, np.empty((2, 5), np.float32), "none")
     with pytest.raises(ValueError, match=r"\[linear\] bias has shape"):
-        _C.linear_forward(x.data, w.data, np.zeros(3, np.float32), np.empty((2, 4), np.float32),
+        _C.linear_forward(x._data, w._data, np.zeros(3, np.float32), np.empty((2, 4), np.float32),
                           "none")
     with pytest.raises(TypeError, match=r"\[linear\]"):
-        _C.linear_forward(x.data.astype(np.float64), w.data, None, np.empty((2, 4), np.float32),
+        _C.linear_forward(x._data.astype(np.float64), w._data, None, np.empty((2, 4), np.float32),
                           "none")
     buf = np.zeros((4, 4), np.float32)
     with pytest.raises(ValueError, match=r"overlaps"):
-        _C.linear_forward(buf[:2, :3], w.data, None, buf[1:3], "none")  # out overlaps x
+        _C.linear_forward(buf[:2, :3], w._data, None, buf[1:3], "none")  # out overlaps x
     with pytest.raises(ValueError, match=r"\[linear\] the activation's backward needs y"):
-        _C.linear_backward(x.data, w.data, None, np.ones((2, 4), np.float32), None, None, None,
+        _C.linear_backward(x._data, w._data, None, np.ones((2, 4), np.float32), None, None, None,
                            "relu")
 
 

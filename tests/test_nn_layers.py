@@ -71,7 +71,7 @@ def test_linear_numpy_reference_shape_count():
     m = nn.Linear(5, 3)
     x = rnd(4, 2, 5, dtype=np.float32)
     y = m(pe.tensor(x))
-    ref = x.astype(np.float64) @ m.weight.data.T.astype(np.float64) + m.bias.data
+    ref = x.astype(np.float64) @ m.weight._data.T.astype(np.float64) + m.bias.data
     assert y.shape == (4, 2, 3) and y.dtype == pe.float32
     np.testing.assert_allclose(y.data, ref, rtol=1e-5, atol=1e-5)
     assert sum(p.numel() for p in m.parameters()) == 5 * 3 + 3
@@ -167,10 +167,10 @@ def test_dropout_reproducible_and_gradient_uses_mask():
 
 def test_dropout2d_zeroes_whole_channels():
     pe.manual_seed(0)
-    y = nn.Dropout2d(0.5)(pe.ones(8, 6, 3, 3)).data
+    y = nn.Dropout2d(0.5)(pe.ones(8, 6, 3, 3)).numpy()
     per_channel = y.reshape(8, 6, 9)
     assert ((per_channel == 0).all(-1) | (per_channel == 2).all(-1)).all()
-    y1 = nn.Dropout1d(0.5)(pe.ones(4, 5, 7)).data
+    y1 = nn.Dropout1d(0.5)(pe.ones(4, 5, 7)).numpy()
     assert ((y1 == 0).all(-1) | (y1 == 2).all(-1)).all()
 
 
@@ -202,8 +202,8 @@ def test_batchnorm_numpy_reference_and_running_stats(cls, shape):
     assert int(m.num_batches_tracked.data) == 1
     m.eval()
     shp = [1, 3] + [1] * (x.ndim - 2)
-    ref = ((x64 - m.running_mean.data.reshape(shp)) / np.sqrt(m.running_var.data.reshape(shp)
-           + 1e-5) * m.weight.data.reshape(shp) + m.bias.data.reshape(shp))
+    ref = ((x64 - m.running_mean._data.reshape(shp)) / np.sqrt(m.running_var._data.reshape(shp)
+           + 1e-5) * m.weight._data.reshape(shp) + m.bias._data.reshape(shp))
     np.testing.assert_allclose(m(pe.tensor(x)).data, ref, rtol=1e-4, atol=1e-5)
     assert int(m.num_batches_tracked.data) == 1  # eval does not count
 
@@ -299,7 +299,7 @@ def test_embedding_lookup_gradient_and_padding():
     assert y.shape == (2, 3, 3)
     np.testing.assert_array_equal(y.data, m.weight.data[idx.data])
     y.sum().backward()
-    counts = np.bincount(idx.data.ravel(), minlength=6).astype(np.float32)
+    counts = np.bincount(idx._data.ravel(), minlength=6).astype(np.float32)
     counts[0] = 0  # the padding row gets no gradient
     np.testing.assert_array_equal(m.weight.grad.data, np.repeat(counts[:, None], 3, 1))
     np.testing.assert_array_equal(m(np.array([1, 5])).data, m([1, 5]).data)  # arrays, lists

@@ -107,7 +107,7 @@ def grads_for(step, seed=1):
 @pytest.mark.parametrize("dtype", [pe.float64, pe.float32])
 def test_update_rule_against_numpy(cls, ref, kw, dtype):
     params = make_params(dtype)
-    want = [p.data.astype(np.float64) for p in params]
+    want = [p._data.astype(np.float64) for p in params]
     states = [{} for _ in params]
     opt = cls(params, **kw)
     for t in range(1, STEPS + 1):
@@ -124,7 +124,7 @@ def test_update_rule_against_numpy(cls, ref, kw, dtype):
 def test_param_without_grad_is_skipped_and_state_is_lazy():
     a, b = make_params(pe.float64)[:2]
     opt = optim.Adam([a, b], lr=0.1)
-    b_before = b.data.copy()
+    b_before = b._data.copy()
     a.grad = pe.ones_like(a).double()
     opt.step()
     np.testing.assert_array_equal(b.data, b_before)
@@ -135,7 +135,7 @@ def test_param_without_grad_is_skipped_and_state_is_lazy():
 def test_param_groups_use_their_own_hyperparameters():
     a, b = make_params(pe.float64)[:2]
     opt = optim.SGD([{"params": [a]}, {"params": [b], "lr": 1.0}], lr=0.1)
-    a0, b0 = a.data.copy(), b.data.copy()
+    a0, b0 = a._data.copy(), b._data.copy()
     a.grad, b.grad = pe.ones_like(a).double(), pe.ones_like(b).double()
     opt.step()
     np.testing.assert_allclose(a.data, a0 - 0.1)
@@ -147,7 +147,7 @@ def test_zero_grad():
     opt = optim.SGD([a], lr=0.1)
     a.grad = pe.ones_like(a).double()
     opt.zero_grad(set_to_none=False)
-    assert np.all(a.grad.data == 0)
+    assert np.all(a.grad._data == 0)
     opt.zero_grad()
     assert a.grad is None
 
@@ -274,7 +274,7 @@ def test_clip_grad_norm(norm_type):
     total = np.linalg.norm(flat, ord=norm_type)
     got = pe.nn.utils.clip_grad_norm_(params, max_norm=1.0, norm_type=norm_type)
     np.testing.assert_allclose(got.item(), total, rtol=1e-12)
-    clipped = np.concatenate([p.grad.data.ravel() for p in params])
+    clipped = np.concatenate([p.grad._data.ravel() for p in params])
     np.testing.assert_allclose(clipped, flat / (total + 1e-6), rtol=1e-12)
     assert pe.nn.utils.clip_grad_norm_(params, max_norm=100.0, norm_type=norm_type).item() < 100
 
@@ -291,7 +291,7 @@ def test_clip_grad_value():
 @pytest.mark.parametrize("cls,ref,kw", CASES, ids=lambda v: getattr(v, "__name__", str(v)))
 def test_against_torch(cls, ref, kw):
     params = make_params(pe.float64)
-    tparams = [torch.tensor(p.data.copy(), requires_grad=True) for p in params]
+    tparams = [torch.tensor(p._data.copy(), requires_grad=True) for p in params]
     opt = cls(params, **kw)
     topt = getattr(torch.optim, cls.__name__)(tparams, **kw)
     for t in range(1, STEPS + 1):
@@ -331,7 +331,7 @@ def test_isa_paths_and_threads_agree(cls, kw):
                 for g in gs:
                     p.grad = pe.tensor(g)
                     opt.step()
-                results[isa, threads] = p.data.copy()
+                results[isa, threads] = p._data.copy()
     finally:
         pe._C.set_cpu_isa(saved_isa)
         pe.set_num_threads(saved_threads)

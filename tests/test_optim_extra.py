@@ -67,7 +67,7 @@ IDS = [f"{c.__name__}{i}" for i, (c, _, _) in enumerate(CASES)]
 def _run(cls, kw, dtype):
     rng = np.random.default_rng(0)
     params = [pe.tensor(rng.standard_normal(s), dtype=dtype, requires_grad=True) for s in SHAPES]
-    start = [p.data.astype(np.float64) for p in params]
+    start = [p._data.astype(np.float64) for p in params]
     opt = cls(params, **kw)
     grads = []
     for t in range(1, STEPS + 1):

@@ -38,8 +38,8 @@ def run_both(mode, args, reverse, mask):
         if c is not None:
             loss = loss + (c * 3.0).sum()
         loss.backward()
-        results.append(([v.data.copy() for v in (y, h, c) if v is not None],
-                        [None if a is None else a.grad.data.copy() for a in args]))
+        results.append(([v._data.copy() for v in (y, h, c) if v is not None],
+                        [None if a is None else a.grad._data.copy() for a in args]))
     return results
 
 

@@ -233,3 +233,24 @@ def test_worker_timeout_is_a_clear_error():
     release.set()
     with pytest.raises(ValueError, match="prefetch_factor"):
         DataLoader(Slow(), prefetch_factor=2)
+
+
+def test_workers_load_ahead_of_the_loop():
+    """Batches are fetched before the loop asks for them: num_workers * prefetch_factor batches
+    are requested as soon as the epoch's iterator exists."""
+    fetched = []
+    started = threading.Event()
+
+    class Slow(Dataset):
+        def __len__(self):
+            return 32
+
+        def __getitem__(self, i):
+            fetched.append(i)
+            if len(fetched) >= 8:
+                started.set()
+            return np.float32(i)
+    it = iter(DataLoader(Slow(), batch_size=2, num_workers=2, prefetch_factor=2))
+    assert started.wait(10)  # 4 batches (8 samples) loaded while the loop has taken none
+    assert sorted(fetched) == list(range(8))
+    assert [float(b[0]) for b in it] == [float(k) for k in range(0, 32, 2)]

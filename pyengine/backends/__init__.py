@@ -5,12 +5,22 @@ kernels are always deterministic (results never depend on the thread count) and 
 algorithm from the shapes. mps.is_available() is False (no Apple GPU backend).
 cuda.matmul.allow_tf32 is inert (no TF32 path). openmp.is_available() is True.
 """
+import sys
 import types
 
-cudnn = types.SimpleNamespace(benchmark=False, deterministic=False, enabled=True,
-                              is_available=lambda: False, version=lambda: None)
-mps = types.SimpleNamespace(is_available=lambda: False, is_built=lambda: False)
-cuda = types.SimpleNamespace(matmul=types.SimpleNamespace(allow_tf32=False),
-                             is_built=lambda: __import__("pyengine").cuda.is_built())
-openmp = types.SimpleNamespace(is_available=lambda: True)
-mkldnn = types.SimpleNamespace(is_available=lambda: False, enabled=False)
+
+def _module(name, **attrs):
+    """A submodule, so that `import torch.backends.cudnn as cudnn` ports too."""
+    m = types.ModuleType(f"{__name__}.{name}")
+    m.__dict__.update(attrs)
+    sys.modules[m.__name__] = m
+    return m
+
+
+cudnn = _module("cudnn", benchmark=False, deterministic=False, enabled=True,
+                is_available=lambda: False, version=lambda: None)
+mps = _module("mps", is_available=lambda: False, is_built=lambda: False)
+cuda = _module("cuda", matmul=types.SimpleNamespace(allow_tf32=False),
+               is_built=lambda: __import__("pyengine").cuda.is_built())
+openmp = _module("openmp", is_available=lambda: True)
+mkldnn = _module("mkldnn", is_available=lambda: False, enabled=False)

@@ -124,8 +124,9 @@ class Dataset:
         return (_st.to_tensors(e) for e in self._iter())
 
     def as_numpy_iterator(self):
-        """The elements as NumPy arrays (tuples/dicts of them)."""
-        return iter(self._iter())
+        """The elements as NumPy arrays (tuples/dicts of them); scalar elements as NumPy
+        scalars (np.int64(3), not array(3)), as tf.data gives them."""
+        return (_st.map_leaves(lambda a: a[()] if a.ndim == 0 else a, e) for e in self._iter())
 
     def cardinality(self):
         """Number of elements; INFINITE_CARDINALITY (-1) or UNKNOWN_CARDINALITY (-2)."""

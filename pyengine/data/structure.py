@@ -33,7 +33,7 @@ class TensorSpec:
 def to_array(x, op):
     """A leaf as a NumPy array (pe's default dtypes for Python data: float32, int64)."""
     if isinstance(x, Tensor):
-        return x.data
+        return x._data
     if isinstance(x, np.ndarray):
         return x
     arr = np.asarray(x)

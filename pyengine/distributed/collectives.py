@@ -42,7 +42,7 @@ def as_array(x, what):
         if x.device.type != "cpu":
             raise ValueError(f"[{what}] only CPU tensors can be communicated, got one on "
                              f"{x.device}")
-        return x.data
+        return x._data
     if isinstance(x, np.ndarray):
         return x
     raise TypeError(f"[{what}] expected a pyengine Tensor or a NumPy array, got "

@@ -30,8 +30,8 @@ class _DistributedStep:
             if p.device.type != "cpu":
                 raise ValueError(f"[DistributedOptimizer] parameters must be on the CPU, one is "
                                  f"on {p.device}")
-        reduced = self._reducer.reduce([None if p.grad is None else p.grad.data for p in params],
-                                       [p.data for p in params])
+        reduced = self._reducer.reduce([None if p.grad is None else p.grad._data for p in params],
+                                       [p._data for p in params])
         for p, g in zip(params, reduced):
             p.grad = None if g is None else Tensor._wrap(g, p.device)
         self._synchronized = True

@@ -22,7 +22,7 @@ def as_arrays(x, what, floating=True):
     """Every leaf of x as a NumPy array (float32 for inputs; targets keep their dtype)."""
     def conv(a):
         if isinstance(a, Tensor):
-            a = a.data
+            a = a._data
         elif hasattr(a, "to_numpy"):  # pandas
             a = a.to_numpy()
         a = np.asarray(a)

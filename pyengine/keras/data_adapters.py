@@ -162,7 +162,7 @@ class Adapter:
                 raise ValueError(f"[{self.what}] element {step}: x and y have different numbers "
                                  f"of samples: {n} vs {ny}")
         if sw is not None:
-            sw = np.asarray(sw.data if isinstance(sw, Tensor) else sw, np.float32).reshape(-1)
+            sw = np.asarray(sw._data if isinstance(sw, Tensor) else sw, np.float32).reshape(-1)
             if len(sw) != n:
                 raise ValueError(f"[{self.what}] element {step}: sample_weight has {len(sw)} "
                                  f"entries for a batch of {n} samples")

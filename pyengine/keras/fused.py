@@ -117,13 +117,13 @@ def _state(opt, code, w):
     if code == 0:  # SGD: momentum_buffer (a zero buffer gives the same first step as buf = g)
         if opt.momentum == 0.0:
             return None, None
-        return st.setdefault("momentum_buffer", np.zeros_like(w.data)), None
+        return st.setdefault("momentum_buffer", np.zeros_like(w._data)), None
     st.setdefault("step", 0)
     if code == 1:
-        return (st.setdefault("exp_avg", np.zeros_like(w.data)),
-                st.setdefault("exp_avg_sq", np.zeros_like(w.data)))
-    s1 = st.setdefault("square_avg", np.zeros_like(w.data))
-    return s1, (st.setdefault("momentum_buffer", np.zeros_like(w.data))
+        return (st.setdefault("exp_avg", np.zeros_like(w._data)),
+                st.setdefault("exp_avg_sq", np.zeros_like(w._data)))
+    s1 = st.setdefault("square_avg", np.zeros_like(w._data))
+    return s1, (st.setdefault("momentum_buffer", np.zeros_like(w._data))
                 if opt.momentum > 0 else None)
 
 
@@ -140,8 +140,8 @@ def run_epoch(model, plan, x, y, order, batch_size, progbar, terminate_on_nan=Fa
     """Trains one epoch over x[order] in batches; returns the epoch's logs."""
     dense = [d[0] for d in plan["layers"]]
     opt, code = model.optimizer, plan["optimizer"]
-    kernels = [d.kernel.data for d in dense]
-    biases = [d.bias.data if d.bias is not None else None for d in dense]
+    kernels = [d.kernel._data for d in dense]
+    biases = [d.bias._data if d.bias is not None else None for d in dense]
     trainable = [d.kernel.requires_grad for d in dense]
     params = [w for d, t in zip(dense, trainable) if t for w in (d.kernel, d.bias)
               if w is not None]

@@ -140,7 +140,7 @@ class SparseCategoricalCrossentropy(Loss):
         self.from_logits = bool(from_logits)
 
     def fn(self, y_true, y_pred):
-        labels = np.asarray(y_true.data if isinstance(y_true, Tensor) else y_true)
+        labels = np.asarray(y_true._data if isinstance(y_true, Tensor) else y_true)
         c = y_pred.shape[-1]
         labels = labels.reshape(-1).astype(np.int64)
         flat = y_pred.reshape(-1, c)

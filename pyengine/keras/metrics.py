@@ -17,7 +17,7 @@ from .utils import snake_case
 
 
 def _np(x):
-    return np.asarray(x.data if isinstance(x, Tensor) else x)
+    return np.asarray(x._data if isinstance(x, Tensor) else x)
 
 
 class Metric:

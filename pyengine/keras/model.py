@@ -232,7 +232,7 @@ class Model(Trainer, Layer):
             out.append(f"{a:<28} {b:<25} {c:<11}" + (f" {d}" if connect else ""))
             out.append(thick if i == len(rows) - 1 else line)
         total = self.count_params()
-        trainable = int(sum(w.data.size for w in self.trainable_weights))
+        trainable = int(sum(w._data.size for w in self.trainable_weights))
         out += [f"Total params: {total:,}", f"Trainable params: {trainable:,}",
                 f"Non-trainable params: {total - trainable:,}", line]
         for s in out:

@@ -100,7 +100,7 @@ def convert_to_tensor(x, dtype=None):
 
 
 def convert_to_numpy(x):
-    return np.asarray(x.data if isinstance(x, Tensor) else x)
+    return np.asarray(x._data if isinstance(x, Tensor) else x)
 
 
 def ones(shape, dtype=None): return _creation.ones(*tuple(shape))

@@ -115,10 +115,10 @@ class Optimizer:
         variables = [v for _, v in pairs]
         grads = []
         for g, v in pairs:
-            a = g.data if isinstance(g, Tensor) else np.asarray(g)
-            if a.shape != v.data.shape:
+            a = g._data if isinstance(g, Tensor) else np.asarray(g)
+            if a.shape != v._data.shape:
                 raise ValueError(f"[{self.name}] a gradient has shape {a.shape}, its variable "
-                                 f"{getattr(v, 'path', '')} {v.data.shape}")
+                                 f"{getattr(v, 'path', '')} {v._data.shape}")
             clip = self.clipnorm or self.clipvalue or self.global_clipnorm
             a = np.array(a, np.float32, copy=bool(clip) or not a.flags.c_contiguous)
             grads.append(Tensor._wrap(a))
@@ -134,7 +134,7 @@ class Optimizer:
             with no_grad():
                 if self.weight_decay and not self._decoupled_in_algorithm():
                     for v in variables:
-                        v.data *= np.float32(1.0 - self._lr * self.weight_decay)
+                        v._data *= np.float32(1.0 - self._lr * self.weight_decay)
                 impl.step()
         finally:
             for v, g in zip(variables, saved):

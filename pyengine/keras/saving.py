@@ -44,7 +44,7 @@ def write_weights(model, filepath, overwrite=True, extra=None):
     filepath = os.fspath(filepath)
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"[save_weights] {filepath} exists and overwrite=False")
-    arrays = {f"{i:04d}": w.data for i, w in enumerate(model.weights)}
+    arrays = {f"{i:04d}": w._data for i, w in enumerate(model.weights)}
     arrays.update(extra or {})
     folder = os.path.dirname(os.path.abspath(filepath))
     os.makedirs(folder, exist_ok=True)

@@ -142,7 +142,7 @@ def call_symbolic(layer, inputs, args, kwargs):
         sa, sb = a.shape, b.shape
         shape = tuple(x if x == y else None for x, y in zip(sa, sb)) if len(sa) == len(sb) \
             else (None,) * len(sa)
-        outs.append(KerasTensor(shape, str(a.data.dtype), (a.data, b.data),
+        outs.append(KerasTensor(shape, str(a._data.dtype), (a._data, b._data),
                                 (layer, node_index, i)))
     outputs = tree.pack_sequence_as(results[0], outs)
     layer._inbound_nodes.append(Node(layer, (inputs,) + tuple(args), kwargs, outputs))

@@ -27,7 +27,7 @@ def _floats(logs):
         if isinstance(v, dict):
             out.update(_floats(v))
         else:
-            out[k] = float(v.data if isinstance(v, Tensor) else v)
+            out[k] = float(v._data if isinstance(v, Tensor) else v)
     return out
 
 
@@ -44,7 +44,8 @@ class Trainer:
                 jit_compile="auto", auto_scale_loss=True):
         """Resolves `optimizer`, `loss` (one, or a list / dict per output; None for a model
         that computes its own loss) and `metrics` (names, objects or functions) and stores them.
-        jit_compile=False forces the generic (unfused) training path."""
+        As in Keras, `metrics` ignore sample_weight / class_weight and `weighted_metrics` use
+        them. jit_compile=False forces the generic (unfused) training path."""
         if steps_per_execution != 1:
             raise ValueError(f"[compile] steps_per_execution must be 1. Received: "
                              f"steps_per_execution={steps_per_execution}")
@@ -192,7 +193,7 @@ class Trainer:
             for (_, _, ms), yt, yp in zip(self._compiled_losses,
                                          self._flat_targets(y, len(preds)), preds):
                 for m in ms:
-                    m.update_state(yt, yp.data if isinstance(yp, Tensor) else yp,
+                    m.update_state(yt, yp._data if isinstance(yp, Tensor) else yp,
                                    sample_weight if getattr(m, "_weighted", False) else None)
         return self.get_metrics_result()
 
@@ -213,9 +214,9 @@ class Trainer:
         y_pred = self(x, training=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight)
         self._require_loss()
-        self._loss_tracker.update_state(loss.data, sample_weight=_b.num_samples(x, "fit"))
+        self._loss_tracker.update_state(loss._data, sample_weight=_b.num_samples(x, "fit"))
         params = self.trainable_weights
-        if math.isfinite(float(loss.data)):
+        if math.isfinite(float(loss._data)):
             for p in params:
                 p.grad = None
             loss.backward()
@@ -226,7 +227,7 @@ class Trainer:
         x, y, sample_weight = _b.unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
-        self._loss_tracker.update_state(loss.data, sample_weight=_b.num_samples(x, "evaluate"))
+        self._loss_tracker.update_state(loss._data, sample_weight=_b.num_samples(x, "evaluate"))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data):
@@ -454,7 +455,7 @@ class Trainer:
                 if steps is not None and i >= steps:
                     break
                 outs.append(tree.map_structure(
-                    lambda t: t.data if isinstance(t, Tensor) else np.asarray(t),
+                    lambda t: t._data if isinstance(t, Tensor) else np.asarray(t),
                     self.predict_step(data)))
         if not outs:
             raise ValueError("[predict] x holds no samples")
@@ -463,7 +464,7 @@ class Trainer:
 
     def predict_on_batch(self, x):
         with no_grad():
-            return tree.map_structure(lambda t: t.data, self(_b.as_arrays(x, "predict"),
+            return tree.map_structure(lambda t: t._data, self(_b.as_arrays(x, "predict"),
                                                              training=False))
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,

@@ -40,7 +40,7 @@ def resolve(kind, identifier, table, classes=()):
 def as_array(x, name="x"):
     """A NumPy array from a NumPy array, Tensor, list or pandas object."""
     if isinstance(x, Tensor):
-        return x.data
+        return x._data
     if hasattr(x, "to_numpy"):
         x = x.to_numpy()
     return np.asarray(x)

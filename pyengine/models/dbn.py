@@ -146,14 +146,14 @@ class DBN(Estimator):
         layers = []
         for w, b in self._layers():
             lin = nn.Linear(w.shape[1], w.shape[0], dtype=_pe_dtype(w))
-            lin.weight.data[...] = w
-            lin.bias.data[...] = b
+            lin.weight._data[...] = w
+            lin.bias._data[...] = b
             layers += [lin, nn.Sigmoid()]
         w_top = self._layers()[-1][0]
         head = nn.Linear(w_top.shape[0], n_classes, dtype=_pe_dtype(w_top))
         rng = np.random.RandomState(seed_from(random_state) % 2**32)
-        head.weight.data[...] = rng.normal(0, 0.01, head.weight.shape)
-        head.bias.data[...] = 0
+        head.weight._data[...] = rng.normal(0, 0.01, head.weight.shape)
+        head.bias._data[...] = 0
         return nn.Sequential(*layers, head)
 
     def to_keras(self, n_classes, random_state=None):

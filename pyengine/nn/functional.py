@@ -153,7 +153,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None):
 
 # ---- losses (pyengine/ops/loss.py) -------------------------------------------------------------
 def _arr(x):
-    return None if x is None else (x.data if isinstance(x, Tensor) else _np.asarray(x))
+    return None if x is None else (x._data if isinstance(x, Tensor) else _np.asarray(x))
 
 
 def _loss_reduction(reduction, size_average, reduce, op):
@@ -275,7 +275,7 @@ def one_hot(tensor, num_classes=-1):
     tensor([[1, 0, 0],
             [0, 0, 1]])
     """
-    idx = _np.asarray(tensor.data if isinstance(tensor, Tensor) else tensor)
+    idx = _np.asarray(tensor._data if isinstance(tensor, Tensor) else tensor)
     if idx.dtype.kind not in "iu" and not (idx.dtype.kind == "f" and _np.all(_np.mod(idx, 1) == 0)):
         raise TypeError(f"[one_hot] classes must be integers, got dtype {idx.dtype}")
     idx = idx.astype(_np.int64)

@@ -56,7 +56,7 @@ def _calculate_correct_fan(tensor, mode):
 
 
 def _fill(tensor, values):
-    tensor.data[...] = values  # no graph: in-place on the storage
+    tensor._data[...] = values  # no graph: in-place on the storage
     return tensor
 
 
@@ -136,10 +136,10 @@ def orthogonal_(tensor, gain=1.0, generator=None):
     if tensor.ndim < 2:
         raise ValueError(f"[orthogonal_] only tensors with 2 or more dimensions are supported, "
                          f"got shape {tensor.shape}")
-    if tensor.data.size == 0:
+    if tensor._data.size == 0:
         return tensor
     rows = tensor.shape[0]
-    cols = tensor.data.size // rows
+    cols = tensor._data.size // rows
     flat = _random.get_generator(generator).standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T

@@ -29,10 +29,10 @@ class Parameter(Tensor):
         if data is None:
             arr, device = np.empty((0,), np.float32), None
         elif isinstance(data, Tensor):
-            arr, device = data.data, data.device
+            arr, device = data._data, data.device
         else:
-            arr, device = Tensor(data).data, None
-        self.data, self.grad, self._node, self._retain_grad = arr, None, None, False
+            arr, device = Tensor(data)._data, None
+        self._data, self.grad, self._node, self._retain_grad = arr, None, None, False
         self._device = Tensor._wrap(arr, device).device
         self.requires_grad = False
         self.requires_grad_(requires_grad)
@@ -41,7 +41,7 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + Tensor.__repr__(self)
 
     def __reduce_ex__(self, protocol):
-        return (Parameter, (Tensor(self.data), self.requires_grad))
+        return (Parameter, (Tensor(self._data), self.requires_grad))
 
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -285,10 +285,10 @@ class Module:
             if k not in state_dict:
                 continue
             v = state_dict[k]
-            arr = v.data if isinstance(v, Tensor) else np.asarray(v)
-            if arr.shape != t.data.shape:
+            arr = v._data if isinstance(v, Tensor) else np.asarray(v)
+            if arr.shape != t._data.shape:
                 errors.append(f"size mismatch for {k}: copying a param with shape {arr.shape} "
-                              f"from checkpoint, the shape in current model is {t.data.shape}.")
+                              f"from checkpoint, the shape in current model is {t._data.shape}.")
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: "
@@ -303,7 +303,7 @@ class Module:
             for k, t in own.items():
                 if k in state_dict:
                     v = state_dict[k]
-                    t.copy_(v.data if isinstance(v, Tensor) else np.asarray(v))
+                    t.copy_(v._data if isinstance(v, Tensor) else np.asarray(v))
         return _IncompatibleKeys(missing, unexpected)
 
     # ---- modes and bulk changes --------------------------------------------------------------
@@ -329,7 +329,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad.data[...] = 0
+                p.grad._data[...] = 0
 
     def apply(self, fn):
         """Call fn(module) on every submodule (children first), then on self; returns self."""
@@ -353,10 +353,10 @@ class Module:
             if npd.kind != "f":
                 raise TypeError(f"[to] nn.Module.to only accepts floating point dtypes, got {dtype}")
             for t in self._all_tensors():
-                if t.data.dtype.kind == "f" and t.data.dtype != npd:
-                    t.data = t.data.astype(npd)
+                if t._data.dtype.kind == "f" and t._data.dtype != npd:
+                    t._data = t._data.astype(npd)
                     if t.grad is not None:
-                        t.grad = Tensor._wrap(t.grad.data.astype(npd), t.device)
+                        t.grad = Tensor._wrap(t.grad._data.astype(npd), t.device)
         return self
 
     def _all_tensors(self):

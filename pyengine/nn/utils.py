@@ -23,25 +23,25 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     max_norm, norm_type = float(max_norm), float(norm_type)
     if not grads:
         return Tensor._wrap(np.asarray(0.0, dtype=np.float32))
-    dtype = grads[0].data.dtype
-    if norm_type == 2.0 and all(g.data.flags.c_contiguous and g.data.flags.writeable
-                                and g.data.dtype.kind == "f" for g in grads):
+    dtype = grads[0]._data.dtype
+    if norm_type == 2.0 and all(g._data.flags.c_contiguous and g._data.flags.writeable
+                                and g._data.dtype.kind == "f" for g in grads):
         if error_if_nonfinite:
-            total = math.sqrt(sum(float(np.vdot(g.data, g.data)) for g in grads))
+            total = math.sqrt(sum(float(np.vdot(g._data, g._data)) for g in grads))
             _check_finite(total, norm_type)
-        total = _cpu.clip_grad_norm([g.data for g in grads], max_norm, 1e-6)
+        total = _cpu.clip_grad_norm([g._data for g in grads], max_norm, 1e-6)
         return Tensor._wrap(np.asarray(total, dtype=dtype))
     if norm_type == math.inf:
-        total = max(float(np.max(np.abs(g.data))) if g.data.size else 0.0 for g in grads)
+        total = max(float(np.max(np.abs(g._data))) if g._data.size else 0.0 for g in grads)
     else:
-        total = sum(float(np.sum(np.abs(g.data.astype(np.float64)) ** norm_type))
+        total = sum(float(np.sum(np.abs(g._data.astype(np.float64)) ** norm_type))
                     for g in grads) ** (1.0 / norm_type)
     if error_if_nonfinite:
         _check_finite(total, norm_type)
     coef = max_norm / (total + 1e-6)
     if coef < 1.0:
         for g in grads:
-            g.data *= g.data.dtype.type(coef)
+            g._data *= g._data.dtype.type(coef)
     return Tensor._wrap(np.asarray(total, dtype=dtype))
 
 
@@ -56,4 +56,4 @@ def clip_grad_value_(parameters, clip_value):
     """Clamp every gradient element into [-clip_value, clip_value], in place."""
     c = float(clip_value)
     for g in _grads(parameters):
-        np.clip(g.data, -c, c, out=g.data)
+        np.clip(g._data, -c, c, out=g._data)

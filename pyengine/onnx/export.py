@@ -1,10 +1,12 @@
-"""pe.onnx.export: a Sequential model (pe.nn.Sequential or keras.Sequential, nested allowed)
-of supported layers to an ONNX file (opset 17), written without the onnx package.
+"""pe.onnx.export: a pe.nn Module or a Keras model (Sequential, functional or subclassed) of
+supported layers to an ONNX file (opset 17), written without the onnx package.
 
-Each layer maps to ONNX operators from its configuration and weights (never from how its
-forward is implemented); the example input is run through the model layer by layer, in eval
-mode, to know every intermediate shape. The batch dimension is symbolic. Any other layer, or a
-Module with its own forward(), raises NotImplementedError naming it."""
+Each supported layer maps to ONNX operators from its configuration and weights (never from how
+its forward is implemented). A Sequential of supported layers is run layer by layer, in eval
+mode, to know every intermediate shape; any other model (its own forward(), a functional graph)
+is traced (trace.py): the layers are recorded as they are called and the code between them is
+read from the autograd graph. The batch dimension is symbolic. An unsupported layer or op raises
+NotImplementedError naming it."""
 import os
 
 import numpy as np
@@ -35,7 +37,7 @@ class _Graph:
 
 
 def _f32(t):
-    return np.asarray(t.data if isinstance(t, Tensor) else t, np.float32)
+    return np.asarray(t._data if isinstance(t, Tensor) else t, np.float32)
 
 
 def _pair(v):
@@ -298,6 +300,41 @@ def _layers(model):
     return [model]
 
 
+def _keras_supported(layer):
+    from ..keras import layers as kl
+    return isinstance(layer, (kl.InputLayer, kl.Dense, kl.Activation, kl.Softmax, kl.ReLU,
+                              kl.Dropout, kl.Flatten, kl.Reshape, kl.Conv2D, kl.MaxPooling2D,
+                              kl.AveragePooling2D, kl.GlobalAveragePooling2D,
+                              kl.GlobalMaxPooling2D, kl.SimpleRNN, kl.LSTM, kl.GRU,
+                              kl.BatchNormalization))
+
+
+def _is_leaf(m):
+    from ..keras.layers.base import Layer as KerasLayer
+    return _keras_supported(m) if isinstance(m, KerasLayer) else type(m) in NN_LAYERS
+
+
+def _emit_leaf(g, m, name, in_shape, out_shape):
+    from ..keras.layers.base import Layer as KerasLayer
+    if isinstance(m, KerasLayer):
+        return _keras_layer(g, m, name, in_shape, out_shape)
+    fn = NN_LAYERS[type(m)]
+    return fn(g, m, name, in_shape, out_shape) if fn is _flatten else fn(g, m, name, in_shape)
+
+
+def _traced(g, model, x0, input_name, keras):
+    """A model with its own forward (or a Sequential holding one): see trace.py."""
+    from . import trace
+    tr, x, out = trace.trace_model(model, x0, keras, _is_leaf)
+    known = set()
+    if keras:
+        known.update(id(w._data) for w in model.weights)
+    else:
+        known.update(id(t._data) for t in list(model.parameters()) + list(model.buffers()))
+    em = trace.Emitter(g, tr, x, input_name, _emit_leaf, known)
+    return out, em.name(out)
+
+
 def export(model, example_input, path, input_name="input", output_name="output"):
     """Write `model` (evaluated in eval mode on `example_input`, whose first dimension is the
     batch) as an ONNX model to `path`. Returns the path.
@@ -310,31 +347,22 @@ def export(model, example_input, path, input_name="input", output_name="output")
     if x0.ndim < 1:
         raise ValueError("[onnx.export] example_input needs a batch dimension")
     layers = _layers(model)
-    for m in layers:
-        if not isinstance(m, KerasLayer) and type(m) not in NN_LAYERS:
-            own = not type(m).__module__.startswith("pyengine.")
-            what = "defines its own forward() (only Sequential containers are traversed)" \
-                if own else "is not supported"
-            raise NotImplementedError(
-                f"[onnx.export] layer {type(m).__name__} {what}; exportable models are "
-                f"Sequentials of {', '.join(sorted(c.__name__ for c in NN_LAYERS))} (pe.nn) or "
-                "Dense/Conv2D/pooling/BatchNormalization/Activation/Flatten/Dropout (Keras)")
+    sequential = layers != [model] and all(_is_leaf(m) for m in layers)
+    single = layers == [model] and _is_leaf(model)
     was_training = getattr(model, "training", False)
     if hasattr(model, "eval"):
         model.eval()
     g = _Graph()
     try:
-        with no_grad():
-            v, name = x0, input_name
-            for m in layers:
-                out = m(v, training=False) if isinstance(m, KerasLayer) else m(v)
-                if isinstance(m, KerasLayer):
-                    name = _keras_layer(g, m, name, v.shape, out.shape)
-                else:
-                    fn = NN_LAYERS[type(m)]
-                    name = fn(g, m, name, v.shape, out.shape) if fn is _flatten else \
-                        fn(g, m, name, v.shape)
-                v = out
+        if sequential or single:
+            with no_grad():
+                v, name = x0, input_name
+                for m in layers:
+                    out = m(v, training=False) if isinstance(m, KerasLayer) else m(v)
+                    name = _emit_leaf(g, m, name, v.shape, out.shape)
+                    v = out
+        else:
+            v, name = _traced(g, model, x0, input_name, isinstance(model, KerasLayer))
     finally:
         if was_training and hasattr(model, "train"):
             model.train()

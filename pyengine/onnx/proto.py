@@ -12,7 +12,7 @@ FLOAT, INT64, DOUBLE, INT32 = 1, 7, 11, 6
 _NP_TO_ONNX = {np.dtype(np.float32): FLOAT, np.dtype(np.float64): DOUBLE,
                np.dtype(np.int64): INT64, np.dtype(np.int32): INT32}
 # AttributeProto.AttributeType
-_A_FLOAT, _A_INT, _A_STRING, _A_FLOATS, _A_INTS = 1, 2, 3, 6, 7
+_A_FLOAT, _A_INT, _A_STRING, _A_FLOATS, _A_INTS, _A_STRINGS = 1, 2, 3, 6, 7, 8
 
 
 def _varint(n):
@@ -58,7 +58,7 @@ def tensor(name, array):
 
 
 def attribute(name, value):
-    """AttributeProto for an int, float, str, or a list of ints / floats."""
+    """AttributeProto for an int, float, str, or a list of ints / floats / strs."""
     body = f_str(1, name)
     if isinstance(value, bool) or isinstance(value, (int, np.integer)):
         return body + f_int(20, _A_INT) + f_int(3, value)
@@ -67,6 +67,8 @@ def attribute(name, value):
     if isinstance(value, str):
         return body + f_int(20, _A_STRING) + f_bytes(4, value.encode())
     values = list(value)
+    if values and all(isinstance(v, str) for v in values):
+        return body + f_int(20, _A_STRINGS) + b"".join(f_bytes(9, v.encode()) for v in values)
     if all(isinstance(v, (int, np.integer)) for v in values):
         return body + f_int(20, _A_INTS) + b"".join(f_int(8, v) for v in values)
     return body + f_int(20, _A_FLOATS) + b"".join(f_float(7, v) for v in values)

@@ -29,7 +29,7 @@ def dropout(x, p=0.5, training=True, mask_shape=None, generator=None):
         raise ValueError(f"[dropout] probability has to be between 0 and 1, got p={p}")
     if not training or p == 0.0:
         return x
-    dtype = x.data.dtype if x.data.dtype.kind == "f" else np.float32
+    dtype = x._data.dtype if x._data.dtype.kind == "f" else np.float32
     shape = x.shape if mask_shape is None else mask_shape
     if p == 1.0:
         mask = np.zeros(shape, dtype)

@@ -296,10 +296,10 @@ def compare(name, a, b=None):
     device = a.device if isinstance(a, _ag.Tensor) else b.device
     be = get_backend(device)
     fn = getattr(be, name)
-    fa = a.data if isinstance(a, _ag.Tensor) else a
+    fa = a._data if isinstance(a, _ag.Tensor) else a
     if b is None:
         return _ag.Tensor._wrap(be.asarray(fn(fa)), device)
-    fb = b.data if isinstance(b, _ag.Tensor) else b
+    fb = b._data if isinstance(b, _ag.Tensor) else b
     return _ag.Tensor._wrap(be.asarray(fn(fa, fb)), device)
 
 

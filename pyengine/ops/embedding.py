@@ -24,7 +24,7 @@ class Embedding(Function):
 def embedding(input, weight, padding_idx=None):
     """Rows of `weight` (num_embeddings, dim) picked by integer `input` of any shape; the
     result has shape input.shape + (dim,). Rows at padding_idx receive no gradient."""
-    idx = input.data if isinstance(input, Tensor) else np.asarray(input)
+    idx = input._data if isinstance(input, Tensor) else np.asarray(input)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"[embedding] indices must be integers, got {idx.dtype}")
     n = weight.shape[0]

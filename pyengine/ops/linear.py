@@ -49,12 +49,12 @@ def linear(x, weight, bias=None, activation=None):
                          f"got {activation!r}")
     T = _ag.Tensor
     if (isinstance(x, T) and isinstance(weight, T) and x._device.type == "cpu"
-            and weight._device.type == "cpu" and x.data.dtype in _FLOATS
-            and weight.data.dtype is x.data.dtype and weight.data.ndim == 2 and x.data.ndim >= 1):
+            and weight._device.type == "cpu" and x._data.dtype in _FLOATS
+            and weight._data.dtype is x._data.dtype and weight._data.ndim == 2 and x._data.ndim >= 1):
         if bias is None:
             return _ag.apply_tensors(Linear, (x, weight), {"activation": act})
-        if (isinstance(bias, T) and bias.data.dtype is x.data.dtype and bias._device.type == "cpu"
-                and bias.data.shape == weight.data.shape[:1]):
+        if (isinstance(bias, T) and bias._data.dtype is x._data.dtype and bias._device.type == "cpu"
+                and bias._data.shape == weight._data.shape[:1]):
             return _ag.apply_tensors(Linear, (x, weight, bias), {"activation": act})
     y = x @ weight.T
     if bias is not None:

@@ -124,18 +124,18 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
         if running_mean is None or running_var is None:
             raise ValueError("[batch_norm] running_mean and running_var are required when "
                              "training=False")
-        return BatchNormEval.apply(x, weight, bias, running_mean=running_mean.data,
-                                   running_var=running_var.data, eps=eps,
+        return BatchNormEval.apply(x, weight, bias, running_mean=running_mean._data,
+                                   running_var=running_var._data, eps=eps,
                                    channel_axis=channel_axis)
-    n = x.data.size // c
+    n = x._data.size // c
     if n <= 1:
         raise ValueError(f"[batch_norm] expected more than 1 value per channel when training, "
                          f"got input size {x.shape}")
     return BatchNormTrain.apply(
         x, weight, bias, eps=eps, momentum=0.1 if momentum is None else momentum,
         channel_axis=channel_axis, unbiased_running_var=bool(unbiased_running_var),
-        running_mean=None if running_mean is None else running_mean.data,
-        running_var=None if running_var is None else running_var.data)
+        running_mean=None if running_mean is None else running_mean._data,
+        running_var=None if running_var is None else running_var._data)
 
 
 class LayerNorm(Function):

@@ -132,10 +132,10 @@ def var(x, axis=None, keepdims=False, correction=1):
 
 def arg_extremum(x, axis, keepdims, largest):
     op = "argmax" if largest else "argmin"
-    if x.data.size == 0:
+    if x._data.size == 0:
         raise ValueError(f"[{op}] cannot reduce an empty tensor of shape {x.shape}")
     if axis is not None:
         _norm_axes(axis, x.ndim, op)
     be = get_backend(x.device)
-    out = (be.argmax if largest else be.argmin)(x.data, axis=axis, keepdims=keepdims)
+    out = (be.argmax if largest else be.argmin)(x._data, axis=axis, keepdims=keepdims)
     return _ag.Tensor._wrap(be.asarray(out, dtype=np.int64), x.device)

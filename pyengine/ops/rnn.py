@@ -91,7 +91,7 @@ def recurrence(x, w_ih, w_hh, b_ih=None, b_hh=None, h0=None, c0=None, mode="LSTM
     Returns (y (T, B, H), h_n (B, H), c_n (B, H) for LSTM else None)."""
     _check_mode(mode)
     if mask is not None:
-        mask = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+        mask = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     out = Recurrence.apply(x, w_ih, w_hh, b_ih, b_hh, h0, c0, mode=MODES[mode],
                            reverse=bool(reverse), mask=mask)
     steps = x.shape[0]
@@ -167,7 +167,7 @@ def recurrence_composed(x, w_ih, w_hh, b_ih=None, b_hh=None, h0=None, c0=None, m
     rec_act = recurrent_activation or F.sigmoid
     steps, batch = x.shape[0], x.shape[1]
     hid = w_hh.shape[1]
-    dt = x.data.dtype
+    dt = x._data.dtype
 
     def zeros():
         return Tensor._wrap(np.zeros((batch, hid), dt), x.device)
@@ -179,7 +179,7 @@ def recurrence_composed(x, w_ih, w_hh, b_ih=None, b_hh=None, h0=None, c0=None, m
         xp = xp + b_ih
     xps = unbind_steps(xp)
     w_hh_t = w_hh.T
-    m = None if mask is None else np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    m = None if mask is None else np.asarray(mask._data if isinstance(mask, Tensor) else mask)
     ys = [None] * steps
     for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
         h_rec = h if recurrent_mask is None else h * recurrent_mask

@@ -76,9 +76,9 @@ class Index(Function):
 def index_key(key):
     """Turn Tensors inside an indexing key into NumPy arrays."""
     if isinstance(key, _ag.Tensor):
-        return key.data
+        return key._data
     if isinstance(key, tuple):
-        return tuple(k.data if isinstance(k, _ag.Tensor) else k for k in key)
+        return tuple(k._data if isinstance(k, _ag.Tensor) else k for k in key)
     return key
 
 

@@ -42,15 +42,15 @@ class LBFGS(Optimizer):
         self._params = self.param_groups[0]["params"]
 
     def _flat_grad(self):
-        return np.concatenate([(p.grad.data if p.grad is not None else np.zeros_like(p.data))
-                               .reshape(-1).astype(p.data.dtype, copy=False)
+        return np.concatenate([(p.grad._data if p.grad is not None else np.zeros_like(p._data))
+                               .reshape(-1).astype(p._data.dtype, copy=False)
                                for p in self._params])
 
     def _add(self, t, d):
         offset = 0
         for p in self._params:
-            n = p.data.size
-            p.data += (t * d[offset:offset + n]).reshape(p.data.shape).astype(p.data.dtype)
+            n = p._data.size
+            p._data += (t * d[offset:offset + n]).reshape(p._data.shape).astype(p._data.dtype)
             offset += n
 
     def step(self, closure=None):

@@ -81,7 +81,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 elif p.grad is not None:
-                    p.grad.data[...] = 0
+                    p.grad._data[...] = 0
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns closure() if given."""
@@ -111,10 +111,10 @@ class Optimizer:
             if st is None:
                 st = state[p] = {}
             ps.append(p)
-            datas.append(p.data)
-            gd = g.data
-            grads.append(gd if gd.flags.c_contiguous and gd.dtype == p.data.dtype
-                         else np.ascontiguousarray(gd, dtype=p.data.dtype))
+            datas.append(p._data)
+            gd = g._data
+            grads.append(gd if gd.flags.c_contiguous and gd.dtype == p._data.dtype
+                         else np.ascontiguousarray(gd, dtype=p._data.dtype))
             states.append(st)
         return ps, datas, grads, states
 
@@ -159,10 +159,10 @@ class Optimizer:
             st = {}
             for k, v in s.items():
                 if isinstance(v, (np.ndarray, Tensor)):
-                    v = np.array(v.data if isinstance(v, Tensor) else v, dtype=p.data.dtype)
-                    if v.shape != p.data.shape:
+                    v = np.array(v._data if isinstance(v, Tensor) else v, dtype=p._data.dtype)
+                    if v.shape != p._data.shape:
                         raise ValueError(f"[{name}.load_state_dict] state '{k}' has shape "
-                                         f"{v.shape}, its parameter {p.data.shape}")
+                                         f"{v.shape}, its parameter {p._data.shape}")
                 elif isinstance(v, np.generic):
                     v = v.item()
                 st[k] = v

@@ -29,8 +29,8 @@ class _DistributedApply:
 
     def apply_gradients(self, grads_and_vars):
         pairs = list(grads_and_vars)
-        grads = [None if g is None else (g.data if isinstance(g, Tensor) else g) for g, _ in pairs]
-        reduced = self._reducer.reduce(grads, [v.data for _, v in pairs])
+        grads = [None if g is None else (g._data if isinstance(g, Tensor) else g) for g, _ in pairs]
+        reduced = self._reducer.reduce(grads, [v._data for _, v in pairs])
         super().apply_gradients([(None if g is None else Tensor._wrap(g), v)
                                  for g, (_, v) in zip(reduced, pairs)])
 

@@ -26,7 +26,7 @@ class BroadcastGlobalVariablesCallback(Callback):
             agree(steps, "BroadcastGlobalVariablesCallback", "number of steps per epoch (give "
                   "every rank as many samples: pyengine.distributed.shard)")
         model = self.model
-        weights = [w.data for w in model.weights]
+        weights = [w._data for w in model.weights]
         agree([(w.shape, w.dtype.str) for w in weights], "BroadcastGlobalVariablesCallback",
               "model weights (shapes and dtypes)")
         bcast_into(weights, self.root_rank)

@@ -78,7 +78,7 @@ class EagerTensor(Tensor):
     __slots__ = ()
 
     def numpy(self):
-        return self.data
+        return self._data
 
     def __iadd__(self, o): return self + o
     def __isub__(self, o): return self - o
@@ -106,25 +106,25 @@ class Variable(Parameter):
         return self.requires_grad
 
     def numpy(self):
-        return self.data
+        return self._data
 
     @property
     def value(self):
         return self
 
     def assign(self, value):
-        v = np.asarray(value.data if isinstance(value, Tensor) else value)
-        if v.shape != self.data.shape and v.size != self.data.size:
+        v = np.asarray(value._data if isinstance(value, Tensor) else value)
+        if v.shape != self._data.shape and v.size != self._data.size:
             raise ValueError(f"[{self.path}] assign: value has shape {v.shape}, the variable "
-                             f"{self.data.shape}")
-        np.copyto(self.data, v.reshape(self.data.shape), casting="unsafe")
+                             f"{self._data.shape}")
+        np.copyto(self._data, v.reshape(self._data.shape), casting="unsafe")
         return self
 
     def assign_add(self, value):
-        return self.assign(self.data + np.asarray(getattr(value, "data", value)))
+        return self.assign(self._data + np.asarray(getattr(value, "data", value)))
 
     def assign_sub(self, value):
-        return self.assign(self.data - np.asarray(getattr(value, "data", value)))
+        return self.assign(self._data - np.asarray(getattr(value, "data", value)))
 
 
 class _AllocationGuard(threading.local):
@@ -396,7 +396,7 @@ class Layer(Module):
         return out
 
     def get_weights(self):
-        return [w.data.copy() for w in self.weights]
+        return [w._data.copy() for w in self.weights]
 
     def set_weights(self, weights):
         mine = self.weights
@@ -409,10 +409,10 @@ class Layer(Module):
                 raise ValueError(f"[{self.name}] weight {getattr(w, 'path', '?')} has shape "
                                  f"{w.shape}, received {v.shape}")
         for w, v in zip(mine, weights):
-            np.copyto(w.data, np.asarray(v), casting="unsafe")  # in place: optimizers keep refs
+            np.copyto(w._data, np.asarray(v), casting="unsafe")  # in place: optimizers keep refs
 
     def count_params(self):
-        return int(sum(w.data.size for w in self.weights))
+        return int(sum(w._data.size for w in self.weights))
 
     @property
     def dtype(self):

@@ -158,7 +158,7 @@ class GlobalAveragePooling1D(Layer):
         mask = get_mask(x) if mask is None else np.asarray(getattr(mask, "data", mask))
         if mask is None:
             return x.mean(axis=1, keepdims=self.keepdims)
-        m = mask.astype(x.data.dtype)[:, :, None]
+        m = mask.astype(x._data.dtype)[:, :, None]
         count = np.maximum(m.sum(axis=1, keepdims=True), 1.0)
         y = (x * Tensor._wrap(np.ascontiguousarray(m / count))).sum(axis=1, keepdims=True)
         return y if self.keepdims else y.reshape(y.shape[0], y.shape[2])

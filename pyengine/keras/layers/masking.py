@@ -47,6 +47,6 @@ class Masking(Layer):
             raise ValueError(f"[{self.name}] expects (batch, time, features...) input, received "
                              f"shape {tuple(x.shape)}")
         axes = tuple(range(2, x.ndim))
-        keep = np.any(x.data != self.mask_value, axis=axes)
-        out = x * Tensor._wrap(keep.reshape(keep.shape + (1,) * len(axes)).astype(x.data.dtype))
+        keep = np.any(x._data != self.mask_value, axis=axes)
+        out = x * Tensor._wrap(keep.reshape(keep.shape + (1,) * len(axes)).astype(x._data.dtype))
         return set_mask(out, keep)

@@ -112,7 +112,7 @@ class Embedding(Layer):
                                           self.embeddings_initializer, name="embeddings")
 
     def call(self, x):
-        idx = np.asarray(x.data)
+        idx = np.asarray(x._data)
         if idx.dtype.kind == "f" and not np.all(np.mod(idx, 1) == 0):
             raise ValueError(f"[{self.name}] expects integer indices")
         idx = idx.astype(np.int64)

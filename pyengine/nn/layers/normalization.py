@@ -55,9 +55,9 @@ class _BatchNorm(Module):
                              f"-D input, got shape {x.shape}")
         momentum = self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked._data += 1
             if momentum is None:  # cumulative moving average
-                momentum = 1.0 / int(self.num_batches_tracked.data)
+                momentum = 1.0 / int(self.num_batches_tracked._data)
         use_batch = self.training or not self.track_running_stats
         track = self.training and self.track_running_stats
         return F.batch_norm(x, self.running_mean if track or not use_batch else None,

@@ -25,7 +25,7 @@ def default_collate(batch):
     """
     elem = batch[0]
     if isinstance(elem, Tensor):
-        return _stack([b.data for b in batch], "tensor")
+        return _stack([b._data for b in batch], "tensor")
     if isinstance(elem, np.ndarray):
         if elem.dtype.kind in "USOV":
             raise TypeError(f"[default_collate] batch must contain numeric arrays, tensors, "

@@ -131,7 +131,7 @@ class DataLoader:
         if self.collate_fn is default_collate and type(ds) is TensorDataset:
             # One gather per tensor instead of a Python loop of rows + stack: same batch.
             idx = np.asarray(indices, dtype=np.int64)
-            return [Tensor._wrap(np.asarray(t.data if isinstance(t, Tensor) else t)[idx])
+            return [Tensor._wrap(np.asarray(t._data if isinstance(t, Tensor) else t)[idx])
                     for t in ds.tensors]
         return self.collate_fn([ds[i] for i in indices])
 

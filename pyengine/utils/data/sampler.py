@@ -91,7 +91,7 @@ class WeightedRandomSampler(Sampler):
         if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
             raise ValueError(f"[WeightedRandomSampler] num_samples should be a positive int, got "
                              f"{num_samples!r}")
-        w = np.asarray(weights.data if isinstance(weights, Tensor) else weights, dtype=np.float64)
+        w = np.asarray(weights._data if isinstance(weights, Tensor) else weights, dtype=np.float64)
         if w.ndim != 1 or w.size == 0 or (w < 0).any() or not np.isfinite(w).all() or w.sum() == 0:
             raise ValueError("[WeightedRandomSampler] weights must be a non-empty 1-D sequence of "
                              "finite non-negative numbers, not all zero")

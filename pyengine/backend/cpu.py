@@ -438,6 +438,15 @@ def rbm_cd_step(v, w, b_h, b_v, vel_w, vel_h, vel_v, chain, k, visible, learning
                           momentum, weight_decay, sparsity_target, sparsity_cost, seed, stream)
 
 
+def rbm_cd_epoch(x, bounds, w, b_h, b_v, vel_w, vel_h, vel_v, chain, k, visible, learning_rate,
+                 momentum, weight_decay, sparsity_target, sparsity_cost, seed, stream):
+    """rbm_cd_step on x[bounds[b]:bounds[b + 1]] for each b, in one call (batch b on streams
+    stream + b * (2k + 2) onwards); returns the summed reconstruction errors."""
+    return _C.rbm_cd_epoch(x, np.ascontiguousarray(bounds, np.int64), w, b_h, b_v, vel_w, vel_h,
+                           vel_v, chain, k, visible, learning_rate, momentum, weight_decay,
+                           sparsity_target, sparsity_cost, seed, stream)
+
+
 def rbm_uniform(n, dtype, seed, stream):
     out = np.empty(n, dtype)
     _C.rbm_uniform(out, seed, stream)

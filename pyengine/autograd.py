@@ -190,14 +190,14 @@ def apply2(cls, a0, a1):
     result = _new_tensor(Tensor)
     if (a0.requires_grad or a1.requires_grad) and _state.enabled:
         ctx.needs_input_grad = (a0.requires_grad, a1.requires_grad)
-        out = cls.forward(ctx, a0.data, a1.data)
+        out = cls.forward(ctx, a0._data, a1._data)
         result.requires_grad = True
         result._node = Node(cls, ctx, (a0, a1))
     else:
-        out = cls.forward(ctx, a0.data, a1.data)
+        out = cls.forward(ctx, a0._data, a1._data)
         result.requires_grad = False
         result._node = None
-    result.data = out if type(out) is np.ndarray else np.asarray(out)
+    result._data = out if type(out) is np.ndarray else np.asarray(out)
     result._device = device
     result.grad = None
     result._retain_grad = False
@@ -214,14 +214,14 @@ def apply1(cls, a0):
     result = _new_tensor(Tensor)
     if a0.requires_grad and _state.enabled:
         ctx.needs_input_grad = (True,)
-        out = cls.forward(ctx, a0.data)
+        out = cls.forward(ctx, a0._data)
         result.requires_grad = True
         result._node = Node(cls, ctx, (a0,))
     else:
-        out = cls.forward(ctx, a0.data)
+        out = cls.forward(ctx, a0._data)
         result.requires_grad = False
         result._node = None
-    result.data = out if type(out) is np.ndarray else np.asarray(out)
+    result._data = out if type(out) is np.ndarray else np.asarray(out)
     result._device = device
     result.grad = None
     result._retain_grad = False
@@ -244,14 +244,14 @@ def apply_tensors(cls, args, params):
     needs = tuple([a.requires_grad for a in args])
     if True in needs and _state.enabled:
         ctx.needs_input_grad = needs
-        out = cls.forward(ctx, *[a.data for a in args], **params)
+        out = cls.forward(ctx, *[a._data for a in args], **params)
         result.requires_grad = True
         result._node = Node(cls, ctx, args)
     else:
-        out = cls.forward(ctx, *[a.data for a in args], **params)
+        out = cls.forward(ctx, *[a._data for a in args], **params)
         result.requires_grad = False
         result._node = None
-    result.data = out if type(out) is np.ndarray else np.asarray(out)
+    result._data = out if type(out) is np.ndarray else np.asarray(out)
     result._device = device
     result.grad = None
     result._retain_grad = False
@@ -359,7 +359,7 @@ def backward(tensor, gradient=None, retain_graph=False):
                         # a leaf's first gradient, a new array of its dtype: taken as is
                         # (Tensor._accumulate's owned case, inline)
                         gt = _new_tensor(Tensor)
-                        gt.data, gt._device, gt.requires_grad = ig, inp._device, False
+                        gt._data, gt._device, gt.requires_grad = ig, inp._device, False
                         gt.grad, gt._node, gt._retain_grad = None, None, False
                         inp.grad = gt
                     else:

@@ -64,7 +64,7 @@ def fine_tune(module, X, y, *, epochs=10, batch_size=100, learning_rate=0.1, mom
         if X_val is not None:
             history["val_error"].append(error_rate(module, X_val, y_val))
             if best is None or history["val_error"][-1] < min(history["val_error"][:-1]):
-                best = [p.data.copy() for p in module.parameters()]
+                best = [p._data.copy() for p in module.parameters()]
                 history["best_epoch"] = epoch + 1
         if verbose:
             extra = (f", validation error {history['val_error'][-1] * 100:.2f}%"
@@ -75,7 +75,7 @@ def fine_tune(module, X, y, *, epochs=10, batch_size=100, learning_rate=0.1, mom
                   f"{history['seconds'][-1]:.1f}s", flush=True)
     if best is not None:
         for p, saved in zip(module.parameters(), best):
-            p.data[...] = saved
+            p._data[...] = saved
     return history
 
 

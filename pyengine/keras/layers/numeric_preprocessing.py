@@ -39,7 +39,7 @@ class Normalization(Layer):
         self.variance = self.add_weight(shape, "ones", name="variance", trainable=False)
         if self._given is not None:
             m, v = (np.broadcast_to(a, shape).astype(np.float32) for a in self._given)
-            self.mean.data[...], self.variance.data[...] = m, v
+            self.mean._data[...], self.variance._data[...] = m, v
 
     def adapt(self, data, batch_size=None, steps=None):
         """Sets mean and variance from `data` (an array / Tensor, or an iterable of batches)."""
@@ -55,8 +55,8 @@ class Normalization(Layer):
             self._build_for(Tensor._wrap(x[:1].astype(np.float32)))
         kept = self._kept(x.ndim)
         reduce = tuple(a for a in range(x.ndim) if a not in kept)
-        self.mean.data[...] = x.mean(reduce).astype(np.float32)
-        self.variance.data[...] = x.var(reduce).astype(np.float32)
+        self.mean._data[...] = x.mean(reduce).astype(np.float32)
+        self.variance._data[...] = x.var(reduce).astype(np.float32)
 
     def call(self, x):
         if x.ndim == 1:

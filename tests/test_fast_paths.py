@@ -140,9 +140,9 @@ def test_sum_all_kernel_against_float64(isa, n):
     assert s.shape == () and s.dtype == np.float32
     # double accumulation: only the final rounding to float32 is lost
     np.testing.assert_allclose(s, a.astype(np.float64).sum(), rtol=2e-7, atol=1e-6)
-    assert pe.tensor(a).sum().data.tobytes() == s.tobytes()
-    assert pe.tensor(a).sum(dim=0).data.tobytes() == s.tobytes()           # Sum, every axis
-    assert pe.tensor(a).sum(keepdims=True).data.reshape(()).tobytes() == s.tobytes()
+    assert pe.tensor(a).sum().numpy().tobytes() == s.tobytes()
+    assert pe.tensor(a).sum(dim=0).numpy().tobytes() == s.tobytes()           # Sum, every axis
+    assert pe.tensor(a).sum(keepdims=True).numpy().reshape(()).tobytes() == s.tobytes()
 
 
 def test_sum_all_same_bits_for_any_thread_count_and_views():
@@ -152,7 +152,7 @@ def test_sum_all_same_bits_for_any_thread_count_and_views():
         bits = set()
         for t in (1, 2):
             pe.set_num_threads(t)
-            bits.add(pe.tensor(a).sum().data.tobytes())
+            bits.add(pe.tensor(a).sum().numpy().tobytes())
         assert len(bits) == 1
     finally:
         pe.set_num_threads(before)

@@ -236,10 +236,10 @@ def test_convolution_op_hook_moments_and_tf_conv2d():
     a, b = Over(4, 3, activation="relu"), ViaCall(4, 3)
     ya, yb = a(x).numpy(), b(x).numpy()
     for layer, y, act in ((a, ya, lambda v: np.maximum(v, 0)), (b, yb, lambda v: v)):
-        k = layer.kernel.data.astype(np.float64)
+        k = layer.kernel.numpy().astype(np.float64)
         ks = (k - k.mean((0, 1, 2), keepdims=True)) / np.sqrt(k.var((0, 1, 2), keepdims=True)
                                                              + 1e-10)
-        np.testing.assert_allclose(y, act(conv_ref(x, ks, layer.bias.data, 1, "valid")),
+        np.testing.assert_allclose(y, act(conv_ref(x, ks, layer.bias.numpy(), 1, "valid")),
                                    rtol=1e-4, atol=1e-4)
     m, v = tf.nn.moments(x, axes=[0, 1])
     np.testing.assert_allclose(m.numpy(), x.astype(np.float64).mean((0, 1)), rtol=1e-5, atol=1e-6)

@@ -220,7 +220,7 @@ def test_output_kept_by_a_view_is_not_reused():
     args = make("LSTM", seed=8)
     with pe.no_grad():
         y, _, _ = recurrence(*args, mode="LSTM")
-        view = y.data[1:3]
+        view = y.numpy()[1:3]
         first = view.copy()
         del y
         recurrence(*make("LSTM", seed=9), mode="LSTM")

@@ -139,6 +139,10 @@ CONFIGS = [
     # a column stride of 3.
     (2, 3, 9, 36, 4, 3, 3, (2, 2), (1, 1), (1, 1), 1),
     (1, 4, 7, 52, 2, 3, 3, (1, 3), (1, 1), (1, 1), 2),
+    # 3x3 weight gradient without an input gradient, 3 output channels at a time (float,
+    # AVX-512): 7 = 2 x 3 + 1 output channels, rows of a full block and a tail, more images than
+    # one chunk of per-image partials.
+    (67, 2, 6, 20, 7, 3, 3, (1, 1), (1, 1), (1, 1), 1),
 ]
 
 
@@ -186,7 +190,7 @@ def test_conv2d_backward_all_at_once(cfg, dtype, want, isa):
 
 @pytest.mark.parametrize("cfg", [CONFIGS[i] for i in (0, 3, 4, 6, 9, 10, 11, 12, 13, 14, 15, 16,
                                                       17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
-                                                      27)])
+                                                      27, 28)])
 def test_conv2d_thread_count_independent(cfg):
     x, w, b, s, p, d, groups = make(cfg, np.float32)
     dy = np.random.default_rng(2).standard_normal(run_conv(x, w, b, s, p, d, groups).shape)

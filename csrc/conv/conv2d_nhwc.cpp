@@ -15,6 +15,7 @@
 // with the GEMM threading itself; the weight and bias gradients sum a fixed number of chunks
 // (from the geometry, never the thread count) in chunk order: bitwise equal for any thread count.
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "common/isa_dispatch.h"
@@ -209,11 +210,11 @@ void conv2d_nhwc_backward(const ConvNhwcGeom& g, const T* x, const T* dy, const 
   // whole array where the input gradient or a GEMM reads it, else block by block inside the
   // direct weight pass below (the first layer's 11 MB gz of MNIST is then never written).
   const bool act_blocks = act.on && direct && !dx;
-  std::vector<T> gz_buf;
+  std::unique_ptr<T[]> gz_buf;  // fully written below: no zero fill (4 MB for MNIST conv2)
   const T* gz = dy;
   if (act.on && !act_blocks) {
-    gz_buf.resize(static_cast<size_t>(P * g.oc));
-    T* out = gz_buf.data();
+    gz_buf.reset(new T[static_cast<size_t>(P * g.oc)]);
+    T* out = gz_buf.get();
     parallel_for(P * g.oc, kParallelGrain, [&](int64_t b0, int64_t b1) {
       act_backward<T>(act.act, act.prm, y + b0, y + b0, dy + b0, out + b0, b1 - b0);
     });

@@ -261,3 +261,21 @@ def test_more_keras_ops_against_numpy_and_on_symbolic_tensors():
     np.testing.assert_allclose(p, 1 / (1 + np.exp(-2 * np.cumsum(a, 1))), rtol=1e-5)
     np.testing.assert_allclose(m, np.where(a > 0, a, 0), rtol=1e-6)
     assert layers.Dense(2, activation=keras.activations.relu).activation is pe.nn.functional.relu
+
+
+def test_to_json_model_from_json_clone_model_and_set_random_seed():
+    inp = keras.Input((3,))
+    model = keras.Model(inp, layers.Dense(2, name="head")(layers.Dense(4)(inp)))
+    x = np.ones((2, 3), "float32")
+    again = keras.models.model_from_json(model.to_json())
+    clone = keras.models.clone_model(model)
+    for m in (again, clone):
+        assert [w.shape for w in m.get_weights()] == [w.shape for w in model.get_weights()]
+        assert m.get_layer("head") is not model.get_layer("head")
+        m.set_weights(model.get_weights())
+        np.testing.assert_array_equal(m.predict(x, verbose=0), model.predict(x, verbose=0))
+    keras.utils.set_random_seed(7)
+    a = (np.random.random(), keras.random.normal((3,)).numpy())
+    keras.utils.set_random_seed(7)
+    b = (np.random.random(), keras.random.normal((3,)).numpy())
+    assert a[0] == b[0] and np.array_equal(a[1], b[1])

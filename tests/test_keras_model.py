@@ -356,3 +356,29 @@ def test_metrics_unweighted_weighted_metrics_weighted_and_confusion_counts():
                      verbose=0)
     assert out["accuracy"] == 0.75 and out["weighted_accuracy"] == 0.5
     assert (out["tp"], out["fn"], out["fp"], out["tn"]) == (3.0, 0.0, 1.0, 0.0)
+
+
+def test_more_losses_against_numpy():
+    y = np.array([[0.0, 1.0], [1.0, 0.0]], np.float32)
+    p = np.array([[0.3, 0.8], [-0.5, 0.2]], np.float32)
+    probs = np.array([[0.3, 0.7], [0.6, 0.4]], np.float32)
+    e = (p - y).astype(np.float64)
+    a = np.abs(e)
+    q = np.minimum(a, 1.0)
+    yc = np.clip(y, 1e-7, 1)
+    un = lambda v: v / np.linalg.norm(v, axis=-1, keepdims=True)  # noqa: E731
+    for loss, want in [
+            (keras.losses.Hinge(), np.mean(np.maximum(1 - (2 * y - 1) * p, 0))),
+            (keras.losses.SquaredHinge(), np.mean(np.maximum(1 - (2 * y - 1) * p, 0) ** 2)),
+            (keras.losses.Huber(), np.mean(0.5 * q * q + (a - q))),
+            (keras.losses.LogCosh(), np.mean(np.log(np.cosh(e)))),
+            (keras.losses.CosineSimilarity(), -np.mean(np.sum(un(y) * un(p), -1)))]:
+        np.testing.assert_allclose(float(loss(y, p)), want, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(float(keras.losses.KLDivergence()(y, probs)),
+                               np.mean(np.sum(yc * np.log(yc / probs), -1)), rtol=1e-5)
+    np.testing.assert_allclose(keras.losses.hinge(y, p).numpy(),
+                               np.mean(np.maximum(1 - (2 * y - 1) * p, 0), -1), rtol=1e-6)
+    m = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
+    m.compile("adam", loss=keras.losses.hinge)  # keras_recipes/quasi_svm compiles this way
+    h = m.fit(np.random.default_rng(0).random((16, 2)), np.tile(y, (8, 1)), epochs=2, verbose=0)
+    assert np.isfinite(h.history["loss"]).all()

@@ -223,7 +223,17 @@ def get(identifier):
         raise ValueError("[compile] a loss is required, e.g. loss='binary_crossentropy'. Valid "
                          f"names: {', '.join(sorted(_TABLE))}")
     if identifier in (mean_squared_error, mean_absolute_error, binary_crossentropy,
-                      categorical_crossentropy, sparse_categorical_crossentropy):
+                      categorical_crossentropy, sparse_categorical_crossentropy,
+                      *_extra.FUNCTIONS):
         identifier = identifier.__name__
     obj = resolve("loss", identifier, _TABLE, (Loss,))
     return obj if isinstance(obj, Loss) else _FunctionLoss(obj)
+
+
+# ---- Hinge, Huber, KLDivergence, CosineSimilarity, LogCosh (keras/losses_extra.py) ---------
+from . import losses_extra as _extra  # noqa: E402
+from .losses_extra import (CosineSimilarity, Hinge, Huber, KLDivergence, LogCosh,  # noqa: E402,F401
+                           SquaredHinge, cosine_similarity, hinge, huber, kl_divergence,
+                           log_cosh, squared_hinge)
+
+_TABLE.update(_extra.NAMES)

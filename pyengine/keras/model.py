@@ -262,6 +262,11 @@ class Model(Trainer, Layer):
         extra.update(write_extra(self))
         write_weights(self, filepath, overwrite, extra=extra)
 
+    def to_json(self, **kwargs):
+        """The architecture as JSON (keras.models.model_from_json rebuilds it, new weights)."""
+        from .saving import model_config_json
+        return model_config_json(self)
+
     def get_config(self):
         if self._nodes is None:
             return super().get_config()

@@ -196,3 +196,19 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True,
             if "__compile__" in f.files:
                 restore(model, f)
     return model
+
+
+def model_from_json(json_string, custom_objects=None):
+    """A new model (fresh weights) from `model.to_json()`; classes resolved as load_model does."""
+    classes = _builtin_classes()
+    classes.update(_REGISTRY)
+    classes.update(custom_objects or {})
+    return _build(json.loads(json_string), classes)
+
+
+def clone_model(model, input_tensors=None, clone_function=None, custom_objects=None):
+    """A new model with `model`'s architecture and freshly initialised weights (Keras'
+    clone_model): rebuilt from its config."""
+    if input_tensors is not None or clone_function is not None:
+        raise ValueError("[clone_model] input_tensors and clone_function are not supported")
+    return model_from_json(model_config_json(model), custom_objects)

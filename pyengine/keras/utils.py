@@ -72,6 +72,19 @@ def to_categorical(y, num_classes=None, dtype="float32"):
 
 
 # Keras 3 serves the sequence utilities from keras.utils too (keras/preprocessing/ holds them).
+def set_random_seed(seed):
+    """Seeds Python's `random`, NumPy's global generator and pyengine's (keras.utils'
+    set_random_seed: one call makes a program's draws repeatable)."""
+    import random as _py_random
+
+    from .. import random as _pe_random
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise ValueError(f"[set_random_seed] seed must be an int. Received: seed={seed!r}")
+    _py_random.seed(int(seed))
+    np.random.seed(int(seed) % 2 ** 32)
+    _pe_random.manual_seed(int(seed))
+
+
 from .preprocessing.sequence import pad_sequences  # noqa: E402,F401
 from .preprocessing.timeseries import timeseries_dataset_from_array  # noqa: E402,F401
 # ---- keras.utils.PyDataset / Sequence (keras/data_adapters.py) --------------------------------

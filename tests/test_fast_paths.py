@@ -262,3 +262,20 @@ def test_small_matmul_with_column_major_b_equals_row_major_b(isa, m, k, n, dtype
     finally:
         pe.set_num_threads(before)
     assert xs[0] == xs[1]
+
+
+def test_linear_backward_allocates_requested_outputs():
+    """True: the kernel allocates that gradient; False / None: not computed; an array: written.
+    Allocated and given outputs hold the same bits."""
+    x, w, b = _arr((5, 4)), _arr((3, 4)), _arr(3)
+    y = pe._C.linear_forward(x, w, b, None, "relu")
+    g = _arr((5, 3))
+    gx, gw, gb = pe._C.linear_backward(x, w, y, g, True, True, True, "relu")
+    outs = (np.empty((5, 4), np.float32), np.empty((3, 4), np.float32), np.empty(3, np.float32))
+    got = pe._C.linear_backward(x, w, y, g, *outs, "relu")
+    assert all(a is o for a, o in zip(got, outs))
+    for a, o in zip((gx, gw, gb), outs):
+        assert a.tobytes() == o.tobytes()
+    assert pe._C.linear_backward(x, w, y, g, False, None, True, "relu")[:2] == (None, None)
+    with pytest.raises(ValueError, match=r"\[linear\] grad_x has shape"):
+        pe._C.linear_backward(x, w, y, g, np.empty((2, 2), np.float32), None, None, "relu")

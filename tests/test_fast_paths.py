@@ -103,8 +103,8 @@ def test_fixed_activations_equal_activation(isa, cls, name, make):
     y1, y0 = cls.apply(x1), Activation.apply(x0, name=name)
     np.testing.assert_array_equal(y1.data, y0.data)
     assert y1.dtype == y0.dtype
-    assert getattr(pe.tensor(a), name)()._data.tobytes() == y0._data.tobytes()
-    assert getattr(F, name)(pe.tensor(a))._data.tobytes() == y0._data.tobytes()
+    assert getattr(pe.tensor(a), name)().data.tobytes() == y0.data.tobytes()
+    assert getattr(F, name)(pe.tensor(a)).data.tobytes() == y0.data.tobytes()
     if rg:
         g = _arr(y0.shape, a.dtype)
         y1.backward(g)
@@ -132,6 +132,8 @@ def test_sum_all_equals_sum(make):
     assert pe.tensor(a).sum(dim=None, keepdim=True).shape == (1,) * a.ndim
 
 
+# Storage arrays are read with np.asarray(tensor) (Tensor.__array__), which works whether `.data`
+# is the array or a Tensor view of it (PyTorch's meaning).
 # ---- the C++ full sum (float32), the allocating kernel entries, apply1 / apply2 -------------
 @pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 100, 1000, 65535, 65536, 100003])
 def test_sum_all_kernel_against_float64(isa, n):
@@ -140,9 +142,9 @@ def test_sum_all_kernel_against_float64(isa, n):
     assert s.shape == () and s.dtype == np.float32
     # double accumulation: only the final rounding to float32 is lost
     np.testing.assert_allclose(s, a.astype(np.float64).sum(), rtol=2e-7, atol=1e-6)
-    assert pe.tensor(a).sum().numpy().tobytes() == s.tobytes()
-    assert pe.tensor(a).sum(dim=0).numpy().tobytes() == s.tobytes()           # Sum, every axis
-    assert pe.tensor(a).sum(keepdims=True).numpy().reshape(()).tobytes() == s.tobytes()
+    assert np.asarray(pe.tensor(a).sum()).tobytes() == s.tobytes()
+    assert np.asarray(pe.tensor(a).sum(dim=0)).tobytes() == s.tobytes()           # Sum, every axis
+    assert np.asarray(pe.tensor(a).sum(keepdims=True)).reshape(()).tobytes() == s.tobytes()
 
 
 def test_sum_all_same_bits_for_any_thread_count_and_views():
@@ -152,7 +154,7 @@ def test_sum_all_same_bits_for_any_thread_count_and_views():
         bits = set()
         for t in (1, 2):
             pe.set_num_threads(t)
-            bits.add(pe.tensor(a).sum().numpy().tobytes())
+            bits.add(np.asarray(pe.tensor(a).sum()).tobytes())
         assert len(bits) == 1
     finally:
         pe.set_num_threads(before)
@@ -260,3 +262,20 @@ def test_small_matmul_with_column_major_b_equals_row_major_b(isa, m, k, n, dtype
     finally:
         pe.set_num_threads(before)
     assert xs[0] == xs[1]
+
+
+def test_linear_backward_allocates_requested_outputs():
+    """True: the kernel allocates that gradient; False / None: not computed; an array: written.
+    Allocated and given outputs hold the same bits."""
+    x, w, b = _arr((5, 4)), _arr((3, 4)), _arr(3)
+    y = pe._C.linear_forward(x, w, b, None, "relu")
+    g = _arr((5, 3))
+    gx, gw, gb = pe._C.linear_backward(x, w, y, g, True, True, True, "relu")
+    outs = (np.empty((5, 4), np.float32), np.empty((3, 4), np.float32), np.empty(3, np.float32))
+    got = pe._C.linear_backward(x, w, y, g, *outs, "relu")
+    assert all(a is o for a, o in zip(got, outs))
+    for a, o in zip((gx, gw, gb), outs):
+        assert a.tobytes() == o.tobytes()
+    assert pe._C.linear_backward(x, w, y, g, False, None, True, "relu")[:2] == (None, None)
+    with pytest.raises(ValueError, match=r"\[linear\] grad_x has shape"):
+        pe._C.linear_backward(x, w, y, g, np.empty((2, 2), np.float32), None, None, "relu")

@@ -280,12 +280,32 @@ py::array linear_forward_entry(const py::array& x, const py::array& w, const py:
   return out;
 }
 
-void linear_backward_entry(const py::array& x, const py::array& w, const py::object& y,
-                           const py::array& g, const py::object& gx, const py::object& gw,
-                           const py::object& gb, const std::string& act) {
+// An output argument: None or False (not wanted), True (allocated here with `shape`: cheaper
+// than np.empty in the caller), or an array to write into.
+py::object output_arg(const py::object& o, bool dbl, std::vector<py::ssize_t> shape) {
+  if (py::isinstance<py::bool_>(o)) {
+    if (!o.cast<bool>()) return py::none();
+    if (dbl) return py::array_t<double>(shape);
+    return py::array_t<float>(shape);
+  }
+  return o;
+}
+
+py::tuple linear_backward_entry(const py::array& x, const py::array& w, const py::object& y,
+                                const py::array& g, const py::object& gx_in,
+                                const py::object& gw_in, const py::object& gb_in,
+                                const std::string& act) {
   const LinearAct a = parse_linear_act(act);
-  if (is_double(g, "linear")) linear_backward_t<double>(x, w, y, g, gx, gw, gb, a);
+  const bool dbl = is_double(g, "linear");
+  if (x.ndim() != 2 || w.ndim() != 2)
+    fail("linear", "expected 2-D x and weight, got ", shape_str(shape_of(x)), " and ",
+         shape_str(shape_of(w)));
+  const py::object gx = output_arg(gx_in, dbl, {x.shape(0), x.shape(1)});
+  const py::object gw = output_arg(gw_in, dbl, {w.shape(0), w.shape(1)});
+  const py::object gb = output_arg(gb_in, dbl, {w.shape(0)});
+  if (dbl) linear_backward_t<double>(x, w, y, g, gx, gw, gb, a);
   else linear_backward_t<float>(x, w, y, g, gx, gw, gb, a);
+  return py::make_tuple(gx, gw, gb);
 }
 
 template <class T>
@@ -331,7 +351,8 @@ void init_gemm(py::module_& m) {
         py::arg("grad"), py::arg("grad_x"), py::arg("grad_weight"), py::arg("grad_bias"),
         py::arg("act"),
         "Backward of linear_forward: gz = grad * act'(y) and grad_bias = gz.sum(0) in one pass, "
-        "then grad_x = gz @ weight, grad_weight = gz.T @ x; outputs may be None (not wanted).");
+        "then grad_x = gz @ weight, grad_weight = gz.T @ x; an output may be None or False "
+        "(not wanted), True (allocated) or an array. Returns (grad_x, grad_weight, grad_bias).");
   m.def("matmul", &matmul_entry<false>, py::arg("a"), py::arg("b"), py::arg("out") = py::none(),
         py::arg("alpha") = 1.0, py::arg("beta") = 0.0,
         "out = alpha * a @ b + beta * out over (batch..., M, K) @ (batch..., K, N); a and b may be "

@@ -2,7 +2,8 @@
 
 1. kernels: bilinear upsampling (F.interpolate), the batched warp behind the augmentation layers
    (F.affine_warp vs torch's affine_grid + grid_sample) and transposed convolution
-   (F.conv_transpose2d), forward and forward+backward;
+   (F.conv_transpose2d, NCHW, and Keras' Conv2DTranspose on the NHWC kernels), forward and
+   forward+backward;
 2. the cost of augmentation: one training step of the keras-io MNIST convnet (batch 128) with and
    without a RandomFlip + RandomRotation + RandomZoom + RandomTranslation stack in front;
 3. ResNet50 inference on one 224x224 image: keras.applications.ResNet50(weights=None) next to the
@@ -92,6 +93,21 @@ def kernels(repeats):
                                                       padding=1))
     pair("conv_transpose2d 64->32 4x4 s2 fwd+bwd",
          lambda: F.conv_transpose2d(pxt, pwt, stride=2, padding=1).sum().backward(),
+         lambda: torch.nn.functional.conv_transpose2d(txt, twt, stride=2,
+                                                      padding=1).sum().backward())
+    # Keras' Conv2DTranspose on the NHWC kernels (no layout copies), the same sizes in NHWC.
+    ct = layers.Conv2DTranspose(32, 4, strides=2, padding="same", use_bias=False)
+    xn = pe.tensor(np.ascontiguousarray(xt.transpose(0, 2, 3, 1)), requires_grad=True)
+    ct(xn)
+
+    def keras_ct_step():
+        ct(xn).sum().backward()
+        xn.grad = None
+        ct.kernel.grad = None
+    pair("Keras Conv2DTranspose (NHWC) same fwd", lambda: ct(xn.detach()),
+         lambda: torch.nn.functional.conv_transpose2d(txt.detach(), twt.detach(), stride=2,
+                                                      padding=1))
+    pair("Keras Conv2DTranspose (NHWC) same fwd+bwd", keras_ct_step,
          lambda: torch.nn.functional.conv_transpose2d(txt, twt, stride=2,
                                                       padding=1).sum().backward())
     print(f"{'kernel':42s} {'pyengine ms':>12s} {'torch ms':>10s} {'torch/pe':>9s}")

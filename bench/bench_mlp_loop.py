@@ -133,7 +133,7 @@ def main(argv=None):
           f"{args.rounds} alternating rounds; ratio = pe / torch (median of {args.runs} runs)")
     print(f"{'opt':5s} {'width':>5s} {'batch':>5s} {'thr':>3s} {'pe us':>9s} {'torch us':>9s} "
           f"{'ratio':>6s} {'spread':>13s}")
-    pe_by_threads = {}
+    pe_by_threads, ratio_by = {}, {}
     for opt_name in args.opts:
         for width in args.widths:
             for batch in args.batches:
@@ -147,17 +147,34 @@ def main(argv=None):
                               f"{t_pe * 1e6:9.1f}")
                         continue
                     ratios = sorted(r[0] / r[1] for r in runs)
+                    ratio_by[(opt_name, width, batch, threads)] = statistics.median(ratios)
                     t_th = min(r[1] for r in runs)
                     print(f"{opt_name:5s} {width:5d} {batch:5d} {threads:3d} {t_pe * 1e6:9.1f} "
                           f"{t_th * 1e6:9.1f} {statistics.median(ratios):6.2f} "
                           f"{ratios[0]:6.2f}-{ratios[-1]:.2f}")
                     sys.stdout.flush()
+    if ratio_by:
+        target_summary(ratio_by, pe_by_threads)
     if 1 in args.threads and 2 in args.threads:
         worse = [(k[:3], pe_by_threads[k[:3] + (2,)] / pe_by_threads[k])
                  for k in pe_by_threads if k[3] == 1]
         print("pyengine 2-thread / 1-thread time, worst: "
               + ", ".join(f"{o}/{w}/{b}: {r:.2f}" for (o, w, b), r in
                           sorted(worse, key=lambda t: -t[1])[:5]))
+
+
+def target_summary(ratio_by, pe_by_threads):
+    """Issue 12 item 3: pe/torch <= 1/2 at widths up to 128, <= 1 at 256 and 512; 2 threads
+    never slower than 1 thread."""
+    misses = [f"{o}/w{w}/b{b}/t{t}: {r:.2f}" for (o, w, b, t), r in sorted(ratio_by.items())
+              if r > (0.5 if w <= 128 else 1.0)]
+    cliffs = [f"{o}/w{w}/b{b}: {pe_by_threads[(o, w, b, 2)] / t1:.2f}"
+              for (o, w, b, t), t1 in sorted(pe_by_threads.items())
+              if t == 1 and (o, w, b, 2) in pe_by_threads and pe_by_threads[(o, w, b, 2)] > t1]
+    print(f"item 3 targets: ratio met in {len(ratio_by) - len(misses)} of {len(ratio_by)} cells"
+          + (f"; above target: {', '.join(misses)}" if misses else ""))
+    if any(k[3] == 2 for k in pe_by_threads):
+        print("2 threads slower than 1: " + (", ".join(cliffs) if cliffs else "none"))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
     python bench/bench_rnn.py                 # the table (LSTM and GRU, hidden 64 / 256, batch 32 /
                                               # 128, 40 steps x 8 features)
     python bench/bench_rnn.py --quick         # one case, a smoke run
+    PYENGINE_BENCH_THREADS=1 python bench/bench_rnn.py --cpu-time   # CPU time, one thread: the
+                                              # figures that survive a loaded machine
     pytest bench/bench_rnn.py                 # two cases as a pytest-benchmark suite
 
 One training step: the recurrent layer, a Linear(H, 1) on the last state, MSE, backward, Adam.
@@ -100,13 +102,16 @@ def pe_keras(kind, hidden, x, y):
     return train, infer
 
 
+CLOCK = time.perf_counter  # --cpu-time: time.process_time (this process's CPU seconds)
+
+
 def timed(fn, runs):
     fn()  # warm-up: allocations, lazy builds
     times = []
     for _ in range(runs):
-        t = time.perf_counter()
+        t = CLOCK()
         fn()
-        times.append(time.perf_counter() - t)
+        times.append(CLOCK() - t)
     return min(times)  # best of the runs: on a shared machine noise only ever adds time
 
 
@@ -118,21 +123,21 @@ def kernel_share(kind, hidden, x, y, runs):
 
     def wrap(f):
         def inner(*a, **k):
-            t = time.perf_counter()
+            t = CLOCK()
             try:
                 return f(*a, **k)
             finally:
-                spent[0] += time.perf_counter() - t
+                spent[0] += CLOCK() - t
         return staticmethod(inner)
     train, _ = pe_nn(kind, hidden, x, y)
     ops_rnn.Recurrence.forward, ops_rnn.Recurrence.backward = wrap(fwd), wrap(bwd)
     try:
         train()
         spent[0] = 0.0
-        t = time.perf_counter()
+        t = CLOCK()
         for _ in range(runs):
             train()
-        total = time.perf_counter() - t
+        total = CLOCK() - t
     finally:
         ops_rnn.Recurrence.forward, ops_rnn.Recurrence.backward = staticmethod(fwd), \
             staticmethod(bwd)
@@ -145,7 +150,14 @@ def main():
     ap.add_argument("--batches", type=int, default=4, help="batches per timed run")
     ap.add_argument("--quick", action="store_true", help="one small case, one run")
     ap.add_argument("--no-keras", action="store_true")
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="CPU seconds of the process instead of wall time: robust against other "
+                         "programs on a loaded machine, but only meaningful with one thread "
+                         "(PYENGINE_BENCH_THREADS=1; with more, waiting threads count too)")
     args = ap.parse_args()
+    if args.cpu_time:
+        global CLOCK
+        CLOCK = time.process_time
     pe.set_num_threads(THREADS)
     if torch is not None:
         torch.set_num_threads(THREADS)
@@ -153,7 +165,8 @@ def main():
     if args.quick:
         cases, args.runs, args.batches = [("LSTM", 64, 32)], 1, 2
     print(f"threads={THREADS}, T={STEPS}, features={FEATURES}, {args.batches} batches per run, "
-          f"best of {args.runs} runs; ms per batch; ratio = pyengine / torch")
+          f"best of {args.runs} runs; ms per batch ({'CPU' if args.cpu_time else 'wall'} time); "
+          f"ratio = pyengine / torch; load average {os.getloadavg()[0]:.1f}")
     cols = ["case", "pe.nn train", "torch train", "ratio", "kernel %"]
     if not args.no_keras:
         cols += ["keras fit", "ratio"]

@@ -1,6 +1,9 @@
 """The measure of the GAN examples: a small convnet (pe.nn) trained on the real digits in the
 same script labels generated samples; a GAN is good when most samples get a confident label and
-every digit appears."""
+every digit appears. The judge's own test accuracy and its confident share on real test digits
+are printed first: they bound what a generator can score."""
+import time
+
 import numpy as np
 
 import pyengine as pe
@@ -11,22 +14,42 @@ import pyengine.nn.functional as F
 class Judge(nn.Module):
     def __init__(self):
         super().__init__()
-        self.net = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
-                                 nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                                 nn.Dropout(0.25), nn.Linear(64 * 5 * 5, 10))
+        self.net = nn.Sequential(
+            nn.Conv2d(1, 32, 3), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+            nn.Dropout(0.25), nn.Linear(64 * 5 * 5, 10))
 
     def forward(self, x):
         return self.net(x)
 
 
-def train_judge(images, labels, seed=0, epochs=1):
-    """images (N, 28, 28) in [0, 1], labels (N,) -> a trained Judge (eval mode)."""
+def _to_judge(images):
+    """(N, 28, 28) in [0, 1] -> (N, 1, 28, 28) in [-1, 1], as the generators' tanh."""
+    return np.ascontiguousarray(images[:, None] * 2 - 1, np.float32)
+
+
+def probabilities(judge, samples):
+    """samples (N, 28, 28) in [-1, 1] -> (N, 10) class probabilities."""
+    with pe.no_grad():
+        return F.softmax(judge(pe.from_numpy(np.ascontiguousarray(
+            samples[:, None], np.float32))), dim=1).numpy()
+
+
+def train_judge(images, labels, seed=0, epochs=3, test=None):
+    """images (N, 28, 28) in [0, 1], labels (N,) -> a trained Judge (eval mode). Adam 1e-3, the
+    learning rate divided by 10 for the last epoch; with test=(images, labels) prints the test
+    accuracy and the share of real test digits labelled with confidence above 0.9 (two epochs
+    gave 98.72 % and 95.8 %)."""
     pe.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    x = (images[:, None] * 2 - 1).astype(np.float32)  # [-1, 1], as the generators' tanh
+    x = _to_judge(images)
     judge = Judge()
     opt = pe.optim.Adam(judge.parameters(), lr=1e-3)
-    for _ in range(epochs):
+    t0 = time.perf_counter()
+    for epoch in range(epochs):
+        if epoch == epochs - 1 and epochs > 1:
+            for group in opt.param_groups:
+                group["lr"] = 1e-4
         order = rng.permutation(len(x))
         for i in range(0, len(order), 128):
             idx = order[i:i + 128]
@@ -34,17 +57,33 @@ def train_judge(images, labels, seed=0, epochs=1):
             F.cross_entropy(judge(pe.from_numpy(x[idx])), pe.from_numpy(labels[idx])).backward()
             opt.step()
     judge.eval()
+    if test is not None:
+        probs = probabilities(judge, _to_judge(test[0])[:, 0])
+        print(f"judge: trained {epochs} epochs in {time.perf_counter() - t0:.0f} s; real test "
+              f"digits: accuracy {(probs.argmax(1) == test[1]).mean():.2%}, confident (p > 0.9) "
+              f"{(probs.max(1) > 0.9).mean():.1%}", flush=True)
     return judge
+
+
+def score(judge, samples):
+    """(confident share, per-digit shares among the confident) of samples (N, 28, 28) in
+    [-1, 1]."""
+    probs = probabilities(judge, samples)
+    confident = probs.max(1) > 0.9
+    shares = np.bincount(probs.argmax(1)[confident], minlength=10) / max(1, confident.sum())
+    return float(confident.mean()), shares
 
 
 def report(judge, samples):
     """samples (N, 28, 28) in [-1, 1]: prints and returns (confident share, per-digit shares)."""
-    with pe.no_grad():
-        probs = F.softmax(judge(pe.from_numpy(np.ascontiguousarray(
-            samples[:, None], np.float32))), dim=1).numpy()
-    confident = probs.max(1) > 0.9
-    shares = np.bincount(probs.argmax(1)[confident], minlength=10) / max(1, confident.sum())
-    print(f"confident samples (p > 0.9): {confident.mean():.1%} of {len(samples):,}")
+    confident, shares = score(judge, samples)
+    print(f"confident samples (p > 0.9): {confident:.1%} of {len(samples):,}")
     print("digit shares among them: " + " ".join(f"{d}:{s:.1%}" for d, s in enumerate(shares)))
     print(f"every digit >= 5%: {bool((shares >= 0.05).all())}")
-    return float(confident.mean()), shares
+    return confident, shares
+
+
+def epoch_line(judge, samples):
+    """A short per-epoch quality note: confident share and the rarest digit's share."""
+    confident, shares = score(judge, samples)
+    return f"confident {confident:.1%}, rarest digit {int(shares.argmin())} {shares.min():.1%}"

@@ -8,8 +8,9 @@ with backprop; then what pretraining buys when only 1,000 labels exist, and pict
 
 Printed: pretraining time per layer, fine-tuning time, test error per epoch and at the end;
 test error with 1,000 labelled images from the pretrained net and from random initialisation
-(pe.nn default init), both fine-tuned alike; the Keras model built from the same pretrained
-weights (pyengine.keras Sequential + Dense.set_weights) fine-tuned on the 1,000 images.
+(each with its best learning rate, and the random one with its best init scale, chosen on
+held-out training images); the Keras model built from the same pretrained weights
+(pyengine.keras Sequential + Dense.set_weights) fine-tuned on the 1,000 images.
 Pictures (matplotlib): first-layer filters and samples from the top RBM drawn down to pixels.
 """
 import argparse
@@ -31,27 +32,54 @@ def load_mnist(path):
 
 
 def synthetic(n, seed=0):
-    """Quick mode without data: 28x28 noisy strokes, 10 classes (one prototype each)."""
+    """Quick mode without data: 28x28 noisy binary images, 10 classes (one prototype each, the
+    same for every seed: the seed draws the labels and the noise)."""
+    protos = np.random.default_rng(1234).random((10, 784)) < 0.15
     rng = np.random.default_rng(seed)
-    protos = rng.random((10, 784)) < 0.15
     y = rng.integers(0, 10, n)
     flip = rng.random((n, 784)) < 0.05
     return (protos[y] ^ flip).astype(np.float32), y
 
 
-def random_net(sizes, n_classes, seed):
+def random_net(sizes, n_classes, seed, init="default"):
+    """The DBN's classifier from random weights: pe.nn's default init (PyTorch's,
+    U(+-1/sqrt(fan_in))) or "glorot": Glorot-uniform with gain 4, the scale Glorot & Bengio
+    (2010) give for sigmoid units (their derivative is 1/4 at 0), zero biases."""
     pe.manual_seed(seed)
     layers = []
     for a, b in zip(sizes[:-1], sizes[1:]):
-        layers += [nn.Linear(a, b), nn.Sigmoid()]
+        lin = nn.Linear(a, b)
+        if init == "glorot":
+            nn.init.xavier_uniform_(lin.weight, gain=4.0)
+            nn.init.zeros_(lin.bias)
+        layers += [lin, nn.Sigmoid()]
     return nn.Sequential(*layers, nn.Linear(sizes[-1], n_classes))
+
+
+def best_of(make, grid, xs, ys, x_val, y_val, **kw):
+    """Fine-tunes make(setting) for every setting of the grid on (xs, ys); returns the net and
+    the setting with the lowest error on the validation images (never the test set)."""
+    best = None
+    for setting in grid:
+        net = make(setting)
+        fine_tune(net, xs, ys, learning_rate=setting["lr"], **kw)
+        err = error_rate(net, x_val, y_val)
+        print(f"  {setting}: validation error {err * 100:.2f}%", flush=True)
+        if best is None or err < best[0]:
+            best = (err, net, setting)
+    return best[1], best[2]
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=None, help="path of a Keras-format mnist.npz")
     ap.add_argument("--quick", action="store_true", help="small net, few epochs (test mode)")
-    ap.add_argument("--pretrain-epochs", type=int, default=5)
+    ap.add_argument("--pretrain-epochs", type=int, default=10)
+    ap.add_argument("--momentum", type=float, default=0.5,
+                    help="pretraining momentum of the first --momentum-epochs epochs")
+    ap.add_argument("--final-momentum", type=float, default=0.9,
+                    help="pretraining momentum after them (Hinton & Salakhutdinov: 0.5, then 0.9)")
+    ap.add_argument("--momentum-epochs", type=int, default=5)
     ap.add_argument("--finetune-epochs", type=int, default=25)
     ap.add_argument("--small-epochs", type=int, default=100,
                     help="fine-tuning epochs on the 1,000 labelled images")
@@ -61,6 +89,12 @@ def main():
                     help=".npz of the pretrained stack: loaded when it exists, else written")
     ap.add_argument("--lr-decay", type=float, default=0.95,
                     help="learning-rate factor per fine-tuning epoch")
+    ap.add_argument("--finetune-lr", type=float, default=0.1)
+    ap.add_argument("--finetune-weight-decay", type=float, default=0.0)
+    ap.add_argument("--val", type=int, default=10000,
+                    help="training images held out to choose the fine-tuning epoch (0: none)")
+    ap.add_argument("--val-small", type=int, default=5000,
+                    help="held-out training images that choose the 1,000-label settings")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=None,
                     help="kernel threads (1 is faster on a machine busy with other work)")
@@ -71,6 +105,7 @@ def main():
     if args.quick:
         sizes = [64, 64, 128]
         args.pretrain_epochs, args.finetune_epochs, args.small_epochs = 2, 2, 5
+        args.val, args.val_small = min(args.val, 500), min(args.val_small, 500)
     if args.data:
         x_train, y_train, x_test, y_test = load_mnist(os.path.abspath(args.data))
         if args.quick:
@@ -90,8 +125,9 @@ def main():
         dbn, t_pre = DBN.load(args.dbn), 0.0
         print(f"pretrained stack loaded from {args.dbn} (pretraining time not re-measured)")
     else:
+        momentum = [args.momentum] * args.momentum_epochs + [args.final_momentum]
         dbn = DBN(sizes, learning_rate=0.1, batch_size=100, n_iter=args.pretrain_epochs,
-                  momentum=0.5, weight_decay=2e-4, random_state=args.seed, verbose=1)
+                  momentum=momentum, weight_decay=2e-4, random_state=args.seed, verbose=1)
         t0 = time.perf_counter()
         dbn.fit(x_train)
         t_pre = time.perf_counter() - t0
@@ -112,39 +148,50 @@ def main():
         save_grid(os.path.join(args.out, "dbn_mnist_samples.png"), pics, (28, 28),
                   "Samples: 1000 Gibbs steps in the top RBM, then down to pixels")
 
-    # 2. the 1,000-label comparison (cheap, so it runs before the long fine-tuning)
+    # 2. the 1,000-label comparison (cheap, so it runs before the long fine-tuning). Each net
+    # gets its best learning rate (and the random one its best init scale) on held-out images.
     n_lab = min(args.labelled, len(x_train))
     xs, ys = x_train[:n_lab], y_train[:n_lab]
-    small = dict(epochs=args.small_epochs, batch_size=20, learning_rate=0.1, momentum=0.9,
-                 random_state=args.seed)
-    pre_net = dbn.to_module(10, random_state=args.seed)
-    fine_tune(pre_net, xs, ys, **small)
-    rnd_net = random_net([x_train.shape[1]] + sizes, 10, args.seed)
-    fine_tune(rnd_net, xs, ys, **small)
+    x_sel, y_sel = x_train[-args.val_small:], y_train[-args.val_small:]
+    small = dict(epochs=args.small_epochs, batch_size=20, momentum=0.9, random_state=args.seed)
+    print(f"{n_lab} labelled images, settings chosen on {len(x_sel)} held-out training images:")
+    pre_net, pre_set = best_of(lambda s: dbn.to_module(10, random_state=args.seed),
+                               [dict(lr=lr) for lr in (0.1, 0.3)], xs, ys, x_sel, y_sel,
+                               **small)
+    rnd_net, rnd_set = best_of(
+        lambda s: random_net([x_train.shape[1]] + sizes, 10, args.seed, s["init"]),
+        [dict(init="default", lr=lr) for lr in (0.3, 1.0)] +
+        [dict(init="glorot", lr=lr) for lr in (0.1, 0.3)],
+        xs, ys, x_sel, y_sel, **small)
     e_pre, e_rnd = error_rate(pre_net, x_test, y_test), error_rate(rnd_net, x_test, y_test)
-    print(f"{n_lab} labelled images: test error pretrained {e_pre * 100:.2f}% vs random init "
-          f"{e_rnd * 100:.2f}%", flush=True)
+    print(f"{n_lab} labelled images: test error pretrained {e_pre * 100:.2f}% ({pre_set}) vs "
+          f"random init {e_rnd * 100:.2f}% ({rnd_set})", flush=True)
 
     model = dbn.to_keras(10, random_state=args.seed)
-    model.compile(optimizer=pe.keras.optimizers.SGD(learning_rate=0.1, momentum=0.9),
+    model.compile(optimizer=pe.keras.optimizers.SGD(learning_rate=pre_set["lr"], momentum=0.9),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(xs, ys, epochs=args.small_epochs, batch_size=20, verbose=0)
     _, acc = model.evaluate(x_test, y_test, verbose=0)
-    print(f"{n_lab} labelled images, Keras model from the same DBN: test error "
-          f"{(1 - acc) * 100:.2f}%", flush=True)
+    print(f"{n_lab} labelled images, Keras model from the same DBN (lr {pre_set['lr']}): test "
+          f"error {(1 - acc) * 100:.2f}%", flush=True)
 
-    # 3. fine-tuning on all labels
+    # 3. fine-tuning on all labels; with --val N the last N training images are held out and
+    # the net keeps the weights of its best validation epoch (the test set chooses nothing).
     net = dbn.to_module(10, random_state=args.seed)
+    n_fit = len(x_train) - args.val
+    val = dict(X_val=x_train[n_fit:], y_val=y_train[n_fit:]) if args.val else {}
     t0 = time.perf_counter()
-    hist = fine_tune(net, x_train, y_train, epochs=args.finetune_epochs, batch_size=100,
-                     learning_rate=0.1, momentum=0.9, lr_decay=args.lr_decay,
-                     random_state=args.seed,
-                     verbose=1, X_test=x_test, y_test=y_test)
+    hist = fine_tune(net, x_train[:n_fit], y_train[:n_fit], epochs=args.finetune_epochs,
+                     batch_size=100, learning_rate=args.finetune_lr, momentum=0.9,
+                     lr_decay=args.lr_decay, weight_decay=args.finetune_weight_decay,
+                     random_state=args.seed, verbose=1, X_test=x_test, y_test=y_test, **val)
     t_fine = time.perf_counter() - t0
-    err = hist["test_error"][-1] if hist["test_error"] else error_rate(net, x_test, y_test)
-    print(f"fine-tuning: {t_fine:.1f}s for {args.finetune_epochs} epochs")
+    err = error_rate(net, x_test, y_test)
+    chosen = (f"epoch {hist['best_epoch']} of {args.finetune_epochs}, chosen on {args.val} "
+              f"held-out images" if args.val else f"after {args.finetune_epochs} epochs")
+    print(f"fine-tuning: {t_fine:.1f}s for {args.finetune_epochs} epochs on {n_fit} images")
     print(f"DBN {'-'.join(map(str, [x_train.shape[1]] + sizes))}: test error {err * 100:.2f}% "
-          f"(pretraining {t_pre:.0f}s + fine-tuning {t_fine:.0f}s)")
+          f"({chosen}; pretraining {t_pre:.0f}s + fine-tuning {t_fine:.0f}s)")
 
 
 if __name__ == "__main__":

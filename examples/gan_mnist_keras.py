@@ -5,9 +5,13 @@ network, metric objects tracked through the `metrics` property.
     python examples/gan_mnist_keras.py --data ../shared/data/mnist.npz
     python examples/gan_mnist_keras.py --quick
 
+The networks are the classic MLP GAN (G 256-512-1024 with LeakyReLU 0.2 and, as in
+eriklindernoren's Keras GAN, BatchNormalization(momentum=0.8); D 512-256 with LeakyReLU 0.2 and
+Dropout 0.3), Adam 2e-4 with beta1 0.5.
+
 Measured quality: a classifier trained in this script on the real digits labels 1,000 generated
-samples (share with confidence above 0.9, share of each digit). Pictures: a sample grid per
-epoch (gan_keras_epoch_N.png).
+samples after each epoch (share with confidence above 0.9; at the end the share of each digit).
+Pictures: a sample grid per epoch (gan_keras_epoch_N.png).
 """
 import argparse
 import os
@@ -19,12 +23,12 @@ import pyengine as tf                 # was: import tensorflow as tf
 from pyengine import keras            # was: import keras
 from pyengine.keras import layers, ops
 
-from _gan_judge import report, train_judge
+from _gan_judge import epoch_line, report, train_judge
 from _pictures import load_mnist, save_grid, synthetic_digits
 
 ap = argparse.ArgumentParser(description="MLP GAN with a custom train_step")
 ap.add_argument("--data", help="Keras-format mnist.npz (required unless --quick)")
-ap.add_argument("--epochs", type=int, default=30)
+ap.add_argument("--epochs", type=int, default=10)
 ap.add_argument("--batch-size", type=int, default=64)
 ap.add_argument("--quick", action="store_true")
 ap.add_argument("--out", default=".")
@@ -33,20 +37,29 @@ args = ap.parse_args()
 tf.manual_seed(args.seed)
 os.makedirs(args.out, exist_ok=True)
 if args.data:
-    (x_train, y_train), _ = load_mnist(args.data)
+    (x_train, y_train), test = load_mnist(args.data)
 elif args.quick:
     x_train, y_train = synthetic_digits(256, args.seed)
+    test = synthetic_digits(128, args.seed + 1)
 else:
     ap.error("--data is required unless --quick")
 if args.quick:
     x_train, y_train, args.epochs = x_train[:256], y_train[:256], 1
+    test = (test[0][:128], test[1][:128])
+t_start = time.perf_counter()
+# The judge first (a small convnet on the real digits), so that every epoch is scored.
+judge = train_judge(x_train, y_train, args.seed, epochs=1 if args.quick else 3, test=test)
+tf.manual_seed(args.seed)
 latent_dim = 64
 
 generator = keras.Sequential([
     keras.Input(shape=(latent_dim,)),
     layers.Dense(256), layers.LeakyReLU(negative_slope=0.2),
+    layers.BatchNormalization(momentum=0.8),
     layers.Dense(512), layers.LeakyReLU(negative_slope=0.2),
+    layers.BatchNormalization(momentum=0.8),
     layers.Dense(1024), layers.LeakyReLU(negative_slope=0.2),
+    layers.BatchNormalization(momentum=0.8),
     layers.Dense(28 * 28, activation="tanh"), layers.Reshape((28, 28, 1))], name="generator")
 discriminator = keras.Sequential([
     keras.Input(shape=(28, 28, 1)), layers.Flatten(),
@@ -104,13 +117,21 @@ class GAN(keras.Model):
 
 
 class SampleGrid(keras.callbacks.Callback):
+    """After each epoch: a grid of 50 samples and the judge's note on 1,000."""
+
     def __init__(self):
         super().__init__()
-        self.z = np.random.default_rng(args.seed).normal(size=(50, latent_dim)).astype(np.float32)
+        z = np.random.default_rng(args.seed + 1).normal(size=(1000, latent_dim))
+        self.z = z.astype(np.float32)
+        self.samples = None
 
     def on_epoch_end(self, epoch, logs=None):
-        images = (generator.predict(self.z, verbose=0)[..., 0] + 1) / 2
-        save_grid(images, os.path.join(args.out, f"gan_keras_epoch_{epoch + 1}.png"),
+        self.samples = generator.predict(self.z, verbose=0)[..., 0]
+        if not args.quick:
+            print(f"epoch {epoch + 1}: {time.perf_counter() - t0:.0f} s, "
+                  f"{epoch_line(judge, self.samples)}", flush=True)
+        save_grid((self.samples[:50] + 1) / 2,
+                  os.path.join(args.out, f"gan_keras_epoch_{epoch + 1}.png"),
                   title=f"epoch {epoch + 1}")
 
 
@@ -119,12 +140,11 @@ gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5),
             g_optimizer=keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5),
             loss_fn=keras.losses.BinaryCrossentropy(from_logits=True))
 real = (x_train[..., None] * 2 - 1).astype(np.float32)
+grids = SampleGrid()
 t0 = time.perf_counter()
-gan.fit(real, epochs=args.epochs, batch_size=args.batch_size, callbacks=[SampleGrid()],
+gan.fit(real, epochs=args.epochs, batch_size=args.batch_size, callbacks=[grids],
         verbose=2 if not args.quick else 0)
 train_time = time.perf_counter() - t0
-print(f"trained {args.epochs} epochs in {train_time:.0f} s")
-judge = train_judge(x_train, y_train, args.seed)
-samples = generator.predict(np.random.default_rng(args.seed + 1).normal(
-    size=(1000, latent_dim)).astype(np.float32), verbose=0)[..., 0]
-report(judge, samples)
+print(f"trained {args.epochs} epochs in {train_time:.0f} s; the whole run (judge included) "
+      f"{time.perf_counter() - t_start:.0f} s")
+report(judge, grids.samples)  # the last epoch's 1,000 samples

@@ -41,6 +41,14 @@ from .data.structure import TensorSpec  # tf.TensorSpec, for tf.data.Dataset.fro
 from .gradient_tape import GradientTape
 from .tf_names import (cast, concat, constant, convert_to_tensor, one_hot, reduce_max,  # noqa: F401
                        reduce_mean, reduce_min, reduce_sum, shape, square)
+from .tf_names import expand_dims, math  # noqa: F401,E402  (tf.expand_dims, tf.math.*)
+from .tf_names import symbolic_aware as _symbolic_aware  # noqa: E402
+# the same functions, also recording a Keras graph node when a TensorFlow program applies them to
+# a Keras symbolic tensor (`import pyengine as tf; y = tf.matmul(keras_input, w)`)
+(abs, exp, log, matmul, maximum, minimum, reshape, sigmoid, sqrt, stack, tanh, transpose,  # noqa: A001
+ where, ones_like, zeros_like) = map(_symbolic_aware, (
+    abs, exp, log, matmul, maximum, minimum, reshape, sigmoid, sqrt, stack, tanh, transpose, where,
+    ones_like, zeros_like))
 
 __version__ = "0.1.0"
 

@@ -285,18 +285,20 @@ class Tensor(TorchHabits):
         return self if self._data.flags.c_contiguous else self.clone()
 
     # ---- arithmetic ------------------------------------------------------------------
-    def __add__(self, o): return _add(self, o)
+    # Tensor (op) Tensor goes straight to apply2 (no argument packing); scalars and arrays take
+    # Function.apply's general path. Same Function, same forward either way.
+    def __add__(self, o): return _apply2(_Add, self, o) if isinstance(o, Tensor) else _add(self, o)
     def __radd__(self, o): return _add(o, self)
-    def __sub__(self, o): return _sub(self, o)
+    def __sub__(self, o): return _apply2(_Sub, self, o) if isinstance(o, Tensor) else _sub(self, o)
     def __rsub__(self, o): return _sub(o, self)
-    def __mul__(self, o): return _mul(self, o)
+    def __mul__(self, o): return _apply2(_Mul, self, o) if isinstance(o, Tensor) else _mul(self, o)
     def __rmul__(self, o): return _mul(o, self)
     def __truediv__(self, o): return _ew.Div.apply(self, o)
     def __rtruediv__(self, o): return _ew.Div.apply(o, self)
     def __pow__(self, o): return _ew.Pow.apply(self, o)
     def __rpow__(self, o): return _ew.Pow.apply(o, self)
     def __matmul__(self, o):
-        return _matmul(self, o if isinstance(o, Tensor) else _ensure(o, self))
+        return _apply2(_MatMul, self, o if isinstance(o, Tensor) else _ensure(o, self))
     def __rmatmul__(self, o): return _mm.MatMul.apply(_ensure(o, self), self)
     def __neg__(self): return _ew.Neg.apply(self)
     def __pos__(self): return self
@@ -354,9 +356,9 @@ class Tensor(TorchHabits):
     def minimum(self, o): return _ew.Minimum.apply(self, o)
 
     # activations (C++ kernels)
-    def relu(self): return _relu(self)
-    def sigmoid(self): return _sigmoid(self)
-    def tanh(self): return _tanh(self)
+    def relu(self): return _apply1(_act.ReLU, self)
+    def sigmoid(self): return _apply1(_act.Sigmoid, self)
+    def tanh(self): return _apply1(_act.Tanh, self)
     def softmax(self, axis=-1, dim=None):
         return _act.Softmax.apply(self, axis=axis if dim is None else dim, log=False)
     def log_softmax(self, axis=-1, dim=None):
@@ -365,7 +367,7 @@ class Tensor(TorchHabits):
     # ---- reductions ------------------------------------------------------------------
     def sum(self, axis=None, keepdims=False, dim=None, keepdim=None):
         if axis is None and dim is None and not keepdims and not keepdim:
-            return _sum_all(self)  # the loss-style full reduction, without parameters
+            return _apply1(_SumAll, self)  # the loss-style full reduction, without parameters
         return _red.Sum.apply(self, axis=_axis(axis, dim), keepdims=keepdims or bool(keepdim))
 
     def mean(self, axis=None, keepdims=False, dim=None, keepdim=None):
@@ -461,5 +463,5 @@ def _ensure(o, like):
 _autograd._bind_tensor_class(Tensor)
 # Bound once: `x + y` then costs one call less than looking the op class up every time.
 _add, _sub, _mul = _ew.Add.apply, _ew.Sub.apply, _ew.Mul.apply
-_matmul, _sum_all = _mm.MatMul.apply, _red.SumAll.apply
-_relu, _sigmoid, _tanh = _act.ReLU.apply, _act.Sigmoid.apply, _act.Tanh.apply
+_Add, _Sub, _Mul, _MatMul, _SumAll = _ew.Add, _ew.Sub, _ew.Mul, _mm.MatMul, _red.SumAll
+_apply1, _apply2 = _autograd.apply1, _autograd.apply2

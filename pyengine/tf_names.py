@@ -2,6 +2,10 @@
 `import pyengine as tf`: each is a one-line alias of pe.nn.functional / creation, named as
 TensorFlow names it (reduce_* over `axis`, concat, cast ...). tf.random.normal / uniform live in
 pyengine/random.py, tf.GradientTape in pyengine/gradient_tape.py, tf.keras is pe.keras."""
+import functools
+import sys
+import types
+
 import numpy as np
 
 from . import dtypes as _dt
@@ -14,19 +18,53 @@ def _t(x):
     return x if isinstance(x, Tensor) else _tensor(x)
 
 
+def symbolic_aware(fn):
+    """fn, recording a node of a Keras functional graph when called on KerasTensors (as
+    TensorFlow wraps a tf op called on Keras symbolic tensors). Keras' symbolic module is looked
+    up only if it was imported: before that no KerasTensor exists."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        sym = sys.modules.get("pyengine.keras.symbolic")
+        if sym is not None and _has_symbolic(args, kwargs, sym.KerasTensor):
+            return sym.symbolic_op(fn, *args, name=fn.__name__, **kwargs)
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+def _has_symbolic(args, kwargs, kind):
+    # arguments and the items of list / tuple arguments (tf.concat([a, b])): cheap enough for
+    # the torch face's pe.matmul / pe.exp, which are these wrappers too
+    for a in (*args, *kwargs.values()):
+        if isinstance(a, kind) or (isinstance(a, (list, tuple))
+                                   and any(isinstance(b, kind) for b in a)):
+            return True
+    return False
+
+
+@symbolic_aware
 def shape(x):
-    """The shape as a tuple of ints (tf.shape(x)[0] is the batch size)."""
-    return tuple(getattr(x, "shape", np.shape(x)))
+    """The shape as a 1-D int32 tensor, as TensorFlow returns it: tf.shape(x)[0] is the batch
+    size, usable as an int (`__index__`) and in tf ops. keras.ops.shape returns a tuple."""
+    return Tensor._wrap(np.asarray(getattr(x, "shape", np.shape(x)), dtype=np.int32))
 
 
+@symbolic_aware
 def reduce_mean(x, axis=None, keepdims=False): return F.mean(x, axis, keepdims)
+@symbolic_aware
 def reduce_sum(x, axis=None, keepdims=False): return F.sum(x, axis, keepdims)
+@symbolic_aware
 def reduce_max(x, axis=None, keepdims=False): return F.max(x, axis=axis, keepdims=keepdims)
+@symbolic_aware
 def reduce_min(x, axis=None, keepdims=False): return F.min(x, axis=axis, keepdims=keepdims)
+@symbolic_aware
 def square(x): return F.square(x)
+@symbolic_aware
 def concat(values, axis): return F.cat([_t(v) for v in values], axis)
+@symbolic_aware
+def expand_dims(x, axis): return F.unsqueeze(_t(x), axis)
 
 
+@symbolic_aware
 def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype=None):
     """float32 one-hot of integer `indices`: (...) -> (..., depth)."""
     out = F.one_hot(indices, depth)._data.astype(np.float32)
@@ -35,6 +73,7 @@ def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype=None):
     return cast(Tensor._wrap(out), dtype) if dtype is not None else Tensor._wrap(out)
 
 
+@symbolic_aware
 def cast(x, dtype):
     return _t(x).astype(_dt.as_dtype(dtype))
 
@@ -44,3 +83,113 @@ def constant(value, dtype=None):
 
 
 convert_to_tensor = constant
+
+
+# tf.nn.* activations (pe.nn re-exports them: `import pyengine as tf` makes tf.nn pe.nn)
+def _nn_act(fn, name):
+    def act(features, name=None):
+        return fn(features)
+    act.__name__, act.__qualname__ = name, f"nn_{name}"  # qualname: this module's attribute
+    act.__doc__ = f"tf.nn.{name}: pe.nn.functional.{fn.__name__}."
+    return symbolic_aware(act)
+
+
+nn_relu = _nn_act(F.relu, "relu")
+nn_sigmoid = _nn_act(F.sigmoid, "sigmoid")
+nn_tanh = _nn_act(F.tanh, "tanh")
+nn_elu = _nn_act(F.elu, "elu")
+nn_gelu = _nn_act(F.gelu, "gelu")
+nn_softplus = _nn_act(F.softplus, "softplus")
+
+
+@symbolic_aware
+def nn_silu(features, beta=1.0, name=None):
+    x = _t(features)
+    return x * F.sigmoid(x * beta) if beta != 1.0 else x * F.sigmoid(x)
+
+
+@symbolic_aware
+def nn_leaky_relu(features, alpha=0.2, name=None): return F.leaky_relu(features, alpha)
+@symbolic_aware
+def nn_softmax(logits, axis=None, name=None): return F.softmax(logits, axis=-1 if axis is None else axis)
+@symbolic_aware
+def nn_log_softmax(logits, axis=None, name=None): return F.log_softmax(logits, axis=-1 if axis is None else axis)
+
+
+@symbolic_aware
+def nn_moments(x, axes, shift=None, keepdims=False, name=None):
+    """tf.nn.moments: (mean, variance) over `axes`, the variance biased (divided by n)."""
+    if shift is not None:
+        raise ValueError("[tf.nn.moments] shift is not supported (TensorFlow ignores it too "
+                         "since 2.0); pass shift=None")
+    x, axes = _t(x), tuple(axes) if isinstance(axes, (list, tuple)) else axes
+    return F.mean(x, axes, keepdims), F.var(x, axes, keepdims, correction=0)
+
+
+def _conv_arg(v, what):
+    # TensorFlow's strides / dilations: an int, a list of 1 or 2, or the 4 of NHWC ([1, s, s, 1])
+    v = [int(v)] if isinstance(v, (int, np.integer)) else [int(i) for i in v]
+    if len(v) == 4:
+        if v[0] != 1 or v[3] != 1:
+            raise ValueError(f"[tf.nn.conv2d] {what} on the batch and channel axes must be 1, "
+                             f"got {v}")
+        v = v[1:3]
+    if len(v) == 1:
+        v = v * 2
+    if len(v) != 2:
+        raise ValueError(f"[tf.nn.conv2d] {what} must be an int or a list of 1, 2 or 4 ints, "
+                         f"got {v}")
+    return tuple(v)
+
+
+@symbolic_aware
+def nn_conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None, name=None):
+    """tf.nn.conv2d: input (N, H, W, C), filters (KH, KW, C, OC); padding 'SAME', 'VALID' or the
+    explicit [[0, 0], [top, bottom], [left, right], [0, 0]]. F.conv2d_nhwc (the Keras Conv2D
+    op)."""
+    if data_format != "NHWC":
+        raise ValueError(f"[tf.nn.conv2d] only data_format='NHWC' is supported, got "
+                         f"{data_format!r}")
+    if isinstance(padding, str):
+        pads = padding.lower()
+        if pads not in ("same", "valid"):
+            raise ValueError(f"[tf.nn.conv2d] padding must be 'SAME', 'VALID' or explicit "
+                             f"pads, got {padding!r}")
+    else:
+        p = [tuple(int(i) for i in q) for q in padding]
+        if len(p) != 4 or p[0] != (0, 0) or p[3] != (0, 0):
+            raise ValueError(f"[tf.nn.conv2d] explicit padding must be [[0, 0], [top, bottom], "
+                             f"[left, right], [0, 0]], got {padding!r}")
+        pads = (p[1], p[2])
+    return F.conv2d_nhwc(_t(input), _t(filters), None, stride=_conv_arg(strides, "strides"),
+                         padding=pads, dilation=_conv_arg(1 if dilations is None else dilations,
+                                                          "dilations"))
+
+
+@symbolic_aware
+def nn_reduce_std(input_tensor, axis=None, keepdims=False):
+    return F.std(_t(input_tensor), axis, keepdims, correction=0)
+
+
+@symbolic_aware
+def nn_reduce_variance(input_tensor, axis=None, keepdims=False):
+    return F.var(_t(input_tensor), axis, keepdims, correction=0)
+
+
+@symbolic_aware
+def nn_l2_normalize(x, axis=None, epsilon=1e-12):
+    """x / sqrt(max(sum(x^2, axis), epsilon)) (tf.math.l2_normalize)."""
+    t = _t(x)
+    return t * ((t * t).sum(axis, True).clamp(min=epsilon).sqrt() ** -1.0)
+
+
+# tf.math.*: the same functions under TensorFlow's math namespace
+math = types.ModuleType("pyengine.math", "tf.math: TensorFlow's math names (aliases).")
+for _name, _fn in dict(
+        reduce_mean=reduce_mean, reduce_sum=reduce_sum, reduce_max=reduce_max,
+        reduce_min=reduce_min, square=square, exp=F.exp, log=F.log, log1p=F.log1p,
+        sqrt=F.sqrt, abs=F.abs, maximum=F.maximum, minimum=F.minimum, sigmoid=F.sigmoid,
+        tanh=F.tanh, sin=F.sin, cos=F.cos, argmax=F.argmax, argmin=F.argmin,
+        reduce_logsumexp=F.logsumexp, softplus=F.softplus, reduce_std=nn_reduce_std,
+        reduce_variance=nn_reduce_variance, l2_normalize=nn_l2_normalize).items():
+    setattr(math, _name, _fn if _fn.__module__ == __name__ else symbolic_aware(_fn))

@@ -5,7 +5,8 @@ Each case is a snippet run after PRELUDE and what it must do:
   ("ok", None)                      runs and leaves `result` true (the correct answer)
   ("warns", "UserWarning", regex)   runs and warns
 Run as a script, this module executes the named cases in order under a 4 GiB address-space
-limit (none under .ci/sanitize) (an absurd allocation fails fast instead of swapping the machine) and prints one JSON line
+limit (an absurd allocation fails fast instead of swapping the machine; under .ci/sanitize ASan's
+max_allocation_size_mb=4096 takes its place) and prints one JSON line
 per case, so that the parent can tell which case crashed or hung and restart after it.
 """
 import json
@@ -18,6 +19,13 @@ from pyengine import _C
 f32 = lambda *s: np.ones(s, np.float32)
 x33, w33 = pe.randn(1, 1, 3, 3), pe.randn(1, 1, 3, 3)
 dot33 = float((x33.numpy().astype(np.float64) * w33.numpy()).sum())
+xn, wn = pe.randn(1, 3, 3, 2), pe.randn(3, 3, 2, 4)
+dotn = np.einsum("nhwc,hwco->o", xn.numpy().astype(np.float64), wn.numpy().astype(np.float64))
+def mlp_args():  # a valid _C.mlp_train call as a list: x (4, 3), sparse labels, one Dense(2), SGD
+    rng = np.random.default_rng(0)
+    return [rng.standard_normal((4, 3)).astype(np.float32), np.array([[0], [1], [1], [0]], np.float32),
+            np.arange(4), 4, [rng.standard_normal((3, 2)).astype(np.float32)], [np.zeros(2, np.float32)],
+            [0], [0.0], [True], [None, None], [None, None], 3, 3, 0, [0.1, 0.0, 0.9, 0.999, 1e-7, 0.0], 0, 0]
 def near(t, v): return np.allclose(np.asarray(getattr(t, 'data', t), np.float64), v, rtol=1e-5, atol=1e-5)
 """
 
@@ -117,6 +125,74 @@ CASES = {
                         R, VE, r"\[sgd\] state 0 of param overlaps its grad"),
     "sgd_param_not_array": ("_C.sgd_step([[1.0]], [f32(1)], [None], [True], 0.1, 0., 0., 0., False, False)",
                             R, VE, r"\[sgd\] param 0 is not an array"),
+    # channels-last (NHWC) conv / pooling: checked geometry, huge strides valid, optional arrays typed
+    "nhwc_padding_2p40": ("F.conv2d_nhwc(xn, wn, padding=2**40)", R, VE, r"\[conv2d_nhwc\] cannot allocate the output"),
+    "nhwc_padding_2p62": ("F.conv2d_nhwc(xn, wn, padding=2**62)", R, VE, r"\[conv2d_nhwc\]"),
+    "nhwc_padding_stride_2p40": ("y = F.conv2d_nhwc(xn, wn, padding=2**40, stride=2**40).numpy(); want = np.zeros((1, 3, 3, 4)); "
+                                 "want[0, 1, 1] = dotn; result = near(y, want)", OK, None, None),
+    "nhwc_stride_2p63m1": ("result = near(F.conv2d_nhwc(xn, wn, stride=2**63 - 1), dotn[None, None, None])", OK, None, None),
+    "nhwc_stride_2p63": ("F.conv2d_nhwc(xn, wn, stride=2**63)", R, VE, r"\[conv2d_nhwc\].*int64"),
+    "nhwc_dilation_2p62": ("F.conv2d_nhwc(xn, wn, dilation=2**62)", R, VE, r"\[conv2d_nhwc\].*larger than the padded input"),
+    "nhwc_C_padding_overflow": ("_C.conv2d_nhwc_forward(f32(1,3,3,2), f32(3,3,2,4), None, f32(1,1,1,4), 1, 1, 2**62, 2**62, 0, 0, 1, 1, 1)",
+                                R, VE, r"\[conv2d_nhwc\] padded size overflows int64"),
+    "nhwc_C_padding_2p60": ("_C.conv2d_nhwc_forward(f32(1,3,3,2), f32(3,3,2,4), None, f32(1,1,1,4), 2**61, 1, 2**60, 2**60, 0, 0, 1, 1, 1)",
+                            R, VE, r"\[conv2d_nhwc\] the padded input .* larger than the supported 2\*\*56"),
+    "nhwc_C_dilation_overflow": ("_C.conv2d_nhwc_forward(f32(1,3,3,2), f32(3,3,2,4), None, f32(1,1,1,4), 1, 1, 0, 0, 0, 0, 2**62, 1, 1)",
+                                 R, VE, r"\[conv2d_nhwc\] dilated kernel size overflows int64"),
+    "nhwc_C_groups_overflow": ("_C.conv2d_nhwc_forward(f32(1,3,3,2), f32(3,3,2,4), None, f32(1,1,1,4), 1, 1, 0, 0, 0, 0, 1, 1, 2**62)",
+                               R, VE, r"\[conv2d_nhwc\] .*overflows int64"),
+    "nhwc_C_bias_list": ("_C.conv2d_nhwc_forward(f32(1,3,3,2), f32(3,3,2,4), [1., 2., 3., 4.], f32(1,1,1,4), 1, 1, 0, 0, 0, 0, 1, 1, 1)",
+                         R, TE, r"\[conv2d_nhwc\] bias must be a NumPy array, got list"),
+    "nhwc_C_grad_input_list": ("x = np.ones((1,3,3,2)); _C.conv2d_nhwc_backward(x, np.ones((1,1,1,4)), np.ones((3,3,2,4)), None, "
+                               "x.tolist(), None, None, 1, 1, 0, 0, 0, 0, 1, 1, 1)",
+                               R, TE, r"\[conv2d_nhwc_backward\] grad_input must be a NumPy array, got list"),
+    "nhwc_C_out_aliases_x": ("x = f32(1,3,3,2); _C.conv2d_nhwc_forward(x, f32(1,1,2,2), None, x, 1, 1, 0, 0, 0, 0, 1, 1, 1)",
+                             R, VE, r"\[conv2d_nhwc\] out overlaps input"),
+    "nhwc_maxpool_huge_window": ("x = pe.randn(1,3,3,2); y = F.max_pool2d_nhwc(x, 2**20, padding=2**19).numpy(); "
+                                 "result = near(y, x.numpy().max(axis=(1, 2)).reshape(1, 1, 1, 2))", OK, None, None),
+    "nhwc_avgpool_huge_window": ("x = pe.randn(1,3,3,2); y = F.avg_pool2d_nhwc(x, 2**20, padding=2**19).numpy(); "
+                                 "result = near(y, x.numpy().astype(np.float64).mean(axis=(1, 2)).reshape(1, 1, 1, 2))", OK, None, None),
+    "nhwc_avgpool_window_overflow": ("F.avg_pool2d_nhwc(pe.ones(1,3,3,2), 2**32, padding=2**31)", R, VE,
+                                     r"\[avg_pool2d_nhwc\] window work .* overflows int64"),
+    "nhwc_maxpool_stride_2p63m1": ("x = pe.randn(1,3,3,2); result = near(F.max_pool2d_nhwc(x, 3, stride=2**63 - 1), "
+                                   "x.numpy().max(axis=(1, 2)).reshape(1, 1, 1, 2))", OK, None, None),
+    "nhwc_C_maxpool_kernel_2p62": ("_C.max_pool2d_nhwc_forward(f32(1,3,3,2), f32(1,1,1,2), 2**62, 2**62, 1, 1, 0, 0, 0, 0)",
+                                   R, VE, r"\[max_pool2d_nhwc\] kernel .* larger than the padded input"),
+    "nhwc_C_pool_padding_overflow": ("_C.avg_pool2d_nhwc_forward(f32(1,3,3,2), f32(1,1,1,2), 2**62 + 1, 1, 1, 1, 2**62, 2**62, 0, 0, False)",
+                                     R, VE, r"\[avg_pool2d_nhwc\] padded size overflows int64"),
+    # direct-conv scratch that cannot be allocated (over the 4 GiB limit): MemoryError, not a crash
+    "conv_scratch_alloc_fails": ("F.conv2d(x33, w33, padding=20000, stride=20000)", R, "MemoryError",
+                                 r"\[conv2d\] cannot allocate"),
+    # recurrent kernels (csrc/rnn)
+    "rnn_C_y_aliases_x": ("x = np.zeros((2,1,3)); _C.rnn_forward(0, False, x, np.zeros((3,3)), np.zeros((3,3)), None, None, "
+                          "np.zeros((1,3)), None, None, x, None, None, np.zeros((2,1,3)), None)", R, VE, r"\[rnn\] y overlaps input"),
+    "rnn_C_mode_99": ("x = np.zeros((2,1,3)); _C.rnn_forward(99, False, x, np.zeros((3,3)), np.zeros((3,3)), None, None, "
+                      "np.zeros((1,3)), None, None, np.zeros((2,1,3)), None, None, np.zeros((2,1,3)), None)", R, VE, r"\[rnn\] unknown mode 99"),
+    "rnn_C_h0_list": ("x = np.zeros((2,1,3)); _C.rnn_forward(0, False, x, np.zeros((3,3)), np.zeros((3,3)), None, None, "
+                      "[[0., 0., 0.]], None, None, np.zeros((2,1,3)), None, None, np.zeros((2,1,3)), None)", R, VE, r"\[rnn\] h0 must be a NumPy array"),
+    # image resampling (csrc/image)
+    "resize_C_scale_1e300": ("_C.resize_forward(f32(1,4,4,1), np.empty((1,3,3,1), np.float32), 1e300, 1e300, 0)",
+                             R, VE, r"\[resize\] scales .* too large"),
+    "warp_C_transforms_alias_out": ("b = np.zeros(8, np.float32); _C.affine_warp_forward(f32(1,2,2,2), b.reshape(1, 8), "
+                                    "b.reshape(1, 2, 2, 2), True, 2, 0.)", R, VE, r"\[affine_warp\] transforms and out overlap"),
+    "warp_huge_coordinate": ("t = np.array([[1, 0, 1e30, 0, 1, -1e30, 0, 0]], np.float32); y = np.empty((1,4,4,1), np.float32); "
+                             "x = np.arange(16, dtype=np.float32).reshape(1,4,4,1); [_C.affine_warp_forward(x, t, y, True, m, 0.) for m in range(4)]; "
+                             "result = np.isfinite(y).all() and y.min() >= 0 and y.max() <= 15", OK, None, None),
+    # RBM kernels (csrc/rbm): optional outputs must be arrays (a converted copy would be lost)
+    "rbm_C_sample_list": ("_C.rbm_layer(f32(2,3), f32(4,3), True, f32(4), np.empty((2,4), np.float32), [[0.]*4]*2, 'bernoulli', 0, 0)",
+                          R, TE, r"\[rbm_layer\] sample must be a NumPy array, got list"),
+    "rbm_C_mean_aliases_x": ("x = f32(2,4); _C.rbm_layer(x, f32(4,4), True, f32(4), x, None, 'bernoulli', 0, 0)",
+                             R, VE, r"\[rbm_layer\] mean overlaps x"),
+    "rbm_C_chain_list": ("_C.rbm_cd_step(f32(2,3), f32(4,3), f32(4), f32(3), f32(4,3), f32(4), f32(3), [[0.]*4], 1, 'bernoulli', "
+                         "0.1, 0., 0., 0., 0., 0, 0)", R, TE, r"\[rbm_cd_step\] chain must be a NumPy array, got list"),
+    # fused Keras MLP trainer (csrc/fused)
+    "mlp_train_batch_2p62": ("a = mlp_args(); b = mlp_args(); _C.mlp_train(*a[:3], 2**62, *a[4:]); _C.mlp_train(*b[:3], 4, *b[4:]); "
+                             "result = np.array_equal(a[4][0], b[4][0])", OK, None, None),
+    "mlp_train_state_is_kernel": ("a = mlp_args(); a[9][0] = a[4][0]; a[9][1] = np.zeros(2, np.float32); a[14][1] = 0.9; _C.mlp_train(*a)", R, VE,
+                                  r"\[mlp_train\] layer 0 kernel overlaps layer 0 kernel state"),
+    "mlp_train_kernel_view_of_x": ("a = mlp_args(); a[4][0] = a[0].reshape(-1)[:6].reshape(3, 2); _C.mlp_train(*a)", R, VE,
+                                   r"\[mlp_train\] layer 0 kernel overlaps x"),
+    "mlp_train_label_out_of_range": ("a = mlp_args(); a[1][2, 0] = 7; _C.mlp_train(*a)", R, VE, r"\[mlp_train\] sparse label 7"),
     # files
     "save_missing_dir": ("pe.save({}, '/nonexistent-dir-pe/x.pe')", R, "FileNotFoundError",
                          r"\[save\] cannot write /nonexistent-dir-pe/x\.pe"),

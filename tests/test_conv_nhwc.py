@@ -452,3 +452,85 @@ def test_nhwc_kernels_reject_outputs_overlapping_inputs():
     with pytest.raises(ValueError, match="overlap"):
         _C.conv2d_nhwc_backward(x, dy, w, None, x, None, None, 1, 1, 0, 0, 0, 0, 1, 1, 1,
                                 None, 0.0)
+
+
+# ---- Winograd F(2x2, 3x3) on NHWC (3x3 stride 1, groups 1, >= 128 output tiles) --------------
+# (N, H, W, C, KH, KW, OC, stride, pads, dilation, groups); comments: which kernels take Winograd
+WINOGRAD_CASES = [
+    (4, 13, 13, 16, 3, 3, 16, (1, 1), (0, 0, 0, 0), (1, 1), 1),   # odd plane, all three
+    (2, 16, 15, 16, 3, 3, 24, (1, 1), (1, 1, 1, 1), (1, 1), 1),   # odd width, all three
+    (2, 17, 18, 8, 3, 3, 16, (1, 1), (0, 1, 2, 0), (1, 1), 1),    # asymmetric; dw on GEMM
+    (2, 12, 12, 16, 3, 3, 16, (1, 1), (3, 3, 3, 3), (1, 1), 1),   # pad 3: dx with padding -1
+    (2, 16, 16, 20, 3, 3, 24, (1, 1), (1, 1, 1, 1), (1, 1), 1),   # channels not a vector multiple
+    (8, 32, 32, 16, 3, 3, 16, (1, 1), (1, 1, 1, 1), (1, 1), 1),   # many blocks, 2 dw chunks
+    (3, 22, 21, 9, 3, 3, 8, (1, 1), (2, 0, 1, 1), (1, 1), 1),     # forward only
+]
+
+
+@pytest.mark.parametrize("case", WINOGRAD_CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv2d_nhwc_winograd_matches_reference(case, dtype, isa):
+    test_conv2d_nhwc_matches_reference(case, dtype, isa)
+
+
+@pytest.mark.parametrize("case", WINOGRAD_CASES[:2] + WINOGRAD_CASES[3:4])
+def test_conv2d_nhwc_winograd_matches_general_path(case):
+    # Image by image, each plane has < 128 tiles and takes im2col + GEMM; the whole batch
+    # takes Winograd. Same answer up to rounding.
+    x, w, b = _conv_inputs(case, np.float64, seed=3)
+    dy = np.random.default_rng(4).standard_normal(
+        (case[0],) + ref_conv(x[:1], w, b, *case[7:9], case[9], 1).shape[1:])
+    got, want = [], []
+    for parts in ([x], [x[i:i + 1] for i in range(len(x))]):
+        outs = []
+        for i, xi in enumerate(parts):
+            tx, tw, tb = (pe.tensor(a, requires_grad=True) for a in (xi, w, b))
+            y = _conv(tx, tw, tb, case)
+            y.backward(pe.tensor(dy[i:i + len(xi)]))
+            outs.append([y.detach().numpy(), tx.grad.numpy(), tw.grad.numpy(), tb.grad.numpy()])
+        (got if len(parts) == 1 else want).append(outs)
+    whole = got[0][0]
+    per = [np.concatenate([o[k] for o in want[0]]) for k in (0, 1)] + \
+          [sum(o[k] for o in want[0]) for k in (2, 3)]
+    for a, c in zip(whole, per):
+        np.testing.assert_allclose(a, c, rtol=1e-11, atol=1e-11)
+
+
+@pytest.mark.parametrize("act, p", ACTS)
+def test_conv2d_nhwc_winograd_fused_activation(act, p, isa):
+    case = WINOGRAD_CASES[1]
+    x, w, b = _conv_inputs(case, np.float64)
+    outs = []
+    for fused in (True, False):
+        tx, tw, tb = (pe.tensor(a, requires_grad=True) for a in (x, w, b))
+        kw = dict(padding=((1, 1), (1, 1)))
+        y = (F.conv2d_nhwc(tx, tw, tb, activation=act, activation_param=p, **kw) if fused
+             else _act(act, p)(F.conv2d_nhwc(tx, tw, tb, **kw)))
+        (y * y).sum().backward()
+        outs.append([y.detach().numpy(), tx.grad.numpy(), tw.grad.numpy(), tb.grad.numpy()])
+    for a, c in zip(*outs):
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", WINOGRAD_CASES[1:2] + WINOGRAD_CASES[5:6])
+def test_conv2d_nhwc_winograd_threads_bitwise(case, threads):
+    x, w, b = _conv_inputs(case, np.float32)
+    outs = []
+    for nt in (1, 2, 3):
+        threads(nt)
+        tx, tw, tb = (pe.tensor(a, requires_grad=True) for a in (x, w, b))
+        y = _conv(tx, tw, tb, case)
+        (y * y).sum().backward()
+        outs.append([y.detach().numpy(), tx.grad.numpy(), tw.grad.numpy(), tb.grad.numpy()])
+    for other in outs[1:]:
+        for a, b2 in zip(outs[0], other):
+            assert np.array_equal(a, b2)
+
+
+def test_conv2d_nhwc_winograd_gradcheck():
+    # 8 images of 8x8 (128 tiles: Winograd for all three kernels); x's gradient is held to the
+    # reference above, gradcheck takes the weights (one forward per element and direction).
+    case = (8, 8, 8, 16, 3, 3, 16, (1, 1), (1, 1, 1, 1), (1, 1), 1)
+    x, w, b = _conv_inputs(case, np.float64)
+    args = [pe.tensor(x)] + [pe.tensor(a, requires_grad=True) for a in (w, b)]
+    assert gradcheck(lambda x, w, b: _conv(x, w, b, case), args)

@@ -9,6 +9,8 @@ import pyengine as pe
 import pyengine.nn.functional as F
 from pyengine.backend import cpu
 from pyengine.ops.activation import Activation, ReLU, Sigmoid, Tanh
+from pyengine.ops import elementwise as _ew
+from pyengine.ops.matmul import MatMul
 from pyengine.ops.reduce import Sum, SumAll
 
 RNG = np.random.default_rng(0)
@@ -128,3 +130,133 @@ def test_sum_all_equals_sum(make):
     # axis / keepdims forms still go through Sum
     assert pe.tensor(a).sum(keepdims=True).shape == (1,) * a.ndim
     assert pe.tensor(a).sum(dim=None, keepdim=True).shape == (1,) * a.ndim
+
+
+# ---- the C++ full sum (float32), the allocating kernel entries, apply1 / apply2 -------------
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 100, 1000, 65535, 65536, 100003])
+def test_sum_all_kernel_against_float64(isa, n):
+    a = _arr(n)
+    s = pe._C.sum_all(a)
+    assert s.shape == () and s.dtype == np.float32
+    # double accumulation: only the final rounding to float32 is lost
+    np.testing.assert_allclose(s, a.astype(np.float64).sum(), rtol=2e-7, atol=1e-6)
+    assert pe.tensor(a).sum().data.tobytes() == s.tobytes()
+    assert pe.tensor(a).sum(dim=0).data.tobytes() == s.tobytes()           # Sum, every axis
+    assert pe.tensor(a).sum(keepdims=True).data.reshape(()).tobytes() == s.tobytes()
+
+
+def test_sum_all_same_bits_for_any_thread_count_and_views():
+    a = _arr((300, 301))
+    before = pe.get_num_threads()
+    try:
+        bits = set()
+        for t in (1, 2):
+            pe.set_num_threads(t)
+            bits.add(pe.tensor(a).sum().data.tobytes())
+        assert len(bits) == 1
+    finally:
+        pe.set_num_threads(before)
+    v = a[:, ::2]                      # not contiguous: NumPy's reduce (the general path)
+    np.testing.assert_allclose(pe.tensor(v).sum().data, v.astype(np.float64).sum(), rtol=1e-5)
+    with pytest.raises(ValueError, match=r"\[sum\] x must be C-contiguous"):
+        pe._C.sum_all(v)
+    with pytest.raises(TypeError, match=r"\[sum\] x must be float32"):
+        pe._C.sum_all(a.astype(np.float64))
+
+
+def test_kernel_entries_allocate_when_out_is_none():
+    a, b = _arr((5, 4)), _arr((4, 3))
+    out = np.empty((5, 3), np.float32)
+    assert pe._C.matmul(a, b, out) is out
+    np.testing.assert_array_equal(pe._C.matmul(a, b), out)
+    ab, bb = _arr((2, 5, 4)), _arr((2, 4, 3))
+    outb = np.empty((2, 5, 3), np.float32)
+    pe._C.matmul(ab, bb, outb)
+    np.testing.assert_array_equal(pe._C.matmul(ab, bb), outb)
+    with pytest.raises(ValueError, match=r"\[matmul\] beta must be 0 when out is None"):
+        pe._C.matmul(a, b, None, 1.0, 1.0)
+    with pytest.raises(ValueError, match=r"\[matmul\] expected operands of equal rank"):
+        pe._C.matmul(a[0], b)
+    with pytest.raises(TypeError, match=r"\[matmul\] out must be a NumPy array"):
+        pe._C.matmul(a, b, [1, 2])
+    y = np.empty_like(a)
+    pe._C.act_forward("relu", a, y)
+    np.testing.assert_array_equal(pe._C.act_forward("relu", a), y)
+    w, bias = _arr((3, 4)), _arr(3)
+    yl = np.empty((5, 3), np.float32)
+    pe._C.linear_forward(a, w, bias, yl, "relu")
+    np.testing.assert_array_equal(pe._C.linear_forward(a, w, bias, None, "relu"), yl)
+
+
+class _Sub(pe.Tensor):
+    __slots__ = ()
+
+
+@pytest.mark.parametrize("op", ["+", "-", "*", "@"])
+def test_tensor_operators_fast_and_general_forms_agree(op):
+    """Tensor (op) Tensor takes apply2; scalars, arrays, subclasses (Parameter) and broadcasting
+    operands must give the general path's answer, and grads must flow the same way."""
+    f = {"+": lambda p, q: p + q, "-": lambda p, q: p - q, "*": lambda p, q: p * q,
+         "@": lambda p, q: p @ q}[op]
+    a, b = _arr((4, 4), np.float64), _arr((4, 4), np.float64)
+    ref = f(a, b)
+    for x, y in [(pe.tensor(a), pe.tensor(b)), (pe.nn.Parameter(pe.tensor(a)), pe.tensor(b)),
+                 (pe.tensor(a), b)]:
+        np.testing.assert_array_equal(f(x, y).data, ref)
+    if op != "@":
+        np.testing.assert_array_equal(f(pe.tensor(a), pe.tensor(b[0])).data, f(a, b[0]))
+        np.testing.assert_array_equal(f(pe.tensor(a), 2.5).data, f(a, 2.5))
+    x, y = pe.tensor(a, requires_grad=True), pe.tensor(b, requires_grad=True)
+    out = f(x, y)
+    assert out.requires_grad and out.grad_fn is not None
+    out.sum().backward()
+    x2, y2 = pe.tensor(a, requires_grad=True), pe.tensor(b, requires_grad=True)
+    general = {"+": _ew.Add, "-": _ew.Sub, "*": _ew.Mul, "@": MatMul}[op].apply(x2, y2)
+    np.testing.assert_array_equal(general.data, out.data)
+    general.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, x2.grad.data)
+    np.testing.assert_array_equal(y.grad.data, y2.grad.data)
+    assert pe.testing.gradcheck(f, [x, y])
+    with pe.no_grad():
+        z = f(x, y)
+    assert not z.requires_grad and z.grad_fn is None
+    xs = pe.tensor(a, requires_grad=True)
+    assert f(xs, pe.tensor(b)).grad_fn is not None   # one operand requiring grad records
+
+
+def test_unary_fast_forms_record_only_when_needed():
+    a = _arr((3, 4))
+    x = pe.tensor(a, requires_grad=True)
+    for name in ("relu", "sigmoid", "tanh", "sum"):
+        y = getattr(x, name)()
+        assert y.grad_fn is not None and y.requires_grad
+        with pe.no_grad():
+            assert getattr(x, name)().grad_fn is None
+        assert getattr(pe.tensor(a), name)().grad_fn is None
+
+
+@pytest.mark.parametrize("m,k,n", [(10, 64, 16), (10, 11, 6), (32, 128, 10), (1, 7, 1),
+                                   (3, 5, 33), (64, 64, 63)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_small_matmul_with_column_major_b_equals_row_major_b(isa, m, k, n, dtype):
+    """Small products with a B that is not row-major (a Linear forward's x @ w.T) copy B
+    row-major and run the unpacked kernel: the same bits as the row-major B, any B strides."""
+    x, w = _arr((m, k), dtype), _arr((n, k), dtype)
+    want = pe._C.matmul(x, np.ascontiguousarray(w.T))
+    assert pe._C.matmul(x, w.T).tobytes() == want.tobytes()
+    wide = _arr((n, 2 * k), dtype)[:, ::2]             # neither unit row nor column stride
+    assert pe._C.matmul(x, wide.T).tobytes() == \
+        pe._C.matmul(x, np.ascontiguousarray(wide.T)).tobytes()
+    np.testing.assert_allclose(want, x.astype(np.float64) @ w.T.astype(np.float64),
+                               rtol=1e-4, atol=1e-4)
+    out = np.full((m, n), 3.0, dtype)                  # beta != 0 reads C
+    pe._C.matmul(x, w.T, out, 2.0, 0.5)
+    np.testing.assert_allclose(out, 2.0 * want + 1.5, rtol=1e-4, atol=1e-4)
+    xs = [pe._C.matmul(x, w.T).tobytes()]
+    before = pe.get_num_threads()
+    try:
+        pe.set_num_threads(1 if before != 1 else 2)
+        xs.append(pe._C.matmul(x, w.T).tobytes())
+    finally:
+        pe.set_num_threads(before)
+    assert xs[0] == xs[1]

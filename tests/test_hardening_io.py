@@ -217,3 +217,34 @@ def test_npz_failures_are_value_errors(tmp_path, damage):
 def test_npz_missing_file_is_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         peio.load_npz_checked(tmp_path / "absent.npz")
+
+
+# ---- the Keras loaders read through load_npz_checked ------------------------------------------
+def _keras_model():
+    from pyengine import keras
+    m = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])
+    m.compile(optimizer="sgd", loss="mse")
+    return m
+
+
+def test_keras_load_weights_checks_sizes_before_decompressing(tmp_path, monkeypatch):
+    m = _keras_model()
+    path = tmp_path / "w.weights.npz"
+    np.savez_compressed(path, **{"0000": np.zeros(2 ** 22, np.float32), "0001": np.zeros(2)})
+    monkeypatch.setattr(peio, "NPZ_MAX_BYTES", 10 ** 6)
+    with pytest.raises(ValueError, match=r"\[load_weights\] cannot read .*limit of 1000000"):
+        m.load_weights(path)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not a zip"])
+def test_keras_loaders_wrap_every_failure_in_value_error(tmp_path, damage):
+    from pyengine import keras
+    m = _keras_model()
+    for name, save, load in (("w.weights.npz", m.save_weights, m.load_weights),
+                             ("m.keras", m.save, keras.saving.load_model)):
+        path = tmp_path / name
+        save(path)
+        raw = path.read_bytes()
+        path.write_bytes(raw[:len(raw) // 2] if damage == "truncated" else b"hello")
+        with pytest.raises(ValueError, match=r"\[load_(weights|model)\] cannot"):
+            load(path)

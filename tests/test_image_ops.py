@@ -122,6 +122,60 @@ def ref_conv_transpose(x, w, b, stride, padding, output_padding, groups, dilatio
     return y + (0 if b is None else b.reshape(1, -1, 1, 1))
 
 
+# ---- Keras Conv2DTranspose on the NHWC kernels -----------------------------------------------
+# kernel, strides, padding, output_padding, dilation; (2, 1, "same", None, 4) pads past the
+# kernel: the NCHW fallback.
+KERAS_CT_CASES = [
+    (3, 2, "same", None, 1), (4, 2, "same", None, 1), (3, 2, "valid", None, 1),
+    (4, 2, "valid", 1, 1), (3, 2, "same", 1, 1), (3, 1, "same", None, 2), (1, 3, "same", None, 1),
+    (5, 3, "valid", 2, 1), (2, 1, "same", None, 4), (3, 3, "same", 0, 1)]
+
+
+@pytest.mark.parametrize("k,s,padding,op,d", KERAS_CT_CASES)
+def test_keras_conv2d_transpose_matches_reference_forward_and_backward(k, s, padding, op, d, isa):
+    """Conv2DTranspose (NHWC kernels, Keras kernel layout, no layout copies) against the float64
+    transposed convolution cropped as Keras does; its gradients against those of the NCHW
+    F.conv_transpose2d (itself checked against the reference and gradcheck above)."""
+    from pyengine.keras import layers as L
+    layer = L.Conv2DTranspose(3, k, strides=s, padding=padding, output_padding=op,
+                              dilation_rate=d, bias_initializer="random_normal")
+    x = RNG.standard_normal((2, 5, 6, 4)).astype(np.float32)
+    y = layer(pe.tensor(x))
+    kernel, bias = layer.kernel.numpy().astype(np.float64), layer.bias.numpy().astype(np.float64)
+    full = ref_conv_transpose(x.transpose(0, 3, 1, 2).astype(np.float64),
+                              kernel.transpose(3, 2, 0, 1), None, s, 0, s - 1, 1, d)
+    (oh, ow), (top, left) = layer._geometry(5, 6)
+    full = np.pad(full, ((0, 0), (0, 0), (0, s), (0, s)))  # rows output_padding adds are zeros
+    ref = full[:, :, top:top + oh, left:left + ow].transpose(0, 2, 3, 1) + bias
+    assert y.shape == ref.shape
+    np.testing.assert_allclose(y.numpy(), ref, rtol=1e-4, atol=1e-4)
+
+    g = RNG.standard_normal(y.shape).astype(np.float32)
+    xt = pe.tensor(x, requires_grad=True)
+    (layer(xt) * pe.tensor(g)).sum().backward()
+    xr = pe.tensor(x.transpose(0, 3, 1, 2), requires_grad=True)
+    wr = pe.tensor(layer.kernel.numpy().transpose(3, 2, 0, 1), requires_grad=True)
+    full_t = F.conv_transpose2d(xr, wr, None, s, 0, s - 1, 1, d)
+    gr = np.zeros(full_t.shape, np.float32)
+    kept = g.transpose(0, 3, 1, 2)[:, :, :full_t.shape[2] - top, :full_t.shape[3] - left]
+    gr[:, :, top:top + oh, left:left + ow] = kept
+    (full_t * pe.tensor(gr)).sum().backward()
+    np.testing.assert_allclose(xt.grad.numpy(), xr.grad.numpy().transpose(0, 2, 3, 1),
+                               rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(layer.kernel.grad.numpy(), wr.grad.numpy().transpose(2, 3, 1, 0),
+                               rtol=1e-4, atol=1e-3)
+
+
+def test_conv_transpose2d_nhwc_gradcheck_and_bad_geometry():
+    from pyengine.ops.conv_transpose_nhwc import conv_transpose2d_nhwc
+    x = pe.tensor(RNG.standard_normal((2, 3, 4, 2)), requires_grad=True)
+    w = pe.tensor(RNG.standard_normal((3, 3, 3, 2)), requires_grad=True)
+    assert gradcheck(lambda a, ww: conv_transpose2d_nhwc(a, ww, (2, 2), (1, 1, 0, 1), (1, 1),
+                                                         (6, 8)), (x, w))
+    with pytest.raises(ValueError, match=r"\[conv_transpose2d_nhwc\] output size"):
+        conv_transpose2d_nhwc(x, w, (2, 2), (1, 1, 0, 1), (1, 1), (9, 8))
+
+
 # ---- interpolate -----------------------------------------------------------------------------
 INTERP_CASES = [
     ("nearest", None, dict(scale_factor=2)), ("nearest", None, dict(size=(7, 3))),

@@ -170,3 +170,94 @@ def test_sequential_exposes_graph():
     with pytest.raises(ValueError, match=r"\[add.*cannot be called on input of shape \(None, 1\)"):
         s.add(layers.Add())
     assert len(s.layers) == 2  # the failed add left the model as it was
+
+
+def _square_plus(x, c=1.0):  # a module-level function: a Lambda wrapping it can be saved
+    return x * x + c
+
+
+def test_save_load_graph_with_ops_and_named_lambda(tmp_path):
+    import pyengine as tf
+    inp = keras.Input((4,))
+    h = layers.Dense(6, activation="relu")(inp)
+    r = h
+    h = layers.Dense(6)(h)
+    h += r                                                # arithmetic on symbolic tensors
+    h = tf.nn.relu(h)                                     # a tf op
+    h = keras.ops.mean(h[:, :3], axis=-1, keepdims=True) + tf.reduce_sum(h, 1, keepdims=True)
+    h = layers.Lambda(_square_plus, arguments={"c": 2.0})(h)
+    out = tf.concat([h, -h, 2.0 * h], axis=-1)
+    model = keras.Model(inp, out)
+    x = np.random.default_rng(0).normal(size=(5, 4)).astype("float32")
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    # a lambda cannot be saved: the error names the layer and says what to do
+    bad = keras.Model(inp, layers.Lambda(lambda t: t * 2, name="doubler")(inp))
+    with pytest.raises(ValueError, match=r"\[doubler\] cannot save .*<lambda>.*module-level"):
+        bad.save(tmp_path / "bad.keras")
+    # a function the loading program does not have is named in the error
+    import json
+    with np.load(tmp_path / "m.keras") as f:
+        cfg = str(f["__config__"])
+    assert json.loads(cfg)  # the architecture is plain JSON
+    from pyengine.keras.layers.code_layers import resolve_function
+    with pytest.raises(ValueError, match="custom_objects"):
+        resolve_function({"__function__": ["not_imported_module", "f"]}, {})
+
+
+def test_layer_names_with_dots_and_model_shapes():
+    m = keras.Sequential([keras.Input((5,)), layers.Dense(3, name="block1.dense"),
+                          layers.Dense(2, name="head.out")])
+    assert m.get_layer("block1.dense").output_shape == (None, 3)
+    assert m.input_shape == (None, 5) and m.output_shape == (None, 2)
+    assert list(m.state_dict()) == ["block1_dense.kernel", "block1_dense.bias",
+                                    "head_out.kernel", "head_out.bias"]
+    a, b = keras.Input((4,)), keras.Input((2,))
+    two = keras.Model([a, b], [layers.Dense(1)(a), layers.Dense(3)(b)])
+    assert two.input_shape == [(None, 4), (None, 2)]
+    assert two.output_shape == [(None, 1), (None, 3)]
+    with pytest.raises(ValueError, match="without '/'"):
+        layers.Dense(3, name="a/b")
+
+
+def test_more_keras_ops_against_numpy_and_on_symbolic_tensors():
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=(3, 4)).astype("float32")
+    b = rng.normal(size=(3, 4)).astype("float32") + 3
+    A, B = pe.tensor(a), pe.tensor(b)
+    cases = [
+        (ops.add(A, B), a + b), (ops.subtract(A, B), a - b), (ops.multiply(A, B), a * b),
+        (ops.divide(A, B), a / b), (ops.power(B, 2), b ** 2), (ops.negative(A), -a),
+        (ops.sign(A), np.sign(a)), (ops.floor(A), np.floor(a)), (ops.round(A), np.round(a)),
+        (ops.greater(A, 0), a > 0), (ops.less_equal(A, 0), a <= 0), (ops.equal(A, A), a == a),
+        (ops.any(A > 1, axis=1), (a > 1).any(1)), (ops.all(B > 0, axis=0), (b > 0).all(0)),
+        (ops.var(A, axis=1), a.var(1)), (ops.std(A, axis=0), a.std(0)),
+        (ops.logsumexp(A, axis=-1), np.log(np.exp(a).sum(-1))),
+        (ops.log_softmax(A), a - np.log(np.exp(a).sum(-1, keepdims=True))),
+        (ops.norm(A, axis=-1), np.linalg.norm(a, axis=-1)),
+        (ops.normalize(A), a / np.linalg.norm(a, axis=-1, keepdims=True)),
+        (ops.dot(A, B.T), a @ b.T), (ops.tile(A, (2, 1)), np.tile(a, (2, 1))),
+        (ops.repeat(A, 2, axis=1), np.repeat(a, 2, axis=1)), (ops.flip(A, axis=1), a[:, ::-1]),
+        (ops.slice(A, (1, 1), (2, 2)), a[1:3, 1:3]), (ops.cumsum(A, axis=0), np.cumsum(a, 0)),
+        (ops.cumsum(A, axis=1), np.cumsum(a, 1)), (ops.argsort(A), np.argsort(a, -1)),
+        (ops.top_k(A, 2)[0], -np.sort(-a, -1)[:, :2]), (ops.silu(A), a / (1 + np.exp(-a))),
+        (ops.gelu(A), 0.5 * a * (1 + np.tanh(0.7978845608 * (a + 0.044715 * a ** 3)))),
+        (ops.arange(5), np.arange(5)), (ops.eye(3), np.eye(3)), (ops.full((2, 2), 3.0), [[3, 3]] * 2),
+        (ops.split(A, 2, axis=1)[1], a[:, 2:]), (ops.split(A, [1], axis=0)[1], a[1:])]
+    for got, want in cases:
+        np.testing.assert_allclose(np.asarray(got.data, np.float64), np.asarray(want, np.float64),
+                                   rtol=1e-5, atol=1e-5)
+    # cumsum's gradient: the reversed running sum (through the matmul op)
+    X = pe.tensor(a, requires_grad=True)
+    ops.cumsum(X, axis=1).sum().backward()
+    np.testing.assert_allclose(X.grad.data, np.cumsum(np.ones_like(a)[:, ::-1], 1)[:, ::-1])
+    # on symbolic tensors: graph nodes, and keras.activations too
+    inp = keras.Input((4,))
+    out = keras.activations.sigmoid(ops.multiply(ops.cumsum(inp, axis=1), 2.0))
+    mask = ops.where(inp > 0, inp, 0.0)
+    model = keras.Model(inp, [out, mask])
+    p, m = model.predict(a, verbose=0)
+    np.testing.assert_allclose(p, 1 / (1 + np.exp(-2 * np.cumsum(a, 1))), rtol=1e-5)
+    np.testing.assert_allclose(m, np.where(a > 0, a, 0), rtol=1e-6)
+    assert layers.Dense(2, activation=keras.activations.relu).activation is pe.nn.functional.relu

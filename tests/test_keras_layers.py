@@ -61,6 +61,31 @@ def test_batchnorm_train_and_inference():
     assert len(bn.trainable_weights) == 2 and len(bn.non_trainable_weights) == 2
 
 
+@pytest.mark.parametrize("shape", [(16, 3), (4, 5, 6, 3)])
+def test_batchnorm_moving_statistics_follow_keras_rule(shape):
+    # Keras: moving = moving * momentum + batch_stat * (1 - momentum), the batch variance the
+    # biased one (ops.moments); nn.BatchNorm2d keeps PyTorch's unbiased one through the same op
+    x = np.random.default_rng(3).normal(1.0, 2.0, size=shape)
+    bn = L.BatchNormalization(momentum=0.9)
+    mm, mv = np.zeros(3), np.ones(3)
+    for step in range(3):
+        xs = (x * (step + 1)).astype(np.float32)
+        bn(xs, training=True)
+        flat = xs.astype(np.float64).reshape(-1, 3)
+        mm = mm * 0.9 + flat.mean(0) * 0.1
+        mv = mv * 0.9 + flat.var(0) * 0.1  # ddof=0
+    np.testing.assert_allclose(bn.moving_mean.data, mm, rtol=1e-5)
+    np.testing.assert_allclose(bn.moving_variance.data, mv, rtol=1e-5)
+    if len(shape) == 4:
+        nb = pe.nn.BatchNorm2d(3, momentum=0.1)
+        xs = pe.tensor(x.transpose(0, 3, 1, 2).astype(np.float32))
+        nb.train()
+        nb(xs)
+        flat = x.reshape(-1, 3)
+        np.testing.assert_allclose(nb.running_var.data, 0.9 + 0.1 * flat.var(0, ddof=1),
+                                   rtol=1e-5)
+
+
 def test_embedding():
     e = L.Embedding(10, 3)
     idx = np.array([[1, 2], [9, 1]])
@@ -188,3 +213,126 @@ def test_keras_conv_layers_never_transpose():
                 names.append(type(t._node.fn).__name__)
                 stack += [i for i in t._node.inputs if i is not None]
         assert names and not {"Permute", "Pad", "Transpose"} & set(names), (layer.name, names)
+
+
+def test_convolution_op_hook_moments_and_tf_conv2d():
+    # keras_recipes/subclassing_conv_layers: a Conv2D subclass overriding convolution_op, and
+    # one calling it from call with a standardized kernel (tf.nn.moments, tf.nn.conv2d)
+    import pyengine as tf
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(2, 7, 6, 3)).astype(np.float32)
+
+    class Over(L.Conv2D):
+        def convolution_op(self, inputs, kernel):
+            mean, var = tf.nn.moments(kernel, axes=[0, 1, 2], keepdims=True)
+            return tf.nn.conv2d(inputs, (kernel - mean) / tf.sqrt(var + 1e-10),
+                                padding="VALID", strides=list(self.strides))
+
+    class ViaCall(L.Conv2D):
+        def call(self, inputs):
+            mean, var = keras.ops.moments(self.kernel, axes=[0, 1, 2], keepdims=True)
+            return self.convolution_op(inputs, (self.kernel - mean) / tf.sqrt(var + 1e-10)) \
+                + self.bias
+    a, b = Over(4, 3, activation="relu"), ViaCall(4, 3)
+    ya, yb = a(x).numpy(), b(x).numpy()
+    for layer, y, act in ((a, ya, lambda v: np.maximum(v, 0)), (b, yb, lambda v: v)):
+        k = layer.kernel.data.astype(np.float64)
+        ks = (k - k.mean((0, 1, 2), keepdims=True)) / np.sqrt(k.var((0, 1, 2), keepdims=True)
+                                                             + 1e-10)
+        np.testing.assert_allclose(y, act(conv_ref(x, ks, layer.bias.data, 1, "valid")),
+                                   rtol=1e-4, atol=1e-4)
+    m, v = tf.nn.moments(x, axes=[0, 1])
+    np.testing.assert_allclose(m.numpy(), x.astype(np.float64).mean((0, 1)), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(v.numpy(), x.astype(np.float64).var((0, 1)), rtol=1e-5)
+    k = rng.normal(size=(3, 3, 3, 2)).astype(np.float32)
+    same = tf.nn.conv2d(x, k, strides=1, padding="SAME").numpy()
+    np.testing.assert_allclose(same, conv_ref(x, k, np.zeros(2), 1, "same"), rtol=1e-4, atol=1e-4)
+    valid = tf.nn.conv2d(x, k, strides=[1, 2, 2, 1], padding=[[0, 0], [1, 0], [0, 0], [0, 0]])
+    np.testing.assert_allclose(valid.numpy(), conv_ref(np.pad(x, ((0, 0), (1, 0), (0, 0), (0, 0))),
+                                                       k, np.zeros(2), 2, "valid"),
+                               rtol=1e-4, atol=1e-4)
+    with pytest.raises(ValueError, match="NHWC"):
+        tf.nn.conv2d(x, k, 1, "SAME", data_format="NCHW")
+
+
+def test_masks_propagate_through_supporting_layers():
+    # Keras 3: Embedding(mask_zero) makes a mask; Dense, Dropout, Activation, BatchNormalization
+    # pass it on (supports_masking); a call(mask=) receives it; Conv1D / Flatten end it
+    from pyengine.keras.layers.masking import get_mask
+    seen = {}
+
+    class Probe(L.Layer):
+        supports_masking = True
+
+        def call(self, x, mask=None):
+            seen["mask"] = None if mask is None else np.asarray(mask)
+            return x
+
+    class MakesMask(L.Layer):  # a mask from compute_mask alone
+        def call(self, x):
+            return x
+
+        def compute_mask(self, inputs, mask=None):
+            return inputs.numpy()[..., 0] > 0
+
+    idx = np.array([[3, 5, 0, 0], [2, 0, 0, 0]])
+    want = idx != 0
+    emb = L.Embedding(10, 4, mask_zero=True)
+    h = emb(idx)
+    for layer in (L.Dense(4), L.Dropout(0.5), L.Activation("tanh"), L.BatchNormalization(),
+                  Probe()):
+        h = layer(h)
+        np.testing.assert_array_equal(get_mask(h), want)
+    np.testing.assert_array_equal(seen["mask"], want)
+    assert get_mask(L.Conv1D(2, 1)(h)) is None and get_mask(L.Flatten()(h)) is None
+    summed = L.Add()([h, emb(np.array([[3, 5, 5, 0], [2, 2, 0, 0]]))])
+    np.testing.assert_array_equal(get_mask(summed), want)
+    made = MakesMask()(pe.tensor(np.array([[[1.0], [-1.0]]], np.float32)))
+    np.testing.assert_array_equal(get_mask(made), [[True, False]])
+    # the LSTM after a Dense sees the Embedding's mask: padded steps change nothing
+    pe.manual_seed(0)
+    model = keras.Sequential([keras.Input((None,), dtype="int64"),
+                              L.Embedding(10, 4, mask_zero=True), L.Dense(3), L.LSTM(2)])
+    short = model.predict(np.array([[3, 5]]), verbose=0)
+    padded = model.predict(np.array([[3, 5, 0, 0]]), verbose=0)
+    np.testing.assert_allclose(short, padded, rtol=1e-5, atol=1e-6)
+
+
+def test_layer_normalization_against_numpy():
+    x = np.random.default_rng(4).normal(2.0, 3.0, size=(2, 3, 5)).astype(np.float32)
+    ln = L.LayerNormalization(gamma_initializer="ones")
+    y = ln(x).numpy()
+    xd = x.astype(np.float64)
+    want = (xd - xd.mean(-1, keepdims=True)) / np.sqrt(xd.var(-1, keepdims=True) + 1e-3)
+    np.testing.assert_allclose(y, want, rtol=1e-4, atol=1e-5)
+    both = L.LayerNormalization(axis=[-2, -1], epsilon=1e-5)
+    y2 = both(x).numpy()
+    flat = xd.reshape(2, -1)
+    want2 = ((flat - flat.mean(1, keepdims=True)) / np.sqrt(flat.var(1, keepdims=True) + 1e-5))
+    np.testing.assert_allclose(y2, want2.reshape(x.shape), rtol=1e-4, atol=1e-5)
+    assert both.gamma.shape == (3, 5)
+    with pytest.raises(ValueError, match="trailing"):
+        L.LayerNormalization(axis=1)(x)
+
+
+def test_normalization_adapt_invert_and_save(tmp_path):
+    # the TensorFlow regression tutorial: Normalization().adapt(features) before the Dense stack
+    rng = np.random.default_rng(0)
+    x = rng.normal(5, 3, size=(100, 3)).astype(np.float32)
+    norm = L.Normalization(axis=-1)
+    norm.adapt(x)
+    xd = x.astype(np.float64)
+    np.testing.assert_allclose(norm(x).numpy(), (xd - xd.mean(0)) / xd.std(0), rtol=1e-4,
+                               atol=1e-5)
+    back = L.Normalization(mean=np.asarray(norm.mean), variance=np.asarray(norm.variance),
+                           invert=True)
+    np.testing.assert_allclose(back(norm(x)).numpy(), x, rtol=1e-4, atol=1e-4)
+    single = L.Normalization(axis=None)
+    single.adapt(x[:, 0])
+    np.testing.assert_allclose(single(x[:3, :1]).numpy().ravel(),
+                               (xd[:3, 0] - xd[:, 0].mean()) / xd[:, 0].std(), rtol=1e-4)
+    model = keras.Sequential([keras.Input((3,)), norm, L.Dense(1)])
+    model.compile("adam", "mse")
+    model.save(tmp_path / "m.keras")
+    np.testing.assert_array_equal(keras.models.load_model(tmp_path / "m.keras")
+                                  .predict(x, verbose=0), model.predict(x, verbose=0))

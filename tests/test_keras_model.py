@@ -296,3 +296,63 @@ def test_early_stopping_without_validation_warns_like_keras():
     with pytest.warns(UserWarning, match="val_loss"):
         h = m.fit(x, y, epochs=2, verbose=0, callbacks=[callbacks.EarlyStopping()])
     assert len(h.history["loss"]) == 2
+
+
+@pytest.mark.parametrize("body,opt", [
+    ("dense", lambda: keras.optimizers.Adam(0.01)),        # the fused trainer's path
+    ("batchnorm", lambda: keras.optimizers.SGD(0.05, momentum=0.9)),  # the generic path
+    ("dense", lambda: keras.optimizers.RMSprop(0.01))])
+def test_save_load_resumes_training_bitwise(tmp_path, body, opt):
+    # Keras saves the optimizer's variables: fit, save, load, fit == one uninterrupted fit
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 5)).astype("float32")
+    y = (x[:, 0] - x[:, 1] > 0).astype("float32")
+
+    def make():
+        pe.manual_seed(0)
+        mid = [keras.layers.BatchNormalization()] if body == "batchnorm" else []
+        m = keras.Sequential([keras.Input((5,)), keras.layers.Dense(4, activation="relu"), *mid,
+                              keras.layers.Dense(1, activation="sigmoid")])
+        m.compile(opt(), "binary_crossentropy", metrics=["accuracy"])
+        return m
+    whole = make()
+    whole.fit(x, y, epochs=4, batch_size=16, shuffle=False, verbose=0)
+    half = make()
+    half.fit(x, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    half.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    assert loaded.compiled and loaded.optimizer.iterations == 8
+    assert type(loaded.optimizer) is type(whole.optimizer)
+    loaded.fit(x, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    for a, b in zip(whole.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert not keras.models.load_model(tmp_path / "m.keras", compile=False).compiled
+
+
+def test_save_with_unsaveable_compile_arguments_loads_uncompiled(tmp_path):
+    m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    m.compile("adam", loss=lambda yt, yp: ((yt - yp) ** 2).mean())
+    m.fit(np.ones((4, 3), "float32"), np.ones((4, 1), "float32"), verbose=0)
+    m.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    assert not loaded.compiled
+    np.testing.assert_array_equal(loaded.predict(np.ones((2, 3)), verbose=0),
+                                  m.predict(np.ones((2, 3)), verbose=0))
+
+
+def test_metrics_unweighted_weighted_metrics_weighted_and_confusion_counts():
+    # Keras 3: compile(metrics=) ignore sample_weight / class_weight; weighted_metrics use them
+    x = np.array([[1.0], [2.0], [3.0], [4.0]], "float32")
+    y = np.array([[0.0], [1.0], [1.0], [1.0]], "float32")
+    m = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, activation="sigmoid")])
+    m.compile("sgd", "binary_crossentropy", jit_compile=False,
+              metrics=["accuracy", keras.metrics.TruePositives(name="tp"),
+                       keras.metrics.FalseNegatives(name="fn"),
+                       keras.metrics.FalsePositives(name="fp"),
+                       keras.metrics.TrueNegatives(name="tn")],
+              weighted_metrics=["accuracy"])
+    m.set_weights([np.array([[0.0]], "float32"), np.array([1.0], "float32")])  # all p > 0.5
+    out = m.evaluate(x, y, sample_weight=np.array([3.0, 1.0, 1.0, 1.0]), return_dict=True,
+                     verbose=0)
+    assert out["accuracy"] == 0.75 and out["weighted_accuracy"] == 0.5
+    assert (out["tp"], out["fn"], out["fp"], out["tn"]) == (3.0, 0.0, 1.0, 0.0)

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 import pyengine as pe
-from pyengine.models import DBN, BernoulliRBM, GaussianBernoulliRBM, NotFittedError, fine_tune
+from pyengine.models import (DBN, BernoulliRBM, GaussianBernoulliRBM, NotFittedError, error_rate,
+                             fine_tune)
 
 
 def bars(n=200, side=6, seed=0):
@@ -120,6 +121,50 @@ def test_partial_fit_is_one_update():
     w0 = rbm.components_.copy()
     rbm.partial_fit(X)
     assert rbm.components_.shape == (4, 36) and not np.array_equal(w0, rbm.components_)
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+def test_fit_epoch_call_equals_updates_one_batch_at_a_time(persistent):
+    # fit runs a whole epoch in one kernel call; partial_fit on the same batches, one by one,
+    # must give bitwise the same model (same initial weights, chains and random streams).
+    X, _ = bars(47)  # 5 batches of 9 or 10 rows
+    kw = dict(n_components=6, batch_size=10, random_state=3, persistent=persistent, k=2,
+              momentum=0.5, weight_decay=1e-3, sparsity_cost=0.1)
+    fitted = BernoulliRBM(n_iter=1, **kw).fit(X)
+    stepped = BernoulliRBM(**kw)
+    bounds = [47 * i // 5 for i in range(6)]
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        stepped.partial_fit(X[a:b])
+    for name in ("components_", "intercept_hidden_", "intercept_visible_", "h_samples_"):
+        np.testing.assert_array_equal(getattr(fitted, name), getattr(stepped, name))
+
+
+def test_momentum_schedule():
+    # a sequence gives each epoch its momentum, the last value repeating (Hinton's 0.5 then 0.9)
+    X, _ = bars(40)
+    kw = dict(n_components=5, batch_size=10, random_state=0)
+    one = BernoulliRBM(n_iter=1, momentum=[0.3, 0.9], **kw).fit(X)
+    np.testing.assert_array_equal(
+        one.components_, BernoulliRBM(n_iter=1, momentum=0.3, **kw).fit(X).components_)
+    two = BernoulliRBM(n_iter=3, momentum=[0.3, 0.9], **kw).fit(X)
+    assert not np.array_equal(
+        two.components_, BernoulliRBM(n_iter=3, momentum=0.3, **kw).fit(X).components_)
+    np.testing.assert_array_equal(
+        two.components_, BernoulliRBM(n_iter=3, momentum=(0.3, 0.9, 0.9), **kw).fit(X).components_)
+    for bad in ([], [0.5, 1.2], "fast"):
+        with pytest.raises(ValueError, match=r"momentum must be in \[0, 1\) or a non-empty"):
+            BernoulliRBM(momentum=bad, **kw).fit(X)
+
+
+def test_fine_tune_keeps_the_best_validation_epoch():
+    X, y = bars(200)
+    dbn = DBN([12], learning_rate=0.5, batch_size=10, n_iter=2, random_state=0).fit(X[:150])
+    net = dbn.to_module(n_classes=2, random_state=0)
+    hist = fine_tune(net, X[:150], y[:150], epochs=8, batch_size=20, learning_rate=2.0,
+                     random_state=0, X_val=X[150:], y_val=y[150:])
+    best = int(np.argmin(hist["val_error"]))
+    assert hist["best_epoch"] == best + 1 and len(hist["val_error"]) == 8
+    assert error_rate(net, X[150:], y[150:]) == hist["val_error"][best]
 
 
 @pytest.mark.parametrize("bad, match", [

@@ -182,3 +182,41 @@ def test_flush_to_zero_is_restored_after_the_kernel(threads):
     backend.rbm_layer(v, W, True, bh, "bernoulli")
     tiny = np.array([1e-39], np.float32)  # a float32 denormal
     assert (tiny * np.float32(1.0))[0] != 0 and (tiny + tiny)[0] == np.float32(2e-39)
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_epoch_call_equals_one_call_per_batch(persistent, dtype):
+    # rbm_cd_epoch is a loop of rbm_cd_step in C++: bitwise the same weights, velocities, chains
+    # and summed error as the batches one by one, with batch b on streams stream + b * (2k + 2).
+    (x, W, bh, bv), vel = make_problem(23, 9, 6, dtype)
+    bounds = np.array([0, 5, 10, 16, 23], np.int64)
+    k, seed, stream = 2, 3, 40
+    chain = np.zeros((5, 6), dtype) if persistent else None
+    a = [W.copy(), bh.copy(), bv.copy()] + [t.copy() for t in vel]
+    ca = None if chain is None else chain.copy()
+    err_a = 0.0
+    for b in range(len(bounds) - 1):
+        err_a += backend.rbm_cd_step(x[bounds[b]:bounds[b + 1]], *a, ca, k, "bernoulli", *HYPER,
+                                     seed, stream + b * (2 * k + 2))
+    e = [W.copy(), bh.copy(), bv.copy()] + [t.copy() for t in vel]
+    ce = None if chain is None else chain.copy()
+    err_e = backend.rbm_cd_epoch(x, bounds, *e, ce, k, "bernoulli", *HYPER, seed, stream)
+    for p, q in zip(a, e):
+        np.testing.assert_array_equal(p, q)
+    if persistent:
+        np.testing.assert_array_equal(ca, ce)
+    assert err_a == err_e and (persistent or err_e > 0)
+
+
+def test_epoch_call_checks_its_bounds():
+    (x, W, bh, bv), vel = make_problem(10, 6, 3, np.float32)
+    for bounds, msg in [([0, 5, 9], r"from 0 to 10, got 0 \.\. 9"), ([1, 10], "from 0 to 10"),
+                        ([0, 5, 5, 10], r"strictly increasing \(empty batch 1\)"),
+                        ([0], "at least 2 entries")]:
+        with pytest.raises(ValueError, match=r"\[rbm_cd_epoch\] .*" + msg):
+            backend.rbm_cd_epoch(x, np.array(bounds, np.int64), W, bh, bv, *vel, None, 1,
+                                 "bernoulli", *HYPER, 0, 0)
+    with pytest.raises(ValueError, match=r"\[rbm_cd_epoch\] bounds must be a C-contiguous int64"):
+        _C.rbm_cd_epoch(x, np.array([0, 10], np.int32), W, bh, bv, *vel, None, 1, "bernoulli",
+                        *HYPER, 0, 0)

@@ -198,3 +198,55 @@ def test_long_sequence_input_gradient():
     m = nn.GRU(2, 2, batch_first=True).double()
     x = pe.tensor(rnd(1, 21, 2), dtype=pe.float64, requires_grad=True)
     assert gradcheck(lambda a: m(a)[0], [x])
+
+
+def masked_stack(m, x, mask):
+    """m's layers and directions run through ops.rnn.recurrence with a (T, B) mask (Keras'
+    masking: masked steps carry the state). Returns (output (T, B, D*H), h_n (L*D, B, H))."""
+    from pyengine.ops.rnn import recurrence
+    dirs = 2 if m.bidirectional else 1
+    h_n = []
+    for layer in range(m.num_layers):
+        outs = []
+        for d in range(dirs):
+            y, h, _ = recurrence(x, *m._weights(layer, d), mode=m.mode, reverse=d == 1, mask=mask)
+            outs.append(y)
+            h_n.append(h)
+        x = outs[0] if dirs == 1 else pe.cat(outs, -1)
+    return x, pe.stack(h_n, 0)
+
+
+@needs_torch
+@pytest.mark.parametrize("mode", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("layers, bidirectional", [(1, False), (2, True)])
+def test_masked_vs_torch_packed_sequences(mode, layers, bidirectional):
+    """A (T, B) mask of post-padded sequences gives what PyTorch gives for the same sequences
+    packed (pack_padded_sequence): outputs at the valid steps, the final states (the state at
+    each sequence's last valid step, and for the reverse direction after step 0), and the
+    gradients of every weight and of the input (zero at the padded steps)."""
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+    pe.manual_seed(1)
+    ours = CLASSES[mode](3, 4, num_layers=layers, bidirectional=bidirectional).double()
+    theirs = getattr(torch.nn, mode)(3, 4, num_layers=layers, bidirectional=bidirectional).double()
+    theirs.load_state_dict({k: torch.from_numpy(np.array(v.data)) for k, v in
+                            ours.state_dict().items()})
+    lengths = [5, 2, 4, 1]
+    T, B = 5, len(lengths)
+    valid = (np.arange(T)[:, None] < np.array(lengths)[None, :])
+    x = rnd(T, B, 3, seed=7)
+    g = rnd(T, B, 4 * (2 if bidirectional else 1), seed=8) * valid[:, :, None]
+    xp = pe.tensor(x, dtype=pe.float64, requires_grad=True)
+    out_p, h_p = masked_stack(ours, xp, valid.astype(np.float64))
+    xt = torch.tensor(x, requires_grad=True)
+    packed_out, state = theirs(pack_padded_sequence(xt, lengths, enforce_sorted=False))
+    out_t, _ = pad_packed_sequence(packed_out, total_length=T)
+    h_t = state[0] if mode == "LSTM" else state
+    np.testing.assert_allclose(out_p.data * valid[:, :, None], out_t.detach().numpy(), atol=1e-10)
+    np.testing.assert_allclose(h_p.data, h_t.detach().numpy(), atol=1e-10)
+    ((out_p * pe.tensor(g, dtype=pe.float64)).sum() + (h_p * h_p).sum()).backward()
+    ((out_t * torch.tensor(g)).sum() + (h_t * h_t).sum()).backward()
+    np.testing.assert_allclose(xp.grad.data, xt.grad.numpy(), atol=1e-10)
+    assert not xp.grad.data[~valid].any()
+    tp = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad.data, tp[name].grad.numpy(), atol=1e-10, err_msg=name)

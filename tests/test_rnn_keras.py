@@ -352,3 +352,24 @@ def test_save_and_load_sequence_model(tmp_path):
     model.save(path)
     again = keras.load_model(path)
     np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+@pytest.mark.parametrize("name", ["SimpleRNN", "LSTM", "GRU"])
+def test_recurrent_dropout_is_one_mask_on_the_state_before_the_recurrent_kernel(name):
+    """Keras' recurrent_dropout: one dropout mask per sequence (batch, units), scaled by
+    1 / (1 - rate), multiplying the state that enters the recurrent kernel at every step."""
+    from pyengine.ops import dropout as _dropout
+    from pyengine.ops.rnn import recurrence_composed
+    layer = built(name, recurrent_dropout=0.5)
+    x = np.random.default_rng(11).standard_normal((4, 7, 3)).astype(np.float32)
+    plain = layer(x, training=False).numpy()
+    pe.manual_seed(5)
+    dropped = layer(x, training=True).numpy()
+    assert not np.allclose(dropped, plain)
+    pe.manual_seed(5)
+    mask = _dropout.dropout(pe.tensor(np.ones((4, layer.units), np.float32)), 0.5, True)
+    assert set(np.unique(mask.numpy())) == {0.0, 2.0}
+    w_ih, w_hh, b_ih, b_hh, mode = layer.kernel_weights()
+    _, h, _ = recurrence_composed(pe.tensor(x).transpose(0, 1), w_ih, w_hh, b_ih, b_hh,
+                                  mode=mode, recurrent_mask=mask)
+    np.testing.assert_allclose(dropped, h.detach().numpy(), rtol=1e-5, atol=1e-6)

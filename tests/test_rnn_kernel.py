@@ -82,12 +82,13 @@ def test_masked_steps_carry_the_state():
 
 
 @pytest.mark.parametrize("mode", ALL_MODES)
-def test_one_vs_two_threads_bitwise(mode, threads):
+@pytest.mark.parametrize("batch", [70, 131])  # row blocks of 32 and of 64 (and a partial one)
+def test_one_vs_two_threads_bitwise(mode, batch, threads):
     results = []
     for nt in (1, 2):
         threads(nt)
-        args = make(mode, T=7, B=70, I=9, H=33, dtype=np.float32, seed=4)
-        mask = (np.random.default_rng(5).random((7, 70)) > 0.2).astype(np.float32)
+        args = make(mode, T=7, B=batch, I=9, H=33, dtype=np.float32, seed=4)
+        mask = (np.random.default_rng(5).random((7, batch)) > 0.2).astype(np.float32)
         results.append(run_both(mode, args, True, mask)[0])
     (o1, g1), (o2, g2) = results
     for a, b in zip(o1 + g1, o2 + g2):
@@ -191,3 +192,36 @@ def test_float32_layers_vs_torch(cls, kw):
     for name, p in ours.named_parameters():
         np.testing.assert_allclose(p.grad.data, tp[name].grad.numpy(), rtol=1e-3, atol=1e-4,
                                    err_msg=name)
+
+
+def test_workspace_reuse_between_live_and_finished_calls():
+    # backend.cpu reuses a call's workspace once nothing refers to it: calls whose backward is
+    # still pending keep theirs, no_grad calls and finished backwards hand theirs back.
+    args = [make("GRU", seed=s) for s in (6, 7)]
+    expect = [run_both("GRU", a, False, None)[1] for a in args]
+    with pe.no_grad():
+        recurrence(*args[0], mode="GRU")  # its workspace is free again at once
+    for a in args[0] + args[1]:
+        if a is not None:
+            a.grad = None
+    ys = [recurrence(*a, mode="GRU") for a in args]  # two live workspaces of the same shape
+    with pe.no_grad():
+        recurrence(*args[1], mode="GRU")  # must not take either of them
+    for (y, h, _), a, (out_r, g_r) in zip(ys[::-1], args[::-1], expect[::-1]):
+        rng = np.random.default_rng(1)
+        ((y * pe.tensor(rng.standard_normal(y.shape), dtype=y.dtype)).sum() + (h * h).sum()).backward()
+        np.testing.assert_allclose(y.data, out_r[0], rtol=1e-10, atol=1e-12)
+        for p, g in zip(a, g_r):
+            if p is not None:
+                np.testing.assert_allclose(p.grad.data, g, rtol=1e-10, atol=1e-12)
+
+
+def test_output_kept_by_a_view_is_not_reused():
+    args = make("LSTM", seed=8)
+    with pe.no_grad():
+        y, _, _ = recurrence(*args, mode="LSTM")
+        view = y.data[1:3]
+        first = view.copy()
+        del y
+        recurrence(*make("LSTM", seed=9), mode="LSTM")
+    np.testing.assert_array_equal(view, first)

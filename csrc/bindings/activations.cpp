@@ -2,11 +2,13 @@
 #include <pybind11/numpy.h>
 
 #include <string>
+#include <vector>
 
 #include "bindings/array_args.h"
 #include "bindings/bindings.h"
 #include "bindings/lazy_checks.h"
 #include "eltwise/activations.h"
+#include "eltwise/sum_all.h"
 
 namespace pyengine {
 namespace py = pybind11;
@@ -52,6 +54,13 @@ void backward_t(Act act, ActParams prm, const py::array& x, const py::array& y,
   const int64_t n = x.size();
   py::gil_scoped_release nogil;
   act_backward<T>(act, prm, px, pyv, pdy, pdx, n);
+}
+
+// A new C-contiguous array of x's shape, float64 or float32 (contents uninitialised).
+py::array new_like(const py::array& x, bool dbl) {
+  std::vector<py::ssize_t> shape(x.shape(), x.shape() + x.ndim());
+  if (dbl) return py::array_t<double>(shape);
+  return py::array_t<float>(shape);
 }
 
 // Splits shape around `axis` into (outer, dim, inner).
@@ -101,27 +110,59 @@ void softmax_back_t(bool log, const py::array& y, const py::array& dy, const py:
 }  // namespace
 
 void init_activations(py::module_& m) {
+  // out=None: the binding allocates the output (shape of x) and returns it, which saves the
+  // caller's np.empty (~0.2 us, as much as the whole call on a 10x10 tensor).
   m.def(
       "act_forward",
-      [](const std::string& name, const py::array& x, const py::array& out, double p0, double p1) {
+      [](const std::string& name, const py::array& x, const py::object& out, double p0,
+         double p1) {
         const Act act = parse_act(name);
         ActParams prm{p0, p1};
-        if (is_double(x, "activation")) forward_t<double>(act, prm, x, out);
-        else forward_t<float>(act, prm, x, out);
+        const bool dbl = is_double(x, "activation");
+        const py::array y = out.is_none() ? new_like(x, dbl) : array_arg(out, "activation", "out");
+        if (dbl) forward_t<double>(act, prm, x, y);
+        else forward_t<float>(act, prm, x, y);
+        return y;
       },
-      py::arg("name"), py::arg("x"), py::arg("out"), py::arg("p0") = 0.0, py::arg("p1") = 0.0,
-      "out = act(x) for a named activation; p0/p1 are its parameters (slope, alpha, beta...).");
+      py::arg("name"), py::arg("x"), py::arg("out") = py::none(), py::arg("p0") = 0.0,
+      py::arg("p1") = 0.0,
+      "out = act(x) for a named activation; p0/p1 are its parameters (slope, alpha, beta...). "
+      "out=None allocates it. Returns out.");
   m.def(
       "act_backward",
       [](const std::string& name, const py::array& x, const py::array& y, const py::array& dy,
-         const py::array& dx, double p0, double p1) {
+         const py::object& out, double p0, double p1) {
         const Act act = parse_act(name);
         ActParams prm{p0, p1};
-        if (is_double(x, "activation_backward")) backward_t<double>(act, prm, x, y, dy, dx);
+        const bool dbl = is_double(x, "activation_backward");
+        const py::array dx =
+            out.is_none() ? new_like(x, dbl) : array_arg(out, "activation_backward", "out");
+        if (dbl) backward_t<double>(act, prm, x, y, dy, dx);
         else backward_t<float>(act, prm, x, y, dy, dx);
+        return dx;
       },
-      py::arg("name"), py::arg("x"), py::arg("y"), py::arg("grad"), py::arg("out"),
-      py::arg("p0") = 0.0, py::arg("p1") = 0.0);
+      py::arg("name"), py::arg("x"), py::arg("y"), py::arg("grad"), py::arg("out") = py::none(),
+      py::arg("p0") = 0.0, py::arg("p1") = 0.0,
+      "grad_x of act_forward; out=None allocates it. Returns out.");
+  m.def(
+      "sum_all",
+      [](const py::array& x) {
+        const float* px = array_ptr<float>(x, "sum", "x");
+        const int64_t n = x.size();
+        py::array_t<float> out{std::vector<py::ssize_t>{}};
+        float s;
+        if (n < (1 << 16)) {  // < ~10 us of work: releasing and retaking the GIL costs more
+          s = sum_all_f32(px, n);
+        } else {
+          py::gil_scoped_release nogil;
+          s = sum_all_f32(px, n);
+        }
+        *out.mutable_data() = s;
+        return out;
+      },
+      py::arg("x"),
+      "Sum of every element of a C-contiguous float32 array as a 0-d float32 array, accumulated "
+      "in double (eight lanes, fixed order: the same bits on every ISA and thread count).");
   m.def(
       "softmax",
       [](const py::array& x, const py::array& out, int axis, bool log) {

@@ -3,7 +3,7 @@
 // here before any memory is touched, and the GIL is released around the kernels.
 #include <pybind11/numpy.h>
 
-#include <limits>
+#include <algorithm>
 #include <utility>
 #include <string>
 
@@ -29,12 +29,25 @@ void check_dtypes(const py::array& a, const py::array& b, const char* op, const 
                          std::string(py::str(a.dtype())) + " vs " + std::string(py::str(b.dtype())));
 }
 
-// Output size along one axis, -1 when the window does not fit or a size would overflow.
-int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t before, int64_t after, int64_t d) {
-  const int64_t big = std::numeric_limits<int32_t>::max();
-  if (in > big || k > big || before > big || after > big || d > big) return -1;
-  const int64_t span = in + before + after - d * (k - 1) - 1;
-  return span < 0 ? -1 : span / s + 1;
+// Output size along one axis with checked arithmetic (padding, dilation, kernel and stride come
+// straight from the user and may be near 2**63); 0 when the dilated kernel does not fit. Every
+// index the kernels form (oh * sh - pt + i * dh) then lies within the padded extent, which fits.
+int64_t checked_out_size(const char* op, int64_t in, int64_t k, int64_t s, int64_t before,
+                         int64_t after, int64_t d, int64_t& padded) {
+  padded = add_checked(add_checked(in, before, op, "padded size"), after, op, "padded size");
+  const int64_t span = add_checked(mul_checked(d, k - 1, op, "dilated kernel size"), 1, op,
+                                   "dilated kernel size");
+  const int64_t diff = padded - span;  // both in [1, 2**63): cannot overflow
+  return diff < 0 ? 0 : diff / s + 1;
+}
+
+// Largest padded extent along an axis. The kernels form positions a few windows past the last
+// one (a 16-wide block's (ow + 15) * sw); with every extent below 2**56 none of those overflows.
+constexpr int64_t kMaxPadded = int64_t{1} << 56;
+
+void check_padded(const char* op, int64_t PH, int64_t PW) {
+  check(PH < kMaxPadded && PW < kMaxPadded, op, "the padded input (", PH, ", ", PW,
+        ") is larger than the supported 2**56 per axis; check padding");
 }
 
 struct Pads {
@@ -59,21 +72,27 @@ ConvNhwcGeom conv_geom(const char* op, const py::array& x, const py::array& w, i
   g.n = x.shape(0); g.h = x.shape(1); g.w = x.shape(2); g.c = x.shape(3);
   g.kh = w.shape(0); g.kw = w.shape(1); g.oc = w.shape(3);
   g.sh = sh; g.sw = sw; g.pt = p.t; g.pl = p.l; g.dh = dh; g.dw = dw; g.groups = groups;
-  check(w.shape(2) * groups == g.c, op, "input has ", g.c, " channels but weight ",
-        shape_str(shape_of(w)), " with groups=", groups, " expects ", w.shape(2) * groups);
+  check(g.c % groups == 0 && w.shape(2) == g.c / groups, op, "input has ", g.c,
+        " channels but weight ", shape_str(shape_of(w)), " with groups=", groups, " expects ",
+        mul_checked(w.shape(2), groups, op, "weight channels * groups"));
   check(g.oc % groups == 0, op, "groups=", groups, " does not divide the ", g.oc,
         " output channels");
   check(g.kh >= 1 && g.kw >= 1, op, "kernel size must be positive, got weight ",
         shape_str(shape_of(w)));
-  g.oh = out_size(g.h, g.kh, sh, p.t, p.b, dh);
-  g.ow = out_size(g.w, g.kw, sw, p.l, p.r, dw);
-  check(g.oh >= 1 && g.ow >= 1, op, "kernel (dilated) larger than the padded input: input ",
-        shape_str(shape_of(x)), ", weight ", shape_str(shape_of(w)));
-  // The im2col block holds rows x K and y has P x OC elements: keep every product in range.
-  const double elems = double(g.n) * double(g.oh) * double(g.ow) * double(g.oc) +
-                       double(g.kh) * double(g.kw) * double(g.c) * double(g.oc);
-  check(elems < 4.0e18, op, "sizes overflow: input ", shape_str(shape_of(x)), ", weight ",
-        shape_str(shape_of(w)));
+  int64_t PH, PW;
+  g.oh = checked_out_size(op, g.h, g.kh, sh, p.t, p.b, dh, PH);
+  g.ow = checked_out_size(op, g.w, g.kw, sw, p.l, p.r, dw, PW);
+  check_padded(op, PH, PW);
+  check(g.oh >= 1 && g.ow >= 1, op, "kernel size (", (g.kh - 1) * dh + 1, ", ",
+        (g.kw - 1) * dw + 1, ") (dilated) is larger than the padded input (", PH, ", ", PW,
+        "); input ", shape_str(shape_of(x)), ", weight ", shape_str(shape_of(w)));
+  // The output, the im2col block (rows x K) and the weight: keep every product in range.
+  numel_checked(op, "output size", g.n, g.oh, g.ow, g.oc);
+  numel_checked(op, "weight size", g.kh, g.kw, g.c, g.oc);
+  // A stride only spaces the second and later windows: with one output row (column) use the
+  // smallest stride that still gives one window, so that no kernel forms oh * sh near 2**63.
+  if (g.oh == 1) g.sh = std::min(g.sh, PH - ((g.kh - 1) * dh + 1) + 1);
+  if (g.ow == 1) g.sw = std::min(g.sw, PW - ((g.kw - 1) * dw + 1) + 1);
   return g;
 }
 
@@ -98,7 +117,7 @@ template <class T>
 T* optional_out(const py::object& o, const std::vector<long long>& shape, const char* op,
                 const char* name) {
   if (o.is_none()) return nullptr;
-  py::array a = o.cast<py::array>();
+  py::array a = array_arg(o, op, name);  // never a converted copy: the result would be lost
   T* p = array_ptr<T>(a, op, name, true);
   check_shape_is(a, shape, op, name);
   return p;
@@ -108,7 +127,7 @@ template <class T>
 const T* optional_in(const py::object& o, const std::vector<long long>& shape, const char* op,
                      const char* name) {
   if (o.is_none()) return nullptr;
-  py::array a = o.cast<py::array>();
+  py::array a = array_arg(o, op, name);
   const T* p = array_ptr<T>(a, op, name);
   check_shape_is(a, shape, op, name);
   return p;
@@ -168,13 +187,20 @@ PoolNhwcGeom pool_geom(const char* op, const std::vector<long long>& xs, int64_t
   check_window(op, sh, sw, 1, 1, p);
   check(p.t < kh && p.b < kh && p.l < kw && p.r < kw, op, "padding (", p.t, ", ", p.b, ", ", p.l,
         ", ", p.r, ") must be smaller than the kernel (", kh, ", ", kw, ") on each side");
-  check(xs[1] * xs[2] < (int64_t{1} << 31), op, "input planes of 2^31 pixels or more are not "
-        "supported, got ", shape_str(xs));
+  check(numel_checked(op, "input plane", xs[1], xs[2]) < (int64_t{1} << 31), op,
+        "input planes of 2^31 pixels or more are not supported, got ", shape_str(xs));
   PoolNhwcGeom g{xs[0], xs[1], xs[2], xs[3], 0, 0, kh, kw, sh, sw, p.t, p.l};
-  g.oh = out_size(g.h, kh, sh, p.t, p.b, 1);
-  g.ow = out_size(g.w, kw, sw, p.l, p.r, 1);
-  check(g.oh >= 1 && g.ow >= 1, op, "kernel (", kh, ", ", kw, ") larger than the padded input ",
-        shape_str(xs));
+  int64_t PH, PW;
+  g.oh = checked_out_size(op, g.h, kh, sh, p.t, p.b, 1, PH);
+  g.ow = checked_out_size(op, g.w, kw, sw, p.l, p.r, 1, PW);
+  check_padded(op, PH, PW);
+  check(g.oh >= 1 && g.ow >= 1, op, "kernel (", kh, ", ", kw, ") is larger than the padded input (",
+        PH, ", ", PW, "); input ", shape_str(xs));
+  numel_checked(op, "output size", g.n, g.oh, g.ow, g.c);
+  // The kernels size their thread grain as OW * C * KH * KW, and the average's divisor is KH * KW.
+  numel_checked(op, "window work (out width * channels * kernel area)", g.ow, g.c, kh, kw);
+  if (g.oh == 1) g.sh = std::min(g.sh, PH - kh + 1);
+  if (g.ow == 1) g.sw = std::min(g.sw, PW - kw + 1);
   return g;
 }
 

@@ -4,8 +4,10 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bindings/array_args.h"
@@ -17,16 +19,15 @@ namespace py = pybind11;
 
 namespace {
 
-const py::array& as_array(const py::handle& h, const char* op, const std::string& name) {
-  if (!py::isinstance<py::array>(h))
-    throw py::type_error(std::string("[") + op + "] " + name + " must be a NumPy array, got " +
-                         std::string(py::str(py::type::of(h).attr("__name__"))));
-  return reinterpret_cast<const py::array&>(h);
+// By value: a list element arrives as a temporary handle, so a reference to it would dangle
+// (ASan: stack-use-after-scope in the layer loop below).
+py::array as_array(const py::handle& h, const char* op, const std::string& name) {
+  return array_arg(h, op, name.c_str());
 }
 
 float* opt_array(const py::handle& h, const char* op, const std::string& name, int64_t n) {
   if (h.is_none()) return nullptr;
-  const py::array& a = as_array(h, op, name);
+  const py::array a = as_array(h, op, name);
   float* p = array_ptr<float>(a, op, name.c_str(), true);
   check(a.size() == n, op, name, " has ", a.size(), " elements, expected ", n);
   return p;
@@ -68,7 +69,7 @@ void init_fused(py::module_& m) {
         int64_t width = x.shape(1);
         for (size_t l = 0; l < L; ++l) {
           const std::string nm = "layer " + std::to_string(l);
-          const py::array& w = as_array(weights[l], op, nm + " kernel");
+          const py::array w = as_array(weights[l], op, nm + " kernel");
           check(w.ndim() == 2 && w.shape(0) == width, op, nm, " kernel has shape ",
                 shape_str(shape_of(w)), ", expected (", width, ", units)");
           MlpLayer& ly = layers[l];
@@ -91,6 +92,37 @@ void init_fused(py::module_& m) {
           check(!need2 || (ly.w_s2 && (!ly.b || ly.b_s2)), op, nm, " is missing optimizer state");
           width = ly.out;
         }
+        // Every kernel, bias and optimizer state is written in place while x, y, idx and the
+        // other layers' arrays are read: none may share memory with another.
+        std::vector<std::pair<py::handle, std::string>> outs;
+        for (size_t l = 0; l < L; ++l) {
+          const std::string nm = "layer " + std::to_string(l);
+          outs.emplace_back(weights[l], nm + " kernel");
+          outs.emplace_back(biases[l], nm + " bias");
+          for (int s = 0; s < 2; ++s) {
+            outs.emplace_back(state1[2 * l + s], nm + (s ? " bias" : " kernel") + " state");
+            outs.emplace_back(state2[2 * l + s], nm + (s ? " bias" : " kernel") + " state 2");
+          }
+        }
+        for (size_t i = 0; i < outs.size(); ++i) {
+          if (outs[i].first.is_none()) continue;
+          const py::array o = as_array(outs[i].first, op, outs[i].second);
+          check_no_overlap(op, o, outs[i].second.c_str(), x, "x");
+          check_no_overlap(op, o, outs[i].second.c_str(), y, "y");
+          check_no_overlap(op, o, outs[i].second.c_str(), idx, "idx");
+          for (size_t j = i + 1; j < outs.size(); ++j)
+            check_no_overlap(op, o, outs[i].second.c_str(), outs[j].first,
+                             outs[j].second.c_str());
+        }
+        // A batch larger than the rows trained on is one batch of them all; the kernel sizes its
+        // buffers by the batch, so use the real one (batch = 2**62 wrapped batch * width to 0).
+        batch = std::min<int64_t>(batch, std::max<int64_t>(n_idx, 1));
+        int64_t widest = x.shape(1);
+        for (const MlpLayer& ly : layers) {
+          widest = std::max(widest, ly.out);
+          numel_checked(op, "per-batch workspace", batch, ly.in, ly.out);
+        }
+        numel_checked(op, "per-batch workspace", batch, std::max(widest, ydim));
         const bool sparse = loss == static_cast<int>(MlpLoss::scce_logits);
         check(sparse ? ydim == 1 : ydim == width, op, "y has ", ydim,
               " columns, the model outputs ", width);

@@ -40,6 +40,11 @@ ResizeGeom resize_geom(const py::array& x, const py::array& y, double sh, double
         " in planes or channels");
   check(sh > 0 && sw > 0 && std::isfinite(sh) && std::isfinite(sw), op,
         "scales must be positive and finite, got (", sh, ", ", sw, ")");
+  // The kernels turn (o + 1) * scale into an int64 source index before clamping it to the input:
+  // past 2**62 that conversion is undefined (on x86 it gives INT64_MIN, a read far outside).
+  check(double(y.shape(1) + 1) * sh < 4.6e18 && double(y.shape(2) + 1) * sw < 4.6e18, op,
+        "scales (", sh, ", ", sw, ") are too large for an output of ", y.shape(1), " x ",
+        y.shape(2), ": source coordinates would pass 2**62");
   ResizeGeom g{x.shape(0), x.shape(1), x.shape(2), x.shape(3), y.shape(1), y.shape(2),
                sh, sw, static_cast<ResizeMode>(mode)};
   check(g.oh == 0 || g.ow == 0 || g.planes == 0 || g.c == 0 || (g.h >= 1 && g.w >= 1), op,
@@ -82,6 +87,7 @@ WarpGeom warp_geom(const py::array& x, const py::array& t, const py::array& y, b
   WarpGeom g{x.shape(0), x.shape(1), x.shape(2), x.shape(3), y.shape(1), y.shape(2),
              bilinear, static_cast<FillMode>(fill), fill_value};
   check_disjoint(x, y, op, "images", "out");
+  check_disjoint(t, y, op, "transforms", "out");  // read per pixel while out is written
   return g;
 }
 

@@ -25,10 +25,21 @@ T* opt_ptr(const py::object& o, const py::array& like, const char* op, const cha
   return p;
 }
 
+// Returns (denom, total): denom is the 'mean' divisor (the non-ignored rows' count, or their
+// summed class weights; N for probability targets), total the sum of the per-row losses
+// (double accumulation, row order). With mean_scale the gradient is also divided by denom (when
+// it is not 0), so the op needs no pass of its own over the targets or the loss.
 template <class T>
-void xent_t(const py::array& z, const py::array& target, const py::object& weight,
-            double smoothing, int64_t ignore_index, double grad_scale, const py::array& loss,
-            const py::object& grad) {
+double row_total(const T* loss, int64_t n) {
+  double t = 0.0;
+  for (int64_t i = 0; i < n; ++i) t += static_cast<double>(loss[i]);
+  return t;
+}
+
+template <class T>
+py::tuple xent_t(const py::array& z, const py::array& target, const py::object& weight,
+                 double smoothing, int64_t ignore_index, double grad_scale, const py::array& loss,
+                 const py::object& grad, bool mean_scale) {
   const char* op = "cross_entropy";
   if (z.ndim() != 2) fail(op, "logits must be (N, C), got ", shape_str(shape_of(z)));
   const int64_t n = z.shape(0), c = z.shape(1);
@@ -62,17 +73,29 @@ void xent_t(const py::array& z, const py::array& target, const py::object& weigh
           shape_str(shape_of(target)));
     check(target.flags() & py::array::c_style, op, "target must be C-contiguous");
     const int64_t* py_ = static_cast<const int64_t*>(target.data());
-    for (int64_t i = 0; i < n; ++i)
-      check(py_[i] == ignore_index || (py_[i] >= 0 && py_[i] < c), op, "target ", py_[i],
-            " is out of bounds for ", c, " classes (sample ", i, ")");
-    py::gil_scoped_release nogil;
-    softmax_xent_index<T>(pz, py_, pw, smoothing, ignore_index, grad_scale, pl, pg, n, c);
-  } else {
-    const T* pt = array_ptr<T>(target, op, "target");
-    PE_SAME_SHAPE(z, target, op, "input", "target");
+    double denom = 0.0;
+    for (int64_t i = 0; i < n; ++i) {
+      if (py_[i] == ignore_index) continue;
+      check(py_[i] >= 0 && py_[i] < c, op, "target ", py_[i], " is out of bounds for ", c,
+            " classes (sample ", i, ")");
+      denom += pw ? static_cast<double>(pw[py_[i]]) : 1.0;
+    }
+    if (mean_scale && denom != 0.0) grad_scale /= denom;
+    {
+      py::gil_scoped_release nogil;
+      softmax_xent_index<T>(pz, py_, pw, smoothing, ignore_index, grad_scale, pl, pg, n, c);
+    }
+    return py::make_tuple(denom, row_total(pl, n));
+  }
+  const T* pt = array_ptr<T>(target, op, "target");
+  PE_SAME_SHAPE(z, target, op, "input", "target");
+  const double denom = static_cast<double>(n);
+  if (mean_scale && denom != 0.0) grad_scale /= denom;
+  {
     py::gil_scoped_release nogil;
     softmax_xent_prob<T>(pz, pt, pw, smoothing, grad_scale, pl, pg, n, c);
   }
+  return py::make_tuple(denom, row_total(pl, n));
 }
 
 template <class T>
@@ -114,17 +137,22 @@ void init_loss(py::module_& m) {
   m.def(
       "softmax_cross_entropy",
       [](const py::array& z, const py::array& target, const py::object& weight, double smoothing,
-         int64_t ignore_index, const py::array& loss, const py::object& grad, double grad_scale) {
+         int64_t ignore_index, const py::array& loss, const py::object& grad, double grad_scale,
+         bool mean_scale) {
         if (is_double(z, "cross_entropy"))
-          xent_t<double>(z, target, weight, smoothing, ignore_index, grad_scale, loss, grad);
-        else
-          xent_t<float>(z, target, weight, smoothing, ignore_index, grad_scale, loss, grad);
+          return xent_t<double>(z, target, weight, smoothing, ignore_index, grad_scale, loss, grad,
+                                mean_scale);
+        return xent_t<float>(z, target, weight, smoothing, ignore_index, grad_scale, loss, grad,
+                             mean_scale);
       },
       py::arg("input"), py::arg("target"), py::arg("weight"), py::arg("label_smoothing"),
       py::arg("ignore_index"), py::arg("loss"), py::arg("grad"), py::arg("grad_scale") = 1.0,
+      py::arg("mean_scale") = false,
       "Per-row cross-entropy of softmax(input) (N, C) against int64 class indices (N,) or "
       "probabilities (N, C); writes grad_scale * d loss_i / d input_i into grad unless it is "
-      "None.");
+      "None (divided by denom too with mean_scale). Returns (denom, total): the mean's divisor "
+      "(non-ignored rows, or their summed class weights; N for probabilities) and the sum of "
+      "the per-row losses (double).");
   m.def(
       "binary_cross_entropy",
       [](const py::array& x, const py::array& y, const py::object& weight, const py::array& loss,

@@ -1,4 +1,4 @@
-// Bindings of the RBM kernels (csrc/rbm): rbm_layer, rbm_cd_step, rbm_uniform. Every array is
+// Bindings of the RBM kernels (csrc/rbm): rbm_layer, rbm_cd_step, rbm_cd_epoch, rbm_uniform. Every array is
 // checked (dtype, C order, shape, writeability, no output overlapping another array) before the
 // kernel touches memory; the kernels run without the GIL.
 #include <pybind11/numpy.h>
@@ -72,7 +72,7 @@ void layer_t(const py::array& x, const py::array& w, bool w_rows_are_outputs,
   rg.add(mean, "mean");
   T* ps = nullptr;
   if (!sample.is_none()) {
-    const py::array s = sample.cast<py::array>();
+    const py::array s = array_arg(sample, op, "sample");  // never a converted copy (lost)
     ps = array_ptr<T>(s, op, "sample", true);
     check_shape(s, {rows, n_out}, op, "sample");
     rg.add(s, "sample");
@@ -83,11 +83,13 @@ void layer_t(const py::array& x, const py::array& w, bool w_rows_are_outputs,
   rbm::layer<T>(unit, rows, n_in, n_out, px, pw, w_rows_are_outputs, pb, pm, ps, seed, stream);
 }
 
+// One update (bounds None) or one epoch of updates on the batches bounds[b] .. bounds[b + 1]
+// of v (bounds: int64, from 0 to v's rows, strictly increasing).
 template <class T>
 double cd_step_t(const py::array& v, const py::array& w, const py::array& b_h,
                  const py::array& b_v, const py::array& vel_w, const py::array& vel_h,
-                 const py::array& vel_v, const py::object& chain, const rbm::CdParams<T>& prm) {
-  const char* op = "rbm_cd_step";
+                 const py::array& vel_v, const py::object& chain, const rbm::CdParams<T>& prm,
+                 const py::object& bounds, const char* op) {
   const T* pv = array_ptr<T>(v, op, "v");
   T* pw = array_ptr<T>(w, op, "w", true);
   T* pbh = array_ptr<T>(b_h, op, "b_h", true);
@@ -119,7 +121,7 @@ double cd_step_t(const py::array& v, const py::array& w, const py::array& b_h,
   check(prm.persistent == !chain.is_none(), op,
         prm.persistent ? "persistent CD needs a chain" : "a chain is only used by persistent CD");
   if (!chain.is_none()) {
-    const py::array c = chain.cast<py::array>();
+    const py::array c = array_arg(chain, op, "chain");
     pc = array_ptr<T>(c, op, "chain", true);
     check(c.ndim() == 2 && c.shape(1) == nh && c.shape(0) >= 1, op, "chain has shape ",
           shape_str(shape_of(c)), ", expected (rows >= 1, ", nh, ")");
@@ -127,8 +129,25 @@ double cd_step_t(const py::array& v, const py::array& w, const py::array& b_h,
     rg.add(c, "chain");
   }
   for (size_t i = 1; i < rg.spans.size(); ++i) rg.check_output(i, op);
+  if (bounds.is_none()) {
+    py::gil_scoped_release nogil;
+    return rbm::cd_step<T>(prm, batch, nv, nh, pv, pw, pbh, pbv, pvw, pvh, pvv, pc, chain_rows);
+  }
+  const py::array bd = bounds.cast<py::array>();
+  check(bd.ndim() == 1 && bd.shape(0) >= 2, op, "bounds must be 1-D with at least 2 entries, "
+        "got shape ", shape_str(shape_of(bd)));
+  check(bd.dtype().is(py::dtype::of<int64_t>()) && (bd.flags() & py::array::c_style), op,
+        "bounds must be a C-contiguous int64 array");
+  const int64_t* pb = static_cast<const int64_t*>(bd.data());
+  const int64_t nb = bd.shape(0) - 1;
+  check(pb[0] == 0 && pb[nb] == batch, op, "bounds must run from 0 to ", batch, ", got ", pb[0],
+        " .. ", pb[nb]);
+  for (int64_t b = 0; b < nb; ++b)
+    check(pb[b + 1] > pb[b], op, "bounds must be strictly increasing (empty batch ", b, ")");
+  std::vector<int64_t> own(pb, pb + nb + 1);  // the kernel runs without the GIL
   py::gil_scoped_release nogil;
-  return rbm::cd_step<T>(prm, batch, nv, nh, pv, pw, pbh, pbv, pvw, pvh, pvv, pc, chain_rows);
+  return rbm::cd_epoch<T>(prm, nb, own.data(), nv, nh, pv, pw, pbh, pbv, pvw, pvh, pvv, pc,
+                          chain_rows);
 }
 
 void layer_entry(const py::array& x, const py::array& w, bool w_rows_are_outputs,
@@ -149,21 +168,45 @@ rbm::CdParams<T> make_params(int k, bool persistent, rbm::Unit visible, double l
                           T(sparsity_target), T(sparsity_cost), seed, stream};
 }
 
+double cd_any(const py::array& v, const py::array& w, const py::array& b_h,
+              const py::array& b_v, const py::array& vel_w, const py::array& vel_h,
+              const py::array& vel_v, const py::object& chain, int k, const std::string& visible,
+              double lr, double momentum, double weight_decay, double sparsity_target,
+              double sparsity_cost, uint64_t seed, uint64_t stream, const py::object& bounds,
+              const char* op) {
+  const rbm::Unit u = parse_unit(visible, op);
+  const bool pers = !chain.is_none();
+  if (is_double(w, op))
+    return cd_step_t<double>(v, w, b_h, b_v, vel_w, vel_h, vel_v, chain,
+                             make_params<double>(k, pers, u, lr, momentum, weight_decay,
+                                                 sparsity_target, sparsity_cost, seed, stream),
+                             bounds, op);
+  return cd_step_t<float>(v, w, b_h, b_v, vel_w, vel_h, vel_v, chain,
+                          make_params<float>(k, pers, u, lr, momentum, weight_decay,
+                                             sparsity_target, sparsity_cost, seed, stream),
+                          bounds, op);
+}
+
 double cd_step_entry(const py::array& v, const py::array& w, const py::array& b_h,
                      const py::array& b_v, const py::array& vel_w, const py::array& vel_h,
                      const py::array& vel_v, const py::object& chain, int k,
                      const std::string& visible, double lr, double momentum, double weight_decay,
                      double sparsity_target, double sparsity_cost, uint64_t seed,
                      uint64_t stream) {
-  const rbm::Unit u = parse_unit(visible, "rbm_cd_step");
-  const bool pers = !chain.is_none();
-  if (is_double(w, "rbm_cd_step"))
-    return cd_step_t<double>(v, w, b_h, b_v, vel_w, vel_h, vel_v, chain,
-                             make_params<double>(k, pers, u, lr, momentum, weight_decay,
-                                                 sparsity_target, sparsity_cost, seed, stream));
-  return cd_step_t<float>(v, w, b_h, b_v, vel_w, vel_h, vel_v, chain,
-                          make_params<float>(k, pers, u, lr, momentum, weight_decay,
-                                             sparsity_target, sparsity_cost, seed, stream));
+  return cd_any(v, w, b_h, b_v, vel_w, vel_h, vel_v, chain, k, visible, lr, momentum,
+                weight_decay, sparsity_target, sparsity_cost, seed, stream, py::none(),
+                "rbm_cd_step");
+}
+
+double cd_epoch_entry(const py::array& x, const py::array& bounds, const py::array& w,
+                      const py::array& b_h, const py::array& b_v, const py::array& vel_w,
+                      const py::array& vel_h, const py::array& vel_v, const py::object& chain,
+                      int k, const std::string& visible, double lr, double momentum,
+                      double weight_decay, double sparsity_target, double sparsity_cost,
+                      uint64_t seed, uint64_t stream) {
+  return cd_any(x, w, b_h, b_v, vel_w, vel_h, vel_v, chain, k, visible, lr, momentum,
+                weight_decay, sparsity_target, sparsity_cost, seed, stream, bounds,
+                "rbm_cd_epoch");
 }
 
 void uniform_entry(const py::array& out, uint64_t seed, uint64_t stream) {
@@ -194,6 +237,14 @@ void init_rbm(py::module_& m) {
         py::arg("seed"), py::arg("stream"),
         "One CD-k (chain None) or persistent-CD update of w, b_h, b_v in place (rbm.h); returns "
         "the batch's summed squared reconstruction error (CD) or 0 (PCD).");
+  m.def("rbm_cd_epoch", &cd_epoch_entry, py::arg("x"), py::arg("bounds"), py::arg("w"),
+        py::arg("b_h"), py::arg("b_v"), py::arg("vel_w"), py::arg("vel_h"), py::arg("vel_v"),
+        py::arg("chain"), py::arg("k"), py::arg("visible"), py::arg("learning_rate"),
+        py::arg("momentum"), py::arg("weight_decay"), py::arg("sparsity_target"),
+        py::arg("sparsity_cost"), py::arg("seed"), py::arg("stream"),
+        "One epoch: rbm_cd_step on x[bounds[b]:bounds[b + 1]] for every b in order, batch b on "
+        "streams stream + b * (2k + 2) onwards (bitwise the same as those calls); returns the "
+        "summed errors.");
   m.def("rbm_uniform", &uniform_entry, py::arg("out"), py::arg("seed"), py::arg("stream"),
         "out.flat[i] = the uniform [0, 1) number of element i of Philox(seed, stream).");
 }

@@ -1,10 +1,13 @@
 // Argument checks for kernel entry points. They throw std::invalid_argument, which the bindings
 // turn into a Python ValueError; messages start with the op name: "[matmul] ...".
 #pragma once
+#include <atomic>
 #include <cstdint>
+#include <new>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace pyengine {
@@ -43,6 +46,39 @@ int64_t numel_checked(const char* op, const char* what, Sizes... sizes) {
   ((r = mul_checked(r, static_cast<int64_t>(sizes), op, what)), ...);
   return r;
 }
+
+// An allocation failure with a message. pybind11 turns std::bad_alloc into MemoryError(what()).
+class AllocError : public std::bad_alloc {
+ public:
+  explicit AllocError(std::string msg) : msg_(std::move(msg)) {}
+  const char* what() const noexcept override { return msg_.c_str(); }
+
+ private:
+  std::string msg_;
+};
+
+// Scratch allocated inside an OpenMP parallel region. An exception must not leave a region (the
+// process would terminate), so each thread reports its allocation here (ok(): false when it
+// failed, and the thread then skips its share of the work, still reaching every worksharing
+// construct), and the caller throws after the region: rethrow() raises MemoryError naming the op.
+class RegionAlloc {
+ public:
+  bool ok(const void* p, int64_t elems, int64_t elem_size) noexcept {
+    if (p != nullptr || elems <= 0) return true;
+    failed_bytes_.store(elems * elem_size, std::memory_order_relaxed);
+    return false;
+  }
+  void rethrow(const char* op) const {
+    const int64_t b = failed_bytes_.load(std::memory_order_relaxed);
+    if (b == 0) return;
+    std::ostringstream s;
+    s << "[" << op << "] cannot allocate " << b << " bytes of per-thread scratch";
+    throw AllocError(s.str());
+  }
+
+ private:
+  std::atomic<int64_t> failed_bytes_{0};
+};
 
 inline std::string shape_str(const std::vector<long long>& shape) {
   std::ostringstream s;

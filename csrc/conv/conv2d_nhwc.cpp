@@ -21,6 +21,7 @@
 #include "common/parallel.h"
 #include "conv/conv2d_nhwc.h"
 #include "conv/conv_items.h"
+#include "conv/winograd_nhwc.h"
 #include "gemm/gemm.h"
 
 namespace pyengine {
@@ -174,6 +175,11 @@ void conv2d_nhwc_forward(const ConvNhwcGeom& g, const T* x, const T* w, const T*
     });
     return;
   }
+  if (winograd_nhwc_fits(g, false)) {  // 3x3 stride 1 with enough channels (winograd_nhwc.h)
+    std::vector<T> u(static_cast<size_t>(16 * g.c * g.oc));
+    winograd_nhwc_weights(g, w, false, u.data());
+    return winograd_nhwc_conv3x3(winograd_nhwc_geom(g, false), x, u.data(), b, act, y);
+  }
   const bool pw = is_pointwise(g);
   const int64_t rows = block_rows<T>(P, K), nb = (P + rows - 1) / rows;
   for_each_conv_item<T>(nb * g.groups, pw ? 0 : rows * K, [&](int64_t it, T* col) {
@@ -220,6 +226,11 @@ void conv2d_nhwc_backward(const ConvNhwcGeom& g, const T* x, const T* dy, const 
     for_each_conv_item<T>(items, 0, [&](int64_t it, T*) {
       direct_backward_input(g, gz, w, dx, it * imgs, std::min(g.n, (it + 1) * imgs));
     });
+  } else if (dx && winograd_nhwc_fits(g, true)) {  // the forward's kernel on gz, rotated w
+    std::vector<T> u(static_cast<size_t>(16 * g.c * g.oc));
+    winograd_nhwc_weights(g, w, true, u.data());
+    const T* no_bias = nullptr;
+    winograd_nhwc_conv3x3(winograd_nhwc_geom(g, true), gz, u.data(), no_bias, ConvAct{}, dx);
   } else if (dx && pw) {  // dx (P x Cg) = dy_group (P x OCg) * w_group^T, per block of positions
     const int64_t nb = (P + rows - 1) / rows;
     for_each_conv_item<T>(nb * g.groups, 0, [&](int64_t it, T*) {
@@ -241,6 +252,10 @@ void conv2d_nhwc_backward(const ConvNhwcGeom& g, const T* x, const T* dy, const 
         col2im_nhwc_add(g, col, grp, p0, p0 + pb, dx);
       }
     });
+  }
+  if (dw && winograd_nhwc_fits_weight_grad(g)) {
+    winograd_nhwc_conv3x3_backward_weight(winograd_nhwc_geom(g, false), x, gz, dw);
+    dw = nullptr;  // done: the pass below forms db alone
   }
   if (!dw && !db) return;
   // Weight and bias gradients: blocks of positions in a fixed number of chunks, each summing

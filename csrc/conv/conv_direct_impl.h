@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/check.h"
 #include "conv/conv2d.h"
 #include "conv/winograd_simd.h"  // copy_n: masked row-tail stores
 
@@ -34,10 +35,17 @@ namespace PE_ISA_NS {
 namespace {
 
 // Per-thread scratch without std containers (per-ISA TU: keep every instantiation local).
+// Outside a parallel region a failed malloc throws (MemoryError); inside one it is recorded in
+// `region` (p stays null, the thread skips its work) and the caller rethrows after the region.
 template <class T>
 struct Scratch {
   T* p;
-  explicit Scratch(int64_t n) : p(static_cast<T*>(std::malloc(sizeof(T) * (n > 0 ? n : 1)))) {}
+  explicit Scratch(int64_t n, RegionAlloc* region = nullptr)
+      : p(static_cast<T*>(std::malloc(sizeof(T) * (n > 0 ? n : 1)))) {
+    RegionAlloc here;
+    (region ? *region : here).ok(p, n > 0 ? n : 1, sizeof(T));
+    here.rethrow("conv2d");
+  }
   ~Scratch() { std::free(p); }
   Scratch(const Scratch&) = delete;
   Scratch& operator=(const Scratch&) = delete;
@@ -300,12 +308,14 @@ void direct_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* 
   Scratch<int64_t> coff(g.kw);
   for (int64_t j = 0; j < g.kw; ++j) coff.p[j] = (j * g.dw) % sw * plane + (j * g.dw) / sw;
   const Taps tp{sw * plane, ld, g.sh * ld, g.dh, coff.p};
+  RegionAlloc alloc;
 #pragma omp parallel num_threads(threads_for(tasks))
   {
-    Scratch<T> pad(padn + slack);
-    for (int64_t q = padn; q < padn + slack; ++q) pad.p[q] = T(0);
+    Scratch<T> pad(padn + slack, &alloc);
+    for (int64_t q = padn; pad.p && q < padn + slack; ++q) pad.p[q] = T(0);
 #pragma omp for schedule(static)
     for (int64_t t = 0; t < tasks; ++t) {
+      if (!pad.p) continue;
       const int64_t n = t / g.groups, grp = t % g.groups;
       const T* xg = x + (n * g.c + grp * cg) * g.h * g.w;
       if (sw == 1)
@@ -317,6 +327,7 @@ void direct_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* 
                         y + (n * g.oc + o) * OHW, g.oh, g.ow);
     }
   }
+  alloc.rethrow("conv2d");
 }
 
 template <class T>
@@ -330,11 +341,13 @@ template <class T>
 void direct_backward_input_rows(const Conv2dGeom& g, const T* dy, const T* w, T* dx) {
   const int64_t cg = g.cg(), ocg = g.ocg(), PH = g.h + 2 * g.ph, PW = g.w + 2 * g.pw;
   const int64_t OHW = g.oh * g.ow, tasks = g.n * g.groups, KK = g.kh * g.kw;
+  RegionAlloc alloc;
 #pragma omp parallel num_threads(threads_for(tasks))
   {
-    Scratch<T> pad(cg * PH * PW);
+    Scratch<T> pad(cg * PH * PW, &alloc);
 #pragma omp for schedule(static)
     for (int64_t t = 0; t < tasks; ++t) {
+      if (!pad.p) continue;
       const int64_t n = t / g.groups, grp = t % g.groups;
       std::memset(pad.p, 0, sizeof(T) * cg * PH * PW);
       for (int64_t o = grp * ocg; o < (grp + 1) * ocg; ++o) {
@@ -361,6 +374,7 @@ void direct_backward_input_rows(const Conv2dGeom& g, const T* dy, const T* w, T*
       crop_planes(pad.p, dx + (n * g.c + grp * cg) * g.h * g.w, cg, g.h, g.w, g.ph, g.pw);
     }
   }
+  alloc.rethrow("conv2d_backward");
 }
 
 // Any stride: for each tap a whole row of partial sums (one per output column) takes dy * x over
@@ -375,12 +389,14 @@ void direct_backward_weight_rows(const Conv2dGeom& g, const T* x, const T* dy, T
   // the row is summed once at the end. Per channel the order is fixed (n, oh, then ow), so the
   // result is independent of how channels are split over threads.
   const int nt = threads_for(g.oc);
+  RegionAlloc alloc;
 #pragma omp parallel num_threads(nt)
   {
     const int t = omp_get_thread_num(), nth = omp_get_num_threads();
-    const int64_t o0 = g.oc * t / nth, o1 = g.oc * (t + 1) / nth;
-    Scratch<T> pad(PH * PW);
-    Scratch<T> acc((o1 - o0) * cg * KK * OWp);
+    int64_t o0 = g.oc * t / nth, o1 = g.oc * (t + 1) / nth;
+    Scratch<T> pad(PH * PW, &alloc);
+    Scratch<T> acc((o1 - o0) * cg * KK * OWp, &alloc);
+    if (!pad.p || !acc.p) o1 = o0;  // no work (no barrier in this region)
     for (int64_t q = 0; q < (o1 - o0) * cg * KK * OWp; ++q) acc.p[q] = T(0);
     for (int64_t n = 0; n < g.n; ++n) {
       int64_t padded = -1;  // input channel now in `pad`
@@ -418,6 +434,7 @@ void direct_backward_weight_rows(const Conv2dGeom& g, const T* x, const T* dy, T
         dw[o * cg * KK + q] = s;
       }
   }
+  alloc.rethrow("conv2d_backward");
 }
 
 template <class T>
@@ -595,15 +612,18 @@ void direct_backward_s1(const Conv2dGeom& g, const T* x, const T* dy, const T* w
   if (db) std::fill(db, db + g.oc, T(0));
   for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
     const int64_t n1 = std::min(g.n, n0 + chunk), tasks = (n1 - n0) * g.groups;
+    RegionAlloc alloc;
 #pragma omp parallel num_threads(threads_for(tasks))
     {
-      Scratch<T> dpad(dpadn);
-      Scratch<T> xpad(want_w ? xpadn + xslack : 0);
-      for (int64_t q = 0; q < dpadn; ++q) dpad.p[q] = T(0);
-      if (want_w)
+      Scratch<T> dpad(dpadn, &alloc);
+      Scratch<T> xpad(want_w ? xpadn + xslack : 0, &alloc);
+      const bool ok = dpad.p && xpad.p;
+      for (int64_t q = 0; ok && q < dpadn; ++q) dpad.p[q] = T(0);
+      if (want_w && ok)
         for (int64_t q = xpadn; q < xpadn + xslack; ++q) xpad.p[q] = T(0);
 #pragma omp for schedule(static)
       for (int64_t t = 0; t < tasks; ++t) {
+        if (!ok) continue;
         const int64_t n = n0 + t / g.groups, grp = t % g.groups;
         if (pad_dy)
           for (int64_t m = 0; m < ocg; ++m)
@@ -648,6 +668,7 @@ void direct_backward_s1(const Conv2dGeom& g, const T* x, const T* dy, const T* w
         }
       }
     }
+    alloc.rethrow("conv2d_backward");
     for (int64_t n = n0; n < n1; ++n) {  // image order: the same sums for any thread count
       const T* pn = part.p + (n - n0) * per;
       if (dw)

@@ -1,3 +1,4 @@
-// Winograd F(2x2, 3x3) tile loop compiled for the avx512 path (flags from CMake by file-name suffix).
+// Winograd F(2x2, 3x3) tile loops, NCHW and NHWC, for the avx512 path (flags by file-name suffix).
 #define PE_ISA_NS avx512
 #include "conv/winograd_impl.h"
+#include "conv/winograd_nhwc_impl.h"  // channels-last tile loop, sharing its helpers

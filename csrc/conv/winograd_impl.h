@@ -11,6 +11,7 @@
 
 #include <cstdlib>
 
+#include "common/check.h"
 #include "conv/winograd.h"
 #include "conv/winograd_simd.h"
 #include "gemm/gemm.h"
@@ -21,11 +22,17 @@ namespace PE_ISA_NS {
 namespace {
 
 // Per-thread scratch without std containers (per-ISA TU: keep every instantiation local).
+// Outside a parallel region a failed allocation throws (MemoryError); inside one it is recorded
+// in `region` (p stays null, the thread skips its work) and the caller rethrows after the region.
 template <class T>
 struct WgScratch {
   T* p;
-  explicit WgScratch(int64_t n)
-      : p(static_cast<T*>(std::aligned_alloc(64, ((sizeof(T) * (n > 0 ? n : 1)) + 63) / 64 * 64))) {}
+  explicit WgScratch(int64_t n, RegionAlloc* region = nullptr)
+      : p(static_cast<T*>(std::aligned_alloc(64, ((sizeof(T) * (n > 0 ? n : 1)) + 63) / 64 * 64))) {
+    RegionAlloc here;
+    (region ? *region : here).ok(p, n > 0 ? n : 1, sizeof(T));
+    here.rethrow("conv2d");
+  }
   ~WgScratch() { std::free(p); }
   WgScratch(const WgScratch&) = delete;
   WgScratch& operator=(const WgScratch&) = delete;
@@ -270,12 +277,15 @@ template <class T, class Body>
 void run_items(int64_t items, int64_t scratch, Body&& body) {
   const int nthreads = omp_in_parallel() ? 1 : omp_get_max_threads();
   if (nthreads > 1 && items >= nthreads) {
+    RegionAlloc alloc;
 #pragma omp parallel num_threads(nthreads)
     {
-      WgScratch<T> s(scratch);
+      WgScratch<T> s(scratch, &alloc);
 #pragma omp for schedule(static)
-      for (int64_t it = 0; it < items; ++it) body(it, s.p);
+      for (int64_t it = 0; it < items; ++it)
+        if (s.p) body(it, s.p);
     }
+    alloc.rethrow("conv2d");
   } else {
     WgScratch<T> s(scratch);
     for (int64_t it = 0; it < items; ++it) body(it, s.p);

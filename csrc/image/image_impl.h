@@ -123,7 +123,8 @@ void resize_backward(const ResizeGeom& g, const T* dy, T* dx) {
 namespace image_detail {
 
 // TF's map_coord: fold a continuous coordinate into [0, len - 1] by the fill mode (constant leaves
-// it alone; its out-of-range taps read the fill value).
+// it alone; its out-of-range taps read the fill value). Whole periods are counted with trunc, not
+// an int64 cast, which is undefined past 2**63 (a transform mapping to 1e30).
 inline double map_coord(double v, int64_t len, FillMode mode) {
   const double n = double(len);
   switch (mode) {
@@ -131,22 +132,22 @@ inline double map_coord(double v, int64_t len, FillMode mode) {
       if (v < 0) {
         if (len <= 1) return 0;
         const double sz2 = 2 * n;
-        if (v < -sz2) v = sz2 * double(static_cast<int64_t>(-v / sz2)) + v;
+        if (v < -sz2) v = sz2 * std::trunc(-v / sz2) + v;
         v = v < -n ? v + sz2 : -v - 1;
       } else if (v > n - 1) {
         if (len <= 1) return 0;
         const double sz2 = 2 * n;
-        v -= sz2 * double(static_cast<int64_t>(v / sz2));
+        v -= sz2 * std::trunc(v / sz2);
         if (v >= n) v = sz2 - v - 1;
       }
       return std::min(std::max(v, 0.0), n - 1);
     case FillMode::wrap:
       if (v < 0) {
         if (len <= 1) return 0;
-        v += n * double(static_cast<int64_t>(-v / n) + 1);
+        v += n * (std::trunc(-v / n) + 1);
       } else if (v > n - 1) {
         if (len <= 1) return 0;
-        v -= n * double(static_cast<int64_t>(v / n));
+        v -= n * std::trunc(v / n);
       }
       return std::min(std::max(v, 0.0), n - 1);
     case FillMode::nearest:

@@ -182,6 +182,20 @@ double cd_step(const CdParams<T>& p, int64_t batch, int64_t nv, int64_t nh, cons
   return err;
 }
 
+template <class T>
+double cd_epoch(const CdParams<T>& p, int64_t n_batches, const int64_t* bounds, int64_t nv,
+                int64_t nh, const T* x, T* w, T* b_h, T* b_v, T* vel_w, T* vel_h, T* vel_v,
+                T* chain, int64_t chain_rows) {
+  double err = 0.0;
+  CdParams<T> q = p;
+  for (int64_t b = 0; b < n_batches; ++b) {
+    q.stream = p.stream + static_cast<uint64_t>(b) * (2 * static_cast<uint64_t>(p.k) + 2);
+    err += cd_step<T>(q, bounds[b + 1] - bounds[b], nv, nh, x + bounds[b] * nv, w, b_h, b_v,
+                      vel_w, vel_h, vel_v, chain, chain_rows);
+  }
+  return err;
+}
+
 template void layer<float>(Unit, int64_t, int64_t, int64_t, const float*, const float*, bool,
                            const float*, float*, float*, uint64_t, uint64_t);
 template void layer<double>(Unit, int64_t, int64_t, int64_t, const double*, const double*, bool,
@@ -191,6 +205,12 @@ template double cd_step<float>(const CdParams<float>&, int64_t, int64_t, int64_t
 template double cd_step<double>(const CdParams<double>&, int64_t, int64_t, int64_t, const double*,
                                 double*, double*, double*, double*, double*, double*, double*,
                                 int64_t);
+template double cd_epoch<float>(const CdParams<float>&, int64_t, const int64_t*, int64_t,
+                                int64_t, const float*, float*, float*, float*, float*, float*,
+                                float*, float*, int64_t);
+template double cd_epoch<double>(const CdParams<double>&, int64_t, const int64_t*, int64_t,
+                                 int64_t, const double*, double*, double*, double*, double*,
+                                 double*, double*, double*, int64_t);
 
 }  // namespace rbm
 }  // namespace pyengine

@@ -16,7 +16,7 @@
 // no extra for RNN.
 //
 // Threads own fixed blocks of batch rows (rows are independent through the recurrence) for the
-// whole time loop (the input gradient included): no barrier per step, and the block size depends
+// whole time loop: no barrier per step, and the block size depends
 // on B only, so results are bitwise identical for any thread count. The input projection of all
 // steps and the weight gradients are large GEMMs (csrc/gemm), threaded over their output.
 #pragma once

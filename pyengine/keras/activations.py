@@ -27,9 +27,19 @@ def get(identifier):
     if isinstance(identifier, str):
         resolve("activation", identifier, {k: (lambda: None) for k in _TABLE})  # checks the name
         return _TABLE[identifier.lower()]
-    return resolve("activation", identifier, {})
+    fn = resolve("activation", identifier, {})
+    inner = getattr(fn, "__wrapped__", None)  # keras.activations.relu: the table's F.relu
+    return inner if any(inner is v for v in _TABLE.values()) else fn
 
 
 def name_of(fn):
     """The Keras name of a built-in activation, or None for user callables."""
     return next((k for k, v in _TABLE.items() if v is fn), None)
+
+
+# the public names also record a graph node on symbolic tensors (keras.activations.sigmoid(kt))
+from ..tf_names import symbolic_aware as _symbolic_aware  # noqa: E402
+
+(relu, sigmoid, tanh, softmax, elu, gelu, softplus, leaky_relu, log_softmax) = map(  # noqa: E305
+    _symbolic_aware, (relu, sigmoid, tanh, softmax, elu, gelu, softplus, leaky_relu,
+                      log_softmax))

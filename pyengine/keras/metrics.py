@@ -39,8 +39,11 @@ class Metric:
 
     reset_states = reset_state  # Keras 2 spelling
 
+    last_called = None  # the metric whose __call__ ran last (Layer.add_metric recognises it)
+
     def __call__(self, *args, **kwargs):
         self.update_state(*args, **kwargs)
+        Metric.last_called = self
         return self.result()
 
     def __repr__(self):
@@ -59,8 +62,10 @@ class Mean(Metric):
             self.total += float(v.sum())
             self.count += float(v.size)
             return
-        w = np.broadcast_to(_np(sample_weight).astype(np.float64), v.shape) if v.ndim else \
-            _np(sample_weight).astype(np.float64)
+        w = _np(sample_weight).astype(np.float64)
+        while w.ndim > v.ndim and w.shape[-1] == 1:  # (N, 1) weights for (N,) values, as Keras
+            w = w[..., 0]
+        w = np.broadcast_to(w, v.shape) if v.ndim else w
         self.total += float((v * w).sum())
         self.count += float(np.sum(w)) if v.ndim else float(w)
 
@@ -173,6 +178,8 @@ def get(identifier, loss=None):
 from .metrics_extra import (AUC, F1Score, FBetaScore, MeanAbsolutePercentageError,  # noqa: E402
                             Precision, Recall, RootMeanSquaredError,
                             SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy)
+from .metrics_extra import (FalseNegatives, FalsePositives, TrueNegatives,  # noqa: E402
+                            TruePositives)
 from .metrics_extra import NAMES as _EXTRA_NAMES  # noqa: E402
 
 _TABLE.update(_EXTRA_NAMES)

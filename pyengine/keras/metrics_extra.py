@@ -97,6 +97,33 @@ class Recall(_Confusion):
         return self._out(_div(self.tp, self.tp + self.fn))
 
 
+class _Count(_Confusion):
+    """One confusion count (weighted), at `thresholds` (default 0.5)."""
+    count = None
+
+    def __init__(self, thresholds=None, name=None, dtype=None):
+        super().__init__(thresholds, None, None, name, dtype)
+
+    def result(self):
+        return self._out(getattr(self, self.count))
+
+
+class TruePositives(_Count):
+    count = "tp"
+
+
+class FalsePositives(_Count):
+    count = "fp"
+
+
+class TrueNegatives(_Count):
+    count = "tn"
+
+
+class FalseNegatives(_Count):
+    count = "fn"
+
+
 class AUC(_Confusion):
     """Area under the ROC or PR curve, from confusion counts at `num_thresholds` thresholds
     spread over [0, 1] (plus -eps and 1 + eps), summed as Keras does: 'interpolation'
@@ -285,7 +312,8 @@ class RootMeanSquaredError(_m.Mean):
         return float(np.sqrt(super().result()))
 
 
-NAMES = {"auc": AUC, "precision": Precision, "recall": Recall, "f1_score": F1Score,
+NAMES = {"true_positives": TruePositives, "false_positives": FalsePositives,
+         "true_negatives": TrueNegatives, "false_negatives": FalseNegatives, "auc": AUC, "precision": Precision, "recall": Recall, "f1_score": F1Score,
          "fbeta_score": FBetaScore, "top_k_categorical_accuracy": TopKCategoricalAccuracy,
          "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
          "mape": MeanAbsolutePercentageError,

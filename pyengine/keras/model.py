@@ -4,8 +4,9 @@ and subclassing (`class M(keras.Model)` with `__init__` + `call`), both with Ker
 import numpy as np
 
 from ..autograd import no_grad
+from ..tensor import Tensor
 from . import tree
-from .layers.base import InputLayer, Layer
+from .layers.base import InputLayer, Layer, add_layer_module
 from .symbolic import KerasTensor
 from .trainer import Trainer
 
@@ -86,7 +87,7 @@ class Model(Trainer, Layer):
             raise ValueError(f"[{self.name}] the layer name(s) {dup} are used more than once; "
                              "all layer names in a model must be unique")
         for lyr in layers:
-            self.add_module(lyr.name, lyr)
+            add_layer_module(self, lyr)
         self._nodes = [n for n in nodes if not isinstance(n.layer, InputLayer)]
         self._graph_layers = layers
         self._inputs_struct, self._outputs_struct = inputs, outputs
@@ -113,6 +114,19 @@ class Model(Trainer, Layer):
         raise ValueError(f"[get_layer] no layer named '{name}'. Layers: "
                          f"{[lyr.name for lyr in layers]}")
 
+    @property
+    def input_shape(self):
+        """The inputs' shapes (a tuple, or a list for several inputs), None for the batch."""
+        if getattr(self, "inputs", None):
+            return _shape_list(self.inputs)
+        return Layer.input_shape.fget(self)  # a model used as a layer of a graph
+
+    @property
+    def output_shape(self):
+        if getattr(self, "outputs", None):
+            return _shape_list(self.outputs)
+        return Layer.output_shape.fget(self)
+
     def _flat_inputs(self, inputs):
         names = [t.name for t in self.inputs]
         if isinstance(inputs, dict) and not isinstance(self._inputs_struct, dict):
@@ -128,9 +142,17 @@ class Model(Trainer, Layer):
         if len(flat) != len(self.inputs):
             raise ValueError(f"[{self.name}] expects {len(self.inputs)} input(s) {names}, "
                              f"received {len(flat)}")
-        for t, x in zip(self.inputs, flat):
+        for i, (t, x) in enumerate(zip(self.inputs, flat)):
             shape = tuple(getattr(x, "shape", np.shape(x)))
             want = t.shape
+            # Keras' rank adjustment: a missing or extra trailing dimension of size 1 is
+            # added or dropped ((N, 28, 28) into an Input of shape (28, 28, 1))
+            if len(want) == len(shape) + 1 and want[-1] == 1:
+                flat[i] = x = _expand_last(x)
+                shape = shape + (1,)
+            elif len(want) == len(shape) - 1 and shape[-1] == 1:
+                flat[i] = x = x[..., 0]
+                shape = shape[:-1]
             if len(shape) != len(want) or any(w is not None and w != s
                                               for w, s in zip(want[1:], shape[1:])):
                 raise ValueError(f"[{self.name}] input '{t.name}' expected shape {want}, "
@@ -230,12 +252,15 @@ class Model(Trainer, Layer):
 
     def save(self, filepath, overwrite=True):
         """Architecture (JSON) and weights in one .npz file, written atomically;
-        `keras.models.load_model(filepath)` rebuilds the model. Compile again after loading
-        (optimizer state is not saved)."""
+        `keras.models.load_model(filepath)` rebuilds the model,
+        with its compile configuration and optimizer state when compiled with keras' own
+        optimizer / losses / metrics (keras/saving_state.py): fit continues where it stopped."""
         from .saving import write_weights, model_config_json
+        from .saving_state import write_extra
         self._ensure_built()
-        write_weights(self, filepath, overwrite, extra={"__config__":
-                                                        np.array(model_config_json(self))})
+        extra = {"__config__": np.array(model_config_json(self))}
+        extra.update(write_extra(self))
+        write_weights(self, filepath, overwrite, extra=extra)
 
     def get_config(self):
         if self._nodes is None:
@@ -252,3 +277,12 @@ class Model(Trainer, Layer):
             return
         raise ValueError(f"[{self.name}] the model has not been built yet: call it on data, "
                          "call build(input_shape), or fit it first")
+
+
+def _expand_last(x):
+    return x.unsqueeze(-1) if isinstance(x, Tensor) else np.expand_dims(np.asarray(x), -1)
+
+
+def _shape_list(tensors):
+    shapes = [tuple(t.shape) for t in tensors]
+    return shapes[0] if len(shapes) == 1 else shapes

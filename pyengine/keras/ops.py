@@ -57,6 +57,10 @@ def maximum(x1, x2): return F.maximum(_t(x1), x2)
 @_op
 def minimum(x1, x2): return F.minimum(_t(x1), x2)
 @_op
+def moments(x, axes, keepdims=False, synchronized=False):
+    """(mean, variance) over `axes`, the variance biased (Keras' ops.moments)."""
+    return _tf.nn_moments.__wrapped__(x, axes, keepdims=keepdims)
+@_op
 def clip(x, x_min, x_max): return F.clamp(x, x_min, x_max)
 @_op
 def concatenate(xs, axis=0): return F.cat([_t(x) for x in xs], axis)
@@ -103,3 +107,11 @@ def ones(shape, dtype=None): return _creation.ones(*tuple(shape))
 def zeros(shape, dtype=None): return _creation.zeros(*tuple(shape))
 def ones_like(x, dtype=None): return _creation.ones_like(_t(x))
 def zeros_like(x, dtype=None): return _creation.zeros_like(_t(x))
+
+
+from .ops_more import (add, all, any, arange, argsort, binary_crossentropy, cumsum,  # noqa: E402,F401,E501
+                       divide, dot, elu, equal, eye, flip, floor, full, gelu, greater,
+                       greater_equal, leaky_relu, less, less_equal, linspace, log_softmax,
+                       logsumexp, multiply, negative, norm, normalize, not_equal, power, repeat,
+                       round, sign, silu, slice, softplus, split, std, stop_gradient,
+                       subtract, swish, tile, top_k, true_divide, var)

@@ -26,6 +26,22 @@ def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     return _random.uniform(shape, minval, maxval, seed=_seed(seed))
 
 
+def dropout(inputs, rate, noise_shape=None, seed=None):
+    """Keras 3's keras.random.dropout: zeroes each element with probability `rate` and scales
+    the kept ones by 1 / (1 - rate) (always, as Keras does: it is not a layer). noise_shape
+    broadcasts one draw over dimensions of size 1 (None: that dimension of `inputs`)."""
+    from ..nn import functional as F
+    x = inputs if isinstance(inputs, Tensor) else Tensor._wrap(np.asarray(inputs, np.float32))
+    if not 0.0 <= float(rate) < 1.0:
+        raise ValueError(f"[keras.random.dropout] rate must be in [0, 1). Received: rate={rate}")
+    if noise_shape is None and seed is None:
+        return F.dropout(x, float(rate), training=True)
+    shape = tuple(x.shape) if noise_shape is None else tuple(
+        d if n is None else int(n) for n, d in zip(noise_shape, x.shape))
+    keep = np.asarray(uniform(shape, seed=seed)) >= np.float32(rate)
+    return x * Tensor._wrap((keep / np.float32(1.0 - rate)).astype(np.asarray(x).dtype))
+
+
 def _shape(shape):
     return tuple(int(s) for s in shape)
 

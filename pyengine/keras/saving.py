@@ -7,6 +7,8 @@ before allocating: the weights a saved config declares may not exceed what the f
 import json
 import os
 import tempfile
+import zipfile
+import zlib
 
 import numpy as np
 
@@ -19,7 +21,8 @@ _INPUT_LIMIT_BYTES = 1 << 30  # example batches of a loaded model's inputs (kera
 
 
 def register_keras_serializable(package="Custom", name=None):
-    """Decorator: makes a Layer / Model subclass loadable by load_model under its class name."""
+    """Decorator: makes a Layer / Model subclass (or a function a Lambda layer wraps) loadable
+    by load_model under its name."""
     def deco(cls):
         _REGISTRY[name or cls.__name__] = cls
         return cls
@@ -31,7 +34,8 @@ def _builtin_classes():
     from .model import Model
     from .sequential import Sequential
     out = {n: c for n, c in vars(_layers).items() if isinstance(c, type) and issubclass(c, Layer)}
-    out.update(Model=Model, Functional=Model, Sequential=Sequential)
+    from .layers.code_layers import OpLayer
+    out.update(Model=Model, Functional=Model, Sequential=Sequential, OpLayer=OpLayer)
     return out
 
 
@@ -58,12 +62,15 @@ def write_weights(model, filepath, overwrite=True, extra=None):
 
 
 def read_weights(model, filepath):
+    """Sizes are checked before anything is decompressed or allocated (pe.io.load_npz_checked:
+    at most pe.io.NPZ_MAX_BYTES, 1 GiB unless raised); every failure is a ValueError."""
+    from ..io import load_npz_checked
     filepath = os.fspath(filepath)
     try:
-        with np.load(filepath, allow_pickle=False) as f:
-            arrays = [f[k] for k in sorted(f.files) if not k.startswith("__")]
-    except (OSError, ValueError) as e:
+        found = load_npz_checked(filepath, op="load_weights")
+    except OSError as e:
         raise ValueError(f"[load_weights] cannot read weights from {filepath}: {e}") from None
+    arrays = [found[k] for k in sorted(found) if not k.startswith("__")]
     if len(arrays) != len(model.weights):
         raise ValueError(f"[load_weights] {filepath} holds {len(arrays)} weights, the model "
                          f"has {len(model.weights)}")
@@ -105,8 +112,9 @@ def model_config_json(model):
         return json.dumps(model.get_config())
     except TypeError as e:
         raise ValueError(f"[save] every layer's arguments must be JSON values (strings, "
-                         f"numbers, lists) to save the model; Lambda layers and layers holding "
-                         f"functions cannot be saved: use save_weights instead ({e})") from None
+                         f"numbers, lists) to save the model; layers holding functions other "
+                         f"than module-level ones cannot be saved: use save_weights instead "
+                         f"({e})") from None
 
 
 def _build(cfg, classes):
@@ -127,7 +135,8 @@ def _build(cfg, classes):
         if size > _INPUT_LIMIT_BYTES:
             raise ValueError(f"[load_model] input '{kwargs.get('name')}' declares shape "
                              f"{tuple(shape)}, too large to build ({size:,} bytes)")
-    return cls(*cfg["args"], **kwargs)
+    from .layers.code_layers import decode
+    return cls(*decode(cfg["args"], classes), **decode(kwargs, classes))
 
 
 def _build_functional(kw, classes):
@@ -169,8 +178,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True,
             config = json.loads(str(f["__config__"]))
             stored = sum(f.zip.getinfo(k + ".npy").file_size for k in f.files
                          if not k.startswith("__"))
-    except (OSError, ValueError, KeyError) as e:
-        raise ValueError(f"[load_model] cannot load a model from {filepath}: {e}") from None
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as e:
+        raise ValueError(f"[load_model] cannot load a model from {filepath}: "
+                         f"{type(e).__name__}: {e}") from None
     classes = _builtin_classes()
     classes.update(_REGISTRY)
     classes.update(custom_objects or {})
@@ -180,4 +190,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True,
     finally:
         allocation_guard.budget = None
     model.load_weights(filepath)
+    if compile:
+        from .saving_state import restore
+        with np.load(filepath, allow_pickle=False) as f:
+            if "__compile__" in f.files:
+                restore(model, f)
     return model

@@ -5,7 +5,7 @@ the layer at build time and `model.inputs`, `layer.output` work as in Keras."""
 import numpy as np
 
 from . import tree
-from .layers.base import InputLayer, Layer
+from .layers.base import InputLayer, Layer, add_layer_module, remove_layer_module
 from .model import Model
 from .symbolic import KerasTensor
 
@@ -37,14 +37,14 @@ class Sequential(Model):
             raise ValueError(f"[Sequential] all layers must have unique names; "
                              f"'{layer.name}' is already in the model")
         self._layers.append(layer)
-        self.add_module(layer.name, layer)
+        add_layer_module(self, layer)
         self.built = False
         if self._declared_input is not None:
             try:
                 self._build_graph()  # Keras builds as soon as the input shape is known
             except Exception:
                 self._layers.pop()
-                del self._modules[layer.name]
+                remove_layer_module(self, layer)
                 raise
 
     def pop(self):
@@ -52,7 +52,7 @@ class Sequential(Model):
             raise TypeError("[Sequential] there are no layers in the model")
         self.built = False
         layer = self._layers.pop()
-        del self._modules[layer.name]
+        remove_layer_module(self, layer)
         outs = self.__dict__.get("_graph_outs")
         if outs and len(outs) > len(self._layers) + 1:
             outs.pop()

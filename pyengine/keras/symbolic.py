@@ -8,6 +8,8 @@ carries (batch 2 and 3; a None dimension is 8 in one and 9 in the other): a dime
 differs between the two results is None. Building the layer's weights and checking its input
 happen in that run, so a shape error is raised when the graph is built, naming the layer and the
 input shape it received."""
+import operator
+
 import numpy as np
 
 from ..autograd import no_grad
@@ -44,21 +46,26 @@ class KerasTensor:
     __hash__ = object.__hash__
 
     # arithmetic on symbolic tensors records an op node (Keras 3 does the same)
-    def __add__(self, o): return symbolic_op(lambda a, b: a + b, self, o, name="add")
-    def __radd__(self, o): return symbolic_op(lambda a, b: b + a, self, o, name="add")
-    def __sub__(self, o): return symbolic_op(lambda a, b: a - b, self, o, name="subtract")
-    def __rsub__(self, o): return symbolic_op(lambda a, b: b - a, self, o, name="subtract")
-    def __mul__(self, o): return symbolic_op(lambda a, b: a * b, self, o, name="multiply")
-    def __rmul__(self, o): return symbolic_op(lambda a, b: b * a, self, o, name="multiply")
-    def __truediv__(self, o): return symbolic_op(lambda a, b: a / b, self, o, name="divide")
-    def __rtruediv__(self, o): return symbolic_op(lambda a, b: b / a, self, o, name="divide")
-    def __pow__(self, o): return symbolic_op(lambda a, b: a ** b, self, o, name="power")
-    def __matmul__(self, o): return symbolic_op(lambda a, b: a @ b, self, o, name="matmul")
-    def __neg__(self): return symbolic_op(lambda a: -a, self, name="negative")
-    def __abs__(self): return symbolic_op(lambda a: abs(a), self, name="absolute")
+    # (the operator module's functions: a saved model refers to them by name)
+    def __add__(self, o): return symbolic_op(operator.add, self, o, name="add")
+    def __radd__(self, o): return symbolic_op(operator.add, o, self, name="add")
+    def __sub__(self, o): return symbolic_op(operator.sub, self, o, name="subtract")
+    def __rsub__(self, o): return symbolic_op(operator.sub, o, self, name="subtract")
+    def __mul__(self, o): return symbolic_op(operator.mul, self, o, name="multiply")
+    def __rmul__(self, o): return symbolic_op(operator.mul, o, self, name="multiply")
+    def __truediv__(self, o): return symbolic_op(operator.truediv, self, o, name="divide")
+    def __rtruediv__(self, o): return symbolic_op(operator.truediv, o, self, name="divide")
+    def __pow__(self, o): return symbolic_op(operator.pow, self, o, name="power")
+    def __matmul__(self, o): return symbolic_op(operator.matmul, self, o, name="matmul")
+    def __gt__(self, o): return symbolic_op(operator.gt, self, o, name="greater")
+    def __ge__(self, o): return symbolic_op(operator.ge, self, o, name="greater_equal")
+    def __lt__(self, o): return symbolic_op(operator.lt, self, o, name="less")
+    def __le__(self, o): return symbolic_op(operator.le, self, o, name="less_equal")
+    def __neg__(self): return symbolic_op(operator.neg, self, name="negative")
+    def __abs__(self): return symbolic_op(operator.abs, self, name="absolute")
 
     def __getitem__(self, key):
-        return symbolic_op(lambda a: a[key], self, name="get_item")
+        return symbolic_op(operator.getitem, self, key, name="get_item")
 
 
 def is_symbolic(x):
@@ -143,18 +150,23 @@ def call_symbolic(layer, inputs, args, kwargs):
 
 
 def symbolic_op(fn, *args, name="op", **kwargs):
-    """fn(*args, **kwargs) as a node of the graph (a Lambda layer whose inputs are the
-    KerasTensors among the arguments; every other argument is kept as a constant)."""
-    from .layers.core import Lambda
-    flat = tree.flatten((args, kwargs))
-    symbols = [a for a in flat if isinstance(a, KerasTensor)]
+    """fn(*args, **kwargs) as a node of the graph (an OpLayer whose inputs are the
+    KerasTensors among the arguments, marked {"__input__": i} in its arguments; every other
+    argument is kept as a constant)."""
+    from .layers.code_layers import OpLayer
+    symbols = []
 
-    def run(xs):
-        it = iter(xs)
-        leaves = [next(it) if isinstance(a, KerasTensor) else a for a in flat]
-        a2, k2 = tree.pack_sequence_as((args, kwargs), leaves)
-        return fn(*a2, **k2)
-    return Lambda(run, name=_unique(name))(symbols)
+    def mark(a):
+        if isinstance(a, KerasTensor):
+            symbols.append(a)
+            return {"__input__": len(symbols) - 1}
+        if isinstance(a, (list, tuple)):
+            return type(a)(mark(v) for v in a)
+        if isinstance(a, dict):
+            return {k: mark(v) for k, v in a.items()}
+        return a
+    marked_args, marked_kwargs = mark(list(args)), mark(dict(kwargs))
+    return OpLayer(fn, marked_args, marked_kwargs, name=_unique(name))(symbols)
 
 
 def _unique(base):

@@ -13,6 +13,7 @@ from ..autograd import no_grad
 from ..tensor import Tensor
 from . import batching as _b
 from . import callbacks as _cb
+from . import compiled_objects as _compiled
 from . import data_adapters as _adapters
 from . import losses as _losses
 from . import metrics as _metrics
@@ -36,7 +37,6 @@ class Trainer:
     optimizer = None
     jit_compile = "auto"
     _compiled_losses = None
-    _weighted_metric_ids = frozenset()
 
     # ---- compile -----------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
@@ -57,7 +57,8 @@ class Trainer:
         self.jit_compile = jit_compile
         self._loss_tracker = _metrics.Mean(name="loss")
         self._compiled_losses = None
-        self.compiled_metrics = []
+        self.compiled_metrics = _compiled.CompiledMetrics(self, [])
+        self.compiled_loss = _compiled.CompiledLoss(self)
         self.compiled = True
         n = len(self.outputs) if getattr(self, "outputs", None) else None
         if n is None and not isinstance(loss, (list, tuple, dict)):
@@ -97,31 +98,25 @@ class Trainer:
                   for s in self._per_output(spec, names, "loss")]
         weights = self._per_output(self._loss_weights_spec, names, "loss_weights")
         weights = [1.0 if w is None else float(w) for w in weights]
-        per, self._weighted_metric_ids = [], set()
-        for i, name in enumerate(names):
-            objs = self._metric_objects(self._metrics_spec, name, losses[i])
-            weighted = self._metric_objects(getattr(self, "_weighted_metrics_spec", None), name,
-                                            losses[i])
-            taken = {m.name for m in objs}
-            for m in weighted:
-                if m.name in taken:
-                    m.name = f"weighted_{m.name}"  # Keras' name when both lists have it
-                self._weighted_metric_ids.add(id(m))
-            objs += weighted
-            if n > 1:
+        per = [[] for _ in names]
+        # Keras 3: `metrics` ignore sample_weight / class_weight, `weighted_metrics` use them
+        for spec, weighted in ((self._metrics_spec, False),
+                               (getattr(self, "_weighted_metrics_spec", None), True)):
+            if isinstance(spec, (str, _metrics.Metric)) or callable(spec):
+                spec = [spec]
+            for i, name in enumerate(names):
+                ms = spec.get(name, []) if isinstance(spec, dict) else (spec or [])
+                ms = [ms] if isinstance(ms, (str, _metrics.Metric)) or callable(ms) else ms
+                objs = [_metrics.get(m, losses[i]) for m in ms]
                 for m in objs:
-                    m.name = f"{name}_{m.name}"
-            per.append(objs)
+                    m._weighted = weighted
+                    if weighted and any(o.name == m.name for o in per[i]):
+                        m.name = f"weighted_{m.name}"
+                    if n > 1:
+                        m.name = f"{name}_{m.name}"
+                per[i].extend(objs)
         self._compiled_losses = list(zip(losses, weights, per))
-        self.compiled_metrics = [m for objs in per for m in objs]
-
-    @staticmethod
-    def _metric_objects(spec, output_name, loss):
-        if isinstance(spec, (str, _metrics.Metric)) or callable(spec):
-            spec = [spec]
-        ms = spec.get(output_name, []) if isinstance(spec, dict) else (spec or [])
-        ms = [ms] if isinstance(ms, (str, _metrics.Metric)) or callable(ms) else ms
-        return [_metrics.get(m, loss) for m in ms]
+        self.compiled_metrics = _compiled.CompiledMetrics(self, [m for objs in per for m in objs])
 
     def _require_compiled(self, what):
         if not self.compiled:
@@ -130,11 +125,13 @@ class Trainer:
 
     @property
     def metrics(self):
-        """The loss tracker, the compiled metrics, then metrics assigned as attributes."""
+        """The loss tracker, the compiled metrics, then metric objects held by the model or its
+        layers (attributes, add_metric)."""
         out = [self._loss_tracker] + list(self.compiled_metrics) if self.compiled else []
-        for v in self.__dict__.values():
-            if isinstance(v, _metrics.Metric) and all(v is not m for m in out):
-                out.append(v)
+        for layer in self.modules():  # metrics held by the model and its layers (Keras 3)
+            for v in getattr(layer, "_own_metrics", list)():
+                if all(v is not m for m in out):
+                    out.append(v)
         return out
 
     @property
@@ -165,10 +162,15 @@ class Trainer:
                     total = term if total is None else total + term
         for penalty in self.losses:
             total = penalty if total is None else total + penalty
-        if total is None:
+        if total is None:  # Keras 3: no compiled loss and no added loss is a zero loss
+            from ..creation import tensor as _tensor
+            return _tensor(np.float32(0.0))
+        return total
+
+    def _require_loss(self):
+        if not any(lf for lf, _, _ in self._compiled_losses or ()) and not self.losses:
             raise ValueError("[fit] there is no loss to minimize: pass loss= to compile(), "
                              "call self.add_loss() in call(), or override train_step")
-        return total
 
     def _flat_targets(self, y, n):
         if n == 1:
@@ -191,8 +193,8 @@ class Trainer:
             for (_, _, ms), yt, yp in zip(self._compiled_losses,
                                          self._flat_targets(y, len(preds)), preds):
                 for m in ms:
-                    sw = sample_weight if id(m) in self._weighted_metric_ids else None
-                    m.update_state(yt, yp._data if isinstance(yp, Tensor) else yp, sw)
+                    m.update_state(yt, yp._data if isinstance(yp, Tensor) else yp,
+                                   sample_weight if getattr(m, "_weighted", False) else None)
         return self.get_metrics_result()
 
     def get_metrics_result(self):
@@ -211,6 +213,7 @@ class Trainer:
         x, y, sample_weight = _b.unpack_x_y_sample_weight(data)
         y_pred = self(x, training=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight)
+        self._require_loss()
         self._loss_tracker.update_state(loss._data, sample_weight=_b.num_samples(x, "fit"))
         params = self.trainable_weights
         if math.isfinite(float(loss._data)):

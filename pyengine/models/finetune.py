@@ -20,10 +20,15 @@ def _labels(y, n, where):
 
 def fine_tune(module, X, y, *, epochs=10, batch_size=100, learning_rate=0.1, momentum=0.9,
               weight_decay=0.0, lr_decay=1.0, random_state=None, verbose=0,
-              X_test=None, y_test=None):
+              X_test=None, y_test=None, X_val=None, y_val=None):
     """Trains `module` (logits out) on (X, y) with SGD + momentum on the softmax cross-entropy;
     the learning rate is multiplied by lr_decay after every epoch. Returns a history dict:
-    loss and seconds per epoch, plus test_error when X_test / y_test are given."""
+    loss and seconds per epoch, plus test_error when X_test / y_test are given.
+
+    With X_val / y_val (held out from the training data), the error on them is recorded per
+    epoch (val_error) and the module ends with the weights of the epoch where it was lowest
+    (the first such epoch; history["best_epoch"], 1-based): the epoch is chosen without
+    looking at the test set."""
     import pyengine as pe
     import pyengine.nn.functional as F
     X = check_2d(X, "fine_tune", np.float32)
@@ -34,7 +39,10 @@ def fine_tune(module, X, y, *, epochs=10, batch_size=100, learning_rate=0.1, mom
     opt = pe.optim.SGD(module.parameters(), lr=learning_rate, momentum=momentum,
                        weight_decay=weight_decay)
     rng = np.random.RandomState(seed_from(random_state) % 2**32)
-    history = {"loss": [], "seconds": [], "test_error": []}
+    history = {"loss": [], "seconds": [], "test_error": [], "val_error": [], "best_epoch": 0}
+    if X_val is not None:
+        y_val = _labels(y_val, np.asarray(X_val).shape[0], "fine_tune")
+    best = None
     for epoch in range(epochs):
         t0 = time.perf_counter()
         order = rng.permutation(X.shape[0])
@@ -53,11 +61,21 @@ def fine_tune(module, X, y, *, epochs=10, batch_size=100, learning_rate=0.1, mom
         history["seconds"].append(time.perf_counter() - t0)
         if X_test is not None:
             history["test_error"].append(error_rate(module, X_test, y_test))
+        if X_val is not None:
+            history["val_error"].append(error_rate(module, X_val, y_val))
+            if best is None or history["val_error"][-1] < min(history["val_error"][:-1]):
+                best = [p._data.copy() for p in module.parameters()]
+                history["best_epoch"] = epoch + 1
         if verbose:
-            extra = (f", test error {history['test_error'][-1] * 100:.2f}%"
-                     if X_test is not None else "")
+            extra = (f", validation error {history['val_error'][-1] * 100:.2f}%"
+                     if X_val is not None else "")
+            extra += (f", test error {history['test_error'][-1] * 100:.2f}%"
+                      if X_test is not None else "")
             print(f"[fine_tune] epoch {epoch + 1}: loss {history['loss'][-1]:.4f}{extra}, "
                   f"{history['seconds'][-1]:.1f}s", flush=True)
+    if best is not None:
+        for p, saved in zip(module.parameters(), best):
+            p._data[...] = saved
     return history
 
 

@@ -39,7 +39,9 @@ class BernoulliRBM(Estimator):
       random_state (None: pyengine's generator, so pe.manual_seed reproduces a fit).
       k: Gibbs steps per update (CD-k). persistent: keep the negative chains between updates
         (PCD, batch_size chains; scikit-learn's algorithm) instead of restarting at the data.
-      momentum (0 <= m < 1), weight_decay (L2 on W), sparsity_target / sparsity_cost (push the
+      momentum (0 <= m < 1), or a sequence of per-epoch values whose last one repeats (Hinton's
+        recipe: [0.5] * 5 + [0.9]; partial_fit uses the last), weight_decay (L2 on W),
+        sparsity_target / sparsity_cost (push the
         mean activation of each hidden unit towards the target; cost 0 turns it off).
       visible: "bernoulli" (data in [0, 1]) or "gaussian" (real-valued, unit variance:
         standardise the data first; no pseudo-likelihood).
@@ -88,7 +90,9 @@ class BernoulliRBM(Estimator):
              f"n_iter must be an int >= 0, got {self.n_iter!r}")
         need(isinstance(self.k, (int, np.integer)) and self.k >= 1,
              f"k must be an int >= 1, got {self.k!r}")
-        need(0 <= self.momentum < 1, f"momentum must be in [0, 1), got {self.momentum!r}")
+        need(self._momenta() is not None,
+             f"momentum must be in [0, 1) or a non-empty sequence of such values, got "
+             f"{self.momentum!r}")
         need(self.weight_decay >= 0, f"weight_decay must be >= 0, got {self.weight_decay!r}")
         need(0 < self.sparsity_target < 1,
              f"sparsity_target must be in (0, 1), got {self.sparsity_target!r}")
@@ -97,6 +101,16 @@ class BernoulliRBM(Estimator):
              f"visible must be one of {', '.join(_VISIBLE)}, got {self.visible!r}")
         need(self.dtype in (None, "float32", "float64", np.float32, np.float64),
              f"dtype must be None, 'float32' or 'float64', got {self.dtype!r}")
+
+    def _momenta(self):
+        """momentum as a list of per-epoch values (the last repeats), or None when invalid."""
+        m = self.momentum
+        values = list(m) if isinstance(m, (list, tuple, np.ndarray)) else [m]
+        try:
+            ok = len(values) > 0 and all(0 <= float(x) < 1 for x in values)
+        except (TypeError, ValueError):
+            ok = False
+        return [float(x) for x in values] if ok else None
 
     def _check_X(self, X, where, fitted=True):
         name = f"{type(self).__name__}.{where}"
@@ -133,16 +147,20 @@ class BernoulliRBM(Estimator):
         self.n_features_in_ = n_features
         self.history_ = {"reconstruction_error": [], "pseudo_likelihood": [], "seconds": []}
 
-    def _update(self, batch):
-        """One CD-k / PCD update on `batch` (C-contiguous, the model's dtype)."""
+    def _update(self, X, momentum, bounds=None):
+        """One CD-k / PCD update with X as the batch, or with bounds (int64) one update per
+        batch X[bounds[b]:bounds[b + 1]], in order, in one kernel call. X: C-contiguous, the
+        model's dtype."""
         chain = self.h_samples_ if self.persistent else None
-        err = backend.rbm_cd_step(
-            batch, self.components_, self.intercept_hidden_, self.intercept_visible_, *self._vel,
-            chain, int(self.k), self.visible, float(self.learning_rate), float(self.momentum),
-            float(self.weight_decay), float(self.sparsity_target), float(self.sparsity_cost),
-            self._seed, self._stream)
-        self._stream += 2 * int(self.k) + 2
-        return err
+        args = (self.components_, self.intercept_hidden_, self.intercept_visible_, *self._vel,
+                chain, int(self.k), self.visible, float(self.learning_rate), momentum,
+                float(self.weight_decay), float(self.sparsity_target), float(self.sparsity_cost),
+                self._seed, self._stream)
+        n_updates = 1 if bounds is None else len(bounds) - 1
+        self._stream += n_updates * (2 * int(self.k) + 2)
+        if bounds is None:
+            return backend.rbm_cd_step(X, *args)
+        return backend.rbm_cd_epoch(X, bounds, *args)
 
     def fit(self, X, y=None):
         """Trains on X (n_samples, n_features) for n_iter epochs of mini-batches (in order, as
@@ -154,10 +172,12 @@ class BernoulliRBM(Estimator):
         n_batches = int(np.ceil(n / self.batch_size))
         bounds = [n * i // n_batches for i in range(n_batches + 1)]
         probe = X[np.linspace(0, n - 1, min(n, _HISTORY_ROWS)).astype(np.int64)] if n else X
+        bounds = np.asarray(bounds, np.int64)
+        momenta = self._momenta()
         for epoch in range(self.n_iter):
             t0 = time.perf_counter()
-            for i in range(n_batches):
-                self._update(X[bounds[i]:bounds[i + 1]])
+            if n_batches:  # one kernel call per epoch: bitwise the same as one per batch
+                self._update(X, momenta[min(epoch, len(momenta) - 1)], bounds)
             seconds = time.perf_counter() - t0
             self._record(probe, epoch, seconds)
         return self
@@ -171,7 +191,7 @@ class BernoulliRBM(Estimator):
         if not fitted:
             self._init_state(X.shape[1], X.dtype)
         if X.shape[0]:
-            self._update(X)
+            self._update(X, self._momenta()[-1])
         return self
 
     def _record(self, probe, epoch, seconds):

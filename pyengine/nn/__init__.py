@@ -8,3 +8,11 @@ from .layers import *  # noqa: F401,F403
 from . import utils
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss)
 from .functional import softmax  # tf.nn.softmax(logits) in the TensorFlow quickstart
+# tf.nn.* (`import pyengine as tf` makes tf.nn this module): TensorFlow's activation spellings,
+# recording a graph node on Keras symbolic tensors; see pyengine/tf_names.py
+from ..tf_names import symbolic_aware as _symbolic_aware  # noqa: E402
+from ..tf_names import (nn_elu as elu, nn_gelu as gelu, nn_leaky_relu as leaky_relu,  # noqa: E402,F401
+                        nn_log_softmax as log_softmax, nn_relu as relu, nn_sigmoid as sigmoid,
+                        nn_silu as silu, nn_softplus as softplus, nn_tanh as tanh,
+                        nn_moments as moments, nn_conv2d as conv2d)
+softmax = _symbolic_aware(softmax)  # noqa: F811

@@ -30,30 +30,47 @@ class ConvTranspose2d(Function):
         ow = (wd - 1) * stride[1] - 2 * padding[1] + dilation[1] * (w.shape[3] - 1) + \
             output_padding[1] + 1
         args = (*stride, *padding, *dilation, groups)
+        x = _zero_extend(x, oh, ow, w.shape[2:], args)
         # conv2d_backward reads the conv input only for the weight gradient: a shape carrier.
         carrier = np.empty((n, cout, oh, ow), x.dtype)
         y, _, _ = ctx.backend.conv2d_backward(carrier, x, w, True, False, False, args)
         if b is not None:
             y += b.reshape(1, -1, 1, 1)
         ctx.save_for_backward(x, w)
-        ctx.params = (args, b is not None)
+        ctx.params = (args, b is not None, (h, wd))
         return y
 
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
-        args, has_bias = ctx.params
+        args, has_bias, (h, wd) = ctx.params
         need_x, need_w, need_b = (tuple(ctx.needs_input_grad) + (False,))[:3]
         g = np.ascontiguousarray(g, dtype=x.dtype)
         gx = gw = gb = None
         if need_x:
             gx = ctx.backend.conv2d(g, w, None, x.shape, args)
+            if gx.shape[2:] != (h, wd):  # the zero rows / columns _zero_extend added
+                gx = np.ascontiguousarray(gx[:, :, :h, :wd])
         if need_w:
             _, gw, _ = ctx.backend.conv2d_backward(g, x, w, False, True, False, args)
         if need_b and has_bias:
             gb = g.sum(axis=(0, 2, 3))
         ctx.grads_are_fresh = True
         return gx, gw, gb
+
+
+def _zero_extend(x, oh, ow, k, args):
+    """x with zero rows / columns appended up to the size conv2d gives for an (oh, ow) input.
+    With output_padding >= stride (allowed while it is below the dilation) that size exceeds
+    x's by output_padding // stride: those conv outputs exist but no input pixel feeds them."""
+    sh, sw, ph, pw, dh, dw, _ = args
+    hc = (oh + 2 * ph - dh * (k[0] - 1) - 1) // sh + 1
+    wc = (ow + 2 * pw - dw * (k[1] - 1) - 1) // sw + 1
+    if (hc, wc) == x.shape[2:]:
+        return x
+    xz = np.zeros(x.shape[:2] + (hc, wc), x.dtype)
+    xz[:, :, :x.shape[2], :x.shape[3]] = x
+    return xz
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,

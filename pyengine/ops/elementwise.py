@@ -53,7 +53,8 @@ class Sub(Function):
 class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        if ctx.needs_input_grad is not None:  # None: nothing is recorded
+            ctx.save_for_backward(a, b)
         try:
             out = ctx.backend.mul(a, b)
         except ValueError:

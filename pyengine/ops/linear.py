@@ -52,10 +52,10 @@ def linear(x, weight, bias=None, activation=None):
             and weight._device.type == "cpu" and x._data.dtype in _FLOATS
             and weight._data.dtype is x._data.dtype and weight._data.ndim == 2 and x._data.ndim >= 1):
         if bias is None:
-            return Linear.apply(x, weight, activation=act)
+            return _ag.apply_tensors(Linear, (x, weight), {"activation": act})
         if (isinstance(bias, T) and bias._data.dtype is x._data.dtype and bias._device.type == "cpu"
                 and bias._data.shape == weight._data.shape[:1]):
-            return Linear.apply(x, weight, bias, activation=act)
+            return _ag.apply_tensors(Linear, (x, weight, bias), {"activation": act})
     y = x @ weight.T
     if bias is not None:
         y = y + bias

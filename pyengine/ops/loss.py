@@ -149,7 +149,6 @@ class CrossEntropy(Function):
         x = _float(x)
         target = np.asarray(target)
         x2 = _classes_last(x, op)
-        c = x2.shape[1]
         if weight is not None:
             weight = np.ascontiguousarray(weight, dtype=x.dtype)
         if target.dtype.kind in "iu":
@@ -158,32 +157,25 @@ class CrossEntropy(Function):
                 raise ValueError(f"[{op}] class-index target must have shape {expected} for "
                                  f"input {x.shape}, got {target.shape}")
             t2 = target.reshape(-1).astype(np.int64, copy=False)
-            keep = t2 != ignore_index
-            out_of_range = keep & ((t2 < 0) | (t2 >= c))
-            if out_of_range.any():
-                i = int(np.flatnonzero(out_of_range)[0])
-                raise ValueError(f"[{op}] target {t2[i]} is out of bounds for {c} classes "
-                                 f"(sample {i})")
-            if weight is None:
-                denom = float(np.count_nonzero(keep))
-            else:
-                denom = float(weight[t2[keep]].sum(dtype=np.float64))
         else:
             _same_shape(x, target, op)
             t2 = _classes_last(target.astype(x.dtype, copy=False), op)
-            denom = float(x2.shape[0])
-        # The kernel folds a mean's 1/denom into the gradient, so backward of loss.backward()
-        # (upstream gradient 1) returns it untouched: no extra pass over (N, C).
-        scale = 1.0 / denom if reduction == "mean" and denom else 1.0
-        loss, grad = ctx.backend.softmax_cross_entropy(
+        # The kernel checks the targets' range, counts the mean's divisor (non-ignored rows or
+        # their summed weights) and folds 1/denom into the gradient, so backward of
+        # loss.backward() (upstream gradient 1) returns it untouched: no pass of our own over
+        # the targets, the loss or (N, C).
+        mean = reduction == "mean"
+        loss, grad, denom, total = ctx.backend.softmax_cross_entropy(
             x2, t2, weight, float(label_smoothing), int(ignore_index),
-            ctx.needs_input_grad is not None, scale)
+            ctx.needs_input_grad is not None, 1.0, mean)
         ctx.save_for_backward(grad)
-        ctx.folded = scale != 1.0 or reduction == "sum"
+        ctx.folded = (mean and denom != 0) or reduction == "sum"
         ctx.shape, ctx.reduction, ctx.denom = x.shape, reduction, denom
         if reduction == "none":
             return loss.reshape(x.shape[:1] + x.shape[2:] if x.ndim >= 2 else ())
-        return _reduce(loss, reduction, denom)
+        if not mean:
+            return np.array(total, dtype=x.dtype)
+        return np.array(total / denom if denom else np.nan, dtype=x.dtype)  # all ignored: NaN
 
     @staticmethod
     def backward(ctx, g):
@@ -191,7 +183,7 @@ class CrossEntropy(Function):
         if ctx.reduction == "none":
             s = np.reshape(g, (-1, 1))  # per-row factors, rows in (N, d1, ...) order
         elif ctx.folded:  # 1/denom already applied by the kernel
-            s = None if np.ndim(g) == 0 and float(g) == 1.0 else g
+            s = None if g.ndim == 0 and g == 1.0 else g  # g: an array (the backward loop's)
         else:
             s = _scale(ctx, g)
         return _classes_back(grad if s is None else s * grad, ctx.shape), None

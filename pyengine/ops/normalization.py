@@ -23,7 +23,7 @@ class BatchNormTrain(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean=None, running_var=None, momentum=0.1,
-                eps=1e-5, channel_axis=1):
+                eps=1e-5, channel_axis=1, unbiased_running_var=True):
         axes = _reduce_axes(x.ndim, channel_axis)
         mean = x.mean(axis=axes, keepdims=True)
         xc = x - mean
@@ -35,9 +35,10 @@ class BatchNormTrain(Function):
         if running_mean is not None:  # in place: r = (1 - m) r + m batch_stat
             running_mean *= 1 - momentum
             running_mean += (momentum * mean.reshape(-1)).astype(running_mean.dtype)
-        if running_var is not None:  # the running variance is the unbiased one
+        if running_var is not None:  # PyTorch: the unbiased variance; Keras: the biased one
             running_var *= 1 - momentum
-            running_var += (momentum * n / (n - 1) * var.reshape(-1)).astype(running_var.dtype)
+            factor = momentum * n / (n - 1) if unbiased_running_var else momentum
+            running_var += (factor * var.reshape(-1)).astype(running_var.dtype)
         pshape = _stats_shape(x, axes)
         y = x_hat if weight is None else x_hat * weight.reshape(pshape)
         return y if bias is None else y + bias.reshape(pshape)
@@ -62,18 +63,24 @@ class BatchNormTrain(Function):
 
 
 class BatchNormEval(Function):
-    """y = (x - running_mean) / sqrt(running_var + eps) * weight + bias, statistics fixed."""
+    """y = (x - running_mean) / sqrt(running_var + eps) * weight + bias, statistics fixed:
+    computed as one per-channel scale and shift (two passes over x; inference's hot path,
+    e.g. 53 of ResNet50's layers), x_hat formed only in the backward."""
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean=None, running_var=None, eps=1e-5,
                 channel_axis=1):
         axes = _reduce_axes(x.ndim, channel_axis)
         pshape = _stats_shape(x, axes)
-        inv_std = (1.0 / np.sqrt(running_var + eps)).astype(x.dtype).reshape(pshape)
-        x_hat = (x - running_mean.reshape(pshape)) * inv_std
-        ctx.axes, ctx.inv_std, ctx.x_hat, ctx.weight = axes, inv_std, x_hat, weight
-        y = x_hat if weight is None else x_hat * weight.reshape(pshape)
-        return y if bias is None else y + bias.reshape(pshape)
+        inv_std = 1.0 / np.sqrt(running_var.astype(np.float64) + eps)
+        scale = inv_std if weight is None else inv_std * weight
+        shift = -running_mean * scale if bias is None else bias - running_mean * scale
+        y = x * scale.astype(x.dtype).reshape(pshape)
+        y += shift.astype(x.dtype).reshape(pshape)
+        ctx.axes, ctx.weight = axes, weight
+        ctx.inv_std = inv_std.astype(x.dtype).reshape(pshape)
+        ctx.mean, ctx.x = running_mean.copy(), x
+        return y
 
     @staticmethod
     def backward(ctx, g):
@@ -81,19 +88,23 @@ class BatchNormEval(Function):
         need_x, need_w, need_b = ctx.needs_input_grad
         pshape = _stats_shape(g, axes)
         gx = (g * inv_std * (1 if w is None else w.reshape(pshape))) if need_x else None
-        gw = (g * ctx.x_hat).sum(axis=axes) if need_w else None
+        gw = None
+        if need_w:
+            x_hat = (ctx.x - ctx.mean.reshape(pshape)) * inv_std
+            gw = (g * x_hat).sum(axis=axes)
         gb = g.sum(axis=axes) if need_b else None
         return gx, gw, gb
 
 
 def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-5, channel_axis=1):
+               momentum=0.1, eps=1e-5, channel_axis=1, unbiased_running_var=True):
     """Batch normalization over (N, C) or (N, C, *) input, PyTorch's F.batch_norm;
     channel_axis=-1 normalises channels-last input (N, *, C) (Keras' BatchNormalization).
 
     training: normalise with batch statistics (biased variance) and, when running stats are
     given, update them in place: r = (1 - momentum) * r + momentum * batch_stat, the variance
-    unbiased (n / (n - 1)). momentum=None means a cumulative average (caller passes 1/steps).
+    unbiased (n / (n - 1); unbiased_running_var=False: the biased batch variance, Keras'
+    moving-variance rule). momentum=None means a cumulative average (caller passes 1/steps).
     Not training: normalise with the running statistics.
     """
     if x.ndim < 2:
@@ -122,7 +133,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
                          f"got input size {x.shape}")
     return BatchNormTrain.apply(
         x, weight, bias, eps=eps, momentum=0.1 if momentum is None else momentum,
-        channel_axis=channel_axis,
+        channel_axis=channel_axis, unbiased_running_var=bool(unbiased_running_var),
         running_mean=None if running_mean is None else running_mean._data,
         running_var=None if running_var is None else running_var._data)
 

@@ -37,6 +37,9 @@ class Sum(Function):
     def forward(ctx, a, axis=None, keepdims=False):
         ctx.axes = _norm_axes(axis, a.ndim, "sum")
         ctx.shape, ctx.keepdims = a.shape, keepdims
+        if len(ctx.axes) == a.ndim:  # every axis: the kernel of x.sum() (SumAll), same bits
+            out = np.asarray(ctx.backend.sum_all(a))
+            return out.reshape((1,) * a.ndim) if keepdims else out
         return np.asarray(ctx.backend.sum(a, axis=ctx.axes, keepdims=keepdims))
 
     @staticmethod

@@ -6,7 +6,8 @@ from .core import (Activation, Dense, Dropout, Flatten, Lambda, LeakyReLU, ReLU,
                    Softmax)
 from .merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
                     average, concatenate, dot, maximum, minimum, multiply, subtract)
-from .normalization import BatchNormalization, Embedding
+from .normalization import BatchNormalization, Embedding, LayerNormalization
+from .numeric_preprocessing import Identity, Normalization
 from .rnn import GRU, LSTM, SimpleRNN
 from .masking import Masking
 from .wrappers import Bidirectional, RepeatVector, TimeDistributed

@@ -27,27 +27,63 @@ from .. import tree
 from ..utils import snake_case, unique_name
 
 
+def _input_masks(inputs):
+    """The mask attached to `inputs` (a list of masks for several inputs), None if none."""
+    from .masking import get_mask
+    if isinstance(inputs, Tensor):
+        return get_mask(inputs)
+    if isinstance(inputs, (list, tuple)):
+        masks = [get_mask(t) if isinstance(t, Tensor) else None for t in inputs]
+        return masks if any(m is not None for m in masks) else None
+    return None
+
+
+def add_layer_module(owner, layer):
+    """Registers `layer` as a submodule of the model `owner` under a key made from its name
+    (nn.Module keys cannot be empty or hold '.', which Keras names may: 'block1.conv' is
+    'block1_conv' in state_dict, made unique)."""
+    key = layer.name.replace(".", "_") or "_"
+    base, i = key, 1
+    while owner._modules.get(key) is not None and owner._modules[key] is not layer:
+        key, i = f"{base}_{i}", i + 1
+    owner.add_module(key, layer)
+    return key
+
+
+def remove_layer_module(owner, layer):
+    for key, m in list(owner._modules.items()):
+        if m is layer:
+            del owner._modules[key]
+
+
 def to_tensor(x):
     """A Tensor from a Tensor, NumPy array, list or number (ints and float64 become float32, as
     Keras' floatx); None and KerasTensors pass through."""
     if isinstance(x, Tensor) or x is None:
-        return x
+        return as_output(x)
     from ..symbolic import KerasTensor
     if isinstance(x, (KerasTensor, str)):
         return x
     a = np.asarray(x)
     if a.dtype.kind in "biu" or a.dtype == np.float64:
         a = a.astype(np.float32)
-    return Tensor._wrap(np.ascontiguousarray(a))
+    return EagerTensor._wrap(np.ascontiguousarray(a))
 
 
 class EagerTensor(Tensor):
-    """What layers and models return: a Tensor whose .numpy() works even when it carries a
-    gradient graph, as TensorFlow's eager tensors do (`model(x).numpy()`)."""
+    """What layers receive and return: a Tensor whose .numpy() works even when it carries a
+    gradient graph, as TensorFlow's eager tensors do (`model(x).numpy()`), and which is
+    immutable as TensorFlow's are: `x -= m` inside a layer's call rebinds x to x - m instead of
+    writing into the caller's tensor (or a tensor autograd still needs)."""
     __slots__ = ()
 
     def numpy(self):
         return self._data
+
+    def __iadd__(self, o): return self + o
+    def __isub__(self, o): return self - o
+    def __imul__(self, o): return self * o
+    def __itruediv__(self, o): return self / o
 
 
 def as_output(t):
@@ -114,7 +150,10 @@ def _call_params(cls):
     if got is None:
         params = inspect.signature(cls.call).parameters
         var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
-        got = _ACCEPTS[cls] = ("training" in params or var_kw, "mask" in params)
+        positional = [n for n, p in params.items() if n != "self" and p.kind in (
+            p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        got = _ACCEPTS[cls] = ("training" in params or var_kw, "mask" in params,
+                               positional[0] if positional else "inputs")
     return got
 
 
@@ -184,9 +223,9 @@ class Layer(Module):
             raise ValueError(f"[{type(self).__name__}] only dtype='float32' layers are "
                              f"supported. Received: dtype={dtype}")
         if name is not None:
-            if not isinstance(name, str) or "." in name or not name:
-                raise ValueError(f"[{type(self).__name__}] name must be a non-empty string "
-                                 f"without '.'. Received: name={name!r}")
+            if not isinstance(name, str) or "/" in name:  # Keras 3's rule ('/' joins paths)
+                raise ValueError(f"[{type(self).__name__}] name must be a string without '/'. "
+                                 f"Received: name={name!r}")
             self.name = name
         self.trainable = trainable
         if input_dim is not None:
@@ -320,6 +359,32 @@ class Layer(Module):
         are cleared when the next top-level call starts."""
         self._losses.append(loss)
 
+    def add_metric(self, value, name=None, aggregation="mean"):
+        """TF-Keras 2's add_metric: `value` (a batch's metric value) is averaged over the epoch
+        under `name` in model.metrics. The result of calling a metric object this layer holds
+        (`self.add_metric(self.acc(y, p))`) needs no name: that metric is already tracked."""
+        from .. import metrics as _metrics
+        called = _metrics.Metric.last_called
+        if name is None and called is not None and any(v is called
+                                                        for v in self.__dict__.values()):
+            return
+        if name is None:
+            raise ValueError(f"[{self.name}] add_metric needs a name= for a value that is not "
+                             "the result of one of this layer's metric objects")
+        if aggregation != "mean":
+            raise ValueError(f"[{self.name}] add_metric supports aggregation='mean' only. "
+                             f"Received: aggregation={aggregation!r}")
+        added = self.__dict__.setdefault("_added_metrics", {})
+        if name not in added:
+            added[name] = _metrics.Mean(name=name)
+        added[name].update_state(value)
+
+    def _own_metrics(self):
+        """Metric objects held as attributes or made by add_metric (model.metrics lists them)."""
+        from ..metrics import Metric
+        out = [v for v in self.__dict__.values() if isinstance(v, Metric)]
+        return out + list(self.__dict__.get("_added_metrics", {}).values())
+
     @property
     def losses(self):
         """Losses added during the last call plus weight-regularization penalties, this layer's
@@ -366,14 +431,38 @@ class Layer(Module):
     def compute_output_shape(self, input_shape):
         return input_shape
 
+    # ---- masks (Keras 3): a layer with supports_masking passes its input's mask on -----------
+    supports_masking = False
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of this layer's output: the input's when supports_masking (override to
+        make or change one, as Embedding(mask_zero=True) does)."""
+        return mask if self.supports_masking else None
+
+    def _propagate_mask(self, inputs, outputs, prev_mask):
+        if not self.supports_masking and type(self).compute_mask is Layer.compute_mask:
+            return  # Keras 3: a layer without masking support ends the mask here
+        out_mask = self.compute_mask(inputs, prev_mask)
+        if out_mask is None:
+            return
+        from .masking import get_mask, set_mask
+        flat = tree.flatten(outputs)
+        masks = tree.flatten(out_mask) if isinstance(out_mask, (list, tuple)) else \
+            [out_mask] * len(flat)
+        for t, m in zip(flat, masks):
+            if isinstance(t, Tensor) and m is not None and get_mask(t) is None:
+                set_mask(t, m)
+
     def forward(self, *args, **kwargs):  # nn.Module's name for call
         return self(*args, **kwargs)
 
     def __call__(self, *args, **kwargs):
-        if not args:
-            if "inputs" not in kwargs:
-                raise TypeError(f"[{self.name}] called without inputs")
-            args = (kwargs.pop("inputs"),)
+        if not args:  # the inputs passed by the name of call's first parameter
+            first = _call_params(type(self))[2]
+            if first not in kwargs:
+                raise TypeError(f"[{self.name}] called without inputs (call's first argument, "
+                                f"'{first}')")
+            args = (kwargs.pop(first),)
         inputs, rest = args[0], args[1:]
         from ..symbolic import call_symbolic, is_symbolic
         if is_symbolic(inputs) or any(is_symbolic(a) for a in rest):
@@ -384,7 +473,14 @@ class Layer(Module):
         outer_training = state.training
         if training is None:
             training = outer_training if outer_training is not None else self.training
-        kwargs.pop("mask", None) if not _call_params(type(self))[1] else None
+        accepts_mask = _call_params(type(self))[1]
+        prev_mask = kwargs.get("mask")
+        if prev_mask is None:
+            prev_mask = _input_masks(inputs)
+            if accepts_mask and prev_mask is not None:
+                kwargs["mask"] = prev_mask  # Keras passes the inputs' mask to call(mask=)
+        if not accepts_mask:
+            kwargs.pop("mask", None)
         if state.depth == 0:
             for m in self.modules():
                 if isinstance(m, Layer):
@@ -401,9 +497,12 @@ class Layer(Module):
             state.depth -= 1
             state.training = outer_training
         outputs = tree.map_structure(as_output, outputs)
+        if prev_mask is not None or type(self).compute_mask is not Layer.compute_mask:
+            self._propagate_mask(inputs, outputs, prev_mask)
         first = tree.flatten(outputs)[0] if tree.flatten(outputs) else None
         if isinstance(first, Tensor):
-            self._last_output_shape = (None,) + tuple(first.shape[1:])
+            self.__dict__["_last_output_shape"] = (None,) + tuple(first.shape[1:])  # per step:
+            # a plain attribute, past the tracking __setattr__
         return outputs
 
     def _build_for(self, inputs):
@@ -434,8 +533,24 @@ class Layer(Module):
     def output(self):
         return self._single_node("output").outputs
 
+    @property
+    def input_shape(self):
+        """Shape of `input` (None for the batch / unknown dimensions); a list of shapes for
+        several inputs (TF-Keras' layer.input_shape, Keras 3's model.input_shape)."""
+        return _shapes(self.input)
+
+    @property
+    def output_shape(self):
+        return _shapes(self.output)
+
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _shapes(structure):
+    flat = tree.flatten(structure)
+    shapes = [tuple(t.shape) for t in flat]
+    return shapes[0] if len(shapes) == 1 else shapes
 
 
 class InputLayer(Layer):

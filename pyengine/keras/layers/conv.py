@@ -105,11 +105,23 @@ class Conv2D(Layer):
         if x.shape[-1] != self.in_channels:
             raise ValueError(f"[{self.name}] expected (batch, h, w, {self.in_channels}) input, "
                              f"received shape {tuple(x.shape)}")
+        if type(self).convolution_op is not Conv2D.convolution_op:  # a subclass's own op
+            y = self.convolution_op(x, self.kernel)
+            return self.activation(y if self.bias is None else y + self.bias)
         pads = pads_for(x.shape, self.kernel_size, self.strides, self.padding, self.dilation_rate)
         y = F.conv2d_nhwc(x, self.kernel, self.bias, stride=self.strides, padding=pads,
                           dilation=self.dilation_rate, groups=self.groups,
                           activation=self._fused)
         return y if self._fused else self.activation(y)
+
+    def convolution_op(self, inputs, kernel):
+        """The convolution alone (no bias, no activation) with this layer's strides, padding,
+        dilation and groups; Keras' hook for custom convolutions (override it, or call it from
+        an overridden call with a modified kernel)."""
+        pads = pads_for(inputs.shape, self.kernel_size, self.strides, self.padding,
+                        self.dilation_rate)
+        return F.conv2d_nhwc(inputs, kernel, None, stride=self.strides, padding=pads,
+                             dilation=self.dilation_rate, groups=self.groups)
 
 
 class _Pool2D(Layer):

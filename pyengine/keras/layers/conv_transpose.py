@@ -1,14 +1,16 @@
 """Conv2DTranspose (channels_last, Keras' kernel layout (kh, kw, filters, in_channels)) on
-F.conv_transpose2d, which is conv2d's input gradient: the same C++ kernels as Conv2D.
+conv2d_nhwc's input gradient (ops/conv_transpose_nhwc.py): the same C++ kernels as Conv2D, NHWC
+throughout, the kernel used in its own layout.
 
 Output size as Keras' deconv_output_length: 'same' gives in * stride, 'valid'
 in * stride + max(k - stride, 0), and with output_padding (in - 1) * stride + k - 2 pad + op
-(pad = k // 2 for 'same'). The layer computes the full transposed convolution, then keeps rows
-[top, top + out) where top is the padding conv2d would use for that output size ('same':
-half of the total, the odd pixel at the bottom / right; 'valid': 0)."""
+(pad = k // 2 for 'same'). Its rows are rows [top, top + out) of the full transposed convolution,
+where top is the padding conv2d would use for that output size ('same': half of the total, the
+odd pixel at the bottom / right; 'valid': 0): the NHWC kernel is given those pads directly."""
 import numpy as np
 
 from ...nn import functional as F
+from ...ops.conv_transpose_nhwc import conv_transpose2d_nhwc
 from .. import activations as _act
 from .. import initializers as _init
 from .. import regularizers as _reg
@@ -102,12 +104,17 @@ class Conv2DTranspose(Layer):
         (oh, ow), (top, left) = self._geometry(x.shape[1], x.shape[2])
         full = [(n - 1) * s + (k - 1) * d + 1 for n, s, k, d in
                 zip(x.shape[1:3], self.strides, self.kernel_size, self.dilation_rate)]
-        extra = tuple(max(0, t + o - f) for t, o, f in zip((top, left), (oh, ow), full))
-        y = F.conv_transpose2d(x.permute(0, 3, 1, 2), self.kernel.permute(3, 2, 0, 1), None,
-                               self.strides, 0, extra, 1, self.dilation_rate)
-        if (top, left) != (0, 0) or y.shape[2] != oh or y.shape[3] != ow:
-            y = y[:, :, top:top + oh, left:left + ow]
-        y = y.permute(0, 2, 3, 1)
+        # The convolution this layer inverts pads its (oh, ow) input by (top, bottom, left,
+        # right); rows past the full transposed output (output_padding) get no contribution.
+        pads = (top, max(0, full[0] - top - oh), left, max(0, full[1] - left - ow))
+        if max(pads[:2]) < self.kernel_size[0] and max(pads[2:]) < self.kernel_size[1]:
+            y = conv_transpose2d_nhwc(x, self.kernel, self.strides, pads, self.dilation_rate,
+                                      (oh, ow))
+        else:  # pads the NHWC kernels do not take (dilated kernels, pad >= kernel): NCHW
+            extra = tuple(max(0, t + o - f) for t, o, f in zip((top, left), (oh, ow), full))
+            y = F.conv_transpose2d(x.permute(0, 3, 1, 2), self.kernel.permute(3, 2, 0, 1), None,
+                                   self.strides, 0, extra, 1, self.dilation_rate)
+            y = y[:, :, top:top + oh, left:left + ow].permute(0, 2, 3, 1)
         if self.bias is not None:
             y = y + self.bias
         return self.activation(y)

@@ -11,6 +11,7 @@ from .base import Layer
 
 class Dense(Layer):
     """y = activation(x @ kernel + bias), kernel (in, units) in Keras layout."""
+    supports_masking = True  # as Keras 3: the input's mask passes through
 
     def __init__(self, units=None, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -51,6 +52,7 @@ class Dense(Layer):
 
 
 class Activation(Layer):
+    supports_masking = True  # as Keras 3: the input's mask passes through
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = _act.get(activation)
@@ -60,6 +62,7 @@ class Activation(Layer):
 
 
 class Softmax(Layer):
+    supports_masking = True  # as Keras 3: the input's mask passes through
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = axis
@@ -71,6 +74,7 @@ class Softmax(Layer):
 class ReLU(Layer):
     """Keras' ReLU: max_value where x >= max_value, x where threshold <= x < max_value,
     negative_slope * (x - threshold) below the threshold (ReLU(6.) is MobileNet's ReLU6)."""
+    supports_masking = True  # as Keras 3: the input's mask passes through
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
@@ -97,6 +101,7 @@ class ReLU(Layer):
 
 class LeakyReLU(Layer):
     """x if x > 0 else negative_slope * x (F.leaky_relu); Keras 2's `alpha` accepted."""
+    supports_masking = True  # as Keras 3: the input's mask passes through
 
     def __init__(self, negative_slope=0.3, **kwargs):
         negative_slope = kwargs.pop("alpha", negative_slope)
@@ -109,6 +114,7 @@ class LeakyReLU(Layer):
 
 class Dropout(Layer):
     """Zeroes inputs with probability `rate` while training, scaling the rest by 1 / (1 - rate)."""
+    supports_masking = True  # as Keras 3: the input's mask passes through
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -150,21 +156,4 @@ class Reshape(Layer):
         return x.reshape((x.shape[0],) + self.target_shape)
 
 
-class Lambda(Layer):
-    """Wraps a function of the inputs as a layer: `layers.Lambda(lambda x: x ** 2)`; its
-    extra keyword arguments go in `arguments`. Cannot be saved with model.save (it holds code)."""
-
-    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
-        super().__init__(**kwargs)
-        if not callable(function):
-            raise TypeError(f"[Lambda] function must be callable. Received: {function!r}")
-        if mask is not None:
-            raise ValueError("[Lambda] mask is not supported")
-        self.function, self.arguments = function, dict(arguments or {})
-
-    def call(self, inputs):
-        return self.function(inputs, **self.arguments)
-
-    def get_config(self):
-        raise TypeError(f"[{self.name}] a Lambda layer holds a Python function and cannot be "
-                        "serialized")
+from .code_layers import Lambda  # noqa: E402,F401  (keras.layers.core.Lambda)

@@ -9,6 +9,15 @@ from .base import Layer
 
 class _Merge(Layer):
     min_inputs = 2
+    supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras 3: a step is kept where every masked input keeps it (unmasked inputs keep
+        all); None when no input has a mask."""
+        if mask is None:
+            return None
+        masks = [np.asarray(getattr(m, "data", m), bool) for m in mask if m is not None]
+        return np.logical_and.reduce(masks) if len(masks) > 1 else masks[0]
 
     def build(self, input_shape):
         if not isinstance(input_shape, (list, tuple)) or not input_shape or \

@@ -1,5 +1,5 @@
-"""BatchNormalization and Embedding (Keras names, arguments and defaults) over the shared ops
-F.batch_norm and F.embedding."""
+"""BatchNormalization, LayerNormalization and Embedding (Keras names, arguments and defaults)
+over the shared ops F.batch_norm, F.layer_norm and F.embedding."""
 import numpy as np
 
 from ...nn import functional as F
@@ -10,10 +10,12 @@ from .base import Layer
 class BatchNormalization(Layer):
     """y = gamma * (x - mean) / sqrt(var + epsilon) + beta over every axis but `axis`.
     Training uses the batch's statistics and updates the moving ones:
-    moving = moving * momentum + batch * (1 - momentum) (F.batch_norm's momentum is 1 - this;
-    its moving variance takes the unbiased batch variance, as nn.BatchNorm does); inference
+    moving = moving * momentum + batch * (1 - momentum) (F.batch_norm's momentum is 1 - this),
+    the batch variance biased as Keras' ops.moments gives it (nn.BatchNorm keeps PyTorch's
+    unbiased one: the same op, unbiased_running_var=False here); inference
     uses the moving ones. Channels-last input (axis=-1) normalises in place of its layout
     (F.batch_norm(channel_axis=-1)), no transpose."""
+    supports_masking = True  # as Keras 3: the input's mask passes through
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",
@@ -48,7 +50,42 @@ class BatchNormalization(Layer):
                              f"{self.axis}, received input of shape {tuple(x.shape)}")
         return F.batch_norm(x, self.moving_mean, self.moving_variance, self.gamma, self.beta,
                             training=bool(training) and self.trainable,
-                            momentum=1.0 - self.momentum, eps=self.epsilon, channel_axis=axis)
+                            momentum=1.0 - self.momentum, eps=self.epsilon, channel_axis=axis,
+                            unbiased_running_var=False)
+
+
+class LayerNormalization(Layer):
+    """y = gamma * (x - mean) / sqrt(var + epsilon) + beta over `axis` (default the last; the
+    biased variance), per sample: F.layer_norm, nn.LayerNorm's op. The normalized axes must be
+    the trailing ones (F.layer_norm's layout); gamma / beta have their shape."""
+    supports_masking = True
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
+                 beta_initializer="zeros", gamma_initializer="ones", **kwargs):
+        super().__init__(**kwargs)
+        if rms_scaling:
+            raise ValueError("[LayerNormalization] rms_scaling=True is not supported")
+        self.axis = [int(a) for a in axis] if isinstance(axis, (list, tuple)) else [int(axis)]
+        self.epsilon, self.center, self.scale = float(epsilon), bool(center), bool(scale)
+        self.inits = [_init.get(gamma_initializer), _init.get(beta_initializer)]
+
+    def build(self, input_shape):
+        nd = len(input_shape)
+        axes = sorted(a % nd for a in self.axis)
+        if axes != list(range(nd - len(axes), nd)) or 0 in axes:
+            raise ValueError(f"[{self.name}] axis={self.axis} must name the trailing axes of "
+                             f"the input (shape {tuple(input_shape)})")
+        self.norm_shape = tuple(input_shape[a] for a in axes)
+        if any(d is None for d in self.norm_shape):
+            raise ValueError(f"[{self.name}] the normalized axes must have known sizes. "
+                             f"Received: input_shape={input_shape}")
+        self.gamma = self.add_weight(self.norm_shape, self.inits[0], name="gamma") \
+            if self.scale else None
+        self.beta = self.add_weight(self.norm_shape, self.inits[1], name="beta") \
+            if self.center else None
+
+    def call(self, x):
+        return F.layer_norm(x, self.norm_shape, self.gamma, self.beta, eps=self.epsilon)
 
 
 class Embedding(Layer):

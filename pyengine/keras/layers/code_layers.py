@@ -1,0 +1,160 @@
+"""Layers that hold a Python function, in a form model.save can write: `Lambda(fn)` and the
+`OpLayer` nodes a functional graph records for ops applied to symbolic tensors (`x + y`,
+`keras.ops.mean(x)`, `tf.matmul(x, w)`, `x[:, 0]`).
+
+A function is saved by reference, {"__function__": [module, qualified name]}, when it is a
+module-level function (or a registered / custom_objects one); loading looks it up in
+custom_objects, the @register_keras_serializable registry, or a module the program has already
+imported (no module is imported, no code is run, by loading a file). A lambda or a nested
+function cannot be saved: model.save raises naming the layer (Keras 3 would store its bytecode and
+then refuse to load it in safe mode). Constant arguments are stored as JSON (tuples, slices,
+Ellipsis and small arrays tagged)."""
+import sys
+
+import numpy as np
+
+from .base import Layer
+
+
+def function_ref(fn, owner):
+    """[module, qualified name] of a module-level function, checked to resolve back to it."""
+    mod, qual = getattr(fn, "__module__", None), getattr(fn, "__qualname__", "")
+    module = sys.modules.get(mod or "")
+    target = module
+    for part in qual.split("."):
+        target = getattr(target, part, None)
+    # the module's attribute is fn itself, or a decorator's wrapper of it (keras.ops, tf names)
+    if module is None or "<" in qual or not (target is fn or
+                                             getattr(target, "__wrapped__", None) is fn):
+        raise TypeError(f"[{owner}] cannot save {getattr(fn, '__qualname__', fn)!r}: only a "
+                        "module-level (importable) function can be saved; a lambda or nested "
+                        "function cannot. Define it with def at module level, or use "
+                        "save_weights")
+    return {"__function__": [mod, qual]}
+
+
+def resolve_function(ref, registry):
+    """The function a saved {"__function__": [module, name]} names (see the module docstring)."""
+    mod, qual = ref["__function__"]
+    for key in (qual, qual.rsplit(".", 1)[-1], f"{mod}>{qual}"):
+        if key in registry and callable(registry[key]):
+            return registry[key]
+    target = sys.modules.get(mod)
+    for part in qual.split("."):
+        target = getattr(target, part, None)
+    if target is None or not callable(target):
+        raise ValueError(f"[load_model] function {mod}.{qual} is not available: import its "
+                         f"module before loading, or pass custom_objects={{'{qual}': fn}}")
+    return target
+
+
+def encode(value, owner):
+    """JSON form of a constant argument."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (np.integer, np.floating, np.bool_)):
+        return value.item()
+    if isinstance(value, list):
+        return [encode(v, owner) for v in value]
+    if isinstance(value, tuple):
+        return {"__tuple__": [encode(v, owner) for v in value]}
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {"__dict__": {k: encode(v, owner) for k, v in value.items()}}
+    if isinstance(value, slice):
+        return {"__slice__": [encode(value.start, owner), encode(value.stop, owner),
+                              encode(value.step, owner)]}
+    if value is Ellipsis:
+        return {"__ellipsis__": True}
+    if isinstance(value, np.ndarray) and value.size <= 65536:
+        return {"__array__": value.tolist(), "dtype": str(value.dtype)}
+    if callable(value):
+        return function_ref(value, owner)
+    raise TypeError(f"[{owner}] cannot save an argument of type {type(value).__name__}")
+
+
+def decode(value, registry):
+    if isinstance(value, list):
+        return [decode(v, registry) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "__tuple__" in value:
+        return tuple(decode(v, registry) for v in value["__tuple__"])
+    if "__dict__" in value:
+        return {k: decode(v, registry) for k, v in value["__dict__"].items()}
+    if "__slice__" in value:
+        return slice(*value["__slice__"])
+    if "__ellipsis__" in value:
+        return Ellipsis
+    if "__array__" in value:
+        return np.array(value["__array__"], dtype=value["dtype"])
+    if "__function__" in value:
+        return resolve_function(value, registry)
+    return {k: decode(v, registry) for k, v in value.items()}
+
+
+class Lambda(Layer):
+    """Wraps a function of the inputs as a layer: `layers.Lambda(lambda x: x ** 2)`; its
+    extra keyword arguments go in `arguments`. Saved by reference when `function` is a
+    module-level function (a lambda cannot be saved). `output_shape` is accepted for Keras
+    compatibility and checked against the shape the function produces, which is how shapes are
+    inferred here."""
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        if not callable(function):
+            raise TypeError(f"[Lambda] function must be callable. Received: {function!r}")
+        if mask is not None:
+            raise ValueError("[Lambda] mask is not supported")
+        self.function, self.arguments = function, dict(arguments or {})
+        self.output_shape_arg = None if output_shape is None or callable(output_shape) else \
+            tuple(output_shape)
+
+    def call(self, inputs):
+        out = self.function(inputs, **self.arguments)
+        want = self.output_shape_arg
+        got = tuple(getattr(out, "shape", ()))[1:]
+        if want is not None and len(got) == len(want) and any(
+                w is not None and w != g for w, g in zip(want, got)):
+            raise ValueError(f"[{self.name}] output_shape={want} but the function returned "
+                             f"shape (batch,) + {got}")
+        return out
+
+    def get_config(self):
+        cfg = super().get_config()
+        args, kwargs = list(cfg["args"]), dict(cfg["kwargs"])
+        if args:
+            kwargs["function"] = args.pop(0)
+        kwargs["function"] = function_ref(kwargs["function"], self.name)
+        if callable(kwargs.get("output_shape")):
+            kwargs["output_shape"] = function_ref(kwargs["output_shape"], self.name)
+        cfg["args"], cfg["kwargs"] = [encode(a, self.name) for a in args], \
+            {k: encode(v, self.name) if k != "function" else v for k, v in kwargs.items()}
+        return cfg
+
+
+class OpLayer(Layer):
+    """One op applied to symbolic tensors in a functional graph: function(*args, **kwargs) with
+    the graph's tensors at the places marked {"__input__": i} (keras/symbolic.py records it)."""
+
+    def __init__(self, function, args=(), kwargs=None, **layer_kwargs):
+        super().__init__(**layer_kwargs)
+        self.function, self.op_args, self.op_kwargs = function, list(args), dict(kwargs or {})
+
+    def call(self, inputs):
+        def fill(v):
+            if isinstance(v, dict) and set(v) == {"__input__"}:
+                return inputs[v["__input__"]]
+            if isinstance(v, list):
+                return [fill(a) for a in v]
+            if isinstance(v, tuple):
+                return tuple(fill(a) for a in v)
+            if isinstance(v, dict):
+                return {k: fill(a) for k, a in v.items()}
+            return v
+        return self.function(*fill(self.op_args), **fill(self.op_kwargs))
+
+    def get_config(self):
+        return {"class_name": "OpLayer", "args": [], "kwargs": {
+            "function": function_ref(self.function, self.name),
+            "args": encode(self.op_args, self.name), "kwargs": encode(self.op_kwargs, self.name),
+            "name": self.name}}

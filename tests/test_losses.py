@@ -275,3 +275,49 @@ def test_bce_random_shapes(shape, reduction, seed):
     p = 1 / (1 + np.exp(-x))
     np.testing.assert_allclose(F.binary_cross_entropy(t64(p), t64(b), reduction=reduction).data,
                                bce_ref(p, b, reduction), rtol=1e-9, atol=1e-12)
+
+
+def _huber_ref(x, t, delta):
+    e = np.abs(x.astype(np.float64) - t)
+    return np.where(e <= delta, 0.5 * e * e, delta * (e - 0.5 * delta))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("delta", [0.5, 1.0, 3.0])
+def test_huber_and_smooth_l1_against_float64(reduction, delta):
+    rng = np.random.default_rng(3)
+    x, t = rng.normal(size=(6, 5)) * 2, rng.normal(size=(6, 5))
+    red = {"mean": np.mean, "sum": np.sum, "none": lambda v: v}[reduction]
+    got = F.huber_loss(pe.tensor(x), pe.tensor(t), reduction=reduction, delta=delta)
+    np.testing.assert_allclose(got.numpy(), red(_huber_ref(x, t, delta)), rtol=1e-12)
+    got = F.smooth_l1_loss(pe.tensor(x), pe.tensor(t), reduction=reduction, beta=delta)
+    np.testing.assert_allclose(got.numpy(), red(_huber_ref(x, t, delta) / delta), rtol=1e-12)
+    assert pe.nn.HuberLoss(reduction, delta)(pe.tensor(x), pe.tensor(t)).shape == got.shape
+    a, c = pe.tensor(x, requires_grad=True), pe.tensor(t, requires_grad=True)
+    gradcheck(lambda u, v: F.huber_loss(u, v, reduction=reduction, delta=delta), [a, c])
+    gradcheck(lambda u, v: F.smooth_l1_loss(u, v, reduction=reduction, beta=delta), [a, c])
+
+
+def test_smooth_l1_beta_zero_is_l1_and_bad_arguments_raise():
+    x, t = pe.randn(4, 3), pe.randn(4, 3)
+    assert F.smooth_l1_loss(x, t, beta=0.0).item() == F.l1_loss(x, t).item()
+    with pytest.raises(ValueError, match=r"\[huber_loss\] input and target shapes differ"):
+        F.huber_loss(pe.randn(3, 1), pe.randn(3))
+    with pytest.raises(ValueError, match=r"\[smooth_l1_loss\] beta must be"):
+        F.smooth_l1_loss(x, t, beta=-1.0)
+    with pytest.raises(ValueError, match="reduction"):
+        pe.nn.SmoothL1Loss(reduction="avg")
+
+
+@needs_torch
+def test_huber_and_smooth_l1_match_pytorch():
+    rng = np.random.default_rng(4)
+    x, t = rng.normal(size=(7, 3)).astype(np.float32), rng.normal(size=(7, 3)).astype(np.float32)
+    for beta in (0.0, 0.3, 1.0):
+        ours = pe.nn.SmoothL1Loss(beta=beta)(pe.tensor(x), pe.tensor(t)).item()
+        ref = torch.nn.SmoothL1Loss(beta=beta)(torch.tensor(x), torch.tensor(t)).item()
+        assert abs(ours - ref) <= 1e-6 * max(1.0, abs(ref))
+    a, b = pe.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    F.huber_loss(a, pe.tensor(t), delta=0.7).backward()
+    TF.huber_loss(b, torch.tensor(t), delta=0.7).backward()
+    np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-5, atol=1e-7)

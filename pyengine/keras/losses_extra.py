@@ -42,9 +42,8 @@ class Huber(_l.Loss):
         self.delta = float(delta)
 
     def fn(self, y_true, y_pred):
-        e = (y_pred - _l._t(y_true).reshape(y_pred.shape)).abs()
-        quad = e.clamp(max=self.delta)
-        return (0.5 * quad * quad + self.delta * (e - quad)).mean(-1)
+        y_true = _l._t(y_true).reshape(y_pred.shape).to(y_pred.dtype)  # F.huber_loss: one formula
+        return F.huber_loss(y_pred, y_true, reduction="none", delta=self.delta).mean(-1)
 
 
 class KLDivergence(_l.Loss):

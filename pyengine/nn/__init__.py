@@ -6,7 +6,8 @@ from .layers import *  # noqa: F401,F403
 
 # losses, utils: added by their owners below this line
 from . import utils
-from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss)
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss,
+                   SmoothL1Loss)
 from .functional import softmax  # tf.nn.softmax(logits) in the TensorFlow quickstart
 # tf.nn.* (`import pyengine as tf` makes tf.nn this module): TensorFlow's activation spellings,
 # recording a graph node on Keras symbolic tensors; see pyengine/tf_names.py

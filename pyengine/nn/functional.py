@@ -177,6 +177,38 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     return _loss.L1Loss.apply(input, target, reduction=r)
 
 
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """0.5 e^2 where |e| <= delta, else delta (|e| - 0.5 delta); e = input - target (PyTorch's
+    F.huber_loss; Keras' Huber loss is this with reduction 'none' averaged over the last axis).
+    Composed of autograd ops: the gradient is e clamped to [-delta, delta]."""
+    return _huber(input, target, reduction, float(delta), "huber_loss", "delta")
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """0.5 e^2 / beta where |e| < beta, else |e| - 0.5 beta: huber_loss(delta=beta) / beta, and
+    l1_loss when beta == 0 (as PyTorch)."""
+    r = _loss_reduction(reduction, size_average, reduce, "smooth_l1_loss")
+    beta = float(beta)
+    if beta == 0.0:
+        return l1_loss(input, target, reduction=r)
+    return _huber(input, target, r, beta, "smooth_l1_loss", "beta") / beta
+
+
+def _huber(input, target, reduction, delta, op, name):
+    _loss.check_reduction(reduction, op)
+    if not (delta >= 0.0) or delta == float("inf"):
+        raise ValueError(f"[{op}] {name} must be a finite number >= 0, got {delta}")
+    input = input if isinstance(input, Tensor) else _tensor(input)
+    target = target if isinstance(target, Tensor) else _tensor(target, dtype=input.dtype)
+    if tuple(input.shape) != tuple(target.shape):
+        raise ValueError(f"[{op}] input and target shapes differ: {tuple(input.shape)} vs "
+                         f"{tuple(target.shape)} (broadcasting them is almost always a bug)")
+    e = (input - target).abs()
+    quad = e.clamp(max=delta)
+    loss = 0.5 * quad * quad + delta * (e - quad)
+    return loss if reduction == "none" else (loss.sum() if reduction == "sum" else loss.mean())
+
+
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction="mean"):
     """-weight * (t log p + (1 - t) log(1 - p)) for probabilities p = input; logs clamped at -100.

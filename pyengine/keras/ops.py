@@ -1,7 +1,6 @@
 """keras.ops: Keras 3's backend-neutral math, each an alias of pe.nn.functional (or of the
 TensorFlow spellings in pyengine/tf_names.py) with Keras' argument names. Called on symbolic
 KerasTensors (inside a functional model) an op records a graph node instead of computing."""
-import functools
 
 import numpy as np
 
@@ -10,16 +9,10 @@ from .. import tf_names as _tf
 from ..nn import functional as F
 from ..tensor import Tensor
 from . import random  # noqa: F401  (keras.ops.random.normal ...)
-from .symbolic import is_symbolic, symbolic_op
+from .symbolic import graph_op
 
 
-def _op(fn):
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        if is_symbolic((args, kwargs)):
-            return symbolic_op(fn, *args, name=fn.__name__, **kwargs)
-        return fn(*args, **kwargs)
-    return wrapper
+_op = graph_op  # every keras.ops function records a node on KerasTensors
 
 
 def _t(x):

@@ -8,18 +8,10 @@ import numpy as np
 from .. import creation as _creation
 from .. import tf_names as _tf
 from ..nn import functional as F
-from .symbolic import is_symbolic, symbolic_op
+from .symbolic import graph_op
 
 
-def _op(fn):
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        if is_symbolic((args, kwargs)):
-            return symbolic_op(fn, *args, name=fn.__name__, **kwargs)
-        return fn(*args, **kwargs)
-    return wrapper
+_op = graph_op  # every keras.ops function records a node on KerasTensors
 
 
 _py_slice = builtins.slice

@@ -149,6 +149,20 @@ def call_symbolic(layer, inputs, args, kwargs):
     return outputs
 
 
+def graph_op(fn):
+    """fn, recording a graph node (symbolic_op) when any argument, at any nesting, is a
+    KerasTensor: the wrapper of keras.ops (ops.py, ops_more.py). tf_names.symbolic_aware is the
+    torch face's lighter version (one level of lists, no import of this module)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if is_symbolic((args, kwargs)):
+            return symbolic_op(fn, *args, name=fn.__name__, **kwargs)
+        return fn(*args, **kwargs)
+    return wrapper
+
+
 def symbolic_op(fn, *args, name="op", **kwargs):
     """fn(*args, **kwargs) as a node of the graph (an OpLayer whose inputs are the
     KerasTensors among the arguments, marked {"__input__": i} in its arguments; every other

@@ -13,6 +13,7 @@
 #include <new>
 #include <utility>
 
+#include "common/grow_buffer.h"
 #include "common/parallel.h"
 #include "gemm/blocking.h"
 #include "gemm/gemm.h"
@@ -61,26 +62,7 @@ constexpr int64_t kThreadMinFlops = int64_t{2} * 192 * 192 * 192;
 
 // Per-thread, 64-byte aligned scratch that grows on demand and is kept, so a call allocates
 // nothing in the steady state (matters for the small shapes of the seed models).
-class Scratch {
- public:
-  ~Scratch() { std::free(p_); }
-  void* get(size_t bytes) {
-    if (bytes > cap_) {
-      std::free(p_);
-      cap_ = (bytes + 4095) / 4096 * 4096;
-      p_ = std::aligned_alloc(64, cap_);
-      if (p_ == nullptr) {
-        cap_ = 0;
-        throw std::bad_alloc();
-      }
-    }
-    return p_;
-  }
-
- private:
-  void* p_ = nullptr;
-  size_t cap_ = 0;
-};
+using Scratch = GrowBuffer;  // common/grow_buffer.h
 
 template <class T>
 T* scratch(int slot, int64_t elems) {

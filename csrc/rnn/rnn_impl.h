@@ -10,6 +10,7 @@
 #include <new>
 #include <vector>
 
+#include "common/grow_buffer.h"
 #include "common/parallel.h"
 #include "common/vmath.h"
 #include "gemm/gemm.h"
@@ -45,26 +46,7 @@ int64_t padded_ld(int64_t cols) {
 // fresh multi-megabyte buffer per call is a fresh mmap, and faulting its pages in cost ~5 % of an
 // LSTM training step (H = 256, B = 128). Slots 0-2 belong to the calling thread's whole-call
 // buffers, slot 3 to the per-row-block buffers (which may run on the calling thread too).
-class Workspace {
- public:
-  ~Workspace() { std::free(p_); }
-  void* get(size_t bytes) {
-    if (bytes > cap_) {
-      std::free(p_);
-      cap_ = (bytes + 4095) / 4096 * 4096;
-      p_ = std::aligned_alloc(64, cap_);
-      if (p_ == nullptr) {
-        cap_ = 0;
-        throw std::bad_alloc();
-      }
-    }
-    return p_;
-  }
-
- private:
-  void* p_ = nullptr;
-  size_t cap_ = 0;
-};
+using Workspace = GrowBuffer;  // common/grow_buffer.h
 
 enum WorkSlot : int { kSlotGates = 0, kSlotGatesH = 1, kSlotWeight = 2, kSlotBlock = 3 };
 

@@ -373,3 +373,23 @@ def test_recurrent_dropout_is_one_mask_on_the_state_before_the_recurrent_kernel(
     _, h, _ = recurrence_composed(pe.tensor(x).transpose(0, 1), w_ih, w_hh, b_ih, b_hh,
                                   mode=mode, recurrent_mask=mask)
     np.testing.assert_allclose(dropped, h.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("make", [lambda k: k.layers.LSTM(5), lambda k: k.layers.GRU(5),
+                                  lambda k: k.layers.SimpleRNN(5),
+                                  lambda k: k.layers.SimpleRNN(5, activation="relu"),
+                                  lambda k: k.layers.LSTM(5, activation=k.activations.tanh,
+                                                          recurrent_activation="sigmoid")])
+def test_default_activations_take_the_kernel_path(monkeypatch, make):
+    # keras.activations.tanh is a graph-recording wrapper of F.tanh: an identity test against
+    # it once sent every Keras recurrent layer down the per-step Python path (4x slower)
+    from pyengine import keras
+    import pyengine.keras.layers.rnn as krnn
+
+    def composed(*a, **k):
+        raise AssertionError("per-step composed path taken")
+    monkeypatch.setattr(krnn, "recurrence_composed", composed)
+    layer = make(keras)
+    assert layer.fast_path()
+    x = pe.tensor(np.random.default_rng(0).normal(size=(3, 4, 2)).astype(np.float32))
+    layer(x, training=True).sum().backward()

@@ -95,7 +95,9 @@ class _RNN(Layer):
         return self.kernel.T, self.recurrent_kernel.T, self.bias, None, self.mode
 
     def fast_path(self):
-        return self.activation is _act.tanh and self.recurrent_activation is _act.sigmoid
+        # by name: keras.activations.tanh is a graph-recording wrapper of the table's F.tanh
+        return (_act.name_of(self.activation) == "tanh"
+                and _act.name_of(self.recurrent_activation) == "sigmoid")
 
     # ---- states ----------------------------------------------------------------------------
     def num_states(self):
@@ -194,10 +196,10 @@ class SimpleRNN(_RNN):
         super().__init__(units, activation=activation, **kwargs)
 
     def fast_path(self):
-        return self.activation in (_act.tanh, _act.relu)
+        return _act.name_of(self.activation) in ("tanh", "relu")
 
     def kernel_weights(self):
-        mode = "RNN_RELU" if self.activation is _act.relu else "RNN_TANH"
+        mode = "RNN_RELU" if _act.name_of(self.activation) == "relu" else "RNN_TANH"
         return self.kernel.T, self.recurrent_kernel.T, self.bias, None, mode
 
 

@@ -1,14 +1,14 @@
 """CUDA availability. A CPU-only build answers False everywhere and raises clear errors."""
-from . import _C
+from .backend import cuda_runtime as _rt
 
 
 def is_built():
     """True when pyengine was compiled with the CUDA toolkit."""
-    return bool(_C.cuda_built())
+    return _rt.built()
 
 
 def device_count():
-    return int(_C.cuda_device_count())
+    return _rt.device_count()
 
 
 def is_available():
@@ -17,7 +17,7 @@ def is_available():
 
 
 def get_device_name(index=0):
-    return _C.cuda_device_name(index)
+    return _rt.device_name(index)
 
 
 def require(what):

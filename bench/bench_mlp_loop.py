@@ -7,9 +7,10 @@ Model: nn.Sequential(Linear(64, w), ReLU, Linear(w, w), ReLU, Linear(w, 10)), F.
 on class indices, and per step `opt.zero_grad(); loss.backward(); opt.step()` with SGD (lr 0.01,
 momentum 0.9) or Adam (lr 1e-3). Both libraries start from the same weights and data.
 
-For each (optimizer, width, batch, threads) the two libraries' step loops are timed in alternating
-rounds (a noisy neighbour on a shared machine disturbs both alike); the table gives each one's
-best time per step over the rounds and the ratio pe/torch (< 1: pyengine faster). A `--runs` > 1
+For each (optimizer, width, batch) the two libraries' step loops at every thread count are timed
+in alternating rounds (pe 1 thread, torch 1 thread, pe 2 threads, torch 2 threads, pe 1 thread,
+...: a noisy neighbour on a shared machine disturbs all alike); the table gives each one's best
+time per step over the rounds and the ratio pe/torch (< 1: pyengine faster). A `--runs` > 1
 repeats the whole measurement and prints the median ratio and the spread.
 Threads: pyengine's and PyTorch's thread counts are set alike (pe.set_num_threads,
 torch.set_num_threads) to each value of --threads. On a machine shared with other jobs, wall
@@ -77,11 +78,13 @@ def make_step(lib, width, batch, opt_name):
 TIMER = time.perf_counter
 
 
-def best_times(fns, rounds, target_s=0.05):
+def best_times(fns, rounds, target_s=0.05, before=None):
     """Best time per call of each callable over `rounds` alternating rounds of about
-    `target_s` each."""
+    `target_s` each. before(i), when given, runs untimed ahead of each timing of fns[i]."""
     numbers = []
-    for fn in fns:
+    for i, fn in enumerate(fns):
+        if before is not None:
+            before(i)
         for _ in range(3):
             fn()  # warm-up: optimizer state, scratch buffers
         numbers.append(max(3, min(5000, int(target_s / max(
@@ -89,6 +92,8 @@ def best_times(fns, rounds, target_s=0.05):
     best = [float("inf")] * len(fns)
     for _ in range(rounds):
         for i, (fn, number) in enumerate(zip(fns, numbers)):
+            if before is not None:
+                before(i)
             # A pause first, so that the other library's OpenMP workers, still spinning after
             # its last parallel region, do not take a core from this one (2-core machine).
             time.sleep(0.02)
@@ -103,11 +108,16 @@ def set_threads(n):
 
 
 def measure(width, batch, opt_name, threads, rounds):
-    set_threads(threads)
-    fns = [make_step(pe, width, batch, opt_name)]
-    if torch is not None:
-        fns.append(make_step(torch, width, batch, opt_name))
-    return best_times(fns, rounds)
+    """{(library, thread count): best time per step}. Every thread count's steps are timed in
+    the same alternating rounds (pe and torch at 1 thread, then at 2, ...), so a burst of load
+    from a neighbour disturbs one round of every cell alike instead of all rounds of one
+    cell: the 2-thread / 1-thread comparison is as fair as the pe / torch one."""
+    libs = [pe] + ([torch] if torch is not None else [])
+    steps = {lib: make_step(lib, width, batch, opt_name) for lib in libs}
+    cells = [(lib, t) for t in threads for lib in libs]
+    times = best_times([steps[lib] for lib, _ in cells], rounds,
+                       before=lambda i: set_threads(cells[i][1]))
+    return {(lib.__name__, t): x for (lib, t), x in zip(cells, times)}
 
 
 def main(argv=None):
@@ -137,22 +147,23 @@ def main(argv=None):
     for opt_name in args.opts:
         for width in args.widths:
             for batch in args.batches:
+                runs = [measure(width, batch, opt_name, args.threads, args.rounds)
+                        for _ in range(args.runs)]
                 for threads in args.threads:
-                    runs = [measure(width, batch, opt_name, threads, args.rounds)
-                            for _ in range(args.runs)]
-                    t_pe = min(r[0] for r in runs)
+                    t_pe = min(r[("pyengine", threads)] for r in runs)
                     pe_by_threads[(opt_name, width, batch, threads)] = t_pe
                     if torch is None:
                         print(f"{opt_name:5s} {width:5d} {batch:5d} {threads:3d} "
                               f"{t_pe * 1e6:9.1f}")
                         continue
-                    ratios = sorted(r[0] / r[1] for r in runs)
+                    ratios = sorted(r[("pyengine", threads)] / r[("torch", threads)]
+                                    for r in runs)
                     ratio_by[(opt_name, width, batch, threads)] = statistics.median(ratios)
-                    t_th = min(r[1] for r in runs)
+                    t_th = min(r[("torch", threads)] for r in runs)
                     print(f"{opt_name:5s} {width:5d} {batch:5d} {threads:3d} {t_pe * 1e6:9.1f} "
                           f"{t_th * 1e6:9.1f} {statistics.median(ratios):6.2f} "
                           f"{ratios[0]:6.2f}-{ratios[-1]:.2f}")
-                    sys.stdout.flush()
+                sys.stdout.flush()
     if ratio_by:
         target_summary(ratio_by, pe_by_threads)
     if 1 in args.threads and 2 in args.threads:

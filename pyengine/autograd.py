@@ -82,6 +82,23 @@ class Context:
         self.saved_tensors = arrays
 
 
+class _Unrecorded:
+    """The context apply1 / apply2 hand a CPU forward when nothing is recorded: one shared,
+    read-only object instead of a new Context per op (a tenth of a 10x10 add's cost). It has
+    Context's defaults and no instance attributes, so a forward that stored anything here
+    would raise AttributeError instead of sharing state between calls: the ops apply1 / apply2
+    serve save and store only when ``ctx.needs_input_grad`` is set."""
+
+    __slots__ = ()
+    backend = _backend_pkg.cpu
+    needs_input_grad = None
+    saved_tensors = ()
+    grads_are_fresh = False
+
+
+_UNRECORDED = _Unrecorded()
+
+
 class Node:
     __slots__ = ("fn", "ctx", "inputs", "freed")
 
@@ -180,24 +197,33 @@ def apply2(cls, a0, a1):
     """``cls.apply(a0, a1)`` for exactly two Tensors and no parameters (``x + y``, ``x @ w``):
     the same steps as `Function.apply`, without packing and unpacking an argument tuple and a
     keyword dict or testing which form the call has (a third of the dispatch cost of a 10x10
-    add). Tensor's operators call it once they know both operands are Tensors."""
+    add). Tensor's operators call it once they know both operands are Tensors; `cls` is one of
+    the ops whose forward writes nothing to ctx when nothing is recorded (see _Unrecorded)."""
     device = a0._device
-    if a1._device is not device and a1._device != device:
-        _mixed_devices(cls, device, a1._device)
-    ctx = Context()
-    if device is not CPU and device.type != "cpu":
-        ctx.backend = get_backend(device)
     result = _new_tensor(Tensor)
     if (a0.requires_grad or a1.requires_grad) and _state.enabled:
+        if a1._device is not device and a1._device != device:
+            _mixed_devices(cls, device, a1._device)
+        ctx = Context()
+        if device is not CPU and device.type != "cpu":
+            ctx.backend = get_backend(device)
         ctx.needs_input_grad = (a0.requires_grad, a1.requires_grad)
         out = cls.forward(ctx, a0._data, a1._data)
         result.requires_grad = True
         result._node = Node(cls, ctx, (a0, a1))
     else:
-        out = cls.forward(ctx, a0._data, a1._data)
+        if device is CPU and a1._device is CPU:
+            out = cls.forward(_UNRECORDED, a0._data, a1._data)
+        else:
+            if a1._device is not device and a1._device != device:
+                _mixed_devices(cls, device, a1._device)
+            ctx = Context()
+            if device.type != "cpu":
+                ctx.backend = get_backend(device)
+            out = cls.forward(ctx, a0._data, a1._data)
         result.requires_grad = False
         result._node = None
-    result._data = out if type(out) is np.ndarray else np.asarray(out)
+    result._data = out if type(out) is _ndarray else np.asarray(out)
     result._device = device
     result.grad = None
     result._retain_grad = False
@@ -207,21 +233,27 @@ def apply2(cls, a0, a1):
 def apply1(cls, a0):
     """``cls.apply(a0)`` for exactly one Tensor and no parameters (``x.relu()``, ``x.sum()``),
     as `apply2`."""
-    ctx = Context()
     device = a0._device
-    if device is not CPU and device.type != "cpu":
-        ctx.backend = get_backend(device)
     result = _new_tensor(Tensor)
     if a0.requires_grad and _state.enabled:
+        ctx = Context()
+        if device is not CPU and device.type != "cpu":
+            ctx.backend = get_backend(device)
         ctx.needs_input_grad = (True,)
         out = cls.forward(ctx, a0._data)
         result.requires_grad = True
         result._node = Node(cls, ctx, (a0,))
     else:
-        out = cls.forward(ctx, a0._data)
+        if device is CPU:
+            out = cls.forward(_UNRECORDED, a0._data)
+        else:
+            ctx = Context()
+            if device.type != "cpu":
+                ctx.backend = get_backend(device)
+            out = cls.forward(ctx, a0._data)
         result.requires_grad = False
         result._node = None
-    result._data = out if type(out) is np.ndarray else np.asarray(out)
+    result._data = out if type(out) is _ndarray else np.asarray(out)
     result._device = device
     result.grad = None
     result._retain_grad = False

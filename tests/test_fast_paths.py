@@ -62,6 +62,25 @@ def test_matmul_other_dtypes_take_the_general_path():
     np.testing.assert_allclose(cpu.matmul(big, big.T), big.astype(np.float64) @ big.T, rtol=1e-5)
 
 
+def test_matmul2d_entry_answers_none_for_the_general_path_and_matches_matmul():
+    """_C.matmul2d serves 2-D same-dtype float32/float64 operands with any aligned strides
+    (negative ones included) with matmul's bits, and answers None for everything else."""
+    a, b = _arr((9, 13)), _arr((13, 7))
+    for x, y in [(a, b), (a[::-1], b[:, ::-1]), (_arr((13, 9)).T, _arr((7, 13)).T),
+                 (a.astype(np.float64), b.astype(np.float64)), (_arr((300, 200)), _arr((200, 90)))]:
+        out = pe._C.matmul2d(x, y)
+        assert out.flags.c_contiguous and out.dtype == x.dtype
+        assert out.tobytes() == pe._C.matmul(x, y).tobytes()
+    raw = np.zeros(13 * 7 * 4 + 1, np.uint8)[1:].view(np.float32).reshape(13, 7)  # unaligned
+    for x, y in [(a, b.astype(np.float64)), (a.astype(np.int64), b.astype(np.int64)),
+                 (a[0], b), (a, b[:, 0]), (a[None], b), (a, b[:5]), (a.astype(">f4"), b),
+                 (a, raw), ([[1.0]], [[2.0]])]:
+        assert pe._C.matmul2d(x, y) is None
+    np.testing.assert_array_equal(cpu.matmul(a, raw), cpu._matmul_general(a, raw))
+    with pytest.raises(TypeError, match=r"\[matmul\] matmul2d\(a, b\) takes two arrays"):
+        pe._C.matmul2d(a)
+
+
 def test_matmul_fast_path_errors():
     with pytest.raises(ValueError, match=r"\[matmul\] inner dimensions differ: \(2, 3\) @ \(4, 5\)"):
         cpu.matmul(_arr((2, 3)), _arr((4, 5)))
@@ -235,6 +254,39 @@ def test_unary_fast_forms_record_only_when_needed():
         with pe.no_grad():
             assert getattr(x, name)().grad_fn is None
         assert getattr(pe.tensor(a), name)().grad_fn is None
+
+
+def test_unrecorded_fast_forms_share_a_read_only_context_and_agree_with_recording():
+    """apply1 / apply2 hand a CPU forward that records nothing one shared read-only context
+    (no Context per op): the same bits as the recording call and Function.apply, and a forward
+    that stored into that context would fail loudly instead of sharing state between calls."""
+    from pyengine import autograd as ag
+    a, b = _arr((6, 5)), _arr((6, 5))
+    x, y = pe.tensor(a), pe.tensor(b)
+    xr = pe.tensor(a, requires_grad=True)
+    for f, cls in [(lambda p: p + y, _ew.Add), (lambda p: p - y, _ew.Sub),
+                   (lambda p: p * y, _ew.Mul), (lambda p: p @ y.T, None),
+                   (lambda p: p.relu(), None), (lambda p: p.sigmoid(), None),
+                   (lambda p: p.tanh(), None), (lambda p: p.sum(), None)]:
+        plain, recorded = f(x), f(xr)
+        assert plain.grad_fn is None and recorded.grad_fn is not None
+        assert plain.numpy().tobytes() == recorded.detach().numpy().tobytes()
+        if cls is not None:
+            assert cls.apply(x, y).numpy().tobytes() == plain.numpy().tobytes()
+    ctx = ag._UNRECORDED
+    assert ctx.needs_input_grad is None and ctx.backend is pe.backend.cpu
+    with pytest.raises(AttributeError):
+        ctx.saved = 1
+
+    class Stores(ag.Function):  # a forward that (wrongly) stores without checking
+        @staticmethod
+        def forward(ctx, p, q):
+            ctx.shape = p.shape
+            return p + q
+
+    with pytest.raises(AttributeError):
+        ag.apply2(Stores, x, y)
+    assert ag.apply2(Stores, xr, y).grad_fn is not None   # a recording call gets its own ctx
 
 
 @pytest.mark.parametrize("m,k,n", [(10, 64, 16), (10, 11, 6), (32, 128, 10), (1, 7, 1),

@@ -51,14 +51,17 @@ namespace {
 // fork/join with two barriers costs on an idle machine (a few microseconds of one core).
 constexpr int64_t kThreadFlops = 2 * 64 * 64 * 64;
 
-// Threads are used from this many flops up (threads_for). A fork/join costs a few microseconds
-// on an idle machine, but on a shared, oversubscribed 2-core machine a barrier waits for a
-// descheduled thread: the MLP loop (bench/bench_mlp_loop.py, batch 64) ran 2-5x slower on 2
-// threads than on 1 at widths 64-256 when products from kThreadFlops up were threaded
-// (64x128x128 ...). 2 * 192^3 (14 MFLOP, ~0.15 ms of one core) keeps those on one thread and
-// still threads width-512 layers (33 MFLOP), where 2 threads won. The unpacked-path choice
-// (use_direct) keeps kThreadFlops, so no product changes path or bits.
-constexpr int64_t kThreadMinFlops = int64_t{2} * 192 * 192 * 192;
+// Threads are used from this many flops up (threads_for): each of 2 threads then gets at least
+// 3 MFLOP (~30 us of one core), ten times a fork/join with spinning workers, so the split pays
+// even when the worker has to be woken. History: from kThreadFlops (2 * 64^3) up, the MLP loop
+// (bench/bench_mlp_loop.py, batch 64) ran 2-5x slower on 2 threads than on 1 at widths 64-256
+// on the oversubscribed shared machine; 2 * 192^3 (14 MFLOP) cured that but left the MNIST
+// seed products (32x784x128 and its two backward products, 6.4 MFLOP each) on one thread at
+// 0.55-0.85x NumPy's two-thread OpenBLAS. 6 Mi flops threads those and keeps every product of
+// the MLP loop up to width 512 at batch 10 (10x512x512: 5.2 MFLOP) and width 128 at batch 64
+// (2.1 MFLOP) on one thread. The unpacked-path choice (use_direct) keeps kThreadFlops, so no
+// product changes path or bits (and the thread count never changes bits anyway).
+constexpr int64_t kThreadMinFlops = int64_t{6} << 20;
 
 // Per-thread, 64-byte aligned scratch that grows on demand and is kept, so a call allocates
 // nothing in the steady state (matters for the small shapes of the seed models).
@@ -352,9 +355,11 @@ void gemm_batched(int64_t batch, int64_t m, int64_t n, int64_t k, T alpha, const
     gemm_one(kern, oi, threads);
   };
   // Small items: one thread per item (each item's result is the single-thread result, which is
-  // every thread count's result). Large items: items in order, each threaded inside.
+  // every thread count's result), when all of them together are worth a fork (kThreadMinFlops,
+  // as for one product). Large items: items in order, each threaded inside.
   const int nb = max_threads();
-  if (nt == 1 && nb > 1 && batch > 1 && stride_c != 0) {
+  const bool worth_a_fork = 2 * m * n * k >= kThreadMinFlops / batch;
+  if (nt == 1 && nb > 1 && batch > 1 && stride_c != 0 && worth_a_fork) {
 #pragma omp parallel for num_threads(static_cast<int>(std::min<int64_t>(nb, batch))) schedule(static)
     for (int64_t i = 0; i < batch; ++i) item(i, 1);
     return;

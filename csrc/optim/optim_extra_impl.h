@@ -10,7 +10,7 @@ namespace pyengine {
 namespace PE_ISA_NS {
 
 namespace {
-constexpr int64_t kOptimExtraGrain = 1 << 16;  // 4-5 streams per element, as optim_impl.h
+constexpr int64_t kOptimExtraGrain = int64_t{1} << 18;  // 4-5 streams: as optim_impl.h
 }
 
 template <class T>

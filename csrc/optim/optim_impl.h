@@ -10,8 +10,13 @@ namespace pyengine {
 namespace PE_ISA_NS {
 
 namespace {
-// Optimizer updates touch 3-5 streams per element; threads pay off later than for one stream.
-constexpr int64_t kOptimGrain = 1 << 16;
+// Below this many elements an update (3-5 streams per element, one pass) runs on one thread.
+// A fork/join that has to wake a sleeping worker costs tens of microseconds on this VM (a
+// whole time slice when a neighbour holds the other core); the update of a 512 x 512 weight
+// (262,144 elements, ~0.1 ms on one core) gained less than that: the MLP loop at width 512,
+// batch 10 (bench/bench_mlp_loop.py), whose only parallel region per step was that update,
+// ran 1.4x slower on 2 threads than on 1. From 2^18 up each thread gets at least 2^17.
+constexpr int64_t kOptimGrain = int64_t{1} << 18;
 
 template <class F>
 void for_chunks(int64_t n, F f) {

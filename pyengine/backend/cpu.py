@@ -63,17 +63,18 @@ def contiguous(x, dtype=None):
 _F32, _F64 = _FLOATS
 _empty = np.empty
 _add_reduce = np.add.reduce
+_matmul2d = _C.matmul2d
 
 
 def matmul(a, b):
     """a @ b with NumPy's rules (1-D promotion, batch broadcasting) on the C++ GEMM."""
     # Fast path, 2-D @ 2-D of one native float dtype (a layer's forward and both backward
     # products): nothing to promote or broadcast, so the broadcasting machinery below (about
-    # 8 us, 10x the whole 10x11 @ 11x6 product) is skipped. The kernel is the same.
-    dt = a.dtype
-    if a.ndim == 2 and b.ndim == 2 and (dt is _F32 or dt is _F64) and b.dtype is dt:
-        return _C.matmul(a, b)  # checks the shapes; allocates out (cheaper than np.empty)
-    return _matmul_general(a, b)
+    # 8 us, 10x the whole 10x11 @ 11x6 product) is skipped, and so are pybind11's argument
+    # dispatch and the dtype tests here: _C.matmul2d checks rank, dtype and shapes in C and
+    # answers None when the operands need the general path. The kernel is the same.
+    out = _matmul2d(a, b)
+    return out if out is not None else _matmul_general(a, b)
 
 
 def _matmul_general(a, b):

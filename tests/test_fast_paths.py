@@ -79,6 +79,42 @@ def test_matmul2d_entry_answers_none_for_the_general_path_and_matches_matmul():
     np.testing.assert_array_equal(cpu.matmul(a, raw), cpu._matmul_general(a, raw))
     with pytest.raises(TypeError, match=r"\[matmul\] matmul2d\(a, b\) takes two arrays"):
         pe._C.matmul2d(a)
+    # 32x784 @ 784x128 (6.4 MFLOP) is threaded, 10x512 @ 512x512 (5.2) is not: the same bits
+    # on 1 and 2 threads either way
+    before = pe.get_num_threads()
+    try:
+        for x, y in [(_arr((32, 784)), _arr((784, 128))), (_arr((10, 512)), _arr((512, 512))),
+                     (_arr((784, 32)).T, _arr((784, 128)))]:
+            bits = set()
+            for t in (1, 2):
+                pe.set_num_threads(t)
+                bits.add(pe._C.matmul2d(x, y).tobytes())
+            assert len(bits) == 1
+    finally:
+        pe.set_num_threads(before)
+
+
+@pytest.mark.parametrize("name", ["relu", "gelu", "sigmoid", "tanh"])
+def test_act_fast_entry_matches_act_forward_and_answers_none_otherwise(isa, name):
+    """_C.act_fast (the raw entry backend.activation takes for the parameterless activations)
+    gives act_forward's bits for C-contiguous float32/float64 of any shape, and None for
+    layouts and dtypes that need act_forward."""
+    code = pe._C.act_codes[name]
+    for x in [_arr((10, 10)), _arr((3, 1, 7), np.float64), _arr(0), _arr(()), _arr(40000),
+              np.array([np.nan, -np.inf, np.inf, -0.0], np.float32)]:
+        y = pe._C.act_fast(x, code)
+        assert y.shape == x.shape and y.dtype == x.dtype and y.flags.c_contiguous
+        assert y.tobytes() == pe._C.act_forward(name, x).tobytes()
+        assert cpu.activation(name, x).tobytes() == y.tobytes()
+    a = _arr((6, 8))
+    raw = np.zeros(6 * 8 * 4 + 1, np.uint8)[1:].view(np.float32).reshape(6, 8)   # unaligned
+    for x in [a.T, a[:, ::2], a.astype(np.int64), a.astype(">f4"), raw, [1.0, 2.0]]:
+        assert pe._C.act_fast(x, code) is None
+    np.testing.assert_array_equal(cpu.activation(name, a.T), pe._C.act_forward(name, a.T.copy()))
+    with pytest.raises(ValueError, match=r"\[activation\] act_fast code"):
+        pe._C.act_fast(a, 1)                               # leaky_relu has a parameter
+    with pytest.raises(TypeError, match=r"\[activation\] act_fast\(x, code\)"):
+        pe._C.act_fast(a, "relu")
 
 
 def test_matmul_fast_path_errors():

@@ -64,6 +64,7 @@ _F32, _F64 = _FLOATS
 _empty = np.empty
 _add_reduce = np.add.reduce
 _matmul2d = _C.matmul2d
+_act_fast, _ACT_CODES = _C.act_fast, dict(_C.act_codes)
 
 
 def matmul(a, b):
@@ -122,6 +123,14 @@ def linear_backward(x, w, y, g, need_x, need_w, need_b, act):
 
 
 def activation(name, x, p0=0.0, p1=0.0):
+    # relu / gelu / sigmoid / tanh (no parameters) on a C-contiguous float array: the raw
+    # _C.act_fast entry, without pybind11's dispatch (as much as the kernel on 10x10); it
+    # answers None for anything else. Same kernel, same bits as act_forward.
+    code = _ACT_CODES.get(name)
+    if code is not None:
+        y = _act_fast(x, code)
+        if y is not None:
+            return y
     if not x.flags.c_contiguous:
         x = contiguous(x)
     return _C.act_forward(name, x, None, p0, p1)  # allocates the output

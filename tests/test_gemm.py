@@ -192,15 +192,20 @@ def test_threads_bitwise_equal(name, m, n, k):
                 _C.matmul(a, b, c, 1.0, 0.5)
             outs.append(c)
     assert np.array_equal(outs[0], outs[1]) and np.array_equal(outs[0], outs[2])
-    xb = rng.standard_normal((9, 10, 11)).astype(np.float32)
-    wb = rng.standard_normal((9, 11, 6)).astype(np.float32)
-    batched = []
-    for nt in (1, 2):
-        out = np.empty((9, 10, 6), np.float32)
-        with threads(nt):
-            _C.matmul(xb, wb, out)
-        batched.append(out)
-    assert np.array_equal(batched[0], batched[1])
+    # small items: below the fork threshold all together (one thread), and above it (16 x 64^3
+    # = 8.4 MFLOP: one thread per item); both the single-thread bits
+    for shape in [(9, 10, 11, 6), (16, 64, 64, 64)]:
+        bt, m_, k_, n_ = shape
+        xb = rng.standard_normal((bt, m_, k_)).astype(np.float32)
+        wb = rng.standard_normal((bt, k_, n_)).astype(np.float32)
+        batched = []
+        for nt in (1, 2):
+            out = np.empty((bt, m_, n_), np.float32)
+            with threads(nt):
+                _C.matmul(xb, wb, out)
+            batched.append(out)
+        assert np.array_equal(batched[0], batched[1])
+        assert np.array_equal(batched[0][3], _C.matmul(xb[3], wb[3]))
 
 
 def test_bad_inputs():

@@ -63,6 +63,13 @@ constexpr int64_t kThreadFlops = 2 * 64 * 64 * 64;
 // product changes path or bits (and the thread count never changes bits anyway).
 constexpr int64_t kThreadMinFlops = int64_t{6} << 20;
 
+// Products with no side below 64 (no small batch, no short K: full tiles and full-depth K
+// blocks on both threads) are threaded from 4 Mi flops: square 128 (4.2 MFLOP) ran at 0.81x
+// NumPy's two-thread OpenBLAS on one thread (lead's quiet run) and 1.42x on two (2026-11-23).
+// The MLP loop's products below 6 Mi flops all have a side of 10-32 (batch) or 10 (classes).
+constexpr int64_t kThreadMinFlopsFull = int64_t{4} << 20;
+constexpr int64_t kThreadMinSide = 64;
+
 // Per-thread, 64-byte aligned scratch that grows on demand and is kept, so a call allocates
 // nothing in the steady state (matters for the small shapes of the seed models).
 using Scratch = GrowBuffer;  // common/grow_buffer.h
@@ -238,7 +245,9 @@ void gemm_threaded(const KernelInfo<T>& kern, const Operands<T>& o, int nt) {
 
 template <class T>
 int threads_for(const Operands<T>& o) {
-  if (2 * o.m * o.n * o.k < kThreadMinFlops) return 1;
+  const int64_t flops = 2 * o.m * o.n * o.k;
+  const bool full = std::min({o.m, o.n, o.k}) >= kThreadMinSide;
+  if (flops < (full ? kThreadMinFlopsFull : kThreadMinFlops)) return 1;
   return max_threads();
 }
 

@@ -4,7 +4,7 @@ C++/OpenMP kernels (matmul, activations, conv, pooling, losses, optimizer update
 PyTorch-style Tensor with autograd and a Keras-style Sequential API.
 """
 try:
-    from . import _C
+    from .backend import threads as _threads
 except ImportError as _e:  # a source checkout imported without its compiled extension
     raise ImportError(
         f"pyengine's compiled extension pyengine._C is missing from {__path__[0]}. From a source "
@@ -65,7 +65,7 @@ def _after_fork_in_child():
     # not exist and the next parallel region waits for them forever. One thread never uses the
     # pool, so the child computes correctly (single-threaded) instead of hanging.
     _fork_state.forked_thread = _threading.get_ident()
-    _C.set_num_threads(1)
+    _threads.set_num_threads(1)
 
 
 _os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -85,11 +85,11 @@ def set_num_threads(n):
                            "pool cannot be used here (libgomp would hang); it stays at 1 thread. "
                            "Use multiprocessing's 'spawn' or 'forkserver' start method for "
                            "multi-threaded workers, or set threads from a new thread")
-    _C.set_num_threads(n)
+    _threads.set_num_threads(n)
 
 
 def get_num_threads():
-    return _C.get_num_threads()
+    return _threads.get_num_threads()
 
 
 def __getattr__(name):

@@ -1,9 +1,10 @@
 // Recurrent kernels written once and compiled once per ISA (rnn_<isa>.cpp defines PE_ISA_NS).
-// The algorithm (rnn.h): one GEMM projects every step's input; then each thread runs the whole
-// time loop for its own block of batch rows: a small recurrent GEMM (csrc/gemm, single-threaded
-// inside the parallel region) and the fused gate math per step. Backward walks the steps in
-// reverse the same way, storing the pre-activation gate gradients of all steps, from which
-// large GEMMs give dx, dW_ih and dW_hh afterwards.
+// The algorithm (rnn.h): each thread runs the whole time loop for its own block of batch rows:
+// per step the products with the weights (step_gemm.h: weights packed once per call, the rows
+// read in place; RNN / LSTM take x_t W_ih^T + h_prev W_hh^T as one product) and the fused gate
+// math. Backward walks the steps in reverse the same way, storing the pre-activation gate
+// gradients of all steps, from which whole-sequence GEMMs (csrc/gemm) give dx, dW_ih and dW_hh
+// afterwards.
 #include <algorithm>
 #include <cstring>
 #include <cstdlib>
@@ -15,6 +16,7 @@
 #include "common/vmath.h"
 #include "gemm/gemm.h"
 #include "rnn/rnn.h"
+#include "rnn/step_gemm.h"
 
 namespace pyengine {
 namespace PE_ISA_NS {
@@ -44,15 +46,18 @@ int64_t padded_ld(int64_t cols) {
 
 // Workspace kept per thread between calls, in slots (one per buffer a call needs at once): a
 // fresh multi-megabyte buffer per call is a fresh mmap, and faulting its pages in cost ~5 % of an
-// LSTM training step (H = 256, B = 128). Slots 0-2 belong to the calling thread's whole-call
-// buffers, slot 3 to the per-row-block buffers (which may run on the calling thread too).
+// LSTM training step (H = 256, B = 128). Slots 0-2 and 4 belong to the calling thread's
+// whole-call buffers, slot 3 to the per-row-block buffers (which may run on the calling thread
+// too).
 using Workspace = GrowBuffer;  // common/grow_buffer.h
 
-enum WorkSlot : int { kSlotGates = 0, kSlotGatesH = 1, kSlotWeight = 2, kSlotBlock = 3 };
+enum WorkSlot : int {
+  kSlotGates = 0, kSlotGatesH = 1, kSlotWeight = 2, kSlotBlock = 3, kSlotWeightH = 4
+};
 
 template <class T>
 T* workspace(int slot, int64_t n) {
-  thread_local Workspace slots[4];
+  thread_local Workspace slots[5];
   return static_cast<T*>(slots[slot].get(sizeof(T) * static_cast<size_t>(std::max<int64_t>(n, 1))));
 }
 
@@ -178,39 +183,61 @@ void gru_rb_out(T* xg, const T* hp, const T* bx, const T* bhn, const T* hprev, b
 template <class T>
 void rnn_forward(const RnnArgs<T>& a, T* y, T* h_n, T* c_n, T* gates, T* extra) {
   const Geometry<T> g = geometry(a);
-  const int64_t H = g.H, G = g.G, B = g.B;
-  // Input projection of every step at once: gates = x W_ih^T (biases join in the gate math).
-  gemm<T>(g.T_ * B, G, g.I, T(1), a.x, g.I, 1, a.w_ih, 1, g.I, T(0), gates, G, 1);
+  const int64_t H = g.H, G = g.G, B = g.B, I = g.I, NR = StepVec<T>::NR;
   std::vector<T> bx, bhn;
   fold_bias(a, g, bx, bhn);
-  // W_hh^T (H, G) row-major, so the per-step GEMM reads it in place (no packing per step),
-  // rows padded by a cache line (see padded_ld).
+  // The weights, packed once for the per-step products (step_gemm.h). RNN / LSTM: one matrix
+  // (W_ih^T ; W_hh^T) of I + H rows, so that (x_t | h_prev) times it is the step's whole
+  // pre-activation in one product (the input projection runs inside the time loop, on the
+  // block's own rows, instead of as a (T*B, G) GEMM whose output went through memory once
+  // more). GRU: W_ih^T and W_hh^T apart (its candidate needs h W_hn^T on its own); the
+  // reset-before GRU, whose two recurrent products read column ranges, takes a row-major W_hh^T
+  // copy for csrc/gemm, rows padded by a cache line (see padded_ld).
+  const bool rb = a.mode == kGruResetBefore, fused = a.mode <= kLstm;
   const int64_t ldt = padded_ld<T>(G);
-  T* whh_t = workspace<T>(kSlotWeight, H * ldt);
-  for (int64_t j = 0; j < G; ++j)
-    for (int64_t k = 0; k < H; ++k) whh_t[k * ldt + j] = a.w_hh[j * H + k];
-  const T* wt = whh_t;
+  const auto w_ih_t = [&](int64_t p, int64_t j) { return a.w_ih[j * I + p]; };
+  const auto w_hh_t = [&](int64_t p, int64_t j) { return a.w_hh[j * H + p]; };
+  T* w_x = workspace<T>(kSlotWeight, step_packed_size<T>(fused ? I + H : I, G));
+  T* w_h = fused ? nullptr : workspace<T>(kSlotWeightH, rb ? H * ldt : step_packed_size<T>(H, G));
+  if (fused) {
+    step_pack<T>(I + H, G, [&](int64_t p, int64_t j) {
+      return p < I ? w_ih_t(p, j) : w_hh_t(p - I, j); }, w_x);
+  } else {
+    step_pack<T>(I, G, w_ih_t, w_x);
+    if (rb) {
+      for (int64_t j = 0; j < G; ++j)
+        for (int64_t k = 0; k < H; ++k) w_h[k * ldt + j] = a.w_hh[j * H + k];
+    } else {
+      step_pack<T>(H, G, w_hh_t, w_h);
+    }
+  }
+  const int64_t x_stride = (fused ? I + H : I) * NR;  // panel stride of w_x
 
   for_row_blocks(B, [&](int64_t r0, int64_t r1) {
     const int64_t nr = r1 - r0;
-    T* hp = workspace<T>(kSlotBlock, nr * G + G);
-    T* zeros = hp + nr * G;  // the recurrent term of fused modes, already in the gate block
+    // hp: h W_hh^T (GRU); zeros: the recurrent term of fused modes (already in the gate
+    // block); own: the gate block of a step when no workspace is kept (inference).
+    T* hp = workspace<T>(kSlotBlock, nr * G + G + (gates ? 0 : nr * G));
+    T* zeros = hp + nr * G;
     std::fill(zeros, zeros + G, T(0));
+    T* own = gates ? nullptr : zeros + G;
     for (int64_t s = 0; s < g.T_; ++s) {
       const int64_t t = g.t_of(s), tp = s ? g.t_of(s - 1) : -1;
       const T* hprev = (tp < 0 ? a.h0 : y + tp * B * H) + r0 * H;
       const T* cprev = a.mode == kLstm ? (tp < 0 ? a.c0 : extra + tp * B * H) + r0 * H : nullptr;
-      T* xg = gates + (t * B + r0) * G;
+      const T* xt = a.x + (t * B + r0) * I;
+      T* xg = gates ? gates + (t * B + r0) * G : own;
       T* yt = y + (t * B + r0) * H;
       T* et = extra ? extra + (t * B + r0) * H : nullptr;
       const T* m = a.mask ? a.mask + t * B + r0 : nullptr;
-      if (a.mode != kGruResetBefore) {
-        // RNN / LSTM: the recurrent product accumulates straight onto the projection in the
-        // gate block (the gate math finds x W_ih^T + h W_hh^T there and adds the zero row),
-        // saving a write and a read of an (nr, G) buffer per step; GRU keeps h W_hh^T apart,
-        // since its candidate needs h W_hn^T on its own.
-        const bool fused = a.mode <= kLstm;
-        gemm<T>(nr, G, H, T(1), hprev, H, 1, wt, ldt, 1, T(fused), fused ? xg : hp, G, 1);
+      if (fused) {
+        step_gemm<T>(nr, G, {xt, I, I, hprev, H, H}, w_x, x_stride, xg, G, false);
+      } else {
+        step_gemm<T>(nr, G, {xt, I, I}, w_x, x_stride, xg, G, false);
+      }
+      if (!rb) {
+        // GRU keeps h W_hh^T apart: its candidate needs h W_hn^T on its own.
+        if (!fused) step_gemm<T>(nr, G, {hprev, H, H}, w_h, H * NR, hp, G, false);
         for (int64_t b = 0; b < nr; ++b) {
           const bool on = !m || m[b] != T(0);
           T* xr = xg + b * G;
@@ -227,10 +254,10 @@ void rnn_forward(const RnnArgs<T>& a, T* y, T* h_n, T* c_n, T* gates, T* extra) 
           }
         }
       } else {  // r and z first: the candidate's GEMM reads r * h_prev
-        gemm<T>(nr, 2 * H, H, T(1), hprev, H, 1, wt, ldt, 1, T(0), hp, G, 1);
+        gemm<T>(nr, 2 * H, H, T(1), hprev, H, 1, w_h, ldt, 1, T(0), hp, G, 1);
         for (int64_t b = 0; b < nr; ++b)
           gru_rb_rz(xg + b * G, hp + b * G, bx.data(), hprev + b * H, et + b * H, H);
-        gemm<T>(nr, H, H, T(1), et, H, 1, wt + 2 * H, ldt, 1, T(0), hp + 2 * H, G, 1);
+        gemm<T>(nr, H, H, T(1), et, H, 1, w_h + 2 * H, ldt, 1, T(0), hp + 2 * H, G, 1);
         for (int64_t b = 0; b < nr; ++b)
           gru_rb_out(xg + b * G, hp + b * G, bx.data(), bhn.data(), hprev + b * H,
                      !m || m[b] != T(0), yt + b * H, H);
@@ -341,10 +368,15 @@ void rnn_backward(const RnnArgs<T>& a, const T* y, const T* gates, const T* extr
   const bool gru = a.mode == kGru, rb = a.mode == kGruResetBefore, lstm = a.mode == kLstm;
   T* dgi = workspace<T>(kSlotGates, TB * G);
   T* dgh = gru ? workspace<T>(kSlotGatesH, TB * G) : dgi;  // recurrent side differs for GRU only
-  const int64_t ldw = padded_ld<T>(H);  // W_hh (G, H) with padded rows, read in place per step
-  T* whh_p = workspace<T>(kSlotWeight, G * ldw);
-  for (int64_t j = 0; j < G; ++j) std::memcpy(whh_p + j * ldw, a.w_hh + j * H, sizeof(T) * H);
-  const T* wp = whh_p;
+  // W_hh (G, H) for the per-step dh_prev products: packed once (step_gemm.h), or for the
+  // reset-before GRU (row ranges, csrc/gemm) a copy with padded rows read in place.
+  const int64_t ldw = padded_ld<T>(H);
+  T* wp = workspace<T>(kSlotWeight, rb ? G * ldw : step_packed_size<T>(G, H));
+  if (rb) {
+    for (int64_t j = 0; j < G; ++j) std::memcpy(wp + j * ldw, a.w_hh + j * H, sizeof(T) * H);
+  } else {
+    step_pack<T>(G, H, [&](int64_t p, int64_t j) { return a.w_hh[p * H + j]; }, wp);
+  }
 
   for_row_blocks(B, [&](int64_t r0, int64_t r1) {
     const int64_t nr = r1 - r0;
@@ -403,7 +435,7 @@ void rnn_backward(const RnnArgs<T>& a, const T* y, const T* gates, const T* extr
                           dh_next + b * H, H);
         gemm<T>(nr, H, 2 * H, T(1), dgit, G, 1, wp, ldw, 1, T(1), dh_next, H, 1);
       } else {
-        gemm<T>(nr, H, G, T(1), dght, G, 1, wp, ldw, 1, T(1), dh_next, H, 1);
+        step_gemm<T>(nr, H, {dght, G, G}, wp, G * StepVec<T>::NR, dh_next, H, true);
       }
       std::swap(dh, dh_next);
     }

@@ -99,32 +99,30 @@ void fold_bias(const RnnArgs<T>& a, const Geometry<T>& g, std::vector<T>& bx,
 }
 
 // ------------------------------------------------------------------------------------------
-// Forward gate math of one row at one step. xg: the row's gate block (input projection in,
-// activations out); hp: h_prev W_hh^T for the row; hprev / cprev: the previous state; on: the
-// mask bit. Writes the new state to y (and c / extra).
+// Forward gate math of one row at one step. xg: the row's gate block (x W_ih^T, for RNN / LSTM
+// plus h_prev W_hh^T, in; activations out); hp: h_prev W_hh^T for the row (GRU); hprev / cprev:
+// the previous state; on: the mask bit. Writes the new state to y (and c / extra).
 
 template <class T>
-void rnn_row(bool relu, T* xg, const T* hp, const T* bx, const T* hprev, bool on, T* y,
-             int64_t H) {
+void rnn_row(bool relu, T* xg, const T* bx, const T* hprev, bool on, T* y, int64_t H) {
 #pragma omp simd
   for (int64_t j = 0; j < H; ++j) {
-    const T v = xg[j] + hp[j] + bx[j];
+    const T v = xg[j] + bx[j];
     xg[j] = relu ? std::max(v, T(0)) : vmath::tanh(v);
   }
   std::memcpy(y, on ? xg : hprev, sizeof(T) * H);
 }
 
 template <class T>
-void lstm_row(T* xg, const T* hp, const T* bx, const T* hprev, const T* cprev, bool on, T* y,
-              T* c, int64_t H) {
+void lstm_row(T* xg, const T* bx, const T* hprev, const T* cprev, bool on, T* y, T* c,
+              int64_t H) {
   T *gi = xg, *gf = xg + H, *gg = xg + 2 * H, *go = xg + 3 * H;
-  const T *hi = hp, *hf = hp + H, *hg = hp + 2 * H, *ho = hp + 3 * H;
 #pragma omp simd
   for (int64_t j = 0; j < H; ++j) {
-    const T i = vmath::sigmoid(gi[j] + hi[j] + bx[j]);
-    const T f = vmath::sigmoid(gf[j] + hf[j] + bx[H + j]);
-    const T g = vmath::tanh(gg[j] + hg[j] + bx[2 * H + j]);
-    const T o = vmath::sigmoid(go[j] + ho[j] + bx[3 * H + j]);
+    const T i = vmath::sigmoid(gi[j] + bx[j]);
+    const T f = vmath::sigmoid(gf[j] + bx[H + j]);
+    const T g = vmath::tanh(gg[j] + bx[2 * H + j]);
+    const T o = vmath::sigmoid(go[j] + bx[3 * H + j]);
     const T cn = f * cprev[j] + i * g;
     gi[j] = i, gf[j] = f, gg[j] = g, go[j] = o;
     c[j] = cn;
@@ -215,12 +213,9 @@ void rnn_forward(const RnnArgs<T>& a, T* y, T* h_n, T* c_n, T* gates, T* extra) 
 
   for_row_blocks(B, [&](int64_t r0, int64_t r1) {
     const int64_t nr = r1 - r0;
-    // hp: h W_hh^T (GRU); zeros: the recurrent term of fused modes (already in the gate
-    // block); own: the gate block of a step when no workspace is kept (inference).
-    T* hp = workspace<T>(kSlotBlock, nr * G + G + (gates ? 0 : nr * G));
-    T* zeros = hp + nr * G;
-    std::fill(zeros, zeros + G, T(0));
-    T* own = gates ? nullptr : zeros + G;
+    // hp: h W_hh^T (GRU); own: the gate block of a step when no workspace is kept (inference).
+    T* hp = workspace<T>(kSlotBlock, nr * G + (gates ? 0 : nr * G));
+    T* own = gates ? nullptr : hp + nr * G;
     for (int64_t s = 0; s < g.T_; ++s) {
       const int64_t t = g.t_of(s), tp = s ? g.t_of(s - 1) : -1;
       const T* hprev = (tp < 0 ? a.h0 : y + tp * B * H) + r0 * H;
@@ -241,16 +236,16 @@ void rnn_forward(const RnnArgs<T>& a, T* y, T* h_n, T* c_n, T* gates, T* extra) 
         for (int64_t b = 0; b < nr; ++b) {
           const bool on = !m || m[b] != T(0);
           T* xr = xg + b * G;
-          const T* hr = fused ? zeros : hp + b * G;
           const T* hpr = hprev + b * H;
           switch (a.mode) {
             case kRnnTanh:
-            case kRnnRelu: rnn_row(a.mode == kRnnRelu, xr, hr, bx.data(), hpr, on, yt + b * H, H);
+            case kRnnRelu: rnn_row(a.mode == kRnnRelu, xr, bx.data(), hpr, on, yt + b * H, H);
               break;
             case kLstm:
-              lstm_row(xr, hr, bx.data(), hpr, cprev + b * H, on, yt + b * H, et + b * H, H);
+              lstm_row(xr, bx.data(), hpr, cprev + b * H, on, yt + b * H, et + b * H, H);
               break;
-            default: gru_row(xr, hr, bx.data(), bhn.data(), hpr, on, yt + b * H, et + b * H, H);
+            default:
+              gru_row(xr, hp + b * G, bx.data(), bhn.data(), hpr, on, yt + b * H, et + b * H, H);
           }
         }
       } else {  // r and z first: the candidate's GEMM reads r * h_prev
@@ -414,11 +409,9 @@ void rnn_backward(const RnnArgs<T>& a, const T* y, const T* gates, const T* extr
           case kRnnTanh:
           case kRnnRelu:
             rnn_row_bwd(a.mode == kRnnRelu, gt + b * G, dh + o, dgit + b * G, H);
-            std::memset(dh_next + o, 0, sizeof(T) * H);
             break;
           case kLstm:
             lstm_row_bwd(gt + b * G, et + o, cprev + o, dh + o, dc + o, dgit + b * G, H);
-            std::memset(dh_next + o, 0, sizeof(T) * H);
             break;
           case kGru:
             gru_row_bwd(gt + b * G, et + o, hprev + o, dh + o, dgit + b * G, dght + b * G,
@@ -435,7 +428,12 @@ void rnn_backward(const RnnArgs<T>& a, const T* y, const T* gates, const T* extr
                           dh_next + b * H, H);
         gemm<T>(nr, H, 2 * H, T(1), dgit, G, 1, wp, ldw, 1, T(1), dh_next, H, 1);
       } else {
-        step_gemm<T>(nr, H, {dght, G, G}, wp, G * StepVec<T>::NR, dh_next, H, true);
+        // GRU adds onto its carry; RNN / LSTM have none, so the product overwrites dh_next
+        // and masked rows (zero gate gradients) then take dh unchanged.
+        step_gemm<T>(nr, H, {dght, G, G}, wp, G * StepVec<T>::NR, dh_next, H, gru);
+        if (m && !gru)
+          for (int64_t b = 0; b < nr; ++b)
+            if (m[b] == T(0)) std::memcpy(dh_next + b * H, dh + b * H, sizeof(T) * H);
       }
       std::swap(dh, dh_next);
     }

@@ -1,7 +1,7 @@
 // The products of one step, C (+)= A @ W, for a block of batch rows: A is (m, k) row-major
-// (x_t and h_prev forward, the gate gradients backward), W (k, n) is a weight matrix that stays the same
-// for all T steps, so it is packed ONCE per call into panels of NR columns (zero-padded), and the
-// per-step product reads A where it lies (no packing per step).
+// (x_t and h_prev forward, the gate gradients backward), W (k, n) is a weight matrix that stays
+// the same for all T steps, so it is packed ONCE per call into panels of NR columns
+// (zero-padded), and the per-step product reads A where it lies (no packing per step).
 //
 // Why not csrc/gemm: its register tile is 12 rows, and the row blocks here are 16, 32 or 64 rows
 // (rnn_impl.h: rows_per_block), so a 16-row block ran a full 12-row tile plus a 4-row tile computed

@@ -114,8 +114,20 @@ def pe_keras(kind, hidden, x, y):
 CLOCK = time.perf_counter  # --cpu-time: time.process_time (this process's CPU seconds)
 
 GATES = {"LSTM": 4, "GRU": 3}
-FMA_PEAK_C = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared",
-                          "tools", "fma_peak.c")
+
+
+def _find_fma_peak_c():
+    """shared/tools/fma_peak.c beside the checkout or any folder above it (a worktree sits
+    deeper than /work/main)."""
+    d = os.path.dirname(os.path.abspath(__file__))
+    while True:
+        cand = os.path.join(d, "shared", "tools", "fma_peak.c")
+        if os.path.exists(cand) or os.path.dirname(d) == d:
+            return cand
+        d = os.path.dirname(d)
+
+
+FMA_PEAK_C = _find_fma_peak_c()
 # This VM's peak when fma_peak.c cannot run (docs/gemm.md: 117 GFLOP/s one thread, 191 two).
 PEAK_FALLBACK = {1: 117.0, 2: 191.0}
 

@@ -14,6 +14,8 @@
 // then added to C (accumulate) or stored: independent of m, of the row block and of the thread
 // count, so results are bitwise identical for any number of threads.
 #pragma once
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -42,6 +44,35 @@ __attribute__((always_inline)) inline typename StepVec<T>::type step_load(const 
   typename StepVec<T>::type v;
   std::memcpy(&v, p, sizeof v);
   return v;
+}
+
+// dst[0:n] = src[0:n] with non-temporal stores where the ISA has them: for the whole-sequence
+// workspaces (gate activations forward, gate gradients backward: (T, B, G*H), 5 MB at
+// LSTM(64) B = 128) that are written once per step and read only after the time loop, so a
+// plain store's read-for-ownership of every line is wasted traffic. The bits are those of a
+// plain copy.
+template <class T>
+void stream_copy(T* dst, const T* src, int64_t n) {
+  int64_t i = 0;
+  for (; i < n && (reinterpret_cast<uintptr_t>(dst + i) & 63) != 0; ++i) dst[i] = src[i];
+  if constexpr (sizeof(T) == 4) {
+#if defined(__AVX512F__)
+    for (; i + 16 <= n; i += 16) _mm512_stream_ps(dst + i, _mm512_loadu_ps(src + i));
+#elif defined(__AVX__)
+    for (; i + 8 <= n; i += 8) _mm256_stream_ps(dst + i, _mm256_loadu_ps(src + i));
+#else
+    for (; i + 4 <= n; i += 4) _mm_stream_ps(dst + i, _mm_loadu_ps(src + i));
+#endif
+  } else {
+#if defined(__AVX512F__)
+    for (; i + 8 <= n; i += 8) _mm512_stream_pd(dst + i, _mm512_loadu_pd(src + i));
+#elif defined(__AVX__)
+    for (; i + 4 <= n; i += 4) _mm256_stream_pd(dst + i, _mm256_loadu_pd(src + i));
+#else
+    for (; i + 2 <= n; i += 2) _mm_stream_pd(dst + i, _mm_loadu_pd(src + i));
+#endif
+  }
+  for (; i < n; ++i) dst[i] = src[i];
 }
 
 // Elements of the packed form of a (k, n) matrix.

@@ -15,9 +15,18 @@ best of `--runs` runs (as bench_conv: the machine is shared), all in one process
 PYENGINE_BENCH_THREADS threads (default 2).
 The "kernel %" column is the share of the pe.nn training step spent in the recurrent kernel's
 forward + backward calls (the rest: the head, loss, optimizer and Python dispatch).
+
+A second table bounds every cell by arithmetic (see `flops`): the FLOPs of one batch, the
+GFLOP/s that half of PyTorch's time would require, against this machine's fp32 FMA peak on
+PYENGINE_BENCH_THREADS threads (measured by ../shared/tools/fma_peak.c, or --peak), and what
+pe.nn, PyTorch and a GEMM of the per-step shape alone (csrc/gemm through _C.matmul, T calls)
+reach. A cell whose requirement exceeds the peak cannot meet 1/2 on this machine.
 """
 import argparse
 import os
+import shutil
+import subprocess
+import tempfile
 import time
 
 import numpy as np
@@ -104,6 +113,71 @@ def pe_keras(kind, hidden, x, y):
 
 CLOCK = time.perf_counter  # --cpu-time: time.process_time (this process's CPU seconds)
 
+GATES = {"LSTM": 4, "GRU": 3}
+
+
+def _find_fma_peak_c():
+    """shared/tools/fma_peak.c beside the checkout or any folder above it (a worktree sits
+    deeper than /work/main)."""
+    d = os.path.dirname(os.path.abspath(__file__))
+    while True:
+        cand = os.path.join(d, "shared", "tools", "fma_peak.c")
+        if os.path.exists(cand) or os.path.dirname(d) == d:
+            return cand
+        d = os.path.dirname(d)
+
+
+FMA_PEAK_C = _find_fma_peak_c()
+# This VM's peak when fma_peak.c cannot run (docs/gemm.md: 117 GFLOP/s one thread, 191 two).
+PEAK_FALLBACK = {1: 117.0, 2: 191.0}
+
+
+def flops(kind, hidden, batch, train):
+    """FLOPs of one batch (multiply-add = 2). Forward: the input projection (T*B, F) x (F, G*H)
+    and T recurrent products (B, H) x (H, G*H), G = 4 (LSTM) or 3 (GRU). Backward (training):
+    dh_prev = dG W_hh per step and dW_hh = dG^T h_prev (each the size of the recurrent products)
+    and dW_ih = dG^T x (the size of the projection; the input needs no gradient here). Gate
+    math, the head, loss and optimizer are O(T*B*G*H) or less and left out."""
+    gh = GATES[kind] * hidden
+    proj, rec = 2 * STEPS * batch * FEATURES * gh, 2 * STEPS * batch * hidden * gh
+    return 3 * rec + 2 * proj if train else rec + proj
+
+
+def fma_peak(threads, given=None):
+    """(fp32 GFLOP/s of `threads` cores, where it came from): --peak, else fma_peak.c compiled
+    and run here (its line for that thread count), else this VM's measured value."""
+    if given:
+        return given, "--peak"
+    if os.path.exists(FMA_PEAK_C) and shutil.which("gcc"):
+        with tempfile.TemporaryDirectory() as d:
+            exe = os.path.join(d, "fma_peak")
+            try:
+                subprocess.run(["gcc", "-O2", "-mavx512f", "-fopenmp", FMA_PEAK_C, "-o", exe],
+                               check=True, capture_output=True)
+                out = subprocess.run([exe], check=True, capture_output=True, text=True).stdout
+                for line in out.splitlines():
+                    if line.startswith(f"threads {threads}:"):
+                        return float(line.split(":")[1].split()[0]), "fma_peak.c"
+            except (subprocess.CalledProcessError, OSError, ValueError) as e:
+                print(f"fma_peak.c failed ({e})")
+    return PEAK_FALLBACK.get(threads, 117.0 * threads), "fallback (this VM, quiet)"
+
+
+def step_gemm_rate(kind, hidden, batch, runs):
+    """GFLOP/s of T products (B, H) @ (H, G*H) through _C.matmul (csrc/gemm) alone, each a
+    Python call: the GEMM of the recurrent step, outside the kernel."""
+    from pyengine import _C
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((batch, hidden)).astype(np.float32)
+    w = rng.standard_normal((hidden, GATES[kind] * hidden)).astype(np.float32)
+    out = np.empty((batch, w.shape[1]), np.float32)
+
+    def products():
+        for _ in range(STEPS):
+            _C.matmul(a, w, out)
+    t = timed(products, runs)
+    return 2 * STEPS * batch * hidden * w.shape[1] / t / 1e9
+
 
 def timed(fn, runs):
     fn()  # warm-up: allocations, lazy builds
@@ -154,6 +228,12 @@ def main():
                     help="CPU seconds of the process instead of wall time: robust against other "
                          "programs on a loaded machine, but only meaningful with one thread "
                          "(PYENGINE_BENCH_THREADS=1; with more, waiting threads count too)")
+    ap.add_argument("--kinds", default="LSTM,GRU", help="comma-separated: LSTM, GRU")
+    ap.add_argument("--hidden", default="64,256", help="comma-separated hidden sizes")
+    ap.add_argument("--batch", default="32,128", help="comma-separated batch sizes")
+    ap.add_argument("--peak", type=float, default=None,
+                    help="fp32 FMA peak in GFLOP/s of PYENGINE_BENCH_THREADS cores (default: "
+                         "measured with ../shared/tools/fma_peak.c; give it on a loaded machine)")
     args = ap.parse_args()
     if args.cpu_time:
         global CLOCK
@@ -161,7 +241,8 @@ def main():
     pe.set_num_threads(THREADS)
     if torch is not None:
         torch.set_num_threads(THREADS)
-    cases = [(k, h, b) for k in ("LSTM", "GRU") for h in (64, 256) for b in (32, 128)]
+    cases = [(k, h, b) for k in args.kinds.split(",") for h in map(int, args.hidden.split(","))
+             for b in map(int, args.batch.split(","))]
     if args.quick:
         cases, args.runs, args.batches = [("LSTM", 64, 32)], 1, 2
     print(f"threads={THREADS}, T={STEPS}, features={FEATURES}, {args.batches} batches per run, "
@@ -175,6 +256,7 @@ def main():
         cols += ["keras predict", "ratio"]
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
+    bounds = []
     for kind, hidden, batch in cases:
         x, y = data(batch, args.batches)
         per = 1e3 / args.batches
@@ -196,6 +278,35 @@ def main():
         if not args.no_keras:
             row += [f"{k_inf:.2f}", f"{k_inf / th_inf:.2f}"]
         print("| " + " | ".join(row) + " |", flush=True)
+        bounds.append((row[0], kind, hidden, batch, pe_tr, th_tr, pe_inf, th_inf,
+                       step_gemm_rate(kind, hidden, batch, args.runs)))
+    print_bounds(bounds, *fma_peak(THREADS, args.peak))
+
+
+def print_bounds(bounds, peak, source):
+    """The arithmetic bound of every cell (see `flops`): GFLOP/s = FLOPs / time."""
+    print(f"\nBound: fp32 FMA peak {peak:.0f} GFLOP/s on {THREADS} thread(s) ({source}). "
+          "'need' = GFLOP/s that half of PyTorch's time requires (% of peak); pe.nn / torch = "
+          "GFLOP/s reached (% of peak); step GEMM = T products (B, H) @ (H, G*H) alone through "
+          "_C.matmul (csrc/gemm; the kernel's own step product is csrc/rnn/step_gemm.h)")
+    cols = ["case", "train MFLOP", "need", "pe.nn", "torch", "infer MFLOP", "need", "pe.nn",
+            "torch", "step GEMM", "1/2 reachable?"]
+    print("| " + " | ".join(cols) + " |")
+    print("|" + "---|" * len(cols))
+
+    def rate(f, ms):
+        g = f / (ms * 1e-3) / 1e9
+        return f"{g:.0f} ({100 * g / peak:.0f} %)"
+    for name, kind, hidden, batch, pe_tr, th_tr, pe_inf, th_inf, gemm in bounds:
+        ftr, finf = flops(kind, hidden, batch, True), flops(kind, hidden, batch, False)
+        need_tr, need_inf = ftr / (th_tr / 2e3) / 1e9, finf / (th_inf / 2e3) / 1e9
+        worst = max(need_tr, need_inf)
+        verdict = "no: above peak" if worst > peak else \
+            f"needs {100 * worst / peak:.0f} % of peak"
+        print("| " + " | ".join([
+            name, f"{ftr / 1e6:.0f}", rate(ftr, th_tr / 2), rate(ftr, pe_tr), rate(ftr, th_tr),
+            f"{finf / 1e6:.0f}", rate(finf, th_inf / 2), rate(finf, pe_inf), rate(finf, th_inf),
+            f"{gemm:.0f} ({100 * gemm / peak:.0f} %)", verdict]) + " |", flush=True)
 
 
 # ---- pytest-benchmark suite: one training batch per case, pe.nn and torch ----------------------

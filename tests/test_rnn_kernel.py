@@ -96,6 +96,32 @@ def test_one_vs_two_threads_bitwise(mode, batch, threads):
             np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("mode", ALL_MODES)
+@pytest.mark.parametrize("batch", [3, 70])  # a partial row tile; row blocks of 32
+def test_inference_without_gate_workspace_is_bitwise_the_same(mode, batch, isa):
+    """gates=None (no backward follows: the kernel keeps the gate activations in per-step
+    scratch) gives the same bits as the training forward, masked and reversed."""
+    rng = np.random.default_rng(6)
+    T, I, H = 6, 9, 33
+    G = GATES[mode] * H
+
+    def r(*shape):
+        return (rng.standard_normal(shape) * 0.5).astype(np.float32)
+    args = [MODES[mode], True, r(T, batch, I), r(G, I), r(G, H), r(G), r(G), r(batch, H),
+            r(batch, H) if mode == "LSTM" else None,
+            (rng.random((T, batch)) > 0.3).astype(np.float32)]
+    outs = []
+    for keep in (True, False):
+        y, hn = np.empty((T, batch, H), np.float32), np.empty((batch, H), np.float32)
+        gates = np.empty((T, batch, G), np.float32) if keep else None
+        extra = np.empty((T, batch, H), np.float32) if mode in ("LSTM", "GRU",
+                                                                 "GRU_RESET_BEFORE") else None
+        _C.rnn_forward(*args, y, hn, None, gates, extra)
+        outs.append((y, hn))
+    np.testing.assert_array_equal(outs[0][0], outs[1][0])
+    np.testing.assert_array_equal(outs[0][1], outs[1][1])
+
+
 def kernel_args(mode="LSTM", T=3, B=2, I=4, H=5):
     G = GATES[mode] * H
     z = np.zeros

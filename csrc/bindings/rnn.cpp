@@ -134,7 +134,7 @@ void forward_t(int mode, bool reverse, const py::array& x, const py::array& w_ih
   T* py_ = c.get(y, "y", {s.T, s.B, s.H}, true, false);
   T* phn = c.get(h_n, "h_n", {s.B, s.H}, true, true);
   T* pcn = c.get(c_n, "c_n", {s.B, s.H}, true, true);
-  T* pg = c.get(gates, "gates", {s.T, s.B, s.G}, true, false);
+  T* pg = c.get(gates, "gates", {s.T, s.B, s.G}, true, true);
   T* pe = c.get(extra, "extra", {s.T, s.B, s.H}, true, !rnn_has_extra(mode));
   c.check_overlap();
   py::gil_scoped_release nogil;
@@ -193,7 +193,8 @@ void init_rnn(py::module_& m) {
       py::arg("y"), py::arg("h_n"), py::arg("c_n"), py::arg("gates"), py::arg("extra"),
       "Whole-sequence recurrence (mode 0 rnn_tanh, 1 rnn_relu, 2 lstm, 3 gru, 4 gru with reset "
       "before the matmul) over x (T, B, I): writes y (T, B, H), h_n / c_n (B, H) and the "
-      "workspace gates (T, B, G*H) / extra (T, B, H) that rnn_backward reads.");
+      "workspace gates (T, B, G*H) / extra (T, B, H) that rnn_backward reads (gates None: "
+      "no backward follows, the gate activations stay in per-step scratch).");
   m.def(
       "rnn_backward",
       [](int mode, bool reverse, const py::array& x, const py::array& w_ih, const py::array& w_hh,

@@ -17,8 +17,11 @@
 //
 // Threads own fixed blocks of batch rows (rows are independent through the recurrence) for the
 // whole time loop: no barrier per step, and the block size depends
-// on B only, so results are bitwise identical for any thread count. The input projection of all
-// steps and the weight gradients are large GEMMs (csrc/gemm), threaded over their output.
+// on B only, so results are bitwise identical for any thread count. The input projection runs
+// per step and row block inside the loop (with the recurrent product: one product of
+// (x_t | h_prev) for RNN / LSTM); the weight gradients are whole-sequence GEMMs (csrc/gemm),
+// threaded over their output. gates may be null in rnn_forward when no backward follows: the
+// gate activations then live in per-block scratch of one step.
 #pragma once
 #include <cstdint>
 

@@ -1,9 +1,10 @@
 // Recurrent kernels written once and compiled once per ISA (rnn_<isa>.cpp defines PE_ISA_NS).
-// The algorithm (rnn.h): one GEMM projects every step's input; then each thread runs the whole
-// time loop for its own block of batch rows: a small recurrent GEMM (csrc/gemm, single-threaded
-// inside the parallel region) and the fused gate math per step. Backward walks the steps in
-// reverse the same way, storing the pre-activation gate gradients of all steps, from which
-// large GEMMs give dx, dW_ih and dW_hh afterwards.
+// The algorithm (rnn.h): each thread runs the whole time loop for its own block of batch rows:
+// per step the products with the weights (step_gemm.h: weights packed once per call, the rows
+// read in place; RNN / LSTM take x_t W_ih^T + h_prev W_hh^T as one product) and the fused gate
+// math. Backward walks the steps in reverse the same way, storing the pre-activation gate
+// gradients of all steps, from which whole-sequence GEMMs (csrc/gemm) give dx, dW_ih and dW_hh
+// afterwards.
 #include <algorithm>
 #include <cstring>
 #include <cstdlib>
@@ -15,6 +16,7 @@
 #include "common/vmath.h"
 #include "gemm/gemm.h"
 #include "rnn/rnn.h"
+#include "rnn/step_gemm.h"
 
 namespace pyengine {
 namespace PE_ISA_NS {
@@ -44,15 +46,18 @@ int64_t padded_ld(int64_t cols) {
 
 // Workspace kept per thread between calls, in slots (one per buffer a call needs at once): a
 // fresh multi-megabyte buffer per call is a fresh mmap, and faulting its pages in cost ~5 % of an
-// LSTM training step (H = 256, B = 128). Slots 0-2 belong to the calling thread's whole-call
-// buffers, slot 3 to the per-row-block buffers (which may run on the calling thread too).
+// LSTM training step (H = 256, B = 128). Slots 0-2 and 4 belong to the calling thread's
+// whole-call buffers, slot 3 to the per-row-block buffers (which may run on the calling thread
+// too).
 using Workspace = GrowBuffer;  // common/grow_buffer.h
 
-enum WorkSlot : int { kSlotGates = 0, kSlotGatesH = 1, kSlotWeight = 2, kSlotBlock = 3 };
+enum WorkSlot : int {
+  kSlotGates = 0, kSlotGatesH = 1, kSlotWeight = 2, kSlotBlock = 3, kSlotWeightH = 4
+};
 
 template <class T>
 T* workspace(int slot, int64_t n) {
-  thread_local Workspace slots[4];
+  thread_local Workspace slots[5];
   return static_cast<T*>(slots[slot].get(sizeof(T) * static_cast<size_t>(std::max<int64_t>(n, 1))));
 }
 
@@ -94,32 +99,30 @@ void fold_bias(const RnnArgs<T>& a, const Geometry<T>& g, std::vector<T>& bx,
 }
 
 // ------------------------------------------------------------------------------------------
-// Forward gate math of one row at one step. xg: the row's gate block (input projection in,
-// activations out); hp: h_prev W_hh^T for the row; hprev / cprev: the previous state; on: the
-// mask bit. Writes the new state to y (and c / extra).
+// Forward gate math of one row at one step. xg: the row's gate block (x W_ih^T, for RNN / LSTM
+// plus h_prev W_hh^T, in; activations out); hp: h_prev W_hh^T for the row (GRU); hprev / cprev:
+// the previous state; on: the mask bit. Writes the new state to y (and c / extra).
 
 template <class T>
-void rnn_row(bool relu, T* xg, const T* hp, const T* bx, const T* hprev, bool on, T* y,
-             int64_t H) {
+void rnn_row(bool relu, T* xg, const T* bx, const T* hprev, bool on, T* y, int64_t H) {
 #pragma omp simd
   for (int64_t j = 0; j < H; ++j) {
-    const T v = xg[j] + hp[j] + bx[j];
+    const T v = xg[j] + bx[j];
     xg[j] = relu ? std::max(v, T(0)) : vmath::tanh(v);
   }
   std::memcpy(y, on ? xg : hprev, sizeof(T) * H);
 }
 
 template <class T>
-void lstm_row(T* xg, const T* hp, const T* bx, const T* hprev, const T* cprev, bool on, T* y,
-              T* c, int64_t H) {
+void lstm_row(T* xg, const T* bx, const T* hprev, const T* cprev, bool on, T* y, T* c,
+              int64_t H) {
   T *gi = xg, *gf = xg + H, *gg = xg + 2 * H, *go = xg + 3 * H;
-  const T *hi = hp, *hf = hp + H, *hg = hp + 2 * H, *ho = hp + 3 * H;
 #pragma omp simd
   for (int64_t j = 0; j < H; ++j) {
-    const T i = vmath::sigmoid(gi[j] + hi[j] + bx[j]);
-    const T f = vmath::sigmoid(gf[j] + hf[j] + bx[H + j]);
-    const T g = vmath::tanh(gg[j] + hg[j] + bx[2 * H + j]);
-    const T o = vmath::sigmoid(go[j] + ho[j] + bx[3 * H + j]);
+    const T i = vmath::sigmoid(gi[j] + bx[j]);
+    const T f = vmath::sigmoid(gf[j] + bx[H + j]);
+    const T g = vmath::tanh(gg[j] + bx[2 * H + j]);
+    const T o = vmath::sigmoid(go[j] + bx[3 * H + j]);
     const T cn = f * cprev[j] + i * g;
     gi[j] = i, gf[j] = f, gg[j] = g, go[j] = o;
     c[j] = cn;
@@ -178,64 +181,85 @@ void gru_rb_out(T* xg, const T* hp, const T* bx, const T* bhn, const T* hprev, b
 template <class T>
 void rnn_forward(const RnnArgs<T>& a, T* y, T* h_n, T* c_n, T* gates, T* extra) {
   const Geometry<T> g = geometry(a);
-  const int64_t H = g.H, G = g.G, B = g.B;
-  // Input projection of every step at once: gates = x W_ih^T (biases join in the gate math).
-  gemm<T>(g.T_ * B, G, g.I, T(1), a.x, g.I, 1, a.w_ih, 1, g.I, T(0), gates, G, 1);
+  const int64_t H = g.H, G = g.G, B = g.B, I = g.I, NR = StepVec<T>::NR;
   std::vector<T> bx, bhn;
   fold_bias(a, g, bx, bhn);
-  // W_hh^T (H, G) row-major, so the per-step GEMM reads it in place (no packing per step),
-  // rows padded by a cache line (see padded_ld).
+  // The weights, packed once for the per-step products (step_gemm.h). RNN / LSTM: one matrix
+  // (W_ih^T ; W_hh^T) of I + H rows, so that (x_t | h_prev) times it is the step's whole
+  // pre-activation in one product (the input projection runs inside the time loop, on the
+  // block's own rows, instead of as a (T*B, G) GEMM whose output went through memory once
+  // more). GRU: W_ih^T and W_hh^T apart (its candidate needs h W_hn^T on its own); the
+  // reset-before GRU, whose two recurrent products read column ranges, takes a row-major W_hh^T
+  // copy for csrc/gemm, rows padded by a cache line (see padded_ld).
+  const bool rb = a.mode == kGruResetBefore, fused = a.mode <= kLstm;
   const int64_t ldt = padded_ld<T>(G);
-  T* whh_t = workspace<T>(kSlotWeight, H * ldt);
-  for (int64_t j = 0; j < G; ++j)
-    for (int64_t k = 0; k < H; ++k) whh_t[k * ldt + j] = a.w_hh[j * H + k];
-  const T* wt = whh_t;
+  const auto w_ih_t = [&](int64_t p, int64_t j) { return a.w_ih[j * I + p]; };
+  const auto w_hh_t = [&](int64_t p, int64_t j) { return a.w_hh[j * H + p]; };
+  T* w_x = workspace<T>(kSlotWeight, step_packed_size<T>(fused ? I + H : I, G));
+  T* w_h = fused ? nullptr : workspace<T>(kSlotWeightH, rb ? H * ldt : step_packed_size<T>(H, G));
+  if (fused) {
+    step_pack<T>(I + H, G, [&](int64_t p, int64_t j) {
+      return p < I ? w_ih_t(p, j) : w_hh_t(p - I, j); }, w_x);
+  } else {
+    step_pack<T>(I, G, w_ih_t, w_x);
+    if (rb) {
+      for (int64_t j = 0; j < G; ++j)
+        for (int64_t k = 0; k < H; ++k) w_h[k * ldt + j] = a.w_hh[j * H + k];
+    } else {
+      step_pack<T>(H, G, w_hh_t, w_h);
+    }
+  }
+  const int64_t x_stride = (fused ? I + H : I) * NR;  // panel stride of w_x
 
   for_row_blocks(B, [&](int64_t r0, int64_t r1) {
     const int64_t nr = r1 - r0;
-    T* hp = workspace<T>(kSlotBlock, nr * G + G);
-    T* zeros = hp + nr * G;  // the recurrent term of fused modes, already in the gate block
-    std::fill(zeros, zeros + G, T(0));
+    // hp: h W_hh^T (GRU); xg: the block's gate block of the current step, computed here (in
+    // L1) and, when a backward follows, streamed to `gates` afterwards (stream_copy).
+    T* hp = workspace<T>(kSlotBlock, 2 * nr * G);
+    T* xg = hp + nr * G;
     for (int64_t s = 0; s < g.T_; ++s) {
       const int64_t t = g.t_of(s), tp = s ? g.t_of(s - 1) : -1;
       const T* hprev = (tp < 0 ? a.h0 : y + tp * B * H) + r0 * H;
       const T* cprev = a.mode == kLstm ? (tp < 0 ? a.c0 : extra + tp * B * H) + r0 * H : nullptr;
-      T* xg = gates + (t * B + r0) * G;
+      const T* xt = a.x + (t * B + r0) * I;
       T* yt = y + (t * B + r0) * H;
       T* et = extra ? extra + (t * B + r0) * H : nullptr;
       const T* m = a.mask ? a.mask + t * B + r0 : nullptr;
-      if (a.mode != kGruResetBefore) {
-        // RNN / LSTM: the recurrent product accumulates straight onto the projection in the
-        // gate block (the gate math finds x W_ih^T + h W_hh^T there and adds the zero row),
-        // saving a write and a read of an (nr, G) buffer per step; GRU keeps h W_hh^T apart,
-        // since its candidate needs h W_hn^T on its own.
-        const bool fused = a.mode <= kLstm;
-        gemm<T>(nr, G, H, T(1), hprev, H, 1, wt, ldt, 1, T(fused), fused ? xg : hp, G, 1);
+      if (fused) {
+        step_gemm<T>(nr, G, {xt, I, I, hprev, H, H}, w_x, x_stride, xg, G, false);
+      } else {
+        step_gemm<T>(nr, G, {xt, I, I}, w_x, x_stride, xg, G, false);
+      }
+      if (!rb) {
+        // GRU keeps h W_hh^T apart: its candidate needs h W_hn^T on its own.
+        if (!fused) step_gemm<T>(nr, G, {hprev, H, H}, w_h, H * NR, hp, G, false);
         for (int64_t b = 0; b < nr; ++b) {
           const bool on = !m || m[b] != T(0);
           T* xr = xg + b * G;
-          const T* hr = fused ? zeros : hp + b * G;
           const T* hpr = hprev + b * H;
           switch (a.mode) {
             case kRnnTanh:
-            case kRnnRelu: rnn_row(a.mode == kRnnRelu, xr, hr, bx.data(), hpr, on, yt + b * H, H);
+            case kRnnRelu: rnn_row(a.mode == kRnnRelu, xr, bx.data(), hpr, on, yt + b * H, H);
               break;
             case kLstm:
-              lstm_row(xr, hr, bx.data(), hpr, cprev + b * H, on, yt + b * H, et + b * H, H);
+              lstm_row(xr, bx.data(), hpr, cprev + b * H, on, yt + b * H, et + b * H, H);
               break;
-            default: gru_row(xr, hr, bx.data(), bhn.data(), hpr, on, yt + b * H, et + b * H, H);
+            default:
+              gru_row(xr, hp + b * G, bx.data(), bhn.data(), hpr, on, yt + b * H, et + b * H, H);
           }
         }
       } else {  // r and z first: the candidate's GEMM reads r * h_prev
-        gemm<T>(nr, 2 * H, H, T(1), hprev, H, 1, wt, ldt, 1, T(0), hp, G, 1);
+        gemm<T>(nr, 2 * H, H, T(1), hprev, H, 1, w_h, ldt, 1, T(0), hp, G, 1);
         for (int64_t b = 0; b < nr; ++b)
           gru_rb_rz(xg + b * G, hp + b * G, bx.data(), hprev + b * H, et + b * H, H);
-        gemm<T>(nr, H, H, T(1), et, H, 1, wt + 2 * H, ldt, 1, T(0), hp + 2 * H, G, 1);
+        gemm<T>(nr, H, H, T(1), et, H, 1, w_h + 2 * H, ldt, 1, T(0), hp + 2 * H, G, 1);
         for (int64_t b = 0; b < nr; ++b)
           gru_rb_out(xg + b * G, hp + b * G, bx.data(), bhn.data(), hprev + b * H,
                      !m || m[b] != T(0), yt + b * H, H);
       }
+      if (gates) stream_copy(gates + (t * B + r0) * G, xg, nr * G);
     }
+    if (gates) _mm_sfence();  // this thread's streamed stores, before the join
   });
   const int64_t last = g.t_of(g.T_ - 1);
   if (h_n) std::memcpy(h_n, y + last * B * H, sizeof(T) * B * H);
@@ -341,13 +365,20 @@ void rnn_backward(const RnnArgs<T>& a, const T* y, const T* gates, const T* extr
   const bool gru = a.mode == kGru, rb = a.mode == kGruResetBefore, lstm = a.mode == kLstm;
   T* dgi = workspace<T>(kSlotGates, TB * G);
   T* dgh = gru ? workspace<T>(kSlotGatesH, TB * G) : dgi;  // recurrent side differs for GRU only
-  const int64_t ldw = padded_ld<T>(H);  // W_hh (G, H) with padded rows, read in place per step
-  T* whh_p = workspace<T>(kSlotWeight, G * ldw);
-  for (int64_t j = 0; j < G; ++j) std::memcpy(whh_p + j * ldw, a.w_hh + j * H, sizeof(T) * H);
-  const T* wp = whh_p;
+  // W_hh (G, H) for the per-step dh_prev products: packed once (step_gemm.h), or for the
+  // reset-before GRU (row ranges, csrc/gemm) a copy with padded rows read in place.
+  const int64_t ldw = padded_ld<T>(H);
+  T* wp = workspace<T>(kSlotWeight, rb ? G * ldw : step_packed_size<T>(G, H));
+  if (rb) {
+    for (int64_t j = 0; j < G; ++j) std::memcpy(wp + j * ldw, a.w_hh + j * H, sizeof(T) * H);
+  } else {
+    step_pack<T>(G, H, [&](int64_t p, int64_t j) { return a.w_hh[p * H + j]; }, wp);
+  }
 
   for_row_blocks(B, [&](int64_t r0, int64_t r1) {
     const int64_t nr = r1 - r0;
+    // The gate gradients are written straight into dgi / dgh: the GEMMs after the loop read
+    // them, so they should stay in cache (streamed stores made the backward ~8 % slower).
     T* work = workspace<T>(kSlotBlock, 4 * nr * H);
     T *dh = work, *dh_next = dh + nr * H, *dc = dh_next + nr * H, *drh = dc + nr * H;
     for (int64_t i = 0; i < nr * H; ++i) {
@@ -382,11 +413,9 @@ void rnn_backward(const RnnArgs<T>& a, const T* y, const T* gates, const T* extr
           case kRnnTanh:
           case kRnnRelu:
             rnn_row_bwd(a.mode == kRnnRelu, gt + b * G, dh + o, dgit + b * G, H);
-            std::memset(dh_next + o, 0, sizeof(T) * H);
             break;
           case kLstm:
             lstm_row_bwd(gt + b * G, et + o, cprev + o, dh + o, dc + o, dgit + b * G, H);
-            std::memset(dh_next + o, 0, sizeof(T) * H);
             break;
           case kGru:
             gru_row_bwd(gt + b * G, et + o, hprev + o, dh + o, dgit + b * G, dght + b * G,
@@ -403,7 +432,12 @@ void rnn_backward(const RnnArgs<T>& a, const T* y, const T* gates, const T* extr
                           dh_next + b * H, H);
         gemm<T>(nr, H, 2 * H, T(1), dgit, G, 1, wp, ldw, 1, T(1), dh_next, H, 1);
       } else {
-        gemm<T>(nr, H, G, T(1), dght, G, 1, wp, ldw, 1, T(1), dh_next, H, 1);
+        // GRU adds onto its carry; RNN / LSTM have none, so the product overwrites dh_next
+        // and masked rows (zero gate gradients) then take dh unchanged.
+        step_gemm<T>(nr, H, {dght, G, G}, wp, G * StepVec<T>::NR, dh_next, H, gru);
+        if (m && !gru)
+          for (int64_t b = 0; b < nr; ++b)
+            if (m[b] == T(0)) std::memcpy(dh_next + b * H, dh + b * H, sizeof(T) * H);
       }
       std::swap(dh, dh_next);
     }

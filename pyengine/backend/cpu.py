@@ -305,13 +305,17 @@ def _rnn_workspace(shape, dtype):
     return a
 
 
-def rnn_forward(mode, reverse, x, w_ih, w_hh, b_ih, b_hh, h0, c0, mask, want_cn):
+def rnn_forward(mode, reverse, x, w_ih, w_hh, b_ih, b_hh, h0, c0, mask, want_cn,
+                keep_gates=True):
     """(out, workspace for rnn_backward): out is y (T, B, H), or with want_cn (T + 1, B, H)
-    holding y then c_n. h_n is y at the last step processed."""
+    holding y then c_n. h_n is y at the last step processed. keep_gates=False (no backward
+    follows): the gate activations stay in the kernel's per-step scratch, and the workspace
+    cannot serve rnn_backward."""
     steps, batch = x.shape[:2]
     hid = w_hh.shape[-1] if w_hh.ndim == 2 else 0
     out = _rnn_workspace((steps + bool(want_cn), batch, hid), x.dtype)
-    gates = _rnn_workspace((steps, batch, RNN_GATES[mode] * hid), x.dtype)
+    gates = _rnn_workspace((steps, batch, RNN_GATES[mode] * hid), x.dtype) if keep_gates \
+        else None
     extra = _rnn_workspace((steps, batch, hid), x.dtype) if mode >= 2 else None
     _C.rnn_forward(mode, reverse, x, w_ih, w_hh, b_ih, b_hh, h0, c0, mask, out[:steps], None,
                    out[steps] if want_cn else None, gates, extra)

@@ -59,9 +59,10 @@ class Recurrence(Function):
                 c0 = np.zeros_like(h0)
         if mask is not None:
             mask = np.ascontiguousarray(mask, dtype=dt)
+        training = ctx.needs_input_grad is not None
         out, ws = ctx.backend.rnn_forward(mode, reverse, x, w_ih, w_hh, b_ih, b_hh, h0, c0,
-                                          mask, lstm)
-        if ctx.needs_input_grad is not None:
+                                          mask, lstm, keep_gates=training)
+        if training:
             ctx.save_for_backward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, out[:x.shape[0]], ws)
             ctx.params = (mode, reverse, mask)
         return out

@@ -349,3 +349,7 @@ def prelu(input, weight):
         weight = weight.reshape((c,) + (1,) * (input.ndim - 2))
     return relu(input) - weight * relu(-input)
 from ..ops.pad import pad  # noqa: E402,F401
+
+
+# ---- attention (pyengine/ops/attention.py) ------------------------------------------------------
+from ..ops.attention import scaled_dot_product_attention  # noqa: E402,F401

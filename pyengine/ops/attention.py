@@ -1,0 +1,141 @@
+"""Scaled dot-product attention, composed of existing autograd ops (batched matmul, softmax,
+dropout, where): its backward is theirs, nothing new to differentiate.
+
+    attend(q, k, v) = dropout(softmax(q @ k^T * scale + bias)) @ v
+
+q (..., L, E), k (..., S, E), v (..., S, Ev) -> (..., L, Ev); the leading dims broadcast.
+`bias` is an additive (..., L, S) term: 0 where a query may see a key, -inf (PyTorch) or a large
+negative number (Keras) where it may not. Every attention layer of pe.nn and pe.keras
+(MultiheadAttention, the Transformer layers, keras MultiHeadAttention / Attention) calls
+`attend`; they differ only in how they build `bias` from their masks."""
+import math
+
+import numpy as np
+
+from ..tensor import Tensor
+from .activation import Softmax
+from .dropout import dropout as _dropout
+
+
+def _check_qkv(q, k, v, op):
+    for name, t in (("query", q), ("key", k), ("value", v)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"[{op}] {name} must be a Tensor, got {type(t).__name__}")
+        if t.ndim < 2:
+            raise ValueError(f"[{op}] {name} must have at least 2 dims (..., seq, features), "
+                             f"got shape {t.shape}")
+        if t._data.dtype.kind != "f":
+            raise TypeError(f"[{op}] {name} must be floating point, got {t.dtype}")
+    if q.shape[-1] != k.shape[-1]:
+        raise ValueError(f"[{op}] query and key feature sizes differ: query {q.shape}, "
+                         f"key {k.shape}")
+    if k.shape[-2] != v.shape[-2]:
+        raise ValueError(f"[{op}] key and value sequence lengths differ: key {k.shape}, "
+                         f"value {v.shape}")
+    if not (q._data.dtype == k._data.dtype == v._data.dtype):
+        raise TypeError(f"[{op}] query, key and value dtypes differ: {q.dtype}, {k.dtype}, "
+                        f"{v.dtype}")
+
+
+def causal_keep(L, S):
+    """(L, S) bool, True where query i may see key j: j <= i (lower triangle, top-left aligned as
+    PyTorch's is_causal and Keras' use_causal_mask)."""
+    return np.tril(np.ones((L, S), bool))
+
+
+def bias_from_keep(keep, dtype, fill=-np.inf):
+    """Additive bias from a bool `keep` mask: 0 where True, `fill` where False."""
+    return np.where(np.asarray(keep, bool), dtype.type(0), dtype.type(fill))
+
+
+def _as_bias(mask, dtype, op):
+    """A mask as an additive bias. PyTorch SDPA: bool True = attend (else -inf); float is added."""
+    if isinstance(mask, Tensor):
+        if mask._data.dtype == np.bool_:
+            return bias_from_keep(mask._data, dtype)
+        if mask._data.dtype.kind != "f":
+            raise TypeError(f"[{op}] attn_mask must be bool or floating point, got {mask.dtype}")
+        return mask if mask._data.dtype == dtype else mask.astype(dtype)
+    m = np.asarray(mask)
+    if m.dtype == np.bool_:
+        return bias_from_keep(m, dtype)
+    if m.dtype.kind not in "fiu":
+        raise TypeError(f"[{op}] attn_mask must be bool or floating point, got {m.dtype}")
+    return m.astype(dtype)
+
+
+def add_bias(bias, more):
+    """Sum of two additive biases (either may be None, a NumPy array or a Tensor)."""
+    if bias is None:
+        return more
+    if more is None:
+        return bias
+    if isinstance(bias, Tensor) or isinstance(more, Tensor):
+        return (bias if isinstance(bias, Tensor) else Tensor._wrap(bias)) + more
+    return bias + more
+
+
+def attend(q, k, v, bias=None, dropout_p=0.0, scale=None, keep=None, training=True):
+    """(out, weights): weights = softmax(q @ k^T * scale + bias) (times `keep`, a 0/1 array,
+    when given: Keras zeroes fully masked rows that way), dropped out with dropout_p while
+    training; out = weights @ v. Rows of a constant bias that are all -inf get weights 0 (and
+    so output 0) instead of NaN. scale defaults to 1 / sqrt(E). Shapes as in the module doc;
+    weights (..., L, S)."""
+    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
+    scores = q @ k.transpose(-2, -1)
+    if scale != 1.0:
+        scores = scores * scale
+    if bias is not None:
+        if not isinstance(bias, Tensor):
+            bias = np.asarray(bias, q._data.dtype)
+            dead = np.isneginf(bias).all(axis=-1, keepdims=True)
+            if keep is None and dead.any():  # rows with every key masked: zeros, not 0/0 = NaN
+                bias, keep = np.where(dead, bias.dtype.type(0), bias), ~dead
+        b = bias if isinstance(bias, Tensor) else Tensor._wrap(bias)
+        scores = scores + b
+    weights = Softmax.apply(scores, axis=-1, log=False)
+    if keep is not None:
+        weights = weights * Tensor._wrap(np.asarray(keep, q._data.dtype))
+    if training and dropout_p > 0.0:
+        weights = _dropout(weights, dropout_p, True)
+    return weights @ v, weights
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
+                                 is_causal=False, scale=None, enable_gqa=False):
+    """PyTorch's F.scaled_dot_product_attention:
+    softmax(query @ key^T * scale + bias) @ value, dropout (p=dropout_p, always applied when
+    dropout_p > 0, as PyTorch) on the attention weights.
+
+    query (..., L, E), key (..., S, E), value (..., S, Ev) -> (..., L, Ev). attn_mask broadcasts
+    to (..., L, S): bool (True = take part in attention, False = masked out with -inf) or float
+    (added to the scores). is_causal: query i sees keys j <= i (attn_mask must then be None).
+    scale defaults to 1 / sqrt(E). A query row whose keys are all masked gives zeros (PyTorch
+    2.13's CPU kernel does the same; its math formula would give NaN).
+
+    >>> q = pe.randn(2, 4, 5, 8); F.scaled_dot_product_attention(q, q, q, is_causal=True).shape
+    (2, 4, 5, 8)
+    """
+    op = "scaled_dot_product_attention"
+    _check_qkv(query, key, value, op)
+    if enable_gqa:
+        raise NotImplementedError(f"[{op}] enable_gqa=True (grouped-query attention) is not "
+                                  "supported: repeat the key/value heads to the query's count")
+    if not 0.0 <= dropout_p <= 1.0:
+        raise ValueError(f"[{op}] dropout_p must be in [0, 1], got {dropout_p}")
+    L, S = query.shape[-2], key.shape[-2]
+    bias = None
+    if is_causal:
+        if attn_mask is not None:
+            raise ValueError(f"[{op}] give either attn_mask or is_causal=True, not both")
+        bias = bias_from_keep(causal_keep(L, S), query._data.dtype)
+    elif attn_mask is not None:
+        bias = _as_bias(attn_mask, query._data.dtype, op)
+        try:
+            np.broadcast_shapes(tuple(bias.shape), query.shape[:-2] + (L, S))
+        except ValueError:
+            raise ValueError(f"[{op}] attn_mask of shape {tuple(bias.shape)} does not broadcast "
+                             f"to the scores' shape {query.shape[:-2] + (L, S)}") from None
+    out, _ = attend(query, key, value, bias, dropout_p, scale)
+    return out
+

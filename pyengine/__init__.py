@@ -98,3 +98,7 @@ def __getattr__(name):
         import importlib
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'pyengine' has no attribute '{name}'")
+
+
+# pe.einsum / pe.erf (torch.einsum, torch.erf), composed over existing ops (issue 11 item 6)
+from .nn.functional import einsum, erf  # noqa: E402,F401

@@ -353,3 +353,5 @@ from ..ops.pad import pad  # noqa: E402,F401
 
 # ---- attention (pyengine/ops/attention.py) ------------------------------------------------------
 from ..ops.attention import scaled_dot_product_attention  # noqa: E402,F401
+from ..ops.attention_einsum import einsum  # noqa: E402,F401
+from ..ops.attention_erf import erf  # noqa: E402,F401

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from ..tensor import Tensor
+from . import elementwise as _ew
 from .activation import Softmax
 from .dropout import dropout as _dropout
 
@@ -75,27 +76,41 @@ def add_bias(bias, more):
     return bias + more
 
 
-def attend(q, k, v, bias=None, dropout_p=0.0, scale=None, keep=None, training=True):
-    """(out, weights): weights = softmax(q @ k^T * scale + bias) (times `keep`, a 0/1 array,
-    when given: Keras zeroes fully masked rows that way), dropped out with dropout_p while
-    training; out = weights @ v. Rows of a constant bias that are all -inf get weights 0 (and
-    so output 0) instead of NaN. scale defaults to 1 / sqrt(E). Shapes as in the module doc;
-    weights (..., L, S)."""
+def attend(q, k, v, bias=None, dropout_p=0.0, scale=None, keep=None, fill=-1e9,
+           training=True):
+    """(out, weights): weights = softmax(scores) dropped out with dropout_p while training,
+    out = weights @ v, where scores = q @ k^T * scale + bias, and where a bool `keep` array is
+    given, scores replaced by `fill` where keep is False (Keras' masked softmax). scale defaults
+    to 1 / sqrt(E). Rows of a constant bias that are all -inf get weights 0 (so output 0)
+    instead of NaN. Shapes as in the module doc; weights (..., L, S)."""
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
     scores = q @ k.transpose(-2, -1)
     if scale != 1.0:
         scores = scores * scale
+    return attend_scores(scores, v, bias, dropout_p, keep, fill, training)
+
+
+def attend_scores(scores, v, bias=None, dropout_p=0.0, keep=None, fill=-1e9, training=True):
+    """attend() from already computed (..., L, S) scores (Keras' Attention and
+    AdditiveAttention compute theirs their own way)."""
+    dtype = scores._data.dtype
+    dead = None
     if bias is not None:
         if not isinstance(bias, Tensor):
-            bias = np.asarray(bias, q._data.dtype)
+            bias = np.asarray(bias, dtype)
             dead = np.isneginf(bias).all(axis=-1, keepdims=True)
-            if keep is None and dead.any():  # rows with every key masked: zeros, not 0/0 = NaN
-                bias, keep = np.where(dead, bias.dtype.type(0), bias), ~dead
-        b = bias if isinstance(bias, Tensor) else Tensor._wrap(bias)
-        scores = scores + b
-    weights = Softmax.apply(scores, axis=-1, log=False)
+            if dead.any():  # rows with every key masked: zeros, not 0/0 = NaN
+                bias = np.where(dead, dtype.type(0), bias)
+            else:
+                dead = None
+            bias = Tensor._wrap(bias)
+        scores = scores + bias
     if keep is not None:
-        weights = weights * Tensor._wrap(np.asarray(keep, q._data.dtype))
+        scores = _ew.where(Tensor._wrap(np.asarray(keep, bool)), scores,
+                           Tensor._wrap(np.asarray(fill, dtype)))
+    weights = Softmax.apply(scores, axis=-1, log=False)
+    if dead is not None:
+        weights = weights * Tensor._wrap((~dead).astype(dtype))
     if training and dropout_p > 0.0:
         weights = _dropout(weights, dropout_p, True)
     return weights @ v, weights

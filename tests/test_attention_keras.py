@@ -255,3 +255,34 @@ def test_keras_io_text_classification_transformer_learns():
     loss = history.history["loss"]
     assert loss[-1] < 0.7 * loss[0], loss
     assert model.count_params() > 0 and len(transformer_block.att.weights) == 8
+
+
+def test_mha_uses_the_masks_inputs_carry():
+    pe.manual_seed(4)
+    tokens = np.array([[1, 2, 3, 0, 0], [4, 5, 6, 7, 8]])
+    emb = layers.Embedding(10, 8, mask_zero=True)
+    e = emb(tokens)
+    mha = layers.MultiHeadAttention(2, 4)
+    implicit = mha(e, e).detach().numpy()
+    keep = (tokens != 0)[:, :, None] & (tokens != 0)[:, None, :]
+    explicit = mha(emb(tokens), emb(tokens), attention_mask=keep).detach().numpy()
+    np.testing.assert_array_equal(implicit, explicit)
+    unmasked = mha(pe.tensor(e.detach().numpy()), pe.tensor(e.detach().numpy()))
+    assert not np.allclose(unmasked.detach().numpy()[0], implicit[0])
+
+
+def test_attention_layers_in_functional_model_save_load(tmp_path):
+    pe.manual_seed(5)
+    q, v = keras.Input(shape=(None, 8)), keras.Input(shape=(None, 8))
+    a = layers.Attention(use_scale=True)([q, v])
+    b = layers.AdditiveAttention()([q, v])
+    out = layers.Dense(1)(layers.GlobalAveragePooling1D()(layers.Concatenate()([a, b])))
+    model = keras.Model([q, v], out)
+    model.compile("adam", "mse")
+    x1, x2 = rand(8, 5, 8), rand(8, 6, 8, seed=1)
+    model.fit([x1, x2], rand(8, 1, seed=2), epochs=1, verbose=0)
+    path = str(tmp_path / "att.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_array_equal(model.predict([x1, x2], verbose=0),
+                                  loaded.predict([x1, x2], verbose=0))

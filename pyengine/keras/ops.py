@@ -151,3 +151,17 @@ def take_along_axis(x, indices, axis=None):
         t = t.expand(*t_shape)
     idx = np.broadcast_to(idx % n if n else idx, tuple(i_shape))
     return t.gather(axis, idx)
+
+
+from .ops_more import tile as _tile_ints  # noqa: E402
+
+
+@_op
+def tile(x, repeats):  # noqa: F811
+    """keras.ops.tile with `repeats` also as a tensor (keras-io's causal-mask helpers build it
+    with ops.concatenate): the counts are read as ints, then ops_more.tile."""
+    reps = np.asarray(repeats._data if isinstance(repeats, Tensor) else
+                      [np.asarray(getattr(r, "_data", r)) for r in repeats]).reshape(-1)
+    if reps.dtype.kind not in "iu" and not np.all(np.mod(reps, 1) == 0):
+        raise TypeError(f"[keras.ops.tile] repeats must be integers, got {reps}")
+    return _tile_ints(x, tuple(int(r) for r in reps))

@@ -253,3 +253,31 @@ def test_mha_matches_torch_same_state_dict(batch_first, kdim, bias):
                     attn_mask=torch.tensor(am), average_attn_weights=avg)
         np.testing.assert_allclose(o1.detach().numpy(), o2.detach().numpy(), atol=1e-12)
         np.testing.assert_allclose(w1.detach().numpy(), w2.detach().numpy(), atol=1e-12)
+
+
+def _encoder_step_float32():
+    """Forward and backward of a TransformerEncoderLayer in float32 (GEMM, softmax, layer norm
+    kernels): output and input gradient."""
+    pe.manual_seed(7)
+    layer = pe.nn.TransformerEncoderLayer(16, 4, 32, dropout=0.0, batch_first=True)
+    x = pe.tensor(rand(3, 9, 16, seed=11).astype(np.float32), requires_grad=True)
+    kpm = T(np.arange(9)[None, :] >= np.array([[9], [5], [7]]))
+    out = layer(x, src_key_padding_mask=kpm)
+    (out * pe.tensor(rand(3, 9, 16, seed=12).astype(np.float32))).sum().backward()
+    return out.detach().numpy(), x.grad.numpy()
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_attention_same_on_every_isa_and_thread_count(isa, threads, n):
+    threads(n)
+    out, grad = _encoder_step_float32()
+    pe.set_num_threads(1)
+    from pyengine import _C
+    before = _C.cpu_isa()
+    _C.set_cpu_isa("generic")
+    try:
+        ref_out, ref_grad = _encoder_step_float32()
+    finally:
+        _C.set_cpu_isa(before)
+    np.testing.assert_allclose(out, ref_out, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(grad, ref_grad, rtol=1e-4, atol=1e-5)

@@ -281,3 +281,29 @@ def test_attention_same_on_every_isa_and_thread_count(isa, threads, n):
         _C.set_cpu_isa(before)
     np.testing.assert_allclose(out, ref_out, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(grad, ref_grad, rtol=1e-4, atol=1e-5)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(batch=st.lists(st.integers(0, 3), max_size=2), L=st.integers(0, 4), S=st.integers(0, 4),
+       E=st.integers(1, 5), Ev=st.integers(1, 3), masked=st.booleans(), seed=st.integers(0, 99),
+       strided=st.booleans())
+def test_sdpa_hypothesis_shapes(batch, L, S, E, Ev, masked, seed, strided):
+    rng = np.random.default_rng(seed)
+    b = tuple(batch)
+    q, k, v = (rng.standard_normal(b + s) for s in ((L, E), (S, E), (S, Ev)))
+    keep = rng.random((L, S)) > 0.3 if masked else None
+    tq = T(q)
+    if strided:  # a non-contiguous query: the transpose of a contiguous (E, L) array
+        tq = T(np.ascontiguousarray(np.swapaxes(q, -1, -2))).transpose(-1, -2)
+    out = F.scaled_dot_product_attention(tq, T(k), T(v),
+                                         attn_mask=None if keep is None else T(keep))
+    if S == 0:
+        ref = np.zeros(b + (L, Ev))
+    else:
+        ref = ref_sdpa(q, k, v, None if keep is None else np.where(keep, 0.0, -np.inf))[0]
+    assert out.shape == b + (L, Ev)
+    np.testing.assert_allclose(out.numpy(), ref, atol=1e-12)

@@ -286,3 +286,53 @@ def test_attention_layers_in_functional_model_save_load(tmp_path):
     loaded = keras.models.load_model(path)
     np.testing.assert_array_equal(model.predict([x1, x2], verbose=0),
                                   loaded.predict([x1, x2], verbose=0))
+
+
+# ---- keras-io "Timeseries classification with a Transformer model", imports changed -----------
+def transformer_encoder(inputs, head_size, num_heads, ff_dim, dropout=0):
+    # Attention and Normalization
+    x = layers.MultiHeadAttention(
+        key_dim=head_size, num_heads=num_heads, dropout=dropout
+    )(inputs, inputs)
+    x = layers.Dropout(dropout)(x)
+    x = layers.LayerNormalization(epsilon=1e-6)(x)
+    res = x + inputs
+
+    # Feed Forward Part
+    x = layers.Conv1D(filters=ff_dim, kernel_size=1, activation="relu")(res)
+    x = layers.Dropout(dropout)(x)
+    x = layers.Conv1D(filters=inputs.shape[-1], kernel_size=1)(x)
+    x = layers.LayerNormalization(epsilon=1e-6)(x)
+    return x + res
+
+
+def build_model(input_shape, head_size, num_heads, ff_dim, num_transformer_blocks, mlp_units,
+                n_classes, dropout=0, mlp_dropout=0):
+    inputs = keras.Input(shape=input_shape)
+    x = inputs
+    for _ in range(num_transformer_blocks):
+        x = transformer_encoder(x, head_size, num_heads, ff_dim, dropout)
+
+    x = layers.GlobalAveragePooling1D(data_format="channels_last")(x)
+    for dim in mlp_units:
+        x = layers.Dense(dim, activation="relu")(x)
+        x = layers.Dropout(mlp_dropout)(x)
+    outputs = layers.Dense(n_classes, activation="softmax")(x)
+    return keras.Model(inputs, outputs)
+
+
+def test_keras_io_timeseries_transformer_learns():
+    pe.manual_seed(1)
+    rng = np.random.default_rng(1)
+    x_train = rng.standard_normal((64, 20, 1)).astype("float32")
+    y_train = (x_train.mean(axis=(1, 2)) > 0).astype(int)
+    model = build_model(x_train.shape[1:], head_size=8, num_heads=2, ff_dim=4,
+                        num_transformer_blocks=2, mlp_units=[16], n_classes=2, mlp_dropout=0.1,
+                        dropout=0.1)
+    model.compile(loss="sparse_categorical_crossentropy",
+                  optimizer=keras.optimizers.Adam(learning_rate=3e-3),
+                  metrics=["sparse_categorical_accuracy"])
+    callbacks = [keras.callbacks.EarlyStopping(patience=10, restore_best_weights=True)]
+    h = model.fit(x_train, y_train, validation_split=0.2, epochs=10, batch_size=8,
+                  callbacks=callbacks, verbose=0).history["loss"]
+    assert h[-1] < 0.9 * h[0], h

@@ -100,5 +100,5 @@ def __getattr__(name):
     raise AttributeError(f"module 'pyengine' has no attribute '{name}'")
 
 
-# pe.einsum / pe.erf / pe.tril / pe.triu (torch names), composed over existing ops (issue 11 item 6)
-from .nn.functional import einsum, erf, tril, triu  # noqa: E402,F401
+# pe.einsum / erf / tril / triu / bmm / baddbmm (torch names), composed over existing ops (issue 11 item 6)
+from .nn.functional import baddbmm, bmm, einsum, erf, tril, triu  # noqa: E402,F401

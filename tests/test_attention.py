@@ -307,3 +307,42 @@ def test_sdpa_hypothesis_shapes(batch, L, S, E, Ev, masked, seed, strided):
         ref = ref_sdpa(q, k, v, None if keep is None else np.where(keep, 0.0, -np.inf))[0]
     assert out.shape == b + (L, Ev)
     np.testing.assert_allclose(out.numpy(), ref, atol=1e-12)
+
+
+def test_bmm_baddbmm():
+    a, b, c = rand(2, 3, 4, seed=1), rand(2, 4, 5, seed=2), rand(3, 5, seed=3)
+    np.testing.assert_allclose(pe.bmm(T(a), T(b)).numpy(), a @ b, atol=1e-12)
+    np.testing.assert_allclose(pe.baddbmm(T(c), T(a), T(b), beta=0.5, alpha=2.0).numpy(),
+                               0.5 * c + 2 * (a @ b), atol=1e-12)
+    np.testing.assert_allclose(pe.baddbmm(T(c), T(a), T(b), beta=0.0).numpy(), a @ b, atol=1e-12)
+    ta, tb, tc = T(a, grad=True), T(b, grad=True), T(c, grad=True)
+    assert gradcheck(lambda x, y, z: pe.baddbmm(z, x, y, alpha=0.3), [ta, tb, tc])
+    with pytest.raises(ValueError, match=r"\[bmm\] mat2 must be a 3-D"):
+        pe.bmm(T(a), T(b[0]))
+    with pytest.raises(ValueError, match="do not multiply"):
+        pe.bmm(T(a), T(rand(2, 5, 4)))
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_mha_self_attention_fast_path_matches_general(batch_first):
+    """x, x, x takes one GEMM against in_proj_weight; a copy of x (three distinct tensors) takes
+    the three projections: same outputs and gradients."""
+    pe.manual_seed(8)
+    m = _to64(pe.nn.MultiheadAttention(8, 2, batch_first=batch_first))
+    m.in_proj_bias._data[:] = rand(24, seed=1)
+    x = T(rand(3, 4, 8, seed=2), grad=True)
+    x2 = T(x.detach().numpy().copy(), grad=True)
+    N, S = (3, 4) if batch_first else (4, 3)
+    pad = np.zeros((N, S), bool)
+    pad[1, -2:] = True
+    kpm = T(pad)
+    fast, wf = m(x, x, x, key_padding_mask=kpm)
+    fast.sum().backward()
+    gw_fast = m.in_proj_weight.grad.numpy().copy()
+    m.zero_grad()
+    slow, ws = m(x2, x2.clone(), x2.clone(), key_padding_mask=kpm)
+    slow.sum().backward()
+    np.testing.assert_allclose(fast.detach().numpy(), slow.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(wf.detach().numpy(), ws.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), x2.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(gw_fast, m.in_proj_weight.grad.numpy(), atol=1e-12)

@@ -165,3 +165,6 @@ def tile(x, repeats):  # noqa: F811
     if reps.dtype.kind not in "iu" and not np.all(np.mod(reps, 1) == 0):
         raise TypeError(f"[keras.ops.tile] repeats must be integers, got {reps}")
     return _tile_ints(x, tuple(int(r) for r in reps))
+
+
+from . import ops_image as image  # noqa: E402,F401  (keras.ops.image.extract_patches)

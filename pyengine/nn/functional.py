@@ -352,7 +352,7 @@ from ..ops.pad import pad  # noqa: E402,F401
 
 
 # ---- attention (pyengine/ops/attention.py) ------------------------------------------------------
-from ..ops.attention import scaled_dot_product_attention  # noqa: E402,F401
+from ..ops.attention import baddbmm, bmm, scaled_dot_product_attention  # noqa: E402,F401
 from ..ops.attention_einsum import einsum  # noqa: E402,F401
 from ..ops.attention_erf import erf  # noqa: E402,F401
 from ..ops.attention_masks import tril, triu  # noqa: E402,F401

@@ -154,3 +154,30 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     out, _ = attend(query, key, value, bias, dropout_p, scale)
     return out
 
+
+
+def bmm(input, mat2):
+    """Batched matrix product of (b, n, m) and (b, m, p) -> (b, n, p) (torch.bmm: no broadcasting;
+    hand-written attention computes its scores and context with it).
+
+    >>> pe.bmm(pe.ones(2, 3, 4), pe.ones(2, 4, 5)).shape
+    (2, 3, 5)
+    """
+    for name, t in (("input", input), ("mat2", mat2)):
+        if not isinstance(t, Tensor) or t.ndim != 3:
+            raise ValueError(f"[bmm] {name} must be a 3-D Tensor, got "
+                             f"{getattr(t, 'shape', type(t).__name__)}")
+    if input.shape[0] != mat2.shape[0] or input.shape[2] != mat2.shape[1]:
+        raise ValueError(f"[bmm] shapes {input.shape} and {mat2.shape} do not multiply: need "
+                         f"(b, n, m) @ (b, m, p)")
+    return input @ mat2
+
+
+def baddbmm(input, batch1, batch2, beta=1.0, alpha=1.0):
+    """beta * input + alpha * bmm(batch1, batch2), input broadcast to (b, n, p) (torch.baddbmm)."""
+    out = bmm(batch1, batch2)
+    if alpha != 1.0:
+        out = out * alpha
+    if beta == 0.0:
+        return out
+    return out + (input if beta == 1.0 else input * beta)

@@ -112,6 +112,7 @@ class MultiheadAttention(Module):
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
                 attn_mask=None, average_attn_weights=True, is_causal=False):
         batched = query.ndim == 3
+        same_input = query is key and key is value  # self-attention: one projection GEMM
         if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
             raise ValueError(f"[MultiheadAttention] query, key and value must all be 3-D "
                              f"(batched) or 2-D (unbatched); got {query.shape}, {key.shape}, "
@@ -141,12 +142,19 @@ class MultiheadAttention(Module):
             raise ValueError(f"[MultiheadAttention] key and value lengths differ: {key.shape} "
                              f"vs {value.shape}")
         H, hd = self.num_heads, self.head_dim
-        (wq, wk, wv), (bq, bk, bv) = self._projections()
 
         def heads(x, w, b, n):  # (n, N, E_in) -> (N, H, n, hd)
             return F.linear(x, w, b).reshape(n, N, H, hd).permute(1, 2, 0, 3)
 
-        q, k, v = heads(query, wq, bq, L), heads(key, wk, bk, S), heads(value, wv, bv, S)
+        if same_input and self._qkv_same_embed_dim:
+            # self-attention: one GEMM against the whole in_proj_weight (3E, E), the same linear
+            # op as the three below on its row blocks (tests/test_attention.py compares them)
+            qkv = F.linear(query, self.in_proj_weight, self.in_proj_bias)
+            qkv = qkv.reshape(L, N, 3, H, hd).permute(2, 1, 3, 0, 4)  # (3, N, H, L, hd)
+            q, k, v = qkv[0], qkv[1], qkv[2]
+        else:
+            (wq, wk, wv), (bq, bk, bv) = self._projections()
+            q, k, v = heads(query, wq, bq, L), heads(key, wk, bk, S), heads(value, wv, bv, S)
         dtype = q._data.dtype
         bias = _mask_bias(attn_mask, dtype, "attn_mask")
         if bias is not None:

@@ -134,7 +134,11 @@ def _clones(layer, n, who):
 
 class TransformerEncoder(Module):
     """num_layers deep copies of encoder_layer applied in turn, then `norm` if given.
-    forward(src, mask=None, src_key_padding_mask=None, is_causal=None)."""
+    forward(src, mask=None, src_key_padding_mask=None, is_causal=None).
+
+    enable_nested_tensor and mask_check select PyTorch's nested-tensor fast path (and its mask
+    validation), which never changes the result; pyengine has one path, so they have no effect.
+    is_causal=True needs `mask` (as in PyTorch, the mask is what is applied)."""
 
     def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True,
                  mask_check=True):

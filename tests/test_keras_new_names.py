@@ -154,3 +154,26 @@ def test_unit_normalization():
     out = layers.UnitNormalization(axis=(0, 1))(pe.tensor(x)).numpy()
     np.testing.assert_allclose(out, x / np.linalg.norm(x), rtol=1e-5)
     assert np.all(layers.UnitNormalization()(pe.zeros(2, 3)).numpy() == 0)
+
+
+def test_einsum_dense():
+    x = rand(3, 5, 8, dtype=np.float32)
+    layer = layers.EinsumDense("abc,cde->abde", output_shape=(None, 2, 4), bias_axes="de")
+    out = layer(pe.tensor(x))
+    assert [w.shape for w in layer.weights] == [(8, 2, 4), (2, 4)]
+    layer.bias._data[:] = rand(2, 4, seed=1)
+    ref = np.einsum("abc,cde->abde", x.astype(np.float64), W(layer.kernel)) + W(layer.bias)
+    np.testing.assert_allclose(layer(pe.tensor(x)).detach().numpy(), ref, rtol=1e-5, atol=1e-5)
+    assert out.shape == (3, 5, 2, 4)
+    dense_like = layers.EinsumDense("ab,bc->ac", output_shape=4, bias_axes="c",
+                                    activation="relu")
+    y = dense_like(pe.tensor(x[:, 0]))
+    ref = np.maximum(x[:, 0].astype(np.float64) @ W(dense_like.kernel) + W(dense_like.bias), 0)
+    np.testing.assert_allclose(y.detach().numpy(), ref, rtol=1e-5, atol=1e-6)
+    inp = keras.Input(shape=(5, 8))
+    sym = layers.EinsumDense("abc,cd->abd", output_shape=(None, 6))(inp)
+    assert sym.shape == (None, 5, 6)
+    with pytest.raises(ValueError, match="not supported"):
+        layers.EinsumDense("...b,bc->...c", output_shape=4)
+    with pytest.raises(ValueError, match="bias_axes"):
+        layers.EinsumDense("ab,bc->ac", output_shape=4, bias_axes="z")(pe.tensor(x[:, 0]))

@@ -36,3 +36,6 @@ from .group_unit_norm import GroupNormalization, UnitNormalization  # noqa: E402
 from .permute import Permute  # noqa: E402
 
 __all__ = [n for n in dir() if not n.startswith("_")]
+from .einsum_dense import EinsumDense  # noqa: E402
+
+__all__ = [n for n in dir() if not n.startswith("_")]

@@ -2,16 +2,11 @@
 version): its TransformerEncoder / PositionalEmbedding / TransformerDecoder layers and model,
 verbatim but for the imports, on synthetic token data (TextVectorization is not in pyengine).
 
-Expected to fail until two things outside the attention layers change (strict: a pass means
-they did, and the marker should go):
-- keras/sequential.py: a Sequential built by its first call (dense_proj inside the layers)
-  fixes every input dim, so the functional API's second example batch (None -> 9 steps) is
-  rejected ("expected input of shape (None,) + (8, 16)"); Keras checks only the last dim there.
-- keras/losses.py SparseCategoricalCrossentropy.validate accepts labels of shape (n,) only;
-  Keras takes (n, steps) labels for (n, steps, classes) predictions (fn already does).
-With both bypassed the model trains and its loss falls (checked by hand)."""
+It used to be blocked outside the attention layers (now fixed, tests in
+tests/test_keras_new_names_blockers.py): a Sequential built by its first call (dense_proj)
+fixed every input dim, so the functional API's second example batch (None -> 9 steps) was
+rejected; SparseCategoricalCrossentropy rejected (n, steps) labels."""
 import numpy as np
-import pytest
 
 import pyengine as pe
 from pyengine import keras
@@ -120,8 +115,6 @@ def test_causal_mask_helper_runs():
                                                                           (3, 4, 4)))
 
 
-@pytest.mark.xfail(strict=True, reason="Sequential fixes non-last input dims; sparse labels "
-                   "of shape (n, steps) rejected (see module docstring)")
 def test_keras_io_translation_transformer_learns():
     pe.manual_seed(0)
     embed_dim, latent_dim, num_heads, vocab_size, sequence_length = 16, 32, 2, 20, 20

@@ -193,9 +193,6 @@ def create_mask(src, tgt):
 
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError,
-                   reason="Tensor.type(dtype) (torch's cast spelling, create_mask uses it) is not "
-                          "in pyengine's Tensor; with it the model trains (checked by hand)")
 def test_pytorch_translation_tutorial_seq2seq_transformer_learns():
     torch.manual_seed(0)
     V = 12

@@ -12,7 +12,8 @@ training step of keras MultiHeadAttention (the same sizes) in a GradientTape-fre
 autograd. PyTorch runs the same modules with the same weights (state_dict copied). Ratio =
 pyengine time / torch time, best of --runs runs, PYENGINE_BENCH_THREADS threads (default 2).
 The attention layers compose the GEMM, softmax, layer-norm and dropout kernels; there is no fused
-attention kernel, so these ratios measure that composition.
+attention kernel, so these ratios measure that composition. Last row: pe.erf's forward (NumPy,
+backend/cpu_erf.py) against torch.erf (a vectorised C++ kernel) on float32 values.
 """
 import argparse
 import os
@@ -128,6 +129,19 @@ def keras_mha_step(batch, seq, d, runs, reps, cpu):
     return best_of(step, runs, reps, cpu)
 
 
+def erf_forward(n, runs, reps, cpu):
+    """pe.erf (Cody's rational approximations in NumPy, float64 inside) against torch.erf
+    on n float32 values spread over [-6, 6]."""
+    x = np.random.default_rng(0).uniform(-6, 6, n).astype(np.float32)
+    xp = pe.tensor(x)
+    t_pe = best_of(lambda: pe.erf(xp), runs, reps, cpu)
+    t_t = None
+    if torch is not None:
+        xt = torch.from_numpy(x)
+        t_t = best_of(lambda: torch.erf(xt), runs, reps, cpu)
+    return t_pe, t_t
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
@@ -153,6 +167,10 @@ def main():
         t_k = keras_mha_step(batch, seq, d, args.runs, reps, args.cpu_time)
         print(f"{'keras MultiHeadAttention train step ' + f'{batch}x{seq}x{d}':44s} "
               f"{t_k * 1e3:12.2f} {'-':>10s} {'-':>7s}")
+    n = 100_000 if args.quick else 1_000_000
+    t_pe, t_t = erf_forward(n, args.runs, 3, args.cpu_time)
+    tt, ratio = (f"{t_t * 1e3:10.2f}", f"{t_pe / t_t:7.2f}") if t_t else ("-" * 10, "-" * 7)
+    print(f"{f'erf forward {n} float32':44s} {t_pe * 1e3:12.2f} {tt} {ratio}")
 
 
 if __name__ == "__main__":

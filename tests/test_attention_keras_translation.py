@@ -1,6 +1,8 @@
 """keras-io "English-to-Spanish translation with a sequence-to-sequence Transformer" (Keras 3
 version): its TransformerEncoder / PositionalEmbedding / TransformerDecoder layers and model,
-verbatim but for the imports, on synthetic token data (TextVectorization is not in pyengine).
+verbatim but for the imports, on synthetic token data; and its whole data pipeline (string
+pairs, TextVectorization with the tf.strings standardization, tf.data format_dataset) on a tiny
+synthetic corpus, feeding fit.
 
 It used to be blocked outside the attention layers (now fixed, tests in
 tests/test_keras_new_names_blockers.py): a Sequential built by its first call (dense_proj)
@@ -115,9 +117,8 @@ def test_causal_mask_helper_runs():
                                                                           (3, 4, 4)))
 
 
-def test_keras_io_translation_transformer_learns():
-    pe.manual_seed(0)
-    embed_dim, latent_dim, num_heads, vocab_size, sequence_length = 16, 32, 2, 20, 20
+def build_transformer(sequence_length, vocab_size, embed_dim=16, latent_dim=32, num_heads=2):
+    """The program's model section, verbatim (sizes as arguments)."""
     encoder_inputs = keras.Input(shape=(None,), dtype="int64", name="encoder_inputs")
     x = PositionalEmbedding(sequence_length, vocab_size, embed_dim)(encoder_inputs)
     encoder_outputs = TransformerEncoder(embed_dim, latent_dim, num_heads)(x)
@@ -135,9 +136,83 @@ def test_keras_io_translation_transformer_learns():
                               name="transformer")
     transformer.compile("rmsprop", loss="sparse_categorical_crossentropy",
                         metrics=["accuracy"])
+    return transformer
+
+
+def test_keras_io_translation_transformer_learns():
+    pe.manual_seed(0)
+    vocab_size = 20
+    transformer = build_transformer(20, vocab_size)
     rng = np.random.default_rng(0)
     src = rng.integers(3, vocab_size, (128, 8))
     tgt = np.concatenate([np.ones((128, 1), int), src[:, ::-1], np.full((128, 1), 2)], 1)
     h = transformer.fit({"encoder_inputs": src, "decoder_inputs": tgt[:, :-1]}, tgt[:, 1:],
                         epochs=6, batch_size=32, verbose=0)
+    assert h.history["loss"][-1] < 0.9 * h.history["loss"][0]
+
+
+def test_keras_io_translation_text_pipeline_feeds_fit():
+    """The program's data section, verbatim but for the imports and sizes: string pairs ->
+    TextVectorization (custom_standardization with tf.strings) -> tf.data -> fit."""
+    import re
+    import string
+    import pyengine as tf
+    import pyengine.strings as tf_strings
+    from pyengine.keras.layers import TextVectorization
+    pe.manual_seed(0)
+    words = ["go", "run", "stop", "come", "eat", "sleep"]
+    palabras = ["ve", "corre", "para", "ven", "come", "duerme"]
+    rng = np.random.default_rng(0)
+    text_pairs = []
+    for _ in range(96):
+        k = rng.integers(0, 6, 3)
+        eng = " ".join(words[i] for i in k) + "."
+        spa = "[start] ¡" + " ".join(palabras[i] for i in k) + "! [end]"
+        text_pairs.append((eng, spa))
+
+    strip_chars = string.punctuation + "¿¡"
+    strip_chars = strip_chars.replace("[", "")
+    strip_chars = strip_chars.replace("]", "")
+    vocab_size = 20
+    sequence_length = 10  # >= 9: the functional API runs None dims on example batches of 8, 9
+    batch_size = 16
+
+    def custom_standardization(input_string):
+        lowercase = tf_strings.lower(input_string)
+        return tf_strings.regex_replace(lowercase, "[%s]" % re.escape(strip_chars), "")
+
+    eng_vectorization = TextVectorization(
+        max_tokens=vocab_size, output_mode="int", output_sequence_length=sequence_length,
+    )
+    spa_vectorization = TextVectorization(
+        max_tokens=vocab_size, output_mode="int", output_sequence_length=sequence_length + 1,
+        standardize=custom_standardization,
+    )
+    train_eng_texts = [pair[0] for pair in text_pairs]
+    train_spa_texts = [pair[1] for pair in text_pairs]
+    eng_vectorization.adapt(train_eng_texts)
+    spa_vectorization.adapt(train_spa_texts)
+
+    def format_dataset(eng, spa):
+        eng = eng_vectorization(eng)
+        spa = spa_vectorization(spa)
+        return ({"encoder_inputs": eng, "decoder_inputs": spa[:, :-1], }, spa[:, 1:])
+
+    def make_dataset(pairs):
+        eng_texts, spa_texts = zip(*pairs)
+        eng_texts = list(eng_texts)
+        spa_texts = list(spa_texts)
+        dataset = tf.data.Dataset.from_tensor_slices((eng_texts, spa_texts))
+        dataset = dataset.batch(batch_size)
+        dataset = dataset.map(format_dataset)
+        return dataset.cache().shuffle(2048).prefetch(16)
+
+    train_ds = make_dataset(text_pairs)
+    assert "[start]" in spa_vectorization.get_vocabulary()
+    inputs, targets = next(iter(train_ds))
+    assert inputs["encoder_inputs"].shape == (batch_size, sequence_length)
+    assert inputs["decoder_inputs"].shape == targets.shape == (batch_size, sequence_length)
+
+    transformer = build_transformer(sequence_length, vocab_size)
+    h = transformer.fit(train_ds, epochs=4, verbose=0)
     assert h.history["loss"][-1] < 0.9 * h.history["loss"][0]

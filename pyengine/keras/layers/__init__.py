@@ -39,3 +39,7 @@ __all__ = [n for n in dir() if not n.startswith("_")]
 from .einsum_dense import EinsumDense  # noqa: E402
 
 __all__ = [n for n in dir() if not n.startswith("_")]
+# Vocabulary layers on Python / NumPy strings and ints (applied to the data, before the model)
+from .text_lookup import IntegerLookup, StringLookup  # noqa: E402
+from .text_vectorization import TextVectorization  # noqa: E402
+__all__ = [n for n in dir() if not n.startswith("_")]

@@ -154,3 +154,15 @@ def test_log_of_zero_does_not_warn():
         out = pe.log(pe.tensor([0.0, 1.0, -1.0])).numpy()
         pe.tensor([0.0]).log()
     assert out[0] == -np.inf and out[1] == 0.0 and np.isnan(out[2])
+
+
+def test_dict_targets_may_omit_outputs_without_a_loss():
+    inp = keras.Input(shape=(4,))
+    h = layers.Dense(3, name="hidden")(inp)
+    out = layers.Dense(2, name="out")(h)
+    model = keras.Model(inp, {"out": out, "hidden": h})
+    model.compile("sgd", loss={"out": "mse"})
+    x = np.ones((8, 4), np.float32)
+    model.fit(x, {"out": np.zeros((8, 2), np.float32)}, verbose=0)
+    with pytest.raises(ValueError, match=r"targets lack outputs \['out'\]"):
+        model.fit(x, {"hidden": np.zeros((8, 3), np.float32)}, verbose=0)

@@ -177,10 +177,11 @@ class Trainer:
             return [y[0] if isinstance(y, (list, tuple)) and len(y) == 1 else y]
         if isinstance(y, dict):
             names = self._output_names(n)
-            missing = [k for k in names if k not in y]
+            losses = [lf for lf, _, _ in self._compiled_losses or [(True, 0, 0)] * n]
+            missing = [k for k, lf in zip(names, losses) if k not in y and lf]
             if missing:
                 raise ValueError(f"[fit] targets lack outputs {missing}; expected keys {names}")
-            return [y[k] for k in names]
+            return [y.get(k) for k in names]  # None for an output without a loss (Keras 3)
         if isinstance(y, (list, tuple)) and len(y) == n:
             return list(y)
         # Keras 3: with loss=[fn, None] the targets given (one array, or a list) go, in order,
@@ -280,7 +281,8 @@ class Trainer:
             if len(shapes) == 1:
                 y = ys[0]
             elif isinstance(y, dict):
-                y = dict(zip(self._output_names(len(shapes)), ys))
+                y = {k: yt for k, yt in zip(self._output_names(len(shapes)), ys)
+                     if yt is not None}
             elif isinstance(y, (list, tuple)) and len(y) == len(shapes):
                 y = ys
             else:  # targets for the outputs that have a loss only (see _flat_targets)

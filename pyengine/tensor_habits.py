@@ -10,6 +10,10 @@ manipulation (``set_``, ``as_strided``).
 import numpy as np
 
 
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int32": "IntTensor",
+               "int64": "LongTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+
+
 class TorchHabits:
     __slots__ = ()
 
@@ -48,6 +52,24 @@ class TorchHabits:
     def expand_as(self, other): return self.expand(other.shape)
 
     def type_as(self, other): return self.astype(other.dtype)
+
+    def type(self, dtype=None, non_blocking=False):
+        """PyTorch's ``Tensor.type``: with no dtype the type name ('pyengine.FloatTensor' where
+        torch says 'torch.FloatTensor'); with a dtype, a dtype name or a type name
+        ('torch.LongTensor', 'pyengine.BoolTensor') a cast, as ``astype`` (self when the dtype
+        is already that). `non_blocking` only matters for GPU copies, as in torch."""
+        from . import dtypes as dt
+        if dtype is None:
+            return "pyengine." + _TYPE_NAMES[dt.from_numpy_dtype(self._data.dtype).name]
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            short = dtype.rsplit(".", 1)[-1]
+            names = {v: k for k, v in _TYPE_NAMES.items()}
+            if short not in names:
+                raise TypeError(f"[type] unknown tensor type '{dtype}'; valid: "
+                                f"{', '.join(sorted(names))}")
+            dtype = names[short]
+        want = dt.as_dtype(dtype)
+        return self if want.np == self._data.dtype else self.astype(want)
 
     def repeat(self, *sizes):
         """Tile: ``x.repeat(2, 3)`` repeats a (a, b) tensor into (2a, 3b) (np.tile's rule,

@@ -78,6 +78,30 @@ def cast(x, dtype):
     return _t(x).astype(_dt.as_dtype(dtype))
 
 
+_TORCH_RANGE_ARGS = ("end", "step", "out", "layout", "device", "requires_grad")
+
+
+def tf_range(start, limit=None, delta=1, dtype=None, name=None, **torch_kwargs):
+    """tf.range: start, start + delta, ... up to, not including, `limit` (one argument is the
+    limit, from 0), as np.arange and pe.arange. `pe.range` is this TensorFlow function: PyTorch's
+    torch.range (inclusive end) is deprecated by PyTorch in favour of arange and is not provided,
+    so its keywords (end=, step=, device=, requires_grad=) raise here instead of giving one
+    element fewer. 0-d tensors (tf.shape(x)[-1]) are taken as numbers; `name` is TensorFlow's
+    op label (pyengine has no op names)."""
+    if torch_kwargs:
+        bad = sorted(torch_kwargs)
+        hint = (" pyengine.range is TensorFlow's tf.range (exclusive limit); torch.range "
+                "(inclusive end, deprecated by PyTorch) is not provided: use arange(start, "
+                "end + step, step)" if set(bad) & set(_TORCH_RANGE_ARGS) else "")
+        raise TypeError(f"[range] unexpected keyword arguments {bad}.{hint}")
+    start, limit, delta = (v.item() if isinstance(v, Tensor) else v for v in (start, limit, delta))
+    if limit is None:
+        start, limit = 0, start
+    from .creation import arange
+    out = arange(start, limit, delta)
+    return out if dtype is None else cast(out, dtype)
+
+
 def constant(value, dtype=None):
     return _tensor(value, dtype=None if dtype is None else _dt.as_dtype(dtype))
 

@@ -16,7 +16,7 @@ name = "cpu"
 # Elementwise arithmetic and math: NumPy ufuncs (memory-bound; nothing to gain in C++).
 add, sub, mul, div, power = np.add, np.subtract, np.multiply, np.true_divide, np.power
 neg, abs, sign = np.negative, np.absolute, np.sign
-exp, log, sqrt, sin, cos = np.exp, np.log, np.sqrt, np.sin, np.cos
+exp, sqrt, sin, cos = np.exp, np.sqrt, np.sin, np.cos
 log1p, expm1, floor, ceil, round = np.log1p, np.expm1, np.floor, np.ceil, np.round
 maximum, minimum, where, clip = np.maximum, np.minimum, np.where, np.clip
 eq, ne, lt, le, gt, ge = np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal
@@ -30,6 +30,14 @@ zeros_like, ones_like, empty_like = np.zeros_like, np.ones_like, np.empty_like
 add_at = np.add.at
 asarray = np.asarray
 isfinite, split, take = np.isfinite, np.split, np.take
+from .cpu_erf import erf  # noqa: E402  (vectorised, Cody's rational approximations)
+
+
+def log(x):
+    """np.log without NumPy's RuntimeWarning: log(0) = -inf and log(x < 0) = NaN are the
+    intended results (torch does not warn either)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(x)
 
 
 def sum_all(x):

@@ -159,11 +159,18 @@ class SparseCategoricalCrossentropy(Loss):
 
     def validate(self, y, out_shape):
         y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y[:, 0]
-        if y.ndim != 1:
-            raise ValueError(f"[{self.name}] expects integer class labels of shape (n,), "
-                             f"received {y.shape}; use 'categorical_crossentropy' for one-hot")
+        steps = tuple(out_shape[1:-1])  # (n, steps..., classes) predictions: (n, steps...) labels
+        if y.ndim == len(steps) + 2 and y.shape[-1] == 1:
+            y = y[..., 0]
+        if y.ndim != len(steps) + 1 or any(d is not None and d != s
+                                           for d, s in zip(steps, y.shape[1:])):
+            want = "(n,)" if not steps else "(n, " + ", ".join(
+                "steps" if d is None else str(d) for d in steps) + ")"
+            raise ValueError(f"[{self.name}] expects integer class labels of shape {want} for "
+                             f"predictions of shape (None,) + {tuple(out_shape[1:])}, received "
+                             f"{y.shape}; use 'categorical_crossentropy' for one-hot")
+        if y.dtype.kind not in "biuf":
+            raise ValueError(f"[{self.name}] labels must be numeric, received dtype {y.dtype}")
         if y.dtype.kind == "f" and not np.all(np.mod(y, 1) == 0):
             raise ValueError(f"[{self.name}] labels must be integer class indices")
         n_classes = out_shape[-1]

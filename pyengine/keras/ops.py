@@ -108,3 +108,63 @@ from .ops_more import (add, all, any, arange, argsort, binary_crossentropy, cums
                        logsumexp, multiply, negative, norm, normalize, not_equal, power, repeat,
                        round, sign, silu, slice, softplus, split, std, stop_gradient,
                        subtract, swish, tile, top_k, true_divide, var)
+
+
+# ---- einsum, erf, trigonometry, sorting (held-out Keras programs: attention, positional
+# encodings); each over an existing op, so autograd flows through
+@_op
+def einsum(subscripts, *operands): return F.einsum(subscripts, *[_t(o) for o in operands])
+@_op
+def erf(x): return F.erf(_t(x))
+@_op
+def cos(x): return F.cos(x)
+@_op
+def sin(x): return F.sin(x)
+@_op
+def sort(x, axis=-1): return _t(x).sort(axis).values
+@_op
+def take_along_axis(x, indices, axis=None):
+    """NumPy's take_along_axis (axis=None: on the flattened x); differentiable in x."""
+    t = _t(x)
+    idx = np.asarray(indices._data if isinstance(indices, Tensor) else indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"[keras.ops.take_along_axis] indices must be integers, got {idx.dtype}")
+    if axis is None:
+        t, axis = t.reshape(-1), 0
+    if idx.ndim != t.ndim:
+        raise ValueError(f"[keras.ops.take_along_axis] indices of rank {idx.ndim} for x of rank "
+                         f"{t.ndim} (shapes {idx.shape}, {tuple(t.shape)})")
+    axis %= t.ndim
+    n = t.shape[axis]
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise IndexError(f"[keras.ops.take_along_axis] index out of range for axis {axis} of "
+                         f"size {n}")
+    other = [a for a in range(t.ndim) if a != axis]
+    try:
+        b = list(np.broadcast_shapes(tuple(t.shape[a] for a in other),
+                                     tuple(idx.shape[a] for a in other)))
+    except ValueError:
+        raise ValueError(f"[keras.ops.take_along_axis] shapes {tuple(t.shape)} and {idx.shape} "
+                         f"do not broadcast outside axis {axis}") from None
+    t_shape, i_shape = b[:axis] + [n] + b[axis:], b[:axis] + [idx.shape[axis]] + b[axis:]
+    if tuple(t.shape) != tuple(t_shape):
+        t = t.expand(*t_shape)
+    idx = np.broadcast_to(idx % n if n else idx, tuple(i_shape))
+    return t.gather(axis, idx)
+
+
+from .ops_more import tile as _tile_ints  # noqa: E402
+
+
+@_op
+def tile(x, repeats):  # noqa: F811
+    """keras.ops.tile with `repeats` also as a tensor (keras-io's causal-mask helpers build it
+    with ops.concatenate): the counts are read as ints, then ops_more.tile."""
+    reps = np.asarray(repeats._data if isinstance(repeats, Tensor) else
+                      [np.asarray(getattr(r, "_data", r)) for r in repeats]).reshape(-1)
+    if reps.dtype.kind not in "iu" and not np.all(np.mod(reps, 1) == 0):
+        raise TypeError(f"[keras.ops.tile] repeats must be integers, got {reps}")
+    return _tile_ints(x, tuple(int(r) for r in reps))
+
+
+from . import ops_image as image  # noqa: E402,F401  (keras.ops.image.extract_patches)

@@ -15,6 +15,7 @@ class Sequential(Model):
         super().__init__(name=name, trainable=trainable)
         self._layers = []
         self._declared_input = None
+        self._input_from_call = False  # shape taken from the first call: only its rank is checked
         for layer in layers or []:
             self.add(layer)
 
@@ -28,6 +29,7 @@ class Sequential(Model):
             if self._layers:
                 raise ValueError("[Sequential] an Input must be the first layer")
             self._declared_input = layer._input_shape_arg
+            self._input_from_call = False
             return
         declared = layer._declared_input if isinstance(layer, Sequential) else \
             layer._input_shape_arg
@@ -84,6 +86,7 @@ class Sequential(Model):
     def build(self, input_shape=None):
         if input_shape is not None:
             self._declared_input = tuple(input_shape[1:])
+            self._input_from_call = False
         if self._declared_input is None:
             raise ValueError(f"[{self.name}] the input shape is unknown: pass input_shape= / "
                              "input_dim= to the first layer, start with keras.Input(shape=...), "
@@ -95,10 +98,16 @@ class Sequential(Model):
             return
         if self._declared_input is None and x is not None:
             self._declared_input = tuple(np.shape(x)[1:])
+            self._input_from_call = True
         self.build()
 
     def _check_input(self, shape):
+        """A declared input shape (Input, input_shape=, build) is checked dim by dim; one taken
+        from the first call only by rank, as Keras 3: the layers check the dims they need (Dense
+        the last), so a second batch with another sequence length runs."""
         decl = self._declared_input
+        if decl is not None and self._input_from_call:
+            decl = (None,) * len(decl)
         if decl is not None and (len(shape) != len(decl) + 1 or any(
                 d is not None and d != s for d, s in zip(decl, shape[1:]))):
             raise ValueError(f"[{self.name}] expected input of shape (None,) + {tuple(decl)}, "
@@ -115,6 +124,7 @@ class Sequential(Model):
         x = args[0] if args else kwargs.get("inputs")
         if self._declared_input is None and hasattr(x, "shape") and not tree.is_nested(x):
             self._declared_input = tuple(x.shape[1:])
+            self._input_from_call = True
             self._build_graph()
         return super().__call__(*args, **kwargs)
 

@@ -177,14 +177,25 @@ class Trainer:
             return [y[0] if isinstance(y, (list, tuple)) and len(y) == 1 else y]
         if isinstance(y, dict):
             names = self._output_names(n)
-            missing = [k for k in names if k not in y]
+            losses = [lf for lf, _, _ in self._compiled_losses or [(True, 0, 0)] * n]
+            missing = [k for k, lf in zip(names, losses) if k not in y and lf]
             if missing:
                 raise ValueError(f"[fit] targets lack outputs {missing}; expected keys {names}")
-            return [y[k] for k in names]
-        if not isinstance(y, (list, tuple)) or len(y) != n:
-            raise ValueError(f"[fit] the model has {n} outputs; pass y as a list or dict of "
-                             f"{n} target arrays")
-        return list(y)
+            return [y.get(k) for k in names]  # None for an output without a loss (Keras 3)
+        if isinstance(y, (list, tuple)) and len(y) == n:
+            return list(y)
+        # Keras 3: with loss=[fn, None] the targets given (one array, or a list) go, in order,
+        # to the outputs that have a loss (keras-io miniature GPT: outputs [logits, x], one y)
+        with_loss = [i for i, (lf, _, _) in enumerate(self._compiled_losses or ()) if lf]
+        given = list(y) if isinstance(y, (list, tuple)) else [y]
+        if with_loss and len(with_loss) < n and len(given) == len(with_loss):
+            out = [None] * n
+            for i, t in zip(with_loss, given):
+                out[i] = t
+            return out
+        raise ValueError(f"[fit] the model has {n} outputs; pass y as a list or dict of "
+                         f"{n} target arrays" + (f", or {len(with_loss)} for the outputs "
+                         f"that have a loss ({with_loss})" if len(with_loss) < n else ""))
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Updates the compiled metrics with this batch; returns every metric's result."""
@@ -192,6 +203,8 @@ class Trainer:
             preds = tree.flatten(y_pred)
             for (_, _, ms), yt, yp in zip(self._compiled_losses,
                                          self._flat_targets(y, len(preds)), preds):
+                if yt is None:  # an output without a loss and without a target
+                    continue
                 for m in ms:
                     m.update_state(yt, yp._data if isinstance(yp, Tensor) else yp,
                                    sample_weight if getattr(m, "_weighted", False) else None)
@@ -265,8 +278,16 @@ class Trainer:
             ys = self._flat_targets(y, len(shapes))
             ys = [yt if lf is None else lf.validate(yt, shape)
                   for (lf, _, _), yt, shape in zip(self._compiled_losses, ys, shapes)]
-            y = ys[0] if len(shapes) == 1 else (dict(zip(self._output_names(len(shapes)), ys))
-                                                if isinstance(y, dict) else ys)
+            if len(shapes) == 1:
+                y = ys[0]
+            elif isinstance(y, dict):
+                y = {k: yt for k, yt in zip(self._output_names(len(shapes)), ys)
+                     if yt is not None}
+            elif isinstance(y, (list, tuple)) and len(y) == len(shapes):
+                y = ys
+            else:  # targets for the outputs that have a loss only (see _flat_targets)
+                ys = [yt for yt in ys if yt is not None]
+                y = ys if isinstance(y, (list, tuple)) else ys[0]
         return x, y
 
     # ---- fit -------------------------------------------------------------------------------

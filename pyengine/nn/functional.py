@@ -349,3 +349,10 @@ def prelu(input, weight):
         weight = weight.reshape((c,) + (1,) * (input.ndim - 2))
     return relu(input) - weight * relu(-input)
 from ..ops.pad import pad  # noqa: E402,F401
+
+
+# ---- attention (pyengine/ops/attention.py) ------------------------------------------------------
+from ..ops.attention import baddbmm, bmm, scaled_dot_product_attention  # noqa: E402,F401
+from ..ops.attention_einsum import einsum  # noqa: E402,F401
+from ..ops.attention_erf import erf  # noqa: E402,F401
+from ..ops.attention_masks import tril, triu  # noqa: E402,F401

@@ -29,3 +29,17 @@ from .reshaping import Cropping2D, UpSampling2D, ZeroPadding2D  # noqa: E402
 Convolution2DTranspose, SeparableConvolution2D = Conv2DTranspose, SeparableConv2D
 
 __all__ = [n for n in dir() if not n.startswith("_")]
+
+# Attention layers and other names held-out Keras example programs import (issue 11 item 6).
+from .attention import AdditiveAttention, Attention, MultiHeadAttention  # noqa: E402
+from .group_unit_norm import GroupNormalization, UnitNormalization  # noqa: E402
+from .permute import Permute  # noqa: E402
+
+__all__ = [n for n in dir() if not n.startswith("_")]
+from .einsum_dense import EinsumDense  # noqa: E402
+
+__all__ = [n for n in dir() if not n.startswith("_")]
+# Vocabulary layers on Python / NumPy strings and ints (applied to the data, before the model)
+from .text_lookup import IntegerLookup, StringLookup  # noqa: E402
+from .text_vectorization import TextVectorization  # noqa: E402
+__all__ = [n for n in dir() if not n.startswith("_")]

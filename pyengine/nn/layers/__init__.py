@@ -57,3 +57,11 @@ from .conv_transpose import ConvTranspose2d  # noqa: E402
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: E402
 
 __all__ += ["ConvTranspose2d", "PReLU", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d"]
+
+# Attention and Transformer layers (issue 11 item 6: held-out PyTorch example programs).
+from .attention import MultiheadAttention  # noqa: E402
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,  # noqa: E402
+                          TransformerEncoder, TransformerEncoderLayer)
+
+__all__ += ["MultiheadAttention", "Transformer", "TransformerDecoder", "TransformerDecoderLayer",
+            "TransformerEncoder", "TransformerEncoderLayer"]

@@ -1,0 +1,44 @@
+"""keras.ops.image: the image ops Keras programs call through keras.ops (Vision Transformer's
+patch extraction). Channels-last; each is a view / reshape over existing Tensor ops, so autograd
+flows through."""
+from .. import tf_names as _tf
+from .symbolic import graph_op
+
+
+@graph_op
+def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid",
+                    data_format=None):
+    """(B, H, W, C) -> (B, H // ph, W // pw, ph * pw * C): non-overlapping ph x pw patches, each
+    flattened in (row, column, channel) order (Keras' extract_patches with strides == size,
+    padding 'valid'; rows / columns that do not fill a patch are dropped). A 3-D (H, W, C) image
+    gives (H // ph, W // pw, ph * pw * C). Overlapping strides, dilation, 'same' padding and
+    channels_first are rejected.
+
+    >>> keras.ops.image.extract_patches(pe.randn(2, 8, 8, 3), 4).shape
+    (2, 2, 2, 48)
+    """
+    ph, pw = (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
+    st = (ph, pw) if strides is None else ((strides, strides) if isinstance(strides, int)
+                                           else (int(strides[0]), int(strides[1])))
+    op = "keras.ops.image.extract_patches"
+    if st != (ph, pw) or dilation_rate not in (1, (1, 1), [1, 1]) or padding != "valid":
+        raise ValueError(f"[{op}] only non-overlapping patches are supported (strides == size, "
+                         f"dilation_rate=1, padding='valid'). Received: size={size}, strides="
+                         f"{strides}, dilation_rate={dilation_rate}, padding={padding!r}")
+    if data_format not in (None, "channels_last"):
+        raise ValueError(f"[{op}] only data_format='channels_last' is supported. Received: "
+                         f"{data_format!r}")
+    x = _tf._t(images)
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = x.unsqueeze(0)
+    if x.ndim != 4:
+        raise ValueError(f"[{op}] images must be (batch, height, width, channels) or (height, "
+                         f"width, channels). Received: shape {tuple(x.shape)}")
+    B, H, W, C = x.shape
+    nh, nw = H // ph, W // pw
+    if nh == 0 or nw == 0:
+        raise ValueError(f"[{op}] patch size {(ph, pw)} is larger than the image {(H, W)}")
+    x = x[:, :nh * ph, :nw * pw, :]
+    p = x.reshape(B, nh, ph, nw, pw, C).permute(0, 1, 3, 2, 4, 5).reshape(B, nh, nw, ph * pw * C)
+    return p[0] if unbatched else p

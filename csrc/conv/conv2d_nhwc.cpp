@@ -177,9 +177,10 @@ void conv2d_nhwc_forward(const ConvNhwcGeom& g, const T* x, const T* w, const T*
     return;
   }
   if (winograd_nhwc_fits(g, false)) {  // 3x3 stride 1 with enough channels (winograd_nhwc.h)
-    std::vector<T> u(static_cast<size_t>(16 * g.c * g.oc));
-    winograd_nhwc_weights(g, w, false, u.data());
-    return winograd_nhwc_conv3x3(winograd_nhwc_geom(g, false), x, u.data(), b, act, y);
+    const WinogradNhwcGeom wg = winograd_nhwc_geom(g, false);
+    std::vector<T> u(static_cast<size_t>(wg.u_size()));
+    winograd_nhwc_weights(g, wg, w, false, u.data());
+    return winograd_nhwc_conv3x3(wg, x, u.data(), b, act, y);
   }
   const bool pw = is_pointwise(g);
   const int64_t rows = block_rows<T>(P, K), nb = (P + rows - 1) / rows;
@@ -228,10 +229,11 @@ void conv2d_nhwc_backward(const ConvNhwcGeom& g, const T* x, const T* dy, const 
       direct_backward_input(g, gz, w, dx, it * imgs, std::min(g.n, (it + 1) * imgs));
     });
   } else if (dx && winograd_nhwc_fits(g, true)) {  // the forward's kernel on gz, rotated w
-    std::vector<T> u(static_cast<size_t>(16 * g.c * g.oc));
-    winograd_nhwc_weights(g, w, true, u.data());
+    const WinogradNhwcGeom wg = winograd_nhwc_geom(g, true);
+    std::vector<T> u(static_cast<size_t>(wg.u_size()));
+    winograd_nhwc_weights(g, wg, w, true, u.data());
     const T* no_bias = nullptr;
-    winograd_nhwc_conv3x3(winograd_nhwc_geom(g, true), gz, u.data(), no_bias, ConvAct{}, dx);
+    winograd_nhwc_conv3x3(wg, gz, u.data(), no_bias, ConvAct{}, dx);
   } else if (dx && pw) {  // dx (P x Cg) = dy_group (P x OCg) * w_group^T, per block of positions
     const int64_t nb = (P + rows - 1) / rows;
     for_each_conv_item<T>(nb * g.groups, 0, [&](int64_t it, T*) {

@@ -1,4 +1,4 @@
-// Channels-last Winograd F(2x2, 3x3) (winograd_nhwc.h): when to use it, the weight transform,
+// Channels-last Winograd F(2x2, 3x3) and F(4x4, 3x3) (winograd_nhwc.h): when to use it, the weight transform,
 // and dispatch of the tile loop (winograd_nhwc_impl.h, compiled into winograd_<isa>.cpp).
 #include "conv/winograd_nhwc.h"
 
@@ -44,15 +44,52 @@ bool winograd_nhwc_fits_weight_grad(const ConvNhwcGeom& g) {
   return winograd_nhwc_fits(g, false) && g.c >= 16 && g.oc >= 16;
 }
 
+namespace {
+
+// Transformed-domain products per image of an oh x ow output with m x m tiles: (m+2)^2 per tile.
+int64_t winograd_products(int64_t oh, int64_t ow, int64_t m) {
+  return (m + 2) * (m + 2) * ((oh + m - 1) / m) * ((ow + m - 1) / m);
+}
+
+// G f for the 3 taps f of one kernel row or column: m + 2 values.
+template <class T>
+void g_times(int64_t m, const T* f, T* r) {
+  if (m == 2) {  // G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
+    r[0] = f[0];
+    r[1] = (f[0] + f[1] + f[2]) * T(0.5);
+    r[2] = (f[0] - f[1] + f[2]) * T(0.5);
+    r[3] = f[2];
+    return;
+  }
+  // G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
+  const T a = f[0] + f[2], b = f[0] * T(0.25) + f[2];
+  r[0] = f[0] * T(0.25);
+  r[1] = -(a + f[1]) / T(6);
+  r[2] = -(a - f[1]) / T(6);
+  r[3] = (b + f[1] * T(0.5)) / T(6);
+  r[4] = (b - f[1] * T(0.5)) / T(6);
+  r[5] = f[2];
+}
+
+}  // namespace
+
+// F(4x4) where it needs at most 85 % of F(2x2)'s transformed-domain products (their GEMMs are
+// most of the time, and the transforms cost about the same per output): MNIST conv2's 11x11
+// output takes 9 tiles of 36 against 36 of 16 (56 %), its 13x13 input gradient 16 of 36
+// against 49 of 16 (73 %); a 5x5 or 6x6 plane stays on F(2x2) (100 %).
 WinogradNhwcGeom winograd_nhwc_geom(const ConvNhwcGeom& g, bool backward) {
-  if (!backward) return {g.n, g.c, g.oc, g.h, g.w, g.oh, g.ow, g.pt, g.pl};
-  // dx = full correlation of dy with the rotated weights: padding 2 - p, output H x W.
-  return {g.n, g.oc, g.c, g.oh, g.ow, g.h, g.w, 2 - g.pt, 2 - g.pl};
+  // Backward: dx = full correlation of dy with the rotated weights, padding 2 - p, output H x W.
+  WinogradNhwcGeom r = backward
+      ? WinogradNhwcGeom{g.n, g.oc, g.c, g.oh, g.ow, g.h, g.w, 2 - g.pt, 2 - g.pl, 2}
+      : WinogradNhwcGeom{g.n, g.c, g.oc, g.h, g.w, g.oh, g.ow, g.pt, g.pl, 2};
+  if (100 * winograd_products(r.oh, r.ow, 4) <= 85 * winograd_products(r.oh, r.ow, 2)) r.m = 4;
+  return r;
 }
 
 template <class T>
-void winograd_nhwc_weights(const ConvNhwcGeom& g, const T* w, bool backward, T* u) {
-  const int64_t C = g.c, OC = g.oc, pairs = C * OC;
+void winograd_nhwc_weights(const ConvNhwcGeom& g, const WinogradNhwcGeom& wg, const T* w,
+                           bool backward, T* u) {
+  const int64_t C = g.c, OC = g.oc, pairs = C * OC, m = wg.m, tt = m + 2;
   for (int64_t c = 0; c < C; ++c)
     for (int64_t o = 0; o < OC; ++o) {
       T f[3][3];
@@ -60,25 +97,26 @@ void winograd_nhwc_weights(const ConvNhwcGeom& g, const T* w, bool backward, T* 
         for (int j = 0; j < 3; ++j)
           f[i][j] = backward ? w[((2 - i) * 3 + (2 - j)) * pairs + c * OC + o]
                              : w[(i * 3 + j) * pairs + c * OC + o];
-      T t[4][3];  // G f, G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
+      T t[6][3];  // G f, column by column
       for (int j = 0; j < 3; ++j) {
-        t[0][j] = f[0][j];
-        t[1][j] = (f[0][j] + f[1][j] + f[2][j]) * T(0.5);
-        t[2][j] = (f[0][j] - f[1][j] + f[2][j]) * T(0.5);
-        t[3][j] = f[2][j];
+        const T col[3] = {f[0][j], f[1][j], f[2][j]};
+        T r[6];
+        g_times(m, col, r);
+        for (int64_t i = 0; i < tt; ++i) t[i][j] = r[i];
       }
       // Forward: u[k][c][o]; input gradient (channels swapped): u[k][o][c].
       T* dst = u + (backward ? o * C + c : c * OC + o);
-      for (int i = 0; i < 4; ++i) {
-        const T v[4] = {t[i][0], (t[i][0] + t[i][1] + t[i][2]) * T(0.5),
-                        (t[i][0] - t[i][1] + t[i][2]) * T(0.5), t[i][2]};
-        for (int j = 0; j < 4; ++j) dst[(i * 4 + j) * pairs] = v[j];
+      for (int64_t i = 0; i < tt; ++i) {  // (G f) G^T, row by row
+        T v[6];
+        g_times(m, t[i], v);
+        for (int64_t j = 0; j < tt; ++j) dst[(i * tt + j) * pairs] = v[j];
       }
     }
 }
 
 #define PE_WINOGRAD_NHWC_INSTANTIATE(T)                                                        \
-  template void winograd_nhwc_weights<T>(const ConvNhwcGeom&, const T*, bool, T*);             \
+  template void winograd_nhwc_weights<T>(const ConvNhwcGeom&, const WinogradNhwcGeom&,        \
+                                          const T*, bool, T*);                                 \
   template void winograd_nhwc_conv3x3<T>(const WinogradNhwcGeom&, const T*, const T*,          \
                                          const T*, ConvAct, T*);                               \
   template void winograd_nhwc_conv3x3_backward_weight<T>(const WinogradNhwcGeom&, const T*,    \

@@ -337,6 +337,56 @@ def test_conv2d_nhwc_fused_activation_matches_composition(act, p, case, isa):
         np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
 
 
+# First layers (K = KH*KW*C <= 27, direct kernels) whose input needs no gradient: the weight and
+# bias gradients of relu(conv + b) form relu' block by block (K = 9 with 16 or 32 output
+# channels: in registers, one pass), or take the general direct kernel (K = 27, 48 channels).
+FIRST_LAYER_CASES = [
+    (3, 28, 28, 1, 3, 3, 32, (1, 1), (0, 0, 0, 0), (1, 1), 1),   # MNIST conv1
+    (2, 9, 10, 1, 3, 3, 16, (1, 1), (1, 1, 0, 2), (1, 1), 1),     # padded, asymmetric
+    (2, 9, 8, 3, 3, 3, 48, (1, 1), (1, 1, 1, 1), (1, 1), 1),      # RGB: K = 27
+]
+
+
+@pytest.mark.parametrize("case", FIRST_LAYER_CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("need", [(True, True), (True, False), (False, True)])
+def test_conv2d_nhwc_first_layer_relu_weight_grad(case, dtype, need, isa):
+    from pyengine.backend import cpu as backend
+    x, w, b = _conv_inputs(case, dtype)
+    s, pads, d, groups = case[7:]
+    y_ref = np.maximum(ref_conv(x, w, b, s, pads, d, groups), 0)
+    y = backend.conv2d_nhwc(x, w, b, s, pads, d, groups, "relu")
+    np.testing.assert_allclose(y, y_ref, **TOL[dtype])
+    dy = np.random.default_rng(1).standard_normal(y.shape).astype(dtype)
+    _, gw, gb = backend.conv2d_nhwc_backward(x, dy, w, False, *need, s, pads, d, groups, y, "relu")
+    _, want_w, want_b = ref_conv_grads(x, w, dy * (y > 0), s, pads, d, groups)
+    tol = dict(TOL[dtype], atol=TOL[dtype]["atol"] * 10)  # sums over up to 2028 positions
+    if need[0]:
+        np.testing.assert_allclose(gw, want_w, **tol)
+    else:
+        assert gw is None
+    if need[1]:
+        np.testing.assert_allclose(gb, want_b, **tol)
+    else:
+        assert gb is None
+
+
+@pytest.mark.parametrize("case", FIRST_LAYER_CASES[:1])
+def test_conv2d_nhwc_first_layer_relu_threads_bitwise(case, threads):
+    from pyengine.backend import cpu as backend
+    x, w, b = _conv_inputs(case, np.float32)
+    s, pads, d, groups = case[7:]
+    outs = []
+    for nt in (1, 2, 3):
+        threads(nt)
+        y = backend.conv2d_nhwc(x, w, b, s, pads, d, groups, "relu")
+        dy = np.random.default_rng(1).standard_normal(y.shape).astype(np.float32)
+        outs.append(backend.conv2d_nhwc_backward(x, dy, w, False, True, True, s, pads, d, groups,
+                                                 y, "relu")[1:])
+    for other in outs[1:]:
+        assert all(np.array_equal(a, c) for a, c in zip(outs[0], other))
+
+
 @pytest.mark.parametrize("act, p", ACTS)
 def test_conv2d_nhwc_fused_activation_gradcheck(act, p):
     x, w, b = _conv_inputs(CONV_CASES[2], np.float64)

@@ -1,8 +1,11 @@
-// Channels-last Winograd F(2x2, 3x3) and F(4x4, 3x3) (winograd_nhwc.h): when to use it, the weight transform,
-// and dispatch of the tile loop (winograd_nhwc_impl.h, compiled into winograd_<isa>.cpp).
+// Channels-last Winograd F(2x2, 3x3) and F(4x4, 3x3) (winograd_nhwc.h): when to use which, the
+// weight transform, and dispatch of the tile loop (winograd_nhwc_impl.h, compiled into winograd_<isa>.cpp).
 #include "conv/winograd_nhwc.h"
 
+#include <algorithm>
+
 #include "common/isa_dispatch.h"
+#include "common/parallel.h"
 
 namespace pyengine {
 
@@ -51,10 +54,10 @@ int64_t winograd_products(int64_t oh, int64_t ow, int64_t m) {
   return (m + 2) * (m + 2) * ((oh + m - 1) / m) * ((ow + m - 1) / m);
 }
 
-// G f for the 3 taps f of one kernel row or column: m + 2 values.
-template <class T>
-void g_times(int64_t m, const T* f, T* r) {
-  if (m == 2) {  // G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
+// G f for the 3 taps f of one kernel row or column: M + 2 values.
+template <int M, class T>
+inline void g_times(const T* f, T* r) {
+  if (M == 2) {  // G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
     r[0] = f[0];
     r[1] = (f[0] + f[1] + f[2]) * T(0.5);
     r[2] = (f[0] - f[1] + f[2]) * T(0.5);
@@ -62,13 +65,49 @@ void g_times(int64_t m, const T* f, T* r) {
     return;
   }
   // G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
-  const T a = f[0] + f[2], b = f[0] * T(0.25) + f[2];
+  const T a = f[0] + f[2], b = f[0] * T(0.25) + f[2], sixth = T(1) / T(6);
   r[0] = f[0] * T(0.25);
-  r[1] = -(a + f[1]) / T(6);
-  r[2] = -(a - f[1]) / T(6);
-  r[3] = (b + f[1] * T(0.5)) / T(6);
-  r[4] = (b - f[1] * T(0.5)) / T(6);
+  r[1] = -(a + f[1]) * sixth;
+  r[2] = -(a - f[1]) * sixth;
+  r[3] = (b + f[1] * T(0.5)) * sixth;
+  r[4] = (b - f[1] * T(0.5)) * sixth;
   r[5] = f[2];
+}
+
+// u for input channels [c0, c1): the inner loop runs along the unit-stride axis of u (o for
+// the forward, c for the input gradient's u[k][o][c]) so that it vectorises.
+template <int M, bool BACKWARD, class T>
+void weights_range(const ConvNhwcGeom& g, const T* w, T* u, int64_t c0, int64_t c1) {
+  constexpr int TT = M + 2;
+  const int64_t C = g.c, OC = g.oc, pairs = C * OC;
+  auto one = [&](int64_t c, int64_t o) {
+    T f[3][3];
+    for (int i = 0; i < 3; ++i)
+      for (int j = 0; j < 3; ++j)
+        f[i][j] = BACKWARD ? w[((2 - i) * 3 + (2 - j)) * pairs + c * OC + o]
+                           : w[(i * 3 + j) * pairs + c * OC + o];
+    T t[TT][3];  // G f, column by column
+    for (int j = 0; j < 3; ++j) {
+      const T col[3] = {f[0][j], f[1][j], f[2][j]};
+      T r[TT];
+      g_times<M>(col, r);
+      for (int i = 0; i < TT; ++i) t[i][j] = r[i];
+    }
+    // Forward: u[k][c][o]; input gradient (channels swapped): u[k][o][c].
+    T* dst = u + (BACKWARD ? o * C + c : c * OC + o);
+    for (int i = 0; i < TT; ++i) {  // (G f) G^T, row by row
+      T v[TT];
+      g_times<M>(t[i], v);
+      for (int j = 0; j < TT; ++j) dst[(i * TT + j) * pairs] = v[j];
+    }
+  };
+  if (BACKWARD) {
+    for (int64_t o = 0; o < OC; ++o)
+      for (int64_t c = c0; c < c1; ++c) one(c, o);
+  } else {
+    for (int64_t c = c0; c < c1; ++c)
+      for (int64_t o = 0; o < OC; ++o) one(c, o);
+  }
 }
 
 }  // namespace
@@ -89,29 +128,14 @@ WinogradNhwcGeom winograd_nhwc_geom(const ConvNhwcGeom& g, bool backward) {
 template <class T>
 void winograd_nhwc_weights(const ConvNhwcGeom& g, const WinogradNhwcGeom& wg, const T* w,
                            bool backward, T* u) {
-  const int64_t C = g.c, OC = g.oc, pairs = C * OC, m = wg.m, tt = m + 2;
-  for (int64_t c = 0; c < C; ++c)
-    for (int64_t o = 0; o < OC; ++o) {
-      T f[3][3];
-      for (int i = 0; i < 3; ++i)
-        for (int j = 0; j < 3; ++j)
-          f[i][j] = backward ? w[((2 - i) * 3 + (2 - j)) * pairs + c * OC + o]
-                             : w[(i * 3 + j) * pairs + c * OC + o];
-      T t[6][3];  // G f, column by column
-      for (int j = 0; j < 3; ++j) {
-        const T col[3] = {f[0][j], f[1][j], f[2][j]};
-        T r[6];
-        g_times(m, col, r);
-        for (int64_t i = 0; i < tt; ++i) t[i][j] = r[i];
-      }
-      // Forward: u[k][c][o]; input gradient (channels swapped): u[k][o][c].
-      T* dst = u + (backward ? o * C + c : c * OC + o);
-      for (int64_t i = 0; i < tt; ++i) {  // (G f) G^T, row by row
-        T v[6];
-        g_times(m, t[i], v);
-        for (int64_t j = 0; j < tt; ++j) dst[(i * tt + j) * pairs] = v[j];
-      }
-    }
+  // Each (c, o) pair is written once: any split over threads gives the same u.
+  parallel_for(g.c, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, 36 * g.oc)),
+               [&](int64_t c0, int64_t c1) {
+    if (wg.m == 4 && backward) weights_range<4, true>(g, w, u, c0, c1);
+    else if (wg.m == 4) weights_range<4, false>(g, w, u, c0, c1);
+    else if (backward) weights_range<2, true>(g, w, u, c0, c1);
+    else weights_range<2, false>(g, w, u, c0, c1);
+  });
 }
 
 #define PE_WINOGRAD_NHWC_INSTANTIATE(T)                                                        \

@@ -241,6 +241,66 @@ def test_max_pool_nhwc_nan_and_ties_follow_pytorch_rule():
     np.testing.assert_array_equal(tx.grad.numpy().ravel(), [1, 0, 0, 0])
 
 
+def ref_max_pool_grad(x, dy, k, s):
+    """NumPy scan of each window in order: a value wins when greater or NaN (PyTorch's rule);
+    dy goes to the winner. No padding."""
+    dx = np.zeros(x.shape)
+    n, oh, ow, c = dy.shape
+    for i in range(oh):
+        for j in range(ow):
+            best = x[:, i * s[0], j * s[1]].astype(np.float64)
+            at = np.zeros((n, c, 2), int) + [i * s[0], j * s[1]]
+            for a in range(k[0]):
+                for b in range(k[1]):
+                    v = x[:, i * s[0] + a, j * s[1] + b]
+                    take = (v > best) | np.isnan(v)
+                    best = np.where(take, v, best)
+                    at[take] = [i * s[0] + a, j * s[1] + b]
+            for q in range(n):
+                for ch in range(c):
+                    dx[q, at[q, ch, 0], at[q, ch, 1], ch] += dy[q, i, j, ch]
+    return dx
+
+
+# 2x2 / stride 2 windows (each window's winner kept as a uint8 by the forward), with ties and
+# NaNs, channels that fill whole lane vectors and a tail, odd planes with an uncovered last row /
+# column; then a 3x3 window for the general scan.
+@pytest.mark.parametrize("shape, k, s", [((2, 6, 8, 35), (2, 2), (2, 2)),
+                                         ((3, 7, 5, 16), (2, 2), (2, 2)),
+                                         ((1, 2, 2, 1), (2, 2), (2, 2)),
+                                         ((2, 7, 7, 19), (3, 3), (2, 2))])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_pool_nhwc_grad_matches_numpy_scan(shape, k, s, dtype, isa):
+    rng = np.random.default_rng(9)
+    x = rng.integers(-2, 3, shape).astype(dtype)  # many ties
+    x[rng.random(shape) < 0.05] = np.nan
+    tx = pe.tensor(x, requires_grad=True)
+    y = F.max_pool2d_nhwc(tx, k, s)
+    dy = rng.standard_normal(y.shape).astype(dtype)
+    y.backward(pe.tensor(dy))
+    # (overlapping 3x3 windows add two gradients into a pixel: float32 rounding of the sum)
+    np.testing.assert_allclose(tx.grad.numpy(), ref_max_pool_grad(x, dy, k, s), rtol=1e-6,
+                               atol=0)
+    want = ref_pool(x, k, s, (0, 0, 0, 0), "max", False)
+    np.testing.assert_array_equal(np.isnan(y.detach().numpy()), np.isnan(want))
+
+
+def test_max_pool_nhwc_index_bad_input():
+    from pyengine import _C
+    x = np.ones((1, 4, 4, 3), np.float32)
+    y = np.empty((1, 2, 2, 3), np.float32)
+    with pytest.raises(ValueError, match=r"\[max_pool2d_nhwc\] index must be uint8"):
+        _C.max_pool2d_nhwc_forward(x, y, 2, 2, 2, 2, 0, 0, 0, 0, np.empty(y.shape, np.int8))
+    with pytest.raises(ValueError, match=r"index has shape"):
+        _C.max_pool2d_nhwc_forward(x, y, 2, 2, 2, 2, 0, 0, 0, 0, np.empty((1, 2, 2), np.uint8))
+    with pytest.raises(ValueError, match=r"index is only for 2x2 windows at stride 2"):
+        _C.max_pool2d_nhwc_forward(x, np.empty((1, 3, 3, 3), np.float32), 2, 2, 1, 1, 0, 0, 0,
+                                   0, np.empty((1, 3, 3, 3), np.uint8))
+    with pytest.raises(ValueError, match=r"\[max_pool2d_nhwc_backward\] grad has shape"):
+        _C.max_pool2d_nhwc_backward_index(np.zeros(y.shape, np.uint8), np.ones((1, 2, 3, 3),
+                                          np.float32), np.empty_like(x), 2, 2, 2, 2, 0, 0, 0, 0)
+
+
 @pytest.mark.parametrize("case", [POOL_CASES[2], POOL_CASES[3]])
 @pytest.mark.parametrize("kind, cip", [("max", False), ("avg", False), ("avg", True)])
 def test_pool_nhwc_gradcheck(case, kind, cip):

@@ -87,6 +87,11 @@ struct PoolLanes {
   static constexpr int64_t n = 64 / int64_t(sizeof(T));
   typedef T type __attribute__((vector_size(64)));
 };
+// One uint8 per lane (the window winners), spelled per type: GCC drops a vector_size whose
+// size depends on a template parameter.
+template <class T> struct PoolIndexLanes;
+template <> struct PoolIndexLanes<float> { typedef uint8_t type __attribute__((vector_size(16))); };
+template <> struct PoolIndexLanes<double> { typedef uint8_t type __attribute__((vector_size(8))); };
 
 template <class V, class T>
 __attribute__((always_inline)) inline V pl_load(const T* p) {
@@ -99,10 +104,7 @@ __attribute__((always_inline)) inline void pl_store(T* p, const V& v) {
   std::memcpy(p, &v, sizeof v);
 }
 
-inline bool is_pool2x2(const PoolNhwcGeom& g) {
-  return g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.pt == 0 && g.pl == 0 &&
-         2 * g.oh <= g.h && 2 * g.ow <= g.w;
-}
+inline bool is_pool2x2(const PoolNhwcGeom& g) { return max_pool2d_nhwc_indexable(g); }
 
 // Window pixels a (0, 0), b (0, 1), c (1, 0), d (1, 1) at channel offset ch: their max, and
 // which one is the argmax (tb / tc / td: "b / c / d took over", the last one set wins).
@@ -137,21 +139,87 @@ __attribute__((always_inline)) inline void max4_backward(const T* a, const T* b,
   pl_store(da + ch, (ncd & (tk[0] == no)) ? gv : zero);
 }
 
-// Output rows [r0, r1) (r = n * OH + oh).
+// Which pixel of the window won (0 a, 1 b, 2 c, 3 d) from max4's "took over" masks (0 / -1
+// lanes): a later taker overrides, so the winner is in the second row iff c or d took over, and
+// in the second column iff d did, or b did and c did not.
+template <class Mk>
+__attribute__((always_inline)) inline Mk winner(const Mk* tk) {
+  return ((tk[1] | tk[2]) & 2) | ((tk[2] | (tk[0] & ~tk[1])) & 1);
+}
+
+// Output rows [r0, r1) (r = n * OH + oh); with idx, also each output's winner.
 template <class T>
-void max_pool2x2_forward_rows(const PoolNhwcGeom& g, const T* x, T* y, int64_t r0, int64_t r1) {
+void max_pool2x2_forward_rows(const PoolNhwcGeom& g, const T* x, T* y, uint8_t* idx,
+                              int64_t r0, int64_t r1) {
   using Vec = typename PoolLanes<T>::type;
+  using Mk = decltype(Vec{} > Vec{});
+  using Idx = typename PoolIndexLanes<T>::type;
   constexpr int64_t L = PoolLanes<T>::n;
   const int64_t C = g.c, rs = g.w * C;
   for (int64_t r = r0; r < r1; ++r) {
     const T* row = x + (r / g.oh * g.h + 2 * (r % g.oh)) * rs;
     for (int64_t ow = 0; ow < g.ow; ++ow) {
       const T* a = row + 2 * ow * C;
-      T* out = y + (r * g.ow + ow) * C;
+      const int64_t o = (r * g.ow + ow) * C;
       int64_t ch = 0;
-      for (; ch + L <= C; ch += L) pl_store(out + ch, max4<T, Vec>(a, a + C, a + rs, a + rs + C, ch, nullptr));
-      for (; ch < C; ++ch) out[ch] = max4<T, T>(a, a + C, a + rs, a + rs + C, ch, nullptr);
+      if (idx) {
+        for (; ch + L <= C; ch += L) {
+          Mk tk[3];
+          pl_store(y + o + ch, max4<T, Vec>(a, a + C, a + rs, a + rs + C, ch, tk));
+          pl_store(idx + o + ch, __builtin_convertvector(winner(tk), Idx));
+        }
+        for (; ch < C; ++ch) {
+          bool tk[3];
+          y[o + ch] = max4<T, T>(a, a + C, a + rs, a + rs + C, ch, tk);
+          idx[o + ch] = static_cast<uint8_t>(tk[2] ? 3 : tk[1] ? 2 : tk[0] ? 1 : 0);
+        }
+        continue;
+      }
+      for (; ch + L <= C; ch += L)
+        pl_store(y + o + ch, max4<T, Vec>(a, a + C, a + rs, a + rs + C, ch, nullptr));
+      for (; ch < C; ++ch) y[o + ch] = max4<T, T>(a, a + C, a + rs, a + rs + C, ch, nullptr);
     }
+  }
+}
+
+// Zero the pixels of image n that no window covers (a last odd row / column).
+template <class T>
+void zero_uncovered(const PoolNhwcGeom& g, T* dx, int64_t n) {
+  const int64_t C = g.c, rs = g.w * C, plane = g.h * rs;
+  if (2 * g.ow < g.w)
+    for (int64_t r = 0; r < 2 * g.oh; ++r) {
+      T* d = dx + n * plane + r * rs + 2 * g.ow * C;
+      std::fill(d, d + (g.w - 2 * g.ow) * C, T(0));
+    }
+  std::fill(dx + n * plane + 2 * g.oh * rs, dx + (n + 1) * plane, T(0));
+}
+
+// Images [n0, n1) from the forward's winners: each covered pixel written once.
+template <class T>
+void max_pool2x2_backward_index_images(const PoolNhwcGeom& g, const uint8_t* idx, const T* dy,
+                                       T* dx, int64_t n0, int64_t n1) {
+  using Vec = typename PoolLanes<T>::type;
+  using Mk = decltype(Vec{} > Vec{});
+  using Idx = typename PoolIndexLanes<T>::type;
+  constexpr int64_t L = PoolLanes<T>::n;
+  const int64_t C = g.c, rs = g.w * C, plane = g.h * rs;
+  for (int64_t n = n0; n < n1; ++n) {
+    for (int64_t oh = 0; oh < g.oh; ++oh)
+      for (int64_t ow = 0; ow < g.ow; ++ow) {
+        T* d = dx + n * plane + 2 * oh * rs + 2 * ow * C;
+        T* ds[4] = {d, d + C, d + rs, d + rs + C};
+        const int64_t o = ((n * g.oh + oh) * g.ow + ow) * C;
+        int64_t ch = 0;
+        for (; ch + L <= C; ch += L) {
+          const Mk w = __builtin_convertvector(pl_load<Idx>(idx + o + ch), Mk);
+          const Vec gv = pl_load<Vec>(dy + o + ch), zero{};
+#pragma GCC unroll 4
+          for (int k = 0; k < 4; ++k) pl_store(ds[k] + ch, w == Mk{} + k ? gv : zero);
+        }
+        for (; ch < C; ++ch)
+          for (int k = 0; k < 4; ++k) ds[k][ch] = idx[o + ch] == k ? dy[o + ch] : T(0);
+      }
+    zero_uncovered(g, dx, n);
   }
 }
 
@@ -178,14 +246,8 @@ void max_pool2x2_backward_images(const PoolNhwcGeom& g, const T* x, const T* dy,
           max4_backward<T, T>(a, a + C, a + rs, a + rs + C, gg, ch, da, da + C, da + rs,
                               da + rs + C);
       }
-      if (2 * g.ow < g.w)  // the uncovered last column of both rows
-        for (int64_t i = 0; i < 2; ++i) {
-          T* d = dx + off + i * rs + 2 * g.ow * C;
-          std::fill(d, d + (g.w - 2 * g.ow) * C, T(0));
-        }
     }
-    T* rest = dx + n * plane + 2 * g.oh * rs;  // uncovered last rows
-    std::fill(rest, dx + (n + 1) * plane, T(0));
+    zero_uncovered(g, dx, n);
   }
 }
 
@@ -195,7 +257,7 @@ template <class T>
 void max_pool2d_nhwc_forward(const PoolNhwcGeom& g, const T* x, T* y) {
   if (is_pool2x2(g))
     return parallel_for(g.n * g.oh, row_grain(g), [&](int64_t r0, int64_t r1) {
-      max_pool2x2_forward_rows(g, x, y, r0, r1);
+      max_pool2x2_forward_rows(g, x, y, static_cast<uint8_t*>(nullptr), r0, r1);
     });
   parallel_for(g.n * g.oh, row_grain(g), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
@@ -250,6 +312,24 @@ void max_pool2d_nhwc_backward(const PoolNhwcGeom& g, const T* x, const T* dy, T*
             }
         }
     }
+  });
+}
+
+// The caller (the binding) has checked is_pool2x2.
+template <class T>
+void max_pool2d_nhwc_forward_index(const PoolNhwcGeom& g, const T* x, T* y, uint8_t* idx) {
+  parallel_for(g.n * g.oh, row_grain(g), [&](int64_t r0, int64_t r1) {
+    max_pool2x2_forward_rows(g, x, y, idx, r0, r1);
+  });
+}
+
+template <class T>
+void max_pool2d_nhwc_backward_index(const PoolNhwcGeom& g, const uint8_t* idx, const T* dy,
+                                    T* dx) {
+  const int64_t plane = g.h * g.w * g.c, out = g.oh * g.ow * g.c;
+  parallel_for(g.n, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, plane + out)),
+               [&](int64_t n0, int64_t n1) {
+    max_pool2x2_backward_index_images(g, idx, dy, dx, n0, n1);
   });
 }
 

@@ -258,22 +258,68 @@ void init_conv_nhwc(py::module_& m) {
   m.def(
       "max_pool2d_nhwc_forward",
       [](const py::array& x, const py::array& y, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
-         int64_t pt, int64_t pb, int64_t pl, int64_t pr) {
+         int64_t pt, int64_t pb, int64_t pl, int64_t pr, const py::object& index) {
         const char* op = "max_pool2d_nhwc";
         const PoolNhwcGeom g = pool_geom(op, shape_of(x), kh, kw, sh, sw, {pt, pb, pl, pr});
         check_dtypes(x, y, op, "input", "out");
         check_shape_is(y, {g.n, g.oh, g.ow, g.c}, op, "out");
+        uint8_t* pidx = nullptr;
+        py::array idx;
+        if (!index.is_none()) {
+          check(max_pool2d_nhwc_indexable(g), op, "index is only for 2x2 windows at stride 2 "
+                "inside the input (no top / left padding)");
+          idx = array_arg(index, op, "index");
+          check(idx.dtype().is(py::dtype::of<uint8_t>()), op, "index must be uint8, got ",
+                std::string(py::str(idx.dtype())));
+          check_shape_is(idx, {g.n, g.oh, g.ow, g.c}, op, "index");
+          pidx = array_ptr<uint8_t>(idx, op, "index", true);
+          check_no_overlap(op, idx, "index", x, "input");
+          check_no_overlap(op, idx, "index", y, "out");
+        }
         PE_NHWC_FLOAT_SWITCH(x, op, {
           const T* px = array_ptr<T>(x, op, "input");
           T* py_ = array_ptr<T>(y, op, "out", true);
           check_no_overlap(op, y, "out", x, "input");
           py::gil_scoped_release nogil;
-          max_pool2d_nhwc_forward<T>(g, px, py_);
+          if (pidx)
+            max_pool2d_nhwc_forward_index<T>(g, px, py_, pidx);
+          else
+            max_pool2d_nhwc_forward<T>(g, px, py_);
         });
       },
       py::arg("x"), py::arg("out"), py::arg("kernel_h"), py::arg("kernel_w"), py::arg("stride_h"),
       py::arg("stride_w"), py::arg("pad_top"), py::arg("pad_bottom"), py::arg("pad_left"),
-      py::arg("pad_right"), "out = max over windows of x (N, H, W, C); NaN propagates.");
+      py::arg("pad_right"), py::arg("index") = py::none(),
+      "out = max over windows of x (N, H, W, C); NaN propagates. index (uint8, out's shape, "
+      "2x2 windows at stride 2 only): which pixel of each window won, 0..3 in window order.");
+  m.def(
+      "max_pool2d_nhwc_backward_index",
+      [](const py::array& index, const py::array& dy, const py::array& dx, int64_t kh,
+         int64_t kw, int64_t sh, int64_t sw, int64_t pt, int64_t pb, int64_t pl, int64_t pr) {
+        const char* op = "max_pool2d_nhwc_backward";
+        const PoolNhwcGeom g = pool_geom(op, shape_of(dx), kh, kw, sh, sw, {pt, pb, pl, pr});
+        check(max_pool2d_nhwc_indexable(g), op, "index is only for 2x2 windows at stride 2 "
+              "inside the input (no top / left padding)");
+        check(index.dtype().is(py::dtype::of<uint8_t>()), op, "index must be uint8, got ",
+              std::string(py::str(index.dtype())));
+        check_dtypes(dy, dx, op, "grad", "out");
+        check_shape_is(dy, {g.n, g.oh, g.ow, g.c}, op, "grad");
+        check_shape_is(index, {g.n, g.oh, g.ow, g.c}, op, "index");
+        PE_NHWC_FLOAT_SWITCH(dy, op, {
+          const uint8_t* pidx = array_ptr<uint8_t>(index, op, "index");
+          const T* pdy = array_ptr<T>(dy, op, "grad");
+          T* pdx = array_ptr<T>(dx, op, "out", true);
+          check_no_overlap(op, dx, "out", dy, "grad");
+          check_no_overlap(op, dx, "out", index, "index");
+          py::gil_scoped_release nogil;
+          max_pool2d_nhwc_backward_index<T>(g, pidx, pdy, pdx);
+        });
+      },
+      py::arg("index"), py::arg("grad"), py::arg("out"), py::arg("kernel_h"), py::arg("kernel_w"),
+      py::arg("stride_h"), py::arg("stride_w"), py::arg("pad_top"), py::arg("pad_bottom"),
+      py::arg("pad_left"), py::arg("pad_right"),
+      "out (N, H, W, C) = grad scattered to the pixel index names in each 2x2 window; pixels no "
+      "window covers get 0.");
   m.def(
       "max_pool2d_nhwc_backward",
       [](const py::array& x, const py::array& dy, const py::array& dx, int64_t kh, int64_t kw,

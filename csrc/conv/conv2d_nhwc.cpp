@@ -38,6 +38,9 @@ namespace pyengine {
                                                              const T*, T*, int64_t, int64_t);   \
   template <class T> void conv_nhwc_direct_backward_weight(const ConvNhwcGeom&, const T*,       \
                                                            const T*, T*, T*, int64_t, int64_t); \
+  template <class T> bool conv_nhwc_small_weight_onepass(const ConvNhwcGeom&, const T*,         \
+                                                         const T*, const T*, T*, T*, int64_t,   \
+                                                         int64_t);                              \
   }
 PE_DECLARE_ISA(generic)
 PE_DECLARE_ISA(avx2)
@@ -62,6 +65,11 @@ template <class T>
 void direct_backward_input(const ConvNhwcGeom& g, const T* dy, const T* w, T* dx, int64_t n0,
                            int64_t n1) {
   PE_DISPATCH(conv_nhwc_depthwise_backward_input<T>, g, dy, w, dx, n0, n1);
+}
+template <class T>
+bool small_weight_onepass(const ConvNhwcGeom& g, const T* x, const T* dy, const T* y, T* dw,
+                          T* db, int64_t p0, int64_t p1) {
+  PE_DISPATCH(conv_nhwc_small_weight_onepass<T>, g, x, dy, y, dw, db, p0, p1);
 }
 template <class T>
 void direct_backward_weight(const ConvNhwcGeom& g, const T* x, const T* dy, T* dw, T* db,
@@ -177,9 +185,10 @@ void conv2d_nhwc_forward(const ConvNhwcGeom& g, const T* x, const T* w, const T*
     return;
   }
   if (winograd_nhwc_fits(g, false)) {  // 3x3 stride 1 with enough channels (winograd_nhwc.h)
-    std::vector<T> u(static_cast<size_t>(16 * g.c * g.oc));
-    winograd_nhwc_weights(g, w, false, u.data());
-    return winograd_nhwc_conv3x3(winograd_nhwc_geom(g, false), x, u.data(), b, act, y);
+    const WinogradNhwcGeom wg = winograd_nhwc_geom(g, false);
+    std::vector<T> u(static_cast<size_t>(wg.u_size()));
+    winograd_nhwc_weights(g, wg, w, false, u.data());
+    return winograd_nhwc_conv3x3(wg, x, u.data(), b, act, y);
   }
   const bool pw = is_pointwise(g);
   const int64_t rows = block_rows<T>(P, K), nb = (P + rows - 1) / rows;
@@ -228,10 +237,11 @@ void conv2d_nhwc_backward(const ConvNhwcGeom& g, const T* x, const T* dy, const 
       direct_backward_input(g, gz, w, dx, it * imgs, std::min(g.n, (it + 1) * imgs));
     });
   } else if (dx && winograd_nhwc_fits(g, true)) {  // the forward's kernel on gz, rotated w
-    std::vector<T> u(static_cast<size_t>(16 * g.c * g.oc));
-    winograd_nhwc_weights(g, w, true, u.data());
+    const WinogradNhwcGeom wg = winograd_nhwc_geom(g, true);
+    std::vector<T> u(static_cast<size_t>(wg.u_size()));
+    winograd_nhwc_weights(g, wg, w, true, u.data());
     const T* no_bias = nullptr;
-    winograd_nhwc_conv3x3(winograd_nhwc_geom(g, true), gz, u.data(), no_bias, ConvAct{}, dx);
+    winograd_nhwc_conv3x3(wg, gz, u.data(), no_bias, ConvAct{}, dx);
   } else if (dx && pw) {  // dx (P x Cg) = dy_group (P x OCg) * w_group^T, per block of positions
     const int64_t nb = (P + rows - 1) / rows;
     for_each_conv_item<T>(nb * g.groups, 0, [&](int64_t it, T*) {
@@ -275,6 +285,14 @@ void conv2d_nhwc_backward(const ConvNhwcGeom& g, const T* x, const T* dy, const 
     for (int64_t blk = nb * ch / chunks; blk < nb * (ch + 1) / chunks; ++blk) {
       const int64_t p0 = blk * wrows, pb = std::min(P, p0 + wrows) - p0;
       if (direct) {
+        T* bw = dw ? pdw : nullptr;
+        T* bb = db ? pdb : nullptr;
+        // relu's gradient formed in registers, or no activation: one pass where it applies.
+        if ((!act_blocks || act.act == Act::relu) &&
+            small_weight_onepass(g, x, (act_blocks ? dy : gz) + p0 * g.oc,
+                                 act_blocks ? y + p0 * g.oc : static_cast<const T*>(nullptr),
+                                 bw, bb, p0, p0 + pb))
+          continue;
         const T* gzb = gz + p0 * g.oc;
         if (act_blocks) {  // col is this item's scratch: act'(y) * dy for the block
           act_backward<T>(act.act, act.prm, y + p0 * g.oc, y + p0 * g.oc, dy + p0 * g.oc, col,

@@ -16,6 +16,10 @@
 
 #include "conv/conv2d_nhwc.h"
 
+// The lane vectors below never cross a call boundary (all inlined into this TU), so GCC's note
+// that an AVX-512-sized vector would change the ABI of a non-AVX-512 build does not apply.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
 namespace pyengine {
 namespace PE_ISA_NS {
 
@@ -224,7 +228,80 @@ void small_weight_blocked(const ConvNhwcGeom& g, const T* x, const T* dy, T* dw,
   }
 }
 
+// One pass over the positions when the K x OCV weight accumulators fit in registers with room
+// to spare (K * OCV <= 18: the 1-channel 3x3 first layer, K = 9, up to 32 output channels):
+// each dy row is read once for the bias and all K weight rows, and with RELU the activation's
+// gradient dy * (y > 0) is formed in registers (the multi-pass kernel above needs it written
+// out first: 11 MB for MNIST conv1, read back four times). Same order of additions per
+// element as small_weight_blocked: bitwise the same sums.
+template <class T, int K, int OCV, bool RELU>
+void small_weight_onepass(const ConvNhwcGeom& g, const T* x, const T* dy, const T* y, T* dw,
+                          T* db, int64_t p0, int64_t p1) {
+  using V = typename NhwcLanes<T>::type;
+  const int64_t OC = g.oc;
+  T col[kWB * K];
+  const SmallTaps st(g);
+  V acc[K][OCV], bacc[OCV];
+  const V zero{};
+#pragma GCC unroll 4
+  for (int v = 0; v < OCV; ++v) {
+    bacc[v] = db ? vload(db + v * kVL) : zero;
+#pragma GCC unroll 9
+    for (int k = 0; k < K; ++k) acc[k][v] = dw ? vload(dw + k * OC + v * kVL) : zero;
+  }
+  Pos q(g, p0);
+  for (int64_t p = p0; p < p1; p += kWB) {
+    const int64_t rows = std::min(kWB, p1 - p);
+    if (dw) small_cols(g, st, x, q, rows, col);
+    for (int64_t r = 0; r < rows; ++r) q.next(g);
+    const T* gb = dy + (p - p0) * OC;
+    const T* yb = RELU ? y + (p - p0) * OC : nullptr;
+    for (int64_t r = 0; r < rows; ++r) {
+      V gv[OCV];
+#pragma GCC unroll 4
+      for (int v = 0; v < OCV; ++v) {
+        gv[v] = vload(gb + r * OC + v * kVL);
+        if (RELU) gv[v] = vload(yb + r * OC + v * kVL) > zero ? gv[v] : zero;
+        bacc[v] += gv[v];
+      }
+      if (!dw) continue;
+#pragma GCC unroll 9
+      for (int k = 0; k < K; ++k) {
+        const T xv = col[r * K + k];
+#pragma GCC unroll 4
+        for (int v = 0; v < OCV; ++v) acc[k][v] += xv * gv[v];
+      }
+    }
+  }
+#pragma GCC unroll 4
+  for (int v = 0; v < OCV; ++v) {
+    if (db) std::memcpy(db + v * kVL, &bacc[v], sizeof(V));
+#pragma GCC unroll 9
+    for (int k = 0; k < K; ++k)
+      if (dw) std::memcpy(dw + k * OC + v * kVL, &acc[k][v], sizeof(V));
+  }
+}
+
 }  // namespace
+
+// The one-pass weight and bias gradient (small_weight_onepass) where it applies: small dense
+// layers with K = KH*KW*C = 9 and 16 or 32 output channels. y: the layer's relu output (dy is
+// then the gradient of relu(conv + b)), or null. Returns false, touching nothing, elsewhere.
+template <class T>
+bool conv_nhwc_small_weight_onepass(const ConvNhwcGeom& g, const T* __restrict x,
+                                    const T* __restrict dy, const T* __restrict y,
+                                    T* __restrict dw, T* __restrict db, int64_t p0, int64_t p1) {
+  if (g.groups != 1 || g.kh * g.kw * g.c != 9 || (g.oc != 16 && g.oc != 32)) return false;
+  const bool two = g.oc == 32;
+  if (y) {
+    if (two) small_weight_onepass<T, 9, 2, true>(g, x, dy, y, dw, db, p0, p1);
+    else small_weight_onepass<T, 9, 1, true>(g, x, dy, y, dw, db, p0, p1);
+  } else {
+    if (two) small_weight_onepass<T, 9, 2, false>(g, x, dy, y, dw, db, p0, p1);
+    else small_weight_onepass<T, 9, 1, false>(g, x, dy, y, dw, db, p0, p1);
+  }
+  return true;
+}
 
 // y[p, :] = b + sum over taps and channels of x[tap, c] * w[i, j, c, :], groups == 1.
 template <class T>
@@ -370,7 +447,9 @@ void conv_nhwc_direct_backward_weight(const ConvNhwcGeom& g, const T* __restrict
   template void conv_nhwc_depthwise_backward_input<T>(const ConvNhwcGeom&, const T*, const T*,   \
                                                       T*, int64_t, int64_t);                     \
   template void conv_nhwc_direct_backward_weight<T>(const ConvNhwcGeom&, const T*, const T*, T*, \
-                                                    T*, int64_t, int64_t);
+                                                    T*, int64_t, int64_t);                       \
+  template bool conv_nhwc_small_weight_onepass<T>(const ConvNhwcGeom&, const T*, const T*,       \
+                                                  const T*, T*, T*, int64_t, int64_t);
 PE_CONV_NHWC_DIRECT_INSTANTIATE(float)
 PE_CONV_NHWC_DIRECT_INSTANTIATE(double)
 #undef PE_CONV_NHWC_DIRECT_INSTANTIATE

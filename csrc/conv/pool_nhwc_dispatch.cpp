@@ -9,6 +9,10 @@ namespace pyengine {
   template <class T> void max_pool2d_nhwc_forward(const PoolNhwcGeom&, const T*, T*);         \
   template <class T> void max_pool2d_nhwc_backward(const PoolNhwcGeom&, const T*, const T*,   \
                                                    T*);                                       \
+  template <class T> void max_pool2d_nhwc_forward_index(const PoolNhwcGeom&, const T*, T*,    \
+                                                        uint8_t*);                            \
+  template <class T> void max_pool2d_nhwc_backward_index(const PoolNhwcGeom&, const uint8_t*, \
+                                                         const T*, T*);                       \
   template <class T> void avg_pool2d_nhwc_forward(const PoolNhwcGeom&, const T*, T*, bool);   \
   template <class T> void avg_pool2d_nhwc_backward(const PoolNhwcGeom&, const T*, T*, bool);  \
   }
@@ -24,6 +28,21 @@ void max_pool2d_nhwc_forward(const PoolNhwcGeom& g, const T* x, T* y) {
 template <class T>
 void max_pool2d_nhwc_backward(const PoolNhwcGeom& g, const T* x, const T* dy, T* dx) {
   PE_DISPATCH(max_pool2d_nhwc_backward<T>, g, x, dy, dx);
+}
+// (The binding lowers the stride of a single output row / column to what still gives one
+// window; the loops never use the stride of an axis with one window.)
+bool max_pool2d_nhwc_indexable(const PoolNhwcGeom& g) {
+  return g.kh == 2 && g.kw == 2 && (g.sh == 2 || g.oh == 1) && (g.sw == 2 || g.ow == 1) &&
+         g.pt == 0 && g.pl == 0 && 2 * g.oh <= g.h && 2 * g.ow <= g.w;
+}
+template <class T>
+void max_pool2d_nhwc_forward_index(const PoolNhwcGeom& g, const T* x, T* y, uint8_t* idx) {
+  PE_DISPATCH(max_pool2d_nhwc_forward_index<T>, g, x, y, idx);
+}
+template <class T>
+void max_pool2d_nhwc_backward_index(const PoolNhwcGeom& g, const uint8_t* idx, const T* dy,
+                                    T* dx) {
+  PE_DISPATCH(max_pool2d_nhwc_backward_index<T>, g, idx, dy, dx);
 }
 template <class T>
 void avg_pool2d_nhwc_forward(const PoolNhwcGeom& g, const T* x, T* y, bool pad) {

@@ -387,6 +387,24 @@ def max_pool2d_nhwc(x, kernel, stride, pads):
     return y
 
 
+def max_pool2d_nhwc_indexed(x, pads):
+    """(y, index) for 2x2 windows at stride 2 (max_pool2d_nhwc_indexable): index (uint8, y's
+    shape) says which pixel of each window won, for max_pool2d_nhwc_backward_index."""
+    shape = (x.shape[0], _nhwc_out(x.shape[1], 2, 2, *pads[:2]),
+             _nhwc_out(x.shape[2], 2, 2, *pads[2:]), x.shape[3])
+    y = _output("max_pool2d_nhwc", shape, x.dtype)
+    index = np.empty(shape, np.uint8)
+    _C.max_pool2d_nhwc_forward(x, y, 2, 2, 2, 2, *pads, index)
+    return y, index
+
+
+def max_pool2d_nhwc_backward_index(index, g, x_shape, dtype, pads):
+    gx = np.empty(x_shape, dtype)
+    _C.max_pool2d_nhwc_backward_index(index, np.ascontiguousarray(g, dtype=dtype), gx, 2, 2, 2,
+                                      2, *pads)
+    return gx
+
+
 def max_pool2d_nhwc_backward(x, g, kernel, stride, pads):
     """dy scattered to each window's argmax, found again from x by the kernel."""
     gx = np.empty(x.shape, x.dtype)

@@ -121,7 +121,7 @@ class Optimizer:
     def _step_planned(self, i, group):
         """The steady-state step of group i through its plan: True when done."""
         plan = self._plans.get(i)
-        if plan is None:
+        if plan is None or self._step_foreach is None:
             return False
         params = group["params"]
         if plan[0] is not params or plan[1] != len(params) or plan[2] is not self.state:

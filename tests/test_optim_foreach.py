@@ -20,6 +20,8 @@ CONFIGS = [
     (optim.RMSprop, dict(lr=0.01)),
     (optim.RMSprop, dict(lr=0.01, centered=True, momentum=0.3, weight_decay=0.1)),
     (optim.Adagrad, dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1)),
+    (optim.Adadelta, dict(lr=1.0, weight_decay=0.1)),
+    (optim.Adamax, dict(lr=0.01, maximize=True)),
 ]
 IDS = [f"{c.__name__}-{'-'.join(f'{k}={v}' for k, v in kw.items())}" for c, kw in CONFIGS]
 STEPS = 4

@@ -182,6 +182,30 @@ void run_adagrad(const AdagradHyper& h, const std::vector<Slot>& slots,
   }
 }
 
+void run_adadelta(const AdadeltaHyper& h, const std::vector<Slot>& slots) {
+  for (const Slot& s : slots) {
+    if (s.dbl)
+      adadelta_update(h, as<double>(s.p), as<double>(s.g), as<double>(s.s[0]),
+                      as<double>(s.s[1]), s.n);
+    else
+      adadelta_update(h, as<float>(s.p), as<float>(s.g), as<float>(s.s[0]), as<float>(s.s[1]),
+                      s.n);
+  }
+}
+
+void run_adamax(const AdamaxHyper& h, const std::vector<Slot>& slots,
+                const std::vector<int64_t>& steps) {
+  for (size_t i = 0; i < slots.size(); ++i) {
+    const Slot& s = slots[i];
+    if (s.dbl)
+      adamax_update(h, steps[i], as<double>(s.p), as<double>(s.g), as<double>(s.s[0]),
+                    as<double>(s.s[1]), s.n);
+    else
+      adamax_update(h, steps[i], as<float>(s.p), as<float>(s.g), as<float>(s.s[0]),
+                    as<float>(s.s[1]), s.n);
+  }
+}
+
 // ---- foreach: the optimizers' steady state in one call -----------------------------------
 // params[i] / grads[i]: arrays, states[i]: the parameter's state dict (PyTorch's keys). The
 // buffers named by `keys` (those with used[k]) are read from the dicts and, when `counted`, each
@@ -411,6 +435,42 @@ void init_optim(py::module_& m) {
       py::arg("params"), py::arg("grads"), py::arg("states"), py::arg("lr"), py::arg("lr_decay"),
       py::arg("weight_decay"), py::arg("eps"), py::arg("maximize"),
       "Adagrad step over a group whose state exists.");
+  m.def(
+      "adadelta_foreach",
+      [](const py::list& params, const py::list& grads, const py::list& states, double lr,
+         double rho, double eps, double weight_decay, bool maximize) {
+        std::vector<Slot> slots;
+        std::vector<int64_t> steps;
+        static const std::vector<PyObject*> keys{key("square_avg"), key("acc_delta")};
+        if (!prepare_foreach("adadelta", params, grads, states, keys, {true, true}, true, slots,
+                             steps))
+          return false;
+        const AdadeltaHyper h{lr, rho, eps, weight_decay, maximize};
+        py::gil_scoped_release nogil;
+        run_adadelta(h, slots);
+        return true;
+      },
+      py::arg("params"), py::arg("grads"), py::arg("states"), py::arg("lr"), py::arg("rho"),
+      py::arg("eps"), py::arg("weight_decay"), py::arg("maximize"),
+      "Adadelta step over a group whose state exists.");
+  m.def(
+      "adamax_foreach",
+      [](const py::list& params, const py::list& grads, const py::list& states, double lr,
+         double beta1, double beta2, double eps, double weight_decay, bool maximize) {
+        std::vector<Slot> slots;
+        std::vector<int64_t> steps;
+        static const std::vector<PyObject*> keys{key("exp_avg"), key("exp_inf")};
+        if (!prepare_foreach("adamax", params, grads, states, keys, {true, true}, true, slots,
+                             steps))
+          return false;
+        const AdamaxHyper h{lr, beta1, beta2, eps, weight_decay, maximize};
+        py::gil_scoped_release nogil;
+        run_adamax(h, slots, steps);
+        return true;
+      },
+      py::arg("params"), py::arg("grads"), py::arg("states"), py::arg("lr"), py::arg("beta1"),
+      py::arg("beta2"), py::arg("eps"), py::arg("weight_decay"), py::arg("maximize"),
+      "Adamax step over a group whose state exists.");
   // ---- Adadelta / Adamax / NAdam (csrc/optim/optim_extra.h) --------------------------------
   m.def(
       "adadelta_step",
@@ -421,14 +481,7 @@ void init_optim(py::module_& m) {
         auto slots = collect(op, params, grads, {square_avgs, acc_deltas}, {false, false});
         const AdadeltaHyper h{lr, rho, eps, weight_decay, maximize};
         py::gil_scoped_release nogil;
-        for (const Slot& s : slots) {
-          if (s.dbl)
-            adadelta_update(h, as<double>(s.p), as<double>(s.g), as<double>(s.s[0]),
-                            as<double>(s.s[1]), s.n);
-          else
-            adadelta_update(h, as<float>(s.p), as<float>(s.g), as<float>(s.s[0]),
-                            as<float>(s.s[1]), s.n);
-        }
+        run_adadelta(h, slots);
       },
       py::arg("params"), py::arg("grads"), py::arg("square_avgs"), py::arg("acc_deltas"),
       py::arg("lr"), py::arg("rho"), py::arg("eps"), py::arg("weight_decay"), py::arg("maximize"),
@@ -443,15 +496,7 @@ void init_optim(py::module_& m) {
         check_steps(op, steps, slots.size());
         const AdamaxHyper h{lr, beta1, beta2, eps, weight_decay, maximize};
         py::gil_scoped_release nogil;
-        for (size_t i = 0; i < slots.size(); ++i) {
-          const Slot& s = slots[i];
-          if (s.dbl)
-            adamax_update(h, steps[i], as<double>(s.p), as<double>(s.g), as<double>(s.s[0]),
-                          as<double>(s.s[1]), s.n);
-          else
-            adamax_update(h, steps[i], as<float>(s.p), as<float>(s.g), as<float>(s.s[0]),
-                          as<float>(s.s[1]), s.n);
-        }
+        run_adamax(h, slots, steps);
       },
       py::arg("params"), py::arg("grads"), py::arg("exp_avgs"), py::arg("exp_infs"),
       py::arg("steps"), py::arg("lr"), py::arg("beta1"), py::arg("beta2"), py::arg("eps"),

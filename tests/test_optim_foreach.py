@@ -214,3 +214,26 @@ def test_foreach_entries_check_their_arguments():
     # a grad of another dtype: not an error but the general path's job (it copies)
     assert _cpu.adagrad_foreach([p], [g.astype(np.float64)], [{"step": 0, "sum": p.copy()}],
                                 0.1, 0.0, 0.0, 1e-10, False) is False
+
+
+def test_params_list_edited_in_place_drops_the_plan():
+    # two tensors of one shape swapped inside the group's own list: a stale plan would update
+    # each with the other's state; the identity check sends the step down the general path
+    runs = []
+    for general in (False, True):
+        rng = np.random.default_rng(2)
+        params = [pe.tensor(rng.standard_normal((3, 3)).astype(np.float32), requires_grad=True)
+                  for _ in range(2)]
+        opt = optim.Adam(params, lr=0.1)
+        if general:
+            opt._step_foreach = None
+        for t in range(4):
+            if t == 2:
+                assert (0 in opt._plans) != general
+                group = opt.param_groups[0]["params"]
+                group[0], group[1] = group[1], group[0]
+            _set_grads(params, t)
+            opt.step()
+        runs.append([p._data.copy() for p in params] + [opt.state[p]["exp_avg"] for p in params])
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)

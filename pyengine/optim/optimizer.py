@@ -7,16 +7,17 @@ fused kernel call (backend.cpu.<algo>_step, csrc/optim) that updates all of them
 
 Steady state: a subclass that also implements ``_step_foreach(group, datas, grads, states)``
 (backend.cpu.<algo>_foreach) skips that per-parameter gathering. After a general step in which
-every parameter of a group had a gradient, the group's *plan* remembers its params list and
+every parameter of a group had a gradient, the group's *plan* remembers its parameters and
 their state dicts; the next steps hand the arrays and those dicts to one C++ call, which reads
 the buffers from the dicts, increments their "step" and updates every tensor with the same
-kernels in the same order (same bits). The plan is dropped when the group's params list, its
-length or ``self.state`` is replaced (load_state_dict); a missing grad, a grad needing a copy
+kernels in the same order (same bits). The plan is dropped when the group's parameters change
+(a new list, or the list edited) or ``self.state`` is replaced (load_state_dict); a missing grad, a grad needing a copy
 (other dtype, not C-contiguous) or a state dict lacking a buffer sends that step down the
 general path. Replace a parameter's state through load_state_dict, not by rebinding
 ``opt.state[p]`` to a new dict.
 """
 import copy
+from operator import is_ as _is
 
 import numpy as np
 
@@ -44,7 +45,7 @@ class Optimizer:
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
         self.state = {}
-        self._plans = {}  # index of a parameter group -> (params list, n, self.state, state dicts)
+        self._plans = {}  # index of a parameter group -> (params, n, self.state, state dicts)
         self.param_groups = []
         if isinstance(params, Tensor):
             raise TypeError(f"[{type(self).__name__}] params must be an iterable of Tensors or "
@@ -124,7 +125,10 @@ class Optimizer:
         if plan is None or self._step_foreach is None:
             return False
         params = group["params"]
-        if plan[0] is not params or plan[1] != len(params) or plan[2] is not self.state:
+        # the same parameters in the same order (a list edited in place counts: the saved state
+        # dicts would belong to other tensors); one C-level pass of identity tests
+        if (plan[1] != len(params) or plan[2] is not self.state
+                or not all(map(_is, params, plan[0]))):
             del self._plans[i]
             return False
         try:
@@ -140,7 +144,7 @@ class Optimizer:
             self._plans.pop(i, None)
             return
         state = self.state
-        self._plans[i] = (params, len(params), state, [state[p] for p in params])
+        self._plans[i] = (tuple(params), len(params), state, [state[p] for p in params])
 
     def _with_grads(self, group):
         """(params, their data arrays, their grad arrays, their state dicts) for the params of

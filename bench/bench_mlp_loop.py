@@ -2,6 +2,7 @@
 
     PYTHONPATH=. python3 bench/bench_mlp_loop.py                       # full table
     PYTHONPATH=. python3 bench/bench_mlp_loop.py --widths 16 64 --batches 64 --opts sgd --runs 5
+    PYTHONPATH=. python3 bench/bench_mlp_loop.py --opt-step --widths 16 128 --cpu-time --threads 1
 
 Model: nn.Sequential(Linear(64, w), ReLU, Linear(w, w), ReLU, Linear(w, 10)), F.cross_entropy
 on class indices, and per step `opt.zero_grad(); loss.backward(); opt.step()` with SGD (lr 0.01,
@@ -72,6 +73,7 @@ def make_step(lib, width, batch, opt_name):
         opt.step()
         return loss
 
+    step.opt = opt
     return step
 
 
@@ -120,6 +122,37 @@ def measure(width, batch, opt_name, threads, rounds):
     return {(lib.__name__, t): x for (lib, t), x in zip(cells, times)}
 
 
+def measure_opt_step(width, opt_name, rounds):
+    """Best time of `opt.step()` alone (the grads of one batch-10 step, kept) for pyengine's
+    planned steady state, pyengine's general per-group path and PyTorch's default."""
+    fns, names = [], []
+    for lib in [pe] + ([torch] if torch is not None else []):
+        variants = [("pe plan", False), ("pe general", True)] if lib is pe else [("torch", None)]
+        for name, general in variants:
+            step = make_step(lib, width, 10, opt_name)
+            step()  # grads and optimizer state
+            if general:
+                step.opt._step_foreach = None  # never takes the plan (optim/optimizer.py)
+            fns.append(step.opt.step)
+            names.append(name)
+    return dict(zip(names, best_times(fns, rounds)))
+
+
+def opt_step_table(args):
+    print(f"optimizer step alone (Linear 64-w-w-10, 6 tensors), us per step, best of "
+          f"{args.rounds} alternating rounds")
+    print(f"{'opt':5s} {'width':>5s} {'pe plan':>8s} {'general':>8s} {'torch':>8s} "
+          f"{'plan/general':>12s} {'plan/torch':>10s}")
+    for opt_name in args.opts:
+        for width in args.widths:
+            t = measure_opt_step(width, opt_name, args.rounds)
+            th = t.get("torch", float("nan"))
+            print(f"{opt_name:5s} {width:5d} {t['pe plan'] * 1e6:8.2f} "
+                  f"{t['pe general'] * 1e6:8.2f} {th * 1e6:8.2f} "
+                  f"{t['pe plan'] / t['pe general']:12.2f} {t['pe plan'] / th:10.2f}")
+            sys.stdout.flush()
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--widths", type=int, nargs="+", default=[16, 32, 64, 128, 256, 512])
@@ -132,12 +165,18 @@ def main(argv=None):
                     help="time with the calling thread's CPU time instead of wall time: "
                          "robust on an "
                          "overloaded machine, meaningful for 1 thread only")
+    ap.add_argument("--opt-step", action="store_true",
+                    help="time only optimizer.step() (planned vs general path vs PyTorch) at "
+                         "each width, instead of the whole loop")
     args = ap.parse_args(argv)
     if args.cpu_time:
         global TIMER
         if args.threads != [1]:
             ap.error("--cpu-time counts the calling thread only: use it with --threads 1")
         TIMER = time.thread_time
+    if args.opt_step:
+        set_threads(args.threads[0])
+        return opt_step_table(args)
     print(f"pyengine {pe.__version__} (ISA {pe._C.cpu_isa()}), "
           f"PyTorch {torch.__version__ if torch else 'not installed'}; time per step, best of "
           f"{args.rounds} alternating rounds; ratio = pe / torch (median of {args.runs} runs)")

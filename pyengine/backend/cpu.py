@@ -494,4 +494,8 @@ def rbm_uniform(n, dtype, seed, stream):
 sgd_step, adam_step, adagrad_step, rmsprop_step = (
     _C.sgd_step, _C.adam_step, _C.adagrad_step, _C.rmsprop_step)
 adadelta_step, adamax_step, nadam_step = _C.adadelta_step, _C.adamax_step, _C.nadam_step
+# The optimizers' steady state (see optim/optimizer.py): True when done, False for the *_step path.
+sgd_foreach, adam_foreach, rmsprop_foreach, adagrad_foreach = (
+    _C.sgd_foreach, _C.adam_foreach, _C.rmsprop_foreach, _C.adagrad_foreach)
+adadelta_foreach, adamax_foreach = _C.adadelta_foreach, _C.adamax_foreach
 clip_grad_norm = _C.clip_grad_norm  # sum of squares over a list of gradients, scaled in place

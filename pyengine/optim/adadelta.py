@@ -43,3 +43,7 @@ class Adadelta(Optimizer):
             us.append(st["acc_delta"])
         _cpu.adadelta_step(datas, grads, vs, us, group["lr"], group["rho"], group["eps"],
                            group["weight_decay"], group["maximize"])
+
+    def _step_foreach(self, group, datas, grads, states):
+        return _cpu.adadelta_foreach(datas, grads, states, group["lr"], group["rho"],
+                                     group["eps"], group["weight_decay"], group["maximize"])

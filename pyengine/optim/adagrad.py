@@ -42,3 +42,7 @@ class Adagrad(Optimizer):
             sums.append(st["sum"])
         _cpu.adagrad_step(datas, grads, sums, steps, group["lr"], group["lr_decay"],
                           group["weight_decay"], group["eps"], group["maximize"])
+
+    def _step_foreach(self, group, datas, grads, states):
+        return _cpu.adagrad_foreach(datas, grads, states, group["lr"], group["lr_decay"],
+                                    group["weight_decay"], group["eps"], group["maximize"])

@@ -61,6 +61,12 @@ class Adam(Optimizer):
         _cpu.adam_step(datas, grads, ms, vs, vmaxs, steps, group["lr"], beta1, beta2, group["eps"],
                        group["weight_decay"], self._decoupled, amsgrad, group["maximize"])
 
+    def _step_foreach(self, group, datas, grads, states):
+        beta1, beta2 = group["betas"]
+        return _cpu.adam_foreach(datas, grads, states, group["lr"], beta1, beta2, group["eps"],
+                                 group["weight_decay"], self._decoupled, group["amsgrad"],
+                                 group["maximize"])
+
 
 class AdamW(Adam):
     r"""Adam with decoupled weight decay (Loshchilov & Hutter): the same rule as `Adam` with

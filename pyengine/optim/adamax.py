@@ -41,3 +41,8 @@ class Adamax(Optimizer):
         beta1, beta2 = group["betas"]
         _cpu.adamax_step(datas, grads, ms, us, steps, group["lr"], beta1, beta2, group["eps"],
                          group["weight_decay"], group["maximize"])
+
+    def _step_foreach(self, group, datas, grads, states):
+        beta1, beta2 = group["betas"]
+        return _cpu.adamax_foreach(datas, grads, states, group["lr"], beta1, beta2, group["eps"],
+                                   group["weight_decay"], group["maximize"])

@@ -2,10 +2,22 @@
 state_dict / load_state_dict in PyTorch's layout.
 
 A subclass validates its hyperparameters in ``__init__`` and implements ``_step_group(group)``,
-which gathers the group's parameters that have a gradient and makes ONE fused kernel call
-(backend.cpu.<algo>_step, csrc/optim) that updates all of them in place.
+which gathers the group's parameters that have a gradient, creates missing state and makes ONE
+fused kernel call (backend.cpu.<algo>_step, csrc/optim) that updates all of them in place.
+
+Steady state: a subclass that also implements ``_step_foreach(group, datas, grads, states)``
+(backend.cpu.<algo>_foreach) skips that per-parameter gathering. After a general step in which
+every parameter of a group had a gradient, the group's *plan* remembers its parameters and
+their state dicts; the next steps hand the arrays and those dicts to one C++ call, which reads
+the buffers from the dicts, increments their "step" and updates every tensor with the same
+kernels in the same order (same bits). The plan is dropped when the group's parameters change
+(a new list, or the list edited) or ``self.state`` is replaced (load_state_dict); a missing grad, a grad needing a copy
+(other dtype, not C-contiguous) or a state dict lacking a buffer sends that step down the
+general path. Replace a parameter's state through load_state_dict, not by rebinding
+``opt.state[p]`` to a new dict.
 """
 import copy
+from operator import is_ as _is
 
 import numpy as np
 
@@ -33,6 +45,7 @@ class Optimizer:
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
         self.state = {}
+        self._plans = {}  # index of a parameter group -> (params, n, self.state, state dicts)
         self.param_groups = []
         if isinstance(params, Tensor):
             raise TypeError(f"[{type(self).__name__}] params must be an iterable of Tensors or "
@@ -76,11 +89,14 @@ class Optimizer:
 
     def zero_grad(self, set_to_none=True):
         """Drop (default) or zero every parameter's gradient."""
+        if set_to_none:  # the common case: one store per parameter, nothing else
+            for g in self.param_groups:
+                for p in g["params"]:
+                    p.grad = None
+            return
         for g in self.param_groups:
             for p in g["params"]:
-                if set_to_none:
-                    p.grad = None
-                elif p.grad is not None:
+                if p.grad is not None:
                     p.grad._data[...] = 0
 
     def step(self, closure=None):
@@ -90,13 +106,45 @@ class Optimizer:
             from ..autograd import enable_grad
             with enable_grad():
                 loss = closure()
-        with no_grad():
-            for group in self.param_groups:
-                self._step_group(group)
+        for i, group in enumerate(self.param_groups):
+            # the planned step reads arrays and runs one kernel call: no graph to keep out
+            if not self._step_planned(i, group):
+                with no_grad():
+                    self._step_group(group)
+                self._make_plan(i, group)
         return loss
 
     def _step_group(self, group):
         raise NotImplementedError
+
+    _step_foreach = None  # (group, datas, grads, states) -> bool: False when the general path is needed
+
+    def _step_planned(self, i, group):
+        """The steady-state step of group i through its plan: True when done."""
+        plan = self._plans.get(i)
+        if plan is None or self._step_foreach is None:
+            return False
+        params = group["params"]
+        # the same parameters in the same order (a list edited in place counts: the saved state
+        # dicts would belong to other tensors); one C-level pass of identity tests
+        if (plan[1] != len(params) or plan[2] is not self.state
+                or not all(map(_is, params, plan[0]))):
+            del self._plans[i]
+            return False
+        try:
+            grads = [p.grad._data for p in params]
+        except AttributeError:  # a grad is None
+            return False
+        return self._step_foreach(group, [p._data for p in params], grads, plan[3])
+
+    def _make_plan(self, i, group):
+        """After a general step: a plan for group i when every parameter had a gradient."""
+        params = group["params"]
+        if self._step_foreach is None or any(p.grad is None for p in params):
+            self._plans.pop(i, None)
+            return
+        state = self.state
+        self._plans[i] = (tuple(params), len(params), state, [state[p] for p in params])
 
     def _with_grads(self, group):
         """(params, their data arrays, their grad arrays, their state dicts) for the params of
@@ -152,6 +200,7 @@ class Optimizer:
             for i, p in zip(saved["params"], own["params"]):
                 by_index[int(i)] = p
         self.state = {}
+        self._plans = {}
         for i, s in state_dict["state"].items():
             p = by_index.get(int(i))
             if p is None:

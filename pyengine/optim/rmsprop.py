@@ -49,3 +49,8 @@ class RMSprop(Optimizer):
             bufs.append(st["momentum_buffer"] if momentum > 0 else None)
         _cpu.rmsprop_step(datas, grads, sqs, gas, bufs, group["lr"], group["alpha"], group["eps"],
                           group["weight_decay"], momentum, centered, group["maximize"])
+
+    def _step_foreach(self, group, datas, grads, states):
+        return _cpu.rmsprop_foreach(datas, grads, states, group["lr"], group["alpha"],
+                                    group["eps"], group["weight_decay"], group["momentum"],
+                                    group["centered"], group["maximize"])

@@ -16,7 +16,8 @@ class SGD(Optimizer):
             g = g + momentum * buf  if nesterov else buf
         p = p - lr * g
 
-    All parameters of a group are updated by one fused C++ call (``backend.cpu.sgd_step``).
+    All parameters of a group are updated by one fused C++ call (``backend.cpu.sgd_step``;
+    ``sgd_foreach`` in the steady state, see optimizer.py).
 
     >>> opt = pe.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True)
     >>> opt.zero_grad(); loss.backward(); opt.step()
@@ -49,3 +50,8 @@ class SGD(Optimizer):
             bufs.append(buf if momentum != 0 else None)
         _cpu.sgd_step(datas, grads, bufs, fresh, group["lr"], momentum, group["dampening"],
                       group["weight_decay"], group["nesterov"], group["maximize"])
+
+    def _step_foreach(self, group, datas, grads, states):
+        return _cpu.sgd_foreach(datas, grads, states, group["lr"], group["momentum"],
+                                group["dampening"], group["weight_decay"], group["nesterov"],
+                                group["maximize"])

@@ -580,7 +580,12 @@ __attribute__((always_inline)) inline void tap_rows_3x3(const T* wd, int64_t ldo
 #pragma GCC unroll 8
       for (int o = 0; o < O; ++o)
 #pragma GCC unroll 8
-        for (int rr = 0; rr < R; ++rr) d[o][rr] = load_lanes(wd + o * ldo + rr * ldd + c0);
+        for (int rr = 0; rr < R; ++rr) {
+          d[o][rr] = load_lanes(wd + o * ldo + rr * ldd + c0);
+          // dy comes from memory, once: its rows two blocks ahead (CIFAR conv1's weight and
+          // bias gradient, 1 thread: 4.7 -> 4.0-4.4 ms; 16 rows ahead the same).
+          __builtin_prefetch(wd + o * ldo + (rr + 8) * ldd + c0);
+        }
     } else {  // the row's last, partial block: lanes past ow are zero, so x's junk adds nothing
 #pragma GCC unroll 8
       for (int o = 0; o < O; ++o)
@@ -613,7 +618,7 @@ template <class T, int O>
 void tap_dots_3x3(const T* wd, int64_t ldo, int64_t ldd, const T* src, int64_t ldx, int64_t oh,
                   int64_t ow, T* ac, int64_t acs) {
   using V = typename LanesOf<T>::type;
-  constexpr int R = 4;
+  constexpr int R = 4;  // (R = 2 for O = 2, fewer registers: CIFAR conv1 4.7 -> 5.9 ms)
   V acc[O][9];
 #pragma GCC unroll 8
   for (int o = 0; o < O; ++o)

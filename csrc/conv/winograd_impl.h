@@ -45,11 +45,19 @@ struct WgScratch {
 // packing cost as much as the multiplies (C = OC = 256 on 7x7, batch 16: 14.5 ms at 32 tiles,
 // 12.5 at 128; C = OC = 512: 49.6 against 41.9). Depends on the geometry only, never on the
 // thread count.
+// Fewer channels: blocks small enough that each of the 16 GEMMs (C x OC x tiles multiply-adds)
+// stays under the size the GEMM runs unpacked (2 * 64^3 flops, gemm.cpp's kThreadFlops), from
+// 96 tiles up, when that is below the size above: the GEMMs then read U_k and V_k in place
+// instead of packing U_k for every block. MNIST conv2 (32 -> 64 on 13x13, batch 128; float, one
+// thread), 160 tiles -> 96: forward 5.0 -> 4.8 ms, input gradient 6.6 -> 6.3, weight gradient
+// 6.6-7.0 -> 6.0; 64 tiles: 4.9, 6.5, 6.3. ResNet 64 -> 64 (no such size from 96) keeps 128:
+// at 96 it measured slower (forward 12.4 -> 12.8, input gradient 12.2 -> 13.0).
 template <class T>
 int64_t tiles_per_block(const WinogradGeom& g) {
   const int64_t per_tile = 16 * (g.c + g.oc) * int64_t(sizeof(T));
-  const int64_t t = (int64_t{1} << 20) / per_tile / 32 * 32;
-  return imin(256, imax(128, t));
+  const int64_t t = imin(256, imax(128, (int64_t{1} << 20) / per_tile / 32 * 32));
+  const int64_t unpacked = (int64_t{64} * 64 * 64 - 1) / imax(1, g.c * g.oc) / 32 * 32;
+  return unpacked >= 96 && unpacked < t ? unpacked : t;
 }
 
 // Distance between the 16 matrices of V (or M): channels * ld plus one cache line, so that the

@@ -2,7 +2,8 @@
 
     python bench/bench_conv.py            # NCHW table, MNIST step, channels-last (NHWC) table
     python bench/bench_conv.py --cpu-time # the same in CPU time on one thread (shared machine)
-    python bench/bench_conv.py --only nhwc  # one section: nchw, step or nhwc
+    python bench/bench_conv.py --only nhwc  # one section: nchw, grads, step or nhwc
+    python bench/bench_conv.py --only grads # NCHW kernels alone: forward and each gradient
     pytest bench/bench_conv.py  # the same cases as a pytest-benchmark suite
 
 Ratio = torch time / pyengine time (> 1: pyengine is faster). The channels-last table runs
@@ -237,7 +238,8 @@ def main():
     import argparse
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cpu-time", action="store_true", help="CPU time on one thread")
-    ap.add_argument("--only", choices=["nchw", "step", "nhwc"], help="run one section")
+    ap.add_argument("--only", choices=["nchw", "grads", "step", "nhwc"], help="run one section "
+                    "(default: all but grads)")
     args = ap.parse_args()
     if args.cpu_time:
         CLOCK, THREADS = time.process_time, 1
@@ -250,6 +252,8 @@ def main():
           f"torch {torch.__version__ if torch else 'not installed'}")
     if args.only in (None, "nchw"):
         nchw_table(rounds)
+    if args.only == "grads":
+        grads_table(rounds)
     if torch is None:
         return
     if args.only in (None, "step"):
@@ -273,6 +277,50 @@ def nchw_table(rounds):
         if torch is not None:
             row += f" {t[2]:9.3f} {t[3]:9.3f} {t[2] / t[0]:9.2f} {t[3] / t[1]:9.2f}"
         print(row, flush=True)
+
+
+def make_grad_case(name, lib):
+    """(forward, input grad, weight grad, bias grad) kernel closures of a conv case: pyengine's
+    backend calls (the kernels F.conv2d and its backward run, without autograd) and PyTorch's
+    aten ops (convolution_backward with one gradient asked for at a time)."""
+    xs, ws, kw, x_grad = CASES[name]
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(xs).astype(np.float32)
+    w = (rng.standard_normal(ws) * 0.1).astype(np.float32)
+    b = rng.standard_normal(ws[0]).astype(np.float32)
+    p, groups = kw.get("padding", 0), kw.get("groups", 1)
+    oh, ow = xs[2] + 2 * p - ws[2] + 1, xs[3] + 2 * p - ws[3] + 1
+    dy = rng.standard_normal((xs[0], ws[0], oh, ow)).astype(np.float32)
+    if lib == "pe":
+        from pyengine.backend import cpu as be
+        args = (1, 1, p, p, 1, 1, groups)
+        fwd = lambda: be.conv2d(x, w, b, dy.shape, args)  # noqa: E731
+        grad = lambda m: lambda: be.conv2d_backward(x, dy, w, *m, args)  # noqa: E731
+    else:
+        tx, tw, tb, tdy = (torch.tensor(a) for a in (x, w, b, dy))
+        tf = torch.nn.functional
+
+        def fwd():
+            with torch.no_grad():
+                return tf.conv2d(tx, tw, tb, padding=p, groups=groups)
+
+        def grad(m):
+            return lambda: torch.ops.aten.convolution_backward(
+                tdy, tx, tw, [ws[0]], [1, 1], [p, p], [1, 1], False, [0, 0], groups, list(m))
+    return [fwd] + [grad(m) for m in ((True, False, False), (False, True, False),
+                                      (False, False, True))]
+
+
+def grads_table(rounds):
+    """Where a layer's time goes: the forward and each gradient kernel on its own."""
+    print(f"\n{'conv layer (kernels alone)':36s} " + " ".join(
+        f"{k:>13s}" for k in ("fwd", "grad input", "grad weight", "grad bias")) +
+        "   (ms pe / torch)")
+    for name in [n for n in CASES if CASES[n][1] is not None]:
+        fns = make_grad_case(name, "pe") + (make_grad_case(name, "torch") if torch else [])
+        t = measure(fns, rounds)
+        cols = [f"{t[i]:6.2f}/{t[i + 4]:6.2f}" if torch else f"{t[i]:13.2f}" for i in range(4)]
+        print(f"{name:36s} " + " ".join(cols), flush=True)
 
 
 def nhwc_table(rounds):

@@ -139,10 +139,13 @@ CONFIGS = [
     # a column stride of 3.
     (2, 3, 9, 36, 4, 3, 3, (2, 2), (1, 1), (1, 1), 1),
     (1, 4, 7, 52, 2, 3, 3, (1, 3), (1, 1), (1, 1), 2),
-    # 3x3 weight gradient without an input gradient, 3 output channels at a time (float,
-    # AVX-512): 7 = 2 x 3 + 1 output channels, rows of a full block and a tail, more images than
-    # one chunk of per-image partials.
+    # 3x3 weight gradient without an input gradient, 2 output channels at a time (AVX-512):
+    # 7 = 3 x 2 + 1 output channels, rows of a full block and a tail, more images than one chunk
+    # of per-image partials.
     (67, 2, 6, 20, 7, 3, 3, (1, 1), (1, 1), (1, 1), 1),
+    # The CIFAR-like first layer: 3 channels, padding 1, output rows of two whole vectors, an
+    # even number of output channels (forward and weight gradient 2 channels at a time).
+    (3, 3, 13, 32, 8, 3, 3, (1, 1), (1, 1), (1, 1), 1),
 ]
 
 
@@ -190,7 +193,7 @@ def test_conv2d_backward_all_at_once(cfg, dtype, want, isa):
 
 @pytest.mark.parametrize("cfg", [CONFIGS[i] for i in (0, 3, 4, 6, 9, 10, 11, 12, 13, 14, 15, 16,
                                                       17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
-                                                      27, 28)])
+                                                      27, 28, 29)])
 def test_conv2d_thread_count_independent(cfg):
     x, w, b, s, p, d, groups = make(cfg, np.float32)
     dy = np.random.default_rng(2).standard_normal(run_conv(x, w, b, s, p, d, groups).shape)
@@ -206,6 +209,29 @@ def test_conv2d_thread_count_independent(cfg):
         _C.set_num_threads(prev)
     for a, c in zip(*outs):
         np.testing.assert_array_equal(a, c)
+
+
+@pytest.mark.parametrize("cg", [2, 3, 4])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv2d_direct_channel_blocks_match_one_channel(cg, dtype, isa):
+    """The 3x3 direct forward and weight gradient with 2-4 input channels take 2 output
+    channels per pass (AVX-512); each output channel alone takes the one-channel form. Both add
+    the same products in the same order: bitwise equal, for a pair-sized and an odd count."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, cg, 11, 33)).astype(dtype)
+    for oc in (2, 5):
+        w = rng.standard_normal((oc, cg, 3, 3)).astype(dtype)
+        b = rng.standard_normal(oc).astype(dtype)
+        y = run_conv(x, w, b, (1, 1), (1, 1), (1, 1), 1)
+        dy = rng.standard_normal(y.shape).astype(dtype)
+        _, dw, db = run_fused(x, w, dy, (1, 1), (1, 1), (1, 1), 1, (False, True, True))
+        for o in range(oc):
+            yo = run_conv(x, w[o:o + 1], b[o:o + 1], (1, 1), (1, 1), (1, 1), 1)
+            np.testing.assert_array_equal(y[:, o:o + 1], yo)
+            _, dwo, dbo = run_fused(x, w[o:o + 1], np.ascontiguousarray(dy[:, o:o + 1]), (1, 1),
+                                    (1, 1), (1, 1), 1, (False, True, True))
+            np.testing.assert_array_equal(dw[o:o + 1], dwo)
+            np.testing.assert_array_equal(db[o:o + 1], dbo)
 
 
 # Winograd F(2x2, 3x3) geometries (3x3, stride 1, dilation 1, >= 16 channels per group, >= 128

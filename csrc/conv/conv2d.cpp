@@ -246,21 +246,28 @@ void conv2d_backward_weight(const Conv2dGeom& g, const T* x, const T* dy, T* dw)
   }
 }
 
+// Each thread owns a range of output channels and walks dy image by image, reading its channels'
+// rows of one image as one contiguous run (channel by channel, dy's rows of a channel lie one
+// image apart: short runs the prefetchers did not follow, 2.3 % of MNIST conv2's fwd+bwd). Per
+// channel the sum is the same as before, and independent of the thread count: row sums added in
+// image order.
 template <class T>
 void conv2d_backward_bias(const Conv2dGeom& g, const T* dy, T* db) {
   const int64_t L = g.oh * g.ow;
   const int nt = outer_threads();
-#pragma omp parallel for num_threads(nt) schedule(static) if (g.n * g.oc * L > 32768)
-  for (int64_t o = 0; o < g.oc; ++o) {
-    T s = T(0);
-    for (int64_t n = 0; n < g.n; ++n) {
-      const T* row = dy + (n * g.oc + o) * L;
-      T t = T(0);
-#pragma omp simd reduction(+ : t)
-      for (int64_t l = 0; l < L; ++l) t += row[l];
-      s += t;
-    }
-    db[o] = s;
+#pragma omp parallel num_threads(nt) if (g.n * g.oc * L > 32768)
+  {
+    const int64_t t = omp_get_thread_num(), nth = omp_get_num_threads();
+    const int64_t o0 = g.oc * t / nth, o1 = g.oc * (t + 1) / nth;
+    for (int64_t o = o0; o < o1; ++o) db[o] = T(0);
+    for (int64_t n = 0; n < g.n; ++n)
+      for (int64_t o = o0; o < o1; ++o) {
+        const T* row = dy + (n * g.oc + o) * L;
+        T s = T(0);
+#pragma omp simd reduction(+ : s)
+        for (int64_t l = 0; l < L; ++l) s += row[l];
+        db[o] += s;
+      }
   }
 }
 

@@ -45,11 +45,19 @@ struct WgScratch {
 // packing cost as much as the multiplies (C = OC = 256 on 7x7, batch 16: 14.5 ms at 32 tiles,
 // 12.5 at 128; C = OC = 512: 49.6 against 41.9). Depends on the geometry only, never on the
 // thread count.
+// Fewer channels: blocks small enough that each of the 16 GEMMs (C x OC x tiles multiply-adds)
+// stays under the size the GEMM runs unpacked (2 * 64^3 flops, gemm.cpp's kThreadFlops), from
+// 96 tiles up, when that is below the size above: the GEMMs then read U_k and V_k in place
+// instead of packing U_k for every block. MNIST conv2 (32 -> 64 on 13x13, batch 128; float, one
+// thread), 160 tiles -> 96: forward 5.0 -> 4.8 ms, input gradient 6.6 -> 6.3, weight gradient
+// 6.6-7.0 -> 6.0; 64 tiles: 4.9, 6.5, 6.3. ResNet 64 -> 64 (no such size from 96) keeps 128:
+// at 96 it measured slower (forward 12.4 -> 12.8, input gradient 12.2 -> 13.0).
 template <class T>
 int64_t tiles_per_block(const WinogradGeom& g) {
   const int64_t per_tile = 16 * (g.c + g.oc) * int64_t(sizeof(T));
-  const int64_t t = (int64_t{1} << 20) / per_tile / 32 * 32;
-  return imin(256, imax(128, t));
+  const int64_t t = imin(256, imax(128, (int64_t{1} << 20) / per_tile / 32 * 32));
+  const int64_t unpacked = (int64_t{64} * 64 * 64 - 1) / imax(1, g.c * g.oc) / 32 * 32;
+  return unpacked >= 96 && unpacked < t ? unpacked : t;
 }
 
 // Distance between the 16 matrices of V (or M): channels * ld plus one cache line, so that the
@@ -330,7 +338,12 @@ void weight_grad_impl(const WinogradGeom& g, const T* x, const T* dy, T* dw) {
   // threads that can share the work, hence still up to 16 on large layers.
   const int64_t chunks = imax(1, imin(imin(p.total / 1024, 16), cap));
   WgScratch<T> z(chunks * zsize);
-  const bool z_transposed = g.c < g.oc;
+  // Unpacked GEMMs (few channels, see tiles_per_block): the operand with more channels is read
+  // in place (one broadcast per value) and only the other one transposed.
+  const bool unpacked = g.c * g.oc * p.tb < int64_t{64} * 64 * 64;
+  const bool m_in_place = unpacked && g.c < g.oc, v_in_place = unpacked && !m_in_place;
+  // Z is (C x OC) when V_k is the GEMM's A, (OC x C) when Mdy_k is.
+  const bool z_transposed = unpacked ? v_in_place : g.c < g.oc;
   run_items<T>(g.groups * chunks, p.scratch, [&](int64_t it, T* s) {
     const int64_t grp = it / chunks, ch = it % chunks;
     const int64_t b0 = p.nblocks * ch / chunks, b1 = p.nblocks * (ch + 1) / chunks;
@@ -344,18 +357,29 @@ void weight_grad_impl(const WinogradGeom& g, const T* x, const T* dy, T* dw) {
       // V and M are (channel x tile); the GEMMs want them (tile x channel): K = tiles is the
       // contiguous dimension of both operands, which the GEMM would pack with scalar
       // transposes (18 % of the MNIST weight gradient, more than the multiplies).
+      // Exception: when the GEMMs are small enough to run unpacked (few channels, see
+      // tiles_per_block), the GEMM reads the operand with more channels (Mdy_k or V_k, row-major)
+      // in place as its A, one broadcast per value, and only the other is transposed (MNIST
+      // conv2's weight gradient, 1 thread: 6.15 ms transposing both, 5.6-5.9 reading V in
+      // place, 5.4 reading Mdy in place; the same sums, bitwise).
       T* vt = p.vt(s);
       T* mt = p.mt(s);
       for (int k = 0; k < 16; ++k) {
-        transpose(p.v(s) + k * p.vk, p.ld, g.c, nt, vt + k * p.vtk, g.c);
-        transpose(p.m(s) + k * p.mk, p.ld, g.oc, nt, mt + k * p.mtk, g.oc);
+        if (!v_in_place) transpose(p.v(s) + k * p.vk, p.ld, g.c, nt, vt + k * p.vtk, g.c);
+        if (!m_in_place) transpose(p.m(s) + k * p.mk, p.ld, g.oc, nt, mt + k * p.mtk, g.oc);
       }
       // Z_k (OC x C) += Mdy_k (OC x nt) * V_k^T (nt x C), both now read along their rows. The
       // fewer channels go on the GEMM's M side (the operand it packs), the others on N (read in
       // place): Z is kept transposed (C x OC) when C < OC. MNIST conv2 (C = 32, OC = 64): packing
       // took 7 % of the weight gradient with OC on M.
       const T beta = blk == b0 ? T(0) : T(1);
-      if (z_transposed)
+      if (m_in_place)
+        gemm_batched<T>(16, g.oc, g.c, nt, T(1), p.m(s), p.mk, p.ld, 1, vt, p.vtk, g.c, 1, beta,
+                        zc, g.oc * g.c, g.c, 1);
+      else if (v_in_place)
+        gemm_batched<T>(16, g.c, g.oc, nt, T(1), p.v(s), p.vk, p.ld, 1, mt, p.mtk, g.oc, 1, beta,
+                        zc, g.oc * g.c, g.oc, 1);
+      else if (z_transposed)
         gemm_batched<T>(16, g.c, g.oc, nt, T(1), vt, p.vtk, 1, g.c, mt, p.mtk, g.oc, 1, beta, zc,
                         g.oc * g.c, g.oc, 1);
       else

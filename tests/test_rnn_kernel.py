@@ -258,7 +258,7 @@ def test_output_kept_by_a_view_is_not_reused():
                                         if m == "LSTM" or "c" not in u])
 @pytest.mark.parametrize("reverse", [False, True])
 def test_final_states_gradients_reach_the_kernel(mode, used, reverse):
-    """h_n / c_n hand their gradients to the kernel as dh_n / dc_n (ops.rnn._FinalState):
+    """h_n / c_n hand their gradients to the kernel as dh_n / dc_n (ops.rnn._Part; LSTM's y too):
     every subset of the outputs, and a graph run backward twice (retain_graph), gives the
     composed path's gradients."""
     args = make(mode, seed=5)

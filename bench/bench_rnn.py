@@ -11,7 +11,8 @@ One training step: the recurrent layer, a Linear(H, 1) on the last state, MSE, b
 pe.keras runs the same model through Sequential.fit (one epoch of `--batches` batches), compared
 with the PyTorch loop over the same batches. Inference: the forward of the recurrent layer and the
 head under no_grad / predict. Ratio = pyengine time / torch time (< 0.5 is the issue's target);
-best of `--runs` runs (as bench_conv: the machine is shared), all in one process on
+best of `--runs` runs taken in turn (pe.nn, torch, Keras, run after run, so that load hits
+them alike; the machine is shared), all in one process on
 PYENGINE_BENCH_THREADS threads (default 2).
 The "kernel %" column is the share of the pe.nn training step spent in the recurrent kernel's
 forward + backward calls (the rest: the head, loss, optimizer and Python dispatch).
@@ -189,6 +190,23 @@ def timed(fn, runs):
     return min(times)  # best of the runs: on a shared machine noise only ever adds time
 
 
+def timed_interleaved(fns, runs):
+    """`timed` of every callable in `fns` (None: skipped, nan), the runs taken in turn (run 1 of
+    each, then run 2 of each, ...), so that a phase of load on the shared machine hits pyengine
+    and PyTorch alike instead of one of them."""
+    for fn in fns:
+        if fn is not None:
+            fn()
+    best = [float("inf") if fn is not None else float("nan") for fn in fns]
+    for _ in range(runs):
+        for i, fn in enumerate(fns):
+            if fn is not None:
+                t = CLOCK()
+                fn()
+                best[i] = min(best[i], CLOCK() - t)
+    return best
+
+
 def kernel_share(kind, hidden, x, y, runs):
     """Share of the pe.nn training step spent inside the recurrent Function's calls."""
     from pyengine.ops import rnn as ops_rnn
@@ -262,17 +280,14 @@ def main():
         per = 1e3 / args.batches
         t_train, t_infer = pe_nn(kind, hidden, x, y)
         row = [f"{kind} H={hidden} B={batch}"]
-        pe_tr, pe_inf = timed(t_train, args.runs) * per, timed(t_infer, args.runs) * per
-        if torch is not None:
-            tt_train, tt_infer = torch_nn(kind, hidden, x, y)
-            th_tr, th_inf = timed(tt_train, args.runs) * per, timed(tt_infer, args.runs) * per
-        else:
-            th_tr = th_inf = float("nan")
+        tt_train, tt_infer = torch_nn(kind, hidden, x, y) if torch is not None else (None, None)
+        k_train, k_infer = pe_keras(kind, hidden, x, y) if not args.no_keras else (None, None)
+        pe_tr, th_tr, k_tr, pe_inf, th_inf, k_inf = [
+            v * per for v in timed_interleaved(
+                [t_train, tt_train, k_train, t_infer, tt_infer, k_infer], args.runs)]
         share = kernel_share(kind, hidden, x, y, max(1, args.runs // 2))
         row += [f"{pe_tr:.2f}", f"{th_tr:.2f}", f"{pe_tr / th_tr:.2f}", f"{100 * share:.0f}"]
         if not args.no_keras:
-            k_train, k_infer = pe_keras(kind, hidden, x, y)
-            k_tr, k_inf = timed(k_train, args.runs) * per, timed(k_infer, args.runs) * per
             row += [f"{k_tr:.2f}", f"{k_tr / th_tr:.2f}"]
         row += [f"{pe_inf:.2f}", f"{th_inf:.2f}", f"{pe_inf / th_inf:.2f}"]
         if not args.no_keras:

@@ -251,3 +251,46 @@ def test_output_kept_by_a_view_is_not_reused():
         del y
         recurrence(*make("LSTM", seed=9), mode="LSTM")
     np.testing.assert_array_equal(view, first)
+
+
+@pytest.mark.parametrize("mode,used", [(m, u) for m in ("LSTM", "GRU", "RNN_TANH")
+                                        for u in ("y", "h", "yh", "h twice", "c", "hc", "yhc")
+                                        if m == "LSTM" or "c" not in u])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_final_states_gradients_reach_the_kernel(mode, used, reverse):
+    """h_n / c_n hand their gradients to the kernel as dh_n / dc_n (ops.rnn._Part; LSTM's y too):
+    every subset of the outputs, and a graph run backward twice (retain_graph), gives the
+    composed path's gradients."""
+    args = make(mode, seed=5)
+    grads = []
+    for fn in (recurrence, recurrence_composed):
+        for a in args:
+            if a is not None:
+                a.grad = None
+        y, h, c = fn(*args, mode=mode, reverse=reverse)
+        terms = {"y": lambda: (y * y).sum(), "h": lambda: (h * 2.0).sum(),
+                 "c": lambda: (c * c).sum()}
+        loss = sum(terms[k]() for k in used if k in terms)
+        loss.backward(retain_graph=used == "h twice")
+        if used == "h twice":
+            loss.backward()
+        grads.append([None if a is None else a.grad._data.copy() for a in args])
+    for a, b in zip(*grads):
+        if a is not None:
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_final_state_alone_passes_no_dy(monkeypatch):
+    """Only h_n used: the kernel gets dh_n and no dy (no zero-filled (T, B, H) gradient)."""
+    from pyengine.backend import cpu
+    seen = []
+    orig = cpu.rnn_backward
+
+    def spy(*a):
+        seen.append((a[12] is None, a[13] is not None, a[14] is not None))
+        return orig(*a)
+    monkeypatch.setattr(cpu, "rnn_backward", spy)
+    args = make("LSTM", seed=6)
+    _, h, c = recurrence(*args, mode="LSTM")
+    (h.sum() + c.sum()).backward()
+    assert seen == [(True, True, True)]

@@ -30,6 +30,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
+from .shape import Index
 
 MODES = {"RNN_TANH": 0, "RNN_RELU": 1, "LSTM": 2, "GRU": 3, "GRU_RESET_BEFORE": 4}
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3, "GRU_RESET_BEFORE": 3}
@@ -65,18 +66,33 @@ class Recurrence(Function):
         if training:
             ctx.save_for_backward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, out[:x.shape[0]], ws)
             ctx.params = (mode, reverse, mask)
+            # dh_n / dc_n / dy (LSTM) handed over by the _Part nodes (see there), and the
+            # zero gradient they give this node in place of a zero-filled array of out's shape
+            ctx.pending = [None, None, None]
+            ctx.zero_out = np.broadcast_to(np.zeros((), dt), out.shape)
         return out
 
     @staticmethod
     def backward(ctx, g):
         x, w_ih, w_hh, b_ih, b_hh, h0, c0, y, ws = ctx.saved_tensors
         mode, reverse, mask = ctx.params
-        g = np.ascontiguousarray(g, dtype=x.dtype)
         steps = x.shape[0]
-        dy, dc_n = (g[:steps], g[steps]) if mode == MODES["LSTM"] else (g, None)
+        dh_n, dc_side, dy_side = ctx.pending
+        ctx.pending = [None, None, None]
+        if g is ctx.zero_out:  # only the _Part nodes were used
+            dy = dc_n = None
+        else:
+            g = np.ascontiguousarray(g, dtype=x.dtype)
+            dy, dc_n = (g[:steps], g[steps]) if mode == MODES["LSTM"] else (g, None)
+        if dc_side is not None:
+            dc_n = dc_side if dc_n is None else dc_n + dc_side
+        if dy_side is not None:
+            dy = dy_side if dy is None else dy + dy_side
+        dh_n, dc_n, dy = [None if a is None else np.ascontiguousarray(a, dtype=x.dtype)
+                          for a in (dh_n, dc_n, dy)]
         needs = tuple(ctx.needs_input_grad) + (False,) * (7 - len(ctx.needs_input_grad))
         grads = ctx.backend.rnn_backward(mode, reverse, x, w_ih, w_hh, b_ih, b_hh, h0, c0, mask,
-                                         y, ws, dy, None, dc_n, needs)
+                                         y, ws, dy, dh_n, dc_n, needs)
         ctx.grads_are_fresh = True
         return tuple(grads)
 
@@ -97,10 +113,40 @@ def recurrence(x, w_ih, w_hh, b_ih=None, b_hh=None, h0=None, c0=None, mode="LSTM
                            reverse=bool(reverse), mask=mask)
     steps = x.shape[0]
     last = 0 if reverse else steps - 1
+    h_n = _part(out, last, 0)
     if mode == "LSTM":
-        y = out[:steps]
-        return y, y[last], out[steps]
-    return out, out[last], None
+        return _part(out, slice(0, steps), 2), h_n, _part(out, steps, 1)
+    return out, h_n, None
+
+
+class _Part(Index):
+    """h_n, c_n or (LSTM) y: a part of Recurrence's output, the forward of Index. Its backward
+    hands the gradient to the Recurrence node as the kernel's dh_n / dc_n / dy argument and
+    gives that node a broadcast zero (no memory) in place of Index's zero-filled (T(+1), B, H)
+    array with the part set: a Keras LSTM(64) training step at B = 32, which reads only the
+    final state, spent ~0.35 ms of CPU per batch there (two such arrays, the engine's sum).
+    Named Index, so that graph walkers (the ONNX exporter) see the index it is."""
+
+    @staticmethod
+    def backward(ctx, g):
+        rec = ctx.recurrence
+        first = all(p is None for p in rec.pending)
+        prev = rec.pending[ctx.slot]
+        rec.pending[ctx.slot] = g if prev is None else prev + g
+        # the first one of this backward pass makes the engine visit the Recurrence node; a
+        # second zero would only be added to it
+        return rec.zero_out if first else None
+
+
+_Part.__name__ = _Part.__qualname__ = "Index"
+
+
+def _part(out, key, slot):
+    """out[key] through _Part; slot 0: h_n, 1: c_n, 2: y."""
+    t = _Part.apply(out, key=key)
+    if t._node is not None:
+        t._node.ctx.recurrence, t._node.ctx.slot = out._node.ctx, slot
+    return t
 
 
 # ---- the same recurrence from differentiable ops, one step at a time --------------------------

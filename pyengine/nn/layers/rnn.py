@@ -1,9 +1,9 @@
 """RNN, LSTM, GRU (multi-layer, batch_first, bidirectional) and their single-step cells.
 
 Each layer and direction runs the whole sequence in one call of the recurrent kernel
-(ops.rnn.recurrence: input projection as one GEMM, the time loop and backpropagation through time
-in C++). The cells run the same kernel for one step. Parameter names, shapes and gate order are
-PyTorch's, so a torch state_dict loads unchanged:
+(ops.rnn.recurrence: the input projection inside each step's product, the time loop and
+backpropagation through time in C++; docs/rnn.md). The cells run the same kernel for one step.
+Parameter names, shapes and gate order are PyTorch's, so a torch state_dict loads unchanged:
     weight_ih_l{k}[_reverse] (G*H, in), weight_hh_l{k}[_reverse] (G*H, H), bias_ih/hh (G*H,)
     LSTM gates i, f, g, o (G = 4); GRU gates r, z, n (G = 3); RNN G = 1.
 """

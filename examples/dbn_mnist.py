@@ -91,10 +91,16 @@ def main():
                     help="learning-rate factor per fine-tuning epoch")
     ap.add_argument("--finetune-lr", type=float, default=0.1)
     ap.add_argument("--finetune-weight-decay", type=float, default=0.0)
+    ap.add_argument("--dropout", type=float, default=0.0,
+                    help="dropout on every hidden layer while fine-tuning on all labels")
+    ap.add_argument("--input-dropout", type=float, default=0.0,
+                    help="dropout on the pixels while fine-tuning on all labels")
     ap.add_argument("--val", type=int, default=10000,
                     help="training images held out to choose the fine-tuning epoch (0: none)")
     ap.add_argument("--val-small", type=int, default=5000,
                     help="held-out training images that choose the 1,000-label settings")
+    ap.add_argument("--only-finetune", action="store_true",
+                    help="skip the 1,000-label comparison and the Keras model")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=None,
                     help="kernel threads (1 is faster on a machine busy with other work)")
@@ -150,34 +156,36 @@ def main():
 
     # 2. the 1,000-label comparison (cheap, so it runs before the long fine-tuning). Each net
     # gets its best learning rate (and the random one its best init scale) on held-out images.
-    n_lab = min(args.labelled, len(x_train))
-    xs, ys = x_train[:n_lab], y_train[:n_lab]
-    x_sel, y_sel = x_train[-args.val_small:], y_train[-args.val_small:]
-    small = dict(epochs=args.small_epochs, batch_size=20, momentum=0.9, random_state=args.seed)
-    print(f"{n_lab} labelled images, settings chosen on {len(x_sel)} held-out training images:")
-    pre_net, pre_set = best_of(lambda s: dbn.to_module(10, random_state=args.seed),
-                               [dict(lr=lr) for lr in (0.1, 0.3)], xs, ys, x_sel, y_sel,
-                               **small)
-    rnd_net, rnd_set = best_of(
-        lambda s: random_net([x_train.shape[1]] + sizes, 10, args.seed, s["init"]),
-        [dict(init="default", lr=lr) for lr in (0.3, 1.0)] +
-        [dict(init="glorot", lr=lr) for lr in (0.1, 0.3)],
-        xs, ys, x_sel, y_sel, **small)
-    e_pre, e_rnd = error_rate(pre_net, x_test, y_test), error_rate(rnd_net, x_test, y_test)
-    print(f"{n_lab} labelled images: test error pretrained {e_pre * 100:.2f}% ({pre_set}) vs "
-          f"random init {e_rnd * 100:.2f}% ({rnd_set})", flush=True)
+    if not args.only_finetune:
+        n_lab = min(args.labelled, len(x_train))
+        xs, ys = x_train[:n_lab], y_train[:n_lab]
+        x_sel, y_sel = x_train[-args.val_small:], y_train[-args.val_small:]
+        small = dict(epochs=args.small_epochs, batch_size=20, momentum=0.9, random_state=args.seed)
+        print(f"{n_lab} labelled images, settings chosen on {len(x_sel)} held-out training images:")
+        pre_net, pre_set = best_of(lambda s: dbn.to_module(10, random_state=args.seed),
+                                   [dict(lr=lr) for lr in (0.1, 0.3)], xs, ys, x_sel, y_sel,
+                                   **small)
+        rnd_net, rnd_set = best_of(
+            lambda s: random_net([x_train.shape[1]] + sizes, 10, args.seed, s["init"]),
+            [dict(init="default", lr=lr) for lr in (0.3, 1.0)] +
+            [dict(init="glorot", lr=lr) for lr in (0.1, 0.3)],
+            xs, ys, x_sel, y_sel, **small)
+        e_pre, e_rnd = error_rate(pre_net, x_test, y_test), error_rate(rnd_net, x_test, y_test)
+        print(f"{n_lab} labelled images: test error pretrained {e_pre * 100:.2f}% ({pre_set}) vs "
+              f"random init {e_rnd * 100:.2f}% ({rnd_set})", flush=True)
 
-    model = dbn.to_keras(10, random_state=args.seed)
-    model.compile(optimizer=pe.keras.optimizers.SGD(learning_rate=pre_set["lr"], momentum=0.9),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(xs, ys, epochs=args.small_epochs, batch_size=20, verbose=0)
-    _, acc = model.evaluate(x_test, y_test, verbose=0)
-    print(f"{n_lab} labelled images, Keras model from the same DBN (lr {pre_set['lr']}): test "
-          f"error {(1 - acc) * 100:.2f}%", flush=True)
+        model = dbn.to_keras(10, random_state=args.seed)
+        model.compile(optimizer=pe.keras.optimizers.SGD(learning_rate=pre_set["lr"], momentum=0.9),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.fit(xs, ys, epochs=args.small_epochs, batch_size=20, verbose=0)
+        _, acc = model.evaluate(x_test, y_test, verbose=0)
+        print(f"{n_lab} labelled images, Keras model from the same DBN (lr {pre_set['lr']}): test "
+              f"error {(1 - acc) * 100:.2f}%", flush=True)
 
     # 3. fine-tuning on all labels; with --val N the last N training images are held out and
     # the net keeps the weights of its best validation epoch (the test set chooses nothing).
-    net = dbn.to_module(10, random_state=args.seed)
+    net = dbn.to_module(10, random_state=args.seed, dropout=args.dropout,
+                        input_dropout=args.input_dropout)
     n_fit = len(x_train) - args.val
     val = dict(X_val=x_train[n_fit:], y_val=y_train[n_fit:]) if args.val else {}
     t0 = time.perf_counter()

@@ -220,6 +220,46 @@ def test_dbn_pretrain_module_keras_and_samples():
     assert dbn.sample(2, n_steps=3, init=X[:2]).shape == (2, 36)
 
 
+def test_dbn_dropout_layers_for_fine_tuning():
+    X, y = bars(200)
+    dbn = DBN([20, 10], learning_rate=0.5, batch_size=10, n_iter=5, random_state=0).fit(X)
+    net = dbn.to_module(n_classes=2, random_state=0, dropout=0.5, input_dropout=0.2)
+    kinds = [(type(m).__name__, getattr(m, "p", None)) for m in net]
+    assert kinds == [("Dropout", 0.2), ("Linear", None), ("Sigmoid", None), ("Dropout", 0.5),
+                     ("Linear", None), ("Sigmoid", None), ("Dropout", 0.5), ("Linear", None)]
+    x = pe.from_numpy(X.astype(np.float32))
+    plain = dbn.to_module(n_classes=2, random_state=0)
+    net.eval()
+    with pe.no_grad():  # eval mode: the dropout layers are the identity, the net is the up-pass
+        np.testing.assert_array_equal(net(x).numpy(), plain(x).numpy())
+        net.train()
+        pe.manual_seed(3)
+        a = net(x).numpy()
+        pe.manual_seed(3)
+        b = net(x).numpy()
+    np.testing.assert_array_equal(a, b)  # the masks come from the seeded generator
+    assert not np.allclose(a, plain(x).detach().numpy())
+    # the pixel mask: a fifth of the inputs zeroed, the rest scaled by 1 / 0.8
+    with pe.no_grad():
+        dropped = net[0](pe.from_numpy(np.ones((100, 36), np.float32))).numpy()
+    assert set(np.unique(dropped)) <= {0.0, np.float32(1 / 0.8)}
+    assert 0.15 < np.mean(dropped == 0) < 0.25
+    # rates this small net (10 top units) can learn through; the MNIST net uses 0.5 / 0.2
+    net = dbn.to_module(n_classes=2, random_state=0, dropout=0.2, input_dropout=0.1)
+    hist = fine_tune(net, X, y, epochs=20, batch_size=20, learning_rate=0.5, random_state=0)
+    assert hist["loss"][-1] < 0.5 * hist["loss"][0] and error_rate(net, X, y) < 0.05
+    keras_model = dbn.to_keras(n_classes=2, random_state=0, dropout=0.5, input_dropout=0.2)
+    names = [type(layer).__name__ for layer in keras_model.layers]
+    assert names == ["Dropout", "Dense", "Dropout", "Dense", "Dropout", "Dense"]
+    np.testing.assert_allclose(keras_model.predict(X.astype(np.float32), verbose=0),
+                               dbn.to_keras(n_classes=2, random_state=0).predict(
+                                   X.astype(np.float32), verbose=0), rtol=1e-6)
+    for bad in (dict(dropout=1.0), dict(input_dropout=-0.1), dict(dropout="half")):
+        with pytest.raises(ValueError, match=r"\[DBN.to_module\] (input_)?dropout must be a "
+                                             r"probability in \[0, 1\)"):
+            dbn.to_module(2, **bad)
+
+
 def test_dbn_bad_sizes():
     with pytest.raises(ValueError, match=r"\[DBN.fit\] hidden_layer_sizes"):
         DBN([10, 0]).fit(np.zeros((4, 3)))

@@ -11,6 +11,7 @@ Example::
 
     dbn = DBN([500, 500, 2000], n_iter=10, random_state=0).fit(X)     # X in [0, 1], (n, 784)
     net = dbn.to_module(n_classes=10)       # pe.nn.Sequential: Linear/Sigmoid x 3, Linear(2000, 10)
+    # or to_module(10, dropout=0.5, input_dropout=0.2): nn.Dropout layers for fine-tuning
     fine_tune(net, X, y, epochs=10)         # cross-entropy on the softmax of the last layer
     pictures = dbn.sample(16)               # top-level Gibbs chain, then down to pixels
 """
@@ -138,17 +139,23 @@ class DBN(Estimator):
         self._check_fitted("to_module", "rbms_")
         return [(rbm.components_, rbm.intercept_hidden_) for rbm in self.rbms_]
 
-    def to_module(self, n_classes, random_state=None):
+    def to_module(self, n_classes, random_state=None, *, dropout=0.0, input_dropout=0.0):
         """A pe.nn.Sequential classifier: Linear + Sigmoid per RBM (weight = components_,
         bias = intercept_hidden_) and a Linear(top, n_classes) head producing logits (softmax
-        in the loss). The head starts at N(0, 0.01^2), zero bias."""
+        in the loss). The head starts at N(0, 0.01^2), zero bias.
+
+        dropout / input_dropout > 0 insert nn.Dropout layers for fine-tuning (Hinton et al.
+        2012 fine-tuned this DBN with 0.5 on every hidden layer, 0.2 on the pixels):
+        Dropout(input_dropout) before the first Linear and Dropout(dropout) after every
+        Sigmoid. They act in train() mode only; in eval() mode the net is the up-pass."""
         from .. import nn
-        layers = []
+        p_hidden, p_input = _dropout_rates(dropout, input_dropout, "to_module")
+        layers = [nn.Dropout(p_input)] if p_input else []
         for w, b in self._layers():
             lin = nn.Linear(w.shape[1], w.shape[0], dtype=_pe_dtype(w))
             lin.weight._data[...] = w
             lin.bias._data[...] = b
-            layers += [lin, nn.Sigmoid()]
+            layers += [lin, nn.Sigmoid()] + ([nn.Dropout(p_hidden)] if p_hidden else [])
         w_top = self._layers()[-1][0]
         head = nn.Linear(w_top.shape[0], n_classes, dtype=_pe_dtype(w_top))
         rng = np.random.RandomState(seed_from(random_state) % 2**32)
@@ -156,15 +163,19 @@ class DBN(Estimator):
         head.bias._data[...] = 0
         return nn.Sequential(*layers, head)
 
-    def to_keras(self, n_classes, random_state=None):
+    def to_keras(self, n_classes, random_state=None, *, dropout=0.0, input_dropout=0.0):
         """The same classifier as a pyengine.keras Sequential: Dense(sigmoid) per RBM with
-        set_weights([components_.T, intercept_hidden_]) and a Dense(n_classes, softmax) head."""
+        set_weights([components_.T, intercept_hidden_]) and a Dense(n_classes, softmax) head;
+        dropout / input_dropout add keras Dropout layers where to_module puts nn.Dropout."""
         from .. import keras
+        p_hidden, p_input = _dropout_rates(dropout, input_dropout, "to_keras")
         layers = self._layers()
-        model = keras.Sequential(
-            [keras.Input(shape=(layers[0][0].shape[1],))] +
-            [keras.layers.Dense(w.shape[0], activation="sigmoid") for w, _ in layers] +
-            [keras.layers.Dense(n_classes, activation="softmax")])
+        stack = [keras.Input(shape=(layers[0][0].shape[1],))]
+        stack += [keras.layers.Dropout(p_input)] if p_input else []
+        for w, _ in layers:
+            stack.append(keras.layers.Dense(w.shape[0], activation="sigmoid"))
+            stack += [keras.layers.Dropout(p_hidden)] if p_hidden else []
+        model = keras.Sequential(stack + [keras.layers.Dense(n_classes, activation="softmax")])
         dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
         for layer, (w, b) in zip(dense, layers):
             layer.set_weights([w.T, b])
@@ -173,6 +184,13 @@ class DBN(Estimator):
         dense[-1].set_weights([rng.normal(0, 0.01, (top, n_classes)).astype(np.float32),
                                np.zeros(n_classes, np.float32)])
         return model
+
+
+def _dropout_rates(dropout, input_dropout, where):
+    for name, p in (("dropout", dropout), ("input_dropout", input_dropout)):
+        if not isinstance(p, (int, float, np.floating)) or not 0 <= p < 1:
+            raise ValueError(f"[DBN.{where}] {name} must be a probability in [0, 1), got {p!r}")
+    return float(dropout), float(input_dropout)
 
 
 def _pe_dtype(a):

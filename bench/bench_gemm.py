@@ -12,16 +12,15 @@ repeats) after a pause, so that one library's idle-spinning worker threads do no
 the two cores from the next.
 """
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
 
 # Imports the installed pyengine (for a source tree built in place: PYTHONPATH=.).
 from pyengine import _C  # noqa: E402
+
+import fma_peak as peak  # noqa: E402  (bench/fma_peak.py: the script's folder is on sys.path)
 
 try:
     import torch
@@ -30,9 +29,7 @@ except ImportError:
 
 # fp32 FMA peak of all cores: measured at start-up with ../shared/tools/fma_peak.c (gcc needed),
 # or given by --peak / PYENGINE_PEAK_GFLOPS; this fallback is the 2-core Zen 4 VM's measured value.
-PEAK_GFLOPS = 210.0
-FMA_PEAK_C = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared",
-                          "tools", "fma_peak.c")
+PEAK_GFLOPS = max(peak.FALLBACK_GFLOPS.values())
 
 
 def measure_peak():
@@ -43,17 +40,11 @@ def measure_peak():
             return float(sys.argv[i + 1]), "--peak"
     if os.environ.get("PYENGINE_PEAK_GFLOPS"):
         return float(os.environ["PYENGINE_PEAK_GFLOPS"]), "PYENGINE_PEAK_GFLOPS"
-    if os.path.exists(FMA_PEAK_C) and shutil.which("gcc"):
-        with tempfile.TemporaryDirectory() as d:
-            exe = os.path.join(d, "fma_peak")
-            try:
-                subprocess.run(["gcc", "-O2", "-mavx512f", "-fopenmp", FMA_PEAK_C, "-o", exe],
-                               check=True, capture_output=True)
-                out = subprocess.run([exe], check=True, capture_output=True, text=True).stdout
-                lines = [ln for ln in out.splitlines() if ln.startswith("threads")]
-                return float(lines[-1].split(":")[1].split()[0]), "fma_peak.c: " + "; ".join(lines)
-            except (subprocess.CalledProcessError, OSError, IndexError, ValueError) as e:
-                print(f"fma_peak.c failed ({e}); using the fallback peak", file=sys.stderr)
+    measured = peak.measure(warn=lambda m: print(m, file=sys.stderr))
+    if measured:
+        top = max(measured)
+        return measured[top], "fma_peak.c: " + "; ".join(
+            f"threads {t}: {g:.1f} GFLOP/s" for t, g in sorted(measured.items()))
     return PEAK_GFLOPS, "fallback constant (2-core Zen 4 VM)"
 
 

@@ -25,14 +25,13 @@ reach. A cell whose requirement exceeds the peak cannot meet 1/2 on this machine
 """
 import argparse
 import os
-import shutil
-import subprocess
-import tempfile
 import time
 
 import numpy as np
 
 import pyengine as pe
+
+import fma_peak as peak  # bench/fma_peak.py (the script's folder is on sys.path)
 
 try:
     import torch
@@ -117,20 +116,6 @@ CLOCK = time.perf_counter  # --cpu-time: time.process_time (this process's CPU s
 GATES = {"LSTM": 4, "GRU": 3}
 
 
-def _find_fma_peak_c():
-    """shared/tools/fma_peak.c beside the checkout or any folder above it (a worktree sits
-    deeper than /work/main)."""
-    d = os.path.dirname(os.path.abspath(__file__))
-    while True:
-        cand = os.path.join(d, "shared", "tools", "fma_peak.c")
-        if os.path.exists(cand) or os.path.dirname(d) == d:
-            return cand
-        d = os.path.dirname(d)
-
-
-FMA_PEAK_C = _find_fma_peak_c()
-# This VM's peak when fma_peak.c cannot run (docs/gemm.md: 117 GFLOP/s one thread, 191 two).
-PEAK_FALLBACK = {1: 117.0, 2: 191.0}
 
 
 def flops(kind, hidden, batch, train):
@@ -149,19 +134,10 @@ def fma_peak(threads, given=None):
     and run here (its line for that thread count), else this VM's measured value."""
     if given:
         return given, "--peak"
-    if os.path.exists(FMA_PEAK_C) and shutil.which("gcc"):
-        with tempfile.TemporaryDirectory() as d:
-            exe = os.path.join(d, "fma_peak")
-            try:
-                subprocess.run(["gcc", "-O2", "-mavx512f", "-fopenmp", FMA_PEAK_C, "-o", exe],
-                               check=True, capture_output=True)
-                out = subprocess.run([exe], check=True, capture_output=True, text=True).stdout
-                for line in out.splitlines():
-                    if line.startswith(f"threads {threads}:"):
-                        return float(line.split(":")[1].split()[0]), "fma_peak.c"
-            except (subprocess.CalledProcessError, OSError, ValueError) as e:
-                print(f"fma_peak.c failed ({e})")
-    return PEAK_FALLBACK.get(threads, 117.0 * threads), "fallback (this VM, quiet)"
+    measured = peak.measure()
+    if threads in measured:
+        return measured[threads], "fma_peak.c"
+    return peak.FALLBACK_GFLOPS.get(threads, 117.0 * threads), "fallback (this VM, quiet)"
 
 
 def step_gemm_rate(kind, hidden, batch, runs):

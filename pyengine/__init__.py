@@ -104,3 +104,5 @@ def __getattr__(name):
 
 # pe.einsum / erf / tril / triu / bmm / baddbmm (torch names), composed over existing ops (issue 11 item 6)
 from .nn.functional import baddbmm, bmm, einsum, erf, tril, triu  # noqa: E402,F401
+# torch.eq / ne / lt / le / gt / ge as functions (pytorch/examples vae: torch.le(lam, 0.49))
+from .nn.functional import eq, ge, gt, le, lt, ne, pow  # noqa: E402,F401,A004

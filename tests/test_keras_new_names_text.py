@@ -115,7 +115,7 @@ def test_integer_lookup_as_documented_by_keras():
 @pytest.mark.parametrize("make, match", [
     (lambda: layers.StringLookup(num_oov_indices=2), "num_oov_indices must be 0 or 1"),
     (lambda: layers.StringLookup(output_mode="multi_hot", mask_token=""), "mask_token"),
-    (lambda: layers.StringLookup(output_mode="binary"), "output_mode must be one of"),
+    (lambda: layers.StringLookup(output_mode="bogus"), "output_mode must be one of"),
     (lambda: layers.StringLookup(invert=True, output_mode="count"), "invert=True needs"),
     (lambda: layers.StringLookup(sparse=True), "sparse=True"),
     (lambda: layers.StringLookup(encoding="latin-1"), "utf-8"),

@@ -356,3 +356,13 @@ from ..ops.attention import baddbmm, bmm, scaled_dot_product_attention  # noqa: 
 from ..ops.attention_einsum import einsum  # noqa: E402,F401
 from ..ops.attention_erf import erf  # noqa: E402,F401
 from ..ops.attention_masks import tril, triu  # noqa: E402,F401
+
+
+# ---- torch.eq / ne / lt / le / gt / ge: elementwise comparisons as functions (bool tensors) ----
+def eq(input, other): return _t(input) == other  # noqa: E704
+def ne(input, other): return _t(input) != other  # noqa: E704
+def lt(input, other): return _t(input) < other  # noqa: E704
+def le(input, other): return _t(input) <= other  # noqa: E704
+def gt(input, other): return _t(input) > other  # noqa: E704
+def ge(input, other): return _t(input) >= other  # noqa: E704
+def pow(input, exponent): return _t(input) ** exponent  # noqa: E704  (torch.pow; autograd via **)

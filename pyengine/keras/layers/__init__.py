@@ -42,4 +42,5 @@ __all__ = [n for n in dir() if not n.startswith("_")]
 # Vocabulary layers on Python / NumPy strings and ints (applied to the data, before the model)
 from .text_lookup import IntegerLookup, StringLookup  # noqa: E402
 from .text_vectorization import TextVectorization  # noqa: E402
+from .conv1d_transpose import Conv1DTranspose, Convolution1DTranspose  # noqa: E402
 __all__ = [n for n in dir() if not n.startswith("_")]

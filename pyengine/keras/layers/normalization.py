@@ -4,6 +4,7 @@ import numpy as np
 
 from ...nn import functional as F
 from .. import initializers as _init
+from .. import regularizers as _reg
 from .base import Layer
 
 
@@ -92,7 +93,7 @@ class Embedding(Layer):
     """Integer indices (batch, ...) -> vectors (batch, ..., output_dim), F.embedding."""
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", mask_zero=False,
-                 input_length=None, **kwargs):
+                 input_length=None, embeddings_regularizer=None, **kwargs):
         super().__init__(**kwargs)
         for k, v in (("input_dim", input_dim), ("output_dim", output_dim)):
             if not isinstance(v, (int, np.integer)) or v < 1:
@@ -106,10 +107,12 @@ class Embedding(Layer):
             self.input_length = None
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = _init.get(embeddings_initializer)
+        self.embeddings_regularizer = _reg.get(embeddings_regularizer)  # penalty in model.losses
 
     def build(self, input_shape):
         self.embeddings = self.add_weight((self.input_dim, self.output_dim),
-                                          self.embeddings_initializer, name="embeddings")
+                                          self.embeddings_initializer, name="embeddings",
+                                          regularizer=self.embeddings_regularizer)
 
     def call(self, x):
         idx = np.asarray(x._data)

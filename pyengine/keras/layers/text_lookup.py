@@ -41,6 +41,8 @@ class IndexLookup(Layer):
                  sparse=False, pad_to_max_tokens=False, name=None, **kwargs):
         super().__init__(name=name, **kwargs)
         what = type(self).__name__
+        # Keras' deprecated names, still accepted by Keras 3's IndexLookup
+        output_mode = {"binary": "multi_hot", "tf-idf": "tf_idf"}.get(output_mode, output_mode)
         if output_mode not in _MODES:
             raise ValueError(f"[{what}] output_mode must be one of {_MODES}. Received: "
                              f"output_mode={output_mode!r}")

@@ -4,10 +4,14 @@ import math
 
 import numpy as np
 
+from ...data.dataset import Dataset
 
-class TimeseriesDataset:
-    """Iterable of batches (x (batch, sequence_length, ...), y (batch, ...)) or x alone when
-    targets is None; iterate it once per epoch. len() is the number of batches."""
+
+class TimeseriesDataset(Dataset):
+    """A pe.data.Dataset (Keras returns a tf.data.Dataset) of batches (x (batch,
+    sequence_length, ...), y (batch, ...)), or x alone when targets is None, as pe Tensors;
+    iterate it once per epoch; .take / .map / .prefetch / as_numpy_iterator() as on any
+    Dataset. len() is the number of batches."""
 
     def __init__(self, data, targets, starts, sequence_length, sampling_rate, batch_size,
                  shuffle, seed):
@@ -15,17 +19,14 @@ class TimeseriesDataset:
         self.offsets = np.arange(sequence_length) * sampling_rate
         self.batch_size, self.shuffle = batch_size, shuffle
         self._rng = np.random.default_rng(seed)
-
-    def __len__(self):
-        if self.batch_size is None:
-            return len(self.starts)
-        return math.ceil(len(self.starts) / self.batch_size)
+        n = len(starts) if batch_size is None else math.ceil(len(starts) / batch_size)
+        super().__init__(self._windows, n)
 
     def _item(self, starts):
         x = self.data[starts[..., None] + self.offsets]
         return x if self.targets is None else (x, self.targets[starts])
 
-    def __iter__(self):
+    def _windows(self):  # the Dataset's recipe: NumPy batches, a fresh pass each call
         starts = self.starts
         if self.shuffle:  # Keras shuffles the windows once, then batches again each epoch
             starts = starts[self._rng.permutation(len(starts))]

@@ -103,13 +103,15 @@ class GAN(keras.Model):
         batch_size = ops.shape(real_images)[0]
         random_latent_vectors = keras.random.normal(shape=(batch_size, self.latent_dim),
                                                     seed=self.seed_generator)
-        generated_images = self.generator(random_latent_vectors)
+        # training=True: BatchNormalization on batch statistics, Dropout on (a custom train_step
+        # gets no training flag from fit, and a Keras model called without one is in inference mode)
+        generated_images = self.generator(random_latent_vectors, training=True)
         combined_images = ops.concatenate([generated_images, real_images], axis=0)
         # 1 for fake, 0 for real, with a little label noise (keras-io's trick)
         labels = ops.concatenate([ops.ones((batch_size, 1)), ops.zeros((batch_size, 1))], axis=0)
         labels += 0.05 * tf.random.uniform(tf.shape(labels))
         with tf.GradientTape() as tape:
-            predictions = self.discriminator(combined_images)
+            predictions = self.discriminator(combined_images, training=True)
             d_loss = self.loss_fn(labels, predictions)
         grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
         self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
@@ -118,7 +120,8 @@ class GAN(keras.Model):
                                                     seed=self.seed_generator)
         misleading_labels = ops.zeros((batch_size, 1))  # "all real"
         with tf.GradientTape() as tape:
-            predictions = self.discriminator(self.generator(random_latent_vectors))
+            predictions = self.discriminator(self.generator(random_latent_vectors, training=True),
+                                             training=True)
             g_loss = self.loss_fn(misleading_labels, predictions)
         grads = tape.gradient(g_loss, self.generator.trainable_weights)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))

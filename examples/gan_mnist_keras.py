@@ -7,7 +7,8 @@ network, metric objects tracked through the `metrics` property.
 
 The networks are the classic MLP GAN (G 256-512-1024 with LeakyReLU 0.2 and, as in
 eriklindernoren's Keras GAN, BatchNormalization(momentum=0.8); D 512-256 with LeakyReLU 0.2 and
-Dropout 0.3), Adam 2e-4 with beta1 0.5. The generator that is sampled is an exponential moving
+Dropout 0.3), Adam 2e-4 with beta1 0.5, held for the first half of the run and then
+decayed linearly to 0 (as CycleGAN does; a keras.optimizers.schedules object). The generator that is sampled is an exponential moving
 average of the trained one's weights (decay 0.999, about the last epoch's steps: Yazici et al.
 2019, "The unusual effectiveness of averaging in GAN training"), kept by train_step in a
 clone of the generator; it samples with batch statistics (training=True).
@@ -32,10 +33,12 @@ from _pictures import load_mnist, save_grid, synthetic_digits
 
 ap = argparse.ArgumentParser(description="MLP GAN with a custom train_step")
 ap.add_argument("--data", help="Keras-format mnist.npz (required unless --quick)")
-ap.add_argument("--epochs", type=int, default=10)
+ap.add_argument("--epochs", type=int, default=15)
 ap.add_argument("--batch-size", type=int, default=64)
 ap.add_argument("--ema", type=float, default=0.999,
                 help="decay of the generator's weight average that is sampled (0: the last weights)")
+ap.add_argument("--decay-from", type=float, default=0.5,
+                help="share of the run after which the learning rates fall linearly to 0 (1: never)")
 ap.add_argument("--quick", action="store_true")
 ap.add_argument("--out", default=".")
 ap.add_argument("--seed", type=int, default=0)
@@ -164,10 +167,23 @@ class SampleGrid(keras.callbacks.Callback):
                   title=f"epoch {epoch + 1}")
 
 
+class HoldThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """learning_rate for the first `hold` updates, then linearly down to 0 at update `total`."""
+
+    def __init__(self, learning_rate, hold, total):
+        self._store(learning_rate=learning_rate, hold=hold, total=total)
+
+    def __call__(self, step):
+        left = (self.total - step) / max(1, self.total - self.hold)
+        return self.learning_rate * min(1.0, max(0.0, left))
+
+
+steps = args.epochs * -(-len(x_train) // args.batch_size)  # fit's updates (last batch partial)
+hold = int(args.decay_from * steps)
 gan = GAN(discriminator=discriminator, generator=generator, latent_dim=latent_dim,
           ema=args.ema)
-gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5),
-            g_optimizer=keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5),
+gan.compile(d_optimizer=keras.optimizers.Adam(HoldThenLinearDecay(2e-4, hold, steps), beta_1=0.5),
+            g_optimizer=keras.optimizers.Adam(HoldThenLinearDecay(2e-4, hold, steps), beta_1=0.5),
             loss_fn=keras.losses.BinaryCrossentropy(from_logits=True))
 real = (x_train[..., None] * 2 - 1).astype(np.float32)
 grids = SampleGrid()

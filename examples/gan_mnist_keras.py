@@ -7,10 +7,15 @@ network, metric objects tracked through the `metrics` property.
 
 The networks are the classic MLP GAN (G 256-512-1024 with LeakyReLU 0.2 and, as in
 eriklindernoren's Keras GAN, BatchNormalization(momentum=0.8); D 512-256 with LeakyReLU 0.2 and
-Dropout 0.3), Adam 2e-4 with beta1 0.5.
+Dropout 0.3), Adam 2e-4 with beta1 0.5, held for the first half of the run and then
+decayed linearly to 0 (as CycleGAN does; a keras.optimizers.schedules object). The generator that is sampled is an exponential moving
+average of the trained one's weights (decay 0.999, about the last epoch's steps: Yazici et al.
+2019, "The unusual effectiveness of averaging in GAN training"), kept by train_step in a
+clone of the generator; it samples with batch statistics (training=True).
 
 Measured quality: a classifier trained in this script on the real digits labels 1,000 generated
-samples after each epoch (share with confidence above 0.9; at the end the share of each digit).
+samples after each epoch (of the averaged generator and, for comparison, of the trained one: share
+with confidence above 0.9; at the end the share of each digit).
 Pictures: a sample grid per epoch (gan_keras_epoch_N.png).
 """
 import argparse
@@ -28,8 +33,12 @@ from _pictures import load_mnist, save_grid, synthetic_digits
 
 ap = argparse.ArgumentParser(description="MLP GAN with a custom train_step")
 ap.add_argument("--data", help="Keras-format mnist.npz (required unless --quick)")
-ap.add_argument("--epochs", type=int, default=10)
+ap.add_argument("--epochs", type=int, default=15)
 ap.add_argument("--batch-size", type=int, default=64)
+ap.add_argument("--ema", type=float, default=0.999,
+                help="decay of the generator's weight average that is sampled (0: the last weights)")
+ap.add_argument("--decay-from", type=float, default=0.5,
+                help="share of the run after which the learning rates fall linearly to 0 (1: never)")
 ap.add_argument("--quick", action="store_true")
 ap.add_argument("--out", default=".")
 ap.add_argument("--seed", type=int, default=0)
@@ -46,7 +55,7 @@ else:
 if args.quick:
     x_train, y_train, args.epochs = x_train[:256], y_train[:256], 1
     test = (test[0][:128], test[1][:128])
-t_start = time.perf_counter()
+t_start, cpu_start = time.perf_counter(), time.process_time()
 # The judge first (a small convnet on the real digits), so that every epoch is scored.
 judge = train_judge(x_train, y_train, args.seed, epochs=1 if args.quick else 3, test=test)
 tf.manual_seed(args.seed)
@@ -69,12 +78,17 @@ discriminator = keras.Sequential([
 
 
 class GAN(keras.Model):
-    def __init__(self, discriminator, generator, latent_dim):
+    def __init__(self, discriminator, generator, latent_dim, ema=0.999):
         super().__init__()
         self.discriminator = discriminator
         self.generator = generator
         self.latent_dim = latent_dim
         self.seed_generator = keras.random.SeedGenerator(1337)
+        # the averaged generator (what is sampled): same architecture, weights copied
+        self.ema = ema
+        self.ema_generator = keras.models.clone_model(generator)
+        self.ema_generator.set_weights(generator.get_weights())
+        self.steps = 0
 
     def compile(self, d_optimizer, g_optimizer, loss_fn):
         super().compile()
@@ -92,13 +106,15 @@ class GAN(keras.Model):
         batch_size = ops.shape(real_images)[0]
         random_latent_vectors = keras.random.normal(shape=(batch_size, self.latent_dim),
                                                     seed=self.seed_generator)
-        generated_images = self.generator(random_latent_vectors)
+        # training=True: BatchNormalization on batch statistics, Dropout on (a custom train_step
+        # gets no training flag from fit, and a Keras model called without one is in inference mode)
+        generated_images = self.generator(random_latent_vectors, training=True)
         combined_images = ops.concatenate([generated_images, real_images], axis=0)
         # 1 for fake, 0 for real, with a little label noise (keras-io's trick)
         labels = ops.concatenate([ops.ones((batch_size, 1)), ops.zeros((batch_size, 1))], axis=0)
         labels += 0.05 * tf.random.uniform(tf.shape(labels))
         with tf.GradientTape() as tape:
-            predictions = self.discriminator(combined_images)
+            predictions = self.discriminator(combined_images, training=True)
             d_loss = self.loss_fn(labels, predictions)
         grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
         self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
@@ -107,13 +123,27 @@ class GAN(keras.Model):
                                                     seed=self.seed_generator)
         misleading_labels = ops.zeros((batch_size, 1))  # "all real"
         with tf.GradientTape() as tape:
-            predictions = self.discriminator(self.generator(random_latent_vectors))
+            predictions = self.discriminator(self.generator(random_latent_vectors, training=True),
+                                             training=True)
             g_loss = self.loss_fn(misleading_labels, predictions)
         grads = tape.gradient(g_loss, self.generator.trainable_weights)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
+        self.average_generator()
         self.d_loss_metric.update_state(d_loss)
         self.g_loss_metric.update_state(g_loss)
         return {"d_loss": self.d_loss_metric.result(), "g_loss": self.g_loss_metric.result()}
+
+    def average_generator(self):
+        """ema_generator <- d ema_generator + (1 - d) generator, with a short warm-up of d."""
+        self.steps += 1
+        d = min(self.ema, (1 + self.steps) / (10 + self.steps))
+        for avg, w in zip(self.ema_generator.trainable_weights, self.generator.trainable_weights):
+            avg.assign(d * avg + (1 - d) * w)
+
+    def sample(self, z, averaged=True):
+        """Images (N, 28, 28) in [-1, 1] from latent vectors z, batch statistics in BatchNorm."""
+        net = self.ema_generator if averaged and self.ema else self.generator
+        return ops.convert_to_numpy(net(z, training=True))[..., 0]
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -126,18 +156,34 @@ class SampleGrid(keras.callbacks.Callback):
         self.samples = None
 
     def on_epoch_end(self, epoch, logs=None):
-        self.samples = generator.predict(self.z, verbose=0)[..., 0]
+        self.samples = gan.sample(self.z)
         if not args.quick:
+            trained = (f"  (trained G: {epoch_line(judge, gan.sample(self.z, averaged=False))})"
+                       if args.ema else "")
             print(f"epoch {epoch + 1}: {time.perf_counter() - t0:.0f} s, "
-                  f"{epoch_line(judge, self.samples)}", flush=True)
+                  f"{epoch_line(judge, self.samples)}{trained}", flush=True)
         save_grid((self.samples[:50] + 1) / 2,
                   os.path.join(args.out, f"gan_keras_epoch_{epoch + 1}.png"),
                   title=f"epoch {epoch + 1}")
 
 
-gan = GAN(discriminator=discriminator, generator=generator, latent_dim=latent_dim)
-gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5),
-            g_optimizer=keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5),
+class HoldThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """learning_rate for the first `hold` updates, then linearly down to 0 at update `total`."""
+
+    def __init__(self, learning_rate, hold, total):
+        self._store(learning_rate=learning_rate, hold=hold, total=total)
+
+    def __call__(self, step):
+        left = (self.total - step) / max(1, self.total - self.hold)
+        return self.learning_rate * min(1.0, max(0.0, left))
+
+
+steps = args.epochs * -(-len(x_train) // args.batch_size)  # fit's updates (last batch partial)
+hold = int(args.decay_from * steps)
+gan = GAN(discriminator=discriminator, generator=generator, latent_dim=latent_dim,
+          ema=args.ema)
+gan.compile(d_optimizer=keras.optimizers.Adam(HoldThenLinearDecay(2e-4, hold, steps), beta_1=0.5),
+            g_optimizer=keras.optimizers.Adam(HoldThenLinearDecay(2e-4, hold, steps), beta_1=0.5),
             loss_fn=keras.losses.BinaryCrossentropy(from_logits=True))
 real = (x_train[..., None] * 2 - 1).astype(np.float32)
 grids = SampleGrid()
@@ -146,5 +192,5 @@ gan.fit(real, epochs=args.epochs, batch_size=args.batch_size, callbacks=[grids],
         verbose=2 if not args.quick else 0)
 train_time = time.perf_counter() - t0
 print(f"trained {args.epochs} epochs in {train_time:.0f} s; the whole run (judge included) "
-      f"{time.perf_counter() - t_start:.0f} s")
+      f"{time.perf_counter() - t_start:.0f} s wall, {time.process_time() - cpu_start:.0f} s CPU")
 report(judge, grids.samples)  # the last epoch's 1,000 samples

@@ -28,6 +28,7 @@ def run_example(name, tmp_path, *args):
 def test_dcgan_quick(tmp_path):
     out = run_example("dcgan_mnist.py", tmp_path)
     assert "confident samples" in out and "every digit >= 5%" in out
+    assert "(trained G: confident" in out  # the averaged generator is scored, the trained one too
     if HAS_MPL:
         assert (tmp_path / "dcgan_epoch_1.png").exists()
     else:

@@ -213,3 +213,28 @@ def test_fast_neural_style_blocks_train():
         losses.append(float(loss))
     assert model(x).shape == (2, 3, 12, 12)
     assert losses[-1] < losses[0]
+
+
+@pytest.mark.parametrize("name,mode,dims", [
+    ("ReflectionPad3d", "reflect", 3), ("ReplicationPad3d", "replicate", 3),
+    ("CircularPad1d", "circular", 1), ("CircularPad2d", "circular", 2),
+    ("CircularPad3d", "circular", 3), ("ZeroPad1d", "constant", 1), ("ZeroPad3d", "constant", 3)])
+def test_more_pad_modules(name, mode, dims):
+    shape = (2, 2, 3, 4, 5)[-(dims + 2):]
+    pad = (1, 2, 2, 0, 0, 1)[:2 * dims]
+    x = rnd(*shape)
+    m = getattr(nn, name)(pad)
+    y = m(t64(x, False)).numpy()
+    if mode == "constant":
+        widths = [(0, 0)] * x.ndim
+        for k in range(dims):
+            widths[x.ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
+        np.testing.assert_array_equal(y, np.pad(x, widths))
+    else:
+        np.testing.assert_array_equal(y, np_pad(x, pad, mode))
+    assert gradcheck(m, [t64(x)])
+    if torch is not None and hasattr(torch.nn, name):
+        np.testing.assert_array_equal(y, getattr(torch.nn, name)(pad)(torch.tensor(x)).numpy())
+    c = nn.ConstantPad3d(1, 2.0)(t64(rnd(1, 2, 2, 2), False)).numpy()
+    np.testing.assert_array_equal(c, np.pad(rnd(1, 2, 2, 2), ((0, 0), (1, 1), (1, 1), (1, 1)),
+                                            constant_values=2.0))

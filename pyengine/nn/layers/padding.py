@@ -1,6 +1,7 @@
-"""Padding modules over F.pad: ReflectionPad1d/2d, ReplicationPad1d/2d, ZeroPad2d,
-ConstantPad1d/2d (PyTorch's nn.*Pad*). padding: an int (every side) or a tuple
-(left, right[, top, bottom]) as F.pad takes it."""
+"""Padding modules over F.pad: ReflectionPad1d/2d/3d, ReplicationPad1d/2d/3d, CircularPad1d/2d/3d,
+ZeroPad1d/2d/3d, ConstantPad1d/2d/3d (PyTorch's nn.*Pad*); PixelShuffle / PixelUnshuffle.
+padding: an int (every side) or a tuple (left, right[, top, bottom[, front, back]]) as F.pad
+takes it."""
 import numpy as np
 
 from .. import functional as F
@@ -82,6 +83,27 @@ class ZeroPad2d(_Pad):
 
     def __init__(self, padding):
         super().__init__(padding, 0.0)
+
+
+def _make(name, mode, dims, value=None):
+    if value is None:  # padding only (value fixed: zero, or none for the non-constant modes)
+        def __init__(self, padding):
+            _Pad.__init__(self, padding, 0.0)
+    else:
+        def __init__(self, padding, value):
+            _Pad.__init__(self, padding, float(value))
+    return type(name, (_Pad,), {"mode": mode, "dims": dims, "__init__": __init__,
+                                "__module__": __name__})
+
+
+ReflectionPad3d = _make("ReflectionPad3d", "reflect", 3)
+ReplicationPad3d = _make("ReplicationPad3d", "replicate", 3)
+CircularPad1d = _make("CircularPad1d", "circular", 1)
+CircularPad2d = _make("CircularPad2d", "circular", 2)
+CircularPad3d = _make("CircularPad3d", "circular", 3)
+ConstantPad3d = _make("ConstantPad3d", "constant", 3, value=0.0)
+ZeroPad1d = _make("ZeroPad1d", "constant", 1)
+ZeroPad3d = _make("ZeroPad3d", "constant", 3)
 
 
 class PixelShuffle(Module):

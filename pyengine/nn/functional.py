@@ -366,3 +366,72 @@ def le(input, other): return _t(input) <= other  # noqa: E704
 def gt(input, other): return _t(input) > other  # noqa: E704
 def ge(input, other): return _t(input) >= other  # noqa: E704
 def pow(input, exponent): return _t(input) ** exponent  # noqa: E704  (torch.pow; autograd via **)
+
+
+# ---- pixel shuffle and instance norm (issue 11: super_resolution, fast_neural_style) ------------
+def pixel_shuffle(input, upscale_factor):
+    """(*, C * r^2, H, W) -> (*, C, H * r, W * r), PyTorch's F.pixel_shuffle (reshape + permute)."""
+    r = int(upscale_factor)
+    if input.ndim < 3:
+        raise ValueError(f"[pixel_shuffle] expected an input of at least 3 dimensions (*, C, H, W), "
+                         f"got shape {tuple(input.shape)}")
+    if r <= 0:
+        raise ValueError(f"[pixel_shuffle] upscale_factor must be positive, got {upscale_factor!r}")
+    *lead, c, h, w = input.shape
+    if c % (r * r):
+        raise ValueError(f"[pixel_shuffle] the channel dimension ({c}) of input "
+                         f"{tuple(input.shape)} must be divisible by upscale_factor squared "
+                         f"({r * r})")
+    n = len(lead)
+    x = input.reshape(*lead, c // (r * r), r, r, h, w)
+    x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
+    return x.reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """(*, C, H * r, W * r) -> (*, C * r^2, H, W), the inverse of pixel_shuffle."""
+    r = int(downscale_factor)
+    if input.ndim < 3:
+        raise ValueError(f"[pixel_unshuffle] expected an input of at least 3 dimensions "
+                         f"(*, C, H, W), got shape {tuple(input.shape)}")
+    if r <= 0:
+        raise ValueError(f"[pixel_unshuffle] downscale_factor must be positive, got "
+                         f"{downscale_factor!r}")
+    *lead, c, h, w = input.shape
+    if h % r or w % r:
+        raise ValueError(f"[pixel_unshuffle] height ({h}) and width ({w}) of input "
+                         f"{tuple(input.shape)} must be divisible by downscale_factor ({r})")
+    n = len(lead)
+    x = input.reshape(*lead, c, h // r, r, w // r, r)
+    x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
+    return x.reshape(*lead, c * r * r, h // r, w // r)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Normalise each (sample, channel) plane of (N, C, *) input over its spatial values
+    (biased variance), then scale by weight and shift by bias (C,), PyTorch's F.instance_norm.
+    Built on batch_norm over the (1, N * C, *) reshape. Running statistics are not supported."""
+    if running_mean is not None or running_var is not None or not use_input_stats:
+        raise NotImplementedError("[instance_norm] running statistics (track_running_stats=True, "
+                                  "use_input_stats=False) are not supported")
+    if input.ndim < 3:
+        raise ValueError(f"[instance_norm] expected input of shape (N, C, *) with at least one "
+                         f"spatial dimension, got {tuple(input.shape)}")
+    n, c = input.shape[0], input.shape[1]
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (c,):
+            raise ValueError(f"[instance_norm] {name} has shape {tuple(t.shape)}, expected "
+                             f"({c},) for input {tuple(input.shape)}")
+    spatial = tuple(input.shape[2:])
+    if int(_np.prod(spatial)) <= 1:
+        raise ValueError(f"[instance_norm] expected more than 1 spatial element per channel, "
+                         f"got input size {tuple(input.shape)}")
+    y = batch_norm(input.reshape(1, n * c, *spatial), None, None, training=True, eps=eps)
+    y = y.reshape(n, c, *spatial)
+    shape = (1, c) + (1,) * len(spatial)
+    if weight is not None:
+        y = y * weight.reshape(*shape)
+    if bias is not None:
+        y = y + bias.reshape(*shape)
+    return y

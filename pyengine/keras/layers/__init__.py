@@ -44,3 +44,9 @@ from .text_lookup import IntegerLookup, StringLookup  # noqa: E402
 from .text_vectorization import TextVectorization  # noqa: E402
 from .conv1d_transpose import Conv1DTranspose, Convolution1DTranspose  # noqa: E402
 __all__ = [n for n in dir() if not n.startswith("_")]
+
+# 1-D reshaping / dropout layers (issue 11: names held-out Keras programs import).
+from .noise import SpatialDropout1D  # noqa: E402
+from .reshaping import Cropping1D, UpSampling1D, ZeroPadding1D  # noqa: E402
+
+__all__ += ["Cropping1D", "SpatialDropout1D", "UpSampling1D", "ZeroPadding1D"]

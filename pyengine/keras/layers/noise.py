@@ -62,3 +62,19 @@ class SpatialDropout2D(BaseRandomLayer):
                              f"received shape {tuple(x.shape)}")
         return dropout(x, self.rate, bool(training), mask_shape=(x.shape[0], 1, 1, x.shape[3]),
                        generator=self._generator)
+
+
+class SpatialDropout1D(BaseRandomLayer):
+    """Drops whole channels of (N, steps, C) input with probability `rate` while training (the
+    mask broadcast over the steps), scaling the kept ones by 1 / (1 - rate)."""
+
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.rate = _rate(rate, "SpatialDropout1D", upper_open=False)
+
+    def call(self, x, training=False):
+        if x.ndim != 3:
+            raise ValueError(f"[{self.name}] expects (batch, steps, channels) input, received "
+                             f"shape {tuple(x.shape)}")
+        return dropout(x, self.rate, bool(training), mask_shape=(x.shape[0], 1, x.shape[2]),
+                       generator=self._generator)

@@ -101,3 +101,81 @@ class Cropping2D(Layer):
         (t, b), (l, r) = self.cropping
         return (s[0], None if s[1] is None else s[1] - t - b, None if s[2] is None else s[2] - l - r,
                 s[3])
+
+
+# ---- 1-D (batch, steps, channels) counterparts -------------------------------------------------
+def _sequences(layer, x):
+    if x.ndim != 3:
+        raise ValueError(f"[{layer}] expects (batch, steps, channels) input, received shape "
+                         f"{tuple(x.shape)}")
+
+
+def _one_pair(v, what, layer):
+    """An int (both ends) or a pair (before, after) of non-negative ints."""
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        out = (int(v), int(v))
+    else:
+        try:
+            v = tuple(v)
+        except TypeError:
+            v = (v,)
+        if len(v) != 2 or not all(isinstance(i, (int, np.integer)) and not isinstance(i, bool)
+                                  for i in v):
+            raise ValueError(f"[{layer}] {what} must be an int or a pair of ints. Received: "
+                             f"{what}={v!r}")
+        out = (int(v[0]), int(v[1]))
+    if out[0] < 0 or out[1] < 0:
+        raise ValueError(f"[{layer}] {what} must be non-negative. Received: {what}={v!r}")
+    return out
+
+
+class UpSampling1D(Layer):
+    """Repeats each time step `size` times along the steps axis (Keras' UpSampling1D)."""
+
+    def __init__(self, size=2, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+            raise ValueError(f"[UpSampling1D] size must be a positive int. Received: size={size!r}")
+        self.size = int(size)
+
+    def call(self, x):
+        _sequences(self.name, x)
+        return x[:, np.repeat(np.arange(x.shape[1]), self.size), :]
+
+    def compute_output_shape(self, s):
+        return (s[0], None if s[1] is None else s[1] * self.size, s[2])
+
+
+class ZeroPadding1D(Layer):
+    """Zero time steps at the start and end: padding int or (before, after)."""
+
+    def __init__(self, padding=1, **kwargs):
+        super().__init__(**kwargs)
+        self.padding = _one_pair(padding, "padding", "ZeroPadding1D")
+
+    def call(self, x):
+        _sequences(self.name, x)
+        return F.pad(x, (0, 0) + self.padding)
+
+    def compute_output_shape(self, s):
+        return (s[0], None if s[1] is None else s[1] + sum(self.padding), s[2])
+
+
+class Cropping1D(Layer):
+    """Removes time steps at the start and end: cropping int or (before, after)."""
+
+    def __init__(self, cropping=(1, 1), **kwargs):
+        super().__init__(**kwargs)
+        self.cropping = _one_pair(cropping, "cropping", "Cropping1D")
+
+    def call(self, x):
+        _sequences(self.name, x)
+        b, a = self.cropping
+        n = x.shape[1]
+        if b + a >= n:
+            raise ValueError(f"[{self.name}] cropping {self.cropping} removes the whole input of "
+                             f"shape {tuple(x.shape)}")
+        return x[:, b:n - a, :]
+
+    def compute_output_shape(self, s):
+        return (s[0], None if s[1] is None else s[1] - sum(self.cropping), s[2])

@@ -65,3 +65,16 @@ from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLay
 
 __all__ += ["MultiheadAttention", "Transformer", "TransformerDecoder", "TransformerDecoderLayer",
             "TransformerEncoder", "TransformerEncoderLayer"]
+
+# Padding, pixel shuffle and instance norm (issue 11: fast_neural_style, super_resolution).
+from .padding import (ConstantPad1d, ConstantPad2d, PixelShuffle, PixelUnshuffle,  # noqa: E402
+                      ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d,
+                      ZeroPad2d)
+from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad3d,  # noqa: E402
+                      ReflectionPad3d, ReplicationPad3d, ZeroPad1d, ZeroPad3d)
+from .instancenorm import InstanceNorm1d, InstanceNorm2d  # noqa: E402
+
+__all__ += ["ConstantPad1d", "ConstantPad2d", "InstanceNorm1d", "InstanceNorm2d", "PixelShuffle",
+            "PixelUnshuffle", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d",
+            "ReplicationPad2d", "ZeroPad2d", "CircularPad1d", "CircularPad2d", "CircularPad3d",
+            "ConstantPad3d", "ReflectionPad3d", "ReplicationPad3d", "ZeroPad1d", "ZeroPad3d"]

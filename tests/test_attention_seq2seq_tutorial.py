@@ -1,107 +1,75 @@
-"""PyTorch tutorial "NLP From Scratch: Translation with a Sequence to Sequence Network and
-Attention": EncoderRNN, BahdanauAttention (torch.bmm of softmax weights and keys) and
-AttnDecoderRNN verbatim but for the imports, trained with teacher forcing on a toy reversal task
-(the tutorial reads an English-French corpus): the loss falls."""
+"""Original test of the PyTorch pattern of the tutorial "NLP From Scratch: Translation with a
+Sequence to Sequence Network and Attention": a batch_first GRU encoder, additive (Bahdanau)
+attention whose softmax weights are applied to the encoder states with pe.bmm, a GRU decoder
+fed [embedding, context] with teacher forcing or greedy topk feedback (pe.empty(...).fill_,
+permute, cat). No program text of the tutorial is used."""
 import numpy as np
 
-import pyengine as torch
+import pyengine as pe
 import pyengine.nn as nn
 import pyengine.nn.functional as F
 
-device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-SOS_token = 0
-MAX_LENGTH = 10
+START = 0
 
-class EncoderRNN(nn.Module):
-    def __init__(self, input_size, hidden_size, dropout_p=0.1):
-        super(EncoderRNN, self).__init__()
-        self.hidden_size = hidden_size
-        self.embedding = nn.Embedding(input_size, hidden_size)
-        self.gru = nn.GRU(hidden_size, hidden_size, batch_first=True)
-        self.dropout = nn.Dropout(dropout_p)
 
-    def forward(self, input):
-        embedded = self.dropout(self.embedding(input))
-        output, hidden = self.gru(embedded)
-        return output, hidden
+class _AdditiveAttention(nn.Module):
+    def __init__(self, width):
+        super().__init__()
+        self.q, self.k, self.v = nn.Linear(width, width), nn.Linear(width, width), \
+            nn.Linear(width, 1)
 
-class BahdanauAttention(nn.Module):
-    def __init__(self, hidden_size):
-        super(BahdanauAttention, self).__init__()
-        self.Wa = nn.Linear(hidden_size, hidden_size)
-        self.Ua = nn.Linear(hidden_size, hidden_size)
-        self.Va = nn.Linear(hidden_size, 1)
+    def forward(self, query, states):
+        """query (B, 1, W), states (B, T, W) -> context (B, 1, W), weights (B, 1, T)."""
+        energy = self.v(pe.tanh(self.q(query) + self.k(states)))  # (B, T, 1)
+        weights = F.softmax(energy.permute(0, 2, 1), dim=-1)
+        return pe.bmm(weights, states), weights
 
-    def forward(self, query, keys):
-        scores = self.Va(torch.tanh(self.Wa(query) + self.Ua(keys)))
-        scores = scores.squeeze(2).unsqueeze(1)
-        weights = F.softmax(scores, dim=-1)
-        context = torch.bmm(weights, keys)
-        return context, weights
 
-class AttnDecoderRNN(nn.Module):
-    def __init__(self, hidden_size, output_size, dropout_p=0.1):
-        super(AttnDecoderRNN, self).__init__()
-        self.embedding = nn.Embedding(output_size, hidden_size)
-        self.attention = BahdanauAttention(hidden_size)
-        self.gru = nn.GRU(2 * hidden_size, hidden_size, batch_first=True)
-        self.out = nn.Linear(hidden_size, output_size)
-        self.dropout = nn.Dropout(dropout_p)
+class _Translator(nn.Module):
+    def __init__(self, vocab, width):
+        super().__init__()
+        self.src_emb, self.tgt_emb = nn.Embedding(vocab, width), nn.Embedding(vocab, width)
+        self.enc = nn.GRU(width, width, batch_first=True)
+        self.dec = nn.GRU(2 * width, width, batch_first=True)
+        self.attn = _AdditiveAttention(width)
+        self.out = nn.Linear(width, vocab)
 
-    def forward(self, encoder_outputs, encoder_hidden, target_tensor=None):
-        batch_size = encoder_outputs.size(0)
-        decoder_input = torch.empty(batch_size, 1, dtype=torch.long, device=device).fill_(SOS_token)
-        decoder_hidden = encoder_hidden
-        decoder_outputs = []
-        attentions = []
-        for i in range(MAX_LENGTH):
-            decoder_output, decoder_hidden, attn_weights = self.forward_step(decoder_input, decoder_hidden, encoder_outputs)
-            decoder_outputs.append(decoder_output)
-            attentions.append(attn_weights)
-            if target_tensor is not None:
-                decoder_input = target_tensor[:, i].unsqueeze(1) # Teacher forcing
+    def forward(self, src, steps, teacher=None):
+        states, h = self.enc(self.src_emb(src))
+        token = pe.empty(src.size(0), 1, dtype=pe.long).fill_(START)
+        scores, maps = [], []
+        for t in range(steps):
+            ctx, w = self.attn(h.permute(1, 0, 2), states)
+            step_out, h = self.dec(pe.cat((self.tgt_emb(token), ctx), dim=2), h)
+            logits = self.out(step_out)
+            scores.append(logits)
+            maps.append(w)
+            if teacher is not None:
+                token = teacher[:, t:t + 1]
             else:
-                _, topi = decoder_output.topk(1)
-                decoder_input = topi.squeeze(-1).detach()  # detach from history as input
-        decoder_outputs = torch.cat(decoder_outputs, dim=1)
-        decoder_outputs = F.log_softmax(decoder_outputs, dim=-1)
-        attentions = torch.cat(attentions, dim=1)
-        return decoder_outputs, decoder_hidden, attentions
-
-    def forward_step(self, input, hidden, encoder_outputs):
-        embedded =  self.dropout(self.embedding(input))
-        query = hidden.permute(1, 0, 2)
-        context, attn_weights = self.attention(query, encoder_outputs)
-        input_gru = torch.cat((embedded, context), dim=2)
-        output, hidden = self.gru(input_gru, hidden)
-        output = self.out(output)
-        return output, hidden, attn_weights
+                token = logits.topk(1)[1].squeeze(-1).detach()
+        return F.log_softmax(pe.cat(scores, dim=1), dim=-1), pe.cat(maps, dim=1)
 
 
-
-def test_bahdanau_attention_seq2seq_learns():
-    torch.manual_seed(0)
-    enc, dec = EncoderRNN(12, 16), AttnDecoderRNN(16, 12)
-    eo = torch.optim.Adam(enc.parameters(), lr=0.01)
-    do = torch.optim.Adam(dec.parameters(), lr=0.01)
-    crit = nn.NLLLoss()
-    rng = np.random.default_rng(0)
-    losses = []
-    for step in range(40):
-        x = rng.integers(1, 12, (8, MAX_LENGTH))
-        input_tensor, target_tensor = torch.tensor(x), torch.tensor(x[:, ::-1].copy())
-        eo.zero_grad()
-        do.zero_grad()
-        encoder_outputs, encoder_hidden = enc(input_tensor)
-        decoder_outputs, _, attentions = dec(encoder_outputs, encoder_hidden, target_tensor)
-        loss = crit(decoder_outputs.view(-1, decoder_outputs.size(-1)), target_tensor.view(-1))
+def test_additive_attention_seq2seq_learns_with_teacher_forcing():
+    pe.manual_seed(9)
+    span, vocab = 7, 10
+    model = _Translator(vocab, 16)
+    opt = pe.optim.Adam(model.parameters(), lr=0.01)
+    nll = nn.NLLLoss()
+    rng = np.random.default_rng(9)
+    curve = []
+    for _ in range(40):
+        src = rng.integers(1, vocab, (8, span))
+        tgt = pe.tensor(np.roll(src, 2, axis=1))  # rotate by two places
+        opt.zero_grad()
+        logp, maps = model(pe.tensor(src), span, teacher=tgt)
+        loss = nll(logp.reshape(-1, vocab), tgt.reshape(-1))
         loss.backward()
-        eo.step()
-        do.step()
-        losses.append(loss.item())
-    assert attentions.shape == (8, MAX_LENGTH, MAX_LENGTH)
-    np.testing.assert_allclose(attentions.detach().numpy().sum(-1), 1.0, rtol=1e-5)
-    assert np.mean(losses[-5:]) < 0.95 * np.mean(losses[:5]), losses
-    # greedy decoding (topk feeds back the predictions) runs too
-    out, _, _ = dec(*enc(torch.tensor(x[:2])))
-    assert out.shape == (2, MAX_LENGTH, 12)
+        opt.step()
+        curve.append(loss.item())
+    assert maps.shape == (8, span, span)
+    np.testing.assert_allclose(maps.detach().numpy().sum(-1), 1.0, rtol=1e-5)
+    assert np.mean(curve[-5:]) < 0.95 * np.mean(curve[:5]), curve
+    greedy, _ = model(pe.tensor(src[:3]), span)
+    assert greedy.shape == (3, span, vocab)

@@ -1,234 +1,163 @@
-"""pytorch/examples word_language_model's TransformerModel (model.py, verbatim but for the
-imports: `import pyengine as torch`) and its training step (batchify, get_batch, NLLLoss,
-clip_grad_norm_) on a tiny synthetic corpus: the loss falls. Also pe.tril / pe.triu."""
+"""Original tests of the PyTorch patterns used by pytorch/examples word_language_model
+(TransformerModel: a subclass of nn.Transformer that keeps its encoder, replaces its decoder by
+a Linear, registers a sinusoidal position buffer and runs a causal float mask; corpus columns,
+NLLLoss, clip_grad_norm_) and by the tutorial "Language Translation with nn.Transformer" (a full
+nn.Transformer with bool src mask, float causal tgt mask, key-padding masks,
+CrossEntropyLoss(ignore_index), xavier_uniform_, encoder / decoder called separately for greedy
+decoding). Also pe.tril / pe.triu. No program text of those examples is used."""
 import math
 
 import numpy as np
 import pytest
 
-import pyengine as torch
+import pyengine as pe
 import pyengine.nn as nn
 import pyengine.nn.functional as F
 from pyengine.testing import gradcheck
 
 
-class PositionalEncoding(nn.Module):
-    def __init__(self, d_model, dropout=0.1, max_len=5000):
-        super(PositionalEncoding, self).__init__()
-        self.dropout = nn.Dropout(p=dropout)
-        pe = torch.zeros(max_len, d_model)
-        position = torch.arange(0, max_len, dtype=torch.float).unsqueeze(1)
-        div_term = torch.exp(torch.arange(0, d_model, 2).float() * (-math.log(10000.0) / d_model))
-        pe[:, 0::2] = torch.sin(position * div_term)
-        pe[:, 1::2] = torch.cos(position * div_term)
-        pe = pe.unsqueeze(0).transpose(0, 1)
-        self.register_buffer('pe', pe)
-
-    def forward(self, x):
-        x = x + self.pe[:x.size(0), :]
-        return self.dropout(x)
+def _sinusoids(length, width):
+    """(length, 1, width) table: even columns sin(pos * f), odd columns cos(pos * f)."""
+    table = pe.zeros(length, width)
+    pos = pe.arange(0, length, dtype=pe.float).unsqueeze(1)
+    freq = pe.exp(pe.arange(0, width, 2).float() * (-math.log(10000.0) / width))
+    table[:, 0::2] = pe.sin(pos * freq)
+    table[:, 1::2] = pe.cos(pos * freq)
+    return table.unsqueeze(1)
 
 
-class TransformerModel(nn.Transformer):
-    """Container module with an encoder, a recurrent or transformer module, and a decoder."""
-
-    def __init__(self, ntoken, ninp, nhead, nhid, nlayers, dropout=0.5):
-        super(TransformerModel, self).__init__(d_model=ninp, nhead=nhead, dim_feedforward=nhid,
-                                               num_encoder_layers=nlayers)
-        self.model_type = 'Transformer'
-        self.src_mask = None
-        self.pos_encoder = PositionalEncoding(ninp, dropout)
-        self.input_emb = nn.Embedding(ntoken, ninp)
-        self.ninp = ninp
-        self.decoder = nn.Linear(ninp, ntoken)
-        self.init_weights()
-
-    def _generate_square_subsequent_mask(self, sz):
-        return torch.log(torch.tril(torch.ones(sz, sz)))
-
-    def init_weights(self):
-        initrange = 0.1
-        nn.init.uniform_(self.input_emb.weight, -initrange, initrange)
-        nn.init.zeros_(self.decoder.bias)
-        nn.init.uniform_(self.decoder.weight, -initrange, initrange)
-
-    def forward(self, src, has_mask=True):
-        if has_mask:
-            device = src.device
-            if self.src_mask is None or self.src_mask.size(0) != len(src):
-                mask = self._generate_square_subsequent_mask(len(src)).to(device)
-                self.src_mask = mask
-        else:
-            self.src_mask = None
-
-        src = self.input_emb(src) * math.sqrt(self.ninp)
-        src = self.pos_encoder(src)
-        output = self.encoder(src, mask=self.src_mask)
-        output = self.decoder(output)
-        return F.log_softmax(output, dim=-1)
+def _future_blocked(n):
+    """Additive float mask: 0 on and below the diagonal, -inf above."""
+    return pe.zeros(n, n).masked_fill(pe.triu(pe.ones(n, n), 1) == 1, float("-inf"))
 
 
-def batchify(data, bsz):
-    nbatch = data.size(0) // bsz
-    data = data.narrow(0, 0, nbatch * bsz)
-    data = data.view(bsz, -1).t().contiguous()
-    return data
+class _EncoderOnlyLM(nn.Transformer):
+    def __init__(self, vocab, width, heads, ff, depth):
+        super().__init__(d_model=width, nhead=heads, dim_feedforward=ff,
+                         num_encoder_layers=depth, dropout=0.1)
+        self.register_buffer("table", _sinusoids(64, width))
+        self.tok = nn.Embedding(vocab, width)
+        self.decoder = nn.Linear(width, vocab)  # replaces nn.Transformer's decoder stack
+        self.width = width
+
+    def forward(self, ids):
+        h = self.tok(ids) * math.sqrt(self.width) + self.table[:ids.size(0)]
+        return F.log_softmax(self.decoder(self.encoder(h, mask=_future_blocked(len(ids)))), -1)
 
 
-def get_batch(source, i, bptt):
-    seq_len = min(bptt, len(source) - 1 - i)
-    data = source[i:i + seq_len]
-    target = source[i + 1:i + 1 + seq_len].view(-1)
-    return data, target
+def test_causal_float_mask_matches_numpy():
+    np.testing.assert_array_equal(_future_blocked(4).numpy(),
+                                  np.where(np.triu(np.ones((4, 4)), 1) == 1, -np.inf, 0.0))
 
 
-@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")  # log(0) = -inf: the mask
-def test_word_language_model_transformer_learns():
-    torch.manual_seed(0)
-    ntokens, bptt = 12, 8
-    corpus = torch.tensor(np.arange(600) % ntokens)  # a predictable "text": next = this + 1
-    train_data = batchify(corpus, 8)
-    model = TransformerModel(ntokens, 16, 2, 32, 2, dropout=0.1)
-    criterion = nn.NLLLoss()
-    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
-    model.train()
-    losses = []
-    for epoch in range(6):
-        for batch, i in enumerate(range(0, train_data.size(0) - 1, bptt)):
-            data, targets = get_batch(train_data, i, bptt)
-            model.zero_grad()
-            output = model(data)
-            output = output.view(-1, ntokens)
-            loss = criterion(output, targets)
+def test_nn_transformer_subclass_language_model_learns_and_is_causal():
+    pe.manual_seed(2)
+    vocab, window = 10, 6
+    stream = pe.tensor((np.arange(480) * 3) % vocab)  # next token = this + 3 (mod 10)
+    cols = stream.narrow(0, 0, 480).view(6, -1).t().contiguous()  # (80, 6)
+    lm = _EncoderOnlyLM(vocab, 16, 2, 32, 2)
+    opt = pe.optim.Adam(lm.parameters(), lr=3e-3)
+    nll = nn.NLLLoss()
+    curve = []
+    lm.train()
+    for _ in range(4):
+        for at in range(0, cols.size(0) - 1, window):
+            n = min(window, cols.size(0) - 1 - at)
+            lm.zero_grad()
+            loss = nll(lm(cols[at:at + n]).view(-1, vocab), cols[at + 1:at + 1 + n].reshape(-1))
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 0.25)
-            optimizer.step()
-            losses.append(loss.item())
-    assert np.mean(losses[-3:]) < 0.7 * np.mean(losses[:3]), losses
-    assert "encoder.layers.1.self_attn.in_proj_weight" in model.state_dict()
-    assert "decoder.weight" in model.state_dict()  # the Linear replaced nn.Transformer's decoder
+            nn.utils.clip_grad_norm_(lm.parameters(), 0.25)
+            opt.step()
+            curve.append(loss.item())
+    assert np.mean(curve[-3:]) < 0.7 * np.mean(curve[:3]), curve
+    keys = lm.state_dict()
+    assert "encoder.layers.1.self_attn.in_proj_weight" in keys and "decoder.weight" in keys
+    lm.eval()
+    probe = cols[:5, :2].clone()
+    changed = probe.clone()
+    changed[4] = (changed[4] + 1) % vocab
+    np.testing.assert_allclose(lm(changed)[:4].detach().numpy(), lm(probe)[:4].detach().numpy(),
+                               rtol=1e-5, atol=1e-6)
 
 
 def test_tril_triu():
     x = np.random.default_rng(0).standard_normal((2, 3, 4))
     for d in (-1, 0, 2):
-        np.testing.assert_array_equal(torch.tril(torch.tensor(x), d).numpy(), np.tril(x, d))
-        np.testing.assert_array_equal(torch.triu(torch.tensor(x), diagonal=d).numpy(),
+        np.testing.assert_array_equal(pe.tril(pe.tensor(x), d).numpy(), np.tril(x, d))
+        np.testing.assert_array_equal(pe.triu(pe.tensor(x), diagonal=d).numpy(),
                                       np.triu(x, d))
-    assert gradcheck(lambda t: torch.triu(t, 1), [torch.tensor(x, requires_grad=True)])
+    assert gradcheck(lambda t: pe.triu(t, 1), [pe.tensor(x, requires_grad=True)])
     with pytest.raises(ValueError, match=r"\[tril\] input must have at least 2 dims"):
-        torch.tril(torch.ones(3))
+        pe.tril(pe.ones(3))
 
 
-# ---- PyTorch tutorial "Language Translation with nn.Transformer" (Seq2SeqTransformer), imports
-# changed, a toy reversal task instead of Multi30k ------------------------------------------------
-from pyengine import Tensor  # noqa: E402
-from pyengine.nn import Transformer  # noqa: E402
-
-DEVICE = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-PAD_IDX, BOS_IDX, EOS_IDX = 1, 2, 3
-
-class PositionalEncoding(nn.Module):
-    def __init__(self, emb_size: int, dropout: float, maxlen: int = 5000):
-        super(PositionalEncoding, self).__init__()
-        den = torch.exp(- torch.arange(0, emb_size, 2)* math.log(10000) / emb_size)
-        pos = torch.arange(0, maxlen).reshape(maxlen, 1)
-        pos_embedding = torch.zeros((maxlen, emb_size))
-        pos_embedding[:, 0::2] = torch.sin(pos * den)
-        pos_embedding[:, 1::2] = torch.cos(pos * den)
-        pos_embedding = pos_embedding.unsqueeze(-2)
-        self.dropout = nn.Dropout(dropout)
-        self.register_buffer('pos_embedding', pos_embedding)
-
-    def forward(self, token_embedding: Tensor):
-        return self.dropout(token_embedding + self.pos_embedding[:token_embedding.size(0), :])
-
-class TokenEmbedding(nn.Module):
-    def __init__(self, vocab_size: int, emb_size):
-        super(TokenEmbedding, self).__init__()
-        self.embedding = nn.Embedding(vocab_size, emb_size)
-        self.emb_size = emb_size
-
-    def forward(self, tokens: Tensor):
-        return self.embedding(tokens.long()) * math.sqrt(self.emb_size)
-
-class Seq2SeqTransformer(nn.Module):
-    def __init__(self, num_encoder_layers: int, num_decoder_layers: int, emb_size: int, nhead: int,
-                 src_vocab_size: int, tgt_vocab_size: int, dim_feedforward: int = 512, dropout: float = 0.1):
-        super(Seq2SeqTransformer, self).__init__()
-        self.transformer = Transformer(d_model=emb_size, nhead=nhead, num_encoder_layers=num_encoder_layers,
-                                       num_decoder_layers=num_decoder_layers, dim_feedforward=dim_feedforward, dropout=dropout)
-        self.generator = nn.Linear(emb_size, tgt_vocab_size)
-        self.src_tok_emb = TokenEmbedding(src_vocab_size, emb_size)
-        self.tgt_tok_emb = TokenEmbedding(tgt_vocab_size, emb_size)
-        self.positional_encoding = PositionalEncoding(emb_size, dropout=dropout)
-
-    def forward(self, src: Tensor, trg: Tensor, src_mask: Tensor, tgt_mask: Tensor, src_padding_mask: Tensor,
-                tgt_padding_mask: Tensor, memory_key_padding_mask: Tensor):
-        src_emb = self.positional_encoding(self.src_tok_emb(src))
-        tgt_emb = self.positional_encoding(self.tgt_tok_emb(trg))
-        outs = self.transformer(src_emb, tgt_emb, src_mask, tgt_mask, None,
-                                src_padding_mask, tgt_padding_mask, memory_key_padding_mask)
-        return self.generator(outs)
-
-    def encode(self, src: Tensor, src_mask: Tensor):
-        return self.transformer.encoder(self.positional_encoding(self.src_tok_emb(src)), src_mask)
-
-    def decode(self, tgt: Tensor, memory: Tensor, tgt_mask: Tensor):
-        return self.transformer.decoder(self.positional_encoding(self.tgt_tok_emb(tgt)), memory, tgt_mask)
-
-def generate_square_subsequent_mask(sz):
-    mask = (torch.triu(torch.ones((sz, sz), device=DEVICE)) == 1).transpose(0, 1)
-    mask = mask.float().masked_fill(mask == 0, float('-inf')).masked_fill(mask == 1, float(0.0))
-    return mask
-
-def create_mask(src, tgt):
-    src_seq_len = src.shape[0]
-    tgt_seq_len = tgt.shape[0]
-    tgt_mask = generate_square_subsequent_mask(tgt_seq_len)
-    src_mask = torch.zeros((src_seq_len, src_seq_len),device=DEVICE).type(torch.bool)
-    src_padding_mask = (src == PAD_IDX).transpose(0, 1)
-    tgt_padding_mask = (tgt == PAD_IDX).transpose(0, 1)
-    return src_mask, tgt_mask, src_padding_mask, tgt_padding_mask
+PAD, BOS, EOS = 0, 1, 2
 
 
+class _Seq2Seq(nn.Module):
+    def __init__(self, vocab, width):
+        super().__init__()
+        self.core = nn.Transformer(d_model=width, nhead=2, num_encoder_layers=1,
+                                   num_decoder_layers=1, dim_feedforward=2 * width, dropout=0.1)
+        self.src_emb, self.tgt_emb = nn.Embedding(vocab, width), nn.Embedding(vocab, width)
+        self.register_buffer("table", _sinusoids(32, width))
+        self.head = nn.Linear(width, vocab)
+        self.scale = math.sqrt(width)
 
-def test_pytorch_translation_tutorial_seq2seq_transformer_learns():
-    torch.manual_seed(0)
-    V = 12
-    transformer = Seq2SeqTransformer(2, 2, 16, 2, V, V, 32, dropout=0.1)
-    for p in transformer.parameters():
+    def embed(self, emb, ids):
+        return emb(ids.long()) * self.scale + self.table[:ids.size(0)]
+
+    def forward(self, src, tgt, src_pad, tgt_pad):
+        src_mask = pe.zeros((src.size(0), src.size(0))).type(pe.bool)
+        out = self.core(self.embed(self.src_emb, src), self.embed(self.tgt_emb, tgt), src_mask,
+                        _future_blocked(tgt.size(0)), None, src_pad, tgt_pad, src_pad)
+        return self.head(out)
+
+    def greedy(self, src, steps):
+        memory = self.core.encoder(self.embed(self.src_emb, src))
+        out = pe.full((1, src.size(1)), BOS, dtype=pe.long)
+        for _ in range(steps):
+            h = self.core.decoder(self.embed(self.tgt_emb, out), memory,
+                                  _future_blocked(out.size(0)))
+            nxt = self.head(h[-1]).argmax(-1, keepdim=True).t()
+            out = pe.cat([out, nxt], 0)
+        return out
+
+
+def _copy_batches(rng, vocab, count, longest):
+    """(seq, batch) source and BOS/target/EOS pairs with PAD tails; target = source + 1."""
+    src = np.full((longest + 1, count), PAD)
+    tgt = np.full((longest + 2, count), PAD)
+    for b in range(count):
+        n = rng.integers(2, longest + 1)
+        body = rng.integers(3, vocab - 1, n)
+        src[:n, b], src[n, b] = body, EOS
+        tgt[0, b], tgt[1:n + 1, b], tgt[n + 1, b] = BOS, body + 1, EOS
+    return pe.tensor(src), pe.tensor(tgt)
+
+
+def test_padded_seq2seq_transformer_learns_with_ignore_index():
+    pe.manual_seed(4)
+    vocab = 11
+    model = _Seq2Seq(vocab, 16)
+    for p in model.parameters():
         if p.dim() > 1:
             nn.init.xavier_uniform_(p)
-    loss_fn = torch.nn.CrossEntropyLoss(ignore_index=PAD_IDX)
-    optimizer = torch.optim.Adam(transformer.parameters(), lr=0.001, betas=(0.9, 0.98), eps=1e-9)
-
-    rng = np.random.default_rng(0)
-
-    def batch(n=16, L=6):
-        body = rng.integers(4, V, (n, L))
-        lens = rng.integers(3, L + 1, n)
-        src = np.full((n, L + 2), PAD_IDX)
-        tgt = np.full((n, L + 2), PAD_IDX)
-        for i in range(n):  # target: BOS, the source reversed, EOS
-            src[i, :lens[i]] = body[i, :lens[i]]
-            src[i, lens[i]] = EOS_IDX
-            tgt[i, 0] = BOS_IDX
-            tgt[i, 1:lens[i] + 1] = body[i, :lens[i]][::-1]
-            tgt[i, lens[i] + 1] = EOS_IDX
-        return torch.tensor(src.T), torch.tensor(tgt.T)  # (seq, batch)
-
-    transformer.train()
-    losses = []
-    for step in range(60):
-        src, tgt = batch()
-        tgt_input = tgt[:-1, :]
-        src_mask, tgt_mask, src_padding_mask, tgt_padding_mask = create_mask(src, tgt_input)
-        logits = transformer(src, tgt_input, src_mask, tgt_mask, src_padding_mask, tgt_padding_mask, src_padding_mask)
-        optimizer.zero_grad()
-        tgt_out = tgt[1:, :]
-        loss = loss_fn(logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1))
+    ce = nn.CrossEntropyLoss(ignore_index=PAD)
+    opt = pe.optim.Adam(model.parameters(), lr=2e-3, betas=(0.9, 0.98), eps=1e-9)
+    rng = np.random.default_rng(4)
+    curve = []
+    model.train()
+    for _ in range(50):
+        src, tgt = _copy_batches(rng, vocab, 12, 5)
+        logits = model(src, tgt[:-1], (src == PAD).transpose(0, 1),
+                       (tgt[:-1] == PAD).transpose(0, 1))
+        opt.zero_grad()
+        loss = ce(logits.reshape(-1, vocab), tgt[1:].reshape(-1))
         loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    assert np.mean(losses[-5:]) < 0.85 * np.mean(losses[:5]), losses
+        opt.step()
+        curve.append(loss.item())
+    assert np.mean(curve[-5:]) < 0.85 * np.mean(curve[:5]), curve
+    model.eval()
+    decoded = model.greedy(src[:, :3], 4)
+    assert decoded.shape == (5, 3) and (decoded[0].numpy() == BOS).all()

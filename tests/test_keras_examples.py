@@ -1,5 +1,8 @@
-"""Public Keras example programs (keras-io), written from their published code with only the
-imports changed and the data shrunk to synthetic arrays: they must run and learn."""
+"""Original tests of the Keras API patterns that public keras-io programs and guides rely on
+(vision/mnist_convnet, the functional API guide's multi-input / multi-output model,
+generative/vae's custom train_step with GradientTape and Mean trackers, keras_recipes'
+antirectifier / trainer / endpoint-layer patterns, the "customizing what happens in fit" guide):
+written for this project with synthetic data; no program text of those examples is used."""
 import numpy as np
 
 import pyengine as pe
@@ -8,133 +11,114 @@ from pyengine import keras
 from pyengine.keras import layers
 
 
-def test_mnist_convnet():
-    # keras-io/examples/vision/mnist_convnet.py
-    num_classes, input_shape = 10, (28, 28, 1)
+def test_sequential_convnet_summary_counts_and_fit():
     rng = np.random.default_rng(0)
-    x_train = rng.random((64, 28, 28)).astype("float32")
-    y_train = rng.integers(0, 10, 64)
-    x_train = np.expand_dims(x_train, -1)
-    y_train = keras.utils.to_categorical(y_train, num_classes)
+    imgs = rng.random((48, 12, 12, 1)).astype("float32")
+    cls = rng.integers(0, 3, 48)
+    for k in range(3):  # class k: a bright band of rows
+        imgs[cls == k, 4 * k:4 * k + 4] += 1.0
+    onehot = keras.utils.to_categorical(cls, 3)
+    assert onehot.shape == (48, 3) and (onehot.sum(1) == 1).all()
     pe.manual_seed(0)
-    model = keras.Sequential([
-        keras.Input(shape=input_shape),
-        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=(2, 2)),
-        layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=(2, 2)),
+    net = keras.Sequential([
+        keras.Input(shape=(12, 12, 1)),
+        layers.Conv2D(6, kernel_size=(3, 3), activation="relu"),   # -> 10x10x6
+        layers.MaxPooling2D(pool_size=(2, 2)),                      # -> 5x5x6
+        layers.Conv2D(8, kernel_size=(2, 2), activation="relu"),   # -> 4x4x8
         layers.Flatten(),
-        layers.Dropout(0.5),
-        layers.Dense(num_classes, activation="softmax"),
+        layers.Dropout(0.3),
+        layers.Dense(3, activation="softmax"),
     ])
+    want = (3 * 3 * 1 * 6 + 6) + (2 * 2 * 6 * 8 + 8) + (4 * 4 * 8 * 3 + 3)
     lines = []
-    model.summary(print_fn=lines.append)
-    assert "Total params: 34,826" in "\n".join(lines)
-    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
-    h = model.fit(x_train, y_train, batch_size=16, epochs=3, validation_split=0.25, verbose=0)
-    assert h.history["loss"][-1] < h.history["loss"][0]
-    score = model.evaluate(x_train, y_train, verbose=0)
-    assert len(score) == 2
+    net.summary(print_fn=lines.append)
+    assert f"Total params: {want:,}" in "\n".join(lines) and net.count_params() == want
+    net.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    hist = net.fit(imgs, onehot, batch_size=12, epochs=4, validation_split=0.25, verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    assert len(net.evaluate(imgs, onehot, verbose=0)) == 2
 
 
-def test_functional_multi_input_multi_output():
-    # keras-io/guides/functional_api.py: "Models with multiple inputs and outputs"
-    num_tags, num_words, num_departments = 12, 100, 4
-    title_input = keras.Input(shape=(None,), name="title")
-    body_input = keras.Input(shape=(None,), name="body")
-    tags_input = keras.Input(shape=(num_tags,), name="tags")
-    title_features = layers.Embedding(num_words, 8)(title_input)
-    body_features = layers.Embedding(num_words, 8)(body_input)
-    title_features = layers.LSTM(16)(title_features)
-    body_features = layers.LSTM(4)(body_features)
-    x = layers.concatenate([title_features, body_features, tags_input])
-    priority_pred = layers.Dense(1, name="priority")(x)
-    department_pred = layers.Dense(num_departments, name="department")(x)
-    model = keras.Model(inputs=[title_input, body_input, tags_input],
-                        outputs={"priority": priority_pred, "department": department_pred})
-    model.compile(optimizer=keras.optimizers.RMSprop(1e-3),
-                  loss={"priority": keras.losses.BinaryCrossentropy(from_logits=True),
-                        "department": keras.losses.CategoricalCrossentropy(from_logits=True)},
-                  loss_weights={"priority": 1.0, "department": 0.2})
-    title_data = np.random.randint(num_words, size=(32, 5))
-    body_data = np.random.randint(num_words, size=(32, 9))
-    tags_data = np.random.randint(2, size=(32, num_tags)).astype("float32")
-    priority_targets = np.random.random(size=(32, 1))
-    dept_targets = np.random.randint(2, size=(32, num_departments))
-    h = model.fit({"title": title_data, "body": body_data, "tags": tags_data},
-                  {"priority": priority_targets, "department": dept_targets},
-                  epochs=2, batch_size=8, verbose=0)
-    assert len(h.history["loss"]) == 2 and np.isfinite(h.history["loss"]).all()
+def test_functional_named_inputs_and_dict_outputs_with_loss_weights():
+    vocab = 50
+    words = keras.Input(shape=(None,), name="words")
+    chars = keras.Input(shape=(None,), name="chars")
+    flags = keras.Input(shape=(5,), name="flags")
+    a = layers.LSTM(6)(layers.Embedding(vocab, 6)(words))
+    b = layers.LSTM(3)(layers.Embedding(vocab, 4)(chars))
+    joined = layers.concatenate([a, b, flags])
+    net = keras.Model(inputs=[words, chars, flags],
+                      outputs={"score": layers.Dense(1, name="score")(joined),
+                               "kind": layers.Dense(3, name="kind")(joined)})
+    net.compile(optimizer=keras.optimizers.RMSprop(1e-2),
+                loss={"score": keras.losses.BinaryCrossentropy(from_logits=True),
+                      "kind": keras.losses.CategoricalCrossentropy(from_logits=True)},
+                loss_weights={"score": 1.0, "kind": 0.5})
+    rng = np.random.default_rng(1)
+    feed = {"words": rng.integers(0, vocab, (40, 6)), "chars": rng.integers(0, vocab, (40, 11)),
+            "flags": rng.integers(0, 2, (40, 5)).astype("float32")}
+    target = {"score": feed["flags"][:, :1],
+              "kind": keras.utils.to_categorical(feed["words"][:, 0] % 3, 3)}
+    hist = net.fit(feed, target, epochs=4, batch_size=10, verbose=0)
+    assert np.isfinite(hist.history["loss"]).all()
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    out = net.predict(feed, verbose=0)
+    assert set(out) == {"score", "kind"} and out["kind"].shape == (40, 3)
 
 
-class Sampling(layers.Layer):
-    """Uses (z_mean, z_log_var) to sample z, the vector encoding a digit."""
+class _GaussianDraw(layers.Layer):
+    """(mean, log_var) -> mean + exp(log_var / 2) * noise, noise shaped by tf.shape."""
 
-    def call(self, inputs):
-        z_mean, z_log_var = inputs
-        batch = tf.shape(z_mean)[0]
-        dim = tf.shape(z_mean)[1]
-        epsilon = tf.random.normal(shape=(batch, dim))
-        return z_mean + tf.exp(0.5 * z_log_var) * epsilon
+    def call(self, pair):
+        mean, log_var = pair
+        rows, cols = tf.shape(mean)[0], tf.shape(mean)[1]
+        return mean + tf.exp(0.5 * log_var) * tf.random.normal(shape=(rows, cols))
 
 
-class VAE(keras.Model):
-    def __init__(self, encoder, decoder, **kwargs):
-        super().__init__(**kwargs)
-        self.encoder = encoder
-        self.decoder = decoder
-        self.total_loss_tracker = keras.metrics.Mean(name="total_loss")
-        self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
-        self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
+class _TapeVAE(keras.Model):
+    def __init__(self, enc, dec):
+        super().__init__()
+        self.enc, self.dec = enc, dec
+        self.trackers = {k: keras.metrics.Mean(name=k) for k in ("loss", "recon", "kl")}
 
     @property
     def metrics(self):
-        return [self.total_loss_tracker, self.reconstruction_loss_tracker, self.kl_loss_tracker]
+        return list(self.trackers.values())
 
-    def train_step(self, data):
+    def train_step(self, batch):
         with tf.GradientTape() as tape:
-            z_mean, z_log_var, z = self.encoder(data)
-            reconstruction = self.decoder(z)
-            reconstruction_loss = tf.reduce_mean(tf.reduce_sum(
-                keras.losses.binary_crossentropy(data, reconstruction), axis=(1, 2)))
-            kl_loss = -0.5 * (1 + z_log_var - tf.square(z_mean) - tf.exp(z_log_var))
-            kl_loss = tf.reduce_mean(tf.reduce_sum(kl_loss, axis=1))
-            total_loss = reconstruction_loss + kl_loss
-        grads = tape.gradient(total_loss, self.trainable_weights)
-        self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
-        self.total_loss_tracker.update_state(total_loss)
-        self.reconstruction_loss_tracker.update_state(reconstruction_loss)
-        self.kl_loss_tracker.update_state(kl_loss)
-        return {"loss": self.total_loss_tracker.result(),
-                "reconstruction_loss": self.reconstruction_loss_tracker.result(),
-                "kl_loss": self.kl_loss_tracker.result()}
+            mean, log_var, code = self.enc(batch)
+            # binary_crossentropy averages over the 20 bits: x 20 gives the per-sample sum
+            recon = 20.0 * tf.reduce_mean(keras.losses.binary_crossentropy(batch, self.dec(code)))
+            kl = tf.reduce_mean(tf.reduce_sum(
+                tf.exp(log_var) + tf.square(mean) - 1 - log_var, axis=1)) * 0.5
+            total = recon + kl
+        self.optimizer.apply_gradients(zip(tape.gradient(total, self.trainable_weights),
+                                           self.trainable_weights))
+        for key, value in (("loss", total), ("recon", recon), ("kl", kl)):
+            self.trackers[key].update_state(value)
+        return {k: t.result() for k, t in self.trackers.items()}
 
 
-def test_variational_autoencoder():
-    # keras-io/examples/generative/vae.py (dense encoder / decoder for speed)
+def test_custom_train_step_vae_with_tape_and_mean_trackers():
     pe.manual_seed(0)
-    latent_dim = 2
-    encoder_inputs = keras.Input(shape=(8, 8, 1))
-    x = layers.Flatten()(encoder_inputs)
-    x = layers.Dense(16, activation="relu")(x)
-    z_mean = layers.Dense(latent_dim, name="z_mean")(x)
-    z_log_var = layers.Dense(latent_dim, name="z_log_var")(x)
-    z = Sampling()([z_mean, z_log_var])
-    encoder = keras.Model(encoder_inputs, [z_mean, z_log_var, z], name="encoder")
-    latent_inputs = keras.Input(shape=(latent_dim,))
-    x = layers.Dense(16, activation="relu")(latent_inputs)
-    x = layers.Dense(64, activation="sigmoid")(x)
-    decoder_outputs = layers.Reshape((8, 8, 1))(x)
-    decoder = keras.Model(latent_inputs, decoder_outputs, name="decoder")
-    digits = (np.random.default_rng(0).random((128, 8, 8, 1)) > 0.5).astype("float32")
-    vae = VAE(encoder, decoder)
-    vae.compile(optimizer=keras.optimizers.Adam())
-    h = vae.fit(digits, epochs=4, batch_size=32, verbose=0)
-    assert set(h.history) == {"loss", "reconstruction_loss", "kl_loss"}
-    assert h.history["loss"][-1] < h.history["loss"][0]
+    x_in = keras.Input(shape=(20,))
+    h = layers.Dense(12, activation="relu")(x_in)
+    mean, log_var = layers.Dense(3)(h), layers.Dense(3)(h)
+    enc = keras.Model(x_in, [mean, log_var, _GaussianDraw()([mean, log_var])])
+    z_in = keras.Input(shape=(3,))
+    dec = keras.Model(z_in, layers.Dense(20, activation="sigmoid")(
+        layers.Dense(12, activation="relu")(z_in)))
+    rng = np.random.default_rng(2)
+    bits = (rng.random((96, 20)) < np.linspace(0.1, 0.9, 20)).astype("float32")
+    vae = _TapeVAE(enc, dec)
+    vae.compile(optimizer=keras.optimizers.Adam(0.01))
+    hist = vae.fit(bits, epochs=5, batch_size=24, verbose=0)
+    assert set(hist.history) == {"loss", "recon", "kl"}
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
 
 
-# ---- patterns of TF-Keras 2 / Keras 3 example programs (keras-io keras_recipes, keras/examples)
+# ---- Layer / Model customisation patterns (TF-Keras 2 and Keras 3 spellings)
 def _digits(n=96, seed=0):
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 4, n)
@@ -143,28 +127,27 @@ def _digits(n=96, seed=0):
 
 
 def test_custom_layer_with_tf_ops_and_inplace_rebinding():
-    # antirectifier: `inputs -= mean` inside call, tf.nn.relu, tf.concat, tf.matmul
-    class Anti(layers.Layer):
+    """`x -= ...` inside call rebinds a local name (TensorFlow tensors are immutable): the
+    caller's tensor must stay untouched."""
+    class SignSplit(layers.Layer):
         def build(self, input_shape):
-            self.kernel = self.add_weight(shape=(input_shape[-1] * 2, input_shape[-1]),
-                                          initializer="he_normal", name="kernel")
+            self.w = self.add_weight(shape=(2 * input_shape[-1], 3), initializer="he_normal",
+                                     name="w")
 
-        def call(self, inputs):
-            inputs -= tf.reduce_mean(inputs, axis=-1, keepdims=True)
-            both = tf.concat([tf.nn.relu(inputs), tf.nn.relu(-inputs)], axis=-1)
-            return tf.matmul(both, self.kernel)
+        def call(self, x):
+            x -= tf.reduce_mean(x, axis=-1, keepdims=True)
+            halves = tf.concat([tf.nn.relu(x), tf.nn.relu(-x)], axis=-1)
+            return tf.matmul(halves, self.w)
     x, y = _digits()
     pe.manual_seed(0)
-    model = keras.Sequential([keras.Input((16,)), layers.Dense(8), Anti(), layers.Dense(4)])
+    model = keras.Sequential([keras.Input((16,)), layers.Dense(6), SignSplit(), layers.Dense(4)])
     model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   optimizer=keras.optimizers.RMSprop(), metrics=["accuracy"])
     h = model.fit(x, y, batch_size=16, epochs=5, verbose=0)
     assert h.history["loss"][-1] < h.history["loss"][0]
-    # the rebinding left the caller's tensor alone (TensorFlow tensors are immutable)
-    a = pe.tensor(np.ones((2, 3), np.float32))
-    model2 = keras.Sequential([keras.Input((3,)), Anti()])
-    model2(a)
-    np.testing.assert_array_equal(a.numpy(), np.ones((2, 3), np.float32))
+    a = pe.tensor(np.full((2, 3), 2.0, np.float32))
+    keras.Sequential([keras.Input((3,)), SignSplit()])(a)
+    np.testing.assert_array_equal(a.numpy(), np.full((2, 3), 2.0, np.float32))
 
 
 def test_tf_ops_on_symbolic_tensors_and_tf_shape():
@@ -184,68 +167,70 @@ def test_tf_ops_on_symbolic_tensors_and_tf_shape():
     assert keras.ops.shape(pe.zeros(5, 7)) == (5, 7)  # Keras 3's ops.shape: a tuple
 
 
-def test_trainer_pattern_tf2_compiled_loss_and_metrics():
-    # keras_recipes/trainer_pattern.py: a Model wrapping a model, TF2-style train_step
-    class Trainer(keras.Model):
-        def __init__(self, model):
+def test_wrapper_model_tf2_train_step_with_compiled_loss_and_metrics():
+    """A Model that owns another model and drives it from a TF2-style train_step through
+    compiled_loss / compiled_metrics (the keras_recipes trainer pattern)."""
+    class Driver(keras.Model):
+        def __init__(self, inner):
             super().__init__()
-            self.model = model
-
-        def train_step(self, data):
-            x, y = data
-            with tf.GradientTape() as tape:
-                y_pred = self.model(x, training=True)
-                loss = self.compiled_loss(y, y_pred, regularization_losses=self.losses)
-            grads = tape.gradient(loss, self.trainable_variables)
-            self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
-            self.compiled_metrics.update_state(y, y_pred)
-            return {m.name: m.result() for m in self.metrics}
+            self.inner = inner
 
         def call(self, x):
-            return self.model(x)
+            return self.inner(x)
+
+        def train_step(self, batch):
+            feats, labels = batch
+            with tf.GradientTape() as tape:
+                probs = self.inner(feats, training=True)
+                cost = self.compiled_loss(labels, probs, regularization_losses=self.losses)
+            weights = self.trainable_variables
+            self.optimizer.apply_gradients(zip(tape.gradient(cost, weights), weights))
+            self.compiled_metrics.update_state(labels, probs)
+            return {m.name: m.result() for m in self.metrics}
     x, y = _digits()
     inp = keras.Input((16, 1))  # data are (N, 16): Keras adds the trailing 1
-    out = layers.Dense(4, activation="softmax")(layers.Flatten()(inp))
     pe.manual_seed(0)
-    t = Trainer(keras.Model(inp, out))
-    t.compile(keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
-              metrics=["accuracy"])
-    h = t.fit(x, y, epochs=10, batch_size=16, verbose=0)
+    drv = Driver(keras.Model(inp, layers.Dense(4, activation="softmax")(layers.Flatten()(inp))))
+    drv.compile(keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
+                metrics=["accuracy"])
+    h = drv.fit(x, y, epochs=10, batch_size=16, verbose=0)
     assert set(h.history) == {"loss", "accuracy"}
     assert h.history["loss"][-1] < h.history["loss"][0] and h.history["accuracy"][-1] > 0.5
 
 
-def test_endpoint_layer_add_loss_add_metric_and_keyword_inputs():
-    # keras_recipes/endpoint_layer_pattern.py
-    class Endpoint(layers.Layer):
-        def __init__(self, name=None):
-            super().__init__(name=name)
-            self.loss_fn = keras.losses.BinaryCrossentropy(from_logits=True)
-            self.acc = keras.metrics.BinaryAccuracy(name="accuracy")
+def test_loss_layer_add_loss_add_metric_with_keyword_inputs():
+    """A layer computes the loss and metrics itself (add_loss / add_metric) from targets passed
+    as keyword inputs; the model compiles with no loss (the keras_recipes endpoint pattern)."""
+    class ScoreHead(layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.bce = keras.losses.BinaryCrossentropy(from_logits=True)
+            self.hit = keras.metrics.BinaryAccuracy(name="accuracy")
 
-        def call(self, logits, targets=None, sample_weight=None):
-            if targets is not None:
-                self.add_loss(self.loss_fn(targets, logits, sample_weight))
-                self.add_metric(self.acc(targets, logits, sample_weight))
+        def call(self, logits, labels=None, weights=None):
+            if labels is not None:
+                self.add_loss(self.bce(labels, logits, weights))
+                self.add_metric(self.hit(labels, logits, weights))
                 self.add_metric(tf.reduce_mean(logits), name="mean_logit")
             return tf.nn.sigmoid(logits)
 
-    class LogReg(keras.Model):
+    class Scorer(keras.Model):
         def __init__(self):
             super().__init__()
-            self.dense = layers.Dense(1)
-            self.end = Endpoint()
+            self.lin = layers.Dense(1)
+            self.head = ScoreHead()
 
-        def call(self, inputs):
-            return self.end(logits=self.dense(inputs["x"]), targets=inputs["t"],
-                            sample_weight=inputs["w"])
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(128, 5)).astype("float32")
-    data = {"x": x, "t": (x[:, :1] > 0).astype("float32"), "w": np.ones((128, 1), "float32")}
+        def call(self, feed):
+            return self.head(self.lin(feed["feats"]), labels=feed["labels"],
+                             weights=feed["weights"])
+    rng = np.random.default_rng(3)
+    feats = rng.normal(size=(120, 4)).astype("float32")
+    feed = {"feats": feats, "labels": (feats[:, 1:2] < 0).astype("float32"),
+            "weights": np.ones((120, 1), "float32")}
     pe.manual_seed(0)
-    m = LogReg()
-    m.compile(keras.optimizers.Adam(0.05))
-    h = m.fit(data, epochs=5, batch_size=32, verbose=0)
+    sc = Scorer()
+    sc.compile(keras.optimizers.Adam(0.05))
+    h = sc.fit(feed, epochs=8, batch_size=30, verbose=0)
     assert set(h.history) == {"loss", "accuracy", "mean_logit"}
     assert h.history["loss"][-1] < h.history["loss"][0] and h.history["accuracy"][-1] > 0.8
     with np.testing.assert_raises(ValueError):
@@ -263,29 +248,28 @@ def test_random_dropout_with_seed_generator():
 
 
 def test_keras3_custom_train_step_compute_loss_and_metrics_loop():
-    # keras-io guide "customizing what happens in fit" (Keras 3 form)
-    class Custom(keras.Model):
-        def train_step(self, data):
-            x, y = data
+    """Keras 3 form of a custom train_step: compute_loss, optimizer.apply, and a loop over
+    self.metrics that feeds the loss tracker the loss and the others (y, y_pred)."""
+    class Stepper(keras.Model):
+        def train_step(self, batch):
+            feats, want = batch
             with tf.GradientTape() as tape:
-                y_pred = self(x, training=True)
-                loss = self.compute_loss(y=y, y_pred=y_pred)
-            grads = tape.gradient(loss, self.trainable_variables)
-            self.optimizer.apply(grads, self.trainable_variables)
-            for metric in self.metrics:
-                if metric.name == "loss":
-                    metric.update_state(loss)
-                else:
-                    metric.update_state(y, y_pred)
-            return {m.name: m.result() for m in self.metrics}
-    rng = np.random.default_rng(0)
-    x = rng.random((256, 8)).astype("float32")
-    y = x @ rng.random((8, 1)).astype("float32")
-    inp = keras.Input((8,))
+                got = self(feats, training=True)
+                cost = self.compute_loss(y=want, y_pred=got)
+            self.optimizer.apply(tape.gradient(cost, self.trainable_variables),
+                                 self.trainable_variables)
+            for tracker in self.metrics:
+                tracker.update_state(cost) if tracker.name == "loss" else \
+                    tracker.update_state(want, got)
+            return {t.name: t.result() for t in self.metrics}
+    rng = np.random.default_rng(4)
+    x = rng.random((200, 6)).astype("float32")
+    y = x @ rng.random((6, 1)).astype("float32")
+    inp = keras.Input((6,))
     pe.manual_seed(0)
-    m = Custom(inp, layers.Dense(1)(inp))
+    m = Stepper(inp, layers.Dense(1)(inp))
     m.compile(optimizer=keras.optimizers.Adam(0.05), loss="mse", metrics=["mae"])
-    h = m.fit(x, y, epochs=6, batch_size=32, verbose=0)
+    h = m.fit(x, y, epochs=6, batch_size=25, verbose=0)
     assert set(h.history) == {"loss", "mae"} and h.history["loss"][-1] < h.history["loss"][0]
     # Keras 3: compute_loss without any loss is zero; the default train_step says what is wrong
     plain = keras.Model(inp, layers.Dense(1)(inp))

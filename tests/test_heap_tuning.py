@@ -4,8 +4,11 @@ back in every step; PYENGINE_HEAP_TUNING=0 or the user's own malloc settings tur
 import os
 import subprocess
 import sys
+import tempfile
 
 import pytest
+
+import pyengine
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc heap only")
 
@@ -30,8 +33,12 @@ def _faults_per_round(**env):
     full = dict(os.environ, **env)
     for k in ("GLIBC_TUNABLES", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"):
         full.pop(k, None)
+    # The child imports the pyengine this test imported (an installed wheel or a built source
+    # tree): `python -c` puts the working directory first on sys.path, so it runs from a neutral
+    # folder with that pyengine's parent on PYTHONPATH.
+    full["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.abspath(pyengine.__file__)))
     out = subprocess.run([sys.executable, "-c", SCRIPT], env=full, capture_output=True,
-                         text=True, check=True)
+                         text=True, check=True, cwd=tempfile.gettempdir())
     return float(out.stdout.split()[-1])
 
 

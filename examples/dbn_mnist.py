@@ -86,14 +86,14 @@ def main():
     ap.add_argument("--final-momentum", type=float, default=0.9,
                     help="pretraining momentum after them (Hinton & Salakhutdinov: 0.5, then 0.9)")
     ap.add_argument("--momentum-epochs", type=int, default=5)
-    ap.add_argument("--finetune-epochs", type=int, default=80)
+    ap.add_argument("--finetune-epochs", type=int, default=120)
     ap.add_argument("--small-epochs", type=int, default=100,
                     help="fine-tuning epochs on the 1,000 labelled images")
     ap.add_argument("--labelled", type=int, default=1000)
     ap.add_argument("--out", default=None, help="folder for the PNG pictures")
     ap.add_argument("--dbn", default=None,
                     help=".npz of the pretrained stack: loaded when it exists, else written")
-    ap.add_argument("--lr-decay", type=float, default=0.97,
+    ap.add_argument("--lr-decay", type=float, default=0.98,
                     help="learning-rate factor per fine-tuning epoch")
     ap.add_argument("--finetune-lr", type=float, default=0.3)
     ap.add_argument("--finetune-weight-decay", type=float, default=0.0)

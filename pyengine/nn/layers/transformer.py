@@ -28,6 +28,8 @@ def _activation(activation, who):
 
 
 class _FeedForwardMixin:
+    """What the encoder and decoder layers share: the feed-forward block, the norms and
+    dropouts, and the self-attention block over `self.self_attn`."""
     def _init_common(self, d_model, dim_feedforward, dropout, activation, layer_norm_eps,
                      norm_first, bias, dtype, n_norms):
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
@@ -40,6 +42,11 @@ class _FeedForwardMixin:
         for i in range(1, n_norms + 1):
             setattr(self, f"dropout{i}", Dropout(dropout))
         self.activation = _activation(activation, type(self).__name__)
+
+    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
+        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+                           need_weights=False, is_causal=is_causal)[0]
+        return self.dropout1(x)
 
     def _ff_block(self, x, last_dropout):
         return last_dropout(self.linear2(self.dropout(self.activation(self.linear1(x)))))
@@ -69,11 +76,6 @@ class TransformerEncoderLayer(_FeedForwardMixin, Module):
         self._init_common(d_model, dim_feedforward, dropout, activation, layer_norm_eps,
                           norm_first, bias, dtype, 2)
 
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                           need_weights=False, is_causal=is_causal)[0]
-        return self.dropout1(x)
-
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
         x = src
         if self.norm_first:
@@ -100,11 +102,6 @@ class TransformerDecoderLayer(_FeedForwardMixin, Module):
                                                  batch_first=batch_first, dtype=dtype)
         self._init_common(d_model, dim_feedforward, dropout, activation, layer_norm_eps,
                           norm_first, bias, dtype, 3)
-
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                           need_weights=False, is_causal=is_causal)[0]
-        return self.dropout1(x)
 
     def _mha_block(self, x, mem, attn_mask, key_padding_mask, is_causal):
         x = self.multihead_attn(x, mem, mem, attn_mask=attn_mask,

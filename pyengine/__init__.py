@@ -106,3 +106,13 @@ def __getattr__(name):
 from .nn.functional import baddbmm, bmm, einsum, erf, tril, triu  # noqa: E402,F401
 # torch.eq / ne / lt / le / gt / ge as functions (pytorch/examples vae: torch.le(lam, 0.49))
 from .nn.functional import eq, ge, gt, le, lt, ne, pow  # noqa: E402,F401,A004
+
+
+# `from pyengine import *` exports every public name except those that would shadow a Python
+# builtin (range, sum, abs, max, min, pow, ...): pe.range is TensorFlow's range and returns a
+# Tensor, so a star import must not replace the builtin under a user's `for i in range(n)`.
+# They stay reachable as pe.range, pe.sum, ... (as torch keeps torch.sum out of builtins' way).
+import builtins as _builtins  # noqa: E402
+
+__all__ = sorted(n for n in dir() if not n.startswith("_") and not hasattr(_builtins, n))
+del _builtins

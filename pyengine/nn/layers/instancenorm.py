@@ -22,7 +22,7 @@ class _InstanceNorm(Module):
                                       f"(instance statistics only); use the default False")
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.affine, self.track_running_stats = bool(affine), False
-        dt = _dtype(dtype)
+        dt = _dtype(dtype, device)
         if affine:
             self.weight = Parameter(np.ones(num_features, dt))
             self.bias = Parameter(np.zeros(num_features, dt))

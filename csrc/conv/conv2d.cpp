@@ -1,6 +1,11 @@
 // conv2d entry points: choose the algorithm, run it over the batch.
 //
 // Algorithm choice (measured on Zen 4, see docs/conv.md):
+// - groups 1 and K = C*KH*KW <= 32 (use_small_k; the 1-channel first layers, DCGAN's 1-channel
+//   4x4 stride-2 conv and transposed conv, the 3-channel stride-2 stem): per block of output
+//   positions an im2col in scratch and register-tiled products over it (conv_small_k_impl.h),
+//   every gradient, any stride / padding / dilation. The 2-4-channel stride-1 layers below stay
+//   on the row-vectorised direct kernels, which measured faster there.
 // - Each output channel sees ONE input channel (depthwise, groups == C, or the C == 1 first layer
 //   of a convnet): direct convolution (conv_direct_impl.h, vectorised per ISA). The GEMM would
 //   have K = KH*KW (9), far too short to amortise packing, and im2col would multiply the memory

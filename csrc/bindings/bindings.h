@@ -15,4 +15,5 @@ void init_conv_nhwc(pybind11::module_& m);
 void init_image(pybind11::module_& m);
 void init_rnn(pybind11::module_& m);
 void init_rbm(pybind11::module_& m);
+void init_dropout(pybind11::module_& m);
 }  // namespace pyengine

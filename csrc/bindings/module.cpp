@@ -17,4 +17,5 @@ PYBIND11_MODULE(_C, m) {
   pyengine::init_conv_nhwc(m);
   pyengine::init_image(m);
   pyengine::init_rbm(m);
+  pyengine::init_dropout(m);
 }

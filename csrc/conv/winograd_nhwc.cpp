@@ -3,9 +3,14 @@
 #include "conv/winograd_nhwc.h"
 
 #include <algorithm>
+#include <cstring>
+#include <vector>
 
 #include "common/isa_dispatch.h"
 #include "common/parallel.h"
+
+// The weight transform's vectors never cross a call (always inline or by pointer).
+#pragma GCC diagnostic ignored "-Wpsabi"
 
 namespace pyengine {
 
@@ -54,59 +59,66 @@ int64_t winograd_products(int64_t oh, int64_t ow, int64_t m) {
   return (m + 2) * (m + 2) * ((oh + m - 1) / m) * ((ow + m - 1) / m);
 }
 
-// G f for the 3 taps f of one kernel row or column: M + 2 values.
-template <int M, class T>
-inline void g_times(const T* f, T* r) {
+// G f for the 3 taps f of one kernel row or column: M + 2 values (S the scalar type, V S or
+// a vector of S).
+template <int M, class S, class V>
+inline void g_times(const V* f, V* r) {
   if (M == 2) {  // G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
     r[0] = f[0];
-    r[1] = (f[0] + f[1] + f[2]) * T(0.5);
-    r[2] = (f[0] - f[1] + f[2]) * T(0.5);
+    r[1] = (f[0] + f[1] + f[2]) * S(0.5);
+    r[2] = (f[0] - f[1] + f[2]) * S(0.5);
     r[3] = f[2];
     return;
   }
   // G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
-  const T a = f[0] + f[2], b = f[0] * T(0.25) + f[2], sixth = T(1) / T(6);
-  r[0] = f[0] * T(0.25);
+  const S sixth = S(1) / S(6);
+  const V a = f[0] + f[2], b = f[0] * S(0.25) + f[2];
+  r[0] = f[0] * S(0.25);
   r[1] = -(a + f[1]) * sixth;
   r[2] = -(a - f[1]) * sixth;
-  r[3] = (b + f[1] * T(0.5)) * sixth;
-  r[4] = (b - f[1] * T(0.5)) * sixth;
+  r[3] = (b + f[1] * S(0.5)) * sixth;
+  r[4] = (b - f[1] * S(0.5)) * sixth;
   r[5] = f[2];
 }
 
-// u for input channels [c0, c1): the inner loop runs along the unit-stride axis of u (o for
-// the forward, c for the input gradient's u[k][o][c]) so that it vectorises.
-template <int M, bool BACKWARD, class T>
-void weights_range(const ConvNhwcGeom& g, const T* w, T* u, int64_t c0, int64_t c1) {
+// u[k][r][col..] = (G f G^T)[k] for the columns col.. (one vector V, or one value) of row r:
+// f[i][j] = src[tap][r][col], tap = (i, j), or (2 - i, 2 - j) when ROTATE. `at` = r * cols +
+// col, the same offset in every plane of src (9 of them) and of u (TT * TT).
+template <int M, bool ROTATE, class S, class V>
+inline void weights_lanes(const S* src, S* u, int64_t plane, int64_t at) {
   constexpr int TT = M + 2;
-  const int64_t C = g.c, OC = g.oc, pairs = C * OC;
-  auto one = [&](int64_t c, int64_t o) {
-    T f[3][3];
-    for (int i = 0; i < 3; ++i)
-      for (int j = 0; j < 3; ++j)
-        f[i][j] = BACKWARD ? w[((2 - i) * 3 + (2 - j)) * pairs + c * OC + o]
-                           : w[(i * 3 + j) * pairs + c * OC + o];
-    T t[TT][3];  // G f, column by column
+  V f[3][3];
+  for (int i = 0; i < 3; ++i)
     for (int j = 0; j < 3; ++j) {
-      const T col[3] = {f[0][j], f[1][j], f[2][j]};
-      T r[TT];
-      g_times<M>(col, r);
-      for (int i = 0; i < TT; ++i) t[i][j] = r[i];
+      const int tap = ROTATE ? (2 - i) * 3 + (2 - j) : i * 3 + j;
+      std::memcpy(&f[i][j], src + tap * plane + at, sizeof(V));
     }
-    // Forward: u[k][c][o]; input gradient (channels swapped): u[k][o][c].
-    T* dst = u + (BACKWARD ? o * C + c : c * OC + o);
-    for (int i = 0; i < TT; ++i) {  // (G f) G^T, row by row
-      T v[TT];
-      g_times<M>(t[i], v);
-      for (int j = 0; j < TT; ++j) dst[(i * TT + j) * pairs] = v[j];
-    }
-  };
-  if (BACKWARD) {
-    for (int64_t o = 0; o < OC; ++o)
-      for (int64_t c = c0; c < c1; ++c) one(c, o);
-  } else {
-    for (int64_t c = c0; c < c1; ++c)
-      for (int64_t o = 0; o < OC; ++o) one(c, o);
+  V t[TT][3];  // G f, column by column
+  for (int j = 0; j < 3; ++j) {
+    const V col[3] = {f[0][j], f[1][j], f[2][j]};
+    V r[TT];
+    g_times<M, S>(col, r);
+    for (int i = 0; i < TT; ++i) t[i][j] = r[i];
+  }
+  for (int i = 0; i < TT; ++i) {  // (G f) G^T, row by row
+    V v[TT];
+    g_times<M, S>(t[i], v);
+    for (int j = 0; j < TT; ++j) std::memcpy(u + (i * TT + j) * plane + at, &v[j], sizeof(V));
+  }
+}
+
+// u for rows [r0, r1) of src (9, rows, cols), along the unit-stride columns: whole vectors, then
+// the remainder one by one through the same arithmetic (no contraction in this translation
+// unit: every column rounds alike).
+template <int M, bool ROTATE, class T>
+void weights_rows(const T* src, T* u, int64_t rows, int64_t cols, int64_t r0, int64_t r1) {
+  typedef T V __attribute__((vector_size(32)));
+  constexpr int64_t L = 32 / int64_t(sizeof(T));
+  const int64_t plane = rows * cols;
+  for (int64_t r = r0; r < r1; ++r) {
+    int64_t col = 0;
+    for (; col + L <= cols; col += L) weights_lanes<M, ROTATE, T, V>(src, u, plane, r * cols + col);
+    for (; col < cols; ++col) weights_lanes<M, ROTATE, T, T>(src, u, plane, r * cols + col);
   }
 }
 
@@ -128,13 +140,27 @@ WinogradNhwcGeom winograd_nhwc_geom(const ConvNhwcGeom& g, bool backward) {
 template <class T>
 void winograd_nhwc_weights(const ConvNhwcGeom& g, const WinogradNhwcGeom& wg, const T* w,
                            bool backward, T* u) {
-  // Each (c, o) pair is written once: any split over threads gives the same u.
-  parallel_for(g.c, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, 36 * g.oc)),
-               [&](int64_t c0, int64_t c1) {
-    if (wg.m == 4 && backward) weights_range<4, true>(g, w, u, c0, c1);
-    else if (wg.m == 4) weights_range<4, false>(g, w, u, c0, c1);
-    else if (backward) weights_range<2, true>(g, w, u, c0, c1);
-    else weights_range<2, false>(g, w, u, c0, c1);
+  // The forward's u[k][c][o] runs along o, as w (3, 3, C, OC) does. The input gradient's
+  // u[k][o][c] (channels swapped, kernel rotated) runs along c: w's taps are transposed to
+  // (3, 3, OC, C) first, so both read and write with unit stride. Each element is written once:
+  // any split over threads gives the same u.
+  std::vector<T> wt;
+  const T* src = w;
+  const int64_t rows = backward ? g.oc : g.c, cols = backward ? g.c : g.oc;
+  if (backward) {
+    wt.resize(static_cast<size_t>(9 * g.c * g.oc));
+    for (int64_t tap = 0; tap < 9; ++tap)
+      for (int64_t c = 0; c < g.c; ++c)
+        for (int64_t o = 0; o < g.oc; ++o)
+          wt[(tap * g.oc + o) * g.c + c] = w[(tap * g.c + c) * g.oc + o];
+    src = wt.data();
+  }
+  parallel_for(rows, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, 36 * cols)),
+               [&](int64_t r0, int64_t r1) {
+    if (wg.m == 4 && backward) weights_rows<4, true>(src, u, rows, cols, r0, r1);
+    else if (wg.m == 4) weights_rows<4, false>(src, u, rows, cols, r0, r1);
+    else if (backward) weights_rows<2, true>(src, u, rows, cols, r0, r1);
+    else weights_rows<2, false>(src, u, rows, cols, r0, r1);
   });
 }
 

@@ -490,6 +490,17 @@ def rbm_uniform(n, dtype, seed, stream):
     return out
 
 
+# ---- dropout (csrc/dropout): counter-based mask, regenerated from the seed in the backward ----
+def dropout(x, seed, threshold, scale):
+    """x * (bits(seed, i) >= threshold ? scale : 0) per element i of C-ordered x (float32 or
+    float64), bits = the high half of splitmix64(seed, i): the same mask for any thread count
+    and ISA, so the backward is the same call on the gradient."""
+    x = np.ascontiguousarray(x)
+    out = np.empty_like(x)
+    _C.dropout_apply(x, out, seed, threshold, scale)
+    return out
+
+
 # ---- fused optimizer updates (csrc/optim): one call updates a whole parameter group in place ---
 sgd_step, adam_step, adagrad_step, rmsprop_step = (
     _C.sgd_step, _C.adam_step, _C.adagrad_step, _C.rmsprop_step)

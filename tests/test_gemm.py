@@ -177,9 +177,12 @@ def test_matches_reference_kernel():
 
 
 @pytest.mark.parametrize("name", AVAILABLE)
-# (600, 900, 700): a column split whose threads pack A together (3 threads: uneven shares).
+# (600, 900, 700): a column split whose threads pack A together (3 threads: uneven shares);
+# (500, 700, 1300): the same in four K blocks, so the two alternating A buffers are each reused
+# (a thread waits until the others are past the step that last read the buffer).
 @pytest.mark.parametrize("m,n,k", [(500, 300, 700), (37, 1001, 129), (1001, 37, 129),
-                                   (32, 784, 128), (64, 64, 64), (13, 40, 9), (600, 900, 700)])
+                                   (32, 784, 128), (64, 64, 64), (13, 40, 9), (600, 900, 700),
+                                   (500, 700, 1300)])
 def test_threads_bitwise_equal(name, m, n, k):
     rng = np.random.default_rng(6)
     a, b = operand(rng, m, k, np.float32, False), operand(rng, k, n, np.float32, True)

@@ -28,6 +28,14 @@ void ukernel_simd(int64_t k, const typename V::T* a, const typename V::T* b, int
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[i][v] = V::zero();
 
+  // Ask for the C tile now so that its lines (often out of L1 and L2: the previous K block
+  // touched them a whole block of C ago) arrive during the k loop instead of stalling the
+  // write-back. Prefetches never fault; only rows and columns inside C are named anyway.
+  if (cs_c == 1)
+    for (int64_t i = 0; i < mr; ++i) {
+      V::prefetch(c + i * rs_c);
+      V::prefetch(c + i * rs_c + (nr - 1));
+    }
 #pragma GCC unroll 4
   for (int64_t p = 0; p < k; ++p) {
     R bv[NV];

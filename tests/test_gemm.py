@@ -211,6 +211,25 @@ def test_threads_bitwise_equal(name, m, n, k):
         assert np.array_equal(batched[0][3], _C.matmul(xb[3], wb[3]))
 
 
+@pytest.mark.parametrize("name", AVAILABLE)
+@pytest.mark.parametrize("m,n,k", [(784, 128, 32), (1001, 40, 200), (2000, 37, 64)])
+def test_row_blocks_taken_dynamically(name, m, n, k):
+    """Row split with a B small enough to be used in place (the weight gradient A.T @ g): the
+    threads take row blocks from a counter; 1, 2 and 3 threads agree bitwise, and with float64."""
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal((k, m)).astype(np.float32).T  # a transposed view, as in A.T @ g
+    b = rng.standard_normal((k, n)).astype(np.float32)
+    outs = []
+    with isa(name):
+        for nt in (1, 2, 3):
+            c = np.full((m, n), np.nan, np.float32)
+            with threads(nt):
+                _C.matmul(a, b, c)
+            outs.append(c)
+    assert np.array_equal(outs[0], outs[1]) and np.array_equal(outs[0], outs[2])
+    np.testing.assert_allclose(outs[0], a.astype(np.float64) @ b, rtol=1e-4, atol=1e-4)
+
+
 def test_bad_inputs():
     f = np.zeros
     with pytest.raises(ValueError, match=r"^\[matmul\] inner dimensions differ"):

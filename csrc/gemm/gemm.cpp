@@ -175,6 +175,12 @@ int64_t shared_blocks(const KernelInfo<T>& kern, int64_t ma, int nt) {
   return ceil_div(ceil_div(ma, kern.mc), nt) * nt;
 }
 
+// A B that gemm_blocked uses in place whatever the number of rows (nothing of it is packed).
+template <class T>
+bool b_fits_in_place(const Operands<T>& o) {
+  return o.k * o.n * int64_t(sizeof(T)) <= (64 << 10);
+}
+
 template <class T>
 void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o,
                   const SharedA<T>* shared = nullptr) {
@@ -186,7 +192,7 @@ void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o,
   // to reuse each packed B panel (m small), or a B so small it sits in L1/L2 anyway. Large B is
   // always packed: in place, a power-of-two row stride maps the k rows of a panel to one cache
   // set. (Either way the micro-kernel sees the same values in the same order.)
-  const bool b_in_place = o.cs_b == 1 && (m <= 96 || k * n * int64_t(sizeof(T)) <= (64 << 10));
+  const bool b_in_place = o.cs_b == 1 && (m <= 96 || b_fits_in_place(o));
   const int64_t kc_max = std::min(KC, k);
   const int64_t nc_max = std::min(NC, ceil_div(n, NR) * NR);
   const int64_t MA = a_band_rows(kern, k);
@@ -247,6 +253,26 @@ void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o,
   }
 }
 
+// Row split with a small row-major B (e.g. the weight gradient A.T @ g = 784x32 @ 32x128): no
+// operand is shared, so instead of one fixed strip per thread the threads take blocks of rows
+// from a counter, about four each. A thread slowed down by another process (on a shared
+// machine, or a library's idle worker that still spins: OpenBLAS's spin for ~0.1 s after a
+// call) then takes fewer blocks instead of holding up the team. Each block runs the same
+// blocked algorithm on its rows, so the bits do not depend on who computes which block.
+template <class T>
+void gemm_row_blocks_dynamic(const KernelInfo<T>& kern, const Operands<T>& o, int nt) {
+  const int64_t rows = ceil_div(ceil_div(o.m, kern.mr), 4 * int64_t(nt)) * kern.mr;
+  std::atomic<int64_t> next{0};
+#pragma omp parallel num_threads(nt)
+  for (int64_t i0; (i0 = next.fetch_add(rows, std::memory_order_relaxed)) < o.m;) {
+    Operands<T> p = o;
+    p.m = std::min(rows, o.m - i0);
+    p.a += i0 * o.rs_a;
+    p.c += i0 * o.rs_c;
+    gemm_blocked(kern, p);
+  }
+}
+
 // Splits C into `nt` strips on NR (or MR) panel boundaries, one independent blocked GEMM per
 // thread with private packing buffers: no barriers, and each core keeps its own B block in its
 // own L2. Splitting columns makes every thread pack all of A, splitting rows all of B, so the
@@ -260,6 +286,7 @@ void gemm_threaded(const KernelInfo<T>& kern, const Operands<T>& o, int nt) {
   const int64_t panels = split_n ? n_panels : m_panels;
   nt = static_cast<int>(std::min<int64_t>(nt, panels));
   if (nt <= 1) return gemm_blocked(kern, o);
+  if (!split_n && o.cs_b == 1 && b_fits_in_place(o)) return gemm_row_blocks_dynamic(kern, o, nt);
   // A column split shares the packing of A (SharedA) when every thread gets an MC block of it.
   const bool share_a = split_n && ceil_div(o.m, kern.mc) >= nt;
   const int64_t band = share_a ? a_band_elems(kern, o.m, o.k) : 0;

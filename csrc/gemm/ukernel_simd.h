@@ -56,7 +56,19 @@ void ukernel_simd(int64_t k, const typename V::T* a, const typename V::T* b, int
 
   const R va = V::set1(alpha);
   if (mr == MR && nr == NR && cs_c == 1) {
-    if (beta == T(0)) {
+    if (alpha == T(1) && (beta == T(0) || beta == T(1))) {
+      // The common case (C = A B, or a later K block adding onto C) without the multiplications
+      // by 1: acc * 1 and fma(acc, 1, c * 1) round to exactly acc and acc + c, so the bits are
+      // those of the general write-back below. With a short k (e.g. 784x32 @ 32x128, 32 steps)
+      // the 24 multiplications were 3 % of the tile's vector operations.
+#pragma GCC unroll 32
+      for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) {
+          T* cp = c + i * rs_c + v * W;
+          V::store(cp, beta == T(0) ? acc[i][v] : V::add(acc[i][v], V::load(cp)));
+        }
+    } else if (beta == T(0)) {
 #pragma GCC unroll 32
       for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4

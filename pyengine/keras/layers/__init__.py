@@ -50,3 +50,10 @@ from .noise import SpatialDropout1D  # noqa: E402
 from .reshaping import Cropping1D, UpSampling1D, ZeroPadding1D  # noqa: E402
 
 __all__ += ["Cropping1D", "SpatialDropout1D", "UpSampling1D", "ZeroPadding1D"]
+
+# Categorical / numeric preprocessing layers (keras-io structured-data examples).
+from .category_encoding import CategoryEncoding  # noqa: E402
+from .discretization import Discretization  # noqa: E402
+from .hashing import Hashing  # noqa: E402
+
+__all__ += ["CategoryEncoding", "Discretization", "Hashing"]

@@ -22,6 +22,7 @@ LAYERS = [
     (nn.LayerNorm, (3,)),
     (nn.InstanceNorm1d, (3,)),
     (nn.InstanceNorm2d, (3,)),
+    (nn.InstanceNorm3d, (3,)),
     (nn.PReLU, ()),
     (nn.RNNBase, ("LSTM", 3, 4)),
     (nn.RNN, (3, 4)),

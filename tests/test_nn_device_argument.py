@@ -15,6 +15,7 @@ LAYERS = [
     (nn.Bilinear, (3, 4, 2)) if hasattr(nn, "Bilinear") else None,
     (nn.Conv1d, (2, 3, 3)),
     (nn.Conv2d, (2, 3, 3)),
+    (nn.Conv3d, (2, 3, 3)),
     (nn.ConvTranspose2d, (2, 3, 3)),
     (nn.Embedding, (5, 3)),
     (nn.BatchNorm1d, (3,)),

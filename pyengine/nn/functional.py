@@ -458,3 +458,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if bias is not None:
         y = y + bias.reshape(*shape)
     return y
+
+
+# 3-D convolution and pooling, composed from the 2-D kernels (pyengine/ops/conv3d.py).
+from ..ops.conv3d import avg_pool3d, conv3d, conv3d_ndhwc, max_pool3d  # noqa: E402,F401

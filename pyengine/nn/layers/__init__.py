@@ -81,3 +81,6 @@ __all__ += ["ConstantPad1d", "ConstantPad2d", "InstanceNorm1d", "InstanceNorm2d"
 from .instancenorm import InstanceNorm3d  # noqa: E402
 
 __all__ += ["InstanceNorm3d"]
+from .conv3d import AvgPool3d, Conv3d, MaxPool3d  # noqa: E402
+
+__all__ += ["AvgPool3d", "Conv3d", "MaxPool3d"]

@@ -411,23 +411,46 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                   use_input_stats=True, momentum=0.1, eps=1e-5):
     """Normalise each (sample, channel) plane of (N, C, *) input over its spatial values
     (biased variance), then scale by weight and shift by bias (C,), PyTorch's F.instance_norm.
-    Built on batch_norm over the (1, N * C, *) reshape. Running statistics are not supported."""
-    if running_mean is not None or running_var is not None or not use_input_stats:
-        raise NotImplementedError("[instance_norm] running statistics (track_running_stats=True, "
-                                  "use_input_stats=False) are not supported")
+    Built on batch_norm over the (1, N * C, *) reshape.
+
+    Running statistics (C,), PyTorch's rule: with use_input_stats=True they are updated in place
+    with the batch mean of the per-instance statistics,
+        r = (1 - momentum) * r + momentum * mean_n(stat[n, c])   (the variance unbiased),
+    by batch_norm's own update on the statistics repeated per sample; use_input_stats=False
+    normalises with them instead (batch_norm's evaluation path on (N, C, *)).
+
+    >>> F.instance_norm(pe.randn(2, 3, 8, 8)).shape
+    (2, 3, 8, 8)
+    """
     if input.ndim < 3:
         raise ValueError(f"[instance_norm] expected input of shape (N, C, *) with at least one "
                          f"spatial dimension, got {tuple(input.shape)}")
     n, c = input.shape[0], input.shape[1]
-    for name, t in (("weight", weight), ("bias", bias)):
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                    ("running_var", running_var)):
         if t is not None and tuple(t.shape) != (c,):
             raise ValueError(f"[instance_norm] {name} has shape {tuple(t.shape)}, expected "
                              f"({c},) for input {tuple(input.shape)}")
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("[instance_norm] pass both running_mean and running_var, or neither")
+    if not use_input_stats:
+        if running_mean is None:
+            raise ValueError("[instance_norm] use_input_stats=False needs running_mean and "
+                             "running_var")
+        return batch_norm(input, running_mean, running_var, weight, bias, training=False,
+                          eps=eps)
     spatial = tuple(input.shape[2:])
     if int(_np.prod(spatial)) <= 1:
         raise ValueError(f"[instance_norm] expected more than 1 spatial element per channel, "
                          f"got input size {tuple(input.shape)}")
-    y = batch_norm(input.reshape(1, n * c, *spatial), None, None, training=True, eps=eps)
+    per_sample = None
+    if running_mean is not None:  # batch_norm updates these; their mean over n is the result
+        per_sample = [Tensor._wrap(_np.tile(r._data, n)) for r in (running_mean, running_var)]
+    y = batch_norm(input.reshape(1, n * c, *spatial), *(per_sample or (None, None)),
+                   training=True, momentum=momentum, eps=eps)
+    if per_sample is not None:
+        for r, rep in zip((running_mean, running_var), per_sample):
+            r._data[...] = rep._data.reshape(n, c).mean(0)
     y = y.reshape(n, c, *spatial)
     shape = (1, c) + (1,) * len(spatial)
     if weight is not None:
@@ -435,3 +458,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if bias is not None:
         y = y + bias.reshape(*shape)
     return y
+
+
+# 3-D convolution and pooling, composed from the 2-D kernels (pyengine/ops/conv3d.py).
+from ..ops.conv3d import avg_pool3d, conv3d, conv3d_ndhwc, max_pool3d  # noqa: E402,F401

@@ -84,11 +84,16 @@ class Dataset:
         if spec is None and output_shapes is not None:
             spec = _shapes_to_spec(output_shapes)
         args = tuple(args or ())
+        # output_types (TensorFlow's older form): every element is cast to these dtypes
+        types = None if output_types is None or output_signature is not None else \
+            _st.map_leaves(_dtype_np, output_types)
 
         def make():
             first = None
             for k, e in enumerate(generator(*args)):
                 e = _st.normalize(e, "from_generator")
+                if types is not None:
+                    e = _cast_to_types(e, types, k)
                 if spec is not None:
                     _check_spec(e, spec, k)
                 elif first is None:
@@ -328,6 +333,19 @@ def _dtype(a):
 def _dtype_np(dtype):
     from .. import dtypes as _dt
     return _dt.as_dtype(dtype).np
+
+
+def _cast_to_types(element, types, k):
+    """element's leaves cast to `types` (one dtype for every leaf, or the element's structure)."""
+    if not isinstance(types, (tuple, dict)):
+        return _st.map_leaves(lambda a: a.astype(types, copy=False), element)
+    if type(element) is not type(types) or len(element) != len(types) or \
+            (isinstance(types, dict) and element.keys() != types.keys()):
+        raise ValueError(f"[from_generator] element {k} does not have the structure of "
+                         f"output_types: {element!r}")
+    keys = types.keys() if isinstance(types, dict) else range(len(types))
+    cast = {i: _cast_to_types(element[i], types[i], k) for i in keys}
+    return cast if isinstance(types, dict) else tuple(cast[i] for i in keys)
 
 
 def _shapes_to_spec(shapes):

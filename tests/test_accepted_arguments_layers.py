@@ -134,3 +134,14 @@ def test_flow_ignore_class_split():
     assert len(next(iter(it))[0]) == 2
     mixed = np.array([0, 1, 0, 1, 0, 1, 0, 1])
     assert len(gen.flow(x, mixed, subset="training", batch_size=2)) == 3
+
+
+def test_to_json_passes_json_dumps_arguments():
+    m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    compact = m.to_json()
+    pretty = m.to_json(indent=2)
+    assert "\n" not in compact and "\n  " in pretty
+    import json
+    assert json.loads(pretty) == json.loads(compact)
+    rebuilt = keras.models.model_from_json(pretty)
+    assert rebuilt.count_params() == m.count_params()

@@ -5,6 +5,10 @@ materialised except the buffers a step asks for (shuffle's buffer, prefetch's qu
 >>> ds = (pe.data.Dataset.from_tensor_slices((x, y)).shuffle(1000, seed=0).batch(32)
 ...       .prefetch(pe.data.AUTOTUNE))
 >>> for xb, yb in ds: ...            # pe Tensors; ds.as_numpy_iterator() yields NumPy arrays
+
+TensorFlow's `name=` (an op name) is accepted everywhere and cannot act: pyengine runs eagerly
+and has no op names. map's `deterministic` and batch's `num_parallel_calls` / `deterministic`
+cannot change the result either: elements always come in order (docs/hardening.md).
 """
 import itertools
 import queue

@@ -236,9 +236,14 @@ class Model(Trainer, Layer):
         write_weights(self, filepath, overwrite, extra=extra)
 
     def to_json(self, **kwargs):
-        """The architecture as JSON (keras.models.model_from_json rebuilds it, new weights)."""
+        """The architecture as JSON (keras.models.model_from_json rebuilds it, new weights);
+        keyword arguments go to json.dumps (indent=2, sort_keys=True ...), as in Keras."""
         from .saving import model_config_json
-        return model_config_json(self)
+        text = model_config_json(self)
+        if not kwargs:
+            return text
+        import json
+        return json.dumps(json.loads(text), **kwargs)
 
     def get_config(self):
         if self._nodes is None:

@@ -179,22 +179,25 @@ def binary_crossentropy(target, output, from_logits=False):
 
 
 def arange(start, stop=None, step=1, dtype=None):
-    return _creation.arange(start, stop, step) if stop is not None else _creation.arange(start)
+    if stop is None:
+        start, stop = 0, start
+    return _creation.arange(start, stop, step, dtype=dtype)
 
 
 def linspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     if not endpoint or axis != 0:
         raise ValueError("[keras.ops.linspace] only endpoint=True, axis=0 are supported")
-    return _creation.linspace(start, stop, num)
+    return _creation.linspace(start, stop, num, dtype=dtype)
 
 
 def full(shape, fill_value, dtype=None):
-    return _creation.full(tuple(shape), fill_value)
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    return _creation.full(shape, fill_value, dtype=dtype)
 
 
 def eye(N, M=None, k=0, dtype=None):
     if k:
         raise ValueError(f"[keras.ops.eye] k must be 0. Received: k={k}")
-    return _creation.eye(N, M) if M is not None else _creation.eye(N)
+    return _creation.eye(N, M, dtype=dtype)
 
 

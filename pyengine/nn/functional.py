@@ -7,6 +7,7 @@ at the top level and what keras.ops / keras.backend / the `import pyengine as tf
 (pyengine/tf_names.py) alias."""
 import numpy as _np
 
+from .. import autograd as _autograd
 from ..ops import elementwise as _ew
 from ..ops import loss as _loss
 from ..ops.activation import Activation, ReLU as _ReLU, Sigmoid as _Sigmoid, Softmax, Tanh as _Tanh
@@ -17,13 +18,26 @@ from ..ops.conv_nhwc import avg_pool2d_nhwc, conv2d_nhwc, max_pool2d_nhwc  # noq
 from ..tensor import Tensor
 
 
+def _inplace_result(x, out, inplace):
+    """PyTorch's inplace=True: the values are written into x and x is returned, so a caller
+    reading x afterwards sees them. Done when x carries no autograd history (inference,
+    no_grad, plain tensors). A tensor in a recorded graph gets the out-of-place result and
+    keeps its values: pyengine's autograd has no version counters to catch a write into a
+    tensor some backward still needs (PyTorch raises there), so it never writes into one."""
+    if not inplace or not isinstance(x, Tensor):
+        return out
+    if _autograd.is_grad_enabled() and (x.requires_grad or x._node is not None):
+        return out
+    return x._inplace(out)
+
+
 def relu(x, inplace=False):
-    """relu(x) = max(x, 0), elementwise; any shape.
+    """relu(x) = max(x, 0), elementwise; any shape. inplace=True: see _inplace_result.
 
     >>> F.relu(pe.tensor([-1.0, 2.0]))
     tensor([0., 2.])
     """
-    return _ReLU.apply(x)
+    return _inplace_result(x, _ReLU.apply(x), inplace)
 
 
 def leaky_relu(x, negative_slope=0.01, inplace=False):
@@ -32,7 +46,8 @@ def leaky_relu(x, negative_slope=0.01, inplace=False):
     >>> F.leaky_relu(pe.tensor([-1.0, 2.0]), 0.1)
     tensor([-0.1,  2. ])
     """
-    return Activation.apply(x, name="leaky_relu", p0=float(negative_slope))
+    return _inplace_result(x, Activation.apply(x, name="leaky_relu", p0=float(negative_slope)),
+                           inplace)
 
 
 def elu(x, alpha=1.0, inplace=False):
@@ -41,7 +56,7 @@ def elu(x, alpha=1.0, inplace=False):
     >>> F.elu(pe.tensor([0.0, 2.0]))
     tensor([0., 2.])
     """
-    return Activation.apply(x, name="elu", p0=float(alpha))
+    return _inplace_result(x, Activation.apply(x, name="elu", p0=float(alpha)), inplace)
 
 
 def gelu(x, approximate="none"):
@@ -123,22 +138,25 @@ from ..ops.dropout import dropout as _dropout  # noqa: E402
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
-    """Zero elements with probability p, scale the rest by 1 / (1 - p); identity if not training."""
-    return _dropout(input, p, training)
+    """Zero elements with probability p, scale the rest by 1 / (1 - p); identity if not training.
+    inplace=True writes into input (see _inplace_result)."""
+    return _inplace_result(input, _dropout(input, p, training), inplace)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
     """Zero whole channels of (N, C, L) input with probability p."""
     if input.ndim not in (2, 3):
         raise ValueError(f"[dropout1d] expected a 2-D or 3-D input, got shape {input.shape}")
-    return _dropout(input, p, training, mask_shape=input.shape[:-1] + (1,))
+    return _inplace_result(input, _dropout(input, p, training,
+                                           mask_shape=input.shape[:-1] + (1,)), inplace)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
     """Zero whole channels of (N, C, H, W) input with probability p."""
     if input.ndim not in (3, 4):
         raise ValueError(f"[dropout2d] expected a 3-D or 4-D input, got shape {input.shape}")
-    return _dropout(input, p, training, mask_shape=input.shape[:-2] + (1, 1))
+    return _inplace_result(input, _dropout(input, p, training,
+                                           mask_shape=input.shape[:-2] + (1, 1)), inplace)
 
 
 from ..ops.normalization import batch_norm, layer_norm  # noqa: E402,F401

@@ -197,10 +197,22 @@ class ImageDataGenerator:
     def flow(self, x, y=None, batch_size=32, shuffle=True, sample_weight=None, seed=None,
              save_to_dir=None, save_prefix="", save_format="png", ignore_class_split=False,
              subset=None):
-        """An iterator of augmented, standardised batches (x, y[, sample_weight]) for fit."""
+        """An iterator of augmented, standardised batches (x, y[, sample_weight]) for fit.
+        With `subset`, the training and validation parts must hold the same classes unless
+        ignore_class_split=True (as Keras). save_prefix / save_format only name the files
+        save_to_dir would write, which is rejected, so they cannot act (docs/hardening.md)."""
         if save_to_dir is not None:
             raise ValueError("[ImageDataGenerator.flow] save_to_dir is not supported (no image "
                              "encoder ships with pyengine); save batches with numpy instead")
+        if subset is not None and y is not None and not ignore_class_split:
+            labels = np.asarray(y)
+            cut = int(len(labels) * (1 - self.validation_split))
+            if not np.array_equal(np.unique(labels[:cut], axis=0),
+                                  np.unique(labels[cut:], axis=0)):
+                raise ValueError("[ImageDataGenerator.flow] the training and validation subsets "
+                                 "hold different classes after the split (is y sorted by "
+                                 "label? shuffle x and y first), or pass "
+                                 "ignore_class_split=True")
         return NumpyArrayIterator(self, x, y, batch_size, shuffle, sample_weight, seed, subset)
 
     def flow_from_directory(self, *args, **kwargs):

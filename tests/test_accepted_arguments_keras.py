@@ -149,3 +149,19 @@ def test_random_uniform_integer_dtype():
         pe.random.uniform((3,), 0.0, 1.5, dtype="int64")
     with pytest.raises(ValueError, match="keras.random.uniform"):
         keras.random.uniform((3,), 0, 5, dtype="int32")
+
+
+def test_keras_ops_linspace_endpoint_and_axis():
+    np.testing.assert_allclose(keras.ops.linspace(0, 1, 4, endpoint=False).numpy(),
+                               [0, 0.25, 0.5, 0.75])
+    two = keras.ops.linspace([0.0, 10.0], [1.0, 20.0], 3, axis=1).numpy()
+    np.testing.assert_allclose(two, [[0, 0.5, 1], [10, 15, 20]])
+    assert two.dtype == np.float32
+    with pytest.raises(ValueError, match=r"\[keras.ops.linspace\].*axis=2"):
+        keras.ops.linspace(0, 1, 3, axis=2)
+
+
+@pytest.mark.parametrize("n, m, k", [(3, 4, 1), (4, 3, -2), (3, None, 0), (2, 2, 5), (3, 3, -5)])
+def test_keras_ops_eye_k(n, m, k):
+    np.testing.assert_array_equal(keras.ops.eye(n, m, k=k).numpy(),
+                                  np.eye(n, m, k, dtype=np.float32))

@@ -126,14 +126,19 @@ def test_auc_num_labels():
 
 def test_flow_ignore_class_split():
     gen = keras.preprocessing.image.ImageDataGenerator(validation_split=0.25)
-    x = np.zeros((8, 2, 2, 1), np.float32)
+    x = np.arange(8, dtype=np.float32).reshape(8, 1, 1, 1) * np.ones((1, 2, 2, 1), np.float32)
     sorted_y = np.array([0, 0, 0, 0, 0, 0, 1, 1])
     with pytest.raises(ValueError, match="different classes.*ignore_class_split=True"):
         gen.flow(x, sorted_y, subset="training")
-    it = gen.flow(x, sorted_y, subset="validation", ignore_class_split=True, batch_size=8)
-    assert len(next(iter(it))[0]) == 2
+    it = gen.flow(x, sorted_y, subset="validation", ignore_class_split=True, batch_size=8,
+                  shuffle=False)
+    xb, yb = next(iter(it))
+    # Keras' ImageDataGenerator keeps the FIRST validation_split of the samples for validation
+    np.testing.assert_array_equal(xb[:, 0, 0, 0], [0, 1])
+    np.testing.assert_array_equal(yb, [0, 0])
     mixed = np.array([0, 1, 0, 1, 0, 1, 0, 1])
-    assert len(gen.flow(x, mixed, subset="training", batch_size=2)) == 3
+    train = gen.flow(x, mixed, subset="training", batch_size=6, shuffle=False)
+    np.testing.assert_array_equal(next(iter(train))[0][:, 0, 0, 0], [2, 3, 4, 5, 6, 7])
 
 
 def test_to_json_passes_json_dumps_arguments():

@@ -64,6 +64,24 @@ def test_safe_mode_keeps_pyengine_ops_and_operators(tmp_path):
     np.testing.assert_allclose(back.predict(x, verbose=0), m.predict(x, verbose=0), rtol=1e-6)
 
 
+def test_safe_mode_keeps_the_torch_and_tf_faces_ops(tmp_path):
+    inp = keras.Input((2, 3))
+    h = pe.stack([pe.abs(inp), pe.exp(inp)], 1)                # pyengine.ops.shape
+    h = pe.nn.relu(pe.reduce_sum(h, 1)) + pe.nn.softmax(inp, -1)   # tf_names, nn.functional
+    m = keras.Model(inp, h)
+    m.save(tmp_path / "faces.keras")
+    x = np.linspace(-1, 1, 12, dtype=np.float32).reshape(2, 2, 3)
+    back = keras.models.load_model(tmp_path / "faces.keras")
+    np.testing.assert_allclose(back.predict(x, verbose=0), m.predict(x, verbose=0), rtol=1e-6)
+
+
+def test_safe_mode_refuses_names_a_safe_module_imported(tmp_path):
+    path = _save_with_function(tmp_path, triple)
+    _rewrite_function(path, "pyengine.keras.ops_more", "_py_slice")   # builtins.slice there
+    with pytest.raises(ValueError, match="_py_slice.*safe_mode=True"):
+        keras.models.load_model(path)
+
+
 def test_safe_mode_flag_does_not_leak(tmp_path):
     from pyengine.keras.layers.code_layers import load_policy
     path = _save_with_function(tmp_path, triple)

@@ -46,7 +46,8 @@ load_policy = _LoadPolicy()
 # registered or passed in custom_objects, as Keras 3 requires outside its own packages.
 _SAFE_MODULES = ("pyengine.keras.ops", "pyengine.keras.ops_more", "pyengine.keras.ops_image",
                  "pyengine.keras.activations", "pyengine.keras.backend", "pyengine.keras.random",
-                 "pyengine.tf_names", "pyengine.nn.functional")
+                 "pyengine.tf_names", "pyengine.nn.functional", "pyengine.creation",
+                 "pyengine.ops.shape")
 _SAFE_OPERATORS = {"abs", "add", "ge", "getitem", "gt", "le", "lt", "matmul", "mul", "neg",
                    "pow", "sub", "truediv"}
 
@@ -65,16 +66,20 @@ def resolve_function(ref, registry):
     for key in (qual, qual.rsplit(".", 1)[-1], f"{mod}>{qual}"):
         if key in registry and callable(registry[key]):
             return registry[key]
-    if load_policy.safe_mode and not _safe_reference(mod, qual):
+    target = sys.modules.get(mod)
+    for part in qual.split("."):
+        target = getattr(target, part, None)
+    # safe mode: a name in those modules must also be pyengine's own function (not something
+    # the module imported from elsewhere)
+    if load_policy.safe_mode and not (_safe_reference(mod, qual) and (
+            mod in ("operator", "_operator") or
+            str(getattr(target, "__module__", "")).startswith("pyengine"))):
         raise ValueError(f"[load_model] the file refers to the function {mod}.{qual}, which is "
                          "neither one of pyengine's ops nor registered: safe_mode=True refuses "
                          "it (a file could name any function, such as os.system). Register it "
                          "with @keras.saving.register_keras_serializable(), pass "
                          f"custom_objects={{'{qual}': fn}}, or load with safe_mode=False if "
                          "you trust the file")
-    target = sys.modules.get(mod)
-    for part in qual.split("."):
-        target = getattr(target, part, None)
     if target is None or not callable(target):
         raise ValueError(f"[load_model] function {mod}.{qual} is not available: import its "
                          f"module before loading, or pass custom_objects={{'{qual}': fn}}")

@@ -206,9 +206,8 @@ class ImageDataGenerator:
                              "encoder ships with pyengine); save batches with numpy instead")
         if subset is not None and y is not None and not ignore_class_split:
             labels = np.asarray(y)
-            cut = int(len(labels) * (1 - self.validation_split))
-            if not np.array_equal(np.unique(labels[:cut], axis=0),
-                                  np.unique(labels[cut:], axis=0)):
+            cut = int(len(labels) * self.validation_split)   # validation: the first part
+            if not np.array_equal(np.unique(labels[:cut]), np.unique(labels[cut:])):
                 raise ValueError("[ImageDataGenerator.flow] the training and validation subsets "
                                  "hold different classes after the split (is y sorted by "
                                  "label? shuffle x and y first), or pass "
@@ -246,8 +245,10 @@ class NumpyArrayIterator:
             if subset not in ("training", "validation"):
                 raise ValueError(f"[ImageDataGenerator.flow] subset must be 'training' or "
                                  f"'validation'. Received: subset={subset!r}")
-            cut = int(len(x) * (1 - gen.validation_split))
-            part = slice(0, cut) if subset == "training" else slice(cut, None)
+            # as Keras' ImageDataGenerator: validation is the first validation_split of the
+            # samples, training the rest (model.fit's validation_split takes the last part)
+            cut = int(len(x) * gen.validation_split)
+            part = slice(cut, None) if subset == "training" else slice(0, cut)
             x = x[part]
             y = None if y is None else y[part]
             sw = None if sw is None else sw[part]

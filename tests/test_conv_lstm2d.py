@@ -77,6 +77,7 @@ def test_matches_reference(kernel_size, strides, padding, backwards):
 
 def test_weights_layout_and_forget_bias():
     layer = keras.layers.ConvLSTM2D(4, (3, 2))
+    assert layer.name.startswith("conv_lstm2d")  # Keras' default name
     layer(np.zeros((1, 2, 5, 5, 3), np.float32))
     assert layer.kernel.shape == (3, 2, 3, 16)
     assert layer.recurrent_kernel.shape == (3, 2, 4, 16)

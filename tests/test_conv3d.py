@@ -219,3 +219,37 @@ def test_errors_name_the_op_and_value():
         keras.layers.Conv3D(2, 3, data_format="channels_first")
     with pytest.raises(ValueError, match=r"expects \(batch, depth, height, width, channels\)"):
         keras.layers.Conv3D(2, 3)(np.zeros((1, 4, 4, 1), np.float32))
+
+
+@pytest.mark.parametrize("nthreads", [1, 2])
+def test_every_isa_path_and_thread_count_agree(isa, threads, nthreads):
+    """float32 forward and gradients of both layouts and of pooling, on each ISA path and
+    thread count, against the float64 reference (the 2-D kernels underneath are per ISA)."""
+    threads(nthreads)
+    x = rng.normal(size=(2, 3, 4, 6, 5)).astype(np.float32)
+    w = rng.normal(size=(4, 3, 2, 3, 3)).astype(np.float32)
+    xt, wt = pe.tensor(x, requires_grad=True), pe.tensor(w, requires_grad=True)
+    y = F.conv3d(xt, wt, stride=(1, 2, 1), padding=1)
+    want = ref_conv3d(x.astype(np.float64), w.astype(np.float64), None, (1, 2, 1),
+                      ((1, 1),) * 3, (1, 1, 1), 1)
+    np.testing.assert_allclose(y.detach().numpy(), want, rtol=1e-4, atol=1e-4)
+    y.sum().backward()
+    ones = np.ones_like(want)  # d(sum y)/dw[o, c, kd, kh, kw] = sum of the window it reads
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (1, 1), (1, 1), (1, 1)))
+    gw = np.zeros(w.shape)
+    for kd, kh, kw in np.ndindex(*w.shape[2:]):
+        win = xp[:, :, kd:kd + want.shape[2], kh:kh + 2 * want.shape[3]:2, kw:kw + want.shape[4]]
+        gw[:, :, kd, kh, kw] = np.einsum("nodhw,ncdhw->oc", ones, win)
+    np.testing.assert_allclose(wt.grad.numpy(), gw, rtol=1e-4, atol=1e-3)
+    xl = pe.tensor(x.transpose(0, 2, 3, 4, 1).copy())
+    yl = F.conv3d_ndhwc(xl, pe.tensor(w.transpose(2, 3, 4, 1, 0).copy()), None, (1, 2, 1), 1)
+    np.testing.assert_allclose(yl.numpy(), want.transpose(0, 2, 3, 4, 1), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(F.max_pool3d(pe.tensor(x), 2).numpy(),
+                               ref_pool3d(x.astype(np.float64), (2,) * 3, (2,) * 3, (0,) * 3,
+                                          "max"), rtol=1e-6)
+
+
+def test_keras_default_names():
+    assert keras.layers.Conv3D(2, 3).name.startswith("conv3d")
+    assert keras.layers.GlobalAveragePooling3D().name.startswith("global_average_pooling3d")
+    assert keras.layers.MaxPooling3D().name.startswith("max_pooling3d")

@@ -186,7 +186,7 @@ def test_discretization_rejects_bad_arguments():
         L.Discretization(num_bins=3, sparse=True)
 
 
-def test_layers_inside_a_functional_model_train():
+def test_layers_inside_a_functional_model_train(tmp_path):
     """An integer feature one-hot encoded, a numeric one bucketed and a hashed id, joined and
     fed to Dense: the structured-data pattern of keras-io, with synthetic data."""
     n = 256
@@ -208,3 +208,7 @@ def test_layers_inside_a_functional_model_train():
     model.compile(optimizer=keras.optimizers.Adam(0.05), loss="binary_crossentropy")
     hist = model.fit([cat, num, hid], y, epochs=15, batch_size=64, verbose=0)
     assert hist.history["loss"][-1] < 0.5 * hist.history["loss"][0]
+    model.save(tmp_path / "m.keras")  # the adapted boundaries travel in the config
+    again = keras.models.load_model(tmp_path / "m.keras")
+    np.testing.assert_array_equal(again.predict([cat, num, hid], verbose=0),
+                                  model.predict([cat, num, hid], verbose=0))

@@ -61,7 +61,8 @@ class Loss:
 def _match_shape(name, y, out_shape):
     if y.ndim == 1 and len(out_shape) == 2 and out_shape[1] == 1:
         y = y.reshape(-1, 1)
-    if tuple(y.shape[1:]) != tuple(out_shape[1:]):
+    if len(y.shape) != len(out_shape) or any(  # None: a dimension the model leaves free
+            o is not None and d != o for d, o in zip(y.shape[1:], out_shape[1:])):
         raise ValueError(f"[{name}] labels have shape {y.shape} but the model outputs "
                          f"(None,) + {tuple(out_shape[1:])}; shapes must match")
     return y

@@ -17,7 +17,11 @@ def unique_name(base):
 
 
 def snake_case(name):
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower().replace("2_d", "2d").replace("1_d", "1d")
+    """Keras' rule for default names: 'Conv3D' -> 'conv3d', 'ConvLSTM2D' -> 'conv_lstm2d',
+    'LSTM' -> 'lstm', 'LeakyReLU' -> 'leaky_re_lu' (a capitalised word, or a lower-case letter
+    before a capital, starts a new part)."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def resolve(kind, identifier, table, classes=()):

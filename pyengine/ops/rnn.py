@@ -151,6 +151,18 @@ def _part(out, key, slot):
 
 # ---- the same recurrence from differentiable ops, one step at a time --------------------------
 
+def lstm_update(gates, c, act, rec_act):
+    """(h, c) of one LSTM step from the gate pre-activations (..., 4n), gate order i, f, g, o
+    along the last axis: c' = f * c + i * act(g), h = o * act(c') with i, f, o = rec_act(.).
+    Shared by the composed recurrence below and keras ConvLSTM2D (whose gates come from
+    convolutions)."""
+    n = gates.shape[-1] // 4
+    i, f = rec_act(gates[..., :n]), rec_act(gates[..., n:2 * n])
+    g, o = act(gates[..., 2 * n:3 * n]), rec_act(gates[..., 3 * n:])
+    c = f * c + i * g
+    return o * act(c), c
+
+
 def _step(mode, xp, h, c, w_hh_t, b_hh, h_rec, act, rec_act):
     """One step from the input projection xp = x W_ih^T + b_ih; h_rec is the state the
     recurrent matmul reads (h, or h times a recurrent-dropout mask); act / rec_act replace
@@ -161,11 +173,7 @@ def _step(mode, xp, h, c, w_hh_t, b_hh, h_rec, act, rec_act):
         pre = xp + (hp if b_hh is None else hp + b_hh)
         return act(pre), None
     if mode == "LSTM":
-        gates = xp + (hp if b_hh is None else hp + b_hh)
-        i, f = rec_act(gates[..., :n]), rec_act(gates[..., n:2 * n])
-        g, o = act(gates[..., 2 * n:3 * n]), rec_act(gates[..., 3 * n:])
-        c = f * c + i * g
-        return o * act(c), c
+        return lstm_update(xp + (hp if b_hh is None else hp + b_hh), c, act, rec_act)
     if mode == "GRU":
         if b_hh is not None:
             hp = hp + b_hh

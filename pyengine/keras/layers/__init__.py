@@ -66,3 +66,6 @@ from .conv3d import (AveragePooling3D, AvgPool3D, Conv3D, Convolution3D,  # noqa
 __all__ += ["AveragePooling3D", "AvgPool3D", "Conv3D", "Convolution3D", "GlobalAveragePooling3D",
             "GlobalAvgPool3D", "GlobalMaxPool3D", "GlobalMaxPooling3D", "MaxPool3D",
             "MaxPooling3D"]
+from .conv_lstm import ConvLSTM2D  # noqa: E402
+
+__all__ += ["ConvLSTM2D"]

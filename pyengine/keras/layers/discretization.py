@@ -66,6 +66,18 @@ class Discretization(ArrayInputLayer):
         if bin_boundaries is not None:
             self._set_boundaries(bin_boundaries)
 
+    def get_config(self):
+        """The constructor's arguments, with adapted boundaries as bin_boundaries (so a saved
+        model reloads with them)."""
+        args, kwargs = self._init_args
+        names = ("bin_boundaries", "num_bins", "epsilon", "output_mode", "sparse")
+        kw = dict(zip(names, args), **kwargs)
+        if self.bin_boundaries is not None:
+            kw.pop("num_bins", None)
+            kw["bin_boundaries"] = list(self.bin_boundaries)
+        kw["name"] = self.name
+        return {"class_name": type(self).__name__, "args": [], "kwargs": kw}
+
     def _set_boundaries(self, b):
         b = np.asarray(b, np.float64).reshape(-1)
         if not np.all(np.isfinite(b)) or np.any(np.diff(b) < 0):

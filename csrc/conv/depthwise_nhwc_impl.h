@@ -64,6 +64,9 @@ inline void dw_block(const ConvNhwcGeom& g, const T* xr, const T* w, int64_t ih0
       V xv[kDwR + 2];
 #pragma GCC unroll 6
       for (int u = 0; u < kDwR + 2; ++u) xv[u] = vload(row + u * C);
+      if (i == 2)  // the next output row's new input row: fetched while this one computes
+#pragma GCC unroll 4
+        for (int u = 2; u < kDwR + 2; ++u) __builtin_prefetch(row + g.w * C + u * C);
 #pragma GCC unroll 3
       for (int j = 0; j < 3; ++j) {
         const V wv = vload(wi + j * C);

@@ -12,7 +12,62 @@
 
 #include "conv/conv2d.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace pyengine {
+
+// Stride 2 along a row, the 4x4 stride-2 layers of DCGAN (32 <-> 64 channels): d[q] = src[2 q]
+// for q in [q0, q1), src valid up to (not including) src[n]. SSE2 (every x86-64 build): two
+// loads split into their even lanes, 4 floats / 2 doubles at a time while the second load
+// stays inside the n values; scalar elsewhere. The scalar loop was half of im2col_cols' time
+// (14 % of a DCGAN step, 1 thread).
+template <class T>
+inline void gather_even(T* d, const T* src, int64_t q0, int64_t q1, int64_t n) {
+  int64_t q = q0;
+#if defined(__SSE2__)
+  if constexpr (sizeof(T) == 4) {
+    for (; q + 4 <= q1 && 2 * q + 8 <= n; q += 4) {
+      const __m128 a = _mm_loadu_ps(src + 2 * q), b = _mm_loadu_ps(src + 2 * q + 4);
+      _mm_storeu_ps(d + q, _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
+    }
+  } else if constexpr (sizeof(T) == 8) {
+    for (; q + 2 <= q1 && 2 * q + 4 <= n; q += 2) {
+      const __m128d a = _mm_loadu_pd(src + 2 * q), b = _mm_loadu_pd(src + 2 * q + 2);
+      _mm_storeu_pd(d + q, _mm_unpacklo_pd(a, b));
+    }
+  }
+#endif
+  for (; q < q1; ++q) d[q] = src[2 * q];
+}
+
+// The adjoint: d[2 q] += s[q] for q in [q0, q1), d valid up to d[n]: s interleaved with zeros
+// and added to 8 floats / 4 doubles of d (the odd ones get + 0).
+template <class T>
+inline void scatter_add_even(T* d, const T* s, int64_t q0, int64_t q1, int64_t n) {
+  int64_t q = q0;
+#if defined(__SSE2__)
+  if constexpr (sizeof(T) == 4) {
+    const __m128 z = _mm_setzero_ps();
+    for (; q + 4 <= q1 && 2 * q + 8 <= n; q += 4) {
+      const __m128 v = _mm_loadu_ps(s + q);
+      _mm_storeu_ps(d + 2 * q, _mm_add_ps(_mm_loadu_ps(d + 2 * q), _mm_unpacklo_ps(v, z)));
+      _mm_storeu_ps(d + 2 * q + 4,
+                    _mm_add_ps(_mm_loadu_ps(d + 2 * q + 4), _mm_unpackhi_ps(v, z)));
+    }
+  } else if constexpr (sizeof(T) == 8) {
+    const __m128d z = _mm_setzero_pd();
+    for (; q + 2 <= q1 && 2 * q + 4 <= n; q += 2) {
+      const __m128d v = _mm_loadu_pd(s + q);
+      _mm_storeu_pd(d + 2 * q, _mm_add_pd(_mm_loadu_pd(d + 2 * q), _mm_unpacklo_pd(v, z)));
+      _mm_storeu_pd(d + 2 * q + 2,
+                    _mm_add_pd(_mm_loadu_pd(d + 2 * q + 2), _mm_unpackhi_pd(v, z)));
+    }
+  }
+#endif
+  for (; q < q1; ++q) d[2 * q] += s[q];
+}
 
 // Output columns [ow0, ow1) whose input column ow * s - p + j * d lies inside [0, w).
 inline void valid_range(int64_t out, int64_t in, int64_t s, int64_t p, int64_t off, int64_t& o0,
@@ -63,6 +118,8 @@ void im2col_cols(const Conv2dGeom& g, const T* x, T* col, int64_t l0, int64_t l1
             for (int64_t q = ow; q < v0; ++q) d[q] = T(0);
             if (g.sw == 1) {
               for (int64_t q = v0; q < v1; ++q) d[q] = src[q];
+            } else if (g.sw == 2) {  // src[0 .. w - off) lies inside the row
+              gather_even(d, src, v0, v1, g.w - (j * g.dw - g.pw));
             } else {
               for (int64_t q = v0; q < v1; ++q) d[q] = src[q * g.sw];
             }
@@ -98,6 +155,8 @@ void col2im_add(const Conv2dGeom& g, const T* col, T* dx, int64_t oh0, int64_t o
           T* d = dx + (c * g.h + ih) * g.w + off;
           if (g.sw == 1) {
             for (int64_t ow = o0; ow < o1; ++ow) d[ow] += s[ow];
+          } else if (g.sw == 2) {
+            scatter_add_even(d, s, o0, o1, g.w - off);
           } else {
             for (int64_t ow = o0; ow < o1; ++ow) d[ow * g.sw] += s[ow];
           }

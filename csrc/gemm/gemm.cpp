@@ -186,6 +186,8 @@ void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o,
                   const SharedA<T>* shared = nullptr) {
   const int64_t MR = kern.mr, NR = kern.nr;
   const int64_t m = o.m, n = o.n, k = o.k;
+  const PackFn<T> pack_a_fn = kern.pack_a ? kern.pack_a : &pack_a<T>;
+  const PackFn<T> pack_b_fn = kern.pack_b ? kern.pack_b : &pack_b<T>;
   const int64_t KC = k_block(kern, k);
   const int64_t NC = ceil_div(ceil_div(n, ceil_div(n, kern.nc)), NR) * NR;
   // A row-major B is used in place when packing would cost more than it saves: few rows of A
@@ -221,9 +223,9 @@ void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o,
         const T* b_blk = o.b + pc * o.rs_b + jc * o.cs_b;
         const T* b_edge = nullptr;
         if (!b_in_place) {
-          pack_b(kc, nc, b_blk, o.rs_b, o.cs_b, int(NR), b_buf);
+          pack_b_fn(kc, nc, b_blk, o.rs_b, o.cs_b, int(NR), b_buf);
         } else if (nc % NR != 0) {  // only the last, partial panel needs a zero-padded copy
-          pack_b(kc, nc % NR, b_blk + (nc - nc % NR), o.rs_b, o.cs_b, int(NR), b_buf);
+          pack_b_fn(kc, nc % NR, b_blk + (nc - nc % NR), o.rs_b, o.cs_b, int(NR), b_buf);
           b_edge = b_buf;
         }
         const T* bp = b_in_place ? b_blk : b_buf;
@@ -238,7 +240,7 @@ void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o,
           T* a_blk = a_buf + bi * MC * kc;
           const bool mine = !shared || bi * shared->nt / nblocks == shared->t;
           if (jc == 0 && mine) {
-            pack_a(mc, kc, o.a + ic * o.rs_a + pc * o.cs_a, o.rs_a, o.cs_a, int(MR), a_blk);
+            pack_a_fn(mc, kc, o.a + ic * o.rs_a + pc * o.cs_a, o.rs_a, o.cs_a, int(MR), a_blk);
             if (shared) ready[bi].store(step + 1, std::memory_order_release);
           } else if (jc == 0) {
             int64_t spins = 0;

@@ -27,6 +27,10 @@ using UkernelDirectFn = void (*)(int64_t k, const T* a, int64_t rs_a, int64_t cs
                                  int64_t rs_b, T* c, int64_t rs_c, int64_t mr, int64_t nr,
                                  T alpha, T beta);
 
+// Packing (pack.h): A block (mc x kc) into MR-row panels, B block (kc x nc) into NR-column panels.
+template <class T>
+using PackFn = void (*)(int64_t, int64_t, const T*, int64_t, int64_t, int, T*);
+
 template <class T>
 struct KernelInfo {
   Isa isa;
@@ -36,6 +40,8 @@ struct KernelInfo {
   // Unpacked kernels for small products, MR x NR and MR x NR/2; null where the ISA has none
   // (generic), and the driver then packs as usual.
   UkernelDirectFn<T> direct = nullptr, direct_half = nullptr;
+  // This ISA's build of the packing loops (pack_impl.h); null: the generic pack_a / pack_b.
+  PackFn<T> pack_a = nullptr, pack_b = nullptr;
 };
 
 #define PE_GEMM_DECLARE_ISA(ns)             \

@@ -25,7 +25,6 @@
 #include "gemm/blocking.h"
 #include "gemm/gemm.h"
 #include "gemm/macrokernel.h"
-#include "gemm/pack.h"
 #include "gemm/ukernel.h"
 
 namespace pyengine {
@@ -186,8 +185,7 @@ void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o,
                   const SharedA<T>* shared = nullptr) {
   const int64_t MR = kern.mr, NR = kern.nr;
   const int64_t m = o.m, n = o.n, k = o.k;
-  const PackFn<T> pack_a_fn = kern.pack_a ? kern.pack_a : &pack_a<T>;
-  const PackFn<T> pack_b_fn = kern.pack_b ? kern.pack_b : &pack_b<T>;
+  const PackFn<T> pack_a_fn = kern.pack_a, pack_b_fn = kern.pack_b;
   const int64_t KC = k_block(kern, k);
   const int64_t NC = ceil_div(ceil_div(n, ceil_div(n, kern.nc)), NR) * NR;
   // A row-major B is used in place when packing would cost more than it saves: few rows of A

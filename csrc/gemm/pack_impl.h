@@ -1,6 +1,7 @@
-// The packing loops (see pack.h), compiled once per instruction set: pack.cpp includes this
-// for the generic table (x86-64 baseline, SSE2), ukernel_avx2.cpp and ukernel_avx512.cpp for
-// theirs, where the same loops vectorise with 256- / 512-bit moves (the row-major B copy of a
+// Packing of A and B into the micro-panel layouts the micro-kernels stream through (the layouts:
+// PackFn in ukernel.h), compiled once per instruction set: each ukernel_<isa>.cpp includes this
+// and puts its pack_a_impl / pack_b_impl into its KernelInfo, so the generic table's copy is
+// plain x86-64 (SSE2) and the AVX2 / AVX-512 ones the same loops vectorise with 256- / 512-bit moves (the row-major B copy of a
 // 344 x 352 block: 35 -> 42 GB/s from L2 and 12 -> 22 GB/s from memory with AVX-512 moves).
 // Everything is in an anonymous namespace, so each translation unit keeps its own copy compiled
 // with its own flags. A packed panel is a plain copy, so the results do not depend on which

@@ -273,11 +273,12 @@ void gemm_row_blocks_dynamic(const KernelInfo<T>& kern, const Operands<T>& o, in
   }
 }
 
-// Splits C into `nt` strips on NR (or MR) panel boundaries, one independent blocked GEMM per
-// thread with private packing buffers: no barriers, and each core keeps its own B block in its
-// own L2. Splitting columns makes every thread pack all of A, splitting rows all of B, so the
-// split duplicates the smaller operand (columns when M <= N), if that dimension has panels
-// enough for all threads.
+// Splits C into `nt` strips on NR (or MR) panel boundaries, one blocked GEMM per thread with
+// private B packing buffers, so each core keeps its own B block in its own L2. Every column
+// strip needs all of A, which the threads then pack together (SharedA, no barriers); every row
+// strip needs all of B, packed per thread unless it is small enough to be read in place (then
+// row blocks are dealt dynamically). The split shares the smaller operand (columns when
+// M <= N), if that dimension has panels enough for all threads.
 template <class T>
 void gemm_threaded(const KernelInfo<T>& kern, const Operands<T>& o, int nt) {
   const int64_t n_panels = ceil_div(o.n, kern.nr), m_panels = ceil_div(o.m, kern.mr);

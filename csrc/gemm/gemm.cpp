@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <thread>
 #include <cstdlib>
@@ -160,12 +161,27 @@ struct SharedA {
   int t, nt;
 };
 
-inline void spin_pause(int64_t& spins) {
+// Waiting for another thread of the team: spin (pause) at first, as a block is normally packed
+// within microseconds, yielding now and then; once 0.2 ms have passed (the other thread was
+// descheduled on a busy machine) sleep between looks, so that the core goes to whoever runs
+// there, maybe the thread waited for, as libgomp's barrier does when its spin count runs out.
+class SpinWait {
+ public:
+  void operator()() {
 #if defined(__x86_64__) || defined(__i386__)
-  _mm_pause();
+    _mm_pause();
 #endif
-  if (++spins % 256 == 0) std::this_thread::yield();  // the owner may be descheduled
-}
+    if (++spins_ % 256 != 0) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (spins_ == 256) start_ = now;
+    if (now - start_ < std::chrono::microseconds(200)) return std::this_thread::yield();
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+
+ private:
+  int64_t spins_ = 0;
+  std::chrono::steady_clock::time_point start_;
+};
 
 // Blocks per band for a shared A: a multiple of the team size (so each thread packs as many
 // blocks as the others), each at most MC rows. Every thread computes the same value.
@@ -212,9 +228,9 @@ void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o,
       T* a_buf = shared ? shared->buf[step % 2] : a_own;
       std::atomic<int64_t>* ready = shared ? shared->ready + (step % 2) * shared->max_blocks : nullptr;
       if (shared && step >= 2) {  // buf[step % 2] was last read in step - 2: all must be past it
-        int64_t spins = 0;
+        SpinWait wait;
         for (int u = 0; u < shared->nt; ++u)
-          while (shared->done[u].load(std::memory_order_acquire) < step - 1) spin_pause(spins);
+          while (shared->done[u].load(std::memory_order_acquire) < step - 1) wait();
       }
       for (int64_t jc = 0; jc < n; jc += NC) {
         const int64_t nc = std::min(NC, n - jc);
@@ -241,8 +257,8 @@ void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o,
             pack_a_fn(mc, kc, o.a + ic * o.rs_a + pc * o.cs_a, o.rs_a, o.cs_a, int(MR), a_blk);
             if (shared) ready[bi].store(step + 1, std::memory_order_release);
           } else if (jc == 0) {
-            int64_t spins = 0;
-            while (ready[bi].load(std::memory_order_acquire) != step + 1) spin_pause(spins);
+            SpinWait wait;
+            while (ready[bi].load(std::memory_order_acquire) != step + 1) wait();
           }
           macrokernel(kern, mc, nc, kc, o.alpha, a_blk, bp, rs_b, panel_stride, b_edge, beta,
                       o.c + ic * o.rs_c + jc * o.cs_c, o.rs_c, o.cs_c);

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <thread>
 #include <cstdlib>
@@ -25,7 +26,6 @@
 #include "gemm/blocking.h"
 #include "gemm/gemm.h"
 #include "gemm/macrokernel.h"
-#include "gemm/pack.h"
 #include "gemm/ukernel.h"
 
 namespace pyengine {
@@ -161,12 +161,27 @@ struct SharedA {
   int t, nt;
 };
 
-inline void spin_pause(int64_t& spins) {
+// Waiting for another thread of the team: spin (pause) at first, as a block is normally packed
+// within microseconds, yielding now and then; once 0.2 ms have passed (the other thread was
+// descheduled on a busy machine) sleep between looks, so that the core goes to whoever runs
+// there, maybe the thread waited for, as libgomp's barrier does when its spin count runs out.
+class SpinWait {
+ public:
+  void operator()() {
 #if defined(__x86_64__) || defined(__i386__)
-  _mm_pause();
+    _mm_pause();
 #endif
-  if (++spins % 256 == 0) std::this_thread::yield();  // the owner may be descheduled
-}
+    if (++spins_ % 256 != 0) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (spins_ == 256) start_ = now;
+    if (now - start_ < std::chrono::microseconds(200)) return std::this_thread::yield();
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+
+ private:
+  int64_t spins_ = 0;
+  std::chrono::steady_clock::time_point start_;
+};
 
 // Blocks per band for a shared A: a multiple of the team size (so each thread packs as many
 // blocks as the others), each at most MC rows. Every thread computes the same value.
@@ -186,6 +201,7 @@ void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o,
                   const SharedA<T>* shared = nullptr) {
   const int64_t MR = kern.mr, NR = kern.nr;
   const int64_t m = o.m, n = o.n, k = o.k;
+  const PackFn<T> pack_a_fn = kern.pack_a, pack_b_fn = kern.pack_b;
   const int64_t KC = k_block(kern, k);
   const int64_t NC = ceil_div(ceil_div(n, ceil_div(n, kern.nc)), NR) * NR;
   // A row-major B is used in place when packing would cost more than it saves: few rows of A
@@ -212,18 +228,18 @@ void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o,
       T* a_buf = shared ? shared->buf[step % 2] : a_own;
       std::atomic<int64_t>* ready = shared ? shared->ready + (step % 2) * shared->max_blocks : nullptr;
       if (shared && step >= 2) {  // buf[step % 2] was last read in step - 2: all must be past it
-        int64_t spins = 0;
+        SpinWait wait;
         for (int u = 0; u < shared->nt; ++u)
-          while (shared->done[u].load(std::memory_order_acquire) < step - 1) spin_pause(spins);
+          while (shared->done[u].load(std::memory_order_acquire) < step - 1) wait();
       }
       for (int64_t jc = 0; jc < n; jc += NC) {
         const int64_t nc = std::min(NC, n - jc);
         const T* b_blk = o.b + pc * o.rs_b + jc * o.cs_b;
         const T* b_edge = nullptr;
         if (!b_in_place) {
-          pack_b(kc, nc, b_blk, o.rs_b, o.cs_b, int(NR), b_buf);
+          pack_b_fn(kc, nc, b_blk, o.rs_b, o.cs_b, int(NR), b_buf);
         } else if (nc % NR != 0) {  // only the last, partial panel needs a zero-padded copy
-          pack_b(kc, nc % NR, b_blk + (nc - nc % NR), o.rs_b, o.cs_b, int(NR), b_buf);
+          pack_b_fn(kc, nc % NR, b_blk + (nc - nc % NR), o.rs_b, o.cs_b, int(NR), b_buf);
           b_edge = b_buf;
         }
         const T* bp = b_in_place ? b_blk : b_buf;
@@ -238,11 +254,11 @@ void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o,
           T* a_blk = a_buf + bi * MC * kc;
           const bool mine = !shared || bi * shared->nt / nblocks == shared->t;
           if (jc == 0 && mine) {
-            pack_a(mc, kc, o.a + ic * o.rs_a + pc * o.cs_a, o.rs_a, o.cs_a, int(MR), a_blk);
+            pack_a_fn(mc, kc, o.a + ic * o.rs_a + pc * o.cs_a, o.rs_a, o.cs_a, int(MR), a_blk);
             if (shared) ready[bi].store(step + 1, std::memory_order_release);
           } else if (jc == 0) {
-            int64_t spins = 0;
-            while (ready[bi].load(std::memory_order_acquire) != step + 1) spin_pause(spins);
+            SpinWait wait;
+            while (ready[bi].load(std::memory_order_acquire) != step + 1) wait();
           }
           macrokernel(kern, mc, nc, kc, o.alpha, a_blk, bp, rs_b, panel_stride, b_edge, beta,
                       o.c + ic * o.rs_c + jc * o.cs_c, o.rs_c, o.cs_c);
@@ -273,11 +289,12 @@ void gemm_row_blocks_dynamic(const KernelInfo<T>& kern, const Operands<T>& o, in
   }
 }
 
-// Splits C into `nt` strips on NR (or MR) panel boundaries, one independent blocked GEMM per
-// thread with private packing buffers: no barriers, and each core keeps its own B block in its
-// own L2. Splitting columns makes every thread pack all of A, splitting rows all of B, so the
-// split duplicates the smaller operand (columns when M <= N), if that dimension has panels
-// enough for all threads.
+// Splits C into `nt` strips on NR (or MR) panel boundaries, one blocked GEMM per thread with
+// private B packing buffers, so each core keeps its own B block in its own L2. Every column
+// strip needs all of A, which the threads then pack together (SharedA, no barriers); every row
+// strip needs all of B, packed per thread unless it is small enough to be read in place (then
+// row blocks are dealt dynamically). The split shares the smaller operand (columns when
+// M <= N), if that dimension has panels enough for all threads.
 template <class T>
 void gemm_threaded(const KernelInfo<T>& kern, const Operands<T>& o, int nt) {
   const int64_t n_panels = ceil_div(o.n, kern.nr), m_panels = ceil_div(o.m, kern.mr);

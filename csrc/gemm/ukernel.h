@@ -27,6 +27,13 @@ using UkernelDirectFn = void (*)(int64_t k, const T* a, int64_t rs_a, int64_t cs
                                  int64_t rs_b, T* c, int64_t rs_c, int64_t mr, int64_t nr,
                                  T alpha, T beta);
 
+// Packing (pack_impl.h). pack_a(mc, kc, a, rs_a, cs_a, MR, dst): A block (mc x kc, any strides)
+// into ceil(mc / MR) panels of kc * MR, (i, p) at p * MR + i. pack_b(kc, nc, b, rs_b, cs_b, NR,
+// dst): B block (kc x nc) into ceil(nc / NR) panels of kc * NR, (p, j) at p * NR + j. Panels
+// past the edge are zero-padded, so a micro-kernel always runs a full tile.
+template <class T>
+using PackFn = void (*)(int64_t, int64_t, const T*, int64_t, int64_t, int, T*);
+
 template <class T>
 struct KernelInfo {
   Isa isa;
@@ -36,6 +43,8 @@ struct KernelInfo {
   // Unpacked kernels for small products, MR x NR and MR x NR/2; null where the ISA has none
   // (generic), and the driver then packs as usual.
   UkernelDirectFn<T> direct = nullptr, direct_half = nullptr;
+  // This ISA's build of the packing loops (pack_impl.h), compiled with its flags.
+  PackFn<T> pack_a = nullptr, pack_b = nullptr;
 };
 
 #define PE_GEMM_DECLARE_ISA(ns)             \

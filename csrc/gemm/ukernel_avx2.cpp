@@ -11,6 +11,7 @@
 #include <immintrin.h>
 
 #define PE_ISA_NS avx2
+#include "gemm/pack_impl.h"
 #include "gemm/ukernel_simd.h"
 
 namespace pyengine {
@@ -64,10 +65,12 @@ struct F64 {
 
 extern const KernelInfo<float> kSgemm = {
     Isa::avx2, &ukernel_simd<F32, 6, 2>, 6, 16, 240, 384, 384,
-    &ukernel_direct<F32, 6, 2>, &ukernel_direct<F32, 6, 1>};
+    &ukernel_direct<F32, 6, 2>, &ukernel_direct<F32, 6, 1>,
+    &pack_a_impl<float>, &pack_b_impl<float>};
 extern const KernelInfo<double> kDgemm = {
     Isa::avx2, &ukernel_simd<F64, 6, 2>, 6, 8, 240, 256, 256,
-    &ukernel_direct<F64, 6, 2>, &ukernel_direct<F64, 6, 1>};
+    &ukernel_direct<F64, 6, 2>, &ukernel_direct<F64, 6, 1>,
+    &pack_a_impl<double>, &pack_b_impl<double>};
 
 }  // namespace avx2
 }  // namespace gemm_detail

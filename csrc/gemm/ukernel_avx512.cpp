@@ -15,6 +15,7 @@
 #include <immintrin.h>
 
 #define PE_ISA_NS avx512
+#include "gemm/pack_impl.h"
 #include "gemm/ukernel_simd.h"
 
 namespace pyengine {
@@ -64,10 +65,12 @@ struct F64 {
 
 extern const KernelInfo<float> kSgemm = {
     Isa::avx512, &ukernel_simd<F32, 12, 2>, 12, 32, 240, 384, 384,
-    &ukernel_direct<F32, 12, 2>, &ukernel_direct<F32, 12, 1>};
+    &ukernel_direct<F32, 12, 2>, &ukernel_direct<F32, 12, 1>,
+    &pack_a_impl<float>, &pack_b_impl<float>};
 extern const KernelInfo<double> kDgemm = {
     Isa::avx512, &ukernel_simd<F64, 12, 2>, 12, 16, 240, 192, 384,
-    &ukernel_direct<F64, 12, 2>, &ukernel_direct<F64, 12, 1>};
+    &ukernel_direct<F64, 12, 2>, &ukernel_direct<F64, 12, 1>,
+    &pack_a_impl<double>, &pack_b_impl<double>};
 
 }  // namespace avx512
 }  // namespace gemm_detail

@@ -2,6 +2,7 @@
 // vectorises elsewhere). The fallback for CPUs without AVX2 and a check that the driver does not
 // depend on any one ISA. Tile 4 x 8 (fp32) / 4 x 4 (fp64): 8 SSE accumulators, half the 16 xmm.
 // Blocks: A micro-panel 4 x 256 (4-8 KiB) in L1, B block 256 x 256 (256-512 KiB) in L2.
+#include "gemm/pack_impl.h"
 #include "gemm/ukernel.h"
 
 namespace pyengine {
@@ -32,9 +33,11 @@ void ukernel_plain(int64_t k, const T* a, const T* b, int64_t rs_b, T* c, int64_
 }  // namespace
 
 extern const KernelInfo<float> kSgemm = {Isa::generic, &ukernel_plain<float, 4, 8>, 4, 8,
-                                         128, 256, 256};
+                                         128, 256, 256, nullptr, nullptr,
+                                         &pack_a_impl<float>, &pack_b_impl<float>};
 extern const KernelInfo<double> kDgemm = {Isa::generic, &ukernel_plain<double, 4, 4>, 4, 4,
-                                          128, 256, 256};
+                                          128, 256, 256, nullptr, nullptr,
+                                          &pack_a_impl<double>, &pack_b_impl<double>};
 
 }  // namespace generic
 }  // namespace gemm_detail

@@ -2,7 +2,8 @@
 
     python bench/bench_conv.py            # NCHW table, MNIST step, channels-last (NHWC) table
     python bench/bench_conv.py --cpu-time # the same in CPU time on one thread (shared machine)
-    python bench/bench_conv.py --only nhwc  # one section: nchw, grads, step or nhwc
+    python bench/bench_conv.py --only nhwc  # one section: nchw, grads, step, nhwc or dcgan
+    python bench/bench_conv.py --only dcgan # DCGAN's one-channel layers (also in the nchw table)
     python bench/bench_conv.py --only grads # NCHW kernels alone: forward and each gradient
     pytest bench/bench_conv.py  # the same cases as a pytest-benchmark suite
 
@@ -49,23 +50,38 @@ CASES = {
     "depthwise 64ch 3x3 p1 56x56 b8": ((8, 64, 56, 56), (64, 1, 3, 3),
                                        {"padding": 1, "groups": 64}, True),
     "max_pool2d 2x2 32ch 26x26 b128": ((128, 32, 26, 26), None, {"kernel_size": 2}, True),
+    # DCGAN's one-channel layers (examples/dcgan_mnist.py, batch 64): the discriminator's first
+    # conv and the generator's last transposed conv (its weight is (in 32, out 1, 4, 4)).
+    "dcgan D conv1 1->32 4x4 s2 p1 28x28 b64": ((64, 1, 28, 28), (32, 1, 4, 4),
+                                                {"stride": 2, "padding": 1}, False),
+    "dcgan G convT 32->1 4x4 s2 p1 14x14 b64": ((64, 32, 14, 14), (32, 1, 4, 4),
+                                                {"stride": 2, "padding": 1, "transpose": True},
+                                                True),
 }
+# The NCHW-only rows (no channels-last or per-gradient counterpart in the other tables).
+DCGAN_CASES = [n for n in CASES if n.startswith("dcgan")]
 
 
 def make_case(name, lib):
     """Returns (forward, forward_backward) closures for `lib` in ('pe', 'torch')."""
     xs, ws, kw, x_grad = CASES[name]
+    kw = dict(kw)
+    transpose = kw.pop("transpose", False)
     rng = np.random.default_rng(0)
     x = rng.standard_normal(xs).astype(np.float32)
     w = None if ws is None else (rng.standard_normal(ws) * 0.1).astype(np.float32)
-    b = None if ws is None else rng.standard_normal(ws[0]).astype(np.float32)
+    b = None if ws is None else rng.standard_normal(ws[1 if transpose else 0]).astype(np.float32)
     if lib == "pe":
         mk = lambda a, g: pe.tensor(a, requires_grad=g)  # noqa: E731
         conv, pool, grad_ctx = F.conv2d, F.max_pool2d, pe.no_grad
+        if transpose:
+            conv = F.conv_transpose2d
     else:
         mk = lambda a, g: torch.tensor(a, requires_grad=g)  # noqa: E731
         conv, pool, grad_ctx = torch.nn.functional.conv2d, torch.nn.functional.max_pool2d, \
             torch.no_grad
+        if transpose:
+            conv = torch.nn.functional.conv_transpose2d
     X = mk(x, x_grad)
     params = [] if w is None else [mk(w, True), mk(b, True)]
     if w is None:
@@ -91,7 +107,7 @@ def make_case(name, lib):
 
 
 # Channels-last rows: the CASES above (their NCHW shapes, converted), plus fused conv + relu.
-NHWC_CASES = [n for n in CASES] + ["mnist conv1 1->32 3x3 28x28 b128 +relu",
+NHWC_CASES = [n for n in CASES if n not in DCGAN_CASES] + ["mnist conv1 1->32 3x3 28x28 b128 +relu",
                                    "mnist conv2 32->64 3x3 13x13 b128 +relu"]
 
 
@@ -238,7 +254,8 @@ def main():
     import argparse
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cpu-time", action="store_true", help="CPU time on one thread")
-    ap.add_argument("--only", choices=["nchw", "grads", "step", "nhwc"], help="run one section "
+    ap.add_argument("--only", choices=["nchw", "grads", "step", "nhwc", "dcgan"],
+                    help="run one section "
                     "(default: all but grads)")
     args = ap.parse_args()
     if args.cpu_time:
@@ -250,8 +267,8 @@ def main():
     print(f"pyengine {pe.__version__} isa={pe._C.cpu_isa()} threads={THREADS} rounds={rounds} "
           f"clock={'process_time' if args.cpu_time else 'perf_counter'}; "
           f"torch {torch.__version__ if torch else 'not installed'}")
-    if args.only in (None, "nchw"):
-        nchw_table(rounds)
+    if args.only in (None, "nchw", "dcgan"):
+        nchw_table(rounds, DCGAN_CASES if args.only == "dcgan" else list(CASES))
     if args.only == "grads":
         grads_table(rounds)
     if torch is None:
@@ -265,15 +282,15 @@ def main():
         nhwc_table(rounds)
 
 
-def nchw_table(rounds):
-    head = f"{'layer':36s} {'pe fwd':>8s} {'pe f+b':>8s}"
+def nchw_table(rounds, names):
+    head = f"{'layer':40s} {'pe fwd':>8s} {'pe f+b':>8s}"
     if torch is not None:
         head += f" {'torch fwd':>9s} {'torch f+b':>9s} {'ratio fwd':>9s} {'ratio f+b':>9s}"
     print(head + "   (ms; ratio = torch / pyengine, >1 = pyengine faster)")
-    for name in CASES:
+    for name in names:
         fns = list(make_case(name, "pe")) + (list(make_case(name, "torch")) if torch else [])
         t = measure(fns, rounds)
-        row = f"{name:36s} {t[0]:8.3f} {t[1]:8.3f}"
+        row = f"{name:40s} {t[0]:8.3f} {t[1]:8.3f}"
         if torch is not None:
             row += f" {t[2]:9.3f} {t[3]:9.3f} {t[2] / t[0]:9.2f} {t[3] / t[1]:9.2f}"
         print(row, flush=True)
@@ -316,7 +333,7 @@ def grads_table(rounds):
     print(f"\n{'conv layer (kernels alone)':36s} " + " ".join(
         f"{k:>13s}" for k in ("fwd", "grad input", "grad weight", "grad bias")) +
         "   (ms pe / torch)")
-    for name in [n for n in CASES if CASES[n][1] is not None]:
+    for name in [n for n in CASES if CASES[n][1] is not None and n not in DCGAN_CASES]:
         fns = make_grad_case(name, "pe") + (make_grad_case(name, "torch") if torch else [])
         t = measure(fns, rounds)
         cols = [f"{t[i]:6.2f}/{t[i + 4]:6.2f}" if torch else f"{t[i]:13.2f}" for i in range(4)]

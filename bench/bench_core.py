@@ -94,15 +94,19 @@ WORKLOADS = {
 TIMER = time.perf_counter  # --cpu-time: time.thread_time (robust on a loaded machine)
 
 
-def best_times(fns, number, rounds=40):
+def best_times(fns, number, rounds=40, pause=0.0):
     """Best per-call time of each callable. Rounds alternate between them so that a noisy
     neighbour on a shared machine disturbs both sides alike; the minimum is the least
-    disturbed measurement."""
+    disturbed measurement. `pause` seconds of sleep before each sample let the previous
+    library's idle worker threads stop spinning (see per_op_table)."""
     for fn in fns:
         fn()  # warm-up (lazy optimizer state, caches)
     best = [float("inf")] * len(fns)
     for _ in range(rounds):
         for i, fn in enumerate(fns):
+            if pause:
+                time.sleep(pause)
+                fn()
             best[i] = min(best[i], timeit.timeit(fn, number=number, timer=TIMER) / number)
     return best
 
@@ -143,10 +147,20 @@ def per_op_table(runs=3):
           f"{'range':>11s} {'target':>16s}")
     met = total = 0
     for name, f_pe, f_np in per_op_cases():
-        number = 200 if "784" in name else 5000
+        # The 784-wide products (6.4 MFLOP) run on both threads in either library. A sample
+        # taken right after the other library's shares a core with that library's idle
+        # workers, which still spin: OpenBLAS's for up to 2^28 cycles (~0.1 s) after a call
+        # (the process used 8 ms of CPU in a 20 ms sleep after np.matmul, 4 ms after _C.matmul,
+        # whose libgomp workers spin for a few ms). So each of their samples follows a 0.2 s
+        # pause, as in bench_gemm.py. (Without it, A.T @ g measured 75 us against NumPy's 69.6
+        # in the quiet run of 2026-11-30, while bench_gemm, which pauses, had the same product
+        # at 39 us, 1.03x NumPy.)
+        threaded = "784" in name
+        number = 200 if threaded else 5000
         ratios, best = [], [float("inf")] * 2
         for _ in range(runs):
-            t = best_times([f_pe, f_np], number, rounds=10)
+            t = best_times([f_pe, f_np], number, rounds=5 if threaded else 10,
+                           pause=0.2 if threaded else 0.0)
             ratios.append(t[0] / t[1])
             best = [min(u, v) for u, v in zip(best, t)]
         ratios.sort()

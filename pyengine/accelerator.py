@@ -9,8 +9,12 @@ def is_available():
 
 
 def current_accelerator(check_available=False):
-    """Device('cuda') when CUDA is usable, else None."""
-    return Device("cuda") if _cuda.is_available() else None
+    """The accelerator pyengine was built for, Device('cuda'), else None (torch's answer: a
+    CUDA build names cuda even on a machine without a GPU); check_available=True also asks
+    for a usable device (None without one)."""
+    if check_available:
+        return Device("cuda") if _cuda.is_available() else None
+    return Device("cuda") if _cuda.is_built() else None
 
 
 def device_count():

@@ -5,6 +5,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from . import random as _random
+from .backend import checked_device
 from .tensor import Tensor, _to_array
 
 _MAX_BYTES = 1 << 48  # 256 TiB: anything larger is a mistake, not a request
@@ -83,22 +84,32 @@ def _sample(method, size, npd, op):
     return _guarded(op, size, draw, lambda: method(size, dtype=draw).astype(npd, copy=False))
 
 
+def _check(device):
+    """Check `device=` first, before any work (a 4 GB buffer is not allocated only to raise)."""
+    if device is not None:
+        checked_device(device)
+
+
 def zeros(*size, dtype=None, requires_grad=False, device=None):
+    _check(device)
     size = _size(size, "zeros")
     return _finish(_alloc(np.zeros, size, _np_dtype(dtype), "zeros"), requires_grad, "zeros")
 
 
 def ones(*size, dtype=None, requires_grad=False, device=None):
+    _check(device)
     size = _size(size, "ones")
     return _finish(_alloc(np.ones, size, _np_dtype(dtype), "ones"), requires_grad, "ones")
 
 
 def empty(*size, dtype=None, requires_grad=False, device=None):
+    _check(device)
     size = _size(size, "empty")
     return _finish(_alloc(np.empty, size, _np_dtype(dtype), "empty"), requires_grad, "empty")
 
 
 def full(size, fill_value, dtype=None, requires_grad=False, device=None):
+    _check(device)
     size = _size((size,) if isinstance(size, numbers.Integral) else (size,), "full")
     if dtype is None:
         dtype = _dt.bool_ if isinstance(fill_value, bool) else (
@@ -109,6 +120,7 @@ def full(size, fill_value, dtype=None, requires_grad=False, device=None):
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
     """Values from start (default 0) up to, not including, end, spaced by step."""
+    _check(device)
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -122,6 +134,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
+    _check(device)
     _size((steps,), "linspace")
     npd = _np_dtype(dtype)
     arr = _guarded("linspace", (steps,), npd, lambda: np.linspace(start, end, steps).astype(npd))
@@ -129,6 +142,7 @@ def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
 
 
 def eye(n, m=None, dtype=None, requires_grad=False, device=None):
+    _check(device)
     size = _size((n, n if m is None else m), "eye")
     npd = _np_dtype(dtype)
     return _finish(_guarded("eye", size, npd, lambda: np.eye(n, m, dtype=npd)), requires_grad, "eye")
@@ -136,6 +150,7 @@ def eye(n, m=None, dtype=None, requires_grad=False, device=None):
 
 def rand(*size, dtype=None, requires_grad=False, generator=None, device=None):
     """Uniform [0, 1) samples from pyengine's generator (see manual_seed)."""
+    _check(device)
     size = _size(size, "rand")
     npd = _np_dtype(dtype)
     arr = _sample(_random.get_generator(generator).random, size, npd, "rand")
@@ -144,6 +159,7 @@ def rand(*size, dtype=None, requires_grad=False, generator=None, device=None):
 
 def randn(*size, dtype=None, requires_grad=False, generator=None, device=None):
     """Standard normal samples from pyengine's generator (see manual_seed)."""
+    _check(device)
     size = _size(size, "randn")
     npd = _np_dtype(dtype)
     arr = _sample(_random.get_generator(generator).standard_normal, size, npd, "randn")
@@ -152,6 +168,7 @@ def randn(*size, dtype=None, requires_grad=False, generator=None, device=None):
 
 def randint(low, high=None, size=(), dtype=None, generator=None, device=None):
     """Integers uniformly from [low, high) (or [0, low) when high is omitted)."""
+    _check(device)
     if high is None:
         low, high = 0, low
     if high <= low:
@@ -176,10 +193,10 @@ zeros_like, ones_like, empty_like, rand_like, randn_like = (
     _like(zeros), _like(ones), _like(empty), _like(rand), _like(randn))
 
 
-def full_like(t, fill_value, dtype=None, requires_grad=False):
+def full_like(t, fill_value, dtype=None, requires_grad=False, device=None):
     return full(t.shape, fill_value, dtype=t.dtype if dtype is None else dtype,
-                requires_grad=requires_grad)
+                requires_grad=requires_grad, device=device)
 
 
-def randint_like(t, low, high=None, dtype=None):
-    return randint(low, high, t.shape, dtype=t.dtype if dtype is None else dtype)
+def randint_like(t, low, high=None, dtype=None, device=None):
+    return randint(low, high, t.shape, dtype=t.dtype if dtype is None else dtype, device=device)

@@ -39,7 +39,11 @@ def _pack(structure, leaves):
 
 class GradientTape:
     def __init__(self, persistent=False, watch_accessed_variables=True):
+        """watch_accessed_variables=False: only what `tape.watch` named gets a gradient (other
+        sources, trainable weights included, get None, as in TensorFlow)."""
         self.persistent = bool(persistent)
+        self.watch_accessed_variables = bool(watch_accessed_variables)
+        self._watched = set()
         self._used = False
         self._prev = None
 
@@ -60,6 +64,7 @@ class GradientTape:
                                 f"{type(t).__name__}")
             if t._node is None and not t.requires_grad:
                 t.requires_grad_(True)
+            self._watched.add(id(t))
 
     def gradient(self, target, sources, output_gradients=None,
                  unconnected_gradients="none"):
@@ -84,7 +89,8 @@ class GradientTape:
             total = targets[0] if targets[0]._data.size == 1 else targets[0].sum()
             for t in targets[1:]:
                 total = total + (t if t._data.size == 1 else t.sum())
-        wanted = [s for s in flat if s.requires_grad]
+        wanted = [s for s in flat if s.requires_grad and
+                  (self.watch_accessed_variables or id(s) in self._watched)]
         grads = {}
         if total.requires_grad and wanted:
             g0 = None if output_gradients is None else output_gradients

@@ -50,18 +50,39 @@ class Generator:
 
 
 def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    """A float32 tensor of `shape` drawn from N(mean, stddev^2) (tf.random.normal)."""
-    return _draw("normal", shape, seed, loc=mean, scale=stddev)
+    """A tensor of `shape` drawn from N(mean, stddev^2) (tf.random.normal); dtype float32
+    (default) or float64."""
+    npd = _random_dtype(dtype, "normal", ints=False)
+    return _draw("normal", shape, seed, npd, loc=mean, scale=stddev)
 
 
 def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-    """A float32 tensor of `shape` drawn from U[minval, maxval) (tf.random.uniform)."""
-    return _draw("uniform", shape, seed, low=minval, high=maxval)
+    """A tensor of `shape` drawn from U[minval, maxval) (tf.random.uniform); dtype float32
+    (default), float64, or int32/int64 (integers in [minval, maxval), as TensorFlow)."""
+    npd = _random_dtype(dtype, "uniform", ints=True)
+    if npd.kind == "i":
+        if int(minval) != minval or int(maxval) != maxval or maxval <= minval:
+            raise ValueError(f"[uniform] an integer dtype needs integer bounds minval < maxval. "
+                             f"Received: minval={minval}, maxval={maxval}")
+        return _draw("integers", shape, seed, npd, low=int(minval), high=int(maxval))
+    return _draw("uniform", shape, seed, npd, low=minval, high=maxval)
 
 
-def _draw(method, shape, seed, **params):
+def _random_dtype(dtype, op, ints):
+    """The NumPy dtype of a draw: float32 by default, float64, and int32/int64 where allowed."""
+    if dtype is None:
+        return np.dtype(np.float32)
+    from . import dtypes
+    npd = dtypes.as_dtype(dtype).np
+    if npd.kind == "f" or (ints and npd in (np.dtype(np.int32), np.dtype(np.int64))):
+        return npd
+    raise ValueError(f"[{op}] dtype={dtype!r} is not supported: use float32 or float64"
+                     + (", int32 or int64" if ints else ""))
+
+
+def _draw(method, shape, seed, npd, **params):
     from .tensor import Tensor
     gen = _generator if seed is None else np.random.default_rng(int(seed))
     shape = (int(shape),) if isinstance(shape, (int, np.integer)) else \
         tuple(int(getattr(s, "item", lambda: s)()) for s in shape)
-    return Tensor._wrap(getattr(gen, method)(size=shape, **params).astype(np.float32))
+    return Tensor._wrap(getattr(gen, method)(size=shape, **params).astype(npd))

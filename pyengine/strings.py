@@ -2,7 +2,8 @@
 before TextVectorization (keras-io: ``tf.strings.regex_replace(tf.strings.lower(s), "[%s]" %
 re.escape(strip_chars), "")``). pyengine has no string tensors: these take a str, a list or a
 NumPy array of str (or bytes, decoded as UTF-8) and return the same shape as a NumPy object
-array of str (a str for a str). Patterns are Python `re` patterns (RE2's common syntax)."""
+array of str (a str for a str). Patterns are Python `re` patterns (RE2's common syntax).
+`name=` (a TensorFlow op name) cannot act: pyengine runs eagerly and has no op names."""
 import re
 
 import numpy as np

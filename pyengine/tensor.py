@@ -10,7 +10,7 @@ import numpy as np
 
 from . import autograd as _autograd
 from . import dtypes as _dt
-from .backend import CPU, Device
+from .backend import CPU, Device, checked_device
 from .ops import activation as _act
 from .ops import elementwise as _ew
 from .ops import matmul as _mm
@@ -54,7 +54,7 @@ class Tensor(TorchHabits):
 
     def __init__(self, data, dtype=None, requires_grad=False, device=None):
         self._data = _to_array(data, dtype, "tensor")
-        self._device = CPU if device is None else Device(device)
+        self._device = CPU if device is None else checked_device(device)
         self.grad = None
         self._node = None
         self._retain_grad = False

@@ -110,19 +110,24 @@ class TorchHabits:
         return self[tuple(_tensor()._wrap(np.broadcast_to(g, idx.shape)) for g in grids)]
 
     def sort(self, dim=-1, descending=False, stable=True):
-        """(values, indices) along dim, as PyTorch; values differentiate through gather."""
-        idx = np.argsort(-self._data if descending else self._data, axis=dim, kind="stable")
+        """(values, indices) along dim, as PyTorch; values differentiate through gather. The
+        sort is always stable (equal values keep their order): stable=False allows any order
+        of equal values, so the stable answer is one PyTorch may give too."""
+        idx = np.argsort(_descending_key(self._data) if descending else self._data, axis=dim,
+                         kind="stable")
         return _SortResult(self.gather(dim, idx), _tensor()._wrap(idx.astype(np.int64)))
 
     def argsort(self, dim=-1, descending=False, stable=False):
-        return self.sort(dim, descending).indices
+        """Indices that sort along dim (stable, see sort)."""
+        return self.sort(dim, descending, stable).indices
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
-        """(values, indices) of the k largest (smallest) entries along dim, in order."""
+        """(values, indices) of the k largest (smallest) entries along dim, in order: always
+        sorted, which sorted=False (any order) allows too."""
         n = self.shape[dim]
         if not 0 <= k <= n:
             raise RuntimeError(f"[topk] k ({k}) is out of range for dimension of size {n}")
-        key = -self._data if largest else self._data
+        key = _descending_key(self._data) if largest else self._data
         idx = np.take(np.argsort(key, axis=dim, kind="stable"), np.arange(k), axis=dim)
         return _SortResult(self.gather(dim, idx), _tensor()._wrap(idx.astype(np.int64)))
 
@@ -305,3 +310,9 @@ def _tensor():
     # tensor.py imports this module before it defines Tensor: look it up at call time.
     from .tensor import Tensor
     return Tensor
+
+
+def _descending_key(a):
+    """A key whose ascending order is `a`'s descending order (unsigned and bool values are
+    widened first: -uint8(0) would stay 0 and sort first)."""
+    return -(a.astype(np.int64) if a.dtype.kind in "bu" else a)

@@ -1,7 +1,9 @@
 """TensorFlow's spellings, so programs written `import tensorflow as tf` run as
 `import pyengine as tf`: each is a one-line alias of pe.nn.functional / creation, named as
 TensorFlow names it (reduce_* over `axis`, concat, cast ...). tf.random.normal / uniform live in
-pyengine/random.py, tf.GradientTape in pyengine/gradient_tape.py, tf.keras is pe.keras."""
+pyengine/random.py, tf.GradientTape in pyengine/gradient_tape.py, tf.keras is pe.keras.
+`name=` (a TensorFlow op name) is accepted and cannot act: pyengine runs eagerly and has no
+op names (docs/hardening.md)."""
 import functools
 import sys
 import types

@@ -177,9 +177,12 @@ def test_matches_reference_kernel():
 
 
 @pytest.mark.parametrize("name", AVAILABLE)
-# (600, 900, 700): a column split whose threads pack A together (3 threads: uneven shares).
+# (600, 900, 700): a column split whose threads pack A together (3 threads: uneven shares);
+# (500, 700, 1300): the same in four K blocks, so the two alternating A buffers are each reused
+# (a thread waits until the others are past the step that last read the buffer).
 @pytest.mark.parametrize("m,n,k", [(500, 300, 700), (37, 1001, 129), (1001, 37, 129),
-                                   (32, 784, 128), (64, 64, 64), (13, 40, 9), (600, 900, 700)])
+                                   (32, 784, 128), (64, 64, 64), (13, 40, 9), (600, 900, 700),
+                                   (500, 700, 1300)])
 def test_threads_bitwise_equal(name, m, n, k):
     rng = np.random.default_rng(6)
     a, b = operand(rng, m, k, np.float32, False), operand(rng, k, n, np.float32, True)
@@ -206,6 +209,25 @@ def test_threads_bitwise_equal(name, m, n, k):
             batched.append(out)
         assert np.array_equal(batched[0], batched[1])
         assert np.array_equal(batched[0][3], _C.matmul(xb[3], wb[3]))
+
+
+@pytest.mark.parametrize("name", AVAILABLE)
+@pytest.mark.parametrize("m,n,k", [(784, 128, 32), (1001, 40, 200), (2000, 37, 64)])
+def test_row_blocks_taken_dynamically(name, m, n, k):
+    """Row split with a B small enough to be used in place (the weight gradient A.T @ g): the
+    threads take row blocks from a counter; 1, 2 and 3 threads agree bitwise, and with float64."""
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal((k, m)).astype(np.float32).T  # a transposed view, as in A.T @ g
+    b = rng.standard_normal((k, n)).astype(np.float32)
+    outs = []
+    with isa(name):
+        for nt in (1, 2, 3):
+            c = np.full((m, n), np.nan, np.float32)
+            with threads(nt):
+                _C.matmul(a, b, c)
+            outs.append(c)
+    assert np.array_equal(outs[0], outs[1]) and np.array_equal(outs[0], outs[2])
+    np.testing.assert_allclose(outs[0], a.astype(np.float64) @ b, rtol=1e-4, atol=1e-4)
 
 
 def test_bad_inputs():

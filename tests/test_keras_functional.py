@@ -190,7 +190,10 @@ def test_save_load_graph_with_ops_and_named_lambda(tmp_path):
     model = keras.Model(inp, out)
     x = np.random.default_rng(0).normal(size=(5, 4)).astype("float32")
     model.save(tmp_path / "m.keras")
-    loaded = keras.models.load_model(tmp_path / "m.keras")
+    # a user's function loads through custom_objects (safe_mode=True, the default, refuses to
+    # look one up by module path: tests/test_accepted_arguments_saving.py)
+    loaded = keras.models.load_model(tmp_path / "m.keras",
+                                     custom_objects={"_square_plus": _square_plus})
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
     # a lambda cannot be saved: the error names the layer and says what to do
     bad = keras.Model(inp, layers.Lambda(lambda t: t * 2, name="doubler")(inp))

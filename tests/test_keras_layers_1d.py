@@ -23,7 +23,7 @@ def test_upsampling1d():
     x = rnd(2, 4, 3)
     np.testing.assert_array_equal(L.UpSampling1D(3)(x).numpy(), np.repeat(x, 3, axis=1))
     np.testing.assert_array_equal(L.UpSampling1D()(x).numpy(), np.repeat(x, 2, axis=1))
-    assert gradcheck(L.UpSampling1D(2), [t64(x)])
+    assert gradcheck(L.UpSampling1D(2, autocast=False), [t64(x)])  # float64 kept
     with pytest.raises(ValueError, match="size must be a positive int"):
         L.UpSampling1D(0)
     with pytest.raises(ValueError, match=r"\(batch, steps, channels\)"):
@@ -36,7 +36,7 @@ def test_zero_padding1d():
                                   np.pad(x, ((0, 0), (1, 1), (0, 0))))
     np.testing.assert_array_equal(L.ZeroPadding1D((2, 0))(x).numpy(),
                                   np.pad(x, ((0, 0), (2, 0), (0, 0))))
-    assert gradcheck(L.ZeroPadding1D((1, 3)), [t64(x)])
+    assert gradcheck(L.ZeroPadding1D((1, 3), autocast=False), [t64(x)])
     with pytest.raises(ValueError, match="non-negative"):
         L.ZeroPadding1D(-1)
     with pytest.raises(ValueError, match="an int or a pair"):
@@ -48,7 +48,7 @@ def test_cropping1d():
     np.testing.assert_array_equal(L.Cropping1D()(x).numpy(), x[:, 1:5])
     np.testing.assert_array_equal(L.Cropping1D((2, 0))(x).numpy(), x[:, 2:])
     np.testing.assert_array_equal(L.Cropping1D(0)(x).numpy(), x)
-    assert gradcheck(L.Cropping1D((1, 2)), [t64(x)])
+    assert gradcheck(L.Cropping1D((1, 2), autocast=False), [t64(x)])
     with pytest.raises(ValueError, match="removes the whole input"):
         L.Cropping1D(3)(x)
 

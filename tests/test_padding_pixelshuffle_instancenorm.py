@@ -183,9 +183,7 @@ def test_instance_norm_modules(cls, shape, affine):
 
 
 def test_instance_norm_errors():
-    with pytest.raises(NotImplementedError, match="track_running_stats"):
-        nn.InstanceNorm2d(3, track_running_stats=True)
-    with pytest.raises(NotImplementedError, match="running statistics"):
+    with pytest.raises(ValueError, match="both running_mean and running_var"):
         F.instance_norm(t64(rnd(1, 2, 3), False), running_mean=pe.zeros(2))
     with pytest.raises(ValueError, match="4-D input"):
         nn.InstanceNorm2d(3)(t64(rnd(2, 3), False))

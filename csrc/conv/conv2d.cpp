@@ -1,6 +1,11 @@
 // conv2d entry points: choose the algorithm, run it over the batch.
 //
 // Algorithm choice (measured on Zen 4, see docs/conv.md):
+// - groups 1 and K = C*KH*KW <= 32 (use_small_k; the 1-channel first layers, DCGAN's 1-channel
+//   4x4 stride-2 conv and transposed conv, the 3-channel stride-2 stem): per block of output
+//   positions an im2col in scratch and register-tiled products over it (conv_small_k_impl.h),
+//   every gradient, any stride / padding / dilation. The 2-4-channel stride-1 layers below stay
+//   on the row-vectorised direct kernels, which measured faster there.
 // - Each output channel sees ONE input channel (depthwise, groups == C, or the C == 1 first layer
 //   of a convnet): direct convolution (conv_direct_impl.h, vectorised per ISA). The GEMM would
 //   have K = KH*KW (9), far too short to amortise packing, and im2col would multiply the memory
@@ -52,6 +57,12 @@ namespace pyengine {
                                                         T*);                                     \
   template <class T> void conv2d_direct_backward(const Conv2dGeom&, const T*, const T*, const T*,\
                                                  T*, T*, T*);                                    \
+  template <class T> void conv2d_small_k_forward(const Conv2dGeom&, const T*, const T*,          \
+                                                 const T*, T*);                                  \
+  template <class T> void conv2d_small_k_backward_weight(const Conv2dGeom&, const T*, const T*,  \
+                                                         T*, T*);                                \
+  template <class T> void conv2d_small_k_backward_input(const Conv2dGeom&, const T*, const T*,   \
+                                                        T*);                                     \
   }
 PE_DECLARE_ISA(generic)
 PE_DECLARE_ISA(avx2)
@@ -78,10 +89,31 @@ void conv2d_direct_backward(const Conv2dGeom& g, const T* x, const T* dy, const 
 
 namespace {
 
+template <class T>
+void small_k_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* y) {
+  PE_DISPATCH(conv2d_small_k_forward<T>, g, x, w, b, y);
+}
+template <class T>
+void small_k_backward_weight(const Conv2dGeom& g, const T* x, const T* dy, T* dw, T* db) {
+  PE_DISPATCH(conv2d_small_k_backward_weight<T>, g, x, dy, dw, db);
+}
+template <class T>
+void small_k_backward_input(const Conv2dGeom& g, const T* dy, const T* w, T* dx) {
+  PE_DISPATCH(conv2d_small_k_backward_input<T>, g, dy, w, dx);
+}
+
 // One input channel per output channel, or 2-4 (an RGB first layer) at stride 1 on rows of at
 // least one vector (docs/conv.md has the measurements behind each bound).
 bool use_direct(const Conv2dGeom& g) {
   return g.cg() == 1 || (g.cg() <= 4 && g.sh == 1 && g.sw == 1 && g.ow >= 16);
+}
+
+// Short reductions, groups 1: K = C * KH * KW <= 32 (conv_small_k_impl.h), any stride, padding
+// and dilation (the block's im2col absorbs them), except the 2-4-channel stride-1 layers that the
+// row-vectorised direct kernels serve better (CIFAR conv1 3->32, kernels alone, 1 thread:
+// forward 2.9 ms direct vs 3.6-3.8 small-K, weight + bias gradient 3.7 vs 5.9).
+bool use_small_k(const Conv2dGeom& g) {
+  return g.groups == 1 && g.c * g.kh * g.kw <= 32 && (g.c == 1 || !use_direct(g));
 }
 
 // The forward also at other strides with 2-4 channels (the stride-2 RGB stem): 3x3 stride 2
@@ -145,6 +177,7 @@ int64_t block_cols(const Conv2dGeom& g, int64_t K) {
 // along M, which packs with plain copies; the transposed result goes to y with the bias added.
 template <class T>
 void conv2d_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* y) {
+  if (use_small_k(g)) return small_k_forward(g, x, w, b, y);
   if (use_direct_forward(g)) return conv2d_direct_forward(g, x, w, b, y);
   if (use_winograd(g, false)) return run_winograd(g, false, x, w, b, y);
   const int64_t L = g.oh * g.ow, K = g.cg() * g.kh * g.kw, ocg = g.ocg();
@@ -176,6 +209,7 @@ void conv2d_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* 
 
 template <class T>
 void conv2d_backward_input(const Conv2dGeom& g, const T* dy, const T* w, T* dx) {
+  if (use_small_k(g)) return small_k_backward_input(g, dy, w, dx);
   if (use_direct(g)) return conv2d_direct_backward_input(g, dy, w, dx);
   if (use_winograd(g, true)) return run_winograd<T>(g, true, dy, w, nullptr, dx);
   const int64_t L = g.oh * g.ow, K = g.cg() * g.kh * g.kw, ocg = g.ocg();
@@ -203,6 +237,7 @@ void conv2d_backward_input(const Conv2dGeom& g, const T* dy, const T* w, T* dx) 
 
 template <class T>
 void conv2d_backward_weight(const Conv2dGeom& g, const T* x, const T* dy, T* dw) {
+  if (use_small_k(g)) return small_k_backward_weight<T>(g, x, dy, dw, nullptr);
   if (use_direct(g)) return conv2d_direct_backward_weight(g, x, dy, dw);
   if (winograd_fits_weight_grad(g))
     return winograd_conv3x3_backward_weight(winograd_geom(g, false), x, dy, dw);
@@ -275,6 +310,11 @@ void conv2d_backward_bias(const Conv2dGeom& g, const T* dy, T* db) {
 template <class T>
 void conv2d_backward(const Conv2dGeom& g, const T* x, const T* dy, const T* w, T* dx, T* dw,
                      T* db) {
+  if (use_small_k(g)) {
+    if (dx) small_k_backward_input(g, dy, w, dx);
+    if (dw || db) small_k_backward_weight(g, x, dy, dw, db);
+    return;
+  }
   if (use_direct(g)) return conv2d_direct_backward(g, x, dy, w, dx, dw, db);
   if (dx) conv2d_backward_input(g, dy, w, dx);
   if (dw) conv2d_backward_weight(g, x, dy, dw);

@@ -12,6 +12,7 @@
 // conv2d_nhwc.cpp, which partitions the output (forward, input gradient by whole images) or
 // sums fixed chunks (weight and bias gradients): results never depend on the thread count.
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "conv/conv2d_nhwc.h"
@@ -284,6 +285,8 @@ void small_weight_onepass(const ConvNhwcGeom& g, const T* x, const T* dy, const 
 
 }  // namespace
 
+#include "conv/depthwise_nhwc_impl.h"
+
 // The one-pass weight and bias gradient (small_weight_onepass) where it applies: small dense
 // layers with K = KH*KW*C = 9 and 16 or 32 output channels. y: the layer's relu output (dy is
 // then the gradient of relu(conv + b)), or null. Returns false, touching nothing, elsewhere.
@@ -347,35 +350,37 @@ void conv_nhwc_small_forward(const ConvNhwcGeom& g, const T* __restrict x,
   }
 }
 
-// Depthwise: y[p, c] = b[c] + sum over taps of x[tap, c] * w[i, j, 0, c].
+// Depthwise: y[p, c] = b[c] + sum over taps of x[tap, c] * w[i, j, 0, c] (depthwise_nhwc_impl.h).
 template <class T>
 void conv_nhwc_depthwise_forward(const ConvNhwcGeom& g, const T* __restrict x,
                                  const T* __restrict w, const T* __restrict b, T* __restrict y,
                                  int64_t p0, int64_t p1) {
-  const int64_t C = g.c;
-  Pos q(g, p0);
-  for (int64_t p = p0; p < p1; ++p, q.next(g)) {
-    T* yr = y + p * C;
-    for (int64_t c = 0; c < C; ++c) yr[c] = b ? b[c] : T(0);
-    for (int64_t i = 0; i < g.kh; ++i)
-      for (int64_t j = 0; j < g.kw; ++j) {
-        const int64_t off = tap(g, q, i, j);
-        if (off < 0) continue;
-        const T* xs = x + off;
-        const T* wk = w + (i * g.kw + j) * C;
-#pragma omp simd
-        for (int64_t c = 0; c < C; ++c) yr[c] += xs[c] * wk[c];
-      }
-  }
+  depthwise_forward_rows(g, x, w, b, y, p0, p1);
 }
 
 // Depthwise input gradient for whole images [n0, n1): dx (overwritten) = sum over positions and
-// taps of dy[p, c] * w[i, j, 0, c] scattered to the tap's pixel.
+// taps of dy[p, c] * w[i, j, 0, c] at the tap's pixel. Stride 1: the forward on dy with the
+// kernel flipped and padding (k - 1) d - p (each dx value gathered and written once); strided,
+// dy scattered tap by tap.
 template <class T>
 void conv_nhwc_depthwise_backward_input(const ConvNhwcGeom& g, const T* __restrict dy,
                                         const T* __restrict w, T* __restrict dx, int64_t n0,
                                         int64_t n1) {
-  const int64_t C = g.c, L = g.oh * g.ow;
+  const int64_t C = g.c, L = g.oh * g.ow, KK = g.kh * g.kw;
+  if (g.sh == 1 && g.sw == 1) {
+    ConvNhwcGeom f = g;  // dy (n, oh, ow, C) -> dx (n, h, w, C)
+    f.h = g.oh, f.w = g.ow, f.oh = g.h, f.ow = g.w;
+    f.pt = (g.kh - 1) * g.dh - g.pt, f.pl = (g.kw - 1) * g.dw - g.pl;
+    T* wf = static_cast<T*>(std::malloc(sizeof(T) * KK * C));
+    if (wf != nullptr) {  // (else the scatter below, which needs no scratch)
+      for (int64_t t = 0; t < KK; ++t)
+        std::memcpy(wf + t * C, w + (KK - 1 - t) * C, sizeof(T) * C);
+      depthwise_forward_rows(f, dy, wf, static_cast<const T*>(nullptr), dx, n0 * g.h * g.w,
+                             n1 * g.h * g.w);
+      std::free(wf);
+      return;
+    }
+  }
   std::fill(dx + n0 * g.h * g.w * C, dx + n1 * g.h * g.w * C, T(0));
   Pos q(g, n0 * L);
   for (int64_t p = n0 * L; p < n1 * L; ++p, q.next(g)) {
@@ -401,6 +406,8 @@ void conv_nhwc_direct_backward_weight(const ConvNhwcGeom& g, const T* __restrict
                                       T* __restrict db, int64_t p0, int64_t p1) {
   const int64_t OC = g.oc;
   const bool depthwise = g.cg() == 1 && g.groups > 1;
+  if (depthwise && g.kh == 3 && g.kw == 3)
+    return depthwise_weight_rows_3x3(g, x, dy, dw, db, p0, p1);
   if (!depthwise && OC % kVL == 0 && g.kh * g.kw * g.c <= 27) {
     switch (OC / kVL) {
       case 1: return small_weight_blocked<T, 1>(g, x, dy, dw, db, p0, p1);

@@ -9,9 +9,16 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <memory>
+#include <thread>
 #include <cstdlib>
 #include <new>
 #include <utility>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>  // _mm_pause
+#endif
 
 #include "common/grow_buffer.h"
 #include "common/parallel.h"
@@ -135,20 +142,49 @@ int64_t a_band_elems(const KernelInfo<T>& kern, int64_t m, int64_t k) {
          std::min(k_block(kern, k), k);
 }
 
-// A team of threads that split C by columns shares one packed A band (`buf`): thread t packs
-// an equal share of the band's MR-row panels and all of them wait at a barrier before using it,
-// so A is packed once in all instead of once per thread (each thread's column strip needs all
-// of A). The packed layout is the same (panel i at i * MR * kc), so results do not change.
+// A team of threads that split C by columns shares the packing of A (each thread's column strip
+// needs all of A): the band's MC blocks are dealt out, thread t packing an equal share of them,
+// and every thread uses every block. Instead of barriers around the packing, each block carries a
+// ready tag (the step that packed it) and each thread its count of finished steps (a step is one
+// (ia, pc) iteration): a thread packs its own blocks and computes them at once, while they are
+// hot in its L2, then takes the others' blocks, waiting only if one is not packed yet (rare:
+// their owner packed them at the same time); before repacking a buffer it waits until every
+// thread has finished the step that last used it. Two band buffers alternate by step, so a fast
+// thread can pack step s + 1 while a slow one still reads step s. The packed layout and every
+// element's K order are the same as without threads, so results do not change.
 template <class T>
 struct SharedA {
-  T* buf;
+  T* buf[2];                       // band buffers, step s uses buf[s % 2]
+  std::atomic<int64_t>* ready;     // [2][max_blocks]: step + 1 once block b of buf[s % 2] is packed
+  std::atomic<int64_t>* done;      // [team]: steps finished by each thread
+  int64_t max_blocks;
   int t, nt;
 };
+
+inline void spin_pause(int64_t& spins) {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#endif
+  if (++spins % 256 == 0) std::this_thread::yield();  // the owner may be descheduled
+}
+
+// Blocks per band for a shared A: a multiple of the team size (so each thread packs as many
+// blocks as the others), each at most MC rows. Every thread computes the same value.
+template <class T>
+int64_t shared_blocks(const KernelInfo<T>& kern, int64_t ma, int nt) {
+  return ceil_div(ceil_div(ma, kern.mc), nt) * nt;
+}
+
+// A B that gemm_blocked uses in place whatever the number of rows (nothing of it is packed).
+template <class T>
+bool b_fits_in_place(const Operands<T>& o) {
+  return o.k * o.n * int64_t(sizeof(T)) <= (64 << 10);
+}
 
 template <class T>
 void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o,
                   const SharedA<T>* shared = nullptr) {
-  const int64_t MR = kern.mr, NR = kern.nr, MC = kern.mc;
+  const int64_t MR = kern.mr, NR = kern.nr;
   const int64_t m = o.m, n = o.n, k = o.k;
   const int64_t KC = k_block(kern, k);
   const int64_t NC = ceil_div(ceil_div(n, ceil_div(n, kern.nc)), NR) * NR;
@@ -156,26 +192,29 @@ void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o,
   // to reuse each packed B panel (m small), or a B so small it sits in L1/L2 anyway. Large B is
   // always packed: in place, a power-of-two row stride maps the k rows of a panel to one cache
   // set. (Either way the micro-kernel sees the same values in the same order.)
-  const bool b_in_place = o.cs_b == 1 && (m <= 96 || k * n * int64_t(sizeof(T)) <= (64 << 10));
+  const bool b_in_place = o.cs_b == 1 && (m <= 96 || b_fits_in_place(o));
   const int64_t kc_max = std::min(KC, k);
   const int64_t nc_max = std::min(NC, ceil_div(n, NR) * NR);
   const int64_t MA = a_band_rows(kern, k);
   T* b_buf = scratch<T>(1, b_in_place ? kc_max * NR : kc_max * nc_max);
-  T* a_buf = shared ? shared->buf : scratch<T>(0, a_band_elems(kern, m, k));
+  T* a_own = shared ? nullptr : scratch<T>(0, a_band_elems(kern, m, k));
+  int64_t step = 0;
   for (int64_t ia = 0; ia < m; ia += MA) {
     const int64_t ma = std::min(MA, m - ia);
-    for (int64_t pc = 0; pc < k; pc += KC) {
+    // MC blocks of this band: kern.mc rows each; with a shared A, a multiple of the team size
+    // of equal blocks (MR multiples), block `bi` owned by thread bi * nt / nblocks.
+    const int64_t nblocks = shared ? shared_blocks(kern, ma, shared->nt) : ceil_div(ma, kern.mc);
+    const int64_t MC = ceil_div(ceil_div(ma, MR), nblocks) * MR;
+    const int64_t own0 = shared ? nblocks * shared->t / shared->nt : 0;
+    for (int64_t pc = 0; pc < k; pc += KC, ++step) {
       const int64_t kc = std::min(KC, k - pc);
       const T beta = pc == 0 ? o.beta : T(1);  // later K blocks accumulate onto C
-      if (shared) {  // every thread runs the same ia / pc loops, so the barriers match
-#pragma omp barrier
-        const int64_t panels = ceil_div(ma, MR);  // an equal share of the MR-row panels each
-        const int64_t r0 = std::min(ma, panels * shared->t / shared->nt * MR);
-        const int64_t r1 = std::min(ma, panels * (shared->t + 1) / shared->nt * MR);
-        if (r1 > r0)
-          pack_a(r1 - r0, kc, o.a + (ia + r0) * o.rs_a + pc * o.cs_a, o.rs_a, o.cs_a, int(MR),
-                 a_buf + r0 * kc);
-#pragma omp barrier
+      T* a_buf = shared ? shared->buf[step % 2] : a_own;
+      std::atomic<int64_t>* ready = shared ? shared->ready + (step % 2) * shared->max_blocks : nullptr;
+      if (shared && step >= 2) {  // buf[step % 2] was last read in step - 2: all must be past it
+        int64_t spins = 0;
+        for (int u = 0; u < shared->nt; ++u)
+          while (shared->done[u].load(std::memory_order_acquire) < step - 1) spin_pause(spins);
       }
       for (int64_t jc = 0; jc < n; jc += NC) {
         const int64_t nc = std::min(NC, n - jc);
@@ -190,16 +229,47 @@ void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o,
         const T* bp = b_in_place ? b_blk : b_buf;
         const int64_t rs_b = b_in_place ? o.rs_b : NR;
         const int64_t panel_stride = b_in_place ? NR : NR * kc;
-        for (int64_t ic = ia; ic < ia + ma; ic += MC) {
+        // Own blocks first (a shared A): they are packed here, the others meanwhile.
+        for (int64_t bj = 0; bj < nblocks; ++bj) {
+          const int64_t bi = (own0 + bj) % nblocks;
+          const int64_t ic = ia + bi * MC;
+          if (ic >= ia + ma) continue;  // blocks past the band's end (rounding up to the team)
           const int64_t mc = std::min(MC, ia + ma - ic);
-          T* a_blk = a_buf + (ic - ia) * kc;
-          if (!shared && jc == 0)
+          T* a_blk = a_buf + bi * MC * kc;
+          const bool mine = !shared || bi * shared->nt / nblocks == shared->t;
+          if (jc == 0 && mine) {
             pack_a(mc, kc, o.a + ic * o.rs_a + pc * o.cs_a, o.rs_a, o.cs_a, int(MR), a_blk);
+            if (shared) ready[bi].store(step + 1, std::memory_order_release);
+          } else if (jc == 0) {
+            int64_t spins = 0;
+            while (ready[bi].load(std::memory_order_acquire) != step + 1) spin_pause(spins);
+          }
           macrokernel(kern, mc, nc, kc, o.alpha, a_blk, bp, rs_b, panel_stride, b_edge, beta,
                       o.c + ic * o.rs_c + jc * o.cs_c, o.rs_c, o.cs_c);
         }
       }
+      if (shared) shared->done[shared->t].store(step + 1, std::memory_order_release);
     }
+  }
+}
+
+// Row split with a small row-major B (e.g. the weight gradient A.T @ g = 784x32 @ 32x128): no
+// operand is shared, so instead of one fixed strip per thread the threads take blocks of rows
+// from a counter, about four each. A thread slowed down by another process (on a shared
+// machine, or a library's idle worker that still spins: OpenBLAS's spin for ~0.1 s after a
+// call) then takes fewer blocks instead of holding up the team. Each block runs the same
+// blocked algorithm on its rows, so the bits do not depend on who computes which block.
+template <class T>
+void gemm_row_blocks_dynamic(const KernelInfo<T>& kern, const Operands<T>& o, int nt) {
+  const int64_t rows = ceil_div(ceil_div(o.m, kern.mr), 4 * int64_t(nt)) * kern.mr;
+  std::atomic<int64_t> next{0};
+#pragma omp parallel num_threads(nt)
+  for (int64_t i0; (i0 = next.fetch_add(rows, std::memory_order_relaxed)) < o.m;) {
+    Operands<T> p = o;
+    p.m = std::min(rows, o.m - i0);
+    p.a += i0 * o.rs_a;
+    p.c += i0 * o.rs_c;
+    gemm_blocked(kern, p);
   }
 }
 
@@ -216,9 +286,18 @@ void gemm_threaded(const KernelInfo<T>& kern, const Operands<T>& o, int nt) {
   const int64_t panels = split_n ? n_panels : m_panels;
   nt = static_cast<int>(std::min<int64_t>(nt, panels));
   if (nt <= 1) return gemm_blocked(kern, o);
-  // A column split shares the packing of A when every thread gets an MC block of it to pack.
+  if (!split_n && o.cs_b == 1 && b_fits_in_place(o)) return gemm_row_blocks_dynamic(kern, o, nt);
+  // A column split shares the packing of A (SharedA) when every thread gets an MC block of it.
   const bool share_a = split_n && ceil_div(o.m, kern.mc) >= nt;
-  T* shared_buf = share_a ? scratch<T>(0, a_band_elems(kern, o.m, o.k)) : nullptr;
+  const int64_t band = share_a ? a_band_elems(kern, o.m, o.k) : 0;
+  // Room for a band's blocks rounded up to a multiple of the team (shared_blocks; the team
+  // formed may be smaller than nt): fewer than its MC blocks + nt.
+  const int64_t max_blocks =
+      share_a ? ceil_div(std::min(o.m, a_band_rows(kern, o.k)), kern.mc) + nt : 0;
+  T* shared_buf = share_a ? scratch<T>(0, 2 * band) : nullptr;
+  std::unique_ptr<std::atomic<int64_t>[]> flags(
+      share_a ? new std::atomic<int64_t>[2 * max_blocks + nt] : nullptr);
+  for (int64_t i = 0; share_a && i < 2 * max_blocks + nt; ++i) flags[i].store(0);
 #pragma omp parallel num_threads(nt)
   {
     // The team actually formed (the runtime may give fewer threads than asked for, e.g. with
@@ -237,8 +316,9 @@ void gemm_threaded(const KernelInfo<T>& kern, const Operands<T>& o, int nt) {
       p.a += begin * o.rs_a;
       p.c += begin * o.rs_c;
     }
-    const SharedA<T> shared{shared_buf, t, team};
-    // Every strip is non-empty (team <= nt <= panels); every thread reaches the same barriers.
+    const SharedA<T> shared{{shared_buf, shared_buf + band}, flags.get(),
+                            flags.get() + 2 * max_blocks, max_blocks, t, team};
+    // Every strip is non-empty (team <= nt <= panels).
     gemm_blocked(kern, p, share_a ? &shared : nullptr);
   }
 }

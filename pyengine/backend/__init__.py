@@ -54,3 +54,11 @@ def get_backend(device):
     from .. import cuda
     cuda.require(f"[device] cannot use {device}")
     raise NotImplementedError(f"[device] the CUDA tensor backend is not implemented yet ({device})")
+
+
+def checked_device(spec):
+    """Device(spec) once a backend serves it, else get_backend's clear error. Every constructor
+    that takes PyTorch's `device=` argument goes through here, so none accepts and ignores it."""
+    device = Device(spec)
+    get_backend(device)
+    return CPU if device == CPU else device

@@ -5,6 +5,10 @@ materialised except the buffers a step asks for (shuffle's buffer, prefetch's qu
 >>> ds = (pe.data.Dataset.from_tensor_slices((x, y)).shuffle(1000, seed=0).batch(32)
 ...       .prefetch(pe.data.AUTOTUNE))
 >>> for xb, yb in ds: ...            # pe Tensors; ds.as_numpy_iterator() yields NumPy arrays
+
+TensorFlow's `name=` (an op name) is accepted everywhere and cannot act: pyengine runs eagerly
+and has no op names. map's `deterministic` and batch's `num_parallel_calls` / `deterministic`
+cannot change the result either: elements always come in order (docs/hardening.md).
 """
 import itertools
 import queue
@@ -84,11 +88,16 @@ class Dataset:
         if spec is None and output_shapes is not None:
             spec = _shapes_to_spec(output_shapes)
         args = tuple(args or ())
+        # output_types (TensorFlow's older form): every element is cast to these dtypes
+        types = None if output_types is None or output_signature is not None else \
+            _st.map_leaves(_dtype_np, output_types)
 
         def make():
             first = None
             for k, e in enumerate(generator(*args)):
                 e = _st.normalize(e, "from_generator")
+                if types is not None:
+                    e = _cast_to_types(e, types, k)
                 if spec is not None:
                     _check_spec(e, spec, k)
                 elif first is None:
@@ -328,6 +337,19 @@ def _dtype(a):
 def _dtype_np(dtype):
     from .. import dtypes as _dt
     return _dt.as_dtype(dtype).np
+
+
+def _cast_to_types(element, types, k):
+    """element's leaves cast to `types` (one dtype for every leaf, or the element's structure)."""
+    if not isinstance(types, (tuple, dict)):
+        return _st.map_leaves(lambda a: a.astype(types, copy=False), element)
+    if type(element) is not type(types) or len(element) != len(types) or \
+            (isinstance(types, dict) and element.keys() != types.keys()):
+        raise ValueError(f"[from_generator] element {k} does not have the structure of "
+                         f"output_types: {element!r}")
+    keys = types.keys() if isinstance(types, dict) else range(len(types))
+    cast = {i: _cast_to_types(element[i], types[i], k) for i in keys}
+    return cast if isinstance(types, dict) else tuple(cast[i] for i in keys)
 
 
 def _shapes_to_spec(shapes):

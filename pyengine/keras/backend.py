@@ -19,11 +19,11 @@ def concatenate(tensors, axis=-1):
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    return _random.normal(shape, mean, stddev, seed=seed)
+    return _random.normal(shape, mean, stddev, dtype=dtype, seed=seed)
 
 
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-    return _random.uniform(shape, minval, maxval, seed=seed)
+    return _random.uniform(shape, minval, maxval, dtype=dtype, seed=seed)
 
 
 def int_shape(x):

@@ -143,37 +143,6 @@ class EarlyStopping(Callback):
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
 
 
-class ModelCheckpoint(Callback):
-    """Saves the weights at each epoch end (or only when `monitor` improves); `filepath` may hold
-    format fields such as '{epoch:02d}-{val_loss:.2f}'. Writes are atomic (temp file + rename)."""
-
-    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
-                 save_weights_only=True, mode="auto", save_freq="epoch"):
-        super().__init__()
-        self.filepath, self.monitor, self.verbose = str(filepath), monitor, verbose
-        self.save_best_only = save_best_only
-        self.op = _mode_op(monitor, mode)
-        self.best = -np.inf if self.op is np.greater else np.inf
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        path = self.filepath.format(epoch=epoch + 1, **logs)
-        if self.save_best_only:
-            value = logs.get(self.monitor)
-            if value is None:
-                warnings.warn(f"[ModelCheckpoint] can save best model only with "
-                              f"'{self.monitor}' available, skipping. Available: "
-                              f"{', '.join(sorted(logs))}")
-                return
-            if not self.op(value, self.best):
-                return
-            if self.verbose:
-                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to "
-                      f"{value:.5f}, saving model to {path}")
-            self.best = value
-        self.model.save_weights(path)
-
-
 class ProgbarLogger(Callback):
     """Keras' progress line: `250/250 [====...] - 1s 2ms/step - loss: 0.41 - accuracy: 0.83`."""
 
@@ -230,11 +199,11 @@ class ProgbarLogger(Callback):
 
 
 class CallbackList:
-    def __init__(self, callbacks, model, params):
+    def __init__(self, callbacks, model, params, what="fit"):
         self.callbacks = list(callbacks)
         for cb in self.callbacks:
             if not isinstance(cb, Callback):
-                raise TypeError(f"[fit] callbacks must be keras.callbacks.Callback objects, "
+                raise TypeError(f"[{what}] callbacks must be keras.callbacks.Callback objects, "
                                 f"received {cb!r}")
             cb.set_model(model)
             cb.set_params(params)

@@ -20,12 +20,26 @@ def _np(x):
     return np.asarray(x._data if isinstance(x, Tensor) else x)
 
 
+def _metric_dtype(dtype, owner):
+    """float32 (default) or float64: the states accumulate in float64 either way and result()
+    is a Python float, at least as exact as either dtype (docs/hardening.md)."""
+    if dtype is None:
+        return "float32"
+    from ..dtypes import as_dtype
+    name = as_dtype(dtype).name
+    if name not in ("float32", "float64"):
+        raise ValueError(f"[{owner}] dtype={dtype!r} is not supported: a metric's dtype must be "
+                         "float32 or float64")
+    return name
+
+
 class Metric:
     kind = None  # what the fused trainer computes for this metric ('binary', 'categorical',
     #              'sparse'), or None
 
     def __init__(self, name=None, dtype=None):
         self.name = name or snake_case(type(self).__name__)
+        self.dtype = _metric_dtype(dtype, type(self).__name__)
         self.reset_state()
 
     def reset_state(self):
@@ -99,7 +113,7 @@ class BinaryAccuracy(MeanMetricWrapper):
 
     def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
         self.threshold = threshold
-        super().__init__(name=name)
+        super().__init__(name=name, dtype=dtype)
 
     def values(self, y, p):
         return ((p > self.threshold) == (y.reshape(p.shape) > 0.5)).mean(axis=-1)
@@ -109,7 +123,7 @@ class CategoricalAccuracy(MeanMetricWrapper):
     kind = "categorical"
 
     def __init__(self, name="categorical_accuracy", dtype=None):
-        super().__init__(name=name)
+        super().__init__(name=name, dtype=dtype)
 
     def values(self, y, p):
         return p.argmax(-1) == y.argmax(-1)
@@ -119,7 +133,7 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
     kind = "sparse"
 
     def __init__(self, name="sparse_categorical_accuracy", dtype=None):
-        super().__init__(name=name)
+        super().__init__(name=name, dtype=dtype)
 
     def values(self, y, p):
         return p.argmax(-1) == y.reshape(p.shape[:-1])
@@ -127,7 +141,7 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
 
 class MeanSquaredError(MeanMetricWrapper):
     def __init__(self, name="mean_squared_error", dtype=None):
-        super().__init__(name=name)
+        super().__init__(name=name, dtype=dtype)
 
     def values(self, y, p):
         return ((p - y.reshape(p.shape)) ** 2).mean(axis=-1)
@@ -135,7 +149,7 @@ class MeanSquaredError(MeanMetricWrapper):
 
 class MeanAbsoluteError(MeanMetricWrapper):
     def __init__(self, name="mean_absolute_error", dtype=None):
-        super().__init__(name=name)
+        super().__init__(name=name, dtype=dtype)
 
     def values(self, y, p):
         return np.abs(p - y.reshape(p.shape)).mean(axis=-1)

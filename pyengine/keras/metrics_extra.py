@@ -139,6 +139,12 @@ class AUC(_Confusion):
             raise ValueError(f"[AUC] invalid summation_method {summation_method!r}")
         if label_weights is not None:
             raise ValueError("[AUC] label_weights is not supported")
+        if num_labels is not None and (not isinstance(num_labels, (int, np.integer))
+                                       or isinstance(num_labels, bool) or num_labels < 1):
+            raise ValueError(f"[AUC] num_labels must be a positive int. Received: "
+                             f"num_labels={num_labels!r}")
+        # multi_label: the label columns every batch must have (None: the first batch's)
+        self.num_labels = None if num_labels is None else int(num_labels)
         if thresholds is None:
             if num_thresholds <= 1:
                 raise ValueError(f"[AUC] num_thresholds must be > 1. Received: {num_thresholds}")
@@ -165,6 +171,11 @@ class AUC(_Confusion):
         if not self.multi_label:
             return super().update_state(y_true, p, sample_weight)
         y = _m._np(y_true).astype(np.float64).reshape(p.shape)
+        want = self.num_labels if self._per_label is None else len(self._per_label)
+        if want is not None and p.shape[-1] != want:
+            raise ValueError(f"[AUC] multi_label expects {want} label columns"
+                             f"{' (num_labels)' if self._per_label is None else ''}, received "
+                             f"y_pred of shape {p.shape}")
         if self._per_label is None:
             self._per_label = [AUC(self.num_thresholds, self.curve, self.summation_method)
                                for _ in range(p.shape[-1])]
@@ -265,7 +276,7 @@ class TopKCategoricalAccuracy(_m.MeanMetricWrapper):
 
     def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
         self.k = k
-        super().__init__(name=name)
+        super().__init__(name=name, dtype=dtype)
 
     def values(self, y, p):
         return _in_top_k(p, y.reshape(p.shape).argmax(-1), self.k)
@@ -276,7 +287,7 @@ class SparseTopKCategoricalAccuracy(_m.MeanMetricWrapper):
 
     def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):
         self.k = k
-        super().__init__(name=name)
+        super().__init__(name=name, dtype=dtype)
 
     def values(self, y, p):
         return _in_top_k(p, y.reshape(p.shape[:-1]).astype(np.int64), self.k)
@@ -289,7 +300,7 @@ def _in_top_k(p, labels, k):
 
 class MeanAbsolutePercentageError(_m.MeanMetricWrapper):
     def __init__(self, name="mean_absolute_percentage_error", dtype=None):
-        super().__init__(name=name)
+        super().__init__(name=name, dtype=dtype)
 
     def values(self, y, p):
         y = y.reshape(p.shape)

@@ -202,40 +202,13 @@ class Model(Trainer, Layer):
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
         """Keras' table: each layer's name (type), output shape, parameter count and, for a
-        functional model, the layers it is connected to."""
+        functional model, the layers it is connected to; the options as Keras' (see
+        keras/summary_table.py)."""
+        from .summary_table import summary_lines
         print_fn = print_fn or print
         self._ensure_built()
-        rows = []
-        if self._nodes is not None:
-            for lyr in self._graph_layers:
-                nodes = lyr._inbound_nodes if not isinstance(lyr, InputLayer) else \
-                    lyr._inbound_nodes[:1]
-                mine = [n for n in nodes if isinstance(lyr, InputLayer) or n in self._nodes]
-                for n in mine:
-                    shape = tree.map_structure(lambda t: t.shape, n.outputs)
-                    links = [f"{p._keras_history[0].name}[{p._keras_history[1]}]"
-                             f"[{p._keras_history[2]}]" for p in n.parents]
-                    rows.append((f"{lyr.name} ({type(lyr).__name__})", str(shape),
-                                 f"{lyr.count_params():,}", ", ".join(links) or "-"))
-        else:
-            for lyr in self.layers:
-                shape = tree.map_structure(lambda t: t.shape, lyr._inbound_nodes[-1].outputs) \
-                    if lyr._inbound_nodes else lyr._last_output_shape
-                rows.append((f"{lyr.name} ({type(lyr).__name__})", str(shape),
-                             f"{lyr.count_params():,}", None))
-        connect = self._nodes is not None
-        width = 98 if connect else 65
-        line, thick = "_" * width, "=" * width
-        head = f"{'Layer (type)':<29}{'Output Shape':<26}{'Param #':<12}"
-        out = [f'Model: "{self.name}"', line, head + ("Connected to" if connect else ""), thick]
-        for i, (a, b, c, d) in enumerate(rows):
-            out.append(f"{a:<28} {b:<25} {c:<11}" + (f" {d}" if connect else ""))
-            out.append(thick if i == len(rows) - 1 else line)
-        total = self.count_params()
-        trainable = int(sum(w._data.size for w in self.trainable_weights))
-        out += [f"Total params: {total:,}", f"Trainable params: {trainable:,}",
-                f"Non-trainable params: {total - trainable:,}", line]
-        for s in out:
+        for s in summary_lines(self, line_length, positions, expand_nested, show_trainable,
+                               layer_range):
             print_fn(s)
 
     # ---- on disk (keras/saving.py) ---------------------------------------------------------
@@ -263,9 +236,14 @@ class Model(Trainer, Layer):
         write_weights(self, filepath, overwrite, extra=extra)
 
     def to_json(self, **kwargs):
-        """The architecture as JSON (keras.models.model_from_json rebuilds it, new weights)."""
+        """The architecture as JSON (keras.models.model_from_json rebuilds it, new weights);
+        keyword arguments go to json.dumps (indent=2, sort_keys=True ...), as in Keras."""
         from .saving import model_config_json
-        return model_config_json(self)
+        text = model_config_json(self)
+        if not kwargs:
+            return text
+        import json
+        return json.dumps(json.loads(text), **kwargs)
 
     def get_config(self):
         if self._nodes is None:

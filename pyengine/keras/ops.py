@@ -51,7 +51,8 @@ def maximum(x1, x2): return F.maximum(_t(x1), x2)
 def minimum(x1, x2): return F.minimum(_t(x1), x2)
 @_op
 def moments(x, axes, keepdims=False, synchronized=False):
-    """(mean, variance) over `axes`, the variance biased (Keras' ops.moments)."""
+    """(mean, variance) over `axes`, the variance biased (Keras' ops.moments). `synchronized`
+    averages across replicas; one process is one replica, so it cannot change the result."""
     return _tf.nn_moments.__wrapped__(x, axes, keepdims=keepdims)
 @_op
 def clip(x, x_min, x_max): return F.clamp(x, x_min, x_max)
@@ -78,7 +79,16 @@ def tanh(x): return F.tanh(_t(x))
 @_op
 def softmax(x, axis=-1): return F.softmax(_t(x), axis=axis)
 @_op
-def one_hot(x, num_classes, axis=-1, dtype=None): return _tf.one_hot(x, num_classes)
+def one_hot(x, num_classes, axis=-1, dtype=None):
+    """One-hot of integer `x`: a new axis of size num_classes at `axis` (default last), float32
+    unless `dtype` says otherwise."""
+    out = _tf.one_hot(x, num_classes, dtype=dtype)
+    if axis == -1 or axis == out.ndim - 1:
+        return out
+    if not -out.ndim <= axis < out.ndim:
+        raise ValueError(f"[keras.ops.one_hot] axis={axis} is out of range for a "
+                         f"{out.ndim}-d result")
+    return Tensor._wrap(np.ascontiguousarray(np.moveaxis(out._data, -1, axis)))
 @_op
 def cast(x, dtype): return _tf.cast(x, dtype)
 
@@ -96,10 +106,14 @@ def convert_to_numpy(x):
     return np.asarray(x._data if isinstance(x, Tensor) else x)
 
 
-def ones(shape, dtype=None): return _creation.ones(*tuple(shape))
-def zeros(shape, dtype=None): return _creation.zeros(*tuple(shape))
-def ones_like(x, dtype=None): return _creation.ones_like(_t(x))
-def zeros_like(x, dtype=None): return _creation.zeros_like(_t(x))
+def _shape_tuple(shape):
+    return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(shape)
+
+
+def ones(shape, dtype=None): return _creation.ones(*_shape_tuple(shape), dtype=dtype)
+def zeros(shape, dtype=None): return _creation.zeros(*_shape_tuple(shape), dtype=dtype)
+def ones_like(x, dtype=None): return _creation.ones_like(_t(x), dtype=dtype)
+def zeros_like(x, dtype=None): return _creation.zeros_like(_t(x), dtype=dtype)
 
 
 from .ops_more import (add, all, any, arange, argsort, binary_crossentropy, cumsum,  # noqa: E402,F401,E501

@@ -179,22 +179,40 @@ def binary_crossentropy(target, output, from_logits=False):
 
 
 def arange(start, stop=None, step=1, dtype=None):
-    return _creation.arange(start, stop, step) if stop is not None else _creation.arange(start)
+    if stop is None:
+        start, stop = 0, start
+    return _creation.arange(start, stop, step, dtype=dtype)
+
+
+def _np_dtype(dtype):
+    from ..dtypes import as_dtype
+    return np.dtype(np.float32) if dtype is None else as_dtype(dtype).np
 
 
 def linspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
-    if not endpoint or axis != 0:
-        raise ValueError("[keras.ops.linspace] only endpoint=True, axis=0 are supported")
-    return _creation.linspace(start, stop, num)
+    """`num` evenly spaced values from start to stop (stop left out when endpoint=False);
+    array start / stop give one sequence per element, laid along `axis`."""
+    if endpoint and axis == 0 and np.ndim(start) == 0 and np.ndim(stop) == 0:
+        return _creation.linspace(start, stop, num, dtype=dtype)  # size-guarded
+    try:
+        arr = np.linspace(np.asarray(start, np.float64), np.asarray(stop, np.float64), int(num),
+                          endpoint=bool(endpoint), axis=axis)
+    except ValueError as e:  # numpy's AxisError is a ValueError too
+        raise ValueError(f"[keras.ops.linspace] {e} (start={start!r}, stop={stop!r}, num={num}, "
+                         f"axis={axis})") from None
+    return _creation.tensor(arr.astype(_np_dtype(dtype)))
 
 
 def full(shape, fill_value, dtype=None):
-    return _creation.full(tuple(shape), fill_value)
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    return _creation.full(shape, fill_value, dtype=dtype)
 
 
 def eye(N, M=None, k=0, dtype=None):
-    if k:
-        raise ValueError(f"[keras.ops.eye] k must be 0. Received: k={k}")
-    return _creation.eye(N, M) if M is not None else _creation.eye(N)
+    """Ones on diagonal k (0: the main one, > 0 above, < 0 below) of an N x M matrix."""
+    out = _creation.zeros(int(N), int(N if M is None else M), dtype=_np_dtype(dtype))
+    k = int(k)
+    np.fill_diagonal(out._data[:, k:] if k >= 0 else out._data[-k:, :], 1)
+    return out
 
 

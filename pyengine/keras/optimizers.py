@@ -8,6 +8,7 @@ update; Adam with weight_decay is exactly AdamW), `clipnorm` (each gradient to t
 `global_clipnorm` (all gradients together, nn.utils.clip_grad_norm_), `clipvalue` (elementwise,
 nn.utils.clip_grad_value_). learning_rate may be a keras.optimizers.schedules object.
 Rejected with an error: use_ema, loss_scale_factor, gradient_accumulation_steps, Keras 2's decay.
+ema_momentum / ema_overwrite_frequency act only with use_ema (as in Keras), so they are inert.
 Update rules are PyTorch's, which differ from Keras only in where epsilon enters Adam's and
 RMSprop's denominators (see docs/keras.md).
 

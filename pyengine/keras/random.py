@@ -14,16 +14,20 @@ class SeedGenerator:
 
 
 def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """N(mean, stddev^2) draws of `shape`; dtype float32 (default) or float64."""
+    npd = _random._random_dtype(dtype, "keras.random.normal", ints=False)
     if isinstance(seed, SeedGenerator):
-        return Tensor._wrap(seed.generator.normal(mean, stddev, _shape(shape)).astype(np.float32))
-    return _random.normal(shape, mean, stddev, seed=_seed(seed))
+        return Tensor._wrap(seed.generator.normal(mean, stddev, _shape(shape)).astype(npd))
+    return _random.normal(shape, mean, stddev, dtype=npd, seed=_seed(seed))
 
 
 def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    """U[minval, maxval) draws of `shape`; a floating dtype as Keras requires (float32 default,
+    float64)."""
+    npd = _random._random_dtype(dtype, "keras.random.uniform", ints=False)
     if isinstance(seed, SeedGenerator):
-        return Tensor._wrap(seed.generator.uniform(minval, maxval, _shape(shape))
-                            .astype(np.float32))
-    return _random.uniform(shape, minval, maxval, seed=_seed(seed))
+        return Tensor._wrap(seed.generator.uniform(minval, maxval, _shape(shape)).astype(npd))
+    return _random.uniform(shape, minval, maxval, dtype=npd, seed=_seed(seed))
 
 
 def dropout(inputs, rate, noise_shape=None, seed=None):

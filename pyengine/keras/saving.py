@@ -14,19 +14,43 @@ import numpy as np
 
 from . import tree
 from .layers.base import InputLayer, Layer, allocation_guard
+from .layers.code_layers import load_policy
 from .symbolic import KerasTensor
 
 _REGISTRY = {}
+_NAMES = {}  # registered object -> 'package>name'
 _INPUT_LIMIT_BYTES = 1 << 30  # example batches of a loaded model's inputs (keras/symbolic.py)
 
 
 def register_keras_serializable(package="Custom", name=None):
     """Decorator: makes a Layer / Model subclass (or a function a Lambda layer wraps) loadable
-    by load_model under its name."""
+    by load_model under its name, and under Keras' registered name 'package>name'
+    (get_registered_name)."""
     def deco(cls):
-        _REGISTRY[name or cls.__name__] = cls
+        key = name or cls.__name__
+        _REGISTRY[key] = cls
+        _REGISTRY[f"{package}>{key}"] = cls
+        _NAMES[cls] = f"{package}>{key}"
         return cls
     return deco
+
+
+def get_registered_name(obj):
+    """'package>name' for an object registered with register_keras_serializable, else its
+    __name__ (Keras' keras.saving.get_registered_name)."""
+    try:
+        name = _NAMES.get(obj)
+    except TypeError:  # an unhashable object is not registered
+        name = None
+    return name or getattr(obj, "__name__", type(obj).__name__)
+
+
+def get_registered_object(name, custom_objects=None, module_objects=None):
+    """The object registered (or in custom_objects / module_objects) under `name`, else None."""
+    for table in (custom_objects or {}, _REGISTRY, module_objects or {}):
+        if name in table:
+            return table[name]
+    return None
 
 
 def _builtin_classes():
@@ -168,7 +192,10 @@ def _build_functional(kw, classes):
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True,
                max_weight_bytes=None):
     """A model saved with `model.save(filepath)`, with its weights. The weights its config
-    declares may total at most the bytes the file stores (or `max_weight_bytes`)."""
+    declares may total at most the bytes the file stores (or `max_weight_bytes`).
+    safe_mode=True (default, as Keras) resolves a function the file names (a Lambda's, a
+    functional graph's op) only from custom_objects, the registry or pyengine's own ops;
+    safe_mode=False also looks it up in any module the program has imported."""
     filepath = os.fspath(filepath)
     try:
         with np.load(filepath, allow_pickle=False) as f:
@@ -185,10 +212,12 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True,
     classes.update(_REGISTRY)
     classes.update(custom_objects or {})
     allocation_guard.budget = stored if max_weight_bytes is None else int(max_weight_bytes)
+    load_policy.safe_mode = bool(safe_mode)
     try:
         model = _build(config, classes)
     finally:
         allocation_guard.budget = None
+        load_policy.safe_mode = False
     model.load_weights(filepath)
     if compile:
         from .saving_state import restore

@@ -420,8 +420,12 @@ class Trainer:
     # ---- evaluate / predict ----------------------------------------------------------------
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):
-        """[loss, *metrics] on (x, y), batched (a float when there are no metrics)."""
+        """[loss, *metrics] on (x, y), batched (a float when there are no metrics). `callbacks`
+        get on_test_begin / on_test_batch_begin / on_test_batch_end (running logs) /
+        on_test_end (final logs)."""
         self._require_compiled("evaluate")
+        cbs = _cb.CallbackList(callbacks or [], self, {"steps": steps, "verbose": verbose},
+                               what="evaluate")
         batch_size = _b.check_batch_size(batch_size, "evaluate")
         if _adapters.is_source(x):
             if y is not None or sample_weight is not None:
@@ -445,12 +449,16 @@ class Trainer:
                        for s in range(0, n, batch_size))
         self.reset_metrics()
         logs, done = {}, 0
+        cbs.on_test_begin()
         with no_grad():
             for data in batches:
                 if steps is not None and done >= steps:
                     break
+                cbs.on_test_batch_begin(done)
                 logs = _floats(self.test_step(data))
+                cbs.on_test_batch_end(done, logs)
                 done += 1
+        cbs.on_test_end(logs)
         if verbose not in (0, False):
             print(f"{done}/{done} - " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
         if return_dict:
@@ -459,8 +467,13 @@ class Trainer:
         return vals[0] if len(vals) == 1 else vals
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """Model outputs as NumPy arrays (the model's output structure), computed in batches."""
+        """Model outputs as NumPy arrays (the model's output structure), computed in batches.
+        verbose 'auto'/1/2 prints the number of batches done (0: silent); `callbacks` get
+        on_predict_begin / on_predict_batch_begin / on_predict_batch_end ({'outputs': ...}) /
+        on_predict_end."""
         batch_size = _b.check_batch_size(batch_size, "predict")
+        cbs = _cb.CallbackList(callbacks or [], self, {"steps": steps, "verbose": verbose},
+                               what="predict")
         if _adapters.is_source(x):
             batches = (data for _, data in _adapters.Adapter(x, "predict", steps).epoch())
         else:
@@ -471,15 +484,21 @@ class Trainer:
             batches = (_b.pack(_b.take(x, slice(s, s + batch_size)))
                        for s in range(0, n, batch_size))
         outs = []
+        cbs.on_predict_begin()
         with no_grad():
             for i, data in enumerate(batches):
                 if steps is not None and i >= steps:
                     break
+                cbs.on_predict_batch_begin(i)
                 outs.append(tree.map_structure(
                     lambda t: t._data if isinstance(t, Tensor) else np.asarray(t),
                     self.predict_step(data)))
+                cbs.on_predict_batch_end(i, {"outputs": outs[-1]})
+        cbs.on_predict_end()
         if not outs:
             raise ValueError("[predict] x holds no samples")
+        if verbose not in (0, False):
+            print(f"{len(outs)}/{len(outs)}")
         return tree.pack_sequence_as(outs[0], [np.concatenate(parts) for parts in
                                                zip(*(tree.flatten(o) for o in outs))])
 
@@ -491,6 +510,12 @@ class Trainer:
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        return_dict=False):
         self._require_compiled("train_on_batch")
+        if class_weight is not None:  # as fit: per-sample weights class_weight[label]
+            if sample_weight is not None or tree.is_nested(y) or y is None:
+                raise ValueError("[train_on_batch] class_weight needs a single target array "
+                                 "and no sample_weight")
+            sample_weight = _b.class_weights_to_sample_weights(
+                class_weight, _b.as_arrays(y, "train_on_batch", floating=False), "train_on_batch")
         x, y = self._prepare(x, y, "train_on_batch")
         self.reset_metrics()
         logs = _floats(self.train_step(_b.pack(x, y, sample_weight)))

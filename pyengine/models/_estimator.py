@@ -23,7 +23,8 @@ class Estimator:
                       if p.name != "self" and p.kind != p.VAR_KEYWORD)
 
     def get_params(self, deep=True):
-        """The constructor parameters as a dict (scikit-learn's contract)."""
+        """The constructor parameters as a dict (scikit-learn's contract). `deep` cannot change
+        it: these estimators hold no nested estimators."""
         return {name: getattr(self, name) for name in self._param_names()}
 
     def set_params(self, **params):

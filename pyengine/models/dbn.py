@@ -62,7 +62,8 @@ class DBN(Estimator):
             visible=self.visible if layer == 0 else "bernoulli", dtype=self.dtype)
 
     def fit(self, X, y=None):
-        """Greedy layer-wise pretraining: RBM l is fitted on transform of RBM l-1."""
+        """Greedy layer-wise pretraining: RBM l is fitted on transform of RBM l-1 (unsupervised:
+        y is accepted for scikit-learn pipelines and cannot act)."""
         sizes = self.hidden_layer_sizes
         if (not isinstance(sizes, (list, tuple)) or not sizes or
                 not all(isinstance(s, (int, np.integer)) and s >= 1 for s in sizes)):

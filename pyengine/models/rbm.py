@@ -18,6 +18,9 @@ Example::
 
     rbm = BernoulliRBM(n_components=100, learning_rate=0.06, n_iter=10, random_state=0)
     features = rbm.fit(X).transform(X)          # X in [0, 1], shape (n, 64) -> (n, 100)
+
+fit / partial_fit / fit_transform take `y` only so that scikit-learn pipelines can pass it;
+training is unsupervised, so y cannot act (scikit-learn's BernoulliRBM documents it as ignored).
 """
 import time
 

@@ -7,6 +7,7 @@ at the top level and what keras.ops / keras.backend / the `import pyengine as tf
 (pyengine/tf_names.py) alias."""
 import numpy as _np
 
+from .. import autograd as _autograd
 from ..ops import elementwise as _ew
 from ..ops import loss as _loss
 from ..ops.activation import Activation, ReLU as _ReLU, Sigmoid as _Sigmoid, Softmax, Tanh as _Tanh
@@ -17,13 +18,26 @@ from ..ops.conv_nhwc import avg_pool2d_nhwc, conv2d_nhwc, max_pool2d_nhwc  # noq
 from ..tensor import Tensor
 
 
+def _inplace_result(x, out, inplace):
+    """PyTorch's inplace=True: the values are written into x and x is returned, so a caller
+    reading x afterwards sees them. Done when x carries no autograd history (inference,
+    no_grad, plain tensors). A tensor in a recorded graph gets the out-of-place result and
+    keeps its values: pyengine's autograd has no version counters to catch a write into a
+    tensor some backward still needs (PyTorch raises there), so it never writes into one."""
+    if not inplace or not isinstance(x, Tensor):
+        return out
+    if _autograd.is_grad_enabled() and (x.requires_grad or x._node is not None):
+        return out
+    return x._inplace(out)
+
+
 def relu(x, inplace=False):
-    """relu(x) = max(x, 0), elementwise; any shape.
+    """relu(x) = max(x, 0), elementwise; any shape. inplace=True: see _inplace_result.
 
     >>> F.relu(pe.tensor([-1.0, 2.0]))
     tensor([0., 2.])
     """
-    return _ReLU.apply(x)
+    return _inplace_result(x, _ReLU.apply(x), inplace)
 
 
 def leaky_relu(x, negative_slope=0.01, inplace=False):
@@ -32,7 +46,8 @@ def leaky_relu(x, negative_slope=0.01, inplace=False):
     >>> F.leaky_relu(pe.tensor([-1.0, 2.0]), 0.1)
     tensor([-0.1,  2. ])
     """
-    return Activation.apply(x, name="leaky_relu", p0=float(negative_slope))
+    return _inplace_result(x, Activation.apply(x, name="leaky_relu", p0=float(negative_slope)),
+                           inplace)
 
 
 def elu(x, alpha=1.0, inplace=False):
@@ -41,7 +56,7 @@ def elu(x, alpha=1.0, inplace=False):
     >>> F.elu(pe.tensor([0.0, 2.0]))
     tensor([0., 2.])
     """
-    return Activation.apply(x, name="elu", p0=float(alpha))
+    return _inplace_result(x, Activation.apply(x, name="elu", p0=float(alpha)), inplace)
 
 
 def gelu(x, approximate="none"):
@@ -123,22 +138,25 @@ from ..ops.dropout import dropout as _dropout  # noqa: E402
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
-    """Zero elements with probability p, scale the rest by 1 / (1 - p); identity if not training."""
-    return _dropout(input, p, training)
+    """Zero elements with probability p, scale the rest by 1 / (1 - p); identity if not training.
+    inplace=True writes into input (see _inplace_result)."""
+    return _inplace_result(input, _dropout(input, p, training), inplace)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
     """Zero whole channels of (N, C, L) input with probability p."""
     if input.ndim not in (2, 3):
         raise ValueError(f"[dropout1d] expected a 2-D or 3-D input, got shape {input.shape}")
-    return _dropout(input, p, training, mask_shape=input.shape[:-1] + (1,))
+    return _inplace_result(input, _dropout(input, p, training,
+                                           mask_shape=input.shape[:-1] + (1,)), inplace)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
     """Zero whole channels of (N, C, H, W) input with probability p."""
     if input.ndim not in (3, 4):
         raise ValueError(f"[dropout2d] expected a 3-D or 4-D input, got shape {input.shape}")
-    return _dropout(input, p, training, mask_shape=input.shape[:-2] + (1, 1))
+    return _inplace_result(input, _dropout(input, p, training,
+                                           mask_shape=input.shape[:-2] + (1, 1)), inplace)
 
 
 from ..ops.normalization import batch_norm, layer_norm  # noqa: E402,F401
@@ -411,23 +429,46 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                   use_input_stats=True, momentum=0.1, eps=1e-5):
     """Normalise each (sample, channel) plane of (N, C, *) input over its spatial values
     (biased variance), then scale by weight and shift by bias (C,), PyTorch's F.instance_norm.
-    Built on batch_norm over the (1, N * C, *) reshape. Running statistics are not supported."""
-    if running_mean is not None or running_var is not None or not use_input_stats:
-        raise NotImplementedError("[instance_norm] running statistics (track_running_stats=True, "
-                                  "use_input_stats=False) are not supported")
+    Built on batch_norm over the (1, N * C, *) reshape.
+
+    Running statistics (C,), PyTorch's rule: with use_input_stats=True they are updated in place
+    with the batch mean of the per-instance statistics,
+        r = (1 - momentum) * r + momentum * mean_n(stat[n, c])   (the variance unbiased),
+    by batch_norm's own update on the statistics repeated per sample; use_input_stats=False
+    normalises with them instead (batch_norm's evaluation path on (N, C, *)).
+
+    >>> F.instance_norm(pe.randn(2, 3, 8, 8)).shape
+    (2, 3, 8, 8)
+    """
     if input.ndim < 3:
         raise ValueError(f"[instance_norm] expected input of shape (N, C, *) with at least one "
                          f"spatial dimension, got {tuple(input.shape)}")
     n, c = input.shape[0], input.shape[1]
-    for name, t in (("weight", weight), ("bias", bias)):
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                    ("running_var", running_var)):
         if t is not None and tuple(t.shape) != (c,):
             raise ValueError(f"[instance_norm] {name} has shape {tuple(t.shape)}, expected "
                              f"({c},) for input {tuple(input.shape)}")
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("[instance_norm] pass both running_mean and running_var, or neither")
+    if not use_input_stats:
+        if running_mean is None:
+            raise ValueError("[instance_norm] use_input_stats=False needs running_mean and "
+                             "running_var")
+        return batch_norm(input, running_mean, running_var, weight, bias, training=False,
+                          eps=eps)
     spatial = tuple(input.shape[2:])
     if int(_np.prod(spatial)) <= 1:
         raise ValueError(f"[instance_norm] expected more than 1 spatial element per channel, "
                          f"got input size {tuple(input.shape)}")
-    y = batch_norm(input.reshape(1, n * c, *spatial), None, None, training=True, eps=eps)
+    per_sample = None
+    if running_mean is not None:  # batch_norm updates these; their mean over n is the result
+        per_sample = [Tensor._wrap(_np.tile(r._data, n)) for r in (running_mean, running_var)]
+    y = batch_norm(input.reshape(1, n * c, *spatial), *(per_sample or (None, None)),
+                   training=True, momentum=momentum, eps=eps)
+    if per_sample is not None:
+        for r, rep in zip((running_mean, running_var), per_sample):
+            r._data[...] = rep._data.reshape(n, c).mean(0)
     y = y.reshape(n, c, *spatial)
     shape = (1, c) + (1,) * len(spatial)
     if weight is not None:
@@ -435,3 +476,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if bias is not None:
         y = y + bias.reshape(*shape)
     return y
+
+
+# 3-D convolution and pooling, composed from the 2-D kernels (pyengine/ops/conv3d.py).
+from ..ops.conv3d import avg_pool3d, conv3d, conv3d_ndhwc, max_pool3d  # noqa: E402,F401

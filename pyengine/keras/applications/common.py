@@ -88,15 +88,29 @@ def finish(inputs, outputs, name, weights, weights_file):
     return model
 
 
-def preprocess_input(x, mode):
+def preprocess_input(x, mode, data_format=None):
     """ImageNet preprocessing of RGB images in [0, 255]: 'caffe' (BGR, minus the ImageNet channel
-    means; VGG16, ResNet50) or 'tf' (scaled to [-1, 1]; MobileNetV2)."""
+    means; VGG16, ResNet50) or 'tf' (scaled to [-1, 1]; MobileNetV2). data_format
+    'channels_last' (None: the default) has the channels on the last axis, 'channels_first' on
+    axis 1 of a batch (axis 0 of one 3-d image)."""
+    if data_format is None:
+        data_format = "channels_last"
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f"[preprocess_input] data_format must be 'channels_last' or "
+                         f"'channels_first'. Received: data_format={data_format!r}")
     x = np.asarray(getattr(x, "data", x), np.float32)
     if mode == "tf":
         return x / 127.5 - 1.0
-    if mode == "caffe":
-        return x[..., ::-1] - np.array([103.939, 116.779, 123.68], np.float32)
-    raise ValueError(f"[preprocess_input] mode must be 'caffe' or 'tf'. Received: mode={mode!r}")
+    if mode != "caffe":
+        raise ValueError(f"[preprocess_input] mode must be 'caffe' or 'tf'. Received: "
+                         f"mode={mode!r}")
+    axis = -1 if data_format == "channels_last" else (0 if x.ndim == 3 else 1)
+    if x.shape[axis] != 3:
+        raise ValueError(f"[preprocess_input] expects 3 (RGB) channels on axis {axis} for "
+                         f"{data_format}, received shape {x.shape}")
+    mean = np.array([103.939, 116.779, 123.68], np.float32).reshape(
+        (3,) + (1,) * (x.ndim - 1 - axis % x.ndim))
+    return np.flip(x, axis) - mean
 
 
 def decode_predictions(preds, top=5):

@@ -87,7 +87,7 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
 
 
 def preprocess_input(x, data_format=None):
-    return common.preprocess_input(x, "tf")
+    return common.preprocess_input(x, "tf", data_format)
 
 
 decode_predictions = common.decode_predictions

@@ -55,7 +55,7 @@ def ResNet50(include_top=True, weights="imagenet", input_tensor=None, input_shap
 
 
 def preprocess_input(x, data_format=None):
-    return common.preprocess_input(x, "caffe")
+    return common.preprocess_input(x, "caffe", data_format)
 
 
 decode_predictions = common.decode_predictions

@@ -30,7 +30,7 @@ def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=N
 
 
 def preprocess_input(x, data_format=None):
-    return common.preprocess_input(x, "caffe")
+    return common.preprocess_input(x, "caffe", data_format)
 
 
 decode_predictions = common.decode_predictions

@@ -50,3 +50,19 @@ from .noise import SpatialDropout1D  # noqa: E402
 from .reshaping import Cropping1D, UpSampling1D, ZeroPadding1D  # noqa: E402
 
 __all__ += ["Cropping1D", "SpatialDropout1D", "UpSampling1D", "ZeroPadding1D"]
+
+# Categorical / numeric preprocessing layers (keras-io structured-data examples).
+from .category_encoding import CategoryEncoding  # noqa: E402
+from .discretization import Discretization  # noqa: E402
+from .hashing import Hashing  # noqa: E402
+
+__all__ += ["CategoryEncoding", "Discretization", "Hashing"]
+
+# 3-D convolution and pooling (composed from the 2-D channels-last kernels).
+from .conv3d import (AveragePooling3D, AvgPool3D, Conv3D, Convolution3D,  # noqa: E402
+                     GlobalAveragePooling3D, GlobalAvgPool3D, GlobalMaxPool3D,
+                     GlobalMaxPooling3D, MaxPool3D, MaxPooling3D)
+
+__all__ += ["AveragePooling3D", "AvgPool3D", "Conv3D", "Convolution3D", "GlobalAveragePooling3D",
+            "GlobalAvgPool3D", "GlobalMaxPool3D", "GlobalMaxPooling3D", "MaxPool3D",
+            "MaxPooling3D"]

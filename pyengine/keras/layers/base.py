@@ -70,6 +70,11 @@ def to_tensor(x):
     return EagerTensor._wrap(np.ascontiguousarray(a))
 
 
+def _autocast(x):
+    """A float64 Tensor as float32, the layers' compute dtype (Keras' autocast=True)."""
+    return x.float() if isinstance(x, Tensor) and x._data.dtype == np.float64 else x
+
+
 class EagerTensor(Tensor):
     """What layers receive and return: a Tensor whose .numpy() works even when it carries a
     gradient graph, as TensorFlow's eager tensors do (`model(x).numpy()`), and which is
@@ -218,6 +223,15 @@ class Layer(Module):
         if kwargs:
             raise TypeError(f"[{type(self).__name__}] unrecognized keyword arguments: "
                             f"{sorted(kwargs)}")
+        if batch_size is not None:
+            raise ValueError(f"[{type(self).__name__}] batch_size={batch_size!r} is not "
+                             "supported: pyengine models take any batch size; leave it None "
+                             "(input_shape / keras.Input(shape) declare the rest)")
+        if autocast not in (True, False):
+            raise ValueError(f"[{type(self).__name__}] autocast must be True or False. "
+                             f"Received: autocast={autocast!r}")
+        # autocast (Keras): floating inputs are cast to the compute dtype, float32 here
+        self.__dict__["_autocast"] = autocast
         if dtype not in (None, "float32", np.float32) and str(dtype) not in ("float32",
                                                                             "pyengine.float32"):
             raise ValueError(f"[{type(self).__name__}] only dtype='float32' layers are "
@@ -275,7 +289,17 @@ class Layer(Module):
                    name=None):
         """A new weight of `shape` drawn from `initializer` (a name, Initializer or callable);
         trainable weights are Parameters, non-trainable ones persistent buffers (Keras'
-        non_trainable_weights, e.g. BatchNormalization's moving statistics)."""
+        non_trainable_weights, e.g. BatchNormalization's moving statistics).
+        `autocast` and `aggregation` are checked but cannot act here (docs/hardening.md): a
+        weight is float32 as the only compute dtype is (autocast has nothing to cast), and
+        one process holds one replica (aggregation merges replicas' updates)."""
+        if autocast not in (True, False):
+            raise ValueError(f"[{self.name}] add_weight: autocast must be True or False. "
+                             f"Received: autocast={autocast!r}")
+        if aggregation not in ("none", "mean", "sum", "only_first_replica"):
+            raise ValueError(f"[{self.name}] add_weight: aggregation must be 'none', 'mean', "
+                             f"'sum' or 'only_first_replica'. Received: "
+                             f"aggregation={aggregation!r}")
         if constraint is not None:
             raise ValueError(f"[{self.name}] add_weight: constraints are not supported. "
                              f"Received: constraint={constraint!r}")
@@ -468,6 +492,9 @@ class Layer(Module):
         if is_symbolic(inputs) or any(is_symbolic(a) for a in rest):
             return call_symbolic(self, inputs, rest, kwargs)
         inputs = tree.map_structure(to_tensor, inputs)
+        if self.__dict__.get("_autocast", True):
+            inputs = _autocast(inputs) if isinstance(inputs, Tensor) else \
+                tree.map_structure(_autocast, inputs)
         training = kwargs.pop("training", None)
         state = _call_state
         outer_training = state.training

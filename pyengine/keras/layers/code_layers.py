@@ -10,6 +10,7 @@ function cannot be saved: model.save raises naming the layer (Keras 3 would stor
 then refuse to load it in safe mode). Constant arguments are stored as JSON (tuples, slices,
 Ellipsis and small arrays tagged)."""
 import sys
+import threading
 
 import numpy as np
 
@@ -33,8 +34,34 @@ def function_ref(fn, owner):
     return {"__function__": [mod, qual]}
 
 
+class _LoadPolicy(threading.local):
+    safe_mode = False  # load_model sets it for the duration of one load
+
+
+load_policy = _LoadPolicy()
+
+# what safe_mode=True resolves by module path: pyengine's math (ops, activations, TensorFlow
+# names) and the operator functions a functional graph records for `x + y`, `x[0]` (keras/
+# symbolic.py). Anything else (os.system, shutil.rmtree, pe.io.save, a user's module) must be
+# registered or passed in custom_objects, as Keras 3 requires outside its own packages.
+_SAFE_MODULES = ("pyengine.keras.ops", "pyengine.keras.ops_more", "pyengine.keras.ops_image",
+                 "pyengine.keras.activations", "pyengine.keras.backend", "pyengine.keras.random",
+                 "pyengine.tf_names", "pyengine.nn.functional", "pyengine.creation",
+                 "pyengine.ops.shape")
+_SAFE_OPERATORS = {"abs", "add", "ge", "getitem", "gt", "le", "lt", "matmul", "mul", "neg",
+                   "pow", "sub", "truediv"}
+
+
+def _safe_reference(mod, qual):
+    if mod in ("operator", "_operator"):
+        return qual in _SAFE_OPERATORS
+    return mod in _SAFE_MODULES and "." not in qual
+
+
 def resolve_function(ref, registry):
-    """The function a saved {"__function__": [module, name]} names (see the module docstring)."""
+    """The function a saved {"__function__": [module, name]} names (see the module docstring).
+    Under load_model(safe_mode=True) a reference outside the registry must name one of
+    pyengine's math functions (_SAFE_MODULES) or an arithmetic operator."""
     mod, qual = ref["__function__"]
     for key in (qual, qual.rsplit(".", 1)[-1], f"{mod}>{qual}"):
         if key in registry and callable(registry[key]):
@@ -42,6 +69,17 @@ def resolve_function(ref, registry):
     target = sys.modules.get(mod)
     for part in qual.split("."):
         target = getattr(target, part, None)
+    # safe mode: a name in those modules must also be pyengine's own function (not something
+    # the module imported from elsewhere)
+    if load_policy.safe_mode and not (_safe_reference(mod, qual) and (
+            mod in ("operator", "_operator") or
+            str(getattr(target, "__module__", "")).startswith("pyengine"))):
+        raise ValueError(f"[load_model] the file refers to the function {mod}.{qual}, which is "
+                         "neither one of pyengine's ops nor registered: safe_mode=True refuses "
+                         "it (a file could name any function, such as os.system). Register it "
+                         "with @keras.saving.register_keras_serializable(), pass "
+                         f"custom_objects={{'{qual}': fn}}, or load with safe_mode=False if "
+                         "you trust the file")
     if target is None or not callable(target):
         raise ValueError(f"[load_model] function {mod}.{qual} is not available: import its "
                          f"module before loading, or pass custom_objects={{'{qual}': fn}}")

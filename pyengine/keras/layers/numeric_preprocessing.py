@@ -3,6 +3,7 @@
 import numpy as np
 
 from ...tensor import Tensor
+from .adapt_data import adapt_data
 from .base import Layer
 
 _EPSILON = 1e-7  # Keras' backend epsilon: the smallest standard deviation divided by
@@ -42,7 +43,11 @@ class Normalization(Layer):
             self.mean._data[...], self.variance._data[...] = m, v
 
     def adapt(self, data, batch_size=None, steps=None):
-        """Sets mean and variance from `data` (an array / Tensor, or an iterable of batches)."""
+        """Sets mean and variance from `data` (an array / Tensor, or an iterable of batches);
+        `steps` limits it to that many batches (of `batch_size` samples, 32 by default, for an
+        array), see keras/layers/adapt_data.py."""
+        data = adapt_data(data, batch_size, steps, type(self).__name__,
+                          arrays=(np.ndarray, Tensor, list))
         if isinstance(data, (np.ndarray, Tensor, list)) or np.isscalar(data):
             batches = [np.asarray(data, np.float64)]
         else:

@@ -17,6 +17,7 @@ buckets with FarmHash), sparse / ragged outputs, a mask token with non-int modes
 import numpy as np
 
 from ...tensor import Tensor
+from .adapt_data import adapt_data
 from .base import Layer
 
 _MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
@@ -124,7 +125,10 @@ class IndexLookup(Layer):
 
     def adapt(self, data, batch_size=None, steps=None):
         """Builds the vocabulary from `data` (an array or an iterable of batches): the most
-        frequent tokens, up to max_tokens with the special tokens."""
+        frequent tokens, up to max_tokens with the special tokens. `steps` limits it to that
+        many batches (see keras/layers/adapt_data.py)."""
+        data = adapt_data(data, batch_size, steps, type(self).__name__,
+                          arrays=(np.ndarray, Tensor, list, tuple))
         self._adapt_documents(self._documents(data))
 
     def _adapt_documents(self, docs):

@@ -17,6 +17,7 @@ import re
 import numpy as np
 
 from ...tensor import Tensor
+from .adapt_data import adapt_data
 from .base import Layer
 from .text_lookup import StringLookup, _as_array
 
@@ -110,6 +111,9 @@ class TextVectorization(Layer):
         return [list(self._split(t)) for t in texts], a.ndim == 0
 
     def adapt(self, data, batch_size=None, steps=None):
+        """Builds the vocabulary from `data` (strings, or an iterable of batches of them);
+        `steps` limits it to that many batches (see keras/layers/adapt_data.py)."""
+        data = adapt_data(data, batch_size, steps, "TextVectorization")
         if not isinstance(data, (np.ndarray, Tensor, list, tuple, str)):
             data = [t for b in data for t in np.asarray(b[0] if isinstance(b, tuple) else b)
                     .reshape(-1).tolist()]

@@ -197,10 +197,21 @@ class ImageDataGenerator:
     def flow(self, x, y=None, batch_size=32, shuffle=True, sample_weight=None, seed=None,
              save_to_dir=None, save_prefix="", save_format="png", ignore_class_split=False,
              subset=None):
-        """An iterator of augmented, standardised batches (x, y[, sample_weight]) for fit."""
+        """An iterator of augmented, standardised batches (x, y[, sample_weight]) for fit.
+        With `subset`, the training and validation parts must hold the same classes unless
+        ignore_class_split=True (as Keras). save_prefix / save_format only name the files
+        save_to_dir would write, which is rejected, so they cannot act (docs/hardening.md)."""
         if save_to_dir is not None:
             raise ValueError("[ImageDataGenerator.flow] save_to_dir is not supported (no image "
                              "encoder ships with pyengine); save batches with numpy instead")
+        if subset is not None and y is not None and not ignore_class_split:
+            labels = np.asarray(y)
+            cut = int(len(labels) * self.validation_split)   # validation: the first part
+            if not np.array_equal(np.unique(labels[:cut]), np.unique(labels[cut:])):
+                raise ValueError("[ImageDataGenerator.flow] the training and validation subsets "
+                                 "hold different classes after the split (is y sorted by "
+                                 "label? shuffle x and y first), or pass "
+                                 "ignore_class_split=True")
         return NumpyArrayIterator(self, x, y, batch_size, shuffle, sample_weight, seed, subset)
 
     def flow_from_directory(self, *args, **kwargs):
@@ -234,8 +245,10 @@ class NumpyArrayIterator:
             if subset not in ("training", "validation"):
                 raise ValueError(f"[ImageDataGenerator.flow] subset must be 'training' or "
                                  f"'validation'. Received: subset={subset!r}")
-            cut = int(len(x) * (1 - gen.validation_split))
-            part = slice(0, cut) if subset == "training" else slice(cut, None)
+            # as Keras' ImageDataGenerator: validation is the first validation_split of the
+            # samples, training the rest (model.fit's validation_split takes the last part)
+            cut = int(len(x) * gen.validation_split)
+            part = slice(cut, None) if subset == "training" else slice(0, cut)
             x = x[part]
             y = None if y is None else y[part]
             sw = None if sw is None else sw[part]

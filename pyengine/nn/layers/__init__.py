@@ -78,3 +78,9 @@ __all__ += ["ConstantPad1d", "ConstantPad2d", "InstanceNorm1d", "InstanceNorm2d"
             "PixelUnshuffle", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d",
             "ReplicationPad2d", "ZeroPad2d", "CircularPad1d", "CircularPad2d", "CircularPad3d",
             "ConstantPad3d", "ReflectionPad3d", "ReplicationPad3d", "ZeroPad1d", "ZeroPad3d"]
+from .instancenorm import InstanceNorm3d  # noqa: E402
+
+__all__ += ["InstanceNorm3d"]
+from .conv3d import AvgPool3d, Conv3d, MaxPool3d  # noqa: E402
+
+__all__ += ["AvgPool3d", "Conv3d", "MaxPool3d"]

@@ -70,7 +70,7 @@ class MultiheadAttention(Module):
         self.vdim = self.embed_dim if vdim is None else int(vdim)
         self._qkv_same_embed_dim = self.kdim == self.embed_dim and self.vdim == self.embed_dim
         self.dropout, self.batch_first = float(dropout), bool(batch_first)
-        E, dt = self.embed_dim, _dtype(dtype)
+        E, dt = self.embed_dim, _dtype(dtype, device)
         if self._qkv_same_embed_dim:
             self.in_proj_weight = Parameter(np.empty((3 * E, E), dt))
             for n in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):

@@ -52,7 +52,7 @@ class _ConvNd(Module):
         self.stride = _tuple(stride, n, "stride", cls)
         self.dilation = _tuple(dilation, n, "dilation", cls)
         self.groups, self.padding_mode = groups, padding_mode
-        dt = _dtype(dtype)
+        dt = _dtype(dtype, device)
         self.weight = Parameter(np.empty((out_channels, in_channels // groups) + self.kernel_size, dt))
         self.bias = Parameter(np.empty((out_channels,), dt)) if bias else None
         self.reset_parameters()

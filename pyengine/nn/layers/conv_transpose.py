@@ -43,7 +43,7 @@ class ConvTranspose2d(Module):
                 raise ValueError(f"[{cls}] output_padding must be smaller than either stride or "
                                  f"dilation, received output_padding={self.output_padding}, "
                                  f"stride={self.stride}, dilation={self.dilation}")
-        dt = _dtype(dtype)
+        dt = _dtype(dtype, device)
         self.weight = Parameter(np.empty((in_channels, out_channels // groups) + self.kernel_size,
                                          dt))
         self.bias = Parameter(np.empty((out_channels,), dt)) if bias else None

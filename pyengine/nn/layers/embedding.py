@@ -27,8 +27,9 @@ class Embedding(Module):
             padding_idx %= num_embeddings
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = padding_idx
+        dt = _dtype(dtype, device)
         if _weight is None:
-            self.weight = Parameter(np.empty((num_embeddings, embedding_dim), _dtype(dtype)))
+            self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dt))
             self.reset_parameters()
         else:
             if tuple(_weight.shape) != (num_embeddings, embedding_dim):

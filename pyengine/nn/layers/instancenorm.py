@@ -1,52 +1,44 @@
-"""InstanceNorm1d / InstanceNorm2d over F.instance_norm (batch_norm on the (1, N * C, *) reshape).
-track_running_stats=True is rejected: running statistics are not implemented."""
-import numpy as np
+"""InstanceNorm1d / 2d / 3d over F.instance_norm (batch_norm on the (1, N * C, *) reshape).
 
+Parameters and buffers are BatchNorm's (the same constructor: weight / bias when affine,
+running_mean / running_var / num_batches_tracked when track_running_stats), so a PyTorch
+state_dict loads unchanged. PyTorch's rules: training, or track_running_stats=False, normalises
+with each instance's statistics and (when tracked) moves the running statistics by `momentum`
+toward the batch mean of the instance statistics; evaluation with track_running_stats=True
+normalises with the running statistics. momentum=None leaves them unchanged (PyTorch passes a
+momentum of 0 there: instance norm keeps no cumulative average) and num_batches_tracked stays 0,
+as in PyTorch."""
 from .. import functional as F
-from ..module import Module, Parameter
-from .linear import _dtype
+from .normalization import _BatchNorm
 
 
-class _InstanceNorm(Module):
+class _InstanceNorm(_BatchNorm):
     _spatial = 1
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
                  track_running_stats=False, device=None, dtype=None):
-        super().__init__()
-        name = type(self).__name__
-        if not isinstance(num_features, (int, np.integer)) or num_features <= 0:
-            raise ValueError(f"[{name}] num_features must be a positive int, received "
-                             f"num_features={num_features!r}")
-        if track_running_stats:
-            raise NotImplementedError(f"[{name}] track_running_stats=True is not supported "
-                                      f"(instance statistics only); use the default False")
-        self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
-        self.affine, self.track_running_stats = bool(affine), False
-        dt = _dtype(dtype)
-        if affine:
-            self.weight = Parameter(np.ones(num_features, dt))
-            self.bias = Parameter(np.zeros(num_features, dt))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        if momentum is not None and not 0.0 <= float(momentum) <= 1.0:
+            raise ValueError(f"[{type(self).__name__}] momentum must be in [0, 1] or None, "
+                             f"received momentum={momentum!r}")
+        super().__init__(num_features, eps, momentum, affine, bool(track_running_stats),
+                         device, dtype)
 
     def forward(self, x):
-        k = self._spatial
+        k, name = self._spatial, type(self).__name__
         if x.ndim not in (k + 1, k + 2):
-            raise ValueError(f"[{type(self).__name__}] expected a {k + 1}-D (unbatched) or "
-                             f"{k + 2}-D input, got shape {tuple(x.shape)}")
+            raise ValueError(f"[{name}] expected a {k + 1}-D (unbatched) or {k + 2}-D input, "
+                             f"got shape {tuple(x.shape)}")
         unbatched = x.ndim == k + 1
         if unbatched:
             x = x.reshape(1, *x.shape)
-        if self.affine and x.shape[1] != self.num_features:
-            raise ValueError(f"[{type(self).__name__}] expected {self.num_features} channels "
-                             f"(dim 1), got input {tuple(x.shape)}")
-        y = F.instance_norm(x, weight=self.weight, bias=self.bias, eps=self.eps)
+        if (self.affine or self.track_running_stats) and x.shape[1] != self.num_features:
+            raise ValueError(f"[{name}] expected {self.num_features} channels (dim 1), got "
+                             f"input {tuple(x.shape)}")
+        use_input_stats = self.training or not self.track_running_stats
+        y = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                            use_input_stats, 0.0 if self.momentum is None else self.momentum,
+                            self.eps)
         return y.reshape(*y.shape[1:]) if unbatched else y
-
-    def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
 
 
 class InstanceNorm1d(_InstanceNorm):
@@ -55,3 +47,7 @@ class InstanceNorm1d(_InstanceNorm):
 
 class InstanceNorm2d(_InstanceNorm):
     _spatial = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    _spatial = 3

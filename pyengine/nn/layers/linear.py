@@ -9,8 +9,14 @@ from ..module import Module, Parameter
 from .activation import ReLU, Sigmoid, Tanh
 
 
-def _dtype(dtype):
+def _dtype(dtype, device=None):
+    """The NumPy dtype of a new layer's parameters (float32 by default), after checking the
+    layer's `device=` argument the way Tensor.to does: only the CPU holds tensors today, so
+    another device raises a clear error rather than being accepted and ignored."""
     from ... import dtypes as _dt
+    if device is not None:
+        from ...backend import Device, get_backend
+        get_backend(Device(device))
     return np.float32 if dtype is None else _dt.as_dtype(dtype).np
 
 
@@ -40,8 +46,9 @@ class Linear(Module):
             if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 0:
                 raise ValueError(f"[Linear] {name} must be a non-negative int, received {name}={v!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
-        self.weight = Parameter(np.empty((out_features, in_features), _dtype(dtype)))
-        self.bias = Parameter(np.empty((out_features,), _dtype(dtype))) if bias else None
+        dt = _dtype(dtype, device)
+        self.weight = Parameter(np.empty((out_features, in_features), dt))
+        self.bias = Parameter(np.empty((out_features,), dt)) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self):

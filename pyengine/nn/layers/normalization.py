@@ -20,7 +20,7 @@ class _BatchNorm(Module):
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.use_bias = bool(affine and bias)
-        dt = _dtype(dtype)
+        dt = _dtype(dtype, device)
         if affine:
             self.weight = Parameter(np.ones(num_features, dt))
             self.bias = Parameter(np.zeros(num_features, dt)) if bias else None
@@ -91,7 +91,7 @@ class LayerNorm(Module):
             else tuple(normalized_shape)
         self.normalized_shape, self.eps = tuple(int(s) for s in shape), eps
         self.elementwise_affine = elementwise_affine
-        dt = _dtype(dtype)
+        dt = _dtype(dtype, device)
         if elementwise_affine:
             self.weight = Parameter(np.ones(self.normalized_shape, dt))
             self.bias = Parameter(np.zeros(self.normalized_shape, dt)) if bias else None

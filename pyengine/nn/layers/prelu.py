@@ -20,7 +20,7 @@ class PReLU(Module):
             raise ValueError(f"[PReLU] num_parameters must be a positive int, received "
                              f"num_parameters={num_parameters!r}")
         self.num_parameters = num_parameters
-        self.weight = Parameter(np.full((num_parameters,), init, _dtype(dtype)))
+        self.weight = Parameter(np.full((num_parameters,), init, _dtype(dtype, device)))
 
     def forward(self, x):
         return F.prelu(x, self.weight)

@@ -38,7 +38,7 @@ class RNNBase(Module):
         self.dropout, self.bidirectional = float(dropout), bidirectional
         gates = GATES[mode] * hidden_size
         dirs = 2 if bidirectional else 1
-        dt = _dtype(dtype)
+        dt = _dtype(dtype, device)
         self._names = []
         for layer in range(num_layers):
             in_size = input_size if layer == 0 else hidden_size * dirs
@@ -191,7 +191,7 @@ class _CellBase(Module):
         _check_size("hidden_size", hidden_size, cls)
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         g = GATES[self._mode] * hidden_size
-        dt = _dtype(dtype)
+        dt = _dtype(dtype, device)
         self.weight_ih = Parameter(np.empty((g, input_size), dt))
         self.weight_hh = Parameter(np.empty((g, hidden_size), dt))
         self.bias_ih = Parameter(np.empty((g,), dt)) if bias else None

@@ -31,14 +31,14 @@ class _FeedForwardMixin:
     """What the encoder and decoder layers share: the feed-forward block, the norms and
     dropouts, and the self-attention block over `self.self_attn`."""
     def _init_common(self, d_model, dim_feedforward, dropout, activation, layer_norm_eps,
-                     norm_first, bias, dtype, n_norms):
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
+                     norm_first, bias, dtype, n_norms, device=None):
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, device=device, dtype=dtype)
         self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, device=device, dtype=dtype)
         self.norm_first = bool(norm_first)
         for i in range(1, n_norms + 1):
             setattr(self, f"norm{i}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias,
-                                                dtype=dtype))
+                                                device=device, dtype=dtype))
         for i in range(1, n_norms + 1):
             setattr(self, f"dropout{i}", Dropout(dropout))
         self.activation = _activation(activation, type(self).__name__)
@@ -72,9 +72,9 @@ class TransformerEncoderLayer(_FeedForwardMixin, Module):
                  device=None, dtype=None):
         super().__init__()
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first, dtype=dtype)
+                                            batch_first=batch_first, device=device, dtype=dtype)
         self._init_common(d_model, dim_feedforward, dropout, activation, layer_norm_eps,
-                          norm_first, bias, dtype, 2)
+                          norm_first, bias, dtype, 2, device)
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
         x = src
@@ -97,11 +97,12 @@ class TransformerDecoderLayer(_FeedForwardMixin, Module):
                  device=None, dtype=None):
         super().__init__()
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first, dtype=dtype)
+                                            batch_first=batch_first, device=device, dtype=dtype)
         self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                                 batch_first=batch_first, dtype=dtype)
+                                                 batch_first=batch_first, device=device,
+                                                 dtype=dtype)
         self._init_common(d_model, dim_feedforward, dropout, activation, layer_norm_eps,
-                          norm_first, bias, dtype, 3)
+                          norm_first, bias, dtype, 3, device)
 
     def _mha_block(self, x, mem, attn_mask, key_padding_mask, is_causal):
         x = self.multihead_attn(x, mem, mem, attn_mask=attn_mask,
@@ -198,14 +199,16 @@ class Transformer(Module):
             self.encoder = custom_encoder
         else:
             self.encoder = TransformerEncoder(
-                TransformerEncoderLayer(*args, dtype=dtype), num_encoder_layers,
-                LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+                TransformerEncoderLayer(*args, device=device, dtype=dtype), num_encoder_layers,
+                LayerNorm(d_model, eps=layer_norm_eps, bias=bias, device=device,
+                          dtype=dtype))
         if custom_decoder is not None:
             self.decoder = custom_decoder
         else:
             self.decoder = TransformerDecoder(
-                TransformerDecoderLayer(*args, dtype=dtype), num_decoder_layers,
-                LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+                TransformerDecoderLayer(*args, device=device, dtype=dtype), num_decoder_layers,
+                LayerNorm(d_model, eps=layer_norm_eps, bias=bias, device=device,
+                          dtype=dtype))
         self.d_model, self.nhead, self.batch_first = d_model, nhead, bool(batch_first)
         for p in self.parameters():
             if p.ndim > 1:
@@ -233,5 +236,5 @@ class Transformer(Module):
     def generate_square_subsequent_mask(sz, device=None, dtype=None):
         """(sz, sz) float mask: 0 on and below the diagonal, -inf above (position i may attend
         to positions <= i)."""
-        dt = _dtype(dtype)
+        dt = _dtype(dtype, device)
         return Tensor._wrap(np.triu(np.full((int(sz), int(sz)), -np.inf, dt), k=1))

@@ -1,0 +1,238 @@
+// Depthwise NHWC convolution (one input and one output channel per group, OC = C), vectorised
+// along the channels: included by conv_nhwc_direct_impl.h inside its per-ISA namespace (uses its
+// NhwcLanes / vload / Pos / tap). y[n, oh, ow, c] = b[c] + sum_ij x[n, ih, iw, c] w[i, j, 0, c].
+//
+// The first form added each tap's products into y (a load and a store of y per tap, per pixel);
+// here a block of R output pixels x one vector of channels keeps its sums in registers over all
+// taps and is stored once. At stride 1 and dilation 1 the block's R + KW - 1 input pixels of a
+// tap row are each loaded once for the KW taps that read them. Pixels whose window leaves the
+// input (the border) take a checked per-pixel loop; channels past the last whole vector, a
+// scalar one. The input gradient at stride 1 is the same forward on dy with the kernel flipped
+// (a gather: each dx value written once); the weight gradient keeps a vector of sums per tap.
+#pragma once
+
+namespace {
+
+constexpr int kDwR = 4;  // output pixels per register block
+
+template <class T>
+using DwV = typename NhwcLanes<T>::type;
+
+template <class T>
+__attribute__((always_inline)) inline void dw_store(T* p, const DwV<T>& v) {
+  std::memcpy(p, &v, sizeof v);
+}
+
+// Output columns whose windows lie inside the input columns: [lo, hi).
+inline void dw_interior(int64_t in, int64_t out, int64_t k, int64_t s, int64_t p, int64_t d,
+                        int64_t* lo, int64_t* hi) {
+  // ow s - p >= 0 and ow s - p + (k - 1) d <= in - 1
+  *lo = p <= 0 ? 0 : (p + s - 1) / s;
+  const int64_t top = in - 1 - (k - 1) * d + p;
+  *hi = top < 0 ? 0 : std::min(out, top / s + 1);
+  if (*hi < *lo) *hi = *lo;
+}
+
+// One output pixel, channels [c0, c0 + kVL), window checked tap by tap.
+template <class T>
+inline DwV<T> dw_pixel(const ConvNhwcGeom& g, const T* x, const T* w, const Pos& q, int64_t c0,
+                       DwV<T> acc) {
+  for (int64_t i = 0; i < g.kh; ++i)
+    for (int64_t j = 0; j < g.kw; ++j) {
+      const int64_t off = tap(g, q, i, j);
+      if (off >= 0) acc += vload(w + (i * g.kw + j) * g.c + c0) * vload(x + off + c0);
+    }
+  return acc;
+}
+
+// kDwR interior pixels from column ow of row (n, oh), channels [c0, c0 + kVL). xr: the input at
+// (n, row oh sh - pt, column ow sw - pl, channel c0) — rows ih outside the input are skipped.
+template <class T, bool S1K3>
+inline void dw_block(const ConvNhwcGeom& g, const T* xr, const T* w, int64_t ih0, int64_t c0,
+                     DwV<T> init, T* y) {
+  using V = DwV<T>;
+  const int64_t C = g.c;
+  V acc[kDwR];
+#pragma GCC unroll 4
+  for (int r = 0; r < kDwR; ++r) acc[r] = init;
+  for (int64_t i = 0; i < g.kh; ++i) {
+    const int64_t ih = ih0 + i * g.dh;
+    if (ih < 0 || ih >= g.h) continue;
+    const T* row = xr + i * g.dh * g.w * C;
+    const T* wi = w + i * g.kw * C + c0;
+    if constexpr (S1K3) {  // pixels r .. r + 2 of the row feed pixel r's taps 0, 1, 2
+      V xv[kDwR + 2];
+#pragma GCC unroll 6
+      for (int u = 0; u < kDwR + 2; ++u) xv[u] = vload(row + u * C);
+#pragma GCC unroll 3
+      for (int j = 0; j < 3; ++j) {
+        const V wv = vload(wi + j * C);
+#pragma GCC unroll 4
+        for (int r = 0; r < kDwR; ++r) acc[r] += wv * xv[r + j];
+      }
+    } else {
+      for (int64_t j = 0; j < g.kw; ++j) {
+        const V wv = vload(wi + j * C);
+        const T* xj = row + j * g.dw * C;
+#pragma GCC unroll 4
+        for (int r = 0; r < kDwR; ++r) acc[r] += wv * vload(xj + r * g.sw * C);
+      }
+    }
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < kDwR; ++r) dw_store(y + r * C, acc[r]);
+}
+
+// Channels [cv, C) (past the last whole vector) of one output pixel, scalar.
+template <class T>
+inline void dw_pixel_tail(const ConvNhwcGeom& g, const T* x, const T* w, const T* b,
+                          const Pos& q, int64_t cv, T* yp) {
+  for (int64_t c = cv; c < g.c; ++c) yp[c] = b ? b[c] : T(0);
+  for (int64_t i = 0; i < g.kh; ++i)
+    for (int64_t j = 0; j < g.kw; ++j) {
+      const int64_t off = tap(g, q, i, j);
+      if (off < 0) continue;
+      const T* wk = w + (i * g.kw + j) * g.c;
+      for (int64_t c = cv; c < g.c; ++c) yp[c] += x[off + c] * wk[c];
+    }
+}
+
+// Output positions [p0, p1) (rows of y, C values each), in output-row segments.
+template <class T>
+void depthwise_forward_rows(const ConvNhwcGeom& g, const T* x, const T* w, const T* b, T* y,
+                            int64_t p0, int64_t p1) {
+  using V = DwV<T>;
+  const int64_t C = g.c, cv = C / kVL * kVL;
+  const bool s1k3 = g.sw == 1 && g.dw == 1 && g.kw == 3;
+  int64_t lo, hi;
+  dw_interior(g.w, g.ow, g.kw, g.sw, g.pl, g.dw, &lo, &hi);
+  Pos q(g, p0);
+  for (int64_t p = p0; p < p1;) {
+    const int64_t ow0 = q.ow, ow1 = std::min(g.ow, ow0 + (p1 - p));
+    const int64_t ih0 = q.oh * g.sh - g.pt;
+    const T* xrow = x + ((q.n * g.h + ih0) * g.w) * C;  // may point outside: rows are checked
+    T* yrow = y + (p - ow0) * C;                         // y at (n, oh, 0)
+    Pos qq = q;
+    for (int64_t ow = ow0; ow < ow1;) {
+      if (ow >= lo && ow + kDwR <= std::min(hi, ow1)) {  // kDwR interior pixels
+        const T* xr = xrow + (ow * g.sw - g.pl) * C;
+        for (int64_t c0 = 0; c0 < cv; c0 += kVL) {
+          const V init = b ? vload(b + c0) : V{};
+          if (s1k3)
+            dw_block<T, true>(g, xr + c0, w, ih0, c0, init, yrow + ow * C + c0);
+          else
+            dw_block<T, false>(g, xr + c0, w, ih0, c0, init, yrow + ow * C + c0);
+        }
+        if (cv < C)
+          for (int r = 0; r < kDwR; ++r) {
+            qq.ow = ow + r;
+            dw_pixel_tail(g, x, w, b, qq, cv, yrow + (ow + r) * C);
+          }
+        ow += kDwR;
+        continue;
+      }
+      qq.ow = ow;
+      for (int64_t c0 = 0; c0 < cv; c0 += kVL)
+        dw_store(yrow + ow * C + c0, dw_pixel(g, x, w, qq, c0, b ? vload(b + c0) : V{}));
+      if (cv < C) dw_pixel_tail(g, x, w, b, qq, cv, yrow + ow * C);
+      ++ow;
+    }
+    p += ow1 - ow0;
+    q.ow = 0;
+    if (++q.oh == g.oh) q.oh = 0, ++q.n;
+  }
+}
+
+// 3x3 weight and bias gradient sums over positions [p0, p1), added to dw / db: per output-row
+// segment and vector of channels, 9 + 1 vectors of sums in registers over the segment's pixels
+// (in order), then added to dw / db once.
+template <class T>
+void depthwise_weight_rows_3x3(const ConvNhwcGeom& g, const T* x, const T* dy, T* dw, T* db,
+                               int64_t p0, int64_t p1) {
+  using V = DwV<T>;
+  const int64_t C = g.c, cv = C / kVL * kVL;
+  Pos q(g, p0);
+  for (int64_t p = p0; p < p1;) {
+    const int64_t ow0 = q.ow, ow1 = std::min(g.ow, ow0 + (p1 - p));
+    const T* dyr = dy + (p - p0 - ow0) * C;  // dy at (n, oh, 0), relative to p0's row
+    const int64_t ih0 = q.oh * g.sh - g.pt;
+    const bool rows_in = ih0 >= 0 && ih0 + 2 * g.dh < g.h;
+    const bool slide = g.sw == 1 && g.dw == 1;
+    for (int64_t c0 = 0; c0 < cv; c0 += kVL) {
+      V acc[9], sb = {};
+#pragma GCC unroll 9
+      for (int t = 0; t < 9; ++t) acc[t] = V{};
+      Pos qq = q;
+      for (int64_t ow = ow0; ow < ow1; ++ow) {
+        const int64_t iw0 = ow * g.sw - g.pl;
+        if (slide && dw && rows_in && iw0 >= 0 && iw0 + 2 < g.w) {
+          // A run of interior pixels at stride 1: each tap row's window slides by one pixel,
+          // so one new input vector per tap row and pixel feeds its 3 taps (3 + 1 loads for 9
+          // FMAs instead of 9 + 1). The same sums in the same pixel order.
+          const int64_t e = std::min(ow1, g.w - 2 + g.pl), rs = g.dh * g.w * C;
+          const T* xw = x + ((q.n * g.h + ih0) * g.w + iw0) * C + c0;
+          V xa[3], xb[3];
+#pragma GCC unroll 3
+          for (int i = 0; i < 3; ++i) xa[i] = vload(xw + i * rs), xb[i] = vload(xw + i * rs + C);
+          for (int64_t u = 0; u < e - ow; ++u) {
+            const V d = vload(dyr + (ow + u) * C + c0);
+            sb += d;
+#pragma GCC unroll 3
+            for (int i = 0; i < 3; ++i) {
+              const V xc = vload(xw + i * rs + (u + 2) * C);
+              acc[i * 3] += d * xa[i];
+              acc[i * 3 + 1] += d * xb[i];
+              acc[i * 3 + 2] += d * xc;
+              xa[i] = xb[i];
+              xb[i] = xc;
+            }
+          }
+          ow = e - 1;
+          continue;
+        }
+        const V d = vload(dyr + ow * C + c0);
+        sb += d;
+        if (!dw) continue;
+        if (rows_in && iw0 >= 0 && iw0 + 2 * g.dw < g.w) {  // the window inside the input
+          const T* xw = x + ((q.n * g.h + ih0) * g.w + iw0) * C + c0;
+#pragma GCC unroll 3
+          for (int i = 0; i < 3; ++i)
+#pragma GCC unroll 3
+            for (int j = 0; j < 3; ++j)
+              acc[i * 3 + j] += d * vload(xw + (i * g.dh * g.w + j * g.dw) * C);
+          continue;
+        }
+        qq.ow = ow;
+#pragma GCC unroll 9
+        for (int t = 0; t < 9; ++t) {
+          const int64_t off = tap(g, qq, t / 3, t % 3);
+          if (off >= 0) acc[t] += d * vload(x + off + c0);
+        }
+      }
+      if (db) dw_store(db + c0, vload(db + c0) + sb);
+      if (dw)
+#pragma GCC unroll 9
+        for (int t = 0; t < 9; ++t) dw_store(dw + t * C + c0, vload(dw + t * C + c0) + acc[t]);
+    }
+    const int64_t kk = 9;
+    for (int64_t c = cv; c < C; ++c) {  // channels past the last whole vector
+      T sb = T(0);
+      Pos qq = q;
+      for (int64_t ow = ow0; ow < ow1; ++ow) {
+        qq.ow = ow;
+        const T d = dyr[ow * C + c];
+        sb += d;
+        for (int64_t t = 0; dw && t < kk; ++t) {
+          const int64_t off = tap(g, qq, t / g.kw, t % g.kw);
+          if (off >= 0) dw[t * C + c] += d * x[off + c];
+        }
+      }
+      if (db) db[c] += sb;
+    }
+    p += ow1 - ow0;
+    q.ow = 0;
+    if (++q.oh == g.oh) q.oh = 0, ++q.n;
+  }
+}
+
+}  // namespace

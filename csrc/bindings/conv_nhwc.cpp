@@ -9,6 +9,7 @@
 
 #include "bindings/array_args.h"
 #include "bindings/bindings.h"
+#include "bindings/lazy_checks.h"
 #include "conv/conv2d_nhwc.h"
 
 namespace pyengine {
@@ -18,8 +19,10 @@ namespace {
 
 void check_shape_is(const py::array& a, const std::vector<long long>& want, const char* op,
                     const char* name) {
-  check(shape_of(a) == want, op, name, " has shape ", shape_str(shape_of(a)), ", expected ",
-        shape_str(want));
+  bool same = a.ndim() == static_cast<py::ssize_t>(want.size());
+  for (py::ssize_t i = 0; same && i < a.ndim(); ++i) same = a.shape(i) == want[i];
+  PE_CHECK(same, op, name, " has shape ", shape_str(shape_of(a)), ", expected ",
+           shape_str(want));  // formatted only on failure: these run every step
 }
 
 void check_dtypes(const py::array& a, const py::array& b, const char* op, const char* na,
@@ -269,8 +272,8 @@ void init_conv_nhwc(py::module_& m) {
           check(max_pool2d_nhwc_indexable(g), op, "index is only for 2x2 windows at stride 2 "
                 "inside the input (no top / left padding)");
           idx = array_arg(index, op, "index");
-          check(idx.dtype().is(py::dtype::of<uint8_t>()), op, "index must be uint8, got ",
-                std::string(py::str(idx.dtype())));
+          PE_CHECK(idx.dtype().is(py::dtype::of<uint8_t>()), op, "index must be uint8, got ",
+                   std::string(py::str(idx.dtype())));
           check_shape_is(idx, {g.n, g.oh, g.ow, g.c}, op, "index");
           pidx = array_ptr<uint8_t>(idx, op, "index", true);
           check_no_overlap(op, idx, "index", x, "input");
@@ -300,8 +303,8 @@ void init_conv_nhwc(py::module_& m) {
         const PoolNhwcGeom g = pool_geom(op, shape_of(dx), kh, kw, sh, sw, {pt, pb, pl, pr});
         check(max_pool2d_nhwc_indexable(g), op, "index is only for 2x2 windows at stride 2 "
               "inside the input (no top / left padding)");
-        check(index.dtype().is(py::dtype::of<uint8_t>()), op, "index must be uint8, got ",
-              std::string(py::str(index.dtype())));
+        PE_CHECK(index.dtype().is(py::dtype::of<uint8_t>()), op, "index must be uint8, got ",
+                 std::string(py::str(index.dtype())));
         check_dtypes(dy, dx, op, "grad", "out");
         check_shape_is(dy, {g.n, g.oh, g.ow, g.c}, op, "grad");
         check_shape_is(index, {g.n, g.oh, g.ow, g.c}, op, "index");

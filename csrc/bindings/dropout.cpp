@@ -32,10 +32,11 @@ void init_dropout(py::module_& m) {
       "dropout_apply",
       [](const py::array& x, const py::array& out, uint64_t seed, uint64_t threshold,
          double scale) {
-        check(threshold <= (uint64_t{1} << 32), "dropout", "threshold must be at most 2^32, got ",
-              threshold);
-        check(out.dtype().is(x.dtype()), "dropout", "out dtype ", std::string(py::str(out.dtype())),
-              " differs from x dtype ", std::string(py::str(x.dtype())));
+        PE_CHECK(threshold <= (uint64_t{1} << 32), "dropout",
+                 "threshold must be at most 2^32, got ", threshold);
+        PE_CHECK(out.dtype().is(x.dtype()), "dropout", "out dtype ",
+                 std::string(py::str(out.dtype())), " differs from x dtype ",
+                 std::string(py::str(x.dtype())));  // formatted only on failure
         if (is_double(x, "dropout")) apply_t<double>(x, out, seed, threshold, scale);
         else apply_t<float>(x, out, seed, threshold, scale);
       },

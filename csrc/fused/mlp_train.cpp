@@ -8,6 +8,7 @@
 
 #include <omp.h>
 
+#include "dropout/dropout.h"
 #include "eltwise/activations.h"
 #include "gemm/gemm.h"
 #include "loss/loss.h"
@@ -17,16 +18,23 @@ namespace {
 
 constexpr float kEps = 1e-7f;  // Keras' backend epsilon: the clip of probability losses
 
-// splitmix64: a counter-based generator, so a dropout mask depends only on (seed, counter).
-inline uint64_t mix(uint64_t z) {
-  z += 0x9E3779B97F4A7C15ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-inline float uniform01(uint64_t seed, uint64_t counter) {
-  return static_cast<float>(mix(seed ^ mix(counter)) >> 40) * (1.0f / 16777216.0f);
-}
+// Dropout runs the kernel nn.Dropout and Keras' Dropout run (csrc/dropout), on a stream per
+// (batch, layer) whose seed is drawn from the call's seed by that kernel's hash; the backward
+// regenerates the mask from it (nothing stored). threshold / scale as ops/dropout.py forms them.
+struct DropoutStream {
+  uint64_t seed, threshold;
+  float scale;
+  DropoutStream(uint64_t call_seed, uint64_t batch, uint64_t layers, uint64_t layer, float p) {
+    const uint64_t c = 2 * (batch * layers + layer);
+    seed = uint64_t{dropout_bits(call_seed, c)} << 32 | dropout_bits(call_seed, c + 1);
+    threshold = std::min<uint64_t>(uint64_t{1} << 32,
+                                   static_cast<uint64_t>(std::llround(double(p) * 4294967296.0)));
+    scale = static_cast<float>(1.0 / (1.0 - double(p)));
+  }
+  void apply(const float* x, float* y, int64_t n) const {
+    dropout_apply<float>(x, y, n, seed, threshold, scale);
+  }
+};
 
 // h = act(z) in place, through the eltwise kernels F.relu / F.sigmoid / F.tanh / F.softmax run.
 void activation_forward(MlpAct act, float* z, int64_t rows, int64_t cols) {
@@ -161,12 +169,11 @@ void mlp_train(std::vector<MlpLayer>& layers, MlpOptimizer& opt, const float* x,
   const size_t L = layers.size();
   const int64_t in0 = layers[0].in, outL = layers[L - 1].out;
   // a[0] = input rows; a[l+1] = output of layer l after dropout; h[l] = before dropout.
-  std::vector<std::vector<float>> a(L + 1), h(L), mask(L), dw(L), db(L);
+  std::vector<std::vector<float>> a(L + 1), h(L), dw(L), db(L);
   a[0].resize(batch * in0);
   for (size_t l = 0; l < L; ++l) {
     a[l + 1].resize(batch * layers[l].out);
     h[l].resize(batch * layers[l].out);
-    if (layers[l].dropout > 0.f) mask[l].resize(batch * layers[l].out);
     dw[l].resize(layers[l].in * layers[l].out);
     db[l].resize(layers[l].out);
   }
@@ -197,14 +204,7 @@ void mlp_train(std::vector<MlpLayer>& layers, MlpOptimizer& opt, const float* x,
       activation_forward(ly.act, z, B, ly.out);
       float* out = a[l + 1].data();
       if (ly.dropout > 0.f) {
-        const float keep_scale = 1.f / (1.f - ly.dropout);
-        const uint64_t base =
-            (static_cast<uint64_t>(stats.batches) << 32) ^ (static_cast<uint64_t>(l) << 56);
-        for (int64_t k = 0; k < B * ly.out; ++k) {
-          const float m = uniform01(seed, base + k) >= ly.dropout ? keep_scale : 0.f;
-          mask[l][k] = m;
-          out[k] = z[k] * m;
-        }
+        DropoutStream(seed, stats.batches, L, l, ly.dropout).apply(z, out, B * ly.out);
       } else {
         std::memcpy(out, z, sizeof(float) * B * ly.out);
       }
@@ -224,7 +224,7 @@ void mlp_train(std::vector<MlpLayer>& layers, MlpOptimizer& opt, const float* x,
       const MlpLayer& ly = layers[li];
       const int64_t n = B * ly.out;
       if (ly.dropout > 0.f)
-        for (int64_t k = 0; k < n; ++k) cur[k] *= mask[li][k];
+        DropoutStream(seed, stats.batches, L, li, ly.dropout).apply(cur, cur, n);
       activation_backward(ly.act, h[li].data(), cur, B, ly.out);
       if (ly.trainable) {
         gemm<float>(ly.in, ly.out, B, 1.f, a[li].data(), 1, ly.in, cur, ly.out, 1, 0.f,

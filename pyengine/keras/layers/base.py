@@ -526,7 +526,8 @@ class Layer(Module):
         outputs = tree.map_structure(as_output, outputs)
         if prev_mask is not None or type(self).compute_mask is not Layer.compute_mask:
             self._propagate_mask(inputs, outputs, prev_mask)
-        first = tree.flatten(outputs)[0] if tree.flatten(outputs) else None
+        flat = tree.flatten(outputs)
+        first = flat[0] if flat else None
         if isinstance(first, Tensor):
             self.__dict__["_last_output_shape"] = (None,) + tuple(first.shape[1:])  # per step:
             # a plain attribute, past the tracking __setattr__

@@ -380,7 +380,7 @@ class Trainer:
             if validation_data is not None and not self.stop_training \
                     and (epoch + 1) % validation_freq == 0:
                 val = self._validate(validation_data, validation_batch_size or batch_size,
-                                     validation_steps)
+                                     validation_steps, cbs)
                 logs.update({f"val_{k}": v for k, v in val.items()})
             cbs.on_epoch_end(epoch, logs)
             if self.stop_training:
@@ -388,12 +388,13 @@ class Trainer:
         cbs.on_train_end(logs)
         return history
 
-    def _validate(self, data, batch_size, steps):
+    def _validate(self, data, batch_size, steps, cbs):
+        # fit's own CallbackList, so its callbacks see on_test_* during validation (as Keras 3)
         if _adapters.is_source(data):
-            return self.evaluate(data, verbose=0, return_dict=True, steps=steps)
+            return self.evaluate(data, verbose=0, return_dict=True, steps=steps, callbacks=cbs)
         x, y, sw = (tuple(data) + (None,))[:3]
         return self.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True,
-                             steps=steps, sample_weight=sw)
+                             steps=steps, sample_weight=sw, callbacks=cbs)
 
     def _epoch(self, batches, cbs, progbar, steps):
         logs = {}
@@ -424,8 +425,11 @@ class Trainer:
         get on_test_begin / on_test_batch_begin / on_test_batch_end (running logs) /
         on_test_end (final logs)."""
         self._require_compiled("evaluate")
-        cbs = _cb.CallbackList(callbacks or [], self, {"steps": steps, "verbose": verbose},
-                               what="evaluate")
+        if isinstance(callbacks, _cb.CallbackList):  # fit's, during validation: params kept
+            cbs = callbacks
+        else:
+            cbs = _cb.CallbackList(callbacks or [], self, {"steps": steps, "verbose": verbose},
+                                   what="evaluate")
         batch_size = _b.check_batch_size(batch_size, "evaluate")
         if _adapters.is_source(x):
             if y is not None or sample_weight is not None:

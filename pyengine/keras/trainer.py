@@ -15,11 +15,11 @@ from . import batching as _b
 from . import callbacks as _cb
 from . import compiled_objects as _compiled
 from . import data_adapters as _adapters
+from . import fixed_batch as _fixed
 from . import losses as _losses
 from . import metrics as _metrics
 from . import optimizers as _opt
 from . import tree
-from .symbolic import KerasTensor
 
 
 def _floats(logs):
@@ -257,39 +257,6 @@ class Trainer:
             y = self(_b.take(x, slice(0, 2)), training=False)
         return [(None,) + tuple(t.shape[1:]) for t in tree.flatten(y)]
 
-    def _fixed_batch(self):
-        """The batch dimension the model's inputs fix (keras.Input(batch_size=),
-        batch_input_shape=), or None."""
-        fixed = {t.shape[0] for t in getattr(self, "inputs", None) or []
-                 if isinstance(t, KerasTensor) and t.shape and t.shape[0] is not None}
-        if len(fixed) > 1:
-            raise ValueError(f"[{self.name}] the inputs fix different batch sizes {sorted(fixed)}")
-        return fixed.pop() if fixed else None
-
-    def _batch_size_for(self, batch_size, x, what):
-        """batch_size checked (32 when None); a model with a fixed batch dimension runs only
-        that batch size (None means it), on arrays, as Keras 2 checked its input shapes."""
-        fixed = self._fixed_batch()
-        if fixed is None:
-            return _b.check_batch_size(batch_size, what)
-        if batch_size is not None and batch_size != fixed:
-            raise ValueError(f"[{what}] the model's inputs have a fixed batch size {fixed} "
-                             f"(input_shape {self.input_shape}); received batch_size="
-                             f"{batch_size!r}. Pass batch_size={fixed} or declare the batch "
-                             "dimension None")
-        if _adapters.is_source(x):
-            raise ValueError(f"[{what}] the model's inputs have a fixed batch size {fixed}: "
-                             f"pass arrays with batch_size={fixed} (a dataset or generator's "
-                             "batches are not checked), or declare the batch dimension None")
-        return fixed
-
-    def _check_fixed_batch_count(self, n, batch_size, what):
-        fixed = self._fixed_batch()
-        if fixed is not None and n % fixed:
-            raise ValueError(f"[{what}] the model's inputs have a fixed batch size {fixed}; "
-                             f"{n} samples leave a last batch of {n % fixed}. Use a sample "
-                             f"count divisible by {fixed}, or declare the batch dimension None")
-
     def _prepare(self, x, y, what, sample_weight=None):
         x = _b.as_arrays(x, what)
         n = _b.num_samples(x, what)
@@ -336,7 +303,7 @@ class Trainer:
         epochs = kwargs.pop("nb_epoch", epochs)  # Keras 1 spelling, still in tutorials
         if kwargs:
             raise TypeError(f"[fit] unrecognized arguments: {sorted(kwargs)}")
-        batch_size = self._batch_size_for(batch_size, x, "fit")
+        batch_size = _fixed.batch_size_for(self, batch_size, x, "fit")
         verbose = 1 if verbose == "auto" else verbose
         dataset = _adapters.is_source(x)
         if dataset:
@@ -370,7 +337,7 @@ class Trainer:
                 if len(sample_weight) != _b.num_samples(x, "fit"):
                     raise ValueError("[fit] sample_weight must have one weight per sample")
             n = _b.num_samples(x, "fit")
-            self._check_fixed_batch_count(n, batch_size, "fit")
+            _fixed.check_count(self, n, "fit")
         if validation_data is not None and not _adapters.is_source(validation_data):
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
                 raise ValueError("[fit] validation_data must be a tuple (x_val, y_val) or "
@@ -465,7 +432,7 @@ class Trainer:
         else:
             cbs = _cb.CallbackList(callbacks or [], self, {"steps": steps, "verbose": verbose},
                                    what="evaluate")
-        batch_size = self._batch_size_for(batch_size, x, "evaluate")
+        batch_size = _fixed.batch_size_for(self, batch_size, x, "evaluate")
         if _adapters.is_source(x):
             if y is not None or sample_weight is not None:
                 raise ValueError("[evaluate] with a dataset, DataLoader, generator or PyDataset "
@@ -479,7 +446,7 @@ class Trainer:
                 raise ValueError("[evaluate] y (the targets) is required")
             sw = None if sample_weight is None else np.asarray(sample_weight, np.float32)
             n = _b.num_samples(x, "evaluate")
-            self._check_fixed_batch_count(n, batch_size, "evaluate")
+            _fixed.check_count(self, n, "evaluate")
             if sw is not None and len(sw.reshape(-1)) != n:
                 raise ValueError(f"[evaluate] sample_weight has {len(sw.reshape(-1))} entries "
                                  f"for {n} samples")
@@ -511,7 +478,7 @@ class Trainer:
         verbose 'auto'/1/2 prints the number of batches done (0: silent); `callbacks` get
         on_predict_begin / on_predict_batch_begin / on_predict_batch_end ({'outputs': ...}) /
         on_predict_end."""
-        batch_size = self._batch_size_for(batch_size, x, "predict")
+        batch_size = _fixed.batch_size_for(self, batch_size, x, "predict")
         cbs = _cb.CallbackList(callbacks or [], self, {"steps": steps, "verbose": verbose},
                                what="predict")
         if _adapters.is_source(x):
@@ -521,7 +488,7 @@ class Trainer:
             if hasattr(self, "_check_input") and not tree.is_nested(x):
                 self._check_input(x.shape)
             n = _b.num_samples(x, "predict")
-            self._check_fixed_batch_count(n, batch_size, "predict")
+            _fixed.check_count(self, n, "predict")
             batches = (_b.pack(_b.take(x, slice(s, s + batch_size)))
                        for s in range(0, n, batch_size))
         outs = []

@@ -20,6 +20,7 @@ from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, fu
 from .dtypes import (DType, bool_, double, float32, float64, int32, int64, long, uint8)
 from .dtypes import float  # noqa: A004  (torch alias: pe.float is float32)
 from .dtypes import bool_ as bool  # noqa: A004
+from .string_dtype import string  # noqa: E402  (tf.string: text leaves of pe.data)
 from .nn.functional import (abs, argmax, argmin, cat, chunk, clamp, concatenate, cos, exp,  # noqa: F401,E501  (pe.exp, pe.cat ...: the one functional namespace)
                             flatten, log, log1p, log_softmax, logsumexp, matmul, max, maximum,
                             mean, min, minimum, permute, relu, reshape, sigmoid, sin, softmax,

@@ -165,3 +165,27 @@ def test_keras_ops_linspace_endpoint_and_axis():
 def test_keras_ops_eye_k(n, m, k):
     np.testing.assert_array_equal(keras.ops.eye(n, m, k=k).numpy(),
                                   np.eye(n, m, k, dtype=np.float32))
+
+
+def test_fit_validation_calls_test_hooks_between_epochs():
+    # Keras 3 runs fit's validation through evaluate with fit's callbacks: on_test_* fire
+    # once per validated epoch, before on_epoch_end, with the un-prefixed validation logs.
+    x, y = _data()
+    rec = _Recorder()
+    _model().fit(x, y, batch_size=5, epochs=2, verbose=0, validation_data=(x[:6], y[:6]),
+                 validation_batch_size=4, callbacks=[rec])
+    names = [c[0] for c in rec.calls if c[0].startswith(("on_test", "on_epoch"))]
+    one_epoch = ["on_epoch_begin", "on_test_begin"] + \
+        ["on_test_batch_begin", "on_test_batch_end"] * 2 + ["on_test_end", "on_epoch_end"]
+    assert names == one_epoch * 2
+    ends = [c for c in rec.calls if c[0] in ("on_test_end", "on_epoch_end")]
+    assert ends[0] == ("on_test_end", ["accuracy", "loss"])
+    assert ends[1] == ("on_epoch_end", 0, ["accuracy", "loss", "val_accuracy", "val_loss"])
+
+
+def test_fit_validation_freq_skips_test_hooks():
+    x, y = _data()
+    rec = _Recorder()
+    _model().fit(x, y, epochs=3, verbose=0, validation_data=(x, y), validation_freq=2,
+                 callbacks=[rec])
+    assert [c[0] for c in rec.calls].count("on_test_begin") == 1

@@ -20,9 +20,12 @@ def test_layer_autocast_casts_float64_tensors():
         keras.layers.Dense(2, autocast="yes")
 
 
-def test_layer_batch_size_is_refused():
-    with pytest.raises(ValueError, match=r"\[Dense\] batch_size=8 is not supported"):
-        keras.layers.Dense(2, input_shape=(3,), batch_size=8)
+def test_layer_batch_size_needs_an_input_shape_and_a_positive_int():
+    # the fixed batch itself is kept and checked: tests/test_keras_fixed_batch.py
+    with pytest.raises(ValueError, match=r"\[Dense\] batch_size=8 needs input_shape="):
+        keras.layers.Dense(2, batch_size=8)
+    with pytest.raises(ValueError, match=r"\[Dense\] batch_size must be a positive integer"):
+        keras.layers.Dense(2, input_shape=(3,), batch_size=0)
 
 
 def test_add_weight_checks_autocast_and_aggregation():

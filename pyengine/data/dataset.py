@@ -331,11 +331,15 @@ class Dataset:
 
 def _dtype(a):
     from .. import dtypes as _dt
-    return "string" if a.dtype.kind in "SUO" else _dt.from_numpy_dtype(a.dtype)
+    from .. import string_dtype as _sd
+    return _sd.string if a.dtype.kind in "SUO" else _dt.from_numpy_dtype(a.dtype)
 
 
 def _dtype_np(dtype):
     from .. import dtypes as _dt
+    from .. import string_dtype as _sd
+    if _sd.is_string(dtype):
+        return np.dtype(np.str_)  # tf.string: text (any length)
     return _dt.as_dtype(dtype).np
 
 

@@ -4,6 +4,7 @@ TensorSpec describes one leaf (shape with None for any size, dtype)."""
 import numpy as np
 
 from .. import dtypes as _dt
+from .. import string_dtype as _sd
 from ..tensor import Tensor
 
 
@@ -12,8 +13,7 @@ class TensorSpec:
 
     def __init__(self, shape, dtype=_dt.float32, name=None):
         self.shape = None if shape is None else tuple(None if d is None else int(d) for d in shape)
-        self.dtype = _dt.as_dtype(dtype) if not isinstance(dtype, str) or dtype != "string" \
-            else "string"
+        self.dtype = _sd.string if _sd.is_string(dtype) else _dt.as_dtype(dtype)
         self.name = name
 
     def matches(self, array):
@@ -34,6 +34,8 @@ def to_array(x, op):
     """A leaf as a NumPy array (pe's default dtypes for Python data: float32, int64)."""
     if isinstance(x, Tensor):
         return x._data
+    if isinstance(x, _sd.StringArray):
+        return x.view(np.ndarray)  # text handed to user code comes back as the plain array
     if isinstance(x, np.ndarray):
         return x
     arr = np.asarray(x)
@@ -112,9 +114,11 @@ def stack(arrays, op):
 
 def spec_of(x):
     return map_leaves(lambda a: TensorSpec(a.shape, _dt.from_numpy_dtype(a.dtype)
-                                           if a.dtype.kind not in "SUO" else "string"), x)
+                                           if a.dtype.kind not in "SUO" else _sd.string), x)
 
 
 def to_tensors(x):
-    """For user functions and plain iteration: numeric leaves as pe Tensors (sharing memory)."""
-    return map_leaves(lambda a: Tensor._wrap(a) if a.dtype.kind in "biuf" else a, x)
+    """For user functions and plain iteration: numeric leaves as pe Tensors (sharing memory),
+    text as StringArray views (dtype pe.string, as tf.string)."""
+    return map_leaves(lambda a: Tensor._wrap(a) if a.dtype.kind in "biuf" else
+                      _sd.as_string_array(a) if a.dtype.kind in "SU" else a, x)

@@ -1,22 +1,28 @@
 """keras.Model: the functional API (`keras.Model(inputs, outputs)` over a graph of layer calls)
 and subclassing (`class M(keras.Model)` with `__init__` + `call`), both with Keras' training API
 (keras/trainer.py), summary, and weights / whole models on disk (keras/saving.py)."""
+import warnings
+
 import numpy as np
 
 from ..autograd import no_grad
 from ..tensor import Tensor
 from . import tree
 from .layers.base import InputLayer, Layer, add_layer_module
-from .symbolic import KerasTensor
+from .symbolic import KerasTensor, Node
+from .utils import unique_name as _unique_name
 from .trainer import Trainer
 
 
-def _topological_nodes(outputs):
-    """Nodes producing `outputs`, each after the nodes it reads (iterative DFS)."""
+def _topological_nodes(outputs, stop=()):
+    """Nodes producing `outputs`, each after the nodes it reads (iterative DFS); the walk does
+    not go behind tensors whose id is in `stop`."""
     order, done, active = [], set(), set()
     stack = [(t, False) for t in reversed(tree.flatten(outputs))]
     while stack:
         t, expanded = stack.pop()
+        if id(t) in stop:
+            continue
         layer, ni, _ = t._keras_history
         node = layer._inbound_nodes[ni]
         if id(node) in done:
@@ -32,6 +38,37 @@ def _topological_nodes(outputs):
         stack.append((t, True))
         stack += [(p, False) for p in reversed(node.parents)]
     return order
+
+
+def _cut_at_inputs(inputs, outputs):
+    """Keras 3's clone_graph_nodes: model inputs that are intermediate tensors (not made by
+    keras.Input) become new keras.Input tensors of the same shape and dtype, and the nodes
+    between them and the outputs are recorded again reading those; what lies before the cut
+    is not part of the model. Returns the new (inputs, outputs) structures."""
+    new = {}  # id(old KerasTensor) -> its replacement
+    for t in tree.flatten(inputs):
+        if isinstance(t, KerasTensor) and not isinstance(t._keras_history[0], InputLayer) \
+                and id(t) not in new:
+            new[id(t)] = InputLayer(shape=t.shape[1:], batch_size=t.shape[0], dtype=t.dtype,
+                                    name=_unique_name(f"{t.name}_input"))._output
+    if not new:
+        return inputs, outputs
+
+    def swap(a):
+        return new.get(id(a), a) if isinstance(a, KerasTensor) else a
+    for node in _topological_nodes(outputs, stop=set(new)):
+        if isinstance(node.layer, InputLayer):
+            continue  # an input not given: _init_graph names it as missing
+        index = len(node.layer._inbound_nodes)
+        outs = tree.map_structure(lambda kt: KerasTensor(
+            kt.shape, kt.dtype, kt._examples, (node.layer, index, kt._keras_history[2]),
+            name=kt.name), node.outputs)
+        node.layer._inbound_nodes.append(Node(
+            node.layer, tree.map_structure(swap, node.call_args),
+            tree.map_structure(swap, node.call_kwargs), outs))
+        for old, kt in zip(tree.flatten(node.outputs), tree.flatten(outs)):
+            new[id(old)] = kt
+    return tree.map_structure(swap, inputs), tree.map_structure(swap, outputs)
 
 
 class Model(Trainer, Layer):
@@ -61,15 +98,16 @@ class Model(Trainer, Layer):
 
     # ---- the functional graph ---------------------------------------------------------------
     def _init_graph(self, inputs, outputs):
-        flat_in, flat_out = tree.flatten(inputs), tree.flatten(outputs)
-        for t in flat_in:
-            if not isinstance(t, KerasTensor) or not isinstance(t._keras_history[0], InputLayer):
-                raise ValueError(f"[{self.name}] model inputs must be tensors made by "
-                                 f"keras.Input(...). Received: {t!r}")
-        for t in flat_out:
+        for t in tree.flatten(inputs):
+            if not isinstance(t, KerasTensor):
+                raise ValueError(f"[{self.name}] model inputs must be symbolic tensors "
+                                 f"(keras.Input(...) or layer outputs). Received: {t!r}")
+        for t in tree.flatten(outputs):
             if not isinstance(t, KerasTensor):
                 raise ValueError(f"[{self.name}] model outputs must be results of layer calls "
                                  f"on keras.Input tensors. Received: {t!r}")
+        inputs, outputs = _cut_at_inputs(inputs, outputs)
+        flat_in, flat_out = tree.flatten(inputs), tree.flatten(outputs)
         nodes = _topological_nodes(outputs)
         given = {id(t._keras_history[0]) for t in flat_in}
         for node in nodes:
@@ -127,7 +165,7 @@ class Model(Trainer, Layer):
             return _shape_list(self.outputs)
         return Layer.output_shape.fget(self)
 
-    def _flat_inputs(self, inputs):
+    def _flat_inputs(self, inputs, batch=False):
         names = [t.name for t in self.inputs]
         if isinstance(inputs, dict) and not isinstance(self._inputs_struct, dict):
             missing = [n for n in names if n not in inputs]
@@ -135,6 +173,17 @@ class Model(Trainer, Layer):
                 raise ValueError(f"[{self.name}] input dict lacks {missing}; expected keys "
                                  f"{names}")
             flat = [inputs[n] for n in names]
+        elif isinstance(inputs, dict) and isinstance(self._inputs_struct, dict):
+            # matched by key, not by the data dict's order (a DataFrame's columns)
+            missing = [k for k in self._inputs_struct if k not in inputs]
+            if missing:
+                raise ValueError(f"[{self.name}] input dict lacks {missing}; expected keys "
+                                 f"{list(self._inputs_struct)}")
+            extra = [k for k in inputs if k not in self._inputs_struct]
+            if extra:
+                warnings.warn(f"[{self.name}] input dict keys {extra} match no model input; "
+                              "they are not used", stacklevel=3)
+            flat = tree.flatten([inputs[k] for k in self._inputs_struct])
         elif len(self.inputs) == 1 and not isinstance(inputs, (list, tuple, dict)):
             flat = [inputs]
         else:
@@ -157,10 +206,14 @@ class Model(Trainer, Layer):
                                               for w, s in zip(want[1:], shape[1:])):
                 raise ValueError(f"[{self.name}] input '{t.name}' expected shape {want}, "
                                  f"received {shape}")
+            if batch and want[0] is not None and shape[0] != want[0]:
+                raise ValueError(f"[{self.name}] input '{t.name}' has a fixed batch size "
+                                 f"{want[0]}; received a batch of shape {shape}")
         return flat
 
     def _run_graph(self, inputs):
-        values = {id(kt): x for kt, x in zip(self.inputs, self._flat_inputs(inputs))}
+        flat = self._flat_inputs(inputs, batch=True)
+        values = {id(kt): x for kt, x in zip(self.inputs, flat)}
 
         def fill(a):
             return values[id(a)] if isinstance(a, KerasTensor) else a

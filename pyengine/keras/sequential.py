@@ -15,6 +15,7 @@ class Sequential(Model):
         super().__init__(name=name, trainable=trainable)
         self._layers = []
         self._declared_input = None
+        self._declared_batch = None  # fixed batch dimension: Input(batch_size=), batch_input_shape=
         self._input_from_call = False  # shape taken from the first call: only its rank is checked
         for layer in layers or []:
             self.add(layer)
@@ -29,12 +30,15 @@ class Sequential(Model):
             if self._layers:
                 raise ValueError("[Sequential] an Input must be the first layer")
             self._declared_input = layer._input_shape_arg
+            self._declared_batch = layer._batch_size_arg
             self._input_from_call = False
             return
         declared = layer._declared_input if isinstance(layer, Sequential) else \
             layer._input_shape_arg
         if not self._layers and self._declared_input is None and declared:
             self._declared_input = tuple(declared)
+            self._declared_batch = layer._declared_batch if isinstance(layer, Sequential) \
+                else layer._batch_size_arg
         if any(lyr.name == layer.name for lyr in self._layers):
             raise ValueError(f"[Sequential] all layers must have unique names; "
                              f"'{layer.name}' is already in the model")
@@ -66,7 +70,8 @@ class Sequential(Model):
 
     @property
     def input_shape(self):
-        return None if self._declared_input is None else (None,) + tuple(self._declared_input)
+        return None if self._declared_input is None else \
+            (self._declared_batch,) + tuple(self._declared_input)
 
     def _build_graph(self):
         """Runs the stack on a symbolic Input of the declared shape: builds every layer, checks
@@ -74,8 +79,8 @@ class Sequential(Model):
         from .layers.base import Input
         outs = self.__dict__.get("_graph_outs")
         if not outs or len(outs) > len(self._layers) + 1 or \
-                outs[0].shape[1:] != tuple(self._declared_input):
-            outs = [Input(shape=self._declared_input)]
+                outs[0].shape != (self._declared_batch,) + tuple(self._declared_input):
+            outs = [Input(shape=self._declared_input, batch_size=self._declared_batch)]
         del outs[len(self._layers) + 1:]
         for layer in self._layers[len(outs) - 1:]:
             outs.append(layer(outs[-1]))
@@ -101,7 +106,7 @@ class Sequential(Model):
             self._input_from_call = True
         self.build()
 
-    def _check_input(self, shape):
+    def _check_input(self, shape, batch=False):
         """A declared input shape (Input, input_shape=, build) is checked dim by dim; one taken
         from the first call only by rank, as Keras 3: the layers check the dims they need (Dense
         the last), so a second batch with another sequence length runs."""
@@ -112,10 +117,14 @@ class Sequential(Model):
                 d is not None and d != s for d, s in zip(decl, shape[1:]))):
             raise ValueError(f"[{self.name}] expected input of shape (None,) + {tuple(decl)}, "
                              f"received {tuple(shape)}")
+        if batch and self._declared_batch is not None and shape and \
+                shape[0] != self._declared_batch:  # a batch (not fit's whole x) of a fixed size
+            raise ValueError(f"[{self.name}] the input has a fixed batch size "
+                             f"{self._declared_batch}; received a batch of shape {tuple(shape)}")
 
     def call(self, x, training=None):
         if not tree.is_nested(x):
-            self._check_input(x.shape)
+            self._check_input(x.shape, batch=True)
         for layer in self._layers:
             x = layer(x)
         return x
@@ -130,7 +139,8 @@ class Sequential(Model):
 
     def get_config(self):
         layers = ([{"class_name": "InputLayer", "args": [], "kwargs":
-                    {"shape": list(self._declared_input)}}] if self._declared_input else [])
+                    {"shape": list(self._declared_input), "batch_size": self._declared_batch}}]
+                  if self._declared_input else [])
         return {"class_name": "Sequential", "args": [],
                 "kwargs": {"name": self.name,
                            "layers": layers + [lyr.get_config() for lyr in self._layers]}}

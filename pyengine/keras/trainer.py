@@ -15,6 +15,7 @@ from . import batching as _b
 from . import callbacks as _cb
 from . import compiled_objects as _compiled
 from . import data_adapters as _adapters
+from . import fixed_batch as _fixed
 from . import losses as _losses
 from . import metrics as _metrics
 from . import optimizers as _opt
@@ -302,7 +303,7 @@ class Trainer:
         epochs = kwargs.pop("nb_epoch", epochs)  # Keras 1 spelling, still in tutorials
         if kwargs:
             raise TypeError(f"[fit] unrecognized arguments: {sorted(kwargs)}")
-        batch_size = _b.check_batch_size(batch_size, "fit")
+        batch_size = _fixed.batch_size_for(self, batch_size, x, "fit")
         verbose = 1 if verbose == "auto" else verbose
         dataset = _adapters.is_source(x)
         if dataset:
@@ -336,6 +337,7 @@ class Trainer:
                 if len(sample_weight) != _b.num_samples(x, "fit"):
                     raise ValueError("[fit] sample_weight must have one weight per sample")
             n = _b.num_samples(x, "fit")
+            _fixed.check_count(self, n, "fit")
         if validation_data is not None and not _adapters.is_source(validation_data):
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
                 raise ValueError("[fit] validation_data must be a tuple (x_val, y_val) or "
@@ -380,7 +382,7 @@ class Trainer:
             if validation_data is not None and not self.stop_training \
                     and (epoch + 1) % validation_freq == 0:
                 val = self._validate(validation_data, validation_batch_size or batch_size,
-                                     validation_steps)
+                                     validation_steps, cbs)
                 logs.update({f"val_{k}": v for k, v in val.items()})
             cbs.on_epoch_end(epoch, logs)
             if self.stop_training:
@@ -388,12 +390,13 @@ class Trainer:
         cbs.on_train_end(logs)
         return history
 
-    def _validate(self, data, batch_size, steps):
+    def _validate(self, data, batch_size, steps, cbs):
+        # fit's own CallbackList, so its callbacks see on_test_* during validation (as Keras 3)
         if _adapters.is_source(data):
-            return self.evaluate(data, verbose=0, return_dict=True, steps=steps)
+            return self.evaluate(data, verbose=0, return_dict=True, steps=steps, callbacks=cbs)
         x, y, sw = (tuple(data) + (None,))[:3]
         return self.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True,
-                             steps=steps, sample_weight=sw)
+                             steps=steps, sample_weight=sw, callbacks=cbs)
 
     def _epoch(self, batches, cbs, progbar, steps):
         logs = {}
@@ -424,9 +427,12 @@ class Trainer:
         get on_test_begin / on_test_batch_begin / on_test_batch_end (running logs) /
         on_test_end (final logs)."""
         self._require_compiled("evaluate")
-        cbs = _cb.CallbackList(callbacks or [], self, {"steps": steps, "verbose": verbose},
-                               what="evaluate")
-        batch_size = _b.check_batch_size(batch_size, "evaluate")
+        if isinstance(callbacks, _cb.CallbackList):  # fit's, during validation: params kept
+            cbs = callbacks
+        else:
+            cbs = _cb.CallbackList(callbacks or [], self, {"steps": steps, "verbose": verbose},
+                                   what="evaluate")
+        batch_size = _fixed.batch_size_for(self, batch_size, x, "evaluate")
         if _adapters.is_source(x):
             if y is not None or sample_weight is not None:
                 raise ValueError("[evaluate] with a dataset, DataLoader, generator or PyDataset "
@@ -440,6 +446,7 @@ class Trainer:
                 raise ValueError("[evaluate] y (the targets) is required")
             sw = None if sample_weight is None else np.asarray(sample_weight, np.float32)
             n = _b.num_samples(x, "evaluate")
+            _fixed.check_count(self, n, "evaluate")
             if sw is not None and len(sw.reshape(-1)) != n:
                 raise ValueError(f"[evaluate] sample_weight has {len(sw.reshape(-1))} entries "
                                  f"for {n} samples")
@@ -471,7 +478,7 @@ class Trainer:
         verbose 'auto'/1/2 prints the number of batches done (0: silent); `callbacks` get
         on_predict_begin / on_predict_batch_begin / on_predict_batch_end ({'outputs': ...}) /
         on_predict_end."""
-        batch_size = _b.check_batch_size(batch_size, "predict")
+        batch_size = _fixed.batch_size_for(self, batch_size, x, "predict")
         cbs = _cb.CallbackList(callbacks or [], self, {"steps": steps, "verbose": verbose},
                                what="predict")
         if _adapters.is_source(x):
@@ -481,6 +488,7 @@ class Trainer:
             if hasattr(self, "_check_input") and not tree.is_nested(x):
                 self._check_input(x.shape)
             n = _b.num_samples(x, "predict")
+            _fixed.check_count(self, n, "predict")
             batches = (_b.pack(_b.take(x, slice(s, s + batch_size)))
                        for s in range(0, n, batch_size))
         outs = []

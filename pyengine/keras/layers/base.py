@@ -208,6 +208,7 @@ class Layer(Module):
         d = obj.__dict__
         d.update(training=False, built=False, _trainable=True, _losses=[], _regularizers=[],
                  _inbound_nodes=[], _last_output_shape=None, _input_shape_arg=None,
+                 _batch_size_arg=None,
                  _init_args=(args, kwargs), name=unique_name(snake_case(cls.__name__)))
         return obj
 
@@ -223,10 +224,6 @@ class Layer(Module):
         if kwargs:
             raise TypeError(f"[{type(self).__name__}] unrecognized keyword arguments: "
                             f"{sorted(kwargs)}")
-        if batch_size is not None:
-            raise ValueError(f"[{type(self).__name__}] batch_size={batch_size!r} is not "
-                             "supported: pyengine models take any batch size; leave it None "
-                             "(input_shape / keras.Input(shape) declare the rest)")
         if autocast not in (True, False):
             raise ValueError(f"[{type(self).__name__}] autocast must be True or False. "
                              f"Received: autocast={autocast!r}")
@@ -245,7 +242,17 @@ class Layer(Module):
         if input_dim is not None:
             input_shape = (input_dim,)
         if batch_input_shape is not None:
-            input_shape = tuple(batch_input_shape)[1:]
+            batch_size, input_shape = tuple(batch_input_shape)[0], tuple(batch_input_shape)[1:]
+        elif batch_size is not None and input_shape is None:
+            raise ValueError(f"[{type(self).__name__}] batch_size={batch_size!r} needs "
+                             "input_shape= (or input_dim=): it fixes the batch dimension of the "
+                             "model input this first layer declares")
+        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(
+                batch_size, (int, np.integer)) or batch_size < 1):
+            raise ValueError(f"[{type(self).__name__}] batch_size must be a positive integer "
+                             f"or None. Received: batch_size={batch_size!r}")
+        # Keras 2's fixed batch dimension of the model input (Sequential keeps it)
+        self.__dict__["_batch_size_arg"] = None if batch_size is None else int(batch_size)
         self._input_shape_arg = None if input_shape is None else tuple(
             (input_shape,) if isinstance(input_shape, int) else input_shape)
 

@@ -10,7 +10,8 @@ class InputLayer(Layer):
     symbolic output."""
 
     def __init__(self, shape=None, batch_size=None, dtype=None, name=None, input_shape=None,
-                 batch_shape=None, sparse=None, **kwargs):
+                 batch_shape=None, sparse=None, batch_input_shape=None, **kwargs):
+        batch_shape = batch_input_shape if batch_shape is None else batch_shape  # Keras 2 name
         if batch_shape is not None:
             batch_size, shape = batch_shape[0], tuple(batch_shape[1:])
         shape = shape if shape is not None else input_shape
@@ -24,8 +25,14 @@ class InputLayer(Layer):
         if any(d is not None and d < 0 for d in shape):
             raise ValueError(f"[Input] dimensions must be non-negative or None. Received: "
                              f"shape={shape}")
+        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(
+                batch_size, (int, np.integer)) or batch_size < 1):
+            raise ValueError(f"[Input] batch_size must be a positive integer or None. "
+                             f"Received: batch_size={batch_size!r}")
+        batch_size = None if batch_size is None else int(batch_size)
         super().__init__(name=name, **kwargs)
         self.shape = (batch_size,) + shape
+        self._batch_size_arg = batch_size
         self.input_dtype = _dtype_name(dtype)
         self._input_shape_arg = shape
         self.built = True

@@ -1,8 +1,9 @@
 """A fixed batch dimension on a model's inputs (keras.Input(batch_size=) / batch_shape=,
-batch_input_shape=): fit / evaluate / predict run only that batch size, on arrays whose length
-it divides, as Keras 2's input check required; anything else is refused naming the size."""
+batch_input_shape=). As in Keras 3, it is kept in the symbolic shapes (`model.input_shape`
+shows it, saving keeps it) but not enforced: Keras 3 strips the batch dimension from a model's
+input specs, so other batch sizes and a ragged last batch run. The one use pyengine makes of it:
+fit / evaluate / predict without batch_size= take the fixed size instead of 32."""
 from . import batching as _b
-from . import data_adapters as _adapters
 from .symbolic import KerasTensor
 
 
@@ -16,27 +17,9 @@ def fixed_batch(model):
 
 
 def batch_size_for(model, batch_size, x, what):
-    """batch_size checked (32 when None); with a fixed batch dimension, that size (None
-    means it) on arrays only."""
-    fixed = fixed_batch(model)
-    if fixed is None:
-        return _b.check_batch_size(batch_size, what)
-    if batch_size is not None and batch_size != fixed:
-        raise ValueError(f"[{what}] the model's inputs have a fixed batch size {fixed} "
-                         f"(input_shape {model.input_shape}); received batch_size="
-                         f"{batch_size!r}. Pass batch_size={fixed} or declare the batch "
-                         "dimension None")
-    if _adapters.is_source(x):
-        raise ValueError(f"[{what}] the model's inputs have a fixed batch size {fixed}: "
-                         f"pass arrays with batch_size={fixed} (a dataset or generator's "
-                         "batches are not checked), or declare the batch dimension None")
-    return fixed
-
-
-def check_count(model, n, what):
-    """n samples must split into whole batches of the fixed size."""
-    fixed = fixed_batch(model)
-    if fixed is not None and n % fixed:
-        raise ValueError(f"[{what}] the model's inputs have a fixed batch size {fixed}; "
-                         f"{n} samples leave a last batch of {n % fixed}. Use a sample "
-                         f"count divisible by {fixed}, or declare the batch dimension None")
+    """batch_size checked; when None, the model's fixed batch size if it has one, else 32."""
+    if batch_size is None:
+        fixed = fixed_batch(model)
+        if fixed is not None:
+            return fixed
+    return _b.check_batch_size(batch_size, what)

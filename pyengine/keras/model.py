@@ -165,7 +165,7 @@ class Model(Trainer, Layer):
             return _shape_list(self.outputs)
         return Layer.output_shape.fget(self)
 
-    def _flat_inputs(self, inputs, batch=False):
+    def _flat_inputs(self, inputs):
         names = [t.name for t in self.inputs]
         if isinstance(inputs, dict) and not isinstance(self._inputs_struct, dict):
             missing = [n for n in names if n not in inputs]
@@ -206,13 +206,10 @@ class Model(Trainer, Layer):
                                               for w, s in zip(want[1:], shape[1:])):
                 raise ValueError(f"[{self.name}] input '{t.name}' expected shape {want}, "
                                  f"received {shape}")
-            if batch and want[0] is not None and shape[0] != want[0]:
-                raise ValueError(f"[{self.name}] input '{t.name}' has a fixed batch size "
-                                 f"{want[0]}; received a batch of shape {shape}")
         return flat
 
     def _run_graph(self, inputs):
-        flat = self._flat_inputs(inputs, batch=True)
+        flat = self._flat_inputs(inputs)
         values = {id(kt): x for kt, x in zip(self.inputs, flat)}
 
         def fill(a):

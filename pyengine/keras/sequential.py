@@ -106,7 +106,7 @@ class Sequential(Model):
             self._input_from_call = True
         self.build()
 
-    def _check_input(self, shape, batch=False):
+    def _check_input(self, shape):
         """A declared input shape (Input, input_shape=, build) is checked dim by dim; one taken
         from the first call only by rank, as Keras 3: the layers check the dims they need (Dense
         the last), so a second batch with another sequence length runs."""
@@ -117,14 +117,10 @@ class Sequential(Model):
                 d is not None and d != s for d, s in zip(decl, shape[1:]))):
             raise ValueError(f"[{self.name}] expected input of shape (None,) + {tuple(decl)}, "
                              f"received {tuple(shape)}")
-        if batch and self._declared_batch is not None and shape and \
-                shape[0] != self._declared_batch:  # a batch (not fit's whole x) of a fixed size
-            raise ValueError(f"[{self.name}] the input has a fixed batch size "
-                             f"{self._declared_batch}; received a batch of shape {tuple(shape)}")
 
     def call(self, x, training=None):
         if not tree.is_nested(x):
-            self._check_input(x.shape, batch=True)
+            self._check_input(x.shape)
         for layer in self._layers:
             x = layer(x)
         return x

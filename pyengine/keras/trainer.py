@@ -337,7 +337,6 @@ class Trainer:
                 if len(sample_weight) != _b.num_samples(x, "fit"):
                     raise ValueError("[fit] sample_weight must have one weight per sample")
             n = _b.num_samples(x, "fit")
-            _fixed.check_count(self, n, "fit")
         if validation_data is not None and not _adapters.is_source(validation_data):
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
                 raise ValueError("[fit] validation_data must be a tuple (x_val, y_val) or "
@@ -446,7 +445,6 @@ class Trainer:
                 raise ValueError("[evaluate] y (the targets) is required")
             sw = None if sample_weight is None else np.asarray(sample_weight, np.float32)
             n = _b.num_samples(x, "evaluate")
-            _fixed.check_count(self, n, "evaluate")
             if sw is not None and len(sw.reshape(-1)) != n:
                 raise ValueError(f"[evaluate] sample_weight has {len(sw.reshape(-1))} entries "
                                  f"for {n} samples")
@@ -488,7 +486,6 @@ class Trainer:
             if hasattr(self, "_check_input") and not tree.is_nested(x):
                 self._check_input(x.shape)
             n = _b.num_samples(x, "predict")
-            _fixed.check_count(self, n, "predict")
             batches = (_b.pack(_b.take(x, slice(s, s + batch_size)))
                        for s in range(0, n, batch_size))
         outs = []

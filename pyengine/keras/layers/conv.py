@@ -15,12 +15,19 @@ from .base import Layer
 _FUSED = ("relu", "sigmoid", "tanh", "elu")  # activations F.conv2d_nhwc applies in its epilogue
 
 
-def _pair(v, what, layer):
-    v = (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
-    if len(v) != 2 or any((not isinstance(i, (int, np.integer))) or i < 1 for i in v):
-        raise ValueError(f"[{layer}] {what} must be a positive int or a pair of them. "
+def _ntuple(v, n, what, layer):
+    """v as n positive ints (an int repeats): Keras' kernel_size / strides / dilation_rate."""
+    v = (v,) * n if isinstance(v, (int, np.integer)) else tuple(v)
+    if len(v) != n or any(isinstance(i, bool) or not isinstance(i, (int, np.integer)) or i < 1
+                          for i in v):
+        raise ValueError(f"[{layer}] {what} must be a positive int or a "
+                         f"{ {2: 'pair', 3: 'triple'}.get(n, f'{n}-tuple') } of them. "
                          f"Received: {what}={v}")
     return tuple(int(i) for i in v)
+
+
+def _pair(v, what, layer):
+    return _ntuple(v, 2, what, layer)
 
 
 def _padding(p, layer):
@@ -55,26 +62,28 @@ def _check_4d(layer, x):
                          f"received shape {tuple(x.shape)}")
 
 
-class Conv2D(Layer):
-    """y = activation(conv(x, kernel) + bias) on (N, H, W, C); kernel (kh, kw, C / groups,
-    filters)."""
+class _Conv(Layer):
+    """What Conv2D and Conv3D share: Keras' arguments, their checks, and the kernel / bias
+    weights in Keras' layout (*kernel_size, C / groups, filters). `_rank` spatial dimensions."""
 
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
-                 data_format=None, dilation_rate=(1, 1), groups=1, activation=None,
-                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, **kwargs):
-        super().__init__(**kwargs)
-        if not isinstance(filters, (int, np.integer)) or filters < 1:
-            raise ValueError(f"[Conv2D] filters must be a positive integer. Received: "
+    _rank, _keras_name, _input_axes = 2, "Conv2D", "(batch, height, width, channels)"
+
+    def _configure(self, filters, kernel_size, strides, padding, data_format, dilation_rate,
+                   groups, activation, use_bias, kernel_initializer, bias_initializer,
+                   kernel_regularizer, bias_regularizer):
+        name, n = self._keras_name, self._rank
+        if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) \
+                or filters < 1:
+            raise ValueError(f"[{name}] filters must be a positive integer. Received: "
                              f"filters={filters}")
-        _channels_last(data_format, "Conv2D")
+        _channels_last(data_format, name)
         self.filters = int(filters)
-        self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2D")
-        self.strides = _pair(strides, "strides", "Conv2D")
-        self.dilation_rate = _pair(dilation_rate, "dilation_rate", "Conv2D")
-        self.padding = _padding(padding, "Conv2D")
+        self.kernel_size = _ntuple(kernel_size, n, "kernel_size", name)
+        self.strides = _ntuple(strides, n, "strides", name)
+        self.dilation_rate = _ntuple(dilation_rate, n, "dilation_rate", name)
+        self.padding = _padding(padding, name)
         if not isinstance(groups, (int, np.integer)) or groups < 1 or filters % groups:
-            raise ValueError(f"[Conv2D] groups must be a positive integer dividing filters. "
+            raise ValueError(f"[{name}] groups must be a positive integer dividing filters. "
                              f"Received: groups={groups}, filters={filters}")
         self.groups = int(groups)
         self.activation = _act.get(activation)
@@ -83,12 +92,10 @@ class Conv2D(Layer):
         self.bias_initializer = _init.get(bias_initializer)
         self.kernel_regularizer = _reg.get(kernel_regularizer)
         self.bias_regularizer = _reg.get(bias_regularizer)
-        name = _act.name_of(self.activation)
-        self._fused = name if name in _FUSED else None
 
     def build(self, input_shape):
-        if len(input_shape) != 4 or input_shape[-1] is None:
-            raise ValueError(f"[{self.name}] expects (batch, height, width, channels) input "
+        if len(input_shape) != self._rank + 2 or input_shape[-1] is None:
+            raise ValueError(f"[{self.name}] expects {self._input_axes} input "
                              f"with known channels, received shape {input_shape}")
         self.in_channels = int(input_shape[-1])
         if self.in_channels % self.groups:
@@ -99,6 +106,22 @@ class Conv2D(Layer):
             self.kernel_initializer, name="kernel", regularizer=self.kernel_regularizer)
         self.bias = self.add_weight((self.filters,), self.bias_initializer, name="bias",
                                     regularizer=self.bias_regularizer) if self.use_bias else None
+
+
+class Conv2D(_Conv):
+    """y = activation(conv(x, kernel) + bias) on (N, H, W, C); kernel (kh, kw, C / groups,
+    filters)."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
+                 data_format=None, dilation_rate=(1, 1), groups=1, activation=None,
+                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, **kwargs):
+        super().__init__(**kwargs)
+        self._configure(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                        groups, activation, use_bias, kernel_initializer, bias_initializer,
+                        kernel_regularizer, bias_regularizer)
+        name = _act.name_of(self.activation)
+        self._fused = name if name in _FUSED else None
 
     def call(self, x):
         _check_4d(self, x)

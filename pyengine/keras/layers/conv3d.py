@@ -10,16 +10,11 @@ from .. import activations as _act
 from .. import initializers as _init
 from .. import regularizers as _reg
 from .base import Layer
-from .conv import _channels_last, _padding
+from .conv import _Conv, _channels_last, _ntuple, _padding
 
 
 def _triple(v, what, layer):
-    v = (v, v, v) if isinstance(v, (int, np.integer)) else tuple(v)
-    if len(v) != 3 or any(isinstance(i, bool) or not isinstance(i, (int, np.integer)) or i < 1
-                          for i in v):
-        raise ValueError(f"[{layer}] {what} must be a positive int or a triple of them. "
-                         f"Received: {what}={v}")
-    return tuple(int(i) for i in v)
+    return _ntuple(v, 3, what, layer)
 
 
 def _check_5d(layer, x):
@@ -28,7 +23,7 @@ def _check_5d(layer, x):
                          f"input, received shape {tuple(x.shape)}")
 
 
-class Conv3D(Layer):
+class Conv3D(_Conv):
     """y = activation(conv3d(x, kernel) + bias) on (N, D, H, W, C); kernel (kD, kH, kW,
     C / groups, filters).
 
@@ -36,45 +31,16 @@ class Conv3D(Layer):
     (1, 5, 6, 6, 4)
     """
 
+    _rank, _keras_name, _input_axes = 3, "Conv3D", "(batch, depth, height, width, channels)"
+
     def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
                  data_format=None, dilation_rate=(1, 1, 1), groups=1, activation=None,
                  use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) \
-                or filters < 1:
-            raise ValueError(f"[Conv3D] filters must be a positive integer. Received: "
-                             f"filters={filters}")
-        _channels_last(data_format, "Conv3D")
-        self.filters = int(filters)
-        self.kernel_size = _triple(kernel_size, "kernel_size", "Conv3D")
-        self.strides = _triple(strides, "strides", "Conv3D")
-        self.dilation_rate = _triple(dilation_rate, "dilation_rate", "Conv3D")
-        self.padding = _padding(padding, "Conv3D")
-        if not isinstance(groups, (int, np.integer)) or groups < 1 or filters % groups:
-            raise ValueError(f"[Conv3D] groups must be a positive integer dividing filters. "
-                             f"Received: groups={groups}, filters={filters}")
-        self.groups = int(groups)
-        self.activation = _act.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = _init.get(kernel_initializer)
-        self.bias_initializer = _init.get(bias_initializer)
-        self.kernel_regularizer = _reg.get(kernel_regularizer)
-        self.bias_regularizer = _reg.get(bias_regularizer)
-
-    def build(self, input_shape):
-        if len(input_shape) != 5 or input_shape[-1] is None:
-            raise ValueError(f"[{self.name}] expects (batch, depth, height, width, channels) "
-                             f"input with known channels, received shape {input_shape}")
-        self.in_channels = int(input_shape[-1])
-        if self.in_channels % self.groups:
-            raise ValueError(f"[{self.name}] input channels {self.in_channels} not divisible by "
-                             f"groups={self.groups}")
-        self.kernel = self.add_weight(
-            self.kernel_size + (self.in_channels // self.groups, self.filters),
-            self.kernel_initializer, name="kernel", regularizer=self.kernel_regularizer)
-        self.bias = self.add_weight((self.filters,), self.bias_initializer, name="bias",
-                                    regularizer=self.bias_regularizer) if self.use_bias else None
+        self._configure(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                        groups, activation, use_bias, kernel_initializer, bias_initializer,
+                        kernel_regularizer, bias_regularizer)
 
     def call(self, x):
         _check_5d(self, x)

@@ -272,14 +272,15 @@ def _series_block(h, heads, key_dim, inner, rate):
 
 
 def test_functional_attention_series_classifier_with_early_stopping():
-    # 60 steps on 48 series learn slowly: some seeds stay near chance (0.69) with any dropout
-    # stream; seed 0 learns with the counter-based stream and with the earlier one.
+    # The series are embedded in 8 features first: LayerNorm over the raw 2 channels maps each
+    # step to about (+1, -1), which left half the seeds near chance. With the embedding the loss
+    # falls to 0.09-0.34 of its start for seeds 0-7 in 10 epochs.
     pe.manual_seed(0)
     rng = np.random.default_rng(1)
     series = rng.standard_normal((60, 16, 2)).astype("float32")
     target = (series[:, :, 0].mean(axis=1) > series[:, :, 1].mean(axis=1)).astype(int)
     inp = keras.Input(shape=(16, 2))
-    h = inp
+    h = layers.Dense(8)(inp)
     for _ in range(2):
         h = _series_block(h, 2, 6, 8, 0.1)
     h = layers.GlobalAveragePooling1D(data_format="channels_last")(h)
@@ -293,4 +294,4 @@ def test_functional_attention_series_classifier_with_early_stopping():
                     callbacks=[keras.callbacks.EarlyStopping(patience=10,
                                                              restore_best_weights=True)]
                     ).history["loss"]
-    assert curve[-1] < 0.9 * curve[0], curve
+    assert curve[-1] < 0.6 * curve[0], curve

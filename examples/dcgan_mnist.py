@@ -41,6 +41,8 @@ ap.add_argument("--ngf", type=int, default=32, help="generator width (its last h
 ap.add_argument("--ndf", type=int, default=32, help="discriminator width (its first layer)")
 ap.add_argument("--real-label", type=float, default=0.9,
                 help="D's target for real images with --loss bce (1.0: no label smoothing)")
+ap.add_argument("--lr-d", type=float, default=2e-4, help="the discriminator's Adam learning rate")
+ap.add_argument("--lr-g", type=float, default=2e-4, help="the generator's Adam learning rate")
 ap.add_argument("--loss", choices=("bce", "ls"), default="bce",
                 help="bce: the non-saturating GAN loss; ls: least squares (LSGAN, Mao et al. 2017)")
 ap.add_argument("--ema", type=float, default=0.999,
@@ -108,8 +110,8 @@ netG, netD = Generator(args.nz, args.ngf), Discriminator(args.ndf)
 netG.apply(weights_init)
 netD.apply(weights_init)
 emaG = copy.deepcopy(netG)  # the averaged generator: what is sampled and scored
-optG = torch.optim.Adam(netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
-optD = torch.optim.Adam(netD.parameters(), lr=2e-4, betas=(0.5, 0.999))
+optG = torch.optim.Adam(netG.parameters(), lr=args.lr_g, betas=(0.5, 0.999))
+optD = torch.optim.Adam(netD.parameters(), lr=args.lr_d, betas=(0.5, 0.999))
 score_noise = torch.randn(1000, args.nz)  # the 1,000 samples scored after each epoch
 rng = np.random.default_rng(args.seed)
 step = 0

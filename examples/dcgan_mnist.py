@@ -40,7 +40,11 @@ ap.add_argument("--nz", type=int, default=64, help="size of the latent vector")
 ap.add_argument("--ngf", type=int, default=32, help="generator width (its last hidden layer)")
 ap.add_argument("--ndf", type=int, default=32, help="discriminator width (its first layer)")
 ap.add_argument("--real-label", type=float, default=0.9,
-                help="D's target for real images (1.0: no label smoothing)")
+                help="D's target for real images with --loss bce (1.0: no label smoothing)")
+ap.add_argument("--lr-d", type=float, default=2e-4, help="the discriminator's Adam learning rate")
+ap.add_argument("--lr-g", type=float, default=2e-4, help="the generator's Adam learning rate")
+ap.add_argument("--loss", choices=("bce", "ls"), default="bce",
+                help="bce: the non-saturating GAN loss; ls: least squares (LSGAN, Mao et al. 2017)")
 ap.add_argument("--ema", type=float, default=0.999,
                 help="decay of the generator's weight average that is sampled (0: the last weights)")
 ap.add_argument("--quick", action="store_true", help="tiny run (tests): 512 images, 1 epoch")
@@ -106,11 +110,14 @@ netG, netD = Generator(args.nz, args.ngf), Discriminator(args.ndf)
 netG.apply(weights_init)
 netD.apply(weights_init)
 emaG = copy.deepcopy(netG)  # the averaged generator: what is sampled and scored
-optG = torch.optim.Adam(netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
-optD = torch.optim.Adam(netD.parameters(), lr=2e-4, betas=(0.5, 0.999))
+optG = torch.optim.Adam(netG.parameters(), lr=args.lr_g, betas=(0.5, 0.999))
+optD = torch.optim.Adam(netD.parameters(), lr=args.lr_d, betas=(0.5, 0.999))
 score_noise = torch.randn(1000, args.nz)  # the 1,000 samples scored after each epoch
 rng = np.random.default_rng(args.seed)
 step = 0
+# D's output is a logit for bce, a score regressed onto the targets for ls (no label smoothing)
+gan_loss = F.binary_cross_entropy_with_logits if args.loss == "bce" else F.mse_loss
+real_target = args.real_label if args.loss == "bce" else 1.0
 
 
 def average_generator():
@@ -133,17 +140,16 @@ for epoch in range(1, args.epochs + 1):
     for i in range(0, len(order) - args.batch_size + 1, args.batch_size):
         x = torch.from_numpy(real[order[i:i + args.batch_size]])
         b = x.shape[0]
-        real_labels, ones, zeros = torch.full((b,), args.real_label), torch.ones(b), torch.zeros(b)
-        # (1) D: maximise log D(x) + log(1 - D(G(z)))
+        real_labels, ones, zeros = torch.full((b,), real_target), torch.ones(b), torch.zeros(b)
+        # (1) D: bce maximises log D(x) + log(1 - D(G(z))); ls pulls D(x) to 1, D(G(z)) to 0
         optD.zero_grad()
         fake = netG(torch.randn(b, args.nz))
-        errD = (F.binary_cross_entropy_with_logits(netD(x), real_labels)
-                + F.binary_cross_entropy_with_logits(netD(fake.detach()), zeros))
+        errD = gan_loss(netD(x), real_labels) + gan_loss(netD(fake.detach()), zeros)
         errD.backward()
         optD.step()
-        # (2) G: maximise log D(G(z)) (the non-saturating loss)
+        # (2) G: bce maximises log D(G(z)) (the non-saturating loss); ls pulls D(G(z)) to 1
         optG.zero_grad()
-        errG = F.binary_cross_entropy_with_logits(netD(fake), ones)
+        errG = gan_loss(netD(fake), ones)
         errG.backward()
         optG.step()
         step += 1

@@ -39,6 +39,10 @@ ap.add_argument("--ema", type=float, default=0.999,
                 help="decay of the generator's weight average that is sampled (0: the last weights)")
 ap.add_argument("--decay-from", type=float, default=0.5,
                 help="share of the run after which the learning rates fall linearly to 0 (1: never)")
+ap.add_argument("--lr-d", type=float, default=2e-4, help="the discriminator's Adam learning rate")
+ap.add_argument("--lr-g", type=float, default=2e-4, help="the generator's Adam learning rate")
+ap.add_argument("--loss", choices=("bce", "ls"), default="bce",
+                help="bce: binary cross-entropy on D's logit; ls: least squares (LSGAN, Mao et al. 2017)")
 ap.add_argument("--quick", action="store_true")
 ap.add_argument("--out", default=".")
 ap.add_argument("--seed", type=int, default=0)
@@ -182,9 +186,10 @@ steps = args.epochs * -(-len(x_train) // args.batch_size)  # fit's updates (last
 hold = int(args.decay_from * steps)
 gan = GAN(discriminator=discriminator, generator=generator, latent_dim=latent_dim,
           ema=args.ema)
-gan.compile(d_optimizer=keras.optimizers.Adam(HoldThenLinearDecay(2e-4, hold, steps), beta_1=0.5),
-            g_optimizer=keras.optimizers.Adam(HoldThenLinearDecay(2e-4, hold, steps), beta_1=0.5),
-            loss_fn=keras.losses.BinaryCrossentropy(from_logits=True))
+gan.compile(d_optimizer=keras.optimizers.Adam(HoldThenLinearDecay(args.lr_d, hold, steps), beta_1=0.5),
+            g_optimizer=keras.optimizers.Adam(HoldThenLinearDecay(args.lr_g, hold, steps), beta_1=0.5),
+            loss_fn=(keras.losses.BinaryCrossentropy(from_logits=True) if args.loss == "bce"
+                     else keras.losses.MeanSquaredError()))
 real = (x_train[..., None] * 2 - 1).astype(np.float32)
 grids = SampleGrid()
 t0 = time.perf_counter()

@@ -25,8 +25,9 @@ def run_example(name, tmp_path, *args):
 
 
 @pytest.mark.skipif(not os.path.isdir(EXAMPLES), reason="examples/ not in this checkout")
-def test_dcgan_quick(tmp_path):
-    out = run_example("dcgan_mnist.py", tmp_path)
+@pytest.mark.parametrize("loss", ["bce", "ls"])
+def test_dcgan_quick(tmp_path, loss):
+    out = run_example("dcgan_mnist.py", tmp_path, "--loss", loss)
     assert "confident samples" in out and "every digit >= 5%" in out
     assert "(trained G: confident" in out  # the averaged generator is scored, the trained one too
     if HAS_MPL:
@@ -36,8 +37,9 @@ def test_dcgan_quick(tmp_path):
 
 
 @pytest.mark.skipif(not os.path.isdir(EXAMPLES), reason="examples/ not in this checkout")
-def test_gan_keras_quick(tmp_path):
-    out = run_example("gan_mnist_keras.py", tmp_path)
+@pytest.mark.parametrize("loss", ["bce", "ls"])
+def test_gan_keras_quick(tmp_path, loss):
+    out = run_example("gan_mnist_keras.py", tmp_path, "--loss", loss)
     assert "confident samples" in out
     assert not HAS_MPL or (tmp_path / "gan_keras_epoch_1.png").exists()
 

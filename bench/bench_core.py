@@ -179,6 +179,7 @@ def main():
     global TIMER
     if "--cpu-time" in sys.argv:  # the calling thread's CPU time: for a machine shared with others
         TIMER = time.thread_time
+    threads = pe.get_num_threads()
     if torch is not None:
         torch.set_num_threads(1)  # tiny ops: threads only add overhead; pyengine runs them inline
     print(f"pyengine {pe.__version__} (ISA {pe._C.cpu_isa()}), "
@@ -193,6 +194,11 @@ def main():
             continue
         t_pe, t_th = times
         print(f"{name:40s} {t_pe * 1e6:10.2f}us {t_th * 1e6:10.2f}us {t_pe / t_th:15.2f}")
+    # torch.set_num_threads sets the OpenMP thread count of the process, which pyengine's
+    # kernels share when both libraries load the same libgomp (they do here): without this
+    # the per-op table ran pyengine's 784-wide products on one thread against NumPy's two
+    # (A.T @ g 71 us against 39 us, where both take 39 us on two threads).
+    pe.set_num_threads(threads)
     per_op_table()
 
 

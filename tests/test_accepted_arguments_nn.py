@@ -70,3 +70,14 @@ def test_inplace_repr_like_pytorch():
     assert repr(nn.LeakyReLU(0.2, inplace=True)) == "LeakyReLU(negative_slope=0.2, inplace=True)"
     assert repr(nn.ReLU6(inplace=True)) == "ReLU6(inplace=True)"
     assert repr(nn.ELU()) == "ELU(alpha=1.0)"
+
+
+@pytest.mark.parametrize("fn,op", [(lambda t: F.relu(t, inplace=True), "relu"),
+                                   (lambda t: F.elu(t, inplace=True), "elu"),
+                                   (lambda t: nn.ReLU6(inplace=True)(t), "ReLU6")])
+def test_inplace_into_an_integer_tensor_raises_naming_the_op(fn, op):
+    x = pe.tensor([-1, 2, -3])
+    with pytest.raises(TypeError, match=rf"\[{op}\] inplace=True cannot write the float\d+ "
+                                        r"result into the int64 input"):
+        fn(x)
+    np.testing.assert_array_equal(x.numpy(), [-1, 2, -3])  # untouched

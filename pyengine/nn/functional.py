@@ -18,7 +18,7 @@ from ..ops.conv_nhwc import avg_pool2d_nhwc, conv2d_nhwc, max_pool2d_nhwc  # noq
 from ..tensor import Tensor
 
 
-def _inplace_result(x, out, inplace):
+def _inplace_result(x, out, inplace, op):
     """PyTorch's inplace=True: the values are written into x and x is returned, so a caller
     reading x afterwards sees them. Done when x carries no autograd history (inference,
     no_grad, plain tensors). A tensor in a recorded graph gets the out-of-place result and
@@ -28,6 +28,9 @@ def _inplace_result(x, out, inplace):
         return out
     if _autograd.is_grad_enabled() and (x.requires_grad or x._node is not None):
         return out
+    if out is not x and not _np.can_cast(out._data.dtype, x._data.dtype, "same_kind"):
+        raise TypeError(f"[{op}] inplace=True cannot write the {out._data.dtype} result into the "
+                        f"{x._data.dtype} input; use inplace=False")
     return x._inplace(out)
 
 
@@ -37,7 +40,7 @@ def relu(x, inplace=False):
     >>> F.relu(pe.tensor([-1.0, 2.0]))
     tensor([0., 2.])
     """
-    return _inplace_result(x, _ReLU.apply(x), inplace)
+    return _inplace_result(x, _ReLU.apply(x), inplace, "relu")
 
 
 def leaky_relu(x, negative_slope=0.01, inplace=False):
@@ -47,7 +50,7 @@ def leaky_relu(x, negative_slope=0.01, inplace=False):
     tensor([-0.1,  2. ])
     """
     return _inplace_result(x, Activation.apply(x, name="leaky_relu", p0=float(negative_slope)),
-                           inplace)
+                           inplace, "leaky_relu")
 
 
 def elu(x, alpha=1.0, inplace=False):
@@ -56,7 +59,7 @@ def elu(x, alpha=1.0, inplace=False):
     >>> F.elu(pe.tensor([0.0, 2.0]))
     tensor([0., 2.])
     """
-    return _inplace_result(x, Activation.apply(x, name="elu", p0=float(alpha)), inplace)
+    return _inplace_result(x, Activation.apply(x, name="elu", p0=float(alpha)), inplace, "elu")
 
 
 def gelu(x, approximate="none"):
@@ -140,7 +143,7 @@ from ..ops.dropout import dropout as _dropout  # noqa: E402
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zero elements with probability p, scale the rest by 1 / (1 - p); identity if not training.
     inplace=True writes into input (see _inplace_result)."""
-    return _inplace_result(input, _dropout(input, p, training), inplace)
+    return _inplace_result(input, _dropout(input, p, training), inplace, "dropout")
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
@@ -148,7 +151,8 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
     if input.ndim not in (2, 3):
         raise ValueError(f"[dropout1d] expected a 2-D or 3-D input, got shape {input.shape}")
     return _inplace_result(input, _dropout(input, p, training,
-                                           mask_shape=input.shape[:-1] + (1,)), inplace)
+                                           mask_shape=input.shape[:-1] + (1,)), inplace,
+                           "dropout1d")
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
@@ -156,7 +160,8 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     if input.ndim not in (3, 4):
         raise ValueError(f"[dropout2d] expected a 3-D or 4-D input, got shape {input.shape}")
     return _inplace_result(input, _dropout(input, p, training,
-                                           mask_shape=input.shape[:-2] + (1, 1)), inplace)
+                                           mask_shape=input.shape[:-2] + (1, 1)), inplace,
+                           "dropout2d")
 
 
 from ..ops.normalization import batch_norm, layer_norm  # noqa: E402,F401

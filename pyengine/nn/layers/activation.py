@@ -23,7 +23,7 @@ class ReLU6(Module):
         self.inplace = inplace
 
     def forward(self, x):
-        return F._inplace_result(x, x.clamp(0.0, 6.0), self.inplace)
+        return F._inplace_result(x, x.clamp(0.0, 6.0), self.inplace, "ReLU6")
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
@@ -38,7 +38,8 @@ class Hardtanh(Module):
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
     def forward(self, x):
-        return F._inplace_result(x, x.clamp(self.min_val, self.max_val), self.inplace)
+        return F._inplace_result(x, x.clamp(self.min_val, self.max_val), self.inplace,
+                                 type(self).__name__)
 
     def extra_repr(self):
         return f"min_val={self.min_val}, max_val={self.max_val}" + \
@@ -89,7 +90,7 @@ class SiLU(Module):
         self.inplace = inplace
 
     def forward(self, x):
-        return F._inplace_result(x, x * F.sigmoid(x), self.inplace)
+        return F._inplace_result(x, x * F.sigmoid(x), self.inplace, "SiLU")
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""

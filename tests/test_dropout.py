@@ -108,3 +108,13 @@ def test_broadcast_mask_shape_drops_whole_slices():
     y = pe.ops.dropout.dropout(pe.ones(8, 5, 6), 0.5, mask_shape=(8, 1, 6)).numpy()
     assert set(np.unique(y)) <= {0.0, 2.0}
     assert (y == y[:, :1, :]).all()  # one draw per (n, c), broadcast over the middle axis
+
+
+def test_integer_input_takes_the_same_mask_as_float():
+    # An integer tensor has no kernel of its own: it takes the mask path with the same stream.
+    pe.manual_seed(3)
+    ints = F.dropout(pe.tensor(np.arange(1, 41)), 0.5)
+    pe.manual_seed(3)
+    floats = F.dropout(pe.tensor(np.arange(1, 41, dtype=np.float32)), 0.5)
+    assert ints.numpy().dtype.kind == "f"  # x * mask / (1 - p): a floating result
+    np.testing.assert_array_equal(ints.numpy(), floats.numpy())

@@ -72,10 +72,10 @@ def dropout(x, p=0.5, training=True, mask_shape=None, generator=None):
     threshold = min(_TWO32, int(round(p * _TWO32)))
     seed = _draw_seed(generator)
     scale = 1.0 / (1.0 - p)
-    kernel_dtype = dtype in (np.float32, np.float64)
+    kernel_dtype = x._data.dtype in (np.float32, np.float64)  # what the kernel applies to
     if shape == tuple(x.shape) and kernel_dtype:
         return Dropout.apply(x, seed=seed, threshold=threshold, scale=scale)
     # A broadcast mask (or float16 / integer x): the same stream over the mask's shape.
-    ones = np.ones(shape, dtype if kernel_dtype else np.float32)
+    ones = np.ones(shape, dtype if dtype in (np.float32, np.float64) else np.float32)
     mask = get_backend(x._device).dropout(ones, seed, threshold, scale).astype(dtype, copy=False)
     return MaskMul.apply(x, mask=mask)

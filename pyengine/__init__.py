@@ -21,7 +21,7 @@ from .dtypes import (DType, bool_, double, float32, float64, int32, int64, long,
 from .dtypes import float  # noqa: A004  (torch alias: pe.float is float32)
 from .dtypes import bool_ as bool  # noqa: A004
 from .string_dtype import string  # noqa: E402  (tf.string: text leaves of pe.data)
-from .nn.functional import (abs, argmax, argmin, cat, chunk, clamp, concatenate, cos, exp,  # noqa: F401,E501  (pe.exp, pe.cat ...: the one functional namespace)
+from .nn.functional import (abs, argmax, argmin, broadcast_to, cat, chunk, clamp, concatenate, cos, exp,  # noqa: F401,E501  (pe.exp, pe.cat ...: the one functional namespace)
                             flatten, log, log1p, log_softmax, logsumexp, matmul, max, maximum,
                             mean, min, minimum, permute, relu, reshape, sigmoid, sin, softmax,
                             split, sqrt, squeeze, stack, std, sum, tanh, transpose, unsqueeze,

@@ -1,5 +1,14 @@
-"""CUDA availability. A CPU-only build answers False everywhere and raises clear errors."""
+"""CUDA availability. A CPU-only build answers False everywhere and raises clear errors.
+
+A CUDA build sees the GPUs (is_built(), device_count(), get_device_name()), but tensors cannot
+live there yet: the CUDA tensor backend (kernels, allocator) is a later issue. So is_available()
+answers whether a program can use CUDA tensors, as PyTorch's does, and is False on every build
+for now: a program written as `device = "cuda" if torch.cuda.is_available() else "cpu"` runs on
+the CPU instead of failing at its first `.to(device)`."""
 from .backend import cuda_runtime as _rt
+
+# Flipped when the CUDA tensor backend (pyengine/backend/cuda*.py) serves tensors.
+TENSOR_BACKEND = False
 
 
 def is_built():
@@ -12,8 +21,9 @@ def device_count():
 
 
 def is_available():
-    """True when pyengine was built with CUDA and a CUDA device is present."""
-    return is_built() and device_count() > 0
+    """True when CUDA tensors can be used: a CUDA build, a device present and the CUDA tensor
+    backend implemented (not yet: see the module docstring)."""
+    return TENSOR_BACKEND and is_built() and device_count() > 0
 
 
 def get_device_name(index=0):

@@ -382,11 +382,19 @@ class Tensor(TorchHabits):
         """The minimum, with max's forms."""
         return _extremum(self, dim, keepdim, axis, keepdims, False)
 
-    def var(self, axis=None, keepdims=False, correction=1, dim=None, keepdim=None):
-        return _red.var(self, _axis(axis, dim), keepdims or bool(keepdim), correction)
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+            keepdims=False):
+        """PyTorch's forms: x.var(dim, unbiased, keepdim) (the legacy positional order) and
+        x.var(dim, correction=, keepdim=); NumPy / Keras' axis= and keepdims= as keywords.
+        Unbiased (correction 1) by default."""
+        return _red.var(self, _axis(axis, dim), keepdims or bool(keepdim),
+                        _correction(unbiased, correction, "var"))
 
-    def std(self, axis=None, keepdims=False, correction=1, dim=None, keepdim=None):
-        return _red.var(self, _axis(axis, dim), keepdims or bool(keepdim), correction).sqrt()
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+            keepdims=False):
+        """The square root of var, with var's arguments."""
+        return _red.var(self, _axis(axis, dim), keepdims or bool(keepdim),
+                        _correction(unbiased, correction, "std")).sqrt()
 
     def logsumexp(self, axis=None, keepdims=False, dim=None, keepdim=None):
         return _red.LogSumExp.apply(self, axis=_axis(axis, dim), keepdims=keepdims or bool(keepdim))
@@ -448,6 +456,18 @@ def _extremum(x, dim, keepdim, axis, keepdims, largest):
 def _axis(axis, dim):
     a = axis if dim is None else dim
     return tuple(a) if isinstance(a, list) else a
+
+
+def _correction(unbiased, correction, op):
+    """var / std's degrees-of-freedom correction from PyTorch's two spellings (default 1)."""
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"[{op}] give unbiased= or correction=, not both")
+    if unbiased is not None:
+        if not isinstance(unbiased, (bool, np.bool_)):
+            raise TypeError(f"[{op}] unbiased must be a bool, got {unbiased!r} (the keepdim "
+                            f"flag is the third positional argument, as in PyTorch)")
+        return int(unbiased)
+    return 1 if correction is None else correction
 
 
 def _shape_arg(shape):

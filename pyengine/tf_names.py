@@ -149,7 +149,7 @@ def nn_moments(x, axes, shift=None, keepdims=False, name=None):
         raise ValueError("[tf.nn.moments] shift is not supported (TensorFlow ignores it too "
                          "since 2.0); pass shift=None")
     x, axes = _t(x), tuple(axes) if isinstance(axes, (list, tuple)) else axes
-    return F.mean(x, axes, keepdims), F.var(x, axes, keepdims, correction=0)
+    return F.mean(x, axes, keepdims), F.var(x, axis=axes, keepdims=keepdims, correction=0)
 
 
 def _conv_arg(v, what):
@@ -194,12 +194,12 @@ def nn_conv2d(input, filters, strides, padding, data_format="NHWC", dilations=No
 
 @symbolic_aware
 def nn_reduce_std(input_tensor, axis=None, keepdims=False):
-    return F.std(_t(input_tensor), axis, keepdims, correction=0)
+    return F.std(_t(input_tensor), axis=axis, keepdims=keepdims, correction=0)
 
 
 @symbolic_aware
 def nn_reduce_variance(input_tensor, axis=None, keepdims=False):
-    return F.var(_t(input_tensor), axis, keepdims, correction=0)
+    return F.var(_t(input_tensor), axis=axis, keepdims=keepdims, correction=0)
 
 
 @symbolic_aware

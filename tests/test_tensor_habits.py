@@ -226,3 +226,15 @@ def test_engine_reads_the_storage_as__data():
                     not (a.string == "self" and f.name == "timeseries.py"):
                 found.append(f"{f.relative_to(root)}:{c.start[0]}")
     assert not found, f"switch these to ._data: {found}"
+
+
+def test_cuda_is_available_false_until_tensors_can_live_there(monkeypatch):
+    # A CUDA build with a GPU still cannot hold tensors: is_available() must say False, or the
+    # common `"cuda" if torch.cuda.is_available() else "cpu"` picks a device that then fails.
+    from pyengine import cuda
+    monkeypatch.setattr(cuda, "is_built", lambda: True)
+    monkeypatch.setattr(cuda, "device_count", lambda: 1)
+    assert not cuda.is_available() and not pe.accelerator.is_available()
+    assert pe.accelerator.current_accelerator(check_available=True) is None
+    with pytest.raises((RuntimeError, NotImplementedError), match=r"\[device\]"):
+        pe.zeros(2, device="cuda")

@@ -116,7 +116,7 @@ def ones_like(x, dtype=None): return _creation.ones_like(_t(x), dtype=dtype)
 def zeros_like(x, dtype=None): return _creation.zeros_like(_t(x), dtype=dtype)
 
 
-from .ops_more import (add, all, any, arange, argsort, binary_crossentropy, cumsum,  # noqa: E402,F401,E501
+from .ops_more import (add, all, any, arange, argsort, binary_crossentropy, broadcast_to, cumsum,  # noqa: E402,F401,E501
                        divide, dot, elu, equal, eye, flip, floor, full, gelu, greater,
                        greater_equal, leaky_relu, less, less_equal, linspace, log_softmax,
                        logsumexp, multiply, negative, norm, normalize, not_equal, power, repeat,

@@ -69,9 +69,9 @@ def all(x, axis=None, keepdims=False):  # noqa: A001
     n = int(np.prod([t.shape[a] for a in np.atleast_1d(axis)])) if axis is not None else 0
     return t.all() if axis is None else t.sum(_axis_tuple(axis), keepdims) == n
 @_op
-def var(x, axis=None, keepdims=False): return F.var(_t(x), _axis_tuple(axis), keepdims, correction=0)
+def var(x, axis=None, keepdims=False): return F.var(_t(x), axis=_axis_tuple(axis), keepdims=keepdims, correction=0)
 @_op
-def std(x, axis=None, keepdims=False): return F.std(_t(x), _axis_tuple(axis), keepdims, correction=0)
+def std(x, axis=None, keepdims=False): return F.std(_t(x), axis=_axis_tuple(axis), keepdims=keepdims, correction=0)
 @_op
 def logsumexp(x, axis=None, keepdims=False): return F.logsumexp(_t(x), _axis_tuple(axis), keepdims)
 @_op
@@ -121,6 +121,8 @@ def split(x, indices_or_sections, axis=0):
         return list(F.split(t, n // indices_or_sections, axis))
     bounds = [0, *indices_or_sections, t.shape[axis]]
     return list(F.split(t, [b - a for a, b in zip(bounds, bounds[1:])], axis))
+@_op
+def broadcast_to(x, shape): return F.broadcast_to(_t(x), tuple(int(d) for d in shape))
 @_op
 def tile(x, repeats):
     t = _t(x)

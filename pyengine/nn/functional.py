@@ -312,13 +312,26 @@ def max(x, dim=None, keepdim=False, *, axis=None, keepdims=False): return _t(x).
 def min(x, dim=None, keepdim=False, *, axis=None, keepdims=False): return _t(x).min(dim, keepdim, axis=axis, keepdims=keepdims)  # noqa: E501
 def argmax(x, axis=None, keepdims=False, dim=None, keepdim=None): return _t(x).argmax(axis, keepdims, dim, keepdim)
 def argmin(x, axis=None, keepdims=False, dim=None, keepdim=None): return _t(x).argmin(axis, keepdims, dim, keepdim)
-def var(x, axis=None, keepdims=False, correction=1): return _t(x).var(axis, keepdims, correction)
-def std(x, axis=None, keepdims=False, correction=1): return _t(x).std(axis, keepdims, correction)
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=False):
+    """torch.var: (input, dim, unbiased, keepdim) positionally, correction= / axis= / keepdims=
+    as keywords."""
+    return _t(input).var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=False):
+    """torch.std, with var's arguments."""
+    return _t(input).std(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
 def logsumexp(x, axis=None, keepdims=False, dim=None, keepdim=None): return _t(x).logsumexp(axis, keepdims, dim, keepdim)
 def reshape(x, *shape): return _t(x).reshape(*shape)
 def flatten(x, start_dim=0, end_dim=-1): return _t(x).flatten(start_dim, end_dim)
 def squeeze(x, axis=None): return _t(x).squeeze(axis)
 def unsqueeze(x, axis): return _t(x).unsqueeze(axis)
+
+
+def broadcast_to(input, shape):
+    """torch.broadcast_to / numpy.broadcast_to: a view-like copy of input at `shape` (the
+    gradient sums over the broadcast axes)."""
+    return _t(input).broadcast_to(tuple(shape))
 def transpose(x, *axes): return _t(x).transpose(*axes)
 def permute(x, *axes): return _t(x).permute(*axes)
 

@@ -15,7 +15,8 @@ namespace PE_ISA_NS {
 namespace {
 
 template <class V, int MR, int NV>
-void ukernel_simd(int64_t k, const typename V::T* a, const typename V::T* b, int64_t rs_b,
+void ukernel_simd(int64_t k, const typename V::T* a, int64_t as_a, const typename V::T* b,
+                  int64_t rs_b,
                   typename V::T* c, int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr,
                   typename V::T alpha, typename V::T beta) {
   using T = typename V::T;
@@ -50,7 +51,7 @@ void ukernel_simd(int64_t k, const typename V::T* a, const typename V::T* b, int
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[i][v] = V::fma(ai, bv[v], acc[i][v]);
     }
-    a += MR;
+    a += as_a;
     b += rs_b;
   }
 

@@ -266,6 +266,35 @@ def test_column_major_a_read_in_place(name, dtype, m, n, k, lead):
     check_close(want, expected(a, b, c0, 1.0, 0.0), k, dtype)
 
 
+@pytest.mark.parametrize("name", AVAILABLE)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("k,n,ta", [(128, 10, False),   # unpacked small-product kernel, half width
+                                    (10, 128, False),   # unpacked, full width
+                                    (512, 512, False),  # packed A
+                                    (160, 2000, True)])  # A read in place
+# (every m of a case stays on one path: the unpacked path sums K in one block, the packed one in
+# KC blocks, so a case crossing the unpacked bound with k > KC would compare different sums)
+def test_tiles_of_every_height(name, dtype, k, n, ta):
+    """Tiles of 1..MR rows run micro-kernels of MR/3, 2MR/3 or MR rows (ukernel_simd.h): each
+    row of an m-row product has the bits of the same row inside a product of full tiles."""
+    rng = np.random.default_rng(12)
+    a = operand(rng, 48, k, dtype, ta)
+    b = rng.standard_normal((k, n)).astype(dtype)
+    with isa(name):
+        full = _C.matmul(a, b)
+        for m in range(1, 17):
+            c = np.full((m, n), np.nan, dtype)
+            _C.matmul(a[:m], b, c)
+            assert np.array_equal(c, full[:m]), m
+            c = full[48 - m:] * dtype(0.5)  # alpha / beta through the staged write-back too
+            want = c.copy()
+            _C.matmul(a[48 - m:], b, c, 2.0, 1.0)
+            with threads(1):
+                _C.matmul(a[48 - m:], b, want, 2.0, 1.0)
+            assert np.array_equal(c, want), m
+    check_close(full, expected(a, b, full, 1.0, 0.0), k, dtype)
+
+
 def test_bad_inputs():
     f = np.zeros
     with pytest.raises(ValueError, match=r"^\[matmul\] inner dimensions differ"):

@@ -46,7 +46,7 @@ __attribute__((always_inline)) inline void accumulate(int64_t k, const typename 
 }
 
 template <class V, int MR, int NV>
-void ukernel_simd(int64_t k, const typename V::T* a, int64_t as_a, const typename V::T* b,
+void ukernel_rows(int64_t k, const typename V::T* a, int64_t as_a, const typename V::T* b,
                   int64_t rs_b, typename V::T* c, int64_t rs_c, int64_t cs_c, int64_t mr,
                   int64_t nr, typename V::T alpha, typename V::T beta) {
   using T = typename V::T;
@@ -128,7 +128,7 @@ void ukernel_simd(int64_t k, const typename V::T* a, int64_t as_a, const typenam
 // read or written. Rows mr..MR-1 repeat row mr-1 (in bounds); they are computed, never stored.
 // C must have unit column stride. Same FMA order per element as ukernel_simd with one K block.
 template <class V, int MR, int NV>
-void ukernel_direct(int64_t k, const typename V::T* a, int64_t rs_a, int64_t cs_a,
+void ukernel_direct_rows(int64_t k, const typename V::T* a, int64_t rs_a, int64_t cs_a,
                     const typename V::T* b, int64_t rs_b, typename V::T* c, int64_t rs_c,
                     int64_t mr, int64_t nr, typename V::T alpha, typename V::T beta) {
   using T = typename V::T;
@@ -174,6 +174,41 @@ void ukernel_direct(int64_t k, const typename V::T* a, int64_t rs_a, int64_t cs_
                  mask[v]);
     }
   }
+}
+
+// The registered kernels: a tile of at most a third or two thirds of MR rows runs the MR / 3 or
+// 2 MR / 3 row instantiation of the same code instead of computing MR rows and storing fewer
+// (32 rows were 12 + 12 + a 12-row tile for 8 of them: 36 rows of FMAs for 32). An element's
+// FMA sequence and write-back are the same in every instantiation, so are its bits. A packed A
+// panel keeps its MR step (as_a), which the smaller instantiations read through their run-time
+// step loop.
+template <class V, int MR, int NV>
+void ukernel_simd(int64_t k, const typename V::T* a, int64_t as_a, const typename V::T* b,
+                  int64_t rs_b, typename V::T* c, int64_t rs_c, int64_t cs_c, int64_t mr,
+                  int64_t nr, typename V::T alpha, typename V::T beta) {
+  if constexpr (MR % 3 == 0) {
+    if (mr <= MR / 3)
+      return ukernel_rows<V, MR / 3, NV>(k, a, as_a, b, rs_b, c, rs_c, cs_c, mr, nr, alpha, beta);
+    if (mr <= 2 * MR / 3)
+      return ukernel_rows<V, 2 * MR / 3, NV>(k, a, as_a, b, rs_b, c, rs_c, cs_c, mr, nr, alpha,
+                                             beta);
+  }
+  ukernel_rows<V, MR, NV>(k, a, as_a, b, rs_b, c, rs_c, cs_c, mr, nr, alpha, beta);
+}
+
+template <class V, int MR, int NV>
+void ukernel_direct(int64_t k, const typename V::T* a, int64_t rs_a, int64_t cs_a,
+                    const typename V::T* b, int64_t rs_b, typename V::T* c, int64_t rs_c,
+                    int64_t mr, int64_t nr, typename V::T alpha, typename V::T beta) {
+  if constexpr (MR % 3 == 0) {
+    if (mr <= MR / 3)
+      return ukernel_direct_rows<V, MR / 3, NV>(k, a, rs_a, cs_a, b, rs_b, c, rs_c, mr, nr,
+                                                alpha, beta);
+    if (mr <= 2 * MR / 3)
+      return ukernel_direct_rows<V, 2 * MR / 3, NV>(k, a, rs_a, cs_a, b, rs_b, c, rs_c, mr, nr,
+                                                    alpha, beta);
+  }
+  ukernel_direct_rows<V, MR, NV>(k, a, rs_a, cs_a, b, rs_b, c, rs_c, mr, nr, alpha, beta);
 }
 
 }  // namespace

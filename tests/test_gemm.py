@@ -230,6 +230,71 @@ def test_row_blocks_taken_dynamically(name, m, n, k):
     np.testing.assert_allclose(outs[0], a.astype(np.float64) @ b, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("name", AVAILABLE)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("m,n,k,lead", [
+    (784, 128, 32, 784),   # A.T @ g of the MNIST layer: the column stride is m
+    (1001, 40, 200, 1003),  # a last, partial panel; A a slice of a wider array
+    (300, 700, 80, 300),   # column split (m <= n): A is read in place, not shared
+    (3000, 20, 40, 3000),  # narrow C: the transposed problem (B^T column-major read in place)
+    (97, 500, 900, 97),    # several K blocks
+    (600, 130, 64, 640),   # a column stride of 2560 bytes (a multiple of 512): A is packed
+])
+def test_column_major_a_read_in_place(name, dtype, m, n, k, lead):
+    """A column-major A (the weight gradient's A.T view) is read in place by the micro-kernel,
+    except a last partial panel, which is packed (its rows past A's end must not be read: the
+    view here ends where its buffer ends, which ASan checks in CI). Bitwise equal to the packed
+    product of a row-major copy of A, with 1, 2 and 3 threads, and alpha / beta."""
+    rng = np.random.default_rng(11)
+    base = rng.standard_normal((k, lead)).astype(dtype)
+    a = base[:, lead - m:].T  # (m, k) view, column stride `lead`, ending at the buffer's end
+    b = rng.standard_normal((k, n)).astype(dtype)
+    c0 = rng.standard_normal((m, n)).astype(dtype)
+    with isa(name):
+        with threads(1):
+            want = _C.matmul(np.ascontiguousarray(a), b)
+            want_ab = c0.copy()
+            _C.matmul(np.ascontiguousarray(a), b, want_ab, 0.5, 1.5)
+        for nt in (1, 2, 3):
+            with threads(nt):
+                c = np.full((m, n), np.nan, dtype)
+                _C.matmul(a, b, c)
+                assert np.array_equal(c, want), nt
+                c = c0.copy()
+                _C.matmul(a, b, c, 0.5, 1.5)
+                assert np.array_equal(c, want_ab), nt
+    check_close(want, expected(a, b, c0, 1.0, 0.0), k, dtype)
+
+
+@pytest.mark.parametrize("name", AVAILABLE)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("k,n,ta", [(128, 10, False),   # unpacked small-product kernel, half width
+                                    (10, 128, False),   # unpacked, full width
+                                    (512, 512, False),  # packed A
+                                    (160, 2000, True)])  # A read in place
+# (every m of a case stays on one path: the unpacked path sums K in one block, the packed one in
+# KC blocks, so a case crossing the unpacked bound with k > KC would compare different sums)
+def test_tiles_of_every_height(name, dtype, k, n, ta):
+    """Tiles of 1..MR rows run micro-kernels of MR/3, 2MR/3 or MR rows (ukernel_simd.h): each
+    row of an m-row product has the bits of the same row inside a product of full tiles."""
+    rng = np.random.default_rng(12)
+    a = operand(rng, 48, k, dtype, ta)
+    b = rng.standard_normal((k, n)).astype(dtype)
+    with isa(name):
+        full = _C.matmul(a, b)
+        for m in range(1, 17):
+            c = np.full((m, n), np.nan, dtype)
+            _C.matmul(a[:m], b, c)
+            assert np.array_equal(c, full[:m]), m
+            c = full[48 - m:] * dtype(0.5)  # alpha / beta through the staged write-back too
+            want = c.copy()
+            _C.matmul(a[48 - m:], b, c, 2.0, 1.0)
+            with threads(1):
+                _C.matmul(a[48 - m:], b, want, 2.0, 1.0)
+            assert np.array_equal(c, want), m
+    check_close(full, expected(a, b, full, 1.0, 0.0), k, dtype)
+
+
 def test_bad_inputs():
     f = np.zeros
     with pytest.raises(ValueError, match=r"^\[matmul\] inner dimensions differ"):

@@ -196,6 +196,22 @@ bool b_fits_in_place(const Operands<T>& o) {
   return o.k * o.n * int64_t(sizeof(T)) <= (64 << 10);
 }
 
+// A column-major A (a transposed view: the weight gradient A.T @ g reads the activations A
+// (batch, in) as (in, batch)) is read in place, as the micro-panel layout with the column stride
+// for step: panel element (i, p) at a[p * cs_a + i]; only a last, partial panel is copied
+// (zero-padded, so no row past A's end is read). The values and their order are those of the
+// packed panel, so the bits are the same. One thread, CPU time, packed -> in place: 784x32 @
+// 32x128 64.5 -> 62.8 us (packing was 4 % of the micro-kernel's time in perf), 784x128x128
+// 249 -> 233, 784x384x128 745 -> 690, 1000x256x1000 5060 -> 4868, 1000x32x1000 level. An
+// unpacked micro-panel spans one cache line per k step instead of MR * sizeof(T) / 64, so a
+// column stride that is a multiple of 512 bytes, which puts the lines in at most 8 of the 64 L1
+// sets, keeps the packing: 1024x32x1024 (4 KiB stride, B packed) ran 675-707 -> 727-767 us in
+// place.
+template <class T>
+bool a_in_place(const Operands<T>& o) {
+  return o.rs_a == 1 && (o.cs_a * int64_t(sizeof(T))) % 512 != 0;
+}
+
 template <class T>
 void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o,
                   const SharedA<T>* shared = nullptr) {
@@ -213,7 +229,8 @@ void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o,
   const int64_t nc_max = std::min(NC, ceil_div(n, NR) * NR);
   const int64_t MA = a_band_rows(kern, k);
   T* b_buf = scratch<T>(1, b_in_place ? kc_max * NR : kc_max * nc_max);
-  T* a_own = shared ? nullptr : scratch<T>(0, a_band_elems(kern, m, k));
+  const bool a_unpacked = !shared && a_in_place(o);  // a shared A is never in place (gemm_threaded)
+  T* a_own = shared ? nullptr : scratch<T>(0, a_unpacked ? MR * kc_max : a_band_elems(kern, m, k));
   int64_t step = 0;
   for (int64_t ia = 0; ia < m; ia += MA) {
     const int64_t ma = std::min(MA, m - ia);
@@ -242,15 +259,24 @@ void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o,
           pack_b_fn(kc, nc % NR, b_blk + (nc - nc % NR), o.rs_b, o.cs_b, int(NR), b_buf);
           b_edge = b_buf;
         }
-        const T* bp = b_in_place ? b_blk : b_buf;
-        const int64_t rs_b = b_in_place ? o.rs_b : NR;
-        const int64_t panel_stride = b_in_place ? NR : NR * kc;
+        const BlockOperand<T> bo{b_in_place ? b_blk : b_buf, b_in_place ? o.rs_b : NR,
+                                 b_in_place ? NR : NR * kc, b_edge};
         // Own blocks first (a shared A): they are packed here, the others meanwhile.
         for (int64_t bj = 0; bj < nblocks; ++bj) {
           const int64_t bi = (own0 + bj) % nblocks;
           const int64_t ic = ia + bi * MC;
           if (ic >= ia + ma) continue;  // blocks past the band's end (rounding up to the team)
           const int64_t mc = std::min(MC, ia + ma - ic);
+          const T* a_src = o.a + ic * o.rs_a + pc * o.cs_a;
+          if (a_unpacked) {  // only a last, partial panel is packed (MC is a multiple of MR)
+            const int64_t full = mc / MR * MR;
+            if (jc == 0 && full < mc)
+              pack_a_fn(mc - full, kc, a_src + full * o.rs_a, o.rs_a, o.cs_a, int(MR), a_own);
+            macrokernel(kern, mc, nc, kc, o.alpha,
+                        BlockOperand<T>{a_src, o.cs_a, MR, full < mc ? a_own : nullptr}, bo, beta,
+                        o.c + ic * o.rs_c + jc * o.cs_c, o.rs_c, o.cs_c);
+            continue;
+          }
           T* a_blk = a_buf + bi * MC * kc;
           const bool mine = !shared || bi * shared->nt / nblocks == shared->t;
           if (jc == 0 && mine) {
@@ -260,8 +286,8 @@ void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o,
             SpinWait wait;
             while (ready[bi].load(std::memory_order_acquire) != step + 1) wait();
           }
-          macrokernel(kern, mc, nc, kc, o.alpha, a_blk, bp, rs_b, panel_stride, b_edge, beta,
-                      o.c + ic * o.rs_c + jc * o.cs_c, o.rs_c, o.cs_c);
+          macrokernel(kern, mc, nc, kc, o.alpha, BlockOperand<T>{a_blk, MR, MR * kc, nullptr}, bo,
+                      beta, o.c + ic * o.rs_c + jc * o.cs_c, o.rs_c, o.cs_c);
         }
       }
       if (shared) shared->done[shared->t].store(step + 1, std::memory_order_release);
@@ -275,14 +301,22 @@ void gemm_blocked(const KernelInfo<T>& kern, const Operands<T>& o,
 // machine, or a library's idle worker that still spins: OpenBLAS's spin for ~0.1 s after a
 // call) then takes fewer blocks instead of holding up the team. Each block runs the same
 // blocked algorithm on its rows, so the bits do not depend on who computes which block.
+// The blocks are 4 * nt slices of the MR-row panels as equal as the panel count allows (block b:
+// panels [P * b / nb, P * (b + 1) / nb)), so with nothing else running every thread takes the
+// same number of panels. Blocks of a fixed ceil(P / (4 nt)) panels left a short last block: on
+// 784x32 @ 32x128 (66 panels, 8 blocks of 9 and a last of 3 panels) one thread computed 36
+// panels and the other 30, a tenth of the product's time spent waiting at the join.
 template <class T>
 void gemm_row_blocks_dynamic(const KernelInfo<T>& kern, const Operands<T>& o, int nt) {
-  const int64_t rows = ceil_div(ceil_div(o.m, kern.mr), 4 * int64_t(nt)) * kern.mr;
+  const int64_t panels = ceil_div(o.m, kern.mr);
+  const int64_t nb = std::min(panels, 4 * int64_t(nt));
   std::atomic<int64_t> next{0};
 #pragma omp parallel num_threads(nt)
-  for (int64_t i0; (i0 = next.fetch_add(rows, std::memory_order_relaxed)) < o.m;) {
+  for (int64_t b; (b = next.fetch_add(1, std::memory_order_relaxed)) < nb;) {
+    const int64_t i0 = panels * b / nb * kern.mr;
+    const int64_t i1 = std::min(o.m, panels * (b + 1) / nb * kern.mr);
     Operands<T> p = o;
-    p.m = std::min(rows, o.m - i0);
+    p.m = i1 - i0;
     p.a += i0 * o.rs_a;
     p.c += i0 * o.rs_c;
     gemm_blocked(kern, p);
@@ -305,7 +339,8 @@ void gemm_threaded(const KernelInfo<T>& kern, const Operands<T>& o, int nt) {
   if (nt <= 1) return gemm_blocked(kern, o);
   if (!split_n && o.cs_b == 1 && b_fits_in_place(o)) return gemm_row_blocks_dynamic(kern, o, nt);
   // A column split shares the packing of A (SharedA) when every thread gets an MC block of it.
-  const bool share_a = split_n && ceil_div(o.m, kern.mc) >= nt;
+  // An A read in place (a_in_place) is not packed at all, so there is nothing to share.
+  const bool share_a = split_n && ceil_div(o.m, kern.mc) >= nt && !a_in_place(o);
   const int64_t band = share_a ? a_band_elems(kern, o.m, o.k) : 0;
   // Room for a band's blocks rounded up to a multiple of the team (shared_blocks; the team
   // formed may be smaller than nt): fewer than its MC blocks + nt.

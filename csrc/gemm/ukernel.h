@@ -10,14 +10,16 @@ namespace pyengine {
 namespace gemm_detail {
 
 // C[0:mr, 0:nr] = alpha * A_panel * B_panel + beta * C   (beta == 0: C is not read).
-//   a: packed MR x k micro-panel, element (i, p) at a[p * MR + i] (rows >= mr are zero).
+//   a: MR x k micro-panel, element (i, p) at a[p * as_a + i]: either packed (as_a == MR, rows
+//      >= mr zero) or, for a complete panel of a column-major A (a transposed view), A itself
+//      (as_a == its column stride).
 //   b: k x NR micro-panel, element (p, j) at b[p * rs_b + j]: either packed (rs_b == NR, zero
 //      padded) or, for a complete panel of a row-major B, B itself (rs_b == its row stride).
 // A full tile with cs_c == 1 is written straight from registers; edge tiles (mr < MR, nr < NR) or
 // odd C strides go through a small stack tile, so nothing outside C[0:mr, 0:nr] is touched.
 template <class T>
-using UkernelFn = void (*)(int64_t k, const T* a, const T* b, int64_t rs_b, T* c, int64_t rs_c,
-                           int64_t cs_c, int64_t mr, int64_t nr, T alpha, T beta);
+using UkernelFn = void (*)(int64_t k, const T* a, int64_t as_a, const T* b, int64_t rs_b, T* c,
+                           int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr, T alpha, T beta);
 
 // Unpacked small-product kernel (ukernel_simd.h, ukernel_direct): C[0:mr, 0:nr] as above with
 // A(i, p) at a[i * rs_a + p * cs_a] and B(p, j) at b[p * rs_b + j] read in place, mr <= MR,

@@ -11,15 +11,15 @@ namespace generic {
 namespace {
 
 template <class T, int MR, int NR>
-void ukernel_plain(int64_t k, const T* a, const T* b, int64_t rs_b, T* c, int64_t rs_c,
-                   int64_t cs_c, int64_t mr, int64_t nr, T alpha, T beta) {
+void ukernel_plain(int64_t k, const T* a, int64_t as_a, const T* b, int64_t rs_b, T* c,
+                   int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr, T alpha, T beta) {
   T acc[MR][NR] = {};
   for (int64_t p = 0; p < k; ++p) {
     for (int i = 0; i < MR; ++i) {
       const T ai = a[i];
       for (int j = 0; j < NR; ++j) acc[i][j] += ai * b[j];
     }
-    a += MR;
+    a += as_a;
     b += rs_b;
   }
   for (int64_t i = 0; i < mr; ++i)

@@ -6,6 +6,7 @@
 // Shape: MR rows x NV vectors. Per k step: NV vector loads of B, MR broadcasts of A, MR*NV FMAs
 // into MR*NV accumulators that stay in registers for the whole k loop.
 #include <cstdint>
+#include <type_traits>
 
 #include "gemm/ukernel.h"
 
@@ -14,10 +15,40 @@ namespace gemm_detail {
 namespace PE_ISA_NS {
 namespace {
 
+// The k loop of ukernel_simd: acc += A_panel * B_panel, A's columns `as_a` apart. Step is
+// std::integral_constant<int64_t, MR> for a packed A, so that loop is compiled exactly as with
+// a fixed step (immediate offsets in the unrolled body), or int64_t for an A read in place.
+template <class V, int MR, int NV, class Step>
+__attribute__((always_inline)) inline void accumulate(int64_t k, const typename V::T* a,
+                                                      Step as_a, const typename V::T* b,
+                                                      int64_t rs_b, typename V::R (&acc)[MR][NV]) {
+  using T = typename V::T;
+  using R = typename V::R;
+  constexpr int W = V::W;
+  constexpr int NR = NV * W;
+#pragma GCC unroll 4
+  for (int64_t p = 0; p < k; ++p) {
+    R bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) bv[v] = V::load(b + v * W);
+    // B rows stream from L2: ask for each cache line of the row 8 k-steps ahead.
+#pragma GCC unroll 4
+    for (int off = 0; off < NR; off += 64 / int(sizeof(T))) V::prefetch(b + 8 * rs_b + off);
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+      const R ai = V::bcast(a + i);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[i][v] = V::fma(ai, bv[v], acc[i][v]);
+    }
+    a += as_a;
+    b += rs_b;
+  }
+}
+
 template <class V, int MR, int NV>
-void ukernel_simd(int64_t k, const typename V::T* a, const typename V::T* b, int64_t rs_b,
-                  typename V::T* c, int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr,
-                  typename V::T alpha, typename V::T beta) {
+void ukernel_rows(int64_t k, const typename V::T* a, int64_t as_a, const typename V::T* b,
+                  int64_t rs_b, typename V::T* c, int64_t rs_c, int64_t cs_c, int64_t mr,
+                  int64_t nr, typename V::T alpha, typename V::T beta) {
   using T = typename V::T;
   using R = typename V::R;
   constexpr int W = V::W;
@@ -36,23 +67,10 @@ void ukernel_simd(int64_t k, const typename V::T* a, const typename V::T* b, int
       V::prefetch(c + i * rs_c);
       V::prefetch(c + i * rs_c + (nr - 1));
     }
-#pragma GCC unroll 4
-  for (int64_t p = 0; p < k; ++p) {
-    R bv[NV];
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) bv[v] = V::load(b + v * W);
-    // B rows stream from L2: ask for each cache line of the row 8 k-steps ahead.
-#pragma GCC unroll 4
-    for (int off = 0; off < NR; off += 64 / int(sizeof(T))) V::prefetch(b + 8 * rs_b + off);
-#pragma GCC unroll 32
-    for (int i = 0; i < MR; ++i) {
-      const R ai = V::bcast(a + i);
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[i][v] = V::fma(ai, bv[v], acc[i][v]);
-    }
-    a += MR;
-    b += rs_b;
-  }
+  if (as_a == MR)
+    accumulate<V, MR, NV>(k, a, std::integral_constant<int64_t, MR>{}, b, rs_b, acc);
+  else
+    accumulate<V, MR, NV>(k, a, as_a, b, rs_b, acc);
 
   const R va = V::set1(alpha);
   if (mr == MR && nr == NR && cs_c == 1) {
@@ -110,7 +128,7 @@ void ukernel_simd(int64_t k, const typename V::T* a, const typename V::T* b, int
 // read or written. Rows mr..MR-1 repeat row mr-1 (in bounds); they are computed, never stored.
 // C must have unit column stride. Same FMA order per element as ukernel_simd with one K block.
 template <class V, int MR, int NV>
-void ukernel_direct(int64_t k, const typename V::T* a, int64_t rs_a, int64_t cs_a,
+void ukernel_direct_rows(int64_t k, const typename V::T* a, int64_t rs_a, int64_t cs_a,
                     const typename V::T* b, int64_t rs_b, typename V::T* c, int64_t rs_c,
                     int64_t mr, int64_t nr, typename V::T alpha, typename V::T beta) {
   using T = typename V::T;
@@ -156,6 +174,41 @@ void ukernel_direct(int64_t k, const typename V::T* a, int64_t rs_a, int64_t cs_
                  mask[v]);
     }
   }
+}
+
+// The registered kernels: a tile of at most a third or two thirds of MR rows runs the MR / 3 or
+// 2 MR / 3 row instantiation of the same code instead of computing MR rows and storing fewer
+// (32 rows were 12 + 12 + a 12-row tile for 8 of them: 36 rows of FMAs for 32). An element's
+// FMA sequence and write-back are the same in every instantiation, so are its bits. A packed A
+// panel keeps its MR step (as_a), which the smaller instantiations read through their run-time
+// step loop.
+template <class V, int MR, int NV>
+void ukernel_simd(int64_t k, const typename V::T* a, int64_t as_a, const typename V::T* b,
+                  int64_t rs_b, typename V::T* c, int64_t rs_c, int64_t cs_c, int64_t mr,
+                  int64_t nr, typename V::T alpha, typename V::T beta) {
+  if constexpr (MR % 3 == 0) {
+    if (mr <= MR / 3)
+      return ukernel_rows<V, MR / 3, NV>(k, a, as_a, b, rs_b, c, rs_c, cs_c, mr, nr, alpha, beta);
+    if (mr <= 2 * MR / 3)
+      return ukernel_rows<V, 2 * MR / 3, NV>(k, a, as_a, b, rs_b, c, rs_c, cs_c, mr, nr, alpha,
+                                             beta);
+  }
+  ukernel_rows<V, MR, NV>(k, a, as_a, b, rs_b, c, rs_c, cs_c, mr, nr, alpha, beta);
+}
+
+template <class V, int MR, int NV>
+void ukernel_direct(int64_t k, const typename V::T* a, int64_t rs_a, int64_t cs_a,
+                    const typename V::T* b, int64_t rs_b, typename V::T* c, int64_t rs_c,
+                    int64_t mr, int64_t nr, typename V::T alpha, typename V::T beta) {
+  if constexpr (MR % 3 == 0) {
+    if (mr <= MR / 3)
+      return ukernel_direct_rows<V, MR / 3, NV>(k, a, rs_a, cs_a, b, rs_b, c, rs_c, mr, nr,
+                                                alpha, beta);
+    if (mr <= 2 * MR / 3)
+      return ukernel_direct_rows<V, 2 * MR / 3, NV>(k, a, rs_a, cs_a, b, rs_b, c, rs_c, mr, nr,
+                                                    alpha, beta);
+  }
+  ukernel_direct_rows<V, MR, NV>(k, a, rs_a, cs_a, b, rs_b, c, rs_c, mr, nr, alpha, beta);
 }
 
 }  // namespace

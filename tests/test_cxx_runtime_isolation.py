@@ -3,9 +3,9 @@ next to the libstdc++.so.6 that NumPy loads.
 
 Seen on Ubuntu 24.04: a _C linked with -static-libstdc++ (GCC 13) exported its locale facet ids
 as STB_GNU_UNIQUE symbols; the dynamic loader bound them to those of the libstdc++.so.6 (GCC 14)
-that NumPy had loaded, every `ostringstream << int` in _C then called a wrong facet, and every
-argument error thrown in C++ segfaulted the interpreter. CMakeLists.txt links with
---exclude-libs,ALL; docs/hardening.md ("Seen on other machines") has the investigation.
+that NumPy had loaded, every `ostringstream << int` in _C then crashed in another facet's code
+(gdb), so every argument error thrown in C++ segfaulted the interpreter. CMakeLists.txt links
+with --exclude-libs,ALL; docs/hardening.md ("Seen on other machines") has the investigation.
 """
 import ctypes
 import os
@@ -35,7 +35,8 @@ def elf_dynamic_definitions(path):
         pytest.skip(f"{path} is not an ELF64 little-endian object")
     shoff, = struct.unpack_from("<Q", data, 0x28)
     shentsize, shnum = struct.unpack_from("<HH", data, 0x3A)
-    sections = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize) for i in range(shnum)]
+    sections = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize)
+                for i in range(shnum)]
     out = []
     for _, sh_type, _, _, offset, size, link, _, _, entsize in sections:
         if sh_type != SHT_DYNSYM:

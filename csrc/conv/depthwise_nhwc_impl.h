@@ -100,6 +100,98 @@ inline void dw_pixel_tail(const ConvNhwcGeom& g, const T* x, const T* w, const T
     }
 }
 
+// 3x3, stride 1, dilation 1: output row (n, oh), pixels [ow0, ow1), y at (n, oh, 0). Per vector
+// of channels the 9 weight vectors and the bias stay in registers while the pixels slide along
+// the row: each output pixel loads one new input column (one vector per kernel row) for its 9
+// FMAs (dw_block reloaded the weights and 6 columns per 4 pixels, and sent every pixel whose
+// window touched the border through the checked per-tap loop). Columns outside the input read
+// as zero vectors; rows outside it are skipped (ALL: all three rows inside, no checks).
+// Sum order per pixel: bias, then taps (0, 0), (0, 1), ..., (2, 2).
+template <class T, bool ALL>
+inline void dw3x3s1_vector(const ConvNhwcGeom& g, const T* const* row_ptrs, const bool* in,
+                           const T* w, const T* b, int64_t c0, int64_t ow0, int64_t ow1,
+                           int64_t lo, int64_t hi, const T* next, T* yrow) {
+  using V = DwV<T>;
+  const int64_t C = g.c, W = g.w;
+  // Local copies: y's stores cannot alias them, so they stay in registers.
+  const T* const rows[3] = {row_ptrs[0], row_ptrs[1], row_ptrs[2]};
+  const int64_t lines = next ? (C * int64_t(sizeof(T)) + 63) / 64 : 0;
+  V wv[9];
+#pragma GCC unroll 9
+  for (int t = 0; t < 9; ++t) wv[t] = vload(w + t * C + c0);
+  const V bv = b ? vload(b + c0) : V{};
+  auto col = [&](int i, int64_t iw) -> V {
+    return (iw >= 0 && iw < W) ? vload(rows[i] + iw * C + c0) : V{};
+  };
+  V xa[3], xb[3];
+#pragma GCC unroll 3
+  for (int i = 0; i < 3; ++i) {
+    const bool r = ALL || in[i];
+    xa[i] = r ? col(i, ow0 - g.pl) : V{};
+    xb[i] = r ? col(i, ow0 - g.pl + 1) : V{};
+  }
+  auto pixel = [&](int64_t ow, bool checked) __attribute__((always_inline)) {
+    const int64_t iw = ow - g.pl + 2;  // the new input column
+    V acc = bv;
+#pragma GCC unroll 3
+    for (int i = 0; i < 3; ++i) {
+      if (!ALL && !in[i]) continue;
+      const V xc = checked ? col(i, iw) : vload(rows[i] + iw * C + c0);
+      acc += wv[3 * i] * xa[i];
+      acc += wv[3 * i + 1] * xb[i];
+      acc += wv[3 * i + 2] * xc;
+      xa[i] = xb[i];
+      xb[i] = xc;
+    }
+    dw_store(yrow + ow * C + c0, acc);
+    // The next output row's new input row, fetched while this one computes (the hardware
+    // prefetchers missed it: a third of the samples stalled on its loads).
+    if (next && iw >= 0 && iw < W)
+      for (int64_t l = 0; l < lines; ++l)
+        __builtin_prefetch(reinterpret_cast<const char*>(next + iw * C) + 64 * l);
+  };
+  // [lo, hi): pixels whose new column lies inside the input (no check).
+  const int64_t a = std::min(std::max(ow0, lo), ow1), e = std::max(a, std::min(ow1, hi));
+  int64_t ow = ow0;
+  for (; ow < a; ++ow) pixel(ow, true);
+#pragma GCC unroll 4
+  for (; ow < e; ++ow) pixel(ow, false);
+  for (; ow < ow1; ++ow) pixel(ow, true);
+}
+
+template <class T>
+void dw3x3s1_segment(const ConvNhwcGeom& g, const T* x, const T* w, const T* b, const Pos& q,
+                     int64_t ow1, T* yrow) {
+  const int64_t C = g.c, cv = C / kVL * kVL;
+  const T* rows[3];
+  bool in[3];
+  for (int i = 0; i < 3; ++i) {
+    const int64_t ih = q.oh - g.pt + i;
+    in[i] = ih >= 0 && ih < g.h;
+    rows[i] = in[i] ? x + (q.n * g.h + ih) * g.w * C : x;
+  }
+  // New column ow - pl + 2 inside [0, W) for ow in [pl - 2, W + pl - 2).
+  const int64_t lo = g.pl - 2, hi = g.w + g.pl - 2;
+  const bool all = in[0] && in[1] && in[2];
+  const int64_t ihn = q.oh - g.pt + 3;  // the next output row's new input row, if any
+  const T* next = q.oh + 1 < g.oh && ihn >= 0 && ihn < g.h ? x + (q.n * g.h + ihn) * g.w * C
+                                                           : nullptr;
+  for (int64_t c0 = 0; c0 < cv; c0 += kVL) {
+    const T* pf = c0 == 0 ? next : nullptr;  // the whole pixel's lines, during the first pass
+    if (all)
+      dw3x3s1_vector<T, true>(g, rows, in, w, b, c0, q.ow, ow1, lo, hi, pf, yrow);
+    else
+      dw3x3s1_vector<T, false>(g, rows, in, w, b, c0, q.ow, ow1, lo, hi, pf, yrow);
+  }
+  if (cv < C) {
+    Pos qq = q;
+    for (int64_t ow = q.ow; ow < ow1; ++ow) {
+      qq.ow = ow;
+      dw_pixel_tail(g, x, w, b, qq, cv, yrow + ow * C);
+    }
+  }
+}
+
 // Output positions [p0, p1) (rows of y, C values each), in output-row segments.
 template <class T>
 void depthwise_forward_rows(const ConvNhwcGeom& g, const T* x, const T* w, const T* b, T* y,
@@ -110,6 +202,16 @@ void depthwise_forward_rows(const ConvNhwcGeom& g, const T* x, const T* w, const
   int64_t lo, hi;
   dw_interior(g.w, g.ow, g.kw, g.sw, g.pl, g.dw, &lo, &hi);
   Pos q(g, p0);
+  if (g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1) {
+    for (int64_t p = p0; p < p1;) {
+      const int64_t ow0 = q.ow, ow1 = std::min(g.ow, ow0 + (p1 - p));
+      dw3x3s1_segment(g, x, w, b, q, ow1, y + (p - ow0) * C);
+      p += ow1 - ow0;
+      q.ow = 0;
+      if (++q.oh == g.oh) q.oh = 0, ++q.n;
+    }
+    return;
+  }
   for (int64_t p = p0; p < p1;) {
     const int64_t ow0 = q.ow, ow1 = std::min(g.ow, ow0 + (p1 - p));
     const int64_t ih0 = q.oh * g.sh - g.pt;

@@ -41,6 +41,8 @@ namespace pyengine {
   template <class T> bool conv_nhwc_small_weight_onepass(const ConvNhwcGeom&, const T*,         \
                                                          const T*, const T*, T*, T*, int64_t,   \
                                                          int64_t);                              \
+  template <class T> void conv_nhwc_small_weight_padded(const ConvNhwcGeom&, const T*, const T*,\
+                                                        T*, T*, int64_t, T*);                   \
   }
 PE_DECLARE_ISA(generic)
 PE_DECLARE_ISA(avx2)
@@ -75,6 +77,18 @@ template <class T>
 void direct_backward_weight(const ConvNhwcGeom& g, const T* x, const T* dy, T* dw, T* db,
                             int64_t p0, int64_t p1) {
   PE_DISPATCH(conv_nhwc_direct_backward_weight<T>, g, x, dy, dw, db, p0, p1);
+}
+
+// Small dense layers whose window rows are 9 contiguous values (3x3 x 3 channels, dilation 1)
+// and 16 or 32 output channels: weight and bias gradients image by image through a zero-padded
+// copy (small_k_nhwc_impl.h) instead of gathered col blocks.
+bool small_padded_fits(const ConvNhwcGeom& g) {
+  return is_small(g) && g.dh == 1 && g.dw == 1 && g.kw * g.c == 9 && (g.oc == 16 || g.oc == 32);
+}
+template <class T>
+void small_weight_padded(const ConvNhwcGeom& g, const T* x, const T* dy, T* dw, T* db, int64_t n,
+                         T* pad) {
+  PE_DISPATCH(conv_nhwc_small_weight_padded<T>, g, x, dy, dw, db, n, pad);
 }
 
 // Positions per item of the direct kernels: enough work to amortise a fork, few enough that
@@ -271,18 +285,27 @@ void conv2d_nhwc_backward(const ConvNhwcGeom& g, const T* x, const T* dy, const 
   if (!dw && !db) return;
   // Weight and bias gradients: blocks of positions in a fixed number of chunks, each summing
   // into its own partials (at most 64 MiB of them), then the partials added in chunk order.
-  const int64_t wrows = direct ? direct_rows(g) : rows, nb = (P + wrows - 1) / wrows;
+  // padded: items are whole images through their zero-padded copies (small_padded_fits).
+  const bool padded = direct && !act_blocks && small_padded_fits(g);
+  const int64_t wrows = direct ? direct_rows(g) : rows;
+  const int64_t nb = padded ? g.n : (P + wrows - 1) / wrows;
   const int64_t cap = std::max<int64_t>(1, (int64_t{64} << 20) / int64_t(sizeof(T)) /
                                                (wsize + g.oc));
   const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>({nb, int64_t{16}, cap}));
   std::vector<T> part(static_cast<size_t>(chunks * (wsize + g.oc)));
-  const int64_t scratch = direct ? (act_blocks ? wrows * g.oc : 0) : (dw && !pw ? rows * K : 0);
+  const int64_t scratch = padded ? padded_rows(g) * padded_cols(g) * g.c
+                         : direct ? (act_blocks ? wrows * g.oc : 0) : (dw && !pw ? rows * K : 0);
   for_each_conv_item<T>(chunks, scratch, [&](int64_t ch, T* col) {
     T* pdw = part.data() + ch * (wsize + g.oc);
     T* pdb = pdw + wsize;
     std::fill(pdb, pdb + g.oc, T(0));
     if (dw) std::fill(pdw, pdw + wsize, T(0));
     for (int64_t blk = nb * ch / chunks; blk < nb * (ch + 1) / chunks; ++blk) {
+      if (padded) {  // blk: an image
+        small_weight_padded(g, x, gz + blk * L * g.oc, dw ? pdw : nullptr, db ? pdb : nullptr,
+                            blk, col);
+        continue;
+      }
       const int64_t p0 = blk * wrows, pb = std::min(P, p0 + wrows) - p0;
       if (direct) {
         T* bw = dw ? pdw : nullptr;

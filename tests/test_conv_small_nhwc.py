@@ -1,6 +1,8 @@
 """Small dense channels-last conv2d (groups 1, K = KH*KW*C <= 27: the RGB first layer), the
-paths of csrc/conv/small_k_nhwc_impl.h — the weight and bias gradient through a zero-padded copy
-of each image (window rows of KW*C == 9 contiguous values) — against the NumPy float64
+paths of csrc/conv/small_k_nhwc_impl.h — the 3x3 stride-1 forward as Winograd F(4, 3) along the
+rows (1-3 input channels, whole and partial 4-pixel tiles, 16-48 output channels), the weight
+and bias gradient through a zero-padded copy of each image (window rows of KW*C == 9
+contiguous values) — against the NumPy float64
 reference, against the general path (the same layer with zero input channels appended, which
 takes it off the small-K kernels), on every ISA, both dtypes, 1 vs 2 threads bitwise, each
 gradient asked for alone, and through gradcheck."""
@@ -29,6 +31,8 @@ CASES = [
     (2, 8, 12, 1, 1, 9, 32, (1, 1), (0, 0, 4, 4)),
     (2, 7, 7, 9, 1, 1, 16, (2, 1), (0, 0, 0, 0)),
     (1, 1, 1, 3, 3, 3, 32, (1, 1), (1, 1, 1, 1)),
+    (2, 6, 9, 2, 3, 3, 48, (1, 1), (1, 1, 1, 1)),
+    (2, 5, 11, 1, 3, 3, 16, (1, 1), (0, 2, 1, 0)),
 ]
 
 

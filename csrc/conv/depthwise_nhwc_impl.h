@@ -107,7 +107,7 @@ inline void dw_pixel_tail(const ConvNhwcGeom& g, const T* x, const T* w, const T
 // window touched the border through the checked per-tap loop). Columns outside the input read
 // as zero vectors; rows outside it are skipped (ALL: all three rows inside, no checks).
 // Sum order per pixel: bias, then taps (0, 0), (0, 1), ..., (2, 2).
-template <class T, bool ALL>
+template <class T, bool ALL, bool PF>
 inline void dw3x3s1_vector(const ConvNhwcGeom& g, const T* const* row_ptrs, const bool* in,
                            const T* w, const T* b, int64_t c0, int64_t ow0, int64_t ow1,
                            int64_t lo, int64_t hi, const T* next, T* yrow) {
@@ -115,7 +115,7 @@ inline void dw3x3s1_vector(const ConvNhwcGeom& g, const T* const* row_ptrs, cons
   const int64_t C = g.c, W = g.w;
   // Local copies: y's stores cannot alias them, so they stay in registers.
   const T* const rows[3] = {row_ptrs[0], row_ptrs[1], row_ptrs[2]};
-  const int64_t lines = next ? (C * int64_t(sizeof(T)) + 63) / 64 : 0;
+  const int64_t lines = (C * int64_t(sizeof(T)) + 63) / 64;
   V wv[9];
 #pragma GCC unroll 9
   for (int t = 0; t < 9; ++t) wv[t] = vload(w + t * C + c0);
@@ -130,13 +130,21 @@ inline void dw3x3s1_vector(const ConvNhwcGeom& g, const T* const* row_ptrs, cons
     xa[i] = r ? col(i, ow0 - g.pl) : V{};
     xb[i] = r ? col(i, ow0 - g.pl + 1) : V{};
   }
-  auto pixel = [&](int64_t ow, bool checked) __attribute__((always_inline)) {
+  // PF (the first channel pass of a row): the next output row's new input row, fetched while
+  // this one computes (the hardware prefetchers missed it: a third of the samples stalled on
+  // its loads). Only for columns inside the input.
+  auto prefetch = [&](int64_t iw) __attribute__((always_inline)) {
+    if (PF)
+      for (int64_t l = 0; l < lines; ++l)
+        __builtin_prefetch(reinterpret_cast<const char*>(next + iw * C) + 64 * l);
+  };
+  auto pixel = [&](int64_t ow) __attribute__((always_inline)) {  // with checks
     const int64_t iw = ow - g.pl + 2;  // the new input column
     V acc = bv;
 #pragma GCC unroll 3
     for (int i = 0; i < 3; ++i) {
       if (!ALL && !in[i]) continue;
-      const V xc = checked ? col(i, iw) : vload(rows[i] + iw * C + c0);
+      const V xc = col(i, iw);
       acc += wv[3 * i] * xa[i];
       acc += wv[3 * i + 1] * xb[i];
       acc += wv[3 * i + 2] * xc;
@@ -144,19 +152,35 @@ inline void dw3x3s1_vector(const ConvNhwcGeom& g, const T* const* row_ptrs, cons
       xb[i] = xc;
     }
     dw_store(yrow + ow * C + c0, acc);
-    // The next output row's new input row, fetched while this one computes (the hardware
-    // prefetchers missed it: a third of the samples stalled on its loads).
-    if (next && iw >= 0 && iw < W)
-      for (int64_t l = 0; l < lines; ++l)
-        __builtin_prefetch(reinterpret_cast<const char*>(next + iw * C) + 64 * l);
+    if (iw >= 0 && iw < W) prefetch(iw);
   };
-  // [lo, hi): pixels whose new column lies inside the input (no check).
+  // [lo, hi): pixels whose new column lies inside the input (no check); two pixels at a time
+  // (two independent sums: one pixel's 9 FMAs form a single dependency chain).
   const int64_t a = std::min(std::max(ow0, lo), ow1), e = std::max(a, std::min(ow1, hi));
   int64_t ow = ow0;
-  for (; ow < a; ++ow) pixel(ow, true);
-#pragma GCC unroll 4
-  for (; ow < e; ++ow) pixel(ow, false);
-  for (; ow < ow1; ++ow) pixel(ow, true);
+  for (; ow < a; ++ow) pixel(ow);
+  for (; ow + 2 <= e; ow += 2) {
+    const int64_t iw = ow - g.pl + 2;
+    V acc0 = bv, acc1 = bv;
+#pragma GCC unroll 3
+    for (int i = 0; i < 3; ++i) {
+      if (!ALL && !in[i]) continue;
+      const V xc = vload(rows[i] + iw * C + c0), xd = vload(rows[i] + (iw + 1) * C + c0);
+      acc0 += wv[3 * i] * xa[i];
+      acc1 += wv[3 * i] * xb[i];
+      acc0 += wv[3 * i + 1] * xb[i];
+      acc1 += wv[3 * i + 1] * xc;
+      acc0 += wv[3 * i + 2] * xc;
+      acc1 += wv[3 * i + 2] * xd;
+      xa[i] = xc;
+      xb[i] = xd;
+    }
+    dw_store(yrow + ow * C + c0, acc0);
+    dw_store(yrow + (ow + 1) * C + c0, acc1);
+    prefetch(iw);
+    prefetch(iw + 1);
+  }
+  for (; ow < ow1; ++ow) pixel(ow);
 }
 
 template <class T>
@@ -177,11 +201,13 @@ void dw3x3s1_segment(const ConvNhwcGeom& g, const T* x, const T* w, const T* b, 
   const T* next = q.oh + 1 < g.oh && ihn >= 0 && ihn < g.h ? x + (q.n * g.h + ihn) * g.w * C
                                                            : nullptr;
   for (int64_t c0 = 0; c0 < cv; c0 += kVL) {
-    const T* pf = c0 == 0 ? next : nullptr;  // the whole pixel's lines, during the first pass
-    if (all)
-      dw3x3s1_vector<T, true>(g, rows, in, w, b, c0, q.ow, ow1, lo, hi, pf, yrow);
-    else
-      dw3x3s1_vector<T, false>(g, rows, in, w, b, c0, q.ow, ow1, lo, hi, pf, yrow);
+    if (c0 == 0 && next) {  // the whole pixel's lines, during the first pass
+      if (all) dw3x3s1_vector<T, true, true>(g, rows, in, w, b, c0, q.ow, ow1, lo, hi, next, yrow);
+      else dw3x3s1_vector<T, false, true>(g, rows, in, w, b, c0, q.ow, ow1, lo, hi, next, yrow);
+    } else {
+      if (all) dw3x3s1_vector<T, true, false>(g, rows, in, w, b, c0, q.ow, ow1, lo, hi, next, yrow);
+      else dw3x3s1_vector<T, false, false>(g, rows, in, w, b, c0, q.ow, ow1, lo, hi, next, yrow);
+    }
   }
   if (cv < C) {
     Pos qq = q;

@@ -100,9 +100,10 @@ bool small_winograd_fits(const ConvNhwcGeom& g) {
   return is_small(g) && g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 &&
          g.dw == 1 && g.oc % 16 == 0 && g.ow >= 8;
 }
-// Scratch per image: one padded input row and the V rows (tiles rounded up to 4 per row).
+// Scratch per image: one padded input row and the V rows (tiles per row rounded up to a
+// multiple of the kernel's register block, at most 4).
 int64_t small_winograd_scratch(const ConvNhwcGeom& g) {
-  const int64_t tiles = (g.ow + 15) / 16 * 4;
+  const int64_t tiles = (g.ow + 3) / 4 + 3;
   return (4 * tiles + 2) * g.c + (g.oh + 2) * tiles * g.c * 6;
 }
 // U[i][c][k][o] = sum_j G[k][j] w[i, j, c, o], G of F(4, 3) (interpolation points 0, +-1, +-2).

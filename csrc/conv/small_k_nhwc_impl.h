@@ -78,7 +78,6 @@ void small_weight_padded_image(const ConvNhwcGeom& g, const T* pad, const T* dy,
   }
 }
 
-}  // namespace
 
 // ---- Forward, 3x3 stride 1 with 1-3 input channels: Winograd F(4, 3) along the rows ----------
 // Per output row, tile t of 4 pixels (columns 4t .. 4t + 3) and kernel row i, the 1-D Winograd
@@ -194,3 +193,5 @@ void wino_rows_image(const ConvNhwcGeom& g, const T* v, const T* u, const T* b, 
     }
   }
 }
+
+}  // namespace

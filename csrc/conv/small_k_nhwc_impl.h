@@ -166,13 +166,12 @@ void wino_rows_image(const ConvNhwcGeom& g, const T* v, const T* u, const T* b, 
 #pragma GCC unroll 3
           for (int c = 0; c < CC; ++c) {
             const T* uc = u + (i * CC + c) * 6 * OC + o0;
-            V uk[6];
 #pragma GCC unroll 6
-            for (int k = 0; k < 6; ++k) uk[k] = vload(uc + k * OC);
+            for (int k = 0; k < 6; ++k) {
+              const V uk = vload(uc + k * OC);
 #pragma GCC unroll 4
-            for (int tt = 0; tt < TT; ++tt)
-#pragma GCC unroll 6
-              for (int k = 0; k < 6; ++k) acc[tt][k] += vr[(tt * CC + c) * 6 + k] * uk[k];
+              for (int tt = 0; tt < TT; ++tt) acc[tt][k] += vr[(tt * CC + c) * 6 + k] * uk;
+            }
           }
         }
 #pragma GCC unroll 4

@@ -242,7 +242,11 @@ void conv2d_nhwc_forward(const ConvNhwcGeom& g, const T* x, const T* w, const T*
     return;
   }
   if (is_depthwise(g) || is_small(g)) {
-    const int64_t rows = direct_rows(g), nb = (P + rows - 1) / rows;
+    int64_t rows = direct_rows(g);
+    // Depthwise: items of whole pairs of output rows, which the 3x3 stride-1 kernel computes
+    // in one pass (an item boundary inside a row left ~2 of its 8 rows unpaired).
+    if (is_depthwise(g)) rows = std::max<int64_t>(1, (rows + g.ow) / (2 * g.ow)) * 2 * g.ow;
+    const int64_t nb = (P + rows - 1) / rows;
     for_each_conv_item<T>(nb, 0, [&](int64_t it, T*) {
       const int64_t p0 = it * rows, p1 = std::min(P, p0 + rows);
       direct_forward(g, x, w, b, y, p0, p1);

@@ -41,6 +41,10 @@ namespace pyengine {
   template <class T> bool conv_nhwc_small_weight_onepass(const ConvNhwcGeom&, const T*,         \
                                                          const T*, const T*, T*, T*, int64_t,   \
                                                          int64_t);                              \
+  template <class T> void conv_nhwc_small_winograd(const ConvNhwcGeom&, const T*, const T*,     \
+                                                   const T*, T*, int64_t, T*);                  \
+  template <class T> void conv_nhwc_small_weight_padded(const ConvNhwcGeom&, const T*, const T*,\
+                                                        T*, T*, int64_t, T*);                   \
   }
 PE_DECLARE_ISA(generic)
 PE_DECLARE_ISA(avx2)
@@ -75,6 +79,58 @@ template <class T>
 void direct_backward_weight(const ConvNhwcGeom& g, const T* x, const T* dy, T* dw, T* db,
                             int64_t p0, int64_t p1) {
   PE_DISPATCH(conv_nhwc_direct_backward_weight<T>, g, x, dy, dw, db, p0, p1);
+}
+
+// Small dense layers whose window rows are 9 contiguous values (3x3 x 3 channels, dilation 1)
+// and 16 or 32 output channels: weight and bias gradients image by image through a zero-padded
+// copy (small_k_nhwc_impl.h) instead of gathered col blocks.
+bool small_padded_fits(const ConvNhwcGeom& g) {
+  return is_small(g) && g.dh == 1 && g.dw == 1 && g.kw * g.c == 9 && (g.oc == 16 || g.oc == 32);
+}
+template <class T>
+void small_weight_padded(const ConvNhwcGeom& g, const T* x, const T* dy, T* dw, T* db, int64_t n,
+                         T* pad) {
+  PE_DISPATCH(conv_nhwc_small_weight_padded<T>, g, x, dy, dw, db, n, pad);
+}
+
+// 3x3 stride-1 dense layers with 1-3 input channels and whole vectors of output channels: the
+// forward as Winograd F(4, 3) along the rows (small_k_nhwc_impl.h), image by image. Rows of
+// fewer than 8 pixels would waste much of their 4-pixel tiles: they stay direct.
+bool small_winograd_fits(const ConvNhwcGeom& g) {
+  return is_small(g) && g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 &&
+         g.dw == 1 && g.oc % 16 == 0 && g.ow >= 8;
+}
+// Scratch per image: one padded input row and the V rows (tiles per row rounded up to a
+// multiple of the kernel's register block, at most 4).
+int64_t small_winograd_scratch(const ConvNhwcGeom& g) {
+  const int64_t tiles = (g.ow + 3) / 4 + 3;
+  return (4 * tiles + 2) * g.c + (g.oh + 2) * tiles * g.c * 6;
+}
+// U[i][c][k][o] = sum_j G[k][j] w[i, j, c, o], G of F(4, 3) (interpolation points 0, +-1, +-2).
+template <class T>
+void small_winograd_weights(const ConvNhwcGeom& g, const T* w, T* u) {
+  const int64_t OC = g.oc, C = g.c;
+  for (int64_t i = 0; i < 3; ++i)
+    for (int64_t c = 0; c < C; ++c) {
+      const T* w0 = w + (i * 3 * C + c) * OC;
+      const T* w1 = w0 + C * OC;
+      const T* w2 = w1 + C * OC;
+      T* ud = u + (i * C + c) * 6 * OC;
+      for (int64_t o = 0; o < OC; ++o) {
+        const T a = w0[o], m = w1[o], e = w2[o];
+        ud[o] = a / T(4);
+        ud[OC + o] = -(a + m + e) / T(6);
+        ud[2 * OC + o] = -(a - m + e) / T(6);
+        ud[3 * OC + o] = a / T(24) + m / T(12) + e / T(6);
+        ud[4 * OC + o] = a / T(24) - m / T(12) + e / T(6);
+        ud[5 * OC + o] = e;
+      }
+    }
+}
+template <class T>
+void small_winograd(const ConvNhwcGeom& g, const T* x, const T* u, const T* b, T* y, int64_t n,
+                    T* scratch) {
+  PE_DISPATCH(conv_nhwc_small_winograd<T>, g, x, u, b, y, n, scratch);
 }
 
 // Positions per item of the direct kernels: enough work to amortise a fork, few enough that
@@ -175,8 +231,22 @@ void conv2d_nhwc_forward(const ConvNhwcGeom& g, const T* x, const T* w, const T*
                          T* y) {
   const int64_t P = g.n * g.oh * g.ow, K = g.kh * g.kw * g.cg(), ocg = g.ocg();
   if (P == 0) return;
+  if (small_winograd_fits(g)) {  // images as items
+    std::vector<T> u(static_cast<size_t>(3 * g.c * 6 * g.oc));
+    small_winograd_weights(g, w, u.data());
+    const int64_t L = g.oh * g.ow;
+    for_each_conv_item<T>(g.n, small_winograd_scratch(g), [&](int64_t n, T* scratch) {
+      small_winograd(g, x, u.data(), b, y, n, scratch);
+      epilogue<T>(nullptr, act, y + n * L * g.oc, L, g.oc, g.oc);
+    });
+    return;
+  }
   if (is_depthwise(g) || is_small(g)) {
-    const int64_t rows = direct_rows(g), nb = (P + rows - 1) / rows;
+    int64_t rows = direct_rows(g);
+    // Depthwise: items of whole pairs of output rows, which the 3x3 stride-1 kernel computes
+    // in one pass (an item boundary inside a row left ~2 of its 8 rows unpaired).
+    if (is_depthwise(g)) rows = std::max<int64_t>(1, (rows + g.ow) / (2 * g.ow)) * 2 * g.ow;
+    const int64_t nb = (P + rows - 1) / rows;
     for_each_conv_item<T>(nb, 0, [&](int64_t it, T*) {
       const int64_t p0 = it * rows, p1 = std::min(P, p0 + rows);
       direct_forward(g, x, w, b, y, p0, p1);
@@ -271,18 +341,27 @@ void conv2d_nhwc_backward(const ConvNhwcGeom& g, const T* x, const T* dy, const 
   if (!dw && !db) return;
   // Weight and bias gradients: blocks of positions in a fixed number of chunks, each summing
   // into its own partials (at most 64 MiB of them), then the partials added in chunk order.
-  const int64_t wrows = direct ? direct_rows(g) : rows, nb = (P + wrows - 1) / wrows;
+  // padded: items are whole images through their zero-padded copies (small_padded_fits).
+  const bool padded = direct && !act_blocks && small_padded_fits(g);
+  const int64_t wrows = direct ? direct_rows(g) : rows;
+  const int64_t nb = padded ? g.n : (P + wrows - 1) / wrows;
   const int64_t cap = std::max<int64_t>(1, (int64_t{64} << 20) / int64_t(sizeof(T)) /
                                                (wsize + g.oc));
   const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>({nb, int64_t{16}, cap}));
   std::vector<T> part(static_cast<size_t>(chunks * (wsize + g.oc)));
-  const int64_t scratch = direct ? (act_blocks ? wrows * g.oc : 0) : (dw && !pw ? rows * K : 0);
+  const int64_t scratch = padded ? padded_rows(g) * padded_cols(g) * g.c
+                         : direct ? (act_blocks ? wrows * g.oc : 0) : (dw && !pw ? rows * K : 0);
   for_each_conv_item<T>(chunks, scratch, [&](int64_t ch, T* col) {
     T* pdw = part.data() + ch * (wsize + g.oc);
     T* pdb = pdw + wsize;
     std::fill(pdb, pdb + g.oc, T(0));
     if (dw) std::fill(pdw, pdw + wsize, T(0));
     for (int64_t blk = nb * ch / chunks; blk < nb * (ch + 1) / chunks; ++blk) {
+      if (padded) {  // blk: an image
+        small_weight_padded(g, x, gz + blk * L * g.oc, dw ? pdw : nullptr, db ? pdb : nullptr,
+                            blk, col);
+        continue;
+      }
       const int64_t p0 = blk * wrows, pb = std::min(P, p0 + wrows) - p0;
       if (direct) {
         T* bw = dw ? pdw : nullptr;

@@ -24,6 +24,10 @@ struct ConvNhwcGeom {
   int64_t ocg() const { return oc / groups; }
 };
 
+// A zero-padded copy of one image holding every window of the output (small_k_nhwc_impl.h).
+inline int64_t padded_rows(const ConvNhwcGeom& g) { return (g.oh - 1) * g.sh + g.kh; }
+inline int64_t padded_cols(const ConvNhwcGeom& g) { return (g.ow - 1) * g.sw + g.kw; }
+
 // Optional activation applied to conv + bias in the same pass (the fused layer op). Only
 // activations whose derivative is a function of their output are allowed (relu, leaky_relu with
 // slope >= 0, elu, sigmoid, tanh): the backward then needs y alone, never the pre-activation.

@@ -286,6 +286,39 @@ void small_weight_onepass(const ConvNhwcGeom& g, const T* x, const T* dy, const 
 }  // namespace
 
 #include "conv/depthwise_nhwc_impl.h"
+#include "conv/small_k_nhwc_impl.h"
+
+// Forward of image n, Winograd F(4, 3) along the rows (small_k_nhwc_impl.h), where
+// conv2d_nhwc.cpp's small_winograd_fits holds (3x3, stride 1, dilation 1, 1-3 input channels,
+// OC % 16 == 0). u: the transformed weights (6 per kernel row and input channel, x OC); scratch:
+// conv_nhwc_small_winograd_scratch(g) values. No activation (the caller's epilogue).
+template <class T>
+void conv_nhwc_small_winograd(const ConvNhwcGeom& g, const T* __restrict x, const T* __restrict u,
+                              const T* __restrict b, T* __restrict y, int64_t n,
+                              T* __restrict scratch) {
+  constexpr int TT = kWinoTiles<T>;
+  const int64_t tiles = (g.ow + 4 * TT - 1) / (4 * TT) * TT;
+  T* d = scratch;
+  T* v = scratch + (4 * tiles + 2) * g.c;
+  wino_rows_input(g, x, n, tiles, d, v);
+  T* yn = y + n * g.oh * g.ow * g.oc;
+  if (g.c == 1) return wino_rows_image<T, 1, TT>(g, v, u, b, tiles, yn);
+  if (g.c == 2) return wino_rows_image<T, 2, TT>(g, v, u, b, tiles, yn);
+  wino_rows_image<T, 3, TT>(g, v, u, b, tiles, yn);
+}
+
+// Weight and bias gradient partials of image n through its zero-padded copy (pad: Hp x Wp x C
+// scratch, small_k_nhwc_impl.h), added to dw / db (either may be null); dy points at image n's
+// rows. Only where conv2d_nhwc.cpp's small_padded_fits holds (KW * C == 9, dilation 1, 16 or
+// 32 output channels).
+template <class T>
+void conv_nhwc_small_weight_padded(const ConvNhwcGeom& g, const T* __restrict x,
+                                   const T* __restrict dy, T* __restrict dw, T* __restrict db,
+                                   int64_t n, T* __restrict pad) {
+  if (dw) pad_image(g, x, n, pad);
+  if (g.oc == 32) return small_weight_padded_image<T, 9, 2>(g, pad, dy, dw, db);
+  small_weight_padded_image<T, 9, 1>(g, pad, dy, dw, db);
+}
 
 // The one-pass weight and bias gradient (small_weight_onepass) where it applies: small dense
 // layers with K = KH*KW*C = 9 and 16 or 32 output channels. y: the layer's relu output (dy is
@@ -456,7 +489,11 @@ void conv_nhwc_direct_backward_weight(const ConvNhwcGeom& g, const T* __restrict
   template void conv_nhwc_direct_backward_weight<T>(const ConvNhwcGeom&, const T*, const T*, T*, \
                                                     T*, int64_t, int64_t);                       \
   template bool conv_nhwc_small_weight_onepass<T>(const ConvNhwcGeom&, const T*, const T*,       \
-                                                  const T*, T*, T*, int64_t, int64_t);
+                                                  const T*, T*, T*, int64_t, int64_t);            \
+  template void conv_nhwc_small_winograd<T>(const ConvNhwcGeom&, const T*, const T*, const T*,    \
+                                            T*, int64_t, T*);                                    \
+  template void conv_nhwc_small_weight_padded<T>(const ConvNhwcGeom&, const T*, const T*, T*, T*,  \
+                                                 int64_t, T*);
 PE_CONV_NHWC_DIRECT_INSTANTIATE(float)
 PE_CONV_NHWC_DIRECT_INSTANTIATE(double)
 #undef PE_CONV_NHWC_DIRECT_INSTANTIATE

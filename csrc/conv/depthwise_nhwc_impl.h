@@ -100,6 +100,201 @@ inline void dw_pixel_tail(const ConvNhwcGeom& g, const T* x, const T* w, const T
     }
 }
 
+// 3x3, stride 1, dilation 1: output row (n, oh), pixels [ow0, ow1), y at (n, oh, 0). Per vector
+// of channels the 9 weight vectors and the bias stay in registers while the pixels slide along
+// the row: each output pixel loads one new input column (one vector per kernel row) for its 9
+// FMAs (dw_block reloaded the weights and 6 columns per 4 pixels, and sent every pixel whose
+// window touched the border through the checked per-tap loop). Columns outside the input read
+// as zero vectors; rows outside it are skipped (ALL: all three rows inside, no checks).
+// Sum order per pixel: bias, then taps (0, 0), (0, 1), ..., (2, 2).
+template <class T, bool ALL, bool PF>
+inline void dw3x3s1_vector(const ConvNhwcGeom& g, const T* const* row_ptrs, const bool* in,
+                           const T* w, const T* b, int64_t c0, int64_t ow0, int64_t ow1,
+                           int64_t lo, int64_t hi, const T* next, T* yrow) {
+  using V = DwV<T>;
+  const int64_t C = g.c, W = g.w;
+  // Local copies: y's stores cannot alias them, so they stay in registers.
+  const T* const rows[3] = {row_ptrs[0], row_ptrs[1], row_ptrs[2]};
+  const int64_t lines = (C * int64_t(sizeof(T)) + 63) / 64;
+  V wv[9];
+#pragma GCC unroll 9
+  for (int t = 0; t < 9; ++t) wv[t] = vload(w + t * C + c0);
+  const V bv = b ? vload(b + c0) : V{};
+  auto col = [&](int i, int64_t iw) -> V {
+    return (iw >= 0 && iw < W) ? vload(rows[i] + iw * C + c0) : V{};
+  };
+  V xa[3], xb[3];
+#pragma GCC unroll 3
+  for (int i = 0; i < 3; ++i) {
+    const bool r = ALL || in[i];
+    xa[i] = r ? col(i, ow0 - g.pl) : V{};
+    xb[i] = r ? col(i, ow0 - g.pl + 1) : V{};
+  }
+  // PF (the first channel pass of a row): the next output row's new input row, fetched while
+  // this one computes (the hardware prefetchers missed it: a third of the samples stalled on
+  // its loads). Only for columns inside the input.
+  auto prefetch = [&](int64_t iw) __attribute__((always_inline)) {
+    if (PF)
+      for (int64_t l = 0; l < lines; ++l)
+        __builtin_prefetch(reinterpret_cast<const char*>(next + iw * C) + 64 * l);
+  };
+  auto pixel = [&](int64_t ow) __attribute__((always_inline)) {  // with checks
+    const int64_t iw = ow - g.pl + 2;  // the new input column
+    V acc = bv;
+#pragma GCC unroll 3
+    for (int i = 0; i < 3; ++i) {
+      if (!ALL && !in[i]) continue;
+      const V xc = col(i, iw);
+      acc += wv[3 * i] * xa[i];
+      acc += wv[3 * i + 1] * xb[i];
+      acc += wv[3 * i + 2] * xc;
+      xa[i] = xb[i];
+      xb[i] = xc;
+    }
+    dw_store(yrow + ow * C + c0, acc);
+    if (iw >= 0 && iw < W) prefetch(iw);
+  };
+  // [lo, hi): pixels whose new column lies inside the input (no check); two pixels at a time
+  // (two independent sums: one pixel's 9 FMAs form a single dependency chain).
+  const int64_t a = std::min(std::max(ow0, lo), ow1), e = std::max(a, std::min(ow1, hi));
+  int64_t ow = ow0;
+  for (; ow < a; ++ow) pixel(ow);
+  for (; ow + 2 <= e; ow += 2) {
+    const int64_t iw = ow - g.pl + 2;
+    V acc0 = bv, acc1 = bv;
+#pragma GCC unroll 3
+    for (int i = 0; i < 3; ++i) {
+      if (!ALL && !in[i]) continue;
+      const V xc = vload(rows[i] + iw * C + c0), xd = vload(rows[i] + (iw + 1) * C + c0);
+      acc0 += wv[3 * i] * xa[i];
+      acc1 += wv[3 * i] * xb[i];
+      acc0 += wv[3 * i + 1] * xb[i];
+      acc1 += wv[3 * i + 1] * xc;
+      acc0 += wv[3 * i + 2] * xc;
+      acc1 += wv[3 * i + 2] * xd;
+      xa[i] = xc;
+      xb[i] = xd;
+    }
+    dw_store(yrow + ow * C + c0, acc0);
+    dw_store(yrow + (ow + 1) * C + c0, acc1);
+    prefetch(iw);
+    prefetch(iw + 1);
+  }
+  for (; ow < ow1; ++ow) pixel(ow);
+}
+
+// Two whole output rows (oh, oh + 1) whose four input rows lie inside the input: each new
+// input column is 4 loads for the 18 FMAs of two output pixels (one row: 3 loads for 9), and
+// each input row is walked by half as many passes. Per pixel the same sum order as
+// dw3x3s1_vector (bias, then taps (0, 0) .. (2, 2)). PF: the next
+// pair's two new input rows (next, next + rs) are prefetched.
+template <class T, bool PF>
+inline void dw3x3s1_pair_vector(const ConvNhwcGeom& g, const T* r0, const T* w, const T* b,
+                                int64_t c0, int64_t lo, int64_t hi, const T* next, T* yrow) {
+  using V = DwV<T>;
+  const int64_t C = g.c, W = g.w, rs = W * C, ys = g.ow * C;
+  const T* const rows[4] = {r0, r0 + rs, r0 + 2 * rs, r0 + 3 * rs};
+  const int64_t lines = (C * int64_t(sizeof(T)) + 63) / 64;
+  V wv[9];
+#pragma GCC unroll 9
+  for (int t = 0; t < 9; ++t) wv[t] = vload(w + t * C + c0);
+  const V bv = b ? vload(b + c0) : V{};
+  auto col = [&](int i, int64_t iw) -> V {
+    return (iw >= 0 && iw < W) ? vload(rows[i] + iw * C + c0) : V{};
+  };
+  V xa[4], xb[4];
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) xa[i] = col(i, -g.pl), xb[i] = col(i, 1 - g.pl);
+  auto pixel = [&](int64_t ow, bool checked) __attribute__((always_inline)) {
+    const int64_t iw = ow - g.pl + 2;  // the new input column
+    V xc[4];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) xc[i] = checked ? col(i, iw) : vload(rows[i] + iw * C + c0);
+    V acc0 = bv, acc1 = bv;
+#pragma GCC unroll 3
+    for (int i = 0; i < 3; ++i) {
+      acc0 += wv[3 * i] * xa[i];
+      acc1 += wv[3 * i] * xa[i + 1];
+      acc0 += wv[3 * i + 1] * xb[i];
+      acc1 += wv[3 * i + 1] * xb[i + 1];
+      acc0 += wv[3 * i + 2] * xc[i];
+      acc1 += wv[3 * i + 2] * xc[i + 1];
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) xa[i] = xb[i], xb[i] = xc[i];
+    dw_store(yrow + ow * C + c0, acc0);
+    dw_store(yrow + ys + ow * C + c0, acc1);
+    if (PF && iw >= 0 && iw < W)
+      for (int64_t l = 0; l < lines; ++l) {
+        __builtin_prefetch(reinterpret_cast<const char*>(next + iw * C) + 64 * l);
+        __builtin_prefetch(reinterpret_cast<const char*>(next + rs + iw * C) + 64 * l);
+      }
+  };
+  const int64_t a = std::min(std::max<int64_t>(0, lo), g.ow), e = std::max(a, std::min(g.ow, hi));
+  int64_t ow = 0;
+  for (; ow < a; ++ow) pixel(ow, true);
+  for (; ow < e; ++ow) pixel(ow, false);
+  for (; ow < g.ow; ++ow) pixel(ow, true);
+}
+
+// Output rows (n, oh) and (n, oh + 1), whole, input rows oh - pt .. oh - pt + 3 all inside.
+template <class T>
+void dw3x3s1_pair(const ConvNhwcGeom& g, const T* x, const T* w, const T* b, const Pos& q,
+                  T* yrow) {
+  const int64_t C = g.c, cv = C / kVL * kVL, ih0 = q.oh - g.pt;
+  const T* r0 = x + (q.n * g.h + ih0) * g.w * C;
+  const int64_t lo = g.pl - 2, hi = g.w + g.pl - 2;
+  // The next pair's new input rows (ih0 + 4, ih0 + 5), when both exist and that pair does.
+  const T* next = q.oh + 3 < g.oh && ih0 + 5 < g.h ? r0 + 4 * g.w * C : nullptr;
+  for (int64_t c0 = 0; c0 < cv; c0 += kVL) {
+    if (c0 == 0 && next) dw3x3s1_pair_vector<T, true>(g, r0, w, b, c0, lo, hi, next, yrow);
+    else dw3x3s1_pair_vector<T, false>(g, r0, w, b, c0, lo, hi, next, yrow);
+  }
+  if (cv < C) {
+    Pos qq = q;
+    for (int r = 0; r < 2; ++r, ++qq.oh)
+      for (int64_t ow = 0; ow < g.ow; ++ow) {
+        qq.ow = ow;
+        dw_pixel_tail(g, x, w, b, qq, cv, yrow + (r * g.ow + ow) * C);
+      }
+  }
+}
+
+template <class T>
+void dw3x3s1_segment(const ConvNhwcGeom& g, const T* x, const T* w, const T* b, const Pos& q,
+                     int64_t ow1, T* yrow) {
+  const int64_t C = g.c, cv = C / kVL * kVL;
+  const T* rows[3];
+  bool in[3];
+  for (int i = 0; i < 3; ++i) {
+    const int64_t ih = q.oh - g.pt + i;
+    in[i] = ih >= 0 && ih < g.h;
+    rows[i] = in[i] ? x + (q.n * g.h + ih) * g.w * C : x;
+  }
+  // New column ow - pl + 2 inside [0, W) for ow in [pl - 2, W + pl - 2).
+  const int64_t lo = g.pl - 2, hi = g.w + g.pl - 2;
+  const bool all = in[0] && in[1] && in[2];
+  const int64_t ihn = q.oh - g.pt + 3;  // the next output row's new input row, if any
+  const T* next = q.oh + 1 < g.oh && ihn >= 0 && ihn < g.h ? x + (q.n * g.h + ihn) * g.w * C
+                                                           : nullptr;
+  for (int64_t c0 = 0; c0 < cv; c0 += kVL) {
+    if (c0 == 0 && next) {  // the whole pixel's lines, during the first pass
+      if (all) dw3x3s1_vector<T, true, true>(g, rows, in, w, b, c0, q.ow, ow1, lo, hi, next, yrow);
+      else dw3x3s1_vector<T, false, true>(g, rows, in, w, b, c0, q.ow, ow1, lo, hi, next, yrow);
+    } else {
+      if (all) dw3x3s1_vector<T, true, false>(g, rows, in, w, b, c0, q.ow, ow1, lo, hi, next, yrow);
+      else dw3x3s1_vector<T, false, false>(g, rows, in, w, b, c0, q.ow, ow1, lo, hi, next, yrow);
+    }
+  }
+  if (cv < C) {
+    Pos qq = q;
+    for (int64_t ow = q.ow; ow < ow1; ++ow) {
+      qq.ow = ow;
+      dw_pixel_tail(g, x, w, b, qq, cv, yrow + ow * C);
+    }
+  }
+}
+
 // Output positions [p0, p1) (rows of y, C values each), in output-row segments.
 template <class T>
 void depthwise_forward_rows(const ConvNhwcGeom& g, const T* x, const T* w, const T* b, T* y,
@@ -110,6 +305,24 @@ void depthwise_forward_rows(const ConvNhwcGeom& g, const T* x, const T* w, const
   int64_t lo, hi;
   dw_interior(g.w, g.ow, g.kw, g.sw, g.pl, g.dw, &lo, &hi);
   Pos q(g, p0);
+  if (g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1) {
+    for (int64_t p = p0; p < p1;) {
+      const int64_t ih0 = q.oh - g.pt;
+      if (q.ow == 0 && p + 2 * g.ow <= p1 && q.oh + 1 < g.oh && ih0 >= 0 && ih0 + 3 < g.h) {
+        dw3x3s1_pair(g, x, w, b, q, y + p * C);
+        p += 2 * g.ow;
+        q.oh += 2;
+        if (q.oh == g.oh) q.oh = 0, ++q.n;
+        continue;
+      }
+      const int64_t ow0 = q.ow, ow1 = std::min(g.ow, ow0 + (p1 - p));
+      dw3x3s1_segment(g, x, w, b, q, ow1, y + (p - ow0) * C);
+      p += ow1 - ow0;
+      q.ow = 0;
+      if (++q.oh == g.oh) q.oh = 0, ++q.n;
+    }
+    return;
+  }
   for (int64_t p = p0; p < p1;) {
     const int64_t ow0 = q.ow, ow1 = std::min(g.ow, ow0 + (p1 - p));
     const int64_t ih0 = q.oh * g.sh - g.pt;

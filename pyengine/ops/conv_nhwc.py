@@ -18,6 +18,8 @@ from .conv import _float_arrays, _pair
 
 def _pads(padding, op):
     """int, (ph, pw) or ((top, bottom), (left, right)) -> (top, bottom, left, right)."""
+    if type(padding) is int and padding >= 0:  # the common form, without the general checks
+        return (padding,) * 4
     if isinstance(padding, (int, np.integer)) and not isinstance(padding, bool):
         p = int(padding)
         t = (p, p, p, p)
@@ -59,6 +61,9 @@ def _resolve_pads(padding, hw, k, s, d, op):
 
 
 def _positive_pair(v, name, op):
+    if type(v) is tuple and len(v) == 2 and type(v[0]) is int and type(v[1]) is int and \
+            v[0] >= 1 and v[1] >= 1:  # the common form (a pair of Python ints; bool excluded)
+        return v
     p = _pair(v, name, op)
     if min(p) < 1:
         raise ValueError(f"[{op}] {name} must be positive, got {v!r}")

@@ -222,9 +222,11 @@ void conv2d_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* 
   if (const int64_t ib = image_blocks<T>(g, K)) {
     // Items are (block of images, group): col is K x (images * L), the images side by side,
     // and y_group's columns for the block = w_group (OCg x K) * col, copied row by row to the
-    // images. Here the positions are the GEMM's N: same-process A/B on DCGAN's layers, 1 thread,
-    // 3-5 % faster than positions as M (the per-image orientation below), whose y^T needs a
-    // strided scatter back.
+    // images (unit-stride copies; positions as M, the per-image orientation below, needs a
+    // strided scatter of y^T). Alternating builds on DCGAN's layers, 1 thread: 3.46-3.52 ms
+    // against 3.57-3.67 for positions as M on 32->64 4x4 s2, but identical builds differed by up
+    // to 4-8 % in such runs: within noise. A pre-transposed weight (cheaper A packing) was no
+    // faster.
     const int64_t cols = (g.n + ib - 1) / ib * L;
     for_each_conv_item<T>(ib * g.groups, (K + ocg) * cols, [&](int64_t it, T* scratch) {
       const int64_t blk = it / g.groups, grp = it % g.groups;

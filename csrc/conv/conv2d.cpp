@@ -169,18 +169,21 @@ int64_t block_cols(const Conv2dGeom& g, int64_t K) {
 // Small planes: blocks of output positions that span several images. With 16 or 49 positions
 // per image (DCGAN's 7x7 and 4x4 outputs) a GEMM per image has M = 16..49 and the per-call
 // packing and threading overhead dominated (docs/conv.md, "Blocks across images"). When at least
-// two whole images fit a column block of ~768 KiB (within a Zen 4 core's 1 MiB L2; 384 KiB
-// measured 3-10 % slower on DCGAN's layers, 1536 no better), the batch is cut into nb blocks
-// of consecutive images, block b holding images [n b / nb, n (b + 1) / nb): their columns side
-// by side in one matrix, one GEMM per (block, group). nb covers the batch at the budget,
-// rounded up to a multiple of 4 (an even split over 2 or 4 threads; never more than n).
+// two whole images fit a block of ~768 KiB (its col and its y or dy rows, within a Zen 4 core's
+// 1 MiB L2; 384 KiB measured 3-10 % slower on DCGAN's layers, 1536 no better), the batch is
+// cut into nb blocks of consecutive images, block b holding images [n b / nb, n (b + 1) / nb):
+// their columns side by side in one matrix, one GEMM per (block, group). nb covers the batch at
+// the budget, rounded up to a multiple of 4 (an even split over 2 or 4 threads; at most n).
 // Returns 0 where one image per block is better (large planes, batch 1). Depends on the
 // geometry only, never on the thread count.
 template <class T>
 int64_t image_blocks(const Conv2dGeom& g, int64_t K) {
   const int64_t L = g.oh * g.ow;
-  const int64_t budget = (int64_t{768} << 10) / int64_t(sizeof(T)) / std::max<int64_t>(1, K);
-  if (g.n < 2 || L <= 0 || budget < 2 * L) return 0;
+  // The block's col (K rows) and its y or dy rows (OCg) share the budget.
+  const int64_t budget = (int64_t{768} << 10) / int64_t(sizeof(T)) / (K + g.ocg());
+  // The padded plane of im2col_image stays small (it is allocated per item).
+  const int64_t plane = (g.h + 2 * g.ph) * (g.w + 2 * g.pw);
+  if (g.n < 2 || L <= 0 || budget < 2 * L || plane > 65536) return 0;
   const int64_t nb = (g.n * L + budget - 1) / budget;
   return std::min(g.n, (nb + 3) / 4 * 4);
 }

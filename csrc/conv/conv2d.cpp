@@ -26,10 +26,12 @@
 // - Otherwise im2col + the project GEMM: K = C/groups*KH*KW is large enough for the packed GEMM to
 //   run near peak, and one GEMM per (image, group) reuses all of its blocking. A 1x1 stride-1
 //   unpadded convolution needs no im2col at all: the input planes already are the column matrix.
+//   On small planes (DCGAN's 7x7 and 4x4 outputs) one GEMM per (block of several images, group)
+//   instead (image_blocks): per image, M or N would be only 16-49 positions.
 //
-// Threads: with at least as many images as threads, each thread takes whole images and calls the
-// GEMM single-threaded (gemm.h allows this inside a parallel region); otherwise images run in
-// turn and the GEMM threads itself. Winograd's threads take blocks of tiles (forward, input
+// Threads: with at least as many images (or image blocks) as threads, each thread takes whole
+// images (blocks) and calls the GEMM single-threaded (gemm.h allows this inside a parallel
+// region); otherwise they run in turn and the GEMM threads itself. Winograd's threads take blocks of tiles (forward, input
 // gradient) or fixed chunks of them (weight gradient). All partition only the output, and the
 // weight gradients sum fixed chunks in a fixed order, so results never depend on the thread
 // count.

@@ -32,9 +32,9 @@
 // Threads: with at least as many images (or image blocks) as threads, each thread takes whole
 // images (blocks) and calls the GEMM single-threaded (gemm.h allows this inside a parallel
 // region); otherwise they run in turn and the GEMM threads itself. Winograd's threads take
-// blocks of tiles (forward, input gradient) or fixed chunks of them (weight gradient). All partition only the output, and the
-// weight gradients sum fixed chunks in a fixed order, so results never depend on the thread
-// count.
+// blocks of tiles (forward, input gradient) or fixed chunks of them (weight gradient). All
+// partition only the output, and the weight gradients sum fixed chunks in a fixed order, so
+// results never depend on the thread count.
 #include <omp.h>
 
 #include <algorithm>

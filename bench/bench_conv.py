@@ -3,7 +3,7 @@
     python bench/bench_conv.py            # NCHW table, MNIST step, channels-last (NHWC) table
     python bench/bench_conv.py --cpu-time # the same in CPU time on one thread (shared machine)
     python bench/bench_conv.py --only nhwc  # one section: nchw, grads, step, nhwc or dcgan
-    python bench/bench_conv.py --only dcgan # DCGAN's one-channel layers (also in the nchw table)
+    python bench/bench_conv.py --only dcgan # DCGAN's layers (also in the nchw table)
     python bench/bench_conv.py --only grads # NCHW kernels alone: forward and each gradient
     pytest bench/bench_conv.py  # the same cases as a pytest-benchmark suite
 
@@ -57,6 +57,18 @@ CASES = {
     "dcgan G convT 32->1 4x4 s2 p1 14x14 b64": ((64, 32, 14, 14), (32, 1, 4, 4),
                                                 {"stride": 2, "padding": 1, "transpose": True},
                                                 True),
+    # DCGAN's small-plane layers (batch 64), blocks of output positions spanning several images
+    # in the im2col + GEMM path (docs/conv.md, "Blocks across images"): the discriminator's
+    # 32->64 and 64/65->128 strided convs and the generator's 64->32 transposed conv to 14x14.
+    "dcgan D 32->64 4x4 s2 p1 14x14 b64": ((64, 32, 14, 14), (64, 32, 4, 4),
+                                           {"stride": 2, "padding": 1}, True),
+    "dcgan D 64->128 3x3 s2 p1 7x7 b64": ((64, 64, 7, 7), (128, 64, 3, 3),
+                                          {"stride": 2, "padding": 1}, True),
+    "dcgan D 65->128 3x3 s2 p1 7x7 b64": ((64, 65, 7, 7), (128, 65, 3, 3),
+                                          {"stride": 2, "padding": 1}, True),
+    "dcgan G convT 64->32 4x4 s2 p1 7x7 b64": ((64, 64, 7, 7), (64, 32, 4, 4),
+                                               {"stride": 2, "padding": 1, "transpose": True},
+                                               True),
 }
 # The NCHW-only rows (no channels-last or per-gradient counterpart in the other tables).
 DCGAN_CASES = [n for n in CASES if n.startswith("dcgan")]

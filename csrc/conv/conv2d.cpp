@@ -26,13 +26,15 @@
 // - Otherwise im2col + the project GEMM: K = C/groups*KH*KW is large enough for the packed GEMM to
 //   run near peak, and one GEMM per (image, group) reuses all of its blocking. A 1x1 stride-1
 //   unpadded convolution needs no im2col at all: the input planes already are the column matrix.
+//   On small planes (DCGAN's 7x7 and 4x4 outputs) one GEMM per (block of several images, group)
+//   instead (image_blocks): per image, M or N would be only 16-49 positions.
 //
-// Threads: with at least as many images as threads, each thread takes whole images and calls the
-// GEMM single-threaded (gemm.h allows this inside a parallel region); otherwise images run in
-// turn and the GEMM threads itself. Winograd's threads take blocks of tiles (forward, input
-// gradient) or fixed chunks of them (weight gradient). All partition only the output, and the
-// weight gradients sum fixed chunks in a fixed order, so results never depend on the thread
-// count.
+// Threads: with at least as many images (or image blocks) as threads, each thread takes whole
+// images (blocks) and calls the GEMM single-threaded (gemm.h allows this inside a parallel
+// region); otherwise they run in turn and the GEMM threads itself. Winograd's threads take
+// blocks of tiles (forward, input gradient) or fixed chunks of them (weight gradient). All
+// partition only the output, and the weight gradients sum fixed chunks in a fixed order, so
+// results never depend on the thread count.
 #include <omp.h>
 
 #include <algorithm>
@@ -166,6 +168,47 @@ int64_t block_cols(const Conv2dGeom& g, int64_t K) {
   return std::min(L, std::max<int64_t>(48, budget / 48 * 48));
 }
 
+// Small planes: blocks of output positions that span several images. With 16 or 49 positions
+// per image (DCGAN's 7x7 and 4x4 outputs) a GEMM per image has M = 16..49 and the per-call
+// packing and threading overhead dominated (docs/conv.md, "Blocks across images"). When at least
+// two whole images fit a block of ~768 KiB (its col and its y or dy rows, within a Zen 4 core's
+// 1 MiB L2; 384 KiB measured 3-10 % slower on DCGAN's layers, 1536 no better), the batch is
+// cut into nb blocks of consecutive images, block b holding images [n b / nb, n (b + 1) / nb):
+// their columns side by side in one matrix, one GEMM per (block, group). nb covers the batch at
+// the budget, rounded up to a multiple of 4 (an even split over 2 or 4 threads; at most n).
+// Returns 0 where one image per block is better (large planes, batch 1). Depends on the
+// geometry only, never on the thread count.
+template <class T>
+int64_t image_blocks(const Conv2dGeom& g, int64_t K) {
+  const int64_t L = g.oh * g.ow;
+  // The block's col (K rows) and its y or dy rows (OCg) share the budget.
+  const int64_t budget = (int64_t{768} << 10) / int64_t(sizeof(T)) / (K + g.ocg());
+  // The padded plane of im2col_image stays small (it is allocated per item).
+  const int64_t plane = (g.h + 2 * g.ph) * (g.w + 2 * g.pw);
+  if (g.n < 2 || L <= 0 || budget < 2 * L || plane > 65536) return 0;
+  const int64_t nb = (g.n * L + budget - 1) / budget;
+  return std::min(g.n, (nb + 3) / 4 * 4);
+}
+
+// Images [first, last) of block b out of nb.
+inline void image_block(const Conv2dGeom& g, int64_t nb, int64_t b, int64_t& n0, int64_t& n1) {
+  n0 = g.n * b / nb;
+  n1 = g.n * (b + 1) / nb;
+}
+
+// dy's rows of images [n0, n1) and output channels [o0, o0 + ocg) as one OCg x ((n1 - n0) L)
+// matrix: the images' positions side by side, as the image blocks' columns are.
+template <class T>
+void gather_dy_block(const Conv2dGeom& g, const T* dy, int64_t n0, int64_t n1, int64_t o0,
+                     T* dyb) {
+  const int64_t L = g.oh * g.ow, ld = (n1 - n0) * L;
+  for (int64_t n = n0; n < n1; ++n)
+    for (int64_t o = 0; o < g.ocg(); ++o) {
+      const T* src = dy + (n * g.oc + o0 + o) * L;
+      std::copy(src, src + L, dyb + o * ld + (n - n0) * L);
+    }
+}
+
 }  // namespace
 
 // Forward as y_group^T (positions x OCg) = col^T (positions x K) * w_group^T (K x OCg): the
@@ -181,6 +224,36 @@ void conv2d_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* 
   if (use_direct_forward(g)) return conv2d_direct_forward(g, x, w, b, y);
   if (use_winograd(g, false)) return run_winograd(g, false, x, w, b, y);
   const int64_t L = g.oh * g.ow, K = g.cg() * g.kh * g.kw, ocg = g.ocg();
+  if (const int64_t ib = image_blocks<T>(g, K)) {
+    // Items are (block of images, group): col is K x (images * L), the images side by side,
+    // and y_group's columns for the block = w_group (OCg x K) * col, copied row by row to the
+    // images (unit-stride copies; positions as M, the per-image orientation below, needs a
+    // strided scatter of y^T). Alternating builds on DCGAN's layers, 1 thread: 3.46-3.52 ms
+    // against 3.57-3.67 for positions as M on 32->64 4x4 s2, but identical builds differed by up
+    // to 4-8 % in such runs: within noise. A pre-transposed weight (cheaper A packing) was no
+    // faster.
+    const int64_t cols = (g.n + ib - 1) / ib * L;
+    for_each_conv_item<T>(ib * g.groups, (K + ocg) * cols, [&](int64_t it, T* scratch) {
+      const int64_t blk = it / g.groups, grp = it % g.groups;
+      int64_t n0, n1;
+      image_block(g, ib, blk, n0, n1);
+      const int64_t lb = (n1 - n0) * L;
+      T* col = scratch;
+      T* yb = scratch + K * cols;  // OCg x lb
+      PaddedPlanes<T> pp(g);
+      for (int64_t n = n0; n < n1; ++n)
+        im2col_image(g, x + (n * g.c + grp * g.cg()) * g.h * g.w, col + (n - n0) * L, lb, pp);
+      gemm<T>(ocg, lb, K, T(1), w + grp * ocg * K, K, 1, col, lb, 1, T(0), yb, lb, 1);
+      for (int64_t n = n0; n < n1; ++n)
+        for (int64_t o = 0; o < ocg; ++o) {
+          const T bo = b ? b[grp * ocg + o] : T(0);
+          const T* src = yb + o * lb + (n - n0) * L;
+          T* row = y + (n * g.oc + grp * ocg + o) * L;
+          for (int64_t l = 0; l < L; ++l) row[l] = src[l] + bo;
+        }
+    });
+    return;
+  }
   const bool pw = is_pointwise(g);
   std::vector<T> wt(static_cast<size_t>(g.oc * K));  // per group: K x OCg, row-major
   for (int64_t grp = 0; grp < g.groups; ++grp)
@@ -214,6 +287,27 @@ void conv2d_backward_input(const Conv2dGeom& g, const T* dy, const T* w, T* dx) 
   if (use_winograd(g, true)) return run_winograd<T>(g, true, dy, w, nullptr, dx);
   const int64_t L = g.oh * g.ow, K = g.cg() * g.kh * g.kw, ocg = g.ocg();
   const bool pw = is_pointwise(g);
+  if (const int64_t ib = image_blocks<T>(g, K)) {
+    // Items are (block of images, group): col (K x images * L) = w_group^T * dy's rows of the
+    // block, then col2im image by image (the images' dx planes are disjoint).
+    const int64_t cols = (g.n + ib - 1) / ib * L;
+    for_each_conv_item<T>(ib * g.groups, (K + ocg) * cols, [&](int64_t it, T* scratch) {
+      const int64_t blk = it / g.groups, grp = it % g.groups;
+      int64_t n0, n1;
+      image_block(g, ib, blk, n0, n1);
+      const int64_t lb = (n1 - n0) * L;
+      T* dyb = scratch;  // OCg x lb
+      T* col = scratch + ocg * cols;
+      gather_dy_block(g, dy, n0, n1, grp * ocg, dyb);
+      gemm<T>(K, lb, ocg, T(1), w + grp * ocg * K, 1, K, dyb, lb, 1, T(0), col, lb, 1);
+      for (int64_t n = n0; n < n1; ++n) {
+        T* dxg = dx + (n * g.c + grp * g.cg()) * g.h * g.w;
+        std::fill(dxg, dxg + g.cg() * g.h * g.w, T(0));
+        col2im_add(g, col + (n - n0) * L, dxg, 0, g.oh, lb);
+      }
+    });
+    return;
+  }
   const int64_t rows = block_rows<T>(g, K);
   // Items are images: the row blocks of one image overlap in dx, so they run in turn.
   for_each_conv_item<T>(g.n, pw ? 0 : K * rows * g.ow, [&](int64_t n, T* col) {
@@ -247,14 +341,38 @@ void conv2d_backward_weight(const Conv2dGeom& g, const T* x, const T* dy, T* dw)
   const int64_t rows = block_rows<T>(g, K);
   // The batch is cut into a FIXED number of chunks (never the thread count): each chunk sums its
   // images into its own partial weight gradient, then the partials are added in chunk order.
-  // Partials are capped at 64 MiB in all.
+  // Partials are capped at 64 MiB in all. On small planes (image_blocks) there are at most as
+  // many chunks as image blocks, and a chunk's images go through the GEMM a block at a time:
+  // dw_group += dy rows of the block (OCg x images * L) * col^T (images * L x K).
   const int64_t cap = std::max<int64_t>(1, (int64_t{64} << 20) / int64_t(sizeof(T)) / wsize);
-  const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>({g.n, int64_t{16}, cap}));
+  const int64_t ib = image_blocks<T>(g, K);
+  const int64_t chunks =
+      std::max<int64_t>(1, std::min<int64_t>({ib > 0 ? ib : g.n, int64_t{16}, cap}));
+  const int64_t bcols = ib > 0 ? (g.n + ib - 1) / ib * L : 0;  // positions per block, at most
   std::vector<T> partial(chunks > 1 ? static_cast<size_t>(chunks * wsize) : 0);
-  for_each_conv_item<T>(chunks, pw ? 0 : K * rows * g.ow, [&](int64_t ch, T* col) {
+  const int64_t scratch = ib > 0 ? (K + ocg) * bcols : pw ? 0 : K * rows * g.ow;
+  for_each_conv_item<T>(chunks, scratch, [&](int64_t ch, T* col) {
     T* out = chunks > 1 ? partial.data() + ch * wsize : dw;
     const int64_t n0 = g.n * ch / chunks, n1 = g.n * (ch + 1) / chunks;
     if (n0 == n1) std::fill(out, out + wsize, T(0));
+    if (ib > 0) {
+      // sb blocks of the chunk's images, evenly split, each within bcols positions.
+      const int64_t per = bcols / L, sb = (n1 - n0 + per - 1) / per;
+      T* dyb = col + K * bcols;
+      PaddedPlanes<T> pp(g);
+      for (int64_t s = 0; s < sb; ++s) {
+        const int64_t m0 = n0 + (n1 - n0) * s / sb, m1 = n0 + (n1 - n0) * (s + 1) / sb;
+        const int64_t lb = (m1 - m0) * L;
+        for (int64_t grp = 0; grp < g.groups; ++grp) {
+          for (int64_t n = m0; n < m1; ++n)
+            im2col_image(g, x + (n * g.c + grp * g.cg()) * g.h * g.w, col + (n - m0) * L, lb, pp);
+          gather_dy_block(g, dy, m0, m1, grp * ocg, dyb);
+          gemm<T>(ocg, K, lb, T(1), dyb, lb, 1, col, 1, lb, s == 0 ? T(0) : T(1),
+                  out + grp * ocg * K, K, 1);
+        }
+      }
+      return;
+    }
     for (int64_t n = n0; n < n1; ++n)
       for (int64_t grp = 0; grp < g.groups; ++grp) {
         const T* xg = x + (n * g.c + grp * g.cg()) * g.h * g.w;

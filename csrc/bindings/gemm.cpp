@@ -308,6 +308,11 @@ void linear_forward_t(const py::array& x, const py::array& w, const py::object& 
   linear_forward<T>(n, k, o, px, sx[0], sx[1], pw, sw[0], sw[1], pb, act, py_);
 }
 
+// A 2-D array that is the transpose of a C-contiguous one (and not C-contiguous itself).
+bool is_kmajor(const py::array& a) {
+  return a.ndim() == 2 && !(a.flags() & py::array::c_style) && (a.flags() & py::array::f_style);
+}
+
 template <class T>
 void linear_backward_t(const py::array& x, const py::array& w, const py::object& y,
                        const py::array& g, const py::object& gx, const py::object& gw,
@@ -321,7 +326,10 @@ void linear_backward_t(const py::array& x, const py::array& w, const py::object&
   py::array yarr = y.is_none() ? py::array() : y.cast<py::array>();
   const py::array* ins_y = y.is_none() ? nullptr : &yarr;
   T* pgx = opt_out<T>(gx, "grad_x", {n, k}, {&x, &w, &g, ins_y});
-  T* pgw = opt_out<T>(gw, "grad_weight", {o, k}, {&x, &w, &g, ins_y});
+  // grad_weight may also be the transpose of a C-contiguous (k, o) array (see kmajor_grad)
+  const bool gw_kmajor = !gw.is_none() && is_kmajor(gw.cast<py::array>());
+  T* pgw = gw_kmajor ? opt_out<T>(gw.attr("T"), "grad_weight", {k, o}, {&x, &w, &g, ins_y})
+                     : opt_out<T>(gw, "grad_weight", {o, k}, {&x, &w, &g, ins_y});
   T* pgb = opt_out<T>(gb, "grad_bias", {o}, {&x, &w, &g, ins_y});
   {  // the outputs must not overlap each other either
     py::array ax = gx.is_none() ? py::array() : gx.cast<py::array>();
@@ -335,7 +343,7 @@ void linear_backward_t(const py::array& x, const py::array& w, const py::object&
   py::gil_scoped_release nogil;
   std::vector<T> gz(act == LinearAct::none ? 0 : static_cast<size_t>(n) * static_cast<size_t>(o));
   linear_backward<T>(n, k, o, px, sx[0], sx[1], pw, sw[0], sw[1], pyv, pg, act,
-                     gz.empty() ? nullptr : gz.data(), pgx, pgw, pgb);
+                     gz.empty() ? nullptr : gz.data(), pgx, pgw, pgb, gw_kmajor);
 }
 
 // out=None: allocated here ((N, O) of x's dtype) and returned, as for matmul.
@@ -379,7 +387,12 @@ py::tuple linear_backward_entry(const py::array& x, const py::array& w, const py
     fail("linear", "expected 2-D x and weight, got ", shape_str(shape_of(x)), " and ",
          shape_str(shape_of(w)));
   const py::object gx = output_arg(gx_in, dbl, {x.shape(0), x.shape(1)});
-  const py::object gw = output_arg(gw_in, dbl, {w.shape(0), w.shape(1)});
+  // A weight given as the transpose of a (k, o) array (Keras' Dense passes kernel.T) gets its
+  // gradient in that layout: the transpose of a new (k, o) array, which the optimizer then
+  // reads without a copy.
+  const bool kmajor = py::isinstance<py::bool_>(gw_in) && gw_in.cast<bool>() && is_kmajor(w);
+  const py::object gw = kmajor ? output_arg(gw_in, dbl, {w.shape(1), w.shape(0)}).attr("T")
+                               : output_arg(gw_in, dbl, {w.shape(0), w.shape(1)});
   const py::object gb = output_arg(gb_in, dbl, {w.shape(0)});
   if (dbl) linear_backward_t<double>(x, w, y, g, gx, gw, gb, a);
   else linear_backward_t<float>(x, w, y, g, gx, gw, gb, a);

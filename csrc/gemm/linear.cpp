@@ -57,7 +57,7 @@ void linear_forward(int64_t n, int64_t k, int64_t o, const T* x, int64_t rs_x, i
 template <class T>
 void linear_backward(int64_t n, int64_t k, int64_t o, const T* x, int64_t rs_x, int64_t cs_x,
                      const T* w, int64_t rs_w, int64_t cs_w, const T* y, const T* g,
-                     LinearAct act, T* gz, T* gx, T* gw, T* gb) {
+                     LinearAct act, T* gz, T* gx, T* gw, T* gb, bool gw_kmajor) {
   const T* dz = act == LinearAct::none ? g : gz;
   if (o > 0 && (act != LinearAct::none || gb != nullptr)) {
     // Threads split the bias columns; every column is summed over the rows in order 0..n-1,
@@ -82,7 +82,9 @@ void linear_backward(int64_t n, int64_t k, int64_t o, const T* x, int64_t rs_x, 
   }
   // gx (n, k) = dz (n, o) @ w (o, k); gw (o, k) = dz^T (o, n) @ x (n, k).
   if (gx != nullptr) gemm<T>(n, k, o, T(1), dz, o, 1, w, rs_w, cs_w, T(0), gx, k, 1);
-  if (gw != nullptr) gemm<T>(o, k, n, T(1), dz, 1, o, x, rs_x, cs_x, T(0), gw, k, 1);
+  // gw_kmajor: gw^T (k, o) = x^T (k, n) @ dz (n, o)
+  if (gw != nullptr && gw_kmajor) gemm<T>(k, o, n, T(1), x, cs_x, rs_x, dz, o, 1, T(0), gw, o, 1);
+  else if (gw != nullptr) gemm<T>(o, k, n, T(1), dz, 1, o, x, rs_x, cs_x, T(0), gw, k, 1);
 }
 
 #define PE_LINEAR_INSTANTIATE(T)                                                             \
@@ -90,7 +92,7 @@ void linear_backward(int64_t n, int64_t k, int64_t o, const T* x, int64_t rs_x, 
                                   const T*, int64_t, int64_t, const T*, LinearAct, T*);      \
   template void linear_backward<T>(int64_t, int64_t, int64_t, const T*, int64_t, int64_t,    \
                                    const T*, int64_t, int64_t, const T*, const T*, LinearAct, \
-                                   T*, T*, T*, T*);
+                                   T*, T*, T*, T*, bool);
 PE_LINEAR_INSTANTIATE(float)
 PE_LINEAR_INSTANTIATE(double)
 #undef PE_LINEAR_INSTANTIATE

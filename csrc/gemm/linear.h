@@ -25,10 +25,12 @@ void linear_forward(int64_t n, int64_t k, int64_t o, const T* x, int64_t rs_x, i
 
 // g, y (n, o) C-contiguous (y unused when act == none); gz: scratch (n, o) or null when
 // act == none (g is used as gz). Outputs gx (n, k), gw (o, k), gb (o,) C-contiguous, each
-// null when not wanted.
+// null when not wanted. gw_kmajor: gw is stored as its transpose, (k, o) C-contiguous, the
+// layout of a weight passed as the transpose of a (k, o) array (Keras' Dense kernel), so that
+// its gradient reaches the optimizer contiguous; the sums are the same, term for term.
 template <class T>
 void linear_backward(int64_t n, int64_t k, int64_t o, const T* x, int64_t rs_x, int64_t cs_x,
                      const T* w, int64_t rs_w, int64_t cs_w, const T* y, const T* g,
-                     LinearAct act, T* gz, T* gx, T* gw, T* gb);
+                     LinearAct act, T* gz, T* gx, T* gw, T* gb, bool gw_kmajor = false);
 
 }  // namespace pyengine

@@ -8,10 +8,13 @@ from .. import initializers as _init
 from .. import regularizers as _reg
 from .base import Layer
 
+_FUSED = ("relu", "sigmoid", "tanh")  # activations F.linear applies in its GEMM epilogue
+
 
 class Dense(Layer):
     """y = activation(x @ kernel + bias), kernel (in, units) in Keras layout."""
     supports_masking = True  # as Keras 3: the input's mask passes through
+    _fused_for, _fused = None, None  # the activation last seen by call, and its fused name
 
     def __init__(self, units=None, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -44,8 +47,16 @@ class Dense(Layer):
         if x.shape[-1] != self.input_dim:
             raise ValueError(f"[{self.name}] expected input with last dimension {self.input_dim}, "
                              f"received input of shape {tuple(x.shape)}")
-        # nn.Linear's op; kernel.T is a view of Keras' (in, units) kernel, no copy
-        return self.activation(F.linear(x, self.kernel.T, self.bias))
+        # nn.Linear's op; kernel.T is a view of Keras' (in, units) kernel, no copy (and the
+        # kernel's gradient comes back in the kernel's own layout). relu, sigmoid and tanh run
+        # in the GEMM's epilogue, as nn.Linear's (same bits as applying them after).
+        act = self.activation
+        if act is not self._fused_for:  # looked up again if the activation was replaced
+            name = _act.name_of(act)
+            self._fused_for, self._fused = act, name if name in _FUSED else None
+        if self._fused:
+            return F.linear(x, self.kernel.T, self.bias, activation=self._fused)
+        return act(F.linear(x, self.kernel.T, self.bias))
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)

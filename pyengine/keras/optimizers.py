@@ -7,8 +7,12 @@ Honoured on every optimizer: `weight_decay` (decoupled, as Keras: p -= lr * wd *
 update; Adam with weight_decay is exactly AdamW), `clipnorm` (each gradient to that norm),
 `global_clipnorm` (all gradients together, nn.utils.clip_grad_norm_), `clipvalue` (elementwise,
 nn.utils.clip_grad_value_). learning_rate may be a keras.optimizers.schedules object.
-Rejected with an error: use_ema, loss_scale_factor, gradient_accumulation_steps, Keras 2's decay.
-ema_momentum / ema_overwrite_frequency act only with use_ema (as in Keras), so they are inert.
+use_ema=True keeps an exponential moving average of every updated variable (Keras' rule: the
+average starts at the variable after its first update, then average = ema_momentum * average
++ (1 - ema_momentum) * variable after each); ema_overwrite_frequency=N copies the averages into
+the variables every N updates, and `finalize_variable_values` (which fit calls at its end) copies
+them in for good. Rejected with an error: loss_scale_factor, gradient_accumulation_steps, Keras
+2's decay.
 Update rules are PyTorch's, which differ from Keras only in where epsilon enters Adam's and
 RMSprop's denominators (see docs/keras.md).
 
@@ -53,7 +57,7 @@ class Optimizer:
             raise ValueError(f"[{owner}] jit_compile must be a bool")
         if kwargs:
             raise TypeError(f"[{owner}] unrecognized arguments: {sorted(kwargs)}")
-        for what, v in (("use_ema", use_ema), ("loss_scale_factor", loss_scale_factor),
+        for what, v in (("loss_scale_factor", loss_scale_factor),
                         ("gradient_accumulation_steps", gradient_accumulation_steps)):
             if v:
                 raise ValueError(f"[{owner}] {what} is not supported. Received: {what}={v!r}")
@@ -66,6 +70,18 @@ class Optimizer:
         self.global_clipnorm = None if global_clipnorm is None else \
             _number(global_clipnorm, "global_clipnorm", owner)
         self.clipvalue = None if clipvalue is None else _number(clipvalue, "clipvalue", owner)
+        if not isinstance(use_ema, (bool, np.bool_)):
+            raise ValueError(f"[{owner}] use_ema must be a bool. Received: use_ema={use_ema!r}")
+        self.use_ema = bool(use_ema)
+        self.ema_momentum = _number(ema_momentum, "ema_momentum", owner, 0.0, 1.0)
+        if ema_overwrite_frequency is not None and (
+                not isinstance(ema_overwrite_frequency, (int, np.integer))
+                or isinstance(ema_overwrite_frequency, bool) or ema_overwrite_frequency < 1):
+            raise ValueError(f"[{owner}] ema_overwrite_frequency must be None or a positive "
+                             f"integer. Received: ema_overwrite_frequency="
+                             f"{ema_overwrite_frequency!r}")
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        self._averages = {}  # variable -> its moving average (an array), with use_ema
         self.name = name or type(self).__name__.lower()
         self.iterations = 0
         self._impl = None  # the pe.optim instance, made at the first apply_gradients
@@ -140,7 +156,35 @@ class Optimizer:
         finally:
             for v, g in zip(variables, saved):
                 v.grad = g
+        if self.use_ema:
+            self._update_averages(variables)
         self.iterations += 1
+
+    # ---- use_ema ----------------------------------------------------------------------------
+    def _update_averages(self, variables):
+        """Keras' order: average the just-updated variables, then (every
+        ema_overwrite_frequency updates) copy the averages into them."""
+        m = self.ema_momentum
+        for v in variables:
+            avg = self._averages.get(v)
+            if avg is None:  # the first update: the average starts at the variable
+                self._averages[v] = v._data.copy()
+            else:
+                avg *= m
+                avg += (1.0 - m) * v._data
+        freq = self.ema_overwrite_frequency
+        if freq and (self.iterations + 1) % freq == 0:
+            self.finalize_variable_values(variables)
+
+    def finalize_variable_values(self, var_list):
+        """With use_ema: each variable of var_list takes its moving average's value (variables
+        this optimizer never updated are left as they are). fit calls it when training ends."""
+        if not self.use_ema:
+            return
+        for v in var_list:
+            avg = self._averages.get(v)
+            if avg is not None:
+                v._data[...] = avg
 
     def apply(self, grads, trainable_variables):
         self.apply_gradients(zip(grads, trainable_variables))
@@ -161,7 +205,9 @@ class Optimizer:
     def get_config(self):
         return {"name": self.name, "learning_rate": self._lr, "weight_decay": self.weight_decay,
                 "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
-                "clipvalue": self.clipvalue}
+                "clipvalue": self.clipvalue, "use_ema": self.use_ema,
+                "ema_momentum": self.ema_momentum,
+                "ema_overwrite_frequency": self.ema_overwrite_frequency}
 
 
 class SGD(Optimizer):

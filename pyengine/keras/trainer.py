@@ -386,6 +386,9 @@ class Trainer:
             cbs.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
+        if epochs > self._initial_epoch and getattr(self.optimizer, "use_ema", False):
+            # as Keras: the model ends training with the optimizer's moving averages
+            self.optimizer.finalize_variable_values(self.trainable_weights)
         cbs.on_train_end(logs)
         return history
 

@@ -49,6 +49,8 @@ ap.add_argument("--loss", choices=("bce", "ls"), default="bce",
 ap.add_argument("--mbdisc", type=int, default=50,
                 help="kernels of D's minibatch-discrimination layer (Salimans et al. 2016; 0: none)")
 ap.add_argument("--dropout", type=float, default=0.1, help="D's dropout rate (keras-io: 0.3)")
+ap.add_argument("--g-width", type=int, default=2,
+                help="the generator's first two layers are 256 and 512 units times this")
 ap.add_argument("--quick", action="store_true")
 ap.add_argument("--out", default=".")
 ap.add_argument("--seed", type=int, default=0)
@@ -73,9 +75,9 @@ latent_dim = 64
 
 generator = keras.Sequential([
     keras.Input(shape=(latent_dim,)),
-    layers.Dense(256), layers.LeakyReLU(negative_slope=0.2),
+    layers.Dense(256 * args.g_width), layers.LeakyReLU(negative_slope=0.2),
     layers.BatchNormalization(momentum=0.8),
-    layers.Dense(512), layers.LeakyReLU(negative_slope=0.2),
+    layers.Dense(512 * args.g_width), layers.LeakyReLU(negative_slope=0.2),
     layers.BatchNormalization(momentum=0.8),
     layers.Dense(1024), layers.LeakyReLU(negative_slope=0.2),
     layers.BatchNormalization(momentum=0.8),
@@ -100,8 +102,10 @@ class MinibatchDiscrimination(layers.Layer):
             initializer=keras.initializers.RandomNormal(stddev=0.1))
 
     def call(self, x):
-        m = ops.reshape(ops.matmul(x, self.kernel), (-1, self.num_kernels, self.kernel_dim))
-        l1 = ops.sum(ops.abs(ops.expand_dims(m, 1) - ops.expand_dims(m, 0)), axis=-1)  # (n, n, B)
+        # M laid out (n, C, B): the L1 sum runs over a middle axis of contiguous rows of B
+        # values, several times faster than over a last axis of C = 5
+        m = ops.reshape(ops.matmul(x, self.kernel), (-1, self.kernel_dim, self.num_kernels))
+        l1 = ops.sum(ops.abs(ops.expand_dims(m, 1) - ops.expand_dims(m, 0)), axis=2)  # (n, n, B)
         return ops.concatenate([x, ops.sum(ops.exp(-l1), axis=1) - 1.0], axis=-1)  # minus self
 
     def compute_output_shape(self, input_shape):

@@ -53,10 +53,14 @@ ap.add_argument("--mbstd", type=int, choices=(0, 1), default=1,
                 help="1: a minibatch standard-deviation feature map in D (Karras et al. 2018)")
 ap.add_argument("--decay-from", type=float, default=0.5,
                 help="share of the run after which the learning rates fall linearly to 0 (1: never)")
-ap.add_argument("--loss", choices=("bce", "ls"), default="bce",
-                help="bce: the non-saturating GAN loss; ls: least squares (LSGAN, Mao et al. 2017)")
+ap.add_argument("--loss", choices=("ra", "bce", "ls"), default="ra",
+                help="ra: relativistic average (RaSGAN, Jolicoeur-Martineau 2019); bce: the "
+                     "non-saturating GAN loss; ls: least squares (LSGAN, Mao et al. 2017)")
 ap.add_argument("--ema", type=float, default=0.999,
                 help="decay of the generator's weight average that is sampled (0: the last weights)")
+ap.add_argument("--info", type=float, default=1.0,
+                help="weight of the InfoGAN code loss (Chen et al. 2016; 0: a plain GAN whose "
+                     "generator ignores the code)")
 ap.add_argument("--quick", action="store_true", help="tiny run (tests): 512 images, 1 epoch")
 ap.add_argument("--out", default=".", help="folder for the pictures")
 ap.add_argument("--seed", type=int, default=0)
@@ -78,6 +82,7 @@ t_start, cpu_start = time.perf_counter(), time.process_time()
 # The judge first (a small convnet on the real digits), so that every epoch is scored.
 judge = train_judge(x_train, y_train, args.seed, epochs=1 if args.quick else 3, test=test)
 torch.manual_seed(args.seed)
+CODES = 10  # the InfoGAN code: one of 10 categories, drawn uniformly, beside the noise
 real = (x_train[:, None] * 2 - 1).astype(np.float32)  # (N, 1, 28, 28) in [-1, 1], as Tanh
 
 
@@ -113,7 +118,9 @@ class MinibatchStdDev(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """28x28 -> 14x14 -> 7x7 [-> minibatch stddev -> 4x4 (--depth 3)] -> a logit."""
+    """28x28 -> 14x14 -> 7x7 [-> minibatch stddev -> 4x4 (--depth 3)] -> features, and two
+    heads on them: the real/fake logit, and the InfoGAN head Q (10 logits: which code made a
+    generated image)."""
 
     def __init__(self, ndf, depth, mbstd):
         super().__init__()
@@ -127,10 +134,13 @@ class Discriminator(nn.Module):
             c = 4 * ndf * 4 * 4
         else:
             c *= 7 * 7
-        self.main = nn.Sequential(*layers, nn.Flatten(), nn.Linear(c, 1))
+        self.main = nn.Sequential(*layers, nn.Flatten())
+        self.real_or_fake = nn.Linear(c, 1)
+        self.code = nn.Linear(c, CODES)
 
     def forward(self, x):
-        return self.main(x).view(-1)
+        h = self.main(x)
+        return self.real_or_fake(h).view(-1), self.code(h)
 
 
 def weights_init(m):  # as pytorch/examples/dcgan: N(0, 0.02) convs, N(1, 0.02) batch norms
@@ -142,19 +152,30 @@ def weights_init(m):  # as pytorch/examples/dcgan: N(0, 0.02) convs, N(1, 0.02) 
         nn.init.zeros_(m.bias)
 
 
-netG = Generator(args.nz, args.ngf, args.depth)
+netG = Generator(args.nz + CODES, args.ngf, args.depth)
 netD = Discriminator(args.ndf, args.depth, args.mbstd)
 netG.apply(weights_init)
 netD.apply(weights_init)
 emaG = copy.deepcopy(netG)  # the averaged generator: what is sampled and scored
 optG = torch.optim.Adam(netG.parameters(), lr=args.lr_g, betas=(0.5, 0.999))
 optD = torch.optim.Adam(netD.parameters(), lr=args.lr_d, betas=(0.5, 0.999))
-score_noise = torch.randn(1000, args.nz)  # the 1,000 samples scored after each epoch
 rng = np.random.default_rng(args.seed)
+
+
+def latent(n, codes=None):
+    """(noise and one-hot code (n, nz + 10), the codes (n,)): G's input and what Q must find."""
+    codes = rng.integers(0, CODES, n) if codes is None else codes
+    one_hot = torch.from_numpy(np.eye(CODES, dtype=np.float32)[codes])
+    return torch.cat([torch.randn(n, args.nz), one_hot], 1), torch.from_numpy(codes)
+
+
+# the 1,000 samples scored after each epoch: each code 100 times (a grid column per code)
+score_noise, _ = latent(1000, np.arange(1000) % CODES)
 step = 0
-# D's output is a logit for bce, a score regressed onto the targets for ls (no label smoothing)
-gan_loss = F.binary_cross_entropy_with_logits if args.loss == "bce" else F.mse_loss
-real_target = args.real_label if args.loss == "bce" else 1.0
+# D's output is a logit for bce and ra, a score regressed onto the targets for ls (no label
+# smoothing there)
+gan_loss = F.mse_loss if args.loss == "ls" else F.binary_cross_entropy_with_logits
+real_target = 1.0 if args.loss == "ls" else args.real_label
 
 
 def average_generator():
@@ -195,13 +216,30 @@ for epoch in range(1, args.epochs + 1):
         real_labels, ones, zeros = torch.full((b,), real_target), torch.ones(b), torch.zeros(b)
         # (1) D: bce maximises log D(x) + log(1 - D(G(z))); ls pulls D(x) to 1, D(G(z)) to 0
         optD.zero_grad()
-        fake = netG(torch.randn(b, args.nz))
-        errD = gan_loss(netD(x), real_labels) + gan_loss(netD(fake.detach()), zeros)
+        z, codes = latent(b)
+        fake = netG(z)
+        (c_real, _), (c_fake, q_fake) = netD(x), netD(fake.detach())
+        if args.loss == "ra":  # D: real images more real than the average fake, and vice versa
+            errD = (gan_loss(c_real - c_fake.mean(), real_labels)
+                    + gan_loss(c_fake - c_real.mean(), zeros))
+        else:
+            errD = gan_loss(c_real, real_labels) + gan_loss(c_fake, zeros)
+        if args.info:  # Q learns to read the code back from the image
+            errD = errD + args.info * F.cross_entropy(q_fake, codes)
         errD.backward()
         optD.step()
-        # (2) G: bce maximises log D(G(z)) (the non-saturating loss); ls pulls D(G(z)) to 1
+        # (2) G: bce maximises log D(G(z)) (the non-saturating loss); ls pulls D(G(z)) to 1;
+        # ra: the mirror of D's loss (the real images' logits as constants, from the updated D)
         optG.zero_grad()
-        errG = gan_loss(netD(fake), ones)
+        c_fake, q_fake = netD(fake)
+        if args.loss == "ra":
+            with torch.no_grad():
+                c_real = netD(x)[0]
+            errG = gan_loss(c_fake - c_real.mean(), ones) + gan_loss(c_real - c_fake.mean(), zeros)
+        else:
+            errG = gan_loss(c_fake, ones)
+        if args.info:  # ... and G learns to make the code readable: one kind of image per code
+            errG = errG + args.info * F.cross_entropy(q_fake, codes)
         errG.backward()
         optG.step()
         step += 1

@@ -51,6 +51,9 @@ ap.add_argument("--mbdisc", type=int, default=50,
 ap.add_argument("--dropout", type=float, default=0.1, help="D's dropout rate (keras-io: 0.3)")
 ap.add_argument("--g-width", type=int, default=2,
                 help="the generator's first two layers are 256 and 512 units times this")
+ap.add_argument("--info", type=float, default=1.0,
+                help="weight of the InfoGAN code loss (Chen et al. 2016; 0: a plain GAN whose "
+                     "generator ignores the code)")
 ap.add_argument("--quick", action="store_true")
 ap.add_argument("--out", default=".")
 ap.add_argument("--seed", type=int, default=0)
@@ -72,9 +75,10 @@ t_start, cpu_start = time.perf_counter(), time.process_time()
 judge = train_judge(x_train, y_train, args.seed, epochs=1 if args.quick else 3, test=test)
 tf.manual_seed(args.seed)
 latent_dim = 64
+CODES = 10  # the InfoGAN code: one of 10 categories, drawn uniformly, beside the noise
 
 generator = keras.Sequential([
-    keras.Input(shape=(latent_dim,)),
+    keras.Input(shape=(latent_dim + CODES,)),
     layers.Dense(256 * args.g_width), layers.LeakyReLU(negative_slope=0.2),
     layers.BatchNormalization(momentum=0.8),
     layers.Dense(512 * args.g_width), layers.LeakyReLU(negative_slope=0.2),
@@ -116,17 +120,22 @@ class MinibatchDiscrimination(layers.Layer):
                 "kernel_dim": self.kernel_dim}
 
 
-discriminator = keras.Sequential([
-    keras.Input(shape=(28, 28, 1)), layers.Flatten(),
-    layers.Dense(512), layers.LeakyReLU(negative_slope=0.2), layers.Dropout(args.dropout),
-    layers.Dense(256), layers.LeakyReLU(negative_slope=0.2), layers.Dropout(args.dropout),
-    *([MinibatchDiscrimination(args.mbdisc)] if args.mbdisc else []),
-    layers.Dense(1)], name="discriminator")
+# D: one body, two heads: the real/fake logit (after minibatch discrimination) and, with
+# --info, the InfoGAN head Q that guesses which of the 10 codes made a generated image
+d_input = keras.Input(shape=(28, 28, 1))
+h = layers.Flatten()(d_input)
+h = layers.Dropout(args.dropout)(layers.LeakyReLU(negative_slope=0.2)(layers.Dense(512)(h)))
+h = layers.Dropout(args.dropout)(layers.LeakyReLU(negative_slope=0.2)(layers.Dense(256)(h)))
+logit = layers.Dense(1, name="real_or_fake")(MinibatchDiscrimination(args.mbdisc)(h)
+                                            if args.mbdisc else h)
+discriminator = keras.Model(d_input, [logit, layers.Dense(CODES, name="code")(h)],
+                            name="discriminator")
 
 
 class GAN(keras.Model):
-    def __init__(self, discriminator, generator, latent_dim, ema=0.999):
+    def __init__(self, discriminator, generator, latent_dim, ema=0.999, info=1.0):
         super().__init__()
+        self.info = info
         self.discriminator = discriminator
         self.generator = generator
         self.latent_dim = latent_dim
@@ -142,6 +151,7 @@ class GAN(keras.Model):
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
         self.loss_fn = loss_fn
+        self.code_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
         self.d_loss_metric = keras.metrics.Mean(name="d_loss")
         self.g_loss_metric = keras.metrics.Mean(name="g_loss")
 
@@ -149,10 +159,15 @@ class GAN(keras.Model):
     def metrics(self):
         return [self.d_loss_metric, self.g_loss_metric]
 
+    def latent(self, batch_size):
+        """(noise and one-hot code, the codes): the generator's input and what Q must find."""
+        codes = keras.random.randint((batch_size,), 0, CODES, seed=self.seed_generator)
+        noise = keras.random.normal(shape=(batch_size, self.latent_dim), seed=self.seed_generator)
+        return ops.concatenate([noise, ops.one_hot(codes, CODES)], axis=-1), codes
+
     def train_step(self, real_images):
         batch_size = ops.shape(real_images)[0]
-        random_latent_vectors = keras.random.normal(shape=(batch_size, self.latent_dim),
-                                                    seed=self.seed_generator)
+        random_latent_vectors, codes = self.latent(batch_size)
         # training=True: BatchNormalization on batch statistics, Dropout on (a custom train_step
         # gets no training flag from fit, and a Keras model called without one is in inference mode)
         generated_images = self.generator(random_latent_vectors, training=True)
@@ -162,19 +177,23 @@ class GAN(keras.Model):
         fake_labels = ops.ones((batch_size, 1)) + 0.05 * tf.random.uniform((batch_size, 1))
         real_labels = 0.05 * tf.random.uniform((batch_size, 1))
         with tf.GradientTape() as tape:
-            d_loss = 0.5 * (
-                self.loss_fn(fake_labels, self.discriminator(generated_images, training=True))
-                + self.loss_fn(real_labels, self.discriminator(real_images, training=True)))
+            fake_logits, fake_codes = self.discriminator(generated_images, training=True)
+            real_logits, _ = self.discriminator(real_images, training=True)
+            d_loss = 0.5 * (self.loss_fn(fake_labels, fake_logits)
+                            + self.loss_fn(real_labels, real_logits))
+            if self.info:  # Q learns to read the code back from the image
+                d_loss = d_loss + self.info * self.code_loss(codes, fake_codes)
         grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
         self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
 
-        random_latent_vectors = keras.random.normal(shape=(batch_size, self.latent_dim),
-                                                    seed=self.seed_generator)
+        random_latent_vectors, codes = self.latent(batch_size)
         misleading_labels = ops.zeros((batch_size, 1))  # "all real"
         with tf.GradientTape() as tape:
-            predictions = self.discriminator(self.generator(random_latent_vectors, training=True),
-                                             training=True)
+            predictions, guessed_codes = self.discriminator(
+                self.generator(random_latent_vectors, training=True), training=True)
             g_loss = self.loss_fn(misleading_labels, predictions)
+            if self.info:  # ... and G learns to make the code readable: one kind per code
+                g_loss = g_loss + self.info * self.code_loss(codes, guessed_codes)
         grads = tape.gradient(g_loss, self.generator.trainable_weights)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
         self.average_generator()
@@ -201,7 +220,8 @@ class SampleGrid(keras.callbacks.Callback):
     def __init__(self):
         super().__init__()
         z = np.random.default_rng(args.seed + 1).normal(size=(1000, latent_dim))
-        self.z = z.astype(np.float32)
+        codes = np.eye(CODES)[np.arange(1000) % CODES]  # each code 100 times: a column per code
+        self.z = np.concatenate([z, codes], axis=1).astype(np.float32)
         self.samples = None
 
     def on_epoch_end(self, epoch, logs=None):
@@ -230,7 +250,7 @@ class HoldThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
 steps = args.epochs * -(-len(x_train) // args.batch_size)  # fit's updates (last batch partial)
 hold = int(args.decay_from * steps)
 gan = GAN(discriminator=discriminator, generator=generator, latent_dim=latent_dim,
-          ema=args.ema)
+          ema=args.ema, info=args.info)
 gan.compile(d_optimizer=keras.optimizers.Adam(HoldThenLinearDecay(args.lr_d, hold, steps), beta_1=0.5),
             g_optimizer=keras.optimizers.Adam(HoldThenLinearDecay(args.lr_g, hold, steps), beta_1=0.5),
             loss_fn=(keras.losses.BinaryCrossentropy(from_logits=True) if args.loss == "bce"

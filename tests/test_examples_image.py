@@ -25,9 +25,9 @@ def run_example(name, tmp_path, *args):
 
 
 @pytest.mark.skipif(not os.path.isdir(EXAMPLES), reason="examples/ not in this checkout")
-@pytest.mark.parametrize("loss", ["bce", "ls"])
-def test_dcgan_quick(tmp_path, loss):
-    out = run_example("dcgan_mnist.py", tmp_path, "--loss", loss)
+@pytest.mark.parametrize("loss, info", [("ra", "1"), ("bce", "0"), ("ls", "1")])
+def test_dcgan_quick(tmp_path, loss, info):
+    out = run_example("dcgan_mnist.py", tmp_path, "--loss", loss, "--info", info)
     assert "confident samples" in out and "every digit >= 5%" in out
     assert "(trained G: confident" in out  # the averaged generator is scored, the trained one too
     if HAS_MPL:
@@ -37,9 +37,9 @@ def test_dcgan_quick(tmp_path, loss):
 
 
 @pytest.mark.skipif(not os.path.isdir(EXAMPLES), reason="examples/ not in this checkout")
-@pytest.mark.parametrize("loss", ["bce", "ls"])
-def test_gan_keras_quick(tmp_path, loss):
-    out = run_example("gan_mnist_keras.py", tmp_path, "--loss", loss)
+@pytest.mark.parametrize("loss, info", [("bce", "1"), ("ls", "0")])
+def test_gan_keras_quick(tmp_path, loss, info):
+    out = run_example("gan_mnist_keras.py", tmp_path, "--loss", loss, "--info", info)
     assert "confident samples" in out
     assert not HAS_MPL or (tmp_path / "gan_keras_epoch_1.png").exists()
 

@@ -5,6 +5,9 @@ import numpy as np
 from .. import random as _random
 from ..tensor import Tensor
 
+__all__ = ["SeedGenerator", "normal", "uniform", "randint", "truncated_normal", "shuffle",
+           "categorical", "dropout"]
+
 
 class SeedGenerator:
     """Keras 3's seed state: a layer keeps one and passes it as seed= to each draw."""
@@ -28,6 +31,66 @@ def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     if isinstance(seed, SeedGenerator):
         return Tensor._wrap(seed.generator.uniform(minval, maxval, _shape(shape)).astype(npd))
     return _random.uniform(shape, minval, maxval, dtype=npd, seed=_seed(seed))
+
+
+def _generator(seed):
+    """The stream a draw takes: a SeedGenerator's own, a fresh one for an int, or pyengine's."""
+    if isinstance(seed, SeedGenerator):
+        return seed.generator
+    seed = _seed(seed)
+    return _random.get_generator() if seed is None else np.random.default_rng(seed)
+
+
+def randint(shape, minval, maxval, dtype="int32", seed=None):
+    """Integers uniformly from [minval, maxval) of `shape`; dtype int32 (Keras' default) or
+    int64."""
+    npd = _random._random_dtype(dtype, "keras.random.randint", ints=True)
+    if npd.kind != "i":
+        raise ValueError(f"[keras.random.randint] dtype must be int32 or int64. Received: "
+                         f"dtype={dtype!r}")
+    if int(minval) != minval or int(maxval) != maxval or maxval <= minval:
+        raise ValueError(f"[keras.random.randint] needs integer bounds minval < maxval. "
+                         f"Received: minval={minval}, maxval={maxval}")
+    draw = _generator(seed).integers(int(minval), int(maxval), _shape(shape))
+    return Tensor._wrap(draw.astype(npd))
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """N(mean, stddev^2) draws of `shape` redrawn until within two standard deviations of the
+    mean (Keras' rule)."""
+    npd = _random._random_dtype(dtype, "keras.random.truncated_normal", ints=False)
+    gen = _generator(seed)
+    z = gen.standard_normal(_shape(shape))
+    bad = np.abs(z) > 2.0
+    while bad.any():
+        z[bad] = gen.standard_normal(int(bad.sum()))
+        bad = np.abs(z) > 2.0
+    return Tensor._wrap((mean + stddev * z).astype(npd))
+
+
+def shuffle(x, axis=0, seed=None):
+    """x with its entries along `axis` in a random order (a new tensor)."""
+    a = np.asarray(x._data if isinstance(x, Tensor) else x)
+    if not -a.ndim <= axis < max(a.ndim, 1) or a.ndim == 0:
+        raise ValueError(f"[keras.random.shuffle] axis {axis} is out of range for a "
+                         f"{a.ndim}-d input")
+    order = _generator(seed).permutation(a.shape[axis])
+    return Tensor._wrap(np.take(a, order, axis=axis))
+
+
+def categorical(logits, num_samples, dtype="int32", seed=None):
+    """(batch, num_samples) class indices drawn from the softmax of each row of `logits`
+    (batch, num_classes)."""
+    lg = np.asarray(logits._data if isinstance(logits, Tensor) else logits, np.float64)
+    if lg.ndim != 2 or lg.shape[1] == 0:
+        raise ValueError(f"[keras.random.categorical] logits must be 2-D (batch, num_classes). "
+                         f"Received: shape={lg.shape}")
+    npd = _random._random_dtype(dtype, "keras.random.categorical", ints=True)
+    p = np.exp(lg - lg.max(1, keepdims=True))
+    cdf = np.cumsum(p / p.sum(1, keepdims=True), axis=1)
+    u = _generator(seed).random((lg.shape[0], int(num_samples)))
+    idx = np.minimum((u[:, :, None] >= cdf[:, None, :]).sum(-1), lg.shape[1] - 1)
+    return Tensor._wrap(idx.astype(npd))
 
 
 def dropout(inputs, rate, noise_shape=None, seed=None):

@@ -5,17 +5,22 @@ sized for 28x28 digits and a 2-core CPU), on pyengine: `import torch` became `im
     python examples/dcgan_mnist.py --quick                                    # seconds, tiny
 
 The recipe is pytorch/examples' DCGAN (Adam 2e-4, beta1 0.5, N(0, 0.02) init, BatchNorm in G,
-LeakyReLU 0.2 in D, the non-saturating G loss) at a width a 2-core CPU trains in minutes (32 / 64
-/ 128 filters), batch 64, with one-sided label smoothing (real = 0.9, Salimans et al. 2016).
-Three additions over the two-layer nets of earlier versions (--depth 2 --mbstd 0 --decay-from 1),
-each measured in docs/image.md: a 3x3 convolution at 7x7 in G and a third convolution in D
-(--depth 3); a minibatch standard-deviation feature map in D (Karras et al. 2018), which keeps
-every digit in the samples; and learning rates that fall linearly to 0 over the second half of
-the run. The generator that is sampled is an exponential moving average of the trained
-one's weights (decay 0.999, about the last epoch's steps: Yazici et al. 2019, "The unusual
-effectiveness of averaging in GAN training"), which removes the step-to-step wobble of GAN
-training without any look at the scores; it samples with batch statistics, as
-pytorch/examples' generator does (it is never put in eval mode).
+LeakyReLU 0.2 in D) at a width a 2-core CPU trains in minutes (32 / 64 / 128 filters), batch 64,
+with one-sided label smoothing (real = 0.9, Salimans et al. 2016). Additions over the two-layer
+nets of earlier versions (--depth 2 --mbstd 0 --decay-from 1 --loss bce --info 0), each measured
+in docs/image.md: a 3x3 convolution at 7x7 in G and a third convolution in D (--depth 3); a
+minibatch standard-deviation feature map in D (Karras et al. 2018), which keeps every digit in
+the samples; learning rates that fall linearly to 0 over the second half of the run; the
+relativistic average loss (--loss ra, Jolicoeur-Martineau 2019: D judges whether a real image
+looks more real than the average generated one, and G the reverse); and an InfoGAN code (Chen
+et al. 2016, --info 1): G gets one of 10 categories (one-hot) beside the noise, and a second
+head on D's features (Q) learns to tell which category made an image while G learns to make it
+tellable. No labels are used; G ends up drawing one kind of digit per category. The generator
+that is sampled is an exponential moving average of the trained one's weights (decay 0.999,
+about the last epoch's steps: Yazici et al. 2019, "The unusual effectiveness of averaging in
+GAN training"), which removes the step-to-step wobble of GAN training without any look at the
+scores; it samples with batch statistics, as pytorch/examples' generator does (it is never put
+in eval mode).
 
 Measured quality: a small classifier trained in this script on the real digits labels 1,000
 generated samples after each epoch (of the averaged generator and, for comparison, of the trained

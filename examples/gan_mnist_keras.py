@@ -5,16 +5,22 @@ network, metric objects tracked through the `metrics` property.
     python examples/gan_mnist_keras.py --data ../shared/data/mnist.npz
     python examples/gan_mnist_keras.py --quick
 
-The networks are the classic MLP GAN (G 256-512-1024 with LeakyReLU 0.2 and, as in
-eriklindernoren's Keras GAN, BatchNormalization(momentum=0.8); D 512-256 with LeakyReLU 0.2 and
-Dropout), Adam 2e-4 with beta1 0.5, held for the first half of the run and then decayed linearly
-to 0 (as CycleGAN does; a keras.optimizers.schedules object). D ends in a minibatch-
-discrimination layer (Salimans et al. 2016, a custom Keras layer below) and sees the real and
-the generated batch separately, which spreads the samples over the digits; its dropout is 0.1
-(keras-io's 0.3 measured lower; docs/image.md). The generator that is sampled is an exponential
-moving average of the trained one's weights (decay 0.999, about the last epoch's steps: Yazici
-et al. 2019, "The unusual effectiveness of averaging in GAN training"), kept by train_step in a
-clone of the generator; it samples with batch statistics (training=True).
+The networks are the classic MLP GAN (G with LeakyReLU 0.2 and, as in eriklindernoren's Keras
+GAN, BatchNormalization(momentum=0.8); D 512-256 with LeakyReLU 0.2 and Dropout), Adam 2e-4 with
+beta1 0.5, held for the first half of the run and then decayed linearly to 0 (as CycleGAN does;
+a keras.optimizers.schedules object). Additions, each measured in docs/image.md:
+- the generator is twice the classic width (512-1024-1024, --g-width 2);
+- D ends in a minibatch-discrimination layer (Salimans et al. 2016, a custom Keras layer below)
+  and sees the real and the generated batch separately, which spreads the samples over the
+  digits; its dropout is 0.1 (keras-io's 0.3 measured lower);
+- an InfoGAN code (Chen et al. 2016, --info 1): G gets one of 10 categories (one-hot) beside the
+  noise, and a second head on D's features (Q) learns to tell which category made an image while
+  G learns to make it tellable. No labels are used; G ends up drawing one kind of digit per
+  category, so fewer samples fall between two digits;
+- the generator that is sampled is an exponential moving average of the trained one's weights
+  (decay 0.999, about the last epoch's steps: Yazici et al. 2019, "The unusual effectiveness of
+  averaging in GAN training"), kept by train_step in a clone of the generator; it samples with
+  batch statistics (training=True).
 
 Measured quality: a classifier trained in this script on the real digits labels 1,000 generated
 samples after each epoch (of the averaged generator and, for comparison, of the trained one: share

@@ -7,15 +7,16 @@ sized for 28x28 digits and a 2-core CPU), on pyengine: `import torch` became `im
 The recipe is pytorch/examples' DCGAN (Adam 2e-4, beta1 0.5, N(0, 0.02) init, BatchNorm in G,
 LeakyReLU 0.2 in D) at a width a 2-core CPU trains in minutes (32 / 64 / 128 filters), batch 64,
 with one-sided label smoothing (real = 0.9, Salimans et al. 2016). Additions over the two-layer
-nets of earlier versions (--depth 2 --mbstd 0 --decay-from 1 --loss bce --info 0), each measured
-in docs/image.md: a 3x3 convolution at 7x7 in G and a third convolution in D (--depth 3); a
+nets of earlier versions (--depth 2 --mbstd 0 --decay-from 1 --loss bce), each measured in
+docs/image.md: a 3x3 convolution at 7x7 in G and a third convolution in D (--depth 3); a
 minibatch standard-deviation feature map in D (Karras et al. 2018), which keeps every digit in
 the samples; learning rates that fall linearly to 0 over the second half of the run; the
 relativistic average loss (--loss ra, Jolicoeur-Martineau 2019: D judges whether a real image
-looks more real than the average generated one, and G the reverse); and an InfoGAN code (Chen
-et al. 2016, --info 1): G gets one of 10 categories (one-hot) beside the noise, and a second
-head on D's features (Q) learns to tell which category made an image while G learns to make it
-tellable. No labels are used; G ends up drawing one kind of digit per category. The generator
+looks more real than the average generated one, and G the reverse). --info 1 adds an InfoGAN
+code (Chen et al. 2016), as the Keras MLP GAN uses by default: G gets one of 10 categories
+(one-hot) beside the noise, and a second head on D's features (Q) learns to tell which category
+made an image while G learns to make it tellable (no labels are used); it measured no better
+for this DCGAN (docs/image.md), so it is off by default. The generator
 that is sampled is an exponential moving average of the trained one's weights (decay 0.999,
 about the last epoch's steps: Yazici et al. 2019, "The unusual effectiveness of averaging in
 GAN training"), which removes the step-to-step wobble of GAN training without any look at the
@@ -63,7 +64,7 @@ ap.add_argument("--loss", choices=("ra", "bce", "ls"), default="ra",
                      "non-saturating GAN loss; ls: least squares (LSGAN, Mao et al. 2017)")
 ap.add_argument("--ema", type=float, default=0.999,
                 help="decay of the generator's weight average that is sampled (0: the last weights)")
-ap.add_argument("--info", type=float, default=1.0,
+ap.add_argument("--info", type=float, default=0.0,
                 help="weight of the InfoGAN code loss (Chen et al. 2016; 0: a plain GAN whose "
                      "generator ignores the code)")
 ap.add_argument("--quick", action="store_true", help="tiny run (tests): 512 images, 1 epoch")

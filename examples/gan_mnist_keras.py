@@ -42,7 +42,7 @@ from _pictures import load_mnist, save_grid, synthetic_digits
 
 ap = argparse.ArgumentParser(description="MLP GAN with a custom train_step")
 ap.add_argument("--data", help="Keras-format mnist.npz (required unless --quick)")
-ap.add_argument("--epochs", type=int, default=15)
+ap.add_argument("--epochs", type=int, default=11)
 ap.add_argument("--batch-size", type=int, default=64)
 ap.add_argument("--ema", type=float, default=0.999,
                 help="decay of the generator's weight average that is sampled (0: the last weights)")

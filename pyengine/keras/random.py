@@ -89,7 +89,11 @@ def categorical(logits, num_samples, dtype="int32", seed=None):
     p = np.exp(lg - lg.max(1, keepdims=True))
     cdf = np.cumsum(p / p.sum(1, keepdims=True), axis=1)
     u = _generator(seed).random((lg.shape[0], int(num_samples)))
-    idx = np.minimum((u[:, :, None] >= cdf[:, None, :]).sum(-1), lg.shape[1] - 1)
+    # per row, the first class whose cumulative probability exceeds the draw (no
+    # (batch, samples, classes) temporary); the clip guards a cdf that rounds below 1
+    idx = np.stack([np.searchsorted(c, r, side="right") for c, r in zip(cdf, u)]) \
+        if len(u) else np.zeros(u.shape, np.int64)
+    idx = np.minimum(idx, lg.shape[1] - 1)
     return Tensor._wrap(idx.astype(npd))
 
 

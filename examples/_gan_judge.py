@@ -74,16 +74,29 @@ def score(judge, samples):
     return float(confident.mean()), shares
 
 
-def report(judge, samples):
-    """samples (N, 28, 28) in [-1, 1]: prints and returns (confident share, per-digit shares)."""
+def as_asked(judge, samples, asked):
+    """The share of samples (N, 28, 28) the judge labels, with confidence above 0.9, as the
+    digit a conditional generator was asked for (asked: (N,) digits)."""
+    probs = probabilities(judge, samples)
+    return float(((probs.max(1) > 0.9) & (probs.argmax(1) == asked)).mean())
+
+
+def report(judge, samples, asked=None):
+    """samples (N, 28, 28) in [-1, 1]: prints and returns (confident share, per-digit shares);
+    with asked (the digits a conditional generator was asked for) also the share labelled, with
+    confidence, as the digit asked for."""
     confident, shares = score(judge, samples)
     print(f"confident samples (p > 0.9): {confident:.1%} of {len(samples):,}")
     print("digit shares among them: " + " ".join(f"{d}:{s:.1%}" for d, s in enumerate(shares)))
     print(f"every digit >= 5%: {bool((shares >= 0.05).all())}")
+    if asked is not None:
+        print(f"confidently the digit asked for: {as_asked(judge, samples, asked):.1%}")
     return confident, shares
 
 
-def epoch_line(judge, samples):
-    """A short per-epoch quality note: confident share and the rarest digit's share."""
+def epoch_line(judge, samples, asked=None):
+    """A short per-epoch quality note: confident share and the rarest digit's share (and, with
+    asked, the share confidently the digit asked for)."""
     confident, shares = score(judge, samples)
-    return f"confident {confident:.1%}, rarest digit {int(shares.argmin())} {shares.min():.1%}"
+    line = f"confident {confident:.1%}, rarest digit {int(shares.argmin())} {shares.min():.1%}"
+    return line if asked is None else line + f", as asked {as_asked(judge, samples, asked):.1%}"

@@ -16,7 +16,13 @@ looks more real than the average generated one, and G the reverse). --info 1 add
 code (Chen et al. 2016), as the Keras MLP GAN uses by default: G gets one of 10 categories
 (one-hot) beside the noise, and a second head on D's features (Q) learns to tell which category
 made an image while G learns to make it tellable (no labels are used); it measured no better
-for this DCGAN (docs/image.md), so it is off by default. The generator
+for this DCGAN (docs/image.md), so it is off. By default the DCGAN is class-conditional
+(--cond 1, as keras-io's "Conditional GAN"; Mirza & Osindero 2014): G gets the digit's one-hot
+label beside the noise, and D scores an image together with a label through a projection term
+(Miyato & Koyama 2018: D's logit plus the dot product of its features with a learned vector
+per digit); real images come with their labels, generated ones with the labels G was asked
+for. --cond 0 trains the unconditional GAN (no labels anywhere), which reaches less in the same
+time (docs/image.md). The generator
 that is sampled is an exponential moving average of the trained one's weights (decay 0.999,
 about the last epoch's steps: Yazici et al. 2019, "The unusual effectiveness of averaging in
 GAN training"), which removes the step-to-step wobble of GAN training without any look at the
@@ -26,7 +32,8 @@ in eval mode).
 Measured quality: a small classifier trained in this script on the real digits labels 1,000
 generated samples after each epoch (of the averaged generator and, for comparison, of the trained
 one); the script prints the share labelled with confidence above 0.9 and, at the end, each
-digit's share of them. Pictures: a sample grid per epoch (dcgan_epoch_N.png).
+digit's share of them; with --cond 1 also the share the judge labels as the digit G was asked
+for. Pictures: a sample grid per epoch (dcgan_epoch_N.png).
 """
 import argparse
 import copy
@@ -44,7 +51,7 @@ from _pictures import load_mnist, save_grid, synthetic_digits
 
 ap = argparse.ArgumentParser(description="DCGAN on MNIST, PyTorch-style loop")
 ap.add_argument("--data", help="Keras-format mnist.npz (default: synthetic blobs with --quick)")
-ap.add_argument("--epochs", type=int, default=8)
+ap.add_argument("--epochs", type=int, default=6)
 ap.add_argument("--batch-size", type=int, default=64)
 ap.add_argument("--nz", type=int, default=64, help="size of the latent vector")
 ap.add_argument("--ngf", type=int, default=32, help="generator width (its last hidden layer)")
@@ -67,10 +74,15 @@ ap.add_argument("--ema", type=float, default=0.999,
 ap.add_argument("--info", type=float, default=0.0,
                 help="weight of the InfoGAN code loss (Chen et al. 2016; 0: a plain GAN whose "
                      "generator ignores the code)")
+ap.add_argument("--cond", type=int, choices=(0, 1), default=1,
+                help="1: class-conditional (G gets the digit's label; D a projection term); "
+                     "0: unconditional (no labels are used)")
 ap.add_argument("--quick", action="store_true", help="tiny run (tests): 512 images, 1 epoch")
 ap.add_argument("--out", default=".", help="folder for the pictures")
 ap.add_argument("--seed", type=int, default=0)
 args = ap.parse_args()
+if args.cond and args.info:
+    ap.error("--cond 1 gives G the digit's label in the code's place; use --info with --cond 0")
 torch.manual_seed(args.seed)
 os.makedirs(args.out, exist_ok=True)
 
@@ -88,7 +100,7 @@ t_start, cpu_start = time.perf_counter(), time.process_time()
 # The judge first (a small convnet on the real digits), so that every epoch is scored.
 judge = train_judge(x_train, y_train, args.seed, epochs=1 if args.quick else 3, test=test)
 torch.manual_seed(args.seed)
-CODES = 10  # the InfoGAN code: one of 10 categories, drawn uniformly, beside the noise
+CODES = 10  # beside the noise: the digit's label (--cond 1) or the InfoGAN code (10 categories)
 real = (x_train[:, None] * 2 - 1).astype(np.float32)  # (N, 1, 28, 28) in [-1, 1], as Tanh
 
 
@@ -126,9 +138,10 @@ class MinibatchStdDev(nn.Module):
 class Discriminator(nn.Module):
     """28x28 -> 14x14 -> 7x7 [-> minibatch stddev -> 4x4 (--depth 3)] -> features, and two
     heads on them: the real/fake logit, and the InfoGAN head Q (10 logits: which code made a
-    generated image)."""
+    generated image). With cond, the logit of an image x given the digit y adds the projection
+    <embed(y), features(x)> (Miyato & Koyama 2018): D judges whether x is a real y."""
 
-    def __init__(self, ndf, depth, mbstd):
+    def __init__(self, ndf, depth, mbstd, cond):
         super().__init__()
         c = 2 * ndf + (1 if mbstd else 0)
         layers = [nn.Conv2d(1, ndf, 4, 2, 1), nn.LeakyReLU(0.2, inplace=True),
@@ -143,15 +156,19 @@ class Discriminator(nn.Module):
         self.main = nn.Sequential(*layers, nn.Flatten())
         self.real_or_fake = nn.Linear(c, 1)
         self.code = nn.Linear(c, CODES)
+        self.embed = nn.Embedding(CODES, c) if cond else None
 
-    def forward(self, x):
+    def forward(self, x, labels=None):
         h = self.main(x)
-        return self.real_or_fake(h).view(-1), self.code(h)
+        logit = self.real_or_fake(h).view(-1)
+        if self.embed is not None:
+            logit = logit + (self.embed(labels) * h).sum(1)
+        return logit, self.code(h)
 
 
 def weights_init(m):  # as pytorch/examples/dcgan: N(0, 0.02) convs, N(1, 0.02) batch norms
     name = type(m).__name__
-    if "Conv" in name:
+    if "Conv" in name or "Embedding" in name:  # (the projection vectors start small too)
         nn.init.normal_(m.weight, 0.0, 0.02)
     elif "BatchNorm" in name:
         nn.init.normal_(m.weight, 1.0, 0.02)
@@ -159,7 +176,7 @@ def weights_init(m):  # as pytorch/examples/dcgan: N(0, 0.02) convs, N(1, 0.02) 
 
 
 netG = Generator(args.nz + CODES, args.ngf, args.depth)
-netD = Discriminator(args.ndf, args.depth, args.mbstd)
+netD = Discriminator(args.ndf, args.depth, args.mbstd, args.cond)
 netG.apply(weights_init)
 netD.apply(weights_init)
 emaG = copy.deepcopy(netG)  # the averaged generator: what is sampled and scored
@@ -169,14 +186,16 @@ rng = np.random.default_rng(args.seed)
 
 
 def latent(n, codes=None):
-    """(noise and one-hot code (n, nz + 10), the codes (n,)): G's input and what Q must find."""
+    """(noise and one-hot code (n, nz + 10), the codes (n,)): G's input, and the digits asked
+    for (--cond 1) or what Q must find (--info)."""
     codes = rng.integers(0, CODES, n) if codes is None else codes
     one_hot = torch.from_numpy(np.eye(CODES, dtype=np.float32)[codes])
     return torch.cat([torch.randn(n, args.nz), one_hot], 1), torch.from_numpy(codes)
 
 
 # the 1,000 samples scored after each epoch: each code 100 times (a grid column per code)
-score_noise, _ = latent(1000, np.arange(1000) % CODES)
+score_noise, score_codes = latent(1000, np.arange(1000) % CODES)
+score_codes = score_codes.numpy()
 step = 0
 # D's output is a logit for bce and ra, a score regressed onto the targets for ls (no label
 # smoothing there)
@@ -217,6 +236,7 @@ for epoch in range(1, args.epochs + 1):
     order = rng.permutation(len(real))
     for i in range(0, len(order) - args.batch_size + 1, args.batch_size):
         x = torch.from_numpy(real[order[i:i + args.batch_size]])
+        y = torch.from_numpy(y_train[order[i:i + args.batch_size]].astype(np.int64))
         b = x.shape[0]
         decay_learning_rates()
         real_labels, ones, zeros = torch.full((b,), real_target), torch.ones(b), torch.zeros(b)
@@ -224,7 +244,7 @@ for epoch in range(1, args.epochs + 1):
         optD.zero_grad()
         z, codes = latent(b)
         fake = netG(z)
-        (c_real, _), (c_fake, q_fake) = netD(x), netD(fake.detach())
+        (c_real, _), (c_fake, q_fake) = netD(x, y), netD(fake.detach(), codes)
         if args.loss == "ra":  # D: real images more real than the average fake, and vice versa
             errD = (gan_loss(c_real - c_fake.mean(), real_labels)
                     + gan_loss(c_fake - c_real.mean(), zeros))
@@ -237,10 +257,10 @@ for epoch in range(1, args.epochs + 1):
         # (2) G: bce maximises log D(G(z)) (the non-saturating loss); ls pulls D(G(z)) to 1;
         # ra: the mirror of D's loss (the real images' logits as constants, from the updated D)
         optG.zero_grad()
-        c_fake, q_fake = netD(fake)
+        c_fake, q_fake = netD(fake, codes)
         if args.loss == "ra":
             with torch.no_grad():
-                c_real = netD(x)[0]
+                c_real = netD(x, y)[0]
             errG = gan_loss(c_fake - c_real.mean(), ones) + gan_loss(c_real - c_fake.mean(), zeros)
         else:
             errG = gan_loss(c_fake, ones)
@@ -252,13 +272,14 @@ for epoch in range(1, args.epochs + 1):
         if args.ema:
             average_generator()
     samples = sample(emaG if args.ema else netG)
-    trained = f"  (trained G: {epoch_line(judge, sample(netG))})" if args.ema else ""
+    asked = score_codes if args.cond else None
+    trained = f"  (trained G: {epoch_line(judge, sample(netG), asked)})" if args.ema else ""
     print(f"epoch {epoch}/{args.epochs}  loss_D {errD.item():.3f}  loss_G {errG.item():.3f}  "
-          f"{time.perf_counter() - t0:.0f} s  {epoch_line(judge, samples)}{trained}", flush=True)
+          f"{time.perf_counter() - t0:.0f} s  {epoch_line(judge, samples, asked)}{trained}", flush=True)
     save_grid((samples[:50] + 1) / 2, os.path.join(args.out, f"dcgan_epoch_{epoch}.png"),
               title=f"epoch {epoch}")
 train_time = time.perf_counter() - t0
 
 print(f"trained {args.epochs} epochs in {train_time:.0f} s; the whole run (judge included) "
       f"{time.perf_counter() - t_start:.0f} s wall, {time.process_time() - cpu_start:.0f} s CPU")
-report(judge, samples)  # the last epoch's 1,000 samples
+report(judge, samples, asked)  # the last epoch's 1,000 samples

@@ -25,15 +25,27 @@ def run_example(name, tmp_path, *args):
 
 
 @pytest.mark.skipif(not os.path.isdir(EXAMPLES), reason="examples/ not in this checkout")
-@pytest.mark.parametrize("loss, info", [("ra", "1"), ("bce", "0"), ("ls", "1")])
-def test_dcgan_quick(tmp_path, loss, info):
-    out = run_example("dcgan_mnist.py", tmp_path, "--loss", loss, "--info", info)
+@pytest.mark.parametrize("loss, cond, info", [("ra", "1", "0"), ("bce", "0", "0"),
+                                             ("ls", "0", "1")])
+def test_dcgan_quick(tmp_path, loss, cond, info):
+    out = run_example("dcgan_mnist.py", tmp_path, "--loss", loss, "--cond", cond, "--info", info)
     assert "confident samples" in out and "every digit >= 5%" in out
     assert "(trained G: confident" in out  # the averaged generator is scored, the trained one too
+    # a conditional generator is also scored on making the digit it was asked for
+    assert ("confidently the digit asked for" in out) == (cond == "1")
     if HAS_MPL:
         assert (tmp_path / "dcgan_epoch_1.png").exists()
     else:
         assert "matplotlib is not installed" in out
+
+
+@pytest.mark.skipif(not os.path.isdir(EXAMPLES), reason="examples/ not in this checkout")
+def test_dcgan_rejects_label_and_code_together(tmp_path):
+    r = subprocess.run([sys.executable, os.path.join(EXAMPLES, "dcgan_mnist.py"), "--quick",
+                        "--cond", "1", "--info", "1", "--out", str(tmp_path)],
+                       env=dict(os.environ, PYTHONPATH=ROOT), cwd=EXAMPLES,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "--cond 1 gives G the digit's label" in r.stderr
 
 
 @pytest.mark.skipif(not os.path.isdir(EXAMPLES), reason="examples/ not in this checkout")

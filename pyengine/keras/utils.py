@@ -89,6 +89,7 @@ def set_random_seed(seed):
     _pe_random.manual_seed(int(seed))
 
 
+from .model_plot import model_to_dot, plot_model  # noqa: E402,F401
 from .preprocessing.sequence import pad_sequences  # noqa: E402,F401
 from .preprocessing.timeseries import timeseries_dataset_from_array  # noqa: E402,F401
 # ---- keras.utils.PyDataset / Sequence (keras/data_adapters.py) --------------------------------

@@ -243,6 +243,17 @@ class TorchHabits:
     def is_cpu(self): return self.device.type == "cpu"
 
     def is_floating_point(self): return self._data.dtype.kind == "f"
+
+    def share_memory_(self):
+        """Moves the values into memory shared with child processes (pe.multiprocessing): a
+        child that receives this tensor maps the same memory, so in-place updates are seen by
+        all. No-op if already shared, and for device tensors."""
+        from .multiprocessing.shared_tensors import share_memory_
+        return share_memory_(self)
+
+    def is_shared(self):
+        from .multiprocessing.shared_tensors import is_shared
+        return is_shared(self)
     def is_contiguous(self): return bool(self._data.flags.c_contiguous)
     def nelement(self): return int(self._data.size)
     def ndimension(self): return self._data.ndim

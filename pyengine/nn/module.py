@@ -376,6 +376,15 @@ class Module:
     def cuda(self):
         return self.to("cuda")
 
+    def share_memory(self):
+        """Moves every parameter and buffer into shared memory (Tensor.share_memory_), so child
+        processes (pe.multiprocessing) that receive this module train the same weights:
+        Hogwild. Gradients are not shared (each process allocates its own)."""
+        for t in self._all_tensors():
+            if t is not None:
+                t.share_memory_()
+        return self
+
     # ---- hooks -------------------------------------------------------------------------------
     def register_forward_hook(self, hook):
         """hook(module, args, output) runs after forward; a non-None return replaces output."""

@@ -59,7 +59,12 @@ class Index(Function):
     def forward(ctx, a, key=None):
         ctx.key, ctx.shape, ctx.dtype = key, a.shape, a.dtype
         try:
-            return a[key]
+            out = a[key]
+            if isinstance(out, np.generic):
+                # Every axis taken by an int: NumPy returns a scalar (a copy), PyTorch a 0-d
+                # view, so that x[1].add_(1) changes x. A trailing None keeps NumPy's view.
+                out = a[(key if isinstance(key, tuple) else (key,)) + (None,)].reshape(())
+            return out
         except IndexError as e:
             raise IndexError(f"[index] {e} (tensor of shape {a.shape})") from None
 

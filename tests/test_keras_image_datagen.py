@@ -102,5 +102,7 @@ def test_bad_flow_input():
         g.flow(np.zeros((4, 2, 2, 1)), np.zeros(3), batch_size=2)
     with pytest.raises(ValueError, match="batch_size"):
         g.flow(np.zeros((4, 2, 2, 1)), batch_size=0)
-    with pytest.raises(NotImplementedError, match="flow_from_directory"):
-        g.flow_from_directory("imgs/")
+    with pytest.raises(ValueError, match=r"flow_from_directory\] directory not found"):
+        g.flow_from_directory("no-such-folder/")  # reading folders: tests/test_image_files.py
+    with pytest.raises(NotImplementedError, match="flow_from_dataframe"):
+        g.flow_from_dataframe(None)

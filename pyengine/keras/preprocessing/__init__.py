@@ -1,6 +1,8 @@
 """keras.preprocessing: the Keras 2 locations of sequence padding, time-series windows and
-ImageDataGenerator (Keras 3 serves the sequence functions from keras.utils too)."""
+ImageDataGenerator (Keras 3 serves the sequence functions from keras.utils too), and of
+image_dataset_from_directory."""
 from . import image, sequence
+from .image_dataset import image_dataset_from_directory
 from .timeseries import timeseries_dataset_from_array
 
-__all__ = ["image", "sequence", "timeseries_dataset_from_array"]
+__all__ = ["image", "sequence", "timeseries_dataset_from_array", "image_dataset_from_directory"]

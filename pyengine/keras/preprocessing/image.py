@@ -4,9 +4,11 @@ Per batch, each image's rotation, shifts, shear, zoom and flips are composed int
 transform and the whole batch is warped by one call of the C++ kernel (F.affine_warp, OpenMP over
 images); brightness, channel shift and standardisation are array arithmetic. Differences from
 Keras 2, on purpose: rotations, shears and zooms turn about the exact pixel centre ((size - 1) / 2,
-not size / 2 + 0.5); interpolation_order is 0 (nearest) or 1 (bilinear); flow_from_directory and
-flow_from_dataframe need an image decoder pyengine does not ship and raise saying so."""
+not size / 2 + 0.5); interpolation_order is 0 (nearest) or 1 (bilinear); flow_from_dataframe is not implemented.
+flow_from_directory reads the files a batch at a time (image_decode.py: PNG and BMP built in,
+every format through Pillow when installed)."""
 import math
+import os
 
 import numpy as np
 
@@ -14,6 +16,8 @@ from ... import random as _random
 from ...nn import functional as F
 from ...tensor import Tensor
 from ..layers import image_transforms as T
+from .image_dataset import (  # noqa: F401  (keras.preprocessing.image's names)
+    array_to_img, img_to_array, index_directory, load_images, load_img)
 
 _FILL = ("constant", "nearest", "reflect", "wrap")
 
@@ -214,12 +218,27 @@ class ImageDataGenerator:
                                  "ignore_class_split=True")
         return NumpyArrayIterator(self, x, y, batch_size, shuffle, sample_weight, seed, subset)
 
-    def flow_from_directory(self, *args, **kwargs):
-        raise NotImplementedError("[ImageDataGenerator.flow_from_directory] decoding image files "
-                                  "needs an image library pyengine does not depend on; load the "
-                                  "images into a NumPy array and use .flow(x, y)")
+    def flow_from_directory(self, directory, target_size=(256, 256), color_mode="rgb",
+                            classes=None, class_mode="categorical", batch_size=32, shuffle=True,
+                            seed=None, save_to_dir=None, save_prefix="", save_format="png",
+                            follow_links=False, subset=None, interpolation="nearest",
+                            keep_aspect_ratio=False):
+        """Augmented batches from one subfolder per class (Keras 2): class_mode 'categorical'
+        (one-hot), 'binary', 'sparse' (integer), 'input' (the images as targets) or None;
+        classes: the subfolders to use, in label order (default: all, sorted). With a
+        validation_split, subset 'validation' takes the first share of each class's files and
+        'training' the rest, as Keras 2."""
+        if save_to_dir is not None:
+            raise ValueError("[ImageDataGenerator.flow_from_directory] save_to_dir is not "
+                             "supported (no image encoder ships with pyengine)")
+        return DirectoryIterator(self, directory, target_size, color_mode, classes, class_mode,
+                                 batch_size, shuffle, seed, follow_links, subset, interpolation,
+                                 keep_aspect_ratio)
 
-    flow_from_dataframe = flow_from_directory
+    def flow_from_dataframe(self, *args, **kwargs):
+        raise NotImplementedError("[ImageDataGenerator.flow_from_dataframe] is not implemented "
+                                  "(pyengine has no DataFrame dependency); use "
+                                  "flow_from_directory, or load the images and use .flow(x, y)")
 
 
 class NumpyArrayIterator:
@@ -266,11 +285,17 @@ class NumpyArrayIterator:
     def on_epoch_end(self):
         self._order = self.rng.permutation(self.n) if self.shuffle else np.arange(self.n)
 
+    def _images(self, idx):
+        return self.x[idx]
+
     def __getitem__(self, i):
         if not 0 <= i < len(self):
-            raise IndexError(f"[NumpyArrayIterator] batch {i} out of range ({len(self)} batches)")
+            raise IndexError(f"[{type(self).__name__}] batch {i} out of range ({len(self)} "
+                             "batches)")
         idx = self._order[i * self.batch_size:(i + 1) * self.batch_size]
-        xb = self.gen.standardize(self.gen._augment(self.x[idx], self.rng))
+        xb = self.gen.standardize(self.gen._augment(self._images(idx), self.rng))
+        if getattr(self, "class_mode", None) == "input":
+            return xb, xb
         out = (xb,) if self.y is None else (xb, self.y[idx])
         if self.sample_weight is not None:
             out = out + (self.sample_weight[idx],)
@@ -287,3 +312,80 @@ class NumpyArrayIterator:
             self.on_epoch_end()
         self._pos += 1
         return self[self._pos - 1]
+
+
+_CLASS_MODES = ("categorical", "binary", "sparse", "input", None)
+
+
+class DirectoryIterator(NumpyArrayIterator):
+    """flow_from_directory's batches: the files of one batch decoded, resized to target_size,
+    augmented and standardised; the same order, epochs and next() as NumpyArrayIterator.
+    Attributes as Keras 2: class_indices, classes, filenames (relative), filepaths, samples,
+    num_classes, image_shape."""
+
+    def __init__(self, gen, directory, target_size, color_mode, classes, class_mode,
+                 batch_size, shuffle, seed, follow_links, subset, interpolation,
+                 keep_aspect_ratio):
+        from .image_dataset import ALLOWED_FORMATS, _check_size
+        from .image_decode import MODES
+        op = "ImageDataGenerator.flow_from_directory"
+        if class_mode not in _CLASS_MODES:
+            raise ValueError(f"[{op}] class_mode must be one of {list(_CLASS_MODES)}. "
+                             f"Received: class_mode={class_mode!r}")
+        if color_mode not in MODES:
+            raise ValueError(f"[{op}] color_mode must be one of {sorted(MODES)}. Received: "
+                             f"color_mode={color_mode!r}")
+        if interpolation not in ("nearest", "bilinear"):
+            raise ValueError(f"[{op}] interpolation must be 'nearest' or 'bilinear'. Received: "
+                             f"interpolation={interpolation!r}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+                or batch_size < 1:
+            raise ValueError(f"[{op}] batch_size must be a positive int. Received: "
+                             f"batch_size={batch_size!r}")
+        if subset not in (None, "training", "validation"):
+            raise ValueError(f"[{op}] subset must be 'training' or 'validation'. Received: "
+                             f"subset={subset!r}")
+        directory = os.fspath(directory)
+        paths, ids, names = index_directory(directory, "inferred", ALLOWED_FORMATS, classes,
+                                            follow_links, op)
+        if class_mode == "binary" and len(names) != 2:
+            raise ValueError(f"[{op}] class_mode='binary' needs exactly 2 classes; found "
+                             f"{len(names)}: {names}")
+        if subset is not None and gen.validation_split:
+            keep = []
+            for k in range(len(names)):  # per class: validation first, as Keras 2
+                mine = np.flatnonzero(ids == k)
+                cut = int(len(mine) * gen.validation_split)
+                keep += list(mine[cut:] if subset == "training" else mine[:cut])
+            keep = np.asarray(keep, np.int64)
+            paths, ids = [paths[i] for i in keep], ids[keep]
+        print(f"Found {len(paths)} images belonging to {len(names)} classes.")
+        self.directory, self.class_mode, self.color_mode = directory, class_mode, color_mode
+        self.target_size = _check_size(target_size, op)
+        self.interpolation, self.keep_aspect_ratio = interpolation, keep_aspect_ratio
+        self.class_indices = {name: k for k, name in enumerate(names)}
+        self.num_classes, self.classes = len(names), ids
+        self.filepaths = paths
+        self.filenames = [os.path.relpath(p, directory) for p in paths]
+        self.samples = len(paths)
+        self.image_shape = self.target_size + (MODES[color_mode],)
+        if class_mode == "categorical":
+            y = np.eye(len(names), dtype=np.float32)[ids]
+        elif class_mode == "binary":
+            y = ids.astype(np.float32)
+        elif class_mode == "sparse":
+            y = ids.astype(np.int32)
+        else:
+            y = None
+        self.gen, self.x, self.y, self.sample_weight = gen, None, y, None
+        self.batch_size, self.shuffle = int(batch_size), shuffle
+        self.rng = np.random.default_rng(seed) if seed is not None else _random.get_generator()
+        self.n = len(paths)
+        self._order, self._pos = None, 0
+        self.on_epoch_end()
+
+    def _images(self, idx):
+        return load_images([self.filepaths[i] for i in idx], self.target_size, self.color_mode,
+                           self.interpolation, self.keep_aspect_ratio, False,
+                           op="ImageDataGenerator.flow_from_directory")
+

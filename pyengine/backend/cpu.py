@@ -218,9 +218,14 @@ def _output(op, shape, dtype):
                   f"({float(nbytes):.3g} bytes; check padding / stride): {e}") from None
 
 
+_INT64_LIMIT = 2 ** 63
+
+
 def _int64_args(op, args):
     """The kernels take int64 geometry: a Python int beyond it is a clear error, not pybind11's
     'incompatible function arguments'."""
+    if -_INT64_LIMIT <= min(args) and max(args) < _INT64_LIMIT:
+        return  # the usual case, in two C-level passes (this runs on every convolution call)
     for a in args:
         if isinstance(a, (int, np.integer)) and not isinstance(a, bool) and \
                 not -2 ** 63 <= int(a) < 2 ** 63:

@@ -28,11 +28,13 @@ def _to_judge(images):
     return np.ascontiguousarray(images[:, None] * 2 - 1, np.float32)
 
 
-def probabilities(judge, samples):
-    """samples (N, 28, 28) in [-1, 1] -> (N, 10) class probabilities."""
+def probabilities(judge, samples, chunk=1000):
+    """samples (N, 28, 28) in [-1, 1] -> (N, 10) class probabilities, `chunk` images at a time
+    (the 10,000 test digits in one batch peaked at 2.2 GB of activations)."""
     with pe.no_grad():
-        return F.softmax(judge(pe.from_numpy(np.ascontiguousarray(
-            samples[:, None], np.float32))), dim=1).numpy()
+        return np.concatenate([F.softmax(judge(pe.from_numpy(np.ascontiguousarray(
+            samples[i:i + chunk, None], np.float32))), dim=1).numpy()
+            for i in range(0, len(samples), chunk)] or [np.zeros((0, 10), np.float32)])
 
 
 def train_judge(images, labels, seed=0, epochs=3, test=None):

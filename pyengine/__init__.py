@@ -53,6 +53,14 @@ from .tf_names import symbolic_aware as _symbolic_aware  # noqa: E402
     abs, exp, log, matmul, maximum, minimum, reshape, sigmoid, sqrt, stack, tanh, transpose, where,
     ones_like, zeros_like))
 
+# torch's function forms of tensor methods (pe.flip(x, 0), pe.sort(x) ...) and the few
+# functions without a method (randperm, meshgrid, cdist, inference_mode ...): torch_functions.py
+from .torch_functions import FUNCTIONS as _TORCH_FUNCTIONS  # noqa: E402
+globals().update({k: v for k, v in _TORCH_FUNCTIONS.items() if k not in globals()})
+from .torch_functions import (bucketize, cdist, hstack, inference_mode, is_floating_point,  # noqa: E402,F401,E501
+                              is_tensor, meshgrid, numel, randperm, searchsorted, std_mean,
+                              var_mean, vstack)
+
 __version__ = "0.1.0"
 
 import os as _os

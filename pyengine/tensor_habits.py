@@ -9,12 +9,14 @@ manipulation (``set_``, ``as_strided``).
 """
 import numpy as np
 
+from .tensor_math_habits import MathHabits
+
 
 _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int32": "IntTensor",
                "int64": "LongTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
 
 
-class TorchHabits:
+class TorchHabits(MathHabits):
     __slots__ = ()
 
     # ---- comparisons and linear algebra --------------------------------------------------

@@ -41,11 +41,21 @@ inline py::array array_arg(const py::handle& o, const char* op, const char* name
 
 constexpr int kNpyAligned = 0x0100;  // NPY_ARRAY_ALIGNED: data and strides fit the item size
 
+// Equal dtypes, not only the same dtype object: NumPy gives every unpickled array a new dtype
+// object (np.dtype(..., copy=True)), so an identity test refused float32 arrays read from a
+// pickle ("expected float32, got float32"). Type number, size and byte order decide.
+inline bool same_dtype(const py::dtype& a, const py::dtype& b) {
+  if (a.is(b)) return true;
+  auto order = [](char c) { return c == '|' ? '=' : c; };  // not applicable ~ native
+  return a.num() == b.num() && a.itemsize() == b.itemsize() &&
+         order(a.byteorder()) == order(b.byteorder());
+}
+
 // Checks that `a` holds T in C order (aligned, and writeable if `writeable`), then returns its
 // data.
 template <class T>
 T* array_ptr(const py::array& a, const char* op, const char* name, bool writeable = false) {
-  if (!py::isinstance<py::array_t<T>>(a) || !a.dtype().is(py::dtype::of<T>()))
+  if (!py::isinstance<py::array_t<T>>(a) || !same_dtype(a.dtype(), py::dtype::of<T>()))
     throw py::type_error(std::string("[") + op + "] " + name + " must be " + dtype_name<T>() +
                          ", got " + std::string(py::str(a.dtype())));
   check(a.flags() & py::array::c_style, op, name, " must be C-contiguous");
@@ -88,8 +98,8 @@ inline void check_no_overlap(const char* op, const py::array& out, const char* o
 
 // True when `a` is float64, false when float32; anything else is a TypeError.
 inline bool is_double(const py::array& a, const char* op) {
-  if (a.dtype().is(py::dtype::of<double>())) return true;
-  if (a.dtype().is(py::dtype::of<float>())) return false;
+  if (same_dtype(a.dtype(), py::dtype::of<double>())) return true;
+  if (same_dtype(a.dtype(), py::dtype::of<float>())) return false;
   throw py::type_error(std::string("[") + op + "] expected float32 or float64, got " +
                        std::string(py::str(a.dtype())));
 }

@@ -199,7 +199,7 @@ void conv_bwd_t(const py::array& x, const py::array& dy, const py::array& w, con
 
 void check_same_dtype(const py::array& a, const py::array& b, const char* op, const char* na,
                       const char* nb) {
-  if (!a.dtype().is(b.dtype()))
+  if (!same_dtype(a.dtype(), b.dtype()))
     throw py::type_error(std::string("[") + op + "] " + na + " and " + nb + " dtypes differ: " +
                          std::string(py::str(a.dtype())) + " vs " + std::string(py::str(b.dtype())));
 }

@@ -27,7 +27,7 @@ void check_shape_is(const py::array& a, const std::vector<long long>& want, cons
 
 void check_dtypes(const py::array& a, const py::array& b, const char* op, const char* na,
                   const char* nb) {
-  if (!a.dtype().is(b.dtype()))
+  if (!same_dtype(a.dtype(), b.dtype()))
     throw py::type_error(std::string("[") + op + "] " + na + " and " + nb + " dtypes differ: " +
                          std::string(py::str(a.dtype())) + " vs " + std::string(py::str(b.dtype())));
 }
@@ -272,7 +272,7 @@ void init_conv_nhwc(py::module_& m) {
           check(max_pool2d_nhwc_indexable(g), op, "index is only for 2x2 windows at stride 2 "
                 "inside the input (no top / left padding)");
           idx = array_arg(index, op, "index");
-          PE_CHECK(idx.dtype().is(py::dtype::of<uint8_t>()), op, "index must be uint8, got ",
+          PE_CHECK(same_dtype(idx.dtype(), py::dtype::of<uint8_t>()), op, "index must be uint8, got ",
                    std::string(py::str(idx.dtype())));
           check_shape_is(idx, {g.n, g.oh, g.ow, g.c}, op, "index");
           pidx = array_ptr<uint8_t>(idx, op, "index", true);
@@ -303,7 +303,7 @@ void init_conv_nhwc(py::module_& m) {
         const PoolNhwcGeom g = pool_geom(op, shape_of(dx), kh, kw, sh, sw, {pt, pb, pl, pr});
         check(max_pool2d_nhwc_indexable(g), op, "index is only for 2x2 windows at stride 2 "
               "inside the input (no top / left padding)");
-        PE_CHECK(index.dtype().is(py::dtype::of<uint8_t>()), op, "index must be uint8, got ",
+        PE_CHECK(same_dtype(index.dtype(), py::dtype::of<uint8_t>()), op, "index must be uint8, got ",
                  std::string(py::str(index.dtype())));
         check_dtypes(dy, dx, op, "grad", "out");
         check_shape_is(dy, {g.n, g.oh, g.ow, g.c}, op, "grad");

@@ -34,7 +34,7 @@ void init_dropout(py::module_& m) {
          double scale) {
         PE_CHECK(threshold <= (uint64_t{1} << 32), "dropout",
                  "threshold must be at most 2^32, got ", threshold);
-        PE_CHECK(out.dtype().is(x.dtype()), "dropout", "out dtype ",
+        PE_CHECK(same_dtype(out.dtype(), x.dtype()), "dropout", "out dtype ",
                  std::string(py::str(out.dtype())), " differs from x dtype ",
                  std::string(py::str(x.dtype())));  // formatted only on failure
         if (is_double(x, "dropout")) apply_t<double>(x, out, seed, threshold, scale);

@@ -62,7 +62,7 @@ void matmul_t(const py::array& a, const py::array& b, const py::array& out, doub
     batch = mul_checked(batch, a.shape(i), op, "batch size");  // views may broadcast (stride 0)
   }
   const py::dtype dt = py::dtype::of<T>();
-  if (!a.dtype().is(dt) || !b.dtype().is(dt))
+  if (!same_dtype(a.dtype(), dt) || !same_dtype(b.dtype(), dt))
     throw py::type_error(std::string("[matmul] operands must both be ") + dtype_name<T>() +
                          " like out, got " + std::string(py::str(a.dtype())) + " and " +
                          std::string(py::str(b.dtype())));
@@ -255,7 +255,7 @@ void linear_args(const py::array& x, const py::array& w, int64_t* sx, int64_t* s
     fail("linear", "x has ", x.shape(1), " features but weight ", shape_str(shape_of(w)),
          " expects ", w.shape(1));
   const py::dtype dt = py::dtype::of<T>();
-  if (!x.dtype().is(dt) || !w.dtype().is(dt))
+  if (!same_dtype(x.dtype(), dt) || !same_dtype(w.dtype(), dt))
     throw py::type_error(std::string("[linear] x and weight must both be ") + dtype_name<T>() +
                          ", got " + std::string(py::str(x.dtype())) + " and " +
                          std::string(py::str(w.dtype())));

@@ -68,7 +68,7 @@ py::tuple xent_t(const py::array& z, const py::array& target, const py::object& 
   }
   check(smoothing >= 0.0 && smoothing <= 1.0, op, "label_smoothing must be in [0, 1], got ",
         smoothing);
-  if (target.dtype().is(py::dtype::of<int64_t>())) {
+  if (same_dtype(target.dtype(), py::dtype::of<int64_t>())) {
     PE_CHECK(target.ndim() == 1 && target.shape(0) == n, op, "target must be (", n, ",), got ",
           shape_str(shape_of(target)));
     check(target.flags() & py::array::c_style, op, "target must be C-contiguous");

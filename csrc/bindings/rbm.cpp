@@ -136,7 +136,7 @@ double cd_step_t(const py::array& v, const py::array& w, const py::array& b_h,
   const py::array bd = bounds.cast<py::array>();
   check(bd.ndim() == 1 && bd.shape(0) >= 2, op, "bounds must be 1-D with at least 2 entries, "
         "got shape ", shape_str(shape_of(bd)));
-  check(bd.dtype().is(py::dtype::of<int64_t>()) && (bd.flags() & py::array::c_style), op,
+  check(same_dtype(bd.dtype(), py::dtype::of<int64_t>()) && (bd.flags() & py::array::c_style), op,
         "bounds must be a C-contiguous int64 array");
   const int64_t* pb = static_cast<const int64_t*>(bd.data());
   const int64_t nb = bd.shape(0) - 1;

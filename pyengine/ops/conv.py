@@ -22,7 +22,7 @@ _F32 = np.dtype(np.float32)
 
 def _float_arrays(op, *arrays):
     """Common float dtype (float32 unless an input is float64), C-contiguous."""
-    if all(a is None or (a.dtype == _F32 and a.flags.c_contiguous) for a in arrays):
+    if all(a is None or (a.dtype is _F32 and a.flags.c_contiguous) for a in arrays):
         return list(arrays)  # already what the kernels take (the usual case): no checks more
     kinds = [a.dtype for a in arrays if a is not None]
     dtype = np.float64 if any(k == np.float64 for k in kinds) else np.float32

@@ -17,3 +17,16 @@ from ..tf_names import (nn_elu as elu, nn_gelu as gelu, nn_leaky_relu as leaky_r
                         nn_silu as silu, nn_softplus as softplus, nn_tanh as tanh,
                         nn_moments as moments, nn_conv2d as conv2d)
 softmax = _symbolic_aware(softmax)  # noqa: F811
+
+# More activations, distances, 1-D pooling, GroupNorm, parameter containers and losses
+# (docs/nn_more.md).
+from .layers.activation_more import (CELU, GLU, SELU, Hardshrink, Hardsigmoid,  # noqa: E402,F401
+                                     Hardswish, LogSigmoid, Mish, Softmax2d, Softmin, Softshrink,
+                                     Softsign, Tanhshrink, Threshold)
+from .layers.distance import CosineSimilarity, PairwiseDistance  # noqa: E402,F401
+from .layers.groupnorm import GroupNorm  # noqa: E402,F401
+from .layers.parameter_containers import ParameterDict, ParameterList  # noqa: E402,F401
+from .layers.pooling1d import AvgPool1d, MaxPool1d  # noqa: E402,F401
+from .loss_more import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss,  # noqa: E402,F401
+                        KLDivLoss, MarginRankingLoss, MultiLabelSoftMarginLoss, PoissonNLLLoss,
+                        TripletMarginLoss)

@@ -498,3 +498,9 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 
 # 3-D convolution and pooling, composed from the 2-D kernels (pyengine/ops/conv3d.py).
 from ..ops.conv3d import avg_pool3d, conv3d, conv3d_ndhwc, max_pool3d  # noqa: E402,F401
+
+
+# More activations, distances, 1-D pooling, group norm, gumbel_softmax and losses
+# (pyengine/nn/functional_more.py, functional_loss_more.py; docs/nn_more.md).
+from .functional_more import *  # noqa: E402,F401,F403
+from .functional_loss_more import *  # noqa: E402,F401,F403

@@ -23,7 +23,7 @@ class ReLU6(Module):
         self.inplace = inplace
 
     def forward(self, x):
-        return F._inplace_result(x, x.clamp(0.0, 6.0), self.inplace, "ReLU6")
+        return F.relu6(x, self.inplace, _op="ReLU6")
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
@@ -38,8 +38,8 @@ class Hardtanh(Module):
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
     def forward(self, x):
-        return F._inplace_result(x, x.clamp(self.min_val, self.max_val), self.inplace,
-                                 type(self).__name__)
+        return F.hardtanh(x, self.min_val, self.max_val, self.inplace,
+                          _op=type(self).__name__)
 
     def extra_repr(self):
         return f"min_val={self.min_val}, max_val={self.max_val}" + \
@@ -90,7 +90,7 @@ class SiLU(Module):
         self.inplace = inplace
 
     def forward(self, x):
-        return F._inplace_result(x, x * F.sigmoid(x), self.inplace, "SiLU")
+        return F.silu(x, self.inplace, _op="SiLU")
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""

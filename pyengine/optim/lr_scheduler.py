@@ -416,3 +416,6 @@ class CyclicLR(LRScheduler):
 
     def state_dict(self):
         return {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "scale_fn")}
+
+
+from .lr_scheduler_compose import ChainedScheduler, SequentialLR  # noqa: E402,F401

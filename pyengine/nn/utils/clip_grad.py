@@ -3,8 +3,8 @@ import math
 
 import numpy as np
 
-from ..backend import cpu as _cpu
-from ..tensor import Tensor
+from ...backend import cpu as _cpu
+from ...tensor import Tensor
 
 
 def _grads(parameters):

@@ -182,3 +182,8 @@ def tile(x, repeats):  # noqa: F811
 
 
 from . import ops_image as image  # noqa: E402,F401  (keras.ops.image.extract_patches)
+# Keras 3 ops with NumPy's names over pe's tensor functions (keras/ops_numpy_more.py)
+from . import ops_numpy_more as _more  # noqa: E402
+globals().update({_k: getattr(_more, _k) for _k in dir(_more)
+                  if not _k.startswith("_") and callable(getattr(_more, _k))
+                  and _k not in globals() and _k not in ("graph_op",)})

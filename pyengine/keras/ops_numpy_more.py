@@ -63,28 +63,20 @@ def logaddexp(x1, x2):
     a, b = _t(x1), _t(x2)
     hi = F.maximum(a, b)
     return hi + (-(a - b).abs()).exp().log1p()
+# the activations are nn.functional's (one implementation for both faces)
 @_op
-def relu6(x): return _t(x).clamp(0.0, 6.0)
+def relu6(x): return F.relu6(_t(x))
 @_op
-def softsign(x):
-    t = _t(x)
-    return t / (t.abs() + 1)
+def softsign(x): return F.softsign(_t(x))
 @_op
-def log_sigmoid(x):
-    t = _t(x)  # -softplus(-x), stable for large |x|
-    return -(F.maximum(-t, _t(0.0)) + (-t.abs()).exp().log1p())
+def log_sigmoid(x): return F.logsigmoid(_t(x))
 @_op
-def hard_sigmoid(x): return (_t(x) + 3.0).clamp(0.0, 6.0) / 6.0  # Keras 3's relu6(x + 3) / 6
+def hard_sigmoid(x): return F.hardsigmoid(_t(x))  # Keras 3's relu6(x + 3) / 6
 @_op
-def hard_silu(x):
-    t = _t(x)
-    return t * (t + 3.0).clamp(0.0, 6.0) / 6.0
+def hard_silu(x): return F.hardswish(_t(x))  # x * hard_sigmoid(x)
 hard_swish = hard_silu
 @_op
-def selu(x):
-    t = _t(x)
-    alpha, scale = 1.6732632423543772, 1.0507009873554805
-    return scale * F.where(t > 0, t, alpha * ((F.minimum(t, _t(0.0))).exp() - 1))
+def selu(x): return F.selu(_t(x))
 
 
 # ---- reductions and statistics -----------------------------------------------------------

@@ -60,7 +60,10 @@ class Linear(Module):
 
     def forward(self, x):
         p = self._parameters  # self.weight goes through Module.__getattr__ (~0.5 us each)
-        return F.linear(x, p["weight"], p.get("bias"))  # bias=False: not registered
+        w = p.get("weight")
+        if w is None:  # computed by a forward pre-hook (nn.utils.spectral_norm): an attribute
+            w = self.__dict__["weight"]
+        return F.linear(x, w, p.get("bias"))  # bias=False: not registered
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -338,6 +338,55 @@ def _topological_order(root):
     return order
 
 
+# Tensor.register_hook: id(tensor) -> {handle id: hook}. Tensor has no slot to spare, and a
+# dict keyed by tensors would call their elementwise __eq__; an entry is dropped when its tensor
+# is collected (weakref.finalize). Empty in the common case, so backward pays one test per node.
+_HOOKS = {}
+
+
+class RemovableHandle:
+    _next = 0
+
+    def __init__(self, key):
+        self.key, self.id = key, RemovableHandle._next
+        RemovableHandle._next += 1
+
+    def remove(self):
+        hooks = _HOOKS.get(self.key)
+        if hooks is not None:
+            hooks.pop(self.id, None)
+            if not hooks:
+                _HOOKS.pop(self.key, None)
+
+
+def register_hook(tensor, hook):
+    """hook(grad) -> None or a replacement grad, called when tensor's gradient is computed
+    (for a leaf: before it is added to .grad)."""
+    import weakref
+    if not tensor.requires_grad:
+        raise RuntimeError("[register_hook] cannot register a hook on a tensor that doesn't "
+                           "require gradient")
+    key = id(tensor)
+    if key not in _HOOKS:
+        _HOOKS[key] = {}
+        weakref.finalize(tensor, _HOOKS.pop, key, None)
+    handle = RemovableHandle(key)
+    _HOOKS[key][handle.id] = hook
+    return handle
+
+
+def _run_hooks(key, g, device):
+    for hook in list(_HOOKS[key].values()):
+        out = hook(Tensor._wrap(g, device))
+        if out is not None:
+            new = out._data if isinstance(out, Tensor) else np.asarray(out)
+            if new.shape != g.shape:
+                raise RuntimeError(f"[register_hook] a hook returned a gradient of shape "
+                                   f"{new.shape} for a tensor of shape {g.shape}")
+            g = new
+    return g
+
+
 def backward(tensor, gradient=None, retain_graph=False):
     """Accumulate d(tensor)/d(leaf) into every leaf's ``.grad``."""
     if not tensor.requires_grad:
@@ -353,9 +402,12 @@ def backward(tensor, gradient=None, retain_graph=False):
             raise ValueError(f"[backward] gradient has shape {g0.shape}, expected {tensor.shape}")
         g0 = g0.astype(tensor._data.dtype, copy=False)
     if tensor._node is None:  # a leaf: d(leaf)/d(leaf) = 1
+        if _HOOKS and id(tensor) in _HOOKS:
+            g0 = _run_hooks(id(tensor), g0, tensor._device)
         tensor._accumulate(g0)
         return
     grads = {id(tensor): g0}
+    hooked_leaves = {}  # id -> (leaf, summed gradient): leaves whose hooks wait for the total
     state = _state
     prev = state.enabled
     state.enabled = False  # no_grad() without the context-manager object (~1 us a step)
@@ -368,6 +420,8 @@ def backward(tensor, gradient=None, retain_graph=False):
             if node.freed:
                 raise RuntimeError("[backward] trying to backward through the graph a second time; "
                                    "pass retain_graph=True to the first backward()")
+            if _HOOKS and id(t) in _HOOKS:
+                g = _run_hooks(id(t), g, t._device)
             if t._retain_grad:
                 t._accumulate(g)
             ctx = node.ctx
@@ -387,6 +441,10 @@ def backward(tensor, gradient=None, retain_graph=False):
                 if ig.dtype is not dt and ig.dtype != dt:
                     ig = ig.astype(dt)
                 if inp._node is None:
+                    if _HOOKS and id(inp) in _HOOKS:  # hooked leaf: its hooks see the total
+                        prev_g = hooked_leaves.get(id(inp))
+                        hooked_leaves[id(inp)] = (inp, ig if prev_g is None else prev_g[1] + ig)
+                        continue
                     if fresh and inp.grad is None and ig.flags.c_contiguous:
                         # a leaf's first gradient, a new array of its dtype: taken as is
                         # (Tensor._accumulate's owned case, inline)
@@ -402,6 +460,8 @@ def backward(tensor, gradient=None, retain_graph=False):
             if not retain_graph:
                 node.ctx = None
                 node.freed = True
+        for leaf, g in hooked_leaves.values():
+            leaf._accumulate(_run_hooks(id(leaf), g, leaf._device))
     finally:
         state.enabled = prev
 

@@ -245,6 +245,11 @@ class Tensor(TorchHabits):
         self._retain_grad = True
         return self
 
+    def register_hook(self, hook):
+        """hook(grad) runs when this tensor's gradient is computed; it may return a replacement
+        (PyTorch's Tensor.register_hook). Returns a handle with .remove()."""
+        return _autograd.register_hook(self, hook)
+
     def backward(self, gradient=None, retain_graph=False):
         _autograd.backward(self, gradient, retain_graph)
 

@@ -319,10 +319,11 @@ class MathHabits:
         if (total <= 0).any():
             raise RuntimeError("[multinomial] each row of probabilities must have a positive sum")
         k = int(num_samples)
-        if k < 1 or (not replacement and k > (rows > 0).sum(1).min()):
-            raise RuntimeError(f"[multinomial] cannot draw {k} samples"
-                               + ("" if replacement else " without replacement from fewer "
-                                  "non-zero categories"))
+        if k < 1:
+            raise RuntimeError(f"[multinomial] num_samples must be positive, got {k}")
+        if not replacement and k > (rows > 0).sum(1).min():
+            raise RuntimeError(f"[multinomial] cannot draw {k} samples without replacement from "
+                               "fewer non-zero categories")
         rng = _random.get_generator(generator)
         p = rows / total
         if replacement:

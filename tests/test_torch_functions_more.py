@@ -198,6 +198,8 @@ def test_randperm_and_multinomial_follow_the_seed():
     assert abs((draws[0] == 1).mean() - 0.75) < 0.02 and (draws[1] == 1).all()
     with pytest.raises(RuntimeError, match="cannot draw 3 samples without replacement"):
         pe.tensor([1.0, 0.0, 1.0]).multinomial(3)
+    with pytest.raises(RuntimeError, match="num_samples must be positive, got 0"):
+        pe.tensor([1.0, 2.0]).multinomial(0)
     with pytest.raises(RuntimeError, match="finite and non-negative"):
         pe.tensor([1.0, -1.0]).multinomial(1)
     with pytest.raises(ValueError, match="non-negative int"):

@@ -57,9 +57,9 @@ from .tf_names import symbolic_aware as _symbolic_aware  # noqa: E402
 # functions without a method (randperm, meshgrid, cdist, inference_mode ...): torch_functions.py
 from .torch_functions import FUNCTIONS as _TORCH_FUNCTIONS  # noqa: E402
 globals().update({k: v for k, v in _TORCH_FUNCTIONS.items() if k not in globals()})
-from .torch_functions import (bucketize, cdist, hstack, inference_mode, is_floating_point,  # noqa: E402,F401,E501
-                              is_tensor, meshgrid, numel, randperm, searchsorted, std_mean,
-                              var_mean, vstack)
+from .torch_functions import (bucketize, cdist, det, hstack, inference_mode, inverse,  # noqa: E402,F401,E501
+                              is_floating_point, is_tensor, logdet, meshgrid, numel, randperm,
+                              searchsorted, std_mean, var_mean, vstack)
 
 __version__ = "0.1.0"
 
@@ -106,7 +106,7 @@ def get_num_threads():
 def __getattr__(name):
     # Heavier subpackages load on first use, keeping `import pyengine` fast.
     if name in ("optim", "keras", "data", "io", "distributed", "distributions",
-                "multiprocessing"):
+                "multiprocessing", "linalg"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'pyengine' has no attribute '{name}'")

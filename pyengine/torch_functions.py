@@ -163,3 +163,21 @@ class inference_mode(contextlib.ContextDecorator):
     def __exit__(self, *exc):
         _autograd.set_grad_enabled(self._prev)
         return False
+
+
+def inverse(input):
+    """torch.inverse: pe.linalg.inv."""
+    from .linalg import inv
+    return inv(input)
+
+
+def det(input):
+    from .linalg import det as _det
+    return _det(input)
+
+
+def logdet(input):
+    """log det A (NaN where det A < 0, as torch.logdet)."""
+    from .linalg import slogdet
+    sign, logabs = slogdet(input)
+    return logabs + (sign < 0).astype(logabs.dtype) * float("nan")

@@ -1,0 +1,194 @@
+"""pe.linalg (torch.linalg): norms composed of differentiable ops, and inv / det / slogdet /
+solve / cholesky as autograd Functions over NumPy's LAPACK (forward and backward side by side),
+batched over leading dimensions. Errors name the function: a singular matrix in inv / solve,
+a matrix that is not positive-definite in cholesky."""
+import numpy as np
+
+from .autograd import Function
+from .tensor import Tensor
+
+
+def _T(x):
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _square(op, a):
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"[linalg.{op}] expects square matrices (..., n, n), got shape "
+                           f"{tuple(a.shape)}")
+
+
+def _mT(a):
+    return np.swapaxes(a, -1, -2)
+
+
+class _Inv(Function):
+    @staticmethod
+    def forward(ctx, a):
+        try:
+            out = np.linalg.inv(a)
+        except np.linalg.LinAlgError:
+            raise RuntimeError("[linalg.inv] the matrix is singular (not invertible)") from None
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (inv,) = ctx.saved_tensors
+        return -_mT(inv) @ g @ _mT(inv)  # d(A^-1) = -A^-1 dA A^-1
+
+
+class _Solve(Function):
+    """x = A^-1 b; b is (..., n) or (..., n, k)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        vec = b.ndim == a.ndim - 1
+        try:
+            x = np.linalg.solve(a, b[..., None] if vec else b)
+        except np.linalg.LinAlgError:
+            raise RuntimeError("[linalg.solve] the matrix is singular") from None
+        x = x[..., 0] if vec else x
+        ctx.vec = vec
+        ctx.save_for_backward(a, x)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        a, x = ctx.saved_tensors
+        gm, xm = (g[..., None], x[..., None]) if ctx.vec else (g, x)
+        gb = np.linalg.solve(_mT(a), gm)  # A^-T g
+        ga = -gb @ _mT(xm)
+        return ga, gb[..., 0] if ctx.vec else gb
+
+
+class _SlogDet(Function):
+    @staticmethod
+    def forward(ctx, a):
+        sign, logabs = np.linalg.slogdet(a)
+        ctx.save_for_backward(a)
+        ctx.sign = sign
+        return np.stack([sign, logabs], 0)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        with np.errstate(all="ignore"):
+            inv_t = _mT(np.linalg.inv(a))  # d log|det A| = A^-T
+        return g[1][..., None, None] * inv_t
+
+
+class _Cholesky(Function):
+    @staticmethod
+    def forward(ctx, a, upper=False):
+        try:
+            low = np.linalg.cholesky(a)
+        except np.linalg.LinAlgError:
+            raise RuntimeError("[linalg.cholesky] the matrix is not positive-definite") from None
+        ctx.upper = upper
+        ctx.save_for_backward(low)
+        return _mT(low).copy() if upper else low
+
+    @staticmethod
+    def backward(ctx, g):
+        (low,) = ctx.saved_tensors
+        g = _mT(g) if ctx.upper else g
+        # Murray (2016): Phi(L^T G) with Phi taking the lower triangle, diagonal halved; then
+        # S = L^-T Phi L^-1, symmetrised
+        p = np.tril(_mT(low) @ g)
+        p -= 0.5 * np.einsum("...ii->...i", p)[..., None] * np.eye(p.shape[-1], dtype=p.dtype)
+        linv = np.linalg.inv(low)
+        s = _mT(linv) @ p @ linv
+        return 0.5 * (s + _mT(s))
+
+
+def inv(A):
+    a = _T(A)
+    _square("inv", a)
+    return _Inv.apply(a)
+
+
+def solve(A, B, left=True):
+    if not left:
+        raise NotImplementedError("[linalg.solve] left=False is not implemented; solve the "
+                                  "transposed system")
+    a, b = _T(A), _T(B)
+    _square("solve", a)
+    if not (b.ndim in (a.ndim, a.ndim - 1) and b.shape[a.ndim - 2 if b.ndim == a.ndim else -1]
+            == a.shape[-1]):
+        raise RuntimeError(f"[linalg.solve] B of shape {tuple(b.shape)} does not fit A of shape "
+                           f"{tuple(a.shape)}")
+    return _Solve.apply(a, b)
+
+
+def slogdet(A):
+    """(sign, log |det A|); the log differentiates (the sign is piecewise constant)."""
+    a = _T(A)
+    _square("slogdet", a)
+    out = _SlogDet.apply(a)
+    from collections import namedtuple
+    return namedtuple("slogdet", ["sign", "logabsdet"])(out[0].detach(), out[1])
+
+
+def det(A):
+    """det A = sign * exp(log |det A|), differentiable where det A != 0."""
+    sign, logabs = slogdet(A)
+    return sign * logabs.exp()
+
+
+def cholesky(A, upper=False):
+    a = _T(A)
+    _square("cholesky", a)
+    return _Cholesky.apply(a, upper=bool(upper))
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False):  # noqa: A002
+    x = _T(x)
+    ax = dim if dim is None or isinstance(dim, int) else tuple(dim)
+    if ord == 2:
+        return (x * x).sum(dim=ax, keepdim=keepdim).sqrt()
+    if ord == 1:
+        return x.abs().sum(dim=ax, keepdim=keepdim)
+    if ord == float("inf"):
+        return x.abs().amax(() if ax is None else ax, keepdim)
+    if ord == -float("inf"):
+        return x.abs().amin(() if ax is None else ax, keepdim)
+    if ord == 0:
+        return (x != 0).astype(x.dtype).sum(dim=ax, keepdim=keepdim)
+    return (x.abs() ** ord).sum(dim=ax, keepdim=keepdim) ** (1.0 / ord)
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False):  # noqa: A002
+    a = _T(A)
+    if ord == "fro":
+        return vector_norm(a, 2, dim, keepdim)
+    d0, d1 = (d % a.ndim for d in dim)
+    if ord in (1, -1):  # the largest / smallest column sum of |a|
+        s = a.abs().sum(dim=d0, keepdim=True)
+        red = s.amax if ord == 1 else s.amin
+        out = red(d1, True)
+    elif ord in (float("inf"), -float("inf")):
+        s = a.abs().sum(dim=d1, keepdim=True)
+        red = s.amax if ord > 0 else s.amin
+        out = red(d0, True)
+    else:
+        raise ValueError(f"[linalg.matrix_norm] ord must be 'fro', 1, -1, inf or -inf (the "
+                         f"nuclear and spectral norms are not implemented), got {ord!r}")
+    return out if keepdim else out.squeeze((d0, d1))
+
+
+def norm(A, ord=None, dim=None, keepdim=False):  # noqa: A002
+    """torch.linalg.norm: a vector norm over one dim (or the flattened input), a matrix norm over
+    two dims (ord None: 2-norm of the vector, Frobenius of the matrix)."""
+    a = _T(A)
+    if dim is None:
+        if ord is None:
+            return vector_norm(a.reshape(-1), 2, 0, False).reshape((1,) * a.ndim
+                                                                   if keepdim else ())
+        dim = tuple(range(a.ndim)) if a.ndim <= 2 else None
+        if dim is None:
+            raise RuntimeError("[linalg.norm] a specific ord needs a 1-D or 2-D input or dim")
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if len(dims) == 1:
+        return vector_norm(a, 2 if ord is None else ord, dims[0], keepdim)
+    return matrix_norm(a, "fro" if ord is None else ord, dims, keepdim)

@@ -1,4 +1,4 @@
-"""nn.utils.spectral_norm / remove_spectral_norm: the weight divided by its largest singular
+"""nn.utils.spectral_norm / remove_spectral_norm and weight_norm / remove_weight_norm: the
 value (power iteration in training, frozen in eval), PyTorch's state_dict keys, gradients to
 weight_orig equal to torch's for the same u and v."""
 import numpy as np
@@ -69,3 +69,38 @@ def test_remove_and_errors():
     twice = nn.utils.spectral_norm(nn.Linear(2, 2))
     with pytest.raises(ValueError, match="spectrally normalised already"):
         nn.utils.spectral_norm(twice)
+
+
+def test_weight_norm_matches_torch():
+    torch = pytest.importorskip("torch")
+    for dim in (0, 1, None):
+        m = nn.utils.weight_norm(nn.Linear(5, 3), dim=dim)
+        assert sorted(m.state_dict()) == ["bias", "weight_g", "weight_v"]
+        t = torch.nn.Linear(5, 3)
+        with torch.no_grad():
+            t.weight.copy_(torch.tensor(m.weight_v.detach().numpy()))
+            t.bias.copy_(torch.tensor(m.bias.detach().numpy()))
+        t = torch.nn.utils.weight_norm(t, dim=dim)
+        np.testing.assert_allclose(m.weight_g.detach().numpy(), t.weight_g.detach().numpy(),
+                                   rtol=1e-6)
+        x = np.random.default_rng(0).standard_normal((4, 5)).astype(np.float32)
+        yp, yt = m(pe.tensor(x)), t(torch.tensor(x))
+        np.testing.assert_allclose(yp.detach().numpy(), yt.detach().numpy(), rtol=1e-5,
+                                   atol=1e-6)
+        (yp ** 2).sum().backward()
+        (yt ** 2).sum().backward()
+        for a, b in (("weight_g", t.weight_g), ("weight_v", t.weight_v)):
+            np.testing.assert_allclose(getattr(m, a).grad.numpy(), b.grad.numpy(), rtol=1e-4,
+                                       atol=1e-5)
+
+
+def test_weight_norm_remove_and_errors():
+    m = nn.utils.weight_norm(nn.Conv2d(2, 3, 3))
+    w = m.weight.detach().numpy().copy()
+    nn.utils.remove_weight_norm(m)
+    assert sorted(m.state_dict()) == ["bias", "weight"]
+    np.testing.assert_allclose(m.weight.detach().numpy(), w, rtol=1e-6)
+    with pytest.raises(ValueError, match="weight_norm of 'weight' not found"):
+        nn.utils.remove_weight_norm(m)
+    with pytest.raises(IndexError, match="dim 4 out of range"):
+        nn.utils.weight_norm(nn.Linear(2, 2), dim=4)

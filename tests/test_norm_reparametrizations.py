@@ -1,6 +1,7 @@
-"""nn.utils.spectral_norm / remove_spectral_norm and weight_norm / remove_weight_norm: the
+"""nn.utils.spectral_norm / remove_spectral_norm: the weight divided by its largest singular
 value (power iteration in training, frozen in eval), PyTorch's state_dict keys, gradients to
-weight_orig equal to torch's for the same u and v."""
+weight_orig equal to torch's for the same u and v; weight_norm / remove_weight_norm: torch's
+keys, outputs and gradients."""
 import numpy as np
 import pytest
 

@@ -211,6 +211,19 @@ def test_distributed_sampler(hvd):
     assert list(samplers[0]) != parts[0]  # a new order each epoch
 
 
+def test_distributed_sampler_at_torch_paths(hvd):
+    """torch.utils.data.distributed.DistributedSampler and torch.utils.data.DistributedSampler
+    are pyengine's."""
+    from pyengine.utils.data import DataLoader
+    from pyengine.utils.data.distributed import DistributedSampler
+    import pyengine.utils.data as data
+    assert DistributedSampler is hvd.DistributedSampler is data.DistributedSampler
+    sampler = DistributedSampler(list(range(10)), num_replicas=2, rank=1, shuffle=False)
+    assert list(sampler) == [1, 3, 5, 7, 9]
+    loader = DataLoader(pe.arange(10.0), batch_size=2, sampler=sampler)
+    assert [b.tolist() for b in loader] == [[1.0, 3.0], [5.0, 7.0], [9.0]]
+
+
 def test_calls_before_init_and_bad_arguments(hvd):
     if hvd.is_initialized():
         pytest.skip("init() already ran in this process")

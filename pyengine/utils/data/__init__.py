@@ -15,3 +15,11 @@ __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "Subse
            "ConcatDataset", "ChainDataset", "random_split", "Sampler", "SequentialSampler",
            "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler",
            "DataLoader", "get_worker_info", "default_collate", "default_convert"]
+
+
+def __getattr__(name):
+    # torch.utils.data.DistributedSampler: loaded on first use (it needs the MPI extra)
+    if name == "DistributedSampler":
+        from .distributed import DistributedSampler
+        return DistributedSampler
+    raise AttributeError(f"module 'pyengine.utils.data' has no attribute '{name}'")

@@ -106,3 +106,29 @@ def test_bad_flow_input():
         g.flow_from_directory("no-such-folder/")  # reading folders: tests/test_image_files.py
     with pytest.raises(NotImplementedError, match="flow_from_dataframe"):
         g.flow_from_dataframe(None)
+
+
+def test_fit_generator_and_steps_beyond_one_pass():
+    """Keras 2's fit_generator (the classic courses' call) warns and trains; steps_per_epoch
+    larger than one pass of a Sequence restarts it, as Keras does, instead of running out."""
+    import warnings
+    x = np.random.default_rng(0).random((12, 4, 4, 1)).astype(np.float32)
+    y = (x.mean((1, 2, 3)) > 0.5).astype(np.float32)
+    model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    flow = ImageDataGenerator(horizontal_flip=True).flow(x, y, batch_size=4, seed=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        hist = model.fit_generator(flow, steps_per_epoch=5, epochs=2, validation_data=flow,
+                                   validation_steps=2, verbose=0)
+    messages = [str(w.message) for w in caught]
+    assert any("fit_generator` is deprecated" in m for m in messages)
+    assert not any("ran out of data" in m for m in messages)  # 5 steps > 3 batches per pass
+    assert len(hist.history["loss"]) == 2 and "val_loss" in hist.history
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        assert model.predict_generator(flow, steps=2).shape == (8, 1)
+        assert len(model.evaluate_generator(flow, steps=1)) == 2
+    with pytest.raises(ValueError, match="workers=4"):
+        model.fit_generator(flow, workers=4)

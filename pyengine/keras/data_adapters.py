@@ -8,9 +8,10 @@
 - a one-shot iterator or Python generator.
 
 Elements are x, (x,), (x, y) or (x, y, sample_weight) of Tensors, arrays or nested dicts/lists
-of them. With steps_per_epoch the same iterator continues across epochs (an infinite
-`dataset.repeat()` or generator is the usual input); a source that runs out before
-`steps_per_epoch * epochs` batches stops training with a warning, as Keras does.
+of them. With steps_per_epoch the same iterator continues across epochs, and a source that
+can start again (a Sequence, a Dataset, a DataLoader) starts again when it is used up, as Keras
+3 does; a one-shot generator that runs out before `steps_per_epoch * epochs` batches stops
+training with a warning.
 class_weight turns each batch's y into per-sample weights.
 """
 import warnings
@@ -126,12 +127,23 @@ class Adapter:
                 try:
                     e = next(self._it)
                 except StopIteration:
-                    self._it = None if not self.one_shot else self._it
-                    self._ran_out()
-                    break
+                    # Keras 3 (and Keras 2's Sequence enqueuer): a source that can start
+                    # again does, so steps_per_epoch may exceed or not divide its length;
+                    # only a one-shot generator, or a source with no batches, runs out
+                    e = None if self.one_shot else next(self._restart(), None)
+                    if e is None:
+                        self._it = None if not self.one_shot else self._it
+                        self._ran_out()
+                        break
                 yield step, self._batch(e, step)
         if self.indexed:
             self.x.on_epoch_end()
+
+    def _restart(self):
+        if self.indexed:
+            self.x.on_epoch_end()
+        self._it = self._fresh()
+        return self._it
 
     def _ran_out(self):
         self.exhausted = True

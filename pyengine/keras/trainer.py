@@ -20,6 +20,7 @@ from . import losses as _losses
 from . import metrics as _metrics
 from . import optimizers as _opt
 from . import tree
+from .trainer_generators import GeneratorMethods
 
 
 def _floats(logs):
@@ -32,7 +33,7 @@ def _floats(logs):
     return out
 
 
-class Trainer:
+class Trainer(GeneratorMethods):
     compiled = False
     stop_training = False
     optimizer = None

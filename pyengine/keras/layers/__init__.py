@@ -69,3 +69,5 @@ __all__ += ["AveragePooling3D", "AvgPool3D", "Conv3D", "Convolution3D", "GlobalA
 from .conv_lstm import ConvLSTM2D  # noqa: E402
 
 __all__ += ["ConvLSTM2D"]
+from .rnn_cells import GRUCell, LSTMCell, RNN, SimpleRNNCell, StackedRNNCells  # noqa: E402
+__all__ += ["RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"]

@@ -39,6 +39,18 @@ def _rate(v, name, cls):
     return float(v)
 
 
+def add_recurrent_weights(layer, features):
+    """kernel (features, G units), recurrent_kernel (units, G units) and bias (bias_shape()),
+    Keras' names and layouts: the recurrent layers' and the cells' (rnn_cells.py) weights."""
+    g = layer.gates * layer.units
+    layer.kernel = layer.add_weight((features, g), layer.inits[0], name="kernel",
+                                    regularizer=layer.regs[0])
+    layer.recurrent_kernel = layer.add_weight((layer.units, g), layer.inits[1],
+                                              name="recurrent_kernel", regularizer=layer.regs[1])
+    layer.bias = layer.add_weight(layer.bias_shape(), layer.bias_init(), name="bias",
+                                  regularizer=layer.regs[2]) if layer.use_bias else None
+
+
 class _RNN(Layer):
     gates = 1
     mode = "RNN_TANH"
@@ -76,13 +88,7 @@ class _RNN(Layer):
         if len(input_shape) != 3:
             raise ValueError(f"[{self.name}] expects (batch, time, features) input, received "
                              f"shape {input_shape}")
-        g = self.gates * self.units
-        self.kernel = self.add_weight((input_shape[-1], g), self.inits[0], name="kernel",
-                                      regularizer=self.regs[0])
-        self.recurrent_kernel = self.add_weight((self.units, g), self.inits[1],
-                                                name="recurrent_kernel", regularizer=self.regs[1])
-        self.bias = self.add_weight(self.bias_shape(), self.bias_init(), name="bias",
-                                    regularizer=self.regs[2]) if self.use_bias else None
+        add_recurrent_weights(self, input_shape[-1])
 
     def bias_shape(self):
         return (self.gates * self.units,)

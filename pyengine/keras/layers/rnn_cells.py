@@ -15,7 +15,7 @@ from .. import activations as _act
 from .. import initializers as _init
 from .base import Layer
 from .masking import get_mask, set_mask
-from .rnn import _positive_int
+from .rnn import _positive_int, add_recurrent_weights
 
 
 def _no_dropout(cls, dropout, recurrent_dropout):
@@ -59,13 +59,7 @@ class _Cell(Layer):
         return self.inits[2]
 
     def build(self, input_shape):
-        g = self.gates * self.units
-        self.kernel = self.add_weight((input_shape[-1], g), self.inits[0], name="kernel",
-                                      regularizer=self.regs[0])
-        self.recurrent_kernel = self.add_weight((self.units, g), self.inits[1],
-                                                name="recurrent_kernel", regularizer=self.regs[1])
-        self.bias = self.add_weight(self.bias_shape(), self.bias_init(), name="bias",
-                                    regularizer=self.regs[2]) if self.use_bias else None
+        add_recurrent_weights(self, input_shape[-1])
 
     def get_initial_state(self, batch_size=None):
         sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else \

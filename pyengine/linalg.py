@@ -1,5 +1,5 @@
 """pe.linalg (torch.linalg): norms composed of differentiable ops, and inv / det / slogdet /
-solve / cholesky as autograd Functions over NumPy's LAPACK (forward and backward side by side),
+solve / solve_triangular / cholesky as autograd Functions over NumPy's LAPACK (forward and backward side by side),
 batched over leading dimensions. Errors name the function: a singular matrix in inv / solve,
 a matrix that is not positive-definite in cholesky."""
 import numpy as np
@@ -100,6 +100,52 @@ class _Cholesky(Function):
         linv = np.linalg.inv(low)
         s = _mT(linv) @ p @ linv
         return 0.5 * (s + _mT(s))
+
+
+class _SolveTriangular(Function):
+    """X = A^-1 B for triangular A (..., n, n) and B (..., n, k), batch axes broadcast.
+    Backward: gB = A^-T gX, gA = -tri(gB X^T) (the triangle A is read from)."""
+
+    @staticmethod
+    def forward(ctx, a, b, upper=False, unitriangular=False):
+        tri = np.triu if upper else np.tril
+        a = tri(a)
+        if unitriangular:
+            a = a - np.einsum("...ii->...i", a)[..., None] * np.eye(a.shape[-1], dtype=a.dtype) \
+                + np.eye(a.shape[-1], dtype=a.dtype)
+        shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        ab = np.broadcast_to(a, shape + a.shape[-2:])
+        try:  # NumPy has no batched triangular solve; a general solve of the triangle
+            x = np.linalg.solve(ab, np.broadcast_to(b, shape + b.shape[-2:]))
+        except np.linalg.LinAlgError:
+            raise RuntimeError("[linalg.solve_triangular] the matrix is singular (a zero on "
+                               "its diagonal)") from None
+        ctx.tri, ctx.unit = tri, unitriangular
+        ctx.save_for_backward(ab, x)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        ab, x = ctx.saved_tensors
+        gb = np.linalg.solve(_mT(ab), g)
+        ga = -ctx.tri(gb @ _mT(x))
+        if ctx.unit:
+            ga = ga * (1 - np.eye(ga.shape[-1], dtype=ga.dtype))
+        return ga, gb
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
+    """torch.linalg.solve_triangular: X with A X = B, reading only A's upper or lower triangle
+    (and, with unitriangular, taking its diagonal as ones)."""
+    if not left:
+        raise NotImplementedError("[linalg.solve_triangular] left=False is not implemented; "
+                                  "solve the transposed system")
+    a, b = _T(A), _T(B)
+    _square("solve_triangular", a)
+    if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
+        raise RuntimeError(f"[linalg.solve_triangular] B of shape {tuple(b.shape)} does not fit "
+                           f"A of shape {tuple(a.shape)}")
+    return _SolveTriangular.apply(a, b, upper=bool(upper), unitriangular=bool(unitriangular))
 
 
 def inv(A):

@@ -88,3 +88,32 @@ def test_errors():
         pe.linalg.cholesky(pe.tensor(-np.eye(2)))
     with pytest.raises(RuntimeError, match="does not fit A"):
         pe.linalg.solve(pe.eye(3), pe.ones(4))
+
+
+@pytest.mark.parametrize("upper", [False, True])
+@pytest.mark.parametrize("unit", [False, True])
+def test_solve_triangular(upper, unit):
+    tri = np.triu if upper else np.tril
+    a = tri(A).copy()
+    if unit:
+        a[..., np.arange(3), np.arange(3)] = 1.0
+    want = np.linalg.solve(a, B_MAT)
+    # A's other triangle is ignored (and, with unitriangular, its diagonal)
+    got = pe.linalg.solve_triangular(pe.tensor(A), pe.tensor(B_MAT), upper=upper,
+                                     unitriangular=unit)
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-10)
+    x = pe.tensor(A, requires_grad=True)
+    b = pe.tensor(B_MAT, requires_grad=True)
+    assert gradcheck(lambda m, v: pe.linalg.solve_triangular(m, v, upper=upper,
+                                                             unitriangular=unit), (x, b))
+    torch = pytest.importorskip("torch")
+    xt, bt = torch.tensor(A, requires_grad=True), torch.tensor(B_MAT, requires_grad=True)
+    yt = torch.linalg.solve_triangular(xt, bt, upper=upper, unitriangular=unit)
+    np.testing.assert_allclose(got.numpy(), yt.detach().numpy(), rtol=1e-10)
+    w = RNG.standard_normal(yt.shape)
+    (yt * torch.tensor(w)).sum().backward()
+    xp, bp = pe.tensor(A, requires_grad=True), pe.tensor(B_MAT, requires_grad=True)
+    (pe.linalg.solve_triangular(xp, bp, upper=upper, unitriangular=unit) * pe.tensor(w)).sum() \
+        .backward()
+    np.testing.assert_allclose(xp.grad.numpy(), xt.grad.numpy(), rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(bp.grad.numpy(), bt.grad.numpy(), rtol=1e-8, atol=1e-12)

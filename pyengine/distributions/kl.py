@@ -98,14 +98,15 @@ def _kl_independent_independent(p, q):
 @register_kl(MultivariateNormal, MultivariateNormal)
 def _kl_mvn_mvn(p, q):
     """0.5 * (tr(Sq^-1 Sp) + |Lq^-1 (mq - mp)|^2 - k + log det Sq - log det Sp)."""
-    from ._linalg import solve_lower
+    from ..linalg import solve_triangular
     if p.event_shape != q.event_shape:
         raise ValueError(f"[kl_divergence] MultivariateNormal event shapes differ: "
                          f"{p.event_shape} and {q.event_shape}")
     k = p.event_shape[0]
     Lp, Lq = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
-    trace = (solve_lower(Lq, Lp) ** 2).sum(-1).sum(-1)
-    maha = (solve_lower(Lq, (q.loc - p.loc).unsqueeze(-1)) ** 2).sum(-1).sum(-1)
+    trace = (solve_triangular(Lq, Lp, upper=False) ** 2).sum(-1).sum(-1)
+    maha = (solve_triangular(Lq, (q.loc - p.loc).unsqueeze(-1), upper=False) ** 2) \
+        .sum(-1).sum(-1)
     half_log_det = _diag(Lq).log().sum(-1) - _diag(Lp).log().sum(-1)
     return 0.5 * (trace + maha - k) + half_log_det
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from . import constraints
-from ._linalg import cholesky, solve_lower
+from ..linalg import cholesky, solve_triangular
 from .distribution import Distribution
 from .utils import as_param, _float_dtype
 
@@ -79,7 +79,7 @@ class MultivariateNormal(Distribution):
         if "precision_matrix" in self.__dict__:
             return self.__dict__["precision_matrix"]
         eye = pe.eye(self._event_shape[0], dtype=self.loc.dtype)
-        inv = solve_lower(self.scale_tril, eye.expand(*self.scale_tril.shape))
+        inv = solve_triangular(self.scale_tril, eye.expand(*self.scale_tril.shape), upper=False)
         return inv.transpose(-1, -2) @ inv
 
     @property
@@ -107,7 +107,8 @@ class MultivariateNormal(Distribution):
         value = self._value(value, "log_prob")
         k = self._event_shape[0]
         diff = (value - self.loc).unsqueeze(-1)  # (..., k, 1)
-        maha = (solve_lower(self._unbroadcasted_scale_tril, diff) ** 2).sum(-1).sum(-1)
+        maha = (solve_triangular(self._unbroadcasted_scale_tril, diff, upper=False) ** 2) \
+            .sum(-1).sum(-1)
         return -0.5 * (k * math.log(2 * math.pi) + maha) - self._half_log_det()
 
     def entropy(self):

@@ -125,3 +125,12 @@ def test_save_and_load(tmp_path):
     m.save(tmp_path / "m.keras")
     back = keras.models.load_model(tmp_path / "m.keras")
     np.testing.assert_array_equal(back.predict(X, verbose=0), m.predict(X, verbose=0))
+
+
+def test_cell_seed_and_forget_bias():
+    with pytest.raises(ValueError, match=r"\[GRUCell\] seed is not supported"):
+        layers.GRUCell(3, seed=1)
+    cell = layers.RNN(layers.LSTMCell(3))
+    cell(X)
+    b = cell.cell.bias.numpy()
+    assert (b[3:6] == 1).all() and (b[:3] == 0).all() and (b[6:] == 0).all()

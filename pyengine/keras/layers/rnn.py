@@ -39,6 +39,31 @@ def _rate(v, name, cls):
     return float(v)
 
 
+def set_recurrent_settings(layer, units, activation, recurrent_activation, use_bias,
+                           initializers, regularizers):
+    """units, activations, use_bias, initializers (kernel, recurrent, bias) and regularizers:
+    the arguments the recurrent layers and the cells (rnn_cells.py) share, checked."""
+    layer.units = _positive_int(units, "units", type(layer).__name__)
+    layer.activation = _act.get(activation)
+    layer.recurrent_activation = _act.get(recurrent_activation)
+    layer.use_bias = bool(use_bias)
+    layer.inits = [_init.get(i) for i in initializers]
+    layer.regs = tuple(regularizers)
+
+
+def forget_bias_ones(layer):
+    """LSTM's unit_forget_bias: the bias initializer with the forget gate's block (units
+    ..2 units, gate order i, f, c, o) set to 1."""
+    u, base = layer.units, layer.inits[2]
+
+    class _ForgetOnes(_init.Initializer):
+        def sample(self, shape):
+            b = np.array(base(shape, "float32"), dtype=np.float64)
+            b[u:2 * u] = 1.0
+            return b
+    return _ForgetOnes()
+
+
 def add_recurrent_weights(layer, features):
     """kernel (features, G units), recurrent_kernel (units, G units) and bias (bias_shape()),
     Keras' names and layouts: the recurrent layers' and the cells' (rnn_cells.py) weights."""
@@ -63,19 +88,15 @@ class _RNN(Layer):
                  unroll=False, time_major=False, seed=None, **kwargs):
         super().__init__(**kwargs)
         cls = type(self).__name__
-        self.units = _positive_int(units, "units", cls)
+        set_recurrent_settings(self, units, activation, recurrent_activation, use_bias,
+                               (kernel_initializer, recurrent_initializer, bias_initializer),
+                               (kernel_regularizer, recurrent_regularizer, bias_regularizer))
         if time_major:
             raise ValueError(f"[{cls}] time_major=True is not supported; inputs are "
                              "(batch, time, features)")
         if seed is not None:
             raise ValueError(f"[{cls}] seed is not supported; seed the global generator with "
                              "pe.manual_seed")
-        self.activation = _act.get(activation)
-        self.recurrent_activation = _act.get(recurrent_activation)
-        self.use_bias = bool(use_bias)
-        self.inits = [_init.get(i) for i in (kernel_initializer, recurrent_initializer,
-                                             bias_initializer)]
-        self.regs = (kernel_regularizer, recurrent_regularizer, bias_regularizer)
         self.dropout = _rate(dropout, "dropout", cls)
         self.recurrent_dropout = _rate(recurrent_dropout, "recurrent_dropout", cls)
         self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
@@ -224,16 +245,7 @@ class LSTM(_RNN):
         return 2
 
     def bias_init(self):
-        if not self.unit_forget_bias:
-            return self.inits[2]
-        u, base = self.units, self.inits[2]
-
-        class _ForgetOnes(_init.Initializer):
-            def sample(self, shape):
-                b = np.array(base(shape, "float32"), dtype=np.float64)
-                b[u:2 * u] = 1.0
-                return b
-        return _ForgetOnes()
+        return forget_bias_ones(self) if self.unit_forget_bias else self.inits[2]
 
 
 class GRU(_RNN):

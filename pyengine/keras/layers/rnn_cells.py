@@ -11,11 +11,9 @@ import numpy as np
 
 from ...nn import functional as F
 from ...tensor import Tensor
-from .. import activations as _act
-from .. import initializers as _init
 from .base import Layer
 from .masking import get_mask, set_mask
-from .rnn import _positive_int, add_recurrent_weights
+from .rnn import add_recurrent_weights, forget_bias_ones, set_recurrent_settings
 
 
 def _no_dropout(cls, dropout, recurrent_dropout):
@@ -35,14 +33,13 @@ class _Cell(Layer):
                  bias_regularizer=None, dropout=0.0, recurrent_dropout=0.0, seed=None, **kwargs):
         super().__init__(**kwargs)
         cls = type(self).__name__
-        self.units = _positive_int(units, "units", cls)
         _no_dropout(cls, dropout, recurrent_dropout)
-        self.activation = _act.get(activation)
-        self.recurrent_activation = _act.get(recurrent_activation)
-        self.use_bias = bool(use_bias)
-        self.inits = [_init.get(i) for i in (kernel_initializer, recurrent_initializer,
-                                             bias_initializer)]
-        self.regs = (kernel_regularizer, recurrent_regularizer, bias_regularizer)
+        if seed is not None:  # Keras seeds the cell's dropout masks, which are not implemented
+            raise ValueError(f"[{cls}] seed is not supported (it seeds cell dropout, which is "
+                             "not implemented); seed the global generator with pe.manual_seed")
+        set_recurrent_settings(self, units, activation, recurrent_activation, use_bias,
+                               (kernel_initializer, recurrent_initializer, bias_initializer),
+                               (kernel_regularizer, recurrent_regularizer, bias_regularizer))
 
     @property
     def state_size(self):
@@ -95,16 +92,7 @@ class LSTMCell(_Cell):
         return [self.units, self.units]
 
     def bias_init(self):
-        if not self.unit_forget_bias:
-            return self.inits[2]
-        base, u = self.inits[2], self.units
-
-        def init(shape, dtype=None):  # zeros-style initializer for i, c, o; ones for f
-            b = np.asarray(base(shape, dtype=dtype) if callable(base) else base,
-                           np.float32).copy()
-            b[u:2 * u] = 1.0
-            return b
-        return init
+        return forget_bias_ones(self) if self.unit_forget_bias else self.inits[2]
 
     def call(self, inputs, states, training=False):
         h, c = states

@@ -133,6 +133,18 @@ def test_png_damage_is_reported():
         decode_png(huge)
 
 
+def test_bad_palettes_are_reported():
+    index = np.zeros((2, 3), np.uint8)
+    bmp = bytearray(write_bmp(index, 8, np.zeros((4, 3), np.uint8)))
+    bmp[46:50] = struct.pack("<I", 1 << 30)  # colours in the palette: absurd
+    with pytest.raises(ImageDecodeError, match=r"bad BMP palette \(1073741824 colours\)"):
+        decode_bmp(bytes(bmp), "p.bmp")
+    png = write_png(index, 3, 3, 8, palette=np.zeros((2, 3), np.uint8))
+    bad = png.replace(_chunk(b"PLTE", bytes(6)), _chunk(b"PLTE", bytes(5)))
+    with pytest.raises(ImageDecodeError, match=r"bad PNG palette \(5 bytes\)"):
+        decode_png(bad, "p.png")
+
+
 @pytest.mark.parametrize("bits, top_down", [(24, False), (24, True), (32, False), (8, False)])
 def test_bmp(bits, top_down):
     w = 5  # rows padded to 4 bytes

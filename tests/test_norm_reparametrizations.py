@@ -105,3 +105,10 @@ def test_weight_norm_remove_and_errors():
         nn.utils.remove_weight_norm(m)
     with pytest.raises(IndexError, match="dim 4 out of range"):
         nn.utils.weight_norm(nn.Linear(2, 2), dim=4)
+
+
+def test_not_a_module():
+    with pytest.raises(TypeError, match=r"\[spectral_norm\] expected a pe.nn.Module"):
+        nn.utils.spectral_norm(pe.ones(3))
+    with pytest.raises(TypeError, match=r"\[weight_norm\] expected a pe.nn.Module"):
+        nn.utils.weight_norm(pe.ones(3))

@@ -97,6 +97,8 @@ def decode_png(data, path="<bytes>"):
                 raise ImageDecodeError(f"[load_img] bad PNG header in {path}")
             header = struct.unpack(">IIBBBBB", body)
         elif kind == b"PLTE":
+            if not 0 < length <= 768 or length % 3:
+                raise ImageDecodeError(f"[load_img] bad PNG palette ({length} bytes) in {path}")
             palette = np.frombuffer(body, np.uint8).reshape(-1, 3)
         elif kind == b"tRNS":
             trns = body
@@ -216,6 +218,8 @@ def decode_bmp(data, path="<bytes>"):
         rows = rows[::-1]
     if bits == 8:
         n = colors or 256
+        if n > 256 or 14 + dib + 4 * n > min(offset, len(data)):
+            raise ImageDecodeError(f"[load_img] bad BMP palette ({n} colours) in {path}")
         table = np.frombuffer(data, np.uint8, 4 * n, 14 + dib).reshape(n, 4)[:, 2::-1]
         index = rows[:, :w]
         if index.max(initial=0) >= n:

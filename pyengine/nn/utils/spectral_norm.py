@@ -41,11 +41,13 @@ class _SpectralNorm:
 
 def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=None):
     """Applies spectral normalisation to module.<name> and returns the module."""
-    from ..module import Parameter
+    from ..module import Module, Parameter
     from ...random import get_generator
     if not isinstance(n_power_iterations, int) or n_power_iterations < 1:
         raise ValueError(f"[spectral_norm] n_power_iterations must be a positive int, got "
                          f"{n_power_iterations!r}")
+    if not isinstance(module, Module):
+        raise TypeError(f"[spectral_norm] expected a pe.nn.Module, got {type(module).__name__}")
     weight = module._parameters.get(name)
     if not isinstance(weight, Parameter):
         raise ValueError(f"[spectral_norm] {type(module).__name__} has no parameter '{name}' "

@@ -25,7 +25,9 @@ class _WeightNorm:
 
 
 def weight_norm(module, name="weight", dim=0):
-    from ..module import Parameter
+    from ..module import Module, Parameter
+    if not isinstance(module, Module):
+        raise TypeError(f"[weight_norm] expected a pe.nn.Module, got {type(module).__name__}")
     weight = module._parameters.get(name)
     if not isinstance(weight, Parameter):
         raise ValueError(f"[weight_norm] {type(module).__name__} has no parameter '{name}' (or "

@@ -279,6 +279,22 @@ void init_conv(py::module_& m) {
       py::arg("groups"),
       "out = conv2d(x, weight) + bias (NCHW); bias may be None. out must have the output shape.");
   m.def(
+      "conv2d_algorithms",
+      [](const py::array& x, const py::array& w, int64_t sh, int64_t sw, int64_t ph, int64_t pw,
+         int64_t dh, int64_t dw, int64_t groups) {
+        check_rank(x, 4, "conv2d_algorithms", "input");
+        check_same_dtype(x, w, "conv2d_algorithms", "input", "weight");
+        const Conv2dGeom g =
+            conv_geom("conv2d_algorithms", shape_of(x), w, sh, sw, ph, pw, dh, dw, groups);
+        std::array<const char*, 3> names{};
+        PE_FLOAT_SWITCH(x, "conv2d_algorithms", names = conv2d_algorithms<T>(g));
+        return py::make_tuple(names[0], names[1], names[2]);
+      },
+      py::arg("x"), py::arg("weight"), py::arg("stride_h"), py::arg("stride_w"), py::arg("pad_h"),
+      py::arg("pad_w"), py::arg("dil_h"), py::arg("dil_w"), py::arg("groups"),
+      "(forward, input gradient, weight gradient): the algorithm each pass of conv2d runs for "
+      "these shapes on the active ISA.");
+  m.def(
       "conv2d_backward_input",
       [](const py::array& dy, const py::array& w, const py::array& dx, int64_t sh, int64_t sw,
          int64_t ph, int64_t pw, int64_t dh, int64_t dw, int64_t groups) {

@@ -38,6 +38,8 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
+#include <cstdlib>
 #include <vector>
 
 #include "common/isa_dispatch.h"
@@ -65,6 +67,13 @@ namespace pyengine {
                                                          T*, T*);                                \
   template <class T> void conv2d_small_k_backward_input(const Conv2dGeom&, const T*, const T*,   \
                                                         T*);                                     \
+  template <class T> bool conv2d_batch_lanes_fits(const Conv2dGeom&, bool);                     \
+  template <class T> void conv2d_batch_lanes_forward(const Conv2dGeom&, const T*, const T*,      \
+                                                     const T*, T*);                              \
+  template <class T> void conv2d_batch_lanes_backward_input(const Conv2dGeom&, const T*,         \
+                                                            const T*, T*);                       \
+  template <class T> void conv2d_batch_lanes_backward_weight(const Conv2dGeom&, const T*,        \
+                                                             const T*, T*);                      \
   }
 PE_DECLARE_ISA(generic)
 PE_DECLARE_ISA(avx2)
@@ -104,6 +113,23 @@ void small_k_backward_input(const Conv2dGeom& g, const T* dy, const T* w, T* dx)
   PE_DISPATCH(conv2d_small_k_backward_input<T>, g, dy, w, dx);
 }
 
+template <class T>
+bool batch_lanes_fits(const Conv2dGeom& g, bool weight_grad) {
+  PE_DISPATCH(conv2d_batch_lanes_fits<T>, g, weight_grad);
+}
+template <class T>
+void batch_lanes_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* y) {
+  PE_DISPATCH(conv2d_batch_lanes_forward<T>, g, x, w, b, y);
+}
+template <class T>
+void batch_lanes_backward_input(const Conv2dGeom& g, const T* dy, const T* w, T* dx) {
+  PE_DISPATCH(conv2d_batch_lanes_backward_input<T>, g, dy, w, dx);
+}
+template <class T>
+void batch_lanes_backward_weight(const Conv2dGeom& g, const T* x, const T* dy, T* dw) {
+  PE_DISPATCH(conv2d_batch_lanes_backward_weight<T>, g, x, dy, dw);
+}
+
 // One input channel per output channel, or 2-4 (an RGB first layer) at stride 1 on rows of at
 // least one vector (docs/conv.md has the measurements behind each bound).
 bool use_direct(const Conv2dGeom& g) {
@@ -130,6 +156,14 @@ bool use_direct_forward(const Conv2dGeom& g) {
 // true): 3x3, stride 1, dilation 1, enough channels and tiles (winograd.cpp).
 bool use_winograd(const Conv2dGeom& g, bool backward) {
   return !(backward ? use_direct(g) : use_direct_forward(g)) && winograd_fits(g, backward);
+}
+
+// Small planes with the batch in the vector lanes (conv_batch_lanes_impl.h, whose
+// conv2d_batch_lanes_fits has the bounds and the measurements behind them): taps in the
+// padding are skipped for a whole panel of images.
+template <class T>
+bool use_batch_lanes(const Conv2dGeom& g, bool weight_grad) {
+  return batch_lanes_fits<T>(g, weight_grad);
 }
 
 // Runs conv2d's forward (b: bias or null) or input gradient through Winograd.
@@ -209,7 +243,60 @@ void gather_dy_block(const Conv2dGeom& g, const T* dy, int64_t n0, int64_t n1, i
     }
 }
 
+// The algorithm each pass runs, chosen in one place: the entry points below and
+// conv2d_algorithms (tests, docs) both ask these.
+enum class ConvAlgo { small_k, direct, winograd, batch_lanes, image_blocks, im2col };
+
+const char* algo_name(ConvAlgo a) {
+  switch (a) {
+    case ConvAlgo::small_k: return "small_k";
+    case ConvAlgo::direct: return "direct";
+    case ConvAlgo::winograd: return "winograd";
+    case ConvAlgo::batch_lanes: return "batch_lanes";
+    case ConvAlgo::image_blocks: return "im2col_image_blocks";
+    default: return "im2col";
+  }
+}
+
+template <class T>
+ConvAlgo im2col_algo(const Conv2dGeom& g) {
+  return image_blocks<T>(g, g.cg() * g.kh * g.kw) > 0 ? ConvAlgo::image_blocks : ConvAlgo::im2col;
+}
+
+template <class T>
+ConvAlgo forward_algo(const Conv2dGeom& g) {
+  if (use_small_k(g)) return ConvAlgo::small_k;
+  if (use_direct_forward(g)) return ConvAlgo::direct;
+  if (use_winograd(g, false)) return ConvAlgo::winograd;
+  if (use_batch_lanes<T>(g, false)) return ConvAlgo::batch_lanes;
+  return im2col_algo<T>(g);
+}
+
+template <class T>
+ConvAlgo input_grad_algo(const Conv2dGeom& g) {
+  if (use_small_k(g)) return ConvAlgo::small_k;
+  if (use_direct(g)) return ConvAlgo::direct;
+  if (use_winograd(g, true)) return ConvAlgo::winograd;
+  if (use_batch_lanes<T>(g, false)) return ConvAlgo::batch_lanes;
+  return im2col_algo<T>(g);
+}
+
+template <class T>
+ConvAlgo weight_grad_algo(const Conv2dGeom& g) {
+  if (use_small_k(g)) return ConvAlgo::small_k;
+  if (use_direct(g)) return ConvAlgo::direct;
+  if (winograd_fits_weight_grad(g)) return ConvAlgo::winograd;
+  if (use_batch_lanes<T>(g, true)) return ConvAlgo::batch_lanes;
+  return im2col_algo<T>(g);
+}
+
 }  // namespace
+
+template <class T>
+std::array<const char*, 3> conv2d_algorithms(const Conv2dGeom& g) {
+  return {algo_name(forward_algo<T>(g)), algo_name(input_grad_algo<T>(g)),
+          algo_name(weight_grad_algo<T>(g))};
+}
 
 // Forward as y_group^T (positions x OCg) = col^T (positions x K) * w_group^T (K x OCg): the
 // GEMM's M is the output positions and its N the output channels. Channel counts are multiples
@@ -220,9 +307,13 @@ void gather_dy_block(const Conv2dGeom& g, const T* dy, int64_t n0, int64_t n1, i
 // along M, which packs with plain copies; the transposed result goes to y with the bias added.
 template <class T>
 void conv2d_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* y) {
-  if (use_small_k(g)) return small_k_forward(g, x, w, b, y);
-  if (use_direct_forward(g)) return conv2d_direct_forward(g, x, w, b, y);
-  if (use_winograd(g, false)) return run_winograd(g, false, x, w, b, y);
+  switch (forward_algo<T>(g)) {
+    case ConvAlgo::small_k: return small_k_forward(g, x, w, b, y);
+    case ConvAlgo::direct: return conv2d_direct_forward(g, x, w, b, y);
+    case ConvAlgo::winograd: return run_winograd(g, false, x, w, b, y);
+    case ConvAlgo::batch_lanes: return batch_lanes_forward(g, x, w, b, y);
+    default: break;  // im2col + GEMM, below
+  }
   const int64_t L = g.oh * g.ow, K = g.cg() * g.kh * g.kw, ocg = g.ocg();
   if (const int64_t ib = image_blocks<T>(g, K)) {
     // Items are (block of images, group): col is K x (images * L), the images side by side,
@@ -282,9 +373,13 @@ void conv2d_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* 
 
 template <class T>
 void conv2d_backward_input(const Conv2dGeom& g, const T* dy, const T* w, T* dx) {
-  if (use_small_k(g)) return small_k_backward_input(g, dy, w, dx);
-  if (use_direct(g)) return conv2d_direct_backward_input(g, dy, w, dx);
-  if (use_winograd(g, true)) return run_winograd<T>(g, true, dy, w, nullptr, dx);
+  switch (input_grad_algo<T>(g)) {
+    case ConvAlgo::small_k: return small_k_backward_input(g, dy, w, dx);
+    case ConvAlgo::direct: return conv2d_direct_backward_input(g, dy, w, dx);
+    case ConvAlgo::winograd: return run_winograd<T>(g, true, dy, w, nullptr, dx);
+    case ConvAlgo::batch_lanes: return batch_lanes_backward_input(g, dy, w, dx);
+    default: break;  // im2col + GEMM, below
+  }
   const int64_t L = g.oh * g.ow, K = g.cg() * g.kh * g.kw, ocg = g.ocg();
   const bool pw = is_pointwise(g);
   if (const int64_t ib = image_blocks<T>(g, K)) {
@@ -331,10 +426,14 @@ void conv2d_backward_input(const Conv2dGeom& g, const T* dy, const T* w, T* dx) 
 
 template <class T>
 void conv2d_backward_weight(const Conv2dGeom& g, const T* x, const T* dy, T* dw) {
-  if (use_small_k(g)) return small_k_backward_weight<T>(g, x, dy, dw, nullptr);
-  if (use_direct(g)) return conv2d_direct_backward_weight(g, x, dy, dw);
-  if (winograd_fits_weight_grad(g))
-    return winograd_conv3x3_backward_weight(winograd_geom(g, false), x, dy, dw);
+  switch (weight_grad_algo<T>(g)) {
+    case ConvAlgo::small_k: return small_k_backward_weight<T>(g, x, dy, dw, nullptr);
+    case ConvAlgo::direct: return conv2d_direct_backward_weight(g, x, dy, dw);
+    case ConvAlgo::winograd:
+      return winograd_conv3x3_backward_weight(winograd_geom(g, false), x, dy, dw);
+    case ConvAlgo::batch_lanes: return batch_lanes_backward_weight(g, x, dy, dw);
+    default: break;  // im2col + GEMM, below
+  }
   const int64_t L = g.oh * g.ow, K = g.cg() * g.kh * g.kw, ocg = g.ocg();
   const int64_t wsize = g.oc * K;
   const bool pw = is_pointwise(g);
@@ -445,6 +544,7 @@ void conv2d_backward(const Conv2dGeom& g, const T* x, const T* dy, const T* w, T
   template void conv2d_backward_weight<T>(const Conv2dGeom&, const T*, const T*, T*);           \
   template void conv2d_backward_bias<T>(const Conv2dGeom&, const T*, T*);                       \
   template void conv2d_backward<T>(const Conv2dGeom&, const T*, const T*, const T*, T*, T*, T*); \
+  template std::array<const char*, 3> conv2d_algorithms<T>(const Conv2dGeom&);                  \
   template void conv2d_direct_forward<T>(const Conv2dGeom&, const T*, const T*, const T*, T*);  \
   template void conv2d_direct_backward_input<T>(const Conv2dGeom&, const T*, const T*, T*);     \
   template void conv2d_direct_backward_weight<T>(const Conv2dGeom&, const T*, const T*, T*);   \

@@ -7,6 +7,7 @@
 // a fixed order, so results are bitwise identical for any thread count (DESIGN.md).
 // Which algorithm runs is decided in conv2d.cpp (the reasons are written there).
 #pragma once
+#include <array>
 #include <cstdint>
 
 namespace pyengine {
@@ -42,6 +43,12 @@ void conv2d_backward_bias(const Conv2dGeom& g, const T* dy, T* db);
 template <class T>
 void conv2d_backward(const Conv2dGeom& g, const T* x, const T* dy, const T* w, T* dx, T* dw,
                      T* db);
+
+// Names of the algorithms conv2d_forward / _backward_input / _backward_weight run for g on the
+// active ISA ("small_k", "direct", "winograd", "batch_lanes", "im2col_image_blocks", "im2col"):
+// for tests that must know which path they cover, and for docs.
+template <class T>
+std::array<const char*, 3> conv2d_algorithms(const Conv2dGeom& g);
 
 // Direct (no im2col) kernels, compiled per ISA in conv_direct_<isa>.cpp and dispatched on the
 // active ISA. Used where each output channel sees one input channel (depthwise, and the

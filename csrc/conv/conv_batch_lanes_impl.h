@@ -1,0 +1,436 @@
+// Small-plane convolutions with the batch in the vector lanes (groups 1), compiled per ISA:
+// conv_batch_lanes_<isa>.cpp defines PE_ISA_NS and the register-tile sizes, then includes this
+// file; CMake gives the TU the matching -m flags.
+//
+// Why: on DCGAN's 14x14 -> 7x7 and 7x7 -> 4x4 layers the zero padding is 13-30 % of the
+// multiply-adds that im2col + GEMM performs (4x4 stride 2 pad 1: 26 of 28 taps per axis are
+// real; 3x3 stride 2 on 7x7: 10 of 12), and at PyTorch's speed there the 1.2x of issue 12 needs
+// more than the FMA peak if the padding is multiplied (docs/conv.md, "Seventh session"). Here the
+// images of a panel of NB lie side by side in the lanes, so every output position is one
+// register tile of MR channels x NB images whose reduction runs over the taps that are inside
+// the input only: a tap in the padding is skipped for all NB images at once.
+//
+// Layouts (NB = kNV vectors of kVL lanes; panel p holds images [p NB, p NB + NB), zero lanes
+// past the batch):
+//   lanes(src)  [panel][position][channel][NB]   x (forward, weight grad), dy (input grad,
+//               weight grad), packed once per call
+//   forward     y[o][pos]   = b[o] + sum_(tap inside) sum_c w[o][c][tap] x[c][pos @ tap]
+//               A = weights [o-panel][tap][c][MR], B = x lanes at the tap's input position
+//   input grad  dx[c][pos] = sum_(tap, output pos hitting pos) sum_o w[o][c][tap] dy[o][opos]
+//               A = weights [c-panel][tap][o][MR], B = dy lanes at the output position
+//   weight grad dw[o][c][tap] = sum_images sum_(pos inside) dy[o][pos] x[c][pos @ tap]: WO x WC
+//               vectors of per-lane partial sums, added across the lanes at the end
+// Every sum runs in one fixed order (taps in (kh, kw) order, channels ascending; panels and
+// positions ascending, then the lanes) and each thread owns whole output tiles, so results do not
+// depend on the thread count.
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <type_traits>
+#include <vector>
+
+#include "conv/conv2d.h"
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+// The lane vectors never cross a call boundary (everything is inlined into this TU).
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+namespace pyengine {
+namespace PE_ISA_NS {
+namespace {
+
+template <class T> struct BatchLanesVec {
+  typedef T type __attribute__((vector_size(PE_BL_VBYTES)));
+};
+template <class T>
+using VecL = typename BatchLanesVec<T>::type;
+
+template <class T>
+constexpr int64_t kVL = PE_BL_VBYTES / int64_t(sizeof(T));  // lanes per vector
+constexpr int kNV = 2;                                        // vectors per panel row
+template <class T>
+constexpr int64_t kNB = kNV * kVL<T>;  // images per panel
+constexpr int kMR = PE_BL_MR;          // channels per forward / input-gradient tile
+
+template <class T>
+constexpr int64_t kLine = 64 / int64_t(sizeof(T));  // values per cache line
+
+template <class T>
+__attribute__((always_inline)) inline VecL<T> vload(const T* p) {
+  VecL<T> v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+inline int threads_for(int64_t items) {
+  if (omp_in_parallel()) return 1;
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(items, omp_get_max_threads())));
+}
+
+#if defined(__AVX512F__)
+// d[q * ds + r] = s[r * ss + q] for a 16 x 16 block of floats: three rounds of unpacks and two
+// of 128-bit lane shuffles, the rows loaded and the columns stored as whole vectors.
+inline void transpose16(const float* s, int64_t ss, float* d, int64_t ds) {
+  __m512 r[16], t[16];
+  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(s + i * ss);
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 4; ++i) {
+    const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 2]);
+    const __m512d c = _mm512_castps_pd(t[4 * i + 1]), e = _mm512_castps_pd(t[4 * i + 3]);
+    r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, b));
+    r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, b));
+    r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(c, e));
+    r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(c, e));
+  }
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 4; ++j) {
+      t[8 * i + j] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + j + 4], 0x88);
+      t[8 * i + j + 4] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + j + 4], 0xdd);
+    }
+  for (int j = 0; j < 8; ++j) {
+    _mm512_storeu_ps(d + j * ds, _mm512_shuffle_f32x4(t[j], t[j + 8], 0x88));
+    _mm512_storeu_ps(d + (j + 8) * ds, _mm512_shuffle_f32x4(t[j], t[j + 8], 0xdd));
+  }
+}
+#endif
+
+// d[q * ds + r] = s[r * ss + q] for r < rows, q < cols. Both packs below are such transposes
+// with strides that are often multiples of 4 KiB; element by element (rows read as separate
+// streams, or columns written to lines of one cache set) they took 13-27 % of a DCGAN layer.
+// AVX-512 floats go through 16 x 16 register blocks; the rest element by element, the next
+// lines of each row asked for ahead.
+template <class T>
+void transpose_rows(const T* s, int64_t ss, int64_t rows, int64_t cols, T* d, int64_t ds) {
+  int64_t r0 = 0;
+#if defined(__AVX512F__)
+  if constexpr (std::is_same<T, float>::value) {
+    for (; r0 + 16 <= rows; r0 += 16) {
+      int64_t q = 0;
+      for (; q + 16 <= cols; q += 16) transpose16(s + r0 * ss + q, ss, d + q * ds + r0, ds);
+      for (; q < cols; ++q)
+        for (int64_t r = r0; r < r0 + 16; ++r) d[q * ds + r] = s[r * ss + q];
+    }
+  }
+#endif
+  if (r0 == rows) return;
+  for (int64_t q = 0; q < cols; ++q) {
+    if (q % kLine<T> == 0)
+      for (int64_t r = r0; r < rows; ++r) __builtin_prefetch(s + r * ss + q + 2 * kLine<T>);
+    for (int64_t r = r0; r < rows; ++r) d[q * ds + r] = s[r * ss + q];
+  }
+}
+
+// src (n, ch, hw) C-contiguous into the lane layout [panel][hw][ch][NB], lanes past n zero:
+// per (panel, channel) a transpose of the panel's images' planes.
+template <class T>
+void pack_lanes(const T* src, int64_t n, int64_t ch, int64_t hw, T* dst) {
+  constexpr int64_t NB = kNB<T>;
+  const int64_t panels = (n + NB - 1) / NB;
+#pragma omp parallel for num_threads(threads_for(panels * ch)) schedule(static)
+  for (int64_t it = 0; it < panels * ch; ++it) {
+    const int64_t p = it / ch, c = it % ch, n0 = p * NB, nb = std::min(NB, n - n0);
+    T* d = dst + p * hw * ch * NB + c * NB;
+    transpose_rows(src + (n0 * ch + c) * hw, ch * hw, nb, hw, d, ch * NB);
+    for (int64_t q = 0; q < hw && nb < NB; ++q) std::fill(d + q * ch * NB + nb, d + (q * ch + 1) * NB, T(0));
+  }
+}
+
+// src (n, ch, hw) C-contiguous into [channel panel][hw][n][pw] (panels of pw channels,
+// channels past ch zero): per image and panel a transpose of the panel's planes. A tile then
+// reads its panel as one contiguous run (rows of a layout [hw][n][ch] would each be read in
+// part: 30 % slower on 64->64 3x3 8x8 planes).
+template <class T>
+void pack_panels(const T* src, int64_t n, int64_t ch, int64_t hw, int64_t pw, T* dst) {
+  const int64_t panels = (ch + pw - 1) / pw;
+#pragma omp parallel for num_threads(threads_for(n * panels)) schedule(static)
+  for (int64_t it = 0; it < n * panels; ++it) {
+    const int64_t i = it / panels, c0 = it % panels * pw, rows = std::min(pw, ch - c0);
+    T* d = dst + (c0 / pw * hw * n + i) * pw;
+    transpose_rows(src + (i * ch + c0) * hw, hw, rows, hw, d, n * pw);
+    for (int64_t q = 0; q < hw && rows < pw; ++q)
+      std::fill(d + q * n * pw + rows, d + q * n * pw + pw, T(0));
+  }
+}
+
+// acc[MR][NV] += A (k x MR, row p at a + p as_a) * B (k x NB, row p at b + p rs_b). The steps
+// are std::integral_constant for the packed layouts, so the loop compiles with fixed offsets.
+template <class T, class StepA, class StepB>
+__attribute__((always_inline)) inline void tile_accumulate(int64_t k, const T* a, StepA as_a,
+                                                           const T* b, StepB rs_b,
+                                                           VecL<T> (&acc)[kMR][kNV]) {
+  constexpr int64_t NB = kNB<T>, VL = kVL<T>;
+#pragma GCC unroll 4
+  for (int64_t p = 0; p < k; ++p) {
+    VecL<T> bv[kNV];
+    // B rows stream: ask for the lines 8 rows ahead.
+#pragma GCC unroll 4
+    for (int64_t off = 0; off < NB; off += 64 / int64_t(sizeof(T)))
+      __builtin_prefetch(b + 8 * rs_b + off);
+#pragma GCC unroll 4
+    for (int v = 0; v < kNV; ++v) bv[v] = vload(b + v * VL);
+#pragma GCC unroll 16
+    for (int i = 0; i < kMR; ++i) {
+      const T ai = a[i];
+#pragma GCC unroll 4
+      for (int v = 0; v < kNV; ++v) acc[i][v] += ai * bv[v];
+    }
+    a += as_a;
+    b += rs_b;
+  }
+}
+
+// sum += acc; acc = 0.
+template <class T>
+__attribute__((always_inline)) inline void add_tile(VecL<T> (&sum)[kMR][kNV],
+                                                    VecL<T> (&acc)[kMR][kNV]) {
+  for (int i = 0; i < kMR; ++i)
+    for (int v = 0; v < kNV; ++v) {
+      sum[i][v] += acc[i][v];
+      acc[i][v] = VecL<T>{};
+    }
+}
+
+// Terms a weight-gradient tile sums in registers before adding them to its total (the GEMM's
+// K block is 384).
+constexpr int64_t kPartial = 512;
+
+template <class T>
+using PackedStep = std::integral_constant<int64_t, kNB<T>>;
+using PanelStep = std::integral_constant<int64_t, kMR>;
+
+// Writes the tile (mr channels x NB images, plus bias[i]) at position q of a stage laid out
+// [position][channel i][image j]: whole vectors, one run per position. copy_stage then moves
+// the stage to the output by transposes. Storing each value straight into the output (or into
+// a stage in its order) wrote 32 images' rows a power-of-two stride apart (8 KiB on DCGAN's
+// 64->128 layer): all in one cache set, every store a miss.
+template <class T>
+inline void store_tile(const VecL<T> (&acc)[kMR][kNV], const T* bias, int64_t mr, int64_t q,
+                       T* stage) {
+  constexpr int64_t NB = kNB<T>, VL = kVL<T>;
+  T* row = stage + q * kMR * NB;
+  for (int64_t i = 0; i < mr; ++i) {
+    const T bo = bias ? bias[i] : T(0);
+    for (int v = 0; v < kNV; ++v) {
+      const VecL<T> out = acc[i][v] + bo;
+      std::memcpy(row + i * NB + v * VL, &out, sizeof out);
+    }
+  }
+}
+
+// Images n0 .. n0 + nb, channels ch0 .. ch0 + mr of out (n, chans, L) from the stage: per
+// channel, a transpose of its (L positions x nb images) block.
+template <class T>
+inline void copy_stage(const T* stage, int64_t ch0, int64_t mr, int64_t n0, int64_t nb,
+                       int64_t chans, int64_t L, T* out) {
+  constexpr int64_t NB = kNB<T>;
+  for (int64_t i = 0; i < mr; ++i)
+    transpose_rows(stage + i * NB, kMR * NB, L, nb, out + (n0 * chans + ch0 + i) * L, chans * L);
+}
+
+// One stage per thread of a region with `threads` threads.
+template <class T>
+std::unique_ptr<T[]> make_stages(int threads, int64_t L) {
+  return std::unique_ptr<T[]>(new T[static_cast<size_t>(threads * kNB<T> * kMR * L)]);
+}
+
+// Packs weights into [panel of MR rows][tap][k][MR]: rows are output channels (transposed =
+// false: row o, k = input channel c) or input channels (transposed = true: row c, k = o), rows
+// past the last zero.
+template <class T>
+std::unique_ptr<T[]> pack_weights(const Conv2dGeom& g, const T* w, bool transposed) {
+  const int64_t taps = g.kh * g.kw, rows = transposed ? g.c : g.oc, k = transposed ? g.oc : g.c;
+  const int64_t panels = (rows + kMR - 1) / kMR;
+  std::unique_ptr<T[]> wp(new T[static_cast<size_t>(panels * taps * k * kMR)]);
+  // In the destination's order: its writes are sequential, the reads stay within w.
+#pragma omp parallel for num_threads(threads_for(panels * taps)) schedule(static)
+  for (int64_t it = 0; it < panels * taps; ++it) {
+    const int64_t rp = it / taps, t = it % taps;
+    T* d = wp.get() + it * k * kMR;
+    for (int64_t kk = 0; kk < k; ++kk)
+      for (int64_t i = 0; i < kMR; ++i, ++d) {
+        const int64_t r = rp * kMR + i;
+        *d = r >= rows ? T(0)
+                       : w[((transposed ? kk : r) * g.c + (transposed ? r : kk)) * taps + t];
+      }
+  }
+  return wp;
+}
+
+}  // namespace
+
+// Where these kernels run (conv2d.cpp asks after small-K, direct and Winograd declined): groups
+// 1, at least 8 channels on both sides (the reduction per tap), output and input planes of at
+// most 256 positions, and a batch that fills at least 3/4 of its panels' lanes. Measured against
+// im2col + GEMM, 2 threads, batch 64 (docs/conv.md, "Batch lanes"): DCGAN's layers 1.4-1.8x
+// faster per pass, 5x5 pad 2 on 14x14 1.6-1.9x, 1x1 on 7x7 1.2x. The weight gradient's tile is
+// MR output x NB input channels: with few input channels most of its columns would be padding,
+// so below 0.6 of the tile useful it stays on im2col (20->50 5x5, 0.56 useful: 1.98 ms against
+// 1.79; 65->128, 0.68: 0.82 against 1.23).
+template <class T>
+bool conv2d_batch_lanes_fits(const Conv2dGeom& g, bool weight_grad) {
+  constexpr int64_t NB = kNB<T>;
+  if (g.groups != 1 || g.c < 8 || g.oc < 8 || g.oh * g.ow > 256 || g.h * g.w > 256) return false;
+  if (4 * g.n < 3 * ((g.n + NB - 1) / NB * NB)) return false;
+  if (!weight_grad) return true;
+  const double cols = double(g.c) / double((g.c + NB - 1) / NB * NB);
+  const double rows = double(g.oc) / double((g.oc + kMR - 1) / kMR * kMR);
+  return cols * rows >= 0.6;
+}
+
+template <class T>
+void conv2d_batch_lanes_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* y) {
+  constexpr int64_t NB = kNB<T>;
+  const int64_t hw = g.h * g.w, L = g.oh * g.ow, taps = g.kh * g.kw;
+  const int64_t panels = (g.n + NB - 1) / NB, opanels = (g.oc + kMR - 1) / kMR;
+  const std::unique_ptr<T[]> xl(new T[static_cast<size_t>(panels * hw * g.c * NB)]);
+  pack_lanes(x, g.n, g.c, hw, xl.get());
+  const std::unique_ptr<T[]> wp = pack_weights(g, w, false);
+  // Items (image panel, channel panel), panel-major: with two panels and two threads each
+  // thread keeps one panel's lanes in its own L2.
+  const int nt = threads_for(panels * opanels);
+  const std::unique_ptr<T[]> stages = make_stages<T>(nt, L);
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int64_t it = 0; it < panels * opanels; ++it) {
+    T* stage = stages.get() + omp_get_thread_num() * NB * kMR * L;
+    const int64_t p = it / opanels, op = it % opanels;
+    const int64_t n0 = p * NB, nb = std::min(NB, g.n - n0);
+    const int64_t o0 = op * kMR, mr = std::min<int64_t>(kMR, g.oc - o0);
+    const T* xp = xl.get() + p * hw * g.c * NB;
+    const T* wo = wp.get() + op * taps * g.c * kMR;
+    for (int64_t oh = 0; oh < g.oh; ++oh)
+      for (int64_t ow = 0; ow < g.ow; ++ow) {
+        VecL<T> acc[kMR][kNV] = {};
+        for (int64_t kh = 0; kh < g.kh; ++kh) {
+          const int64_t ih = oh * g.sh - g.ph + kh * g.dh;
+          if (ih < 0 || ih >= g.h) continue;
+          for (int64_t kw = 0; kw < g.kw; ++kw) {
+            const int64_t iw = ow * g.sw - g.pw + kw * g.dw;
+            if (iw < 0 || iw >= g.w) continue;
+            tile_accumulate<T>(g.c, wo + (kh * g.kw + kw) * g.c * kMR, PanelStep{},
+                               xp + (ih * g.w + iw) * g.c * NB, PackedStep<T>{}, acc);
+          }
+        }
+        store_tile<T>(acc, b ? b + o0 : nullptr, mr, oh * g.ow + ow, stage);
+      }
+    copy_stage(stage, o0, mr, n0, nb, g.oc, L, y);
+  }
+}
+
+template <class T>
+void conv2d_batch_lanes_backward_input(const Conv2dGeom& g, const T* dy, const T* w, T* dx) {
+  constexpr int64_t NB = kNB<T>;
+  const int64_t hw = g.h * g.w, L = g.oh * g.ow, taps = g.kh * g.kw;
+  const int64_t panels = (g.n + NB - 1) / NB, cpanels = (g.c + kMR - 1) / kMR;
+  const std::unique_ptr<T[]> dyl(new T[static_cast<size_t>(panels * L * g.oc * NB)]);
+  pack_lanes(dy, g.n, g.oc, L, dyl.get());
+  const std::unique_ptr<T[]> wp = pack_weights(g, w, true);
+  const int nt = threads_for(panels * cpanels);
+  const std::unique_ptr<T[]> stages = make_stages<T>(nt, hw);
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int64_t it = 0; it < panels * cpanels; ++it) {
+    T* stage = stages.get() + omp_get_thread_num() * NB * kMR * hw;
+    const int64_t p = it / cpanels, cp = it % cpanels;
+    const int64_t n0 = p * NB, nb = std::min(NB, g.n - n0);
+    const int64_t c0 = cp * kMR, mr = std::min<int64_t>(kMR, g.c - c0);
+    const T* dp = dyl.get() + p * L * g.oc * NB;
+    const T* wc = wp.get() + cp * taps * g.oc * kMR;
+    for (int64_t ih = 0; ih < g.h; ++ih)
+      for (int64_t iw = 0; iw < g.w; ++iw) {
+        VecL<T> acc[kMR][kNV] = {};
+        // The output positions whose tap (kh, kw) lands on (ih, iw).
+        for (int64_t kh = 0; kh < g.kh; ++kh) {
+          const int64_t th = ih + g.ph - kh * g.dh;
+          if (th < 0 || th % g.sh != 0 || th / g.sh >= g.oh) continue;
+          for (int64_t kw = 0; kw < g.kw; ++kw) {
+            const int64_t tw = iw + g.pw - kw * g.dw;
+            if (tw < 0 || tw % g.sw != 0 || tw / g.sw >= g.ow) continue;
+            tile_accumulate<T>(g.oc, wc + (kh * g.kw + kw) * g.oc * kMR, PanelStep{},
+                               dp + (th / g.sh * g.ow + tw / g.sw) * g.oc * NB, PackedStep<T>{},
+                               acc);
+          }
+        }
+        store_tile<T>(acc, nullptr, mr, ih * g.w + iw, stage);
+      }
+    copy_stage(stage, c0, mr, n0, nb, g.c, hw, dx);
+  }
+}
+
+template <class T>
+void conv2d_batch_lanes_backward_weight(const Conv2dGeom& g, const T* x, const T* dy, T* dw) {
+  constexpr int64_t NB = kNB<T>;
+  const int64_t hw = g.h * g.w, L = g.oh * g.ow, taps = g.kh * g.kw;
+  // Rows of the tile are output channels (dy broadcast), columns input channels (x vectors);
+  // both operands in panels, position-major, the images as the reduction (k) index.
+  const int64_t opanels = (g.oc + kMR - 1) / kMR, cpanels = (g.c + NB - 1) / NB;
+  const std::unique_ptr<T[]> xt(new T[static_cast<size_t>(cpanels * hw * g.n * NB)]);
+  const std::unique_ptr<T[]> dyt(new T[static_cast<size_t>(opanels * L * g.n * kMR)]);
+  pack_panels(x, g.n, g.c, hw, NB, xt.get());
+  pack_panels(dy, g.n, g.oc, L, int64_t{kMR}, dyt.get());
+  // Items (panel of input channels, panel of output channels), all taps, input panel major:
+  // consecutive items (and each thread's share) read the same x panel, which stays in L2; the
+  // dy panel of an item is the same for every tap.
+#pragma omp parallel for num_threads(threads_for(opanels * cpanels)) schedule(static)
+  for (int64_t it = 0; it < opanels * cpanels; ++it) {
+    const int64_t cp = it / opanels, op = it % opanels, c0 = cp * NB, o0 = op * kMR;
+    const int64_t mr = std::min<int64_t>(kMR, g.oc - o0), nc = std::min(NB, g.c - c0);
+    const T* xpanel = xt.get() + cp * hw * g.n * NB;
+    const T* dpanel = dyt.get() + op * L * g.n * kMR;
+    for (int64_t kh = 0; kh < g.kh; ++kh)
+      for (int64_t kw = 0; kw < g.kw; ++kw) {
+        // The reduction runs over every image at every position (6,000+ terms on a batch of
+        // 128): the registers sum at most kPartial terms, then are added into `sum`, so that
+        // rounding grows as in the GEMM's K blocks rather than over the whole run.
+        VecL<T> sum[kMR][kNV] = {}, acc[kMR][kNV] = {};
+        int64_t terms = 0;
+        for (int64_t oh = 0; oh < g.oh; ++oh) {
+          const int64_t ih = oh * g.sh - g.ph + kh * g.dh;
+          if (ih < 0 || ih >= g.h) continue;
+          for (int64_t ow = 0; ow < g.ow; ++ow) {
+            const int64_t iw = ow * g.sw - g.pw + kw * g.dw;
+            if (iw < 0 || iw >= g.w) continue;
+            tile_accumulate<T>(g.n, dpanel + (oh * g.ow + ow) * g.n * kMR, PanelStep{},
+                               xpanel + (ih * g.w + iw) * g.n * NB, PackedStep<T>{}, acc);
+            if ((terms += g.n) >= kPartial) {
+              add_tile<T>(sum, acc);
+              terms = 0;
+            }
+          }
+        }
+        add_tile<T>(sum, acc);
+        T tmp[NB];
+        for (int64_t i = 0; i < mr; ++i) {
+          for (int v = 0; v < kNV; ++v)
+            std::memcpy(tmp + v * kVL<T>, &sum[i][v], sizeof(VecL<T>));
+          T* row = dw + ((o0 + i) * g.c + c0) * taps + kh * g.kw + kw;
+          for (int64_t j = 0; j < nc; ++j) row[j * taps] = tmp[j];
+        }
+      }
+  }
+}
+
+template bool conv2d_batch_lanes_fits<float>(const Conv2dGeom&, bool);
+template bool conv2d_batch_lanes_fits<double>(const Conv2dGeom&, bool);
+template void conv2d_batch_lanes_forward<float>(const Conv2dGeom&, const float*, const float*,
+                                                const float*, float*);
+template void conv2d_batch_lanes_forward<double>(const Conv2dGeom&, const double*, const double*,
+                                                 const double*, double*);
+template void conv2d_batch_lanes_backward_input<float>(const Conv2dGeom&, const float*,
+                                                       const float*, float*);
+template void conv2d_batch_lanes_backward_input<double>(const Conv2dGeom&, const double*,
+                                                        const double*, double*);
+template void conv2d_batch_lanes_backward_weight<float>(const Conv2dGeom&, const float*,
+                                                        const float*, float*);
+template void conv2d_batch_lanes_backward_weight<double>(const Conv2dGeom&, const double*,
+                                                         const double*, double*);
+
+}  // namespace PE_ISA_NS
+}  // namespace pyengine

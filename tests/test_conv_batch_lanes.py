@@ -1,0 +1,177 @@
+"""The batch-lane conv2d kernels (csrc/conv/conv_batch_lanes_impl.h: small planes, the images of
+a panel in the vector lanes, taps in the padding skipped — DCGAN's strided layers) against the
+NumPy float64 reference, against the general im2col path, on every ISA, 1 vs 2 threads
+bitwise, and through gradcheck. Each case first checks that the kernels it means to cover are
+the ones conv2d chooses (_C.conv2d_algorithms)."""
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings, strategies as st
+
+import pyengine as pe
+import pyengine.nn.functional as F
+from pyengine import _C
+from pyengine.testing import gradcheck
+from test_conv import out_size, ref_conv
+from test_conv_small_k import check_against_reference, conv, grads, make
+
+ISAS = ("generic", "avx2", "avx512")
+
+
+def algorithms(x, w, s, p, d):
+    return _C.conv2d_algorithms(x, w, s[0], s[1], p[0], p[1], d[0], d[1], 1)
+
+
+# (N, C, H, W, OC, KH, KW, stride, pad, dilation). Batches of 24, 32 and 56 fill at least 3/4
+# of the lanes of every ISA's panels (4 to 32 images), 24 and 56 with a partial last panel on
+# some. DCGAN's discriminator pair (4x4 s2 on 14x14, 3x3 s2 on 7x7, 65 channels: a partial
+# channel panel), rectangular kernels with unequal strides and paddings, dilation, a pointwise
+# conv, padding wider than the kernel (output positions with no tap inside the input), strides
+# wider than the kernel (input positions no tap reaches) and a 1x1 output.
+CASES = [
+    (32, 32, 14, 14, 64, 4, 4, (2, 2), (1, 1), (1, 1)),
+    (24, 65, 7, 7, 24, 3, 3, (2, 2), (1, 1), (1, 1)),
+    (56, 9, 7, 7, 17, 3, 3, (2, 2), (1, 1), (1, 1)),
+    (32, 8, 5, 6, 8, 3, 2, (1, 2), (2, 1), (1, 1)),
+    (24, 12, 6, 7, 10, 3, 3, (1, 1), (2, 2), (2, 2)),
+    (32, 40, 4, 4, 24, 1, 1, (1, 1), (0, 0), (1, 1)),
+    (24, 9, 3, 3, 8, 2, 2, (1, 1), (3, 3), (1, 1)),
+    (24, 9, 9, 9, 8, 2, 2, (3, 3), (0, 0), (1, 1)),
+    (24, 8, 3, 3, 9, 3, 3, (1, 1), (0, 0), (1, 1)),
+]
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batch_lanes_matches_reference(case, dtype, isa):
+    n, c, h, w_, oc, kh, kw, s, p, d = case
+    x, w, b = make(n, c, h, w_, oc, kh, kw, dtype)
+    fwd, dx, _ = algorithms(x, w, s, p, d)
+    assert (fwd, dx) == ("batch_lanes", "batch_lanes")
+    check_against_reference(x, w, b, s, p, d)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batch_lanes_weight_gradient_is_chosen_for_dcgan(dtype, isa):
+    """The weight gradient has its own bound (input channels filling the tile's columns): the
+    DCGAN layers are inside it, a 9-channel input is not on AVX-512 (9 of 32 columns)."""
+    x, w, _ = make(64, 32, 14, 14, 64, 4, 4, dtype)
+    assert algorithms(x, w, (2, 2), (1, 1), (1, 1))[2] == "batch_lanes"
+    x, w, _ = make(64, 64, 7, 7, 128, 3, 3, dtype)
+    assert algorithms(x, w, (2, 2), (1, 1), (1, 1))[2] == "batch_lanes"
+    if isa == "avx512" and dtype == np.float32:
+        x, w, _ = make(64, 9, 7, 7, 17, 3, 3, dtype)
+        assert algorithms(x, w, (2, 2), (1, 1), (1, 1))[2] != "batch_lanes"
+
+
+def test_batch_lanes_bounds():
+    """Where the kernels do not run: groups, few channels, large planes, a batch that would
+    leave most lanes empty (AVX-512 float: 32 per panel, so 40 images use 40 of 64)."""
+    x, w, _ = make(64, 32, 14, 14, 64, 4, 4, np.float32)
+    before = _C.cpu_isa()
+    try:
+        for isa in ISAS:
+            if ISAS.index(isa) > ISAS.index(_C.cpu_isa_detected()):
+                continue
+            _C.set_cpu_isa(isa)
+            assert algorithms(x, w, (2, 2), (1, 1), (1, 1))[0] == "batch_lanes"
+            assert algorithms(x[:4], w, (2, 2), (1, 1), (1, 1))[0] != "batch_lanes"
+            assert "batch_lanes" not in _C.conv2d_algorithms(x, w[:, :16], 2, 2, 1, 1, 1, 1, 2)
+            assert algorithms(x[:, :4], w[:, :4], (2, 2), (1, 1), (1, 1))[0] != "batch_lanes"
+            big = np.zeros((64, 32, 40, 40), np.float32)
+            assert algorithms(big, w, (2, 2), (1, 1), (1, 1))[0] != "batch_lanes"
+        if _C.cpu_isa_detected() == "avx512":
+            _C.set_cpu_isa("avx512")
+            x40 = np.zeros((40, 32, 14, 14), np.float32)
+            assert algorithms(x40, w, (2, 2), (1, 1), (1, 1))[0] != "batch_lanes"
+    finally:
+        _C.set_cpu_isa(before)
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.sampled_from([24, 32]), c=st.integers(8, 20), oc=st.integers(8, 20),
+       kh=st.integers(1, 4), kw=st.integers(1, 4), h=st.integers(1, 9), w_=st.integers(1, 9),
+       sh=st.integers(1, 3), sw=st.integers(1, 3), ph=st.integers(0, 2), pw=st.integers(0, 2),
+       dh=st.integers(1, 2), dw=st.integers(1, 2), double=st.booleans())
+def test_batch_lanes_hypothesis_shapes(n, c, oc, kh, kw, h, w_, sh, sw, ph, pw, dh, dw, double):
+    """Any small-plane geometry (size-1 planes, strides, paddings, dilations, channel counts
+    that are not multiples of the tiles) on every ISA."""
+    assume(out_size(h, kh, sh, ph, dh) >= 1 and out_size(w_, kw, sw, pw, dw) >= 1)
+    assume(c * kh * kw > 32)  # smaller reductions run on the small-K kernels
+    x, w, b = make(n, c, h, w_, oc, kh, kw, np.float64 if double else np.float32)
+    s, p, d = (sh, sw), (ph, pw), (dh, dw)
+    before = _C.cpu_isa()
+    try:
+        for isa in ISAS:
+            if ISAS.index(isa) > ISAS.index(_C.cpu_isa_detected()):
+                continue
+            _C.set_cpu_isa(isa)
+            if algorithms(x, w, s, p, d)[0] != "batch_lanes":
+                continue  # Winograd takes some 3x3 stride-1 shapes first
+            check_against_reference(x, w, b, s, p, d)
+    finally:
+        _C.set_cpu_isa(before)
+
+
+@pytest.mark.parametrize("case", [CASES[i] for i in (0, 1, 3, 4, 7)])
+def test_batch_lanes_matches_general_path(case, isa):
+    """The same batch run 4 images at a time (below the batch bound: im2col + GEMM) gives the
+    same values up to summation order."""
+    n, c, h, w_, oc, kh, kw, s, p, d = case
+    x, w, b = make(n, c, h, w_, oc, kh, kw, np.float32)
+    assert "batch_lanes" not in algorithms(x[:4], w, s, p, d)
+    y = conv(x, w, b, s, p, d)
+    dy = np.random.default_rng(3).standard_normal(y.shape).astype(np.float32)
+    (dx, dw, db), _ = grads(x, w, dy, s, p, d)
+    parts = [(conv(x[i:i + 4], w, b, s, p, d), grads(x[i:i + 4], w, dy[i:i + 4], s, p, d)[0])
+             for i in range(0, n, 4)]
+    np.testing.assert_allclose(y, np.concatenate([q[0] for q in parts]), rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(dx, np.concatenate([q[1][0] for q in parts]), rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(dw, sum(q[1][1] for q in parts), rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(db, sum(q[1][2] for q in parts), rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("case", [CASES[i] for i in (0, 1, 2, 6)])
+def test_batch_lanes_thread_count_independent(case, isa, threads):
+    n, c, h, w_, oc, kh, kw, s, p, d = case
+    x, w, b = make(n, c, h, w_, oc, kh, kw, np.float32)
+    dy = np.random.default_rng(2).standard_normal(conv(x, w, b, s, p, d).shape).astype(np.float32)
+    outs = []
+    for nt in (1, 2):
+        threads(nt)
+        fused, single = grads(x, w, dy, s, p, d)
+        outs.append([conv(x, w, b, s, p, d), *fused, *single])
+    for a, c_ in zip(*outs):
+        np.testing.assert_array_equal(a, c_)
+
+
+def _t(a):
+    return pe.tensor(a, requires_grad=True)
+
+
+def test_batch_lanes_gradcheck_conv_and_transposed_conv():
+    """Through autograd (float64, 24 images: the batch-lane path on every ISA): Conv2d(16, 8,
+    3, stride 2, padding 1) and ConvTranspose2d(8, 16, 4, stride 2, padding 1), whose forward
+    is the batch-lane input gradient and whose backward the batch-lane forward and weight
+    gradient; the conv's input is a transposed (non-contiguous) view."""
+    rng = np.random.default_rng(4)
+    xa = rng.standard_normal((24, 16, 3, 3))
+    assert _C.conv2d_algorithms(xa, np.zeros((8, 16, 3, 3)), 2, 2, 1, 1, 1, 1, 1) == \
+        ("batch_lanes",) * 3
+    x = _t(xa.transpose(0, 1, 3, 2))
+    w, b = _t(rng.standard_normal((8, 16, 3, 3))), _t(rng.standard_normal(8))
+    assert gradcheck(lambda x_, w_, b_: F.conv2d(x_, w_, b_, stride=2, padding=1), [x, w, b])
+    # As a conv: input (24, 16, 4, 4), weight (8, 16, 4, 4), output (24, 8, 2, 2).
+    xt = _t(rng.standard_normal((24, 8, 2, 2)))
+    assert _C.conv2d_algorithms(np.zeros((24, 16, 4, 4)), np.zeros((8, 16, 4, 4)), 2, 2, 1, 1,
+                                1, 1, 1) == ("batch_lanes",) * 3
+    wt, bt = _t(rng.standard_normal((8, 16, 4, 4))), _t(rng.standard_normal(16))
+    assert gradcheck(lambda x_, w_, b_: F.conv_transpose2d(x_, w_, b_, stride=2, padding=1),
+                     [xt, wt, bt])
+
+
+def test_batch_lanes_dcgan_layer_matches_reference():
+    """DCGAN's 64->128 3x3 stride-2 layer at its real batch of 64, float32, against float64."""
+    x, w, b = make(64, 64, 7, 7, 128, 3, 3, np.float32)
+    assert algorithms(x, w, (2, 2), (1, 1), (1, 1)) == ("batch_lanes",) * 3
+    np.testing.assert_allclose(conv(x, w, b, (2, 2), (1, 1), (1, 1)),
+                               ref_conv(x, w, b, (2, 2), (1, 1), (1, 1), 1), rtol=1e-4, atol=1e-4)

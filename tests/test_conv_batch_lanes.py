@@ -175,3 +175,41 @@ def test_batch_lanes_dcgan_layer_matches_reference():
     assert algorithms(x, w, (2, 2), (1, 1), (1, 1)) == ("batch_lanes",) * 3
     np.testing.assert_allclose(conv(x, w, b, (2, 2), (1, 1), (1, 1)),
                                ref_conv(x, w, b, (2, 2), (1, 1), (1, 1), 1), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv_transpose2d_forward_adds_bias_on_every_path(dtype, isa):
+    """_C.conv_transpose2d_forward = conv2d's input gradient + bias per channel: the batch-lane
+    kernels add it as they store (32 images), the other paths in a pass of their own (2)."""
+    from test_conv import ref_conv_grads
+    for n, want in ((32, "batch_lanes"), (2, None)):
+        xc, w, _ = make(n, 32, 14, 14, 64, 4, 4, dtype)  # the conv whose input gradient it is
+        assert (_C.conv2d_algorithms(xc, w, 2, 2, 1, 1, 1, 1, 1)[1] == "batch_lanes") == \
+            (want is not None)
+        rng = np.random.default_rng(5)
+        x = rng.standard_normal((n, 64, 7, 7)).astype(dtype)
+        b = rng.standard_normal(32).astype(dtype)
+        ref = ref_conv_grads(xc, w, x, (2, 2), (1, 1), (1, 1), 1)[0]
+        for bias in (b, None):
+            out = np.empty_like(xc)
+            _C.conv_transpose2d_forward(x, w, bias, out, 2, 2, 1, 1, 1, 1, 1)
+            want_y = ref + (0 if bias is None else b.reshape(1, -1, 1, 1))
+            np.testing.assert_allclose(out, want_y, **({"rtol": 1e-4, "atol": 1e-4}
+                                                       if dtype == np.float32 else {}))
+
+
+def test_conv_transpose2d_forward_bad_arguments():
+    x = np.zeros((32, 64, 7, 7), np.float32)
+    w = np.zeros((64, 32, 4, 4), np.float32)
+    out = np.empty((32, 32, 14, 14), np.float32)
+    with pytest.raises(ValueError, match=r"\[conv_transpose2d\] bias"):
+        _C.conv_transpose2d_forward(x, w, np.zeros(64, np.float32), out, 2, 2, 1, 1, 1, 1, 1)
+    with pytest.raises(ValueError, match=r"\[conv_transpose2d\] input"):
+        _C.conv_transpose2d_forward(x[:, :60], w, None, out, 2, 2, 1, 1, 1, 1, 1)
+    with pytest.raises(TypeError, match=r"\[conv_transpose2d\]"):
+        _C.conv_transpose2d_forward(x.astype(np.float64), w, None, out, 2, 2, 1, 1, 1, 1, 1)
+    big = np.zeros(32 * 64 * 14 * 14, np.float32)
+    with pytest.raises(ValueError, match=r"\[conv_transpose2d\].*overlap"):
+        _C.conv_transpose2d_forward(big[:32 * 64 * 49].reshape(32, 64, 7, 7), w, None,
+                                    big[:32 * 32 * 196].reshape(32, 32, 14, 14),
+                                    2, 2, 1, 1, 1, 1, 1)

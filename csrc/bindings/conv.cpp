@@ -124,6 +124,28 @@ void conv_bwd_input_t(const py::array& dy, const py::array& w, const py::array& 
 }
 
 template <class T>
+void conv_transpose_t(const py::array& x, const py::array& w, const py::object& b,
+                      const py::array& y, const Conv2dGeom& g) {
+  const char* op = "conv_transpose2d";
+  const T* px = array_ptr<T>(x, op, "input");
+  const T* pw = array_ptr<T>(w, op, "weight");
+  T* py_ = array_ptr<T>(y, op, "out", true);
+  const T* pb = nullptr;
+  if (!b.is_none()) {
+    py::array ba = array_arg(b, op, "bias");
+    pb = array_ptr<T>(ba, op, "bias");
+    check_shape(ba, {g.c}, op, "bias");
+  }
+  check_shape(x, {g.n, g.oc, g.oh, g.ow}, op, "input");
+  check_no_overlap(op, y, "out", x, "input");
+  check_no_overlap(op, y, "out", w, "weight");
+  check_no_overlap(op, y, "out", b, "bias");
+  if (g.n == 0) return;
+  py::gil_scoped_release nogil;
+  conv_transpose2d_forward<T>(g, px, pw, pb, py_);
+}
+
+template <class T>
 void conv_bwd_weight_t(const py::array& x, const py::array& dy, const py::array& dw,
                        const Conv2dGeom& g) {
   const char* op = "conv2d_backward_weight";
@@ -308,6 +330,23 @@ void init_conv(py::module_& m) {
       py::arg("grad"), py::arg("weight"), py::arg("out"), py::arg("stride_h"), py::arg("stride_w"),
       py::arg("pad_h"), py::arg("pad_w"), py::arg("dil_h"), py::arg("dil_w"), py::arg("groups"),
       "out (shaped like the input) = gradient of conv2d w.r.t. its input.");
+  m.def(
+      "conv_transpose2d_forward",
+      [](const py::array& x, const py::array& w, const py::object& b, const py::array& out,
+         int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh, int64_t dw, int64_t groups) {
+        const char* op = "conv_transpose2d";
+        check_rank(out, 4, op, "out");
+        check_rank(x, 4, op, "input");
+        check_same_dtype(x, w, op, "input", "weight");
+        const Conv2dGeom g = conv_geom(op, shape_of(out), w, sh, sw, ph, pw, dh, dw, groups);
+        PE_FLOAT_SWITCH(x, op, conv_transpose_t<T>(x, w, b, out, g));
+      },
+      py::arg("x"), py::arg("weight"), py::arg("bias"), py::arg("out"), py::arg("stride_h"),
+      py::arg("stride_w"), py::arg("pad_h"), py::arg("pad_w"), py::arg("dil_h"), py::arg("dil_w"),
+      py::arg("groups"),
+      "out = conv_transpose2d(x, weight) + bias: the input gradient of the conv2d whose input has "
+      "out's shape and whose output has x's (weight (C_x, C_out / groups, KH, KW)); bias may be "
+      "None.");
   m.def(
       "conv2d_backward_weight",
       [](const py::array& x, const py::array& dy, const py::array& dw_out, int64_t sh, int64_t sw,

@@ -32,6 +32,10 @@ void conv2d_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* 
 // dx = conv_transpose(dy, w): gradient w.r.t. the input (dx is overwritten).
 template <class T>
 void conv2d_backward_input(const Conv2dGeom& g, const T* dy, const T* w, T* dx);
+// A transposed convolution: y = conv2d_backward_input(dy = x, w) + b[c] at every position of
+// channel c (b may be null). y has the conv's input shape (n, c, h, w); x its output's.
+template <class T>
+void conv_transpose2d_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* y);
 // dw = sum over the batch of dy (x) x: gradient w.r.t. the weight (dw is overwritten).
 template <class T>
 void conv2d_backward_weight(const Conv2dGeom& g, const T* x, const T* dy, T* dw);

@@ -17,6 +17,7 @@
 //   forward     y[o][pos]   = b[o] + sum_(tap inside) sum_c w[o][c][tap] x[c][pos @ tap]
 //               A = weights [o-panel][tap][c][MR], B = x lanes at the tap's input position
 //   input grad  dx[c][pos] = sum_(tap, output pos hitting pos) sum_o w[o][c][tap] dy[o][opos]
+//               (+ b[c]: a transposed convolution's bias)
 //               A = weights [c-panel][tap][o][MR], B = dy lanes at the output position
 //   weight grad dw[o][c][tap] = sum_images sum_(pos inside) dy[o][pos] x[c][pos @ tap]: WO x WC
 //               vectors of per-lane partial sums, added across the lanes at the end
@@ -326,7 +327,8 @@ void conv2d_batch_lanes_forward(const Conv2dGeom& g, const T* x, const T* w, con
 }
 
 template <class T>
-void conv2d_batch_lanes_backward_input(const Conv2dGeom& g, const T* dy, const T* w, T* dx) {
+void conv2d_batch_lanes_backward_input(const Conv2dGeom& g, const T* dy, const T* w, T* dx,
+                                       const T* b) {
   constexpr int64_t NB = kNB<T>;
   const int64_t hw = g.h * g.w, L = g.oh * g.ow, taps = g.kh * g.kw;
   const int64_t panels = (g.n + NB - 1) / NB, cpanels = (g.c + kMR - 1) / kMR;
@@ -358,7 +360,7 @@ void conv2d_batch_lanes_backward_input(const Conv2dGeom& g, const T* dy, const T
                                acc);
           }
         }
-        store_tile<T>(acc, nullptr, mr, ih * g.w + iw, stage);
+        store_tile<T>(acc, b ? b + c0 : nullptr, mr, ih * g.w + iw, stage);
       }
     copy_stage(stage, c0, mr, n0, nb, g.c, hw, dx);
   }
@@ -424,9 +426,9 @@ template void conv2d_batch_lanes_forward<float>(const Conv2dGeom&, const float*,
 template void conv2d_batch_lanes_forward<double>(const Conv2dGeom&, const double*, const double*,
                                                  const double*, double*);
 template void conv2d_batch_lanes_backward_input<float>(const Conv2dGeom&, const float*,
-                                                       const float*, float*);
+                                                       const float*, float*, const float*);
 template void conv2d_batch_lanes_backward_input<double>(const Conv2dGeom&, const double*,
-                                                        const double*, double*);
+                                                        const double*, double*, const double*);
 template void conv2d_batch_lanes_backward_weight<float>(const Conv2dGeom&, const float*,
                                                         const float*, float*);
 template void conv2d_batch_lanes_backward_weight<double>(const Conv2dGeom&, const double*,

@@ -241,6 +241,22 @@ def conv2d(x, w, b, out_shape, args):
     return y
 
 
+def conv_transpose2d(x, w, b, out_shape, args):
+    """conv2d's input gradient for dy = x, plus b per channel (the conv's input shape, out_shape);
+    args = (sh, sw, ph, pw, dh, dw, groups) of that conv."""
+    _int64_args("conv_transpose2d", args)
+    y = _output("conv_transpose2d", out_shape, x.dtype)
+    _C.conv_transpose2d_forward(x, w, b, y, *args)
+    return y
+
+
+def conv2d_bias_grad(g):
+    """Sum of g (N, C, H, W) over N, H and W: a conv bias's gradient."""
+    gb = np.empty(g.shape[1], g.dtype)
+    _C.conv2d_backward_bias(g, gb)
+    return gb
+
+
 def conv2d_backward(x, g, w, need_x, need_w, need_b, args):
     """(grad input, grad weight, grad bias), None where not needed, from one kernel call."""
     gx = np.empty(x.shape, x.dtype) if need_x else None

@@ -4,7 +4,8 @@ A transposed convolution is conv2d's input gradient: y = conv_transpose2d(x, w) 
 conv2d(., w) would send back for dy = x. So forward, backward and every fast path come from the
 kernels conv2d already has, nothing is written twice:
 
-  forward    y  = conv2d_backward_input(dy=x, w)            (y has the "conv input" shape)
+  forward    y  = conv2d_backward_input(dy=x, w) + b        (y has the "conv input" shape;
+                                                             conv_transpose2d_forward)
   backward   dx = conv2d(g, w)                              (the conv forward)
              dw = conv2d_backward_weight(x_conv=g, dy=x)    (roles swapped)
              db = sum of g over (N, H, W)
@@ -31,11 +32,7 @@ class ConvTranspose2d(Function):
             output_padding[1] + 1
         args = (*stride, *padding, *dilation, groups)
         x = _zero_extend(x, oh, ow, w.shape[2:], args)
-        # conv2d_backward reads the conv input only for the weight gradient: a shape carrier.
-        carrier = np.empty((n, cout, oh, ow), x.dtype)
-        y, _, _ = ctx.backend.conv2d_backward(carrier, x, w, True, False, False, args)
-        if b is not None:
-            y += b.reshape(1, -1, 1, 1)
+        y = ctx.backend.conv_transpose2d(x, w, b, (n, cout, oh, ow), args)
         ctx.save_for_backward(x, w)
         ctx.params = (args, b is not None, (h, wd))
         return y
@@ -54,7 +51,7 @@ class ConvTranspose2d(Function):
         if need_w:
             _, gw, _ = ctx.backend.conv2d_backward(g, x, w, False, True, False, args)
         if need_b and has_bias:
-            gb = g.sum(axis=(0, 2, 3))
+            gb = ctx.backend.conv2d_bias_grad(g)
         ctx.grads_are_fresh = True
         return gx, gw, gb
 

@@ -5,6 +5,8 @@
     python bench/bench_conv.py --only nhwc  # one section: nchw, grads, step, nhwc or dcgan
     python bench/bench_conv.py --only dcgan # DCGAN's layers (also in the nchw table)
     python bench/bench_conv.py --only grads # NCHW kernels alone: forward and each gradient
+    python bench/bench_conv.py --only small # small-plane layers' kernels alone, with the
+                                            # algorithm conv2d picks for each pass
     pytest bench/bench_conv.py  # the same cases as a pytest-benchmark suite
 
 Ratio = torch time / pyengine time (> 1: pyengine is faster). The channels-last table runs
@@ -266,9 +268,9 @@ def main():
     import argparse
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cpu-time", action="store_true", help="CPU time on one thread")
-    ap.add_argument("--only", choices=["nchw", "grads", "step", "nhwc", "dcgan"],
+    ap.add_argument("--only", choices=["nchw", "grads", "step", "nhwc", "dcgan", "small"],
                     help="run one section "
-                    "(default: all but grads)")
+                    "(default: all but grads and small)")
     args = ap.parse_args()
     if args.cpu_time:
         CLOCK, THREADS = time.process_time, 1
@@ -283,6 +285,8 @@ def main():
         nchw_table(rounds, DCGAN_CASES if args.only == "dcgan" else list(CASES))
     if args.only == "grads":
         grads_table(rounds)
+    if args.only == "small":
+        small_planes_table(rounds)
     if torch is None:
         return
     if args.only in (None, "step"):
@@ -350,6 +354,64 @@ def grads_table(rounds):
         t = measure(fns, rounds)
         cols = [f"{t[i]:6.2f}/{t[i + 4]:6.2f}" if torch else f"{t[i]:13.2f}" for i in range(4)]
         print(f"{name:36s} " + " ".join(cols), flush=True)
+
+
+# Small-plane layers, batch 64, (x shape, weight shape, stride, padding): DCGAN's discriminator
+# convs and other shapes whose planes are 256 positions or fewer (the batch-lane kernels' range,
+# docs/conv.md "Batch lanes").
+SMALL_PLANES = {
+    "dcgan D 32->64 4x4 s2 p1 14x14": ((64, 32, 14, 14), (64, 32, 4, 4), 2, 1),
+    "dcgan D 64->128 3x3 s2 p1 7x7": ((64, 64, 7, 7), (128, 64, 3, 3), 2, 1),
+    "dcgan D 65->128 3x3 s2 p1 7x7": ((64, 65, 7, 7), (128, 65, 3, 3), 2, 1),
+    "32->64 5x5 p2 14x14": ((64, 32, 14, 14), (64, 32, 5, 5), 1, 2),
+    "32->64 3x3 s2 p1 16x16": ((64, 32, 16, 16), (64, 32, 3, 3), 2, 1),
+    "256->128 1x1 7x7": ((64, 256, 7, 7), (128, 256, 1, 1), 1, 0),
+    "128->256 3x3 s2 p1 4x4": ((64, 128, 4, 4), (256, 128, 3, 3), 2, 1),
+    "20->50 5x5 12x12": ((64, 20, 12, 12), (50, 20, 5, 5), 1, 0),
+}
+
+
+def make_small_plane_case(name, lib):
+    """(forward, input grad, weight grad) kernel closures, as make_grad_case, any stride."""
+    xs, ws, st, p = SMALL_PLANES[name]
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(xs).astype(np.float32)
+    w = (rng.standard_normal(ws) * 0.1).astype(np.float32)
+    b = rng.standard_normal(ws[0]).astype(np.float32)
+    oh, ow = ((xs[2] + 2 * p - ws[2]) // st + 1, (xs[3] + 2 * p - ws[3]) // st + 1)
+    dy = rng.standard_normal((xs[0], ws[0], oh, ow)).astype(np.float32)
+    if lib == "pe":
+        from pyengine.backend import cpu as be
+        args = (st, st, p, p, 1, 1, 1)
+        fwd = lambda: be.conv2d(x, w, b, dy.shape, args)  # noqa: E731
+        grad = lambda m: lambda: be.conv2d_backward(x, dy, w, *m, args)  # noqa: E731
+    else:
+        tx, tw, tb, tdy = (torch.tensor(a) for a in (x, w, b, dy))
+
+        def fwd():
+            with torch.no_grad():
+                return torch.nn.functional.conv2d(tx, tw, tb, stride=st, padding=p)
+
+        def grad(m):
+            return lambda: torch.ops.aten.convolution_backward(
+                tdy, tx, tw, [ws[0]], [st, st], [p, p], [1, 1], False, [0, 0], 1, list(m))
+    return [fwd] + [grad(m) for m in ((True, False, False), (False, True, False))]
+
+
+def small_planes_table(rounds):
+    """The small-plane layers' kernels alone, and the algorithm conv2d runs for each pass."""
+    print(f"\n{'small-plane layer (kernels alone)':32s} " + " ".join(
+        f"{k:>13s}" for k in ("fwd", "grad input", "grad weight")) +
+        "   (ms pe / torch; algorithms fwd, input, weight)")
+    for name, (xs, ws, st, p) in SMALL_PLANES.items():
+        fns = make_small_plane_case(name, "pe") + (
+            make_small_plane_case(name, "torch") if torch else [])
+        t = measure(fns, rounds)
+        cols = [f"{t[i]:6.2f}/{t[i + 3]:6.2f}" if torch else f"{t[i]:13.2f}" for i in range(3)]
+        algos = pe._C.conv2d_algorithms(np.zeros(xs, np.float32), np.zeros(ws, np.float32), st,
+                                        st, p, p, 1, 1, 1) \
+            if hasattr(pe._C, "conv2d_algorithms") else ("(not reported by this build)",)
+        print(f"{name:32s} " + " ".join(cols) + "   " + ", ".join(algos), flush=True)
 
 
 def nhwc_table(rounds):

@@ -21,6 +21,15 @@ def algorithms(x, w, s, p, d):
     return _C.conv2d_algorithms(x, w, s[0], s[1], p[0], p[1], d[0], d[1], 1)
 
 
+def winograd_scale(forward_algorithm, dtype):
+    """The forward's extra tolerance, as a fraction of its largest output: Winograd F(4x4, 2x2)
+    rounds differently from a direct sum, by up to ~1e-5 of the largest output in float32 on
+    these cases (1e-14 in float64; docs/conv.md, "Batch lanes")."""
+    if forward_algorithm != "batch_lanes_winograd":
+        return 0.0
+    return 2e-5 if dtype == np.float32 else 1e-13
+
+
 # (N, C, H, W, OC, KH, KW, stride, pad, dilation). Batches of 24, 32 and 56 fill at least 3/4
 # of the lanes of every ISA's panels (4 to 32 images), 24 and 56 with a partial last panel on
 # some. DCGAN's discriminator pair (4x4 s2 on 14x14, 3x3 s2 on 7x7, 65 channels: a partial
@@ -46,8 +55,8 @@ def test_batch_lanes_matches_reference(case, dtype, isa):
     n, c, h, w_, oc, kh, kw, s, p, d = case
     x, w, b = make(n, c, h, w_, oc, kh, kw, dtype)
     fwd, dx, _ = algorithms(x, w, s, p, d)
-    assert (fwd, dx) == ("batch_lanes", "batch_lanes")
-    check_against_reference(x, w, b, s, p, d)
+    assert fwd in ("batch_lanes", "batch_lanes_winograd") and dx == "batch_lanes"
+    check_against_reference(x, w, b, s, p, d, winograd_scale(fwd, dtype))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -73,7 +82,8 @@ def test_batch_lanes_bounds():
             if ISAS.index(isa) > ISAS.index(_C.cpu_isa_detected()):
                 continue
             _C.set_cpu_isa(isa)
-            assert algorithms(x, w, (2, 2), (1, 1), (1, 1))[0] == "batch_lanes"
+            assert algorithms(x, w, (2, 2), (1, 1), (1, 1))[0] == "batch_lanes_winograd"
+            assert algorithms(x, w[..., :3, :3], (2, 2), (1, 1), (1, 1))[0] == "batch_lanes"
             assert algorithms(x[:4], w, (2, 2), (1, 1), (1, 1))[0] != "batch_lanes"
             assert "batch_lanes" not in _C.conv2d_algorithms(x, w[:, :16], 2, 2, 1, 1, 1, 1, 2)
             assert algorithms(x[:, :4], w[:, :4], (2, 2), (1, 1), (1, 1))[0] != "batch_lanes"
@@ -118,13 +128,16 @@ def test_batch_lanes_matches_general_path(case, isa):
     same values up to summation order."""
     n, c, h, w_, oc, kh, kw, s, p, d = case
     x, w, b = make(n, c, h, w_, oc, kh, kw, np.float32)
-    assert "batch_lanes" not in algorithms(x[:4], w, s, p, d)
+    assert not any(a.startswith("batch_lanes") for a in algorithms(x[:4], w, s, p, d))
     y = conv(x, w, b, s, p, d)
     dy = np.random.default_rng(3).standard_normal(y.shape).astype(np.float32)
     (dx, dw, db), _ = grads(x, w, dy, s, p, d)
     parts = [(conv(x[i:i + 4], w, b, s, p, d), grads(x[i:i + 4], w, dy[i:i + 4], s, p, d)[0])
              for i in range(0, n, 4)]
-    np.testing.assert_allclose(y, np.concatenate([q[0] for q in parts]), rtol=1e-5, atol=1e-4)
+    # Winograd's transforms round differently from a direct sum: up to ~2e-5 of the largest
+    # output (docs/conv.md), hence a tolerance scaled to it.
+    np.testing.assert_allclose(y, np.concatenate([q[0] for q in parts]), rtol=1e-5,
+                               atol=max(1e-4, 2e-5 * np.abs(y).max()))
     np.testing.assert_allclose(dx, np.concatenate([q[1][0] for q in parts]), rtol=1e-5, atol=1e-4)
     np.testing.assert_allclose(dw, sum(q[1][1] for q in parts), rtol=1e-4, atol=1e-3)
     np.testing.assert_allclose(db, sum(q[1][2] for q in parts), rtol=1e-4, atol=1e-3)
@@ -213,3 +226,50 @@ def test_conv_transpose2d_forward_bad_arguments():
         _C.conv_transpose2d_forward(big[:32 * 64 * 49].reshape(32, 64, 7, 7), w, None,
                                     big[:32 * 32 * 196].reshape(32, 32, 14, 14),
                                     2, 2, 1, 1, 1, 1, 1)
+
+
+# Winograd F(4x4, 2x2) on the polyphase components (conv_batch_lanes_winograd.h): 4x4 stride-2
+# kernels whose 4x4 output tiles are at least 70 % inside the output. (N, C, H, W, OC, padding):
+# DCGAN's 32->64 on 14x14, an 8x8 output (whole tiles), odd planes with unequal paddings (the
+# phase planes' last row or column outside the input), padding 0 and 3, channel counts off the
+# tiles, a partial lane panel.
+WINOGRAD_CASES = [
+    (32, 32, 14, 14, 64, (1, 1)),
+    (24, 9, 16, 16, 17, (1, 1)),
+    (32, 8, 15, 17, 10, (1, 0)),
+    (24, 12, 18, 10, 8, (3, 0)),
+    (56, 10, 12, 12, 9, (2, 2)),
+]
+
+
+@pytest.mark.parametrize("case", WINOGRAD_CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batch_lanes_winograd_matches_reference(case, dtype, isa):
+    n, c, h, w_, oc, p = case
+    x, w, b = make(n, c, h, w_, oc, 4, 4, dtype)
+    assert algorithms(x, w, (2, 2), p, (1, 1))[0] == "batch_lanes_winograd"
+    check_against_reference(x, w, b, (2, 2), p, (1, 1),
+                            winograd_scale("batch_lanes_winograd", dtype))
+
+
+def test_batch_lanes_winograd_bounds():
+    """Only 4x4 stride-2 kernels without dilation, and not where the tiles would be mostly
+    outside the output (a 5x5 output: 25 of the 64 computed)."""
+    x, w, _ = make(32, 16, 10, 10, 16, 4, 4, np.float32)
+    assert algorithms(x, w, (2, 2), (1, 1), (1, 1))[0] == "batch_lanes"  # 5x5 output
+    x, w, _ = make(32, 16, 14, 14, 16, 4, 4, np.float32)
+    assert algorithms(x, w, (2, 2), (1, 1), (1, 1))[0] == "batch_lanes_winograd"
+    assert algorithms(x, w, (1, 1), (1, 1), (1, 1))[0] != "batch_lanes_winograd"
+    assert algorithms(x, w, (2, 2), (1, 1), (2, 2))[0] != "batch_lanes_winograd"
+    assert algorithms(x, w[..., :3], (2, 2), (1, 1), (1, 1))[0] != "batch_lanes_winograd"
+
+
+@settings(max_examples=20, deadline=None)
+@given(n=st.sampled_from([24, 32]), c=st.integers(8, 20), oc=st.integers(8, 20),
+       h=st.integers(6, 20), w_=st.integers(6, 20), ph=st.integers(0, 3), pw=st.integers(0, 3),
+       double=st.booleans())
+def test_batch_lanes_winograd_hypothesis_shapes(n, c, oc, h, w_, ph, pw, double):
+    x, w, b = make(n, c, h, w_, oc, 4, 4, np.float64 if double else np.float32)
+    assume(algorithms(x, w, (2, 2), (ph, pw), (1, 1))[0] == "batch_lanes_winograd")
+    check_against_reference(x, w, b, (2, 2), (ph, pw), (1, 1),
+                            winograd_scale("batch_lanes_winograd", x.dtype))

@@ -68,6 +68,9 @@ namespace pyengine {
   template <class T> void conv2d_small_k_backward_input(const Conv2dGeom&, const T*, const T*,   \
                                                         T*);                                     \
   template <class T> bool conv2d_batch_lanes_fits(const Conv2dGeom&, bool);                     \
+  template <class T> bool conv2d_batch_lanes_winograd_fits(const Conv2dGeom&);                   \
+  template <class T> void conv2d_batch_lanes_winograd_forward(const Conv2dGeom&, const T*,       \
+                                                              const T*, const T*, T*);           \
   template <class T> void conv2d_batch_lanes_forward(const Conv2dGeom&, const T*, const T*,      \
                                                      const T*, T*);                              \
   template <class T> void conv2d_batch_lanes_backward_input(const Conv2dGeom&, const T*,         \
@@ -116,6 +119,14 @@ void small_k_backward_input(const Conv2dGeom& g, const T* dy, const T* w, T* dx)
 template <class T>
 bool batch_lanes_fits(const Conv2dGeom& g, bool weight_grad) {
   PE_DISPATCH(conv2d_batch_lanes_fits<T>, g, weight_grad);
+}
+template <class T>
+bool batch_lanes_winograd_fits(const Conv2dGeom& g) {
+  PE_DISPATCH(conv2d_batch_lanes_winograd_fits<T>, g);
+}
+template <class T>
+void batch_lanes_winograd_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* y) {
+  PE_DISPATCH(conv2d_batch_lanes_winograd_forward<T>, g, x, w, b, y);
 }
 template <class T>
 void batch_lanes_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* y) {
@@ -246,7 +257,9 @@ void gather_dy_block(const Conv2dGeom& g, const T* dy, int64_t n0, int64_t n1, i
 
 // The algorithm each pass runs, chosen in one place: the entry points below and
 // conv2d_algorithms (tests, docs) both ask these.
-enum class ConvAlgo { small_k, direct, winograd, batch_lanes, image_blocks, im2col };
+enum class ConvAlgo {
+  small_k, direct, winograd, batch_lanes, batch_lanes_winograd, image_blocks, im2col
+};
 
 const char* algo_name(ConvAlgo a) {
   switch (a) {
@@ -254,6 +267,7 @@ const char* algo_name(ConvAlgo a) {
     case ConvAlgo::direct: return "direct";
     case ConvAlgo::winograd: return "winograd";
     case ConvAlgo::batch_lanes: return "batch_lanes";
+    case ConvAlgo::batch_lanes_winograd: return "batch_lanes_winograd";
     case ConvAlgo::image_blocks: return "im2col_image_blocks";
     default: return "im2col";
   }
@@ -269,6 +283,7 @@ ConvAlgo forward_algo(const Conv2dGeom& g) {
   if (use_small_k(g)) return ConvAlgo::small_k;
   if (use_direct_forward(g)) return ConvAlgo::direct;
   if (use_winograd(g, false)) return ConvAlgo::winograd;
+  if (batch_lanes_winograd_fits<T>(g)) return ConvAlgo::batch_lanes_winograd;
   if (use_batch_lanes<T>(g, false)) return ConvAlgo::batch_lanes;
   return im2col_algo<T>(g);
 }
@@ -313,6 +328,7 @@ void conv2d_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* 
     case ConvAlgo::direct: return conv2d_direct_forward(g, x, w, b, y);
     case ConvAlgo::winograd: return run_winograd(g, false, x, w, b, y);
     case ConvAlgo::batch_lanes: return batch_lanes_forward(g, x, w, b, y);
+    case ConvAlgo::batch_lanes_winograd: return batch_lanes_winograd_forward(g, x, w, b, y);
     default: break;  // im2col + GEMM, below
   }
   const int64_t L = g.oh * g.ow, K = g.cg() * g.kh * g.kw, ocg = g.ocg();

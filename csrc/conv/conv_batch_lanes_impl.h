@@ -75,6 +75,11 @@ inline int threads_for(int64_t items) {
 }
 
 #if defined(__AVX512F__)
+// GCC 12 reports the unpack intrinsics' undefined pass-through operand (_mm512_undefined_ps) as
+// uninitialized once they are inlined here; nothing is read from it.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 // d[q * ds + r] = s[r * ss + q] for a 16 x 16 block of floats: three rounds of unpacks and two
 // of 128-bit lane shuffles, the rows loaded and the columns stored as whole vectors.
 inline void transpose16(const float* s, int64_t ss, float* d, int64_t ds) {
@@ -102,6 +107,7 @@ inline void transpose16(const float* s, int64_t ss, float* d, int64_t ds) {
     _mm512_storeu_ps(d + (j + 8) * ds, _mm512_shuffle_f32x4(t[j], t[j + 8], 0xdd));
   }
 }
+#pragma GCC diagnostic pop
 #endif
 
 // d[q * ds + r] = s[r * ss + q] for r < rows, q < cols. Both packs below are such transposes
@@ -436,3 +442,6 @@ template void conv2d_batch_lanes_backward_weight<double>(const Conv2dGeom&, cons
 
 }  // namespace PE_ISA_NS
 }  // namespace pyengine
+
+// The 4x4 stride-2 forward as Winograd F(4x4, 2x2): same translation unit, same helpers.
+#include "conv/conv_batch_lanes_winograd.h"

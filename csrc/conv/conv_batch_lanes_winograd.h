@@ -1,0 +1,216 @@
+// 4x4 stride-2 convolutions (DCGAN's discriminator: 32->64 on 14x14) as Winograd F(4x4, 2x2)
+// over their four polyphase components, on the batch lanes. Part of the batch-lane translation
+// unit: conv_batch_lanes_impl.h includes this file after its helpers (lane vectors, packing,
+// tile_accumulate, the stage).
+//
+// Why: the batch-lane forward of that layer runs its real taps at ~87 % of the FMA peak, and
+// 1.2x of PyTorch there needs ~97 % (docs/conv.md, "Batch lanes"). Fewer multiplies are the lever
+// left. With xpad the zero-padded input, y[oh][ow] = sum_(a, b in {0, 1}) sum_(u, v in {0, 1})
+// w[2u + a][2v + b] * xpad[2(oh + u) + a][2(ow + v) + b]: for each phase (a, b) a 2x2 stride-1
+// correlation of the phase plane P_ab[i][j] = xpad[2i + a][2j + b]. Winograd F(4x4, 2x2) computes
+// a 4x4 output tile of each from a 5x5 patch with 25 products instead of 64; the four phases
+// and all input channels add up in the transformed domain, so per tile and transformed position
+// it is one product of (output channels x 4 C) and (4 C x images):
+//   V = B^T d B     (5x5 patch of a phase plane, per channel, 32 images in the lanes)
+//   U = G g G^T     (2x2 phase kernel, per output and input channel)
+//   M = sum_(c, phase) U .* V   (25 register-tile GEMMs of 8 channels x 32 images, K = 4 C)
+//   Y = A^T M A     (4x4 outputs) + bias
+// Points 0, 1, -1, -2 and infinity (of the three sets tried, the smallest float32 error: 1.5e-6
+// of the largest output for one channel, against 2.4-2.5e-6 with 2 or 1/2 as the fourth point),
+// B^T's rows scaled to integers and the scales moved into G. DCGAN's 7x7 output takes 2x2 tiles
+// (49 of 64 outputs used): 400 multiply-adds per channel pair and image against 676 for the
+// direct kernel's real taps.
+#pragma once
+
+namespace pyengine {
+namespace PE_ISA_NS {
+namespace {
+
+constexpr int kWinA = 5;  // transformed tile
+constexpr int kWinM = 4;  // output tile
+
+// o = B^T d over one axis; B^T = [[2, 1, -2, -1, 0], [0, 2, 3, 1, 0], [0, -2, 1, 1, 0],
+// [0, 1, 0, -1, 0], [0, -2, -1, 2, 1]].
+template <class V>
+__attribute__((always_inline)) inline void winograd_bt(const V& d0, const V& d1, const V& d2,
+                                                       const V& d3, const V& d4, V (&o)[kWinA]) {
+  o[0] = (d0 + d0) + d1 - (d2 + d2) - d3;
+  o[1] = (d1 + d1) + (d2 + d2 + d2) + d3;
+  o[2] = d2 + d3 - (d1 + d1);
+  o[3] = d1 - d3;
+  o[4] = (d3 + d3) + d4 - (d1 + d1) - d2;
+}
+
+// o = A^T m over one axis; A^T = [[1, 1, 1, 1, 0], [0, 1, -1, -2, 0], [0, 1, 1, 4, 0],
+// [0, 1, -1, -8, 1]].
+template <class V>
+__attribute__((always_inline)) inline void winograd_at(const V& m0, const V& m1, const V& m2,
+                                                       const V& m3, const V& m4, V (&o)[kWinM]) {
+  const V s = m1 + m2, d = m1 - m2, m3x2 = m3 + m3, m3x4 = m3x2 + m3x2;
+  o[0] = m0 + s + m3;
+  o[1] = d - m3x2;
+  o[2] = s + m3x4;
+  o[3] = d - (m3x4 + m3x4) + m4;
+}
+
+// U = G g G^T for the 2x2 kernels g of kMR output channels at once (lane i: channel i);
+// G = [[1/2, 0], [1/6, 1/6], [1/2, -1/2], [1/6, -1/3], [0, 1]] (the rows of F(4, 2)'s G divided
+// by B^T's row scales).
+template <class T>
+__attribute__((always_inline)) inline void winograd_g(const T (&g)[2][2][kMR],
+                                                      T (&u)[kWinA][kWinA][kMR]) {
+  static constexpr T G[kWinA][2] = {{T(0.5), T(0)},
+                                    {T(1) / T(6), T(1) / T(6)},
+                                    {T(0.5), T(-0.5)},
+                                    {T(1) / T(6), T(-1) / T(3)},
+                                    {T(0), T(1)}};
+  T t[kWinA][2][kMR];
+  for (int r = 0; r < kWinA; ++r)
+    for (int v = 0; v < 2; ++v)
+      for (int i = 0; i < kMR; ++i) t[r][v][i] = G[r][0] * g[0][v][i] + G[r][1] * g[1][v][i];
+  for (int r = 0; r < kWinA; ++r)
+    for (int s = 0; s < kWinA; ++s)
+      for (int i = 0; i < kMR; ++i) u[r][s][i] = t[r][0][i] * G[s][0] + t[r][1][i] * G[s][1];
+}
+
+// Output tiles along an axis of n outputs, or 0 when the 4-wide tiles would waste more than 30 %
+// of their outputs (a 5- or 6-wide output: 8 computed for 5 or 6).
+inline int64_t winograd_tiles(int64_t n) { return (n + kWinM - 1) / kWinM; }
+
+}  // namespace
+
+// Where F(4x4, 2x2) runs: the batch-lane forward's bounds, a 4x4 kernel at stride 2 without
+// dilation, and at least 70 % of the tiles' outputs inside the output (DCGAN's 7x7: 49 of 64).
+template <class T>
+bool conv2d_batch_lanes_winograd_fits(const Conv2dGeom& g) {
+  if (!conv2d_batch_lanes_fits<T>(g, false)) return false;
+  if (g.kh != 4 || g.kw != 4 || g.sh != 2 || g.sw != 2 || g.dh != 1 || g.dw != 1) return false;
+  const int64_t computed = winograd_tiles(g.oh) * winograd_tiles(g.ow) * kWinM * kWinM;
+  return 10 * g.oh * g.ow >= 7 * computed;
+}
+
+template <class T>
+void conv2d_batch_lanes_winograd_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b,
+                                         T* y) {
+  constexpr int64_t NB = kNB<T>, VL = kVL<T>;
+  constexpr int P = kWinA * kWinA;  // transformed positions
+  const int64_t hw = g.h * g.w, L = g.oh * g.ow, K = 4 * g.c;  // K: (channel, phase)
+  const int64_t th = winograd_tiles(g.oh), tw = winograd_tiles(g.ow), tiles = th * tw;
+  const int64_t panels = (g.n + NB - 1) / NB, opanels = (g.oc + kMR - 1) / kMR;
+  const std::unique_ptr<T[]> xl(new T[static_cast<size_t>(panels * hw * g.c * NB)]);
+  pack_lanes(x, g.n, g.c, hw, xl.get());
+
+  // V[panel][tile][position][k][NB], k = 4 c + 2 a + b, each position's block one cache line
+  // longer than K * NB: an input transform writes the same k of all 25 positions, which K * NB
+  // apart (16 KiB on DCGAN's layer) would all fall in one cache set. Likewise U's blocks.
+  const int64_t vpos = K * NB + kLine<T>, ublk = K * kMR + kLine<T>;
+  const std::unique_ptr<T[]> vt(new T[static_cast<size_t>(panels * tiles * P * vpos)]);
+#pragma omp parallel for num_threads(threads_for(panels * tiles * g.c)) schedule(static)
+  for (int64_t it = 0; it < panels * tiles * g.c; ++it) {
+    const int64_t p = it / (tiles * g.c), tile = it / g.c % tiles, c = it % g.c;
+    const int64_t i0 = tile / tw * kWinM, j0 = tile % tw * kWinM;  // phase-plane origin
+    const T* xp = xl.get() + p * hw * g.c * NB + c * NB;
+    T* vout = vt.get() + (p * tiles + tile) * P * vpos;
+    for (int a = 0; a < 2; ++a)
+      for (int bb = 0; bb < 2; ++bb) {
+        const int64_t k = 4 * c + 2 * a + bb;
+        for (int v = 0; v < kNV; ++v) {
+          VecL<T> d[kWinA][kWinA];
+          for (int r = 0; r < kWinA; ++r) {
+            const int64_t ih = 2 * (i0 + r) + a - g.ph;
+            for (int s = 0; s < kWinA; ++s) {
+              const int64_t iw = 2 * (j0 + s) + bb - g.pw;
+              d[r][s] = ih >= 0 && ih < g.h && iw >= 0 && iw < g.w
+                            ? vload(xp + (ih * g.w + iw) * g.c * NB + v * VL)
+                            : VecL<T>{};
+            }
+          }
+          VecL<T> t[kWinA][kWinA], o[kWinA];
+          for (int s = 0; s < kWinA; ++s) {  // columns: t = B^T d
+            winograd_bt(d[0][s], d[1][s], d[2][s], d[3][s], d[4][s], o);
+            for (int r = 0; r < kWinA; ++r) t[r][s] = o[r];
+          }
+          for (int r = 0; r < kWinA; ++r) {  // rows: V = t B
+            winograd_bt(t[r][0], t[r][1], t[r][2], t[r][3], t[r][4], o);
+            for (int s = 0; s < kWinA; ++s)
+              std::memcpy(vout + (r * kWinA + s) * vpos + k * NB + v * VL, &o[s], sizeof o[s]);
+          }
+        }
+      }
+  }
+
+  // U[position][channel panel][k][MR], zero rows past the last output channel: a panel's kMR
+  // channels side by side, as the destination holds them.
+  const std::unique_ptr<T[]> ut(new T[static_cast<size_t>(P * opanels * ublk)]);
+#pragma omp parallel for num_threads(threads_for(opanels * g.c)) schedule(static)
+  for (int64_t it = 0; it < opanels * g.c; ++it) {
+    const int64_t op = it / g.c, c = it % g.c;
+    for (int a = 0; a < 2; ++a)
+      for (int bb = 0; bb < 2; ++bb) {
+        T gk[2][2][kMR], u[kWinA][kWinA][kMR];
+        for (int r = 0; r < 2; ++r)
+          for (int s = 0; s < 2; ++s)
+            for (int i = 0; i < kMR; ++i) {
+              const int64_t o = op * kMR + i;
+              gk[r][s][i] = o < g.oc ? w[((o * g.c + c) * 4 + 2 * r + a) * 4 + 2 * s + bb] : T(0);
+            }
+        winograd_g(gk, u);
+        const int64_t k = 4 * c + 2 * a + bb;
+        for (int q = 0; q < P; ++q)
+          std::memcpy(ut.get() + (q * opanels + op) * ublk + k * kMR, u[q / kWinA][q % kWinA],
+                      sizeof(T) * kMR);
+      }
+  }
+
+  const int nt = threads_for(panels * opanels);
+  const std::unique_ptr<T[]> stages = make_stages<T>(nt, L);
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int64_t it = 0; it < panels * opanels; ++it) {
+    T* stage = stages.get() + omp_get_thread_num() * NB * kMR * L;
+    const int64_t p = it / opanels, op = it % opanels;
+    const int64_t n0 = p * NB, nb = std::min(NB, g.n - n0);
+    const int64_t o0 = op * kMR, mr = std::min<int64_t>(kMR, g.oc - o0);
+    for (int64_t tile = 0; tile < tiles; ++tile) {
+      const T* vtile = vt.get() + (p * tiles + tile) * P * vpos;
+      VecL<T> m[P][kMR][kNV];
+      for (int q = 0; q < P; ++q) {
+        VecL<T> acc[kMR][kNV] = {};
+        tile_accumulate<T>(K, ut.get() + (q * opanels + op) * ublk, PanelStep{},
+                           vtile + q * vpos, PackedStep<T>{}, acc);
+        std::memcpy(&m[q], &acc, sizeof acc);
+      }
+      const int64_t oh0 = tile / tw * kWinM, ow0 = tile % tw * kWinM;
+      for (int64_t i = 0; i < mr; ++i) {
+        const T bo = b ? b[o0 + i] : T(0);
+        for (int v = 0; v < kNV; ++v) {
+          VecL<T> t[kWinA][kWinM], out[kWinM];
+          for (int r = 0; r < kWinA; ++r) {  // rows: t = m A
+            winograd_at(m[r * kWinA][i][v], m[r * kWinA + 1][i][v], m[r * kWinA + 2][i][v],
+                        m[r * kWinA + 3][i][v], m[r * kWinA + 4][i][v], out);
+            for (int s = 0; s < kWinM; ++s) t[r][s] = out[s];
+          }
+          for (int s = 0; s < kWinM; ++s) {  // columns: Y = A^T t
+            if (ow0 + s >= g.ow) break;
+            winograd_at(t[0][s], t[1][s], t[2][s], t[3][s], t[4][s], out);
+            for (int r = 0; r < kWinM && oh0 + r < g.oh; ++r) {
+              const VecL<T> val = out[r] + bo;
+              std::memcpy(stage + ((oh0 + r) * g.ow + ow0 + s) * kMR * NB + i * NB + v * VL,
+                          &val, sizeof val);
+            }
+          }
+        }
+      }
+    }
+    copy_stage(stage, o0, mr, n0, nb, g.oc, L, y);
+  }
+}
+
+template bool conv2d_batch_lanes_winograd_fits<float>(const Conv2dGeom&);
+template bool conv2d_batch_lanes_winograd_fits<double>(const Conv2dGeom&);
+template void conv2d_batch_lanes_winograd_forward<float>(const Conv2dGeom&, const float*,
+                                                         const float*, const float*, float*);
+template void conv2d_batch_lanes_winograd_forward<double>(const Conv2dGeom&, const double*,
+                                                          const double*, const double*, double*);
+
+}  // namespace PE_ISA_NS
+}  // namespace pyengine

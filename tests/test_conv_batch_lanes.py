@@ -17,6 +17,22 @@ from test_conv_small_k import check_against_reference, conv, grads, make
 ISAS = ("generic", "avx2", "avx512")
 
 
+def each_isa():
+    """Sets each ISA path the CPU has in turn (yielding its name), then restores the active one."""
+    before = _C.cpu_isa()
+    try:
+        for isa in ISAS[:ISAS.index(_C.cpu_isa_detected()) + 1]:
+            _C.set_cpu_isa(isa)
+            yield isa
+    finally:
+        _C.set_cpu_isa(before)
+
+
+def lanes(names):
+    """Whether any of the algorithm names is a batch-lane kernel."""
+    return any(a.startswith("batch_lanes") for a in names)
+
+
 def algorithms(x, w, s, p, d):
     return _C.conv2d_algorithms(x, w, s[0], s[1], p[0], p[1], d[0], d[1], 1)
 
@@ -76,25 +92,19 @@ def test_batch_lanes_bounds():
     """Where the kernels do not run: groups, few channels, large planes, a batch that would
     leave most lanes empty (AVX-512 float: 32 per panel, so 40 images use 40 of 64)."""
     x, w, _ = make(64, 32, 14, 14, 64, 4, 4, np.float32)
-    before = _C.cpu_isa()
-    try:
-        for isa in ISAS:
-            if ISAS.index(isa) > ISAS.index(_C.cpu_isa_detected()):
-                continue
-            _C.set_cpu_isa(isa)
-            assert algorithms(x, w, (2, 2), (1, 1), (1, 1))[0] == "batch_lanes_winograd"
-            assert algorithms(x, w[..., :3, :3], (2, 2), (1, 1), (1, 1))[0] == "batch_lanes"
-            assert algorithms(x[:4], w, (2, 2), (1, 1), (1, 1))[0] != "batch_lanes"
-            assert "batch_lanes" not in _C.conv2d_algorithms(x, w[:, :16], 2, 2, 1, 1, 1, 1, 2)
-            assert algorithms(x[:, :4], w[:, :4], (2, 2), (1, 1), (1, 1))[0] != "batch_lanes"
-            big = np.zeros((64, 32, 40, 40), np.float32)
-            assert algorithms(big, w, (2, 2), (1, 1), (1, 1))[0] != "batch_lanes"
-        if _C.cpu_isa_detected() == "avx512":
-            _C.set_cpu_isa("avx512")
-            x40 = np.zeros((40, 32, 14, 14), np.float32)
-            assert algorithms(x40, w, (2, 2), (1, 1), (1, 1))[0] != "batch_lanes"
-    finally:
-        _C.set_cpu_isa(before)
+    for _ in each_isa():
+        assert algorithms(x, w, (2, 2), (1, 1), (1, 1))[0] == "batch_lanes_winograd"
+        assert algorithms(x, w[..., :3, :3], (2, 2), (1, 1), (1, 1))[0] == "batch_lanes"
+        assert not lanes(algorithms(x[:4], w, (2, 2), (1, 1), (1, 1)))
+        assert not lanes(_C.conv2d_algorithms(x, w[:, :16], 2, 2, 1, 1, 1, 1, 2))
+        assert not lanes(algorithms(x[:, :4], w[:, :4], (2, 2), (1, 1), (1, 1)))
+        big = np.zeros((64, 32, 40, 40), np.float32)
+        assert not lanes(algorithms(big, w, (2, 2), (1, 1), (1, 1)))
+    if _C.cpu_isa_detected() == "avx512":
+        for isa in each_isa():
+            if isa == "avx512":
+                x40 = np.zeros((40, 32, 14, 14), np.float32)
+                assert not lanes(algorithms(x40, w, (2, 2), (1, 1), (1, 1)))
 
 
 @settings(max_examples=25, deadline=None)
@@ -109,17 +119,10 @@ def test_batch_lanes_hypothesis_shapes(n, c, oc, kh, kw, h, w_, sh, sw, ph, pw, 
     assume(c * kh * kw > 32)  # smaller reductions run on the small-K kernels
     x, w, b = make(n, c, h, w_, oc, kh, kw, np.float64 if double else np.float32)
     s, p, d = (sh, sw), (ph, pw), (dh, dw)
-    before = _C.cpu_isa()
-    try:
-        for isa in ISAS:
-            if ISAS.index(isa) > ISAS.index(_C.cpu_isa_detected()):
-                continue
-            _C.set_cpu_isa(isa)
-            if algorithms(x, w, s, p, d)[0] != "batch_lanes":
-                continue  # Winograd takes some 3x3 stride-1 shapes first
-            check_against_reference(x, w, b, s, p, d)
-    finally:
-        _C.set_cpu_isa(before)
+    for _ in each_isa():
+        fwd = algorithms(x, w, s, p, d)[0]
+        if fwd.startswith("batch_lanes"):  # Winograd F(2x2, 3x3) takes some 3x3 shapes first
+            check_against_reference(x, w, b, s, p, d, winograd_scale(fwd, x.dtype))
 
 
 @pytest.mark.parametrize("case", [CASES[i] for i in (0, 1, 3, 4, 7)])
@@ -128,7 +131,7 @@ def test_batch_lanes_matches_general_path(case, isa):
     same values up to summation order."""
     n, c, h, w_, oc, kh, kw, s, p, d = case
     x, w, b = make(n, c, h, w_, oc, kh, kw, np.float32)
-    assert not any(a.startswith("batch_lanes") for a in algorithms(x[:4], w, s, p, d))
+    assert not lanes(algorithms(x[:4], w, s, p, d))
     y = conv(x, w, b, s, p, d)
     dy = np.random.default_rng(3).standard_normal(y.shape).astype(np.float32)
     (dx, dw, db), _ = grads(x, w, dy, s, p, d)

@@ -86,6 +86,16 @@ Conv2dGeom conv_geom(const char* op, const std::vector<long long>& xs, const py:
   return g;
 }
 
+// A bias argument: null for None, else a C-contiguous T array of shape (size,).
+template <class T>
+const T* optional_bias(const py::object& b, int64_t size, const char* op) {
+  if (b.is_none()) return nullptr;
+  py::array ba = array_arg(b, op, "bias");
+  const T* p = array_ptr<T>(ba, op, "bias");
+  check_shape(ba, {size}, op, "bias");
+  return p;
+}
+
 template <class T>
 void conv_forward_t(const py::array& x, const py::array& w, const py::object& b,
                     const py::array& y, const Conv2dGeom& g) {
@@ -93,12 +103,7 @@ void conv_forward_t(const py::array& x, const py::array& w, const py::object& b,
   const T* px = array_ptr<T>(x, op, "input");
   const T* pw = array_ptr<T>(w, op, "weight");
   T* py_ = array_ptr<T>(y, op, "out", true);
-  const T* pb = nullptr;
-  if (!b.is_none()) {
-    py::array ba = array_arg(b, op, "bias");
-    pb = array_ptr<T>(ba, op, "bias");
-    check_shape(ba, {g.oc}, op, "bias");
-  }
+  const T* pb = optional_bias<T>(b, g.oc, op);
   check_shape(y, {g.n, g.oc, g.oh, g.ow}, op, "out");
   check_no_overlap(op, y, "out", x, "input");
   check_no_overlap(op, y, "out", w, "weight");
@@ -130,12 +135,7 @@ void conv_transpose_t(const py::array& x, const py::array& w, const py::object& 
   const T* px = array_ptr<T>(x, op, "input");
   const T* pw = array_ptr<T>(w, op, "weight");
   T* py_ = array_ptr<T>(y, op, "out", true);
-  const T* pb = nullptr;
-  if (!b.is_none()) {
-    py::array ba = array_arg(b, op, "bias");
-    pb = array_ptr<T>(ba, op, "bias");
-    check_shape(ba, {g.c}, op, "bias");
-  }
+  const T* pb = optional_bias<T>(b, g.c, op);
   check_shape(x, {g.n, g.oc, g.oh, g.ow}, op, "input");
   check_no_overlap(op, y, "out", x, "input");
   check_no_overlap(op, y, "out", w, "weight");

@@ -243,10 +243,25 @@ inline void copy_stage(const T* stage, int64_t ch0, int64_t mr, int64_t n0, int6
     transpose_rows(stage + i * NB, kMR * NB, L, nb, out + (n0 * chans + ch0 + i) * L, chans * L);
 }
 
-// One stage per thread of a region with `threads` threads.
-template <class T>
-std::unique_ptr<T[]> make_stages(int threads, int64_t L) {
-  return std::unique_ptr<T[]>(new T[static_cast<size_t>(threads * kNB<T> * kMR * L)]);
+// Runs body(panel, row panel, rows, stage) for every (image panel, channel panel) tile of an
+// output out (n, chans, L) on the threads, then moves the tile's stage (filled by store_tile)
+// into out. Items are panel-major: with two image panels and two threads each thread keeps one
+// panel's lanes in its own L2. Each thread has its own stage.
+template <class T, class Body>
+void for_each_lane_tile(int64_t n, int64_t chans, int64_t L, T* out, Body&& body) {
+  constexpr int64_t NB = kNB<T>;
+  const int64_t panels = (n + NB - 1) / NB, rpanels = (chans + kMR - 1) / kMR;
+  const int nt = threads_for(panels * rpanels);
+  const std::unique_ptr<T[]> stages(new T[static_cast<size_t>(nt * NB * kMR * L)]);
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int64_t it = 0; it < panels * rpanels; ++it) {
+    T* stage = stages.get() + omp_get_thread_num() * NB * kMR * L;
+    const int64_t p = it / rpanels, rp = it % rpanels;
+    const int64_t n0 = p * NB, nb = std::min(NB, n - n0);
+    const int64_t r0 = rp * kMR, mr = std::min<int64_t>(kMR, chans - r0);
+    body(p, rp, mr, stage);
+    copy_stage(stage, r0, mr, n0, nb, chans, L, out);
+  }
 }
 
 // Packs weights into [panel of MR rows][tap][k][MR]: rows are output channels (transposed =
@@ -297,22 +312,14 @@ template <class T>
 void conv2d_batch_lanes_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* y) {
   constexpr int64_t NB = kNB<T>;
   const int64_t hw = g.h * g.w, L = g.oh * g.ow, taps = g.kh * g.kw;
-  const int64_t panels = (g.n + NB - 1) / NB, opanels = (g.oc + kMR - 1) / kMR;
+  const int64_t panels = (g.n + NB - 1) / NB;
   const std::unique_ptr<T[]> xl(new T[static_cast<size_t>(panels * hw * g.c * NB)]);
   pack_lanes(x, g.n, g.c, hw, xl.get());
   const std::unique_ptr<T[]> wp = pack_weights(g, w, false);
-  // Items (image panel, channel panel), panel-major: with two panels and two threads each
-  // thread keeps one panel's lanes in its own L2.
-  const int nt = threads_for(panels * opanels);
-  const std::unique_ptr<T[]> stages = make_stages<T>(nt, L);
-#pragma omp parallel for num_threads(nt) schedule(static)
-  for (int64_t it = 0; it < panels * opanels; ++it) {
-    T* stage = stages.get() + omp_get_thread_num() * NB * kMR * L;
-    const int64_t p = it / opanels, op = it % opanels;
-    const int64_t n0 = p * NB, nb = std::min(NB, g.n - n0);
-    const int64_t o0 = op * kMR, mr = std::min<int64_t>(kMR, g.oc - o0);
+  for_each_lane_tile(g.n, g.oc, L, y, [&](int64_t p, int64_t op, int64_t mr, T* stage) {
     const T* xp = xl.get() + p * hw * g.c * NB;
     const T* wo = wp.get() + op * taps * g.c * kMR;
+    const T* bo = b ? b + op * kMR : nullptr;
     for (int64_t oh = 0; oh < g.oh; ++oh)
       for (int64_t ow = 0; ow < g.ow; ++ow) {
         VecL<T> acc[kMR][kNV] = {};
@@ -326,10 +333,9 @@ void conv2d_batch_lanes_forward(const Conv2dGeom& g, const T* x, const T* w, con
                                xp + (ih * g.w + iw) * g.c * NB, PackedStep<T>{}, acc);
           }
         }
-        store_tile<T>(acc, b ? b + o0 : nullptr, mr, oh * g.ow + ow, stage);
+        store_tile<T>(acc, bo, mr, oh * g.ow + ow, stage);
       }
-    copy_stage(stage, o0, mr, n0, nb, g.oc, L, y);
-  }
+  });
 }
 
 template <class T>
@@ -337,20 +343,14 @@ void conv2d_batch_lanes_backward_input(const Conv2dGeom& g, const T* dy, const T
                                        const T* b) {
   constexpr int64_t NB = kNB<T>;
   const int64_t hw = g.h * g.w, L = g.oh * g.ow, taps = g.kh * g.kw;
-  const int64_t panels = (g.n + NB - 1) / NB, cpanels = (g.c + kMR - 1) / kMR;
+  const int64_t panels = (g.n + NB - 1) / NB;
   const std::unique_ptr<T[]> dyl(new T[static_cast<size_t>(panels * L * g.oc * NB)]);
   pack_lanes(dy, g.n, g.oc, L, dyl.get());
   const std::unique_ptr<T[]> wp = pack_weights(g, w, true);
-  const int nt = threads_for(panels * cpanels);
-  const std::unique_ptr<T[]> stages = make_stages<T>(nt, hw);
-#pragma omp parallel for num_threads(nt) schedule(static)
-  for (int64_t it = 0; it < panels * cpanels; ++it) {
-    T* stage = stages.get() + omp_get_thread_num() * NB * kMR * hw;
-    const int64_t p = it / cpanels, cp = it % cpanels;
-    const int64_t n0 = p * NB, nb = std::min(NB, g.n - n0);
-    const int64_t c0 = cp * kMR, mr = std::min<int64_t>(kMR, g.c - c0);
+  for_each_lane_tile(g.n, g.c, hw, dx, [&](int64_t p, int64_t cp, int64_t mr, T* stage) {
     const T* dp = dyl.get() + p * L * g.oc * NB;
     const T* wc = wp.get() + cp * taps * g.oc * kMR;
+    const T* bc = b ? b + cp * kMR : nullptr;
     for (int64_t ih = 0; ih < g.h; ++ih)
       for (int64_t iw = 0; iw < g.w; ++iw) {
         VecL<T> acc[kMR][kNV] = {};
@@ -366,10 +366,9 @@ void conv2d_batch_lanes_backward_input(const Conv2dGeom& g, const T* dy, const T
                                acc);
           }
         }
-        store_tile<T>(acc, b ? b + c0 : nullptr, mr, ih * g.w + iw, stage);
+        store_tile<T>(acc, bc, mr, ih * g.w + iw, stage);
       }
-    copy_stage(stage, c0, mr, n0, nb, g.c, hw, dx);
-  }
+  });
 }
 
 template <class T>

@@ -162,14 +162,8 @@ void conv2d_batch_lanes_winograd_forward(const Conv2dGeom& g, const T* x, const 
       }
   }
 
-  const int nt = threads_for(panels * opanels);
-  const std::unique_ptr<T[]> stages = make_stages<T>(nt, L);
-#pragma omp parallel for num_threads(nt) schedule(static)
-  for (int64_t it = 0; it < panels * opanels; ++it) {
-    T* stage = stages.get() + omp_get_thread_num() * NB * kMR * L;
-    const int64_t p = it / opanels, op = it % opanels;
-    const int64_t n0 = p * NB, nb = std::min(NB, g.n - n0);
-    const int64_t o0 = op * kMR, mr = std::min<int64_t>(kMR, g.oc - o0);
+  for_each_lane_tile(g.n, g.oc, L, y, [&](int64_t p, int64_t op, int64_t mr, T* stage) {
+    const T* bo = b ? b + op * kMR : nullptr;
     for (int64_t tile = 0; tile < tiles; ++tile) {
       const T* vtile = vt.get() + (p * tiles + tile) * P * vpos;
       VecL<T> m[P][kMR][kNV];
@@ -181,7 +175,7 @@ void conv2d_batch_lanes_winograd_forward(const Conv2dGeom& g, const T* x, const 
       }
       const int64_t oh0 = tile / tw * kWinM, ow0 = tile % tw * kWinM;
       for (int64_t i = 0; i < mr; ++i) {
-        const T bo = b ? b[o0 + i] : T(0);
+        const T bi = bo ? bo[i] : T(0);
         for (int v = 0; v < kNV; ++v) {
           VecL<T> t[kWinA][kWinM], out[kWinM];
           for (int r = 0; r < kWinA; ++r) {  // rows: t = m A
@@ -193,7 +187,7 @@ void conv2d_batch_lanes_winograd_forward(const Conv2dGeom& g, const T* x, const 
             if (ow0 + s >= g.ow) break;
             winograd_at(t[0][s], t[1][s], t[2][s], t[3][s], t[4][s], out);
             for (int r = 0; r < kWinM && oh0 + r < g.oh; ++r) {
-              const VecL<T> val = out[r] + bo;
+              const VecL<T> val = out[r] + bi;
               std::memcpy(stage + ((oh0 + r) * g.ow + ow0 + s) * kMR * NB + i * NB + v * VL,
                           &val, sizeof val);
             }
@@ -201,8 +195,7 @@ void conv2d_batch_lanes_winograd_forward(const Conv2dGeom& g, const T* x, const 
         }
       }
     }
-    copy_stage(stage, o0, mr, n0, nb, g.oc, L, y);
-  }
+  });
 }
 
 template bool conv2d_batch_lanes_winograd_fits<float>(const Conv2dGeom&);

@@ -37,13 +37,19 @@ def algorithms(x, w, s, p, d):
     return _C.conv2d_algorithms(x, w, s[0], s[1], p[0], p[1], d[0], d[1], 1)
 
 
-def winograd_scale(forward_algorithm, dtype):
-    """The forward's extra tolerance, as a fraction of its largest output: Winograd F(4x4, 2x2)
-    rounds differently from a direct sum, by up to ~1e-5 of the largest output in float32 on
-    these cases (1e-14 in float64; docs/conv.md, "Batch lanes")."""
-    if forward_algorithm != "batch_lanes_winograd":
+def winograd_scale(algorithm, dtype):
+    """A pass's extra tolerance, as a fraction of its largest value: Winograd F(4x4, 2x2) rounds
+    differently from a direct sum, by up to ~1e-5 of the largest output in float32 on these
+    cases (1e-14 in float64; docs/conv.md, "Batch lanes")."""
+    if algorithm != "batch_lanes_winograd":
         return 0.0
     return 2e-5 if dtype == np.float32 else 1e-13
+
+
+def scales(x, w, s, p, d):
+    """check_against_reference's (forward, input gradient) tolerance scales for this conv."""
+    fwd, dx, _ = algorithms(x, w, s, p, d)
+    return winograd_scale(fwd, x.dtype), winograd_scale(dx, x.dtype)
 
 
 # (N, C, H, W, OC, KH, KW, stride, pad, dilation). Batches of 24, 32 and 56 fill at least 3/4
@@ -71,8 +77,8 @@ def test_batch_lanes_matches_reference(case, dtype, isa):
     n, c, h, w_, oc, kh, kw, s, p, d = case
     x, w, b = make(n, c, h, w_, oc, kh, kw, dtype)
     fwd, dx, _ = algorithms(x, w, s, p, d)
-    assert fwd in ("batch_lanes", "batch_lanes_winograd") and dx == "batch_lanes"
-    check_against_reference(x, w, b, s, p, d, winograd_scale(fwd, dtype))
+    assert fwd.startswith("batch_lanes") and dx.startswith("batch_lanes")
+    check_against_reference(x, w, b, s, p, d, *scales(x, w, s, p, d))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -120,9 +126,8 @@ def test_batch_lanes_hypothesis_shapes(n, c, oc, kh, kw, h, w_, sh, sw, ph, pw, 
     x, w, b = make(n, c, h, w_, oc, kh, kw, np.float64 if double else np.float32)
     s, p, d = (sh, sw), (ph, pw), (dh, dw)
     for _ in each_isa():
-        fwd = algorithms(x, w, s, p, d)[0]
-        if fwd.startswith("batch_lanes"):  # Winograd F(2x2, 3x3) takes some 3x3 shapes first
-            check_against_reference(x, w, b, s, p, d, winograd_scale(fwd, x.dtype))
+        if algorithms(x, w, s, p, d)[0].startswith("batch_lanes"):  # F(2x2, 3x3) goes first
+            check_against_reference(x, w, b, s, p, d, *scales(x, w, s, p, d))
 
 
 @pytest.mark.parametrize("case", [CASES[i] for i in (0, 1, 3, 4, 7)])
@@ -141,7 +146,8 @@ def test_batch_lanes_matches_general_path(case, isa):
     # output (docs/conv.md), hence a tolerance scaled to it.
     np.testing.assert_allclose(y, np.concatenate([q[0] for q in parts]), rtol=1e-5,
                                atol=max(1e-4, 2e-5 * np.abs(y).max()))
-    np.testing.assert_allclose(dx, np.concatenate([q[1][0] for q in parts]), rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(dx, np.concatenate([q[1][0] for q in parts]), rtol=1e-5,
+                               atol=max(1e-4, 2e-5 * np.abs(dx).max()))
     np.testing.assert_allclose(dw, sum(q[1][1] for q in parts), rtol=1e-4, atol=1e-3)
     np.testing.assert_allclose(db, sum(q[1][2] for q in parts), rtol=1e-4, atol=1e-3)
 
@@ -196,12 +202,12 @@ def test_batch_lanes_dcgan_layer_matches_reference():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_conv_transpose2d_forward_adds_bias_on_every_path(dtype, isa):
     """_C.conv_transpose2d_forward = conv2d's input gradient + bias per channel: the batch-lane
-    kernels add it as they store (32 images), the other paths in a pass of their own (2)."""
+    Winograd kernel adds it as it stores (32 images), the other paths in a pass of their own
+    (2)."""
     from test_conv import ref_conv_grads
-    for n, want in ((32, "batch_lanes"), (2, None)):
+    for n, want in ((32, "batch_lanes_winograd"), (2, None)):
         xc, w, _ = make(n, 32, 14, 14, 64, 4, 4, dtype)  # the conv whose input gradient it is
-        assert (_C.conv2d_algorithms(xc, w, 2, 2, 1, 1, 1, 1, 1)[1] == "batch_lanes") == \
-            (want is not None)
+        assert _C.conv2d_algorithms(xc, w, 2, 2, 1, 1, 1, 1, 1)[1] == (want or "im2col_image_blocks")
         rng = np.random.default_rng(5)
         x = rng.standard_normal((n, 64, 7, 7)).astype(dtype)
         b = rng.standard_normal(32).astype(dtype)
@@ -210,8 +216,9 @@ def test_conv_transpose2d_forward_adds_bias_on_every_path(dtype, isa):
             out = np.empty_like(xc)
             _C.conv_transpose2d_forward(x, w, bias, out, 2, 2, 1, 1, 1, 1, 1)
             want_y = ref + (0 if bias is None else b.reshape(1, -1, 1, 1))
-            np.testing.assert_allclose(out, want_y, **({"rtol": 1e-4, "atol": 1e-4}
-                                                       if dtype == np.float32 else {}))
+            tl = {"rtol": 1e-4, "atol": 1e-4} if dtype == np.float32 else {"rtol": 1e-7}
+            tl["atol"] = tl.get("atol", 0) + winograd_scale(want, dtype) * np.abs(want_y).max()
+            np.testing.assert_allclose(out, want_y, **tl)
 
 
 def test_conv_transpose2d_forward_bad_arguments():
@@ -232,27 +239,32 @@ def test_conv_transpose2d_forward_bad_arguments():
 
 
 # Winograd F(4x4, 2x2) on the polyphase components (conv_batch_lanes_winograd.h): 4x4 stride-2
-# kernels whose 4x4 output tiles are at least 70 % inside the output. (N, C, H, W, OC, padding):
-# DCGAN's 32->64 on 14x14, an 8x8 output (whole tiles), odd planes with unequal paddings (the
-# phase planes' last row or column outside the input), padding 0 and 3, channel counts off the
-# tiles, a partial lane panel.
+# kernels whose 4x4 tiles are at least 70 % inside the output (forward) or the input plane
+# (input gradient: four phase planes of tiles). (N, C, H, W, OC, padding, (forward, input
+# gradient) algorithms): DCGAN's 32->64 on 14x14, an 8x8 output (whole tiles; its 16x16 input
+# plane takes 3x3 tiles per phase, 44 % used, so its input gradient stays direct), odd planes
+# with unequal paddings (the phase planes' last row or column outside the input), padding 0 and
+# 3, channel counts off the tiles, a partial lane panel, and a 3x3 output from 7x7 (forward
+# direct, input gradient on F(4x4, 2x2)).
+W, L = "batch_lanes_winograd", "batch_lanes"
 WINOGRAD_CASES = [
-    (32, 32, 14, 14, 64, (1, 1)),
-    (24, 9, 16, 16, 17, (1, 1)),
-    (32, 8, 15, 17, 10, (1, 0)),
-    (24, 12, 18, 10, 8, (3, 0)),
-    (56, 10, 12, 12, 9, (2, 2)),
+    (32, 32, 14, 14, 64, (1, 1), (W, W)),
+    (24, 9, 16, 16, 17, (1, 1), (W, L)),
+    (32, 8, 15, 13, 10, (1, 2), (W, W)),
+    (32, 8, 15, 17, 10, (1, 0), (W, L)),
+    (24, 12, 18, 10, 8, (3, 0), (W, L)),
+    (56, 10, 12, 12, 9, (2, 2), (W, L)),
+    (24, 16, 7, 7, 8, (1, 1), (L, W)),
 ]
 
 
 @pytest.mark.parametrize("case", WINOGRAD_CASES)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_batch_lanes_winograd_matches_reference(case, dtype, isa):
-    n, c, h, w_, oc, p = case
+    n, c, h, w_, oc, p, want = case
     x, w, b = make(n, c, h, w_, oc, 4, 4, dtype)
-    assert algorithms(x, w, (2, 2), p, (1, 1))[0] == "batch_lanes_winograd"
-    check_against_reference(x, w, b, (2, 2), p, (1, 1),
-                            winograd_scale("batch_lanes_winograd", dtype))
+    assert algorithms(x, w, (2, 2), p, (1, 1))[:2] == want
+    check_against_reference(x, w, b, (2, 2), p, (1, 1), *scales(x, w, (2, 2), p, (1, 1)))
 
 
 def test_batch_lanes_winograd_bounds():
@@ -273,6 +285,25 @@ def test_batch_lanes_winograd_bounds():
        double=st.booleans())
 def test_batch_lanes_winograd_hypothesis_shapes(n, c, oc, h, w_, ph, pw, double):
     x, w, b = make(n, c, h, w_, oc, 4, 4, np.float64 if double else np.float32)
-    assume(algorithms(x, w, (2, 2), (ph, pw), (1, 1))[0] == "batch_lanes_winograd")
+    assume("batch_lanes_winograd" in algorithms(x, w, (2, 2), (ph, pw), (1, 1)))
     check_against_reference(x, w, b, (2, 2), (ph, pw), (1, 1),
-                            winograd_scale("batch_lanes_winograd", x.dtype))
+                            *scales(x, w, (2, 2), (ph, pw), (1, 1)))
+
+
+def test_batch_lanes_winograd_gradcheck():
+    """Through autograd (float64, 24 images): Conv2d(8, 8, 4, stride 2, padding 1) on 8x8 (its
+    forward on F(4x4, 2x2); the weight and bias checked, whose finite differences run that
+    forward, while x's 12,288 would take seconds) and ConvTranspose2d(8, 8, 4, stride 2,
+    padding 1, output_padding 1) from 3x3 to 7x7 (its forward, bias included, the F(4x4, 2x2)
+    input gradient; every input checked)."""
+    rng = np.random.default_rng(6)
+    x = pe.tensor(rng.standard_normal((24, 8, 8, 8)))
+    w, b = _t(rng.standard_normal((8, 8, 4, 4))), _t(rng.standard_normal(8))
+    assert algorithms(x.detach().numpy(), w.detach().numpy(), (2, 2), (1, 1), (1, 1))[0] == \
+        "batch_lanes_winograd"
+    assert gradcheck(lambda x_, w_, b_: F.conv2d(x_, w_, b_, stride=2, padding=1), [x, w, b])
+    xt = _t(rng.standard_normal((24, 8, 3, 3)))
+    assert algorithms(np.zeros((24, 8, 7, 7)), w.detach().numpy(), (2, 2), (1, 1), (1, 1))[1] == \
+        "batch_lanes_winograd"
+    assert gradcheck(lambda x_, w_, b_: F.conv_transpose2d(x_, w_, b_, stride=2, padding=1,
+                                                           output_padding=1), [xt, w, b])

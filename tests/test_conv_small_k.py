@@ -44,26 +44,32 @@ def tol(dtype):
     return dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
 
 
-def check_against_reference(x, w, b, s, p, d, forward_scale=0.0):
-    """forward_scale: an absolute tolerance for the forward of that fraction of its largest
-    output on top of tol(dtype) (Winograd's transforms round differently from a direct sum)."""
+def check_against_reference(x, w, b, s, p, d, forward_scale=0.0, input_grad_scale=0.0):
+    """forward_scale, input_grad_scale: an absolute tolerance for the forward / the input
+    gradient of that fraction of its largest value on top of tol(dtype) (Winograd's transforms
+    round differently from a direct sum)."""
     t = tol(x.dtype)
+
+    def scaled(scale, ref):
+        return dict(t, atol=t["atol"] + scale * np.abs(ref).max())
+
     y = conv(x, w, b, s, p, d)
     ref_y = ref_conv(x, w, b, s, p, d, 1)
-    ft = dict(t, atol=t["atol"] + forward_scale * np.abs(ref_y).max())
-    np.testing.assert_allclose(y, ref_y, **ft)
-    np.testing.assert_allclose(conv(x, w, None, s, p, d), ref_conv(x, w, None, s, p, d, 1), **ft)
+    np.testing.assert_allclose(y, ref_y, **scaled(forward_scale, ref_y))
+    ref_y0 = ref_conv(x, w, None, s, p, d, 1)
+    np.testing.assert_allclose(conv(x, w, None, s, p, d), ref_y0, **scaled(forward_scale, ref_y0))
     dy = np.random.default_rng(1).standard_normal(y.shape).astype(x.dtype)
     ref = ref_conv_grads(x, w, dy, s, p, d, 1)
+    tols = [scaled(input_grad_scale, ref[0]), t, t]
     fused, single = grads(x, w, dy, s, p, d)
-    for got_f, got_s, want in zip(fused, single, ref):
-        np.testing.assert_allclose(got_f, want, **t)
-        np.testing.assert_allclose(got_s, want, **t)
+    for got_f, got_s, want, tl in zip(fused, single, ref, tols):
+        np.testing.assert_allclose(got_f, want, **tl)
+        np.testing.assert_allclose(got_s, want, **tl)
     for want in [(False, True, True), (True, False, False), (False, False, True)]:
-        for wanted, got, r in zip(want, grads(x, w, dy, s, p, d, want)[0], ref):
+        for wanted, got, r, tl in zip(want, grads(x, w, dy, s, p, d, want)[0], ref, tols):
             assert (got is None) == (not wanted)
             if wanted:
-                np.testing.assert_allclose(got, r, **t)
+                np.testing.assert_allclose(got, r, **tl)
 
 
 # (N, C, H, W, OC, KH, KW, stride, pad, dilation): MNIST conv1, DCGAN's discriminator stem and

@@ -68,7 +68,9 @@ namespace pyengine {
   template <class T> void conv2d_small_k_backward_input(const Conv2dGeom&, const T*, const T*,   \
                                                         T*);                                     \
   template <class T> bool conv2d_batch_lanes_fits(const Conv2dGeom&, bool);                     \
-  template <class T> bool conv2d_batch_lanes_winograd_fits(const Conv2dGeom&);                   \
+  template <class T> bool conv2d_batch_lanes_winograd_fits(const Conv2dGeom&, bool);             \
+  template <class T> void conv2d_batch_lanes_winograd_backward_input(const Conv2dGeom&, const T*,\
+                                                                     const T*, T*, const T*);    \
   template <class T> void conv2d_batch_lanes_winograd_forward(const Conv2dGeom&, const T*,       \
                                                               const T*, const T*, T*);           \
   template <class T> void conv2d_batch_lanes_forward(const Conv2dGeom&, const T*, const T*,      \
@@ -121,8 +123,13 @@ bool batch_lanes_fits(const Conv2dGeom& g, bool weight_grad) {
   PE_DISPATCH(conv2d_batch_lanes_fits<T>, g, weight_grad);
 }
 template <class T>
-bool batch_lanes_winograd_fits(const Conv2dGeom& g) {
-  PE_DISPATCH(conv2d_batch_lanes_winograd_fits<T>, g);
+bool batch_lanes_winograd_fits(const Conv2dGeom& g, bool input_grad) {
+  PE_DISPATCH(conv2d_batch_lanes_winograd_fits<T>, g, input_grad);
+}
+template <class T>
+void batch_lanes_winograd_backward_input(const Conv2dGeom& g, const T* dy, const T* w, T* dx,
+                                         const T* b = nullptr) {
+  PE_DISPATCH(conv2d_batch_lanes_winograd_backward_input<T>, g, dy, w, dx, b);
 }
 template <class T>
 void batch_lanes_winograd_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* y) {
@@ -283,7 +290,7 @@ ConvAlgo forward_algo(const Conv2dGeom& g) {
   if (use_small_k(g)) return ConvAlgo::small_k;
   if (use_direct_forward(g)) return ConvAlgo::direct;
   if (use_winograd(g, false)) return ConvAlgo::winograd;
-  if (batch_lanes_winograd_fits<T>(g)) return ConvAlgo::batch_lanes_winograd;
+  if (batch_lanes_winograd_fits<T>(g, false)) return ConvAlgo::batch_lanes_winograd;
   if (use_batch_lanes<T>(g, false)) return ConvAlgo::batch_lanes;
   return im2col_algo<T>(g);
 }
@@ -293,6 +300,7 @@ ConvAlgo input_grad_algo(const Conv2dGeom& g) {
   if (use_small_k(g)) return ConvAlgo::small_k;
   if (use_direct(g)) return ConvAlgo::direct;
   if (use_winograd(g, true)) return ConvAlgo::winograd;
+  if (batch_lanes_winograd_fits<T>(g, true)) return ConvAlgo::batch_lanes_winograd;
   if (use_batch_lanes<T>(g, false)) return ConvAlgo::batch_lanes;
   return im2col_algo<T>(g);
 }
@@ -395,6 +403,7 @@ void conv2d_backward_input(const Conv2dGeom& g, const T* dy, const T* w, T* dx) 
     case ConvAlgo::direct: return conv2d_direct_backward_input(g, dy, w, dx);
     case ConvAlgo::winograd: return run_winograd<T>(g, true, dy, w, nullptr, dx);
     case ConvAlgo::batch_lanes: return batch_lanes_backward_input(g, dy, w, dx);
+    case ConvAlgo::batch_lanes_winograd: return batch_lanes_winograd_backward_input(g, dy, w, dx);
     default: break;  // im2col + GEMM, below
   }
   const int64_t L = g.oh * g.ow, K = g.cg() * g.kh * g.kw, ocg = g.ocg();
@@ -520,8 +529,10 @@ void conv2d_backward_weight(const Conv2dGeom& g, const T* x, const T* dy, T* dw)
 // broadcast add, 72 us on DCGAN's 64->32 transposed conv, batch 64).
 template <class T>
 void conv_transpose2d_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* y) {
-  if (b && input_grad_algo<T>(g) == ConvAlgo::batch_lanes)
-    return batch_lanes_backward_input(g, x, w, y, b);
+  const ConvAlgo algo = input_grad_algo<T>(g);
+  if (b && algo == ConvAlgo::batch_lanes) return batch_lanes_backward_input(g, x, w, y, b);
+  if (b && algo == ConvAlgo::batch_lanes_winograd)
+    return batch_lanes_winograd_backward_input(g, x, w, y, b);
   conv2d_backward_input(g, x, w, y);
   if (!b) return;
   const int64_t hw = g.h * g.w, planes = g.n * g.c;

@@ -73,26 +73,120 @@ __attribute__((always_inline)) inline void winograd_g(const T (&g)[2][2][kMR],
       for (int i = 0; i < kMR; ++i) u[r][s][i] = t[r][0][i] * G[s][0] + t[r][1][i] * G[s][1];
 }
 
-// Output tiles along an axis of n outputs, or 0 when the 4-wide tiles would waste more than 30 %
-// of their outputs (a 5- or 6-wide output: 8 computed for 5 or 6).
+// Output tiles along an axis of n outputs.
 inline int64_t winograd_tiles(int64_t n) { return (n + kWinM - 1) / kWinM; }
+
+// V = B^T d B for the 5x5 patch d[r][s] = lanes + offset(r, s) (kNV vectors; offset < 0: zero,
+// outside the plane), written at out + (r * 5 + s) * stride.
+template <class T, class Offset>
+__attribute__((always_inline)) inline void winograd_input_tile(const T* lanes, Offset&& offset,
+                                                               T* out, int64_t stride) {
+  constexpr int64_t VL = kVL<T>;
+  int64_t off[kWinA][kWinA];
+  for (int r = 0; r < kWinA; ++r)
+    for (int s = 0; s < kWinA; ++s) off[r][s] = offset(r, s);
+  for (int v = 0; v < kNV; ++v) {
+    VecL<T> d[kWinA][kWinA], t[kWinA][kWinA], o[kWinA];
+    for (int r = 0; r < kWinA; ++r)
+      for (int s = 0; s < kWinA; ++s)
+        d[r][s] = off[r][s] >= 0 ? vload(lanes + off[r][s] + v * VL) : VecL<T>{};
+    for (int s = 0; s < kWinA; ++s) {  // columns: t = B^T d
+      winograd_bt(d[0][s], d[1][s], d[2][s], d[3][s], d[4][s], o);
+      for (int r = 0; r < kWinA; ++r) t[r][s] = o[r];
+    }
+    for (int r = 0; r < kWinA; ++r) {  // rows: V = t B
+      winograd_bt(t[r][0], t[r][1], t[r][2], t[r][3], t[r][4], o);
+      for (int s = 0; s < kWinA; ++s)
+        std::memcpy(out + (r * kWinA + s) * stride + v * VL, &o[s], sizeof o[s]);
+    }
+  }
+}
+
+// The 25 register-tile GEMMs of one tile (M[q] = U[q] V[q], K values each, U's q-th block at
+// u + q * ustride, V's at v + q * vstride), then Y = A^T M A + bias[i] for each of the mr rows,
+// put(r, s) giving the stage address of output (r, s) of the tile, or null where it is outside.
+template <class T, class Put>
+inline void winograd_output_tiles(int64_t K, const T* u, int64_t ustride, const T* v,
+                                  int64_t vstride, const T* bias, int64_t mr, Put&& put) {
+  constexpr int64_t NB = kNB<T>, VL = kVL<T>;
+  constexpr int P = kWinA * kWinA;
+  VecL<T> m[P][kMR][kNV];
+  for (int q = 0; q < P; ++q) {
+    VecL<T> acc[kMR][kNV] = {};
+    tile_accumulate<T>(K, u + q * ustride, PanelStep{}, v + q * vstride, PackedStep<T>{}, acc);
+    std::memcpy(&m[q], &acc, sizeof acc);
+  }
+  T* dst[kWinM][kWinM];
+  for (int r = 0; r < kWinM; ++r)
+    for (int s = 0; s < kWinM; ++s) dst[r][s] = put(r, s);
+  for (int64_t i = 0; i < mr; ++i) {
+    const T bi = bias ? bias[i] : T(0);
+    for (int v = 0; v < kNV; ++v) {
+      VecL<T> t[kWinA][kWinM], out[kWinM];
+      for (int r = 0; r < kWinA; ++r) {  // rows: t = m A
+        winograd_at(m[r * kWinA][i][v], m[r * kWinA + 1][i][v], m[r * kWinA + 2][i][v],
+                    m[r * kWinA + 3][i][v], m[r * kWinA + 4][i][v], out);
+        for (int s = 0; s < kWinM; ++s) t[r][s] = out[s];
+      }
+      for (int s = 0; s < kWinM; ++s) {  // columns: Y = A^T t
+        winograd_at(t[0][s], t[1][s], t[2][s], t[3][s], t[4][s], out);
+        for (int r = 0; r < kWinM; ++r)
+          if (dst[r][s]) {
+            const VecL<T> val = out[r] + bi;
+            std::memcpy(dst[r][s] + i * NB + v * VL, &val, sizeof val);
+          }
+      }
+    }
+  }
+}
+
+// U = G g G^T for every (row panel, k) of a weight, kMR rows side by side: row r, k and the
+// 2x2 kernel from kernel(r, k, u, v) (rows past `rows` zero); U's block for position q and row
+// panel rp at u + (q * rpanels + rp) * ublk, the k-th kMR values of it. Work split over
+// (row panel, k / kpp) items, kpp values of k each.
+template <class T, class Kernel>
+void winograd_weights(int64_t rows, int64_t K, int64_t ublk, Kernel&& kernel, T* u) {
+  constexpr int P = kWinA * kWinA;
+  const int64_t rpanels = (rows + kMR - 1) / kMR;
+#pragma omp parallel for num_threads(threads_for(rpanels * K)) schedule(static)
+  for (int64_t it = 0; it < rpanels * K; ++it) {
+    const int64_t rp = it / K, k = it % K;
+    T gk[2][2][kMR], uk[kWinA][kWinA][kMR];
+    for (int a = 0; a < 2; ++a)
+      for (int b = 0; b < 2; ++b)
+        for (int i = 0; i < kMR; ++i) {
+          const int64_t r = rp * kMR + i;
+          gk[a][b][i] = r < rows ? kernel(r, k, a, b) : T(0);
+        }
+    winograd_g(gk, uk);
+    for (int q = 0; q < P; ++q)
+      std::memcpy(u + (q * rpanels + rp) * ublk + k * kMR, uk[q / kWinA][q % kWinA],
+                  sizeof(T) * kMR);
+  }
+}
 
 }  // namespace
 
-// Where F(4x4, 2x2) runs: the batch-lane forward's bounds, a 4x4 kernel at stride 2 without
-// dilation, and at least 70 % of the tiles' outputs inside the output (DCGAN's 7x7: 49 of 64).
+// Where F(4x4, 2x2) runs: the batch-lane bounds, a 4x4 kernel at stride 2 without dilation, and
+// at least 70 % of the tiles' outputs inside the output: the conv's output for the forward
+// (DCGAN's 7x7: 49 of 64), the input plane for the input gradient (four phase planes of tiles:
+// 14x14 with padding 1, 196 of 256).
 template <class T>
-bool conv2d_batch_lanes_winograd_fits(const Conv2dGeom& g) {
+bool conv2d_batch_lanes_winograd_fits(const Conv2dGeom& g, bool input_grad) {
   if (!conv2d_batch_lanes_fits<T>(g, false)) return false;
   if (g.kh != 4 || g.kw != 4 || g.sh != 2 || g.sw != 2 || g.dh != 1 || g.dw != 1) return false;
-  const int64_t computed = winograd_tiles(g.oh) * winograd_tiles(g.ow) * kWinM * kWinM;
-  return 10 * g.oh * g.ow >= 7 * computed;
+  if (!input_grad) {
+    const int64_t computed = winograd_tiles(g.oh) * winograd_tiles(g.ow) * kWinM * kWinM;
+    return 10 * g.oh * g.ow >= 7 * computed;
+  }
+  const int64_t ti = winograd_tiles((g.h + g.ph + 1) / 2), tj = winograd_tiles((g.w + g.pw + 1) / 2);
+  return 10 * g.h * g.w >= 7 * 4 * ti * tj * kWinM * kWinM;
 }
 
 template <class T>
 void conv2d_batch_lanes_winograd_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b,
                                          T* y) {
-  constexpr int64_t NB = kNB<T>, VL = kVL<T>;
+  constexpr int64_t NB = kNB<T>;
   constexpr int P = kWinA * kWinA;  // transformed positions
   const int64_t hw = g.h * g.w, L = g.oh * g.ow, K = 4 * g.c;  // K: (channel, phase)
   const int64_t th = winograd_tiles(g.oh), tw = winograd_tiles(g.ow), tiles = th * tw;
@@ -112,98 +206,100 @@ void conv2d_batch_lanes_winograd_forward(const Conv2dGeom& g, const T* x, const 
     const T* xp = xl.get() + p * hw * g.c * NB + c * NB;
     T* vout = vt.get() + (p * tiles + tile) * P * vpos;
     for (int a = 0; a < 2; ++a)
-      for (int bb = 0; bb < 2; ++bb) {
-        const int64_t k = 4 * c + 2 * a + bb;
-        for (int v = 0; v < kNV; ++v) {
-          VecL<T> d[kWinA][kWinA];
-          for (int r = 0; r < kWinA; ++r) {
-            const int64_t ih = 2 * (i0 + r) + a - g.ph;
-            for (int s = 0; s < kWinA; ++s) {
-              const int64_t iw = 2 * (j0 + s) + bb - g.pw;
-              d[r][s] = ih >= 0 && ih < g.h && iw >= 0 && iw < g.w
-                            ? vload(xp + (ih * g.w + iw) * g.c * NB + v * VL)
-                            : VecL<T>{};
-            }
-          }
-          VecL<T> t[kWinA][kWinA], o[kWinA];
-          for (int s = 0; s < kWinA; ++s) {  // columns: t = B^T d
-            winograd_bt(d[0][s], d[1][s], d[2][s], d[3][s], d[4][s], o);
-            for (int r = 0; r < kWinA; ++r) t[r][s] = o[r];
-          }
-          for (int r = 0; r < kWinA; ++r) {  // rows: V = t B
-            winograd_bt(t[r][0], t[r][1], t[r][2], t[r][3], t[r][4], o);
-            for (int s = 0; s < kWinA; ++s)
-              std::memcpy(vout + (r * kWinA + s) * vpos + k * NB + v * VL, &o[s], sizeof o[s]);
-          }
-        }
-      }
+      for (int bb = 0; bb < 2; ++bb)
+        winograd_input_tile<T>(xp, [&](int r, int s) -> int64_t {
+          const int64_t ih = 2 * (i0 + r) + a - g.ph, iw = 2 * (j0 + s) + bb - g.pw;
+          return ih >= 0 && ih < g.h && iw >= 0 && iw < g.w ? (ih * g.w + iw) * g.c * NB : -1;
+        }, vout + (4 * c + 2 * a + bb) * NB, vpos);
   }
 
-  // U[position][channel panel][k][MR], zero rows past the last output channel: a panel's kMR
-  // channels side by side, as the destination holds them.
+  // U[position][output channel panel][k][MR]: the phase (a, b) kernel w[o][c][2u + a][2v + b].
   const std::unique_ptr<T[]> ut(new T[static_cast<size_t>(P * opanels * ublk)]);
-#pragma omp parallel for num_threads(threads_for(opanels * g.c)) schedule(static)
-  for (int64_t it = 0; it < opanels * g.c; ++it) {
-    const int64_t op = it / g.c, c = it % g.c;
-    for (int a = 0; a < 2; ++a)
-      for (int bb = 0; bb < 2; ++bb) {
-        T gk[2][2][kMR], u[kWinA][kWinA][kMR];
-        for (int r = 0; r < 2; ++r)
-          for (int s = 0; s < 2; ++s)
-            for (int i = 0; i < kMR; ++i) {
-              const int64_t o = op * kMR + i;
-              gk[r][s][i] = o < g.oc ? w[((o * g.c + c) * 4 + 2 * r + a) * 4 + 2 * s + bb] : T(0);
-            }
-        winograd_g(gk, u);
-        const int64_t k = 4 * c + 2 * a + bb;
-        for (int q = 0; q < P; ++q)
-          std::memcpy(ut.get() + (q * opanels + op) * ublk + k * kMR, u[q / kWinA][q % kWinA],
-                      sizeof(T) * kMR);
-      }
-  }
+  winograd_weights<T>(g.oc, K, ublk, [&](int64_t o, int64_t k, int u, int v) {
+    return w[((o * g.c + k / 4) * 4 + 2 * u + k / 2 % 2) * 4 + 2 * v + k % 2];
+  }, ut.get());
 
   for_each_lane_tile(g.n, g.oc, L, y, [&](int64_t p, int64_t op, int64_t mr, T* stage) {
-    const T* bo = b ? b + op * kMR : nullptr;
     for (int64_t tile = 0; tile < tiles; ++tile) {
-      const T* vtile = vt.get() + (p * tiles + tile) * P * vpos;
-      VecL<T> m[P][kMR][kNV];
-      for (int q = 0; q < P; ++q) {
-        VecL<T> acc[kMR][kNV] = {};
-        tile_accumulate<T>(K, ut.get() + (q * opanels + op) * ublk, PanelStep{},
-                           vtile + q * vpos, PackedStep<T>{}, acc);
-        std::memcpy(&m[q], &acc, sizeof acc);
-      }
       const int64_t oh0 = tile / tw * kWinM, ow0 = tile % tw * kWinM;
-      for (int64_t i = 0; i < mr; ++i) {
-        const T bi = bo ? bo[i] : T(0);
-        for (int v = 0; v < kNV; ++v) {
-          VecL<T> t[kWinA][kWinM], out[kWinM];
-          for (int r = 0; r < kWinA; ++r) {  // rows: t = m A
-            winograd_at(m[r * kWinA][i][v], m[r * kWinA + 1][i][v], m[r * kWinA + 2][i][v],
-                        m[r * kWinA + 3][i][v], m[r * kWinA + 4][i][v], out);
-            for (int s = 0; s < kWinM; ++s) t[r][s] = out[s];
-          }
-          for (int s = 0; s < kWinM; ++s) {  // columns: Y = A^T t
-            if (ow0 + s >= g.ow) break;
-            winograd_at(t[0][s], t[1][s], t[2][s], t[3][s], t[4][s], out);
-            for (int r = 0; r < kWinM && oh0 + r < g.oh; ++r) {
-              const VecL<T> val = out[r] + bi;
-              std::memcpy(stage + ((oh0 + r) * g.ow + ow0 + s) * kMR * NB + i * NB + v * VL,
-                          &val, sizeof val);
-            }
-          }
-        }
-      }
+      winograd_output_tiles<T>(K, ut.get() + op * ublk, opanels * ublk,
+                               vt.get() + (p * tiles + tile) * P * vpos, vpos,
+                               b ? b + op * kMR : nullptr, mr, [&](int r, int s) -> T* {
+        const int64_t oh = oh0 + r, ow = ow0 + s;
+        return oh < g.oh && ow < g.ow ? stage + (oh * g.ow + ow) * kMR * NB : nullptr;
+      });
     }
   });
 }
 
-template bool conv2d_batch_lanes_winograd_fits<float>(const Conv2dGeom&);
-template bool conv2d_batch_lanes_winograd_fits<double>(const Conv2dGeom&);
+// The input gradient (and a transposed convolution's forward, bias added) of a 4x4 stride-2
+// convolution. With ih + ph = 2 i + a, only the taps kh = 2 u + a reach row ih, from output row
+// oh = i - u: each phase (a, b) of dx, dx_ab[i][j] = sum_(u, v) w[2u + a][2v + b] dy[i - u][j - v],
+// is a 2x2 correlation of dy (shifted by one) with the phase kernel flipped. The four phases
+// share dy's transformed tiles; each has its own 25 GEMMs (K = output channels) and output
+// transform, whose values land on every other row and column of dx.
+template <class T>
+void conv2d_batch_lanes_winograd_backward_input(const Conv2dGeom& g, const T* dy, const T* w,
+                                                T* dx, const T* b) {
+  constexpr int64_t NB = kNB<T>;
+  constexpr int P = kWinA * kWinA;
+  const int64_t hw = g.h * g.w, L = g.oh * g.ow, K = g.oc;
+  const int64_t ti = winograd_tiles((g.h + g.ph + 1) / 2), tj = winograd_tiles((g.w + g.pw + 1) / 2);
+  const int64_t tiles = ti * tj;
+  const int64_t panels = (g.n + NB - 1) / NB, cpanels = (g.c + kMR - 1) / kMR;
+  const std::unique_ptr<T[]> dyl(new T[static_cast<size_t>(panels * L * g.oc * NB)]);
+  pack_lanes(dy, g.n, g.oc, L, dyl.get());
+
+  // V[panel][tile][position][o][NB] (blocks padded as in the forward): tile (i0, j0) of every
+  // phase reads dy rows i0 - 1 .. i0 + 3 and columns j0 - 1 .. j0 + 3.
+  const int64_t vpos = K * NB + kLine<T>, ublk = K * kMR + kLine<T>;
+  const std::unique_ptr<T[]> vt(new T[static_cast<size_t>(panels * tiles * P * vpos)]);
+#pragma omp parallel for num_threads(threads_for(panels * tiles * g.oc)) schedule(static)
+  for (int64_t it = 0; it < panels * tiles * g.oc; ++it) {
+    const int64_t p = it / (tiles * g.oc), tile = it / g.oc % tiles, o = it % g.oc;
+    const int64_t i0 = tile / tj * kWinM, j0 = tile % tj * kWinM;
+    winograd_input_tile<T>(dyl.get() + p * L * g.oc * NB + o * NB, [&](int r, int s) -> int64_t {
+      const int64_t oh = i0 - 1 + r, ow = j0 - 1 + s;
+      return oh >= 0 && oh < g.oh && ow >= 0 && ow < g.ow ? (oh * g.ow + ow) * g.oc * NB : -1;
+    }, vt.get() + (p * tiles + tile) * P * vpos + o * NB, vpos);
+  }
+
+  // U[phase][position][input channel panel][o][MR]: phase (a, b), flipped kernel
+  // g'[u][v] = w[o][c][2 (1 - u) + a][2 (1 - v) + b].
+  const int64_t ustride = P * cpanels * ublk;  // one phase
+  const std::unique_ptr<T[]> ut(new T[static_cast<size_t>(4 * ustride)]);
+  for (int ph = 0; ph < 4; ++ph)
+    winograd_weights<T>(g.c, K, ublk, [&](int64_t c, int64_t o, int u, int v) {
+      return w[((o * g.c + c) * 4 + 2 * (1 - u) + ph / 2) * 4 + 2 * (1 - v) + ph % 2];
+    }, ut.get() + ph * ustride);
+
+  for_each_lane_tile(g.n, g.c, hw, dx, [&](int64_t p, int64_t cp, int64_t mr, T* stage) {
+    for (int64_t tile = 0; tile < tiles; ++tile) {
+      const int64_t i0 = tile / tj * kWinM, j0 = tile % tj * kWinM;
+      for (int ph = 0; ph < 4; ++ph)
+        winograd_output_tiles<T>(K, ut.get() + ph * ustride + cp * ublk, cpanels * ublk,
+                                 vt.get() + (p * tiles + tile) * P * vpos, vpos,
+                                 b ? b + cp * kMR : nullptr, mr, [&](int r, int s) -> T* {
+          const int64_t ih = 2 * (i0 + r) + ph / 2 - g.ph, iw = 2 * (j0 + s) + ph % 2 - g.pw;
+          return ih >= 0 && ih < g.h && iw >= 0 && iw < g.w ? stage + (ih * g.w + iw) * kMR * NB
+                                                            : nullptr;
+        });
+    }
+  });
+}
+
+template bool conv2d_batch_lanes_winograd_fits<float>(const Conv2dGeom&, bool);
+template bool conv2d_batch_lanes_winograd_fits<double>(const Conv2dGeom&, bool);
 template void conv2d_batch_lanes_winograd_forward<float>(const Conv2dGeom&, const float*,
                                                          const float*, const float*, float*);
 template void conv2d_batch_lanes_winograd_forward<double>(const Conv2dGeom&, const double*,
                                                           const double*, const double*, double*);
+template void conv2d_batch_lanes_winograd_backward_input<float>(const Conv2dGeom&, const float*,
+                                                                const float*, float*,
+                                                                const float*);
+template void conv2d_batch_lanes_winograd_backward_input<double>(const Conv2dGeom&,
+                                                                 const double*, const double*,
+                                                                 double*, const double*);
 
 }  // namespace PE_ISA_NS
 }  // namespace pyengine

@@ -11,6 +11,8 @@ from ..autograd import Function
 
 
 def _pair(v, name, op):
+    if type(v) is int:  # the usual call (bool, a subclass, takes the checked path below)
+        return v, v
     t = tuple(v) if isinstance(v, (tuple, list)) else (v, v)
     if len(t) != 2 or not all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in t):
         raise ValueError(f"[{op}] {name} must be an int or a pair of ints, got {v!r}")

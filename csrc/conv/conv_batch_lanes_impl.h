@@ -19,11 +19,14 @@
 //   input grad  dx[c][pos] = sum_(tap, output pos hitting pos) sum_o w[o][c][tap] dy[o][opos]
 //               (+ b[c]: a transposed convolution's bias)
 //               A = weights [c-panel][tap][o][MR], B = dy lanes at the output position
-//   weight grad dw[o][c][tap] = sum_images sum_(pos inside) dy[o][pos] x[c][pos @ tap]: WO x WC
-//               vectors of per-lane partial sums, added across the lanes at the end
-// Every sum runs in one fixed order (taps in (kh, kw) order, channels ascending; panels and
-// positions ascending, then the lanes) and each thread owns whole output tiles, so results do not
-// depend on the thread count.
+//   weight grad dw[o][c][tap] = sum_(pos inside) sum_images dy[o][pos] x[c][pos @ tap]: a tile
+//               of MR output x NB input channels with the images as the reduction, dy and x
+//               packed in channel panels [panel][position][image][width]
+//   4x4 stride 2 forward and input gradient: Winograd F(4x4, 2x2) on the same tiles
+//               (conv_batch_lanes_winograd.h, included at the end)
+// Every sum runs in one fixed order (taps in (kh, kw) order, channels ascending; the weight
+// gradient's positions and images ascending, in partial sums of at most kPartial terms added in
+// order) and each thread owns whole output tiles, so results do not depend on the thread count.
 #include <omp.h>
 
 #include <algorithm>
@@ -31,7 +34,6 @@
 #include <cstring>
 #include <memory>
 #include <type_traits>
-#include <vector>
 
 #include "conv/conv2d.h"
 
@@ -57,7 +59,7 @@ constexpr int64_t kVL = PE_BL_VBYTES / int64_t(sizeof(T));  // lanes per vector
 constexpr int kNV = 2;                                        // vectors per panel row
 template <class T>
 constexpr int64_t kNB = kNV * kVL<T>;  // images per panel
-constexpr int kMR = PE_BL_MR;          // channels per forward / input-gradient tile
+constexpr int kMR = PE_BL_MR;          // channels per tile row block (the broadcast side)
 
 template <class T>
 constexpr int64_t kLine = 64 / int64_t(sizeof(T));  // values per cache line

@@ -1,5 +1,7 @@
 // 4x4 stride-2 convolutions (DCGAN's discriminator: 32->64 on 14x14) as Winograd F(4x4, 2x2)
-// over their four polyphase components, on the batch lanes. Part of the batch-lane translation
+// over their four polyphase components, on the batch lanes: the forward, described below, and
+// the input gradient (conv2d_batch_lanes_winograd_backward_input, the same transforms per phase
+// of dx; also conv_transpose2d's forward). Part of the batch-lane translation
 // unit: conv_batch_lanes_impl.h includes this file after its helpers (lane vectors, packing,
 // tile_accumulate, the stage).
 //

@@ -170,11 +170,12 @@ void pack_panels(const T* src, int64_t n, int64_t ch, int64_t hw, int64_t pw, T*
   }
 }
 
-// acc[MR][NV] += A (k x MR, row p at a + p as_a) * B (k x NB, row p at b + p rs_b). The steps
-// are std::integral_constant for the packed layouts, so the loop compiles with fixed offsets.
-template <class T, class StepA, class StepB>
+// acc[MR][NV] += A (k x MR: element (p, i) at a + p as_a + i ar) * B (k x NB, row p at
+// b + p rs_b). The steps are std::integral_constant for the packed layouts, so the loop compiles
+// with fixed offsets; A read in place from the weights has run-time steps (WeightPanels).
+template <class T, class StepA, class StepR, class StepB>
 __attribute__((always_inline)) inline void tile_accumulate(int64_t k, const T* a, StepA as_a,
-                                                           const T* b, StepB rs_b,
+                                                           StepR ar, const T* b, StepB rs_b,
                                                            VecL<T> (&acc)[kMR][kNV]) {
   constexpr int64_t NB = kNB<T>, VL = kVL<T>;
 #pragma GCC unroll 4
@@ -188,7 +189,7 @@ __attribute__((always_inline)) inline void tile_accumulate(int64_t k, const T* a
     for (int v = 0; v < kNV; ++v) bv[v] = vload(b + v * VL);
 #pragma GCC unroll 16
     for (int i = 0; i < kMR; ++i) {
-      const T ai = a[i];
+      const T ai = a[i * ar];
 #pragma GCC unroll 4
       for (int v = 0; v < kNV; ++v) acc[i][v] += ai * bv[v];
     }
@@ -215,6 +216,7 @@ constexpr int64_t kPartial = 512;
 template <class T>
 using PackedStep = std::integral_constant<int64_t, kNB<T>>;
 using PanelStep = std::integral_constant<int64_t, kMR>;
+using UnitStep = std::integral_constant<int64_t, 1>;
 
 // Writes the tile (mr channels x NB images, plus bias[i]) at position q of a stage laid out
 // [position][channel i][image j]: whole vectors, one run per position. copy_stage then moves
@@ -266,30 +268,55 @@ void for_each_lane_tile(int64_t n, int64_t chans, int64_t L, T* out, Body&& body
   }
 }
 
-// Packs weights into [panel of MR rows][tap][k][MR]: rows are output channels (transposed =
-// false: row o, k = input channel c) or input channels (transposed = true: row c, k = o), rows
-// past the last zero.
+}  // namespace
+
+// The weights (oc, c, taps) as the tiles' A operand, read in place: rows are output channels
+// (transposed = false: k = input channel) or input channels (transposed = true: k = output
+// channel), tap t of row i of panel rp at (k index kk) panel(rp).a + i * row + kk * k_step + t.
+// A last panel with fewer than MR rows reads a copy of its rows padded with zero rows, so a tile
+// never reads past w. Packing all weights into [panel][tap][k][MR] first cost 5-9 % of DCGAN's
+// 64->128 forward (a scalar gather of every weight, each call); the tile's A values are
+// broadcasts, one per row, so they need not be adjacent.
 template <class T>
-std::unique_ptr<T[]> pack_weights(const Conv2dGeom& g, const T* w, bool transposed) {
-  const int64_t taps = g.kh * g.kw, rows = transposed ? g.c : g.oc, k = transposed ? g.oc : g.c;
-  const int64_t panels = (rows + kMR - 1) / kMR;
-  std::unique_ptr<T[]> wp(new T[static_cast<size_t>(panels * taps * k * kMR)]);
-  // In the destination's order: its writes are sequential, the reads stay within w.
-#pragma omp parallel for num_threads(threads_for(panels * taps)) schedule(static)
-  for (int64_t it = 0; it < panels * taps; ++it) {
-    const int64_t rp = it / taps, t = it % taps;
-    T* d = wp.get() + it * k * kMR;
+class WeightPanels {
+ public:
+  struct Panel {
+    const T* a;
+    int64_t k_step;
+  };
+
+  WeightPanels(const Conv2dGeom& g, const T* w, bool transposed)
+      : w_(w), taps_(g.kh * g.kw) {
+    const int64_t rows = transposed ? g.c : g.oc, k = transposed ? g.oc : g.c;
+    full_ = rows / kMR;
+    row = transposed ? taps_ : g.c * taps_;
+    k_step_ = transposed ? g.c * taps_ : taps_;
+    const int64_t left = rows - full_ * kMR;
+    if (left == 0) return;
+    // Forward: rows [MR][c][taps], the same steps as w. Transposed: [oc][MR][taps].
+    tail_.reset(new T[static_cast<size_t>(kMR * k * taps_)]());
+    tail_k_step_ = transposed ? kMR * taps_ : taps_;
     for (int64_t kk = 0; kk < k; ++kk)
-      for (int64_t i = 0; i < kMR; ++i, ++d) {
-        const int64_t r = rp * kMR + i;
-        *d = r >= rows ? T(0)
-                       : w[((transposed ? kk : r) * g.c + (transposed ? r : kk)) * taps + t];
+      for (int64_t i = 0; i < left; ++i) {
+        const int64_t r = full_ * kMR + i;
+        const T* src = w + (transposed ? kk * g.c + r : r * g.c + kk) * taps_;
+        std::memcpy(tail_.get() + i * row + kk * tail_k_step_, src, taps_ * sizeof(T));
       }
   }
-  return wp;
-}
 
-}  // namespace
+  Panel panel(int64_t rp) const {
+    if (rp < full_) return {w_ + rp * kMR * row, k_step_};
+    return {tail_.get(), tail_k_step_};
+  }
+
+  int64_t row;
+
+ private:
+  const T* w_;
+  int64_t taps_;
+  int64_t full_, k_step_, tail_k_step_ = 0;
+  std::unique_ptr<T[]> tail_;
+};
 
 // Where these kernels run (conv2d.cpp asks after small-K, direct and Winograd declined): groups
 // 1, at least 8 channels on both sides (the reduction per tap), output and input planes of at
@@ -313,14 +340,14 @@ bool conv2d_batch_lanes_fits(const Conv2dGeom& g, bool weight_grad) {
 template <class T>
 void conv2d_batch_lanes_forward(const Conv2dGeom& g, const T* x, const T* w, const T* b, T* y) {
   constexpr int64_t NB = kNB<T>;
-  const int64_t hw = g.h * g.w, L = g.oh * g.ow, taps = g.kh * g.kw;
+  const int64_t hw = g.h * g.w, L = g.oh * g.ow;
   const int64_t panels = (g.n + NB - 1) / NB;
   const std::unique_ptr<T[]> xl(new T[static_cast<size_t>(panels * hw * g.c * NB)]);
   pack_lanes(x, g.n, g.c, hw, xl.get());
-  const std::unique_ptr<T[]> wp = pack_weights(g, w, false);
+  const WeightPanels<T> wp(g, w, false);
   for_each_lane_tile(g.n, g.oc, L, y, [&](int64_t p, int64_t op, int64_t mr, T* stage) {
     const T* xp = xl.get() + p * hw * g.c * NB;
-    const T* wo = wp.get() + op * taps * g.c * kMR;
+    const auto wo = wp.panel(op);
     const T* bo = b ? b + op * kMR : nullptr;
     for (int64_t oh = 0; oh < g.oh; ++oh)
       for (int64_t ow = 0; ow < g.ow; ++ow) {
@@ -331,7 +358,7 @@ void conv2d_batch_lanes_forward(const Conv2dGeom& g, const T* x, const T* w, con
           for (int64_t kw = 0; kw < g.kw; ++kw) {
             const int64_t iw = ow * g.sw - g.pw + kw * g.dw;
             if (iw < 0 || iw >= g.w) continue;
-            tile_accumulate<T>(g.c, wo + (kh * g.kw + kw) * g.c * kMR, PanelStep{},
+            tile_accumulate<T>(g.c, wo.a + kh * g.kw + kw, wo.k_step, wp.row,
                                xp + (ih * g.w + iw) * g.c * NB, PackedStep<T>{}, acc);
           }
         }
@@ -344,14 +371,14 @@ template <class T>
 void conv2d_batch_lanes_backward_input(const Conv2dGeom& g, const T* dy, const T* w, T* dx,
                                        const T* b) {
   constexpr int64_t NB = kNB<T>;
-  const int64_t hw = g.h * g.w, L = g.oh * g.ow, taps = g.kh * g.kw;
+  const int64_t hw = g.h * g.w, L = g.oh * g.ow;
   const int64_t panels = (g.n + NB - 1) / NB;
   const std::unique_ptr<T[]> dyl(new T[static_cast<size_t>(panels * L * g.oc * NB)]);
   pack_lanes(dy, g.n, g.oc, L, dyl.get());
-  const std::unique_ptr<T[]> wp = pack_weights(g, w, true);
+  const WeightPanels<T> wp(g, w, true);
   for_each_lane_tile(g.n, g.c, hw, dx, [&](int64_t p, int64_t cp, int64_t mr, T* stage) {
     const T* dp = dyl.get() + p * L * g.oc * NB;
-    const T* wc = wp.get() + cp * taps * g.oc * kMR;
+    const auto wc = wp.panel(cp);
     const T* bc = b ? b + cp * kMR : nullptr;
     for (int64_t ih = 0; ih < g.h; ++ih)
       for (int64_t iw = 0; iw < g.w; ++iw) {
@@ -363,7 +390,7 @@ void conv2d_batch_lanes_backward_input(const Conv2dGeom& g, const T* dy, const T
           for (int64_t kw = 0; kw < g.kw; ++kw) {
             const int64_t tw = iw + g.pw - kw * g.dw;
             if (tw < 0 || tw % g.sw != 0 || tw / g.sw >= g.ow) continue;
-            tile_accumulate<T>(g.oc, wc + (kh * g.kw + kw) * g.oc * kMR, PanelStep{},
+            tile_accumulate<T>(g.oc, wc.a + kh * g.kw + kw, wc.k_step, wp.row,
                                dp + (th / g.sh * g.ow + tw / g.sw) * g.oc * NB, PackedStep<T>{},
                                acc);
           }
@@ -407,7 +434,7 @@ void conv2d_batch_lanes_backward_weight(const Conv2dGeom& g, const T* x, const T
             const int64_t iw = ow * g.sw - g.pw + kw * g.dw;
             if (iw < 0 || iw >= g.w) continue;
             tile_accumulate<T>(g.n, dpanel + (oh * g.ow + ow) * g.n * kMR, PanelStep{},
-                               xpanel + (ih * g.w + iw) * g.n * NB, PackedStep<T>{}, acc);
+                               UnitStep{}, xpanel + (ih * g.w + iw) * g.n * NB, PackedStep<T>{}, acc);
             if ((terms += g.n) >= kPartial) {
               add_tile<T>(sum, acc);
               terms = 0;

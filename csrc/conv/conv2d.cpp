@@ -5,7 +5,9 @@
 //   4x4 stride-2 conv and transposed conv, the 3-channel stride-2 stem): per block of output
 //   positions an im2col in scratch and register-tiled products over it (conv_small_k_impl.h),
 //   every gradient, any stride / padding / dilation. The 2-4-channel stride-1 layers below stay
-//   on the row-vectorised direct kernels, which measured faster there.
+//   on the row-vectorised direct kernels, which measured faster there, and so does the forward
+//   of a one-channel layer with 16 taps or more (use_one_channel_forward: 16 output channels'
+//   sums per input vector, conv_direct_one_channel.h).
 // - Each output channel sees ONE input channel (depthwise, groups == C, or the C == 1 first layer
 //   of a convnet): direct convolution (conv_direct_impl.h, vectorised per ISA). The GEMM would
 //   have K = KH*KW (9), far too short to amortise packing, and im2col would multiply the memory
@@ -163,6 +165,15 @@ bool use_small_k(const Conv2dGeom& g) {
   return g.groups == 1 && g.c * g.kh * g.kw <= 32 && (g.c == 1 || !use_direct(g));
 }
 
+// One input channel (groups 1) and at least 16 taps: the forward keeps 16 output channels' sums
+// per input vector (conv_direct_one_channel.h). Kernels alone, 2 threads, float: 1->32 4x4
+// stride 2 on 28x28, batch 64 (DCGAN's conv1): 0.100 ms against 0.122 on small-K; 1->6 5x5 pad 2
+// on 28x28: 0.263 / 0.333; 1->16 5x5: 0.439 / 0.594. 3x3 stays on small-K (1->32 on 28x28, batch
+// 128: 0.465 against 0.425): 9 taps amortise the 16 sums' stores too little.
+bool use_one_channel_forward(const Conv2dGeom& g) {
+  return g.groups == 1 && g.c == 1 && g.kh * g.kw >= 16;
+}
+
 // The forward also at other strides with 2-4 channels (the stride-2 RGB stem): 3x3 stride 2
 // has a row-sharing direct form on column phases. 3->32 stride 2 on 112x112, batch 8:
 // 0.50 ms direct against 0.73-0.93 im2col (PyTorch 0.33-0.38). The strided backward stays on
@@ -287,6 +298,7 @@ ConvAlgo im2col_algo(const Conv2dGeom& g) {
 
 template <class T>
 ConvAlgo forward_algo(const Conv2dGeom& g) {
+  if (use_one_channel_forward(g)) return ConvAlgo::direct;
   if (use_small_k(g)) return ConvAlgo::small_k;
   if (use_direct_forward(g)) return ConvAlgo::direct;
   if (use_winograd(g, false)) return ConvAlgo::winograd;

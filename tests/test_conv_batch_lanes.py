@@ -57,7 +57,9 @@ def scales(x, w, s, p, d):
 # some. DCGAN's discriminator pair (4x4 s2 on 14x14, 3x3 s2 on 7x7, 65 channels: a partial
 # channel panel), rectangular kernels with unequal strides and paddings, dilation, a pointwise
 # conv, padding wider than the kernel (output positions with no tap inside the input), strides
-# wider than the kernel (input positions no tap reaches) and a 1x1 output.
+# wider than the kernel (input positions no tap reaches), a 1x1 output, and a 5x5 kernel with
+# partial channel panels on both sides (more than a cache line of taps: the packed weight layout
+# in float too; float 3x3 and 4x4 read the weights in place, double above 8 taps packs them).
 CASES = [
     (32, 32, 14, 14, 64, 4, 4, (2, 2), (1, 1), (1, 1)),
     (24, 65, 7, 7, 24, 3, 3, (2, 2), (1, 1), (1, 1)),
@@ -68,6 +70,7 @@ CASES = [
     (24, 9, 3, 3, 8, 2, 2, (1, 1), (3, 3), (1, 1)),
     (24, 9, 9, 9, 8, 2, 2, (3, 3), (0, 0), (1, 1)),
     (24, 8, 3, 3, 9, 3, 3, (1, 1), (0, 0), (1, 1)),
+    (24, 9, 7, 7, 10, 5, 5, (1, 1), (2, 2), (1, 1)),
 ]
 
 

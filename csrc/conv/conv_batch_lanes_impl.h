@@ -12,8 +12,8 @@
 //
 // Layouts (NB = kNV vectors of kVL lanes; panel p holds images [p NB, p NB + NB), zero lanes
 // past the batch):
-//   lanes(src)  [panel][position][channel][NB]   x (forward, weight grad), dy (input grad,
-//               weight grad), packed once per call
+//   lanes(src)  [panel][position][channel][NB]   x (forward), dy (input grad), packed once per
+//               call, each position's block a cache line longer than channel x NB
 //   forward     y[o][pos]   = b[o] + sum_(tap inside) sum_c w[o][c][tap] x[c][pos @ tap]
 //               A = weights [o-panel][tap][c][MR], B = x lanes at the tap's input position
 //   input grad  dx[c][pos] = sum_(tap, output pos hitting pos) sum_o w[o][c][tap] dy[o][opos]
@@ -138,18 +138,28 @@ void transpose_rows(const T* s, int64_t ss, int64_t rows, int64_t cols, T* d, in
   }
 }
 
-// src (n, ch, hw) C-contiguous into the lane layout [panel][hw][ch][NB], lanes past n zero:
-// per (panel, channel) a transpose of the panel's images' planes.
+// Values from one position of the lane layout to the next: ch NB and a cache line. ch NB alone
+// is a multiple of 4 KiB on DCGAN's layers (8 KiB for 64 channels), so that the transposes of
+// pack_lanes wrote a panel's positions into one cache set: 5 % of the 64->128 forward on one
+// thread (1.07 -> 1.01 ms).
 template <class T>
-void pack_lanes(const T* src, int64_t n, int64_t ch, int64_t hw, T* dst) {
+int64_t lane_position_stride(int64_t ch) {
+  return ch * kNB<T> + kLine<T>;
+}
+
+// src (n, ch, hw) C-contiguous into the lane layout [panel][hw][pos], position blocks pos
+// (lane_position_stride) apart holding [ch][NB], lanes past n zero: per (panel, channel) a
+// transpose of the panel's images' planes.
+template <class T>
+void pack_lanes(const T* src, int64_t n, int64_t ch, int64_t hw, T* dst, int64_t pos) {
   constexpr int64_t NB = kNB<T>;
   const int64_t panels = (n + NB - 1) / NB;
 #pragma omp parallel for num_threads(threads_for(panels * ch)) schedule(static)
   for (int64_t it = 0; it < panels * ch; ++it) {
     const int64_t p = it / ch, c = it % ch, n0 = p * NB, nb = std::min(NB, n - n0);
-    T* d = dst + p * hw * ch * NB + c * NB;
-    transpose_rows(src + (n0 * ch + c) * hw, ch * hw, nb, hw, d, ch * NB);
-    for (int64_t q = 0; q < hw && nb < NB; ++q) std::fill(d + q * ch * NB + nb, d + (q * ch + 1) * NB, T(0));
+    T* d = dst + p * hw * pos + c * NB;
+    transpose_rows(src + (n0 * ch + c) * hw, ch * hw, nb, hw, d, pos);
+    for (int64_t q = 0; q < hw && nb < NB; ++q) std::fill(d + q * pos + nb, d + q * pos + NB, T(0));
   }
 }
 
@@ -157,16 +167,19 @@ void pack_lanes(const T* src, int64_t n, int64_t ch, int64_t hw, T* dst) {
 // channels past ch zero): per image and panel a transpose of the panel's planes. A tile then
 // reads its panel as one contiguous run (rows of a layout [hw][n][ch] would each be read in
 // part: 30 % slower on 64->64 3x3 8x8 planes).
+// Positions are pos apart (at least n pw; n pw + kLine avoids the cache-set conflict that
+// lane_position_stride describes).
 template <class T>
-void pack_panels(const T* src, int64_t n, int64_t ch, int64_t hw, int64_t pw, T* dst) {
+void pack_panels(const T* src, int64_t n, int64_t ch, int64_t hw, int64_t pw, T* dst,
+                 int64_t pos) {
   const int64_t panels = (ch + pw - 1) / pw;
 #pragma omp parallel for num_threads(threads_for(n * panels)) schedule(static)
   for (int64_t it = 0; it < n * panels; ++it) {
     const int64_t i = it / panels, c0 = it % panels * pw, rows = std::min(pw, ch - c0);
-    T* d = dst + (c0 / pw * hw * n + i) * pw;
-    transpose_rows(src + (i * ch + c0) * hw, hw, rows, hw, d, n * pw);
+    T* d = dst + c0 / pw * hw * pos + i * pw;
+    transpose_rows(src + (i * ch + c0) * hw, hw, rows, hw, d, pos);
     for (int64_t q = 0; q < hw && rows < pw; ++q)
-      std::fill(d + q * n * pw + rows, d + q * n * pw + pw, T(0));
+      std::fill(d + q * pos + rows, d + q * pos + pw, T(0));
   }
 }
 
@@ -270,13 +283,16 @@ void for_each_lane_tile(int64_t n, int64_t chans, int64_t L, T* out, Body&& body
 
 }  // namespace
 
-// The weights (oc, c, taps) as the tiles' A operand, read in place: rows are output channels
-// (transposed = false: k = input channel) or input channels (transposed = true: k = output
-// channel), tap t of row i of panel rp at (k index kk) panel(rp).a + i * row + kk * k_step + t.
-// A last panel with fewer than MR rows reads a copy of its rows padded with zero rows, so a tile
-// never reads past w. Packing all weights into [panel][tap][k][MR] first cost 5-9 % of DCGAN's
-// 64->128 forward (a scalar gather of every weight, each call); the tile's A values are
-// broadcasts, one per row, so they need not be adjacent.
+// The weights (oc, c, taps) as the tiles' A operand: rows are output channels (transposed =
+// false: k = input channel) or input channels (transposed = true: k = output channel); tap t of
+// row i of panel rp, k index kk, at panel(rp).a + i * row + kk * k_step + t * tap_step.
+// - Up to a cache line of taps (3x3 float: DCGAN's 3x3 stride-2 layers), read in place: packing
+//   every weight each call cost 5-9 % of DCGAN's 64->128 forward, and the tile's A values are
+//   broadcasts, one per row, so they need not be adjacent. A last panel with fewer than MR rows
+//   reads a copy of its rows padded with zero rows, so a tile never reads past w.
+// - More taps, packed into [panel][tap][k][MR]: in place, a 5x5 kernel's rows put each k step
+//   of a tile on 8-13 new cache lines (32->64 5x5 on 14x14: forward 5.0 -> 5.3 ms, input
+//   gradient 5.0 -> 5.9), and its 14x14 planes amortise the packing 12x more than DCGAN's 4x4.
 template <class T>
 class WeightPanels {
  public:
@@ -285,12 +301,38 @@ class WeightPanels {
     int64_t k_step;
   };
 
-  WeightPanels(const Conv2dGeom& g, const T* w, bool transposed)
-      : w_(w), taps_(g.kh * g.kw) {
+  WeightPanels(const Conv2dGeom& g, const T* w, bool transposed) : taps_(g.kh * g.kw) {
     const int64_t rows = transposed ? g.c : g.oc, k = transposed ? g.oc : g.c;
+    const int64_t panels = (rows + kMR - 1) / kMR;
+    if (taps_ * int64_t(sizeof(T)) > 64) {
+      packed_.reset(new T[static_cast<size_t>(panels * taps_ * k * kMR)]);
+      T* wp = packed_.get();
+      // In the destination's order: its writes are sequential, the reads stay within w.
+#pragma omp parallel for num_threads(threads_for(panels * taps_)) schedule(static)
+      for (int64_t it = 0; it < panels * taps_; ++it) {
+        const int64_t rp = it / taps_, t = it % taps_;
+        T* d = wp + it * k * kMR;
+        for (int64_t kk = 0; kk < k; ++kk)
+          for (int64_t i = 0; i < kMR; ++i, ++d) {
+            const int64_t r = rp * kMR + i;
+            *d = r >= rows ? T(0)
+                           : w[((transposed ? kk : r) * g.c + (transposed ? r : kk)) * taps_ + t];
+          }
+      }
+      w_ = wp;
+      row = 1;
+      tap_step = k * kMR;
+      k_step_ = kMR;
+      full_ = panels;  // zero rows included
+      panel_ = taps_ * k * kMR;
+      return;
+    }
+    w_ = w;
     full_ = rows / kMR;
     row = transposed ? taps_ : g.c * taps_;
+    tap_step = 1;
     k_step_ = transposed ? g.c * taps_ : taps_;
+    panel_ = kMR * row;
     const int64_t left = rows - full_ * kMR;
     if (left == 0) return;
     // Forward: rows [MR][c][taps], the same steps as w. Transposed: [oc][MR][taps].
@@ -305,17 +347,32 @@ class WeightPanels {
   }
 
   Panel panel(int64_t rp) const {
-    if (rp < full_) return {w_ + rp * kMR * row, k_step_};
+    if (rp < full_) return {w_ + rp * panel_, k_step_};
     return {tail_.get(), tail_k_step_};
   }
 
-  int64_t row;
+  bool packed() const { return packed_ != nullptr; }
+
+  // acc += (k x MR block of panel pn at tap t) * (k x NB lanes at b); Packed = packed(). The
+  // packed layout's steps are compile-time (run-time ones cost 5 % on the 5x5 forward); callers
+  // choose outside their position loops.
+  template <bool Packed>
+  __attribute__((always_inline)) void accumulate(const Panel& pn, int64_t t, int64_t k,
+                                                 const T* b, VecL<T> (&acc)[kMR][kNV]) const {
+    if constexpr (Packed)
+      tile_accumulate<T>(k, pn.a + t * tap_step, PanelStep{}, UnitStep{}, b, PackedStep<T>{},
+                         acc);
+    else
+      tile_accumulate<T>(k, pn.a + t, pn.k_step, row, b, PackedStep<T>{}, acc);
+  }
+
+  int64_t row, tap_step;
 
  private:
   const T* w_;
   int64_t taps_;
-  int64_t full_, k_step_, tail_k_step_ = 0;
-  std::unique_ptr<T[]> tail_;
+  int64_t full_, k_step_, panel_, tail_k_step_ = 0;
+  std::unique_ptr<T[]> packed_, tail_;
 };
 
 // Where these kernels run (conv2d.cpp asks after small-K, direct and Winograd declined): groups
@@ -342,29 +399,37 @@ void conv2d_batch_lanes_forward(const Conv2dGeom& g, const T* x, const T* w, con
   constexpr int64_t NB = kNB<T>;
   const int64_t hw = g.h * g.w, L = g.oh * g.ow;
   const int64_t panels = (g.n + NB - 1) / NB;
-  const std::unique_ptr<T[]> xl(new T[static_cast<size_t>(panels * hw * g.c * NB)]);
-  pack_lanes(x, g.n, g.c, hw, xl.get());
+  const int64_t pos = lane_position_stride<T>(g.c);
+  const std::unique_ptr<T[]> xl(new T[static_cast<size_t>(panels * hw * pos)]);
+  pack_lanes(x, g.n, g.c, hw, xl.get(), pos);
   const WeightPanels<T> wp(g, w, false);
-  for_each_lane_tile(g.n, g.oc, L, y, [&](int64_t p, int64_t op, int64_t mr, T* stage) {
-    const T* xp = xl.get() + p * hw * g.c * NB;
-    const auto wo = wp.panel(op);
-    const T* bo = b ? b + op * kMR : nullptr;
-    for (int64_t oh = 0; oh < g.oh; ++oh)
-      for (int64_t ow = 0; ow < g.ow; ++ow) {
-        VecL<T> acc[kMR][kNV] = {};
-        for (int64_t kh = 0; kh < g.kh; ++kh) {
-          const int64_t ih = oh * g.sh - g.ph + kh * g.dh;
-          if (ih < 0 || ih >= g.h) continue;
-          for (int64_t kw = 0; kw < g.kw; ++kw) {
-            const int64_t iw = ow * g.sw - g.pw + kw * g.dw;
-            if (iw < 0 || iw >= g.w) continue;
-            tile_accumulate<T>(g.c, wo.a + kh * g.kw + kw, wo.k_step, wp.row,
-                               xp + (ih * g.w + iw) * g.c * NB, PackedStep<T>{}, acc);
+  // The weights' layout (WeightPanels::packed) chosen once, outside the position loops.
+  auto run = [&](auto packed) {
+    for_each_lane_tile(g.n, g.oc, L, y, [&](int64_t p, int64_t op, int64_t mr, T* stage) {
+      const T* xp = xl.get() + p * hw * pos;
+      const auto wo = wp.panel(op);
+      const T* bo = b ? b + op * kMR : nullptr;
+      for (int64_t oh = 0; oh < g.oh; ++oh)
+        for (int64_t ow = 0; ow < g.ow; ++ow) {
+          VecL<T> acc[kMR][kNV] = {};
+          for (int64_t kh = 0; kh < g.kh; ++kh) {
+            const int64_t ih = oh * g.sh - g.ph + kh * g.dh;
+            if (ih < 0 || ih >= g.h) continue;
+            for (int64_t kw = 0; kw < g.kw; ++kw) {
+              const int64_t iw = ow * g.sw - g.pw + kw * g.dw;
+              if (iw < 0 || iw >= g.w) continue;
+              wp.template accumulate<decltype(packed)::value>(wo, kh * g.kw + kw, g.c,
+                                                              xp + (ih * g.w + iw) * pos, acc);
+            }
           }
+          store_tile<T>(acc, bo, mr, oh * g.ow + ow, stage);
         }
-        store_tile<T>(acc, bo, mr, oh * g.ow + ow, stage);
-      }
-  });
+    });
+  };
+  if (wp.packed())
+    run(std::true_type{});
+  else
+    run(std::false_type{});
 }
 
 template <class T>
@@ -373,31 +438,37 @@ void conv2d_batch_lanes_backward_input(const Conv2dGeom& g, const T* dy, const T
   constexpr int64_t NB = kNB<T>;
   const int64_t hw = g.h * g.w, L = g.oh * g.ow;
   const int64_t panels = (g.n + NB - 1) / NB;
-  const std::unique_ptr<T[]> dyl(new T[static_cast<size_t>(panels * L * g.oc * NB)]);
-  pack_lanes(dy, g.n, g.oc, L, dyl.get());
+  const int64_t pos = lane_position_stride<T>(g.oc);
+  const std::unique_ptr<T[]> dyl(new T[static_cast<size_t>(panels * L * pos)]);
+  pack_lanes(dy, g.n, g.oc, L, dyl.get(), pos);
   const WeightPanels<T> wp(g, w, true);
-  for_each_lane_tile(g.n, g.c, hw, dx, [&](int64_t p, int64_t cp, int64_t mr, T* stage) {
-    const T* dp = dyl.get() + p * L * g.oc * NB;
-    const auto wc = wp.panel(cp);
-    const T* bc = b ? b + cp * kMR : nullptr;
-    for (int64_t ih = 0; ih < g.h; ++ih)
-      for (int64_t iw = 0; iw < g.w; ++iw) {
-        VecL<T> acc[kMR][kNV] = {};
-        // The output positions whose tap (kh, kw) lands on (ih, iw).
-        for (int64_t kh = 0; kh < g.kh; ++kh) {
-          const int64_t th = ih + g.ph - kh * g.dh;
-          if (th < 0 || th % g.sh != 0 || th / g.sh >= g.oh) continue;
-          for (int64_t kw = 0; kw < g.kw; ++kw) {
-            const int64_t tw = iw + g.pw - kw * g.dw;
-            if (tw < 0 || tw % g.sw != 0 || tw / g.sw >= g.ow) continue;
-            tile_accumulate<T>(g.oc, wc.a + kh * g.kw + kw, wc.k_step, wp.row,
-                               dp + (th / g.sh * g.ow + tw / g.sw) * g.oc * NB, PackedStep<T>{},
-                               acc);
+  auto run = [&](auto packed) {
+    for_each_lane_tile(g.n, g.c, hw, dx, [&](int64_t p, int64_t cp, int64_t mr, T* stage) {
+      const T* dp = dyl.get() + p * L * pos;
+      const auto wc = wp.panel(cp);
+      const T* bc = b ? b + cp * kMR : nullptr;
+      for (int64_t ih = 0; ih < g.h; ++ih)
+        for (int64_t iw = 0; iw < g.w; ++iw) {
+          VecL<T> acc[kMR][kNV] = {};
+          // The output positions whose tap (kh, kw) lands on (ih, iw).
+          for (int64_t kh = 0; kh < g.kh; ++kh) {
+            const int64_t th = ih + g.ph - kh * g.dh;
+            if (th < 0 || th % g.sh != 0 || th / g.sh >= g.oh) continue;
+            for (int64_t kw = 0; kw < g.kw; ++kw) {
+              const int64_t tw = iw + g.pw - kw * g.dw;
+              if (tw < 0 || tw % g.sw != 0 || tw / g.sw >= g.ow) continue;
+              wp.template accumulate<decltype(packed)::value>(
+                  wc, kh * g.kw + kw, g.oc, dp + (th / g.sh * g.ow + tw / g.sw) * pos, acc);
+            }
           }
+          store_tile<T>(acc, bc, mr, ih * g.w + iw, stage);
         }
-        store_tile<T>(acc, bc, mr, ih * g.w + iw, stage);
-      }
-  });
+    });
+  };
+  if (wp.packed())
+    run(std::true_type{});
+  else
+    run(std::false_type{});
 }
 
 template <class T>
@@ -407,10 +478,11 @@ void conv2d_batch_lanes_backward_weight(const Conv2dGeom& g, const T* x, const T
   // Rows of the tile are output channels (dy broadcast), columns input channels (x vectors);
   // both operands in panels, position-major, the images as the reduction (k) index.
   const int64_t opanels = (g.oc + kMR - 1) / kMR, cpanels = (g.c + NB - 1) / NB;
-  const std::unique_ptr<T[]> xt(new T[static_cast<size_t>(cpanels * hw * g.n * NB)]);
-  const std::unique_ptr<T[]> dyt(new T[static_cast<size_t>(opanels * L * g.n * kMR)]);
-  pack_panels(x, g.n, g.c, hw, NB, xt.get());
-  pack_panels(dy, g.n, g.oc, L, int64_t{kMR}, dyt.get());
+  const int64_t xpos = g.n * NB + kLine<T>, dpos = g.n * kMR + kLine<T>;
+  const std::unique_ptr<T[]> xt(new T[static_cast<size_t>(cpanels * hw * xpos)]);
+  const std::unique_ptr<T[]> dyt(new T[static_cast<size_t>(opanels * L * dpos)]);
+  pack_panels(x, g.n, g.c, hw, NB, xt.get(), xpos);
+  pack_panels(dy, g.n, g.oc, L, int64_t{kMR}, dyt.get(), dpos);
   // Items (panel of input channels, panel of output channels), all taps, input panel major:
   // consecutive items (and each thread's share) read the same x panel, which stays in L2; the
   // dy panel of an item is the same for every tap.
@@ -418,8 +490,8 @@ void conv2d_batch_lanes_backward_weight(const Conv2dGeom& g, const T* x, const T
   for (int64_t it = 0; it < opanels * cpanels; ++it) {
     const int64_t cp = it / opanels, op = it % opanels, c0 = cp * NB, o0 = op * kMR;
     const int64_t mr = std::min<int64_t>(kMR, g.oc - o0), nc = std::min(NB, g.c - c0);
-    const T* xpanel = xt.get() + cp * hw * g.n * NB;
-    const T* dpanel = dyt.get() + op * L * g.n * kMR;
+    const T* xpanel = xt.get() + cp * hw * xpos;
+    const T* dpanel = dyt.get() + op * L * dpos;
     for (int64_t kh = 0; kh < g.kh; ++kh)
       for (int64_t kw = 0; kw < g.kw; ++kw) {
         // The reduction runs over every image at every position (6,000+ terms on a batch of
@@ -433,8 +505,8 @@ void conv2d_batch_lanes_backward_weight(const Conv2dGeom& g, const T* x, const T
           for (int64_t ow = 0; ow < g.ow; ++ow) {
             const int64_t iw = ow * g.sw - g.pw + kw * g.dw;
             if (iw < 0 || iw >= g.w) continue;
-            tile_accumulate<T>(g.n, dpanel + (oh * g.ow + ow) * g.n * kMR, PanelStep{},
-                               UnitStep{}, xpanel + (ih * g.w + iw) * g.n * NB, PackedStep<T>{}, acc);
+            tile_accumulate<T>(g.n, dpanel + (oh * g.ow + ow) * dpos, PanelStep{}, UnitStep{},
+                               xpanel + (ih * g.w + iw) * xpos, PackedStep<T>{}, acc);
             if ((terms += g.n) >= kPartial) {
               add_tile<T>(sum, acc);
               terms = 0;

@@ -193,8 +193,9 @@ void conv2d_batch_lanes_winograd_forward(const Conv2dGeom& g, const T* x, const 
   const int64_t hw = g.h * g.w, L = g.oh * g.ow, K = 4 * g.c;  // K: (channel, phase)
   const int64_t th = winograd_tiles(g.oh), tw = winograd_tiles(g.ow), tiles = th * tw;
   const int64_t panels = (g.n + NB - 1) / NB, opanels = (g.oc + kMR - 1) / kMR;
-  const std::unique_ptr<T[]> xl(new T[static_cast<size_t>(panels * hw * g.c * NB)]);
-  pack_lanes(x, g.n, g.c, hw, xl.get());
+  const int64_t pos = lane_position_stride<T>(g.c);
+  const std::unique_ptr<T[]> xl(new T[static_cast<size_t>(panels * hw * pos)]);
+  pack_lanes(x, g.n, g.c, hw, xl.get(), pos);
 
   // V[panel][tile][position][k][NB], k = 4 c + 2 a + b, each position's block one cache line
   // longer than K * NB: an input transform writes the same k of all 25 positions, which K * NB
@@ -205,13 +206,13 @@ void conv2d_batch_lanes_winograd_forward(const Conv2dGeom& g, const T* x, const 
   for (int64_t it = 0; it < panels * tiles * g.c; ++it) {
     const int64_t p = it / (tiles * g.c), tile = it / g.c % tiles, c = it % g.c;
     const int64_t i0 = tile / tw * kWinM, j0 = tile % tw * kWinM;  // phase-plane origin
-    const T* xp = xl.get() + p * hw * g.c * NB + c * NB;
+    const T* xp = xl.get() + p * hw * pos + c * NB;
     T* vout = vt.get() + (p * tiles + tile) * P * vpos;
     for (int a = 0; a < 2; ++a)
       for (int bb = 0; bb < 2; ++bb)
         winograd_input_tile<T>(xp, [&](int r, int s) -> int64_t {
           const int64_t ih = 2 * (i0 + r) + a - g.ph, iw = 2 * (j0 + s) + bb - g.pw;
-          return ih >= 0 && ih < g.h && iw >= 0 && iw < g.w ? (ih * g.w + iw) * g.c * NB : -1;
+          return ih >= 0 && ih < g.h && iw >= 0 && iw < g.w ? (ih * g.w + iw) * pos : -1;
         }, vout + (4 * c + 2 * a + bb) * NB, vpos);
   }
 
@@ -249,8 +250,9 @@ void conv2d_batch_lanes_winograd_backward_input(const Conv2dGeom& g, const T* dy
   const int64_t ti = winograd_tiles((g.h + g.ph + 1) / 2), tj = winograd_tiles((g.w + g.pw + 1) / 2);
   const int64_t tiles = ti * tj;
   const int64_t panels = (g.n + NB - 1) / NB, cpanels = (g.c + kMR - 1) / kMR;
-  const std::unique_ptr<T[]> dyl(new T[static_cast<size_t>(panels * L * g.oc * NB)]);
-  pack_lanes(dy, g.n, g.oc, L, dyl.get());
+  const int64_t pos = lane_position_stride<T>(g.oc);
+  const std::unique_ptr<T[]> dyl(new T[static_cast<size_t>(panels * L * pos)]);
+  pack_lanes(dy, g.n, g.oc, L, dyl.get(), pos);
 
   // V[panel][tile][position][o][NB] (blocks padded as in the forward): tile (i0, j0) of every
   // phase reads dy rows i0 - 1 .. i0 + 3 and columns j0 - 1 .. j0 + 3.
@@ -260,9 +262,9 @@ void conv2d_batch_lanes_winograd_backward_input(const Conv2dGeom& g, const T* dy
   for (int64_t it = 0; it < panels * tiles * g.oc; ++it) {
     const int64_t p = it / (tiles * g.oc), tile = it / g.oc % tiles, o = it % g.oc;
     const int64_t i0 = tile / tj * kWinM, j0 = tile % tj * kWinM;
-    winograd_input_tile<T>(dyl.get() + p * L * g.oc * NB + o * NB, [&](int r, int s) -> int64_t {
+    winograd_input_tile<T>(dyl.get() + p * L * pos + o * NB, [&](int r, int s) -> int64_t {
       const int64_t oh = i0 - 1 + r, ow = j0 - 1 + s;
-      return oh >= 0 && oh < g.oh && ow >= 0 && ow < g.ow ? (oh * g.ow + ow) * g.oc * NB : -1;
+      return oh >= 0 && oh < g.oh && ow >= 0 && ow < g.ow ? (oh * g.ow + ow) * pos : -1;
     }, vt.get() + (p * tiles + tile) * P * vpos + o * NB, vpos);
   }
 

@@ -219,28 +219,46 @@ template <class T, int R, int K, int S>
 inline void correlate_rows_square(const T* in, int64_t planes, int64_t pstride, int64_t ld,
                                   int64_t phs, const T* k, T init, T* out, int64_t ow) {
   using V = typename LanesOf<T>::type;
-  for (int64_t c0 = 0; c0 < ow; c0 += kLanes) {
+  // One column block; wt(m, q) is tap q's weight of plane m (a scalar, or a vector already
+  // broadcast).
+  auto block = [&](int64_t c0, auto&& wt) __attribute__((always_inline)) {
     V acc[R];
 #pragma GCC unroll 8
     for (int rr = 0; rr < R; ++rr) acc[rr] = V{} + init;
     for (int64_t m = 0; m < planes; ++m) {
-      const T* km = k + m * K * K;
       const T* base = in + m * pstride + c0;
 #pragma GCC unroll 16
       for (int p = 0; p < (R - 1) * S + K; ++p) {
         const T* row = base + p * ld;
         V v[K];
 #pragma GCC unroll 8
-        for (int j = 0; j < K; ++j) v[j] = load_lanes(row + (j % S) * phs + j / S);
+        for (int j = 0; j < K; ++j) {
+          v[j] = load_lanes(row + (j % S) * phs + j / S);
+#if defined(__AVX512F__)
+          // Kept in a register: folded into each FMA as a memory operand, a row vector was
+          // loaded once per output row that uses it (36 loads for 36 FMAs at 3x3, most
+          // splitting a cache line), which bound the depthwise forward.
+          if constexpr (sizeof(V) == 64) asm("" : "+v"(v[j]));
+#endif
+        }
 #pragma GCC unroll 8
         for (int i = 0; i < K; ++i)
           if ((p - i) % S == 0 && p - i >= 0 && (p - i) / S < R)
 #pragma GCC unroll 8
-            for (int j = 0; j < K; ++j) acc[(p - i) / S] += km[i * K + j] * v[j];
+            for (int j = 0; j < K; ++j) acc[(p - i) / S] += wt(m, i * K + j) * v[j];
       }
     }
     store_rows<T, R>(acc, out, ow, c0);
+  };
+  if (K == 3 && planes == 1) {  // one plane (depthwise): its 9 weights broadcast once
+    V kv[K * K];
+    for (int q = 0; q < K * K; ++q) kv[q] = V{} + k[q];
+    for (int64_t c0 = 0; c0 < ow; c0 += kLanes)
+      block(c0, [&](int64_t, int q) __attribute__((always_inline)) { return kv[q]; });
+    return;
   }
+  for (int64_t c0 = 0; c0 < ow; c0 += kLanes)
+    block(c0, [&](int64_t m, int q) __attribute__((always_inline)) { return k[m * K * K + q]; });
 }
 
 // Output channels per pass of the 3x3 stride-1 forward (correlate_plane_oc): O x 4 row sums in

@@ -15,10 +15,11 @@
 //   lanes(src)  [panel][position][channel][NB]   x (forward), dy (input grad), packed once per
 //               call, each position's block a cache line longer than channel x NB
 //   forward     y[o][pos]   = b[o] + sum_(tap inside) sum_c w[o][c][tap] x[c][pos @ tap]
-//               A = weights [o-panel][tap][c][MR], B = x lanes at the tap's input position
+//               A = weights in place, or packed [o-panel][tap][c][MR] (WeightPanels),
+//               B = x lanes at the tap's input position
 //   input grad  dx[c][pos] = sum_(tap, output pos hitting pos) sum_o w[o][c][tap] dy[o][opos]
 //               (+ b[c]: a transposed convolution's bias)
-//               A = weights [c-panel][tap][o][MR], B = dy lanes at the output position
+//               A = weights transposed (WeightPanels), B = dy lanes at the output position
 //   weight grad dw[o][c][tap] = sum_(pos inside) sum_images dy[o][pos] x[c][pos @ tap]: a tile
 //               of MR output x NB input channels with the images as the reduction, dy and x
 //               packed in channel panels [panel][position][image][width]
@@ -301,22 +302,22 @@ class WeightPanels {
     int64_t k_step;
   };
 
-  WeightPanels(const Conv2dGeom& g, const T* w, bool transposed) : taps_(g.kh * g.kw) {
-    const int64_t rows = transposed ? g.c : g.oc, k = transposed ? g.oc : g.c;
+  WeightPanels(const Conv2dGeom& g, const T* w, bool transposed) {
+    const int64_t taps = g.kh * g.kw, rows = transposed ? g.c : g.oc, k = transposed ? g.oc : g.c;
     const int64_t panels = (rows + kMR - 1) / kMR;
-    if (taps_ * int64_t(sizeof(T)) > 64) {
-      packed_.reset(new T[static_cast<size_t>(panels * taps_ * k * kMR)]);
+    if (taps * int64_t(sizeof(T)) > 64) {
+      packed_.reset(new T[static_cast<size_t>(panels * taps * k * kMR)]);
       T* wp = packed_.get();
       // In the destination's order: its writes are sequential, the reads stay within w.
-#pragma omp parallel for num_threads(threads_for(panels * taps_)) schedule(static)
-      for (int64_t it = 0; it < panels * taps_; ++it) {
-        const int64_t rp = it / taps_, t = it % taps_;
+#pragma omp parallel for num_threads(threads_for(panels * taps)) schedule(static)
+      for (int64_t it = 0; it < panels * taps; ++it) {
+        const int64_t rp = it / taps, t = it % taps;
         T* d = wp + it * k * kMR;
         for (int64_t kk = 0; kk < k; ++kk)
           for (int64_t i = 0; i < kMR; ++i, ++d) {
             const int64_t r = rp * kMR + i;
             *d = r >= rows ? T(0)
-                           : w[((transposed ? kk : r) * g.c + (transposed ? r : kk)) * taps_ + t];
+                           : w[((transposed ? kk : r) * g.c + (transposed ? r : kk)) * taps + t];
           }
       }
       w_ = wp;
@@ -324,25 +325,25 @@ class WeightPanels {
       tap_step = k * kMR;
       k_step_ = kMR;
       full_ = panels;  // zero rows included
-      panel_ = taps_ * k * kMR;
+      panel_ = taps * k * kMR;
       return;
     }
     w_ = w;
     full_ = rows / kMR;
-    row = transposed ? taps_ : g.c * taps_;
+    row = transposed ? taps : g.c * taps;
     tap_step = 1;
-    k_step_ = transposed ? g.c * taps_ : taps_;
+    k_step_ = transposed ? g.c * taps : taps;
     panel_ = kMR * row;
     const int64_t left = rows - full_ * kMR;
     if (left == 0) return;
     // Forward: rows [MR][c][taps], the same steps as w. Transposed: [oc][MR][taps].
-    tail_.reset(new T[static_cast<size_t>(kMR * k * taps_)]());
-    tail_k_step_ = transposed ? kMR * taps_ : taps_;
+    tail_.reset(new T[static_cast<size_t>(kMR * k * taps)]());
+    tail_k_step_ = transposed ? kMR * taps : taps;
     for (int64_t kk = 0; kk < k; ++kk)
       for (int64_t i = 0; i < left; ++i) {
         const int64_t r = full_ * kMR + i;
-        const T* src = w + (transposed ? kk * g.c + r : r * g.c + kk) * taps_;
-        std::memcpy(tail_.get() + i * row + kk * tail_k_step_, src, taps_ * sizeof(T));
+        const T* src = w + (transposed ? kk * g.c + r : r * g.c + kk) * taps;
+        std::memcpy(tail_.get() + i * row + kk * tail_k_step_, src, taps * sizeof(T));
       }
   }
 
@@ -351,11 +352,18 @@ class WeightPanels {
     return {tail_.get(), tail_k_step_};
   }
 
-  bool packed() const { return packed_ != nullptr; }
+  // f(std::true_type) for the packed layout, f(std::false_type) in place: callers take the
+  // choice once, outside their position loops.
+  template <class F>
+  void with_layout(F&& f) const {
+    if (packed_)
+      f(std::true_type{});
+    else
+      f(std::false_type{});
+  }
 
-  // acc += (k x MR block of panel pn at tap t) * (k x NB lanes at b); Packed = packed(). The
-  // packed layout's steps are compile-time (run-time ones cost 5 % on the 5x5 forward); callers
-  // choose outside their position loops.
+  // acc += (k x MR block of panel pn at tap t) * (k x NB lanes at b), Packed as with_layout
+  // says: the packed layout's steps are compile-time (run-time ones cost 5 % on the 5x5 forward).
   template <bool Packed>
   __attribute__((always_inline)) void accumulate(const Panel& pn, int64_t t, int64_t k,
                                                  const T* b, VecL<T> (&acc)[kMR][kNV]) const {
@@ -370,7 +378,6 @@ class WeightPanels {
 
  private:
   const T* w_;
-  int64_t taps_;
   int64_t full_, k_step_, panel_, tail_k_step_ = 0;
   std::unique_ptr<T[]> packed_, tail_;
 };
@@ -403,8 +410,7 @@ void conv2d_batch_lanes_forward(const Conv2dGeom& g, const T* x, const T* w, con
   const std::unique_ptr<T[]> xl(new T[static_cast<size_t>(panels * hw * pos)]);
   pack_lanes(x, g.n, g.c, hw, xl.get(), pos);
   const WeightPanels<T> wp(g, w, false);
-  // The weights' layout (WeightPanels::packed) chosen once, outside the position loops.
-  auto run = [&](auto packed) {
+  wp.with_layout([&](auto packed) {
     for_each_lane_tile(g.n, g.oc, L, y, [&](int64_t p, int64_t op, int64_t mr, T* stage) {
       const T* xp = xl.get() + p * hw * pos;
       const auto wo = wp.panel(op);
@@ -425,11 +431,7 @@ void conv2d_batch_lanes_forward(const Conv2dGeom& g, const T* x, const T* w, con
           store_tile<T>(acc, bo, mr, oh * g.ow + ow, stage);
         }
     });
-  };
-  if (wp.packed())
-    run(std::true_type{});
-  else
-    run(std::false_type{});
+  });
 }
 
 template <class T>
@@ -442,7 +444,7 @@ void conv2d_batch_lanes_backward_input(const Conv2dGeom& g, const T* dy, const T
   const std::unique_ptr<T[]> dyl(new T[static_cast<size_t>(panels * L * pos)]);
   pack_lanes(dy, g.n, g.oc, L, dyl.get(), pos);
   const WeightPanels<T> wp(g, w, true);
-  auto run = [&](auto packed) {
+  wp.with_layout([&](auto packed) {
     for_each_lane_tile(g.n, g.c, hw, dx, [&](int64_t p, int64_t cp, int64_t mr, T* stage) {
       const T* dp = dyl.get() + p * L * pos;
       const auto wc = wp.panel(cp);
@@ -464,11 +466,7 @@ void conv2d_batch_lanes_backward_input(const Conv2dGeom& g, const T* dy, const T
           store_tile<T>(acc, bc, mr, ih * g.w + iw, stage);
         }
     });
-  };
-  if (wp.packed())
-    run(std::true_type{});
-  else
-    run(std::false_type{});
+  });
 }
 
 template <class T>

@@ -79,10 +79,9 @@ void direct_forward_one_channel(const Conv2dGeom& g, const T* x, const T* w, con
     toff.p[t] = i * g.dh * ld + (j * g.dw) % sw * plane + (j * g.dw) / sw;
   }
   for (int64_t q = 0; q < blocks * O; ++q) {
-    const int64_t o = q / O * O + q % O;
-    init.p[q] = b && o < g.oc ? b[o] : T(0);
+    init.p[q] = b && q < g.oc ? b[q] : T(0);  // q: the output channel
     for (int64_t t = 0; t < KK; ++t)
-      kpack.p[(q / O * KK + t) * O + q % O] = o < g.oc ? w[o * KK + t] : T(0);
+      kpack.p[(q / O * KK + t) * O + q % O] = q < g.oc ? w[q * KK + t] : T(0);
   }
   RegionAlloc alloc;
 #pragma omp parallel num_threads(threads_for(g.n))

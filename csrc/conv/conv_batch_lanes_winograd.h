@@ -115,7 +115,8 @@ inline void winograd_output_tiles(int64_t K, const T* u, int64_t ustride, const 
   VecL<T> m[P][kMR][kNV];
   for (int q = 0; q < P; ++q) {
     VecL<T> acc[kMR][kNV] = {};
-    tile_accumulate<T>(K, u + q * ustride, PanelStep{}, UnitStep{}, v + q * vstride, PackedStep<T>{}, acc);
+    tile_accumulate<T>(K, u + q * ustride, PanelStep{}, UnitStep{}, v + q * vstride,
+                       PackedStep<T>{}, acc);
     std::memcpy(&m[q], &acc, sizeof acc);
   }
   T* dst[kWinM][kWinM];

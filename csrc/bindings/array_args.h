@@ -67,7 +67,7 @@ T* array_ptr(const py::array& a, const char* op, const char* name, bool writeabl
 inline void check_same_shape(const py::array& a, const py::array& b, const char* op,
                              const char* na, const char* nb) {
   check(shape_of(a) == shape_of(b), op, na, " and ", nb, " shapes differ: ",
-        shape_str(shape_of(a)), " vs ", shape_str(shape_of(b)));
+        shape_text(shape_of(a)), " vs ", shape_text(shape_of(b)));
 }
 
 // Byte range [lo, hi) that `a`'s elements span (strides may be negative or zero); empty for an

@@ -18,13 +18,13 @@ namespace {
 
 void check_rank(const py::array& a, int rank, const char* op, const char* name) {
   check(a.ndim() == rank, op, name, " must be ", rank, "-D (N, C, H, W), got shape ",
-        shape_str(shape_of(a)));
+        shape_text(shape_of(a)));
 }
 
 void check_shape(const py::array& a, const std::vector<long long>& want, const char* op,
                  const char* name) {
-  check(shape_of(a) == want, op, name, " has shape ", shape_str(shape_of(a)), ", expected ",
-        shape_str(want));
+  check(shape_of(a) == want, op, name, " has shape ", shape_text(shape_of(a)), ", expected ",
+        shape_text(want));
 }
 
 // Output size along one axis, computed with checked arithmetic (padding, dilation and stride
@@ -51,7 +51,7 @@ Conv2dGeom conv_geom(const char* op, const std::vector<long long>& xs, const py:
                      int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh, int64_t dw,
                      int64_t groups) {
   check(w.ndim() == 4, op, "weight must be 4-D (out_channels, in_channels / groups, kH, kW), got shape ",
-        shape_str(shape_of(w)));
+        shape_text(shape_of(w)));
   check(sh >= 1 && sw >= 1, op, "stride must be positive, got (", sh, ", ", sw, ")");
   check(dh >= 1 && dw >= 1, op, "dilation must be positive, got (", dh, ", ", dw, ")");
   check(ph >= 0 && pw >= 0, op, "padding must be non-negative, got (", ph, ", ", pw, ")");
@@ -64,15 +64,15 @@ Conv2dGeom conv_geom(const char* op, const std::vector<long long>& xs, const py:
   check(g.oc % groups == 0, op, "groups=", groups, " does not divide the ", g.oc,
         " output channels");
   check(w.shape(1) * groups == g.c, op, "input has ", g.c, " channels but weight expects ",
-        w.shape(1) * groups, " (weight ", shape_str(shape_of(w)), ", groups=", groups, ")");
+        w.shape(1) * groups, " (weight ", shape_text(shape_of(w)), ", groups=", groups, ")");
   check(g.kh >= 1 && g.kw >= 1, op, "kernel size must be positive, got weight ",
-        shape_str(shape_of(w)));
+        shape_text(shape_of(w)));
   int64_t PH, PW;
   g.oh = checked_out_size(op, g.h, g.kh, sh, ph, dh, false, PH);
   g.ow = checked_out_size(op, g.w, g.kw, sw, pw, dw, false, PW);
   check(g.oh >= 1 && g.ow >= 1, op, "kernel size (", (g.kh - 1) * dh + 1, ", ", (g.kw - 1) * dw + 1,
         ") (dilated) is larger than the padded input (", PH, ", ", PW,
-        "); input ", shape_str(xs), ", weight ", shape_str(shape_of(w)));
+        "); input ", shape_text(xs), ", weight ", shape_text(shape_of(w)));
   check(numel_checked(op, "padded input", g.cg(), PH, PW) <= kMaxPaddedInput, op, "padding (", ph,
         ", ", pw, ") makes a padded input of ", g.cg(), " x ", PH, " x ", PW,
         " per image and group, above the supported 2**31 elements");
@@ -230,7 +230,7 @@ void check_same_dtype(const py::array& a, const py::array& b, const char* op, co
 Pool2dGeom pool_geom(const char* op, const std::vector<long long>& xs, int64_t kh, int64_t kw,
                      int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh, int64_t dw,
                      bool ceil_mode) {
-  check(xs.size() == 4, op, "input must be 4-D (N, C, H, W), got shape ", shape_str(xs));
+  check(xs.size() == 4, op, "input must be 4-D (N, C, H, W), got shape ", shape_text(xs));
   check(kh >= 1 && kw >= 1, op, "kernel_size must be positive, got (", kh, ", ", kw, ")");
   check(sh >= 1 && sw >= 1, op, "stride must be positive, got (", sh, ", ", sw, ")");
   check(dh >= 1 && dw >= 1, op, "dilation must be positive, got (", dh, ", ", dw, ")");
@@ -254,7 +254,7 @@ Pool2dGeom pool_geom(const char* op, const std::vector<long long>& xs, int64_t k
   if (ceil_mode && g.ow > 1 && starts_past(g.ow - 1, sw, g.w + pw)) --g.ow;
   numel_checked(op, "output size", xs[0], xs[1], g.oh, g.ow);
   check(g.oh >= 1 && g.ow >= 1, op, "kernel (", (kh - 1) * dh + 1, ", ", (kw - 1) * dw + 1,
-        ") is larger than the padded input (", PH, ", ", PW, "); input ", shape_str(xs));
+        ") is larger than the padded input (", PH, ", ", PW, "); input ", shape_text(xs));
   return g;
 }
 
@@ -424,7 +424,7 @@ void init_conv(py::module_& m) {
         check_rank(dx, 4, op, "out");
         check_rank(dy, 4, op, "grad");
         check(dy.shape(0) == dx.shape(0) && dy.shape(1) == dx.shape(1), op,
-              "grad ", shape_str(shape_of(dy)), " and out ", shape_str(shape_of(dx)),
+              "grad ", shape_text(shape_of(dy)), " and out ", shape_text(shape_of(dx)),
               " differ in (N, C)");
         check_shape(indices, shape_of(dy), op, "indices");
         const int64_t* pi = array_ptr<int64_t>(indices, op, "indices");
@@ -496,10 +496,10 @@ void init_conv(py::module_& m) {
         check_rank(x, 4, op, "input");
         check_rank(out, 4, op, "out");
         check(out.shape(0) == x.shape(0) && out.shape(1) == x.shape(1) && out.shape(2) >= 1 &&
-                  out.shape(3) >= 1, op, "out shape ", shape_str(shape_of(out)),
-              " does not fit input ", shape_str(shape_of(x)));
+                  out.shape(3) >= 1, op, "out shape ", shape_text(shape_of(out)),
+              " does not fit input ", shape_text(shape_of(x)));
         check(x.shape(2) >= 1 && x.shape(3) >= 1, op, "input has an empty plane: ",
-              shape_str(shape_of(x)));
+              shape_text(shape_of(x)));
         Pool2dGeom g{};
         g.planes = x.shape(0) * x.shape(1); g.h = x.shape(2); g.w = x.shape(3);
         g.oh = out.shape(2); g.ow = out.shape(3);
@@ -520,7 +520,7 @@ void init_conv(py::module_& m) {
         check_rank(dx, 4, op, "out");
         check(dy.shape(0) == dx.shape(0) && dy.shape(1) == dx.shape(1) && dy.shape(2) >= 1 &&
                   dy.shape(3) >= 1 && dx.shape(2) >= 1 && dx.shape(3) >= 1, op,
-              "grad ", shape_str(shape_of(dy)), " does not fit out ", shape_str(shape_of(dx)));
+              "grad ", shape_text(shape_of(dy)), " does not fit out ", shape_text(shape_of(dx)));
         Pool2dGeom g{};
         g.planes = dx.shape(0) * dx.shape(1); g.h = dx.shape(2); g.w = dx.shape(3);
         g.oh = dy.shape(2); g.ow = dy.shape(3);

@@ -21,8 +21,8 @@ void check_shape_is(const py::array& a, const std::vector<long long>& want, cons
                     const char* name) {
   bool same = a.ndim() == static_cast<py::ssize_t>(want.size());
   for (py::ssize_t i = 0; same && i < a.ndim(); ++i) same = a.shape(i) == want[i];
-  PE_CHECK(same, op, name, " has shape ", shape_str(shape_of(a)), ", expected ",
-           shape_str(want));  // formatted only on failure: these run every step
+  PE_CHECK(same, op, name, " has shape ", shape_text(shape_of(a)), ", expected ",
+           shape_text(want));  // formatted only on failure: these run every step
 }
 
 void check_dtypes(const py::array& a, const py::array& b, const char* op, const char* na,
@@ -66,9 +66,9 @@ void check_window(const char* op, int64_t sh, int64_t sw, int64_t dh, int64_t dw
 
 ConvNhwcGeom conv_geom(const char* op, const py::array& x, const py::array& w, int64_t sh,
                        int64_t sw, const Pads& p, int64_t dh, int64_t dw, int64_t groups) {
-  check(x.ndim() == 4, op, "input must be 4-D (N, H, W, C), got shape ", shape_str(shape_of(x)));
+  check(x.ndim() == 4, op, "input must be 4-D (N, H, W, C), got shape ", shape_text(shape_of(x)));
   check(w.ndim() == 4, op, "weight must be 4-D (KH, KW, C / groups, OC), got shape ",
-        shape_str(shape_of(w)));
+        shape_text(shape_of(w)));
   check_window(op, sh, sw, dh, dw, p);
   check(groups >= 1, op, "groups must be positive, got ", groups);
   ConvNhwcGeom g{};
@@ -76,19 +76,19 @@ ConvNhwcGeom conv_geom(const char* op, const py::array& x, const py::array& w, i
   g.kh = w.shape(0); g.kw = w.shape(1); g.oc = w.shape(3);
   g.sh = sh; g.sw = sw; g.pt = p.t; g.pl = p.l; g.dh = dh; g.dw = dw; g.groups = groups;
   check(g.c % groups == 0 && w.shape(2) == g.c / groups, op, "input has ", g.c,
-        " channels but weight ", shape_str(shape_of(w)), " with groups=", groups, " expects ",
+        " channels but weight ", shape_text(shape_of(w)), " with groups=", groups, " expects ",
         mul_checked(w.shape(2), groups, op, "weight channels * groups"));
   check(g.oc % groups == 0, op, "groups=", groups, " does not divide the ", g.oc,
         " output channels");
   check(g.kh >= 1 && g.kw >= 1, op, "kernel size must be positive, got weight ",
-        shape_str(shape_of(w)));
+        shape_text(shape_of(w)));
   int64_t PH, PW;
   g.oh = checked_out_size(op, g.h, g.kh, sh, p.t, p.b, dh, PH);
   g.ow = checked_out_size(op, g.w, g.kw, sw, p.l, p.r, dw, PW);
   check_padded(op, PH, PW);
   check(g.oh >= 1 && g.ow >= 1, op, "kernel size (", (g.kh - 1) * dh + 1, ", ",
         (g.kw - 1) * dw + 1, ") (dilated) is larger than the padded input (", PH, ", ", PW,
-        "); input ", shape_str(shape_of(x)), ", weight ", shape_str(shape_of(w)));
+        "); input ", shape_text(shape_of(x)), ", weight ", shape_text(shape_of(w)));
   // The output, the im2col block (rows x K) and the weight: keep every product in range.
   numel_checked(op, "output size", g.n, g.oh, g.ow, g.oc);
   numel_checked(op, "weight size", g.kh, g.kw, g.c, g.oc);
@@ -185,20 +185,20 @@ void conv_backward_t(const py::array& x, const py::array& dy, const py::array& w
 
 PoolNhwcGeom pool_geom(const char* op, const std::vector<long long>& xs, int64_t kh, int64_t kw,
                        int64_t sh, int64_t sw, const Pads& p) {
-  check(xs.size() == 4, op, "input must be 4-D (N, H, W, C), got shape ", shape_str(xs));
+  check(xs.size() == 4, op, "input must be 4-D (N, H, W, C), got shape ", shape_text(xs));
   check(kh >= 1 && kw >= 1, op, "kernel must be positive, got (", kh, ", ", kw, ")");
   check_window(op, sh, sw, 1, 1, p);
   check(p.t < kh && p.b < kh && p.l < kw && p.r < kw, op, "padding (", p.t, ", ", p.b, ", ", p.l,
         ", ", p.r, ") must be smaller than the kernel (", kh, ", ", kw, ") on each side");
   check(numel_checked(op, "input plane", xs[1], xs[2]) < (int64_t{1} << 31), op,
-        "input planes of 2^31 pixels or more are not supported, got ", shape_str(xs));
+        "input planes of 2^31 pixels or more are not supported, got ", shape_text(xs));
   PoolNhwcGeom g{xs[0], xs[1], xs[2], xs[3], 0, 0, kh, kw, sh, sw, p.t, p.l};
   int64_t PH, PW;
   g.oh = checked_out_size(op, g.h, kh, sh, p.t, p.b, 1, PH);
   g.ow = checked_out_size(op, g.w, kw, sw, p.l, p.r, 1, PW);
   check_padded(op, PH, PW);
   check(g.oh >= 1 && g.ow >= 1, op, "kernel (", kh, ", ", kw, ") is larger than the padded input (",
-        PH, ", ", PW, "); input ", shape_str(xs));
+        PH, ", ", PW, "); input ", shape_text(xs));
   numel_checked(op, "output size", g.n, g.oh, g.ow, g.c);
   // The kernels size their thread grain as OW * C * KH * KW, and the average's divisor is KH * KW.
   numel_checked(op, "window work (out width * channels * kernel area)", g.ow, g.c, kh, kw);

@@ -49,8 +49,8 @@ void init_fused(py::module_& m) {
                   trainable.size() == L && py::len(state1) == 2 * L && py::len(state2) == 2 * L,
               op, "per-layer lists differ in length");
         check(x.ndim() == 2 && y.ndim() == 2 && idx.ndim() == 1, op,
-              "expected x (n, in), y (n, k), idx (m,), got ", shape_str(shape_of(x)), ", ",
-              shape_str(shape_of(y)), ", ", shape_str(shape_of(idx)));
+              "expected x (n, in), y (n, k), idx (m,), got ", shape_text(shape_of(x)), ", ",
+              shape_text(shape_of(y)), ", ", shape_text(shape_of(idx)));
         const float* px = array_ptr<float>(x, op, "x");
         const float* py_ = array_ptr<float>(y, op, "y");
         const int64_t* pidx = array_ptr<int64_t>(idx, op, "idx");
@@ -71,7 +71,7 @@ void init_fused(py::module_& m) {
           const std::string nm = "layer " + std::to_string(l);
           const py::array w = as_array(weights[l], op, nm + " kernel");
           check(w.ndim() == 2 && w.shape(0) == width, op, nm, " kernel has shape ",
-                shape_str(shape_of(w)), ", expected (", width, ", units)");
+                shape_text(shape_of(w)), ", expected (", width, ", units)");
           MlpLayer& ly = layers[l];
           ly.in = width;
           ly.out = w.shape(1);

@@ -46,19 +46,19 @@ void matmul_t(const py::array& a, const py::array& b, const py::array& out, doub
   const int nd = static_cast<int>(a.ndim());
   PE_MATMUL_CHECK(nd >= 2 && b.ndim() == nd && out.ndim() == nd,
                   "expected operands of equal rank >= 2 (batch dims broadcast by the caller), got ",
-                  shape_str(shape_of(a)), " @ ", shape_str(shape_of(b)), " -> ",
-                  shape_str(shape_of(out)));
+                  shape_text(shape_of(a)), " @ ", shape_text(shape_of(b)), " -> ",
+                  shape_text(shape_of(out)));
   PE_MATMUL_CHECK(nd <= kMaxRank, "rank ", nd, " is above the supported ", kMaxRank);
   const int64_t m = a.shape(nd - 2), k = a.shape(nd - 1), n = b.shape(nd - 1);
-  PE_MATMUL_CHECK(b.shape(nd - 2) == k, "inner dimensions differ: ", shape_str(shape_of(a)), " @ ",
-                  shape_str(shape_of(b)));
+  PE_MATMUL_CHECK(b.shape(nd - 2) == k, "inner dimensions differ: ", shape_text(shape_of(a)), " @ ",
+                  shape_text(shape_of(b)));
   PE_MATMUL_CHECK(out.shape(nd - 2) == m && out.shape(nd - 1) == n, "out has shape ",
-                  shape_str(shape_of(out)), ", expected (..., ", m, ", ", n, ")");
+                  shape_text(shape_of(out)), ", expected (..., ", m, ", ", n, ")");
   int64_t batch = 1;
   for (int i = 0; i < nd - 2; ++i) {
     PE_MATMUL_CHECK(a.shape(i) == b.shape(i) && a.shape(i) == out.shape(i),
-                    "batch dimensions differ: ", shape_str(shape_of(a)), " @ ",
-                    shape_str(shape_of(b)), " -> ", shape_str(shape_of(out)));
+                    "batch dimensions differ: ", shape_text(shape_of(a)), " @ ",
+                    shape_text(shape_of(b)), " -> ", shape_text(shape_of(out)));
     batch = mul_checked(batch, a.shape(i), op, "batch size");  // views may broadcast (stride 0)
   }
   const py::dtype dt = py::dtype::of<T>();
@@ -123,7 +123,7 @@ py::array matmul_entry(const py::array& a, const py::array& b, const py::object&
     const py::ssize_t nd = a.ndim();
     PE_MATMUL_CHECK(nd >= 2 && b.ndim() == nd,
                     "expected operands of equal rank >= 2 (batch dims broadcast by the caller), "
-                    "got ", shape_str(shape_of(a)), " @ ", shape_str(shape_of(b)));
+                    "got ", shape_text(shape_of(a)), " @ ", shape_text(shape_of(b)));
     std::vector<py::ssize_t> shape(a.shape(), a.shape() + nd);
     shape[nd - 1] = b.shape(nd - 1);
     if (is_double(a, "matmul")) out = py::array_t<double>(shape);
@@ -249,10 +249,10 @@ void check_disjoint(const py::array& out, const char* name,
 template <class T>
 void linear_args(const py::array& x, const py::array& w, int64_t* sx, int64_t* sw) {
   if (x.ndim() != 2 || w.ndim() != 2)
-    fail("linear", "expected 2-D x and weight, got ", shape_str(shape_of(x)), " and ",
-         shape_str(shape_of(w)));
+    fail("linear", "expected 2-D x and weight, got ", shape_text(shape_of(x)), " and ",
+         shape_text(shape_of(w)));
   if (x.shape(1) != w.shape(1))
-    fail("linear", "x has ", x.shape(1), " features but weight ", shape_str(shape_of(w)),
+    fail("linear", "x has ", x.shape(1), " features but weight ", shape_text(shape_of(w)),
          " expects ", w.shape(1));
   const py::dtype dt = py::dtype::of<T>();
   if (!same_dtype(x.dtype(), dt) || !same_dtype(w.dtype(), dt))
@@ -269,8 +269,8 @@ void check_shape(const py::array& arr, const char* name, const std::vector<py::s
   bool ok = arr.ndim() == static_cast<py::ssize_t>(shape.size());
   for (size_t i = 0; ok && i < shape.size(); ++i) ok = arr.shape(i) == shape[i];
   if (!ok)
-    fail("linear", name, " has shape ", shape_str(shape_of(arr)), ", expected ",
-         shape_str(std::vector<long long>(shape.begin(), shape.end())));
+    fail("linear", name, " has shape ", shape_text(shape_of(arr)), ", expected ",
+         shape_text(std::vector<long long>(shape.begin(), shape.end())));
 }
 
 template <class T>
@@ -353,8 +353,8 @@ py::array linear_forward_entry(const py::array& x, const py::array& w, const py:
   py::array out;
   if (out_obj.is_none()) {
     if (x.ndim() != 2 || w.ndim() != 2)
-      fail("linear", "expected 2-D x and weight, got ", shape_str(shape_of(x)), " and ",
-           shape_str(shape_of(w)));
+      fail("linear", "expected 2-D x and weight, got ", shape_text(shape_of(x)), " and ",
+           shape_text(shape_of(w)));
     const std::vector<py::ssize_t> shape{x.shape(0), w.shape(0)};
     if (is_double(x, "linear")) out = py::array_t<double>(shape);
     else out = py::array_t<float>(shape);
@@ -384,8 +384,8 @@ py::tuple linear_backward_entry(const py::array& x, const py::array& w, const py
   const LinearAct a = parse_linear_act(act);
   const bool dbl = is_double(g, "linear");
   if (x.ndim() != 2 || w.ndim() != 2)
-    fail("linear", "expected 2-D x and weight, got ", shape_str(shape_of(x)), " and ",
-         shape_str(shape_of(w)));
+    fail("linear", "expected 2-D x and weight, got ", shape_text(shape_of(x)), " and ",
+         shape_text(shape_of(w)));
   const py::object gx = output_arg(gx_in, dbl, {x.shape(0), x.shape(1)});
   // A weight given as the transpose of a (k, o) array (Keras' Dense passes kernel.T) gets its
   // gradient in that layout: the transpose of a new (k, o) array, which the optimizer then

@@ -17,7 +17,7 @@ namespace {
 
 void check_4d(const py::array& a, const char* op, const char* name) {
   check(a.ndim() == 4, op, name, " must be 4-D (planes, H, W, C), got shape ",
-        shape_str(shape_of(a)));
+        shape_text(shape_of(a)));
 }
 
 // Inputs and outputs of one call must not share memory: the kernels read while they write.
@@ -36,7 +36,7 @@ ResizeGeom resize_geom(const py::array& x, const py::array& y, double sh, double
   check_4d(y, op, "out");
   check(mode >= 0 && mode <= 3, op, "mode must be 0..3, got ", mode);
   check(y.shape(0) == x.shape(0) && y.shape(3) == x.shape(3), op, "out ",
-        shape_str(shape_of(y)), " does not match input ", shape_str(shape_of(x)),
+        shape_text(shape_of(y)), " does not match input ", shape_text(shape_of(x)),
         " in planes or channels");
   check(sh > 0 && sw > 0 && std::isfinite(sh) && std::isfinite(sw), op,
         "scales must be positive and finite, got (", sh, ", ", sw, ")");
@@ -48,7 +48,7 @@ ResizeGeom resize_geom(const py::array& x, const py::array& y, double sh, double
   ResizeGeom g{x.shape(0), x.shape(1), x.shape(2), x.shape(3), y.shape(1), y.shape(2),
                sh, sw, static_cast<ResizeMode>(mode)};
   check(g.oh == 0 || g.ow == 0 || g.planes == 0 || g.c == 0 || (g.h >= 1 && g.w >= 1), op,
-        "cannot resize an empty image ", shape_str(shape_of(x)), " to ", shape_str(shape_of(y)));
+        "cannot resize an empty image ", shape_text(shape_of(x)), " to ", shape_text(shape_of(y)));
   check_disjoint(x, y, op, "input", "out");
   return g;
 }
@@ -80,9 +80,9 @@ WarpGeom warp_geom(const py::array& x, const py::array& t, const py::array& y, b
   check_4d(y, op, "out");
   check(fill >= 0 && fill <= 3, op, "fill mode must be 0..3, got ", fill);
   check(t.ndim() == 2 && t.shape(1) == 8 && t.shape(0) == x.shape(0), op,
-        "transforms must have shape (", x.shape(0), ", 8), got ", shape_str(shape_of(t)));
+        "transforms must have shape (", x.shape(0), ", 8), got ", shape_text(shape_of(t)));
   check(y.shape(0) == x.shape(0) && y.shape(3) == x.shape(3), op, "out ",
-        shape_str(shape_of(y)), " does not match images ", shape_str(shape_of(x)),
+        shape_text(shape_of(y)), " does not match images ", shape_text(shape_of(x)),
         " in batch or channels");
   WarpGeom g{x.shape(0), x.shape(1), x.shape(2), x.shape(3), y.shape(1), y.shape(2),
              bilinear, static_cast<FillMode>(fill), fill_value};

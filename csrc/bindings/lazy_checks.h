@@ -1,5 +1,5 @@
 // Argument checks whose error message is built only when they fail. `check(cond, op, ...,
-// shape_str(shape_of(a)))` evaluates its message arguments (vectors, ostringstreams: ~0.3-0.5 us
+// shape_text(shape_of(a)))` evaluates its message arguments (vectors, ostringstreams: ~0.3-0.5 us
 // each) on every call, more than a small kernel's whole work; hot bindings use these instead.
 #pragma once
 #include <pybind11/numpy.h>

@@ -41,20 +41,20 @@ py::tuple xent_t(const py::array& z, const py::array& target, const py::object& 
                  double smoothing, int64_t ignore_index, double grad_scale, const py::array& loss,
                  const py::object& grad, bool mean_scale) {
   const char* op = "cross_entropy";
-  if (z.ndim() != 2) fail(op, "logits must be (N, C), got ", shape_str(shape_of(z)));
+  if (z.ndim() != 2) fail(op, "logits must be (N, C), got ", shape_text(shape_of(z)));
   const int64_t n = z.shape(0), c = z.shape(1);
-  if (c < 1) fail(op, "need at least one class, got shape ", shape_str(shape_of(z)));
+  if (c < 1) fail(op, "need at least one class, got shape ", shape_text(shape_of(z)));
   const T* pz = array_ptr<T>(z, op, "input");
   T* pl = array_ptr<T>(loss, op, "loss", true);
   PE_CHECK(loss.ndim() == 1 && loss.shape(0) == n, op, "loss must be (", n, ",), got ",
-        shape_str(shape_of(loss)));
+        shape_text(shape_of(loss)));
   T* pg = opt_ptr<T>(grad, z, op, "grad", true);
   const T* pw = nullptr;
   if (!weight.is_none()) {
     py::array w = array_arg(weight, op, "weight");
     pw = array_ptr<T>(w, op, "weight");
     PE_CHECK(w.ndim() == 1 && w.shape(0) == c, op, "weight must be (", c, ",), got ",
-          shape_str(shape_of(w)));
+          shape_text(shape_of(w)));
   }
   check_no_overlap(op, loss, "loss", z, "input");
   check_no_overlap(op, loss, "loss", target, "target");
@@ -70,7 +70,7 @@ py::tuple xent_t(const py::array& z, const py::array& target, const py::object& 
         smoothing);
   if (same_dtype(target.dtype(), py::dtype::of<int64_t>())) {
     PE_CHECK(target.ndim() == 1 && target.shape(0) == n, op, "target must be (", n, ",), got ",
-          shape_str(shape_of(target)));
+          shape_text(shape_of(target)));
     check(target.flags() & py::array::c_style, op, "target must be C-contiguous");
     const int64_t* py_ = static_cast<const int64_t*>(target.data());
     double denom = 0.0;

@@ -57,8 +57,8 @@ void* checked(const char* op, py::handle h, const char* what, size_t i, int ftyp
   if (writeable) check(a.writeable(), op, what, " ", i, " must be writeable");
   if (like && (a.ndim() != like->ndim() ||
                !std::equal(a.shape(), a.shape() + a.ndim(), like->shape())))
-    fail(op, "param ", i, " and ", what, " ", i, " shapes differ: ", shape_str(shape_of(*like)),
-         " vs ", shape_str(shape_of(a)));
+    fail(op, "param ", i, " and ", what, " ", i, " shapes differ: ", shape_text(shape_of(*like)),
+         " vs ", shape_text(shape_of(a)));
   return const_cast<void*>(a.data());
 }
 

@@ -24,8 +24,8 @@ rbm::Unit parse_unit(const std::string& name, const char* op) {
 
 void check_shape(const py::array& a, std::vector<long long> want, const char* op,
                  const char* name) {
-  check(shape_of(a) == want, op, name, " has shape ", shape_str(shape_of(a)), ", expected ",
-        shape_str(want));
+  check(shape_of(a) == want, op, name, " has shape ", shape_text(shape_of(a)), ", expected ",
+        shape_text(want));
 }
 
 // Byte ranges of the arrays given; an output may share no byte with any other array.
@@ -56,13 +56,13 @@ void layer_t(const py::array& x, const py::array& w, bool w_rows_are_outputs,
   const T* pw = array_ptr<T>(w, op, "w");
   const T* pb = array_ptr<T>(bias, op, "bias");
   T* pm = array_ptr<T>(mean, op, "mean", true);
-  check(x.ndim() == 2 && w.ndim() == 2, op, "x and w must be 2-D, got ", shape_str(shape_of(x)),
-        " and ", shape_str(shape_of(w)));
+  check(x.ndim() == 2 && w.ndim() == 2, op, "x and w must be 2-D, got ", shape_text(shape_of(x)),
+        " and ", shape_text(shape_of(w)));
   const long long rows = x.shape(0), n_in = x.shape(1);
   const long long n_out = w_rows_are_outputs ? w.shape(0) : w.shape(1);
   const long long w_in = w_rows_are_outputs ? w.shape(1) : w.shape(0);
   check(w_in == n_in, op, "x has ", n_in, " features but w expects ", w_in, " (w shape ",
-        shape_str(shape_of(w)), ")");
+        shape_text(shape_of(w)), ")");
   check_shape(bias, {n_out}, op, "bias");
   check_shape(mean, {rows, n_out}, op, "mean");
   Ranges rg;
@@ -97,11 +97,11 @@ double cd_step_t(const py::array& v, const py::array& w, const py::array& b_h,
   T* pvw = array_ptr<T>(vel_w, op, "vel_w", true);
   T* pvh = array_ptr<T>(vel_h, op, "vel_h", true);
   T* pvv = array_ptr<T>(vel_v, op, "vel_v", true);
-  check(v.ndim() == 2 && w.ndim() == 2, op, "v and w must be 2-D, got ", shape_str(shape_of(v)),
-        " and ", shape_str(shape_of(w)));
+  check(v.ndim() == 2 && w.ndim() == 2, op, "v and w must be 2-D, got ", shape_text(shape_of(v)),
+        " and ", shape_text(shape_of(w)));
   const long long batch = v.shape(0), nv = v.shape(1), nh = w.shape(0);
   check(batch >= 1, op, "empty batch");
-  check(w.shape(1) == nv, op, "v has ", nv, " features but w has shape ", shape_str(shape_of(w)));
+  check(w.shape(1) == nv, op, "v has ", nv, " features but w has shape ", shape_text(shape_of(w)));
   check_shape(b_h, {nh}, op, "b_h");
   check_shape(b_v, {nv}, op, "b_v");
   check_shape(vel_w, {nh, nv}, op, "vel_w");
@@ -124,7 +124,7 @@ double cd_step_t(const py::array& v, const py::array& w, const py::array& b_h,
     const py::array c = array_arg(chain, op, "chain");
     pc = array_ptr<T>(c, op, "chain", true);
     check(c.ndim() == 2 && c.shape(1) == nh && c.shape(0) >= 1, op, "chain has shape ",
-          shape_str(shape_of(c)), ", expected (rows >= 1, ", nh, ")");
+          shape_text(shape_of(c)), ", expected (rows >= 1, ", nh, ")");
     chain_rows = c.shape(0);
     rg.add(c, "chain");
   }
@@ -135,7 +135,7 @@ double cd_step_t(const py::array& v, const py::array& w, const py::array& b_h,
   }
   const py::array bd = bounds.cast<py::array>();
   check(bd.ndim() == 1 && bd.shape(0) >= 2, op, "bounds must be 1-D with at least 2 entries, "
-        "got shape ", shape_str(shape_of(bd)));
+        "got shape ", shape_text(shape_of(bd)));
   check(same_dtype(bd.dtype(), py::dtype::of<int64_t>()) && (bd.flags() & py::array::c_style), op,
         "bounds must be a C-contiguous int64 array");
   const int64_t* pb = static_cast<const int64_t*>(bd.data());

@@ -49,8 +49,8 @@ struct Args {
     check(py::isinstance<py::array>(o), kOp, name, " must be a NumPy array or None");
     const auto& a = keep_.emplace_back(py::reinterpret_borrow<py::array>(o));
     T* p = array_ptr<T>(a, kOp, name, output);
-    check(shape_of(a) == want, kOp, name, " must have shape ", shape_str(want), ", got ",
-          shape_str(shape_of(a)));
+    check(shape_of(a) == want, kOp, name, " must have shape ", shape_text(want), ", got ",
+          shape_text(shape_of(a)));
     (output ? outputs : inputs).emplace_back(name, &a);
     return p;
   }
@@ -87,14 +87,14 @@ struct Shapes {
 Shapes shapes(int mode, const py::array& x, const py::array& w_hh) {
   check(mode >= kRnnTanh && mode <= kGruResetBefore, kOp, "unknown mode ", mode);
   const char* mn = mode_name(mode);
-  check(x.ndim() == 3, kOp, mn, ": input must be (T, B, I), got ", shape_str(shape_of(x)));
+  check(x.ndim() == 3, kOp, mn, ": input must be (T, B, I), got ", shape_text(shape_of(x)));
   const int64_t T = x.shape(0), B = x.shape(1), I = x.shape(2);
   check(T >= 1, kOp, mn, ": empty sequence (0 time steps), input shape ",
-        shape_str(shape_of(x)));
-  check(B >= 1, kOp, mn, ": zero batch, input shape ", shape_str(shape_of(x)));
-  check(I >= 1, kOp, mn, ": input has no features, shape ", shape_str(shape_of(x)));
+        shape_text(shape_of(x)));
+  check(B >= 1, kOp, mn, ": zero batch, input shape ", shape_text(shape_of(x)));
+  check(I >= 1, kOp, mn, ": input has no features, shape ", shape_text(shape_of(x)));
   check(w_hh.ndim() == 2 && w_hh.shape(1) >= 1, kOp, mn, ": weight_hh must be (G*H, H), got ",
-        shape_str(shape_of(w_hh)));
+        shape_text(shape_of(w_hh)));
   const int64_t H = w_hh.shape(1), G = rnn_gate_count(mode) * H;
   checked_mul({T, B, G});
   checked_mul({G, std::max(I, H)});

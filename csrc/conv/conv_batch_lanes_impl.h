@@ -36,6 +36,7 @@
 #include <memory>
 #include <type_traits>
 
+#include "common/grow_buffer.h"
 #include "conv/conv2d.h"
 
 #if defined(__AVX512F__)
@@ -70,6 +71,18 @@ __attribute__((always_inline)) inline VecL<T> vload(const T* p) {
   VecL<T> v;
   std::memcpy(&v, p, sizeof v);
   return v;
+}
+
+// Scratch of n values for buffer `Slot` of a call (the slots a call holds at once differ),
+// kept by the calling thread between calls (common/grow_buffer.h) and 64-byte aligned. A fresh
+// new T[] per call was 16-byte aligned (every whole-vector access of a lane layout straddled two
+// cache lines), and when glibc had returned the freed block to the system, its pages faulted
+// again on every call: the 0.8 MB input lanes of DCGAN's 64->128 layer took 250 us to pack
+// instead of 20 (MALLOC_TRIM_THRESHOLD_ at its default with a raised mmap threshold).
+template <class T, int Slot>
+T* call_scratch(int64_t n) {
+  thread_local GrowBuffer buffer;
+  return static_cast<T*>(buffer.get(static_cast<size_t>(n > 0 ? n : 1) * sizeof(T)));
 }
 
 inline int threads_for(int64_t items) {
@@ -274,10 +287,10 @@ void for_each_lane_tile(int64_t n, int64_t chans, int64_t L, T* out, Body&& body
   constexpr int64_t NB = kNB<T>;
   const int64_t panels = (n + NB - 1) / NB, rpanels = (chans + kMR - 1) / kMR;
   const int nt = threads_for(panels * rpanels);
-  const std::unique_ptr<T[]> stages(new T[static_cast<size_t>(nt * NB * kMR * L)]);
+  T* const stages = call_scratch<T, 3>(nt * NB * kMR * L);
 #pragma omp parallel for num_threads(nt) schedule(static)
   for (int64_t it = 0; it < panels * rpanels; ++it) {
-    T* stage = stages.get() + omp_get_thread_num() * NB * kMR * L;
+    T* stage = stages + omp_get_thread_num() * NB * kMR * L;
     const int64_t p = it / rpanels, rp = it % rpanels;
     const int64_t n0 = p * NB, nb = std::min(NB, n - n0);
     const int64_t r0 = rp * kMR, mr = std::min<int64_t>(kMR, chans - r0);
@@ -310,8 +323,8 @@ class WeightPanels {
     const int64_t taps = g.kh * g.kw, rows = transposed ? g.c : g.oc, k = transposed ? g.oc : g.c;
     const int64_t panels = (rows + kMR - 1) / kMR;
     if (taps * int64_t(sizeof(T)) > 64) {
-      packed_.reset(new T[static_cast<size_t>(panels * taps * k * kMR)]);
-      T* wp = packed_.get();
+      T* const wp = call_scratch<T, 4>(panels * taps * k * kMR);
+      packed_ = true;
       // In the destination's order: its writes are sequential, the reads stay within w.
 #pragma omp parallel for num_threads(threads_for(panels * taps)) schedule(static)
       for (int64_t it = 0; it < panels * taps; ++it) {
@@ -383,7 +396,8 @@ class WeightPanels {
  private:
   const T* w_;
   int64_t full_, k_step_, panel_, tail_k_step_ = 0;
-  std::unique_ptr<T[]> packed_, tail_;
+  bool packed_ = false;
+  std::unique_ptr<T[]> tail_;
 };
 
 // Where these kernels run (conv2d.cpp asks after small-K, direct and Winograd declined): groups
@@ -411,12 +425,12 @@ void conv2d_batch_lanes_forward(const Conv2dGeom& g, const T* x, const T* w, con
   const int64_t hw = g.h * g.w, L = g.oh * g.ow;
   const int64_t panels = (g.n + NB - 1) / NB;
   const int64_t pos = lane_position_stride<T>(g.c);
-  const std::unique_ptr<T[]> xl(new T[static_cast<size_t>(panels * hw * pos)]);
-  pack_lanes(x, g.n, g.c, hw, xl.get(), pos);
+  T* const xl = call_scratch<T, 0>(panels * hw * pos);
+  pack_lanes(x, g.n, g.c, hw, xl, pos);
   const WeightPanels<T> wp(g, w, false);
   wp.with_layout([&](auto packed) {
     for_each_lane_tile(g.n, g.oc, L, y, [&](int64_t p, int64_t op, int64_t mr, T* stage) {
-      const T* xp = xl.get() + p * hw * pos;
+      const T* xp = xl + p * hw * pos;
       const auto wo = wp.panel(op);
       const T* bo = b ? b + op * kMR : nullptr;
       for (int64_t oh = 0; oh < g.oh; ++oh)
@@ -445,12 +459,12 @@ void conv2d_batch_lanes_backward_input(const Conv2dGeom& g, const T* dy, const T
   const int64_t hw = g.h * g.w, L = g.oh * g.ow;
   const int64_t panels = (g.n + NB - 1) / NB;
   const int64_t pos = lane_position_stride<T>(g.oc);
-  const std::unique_ptr<T[]> dyl(new T[static_cast<size_t>(panels * L * pos)]);
-  pack_lanes(dy, g.n, g.oc, L, dyl.get(), pos);
+  T* const dyl = call_scratch<T, 0>(panels * L * pos);
+  pack_lanes(dy, g.n, g.oc, L, dyl, pos);
   const WeightPanels<T> wp(g, w, true);
   wp.with_layout([&](auto packed) {
     for_each_lane_tile(g.n, g.c, hw, dx, [&](int64_t p, int64_t cp, int64_t mr, T* stage) {
-      const T* dp = dyl.get() + p * L * pos;
+      const T* dp = dyl + p * L * pos;
       const auto wc = wp.panel(cp);
       const T* bc = b ? b + cp * kMR : nullptr;
       for (int64_t ih = 0; ih < g.h; ++ih)
@@ -481,10 +495,10 @@ void conv2d_batch_lanes_backward_weight(const Conv2dGeom& g, const T* x, const T
   // both operands in panels, position-major, the images as the reduction (k) index.
   const int64_t opanels = (g.oc + kMR - 1) / kMR, cpanels = (g.c + NB - 1) / NB;
   const int64_t xpos = g.n * NB + kLine<T>, dpos = g.n * kMR + kLine<T>;
-  const std::unique_ptr<T[]> xt(new T[static_cast<size_t>(cpanels * hw * xpos)]);
-  const std::unique_ptr<T[]> dyt(new T[static_cast<size_t>(opanels * L * dpos)]);
-  pack_panels(x, g.n, g.c, hw, NB, xt.get(), xpos);
-  pack_panels(dy, g.n, g.oc, L, int64_t{kMR}, dyt.get(), dpos);
+  T* const xt = call_scratch<T, 0>(cpanels * hw * xpos);
+  T* const dyt = call_scratch<T, 1>(opanels * L * dpos);
+  pack_panels(x, g.n, g.c, hw, NB, xt, xpos);
+  pack_panels(dy, g.n, g.oc, L, int64_t{kMR}, dyt, dpos);
   // Items (panel of input channels, panel of output channels), all taps, input panel major:
   // consecutive items (and each thread's share) read the same x panel, which stays in L2; the
   // dy panel of an item is the same for every tap.
@@ -492,8 +506,8 @@ void conv2d_batch_lanes_backward_weight(const Conv2dGeom& g, const T* x, const T
   for (int64_t it = 0; it < opanels * cpanels; ++it) {
     const int64_t cp = it / opanels, op = it % opanels, c0 = cp * NB, o0 = op * kMR;
     const int64_t mr = std::min<int64_t>(kMR, g.oc - o0), nc = std::min(NB, g.c - c0);
-    const T* xpanel = xt.get() + cp * hw * xpos;
-    const T* dpanel = dyt.get() + op * L * dpos;
+    const T* xpanel = xt + cp * hw * xpos;
+    const T* dpanel = dyt + op * L * dpos;
     for (int64_t kh = 0; kh < g.kh; ++kh)
       for (int64_t kw = 0; kw < g.kw; ++kw) {
         // The reduction runs over every image at every position (6,000+ terms on a batch of

@@ -195,20 +195,20 @@ void conv2d_batch_lanes_winograd_forward(const Conv2dGeom& g, const T* x, const 
   const int64_t th = winograd_tiles(g.oh), tw = winograd_tiles(g.ow), tiles = th * tw;
   const int64_t panels = (g.n + NB - 1) / NB, opanels = (g.oc + kMR - 1) / kMR;
   const int64_t pos = lane_position_stride<T>(g.c);
-  const std::unique_ptr<T[]> xl(new T[static_cast<size_t>(panels * hw * pos)]);
-  pack_lanes(x, g.n, g.c, hw, xl.get(), pos);
+  T* const xl = call_scratch<T, 0>(panels * hw * pos);
+  pack_lanes(x, g.n, g.c, hw, xl, pos);
 
   // V[panel][tile][position][k][NB], k = 4 c + 2 a + b, each position's block one cache line
   // longer than K * NB: an input transform writes the same k of all 25 positions, which K * NB
   // apart (16 KiB on DCGAN's layer) would all fall in one cache set. Likewise U's blocks.
   const int64_t vpos = K * NB + kLine<T>, ublk = K * kMR + kLine<T>;
-  const std::unique_ptr<T[]> vt(new T[static_cast<size_t>(panels * tiles * P * vpos)]);
+  T* const vt = call_scratch<T, 1>(panels * tiles * P * vpos);
 #pragma omp parallel for num_threads(threads_for(panels * tiles * g.c)) schedule(static)
   for (int64_t it = 0; it < panels * tiles * g.c; ++it) {
     const int64_t p = it / (tiles * g.c), tile = it / g.c % tiles, c = it % g.c;
     const int64_t i0 = tile / tw * kWinM, j0 = tile % tw * kWinM;  // phase-plane origin
-    const T* xp = xl.get() + p * hw * pos + c * NB;
-    T* vout = vt.get() + (p * tiles + tile) * P * vpos;
+    const T* xp = xl + p * hw * pos + c * NB;
+    T* vout = vt + (p * tiles + tile) * P * vpos;
     for (int a = 0; a < 2; ++a)
       for (int bb = 0; bb < 2; ++bb)
         winograd_input_tile<T>(xp, [&](int r, int s) -> int64_t {
@@ -218,16 +218,16 @@ void conv2d_batch_lanes_winograd_forward(const Conv2dGeom& g, const T* x, const 
   }
 
   // U[position][output channel panel][k][MR]: the phase (a, b) kernel w[o][c][2u + a][2v + b].
-  const std::unique_ptr<T[]> ut(new T[static_cast<size_t>(P * opanels * ublk)]);
+  T* const ut = call_scratch<T, 2>(P * opanels * ublk);
   winograd_weights<T>(g.oc, K, ublk, [&](int64_t o, int64_t k, int u, int v) {
     return w[((o * g.c + k / 4) * 4 + 2 * u + k / 2 % 2) * 4 + 2 * v + k % 2];
-  }, ut.get());
+  }, ut);
 
   for_each_lane_tile(g.n, g.oc, L, y, [&](int64_t p, int64_t op, int64_t mr, T* stage) {
     for (int64_t tile = 0; tile < tiles; ++tile) {
       const int64_t oh0 = tile / tw * kWinM, ow0 = tile % tw * kWinM;
-      winograd_output_tiles<T>(K, ut.get() + op * ublk, opanels * ublk,
-                               vt.get() + (p * tiles + tile) * P * vpos, vpos,
+      winograd_output_tiles<T>(K, ut + op * ublk, opanels * ublk,
+                               vt + (p * tiles + tile) * P * vpos, vpos,
                                b ? b + op * kMR : nullptr, mr, [&](int r, int s) -> T* {
         const int64_t oh = oh0 + r, ow = ow0 + s;
         return oh < g.oh && ow < g.ow ? stage + (oh * g.ow + ow) * kMR * NB : nullptr;
@@ -252,38 +252,38 @@ void conv2d_batch_lanes_winograd_backward_input(const Conv2dGeom& g, const T* dy
   const int64_t tiles = ti * tj;
   const int64_t panels = (g.n + NB - 1) / NB, cpanels = (g.c + kMR - 1) / kMR;
   const int64_t pos = lane_position_stride<T>(g.oc);
-  const std::unique_ptr<T[]> dyl(new T[static_cast<size_t>(panels * L * pos)]);
-  pack_lanes(dy, g.n, g.oc, L, dyl.get(), pos);
+  T* const dyl = call_scratch<T, 0>(panels * L * pos);
+  pack_lanes(dy, g.n, g.oc, L, dyl, pos);
 
   // V[panel][tile][position][o][NB] (blocks padded as in the forward): tile (i0, j0) of every
   // phase reads dy rows i0 - 1 .. i0 + 3 and columns j0 - 1 .. j0 + 3.
   const int64_t vpos = K * NB + kLine<T>, ublk = K * kMR + kLine<T>;
-  const std::unique_ptr<T[]> vt(new T[static_cast<size_t>(panels * tiles * P * vpos)]);
+  T* const vt = call_scratch<T, 1>(panels * tiles * P * vpos);
 #pragma omp parallel for num_threads(threads_for(panels * tiles * g.oc)) schedule(static)
   for (int64_t it = 0; it < panels * tiles * g.oc; ++it) {
     const int64_t p = it / (tiles * g.oc), tile = it / g.oc % tiles, o = it % g.oc;
     const int64_t i0 = tile / tj * kWinM, j0 = tile % tj * kWinM;
-    winograd_input_tile<T>(dyl.get() + p * L * pos + o * NB, [&](int r, int s) -> int64_t {
+    winograd_input_tile<T>(dyl + p * L * pos + o * NB, [&](int r, int s) -> int64_t {
       const int64_t oh = i0 - 1 + r, ow = j0 - 1 + s;
       return oh >= 0 && oh < g.oh && ow >= 0 && ow < g.ow ? (oh * g.ow + ow) * pos : -1;
-    }, vt.get() + (p * tiles + tile) * P * vpos + o * NB, vpos);
+    }, vt + (p * tiles + tile) * P * vpos + o * NB, vpos);
   }
 
   // U[phase][position][input channel panel][o][MR]: phase (a, b), flipped kernel
   // g'[u][v] = w[o][c][2 (1 - u) + a][2 (1 - v) + b].
   const int64_t ustride = P * cpanels * ublk;  // one phase
-  const std::unique_ptr<T[]> ut(new T[static_cast<size_t>(4 * ustride)]);
+  T* const ut = call_scratch<T, 2>(4 * ustride);
   for (int ph = 0; ph < 4; ++ph)
     winograd_weights<T>(g.c, K, ublk, [&](int64_t c, int64_t o, int u, int v) {
       return w[((o * g.c + c) * 4 + 2 * (1 - u) + ph / 2) * 4 + 2 * (1 - v) + ph % 2];
-    }, ut.get() + ph * ustride);
+    }, ut + ph * ustride);
 
   for_each_lane_tile(g.n, g.c, hw, dx, [&](int64_t p, int64_t cp, int64_t mr, T* stage) {
     for (int64_t tile = 0; tile < tiles; ++tile) {
       const int64_t i0 = tile / tj * kWinM, j0 = tile % tj * kWinM;
       for (int ph = 0; ph < 4; ++ph)
-        winograd_output_tiles<T>(K, ut.get() + ph * ustride + cp * ublk, cpanels * ublk,
-                                 vt.get() + (p * tiles + tile) * P * vpos, vpos,
+        winograd_output_tiles<T>(K, ut + ph * ustride + cp * ublk, cpanels * ublk,
+                                 vt + (p * tiles + tile) * P * vpos, vpos,
                                  b ? b + cp * kMR : nullptr, mr, [&](int r, int s) -> T* {
           const int64_t ih = 2 * (i0 + r) + ph / 2 - g.ph, iw = 2 * (j0 + s) + ph % 2 - g.pw;
           return ih >= 0 && ih < g.h && iw >= 0 && iw < g.w ? stage + (ih * g.w + iw) * kMR * NB

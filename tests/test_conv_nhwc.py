@@ -485,6 +485,8 @@ def test_fused_activation_bad_input(fn):
         fn(x, w, activation="gelu")
     with pytest.raises(ValueError, match=rf"\[{op}\] activation_param of leaky_relu must be >= 0"):
         fn(x, w, activation="leaky_relu", activation_param=-0.1)
+    with pytest.raises(ValueError, match=rf"\[{op}\] activation_param=0.2 needs an activation"):
+        fn(x, w, activation_param=0.2)  # not silently dropped
 
 
 def test_kernels_check_their_arguments():

@@ -109,6 +109,8 @@ FUSED_ACTIVATIONS = {"relu": 0.0, "leaky_relu": 0.01, "elu": 1.0, "sigmoid": 0.0
 def fused_activation(activation, param, op):
     """(name or None, kernel parameter) for an activation= argument, checked."""
     if activation is None:
+        if param is not None:
+            raise ValueError(f"[{op}] activation_param={param!r} needs an activation")
         return None, 0.0
     if activation not in FUSED_ACTIVATIONS:
         raise ValueError(f"[{op}] activation must be None or one of {sorted(FUSED_ACTIVATIONS)} "

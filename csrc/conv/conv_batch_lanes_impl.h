@@ -301,11 +301,14 @@ void for_each_lane_tile(int64_t n, int64_t chans, int64_t L, T* out, Body&& body
   }
 }
 
+// Positions per plane, input and output, at most (conv2d_batch_lanes_fits).
+constexpr int64_t kMaxLanePlane = 256;
+
 // The taps that reach one output tile's position, in (kh, kw) order: tap index and the offset of
-// its B operand in the lane layout. conv2d_batch_lanes_fits bounds both planes to 256 positions,
-// and distinct taps of one position reach distinct positions of the other plane.
+// its B operand in the lane layout. Distinct taps of one position reach distinct positions of
+// the other plane, so there are at most kMaxLanePlane.
 struct TapList {
-  static constexpr int kMax = 256;
+  static constexpr int64_t kMax = kMaxLanePlane;
   int n = 0;
   int64_t tap[kMax], off[kMax];
   void add(int64_t t, int64_t o) {
@@ -448,7 +451,9 @@ class WeightPanels {
 template <class T>
 bool conv2d_batch_lanes_fits(const Conv2dGeom& g, bool weight_grad) {
   constexpr int64_t NB = kNB<T>;
-  if (g.groups != 1 || g.c < 8 || g.oc < 8 || g.oh * g.ow > 256 || g.h * g.w > 256) return false;
+  if (g.groups != 1 || g.c < 8 || g.oc < 8 || g.oh * g.ow > kMaxLanePlane ||
+      g.h * g.w > kMaxLanePlane)
+    return false;
   if (4 * g.n < 3 * ((g.n + NB - 1) / NB * NB)) return false;
   if (!weight_grad) return true;
   const double cols = double(g.c) / double((g.c + NB - 1) / NB * NB);

@@ -169,6 +169,47 @@ def test_batch_lanes_thread_count_independent(case, isa, threads):
         np.testing.assert_array_equal(a, c_)
 
 
+def test_batch_lanes_python_threads_keep_their_own_scratch():
+    """The kernels' scratch (lanes, stages, packed weights) is kept per calling thread between
+    calls (call_scratch): two Python threads convolving at once (the GIL is released in the
+    kernels), each alternating two geometries so that its buffers are reused and regrown, get
+    exactly what one thread alone gets."""
+    import threading
+    jobs = []
+    for case in (CASES[0], CASES[1], CASES[9], CASES[5]):
+        n, c, h, w_, oc, kh, kw, s, p, d = case
+        x, w, b = make(n, c, h, w_, oc, kh, kw, np.float32)
+        assert lanes(algorithms(x, w, s, p, d))
+        dy = np.random.default_rng(5).standard_normal(conv(x, w, b, s, p, d).shape)
+        jobs.append((x, w, b, s, p, d, dy.astype(np.float32)))
+
+    def run(job):
+        x, w, b, s, p, d, dy = job
+        return [conv(x, w, b, s, p, d), *grads(x, w, dy, s, p, d)[0]]
+
+    alone = [run(j) for j in jobs]
+    got, errors = [], []
+
+    def worker(k):
+        try:
+            for rep in range(3):
+                for i in (k, k + 2, k, k + 2):
+                    got.append((i, run(jobs[i])))
+        except Exception as e:  # reported below: an assert in a thread would be lost
+            errors.append(e)
+
+    ts = [threading.Thread(target=worker, args=(k,)) for k in (0, 1)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert not errors
+    assert len(got) == 24
+    for i, outs in got:
+        for a, e in zip(outs, alone[i]):
+            np.testing.assert_array_equal(a, e)
+
+
 def _t(a):
     return pe.tensor(a, requires_grad=True)
 

@@ -84,3 +84,12 @@ __all__ += ["InstanceNorm3d"]
 from .conv3d import AvgPool3d, Conv3d, MaxPool3d  # noqa: E402
 
 __all__ += ["AvgPool3d", "Conv3d", "MaxPool3d"]
+
+# EmbeddingBag, adaptive max pooling, LocalResponseNorm, Unfold / Fold (docs/nn_more.md).
+from .embedding_bag import EmbeddingBag  # noqa: E402
+from .adaptive_pool import AdaptiveMaxPool1d, AdaptiveMaxPool2d  # noqa: E402
+from .local_response_norm import LocalResponseNorm  # noqa: E402
+from .fold import Fold, Unfold  # noqa: E402
+
+__all__ += ["AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "EmbeddingBag", "Fold", "LocalResponseNorm",
+            "Unfold"]

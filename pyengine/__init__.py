@@ -116,6 +116,11 @@ def __getattr__(name):
 from .nn.functional import baddbmm, bmm, einsum, erf, tril, triu  # noqa: E402,F401
 # torch.eq / ne / lt / le / gt / ge as functions (pytorch/examples vae: torch.le(lam, 0.49))
 from .nn.functional import eq, ge, gt, le, lt, ne, pow  # noqa: E402,F401,A004
+# torch.normal / logspace / addmm / kron / cross / remainder / fmod / finfo / iinfo
+# (docs/tensor.md, "More torch functions")
+from .torch_functions_more import addmm, cross, kron, logspace, normal  # noqa: E402,F401
+from .ops.remainder import fmod, remainder  # noqa: E402,F401
+from .dtype_info import finfo, iinfo  # noqa: E402,F401
 
 
 # `from pyengine import *` exports every public name except those that would shadow a Python

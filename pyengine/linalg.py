@@ -238,3 +238,6 @@ def norm(A, ord=None, dim=None, keepdim=False):  # noqa: A002
     if len(dims) == 1:
         return vector_norm(a, 2 if ord is None else ord, dims[0], keepdim)
     return matrix_norm(a, "fro" if ord is None else ord, dims, keepdim)
+
+
+from .torch_functions_more import linalg_cross as cross  # noqa: E402  (dim=-1 default)

@@ -230,6 +230,14 @@ class MathHabits:
 
     arctan2 = atan2
 
+    def remainder(self, other):
+        from .ops.remainder import remainder
+        return remainder(self, other)
+
+    def fmod(self, other):
+        from .ops.remainder import fmod
+        return fmod(self, other)
+
     # ---- tests and selections (no gradient: booleans and indices) ----------------------------
     def isnan(self): return _T()._wrap(np.isnan(self._data))
     def isinf(self): return _T()._wrap(np.isinf(self._data))

@@ -122,6 +122,8 @@ def test_module_matches_functional_and_from_pretrained():
     w = pe.zeros(7, 3)
     assert nn.EmbeddingBag(7, 3, _weight=w).weight.shape == (7, 3)
     assert "mode='sum'" in repr(m)
+    # As in PyTorch, neither class is a subclass of the other (code that inits layers by type).
+    assert not isinstance(m, nn.Embedding) and not isinstance(nn.Embedding(3, 2), nn.EmbeddingBag)
 
 
 @pytest.mark.parametrize("kwargs, inputs, exc, text", [

@@ -1,9 +1,9 @@
 """EmbeddingBag: an embedding table whose lookups are reduced per bag (F.embedding_bag)."""
 from .. import functional as F
-from .embedding import Embedding
+from .embedding import EmbeddingTable
 
 
-class EmbeddingBag(Embedding):
+class EmbeddingBag(EmbeddingTable):
     """out[b] = sum / mean / max of weight[i] over the indices i of bag b; weight
     (num_embeddings, embedding_dim) ~ N(0, 1) at init, the row at padding_idx zero and left out
     of every bag. forward(input, offsets=None, per_sample_weights=None): see F.embedding_bag.

@@ -18,6 +18,7 @@ LAYERS = [
     (nn.Conv3d, (2, 3, 3)),
     (nn.ConvTranspose2d, (2, 3, 3)),
     (nn.Embedding, (5, 3)),
+    (nn.EmbeddingBag, (5, 3)),
     (nn.BatchNorm1d, (3,)),
     (nn.BatchNorm2d, (3,)),
     (nn.LayerNorm, (3,)),

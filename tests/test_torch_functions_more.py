@@ -1,203 +1,256 @@
-"""pe.normal / logspace / addmm / kron / cross / linalg.cross / remainder / fmod / finfo / iinfo
-and Tensor.remainder / fmod (torch_functions_more.py, ops/remainder.py, dtype_info.py): values
-against NumPy float64, gradients by gradcheck, torch when it imports, and the errors."""
+"""PyTorch's tensor functions added in the seventh session (tensor_math_habits.py,
+torch_functions.py, ops/torch_math.py): values against NumPy float64 and, when installed,
+against torch; gradients through gradcheck and against torch's; error messages."""
 import numpy as np
 import pytest
 
 import pyengine as pe
 from pyengine.testing import gradcheck
 
-TOL = dict(rtol=1e-12, atol=1e-12)
+RNG = np.random.default_rng(0)
+A = RNG.standard_normal((3, 4)).astype(np.float32)
+POS = (RNG.random((3, 4)) + 0.5).astype(np.float32)
 
 
-def rnd(*shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape)
+def np64(x):
+    return np.asarray(x, np.float64)
 
 
-def t64(a, grad=False):
-    return pe.tensor(np.asarray(a, np.float64), dtype=pe.float64, requires_grad=grad)
+# (name, method call on a Tensor, NumPy float64 reference, input, differentiable)
+CASES = [
+    ("cumsum", lambda t: t.cumsum(1), lambda a: np.cumsum(a, 1), A, True),
+    ("cumprod", lambda t: t.cumprod(0), lambda a: np.cumprod(a, 0), A, True),
+    ("prod_dim", lambda t: t.prod(1), lambda a: np.prod(a, 1), A, True),
+    ("prod_keep", lambda t: t.prod(0, keepdim=True), lambda a: np.prod(a, 0, keepdims=True), A,
+     True),
+    ("prod_all", lambda t: t.prod(), lambda a: np.prod(a), A, True),
+    ("amax", lambda t: t.amax(1), lambda a: a.max(1), A, True),
+    ("amin", lambda t: t.amin((0, 1)), lambda a: a.min(), A, True),
+    ("diff", lambda t: t.diff(), lambda a: np.diff(a), A, True),
+    ("diff2", lambda t: t.diff(2, 0), lambda a: np.diff(a, 2, 0), A, True),
+    ("flip", lambda t: t.flip(0, 1), lambda a: a[::-1, ::-1], A, True),
+    ("roll", lambda t: t.roll(1, 1), lambda a: np.roll(a, 1, 1), A, True),
+    ("roll2", lambda t: t.roll((2, -1), (0, 1)), lambda a: np.roll(a, (2, -1), (0, 1)), A, True),
+    ("roll_flat", lambda t: t.roll(5), lambda a: np.roll(a, 5), A, True),
+    ("repeat_interleave", lambda t: t.repeat_interleave(2, 0), lambda a: np.repeat(a, 2, 0), A,
+     True),
+    ("repeat_interleave_counts", lambda t: t.repeat_interleave(pe.tensor([1, 0, 2, 1]), 1),
+     lambda a: np.repeat(a, [1, 0, 2, 1], 1), A, True),
+    ("tile", lambda t: t.tile((2, 1, 2)), lambda a: np.tile(a, (2, 1, 2)), A, True),
+    ("diag_of_matrix", lambda t: t.diag(1), lambda a: np.diag(a, 1), A, True),
+    ("diag_low", lambda t: t.diag(-1), lambda a: np.diag(a, -1), A, True),
+    ("diag_of_vector", lambda t: t[0].diag(-1), lambda a: np.diag(a[0], -1), A, True),
+    ("diagonal", lambda t: t.diagonal(1), lambda a: np.diagonal(a, 1), A, True),
+    ("trace", lambda t: t.trace(), lambda a: np.trace(a), A, True),
+    ("outer", lambda t: t[0].outer(t[1]), lambda a: np.outer(a[0], a[1]), A, True),
+    ("dot", lambda t: t[0].dot(t[1]), lambda a: a[0] @ a[1], A, True),
+    ("mv", lambda t: t.mv(t[0]), lambda a: a @ a[0], A, True),
+    ("tril", lambda t: t.tril(), lambda a: np.tril(a), A, True),
+    ("triu", lambda t: t.triu(1), lambda a: np.triu(a, 1), A, True),
+    ("lerp", lambda t: t.lerp(t * 2, 0.25), lambda a: a + 0.25 * a, A, True),
+    ("movedim", lambda t: t.unsqueeze(0).movedim(0, 2), lambda a: np.moveaxis(a[None], 0, 2), A,
+     True),
+    ("mT", lambda t: t.mT, lambda a: a.T, A, True),
+    ("unflatten", lambda t: t.unflatten(1, (2, 2)), lambda a: a.reshape(3, 2, 2), A, True),
+    ("tan", lambda t: t.tan(), np.tan, A, True),
+    ("atan", lambda t: t.atan(), np.arctan, A, True),
+    ("sinh", lambda t: t.sinh(), np.sinh, A, True),
+    ("cosh", lambda t: t.cosh(), np.cosh, A, True),
+    ("asinh", lambda t: t.asinh(), np.arcsinh, A, True),
+    ("asin", lambda t: (t * 0.3).asin(), lambda a: np.arcsin(a * 0.3), A, True),
+    ("acos", lambda t: (t * 0.3).acos(), lambda a: np.arccos(a * 0.3), A, True),
+    ("atanh", lambda t: (t * 0.3).atanh(), lambda a: np.arctanh(a * 0.3), A, True),
+    ("acosh", lambda t: (t + 1.5).acosh(), lambda a: np.arccosh(a + 1.5), POS, True),
+    ("expm1", lambda t: t.expm1(), np.expm1, A, True),
+    ("log2", lambda t: t.log2(), np.log2, POS, True),
+    ("log10", lambda t: t.log10(), np.log10, POS, True),
+    ("exp2", lambda t: t.exp2(), np.exp2, A, True),
+    ("reciprocal", lambda t: t.reciprocal(), lambda a: 1 / a, POS, True),
+    ("rsqrt", lambda t: t.rsqrt(), lambda a: 1 / np.sqrt(a), POS, True),
+    ("frac", lambda t: (t * 3).frac(), lambda a: a * 3 - np.trunc(a * 3), A, True),
+    ("atan2", lambda t: t.atan2(t[0] + 0.1), lambda a: np.arctan2(a, a[0] + 0.1), A, True),
+    ("masked_select", lambda t: t.masked_select(pe.tensor(A > 0)), lambda a: a[A > 0], A, True),
+    ("scatter", lambda t: t.scatter(1, pe.tensor([[0, 2], [1, 3], [3, 0]]), t[:, :2] * 5),
+     None, A, True),
+    ("scatter_add", lambda t: t.scatter_add(0, pe.tensor([[0, 1, 0, 2], [0, 0, 0, 0]]),
+                                            t[:2] * 2), None, A, True),
+    ("index_add", lambda t: t.index_add(0, pe.tensor([2, 0, 2]), t * 3, alpha=0.5), None, A,
+     True),
+    ("median_dim", lambda t: t.median(1).values, lambda a: np.sort(a, 1)[:, 1], A, True),
+    ("median_all", lambda t: t.median(), lambda a: np.sort(a.ravel())[5], A, True),
+    ("nan_to_num", lambda t: t.nan_to_num(), lambda a: a, A, True),
+]
 
 
-# ---- remainder / fmod -------------------------------------------------------------------------
-@pytest.mark.parametrize("name, ref", [("remainder", np.remainder), ("fmod", np.fmod)])
-def test_remainder_fmod_values_and_signs(name, ref):
-    x, y = rnd(4, 3) * 5, rnd(3, seed=1) * 2
-    fn = getattr(pe, name)
-    np.testing.assert_allclose(fn(t64(x), t64(y)).numpy(), ref(x, y), **TOL)
-    np.testing.assert_allclose(getattr(t64(x), name)(1.5).numpy(), ref(x, 1.5), **TOL)
-    np.testing.assert_allclose(fn(7.0, t64(y)).numpy(), ref(7.0, y), **TOL)
-    signs = fn(pe.tensor([-3, 3, -3, 3]), pe.tensor([2, 2, -2, -2])).numpy()
-    expected = [1, 1, -1, -1] if name == "remainder" else [-1, 1, -1, 1]
-    np.testing.assert_array_equal(signs, expected)  # Python's % vs C's fmod
-    assert fn(pe.tensor([5, 6]), 4).dtype == pe.int64
-    assert fn(pe.tensor([5, 6]), 4.0).dtype == pe.float32
-    assert np.isnan(fn(pe.tensor([1.0]), 0.0).numpy()).all()
+def _reference_scatter(name, a):
+    out = np64(a).copy()
+    if name == "scatter":
+        idx = np.array([[0, 2], [1, 3], [3, 0]])
+        for i in range(3):
+            for j in range(2):
+                out[i, idx[i, j]] = a[i, j] * 5
+    elif name == "scatter_add":
+        idx = np.array([[0, 1, 0, 2], [0, 0, 0, 0]])
+        for i in range(2):
+            for j in range(4):
+                out[idx[i, j], j] += a[i, j] * 2
+    else:  # index_add
+        for i, k in enumerate([2, 0, 2]):
+            out[k] += 0.5 * 3 * np64(a[i])
+    return out
 
 
-@pytest.mark.parametrize("name, q", [("remainder", np.floor), ("fmod", np.trunc)])
-def test_remainder_fmod_gradients(name, q):
-    x, y = t64(rnd(3, 4) * 5 + 0.3, True), t64(rnd(4, seed=2) + 2.5, True)
-    assert gradcheck(lambda a, b: getattr(pe, name)(a, b), [x, y])
-    x.grad = y.grad = None
-    getattr(pe, name)(x, y).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), np.ones((3, 4)))
-    np.testing.assert_allclose(y.grad.numpy(), -q(x.detach().numpy() / y.detach().numpy()).sum(0))
+@pytest.mark.parametrize("name, call, ref, data, diff", CASES, ids=[c[0] for c in CASES])
+def test_values_and_gradients(name, call, ref, data, diff):
+    t = pe.tensor(data.astype(np.float64))
+    want = _reference_scatter(name, data) if ref is None else ref(np64(data))
+    np.testing.assert_allclose(call(t).numpy(), want, rtol=1e-6, atol=1e-6)
+    if diff:
+        x = pe.tensor(data.astype(np.float64), requires_grad=True)
+        assert gradcheck(lambda v: call(v), (x,)), name
 
 
-def test_remainder_fmod_against_torch():
+def test_against_torch():
     torch = pytest.importorskip("torch")
-    x, y = rnd(5, 3) * 4, rnd(5, 3, seed=3) * 2
-    for name in ("remainder", "fmod"):
-        a, b = t64(x, True), t64(y, True)
-        ta, tb = torch.tensor(x, requires_grad=True), torch.tensor(y, requires_grad=True)
-        out, ref = getattr(pe, name)(a, b), getattr(torch, name)(ta, tb)
-        np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), **TOL)
-        out.sum().backward()
-        ref.sum().backward()
-        np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), **TOL)
+    pairs = [
+        (lambda m: m.cumsum(1), lambda m: m.cumsum(1)),
+        (lambda m: m.cumprod(1), lambda m: m.cumprod(1)),
+        (lambda m: m.prod(0), lambda m: m.prod(0)),
+        (lambda m: m.roll((1, -2), (0, 1)), lambda m: m.roll((1, -2), (0, 1))),
+        (lambda m: m.flip(1), lambda m: m.flip(1)),
+        (lambda m: m.diag(1), lambda m: m.diag(1)),
+        (lambda m: m.repeat_interleave(3, 1), lambda m: m.repeat_interleave(3, 1)),
+        (lambda m: m.atan2(m[1]), lambda m: m.atan2(m[1])),
+        (lambda m: m.expm1(), lambda m: m.expm1()),
+        (lambda m: m.median(0).values, lambda m: m.median(0).values),
+        (lambda m: m.amax(1), lambda m: m.amax(1)),
+        (lambda m: m.scatter_add(1, pe.tensor([[0, 0, 1, 3]] * 3), m * 2),
+         lambda m: m.scatter_add(1, torch.tensor([[0, 0, 1, 3]] * 3), m * 2)),
+        (lambda m: m.index_add(1, pe.tensor([3, 3]), m[:, :2], alpha=2),
+         lambda m: m.index_add(1, torch.tensor([3, 3]), m[:, :2], alpha=2)),
+    ]
+    for f_pe, f_t in pairs:
+        a = A.astype(np.float64) + np.arange(12).reshape(3, 4) * 0.01
+        xp = pe.tensor(a, requires_grad=True)
+        xt = torch.tensor(a, requires_grad=True)
+        yp, yt = f_pe(xp), f_t(xt)
+        np.testing.assert_allclose(yp.detach().numpy(), yt.detach().numpy(), rtol=1e-10)
+        w = RNG.standard_normal(yt.shape)
+        (yp * pe.tensor(w)).sum().backward()
+        (yt * torch.tensor(w)).sum().backward()
+        np.testing.assert_allclose(xp.grad.numpy(), xt.grad.numpy(), rtol=1e-8, atol=1e-12)
 
 
-def test_remainder_errors():
-    with pytest.raises(ZeroDivisionError, match=r"\[remainder\] integer division by zero"):
-        pe.remainder(pe.tensor([1, 2]), 0)
-    with pytest.raises(ValueError, match=r"\[fmod\] shapes \(2,\) and \(3,\) do not broadcast"):
-        pe.fmod(pe.zeros(2), pe.ones(3))
-    with pytest.raises(TypeError, match=r"\[remainder\] expects at least one pe.Tensor"):
-        pe.remainder(3, 2)
+def test_products_with_zeros_are_exact():
+    a = np.array([[2.0, 0.0, 3.0, 4.0], [0.0, 0.0, 5.0, 1.0]])
+    for call in (lambda t: t.prod(1), lambda t: t.cumprod(1)):
+        x = pe.tensor(a, requires_grad=True)
+        assert gradcheck(call, (x,))
+    x = pe.tensor(a[0], requires_grad=True)
+    x.prod().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 24.0, 0.0, 0.0])
 
 
-# ---- normal ------------------------------------------------------------------------------------
-def test_normal_forms():
-    pe.manual_seed(0)
-    a = pe.normal(2.0, 3.0, (4000,))
-    assert a.shape == (4000,) and a.dtype == pe.float32
-    assert abs(a.numpy().mean() - 2.0) < 0.2 and abs(a.numpy().std() - 3.0) < 0.2
-    assert pe.normal(0.0, 1.0, size=(2, 3), dtype=pe.float64).dtype == pe.float64
-    assert pe.normal(0.0, 1.0, (2,), requires_grad=True).requires_grad
-    mean = t64(np.arange(6.0).reshape(2, 3))
-    np.testing.assert_array_equal(pe.normal(mean, 0.0).numpy(), mean.numpy())   # std 0: mean
-    np.testing.assert_array_equal(pe.normal(mean, pe.zeros(3, dtype=pe.float64)).numpy(),
-                                  mean.numpy())
-    b = pe.normal(5.0, pe.full((3000,), 0.5))
-    assert b.dtype == pe.float32 and abs(b.numpy().mean() - 5.0) < 0.05
-    assert abs(b.numpy().std() - 0.5) < 0.05
-    g1 = pe.normal(0.0, 1.0, (5,), generator=pe.Generator().manual_seed(3))
-    g2 = pe.normal(0.0, 1.0, (5,), generator=pe.Generator().manual_seed(3))
-    np.testing.assert_array_equal(g1.numpy(), g2.numpy())
+def test_top_level_functions():
+    x = pe.tensor(A)
+    np.testing.assert_array_equal(pe.flip(x, [0]).numpy(), A[::-1])
+    np.testing.assert_array_equal(pe.sort(x, 1).values.numpy(), np.sort(A, 1))
+    np.testing.assert_array_equal(pe.topk(x, 2).indices.numpy(), np.argsort(-A, 1)[:, :2])
+    assert pe.numel(x) == 12 and pe.is_tensor(x) and not pe.is_tensor(A)
+    assert pe.allclose(x, A) and pe.isclose(x, A + 1e-9).all()
+    np.testing.assert_array_equal(pe.nonzero(pe.tensor([0, 3, 0, 1])).numpy(), [[1], [3]])
+    rows, cols = pe.nonzero(pe.tensor([[0, 1], [1, 0]]), as_tuple=True)
+    assert rows.tolist() == [0, 1] and cols.tolist() == [1, 0]
+    assert pe.isnan(pe.tensor([1.0, np.nan])).tolist() == [False, True]
+    assert pe.isinf(pe.tensor([np.inf, 1.0])).tolist() == [True, False]
+    assert pe.count_nonzero(pe.tensor([0, 2, 3])).item() == 2
+    u, inv, counts = pe.unique(pe.tensor([3, 1, 3, 2]), return_inverse=True, return_counts=True)
+    assert u.tolist() == [1, 2, 3] and inv.tolist() == [2, 0, 2, 1] and counts.tolist() == [1, 1, 2]
+    assert pe.bincount(pe.tensor([0, 2, 2])).tolist() == [1, 0, 2]
+    assert pe.searchsorted(pe.tensor([1, 3, 5]), pe.tensor([3, 6])).tolist() == [1, 3]
+    assert pe.searchsorted(pe.tensor([1, 3, 5]), pe.tensor([3]), right=True).tolist() == [2]
+    assert pe.bucketize(pe.tensor([0, 4]), pe.tensor([1, 3])).tolist() == [0, 2]
+    gx, gy = pe.meshgrid(pe.arange(3), pe.arange(2), indexing="ij")
+    np.testing.assert_array_equal(gx.numpy(), np.meshgrid(np.arange(3), np.arange(2),
+                                                          indexing="ij")[0])
+    gx, gy = pe.meshgrid(pe.arange(3), pe.arange(2), indexing="xy")
+    np.testing.assert_array_equal(gy.numpy(), np.meshgrid(np.arange(3), np.arange(2))[1])
+    d = pe.cdist(pe.tensor(A), pe.tensor(A[:2]))
+    np.testing.assert_allclose(d.numpy(), np.linalg.norm(A[:, None] - A[None, :2], axis=-1),
+                               rtol=1e-5, atol=1e-6)
+    s, m = pe.std_mean(x, 1)
+    np.testing.assert_allclose(s.numpy(), A.std(1, ddof=1), rtol=1e-5)
+    np.testing.assert_allclose(m.numpy(), A.mean(1), rtol=1e-5)
+    assert pe.vstack([pe.ones(3), pe.zeros(3)]).shape == (2, 3)
+    assert pe.hstack([pe.ones(3), pe.zeros(2)]).shape == (5,)
+    assert [t.shape for t in pe.unbind(x, 1)] == [(3,)] * 4
 
 
-def test_normal_errors():
-    with pytest.raises(ValueError, match=r"\[normal\] std must be >= 0"):
-        pe.normal(0.0, -1.0, (2,))
-    with pytest.raises(ValueError, match=r"\[normal\] std must be >= 0"):
-        pe.normal(pe.zeros(2), pe.tensor([1.0, -1.0]))
-    with pytest.raises(TypeError, match=r"\[normal\] .*needs a size"):
-        pe.normal(0.0, 1.0)
-    with pytest.raises(TypeError, match=r"\[normal\] size, dtype and requires_grad"):
-        pe.normal(pe.zeros(2), pe.ones(2), (2,))
-    with pytest.raises(ValueError, match=r"\[normal\] mean \(2,\) and std \(3,\) do not"):
-        pe.normal(pe.zeros(2), pe.ones(3))
-    with pytest.raises(ValueError, match=r"\[normal\] negative dimension"):
-        pe.normal(0.0, 1.0, (-1,))
+def test_randperm_and_multinomial_follow_the_seed():
+    pe.manual_seed(3)
+    a, pa = pe.randperm(10), pe.tensor([0.1, 0.0, 0.6, 0.3]).multinomial(3)
+    pe.manual_seed(3)
+    b, pb = pe.randperm(10), pe.tensor([0.1, 0.0, 0.6, 0.3]).multinomial(3)
+    assert a.tolist() == b.tolist() and sorted(a.tolist()) == list(range(10))
+    assert a.dtype == pe.int64 and pa.tolist() == pb.tolist()
+    assert 1 not in pa.tolist() and len(set(pa.tolist())) == 3  # no zero-weight, no repeats
+    draws = pe.tensor([[1.0, 3.0], [0.0, 1.0]]).multinomial(20000, replacement=True).numpy()
+    assert abs((draws[0] == 1).mean() - 0.75) < 0.02 and (draws[1] == 1).all()
+    with pytest.raises(RuntimeError, match="cannot draw 3 samples without replacement"):
+        pe.tensor([1.0, 0.0, 1.0]).multinomial(3)
+    with pytest.raises(RuntimeError, match="num_samples must be positive, got 0"):
+        pe.tensor([1.0, 2.0]).multinomial(0)
+    with pytest.raises(RuntimeError, match="finite and non-negative"):
+        pe.tensor([1.0, -1.0]).multinomial(1)
+    with pytest.raises(ValueError, match="non-negative int"):
+        pe.randperm(-1)
 
 
-# ---- finfo / iinfo -----------------------------------------------------------------------------
-@pytest.mark.parametrize("dtype, npd", [(pe.float32, np.float32), (pe.float64, np.float64),
-                                        (np.float32, np.float32), ("float64", np.float64)])
-def test_finfo(dtype, npd):
-    f, ref = pe.finfo(dtype), np.finfo(npd)
-    assert (f.eps, f.max, f.min, f.tiny, f.bits) == (ref.eps, ref.max, ref.min,
-                                                     ref.smallest_normal, ref.bits)
-    assert f.smallest_normal == f.tiny and f.resolution == 10.0 ** -ref.precision
-    assert f.dtype == np.dtype(npd).name
+def test_inference_mode():
+    x = pe.ones(2, requires_grad=True)
+    with pe.inference_mode():
+        assert not (x * 2).requires_grad
+    assert (x * 2).requires_grad
+    with pe.inference_mode(False):
+        assert (x * 2).requires_grad
+
+    @pe.inference_mode()
+    def f(v):
+        return v * 3
+
+    @pe.inference_mode
+    def g(v):
+        return v * 3
+    assert not f(x).requires_grad and not g(x).requires_grad and (x * 2).requires_grad
 
 
-def test_iinfo_and_errors():
-    assert (pe.iinfo(pe.int32).max, pe.iinfo(pe.int32).min, pe.iinfo(pe.int32).bits) == \
-        (2 ** 31 - 1, -2 ** 31, 32)
-    assert pe.iinfo(np.uint8).max == 255 and pe.iinfo(pe.int64).min == -2 ** 63
-    assert pe.finfo().eps == np.finfo(np.float32).eps
-    with pytest.raises(TypeError, match=r"\[finfo\] requires a floating point dtype"):
-        pe.finfo(pe.int32)
-    with pytest.raises(TypeError, match=r"\[iinfo\] requires an integer dtype"):
-        pe.iinfo(pe.float32)
-    with pytest.raises(TypeError, match=r"\[finfo\] cannot interpret"):
-        pe.finfo("nope")
+def test_in_place_scatter_and_errors():
+    t = pe.zeros(2, 3)
+    t.scatter_(1, pe.tensor([[2], [0]]), value=7.0)
+    assert t.tolist() == [[0, 0, 7], [7, 0, 0]]
+    t.index_add_(0, pe.tensor([1]), pe.ones(1, 3))
+    assert t.tolist() == [[0, 0, 7], [8, 1, 1]]
+    with pytest.raises(IndexError, match=r"\[scatter_add\] index out of range"):
+        pe.zeros(2, 3).scatter_add(1, pe.tensor([[3]]), pe.ones(1, 1))
+    with pytest.raises(RuntimeError, match=r"\[scatter\] index has 1 dims"):
+        pe.zeros(2, 3).scatter(1, pe.tensor([1]), pe.ones(1))
+    with pytest.raises(RuntimeError, match=r"\[index_add\] source has shape"):
+        pe.zeros(2, 3).index_add(0, pe.tensor([0]), pe.ones(2, 3))
+    with pytest.raises(IndexError, match=r"\[cumsum\] dim 2 out of range"):
+        pe.zeros(2, 3).cumsum(2)
+    with pytest.raises(RuntimeError, match=r"\[roll\] shifts"):
+        pe.zeros(2, 3).roll((1, 2), 0)
+    with pytest.raises(RuntimeError, match=r"\[diag\] expects a 1-D or 2-D"):
+        pe.zeros(2, 2, 2).diag()
+    with pytest.raises(RuntimeError, match=r"\[repeat_interleave\] repeats must have 3"):
+        pe.zeros(3).repeat_interleave(pe.tensor([1, 2]))
 
 
-def test_finfo_against_torch():
-    torch = pytest.importorskip("torch")
-    for pd, td in ((pe.float32, torch.float32), (pe.float64, torch.float64)):
-        a, b = pe.finfo(pd), torch.finfo(td)
-        for attr in ("eps", "max", "min", "tiny", "smallest_normal", "resolution", "bits"):
-            assert getattr(a, attr) == getattr(b, attr), attr
-    assert pe.iinfo(pe.int64).max == torch.iinfo(torch.int64).max
-
-
-# ---- logspace / addmm / kron / cross ---------------------------------------------------------
-def test_logspace():
-    np.testing.assert_allclose(pe.logspace(-1, 2, 4, dtype=pe.float64).numpy(),
-                               np.logspace(-1, 2, 4), **TOL)
-    np.testing.assert_allclose(pe.logspace(0, 3, 4, base=2).numpy(), [1, 2, 4, 8])
-    assert pe.logspace(0, 1, 0).shape == (0,) and pe.logspace(0, 1, 3).dtype == pe.float32
-    with pytest.raises(ValueError, match=r"\[logspace\] negative dimension"):
-        pe.logspace(0, 1, -2)
-
-
-def test_addmm():
-    a, b, c = rnd(3, 4), rnd(4, 2, seed=1), rnd(3, 2, seed=2)
-    out = pe.addmm(t64(c), t64(a), t64(b), beta=0.5, alpha=-2.0)
-    np.testing.assert_allclose(out.numpy(), 0.5 * c - 2.0 * a @ b, **TOL)
-    np.testing.assert_allclose(pe.addmm(t64(c[0]), t64(a), t64(b)).numpy(), c[0] + a @ b, **TOL)
-    nan = t64(np.full((3, 2), np.nan))
-    np.testing.assert_allclose(pe.addmm(nan, t64(a), t64(b), beta=0).numpy(), a @ b, **TOL)
-    xs = [t64(c, True), t64(a, True), t64(b, True)]
-    assert gradcheck(lambda i, m1, m2: pe.addmm(i, m1, m2, beta=0.3, alpha=1.7), xs)
-    with pytest.raises(ValueError, match=r"\[addmm\] inner dimensions differ: \(3, 4\) @ \(2, 2\)"):
-        pe.addmm(t64(c), t64(a), t64(c[:2]))
-    with pytest.raises(ValueError, match=r"\[addmm\] input \(4,\) does not broadcast"):
-        pe.addmm(t64(a[0]), t64(a), t64(b))
-    with pytest.raises(ValueError, match=r"\[addmm\] mat1 must be a 2-D"):
-        pe.addmm(t64(c), t64(a[0]), t64(b))
-
-
-@pytest.mark.parametrize("sa, sb", [((2, 3), (4, 5)), ((3,), (2,)), ((2, 3), (4, 1, 2)),
-                                    ((1,), (3, 3))])
-def test_kron(sa, sb):
-    a, b = rnd(*sa), rnd(*sb, seed=1)
-    np.testing.assert_allclose(pe.kron(t64(a), t64(b)).numpy(), np.kron(a, b), **TOL)
-    assert gradcheck(pe.kron, [t64(a, True), t64(b, True)])
-
-
-def test_cross():
-    a, b = rnd(4, 3, 2), rnd(3, 1, seed=1)
-    np.testing.assert_allclose(pe.cross(t64(a), t64(b)).numpy(),
-                               np.cross(a, np.broadcast_to(b, a.shape), axis=1), **TOL)
-    c, d = rnd(2, 3, 3, seed=2), rnd(2, 3, 3, seed=3)
-    np.testing.assert_allclose(pe.linalg.cross(t64(c), t64(d)).numpy(), np.cross(c, d), **TOL)
-    np.testing.assert_allclose(pe.cross(t64(c), t64(d)).numpy(), np.cross(c, d, axis=1), **TOL)
-    np.testing.assert_allclose(pe.cross(t64(c), t64(d), dim=0 - 1).numpy(), np.cross(c, d),
-                               **TOL)
-    assert gradcheck(lambda x, y: pe.linalg.cross(x, y), [t64(c, True), t64(d, True)])
-    with pytest.raises(ValueError, match=r"\[cross\] no dimension of size 3"):
-        pe.cross(pe.zeros(2, 4), pe.zeros(2, 4))
-    with pytest.raises(ValueError, match=r"\[linalg.cross\] dimension 1 must have size 3"):
-        pe.linalg.cross(pe.zeros(3, 2), pe.zeros(3, 2))
-    with pytest.raises(IndexError, match=r"\[cross\] dim 5 out of range"):
-        pe.cross(pe.zeros(3), pe.zeros(3), dim=5)
-
-
-def test_cross_kron_addmm_against_torch():
-    torch = pytest.importorskip("torch")
-    a, b = rnd(2, 3), rnd(3, 2, seed=1)
-    np.testing.assert_allclose(pe.kron(t64(a), t64(b)).numpy(),
-                               torch.kron(torch.tensor(a), torch.tensor(b)).numpy(), **TOL)
-    c, d = rnd(3, 3, seed=2), rnd(1, 3, seed=3)
-    np.testing.assert_allclose(pe.linalg.cross(t64(c), t64(d)).numpy(),
-                               torch.linalg.cross(torch.tensor(c), torch.tensor(d)).numpy(), **TOL)
-    np.testing.assert_allclose(
-        pe.addmm(t64(d), t64(c), t64(c), beta=2, alpha=3).numpy(),
-        torch.addmm(torch.tensor(d), torch.tensor(c), torch.tensor(c), beta=2, alpha=3).numpy(),
-        **TOL)
-    np.testing.assert_allclose(pe.logspace(0, 2, 5, base=3, dtype=pe.float64).numpy(),
-                               torch.logspace(0, 2, 5, base=3, dtype=torch.float64).numpy(), **TOL)
+@pytest.mark.parametrize("shape", [(0,), (1,), (1, 1), (2, 0, 3)])
+def test_empty_and_size_one(shape):
+    a = np.ones(shape, np.float32)
+    t = pe.tensor(a)
+    np.testing.assert_array_equal(t.cumsum(0).numpy(), np.cumsum(a, 0))
+    np.testing.assert_array_equal(t.prod(0).numpy(), np.prod(a, 0))
+    np.testing.assert_array_equal(t.flip(0).numpy(), a[::-1])
+    np.testing.assert_array_equal(t.roll(1, 0).numpy(), np.roll(a, 1, 0))

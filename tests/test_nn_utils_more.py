@@ -5,7 +5,7 @@ import pytest
 
 import pyengine as pe
 import pyengine.nn as nn
-from pyengine.nn.utils.rnn import pack_padded_sequence, pad_sequence, unpad_sequence
+from pyengine.nn.utils.rnn import pad_sequence, unpad_sequence
 
 
 def _rates(S, opt_cls, param, build, steps):
@@ -97,10 +97,8 @@ def test_pad_sequence(batch_first, side):
     np.testing.assert_array_equal(out.detach().numpy(), t.numpy())
 
 
-def test_pad_sequence_errors_and_packing_refused():
+def test_pad_sequence_errors():
     with pytest.raises(ValueError, match="empty list"):
         pad_sequence([])
     with pytest.raises(ValueError, match=r"sequence 1 has shape \(2, 3\)"):
         pad_sequence([pe.zeros(2, 2), pe.zeros(2, 3)])
-    with pytest.raises(NotImplementedError, match="PackedSequence is not implemented"):
-        pack_padded_sequence(pe.zeros(2, 3), [2, 1])

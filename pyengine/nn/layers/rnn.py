@@ -14,7 +14,9 @@ import numpy as np
 from .. import functional as F
 from .. import init
 from ..module import Module, Parameter
+from ...creation import zeros
 from ...ops.rnn import GATES, recurrence
+from ..utils.rnn import PackedSequence, packed_rows, packing_mask
 from .linear import _dtype
 
 
@@ -67,6 +69,8 @@ class RNNBase(Module):
     def forward(self, input, hx=None):
         cls = type(self).__name__
         is_lstm = self.mode == "LSTM"
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx, cls)
         batched = input.ndim == 3
         if input.ndim not in (2, 3):
             raise ValueError(f"[{cls}] expected a 2-D (unbatched) or 3-D input, got {input.shape}")
@@ -80,8 +84,20 @@ class RNNBase(Module):
             raise ValueError(f"[{cls}] empty sequence: input {input.shape} has 0 time steps")
         if x.shape[1] == 0:
             raise ValueError(f"[{cls}] zero batch: input {input.shape} has no sequences")
-        batch, dirs = x.shape[1], (2 if self.bidirectional else 1)
-        h0, c0 = self._initial_state(hx, batch, batched, cls)
+        h0, c0 = self._initial_state(hx, x.shape[1], batched, cls)
+        out, h_n, c_n = self._layers(x, h0, c0)
+        if not batched:
+            out, h_n = out.squeeze(1), h_n.squeeze(1)
+            c_n = c_n.squeeze(1) if is_lstm else None
+        elif self.batch_first:
+            out = out.transpose(0, 1)
+        return (out, (h_n, c_n)) if is_lstm else (out, h_n)
+
+    def _layers(self, x, h0, c0, mask=None):
+        """Every layer and direction over x (T, B, I) from h0 / c0 (L*D, B, H) or None (zeros):
+        (output (T, B, D*H), h_n, c_n (LSTM, else None)). mask (T, B): the steps each row runs
+        (a packed batch); a row keeps its state over the others."""
+        dirs = 2 if self.bidirectional else 1
         h_n, c_n = [], []
         for layer in range(self.num_layers):
             outs = []
@@ -89,22 +105,43 @@ class RNNBase(Module):
                 k = layer * dirs + d
                 y, h, c = recurrence(x, *self._weights(layer, d),
                                      None if h0 is None else h0[k],
-                                     None if c0 is None else c0[k], mode=self.mode, reverse=d == 1)
+                                     None if c0 is None else c0[k], mode=self.mode,
+                                     reverse=d == 1, mask=mask)
                 outs.append(y)
                 h_n.append(h)
                 c_n.append(c)
             x = outs[0] if dirs == 1 else F.cat(outs, -1)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, True)
-        out = x
-        h_n = F.stack(h_n, 0)
-        c_n = F.stack(c_n, 0) if is_lstm else None
-        if not batched:
-            out, h_n = out.squeeze(1), h_n.squeeze(1)
-            c_n = c_n.squeeze(1) if is_lstm else None
-        elif self.batch_first:
-            out = out.transpose(0, 1)
-        return (out, (h_n, c_n)) if is_lstm else (out, h_n)
+        return x, F.stack(h_n, 0), (F.stack(c_n, 0) if self.mode == "LSTM" else None)
+
+    def _forward_packed(self, packed, hx, cls):
+        """A PackedSequence, as PyTorch: sequence b runs its own length, forward from its first
+        step and backward from its last. The packed rows are scattered into a padded batch
+        (sorted longest first) and its step mask (packing_mask) goes to the kernel, where a
+        masked row keeps its state: the forward direction's state passes the padding unchanged
+        to h_n, and the backward direction starts each row at its last real step. hx and the
+        returned states are in the original batch order."""
+        data = packed.data
+        if data.ndim != 2 or data.shape[1] != self.input_size:
+            raise ValueError(f"[{cls}] packed data must be (steps, input_size={self.input_size}), "
+                             f"got {tuple(data.shape)}")
+        mask = packing_mask(packed)
+        steps, batch = mask.shape
+        rows = packed_rows(packed)
+        x = zeros(steps * batch, self.input_size, dtype=data.dtype, device=data.device)
+        x = x.index_add(0, rows, data).reshape(steps, batch, self.input_size)
+        h0, c0 = self._initial_state(hx, batch, True, cls)
+        if packed.sorted_indices is not None:  # hx rows in the packing's (sorted) order
+            h0 = None if h0 is None else h0[:, packed.sorted_indices]
+            c0 = None if c0 is None else c0[:, packed.sorted_indices]
+        out, h_n, c_n = self._layers(x, h0, c0, mask)
+        out = PackedSequence(out.reshape(steps * batch, out.shape[-1])[rows], packed.batch_sizes,
+                             packed.sorted_indices, packed.unsorted_indices)
+        if packed.unsorted_indices is not None:
+            h_n = h_n[:, packed.unsorted_indices]
+            c_n = None if c_n is None else c_n[:, packed.unsorted_indices]
+        return (out, (h_n, c_n)) if self.mode == "LSTM" else (out, h_n)
 
     def _initial_state(self, hx, batch, batched, cls):
         """(h0, c0) of shape (L*D, B, H); None stands for zeros."""

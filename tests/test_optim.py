@@ -249,6 +249,23 @@ def test_step_and_exponential_lr():
     assert math.isclose(sched.get_last_lr()[0], 2.0 * 0.9 ** 3)
 
 
+def test_step_lr_takes_a_whole_float_step_size_as_pytorch():
+    """PyTorch's text-classification tutorial passes step_size=1.0: a whole float is the int.
+    A fractional one is refused (PyTorch decays where epoch % step_size == 0, 1.5: epochs 3, 6),
+    as are bools, zero, negatives, inf and non-numbers."""
+    opt = optim.SGD(make_params(pe.float32), lr=1.0)
+    sched = optim.lr_scheduler.StepLR(opt, 2.0, gamma=0.5)
+    lrs = []
+    for _ in range(5):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert lrs == [1.0, 1.0, 0.5, 0.5, 0.25] and sched.step_size == 2
+    for bad in (1.5, True, 0, -2, float("inf"), "2", None):
+        with pytest.raises(ValueError, match="step_size must be a positive whole number"):
+            optim.lr_scheduler.StepLR(opt, bad)
+
+
 def test_reduce_lr_on_plateau():
     opt = optim.SGD(make_params(pe.float32), lr=1.0)
     sched = optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=2, cooldown=1,

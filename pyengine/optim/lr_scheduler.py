@@ -46,8 +46,15 @@ class StepLR(LRScheduler):
     """lr = base_lr * gamma ** (epoch // step_size)."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        if not isinstance(step_size, int) or step_size < 1:
-            raise ValueError(f"[StepLR] step_size must be a positive int, got {step_size!r}")
+        # A whole number, int or float (PyTorch's text-classification tutorial passes 1.0).
+        # PyTorch also runs with a fractional step_size, decaying at the epochs where
+        # epoch % step_size == 0 (1.5: epochs 3, 6, ...), not epoch // step_size: refused here
+        # rather than followed differently.
+        if isinstance(step_size, bool) or not isinstance(step_size, (int, float)) or \
+                not step_size >= 1 or step_size == float("inf") or step_size != int(step_size):
+            raise ValueError(f"[StepLR] step_size must be a positive whole number (an int, or a "
+                             f"float such as 1.0), got {step_size!r}")
+        step_size = int(step_size)
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 

@@ -221,8 +221,12 @@ def test_engine_reads_the_storage_as__data():
         toks = [t for t in tokenize.generate_tokens(io.StringIO(f.read_text()).readline)
                 if t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE)]
         for a, b, c in zip(toks, toks[1:], toks[2:]):
+            # PackedSequence.data is PyTorch's name for the packed rows (a Tensor, by design)
+            packed = a.string in ("packed", "sequence") or (a.string == "self" and
+                                                            f.name == "rnn.py" and
+                                                            f.parent.name == "utils")
             if b.string == "." and c.type == tokenize.NAME and c.string == "data" and \
-                    a.string not in allowed_owner and \
+                    a.string not in allowed_owner and not packed and \
                     not (a.string == "self" and f.name == "timeseries.py"):
                 found.append(f"{f.relative_to(root)}:{c.start[0]}")
     assert not found, f"switch these to ._data: {found}"

@@ -16,6 +16,7 @@ LAYERS = [
     (nn.Conv1d, (2, 3, 3)),
     (nn.Conv2d, (2, 3, 3)),
     (nn.Conv3d, (2, 3, 3)),
+    (nn.ConvTranspose1d, (2, 3, 3)),
     (nn.ConvTranspose2d, (2, 3, 3)),
     (nn.Embedding, (5, 3)),
     (nn.EmbeddingBag, (5, 3)),

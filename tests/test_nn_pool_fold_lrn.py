@@ -246,3 +246,55 @@ def test_unfold_fold_against_torch():
 def test_unfold_fold_errors(call, exc, text):
     with pytest.raises(exc, match=text):
         call()
+
+
+@pytest.mark.parametrize("length, out", [(10, 3), (5, 2), (7, 7), (4, 1), (3, 5)])
+def test_adaptive_avg_pool1d_against_numpy(length, out):
+    x = np.random.default_rng(length).standard_normal((2, 3, length))
+    ref = np.stack([x[..., (i * length) // out:-((-(i + 1) * length) // out)].mean(-1)
+                    for i in range(out)], -1)
+    y = F.adaptive_avg_pool1d(pe.tensor(x), out)
+    np.testing.assert_allclose(y.numpy(), ref, rtol=1e-12)
+    np.testing.assert_allclose(nn.AdaptiveAvgPool1d((out,))(pe.tensor(x[0])).numpy(), ref[0],
+                               rtol=1e-12)
+    assert gradcheck(lambda t: F.adaptive_avg_pool1d(t, out), (pe.tensor(x, requires_grad=True),))
+    with pytest.raises(ValueError, match=r"\[adaptive_avg_pool1d\] input must be 2-D"):
+        F.adaptive_avg_pool1d(pe.tensor(x[None]), out)
+
+
+@pytest.mark.parametrize("stride, padding, output_padding, dilation, groups", [
+    (1, 0, 0, 1, 1), (2, 1, 1, 1, 2), (3, 2, 0, 2, 1), (2, 0, 1, 3, 4)])
+def test_conv_transpose1d_is_the_height_one_conv_transpose2d(stride, padding, output_padding,
+                                                              dilation, groups):
+    rng = np.random.default_rng(stride + 10 * dilation)
+    x = rng.standard_normal((2, 8, 9))
+    w = rng.standard_normal((8, 12 // groups, 4))
+    b = rng.standard_normal(12)
+    kw = dict(stride=stride, padding=padding, output_padding=output_padding, groups=groups,
+              dilation=dilation)
+    y = F.conv_transpose1d(pe.tensor(x), pe.tensor(w), pe.tensor(b), **kw)
+    y2 = F.conv_transpose2d(pe.tensor(x[:, :, None]), pe.tensor(w[:, :, None]), pe.tensor(b),
+                            stride=(1, stride), padding=(0, padding),
+                            output_padding=(0, output_padding), groups=groups,
+                            dilation=(1, dilation))
+    np.testing.assert_array_equal(y.numpy(), y2.numpy()[:, :, 0])
+    # the definition: x[n, c, l] * w[c, o, j] lands on l stride - padding + j dilation
+    L = (9 - 1) * stride - 2 * padding + dilation * 3 + output_padding + 1
+    ref = np.zeros((2, 12, L + 2 * padding + 8 * dilation))
+    og = 12 // groups
+    for c in range(8):
+        g = c // (8 // groups)
+        for j in range(4):
+            for l_ in range(9):
+                ref[:, g * og:(g + 1) * og, l_ * stride + j * dilation] += \
+                    x[:, c, l_, None] * w[c, :, j][None]
+    ref = ref[:, :, padding:padding + L] + b[None, :, None]
+    np.testing.assert_allclose(y.numpy(), ref, rtol=1e-12, atol=1e-12)
+    m = nn.ConvTranspose1d(8, 12, 4, groups=groups, dtype=pe.float64, **{
+        k: v for k, v in kw.items() if k != "groups"})
+    assert m.weight.shape == (8, 12 // groups, 4)
+    xs = pe.tensor(x, requires_grad=True)
+    assert gradcheck(lambda t: m(t), (xs,))
+    assert m(pe.tensor(x), output_size=[L]).shape == (2, 12, L)
+    with pytest.raises(ValueError, match=r"\[conv_transpose1d\] weight must be 3-D"):
+        F.conv_transpose1d(pe.tensor(x), pe.tensor(w[..., None]))

@@ -360,7 +360,7 @@ __all__ = [n for n in dir() if not n.startswith("_") and n != "Tensor"]
 
 
 # ---- transposed convolution, resampling, PReLU (ops/conv_transpose.py, ops/image.py) ----------
-from ..ops.conv_transpose import conv_transpose2d  # noqa: E402,F401
+from ..ops.conv_transpose import conv_transpose1d, conv_transpose2d  # noqa: E402,F401
 from ..ops.image import affine_warp, interpolate  # noqa: E402,F401
 
 

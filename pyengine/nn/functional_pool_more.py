@@ -9,7 +9,7 @@ import numpy as _np
 
 from ..tensor import Tensor
 
-__all__ = ["adaptive_max_pool2d", "adaptive_max_pool1d"]
+__all__ = ["adaptive_max_pool2d", "adaptive_max_pool1d", "adaptive_avg_pool1d"]
 
 
 def _bins(n, out):
@@ -84,6 +84,15 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
     tensor([[[3., 5.]]])
     """
     op = "adaptive_max_pool1d"
+    out = _adaptive_max(input.unsqueeze(-2), (1, _size_1d(input, output_size, op)),
+                        return_indices, op)
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
+
+
+def _size_1d(input, output_size, op):
+    """The checked (N, C, L) / (C, L) input's 1-D output size (an int or a 1-tuple)."""
     if not isinstance(input, Tensor):
         raise TypeError(f"[{op}] input must be a pe.Tensor, got {type(input).__name__}")
     if input.ndim not in (2, 3):
@@ -94,7 +103,16 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
         if len(size) != 1:
             raise ValueError(f"[{op}] output_size must be an int or a 1-tuple, got {size!r}")
         size = size[0]
-    out = _adaptive_max(input.unsqueeze(-2), (1, size), return_indices, op)
-    if return_indices:
-        return out[0].squeeze(-2), out[1].squeeze(-2)
-    return out.squeeze(-2)
+    return size
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Average over adaptive bins of (N, C, L) or (C, L) input (bin i covers
+    [floor(i L / out), ceil((i + 1) L / out))): adaptive_avg_pool2d over a height of 1.
+
+    >>> F.adaptive_avg_pool1d(pe.tensor([[[1.0, 3.0, 2.0, 0.0, 5.0]]]), 2)
+    tensor([[[2.       , 2.3333333]]])
+    """
+    from ..ops.pool import adaptive_avg_pool2d
+    size = _size_1d(input, output_size, "adaptive_avg_pool1d")
+    return adaptive_avg_pool2d(input.unsqueeze(-2), (1, size)).squeeze(-2)

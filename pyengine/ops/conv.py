@@ -140,6 +140,23 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     return y.squeeze(0) if unbatched else y
 
 
+def check_1d(op, input, weight, layout):
+    """A 1-D convolution's operands, before they become a 2-D one of height 1."""
+    if input.ndim not in (2, 3):
+        raise ValueError(f"[{op}] input must be 2-D (C, L) or 3-D (N, C, L), got shape "
+                         f"{tuple(input.shape)}")
+    if weight.ndim != 3:
+        raise ValueError(f"[{op}] weight must be 3-D {layout}, got shape {tuple(weight.shape)}")
+
+
+def pair_1d(op, v, name, height):
+    """An int or 1-tuple of a 1-D convolution as the (height, width) pair of its 2-D form."""
+    t = tuple(v) if isinstance(v, (tuple, list)) else (v,)
+    if len(t) != 1:
+        raise ValueError(f"[{op}] {name} must be an int or a 1-tuple, got {v!r}")
+    return (height, t[0])
+
+
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution over (N, C, L) (or unbatched (C, L)) with weight (OC, C / groups, K):
     a conv2d of height 1, so it shares conv2d's kernels, forward and backward.
@@ -148,21 +165,9 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     (2, 5, 8)
     """
     op = "conv1d"
-    if input.ndim not in (2, 3):
-        raise ValueError(f"[{op}] input must be 2-D (C, L) or 3-D (N, C, L), got shape "
-                         f"{tuple(input.shape)}")
-    if weight.ndim != 3:
-        raise ValueError(f"[{op}] weight must be 3-D (out_channels, in_channels / groups, kW), "
-                         f"got shape {tuple(weight.shape)}")
-
-    def one(v, name):
-        t = tuple(v) if isinstance(v, (tuple, list)) else (v,)
-        if len(t) != 1:
-            raise ValueError(f"[{op}] {name} must be an int or a 1-tuple, got {v!r}")
-        return (1, t[0]) if name != "padding" else (0, t[0])
-
+    check_1d(op, input, weight, "(out_channels, in_channels / groups, kW)")
     if not isinstance(padding, str):
-        padding = one(padding, "padding")
-    y = conv2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, one(stride, "stride"), padding,
-               one(dilation, "dilation"), groups)
+        padding = pair_1d(op, padding, "padding", 0)
+    y = conv2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, pair_1d(op, stride, "stride", 1),
+               padding, pair_1d(op, dilation, "dilation", 1), groups)
     return y.squeeze(-2)

@@ -16,7 +16,7 @@ Shapes: x (N, Cin, H, W), w (Cin, Cout / groups, kH, kW), bias (Cout,) ->
 import numpy as np
 
 from ..autograd import Function
-from .conv import _float_arrays, _pair
+from .conv import _float_arrays, _pair, check_1d, pair_1d
 
 
 class ConvTranspose2d(Function):
@@ -126,3 +126,21 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     y = ConvTranspose2d.apply(input, weight, bias, stride=stride, padding=padding,
                               output_padding=output_padding, dilation=dilation, groups=int(groups))
     return y.squeeze(0) if unbatched else y
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """1-D transposed convolution over (N, Cin, L) (or unbatched (Cin, L)), weight
+    (Cin, Cout / groups, k): conv_transpose2d of height 1, so the same kernels forward and
+    backward. L_out = (L - 1) stride - 2 padding + dilation (k - 1) + output_padding + 1.
+
+    >>> F.conv_transpose1d(pe.randn(1, 4, 5), pe.randn(4, 2, 3), stride=2).shape
+    (1, 2, 11)
+    """
+    op = "conv_transpose1d"
+    check_1d(op, input, weight, "(in_channels, out_channels / groups, k)")
+    y = conv_transpose2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias,
+                         pair_1d(op, stride, "stride", 1), pair_1d(op, padding, "padding", 0),
+                         pair_1d(op, output_padding, "output_padding", 0), groups,
+                         pair_1d(op, dilation, "dilation", 1))
+    return y.squeeze(-2)

@@ -53,10 +53,10 @@ __all__ = [
 
 # Transposed convolution, resampling and PReLU (issue 15's image models).
 from .prelu import PReLU  # noqa: E402
-from .conv_transpose import ConvTranspose2d  # noqa: E402
+from .conv_transpose import ConvTranspose1d, ConvTranspose2d  # noqa: E402
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: E402
 
-__all__ += ["ConvTranspose2d", "PReLU", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d"]
+__all__ += ["ConvTranspose1d", "ConvTranspose2d", "PReLU", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d"]
 
 # Attention and Transformer layers (issue 11 item 6: held-out PyTorch example programs).
 from .attention import MultiheadAttention  # noqa: E402
@@ -87,9 +87,9 @@ __all__ += ["AvgPool3d", "Conv3d", "MaxPool3d"]
 
 # EmbeddingBag, adaptive max pooling, LocalResponseNorm, Unfold / Fold (docs/nn_more.md).
 from .embedding_bag import EmbeddingBag  # noqa: E402
-from .adaptive_pool import AdaptiveMaxPool1d, AdaptiveMaxPool2d  # noqa: E402
+from .adaptive_pool import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d  # noqa: E402
 from .local_response_norm import LocalResponseNorm  # noqa: E402
 from .fold import Fold, Unfold  # noqa: E402
 
-__all__ += ["AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "EmbeddingBag", "Fold", "LocalResponseNorm",
-            "Unfold"]
+__all__ += ["AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "EmbeddingBag", "Fold",
+            "LocalResponseNorm", "Unfold"]

@@ -1,4 +1,5 @@
-"""AdaptiveMaxPool2d / AdaptiveMaxPool1d over F.adaptive_max_pool2d / F.adaptive_max_pool1d."""
+"""AdaptiveMaxPool2d / AdaptiveMaxPool1d over F.adaptive_max_pool2d / F.adaptive_max_pool1d, and
+AdaptiveAvgPool1d over F.adaptive_avg_pool1d."""
 from .. import functional as F
 from ..module import Module
 
@@ -36,3 +37,21 @@ class AdaptiveMaxPool1d(_AdaptiveMaxPool):
     (2, 4, 3)
     """
     _pool = "adaptive_max_pool1d"
+
+
+class AdaptiveAvgPool1d(Module):
+    """Average pooling of (N, C, L) input to output_size positions.
+
+    >>> pe.nn.AdaptiveAvgPool1d(3)(pe.randn(2, 4, 10)).shape
+    (2, 4, 3)
+    """
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input):
+        return F.adaptive_avg_pool1d(input, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"

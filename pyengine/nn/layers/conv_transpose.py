@@ -19,6 +19,8 @@ class ConvTranspose2d(Module):
     (2, 4, 14, 14)
     """
 
+    _n = 2  # spatial dimensions (ConvTranspose1d: 1)
+
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
                  device=None, dtype=None):
@@ -32,11 +34,11 @@ class ConvTranspose2d(Module):
             raise ValueError(f"[{cls}] only padding_mode='zeros' is supported for transposed "
                              f"convolution (as PyTorch), received padding_mode={padding_mode!r}")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _tuple(kernel_size, 2, "kernel_size", cls)
-        self.stride = _tuple(stride, 2, "stride", cls)
-        self.padding = _tuple(padding, 2, "padding", cls)
-        self.output_padding = _tuple(output_padding, 2, "output_padding", cls)
-        self.dilation = _tuple(dilation, 2, "dilation", cls)
+        self.kernel_size = _tuple(kernel_size, self._n, "kernel_size", cls)
+        self.stride = _tuple(stride, self._n, "stride", cls)
+        self.padding = _tuple(padding, self._n, "padding", cls)
+        self.output_padding = _tuple(output_padding, self._n, "output_padding", cls)
+        self.dilation = _tuple(dilation, self._n, "dilation", cls)
         self.padding_mode = padding_mode
         for op, s, d in zip(self.output_padding, self.stride, self.dilation):
             if op >= max(s, d):
@@ -54,10 +56,10 @@ class ConvTranspose2d(Module):
     def _output_padding(self, x, output_size):
         if output_size is None:
             return self.output_padding
-        size = tuple(output_size)[-2:]
+        size = tuple(output_size)[-self._n:]
         pad = []
-        for i in range(2):
-            least = (x.shape[-2 + i] - 1) * self.stride[i] - 2 * self.padding[i] + \
+        for i in range(self._n):
+            least = (x.shape[-self._n + i] - 1) * self.stride[i] - 2 * self.padding[i] + \
                 self.dilation[i] * (self.kernel_size[i] - 1) + 1
             extra = size[i] - least
             if not 0 <= extra < max(self.stride[i], self.dilation[i]):
@@ -69,21 +71,31 @@ class ConvTranspose2d(Module):
         return tuple(pad)
 
     def forward(self, x, output_size=None):
-        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
-                                  self._output_padding(x, output_size), self.groups,
-                                  self.dilation)
+        fn = F.conv_transpose2d if self._n == 2 else F.conv_transpose1d
+        return fn(x, self.weight, self.bias, self.stride, self.padding,
+                  self._output_padding(x, output_size), self.groups, self.dilation)
 
     def extra_repr(self):
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")
-        if self.padding != (0, 0):
+        if any(self.padding):
             s += f", padding={self.padding}"
-        if self.output_padding != (0, 0):
+        if any(self.output_padding):
             s += f", output_padding={self.output_padding}"
-        if self.dilation != (1, 1):
+        if self.dilation != (1,) * self._n:
             s += f", dilation={self.dilation}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
         return s
+
+
+class ConvTranspose1d(ConvTranspose2d):
+    """1-D transposed convolution over (N, C_in, L); weight (C_in, C_out / groups, k), PyTorch's
+    layout and init: a ConvTranspose2d of height 1 (F.conv_transpose1d), the same kernels.
+
+    >>> pe.nn.ConvTranspose1d(8, 4, 4, stride=2, padding=1)(pe.randn(2, 8, 10)).shape
+    (2, 4, 20)
+    """
+    _n = 1

@@ -310,7 +310,16 @@ class Tensor(TorchHabits):
     def __abs__(self): return _ew.Abs.apply(self)
 
     def __floordiv__(self, o): return _ew.compare("floor_divide", self, o)
-    def __mod__(self, o): return _ew.compare("remainder", self, o)
+    # % is pe.remainder (ops/remainder.py): differentiable and promoted as PyTorch's %, one op
+    # for both spellings.
+    def __mod__(self, o):
+        from .ops.remainder import remainder
+        return remainder(self, o)
+
+    def __rmod__(self, o):
+        from .ops.remainder import remainder
+        return remainder(o, self)
+
     def __eq__(self, o): return _ew.compare("eq", self, o)
     def __ne__(self, o): return _ew.compare("ne", self, o)
     def __lt__(self, o): return _ew.compare("lt", self, o)

@@ -201,3 +201,18 @@ def test_cross_kron_addmm_against_torch():
         **TOL)
     np.testing.assert_allclose(pe.logspace(0, 2, 5, base=3, dtype=pe.float64).numpy(),
                                torch.logspace(0, 2, 5, base=3, dtype=torch.float64).numpy(), **TOL)
+
+
+def test_percent_operator_is_remainder():
+    """x % y and y % x are pe.remainder: the same values, differentiable (PyTorch's %)."""
+    x = pe.tensor(np.array([5.5, -3.25, 7.0]), requires_grad=True)
+    y = x % 2
+    assert y.requires_grad
+    np.testing.assert_array_equal(y.detach().numpy(), np.remainder([5.5, -3.25, 7.0], 2))
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0, 1.0])
+    z = 7.0 % x
+    np.testing.assert_array_equal(z.detach().numpy(), np.remainder(7.0, [5.5, -3.25, 7.0]))
+    assert gradcheck(lambda t: 7.0 % t, (pe.tensor(np.array([2.5, -3.0, 4.5]),
+                                                   requires_grad=True),))
+    assert (pe.tensor([5, -3]) % 2).numpy().tolist() == [1, 1]

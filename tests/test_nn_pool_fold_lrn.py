@@ -260,6 +260,8 @@ def test_adaptive_avg_pool1d_against_numpy(length, out):
     assert gradcheck(lambda t: F.adaptive_avg_pool1d(t, out), (pe.tensor(x, requires_grad=True),))
     with pytest.raises(ValueError, match=r"\[adaptive_avg_pool1d\] input must be 2-D"):
         F.adaptive_avg_pool1d(pe.tensor(x[None]), out)
+    with pytest.raises(ValueError, match=r"\[adaptive_avg_pool1d\] output_size must be positive"):
+        F.adaptive_avg_pool1d(pe.tensor(x), 0)
 
 
 @pytest.mark.parametrize("stride, padding, output_padding, dilation, groups", [

@@ -7,6 +7,7 @@ as PyTorch's CPU kernel) and the values are picked by a differentiable gather fr
 Imported at the end of nn/functional.py; nn.AdaptiveMaxPool1d / 2d call these."""
 import numpy as _np
 
+from ..ops.pool import adaptive_size
 from ..tensor import Tensor
 
 __all__ = ["adaptive_max_pool2d", "adaptive_max_pool1d", "adaptive_avg_pool1d"]
@@ -16,18 +17,6 @@ def _bins(n, out):
     """Start and end of each of the `out` adaptive bins over n positions."""
     i = _np.arange(out)
     return (i * n) // out, -((-(i + 1) * n) // out)
-
-
-def _size2d(output_size, shape, op):
-    size = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * 2
-    if len(size) != 2:
-        raise ValueError(f"[{op}] output_size must be an int or a pair, got {output_size!r}")
-    size = tuple(shape[-2 + i] if v is None else v for i, v in enumerate(size))
-    if not all(isinstance(v, (int, _np.integer)) and not isinstance(v, bool) and v >= 1
-               for v in size):
-        raise ValueError(f"[{op}] output_size must be positive ints (or None), got "
-                         f"{output_size!r}")
-    return int(size[0]), int(size[1])
 
 
 def _argmax_bins(x, oh, ow):
@@ -55,7 +44,7 @@ def _adaptive_max(input, size, return_indices, op):
     if x.shape[2] == 0 or x.shape[3] == 0:
         raise ValueError(f"[{op}] the spatial dims of input must be non-empty, got shape "
                          f"{tuple(input.shape)}")
-    oh, ow = _size2d(size, x.shape, op)
+    oh, ow = adaptive_size(op, size, x.shape)
     n, c, h, w = x.shape
     idx = _argmax_bins(x._data, oh, ow)  # NumPy's argmax: the first NaN wins, as PyTorch
     out = x.reshape(n, c, h * w).gather(2, idx.reshape(n, c, oh * ow)).reshape(n, c, oh, ow)
@@ -114,5 +103,6 @@ def adaptive_avg_pool1d(input, output_size):
     tensor([[[2.       , 2.3333333]]])
     """
     from ..ops.pool import adaptive_avg_pool2d
-    size = _size_1d(input, output_size, "adaptive_avg_pool1d")
-    return adaptive_avg_pool2d(input.unsqueeze(-2), (1, size)).squeeze(-2)
+    op = "adaptive_avg_pool1d"
+    size = adaptive_size(op, (1, _size_1d(input, output_size, op)), input.shape)
+    return adaptive_avg_pool2d(input.unsqueeze(-2), size).squeeze(-2)

@@ -156,10 +156,19 @@ def adaptive_avg_pool2d(input, output_size):
     (2, 8, 1, 1)
     """
     op = "adaptive_avg_pool2d"
+    size = adaptive_size(op, output_size, input.shape)
+    return _batched(op, input, lambda x: AdaptiveAvgPool2d.apply(x, output_size=size))
+
+
+def adaptive_size(op, output_size, shape):
+    """An adaptive pool's (OH, OW) from an int or a pair (None keeps that input size), checked:
+    positive ints (bools are not sizes)."""
     size = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * 2
     if len(size) != 2:
         raise ValueError(f"[{op}] output_size must be an int or a pair, got {output_size!r}")
-    size = tuple(input.shape[-2 + i] if v is None else v for i, v in enumerate(size))
-    if not all(isinstance(v, (int, np.integer)) and v >= 1 for v in size):
-        raise ValueError(f"[{op}] output_size must be positive, got {output_size!r}")
-    return _batched(op, input, lambda x: AdaptiveAvgPool2d.apply(x, output_size=size))
+    size = tuple(shape[-2 + i] if v is None else v for i, v in enumerate(size))
+    if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1
+               for v in size):
+        raise ValueError(f"[{op}] output_size must be positive ints (or None), got "
+                         f"{output_size!r}")
+    return int(size[0]), int(size[1])

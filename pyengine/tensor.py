@@ -11,6 +11,7 @@ import numpy as np
 from . import autograd as _autograd
 from . import dtypes as _dt
 from .backend import CPU, Device, checked_device
+from .backend import cpu as _cpu
 from .ops import activation as _act
 from .ops import elementwise as _ew
 from .ops import matmul as _mm
@@ -25,7 +26,7 @@ def _to_array(data, dtype, op):
     if isinstance(data, Tensor):
         data = data._data
     if isinstance(data, np.ndarray):
-        arr = np.array(data, dtype=want, copy=True)
+        arr = _cpu.copy(data, want)  # large ones 64-byte aligned, as the kernels' outputs
     else:
         try:
             arr = np.array(data, dtype=want)

@@ -8,6 +8,7 @@
 #include "bindings/array_args.h"
 #include "bindings/bindings.h"
 #include "bindings/lazy_checks.h"
+#include "bindings/output_array.h"
 #include "eltwise/activations.h"
 #include "eltwise/sum_all.h"
 
@@ -60,8 +61,7 @@ void backward_t(Act act, ActParams prm, const py::array& x, const py::array& y,
 // A new C-contiguous array of x's shape, float64 or float32 (contents uninitialised).
 py::array new_like(const py::array& x, bool dbl) {
   std::vector<py::ssize_t> shape(x.shape(), x.shape() + x.ndim());
-  if (dbl) return py::array_t<double>(shape);
-  return py::array_t<float>(shape);
+  return new_output_array(dbl, shape);
 }
 
 // Splits shape around `axis` into (outer, dim, inner).
@@ -121,10 +121,7 @@ PyObject* act_fast_run(Act act, PyObject* descr, const py::detail::PyArray_Proxy
   if (reinterpret_cast<uintptr_t>(x->data) % sizeof(T) != 0) Py_RETURN_NONE;
   int64_t n = 1;
   for (int i = 0; i < x->nd; ++i) n *= x->dimensions[i];  // a valid array's size fits
-  auto& api = py::detail::npy_api::get();
-  Py_INCREF(descr);  // PyArray_NewFromDescr steals it
-  PyObject* y = api.PyArray_NewFromDescr_(api.PyArray_Type_, descr, x->nd, x->dimensions,
-                                          nullptr, nullptr, 0, nullptr);
+  PyObject* y = new_output_array(descr, x->nd, x->dimensions);
   if (y == nullptr) return nullptr;
   const T* px = reinterpret_cast<const T*>(x->data);
   T* py_ = reinterpret_cast<T*>(py::detail::array_proxy(y)->data);

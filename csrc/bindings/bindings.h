@@ -4,6 +4,7 @@
 
 namespace pyengine {
 void init_runtime(pybind11::module_& m);
+void init_output_arrays(pybind11::module_& m);
 void init_activations(pybind11::module_& m);
 void init_gemm(pybind11::module_& m);
 void init_cuda(pybind11::module_& m);

@@ -12,6 +12,7 @@
 
 #include "bindings/array_args.h"
 #include "bindings/bindings.h"
+#include "bindings/output_array.h"
 #include "gemm/blocking.h"
 #include "gemm/gemm.h"
 #include "gemm/linear.h"
@@ -126,8 +127,7 @@ py::array matmul_entry(const py::array& a, const py::array& b, const py::object&
                     "got ", shape_text(shape_of(a)), " @ ", shape_text(shape_of(b)));
     std::vector<py::ssize_t> shape(a.shape(), a.shape() + nd);
     shape[nd - 1] = b.shape(nd - 1);
-    if (is_double(a, "matmul")) out = py::array_t<double>(shape);
-    else out = py::array_t<float>(shape);
+    out = new_output_array(is_double(a, "matmul"), shape);
   } else {
     out = array_arg(out_obj, "matmul", "out");
   }
@@ -157,11 +157,8 @@ PyObject* matmul2d_run(PyObject* descr, const py::detail::PyArray_Proxy* a,
   if (reinterpret_cast<uintptr_t>(a->data) % sizeof(T) != 0 ||
       reinterpret_cast<uintptr_t>(b->data) % sizeof(T) != 0)
     Py_RETURN_NONE;
-  auto& api = py::detail::npy_api::get();
   const Py_intptr_t dims[2] = {static_cast<Py_intptr_t>(m), static_cast<Py_intptr_t>(n)};
-  Py_INCREF(descr);  // PyArray_NewFromDescr steals it
-  PyObject* out = api.PyArray_NewFromDescr_(api.PyArray_Type_, descr, 2, dims, nullptr, nullptr,
-                                            0, nullptr);
+  PyObject* out = new_output_array(descr, 2, dims);
   if (out == nullptr) return nullptr;
   T* c = reinterpret_cast<T*>(py::detail::array_proxy(out)->data);
   const T* pa = reinterpret_cast<const T*>(a->data);
@@ -356,8 +353,7 @@ py::array linear_forward_entry(const py::array& x, const py::array& w, const py:
       fail("linear", "expected 2-D x and weight, got ", shape_text(shape_of(x)), " and ",
            shape_text(shape_of(w)));
     const std::vector<py::ssize_t> shape{x.shape(0), w.shape(0)};
-    if (is_double(x, "linear")) out = py::array_t<double>(shape);
-    else out = py::array_t<float>(shape);
+    out = new_output_array(is_double(x, "linear"), shape);
   } else {
     out = array_arg(out_obj, "linear", "out");
   }
@@ -371,8 +367,7 @@ py::array linear_forward_entry(const py::array& x, const py::array& w, const py:
 py::object output_arg(const py::object& o, bool dbl, std::vector<py::ssize_t> shape) {
   if (py::isinstance<py::bool_>(o)) {
     if (!o.cast<bool>()) return py::none();
-    if (dbl) return py::array_t<double>(shape);
-    return py::array_t<float>(shape);
+    return new_output_array(dbl, shape);
   }
   return o;
 }

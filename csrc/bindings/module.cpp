@@ -6,6 +6,7 @@ PYBIND11_MODULE(_C, m) {
   m.doc() = "pyengine compiled kernels (C++17/OpenMP)";
   pyengine::tune_heap_for_large_arrays();  // heap_tuning.cpp: no page faults per step
   pyengine::init_runtime(m);
+  pyengine::init_output_arrays(m);
   pyengine::init_activations(m);
   pyengine::init_gemm(m);
   pyengine::init_cuda(m);

@@ -186,15 +186,17 @@ inline void dw3x3s1_vector(const ConvNhwcGeom& g, const T* const* row_ptrs, cons
 // Two whole output rows (oh, oh + 1) whose four input rows lie inside the input: each new
 // input column is 4 loads for the 18 FMAs of two output pixels (one row: 3 loads for 9), and
 // each input row is walked by half as many passes. Per pixel the same sum order as
-// dw3x3s1_vector (bias, then taps (0, 0) .. (2, 2)). PF: the next
-// pair's two new input rows (next, next + rs) are prefetched.
+// dw3x3s1_vector (bias, then taps (0, 0) .. (2, 2)). PF: this pass's channels of the next
+// pair's two new input rows (next, next + rs) are prefetched: every pass fetches its own lines,
+// two per pixel, rather than the first pass all of them (a burst of 8 per pixel that the miss
+// queues could not hold: the bench_conv.py row measured 0.211-0.219 ms that way, 0.203-0.210
+// this way).
 template <class T, bool PF>
 inline void dw3x3s1_pair_vector(const ConvNhwcGeom& g, const T* r0, const T* w, const T* b,
                                 int64_t c0, int64_t lo, int64_t hi, const T* next, T* yrow) {
   using V = DwV<T>;
   const int64_t C = g.c, W = g.w, rs = W * C, ys = g.ow * C;
   const T* const rows[4] = {r0, r0 + rs, r0 + 2 * rs, r0 + 3 * rs};
-  const int64_t lines = (C * int64_t(sizeof(T)) + 63) / 64;
   V wv[9];
 #pragma GCC unroll 9
   for (int t = 0; t < 9; ++t) wv[t] = vload(w + t * C + c0);
@@ -224,11 +226,10 @@ inline void dw3x3s1_pair_vector(const ConvNhwcGeom& g, const T* r0, const T* w, 
     for (int i = 0; i < 4; ++i) xa[i] = xb[i], xb[i] = xc[i];
     dw_store(yrow + ow * C + c0, acc0);
     dw_store(yrow + ys + ow * C + c0, acc1);
-    if (PF && iw >= 0 && iw < W)
-      for (int64_t l = 0; l < lines; ++l) {
-        __builtin_prefetch(reinterpret_cast<const char*>(next + iw * C) + 64 * l);
-        __builtin_prefetch(reinterpret_cast<const char*>(next + rs + iw * C) + 64 * l);
-      }
+    if (PF && iw >= 0 && iw < W) {
+      __builtin_prefetch(next + iw * C + c0);
+      __builtin_prefetch(next + rs + iw * C + c0);
+    }
   };
   const int64_t a = std::min(std::max<int64_t>(0, lo), g.ow), e = std::max(a, std::min(g.ow, hi));
   int64_t ow = 0;
@@ -247,7 +248,7 @@ void dw3x3s1_pair(const ConvNhwcGeom& g, const T* x, const T* w, const T* b, con
   // The next pair's new input rows (ih0 + 4, ih0 + 5), when both exist and that pair does.
   const T* next = q.oh + 3 < g.oh && ih0 + 5 < g.h ? r0 + 4 * g.w * C : nullptr;
   for (int64_t c0 = 0; c0 < cv; c0 += kVL) {
-    if (c0 == 0 && next) dw3x3s1_pair_vector<T, true>(g, r0, w, b, c0, lo, hi, next, yrow);
+    if (next) dw3x3s1_pair_vector<T, true>(g, r0, w, b, c0, lo, hi, next, yrow);
     else dw3x3s1_pair_vector<T, false>(g, r0, w, b, c0, lo, hi, next, yrow);
   }
   if (cv < C) {

@@ -53,9 +53,14 @@ def sum_all(x):
     return np.sum(x)
 
 
-def copy(x):
-    """A C-contiguous copy (clone)."""
-    return np.array(x, copy=True, order="C")
+def copy(x, dtype=None):
+    """A C-contiguous copy of array `x` (clone), cast to `dtype` as np.array casts. Large numeric
+    copies go into an output array (_empty: 64-byte aligned), like every kernel's output."""
+    if x.nbytes >= _ALIGN_FROM and x.dtype.kind in "biuf":
+        out = _empty(x.shape, x.dtype if dtype is None else dtype)
+        np.copyto(out, x, casting="unsafe")
+        return out
+    return np.array(x, dtype=dtype, copy=True, order="C")
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -69,7 +74,8 @@ def contiguous(x, dtype=None):
 
 
 _F32, _F64 = _FLOATS
-_empty = np.empty
+_empty = _C.empty  # outputs: np.empty(shape, dtype), 64-byte aligned from 64 KiB (output_array.cpp)
+_ALIGN_FROM = _C.OUTPUT_ALIGN_FROM_BYTES
 _add_reduce = np.add.reduce
 _matmul2d = _C.matmul2d
 _act_fast, _ACT_CODES = _C.act_fast, dict(_C.act_codes)
@@ -102,7 +108,7 @@ def _matmul_general(a, b):
     except ValueError:
         raise ValueError(f"[matmul] batch dimensions do not broadcast: {a.shape} @ {b.shape}") from None
     m, n = a2.shape[-2], b2.shape[-1]
-    out = np.empty(batch + (m, n), dtype=a.dtype)
+    out = _empty(batch + (m, n), a.dtype)
     a3 = np.broadcast_to(a2, batch + a2.shape[-2:])  # views: batch strides become 0
     b3 = np.broadcast_to(b2, batch + b2.shape[-2:])
     _C.matmul(a3, b3, out)
@@ -154,7 +160,7 @@ def activation_backward(name, x, y, grad, p0=0.0, p1=0.0):
 
 def softmax(x, axis, log=False):
     x = contiguous(x)
-    out = np.empty_like(x)
+    out = _empty(x.shape, x.dtype)
     _C.softmax(x, out, axis, log)
     return out
 
@@ -162,7 +168,7 @@ def softmax(x, axis, log=False):
 def softmax_backward(y, grad, axis, log=False):
     y = contiguous(y)
     grad = contiguous(np.asarray(grad), y.dtype)
-    out = np.empty_like(y)
+    out = _empty(y.shape, y.dtype)
     _C.softmax_backward(y, grad, out, axis, log)
     return out
 
@@ -180,7 +186,7 @@ def softmax_cross_entropy(x, target, weight, label_smoothing, ignore_index, want
     denom, total): grad = grad_scale * d loss_i / d x_i (and / denom with mean_scale), denom the
     mean's divisor (non-ignored rows or their summed weights), total the sum of the losses."""
     x = np.ascontiguousarray(x)
-    loss = _empty(x.shape[0], x.dtype)
+    loss = _empty((x.shape[0],), x.dtype)
     grad = _empty(x.shape, x.dtype) if want_grad else None
     denom, total = _C.softmax_cross_entropy(x, np.ascontiguousarray(target), weight,
                                             label_smoothing, ignore_index, loss, grad, grad_scale,
@@ -191,8 +197,8 @@ def softmax_cross_entropy(x, target, weight, label_smoothing, ignore_index, want
 def binary_cross_entropy(x, target, weight, pos_weight, logits, want_grad):
     """Elementwise BCE on probabilities (logits=False) or logits. Returns (loss, grad or None)."""
     x = np.ascontiguousarray(x)
-    loss = np.empty_like(x)
-    grad = np.empty_like(x) if want_grad else None
+    loss = _empty(x.shape, x.dtype)
+    grad = _empty(x.shape, x.dtype) if want_grad else None
     if logits:
         _C.binary_cross_entropy_with_logits(x, target, weight, pos_weight, loss, grad)
     else:
@@ -208,7 +214,7 @@ def _output(op, shape, dtype):
     """np.empty for an output whose shape came from user geometry (huge padding): a failure names
     the op and the shape instead of NumPy's bare 'array is too big'."""
     try:
-        return np.empty(shape, dtype)
+        return _empty(shape, dtype)
     except (ValueError, MemoryError, OverflowError) as e:
         nbytes = int(np.dtype(dtype).itemsize)
         for s in shape:
@@ -252,16 +258,16 @@ def conv_transpose2d(x, w, b, out_shape, args):
 
 def conv2d_bias_grad(g):
     """Sum of g (N, C, H, W) over N, H and W: a conv bias's gradient."""
-    gb = np.empty(g.shape[1], g.dtype)
+    gb = _empty((g.shape[1],), g.dtype)
     _C.conv2d_backward_bias(g, gb)
     return gb
 
 
 def conv2d_backward(x, g, w, need_x, need_w, need_b, args):
     """(grad input, grad weight, grad bias), None where not needed, from one kernel call."""
-    gx = np.empty(x.shape, x.dtype) if need_x else None
-    gw = np.empty(w.shape, x.dtype) if need_w else None
-    gb = np.empty(w.shape[0], x.dtype) if need_b else None
+    gx = _empty(x.shape, x.dtype) if need_x else None
+    gw = _empty(w.shape, x.dtype) if need_w else None
+    gb = _empty((w.shape[0],), x.dtype) if need_b else None
     _C.conv2d_backward(x, g, w, gx, gw, gb, *args)
     return gx, gw, gb
 
@@ -276,7 +282,7 @@ def max_pool2d(x, out_shape, with_indices, kernel, stride, padding, dilation, ce
 
 
 def max_pool2d_backward(g, idx, x_shape, dtype):
-    gx = np.empty(x_shape, dtype)
+    gx = _empty(x_shape, dtype)
     _C.max_pool2d_backward(np.ascontiguousarray(g, dtype=dtype), idx, gx)
     return gx
 
@@ -290,19 +296,19 @@ def avg_pool2d(x, out_shape, args):
 
 
 def avg_pool2d_backward(g, x_shape, dtype, args):
-    gx = np.empty(x_shape, dtype)
+    gx = _empty(x_shape, dtype)
     _C.avg_pool2d_backward(np.ascontiguousarray(g, dtype=dtype), gx, *args)
     return gx
 
 
 def adaptive_avg_pool2d(x, output_size):
-    y = np.empty(x.shape[:2] + tuple(output_size), x.dtype)
+    y = _empty(x.shape[:2] + tuple(output_size), x.dtype)
     _C.adaptive_avg_pool2d_forward(x, y)
     return y
 
 
 def adaptive_avg_pool2d_backward(g, x_shape, dtype):
-    gx = np.empty(x_shape, dtype)
+    gx = _empty(x_shape, dtype)
     _C.adaptive_avg_pool2d_backward(np.ascontiguousarray(g, dtype=dtype), gx)
     return gx
 
@@ -324,10 +330,13 @@ _RNN_POOL_SIZE = 8
 
 def _rnn_workspace(shape, dtype):
     for a in _RNN_POOL:
-        # referents: the pool's list, the loop variable and getrefcount's argument
-        if a.shape == shape and a.dtype == dtype and sys.getrefcount(a) <= 3:
+        # referents: the pool's list, the loop variable and getrefcount's argument. A large
+        # array is a view of its aligned block (_empty), and NumPy makes views of it refer to
+        # the block: then the block's only referents must be `a` and getrefcount's argument.
+        if a.shape == shape and a.dtype == dtype and sys.getrefcount(a) <= 3 and (
+                a.base is None or sys.getrefcount(a.base) <= 2):
             return a
-    a = np.empty(shape, dtype)
+    a = _empty(shape, dtype)
     _RNN_POOL.append(a)
     if len(_RNN_POOL) > _RNN_POOL_SIZE:
         del _RNN_POOL[0]
@@ -357,7 +366,7 @@ def rnn_backward(mode, reverse, x, w_ih, w_hh, b_ih, b_hh, h0, c0, mask, y, work
     gates, extra = workspace
     shapes = (x.shape, w_ih.shape, w_hh.shape, w_hh.shape[:1], w_hh.shape[:1], h0.shape,
               h0.shape)
-    outs = [np.empty(s, x.dtype) if n else None for s, n in zip(shapes, needs)]
+    outs = [_empty(s, x.dtype) if n else None for s, n in zip(shapes, needs)]
     _C.rnn_backward(mode, reverse, x, w_ih, w_hh, b_ih, b_hh, h0, c0, mask, y, gates, extra,
                     dy, dh_n, dc_n, *outs)
     return outs
@@ -390,9 +399,9 @@ def conv2d_nhwc_backward(x, g, w, need_x, need_w, need_b, stride, pads, dilation
                          y=None, activation=None, act_p0=0.0):
     """(grad input, grad weight, grad bias), None where not needed; with an activation, g is
     the gradient of its output y."""
-    gx = np.empty(x.shape, x.dtype) if need_x else None
-    gw = np.empty(w.shape, x.dtype) if need_w else None
-    gb = np.empty(w.shape[3], x.dtype) if need_b else None
+    gx = _empty(x.shape, x.dtype) if need_x else None
+    gw = _empty(w.shape, x.dtype) if need_w else None
+    gb = _empty((w.shape[3],), x.dtype) if need_b else None
     _C.conv2d_nhwc_backward(x, g, w, y, gx, gw, gb, *stride, *pads, *dilation, groups,
                             activation, act_p0)
     return gx, gw, gb
@@ -414,13 +423,13 @@ def max_pool2d_nhwc_indexed(x, pads):
     shape = (x.shape[0], _nhwc_out(x.shape[1], 2, 2, *pads[:2]),
              _nhwc_out(x.shape[2], 2, 2, *pads[2:]), x.shape[3])
     y = _output("max_pool2d_nhwc", shape, x.dtype)
-    index = np.empty(shape, np.uint8)
+    index = _empty(shape, np.uint8)
     _C.max_pool2d_nhwc_forward(x, y, 2, 2, 2, 2, *pads, index)
     return y, index
 
 
 def max_pool2d_nhwc_backward_index(index, g, x_shape, dtype, pads):
-    gx = np.empty(x_shape, dtype)
+    gx = _empty(x_shape, dtype)
     _C.max_pool2d_nhwc_backward_index(index, np.ascontiguousarray(g, dtype=dtype), gx, 2, 2, 2,
                                       2, *pads)
     return gx
@@ -428,7 +437,7 @@ def max_pool2d_nhwc_backward_index(index, g, x_shape, dtype, pads):
 
 def max_pool2d_nhwc_backward(x, g, kernel, stride, pads):
     """dy scattered to each window's argmax, found again from x by the kernel."""
-    gx = np.empty(x.shape, x.dtype)
+    gx = _empty(x.shape, x.dtype)
     _C.max_pool2d_nhwc_backward(x, np.ascontiguousarray(g, dtype=x.dtype), gx, *kernel, *stride,
                                 *pads)
     return gx
@@ -444,7 +453,7 @@ def avg_pool2d_nhwc(x, kernel, stride, pads, count_include_pad):
 
 
 def avg_pool2d_nhwc_backward(g, x_shape, dtype, kernel, stride, pads, count_include_pad):
-    gx = np.empty(x_shape, dtype)
+    gx = _empty(x_shape, dtype)
     _C.avg_pool2d_nhwc_backward(np.ascontiguousarray(g, dtype=dtype), gx, *kernel, *stride,
                                 *pads, count_include_pad)
     return gx
@@ -454,26 +463,26 @@ def avg_pool2d_nhwc_backward(g, x_shape, dtype, kernel, stride, pads, count_incl
 # Buffers are (planes, H, W, C): NHWC images as they are, NCHW tensors reshaped to (N * C, H, W, 1)
 # (a free view). The ops resolve sizes, scales and modes.
 def resize(x, out_hw, scales, mode):
-    y = np.empty((x.shape[0], *out_hw, x.shape[3]), x.dtype)
+    y = _empty((x.shape[0], *out_hw, x.shape[3]), x.dtype)
     _C.resize_forward(x, y, scales[0], scales[1], mode)
     return y
 
 
 def resize_backward(g, x_shape, scales, mode):
-    gx = np.empty(x_shape, g.dtype)
+    gx = _empty(x_shape, g.dtype)
     _C.resize_backward(np.ascontiguousarray(g), gx, scales[0], scales[1], mode)
     return gx
 
 
 def affine_warp(x, transforms, out_hw, bilinear, fill_mode, fill_value):
-    y = np.empty((x.shape[0], *out_hw, x.shape[3]), x.dtype)
+    y = _empty((x.shape[0], *out_hw, x.shape[3]), x.dtype)
     _C.affine_warp_forward(x, np.ascontiguousarray(transforms, np.float32), y, bilinear,
                            fill_mode, fill_value)
     return y
 
 
 def affine_warp_backward(g, transforms, x_shape, bilinear, fill_mode, fill_value):
-    gx = np.empty(x_shape, g.dtype)
+    gx = _empty(x_shape, g.dtype)
     _C.affine_warp_backward(np.ascontiguousarray(g), np.ascontiguousarray(transforms, np.float32),
                             gx, bilinear, fill_mode, fill_value)
     return gx
@@ -483,8 +492,8 @@ def affine_warp_backward(g, transforms, x_shape, bilinear, fill_mode, fill_value
 def rbm_layer(x, w, w_rows_are_outputs, bias, unit, seed=0, stream=0, want_sample=False):
     """(mean, sample or None) of unit(x @ W' + bias), W' = w.T when w_rows_are_outputs."""
     n_out = w.shape[0] if w_rows_are_outputs else w.shape[1]
-    mean = np.empty((x.shape[0], n_out), x.dtype)
-    sample = np.empty_like(mean) if want_sample else None
+    mean = _empty((x.shape[0], n_out), x.dtype)
+    sample = _empty(mean.shape, mean.dtype) if want_sample else None
     _C.rbm_layer(x, w, w_rows_are_outputs, bias, mean, sample, unit, seed, stream)
     return mean, sample
 
@@ -506,7 +515,7 @@ def rbm_cd_epoch(x, bounds, w, b_h, b_v, vel_w, vel_h, vel_v, chain, k, visible,
 
 
 def rbm_uniform(n, dtype, seed, stream):
-    out = np.empty(n, dtype)
+    out = _empty((n,), dtype)
     _C.rbm_uniform(out, seed, stream)
     return out
 
@@ -517,7 +526,7 @@ def dropout(x, seed, threshold, scale):
     float64), bits = the high half of splitmix64(seed, i): the same mask for any thread count
     and ISA, so the backward is the same call on the gradient."""
     x = np.ascontiguousarray(x)
-    out = np.empty_like(x)
+    out = _empty(x.shape, x.dtype)
     _C.dropout_apply(x, out, seed, threshold, scale)
     return out
 

@@ -62,6 +62,10 @@ class StringArray(np.ndarray):
         real = np.ndarray.dtype.__get__(self)
         return StringDType(real) if real.kind in "SU" else real
 
+    def numpy(self):
+        """The plain NumPy array (tf.string's `.numpy()`; TensorFlow gives bytes, this str)."""
+        return self.view(np.ndarray)
+
 
 def as_string_array(a):
     """`a` (a NumPy str / bytes array or scalar) as a StringArray view (no copy)."""

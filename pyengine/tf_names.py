@@ -62,8 +62,16 @@ def reduce_min(x, axis=None, keepdims=False): return F.min(x, axis=axis, keepdim
 def square(x): return F.square(x)
 @symbolic_aware
 def concat(values, axis): return F.cat([_t(v) for v in values], axis)
+
+
 @symbolic_aware
-def expand_dims(x, axis): return F.unsqueeze(_t(x), axis)
+def expand_dims(x, axis):
+    """A new axis of size 1 at `axis`; text (a pe.data string batch, keras-io's
+    `tf.expand_dims(text, -1)` before TextVectorization) stays a string array."""
+    if isinstance(x, np.ndarray) and x.dtype.kind in "SU":
+        from .string_dtype import as_string_array
+        return as_string_array(np.expand_dims(x, axis))
+    return F.unsqueeze(_t(x), axis)
 
 
 @symbolic_aware

@@ -18,14 +18,18 @@ def check_batch_size(batch_size, what, default=32):
     return int(batch_size)
 
 
-def as_arrays(x, what, floating=True):
-    """Every leaf of x as a NumPy array (float32 for inputs; targets keep their dtype)."""
+def as_arrays(x, what, floating=True, text=False):
+    """Every leaf of x as a NumPy array (float32 for inputs; targets keep their dtype). With
+    text (a model with a keras.Input(dtype="string"), whose TextVectorization takes it), str
+    arrays are kept as they are."""
     def conv(a):
         if isinstance(a, Tensor):
             a = a._data
         elif hasattr(a, "to_numpy"):  # pandas
             a = a.to_numpy()
         a = np.asarray(a)
+        if text and a.dtype.kind in "SU":
+            return a.view(np.ndarray)
         if a.dtype.kind not in "biuf":
             raise TypeError(f"[{what}] expected numeric data, received dtype {a.dtype}")
         return np.ascontiguousarray(a, dtype=np.float32) if floating else a

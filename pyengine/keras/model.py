@@ -62,7 +62,7 @@ def _cut_at_inputs(inputs, outputs):
         index = len(node.layer._inbound_nodes)
         outs = tree.map_structure(lambda kt: KerasTensor(
             kt.shape, kt.dtype, kt._examples, (node.layer, index, kt._keras_history[2]),
-            name=kt.name), node.outputs)
+            name=kt.name, level=kt._level, free=kt._free), node.outputs)
         node.layer._inbound_nodes.append(Node(
             node.layer, tree.map_structure(swap, node.call_args),
             tree.map_structure(swap, node.call_kwargs), outs))

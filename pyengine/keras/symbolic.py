@@ -7,27 +7,35 @@ Shapes are found by running the layer, once, on two small example batches that e
 carries (batch 2 and 3; a None dimension is 8 in one and 9 in the other): a dimension that
 differs between the two results is None. Building the layer's weights and checking its input
 happen in that run, so a shape error is raised when the graph is built, naming the layer and the
-input shape it received."""
+input shape it received. A layer that fails on examples this short while a None dimension lies
+upstream (keras-io's text CNN: Conv1D(kernel 7, stride 3) twice after Input((None,))) is tried
+again on longer ones (_SIZES' next level): the nodes from the graph's inputs are replayed at
+those sizes, and a dimension found to differ there becomes None too."""
 import operator
 
 import numpy as np
 
+from .. import string_dtype as _sd
 from ..autograd import no_grad
 from ..tensor import Tensor
 from . import tree
 
-_SIZES = ((2, 8), (3, 9))  # (batch, None-dimension) of the two example batches
+# (batch, None-dimension) of the two example batches, per level; the later levels' lengths
+# differ by more than common strides, so a strided layer's output length still differs
+_SIZES = (((2, 8), (3, 9)), ((2, 64), (3, 97)), ((2, 512), (3, 737)))
 
 
 class KerasTensor:
     """A symbolic tensor: shape (None for unknown dimensions), dtype, name and the node that
-    made it (`_keras_history` = (layer, node_index, tensor_index))."""
+    made it (`_keras_history` = (layer, node_index, tensor_index)). Its examples are those of
+    _SIZES[level]; free: a None dimension (other than the batch) lies upstream."""
 
-    def __init__(self, shape, dtype, examples, history, name=None):
+    def __init__(self, shape, dtype, examples, history, name=None, level=0, free=False):
         self.shape = tuple(shape)
         self.dtype = dtype
         self._examples = examples
         self._keras_history = history
+        self._level, self._free = level, free
         self.name = name or f"{history[0].name}_output_{history[2]}"
 
     @property
@@ -72,16 +80,22 @@ def is_symbolic(x):
     return any(isinstance(leaf, KerasTensor) for leaf in tree.flatten(x))
 
 
+def _input_examples(layer, level):
+    if layer.input_dtype == "string":
+        kind = np.dtype(np.str_)  # empty strings
+    else:
+        kind = np.dtype(layer.input_dtype)
+        kind = np.dtype(np.float32) if kind.kind == "f" else kind
+    return tuple(np.zeros((layer.shape[0] or batch,) + tuple(free if d is None else d
+                                                             for d in layer.shape[1:]), kind)
+                 for batch, free in _SIZES[level])
+
+
 def input_tensor(layer):
     """The output KerasTensor of an InputLayer."""
-    kind = np.dtype(layer.input_dtype)
-    examples = []
-    for batch, free in _SIZES:
-        shape = (layer.shape[0] or batch,) + tuple(free if d is None else d
-                                                   for d in layer.shape[1:])
-        examples.append(np.zeros(shape, np.float32 if kind.kind == "f" else kind))
-    t = KerasTensor((layer.shape[0],) + layer.shape[1:], layer.input_dtype, tuple(examples),
-                    (layer, 0, 0), name=layer.name)
+    t = KerasTensor((layer.shape[0],) + layer.shape[1:], layer.input_dtype,
+                    _input_examples(layer, 0), (layer, 0, 0), name=layer.name,
+                    free=any(d is None for d in layer.shape[1:]))
     layer._inbound_nodes.append(Node(layer, (t,), {}, t))
     return t
 
@@ -104,10 +118,32 @@ class Node:
                 if isinstance(t, KerasTensor)]
 
 
-def _example_of(which):
-    def pick(x):
-        return Tensor._wrap(x._examples[which]) if isinstance(x, KerasTensor) else x
-    return pick
+def _example_value(a):
+    return _sd.as_string_array(a) if a.dtype.kind in "SU" else Tensor._wrap(a)
+
+
+def _examples_at(t, level, memo):
+    """t's two examples at _SIZES[level]: its own, or found by replaying the nodes that made it
+    from the graph's inputs (memo: (id, level) -> examples). A dimension of t that differs at
+    this level is made None."""
+    if t._level == level:
+        return t._examples
+    if (id(t), level) in memo:
+        return memo[id(t), level]
+    layer, ni, ti = t._keras_history
+    node = layer._inbound_nodes[ni]
+    if not node.parents:  # an input
+        found = [_input_examples(layer, level)]
+    else:
+        one, two = _run_on_examples(layer, node.call_args[0], node.call_args[1:],
+                                    node.call_kwargs, level, memo)
+        found = [(a._data, b._data) for a, b in zip(tree.flatten(one), tree.flatten(two))]
+    for kt, examples in zip(tree.flatten(node.outputs), found):
+        memo[id(kt), level] = examples
+        kt.shape = (kt.shape[0],) + tuple(
+            None if d is None or any(e.shape[i] != d for e in examples) else d
+            for i, d in enumerate(kt.shape[1:], 1))
+    return memo[id(t), level]
 
 
 def _shape_str(x):
@@ -119,19 +155,20 @@ def call_symbolic(layer, inputs, args, kwargs):
     output KerasTensors."""
     kwargs = dict(kwargs)
     kwargs.pop("training", None)
-    results = []
-    for which in (0, 1):
-        pick = _example_of(which)
-        ex_in = tree.map_structure(pick, inputs)
-        ex_args = tree.map_structure(pick, args)
-        ex_kw = tree.map_structure(pick, kwargs)
+    symbols = [t for t in tree.flatten((inputs, args, kwargs)) if isinstance(t, KerasTensor)]
+    level = max(t._level for t in symbols)
+    free = any(t._free for t in symbols)
+    memo, first = {}, None
+    while True:
         try:
-            with no_grad(), np.errstate(all="ignore"):
-                results.append(layer(ex_in, *ex_args, training=False, **ex_kw))
+            results = _run_on_examples(layer, inputs, args, kwargs, level, memo)
+            break
         except (ValueError, TypeError, IndexError) as e:
-            msg = str(e)
-            raise type(e)(f"[{layer.name}] cannot be called on input of shape "
-                          f"{_shape_str(inputs)}: {msg}") from None
+            first = e if first is None else first
+            if not free or level + 1 == len(_SIZES):
+                raise type(first)(f"[{layer.name}] cannot be called on input of shape "
+                                  f"{_shape_str(inputs)}: {first}") from None
+            level += 1  # longer examples for the None dimensions upstream
     flat1, flat2 = tree.flatten(results[0]), tree.flatten(results[1])
     node_index = len(layer._inbound_nodes)
     outs = []
@@ -143,10 +180,25 @@ def call_symbolic(layer, inputs, args, kwargs):
         shape = tuple(x if x == y else None for x, y in zip(sa, sb)) if len(sa) == len(sb) \
             else (None,) * len(sa)
         outs.append(KerasTensor(shape, str(a._data.dtype), (a._data, b._data),
-                                (layer, node_index, i)))
+                                (layer, node_index, i), level=level, free=free))
     outputs = tree.pack_sequence_as(results[0], outs)
     layer._inbound_nodes.append(Node(layer, (inputs,) + tuple(args), kwargs, outputs))
     return outputs
+
+
+def _run_on_examples(layer, inputs, args, kwargs, level, memo):
+    """The layer's two results on the examples at _SIZES[level] of its symbolic arguments."""
+    results = []
+    for which in (0, 1):
+        def pick(x):
+            return _example_value(_examples_at(x, level, memo)[which]) \
+                if isinstance(x, KerasTensor) else x
+        ex_in = tree.map_structure(pick, inputs)
+        ex_args = tree.map_structure(pick, args)
+        ex_kw = tree.map_structure(pick, kwargs)
+        with no_grad(), np.errstate(all="ignore"):
+            results.append(layer(ex_in, *ex_args, training=False, **ex_kw))
+    return results
 
 
 def graph_op(fn):

@@ -120,6 +120,12 @@ class Trainer(GeneratorMethods):
         self._compiled_losses = list(zip(losses, weights, per))
         self.compiled_metrics = _compiled.CompiledMetrics(self, [m for objs in per for m in objs])
 
+    def _takes_text(self):
+        """True when a keras.Input(dtype="string") is among the model's inputs: its data is text,
+        kept as str arrays for the TextVectorization behind it."""
+        return any(getattr(t, "dtype", None) == "string" for t in getattr(self, "inputs", ())
+                   or ())
+
     def _require_compiled(self, what):
         if not self.compiled:
             raise RuntimeError(f"[{what}] you must call compile() before {what}(), e.g. "
@@ -128,9 +134,13 @@ class Trainer(GeneratorMethods):
     @property
     def metrics(self):
         """The loss tracker, the compiled metrics, then metric objects held by the model or its
-        layers (attributes, add_metric)."""
+        layers (attributes, add_metric). A model used as a layer contributes none of its own
+        (its loss tracker and compiled metrics would shadow this model's, as keras-io's
+        end-to-end text model nests the compiled classifier); Keras 3 skips them too."""
         out = [self._loss_tracker] + list(self.compiled_metrics) if self.compiled else []
         for layer in self.modules():  # metrics held by the model and its layers (Keras 3)
+            if layer is not self and isinstance(layer, Trainer):
+                continue
             for v in getattr(layer, "_own_metrics", list)():
                 if all(v is not m for m in out):
                     out.append(v)
@@ -259,7 +269,7 @@ class Trainer(GeneratorMethods):
         return [(None,) + tuple(t.shape[1:]) for t in tree.flatten(y)]
 
     def _prepare(self, x, y, what, sample_weight=None):
-        x = _b.as_arrays(x, what)
+        x = _b.as_arrays(x, what, text=self._takes_text())
         n = _b.num_samples(x, what)
         if n == 0:
             raise ValueError(f"[{what}] x is empty")
@@ -315,10 +325,12 @@ class Trainer(GeneratorMethods):
                 raise ValueError("[fit] validation_split is only supported for arrays; pass "
                                  "validation_data with a dataset or generator")
             adapter = _adapters.Adapter(x, "fit", steps_per_epoch, shuffle, class_weight,
-                                        need_y=self._loss_spec is not None)
+                                        need_y=self._loss_spec is not None,
+                                        text=self._takes_text())
             n = None
         else:
-            x, y = _b.as_arrays(x, "fit"), _b.as_arrays(y, "fit", floating=False)
+            x = _b.as_arrays(x, "fit", text=self._takes_text())
+            y = _b.as_arrays(y, "fit", floating=False)
             if class_weight is not None:
                 if sample_weight is not None or tree.is_nested(y):
                     raise ValueError("[fit] class_weight needs a single target array and no "
@@ -440,7 +452,8 @@ class Trainer(GeneratorMethods):
             if y is not None or sample_weight is not None:
                 raise ValueError("[evaluate] with a dataset, DataLoader, generator or PyDataset "
                                  "x, y and sample_weight come from its elements")
-            adapter = _adapters.Adapter(x, "evaluate", steps, need_y=self._loss_spec is not None)
+            adapter = _adapters.Adapter(x, "evaluate", steps, need_y=self._loss_spec is not None,
+                                        text=self._takes_text())
             batches = (data for _, data in adapter.epoch())
         else:
             x, y = self._prepare(x, y, "evaluate")
@@ -484,9 +497,10 @@ class Trainer(GeneratorMethods):
         cbs = _cb.CallbackList(callbacks or [], self, {"steps": steps, "verbose": verbose},
                                what="predict")
         if _adapters.is_source(x):
-            batches = (data for _, data in _adapters.Adapter(x, "predict", steps).epoch())
+            batches = (data for _, data in _adapters.Adapter(
+                x, "predict", steps, text=self._takes_text()).epoch())
         else:
-            x = _b.as_arrays(x, "predict")
+            x = _b.as_arrays(x, "predict", text=self._takes_text())
             if hasattr(self, "_check_input") and not tree.is_nested(x):
                 self._check_input(x.shape)
             n = _b.num_samples(x, "predict")
@@ -513,8 +527,8 @@ class Trainer(GeneratorMethods):
 
     def predict_on_batch(self, x):
         with no_grad():
-            return tree.map_structure(lambda t: t._data, self(_b.as_arrays(x, "predict"),
-                                                             training=False))
+            return tree.map_structure(lambda t: t._data, self(
+                _b.as_arrays(x, "predict", text=self._takes_text()), training=False))
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        return_dict=False):

@@ -1,7 +1,9 @@
 """keras.Input and InputLayer: the declared input of a model (shape with None dimensions,
-dtype, name); its output is the KerasTensor a functional graph starts from."""
+dtype: numeric or "string", name); its output is the KerasTensor a functional graph starts
+from."""
 import numpy as np
 
+from ...string_dtype import is_string
 from .base import Layer
 
 
@@ -51,10 +53,12 @@ class InputLayer(Layer):
 def _dtype_name(dtype):
     if dtype is None:
         return "float32"
+    if is_string(dtype):
+        return "string"  # text, for a TextVectorization layer to take
     name = getattr(dtype, "name", None) or str(np.dtype(dtype))
     name = {"float": "float32", "int": "int64"}.get(name, name)
     if np.dtype(name).kind not in "biuf":
-        raise ValueError(f"[Input] dtype must be numeric. Received: dtype={dtype}")
+        raise ValueError(f"[Input] dtype must be numeric or 'string'. Received: dtype={dtype}")
     return name
 
 

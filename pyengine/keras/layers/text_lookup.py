@@ -13,7 +13,8 @@ tokens: (batch, tokens) -> (batch, vocabulary_size())). tf_idf weights are Keras
 log(1 + documents / (1 + document frequency)), the OOV slot weighted by their mean.
 Not implemented, and rejected with an error: num_oov_indices > 1 (Keras hashes OOV tokens into
 buckets with FarmHash), sparse / ragged outputs, a mask token with non-int modes, and symbolic
-(keras.Input) inputs: apply the layer to the data, before the model."""
+(keras.Input) inputs to StringLookup / IntegerLookup: apply the layer to the data, before the
+model (TextVectorization takes a string keras.Input)."""
 import numpy as np
 
 from ...tensor import Tensor

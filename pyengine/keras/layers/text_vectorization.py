@@ -11,7 +11,9 @@ punctuation set !"#$%&()*+,-./:;<=>?@[\\]^_`{|}~'), 'lower', 'strip_punctuation'
 callable on a NumPy array of str returning one. split: 'whitespace' (runs of whitespace, as
 tf.strings.split), 'character', None (each string one token) or a callable on one string
 returning its tokens. 'int' output pads with 0 (or truncates) to output_sequence_length, or to
-the longest sample of the call when it is None. Rejected: ngrams, ragged / sparse outputs."""
+the longest sample of the call when it is None. Called on a `keras.Input(shape=(1,),
+dtype="string")` it is a node of a functional model (keras-io's end-to-end model taking raw
+strings). Rejected: ngrams, ragged / sparse outputs."""
 import re
 
 import numpy as np
@@ -123,6 +125,9 @@ class TextVectorization(Layer):
     def __call__(self, inputs, *args, **kwargs):
         if args or set(kwargs) - {"training"}:
             raise TypeError("[TextVectorization] takes one input")
+        from ..symbolic import call_symbolic, is_symbolic
+        if is_symbolic(inputs):  # keras.Input(shape=(1,), dtype="string"): a graph node
+            return call_symbolic(self, inputs, (), kwargs)
         docs, scalar = self._tokens(inputs)
         if not self._lookup._vocab:
             raise ValueError("[TextVectorization] has no vocabulary: call adapt(data) or pass "

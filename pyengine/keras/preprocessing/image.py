@@ -16,8 +16,9 @@ from ... import random as _random
 from ...nn import functional as F
 from ...tensor import Tensor
 from ..layers import image_transforms as T
+from .directory_dataset import index_directory
 from .image_dataset import (  # noqa: F401  (keras.preprocessing.image's names)
-    array_to_img, img_to_array, index_directory, load_images, load_img)
+    array_to_img, img_to_array, load_images, load_img)
 
 _FILL = ("constant", "nearest", "reflect", "wrap")
 

@@ -60,6 +60,11 @@ def test_empty_errors(args, err):
         _C.empty((2,))
 
 
+def test_out_of_memory_names_the_requested_shape_and_dtype():
+    with pytest.raises(MemoryError, match="float32"):
+        _C.empty((2 ** 45,), np.float32)  # 128 TiB
+
+
 def test_object_dtype_takes_numpys_path():
     a = _C.empty((ALIGN_FROM,), object)  # NumPy initialises object arrays; no raw view
     assert a.flags.owndata and all(v is None for v in a[:10])

@@ -31,17 +31,22 @@ PyObject* new_output_array(PyObject* descr, int nd, const Py_intptr_t* dims) {
   for (int i = 0; i < nd && !plain; ++i)
     plain = dims[i] < 0 || __builtin_mul_overflow(bytes, static_cast<Py_ssize_t>(dims[i]), &bytes);
   // Negative or overflowing shapes: NumPy's own call words the error.
-  if (plain || bytes < kAlignFromBytes || bytes > PY_SSIZE_T_MAX - kOutputAlign) {
+  auto numpys_own = [&] {
     Py_INCREF(descr);  // PyArray_NewFromDescr steals it
     return api.PyArray_NewFromDescr_(api.PyArray_Type_, descr, nd, const_cast<Py_intptr_t*>(dims),
                                      nullptr, nullptr, 0, nullptr);
-  }
+  };
+  if (plain || bytes < kAlignFromBytes || bytes > PY_SSIZE_T_MAX - kOutputAlign)
+    return numpys_own();
   const Py_intptr_t block_len = bytes + kOutputAlign - 1;
   PyObject* block = api.PyArray_NewFromDescr_(api.PyArray_Type_,
                                               api.PyArray_DescrFromType_(py::detail::npy_api::NPY_UBYTE_),
                                               1, const_cast<Py_intptr_t*>(&block_len), nullptr,
                                               nullptr, 0, nullptr);
-  if (block == nullptr) return nullptr;
+  if (block == nullptr) {  // out of memory: NumPy's own attempt words the error (shape, dtype)
+    PyErr_Clear();
+    return numpys_own();
+  }
   char* base = py::detail::array_proxy(block)->data;
   char* data = base + ((kOutputAlign - reinterpret_cast<std::uintptr_t>(base) % kOutputAlign) %
                        kOutputAlign);

@@ -121,6 +121,15 @@ from .nn.functional import eq, ge, gt, le, lt, ne, pow  # noqa: E402,F401,A004
 from .torch_functions_more import addmm, cross, kron, logspace, normal  # noqa: E402,F401
 from .ops.remainder import fmod, remainder  # noqa: E402,F401
 from .dtype_info import finfo, iinfo  # noqa: E402,F401
+# torch.special, the special functions as pe.* and tensor methods, tensordot, histc and the
+# default dtype (docs/tensor.md, "Special functions")
+from . import special  # noqa: E402
+from .torch_functions import _method_function  # noqa: E402
+from .tensor_special_habits import special_tensor_functions as _special_names  # noqa: E402
+globals().update({_n: _method_function(_n) for _n in _special_names()})
+from .special import polygamma  # noqa: E402,F401
+from .torch_functions_missing import histc, tensordot  # noqa: E402,F401
+from .dtypes import get_default_dtype, set_default_dtype  # noqa: E402,F401
 
 
 # `from pyengine import *` exports every public name except those that would shadow a Python

@@ -51,8 +51,11 @@ def _size(size, op):
     return tuple(out)
 
 
-def _np_dtype(dtype, default=np.float32):
-    return np.dtype(default) if dtype is None else _dt.as_dtype(dtype).np
+def _np_dtype(dtype, default=None):
+    """dtype's NumPy dtype; `default` (or the default float dtype, pe.get_default_dtype) if None."""
+    if dtype is not None:
+        return _dt.as_dtype(dtype).np
+    return np.dtype(default) if default is not None else _dt.default_float_np()
 
 
 def _finish(arr, requires_grad, op):
@@ -113,7 +116,7 @@ def full(size, fill_value, dtype=None, requires_grad=False, device=None):
     size = _size((size,) if isinstance(size, numbers.Integral) else (size,), "full")
     if dtype is None:
         dtype = _dt.bool_ if isinstance(fill_value, bool) else (
-            _dt.int64 if isinstance(fill_value, numbers.Integral) else _dt.float32)
+            _dt.int64 if isinstance(fill_value, numbers.Integral) else _dt.get_default_dtype())
     arr = _alloc(np.full, size, _np_dtype(dtype), "full", fill_value)
     return _finish(arr, requires_grad, "full")
 
@@ -126,7 +129,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
     if step == 0:
         raise ValueError("[arange] step must be non-zero")
     ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
-    npd = _np_dtype(dtype, np.int64 if ints else np.float32)
+    npd = _np_dtype(dtype, np.int64 if ints else None)
     n = max(0, int(np.ceil((end - start) / step)))
     _size((n,), "arange")
     arr = _guarded("arange", (n,), npd, lambda: np.arange(start, end, step).astype(npd))

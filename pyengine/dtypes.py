@@ -70,3 +70,30 @@ def from_numpy_dtype(npd):
         raise TypeError(f"unsupported dtype {npd}; pyengine supports "
                         f"{', '.join(x.name for x in _ALL)}")
     return d
+
+
+_default_float = float32  # torch's default dtype: Python floats, rand / zeros / ..., new layers
+
+
+def get_default_dtype():
+    """The dtype of new floating tensors where none is given (float32 unless changed)."""
+    return _default_float
+
+
+def set_default_dtype(d):
+    """Set the default floating dtype, float32 or float64 (as torch.set_default_dtype): it applies
+    to tensors made from Python floats, zeros / ones / empty / full / rand / randn / eye /
+    linspace, arange with a float argument, and the parameters of new nn layers."""
+    global _default_float
+    try:
+        dt = as_dtype(d)
+    except TypeError:
+        dt = None
+    if dt not in (float32, float64):
+        raise TypeError(f"[set_default_dtype] only float32 and float64 are supported, got {d!r}")
+    _default_float = dt
+
+
+def default_float_np():
+    """The NumPy dtype of get_default_dtype()."""
+    return _default_float.np

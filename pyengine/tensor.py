@@ -20,8 +20,9 @@ from .ops import shape as _shape
 
 
 def _to_array(data, dtype, op):
-    """NumPy array for `data` (copied), with pyengine's default dtypes: float32 for Python
-    floats, int64 for ints, bool for bools. Ragged or non-numeric data is a clear error."""
+    """NumPy array for `data` (copied), with pyengine's default dtypes: get_default_dtype()
+    (float32 unless changed) for Python floats, int64 for ints, bool for bools. Ragged or
+    non-numeric data is a clear error."""
     want = None if dtype is None else _dt.as_dtype(dtype).np
     if isinstance(data, Tensor):
         data = data._data
@@ -38,7 +39,7 @@ def _to_array(data, dtype, op):
         except TypeError as e:
             raise TypeError(f"[{op}] cannot convert {type(data).__name__} to a tensor: {e}") from None
         if want is None and arr.dtype == np.float64:
-            arr = arr.astype(np.float32)
+            arr = arr.astype(_dt.default_float_np(), copy=False)
         elif want is None and arr.dtype.kind in "iu" and arr.dtype != np.uint8:
             arr = arr.astype(np.int64)
     if arr.dtype == object or arr.dtype.kind in "USV":

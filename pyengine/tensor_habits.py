@@ -10,13 +10,14 @@ manipulation (``set_``, ``as_strided``).
 import numpy as np
 
 from .tensor_math_habits import MathHabits
+from .tensor_special_habits import SpecialHabits
 
 
 _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int32": "IntTensor",
                "int64": "LongTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
 
 
-class TorchHabits(MathHabits):
+class TorchHabits(MathHabits, SpecialHabits):
     __slots__ = ()
 
     # ---- comparisons and linear algebra --------------------------------------------------

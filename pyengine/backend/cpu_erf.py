@@ -46,6 +46,15 @@ def _exp_minus_square(y):
     return np.exp(-s * s) * np.exp(-(y - s) * (y + s))
 
 
+def _erfc_middle(y):
+    return _exp_minus_square(y) * (_horner(_C, y) / _horner(_D, y))
+
+
+def _erfc_large(y):
+    z = 1.0 / (y * y)
+    return _exp_minus_square(y) * ((_INV_SQRT_PI - z * _horner(_P, z) / _horner(_Q, z)) / y)
+
+
 def erf(x):
     """erf of a NumPy array, elementwise; float32 stays float32, other dtypes give float64."""
     x = np.asarray(x)
@@ -60,15 +69,29 @@ def erf(x):
         out[small] = xs * _horner(_A, t) / _horner(_B, t)
     middle = (y > _SMALL) & (y <= _MIDDLE)
     if middle.any():
-        ym = y[middle]
-        out[middle] = 1.0 - _exp_minus_square(ym) * (_horner(_C, ym) / _horner(_D, ym))
+        out[middle] = 1.0 - _erfc_middle(y[middle])
     large = (y > _MIDDLE) & (y < _ONE_IN_DOUBLE)
     if large.any():
-        yl = y[large]
-        z = 1.0 / (yl * yl)
-        r = (_INV_SQRT_PI - z * _horner(_P, z) / _horner(_Q, z)) / yl
-        out[large] = 1.0 - _exp_minus_square(yl) * r
+        out[large] = 1.0 - _erfc_large(y[large])
     out[y >= _ONE_IN_DOUBLE] = 1.0  # inf included
     np.copysign(out, x64, out=out, where=~small)  # NaN stays NaN (no region takes it)
     out[np.isnan(x64)] = np.nan
+    return out.astype(out_dtype, copy=False)
+
+
+def erfc(x):
+    """1 - erf(x) without the cancellation for large x (the tails' own rational forms);
+    float32 stays float32, other dtypes give float64."""
+    x = np.asarray(x)
+    out_dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.float64
+    x64 = x.astype(np.float64, copy=False)
+    y = np.abs(x64)
+    out = np.array(1.0 - erf(x64), np.float64)  # |x| <= 0.46875 and NaN
+    middle = (y > _SMALL) & (y <= _MIDDLE)
+    out[middle] = _erfc_middle(y[middle])
+    large = (y > _MIDDLE) & (y < 27.3)  # erfc(27.3) < 2**-1074: zero beyond
+    out[large] = _erfc_large(y[large])
+    out[y >= 27.3] = 0.0
+    tail = (y > _SMALL) & (x64 < 0)
+    out[tail] = 2.0 - out[tail]
     return out.astype(out_dtype, copy=False)

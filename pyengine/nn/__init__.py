@@ -30,3 +30,9 @@ from .layers.pooling1d import AvgPool1d, MaxPool1d  # noqa: E402,F401
 from .loss_more import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss,  # noqa: E402,F401
                         KLDivLoss, MarginRankingLoss, MultiLabelSoftMarginLoss, PoissonNLLLoss,
                         TripletMarginLoss)
+# RReLU, LPPool, Bilinear, RMSNorm, alpha dropouts, ChannelShuffle, LazyLinear and two margin
+# losses (docs/nn_more.md, "More layers").
+from .layers.more_layers import (AlphaDropout, Bilinear, ChannelShuffle,  # noqa: E402,F401
+                                 FeatureAlphaDropout, LazyLinear, LPPool1d, LPPool2d, RMSNorm,
+                                 RReLU)
+from .loss_more import MultiMarginLoss, SoftMarginLoss  # noqa: E402,F401

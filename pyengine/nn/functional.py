@@ -510,3 +510,7 @@ from .functional_embedding_bag import *  # noqa: E402,F401,F403
 from .functional_pool_more import *  # noqa: E402,F401,F403
 from .functional_norm_more import *  # noqa: E402,F401,F403
 from .functional_fold import *  # noqa: E402,F401,F403
+
+# rrelu, lp_pool1d / 2d, soft / multi margin losses, bilinear, rms_norm, alpha dropouts and
+# channel_shuffle (docs/nn_more.md, "More layers").
+from .functional_missing import *  # noqa: E402,F401,F403

@@ -153,3 +153,35 @@ def orthogonal_(tensor, gain=1.0, generator=None):
 # Keras / Glorot / He names for the same initialisers.
 glorot_uniform_, glorot_normal_ = xavier_uniform_, xavier_normal_
 he_uniform_, he_normal_ = kaiming_uniform_, kaiming_normal_
+
+
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """A 2-D tensor with N(0, std^2) entries and, in each column, ceil(sparsity * rows) of them
+    (chosen at random) set to zero (Martens 2010), as torch.nn.init.sparse_."""
+    if tensor.ndim != 2:
+        raise ValueError(f"[sparse_] only 2-D tensors are supported, got shape {tensor.shape}")
+    rows, cols = tensor.shape
+    rng = _random.get_generator(generator)
+    out = rng.normal(0.0, std, (rows, cols))
+    zeros = int(math.ceil(sparsity * rows))
+    for c in range(cols):
+        out[rng.permutation(rows)[:zeros], c] = 0
+    return _fill(tensor, out)
+
+
+def dirac_(tensor, groups=1):
+    """The identity of a convolution: a 3-, 4- or 5-D weight (out, in, *kernel) with a 1 at the
+    kernel centre of channel i -> i in each of `groups` groups, zeros elsewhere."""
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError(f"[dirac_] only 3, 4 or 5-D tensors are supported, got shape "
+                         f"{tensor.shape}")
+    out_ch, in_ch = tensor.shape[:2]
+    if out_ch % groups:
+        raise ValueError(f"[dirac_] dim 0 ({out_ch}) must be divisible by groups ({groups})")
+    per_group = out_ch // groups
+    values = np.zeros(tensor.shape)
+    centre = tuple(k // 2 for k in tensor.shape[2:])
+    for g in range(groups):
+        for d in range(min(per_group, in_ch)):
+            values[(g * per_group + d, d) + centre] = 1
+    return _fill(tensor, values)

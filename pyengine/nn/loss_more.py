@@ -119,3 +119,36 @@ class MultiLabelSoftMarginLoss(_Loss):
     def forward(self, input, target):
         return F.multilabel_soft_margin_loss(input, target, weight=self.weight,
                                              reduction=self.reduction)
+
+
+class SoftMarginLoss(_Loss):
+    """Two-class logistic loss log(1 + exp(-y x)) averaged over the elements; see
+    F.soft_margin_loss."""
+
+    def forward(self, input, target):
+        return F.soft_margin_loss(input, target, reduction=self.reduction)
+
+    def extra_repr(self):
+        return ""  # torch's repr: SoftMarginLoss()
+
+
+class MultiMarginLoss(_Loss):
+    """Multi-class hinge loss; see F.multi_margin_loss. weight (C,) is a buffer."""
+
+    def __init__(self, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
+                 reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        if p not in (1, 2) or isinstance(p, bool):
+            raise ValueError(f"[MultiMarginLoss] only p == 1 and p == 2 are supported, got p={p!r}")
+        if weight is not None and weight.ndim != 1:
+            raise ValueError(f"[MultiMarginLoss] weight must be 1-D, got shape "
+                             f"{tuple(weight.shape)}")
+        self.p, self.margin = p, margin
+        self.register_buffer("weight", weight)
+
+    def forward(self, input, target):
+        return F.multi_margin_loss(input, target, p=self.p, margin=self.margin,
+                                   weight=self.weight, reduction=self.reduction)
+
+    def extra_repr(self):
+        return ""  # torch's repr: MultiMarginLoss()

@@ -27,7 +27,7 @@ class Parameter(Tensor):
 
     def __init__(self, data=None, requires_grad=True):
         if data is None:
-            arr, device = np.empty((0,), np.float32), None
+            arr, device = np.empty((0,), _dt.default_float_np()), None
         elif isinstance(data, Tensor):
             arr, device = data._data, data.device
         else:

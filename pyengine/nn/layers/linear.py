@@ -10,14 +10,14 @@ from .activation import ReLU, Sigmoid, Tanh
 
 
 def _dtype(dtype, device=None):
-    """The NumPy dtype of a new layer's parameters (float32 by default), after checking the
-    layer's `device=` argument the way Tensor.to does: only the CPU holds tensors today, so
-    another device raises a clear error rather than being accepted and ignored."""
+    """The NumPy dtype of a new layer's parameters (pe.get_default_dtype() by default), after
+    checking the layer's `device=` argument the way Tensor.to does: only the CPU holds tensors
+    today, so another device raises a clear error rather than being accepted and ignored."""
     from ... import dtypes as _dt
     if device is not None:
         from ...backend import Device, get_backend
         get_backend(Device(device))
-    return np.float32 if dtype is None else _dt.as_dtype(dtype).np
+    return _dt.default_float_np() if dtype is None else _dt.as_dtype(dtype).np
 
 
 class Identity(Module):

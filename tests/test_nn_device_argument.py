@@ -23,6 +23,8 @@ LAYERS = [
     (nn.BatchNorm1d, (3,)),
     (nn.BatchNorm2d, (3,)),
     (nn.LayerNorm, (3,)),
+    (nn.RMSNorm, (3,)),
+    (nn.LazyLinear, (3,)),
     (nn.GroupNorm, (2, 4)) if hasattr(nn, "GroupNorm") else None,
     (nn.InstanceNorm1d, (3,)),
     (nn.InstanceNorm2d, (3,)),

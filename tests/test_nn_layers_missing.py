@@ -233,8 +233,9 @@ def test_lazy_linear_infers_in_features_and_trains():
     assert nn.LazyLinear(2, bias=False)(pe.randn(1, 4)).shape == (1, 2)
     with pytest.raises(ValueError, match=r"\[LazyLinear\] out_features must be a positive int"):
         nn.LazyLinear(0)
-    with pytest.raises(TypeError):  # torch's device= / dtype= not taken yet: refused, not ignored
-        nn.LazyLinear(2, dtype=pe.float64)
+    m = nn.LazyLinear(2, dtype=pe.float64)  # torch's dtype=: the parameters', kept when filled
+    assert m(pe.randn(3, 4, dtype=pe.float64)).dtype == pe.float64 and m.weight.dtype == pe.float64
+    assert nn.RMSNorm(4, dtype=pe.float64).weight.dtype == pe.float64
 
 
 # ---- init ----------------------------------------------------------------------------------------

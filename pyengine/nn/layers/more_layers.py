@@ -98,17 +98,18 @@ class Bilinear(Module):
 
 class RMSNorm(Module):
     """x / sqrt(mean(x^2) + eps) * weight over the trailing normalized_shape dims; weight starts
-    at ones; eps None: the input dtype's machine epsilon (F.rms_norm). torch's device= and
-    dtype= are not taken yet (docs/nn_more.md): the weight has pe.get_default_dtype()."""
+    at ones (dtype: pe.get_default_dtype() unless given); eps None: the input dtype's machine
+    epsilon (F.rms_norm)."""
 
-    def __init__(self, normalized_shape, eps=None, elementwise_affine=True):
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
+                 dtype=None):
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else \
             tuple(normalized_shape)
         self.normalized_shape = tuple(int(s) for s in shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        self.weight = Parameter(np.ones(self.normalized_shape, _dtype(None))) \
-            if elementwise_affine else None
+        dt = _dtype(dtype, device)
+        self.weight = Parameter(np.ones(self.normalized_shape, dt)) if elementwise_affine else None
 
     def reset_parameters(self):
         if self.weight is not None:
@@ -155,17 +156,17 @@ class LazyLinear(Linear):
     are empty Parameters; the first call fills those same Parameter objects in place (shape,
     then Linear's init) and the module becomes a Linear, as torch's cls_to_become. As with
     torch, do a dry run (one forward) before creating the optimizer, so that it sees the
-    initialised parameters. torch's device= and dtype= are not taken yet (docs/nn_more.md).
+    initialised parameters. dtype: pe.get_default_dtype() unless given.
 
     >>> m = pe.nn.LazyLinear(3); m(pe.randn(2, 5)).shape, m
     ((2, 3), Linear(in_features=5, out_features=3, bias=True))
     """
 
-    def __init__(self, out_features, bias=True):
+    def __init__(self, out_features, bias=True, device=None, dtype=None):
         Module.__init__(self)
         _check_features("LazyLinear", out_features=out_features)
         self.in_features, self.out_features = 0, int(out_features)
-        dt = _dtype(None)
+        dt = _dtype(dtype, device)
         self.weight = Parameter(np.empty((0,), dt))
         self.bias = Parameter(np.empty((0,), dt)) if bias else None
 

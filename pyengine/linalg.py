@@ -1,7 +1,8 @@
 """pe.linalg (torch.linalg): norms composed of differentiable ops, and inv / det / slogdet /
 solve / solve_triangular / cholesky as autograd Functions over NumPy's LAPACK (forward and backward side by side),
 batched over leading dimensions. Errors name the function: a singular matrix in inv / solve,
-a matrix that is not positive-definite in cholesky."""
+a matrix that is not positive-definite in cholesky. The decompositions (svd, svdvals, qr, eigh,
+eigvalsh) are in linalg_decompositions.py, pinv and lstsq in linalg_solvers.py."""
 import numpy as np
 
 from .autograd import Function
@@ -241,3 +242,5 @@ def norm(A, ord=None, dim=None, keepdim=False):  # noqa: A002
 
 
 from .torch_functions_more import linalg_cross as cross  # noqa: E402  (dim=-1 default)
+from .linalg_decompositions import eigh, eigvalsh, qr, svd, svdvals  # noqa: E402,F401
+from .linalg_solvers import lstsq, pinv  # noqa: E402,F401

@@ -1,8 +1,9 @@
 """More PyTorch tensor methods (mixed into Tensor through TorchHabits): running sums and
-products, flips and rolls, the scatter family, diagonals, element tests, sampling, and the less
-common elementwise math. Each is an op of pyengine/ops (torch_math.py for the new Functions)
-or a composition of existing differentiable ops, so gradients follow; results that are indices
-or booleans carry none, as in PyTorch."""
+products, flips and rolls, the scatter family, diagonals, element tests, sampling, the less
+common elementwise math, and torch's legacy svd / qr / pinverse / cholesky (pyengine/linalg*).
+Each is an op of pyengine/ops (torch_math.py for the new Functions) or a composition of
+existing differentiable ops, so gradients follow; results that are indices or booleans carry
+none, as in PyTorch."""
 import numpy as np
 
 
@@ -414,6 +415,24 @@ class MathHabits:
                               neginf=-big if neginf is None else neginf)
         return where(_T()._wrap(np.isfinite(x)), self, _T()._wrap(fixed))
 
+    # ---- linear algebra (torch's legacy forms; pyengine/linalg*.py) ------------------------
+    def svd(self, some=True, compute_uv=True):
+        """(U, S, V) with V, not Vh (torch.svd); pe.linalg.svd returns Vh."""
+        from .linalg_decompositions import svd_legacy
+        return svd_legacy(self, some, compute_uv)
+
+    def qr(self, some=True):
+        from .linalg_decompositions import qr_legacy
+        return qr_legacy(self, some)
+
+    def pinverse(self, rcond=1e-15):
+        from .linalg_solvers import pinverse
+        return pinverse(self, rcond)
+
+    def cholesky(self, upper=False):
+        from .linalg import cholesky
+        return cholesky(self, upper)
+
 
 def math_tensor_functions():
     """Names pe exports at the top level that forward to these methods (pe.flip(x, dims) ...)."""
@@ -426,5 +445,5 @@ def math_tensor_functions():
             "isposinf", "isneginf", "logical_not", "logical_and", "logical_or", "logical_xor",
             "nonzero", "argwhere", "count_nonzero", "masked_select", "isclose", "allclose",
             "bincount", "unique", "median", "multinomial", "scatter", "scatter_add", "index_add",
-            "index_fill", "nan_to_num")
+            "index_fill", "nan_to_num", "svd", "qr", "pinverse", "cholesky")
 

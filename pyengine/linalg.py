@@ -218,9 +218,17 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False):  # noqa: A002
         s = a.abs().sum(dim=d1, keepdim=True)
         red = s.amax if ord > 0 else s.amin
         out = red(d0, True)
+    elif ord in ("nuc", 2, -2):  # from the singular values: their sum, largest, smallest
+        if d0 == d1:
+            raise ValueError(f"[linalg.matrix_norm] dim must name two different dimensions, "
+                             f"got {dim}")
+        rest = [d for d in range(a.ndim) if d not in (d0, d1)]
+        s = svdvals(a.permute(*rest, d0, d1))
+        v = s.sum(-1) if ord == "nuc" else (s.amax(-1) if ord == 2 else s.amin(-1))
+        return v.unsqueeze(min(d0, d1)).unsqueeze(max(d0, d1)) if keepdim else v
     else:
-        raise ValueError(f"[linalg.matrix_norm] ord must be 'fro', 1, -1, inf or -inf (the "
-                         f"nuclear and spectral norms are not implemented), got {ord!r}")
+        raise ValueError(f"[linalg.matrix_norm] ord must be 'fro', 'nuc', 1, -1, 2, -2, inf or "
+                         f"-inf, got {ord!r}")
     return out if keepdim else out.squeeze((d0, d1))
 
 

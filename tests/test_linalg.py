@@ -75,8 +75,21 @@ def test_norms():
     for ord_ in (1, 2, 3, np.inf, 0):
         np.testing.assert_allclose(L.vector_norm(x, ord_, dim=-1).numpy(),
                                    np.linalg.norm(A, ord_, axis=-1), rtol=1e-12)
-    with pytest.raises(ValueError, match="nuclear and spectral norms are not implemented"):
-        L.matrix_norm(x, "nuc")
+    for ord_ in ("nuc", 2, -2):  # from the singular values (linalg.svdvals)
+        np.testing.assert_allclose(L.matrix_norm(x, ord_).numpy(),
+                                   np.linalg.norm(A, ord_, axis=(-2, -1)), rtol=1e-12)
+        np.testing.assert_allclose(L.norm(x, ord_, dim=(0, 2), keepdim=True).numpy(),
+                                   np.linalg.norm(A, ord_, axis=(0, 2), keepdims=True),
+                                   rtol=1e-12)
+    with pytest.raises(ValueError, match=r"\[linalg.matrix_norm\] ord must be"):
+        L.matrix_norm(x, 3)
+
+
+def test_nuclear_and_spectral_norm_gradients():
+    rng = np.random.default_rng(5)
+    for ord_ in ("nuc", 2, -2):
+        x = pe.tensor(rng.standard_normal((2, 4, 3)), dtype=pe.float64, requires_grad=True)
+        assert gradcheck(lambda t: pe.linalg.matrix_norm(t, ord_), (x,))
 
 
 def test_errors():

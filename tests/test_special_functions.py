@@ -189,9 +189,14 @@ def test_set_default_dtype_round_trip():
             assert t.dtype == pe.float64
         assert pe.arange(3).dtype == pe.int64 and pe.tensor([1]).dtype == pe.int64
         assert pe.tensor(np.zeros(2, np.float32)).dtype == pe.float32  # arrays keep theirs
+        i, f32 = pe.tensor([1, 2]), pe.tensor(np.ones(2, np.float32))
+        # int / int and int (op) Python float follow the default; a float32 operand decides
+        assert (i / i).dtype == (i + 0.5).dtype == (i / 2).dtype == pe.float64
+        assert (i * f32).dtype == pe.float32
     finally:
         pe.set_default_dtype(pe.float32)
     assert pe.get_default_dtype() == pe.float32 and pe.tensor([1.5]).dtype == pe.float32
+    assert (pe.tensor([1, 2]) / pe.tensor([2, 2])).dtype == pe.float32
     with pytest.raises(TypeError, match=r"\[set_default_dtype\] only float32 and float64"):
         pe.set_default_dtype(pe.int64)
 

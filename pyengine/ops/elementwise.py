@@ -2,11 +2,12 @@
 import numpy as np
 
 from .. import autograd as _ag
+from .. import dtypes as _dt
 from ..autograd import Function
 from ..backend import get_backend
 
 
-_F64 = np.dtype(np.float64)
+_F64, _F32 = np.dtype(np.float64), np.dtype(np.float32)
 
 
 def _broadcast_error(op, a, b):
@@ -14,12 +15,16 @@ def _broadcast_error(op, a, b):
 
 
 def _float_result(out, a, b):
-    """int / int, int (op) float scalar and int (op) float32 give float32 as in PyTorch (NumPy
-    says float64); only a float64 operand makes a float64 result. Callers test `out.dtype is _F64`
-    first, so the common float32 path pays one identity check."""
-    if getattr(a, "dtype", None) is not _F64 and getattr(b, "dtype", None) is not _F64:
+    """The float dtype PyTorch gives where NumPy says float64: a float64 operand keeps float64,
+    a float32 one makes float32 (int (op) float32), and int / int or int (op) Python float give
+    the default dtype (pe.get_default_dtype(): float32 unless changed). Callers test
+    `out.dtype is _F64` first, so the common float32 path pays one identity check."""
+    da, db = getattr(a, "dtype", None), getattr(b, "dtype", None)
+    if da is _F64 or db is _F64:
+        return out
+    if da is _F32 or db is _F32:
         return out.astype(np.float32)
-    return out
+    return out.astype(_dt.default_float_np(), copy=False)
 
 
 class Add(Function):

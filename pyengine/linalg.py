@@ -207,9 +207,15 @@ def vector_norm(x, ord=2, dim=None, keepdim=False):  # noqa: A002
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False):  # noqa: A002
     a = _T(A)
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else None
+    if dims is None or len(dims) != 2 or not all(
+            isinstance(d, (int, np.integer)) and -a.ndim <= d < a.ndim for d in dims) or \
+            dims[0] % max(a.ndim, 1) == dims[1] % max(a.ndim, 1):
+        raise ValueError(f"[linalg.matrix_norm] dim must be two different dimensions of the "
+                         f"{a.ndim}-D input, got {dim!r}")
     if ord == "fro":
         return vector_norm(a, 2, dim, keepdim)
-    d0, d1 = (d % a.ndim for d in dim)
+    d0, d1 = (int(d) % a.ndim for d in dims)
     if ord in (1, -1):  # the largest / smallest column sum of |a|
         s = a.abs().sum(dim=d0, keepdim=True)
         red = s.amax if ord == 1 else s.amin
@@ -219,9 +225,6 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False):  # noqa: A002
         red = s.amax if ord > 0 else s.amin
         out = red(d0, True)
     elif ord in ("nuc", 2, -2):  # from the singular values: their sum, largest, smallest
-        if d0 == d1:
-            raise ValueError(f"[linalg.matrix_norm] dim must name two different dimensions, "
-                             f"got {dim}")
         rest = [d for d in range(a.ndim) if d not in (d0, d1)]
         s = svdvals(a.permute(*rest, d0, d1))
         v = s.sum(-1) if ord == "nuc" else (s.amax(-1) if ord == 2 else s.amin(-1))

@@ -20,8 +20,21 @@ def _dims_pair(dims, a, b):
         if len(da) != len(db):
             raise RuntimeError(f"[tensordot] both dimension lists must have the same length, got "
                                f"{da} and {db}")
-        return [d % max(a.ndim, 1) for d in da], [d % max(b.ndim, 1) for d in db]
+        return _checked_dims(da, a, "a"), _checked_dims(db, b, "b")
     raise TypeError(f"[tensordot] dims must be an int or a pair of lists of dims, got {dims!r}")
+
+
+def _checked_dims(ds, t, name):
+    """Dims of t, each in range (negatives from the end) and named once."""
+    out = []
+    for d in ds:
+        if isinstance(d, bool) or not isinstance(d, numbers.Integral) or not -t.ndim <= d < t.ndim:
+            raise RuntimeError(f"[tensordot] dim {d!r} of {name} is out of range for its "
+                               f"{t.ndim} dimensions")
+        out.append(int(d) % t.ndim)
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"[tensordot] {name}'s dims {list(ds)} name a dimension twice")
+    return out
 
 
 def tensordot(a, b, dims=2, out=None):

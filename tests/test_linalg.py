@@ -83,6 +83,9 @@ def test_norms():
                                    rtol=1e-12)
     with pytest.raises(ValueError, match=r"\[linalg.matrix_norm\] ord must be"):
         L.matrix_norm(x, 3)
+    for bad in ((0, 3), (1, 1), (-1, 2), (0,), 0):  # out of range (used to wrap), repeated, not 2
+        with pytest.raises(ValueError, match=r"\[linalg.matrix_norm\] dim must be two"):
+            L.matrix_norm(x, "nuc", dim=bad)
 
 
 def test_nuclear_and_spectral_norm_gradients():

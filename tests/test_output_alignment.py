@@ -56,7 +56,10 @@ def test_empty_takes_lists_numpy_ints_and_dtype_names():
 def test_empty_errors(args, err):
     with pytest.raises(err):
         _C.empty(*args)
-    with pytest.raises(TypeError):
+
+
+def test_empty_needs_shape_and_dtype():
+    with pytest.raises(TypeError, match="takes a shape and a dtype"):
         _C.empty((2,))
 
 

@@ -162,6 +162,12 @@ def test_tensordot_int_and_lists_forms():
         pe.tensordot(t64(a), t64(c))
     with pytest.raises(TypeError, match=r"\[tensordot\] dims must be"):
         pe.tensordot(t64(a), t64(c), dims="x")
+    np.testing.assert_allclose(pe.tensordot(t64(a), t64(c), dims=([-1], [0])).numpy(),
+                               np.tensordot(a, c, ([-1], [0])))
+    with pytest.raises(RuntimeError, match=r"\[tensordot\] dim 5 of a is out of range"):
+        pe.tensordot(t64(a), t64(c), dims=([5], [0]))  # used to wrap round to dim 2
+    with pytest.raises(RuntimeError, match=r"name a dimension twice"):
+        pe.tensordot(t64(a), t64(c), dims=([2, -1], [0, 0]))
 
 
 def test_histc():

@@ -9,8 +9,8 @@ with call, train_step) as in Keras 3. See docs/keras.md.
     model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy'])
     model.fit(x, y, batch_size=10, epochs=50)
 """
-from . import (activations, backend, callbacks, datasets, initializers, layers, losses, metrics,
-               models, ops, optimizers, random, regularizers, saving, utils)
+from . import (activations, backend, callbacks, constraints, datasets, initializers, layers,
+               losses, metrics, models, ops, optimizers, random, regularizers, saving, utils)
 from .layers import Input
 from .model import Model
 from .saving import load_model, register_keras_serializable
@@ -19,4 +19,5 @@ from . import applications, preprocessing  # noqa: E402,F401
 
 __all__ = ["Input", "Sequential", "Model", "activations", "callbacks", "datasets", "initializers",
            "layers", "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers",
+           "constraints",
            "saving", "backend", "utils", "load_model", "register_keras_serializable"]

@@ -96,13 +96,15 @@ def plan(model, y):
     dense = []
     for layer in layers:
         if type(layer) is Dense:
-            if layer._regularizers or _act.name_of(layer.activation) not in _ACT:
+            if layer._regularizers or _act.name_of(layer.activation) not in _ACT or \
+                    any(getattr(w, "constraint", None) is not None for w in layer.weights):
                 return None
             dense.append([layer, _act.name_of(layer.activation), 0.0])
         elif type(layer) is Activation and dense and dense[-1][1] == "linear" \
                 and dense[-1][2] == 0.0 and _act.name_of(layer.activation) in _ACT:
             dense[-1][1] = _act.name_of(layer.activation)
-        elif type(layer) is Dropout and dense and dense[-1][2] == 0.0:
+        elif type(layer) is Dropout and dense and dense[-1][2] == 0.0 and \
+                layer.noise_shape is None and layer.seed is None:  # the kernel's masks
             dense[-1][2] = layer.rate
         else:
             return None

@@ -7,6 +7,7 @@ Honoured on every optimizer: `weight_decay` (decoupled, as Keras: p -= lr * wd *
 update; Adam with weight_decay is exactly AdamW), `clipnorm` (each gradient to that norm),
 `global_clipnorm` (all gradients together, nn.utils.clip_grad_norm_), `clipvalue` (elementwise,
 nn.utils.clip_grad_value_). learning_rate may be a keras.optimizers.schedules object.
+Variables with a constraint (keras.constraints) are projected by it after each update.
 use_ema=True keeps an exponential moving average of every updated variable (Keras' rule: the
 average starts at the variable after its first update, then average = ema_momentum * average
 + (1 - ema_momentum) * variable after each); ema_overwrite_frequency=N copies the averages into
@@ -25,6 +26,7 @@ from .. import optim as _optim
 from ..autograd import no_grad
 from ..nn import utils as _nn_utils
 from ..tensor import Tensor
+from . import constraints as _constraints
 from . import schedules as _schedules
 from . import schedules  # noqa: F401  (keras.optimizers.schedules)
 from .utils import resolve
@@ -158,6 +160,7 @@ class Optimizer:
                 v.grad = g
         if self.use_ema:
             self._update_averages(variables)
+        _constraints.apply(variables)  # Keras' order: after the update and the averages
         self.iterations += 1
 
     # ---- use_ema ----------------------------------------------------------------------------

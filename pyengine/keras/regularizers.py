@@ -23,6 +23,9 @@ class L1L2(Regularizer):
             out = out + self.l2 * (w * w).sum()
         return out
 
+    def get_config(self):
+        return {"l1": self.l1, "l2": self.l2}
+
 
 def L1(l1=0.01):
     return L1L2(l1=l1)

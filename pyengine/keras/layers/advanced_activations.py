@@ -4,6 +4,7 @@ shared_axes). LeakyReLU and ReLU live in core.py."""
 import numpy as np
 
 from ...nn import functional as F
+from .. import constraints as _con
 from .. import initializers as _init
 from .. import regularizers as _reg
 from .base import Layer
@@ -26,8 +27,7 @@ class PReLU(Layer):
     def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None,
                  shared_axes=None, **kwargs):
         super().__init__(**kwargs)
-        if alpha_constraint is not None:
-            raise ValueError("[PReLU] alpha_constraint is not supported")
+        self.alpha_constraint = _con.get(alpha_constraint)
         self.alpha_initializer = _init.get(alpha_initializer)
         self.alpha_regularizer = _reg.get(alpha_regularizer)
         if shared_axes is None:
@@ -51,7 +51,8 @@ class PReLU(Layer):
             raise ValueError(f"[{self.name}] input dimensions {tuple(input_shape)} must be known "
                              f"except on shared_axes")
         self.alpha = self.add_weight(tuple(shape), self.alpha_initializer, name="alpha",
-                                     regularizer=self.alpha_regularizer)
+                                     regularizer=self.alpha_regularizer,
+                                     constraint=self.alpha_constraint)
 
     def call(self, x):
         return F.relu(x) - self.alpha * F.relu(-x)

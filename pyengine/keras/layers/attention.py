@@ -7,6 +7,7 @@ import numpy as np
 
 from ...nn import functional as F
 from ...ops.attention import attend, attend_scores, bias_from_keep, causal_keep
+from .. import constraints as _con
 from .. import initializers as _init
 from .. import regularizers as _reg
 from .base import Layer
@@ -34,12 +35,13 @@ class _HeadDense(Layer):
     computed as F.linear on a 2-D view of the kernel."""
 
     def __init__(self, kernel_shape, bias_shape, kernel_initializer, bias_initializer,
-                 kernel_regularizer, bias_regularizer, name):
+                 kernel_regularizer, bias_regularizer, kernel_constraint, bias_constraint, name):
         super().__init__(name=name)
         self.kernel = self.add_weight(kernel_shape, kernel_initializer, name="kernel",
-                                      regularizer=kernel_regularizer)
+                                      regularizer=kernel_regularizer,
+                                      constraint=kernel_constraint)
         self.bias = (self.add_weight(bias_shape, bias_initializer, name="bias",
-                                     regularizer=bias_regularizer)
+                                     regularizer=bias_regularizer, constraint=bias_constraint)
                      if bias_shape is not None else None)
 
     def project(self, x, n_in):
@@ -61,7 +63,7 @@ class MultiHeadAttention(Layer):
     return_attention_scores=True also returns the (B, num_heads, T, S) scores.
 
     Not supported (rejected): attention_axes other than None (attention over the sequence
-    axis of rank-3 inputs), output_shape with more than one dimension, constraints,
+    axis of rank-3 inputs), output_shape with more than one dimension,
     activity_regularizer, flash_attention=True.
 
     >>> mha = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4)
@@ -86,11 +88,9 @@ class MultiHeadAttention(Layer):
                              f"{attention_axes!r}")
         if flash_attention:
             raise ValueError(f"[{who}] flash_attention=True is not supported")
-        for n, v in (("kernel_constraint", kernel_constraint),
-                     ("bias_constraint", bias_constraint),
-                     ("activity_regularizer", activity_regularizer)):
-            if v is not None:
-                raise ValueError(f"[{who}] {n} is not supported. Received: {n}={v!r}")
+        if activity_regularizer is not None:
+            raise ValueError(f"[{who}] activity_regularizer is not supported. Received: "
+                             f"activity_regularizer={activity_regularizer!r}")
         if seed is not None:
             raise ValueError(f"[{who}] seed is not supported; seed the global generator with "
                              "pe.manual_seed")
@@ -109,6 +109,8 @@ class MultiHeadAttention(Layer):
         self.bias_initializer = _init.get(bias_initializer)
         self.kernel_regularizer = _reg.get(kernel_regularizer)
         self.bias_regularizer = _reg.get(bias_regularizer)
+        self.kernel_constraint = _con.get(kernel_constraint)
+        self.bias_constraint = _con.get(bias_constraint)
         self._dims = None
 
     def build(self, query_shape, value_shape=None, key_shape=None):
@@ -126,7 +128,7 @@ class MultiHeadAttention(Layer):
         out = self._output_dim or dq
         b = self.use_bias
         args = (self.kernel_initializer, self.bias_initializer, self.kernel_regularizer,
-                self.bias_regularizer)
+                self.bias_regularizer, self.kernel_constraint, self.bias_constraint)
         self._query_dense = _HeadDense((dq, H, kd), (H, kd) if b else None, *args, name="query")
         self._key_dense = _HeadDense((dk, H, kd), (H, kd) if b else None, *args, name="key")
         self._value_dense = _HeadDense((dv, H, vd), (H, vd) if b else None, *args, name="value")

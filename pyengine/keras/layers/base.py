@@ -21,6 +21,8 @@ import numpy as np
 from ...nn.layers.container import ModuleDict, ModuleList
 from ...nn.module import Module, Parameter
 from ...tensor import Tensor
+from .. import config_objects as _objects
+from .. import constraints as _con
 from .. import initializers as _init
 from .. import regularizers as _reg
 from .. import tree
@@ -100,7 +102,7 @@ def as_output(t):
 class Variable(Parameter):
     """A layer weight: a Parameter that knows its path ('dense/kernel') and has Keras' variable
     methods (assign, assign_add, assign_sub, numpy, value)."""
-    __slots__ = ("path",)
+    __slots__ = ("path", "constraint")
 
     @property
     def name(self):
@@ -215,7 +217,7 @@ class Layer(Module):
     def get_config(self):
         """{'class_name', 'args', 'kwargs'} as given to __init__ (nested layers included)."""
         args, kwargs = self._init_args
-        kwargs = dict(kwargs)
+        kwargs = {k: _objects.to_config(k, v) for k, v in kwargs.items()}
         kwargs["name"] = self.name
         return {"class_name": type(self).__name__, "args": list(args), "kwargs": kwargs}
 
@@ -307,9 +309,7 @@ class Layer(Module):
             raise ValueError(f"[{self.name}] add_weight: aggregation must be 'none', 'mean', "
                              f"'sum' or 'only_first_replica'. Received: "
                              f"aggregation={aggregation!r}")
-        if constraint is not None:
-            raise ValueError(f"[{self.name}] add_weight: constraints are not supported. "
-                             f"Received: constraint={constraint!r}")
+        constraint = _con.get(constraint)  # applied by the optimizer after each update
         if dtype not in (None, "float32", np.float32):
             raise ValueError(f"[{self.name}] add_weight: only float32 weights are supported. "
                              f"Received: dtype={dtype}")
@@ -332,6 +332,7 @@ class Layer(Module):
         while key in self._parameters or key in self._buffers or key in self._modules:
             key, i = f"{base}_{i}", i + 1
         w.path = f"{self.name}/{key}"
+        w.constraint = constraint
         if trainable:
             self.register_parameter(key, w)
         else:

@@ -14,6 +14,7 @@ import threading
 
 import numpy as np
 
+from .. import config_objects as _objects
 from .base import Layer
 
 
@@ -127,6 +128,8 @@ def decode(value, registry):
         return np.array(value["__array__"], dtype=value["dtype"])
     if "__function__" in value:
         return resolve_function(value, registry)
+    if _objects.is_config(value):
+        return _objects.from_config(value, registry)
     return {k: decode(v, registry) for k, v in value.items()}
 
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from ...nn import functional as F
 from .. import activations as _act
+from .. import constraints as _con
 from .. import initializers as _init
 from .. import regularizers as _reg
 from .base import Layer
@@ -70,7 +71,8 @@ class _Conv(Layer):
 
     def _configure(self, filters, kernel_size, strides, padding, data_format, dilation_rate,
                    groups, activation, use_bias, kernel_initializer, bias_initializer,
-                   kernel_regularizer, bias_regularizer):
+                   kernel_regularizer, bias_regularizer, kernel_constraint=None,
+                   bias_constraint=None):
         name, n = self._keras_name, self._rank
         if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) \
                 or filters < 1:
@@ -92,6 +94,8 @@ class _Conv(Layer):
         self.bias_initializer = _init.get(bias_initializer)
         self.kernel_regularizer = _reg.get(kernel_regularizer)
         self.bias_regularizer = _reg.get(bias_regularizer)
+        self.kernel_constraint = _con.get(kernel_constraint)
+        self.bias_constraint = _con.get(bias_constraint)
 
     def build(self, input_shape):
         if len(input_shape) != self._rank + 2 or input_shape[-1] is None:
@@ -103,9 +107,11 @@ class _Conv(Layer):
                              f"groups={self.groups}")
         self.kernel = self.add_weight(
             self.kernel_size + (self.in_channels // self.groups, self.filters),
-            self.kernel_initializer, name="kernel", regularizer=self.kernel_regularizer)
+            self.kernel_initializer, name="kernel", regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint)
         self.bias = self.add_weight((self.filters,), self.bias_initializer, name="bias",
-                                    regularizer=self.bias_regularizer) if self.use_bias else None
+                                    regularizer=self.bias_regularizer,
+                                    constraint=self.bias_constraint) if self.use_bias else None
 
 
 class Conv2D(_Conv):
@@ -115,11 +121,12 @@ class Conv2D(_Conv):
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
                  data_format=None, dilation_rate=(1, 1), groups=1, activation=None,
                  use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, **kwargs):
+                 kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
         self._configure(filters, kernel_size, strides, padding, data_format, dilation_rate,
                         groups, activation, use_bias, kernel_initializer, bias_initializer,
-                        kernel_regularizer, bias_regularizer)
+                        kernel_regularizer, bias_regularizer, kernel_constraint, bias_constraint)
         name = _act.name_of(self.activation)
         self._fused = name if name in _FUSED else None
 

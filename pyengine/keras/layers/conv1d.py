@@ -9,6 +9,7 @@ from ...autograd import Function
 from ...nn import functional as F
 from ...tensor import Tensor
 from .. import activations as _act
+from .. import constraints as _con
 from .. import initializers as _init
 from .base import Layer
 from .masking import get_mask
@@ -42,7 +43,8 @@ class Conv1D(Layer):
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, groups=1, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, **kwargs):
+                 kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
         self.filters = _int(filters, "filters", "Conv1D")
         self.kernel_size = _int(kernel_size, "kernel_size", "Conv1D")
@@ -63,6 +65,8 @@ class Conv1D(Layer):
         self.use_bias = bool(use_bias)
         self.inits = (_init.get(kernel_initializer), _init.get(bias_initializer))
         self.regs = (kernel_regularizer, bias_regularizer)
+        self.kernel_constraint = _con.get(kernel_constraint)
+        self.bias_constraint = _con.get(bias_constraint)
 
     def build(self, input_shape):
         if len(input_shape) != 3:
@@ -73,9 +77,11 @@ class Conv1D(Layer):
             raise ValueError(f"[{self.name}] {c} input channels are not divisible by "
                              f"groups={self.groups}")
         self.kernel = self.add_weight((self.kernel_size, c // self.groups, self.filters),
-                                      self.inits[0], name="kernel", regularizer=self.regs[0])
+                                      self.inits[0], name="kernel", regularizer=self.regs[0],
+                                      constraint=self.kernel_constraint)
         self.bias = self.add_weight((self.filters,), self.inits[1], name="bias",
-                                    regularizer=self.regs[1]) if self.use_bias else None
+                                    regularizer=self.regs[1],
+                                    constraint=self.bias_constraint) if self.use_bias else None
 
     def _pads(self, steps):
         span = self.dilation_rate * (self.kernel_size - 1)

@@ -41,9 +41,10 @@ class Conv1DTranspose(Conv2DTranspose):
         self.in_channels = int(input_shape[-1])
         self.add_weight((self.kernel_size[1], self.filters, self.in_channels),
                         self.kernel_initializer, name="kernel",
-                        regularizer=self.kernel_regularizer)
+                        regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
         self.bias = self.add_weight((self.filters,), self.bias_initializer, name="bias",
-                                    regularizer=self.bias_regularizer) if self.use_bias else None
+                                    regularizer=self.bias_regularizer,
+                                    constraint=self.bias_constraint) if self.use_bias else None
 
     def call(self, x):
         if x.ndim != 3:

@@ -9,6 +9,7 @@ import numpy as np
 
 from ...nn import functional as F
 from .. import activations as _act
+from .. import constraints as _con
 from .. import initializers as _init
 from .. import regularizers as _reg
 from .base import Layer
@@ -58,10 +59,13 @@ class DepthwiseConv2D(_DepthwiseBase):
     def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1,
                  data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
                  depthwise_initializer="glorot_uniform", bias_initializer="zeros",
-                 depthwise_regularizer=None, bias_regularizer=None, **kwargs):
+                 depthwise_regularizer=None, bias_regularizer=None, depthwise_constraint=None,
+                 bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
         self._config(kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate,
                      activation, use_bias, "DepthwiseConv2D")
+        self.depthwise_constraint = _con.get(depthwise_constraint)
+        self.bias_constraint = _con.get(bias_constraint)
         self.depthwise_initializer = _init.get(depthwise_initializer)
         self.bias_initializer = _init.get(bias_initializer)
         self.depthwise_regularizer = _reg.get(depthwise_regularizer)
@@ -74,10 +78,12 @@ class DepthwiseConv2D(_DepthwiseBase):
         self.in_channels = int(input_shape[-1])
         self.depthwise_kernel = self.add_weight(
             self.kernel_size + (self.in_channels, self.depth_multiplier),
-            self.depthwise_initializer, name="kernel", regularizer=self.depthwise_regularizer)
+            self.depthwise_initializer, name="kernel", regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint)
         self.bias = self.add_weight((self.in_channels * self.depth_multiplier,),
                                     self.bias_initializer, name="bias",
-                                    regularizer=self.bias_regularizer) if self.use_bias else None
+                                    regularizer=self.bias_regularizer,
+                                    constraint=self.bias_constraint) if self.use_bias else None
 
     def call(self, x):
         self._check(x)
@@ -95,7 +101,8 @@ class SeparableConv2D(_DepthwiseBase):
                  dilation_rate=(1, 1), depth_multiplier=1, activation=None, use_bias=True,
                  depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
                  bias_initializer="zeros", depthwise_regularizer=None,
-                 pointwise_regularizer=None, bias_regularizer=None, **kwargs):
+                 pointwise_regularizer=None, bias_regularizer=None, depthwise_constraint=None,
+                 pointwise_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
         if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters < 1:
             raise ValueError(f"[SeparableConv2D] filters must be a positive integer. Received: "
@@ -109,6 +116,9 @@ class SeparableConv2D(_DepthwiseBase):
         self.depthwise_regularizer = _reg.get(depthwise_regularizer)
         self.pointwise_regularizer = _reg.get(pointwise_regularizer)
         self.bias_regularizer = _reg.get(bias_regularizer)
+        self.depthwise_constraint = _con.get(depthwise_constraint)
+        self.pointwise_constraint = _con.get(pointwise_constraint)
+        self.bias_constraint = _con.get(bias_constraint)
 
     def build(self, input_shape):
         if len(input_shape) != 4:
@@ -119,13 +129,16 @@ class SeparableConv2D(_DepthwiseBase):
         self.depthwise_kernel = self.add_weight(self.kernel_size + (c, m),
                                                 self.depthwise_initializer,
                                                 name="depthwise_kernel",
-                                                regularizer=self.depthwise_regularizer)
+                                                regularizer=self.depthwise_regularizer,
+                                                constraint=self.depthwise_constraint)
         self.pointwise_kernel = self.add_weight((1, 1, c * m, self.filters),
                                                 self.pointwise_initializer,
                                                 name="pointwise_kernel",
-                                                regularizer=self.pointwise_regularizer)
+                                                regularizer=self.pointwise_regularizer,
+                                                constraint=self.pointwise_constraint)
         self.bias = self.add_weight((self.filters,), self.bias_initializer, name="bias",
-                                    regularizer=self.bias_regularizer) if self.use_bias else None
+                                    regularizer=self.bias_regularizer,
+                                    constraint=self.bias_constraint) if self.use_bias else None
 
     def call(self, x):
         self._check(x)

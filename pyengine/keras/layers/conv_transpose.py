@@ -12,6 +12,7 @@ import numpy as np
 from ...nn import functional as F
 from ...ops.conv_transpose_nhwc import conv_transpose2d_nhwc
 from .. import activations as _act
+from .. import constraints as _con
 from .. import initializers as _init
 from .. import regularizers as _reg
 from .base import Layer
@@ -46,9 +47,8 @@ class Conv2DTranspose(Layer):
         if data_format not in (None, "channels_last"):
             raise ValueError(f"[{name}] only data_format='channels_last' is supported. "
                              f"Received: data_format={data_format}")
-        if activity_regularizer is not None or kernel_constraint is not None or \
-                bias_constraint is not None:
-            raise ValueError(f"[{name}] activity_regularizer and constraints are not supported")
+        if activity_regularizer is not None:
+            raise ValueError(f"[{name}] activity_regularizer is not supported")
         self.filters = int(filters)
         self.kernel_size = _pair(kernel_size, "kernel_size", name)
         self.strides = _pair(strides, "strides", name)
@@ -73,6 +73,8 @@ class Conv2DTranspose(Layer):
         self.bias_initializer = _init.get(bias_initializer)
         self.kernel_regularizer = _reg.get(kernel_regularizer)
         self.bias_regularizer = _reg.get(bias_regularizer)
+        self.kernel_constraint = _con.get(kernel_constraint)
+        self.bias_constraint = _con.get(bias_constraint)
 
     def build(self, input_shape):
         if len(input_shape) != 4:
@@ -81,9 +83,11 @@ class Conv2DTranspose(Layer):
         self.in_channels = int(input_shape[-1])
         self.kernel = self.add_weight(self.kernel_size + (self.filters, self.in_channels),
                                       self.kernel_initializer, name="kernel",
-                                      regularizer=self.kernel_regularizer)
+                                      regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
         self.bias = self.add_weight((self.filters,), self.bias_initializer, name="bias",
-                                    regularizer=self.bias_regularizer) if self.use_bias else None
+                                    regularizer=self.bias_regularizer,
+                                    constraint=self.bias_constraint) if self.use_bias else None
 
     def _geometry(self, h, w):
         out, tops = [], []

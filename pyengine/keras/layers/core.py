@@ -3,9 +3,12 @@ and arguments), each a thin adapter over pe.nn.functional."""
 import numpy as np
 
 from ...nn import functional as F
+from ...ops.dropout import dropout as _dropout
 from .. import activations as _act
+from .. import constraints as _con
 from .. import initializers as _init
 from .. import regularizers as _reg
+from .augmentation import BaseRandomLayer
 from .base import Layer
 
 _FUSED = ("relu", "sigmoid", "tanh")  # activations F.linear applies in its GEMM epilogue
@@ -18,7 +21,8 @@ class Dense(Layer):
 
     def __init__(self, units=None, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, **kwargs):
+                 kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 bias_constraint=None, **kwargs):
         # Keras 1 spellings, still common in tutorials: output_dim=..., init=...
         units = kwargs.pop("output_dim", units)
         kernel_initializer = kwargs.pop("init", kernel_initializer)
@@ -32,6 +36,8 @@ class Dense(Layer):
         self.bias_initializer = _init.get(bias_initializer)
         self.kernel_regularizer = _reg.get(kernel_regularizer)
         self.bias_regularizer = _reg.get(bias_regularizer)
+        self.kernel_constraint = _con.get(kernel_constraint)
+        self.bias_constraint = _con.get(bias_constraint)
 
     def build(self, input_shape):
         if input_shape[-1] is None:
@@ -39,9 +45,11 @@ class Dense(Layer):
                              f"Received: input_shape={input_shape}")
         self.input_dim = int(input_shape[-1])
         self.kernel = self.add_weight((self.input_dim, self.units), self.kernel_initializer,
-                                      name="kernel", regularizer=self.kernel_regularizer)
+                                      name="kernel", regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
         self.bias = (self.add_weight((self.units,), self.bias_initializer, name="bias",
-                                     regularizer=self.bias_regularizer) if self.use_bias else None)
+                                     regularizer=self.bias_regularizer,
+                                     constraint=self.bias_constraint) if self.use_bias else None)
 
     def call(self, x):
         if x.shape[-1] != self.input_dim:
@@ -123,21 +131,45 @@ class LeakyReLU(Layer):
         return F.leaky_relu(x, self.negative_slope)
 
 
-class Dropout(Layer):
-    """Zeroes inputs with probability `rate` while training, scaling the rest by 1 / (1 - rate)."""
+class Dropout(BaseRandomLayer):
+    """Zeroes inputs with probability `rate` while training, scaling the rest by 1 / (1 - rate).
+    noise_shape: the mask's shape, broadcast over the input (None entries take the input's
+    size; e.g. (None, 1, features) drops the same features at every step). seed: the layer's
+    own generator (the same masks from run to run whatever else draws numbers), otherwise
+    pyengine's (pe.manual_seed)."""
     supports_masking = True  # as Keras 3: the input's mask passes through
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
-        super().__init__(**kwargs)
-        if not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
+        super().__init__(seed=seed, **kwargs)
+        if isinstance(rate, bool) or not isinstance(rate, (int, float, np.integer, np.floating)) \
+                or not 0 <= rate <= 1:
             raise ValueError(f"[Dropout] rate must be a float in [0, 1]. Received: rate={rate}")
-        if noise_shape is not None or seed is not None:
-            raise ValueError("[Dropout] noise_shape and seed are not supported; seed the "
-                             "global generator with pe.manual_seed")
-        self.rate = float(rate)
+        if noise_shape is not None:
+            if not isinstance(noise_shape, (list, tuple)) or not all(
+                    d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool)
+                                  and d >= 1) for d in noise_shape):
+                raise ValueError(f"[Dropout] noise_shape must be a tuple of positive ints or "
+                                 f"None. Received: noise_shape={noise_shape!r}")
+            noise_shape = tuple(None if d is None else int(d) for d in noise_shape)
+        self.rate, self.noise_shape = float(rate), noise_shape
+
+    def _mask_shape(self, shape):
+        if self.noise_shape is None:
+            return None
+        if len(self.noise_shape) != len(shape):
+            raise ValueError(f"[{self.name}] noise_shape {self.noise_shape} must have the "
+                             f"input's rank; input shape {tuple(shape)}")
+        out = tuple(n if d is None else d for d, n in zip(self.noise_shape, shape))
+        if any(d not in (1, n) for d, n in zip(out, shape)):
+            raise ValueError(f"[{self.name}] noise_shape {self.noise_shape} does not broadcast "
+                             f"to the input shape {tuple(shape)} (each size 1 or the input's)")
+        return out
 
     def call(self, x, training=False):
-        return F.dropout(x, self.rate, training=bool(training))
+        if self.noise_shape is None and self._generator is None:
+            return F.dropout(x, self.rate, training=bool(training))
+        return _dropout(x, self.rate, bool(training), mask_shape=self._mask_shape(x.shape),
+                        generator=self._generator)
 
 
 class Flatten(Layer):

@@ -5,6 +5,7 @@ import re
 
 from ...nn import functional as F
 from .. import activations as _act
+from .. import constraints as _con
 from .. import initializers as _init
 from .. import regularizers as _reg
 from .base import Layer
@@ -16,7 +17,7 @@ class EinsumDense(Layer):
     the batch axis), e.g. 'abc,cd->abd' (a Dense on the last axis) or 'abc,cde->abde'
     (MultiHeadAttention's projection to heads). output_shape: the output's shape without the
     batch axis (None for an axis equal to the input's). bias_axes: output letters the bias
-    spans. Equations with '...' and constraints are rejected.
+    spans. Equations with '...' are rejected.
 
     >>> keras.layers.EinsumDense("abc,cde->abde", output_shape=(None, 2, 4))(pe.randn(3, 5, 8)).shape
     (3, 5, 2, 4)
@@ -31,9 +32,7 @@ class EinsumDense(Layer):
         if m is None:
             raise ValueError(f"[EinsumDense] equation must be 'input,kernel->output' in letters "
                              f"('...' is not supported). Received: equation={equation!r}")
-        for n, v in (("kernel_constraint", kernel_constraint),
-                     ("bias_constraint", bias_constraint),
-                     ("activity_regularizer", activity_regularizer), ("lora_rank", lora_rank)):
+        for n, v in (("activity_regularizer", activity_regularizer), ("lora_rank", lora_rank)):
             if v is not None:
                 raise ValueError(f"[EinsumDense] {n} is not supported. Received: {n}={v!r}")
         self.equation = equation.replace(" ", "")
@@ -46,6 +45,8 @@ class EinsumDense(Layer):
         self.bias_initializer = _init.get(bias_initializer)
         self.kernel_regularizer = _reg.get(kernel_regularizer)
         self.bias_regularizer = _reg.get(bias_regularizer)
+        self.kernel_constraint = _con.get(kernel_constraint)
+        self.bias_constraint = _con.get(bias_constraint)
 
     def build(self, input_shape):
         ins, ws, outs = self.specs
@@ -77,7 +78,8 @@ class EinsumDense(Layer):
         self.full_output_shape = tuple(out_dim.get(c) if out_dim.get(c) is not None
                                        else in_dim.get(c) for c in outs)
         self.kernel = self.add_weight(kernel_shape, self.kernel_initializer, name="kernel",
-                                      regularizer=self.kernel_regularizer)
+                                      regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
         self.bias = None
         if self.bias_axes is not None:
             if any(c not in outs for c in self.bias_axes):
@@ -87,7 +89,8 @@ class EinsumDense(Layer):
             shape = [self.full_output_shape[outs.index(c)] if c in self.bias_axes else 1
                      for c in outs[first:]]
             self.bias = self.add_weight(shape, self.bias_initializer, name="bias",
-                                        regularizer=self.bias_regularizer)
+                                        regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
 
     def call(self, x):
         y = F.einsum(self.equation, x, self.kernel)

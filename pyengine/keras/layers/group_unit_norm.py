@@ -3,6 +3,7 @@ LayerNormalization) and Tensor reductions."""
 import numpy as np
 
 from ...nn import functional as F
+from .. import constraints as _con
 from .. import initializers as _init
 from .. import regularizers as _reg
 from .base import Layer
@@ -15,7 +16,7 @@ class GroupNormalization(Layer):
     group), groups=1 LayerNormalization over all non-batch axes.
 
     Computed as F.layer_norm of the (B, groups, steps, C // groups) view, so the math is
-    LayerNormalization's op. Only axis=-1 (channels last) is supported; constraints are rejected.
+    LayerNormalization's op. Only axis=-1 (channels last) is supported.
 
     >>> keras.layers.GroupNormalization(groups=2)(pe.randn(2, 5, 4)).shape
     (2, 5, 4)
@@ -28,8 +29,6 @@ class GroupNormalization(Layer):
         if axis != -1:
             raise ValueError(f"[GroupNormalization] only axis=-1 (channels last) is supported. "
                              f"Received: axis={axis}")
-        if beta_constraint is not None or gamma_constraint is not None:
-            raise ValueError("[GroupNormalization] constraints are not supported")
         if not isinstance(groups, (int, np.integer)) or groups == 0 or groups < -1:
             raise ValueError(f"[GroupNormalization] groups must be a positive integer or -1. "
                              f"Received: groups={groups!r}")
@@ -37,6 +36,7 @@ class GroupNormalization(Layer):
         self.center, self.scale = bool(center), bool(scale)
         self.inits = [_init.get(gamma_initializer), _init.get(beta_initializer)]
         self.regs = [_reg.get(gamma_regularizer), _reg.get(beta_regularizer)]
+        self.constraints = [_con.get(gamma_constraint), _con.get(beta_constraint)]
 
     def build(self, input_shape):
         c = input_shape[-1]
@@ -51,9 +51,10 @@ class GroupNormalization(Layer):
                              f"{input_shape}")
         self._groups, self._channels = groups, c
         self.gamma = self.add_weight((c,), self.inits[0], name="gamma",
-                                     regularizer=self.regs[0]) if self.scale else None
-        self.beta = self.add_weight((c,), self.inits[1], name="beta",
-                                    regularizer=self.regs[1]) if self.center else None
+                                     regularizer=self.regs[0],
+                                     constraint=self.constraints[0]) if self.scale else None
+        self.beta = self.add_weight((c,), self.inits[1], name="beta", regularizer=self.regs[1],
+                                    constraint=self.constraints[1]) if self.center else None
 
     def call(self, x):
         if x.shape[-1] != self._channels:

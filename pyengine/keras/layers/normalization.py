@@ -3,6 +3,7 @@ over the shared ops F.batch_norm, F.layer_norm and F.embedding."""
 import numpy as np
 
 from ...nn import functional as F
+from .. import constraints as _con
 from .. import initializers as _init
 from .. import regularizers as _reg
 from .base import Layer
@@ -20,7 +21,9 @@ class BatchNormalization(Layer):
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",
-                 moving_mean_initializer="zeros", moving_variance_initializer="ones", **kwargs):
+                 moving_mean_initializer="zeros", moving_variance_initializer="ones",
+                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
         if not 0 <= momentum <= 1:
             raise ValueError(f"[BatchNormalization] momentum must be in [0, 1]. Received: "
@@ -31,14 +34,18 @@ class BatchNormalization(Layer):
         self.center, self.scale = center, scale
         self.inits = [_init.get(i) for i in (gamma_initializer, beta_initializer,
                                              moving_mean_initializer, moving_variance_initializer)]
+        self.regs = (_reg.get(gamma_regularizer), _reg.get(beta_regularizer))
+        self.constraints = (_con.get(gamma_constraint), _con.get(beta_constraint))
 
     def build(self, input_shape):
         n = input_shape[self.axis]
         if n is None:
             raise ValueError(f"[{self.name}] the normalized axis must have a known size. "
                              f"Received: input_shape={input_shape}")
-        self.gamma = self.add_weight((n,), self.inits[0], name="gamma") if self.scale else None
-        self.beta = self.add_weight((n,), self.inits[1], name="beta") if self.center else None
+        self.gamma = self.add_weight((n,), self.inits[0], name="gamma", regularizer=self.regs[0],
+                                     constraint=self.constraints[0]) if self.scale else None
+        self.beta = self.add_weight((n,), self.inits[1], name="beta", regularizer=self.regs[1],
+                                    constraint=self.constraints[1]) if self.center else None
         self.moving_mean = self.add_weight((n,), self.inits[2], name="moving_mean",
                                            trainable=False)
         self.moving_variance = self.add_weight((n,), self.inits[3], name="moving_variance",
@@ -62,13 +69,16 @@ class LayerNormalization(Layer):
     supports_masking = True
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
-                 beta_initializer="zeros", gamma_initializer="ones", **kwargs):
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
         if rms_scaling:
             raise ValueError("[LayerNormalization] rms_scaling=True is not supported")
         self.axis = [int(a) for a in axis] if isinstance(axis, (list, tuple)) else [int(axis)]
         self.epsilon, self.center, self.scale = float(epsilon), bool(center), bool(scale)
         self.inits = [_init.get(gamma_initializer), _init.get(beta_initializer)]
+        self.regs = (_reg.get(gamma_regularizer), _reg.get(beta_regularizer))
+        self.constraints = (_con.get(gamma_constraint), _con.get(beta_constraint))
 
     def build(self, input_shape):
         nd = len(input_shape)
@@ -80,9 +90,11 @@ class LayerNormalization(Layer):
         if any(d is None for d in self.norm_shape):
             raise ValueError(f"[{self.name}] the normalized axes must have known sizes. "
                              f"Received: input_shape={input_shape}")
-        self.gamma = self.add_weight(self.norm_shape, self.inits[0], name="gamma") \
+        self.gamma = self.add_weight(self.norm_shape, self.inits[0], name="gamma",
+                                     regularizer=self.regs[0], constraint=self.constraints[0]) \
             if self.scale else None
-        self.beta = self.add_weight(self.norm_shape, self.inits[1], name="beta") \
+        self.beta = self.add_weight(self.norm_shape, self.inits[1], name="beta",
+                                    regularizer=self.regs[1], constraint=self.constraints[1]) \
             if self.center else None
 
     def call(self, x):
@@ -93,7 +105,8 @@ class Embedding(Layer):
     """Integer indices (batch, ...) -> vectors (batch, ..., output_dim), F.embedding."""
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", mask_zero=False,
-                 input_length=None, embeddings_regularizer=None, **kwargs):
+                 input_length=None, embeddings_regularizer=None, embeddings_constraint=None,
+                 **kwargs):
         super().__init__(**kwargs)
         for k, v in (("input_dim", input_dim), ("output_dim", output_dim)):
             if not isinstance(v, (int, np.integer)) or v < 1:
@@ -108,11 +121,13 @@ class Embedding(Layer):
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = _init.get(embeddings_initializer)
         self.embeddings_regularizer = _reg.get(embeddings_regularizer)  # penalty in model.losses
+        self.embeddings_constraint = _con.get(embeddings_constraint)
 
     def build(self, input_shape):
         self.embeddings = self.add_weight((self.input_dim, self.output_dim),
                                           self.embeddings_initializer, name="embeddings",
-                                          regularizer=self.embeddings_regularizer)
+                                          regularizer=self.embeddings_regularizer,
+                                          constraint=self.embeddings_constraint)
 
     def call(self, x):
         idx = np.asarray(x._data)

@@ -22,6 +22,7 @@ from ...ops.rnn import recurrence, recurrence_composed
 from ...nn import functional as F
 from ...tensor import Tensor
 from .. import activations as _act
+from .. import constraints as _con
 from .. import initializers as _init
 from .base import Layer
 from .masking import get_mask, set_mask
@@ -40,15 +41,17 @@ def _rate(v, name, cls):
 
 
 def set_recurrent_settings(layer, units, activation, recurrent_activation, use_bias,
-                           initializers, regularizers):
-    """units, activations, use_bias, initializers (kernel, recurrent, bias) and regularizers:
-    the arguments the recurrent layers and the cells (rnn_cells.py) share, checked."""
+                           initializers, regularizers, constraints=(None, None, None)):
+    """units, activations, use_bias, initializers, regularizers and constraints (each for
+    kernel, recurrent kernel, bias): the arguments the recurrent layers and the cells
+    (rnn_cells.py) share, checked."""
     layer.units = _positive_int(units, "units", type(layer).__name__)
     layer.activation = _act.get(activation)
     layer.recurrent_activation = _act.get(recurrent_activation)
     layer.use_bias = bool(use_bias)
     layer.inits = [_init.get(i) for i in initializers]
     layer.regs = tuple(regularizers)
+    layer.constraints = tuple(_con.get(c) for c in constraints)
 
 
 def forget_bias_ones(layer):
@@ -68,12 +71,15 @@ def add_recurrent_weights(layer, features):
     """kernel (features, G units), recurrent_kernel (units, G units) and bias (bias_shape()),
     Keras' names and layouts: the recurrent layers' and the cells' (rnn_cells.py) weights."""
     g = layer.gates * layer.units
+    cons = layer.constraints
     layer.kernel = layer.add_weight((features, g), layer.inits[0], name="kernel",
-                                    regularizer=layer.regs[0])
+                                    regularizer=layer.regs[0], constraint=cons[0])
     layer.recurrent_kernel = layer.add_weight((layer.units, g), layer.inits[1],
-                                              name="recurrent_kernel", regularizer=layer.regs[1])
+                                              name="recurrent_kernel", regularizer=layer.regs[1],
+                                              constraint=cons[1])
     layer.bias = layer.add_weight(layer.bias_shape(), layer.bias_init(), name="bias",
-                                  regularizer=layer.regs[2]) if layer.use_bias else None
+                                  regularizer=layer.regs[2], constraint=cons[2]) \
+        if layer.use_bias else None
 
 
 class _RNN(Layer):
@@ -83,14 +89,16 @@ class _RNN(Layer):
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
                  bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
-                 bias_regularizer=None, dropout=0.0, recurrent_dropout=0.0,
+                 bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0,
                  return_sequences=False, return_state=False, go_backwards=False, stateful=False,
                  unroll=False, time_major=False, seed=None, **kwargs):
         super().__init__(**kwargs)
         cls = type(self).__name__
         set_recurrent_settings(self, units, activation, recurrent_activation, use_bias,
                                (kernel_initializer, recurrent_initializer, bias_initializer),
-                               (kernel_regularizer, recurrent_regularizer, bias_regularizer))
+                               (kernel_regularizer, recurrent_regularizer, bias_regularizer),
+                               (kernel_constraint, recurrent_constraint, bias_constraint))
         if time_major:
             raise ValueError(f"[{cls}] time_major=True is not supported; inputs are "
                              "(batch, time, features)")

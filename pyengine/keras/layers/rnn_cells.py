@@ -30,7 +30,8 @@ class _Cell(Layer):
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
                  bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
-                 bias_regularizer=None, dropout=0.0, recurrent_dropout=0.0, seed=None, **kwargs):
+                 bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None, **kwargs):
         super().__init__(**kwargs)
         cls = type(self).__name__
         _no_dropout(cls, dropout, recurrent_dropout)
@@ -39,7 +40,8 @@ class _Cell(Layer):
                              "not implemented); seed the global generator with pe.manual_seed")
         set_recurrent_settings(self, units, activation, recurrent_activation, use_bias,
                                (kernel_initializer, recurrent_initializer, bias_initializer),
-                               (kernel_regularizer, recurrent_regularizer, bias_regularizer))
+                               (kernel_regularizer, recurrent_regularizer, bias_regularizer),
+                               (kernel_constraint, recurrent_constraint, bias_constraint))
 
     @property
     def state_size(self):

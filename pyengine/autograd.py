@@ -387,25 +387,55 @@ def _run_hooks(key, g, device):
     return g
 
 
-def backward(tensor, gradient=None, retain_graph=False):
-    """Accumulate d(tensor)/d(leaf) into every leaf's ``.grad``."""
+def _initial_gradient(tensor, gradient, op="backward"):
     if not tensor.requires_grad:
-        raise RuntimeError("[backward] tensor does not require grad and has no grad_fn")
+        raise RuntimeError(f"[{op}] tensor does not require grad and has no grad_fn")
     if gradient is None:
         if tensor._data.size != 1:
-            raise RuntimeError(f"[backward] grad can be implicitly created only for scalar outputs; "
+            raise RuntimeError(f"[{op}] grad can be implicitly created only for scalar outputs; "
                                f"got shape {tensor.shape}: pass gradient=")
-        g0 = np.ones(tensor._data.shape, tensor._data.dtype)  # np.ones_like: ~1 us of Python
-    else:
-        g0 = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
-        if g0.shape != tensor._data.shape:
-            raise ValueError(f"[backward] gradient has shape {g0.shape}, expected {tensor.shape}")
-        g0 = g0.astype(tensor._data.dtype, copy=False)
+        return np.ones(tensor._data.shape, tensor._data.dtype)  # np.ones_like: ~1 us of Python
+    g0 = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
+    if g0.shape != tensor._data.shape:
+        raise ValueError(f"[{op}] gradient has shape {g0.shape}, expected {tensor.shape}")
+    return g0.astype(tensor._data.dtype, copy=False)
+
+
+def backward(tensor, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate d(tensor)/d(leaf) into every leaf's ``.grad`` (or only into `inputs`'s, as
+    PyTorch's ``backward(inputs=...)``). create_graph=True records the gradient computation
+    itself, so the ``.grad`` it leaves can be differentiated again (autograd_higher.py)."""
+    if retain_graph is None:
+        retain_graph = create_graph
+    if create_graph:
+        from . import autograd_higher
+        autograd_higher.backward(tensor, gradient, inputs)
+        return
+    g0 = _initial_gradient(tensor, gradient)
+    if inputs is not None:
+        wanted = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        got = _run_backward(tensor, g0, retain_graph, {id(t): None for t in wanted})
+        for t in wanted:
+            if got[id(t)] is not None:
+                t._accumulate(got[id(t)])
+        return
+    _run_backward(tensor, g0, retain_graph, None)
+
+
+def _run_backward(tensor, g0, retain_graph, targets):
+    """The reverse walk. targets None: gradients accumulate into the leaves' .grad. Otherwise a
+    dict id(tensor) -> None naming the tensors whose gradient is wanted: the walk fills it in
+    and leaves every .grad (and retain_grad) as it was."""
+    collect = targets is not None
     if tensor._node is None:  # a leaf: d(leaf)/d(leaf) = 1
         if _HOOKS and id(tensor) in _HOOKS:
             g0 = _run_hooks(id(tensor), g0, tensor._device)
-        tensor._accumulate(g0)
-        return
+        if collect:
+            if id(tensor) in targets:
+                targets[id(tensor)] = g0
+        else:
+            tensor._accumulate(g0)
+        return targets
     grads = {id(tensor): g0}
     hooked_leaves = {}  # id -> (leaf, summed gradient): leaves whose hooks wait for the total
     state = _state
@@ -422,7 +452,10 @@ def backward(tensor, gradient=None, retain_graph=False):
                                    "pass retain_graph=True to the first backward()")
             if _HOOKS and id(t) in _HOOKS:
                 g = _run_hooks(id(t), g, t._device)
-            if t._retain_grad:
+            if collect:
+                if id(t) in targets:
+                    targets[id(t)] = g
+            elif t._retain_grad:
                 t._accumulate(g)
             ctx = node.ctx
             in_grads = node.fn.backward(ctx, g)
@@ -445,7 +478,11 @@ def backward(tensor, gradient=None, retain_graph=False):
                         prev_g = hooked_leaves.get(id(inp))
                         hooked_leaves[id(inp)] = (inp, ig if prev_g is None else prev_g[1] + ig)
                         continue
-                    if fresh and inp.grad is None and ig.flags.c_contiguous:
+                    if collect:
+                        if id(inp) in targets:
+                            prev_g = targets[id(inp)]
+                            targets[id(inp)] = ig if prev_g is None else prev_g + ig
+                    elif fresh and inp.grad is None and ig.flags.c_contiguous:
                         # a leaf's first gradient, a new array of its dtype: taken as is
                         # (Tensor._accumulate's owned case, inline)
                         gt = _new_tensor(Tensor)
@@ -461,25 +498,60 @@ def backward(tensor, gradient=None, retain_graph=False):
                 node.ctx = None
                 node.freed = True
         for leaf, g in hooked_leaves.values():
-            leaf._accumulate(_run_hooks(id(leaf), g, leaf._device))
+            g = _run_hooks(id(leaf), g, leaf._device)
+            if collect:
+                if id(leaf) in targets:
+                    targets[id(leaf)] = g
+            else:
+                leaf._accumulate(g)
     finally:
         state.enabled = prev
+    return targets
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=False):
-    """Gradients of `outputs` w.r.t. `inputs`, returned instead of accumulated into ``.grad``."""
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None):
+    """Gradients of `outputs` (a tensor or a sequence) w.r.t. `inputs`, returned: no tensor's
+    ``.grad`` changes (PyTorch's torch.autograd.grad). create_graph=True returns gradients that
+    carry a graph, so they can be differentiated again (a gradient penalty, Hessian-vector
+    products). An input the outputs do not depend on raises unless allow_unused=True, which
+    gives None for it. only_inputs (deprecated in PyTorch, where it no longer does anything)
+    may only be True: gradients are only ever computed for `inputs`."""
+    if only_inputs is not True:
+        raise ValueError("[grad] only_inputs=False is not supported (PyTorch ignores it since "
+                         "1.x): gradients are computed for `inputs` only")
     inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-    saved = [(t.grad, t._retain_grad) for t in inputs]
     for t in inputs:
-        t.grad = None
-        if t._node is not None:
-            t._retain_grad = True
-    try:
-        backward(outputs, grad_outputs, retain_graph=retain_graph)
-        return tuple(t.grad for t in inputs)
-    finally:
-        for t, (g, r) in zip(inputs, saved):
-            t.grad, t._retain_grad = g, r
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError("[grad] every input must be a Tensor that requires grad")
+    outs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    if grad_outputs is None:
+        gos = [None] * len(outs)
+    else:
+        gos = list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs]
+        if len(gos) != len(outs):
+            raise ValueError(f"[grad] {len(outs)} outputs but {len(gos)} grad_outputs")
+    if retain_graph is None:
+        retain_graph = create_graph
+    if create_graph:
+        from . import autograd_higher
+        result = autograd_higher.grad(outs, gos, inputs)
+    else:
+        totals = {id(t): None for t in inputs}
+        for i, (o, go) in enumerate(zip(outs, gos)):
+            g0 = _initial_gradient(o, go, "grad")
+            # every output but the last keeps the graph: they may share nodes
+            got = _run_backward(o, g0, retain_graph or i < len(outs) - 1,
+                                {id(t): None for t in inputs})
+            for k, v in got.items():
+                if v is not None:
+                    totals[k] = v if totals[k] is None else totals[k] + v
+        result = [None if totals[id(t)] is None else Tensor._wrap(totals[id(t)], t._device)
+                  for t in inputs]
+    if not allow_unused and any(r is None for r in result):
+        raise RuntimeError("[grad] one of the differentiated Tensors appears to not have been "
+                           "used in the graph; pass allow_unused=True to get None for it")
+    return tuple(result)
 
 
 _new_tensor = object.__new__

@@ -10,7 +10,11 @@ only has to ensure recording is on inside its block and to compute d(target)/d(s
 autograd.grad, which returns the gradients without touching the sources' `.grad`. Sources that
 are not weights must be `tape.watch(x)`-ed before use (it sets requires_grad). A non-persistent
 tape answers one gradient() call, as in TensorFlow; persistent=True keeps the graph for more.
-Gradients of sources the target does not depend on are None (TensorFlow's default)."""
+Gradients of sources the target does not depend on are None (TensorFlow's default).
+A gradient() called while another tape is open is recorded by it (nested tapes: second
+derivatives, e.g. WGAN-GP's gradient penalty)."""
+import threading
+
 import numpy as np
 
 from . import autograd as _ag
@@ -37,6 +41,21 @@ def _pack(structure, leaves):
     return fill(structure)
 
 
+class _OpenTapes(threading.local):
+    def __init__(self):
+        self.stack = []
+
+
+_open_tapes = _OpenTapes()
+
+
+def _outer_tape_recording(tape):
+    """Whether another tape is open around this gradient() call: then, as in TensorFlow, the
+    gradient is itself recorded (create_graph) so the outer tape can differentiate it (a
+    gradient penalty: WGAN-GP's inner tape)."""
+    return any(t is not tape for t in _open_tapes.stack)
+
+
 class GradientTape:
     def __init__(self, persistent=False, watch_accessed_variables=True):
         """watch_accessed_variables=False: only what `tape.watch` named gets a gradient (other
@@ -50,10 +69,14 @@ class GradientTape:
     def __enter__(self):
         self._prev = _ag.is_grad_enabled()
         _ag.set_grad_enabled(True)
+        _open_tapes.stack.append(self)
         return self
 
     def __exit__(self, *exc):
         _ag.set_grad_enabled(self._prev)
+        stack = _open_tapes.stack
+        if self in stack:
+            stack.remove(self)
         return False
 
     def watch(self, tensor):
@@ -94,7 +117,8 @@ class GradientTape:
         grads = {}
         if total.requires_grad and wanted:
             g0 = None if output_gradients is None else output_gradients
-            got = _ag.grad(total, wanted, grad_outputs=g0, retain_graph=self.persistent)
+            got = _ag.grad(total, wanted, grad_outputs=g0, retain_graph=self.persistent,
+                           create_graph=_outer_tape_recording(self), allow_unused=True)
             grads = {id(s): g for s, g in zip(wanted, got)}
         out = []
         for s in flat:

@@ -252,8 +252,8 @@ class Tensor(TorchHabits):
         (PyTorch's Tensor.register_hook). Returns a handle with .remove()."""
         return _autograd.register_hook(self, hook)
 
-    def backward(self, gradient=None, retain_graph=False):
-        _autograd.backward(self, gradient, retain_graph)
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self):
         return Tensor._wrap(self._data, self._device)

@@ -68,3 +68,37 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
                 raise GradcheckError(msg)
             return False
     return True
+
+
+def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0):
+    """Second derivatives of ``fn(*inputs)`` against finite differences of its first ones
+    (PyTorch's gradgradcheck): the gradient of ``sum(fn(*inputs) * v)`` w.r.t. the inputs that
+    require grad, taken with create_graph=True, is itself checked with `gradcheck`.
+
+    >>> x = pe.tensor([1.0, 2.0], dtype=pe.float64, requires_grad=True)
+    >>> pe.testing.gradgradcheck(lambda t: (t * t * t).sum(), [x])
+    True
+    """
+    from . import autograd as _autograd
+    inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    checked = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
+    first = fn(*inputs)
+    outs = first if isinstance(first, (tuple, list)) else (first,)
+    rng = np.random.default_rng(seed + 1)
+    vs = [Tensor._wrap(rng.standard_normal(o.shape)) for o in outs]
+
+    def grads(*xs):
+        out = fn(*xs)
+        outs_ = out if isinstance(out, (tuple, list)) else (out,)
+        total = None
+        for o, v in zip(outs_, vs):
+            term = (o * v).sum()
+            total = term if total is None else total + term
+        wanted = [t for t in xs if isinstance(t, Tensor) and t.requires_grad]
+        got = _autograd.grad(total, wanted, create_graph=True, allow_unused=True)
+        return tuple(g if g is not None else Tensor._wrap(np.zeros(t.shape))
+                     for g, t in zip(got, wanted))
+    if not checked:
+        raise ValueError("[gradgradcheck] no input has requires_grad=True")
+    return gradcheck(grads, inputs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception, seed=seed)

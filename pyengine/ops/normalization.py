@@ -31,6 +31,7 @@ class BatchNormTrain(Function):
         inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype)
         x_hat = xc * inv_std
         ctx.axes, ctx.inv_std, ctx.x_hat, ctx.weight = axes, inv_std, x_hat, weight
+        ctx.eps = eps  # for create_graph's composite (autograd_higher.py)
         n = x.size // x.shape[channel_axis]
         if running_mean is not None:  # in place: r = (1 - m) r + m batch_stat
             running_mean *= 1 - momentum
@@ -150,6 +151,7 @@ class LayerNorm(Function):
         inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype)
         x_hat = xc * inv_std
         ctx.axes, ctx.inv_std, ctx.x_hat, ctx.weight = axes, inv_std, x_hat, weight
+        ctx.eps = eps  # for create_graph's composite (autograd_higher.py)
         y = x_hat if weight is None else x_hat * weight
         return y if bias is None else y + bias
 

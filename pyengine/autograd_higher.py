@@ -343,7 +343,11 @@ def conv2d_nhwc_composite(x, w, b, stride, pads, dilation, groups, activation, a
         cols = taps[0] if len(taps) == 1 else Cat.apply(*taps, axis=3)
         wg = w if groups == 1 else _index(w, (slice(None), slice(None), slice(None),
                                               slice(grp * ocg, (grp + 1) * ocg)))
-        outs.append(_matmul(cols, _reshape(wg, (kh * kw * cg, ocg))))
+        # as one 2-D product (N OH OW, K) x (K, OCg): a 4-D @ 2-D matmul would broadcast the
+        # kernel, and its gradient would sum an (N, OH, K, OCg) product back
+        k = kh * kw * cg
+        y2 = _matmul(_reshape(cols, (-1, k)), _reshape(wg, (k, ocg)))
+        outs.append(_reshape(y2, (x.shape[0], oh, ow, ocg)))
     y = outs[0] if groups == 1 else Cat.apply(*outs, axis=3)
     if b is not None:
         y = y + b

@@ -153,10 +153,14 @@ class Tensor(TorchHabits):
 
     # ---- conversion ------------------------------------------------------------------
     def numpy(self):
-        """The underlying array (no copy). Refuses tensors that require grad, like PyTorch."""
+        """The underlying array (no copy). For a tensor that requires grad, a read-only view:
+        TensorFlow / Keras programs read model outputs with .numpy() (PyTorch refuses them and
+        asks for .detach().numpy(), which works here too), and writing into an array autograd
+        may have saved for the backward would corrupt the gradients silently."""
         if self.requires_grad:
-            raise RuntimeError("[numpy] can't call numpy() on a tensor that requires grad; "
-                               "use tensor.detach().numpy()")
+            view = self._data.view()
+            view.flags.writeable = False
+            return view
         return self._data
 
     def __array__(self, dtype=None, copy=None):

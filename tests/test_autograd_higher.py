@@ -240,3 +240,16 @@ def test_nested_gradient_tapes_give_the_gradient_penalty_its_gradient():
     np.testing.assert_allclose(d_w[2].numpy(),
                                ref[2].numpy().reshape(4, 4, 4, 1).transpose(1, 2, 0, 3)
                                .reshape(64, 1), rtol=2e-4, atol=1e-5)
+
+
+def test_numpy_of_a_tensor_that_requires_grad_is_a_read_only_view():
+    """Keras programs read model outputs with .numpy() (keras-io's WGAN-GP GANMonitor);
+    PyTorch refuses: here a read-only view, so nothing autograd saved can be overwritten."""
+    w = pe.tensor(np.ones(3), requires_grad=True)
+    y = w * 2.0
+    a = y.numpy()
+    np.testing.assert_array_equal(a, [2.0, 2.0, 2.0])
+    assert not a.flags.writeable and np.shares_memory(a, y._data)
+    with pytest.raises(ValueError):
+        a[0] = 5.0
+    assert y.detach().numpy().flags.writeable

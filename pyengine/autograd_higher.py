@@ -502,24 +502,37 @@ def _walk(outputs, grad_outputs, wanted, accumulate, stop_at_wanted=False):
     grads = {}
     for o, g in zip(outputs, grad_outputs):
         grads[id(o)] = g if id(o) not in grads else grads[id(o)] + g
+    leaves = {}  # id -> [leaf, summed gradient]: their hooks see the total, as in the 1st order
+    hooks = _ag._HOOKS
 
     def deliver(t, g):
         if id(t) in want:
             got[id(t)] = g if id(t) not in got else got[id(t)] + g
 
+    def to_leaf(t, g):
+        entry = leaves.get(id(t))
+        if entry is None:
+            leaves[id(t)] = [t, g]
+        else:
+            entry[1] = entry[1] + g
+
     with _ag.enable_grad():
-        for o in outputs:  # outputs that are leaves (or wanted themselves) deliver directly
+        for o in outputs:  # outputs that are leaves
             if o._node is None and id(o) in grads:
-                g = grads.pop(id(o))
-                deliver(o, g)
-                if accumulate:
-                    _accumulate(o, g)
+                to_leaf(o, grads.pop(id(o)))
         for t in reversed(order):
             g = grads.pop(id(t), None)
             if g is None:
                 continue
+            if id(t) in stop:  # a composite's input: the enclosing walk goes on from there
+                deliver(t, g)
+                continue
+            if hooks and id(t) in hooks:
+                g = _run_hooks(t, g)
             deliver(t, g)
-            if id(t) in stop or id(t) not in needed:
+            if accumulate and t._retain_grad:
+                _accumulate(t, g)
+            if id(t) not in needed:
                 continue
             node = t._node
             if node.freed or node.ctx is None:
@@ -540,13 +553,29 @@ def _walk(outputs, grad_outputs, wanted, accumulate, stop_at_wanted=False):
                 if ig._data.dtype != inp._data.dtype:
                     from .ops.elementwise import Cast
                     ig = Cast.apply(ig, dtype=inp._data.dtype)
-                if inp._node is None or id(inp) in stop:
-                    deliver(inp, ig)
-                    if accumulate and inp._node is None:
-                        _accumulate(inp, ig)
+                if inp._node is None:
+                    to_leaf(inp, ig)
                 else:
                     grads[id(inp)] = ig if id(inp) not in grads else grads[id(inp)] + ig
+        for leaf, g in leaves.values():
+            if hooks and id(leaf) in hooks and id(leaf) not in stop:
+                g = _run_hooks(leaf, g)
+            deliver(leaf, g)
+            if accumulate:
+                _accumulate(leaf, g)
     return got
+
+
+def _run_hooks(t, g):
+    """Tensor.register_hook's hooks on a gradient that carries a graph."""
+    for hook in list(_ag._HOOKS[id(t)].values()):
+        out = hook(g)
+        if out is not None:
+            if tuple(out.shape) != tuple(g.shape):
+                raise RuntimeError(f"[register_hook] a hook returned a gradient of shape "
+                                   f"{tuple(out.shape)} for a tensor of shape {tuple(g.shape)}")
+            g = out
+    return g
 
 
 def _accumulate(leaf, g):

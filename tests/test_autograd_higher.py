@@ -253,3 +253,18 @@ def test_numpy_of_a_tensor_that_requires_grad_is_a_read_only_view():
     with pytest.raises(ValueError):
         a[0] = 5.0
     assert y.detach().numpy().flags.writeable
+
+
+def test_hooks_and_retain_grad_see_graph_gradients():
+    x = t64(3)
+    h = x * x
+    h.retain_grad()
+    h.register_hook(lambda g: g * 2.0)  # doubles everything that flows below h
+    seen = []
+    x.register_hook(lambda g: seen.append(g.requires_grad))
+    (h * x).sum().backward(create_graph=True)
+    xv = x.detach().numpy()
+    # d/dx (h x) = x * (2 * dh) + h with dh = x, doubled by h's hook: 4 x^2 + x^2
+    np.testing.assert_allclose(x.grad.detach().numpy(), 5 * xv ** 2)
+    np.testing.assert_allclose(h.grad.detach().numpy(), 2 * xv)
+    assert seen == [True]  # the leaf's hook ran once, on the total, a gradient with a graph

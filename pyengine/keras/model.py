@@ -227,6 +227,7 @@ class Model(Trainer, Layer):
             raise NotImplementedError(f"[{type(self).__name__}] a subclassed Model must define "
                                       "call(self, inputs)")
         return self._run_graph(inputs)
+    call._subclass_defines = True  # Trainer: a subclass without call has no forward of its own
 
     def _build_for(self, inputs):
         self.built = True  # a subclassed model creates its sublayers' weights in its first call

@@ -42,9 +42,10 @@ from .data.structure import TensorSpec  # tf.TensorSpec, for tf.data.Dataset.fro
 from .gradient_tape import GradientTape
 from .tf_names import (cast, concat, constant, convert_to_tensor, one_hot, reduce_max,  # noqa: F401
                        reduce_mean, reduce_min, reduce_sum, shape, square)
-from .tf_names import expand_dims, math  # noqa: F401,E402  (tf.expand_dims, tf.math.*)
+from .tf_names import expand_dims, math, repeat  # noqa: F401,E402  (tf.expand_dims, tf.math.*)
 from .tf_names import tf_range as range  # noqa: A001,E402  (tf.range; docs/attention.md)
 from . import strings  # noqa: E402  (tf.strings.lower / regex_replace for text standardization)
+from . import tf_image as image  # noqa: E402  (tf.image.resize / flips / psnr)
 from .tf_names import symbolic_aware as _symbolic_aware  # noqa: E402
 # the same functions, also recording a Keras graph node when a TensorFlow program applies them to
 # a Keras symbolic tensor (`import pyengine as tf; y = tf.matmul(keras_input, w)`)

@@ -88,6 +88,23 @@ def cast(x, dtype):
     return _t(x).astype(_dt.as_dtype(dtype))
 
 
+@symbolic_aware
+def repeat(input, repeats, axis=None, name=None):
+    """tf.repeat: each element along `axis` (of the flattened input when axis is None) repeated
+    `repeats` times; repeats is an int, a one-element list (keras-io's
+    `tf.repeat(labels, repeats=[h * w])`), or one count per element along the axis. The
+    gradient flows (Tensor.repeat_interleave's indexing)."""
+    r = np.asarray(repeats._data if isinstance(repeats, Tensor) else repeats)
+    if r.dtype.kind not in "iu" and not (r.dtype.kind == "f" and np.all(np.mod(r, 1) == 0)):
+        raise ValueError(f"[repeat] repeats must be integers. Received: repeats={repeats!r}")
+    r = r.astype(np.int64)
+    if r.ndim > 1:
+        raise ValueError(f"[repeat] repeats must be a scalar or 1-D. Received shape {r.shape}")
+    if r.size == 1:
+        r = r.reshape(())
+    return _t(input).repeat_interleave(r, dim=axis)
+
+
 _TORCH_RANGE_ARGS = ("end", "step", "out", "layout", "device", "requires_grad")
 
 

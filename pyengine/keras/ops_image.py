@@ -42,3 +42,35 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid"
     x = x[:, :nh * ph, :nw * pw, :]
     p = x.reshape(B, nh, ph, nw, pw, C).permute(0, 1, 3, 2, 4, 5).reshape(B, nh, nw, ph * pw * C)
     return p[0] if unbatched else p
+
+
+@graph_op
+def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspect_ratio=False,
+           pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0, data_format=None):
+    """Keras 3's keras.ops.image.resize on channels-last images ((B,) H, W, C): 'bilinear'
+    (half-pixel centres) or 'nearest', optionally centre-cropped or padded to the target aspect
+    ratio first: keras.layers.Resizing's computation."""
+    from .layers.image_preprocessing import resize_images
+    op = "keras.ops.image.resize"
+    if data_format not in (None, "channels_last"):
+        raise ValueError(f"[{op}] only data_format='channels_last' is supported. Received: "
+                         f"{data_format!r}")
+    if antialias:
+        raise ValueError(f"[{op}] antialias=True is not supported")
+    if fill_mode != "constant":
+        raise ValueError(f"[{op}] only fill_mode='constant' is supported. Received: "
+                         f"{fill_mode!r}")
+    if crop_to_aspect_ratio and pad_to_aspect_ratio:
+        raise ValueError(f"[{op}] crop_to_aspect_ratio and pad_to_aspect_ratio are exclusive")
+    x = _tf._t(images)
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = x.unsqueeze(0)
+    if x.ndim != 4:
+        raise ValueError(f"[{op}] images must be (batch, height, width, channels) or (height, "
+                         f"width, channels). Received: shape {tuple(x.shape)}")
+    if x._data.dtype.kind != "f":
+        x = x.astype("float32")
+    y = resize_images(x, int(size[0]), int(size[1]), interpolation, crop_to_aspect_ratio,
+                      pad_to_aspect_ratio, fill_value, layer=op)
+    return y.squeeze(0) if unbatched else y

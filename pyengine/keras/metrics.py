@@ -129,6 +129,27 @@ class CategoricalAccuracy(MeanMetricWrapper):
         return p.argmax(-1) == y.argmax(-1)
 
 
+class ShapeAccuracy(MeanMetricWrapper):
+    """'accuracy' beside a loss that does not say which accuracy fits (a custom function, or
+    no loss): chosen from the data's shapes as Keras 3 does: one output unit is binary
+    accuracy, labels of lower rank than the predictions (or one label column for several
+    units) sparse categorical, anything else categorical. (It used to be categorical whatever
+    the shapes: on one sigmoid unit that compares argmaxes of length 1, always equal, and
+    reported 1.0.)"""
+
+    def __init__(self, name="accuracy", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
+    def values(self, y, p):
+        if p.ndim == 0 or p.shape[-1] == 1:
+            return BinaryAccuracy.values(self, y, p) if p.ndim else (p > 0.5) == (y > 0.5)
+        if y.ndim < p.ndim or (y.shape[-1] == 1 and p.shape[-1] != 1):
+            return SparseCategoricalAccuracy.values(self, y, p)
+        return CategoricalAccuracy.values(self, y, p)
+
+    threshold = 0.5  # BinaryAccuracy.values reads it
+
+
 class SparseCategoricalAccuracy(MeanMetricWrapper):
     kind = "sparse"
 
@@ -168,8 +189,8 @@ def get(identifier, loss=None):
         return identifier
     if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
         kind = getattr(loss, "kind", None)
-        cls = {"bce": BinaryAccuracy, "mse": BinaryAccuracy,
-               "scce": SparseCategoricalAccuracy}.get(kind, CategoricalAccuracy)
+        cls = {"bce": BinaryAccuracy, "mse": BinaryAccuracy, "cce": CategoricalAccuracy,
+               "scce": SparseCategoricalAccuracy}.get(kind, ShapeAccuracy)
         return cls(name=identifier.lower())
     if isinstance(identifier, str):
         key = identifier.lower()

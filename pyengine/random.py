@@ -68,6 +68,24 @@ def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     return _draw("uniform", shape, seed, npd, low=minval, high=maxval)
 
 
+def gamma(shape, alpha, beta=None, dtype=None, seed=None):
+    """tf.random.gamma: draws of Gamma(alpha, rate beta) (beta None: 1), of shape
+    `shape` + the broadcast shape of alpha and beta (one block of `shape` draws per parameter
+    pair, as TensorFlow lays them out); dtype float32 (default) or float64."""
+    npd = _random_dtype(dtype, "gamma", ints=False)
+    a = np.asarray(getattr(alpha, "_data", alpha), dtype=np.float64)
+    b = np.ones(()) if beta is None else np.asarray(getattr(beta, "_data", beta), np.float64)
+    if (a <= 0).any() or (b <= 0).any():
+        raise ValueError("[gamma] alpha and beta must be positive")
+    pshape = np.broadcast_shapes(a.shape, b.shape)
+    lead = (int(shape),) if isinstance(shape, (int, np.integer)) else \
+        tuple(int(getattr(s, "item", lambda: s)()) for s in shape)
+    gen = _generator if seed is None else np.random.default_rng(int(seed))
+    draw = gen.gamma(np.broadcast_to(a, lead + pshape), 1.0 / np.broadcast_to(b, lead + pshape))
+    from .tensor import Tensor
+    return Tensor._wrap(draw.astype(npd))
+
+
 def _random_dtype(dtype, op, ints):
     """The NumPy dtype of a draw: float32 by default, float64, and int32/int64 where allowed."""
     if dtype is None:

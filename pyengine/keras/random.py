@@ -6,7 +6,7 @@ from .. import random as _random
 from ..tensor import Tensor
 
 __all__ = ["SeedGenerator", "normal", "uniform", "randint", "truncated_normal", "shuffle",
-           "categorical", "dropout"]
+           "categorical", "dropout", "gamma", "beta"]
 
 
 class SeedGenerator:
@@ -31,6 +31,24 @@ def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     if isinstance(seed, SeedGenerator):
         return Tensor._wrap(seed.generator.uniform(minval, maxval, _shape(shape)).astype(npd))
     return _random.uniform(shape, minval, maxval, dtype=npd, seed=_seed(seed))
+
+
+def gamma(shape, alpha, dtype=None, seed=None):
+    """Gamma(alpha, 1) draws of `shape` (Keras 3's keras.random.gamma); float32 default."""
+    npd = _random._random_dtype(dtype, "keras.random.gamma", ints=False)
+    if float(alpha) <= 0:
+        raise ValueError(f"[keras.random.gamma] alpha must be positive. Received: {alpha}")
+    return Tensor._wrap(_generator(seed).gamma(float(alpha), 1.0, _shape(shape)).astype(npd))
+
+
+def beta(shape, alpha, beta, dtype=None, seed=None):
+    """Beta(alpha, beta) draws of `shape` (Keras 3's keras.random.beta: mixup's lambda)."""
+    npd = _random._random_dtype(dtype, "keras.random.beta", ints=False)
+    a, b = np.asarray(getattr(alpha, "_data", alpha), np.float64), \
+        np.asarray(getattr(beta, "_data", beta), np.float64)
+    if (a <= 0).any() or (b <= 0).any():
+        raise ValueError("[keras.random.beta] alpha and beta must be positive")
+    return Tensor._wrap(_generator(seed).beta(a, b, _shape(shape)).astype(npd))
 
 
 def _generator(seed):

@@ -201,3 +201,4 @@ class GlobalMaxPooling2D(GlobalAveragePooling2D):
 
 
 MaxPool2D, AvgPool2D = MaxPooling2D, AveragePooling2D
+GlobalAvgPool2D, GlobalMaxPool2D = GlobalAveragePooling2D, GlobalMaxPooling2D  # Keras' aliases

@@ -96,7 +96,8 @@ def plan(model, y):
     dense = []
     for layer in layers:
         if type(layer) is Dense:
-            if layer._regularizers or _act.name_of(layer.activation) not in _ACT or \
+            if layer._regularizers or layer.activity_regularizer is not None or \
+                    _act.name_of(layer.activation) not in _ACT or \
                     any(getattr(w, "constraint", None) is not None for w in layer.weights):
                 return None
             dense.append([layer, _act.name_of(layer.activation), 0.0])

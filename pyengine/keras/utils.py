@@ -97,3 +97,5 @@ from .preprocessing.sequence import pad_sequences  # noqa: E402,F401
 from .preprocessing.timeseries import timeseries_dataset_from_array  # noqa: E402,F401
 # ---- keras.utils.PyDataset / Sequence (keras/data_adapters.py) --------------------------------
 from .data_adapters import PyDataset, Sequence  # noqa: E402
+from .split_dataset import (pack_x_y_sample_weight, split_dataset,  # noqa: E402,F401
+                            unpack_x_y_sample_weight)

@@ -3,8 +3,8 @@ from .base import Input, InputLayer, Layer
 from .conv import (AveragePooling2D, AvgPool2D, Conv2D, GlobalAveragePooling2D,
                    GlobalAvgPool2D, GlobalMaxPool2D, GlobalMaxPooling2D, MaxPool2D,
                    MaxPooling2D)
-from .core import (Activation, Dense, Dropout, Flatten, Lambda, LeakyReLU, ReLU, Reshape,
-                   Softmax)
+from .core import (Activation, ActivityRegularization, Dense, Dropout, Flatten, Lambda,
+                   LeakyReLU, ReLU, Reshape, Softmax)
 from .merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
                     average, concatenate, dot, maximum, minimum, multiply, subtract)
 from .normalization import BatchNormalization, Embedding, LayerNormalization

@@ -63,8 +63,7 @@ class MultiHeadAttention(Layer):
     return_attention_scores=True also returns the (B, num_heads, T, S) scores.
 
     Not supported (rejected): attention_axes other than None (attention over the sequence
-    axis of rank-3 inputs), output_shape with more than one dimension,
-    activity_regularizer, flash_attention=True.
+    axis of rank-3 inputs), output_shape with more than one dimension, flash_attention=True.
 
     >>> mha = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4)
     >>> mha(pe.randn(3, 5, 8), pe.randn(3, 7, 6)).shape
@@ -77,7 +76,7 @@ class MultiHeadAttention(Layer):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, seed=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         who = "MultiHeadAttention"
         for n, v in (("num_heads", num_heads), ("key_dim", key_dim)):
             if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v <= 0:
@@ -88,9 +87,6 @@ class MultiHeadAttention(Layer):
                              f"{attention_axes!r}")
         if flash_attention:
             raise ValueError(f"[{who}] flash_attention=True is not supported")
-        if activity_regularizer is not None:
-            raise ValueError(f"[{who}] activity_regularizer is not supported. Received: "
-                             f"activity_regularizer={activity_regularizer!r}")
         if seed is not None:
             raise ValueError(f"[{who}] seed is not supported; seed the global generator with "
                              "pe.manual_seed")

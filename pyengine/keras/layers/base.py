@@ -209,6 +209,7 @@ class Layer(Module):
         Module.__init__(obj)  # here, so attributes may be set before super().__init__()
         d = obj.__dict__
         d.update(training=False, built=False, _trainable=True, _losses=[], _regularizers=[],
+                 activity_regularizer=None,
                  _inbound_nodes=[], _last_output_shape=None, _input_shape_arg=None,
                  _batch_size_arg=None,
                  _init_args=(args, kwargs), name=unique_name(snake_case(cls.__name__)))
@@ -222,7 +223,8 @@ class Layer(Module):
         return {"class_name": type(self).__name__, "args": list(args), "kwargs": kwargs}
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
-                 batch_input_shape=None, batch_size=None, autocast=True, **kwargs):
+                 batch_input_shape=None, batch_size=None, autocast=True,
+                 activity_regularizer=None, **kwargs):
         if kwargs:
             raise TypeError(f"[{type(self).__name__}] unrecognized keyword arguments: "
                             f"{sorted(kwargs)}")
@@ -231,6 +233,9 @@ class Layer(Module):
                              f"Received: autocast={autocast!r}")
         # autocast (Keras): floating inputs are cast to the compute dtype, float32 here
         self.__dict__["_autocast"] = autocast
+        # a penalty on the layer's outputs, added to its losses at every call (Keras 3: not
+        # divided by the batch size)
+        self.__dict__["activity_regularizer"] = _reg.get(activity_regularizer)
         if dtype not in (None, "float32", np.float32) and str(dtype) not in ("float32",
                                                                             "pyengine.float32"):
             raise ValueError(f"[{type(self).__name__}] only dtype='float32' layers are "
@@ -532,6 +537,11 @@ class Layer(Module):
             state.depth -= 1
             state.training = outer_training
         outputs = tree.map_structure(as_output, outputs)
+        reg = self.__dict__.get("activity_regularizer")
+        if reg is not None:
+            for out in tree.flatten(outputs):
+                if isinstance(out, Tensor):
+                    self.add_loss(reg(out))
         if prev_mask is not None or type(self).compute_mask is not Layer.compute_mask:
             self._propagate_mask(inputs, outputs, prev_mask)
         flat = tree.flatten(outputs)

@@ -39,7 +39,7 @@ class Conv2DTranspose(Layer):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         name = "Conv2DTranspose"
         if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters < 1:
             raise ValueError(f"[{name}] filters must be a positive integer. Received: "
@@ -47,8 +47,6 @@ class Conv2DTranspose(Layer):
         if data_format not in (None, "channels_last"):
             raise ValueError(f"[{name}] only data_format='channels_last' is supported. "
                              f"Received: data_format={data_format}")
-        if activity_regularizer is not None:
-            raise ValueError(f"[{name}] activity_regularizer is not supported")
         self.filters = int(filters)
         self.kernel_size = _pair(kernel_size, "kernel_size", name)
         self.strides = _pair(strides, "strides", name)

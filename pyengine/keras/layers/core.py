@@ -172,6 +172,24 @@ class Dropout(BaseRandomLayer):
                         generator=self._generator)
 
 
+class ActivityRegularization(Layer):
+    """The identity, adding l1 * sum(|x|) + l2 * sum(x^2) of its input to the model's losses
+    (Keras' ActivityRegularization: the layer's activity_regularizer)."""
+    supports_masking = True
+
+    def __init__(self, l1=0.0, l2=0.0, **kwargs):
+        if "activity_regularizer" in kwargs:
+            raise TypeError("[ActivityRegularization] takes l1 and l2, not activity_regularizer")
+        super().__init__(activity_regularizer=_reg.L1L2(l1=l1, l2=l2), **kwargs)
+        self.l1, self.l2 = float(l1), float(l2)
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
 class Flatten(Layer):
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)

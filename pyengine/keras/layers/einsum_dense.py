@@ -27,12 +27,12 @@ class EinsumDense(Layer):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, lora_rank=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         m = re.fullmatch(r"([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)", equation.replace(" ", ""))
         if m is None:
             raise ValueError(f"[EinsumDense] equation must be 'input,kernel->output' in letters "
                              f"('...' is not supported). Received: equation={equation!r}")
-        for n, v in (("activity_regularizer", activity_regularizer), ("lora_rank", lora_rank)):
+        for n, v in (("lora_rank", lora_rank),):
             if v is not None:
                 raise ValueError(f"[EinsumDense] {n} is not supported. Received: {n}={v!r}")
         self.equation = equation.replace(" ", "")

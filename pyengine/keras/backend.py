@@ -49,3 +49,7 @@ def get_value(x):
 def clear_session():
     """Restarts automatic layer names (dense, dense_1 ...)."""
     _name_counts.clear()
+
+
+# CTC for TF-Keras 2 programs (keras/ctc.py)
+from .ctc import backend_ctc_decode as ctc_decode, ctc_batch_cost  # noqa: E402,F401

@@ -36,3 +36,4 @@ from .layers.more_layers import (AlphaDropout, Bilinear, ChannelShuffle,  # noqa
                                  FeatureAlphaDropout, LazyLinear, LPPool1d, LPPool2d, RMSNorm,
                                  RReLU)
 from .loss_more import MultiMarginLoss, SoftMarginLoss  # noqa: E402,F401
+from .loss_ctc import CTCLoss  # noqa: E402,F401

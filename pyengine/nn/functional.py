@@ -504,6 +504,7 @@ from ..ops.conv3d import avg_pool3d, conv3d, conv3d_ndhwc, max_pool3d  # noqa: E
 # (pyengine/nn/functional_more.py, functional_loss_more.py; docs/nn_more.md).
 from .functional_more import *  # noqa: E402,F401,F403
 from .functional_loss_more import *  # noqa: E402,F401,F403
+from .functional_ctc import ctc_loss  # noqa: E402,F401  (connectionist temporal classification)
 
 # embedding_bag, adaptive max pooling, local_response_norm, unfold / fold (docs/nn_more.md).
 from .functional_embedding_bag import *  # noqa: E402,F401,F403

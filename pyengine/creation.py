@@ -93,21 +93,33 @@ def _check(device):
         checked_device(device)
 
 
-def zeros(*size, dtype=None, requires_grad=False, device=None):
+def _size_keyword(size, kw, op):
+    """The size given positionally, or as size= (PyTorch) / shape= (TensorFlow, Keras)."""
+    if kw:
+        extra = set(kw) - {"size", "shape"}
+        if extra or len(kw) > 1 or size:
+            raise TypeError(f"[{op}] give the size once, positionally or as size= / shape=; "
+                            f"got {len(size)} positional and keywords {sorted(kw)}")
+        given = next(iter(kw.values()))
+        size = (given,) if isinstance(given, (numbers.Integral, Tensor)) else (tuple(given),)
+    return _size(size, op)
+
+
+def zeros(*size, dtype=None, requires_grad=False, device=None, **size_kw):
     _check(device)
-    size = _size(size, "zeros")
+    size = _size_keyword(size, size_kw, "zeros")
     return _finish(_alloc(np.zeros, size, _np_dtype(dtype), "zeros"), requires_grad, "zeros")
 
 
-def ones(*size, dtype=None, requires_grad=False, device=None):
+def ones(*size, dtype=None, requires_grad=False, device=None, **size_kw):
     _check(device)
-    size = _size(size, "ones")
+    size = _size_keyword(size, size_kw, "ones")
     return _finish(_alloc(np.ones, size, _np_dtype(dtype), "ones"), requires_grad, "ones")
 
 
-def empty(*size, dtype=None, requires_grad=False, device=None):
+def empty(*size, dtype=None, requires_grad=False, device=None, **size_kw):
     _check(device)
-    size = _size(size, "empty")
+    size = _size_keyword(size, size_kw, "empty")
     return _finish(_alloc(np.empty, size, _np_dtype(dtype), "empty"), requires_grad, "empty")
 
 

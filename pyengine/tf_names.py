@@ -130,10 +130,47 @@ def tf_range(start, limit=None, delta=1, dtype=None, name=None, **torch_kwargs):
 
 
 def constant(value, dtype=None):
+    """tf.constant: Python integers become int32, as TensorFlow makes them (NumPy arrays and
+    tensors keep their dtype)."""
+    if dtype is None and not isinstance(value, (np.ndarray, np.generic, Tensor)):
+        a = np.asarray(value)
+        if a.dtype == np.int64 and a.size and np.abs(a).max() < 2 ** 31:
+            return _tensor(a.astype(np.int32))
     return _tensor(value, dtype=None if dtype is None else _dt.as_dtype(dtype))
 
 
 convert_to_tensor = constant
+
+
+def Variable(initial_value=None, trainable=None, name=None, dtype=None, validate_shape=True,
+             **unsupported):
+    """tf.Variable: a mutable weight (assign / assign_add / assign_sub / numpy) holding
+    `initial_value` (a value, or a function returning one); floating variables are trainable
+    unless trainable=False, and become a Keras layer's weight when set as its attribute."""
+    if unsupported:
+        raise TypeError(f"[Variable] unsupported arguments: {sorted(unsupported)}")
+    if initial_value is None:
+        raise ValueError("[Variable] initial_value is required")
+    if callable(initial_value) and not isinstance(initial_value, Tensor):
+        initial_value = initial_value()
+    from .keras.layers.base import new_variable
+    return new_variable(initial_value, trainable, name, dtype, "Variable")
+
+
+def _initializer(name):
+    def make(*args, **kwargs):
+        from .keras import initializers
+        return getattr(initializers, name)(*args, **kwargs)
+    make.__name__ = name
+    return make
+
+
+# tf.*_initializer: TensorFlow 2's initializer classes (called as init(shape, dtype))
+random_normal_initializer = _initializer("RandomNormal")
+random_uniform_initializer = _initializer("RandomUniform")
+zeros_initializer = _initializer("Zeros")
+ones_initializer = _initializer("Ones")
+constant_initializer = _initializer("Constant")
 
 
 # tf.nn.* activations (pe.nn re-exports them: `import pyengine as tf` makes tf.nn pe.nn)

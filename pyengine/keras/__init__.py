@@ -15,9 +15,10 @@ from .layers import Input
 from .model import Model
 from .saving import load_model, register_keras_serializable
 from .sequential import Sequential
+from .variables import Variable  # noqa: E402  (keras.Variable)
 from . import applications, preprocessing  # noqa: E402,F401
 
-__all__ = ["Input", "Sequential", "Model", "activations", "callbacks", "datasets", "initializers",
+__all__ = ["Input", "Sequential", "Model", "Variable", "activations", "callbacks", "datasets", "initializers",
            "layers", "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers",
            "constraints",
            "saving", "backend", "utils", "load_model", "register_keras_serializable"]

@@ -51,7 +51,10 @@ class Metric:
     def result(self):
         raise NotImplementedError
 
-    reset_states = reset_state  # Keras 2 spelling
+    def reset_states(self):
+        """Keras 2's spelling of reset_state (a method of its own: an alias bound here would
+        call this base class's reset_state, not the metric's)."""
+        self.reset_state()
 
     last_called = None  # the metric whose __call__ ran last (Layer.add_metric recognises it)
 

@@ -134,6 +134,28 @@ class Variable(Parameter):
         return self.assign(self._data - np.asarray(getattr(value, "data", value)))
 
 
+def new_variable(value, trainable=True, name=None, dtype=None, op="Variable"):
+    """A free-standing Variable (tf.Variable, keras.Variable) holding a copy of `value`; set as
+    a layer's attribute it becomes one of the layer's weights (trainable or not)."""
+    if isinstance(trainable, bool) is False and trainable is not None:
+        raise TypeError(f"[{op}] trainable must be True or False. Received: {trainable!r}")
+    a = value._data if isinstance(value, Tensor) else np.asarray(value)
+    if dtype is not None:
+        from ... import dtypes as _dt
+        a = a.astype(_dt.as_dtype(dtype).np)
+    elif a.dtype == np.float64 and not isinstance(value, (np.ndarray, Tensor)):
+        a = a.astype(np.float32)  # Python floats: float32, as TensorFlow and Keras make them
+    a = np.array(a, copy=True)
+    grad = trainable is not False and a.dtype.kind == "f"
+    if trainable and a.dtype.kind != "f":
+        raise ValueError(f"[{op}] only floating variables can be trainable; got dtype {a.dtype}"
+                         f" (pass trainable=False)")
+    v = Variable(Tensor._wrap(a), requires_grad=grad)
+    v.path = name or "Variable"
+    v.constraint = None
+    return v
+
+
 class _AllocationGuard(threading.local):
     """While a saved model is loaded, the weight bytes its config may allocate (see load_model)."""
     budget = None

@@ -17,6 +17,12 @@ from ..tf_names import (nn_elu as elu, nn_gelu as gelu, nn_leaky_relu as leaky_r
                         nn_silu as silu, nn_softplus as softplus, nn_tanh as tanh,
                         nn_moments as moments, nn_conv2d as conv2d)
 softmax = _symbolic_aware(softmax)  # noqa: F811
+from ..tf_nn import (nn_bias_add as bias_add, nn_dropout as dropout,  # noqa: E402,F401
+                     nn_embedding_lookup as embedding_lookup, nn_l2_loss as l2_loss,
+                     nn_sigmoid_cross_entropy_with_logits as sigmoid_cross_entropy_with_logits,
+                     nn_softmax_cross_entropy_with_logits as softmax_cross_entropy_with_logits,
+                     nn_sparse_softmax_cross_entropy_with_logits as
+                     sparse_softmax_cross_entropy_with_logits)
 
 # More activations, distances, 1-D pooling, GroupNorm, parameter containers and losses
 # (docs/nn_more.md).

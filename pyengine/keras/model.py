@@ -152,6 +152,25 @@ class Model(Trainer, Layer):
         raise ValueError(f"[get_layer] no layer named '{name}'. Layers: "
                          f"{[lyr.name for lyr in layers]}")
 
+    # Keras 3's Functional overrides Layer.input / output: the structures given to the
+    # constructor (a list for several inputs), whatever later calls of the model as a layer
+    # recorded; keras-io's seq2seq builds its inference models from `model.input[0]`.
+    @property
+    def input(self):
+        if self._nodes is not None:
+            return self._inputs_struct
+        if getattr(self, "inputs", None):  # a built Sequential: its one Input
+            return _one_or_list(self.inputs)
+        return Layer.input.fget(self)
+
+    @property
+    def output(self):
+        if self._nodes is not None:
+            return self._outputs_struct
+        if getattr(self, "outputs", None):
+            return _one_or_list(self.outputs)
+        return Layer.output.fget(self)
+
     @property
     def input_shape(self):
         """The inputs' shapes (a tuple, or a list for several inputs), None for the batch."""
@@ -314,6 +333,10 @@ class Model(Trainer, Layer):
 
 def _expand_last(x):
     return x.unsqueeze(-1) if isinstance(x, Tensor) else np.expand_dims(np.asarray(x), -1)
+
+
+def _one_or_list(tensors):
+    return tensors[0] if len(tensors) == 1 else list(tensors)
 
 
 def _shape_list(tensors):

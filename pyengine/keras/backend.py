@@ -46,6 +46,27 @@ def get_value(x):
     return _ops.convert_to_numpy(x)
 
 
+def set_value(x, value):
+    """Keras 2's K.set_value: writes `value` into the variable `x` (a weight, or what
+    `optimizer.learning_rate` / `optimizer.lr` returns)."""
+    import numpy as np
+    from ..autograd import no_grad
+    from ..tensor import Tensor
+    if hasattr(x, "assign"):  # keras weights, optimizer.learning_rate
+        x.assign(value)
+        return
+    if not isinstance(x, Tensor):
+        raise TypeError(f"[set_value] expected a variable (a weight Tensor or "
+                        f"optimizer.learning_rate), received {type(x).__name__}; a plain "
+                        "number cannot be written in place")
+    arr = np.asarray(getattr(value, "_data", value))
+    if arr.shape != tuple(x.shape):
+        raise ValueError(f"[set_value] the value has shape {arr.shape}, the variable "
+                         f"{tuple(x.shape)}")
+    with no_grad():
+        np.copyto(x._data, arr, casting="same_kind")
+
+
 def clear_session():
     """Restarts automatic layer names (dense, dense_1 ...)."""
     _name_counts.clear()

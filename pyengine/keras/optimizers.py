@@ -26,6 +26,7 @@ from ..autograd import no_grad
 from ..nn import utils as _nn_utils
 from ..tensor import Tensor
 from . import schedules as _schedules
+from .learning_rate_value import LearningRateValue
 from . import schedules  # noqa: F401  (keras.optimizers.schedules)
 from .utils import resolve
 
@@ -88,7 +89,7 @@ class Optimizer:
 
     @property
     def learning_rate(self):
-        return self._lr
+        return LearningRateValue(self._lr, self)  # a float with Keras' Variable.assign
 
     @learning_rate.setter
     def learning_rate(self, value):

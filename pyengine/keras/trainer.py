@@ -4,6 +4,7 @@ a custom train_step takes gradients with pe.GradientTape (or loss.backward()) an
 `self.optimizer.apply_gradients`. Several outputs take a loss each (list / dict, loss_weights).
 A Dense-only model trained with the default train_step hands whole runs of batches to the fused
 C++ trainer (keras/fused.py) when that provably computes the same thing."""
+import itertools
 import math
 
 import numpy as np
@@ -356,8 +357,13 @@ class Trainer(GeneratorMethods):
                                  "(x_val, y_val, val_sample_weight), a dataset, DataLoader, "
                                  "generator or PyDataset")
         steps = adapter.steps_per_epoch if dataset else math.ceil(n / batch_size)
+        stream = None
         if steps_per_epoch is not None and n is not None:
-            steps = min(steps, int(steps_per_epoch))
+            # arrays with steps_per_epoch: each epoch continues where the last one stopped and
+            # a used-up pass starts a new one (new order), as for datasets (data_adapters.py),
+            # so every sample is reached even with shuffle=False, as in Keras 3
+            steps = int(steps_per_epoch)
+            stream = _index_stream(n, batch_size, shuffle)
         history = _cb.History()
         progbar = _cb.ProgbarLogger(verbose)
         cbs = _cb.CallbackList([progbar] + list(callbacks or []) + [history], self,
@@ -379,17 +385,18 @@ class Trainer(GeneratorMethods):
                 if adapter.exhausted and not logs:
                     break  # a one-shot source ran out before this epoch
             else:
-                order = (_random.get_generator().permutation(n) if shuffle
-                         else np.arange(n)).astype(np.int64)
+                order = None if stream is not None else \
+                    (_random.get_generator().permutation(n) if shuffle
+                     else np.arange(n)).astype(np.int64)
                 if plan is not None:
                     nan_ok = any(isinstance(c, _cb.TerminateOnNaN) for c in cbs.callbacks)
                     logs = fused.run_epoch(self, plan, x, y, order, batch_size, progbar, nan_ok)
                 else:
+                    index_batches = itertools.islice(stream, steps) if stream is not None \
+                        else (order[s:s + batch_size] for s in range(0, n, batch_size))
                     batches = ((i, _b.pack(_b.take(x, idx), _b.take(y, idx),
                                            _b.take(sample_weight, idx)))
-                               for i, idx in enumerate(order[s:s + batch_size]
-                                                       for s in range(0, steps * batch_size,
-                                                                      batch_size)))
+                               for i, idx in enumerate(index_batches))
                     logs = self._epoch(batches, cbs, progbar, steps)
             if validation_data is not None and not self.stop_training \
                     and (epoch + 1) % validation_freq == 0:
@@ -553,3 +560,13 @@ class Trainer(GeneratorMethods):
             logs = _floats(self.test_step(_b.pack(x, y, sample_weight)))
         vals = list(logs.values())
         return logs if return_dict else (vals[0] if len(vals) == 1 else vals)
+
+
+def _index_stream(n, batch_size, shuffle):
+    """Endless batches of row indices: passes over the n rows, each in a new random order when
+    shuffle; a pass's last batch may be short, as Keras' array batches."""
+    while True:
+        order = (_random.get_generator().permutation(n) if shuffle
+                 else np.arange(n)).astype(np.int64)
+        for s in range(0, n, batch_size):
+            yield order[s:s + batch_size]

@@ -8,6 +8,7 @@ mean, sum, max, min, square, exp, log, sqrt, abs = (
     _ops.mean, _ops.sum, _ops.max, _ops.min, _ops.square, _ops.exp, _ops.log, _ops.sqrt, _ops.abs)
 shape, reshape, cast, maximum, minimum, clip, one_hot = (
     _ops.shape, _ops.reshape, _ops.cast, _ops.maximum, _ops.minimum, _ops.clip, _ops.one_hot)
+var, std = _ops.var, _ops.std  # population statistics (ddof 0), as K.var / K.std
 softmax, relu, sigmoid, tanh, argmax, transpose = (
     _ops.softmax, _ops.relu, _ops.sigmoid, _ops.tanh, _ops.argmax, _ops.transpose)
 ones, zeros, ones_like, zeros_like, dot = _ops.ones, _ops.zeros, _ops.ones_like, _ops.zeros_like, \

@@ -233,3 +233,4 @@ class CallbackList:
 # ---- callbacks that steer or record training (keras/callbacks_extra.py) -----------------------
 from .callbacks_extra import (BackupAndRestore, CSVLogger, LearningRateScheduler,  # noqa: E402
                               ModelCheckpoint, ReduceLROnPlateau)
+from .callbacks_tensorboard import TensorBoard  # noqa: E402,F401  (scalars, no TensorFlow)

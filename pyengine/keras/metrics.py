@@ -40,18 +40,57 @@ class Metric:
     def __init__(self, name=None, dtype=None):
         self.name = name or snake_case(type(self).__name__)
         self.dtype = _metric_dtype(dtype, type(self).__name__)
-        self.reset_state()
+        self._state_variables = []
+        # pyengine's own metrics create their state in reset_state. A user subclass's override
+        # may read variables its __init__ creates after this call (Keras 3's Metric.__init__
+        # resets nothing), so only the nearest reset_state defined by pyengine runs here.
+        for klass in type(self).__mro__:
+            fn = vars(klass).get("reset_state")
+            if fn is not None and klass.__module__.startswith(__package__ + "."):
+                fn(self)
+                break
+
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum",
+                     name=None):
+        """A state variable (Keras 3's Metric.add_variable / add_weight): non-trainable, not
+        one of the model's weights, set back to zeros by the default reset_state."""
+        from . import initializers as _init
+        from .layers.base import Variable
+        if aggregation not in ("none", "sum", "mean", "only_first_replica"):
+            raise ValueError(f"[{self.name}] add_variable: aggregation must be 'none', 'sum', "
+                             f"'mean' or 'only_first_replica'. Received: {aggregation!r}")
+        dtype = _metric_dtype(dtype, self.name)
+        if dtype != "float32":
+            raise ValueError(f"[{self.name}] add_variable: state variables are float32 "
+                             f"(Keras weights here). Received: dtype={dtype}")
+        shape = tuple(int(d) for d in (shape or ()))
+        arr = np.array(_init.get(initializer or "zeros")(shape, "float32"), dtype=np.float32,
+                       order="C")  # (ascontiguousarray would make a scalar state 1-D)
+        v = Variable(Tensor._wrap(arr), requires_grad=False)
+        v.path = f"{self.name}/{name or 'variable'}"
+        self._state_variables.append(v)
+        return v
+
+    def add_weight(self, shape=(), initializer=None, dtype=None, name=None):
+        return self.add_variable(shape, initializer, dtype, name=name)
+
+    @property
+    def variables(self):
+        return list(getattr(self, "_state_variables", ()))
 
     def reset_state(self):
-        raise NotImplementedError
+        """Keras 3's default: every state variable back to zeros."""
+        for v in self.variables:
+            v.assign(np.zeros(v.shape, np.float32))
+
+    def reset_states(self):  # Keras 2 spelling; runs a subclass's reset_state
+        self.reset_state()
 
     def update_state(self, *args, **kwargs):
         raise NotImplementedError
 
     def result(self):
         raise NotImplementedError
-
-    reset_states = reset_state  # Keras 2 spelling
 
     last_called = None  # the metric whose __call__ ran last (Layer.add_metric recognises it)
 

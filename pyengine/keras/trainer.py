@@ -107,8 +107,13 @@ class Trainer(GeneratorMethods):
                                (getattr(self, "_weighted_metrics_spec", None), True)):
             if isinstance(spec, (str, _metrics.Metric)) or callable(spec):
                 spec = [spec]
+            # a list with one list (or None) per output: each output's metrics (Keras'
+            # `metrics=[[mape, mae], [accuracy]]`)
+            per_output = isinstance(spec, (list, tuple)) and n > 1 and len(spec) == n and \
+                all(s is None or isinstance(s, (list, tuple)) for s in spec)
             for i, name in enumerate(names):
-                ms = spec.get(name, []) if isinstance(spec, dict) else (spec or [])
+                ms = spec.get(name, []) if isinstance(spec, dict) else \
+                    (spec[i] or []) if per_output else (spec or [])
                 ms = [ms] if isinstance(ms, (str, _metrics.Metric)) or callable(ms) else ms
                 objs = [_metrics.get(m, losses[i]) for m in ms]
                 for m in objs:
@@ -570,3 +575,4 @@ def _index_stream(n, batch_size, shuffle):
                  else np.arange(n)).astype(np.int64)
         for s in range(0, n, batch_size):
             yield order[s:s + batch_size]
+

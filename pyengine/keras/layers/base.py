@@ -325,7 +325,8 @@ class Layer(Module):
                                  "refusing to allocate it")
             allocation_guard.budget -= nbytes
         init = _init.get("glorot_uniform" if initializer is None else initializer)
-        arr = np.ascontiguousarray(init(shape, "float32"), dtype=np.float32)
+        # np.array, not ascontiguousarray: that makes a scalar (shape ()) weight 1-D
+        arr = np.array(init(shape, "float32"), dtype=np.float32, order="C")
         w = Variable(Tensor._wrap(arr), requires_grad=bool(trainable and self._trainable))
         base = name or "variable"
         key, i = base, 1
@@ -396,8 +397,11 @@ class Layer(Module):
         (`self.add_metric(self.acc(y, p))`) needs no name: that metric is already tracked."""
         from .. import metrics as _metrics
         called = _metrics.Metric.last_called
-        if name is None and called is not None and any(v is called
-                                                        for v in self.__dict__.values()):
+        if called is not None and any(v is called for v in self.__dict__.values()) and \
+                _same_value(value, called.result()):
+            # the result of a metric object this layer holds: that metric is already tracked
+            # under its own name, as TF-Keras 2 does (a name= given here is not used, so the
+            # value is not logged a second time as a mean of running results)
             return
         if name is None:
             raise ValueError(f"[{self.name}] add_metric needs a name= for a value that is not "
@@ -580,6 +584,12 @@ class Layer(Module):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _same_value(a, b):
+    a = np.asarray(getattr(a, "_data", a), dtype=np.float64)
+    b = np.asarray(getattr(b, "_data", b), dtype=np.float64)
+    return a.shape == b.shape and bool(np.all((a == b) | (np.isnan(a) & np.isnan(b))))
 
 
 def _shapes(structure):

@@ -369,6 +369,17 @@ class Model(Trainer, Layer):
         import json
         return json.dumps(json.loads(text), **kwargs)
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A new model (fresh weights) from get_config(): a functional or Sequential config,
+        with custom layer classes from custom_objects or the registry; a subclassed model's
+        own config gives cls(**config), as Keras."""
+        if isinstance(config, dict) and config.get("class_name") in ("Functional", "Sequential") \
+                and "kwargs" in config:
+            from .saving import from_config
+            return from_config(config, custom_objects)
+        return Layer.from_config.__func__(cls, config)
+
     def get_config(self):
         if self._nodes is None:
             return super().get_config()

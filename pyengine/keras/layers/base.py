@@ -212,6 +212,15 @@ class Layer(Module):
                  _init_args=(args, kwargs), name=unique_name(snake_case(cls.__name__)))
         return obj
 
+    @classmethod
+    def from_config(cls, config):
+        """A new layer from get_config(): pyengine's {'class_name', 'args', 'kwargs'}, or the
+        constructor arguments alone (Keras' default from_config: cls(**config))."""
+        if isinstance(config, dict) and "class_name" in config and "kwargs" in config:
+            from ..saving import from_config
+            return from_config(config, {config["class_name"]: cls})
+        return cls(**config)
+
     def get_config(self):
         """{'class_name', 'args', 'kwargs'} as given to __init__ (nested layers included)."""
         args, kwargs = self._init_args

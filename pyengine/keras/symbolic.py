@@ -154,7 +154,11 @@ def call_symbolic(layer, inputs, args, kwargs):
     """Run `layer` on the example batches behind symbolic `inputs`; record and return the
     output KerasTensors."""
     kwargs = dict(kwargs)
-    kwargs.pop("training", None)
+    # an explicit training= (a base model called with training=False to keep its
+    # BatchNormalization in inference mode while fine-tuning) is part of the node: it wins over
+    # the training flag of later calls of the graph, as in Keras; the example runs below are
+    # always in inference mode
+    training = kwargs.pop("training", None)
     symbols = [t for t in tree.flatten((inputs, args, kwargs)) if isinstance(t, KerasTensor)]
     level = max(t._level for t in symbols)
     free = any(t._free for t in symbols)
@@ -182,6 +186,8 @@ def call_symbolic(layer, inputs, args, kwargs):
         outs.append(KerasTensor(shape, str(a._data.dtype), (a._data, b._data),
                                 (layer, node_index, i), level=level, free=free))
     outputs = tree.pack_sequence_as(results[0], outs)
+    if training is not None:
+        kwargs["training"] = training
     layer._inbound_nodes.append(Node(layer, (inputs,) + tuple(args), kwargs, outputs))
     return outputs
 

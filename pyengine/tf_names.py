@@ -137,6 +137,27 @@ nn_softplus = _nn_act(F.softplus, "softplus")
 
 
 @symbolic_aware
+def nn_dropout(x, rate, noise_shape=None, seed=None, name=None):
+    """tf.nn.dropout: always drops (no training flag): each element (or each slice broadcast
+    from noise_shape, None entries taking x's size) is zeroed with probability `rate` and the
+    rest scaled by 1 / (1 - rate). `seed` draws the mask from its own generator, so a given
+    seed repeats the mask; without it pyengine's generator is used (pe.manual_seed)."""
+    from .ops.dropout import dropout
+    rate = float(rate)
+    if not 0.0 <= rate < 1.0:
+        raise ValueError(f"[tf.nn.dropout] rate must be in [0, 1). Received: rate={rate}")
+    x = _t(x)
+    shape = None
+    if noise_shape is not None:
+        shape = tuple(x.shape[i] if d is None else int(d) for i, d in enumerate(noise_shape))
+        if len(shape) != x.ndim or any(d not in (1, s) for d, s in zip(shape, x.shape)):
+            raise ValueError(f"[tf.nn.dropout] noise_shape {tuple(noise_shape)} does not "
+                             f"broadcast to the input's shape {tuple(x.shape)}")
+    generator = None if seed is None else np.random.default_rng(int(seed))
+    return dropout(x, rate, training=True, mask_shape=shape, generator=generator)
+
+
+@symbolic_aware
 def nn_silu(features, beta=1.0, name=None):
     x = _t(features)
     return x * F.sigmoid(x * beta) if beta != 1.0 else x * F.sigmoid(x)

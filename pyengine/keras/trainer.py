@@ -6,6 +6,7 @@ A Dense-only model trained with the default train_step hands whole runs of batch
 C++ trainer (keras/fused.py) when that provably computes the same thing."""
 import itertools
 import math
+import warnings
 
 import numpy as np
 
@@ -247,10 +248,14 @@ class Trainer(GeneratorMethods):
         self._require_loss()
         self._loss_tracker.update_state(loss._data, sample_weight=_b.num_samples(x, "fit"))
         params = self.trainable_weights
-        if math.isfinite(float(loss._data)):
+        if not params:  # Keras 3 warns and trains nothing (a model of pass-through layers)
+            warnings.warn(f"[{self.name}] the model does not have any trainable weights",
+                          stacklevel=2)
+        elif math.isfinite(float(loss._data)):
             for p in params:
                 p.grad = None
-            loss.backward()
+            if loss.requires_grad:  # else no weight reaches the loss: every gradient is None
+                loss.backward()
             self.optimizer.apply_gradients([(p.grad, p) for p in params])
         return self.compute_metrics(x, y, y_pred, sample_weight)
 

@@ -196,3 +196,38 @@ def test_metrics_given_per_output_as_a_list_of_lists():
                                np.abs(s_pred - score).mean(), rtol=1e-5)
     np.testing.assert_allclose(out["class_output_categorical_accuracy"],
                                np.mean(c_pred.argmax(1) == classes.argmax(1)))
+
+
+def test_metric_subclass_keeping_state_in_attributes_made_by_its_reset_state():
+    class Total(keras.metrics.Metric):  # pyengine's earlier documented style: no add_weight
+        def __init__(self, name="total"):
+            super().__init__(name=name)
+
+        def reset_state(self):
+            self.total = 0.0
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.total += float(np.sum(np.asarray(y_true)))
+
+        def result(self):
+            return self.total
+
+    metric = Total()
+    metric.update_state(np.ones(3), None)
+    assert metric.result() == 3.0
+
+    class StartsAtOne(keras.metrics.Metric):  # no reset_state override: left as made
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.v = self.add_weight(name="v", initializer="ones")
+
+        def update_state(self, *args, **kwargs):
+            pass
+
+        def result(self):
+            return self.v
+
+    m = StartsAtOne()
+    assert float(m.result()) == 1.0
+    m.reset_state()
+    assert float(m.result()) == 0.0  # Keras 3's default reset zeroes the variables

@@ -10,6 +10,8 @@ how every per-sample metric here is written (a subclass sets `values(y_true, y_p
 arrays). A metric with other state overrides reset_state / update_state / result. 'accuracy'
 resolves against the loss, as Keras does: binary / categorical / sparse categorical accuracy.
 Metrics assigned as attributes of a model are listed by `model.metrics`."""
+import functools
+
 import numpy as np
 
 from ..tensor import Tensor
@@ -33,6 +35,14 @@ def _metric_dtype(dtype, owner):
     return name
 
 
+def _pyengine_reset(cls):
+    """True when the reset_state `cls` uses is one of pyengine's own."""
+    for klass in cls.__mro__:
+        if "reset_state" in vars(klass):
+            return klass.__module__.startswith(__package__ + ".")
+    return True
+
+
 class Metric:
     kind = None  # what the fused trainer computes for this metric ('binary', 'categorical',
     #              'sparse'), or None
@@ -49,6 +59,30 @@ class Metric:
             if fn is not None and klass.__module__.startswith(__package__ + "."):
                 fn(self)
                 break
+
+    def __init_subclass__(cls, **kwargs):
+        # A subclass that keeps its state in plain attributes made by its own reset_state
+        # (pyengine's documented way before Keras 3's state variables) still gets them: once
+        # its outermost __init__ has returned, its reset_state runs. Not for subclasses that
+        # leave reset_state to this class (it would zero a variable made with another
+        # initializer, which Keras leaves as made until the first reset).
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None or getattr(init, "_resets_after", False):
+            return
+
+        @functools.wraps(init)
+        def wrapped(self, *args, **kw):
+            depth = self.__dict__.get("_init_depth", 0)
+            self.__dict__["_init_depth"] = depth + 1
+            try:
+                init(self, *args, **kw)
+            finally:
+                self.__dict__["_init_depth"] = depth
+            if depth == 0 and not _pyengine_reset(type(self)):
+                self.reset_state()
+        wrapped._resets_after = True
+        cls.__init__ = wrapped
 
     def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum",
                      name=None):

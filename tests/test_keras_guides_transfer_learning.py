@@ -152,3 +152,16 @@ def test_resized_dataset_of_unknown_length_trains_with_a_progress_bar(capsys):
     assert len(hist.history["loss"]) == 2
     lines = [ln for ln in capsys.readouterr().out.splitlines() if "loss" in ln]
     assert len(lines) == 2 and all(ln.lstrip("\r").startswith("3/3 ") for ln in lines)
+
+
+def test_a_recorded_training_flag_survives_replaying_longer_examples():
+    # a None-length graph whose strided convolutions need longer symbolic examples replays
+    # the nodes upstream, the nested model's training=False node among them
+    inner_in = keras.Input((None, 4))
+    inner = keras.Model(inner_in, layers.Dense(4)(inner_in))
+    inputs = keras.Input((None, 4))
+    x = inner(inputs, training=False)
+    x = layers.Conv1D(2, 7, strides=3)(layers.Conv1D(2, 7, strides=3)(x))
+    model = keras.Model(inputs, x)
+    assert model.output_shape == (None, None, 2)
+    assert model.predict(np.zeros((1, 40, 4), "float32"), verbose=0).shape == (1, 2, 2)

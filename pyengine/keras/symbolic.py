@@ -195,6 +195,8 @@ def call_symbolic(layer, inputs, args, kwargs):
 def _run_on_examples(layer, inputs, args, kwargs, level, memo):
     """The layer's two results on the examples at _SIZES[level] of its symbolic arguments."""
     results = []
+    # a node's recorded training= (call_symbolic) is replaced: examples run in inference mode
+    kwargs = {k: v for k, v in kwargs.items() if k != "training"}
     for which in (0, 1):
         def pick(x):
             return _example_value(_examples_at(x, level, memo)[which]) \

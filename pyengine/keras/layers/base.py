@@ -90,6 +90,19 @@ class EagerTensor(Tensor):
     def __imul__(self, o): return self * o
     def __itruediv__(self, o): return self / o
 
+    @property
+    def _keras_mask(self):
+        """The (batch, time) boolean mask a mask-producing layer attached (Keras' attribute),
+        as a Tensor; None when there is none (keras/layers/masking.py)."""
+        from .masking import get_mask
+        mask = get_mask(self)
+        return None if mask is None else Tensor._wrap(mask)
+
+    @_keras_mask.setter
+    def _keras_mask(self, mask):
+        from .masking import set_mask
+        set_mask(self, mask)
+
 
 def as_output(t):
     if type(t) is Tensor:
@@ -149,6 +162,14 @@ _call_state = _CallState()
 _ACCEPTS = {}
 
 
+def _is_flag(v):
+    """True for a usable training flag: a bool, 0 / 1, or a one-element boolean / integer
+    array or Tensor."""
+    a = np.asarray(getattr(v, "_data", v))
+    return a.size == 1 and (a.dtype.kind == "b" or (a.dtype.kind in "iu" and
+                                                    int(a.reshape(())) in (0, 1)))
+
+
 def _call_params(cls):
     """(accepts `training`, accepts `mask`) for cls.call, computed once per class."""
     got = _ACCEPTS.get(cls)
@@ -158,7 +179,8 @@ def _call_params(cls):
         positional = [n for n, p in params.items() if n != "self" and p.kind in (
             p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         got = _ACCEPTS[cls] = ("training" in params or var_kw, "mask" in params,
-                               positional[0] if positional else "inputs")
+                               positional[0] if positional else "inputs",
+                               positional[1] if len(positional) > 1 else None)
     return got
 
 
@@ -515,7 +537,16 @@ class Layer(Module):
         if self.__dict__.get("_autocast", True):
             inputs = _autocast(inputs) if isinstance(inputs, Tensor) else \
                 tree.map_structure(_autocast, inputs)
+        if rest and "training" not in kwargs and _call_params(type(self))[3] == "training":
+            # call(self, inputs, training=None): a second positional argument is `training`
+            # (keras.Model's call signature), as Keras binds it
+            kwargs["training"], rest = rest[0], rest[1:]
         training = kwargs.pop("training", None)
+        if training is not None and not _is_flag(training):
+            raise TypeError(f"[{self.name}] training must be a bool (or None). Received "
+                            f"{type(training).__name__}: the argument after the inputs of "
+                            f"{type(self).__name__}.call is `training`; pass other inputs "
+                            "in the inputs structure")
         state = _call_state
         outer_training = state.training
         if training is None:

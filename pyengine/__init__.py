@@ -40,22 +40,24 @@ from .interop import from_dlpack, load_safetensors, save_safetensors
 from . import onnx  # pe.onnx.export (writes ONNX without the onnx package)
 from .data.structure import TensorSpec  # tf.TensorSpec, for tf.data.Dataset.from_generator
 from .gradient_tape import GradientTape
+from .tf_function import function  # tf.function (eager: checks input_signature only)
+from . import tf_image as image  # tf.image.resize / flips / rgb_to_grayscale / psnr
 from .tf_names import (cast, concat, constant, convert_to_tensor, one_hot, reduce_max,  # noqa: F401
                        reduce_mean, reduce_min, reduce_sum, shape, square)
 from .tf_names import expand_dims, math, repeat  # noqa: F401,E402  (tf.expand_dims, tf.math.*)
-from .graph_compile import compile, function  # noqa: F401,E402,A001  (tf.function, torch.compile)
+from .tf_names import split as _split  # noqa: E402  (torch.split and tf.split: keywords decide)
+from .graph_compile import compile  # noqa: F401,E402,A001  (torch.compile)
 from .tf_names import (Variable, constant_initializer, ones_initializer,  # noqa: F401,E402
                        random_normal_initializer, random_uniform_initializer, zeros_initializer)
 from .tf_names import tf_range as range  # noqa: A001,E402  (tf.range; docs/attention.md)
 from . import strings  # noqa: E402  (tf.strings.lower / regex_replace for text standardization)
-from . import tf_image as image  # noqa: E402  (tf.image.resize / flips / psnr)
 from .tf_names import symbolic_aware as _symbolic_aware  # noqa: E402
 # the same functions, also recording a Keras graph node when a TensorFlow program applies them to
 # a Keras symbolic tensor (`import pyengine as tf; y = tf.matmul(keras_input, w)`)
 (abs, exp, log, matmul, maximum, minimum, reshape, sigmoid, sqrt, stack, tanh, transpose,  # noqa: A001
- where, ones_like, zeros_like) = map(_symbolic_aware, (
+ where, ones_like, zeros_like, split) = map(_symbolic_aware, (
     abs, exp, log, matmul, maximum, minimum, reshape, sigmoid, sqrt, stack, tanh, transpose, where,
-    ones_like, zeros_like))
+    ones_like, zeros_like, _split))
 
 # torch's function forms of tensor methods (pe.flip(x, 0), pe.sort(x) ...) and the few
 # functions without a method (randperm, meshgrid, cdist, inference_mode ...): torch_functions.py
@@ -120,6 +122,9 @@ def __getattr__(name):
 from .nn.functional import baddbmm, bmm, einsum, erf, tril, triu  # noqa: E402,F401
 # torch.eq / ne / lt / le / gt / ge as functions (pytorch/examples vae: torch.le(lam, 0.49))
 from .nn.functional import eq, ge, gt, le, lt, ne, pow  # noqa: E402,F401,A004
+# their torch / TensorFlow long names (the same elementwise comparisons in both; `equal` is
+# not one of them: torch.equal answers one bool for whole tensors, tf.equal is elementwise)
+not_equal, greater, greater_equal, less, less_equal = map(_symbolic_aware, (ne, gt, ge, lt, le))
 # torch.normal / logspace / addmm / kron / cross / remainder / fmod / finfo / iinfo
 # (docs/tensor.md, "More torch functions")
 from .torch_functions_more import addmm, cross, kron, logspace, normal  # noqa: E402,F401

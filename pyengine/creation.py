@@ -93,34 +93,36 @@ def _check(device):
         checked_device(device)
 
 
-def _size_keyword(size, kw, op):
-    """The size given positionally, or as size= (PyTorch) / shape= (TensorFlow, Keras)."""
-    if kw:
-        extra = set(kw) - {"size", "shape"}
-        if extra or len(kw) > 1 or size:
-            raise TypeError(f"[{op}] give the size once, positionally or as size= / shape=; "
-                            f"got {len(size)} positional and keywords {sorted(kw)}")
-        given = next(iter(kw.values()))
-        size = (given,) if isinstance(given, (numbers.Integral, Tensor)) else (tuple(given),)
-    return _size(size, op)
-
-
-def zeros(*size, dtype=None, requires_grad=False, device=None, **size_kw):
+def zeros(*size, dtype=None, requires_grad=False, device=None, shape=None, name=None):
     _check(device)
-    size = _size_keyword(size, size_kw, "zeros")
+    size, dtype = _size_and_dtype(size, shape, dtype, "zeros")
     return _finish(_alloc(np.zeros, size, _np_dtype(dtype), "zeros"), requires_grad, "zeros")
 
 
-def ones(*size, dtype=None, requires_grad=False, device=None, **size_kw):
+def ones(*size, dtype=None, requires_grad=False, device=None, shape=None, name=None):
     _check(device)
-    size = _size_keyword(size, size_kw, "ones")
+    size, dtype = _size_and_dtype(size, shape, dtype, "ones")
     return _finish(_alloc(np.ones, size, _np_dtype(dtype), "ones"), requires_grad, "ones")
 
 
-def empty(*size, dtype=None, requires_grad=False, device=None, **size_kw):
+def empty(*size, dtype=None, requires_grad=False, device=None, shape=None, name=None):
     _check(device)
-    size = _size_keyword(size, size_kw, "empty")
+    size, dtype = _size_and_dtype(size, shape, dtype, "empty")
     return _finish(_alloc(np.empty, size, _np_dtype(dtype), "empty"), requires_grad, "empty")
+
+
+def _size_and_dtype(size, shape, dtype, op):
+    """The size of zeros / ones / empty from torch's `*size` / `size=` or TensorFlow's
+    `shape=` (and `tf.zeros(shape, dtype)`, the dtype second; `name=` is TensorFlow's op label,
+    which pyengine has no use for)."""
+    if shape is not None:
+        if size:
+            raise TypeError(f"[{op}] the size given both by position and as shape=")
+        size = (shape,)
+    if len(size) == 2 and isinstance(size[0], (tuple, list)) and dtype is None and \
+            not isinstance(size[1], (numbers.Integral, Tensor)):
+        size, dtype = size[:1], size[1]
+    return _size(size, op), dtype
 
 
 def full(size, fill_value, dtype=None, requires_grad=False, device=None):

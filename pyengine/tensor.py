@@ -337,10 +337,26 @@ class Tensor(TorchHabits):
     def __invert__(self): return _ew.compare("logical_not", self)
     __hash__ = object.__hash__
 
-    def __iadd__(self, o): return self._inplace(self + o)
-    def __isub__(self, o): return self._inplace(self - o)
-    def __imul__(self, o): return self._inplace(self * o)
-    def __itruediv__(self, o): return self._inplace(self / o)
+    def __iadd__(self, o): return self._augmented(self + o)
+    def __isub__(self, o): return self._augmented(self - o)
+    def __imul__(self, o): return self._augmented(self * o)
+    def __itruediv__(self, o): return self._augmented(self / o)
+
+    def _augmented(self, result):
+        # `a += b` rebinds `a` to what this returns. When the result belongs to the recorded
+        # autograd graph (a is a computed tensor, or b is), it is returned out of place: the
+        # graph PyTorch records for the in-place form, and TensorFlow's meaning of += on its
+        # immutable tensors (keras-io's `loss_value += sum(model.losses)`). pyengine's
+        # autograd has no version counters, so it never writes into a tensor a backward may
+        # read (as F.relu(inplace=True)); other references keep the old values. A leaf that
+        # requires grad (a weight) still refuses, as in PyTorch, and so do results that an
+        # in-place write could not hold (another shape, a dtype not castable to a's).
+        if _autograd.is_grad_enabled() and not (self.requires_grad and self._node is None) \
+                and (self._node is not None or result._node is not None) \
+                and tuple(result.shape) == tuple(self.shape) \
+                and np.can_cast(result._data.dtype, self._data.dtype, "same_kind"):
+            return result if result.dtype == self.dtype else result.astype(self.dtype)
+        return self._inplace(result)
 
     def _inplace(self, result):
         if self.requires_grad and _autograd.is_grad_enabled():

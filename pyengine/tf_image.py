@@ -1,14 +1,56 @@
-"""tf.image's common functions for programs written `import tensorflow as tf` (`pe.image`):
-resize (keras-io's conditional GAN, super-resolution), the flips, rgb_to_grayscale and psnr.
-Images are (height, width, channels) or (batch, height, width, channels), channels last, as
-TensorFlow's. resize runs the same batched C++ resize as keras.layers.Resizing (bilinear at
-half-pixel centres, TensorFlow's sampling); the gradient flows through every function."""
+"""tf.image for programs run as `import pyengine as tf`: `resize` (keras-io's transfer learning
+guide maps it over its dataset, its conditional GAN resizes samples), the flips,
+rgb_to_grayscale and psnr; the gradient flows through each.
+
+TensorFlow 2's rules: images (height, width, channels) or a batch of them; 'bilinear' samples
+at half-pixel centres (the Keras Resizing layer's kernel, csrc/image) and returns float32 for
+any input dtype; 'nearest' takes the half-pixel nearest pixel and keeps the dtype;
+`preserve_aspect_ratio=True` scales both sides by the smaller of the two ratios. The other
+methods and `antialias=True` raise (no kernel for them here) rather than resizing otherwise."""
 import numpy as np
 
 from .ops.image import resize_planes
+from .tensor import Tensor
 from .tf_names import _t
 
 _METHODS = {"bilinear": "bilinear", "nearest": "nearest-exact"}
+_OTHER_METHODS = ("bicubic", "area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic")
+
+
+def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antialias=False,
+           name=None):
+    method = getattr(method, "value", method)  # tf.image.ResizeMethod.BILINEAR
+    if method in _OTHER_METHODS:
+        raise NotImplementedError(f"[tf.image.resize] method={method!r} is not implemented; "
+                                  "'bilinear' and 'nearest' are")
+    if method not in _METHODS:
+        raise ValueError(f"[tf.image.resize] unknown method {method!r}")
+    if antialias:
+        raise NotImplementedError("[tf.image.resize] antialias=True is not implemented (no "
+                                  "antialiasing kernel); pass antialias=False")
+    x = images if isinstance(images, Tensor) else Tensor._wrap(np.asarray(images))
+    if x.ndim not in (3, 4):
+        raise ValueError(f"[tf.image.resize] images must be 3-D (height, width, channels) or "
+                         f"4-D (batch, height, width, channels), received shape "
+                         f"{tuple(x.shape)}")
+    size = tuple(int(s) for s in np.asarray(getattr(size, "_data", size)).reshape(-1))
+    if len(size) != 2 or min(size) < 1:
+        raise ValueError(f"[tf.image.resize] size must be (new_height, new_width) of positive "
+                         f"ints, received {size}")
+    batched = x.unsqueeze(0) if x.ndim == 3 else x
+    h, w = batched.shape[1], batched.shape[2]
+    if preserve_aspect_ratio:
+        scale = min(size[0] / h, size[1] / w)
+        size = (max(1, int(round(h * scale))), max(1, int(round(w * scale))))
+    dtype = x.dtype
+    if method == "bilinear":
+        from . import float32
+        batched = batched.astype(float32) if dtype != float32 else batched
+    out = batched if (h, w) == size else \
+        resize_planes(batched, size, _METHODS[method], op="tf.image.resize")
+    if method == "nearest" and out.dtype != dtype:  # picked pixels: exact in the input dtype
+        out = out.astype(dtype)
+    return out.squeeze(0) if x.ndim == 3 else out
 
 
 def _batched(images, op):
@@ -17,40 +59,6 @@ def _batched(images, op):
         raise ValueError(f"[image.{op}] images must be (height, width, channels) or (batch, "
                          f"height, width, channels). Received: shape {tuple(x.shape)}")
     return (x.unsqueeze(0), True) if x.ndim == 3 else (x, False)
-
-
-def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antialias=False,
-           name=None):
-    """Images resized to `size` = (new_height, new_width); float32 out (integer images are
-    converted first), as TensorFlow returns for every method but 'nearest', which keeps the
-    dtype. preserve_aspect_ratio: the largest size within `size` with the image's aspect ratio.
-    antialias=True (a low-pass filter when shrinking) is not implemented and is refused when it
-    would change the result (shrinking); methods other than bilinear / nearest are refused."""
-    if method not in _METHODS:
-        raise ValueError(f"[image.resize] method must be one of {sorted(_METHODS)}. Received: "
-                         f"method={method!r}")
-    if len(size) != 2 or any(int(s) < 1 for s in size):
-        raise ValueError(f"[image.resize] size must be (new_height, new_width) of positive ints."
-                         f" Received: size={size!r}")
-    x, unbatched = _batched(images, "resize")
-    h, w = x.shape[1], x.shape[2]
-    th, tw = int(size[0]), int(size[1])
-    if preserve_aspect_ratio:
-        scale = min(th / h, tw / w)
-        th, tw = max(1, int(round(h * scale))), max(1, int(round(w * scale)))
-    if antialias and (th < h or tw < w):
-        raise ValueError("[image.resize] antialias=True when shrinking is not supported")
-    keep = None
-    if x._data.dtype.kind != "f":
-        if method == "nearest":  # picks pixels: exact in float64, cast back to the input's dtype
-            keep, x = x._data.dtype, x.astype(np.float64)
-        else:
-            x = x.astype(np.float32)
-    y = x if (th, tw) == (h, w) else resize_planes(x, (th, tw), _METHODS[method],
-                                                   op="image.resize")
-    if keep is not None:
-        y = y.astype(keep)
-    return y.squeeze(0) if unbatched else y
 
 
 def flip_left_right(image):

@@ -129,6 +129,49 @@ def tf_range(start, limit=None, delta=1, dtype=None, name=None, **torch_kwargs):
     return out if dtype is None else cast(out, dtype)
 
 
+def split(x, split_size_or_sections=None, dim=None, *, axis=None, num_or_size_splits=None,
+          num=None, name=None):
+    """pe.split in both its spellings. PyTorch's `torch.split(x, split_size_or_sections,
+    dim=0)`: an int is the size of each piece (the last may be smaller). TensorFlow's
+    `tf.split(x, num_or_size_splits, axis=0, num=None)`: an int is the NUMBER of equal pieces
+    (the dimension must divide evenly), a list the sizes (one -1 is inferred). A call naming
+    `axis=` or `num_or_size_splits=` (names torch.split does not accept) or `num=` is
+    TensorFlow's; otherwise PyTorch's, positional calls included. Lists of sizes mean the same
+    in both."""
+    from .ops.shape import split as _split
+    tf_form = num_or_size_splits is not None or axis is not None or num is not None
+    if num_or_size_splits is not None:
+        if split_size_or_sections is not None:
+            raise TypeError("[split] the split given twice (num_or_size_splits= and by position)")
+        split_size_or_sections = num_or_size_splits
+    if split_size_or_sections is None:
+        raise TypeError("[split] missing the split sizes (split_size_or_sections / "
+                        "num_or_size_splits)")
+    if dim is not None and axis is not None:
+        raise TypeError("[split] dim= and axis= given together")
+    x = _t(x)
+    along = (axis if axis is not None else dim) or 0
+    spec = split_size_or_sections
+    spec = spec.tolist() if isinstance(spec, (np.ndarray, Tensor)) else spec
+    if not tf_form:
+        return _split(x, spec, along)
+    n = x.shape[along]
+    if isinstance(spec, (int, np.integer)):
+        if spec < 1 or n % spec:
+            raise ValueError(f"[tf.split] dimension {along} of size {n} cannot be split into "
+                             f"{spec} equal pieces")
+        sizes = [n // spec] * int(spec)
+    else:
+        sizes = [int(v) for v in spec]
+        if sizes.count(-1) > 1:
+            raise ValueError("[tf.split] at most one size may be -1")
+        if -1 in sizes:
+            sizes[sizes.index(-1)] = n - (sum(sizes) + 1)
+    if num is not None and int(num) != len(sizes):
+        raise ValueError(f"[tf.split] num={num} but the split gives {len(sizes)} pieces")
+    return _split(x, sizes, along)
+
+
 def constant(value, dtype=None):
     """tf.constant: Python integers become int32, as TensorFlow makes them (NumPy arrays and
     tensors keep their dtype)."""
@@ -188,6 +231,47 @@ nn_tanh = _nn_act(F.tanh, "tanh")
 nn_elu = _nn_act(F.elu, "elu")
 nn_gelu = _nn_act(F.gelu, "gelu")
 nn_softplus = _nn_act(F.softplus, "softplus")
+
+
+@symbolic_aware
+def nn_dropout(x, rate, noise_shape=None, seed=None, name=None):
+    """tf.nn.dropout: always drops (no training flag): each element (or each slice broadcast
+    from noise_shape, None entries taking x's size) is zeroed with probability `rate` and the
+    rest scaled by 1 / (1 - rate). `seed` draws the mask from its own generator, so a given
+    seed repeats the mask; without it pyengine's generator is used (pe.manual_seed)."""
+    from .ops.dropout import dropout
+    rate = float(rate)
+    if not 0.0 <= rate < 1.0:
+        raise ValueError(f"[tf.nn.dropout] rate must be in [0, 1). Received: rate={rate}")
+    x = _t(x)
+    shape = None
+    if noise_shape is not None:
+        shape = tuple(x.shape[i] if d is None else int(d) for i, d in enumerate(noise_shape))
+        if len(shape) != x.ndim or any(d not in (1, s) for d, s in zip(shape, x.shape)):
+            raise ValueError(f"[tf.nn.dropout] noise_shape {tuple(noise_shape)} does not "
+                             f"broadcast to the input's shape {tuple(x.shape)}")
+    generator = None if seed is None else np.random.default_rng(int(seed))
+    return dropout(x, rate, training=True, mask_shape=shape, generator=generator)
+
+
+@symbolic_aware
+def nn_embedding_lookup(params, ids, max_norm=None, name=None):
+    """tf.nn.embedding_lookup: rows `ids` of `params` (differentiable in params); with
+    max_norm, each looked-up row of larger L2 norm is scaled down to it (params unchanged)."""
+    from .nn.functional import embedding
+    ids = _t(ids)
+    if ids._data.dtype.kind == "f":
+        # a Keras layer's call receives NumPy ids as float32 (keras/layers/base.py to_tensor):
+        # whole numbers are taken as the ids they were; others are refused, as TensorFlow does
+        if not np.all(np.floor(ids._data) == ids._data):
+            raise TypeError("[tf.nn.embedding_lookup] ids must be integers")
+        ids = Tensor._wrap(ids._data.astype(np.int64))
+    rows = embedding(ids, _t(params))
+    if max_norm is None:
+        return rows
+    norm = (rows * rows).sum(axis=-1, keepdims=True).sqrt()
+    scale = (float(max_norm) / norm.clamp(min=1e-12)).clamp(max=1.0)
+    return rows * scale
 
 
 @symbolic_aware

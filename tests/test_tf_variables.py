@@ -74,9 +74,9 @@ def test_nested_tapes_give_second_derivatives():
 
 
 def test_creation_shape_keyword_constant_int32_reset_states():
-    assert tf.ones(shape=(2, 1)).shape == (2, 1) and tf.zeros(size=(3,)).shape == (3,)
+    assert tf.ones(shape=(2, 1)).shape == (2, 1) and tf.zeros(shape=(3,)).shape == (3,)
     assert tf.empty(shape=4).shape == (4,)
-    with pytest.raises(TypeError, match=r"\[zeros\] give the size once"):
+    with pytest.raises(TypeError, match=r"\[zeros\] the size given both"):
         tf.zeros(2, shape=(3,))
     assert tf.constant([[5, 2], [1, 3]]).dtype == tf.int32
     assert tf.constant(np.array([1, 2])).dtype == tf.int64

@@ -8,6 +8,7 @@ mean, sum, max, min, square, exp, log, sqrt, abs = (
     _ops.mean, _ops.sum, _ops.max, _ops.min, _ops.square, _ops.exp, _ops.log, _ops.sqrt, _ops.abs)
 shape, reshape, cast, maximum, minimum, clip, one_hot = (
     _ops.shape, _ops.reshape, _ops.cast, _ops.maximum, _ops.minimum, _ops.clip, _ops.one_hot)
+var, std = _ops.var, _ops.std  # population statistics (ddof 0), as K.var / K.std
 softmax, relu, sigmoid, tanh, argmax, transpose = (
     _ops.softmax, _ops.relu, _ops.sigmoid, _ops.tanh, _ops.argmax, _ops.transpose)
 ones, zeros, ones_like, zeros_like, dot = _ops.ones, _ops.zeros, _ops.ones_like, _ops.zeros_like, \
@@ -44,6 +45,27 @@ def image_data_format():
 
 def get_value(x):
     return _ops.convert_to_numpy(x)
+
+
+def set_value(x, value):
+    """Keras 2's K.set_value: writes `value` into the variable `x` (a weight, or what
+    `optimizer.learning_rate` / `optimizer.lr` returns)."""
+    import numpy as np
+    from ..autograd import no_grad
+    from ..tensor import Tensor
+    if hasattr(x, "assign"):  # keras weights, optimizer.learning_rate
+        x.assign(value)
+        return
+    if not isinstance(x, Tensor):
+        raise TypeError(f"[set_value] expected a variable (a weight Tensor or "
+                        f"optimizer.learning_rate), received {type(x).__name__}; a plain "
+                        "number cannot be written in place")
+    arr = np.asarray(getattr(value, "_data", value))
+    if arr.shape != tuple(x.shape):
+        raise ValueError(f"[set_value] the value has shape {arr.shape}, the variable "
+                         f"{tuple(x.shape)}")
+    with no_grad():
+        np.copyto(x._data, arr, casting="same_kind")
 
 
 def clear_session():

@@ -158,17 +158,27 @@ class ProgbarLogger(Callback):
         if self.verbose:
             print(f"Epoch {epoch + 1}/{self.params.get('epochs', '?')}", file=self.stream)
 
+    def _total(self):
+        """Steps per epoch: fit's count, else (a source of unknown length, such as a generator
+        dataset) the number the last epoch ran, as Keras' bar learns it after one epoch."""
+        return self.params.get("steps") or getattr(self, "_inferred", None)
+
     def update(self, step, logs):
         """Called by fit with the number of batches done and running logs (verbose=1 only)."""
         now = time.perf_counter()
-        total = self.params.get("steps", step)
-        if self.verbose != 1 or step >= total or now - self.last < 0.1 or not self._live:
+        self._seen = step
+        total = self._total()
+        if self.verbose != 1 or (total is not None and step >= total) or \
+                now - self.last < 0.1 or not self._live:
             return
         self.last = now
         self.stream.write("\r" + self._line(step, total, logs, now))
         self.stream.flush()
 
     def _line(self, step, total, logs, now):
+        if total is None:  # first epoch over a source of unknown length
+            vals = "".join(f" - {k}: {v:.4f}" for k, v in logs.items())
+            return f"{step}/Unknown - {now - self.start:.0f}s{vals}"
         width = 30
         done = int(width * step / max(total, 1))
         bar = "=" * max(done - 1, 0) + (">" if step < total else "=") * (done > 0) + \
@@ -186,15 +196,16 @@ class ProgbarLogger(Callback):
         return f"{step:>{w}}/{total} [{bar}] - {t}{vals}"
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.params.get("steps") is None and getattr(self, "_seen", None):
+            self._inferred = self._seen
+        steps = self._total() or 0
         if self.verbose == 1:
-            steps = self.params.get("steps", 0)
             line = self._line(steps, steps, logs or {}, time.perf_counter())
             self.stream.write(("\r" if self._live else "") + line + "\n")
         elif self.verbose == 2:
             elapsed = time.perf_counter() - self.start
             vals = "".join(f" - {k}: {v:.4f}" for k, v in (logs or {}).items())
-            self.stream.write(f"{self.params.get('steps', 0)}/{self.params.get('steps', 0)} - "
-                              f"{elapsed:.0f}s{vals}\n")
+            self.stream.write(f"{steps}/{steps} - {elapsed:.0f}s{vals}\n")
         self.stream.flush()
 
 
@@ -233,3 +244,4 @@ class CallbackList:
 # ---- callbacks that steer or record training (keras/callbacks_extra.py) -----------------------
 from .callbacks_extra import (BackupAndRestore, CSVLogger, LearningRateScheduler,  # noqa: E402
                               ModelCheckpoint, ReduceLROnPlateau)
+from .callbacks_tensorboard import TensorBoard  # noqa: E402,F401  (scalars, no TensorFlow)

@@ -10,6 +10,8 @@ how every per-sample metric here is written (a subclass sets `values(y_true, y_p
 arrays). A metric with other state overrides reset_state / update_state / result. 'accuracy'
 resolves against the loss, as Keras does: binary / categorical / sparse categorical accuracy.
 Metrics assigned as attributes of a model are listed by `model.metrics`."""
+import functools
+
 import numpy as np
 
 from ..tensor import Tensor
@@ -33,6 +35,14 @@ def _metric_dtype(dtype, owner):
     return name
 
 
+def _pyengine_reset(cls):
+    """True when the reset_state `cls` uses is one of pyengine's own."""
+    for klass in cls.__mro__:
+        if "reset_state" in vars(klass):
+            return klass.__module__.startswith(__package__ + ".")
+    return True
+
+
 class Metric:
     kind = None  # what the fused trainer computes for this metric ('binary', 'categorical',
     #              'sparse'), or None
@@ -40,21 +50,81 @@ class Metric:
     def __init__(self, name=None, dtype=None):
         self.name = name or snake_case(type(self).__name__)
         self.dtype = _metric_dtype(dtype, type(self).__name__)
-        self.reset_state()
+        self._state_variables = []
+        # pyengine's own metrics create their state in reset_state. A user subclass's override
+        # may read variables its __init__ creates after this call (Keras 3's Metric.__init__
+        # resets nothing), so only the nearest reset_state defined by pyengine runs here.
+        for klass in type(self).__mro__:
+            fn = vars(klass).get("reset_state")
+            if fn is not None and klass.__module__.startswith(__package__ + "."):
+                fn(self)
+                break
+
+    def __init_subclass__(cls, **kwargs):
+        # A subclass that keeps its state in plain attributes made by its own reset_state
+        # (pyengine's documented way before Keras 3's state variables) still gets them: once
+        # its outermost __init__ has returned, its reset_state runs. Not for subclasses that
+        # leave reset_state to this class (it would zero a variable made with another
+        # initializer, which Keras leaves as made until the first reset).
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None or getattr(init, "_resets_after", False):
+            return
+
+        @functools.wraps(init)
+        def wrapped(self, *args, **kw):
+            depth = self.__dict__.get("_init_depth", 0)
+            self.__dict__["_init_depth"] = depth + 1
+            try:
+                init(self, *args, **kw)
+            finally:
+                self.__dict__["_init_depth"] = depth
+            if depth == 0 and not _pyengine_reset(type(self)):
+                self.reset_state()
+        wrapped._resets_after = True
+        cls.__init__ = wrapped
+
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum",
+                     name=None):
+        """A state variable (Keras 3's Metric.add_variable / add_weight): non-trainable, not
+        one of the model's weights, set back to zeros by the default reset_state."""
+        from . import initializers as _init
+        from .layers.base import Variable
+        if aggregation not in ("none", "sum", "mean", "only_first_replica"):
+            raise ValueError(f"[{self.name}] add_variable: aggregation must be 'none', 'sum', "
+                             f"'mean' or 'only_first_replica'. Received: {aggregation!r}")
+        dtype = _metric_dtype(dtype, self.name)
+        if dtype != "float32":
+            raise ValueError(f"[{self.name}] add_variable: state variables are float32 "
+                             f"(Keras weights here). Received: dtype={dtype}")
+        shape = tuple(int(d) for d in (shape or ()))
+        arr = np.array(_init.get(initializer or "zeros")(shape, "float32"), dtype=np.float32,
+                       order="C")  # (ascontiguousarray would make a scalar state 1-D)
+        v = Variable(Tensor._wrap(arr), requires_grad=False)
+        v.path = f"{self.name}/{name or 'variable'}"
+        self._state_variables.append(v)
+        return v
+
+    def add_weight(self, shape=(), initializer=None, dtype=None, name=None):
+        return self.add_variable(shape, initializer, dtype, name=name)
+
+    @property
+    def variables(self):
+        return list(getattr(self, "_state_variables", ()))
 
     def reset_state(self):
-        raise NotImplementedError
+        """Keras 3's default: every state variable back to zeros."""
+        for v in self.variables:
+            v.assign(np.zeros(v.shape, np.float32))
+
+    def reset_states(self):  # Keras 2 spelling; runs a subclass's reset_state
+        self.reset_state()
 
     def update_state(self, *args, **kwargs):
         raise NotImplementedError
 
     def result(self):
         raise NotImplementedError
-
-    def reset_states(self):
-        """Keras 2's spelling of reset_state (a method of its own: an alias bound here would
-        call this base class's reset_state, not the metric's)."""
-        self.reset_state()
 
     last_called = None  # the metric whose __call__ ran last (Layer.add_metric recognises it)
 

@@ -132,6 +132,56 @@ class Model(Trainer, Layer):
         self.inputs, self.outputs = list(flat_in), list(flat_out)
         self.built = True
 
+    # ---- TF-Keras 2's model.add_loss / add_metric of symbolic tensors ------------------------
+    def add_loss(self, loss):
+        """A scalar Tensor added to the training loss (Layer.add_loss), or, on a functional
+        model, a symbolic tensor computed from its graph (`model.add_loss(tf.reduce_sum(x1) *
+        0.1)`): TF-Keras 2 evaluates it from the activations of every call."""
+        if isinstance(loss, KerasTensor):
+            return self._add_graph_endpoint("loss", loss, None)
+        return Layer.add_loss(self, loss)
+
+    def add_metric(self, value, name=None, aggregation="mean"):
+        """Layer.add_metric, or, on a functional model, a symbolic tensor of its graph whose
+        value at every call is averaged over the epoch under `name` (TF-Keras 2)."""
+        if isinstance(value, KerasTensor):
+            if name is None:
+                raise ValueError(f"[{self.name}] add_metric of a symbolic tensor needs name=")
+            if aggregation != "mean":
+                raise ValueError(f"[{self.name}] add_metric supports aggregation='mean' only. "
+                                 f"Received: aggregation={aggregation!r}")
+            return self._add_graph_endpoint("metric", value, name)
+        return Layer.add_metric(self, value, name, aggregation)
+
+    def _add_graph_endpoint(self, kind, tensor, name):
+        if self._nodes is None or isinstance(tensor._keras_history[0], InputLayer) and \
+                not any(tensor is t for t in self.inputs):
+            raise ValueError(f"[{self.name}] add_{kind} of a symbolic tensor needs a functional "
+                             "model (keras.Model(inputs, outputs)) whose graph computes it")
+        ends = self.__dict__.setdefault("_graph_endpoints", [])
+        ends.append((kind, tensor, name))
+        try:
+            self._refresh_nodes()
+        except ValueError:
+            ends.pop()
+            raise
+
+    def _refresh_nodes(self):
+        """The graph's nodes again, now also those the add_loss / add_metric tensors need."""
+        extra = [t for _, t, _ in self.__dict__.get("_graph_endpoints", ())]
+        nodes = _topological_nodes(list(self.outputs) + extra)
+        given = {id(t._keras_history[0]) for t in self.inputs}
+        for node in nodes:
+            if isinstance(node.layer, InputLayer) and id(node.layer) not in given:
+                raise ValueError(f"[{self.name}] graph disconnected: the added tensor depends "
+                                 f"on input '{node.layer.name}', which is not among the "
+                                 f"model's inputs {[t.name for t in self.inputs]}")
+        for node in nodes:
+            if all(node.layer is not lyr for lyr in self._graph_layers):
+                add_layer_module(self, node.layer)
+                self._graph_layers.append(node.layer)
+        self._nodes = [n for n in nodes if not isinstance(n.layer, InputLayer)]
+
     @property
     def layers(self):
         if self._nodes is not None:
@@ -151,6 +201,25 @@ class Model(Trainer, Layer):
                 return m
         raise ValueError(f"[get_layer] no layer named '{name}'. Layers: "
                          f"{[lyr.name for lyr in layers]}")
+
+    # Keras 3's Functional overrides Layer.input / output: the structures given to the
+    # constructor (a list for several inputs), whatever later calls of the model as a layer
+    # recorded; keras-io's seq2seq builds its inference models from `model.input[0]`.
+    @property
+    def input(self):
+        if self._nodes is not None:
+            return self._inputs_struct
+        if getattr(self, "inputs", None):  # a built Sequential: its one Input
+            return _one_or_list(self.inputs)
+        return Layer.input.fget(self)
+
+    @property
+    def output(self):
+        if self._nodes is not None:
+            return self._outputs_struct
+        if getattr(self, "outputs", None):
+            return _one_or_list(self.outputs)
+        return Layer.output.fget(self)
 
     @property
     def input_shape(self):
@@ -220,6 +289,11 @@ class Model(Trainer, Layer):
             out = node.layer(*args, **kwargs)
             for kt, t in zip(tree.flatten(node.outputs), tree.flatten(out)):
                 values[id(kt)] = t
+        for kind, kt, name in self.__dict__.get("_graph_endpoints", ()):
+            if kind == "loss":  # cleared at the next top-level call, as call-time add_loss
+                Layer.add_loss(self, values[id(kt)])
+            else:
+                Layer.add_metric(self, values[id(kt)], name=name)
         return tree.map_structure(lambda kt: values[id(kt)], self._outputs_struct)
 
     def call(self, inputs, training=None):
@@ -296,9 +370,25 @@ class Model(Trainer, Layer):
         import json
         return json.dumps(json.loads(text), **kwargs)
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A new model (fresh weights) from get_config(): a functional or Sequential config,
+        with custom layer classes from custom_objects or the registry; a subclassed model's
+        own config gives cls(**config), as Keras."""
+        if isinstance(config, dict) and config.get("class_name") in ("Functional", "Sequential") \
+                and "kwargs" in config:
+            from .saving import from_config
+            return from_config(config, custom_objects)
+        return Layer.from_config.__func__(cls, config)
+
     def get_config(self):
         if self._nodes is None:
             return super().get_config()
+        if self.__dict__.get("_graph_endpoints"):
+            raise NotImplementedError(
+                f"[{self.name}] a model with add_loss / add_metric of symbolic tensors cannot "
+                "be serialized (its config would drop them); save_weights works, or compute "
+                "the term in a layer's call with self.add_loss")
         from .saving import functional_config
         return functional_config(self)
 
@@ -315,6 +405,10 @@ class Model(Trainer, Layer):
 
 def _expand_last(x):
     return x.unsqueeze(-1) if isinstance(x, Tensor) else np.expand_dims(np.asarray(x), -1)
+
+
+def _one_or_list(tensors):
+    return tensors[0] if len(tensors) == 1 else list(tensors)
 
 
 def _shape_list(tensors):

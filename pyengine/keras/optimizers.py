@@ -28,6 +28,7 @@ from ..nn import utils as _nn_utils
 from ..tensor import Tensor
 from . import constraints as _constraints
 from . import schedules as _schedules
+from .learning_rate_value import LearningRateValue
 from . import schedules  # noqa: F401  (keras.optimizers.schedules)
 from .utils import resolve
 
@@ -90,7 +91,7 @@ class Optimizer:
 
     @property
     def learning_rate(self):
-        return self._lr
+        return LearningRateValue(self._lr, self)  # a float with Keras' Variable.assign
 
     @learning_rate.setter
     def learning_rate(self, value):

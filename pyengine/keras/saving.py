@@ -125,10 +125,24 @@ def functional_config(model):
                           "kwargs": tree.map_structure(ref, node.call_kwargs)})
     return {"class_name": "Functional", "args": [], "kwargs": {
         "name": model.name,
-        "layers": [lyr.get_config() for lyr in model._graph_layers],
+        "layers": [layer_config(lyr) for lyr in model._graph_layers],
         "nodes": nodes,
         "inputs": tree.map_structure(ref, model._inputs_struct),
         "outputs": tree.map_structure(ref, model._outputs_struct)}}
+
+
+def layer_config(layer):
+    """The layer's get_config() in pyengine's form ({'class_name', 'args', 'kwargs'}). A
+    subclass whose get_config returns only its constructor arguments, as Keras guides write it
+    (`return {"units": self.units}`), is recorded in Keras' form: {'class_name', 'config',
+    'name'}, rebuilt with `cls.from_config(config)`."""
+    cfg = layer.get_config()
+    if isinstance(cfg, dict) and "class_name" in cfg and "kwargs" in cfg:
+        return cfg
+    if not isinstance(cfg, dict):
+        raise TypeError(f"[get_config] layer '{layer.name}' returned "
+                        f"{type(cfg).__name__}, not a dict")
+    return {"class_name": type(layer).__name__, "config": cfg, "name": layer.name}
 
 
 def model_config_json(model):
@@ -150,6 +164,8 @@ def _build(cfg, classes):
         raise ValueError(f"[load_model] unknown class {name!r}: only keras' own layers and "
                          "classes registered with @keras.saving.register_keras_serializable "
                          "or passed in custom_objects can be loaded")
+    if "kwargs" not in cfg and "config" in cfg:  # Keras' form (layer_config)
+        return cls.from_config(dict(cfg["config"]))
     kwargs = dict(cfg["kwargs"])
     if name == "Sequential":
         return cls([_build(c, classes) for c in kwargs.pop("layers")], **kwargs)
@@ -168,7 +184,7 @@ def _build_functional(kw, classes):
     layers = {}
     for c in kw["layers"]:
         layer = _build(c, classes)
-        layers[layer.name] = layer
+        layers[c.get("name", layer.name)] = layer  # the nodes name layers as they were saved
     outputs = []
 
     def deref(a):
@@ -241,3 +257,12 @@ def clone_model(model, input_tensors=None, clone_function=None, custom_objects=N
     if input_tensors is not None or clone_function is not None:
         raise ValueError("[clone_model] input_tensors and clone_function are not supported")
     return model_from_json(model_config_json(model), custom_objects)
+
+
+def from_config(config, custom_objects=None):
+    """A model or layer from a get_config() result (fresh weights); classes resolved as
+    load_model does (keras' own, registered, custom_objects)."""
+    classes = _builtin_classes()
+    classes.update(_REGISTRY)
+    classes.update(custom_objects or {})
+    return _build(config, classes)

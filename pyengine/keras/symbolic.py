@@ -45,6 +45,15 @@ class KerasTensor:
     def __repr__(self):
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
 
+    @property
+    def _keras_mask(self):
+        """The mask the layer that made this tensor attaches (Keras 3 puts it on symbolic
+        tensors too): a symbolic (batch, time) boolean tensor computed with the graph, or None
+        when that layer attaches none."""
+        if getattr(self, "_example_masks", None) is None:
+            return None
+        return symbolic_op(_mask_of, self, name="keras_mask")
+
     def __len__(self):
         raise TypeError("[KerasTensor] a symbolic tensor has no length; use .shape")
 
@@ -122,6 +131,24 @@ def _example_value(a):
     return _sd.as_string_array(a) if a.dtype.kind in "SU" else Tensor._wrap(a)
 
 
+def _mask_of(t):
+    from .layers.masking import get_mask
+    mask = get_mask(t)
+    if mask is None:
+        raise ValueError("[keras_mask] this tensor carries no mask at run time")
+    return Tensor._wrap(mask)
+
+
+def _with_example_mask(x, value, which, level):
+    """The example value of KerasTensor x, carrying the mask its layer attached to its example
+    at the level it was made (so symbolic calls see masks as run-time calls do)."""
+    masks = getattr(x, "_example_masks", None)
+    if masks is not None and level == x._level and isinstance(value, Tensor):
+        from .layers.masking import set_mask
+        set_mask(value, masks[which])
+    return value
+
+
 def _examples_at(t, level, memo):
     """t's two examples at _SIZES[level]: its own, or found by replaying the nodes that made it
     from the graph's inputs (memo: (id, level) -> examples). A dimension of t that differs at
@@ -153,8 +180,13 @@ def _shape_str(x):
 def call_symbolic(layer, inputs, args, kwargs):
     """Run `layer` on the example batches behind symbolic `inputs`; record and return the
     output KerasTensors."""
+    from .layers.masking import get_mask
     kwargs = dict(kwargs)
-    kwargs.pop("training", None)
+    # an explicit training= (a base model called with training=False to keep its
+    # BatchNormalization in inference mode while fine-tuning) is part of the node: it wins over
+    # the training flag of later calls of the graph, as in Keras; the example runs below are
+    # always in inference mode
+    training = kwargs.pop("training", None)
     symbols = [t for t in tree.flatten((inputs, args, kwargs)) if isinstance(t, KerasTensor)]
     level = max(t._level for t in symbols)
     free = any(t._free for t in symbols)
@@ -181,7 +213,12 @@ def call_symbolic(layer, inputs, args, kwargs):
             else (None,) * len(sa)
         outs.append(KerasTensor(shape, str(a._data.dtype), (a._data, b._data),
                                 (layer, node_index, i), level=level, free=free))
+        masks = (get_mask(a), get_mask(b))
+        if masks[0] is not None and masks[1] is not None:
+            outs[-1]._example_masks = masks
     outputs = tree.pack_sequence_as(results[0], outs)
+    if training is not None:
+        kwargs["training"] = training
     layer._inbound_nodes.append(Node(layer, (inputs,) + tuple(args), kwargs, outputs))
     return outputs
 
@@ -189,10 +226,12 @@ def call_symbolic(layer, inputs, args, kwargs):
 def _run_on_examples(layer, inputs, args, kwargs, level, memo):
     """The layer's two results on the examples at _SIZES[level] of its symbolic arguments."""
     results = []
+    # a node's recorded training= (call_symbolic) is replaced: examples run in inference mode
+    kwargs = {k: v for k, v in kwargs.items() if k != "training"}
     for which in (0, 1):
         def pick(x):
-            return _example_value(_examples_at(x, level, memo)[which]) \
-                if isinstance(x, KerasTensor) else x
+            return _with_example_mask(x, _example_value(_examples_at(x, level, memo)[which]),
+                                      which, level) if isinstance(x, KerasTensor) else x
         ex_in = tree.map_structure(pick, inputs)
         ex_args = tree.map_structure(pick, args)
         ex_kw = tree.map_structure(pick, kwargs)

@@ -4,7 +4,9 @@ a custom train_step takes gradients with pe.GradientTape (or loss.backward()) an
 `self.optimizer.apply_gradients`. Several outputs take a loss each (list / dict, loss_weights).
 A Dense-only model trained with the default train_step hands whole runs of batches to the fused
 C++ trainer (keras/fused.py) when that provably computes the same thing."""
+import itertools
 import math
+import warnings
 
 import numpy as np
 
@@ -106,8 +108,13 @@ class Trainer(GeneratorMethods):
                                (getattr(self, "_weighted_metrics_spec", None), True)):
             if isinstance(spec, (str, _metrics.Metric)) or callable(spec):
                 spec = [spec]
+            # a list with one list (or None) per output: each output's metrics (Keras'
+            # `metrics=[[mape, mae], [accuracy]]`)
+            per_output = isinstance(spec, (list, tuple)) and n > 1 and len(spec) == n and \
+                all(s is None or isinstance(s, (list, tuple)) for s in spec)
             for i, name in enumerate(names):
-                ms = spec.get(name, []) if isinstance(spec, dict) else (spec or [])
+                ms = spec.get(name, []) if isinstance(spec, dict) else \
+                    (spec[i] or []) if per_output else (spec or [])
                 ms = [ms] if isinstance(ms, (str, _metrics.Metric)) or callable(ms) else ms
                 objs = [_metrics.get(m, losses[i]) for m in ms]
                 for m in objs:
@@ -241,10 +248,14 @@ class Trainer(GeneratorMethods):
         self._require_loss()
         self._loss_tracker.update_state(loss._data, sample_weight=_b.num_samples(x, "fit"))
         params = self.trainable_weights
-        if math.isfinite(float(loss._data)):
+        if not params:  # Keras 3 warns and trains nothing (a model of pass-through layers)
+            warnings.warn(f"[{self.name}] the model does not have any trainable weights",
+                          stacklevel=2)
+        elif math.isfinite(float(loss._data)):
             for p in params:
                 p.grad = None
-            loss.backward()
+            if loss.requires_grad:  # else no weight reaches the loss: every gradient is None
+                loss.backward()
             self.optimizer.apply_gradients([(p.grad, p) for p in params])
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
@@ -361,8 +372,13 @@ class Trainer(GeneratorMethods):
                                  "(x_val, y_val, val_sample_weight), a dataset, DataLoader, "
                                  "generator or PyDataset")
         steps = adapter.steps_per_epoch if dataset else math.ceil(n / batch_size)
+        stream = None
         if steps_per_epoch is not None and n is not None:
-            steps = min(steps, int(steps_per_epoch))
+            # arrays with steps_per_epoch: each epoch continues where the last one stopped and
+            # a used-up pass starts a new one (new order), as for datasets (data_adapters.py),
+            # so every sample is reached even with shuffle=False, as in Keras 3
+            steps = int(steps_per_epoch)
+            stream = _index_stream(n, batch_size, shuffle)
         history = _cb.History()
         progbar = _cb.ProgbarLogger(verbose)
         cbs = _cb.CallbackList([progbar] + list(callbacks or []) + [history], self,
@@ -384,17 +400,18 @@ class Trainer(GeneratorMethods):
                 if adapter.exhausted and not logs:
                     break  # a one-shot source ran out before this epoch
             else:
-                order = (_random.get_generator().permutation(n) if shuffle
-                         else np.arange(n)).astype(np.int64)
+                order = None if stream is not None else \
+                    (_random.get_generator().permutation(n) if shuffle
+                     else np.arange(n)).astype(np.int64)
                 if plan is not None:
                     nan_ok = any(isinstance(c, _cb.TerminateOnNaN) for c in cbs.callbacks)
                     logs = fused.run_epoch(self, plan, x, y, order, batch_size, progbar, nan_ok)
                 else:
+                    index_batches = itertools.islice(stream, steps) if stream is not None \
+                        else (order[s:s + batch_size] for s in range(0, n, batch_size))
                     batches = ((i, _b.pack(_b.take(x, idx), _b.take(y, idx),
                                            _b.take(sample_weight, idx)))
-                               for i, idx in enumerate(order[s:s + batch_size]
-                                                       for s in range(0, steps * batch_size,
-                                                                      batch_size)))
+                               for i, idx in enumerate(index_batches))
                     logs = self._epoch(batches, cbs, progbar, steps)
             if validation_data is not None and not self.stop_training \
                     and (epoch + 1) % validation_freq == 0:
@@ -558,3 +575,14 @@ class Trainer(GeneratorMethods):
             logs = _floats(self.test_step(_b.pack(x, y, sample_weight)))
         vals = list(logs.values())
         return logs if return_dict else (vals[0] if len(vals) == 1 else vals)
+
+
+def _index_stream(n, batch_size, shuffle):
+    """Endless batches of row indices: passes over the n rows, each in a new random order when
+    shuffle; a pass's last batch may be short, as Keras' array batches."""
+    while True:
+        order = (_random.get_generator().permutation(n) if shuffle
+                 else np.arange(n)).astype(np.int64)
+        for s in range(0, n, batch_size):
+            yield order[s:s + batch_size]
+

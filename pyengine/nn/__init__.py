@@ -15,10 +15,10 @@ from ..tf_names import symbolic_aware as _symbolic_aware  # noqa: E402
 from ..tf_names import (nn_elu as elu, nn_gelu as gelu, nn_leaky_relu as leaky_relu,  # noqa: E402,F401
                         nn_log_softmax as log_softmax, nn_relu as relu, nn_sigmoid as sigmoid,
                         nn_silu as silu, nn_softplus as softplus, nn_tanh as tanh,
-                        nn_moments as moments, nn_conv2d as conv2d)
+                        nn_moments as moments, nn_conv2d as conv2d, nn_dropout as dropout,
+                        nn_embedding_lookup as embedding_lookup)
 softmax = _symbolic_aware(softmax)  # noqa: F811
-from ..tf_nn import (nn_bias_add as bias_add, nn_dropout as dropout,  # noqa: E402,F401
-                     nn_embedding_lookup as embedding_lookup, nn_l2_loss as l2_loss,
+from ..tf_nn import (nn_bias_add as bias_add, nn_l2_loss as l2_loss,  # noqa: E402,F401
                      nn_sigmoid_cross_entropy_with_logits as sigmoid_cross_entropy_with_logits,
                      nn_softmax_cross_entropy_with_logits as softmax_cross_entropy_with_logits,
                      nn_sparse_softmax_cross_entropy_with_logits as

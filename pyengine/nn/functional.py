@@ -240,6 +240,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     tensor(0.16425204)
     """
     r = _loss_reduction(reduction, size_average, reduce, "binary_cross_entropy")
+    if _target_wants_grad(target):
+        return _bce_composed(input, target, weight, None, False, r, "binary_cross_entropy")
     return _loss.BinaryCrossEntropy.apply(input, _arr(target), weight=_arr(weight), reduction=r)
 
 
@@ -248,8 +250,41 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     """binary_cross_entropy(sigmoid(input), target) computed stably from logits; pos_weight
     (broadcast over the last dimension) weights the positive term."""
     r = _loss_reduction(reduction, size_average, reduce, "binary_cross_entropy_with_logits")
+    if _target_wants_grad(target):
+        return _bce_composed(input, target, weight, pos_weight, True, r,
+                             "binary_cross_entropy_with_logits")
     return _loss.BinaryCrossEntropy.apply(input, _arr(target), weight=_arr(weight),
                                           pos_weight=_arr(pos_weight), logits=True, reduction=r)
+
+
+def _target_wants_grad(target):
+    return isinstance(target, Tensor) and target.requires_grad and _autograd.is_grad_enabled()
+
+
+def _bce_composed(input, target, weight, pos_weight, logits, reduction, op):
+    """Binary cross-entropy from differentiable ops, for a target in the recorded graph:
+    PyTorch (and Keras, whose losses are plain ops) differentiate both arguments, while the
+    fused kernel treats the target as data. Logits: w ((1 - y) x + (1 + (pw - 1) y)
+    softplus(-x)); probabilities: -w (y log p + (1 - y) log(1 - p)), logs clamped at -100."""
+    x = input if isinstance(input, Tensor) else _tensor(_np.asarray(input, _np.float32))
+    if tuple(x.shape) != tuple(target.shape):
+        raise ValueError(f"[{op}] input and target shapes differ: {tuple(x.shape)} vs "
+                         f"{tuple(target.shape)}")
+    y = target.astype(x.dtype) if target.dtype != x.dtype else target
+
+    def const(a):
+        return None if a is None else (a if isinstance(a, Tensor) else
+                                       _tensor(_np.asarray(a, x._data.dtype)))
+    if logits:
+        pw = const(pos_weight)
+        coef = 1.0 if pw is None else 1.0 + (pw - 1.0) * y
+        loss = (1.0 - y) * x + coef * softplus(-x)
+    else:
+        loss = -(y * x.log().clamp(min=-100.0) + (1.0 - y) * (1.0 - x).log().clamp(min=-100.0))
+    w = const(weight)
+    if w is not None:
+        loss = loss * w
+    return loss if reduction == "none" else (loss.sum() if reduction == "sum" else loss.mean())
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -322,7 +357,18 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     """torch.std, with var's arguments."""
     return _t(input).std(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
 def logsumexp(x, axis=None, keepdims=False, dim=None, keepdim=None): return _t(x).logsumexp(axis, keepdims, dim, keepdim)
-def reshape(x, *shape): return _t(x).reshape(*shape)
+def reshape(x, *shape, **kwargs):
+    """pe.reshape(x, shape): `shape` may be given by keyword (torch.reshape(input, shape=),
+    tf.reshape(tensor, shape=, name=); `name` is TensorFlow's op label, which pyengine has no
+    use for, docs/hardening.md)."""
+    kwargs.pop("name", None)
+    if "shape" in kwargs:
+        if shape:
+            raise TypeError("[reshape] shape given both by position and by keyword")
+        shape = (kwargs.pop("shape"),)
+    if kwargs:
+        raise TypeError(f"[reshape] unexpected keyword arguments {sorted(kwargs)}")
+    return _t(x).reshape(*shape)
 def flatten(x, start_dim=0, end_dim=-1): return _t(x).flatten(start_dim, end_dim)
 def squeeze(x, axis=None): return _t(x).squeeze(axis)
 def unsqueeze(x, axis): return _t(x).unsqueeze(axis)

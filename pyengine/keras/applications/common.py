@@ -73,16 +73,22 @@ def pooled_head(x, include_top, pooling, classes, classifier_activation, avg_nam
     return x
 
 
+def imagenet_weights_path(name, weights_file):
+    """Where weights='imagenet' is looked for; raises when missing (called before building, so
+    a missing file costs no network allocation)."""
+    path = os.path.join(models_dir(), weights_file)
+    if not os.path.exists(path):
+        raise ValueError(f"[{name}] weights='imagenet': pyengine downloads no weights. Save "
+                         f"the ImageNet weights as a pyengine weights file "
+                         f"(model.save_weights) at {path}, or pass weights=<path>, or "
+                         f"weights=None for a fresh network")
+    return path
+
+
 def finish(inputs, outputs, name, weights, weights_file):
     model = Model(inputs, outputs, name=name)
     if weights == "imagenet":
-        path = os.path.join(models_dir(), weights_file)
-        if not os.path.exists(path):
-            raise ValueError(f"[{name}] weights='imagenet': pyengine downloads no weights. Save "
-                             f"the ImageNet weights as a pyengine weights file "
-                             f"(model.save_weights) at {path}, or pass weights=<path>, or "
-                             f"weights=None for a fresh network")
-        model.load_weights(path)
+        model.load_weights(imagenet_weights_path(name, weights_file))
     elif weights is not None:
         model.load_weights(os.fspath(weights))
     return model

@@ -7,11 +7,23 @@ from . import common
 
 def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
           pooling=None, classes=1000, classifier_activation="softmax", name="vgg16"):
-    common.check_weights(weights, include_top, classes, "VGG16")
-    shape = common.input_shape_for(input_shape, 224, 32, include_top, weights, "VGG16")
+    return build_vgg("VGG16", (2, 2, 3, 3, 3), include_top, weights, input_tensor, input_shape,
+                     pooling, classes, classifier_activation, name)
+
+
+def build_vgg(arch, convs_per_block, include_top, weights, input_tensor, input_shape, pooling,
+              classes, classifier_activation, name):
+    """VGG16 / VGG19: the same five blocks (64, 128, 256, 512, 512 filters) with 2, 2, 3, 3, 3
+    or 2, 2, 4, 4, 4 convolutions, Keras' layer names and weights file name."""
+    common.check_weights(weights, include_top, classes, arch)
+    weights_file = (f"{arch.lower()}_weights_tf_dim_ordering_tf_kernels" +
+                    ("" if include_top else "_notop") + ".weights.npz")
+    shape = common.input_shape_for(input_shape, 224, 32, include_top, weights, arch)
+    if weights == "imagenet":
+        common.imagenet_weights_path(name, weights_file)
     inputs = common.inputs_for(input_tensor, shape)
     x = inputs
-    for block, (filters, convs) in enumerate(((64, 2), (128, 2), (256, 3), (512, 3), (512, 3)),
+    for block, (filters, convs) in enumerate(zip((64, 128, 256, 512, 512), convs_per_block),
                                              start=1):
         for i in range(1, convs + 1):
             x = layers.Conv2D(filters, (3, 3), activation="relu", padding="same",
@@ -24,9 +36,7 @@ def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=N
         x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
     else:
         x = common.pooled_head(x, False, pooling, classes, classifier_activation)
-    return common.finish(inputs, x, name, weights,
-                         "vgg16_weights_tf_dim_ordering_tf_kernels" +
-                         ("" if include_top else "_notop") + ".weights.npz")
+    return common.finish(inputs, x, name, weights, weights_file)
 
 
 def preprocess_input(x, data_format=None):

@@ -92,6 +92,19 @@ class EagerTensor(Tensor):
     def __imul__(self, o): return self * o
     def __itruediv__(self, o): return self / o
 
+    @property
+    def _keras_mask(self):
+        """The (batch, time) boolean mask a mask-producing layer attached (Keras' attribute),
+        as a Tensor; None when there is none (keras/layers/masking.py)."""
+        from .masking import get_mask
+        mask = get_mask(self)
+        return None if mask is None else Tensor._wrap(mask)
+
+    @_keras_mask.setter
+    def _keras_mask(self, mask):
+        from .masking import set_mask
+        set_mask(self, mask)
+
 
 def as_output(t):
     if type(t) is Tensor:
@@ -173,6 +186,14 @@ _call_state = _CallState()
 _ACCEPTS = {}
 
 
+def _is_flag(v):
+    """True for a usable training flag: a bool, 0 / 1, or a one-element boolean / integer
+    array or Tensor."""
+    a = np.asarray(getattr(v, "_data", v))
+    return a.size == 1 and (a.dtype.kind == "b" or (a.dtype.kind in "iu" and
+                                                    int(a.reshape(())) in (0, 1)))
+
+
 def _call_params(cls):
     """(accepts `training`, accepts `mask`) for cls.call, computed once per class."""
     got = _ACCEPTS.get(cls)
@@ -182,7 +203,8 @@ def _call_params(cls):
         positional = [n for n, p in params.items() if n != "self" and p.kind in (
             p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         got = _ACCEPTS[cls] = ("training" in params or var_kw, "mask" in params,
-                               positional[0] if positional else "inputs")
+                               positional[0] if positional else "inputs",
+                               positional[1] if len(positional) > 1 else None)
     return got
 
 
@@ -236,6 +258,15 @@ class Layer(Module):
                  _batch_size_arg=None,
                  _init_args=(args, kwargs), name=unique_name(snake_case(cls.__name__)))
         return obj
+
+    @classmethod
+    def from_config(cls, config):
+        """A new layer from get_config(): pyengine's {'class_name', 'args', 'kwargs'}, or the
+        constructor arguments alone (Keras' default from_config: cls(**config))."""
+        if isinstance(config, dict) and "class_name" in config and "kwargs" in config:
+            from ..saving import from_config
+            return from_config(config, {config["class_name"]: cls})
+        return cls(**config)
 
     def get_config(self):
         """{'class_name', 'args', 'kwargs'} as given to __init__ (nested layers included)."""
@@ -352,7 +383,8 @@ class Layer(Module):
                                  "refusing to allocate it")
             allocation_guard.budget -= nbytes
         init = _init.get("glorot_uniform" if initializer is None else initializer)
-        arr = np.ascontiguousarray(init(shape, "float32"), dtype=np.float32)
+        # np.array, not ascontiguousarray: that makes a scalar (shape ()) weight 1-D
+        arr = np.array(init(shape, "float32"), dtype=np.float32, order="C")
         w = Variable(Tensor._wrap(arr), requires_grad=bool(trainable and self._trainable))
         base = name or "variable"
         key, i = base, 1
@@ -424,8 +456,11 @@ class Layer(Module):
         (`self.add_metric(self.acc(y, p))`) needs no name: that metric is already tracked."""
         from .. import metrics as _metrics
         called = _metrics.Metric.last_called
-        if name is None and called is not None and any(v is called
-                                                        for v in self.__dict__.values()):
+        if called is not None and any(v is called for v in self.__dict__.values()) and \
+                _same_value(value, called.result()):
+            # the result of a metric object this layer holds: that metric is already tracked
+            # under its own name, as TF-Keras 2 does (a name= given here is not used, so the
+            # value is not logged a second time as a mean of running results)
             return
         if name is None:
             raise ValueError(f"[{self.name}] add_metric needs a name= for a value that is not "
@@ -530,7 +565,16 @@ class Layer(Module):
         if self.__dict__.get("_autocast", True):
             inputs = _autocast(inputs) if isinstance(inputs, Tensor) else \
                 tree.map_structure(_autocast, inputs)
+        if rest and "training" not in kwargs and _call_params(type(self))[3] == "training":
+            # call(self, inputs, training=None): a second positional argument is `training`
+            # (keras.Model's call signature), as Keras binds it
+            kwargs["training"], rest = rest[0], rest[1:]
         training = kwargs.pop("training", None)
+        if training is not None and not _is_flag(training):
+            raise TypeError(f"[{self.name}] training must be a bool (or None). Received "
+                            f"{type(training).__name__}: the argument after the inputs of "
+                            f"{type(self).__name__}.call is `training`; pass other inputs "
+                            "in the inputs structure")
         state = _call_state
         outer_training = state.training
         if training is None:
@@ -613,6 +657,12 @@ class Layer(Module):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _same_value(a, b):
+    a = np.asarray(getattr(a, "_data", a), dtype=np.float64)
+    b = np.asarray(getattr(b, "_data", b), dtype=np.float64)
+    return a.shape == b.shape and bool(np.all((a == b) | (np.isnan(a) & np.isnan(b))))
 
 
 def _shapes(structure):

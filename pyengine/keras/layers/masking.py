@@ -5,7 +5,9 @@ recurrent layers read it (masked steps carry the state through), and layers that
 axis (RNNs with return_sequences, Bidirectional, TimeDistributed) attach it to theirs. The mask
 lives beside the tensor (keyed by identity, dropped when the tensor is freed), as Keras'
 `_keras_mask` attribute does; `get_mask(t)` is None for a tensor no mask-producing layer made.
-Layers in between that do not propagate masks (Dense, Dropout, ...) end the mask there."""
+Layers in between that do not propagate masks (Flatten, Conv1D, pooling, ...) end the mask
+there; Dense, Dropout, Activation and the normalizations pass it on, as in Keras 3. Eager and
+symbolic tensors show it as Keras' `_keras_mask` attribute (layers/base.py, symbolic.py)."""
 import weakref
 
 import numpy as np

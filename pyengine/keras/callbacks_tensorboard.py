@@ -1,0 +1,117 @@
+"""keras.callbacks.TensorBoard: the scalars Keras 3's callback logs, in TensorBoard event files
+written without TensorFlow (pyengine/utils/tensorboard_events.py).
+
+As Keras 3: `log_dir/train` gets `epoch_<name>` for every training log and `epoch_learning_rate`
+(step = epoch), `log_dir/validation` gets `epoch_<name>` for the `val_` logs; with
+`update_freq="batch"` or N, `batch_<name>` every N training batches (step = global batch);
+at the end of each validation / evaluate pass `evaluation_<name>_vs_iterations` (step = the
+optimizer's iterations); `write_steps_per_second` adds `epoch_steps_per_second` and
+`batch_steps_per_second`.
+
+Not written: Keras' graph summaries. `write_graph` (default True) writes nothing here: pyengine
+has no TensorFlow graph, and its model JSON is not the Keras config TensorBoard's graph plugin
+reads (Keras 3 on its non-TensorFlow backends writes no train graph either). Weight histograms
+/ images (`histogram_freq`), the embedding projector (`embeddings_freq`) and profiling
+(`profile_batch`) raise rather than being accepted and skipped."""
+import os
+import time
+
+from .callbacks import Callback
+
+
+class TensorBoard(Callback):
+    def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
+                 write_steps_per_second=False, update_freq="epoch", profile_batch=0,
+                 embeddings_freq=0, embeddings_metadata=None):
+        super().__init__()
+        if histogram_freq:
+            raise NotImplementedError(f"[TensorBoard] histogram_freq={histogram_freq!r}: weight "
+                                      "histograms are not written by pyengine (scalars only)")
+        if write_images:
+            raise NotImplementedError("[TensorBoard] write_images=True: weight images are not "
+                                      "written by pyengine (scalars only)")
+        if embeddings_freq or embeddings_metadata is not None:
+            raise NotImplementedError("[TensorBoard] embeddings_freq / embeddings_metadata: the "
+                                      "embedding projector is not written by pyengine")
+        if profile_batch not in (0, "0", None):
+            raise ValueError(f"[TensorBoard] profiling is not available in pyengine. Received: "
+                             f"profile_batch={profile_batch!r} (must be 0)")
+        if update_freq == "batch":
+            update_freq = 1
+        if update_freq != "epoch" and (not isinstance(update_freq, int) or
+                                       isinstance(update_freq, bool) or update_freq < 1):
+            raise ValueError(f"[TensorBoard] update_freq must be 'epoch', 'batch' or a positive "
+                             f"int. Received: {update_freq!r}")
+        if not isinstance(write_graph, bool) or not isinstance(write_steps_per_second, bool):
+            raise TypeError("[TensorBoard] write_graph and write_steps_per_second must be bools")
+        self.log_dir = os.fspath(log_dir)
+        self.histogram_freq, self.write_graph, self.write_images = 0, write_graph, False
+        self.write_steps_per_second = write_steps_per_second
+        self.update_freq = update_freq
+        self.profile_batch, self.embeddings_freq, self.embeddings_metadata = 0, 0, None
+        self._writers = {}
+        self._global_train_batch = 0
+
+    def _writer(self, which):
+        if which not in self._writers:
+            from ..utils.tensorboard_events import EventFileWriter
+            self._writers[which] = EventFileWriter(os.path.join(self.log_dir, which))
+        return self._writers[which]
+
+    def on_train_begin(self, logs=None):
+        self._global_train_batch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_start = time.time()
+        self._epoch_start_iterations = getattr(self.model.optimizer, "iterations", 0)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._global_train_batch += 1
+        self._batch_start = time.time()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.update_freq == "epoch" or self._global_train_batch % self.update_freq:
+            return
+        values = {f"batch_{k}": v for k, v in (logs or {}).items() if _is_number(v)}
+        if self.write_steps_per_second:
+            values["batch_steps_per_second"] = 1.0 / max(time.time() - self._batch_start, 1e-9)
+        self._writer("train").scalars(self._global_train_batch, values)
+
+    def wants_batches(self):
+        return self.update_freq != "epoch"  # per-batch logging needs the unfused trainer
+
+    def on_test_end(self, logs=None):
+        iterations = getattr(getattr(self.model, "optimizer", None), "iterations", None)
+        if iterations is not None and logs:
+            self._writer("validation").scalars(int(iterations), {
+                f"evaluation_{k}_vs_iterations": v for k, v in logs.items() if _is_number(v)})
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        train = {f"epoch_{k}": v for k, v in logs.items()
+                 if not k.startswith("val_") and _is_number(v)}
+        opt = getattr(self.model, "optimizer", None)
+        if opt is not None and hasattr(opt, "learning_rate"):
+            train["epoch_learning_rate"] = float(opt.learning_rate)
+        if self.write_steps_per_second:
+            steps = getattr(opt, "iterations", 0) - self._epoch_start_iterations
+            train["epoch_steps_per_second"] = steps / max(time.time() - self._epoch_start, 1e-9)
+        if train:
+            self._writer("train").scalars(epoch, train)
+        val = {f"epoch_{k[4:]}": v for k, v in logs.items()
+               if k.startswith("val_") and _is_number(v)}
+        if val:
+            self._writer("validation").scalars(epoch, val)
+
+    def on_train_end(self, logs=None):
+        for w in self._writers.values():
+            w.close()
+        self._writers = {}
+
+
+def _is_number(v):
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return False
+    return True

@@ -5,6 +5,18 @@ from .. import tf_names as _tf
 from .symbolic import graph_op
 
 
+def _batched(images, op):
+    """(4-D images, whether a 3-D image was given) for a channels-last op."""
+    x = _tf._t(images)
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = x.unsqueeze(0)
+    if x.ndim != 4:
+        raise ValueError(f"[{op}] images must be (batch, height, width, channels) or (height, "
+                         f"width, channels). Received: shape {tuple(x.shape)}")
+    return x, unbatched
+
+
 @graph_op
 def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid",
                     data_format=None):
@@ -28,13 +40,7 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid"
     if data_format not in (None, "channels_last"):
         raise ValueError(f"[{op}] only data_format='channels_last' is supported. Received: "
                          f"{data_format!r}")
-    x = _tf._t(images)
-    unbatched = x.ndim == 3
-    if unbatched:
-        x = x.unsqueeze(0)
-    if x.ndim != 4:
-        raise ValueError(f"[{op}] images must be (batch, height, width, channels) or (height, "
-                         f"width, channels). Received: shape {tuple(x.shape)}")
+    x, unbatched = _batched(images, op)
     B, H, W, C = x.shape
     nh, nw = H // ph, W // pw
     if nh == 0 or nw == 0:
@@ -62,13 +68,7 @@ def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspe
                          f"{fill_mode!r}")
     if crop_to_aspect_ratio and pad_to_aspect_ratio:
         raise ValueError(f"[{op}] crop_to_aspect_ratio and pad_to_aspect_ratio are exclusive")
-    x = _tf._t(images)
-    unbatched = x.ndim == 3
-    if unbatched:
-        x = x.unsqueeze(0)
-    if x.ndim != 4:
-        raise ValueError(f"[{op}] images must be (batch, height, width, channels) or (height, "
-                         f"width, channels). Received: shape {tuple(x.shape)}")
+    x, unbatched = _batched(images, op)
     if x._data.dtype.kind != "f":
         x = x.astype("float32")
     y = resize_images(x, int(size[0]), int(size[1]), interpolation, crop_to_aspect_ratio,

@@ -5,6 +5,8 @@ import struct
 
 import numpy as np
 
+from ..utils.protobuf_wire import varint as _varint
+
 IR_VERSION = 8
 OPSET = 17
 # TensorProto.DataType
@@ -13,19 +15,6 @@ _NP_TO_ONNX = {np.dtype(np.float32): FLOAT, np.dtype(np.float64): DOUBLE,
                np.dtype(np.int64): INT64, np.dtype(np.int32): INT32}
 # AttributeProto.AttributeType
 _A_FLOAT, _A_INT, _A_STRING, _A_FLOATS, _A_INTS, _A_STRINGS = 1, 2, 3, 6, 7, 8
-
-
-def _varint(n):
-    n &= (1 << 64) - 1  # negative int64 as two's complement, as protobuf does
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
 
 
 def _key(field, wire):

@@ -11,6 +11,8 @@ import socket
 import struct
 import time
 
+from .protobuf_wire import varint as _varint
+
 _CRC32C_TABLE = []
 for _i in range(256):
     _c = _i
@@ -29,19 +31,6 @@ def crc32c(data):
 def masked_crc32c(data):
     crc = crc32c(data)
     return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
-
-
-def _varint(n):
-    out = bytearray()
-    n &= (1 << 64) - 1  # int64 as protobuf encodes it (two's complement)
-    while True:
-        low = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(low | 0x80)
-        else:
-            out.append(low)
-            return bytes(out)
 
 
 def _field(number, wire_type, payload):

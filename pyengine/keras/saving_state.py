@@ -81,7 +81,8 @@ def compile_config(model):
     out = {"optimizer": _object_json(model.optimizer, optimizers),
            "loss": _object_json(model._loss_spec, losses),
            "metrics": _object_json(model._metrics_spec, metrics),
-           "loss_weights": model._loss_weights_spec}
+           "loss_weights": model._loss_weights_spec,
+           "steps_per_execution": getattr(model, "_steps_per_execution", 1)}
     if any(v is _UNSAVED for v in out.values()) or out["optimizer"] is None:
         return None
     return out
@@ -126,7 +127,8 @@ def restore(model, npz):
     model.compile(optimizer=_object_from_json(cfg["optimizer"], optimizers),
                   loss=_object_from_json(cfg["loss"], losses),
                   metrics=_object_from_json(cfg["metrics"], metrics),
-                  loss_weights=cfg["loss_weights"])
+                  loss_weights=cfg["loss_weights"],
+                  steps_per_execution=cfg.get("steps_per_execution", 1))
     header = saved["optimizer_state"]
     opt = model.optimizer
     opt.iterations = int(header["iterations"])

@@ -50,9 +50,15 @@ class Trainer(GeneratorMethods):
         that computes its own loss) and `metrics` (names, objects or functions) and stores them.
         As in Keras, `metrics` ignore sample_weight / class_weight and `weighted_metrics` use
         them. jit_compile=False forces the generic (unfused) training path."""
-        if steps_per_execution != 1:
-            raise ValueError(f"[compile] steps_per_execution must be 1. Received: "
-                             f"steps_per_execution={steps_per_execution}")
+        if steps_per_execution == "auto":
+            steps_per_execution = 1  # Keras' choice to make; one step per execution here
+        if isinstance(steps_per_execution, bool) or not isinstance(steps_per_execution, int) \
+                or steps_per_execution < 1:
+            raise ValueError(f"[compile] steps_per_execution must be a positive int or 'auto'. "
+                             f"Received: steps_per_execution={steps_per_execution!r}")
+        # Keras 3: batch-level callbacks (and the progress bar) run once per execution of this
+        # many steps, with the step index where it began and the last step's logs
+        self._steps_per_execution = steps_per_execution
         self.optimizer = _opt.get(optimizer)
         self._loss_spec, self._loss_weights_spec, self._metrics_spec = loss, loss_weights, metrics
         self._weighted_metrics_spec = weighted_metrics
@@ -436,25 +442,37 @@ class Trainer(GeneratorMethods):
                              steps=steps, sample_weight=sw, callbacks=cbs)
 
     def _epoch(self, batches, cbs, progbar, steps):
+        """One epoch of train_step calls, grouped into executions of steps_per_execution steps
+        for the batch-level callbacks and the progress bar (Keras 3)."""
         logs = {}
+        per = getattr(self, "_steps_per_execution", 1)
+        start, open_exec, done = 0, False, 0
         for step, data in batches:
             if steps is not None and step >= steps:
                 break
-            cbs.on_train_batch_begin(step)
+            if not open_exec:
+                start, open_exec = step, True
+                cbs.on_train_batch_begin(start)
             logs = _floats(self.train_step(data))
+            done = step + 1
             loss = logs.get("loss")
             if loss is not None and not math.isfinite(loss):
-                cbs.on_train_batch_end(step, logs)
+                cbs.on_train_batch_end(start, logs)
                 if self.stop_training:
                     return logs
                 raise FloatingPointError(
                     f"[fit] the loss became NaN or infinite at batch {step}; training stopped and "
                     "that batch's update was not applied. Lower the learning rate, scale the "
                     "inputs, or check the data for NaN/inf")
-            cbs.on_train_batch_end(step, logs)
-            progbar.update(step + 1, logs)
-            if self.stop_training:
-                break
+            if done - start == per:
+                open_exec = False
+                cbs.on_train_batch_end(start, logs)
+                progbar.update(done, logs)
+                if self.stop_training:
+                    break
+        if open_exec:  # the data ended inside an execution
+            cbs.on_train_batch_end(start, logs)
+            progbar.update(done, logs)
         return logs
 
     # ---- evaluate / predict ----------------------------------------------------------------
@@ -494,14 +512,21 @@ class Trainer(GeneratorMethods):
         self.reset_metrics()
         logs, done = {}, 0
         cbs.on_test_begin()
+        per, start = getattr(self, "_steps_per_execution", 1), None
         with no_grad():
             for data in batches:
                 if steps is not None and done >= steps:
                     break
-                cbs.on_test_batch_begin(done)
+                if start is None:
+                    start = done
+                    cbs.on_test_batch_begin(start)
                 logs = _floats(self.test_step(data))
-                cbs.on_test_batch_end(done, logs)
                 done += 1
+                if done - start == per:
+                    cbs.on_test_batch_end(start, logs)
+                    start = None
+            if start is not None:
+                cbs.on_test_batch_end(start, logs)
         cbs.on_test_end(logs)
         if verbose not in (0, False):
             print(f"{done}/{done} - " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
@@ -529,16 +554,28 @@ class Trainer(GeneratorMethods):
             batches = (_b.pack(_b.take(x, slice(s, s + batch_size)))
                        for s in range(0, n, batch_size))
         outs = []
+        per, start = getattr(self, "_steps_per_execution", 1), None
         cbs.on_predict_begin()
+
+        def execution_outputs():  # the outputs of the steps since `start`, concatenated
+            parts = outs[start:]
+            return parts[0] if len(parts) == 1 else tree.pack_sequence_as(
+                parts[0], [np.concatenate(p) for p in zip(*(tree.flatten(o) for o in parts))])
         with no_grad():
             for i, data in enumerate(batches):
                 if steps is not None and i >= steps:
                     break
-                cbs.on_predict_batch_begin(i)
+                if start is None:
+                    start = i
+                    cbs.on_predict_batch_begin(start)
                 outs.append(tree.map_structure(
                     lambda t: t._data if isinstance(t, Tensor) else np.asarray(t),
                     self.predict_step(data)))
-                cbs.on_predict_batch_end(i, {"outputs": outs[-1]})
+                if i + 1 - start == per:
+                    cbs.on_predict_batch_end(start, {"outputs": execution_outputs()})
+                    start = None
+            if start is not None:
+                cbs.on_predict_batch_end(start, {"outputs": execution_outputs()})
         cbs.on_predict_end()
         if not outs:
             raise ValueError("[predict] x holds no samples")

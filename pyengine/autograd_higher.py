@@ -218,6 +218,11 @@ def _activation_grad(name, p0, p1, x, y, g):
     if name == "elu":
         pos = _const(x._data > 0)
         return ew.Where.apply(pos, g, g * (y + p0))
+    if name == "gelu":  # exact form: Phi(x) + x phi(x)
+        from .ops.attention_erf import Erf
+        from .ops.elementwise import Exp
+        phi = Exp.apply(x * x * -0.5) * (1.0 / np.sqrt(2.0 * np.pi))
+        return g * ((Erf.apply(x * (1.0 / np.sqrt(2.0))) + 1.0) * 0.5 + x * phi)
     if name == "softplus":
         from .ops.activation import Activation
         beta, threshold = (p0 or 1.0), (p1 or 20.0)
@@ -229,6 +234,24 @@ def _activation_grad(name, p0, p1, x, y, g):
 
 def _layer_rules():
     act, _, _, linear, matmul, pad, reduce, shape = _ops()
+    from .ops.attention_erf import Erf
+    from .ops.embedding import Embedding
+
+    @_rule(Erf)
+    def _erf(ctx, inputs, out, g):
+        from .ops.elementwise import Exp
+        x = inputs[0]
+        return (g * Exp.apply(-(x * x)) * (2.0 / np.sqrt(np.pi)),)
+
+    @_rule(Embedding)
+    def _embedding(ctx, inputs, out, g):
+        idx = ctx.indices.reshape(-1)
+        gw = Scatter.apply(_reshape(g, (-1, ctx.shape[1])), key=(idx,), shape=ctx.shape)
+        if ctx.padding_idx is not None:
+            keep = np.ones((ctx.shape[0], 1), g._data.dtype)
+            keep[ctx.padding_idx] = 0
+            gw = gw * _const(keep)
+        return (gw,)
 
     @_rule(act.Activation, act.ReLU, act.Sigmoid, act.Tanh)
     def _act(ctx, inputs, out, g):

@@ -129,6 +129,26 @@ def _scatter_rule(ctx, inputs, out, g):
     return (_index(g, ctx.key),)
 
 
+class LinearMap(Function):
+    """y = fn(x) for a linear map given as NumPy code, with `adjoint` its transpose: a pooling
+    backward (linear in the incoming gradient, its routing fixed by the forward) made
+    differentiable. Its own gradient is the adjoint, and the adjoint's is fn, to any order."""
+
+    @staticmethod
+    def forward(ctx, x, fn=None, adjoint=None):
+        ctx.fn, ctx.adjoint = fn, adjoint
+        return np.asarray(fn(np.ascontiguousarray(x)))
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.asarray(ctx.adjoint(np.ascontiguousarray(g)))
+
+
+@_rule(LinearMap)
+def _linear_map_rule(ctx, inputs, out, g):
+    return (LinearMap.apply(g, fn=ctx.adjoint, adjoint=ctx.fn),)
+
+
 # ---- elementwise ------------------------------------------------------------------------------
 def _elementwise_rules():
     _, dropout, ew, _, _, _, _, _ = _ops()
@@ -380,6 +400,80 @@ def conv2d_nhwc_composite(x, w, b, stride, pads, dilation, groups, activation, a
     return y
 
 
+def _pool_rules():
+    """Pooling backward passes are linear in the gradient: LinearMap with the forward's routing
+    (average windows, the recorded argmax) and its adjoint."""
+    from .ops.conv_nhwc import AvgPool2dNHWC, MaxPool2dNHWC
+    from .ops.pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+
+    @_rule(AvgPool2d)
+    def _avg(ctx, inputs, out, g):
+        shape, dtype, args = ctx.params
+        be, out_shape = ctx.backend, tuple(out.shape)
+        return (LinearMap.apply(g, fn=lambda a: be.avg_pool2d_backward(a, shape, dtype, args),
+                                adjoint=lambda a: be.avg_pool2d(a, out_shape, args)),)
+
+    @_rule(AdaptiveAvgPool2d)
+    def _adaptive(ctx, inputs, out, g):
+        shape, dtype = ctx.params
+        be, size = ctx.backend, tuple(out.shape[2:])
+        return (LinearMap.apply(g, fn=lambda a: be.adaptive_avg_pool2d_backward(a, shape, dtype),
+                                adjoint=lambda a: be.adaptive_avg_pool2d(a, size)),)
+
+    @_rule(AvgPool2dNHWC)
+    def _avg_nhwc(ctx, inputs, out, g):
+        shape, dtype, args = ctx.params
+        be = ctx.backend
+        return (LinearMap.apply(
+            g, fn=lambda a: be.avg_pool2d_nhwc_backward(a, shape, dtype, *args),
+            adjoint=lambda a: be.avg_pool2d_nhwc(a.astype(dtype, copy=False), *args)),)
+
+    @_rule(MaxPool2d)
+    def _max(ctx, inputs, out, g):
+        (idx,) = ctx.saved_tensors
+        shape, dtype = ctx.params
+        n, c = np.indices(idx.shape[:2])
+        key = (n[..., None, None], c[..., None, None], idx // shape[3], idx % shape[3])
+        return (Scatter.apply(g, key=tuple(np.broadcast_to(k, idx.shape) for k in key),
+                              shape=shape),)
+
+    @_rule(MaxPool2dNHWC)
+    def _max_nhwc(ctx, inputs, out, g):
+        kernel, stride, pads = ctx.params
+        if stride[0] < kernel[0] or stride[1] < kernel[1]:
+            raise NotImplementedError(
+                "[autograd] create_graph=True: no differentiable backward for MaxPool2dNHWC "
+                "with overlapping windows (stride < pool size) yet")
+        be, x = ctx.backend, inputs[0]._data
+        if out._data.size >= 2 ** 24 and out._data.dtype != np.float64:
+            raise NotImplementedError("[autograd] create_graph=True: MaxPool2dNHWC with 2^24 "
+                                      "or more outputs in float32 is not supported")
+        # Windows do not overlap, so the backward of output ids (1-based) marks each window's
+        # winning input with its id: the routing, read once, serves both directions.
+        ids = np.arange(1, out._data.size + 1, dtype=np.float64).reshape(out.shape)
+        if ctx.index is not None:
+            index, shape, dtype = ctx.index
+            winner = be.max_pool2d_nhwc_backward_index(index, ids.astype(dtype), shape, dtype,
+                                                       pads)
+        else:
+            winner = be.max_pool2d_nhwc_backward(x, ids.astype(x.dtype), kernel, stride, pads)
+        flat = np.asarray(winner).reshape(-1)
+        src = np.nonzero(flat)[0]
+        dst = np.rint(flat[src]).astype(np.int64) - 1
+        in_shape, out_size = x.shape, out._data.size
+
+        def scatter(a):
+            res = np.zeros(int(np.prod(in_shape)), a.dtype)
+            res[src] = a.reshape(-1)[dst]
+            return res.reshape(in_shape)
+
+        def gather(a):
+            res = np.zeros(out_size, a.dtype)
+            res[dst] = a.reshape(-1)[src]
+            return res.reshape(out._data.shape)
+        return (LinearMap.apply(g, fn=scatter, adjoint=gather),)
+
+
 def _conv_rules():
     from .ops.conv import Conv2d
     from .ops.conv_nhwc import Conv2dNHWC
@@ -478,6 +572,7 @@ def _load_rules():
     if not _loaded:
         _elementwise_rules()
         _layer_rules()
+        _pool_rules()
         _conv_rules()
         _loaded = True
 

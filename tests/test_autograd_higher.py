@@ -84,6 +84,20 @@ def test_conv2d_nhwc_same_padding_and_fused_activation():
         x_, w_, b_, stride=2, padding="same", activation="elu") ** 2, [x, w, b], atol=1e-4)
 
 
+@pytest.mark.parametrize("name", ["max", "avg", "adaptive", "max_nhwc", "avg_nhwc"])
+def test_pooling(name):
+    """Pooling's backward is linear in the gradient (its routing fixed by the forward), so the
+    second derivative flows through the first's routing (LinearMap)."""
+    fns = {
+        "max": lambda a: F.max_pool2d(a * a, 2, stride=1, padding=1) * a.sum(),
+        "avg": lambda a: F.avg_pool2d(a * a, 3, stride=2, padding=1) * a.mean(),
+        "adaptive": lambda a: F.adaptive_avg_pool2d(a * a, 2) * a.sum(),
+        "max_nhwc": lambda a: F.max_pool2d_nhwc(a * a, 2) * a.sum(),
+        "avg_nhwc": lambda a: F.avg_pool2d_nhwc(a * a, 2, 1, "same") * a.sum(),
+    }
+    assert gradgradcheck(fns[name], [t64(2, 3, 5, 5)])
+
+
 def test_layer_norm_and_dropout():
     x, g, b = t64(3, 5), t64(5), t64(5)
     assert gradgradcheck(lambda x_, g_, b_: F.layer_norm(x_, (5,), g_, b_) * x_, [x, g, b])
@@ -188,9 +202,9 @@ def test_grad_of_several_outputs_sums_them():
 
 
 def test_op_without_a_rule_is_a_clear_error():
-    x = t64(1, 1, 4, 4)
-    y = F.max_pool2d(x, 2).sum()
-    with pytest.raises(NotImplementedError, match=r"create_graph=True.*MaxPool"):
+    x = t64(1, 4, 4, 1)
+    y = F.max_pool2d_nhwc(x, 3, 1, "same").sum()  # overlapping windows: no rule yet
+    with pytest.raises(NotImplementedError, match=r"create_graph=True.*MaxPool2dNHWC"):
         pe.autograd.grad(y, [x], create_graph=True)
 
 

@@ -9,8 +9,9 @@ with call, train_step) as in Keras 3. See docs/keras.md.
     model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy'])
     model.fit(x, y, batch_size=10, epochs=50)
 """
-from . import (activations, backend, callbacks, constraints, datasets, initializers, layers,
-               losses, metrics, models, ops, optimizers, random, regularizers, saving, utils)
+from . import (activations, backend, callbacks, config, constraints, datasets, initializers,
+               layers, losses, metrics, models, ops, optimizers, random, regularizers, saving,
+               utils)
 from .layers import Input
 from .model import Model
 from .saving import load_model, register_keras_serializable
@@ -20,5 +21,5 @@ from . import applications, preprocessing  # noqa: E402,F401
 
 __all__ = ["Input", "Sequential", "Model", "Variable", "activations", "callbacks", "datasets", "initializers",
            "layers", "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers",
-           "constraints",
+           "constraints", "config",
            "saving", "backend", "utils", "load_model", "register_keras_serializable"]

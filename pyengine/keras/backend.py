@@ -39,8 +39,7 @@ def floatx():
     return "float32"
 
 
-def image_data_format():
-    return "channels_last"
+from .layers.data_format import image_data_format, set_image_data_format  # noqa: E402,F401
 
 
 def get_value(x):

@@ -26,6 +26,7 @@ from .. import constraints as _con
 from .. import initializers as _init
 from .. import regularizers as _reg
 from .. import tree
+from . import data_format as _data_format
 from ..utils import snake_case, unique_name
 
 
@@ -569,6 +570,9 @@ class Layer(Module):
             # call(self, inputs, training=None): a second positional argument is `training`
             # (keras.Model's call signature), as Keras binds it
             kwargs["training"], rest = rest[0], rest[1:]
+        channels_first = self.__dict__.get("_channels_first")
+        if channels_first:  # data_format='channels_first': run the channels-last layer
+            inputs = tree.map_structure(_data_format.to_last, inputs)
         training = kwargs.pop("training", None)
         if training is not None and not _is_flag(training):
             raise TypeError(f"[{self.name}] training must be a bool (or None). Received "
@@ -603,6 +607,8 @@ class Layer(Module):
             state.depth -= 1
             state.training = outer_training
         outputs = tree.map_structure(as_output, outputs)
+        if channels_first:
+            outputs = tree.map_structure(_data_format.to_first, outputs)
         reg = self.__dict__.get("activity_regularizer")
         if reg is not None:
             for out in tree.flatten(outputs):

@@ -11,6 +11,7 @@ from .. import activations as _act
 from .. import constraints as _con
 from .. import initializers as _init
 from .. import regularizers as _reg
+from . import data_format as _df
 from .base import Layer
 
 _FUSED = ("relu", "sigmoid", "tanh", "elu")  # activations F.conv2d_nhwc applies in its epilogue
@@ -78,7 +79,7 @@ class _Conv(Layer):
                 or filters < 1:
             raise ValueError(f"[{name}] filters must be a positive integer. Received: "
                              f"filters={filters}")
-        _channels_last(data_format, name)
+        _df.resolve(self, data_format, name)
         self.filters = int(filters)
         self.kernel_size = _ntuple(kernel_size, n, "kernel_size", name)
         self.strides = _ntuple(strides, n, "strides", name)
@@ -159,7 +160,7 @@ class _Pool2D(Layer):
                  **kwargs):
         super().__init__(**kwargs)
         name = type(self).__name__
-        _channels_last(data_format, name)
+        _df.resolve(self, data_format, name)
         self.pool_size = _pair(pool_size, "pool_size", name)
         self.strides = _pair(strides, "strides", name) if strides is not None else self.pool_size
         self.padding = _padding(padding, name)
@@ -186,7 +187,7 @@ class AveragePooling2D(_Pool2D):
 class GlobalAveragePooling2D(Layer):
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
-        _channels_last(data_format, type(self).__name__)
+        _df.resolve(self, data_format, type(self).__name__)
         self.keepdims = bool(keepdims)
 
     def call(self, x):

@@ -11,6 +11,7 @@ from ...tensor import Tensor
 from .. import activations as _act
 from .. import constraints as _con
 from .. import initializers as _init
+from . import data_format as _df
 from .base import Layer
 from .masking import get_mask
 
@@ -54,9 +55,7 @@ class Conv1D(Layer):
         if padding not in ("valid", "same", "causal"):
             raise ValueError("[Conv1D] padding must be 'valid', 'same' or 'causal'. Received: "
                              f"padding={padding!r}")
-        if data_format not in (None, "channels_last"):
-            raise ValueError("[Conv1D] only data_format='channels_last' is supported. "
-                             f"Received: data_format={data_format!r}")
+        _df.resolve(self, data_format, "Conv1D")
         if self.filters % self.groups:
             raise ValueError(f"[Conv1D] filters={self.filters} must be divisible by "
                              f"groups={self.groups}")
@@ -117,8 +116,7 @@ class _Pool1D(Layer):
         if padding != "valid":
             raise ValueError(f"[{cls}] only padding='valid' is supported. Received: "
                              f"padding={padding!r}")
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"[{cls}] only data_format='channels_last' is supported")
+        _df.resolve(self, data_format, cls)
 
     def call(self, x):
         if x.ndim != 3:
@@ -152,9 +150,7 @@ class GlobalAveragePooling1D(Layer):
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"[{type(self).__name__}] only data_format='channels_last' is "
-                             "supported")
+        _df.resolve(self, data_format, type(self).__name__)
         self.keepdims = bool(keepdims)
 
     def call(self, x, mask=None):

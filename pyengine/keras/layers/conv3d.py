@@ -9,8 +9,9 @@ from ...ops.conv3d import pool3d_ndhwc
 from .. import activations as _act
 from .. import initializers as _init
 from .. import regularizers as _reg
+from . import data_format as _df
 from .base import Layer
-from .conv import _Conv, _channels_last, _ntuple, _padding
+from .conv import _Conv, _ntuple, _padding
 
 
 def _triple(v, what, layer):
@@ -60,7 +61,7 @@ class _Pool3D(Layer):
                  **kwargs):
         super().__init__(**kwargs)
         name = type(self).__name__
-        _channels_last(data_format, name)
+        _df.resolve(self, data_format, name)
         self.pool_size = _triple(pool_size, "pool_size", name)
         self.strides = self.pool_size if strides is None else _triple(strides, "strides", name)
         self.padding = _padding(padding, name)
@@ -85,7 +86,7 @@ class GlobalAveragePooling3D(Layer):
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
-        _channels_last(data_format, type(self).__name__)
+        _df.resolve(self, data_format, type(self).__name__)
         self.keepdims = bool(keepdims)
 
     def call(self, x):

@@ -12,6 +12,7 @@ from .. import activations as _act
 from .. import constraints as _con
 from .. import initializers as _init
 from .. import regularizers as _reg
+from . import data_format as _df
 from .base import Layer
 from .conv import _pair, _padding
 
@@ -19,9 +20,7 @@ from .conv import _pair, _padding
 class _DepthwiseBase(Layer):
     def _config(self, kernel_size, strides, padding, depth_multiplier, data_format,
                 dilation_rate, activation, use_bias, name):
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"[{name}] only data_format='channels_last' is supported. "
-                             f"Received: data_format={data_format}")
+        _df.resolve(self, data_format, name)
         if isinstance(depth_multiplier, bool) or not isinstance(depth_multiplier, (int, np.integer)) \
                 or depth_multiplier < 1:
             raise ValueError(f"[{name}] depth_multiplier must be a positive int. Received: "

@@ -15,6 +15,7 @@ from .. import activations as _act
 from .. import constraints as _con
 from .. import initializers as _init
 from .. import regularizers as _reg
+from . import data_format as _df
 from .base import Layer
 from .conv import _pair, _padding
 
@@ -44,9 +45,7 @@ class Conv2DTranspose(Layer):
         if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters < 1:
             raise ValueError(f"[{name}] filters must be a positive integer. Received: "
                              f"filters={filters}")
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"[{name}] only data_format='channels_last' is supported. "
-                             f"Received: data_format={data_format}")
+        _df.resolve(self, data_format, name)
         self.filters = int(filters)
         self.kernel_size = _pair(kernel_size, "kernel_size", name)
         self.strides = _pair(strides, "strides", name)

@@ -9,6 +9,7 @@ from .. import constraints as _con
 from .. import initializers as _init
 from .. import regularizers as _reg
 from .augmentation import BaseRandomLayer
+from . import data_format as _df
 from .base import Layer
 
 _FUSED = ("relu", "sigmoid", "tanh")  # activations F.linear applies in its GEMM epilogue
@@ -193,9 +194,9 @@ class ActivityRegularization(Layer):
 class Flatten(Layer):
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"[Flatten] only data_format='channels_last' is supported. "
-                             f"Received: data_format={data_format}")
+        # channels_first: flattened in channels-last order, as Keras does (Dense weights after
+        # it are the same whichever the format)
+        _df.resolve(self, data_format, "Flatten")
 
     def call(self, x):
         return x.reshape(x.shape[0], -1)

@@ -4,6 +4,7 @@ gives a layer its own generator; otherwise pyengine's (pe.manual_seed)."""
 import numpy as np
 
 from ...ops.dropout import dropout
+from . import data_format as _df
 from .augmentation import BaseRandomLayer
 
 
@@ -51,9 +52,7 @@ class SpatialDropout2D(BaseRandomLayer):
 
     def __init__(self, rate, data_format=None, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"[SpatialDropout2D] only data_format='channels_last' is supported. "
-                             f"Received: data_format={data_format}")
+        _df.resolve(self, data_format, "SpatialDropout2D")
         self.rate = _rate(rate, "SpatialDropout2D", upper_open=False)
 
     def call(self, x, training=False):

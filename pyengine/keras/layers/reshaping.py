@@ -4,6 +4,7 @@ import numpy as np
 
 from ...nn import functional as F
 from ...ops.image import resize_planes
+from . import data_format as _df
 from .base import Layer
 from .conv import _pair
 
@@ -38,9 +39,7 @@ class UpSampling2D(Layer):
 
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(**kwargs)
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"[UpSampling2D] only data_format='channels_last' is supported. "
-                             f"Received: data_format={data_format}")
+        _df.resolve(self, data_format, "UpSampling2D")
         if interpolation not in ("nearest", "bilinear"):
             raise ValueError(f"[UpSampling2D] interpolation must be 'nearest' or 'bilinear'. "
                              f"Received: interpolation={interpolation!r}")
@@ -62,9 +61,7 @@ class ZeroPadding2D(Layer):
 
     def __init__(self, padding=(1, 1), data_format=None, **kwargs):
         super().__init__(**kwargs)
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"[ZeroPadding2D] only data_format='channels_last' is supported. "
-                             f"Received: data_format={data_format}")
+        _df.resolve(self, data_format, "ZeroPadding2D")
         self.padding = _two_pairs(padding, "padding", "ZeroPadding2D")
 
     def call(self, x):
@@ -83,9 +80,7 @@ class Cropping2D(Layer):
 
     def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
         super().__init__(**kwargs)
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"[Cropping2D] only data_format='channels_last' is supported. "
-                             f"Received: data_format={data_format}")
+        _df.resolve(self, data_format, "Cropping2D")
         self.cropping = _two_pairs(cropping, "cropping", "Cropping2D")
 
     def call(self, x):

@@ -1,0 +1,29 @@
+"""keras.config (Keras 3): the global settings a program may read or set. The image data
+format is a real setting (layers given data_format=None follow it); floatx and epsilon are
+fixed (float32 is the only compute dtype; epsilon is 1e-7) and setting another value raises;
+the backend is pyengine's own."""
+from .layers.data_format import image_data_format, set_image_data_format  # noqa: F401
+
+
+def floatx():
+    return "float32"
+
+
+def set_floatx(value):
+    if value != "float32":
+        raise ValueError(f"[keras.config.set_floatx] only 'float32' is supported. Received: "
+                         f"{value!r}")
+
+
+def epsilon():
+    return 1e-7
+
+
+def set_epsilon(value):
+    if float(value) != 1e-7:
+        raise ValueError(f"[keras.config.set_epsilon] the fuzz factor is fixed at 1e-7. "
+                         f"Received: {value!r}")
+
+
+def backend():
+    return "pyengine"

@@ -183,6 +183,10 @@ def test_errors_are_clear():
         FeatureSpace({"sex": "integer_categorical"}, output_mode="list")
     with pytest.raises(ValueError, match="output_mode"):
         FeatureSpace.cross(("a", "b"), crossing_dim=4, output_mode="multi_hot")
+    floats = _adapted({"sex": "integer_categorical", "chol": "float_normalized"},
+                      crosses=[("sex", "chol")])
+    with pytest.raises(ValueError, match=r"feature\(s\) \['chol'\] give floats"):
+        floats(_only(data, floats))
     ints = _adapted({"sex": FeatureSpace.integer_categorical(output_mode="int")})
     with pytest.raises(ValueError, match="has not been encoded"):
         ints(_only(data, ints))

@@ -354,6 +354,7 @@ class FeatureSpace(Layer):
             self.preprocessors[n].adapt(column)
         self._is_adapted = True
         self._build_encoders()
+        self.encoded_features = None  # a graph from an earlier adapt has the old widths
         self.built = True
 
     # ---- the encoders --------------------------------------------------------------------------
@@ -389,7 +390,8 @@ class FeatureSpace(Layer):
             spec = self.features.get(name) or self.crosses_by_name[name]
             if spec.output_mode != "one_hot":
                 continue
-            layer = self.preprocessors.get(name) or self.crossers.get(name)
+            layer = self.preprocessors[name] if name in self.preprocessors \
+                else self.crossers[name]
             encoders[name] = CategoryEncoding(num_tokens=self._cardinality(name, layer),
                                               output_mode="multi_hot",
                                               name=f"{self.name}_{name}_one_hot")
@@ -444,6 +446,11 @@ class FeatureSpace(Layer):
             columns[name] = self._typed(name, a)
         values = {n: self._preprocess(n, columns[n]) for n in sorted(self.features)}
         for cross in self.crosses:
+            floats = [n for n in cross.feature_names if values[n].dtype.kind == "f"]
+            if floats:  # (whole-valued floats would hash; Keras refuses the float dtype)
+                raise ValueError(f"[FeatureSpace] the cross {cross.name!r} needs integer or "
+                                 f"string values, but feature(s) {floats} give floats: cross "
+                                 f"categorical, hashed or discretized features")
             values[cross.name] = self.crossers[cross.name].cross_values(
                 [values[n] for n in cross.feature_names])
         outputs = {}

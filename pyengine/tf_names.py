@@ -11,6 +11,7 @@ import types
 import numpy as np
 
 from . import dtypes as _dt
+from . import string_dtype as _sd
 from .creation import tensor as _tensor
 from .nn import functional as F
 from .tensor import Tensor
@@ -174,7 +175,16 @@ def split(x, split_size_or_sections=None, dim=None, *, axis=None, num_or_size_sp
 
 def constant(value, dtype=None):
     """tf.constant: Python integers become int32, as TensorFlow makes them (NumPy arrays and
-    tensors keep their dtype)."""
+    tensors keep their dtype). Text gives a pe.string array (string_dtype.StringArray), the
+    tf.string tensor keras-io builds its inference inputs with
+    (`tf.convert_to_tensor(["fixed"])`); pyengine Tensors hold numbers only."""
+    if not isinstance(value, Tensor) and (dtype is None or _sd.is_string(dtype)):
+        try:
+            a = np.asarray(value)
+        except ValueError:  # ragged: the numeric path reports it
+            a = None
+        if a is not None and a.dtype.kind in "SU":
+            return _sd.as_string_array(a)
     if dtype is None and not isinstance(value, (np.ndarray, np.generic, Tensor)):
         a = np.asarray(value)
         if a.dtype == np.int64 and a.size and np.abs(a).max() < 2 ** 31:

@@ -99,3 +99,5 @@ from .preprocessing.timeseries import timeseries_dataset_from_array  # noqa: E40
 from .data_adapters import PyDataset, Sequence  # noqa: E402
 from .split_dataset import (pack_x_y_sample_weight, split_dataset,  # noqa: E402,F401
                             unpack_x_y_sample_weight)
+# ---- keras.utils.FeatureSpace (structured-data preprocessing, keras/feature_space.py) ---------
+from .feature_space import FeatureSpace  # noqa: E402,F401

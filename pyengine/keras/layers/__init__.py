@@ -72,3 +72,7 @@ from .conv_lstm import ConvLSTM2D  # noqa: E402
 __all__ += ["ConvLSTM2D"]
 from .rnn_cells import GRUCell, LSTMCell, RNN, SimpleRNNCell, StackedRNNCells  # noqa: E402
 __all__ += ["RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"]
+# Feature crosses by hashing (keras.utils.FeatureSpace's crosses).
+from .hashed_crossing import HashedCrossing  # noqa: E402
+
+__all__ += ["HashedCrossing"]

@@ -1,16 +1,19 @@
 """keras.applications: the architectures transfer-learning tutorials start from, built with
-Keras' arguments, layer names and parameter counts (VGG16, VGG19, ResNet50, MobileNetV2, Xception).
+Keras' arguments, layer names and parameter counts (VGG16, VGG19, ResNet50, MobileNetV2, Xception,
+InceptionV3).
 
 weights=None gives a freshly initialised network; weights=<path> loads a pyengine weights file
 (model.save_weights); weights='imagenet' looks for that file in $PYENGINE_HOME/models (default
 ~/.pyengine/models) and, since pyengine downloads no weights, raises a clear error naming the path
 when it is missing."""
-from . import mobilenet_v2, resnet, resnet50, vgg16, vgg19, xception  # noqa: F401
+from . import (inception_v3, mobilenet_v2, resnet, resnet50, vgg16, vgg19,  # noqa: F401
+               xception)
+from .inception_v3 import InceptionV3
 from .mobilenet_v2 import MobileNetV2
 from .resnet import ResNet50
 from .vgg16 import VGG16
 from .vgg19 import VGG19
 from .xception import Xception
 
-__all__ = ["MobileNetV2", "ResNet50", "VGG16", "VGG19", "Xception", "mobilenet_v2", "resnet",
-           "resnet50", "vgg16", "vgg19", "xception"]
+__all__ = ["InceptionV3", "MobileNetV2", "ResNet50", "VGG16", "VGG19", "Xception",
+           "inception_v3", "mobilenet_v2", "resnet", "resnet50", "vgg16", "vgg19", "xception"]

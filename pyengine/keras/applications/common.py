@@ -73,6 +73,16 @@ def pooled_head(x, include_top, pooling, classes, classifier_activation, avg_nam
     return x
 
 
+def correct_pad(x, kernel_size):
+    """Keras' correct_pad: the ZeroPadding2D before a stride-2 'valid' convolution that makes it
+    match TF's 'same' (one more row / column of zeros after than before on even sizes; an
+    unknown size is treated as even). MobileNetV2 and EfficientNet use it."""
+    h, w = x.shape[1], x.shape[2]
+    adjust = (1, 1) if h is None or w is None else (1 - h % 2, 1 - w % 2)
+    c = kernel_size // 2
+    return ((c - adjust[0], c), (c - adjust[1], c))
+
+
 def imagenet_weights_path(name, weights_file):
     """Where weights='imagenet' is looked for; raises when missing (called before building, so
     a missing file costs no network allocation)."""

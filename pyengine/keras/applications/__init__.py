@@ -1,17 +1,18 @@
 """keras.applications: the architectures transfer-learning tutorials start from, built with
 Keras' arguments, layer names and parameter counts (VGG16, VGG19, ResNet50, MobileNetV2, Xception,
-InceptionV3, DenseNet121 / 169 / 201, EfficientNetB0 ... B7).
+InceptionV3, DenseNet121 / 169 / 201, EfficientNetB0 ... B7, MobileNet).
 
 weights=None gives a freshly initialised network; weights=<path> loads a pyengine weights file
 (model.save_weights); weights='imagenet' looks for that file in $PYENGINE_HOME/models (default
 ~/.pyengine/models) and, since pyengine downloads no weights, raises a clear error naming the path
 when it is missing."""
-from . import (densenet, efficientnet, inception_v3, mobilenet_v2, resnet, resnet50,  # noqa: F401
-               vgg16, vgg19, xception)
+from . import (densenet, efficientnet, inception_v3, mobilenet, mobilenet_v2,  # noqa: F401
+               resnet, resnet50, vgg16, vgg19, xception)
 from .densenet import DenseNet121, DenseNet169, DenseNet201
 from .efficientnet import (EfficientNetB0, EfficientNetB1, EfficientNetB2, EfficientNetB3,
                            EfficientNetB4, EfficientNetB5, EfficientNetB6, EfficientNetB7)
 from .inception_v3 import InceptionV3
+from .mobilenet import MobileNet
 from .mobilenet_v2 import MobileNetV2
 from .resnet import ResNet50
 from .vgg16 import VGG16
@@ -20,6 +21,6 @@ from .xception import Xception
 
 __all__ = ["DenseNet121", "DenseNet169", "DenseNet201", "EfficientNetB0", "EfficientNetB1",
            "EfficientNetB2", "EfficientNetB3", "EfficientNetB4", "EfficientNetB5", "EfficientNetB6",
-           "EfficientNetB7", "InceptionV3", "MobileNetV2",
-           "ResNet50", "VGG16", "VGG19", "Xception", "densenet", "efficientnet", "inception_v3", "mobilenet_v2",
-           "resnet", "resnet50", "vgg16", "vgg19", "xception"]
+           "EfficientNetB7", "InceptionV3", "MobileNet", "MobileNetV2", "ResNet50", "VGG16",
+           "VGG19", "Xception", "densenet", "efficientnet", "inception_v3", "mobilenet",
+           "mobilenet_v2", "resnet", "resnet50", "vgg16", "vgg19", "xception"]

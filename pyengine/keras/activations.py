@@ -7,6 +7,9 @@ from .utils import resolve
 # only these two differ from them: the identity, and leaky_relu's Keras default slope 0.2.
 relu, sigmoid, tanh, elu, gelu, softplus = F.relu, F.sigmoid, F.tanh, F.elu, F.gelu, F.softplus
 softmax, log_softmax = F.softmax, F.log_softmax
+# x * sigmoid(x): Keras 3's silu, also reachable as 'swish' (EfficientNet's activation); the
+# table lists silu first so a saved config names it 'silu', as Keras 3 serialises both
+silu = swish = F.silu
 
 
 def linear(x):
@@ -18,7 +21,8 @@ def leaky_relu(x, negative_slope=0.2):
 
 
 _TABLE = {f.__name__: f for f in (linear, relu, sigmoid, tanh, softmax, elu, gelu, softplus,
-                                  leaky_relu, log_softmax)}
+                                  leaky_relu, log_softmax, silu)}
+_TABLE["swish"] = silu
 
 
 def get(identifier):
@@ -40,6 +44,7 @@ def name_of(fn):
 # the public names also record a graph node on symbolic tensors (keras.activations.sigmoid(kt))
 from ..tf_names import symbolic_aware as _symbolic_aware  # noqa: E402
 
-(relu, sigmoid, tanh, softmax, elu, gelu, softplus, leaky_relu, log_softmax) = map(  # noqa: E305
-    _symbolic_aware, (relu, sigmoid, tanh, softmax, elu, gelu, softplus, leaky_relu,
-                      log_softmax))
+(relu, sigmoid, tanh, softmax, elu, gelu, softplus, leaky_relu, log_softmax,  # noqa: E305
+ silu) = map(_symbolic_aware, (relu, sigmoid, tanh, softmax, elu, gelu, softplus, leaky_relu,
+                             log_softmax, silu))
+swish = silu

@@ -1,16 +1,29 @@
 """keras.applications: the architectures transfer-learning tutorials start from, built with
-Keras' arguments, layer names and parameter counts (VGG16, VGG19, ResNet50, MobileNetV2, Xception).
+Keras' arguments, layer names and parameter counts (VGG16, VGG19, ResNet50 / 101 / 152,
+ResNet50V2 / 101V2 / 152V2, MobileNet, MobileNetV2, Xception, InceptionV3, DenseNet121 / 169 / 201,
+EfficientNetB0 ... B7).
 
 weights=None gives a freshly initialised network; weights=<path> loads a pyengine weights file
 (model.save_weights); weights='imagenet' looks for that file in $PYENGINE_HOME/models (default
 ~/.pyengine/models) and, since pyengine downloads no weights, raises a clear error naming the path
 when it is missing."""
-from . import mobilenet_v2, resnet, resnet50, vgg16, vgg19, xception  # noqa: F401
+from . import (densenet, efficientnet, inception_v3, mobilenet, mobilenet_v2,  # noqa: F401
+               resnet, resnet50, resnet_v2, vgg16, vgg19, xception)
+from .densenet import DenseNet121, DenseNet169, DenseNet201
+from .efficientnet import (EfficientNetB0, EfficientNetB1, EfficientNetB2, EfficientNetB3,
+                           EfficientNetB4, EfficientNetB5, EfficientNetB6, EfficientNetB7)
+from .inception_v3 import InceptionV3
+from .mobilenet import MobileNet
 from .mobilenet_v2 import MobileNetV2
-from .resnet import ResNet50
+from .resnet import ResNet50, ResNet101, ResNet152
+from .resnet_v2 import ResNet50V2, ResNet101V2, ResNet152V2
 from .vgg16 import VGG16
 from .vgg19 import VGG19
 from .xception import Xception
 
-__all__ = ["MobileNetV2", "ResNet50", "VGG16", "VGG19", "Xception", "mobilenet_v2", "resnet",
-           "resnet50", "vgg16", "vgg19", "xception"]
+__all__ = ["DenseNet121", "DenseNet169", "DenseNet201", "EfficientNetB0", "EfficientNetB1",
+           "EfficientNetB2", "EfficientNetB3", "EfficientNetB4", "EfficientNetB5", "EfficientNetB6",
+           "EfficientNetB7", "InceptionV3", "MobileNet", "MobileNetV2", "ResNet50", "ResNet101",
+           "ResNet152", "ResNet50V2", "ResNet101V2", "ResNet152V2", "VGG16", "VGG19", "Xception",
+           "densenet", "efficientnet", "inception_v3", "mobilenet", "mobilenet_v2", "resnet",
+           "resnet50", "resnet_v2", "vgg16", "vgg19", "xception"]

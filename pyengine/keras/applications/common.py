@@ -73,6 +73,16 @@ def pooled_head(x, include_top, pooling, classes, classifier_activation, avg_nam
     return x
 
 
+def correct_pad(x, kernel_size):
+    """Keras' correct_pad: the ZeroPadding2D before a stride-2 'valid' convolution that makes it
+    match TF's 'same' (one more row / column of zeros after than before on even sizes; an
+    unknown size is treated as even). MobileNetV2 and EfficientNet use it."""
+    h, w = x.shape[1], x.shape[2]
+    adjust = (1, 1) if h is None or w is None else (1 - h % 2, 1 - w % 2)
+    c = kernel_size // 2
+    return ((c - adjust[0], c), (c - adjust[1], c))
+
+
 def imagenet_weights_path(name, weights_file):
     """Where weights='imagenet' is looked for; raises when missing (called before building, so
     a missing file costs no network allocation)."""
@@ -96,9 +106,10 @@ def finish(inputs, outputs, name, weights, weights_file):
 
 def preprocess_input(x, mode, data_format=None):
     """ImageNet preprocessing of RGB images in [0, 255]: 'caffe' (BGR, minus the ImageNet channel
-    means; VGG16, ResNet50) or 'tf' (scaled to [-1, 1]; MobileNetV2). data_format
-    'channels_last' (None: the default) has the channels on the last axis, 'channels_first' on
-    axis 1 of a batch (axis 0 of one 3-d image)."""
+    means; VGG16, ResNet50), 'tf' (scaled to [-1, 1]; MobileNetV2, InceptionV3) or 'torch'
+    (scaled to [0, 1], minus the ImageNet RGB means, over their standard deviations; DenseNet).
+    data_format 'channels_last' (None: the default) has the channels on the last axis,
+    'channels_first' on axis 1 of a batch (axis 0 of one 3-d image)."""
     if data_format is None:
         data_format = "channels_last"
     if data_format not in ("channels_last", "channels_first"):
@@ -107,15 +118,19 @@ def preprocess_input(x, mode, data_format=None):
     x = np.asarray(getattr(x, "data", x), np.float32)
     if mode == "tf":
         return x / 127.5 - 1.0
-    if mode != "caffe":
-        raise ValueError(f"[preprocess_input] mode must be 'caffe' or 'tf'. Received: "
+    if mode not in ("caffe", "torch"):
+        raise ValueError(f"[preprocess_input] mode must be 'caffe', 'tf' or 'torch'. Received: "
                          f"mode={mode!r}")
     axis = -1 if data_format == "channels_last" else (0 if x.ndim == 3 else 1)
     if x.shape[axis] != 3:
         raise ValueError(f"[preprocess_input] expects 3 (RGB) channels on axis {axis} for "
                          f"{data_format}, received shape {x.shape}")
-    mean = np.array([103.939, 116.779, 123.68], np.float32).reshape(
-        (3,) + (1,) * (x.ndim - 1 - axis % x.ndim))
+    per_channel = (3,) + (1,) * (x.ndim - 1 - axis % x.ndim)  # broadcasts along `axis`
+    if mode == "torch":
+        mean = np.array([0.485, 0.456, 0.406], np.float32).reshape(per_channel)
+        std = np.array([0.229, 0.224, 0.225], np.float32).reshape(per_channel)
+        return (x / 255.0 - mean) / std
+    mean = np.array([103.939, 116.779, 123.68], np.float32).reshape(per_channel)
     return np.flip(x, axis) - mean
 
 

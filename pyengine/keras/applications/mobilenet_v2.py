@@ -13,14 +13,6 @@ def _make_divisible(v, divisor, min_value=None):
     return new_v + divisor if new_v < 0.9 * v else new_v
 
 
-def _correct_pad(x, kernel_size):
-    """Padding that makes a stride-2 'valid' conv behave like TF's 'same' on even sizes."""
-    h, w = x.shape[1], x.shape[2]
-    adjust = (1, 1) if h is None else (1 - h % 2, 1 - w % 2)
-    c = kernel_size // 2
-    return ((c - adjust[0], c), (c - adjust[1], c))
-
-
 def _inverted_res_block(inputs, expansion, stride, alpha, filters, block_id):
     in_channels = inputs.shape[-1]
     pointwise_filters = _make_divisible(int(filters * alpha), 8)
@@ -34,7 +26,7 @@ def _inverted_res_block(inputs, expansion, stride, alpha, filters, block_id):
     else:
         prefix = "expanded_conv_"
     if stride == 2:
-        x = layers.ZeroPadding2D(padding=_correct_pad(x, 3), name=prefix + "pad")(x)
+        x = layers.ZeroPadding2D(padding=common.correct_pad(x, 3), name=prefix + "pad")(x)
     x = layers.DepthwiseConv2D(kernel_size=3, strides=stride, use_bias=False,
                                padding="same" if stride == 1 else "valid",
                                name=prefix + "depthwise")(x)

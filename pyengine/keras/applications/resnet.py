@@ -1,6 +1,8 @@
-"""ResNet50 (He et al. 2015) as keras.applications.ResNet50 builds it: the v1 bottleneck blocks
-with Keras' layer names ('conv1_pad', 'conv1_conv', 'conv2_block1_0_conv', ..., 'conv5_block3_out',
-'avg_pool', 'predictions'). 25,636,712 parameters with the top."""
+"""ResNet50 / 101 / 152 (He et al. 2015) as keras.applications builds them: the v1 bottleneck
+blocks with Keras' layer names ('conv1_pad', 'conv1_conv', 'conv2_block1_0_conv', ...,
+'conv5_block3_out', 'avg_pool', 'predictions'); the three differ in the stages' lengths (3, 4,
+6 / 23 / 36, 3 blocks). 25,636,712 / 44,707,176 / 60,419,944 parameters with the top. build_resnet
+is the stem and head they share with the v2 family (resnet_v2.py)."""
 from .. import layers
 from . import common
 
@@ -32,26 +34,60 @@ def stack_residual_blocks_v1(x, filters, blocks, stride1=2, name=None):
     return x
 
 
-def ResNet50(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
-             pooling=None, classes=1000, classifier_activation="softmax", name="resnet50"):
-    common.check_weights(weights, include_top, classes, "ResNet50")
-    shape = common.input_shape_for(input_shape, 224, 32, include_top, weights, "ResNet50")
+def build_resnet(arch, stack_fn, preact, use_bias, include_top, weights, input_tensor,
+                 input_shape, pooling, classes, classifier_activation, name):
+    """Keras' ResNet(): a 7x7 / 2 stem and a 3x3 / 2 max pool, stack_fn's stages, then the head.
+    preact (v2): the stem has no BatchNormalization / relu (each block normalises its own input)
+    and a 'post_bn' / 'post_relu' closes the stages instead."""
+    common.check_weights(weights, include_top, classes, arch)
+    shape = common.input_shape_for(input_shape, 224, 32, include_top, weights, arch)
+    weights_file = (f"{arch.lower()}_weights_tf_dim_ordering_tf_kernels" +
+                    ("" if include_top else "_notop") + ".weights.npz")
+    if weights == "imagenet":  # fail before building the network
+        common.imagenet_weights_path(name, weights_file)
     inputs = common.inputs_for(input_tensor, shape)
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(inputs)
-    x = layers.Conv2D(64, 7, strides=2, use_bias=True, name="conv1_conv")(x)
-    x = layers.BatchNormalization(axis=3, epsilon=_EPS, name="conv1_bn")(x)
-    x = layers.Activation("relu", name="conv1_relu")(x)
+    x = layers.Conv2D(64, 7, strides=2, use_bias=use_bias, name="conv1_conv")(x)
+    if not preact:
+        x = layers.BatchNormalization(axis=3, epsilon=_EPS, name="conv1_bn")(x)
+        x = layers.Activation("relu", name="conv1_relu")(x)
     x = layers.ZeroPadding2D(padding=((1, 1), (1, 1)), name="pool1_pad")(x)
     x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
-    x = stack_residual_blocks_v1(x, 64, 3, stride1=1, name="conv2")
-    x = stack_residual_blocks_v1(x, 128, 4, name="conv3")
-    x = stack_residual_blocks_v1(x, 256, 6, name="conv4")
-    x = stack_residual_blocks_v1(x, 512, 3, name="conv5")
+    x = stack_fn(x)
+    if preact:
+        x = layers.BatchNormalization(axis=3, epsilon=_EPS, name="post_bn")(x)
+        x = layers.Activation("relu", name="post_relu")(x)
     x = common.pooled_head(x, include_top, pooling, classes, classifier_activation,
                            avg_name="avg_pool")
-    return common.finish(inputs, x, name, weights,
-                         "resnet50_weights_tf_dim_ordering_tf_kernels" +
-                         ("" if include_top else "_notop") + ".weights.npz")
+    return common.finish(inputs, x, name, weights, weights_file)
+
+
+def _v1_stages(conv3, conv4):
+    """conv2 .. conv5 with 3, conv3, conv4, 3 blocks; conv2 keeps the pooled resolution."""
+    def stack_fn(x):
+        x = stack_residual_blocks_v1(x, 64, 3, stride1=1, name="conv2")
+        x = stack_residual_blocks_v1(x, 128, conv3, name="conv3")
+        x = stack_residual_blocks_v1(x, 256, conv4, name="conv4")
+        return stack_residual_blocks_v1(x, 512, 3, name="conv5")
+    return stack_fn
+
+
+def ResNet50(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
+             pooling=None, classes=1000, classifier_activation="softmax", name="resnet50"):
+    return build_resnet("ResNet50", _v1_stages(4, 6), False, True, include_top, weights,
+                        input_tensor, input_shape, pooling, classes, classifier_activation, name)
+
+
+def ResNet101(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
+              pooling=None, classes=1000, classifier_activation="softmax", name="resnet101"):
+    return build_resnet("ResNet101", _v1_stages(4, 23), False, True, include_top, weights,
+                        input_tensor, input_shape, pooling, classes, classifier_activation, name)
+
+
+def ResNet152(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
+              pooling=None, classes=1000, classifier_activation="softmax", name="resnet152"):
+    return build_resnet("ResNet152", _v1_stages(8, 36), False, True, include_top, weights,
+                        input_tensor, input_shape, pooling, classes, classifier_activation, name)
 
 
 def preprocess_input(x, data_format=None):

@@ -155,13 +155,48 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
                            "dropout1d")
 
 
+def _feature_dropout(input, p, training, inplace, op):
+    """PyTorch's feature_dropout: one mask value per (N, C) pair, broadcast over the rest."""
+    if input.ndim < 2:
+        raise ValueError(f"[{op}] feature dropout needs at least 2 dimensions (N, C, ...), got "
+                         f"shape {input.shape}")
+    mask_shape = input.shape[:2] + (1,) * (input.ndim - 2)
+    return _inplace_result(input, _dropout(input, p, training, mask_shape=mask_shape), inplace,
+                           op)
+
+
 def dropout2d(input, p=0.5, training=True, inplace=False):
-    """Zero whole channels of (N, C, H, W) input with probability p."""
+    """Zero whole channels of (N, C, H, W) input with probability p.
+
+    Other ranks follow PyTorch (with its warnings): a 3-D input is read as (N, C, L), one mask
+    value per (n, c), not as an unbatched (C, H, W); 2-D (N, C) input, as after an LSTM in
+    pytorch/examples mnist_rnn, is ordinary element dropout; 5-D and up mask per (n, c)."""
+    import warnings
     if input.ndim not in (3, 4):
-        raise ValueError(f"[dropout2d] expected a 3-D or 4-D input, got shape {input.shape}")
-    return _inplace_result(input, _dropout(input, p, training,
-                                           mask_shape=input.shape[:-2] + (1, 1)), inplace,
-                           "dropout2d")
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is "
+                      "deprecated in PyTorch; use dropout instead (dropout2d is channel-wise "
+                      "dropout for 3-D or 4-D inputs)", UserWarning, stacklevel=2)
+    elif input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that "
+                      "channel-wise 1D dropout behavior is desired - input is interpreted as "
+                      "shape (N, C, L), as PyTorch does; use dropout1d to say so",
+                      UserWarning, stacklevel=2)
+    return _feature_dropout(input, p, training, inplace, "dropout2d")
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, D, H, W) or unbatched (C, D, H, W) input with probability
+    p. Other ranks: PyTorch's warning and feature dropout (one mask value per (n, c))."""
+    import warnings
+    if input.ndim == 4:  # unbatched, as PyTorch: one mask value per channel
+        return _inplace_result(input, _dropout(input, p, training,
+                                               mask_shape=input.shape[:1] + (1, 1, 1)),
+                               inplace, "dropout3d")
+    if input.ndim != 5:
+        warnings.warn(f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is "
+                      "deprecated in PyTorch; use dropout instead (dropout3d is channel-wise "
+                      "dropout for 4-D or 5-D inputs)", UserWarning, stacklevel=2)
+    return _feature_dropout(input, p, training, inplace, "dropout3d")
 
 
 from ..ops.normalization import batch_norm, layer_norm  # noqa: E402,F401

@@ -33,6 +33,7 @@ from .io import load, save
 from .random import Generator
 from . import utils
 from . import accelerator, backends
+from . import mps, xpu  # torch.mps / torch.xpu: no such devices, programs fall back to the CPU
 from .tensor_habits import Variable as _Variable, bernoulli
 from . import autograd as _autograd_module
 _autograd_module.Variable = _Variable  # pe.autograd.Variable (torch's pre-0.4 name)
@@ -119,6 +120,13 @@ from .nn.functional import eq, ge, gt, le, lt, ne, pow  # noqa: E402,F401,A004
 # torch.normal / logspace / addmm / kron / cross / remainder / fmod / finfo / iinfo
 # (docs/tensor.md, "More torch functions")
 from .torch_functions_more import addmm, cross, kron, logspace, normal  # noqa: E402,F401
+# torch.FloatTensor(2, 3) / LongTensor(data) (pytorch/examples gcn; older tutorials)
+from .legacy_tensor_types import (BoolTensor, ByteTensor, DoubleTensor, FloatTensor,  # noqa: E402,F401
+                                  IntTensor, LongTensor)
+# torch.sparse_coo_tensor / torch.sparse.mm / torch.spmm (pytorch/examples gcn), sparse_coo.py
+from . import sparse  # noqa: E402
+from .sparse_coo import sparse_coo, sparse_coo_tensor, strided  # noqa: E402,F401
+from .sparse import mm as spmm  # noqa: E402,F401
 from .ops.remainder import fmod, remainder  # noqa: E402,F401
 from .dtype_info import finfo, iinfo  # noqa: E402,F401
 # torch.special, the special functions as pe.* and tensor methods, tensordot, histc and the

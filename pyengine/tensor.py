@@ -49,12 +49,43 @@ def _to_array(data, dtype, op):
 
 from .tensor_habits import TorchHabits  # PyTorch tensor habits (mm, t, eq, add_, ...)
 
+_NO_DATA = object()  # Tensor() with no argument: torch's empty float tensor
+
+
+def _is_size(n):
+    # Python ints only: NumPy integer scalars stay data (internal callers wrap them)
+    return n is _NO_DATA or (isinstance(n, int) and not isinstance(n, bool))
+
 
 class Tensor(TorchHabits):
     __slots__ = ("_data", "requires_grad", "grad", "_node", "_device", "_retain_grad", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
 
-    def __init__(self, data, dtype=None, requires_grad=False, device=None):
+    def __init__(self, data=_NO_DATA, *sizes, dtype=None, requires_grad=False, device=None):
+        if _is_size(data) and all(_is_size(n) for n in sizes):
+            # torch.Tensor(3, 4) / torch.Tensor(): the legacy constructor's sizes form, a new
+            # tensor of that shape in the default dtype (torch leaves it uninitialized; zeros
+            # here). Before, pe.Tensor(3, 4) read 4 as a dtype and pe.Tensor(5) made tensor(5).
+            shape = () if data is _NO_DATA else (int(data),) + tuple(int(n) for n in sizes)
+            data = np.zeros(shape if shape else (0,),
+                            _dt.as_dtype(dtype).np if dtype is not None
+                            else _dt.default_float_np())
+        elif sizes:  # the older positional form Tensor(data, dtype, requires_grad, device)
+            if len(sizes) > 3:
+                raise TypeError(f"[Tensor] too many positional arguments: {len(sizes) + 1}")
+            dtype, requires_grad, device = (tuple(sizes) + (dtype, requires_grad, device)[
+                len(sizes):])
+        self._init_data(data, dtype, requires_grad, device)
+
+    @classmethod
+    def _from_data(cls, data, dtype=None, requires_grad=False, device=None):
+        """pe.tensor(data): always data, so pe.tensor(3) is the 0-d tensor 3 (the legacy
+        constructor's sizes form does not apply)."""
+        t = object.__new__(cls)
+        t._init_data(data, dtype, requires_grad, device)
+        return t
+
+    def _init_data(self, data, dtype, requires_grad, device):
         self._data = _to_array(data, dtype, "tensor")
         self._device = CPU if device is None else checked_device(device)
         self.grad = None

@@ -19,6 +19,20 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int32": "In
 
 class TorchHabits(MathHabits, SpecialHabits):
     __slots__ = ()
+    is_sparse = False  # SparseCOOTensor (sparse_coo.py) says True
+
+    @property
+    def layout(self):
+        from .sparse_coo import strided
+        return strided
+
+    def to_dense(self):
+        return self  # torch: a strided tensor is already dense
+
+    def to_sparse(self, sparse_dim=None):
+        """The sparse COO form (pyengine/sparse_coo.py): the nonzeros, coalesced."""
+        from .sparse_coo import dense_to_sparse
+        return dense_to_sparse(self, sparse_dim)
 
     # ---- comparisons and linear algebra --------------------------------------------------
     def eq(self, other): return self == other

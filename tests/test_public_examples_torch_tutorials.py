@@ -113,6 +113,238 @@ def test_lstm_last_step_batchnorm_dropout2d_classifier_trains():
             losses.append(loss.item())
     model.eval()
     with pe.no_grad():
-        pred = model(xt).argmax(dim=1, keepdim=True)
+        pred = _quiet(model, xt).argmax(dim=1, keepdim=True)
     assert losses[-1] < 0.5 * losses[0]
     assert pred.eq(yt.view_as(pred)).sum().item() >= 40
+
+
+# ---- torch.xpu / torch.mps availability (mnist_forward_forward picks its device so) -------
+def test_xpu_and_mps_report_no_device():
+    assert pe.xpu.is_available() is False and pe.xpu.device_count() == 0
+    assert pe.mps.device_count() == 0 and pe.backends.mps.is_available() is False
+
+
+def test_forward_forward_layer_pattern_matches_numpy():
+    """mnist_forward_forward: an nn.Linear subclass built with positional (in, out, bias,
+    device, dtype), rows scaled to unit norm, relu(mm(x, W.T) + b), the label overlaid with
+    x_[range(n), y] = x.max(); goodness = mean of squares; log1p(exp(cat(...))) loss."""
+    class Layer(nn.Linear):
+        def __init__(self, i, o, bias=True, device=None, dtype=None):
+            super().__init__(i, o, bias, device, dtype)
+            self.opt = optim.Adam(self.parameters(), lr=0.03)
+
+        def forward(self, x):
+            d = x / (x.norm(2, 1, keepdim=True) + 1e-4)
+            return F.relu(pe.mm(d, self.weight.T) + self.bias.unsqueeze(0))
+
+    pe.manual_seed(0)
+    rs = np.random.RandomState(0)
+    x = pe.tensor(rs.randn(6, 12).astype(np.float32))
+    y = pe.tensor([0, 3, 1, 2, 3, 0])
+    x_ = x.clone()
+    x_[:, :4] *= 0.0
+    x_[range(x.shape[0]), y] = x.max()
+    ref = x.numpy().copy()
+    ref[:, :4] = 0
+    ref[np.arange(6), y.numpy()] = ref.max() if ref.max() > x.numpy().max() else x.numpy().max()
+    np.testing.assert_allclose(x_.numpy(), ref)
+    layer = Layer(12, 5)
+    w, b = layer.weight.detach().numpy().astype(np.float64), layer.bias.detach().numpy()
+    xd = ref.astype(np.float64)
+    expect = np.maximum((xd / (np.linalg.norm(xd, axis=1, keepdims=True) + 1e-4)) @ w.T + b, 0)
+    np.testing.assert_allclose(layer(x_).detach().numpy(), expect, rtol=1e-5, atol=1e-6)
+    neg = x_.clone()
+    neg[range(6), (y + 1) % 4] = x.max()
+    losses = []
+    for _ in range(40):
+        g_pos = layer(x_).pow(2).mean(1)
+        g_neg = layer(neg).pow(2).mean(1)
+        loss = pe.log1p(pe.exp(pe.cat([-g_pos + 2.0, g_neg - 2.0]))).mean()
+        layer.opt.zero_grad()
+        loss.backward()
+        layer.opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0]
+    goodness = sum([layer(x_).pow(2).mean(1), layer(x_).pow(2).mean(1)]).unsqueeze(1)
+    assert goodness.shape == (6, 1)
+    pick = pe.tensor([4, 1, 7])[pe.randint(3, size=(1,))].item()
+    assert pick in (4, 1, 7)
+
+
+# ---- torch.Tensor(*sizes) and the typed legacy constructors (gcn, older tutorials) --------
+def test_tensor_sizes_form_and_legacy_typed_constructors():
+    t = pe.Tensor(3, 4)
+    assert t.shape == (3, 4) and t.dtype == pe.float32
+    assert pe.Tensor(5).shape == (5,) and pe.Tensor(5).dtype == pe.float32
+    assert pe.Tensor().shape == (0,)
+    p = nn.Parameter(pe.Tensor(4, 2))
+    nn.init.xavier_normal_(p)
+    assert p.shape == (4, 2) and np.abs(p.detach().numpy()).sum() > 0
+    assert pe.Tensor([1.5, 2.5]).tolist() == [1.5, 2.5]
+    assert pe.Tensor(np.array([1, 2]), "float64").dtype == pe.float64  # older positional dtype
+    f = pe.FloatTensor(np.array([[1, 0], [2, 3]], np.int32))
+    assert f.dtype == pe.float32 and f.tolist() == [[1.0, 0.0], [2.0, 3.0]]
+    assert pe.LongTensor(np.array([0, 2, 1])).dtype == pe.int64
+    assert pe.LongTensor([1.7]).tolist() == [1]
+    assert pe.DoubleTensor(2, 2).dtype == pe.float64 and pe.IntTensor(3).shape == (3,)
+    assert pe.BoolTensor([1, 0]).dtype == pe.bool and pe.ByteTensor([3]).dtype == pe.uint8
+    with pytest.raises(TypeError, match="FloatTensor"):
+        pe.FloatTensor([1.0], [2.0])
+
+
+# ---- sparse COO (gcn: normalized sparse adjacency, torch.spmm, to_sparse) -----------------
+def _coo(rs, shape, nnz, dtype=np.float64):
+    ind = np.stack([rs.randint(0, n, nnz) for n in shape])
+    return ind, rs.randn(nnz).astype(dtype)
+
+
+def test_sparse_coo_tensor_to_dense_coalesce_and_errors():
+    ind = np.array([[0, 1, 0, 2], [1, 0, 1, 2]])
+    s = pe.sparse_coo_tensor(ind, pe.tensor([1.0, 2.0, 3.0, 4.0]), (3, 3))
+    assert s.is_sparse and s.layout == pe.sparse_coo and pe.ones(1).layout == pe.strided
+    assert not pe.ones(1).is_sparse
+    assert s.shape == (3, 3) and s.size(1) == 3 and s._nnz() == 4 and not s.is_coalesced()
+    want = np.zeros((3, 3))
+    np.add.at(want, (ind[0], ind[1]), [1, 2, 3, 4])
+    np.testing.assert_allclose(s.to_dense().numpy(), want)
+    c = s.coalesce()
+    assert c.is_coalesced() and c._nnz() == 3
+    assert c.indices().tolist() == [[0, 1, 2], [1, 0, 2]] and c.values().tolist() == [4, 2, 4]
+    with pytest.raises(RuntimeError, match="uncoalesced"):
+        s.indices()
+    with pytest.raises(ValueError, match="out of range"):
+        pe.sparse_coo_tensor(ind, pe.ones(4), (2, 3))
+    with pytest.raises(NotImplementedError, match="hybrid"):
+        pe.sparse_coo_tensor(ind, pe.ones(4, 2), (3, 3))
+    with pytest.raises(RuntimeError, match=r"add\(dense, sparse\)"):
+        s + pe.ones(3, 3)
+    with pytest.raises(RuntimeError, match=r"\[numpy\].*sparse.*to_dense"):
+        s.numpy()
+    with pytest.raises(NotImplementedError, match="full sum"):
+        pe.sum(s, dim=1)
+    assert pe.sparse_coo_tensor(ind, pe.ones(4)).shape == (3, 3)  # size inferred
+    i64 = pe.sparse_coo_tensor(ind, pe.ones(4), (3, 3), dtype=pe.int64)
+    assert i64.dtype == pe.int64
+    mixed = pe.eye(3) + i64  # float32 dense + int64 sparse -> float32 dense, as torch
+    assert mixed.dtype == pe.float32 and not mixed.is_sparse
+    np.testing.assert_allclose(mixed.numpy(), np.eye(3) + (want != 0) * np.array(
+        [[0, 2, 0], [1, 0, 0], [0, 0, 1]]))
+
+
+def test_sparse_products_match_numpy_float64():
+    rs = np.random.RandomState(0)
+    ind, val = _coo(rs, (5, 4), 9)
+    s = pe.sparse_coo_tensor(ind, pe.tensor(val), (5, 4))
+    dense = np.zeros((5, 4))
+    np.add.at(dense, (ind[0], ind[1]), val)
+    b = rs.randn(4, 3)
+    a = rs.randn(2, 5)
+    v = rs.randn(4)
+    np.testing.assert_allclose((s @ pe.tensor(b)).numpy(), dense @ b, rtol=1e-12)
+    np.testing.assert_allclose(pe.mm(s, pe.tensor(b)).numpy(), dense @ b, rtol=1e-12)
+    np.testing.assert_allclose(pe.spmm(s, pe.tensor(b)).numpy(), dense @ b, rtol=1e-12)
+    np.testing.assert_allclose(pe.sparse.mm(s, pe.tensor(b)).numpy(), dense @ b, rtol=1e-12)
+    np.testing.assert_allclose((pe.tensor(a) @ s).numpy(), a @ dense, rtol=1e-12)
+    np.testing.assert_allclose((s @ pe.tensor(v)).numpy(), dense @ v, rtol=1e-12)
+    ss = s @ s.t()
+    assert ss.is_sparse
+    np.testing.assert_allclose(ss.to_dense().numpy(), dense @ dense.T, rtol=1e-12)
+    np.testing.assert_allclose((s + s).to_dense().numpy(), 2 * dense)
+    np.testing.assert_allclose((s * 3.0).to_dense().numpy(), 3 * dense)
+    np.testing.assert_allclose((pe.tensor(dense) - s).numpy(), 0 * dense, atol=1e-15)
+    np.testing.assert_allclose(s.sum().item(), dense.sum())
+    sd = pe.tensor(dense).to_sparse()
+    assert sd.is_coalesced() and sd._nnz() == int((dense != 0).sum())
+    np.testing.assert_allclose(sd.to_dense().numpy(), dense)
+    with pytest.raises(RuntimeError, match="cannot be multiplied"):
+        s @ pe.ones(3, 2, dtype=pe.float64)
+
+
+def test_sparse_products_gradcheck():
+    rs = np.random.RandomState(1)
+    ind, val = _coo(rs, (4, 3), 7)
+    vals = pe.tensor(val, requires_grad=True)
+    dense = pe.tensor(rs.randn(3, 2), requires_grad=True)
+    left = pe.tensor(rs.randn(2, 4), requires_grad=True)
+
+    def sp(v):
+        return pe.sparse_coo_tensor(ind, v, (4, 3))
+    assert pe.testing.gradcheck(lambda v, d: pe.spmm(sp(v), d), [vals, dense])
+    assert pe.testing.gradcheck(lambda v, d: d @ sp(v), [vals, left])
+    assert pe.testing.gradcheck(lambda v: sp(v).coalesce().to_dense(), [vals])
+    x = pe.tensor(rs.randn(3, 3), requires_grad=True)
+    assert pe.testing.gradcheck(lambda t: pe.mm(t.to_sparse(), t), [x])
+    assert x.to_dense() is x
+    leaf = pe.sparse_coo_tensor(ind, pe.tensor(val), (4, 3), requires_grad=True)
+    (leaf @ pe.ones(3, 2, dtype=pe.float64)).sum().backward()
+    assert leaf.grad.is_sparse
+    np.testing.assert_allclose(leaf.grad._values().numpy(), np.full(7, 2.0))
+
+
+@pytest.mark.skipif(_torch is None, reason="torch not installed")
+def test_sparse_normalized_adjacency_matches_torch():
+    """gcn's preprocessing: D^-1/2 (I + A) D^-1/2 from a sparse int64 edge list, scaled
+    features, both back to sparse; then a two-layer spmm model's output."""
+    rs = np.random.RandomState(2)
+    edges = rs.randint(0, 6, (2, 10)).astype(np.int32)
+    warnings.simplefilter("error", RuntimeWarning)  # 1 / 0 is inf without a warning, as torch
+    feats = (rs.rand(6, 4) < 0.5).astype(np.int32)
+    feats[1] = 0
+    outs = []
+    for lib in (pe, _torch):
+        f = lib.FloatTensor(feats)
+        scale = 1 / lib.sum(f, dim=1)
+        scale[scale == float("inf")] = 0
+        f = lib.diag(scale).to_sparse() @ f
+        adj = lib.sparse_coo_tensor(edges, lib.ones(10), (6, 6), dtype=lib.int64)
+        adj = lib.eye(6) + adj
+        deg = lib.sqrt(1 / lib.sum(adj, dim=1))
+        deg[deg == float("inf")] = 0
+        deg = lib.diag(deg).to_sparse()
+        adj = (deg @ adj @ deg).to_sparse()
+        w = lib.tensor(np.linspace(-1, 1, 12, dtype=np.float32).reshape(4, 3))
+        out = lib.spmm(adj, lib.mm(f.to_sparse(), w))
+        outs.append((f.to_dense().numpy(), adj.to_dense().numpy(), adj._nnz(), out.numpy()))
+    (f1, a1, n1, o1), (f2, a2, n2, o2) = outs
+    np.testing.assert_allclose(f1, f2, rtol=1e-6)
+    np.testing.assert_allclose(a1, a2, rtol=1e-6)
+    assert n1 == n2
+    np.testing.assert_allclose(o1, o2, rtol=1e-5, atol=1e-6)
+
+
+def test_gcn_pattern_trains_on_sparse_graph():
+    rs = np.random.RandomState(3)
+    n, labels = 40, rs.randint(0, 2, 40)
+    feats = rs.rand(n, 6) * 0.2 + np.eye(2)[labels].repeat(3, axis=1)
+    src = rs.randint(0, n, 120)
+    dst = np.array([rs.choice(np.where(labels == labels[i])[0]) for i in src])
+    adj = pe.eye(n) + pe.sparse_coo_tensor(np.stack([src, dst]), pe.ones(120), (n, n))
+    deg = pe.diag(pe.sqrt(1 / pe.sum(adj, dim=1))).to_sparse()
+    adj = (deg @ adj @ deg).to_sparse()
+    x = pe.FloatTensor(feats).to_sparse()
+    y = pe.LongTensor(labels)
+
+    class GraphConv(nn.Module):
+        def __init__(self, i, o):
+            super().__init__()
+            self.kernel = nn.Parameter(pe.Tensor(i, o))
+            nn.init.xavier_normal_(self.kernel)
+            self.bias = nn.Parameter(pe.Tensor(o))
+            nn.init.zeros_(self.bias)
+
+        def forward(self, h, a):
+            return pe.spmm(a, pe.mm(h, self.kernel)) + self.bias
+
+    pe.manual_seed(0)
+    g1, g2 = GraphConv(6, 8), GraphConv(8, 2)
+    opt = optim.Adam(list(g1.parameters()) + list(g2.parameters()), lr=0.05, weight_decay=5e-4)
+    train = pe.randperm(n)[:30]
+    losses = []
+    for _ in range(40):
+        out = F.log_softmax(g2(F.relu(g1(x, adj)), adj), dim=1)
+        loss = nn.NLLLoss()(out[train], y[train])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert g1.kernel.grad is not None and losses[-1] < 0.3 * losses[0]

@@ -137,6 +137,12 @@ from .tensor_special_habits import special_tensor_functions as _special_names  #
 globals().update({_n: _method_function(_n) for _n in _special_names()})
 from .special import polygamma  # noqa: E402,F401
 from .torch_functions_missing import histc, tensordot  # noqa: E402,F401
+# torch.add / sub / mul / div (+ long names) and matmul with out= (tutorials' tensor pages)
+# (also tf.add / multiply ...: symbolic-aware, so they record a node on Keras tensors)
+from . import torch_arithmetic as _arith  # noqa: E402
+(add, sub, subtract, mul, multiply, div, divide, true_divide, matmul) = map(_symbolic_aware, (
+    _arith.add, _arith.sub, _arith.subtract, _arith.mul, _arith.multiply, _arith.div,
+    _arith.divide, _arith.true_divide, _arith.matmul))
 from .dtypes import get_default_dtype, set_default_dtype  # noqa: E402,F401
 
 

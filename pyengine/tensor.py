@@ -52,6 +52,21 @@ from .tensor_habits import TorchHabits  # PyTorch tensor habits (mm, t, eq, add_
 _NO_DATA = object()  # Tensor() with no argument: torch's empty float tensor
 
 
+def _format_body(a):
+    """The values as torch prints them: floats with 4 decimals (scientific with 4 when the
+    magnitudes span more than 1e3, or reach 1e8 or go below 1e-4: NumPy's switch is the same
+    rule), integral floats as `1.`, 80 columns, 1000 elements before summarizing."""
+    fixed = a.dtype.kind == "f" and a.size > 0
+    if fixed:
+        finite = a[np.isfinite(a)]
+        if np.array_equal(finite, np.round(finite)):
+            big = np.abs(finite[finite != 0])  # integral: `1.` unless scientific is due
+            fixed = big.size > 0 and (big.max() > 1e8 or big.max() / big.min() > 1e3)
+    return np.array2string(a, separator=", ", prefix="tensor(", max_line_width=80,
+                           precision=4 if fixed else None,
+                           floatmode="fixed" if fixed else None)
+
+
 def _is_size(n):
     # Python ints only: NumPy integer scalars stay data (internal callers wrap them)
     return n is _NO_DATA or (isinstance(n, int) and not isinstance(n, bool))
@@ -173,7 +188,7 @@ class Tensor(TorchHabits):
         return self._data.shape[0]
 
     def __repr__(self):
-        body = np.array2string(self._data, separator=", ", prefix="tensor(")
+        body = _format_body(self._data)
         extra = "" if self._data.dtype == np.float32 or self._data.dtype == np.int64 else \
             f", dtype={self.dtype}"
         if self._node is not None:
@@ -376,10 +391,16 @@ class Tensor(TorchHabits):
         np.copyto(self._data, result._data, casting="same_kind")
         return self
 
-    def add(self, o): return self + o
-    def sub(self, o): return self - o
+    def add(self, o, *, alpha=1): return self + (o if alpha == 1 else o * alpha)
+    def sub(self, o, *, alpha=1): return self - (o if alpha == 1 else o * alpha)
     def mul(self, o): return self * o
-    def div(self, o): return self / o
+
+    def div(self, o, *, rounding_mode=None):
+        if rounding_mode is None:
+            return self / o
+        from .torch_arithmetic import divide_rounded  # 'trunc' / 'floor' (torch.div)
+        return divide_rounded(self, o, rounding_mode)
+
     def pow(self, o): return self ** o
     def matmul(self, o): return self @ o
     def neg(self): return -self

@@ -228,7 +228,14 @@ class TorchHabits(MathHabits, SpecialHabits):
         return self._inplace(self - (other if alpha == 1 else other * alpha))
 
     def mul_(self, other): return self._inplace(self * other)
-    def div_(self, other): return self._inplace(self / other)
+    def div_(self, other, *, rounding_mode=None):
+        return self._inplace(self.div(other, rounding_mode=rounding_mode))
+
+    # torch's long names
+    def subtract(self, other, *, alpha=1): return self.sub(other, alpha=alpha)
+    def multiply(self, other): return self * other
+    def divide(self, other, *, rounding_mode=None): return self.div(other, rounding_mode=rounding_mode)
+    def true_divide(self, other): return self / other
     def pow_(self, exponent): return self._inplace(self ** exponent)
     def neg_(self): return self._inplace(-self)
     def abs_(self): return self._inplace(self.abs())

@@ -348,3 +348,91 @@ def test_gcn_pattern_trains_on_sparse_graph():
         opt.step()
         losses.append(loss.item())
     assert g1.kernel.grad is not None and losses[-1] < 0.3 * losses[0]
+
+
+# ---- tutorials' tensor page: out=, torch.add / sub / mul / div, rounding_mode, printing ----
+def test_matmul_and_mul_write_into_out_as_torch():
+    rs = np.random.RandomState(0)
+    a = pe.tensor(rs.randn(4, 4).astype(np.float32))
+    y3 = pe.rand_like(a)
+    ret = pe.matmul(a, a.T, out=y3)
+    assert ret is y3
+    np.testing.assert_allclose(y3.numpy(), a.numpy() @ a.numpy().T, rtol=1e-5)
+    z3 = pe.empty(0)
+    pe.mul(a, a, out=z3)  # an empty out is resized silently
+    np.testing.assert_allclose(z3.numpy(), a.numpy() ** 2, rtol=1e-6)
+    with pytest.warns(UserWarning, match="resized"):
+        pe.add(a, 1, out=pe.zeros(2))
+    ints = pe.zeros(4, 4, dtype=pe.int64)
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        pe.mul(a, a, out=ints)
+    w = pe.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="automatic differentiation"):
+        pe.mul(w, 2.0, out=pe.zeros(2))
+    with pe.no_grad():
+        assert pe.mul(w, 2.0, out=pe.zeros(2)).tolist() == [2.0, 2.0]
+
+
+def test_torch_arithmetic_functions_alpha_and_rounding_mode():
+    a = pe.tensor([7.0, -7.0, 5.5, -0.5])
+    b = pe.tensor([2.0, 2.0, -2.0, 3.0])
+    assert pe.add(a, b, alpha=2).tolist() == [11.0, -3.0, 1.5, 5.5]
+    assert pe.sub(a, b, alpha=0.5).tolist() == [6.0, -8.0, 6.5, -2.0]
+    assert a.add(b, alpha=-1).tolist() == pe.subtract(a, b).tolist()
+    assert pe.multiply(a, b).tolist() == pe.mul(a, b).tolist() == (a * b).tolist()
+    np.testing.assert_allclose(pe.div(a, b).numpy(), a.numpy() / b.numpy())
+    assert pe.div(a, b, rounding_mode="trunc").tolist() == [3.0, -3.0, -2.0, -0.0]
+    assert pe.div(a, b, rounding_mode="floor").tolist() == [3.0, -4.0, -3.0, -1.0]
+    i, j = pe.tensor([7, -7, 7, -7]), pe.tensor([2, 2, -2, -2])
+    assert pe.div(i, j).dtype == pe.float32  # int / int is true division
+    t = pe.divide(i, j, rounding_mode="trunc")
+    f = i.div(j, rounding_mode="floor")
+    assert t.dtype == pe.int64 and t.tolist() == [3, -3, -3, 3]
+    assert f.tolist() == [3, -4, -4, 3]
+    x = pe.tensor([9.0, -9.0])
+    x.div_(4, rounding_mode="floor")
+    assert x.tolist() == [2.0, -3.0]
+    with pytest.raises(ValueError, match="rounding_mode"):
+        pe.div(a, b, rounding_mode="round")
+    if _torch is not None:
+        for mode in (None, "trunc", "floor"):
+            np.testing.assert_allclose(
+                pe.div(i, j, rounding_mode=mode).numpy(),
+                _torch.div(_torch.tensor([7, -7, 7, -7]), _torch.tensor([2, 2, -2, -2]),
+                           rounding_mode=mode).numpy())
+    g = pe.tensor([1.0, 2.0], requires_grad=True)
+    pe.add(g, g, alpha=3).sum().backward()
+    assert g.grad.tolist() == [4.0, 4.0]
+
+
+def test_tensors_print_as_torch_prints_them():
+    assert repr(pe.tensor([0.1234567, 2.0])) == "tensor([0.1235, 2.0000])"
+    assert repr(pe.tensor([1.0, 200.0])) == "tensor([  1., 200.])"
+    assert repr(pe.tensor([1.0, 2000.0])) == "tensor([1.0000e+00, 2.0000e+03])"
+    assert repr(pe.tensor([1e-5, 1.0])) == "tensor([1.0000e-05, 1.0000e+00])"
+    assert repr(pe.tensor(2.5)) == "tensor(2.5000)"
+    assert repr(pe.tensor([1, 2])) == "tensor([1, 2])"
+    if _torch is not None:
+        rs = np.random.RandomState(0)
+        for arr in (rs.rand(2, 3), rs.randn(3, 2) * 100, np.array([np.nan, 1.5, np.inf])):
+            arr = arr.astype(np.float32)
+            assert repr(pe.tensor(arr)) == repr(_torch.tensor(arr))
+
+
+def test_load_takes_torch_load_arguments(tmp_path):
+    path = str(tmp_path / "model.pth")
+    m = nn.Linear(3, 2)
+    pe.save(m.state_dict(), path)
+    for kw in ({"weights_only": True}, {"weights_only": False}, {"map_location": "cpu"},
+               {"map_location": pe.device("cpu")}, {"map_location": {"cuda:0": "cpu"}}):
+        m2 = nn.Linear(3, 2)
+        m2.load_state_dict(pe.load(path, **kw))
+        np.testing.assert_array_equal(m2.weight.detach().numpy(), m.weight.detach().numpy())
+    with pytest.raises(NotImplementedError, match="callable map_location"):
+        pe.load(path, map_location=lambda storage, loc: storage)
+    with pytest.raises(ValueError, match="pickle_module"):
+        pe.load(path, pickle_module=object())
+    with pytest.raises(NotImplementedError, match="mmap"):
+        pe.load(path, mmap=True)
+    with pytest.raises(TypeError, match="weights_only"):
+        pe.load(path, weights_only="yes")

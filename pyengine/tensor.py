@@ -189,7 +189,8 @@ class Tensor(TorchHabits):
 
     def __repr__(self):
         body = _format_body(self._data)
-        extra = "" if self._data.dtype == np.float32 or self._data.dtype == np.int64 else \
+        # torch names the dtype unless it is float32, int64 or bool (inferred when read back)
+        extra = "" if self._data.dtype in (np.float32, np.int64, np.bool_) else \
             f", dtype={self.dtype}"
         if self._node is not None:
             extra += f", grad_fn=<{self._node.name}>"

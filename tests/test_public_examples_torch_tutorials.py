@@ -436,3 +436,176 @@ def test_load_takes_torch_load_arguments(tmp_path):
         pe.load(path, mmap=True)
     with pytest.raises(TypeError, match="weights_only"):
         pe.load(path, weights_only="yes")
+
+
+# ---- user autograd.Function on Tensors (examples_autograd: LegendrePolynomial3, MyReLU) ----
+class _Legendre3(pe.autograd.Function):
+    @staticmethod
+    def forward(ctx, inp):
+        ctx.save_for_backward(inp)
+        return 0.5 * (5 * inp ** 3 - 3 * inp)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        inp, = ctx.saved_tensors
+        assert isinstance(grad_output, pe.Tensor) and isinstance(inp, pe.Tensor)
+        return grad_output * 1.5 * (5 * inp ** 2 - 1)
+
+
+class _ClampReLU(pe.autograd.Function):
+    @staticmethod
+    def forward(ctx, inp):
+        ctx.save_for_backward(inp)
+        return inp.clamp(min=0)  # a Tensor method: forward receives Tensors, as in torch
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        inp, = ctx.saved_tensors
+        grad_input = grad_output.clone()
+        grad_input[inp < 0] = 0
+        return grad_input
+
+
+class _ScaleSplit(pe.autograd.Function):
+    """torch 2's split form: forward without ctx, setup_context, a non-tensor argument."""
+
+    @staticmethod
+    def forward(x, scale):
+        return x * scale
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.scale = inputs[1]
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.scale, None
+
+
+def test_user_function_sees_tensors_and_matches_numpy():
+    x = pe.tensor(np.linspace(-1.2, 1.2, 7), dtype=pe.float64, requires_grad=True)
+    y = _Legendre3.apply(x)
+    xn = x.detach().numpy()
+    np.testing.assert_allclose(y.detach().numpy(), 0.5 * (5 * xn ** 3 - 3 * xn), rtol=1e-12)
+    assert "_Legendre3Backward" in repr(y.grad_fn)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 1.5 * (5 * xn ** 2 - 1), rtol=1e-12)
+    assert pe.testing.gradcheck(_Legendre3.apply, [x])
+    z = pe.tensor([-1.0, 0.5, 2.0], dtype=pe.float64, requires_grad=True)
+    assert pe.testing.gradcheck(_ClampReLU.apply, [z])
+    out = _ClampReLU.apply(z)
+    assert out.tolist() == [0.0, 0.5, 2.0]
+    s = pe.tensor([1.0, 2.0], dtype=pe.float64, requires_grad=True)
+    assert pe.testing.gradcheck(lambda t: _ScaleSplit.apply(t, 3.0), [s])
+    with pe.no_grad():
+        assert not _Legendre3.apply(x).requires_grad
+    assert not _Legendre3.apply(x.detach()).requires_grad
+
+
+def test_user_function_errors_and_ctx_features():
+    class TwoOut(pe.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x, x * 2
+
+    with pytest.raises(NotImplementedError, match="returned 2 outputs"):
+        TwoOut.apply(pe.ones(2, requires_grad=True))
+
+    class WrongCount(pe.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            return x * y
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    with pytest.raises(RuntimeError, match="incorrect number of gradients"):
+        WrongCount.apply(pe.ones(2, requires_grad=True), pe.ones(2)).sum().backward()
+
+    class Needs(pe.autograd.Function):
+        seen = None
+
+        @staticmethod
+        def forward(ctx, x, y):
+            Needs.seen = ctx.needs_input_grad
+            out = x + y
+            ctx.mark_non_differentiable(out)
+            return out
+
+    r = Needs.apply(pe.ones(2, requires_grad=True), pe.ones(2))
+    assert Needs.seen == (True, False) and not r.requires_grad
+
+
+def test_polynomial_custom_function_fit_matches_torch_numbers():
+    """examples_autograd's fit: y = a + b * P3(c + d x) by plain gradient descent; the loss
+    falls and, from the same start, the first steps equal torch's (when installed)."""
+    x = pe.linspace(-np.pi, np.pi, 200)
+    y = pe.sin(x)
+    params = [pe.full((), v, requires_grad=True) for v in (0.0, -1.0, 0.0, 0.3)]
+    losses = []
+    for _ in range(300):
+        a, b, c, d = params
+        loss = (a + b * _Legendre3.apply(c + d * x) - y).pow(2).sum()
+        loss.backward()
+        with pe.no_grad():
+            for p in params:
+                p -= 5e-5 * p.grad
+                p.grad = None
+        losses.append(loss.item())
+    assert losses[-1] < 0.5 * losses[0]
+    if _torch is not None:
+        class TL(_torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, inp):
+                ctx.save_for_backward(inp)
+                return 0.5 * (5 * inp ** 3 - 3 * inp)
+
+            @staticmethod
+            def backward(ctx, g):
+                inp, = ctx.saved_tensors
+                return g * 1.5 * (5 * inp ** 2 - 1)
+        tx = _torch.linspace(-np.pi, np.pi, 200)
+        tp = [_torch.full((), v, requires_grad=True) for v in (0.0, -1.0, 0.0, 0.3)]
+        for _ in range(300):
+            a, b, c, d = tp
+            loss = (a + b * TL.apply(c + d * tx) - _torch.sin(tx)).pow(2).sum()
+            loss.backward()
+            with _torch.no_grad():
+                for p in tp:
+                    p -= 5e-5 * p.grad
+                    p.grad = None
+        np.testing.assert_allclose([p.item() for p in params], [p.item() for p in tp],
+                                   rtol=1e-3, atol=1e-5)
+
+
+# ---- blitz: grad_fn.next_functions, integer MSE targets, 0-d scatter index, bool printing ---
+def test_grad_fn_next_functions_walk_back_to_leaves():
+    lin = nn.Linear(3, 2)
+    out = F.relu(lin(pe.randn(4, 3)))
+    loss = nn.MSELoss()(out, pe.zeros(4, 2))
+    first = loss.grad_fn.next_functions[0][0]
+    assert first is out.grad_fn and "Backward" in repr(first)
+    assert loss.grad_fn.next_functions[1] == (None, 0)  # the target needs no gradient
+    leaf = pe.ones(2, requires_grad=True)
+    acc = (leaf * 2).grad_fn.next_functions[0][0]
+    assert type(acc).__name__ == "AccumulateGrad" and acc.variable is leaf
+
+
+def test_mse_and_l1_with_integer_target_keep_the_float_dtype():
+    out = pe.tensor(np.linspace(0, 1, 10, dtype=np.float32).reshape(1, -1), requires_grad=True)
+    target = pe.arange(1, 11).view(1, -1)
+    loss = nn.MSELoss()(out, target)
+    want = np.mean((out.detach().numpy() - np.arange(1, 11)) ** 2)
+    assert loss.dtype == pe.float32
+    np.testing.assert_allclose(loss.item(), want, rtol=1e-6)
+    loss.backward()
+    assert out.grad.dtype == pe.float32
+    assert F.l1_loss(out, target).dtype == pe.float32
+
+
+def test_scatter_with_0d_index_one_hot_target_transform():
+    onehot = pe.zeros(10, dtype=pe.float).scatter_(0, pe.tensor(3), value=1)
+    assert onehot.tolist() == [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]
+    assert pe.zeros(4).scatter(0, pe.tensor(2), pe.tensor(7.0)).tolist() == [0, 0, 7, 0]
+    assert repr(pe.tensor(True)) == "tensor(True)"

@@ -223,16 +223,25 @@ def _loss_reduction(reduction, size_average, reduce, op):
     return reduction
 
 
+def _float_target(input, target):
+    """An integer / bool target in the float input's dtype, as torch's promotion makes it
+    (float32 output, int64 target: a float32 loss; NumPy would give float64)."""
+    if (isinstance(target, Tensor) and isinstance(input, Tensor)
+            and input._data.dtype.kind == "f" and target._data.dtype.kind in "iub"):
+        return target.to(input.dtype)
+    return target
+
+
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """mean((input - target)^2) (or 'sum' / 'none'); target may require grad."""
     r = _loss_reduction(reduction, size_average, reduce, "mse_loss")
-    return _loss.MSELoss.apply(input, target, reduction=r)
+    return _loss.MSELoss.apply(input, _float_target(input, target), reduction=r)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """mean(|input - target|) (or 'sum' / 'none')."""
     r = _loss_reduction(reduction, size_average, reduce, "l1_loss")
-    return _loss.L1Loss.apply(input, target, reduction=r)
+    return _loss.L1Loss.apply(input, _float_target(input, target), reduction=r)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):

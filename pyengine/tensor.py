@@ -380,15 +380,36 @@ class Tensor(TorchHabits):
     def __invert__(self): return _ew.compare("logical_not", self)
     __hash__ = object.__hash__
 
-    def __iadd__(self, o): return self._inplace(self + o)
-    def __isub__(self, o): return self._inplace(self - o)
-    def __imul__(self, o): return self._inplace(self * o)
-    def __itruediv__(self, o): return self._inplace(self / o)
+    def __iadd__(self, o): return self._augmented(self + o)
+    def __isub__(self, o): return self._augmented(self - o)
+    def __imul__(self, o): return self._augmented(self * o)
+    def __itruediv__(self, o): return self._augmented(self / o)
+
+    def _augmented(self, result):
+        """`x += y` (and -=, *=, /=). Python rebinds x to what this returns, so in a recorded
+        graph (the result requires grad: `batch_loss += loss` in the char-RNN tutorial, or a
+        running total started as a plain tensor) the new graph tensor is returned and the old
+        one keeps its values, as pyengine's other in-place forms do in a graph (no version
+        counters: docs/hardening.md). A leaf that requires grad is refused, as in torch;
+        outside a graph the values are written in place."""
+        if result.requires_grad and not (self.requires_grad and self._node is None):
+            return result
+        return self._inplace(result)
 
     def _inplace(self, result):
         if self.requires_grad and _autograd.is_grad_enabled():
-            raise RuntimeError("a leaf tensor that requires grad can't be modified in place; "
-                               "wrap it in pe.no_grad()")
+            if self._node is None:
+                raise RuntimeError("a leaf tensor that requires grad can't be modified in "
+                                   "place; wrap it in pe.no_grad()")
+            raise RuntimeError("a tensor inside a recorded graph can't be modified in place "
+                               "by a method (pyengine's autograd has no version counters); "
+                               "use the out-of-place form, x = x + y, or x += y")
+        if result.requires_grad:
+            # Copying would drop the graph: the tensor would hold the values without the
+            # gradient path (a silently wrong backward), so say how to keep it.
+            raise RuntimeError("an in-place method can't write a result that requires grad "
+                               "into a tensor that does not; use the out-of-place form, "
+                               "x = x + y, or x += y")
         np.copyto(self._data, result._data, casting="same_kind")
         return self
 

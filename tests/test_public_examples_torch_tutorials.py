@@ -609,3 +609,105 @@ def test_scatter_with_0d_index_one_hot_target_transform():
     assert onehot.tolist() == [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]
     assert pe.zeros(4).scatter(0, pe.tensor(2), pe.tensor(7.0)).tolist() == [0, 0, 7, 0]
     assert repr(pe.tensor(True)) == "tensor(True)"
+
+
+# ---- char-RNN classification: set_default_device, `batch_loss += loss`, random_split -------
+def test_default_device_is_the_cpu_only():
+    pe.set_default_device(pe.device("cpu"))
+    pe.set_default_device("cpu")
+    pe.set_default_device(None)
+    assert pe.get_default_device() == pe.device("cpu")
+    with pytest.raises((NotImplementedError, RuntimeError)):
+        pe.set_default_device("cuda")
+
+
+def test_augmented_assignment_accumulates_a_graph_loss():
+    w = pe.tensor([1.0, 2.0], requires_grad=True)
+    batch_loss = 0
+    for k in (1.0, 2.0, 3.0):
+        batch_loss += (w * k).sum()  # int += Tensor, then non-leaf += Tensor
+    batch_loss.backward()
+    assert batch_loss.item() == 18.0 and w.grad.tolist() == [6.0, 6.0]
+    total = pe.zeros(())  # a plain tensor += a graph tensor keeps the graph, as torch
+    w.grad = None
+    total += (w * w).sum()
+    total *= 2.0
+    total.backward()
+    assert w.grad.tolist() == [4.0, 8.0]
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        w += 1.0
+    with pe.no_grad():
+        w -= 0.5  # the manual SGD step still writes in place
+    assert w.tolist() == [0.5, 1.5] and w.requires_grad
+    plain = pe.zeros(2)
+    with pytest.raises(RuntimeError, match="out-of-place"):
+        plain.add_(w * 2)  # copying would silently drop the gradient path
+    mid = w * 2
+    with pytest.raises(RuntimeError, match="recorded graph"):
+        mid.add_(1.0)
+
+
+def test_char_rnn_classifier_pattern_trains():
+    """nn.RNN over one-hot letters (seq, 1, n_letters), h2o on hidden[0], LogSoftmax, NLLLoss;
+    random_split by fractions with a seeded Generator; batches from np.array_split index a
+    Subset; summed per-example losses, clip_grad_norm_, SGD."""
+    rng = np.random.RandomState(0)
+    letters = "abcdefgh"
+    words = [("".join(rng.choice(list("abcd" if k == 0 else "efgh"), rng.randint(3, 6))), k)
+             for k in rng.randint(0, 2, 60)]
+
+    def one_hot(word):
+        t = pe.zeros(len(word), 1, len(letters))
+        for i, ch in enumerate(word):
+            t[i][0][letters.find(ch)] = 1
+        return t
+
+    data = [(pe.tensor([k], dtype=pe.long), one_hot(w)) for w, k in words]
+
+    class DS(pe.utils.data.Dataset):
+        def __len__(self):
+            return len(data)
+
+        def __getitem__(self, i):
+            return data[i]
+
+    train_set, test_set = pe.utils.data.random_split(
+        DS(), [0.8, 0.2], generator=pe.Generator(device=pe.device("cpu")).manual_seed(2024))
+    assert (len(train_set), len(test_set)) == (48, 12)
+
+    class CharRNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = nn.RNN(len(letters), 16)
+            self.h2o = nn.Linear(16, 2)
+            self.softmax = nn.LogSoftmax(dim=1)
+
+        def forward(self, line):
+            _, hidden = self.rnn(line)
+            return self.softmax(self.h2o(hidden[0]))
+
+    pe.manual_seed(0)
+    model = CharRNN()
+    opt = optim.SGD(model.parameters(), lr=0.2)
+    crit = nn.NLLLoss()
+    epoch_losses = []
+    for _ in range(8):
+        order = list(range(len(train_set)))
+        rng.shuffle(order)
+        total = 0.0
+        for batch in np.array_split(order, 4):
+            batch_loss = 0
+            for i in batch:
+                label, line = train_set[i]
+                batch_loss += crit(model(line), label)
+            batch_loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 3)
+            opt.step()
+            opt.zero_grad()
+            total += batch_loss.item() / len(batch)
+        epoch_losses.append(total)
+    assert epoch_losses[-1] < 0.5 * epoch_losses[0]
+    with pe.no_grad():
+        right = sum(model(line).topk(1)[1][0].item() == label.item()
+                    for label, line in test_set)
+    assert right >= 9

@@ -231,6 +231,23 @@ class TorchHabits(MathHabits, SpecialHabits):
     def div_(self, other, *, rounding_mode=None):
         return self._inplace(self.div(other, rounding_mode=rounding_mode))
 
+    # ---- shape changes in place (char-RNN generation: target.unsqueeze_(-1)) ---------------
+    def _restride(self, view, op):
+        """self becomes `view` of its own storage (torch's in-place view ops). Only for tensors
+        outside autograd: a graph tensor's recorded shape must not change under it."""
+        if self.requires_grad:
+            raise RuntimeError(f"[{op}] changes the shape of a tensor that requires grad in "
+                               f"place, which pyengine's autograd cannot follow; use "
+                               f"{op[:-1]}() (out of place)")
+        self._data = view._data
+        return self
+
+    def unsqueeze_(self, dim): return self._restride(self.unsqueeze(dim), "unsqueeze_")
+    def squeeze_(self, dim=None): return self._restride(self.squeeze(dim=dim), "squeeze_")
+    def t_(self): return self._restride(self.t(), "t_")
+    def transpose_(self, dim0, dim1): return self._restride(self.transpose(dim0, dim1),
+                                                            "transpose_")
+
     # torch's long names
     def subtract(self, other, *, alpha=1): return self.sub(other, alpha=alpha)
     def multiply(self, other): return self * other

@@ -711,3 +711,52 @@ def test_char_rnn_classifier_pattern_trains():
         right = sum(model(line).topk(1)[1][0].item() == label.item()
                     for label, line in test_set)
     assert right >= 9
+
+
+# ---- char-RNN generation: in-place view ops, `loss = torch.Tensor([0]); loss += l` --------
+def test_in_place_view_methods_share_storage():
+    t = pe.tensor([1, 2, 3])
+    storage = t.numpy()
+    assert t.unsqueeze_(-1) is t and t.shape == (3, 1)
+    assert np.shares_memory(t.numpy(), storage)
+    t.squeeze_()
+    assert t.shape == (3,)
+    m = pe.arange(6.0).reshape(2, 3)
+    m.t_()
+    assert m.shape == (3, 2) and m.tolist() == [[0, 3], [1, 4], [2, 5]]
+    m.transpose_(0, 1)
+    assert m.tolist() == [[0, 1, 2], [3, 4, 5]]
+    with pytest.raises(RuntimeError, match="unsqueeze_.*requires grad"):
+        pe.ones(2, requires_grad=True).unsqueeze_(0)
+
+
+def test_char_generation_step_losses_summed_into_a_tensor_train():
+    pe.manual_seed(0)
+    n_letters, hidden = 6, 12
+    i2h = nn.Linear(n_letters + hidden, hidden)
+    i2o = nn.Linear(n_letters + hidden, n_letters)
+    params = list(i2h.parameters()) + list(i2o.parameters())
+    line = [0, 1, 2, 3, 4]
+    target = pe.LongTensor(line[1:] + [5])
+    target.unsqueeze_(-1)
+    crit = nn.NLLLoss()
+    history = []
+    for _ in range(60):
+        h = pe.zeros(1, hidden)
+        loss = pe.Tensor([0])
+        for step, ch in enumerate(line):
+            x = pe.zeros(1, n_letters)
+            x[0][ch] = 1
+            combined = pe.cat((x, h), 1)
+            h = i2h(combined)
+            out = F.log_softmax(i2o(combined), dim=1)
+            loss += crit(out, target[step])
+        for p in params:
+            p.grad = None
+        loss.backward()
+        for p in params:
+            p.data.add_(p.grad.data, alpha=-0.05)
+        history.append(loss.item() / len(line))
+    assert loss.shape == (1,) and history[-1] < 0.3 * history[0]
+    letters = "abcdef"
+    assert letters[out.topk(1)[1][0][0]] in letters  # a 0-d index tensor indexes a str

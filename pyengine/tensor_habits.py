@@ -231,6 +231,15 @@ class TorchHabits(MathHabits, SpecialHabits):
     def div_(self, other, *, rounding_mode=None):
         return self._inplace(self.div(other, rounding_mode=rounding_mode))
 
+    # ---- batched products as methods (the chatbot tutorial: attn_weights.bmm(encoder_out)) --
+    def bmm(self, mat2):
+        from .ops.attention import bmm
+        return bmm(self, mat2)
+
+    def baddbmm(self, batch1, batch2, *, beta=1.0, alpha=1.0):
+        from .ops.attention import baddbmm
+        return baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
     # ---- shape changes in place (char-RNN generation: target.unsqueeze_(-1)) ---------------
     def _restride(self, view, op):
         """self becomes `view` of its own storage (torch's in-place view ops). Only for tensors

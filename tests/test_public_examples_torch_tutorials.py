@@ -760,3 +760,75 @@ def test_char_generation_step_losses_summed_into_a_tensor_train():
     assert loss.shape == (1,) and history[-1] < 0.3 * history[0]
     letters = "abcdef"
     assert letters[out.topk(1)[1][0][0]] in letters  # a 0-d index tensor indexes a str
+
+
+# ---- chatbot tutorial: Tensor.bmm, Luong attention decoder, masked NLL, greedy decoding ----
+def test_tensor_bmm_and_baddbmm_methods_match_numpy():
+    rs = np.random.RandomState(0)
+    a, b, c = rs.randn(2, 1, 4), rs.randn(2, 4, 3), rs.randn(2, 1, 3)
+    ta, tb = pe.tensor(a, requires_grad=True), pe.tensor(b)
+    np.testing.assert_allclose(ta.bmm(tb).detach().numpy(), a @ b, rtol=1e-12)
+    np.testing.assert_allclose(pe.tensor(c).baddbmm(ta.detach(), tb, beta=0.5, alpha=2.0).numpy(),
+                               0.5 * c + 2.0 * (a @ b), rtol=1e-12)
+    assert pe.testing.gradcheck(lambda x: x.bmm(tb), [ta])
+    with pytest.raises(ValueError, match="bmm"):
+        pe.ones(2, 3).bmm(pe.ones(3, 2))
+
+
+def test_luong_attention_seq2seq_with_masked_nll_trains():
+    pe.manual_seed(0)
+    rng = np.random.RandomState(1)
+    vocab, hid, batch, pad, sos, eos = 9, 16, 6, 0, 1, 2
+    seqs = [list(rng.randint(3, vocab, rng.randint(2, 5))) for _ in range(batch)]
+    seqs.sort(key=len, reverse=True)
+    lengths = pe.tensor([len(s) + 1 for s in seqs])
+    import itertools
+    src = pe.LongTensor(list(itertools.zip_longest(*[s + [eos] for s in seqs], fillvalue=pad)))
+    tgt = pe.LongTensor(list(itertools.zip_longest(*[s[::-1] + [eos] for s in seqs],
+                                                     fillvalue=pad)))
+    mask = pe.BoolTensor((tgt.numpy() != pad).tolist())
+    emb = nn.Embedding(vocab, hid)
+    enc = nn.GRU(hid, hid, 1, bidirectional=True)
+    dec = nn.GRU(hid, hid, 1)
+    concat, out_l = nn.Linear(2 * hid, hid), nn.Linear(hid, vocab)
+    params = [p for m in (emb, enc, dec, concat, out_l) for p in m.parameters()]
+    opt = optim.Adam(params, lr=0.01)
+
+    def encode(x):
+        packed = nn.utils.rnn.pack_padded_sequence(emb(x), lengths)
+        outputs, hidden = enc(packed)
+        outputs, _ = nn.utils.rnn.pad_packed_sequence(outputs)
+        return outputs[:, :, :hid] + outputs[:, :, hid:], hidden
+
+    def step(inp, hidden, enc_out):
+        rnn_out, hidden = dec(emb(inp), hidden)
+        weights = F.softmax(pe.sum(rnn_out * enc_out, dim=2).t(), dim=1).unsqueeze(1)
+        context = weights.bmm(enc_out.transpose(0, 1)).squeeze(1)
+        h = pe.tanh(concat(pe.cat((rnn_out.squeeze(0), context), 1)))
+        return F.softmax(out_l(h), dim=1), hidden
+
+    history = []
+    for _ in range(60):
+        opt.zero_grad()
+        enc_out, enc_h = encode(src)
+        hidden, inp, loss = enc_h[:1], pe.LongTensor([[sos] * batch]), 0
+        for t in range(tgt.shape[0]):
+            probs, hidden = step(inp, hidden, enc_out)
+            nll = -pe.log(pe.gather(probs, 1, tgt[t].view(-1, 1)).squeeze(1))
+            loss += nll.masked_select(mask[t]).mean()
+            inp = tgt[t].view(1, -1)
+        loss.backward()
+        nn.utils.clip_grad_norm_(params, 50.0)
+        opt.step()
+        history.append(loss.item())
+    assert history[-1] < 0.3 * history[0]
+    with pe.no_grad():  # greedy decoding of the first sequence, as GreedySearchDecoder
+        enc_out, enc_h = encode(src)
+        hidden, inp = enc_h[:1], pe.ones(1, batch, dtype=pe.long) * sos
+        tokens = pe.zeros([0], dtype=pe.long)
+        for _ in range(tgt.shape[0]):
+            probs, hidden = step(inp, hidden, enc_out)
+            _, best = pe.max(probs, dim=1)
+            tokens = pe.cat((tokens, best[:1]), dim=0)
+            inp = pe.unsqueeze(best, 0)
+    assert tokens.dtype == pe.long and tokens.shape == (tgt.shape[0],)

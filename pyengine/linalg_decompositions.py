@@ -22,7 +22,7 @@ EighResult = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
 
 def _matrix(op, A, square=False):
     """A as a float32 / float64 Tensor of matrices (..., m, n), or an error naming op."""
-    a = A if isinstance(A, Tensor) else Tensor(A)
+    a = A if isinstance(A, Tensor) else Tensor._from_data(A)
     if a.ndim < 2:
         raise RuntimeError(f"[{op}] expects matrices (..., m, n) of at least 2 dimensions, got "
                            f"shape {tuple(a.shape)}")

@@ -36,7 +36,7 @@ sparse_coo = _Layout("sparse_coo")
 
 
 def _as_tensor(x):
-    return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
+    return x if isinstance(x, Tensor) else Tensor._from_data(np.asarray(x))
 
 
 class SparseCOOTensor(Tensor):
@@ -361,7 +361,7 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None,
     if ind.dtype.kind not in "iu" or ind.ndim != 2:
         raise ValueError(f"[sparse_coo_tensor] indices must be a 2-D (ndim, nnz) integer "
                          f"array, got shape {ind.shape} {ind.dtype}")
-    val = values if isinstance(values, Tensor) else Tensor(values)
+    val = values if isinstance(values, Tensor) else Tensor._from_data(values)
     if val.ndim != 1:
         raise NotImplementedError(f"[sparse_coo_tensor] values must be 1-D (nnz,); hybrid "
                                   f"sparse tensors (values of shape {tuple(val.shape)}) are not "

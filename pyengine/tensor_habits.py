@@ -171,7 +171,7 @@ class TorchHabits(MathHabits, SpecialHabits):
         return self._new(lambda s, dtype: np.full(s, fill_value, dtype), (size,), dtype)
 
     def new_tensor(self, data, dtype=None):
-        return _tensor()(data, dtype=dtype or self.dtype, device=self.device)
+        return _tensor()._from_data(data, dtype=dtype or self.dtype, device=self.device)
 
     def _new(self, fn, size, dtype):
         shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) \
@@ -351,7 +351,7 @@ def Variable(data, requires_grad=False, volatile=False):
     itself when it is a Tensor (with requires_grad set when asked), else a new tensor."""
     if volatile:
         raise ValueError("[Variable] volatile was removed in PyTorch 0.4; use pe.no_grad()")
-    t = data if isinstance(data, _tensor()) else _tensor()(data)
+    t = data if isinstance(data, _tensor()) else _tensor()._from_data(data)
     if requires_grad:
         t.requires_grad_(True)
     return t

@@ -832,3 +832,14 @@ def test_luong_attention_seq2seq_with_masked_nll_trains():
             tokens = pe.cat((tokens, best[:1]), dim=0)
             inp = pe.unsqueeze(best, 0)
     assert tokens.dtype == pe.long and tokens.shape == (tgt.shape[0],)
+
+
+def test_python_int_data_stays_data_outside_the_legacy_constructor():
+    """pe.Tensor(5) is torch's sizes form; conversions of a Python int elsewhere keep it as the
+    value (pe.tensor(3), new_tensor, function forms, xlogy's other, Variable)."""
+    assert pe.tensor(3).shape == () and pe.tensor(3).item() == 3
+    assert pe.ones(2).new_tensor(3).tolist() == 3.0
+    assert pe.floor(5).item() == 5
+    np.testing.assert_allclose(pe.tensor([1.0, 2.0]).xlogy(2).numpy(), [np.log(2), 2 * np.log(2)],
+                               rtol=1e-6)
+    assert pe.autograd.Variable(4).item() == 4

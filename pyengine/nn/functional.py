@@ -47,7 +47,7 @@ def leaky_relu(x, negative_slope=0.01, inplace=False):
     """leaky_relu(x) = x if x > 0 else negative_slope * x, elementwise.
 
     >>> F.leaky_relu(pe.tensor([-1.0, 2.0]), 0.1)
-    tensor([-0.1,  2. ])
+    tensor([-0.1000,  2.0000])
     """
     return _inplace_result(x, Activation.apply(x, name="leaky_relu", p0=float(negative_slope)),
                            inplace, "leaky_relu")
@@ -77,7 +77,7 @@ def sigmoid(x):
     """sigmoid(x) = 1 / (1 + exp(-x)), elementwise.
 
     >>> F.sigmoid(pe.tensor([0.0]))
-    tensor([0.5])
+    tensor([0.5000])
     """
     return _Sigmoid.apply(x)
 
@@ -106,7 +106,7 @@ def softmax(x, dim=-1, axis=None):
     """softmax(x)_i = exp(x_i) / sum_j exp(x_j) along `dim`; output has x's shape.
 
     >>> F.softmax(pe.tensor([[0.0, 0.0]]), dim=1)
-    tensor([[0.5, 0.5]])
+    tensor([[0.5000, 0.5000]])
     """
     return Softmax.apply(x, axis=dim if axis is None else axis, log=False)
 
@@ -115,7 +115,7 @@ def log_softmax(x, dim=-1, axis=None):
     """log_softmax(x)_i = x_i - logsumexp(x) along `dim`, computed stably; x's shape.
 
     >>> F.log_softmax(pe.tensor([[0.0, 0.0]]), dim=1).exp()
-    tensor([[0.5, 0.5]])
+    tensor([[0.5000, 0.5000]])
     """
     return Softmax.apply(x, axis=dim if axis is None else axis, log=True)
 
@@ -281,7 +281,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     """-weight * (t log p + (1 - t) log(1 - p)) for probabilities p = input; logs clamped at -100.
 
     >>> F.binary_cross_entropy(pe.tensor([0.8, 0.1]), pe.tensor([1.0, 0.0]))
-    tensor(0.16425204)
+    tensor(0.1643)
     """
     r = _loss_reduction(reduction, size_average, reduce, "binary_cross_entropy")
     return _loss.BinaryCrossEntropy.apply(input, _arr(target), weight=_arr(weight), reduction=r)
@@ -302,7 +302,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     or given probabilities, smoothed: q = (1 - label_smoothing) q + label_smoothing / C.
 
     >>> F.cross_entropy(pe.tensor([[2.0, 0.5, -1.0]]), pe.tensor([0]))
-    tensor(0.24131131)
+    tensor(0.2413)
     """
     r = _loss_reduction(reduction, size_average, reduce, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
@@ -417,7 +417,7 @@ def prelu(input, weight):
     """max(0, x) + weight * min(0, x); weight (1,) or (C,) broadcast along dim 1.
 
     >>> F.prelu(pe.tensor([-2.0, 3.0]), pe.tensor([0.25]))
-    tensor([-0.5,  3. ])
+    tensor([-0.5000,  3.0000])
     """
     if weight.ndim != 1:
         raise ValueError(f"[prelu] weight must be 1-D, got shape {tuple(weight.shape)}")

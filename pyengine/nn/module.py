@@ -31,7 +31,7 @@ class Parameter(Tensor):
         elif isinstance(data, Tensor):
             arr, device = data._data, data.device
         else:
-            arr, device = Tensor(data)._data, None
+            arr, device = Tensor._from_data(data)._data, None
         self._data, self.grad, self._node, self._retain_grad = arr, None, None, False
         self._device = Tensor._wrap(arr, device).device
         self.requires_grad = False

@@ -19,7 +19,7 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
     if padding_side not in ("right", "left"):
         raise ValueError(f"[pad_sequence] padding_side must be 'right' or 'left', got "
                          f"{padding_side!r}")
-    seqs = [s if isinstance(s, Tensor) else Tensor(s) for s in seqs]
+    seqs = [s if isinstance(s, Tensor) else Tensor._from_data(s) for s in seqs]
     tail = tuple(seqs[0].shape[1:])
     for i, s in enumerate(seqs):
         if s.ndim < 1 or tuple(s.shape[1:]) != tail:
@@ -118,7 +118,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     sorts the batch (stably) and records the permutation. lengths: a 1-D CPU tensor or list."""
     op = "pack_padded_sequence"
     lens = _ints(lengths)
-    x = input if isinstance(input, Tensor) else Tensor(input)
+    x = input if isinstance(input, Tensor) else Tensor._from_data(input)
     if x.ndim < 2:
         raise ValueError(f"[{op}] input must be at least 2-D (T, B, *), got shape {tuple(x.shape)}")
     if batch_first:
@@ -146,7 +146,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     flat = x[:steps].reshape(steps * batch, *x.shape[2:])
     data = flat[Tensor(_rows(batch_sizes, batch))]
     return PackedSequence(data, Tensor(batch_sizes),
-                          None if order is None else Tensor(order.astype(np.int64)))
+                          None if order is None else Tensor._from_data(order.astype(np.int64)))
 
 
 def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_length=None):

@@ -1,0 +1,145 @@
+"""pyengine.vision.transforms (ToTensor, Normalize, Compose, Lambda) and pyengine.vision.datasets
+(MNIST / FashionMNIST / CIFAR10 read from torchvision's on-disk formats), as the PyTorch
+tutorials and pytorch/examples mnist_rnn use them. Files are written here in those formats from
+synthetic data (no network); values are checked against NumPy."""
+import gzip
+import os
+import pickle
+
+import numpy as np
+import pytest
+
+import pyengine as pe
+import pyengine.vision as torchvision
+from pyengine.vision import datasets, transforms
+
+
+def _write_idx(path, arr, magic, gz=False):
+    head = magic.to_bytes(4, "big") + b"".join(int(d).to_bytes(4, "big") for d in arr.shape)
+    with (gzip.open if gz else open)(path, "wb") as f:
+        f.write(head + arr.astype(np.uint8).tobytes())
+
+
+@pytest.fixture
+def mnist_root(tmp_path):
+    rs = np.random.RandomState(0)
+    out = {}
+    for name in ("MNIST", "FashionMNIST"):
+        raw = tmp_path / name / "raw"
+        raw.mkdir(parents=True)
+        for prefix, n, gz in (("train", 12, False), ("t10k", 5, True)):
+            x = rs.randint(0, 256, (n, 28, 28)).astype(np.uint8)
+            y = rs.randint(0, 10, n)
+            ext = ".gz" if gz else ""
+            _write_idx(str(raw / f"{prefix}-images-idx3-ubyte{ext}"), x, 0x0803, gz)
+            _write_idx(str(raw / f"{prefix}-labels-idx1-ubyte{ext}"), y, 0x0801, gz)
+            out[(name, prefix)] = (x, y)
+    return tmp_path, out
+
+
+def test_mnist_reads_idx_files_and_applies_the_tutorial_transform(mnist_root):
+    root, raw = mnist_root
+    tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
+    train = datasets.MNIST(str(root), train=True, download=True, transform=tf)
+    x, y = raw[("MNIST", "train")]
+    assert len(train) == 12 and train.data.shape == (12, 28, 28)
+    assert train.targets.dtype == pe.int64 and train.targets.tolist() == y.tolist()
+    img, target = train[3]
+    assert isinstance(target, int) and target == y[3]
+    assert img.shape == (1, 28, 28) and img.dtype == pe.float32
+    np.testing.assert_allclose(img.numpy()[0], (x[3] / 255.0 - 0.1307) / 0.3081, rtol=1e-5,
+                               atol=1e-6)
+    test = datasets.MNIST(str(root), train=False)  # the .gz files
+    assert len(test) == 5 and test.targets.tolist() == raw[("MNIST", "t10k")][1].tolist()
+    loader = pe.utils.data.DataLoader(train, batch_size=4, shuffle=True)
+    xb, yb = next(iter(loader))
+    assert xb.shape == (4, 1, 28, 28) and yb.dtype == pe.int64
+    fashion = datasets.FashionMNIST(str(root), train=False,
+                                    target_transform=transforms.Lambda(lambda t: t + 100))
+    assert fashion[0][1] == raw[("FashionMNIST", "t10k")][1][0] + 100
+    assert fashion.classes[9] == "Ankle boot" and torchvision.datasets is datasets
+
+
+def test_missing_or_corrupt_files_raise_clear_errors(tmp_path):
+    with pytest.raises(RuntimeError, match="does not download"):
+        datasets.MNIST(str(tmp_path), download=True)
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    _write_idx(str(raw / "train-images-idx3-ubyte"), np.zeros((2, 28, 28)), 0x0801)
+    _write_idx(str(raw / "train-labels-idx1-ubyte"), np.zeros(2), 0x0801)
+    with pytest.raises(ValueError, match="magic"):
+        datasets.MNIST(str(tmp_path))
+    with pytest.raises(RuntimeError, match="cifar-10-python"):
+        datasets.CIFAR10(str(tmp_path), download=True)
+
+
+def _cifar_root(tmp_path, bytes_keys):
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    rs = np.random.RandomState(1)
+    key = (lambda k: k.encode()) if bytes_keys else (lambda k: k)
+    batches = {}
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        data = rs.randint(0, 256, (3, 3072)).astype(np.uint8)
+        labels = [int(v) for v in rs.randint(0, 10, 3)]
+        with open(folder / name, "wb") as f:
+            pickle.dump({key("data"): data, key("labels"): labels}, f, protocol=2)
+        batches[name] = (data, labels)
+    with open(folder / "batches.meta", "wb") as f:
+        pickle.dump({key("label_names"): ["plane", "car", "bird", "cat", "deer", "dog",
+                                          "frog", "horse", "ship", "truck"]}, f, protocol=2)
+    return batches
+
+
+@pytest.mark.parametrize("bytes_keys", [False, True])
+def test_cifar10_reads_python_batches_in_hwc_layout(tmp_path, bytes_keys):
+    batches = _cifar_root(tmp_path, bytes_keys)
+    train = datasets.CIFAR10(str(tmp_path), train=True)
+    test = datasets.CIFAR10(str(tmp_path), train=False, transform=transforms.ToTensor())
+    assert len(train) == 15 and train.data.shape == (15, 32, 32, 3)
+    assert train.classes[0] == "plane" and train.class_to_idx["truck"] == 9
+    data, labels = batches["test_batch"]
+    img, label = test[2]
+    chw = data[2].reshape(3, 32, 32)
+    assert label == labels[2] and img.shape == (3, 32, 32)
+    np.testing.assert_allclose(img.numpy(), chw / 255.0, rtol=1e-6)
+    np.testing.assert_array_equal(train.data[4], batches["data_batch_2"][0][1].reshape(3, 32, 32)
+                                  .transpose(1, 2, 0))
+
+
+def test_cifar_unpickler_refuses_anything_but_arrays(tmp_path):
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+
+    class Evil:
+        def __reduce__(self):
+            return (os.getcwd, ())
+
+    for name in [f"data_batch_{i}" for i in range(1, 6)]:
+        with open(folder / name, "wb") as f:
+            pickle.dump({"data": Evil(), "labels": [0]}, f, protocol=2)
+    with pytest.raises(pickle.UnpicklingError, match="only NumPy arrays"):
+        datasets.CIFAR10(str(tmp_path))
+
+
+def test_transforms_against_numpy():
+    rs = np.random.RandomState(2)
+    rgb = rs.randint(0, 256, (4, 5, 3)).astype(np.uint8)
+    t = transforms.ToTensor()(rgb)
+    assert t.shape == (3, 4, 5) and t.dtype == pe.float32
+    np.testing.assert_allclose(t.numpy(), rgb.transpose(2, 0, 1) / 255.0, rtol=1e-6)
+    f64 = rs.rand(4, 5).astype(np.float64)
+    np.testing.assert_array_equal(transforms.ToTensor()(f64).numpy()[0], f64)  # not rescaled
+    norm = transforms.Normalize((0.5, 0.25, 0.0), (0.5, 0.5, 2.0))
+    want = (rgb.transpose(2, 0, 1) / 255.0 - np.array([0.5, 0.25, 0.0])[:, None, None]) / \
+        np.array([0.5, 0.5, 2.0])[:, None, None]
+    np.testing.assert_allclose(norm(t).numpy(), want, rtol=1e-5, atol=1e-6)
+    batch = pe.stack([t, t])
+    np.testing.assert_allclose(norm(batch).numpy()[1], want, rtol=1e-5, atol=1e-6)
+    with pytest.raises(TypeError, match="ToTensor first"):
+        norm(pe.tensor(rgb))
+    with pytest.raises(TypeError, match="PIL Image or ndarray"):
+        transforms.ToTensor()(t)
+    with pytest.raises(TypeError, match="callable"):
+        transforms.Lambda(3)
+    assert "Normalize" in repr(transforms.Compose([norm]))

@@ -141,6 +141,13 @@ from .torch_functions_missing import histc, tensordot  # noqa: E402,F401
 # torch.add / sub / mul / div (+ long names) and matmul with out= (tutorials' tensor pages)
 # (also tf.add / multiply ...: symbolic-aware, so they record a node on Keras tensors)
 from . import torch_arithmetic as _arith  # noqa: E402
+# torch.sin_(t) & co. and the missing Tensor.sin_() ... (torch_inplace.py); torch.bitwise_*
+from .torch_inplace import FUNCTIONS as _INPLACE_FUNCTIONS  # noqa: E402
+globals().update({k: v for k, v in _INPLACE_FUNCTIONS.items() if k not in globals()})
+from .torch_bitwise import bitwise_and, bitwise_not, bitwise_or, bitwise_xor  # noqa: E402,F401
+# out= for the creation functions (torch.rand(2, 2, out=c)), creation_out.py
+from .creation_out import (arange, empty, eye, full, linspace, ones, rand, randn,  # noqa: E402,F401
+                           zeros)
 (add, sub, subtract, mul, multiply, div, divide, true_divide, matmul) = map(_symbolic_aware, (
     _arith.add, _arith.sub, _arith.subtract, _arith.mul, _arith.multiply, _arith.div,
     _arith.divide, _arith.true_divide, _arith.matmul))

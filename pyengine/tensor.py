@@ -375,9 +375,19 @@ class Tensor(TorchHabits):
     def __le__(self, o): return _ew.compare("le", self, o)
     def __gt__(self, o): return _ew.compare("gt", self, o)
     def __ge__(self, o): return _ew.compare("ge", self, o)
-    def __and__(self, o): return _ew.compare("logical_and", self, o)
-    def __or__(self, o): return _ew.compare("logical_or", self, o)
-    def __invert__(self): return _ew.compare("logical_not", self)
+    # &, |, ^, ~ are bitwise, as torch's: logical on bool tensors, on the bits of integer ones,
+    # refused on floats (pyengine/torch_bitwise.py)
+    def __and__(self, o): return _bitwise().bitwise_and(self, o)
+    def __rand__(self, o): return _bitwise().bitwise_and(o, self)
+    def __or__(self, o): return _bitwise().bitwise_or(self, o)
+    def __ror__(self, o): return _bitwise().bitwise_or(o, self)
+    def __xor__(self, o): return _bitwise().bitwise_xor(self, o)
+    def __rxor__(self, o): return _bitwise().bitwise_xor(o, self)
+    def __invert__(self): return _bitwise().bitwise_not(self)
+    def bitwise_and(self, other): return _bitwise().bitwise_and(self, other)
+    def bitwise_or(self, other): return _bitwise().bitwise_or(self, other)
+    def bitwise_xor(self, other): return _bitwise().bitwise_xor(self, other)
+    def bitwise_not(self): return _bitwise().bitwise_not(self)
     __hash__ = object.__hash__
 
     def __iadd__(self, o): return self._augmented(self + o)
@@ -564,6 +574,11 @@ def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         return tuple(shape[0])
     return tuple(shape)
+
+
+def _bitwise():
+    from . import torch_bitwise
+    return torch_bitwise
 
 
 def _ensure(o, like):

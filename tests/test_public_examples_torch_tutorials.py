@@ -843,3 +843,54 @@ def test_python_int_data_stays_data_outside_the_legacy_constructor():
     np.testing.assert_allclose(pe.tensor([1.0, 2.0]).xlogy(2).numpy(), [np.log(2), 2 * np.log(2)],
                                rtol=1e-6)
     assert pe.autograd.Variable(4).item() == 4
+
+
+# ---- "tensors in depth" tutorial: bitwise ops, torch.sin_ & co., creation with out= ---------
+def test_bitwise_operators_act_on_bits_as_torch():
+    b, c = pe.tensor([1, 5, 11]), pe.tensor([2, 7, 10])
+    assert pe.bitwise_xor(b, c).tolist() == [3, 2, 1]
+    assert (b & c).tolist() == [0, 5, 10] and (b | c).tolist() == [3, 7, 11]
+    assert (b ^ c).tolist() == [3, 2, 1] and (~b).tolist() == [-2, -6, -12]
+    assert (b & 1).tolist() == [1, 1, 1] and (4 | b).tolist() == [5, 5, 15]
+    assert b.bitwise_and(c).dtype == pe.int64
+    t, f = pe.tensor([True, False, True]), pe.tensor([True, True, False])
+    assert (t & f).tolist() == [True, False, False] and (t ^ f).tolist() == [False, True, True]
+    assert (~t).tolist() == [False, True, False] and (t | f).dtype == pe.bool
+    with pytest.raises(TypeError, match="bitwise_and.*float32"):
+        pe.ones(2) & pe.ones(2)
+    if _torch is not None:
+        x = np.array([-7, 0, 3, 12])
+        y = np.array([5, -1, 6, 9])
+        for op in ("__and__", "__or__", "__xor__"):
+            assert getattr(pe.tensor(x), op)(pe.tensor(y)).tolist() == \
+                getattr(_torch.tensor(x), op)(_torch.tensor(y)).tolist()
+
+
+def test_in_place_unary_function_forms():
+    b = pe.tensor([0.0, np.pi / 2])
+    out = pe.sin_(b)
+    assert out is b and np.allclose(b.numpy(), [0.0, 1.0])
+    a = pe.tensor([-1.5, 2.25])
+    assert pe.abs_(a) is a and a.tolist() == [1.5, 2.25]
+    assert a.floor_().tolist() == [1.0, 2.0] and a.log_() is a
+    np.testing.assert_allclose(a.numpy(), [0.0, np.log(2.0)], rtol=1e-6)
+    assert pe.clamp_(pe.tensor([-2.0, 0.5, 3.0]), 0, 1).tolist() == [0.0, 0.5, 1.0]
+    w = pe.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf"):
+        w.sin_()
+
+
+def test_creation_functions_write_into_out():
+    c = pe.zeros(2, 2)
+    old = id(c)
+    pe.manual_seed(5)
+    ret = pe.rand(2, 2, out=c)
+    pe.manual_seed(5)
+    assert ret is c and id(c) == old and np.array_equal(c.numpy(), pe.rand(2, 2).numpy())
+    ints = pe.empty(0, dtype=pe.int64)
+    assert pe.arange(4, out=ints) is ints and ints.tolist() == [0, 1, 2, 3]
+    assert ints.dtype == pe.int64
+    z = pe.ones(3)
+    pe.zeros(3, out=z)
+    assert z.tolist() == [0.0, 0.0, 0.0]
+    assert pe.full((2,), 7.0, out=pe.empty(2)).tolist() == [7.0, 7.0]

@@ -33,6 +33,9 @@ def _to_image(arr, mode):
 
 
 class _VisionDataset(Dataset):
+    # torchvision's attribute: the images, a uint8 Tensor (MNIST) or an HWC ndarray (CIFAR10)
+    data = property(lambda self: self._images)
+
     def __init__(self, root, transform=None, target_transform=None):
         self.root = os.path.expanduser(os.fspath(root))
         self.transform, self.target_transform = transform, target_transform
@@ -74,10 +77,10 @@ class MNIST(_VisionDataset):
         prefix = "train" if self.train else "t10k"
         images = self._find(f"{prefix}-images-idx3-ubyte", download)
         labels = self._find(f"{prefix}-labels-idx1-ubyte", download)
-        self.data = tensor(_read_idx(images, 0x0803))
+        self._images = tensor(_read_idx(images, 0x0803))
         self.targets = tensor(_read_idx(labels, 0x0801).astype(np.int64))
-        if len(self.data) != len(self.targets):
-            raise ValueError(f"[{type(self).__name__}] {len(self.data)} images but "
+        if len(self._images) != len(self.targets):
+            raise ValueError(f"[{type(self).__name__}] {len(self._images)} images but "
                              f"{len(self.targets)} labels")
 
     @property
@@ -98,7 +101,7 @@ class MNIST(_VisionDataset):
         return len(self.targets)
 
     def __getitem__(self, index):
-        img = _to_image(self.data._data[index], "L")
+        img = _to_image(self._images._data[index], "L")
         return self._finish(img, int(self.targets._data[index]))
 
     @property
@@ -161,7 +164,7 @@ class CIFAR10(_VisionDataset):
             entry = _load_batch(path)
             data.append(np.asarray(entry["data"], np.uint8).reshape(-1, 3, 32, 32))
             targets.extend(entry["labels"] if "labels" in entry else entry["fine_labels"])
-        self.data = np.concatenate(data).transpose(0, 2, 3, 1).copy()  # HWC, as torchvision
+        self._images = np.concatenate(data).transpose(0, 2, 3, 1).copy()  # HWC, as torchvision
         self.targets = [int(t) for t in targets]
         meta = os.path.join(folder, "batches.meta")
         self.classes = ([_text(c) for c in _load_batch(meta)["label_names"]]
@@ -171,7 +174,7 @@ class CIFAR10(_VisionDataset):
         self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
 
     def __len__(self):
-        return len(self.data)
+        return len(self._images)
 
     def __getitem__(self, index):
-        return self._finish(_to_image(self.data[index], "RGB"), self.targets[index])
+        return self._finish(_to_image(self._images[index], "RGB"), self.targets[index])

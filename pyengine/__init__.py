@@ -145,6 +145,11 @@ from . import torch_arithmetic as _arith  # noqa: E402
 from .torch_inplace import FUNCTIONS as _INPLACE_FUNCTIONS  # noqa: E402
 globals().update({k: v for k, v in _INPLACE_FUNCTIONS.items() if k not in globals()})
 from .torch_bitwise import bitwise_and, bitwise_not, bitwise_or, bitwise_xor  # noqa: E402,F401
+# torch.autograd.functional (jacobian, vjp, jvp), autograd_functional.py
+from . import autograd_functional as _autograd_functional  # noqa: E402
+_autograd_module.functional = _autograd_functional
+import sys as _sys  # noqa: E402
+_sys.modules["pyengine.autograd.functional"] = _autograd_functional
 # out= for the creation functions (torch.rand(2, 2, out=c)), creation_out.py
 from .creation_out import (arange, empty, eye, full, linspace, ones, rand, randn,  # noqa: E402,F401
                            zeros)

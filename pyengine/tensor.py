@@ -342,11 +342,11 @@ class Tensor(TorchHabits):
     # Tensor (op) Tensor goes straight to apply2 (no argument packing); scalars and arrays take
     # Function.apply's general path. Same Function, same forward either way.
     def __add__(self, o): return _apply2(_Add, self, o) if isinstance(o, Tensor) else _add(self, o)
-    def __radd__(self, o): return _add(o, self)
+    def __radd__(self, o): return _add(self, o)  # self first, as torch records 1 + x
     def __sub__(self, o): return _apply2(_Sub, self, o) if isinstance(o, Tensor) else _sub(self, o)
     def __rsub__(self, o): return _sub(o, self)
     def __mul__(self, o): return _apply2(_Mul, self, o) if isinstance(o, Tensor) else _mul(self, o)
-    def __rmul__(self, o): return _mul(o, self)
+    def __rmul__(self, o): return _mul(self, o)  # (grad_fn.next_functions in torch's order)
     def __truediv__(self, o): return _ew.Div.apply(self, o)
     def __rtruediv__(self, o): return _ew.Div.apply(o, self)
     def __pow__(self, o): return _ew.Pow.apply(self, o)

@@ -894,3 +894,52 @@ def test_creation_functions_write_into_out():
     pe.zeros(3, out=z)
     assert z.tolist() == [0.0, 0.0, 0.0]
     assert pe.full((2,), 7.0, out=pe.empty(2)).tolist() == [7.0, 7.0]
+
+
+# ---- "Fundamentals of autograd" (introyt): autograd.functional, next_functions order -------
+def test_autograd_functional_jacobian_vjp_jvp_against_numpy():
+    AF = pe.autograd.functional
+    from pyengine.autograd.functional import jacobian  # the import form works too
+    x = pe.tensor([0.1, 0.2, 0.3], dtype=pe.float64)
+    y = pe.tensor([1.0, 2.0, 3.0], dtype=pe.float64)
+
+    def exp_adder(a, b):
+        return 2 * a.exp() + 3 * b
+
+    jx, jy = jacobian(exp_adder, (x, y))
+    np.testing.assert_allclose(jx.numpy(), np.diag(2 * np.exp(x.numpy())), rtol=1e-12)
+    np.testing.assert_allclose(jy.numpy(), 3 * np.eye(3), rtol=1e-12)
+    assert not x.requires_grad  # the caller's tensors are left alone
+    m = pe.tensor(np.arange(6.0).reshape(2, 3))
+    jm = AF.jacobian(lambda t: t.sum(dim=1), m)
+    assert jm.shape == (2, 2, 3)
+    np.testing.assert_array_equal(jm.numpy()[1], [[0, 0, 0], [1, 1, 1]])
+    v = pe.tensor([0.1, 1.0, 0.0001], dtype=pe.float64)
+    out, g = AF.vjp(lambda t: t * 8.0, x, v=v)
+    np.testing.assert_allclose(out.numpy(), 8 * x.numpy())
+    np.testing.assert_allclose(g.numpy(), 8 * v.numpy())
+    out, jv = AF.jvp(lambda t: t ** 2, pe.tensor([1.0, 2.0]), pe.tensor([1.0, 1.0]))
+    assert jv.tolist() == [2.0, 4.0]
+    with pytest.raises(NotImplementedError, match="second-order"):
+        AF.hessian(lambda t: (t ** 3).sum(), pe.tensor([1.0, 2.0]))
+    with pytest.raises(NotImplementedError, match="create_graph"):
+        AF.jacobian(exp_adder, (x, y), create_graph=True)
+    if _torch is not None:
+        tx = _torch.tensor([0.1, 0.2, 0.3], dtype=_torch.float64)
+        ty = _torch.tensor([1.0, 2.0, 3.0], dtype=_torch.float64)
+        tj = _torch.autograd.functional.jacobian(exp_adder, (tx, ty))
+        np.testing.assert_allclose(jx.numpy(), tj[0].numpy(), rtol=1e-12)
+
+
+def test_next_functions_list_the_tensor_operand_first_as_torch():
+    a = pe.linspace(0.0, 1.0, steps=5, requires_grad=True)
+    b = pe.sin(a)
+    c = 2 * b
+    d = c + 1
+    chain = d.grad_fn.next_functions[0][0]
+    assert chain is c.grad_fn and d.grad_fn.next_functions[1] == (None, 0)
+    assert chain.next_functions[0][0] is b.grad_fn
+    acc = b.grad_fn.next_functions[0][0]
+    assert acc.variable is a and acc.next_functions == ()
+    np.testing.assert_allclose((1 - b).detach().numpy(), 1 - np.sin(a.detach().numpy()),
+                               rtol=1e-6)

@@ -943,3 +943,21 @@ def test_next_functions_list_the_tensor_operand_first_as_torch():
     assert acc.variable is a and acc.next_functions == ()
     np.testing.assert_allclose((1 - b).detach().numpy(), 1 - np.sin(a.detach().numpy()),
                                rtol=1e-6)
+
+
+# ---- "Building Models" (introyt): nn.Softmax() / nn.LogSoftmax() without dim -------------
+@pytest.mark.parametrize("shape, dim", [((4,), 0), ((2, 5), 1), ((2, 3, 4), 0), ((2, 3, 4, 2), 1)])
+def test_softmax_modules_without_dim_use_torchs_legacy_dim(shape, dim):
+    x = pe.tensor(np.random.RandomState(0).randn(*shape))
+    with pytest.warns(UserWarning, match="Implicit dimension choice for softmax"):
+        y = nn.Softmax()(x).numpy()
+    e = np.exp(x.numpy() - x.numpy().max(axis=dim, keepdims=True))
+    np.testing.assert_allclose(y, e / e.sum(axis=dim, keepdims=True), rtol=1e-10)
+    with pytest.warns(UserWarning, match="logsoftmax"):
+        ly = nn.LogSoftmax()(x).numpy()
+    np.testing.assert_allclose(np.exp(ly), y, rtol=1e-10)
+    if _torch is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            np.testing.assert_allclose(y, _torch.nn.Softmax()(_torch.tensor(x.numpy())).numpy(),
+                                       rtol=1e-10)

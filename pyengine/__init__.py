@@ -35,6 +35,7 @@ from . import utils
 from . import accelerator, backends
 from . import mps, xpu  # torch.mps / torch.xpu: no such devices, programs fall back to the CPU
 from .default_device import get_default_device, set_default_device  # the CPU only
+from .size import Size  # torch.Size (Tensor.size() returns one)
 from .tensor_habits import Variable as _Variable, bernoulli
 from . import autograd as _autograd_module
 _autograd_module.Variable = _Variable  # pe.autograd.Variable (torch's pre-0.4 name)

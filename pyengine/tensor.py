@@ -150,7 +150,10 @@ class Tensor(TorchHabits):
 
     def size(self, dim=None):
         """Shape (PyTorch habit) or the length of one dimension; see also `numel()`."""
-        return self._data.shape if dim is None else self._data.shape[dim]
+        if dim is None:
+            from .size import Size  # torch.Size: prints as pyengine.Size([2, 3])
+            return Size(self._data.shape)
+        return self._data.shape[dim]
 
     @property
     def ndim(self):

@@ -961,3 +961,14 @@ def test_softmax_modules_without_dim_use_torchs_legacy_dim(shape, dim):
             warnings.simplefilter("ignore")
             np.testing.assert_allclose(y, _torch.nn.Softmax()(_torch.tensor(x.numpy())).numpy(),
                                        rtol=1e-10)
+
+
+def test_size_is_torch_size():
+    s = pe.ones(2, 3).size()
+    assert isinstance(s, pe.Size) and isinstance(s, tuple)
+    assert repr(s) == "pyengine.Size([2, 3])" and s == (2, 3) and s == pe.Size([2, 3])
+    assert isinstance(s[1:], pe.Size) and s[1:] == (3,) and s.numel() == 6
+    assert pe.ones(3, 2).view(pe.Size([2, 3])).shape == (2, 3)
+    assert pe.zeros(pe.Size([2, 2])).shape == (2, 2)
+    with pytest.raises(TypeError, match="ints"):
+        pe.Size([2.5])

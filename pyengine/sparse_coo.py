@@ -39,9 +39,29 @@ def _as_tensor(x):
     return x if isinstance(x, Tensor) else Tensor._from_data(np.asarray(x))
 
 
+_PACKAGE_DIR = __import__("os").path.dirname(__file__)
+_PLUMBING = {"wrapper", "apply", "apply1", "apply2", "apply_tensors", "f", "<listcomp>",
+             "<genexpr>", "<lambda>", "<dictcomp>"}
+
+
+def _public_caller(frame):
+    """The name of the pyengine function the user called (the outermost pyengine frame that is
+    not plumbing or private), so an error says [exp] or [save], not [apply] or [_encode]."""
+    chain = []
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        chain.append(frame.f_code.co_name)
+        frame = frame.f_back
+    for name in reversed(chain):
+        if name not in _PLUMBING and not (name.startswith("_") and not name.startswith("__")):
+            return name
+    return chain[0] if chain else "operation"
+
+
 class SparseCOOTensor(Tensor):
     is_sparse = True
     layout = sparse_coo
+    _node = None  # never a graph node itself: its values tensor is
+    _retain_grad = False
 
     def __init__(self, *args, **kwargs):
         raise TypeError("[SparseCOOTensor] create sparse tensors with pe.sparse_coo_tensor("
@@ -57,7 +77,7 @@ class SparseCOOTensor(Tensor):
     # Dense storage does not exist: any Tensor method that needs it names itself and fails.
     @property
     def _data(self):
-        op = sys._getframe(1).f_code.co_name
+        op = _public_caller(sys._getframe(1))
         raise RuntimeError(f"[{op}] is not supported on a sparse COO tensor (pyengine's sparse "
                            "support: @ / mm / spmm with dense tensors, + and - with dense or "
                            "sparse, * and / by a scalar, sum(), to_dense(), coalesce(), t()); "
@@ -118,6 +138,10 @@ class SparseCOOTensor(Tensor):
     @property
     def is_leaf(self):
         return self._sp[1].is_leaf
+
+    @property
+    def grad_fn(self):
+        return self._sp[1].grad_fn
 
     def sparse_dim(self):
         return self.ndim

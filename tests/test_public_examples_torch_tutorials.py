@@ -972,3 +972,14 @@ def test_size_is_torch_size():
     assert pe.zeros(pe.Size([2, 2])).shape == (2, 2)
     with pytest.raises(TypeError, match="ints"):
         pe.Size([2.5])
+
+
+def test_sparse_tensor_graph_attributes_and_named_errors(tmp_path):
+    v = pe.ones(2, requires_grad=True)
+    s = pe.sparse_coo_tensor([[0, 1], [1, 0]], v * 2, (2, 2))
+    assert s.grad_fn is not None and not s.is_leaf and s.requires_grad
+    assert pe.eye(2).to_sparse().grad_fn is None
+    with pytest.raises(RuntimeError, match=r"^\[save\].*to_dense"):
+        pe.save(s, str(tmp_path / "s.pe"))
+    with pytest.raises(RuntimeError, match=r"^\[exp\]"):
+        pe.exp(s)

@@ -15,6 +15,7 @@ It subclasses Tensor so that `dense @ sparse` and `dense + sparse` reach its ref
 first (Python's rule for subclasses) and `isinstance(x, pe.Tensor)` holds, as in torch. Any
 other dense operation reads `._data`, which raises an error naming the operation and the way
 out (`.to_dense()`), never a wrong answer."""
+import os
 import sys
 
 import numpy as np
@@ -39,7 +40,7 @@ def _as_tensor(x):
     return x if isinstance(x, Tensor) else Tensor._from_data(np.asarray(x))
 
 
-_PACKAGE_DIR = __import__("os").path.dirname(__file__)
+_PACKAGE_DIR = os.path.dirname(__file__)
 _PLUMBING = {"wrapper", "apply", "apply1", "apply2", "apply_tensors", "f", "<listcomp>",
              "<genexpr>", "<lambda>", "<dictcomp>"}
 

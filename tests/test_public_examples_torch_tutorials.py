@@ -983,3 +983,20 @@ def test_sparse_tensor_graph_attributes_and_named_errors(tmp_path):
         pe.save(s, str(tmp_path / "s.pe"))
     with pytest.raises(RuntimeError, match=r"^\[exp\]"):
         pe.exp(s)
+
+
+# ---- int8 / int16 (the tensors-in-depth tutorial's dtype=torch.int16) ----------------------
+def test_int8_and_int16_tensors_follow_torch_promotion():
+    a = pe.ones((2, 3), dtype=pe.int16)
+    assert a.dtype == pe.int16 and pe.short == pe.int16 and repr(a).endswith("dtype=pyengine.int16)")
+    assert (a + 1).dtype == pe.int16 and (a * 1.5).dtype == pe.float32 and (a / 2).dtype == pe.float32
+    assert (a + pe.ones(2, 3, dtype=pe.int64)).dtype == pe.int64 and a.sum().dtype == pe.int64
+    b = pe.tensor([1, 2, 3], dtype=pe.int8)
+    assert (b * 100).tolist() == [100, -56, 44]  # wraps around, as torch's int8
+    assert (pe.rand(4, dtype=pe.float64) * 20.0).to(pe.int16).dtype == pe.int16
+    with pytest.raises(RuntimeError, match="floating-point"):
+        pe.ones(2, dtype=pe.int16, requires_grad=True)
+    if _torch is not None:
+        t = _torch.ones((2, 3), dtype=_torch.int16)
+        assert (t + 1).dtype == _torch.int16 and (t * 1.5).dtype == _torch.float32
+        assert (_torch.tensor([1, 2, 3], dtype=_torch.int8) * 100).tolist() == [100, -56, 44]

@@ -17,8 +17,8 @@ from .backend import Device as device
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                        linspace, ones, ones_like, rand, rand_like, randint, randint_like, randn,
                        randn_like, tensor, zeros, zeros_like)
-from .dtypes import (DType, bool_, double, float32, float64, int8, int16, int32, int64, long,  # noqa: F401
-                     short, uint8)
+from .dtypes import (DType, bool_, double, float32, float64, int8, int16,  # noqa: F401
+                     int32, int64, long, short, uint8)
 from .dtypes import float  # noqa: A004  (torch alias: pe.float is float32)
 from .dtypes import bool_ as bool  # noqa: A004
 from .string_dtype import string  # noqa: E402  (tf.string: text leaves of pe.data)

@@ -140,12 +140,12 @@ def lstsq(A, B, rcond=None, *, driver=None):
     pinv_a, s, keep = _pinv_array(a._data, 0.0, rcond, False)
     x = _LstsqSolution.apply(a, b, pinv_a=pinv_a, vector=vector)
     rank = keep.sum(-1).astype(np.int64)
-    empty = Tensor(np.zeros((0,), dt))
+    empty = Tensor._from_data(np.zeros((0,), dt))
     residuals = empty
     if driver != "gelsy" and m > n and bool(np.all(rank == n)):
         xm = x._data[..., None] if vector else x._data
         bm = b._data[..., None] if vector else b._data
-        residuals = Tensor(np.sum((a._data @ xm - bm) ** 2, axis=-2).astype(dt))
+        residuals = Tensor._from_data(np.sum((a._data @ xm - bm) ** 2, axis=-2).astype(dt))
     return LstsqResult(x, residuals,
-                       Tensor(np.zeros((0,), np.int64)) if driver == "gels" else Tensor._from_data(rank),
-                       Tensor(s) if driver in ("gelsd", "gelss") else empty)
+                       Tensor._from_data(np.zeros((0,), np.int64) if driver == "gels" else rank),
+                       Tensor._from_data(s) if driver in ("gelsd", "gelss") else empty)

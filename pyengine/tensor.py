@@ -90,6 +90,10 @@ class Tensor(TorchHabits):
                 raise TypeError(f"[Tensor] too many positional arguments: {len(sizes) + 1}")
             dtype, requires_grad, device = (tuple(sizes) + (dtype, requires_grad, device)[
                 len(sizes):])
+        if dtype is None and not isinstance(data, Tensor):
+            # torch.Tensor(data) is torch.FloatTensor(data): the default float dtype, whatever
+            # the data (torch.Tensor([1, 2]) is tensor([1., 2.])); pe.tensor infers it instead
+            dtype = _dt.get_default_dtype()
         self._init_data(data, dtype, requires_grad, device)
 
     @classmethod

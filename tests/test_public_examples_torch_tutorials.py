@@ -1000,3 +1000,20 @@ def test_int8_and_int16_tensors_follow_torch_promotion():
         t = _torch.ones((2, 3), dtype=_torch.int16)
         assert (t + 1).dtype == _torch.int16 and (t * 1.5).dtype == _torch.float32
         assert (_torch.tensor([1, 2, 3], dtype=_torch.int8) * 100).tolist() == [100, -56, 44]
+
+
+def test_legacy_tensor_constructor_data_is_float_as_torch():
+    """torch.Tensor(data) is torch.FloatTensor(data) (older tutorials: torch.Tensor([0]) as a
+    running score); pe.tensor still infers the dtype."""
+    assert pe.Tensor([1, 2]).dtype == pe.float32 and pe.Tensor([1, 2]).tolist() == [1.0, 2.0]
+    assert pe.Tensor(np.array([3, 4])).dtype == pe.float32
+    assert pe.Tensor([True]).tolist() == [1.0]
+    assert pe.Tensor(pe.tensor([1, 2])).dtype == pe.int64  # a tensor keeps its dtype, as torch
+    assert pe.tensor([1, 2]).dtype == pe.int64
+    pe.set_default_dtype(pe.float64)
+    try:
+        assert pe.Tensor([1]).dtype == pe.float64
+    finally:
+        pe.set_default_dtype(pe.float32)
+    if _torch is not None:
+        assert str(_torch.Tensor([1, 2]).dtype).split(".")[-1] == pe.Tensor([1, 2]).dtype.name

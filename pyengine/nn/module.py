@@ -41,7 +41,7 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + Tensor.__repr__(self)
 
     def __reduce_ex__(self, protocol):
-        return (Parameter, (Tensor(self._data), self.requires_grad))
+        return (Parameter, (Tensor._from_data(self._data), self.requires_grad))
 
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])

@@ -1017,3 +1017,39 @@ def test_legacy_tensor_constructor_data_is_float_as_torch():
         pe.set_default_dtype(pe.float32)
     if _torch is not None:
         assert str(_torch.Tensor([1, 2]).dtype).split(".")[-1] == pe.Tensor([1, 2]).dtype.name
+
+
+# ---- pytorch/examples gat: torch.empty(size=...), masked multi-head graph attention ------
+def test_creation_size_keyword_and_graph_attention_trains():
+    assert pe.empty(size=(2, 3)).shape == (2, 3) and pe.zeros(size=(4,)).tolist() == [0.0] * 4
+    assert pe.rand(size=(1, 2)).shape == (1, 2)
+    with pytest.raises(TypeError, match="both"):
+        pe.ones(2, size=(2,))
+    rs = np.random.RandomState(0)
+    n, heads, hid = 30, 2, 4
+    labels = rs.randint(0, 2, n)
+    feats = pe.FloatTensor(rs.rand(n, 5) * 0.2 + np.eye(2)[labels].repeat([3, 2], axis=1))
+    src = rs.randint(0, n, 80)
+    dst = np.array([rs.choice(np.where(labels == labels[i])[0]) for i in src])
+    adj = pe.eye(n) + pe.sparse_coo_tensor(np.stack([src, dst]), pe.ones(80), (n, n),
+                                           dtype=pe.int64)
+    pe.manual_seed(0)
+    W = nn.Parameter(pe.empty(size=(5, hid * heads)))
+    a = nn.Parameter(pe.empty(size=(heads, 2 * hid, 1)))
+    out_l = nn.Linear(hid, 2)
+    nn.init.xavier_normal_(W)
+    nn.init.xavier_normal_(a)
+    opt = optim.Adam([W, a] + list(out_l.parameters()), lr=0.05)
+    y = pe.LongTensor(labels)
+    losses = []
+    for _ in range(40):
+        h = pe.mm(feats, W).view(n, heads, hid).permute(1, 0, 2)
+        e = F.leaky_relu(pe.matmul(h, a[:, :hid, :]) + pe.matmul(h, a[:, hid:, :]).mT, 0.2)
+        e = pe.where(adj > 0, e, -9e16 * pe.ones_like(e))
+        h2 = pe.matmul(F.softmax(e, dim=-1), h).mean(dim=0)
+        loss = F.nll_loss(F.log_softmax(out_l(F.elu(h2)), dim=1), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.3 * losses[0]

@@ -1053,3 +1053,59 @@ def test_creation_size_keyword_and_graph_attention_trains():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.3 * losses[0]
+
+
+# ---- former_torchies "nn package": module backward hooks ---------------------------------
+def test_full_backward_hooks_see_and_replace_gradients():
+    pe.manual_seed(0)
+    lin = nn.Linear(3, 2)
+    x = pe.tensor(np.arange(6.0).reshape(2, 3), dtype=pe.float32, requires_grad=True)
+    seen = []
+    handle = lin.register_full_backward_hook(lambda m, gi, go: seen.append((m, gi, go)))
+    (lin(x) * pe.tensor([[1.0, 2.0]])).sum().backward()
+    m, gi, go = seen[0]
+    assert m is lin and len(gi) == 1 and len(go) == 1
+    np.testing.assert_allclose(go[0].numpy(), [[1, 2], [1, 2]])
+    want_gx = np.array([[1.0, 2.0]] * 2) @ lin.weight.detach().numpy()
+    np.testing.assert_allclose(gi[0].numpy(), want_gx, rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), want_gx, rtol=1e-6)
+    handle.remove()
+    x.grad = None
+    lin(x).sum().backward()
+    assert len(seen) == 1  # removed
+    lin.register_full_backward_hook(lambda m, gi, go: (gi[0] * 0,))
+    x.grad = None
+    lin(x).sum().backward()
+    assert np.all(x.grad.numpy() == 0) and lin.weight.grad is not None
+    pre = nn.Linear(3, 1)
+    pre.register_full_backward_pre_hook(lambda m, go: (go[0] * 3,))
+    x2 = pe.ones(1, 3, requires_grad=True)
+    pre(x2).sum().backward()
+    np.testing.assert_allclose(x2.grad.numpy(), 3 * pre.weight.detach().numpy(), rtol=1e-6)
+    data_only = nn.Linear(3, 2)
+    got = []
+    data_only.register_full_backward_hook(lambda m, gi, go: got.append(gi))
+    data_only(pe.ones(4, 3)).sum().backward()
+    assert got == [(None,)]  # no input requires grad: grad_input is None, as torch
+
+
+def test_legacy_register_backward_hook_warns_and_reports_input_gradients():
+    conv = nn.Conv2d(2, 3, 3)
+    sizes = []
+    with pytest.warns(FutureWarning, match="register_full_backward_hook"):
+        conv.register_backward_hook(lambda m, gi, go: sizes.append((gi[0].size(), go[0].size())))
+    conv(pe.randn(1, 2, 6, 6, requires_grad=True)).sum().backward()
+    assert sizes == [((1, 2, 6, 6), (1, 3, 4, 4))]
+
+
+def test_module_backward_hooks_do_not_keep_tensors_alive():
+    import gc
+    from pyengine import autograd
+    lin = nn.Linear(3, 2)
+    lin.register_full_backward_hook(lambda m, gi, go: None)
+    before = len(autograd._HOOKS)
+    x = pe.ones(2, 3, requires_grad=True)
+    lin(x).sum().backward()
+    del x
+    gc.collect()
+    assert len(autograd._HOOKS) == before

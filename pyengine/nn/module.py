@@ -70,6 +70,8 @@ class Module:
         d["_modules"] = OrderedDict()
         d["_forward_hooks"] = OrderedDict()
         d["_forward_pre_hooks"] = OrderedDict()
+        d["_backward_hooks"] = OrderedDict()
+        d["_backward_pre_hooks"] = OrderedDict()
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"[{type(self).__name__}] Module subclasses must define forward()")
@@ -79,7 +81,12 @@ class Module:
             res = hook(self, args)
             if res is not None:
                 args = res if isinstance(res, tuple) else (res,)
-        out = self.forward(*args, **kwargs)
+        d = self.__dict__
+        if d.get("_backward_hooks") or d.get("_backward_pre_hooks"):
+            from .backward_hooks import call_with_backward_hooks
+            out = call_with_backward_hooks(self, self.forward, args, kwargs)
+        else:
+            out = self.forward(*args, **kwargs)
         for hook in self._forward_hooks.values():
             res = hook(self, args, out)
             if res is not None:
@@ -393,6 +400,27 @@ class Module:
     def register_forward_pre_hook(self, hook):
         """hook(module, args) runs before forward; a non-None return replaces args."""
         return _HookHandle(self._forward_pre_hooks, hook)
+
+    def register_full_backward_hook(self, hook):
+        """hook(module, grad_input, grad_output) runs when the gradients w.r.t. the module's
+        tensor inputs are computed; a returned tuple replaces grad_input
+        (pyengine/nn/backward_hooks.py)."""
+        return _HookHandle(self.__dict__.setdefault("_backward_hooks", OrderedDict()), hook)
+
+    def register_full_backward_pre_hook(self, hook):
+        """hook(module, grad_output) runs when the gradients w.r.t. the module's outputs are
+        computed; a returned tuple replaces grad_output."""
+        return _HookHandle(self.__dict__.setdefault("_backward_pre_hooks", OrderedDict()), hook)
+
+    def register_backward_hook(self, hook):
+        """torch's deprecated form: registered as a full backward hook, whose grad_input holds the
+        gradients w.r.t. the module's inputs (torch's old hook gave those of the last op inside
+        the module, e.g. also weight and bias for a Conv2d), with a warning saying so."""
+        import warnings
+        warnings.warn("register_backward_hook is deprecated (as in torch); pyengine registers it "
+                      "as register_full_backward_hook: grad_input holds the gradients w.r.t. the "
+                      "module's tensor inputs", FutureWarning, stacklevel=2)
+        return self.register_full_backward_hook(hook)
 
     # ---- printing ---------------------------------------------------------------------------
     def extra_repr(self):

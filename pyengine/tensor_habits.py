@@ -170,6 +170,20 @@ class TorchHabits(MathHabits, SpecialHabits):
     def new_full(self, size, fill_value, dtype=None):
         return self._new(lambda s, dtype: np.full(s, fill_value, dtype), (size,), dtype)
 
+    def new(self, *args):
+        """torch's legacy Tensor.new: new(*sizes) is a new (zero-filled; torch leaves it
+        uninitialized) tensor of this dtype and device, new(data) the data in this dtype,
+        new() an empty one."""
+        from .tensor import _is_size
+        if not args:
+            return self._new(np.zeros, ((0,),), None)
+        if all(_is_size(a) for a in args):
+            return self._new(np.zeros, args, None)
+        if len(args) != 1:
+            raise TypeError(f"[new] expected sizes (ints) or one data argument, got {len(args)} "
+                            "arguments")
+        return self.new_tensor(args[0])
+
     def new_tensor(self, data, dtype=None):
         return _tensor()._from_data(data, dtype=dtype or self.dtype, device=self.device)
 

@@ -1109,3 +1109,12 @@ def test_module_backward_hooks_do_not_keep_tensors_alive():
     del x
     gc.collect()
     assert len(autograd._HOOKS) == before
+
+
+def test_legacy_tensor_new():
+    y = pe.rand(3, dtype=pe.float64)
+    assert y.new(2, 2).shape == (2, 2) and y.new(2, 2).dtype == pe.float64
+    assert y.new([1, 2]).tolist() == [1.0, 2.0] and y.new([1, 2]).dtype == pe.float64
+    assert y.new().shape == (0,)
+    with pytest.raises(TypeError, match="new"):
+        y.new([1], [2])

@@ -62,9 +62,13 @@ def _format_body(a):
         if np.array_equal(finite, np.round(finite)):
             big = np.abs(finite[finite != 0])  # integral: `1.` unless scientific is due
             fixed = big.size > 0 and (big.max() > 1e8 or big.max() / big.min() > 1e3)
+    formatter = None
+    if a.dtype == np.bool_ and a.size:  # padded to the widest value present, as torch
+        width = 5 if not a.all() else 4
+        formatter = {"bool": lambda v: str(bool(v)).rjust(width)}
     return np.array2string(a, separator=", ", prefix="tensor(", max_line_width=80,
                            precision=4 if fixed else None,
-                           floatmode="fixed" if fixed else None)
+                           floatmode="fixed" if fixed else None, formatter=formatter)
 
 
 def _is_size(n):
@@ -512,8 +516,22 @@ class Tensor(TorchHabits):
     def argmin(self, axis=None, keepdims=False, dim=None, keepdim=None):
         return _red.arg_extremum(self, _axis(axis, dim), keepdims or bool(keepdim), False)
 
-    def all(self): return Tensor._wrap(np.asarray(self._data.all()), self._device)
-    def any(self): return Tensor._wrap(np.asarray(self._data.any()), self._device)
+    def all(self, dim=None, keepdim=False): return self._logical_reduce("all", dim, keepdim)
+    def any(self, dim=None, keepdim=False): return self._logical_reduce("any", dim, keepdim)
+
+    def _logical_reduce(self, op, dim, keepdim):
+        """torch.all / any over everything, a dim or a tuple of dims (a bool tensor)."""
+        if dim is None:
+            out = getattr(np, op)(self._data)
+        else:
+            dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+            nd = max(self.ndim, 1)
+            for d in dims:
+                if not -nd <= d < nd:
+                    raise IndexError(f"[{op}] dim {d} is out of range for a {self.ndim}-d tensor")
+            axes = tuple(sorted({d % nd for d in dims})) if self.ndim else None
+            out = getattr(np, op)(self._data, axis=axes, keepdims=bool(keepdim))
+        return Tensor._wrap(np.asarray(out), self._device)
 
     # ---- shape -----------------------------------------------------------------------
     def reshape(self, *shape): return _shape.Reshape.apply(self, shape=_shape_arg(shape))

@@ -1118,3 +1118,17 @@ def test_legacy_tensor_new():
     assert y.new().shape == (0,)
     with pytest.raises(TypeError, match="new"):
         y.new([1], [2])
+
+
+# ---- "math behind training": all / any over a dim; bool tensors print as torch ----------
+def test_all_any_over_dims_and_bool_printing():
+    x = pe.tensor([[True, False], [True, True]])
+    assert x.all().item() is False and x.all(dim=0).tolist() == [True, False]
+    assert x.any(1).tolist() == [True, True] and pe.all(x, 1).tolist() == [False, True]
+    assert x.all(dim=(0, 1)).item() is False and x.all(0, keepdim=True).shape == (1, 2)
+    dead = (pe.relu(pe.tensor([[-1.0, 2.0], [-3.0, 0.0]])) == 0).all(dim=0)
+    assert dead.tolist() == [True, False]
+    with pytest.raises(IndexError, match="out of range"):
+        x.all(dim=2)
+    assert repr(pe.tensor([True, True])) == "tensor([True, True])"
+    assert repr(pe.tensor([True, False])) == "tensor([ True, False])"

@@ -1132,3 +1132,14 @@ def test_all_any_over_dims_and_bool_printing():
         x.all(dim=2)
     assert repr(pe.tensor([True, True])) == "tensor([True, True])"
     assert repr(pe.tensor([True, False])) == "tensor([ True, False])"
+
+
+def test_softmax_dtype_argument_casts_first():
+    x = pe.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    y = F.softmax(x, dim=1, dtype=pe.float64)
+    e = np.exp([1.0, 2.0, 3.0])
+    assert y.dtype == pe.float64
+    np.testing.assert_allclose(y.detach().numpy()[0], e / e.sum(), rtol=1e-12)
+    assert F.log_softmax(x, 1, dtype=pe.float64).dtype == pe.float64
+    y.sum().backward()
+    assert x.grad.dtype == pe.float32

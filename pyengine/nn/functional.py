@@ -102,21 +102,27 @@ def softplus(x, beta=1.0, threshold=20.0):
     return Activation.apply(x, name="softplus", p0=float(beta), p1=float(threshold))
 
 
-def softmax(x, dim=-1, axis=None):
-    """softmax(x)_i = exp(x_i) / sum_j exp(x_j) along `dim`; output has x's shape.
+def softmax(x, dim=-1, axis=None, *, dtype=None):
+    """softmax(x)_i = exp(x_i) / sum_j exp(x_j) along `dim`; output has x's shape. dtype=
+    casts the input first (torch's F.softmax(x, dim, dtype=torch.float64)).
 
     >>> F.softmax(pe.tensor([[0.0, 0.0]]), dim=1)
     tensor([[0.5000, 0.5000]])
     """
+    if dtype is not None:
+        x = x.to(dtype)
     return Softmax.apply(x, axis=dim if axis is None else axis, log=False)
 
 
-def log_softmax(x, dim=-1, axis=None):
-    """log_softmax(x)_i = x_i - logsumexp(x) along `dim`, computed stably; x's shape.
+def log_softmax(x, dim=-1, axis=None, *, dtype=None):
+    """log_softmax(x)_i = x_i - logsumexp(x) along `dim`, computed stably; x's shape. dtype=
+    casts the input first, as torch.
 
     >>> F.log_softmax(pe.tensor([[0.0, 0.0]]), dim=1).exp()
     tensor([[0.5000, 0.5000]])
     """
+    if dtype is not None:
+        x = x.to(dtype)
     return Softmax.apply(x, axis=dim if axis is None else axis, log=True)
 
 

@@ -1143,3 +1143,22 @@ def test_softmax_dtype_argument_casts_first():
     assert F.log_softmax(x, 1, dtype=pe.float64).dtype == pe.float64
     y.sum().backward()
     assert x.grad.dtype == pe.float32
+
+
+# ---- blitz data-parallel tutorial: nn.DataParallel without CUDA devices ---------------------
+def test_data_parallel_without_devices_runs_the_module():
+    inner = nn.Linear(3, 2)
+    dp = nn.DataParallel(inner)
+    x = pe.randn(4, 3)
+    np.testing.assert_array_equal(dp(x).detach().numpy(), inner(x).detach().numpy())
+    assert dp.module is inner and list(dp.state_dict()) == ["module.weight", "module.bias"]
+    assert dp.device_ids == []
+    opt = optim.SGD(dp.parameters(), lr=0.1)
+    loss = dp(x).pow(2).sum()
+    loss.backward()
+    opt.step()
+    assert dp(x).pow(2).sum().item() < loss.item()
+    with pytest.raises(RuntimeError, match="no CUDA devices"):
+        nn.DataParallel(inner, device_ids=[0, 1])
+    with pytest.raises(TypeError, match="nn.Module"):
+        nn.DataParallel(lambda t: t)

@@ -152,6 +152,11 @@ from . import autograd_functional as _autograd_functional  # noqa: E402
 _autograd_module.functional = _autograd_functional
 import sys as _sys  # noqa: E402
 _sys.modules["pyengine.autograd.functional"] = _autograd_functional
+# torch.autograd.profiler / torch.profiler (CPU wall time per op), autograd_profiler.py
+from . import autograd_profiler as profiler  # noqa: E402
+_autograd_module.profiler = profiler
+_sys.modules["pyengine.autograd.profiler"] = profiler
+_sys.modules["pyengine.profiler"] = profiler
 # out= for the creation functions (torch.rand(2, 2, out=c)), creation_out.py
 from .creation_out import (arange, empty, eye, full, linspace, ones, rand, randn,  # noqa: E402,F401
                            zeros)

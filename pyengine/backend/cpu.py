@@ -41,10 +41,10 @@ def log(x):
 
 
 def div(a, b):
-    """np.true_divide without NumPy's RuntimeWarning: x / 0 = +-inf and 0 / 0 = NaN are IEEE's
-    results, which torch gives silently (pytorch/examples gcn divides by zero degrees on
+    """np.true_divide without NumPy's RuntimeWarning: x / 0 = +-inf, 0 / 0 = NaN and overflow to
+    inf are IEEE's results, which torch gives silently (pytorch/examples gcn divides by zero degrees on
     purpose and then masks the infs)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return np.true_divide(a, b)
 
 

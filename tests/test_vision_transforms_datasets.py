@@ -143,3 +143,25 @@ def test_transforms_against_numpy():
     with pytest.raises(TypeError, match="callable"):
         transforms.Lambda(3)
     assert "Normalize" in repr(transforms.Compose([norm]))
+
+
+def test_make_grid_layout_as_torchvision():
+    from pyengine.vision import utils
+    rs = np.random.RandomState(3)
+    imgs = rs.rand(5, 3, 4, 6).astype(np.float32)
+    grid = utils.make_grid(pe.tensor(imgs), nrow=3, padding=2, pad_value=0.5).numpy()
+    assert grid.shape == (3, 2 * (4 + 2) + 2, 3 * (6 + 2) + 2)
+    for k in range(5):
+        y, x = divmod(k, 3)
+        np.testing.assert_array_equal(grid[:, 2 + y * 6:2 + y * 6 + 4, 2 + x * 8:2 + x * 8 + 6],
+                                      imgs[k])
+    assert grid[0, 0, 0] == 0.5 and grid[0, 8:, 18:].min() == 0.5  # padding and the empty slot
+    gray = utils.make_grid(pe.tensor(imgs[:2, :1]), padding=0).numpy()
+    assert gray.shape == (3, 4, 12) and np.array_equal(gray[0], gray[2])
+    norm = utils.make_grid(pe.tensor(imgs * 4 - 2), normalize=True).numpy()
+    assert norm.min() == pytest.approx(0.0) and norm.max() == pytest.approx(1.0)
+    clipped = utils.make_grid(pe.tensor(imgs), normalize=True, value_range=(0.25, 0.75))
+    assert clipped.numpy().min() >= 0 and clipped.numpy().max() <= 1
+    single = utils.make_grid(pe.ones(1, 1, 3, 3))
+    assert single.shape == (3, 3, 3)
+    assert torchvision.utils is utils

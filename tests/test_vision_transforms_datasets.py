@@ -165,3 +165,40 @@ def test_make_grid_layout_as_torchvision():
     single = utils.make_grid(pe.ones(1, 1, 3, 3))
     assert single.shape == (3, 3, 3)
     assert torchvision.utils is utils
+
+
+def test_geometric_transforms_exact_on_arrays_and_tensors():
+    a = np.arange(5 * 6).reshape(5, 6).astype(np.uint8)
+    np.testing.assert_array_equal(transforms.CenterCrop(3)(a), a[1:4, 2:5])  # torchvision rounding
+    t = pe.tensor(np.stack([a, a + 100]).astype(np.float32))  # (C, H, W)
+    np.testing.assert_array_equal(transforms.CenterCrop((2, 4))(t).numpy(), t.numpy()[:, 2:4, 1:5])
+    big = transforms.CenterCrop(8)(a)
+    assert big.shape == (8, 8) and big[0].sum() == 0 and big[1:6, 1:7].tolist() == a.tolist()
+    np.testing.assert_array_equal(transforms.RandomHorizontalFlip(1.0)(a), a[:, ::-1])
+    np.testing.assert_array_equal(transforms.RandomVerticalFlip(1.0)(t).numpy(), t.numpy()[:, ::-1])
+    assert transforms.RandomHorizontalFlip(0.0)(a) is a
+    padded = transforms.Pad((1, 2), fill=7)(a)
+    assert padded.shape == (9, 8) and padded[0, 0] == 7
+    np.testing.assert_array_equal(transforms.Pad(2, padding_mode="reflect")(a),
+                                  np.pad(a, 2, mode="reflect"))
+    pe.manual_seed(11)
+    c1 = transforms.RandomCrop(4, padding=2)(a)
+    pe.manual_seed(11)
+    c2 = transforms.RandomCrop(4, padding=2)(a)
+    assert c1.shape == (4, 4) and np.array_equal(c1, c2)
+    windows = {tuple(transforms.RandomCrop((5, 4))(a)[0]) for _ in range(40)}
+    assert windows <= {tuple(a[0, j:j + 4]) for j in range(3)} and len(windows) > 1
+    with pytest.raises(ValueError, match="larger"):
+        transforms.RandomCrop(7)(a)
+    assert transforms.RandomCrop(7, pad_if_needed=True)(a).shape == (7, 7)
+    with pytest.raises(ValueError, match="padding_mode"):
+        transforms.Pad(1, padding_mode="wrap")(a)
+
+
+def test_cifar_augmentation_pipeline_shapes(tmp_path):
+    _cifar_root(tmp_path, bytes_keys=False)
+    tf = transforms.Compose([transforms.RandomCrop(32, padding=4), transforms.RandomHorizontalFlip(),
+                             transforms.ToTensor(), transforms.Normalize((0.5,) * 3, (0.5,) * 3)])
+    ds = datasets.CIFAR10(str(tmp_path), train=True, transform=tf)
+    x, y = ds[0]
+    assert x.shape == (3, 32, 32) and x.dtype == pe.float32 and isinstance(y, int)

@@ -259,18 +259,27 @@ class Tensor(TorchHabits):
     def astype(self, dtype):
         return _ew.Cast.apply(self, dtype=_dt.as_dtype(dtype).np)
 
-    def to(self, *args, dtype=None, device=None):
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+        """torch's forms: to(dtype), to(device[, dtype]), to(other_tensor) (its dtype and
+        device); copy=True always returns a new tensor; non_blocking only concerns
+        asynchronous device copies, and every pyengine copy is a synchronous CPU one."""
         for a in args:
-            if isinstance(a, (str, Device)):
+            if isinstance(a, Tensor):
+                dtype, device = a.dtype, a.device
+            elif isinstance(a, (str, Device)):
                 device = a
             else:
                 dtype = a
+        if non_blocking not in (True, False) or copy not in (True, False):
+            raise TypeError("[to] non_blocking and copy must be bools")
         out = self
         if device is not None and Device(device) != self._device:
             from .backend import get_backend
             get_backend(Device(device))  # raises a clear error when unavailable
         if dtype is not None and _dt.as_dtype(dtype).np != self._data.dtype:
             out = out.astype(dtype)
+        elif copy:
+            out = out.clone()
         return out
 
     def cpu(self):

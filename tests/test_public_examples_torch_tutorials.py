@@ -1162,3 +1162,18 @@ def test_data_parallel_without_devices_runs_the_module():
         nn.DataParallel(inner, device_ids=[0, 1])
     with pytest.raises(TypeError, match="nn.Module"):
         nn.DataParallel(lambda t: t)
+
+
+# ---- training-script habits: to(other, non_blocking=, copy=), torch.cuda no-ops ----------
+def test_to_forms_and_cuda_noops():
+    x, y = pe.ones(2), pe.zeros(2, dtype=pe.float64)
+    assert x.to(y).dtype == pe.float64
+    assert x.to("cpu", non_blocking=True) is x
+    c = x.to(copy=True)
+    assert c is not x and c.tolist() == x.tolist()
+    with pytest.raises(TypeError, match="bools"):
+        x.to("cpu", non_blocking="yes")
+    pe.cuda.manual_seed(1)
+    pe.cuda.manual_seed_all(2)
+    pe.cuda.empty_cache()
+    assert pe.cuda.is_initialized() is False

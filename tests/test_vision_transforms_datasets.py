@@ -202,3 +202,23 @@ def test_cifar_augmentation_pipeline_shapes(tmp_path):
     ds = datasets.CIFAR10(str(tmp_path), train=True, transform=tf)
     x, y = ds[0]
     assert x.shape == (3, 32, 32) and x.dtype == pe.float32 and isinstance(y, int)
+
+
+def test_cifar100_reads_fine_labels(tmp_path):
+    folder = tmp_path / "cifar-100-python"
+    folder.mkdir()
+    rs = np.random.RandomState(4)
+    for name, n in (("train", 5), ("test", 3)):
+        with open(folder / name, "wb") as f:
+            pickle.dump({"data": rs.randint(0, 256, (n, 3072)).astype(np.uint8),
+                         "fine_labels": [int(v) for v in rs.randint(0, 100, n)],
+                         "coarse_labels": [0] * n}, f, protocol=2)
+    with open(folder / "meta", "wb") as f:
+        pickle.dump({"fine_label_names": [f"c{i}" for i in range(100)],
+                     "coarse_label_names": ["x"] * 20}, f, protocol=2)
+    train = datasets.CIFAR100(str(tmp_path), train=True)
+    test = datasets.CIFAR100(str(tmp_path), train=False, transform=transforms.ToTensor())
+    assert len(train) == 5 and len(test) == 3 and train.classes[42] == "c42"
+    assert test[0][0].shape == (3, 32, 32) and 0 <= test[0][1] < 100
+    with pytest.raises(RuntimeError, match="cifar-100-python.tar.gz"):
+        datasets.CIFAR100(str(tmp_path / "none"))

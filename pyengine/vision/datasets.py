@@ -5,8 +5,8 @@ that they exist, and their absence is a RuntimeError that says where to put them
 
 - MNIST / FashionMNIST: root/<Name>/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]
   (the IDX format: big-endian magic 0x0803 / 0x0801 and sizes, then uint8 data).
-- CIFAR10: root/cifar-10-batches-py/{data_batch_1..5, test_batch, batches.meta}, the Python
-  version's pickles, read by an unpickler that admits only NumPy arrays and plain containers
+- CIFAR10: root/cifar-10-batches-py/{data_batch_1..5, test_batch, batches.meta}, and CIFAR100:
+  root/cifar-100-python/{train, test, meta} (fine labels), the Python version's pickles, read by an unpickler that admits only NumPy arrays and plain containers
   (any other global in the file is refused).
 
 Items are (image, target): a PIL image when Pillow is installed (as torchvision), else the
@@ -21,7 +21,7 @@ import numpy as np
 from ..creation import tensor
 from ..utils.data import Dataset
 
-__all__ = ["MNIST", "FashionMNIST", "CIFAR10"]
+__all__ = ["MNIST", "FashionMNIST", "CIFAR10", "CIFAR100"]
 
 
 def _to_image(arr, mode):
@@ -146,6 +146,7 @@ class CIFAR10(_VisionDataset):
     base_folder = "cifar-10-batches-py"
     train_list = [f"data_batch_{i}" for i in range(1, 6)]
     test_list = ["test_batch"]
+    meta_file, meta_key, archive = "batches.meta", "label_names", "cifar-10-python.tar.gz"
 
     def __init__(self, root, train=True, transform=None, target_transform=None,
                  download=False):
@@ -156,21 +157,24 @@ class CIFAR10(_VisionDataset):
         for name in self.train_list if self.train else self.test_list:
             path = os.path.join(folder, name)
             if not os.path.exists(path):
-                raise RuntimeError(f"[CIFAR10] {name} not found in {folder}; pyengine does not "
-                                   "download datasets"
+                raise RuntimeError(f"[{type(self).__name__}] {name} not found in {folder}; "
+                                   "pyengine does not download datasets"
                                    + (" (download=True only checks for the files)"
                                       if download else "")
-                                   + ": extract cifar-10-python.tar.gz there")
+                                   + f": extract {self.archive} there")
             entry = _load_batch(path)
             data.append(np.asarray(entry["data"], np.uint8).reshape(-1, 3, 32, 32))
             targets.extend(entry["labels"] if "labels" in entry else entry["fine_labels"])
         self._images = np.concatenate(data).transpose(0, 2, 3, 1).copy()  # HWC, as torchvision
         self.targets = [int(t) for t in targets]
-        meta = os.path.join(folder, "batches.meta")
-        self.classes = ([_text(c) for c in _load_batch(meta)["label_names"]]
-                        if os.path.exists(meta) else
-                        ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog",
-                         "horse", "ship", "truck"])
+        meta = os.path.join(folder, self.meta_file)
+        if os.path.exists(meta):
+            self.classes = [_text(c) for c in _load_batch(meta)[self.meta_key]]
+        elif type(self) is CIFAR10:
+            self.classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog",
+                            "horse", "ship", "truck"]
+        else:
+            raise RuntimeError(f"[{type(self).__name__}] {self.meta_file} not found in {folder}")
         self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
 
     def __len__(self):
@@ -178,3 +182,10 @@ class CIFAR10(_VisionDataset):
 
     def __getitem__(self, index):
         return self._finish(_to_image(self._images[index], "RGB"), self.targets[index])
+
+
+class CIFAR100(CIFAR10):
+    """The Python version's cifar-100-python/{train, test, meta}; targets are the fine labels."""
+    base_folder = "cifar-100-python"
+    train_list, test_list = ["train"], ["test"]
+    meta_file, meta_key, archive = "meta", "fine_label_names", "cifar-100-python.tar.gz"

@@ -37,6 +37,16 @@ from . import accelerator, backends
 from . import mps, xpu  # torch.mps / torch.xpu: no such devices, programs fall back to the CPU
 from .default_device import get_default_device, set_default_device  # the CPU only
 from .size import Size  # torch.Size (Tensor.size() returns one)
+# torch.compile / set_float32_matmul_precision / use_deterministic_algorithms, runtime_settings.py
+from .runtime_settings import (are_deterministic_algorithms_enabled, compile,  # noqa: A004,F401
+                               get_float32_matmul_precision, set_float32_matmul_precision,
+                               use_deterministic_algorithms)
+# torch.amp / torch.autocast / torch.cuda.amp (GradScaler; autocast only when disabled), amp.py
+from . import amp  # noqa: E402
+from .amp import autocast  # noqa: E402,F401
+cuda.amp = amp
+import sys as _sys_amp  # noqa: E402
+_sys_amp.modules["pyengine.cuda.amp"] = amp  # `from torch.cuda.amp import GradScaler`
 from .tensor_habits import Variable as _Variable, bernoulli
 from . import autograd as _autograd_module
 _autograd_module.Variable = _Variable  # pe.autograd.Variable (torch's pre-0.4 name)

@@ -17,7 +17,8 @@ from .backend import Device as device
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                        linspace, ones, ones_like, rand, rand_like, randint, randint_like, randn,
                        randn_like, tensor, zeros, zeros_like)
-from .dtypes import (DType, bool_, double, float32, float64, int32, int64, long, uint8)
+from .dtypes import (DType, bool_, double, float32, float64, int8, int16,  # noqa: F401
+                     int32, int64, long, short, uint8)
 from .dtypes import float  # noqa: A004  (torch alias: pe.float is float32)
 from .dtypes import bool_ as bool  # noqa: A004
 from .string_dtype import string  # noqa: E402  (tf.string: text leaves of pe.data)
@@ -33,6 +34,19 @@ from .io import load, save
 from .random import Generator
 from . import utils
 from . import accelerator, backends
+from . import mps, xpu  # torch.mps / torch.xpu: no such devices, programs fall back to the CPU
+from .default_device import get_default_device, set_default_device  # the CPU only
+from .size import Size  # torch.Size (Tensor.size() returns one)
+# torch.compile / set_float32_matmul_precision / use_deterministic_algorithms, runtime_settings.py
+from .runtime_settings import (are_deterministic_algorithms_enabled, compile,  # noqa: A004,F401
+                               get_float32_matmul_precision, set_float32_matmul_precision,
+                               use_deterministic_algorithms)
+# torch.amp / torch.autocast / torch.cuda.amp (GradScaler; autocast only when disabled), amp.py
+from . import amp  # noqa: E402
+from .amp import autocast  # noqa: E402,F401
+cuda.amp = amp
+import sys as _sys_amp  # noqa: E402
+_sys_amp.modules["pyengine.cuda.amp"] = amp  # `from torch.cuda.amp import GradScaler`
 from .tensor_habits import Variable as _Variable, bernoulli
 from . import autograd as _autograd_module
 _autograd_module.Variable = _Variable  # pe.autograd.Variable (torch's pre-0.4 name)
@@ -46,7 +60,6 @@ from .tf_names import (cast, concat, constant, convert_to_tensor, one_hot, reduc
                        reduce_mean, reduce_min, reduce_sum, shape, square)
 from .tf_names import expand_dims, math, repeat  # noqa: F401,E402  (tf.expand_dims, tf.math.*)
 from .tf_names import split as _split  # noqa: E402  (torch.split and tf.split: keywords decide)
-from .graph_compile import compile  # noqa: F401,E402,A001  (torch.compile)
 from .tf_names import (Variable, constant_initializer, ones_initializer,  # noqa: F401,E402
                        random_normal_initializer, random_uniform_initializer, zeros_initializer)
 from .tf_names import tf_range as range  # noqa: A001,E402  (tf.range; docs/attention.md)
@@ -128,6 +141,13 @@ not_equal, greater, greater_equal, less, less_equal = map(_symbolic_aware, (ne, 
 # torch.normal / logspace / addmm / kron / cross / remainder / fmod / finfo / iinfo
 # (docs/tensor.md, "More torch functions")
 from .torch_functions_more import addmm, cross, kron, logspace, normal  # noqa: E402,F401
+# torch.FloatTensor(2, 3) / LongTensor(data) (pytorch/examples gcn; older tutorials)
+from .legacy_tensor_types import (BoolTensor, ByteTensor, DoubleTensor, FloatTensor,  # noqa: E402,F401
+                                  IntTensor, LongTensor)
+# torch.sparse_coo_tensor / torch.sparse.mm / torch.spmm (pytorch/examples gcn), sparse_coo.py
+from . import sparse  # noqa: E402
+from .sparse_coo import sparse_coo, sparse_coo_tensor, strided  # noqa: E402,F401
+from .sparse import mm as spmm  # noqa: E402,F401
 from .ops.remainder import fmod, remainder  # noqa: E402,F401
 from .dtype_info import finfo, iinfo  # noqa: E402,F401
 # torch.special, the special functions as pe.* and tensor methods, tensordot, histc and the
@@ -138,6 +158,29 @@ from .tensor_special_habits import special_tensor_functions as _special_names  #
 globals().update({_n: _method_function(_n) for _n in _special_names()})
 from .special import polygamma  # noqa: E402,F401
 from .torch_functions_missing import histc, tensordot  # noqa: E402,F401
+# torch.add / sub / mul / div (+ long names) and matmul with out= (tutorials' tensor pages)
+# (also tf.add / multiply ...: symbolic-aware, so they record a node on Keras tensors)
+from . import torch_arithmetic as _arith  # noqa: E402
+# torch.sin_(t) & co. and the missing Tensor.sin_() ... (torch_inplace.py); torch.bitwise_*
+from .torch_inplace import FUNCTIONS as _INPLACE_FUNCTIONS  # noqa: E402
+globals().update({k: v for k, v in _INPLACE_FUNCTIONS.items() if k not in globals()})
+from .torch_bitwise import bitwise_and, bitwise_not, bitwise_or, bitwise_xor  # noqa: E402,F401
+# torch.autograd.functional (jacobian, vjp, jvp), autograd_functional.py
+from . import autograd_functional as _autograd_functional  # noqa: E402
+_autograd_module.functional = _autograd_functional
+import sys as _sys  # noqa: E402
+_sys.modules["pyengine.autograd.functional"] = _autograd_functional
+# torch.autograd.profiler / torch.profiler (CPU wall time per op), autograd_profiler.py
+from . import autograd_profiler as profiler  # noqa: E402
+_autograd_module.profiler = profiler
+_sys.modules["pyengine.autograd.profiler"] = profiler
+_sys.modules["pyengine.profiler"] = profiler
+# out= for the creation functions (torch.rand(2, 2, out=c)), creation_out.py
+from .creation_out import (arange, empty, eye, full, linspace, ones, rand, randn,  # noqa: E402,F401
+                           zeros)
+(add, sub, subtract, mul, multiply, div, divide, true_divide, matmul) = map(_symbolic_aware, (
+    _arith.add, _arith.sub, _arith.subtract, _arith.mul, _arith.multiply, _arith.div,
+    _arith.divide, _arith.true_divide, _arith.matmul))
 from .dtypes import get_default_dtype, set_default_dtype  # noqa: E402,F401
 
 

@@ -112,6 +112,35 @@ class Node:
     def name(self):
         return self.fn.__name__ + "Backward"
 
+    def __repr__(self):
+        return f"<{self.name} object at {id(self):#x}>"
+
+    @property
+    def next_functions(self):
+        """torch's grad_fn.next_functions: one (node, 0) pair per input, the input's own node,
+        an AccumulateGrad for a leaf that requires grad, or None (the blitz tutorial walks
+        loss.grad_fn.next_functions[0][0] back through the graph)."""
+        out = []
+        for t in self.inputs:
+            node = getattr(t, "_node", None)
+            if node is None and getattr(t, "requires_grad", False):
+                node = AccumulateGrad(t)
+            out.append((node, 0))
+        return tuple(out)
+
+
+class AccumulateGrad:
+    """The graph's end at a leaf tensor that requires grad (torch's AccumulateGrad node)."""
+    __slots__ = ("variable",)
+    name = "AccumulateGrad"
+    next_functions = ()
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
 
 class Function:
     """Base of differentiable ops. Subclasses define, side by side:
@@ -119,6 +148,14 @@ class Function:
     ``forward(ctx, *args, **params) -> array`` on backend arrays (Tensor args arrive unwrapped), and
     ``backward(ctx, grad) -> one gradient (array or None) per positional arg``.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not cls.__module__.startswith("pyengine"):
+            # A user's torch.autograd.Function: forward / backward on Tensors, as in torch
+            # (pyengine/autograd_function.py); pyengine's own ops stay array-level.
+            from .autograd_function import make_user_function
+            make_user_function(cls)
 
     @staticmethod
     def forward(ctx, *args, **params):

@@ -17,7 +17,7 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
     >>> pe.tensor([[1.0, 2.0], [3.0, 4.0]]).shape
     (2, 2)
     """
-    return Tensor(data, dtype=dtype, requires_grad=requires_grad, device=device)
+    return Tensor._from_data(data, dtype=dtype, requires_grad=requires_grad, device=device)
 
 
 def from_numpy(array):

@@ -36,3 +36,23 @@ def require(what):
                            "time, or PYENGINE_CUDA=OFF)")
     if device_count() == 0:
         raise RuntimeError(f"{what}: no CUDA device is available")
+
+
+# Calls that training scripts make unconditionally and that torch answers without touching a
+# device when CUDA was never initialized: no CUDA state exists in pyengine, so there is nothing
+# to seed or to free (pyengine's CPU generator is seeded by pe.manual_seed).
+def is_initialized():
+    return False
+
+
+def manual_seed(seed):
+    """torch.cuda.manual_seed: seeds the CUDA generators, which pyengine has none of."""
+    int(seed)  # a non-integer seed is still an error, as in torch
+
+
+def manual_seed_all(seed):
+    int(seed)
+
+
+def empty_cache():
+    """torch.cuda.empty_cache: frees cached device memory; pyengine caches none."""

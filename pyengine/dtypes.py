@@ -31,15 +31,19 @@ float64 = DType("float64", np.float64)
 int32 = DType("int32", np.int32)
 int64 = DType("int64", np.int64)
 uint8 = DType("uint8", np.uint8)
+int8 = DType("int8", np.int8)
+int16 = DType("int16", np.int16)
 bool_ = DType("bool", np.bool_)
 float = float32  # noqa: A001  (torch aliases: pe.float is float32, pe.double float64, pe.long int64)
 double = float64
 long = int64
+short = int16
 
-_ALL = (float32, float64, int32, int64, uint8, bool_)
+_ALL = (float32, float64, int32, int64, uint8, int8, int16, bool_)
 _BY_NP = {d.np: d for d in _ALL}
 _BY_NAME = {d.name: d for d in _ALL}
-_BY_NAME.update({"float": float32, "double": float64, "long": int64, "int": int64})
+_BY_NAME.update({"float": float32, "double": float64, "long": int64, "int": int64,
+                 "short": int16})
 _PY_TYPES = {builtins.float: float32, builtins.int: int64, builtins.bool: bool_}
 
 

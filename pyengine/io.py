@@ -257,9 +257,16 @@ def _read_all(f):
     return buf[:got], name
 
 
-def load(f):
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None):
     """Read what `save` wrote. Arrays come back as NumPy arrays and Tensors as Tensors (writeable,
-    sharing one buffer); nothing is ever unpickled. ValueError on a foreign or corrupt file."""
+    sharing one buffer); nothing is ever unpickled. ValueError on a foreign or corrupt file.
+
+    torch.load's arguments, as the PyTorch tutorials pass them: weights_only (True or False)
+    changes nothing, since a pyengine file holds only tensors, arrays, numbers, strings and
+    containers and pe.load is always "weights only"; map_location may name the CPU (a device,
+    its string, or a {saved: "cpu"} dict), where every pyengine tensor lives; pickle_module and
+    mmap=True are refused (nothing is unpickled; files are read into memory)."""
+    _check_load_arguments(map_location, pickle_module, weights_only, mmap)
     buf, name = _read_all(f)
     raw = memoryview(buf)
     magic = bytes(raw[:len(MAGIC)])
@@ -295,6 +302,25 @@ def load(f):
         if isinstance(e, ValueError) and str(e).startswith("[load]"):
             raise
         raise _corrupt(name, f"malformed header ({type(e).__name__}: {e})") from None
+
+
+def _check_load_arguments(map_location, pickle_module, weights_only, mmap):
+    from .backend import CPU, checked_device
+    if weights_only not in (None, True, False):
+        raise TypeError(f"[load] weights_only must be a bool, got {weights_only!r}")
+    if pickle_module is not None:
+        raise ValueError("[load] pickle_module is not supported: pe.load never unpickles")
+    if mmap:
+        raise NotImplementedError("[load] mmap=True is not supported; files are read into memory")
+    targets = (list(map_location.values()) if isinstance(map_location, dict)
+               else [] if map_location is None else [map_location])
+    for target in targets:
+        if callable(target) and not isinstance(target, str):
+            raise NotImplementedError("[load] a callable map_location is not supported; pass a "
+                                      "device ('cpu')")
+        if checked_device(target) != CPU:
+            raise ValueError(f"[load] map_location={target!r}: pyengine loads tensors onto the "
+                             "CPU only; move them afterwards with .to(device)")
 
 
 # ---- bounded .npz reading (Keras weights and models) -------------------------------------------

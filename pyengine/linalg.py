@@ -10,7 +10,7 @@ from .tensor import Tensor
 
 
 def _T(x):
-    return x if isinstance(x, Tensor) else Tensor(x)
+    return x if isinstance(x, Tensor) else Tensor._from_data(x)
 
 
 def _square(op, a):

@@ -22,7 +22,7 @@ EighResult = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
 
 def _matrix(op, A, square=False):
     """A as a float32 / float64 Tensor of matrices (..., m, n), or an error naming op."""
-    a = A if isinstance(A, Tensor) else Tensor(A)
+    a = A if isinstance(A, Tensor) else Tensor._from_data(A)
     if a.ndim < 2:
         raise RuntimeError(f"[{op}] expects matrices (..., m, n) of at least 2 dimensions, got "
                            f"shape {tuple(a.shape)}")
@@ -173,9 +173,9 @@ def svd_legacy(input, some=True, compute_uv=True):  # noqa: A002
         a = _matrix("svd", input)
         m, n = a.shape[-2:]
         zeros = np.zeros  # torch's placeholders: no gradient, zeros of the full shapes
-        return LegacySVDResult(Tensor(zeros(a.shape[:-2] + (m, m), a._data.dtype)),
+        return LegacySVDResult(Tensor._from_data(zeros(a.shape[:-2] + (m, m), a._data.dtype)),
                                svdvals(a),
-                               Tensor(zeros(a.shape[:-2] + (n, n), a._data.dtype)))
+                               Tensor._from_data(zeros(a.shape[:-2] + (n, n), a._data.dtype)))
     u, s, vh = svd(_matrix("svd", input), full_matrices=not some)
     return LegacySVDResult(u, s, vh.mT)
 
@@ -254,7 +254,7 @@ def qr(A, mode="reduced"):
     out = _QR.apply(a, mode=mode)
     if mode == "r":
         (r,) = _split(out, ((k, n),))
-        return QRResult(Tensor(np.zeros((0,), a._data.dtype)), r)
+        return QRResult(Tensor._from_data(np.zeros((0,), a._data.dtype)), r)
     shapes = ((m, k), (k, n)) if mode == "reduced" else ((m, m), (m, n))
     return QRResult(*_split(out, shapes))
 

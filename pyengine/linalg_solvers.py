@@ -125,7 +125,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     driver = "gelsy" if driver is None else driver
     if driver not in _DRIVERS:
         raise RuntimeError(f"[linalg.lstsq] driver must be one of {_DRIVERS}, got {driver!r}")
-    a, b = _matrix("linalg.lstsq", A), B if isinstance(B, Tensor) else Tensor(B)
+    a, b = _matrix("linalg.lstsq", A), B if isinstance(B, Tensor) else Tensor._from_data(B)
     vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and tuple(b.shape) == tuple(a.shape[:-1]))
     if b.ndim < 1 or b.shape[-1 if vector else -2] != a.shape[-2] or (b.ndim < 2
                                                                         and not vector):
@@ -140,12 +140,12 @@ def lstsq(A, B, rcond=None, *, driver=None):
     pinv_a, s, keep = _pinv_array(a._data, 0.0, rcond, False)
     x = _LstsqSolution.apply(a, b, pinv_a=pinv_a, vector=vector)
     rank = keep.sum(-1).astype(np.int64)
-    empty = Tensor(np.zeros((0,), dt))
+    empty = Tensor._from_data(np.zeros((0,), dt))
     residuals = empty
     if driver != "gelsy" and m > n and bool(np.all(rank == n)):
         xm = x._data[..., None] if vector else x._data
         bm = b._data[..., None] if vector else b._data
-        residuals = Tensor(np.sum((a._data @ xm - bm) ** 2, axis=-2).astype(dt))
+        residuals = Tensor._from_data(np.sum((a._data @ xm - bm) ** 2, axis=-2).astype(dt))
     return LstsqResult(x, residuals,
-                       Tensor(np.zeros((0,), np.int64)) if driver == "gels" else Tensor(rank),
-                       Tensor(s) if driver in ("gelsd", "gelss") else empty)
+                       Tensor._from_data(np.zeros((0,), np.int64) if driver == "gels" else rank),
+                       Tensor._from_data(s) if driver in ("gelsd", "gelss") else empty)

@@ -18,7 +18,7 @@ __all__ = ["expit", "logit", "erf", "erfc", "erfinv", "gammaln", "digamma", "psi
 
 def _t(x):
     from .tensor import Tensor
-    return x if isinstance(x, Tensor) else Tensor(x)
+    return x if isinstance(x, Tensor) else Tensor._from_data(x)
 
 
 def _cast(input, dtype):
@@ -48,7 +48,7 @@ def xlogy(input, other):
     """input * log(other), 0 where input == 0; either may be a Python number."""
     from .tensor import Tensor
     if not isinstance(input, Tensor):
-        input = Tensor(input, dtype=other.dtype if isinstance(other, Tensor) else None)
+        input = Tensor._from_data(input, dtype=other.dtype if isinstance(other, Tensor) else None)
     return input.xlogy(other)
 
 

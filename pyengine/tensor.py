@@ -49,12 +49,66 @@ def _to_array(data, dtype, op):
 
 from .tensor_habits import TorchHabits  # PyTorch tensor habits (mm, t, eq, add_, ...)
 
+_NO_DATA = object()  # Tensor() with no argument: torch's empty float tensor
+
+
+def _format_body(a):
+    """The values as torch prints them: floats with 4 decimals (scientific with 4 when the
+    magnitudes span more than 1e3, or reach 1e8 or go below 1e-4: NumPy's switch is the same
+    rule), integral floats as `1.`, 80 columns, 1000 elements before summarizing."""
+    fixed = a.dtype.kind == "f" and a.size > 0
+    if fixed:
+        finite = a[np.isfinite(a)]
+        if np.array_equal(finite, np.round(finite)):
+            big = np.abs(finite[finite != 0])  # integral: `1.` unless scientific is due
+            fixed = big.size > 0 and (big.max() > 1e8 or big.max() / big.min() > 1e3)
+    formatter = None
+    if a.dtype == np.bool_ and a.size:  # padded to the widest value present, as torch
+        width = 5 if not a.all() else 4
+        formatter = {"bool": lambda v: str(bool(v)).rjust(width)}
+    return np.array2string(a, separator=", ", prefix="tensor(", max_line_width=80,
+                           precision=4 if fixed else None,
+                           floatmode="fixed" if fixed else None, formatter=formatter)
+
+
+def _is_size(n):
+    # Python ints only: NumPy integer scalars stay data (internal callers wrap them)
+    return n is _NO_DATA or (isinstance(n, int) and not isinstance(n, bool))
+
 
 class Tensor(TorchHabits):
     __slots__ = ("_data", "requires_grad", "grad", "_node", "_device", "_retain_grad", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
 
-    def __init__(self, data, dtype=None, requires_grad=False, device=None):
+    def __init__(self, data=_NO_DATA, *sizes, dtype=None, requires_grad=False, device=None):
+        if _is_size(data) and all(_is_size(n) for n in sizes):
+            # torch.Tensor(3, 4) / torch.Tensor(): the legacy constructor's sizes form, a new
+            # tensor of that shape in the default dtype (torch leaves it uninitialized; zeros
+            # here). Before, pe.Tensor(3, 4) read 4 as a dtype and pe.Tensor(5) made tensor(5).
+            shape = () if data is _NO_DATA else (int(data),) + tuple(int(n) for n in sizes)
+            data = np.zeros(shape if shape else (0,),
+                            _dt.as_dtype(dtype).np if dtype is not None
+                            else _dt.default_float_np())
+        elif sizes:  # the older positional form Tensor(data, dtype, requires_grad, device)
+            if len(sizes) > 3:
+                raise TypeError(f"[Tensor] too many positional arguments: {len(sizes) + 1}")
+            dtype, requires_grad, device = (tuple(sizes) + (dtype, requires_grad, device)[
+                len(sizes):])
+        if dtype is None and not isinstance(data, Tensor):
+            # torch.Tensor(data) is torch.FloatTensor(data): the default float dtype, whatever
+            # the data (torch.Tensor([1, 2]) is tensor([1., 2.])); pe.tensor infers it instead
+            dtype = _dt.get_default_dtype()
+        self._init_data(data, dtype, requires_grad, device)
+
+    @classmethod
+    def _from_data(cls, data, dtype=None, requires_grad=False, device=None):
+        """pe.tensor(data): always data, so pe.tensor(3) is the 0-d tensor 3 (the legacy
+        constructor's sizes form does not apply)."""
+        t = object.__new__(cls)
+        t._init_data(data, dtype, requires_grad, device)
+        return t
+
+    def _init_data(self, data, dtype, requires_grad, device):
         self._data = _to_array(data, dtype, "tensor")
         self._device = CPU if device is None else checked_device(device)
         self.grad = None
@@ -104,7 +158,10 @@ class Tensor(TorchHabits):
 
     def size(self, dim=None):
         """Shape (PyTorch habit) or the length of one dimension; see also `numel()`."""
-        return self._data.shape if dim is None else self._data.shape[dim]
+        if dim is None:
+            from .size import Size  # torch.Size: prints as pyengine.Size([2, 3])
+            return Size(self._data.shape)
+        return self._data.shape[dim]
 
     @property
     def ndim(self):
@@ -142,8 +199,9 @@ class Tensor(TorchHabits):
         return self._data.shape[0]
 
     def __repr__(self):
-        body = np.array2string(self._data, separator=", ", prefix="tensor(")
-        extra = "" if self._data.dtype == np.float32 or self._data.dtype == np.int64 else \
+        body = _format_body(self._data)
+        # torch names the dtype unless it is float32, int64 or bool (inferred when read back)
+        extra = "" if self._data.dtype in (np.float32, np.int64, np.bool_) else \
             f", dtype={self.dtype}"
         if self._node is not None:
             extra += f", grad_fn=<{self._node.name}>"
@@ -205,18 +263,27 @@ class Tensor(TorchHabits):
     def astype(self, dtype):
         return _ew.Cast.apply(self, dtype=_dt.as_dtype(dtype).np)
 
-    def to(self, *args, dtype=None, device=None):
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+        """torch's forms: to(dtype), to(device[, dtype]), to(other_tensor) (its dtype and
+        device); copy=True always returns a new tensor; non_blocking only concerns
+        asynchronous device copies, and every pyengine copy is a synchronous CPU one."""
         for a in args:
-            if isinstance(a, (str, Device)):
+            if isinstance(a, Tensor):
+                dtype, device = a.dtype, a.device
+            elif isinstance(a, (str, Device)):
                 device = a
             else:
                 dtype = a
+        if non_blocking not in (True, False) or copy not in (True, False):
+            raise TypeError("[to] non_blocking and copy must be bools")
         out = self
         if device is not None and Device(device) != self._device:
             from .backend import get_backend
             get_backend(Device(device))  # raises a clear error when unavailable
         if dtype is not None and _dt.as_dtype(dtype).np != self._data.dtype:
             out = out.astype(dtype)
+        elif copy:
+            out = out.clone()
         return out
 
     def cpu(self):
@@ -299,11 +366,11 @@ class Tensor(TorchHabits):
     # Tensor (op) Tensor goes straight to apply2 (no argument packing); scalars and arrays take
     # Function.apply's general path. Same Function, same forward either way.
     def __add__(self, o): return _apply2(_Add, self, o) if isinstance(o, Tensor) else _add(self, o)
-    def __radd__(self, o): return _add(o, self)
+    def __radd__(self, o): return _add(self, o)  # self first, as torch records 1 + x
     def __sub__(self, o): return _apply2(_Sub, self, o) if isinstance(o, Tensor) else _sub(self, o)
     def __rsub__(self, o): return _sub(o, self)
     def __mul__(self, o): return _apply2(_Mul, self, o) if isinstance(o, Tensor) else _mul(self, o)
-    def __rmul__(self, o): return _mul(o, self)
+    def __rmul__(self, o): return _mul(self, o)  # (grad_fn.next_functions in torch's order)
     def __truediv__(self, o): return _ew.Div.apply(self, o)
     def __rtruediv__(self, o): return _ew.Div.apply(o, self)
     def __pow__(self, o): return _ew.Pow.apply(self, o)
@@ -332,9 +399,19 @@ class Tensor(TorchHabits):
     def __le__(self, o): return _ew.compare("le", self, o)
     def __gt__(self, o): return _ew.compare("gt", self, o)
     def __ge__(self, o): return _ew.compare("ge", self, o)
-    def __and__(self, o): return _ew.compare("logical_and", self, o)
-    def __or__(self, o): return _ew.compare("logical_or", self, o)
-    def __invert__(self): return _ew.compare("logical_not", self)
+    # &, |, ^, ~ are bitwise, as torch's: logical on bool tensors, on the bits of integer ones,
+    # refused on floats (pyengine/torch_bitwise.py)
+    def __and__(self, o): return _bitwise().bitwise_and(self, o)
+    def __rand__(self, o): return _bitwise().bitwise_and(o, self)
+    def __or__(self, o): return _bitwise().bitwise_or(self, o)
+    def __ror__(self, o): return _bitwise().bitwise_or(o, self)
+    def __xor__(self, o): return _bitwise().bitwise_xor(self, o)
+    def __rxor__(self, o): return _bitwise().bitwise_xor(o, self)
+    def __invert__(self): return _bitwise().bitwise_not(self)
+    def bitwise_and(self, other): return _bitwise().bitwise_and(self, other)
+    def bitwise_or(self, other): return _bitwise().bitwise_or(self, other)
+    def bitwise_xor(self, other): return _bitwise().bitwise_xor(self, other)
+    def bitwise_not(self): return _bitwise().bitwise_not(self)
     __hash__ = object.__hash__
 
     def __iadd__(self, o): return self._augmented(self + o)
@@ -359,16 +436,35 @@ class Tensor(TorchHabits):
         return self._inplace(result)
 
     def _inplace(self, result):
+        if tuple(result.shape) != tuple(self.shape):  # (x op y broadcast beyond x's shape)
+            raise ValueError(f"[in-place] a result of shape {tuple(result.shape)} can't be "
+                             f"written into a tensor of shape {tuple(self.shape)}")
         if self.requires_grad and _autograd.is_grad_enabled():
-            raise RuntimeError("a leaf tensor that requires grad can't be modified in place; "
-                               "wrap it in pe.no_grad()")
+            if self._node is None:
+                raise RuntimeError("a leaf tensor that requires grad can't be modified in "
+                                   "place; wrap it in pe.no_grad()")
+            raise RuntimeError("a tensor inside a recorded graph can't be modified in place "
+                               "by a method (pyengine's autograd has no version counters); "
+                               "use the out-of-place form, x = x + y, or x += y")
+        if result.requires_grad:
+            # Copying would drop the graph: the tensor would hold the values without the
+            # gradient path (a silently wrong backward), so say how to keep it.
+            raise RuntimeError("an in-place method can't write a result that requires grad "
+                               "into a tensor that does not; use the out-of-place form, "
+                               "x = x + y, or x += y")
         np.copyto(self._data, result._data, casting="same_kind")
         return self
 
-    def add(self, o): return self + o
-    def sub(self, o): return self - o
+    def add(self, o, *, alpha=1): return self + (o if alpha == 1 else o * alpha)
+    def sub(self, o, *, alpha=1): return self - (o if alpha == 1 else o * alpha)
     def mul(self, o): return self * o
-    def div(self, o): return self / o
+
+    def div(self, o, *, rounding_mode=None):
+        if rounding_mode is None:
+            return self / o
+        from .torch_arithmetic import divide_rounded  # 'trunc' / 'floor' (torch.div)
+        return divide_rounded(self, o, rounding_mode)
+
     def pow(self, o): return self ** o
     def matmul(self, o): return self @ o
     def neg(self): return -self
@@ -441,8 +537,22 @@ class Tensor(TorchHabits):
     def argmin(self, axis=None, keepdims=False, dim=None, keepdim=None):
         return _red.arg_extremum(self, _axis(axis, dim), keepdims or bool(keepdim), False)
 
-    def all(self): return Tensor._wrap(np.asarray(self._data.all()), self._device)
-    def any(self): return Tensor._wrap(np.asarray(self._data.any()), self._device)
+    def all(self, dim=None, keepdim=False): return self._logical_reduce("all", dim, keepdim)
+    def any(self, dim=None, keepdim=False): return self._logical_reduce("any", dim, keepdim)
+
+    def _logical_reduce(self, op, dim, keepdim):
+        """torch.all / any over everything, a dim or a tuple of dims (a bool tensor)."""
+        if dim is None:
+            out = getattr(np, op)(self._data)
+        else:
+            dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+            nd = max(self.ndim, 1)
+            for d in dims:
+                if not -nd <= d < nd:
+                    raise IndexError(f"[{op}] dim {d} is out of range for a {self.ndim}-d tensor")
+            axes = tuple(sorted({d % nd for d in dims})) if self.ndim else None
+            out = getattr(np, op)(self._data, axis=axes, keepdims=bool(keepdim))
+        return Tensor._wrap(np.asarray(out), self._device)
 
     # ---- shape -----------------------------------------------------------------------
     def reshape(self, *shape): return _shape.Reshape.apply(self, shape=_shape_arg(shape))
@@ -510,6 +620,11 @@ def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         return tuple(shape[0])
     return tuple(shape)
+
+
+def _bitwise():
+    from . import torch_bitwise
+    return torch_bitwise
 
 
 def _ensure(o, like):

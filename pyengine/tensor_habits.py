@@ -19,6 +19,20 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int32": "In
 
 class TorchHabits(MathHabits, SpecialHabits):
     __slots__ = ()
+    is_sparse = False  # SparseCOOTensor (sparse_coo.py) says True
+
+    @property
+    def layout(self):
+        from .sparse_coo import strided
+        return strided
+
+    def to_dense(self):
+        return self  # torch: a strided tensor is already dense
+
+    def to_sparse(self, sparse_dim=None):
+        """The sparse COO form (pyengine/sparse_coo.py): the nonzeros, coalesced."""
+        from .sparse_coo import dense_to_sparse
+        return dense_to_sparse(self, sparse_dim)
 
     # ---- comparisons and linear algebra --------------------------------------------------
     def eq(self, other): return self == other
@@ -156,8 +170,22 @@ class TorchHabits(MathHabits, SpecialHabits):
     def new_full(self, size, fill_value, dtype=None):
         return self._new(lambda s, dtype: np.full(s, fill_value, dtype), (size,), dtype)
 
+    def new(self, *args):
+        """torch's legacy Tensor.new: new(*sizes) is a new (zero-filled; torch leaves it
+        uninitialized) tensor of this dtype and device, new(data) the data in this dtype,
+        new() an empty one."""
+        from .tensor import _is_size
+        if not args:
+            return self._new(np.zeros, ((0,),), None)
+        if all(_is_size(a) for a in args):
+            return self._new(np.zeros, args, None)
+        if len(args) != 1:
+            raise TypeError(f"[new] expected sizes (ints) or one data argument, got {len(args)} "
+                            "arguments")
+        return self.new_tensor(args[0])
+
     def new_tensor(self, data, dtype=None):
-        return _tensor()(data, dtype=dtype or self.dtype, device=self.device)
+        return _tensor()._from_data(data, dtype=dtype or self.dtype, device=self.device)
 
     def _new(self, fn, size, dtype):
         shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) \
@@ -214,7 +242,40 @@ class TorchHabits(MathHabits, SpecialHabits):
         return self._inplace(self - (other if alpha == 1 else other * alpha))
 
     def mul_(self, other): return self._inplace(self * other)
-    def div_(self, other): return self._inplace(self / other)
+    def div_(self, other, *, rounding_mode=None):
+        return self._inplace(self.div(other, rounding_mode=rounding_mode))
+
+    # ---- batched products as methods (the chatbot tutorial: attn_weights.bmm(encoder_out)) --
+    def bmm(self, mat2):
+        from .ops.attention import bmm
+        return bmm(self, mat2)
+
+    def baddbmm(self, batch1, batch2, *, beta=1.0, alpha=1.0):
+        from .ops.attention import baddbmm
+        return baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    # ---- shape changes in place (char-RNN generation: target.unsqueeze_(-1)) ---------------
+    def _restride(self, view, op):
+        """self becomes `view` of its own storage (torch's in-place view ops). Only for tensors
+        outside autograd: a graph tensor's recorded shape must not change under it."""
+        if self.requires_grad:
+            raise RuntimeError(f"[{op}] changes the shape of a tensor that requires grad in "
+                               f"place, which pyengine's autograd cannot follow; use "
+                               f"{op[:-1]}() (out of place)")
+        self._data = view._data
+        return self
+
+    def unsqueeze_(self, dim): return self._restride(self.unsqueeze(dim), "unsqueeze_")
+    def squeeze_(self, dim=None): return self._restride(self.squeeze(dim=dim), "squeeze_")
+    def t_(self): return self._restride(self.t(), "t_")
+    def transpose_(self, dim0, dim1): return self._restride(self.transpose(dim0, dim1),
+                                                            "transpose_")
+
+    # torch's long names
+    def subtract(self, other, *, alpha=1): return self.sub(other, alpha=alpha)
+    def multiply(self, other): return self * other
+    def divide(self, other, *, rounding_mode=None): return self.div(other, rounding_mode=rounding_mode)
+    def true_divide(self, other): return self / other
     def pow_(self, exponent): return self._inplace(self ** exponent)
     def neg_(self): return self._inplace(-self)
     def abs_(self): return self._inplace(self.abs())
@@ -304,7 +365,7 @@ def Variable(data, requires_grad=False, volatile=False):
     itself when it is a Tensor (with requires_grad set when asked), else a new tensor."""
     if volatile:
         raise ValueError("[Variable] volatile was removed in PyTorch 0.4; use pe.no_grad()")
-    t = data if isinstance(data, _tensor()) else _tensor()(data)
+    t = data if isinstance(data, _tensor()) else _tensor()._from_data(data)
     if requires_grad:
         t.requires_grad_(True)
     return t

@@ -351,6 +351,12 @@ class MathHabits:
         from .ops.torch_math import Scatter, check_scatter
         d = _dim(self, dim, op)
         idx = _arr(index)
+        if idx.ndim == 0 and self.ndim == 1:
+            # torch reads a 0-d index (and src) of a 1-D tensor as one element: the tutorials'
+            # one-hot target transform, zeros(10).scatter_(0, torch.tensor(y), value=1)
+            idx = idx.reshape(1)
+            if isinstance(src, _T()) and src.ndim == 0:
+                src = src.reshape(1)
         if isinstance(src, _T()):
             s = src
         else:

@@ -47,7 +47,7 @@ class SpecialHabits:
     def xlogy(self, other):
         """self * log(other), 0 where self == 0 (unless other is NaN), broadcasting."""
         import numpy as np
-        y = other if isinstance(other, _T()) else _T()(other, dtype=self.dtype
+        y = other if isinstance(other, _T()) else _T()._from_data(other, dtype=self.dtype
                                                       if self._data.dtype.kind == "f" else None)
         x = self if self._data.dtype.kind == "f" else self.float()
         zero = _T()._wrap((x._data == 0) & ~np.isnan(y._data))

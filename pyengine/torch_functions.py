@@ -19,7 +19,7 @@ _EXISTING = ("sort", "argsort", "topk", "gather", "index_select", "norm", "narro
 
 def _method_function(name):
     def f(input, *args, **kwargs):
-        x = input if isinstance(input, Tensor) else Tensor(input)
+        x = input if isinstance(input, Tensor) else Tensor._from_data(input)
         return getattr(x, name)(*args, **kwargs)
     f.__name__ = f.__qualname__ = name
     f.__doc__ = f"pe.{name}(input, ...) is input.{name}(...) (torch.{name})."
@@ -58,7 +58,7 @@ def meshgrid(*tensors, indexing="ij"):
         tensors = tuple(tensors[0])
     if indexing not in ("ij", "xy"):
         raise ValueError(f"[meshgrid] indexing must be 'ij' or 'xy', got {indexing!r}")
-    ts = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    ts = [t if isinstance(t, Tensor) else Tensor._from_data(t) for t in tensors]
     if any(t.ndim > 1 for t in ts):
         raise RuntimeError("[meshgrid] expects 0-D or 1-D tensors")
     ts = [t.reshape(-1) for t in ts]

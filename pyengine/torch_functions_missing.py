@@ -46,8 +46,8 @@ def tensordot(a, b, dims=2, out=None):
     """
     if out is not None:
         raise NotImplementedError("[tensordot] out= is not supported; use the returned tensor")
-    a = a if isinstance(a, Tensor) else Tensor(a)
-    b = b if isinstance(b, Tensor) else Tensor(b)
+    a = a if isinstance(a, Tensor) else Tensor._from_data(a)
+    b = b if isinstance(b, Tensor) else Tensor._from_data(b)
     da, db = _dims_pair(dims, a, b)
     for i, j in zip(da, db):
         if a.shape[i] != b.shape[j]:

@@ -14,7 +14,7 @@ from .. import _C
 name = "cpu"
 
 # Elementwise arithmetic and math: NumPy ufuncs (memory-bound; nothing to gain in C++).
-add, sub, mul, div, power = np.add, np.subtract, np.multiply, np.true_divide, np.power
+add, sub, mul, power = np.add, np.subtract, np.multiply, np.power
 neg, abs, sign = np.negative, np.absolute, np.sign
 exp, sqrt, sin, cos = np.exp, np.sqrt, np.sin, np.cos
 log1p, expm1, floor, ceil, round = np.log1p, np.expm1, np.floor, np.ceil, np.round
@@ -38,6 +38,14 @@ def log(x):
     intended results (torch does not warn either)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.log(x)
+
+
+def div(a, b):
+    """np.true_divide without NumPy's RuntimeWarning: x / 0 = +-inf, 0 / 0 = NaN and overflow to
+    inf are IEEE's results, which torch gives silently (pytorch/examples gcn divides by zero degrees on
+    purpose and then masks the infs)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return np.true_divide(a, b)
 
 
 def sum_all(x):

@@ -119,8 +119,8 @@ class Optimizer:
         """The pe.optim instance, its one parameter group set to `variables` (its per-variable
         state persists across calls, keyed by variable)."""
         if self._impl is None:
-            self._impl = self._make([v for v in variables if v.requires_grad] or
-                                    [Tensor(np.zeros(1, np.float32), requires_grad=True)])
+            placeholder = Tensor._from_data(np.zeros(1, np.float32), requires_grad=True)
+            self._impl = self._make([v for v in variables if v.requires_grad] or [placeholder])
         self._impl.param_groups[0]["params"] = list(variables)
         return self._impl
 

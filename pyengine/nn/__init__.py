@@ -43,3 +43,5 @@ from .layers.more_layers import (AlphaDropout, Bilinear, ChannelShuffle,  # noqa
                                  RReLU)
 from .loss_more import MultiMarginLoss, SoftMarginLoss  # noqa: E402,F401
 from .loss_ctc import CTCLoss  # noqa: E402,F401
+# nn.DataParallel: on a machine without CUDA devices it runs the module as is, as torch's
+from .layers.data_parallel import DataParallel  # noqa: E402,F401

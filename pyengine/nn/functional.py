@@ -47,7 +47,7 @@ def leaky_relu(x, negative_slope=0.01, inplace=False):
     """leaky_relu(x) = x if x > 0 else negative_slope * x, elementwise.
 
     >>> F.leaky_relu(pe.tensor([-1.0, 2.0]), 0.1)
-    tensor([-0.1,  2. ])
+    tensor([-0.1000,  2.0000])
     """
     return _inplace_result(x, Activation.apply(x, name="leaky_relu", p0=float(negative_slope)),
                            inplace, "leaky_relu")
@@ -77,7 +77,7 @@ def sigmoid(x):
     """sigmoid(x) = 1 / (1 + exp(-x)), elementwise.
 
     >>> F.sigmoid(pe.tensor([0.0]))
-    tensor([0.5])
+    tensor([0.5000])
     """
     return _Sigmoid.apply(x)
 
@@ -102,21 +102,27 @@ def softplus(x, beta=1.0, threshold=20.0):
     return Activation.apply(x, name="softplus", p0=float(beta), p1=float(threshold))
 
 
-def softmax(x, dim=-1, axis=None):
-    """softmax(x)_i = exp(x_i) / sum_j exp(x_j) along `dim`; output has x's shape.
+def softmax(x, dim=-1, axis=None, *, dtype=None):
+    """softmax(x)_i = exp(x_i) / sum_j exp(x_j) along `dim`; output has x's shape. dtype=
+    casts the input first (torch's F.softmax(x, dim, dtype=torch.float64)).
 
     >>> F.softmax(pe.tensor([[0.0, 0.0]]), dim=1)
-    tensor([[0.5, 0.5]])
+    tensor([[0.5000, 0.5000]])
     """
+    if dtype is not None:
+        x = x.to(dtype)
     return Softmax.apply(x, axis=dim if axis is None else axis, log=False)
 
 
-def log_softmax(x, dim=-1, axis=None):
-    """log_softmax(x)_i = x_i - logsumexp(x) along `dim`, computed stably; x's shape.
+def log_softmax(x, dim=-1, axis=None, *, dtype=None):
+    """log_softmax(x)_i = x_i - logsumexp(x) along `dim`, computed stably; x's shape. dtype=
+    casts the input first, as torch.
 
     >>> F.log_softmax(pe.tensor([[0.0, 0.0]]), dim=1).exp()
-    tensor([[0.5, 0.5]])
+    tensor([[0.5000, 0.5000]])
     """
+    if dtype is not None:
+        x = x.to(dtype)
     return Softmax.apply(x, axis=dim if axis is None else axis, log=True)
 
 
@@ -155,13 +161,48 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
                            "dropout1d")
 
 
+def _feature_dropout(input, p, training, inplace, op):
+    """PyTorch's feature_dropout: one mask value per (N, C) pair, broadcast over the rest."""
+    if input.ndim < 2:
+        raise ValueError(f"[{op}] feature dropout needs at least 2 dimensions (N, C, ...), got "
+                         f"shape {input.shape}")
+    mask_shape = input.shape[:2] + (1,) * (input.ndim - 2)
+    return _inplace_result(input, _dropout(input, p, training, mask_shape=mask_shape), inplace,
+                           op)
+
+
 def dropout2d(input, p=0.5, training=True, inplace=False):
-    """Zero whole channels of (N, C, H, W) input with probability p."""
+    """Zero whole channels of (N, C, H, W) input with probability p.
+
+    Other ranks follow PyTorch (with its warnings): a 3-D input is read as (N, C, L), one mask
+    value per (n, c), not as an unbatched (C, H, W); 2-D (N, C) input, as after an LSTM in
+    pytorch/examples mnist_rnn, is ordinary element dropout; 5-D and up mask per (n, c)."""
+    import warnings
     if input.ndim not in (3, 4):
-        raise ValueError(f"[dropout2d] expected a 3-D or 4-D input, got shape {input.shape}")
-    return _inplace_result(input, _dropout(input, p, training,
-                                           mask_shape=input.shape[:-2] + (1, 1)), inplace,
-                           "dropout2d")
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is "
+                      "deprecated in PyTorch; use dropout instead (dropout2d is channel-wise "
+                      "dropout for 3-D or 4-D inputs)", UserWarning, stacklevel=2)
+    elif input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that "
+                      "channel-wise 1D dropout behavior is desired - input is interpreted as "
+                      "shape (N, C, L), as PyTorch does; use dropout1d to say so",
+                      UserWarning, stacklevel=2)
+    return _feature_dropout(input, p, training, inplace, "dropout2d")
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, D, H, W) or unbatched (C, D, H, W) input with probability
+    p. Other ranks: PyTorch's warning and feature dropout (one mask value per (n, c))."""
+    import warnings
+    if input.ndim == 4:  # unbatched, as PyTorch: one mask value per channel
+        return _inplace_result(input, _dropout(input, p, training,
+                                               mask_shape=input.shape[:1] + (1, 1, 1)),
+                               inplace, "dropout3d")
+    if input.ndim != 5:
+        warnings.warn(f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is "
+                      "deprecated in PyTorch; use dropout instead (dropout3d is channel-wise "
+                      "dropout for 4-D or 5-D inputs)", UserWarning, stacklevel=2)
+    return _feature_dropout(input, p, training, inplace, "dropout3d")
 
 
 from ..ops.normalization import batch_norm, layer_norm  # noqa: E402,F401
@@ -188,16 +229,25 @@ def _loss_reduction(reduction, size_average, reduce, op):
     return reduction
 
 
+def _float_target(input, target):
+    """An integer / bool target in the float input's dtype, as torch's promotion makes it
+    (float32 output, int64 target: a float32 loss; NumPy would give float64)."""
+    if (isinstance(target, Tensor) and isinstance(input, Tensor)
+            and input._data.dtype.kind == "f" and target._data.dtype.kind in "iub"):
+        return target.to(input.dtype)
+    return target
+
+
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """mean((input - target)^2) (or 'sum' / 'none'); target may require grad."""
     r = _loss_reduction(reduction, size_average, reduce, "mse_loss")
-    return _loss.MSELoss.apply(input, target, reduction=r)
+    return _loss.MSELoss.apply(input, _float_target(input, target), reduction=r)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """mean(|input - target|) (or 'sum' / 'none')."""
     r = _loss_reduction(reduction, size_average, reduce, "l1_loss")
-    return _loss.L1Loss.apply(input, target, reduction=r)
+    return _loss.L1Loss.apply(input, _float_target(input, target), reduction=r)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
@@ -237,7 +287,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     """-weight * (t log p + (1 - t) log(1 - p)) for probabilities p = input; logs clamped at -100.
 
     >>> F.binary_cross_entropy(pe.tensor([0.8, 0.1]), pe.tensor([1.0, 0.0]))
-    tensor(0.16425204)
+    tensor(0.1643)
     """
     r = _loss_reduction(reduction, size_average, reduce, "binary_cross_entropy")
     if _target_wants_grad(target):
@@ -293,7 +343,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     or given probabilities, smoothed: q = (1 - label_smoothing) q + label_smoothing / C.
 
     >>> F.cross_entropy(pe.tensor([[2.0, 0.5, -1.0]]), pe.tensor([0]))
-    tensor(0.24131131)
+    tensor(0.2413)
     """
     r = _loss_reduction(reduction, size_average, reduce, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
@@ -419,7 +469,7 @@ def prelu(input, weight):
     """max(0, x) + weight * min(0, x); weight (1,) or (C,) broadcast along dim 1.
 
     >>> F.prelu(pe.tensor([-2.0, 3.0]), pe.tensor([0.25]))
-    tensor([-0.5,  3. ])
+    tensor([-0.5000,  3.0000])
     """
     if weight.ndim != 1:
         raise ValueError(f"[prelu] weight must be 1-D, got shape {tuple(weight.shape)}")

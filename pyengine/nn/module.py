@@ -31,7 +31,7 @@ class Parameter(Tensor):
         elif isinstance(data, Tensor):
             arr, device = data._data, data.device
         else:
-            arr, device = Tensor(data)._data, None
+            arr, device = Tensor._from_data(data)._data, None
         self._data, self.grad, self._node, self._retain_grad = arr, None, None, False
         self._device = Tensor._wrap(arr, device).device
         self.requires_grad = False
@@ -41,7 +41,7 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + Tensor.__repr__(self)
 
     def __reduce_ex__(self, protocol):
-        return (Parameter, (Tensor(self._data), self.requires_grad))
+        return (Parameter, (Tensor._from_data(self._data), self.requires_grad))
 
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -70,6 +70,8 @@ class Module:
         d["_modules"] = OrderedDict()
         d["_forward_hooks"] = OrderedDict()
         d["_forward_pre_hooks"] = OrderedDict()
+        d["_backward_hooks"] = OrderedDict()
+        d["_backward_pre_hooks"] = OrderedDict()
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"[{type(self).__name__}] Module subclasses must define forward()")
@@ -79,7 +81,12 @@ class Module:
             res = hook(self, args)
             if res is not None:
                 args = res if isinstance(res, tuple) else (res,)
-        out = self.forward(*args, **kwargs)
+        d = self.__dict__
+        if d.get("_backward_hooks") or d.get("_backward_pre_hooks"):
+            from .backward_hooks import call_with_backward_hooks
+            out = call_with_backward_hooks(self, self.forward, args, kwargs)
+        else:
+            out = self.forward(*args, **kwargs)
         for hook in self._forward_hooks.values():
             res = hook(self, args, out)
             if res is not None:
@@ -393,6 +400,27 @@ class Module:
     def register_forward_pre_hook(self, hook):
         """hook(module, args) runs before forward; a non-None return replaces args."""
         return _HookHandle(self._forward_pre_hooks, hook)
+
+    def register_full_backward_hook(self, hook):
+        """hook(module, grad_input, grad_output) runs when the gradients w.r.t. the module's
+        tensor inputs are computed; a returned tuple replaces grad_input
+        (pyengine/nn/backward_hooks.py)."""
+        return _HookHandle(self.__dict__.setdefault("_backward_hooks", OrderedDict()), hook)
+
+    def register_full_backward_pre_hook(self, hook):
+        """hook(module, grad_output) runs when the gradients w.r.t. the module's outputs are
+        computed; a returned tuple replaces grad_output."""
+        return _HookHandle(self.__dict__.setdefault("_backward_pre_hooks", OrderedDict()), hook)
+
+    def register_backward_hook(self, hook):
+        """torch's deprecated form: registered as a full backward hook, whose grad_input holds the
+        gradients w.r.t. the module's inputs (torch's old hook gave those of the last op inside
+        the module, e.g. also weight and bias for a Conv2d), with a warning saying so."""
+        import warnings
+        warnings.warn("register_backward_hook is deprecated (as in torch); pyengine registers it "
+                      "as register_full_backward_hook: grad_input holds the gradients w.r.t. the "
+                      "module's tensor inputs", FutureWarning, stacklevel=2)
+        return self.register_full_backward_hook(hook)
 
     # ---- printing ---------------------------------------------------------------------------
     def extra_repr(self):

@@ -343,7 +343,7 @@ def export(model, example_input, path, input_name="input", output_name="output")
     """
     from .. import __version__
     from ..keras.layers.base import Layer as KerasLayer
-    x0 = example_input if isinstance(example_input, Tensor) else Tensor(example_input)
+    x0 = example_input if isinstance(example_input, Tensor) else Tensor._from_data(example_input)
     if x0.ndim < 1:
         raise ValueError("[onnx.export] example_input needs a batch dimension")
     layers = _layers(model)

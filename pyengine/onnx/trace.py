@@ -82,7 +82,7 @@ def trace_model(model, x0, keras, is_leaf):
     """Run `model` on a copy of `x0` that requires grad; returns (trace, input, output)."""
     # An integer input (token ids) cannot require grad; the ops on it then fail to trace and
     # the first one that uses the parameters names itself as unsupported.
-    x = Tensor(x0._data.copy(), requires_grad=x0._data.dtype.kind == "f")
+    x = Tensor._from_data(x0._data.copy(), requires_grad=x0._data.dtype.kind == "f")
     tr = Trace(is_leaf)
     with enable_grad(), tr.patched():
         out = model(x, training=False) if keras else model(x)

@@ -63,5 +63,5 @@ def _polygamma_entry(n):
 def special(x, name, n=0):
     """The special function `name` (polygamma: of order n) of a Tensor, differentiable."""
     from ..tensor import Tensor
-    x = x if isinstance(x, Tensor) else Tensor(x)
+    x = x if isinstance(x, Tensor) else Tensor._from_data(x)
     return UnaryMath.apply(x, name=_polygamma_entry(n) if name == "polygamma" else name)

@@ -63,14 +63,15 @@ def record_bytes(data):
 
 class EventFileWriter:
     """Appends scalar events to a new `events.out.tfevents.*` file in `log_dir` (created when
-    missing), named as TensorFlow names them so TensorBoard picks it up."""
+    missing), named as TensorFlow names them (`suffix` '.v2', Keras' TensorBoard callback) or
+    as torch's SummaryWriter does (its filename_suffix) so TensorBoard picks it up."""
     _count = 0
 
-    def __init__(self, log_dir):
+    def __init__(self, log_dir, suffix=".v2"):
         os.makedirs(log_dir, exist_ok=True)
         EventFileWriter._count += 1
         name = (f"events.out.tfevents.{int(time.time())}.{socket.gethostname()}."
-                f"{os.getpid()}.{EventFileWriter._count}.v2")
+                f"{os.getpid()}.{EventFileWriter._count}{suffix}")
         self.path = os.path.join(log_dir, name)
         self._file = open(self.path, "wb")
         self._file.write(record_bytes(event_bytes(time.time(), 0,
@@ -83,6 +84,15 @@ class EventFileWriter:
         for tag, value in values.items():
             self._file.write(record_bytes(event_bytes(now, step, scalars=[(tag, value)])))
         self._file.flush()
+
+    def write(self, wall_time, step, scalars):
+        """One event at `step` holding the (tag, value) pairs."""
+        self._file.write(record_bytes(event_bytes(wall_time, step, scalars=scalars)))
+        self._file.flush()
+
+    def flush(self):
+        if self._file is not None:
+            self._file.flush()
 
     def close(self):
         if self._file is not None:

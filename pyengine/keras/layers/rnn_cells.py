@@ -234,7 +234,7 @@ class RNN(Layer):
 
     def reset_states(self, states=None):
         self.states = None if states is None else [
-            s if isinstance(s, Tensor) else Tensor(np.asarray(s, np.float32)) for s in states]
+            s if isinstance(s, Tensor) else Tensor._from_data(np.asarray(s, np.float32)) for s in states]
 
     def _initial(self, initial_state, batch):
         if initial_state is None and self.stateful and self.states is not None:
@@ -249,7 +249,7 @@ class RNN(Layer):
         if len(states) != len(sizes):
             raise ValueError(f"[{self.name}] expects {len(sizes)} initial state tensor(s), "
                              f"received {len(states)}")
-        return [s if isinstance(s, Tensor) else Tensor(np.asarray(s, np.float32)) for s in states]
+        return [s if isinstance(s, Tensor) else Tensor._from_data(np.asarray(s, np.float32)) for s in states]
 
     def call(self, inputs, mask=None, training=False, initial_state=None):
         x = inputs

@@ -179,8 +179,9 @@ class ImageDataGenerator:
         n, h, w, _ = x.shape
         t = self.transforms(n, h, w, rng)
         if not np.array_equal(t, T.identity(n)):
-            x = F.affine_warp(Tensor(x), t, interpolation="bilinear" if self.interpolation_order
-                              else "nearest", fill_mode=self.fill_mode, fill_value=self.cval).numpy()
+            x = F.affine_warp(Tensor._from_data(x), t,
+                              interpolation="bilinear" if self.interpolation_order else "nearest",
+                              fill_mode=self.fill_mode, fill_value=self.cval).numpy()
         if self.channel_shift_range:
             lo, hi = x.min(axis=(1, 2, 3), keepdims=True), x.max(axis=(1, 2, 3), keepdims=True)
             shift = rng.uniform(-self.channel_shift_range, self.channel_shift_range,

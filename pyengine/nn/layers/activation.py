@@ -118,13 +118,25 @@ class Softplus(Module):
         return f"beta={self.beta}, threshold={self.threshold}"
 
 
+def _implicit_dim(module, x):
+    """nn.Softmax() / nn.LogSoftmax() without dim: PyTorch's legacy choice (0 for 0-, 1- and 3-D
+    input, else 1) with its deprecation warning, as the PyTorch tutorials' older models get.
+    The last dim (pyengine's former choice) differs for 3-D input."""
+    import warnings
+    from ..functional_more import _softmax_dim
+    warnings.warn(f"Implicit dimension choice for {type(module).__name__.lower()} has been "
+                  "deprecated. Change the call to include dim=X as an argument.",
+                  UserWarning, stacklevel=3)
+    return _softmax_dim(x.ndim)
+
+
 class Softmax(Module):
     def __init__(self, dim=None):
         super().__init__()
         self.dim = dim
 
     def forward(self, x):
-        return F.softmax(x, -1 if self.dim is None else self.dim)
+        return F.softmax(x, _implicit_dim(self, x) if self.dim is None else self.dim)
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -136,7 +148,7 @@ class LogSoftmax(Module):
         self.dim = dim
 
     def forward(self, x):
-        return F.log_softmax(x, -1 if self.dim is None else self.dim)
+        return F.log_softmax(x, _implicit_dim(self, x) if self.dim is None else self.dim)
 
     def extra_repr(self):
         return f"dim={self.dim}"

@@ -34,3 +34,10 @@ class Dropout2d(_DropoutNd):
 
     def forward(self, x):
         return F.dropout2d(x, self.p, self.training, self.inplace)
+
+
+class Dropout3d(_DropoutNd):
+    """Zeroes whole channels of (N, C, D, H, W) or (C, D, H, W) inputs."""
+
+    def forward(self, x):
+        return F.dropout3d(x, self.p, self.training, self.inplace)

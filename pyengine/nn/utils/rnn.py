@@ -19,7 +19,7 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
     if padding_side not in ("right", "left"):
         raise ValueError(f"[pad_sequence] padding_side must be 'right' or 'left', got "
                          f"{padding_side!r}")
-    seqs = [s if isinstance(s, Tensor) else Tensor(s) for s in seqs]
+    seqs = [s if isinstance(s, Tensor) else Tensor._from_data(s) for s in seqs]
     tail = tuple(seqs[0].shape[1:])
     for i, s in enumerate(seqs):
         if s.ndim < 1 or tuple(s.shape[1:]) != tail:
@@ -56,7 +56,7 @@ class PackedSequence:
         self.data, self.batch_sizes = data, batch_sizes
         self.sorted_indices, self.unsorted_indices = sorted_indices, unsorted_indices
         if unsorted_indices is None and sorted_indices is not None:
-            self.unsorted_indices = Tensor(np.argsort(_ints(sorted_indices)))
+            self.unsorted_indices = Tensor._from_data(np.argsort(_ints(sorted_indices)))
 
     # A namedtuple in PyTorch: `data, batch_sizes, *_ = packed` works there and here.
     def __iter__(self):
@@ -102,7 +102,7 @@ def _rows(batch_sizes, batch):
 def packed_rows(packed):
     """The packed rows' flat indices t * B + b into a padded (sorted) (T, B) batch, a Tensor."""
     bs = _ints(packed.batch_sizes)
-    return Tensor(_rows(bs, int(bs[0])))
+    return Tensor._from_data(_rows(bs, int(bs[0])))
 
 
 def packing_mask(packed):
@@ -118,7 +118,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     sorts the batch (stably) and records the permutation. lengths: a 1-D CPU tensor or list."""
     op = "pack_padded_sequence"
     lens = _ints(lengths)
-    x = input if isinstance(input, Tensor) else Tensor(input)
+    x = input if isinstance(input, Tensor) else Tensor._from_data(input)
     if x.ndim < 2:
         raise ValueError(f"[{op}] input must be at least 2-D (T, B, *), got shape {tuple(x.shape)}")
     if batch_first:
@@ -139,14 +139,14 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
         order = None
     else:
         order = np.argsort(-lens, kind="stable")
-        x = x.transpose(0, 1)[Tensor(order)].transpose(0, 1)  # the batch, longest first
+        x = x.transpose(0, 1)[Tensor._from_data(order)].transpose(0, 1)  # the batch, longest first
         lens = lens[order]
     steps = int(lens[0])
     batch_sizes = (lens[None, :] > np.arange(steps)[:, None]).sum(1).astype(np.int64)
     flat = x[:steps].reshape(steps * batch, *x.shape[2:])
-    data = flat[Tensor(_rows(batch_sizes, batch))]
-    return PackedSequence(data, Tensor(batch_sizes),
-                          None if order is None else Tensor(order.astype(np.int64)))
+    data = flat[Tensor._from_data(_rows(batch_sizes, batch))]
+    return PackedSequence(data, Tensor._from_data(batch_sizes),
+                          None if order is None else Tensor._from_data(order.astype(np.int64)))
 
 
 def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_length=None):
@@ -165,22 +165,22 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
         steps = int(total_length)
     data = sequence.data
     tail = tuple(data.shape[1:])
-    flat = Tensor(np.zeros((steps * batch,) + tail, data._data.dtype)).to(data.device)
-    flat = flat.index_add(0, Tensor(_rows(bs, batch)), data)
+    flat = Tensor._from_data(np.zeros((steps * batch,) + tail, data._data.dtype)).to(data.device)
+    flat = flat.index_add(0, Tensor._from_data(_rows(bs, batch)), data)
     mask = np.zeros(steps * batch, bool)
     mask[_rows(bs, batch)] = True
     if padding_value != 0:
         fill = np.where(mask, 0.0, padding_value).astype(data._data.dtype)
-        flat = flat + Tensor(fill.reshape((-1,) + (1,) * len(tail))).to(data.device)
+        flat = flat + Tensor._from_data(fill.reshape((-1,) + (1,) * len(tail))).to(data.device)
     out = flat.reshape(steps, batch, *tail)
     lengths = (bs[:, None] > np.arange(batch)[None, :]).sum(0).astype(np.int64)  # sorted
     if sequence.unsorted_indices is not None:
         un = _ints(sequence.unsorted_indices)
-        out = out.transpose(0, 1)[Tensor(un)].transpose(0, 1)
+        out = out.transpose(0, 1)[Tensor._from_data(un)].transpose(0, 1)
         lengths = lengths[un]
     if batch_first:
         out = out.transpose(0, 1)
-    return out, Tensor(lengths)
+    return out, Tensor._from_data(lengths)
 
 
 def pack_sequence(sequences, enforce_sorted=True):

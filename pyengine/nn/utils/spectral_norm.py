@@ -59,8 +59,8 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
     rng = get_generator()
     h, w = mat.shape
     dtype = weight._data.dtype
-    u = _normalize(Tensor(rng.standard_normal(h).astype(dtype)), eps)
-    v = _normalize(Tensor(rng.standard_normal(w).astype(dtype)), eps)
+    u = _normalize(Tensor._from_data(rng.standard_normal(h).astype(dtype)), eps)
+    v = _normalize(Tensor._from_data(rng.standard_normal(w).astype(dtype)), eps)
     del module._parameters[name]
     module.register_parameter(name + "_orig", weight)
     module.register_buffer(name + "_u", u)

@@ -3,9 +3,9 @@
 detached copies that require grad; the Jacobian is built one output element at a time with
 pe.autograd.grad, so it fits small problems, which is what these functions are used for.
 
-hessian, hvp and vhp need second-order gradients, which pyengine's autograd does not record
-(backward runs without building a graph), so they raise NotImplementedError; so does
-create_graph=True, and strategy='forward-mode'. vectorize only chooses how torch batches the
+hessian, hvp and vhp take the first derivatives with create_graph=True and differentiate them
+again (autograd_higher.py: the ops it lists). create_graph=True for these functions' own results
+and strategy='forward-mode' raise NotImplementedError. vectorize only chooses how torch batches the
 same computation: both values give the same result here."""
 import numpy as np
 
@@ -16,9 +16,9 @@ __all__ = ["jacobian", "vjp", "jvp", "hessian", "hvp", "vhp"]
 
 def _check(op, create_graph, strategy="reverse-mode"):
     if create_graph:
-        raise NotImplementedError(f"[autograd.functional.{op}] create_graph=True needs "
-                                  "second-order gradients, which pyengine's autograd does not "
-                                  "record")
+        raise NotImplementedError(f"[autograd.functional.{op}] create_graph=True (a result "
+                                  "that can itself be differentiated) is not supported; take "
+                                  "pe.autograd.grad(..., create_graph=True) directly")
     if strategy != "reverse-mode":
         raise NotImplementedError(f"[autograd.functional.{op}] strategy={strategy!r}: only "
                                   "'reverse-mode' is available")
@@ -147,12 +147,100 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     return detached[0], res[0]
 
 
-def _second_order(op):
-    def refuse(*args, **kwargs):
-        raise NotImplementedError(f"[autograd.functional.{op}] needs second-order gradients, "
-                                  "which pyengine's autograd does not record")
-    refuse.__name__ = op
-    return refuse
+def _scalar_function_grads(func, xs, op):
+    """(func(*xs) detached, its first derivatives w.r.t. xs carrying a graph)."""
+    Tensor = _ag.Tensor
+    out = func(*xs)
+    if not isinstance(out, Tensor) or out._data.size != 1:
+        raise RuntimeError(f"[autograd.functional.{op}] func must return a single-element "
+                           f"Tensor")
+    if not out.requires_grad:
+        return out.detach(), [None] * len(xs)
+    gs = _ag.grad(out, xs, create_graph=True, allow_unused=True)
+    return out.detach(), list(gs)
 
 
-hessian, hvp, vhp = _second_order("hessian"), _second_order("hvp"), _second_order("vhp")
+def _second(g_dot, xs, strict, op):
+    """d(g_dot) / d(each x) as arrays (zeros, or an error under strict, where unreached)."""
+    Tensor = _ag.Tensor
+    if g_dot is None or not g_dot.requires_grad:
+        gs = (None,) * len(xs)
+    else:
+        gs = _ag.grad(g_dot, xs, retain_graph=True, allow_unused=True)
+    out = []
+    for x, g in zip(xs, gs):
+        if g is None:
+            if strict:
+                raise RuntimeError(f"[autograd.functional.{op}] the output does not depend on "
+                                   "an input (strict=True)")
+            out.append(np.zeros(x.shape, x._data.dtype))
+        else:
+            out.append(g._data)
+    return out
+
+
+def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
+            outer_jacobian_strategy="reverse-mode"):
+    """The Hessian of a scalar func: input.shape + input.shape (for a tuple of inputs, a tuple
+    of tuples H[i][j] of shape inputs[i].shape + inputs[j].shape), one row per element of the
+    first derivatives, each taken through their graph (autograd_higher.py)."""
+    _check("hessian", create_graph, outer_jacobian_strategy)
+    if vectorize not in (True, False):
+        raise TypeError(f"[autograd.functional.hessian] vectorize must be a bool, got "
+                        f"{vectorize!r}")
+    Tensor = _ag.Tensor
+    is_tuple, xs = _leaves(inputs, "hessian")
+    _, gs = _scalar_function_grads(func, xs, "hessian")
+    blocks = []
+    for xi, gi in zip(xs, gs):
+        rows = [[] for _ in xs]
+        for k in range(xi._data.size):
+            elem = None if gi is None else gi.reshape(-1)[k]
+            for r, h in zip(rows, _second(elem, xs, strict, "hessian")):
+                r.append(h)
+        blocks.append(tuple(Tensor._wrap(np.stack(r).reshape(tuple(xi.shape) + tuple(xj.shape))
+                                         if r else np.zeros(tuple(xi.shape) + tuple(xj.shape),
+                                                            xi._data.dtype))
+                            for r, xj in zip(rows, xs)))
+    return tuple(blocks) if is_tuple else blocks[0][0]
+
+
+def _hessian_vector(func, inputs, v, strict, op):
+    Tensor = _ag.Tensor
+    is_tuple, xs = _leaves(inputs, op)
+    vs = tuple(v) if isinstance(v, (tuple, list)) else (v,)
+    if len(vs) != len(xs):
+        raise ValueError(f"[autograd.functional.{op}] {len(xs)} inputs but {len(vs)} v's")
+    vts = []
+    for x, vi in zip(xs, vs):
+        if vi is None:
+            if x._data.size != 1:
+                raise RuntimeError(f"[autograd.functional.{op}] v can be omitted only for "
+                                   "inputs with one element")
+            vi = np.ones(x.shape, x._data.dtype)
+        a = np.asarray(vi._data if isinstance(vi, Tensor) else vi, x._data.dtype)
+        if a.shape != tuple(x.shape):
+            raise RuntimeError(f"[autograd.functional.{op}] v has shape {a.shape}, the input "
+                               f"{tuple(x.shape)}")
+        vts.append(Tensor._wrap(a))
+    out, gs = _scalar_function_grads(func, xs, op)
+    dot = None
+    for g, vt in zip(gs, vts):
+        if g is not None:
+            term = (g * vt).sum()
+            dot = term if dot is None else dot + term
+    res = tuple(Tensor._wrap(h) for h in _second(dot, xs, strict, op))
+    return out, (res if is_tuple else res[0])
+
+
+def hvp(func, inputs, v=None, create_graph=False, strict=False):
+    """(func(inputs), H v) for a scalar func: the derivative of (grad func) . v."""
+    _check("hvp", create_graph)
+    return _hessian_vector(func, inputs, v, strict, "hvp")
+
+
+def vhp(func, inputs, v=None, create_graph=False, strict=False):
+    """(func(inputs), v^T H): equal to H v, the Hessian of a twice-differentiable function
+    being symmetric."""
+    _check("vhp", create_graph)
+    return _hessian_vector(func, inputs, v, strict, "vhp")

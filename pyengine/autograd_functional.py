@@ -39,10 +39,12 @@ def _leaves(inputs, op):
 
 
 def _grads(output, xs, seed, strict, op):
-    """d(sum(output * seed)) / d(each x), zeros (or an error under strict) where unreached."""
+    """d(sum(output * seed)) / d(each x) as arrays (seed None: a one-element output), zeros (or
+    an error under strict) where unreached."""
     Tensor = _ag.Tensor
-    if output.requires_grad:
-        gs = _ag.grad(output, xs, grad_outputs=Tensor._wrap(seed), retain_graph=True)
+    if output is not None and output.requires_grad:
+        gs = _ag.grad(output, xs, grad_outputs=None if seed is None else Tensor._wrap(seed),
+                      retain_graph=True, allow_unused=True)
     else:
         gs = (None,) * len(xs)
     out = []
@@ -160,25 +162,6 @@ def _scalar_function_grads(func, xs, op):
     return out.detach(), list(gs)
 
 
-def _second(g_dot, xs, strict, op):
-    """d(g_dot) / d(each x) as arrays (zeros, or an error under strict, where unreached)."""
-    Tensor = _ag.Tensor
-    if g_dot is None or not g_dot.requires_grad:
-        gs = (None,) * len(xs)
-    else:
-        gs = _ag.grad(g_dot, xs, retain_graph=True, allow_unused=True)
-    out = []
-    for x, g in zip(xs, gs):
-        if g is None:
-            if strict:
-                raise RuntimeError(f"[autograd.functional.{op}] the output does not depend on "
-                                   "an input (strict=True)")
-            out.append(np.zeros(x.shape, x._data.dtype))
-        else:
-            out.append(g._data)
-    return out
-
-
 def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
             outer_jacobian_strategy="reverse-mode"):
     """The Hessian of a scalar func: input.shape + input.shape (for a tuple of inputs, a tuple
@@ -196,7 +179,7 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
         rows = [[] for _ in xs]
         for k in range(xi._data.size):
             elem = None if gi is None else gi.reshape(-1)[k]
-            for r, h in zip(rows, _second(elem, xs, strict, "hessian")):
+            for r, h in zip(rows, _grads(elem, xs, None, strict, "hessian")):
                 r.append(h)
         blocks.append(tuple(Tensor._wrap(np.stack(r).reshape(tuple(xi.shape) + tuple(xj.shape))
                                          if r else np.zeros(tuple(xi.shape) + tuple(xj.shape),
@@ -229,7 +212,7 @@ def _hessian_vector(func, inputs, v, strict, op):
         if g is not None:
             term = (g * vt).sum()
             dot = term if dot is None else dot + term
-    res = tuple(Tensor._wrap(h) for h in _second(dot, xs, strict, op))
+    res = tuple(Tensor._wrap(h) for h in _grads(dot, xs, None, strict, op))
     return out, (res if is_tuple else res[0])
 
 

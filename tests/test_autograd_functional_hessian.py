@@ -61,3 +61,13 @@ def test_strict_and_errors():
         AF.hvp(lambda a: (a ** 2).sum(), x, pe.tensor([1.0]))
     with pytest.raises(NotImplementedError, match="create_graph=True"):
         AF.hvp(lambda a: (a ** 2).sum(), x, x, create_graph=True)
+
+
+def test_jacobian_of_an_unused_input_is_zeros():
+    """autograd.grad raises for an unused input unless allow_unused=True; jacobian asks for it
+    and fills zeros (strict=True raises), as torch."""
+    ja, jb = AF.jacobian(lambda a, b: a * 2.0, (pe.tensor([1.0, 2.0]), pe.tensor([3.0])))
+    np.testing.assert_array_equal(ja.numpy(), 2 * np.eye(2))
+    np.testing.assert_array_equal(jb.numpy(), np.zeros((2, 1)))
+    with pytest.raises(RuntimeError, match="strict=True"):
+        AF.jacobian(lambda a, b: a * 2.0, (pe.tensor([1.0]), pe.tensor([3.0])), strict=True)

@@ -464,14 +464,16 @@ def _run_backward(tensor, g0, retain_graph, targets):
     dict id(tensor) -> None naming the tensors whose gradient is wanted: the walk fills it in
     and leaves every .grad (and retain_grad) as it was."""
     collect = targets is not None
+
+    def deliver(leaf, g):  # a leaf's final gradient (hooks already run)
+        if not collect:
+            leaf._accumulate(g)
+        elif id(leaf) in targets:
+            targets[id(leaf)] = g
     if tensor._node is None:  # a leaf: d(leaf)/d(leaf) = 1
         if _HOOKS and id(tensor) in _HOOKS:
             g0 = _run_hooks(id(tensor), g0, tensor._device)
-        if collect:
-            if id(tensor) in targets:
-                targets[id(tensor)] = g0
-        else:
-            tensor._accumulate(g0)
+        deliver(tensor, g0)
         return targets
     grads = {id(tensor): g0}
     hooked_leaves = {}  # id -> (leaf, summed gradient): leaves whose hooks wait for the total
@@ -535,12 +537,7 @@ def _run_backward(tensor, g0, retain_graph, targets):
                 node.ctx = None
                 node.freed = True
         for leaf, g in hooked_leaves.values():
-            g = _run_hooks(id(leaf), g, leaf._device)
-            if collect:
-                if id(leaf) in targets:
-                    targets[id(leaf)] = g
-            else:
-                leaf._accumulate(g)
+            deliver(leaf, _run_hooks(id(leaf), g, leaf._device))
     finally:
         state.enabled = prev
     return targets

@@ -71,6 +71,8 @@ from .tf_names import symbolic_aware as _symbolic_aware  # noqa: E402
  where, ones_like, zeros_like, split) = map(_symbolic_aware, (
     abs, exp, log, matmul, maximum, minimum, reshape, sigmoid, sqrt, stack, tanh, transpose, where,
     ones_like, zeros_like, _split))
+# tf.squeeze / tf.expand_dims of a Keras symbolic tensor (keras-io CCT's sequence pooling)
+squeeze, expand_dims = _symbolic_aware(squeeze), _symbolic_aware(expand_dims)
 
 # torch's function forms of tensor methods (pe.flip(x, 0), pe.sort(x) ...) and the few
 # functions without a method (randperm, meshgrid, cdist, inference_mode ...): torch_functions.py

@@ -76,3 +76,5 @@ __all__ += ["RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"]
 from .hashed_crossing import HashedCrossing  # noqa: E402
 
 __all__ += ["HashedCrossing"]
+# TF 2's `layers.experimental.preprocessing.X` alias namespace (and experimental.EinsumDense).
+from . import experimental  # noqa: E402

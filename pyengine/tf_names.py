@@ -170,7 +170,8 @@ def split(x, split_size_or_sections=None, dim=None, *, axis=None, num_or_size_sp
             sizes[sizes.index(-1)] = n - (sum(sizes) + 1)
     if num is not None and int(num) != len(sizes):
         raise ValueError(f"[tf.split] num={num} but the split gives {len(sizes)} pieces")
-    return _split(x, sizes, along)
+    # a list, as TensorFlow returns (ShiftViT assigns x_splits[0] = ...); torch's form a tuple
+    return list(_split(x, sizes, along))
 
 
 def constant(value, dtype=None):

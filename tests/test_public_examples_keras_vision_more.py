@@ -138,3 +138,89 @@ def test_eager_result_added_to_graph_is_a_constant():
     np.testing.assert_allclose(model.predict(x, verbose=0),
                                (x + pos.detach().numpy()) @ model.layers[-1].weights[0].numpy()
                                + model.layers[-1].weights[1].numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_crop_and_pad_to_bounding_box_shift_channels():
+    # ShiftViT's shift: crop one pixel off one side, zero-pad the other
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(2, 4, 5, 3)).astype("float32")
+    crop = tf.image.crop_to_bounding_box(x, offset_height=0, offset_width=1,
+                                         target_height=4, target_width=4)
+    np.testing.assert_array_equal(crop.numpy(), x[:, :, 1:, :])
+    right = tf.image.pad_to_bounding_box(crop, offset_height=0, offset_width=1,
+                                         target_height=4, target_width=5)
+    expect = np.zeros_like(x)
+    expect[:, :, 1:, :] = x[:, :, 1:, :]
+    np.testing.assert_array_equal(right.numpy(), expect)
+    down = tf.image.pad_to_bounding_box(x[0, :3], 1, 0, 4, 5)  # unbatched image
+    assert down.shape == (4, 5, 3) and np.all(down.numpy()[0] == 0)
+    np.testing.assert_array_equal(down.numpy()[1:], x[0, :3])
+    with pytest.raises(ValueError, match="does not fit"):
+        tf.image.crop_to_bounding_box(x, 1, 0, 4, 5)
+    with pytest.raises(ValueError, match="must hold"):
+        tf.image.pad_to_bounding_box(x, 1, 0, 4, 5)
+    v = tf.Variable(x)
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(tf.image.pad_to_bounding_box(
+            tf.image.crop_to_bounding_box(v, 0, 0, 3, 5), 1, 0, 4, 5))
+    g = tape.gradient(y, v).numpy()
+    np.testing.assert_array_equal(g[:, :3], 1.0)
+    np.testing.assert_array_equal(g[:, 3], 0.0)
+
+
+def test_tf_split_returns_a_list():
+    parts = tf.split(tf.ones((2, 6)), num_or_size_splits=3, axis=-1)
+    assert isinstance(parts, list) and len(parts) == 3 and parts[0].shape == (2, 2)
+    parts[0] = parts[0] * 2  # ShiftViT replaces pieces in place
+    np.testing.assert_allclose(tf.concat(parts, axis=-1).numpy()[0], [2, 2, 1, 1, 1, 1])
+
+
+def test_custom_schedule_written_with_tf_ops():
+    # ShiftViT's WarmUpCosine returns tf.where(..., name="learning_rate"), a 0-d tensor
+    class Halving(keras.optimizers.schedules.LearningRateSchedule):
+        def __call__(self, step):
+            s = tf.cast(step, tf.float32)
+            return tf.where(s > 0, 0.1 / (s + 1.0), 0.1, name="learning_rate")
+
+    w = tf.Variable(np.array([1.0], "float32"))
+    opt = keras.optimizers.SGD(learning_rate=Halving())
+    for _ in range(3):
+        opt.apply_gradients([(tf.constant(np.array([1.0], "float32")), w)])
+    # iterations 0, 1, 2: 0.1, 0.05, 0.0333...; w = 1 - sum(lr)
+    np.testing.assert_allclose(w.numpy(), [1 - 0.1 - 0.05 - 0.1 / 3], rtol=1e-5)
+
+
+def test_saved_model_export_and_tfsm_layer_raise_clearly():
+    model = keras.Sequential([keras.Input((2,)), layers.Dense(1)])
+    with pytest.raises(NotImplementedError, match="SavedModel"):
+        model.export("unused_dir")
+    with pytest.raises(NotImplementedError, match="TFSMLayer"):
+        keras.layers.TFSMLayer("unused_dir")
+
+
+def test_tile_by_batch_size_from_tf_shape():
+    # DeiT: tf.tile(self.cls_token, (tf.shape(x)[0], 1, 1))
+    token = tf.Variable(np.arange(3, dtype="float32").reshape(1, 1, 3))
+    n = tf.shape(tf.ones((4, 2)))[0]
+    out = tf.tile(token, (n, 1, 1))
+    np.testing.assert_array_equal(out.numpy(), np.tile(token.numpy(), (4, 1, 1)))
+    np.testing.assert_array_equal(tf.tile(token, tf.constant([2, 2, 1])).numpy(),
+                                  np.tile(token.numpy(), (2, 2, 1)))
+
+
+def test_image_random_crop_and_flips():
+    img = np.arange(5 * 6 * 2, dtype="float32").reshape(5, 6, 2)
+    crop = tf.image.random_crop(img, (3, 4, 2)).numpy()
+    # the crop is one contiguous window of the image
+    hits = [(i, j) for i in range(3) for j in range(3)
+            if np.array_equal(img[i:i + 3, j:j + 4], crop)]
+    assert len(hits) == 1
+    with pytest.raises(ValueError, match="within"):
+        tf.image.random_crop(img, (6, 4, 2))
+    batch = np.stack([img] * 64)
+    flipped = tf.image.random_flip_left_right(batch).numpy()
+    same = [np.array_equal(f, img) for f in flipped]
+    mirrored = [np.array_equal(f, img[:, ::-1]) for f in flipped]
+    assert all(s or m for s, m in zip(same, mirrored)) and 10 < sum(mirrored) < 54
+    one = tf.image.random_flip_up_down(img, seed=3).numpy()
+    assert np.array_equal(one, img) or np.array_equal(one, img[::-1])

@@ -348,6 +348,16 @@ class Model(Trainer, Layer):
         self._ensure_built()
         read_weights(self, filepath)
 
+    def export(self, filepath, format="tf_saved_model", **kwargs):  # noqa: A002
+        """Keras 3's export writes a TensorFlow SavedModel (or ONNX / OpenVINO) for serving;
+        pyengine has no TensorFlow runtime to write or serve a SavedModel, so it raises, naming
+        what exists instead (keras-io ShiftViT calls it after training)."""
+        raise NotImplementedError(
+            f"[Model.export] format={format!r} is not supported: pyengine cannot write a "
+            "TensorFlow SavedModel (nor serve one through keras.layers.TFSMLayer). Use "
+            "model.save('file.keras') with keras.models.load_model, or "
+            "pyengine.onnx.export(model, example_input, 'model.onnx') for ONNX")
+
     def save(self, filepath, overwrite=True):
         """Architecture (JSON) and weights in one .npz file, written atomically;
         `keras.models.load_model(filepath)` rebuilds the model,

@@ -78,3 +78,4 @@ from .hashed_crossing import HashedCrossing  # noqa: E402
 __all__ += ["HashedCrossing"]
 # TF 2's `layers.experimental.preprocessing.X` alias namespace (and experimental.EinsumDense).
 from . import experimental  # noqa: E402
+from .saved_model_layer import TFSMLayer  # noqa: E402  (raises: no SavedModel runtime)

@@ -56,6 +56,7 @@ from .data.structure import TensorSpec  # tf.TensorSpec, for tf.data.Dataset.fro
 from .gradient_tape import GradientTape
 from .tf_function import function  # tf.function (eager: checks input_signature only)
 from . import tf_image as image  # tf.image.resize / flips / rgb_to_grayscale / psnr
+from . import tf_lite as lite  # noqa: E402  (tf.lite: raises, no TFLite converter)
 from .tf_names import (cast, concat, constant, convert_to_tensor, one_hot, reduce_max,  # noqa: F401
                        reduce_mean, reduce_min, reduce_sum, shape, square)
 from .tf_names import expand_dims, math, repeat  # noqa: F401,E402  (tf.expand_dims, tf.math.*)

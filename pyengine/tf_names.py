@@ -374,5 +374,8 @@ for _name, _fn in dict(
         sqrt=F.sqrt, abs=F.abs, maximum=F.maximum, minimum=F.minimum, sigmoid=F.sigmoid,
         tanh=F.tanh, sin=F.sin, cos=F.cos, argmax=F.argmax, argmin=F.argmin,
         reduce_logsumexp=F.logsumexp, softplus=F.softplus, reduce_std=nn_reduce_std,
-        reduce_variance=nn_reduce_variance, l2_normalize=nn_l2_normalize).items():
+        reduce_variance=nn_reduce_variance, l2_normalize=nn_l2_normalize,
+        # elementwise comparisons (tf.math.equal: keras-io MobileViT compares channel counts)
+        equal=F.eq, not_equal=F.ne, greater=F.gt, greater_equal=F.ge, less=F.lt,
+        less_equal=F.le).items():
     setattr(math, _name, _fn if _fn.__module__ == __name__ else symbolic_aware(_fn))

@@ -224,3 +224,103 @@ def test_image_random_crop_and_flips():
     assert all(s or m for s, m in zip(same, mirrored)) and 10 < sum(mirrored) < 54
     one = tf.image.random_flip_up_down(img, seed=3).numpy()
     assert np.array_equal(one, img) or np.array_equal(one, img[::-1])
+
+
+def test_imagenet_utils_correct_pad_and_swish_block():
+    # MobileViT's stride-2 inverted residual: ZeroPadding2D(correct_pad(m, 3)) + valid dwconv
+    from pyengine.keras.applications import imagenet_utils
+    assert imagenet_utils.correct_pad(keras.Input((8, 8, 2)), 3) == ((0, 1), (0, 1))
+    assert imagenet_utils.correct_pad(keras.Input((7, 7, 2)), (3, 5)) == ((1, 1), (2, 2))
+    x = np.linspace(-3, 3, 7, dtype="float32")
+    np.testing.assert_allclose(tf.nn.swish(x).numpy(), x / (1 + np.exp(-x)), rtol=1e-6)
+    assert bool(tf.math.equal(16, 16)) and not bool(tf.math.equal(16, 24))
+    np.testing.assert_array_equal(tf.math.less([1, 3], [2, 2]).numpy(), [True, False])
+
+
+def test_activation_given_as_tf_nn_function_saves_by_name(tmp_path):
+    inp = keras.Input((4,))
+    out = layers.Dense(3, activation=tf.nn.swish)(layers.Dense(5, activation=tf.nn.gelu)(inp))
+    model = keras.Model(inp, out)
+    assert model.layers[-1].get_config()["activation"] == "silu"
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    x = np.random.default_rng(7).normal(size=(3, 4)).astype("float32")
+    np.testing.assert_allclose(keras.models.load_model(path).predict(x, verbose=0),
+                               model.predict(x, verbose=0), rtol=1e-6)
+
+
+def _mha_numpy(layer, q, kv):
+    (wq, bq), (wk, bk), (wv, bv), (wo, bo) = [
+        (lyr.weights[0].numpy(), lyr.weights[1].numpy()) for lyr in
+        (layer._query_dense, layer._key_dense, layer._value_dense, layer._output_dense)]
+    Q = np.einsum("btd,dhk->bthk", q, wq) + bq
+    K = np.einsum("bsd,dhk->bshk", kv, wk) + bk
+    V = np.einsum("bsd,dhk->bshk", kv, wv) + bv
+    s = np.einsum("bthk,bshk->bhts", Q, K) / np.sqrt(wq.shape[-1])
+    p = np.exp(s - s.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    o = np.einsum("bhts,bshk->bthk", p, V)
+    return np.einsum("bthk,hko->bto", o, wo) + bo, p
+
+
+def test_multi_head_attention_rank4_attends_over_both_middle_axes():
+    # MobileViT: tokens (batch, patch_area, patches, dim); Keras' default attention_axes
+    # attend over axes 1 and 2 jointly
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(2, 2, 3, 4)).astype("float32")
+    mha = layers.MultiHeadAttention(num_heads=2, key_dim=3)
+    out, scores = mha(x, x, return_attention_scores=True)
+    assert out.shape == (2, 2, 3, 4) and scores.shape == (2, 2, 2, 3, 2, 3)
+    ref, p = _mha_numpy(mha, x.reshape(2, 6, 4), x.reshape(2, 6, 4))
+    np.testing.assert_allclose(out.numpy(), ref.reshape(2, 2, 3, 4), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(scores.numpy(), p.reshape(2, 2, 2, 3, 2, 3), rtol=1e-4,
+                               atol=1e-6)
+    mask = np.ones((2, 2, 3), bool)
+    mask[:, 1, 2] = False  # one key position masked out
+    am = np.broadcast_to(mask[:, None, None], (2, 2, 3, 2, 3))
+    _, masked = mha(x, x, attention_mask=am, return_attention_scores=True)
+    np.testing.assert_allclose(masked.numpy()[..., 1, 2], 0.0, atol=1e-7)
+    inp = keras.Input((2, 3, 4))
+    model = keras.Model(inp, layers.MultiHeadAttention(num_heads=1, key_dim=2)(inp, inp))
+    assert model.output_shape == (None, 2, 3, 4)
+    with pytest.raises(ValueError, match="rank"):
+        mha(x, x.reshape(2, 6, 4))
+    with pytest.raises(ValueError, match="built for rank 4"):  # Keras fixes it at build
+        mha(x.reshape(2, 6, 4), x.reshape(2, 6, 4))
+
+
+def test_tf_lite_converter_raises_clearly():
+    with pytest.raises(NotImplementedError, match="TFLiteConverter"):
+        tf.lite.TFLiteConverter.from_saved_model("unused")
+
+
+def test_subclassed_model_build_runs_before_first_call():
+    # Perceiver: build(input_shape) creates the sublayers and a latent weight, then
+    # super().build(input_shape)
+    class Latent(keras.Model):
+        def build(self, input_shape):
+            self.seen = input_shape
+            self.latent = self.add_weight(shape=(2, input_shape[-1]), initializer="ones")
+            self.head = layers.Dense(1, kernel_initializer="ones")
+            super().build(input_shape)
+
+        def call(self, x):
+            return self.head(x + tf.reduce_sum(self.latent, axis=0))
+
+    model = Latent()
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    np.testing.assert_allclose(model(x).numpy(), (x + 2).sum(-1, keepdims=True))
+    assert model.seen == (2, 3) and len(model.trainable_weights) == 3
+    model.compile(optimizer="sgd", loss="mse")
+    h = model.fit(x, np.zeros((2, 1), "float32"), epochs=3, verbose=0)
+    assert h.history["loss"][-1] < h.history["loss"][0]
+
+
+def test_tf_image_extract_patches():
+    x = np.arange(2 * 4 * 6 * 3, dtype="float32").reshape(2, 4, 6, 3)
+    p = tf.image.extract_patches(images=x, sizes=[1, 2, 3, 1], strides=[1, 2, 3, 1],
+                                 rates=[1, 1, 1, 1], padding="VALID")
+    assert p.shape == (2, 2, 2, 18)
+    np.testing.assert_array_equal(p.numpy()[1, 1, 0], x[1, 2:4, 0:3, :].reshape(-1))
+    with pytest.raises(NotImplementedError, match="non-overlapping"):
+        tf.image.extract_patches(x, [1, 2, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID")

@@ -304,12 +304,28 @@ class Model(Trainer, Layer):
     call._subclass_defines = True  # Trainer: a subclass without call has no forward of its own
 
     def _build_for(self, inputs):
-        self.built = True  # a subclassed model creates its sublayers' weights in its first call
+        # a subclassed model creates its sublayers' weights in its first call; one that defines
+        # build(input_shape) gets it called first, with the inputs' shapes, as Keras does
+        # (keras-io Perceiver creates its sublayers and latent weight there)
+        owner = next(c for c in type(self).__mro__ if "build" in c.__dict__)
+        if not owner.__module__.startswith("pyengine."):
+            shapes = tree.map_structure(
+                lambda t: tuple(t.shape) if isinstance(t, Tensor) else None, inputs)
+            self.__dict__["_in_user_build"] = True
+            try:
+                self.build(shapes)
+            finally:
+                self.__dict__["_in_user_build"] = False
+        self.built = True
 
     def build(self, input_shape=None):
         """Creates the weights of a subclassed model by calling it once on zeros of
-        `input_shape` (None for the batch dimension)."""
+        `input_shape` (None for the batch dimension). Reached through super().build() from a
+        subclass's own build, which the first call runs, it only marks the model built."""
         if self._nodes is not None:
+            return
+        if self.__dict__.get("_in_user_build"):
+            self.built = True
             return
         if input_shape is None:
             raise ValueError(f"[{self.name}] build() needs an input_shape, e.g. (None, 784)")

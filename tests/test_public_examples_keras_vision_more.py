@@ -324,3 +324,22 @@ def test_tf_image_extract_patches():
     np.testing.assert_array_equal(p.numpy()[1, 1, 0], x[1, 2:4, 0:3, :].reshape(-1))
     with pytest.raises(NotImplementedError, match="non-overlapping"):
         tf.image.extract_patches(x, [1, 2, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID")
+
+
+def test_random_width_and_height_resize_the_batch_while_training():
+    pre = layers.experimental.preprocessing
+    x = np.random.default_rng(9).normal(size=(2, 10, 20, 3)).astype("float32")
+    rw = pre.RandomWidth(0.2, seed=1)
+    widths = {rw(x, training=True).shape[2] for _ in range(20)}
+    assert widths <= set(range(16, 25)) and len(widths) > 2
+    assert rw(x, training=True).shape[:2] == (2, 10)
+    np.testing.assert_array_equal(rw(x).numpy(), x)  # inference: unchanged
+    rh = layers.RandomHeight((0.5, 0.5), interpolation="nearest")
+    y = rh(x, training=True)  # factor fixed at +50%: 15 rows, nearest rows of the input
+    assert y.shape == (2, 15, 20, 3)
+    rows = np.floor((np.arange(15) + 0.5) * 10 / 15).astype(int)
+    np.testing.assert_array_equal(y.numpy(), x[:, rows])
+    with pytest.raises(ValueError, match="factor"):
+        layers.RandomWidth((-1.5, 0.2))
+    with pytest.raises(ValueError, match="interpolation"):
+        layers.RandomWidth(0.2, interpolation="bicubic")

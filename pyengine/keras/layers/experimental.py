@@ -8,6 +8,7 @@ from . import (CategoryEncoding, CenterCrop, Discretization, HashedCrossing, Has
                IntegerLookup, Normalization, RandomBrightness, RandomContrast, RandomCrop,
                RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing,
                StringLookup, TextVectorization)
+from .random_size import RandomHeight, RandomWidth
 from .einsum_dense import EinsumDense
 
 _NAMES = dict(CategoryEncoding=CategoryEncoding, CenterCrop=CenterCrop,
@@ -15,6 +16,7 @@ _NAMES = dict(CategoryEncoding=CategoryEncoding, CenterCrop=CenterCrop,
               IntegerLookup=IntegerLookup, Normalization=Normalization,
               RandomBrightness=RandomBrightness, RandomContrast=RandomContrast,
               RandomCrop=RandomCrop, RandomFlip=RandomFlip, RandomRotation=RandomRotation,
+              RandomHeight=RandomHeight, RandomWidth=RandomWidth,
               RandomTranslation=RandomTranslation, RandomZoom=RandomZoom, Rescaling=Rescaling,
               Resizing=Resizing, StringLookup=StringLookup, TextVectorization=TextVectorization)
 

@@ -343,3 +343,37 @@ def test_random_width_and_height_resize_the_batch_while_training():
         layers.RandomWidth((-1.5, 0.2))
     with pytest.raises(ValueError, match="interpolation"):
         layers.RandomWidth(0.2, interpolation="bicubic")
+
+
+def _lamb_numpy(w, grads, lr, wd, b1=0.9, b2=0.999, eps=1e-7):
+    w = w.astype(np.float64).copy()
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    for t, g in enumerate(grads, 1):
+        w -= w * wd * lr  # Keras' decoupled decay first
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        upd = (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + eps)
+        w -= lr * (np.linalg.norm(w) / np.linalg.norm(upd)) * upd
+    return w
+
+
+def test_lamb_optimizer_matches_keras_rule():
+    # Perceiver trains with LAMB (Addons' tfa.optimizers.LAMB; Keras 3's keras.optimizers.Lamb)
+    rng = np.random.default_rng(10)
+    w0 = rng.normal(size=(3, 2)).astype("float32")
+    grads = [rng.normal(size=(3, 2)).astype("float32") for _ in range(3)]
+    var = tf.Variable(w0)
+    opt = keras.optimizers.Lamb(learning_rate=0.01, weight_decay=0.1)
+    for g in grads:
+        opt.apply_gradients([(tf.constant(g), var)])
+    np.testing.assert_allclose(var.numpy(), _lamb_numpy(w0, grads, 0.01, 0.1), rtol=1e-5,
+                               atol=1e-6)
+    zero = tf.Variable(np.zeros((2,), "float32"))  # ||w|| = 0: trust ratio 1, Adam's step
+    keras.optimizers.Lamb(learning_rate=0.1).apply_gradients(
+        [(tf.constant(np.array([1.0, -2.0], "float32")), zero)])
+    np.testing.assert_allclose(zero.numpy(), [-0.1, 0.1], rtol=1e-5)
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(1)])
+    model.compile(optimizer="lamb", loss="mse")
+    x = rng.normal(size=(16, 3)).astype("float32")
+    h = model.fit(x, x.sum(-1, keepdims=True), epochs=5, verbose=0)
+    assert h.history["loss"][-1] < h.history["loss"][0]

@@ -316,3 +316,8 @@ def get(identifier):
 from .optimizers_extra import Adadelta, Adamax, Nadam  # noqa: E402
 
 _TABLE.update({"adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam})
+
+# ---- Lamb (Keras 3; NumPy update with the trust ratio, keras/optimizers_lamb.py) ------------
+from .optimizers_lamb import Lamb  # noqa: E402
+
+_TABLE["lamb"] = Lamb

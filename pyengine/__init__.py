@@ -56,6 +56,7 @@ from .data.structure import TensorSpec  # tf.TensorSpec, for tf.data.Dataset.fro
 from .gradient_tape import GradientTape
 from .tf_function import function  # tf.function (eager: checks input_signature only)
 from . import tf_image as image  # tf.image.resize / flips / rgb_to_grayscale / psnr
+from . import tf_lite as lite  # noqa: E402  (tf.lite: raises, no TFLite converter)
 from .tf_names import (cast, concat, constant, convert_to_tensor, one_hot, reduce_max,  # noqa: F401
                        reduce_mean, reduce_min, reduce_sum, shape, square)
 from .tf_names import expand_dims, math, repeat  # noqa: F401,E402  (tf.expand_dims, tf.math.*)
@@ -71,6 +72,8 @@ from .tf_names import symbolic_aware as _symbolic_aware  # noqa: E402
  where, ones_like, zeros_like, split) = map(_symbolic_aware, (
     abs, exp, log, matmul, maximum, minimum, reshape, sigmoid, sqrt, stack, tanh, transpose, where,
     ones_like, zeros_like, _split))
+# tf.squeeze / tf.expand_dims of a Keras symbolic tensor (keras-io CCT's sequence pooling)
+squeeze, expand_dims = _symbolic_aware(squeeze), _symbolic_aware(expand_dims)
 
 # torch's function forms of tensor methods (pe.flip(x, 0), pe.sort(x) ...) and the few
 # functions without a method (randperm, meshgrid, cdist, inference_mode ...): torch_functions.py

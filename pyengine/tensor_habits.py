@@ -96,6 +96,8 @@ class TorchHabits(MathHabits, SpecialHabits):
         if len(sizes) < self.ndim:
             raise RuntimeError(f"[repeat] number of repeat dims ({len(sizes)}) can not be smaller "
                                f"than number of tensor dims ({self.ndim})")
+        # a 0-d integer tensor counts as its int (tf.tile(token, (tf.shape(x)[0], 1, 1)))
+        sizes = tuple(_int_size(s) for s in sizes)
         if any(not isinstance(s, (int, np.integer)) or s < 0 for s in sizes):
             raise ValueError(f"[repeat] sizes must be non-negative ints, got {sizes}")
         shape = (1,) * (len(sizes) - self.ndim) + tuple(self.shape)
@@ -391,3 +393,11 @@ def _descending_key(a):
     """A key whose ascending order is `a`'s descending order (unsigned and bool values are
     widened first: -uint8(0) would stay 0 and sort first)."""
     return -(a.astype(np.int64) if a.dtype.kind in "bu" else a)
+
+
+def _int_size(s):
+    """A 0-d integer tensor / array as its int, anything else unchanged (for the check)."""
+    data = getattr(s, "_data", s)
+    if isinstance(data, np.ndarray) and data.ndim == 0 and data.dtype.kind in "iu":
+        return int(data)
+    return s

@@ -108,6 +108,8 @@ class MathHabits:
         return x[(slice(None),) * d + (_T()._wrap(idx.astype(np.int64)),)]
 
     def tile(self, *dims):
+        if len(dims) == 1 and isinstance(getattr(dims[0], "_data", dims[0]), np.ndarray):
+            dims = (np.asarray(getattr(dims[0], "_data", dims[0])).tolist(),)  # tf: a 1-D tensor
         dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
         return self.repeat(*((1,) * (self.ndim - len(dims)) + tuple(dims)))
 

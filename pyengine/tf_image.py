@@ -94,3 +94,11 @@ def psnr(a, b, max_val, name=None):
                          f"{tuple(x.shape)} and {tuple(y.shape)}")
     mse = ((x - y) ** 2).mean(dim=(-3, -2, -1))
     return (np.log10(float(max_val) ** 2) - mse.log() / np.log(10.0)) * 10.0
+
+
+# tf.image.crop_to_bounding_box / pad_to_bounding_box (after _batched, which they use)
+from .tf_image_boxes import (crop_to_bounding_box, extract_patches,  # noqa: E402,F401
+                             pad_to_bounding_box)
+# tf.image.random_crop / random_flip_left_right / random_flip_up_down
+from .tf_image_random import (random_crop, random_flip_left_right,  # noqa: E402,F401
+                              random_flip_up_down)

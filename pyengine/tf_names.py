@@ -170,7 +170,8 @@ def split(x, split_size_or_sections=None, dim=None, *, axis=None, num_or_size_sp
             sizes[sizes.index(-1)] = n - (sum(sizes) + 1)
     if num is not None and int(num) != len(sizes):
         raise ValueError(f"[tf.split] num={num} but the split gives {len(sizes)} pieces")
-    return _split(x, sizes, along)
+    # a list, as TensorFlow returns (ShiftViT assigns x_splits[0] = ...); torch's form a tuple
+    return list(_split(x, sizes, along))
 
 
 def constant(value, dtype=None):
@@ -373,5 +374,8 @@ for _name, _fn in dict(
         sqrt=F.sqrt, abs=F.abs, maximum=F.maximum, minimum=F.minimum, sigmoid=F.sigmoid,
         tanh=F.tanh, sin=F.sin, cos=F.cos, argmax=F.argmax, argmin=F.argmin,
         reduce_logsumexp=F.logsumexp, softplus=F.softplus, reduce_std=nn_reduce_std,
-        reduce_variance=nn_reduce_variance, l2_normalize=nn_l2_normalize).items():
+        reduce_variance=nn_reduce_variance, l2_normalize=nn_l2_normalize,
+        # elementwise comparisons (tf.math.equal: keras-io MobileViT compares channel counts)
+        equal=F.eq, not_equal=F.ne, greater=F.gt, greater_equal=F.ge, less=F.lt,
+        less_equal=F.le).items():
     setattr(math, _name, _fn if _fn.__module__ == __name__ else symbolic_aware(_fn))

@@ -94,9 +94,29 @@ def div(input, other, *, rounding_mode=None, out=None):  # noqa: A002
     return write_out(divide_rounded(input, other, rounding_mode), out, "div")
 
 
-def matmul(input, other, *, out=None):  # noqa: A002
+def matmul(input, other, *, out=None, transpose_a=False, transpose_b=False,  # noqa: A002
+           adjoint_a=False, adjoint_b=False, name=None):
+    """torch.matmul (out=) and tf.linalg.matmul (transpose_a / transpose_b of the two
+    inner-most dimensions; adjoint_* is the same for the real dtypes pyengine has; name= is a
+    TensorFlow op name and cannot act, docs/hardening.md)."""
     from .nn.functional import matmul as _matmul
-    return write_out(_matmul(input, other), out, "matmul")
+    if (transpose_a and adjoint_a) or (transpose_b and adjoint_b):
+        raise ValueError("[matmul] only one of transpose_a and adjoint_a (transpose_b and "
+                         "adjoint_b) can be True")
+    a, b = input, other
+    if transpose_a or adjoint_a:
+        a = _inner_transpose(a, "a")
+    if transpose_b or adjoint_b:
+        b = _inner_transpose(b, "b")
+    return write_out(_matmul(a, b), out, "matmul")
+
+
+def _inner_transpose(x, which):
+    x = x if isinstance(x, Tensor) else Tensor._from_data(x)
+    if x.ndim < 2:
+        raise ValueError(f"[matmul] transpose_{which} needs a matrix (rank >= 2); "
+                         f"received shape {tuple(x.shape)}")
+    return x.transpose(-2, -1)
 
 
 subtract, multiply, divide = sub, mul, div

@@ -33,7 +33,21 @@ def get(identifier):
         return _TABLE[identifier.lower()]
     fn = resolve("activation", identifier, {})
     inner = getattr(fn, "__wrapped__", None)  # keras.activations.relu: the table's F.relu
-    return inner if any(inner is v for v in _TABLE.values()) else fn
+    if any(inner is v for v in _TABLE.values()):
+        return inner
+    # tf.nn.relu / gelu / swish ... (`activation=tf.nn.swish`, keras-io MobileViT): the same
+    # functions as Keras' at their defaults, so the layer keeps a name and can be saved, as
+    # TF-Keras serialises them by name
+    return _tf_nn_table().get(fn, fn)
+
+
+def _tf_nn_table():
+    from .. import tf_names as t
+    pairs = {t.nn_relu: "relu", t.nn_sigmoid: "sigmoid", t.nn_tanh: "tanh", t.nn_elu: "elu",
+             t.nn_gelu: "gelu", t.nn_softplus: "softplus", t.nn_silu: "silu",
+             t.nn_log_softmax: "log_softmax", t.nn_leaky_relu: "leaky_relu",
+             t.nn_softmax: "softmax"}
+    return {f: _TABLE[name] for f, name in pairs.items()}  # the table's (unwrapped) functions
 
 
 def name_of(fn):

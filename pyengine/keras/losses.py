@@ -85,15 +85,26 @@ class MeanAbsoluteError(MeanSquaredError):
         return F.l1_loss(y_pred, _t(y_true).reshape(y_pred.shape), reduction="none").mean(-1)
 
 
+def _smoothing(name, value):
+    value = float(value)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"[{name}] label_smoothing must be in [0, 1]. Received: "
+                         f"label_smoothing={value}")
+    return value
+
+
 class BinaryCrossentropy(Loss):
     kind = "bce"
 
-    def __init__(self, from_logits=False, name=None, **kwargs):
+    def __init__(self, from_logits=False, label_smoothing=0.0, name=None, **kwargs):
         super().__init__(name, **kwargs)
         self.from_logits = bool(from_logits)
+        self.label_smoothing = _smoothing(type(self).__name__, label_smoothing)
 
     def fn(self, y_true, y_pred):
         y = _t(y_true).reshape(y_pred.shape)
+        if self.label_smoothing:  # Keras: targets squeezed toward 0.5
+            y = y * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing
         if self.from_logits:
             return F.binary_cross_entropy_with_logits(y_pred, y, reduction="none").mean(axis=-1)
         p = y_pred.clamp(EPSILON, 1.0 - EPSILON)
@@ -110,12 +121,15 @@ class BinaryCrossentropy(Loss):
 class CategoricalCrossentropy(Loss):
     kind = "cce"
 
-    def __init__(self, from_logits=False, name=None, **kwargs):
+    def __init__(self, from_logits=False, label_smoothing=0.0, name=None, **kwargs):
         super().__init__(name, **kwargs)
         self.from_logits = bool(from_logits)
+        self.label_smoothing = _smoothing(type(self).__name__, label_smoothing)
 
     def fn(self, y_true, y_pred):
         y = _t(y_true)
+        if self.label_smoothing:  # Keras: y * (1 - ls) + ls / num_classes
+            y = y * (1.0 - self.label_smoothing) + self.label_smoothing / y_pred.shape[-1]
         if self.from_logits and y_pred.ndim == 2:
             return F.cross_entropy(y_pred, y.reshape(y_pred.shape), reduction="none")
         if self.from_logits:
@@ -190,13 +204,14 @@ def mean_absolute_error(y_true, y_pred):
     return MeanAbsoluteError(reduction="none")(y_true, y_pred)
 
 
-def binary_crossentropy(y_true, y_pred, from_logits=False):
+def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0):
     """Per-sample binary cross-entropy, averaged over the last axis only."""
-    return BinaryCrossentropy(from_logits, reduction="none")(y_true, y_pred)
+    return BinaryCrossentropy(from_logits, label_smoothing, reduction="none")(y_true, y_pred)
 
 
-def categorical_crossentropy(y_true, y_pred, from_logits=False):
-    return CategoricalCrossentropy(from_logits, reduction="none")(y_true, y_pred)
+def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0):
+    return CategoricalCrossentropy(from_logits, label_smoothing, reduction="none")(y_true,
+                                                                                   y_pred)
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):

@@ -304,12 +304,28 @@ class Model(Trainer, Layer):
     call._subclass_defines = True  # Trainer: a subclass without call has no forward of its own
 
     def _build_for(self, inputs):
-        self.built = True  # a subclassed model creates its sublayers' weights in its first call
+        # a subclassed model creates its sublayers' weights in its first call; one that defines
+        # build(input_shape) gets it called first, with the inputs' shapes, as Keras does
+        # (keras-io Perceiver creates its sublayers and latent weight there)
+        owner = next(c for c in type(self).__mro__ if "build" in c.__dict__)
+        if not owner.__module__.startswith("pyengine."):
+            shapes = tree.map_structure(
+                lambda t: tuple(t.shape) if isinstance(t, Tensor) else None, inputs)
+            self.__dict__["_in_user_build"] = True
+            try:
+                self.build(shapes)
+            finally:
+                self.__dict__["_in_user_build"] = False
+        self.built = True
 
     def build(self, input_shape=None):
         """Creates the weights of a subclassed model by calling it once on zeros of
-        `input_shape` (None for the batch dimension)."""
+        `input_shape` (None for the batch dimension). Reached through super().build() from a
+        subclass's own build, which the first call runs, it only marks the model built."""
         if self._nodes is not None:
+            return
+        if self.__dict__.get("_in_user_build"):
+            self.built = True
             return
         if input_shape is None:
             raise ValueError(f"[{self.name}] build() needs an input_shape, e.g. (None, 784)")
@@ -347,6 +363,16 @@ class Model(Trainer, Layer):
         from .saving import read_weights
         self._ensure_built()
         read_weights(self, filepath)
+
+    def export(self, filepath, format="tf_saved_model", **kwargs):  # noqa: A002
+        """Keras 3's export writes a TensorFlow SavedModel (or ONNX / OpenVINO) for serving;
+        pyengine has no TensorFlow runtime to write or serve a SavedModel, so it raises, naming
+        what exists instead (keras-io ShiftViT calls it after training)."""
+        raise NotImplementedError(
+            f"[Model.export] format={format!r} is not supported: pyengine cannot write a "
+            "TensorFlow SavedModel (nor serve one through keras.layers.TFSMLayer). Use "
+            "model.save('file.keras') with keras.models.load_model, or "
+            "pyengine.onnx.export(model, example_input, 'model.onnx') for ONNX")
 
     def save(self, filepath, overwrite=True):
         """Architecture (JSON) and weights in one .npz file, written atomically;

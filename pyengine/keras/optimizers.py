@@ -42,6 +42,14 @@ def _number(value, what, owner, low=0.0, high=None, high_open=False):
     return float(value)
 
 
+def _scalar(value):
+    """A schedule's 0-d tensor / array result (a custom schedule written with tf ops, e.g.
+    keras-io ShiftViT's WarmUpCosine returns tf.where(...)) as its number."""
+    if isinstance(value, (Tensor, np.ndarray)) and np.ndim(getattr(value, "_data", value)) == 0:
+        return np.asarray(getattr(value, "_data", value)).item()
+    return value
+
+
 class Optimizer:
     """Base: `apply_gradients(zip(grads, vars))` updates `vars` in place with one call of the
     configured pe.optim algorithm; `iterations` counts the calls."""
@@ -98,7 +106,7 @@ class Optimizer:
         # a keras.optimizers.schedules object is evaluated at `iterations` before each update
         self._schedule = value if isinstance(value, _schedules.LearningRateSchedule) else None
         if self._schedule is not None:
-            value = self._schedule(getattr(self, "iterations", 0))
+            value = _scalar(self._schedule(getattr(self, "iterations", 0)))
         elif callable(value) and not isinstance(value, (int, float)):
             raise ValueError(f"[{type(self).__name__}] learning_rate must be a number or a "
                              "keras.optimizers.schedules.LearningRateSchedule")
@@ -143,7 +151,8 @@ class Optimizer:
             a = np.array(a, np.float32, copy=bool(clip) or not a.flags.c_contiguous)
             grads.append(Tensor._wrap(a))
         if self._schedule is not None:
-            self._lr = _number(self._schedule(self.iterations), "learning_rate", self.name)
+            self._lr = _number(_scalar(self._schedule(self.iterations)), "learning_rate",
+                               self.name)
         impl = self.impl(variables)
         impl.param_groups[0]["lr"] = self._lr
         saved = [v.grad for v in variables]
@@ -307,3 +316,8 @@ def get(identifier):
 from .optimizers_extra import Adadelta, Adamax, Nadam  # noqa: E402
 
 _TABLE.update({"adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam})
+
+# ---- Lamb (Keras 3; NumPy update with the trust ratio, keras/optimizers_lamb.py) ------------
+from .optimizers_lamb import Lamb  # noqa: E402
+
+_TABLE["lamb"] = Lamb

@@ -269,6 +269,11 @@ def symbolic_op(fn, *args, name="op", **kwargs):
             return type(a)(mark(v) for v in a)
         if isinstance(a, dict):
             return {k: mark(v) for k, v in a.items()}
+        if isinstance(a, Tensor) and a.grad_fn is not None:
+            # an eager result (CCT's `pos_embed(positions)` added to the graph) is a constant
+            # of the graph, as in TensorFlow; kept attached, every train step would backward
+            # through its one recorded graph again
+            return a.detach()
         return a
     marked_args, marked_kwargs = mark(list(args)), mark(dict(kwargs))
     return OpLayer(fn, marked_args, marked_kwargs, name=_unique(name))(symbols)

@@ -370,8 +370,9 @@ def _t(x):
     return x if isinstance(x, Tensor) else _tensor(x)
 
 
-def where(condition, x, y):
-    """x where condition else y, elementwise with broadcasting."""
+def where(condition, x, y, *, name=None):
+    """x where condition else y, elementwise with broadcasting. `name=` is tf.where's op name,
+    which cannot act in eager pyengine (docs/hardening.md)."""
     return _ew.where(condition, x, y)
 
 

@@ -7,8 +7,8 @@ weights=None gives a freshly initialised network; weights=<path> loads a pyengin
 (model.save_weights); weights='imagenet' looks for that file in $PYENGINE_HOME/models (default
 ~/.pyengine/models) and, since pyengine downloads no weights, raises a clear error naming the path
 when it is missing."""
-from . import (densenet, efficientnet, inception_v3, mobilenet, mobilenet_v2,  # noqa: F401
-               resnet, resnet50, resnet_v2, vgg16, vgg19, xception)
+from . import (densenet, efficientnet, imagenet_utils, inception_v3, mobilenet,  # noqa: F401
+               mobilenet_v2, resnet, resnet50, resnet_v2, vgg16, vgg19, xception)
 from .densenet import DenseNet121, DenseNet169, DenseNet201
 from .efficientnet import (EfficientNetB0, EfficientNetB1, EfficientNetB2, EfficientNetB3,
                            EfficientNetB4, EfficientNetB5, EfficientNetB6, EfficientNetB7)
@@ -25,5 +25,6 @@ __all__ = ["DenseNet121", "DenseNet169", "DenseNet201", "EfficientNetB0", "Effic
            "EfficientNetB2", "EfficientNetB3", "EfficientNetB4", "EfficientNetB5", "EfficientNetB6",
            "EfficientNetB7", "InceptionV3", "MobileNet", "MobileNetV2", "ResNet50", "ResNet101",
            "ResNet152", "ResNet50V2", "ResNet101V2", "ResNet152V2", "VGG16", "VGG19", "Xception",
-           "densenet", "efficientnet", "inception_v3", "mobilenet", "mobilenet_v2", "resnet",
+           "densenet", "efficientnet", "imagenet_utils", "inception_v3", "mobilenet",
+           "mobilenet_v2", "resnet",
            "resnet50", "resnet_v2", "vgg16", "vgg19", "xception"]

@@ -79,8 +79,8 @@ def correct_pad(x, kernel_size):
     unknown size is treated as even). MobileNetV2 and EfficientNet use it."""
     h, w = x.shape[1], x.shape[2]
     adjust = (1, 1) if h is None or w is None else (1 - h % 2, 1 - w % 2)
-    c = kernel_size // 2
-    return ((c - adjust[0], c), (c - adjust[1], c))
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    return ((kh // 2 - adjust[0], kh // 2), (kw // 2 - adjust[1], kw // 2))
 
 
 def imagenet_weights_path(name, weights_file):

@@ -62,8 +62,10 @@ class MultiHeadAttention(Layer):
     query_mask / value_mask / key_mask (or the Keras masks the inputs carry), use_causal_mask.
     return_attention_scores=True also returns the (B, num_heads, T, S) scores.
 
-    Not supported (rejected): attention_axes other than None (attention over the sequence
-    axis of rank-3 inputs), output_shape with more than one dimension, flash_attention=True.
+    Inputs of a higher rank (B, T1, T2, ..., dim), all three of one rank, attend over all
+    their middle axes jointly, Keras' default attention_axes (scores (B, heads, T..., S...)).
+    Not supported (rejected): attention_axes other than None, output_shape with more than
+    one dimension, flash_attention=True.
 
     >>> mha = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4)
     >>> mha(pe.randn(3, 5, 8), pe.randn(3, 7, 6)).shape
@@ -164,11 +166,26 @@ class MultiHeadAttention(Layer):
              attention_mask=None, return_attention_scores=False, training=None,
              use_causal_mask=False):
         key = value if key is None else key
-        for n, t in (("query", query), ("value", value), ("key", key)):
-            if t.ndim != 3:
-                raise ValueError(f"[{self.name}] {n} must be rank 3 (batch, steps, features); "
-                                 f"other ranks need attention_axes, which is not supported. "
-                                 f"Received: {n} shape {tuple(t.shape)}")
+        if not query.ndim >= 3 or not query.ndim == value.ndim == key.ndim:
+            raise ValueError(f"[{self.name}] query, value and key must be of one rank >= 3 "
+                             f"(batch, steps..., features). Received: query "
+                             f"{tuple(query.shape)}, value {tuple(value.shape)}, key "
+                             f"{tuple(key.shape)}")
+        # Keras fixes the rank when the layer is built (its projections' einsum equations)
+        rank = self.__dict__.setdefault("_built_rank", query.ndim)
+        if query.ndim != rank:
+            raise ValueError(f"[{self.name}] the layer was built for rank {rank} inputs; "
+                             f"received rank {query.ndim}: query {tuple(query.shape)}")
+        if query.ndim > 3:
+            return self._call_flattened(query, value, key, query_mask, value_mask, key_mask,
+                                        attention_mask, return_attention_scores, training,
+                                        use_causal_mask)
+        return self._call_rank3(query, value, key, query_mask, value_mask, key_mask,
+                                attention_mask, return_attention_scores, training,
+                                use_causal_mask)
+
+    def _call_rank3(self, query, value, key, query_mask, value_mask, key_mask, attention_mask,
+                    return_attention_scores, training, use_causal_mask):
         if self._dims is None:
             self.build(tuple(query.shape), tuple(value.shape), tuple(key.shape))
         dq, dk, dv = self._dims
@@ -195,6 +212,42 @@ class MultiHeadAttention(Layer):
         out = self._output_dense.project(out.permute(0, 2, 1, 3).reshape(B, T, H * vd), H * vd)
         if return_attention_scores:
             return out, scores
+        return out
+
+    def _call_flattened(self, query, value, key, query_mask, value_mask, key_mask,
+                        attention_mask, return_attention_scores, training, use_causal_mask):
+        """Rank > 3 inputs with attention_axes=None: Keras attends over all the axes between
+        the batch and the features jointly (its default attention_axes = range(1, rank - 1)),
+        which is rank-3 attention over those axes flattened into one; masks are flattened
+        the same way and the output / scores get the axes back (keras-io MobileViT's
+        (batch, patch, patches, dim) tokens)."""
+        if use_causal_mask:
+            raise ValueError(f"[{self.name}] use_causal_mask=True needs rank-3 inputs (one "
+                             f"sequence axis). Received: query {tuple(query.shape)}")
+        B, qa, ka = query.shape[0], tuple(query.shape[1:-1]), tuple(key.shape[1:-1])
+        if tuple(value.shape[1:-1]) != ka:
+            raise ValueError(f"[{self.name}] key and value must share their middle axes. "
+                             f"Received: key {tuple(key.shape)}, value {tuple(value.shape)}")
+        T, S = int(np.prod(qa)), int(np.prod(ka))
+        query_mask = get_mask(query) if query_mask is None else query_mask
+        value_mask = get_mask(value) if value_mask is None else value_mask
+        key_mask = (get_mask(key) if key is not value else None) if key_mask is None \
+            else key_mask
+
+        def flat_mask(m, n):
+            return None if m is None else _bool_mask(m, "mask", self.name).reshape(B, n)
+        am = _bool_mask(attention_mask, "attention_mask", self.name)
+        if am is not None:
+            am = np.broadcast_to(am, (B,) + qa + ka).reshape(B, T, S)
+        out = self._call_rank3(query.reshape(B, T, query.shape[-1]),
+                               value.reshape(B, S, value.shape[-1]),
+                               key.reshape(B, S, key.shape[-1]), flat_mask(query_mask, T),
+                               flat_mask(value_mask, S), flat_mask(key_mask, S), am,
+                               return_attention_scores, training, use_causal_mask)
+        out, scores = out if return_attention_scores else (out, None)
+        out = out.reshape((B,) + qa + (out.shape[-1],))
+        if return_attention_scores:
+            return out, scores.reshape((B, self.num_heads) + qa + ka)
         return out
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):

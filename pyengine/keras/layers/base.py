@@ -270,11 +270,16 @@ class Layer(Module):
         return cls(**config)
 
     def get_config(self):
-        """{'class_name', 'args', 'kwargs'} as given to __init__ (nested layers included)."""
+        """{'class_name', 'args', 'kwargs'} as given to __init__ (nested layers included), and
+        Keras' flat keys: each constructor argument as the layer holds it (config_view.py)."""
         args, kwargs = self._init_args
         kwargs = {k: _objects.to_config(k, v) for k, v in kwargs.items()}
         kwargs["name"] = self.name
-        return {"class_name": type(self).__name__, "args": list(args), "kwargs": kwargs}
+        from .config_view import flat_arguments
+        # Keras' flat keys (kernel_size, units ...) beside the rebuild record
+        config = flat_arguments(self)
+        config.update(class_name=type(self).__name__, args=list(args), kwargs=kwargs)
+        return config
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
                  batch_input_shape=None, batch_size=None, autocast=True,

@@ -2,6 +2,7 @@
 over the shared ops F.batch_norm, F.layer_norm and F.embedding."""
 import numpy as np
 
+from ...tensor import Tensor
 from ...nn import functional as F
 from .. import constraints as _con
 from .. import initializers as _init
@@ -101,6 +102,15 @@ class LayerNormalization(Layer):
         return F.layer_norm(x, self.norm_shape, self.gamma, self.beta, eps=self.epsilon)
 
 
+def _size_arg(v):
+    """A 0-d integer tensor (TF programs pass `tf.shape(x)[1]`) as its int; anything else
+    unchanged, for the caller's check."""
+    if isinstance(v, Tensor) and v.ndim == 0 and np.issubdtype(np.dtype(v.numpy().dtype),
+                                                               np.integer):
+        return int(v.numpy())
+    return v
+
+
 class Embedding(Layer):
     """Integer indices (batch, ...) -> vectors (batch, ..., output_dim), F.embedding."""
 
@@ -108,6 +118,7 @@ class Embedding(Layer):
                  input_length=None, embeddings_regularizer=None, embeddings_constraint=None,
                  **kwargs):
         super().__init__(**kwargs)
+        input_dim, output_dim = _size_arg(input_dim), _size_arg(output_dim)
         for k, v in (("input_dim", input_dim), ("output_dim", output_dim)):
             if not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"[Embedding] {k} must be a positive integer. Received: {k}={v}")

@@ -1,0 +1,23 @@
+"""`layers.experimental.preprocessing` (TensorFlow 2.3 - 2.x): the older home of the
+preprocessing layers, still imported by keras-io programs written for TF 2 (e.g. CCT's
+`layers.experimental.preprocessing.Rescaling`). The names are the same classes as
+`keras.layers.X`; Keras 3 dropped the namespace, TF 2 kept it as an alias."""
+import types
+
+from . import (CategoryEncoding, CenterCrop, Discretization, HashedCrossing, Hashing,
+               IntegerLookup, Normalization, RandomBrightness, RandomContrast, RandomCrop,
+               RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing,
+               StringLookup, TextVectorization)
+from .random_size import RandomHeight, RandomWidth
+from .einsum_dense import EinsumDense
+
+_NAMES = dict(CategoryEncoding=CategoryEncoding, CenterCrop=CenterCrop,
+              Discretization=Discretization, HashedCrossing=HashedCrossing, Hashing=Hashing,
+              IntegerLookup=IntegerLookup, Normalization=Normalization,
+              RandomBrightness=RandomBrightness, RandomContrast=RandomContrast,
+              RandomCrop=RandomCrop, RandomFlip=RandomFlip, RandomRotation=RandomRotation,
+              RandomHeight=RandomHeight, RandomWidth=RandomWidth,
+              RandomTranslation=RandomTranslation, RandomZoom=RandomZoom, Rescaling=Rescaling,
+              Resizing=Resizing, StringLookup=StringLookup, TextVectorization=TextVectorization)
+
+preprocessing = types.SimpleNamespace(**_NAMES)

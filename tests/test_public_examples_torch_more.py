@@ -106,3 +106,136 @@ def test_resize_compose_uint8_and_short_edge():
     assert Resize(10)(np.zeros((20, 40, 3), np.uint8)).shape == (10, 20, 3)
     with pytest.raises(NotImplementedError, match="Resize"):
         Resize(4, interpolation="bicubic")
+
+
+# ---- spatial transformer tutorial: F.affine_grid + F.grid_sample ------------------------------
+def _np_affine_grid(theta, h, w, align_corners):
+    def axis(n):
+        s = np.linspace(-1, 1, n)
+        return s if align_corners else s * (n - 1) / n
+    ys, xs = np.meshgrid(axis(h), axis(w), indexing="ij")
+    base = np.stack([xs, ys, np.ones_like(xs)], -1)  # (h, w, 3)
+    return np.einsum("hwk,njk->nhwj", base, theta)
+
+
+def _np_grid_sample_zeros(x, grid, align_corners):
+    n, c, h, w = x.shape
+    out = np.zeros((n, c) + grid.shape[1:3])
+    for b in range(n):
+        for i in range(grid.shape[1]):
+            for j in range(grid.shape[2]):
+                gx, gy = grid[b, i, j]
+                px = (gx + 1) * (w - 1) / 2 if align_corners else ((gx + 1) * w - 1) / 2
+                py = (gy + 1) * (h - 1) / 2 if align_corners else ((gy + 1) * h - 1) / 2
+                x0, y0 = int(np.floor(px)), int(np.floor(py))
+                for xx, yy in ((x0, y0), (x0 + 1, y0), (x0, y0 + 1), (x0 + 1, y0 + 1)):
+                    if 0 <= xx < w and 0 <= yy < h:
+                        wt = (1 - abs(px - xx)) * (1 - abs(py - yy))
+                        out[b, :, i, j] += wt * x[b, :, yy, xx]
+    return out
+
+
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_affine_grid_and_bilinear_sampling_values(align_corners):
+    rng = np.random.default_rng(4)
+    theta = rng.standard_normal((2, 2, 3)) * 0.6
+    grid = F.affine_grid(pe.tensor(theta), (2, 3, 5, 6), align_corners=align_corners)
+    want = _np_affine_grid(theta, 5, 6, align_corners)
+    np.testing.assert_allclose(grid.numpy(), want, atol=1e-12)
+    x = rng.standard_normal((2, 3, 5, 6))
+    out = F.grid_sample(pe.tensor(x), grid, align_corners=align_corners)
+    np.testing.assert_allclose(out.numpy(), _np_grid_sample_zeros(x, want, align_corners),
+                               atol=1e-12)
+    # the identity theta reproduces the image (the tutorial's initial transform)
+    eye = pe.tensor(np.tile([[1.0, 0, 0], [0, 1.0, 0]], (2, 1, 1)))
+    same = F.grid_sample(pe.tensor(x), F.affine_grid(eye, (2, 3, 5, 6), align_corners=align_corners),
+                         align_corners=align_corners)
+    np.testing.assert_allclose(same.numpy(), x, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample_against_torch(mode, padding_mode, align_corners):
+    if torch is None:
+        pytest.skip("torch not installed")
+    rng = np.random.default_rng(5)
+    x, grid = rng.standard_normal((2, 2, 4, 5)), rng.uniform(-1.5, 1.5, (2, 3, 4, 2))
+    w = rng.standard_normal((2, 2, 3, 4))
+    xi, gi = pe.tensor(x, requires_grad=True), pe.tensor(grid, requires_grad=True)
+    out = F.grid_sample(xi, gi, mode=mode, padding_mode=padding_mode, align_corners=align_corners)
+    (out * pe.tensor(w)).sum().backward()
+    xt, gt = torch.tensor(x, requires_grad=True), torch.tensor(grid, requires_grad=True)
+    ot = torch.nn.functional.grid_sample(xt, gt, mode=mode, padding_mode=padding_mode,
+                                         align_corners=align_corners)
+    (ot * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(out.numpy(), ot.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(xi.grad.numpy(), xt.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(gi.grad.numpy(), gt.grad.numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+def test_grid_sample_gradcheck_through_theta(padding_mode):
+    rng = np.random.default_rng(6)
+    x = pe.tensor(rng.standard_normal((1, 2, 4, 4)), requires_grad=True)
+    # a theta whose sample points avoid pixel borders (where bilinear is not differentiable)
+    theta = pe.tensor(np.array([[[0.83, 0.21, 0.07], [-0.17, 1.31, 0.11]]]), requires_grad=True)
+
+    def f(inp, th):
+        return F.grid_sample(inp, F.affine_grid(th, (1, 2, 3, 3), align_corners=False),
+                             padding_mode=padding_mode, align_corners=False)
+    assert gradcheck(f, (x, theta))
+
+
+def test_affine_grid_3d_and_errors():
+    theta = np.random.default_rng(7).standard_normal((1, 3, 4))
+    g = F.affine_grid(pe.tensor(theta), (1, 1, 2, 3, 4), align_corners=False)
+    assert g.shape == (1, 2, 3, 4, 3)
+    if torch is not None:
+        want = torch.nn.functional.affine_grid(torch.tensor(theta), (1, 1, 2, 3, 4),
+                                               align_corners=False)
+        np.testing.assert_allclose(g.numpy(), want.numpy(), atol=1e-12)
+    with pytest.raises(ValueError, match="affine_grid"):
+        F.affine_grid(pe.tensor(theta), (1, 1, 3, 4))
+    x, grid = pe.zeros(1, 1, 3, 3), pe.zeros(1, 2, 2, 2)
+    with pytest.raises(NotImplementedError, match="bicubic"):
+        F.grid_sample(x, grid, mode="bicubic")
+    with pytest.raises(ValueError, match="padding_mode"):
+        F.grid_sample(x, grid, padding_mode="circular")
+
+
+def test_spatial_transformer_trains():
+    pe.manual_seed(0)
+
+    class STN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.loc = nn.Sequential(nn.Conv2d(1, 4, 3), nn.MaxPool2d(2), nn.ReLU(True))
+            self.fc_loc = nn.Sequential(nn.Linear(4 * 3 * 3, 8), nn.ReLU(True), nn.Linear(8, 6))
+            self.fc_loc[2].weight.data.zero_()
+            self.fc_loc[2].bias.data.copy_(pe.tensor([1, 0, 0, 0, 1, 0], dtype=pe.float))
+            self.head = nn.Linear(64, 3)
+
+        def forward(self, x):
+            theta = self.fc_loc(self.loc(x).view(-1, 36)).view(-1, 2, 3)
+            x = F.grid_sample(x, F.affine_grid(theta, x.size()))
+            return F.log_softmax(self.head(x.view(x.size(0), -1)), dim=1)
+
+    rng = np.random.default_rng(8)
+    y = rng.integers(0, 3, 24)
+    imgs = rng.random((24, 1, 8, 8)).astype(np.float32) * 0.2
+    for i, c in enumerate(y):
+        imgs[i, 0, 2 * c:2 * c + 2, 1:7] = 1.0
+    x, t = pe.tensor(imgs), pe.tensor(y)
+    model = STN()
+    opt = pe.optim.SGD(model.parameters(), lr=0.1)
+    losses = []
+    for _ in range(25):
+        opt.zero_grad()
+        loss = F.nll_loss(model(x), t)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.6 * losses[0]
+    # gradients reached the regressor of theta through the sampler
+    assert np.abs(model.fc_loc[2].weight.grad.numpy()).sum() > 0

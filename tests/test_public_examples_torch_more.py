@@ -239,3 +239,22 @@ def test_spatial_transformer_trains():
     assert losses[-1] < 0.6 * losses[0]
     # gradients reached the regressor of theta through the sampler
     assert np.abs(model.fc_loc[2].weight.grad.numpy()).sum() > 0
+
+
+# ---- siamese_network: the deprecated nn.init names ---------------------------------------------
+@pytest.mark.parametrize("old", ["uniform", "normal", "constant", "eye", "dirac", "xavier_uniform",
+                                 "xavier_normal", "kaiming_uniform", "kaiming_normal",
+                                 "orthogonal", "sparse"])
+def test_deprecated_init_aliases_warn_and_initialise(old):
+    fn = getattr(nn.init, old)
+    shape = (4, 3, 3, 3) if old == "dirac" else (4, 6)
+    args = {"constant": (0.25,), "sparse": (0.5,)}.get(old, ())
+    pe.manual_seed(0)
+    w = pe.zeros(*shape)
+    with pytest.warns(FutureWarning, match=f"nn.init.{old}_"):
+        fn(w, *args)
+    pe.manual_seed(0)
+    want = getattr(nn.init, old + "_")(pe.zeros(*shape), *args)
+    np.testing.assert_array_equal(w.numpy(), want.numpy())
+    if old not in ("sparse",):
+        assert np.abs(w.numpy()).sum() > 0

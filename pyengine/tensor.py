@@ -572,10 +572,31 @@ class Tensor(TorchHabits):
     def __getitem__(self, key): return _shape.Index.apply(self, key=_shape.index_key(key))
 
     def __setitem__(self, key, value):
-        if self.requires_grad and _autograd.is_grad_enabled():
-            raise RuntimeError("[setitem] in-place assignment into a tensor that requires grad "
-                               "is not supported; use pe.where or build a new tensor")
+        if _autograd.is_grad_enabled() and (
+                self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
+            return self._setitem_recorded(key, value)
         self._data[_shape.index_key(key)] = value._data if isinstance(value, Tensor) else value
+
+    def _setitem_recorded(self, key, value):
+        # A value in the graph written into a buffer (PyTorch's CopySlices): the buffer adopts
+        # the SetItem result and its node. Only buffers outside any other graph (a plain
+        # tensor, or one built by earlier assignments) adopt: pyengine routes gradients
+        # through a tensor's current node, so re-pointing one already used by other ops
+        # would misroute their gradients; those still raise.
+        from .ops.setitem import SetItem
+        if self._node is None and self.requires_grad:
+            raise RuntimeError("[setitem] a leaf tensor that requires grad can't be assigned "
+                               "into; wrap it in pe.no_grad()")
+        if self._node is not None and self._node.fn is not SetItem:
+            raise RuntimeError("[setitem] in-place assignment into a tensor computed by other "
+                               "ops is not supported (no version counters); use pe.where or "
+                               "build a new tensor")
+        old = Tensor._wrap(self._data, self._device)
+        old.requires_grad, old._node = self.requires_grad, self._node
+        if not isinstance(value, Tensor):
+            value = Tensor._wrap(np.asarray(value, dtype=self._data.dtype), self._device)
+        result = SetItem.apply(old, value, key=_shape.index_key(key))
+        self._data, self._node, self.requires_grad = result._data, result._node, True
 
     def __iter__(self):
         if self.ndim == 0:

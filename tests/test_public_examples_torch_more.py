@@ -258,3 +258,72 @@ def test_deprecated_init_aliases_warn_and_initialise(old):
     np.testing.assert_array_equal(w.numpy(), want.numpy())
     if old not in ("sparse",):
         assert np.abs(w.numpy()).sum() > 0
+
+
+# ---- seq2seq tutorial: `encoder_outputs[ei] = encoder_output[0, 0]` keeps the graph -----------
+def test_setitem_of_a_graph_value_into_a_buffer_carries_the_gradient():
+    rng = np.random.default_rng(9)
+    wv = rng.standard_normal(2)
+    c = rng.standard_normal((3, 2))
+    w = pe.tensor(wv, requires_grad=True)
+    z = pe.zeros(3, 2, dtype=pe.float64)
+    z[1] = w * 2.0
+    z[2] = w
+    z[2, 0] = 5.0  # overwrites: w[0] loses this position's gradient
+    assert z.requires_grad and z.grad_fn is not None
+    (z * pe.tensor(c)).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [2 * c[1, 0], 2 * c[1, 1] + c[2, 1]])
+    np.testing.assert_allclose(z.detach().numpy(), [[0, 0], wv * 2, [5.0, wv[1]]])
+    # a broadcast value gets the sum over the positions it filled
+    v = pe.tensor([[3.0]], requires_grad=True)
+    b = pe.zeros(2, 3)
+    b[:, 1:] = v
+    b.sum().backward()
+    np.testing.assert_allclose(v.grad.numpy(), [[4.0]])
+
+
+def test_setitem_gradcheck_and_refusals():
+    def f(a, b):
+        buf = pe.zeros(4, 3, dtype=pe.float64)
+        buf[0] = a
+        buf[2:] = b * a
+        return buf.tanh()
+    a = pe.tensor(np.random.default_rng(10).standard_normal(3), requires_grad=True)
+    b = pe.tensor(np.random.default_rng(11).standard_normal((2, 1)), requires_grad=True)
+    assert gradcheck(f, (a, b))
+    leaf = pe.zeros(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="setitem"):
+        leaf[0] = a[0]
+    y = a * 2
+    with pytest.raises(RuntimeError, match="setitem"):
+        y[0] = 1.0
+    with pe.no_grad():  # outside autograd the write is a plain in-place store
+        leaf[0] = 3.0
+    assert leaf.detach().numpy()[0] == 3.0
+
+
+def test_seq2seq_attention_over_a_filled_buffer_trains_the_encoder():
+    pe.manual_seed(0)
+    emb, gru = nn.Embedding(6, 8), nn.GRU(8, 8)
+    attn = nn.Linear(8, 4)
+    seq = pe.tensor([2, 3, 4])
+    outputs = pe.zeros(4, 8)
+    hidden = pe.zeros(1, 1, 8)
+    for i in range(3):
+        out, hidden = gru(emb(seq[i]).view(1, 1, -1), hidden)
+        outputs[i] = out[0, 0]
+    weights = F.softmax(attn(hidden[0]), dim=1)
+    context = pe.bmm(weights.unsqueeze(0), outputs.unsqueeze(0))
+    context.sum().backward()
+    # the attention path reaches the first step's embedding row (hidden alone would too, so
+    # compare with the gradient when the buffer is cut off from the graph)
+    with_buffer = emb.weight.grad.numpy().copy()
+    emb.weight.grad = None
+    hidden = pe.zeros(1, 1, 8)
+    outputs2 = pe.zeros(4, 8)
+    for i in range(3):
+        out, hidden = gru(emb(seq[i]).view(1, 1, -1), hidden)
+        outputs2[i] = out[0, 0].detach()
+    weights = F.softmax(attn(hidden[0]), dim=1)
+    pe.bmm(weights.unsqueeze(0), outputs2.unsqueeze(0)).sum().backward()
+    assert np.abs(with_buffer - emb.weight.grad.numpy()).max() > 1e-6

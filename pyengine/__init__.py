@@ -128,7 +128,7 @@ def get_num_threads():
 def __getattr__(name):
     # Heavier subpackages load on first use, keeping `import pyengine` fast.
     if name in ("optim", "keras", "data", "io", "distributed", "distributions",
-                "multiprocessing", "linalg"):
+                "multiprocessing", "linalg", "hub"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'pyengine' has no attribute '{name}'")

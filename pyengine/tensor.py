@@ -4,6 +4,7 @@ made it). Every method forwards to an op in pyengine/ops, so the math lives in o
 Import order (no circle): backend, dtypes <- autograd <- ops <- tensor <- creation. autograd and
 the ops this module uses do not import it; autograd receives the class from _bind_tensor_class
 below, before any op runs."""
+import sys as _sys
 from collections import namedtuple as _namedtuple
 
 import numpy as np
@@ -76,8 +77,29 @@ def _is_size(n):
     return n is _NO_DATA or (isinstance(n, int) and not isinstance(n, bool))
 
 
+# sys.getrefcount(self) inside Tensor._setitem_recorded when one variable of the caller is the
+# only holder: measured once, through the same call path, as the count differs between Python
+# versions.
+_SETITEM_REFS = {"calibrating": False, "sole": None}
+
+
+def _sole_holder_refs():
+    if _SETITEM_REFS["sole"] is None:
+        probe = Tensor._wrap(np.zeros(1), CPU)
+        probe.requires_grad = True  # takes the recorded path; calibration returns before use
+        _SETITEM_REFS["calibrating"] = True
+        try:
+            probe[0] = 0.0  # the statement as a program writes it, one variable holding probe
+        finally:
+            _SETITEM_REFS["calibrating"] = False
+    return _SETITEM_REFS["sole"]
+
+
 class Tensor(TorchHabits):
-    __slots__ = ("_data", "requires_grad", "grad", "_node", "_device", "_retain_grad", "__weakref__")
+    # "__dict__": torch tensors take attributes of the program's own (`t.name = ...`, and the
+    # course line `target.require_grad = False`); the dict is made only when one is set
+    __slots__ = ("_data", "requires_grad", "grad", "_node", "_device", "_retain_grad", "__weakref__",
+                 "__dict__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
 
     def __init__(self, data=_NO_DATA, *sizes, dtype=None, requires_grad=False, device=None):
@@ -572,10 +594,39 @@ class Tensor(TorchHabits):
     def __getitem__(self, key): return _shape.Index.apply(self, key=_shape.index_key(key))
 
     def __setitem__(self, key, value):
-        if self.requires_grad and _autograd.is_grad_enabled():
-            raise RuntimeError("[setitem] in-place assignment into a tensor that requires grad "
-                               "is not supported; use pe.where or build a new tensor")
+        if _autograd.is_grad_enabled() and (
+                self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
+            return self._setitem_recorded(key, value)
         self._data[_shape.index_key(key)] = value._data if isinstance(value, Tensor) else value
+
+    def _setitem_recorded(self, key, value):
+        # A value in the graph written into a tensor (PyTorch's CopySlices): the tensor adopts
+        # the SetItem result and its node, and SetItem's first input keeps the old version.
+        # pyengine's graph holds tensors, not versions: an op that already took this tensor as
+        # input would read the new node at backward and send its gradient down the wrong path.
+        # So the tensor adopts only while nothing but the caller's one variable holds it
+        # (a buffer being filled, or `output[target == 0] = 0` right after the layer); any
+        # other holder (an earlier op's node, a container, a second name) makes it refuse.
+        from .ops.setitem import SetItem
+        refs = _sys.getrefcount(self)
+        if _SETITEM_REFS["calibrating"]:
+            _SETITEM_REFS["sole"] = refs
+            return None
+        if self._node is None and self.requires_grad:
+            raise RuntimeError("[setitem] a leaf tensor that requires grad can't be assigned "
+                               "into; wrap it in pe.no_grad()")
+        if refs > _sole_holder_refs():
+            raise RuntimeError(
+                "[setitem] assignment of a value that requires grad into a tensor that is also "
+                "held elsewhere (an op that already used it, a container or a second name): "
+                "pyengine keeps no version counters to tell those uses apart. Assign before "
+                "the tensor is used, or build a new tensor (pe.where, pe.cat)")
+        old = Tensor._wrap(self._data, self._device)
+        old.requires_grad, old._node = self.requires_grad, self._node
+        if not isinstance(value, Tensor):
+            value = Tensor._wrap(np.asarray(value, dtype=self._data.dtype), self._device)
+        result = SetItem.apply(old, value, key=_shape.index_key(key))
+        self._data, self._node, self.requires_grad = result._data, result._node, True
 
     def __iter__(self):
         if self.ndim == 0:

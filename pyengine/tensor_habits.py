@@ -11,13 +11,14 @@ import numpy as np
 
 from .tensor_math_habits import MathHabits
 from .tensor_special_habits import SpecialHabits
+from .tensor_window_habits import WindowHabits
 
 
 _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int32": "IntTensor",
                "int64": "LongTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
 
 
-class TorchHabits(MathHabits, SpecialHabits):
+class TorchHabits(MathHabits, SpecialHabits, WindowHabits):
     __slots__ = ()
     is_sparse = False  # SparseCOOTensor (sparse_coo.py) says True
 

@@ -46,3 +46,5 @@ from .loss_more import MultiMarginLoss, SoftMarginLoss  # noqa: E402,F401
 from .loss_ctc import CTCLoss  # noqa: E402,F401
 # nn.DataParallel: on a machine without CUDA devices it runs the module as is, as torch's
 from .layers.data_parallel import DataParallel  # noqa: E402,F401
+# nn.parallel (torch imports it with torch.nn; `import torch.nn.parallel` opens course programs)
+from . import parallel  # noqa: E402,F401

@@ -612,3 +612,4 @@ from .functional_fold import *  # noqa: E402,F401,F403
 # rrelu, lp_pool1d / 2d, soft / multi margin losses, bilinear, rms_norm, alpha dropouts and
 # channel_shuffle (docs/nn_more.md, "More layers").
 from .functional_missing import *  # noqa: E402,F401,F403
+from .functional_grid import *  # noqa: E402,F401,F403  (affine_grid, grid_sample)

@@ -185,3 +185,27 @@ def dirac_(tensor, groups=1):
         for d in range(min(per_group, in_ch)):
             values[(g * per_group + d, d) + centre] = 1
     return _fill(tensor, values)
+
+
+# PyTorch keeps the pre-0.4 names without the trailing underscore as deprecated aliases that
+# warn and then run the in-place initialiser (pytorch/examples siamese_network calls
+# `nn.init.xavier_uniform(m.weight)`).
+def _deprecated_alias(new):
+    import functools
+    import warnings
+    old = new.__name__[:-1]
+
+    @functools.wraps(new)
+    def alias(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old}` is now deprecated in favor of `nn.init.{new.__name__}`.",
+                      FutureWarning, stacklevel=2)
+        return new(*args, **kwargs)
+    alias.__name__ = alias.__qualname__ = old
+    return alias
+
+
+uniform, normal, constant, eye, dirac = map(
+    _deprecated_alias, (uniform_, normal_, constant_, eye_, dirac_))
+xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal, orthogonal, sparse = map(
+    _deprecated_alias, (xavier_uniform_, xavier_normal_, kaiming_uniform_, kaiming_normal_,
+                        orthogonal_, sparse_))

@@ -4,8 +4,8 @@ RandomHorizontalFlip, RandomVerticalFlip. Images are PIL images (when Pillow is 
 NumPy arrays in (H, W) / (H, W, C) layout, as pyengine.vision.datasets returns them, or tensors
 in (..., H, W) layout; the random transforms draw from pyengine's generator (pe.manual_seed).
 
-Resize and colour augmentations are not here (torchvision's antialiased resampling is not
-reproduced); a transform applied to something it cannot read raises a TypeError naming it."""
+Resize (bilinear, antialiased as torchvision) is in transforms_resize.py; colour augmentations
+are not here; a transform applied to something it cannot read raises a TypeError naming it."""
 import numpy as np
 
 from ..creation import tensor
@@ -239,3 +239,8 @@ class RandomHorizontalFlip(_RandomFlip):
 
 class RandomVerticalFlip(_RandomFlip):
     axis_offset = 0  # H
+
+
+# Resize lives in its own file (the resampling filter); imported last, as it uses _spatial
+from .transforms_resize import Resize  # noqa: E402
+__all__.append("Resize")

@@ -94,11 +94,16 @@ WORKLOADS = {
 TIMER = time.perf_counter  # --cpu-time: time.thread_time (robust on a loaded machine)
 
 
-def best_times(fns, number, rounds=40, pause=0.0):
+def best_times(fns, number, rounds=40, pause=0.0, rewarm=0.02):
     """Best per-call time of each callable. Rounds alternate between them so that a noisy
     neighbour on a shared machine disturbs both sides alike; the minimum is the least
     disturbed measurement. `pause` seconds of sleep before each sample let the previous
-    library's idle worker threads stop spinning (see per_op_table)."""
+    library's idle worker threads stop spinning (see per_op_table); then the callable runs
+    for `rewarm` seconds before it is timed. Without that, the sample starts with worker
+    threads that have just woken from the pause, and on this 2-vCPU VM they are often
+    placed on the caller's CPU for the next few milliseconds: 784x32 @ 32x128 then ran at
+    one thread's speed or slower (pyengine 65-143 us, NumPy 64-123, against 34-46 and 39-53
+    with 20 ms of calls first; an ad-hoc driver, 2026-12-01, four alternated runs)."""
     for fn in fns:
         fn()  # warm-up (lazy optimizer state, caches)
     best = [float("inf")] * len(fns)
@@ -106,7 +111,10 @@ def best_times(fns, number, rounds=40, pause=0.0):
         for i, fn in enumerate(fns):
             if pause:
                 time.sleep(pause)
+                t0 = TIMER()
                 fn()
+                while TIMER() - t0 < rewarm:
+                    fn()
             best[i] = min(best[i], timeit.timeit(fn, number=number, timer=TIMER) / number)
     return best
 

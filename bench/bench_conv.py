@@ -274,7 +274,10 @@ def main():
     args = ap.parse_args()
     if args.cpu_time:
         CLOCK, THREADS = time.process_time, 1
-    rounds = int(os.environ.get("PYENGINE_BENCH_ROUNDS", "15"))
+    # 40 rounds: the best of 15 still swung the 0.2 ms channels-last depthwise forward by 1.5x
+    # between runs (pe 0.21-0.28 ms, torch 0.28-0.35; torch / pe 1.06-1.35 in three runs on
+    # 2026-12-01); with 50, two runs gave 1.42 and 1.47. Both libraries get the extra samples.
+    rounds = int(os.environ.get("PYENGINE_BENCH_ROUNDS", "40"))
     pe.set_num_threads(THREADS)
     if torch is not None:
         torch.set_num_threads(THREADS)

@@ -137,3 +137,87 @@ def test_lookup_output_mode_binary_is_multi_hot():
     tfidf = layers.IntegerLookup(vocabulary=[1, 2], idf_weights=[0.5, 0.25], mask_token=None,
                                  num_oov_indices=0, output_mode="tf-idf")
     np.testing.assert_allclose(np.asarray(tfidf(np.array([1, 1, 2]))), [1.0, 0.25])
+
+
+# ---- keras-io generative/vae (Keras 3 text), on synthetic digits --------------------------------
+def test_keras_io_vae_trains_with_its_train_step_and_metrics_property():
+    from pyengine.keras import ops
+    tf = pe
+    keras.utils.set_random_seed(0)
+
+    class Sampling(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.seed_generator = keras.random.SeedGenerator(1337)
+
+        def call(self, inputs):
+            z_mean, z_log_var = inputs
+            batch, dim = ops.shape(z_mean)[0], ops.shape(z_mean)[1]
+            epsilon = keras.random.normal(shape=(batch, dim), seed=self.seed_generator)
+            return z_mean + ops.exp(0.5 * z_log_var) * epsilon
+
+    latent_dim = 2
+    encoder_inputs = keras.Input(shape=(28, 28, 1))
+    x = layers.Conv2D(8, 3, activation="relu", strides=2, padding="same")(encoder_inputs)
+    x = layers.Conv2D(16, 3, activation="relu", strides=2, padding="same")(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(16, activation="relu")(x)
+    z_mean = layers.Dense(latent_dim, name="z_mean")(x)
+    z_log_var = layers.Dense(latent_dim, name="z_log_var")(x)
+    z = Sampling()([z_mean, z_log_var])
+    encoder = keras.Model(encoder_inputs, [z_mean, z_log_var, z], name="encoder")
+    latent_inputs = keras.Input(shape=(latent_dim,))
+    x = layers.Dense(7 * 7 * 16, activation="relu")(latent_inputs)
+    x = layers.Reshape((7, 7, 16))(x)
+    x = layers.Conv2DTranspose(16, 3, activation="relu", strides=2, padding="same")(x)
+    x = layers.Conv2DTranspose(8, 3, activation="relu", strides=2, padding="same")(x)
+    decoder_outputs = layers.Conv2DTranspose(1, 3, activation="sigmoid", padding="same")(x)
+    decoder = keras.Model(latent_inputs, decoder_outputs, name="decoder")
+
+    class VAE(keras.Model):
+        def __init__(self, encoder, decoder, **kwargs):
+            super().__init__(**kwargs)
+            self.encoder, self.decoder = encoder, decoder
+            self.total_loss_tracker = keras.metrics.Mean(name="total_loss")
+            self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
+            self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
+
+        @property
+        def metrics(self):
+            return [self.total_loss_tracker, self.reconstruction_loss_tracker,
+                    self.kl_loss_tracker]
+
+        def train_step(self, data):
+            with tf.GradientTape() as tape:
+                z_mean, z_log_var, z = self.encoder(data)
+                reconstruction = self.decoder(z)
+                reconstruction_loss = ops.mean(ops.sum(
+                    keras.losses.binary_crossentropy(data, reconstruction), axis=(1, 2)))
+                kl_loss = -0.5 * (1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var))
+                kl_loss = ops.mean(ops.sum(kl_loss, axis=1))
+                total_loss = reconstruction_loss + kl_loss
+            grads = tape.gradient(total_loss, self.trainable_weights)
+            self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+            self.total_loss_tracker.update_state(total_loss)
+            self.reconstruction_loss_tracker.update_state(reconstruction_loss)
+            self.kl_loss_tracker.update_state(kl_loss)
+            return {"loss": self.total_loss_tracker.result(),
+                    "reconstruction_loss": self.reconstruction_loss_tracker.result(),
+                    "kl_loss": self.kl_loss_tracker.result()}
+
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:28, :28]
+    centres = rng.integers(8, 20, size=(256, 2))
+    digits = (np.exp(-((yy - centres[:, :1, None]) ** 2 + (xx - centres[:, 1:, None]) ** 2)
+                     / 18.0)[..., None]).astype("float32")
+    vae = VAE(encoder, decoder)
+    vae.compile(optimizer=keras.optimizers.Adam())
+    h = vae.fit(digits, epochs=8, batch_size=32, verbose=0).history
+    assert set(h) == {"loss", "reconstruction_loss", "kl_loss"}
+    assert h["loss"][-1] < 0.8 * h["loss"][0]
+    np.testing.assert_allclose(h["loss"], np.add(h["reconstruction_loss"], h["kl_loss"]),
+                               rtol=1e-5)
+    grid = vae.decoder.predict(np.array([[0.5, -0.5]]), verbose=0)
+    assert grid.shape == (1, 28, 28, 1) and 0 < grid.min() and grid.max() < 1
+    means, _, _ = vae.encoder.predict(digits, verbose=0)
+    assert means.shape == (256, 2) and np.isfinite(means).all()

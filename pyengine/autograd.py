@@ -100,13 +100,21 @@ _UNRECORDED = _Unrecorded()
 
 
 class Node:
-    __slots__ = ("fn", "ctx", "inputs", "freed")
+    # versions: None, or each input's Tensor._version when the op ran, kept only when some
+    # input does not require grad (a data batch, a mask: a constant of the graph). Those are the
+    # tensors a program may still write in place before backward (under no_grad, or because
+    # nothing of theirs is recorded), and the op may have saved their array; backward checks
+    # the versions and raises, as PyTorch does, instead of reading the new values. Inputs that
+    # require grad are refused in-place writes while in a graph (Tensor._inplace /
+    # __setitem__), so recording only the constants keeps the common op free of the cost.
+    __slots__ = ("fn", "ctx", "inputs", "freed", "versions")
 
     def __init__(self, fn, ctx, inputs):
         self.fn = fn
         self.ctx = ctx
         self.inputs = inputs
         self.freed = False
+        self.versions = None
 
     @property
     def name(self):
@@ -129,6 +137,27 @@ class Node:
         return tuple(out)
 
 
+def note_constant_versions(node):
+    """Keeps the inputs' versions on `node` when one of them is a constant of the graph (a
+    Tensor that does not require grad); see Node."""
+    inputs = node.inputs
+    if getattr(node.fn, "reads_inputs", True) and any(
+            t is not None and not t.requires_grad for t in inputs):
+        node.versions = tuple([None if t is None else t._version for t in inputs])
+
+
+def check_versions(node):
+    """Raises if an input of `node` was written in place after the op read it."""
+    for i, (t, v) in enumerate(zip(node.inputs, node.versions)):
+        if t is not None and t._version != v:
+            raise RuntimeError(
+                f"[backward] one of the tensors needed for gradient computation has been "
+                f"modified by an inplace operation: input {i} of {node.name} (shape "
+                f"{tuple(t.shape)}) was at version {v} when the op ran and is at version "
+                f"{t._version} now. Write it after backward(), or give the op a copy "
+                f"(x.clone()) or a new tensor")
+
+
 class AccumulateGrad:
     """The graph's end at a leaf tensor that requires grad (torch's AccumulateGrad node)."""
     __slots__ = ("variable",)
@@ -148,6 +177,11 @@ class Function:
     ``forward(ctx, *args, **params) -> array`` on backend arrays (Tensor args arrive unwrapped), and
     ``backward(ctx, grad) -> one gradient (array or None) per positional arg``.
     """
+
+    # False where backward never reads the inputs' values (add, sub, cat, stack): an
+    # in-place write into a constant input after the op then changes no gradient, and PyTorch
+    # (which checks only what an op saved) accepts it, so the versions are not kept.
+    reads_inputs = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -193,7 +227,12 @@ class Function:
             result.grad = None
             result._retain_grad = False
             result.requires_grad = record
-            result._node = Node(cls, ctx, args) if record else None
+            if record:
+                node = result._node = Node(cls, ctx, args)
+                if not (r0 and r1) and cls.reads_inputs:
+                    node.versions = (a0._version, a1._version)
+            else:
+                result._node = None
             return result
         if n == 1 and isinstance(a0, Tensor):
             device, record, mixed = a0._device, a0.requires_grad, False
@@ -223,7 +262,9 @@ class Function:
         if record:
             result.requires_grad = True
             inputs = tuple([a if isinstance(a, Tensor) else None for a in args]) if mixed else args
-            result._node = Node(cls, ctx, inputs)
+            node = result._node = Node(cls, ctx, inputs)
+            if n > 1 or mixed:
+                note_constant_versions(node)
         else:
             result.requires_grad = False
             result._node = None
@@ -244,10 +285,12 @@ def apply2(cls, a0, a1):
         ctx = Context()
         if device is not CPU and device.type != "cpu":
             ctx.backend = get_backend(device)
-        ctx.needs_input_grad = (a0.requires_grad, a1.requires_grad)
+        r0, r1 = ctx.needs_input_grad = (a0.requires_grad, a1.requires_grad)
         out = cls.forward(ctx, a0._data, a1._data)
         result.requires_grad = True
-        result._node = Node(cls, ctx, (a0, a1))
+        node = result._node = Node(cls, ctx, (a0, a1))
+        if not (r0 and r1) and cls.reads_inputs:
+            node.versions = (a0._version, a1._version)
     else:
         if device is CPU and a1._device is CPU:
             out = cls.forward(_UNRECORDED, a0._data, a1._data)
@@ -315,7 +358,9 @@ def apply_tensors(cls, args, params):
         ctx.needs_input_grad = needs
         out = cls.forward(ctx, *[a._data for a in args], **params)
         result.requires_grad = True
-        result._node = Node(cls, ctx, args)
+        node = result._node = Node(cls, ctx, args)
+        if False in needs and cls.reads_inputs:
+            node.versions = tuple([a._version for a in args])
     else:
         out = cls.forward(ctx, *[a._data for a in args], **params)
         result.requires_grad = False
@@ -489,6 +534,8 @@ def _run_backward(tensor, g0, retain_graph, targets):
             if node.freed:
                 raise RuntimeError("[backward] trying to backward through the graph a second time; "
                                    "pass retain_graph=True to the first backward()")
+            if node.versions is not None:
+                check_versions(node)
             if _HOOKS and id(t) in _HOOKS:
                 g = _run_hooks(id(t), g, t._device)
             if collect:

@@ -90,6 +90,7 @@ def _user_apply(cls, *args, **kwargs):
         result.requires_grad = True
         result._node = _ag.Node(cls._node_fn, ctx,
                                 tuple(a if isinstance(a, Tensor) else None for a in args))
+        _ag.note_constant_versions(result._node)
     return result
 
 

@@ -656,6 +656,8 @@ def _walk(outputs, grad_outputs, wanted, accumulate, stop_at_wanted=False):
             if node.freed or node.ctx is None:
                 raise RuntimeError("[backward] trying to backward through the graph a second "
                                    "time; pass retain_graph=True to the first backward()")
+            if node.versions is not None:
+                _ag.check_versions(node)
             rule = _RULES.get(node.fn)
             if rule is None:
                 raise NotImplementedError(

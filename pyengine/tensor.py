@@ -98,9 +98,16 @@ def _sole_holder_refs():
 class Tensor(TorchHabits):
     # "__dict__": torch tensors take attributes of the program's own (`t.name = ...`, and the
     # course line `target.require_grad = False`); the dict is made only when one is set
-    __slots__ = ("_data", "requires_grad", "grad", "_node", "_device", "_retain_grad", "__weakref__",
-                 "__dict__")
+    __slots__ = ("_data", "requires_grad", "grad", "_node", "_device", "_retain_grad",
+                 "__weakref__", "__dict__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
+    # Bumped by every in-place write (_mark_written); a recorded op keeps its constants'
+    # versions and backward checks them (autograd.Node). The class default serves tensors
+    # never written; a write stores the count in the instance's __dict__.
+    _version = 0
+
+    def _mark_written(self):
+        self._version += 1
 
     def __init__(self, data=_NO_DATA, *sizes, dtype=None, requires_grad=False, device=None):
         if _is_size(data) and all(_is_size(n) for n in sizes):
@@ -367,15 +374,18 @@ class Tensor(TorchHabits):
 
     def zero_(self):
         self._data[...] = 0
+        self._mark_written()
         return self
 
     def fill_(self, value):
         self._data[...] = value
+        self._mark_written()
         return self
 
     def copy_(self, src):
         src = src._data if isinstance(src, Tensor) else np.asarray(src)
         np.copyto(self._data, np.broadcast_to(src, self._data.shape), casting="unsafe")
+        self._mark_written()
         return self
 
     def clone(self):
@@ -446,10 +456,10 @@ class Tensor(TorchHabits):
         # autograd graph (a is a computed tensor, or b is), it is returned out of place: the
         # graph PyTorch records for the in-place form, and TensorFlow's meaning of += on its
         # immutable tensors (keras-io's `loss_value += sum(model.losses)`). pyengine's
-        # autograd has no version counters, so it never writes into a tensor a backward may
-        # read (as F.relu(inplace=True)); other references keep the old values. A leaf that
-        # requires grad (a weight) still refuses, as in PyTorch, and so do results that an
-        # in-place write could not hold (another shape, a dtype not castable to a's).
+        # autograd keeps no versions of a graph's own tensors, so it never writes into one a
+        # backward may read (as F.relu(inplace=True)); other references keep the old values.
+        # A leaf that requires grad (a weight) still refuses, as in PyTorch, and so do results
+        # that an in-place write could not hold (another shape, a dtype not castable to a's).
         if _autograd.is_grad_enabled() and not (self.requires_grad and self._node is None) \
                 and (self._node is not None or result._node is not None) \
                 and tuple(result.shape) == tuple(self.shape) \
@@ -466,8 +476,9 @@ class Tensor(TorchHabits):
                 raise RuntimeError("a leaf tensor that requires grad can't be modified in "
                                    "place; wrap it in pe.no_grad()")
             raise RuntimeError("a tensor inside a recorded graph can't be modified in place "
-                               "by a method (pyengine's autograd has no version counters); "
-                               "use the out-of-place form, x = x + y, or x += y")
+                               "by a method (pyengine's autograd keeps no versions of a "
+                               "graph's own tensors); use the out-of-place form, x = x + y, "
+                               "or x += y")
         if result.requires_grad:
             # Copying would drop the graph: the tensor would hold the values without the
             # gradient path (a silently wrong backward), so say how to keep it.
@@ -475,6 +486,7 @@ class Tensor(TorchHabits):
                                "into a tensor that does not; use the out-of-place form, "
                                "x = x + y, or x += y")
         np.copyto(self._data, result._data, casting="same_kind")
+        self._mark_written()
         return self
 
     def add(self, o, *, alpha=1): return self + (o if alpha == 1 else o * alpha)
@@ -598,6 +610,7 @@ class Tensor(TorchHabits):
                 self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
             return self._setitem_recorded(key, value)
         self._data[_shape.index_key(key)] = value._data if isinstance(value, Tensor) else value
+        self._mark_written()
 
     def _setitem_recorded(self, key, value):
         # A value in the graph written into a tensor (PyTorch's CopySlices): the tensor adopts
@@ -619,8 +632,8 @@ class Tensor(TorchHabits):
             raise RuntimeError(
                 "[setitem] assignment of a value that requires grad into a tensor that is also "
                 "held elsewhere (an op that already used it, a container or a second name): "
-                "pyengine keeps no version counters to tell those uses apart. Assign before "
-                "the tensor is used, or build a new tensor (pe.where, pe.cat)")
+                "pyengine keeps no versions of a graph's own tensors to tell those uses apart. "
+                "Assign before the tensor is used, or build a new tensor (pe.where, pe.cat)")
         old = Tensor._wrap(self._data, self._device)
         old.requires_grad, old._node = self.requires_grad, self._node
         if not isinstance(value, Tensor):

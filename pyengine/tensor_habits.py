@@ -228,6 +228,7 @@ class TorchHabits(MathHabits, SpecialHabits, WindowHabits):
     def _fill_from(self, values):
         self._check_inplace("fill")
         np.copyto(self._data, values, casting="unsafe")
+        self._mark_written()
         return self
 
     def _check_inplace(self, op):

@@ -40,6 +40,7 @@ def write_out(result, out, op):
                           f"shape {tuple(src.shape)}", UserWarning, stacklevel=3)
         out._data = np.empty(src.shape, out._data.dtype)
     np.copyto(out._data, src, casting="same_kind")
+    out._mark_written()
     return out
 
 

@@ -57,6 +57,7 @@ def _calculate_correct_fan(tensor, mode):
 
 def _fill(tensor, values):
     tensor._data[...] = values  # no graph: in-place on the storage
+    tensor._mark_written()
     return tensor
 
 

@@ -88,6 +88,8 @@ def index_key(key):
 
 
 class Cat(Function):
+    reads_inputs = False  # backward uses only g (autograd.Function.reads_inputs)
+
     @staticmethod
     def forward(ctx, *arrays, axis=0):
         try:
@@ -105,6 +107,8 @@ class Cat(Function):
 
 
 class Stack(Function):
+    reads_inputs = False  # backward uses only g (autograd.Function.reads_inputs)
+
     @staticmethod
     def forward(ctx, *arrays, axis=0):
         ctx.axis, ctx.n = axis, len(arrays)

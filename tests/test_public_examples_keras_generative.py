@@ -1,0 +1,81 @@
+"""keras-io explainability and generative programs (vision/grad_cam, vision/integrated_gradients,
+generative/pixelcnn, generative/vq_vae), each as a tiny model on synthetic data: the pieces the
+programs needed, checked against NumPy."""
+import numpy as np
+import pytest
+
+import pyengine as tf
+from pyengine import keras
+from pyengine.keras import layers
+
+
+# ---- vision/grad_cam -----------------------------------------------------------------------
+
+def _gradcam_model(seed=0):
+    keras.utils.set_random_seed(seed)
+    inp = keras.Input(shape=(6, 6, 2))
+    x = layers.Conv2D(3, 3, padding="same", activation="relu", name="last_conv")(inp)
+    x = layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inp, layers.Dense(4, activation="softmax", name="head")(x))
+
+
+def _make_gradcam_heatmap(img_array, model, last_conv_layer_name, pred_index=None):
+    # the program's function, as written there
+    grad_model = keras.models.Model(
+        model.input, [model.get_layer(last_conv_layer_name).output, model.output])
+    with tf.GradientTape() as tape:
+        last_conv_layer_output, preds = grad_model(img_array)
+        if pred_index is None:
+            pred_index = tf.argmax(preds[0])
+        class_channel = preds[:, pred_index]
+    grads = tape.gradient(class_channel, last_conv_layer_output)
+    pooled_grads = tf.reduce_mean(grads, axis=(0, 1, 2))
+    last_conv_layer_output = last_conv_layer_output[0]
+    heatmap = last_conv_layer_output @ pooled_grads[..., tf.newaxis]
+    heatmap = tf.squeeze(heatmap)
+    heatmap = tf.maximum(heatmap, 0) / tf.math.reduce_max(heatmap)
+    return heatmap.numpy()
+
+
+def test_gradcam_heatmap_equals_numpy_after_removing_softmax():
+    model = _gradcam_model()
+    model.layers[-1].activation = None  # the program removes the softmax this way
+    img = np.random.default_rng(1).normal(size=(1, 6, 6, 2)).astype("float32")
+    conv = keras.Model(model.input, model.get_layer("last_conv").output)
+    a = conv.predict(img, verbose=0)[0].astype(np.float64)           # (6, 6, 3), after relu
+    w, b = [v.astype(np.float64) for v in model.get_layer("head").get_weights()]
+    logits = a.mean(axis=(0, 1)) @ w + b
+    np.testing.assert_allclose(model.predict(img, verbose=0)[0], logits, rtol=1e-5, atol=1e-6)
+    k = int(np.argmax(logits))
+    pooled = w[:, k] / 36.0  # d logit_k / d a[i, j, c] = w[c, k] / (6 * 6), the same everywhere
+    want = np.maximum(a @ pooled, 0) / np.max(a @ pooled)
+    np.testing.assert_allclose(_make_gradcam_heatmap(img, model, "last_conv"), want,
+                               rtol=1e-4, atol=1e-6)
+    j = next(j for j in range(4) if j != k and np.max(a @ w[:, j]) > 0)  # pred_index=: another class
+    other = a @ (w[:, j] / 36.0)
+    np.testing.assert_allclose(_make_gradcam_heatmap(img, model, "last_conv", pred_index=j),
+                               np.maximum(other, 0) / np.max(other), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: layers.Conv2D(2, 1, activation="relu"),
+    lambda: layers.Dense(2, activation="relu"),
+    lambda: layers.Conv1D(2, 1, activation="relu"),
+    lambda: layers.SimpleRNN(2, activation="relu"),
+])
+def test_activation_replaced_after_build_takes_effect(make):
+    layer = make()
+    x = np.random.default_rng(0).normal(size=(3, 4, 4, 2) if isinstance(layer, layers.Conv2D)
+                                        else (3, 4, 2) if not isinstance(layer, layers.Dense)
+                                        else (3, 2)).astype("float32")
+    assert (np.asarray(layer(x)) >= 0).all()
+    layer.activation = None  # linear, as in Keras: negative outputs come back
+    assert layer.activation is keras.activations.get("linear")
+    assert (np.asarray(layer(x)) < 0).any()
+    layer.activation = "tanh"
+    assert layer.activation is keras.activations.get("tanh")
+
+
+def test_activation_assignment_checks_the_name():
+    with pytest.raises(ValueError, match="nonsense"):
+        layers.Dense(2).activation = "nonsense"

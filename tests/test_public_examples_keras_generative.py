@@ -79,3 +79,47 @@ def test_activation_replaced_after_build_takes_effect(make):
 def test_activation_assignment_checks_the_name():
     with pytest.raises(ValueError, match="nonsense"):
         layers.Dense(2).activation = "nonsense"
+
+
+# ---- vision/integrated_gradients -------------------------------------------------------------
+
+def test_integrated_gradients_sum_to_the_output_difference():
+    keras.utils.set_random_seed(2)
+    inp = keras.Input(shape=(5, 5, 3))
+    x = layers.Conv2D(4, 3, activation="tanh")(inp)
+    x = layers.Flatten()(x)
+    model = keras.Model(inp, layers.Dense(3, activation="softmax")(x))
+
+    def get_gradients(img_input, top_pred_idx):  # the program's two functions, as written
+        images = tf.cast(img_input, tf.float32)
+        with tf.GradientTape() as tape:
+            tape.watch(images)
+            preds = model(images)
+            top_class = preds[:, top_pred_idx]
+        return tape.gradient(top_class, images)
+
+    def get_integrated_gradients(img_input, top_pred_idx, baseline, num_steps):
+        img_input = img_input.astype(np.float32)
+        interpolated = np.array([baseline + (step / num_steps) * (img_input - baseline)
+                                 for step in range(num_steps + 1)]).astype(np.float32)
+        grads = []
+        for img in interpolated:
+            grads.append(get_gradients(tf.expand_dims(img, axis=0), top_pred_idx)[0])
+        grads = tf.convert_to_tensor(grads, dtype=tf.float32)
+        grads = (grads[:-1] + grads[1:]) / 2.0
+        return (img_input - baseline) * tf.reduce_mean(grads, axis=0)
+
+    rng = np.random.default_rng(3)
+    img = rng.normal(size=(5, 5, 3)).astype(np.float32)
+    baseline = np.zeros((5, 5, 3), np.float32)
+    top = tf.argmax(model.predict(img[None], verbose=0)[0])
+    ig = get_integrated_gradients(img, top, baseline, num_steps=64)
+    runs = tf.convert_to_tensor([ig, ig])  # random_baseline_integrated_gradients' stacking
+    assert tuple(tf.reduce_mean(runs, axis=0).shape) == (5, 5, 3)
+    f = lambda a: float(model.predict(a[None], verbose=0)[0, int(top)])  # noqa: E731
+    np.testing.assert_allclose(float(np.sum(ig.numpy())), f(img) - f(baseline), rtol=2e-2,
+                               atol=1e-4)
+    # one gradient against central differences in float64 terms
+    g = get_gradients(img[None], top).numpy()[0]
+    e = np.zeros_like(img); e[2, 1, 0] = 1e-2
+    np.testing.assert_allclose(g[2, 1, 0], (f(img + e) - f(img - e)) / 2e-2, rtol=5e-2, atol=1e-4)

@@ -178,6 +178,10 @@ class Tensor(TorchHabits):
     def shape(self):
         return self._data.shape
 
+    def get_shape(self):
+        """TensorFlow's name for .shape (keras-io pixelcnn: `self.conv.kernel.get_shape()`)."""
+        return self.shape
+
     def size(self, dim=None):
         """Shape (PyTorch habit) or the length of one dimension; see also `numel()`."""
         if dim is None:

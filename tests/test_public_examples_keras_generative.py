@@ -123,3 +123,88 @@ def test_integrated_gradients_sum_to_the_output_difference():
     g = get_gradients(img[None], top).numpy()[0]
     e = np.zeros_like(img); e[2, 1, 0] = 1e-2
     np.testing.assert_allclose(g[2, 1, 0], (f(img + e) - f(img - e)) / 2e-2, rtol=5e-2, atol=1e-4)
+
+
+# ---- generative/pixelcnn ---------------------------------------------------------------------
+
+class PixelConvLayer(layers.Layer):  # the program's masked convolution, as written
+    def __init__(self, mask_type, **kwargs):
+        super(PixelConvLayer, self).__init__()
+        self.mask_type = mask_type
+        self.conv = layers.Conv2D(**kwargs)
+
+    def build(self, input_shape):
+        self.conv.build(input_shape)
+        kernel_shape = self.conv.kernel.get_shape()
+        self.mask = np.zeros(shape=kernel_shape)
+        self.mask[: kernel_shape[0] // 2, ...] = 1.0
+        self.mask[kernel_shape[0] // 2, : kernel_shape[1] // 2, ...] = 1.0
+        if self.mask_type == "B":
+            self.mask[kernel_shape[0] // 2, kernel_shape[1] // 2, ...] = 1.0
+
+    def call(self, inputs):
+        self.conv.kernel.assign(self.conv.kernel * self.mask)
+        return self.conv(inputs)
+
+
+def test_pixelcnn_masked_kernel_trains_and_stays_causal():
+    keras.utils.set_random_seed(4)
+    inputs = keras.Input(shape=(6, 6, 1))
+    x = PixelConvLayer(mask_type="A", filters=8, kernel_size=5, padding="same",
+                       activation="relu")(inputs)
+    x = PixelConvLayer(mask_type="B", filters=8, kernel_size=3, padding="same",
+                       activation="relu")(x)
+    out = layers.Conv2D(1, 1, activation="sigmoid")(x)
+    model = keras.Model(inputs, out)
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy")
+    rng = np.random.default_rng(5)
+    data = (rng.random((64, 6, 6, 1)) < 0.3).astype(np.float32)
+    data[:, :, 3] = 1.0  # a column to learn from the pixels above
+    hist = model.fit(data, data, batch_size=16, epochs=4, verbose=0).history["loss"]
+    assert hist[-1] < hist[0]
+    img = data[:1].copy()
+    base = model.predict(img, verbose=0)[0, ..., 0]
+    k = model.layers[1].conv.kernel.numpy()
+    assert np.abs(k[2, 2:]).max() == 0 and np.abs(k[3:]).max() == 0  # mask 'A' after training
+    # pixel (r, c) sees only the pixels before it in raster order: changing (3, 2) moves no
+    # earlier output and (3, 2)'s own output neither
+    img[0, 3, 2, 0] = 1 - img[0, 3, 2, 0]
+    after = model.predict(img, verbose=0)[0, ..., 0].ravel()
+    np.testing.assert_array_equal(after[:3 * 6 + 3], base.ravel()[:3 * 6 + 3])
+    assert not np.allclose(after[3 * 6 + 3:], base.ravel()[3 * 6 + 3:])
+
+
+def test_get_shape_is_tensorflows_shape():
+    v = layers.Dense(3)
+    v.build((None, 2))
+    assert tuple(v.kernel.get_shape()) == (2, 3)
+    assert tuple(tf.zeros((2, 5)).get_shape()) == (2, 5)
+    assert tuple(keras.Input(shape=(4,)).get_shape()) == (None, 4)
+
+
+def test_save_img_writes_a_png_that_load_img_reads(tmp_path):
+    pic = np.zeros((4, 5), np.float32)
+    pic[1, 2] = 1.0
+    rgb = np.stack((pic, pic, pic), 2) * 255.0  # the program's deprocess_image
+    keras.preprocessing.image.save_img(tmp_path / "g.png", rgb.astype("uint8"))
+    back = keras.utils.img_to_array(keras.utils.load_img(tmp_path / "g.png"))
+    np.testing.assert_array_equal(back, rgb)
+    gray = np.arange(12, dtype=np.float32).reshape(3, 4, 1)  # scale=True: min..max -> 0..255
+    keras.utils.save_img(str(tmp_path / "s.png"), gray)
+    got = keras.utils.img_to_array(keras.utils.load_img(tmp_path / "s.png",
+                                                        color_mode="grayscale"))
+    np.testing.assert_array_equal(got[..., 0], np.rint(np.arange(12).reshape(3, 4) * 255 / 11))
+    with pytest.raises(ValueError, match=r"\[save_img\].*rank 3"):
+        keras.utils.save_img(tmp_path / "bad.png", np.zeros((4, 4)))
+
+
+def test_save_img_without_pillow_refuses_other_formats_and_options(tmp_path):
+    try:
+        import PIL  # noqa: F401
+        pytest.skip("Pillow installed: it writes every format")
+    except ImportError:
+        pass
+    with pytest.raises(ImportError, match=r"\[save_img\] writing jpg files needs Pillow"):
+        keras.utils.save_img(tmp_path / "a.jpg", np.zeros((2, 2, 3)))
+    with pytest.raises(TypeError, match="quality"):
+        keras.utils.save_img(tmp_path / "a.png", np.zeros((2, 2, 3)), quality=90)

@@ -208,3 +208,136 @@ def test_save_img_without_pillow_refuses_other_formats_and_options(tmp_path):
         keras.utils.save_img(tmp_path / "a.jpg", np.zeros((2, 2, 3)))
     with pytest.raises(TypeError, match="quality"):
         keras.utils.save_img(tmp_path / "a.png", np.zeros((2, 2, 3)), quality=90)
+
+
+# ---- generative/vq_vae -----------------------------------------------------------------------
+
+class VectorQuantizer(layers.Layer):  # the program's layer, as written
+    def __init__(self, num_embeddings, embedding_dim, beta=0.25, **kwargs):
+        super().__init__(**kwargs)
+        self.embedding_dim = embedding_dim
+        self.num_embeddings = num_embeddings
+        self.beta = beta
+        w_init = tf.random_uniform_initializer()
+        self.embeddings = tf.Variable(
+            initial_value=w_init(shape=(self.embedding_dim, self.num_embeddings),
+                                 dtype="float32"),
+            trainable=True, name="embeddings_vqvae")
+
+    def call(self, x):
+        input_shape = tf.shape(x)
+        flattened = tf.reshape(x, [-1, self.embedding_dim])
+        encoding_indices = self.get_code_indices(flattened)
+        encodings = tf.one_hot(encoding_indices, self.num_embeddings)
+        quantized = tf.matmul(encodings, self.embeddings, transpose_b=True)
+        quantized = tf.reshape(quantized, input_shape)
+        commitment_loss = self.beta * tf.reduce_mean((tf.stop_gradient(quantized) - x) ** 2)
+        codebook_loss = tf.reduce_mean((quantized - tf.stop_gradient(x)) ** 2)
+        self.add_loss(commitment_loss + codebook_loss)
+        quantized = x + tf.stop_gradient(quantized - x)
+        return quantized
+
+    def get_code_indices(self, flattened_inputs):
+        similarity = tf.matmul(flattened_inputs, self.embeddings)
+        distances = (tf.reduce_sum(flattened_inputs ** 2, axis=1, keepdims=True)
+                     + tf.reduce_sum(self.embeddings ** 2, axis=0) - 2 * similarity)
+        return tf.argmin(distances, axis=1)
+
+
+def test_vector_quantizer_straight_through_gradients_equal_numpy():
+    keras.utils.set_random_seed(6)
+    vq = VectorQuantizer(5, 3, beta=0.25)
+    rng = np.random.default_rng(7)
+    x = tf.constant(rng.normal(scale=0.05, size=(2, 2, 2, 3)).astype(np.float32))
+    w = rng.normal(size=(2, 2, 2, 3))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        out = vq(x)
+        total = tf.reduce_sum(out * tf.constant(w.astype(np.float32))) + sum(vq.losses)
+    gx, ge = tape.gradient(total, [x, vq.embeddings])
+    assert len(vq.losses) == 1 and vq.trainable_weights[0] is vq.embeddings
+    # NumPy float64: nearest code per row, forward = the codes, gradients by the formulas
+    xf = x.numpy().reshape(-1, 3).astype(np.float64)
+    e = vq.embeddings.numpy().astype(np.float64)
+    idx = np.argmin(((xf[:, :, None] - e[None]) ** 2).sum(1), axis=1)
+    q = e[:, idx].T
+    n = xf.size
+    np.testing.assert_allclose(out.numpy().reshape(-1, 3), q, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(float(sum(vq.losses)), 1.25 * np.mean((q - xf) ** 2), rtol=1e-5)
+    np.testing.assert_allclose(gx.numpy().reshape(-1, 3),
+                               w.reshape(-1, 3) + 0.5 * (xf - q) / n, rtol=1e-5, atol=1e-7)
+    want_e = np.zeros_like(e)
+    np.add.at(want_e.T, idx, 2 * (q - xf) / n)
+    np.testing.assert_allclose(ge.numpy(), want_e, rtol=1e-5, atol=1e-7)
+    codes = vq.get_code_indices(tf.constant(xf.astype(np.float32)))
+    np.testing.assert_array_equal(codes.numpy(), idx)
+
+
+def test_reshape_takes_a_shape_tensor_and_stop_gradient_detaches():
+    x = tf.constant(np.arange(24, dtype=np.float32).reshape(2, 3, 4))
+    y = tf.reshape(tf.reshape(x, [-1, 4]), tf.shape(x))
+    assert tuple(y.shape) == (2, 3, 4)
+    assert tuple(tf.reshape(x, np.array([4, 6])).shape) == (4, 6)
+    with pytest.raises(TypeError, match=r"\[reshape\].*integers"):
+        tf.reshape(x, tf.constant([4.0, 6.0]))
+    v = tf.Variable(np.ones(3, np.float32))
+    with tf.GradientTape() as tape:
+        s = tf.reduce_sum(v * 2 + tf.stop_gradient(v * 5))
+    np.testing.assert_allclose(tape.gradient(s, v).numpy(), [2, 2, 2])
+    assert float(s.numpy()) == 21.0
+    sym = tf.stop_gradient(keras.Input(shape=(3,)))  # on a symbolic tensor: a graph node
+    assert tuple(sym.shape) == (None, 3)
+
+
+def test_vqvae_trainer_fits_with_its_own_train_step():
+    keras.utils.set_random_seed(8)
+    inp = keras.Input(shape=(8, 8, 1))
+    h = layers.Conv2D(8, 3, activation="relu", strides=2, padding="same")(inp)
+    enc = keras.Model(inp, layers.Conv2D(4, 1, padding="same")(h), name="encoder")
+    lat = keras.Input(shape=enc.output.shape[1:])
+    h = layers.Conv2DTranspose(8, 3, activation="relu", strides=2, padding="same")(lat)
+    dec = keras.Model(lat, layers.Conv2DTranspose(1, 3, padding="same")(h), name="decoder")
+    inputs = keras.Input(shape=(8, 8, 1))
+    vqvae = keras.Model(inputs, dec(VectorQuantizer(16, 4, name="vector_quantizer")(
+        enc(inputs))), name="vq_vae")
+    seen = []
+
+    class VQVAETrainer(keras.models.Model):  # the program's trainer, shortened
+        def __init__(self, train_variance, **kwargs):
+            super().__init__(**kwargs)
+            self.train_variance = train_variance
+            self.vqvae = vqvae
+            self.total_loss_tracker = keras.metrics.Mean(name="total_loss")
+            self.vq_loss_tracker = keras.metrics.Mean(name="vq_loss")
+
+        @property
+        def metrics(self):
+            return [self.total_loss_tracker, self.vq_loss_tracker]
+
+        def train_step(self, x):
+            with tf.GradientTape() as tape:
+                reconstructions = self.vqvae(x)
+                reconstruction_loss = (tf.reduce_mean((x - reconstructions) ** 2)
+                                       / self.train_variance)
+                total_loss = reconstruction_loss + sum(self.vqvae.losses)
+            seen.append(len(self.vqvae.losses))
+            grads = tape.gradient(total_loss, self.vqvae.trainable_variables)
+            self.optimizer.apply_gradients(zip(grads, self.vqvae.trainable_variables))
+            self.total_loss_tracker.update_state(total_loss)
+            self.vq_loss_tracker.update_state(sum(self.vqvae.losses))
+            return {"loss": self.total_loss_tracker.result(),
+                    "vqvae_loss": self.vq_loss_tracker.result()}
+
+    rng = np.random.default_rng(9)
+    x = np.zeros((64, 8, 8, 1), np.float32)
+    for i, (r, c) in enumerate(rng.integers(0, 5, (64, 2))):
+        x[i, r:r + 3, c:c + 3] = 1.0
+    x = x - 0.5
+    trainer = VQVAETrainer(float(np.var(x + 0.5)))
+    trainer.compile(optimizer=keras.optimizers.Adam(0.01))
+    hist = trainer.fit(x, epochs=4, batch_size=16, verbose=0).history
+    assert set(hist) == {"loss", "vqvae_loss"} and seen == [1] * 16
+    assert hist["loss"][-1] < hist["loss"][0]
+    codes = vqvae.get_layer("vector_quantizer").get_code_indices(
+        vqvae.get_layer("encoder").predict(x[:4], verbose=0).reshape(-1, 4))
+    assert codes.numpy().shape == (64,) and codes.numpy().max() < 16  # 4 images x 4 x 4

@@ -341,3 +341,68 @@ def test_vqvae_trainer_fits_with_its_own_train_step():
     codes = vqvae.get_layer("vector_quantizer").get_code_indices(
         vqvae.get_layer("encoder").predict(x[:4], verbose=0).reshape(-1, 4))
     assert codes.numpy().shape == (64,) and codes.numpy().max() < 16  # 4 images x 4 x 4
+
+
+# ---- rl/actor_critic_cartpole ----------------------------------------------------------------
+
+def test_numpy_functions_of_a_model_output_give_numpy_values():
+    keras.utils.set_random_seed(10)
+    inputs = layers.Input(shape=(4,))
+    common = layers.Dense(16, activation="relu")(inputs)
+    model = keras.Model(inputs, [layers.Dense(2, activation="softmax")(common),
+                                 layers.Dense(1)(common)])
+    action_probs, critic_value = model(tf.expand_dims(tf.convert_to_tensor(
+        np.array([0.01, -0.02, 0.03, 0.04], np.float32)), 0))
+    p = np.squeeze(action_probs)  # as TensorFlow: a float32 ndarray, not a Tensor
+    assert type(p) is np.ndarray and p.dtype == np.float32 and p.shape == (2,)
+    assert type(np.sum(action_probs)) is np.float32
+    assert type(np.concatenate([action_probs, action_probs])) is np.ndarray
+    # float32 probabilities whose float64 sum is 1 - 6e-8: NumPy accepts them only as an ndarray
+    off = tf.constant(np.array([[0.3, 0.69999994]], np.float32))
+    assert np.random.choice(2, p=np.squeeze(layers.Activation("linear")(off))) in (0, 1)
+    np.testing.assert_allclose(np.squeeze(action_probs), action_probs.numpy()[0])
+
+
+def test_actor_critic_episode_updates_every_weight():
+    keras.utils.set_random_seed(11)
+    inputs = layers.Input(shape=(4,))
+    common = layers.Dense(16, activation="relu")(inputs)
+    action = layers.Dense(2, activation="softmax")(common)
+    critic = layers.Dense(1)(common)
+    model = keras.Model(inputs=inputs, outputs=[action, critic])
+    optimizer = keras.optimizers.Adam(learning_rate=0.01)
+    huber_loss = keras.losses.Huber()
+    rng = np.random.default_rng(12)
+    log_probs, values, rewards = [], [], []
+    before = [v.numpy().copy() for v in model.trainable_variables]
+    with tf.GradientTape() as tape:  # one episode of the program's loop, a random-walk world
+        state = rng.normal(size=4).astype(np.float32)
+        for _ in range(12):
+            state = tf.expand_dims(tf.convert_to_tensor(state), 0)
+            action_probs, critic_value = model(state)
+            values.append(critic_value[0, 0])
+            a = np.random.choice(2, p=np.squeeze(action_probs))
+            log_probs.append(tf.math.log(action_probs[0, a]))
+            state = rng.normal(size=4).astype(np.float32) + a
+            rewards.append(float(a))
+        returns, discounted = [], 0.0
+        for r in rewards[::-1]:
+            discounted = r + 0.99 * discounted
+            returns.insert(0, discounted)
+        returns = np.array(returns)
+        returns = ((returns - returns.mean()) / (returns.std() + 1e-7)).tolist()
+        actor_losses, critic_losses = [], []
+        for log_prob, value, ret in zip(log_probs, values, returns):
+            diff = ret - value
+            actor_losses.append(-log_prob * diff)
+            critic_losses.append(huber_loss(tf.expand_dims(value, 0), tf.expand_dims(ret, 0)))
+        loss_value = sum(actor_losses) + sum(critic_losses)
+    grads = tape.gradient(loss_value, model.trainable_variables)
+    assert all(g is not None and np.isfinite(g.numpy()).all() for g in grads)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    assert all(not np.array_equal(b, v.numpy()) for b, v in zip(before, model.trainable_variables))
+    # the critic's loss term against NumPy: Huber(delta=1) of (ret, value) pairs
+    v = np.array([float(x.numpy()) for x in values])
+    d = np.abs(np.array(returns) - v)
+    want = np.where(d <= 1, 0.5 * d ** 2, d - 0.5).sum()
+    np.testing.assert_allclose(float(sum(critic_losses).numpy()), want, rtol=1e-5)

@@ -93,6 +93,14 @@ class EagerTensor(Tensor):
     def __imul__(self, o): return self * o
     def __itruediv__(self, o): return self / o
 
+    def __array_function__(self, func, types, args, kwargs):
+        # TensorFlow's eager tensors have no NumPy-named methods, so np.squeeze / np.sum /
+        # np.argmax of a model's output give NumPy arrays and scalars there. Without this,
+        # NumPy dispatches to Tensor.squeeze etc. and returns Tensors: keras-io actor_critic's
+        # np.random.choice(p=np.squeeze(action_probs)) then refused float32 probabilities
+        # (NumPy loosens its sum-to-1 tolerance only for float32 ndarrays).
+        return func(*_as_arrays(args), **_as_arrays(kwargs))
+
     @property
     def _keras_mask(self):
         """The (batch, time) boolean mask a mask-producing layer attached (Keras' attribute),
@@ -105,6 +113,17 @@ class EagerTensor(Tensor):
     def _keras_mask(self, mask):
         from .masking import set_mask
         set_mask(self, mask)
+
+
+def _as_arrays(v):
+    """v with every Tensor in it (lists, tuples, dict values) as a NumPy array."""
+    if isinstance(v, Tensor):
+        return np.asarray(v)
+    if isinstance(v, (list, tuple)):
+        return type(v)(_as_arrays(x) for x in v)
+    if isinstance(v, dict):
+        return {k: _as_arrays(x) for k, x in v.items()}
+    return v
 
 
 def as_output(t):

@@ -406,3 +406,88 @@ def test_actor_critic_episode_updates_every_weight():
     d = np.abs(np.array(returns) - v)
     want = np.where(d <= 1, 0.5 * d ** 2, d - 0.5).sum()
     np.testing.assert_allclose(float(sum(critic_losses).numpy()), want, rtol=1e-5)
+
+
+# ---- generative/real_nvp ---------------------------------------------------------------------
+
+def test_call_signatures_training_default_is_used_as_keras_does():
+    seen = []
+
+    class Flow(keras.Model):  # real_nvp's RealNVP.call(self, x, training=True)
+        def __init__(self):
+            super().__init__()
+            self.inner = Inner()
+
+        def call(self, x, training=True):
+            seen.append(("flow", training))
+            return self.inner(x)
+
+        def test_step(self, data):  # real_nvp's: self(x) without training=
+            self(data)
+            return {"loss": 0.0}
+
+    class Inner(layers.Layer):
+        def call(self, x, training=None):
+            seen.append(("inner", training))
+            return x * 1.0
+
+    m = Flow()
+    x = np.ones((4, 2), np.float32)
+    m(x)  # no argument, no outer call: call's default (True); the inner layer inherits it
+    assert seen == [("flow", True), ("inner", True)]
+    seen.clear()
+    m(x, training=False)
+    m.predict(x, verbose=0)
+    assert seen == [("flow", False), ("inner", False)] * 2
+    seen.clear()
+    m.compile(optimizer="adam")
+    m.evaluate(x, verbose=0)
+    assert seen == [("flow", True), ("inner", True)]
+    seen.clear()
+    Inner()(x)  # default None and no outer call: the layer's mode (False)
+    assert seen == [("inner", False)]
+
+
+def test_real_nvp_coupling_inverts_itself():
+    keras.utils.set_random_seed(13)
+
+    def coupling():
+        inp = keras.Input(shape=(2,))
+        s = layers.Dense(2, activation="tanh")(layers.Dense(8, activation="relu")(inp))
+        t = layers.Dense(2)(layers.Dense(8, activation="relu")(inp))
+        return keras.Model(inp, [s, t])
+
+    class RealNVP(keras.Model):  # the program's call, with 2 couplings
+        def __init__(self):
+            super().__init__()
+            self.masks = np.array([[0, 1], [1, 0]], dtype="float32")
+            self.layers_list = [coupling() for _ in range(2)]
+
+        def call(self, x, training=True):
+            log_det_inv = 0
+            direction = -1 if training else 1
+            for i in range(2)[::direction]:
+                x_masked = x * self.masks[i]
+                reversed_mask = 1 - self.masks[i]
+                s, t = self.layers_list[i](x_masked)
+                s *= reversed_mask
+                t *= reversed_mask
+                gate = (direction - 1) / 2
+                x = (reversed_mask * (x * tf.exp(direction * s) + direction * t
+                                      * tf.exp(gate * s)) + x_masked)
+                log_det_inv += gate * tf.reduce_sum(s, [1])
+            return x, log_det_inv
+
+    model = RealNVP()
+    data = np.random.default_rng(14).normal(size=(6, 2)).astype(np.float32)
+    z, logdet = model(data)  # data -> latent (training=True by default)
+    back, _ = model.predict(np.asarray(z), verbose=0)  # latent -> data
+    np.testing.assert_allclose(back, data, rtol=1e-5, atol=1e-5)
+    # log|det dz/dx| against finite differences of the flow, in float64 terms
+    eps = 1e-3
+    for k in range(2):
+        jac = np.stack([(np.asarray(model(data[k:k + 1] + eps * e)[0])
+                         - np.asarray(model(data[k:k + 1] - eps * e)[0]))[0] / (2 * eps)
+                        for e in np.eye(2, dtype=np.float32)], axis=1)
+        np.testing.assert_allclose(float(np.asarray(logdet)[k]),
+                                   np.log(abs(np.linalg.det(jac))), rtol=2e-2, atol=2e-3)

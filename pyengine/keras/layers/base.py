@@ -215,16 +215,19 @@ def _is_flag(v):
 
 
 def _call_params(cls):
-    """(accepts `training`, accepts `mask`) for cls.call, computed once per class."""
+    """(accepts `training`, accepts `mask`, first positional name, second positional name,
+    the bool default of call's `training` or None) for cls.call, computed once per class."""
     got = _ACCEPTS.get(cls)
     if got is None:
         params = inspect.signature(cls.call).parameters
         var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
         positional = [n for n, p in params.items() if n != "self" and p.kind in (
             p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        default = params["training"].default if "training" in params else None
         got = _ACCEPTS[cls] = ("training" in params or var_kw, "mask" in params,
                                positional[0] if positional else "inputs",
-                               positional[1] if len(positional) > 1 else None)
+                               positional[1] if len(positional) > 1 else None,
+                               default if isinstance(default, bool) else None)
     return got
 
 
@@ -605,8 +608,12 @@ class Layer(Module):
                             "in the inputs structure")
         state = _call_state
         outer_training = state.training
+        if training is None:  # Keras' order: the argument, the outer call's, call's default
+            training = outer_training
         if training is None:
-            training = outer_training if outer_training is not None else self.training
+            training = _call_params(type(self))[4]
+        if training is None:
+            training = self.training  # the Module's train() / eval() mode (False unless set)
         accepts_mask = _call_params(type(self))[1]
         prev_mask = kwargs.get("mask")
         if prev_mask is None:

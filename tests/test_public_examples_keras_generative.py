@@ -1,6 +1,9 @@
-"""keras-io explainability and generative programs (vision/grad_cam, vision/integrated_gradients,
-generative/pixelcnn, generative/vq_vae), each as a tiny model on synthetic data: the pieces the
-programs needed, checked against NumPy."""
+"""keras-io explainability, generative and RL programs (vision/grad_cam,
+vision/integrated_gradients, generative/pixelcnn, generative/vq_vae, rl/actor_critic_cartpole,
+generative/real_nvp), each as a tiny model on synthetic data: the pieces the programs needed,
+checked against NumPy."""
+import importlib.util
+
 import numpy as np
 import pytest
 
@@ -199,11 +202,8 @@ def test_save_img_writes_a_png_that_load_img_reads(tmp_path):
 
 
 def test_save_img_without_pillow_refuses_other_formats_and_options(tmp_path):
-    try:
-        import PIL  # noqa: F401
+    if importlib.util.find_spec("PIL") is not None:
         pytest.skip("Pillow installed: it writes every format")
-    except ImportError:
-        pass
     with pytest.raises(ImportError, match=r"\[save_img\] writing jpg files needs Pillow"):
         keras.utils.save_img(tmp_path / "a.jpg", np.zeros((2, 2, 3)))
     with pytest.raises(TypeError, match="quality"):

@@ -79,6 +79,22 @@ def test_activation_replaced_after_build_takes_effect(make):
     assert layer.activation is keras.activations.get("tanh")
 
 
+def test_replaced_activation_is_saved(tmp_path):
+    inp = keras.Input(shape=(3,))
+    x = layers.Conv1D(2, 1, activation="relu")(layers.Reshape((3, 1))(inp))
+    model = keras.Model(inp, layers.Dense(2, "softmax")(layers.Flatten()(x)))  # positional
+    model.layers[-1].activation = None
+    model.layers[2].activation = "tanh"  # the Conv1D
+    assert model.layers[-1].get_config()["activation"] == "linear"
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    x = np.random.default_rng(15).normal(size=(4, 3)).astype(np.float32)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-6, atol=1e-7)
+    assert (model.predict(x, verbose=0) < 0).any()  # logits, not probabilities
+    assert "activation" not in layers.Dense(3).get_config()["kwargs"]  # record unchanged
+
+
 def test_activation_assignment_checks_the_name():
     with pytest.raises(ValueError, match="nonsense"):
         layers.Dense(2).activation = "nonsense"

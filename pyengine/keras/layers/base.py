@@ -294,7 +294,8 @@ class Layer(Module):
     def get_config(self):
         """{'class_name', 'args', 'kwargs'} as given to __init__ (nested layers included), and
         Keras' flat keys: each constructor argument as the layer holds it (config_view.py)."""
-        args, kwargs = self._init_args
+        from .activation_slot import current_record
+        args, kwargs = current_record(self, *self._init_args)  # `layer.activation = None` kept
         kwargs = {k: _objects.to_config(k, v) for k, v in kwargs.items()}
         kwargs["name"] = self.name
         from .config_view import flat_arguments

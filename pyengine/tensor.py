@@ -185,6 +185,10 @@ class Tensor(TorchHabits):
     def shape(self):
         return self._data.shape
 
+    def get_shape(self):
+        """TensorFlow's name for .shape (keras-io pixelcnn: `self.conv.kernel.get_shape()`)."""
+        return self.shape
+
     def size(self, dim=None):
         """Shape (PyTorch habit) or the length of one dimension; see also `numel()`."""
         if dim is None:
@@ -683,6 +687,14 @@ def _correction(unbiased, correction, op):
 def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         return tuple(shape[0])
+    if len(shape) == 1 and isinstance(shape[0], (Tensor, np.ndarray)) and np.ndim(
+            getattr(shape[0], "_data", shape[0])) == 1:
+        # a 1-D shape tensor: tf.reshape(q, tf.shape(x)) (keras-io vq_vae)
+        a = np.asarray(getattr(shape[0], "_data", shape[0]))
+        if a.dtype.kind not in "iu":
+            raise TypeError(f"[reshape] a shape given as a tensor must hold integers; got dtype "
+                            f"{a.dtype}")
+        return tuple(int(v) for v in a)
     return tuple(shape)
 
 

@@ -85,6 +85,14 @@ def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype=None):
 
 
 @symbolic_aware
+def stop_gradient(input, name=None):
+    """tf.stop_gradient: the same values with no gradient flowing back (x.detach()); keras-io
+    vq_vae's straight-through estimator `x + tf.stop_gradient(quantized - x)`. `name` is
+    TensorFlow's op label (no use here, as reshape's)."""
+    return _t(input).detach()
+
+
+@symbolic_aware
 def cast(x, dtype):
     return _t(x).astype(_dt.as_dtype(dtype))
 

@@ -42,6 +42,9 @@ class KerasTensor:
     def ndim(self):
         return len(self.shape)
 
+    def get_shape(self):
+        return self.shape  # TensorFlow's name
+
     def __repr__(self):
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
 

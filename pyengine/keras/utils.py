@@ -92,6 +92,7 @@ def set_random_seed(seed):
 from .model_plot import model_to_dot, plot_model  # noqa: E402,F401
 from .preprocessing.image_dataset import (  # noqa: E402,F401
     array_to_img, image_dataset_from_directory, img_to_array, load_img)
+from .preprocessing.image_encode import save_img  # noqa: E402,F401
 from .preprocessing.text_dataset import text_dataset_from_directory  # noqa: E402,F401
 from .preprocessing.sequence import pad_sequences  # noqa: E402,F401
 from .preprocessing.timeseries import timeseries_dataset_from_array  # noqa: E402,F401

@@ -93,6 +93,14 @@ class EagerTensor(Tensor):
     def __imul__(self, o): return self * o
     def __itruediv__(self, o): return self / o
 
+    def __array_function__(self, func, types, args, kwargs):
+        # TensorFlow's eager tensors have no NumPy-named methods, so np.squeeze / np.sum /
+        # np.argmax of a model's output give NumPy arrays and scalars there. Without this,
+        # NumPy dispatches to Tensor.squeeze etc. and returns Tensors: keras-io actor_critic's
+        # np.random.choice(p=np.squeeze(action_probs)) then refused float32 probabilities
+        # (NumPy loosens its sum-to-1 tolerance only for float32 ndarrays).
+        return func(*_as_arrays(args), **_as_arrays(kwargs))
+
     @property
     def _keras_mask(self):
         """The (batch, time) boolean mask a mask-producing layer attached (Keras' attribute),
@@ -105,6 +113,17 @@ class EagerTensor(Tensor):
     def _keras_mask(self, mask):
         from .masking import set_mask
         set_mask(self, mask)
+
+
+def _as_arrays(v):
+    """v with every Tensor in it (lists, tuples, dict values) as a NumPy array."""
+    if isinstance(v, Tensor):
+        return np.asarray(v)
+    if isinstance(v, (list, tuple)):
+        return type(v)(_as_arrays(x) for x in v)
+    if isinstance(v, dict):
+        return {k: _as_arrays(x) for k, x in v.items()}
+    return v
 
 
 def as_output(t):
@@ -196,16 +215,19 @@ def _is_flag(v):
 
 
 def _call_params(cls):
-    """(accepts `training`, accepts `mask`) for cls.call, computed once per class."""
+    """(accepts `training`, accepts `mask`, first positional name, second positional name,
+    the bool default of call's `training` or None) for cls.call, computed once per class."""
     got = _ACCEPTS.get(cls)
     if got is None:
         params = inspect.signature(cls.call).parameters
         var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
         positional = [n for n, p in params.items() if n != "self" and p.kind in (
             p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        default = params["training"].default if "training" in params else None
         got = _ACCEPTS[cls] = ("training" in params or var_kw, "mask" in params,
                                positional[0] if positional else "inputs",
-                               positional[1] if len(positional) > 1 else None)
+                               positional[1] if len(positional) > 1 else None,
+                               default if isinstance(default, bool) else None)
     return got
 
 
@@ -272,7 +294,8 @@ class Layer(Module):
     def get_config(self):
         """{'class_name', 'args', 'kwargs'} as given to __init__ (nested layers included), and
         Keras' flat keys: each constructor argument as the layer holds it (config_view.py)."""
-        args, kwargs = self._init_args
+        from .activation_slot import current_record
+        args, kwargs = current_record(self, *self._init_args)  # `layer.activation = None` kept
         kwargs = {k: _objects.to_config(k, v) for k, v in kwargs.items()}
         kwargs["name"] = self.name
         from .config_view import flat_arguments
@@ -586,8 +609,12 @@ class Layer(Module):
                             "in the inputs structure")
         state = _call_state
         outer_training = state.training
+        if training is None:  # Keras' order: the argument, the outer call's, call's default
+            training = outer_training
         if training is None:
-            training = outer_training if outer_training is not None else self.training
+            training = _call_params(type(self))[4]
+        if training is None:
+            training = self.training  # the Module's train() / eval() mode (False unless set)
         accepts_mask = _call_params(type(self))[1]
         prev_mask = kwargs.get("mask")
         if prev_mask is None:

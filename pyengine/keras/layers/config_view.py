@@ -11,6 +11,7 @@ import inspect
 import json
 
 from .. import activations as _act
+from .activation_slot import ActivationSlot
 from .. import config_objects as _objects
 
 _RESERVED = ("class_name", "args", "kwargs")
@@ -53,7 +54,9 @@ def flat_arguments(layer):
             value = p.default
         else:
             continue
-        stored = getattr(layer, p.name, _SKIP) if p.name in layer.__dict__ else _SKIP
+        held = p.name in layer.__dict__ or isinstance(getattr(type(layer), p.name, None),
+                                                       ActivationSlot)
+        stored = getattr(layer, p.name, _SKIP) if held else _SKIP
         # the stored attribute is the normalized value (kernel_size 5 -> (5, 5)); use it when
         # it is a plain value or the activation function, else the argument as given
         if stored is not _SKIP and (isinstance(stored, _PLAIN + (tuple, list))

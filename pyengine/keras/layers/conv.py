@@ -8,6 +8,7 @@ import numpy as np
 
 from ...nn import functional as F
 from .. import activations as _act
+from .activation_slot import ActivationSlot
 from .. import constraints as _con
 from .. import initializers as _init
 from .. import regularizers as _reg
@@ -69,6 +70,7 @@ class _Conv(Layer):
     weights in Keras' layout (*kernel_size, C / groups, filters). `_rank` spatial dimensions."""
 
     _rank, _keras_name, _input_axes = 2, "Conv2D", "(batch, height, width, channels)"
+    activation = ActivationSlot()  # `layer.activation = None` after build: linear
 
     def _configure(self, filters, kernel_size, strides, padding, data_format, dilation_rate,
                    groups, activation, use_bias, kernel_initializer, bias_initializer,
@@ -128,8 +130,6 @@ class Conv2D(_Conv):
         self._configure(filters, kernel_size, strides, padding, data_format, dilation_rate,
                         groups, activation, use_bias, kernel_initializer, bias_initializer,
                         kernel_regularizer, bias_regularizer, kernel_constraint, bias_constraint)
-        name = _act.name_of(self.activation)
-        self._fused = name if name in _FUSED else None
 
     def call(self, x):
         _check_4d(self, x)
@@ -140,10 +140,11 @@ class Conv2D(_Conv):
             y = self.convolution_op(x, self.kernel)
             return self.activation(y if self.bias is None else y + self.bias)
         pads = pads_for(x.shape, self.kernel_size, self.strides, self.padding, self.dilation_rate)
+        fused = _act.name_of(self.activation)  # looked up per call: the activation may be replaced
+        fused = fused if fused in _FUSED else None
         y = F.conv2d_nhwc(x, self.kernel, self.bias, stride=self.strides, padding=pads,
-                          dilation=self.dilation_rate, groups=self.groups,
-                          activation=self._fused)
-        return y if self._fused else self.activation(y)
+                          dilation=self.dilation_rate, groups=self.groups, activation=fused)
+        return y if fused else self.activation(y)
 
     def convolution_op(self, inputs, kernel):
         """The convolution alone (no bias, no activation) with this layer's strides, padding,

@@ -9,6 +9,7 @@ from ...autograd import Function
 from ...nn import functional as F
 from ...tensor import Tensor
 from .. import activations as _act
+from .activation_slot import ActivationSlot
 from .. import constraints as _con
 from .. import initializers as _init
 from . import data_format as _df
@@ -40,6 +41,7 @@ class _PadSteps(Function):
 class Conv1D(Layer):
     """y = activation(conv1d(x, kernel) + bias); kernel (kernel_size, channels, filters);
     padding 'valid', 'same' or 'causal' (left padding only: step t sees steps <= t)."""
+    activation = ActivationSlot()  # `layer.activation = None` after build: linear
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, groups=1, activation=None, use_bias=True,

@@ -9,6 +9,7 @@ import numpy as np
 
 from ...nn import functional as F
 from .. import activations as _act
+from .activation_slot import ActivationSlot
 from .. import constraints as _con
 from .. import initializers as _init
 from .. import regularizers as _reg
@@ -18,6 +19,7 @@ from .conv import _pair, _padding
 
 
 class _DepthwiseBase(Layer):
+    activation = ActivationSlot()  # `layer.activation = None` after build: linear
     def _config(self, kernel_size, strides, padding, depth_multiplier, data_format,
                 dilation_rate, activation, use_bias, name):
         _df.resolve(self, data_format, name)

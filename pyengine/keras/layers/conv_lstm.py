@@ -18,6 +18,7 @@ from ...ops.rnn import lstm_update
 from ...ops.shape import stack
 from ...tensor import Tensor
 from .. import activations as _act
+from .activation_slot import ActivationSlot
 from .. import initializers as _init
 from .. import regularizers as _reg
 from .base import Layer
@@ -30,6 +31,8 @@ class ConvLSTM2D(Layer):
     >>> keras.layers.ConvLSTM2D(4, 3, padding="same")(np.zeros((2, 5, 8, 8, 1))).shape
     (2, 8, 8, 4)
     """
+    activation = ActivationSlot()  # set later too (`layer.activation = None`): through get()
+    recurrent_activation = ActivationSlot()
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, activation="tanh", recurrent_activation="sigmoid",

@@ -12,6 +12,7 @@ import numpy as np
 from ...nn import functional as F
 from ...ops.conv_transpose_nhwc import conv_transpose2d_nhwc
 from .. import activations as _act
+from .activation_slot import ActivationSlot
 from .. import constraints as _con
 from .. import initializers as _init
 from .. import regularizers as _reg
@@ -34,6 +35,7 @@ class Conv2DTranspose(Layer):
     >>> Conv2DTranspose(16, 3, strides=2, padding="same")(np.zeros((1, 7, 7, 8))).shape
     (1, 14, 14, 16)
     """
+    activation = ActivationSlot()  # `layer.activation = None` after build: linear
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", output_padding=None,
                  data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,

@@ -5,6 +5,7 @@ import numpy as np
 from ...nn import functional as F
 from ...ops.dropout import dropout as _dropout
 from .. import activations as _act
+from .activation_slot import ActivationSlot
 from .. import constraints as _con
 from .. import initializers as _init
 from .. import regularizers as _reg
@@ -19,6 +20,7 @@ class Dense(Layer):
     """y = activation(x @ kernel + bias), kernel (in, units) in Keras layout."""
     supports_masking = True  # as Keras 3: the input's mask passes through
     _fused_for, _fused = None, None  # the activation last seen by call, and its fused name
+    activation = ActivationSlot()  # `layer.activation = None` after build: linear
 
     def __init__(self, units=None, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -73,6 +75,7 @@ class Dense(Layer):
 
 class Activation(Layer):
     supports_masking = True  # as Keras 3: the input's mask passes through
+    activation = ActivationSlot()  # `layer.activation = None` after build: linear
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = _act.get(activation)

@@ -5,6 +5,7 @@ import re
 
 from ...nn import functional as F
 from .. import activations as _act
+from .activation_slot import ActivationSlot
 from .. import constraints as _con
 from .. import initializers as _init
 from .. import regularizers as _reg
@@ -22,6 +23,7 @@ class EinsumDense(Layer):
     >>> keras.layers.EinsumDense("abc,cde->abde", output_shape=(None, 2, 4))(pe.randn(3, 5, 8)).shape
     (3, 5, 2, 4)
     """
+    activation = ActivationSlot()  # `layer.activation = None` after build: linear
 
     def __init__(self, equation, output_shape, activation=None, bias_axes=None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",

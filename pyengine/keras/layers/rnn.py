@@ -22,6 +22,7 @@ from ...ops.rnn import recurrence, recurrence_composed
 from ...nn import functional as F
 from ...tensor import Tensor
 from .. import activations as _act
+from .activation_slot import ActivationSlot
 from .. import constraints as _con
 from .. import initializers as _init
 from .base import Layer
@@ -84,6 +85,8 @@ def add_recurrent_weights(layer, features):
 
 class _RNN(Layer):
     gates = 1
+    activation = ActivationSlot()  # set later too (`layer.activation = None`): through get()
+    recurrent_activation = ActivationSlot()
     mode = "RNN_TANH"
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,

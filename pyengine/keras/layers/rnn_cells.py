@@ -13,6 +13,7 @@ from ...nn import functional as F
 from ...tensor import Tensor
 from .base import Layer
 from .masking import get_mask, set_mask
+from .activation_slot import ActivationSlot
 from .rnn import add_recurrent_weights, forget_bias_ones, set_recurrent_settings
 
 
@@ -26,6 +27,8 @@ def _no_dropout(cls, dropout, recurrent_dropout):
 class _Cell(Layer):
     """kernel (features, G units), recurrent_kernel (units, G units), bias: Keras' names."""
     gates = 1
+    activation = ActivationSlot()  # set later too (`layer.activation = None`): through get()
+    recurrent_activation = ActivationSlot()
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",

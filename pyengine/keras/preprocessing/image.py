@@ -19,6 +19,7 @@ from ..layers import image_transforms as T
 from .directory_dataset import index_directory
 from .image_dataset import (  # noqa: F401  (keras.preprocessing.image's names)
     array_to_img, img_to_array, load_images, load_img)
+from .image_encode import save_img  # noqa: F401,E402
 
 _FILL = ("constant", "nearest", "reflect", "wrap")
 

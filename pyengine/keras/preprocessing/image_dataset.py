@@ -142,16 +142,32 @@ def array_to_img(x, data_format=None, scale=True, dtype=None):
         from PIL import Image
     except ImportError:
         raise ImportError("[array_to_img] needs Pillow (pip install pillow)") from None
-    x = np.asarray(x, np.float32)
+    x = to_uint8_image(x, data_format, scale, "array_to_img", dtype)
+    return Image.fromarray(x[..., 0] if x.shape[2] == 1 else x)
+
+
+def to_uint8_image(x, data_format, scale, op, dtype=None):
+    """(h, w, c) uint8 pixels of an image array, channels last; with scale, shifted and
+    scaled to 0..255 first, as Keras' array_to_img. The scaling runs in `dtype` (Keras'
+    array_to_img argument; float32, Keras' floatx, when None)."""
+    try:
+        dtype = np.dtype(np.float32 if dtype is None else getattr(dtype, "np", dtype))
+    except TypeError:
+        raise TypeError(f"[{op}] dtype {dtype!r} is not a NumPy dtype") from None
+    x = np.asarray(getattr(x, "_data", x), dtype)
     if x.ndim != 3:
-        raise ValueError(f"[array_to_img] expected an image of rank 3, received shape {x.shape}")
+        raise ValueError(f"[{op}] expected an image of rank 3, received shape {x.shape}")
     if data_format == "channels_first":
         x = x.transpose(1, 2, 0)
+    elif data_format not in (None, "channels_last"):
+        raise ValueError(f"[{op}] data_format must be 'channels_last' or 'channels_first'. "
+                         f"Received: {data_format!r}")
+    if x.shape[2] not in (1, 3, 4):
+        raise ValueError(f"[{op}] expected 1, 3 or 4 channels, received shape {x.shape}")
     if scale:
         x = x - x.min()
         top = x.max()
         if top != 0:
             x = x / top
         x = x * 255
-    x = np.clip(np.rint(x), 0, 255).astype(np.uint8)
-    return Image.fromarray(x[..., 0] if x.shape[2] == 1 else x)
+    return np.clip(np.rint(x), 0, 255).astype(np.uint8)

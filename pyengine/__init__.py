@@ -59,7 +59,7 @@ from . import tf_image as image  # tf.image.resize / flips / rgb_to_grayscale / 
 from . import tf_lite as lite  # noqa: E402  (tf.lite: raises, no TFLite converter)
 from .tf_names import (cast, concat, constant, convert_to_tensor, one_hot, reduce_max,  # noqa: F401
                        reduce_mean, reduce_min, reduce_sum, shape, square)
-from .tf_names import expand_dims, math, repeat  # noqa: F401,E402  (tf.expand_dims, tf.math.*)
+from .tf_names import expand_dims, math, newaxis, repeat  # noqa: F401,E402  (tf.expand_dims, tf.math.*)
 from .tf_names import split as _split  # noqa: E402  (torch.split and tf.split: keywords decide)
 from .tf_names import (Variable, constant_initializer, ones_initializer,  # noqa: F401,E402
                        random_normal_initializer, random_uniform_initializer, zeros_initializer)

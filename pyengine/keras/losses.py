@@ -38,9 +38,23 @@ class Loss:
         per = self.fn(y_true, y_pred)
         if sample_weight is not None:
             per = per * _t(sample_weight).reshape(per.shape)
+        per = self._masked(y_pred, per)
         if self.reduction == "none":
             return per
         return per.sum() if self.reduction == "sum" else per.mean()
+
+    def _masked(self, y_pred, per):
+        """Keras 3: a masked y_pred (its `_keras_mask`, e.g. from Embedding(mask_zero=True) or a
+        layer's compute_mask) zeroes the masked positions' losses, and the mean is then over
+        the unmasked positions only (weights total / valid; no valid position: a zero loss)."""
+        from .layers.masking import mask_weights
+        mask = mask_weights(y_pred, per.shape, self.name)
+        if mask is None:
+            return per
+        if self.reduction == "sum_over_batch_size":
+            valid = float(mask.sum())
+            mask = mask * np.float32(mask.size / valid) if valid else mask
+        return per * Tensor._wrap(mask.astype(per._data.dtype, copy=False))
 
     def fn(self, y_true, y_pred):
         """Per-sample losses; Keras 3 subclasses define call(y_true, y_pred) instead."""

@@ -178,7 +178,16 @@ class MeanMetricWrapper(Mean):
         return self._fn(y_true, y_pred, **self._fn_kwargs)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        super().update_state(self.values(_np(y_true), _np(y_pred)), sample_weight)
+        values = self.values(_np(y_true), _np(y_pred))
+        from .layers.masking import mask_weights
+        mask = mask_weights(y_pred, np.shape(values), self.name)
+        if mask is not None:  # Keras 3: a masked y_pred weighs its positions by the mask
+            if sample_weight is not None:
+                w = _np(sample_weight).astype(np.float32)
+                w = w.reshape(w.shape + (1,) * (mask.ndim - w.ndim)) if w.ndim < mask.ndim else w
+                mask = mask * w
+            sample_weight = mask
+        super().update_state(values, sample_weight)
 
 
 class BinaryAccuracy(MeanMetricWrapper):

@@ -1,0 +1,90 @@
+"""Patterns of keras-io NLP / structured-data programs run with only their imports changed
+(docs/public_examples.md): text classification with a Transformer, imbalanced classification,
+the English-to-Spanish sequence-to-sequence Transformer (TF 2 text), ... Tiny sizes, synthetic
+data, references in NumPy float64."""
+import numpy as np
+import pytest
+
+import pyengine as tf
+from pyengine import keras
+from pyengine.keras import layers
+
+
+def _masked_seq_model():
+    inp = keras.Input(shape=(None,), dtype="int64")
+    x = layers.Embedding(10, 4, mask_zero=True)(inp)
+    x = layers.LayerNormalization()(x)  # passes the mask on, as Dense does
+    out = layers.Dense(5, activation="softmax")(x)
+    return keras.Model(inp, out)
+
+
+def _padded_batch():
+    x = np.array([[1, 2, 0, 0], [3, 4, 5, 0], [6, 0, 0, 0]])
+    y = np.random.default_rng(0).integers(0, 5, size=(3, 4))
+    return x, y
+
+
+# ---- tf.newaxis (the translation Transformer's `mask[:, tf.newaxis, :]`) -------------------
+
+def test_tf_newaxis_indexes_a_new_axis():
+    assert tf.newaxis is None
+    m = tf.math.not_equal(tf.constant([[1, 0, 2]]), 0)
+    assert tuple(tf.cast(m[:, tf.newaxis, :], dtype="int32").shape) == (1, 1, 3)
+
+
+# ---- a masked output's loss and mean metrics (Keras 3: positions the mask drops do not count) --
+
+def test_fit_and_evaluate_weigh_loss_and_accuracy_by_the_output_mask():
+    model = _masked_seq_model()
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    x, y = _padded_batch()
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    p = model.predict(x, verbose=0).astype(np.float64)
+    keep = x != 0
+    nll = -np.log(np.take_along_axis(p, y[..., None], -1)[..., 0])
+    np.testing.assert_allclose(logs["loss"], nll[keep].mean(), rtol=1e-5)
+    np.testing.assert_allclose(logs["accuracy"], (p.argmax(-1) == y)[keep].mean(), rtol=1e-6)
+    hist = model.fit(x, y, batch_size=3, epochs=1, verbose=0).history  # lr 0: same weights
+    np.testing.assert_allclose(hist["loss"][0], nll[keep].mean(), rtol=1e-5)
+
+
+def test_loss_object_on_a_masked_prediction_follows_keras_reductions():
+    model = _masked_seq_model()
+    x, y = _padded_batch()
+    pred = model(x)
+    p = pred.numpy().astype(np.float64)
+    keep = (x != 0).astype(np.float64)
+    nll = -np.log(np.take_along_axis(p, y[..., None], -1)[..., 0])
+    scce = keras.losses.SparseCategoricalCrossentropy
+    np.testing.assert_allclose(float(scce()(y, pred)), (nll * keep).sum() / keep.sum(), rtol=1e-5)
+    np.testing.assert_allclose(float(scce(reduction="sum")(y, pred)), (nll * keep).sum(),
+                               rtol=1e-5)
+    none = scce(reduction="none")(y, pred).numpy()
+    np.testing.assert_allclose(none, nll * keep, rtol=1e-5, atol=1e-7)
+    acc = keras.metrics.SparseCategoricalAccuracy()
+    acc.update_state(y, pred)
+    np.testing.assert_allclose(acc.result(), ((p.argmax(-1) == y) * keep).sum() / keep.sum())
+
+
+def test_mask_of_another_shape_than_the_losses_is_refused():
+    pred = tf.constant(np.full((2, 3, 4), 0.25, np.float32))
+    pred._keras_mask = np.ones((2, 5), bool)
+    with pytest.raises(ValueError, match="mask of shape"):
+        keras.losses.SparseCategoricalCrossentropy()(np.zeros((2, 3)), pred)
+
+
+def test_mask_set_as_attribute_inside_call_reaches_the_loss():
+    class Halve(layers.Layer):  # TF 2's way: `outputs._keras_mask = mask` inside call
+        def call(self, x):
+            y = x * 0.5
+            y._keras_mask = tf.math.not_equal(x[..., 0], 0.0)
+            return y
+
+    x = np.array([[[1.0, 1.0], [0.0, 1.0], [2.0, 1.0]]], np.float32)
+    out = Halve()(x)
+    np.testing.assert_array_equal(out._keras_mask.numpy(), [[True, False, True]])
+    mse = keras.losses.MeanSquaredError()(np.zeros((1, 3, 2), np.float32), out)
+    per = (0.5 * x.astype(np.float64)) ** 2
+    per = per.mean(-1)[0]  # positions 0 and 2 count, position 1 is masked
+    np.testing.assert_allclose(float(mse), (per[0] + per[2]) / 2, rtol=1e-6)

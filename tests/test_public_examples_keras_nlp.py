@@ -88,3 +88,41 @@ def test_mask_set_as_attribute_inside_call_reaches_the_loss():
     per = (0.5 * x.astype(np.float64)) ** 2
     per = per.mean(-1)[0]  # positions 0 and 2 count, position 1 is masked
     np.testing.assert_allclose(float(mse), (per[0] + per[2]) / 2, rtol=1e-6)
+
+
+# ---- SparseCategoricalCrossentropy(ignore_class=) (the Keras 3 translation Transformer) -------
+
+def test_sparse_crossentropy_ignore_class_against_numpy():
+    y = np.array([0, 1, 2])
+    p = np.array([[0.8, 0.1, 0.1], [0.05, 0.95, 0.0], [0.1, 0.8, 0.1]], np.float32)
+    scce = keras.losses.SparseCategoricalCrossentropy
+    want = (-np.log(0.95) - np.log(0.1)) / 2  # the mean over the two labels not ignored
+    np.testing.assert_allclose(float(scce(ignore_class=0)(y, p)), want, rtol=1e-6)
+    np.testing.assert_allclose(scce(ignore_class=0, reduction="none")(y, p).numpy(),
+                               [0.0, -np.log(0.95), -np.log(0.1)], rtol=1e-6)
+    # an ignored label outside [0, classes) is allowed (padding labelled -1)
+    np.testing.assert_allclose(float(scce(ignore_class=-1)(np.array([-1, 1, 2]), p)), want,
+                               rtol=1e-6)
+    logits = np.log(np.clip(p, 1e-7, 1.0))
+    np.testing.assert_allclose(float(scce(from_logits=True, ignore_class=0)(y, logits)),
+                               want, rtol=1e-5)
+    with pytest.raises(ValueError, match="ignore_class"):
+        scce(ignore_class=0.5)
+
+
+def test_fit_with_ignore_class_trains_only_on_kept_positions():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(16, 5, 3)).astype(np.float32)
+    y = rng.integers(1, 4, size=(16, 5))
+    y[:, 3:] = 0  # padding targets
+    model = keras.Sequential([keras.Input((5, 3)), layers.Dense(4, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.SGD(0.0),
+                  loss=keras.losses.SparseCategoricalCrossentropy(ignore_class=0))
+    loss = model.evaluate(x, y, verbose=0)
+    p = model.predict(x, verbose=0).astype(np.float64)
+    nll = -np.log(np.take_along_axis(p, y[..., None], -1)[..., 0])
+    np.testing.assert_allclose(loss, nll[y != 0].mean(), rtol=1e-5)
+    model.compile(optimizer=keras.optimizers.Adam(0.05),
+                  loss=keras.losses.SparseCategoricalCrossentropy(ignore_class=0))
+    hist = model.fit(x, y, epochs=5, batch_size=16, verbose=0).history["loss"]
+    assert hist[-1] < hist[0]

@@ -126,3 +126,98 @@ def test_fit_with_ignore_class_trains_only_on_kept_positions():
                   loss=keras.losses.SparseCategoricalCrossentropy(ignore_class=0))
     hist = model.fit(x, y, epochs=5, batch_size=16, verbose=0).history["loss"]
     assert hist[-1] < hist[0]
+
+
+# ---- the NER program's input pipeline: TextLineDataset, tf.strings.split / to_number,
+# ---- padded_batch, and its loss written with Reduction.NONE ----------------------------------
+
+def _write(path, text, opener=open, mode="w"):
+    with opener(path, mode) as f:
+        f.write(text)
+    return str(path)
+
+
+def test_text_line_dataset_lines_files_and_compression(tmp_path):
+    import gzip
+    import zlib
+    a = _write(tmp_path / "a.txt", "a1\r\na2\na3")
+    b = _write(tmp_path / "b.txt", "b1\n")
+    c = _write(tmp_path / "c.txt", "c1\nc2\n")
+    lines = lambda ds: [str(x) for x in ds.as_numpy_iterator()]  # noqa: E731
+    assert lines(tf.data.TextLineDataset(a)) == ["a1", "a2", "a3"]
+    assert lines(tf.data.TextLineDataset([a, b, c])) == ["a1", "a2", "a3", "b1", "c1", "c2"]
+    # two files at a time, one line from each in turn (tf.data's interleave order)
+    assert lines(tf.data.TextLineDataset([a, b, c], num_parallel_reads=2)) == \
+        ["a1", "b1", "a2", "a3", "c1", "c2"]
+    gz = _write(tmp_path / "g.gz", "x\ny\n".encode(), gzip.open, "wb")
+    assert lines(tf.data.TextLineDataset(gz, compression_type="GZIP")) == ["x", "y"]
+    zl = _write(tmp_path / "z.zz", zlib.compress("p\nq".encode()), open, "wb")
+    assert lines(tf.data.TextLineDataset(zl, compression_type="ZLIB")) == ["p", "q"]
+    with pytest.raises(ValueError, match="compression_type"):
+        tf.data.TextLineDataset(a, compression_type="BZ2")
+    element = next(iter(tf.data.TextLineDataset(a)))
+    assert element.dtype == tf.string and element.shape == ()
+
+
+def test_strings_split_and_to_number():
+    record = tf.strings.split(np.asarray("3\tEU\trejects\tGerman\t3\t0\t7"), sep="\t")
+    n = tf.strings.to_number(record[0], out_type=tf.int32)
+    assert n.dtype == tf.int32 and int(n) == 3
+    tags = tf.strings.to_number(record[n + 1:], out_type=tf.int64)
+    tags += 1
+    np.testing.assert_array_equal(tags.numpy(), [4, 1, 8])
+    assert list(tf.strings.lower(record[1:n + 1])) == ["eu", "rejects", "german"]
+    assert list(tf.strings.split("  a b\tc ")) == ["a", "b", "c"]
+    assert list(tf.strings.split("a,,b", sep=",")) == ["a", "", "b"]
+    np.testing.assert_allclose(tf.strings.to_number(["1.5", "-2"]).numpy(), [1.5, -2.0])
+    with pytest.raises(ValueError, match="not a valid int64"):
+        tf.strings.to_number("x1", out_type=tf.int64)
+    with pytest.raises(ValueError, match="ragged"):
+        tf.strings.split(["a b", "c"])
+
+
+def test_padded_batch_pads_each_component():
+    seqs = [np.arange(1, n + 1) for n in (2, 4, 1)]
+    ds = tf.data.Dataset.from_generator(
+        lambda: ((s, s * 10) for s in seqs),
+        output_signature=(tf.TensorSpec((None,), tf.int64), tf.TensorSpec((None,), tf.int64)))
+    (x, y), = list(ds.padded_batch(3).as_numpy_iterator())
+    np.testing.assert_array_equal(x, [[1, 2, 0, 0], [1, 2, 3, 4], [1, 0, 0, 0]])
+    np.testing.assert_array_equal(y[1], [10, 20, 30, 40])
+    batches = list(ds.padded_batch(2, padded_shapes=([5], [None]), padding_values=(-1, 0))
+                   .as_numpy_iterator())
+    assert [b[0].shape for b in batches] == [(2, 5), (1, 5)]
+    np.testing.assert_array_equal(batches[0][0][0], [1, 2, -1, -1, -1])
+    with pytest.raises(ValueError, match="more than the padded shape"):
+        list(ds.padded_batch(3, padded_shapes=([3], [None])))
+    words = tf.data.Dataset.from_generator(lambda: iter([np.array(["a", "b"]), np.array(["c"])]),
+                                           output_signature=tf.TensorSpec((None,), tf.string))
+    np.testing.assert_array_equal(next(words.padded_batch(2).as_numpy_iterator()),
+                                  [["a", "b"], ["c", ""]])
+
+
+def test_map_may_return_text_from_tf_strings():
+    ds = tf.data.Dataset.from_tensor_slices(np.array(["A b", "C"]))
+    out = list(ds.map(lambda s: tf.strings.lower(tf.strings.split(s))).as_numpy_iterator())
+    assert [list(o) for o in out] == [["a", "b"], ["c"]]
+
+
+def test_ner_loss_with_reduction_none_masks_padding():
+    class CustomLoss(keras.losses.Loss):  # the NER program's loss (TF 2 spelling)
+        def call(self, y_true, y_pred):
+            loss_fn = keras.losses.SparseCategoricalCrossentropy(
+                from_logits=True, reduction=keras.losses.Reduction.NONE)
+            loss = loss_fn(y_true, y_pred)
+            mask = tf.cast((y_true > 0), dtype=tf.float32)
+            return tf.reduce_sum(loss * mask) / tf.reduce_sum(mask)
+
+    assert keras.losses.Reduction.AUTO == "auto"
+    assert keras.losses.SparseCategoricalCrossentropy(reduction="auto").reduction == \
+        "sum_over_batch_size"
+    rng = np.random.default_rng(2)
+    logits = rng.normal(size=(2, 3, 4)).astype(np.float32)
+    y = np.array([[1, 2, 0], [3, 0, 0]])
+    z = logits.astype(np.float64)
+    logp = z - np.log(np.exp(z).sum(-1, keepdims=True))
+    nll = -np.take_along_axis(logp, y[..., None], -1)[..., 0]
+    np.testing.assert_allclose(float(CustomLoss()(y, logits)), nll[y > 0].mean(), rtol=1e-5)

@@ -19,6 +19,19 @@ def _t(y, like=None):
     return Tensor._wrap(np.ascontiguousarray(np.asarray(y, dtype=np.float32)))
 
 
+class Reduction:
+    """tf.keras.losses.Reduction (TF 2's names of the reductions; AUTO means
+    SUM_OVER_BATCH_SIZE, as it does outside a distribution strategy)."""
+    AUTO = "auto"
+    NONE = "none"
+    SUM = "sum"
+    SUM_OVER_BATCH_SIZE = "sum_over_batch_size"
+
+    @classmethod
+    def all(cls):
+        return (cls.AUTO, cls.NONE, cls.SUM, cls.SUM_OVER_BATCH_SIZE)
+
+
 class Loss:
     """Base: subclasses define `fn(y_true, y_pred) -> per-sample Tensor` and a `kind` that the
     fused trainer understands ('mse', 'bce', 'cce', 'scce'), or None."""
@@ -27,9 +40,11 @@ class Loss:
     from_logits = False
 
     def __init__(self, name=None, reduction="sum_over_batch_size"):
+        if reduction == Reduction.AUTO:
+            reduction = Reduction.SUM_OVER_BATCH_SIZE
         if reduction not in ("sum_over_batch_size", "sum", "none"):
             raise ValueError(f"[{type(self).__name__}] reduction must be 'sum_over_batch_size', "
-                             f"'sum' or 'none'. Received: reduction={reduction}")
+                             f"'sum', 'none' or 'auto'. Received: reduction={reduction}")
         self.name = name or type(self).__name__
         self.reduction = reduction
 

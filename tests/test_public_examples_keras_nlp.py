@@ -221,3 +221,16 @@ def test_ner_loss_with_reduction_none_masks_padding():
     logp = z - np.log(np.exp(z).sum(-1, keepdims=True))
     nll = -np.take_along_axis(logp, y[..., None], -1)[..., 0]
     np.testing.assert_allclose(float(CustomLoss()(y, logits)), nll[y > 0].mean(), rtol=1e-5)
+
+
+def test_keras3_ner_spellings():
+    # keras.ops.backend.shape, reduction=None, keras.ops.reshape(new_shape=) (Keras 3 NER text)
+    x = np.zeros((2, 7), np.int64)
+    assert keras.ops.backend.shape(x)[-1] == 7
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None)
+    assert loss.reduction == "none"
+    assert tuple(loss(np.zeros((2, 3)), np.zeros((2, 3, 4), np.float32)).shape) == (2, 3)
+    assert tuple(keras.ops.reshape(np.arange(6), new_shape=[1, -1]).shape) == (1, 6)
+    assert tuple(keras.ops.reshape(np.arange(6), (3, 2)).shape) == (3, 2)
+    with pytest.raises(TypeError, match="newshape or new_shape"):
+        keras.ops.reshape(np.arange(6), (3, 2), new_shape=(2, 3))

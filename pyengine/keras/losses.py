@@ -40,11 +40,14 @@ class Loss:
     from_logits = False
 
     def __init__(self, name=None, reduction="sum_over_batch_size"):
-        if reduction == Reduction.AUTO:
+        if reduction == Reduction.AUTO:  # TF 2
             reduction = Reduction.SUM_OVER_BATCH_SIZE
+        if reduction is None:  # Keras 3: None is 'none'
+            reduction = Reduction.NONE
         if reduction not in ("sum_over_batch_size", "sum", "none"):
             raise ValueError(f"[{type(self).__name__}] reduction must be 'sum_over_batch_size', "
-                             f"'sum', 'none' or 'auto'. Received: reduction={reduction}")
+                             f"'sum', 'none' (or None) or 'auto'. Received: "
+                             f"reduction={reduction}")
         self.name = name or type(self).__name__
         self.reduction = reduction
 

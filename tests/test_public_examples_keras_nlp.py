@@ -234,3 +234,66 @@ def test_keras3_ner_spellings():
     assert tuple(keras.ops.reshape(np.arange(6), (3, 2)).shape) == (3, 2)
     with pytest.raises(TypeError, match="newshape or new_shape"):
         keras.ops.reshape(np.arange(6), (3, 2), new_shape=(2, 3))
+
+
+# ---- structured data: make_csv_dataset and StringLookup on string keras.Inputs (keras-io
+# ---- wide_deep_cross_networks) ----------------------------------------------------------------
+
+def _csv(tmp_path):
+    text = "a,b,c,y\n1,2.5,x,0\n2,,\"q,r\",1\n3,4,z,0\n"
+    return _write(tmp_path / "t.csv", text)
+
+
+def test_make_csv_dataset_types_defaults_and_label(tmp_path):
+    path = _csv(tmp_path)
+    ds = tf.data.experimental.make_csv_dataset(
+        path, batch_size=2, label_name="y", num_epochs=1, shuffle=False,
+        column_defaults=[[0], [0.0], ["NA"], [0]])
+    (f1, y1), (f2, y2) = list(ds.as_numpy_iterator())
+    assert f1["a"].dtype == np.int32 and f1["b"].dtype == np.float32 and f1["c"].dtype.kind == "U"
+    np.testing.assert_array_equal(f1["b"], [2.5, 0.0])  # the empty field takes its default
+    assert list(f1["c"]) == ["x", "q,r"] and list(f2["c"]) == ["z"]
+    np.testing.assert_array_equal(np.concatenate([y1, y2]), [0, 1, 0])
+    # inferred types: numeric columns are required, as in TensorFlow
+    inferred = tf.data.experimental.make_csv_dataset(path, batch_size=3, num_epochs=1,
+                                                     shuffle=False)
+    with pytest.raises(ValueError, match="row 3: column 'b' is empty"):
+        list(inferred)
+    kept = tf.data.experimental.make_csv_dataset(path, batch_size=3, num_epochs=1,
+                                                 shuffle=False, ignore_errors=True)
+    (f,) = list(kept.as_numpy_iterator())
+    np.testing.assert_array_equal(f["a"], [1, 3])
+    # num_epochs=None repeats; shuffle with a seed permutes rows
+    rep = tf.data.experimental.make_csv_dataset(path, batch_size=2, label_name="y",
+                                                column_defaults=[[0], [0.0], [""], [0]],
+                                                shuffle=True, shuffle_seed=1)
+    labels = np.concatenate([y for _, y in rep.take(6).as_numpy_iterator()])
+    assert len(labels) == 12 and sorted(labels[:3]) == [0, 0, 1]
+    with pytest.raises(ValueError, match="label_name"):
+        tf.data.experimental.make_csv_dataset(path, batch_size=2, label_name="nope")
+
+
+def test_string_lookup_on_string_inputs_inside_a_model():
+    s = layers.Input(name="s", shape=(), dtype="string")
+    n = layers.Input(name="n", shape=(), dtype="float32")
+    multi = layers.StringLookup(vocabulary=["a", "b"], mask_token=None, num_oov_indices=0,
+                                output_mode="binary")(keras.ops.expand_dims(s, -1))
+    ids = layers.StringLookup(vocabulary=["a", "b"], mask_token=None, num_oov_indices=0)(s)
+    emb = layers.Embedding(2, 3)(ids)
+    x = layers.concatenate([multi, emb, keras.ops.expand_dims(n, -1)])
+    assert tuple(x.shape) == (None, 6)
+    enc = keras.Model({"s": s, "n": n}, x)
+    out = enc({"s": np.array(["b", "a"]), "n": np.array([5.0, 7.0], np.float32)}).numpy()
+    np.testing.assert_array_equal(out[:, :2], [[0, 1], [1, 0]])
+    np.testing.assert_array_equal(out[:, -1], [5.0, 7.0])
+    table = enc.layers[[type(layer).__name__ for layer in enc.layers].index("Embedding")]
+    np.testing.assert_allclose(out[:, 2:5], table.get_weights()[0][[1, 0]])
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        enc({"s": np.array(["c"]), "n": np.array([1.0], np.float32)})
+    model = keras.Model({"s": s, "n": n}, layers.Dense(2, activation="softmax")(x))
+    model.compile("adam", "sparse_categorical_crossentropy")
+    rng = np.random.default_rng(0)
+    words = rng.choice(["a", "b"], size=64)
+    hist = model.fit({"s": words, "n": rng.normal(size=64).astype(np.float32)},
+                     (words == "b").astype(np.int64), epochs=5, batch_size=16, verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]

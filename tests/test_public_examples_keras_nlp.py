@@ -297,3 +297,19 @@ def test_string_lookup_on_string_inputs_inside_a_model():
     hist = model.fit({"s": words, "n": rng.normal(size=64).astype(np.float32)},
                      (words == "b").astype(np.int64), epochs=5, batch_size=16, verbose=0)
     assert hist.history["loss"][-1] < hist.history["loss"][0]
+
+
+def test_more_keras_activations_against_numpy():
+    # keras-io TabTransformer's MLP uses keras.activations.selu
+    x = np.array([-2.0, -0.5, 0.0, 1.0, 7.0])
+    alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+    want = {"selu": scale * np.where(x > 0, x, alpha * np.expm1(x)),
+            "relu6": np.clip(x, 0, 6), "softsign": x / (1 + np.abs(x)),
+            "mish": x * np.tanh(np.log1p(np.exp(x))), "exponential": np.exp(x)}
+    for name, ref in want.items():
+        fn = getattr(keras.activations, name)
+        np.testing.assert_allclose(fn(x.astype(np.float32)).numpy(), ref, rtol=1e-5, atol=1e-6)
+        assert keras.activations.get(name).__name__ == name
+    dense = layers.Dense(2, activation=keras.activations.selu)
+    dense.build((None, 3))
+    assert dense.get_config()["activation"] == "selu"  # saved by name

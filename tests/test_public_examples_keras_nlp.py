@@ -34,19 +34,25 @@ def test_tf_newaxis_indexes_a_new_axis():
 
 # ---- a masked output's loss and mean metrics (Keras 3: positions the mask drops do not count) --
 
-def test_fit_and_evaluate_weigh_loss_and_accuracy_by_the_output_mask():
+def test_fit_and_evaluate_weigh_the_loss_by_the_output_mask():
+    # Keras 3: the loss counts the unmasked positions; mean metrics use the mask only with
+    # sample weights (weighted_metrics), plain `metrics` count every position
     model = _masked_seq_model()
     model.compile(optimizer=keras.optimizers.SGD(0.0), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+                  metrics=["accuracy"], weighted_metrics=["accuracy"])
     x, y = _padded_batch()
-    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    sw = np.array([1.0, 2.0, 0.5])
+    logs = model.evaluate(x, y, sample_weight=sw, verbose=0, return_dict=True)
     p = model.predict(x, verbose=0).astype(np.float64)
-    keep = x != 0
+    keep = (x != 0).astype(np.float64)
     nll = -np.log(np.take_along_axis(p, y[..., None], -1)[..., 0])
-    np.testing.assert_allclose(logs["loss"], nll[keep].mean(), rtol=1e-5)
-    np.testing.assert_allclose(logs["accuracy"], (p.argmax(-1) == y)[keep].mean(), rtol=1e-6)
+    hit = (p.argmax(-1) == y).astype(np.float64)
+    w = keep * sw[:, None]
+    np.testing.assert_allclose(logs["loss"], (nll * w).sum() / keep.sum(), rtol=1e-5)
+    np.testing.assert_allclose(logs["accuracy"], hit.mean(), rtol=1e-6)
+    np.testing.assert_allclose(logs["weighted_accuracy"], (hit * w).sum() / w.sum(), rtol=1e-6)
     hist = model.fit(x, y, batch_size=3, epochs=1, verbose=0).history  # lr 0: same weights
-    np.testing.assert_allclose(hist["loss"][0], nll[keep].mean(), rtol=1e-5)
+    np.testing.assert_allclose(hist["loss"][0], (nll * keep).sum() / keep.sum(), rtol=1e-5)
 
 
 def test_loss_object_on_a_masked_prediction_follows_keras_reductions():
@@ -63,7 +69,10 @@ def test_loss_object_on_a_masked_prediction_follows_keras_reductions():
     none = scce(reduction="none")(y, pred).numpy()
     np.testing.assert_allclose(none, nll * keep, rtol=1e-5, atol=1e-7)
     acc = keras.metrics.SparseCategoricalAccuracy()
-    acc.update_state(y, pred)
+    acc.update_state(y, pred)  # no sample weights: Keras 3 does not use the mask
+    np.testing.assert_allclose(acc.result(), (p.argmax(-1) == y).mean())
+    acc = keras.metrics.SparseCategoricalAccuracy()
+    acc.update_state(y, pred, sample_weight=np.ones(3))
     np.testing.assert_allclose(acc.result(), ((p.argmax(-1) == y) * keep).sum() / keep.sum())
 
 
@@ -313,3 +322,18 @@ def test_more_keras_activations_against_numpy():
     dense = layers.Dense(2, activation=keras.activations.selu)
     dense.build((None, 3))
     assert dense.get_config()["activation"] == "selu"  # saved by name
+
+
+def test_one_weight_per_sample_for_sequence_values():
+    # (N,) weights with (N, steps) values: each sample's mean is weighed (Keras 3); with
+    # N == steps the weights used to be broadcast along the steps, silently
+    v = np.arange(16.0).reshape(4, 4)
+    w = np.array([1.0, 0.0, 0.0, 3.0])
+    m = keras.metrics.Mean()
+    m.update_state(v, sample_weight=w)
+    np.testing.assert_allclose(m.result(), (v.mean(1) * w).sum() / w.sum())
+    p = np.random.default_rng(3).dirichlet(np.ones(5), size=(4, 4)).astype(np.float32)
+    y = np.random.default_rng(4).integers(0, 5, size=(4, 4))
+    nll = -np.log(np.take_along_axis(p.astype(np.float64), y[..., None], -1)[..., 0])
+    loss = keras.losses.SparseCategoricalCrossentropy()(y, p, sample_weight=w)
+    np.testing.assert_allclose(float(loss), (nll * w[:, None]).mean(), rtol=1e-5)

@@ -55,7 +55,7 @@ class Loss:
         y_pred = _t(y_pred)
         per = self.fn(y_true, y_pred)
         if sample_weight is not None:
-            per = per * _t(sample_weight).reshape(per.shape)
+            per = per * _weights_like(_t(sample_weight), per.shape)
         per = self._masked(y_pred, per)
         if self.reduction == "none":
             return per
@@ -92,6 +92,18 @@ class Loss:
         if y.dtype.kind not in "biuf":
             raise ValueError(f"[{self.name}] labels must be numeric, received dtype {y.dtype}")
         return np.ascontiguousarray(y, dtype=np.float32)
+
+
+def _weights_like(w, shape):
+    """Sample weights for per-position losses of `shape`: one weight per sample ((n,) or
+    (n, 1)) spreads over a sequence's positions, as TF-Keras broadcasts it; otherwise the
+    weights must hold one value per loss."""
+    shape = tuple(shape)
+    if w.ndim < len(shape) and tuple(w.shape) == shape[:w.ndim]:
+        return w.reshape(tuple(w.shape) + (1,) * (len(shape) - w.ndim))
+    if w.ndim == 2 and w.shape[-1] == 1 and len(shape) > 1 and w.shape[0] == shape[0]:
+        return w.reshape((shape[0],) + (1,) * (len(shape) - 1))
+    return w.reshape(shape)
 
 
 def _match_shape(name, y, out_shape):

@@ -337,3 +337,8 @@ def test_one_weight_per_sample_for_sequence_values():
     nll = -np.log(np.take_along_axis(p.astype(np.float64), y[..., None], -1)[..., 0])
     loss = keras.losses.SparseCategoricalCrossentropy()(y, p, sample_weight=w)
     np.testing.assert_allclose(float(loss), (nll * w[:, None]).mean(), rtol=1e-5)
+
+
+def test_keras_backend_backend_names_the_backend():
+    # keras-io GRN / VSN branches on keras.backend.backend()
+    assert keras.backend.backend() == keras.config.backend() == "pyengine"

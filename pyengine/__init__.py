@@ -55,13 +55,12 @@ from . import onnx  # pe.onnx.export (writes ONNX without the onnx package)
 from .data.structure import TensorSpec  # tf.TensorSpec, for tf.data.Dataset.from_generator
 from .gradient_tape import GradientTape
 from .tf_function import function  # tf.function (eager: checks input_signature only)
-newaxis = None  # tf.newaxis (np.newaxis): keras-io grad_cam indexes `pooled_grads[..., tf.newaxis]`
 from . import tf_image as image  # tf.image.resize / flips / rgb_to_grayscale / psnr
 from . import tf_lite as lite  # noqa: E402  (tf.lite: raises, no TFLite converter)
 from .tf_names import (cast, concat, constant, convert_to_tensor, one_hot, reduce_max,  # noqa: F401
                        reduce_mean, reduce_min, reduce_sum, shape, square)
-from .tf_names import expand_dims, math, repeat  # noqa: F401,E402  (tf.expand_dims, tf.math.*)
-from .tf_names import stop_gradient  # noqa: F401,E402  (tf.stop_gradient)
+# tf.expand_dims, tf.math.*, tf.newaxis, tf.repeat, tf.stop_gradient
+from .tf_names import expand_dims, math, newaxis, repeat, stop_gradient  # noqa: F401,E402
 from .tf_names import split as _split  # noqa: E402  (torch.split and tf.split: keywords decide)
 from .tf_names import (Variable, constant_initializer, ones_initializer,  # noqa: F401,E402
                        random_normal_initializer, random_uniform_initializer, zeros_initializer)

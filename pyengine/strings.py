@@ -3,6 +3,8 @@ before TextVectorization (keras-io: ``tf.strings.regex_replace(tf.strings.lower(
 re.escape(strip_chars), "")``). pyengine has no string tensors: these take a str, a list or a
 NumPy array of str (or bytes, decoded as UTF-8) and return the same shape as a NumPy object
 array of str (a str for a str). Patterns are Python `re` patterns (RE2's common syntax).
+`split` and `to_number` parse records (keras-io's NER program reads tab-separated lines with
+``tf.strings.split(line, sep="\t")`` and ``tf.strings.to_number(fields, out_type=tf.int64)``).
 `name=` (a TensorFlow op name) cannot act: pyengine runs eagerly and has no op names."""
 import re
 
@@ -60,3 +62,47 @@ def regex_replace(input, pattern, rewrite, replace_global=True, name=None):
     rx = re.compile(pattern)
     count = 0 if replace_global else 1
     return _map(lambda s: rx.sub(rewrite, s, count=count), input, "regex_replace")
+
+
+def split(input, sep=None, maxsplit=-1, name=None):
+    """One string split into a 1-D str array: on runs of whitespace when sep is None (ends
+    stripped), else at every `sep` (empty pieces kept), at most `maxsplit` times (-1: all).
+    A batch of strings would give ragged rows (TensorFlow's RaggedTensor), which pyengine does
+    not represent: split each string (in Dataset.map, before batching)."""
+    a = np.asarray(input, dtype=object)
+    if a.ndim != 0:
+        raise ValueError(f"[strings.split] expects one string (a scalar); received shape "
+                         f"{a.shape}: splitting a batch gives ragged rows, which pyengine does "
+                         "not represent. Split each string, e.g. in Dataset.map before batch")
+    if sep == "":
+        sep = None  # TensorFlow: an empty sep splits on whitespace
+    pieces = _text(a[()], "split").split(sep, int(maxsplit))
+    return np.array(pieces, dtype=np.str_) if pieces else np.zeros((0,), np.str_)
+
+
+_NUMBER_TYPES = {"float32": (float, np.float32), "float64": (float, np.float64),
+                 "int32": (int, np.int32), "int64": (int, np.int64)}
+
+
+def to_number(string_tensor, out_type=None, name=None):
+    """Each string parsed as a number of out_type (float32 by default; float64, int32 or
+    int64), as a Tensor of the input's shape. A string that is not such a number raises."""
+    from .creation import tensor
+    from .dtypes import as_dtype, float32
+    key = as_dtype(float32 if out_type is None else out_type).name
+    if key not in _NUMBER_TYPES:
+        raise ValueError(f"[strings.to_number] out_type must be float32, float64, int32 or "
+                         f"int64. Received: out_type={out_type!r}")
+    parse, np_type = _NUMBER_TYPES[key]
+    info = np.iinfo(np_type) if parse is int else None
+
+    def number(s):
+        try:
+            v = parse(s)
+        except ValueError:
+            raise ValueError(f"[strings.to_number] {s!r} is not a valid {key}") from None
+        if info is not None and not info.min <= v <= info.max:
+            raise ValueError(f"[strings.to_number] {s!r} is out of the range of {key}")
+        return v
+    values = _map(number, np.asarray(string_tensor, dtype=object), "to_number")
+    return tensor(np.asarray(values, dtype=np_type), dtype=as_dtype(key))

@@ -202,6 +202,7 @@ def constant(value, dtype=None):
 
 
 convert_to_tensor = constant
+newaxis = None  # tf.newaxis: NumPy's new-axis index, `mask[:, tf.newaxis, :]`
 
 
 def Variable(initial_value=None, trainable=None, name=None, dtype=None, validate_shape=True,

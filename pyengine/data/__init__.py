@@ -3,6 +3,7 @@ See docs/data.md and `Dataset`."""
 from . import experimental
 from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
 from .structure import TensorSpec
+from .text_line import TextLineDataset
 
-__all__ = ["Dataset", "AUTOTUNE", "TensorSpec", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY",
+__all__ = ["Dataset", "TextLineDataset", "AUTOTUNE", "TensorSpec", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY",
            "experimental"]

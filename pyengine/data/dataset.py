@@ -204,6 +204,27 @@ class Dataset:
         card = c if c < 0 else (c // batch_size if drop_remainder else -(-c // batch_size))
         return Dataset(make, card)
 
+    def padded_batch(self, batch_size, padded_shapes=None, padding_values=None,
+                     drop_remainder=False, name=None):
+        """batch() of elements of different shapes: each leaf is padded at the end of its
+        dimensions to the longest in the batch (or to `padded_shapes`; None / -1 dims: the
+        longest), with `padding_values` (default 0, "" for text). data/padding.py."""
+        from .padding import padded_stack
+        batch_size = _positive(batch_size, "batch_size", "padded_batch")
+        src = self._iter
+
+        def make():
+            it = src()
+            while True:
+                chunk = list(itertools.islice(it, batch_size))
+                if not chunk or (drop_remainder and len(chunk) < batch_size):
+                    return
+                _st.zip_leaves(lambda xs: None, chunk, "Dataset.padded_batch")  # same structure
+                yield padded_stack(chunk, padded_shapes, padding_values)
+        c = self._cardinality
+        card = c if c < 0 else (c // batch_size if drop_remainder else -(-c // batch_size))
+        return Dataset(make, card)
+
     def unbatch(self, name=None):
         """Splits every element along its first dimension (the inverse of batch)."""
         src = self._iter

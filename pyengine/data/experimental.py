@@ -4,3 +4,6 @@ from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY  # noqa
 
 def cardinality(dataset):
     return dataset.cardinality()
+
+
+from .csv_dataset import make_csv_dataset  # noqa: E402,F401

@@ -36,9 +36,11 @@ def to_array(x, op):
         return x._data
     if isinstance(x, _sd.StringArray):
         return x.view(np.ndarray)  # text handed to user code comes back as the plain array
-    if isinstance(x, np.ndarray):
-        return x
     arr = np.asarray(x)
+    if arr.dtype == object and arr.size and all(isinstance(v, str) for v in arr.flat):
+        arr = arr.astype(np.str_)  # text from tf.strings.* (object arrays of str)
+    if isinstance(x, np.ndarray):
+        return arr
     if arr.dtype == object:
         raise TypeError(f"[{op}] can't make an array from {type(x).__name__} (ragged or "
                         f"non-numeric data)")

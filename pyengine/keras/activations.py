@@ -12,6 +12,33 @@ softmax, log_softmax = F.softmax, F.log_softmax
 silu = swish = F.silu
 
 
+def _tensor(x):
+    from ..creation import tensor
+    from ..tensor import Tensor
+    return x if isinstance(x, Tensor) else tensor(x)
+
+
+# Keras 3's selu (scale 1.0507..., alpha 1.6733..., as F.selu), relu6, softsign, mish, exponential
+def selu(x):
+    return F.selu(_tensor(x))
+
+
+def relu6(x):
+    return F.relu6(_tensor(x))
+
+
+def softsign(x):
+    return F.softsign(_tensor(x))
+
+
+def mish(x):
+    return F.mish(_tensor(x))
+
+
+def exponential(x):
+    return F.exp(_tensor(x))
+
+
 def linear(x):
     return x
 
@@ -21,7 +48,8 @@ def leaky_relu(x, negative_slope=0.2):
 
 
 _TABLE = {f.__name__: f for f in (linear, relu, sigmoid, tanh, softmax, elu, gelu, softplus,
-                                  leaky_relu, log_softmax, silu)}
+                                  leaky_relu, log_softmax, silu, selu, relu6, softsign, mish,
+                                  exponential)}
 _TABLE["swish"] = silu
 
 
@@ -59,6 +87,7 @@ def name_of(fn):
 from ..tf_names import symbolic_aware as _symbolic_aware  # noqa: E402
 
 (relu, sigmoid, tanh, softmax, elu, gelu, softplus, leaky_relu, log_softmax,  # noqa: E305
- silu) = map(_symbolic_aware, (relu, sigmoid, tanh, softmax, elu, gelu, softplus, leaky_relu,
-                             log_softmax, silu))
+ silu, selu, relu6, softsign, mish, exponential) = map(_symbolic_aware, (
+    relu, sigmoid, tanh, softmax, elu, gelu, softplus, leaky_relu, log_softmax, silu, selu,
+    relu6, softsign, mish, exponential))
 swish = silu

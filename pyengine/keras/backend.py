@@ -31,6 +31,12 @@ def int_shape(x):
     return tuple(x.shape)
 
 
+def backend():
+    """The backend's name, as keras.config.backend() (Keras 3 exposes it here too)."""
+    from .config import backend as _name
+    return _name()
+
+
 def epsilon():
     return 1e-7
 

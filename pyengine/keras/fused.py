@@ -77,7 +77,8 @@ def plan(model, y):
     loss, weight, metrics = model._compiled_losses[0]
     code = _LOSS.get((type(loss), loss.from_logits))
     if code is None or weight != 1.0 or loss.reduction != "sum_over_batch_size" \
-            or getattr(loss, "label_smoothing", 0.0):  # the C++ loss has no smoothing
+            or getattr(loss, "label_smoothing", 0.0) \
+            or getattr(loss, "ignore_class", None) is not None:  # nor smoothing, nor ignored
         return None
     opt_code = _optimizer_ok(model.optimizer)
     if opt_code is None or len(metrics) > 1:

@@ -19,6 +19,19 @@ def _t(y, like=None):
     return Tensor._wrap(np.ascontiguousarray(np.asarray(y, dtype=np.float32)))
 
 
+class Reduction:
+    """tf.keras.losses.Reduction (TF 2's names of the reductions; AUTO means
+    SUM_OVER_BATCH_SIZE, as it does outside a distribution strategy)."""
+    AUTO = "auto"
+    NONE = "none"
+    SUM = "sum"
+    SUM_OVER_BATCH_SIZE = "sum_over_batch_size"
+
+    @classmethod
+    def all(cls):
+        return (cls.AUTO, cls.NONE, cls.SUM, cls.SUM_OVER_BATCH_SIZE)
+
+
 class Loss:
     """Base: subclasses define `fn(y_true, y_pred) -> per-sample Tensor` and a `kind` that the
     fused trainer understands ('mse', 'bce', 'cce', 'scce'), or None."""
@@ -27,9 +40,14 @@ class Loss:
     from_logits = False
 
     def __init__(self, name=None, reduction="sum_over_batch_size"):
+        if reduction == Reduction.AUTO:  # TF 2
+            reduction = Reduction.SUM_OVER_BATCH_SIZE
+        if reduction is None:  # Keras 3: None is 'none'
+            reduction = Reduction.NONE
         if reduction not in ("sum_over_batch_size", "sum", "none"):
             raise ValueError(f"[{type(self).__name__}] reduction must be 'sum_over_batch_size', "
-                             f"'sum' or 'none'. Received: reduction={reduction}")
+                             f"'sum', 'none' (or None) or 'auto'. Received: "
+                             f"reduction={reduction}")
         self.name = name or type(self).__name__
         self.reduction = reduction
 
@@ -37,10 +55,28 @@ class Loss:
         y_pred = _t(y_pred)
         per = self.fn(y_true, y_pred)
         if sample_weight is not None:
-            per = per * _t(sample_weight).reshape(per.shape)
+            per = per * _weights_like(_t(sample_weight), per.shape)
+        per = self._masked(y_pred, per)
         if self.reduction == "none":
             return per
         return per.sum() if self.reduction == "sum" else per.mean()
+
+    def _masked(self, y_pred, per):
+        """Keras 3: a masked y_pred (its `_keras_mask`, e.g. from Embedding(mask_zero=True) or a
+        layer's compute_mask) zeroes the masked positions' losses, and the mean is then over
+        the unmasked positions only (weights total / valid; no valid position: a zero loss)."""
+        from .layers.masking import get_mask, mask_weights
+        mask = mask_weights(y_pred, per.shape, self.name)
+        own = get_mask(per)  # positions the loss itself leaves out (ignore_class)
+        if own is not None:
+            own = own.astype(np.float32)
+            mask = own if mask is None else mask * own
+        if mask is None:
+            return per
+        if self.reduction == "sum_over_batch_size":
+            valid = float(mask.sum())
+            mask = mask * np.float32(mask.size / valid) if valid else mask
+        return per * Tensor._wrap(mask.astype(per._data.dtype, copy=False))
 
     def fn(self, y_true, y_pred):
         """Per-sample losses; Keras 3 subclasses define call(y_true, y_pred) instead."""
@@ -56,6 +92,18 @@ class Loss:
         if y.dtype.kind not in "biuf":
             raise ValueError(f"[{self.name}] labels must be numeric, received dtype {y.dtype}")
         return np.ascontiguousarray(y, dtype=np.float32)
+
+
+def _weights_like(w, shape):
+    """Sample weights for per-position losses of `shape`: one weight per sample ((n,) or
+    (n, 1)) spreads over a sequence's positions, as TF-Keras broadcasts it; otherwise the
+    weights must hold one value per loss."""
+    shape = tuple(shape)
+    if w.ndim < len(shape) and tuple(w.shape) == shape[:w.ndim]:
+        return w.reshape(tuple(w.shape) + (1,) * (len(shape) - w.ndim))
+    if w.ndim == 2 and w.shape[-1] == 1 and len(shape) > 1 and w.shape[0] == shape[0]:
+        return w.reshape((shape[0],) + (1,) * (len(shape) - 1))
+    return w.reshape(shape)
 
 
 def _match_shape(name, y, out_shape):
@@ -148,11 +196,19 @@ class CategoricalCrossentropy(Loss):
 
 
 class SparseCategoricalCrossentropy(Loss):
+    """Cross-entropy of integer labels. ignore_class (Keras 3): positions labelled with it
+    add no loss and the mean is over the other positions (keras-io's translation Transformer
+    ignores the padding token 0)."""
     kind = "scce"
 
-    def __init__(self, from_logits=False, name=None, **kwargs):
+    def __init__(self, from_logits=False, ignore_class=None, name=None, **kwargs):
         super().__init__(name, **kwargs)
         self.from_logits = bool(from_logits)
+        if ignore_class is not None and (isinstance(ignore_class, bool) or
+                                         not float(ignore_class).is_integer()):
+            raise ValueError(f"[{type(self).__name__}] ignore_class must be an integer class "
+                             f"index or None. Received: ignore_class={ignore_class!r}")
+        self.ignore_class = None if ignore_class is None else int(ignore_class)
 
     def fn(self, y_true, y_pred):
         labels = np.asarray(y_true._data if isinstance(y_true, Tensor) else y_true)
@@ -162,6 +218,9 @@ class SparseCategoricalCrossentropy(Loss):
         if labels.size != flat.shape[0]:
             raise ValueError(f"[{self.name}] {labels.size} labels for predictions of shape "
                              f"{tuple(y_pred.shape)}")
+        keep = None if self.ignore_class is None else labels != self.ignore_class
+        if keep is not None:
+            labels = np.where(keep, labels, 0)
         if labels.size and (labels.min() < 0 or labels.max() >= c):
             raise ValueError(f"[{self.name}] labels must be in [0, {c}), received values in "
                              f"[{labels.min()}, {labels.max()}]")
@@ -170,7 +229,12 @@ class SparseCategoricalCrossentropy(Loss):
         else:
             q = (flat / flat.sum(axis=-1, keepdims=True)).clamp(EPSILON, 1.0 - EPSILON)
             per = F.nll_loss(q.log(), labels, reduction="none")
-        return per.reshape(y_pred.shape[:-1])
+        per = per.reshape(y_pred.shape[:-1])
+        if keep is None:
+            return per
+        from .layers.masking import set_mask
+        keep = keep.reshape(per.shape)
+        return set_mask(per * Tensor._wrap(keep.astype(per._data.dtype)), keep)
 
     def validate(self, y, out_shape):
         y = np.asarray(y)
@@ -189,9 +253,11 @@ class SparseCategoricalCrossentropy(Loss):
         if y.dtype.kind == "f" and not np.all(np.mod(y, 1) == 0):
             raise ValueError(f"[{self.name}] labels must be integer class indices")
         n_classes = out_shape[-1]
-        if y.size and (y.min() < 0 or y.max() >= n_classes):
+        seen = y if self.ignore_class is None else y[y != self.ignore_class]  # ignored: any
+        if seen.size and (seen.min() < 0 or seen.max() >= n_classes):
             raise ValueError(f"[{self.name}] labels must be in [0, {n_classes}) for a model with "
-                             f"{n_classes} outputs, received values in [{y.min()}, {y.max()}]")
+                             f"{n_classes} outputs, received values in [{seen.min()}, "
+                             f"{seen.max()}]")
         return np.ascontiguousarray(y, dtype=np.int64)
 
 
@@ -214,8 +280,10 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
                                                                                    y_pred)
 
 
-def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
-    return SparseCategoricalCrossentropy(from_logits, reduction="none")(y_true, y_pred)
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None):
+    """Per-position losses; those labelled ignore_class are 0 (and masked, as Keras 3)."""
+    return SparseCategoricalCrossentropy(from_logits, ignore_class,
+                                         reduction="none")(y_true, y_pred)
 
 
 mse, mae = mean_squared_error, mean_absolute_error

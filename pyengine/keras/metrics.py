@@ -152,6 +152,11 @@ class Mean(Metric):
         w = _np(sample_weight).astype(np.float64)
         while w.ndim > v.ndim and w.shape[-1] == 1:  # (N, 1) weights for (N,) values, as Keras
             w = w[..., 0]
+        if 0 < w.ndim < v.ndim and w.shape == v.shape[:w.ndim]:
+            # one weight per sample for (N, steps...) values: Keras 3 weighs each sample's mean
+            # (broadcasting (N,) against the last axis instead was wrong, silently when N ==
+            # steps)
+            w = w.reshape(w.shape + (1,) * (v.ndim - w.ndim))
         w = np.broadcast_to(w, v.shape) if v.ndim else w
         self.total += float((v * w).sum())
         self.count += float(np.sum(w)) if v.ndim else float(w)
@@ -178,7 +183,18 @@ class MeanMetricWrapper(Mean):
         return self._fn(y_true, y_pred, **self._fn_kwargs)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        super().update_state(self.values(_np(y_true), _np(y_pred)), sample_weight)
+        values = self.values(_np(y_true), _np(y_pred))
+        if sample_weight is not None:
+            # Keras 3: a masked y_pred's mask multiplies the sample weights; without weights
+            # the mask is not used (`metrics=` of compile get none: every position counts,
+            # `weighted_metrics=` with sample_weight / class_weight count the unmasked ones)
+            from .layers.masking import mask_weights
+            mask = mask_weights(y_pred, np.shape(values), self.name)
+            if mask is not None:
+                w = _np(sample_weight).astype(np.float32)
+                w = w.reshape(w.shape + (1,) * (mask.ndim - w.ndim)) if w.ndim < mask.ndim else w
+                sample_weight = mask * w
+        super().update_state(values, sample_weight)
 
 
 class BinaryAccuracy(MeanMetricWrapper):

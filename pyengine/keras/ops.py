@@ -61,7 +61,12 @@ def concatenate(xs, axis=0): return F.cat([_t(x) for x in xs], axis)
 @_op
 def stack(x, axis=0): return F.stack([_t(v) for v in x], axis)
 @_op
-def reshape(x, newshape): return F.reshape(x, tuple(newshape) if not isinstance(newshape, int) else newshape)
+def reshape(x, newshape=None, *, new_shape=None):
+    """Keras 3's reshape; the shape is `newshape` (Keras <= 3.6) or `new_shape` (later)."""
+    if (newshape is None) == (new_shape is None):
+        raise TypeError("[keras.ops.reshape] give the shape once, as newshape or new_shape")
+    shape = newshape if new_shape is None else new_shape
+    return F.reshape(x, tuple(shape) if not isinstance(shape, int) else shape)
 @_op
 def transpose(x, axes=None): return _t(x).permute(*(axes or range(_t(x).ndim)[::-1]))
 @_op
@@ -190,3 +195,12 @@ globals().update({_k: getattr(_more, _k) for _k in dir(_more)
 
 # Keras 3's CTC ops (keras/ctc.py)
 from .ctc import ctc_decode, ctc_loss  # noqa: E402,F401
+
+
+def __getattr__(name):
+    # Keras 3's `keras.ops` namespace also reaches the backend module (keras-io's NER text calls
+    # `keras.ops.backend.shape(x)`); loaded on first use: keras.backend imports this module
+    if name == "backend":
+        from . import backend
+        return backend
+    raise AttributeError(f"module 'pyengine.keras.ops' has no attribute '{name}'")

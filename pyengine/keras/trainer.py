@@ -231,7 +231,10 @@ class Trainer(GeneratorMethods):
                 if yt is None:  # an output without a loss and without a target
                     continue
                 for m in ms:
-                    m.update_state(yt, yp._data if isinstance(yp, Tensor) else yp,
+                    # mean metrics read y_pred's Keras mask (as Keras 3); others get arrays
+                    pred = yp._data if isinstance(yp, Tensor) and not isinstance(
+                        m, _metrics.MeanMetricWrapper) else yp
+                    m.update_state(yt, pred,
                                    sample_weight if getattr(m, "_weighted", False) else None)
         return self.get_metrics_result()
 

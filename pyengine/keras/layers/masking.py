@@ -31,9 +31,33 @@ def set_mask(tensor, mask):
 
 def get_mask(tensor):
     entry = _MASKS.get(id(tensor))
-    if entry is None or entry[0]() is not tensor:
+    if entry is not None and entry[0]() is tensor:
+        return entry[1]
+    # `y._keras_mask = m` on a tensor that was not a layer's output yet (TensorFlow's way of
+    # setting a mask inside call) lands in the instance dict, under EagerTensor's property
+    own = getattr(tensor, "__dict__", {}).get("_keras_mask")
+    return None if own is None else np.asarray(getattr(own, "data", own)).astype(bool)
+
+
+def mask_weights(tensor, shape, owner):
+    """The mask of `tensor` as float32 weights of `shape` (per-position losses or metric
+    values), None when it carries none. Keras 3 weights losses and mean metrics of a masked
+    output this way (a mask whose last axis is 1, or one axis short of a trailing 1, is
+    squeezed / expanded as Keras' squeeze_or_expand_to_same_rank does)."""
+    mask = get_mask(tensor) if isinstance(tensor, Tensor) else None
+    if mask is None:
         return None
-    return entry[1]
+    shape = tuple(shape)
+    if mask.ndim == len(shape) + 1 and mask.shape[-1] == 1:
+        mask = mask[..., 0]
+    elif len(shape) == mask.ndim + 1 and shape[-1] == 1:
+        mask = mask[..., None]
+    try:
+        return np.ascontiguousarray(np.broadcast_to(mask, shape), dtype=np.float32)
+    except ValueError:
+        raise ValueError(f"[{owner}] the predictions carry a Keras mask of shape {mask.shape} "
+                         f"that does not match the per-position values of shape {shape}; "
+                         "a layer kept a mask it should have ended (compute_mask)") from None
 
 
 class Masking(Layer):

@@ -11,10 +11,11 @@ reversed). Output modes: 'int' (indices, the input's shape), 'one_hot' (a traili
 vocabulary_size()), and 'multi_hot', 'count', 'tf_idf' (the last axis holds one sample's
 tokens: (batch, tokens) -> (batch, vocabulary_size())). tf_idf weights are Keras':
 log(1 + documents / (1 + document frequency)), the OOV slot weighted by their mean.
+Called on a keras.Input (`keras.Input(shape=(), dtype="string")`), a lookup is a node of the
+functional model, as in keras-io's structured-data programs (the shapes come from placeholder
+example tokens, which are not looked up as data).
 Not implemented, and rejected with an error: num_oov_indices > 1 (Keras hashes OOV tokens into
-buckets with FarmHash), sparse / ragged outputs, a mask token with non-int modes, and symbolic
-(keras.Input) inputs to StringLookup / IntegerLookup: apply the layer to the data, before the
-model (TextVectorization takes a string keras.Input)."""
+buckets with FarmHash), sparse / ragged outputs, a mask token with non-int modes."""
 import numpy as np
 
 from ...tensor import Tensor
@@ -29,8 +30,8 @@ def _as_array(x, what):
         x = x.numpy()
     from ..symbolic import KerasTensor
     if isinstance(x, KerasTensor):
-        raise TypeError(f"[{what}] symbolic (keras.Input) inputs are not supported: apply the "
-                        "layer to the data before the model, e.g. x = layer(texts)")
+        raise TypeError(f"[{what}] needs data here, not a symbolic keras.Input (adapt() "
+                        "learns the vocabulary from arrays or a dataset)")
     return np.asarray(x)
 
 
@@ -175,6 +176,8 @@ class IndexLookup(Layer):
                 out[i] = 0
                 continue
             j = self._index.get(t, oov)
+            if j is None and getattr(self, "_on_examples", False):
+                j = len(self._specials())  # shapes only: any in-vocabulary index
             if j is None:
                 raise ValueError(f"[{what}] token {t!r} is not in the vocabulary and "
                                  "num_oov_indices=0")
@@ -221,6 +224,13 @@ class IndexLookup(Layer):
     def __call__(self, inputs, *args, **kwargs):
         if args or set(kwargs) - {"training"}:
             raise TypeError(f"[{type(self).__name__}] takes one input")
+        from ..symbolic import call_symbolic, is_symbolic
+        if is_symbolic(inputs):  # a node of a functional model on a keras.Input
+            self._on_examples = True  # the example batches' placeholder tokens are not data
+            try:
+                return call_symbolic(self, inputs, (), kwargs)
+            finally:
+                self._on_examples = False
         a = _as_array(inputs, type(self).__name__)
         if self.invert:
             return self._invert(a)

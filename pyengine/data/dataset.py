@@ -190,19 +190,8 @@ class Dataset:
         """Stacks `batch_size` consecutive elements (leaf by leaf) into one; the last batch is
         shorter unless drop_remainder."""
         batch_size = _positive(batch_size, "batch_size", "batch")
-        src = self._iter
-
-        def make():
-            it = src()
-            while True:
-                chunk = list(itertools.islice(it, batch_size))
-                if not chunk or (drop_remainder and len(chunk) < batch_size):
-                    return
-                yield _st.zip_leaves(lambda xs: _st.stack(xs, "Dataset.batch"), chunk,
-                                     "Dataset.batch")
-        c = self._cardinality
-        card = c if c < 0 else (c // batch_size if drop_remainder else -(-c // batch_size))
-        return Dataset(make, card)
+        return self._batched(batch_size, drop_remainder, lambda chunk: _st.zip_leaves(
+            lambda xs: _st.stack(xs, "Dataset.batch"), chunk, "Dataset.batch"))
 
     def padded_batch(self, batch_size, padded_shapes=None, padding_values=None,
                      drop_remainder=False, name=None):
@@ -211,6 +200,15 @@ class Dataset:
         longest), with `padding_values` (default 0, "" for text). data/padding.py."""
         from .padding import padded_stack
         batch_size = _positive(batch_size, "batch_size", "padded_batch")
+
+        def combine(chunk):
+            _st.zip_leaves(lambda xs: None, chunk, "Dataset.padded_batch")  # same structure
+            return padded_stack(chunk, padded_shapes, padding_values)
+        return self._batched(batch_size, drop_remainder, combine)
+
+    def _batched(self, batch_size, drop_remainder, combine):
+        """The Dataset of combine(list of `batch_size` consecutive elements): batch() and
+        padded_batch()."""
         src = self._iter
 
         def make():
@@ -219,8 +217,7 @@ class Dataset:
                 chunk = list(itertools.islice(it, batch_size))
                 if not chunk or (drop_remainder and len(chunk) < batch_size):
                     return
-                _st.zip_leaves(lambda xs: None, chunk, "Dataset.padded_batch")  # same structure
-                yield padded_stack(chunk, padded_shapes, padding_values)
+                yield combine(chunk)
         c = self._cardinality
         card = c if c < 0 else (c // batch_size if drop_remainder else -(-c // batch_size))
         return Dataset(make, card)

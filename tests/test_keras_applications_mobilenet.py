@@ -7,6 +7,7 @@ import pytest
 
 from pyengine.keras import applications as A
 from pyengine.keras.applications import mobilenet
+from keras_application_checks import assert_classifies_and_trains
 
 SMALL = (32, 32, 3)
 BASE = 3_228_864  # Keras' MobileNet(include_top=False) count at alpha=1.0
@@ -71,12 +72,7 @@ def test_pooling_heads(pooling, shape):
 def test_forward_and_one_training_step(small_top):
     rng = np.random.default_rng(0)
     x = mobilenet.preprocess_input(rng.integers(0, 256, (2,) + SMALL).astype(np.float32))
-    y = small_top.predict(x, verbose=0)
-    assert y.shape == (2, 3) and np.isfinite(y).all()
-    np.testing.assert_allclose(y.sum(1), 1.0, rtol=1e-5)
-    small_top.compile("adam", "sparse_categorical_crossentropy")
-    history = small_top.fit(x, np.array([2, 0]), epochs=1, batch_size=2, verbose=0)
-    assert np.isfinite(history.history["loss"][0])
+    assert_classifies_and_trains(small_top, x, [2, 0])
 
 
 def test_logits_head():

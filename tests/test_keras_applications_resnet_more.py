@@ -7,6 +7,7 @@ import pytest
 
 from pyengine.keras import applications as A
 from pyengine.keras.applications import resnet, resnet_v2
+from keras_application_checks import assert_classifies_and_trains
 
 SMALL = (32, 32, 3)
 BASE50V2 = 23_564_800  # Keras' ResNet50V2(include_top=False) count
@@ -58,12 +59,7 @@ def test_v2_pooling_heads(pooling, shape, last):
 def test_forward_and_one_training_step(small_v2_top):
     rng = np.random.default_rng(0)
     x = resnet_v2.preprocess_input(rng.integers(0, 256, (2,) + SMALL).astype(np.float32))
-    y = small_v2_top.predict(x, verbose=0)
-    assert y.shape == (2, 3) and np.isfinite(y).all()
-    np.testing.assert_allclose(y.sum(1), 1.0, rtol=1e-5)
-    small_v2_top.compile("adam", "sparse_categorical_crossentropy")
-    history = small_v2_top.fit(x, np.array([0, 1]), epochs=1, batch_size=2, verbose=0)
-    assert np.isfinite(history.history["loss"][0])
+    assert_classifies_and_trains(small_v2_top, x, [0, 1])
 
 
 def test_offline_imagenet_names_keras_file(tmp_path, monkeypatch):

@@ -3,10 +3,12 @@ shapes and output modes, determinism across processes, range, and errors."""
 import os
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import pytest
 
+import pyengine as pe
 from pyengine import keras
 
 FEAT1 = np.array(["A", "B", "A", "B", "A"])
@@ -61,10 +63,14 @@ def test_same_bins_in_another_process():
     code = ("import numpy as np; from pyengine import keras; "
             "print(keras.layers.HashedCrossing(1000)((np.array(['A','B','A','B','A']), "
             "np.array([101, 101, 101, 102, 102]))).numpy().tolist())")
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(os.environ, PYTHONPATH=root, OMP_WAIT_POLICY="PASSIVE", PYTHONHASHSEED="123")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120, env=env, cwd=root)
+    # the child imports the pyengine this process imported (the source tree in development,
+    # site-packages when the installed wheel is tested), from a folder holding no other
+    package_parent = os.path.dirname(os.path.dirname(os.path.abspath(pe.__file__)))
+    env = dict(os.environ, PYTHONPATH=package_parent, OMP_WAIT_POLICY="PASSIVE",
+               PYTHONHASHSEED="123")
+    with tempfile.TemporaryDirectory() as cwd:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             timeout=120, env=env, cwd=cwd)
     here = keras.layers.HashedCrossing(1000)((FEAT1, FEAT2)).numpy().tolist()
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == str(here)

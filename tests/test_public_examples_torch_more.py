@@ -378,6 +378,8 @@ def test_nn_parallel_runs_the_module_here_and_names_the_distributed_path():
     assert parallel.DataParallel is nn.DataParallel and nn.parallel is parallel
     with pytest.raises(RuntimeError, match="data_parallel"):
         parallel.data_parallel(lin, x, device_ids=[0])
+    with pytest.raises(TypeError, match=r"\[data_parallel\] module must be callable"):
+        parallel.data_parallel(3, x)
     with pytest.raises(TypeError, match="module_kwargs"):
         parallel.data_parallel(lin, x, module_kwargs=[1])
     with pytest.raises(AttributeError, match="pyengine.distributed"):

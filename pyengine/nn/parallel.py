@@ -11,6 +11,9 @@ __all__ = ["DataParallel", "data_parallel"]
 def data_parallel(module, inputs, device_ids=None, output_device=None, dim=0,
                   module_kwargs=None):
     """The functional form of DataParallel: module(*inputs, **module_kwargs) on this process."""
+    if not callable(module):
+        raise TypeError(f"[data_parallel] module must be callable (an nn.Module), got "
+                        f"{type(module).__name__}")
     if device_ids or output_device is not None:
         raise RuntimeError(f"[data_parallel] device_ids={device_ids!r} / output_device="
                            f"{output_device!r}: pyengine has no CUDA devices to run replicas on")

@@ -102,7 +102,21 @@ def _abort_on_exception(exc_type, exc, tb):
     _state.MPI.COMM_WORLD.Abort(1)
 
 
+def shutdown():
+    """Free the communicators init() made and restore sys.excepthook (destroy_process_group);
+    init() may run again. MPI itself stays initialised until the process exits."""
+    if _state.comm is None:
+        return
+    _state.local_comm.Free()
+    _state.comm.Free()
+    _state.comm = _state.local_comm = None
+    if _state.previous_hook is not None:
+        sys.excepthook = _state.previous_hook
+        _state.previous_hook = None
+
+
 def is_initialized():
+    """Whether init() (or init_process_group()) has run and the group is in effect."""
     return _state.comm is not None
 
 

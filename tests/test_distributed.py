@@ -38,8 +38,8 @@ def run_job(n, script, *args, **environ):
     """Run `mpiexec -n n python script args` (environ: extra variables); returns (returncode,
     stdout + stderr)."""
     env = dict(os.environ, OMP_NUM_THREADS="1",
-               PYTHONPATH=os.pathsep.join([ROOT, WORKERS, os.environ.get("PYTHONPATH", "")]),
-               **environ)
+               PYTHONPATH=os.pathsep.join([ROOT, WORKERS, os.environ.get("PYTHONPATH", "")]))
+    env.update(environ)
     cmd = [_mpiexec(), "-n", str(n), sys.executable, os.path.join(WORKERS, script), *args]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
@@ -83,6 +83,13 @@ def test_torch_distributed_names_and_ddp(n):
     rc, out = run_job(n, "torch_ddp.py")
     assert rc == 0, out
     assert all(f"OK torch_ddp rank {r} of {n}" in out for r in range(n)), out
+
+
+@needs_mpi
+@pytest.mark.parametrize("mode", ["default", "chosen"])
+def test_ranks_share_the_cores_unless_the_program_chose(mode):
+    rc, out = run_job(2, "threads_share.py", mode, OMP_NUM_THREADS="")
+    assert rc == 0 and out.count("OK threads_share") == 2, out
 
 
 @needs_mpi

@@ -137,6 +137,9 @@ def __getattr__(name):
                 "multiprocessing", "linalg", "hub"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
+    if name == "distribute":  # tf.distribute (one replica); pe.distributed is MPI
+        from . import tf_distribute
+        return tf_distribute
     raise AttributeError(f"module 'pyengine' has no attribute '{name}'")
 
 

@@ -194,6 +194,14 @@ from .creation_out import (arange, empty, eye, full, linspace, ones, rand, randn
     _arith.add, _arith.sub, _arith.subtract, _arith.mul, _arith.multiply, _arith.div,
     _arith.divide, _arith.true_divide, _arith.matmul))
 from .dtypes import get_default_dtype, set_default_dtype  # noqa: E402,F401
+# More TensorFlow names (docs/keras.md, "import pyengine as tf"): clipping, pad / fill / unstack,
+# reduce_prod / any / all, masks, the nd gathers and scatters, control flow, tf.print,
+# tf.debugging / tf.errors, and tf.random's set_seed & co. (attached to pe.random)
+from .tf_names_more import (boolean_mask, clip_by_global_norm, clip_by_norm,  # noqa: E402,F401
+                            clip_by_value, executing_eagerly, fill, get_static_value, identity,
+                            pad, rank, reduce_all, reduce_any, reduce_prod, sequence_mask, unstack)
+from .tf_debugging import (assert_equal, assert_greater, assert_less, assert_rank,  # noqa: E402,F401
+                           debugging, errors)
 
 
 # `from pyengine import *` exports every public name except those that would shadow a Python

@@ -255,3 +255,7 @@ def norm(A, ord=None, dim=None, keepdim=False):  # noqa: A002
 from .torch_functions_more import linalg_cross as cross  # noqa: E402  (dim=-1 default)
 from .linalg_decompositions import eigh, eigvalsh, qr, svd, svdvals  # noqa: E402,F401
 from .linalg_solvers import lstsq, pinv  # noqa: E402,F401
+
+
+# tf.linalg.matmul (torch.linalg.matmul's two-argument form too) and tf.linalg.global_norm
+from .tf_names_more import global_norm  # noqa: E402,F401

@@ -27,6 +27,11 @@ from ..tf_nn import (nn_bias_add as bias_add, nn_l2_loss as l2_loss,  # noqa: E4
                      nn_sparse_softmax_cross_entropy_with_logits as
                      sparse_softmax_cross_entropy_with_logits)
 
+# tf.nn.l2_normalize / top_k / pooling / transposed and depthwise convolutions / batch
+# normalization / weighted cross-entropy (pyengine/tf_nn_more.py)
+from ..tf_names import nn_l2_normalize as l2_normalize  # noqa: E402,F401
+from ..tf_names_more import top_k  # noqa: E402,F401
+
 # More activations, distances, 1-D pooling, GroupNorm, parameter containers and losses
 # (docs/nn_more.md).
 from .layers.activation_more import (CELU, GLU, SELU, Hardshrink, Hardsigmoid,  # noqa: E402,F401

@@ -1,0 +1,381 @@
+"""More TensorFlow names for `import pyengine as tf` (tf_names.py holds the first ones): clipping,
+identity / rank / fill / pad / unstack, the reductions reduce_prod / any / all, tf.math's
+cumsum / rsqrt / is_nan / is_inf / is_finite / top_k / confusion_matrix / bincount,
+boolean_mask, sequence_mask, executing_eagerly and get_static_value. Each follows TensorFlow 2's
+documented semantics and is composed of differentiable pyengine ops where TensorFlow's is
+differentiable."""
+import collections
+
+import numpy as np
+
+from . import dtypes as _dt
+from .nn import functional as F
+from .ops.pad import Pad
+from .tensor import Tensor
+from .tf_debugging import invalid
+from .tf_names import _t, cast, constant, symbolic_aware
+
+
+def _np(x):
+    return np.asarray(x._data if isinstance(x, Tensor) else x)
+
+
+def _axes(axis, ndim, op):
+    """TensorFlow's axis argument (None, an int or a list, negatives from the end) as a sorted
+    tuple of distinct non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axis = _np(axis).reshape(-1).tolist()
+    for a in axis:
+        if not -max(ndim, 1) <= a < max(ndim, 1):
+            raise invalid(op, f"axis {a} out of range for a {ndim}-D tensor")
+    return tuple(sorted({a % max(ndim, 1) for a in axis})) if ndim else ()
+
+
+@symbolic_aware
+def clip_by_value(t, clip_value_min, clip_value_max, name=None):
+    """tf.clip_by_value: min(max(t, clip_value_min), clip_value_max); the bounds broadcast to
+    t's shape (never enlarging it) and take t's dtype; the gradient flows where t is inside."""
+    x = _t(t)
+    lo, hi = (_t(v).astype(x.dtype) for v in (clip_value_min, clip_value_max))
+    out = x.maximum(lo).minimum(hi)
+    if tuple(out.shape) != tuple(x.shape):
+        raise invalid("tf.clip_by_value", f"the bounds {tuple(lo.shape)} / {tuple(hi.shape)} "
+                      f"would broadcast t {tuple(x.shape)} to {tuple(out.shape)}")
+    return out
+
+
+@symbolic_aware
+def clip_by_norm(t, clip_norm, axes=None, name=None):
+    """tf.clip_by_norm: t * clip_norm / max(||t||_2, clip_norm), the L2 norm over `axes` (all
+    by default); a zero norm leaves t unchanged (TensorFlow's safe form, no NaN gradient)."""
+    x = _t(t)
+    axes = _axes(axes, x.ndim, "tf.clip_by_norm")
+    l2sum = (x * x).sum(axes, True) if axes else x * x
+    pos = l2sum._data > 0
+    safe = F.where(Tensor._wrap(pos), l2sum, Tensor._wrap(np.ones_like(l2sum._data)))
+    norm = F.where(Tensor._wrap(pos), safe.sqrt(), l2sum)
+    c = _t(clip_norm).astype(x.dtype)
+    return (x * c) / norm.maximum(c)
+
+
+def global_norm(t_list, name=None):
+    """tf.linalg.global_norm: sqrt(sum of ||t||_2^2 over the tensors), None entries skipped."""
+    if not isinstance(t_list, (list, tuple)):
+        raise TypeError(f"[tf.linalg.global_norm] t_list should be a sequence, got "
+                        f"{type(t_list).__name__}")
+    parts = [(_t(v) * _t(v)).sum() for v in t_list if v is not None]
+    if not parts:
+        return Tensor._wrap(np.float32(0.0))
+    total = parts[0]
+    for p in parts[1:]:
+        total = total + p.astype(total.dtype)
+    return total.sqrt()
+
+
+def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
+    """tf.clip_by_global_norm: (each t * clip_norm / max(global_norm, clip_norm), global_norm),
+    None entries kept as None; a non-finite global norm makes every entry NaN, as TensorFlow."""
+    if not isinstance(t_list, (list, tuple)):
+        raise TypeError(f"[tf.clip_by_global_norm] t_list should be a sequence, got "
+                        f"{type(t_list).__name__}")
+    norm = global_norm(t_list) if use_norm is None else _t(use_norm)
+    c = float(_np(clip_norm))
+    scale = c * (1.0 / norm).minimum(1.0 / c)
+    if not np.isfinite(norm._data).all():
+        scale = scale * float("nan")
+    return [None if v is None else _t(v) * scale.astype(_t(v).dtype) for v in t_list], norm
+
+
+@symbolic_aware
+def identity(input, name=None):
+    """tf.identity: a tensor of the same values; the gradient passes through unchanged."""
+    return _t(input).clone()
+
+
+@symbolic_aware
+def rank(input, name=None):
+    """tf.rank: the number of dimensions as a 0-d int32 tensor."""
+    return Tensor._wrap(np.array(_t(input).ndim, dtype=np.int32))
+
+
+def fill(dims, value, name=None):
+    """tf.fill: a tensor of shape `dims` holding the scalar `value` (Python ints int32, floats
+    float32, a tensor keeps its dtype and its gradient: the sum of the output's)."""
+    shape = tuple(int(d) for d in _np(dims).reshape(-1))
+    if any(d < 0 for d in shape):
+        raise invalid("tf.fill", f"dims must be non-negative, got {shape}")
+    v = value if isinstance(value, Tensor) else constant(value)
+    if v.ndim != 0:
+        raise invalid("tf.fill", f"value must be a scalar, got shape {tuple(v.shape)}")
+    return F.broadcast_to(v, shape) * 1 if v.requires_grad else \
+        Tensor._wrap(np.full(shape, v._data, dtype=v._data.dtype))
+
+
+def _mirror_index(n, before, after, mode):
+    # REFLECT mirrors without repeating the edge, SYMMETRIC repeats it
+    i = np.arange(-before, n + after)
+    if mode == "REFLECT":
+        period = 2 * (n - 1)
+        i = np.abs(i) % period if period else np.zeros_like(i)
+        return np.where(i >= n, period - i, i)
+    i = np.where(i < 0, -i - 1, i)
+    return np.where(i >= n, 2 * n - 1 - i, i)
+
+
+@symbolic_aware
+def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
+    """tf.pad: paddings [rank, 2] of (before, after) per dimension; mode 'CONSTANT' (fill with
+    constant_values), 'REFLECT' (mirror, not repeating the edge: each amount < that size) or
+    'SYMMETRIC' (mirror repeating the edge: each amount <= that size), case-insensitive."""
+    x = _t(tensor)
+    p = _np(paddings).astype(np.int64)
+    if p.shape != (x.ndim, 2):
+        raise invalid("tf.pad", f"paddings must be of shape [{x.ndim}, 2], got {p.shape}")
+    if (p < 0).any():
+        raise invalid("tf.pad", f"paddings must be non-negative, got {p.tolist()}")
+    m = str(mode).upper()
+    if m == "CONSTANT":
+        value = _np(constant_values).astype(x._data.dtype)
+        return Pad.apply(x, widths=tuple(map(tuple, p.tolist())), value=value)
+    if m not in ("REFLECT", "SYMMETRIC"):
+        raise ValueError(f"[tf.pad] mode must be 'CONSTANT', 'REFLECT' or 'SYMMETRIC', got "
+                         f"{mode!r}")
+    if np.any(_np(constant_values) != 0):
+        raise ValueError(f"[tf.pad] constant_values is for mode 'CONSTANT', got mode={mode!r}")
+    out = x
+    for d, (b, a) in enumerate(p.tolist()):
+        limit = x.shape[d] - (1 if m == "REFLECT" else 0)
+        if b > limit or a > limit:
+            raise invalid("tf.pad", f"paddings {p[d].tolist()} of dimension {d} must be at most "
+                          f"{limit} for mode {m} (its size is {x.shape[d]})")
+        if b or a:
+            idx = _mirror_index(x.shape[d], b, a, m)
+            out = out[(slice(None),) * d + (Tensor._wrap(idx),)]
+    return out
+
+
+@symbolic_aware
+def unstack(value, num=None, axis=0, name=None):
+    """tf.unstack: the list of slices of `value` along `axis` (each one dimension less)."""
+    x = _t(value)
+    if x.ndim == 0:
+        raise ValueError("[tf.unstack] value must have at least one dimension")
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"[tf.unstack] axis {axis} out of range for a {x.ndim}-D tensor")
+    if num is not None and int(num) != x.shape[axis]:
+        raise ValueError(f"[tf.unstack] num={num} but dimension {axis} has size "
+                         f"{x.shape[axis]}")
+    return list(x.unbind(axis))
+
+
+@symbolic_aware
+def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
+    """tf.reduce_prod: the product over `axis` (all axes by default); differentiable."""
+    x = _t(input_tensor)
+    out = x
+    for a in reversed(_axes(axis, x.ndim, "tf.reduce_prod")):
+        out = out.prod(a, keepdim=True)
+    if not keepdims:
+        out = out.reshape(tuple(s for i, s in enumerate(out.shape)
+                                if i not in _axes(axis, x.ndim, "tf.reduce_prod")))
+    return out.astype(x.dtype) if out.dtype != x.dtype else out
+
+
+def _logical(op, x, axis, keepdims, np_fn):
+    a = _np(x)
+    if a.dtype != np.bool_:
+        raise TypeError(f"[tf.{op}] input_tensor must be bool, got {a.dtype}")
+    return Tensor._wrap(np.asarray(np_fn(a, axis=_axes(axis, a.ndim, f"tf.{op}"),
+                                         keepdims=bool(keepdims))))
+
+
+@symbolic_aware
+def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
+    """tf.reduce_any: logical or over `axis` (all by default) of a bool tensor."""
+    return _logical("reduce_any", input_tensor, axis, keepdims, np.any)
+
+
+@symbolic_aware
+def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
+    """tf.reduce_all: logical and over `axis` (all by default) of a bool tensor."""
+    return _logical("reduce_all", input_tensor, axis, keepdims, np.all)
+
+
+@symbolic_aware
+def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
+    """tf.math.cumsum: running sums along `axis`; exclusive leaves each element out of its own
+    sum (starting from 0), reverse sums from the end. Keeps the dtype; differentiable."""
+    t = _t(x)
+    if t.ndim == 0:
+        raise invalid("tf.math.cumsum", "x must have at least one dimension")
+    ax = _axes(axis, t.ndim, "tf.math.cumsum")[0]
+    if reverse:
+        t = t.flip(ax)
+    out = t.cumsum(ax)
+    if exclusive and t.shape[ax]:
+        lead = (slice(None),) * ax
+        zero = t[lead + (slice(0, 1),)] * 0
+        out = F.cat([zero, out[lead + (slice(0, -1),)]], ax)
+    out = out.flip(ax) if reverse else out
+    return out.astype(t.dtype) if out.dtype != t.dtype else out
+
+
+@symbolic_aware
+def rsqrt(x, name=None):
+    """tf.math.rsqrt: 1 / sqrt(x)."""
+    return _t(x).sqrt() ** -1.0
+
+
+def _float_test(op, fn):
+    @symbolic_aware
+    def test(x, name=None):
+        a = _np(x)
+        if a.dtype.kind != "f":
+            raise TypeError(f"[tf.math.{op}] x must be floating, got {a.dtype}")
+        return Tensor._wrap(fn(a))
+    test.__name__ = test.__qualname__ = op
+    test.__doc__ = f"tf.math.{op}: elementwise bool test of a floating tensor (np.{fn.__name__})."
+    return test
+
+
+is_nan, is_inf, is_finite = (_float_test(n, f) for n, f in (
+    ("is_nan", np.isnan), ("is_inf", np.isinf), ("is_finite", np.isfinite)))
+
+TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
+
+
+@symbolic_aware
+def top_k(input, k=1, sorted=True, index_type=None, name=None):
+    """tf.math.top_k: (values, indices) of the k largest entries along the last axis, largest
+    first, equal values in index order; indices int32 (or index_type int64). The values'
+    gradient flows back to the chosen entries."""
+    x = _t(input)
+    k = int(_np(k))
+    if x.ndim == 0:
+        raise invalid("tf.math.top_k", "input must be at least 1-D")
+    if not 0 <= k <= x.shape[-1]:
+        raise invalid("tf.math.top_k", f"input must have at least k={k} columns, got "
+                      f"{x.shape[-1]}")
+    itype = np.int32 if index_type is None else _dt.as_dtype(index_type).np
+    if np.dtype(itype) not in (np.dtype(np.int32), np.dtype(np.int64)):
+        raise ValueError(f"[tf.math.top_k] index_type must be int32 or int64, got {index_type!r}")
+    values, indices = x.topk(k, dim=-1)
+    return TopKV2(values, Tensor._wrap(indices._data.astype(itype)))
+
+
+@symbolic_aware
+def boolean_mask(tensor, mask, axis=None, name=None):
+    """tf.boolean_mask: the entries of `tensor` where `mask` (shape tensor.shape[axis:axis+K])
+    is True, those K dimensions flattened into one; differentiable in tensor."""
+    x, m = _t(tensor), _np(mask).astype(bool)
+    if m.ndim == 0:
+        raise ValueError("[tf.boolean_mask] mask cannot be scalar")
+    ax = 0 if axis is None else int(axis) % max(x.ndim, 1)
+    if tuple(x.shape[ax:ax + m.ndim]) != m.shape:
+        raise ValueError(f"[tf.boolean_mask] mask {m.shape} must match the tensor's dimensions "
+                         f"{tuple(x.shape[ax:ax + m.ndim])} from axis {ax}")
+    flat = x.reshape(tuple(x.shape[:ax]) + (-1 if m.size else 0,) + tuple(x.shape[ax + m.ndim:]))
+    keep = Tensor._wrap(np.flatnonzero(m).astype(np.int64))
+    return flat[(slice(None),) * ax + (keep,)]
+
+
+@symbolic_aware
+def sequence_mask(lengths, maxlen=None, dtype=None, name=None):
+    """tf.sequence_mask: mask[..., j] = j < lengths[...], shape lengths.shape + (maxlen,),
+    maxlen max(lengths) by default; bool unless dtype says otherwise."""
+    n = _np(lengths)
+    if n.dtype.kind not in "iu" and not (n.dtype.kind == "f" and np.all(n == np.floor(n))):
+        raise TypeError(f"[tf.sequence_mask] lengths must be integers, got {n.dtype}")
+    n = n.astype(np.int64)
+    m = (int(n.max()) if n.size else 0) if maxlen is None else int(_np(maxlen))
+    if m < 0:
+        raise invalid("tf.sequence_mask", f"maxlen must be non-negative, got {m}")
+    out = Tensor._wrap(np.arange(m) < n[..., None])
+    return out if dtype is None else cast(out, dtype)
+
+
+def _int_values(op, x, what):
+    a = _np(x)
+    if a.dtype.kind == "f" and np.all(a == np.floor(a)):
+        a = a.astype(np.int64)
+    if a.dtype.kind not in "iu":
+        raise TypeError(f"[{op}] {what} must be integers, got {a.dtype}")
+    return a.astype(np.int64)
+
+
+def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=None,
+                     name=None):
+    """tf.math.confusion_matrix: (num_classes, num_classes), rows the labels, columns the
+    predictions, each (label, prediction) pair counting 1 (or its weight); num_classes
+    max(labels, predictions) + 1 by default; int32 unless dtype says otherwise."""
+    op = "tf.math.confusion_matrix"
+    lab, pred = _int_values(op, labels, "labels").ravel(), _int_values(op, predictions,
+                                                                       "predictions").ravel()
+    if lab.shape != pred.shape:
+        raise ValueError(f"[{op}] labels {lab.shape} and predictions {pred.shape} differ")
+    if (lab < 0).any() or (pred < 0).any():
+        raise invalid(op, "labels and predictions must be non-negative")
+    n = (int(max(lab.max(initial=-1), pred.max(initial=-1))) + 1) if num_classes is None \
+        else int(_np(num_classes))
+    if (lab >= n).any() or (pred >= n).any():
+        raise invalid(op, f"labels and predictions must be < num_classes={n}")
+    npd = _dt.as_dtype(dtype).np if dtype is not None else np.int32
+    w = np.ones(lab.shape) if weights is None else np.broadcast_to(_np(weights), lab.shape)
+    out = np.zeros((n, n), dtype=np.float64 if np.dtype(npd).kind == "f" else np.int64)
+    np.add.at(out, (lab, pred), w.astype(out.dtype))
+    return Tensor._wrap(out.astype(npd))
+
+
+def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=None, name=None,
+             axis=None, binary_output=False):
+    """tf.math.bincount: counts of each value 0, 1, ... of the non-negative int `arr` (length
+    max(arr) + 1, at least minlength, values >= maxlength dropped); with weights, their sums
+    (in the weights' dtype); binary_output: 1 where a value occurs; axis=-1 counts each row of
+    a 2-D arr. Without weights int32 unless dtype says otherwise."""
+    op = "tf.math.bincount"
+    a = _int_values(op, arr, "arr")
+    if (a < 0).any():
+        raise invalid(op, "arr must be non-negative")
+    if axis not in (None, 0, -1):
+        raise ValueError(f"[{op}] axis must be None, 0 or -1, got {axis!r}")
+    if binary_output and weights is not None:
+        raise ValueError(f"[{op}] weights and binary_output=True cannot be used together")
+    w = None if weights is None else np.broadcast_to(_np(weights), a.shape)
+    n = int(a.max()) + 1 if a.size else 0
+    n = max(n, int(minlength)) if minlength is not None else n
+    n = min(n, int(maxlength)) if maxlength is not None else n
+    rows = a.reshape(a.shape[0] if axis == -1 and a.ndim == 2 else 1, -1)
+    if axis == -1 and a.ndim != 2:
+        raise ValueError(f"[{op}] axis=-1 needs a 2-D arr, got shape {a.shape}")
+    wr = None if w is None else w.reshape(rows.shape)
+    npd = np.dtype(wr.dtype if wr is not None else
+                   (_dt.as_dtype(dtype).np if dtype is not None else np.int32))
+    out = np.zeros((rows.shape[0], n), dtype=np.float64 if npd.kind == "f" else np.int64)
+    r, c = np.nonzero(rows < n)
+    np.add.at(out, (r, rows[r, c]), 1 if wr is None else wr[r, c])
+    if binary_output:
+        out = (out > 0).astype(out.dtype)
+    return Tensor._wrap((out if axis == -1 else out[0]).astype(npd))
+
+
+def executing_eagerly():
+    """tf.executing_eagerly: True; pyengine always runs eagerly (tf.function included)."""
+    return True
+
+
+def get_static_value(tensor, partial=False):
+    """tf.get_static_value: the value as a NumPy array (every eager tensor's value is known,
+    so `partial` changes nothing); None for a symbolic Keras tensor, other values as given."""
+    import sys
+    sym = sys.modules.get("pyengine.keras.symbolic")
+    if sym is not None and isinstance(tensor, sym.KerasTensor):
+        return None
+    return tensor.numpy() if isinstance(tensor, Tensor) else tensor
+
+
+# tf.math.* (tf_names.math, the one tf.math namespace): these names join it
+from .tf_names import math as _math  # noqa: E402
+for _fn in (reduce_prod, reduce_any, reduce_all, cumsum, rsqrt, is_nan, is_inf, is_finite, top_k,
+            confusion_matrix, bincount):
+    setattr(_math, _fn.__name__, _fn)

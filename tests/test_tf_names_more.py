@@ -1,0 +1,316 @@
+"""More TensorFlow names under `import pyengine as tf` (tf_names_more.py, tf_random.py,
+tf_indexing.py, tf_control_flow.py, tf_debugging.py, tf_nn_more.py, tf_image_adjust.py) against
+NumPy float64 references: values, shapes, dtypes, gradients (gradcheck), edge cases and the
+errors TensorFlow raises."""
+import io
+import sys
+
+import numpy as np
+import pytest
+
+import pyengine as tf
+from pyengine.testing import gradcheck
+
+RNG = np.random.default_rng(0)
+
+
+def T(a, grad=False):
+    return tf.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)
+
+
+# ---- clipping ------------------------------------------------------------------------------
+def test_clip_by_value_values_broadcast_dtype_gradient():
+    a = RNG.standard_normal((3, 4))
+    lo = np.array([-0.5, -1.0, 0.0, -0.2])
+    got = tf.clip_by_value(T(a), lo, 0.5).numpy()
+    np.testing.assert_array_equal(got, np.clip(a, lo, 0.5))
+    ints = tf.clip_by_value(tf.constant([1, 5, 9]), 2, 6)
+    assert ints.numpy().tolist() == [2, 5, 6] and ints.numpy().dtype == np.int32
+    x = T(np.array([-2.0, -0.3, 0.2, 3.0]), grad=True)
+    assert gradcheck(lambda v: tf.clip_by_value(v, -1.0, 1.0), [x])
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"\[tf.clip_by_value\]"):
+        tf.clip_by_value(T([1.0, 2.0]), np.zeros((3, 2)), 1.0)
+
+
+def test_clip_by_norm_matches_numpy_and_gradient():
+    a = RNG.standard_normal((3, 4))
+    got = tf.clip_by_norm(T(a), 1.5).numpy()
+    np.testing.assert_allclose(got, a * 1.5 / max(np.linalg.norm(a), 1.5), rtol=1e-12)
+    rows = tf.clip_by_norm(T(a), 1.0, axes=[-1]).numpy()
+    n = np.linalg.norm(a, axis=1, keepdims=True)
+    np.testing.assert_allclose(rows, a / np.maximum(n, 1.0), rtol=1e-12)
+    np.testing.assert_array_equal(tf.clip_by_norm(T(np.zeros(3)), 1.0).numpy(), np.zeros(3))
+    small = T(np.array([0.1, 0.2]))
+    np.testing.assert_allclose(tf.clip_by_norm(small, 5.0).numpy(), [0.1, 0.2])
+    x = T(a, grad=True)
+    assert gradcheck(lambda v: tf.clip_by_norm(v, 1.0, axes=1), [x])
+    z = T(np.zeros(3), grad=True)
+    tf.clip_by_norm(z, 1.0).sum().backward()
+    assert np.isfinite(z.grad.numpy()).all()
+
+
+def test_clip_by_global_norm_keeps_none_and_returns_norm():
+    a, b = RNG.standard_normal((2, 3)), RNG.standard_normal(4)
+    g = np.sqrt((a ** 2).sum() + (b ** 2).sum())
+    out, norm = tf.clip_by_global_norm([T(a), None, T(b)], 1.0)
+    assert out[1] is None and isinstance(out, list)
+    np.testing.assert_allclose(float(norm), g, rtol=1e-12)
+    np.testing.assert_allclose(out[0].numpy(), a / g, rtol=1e-12)
+    np.testing.assert_allclose(out[2].numpy(), b / g, rtol=1e-12)
+    kept, _ = tf.clip_by_global_norm([T(a)], 100.0)
+    np.testing.assert_allclose(kept[0].numpy(), a, rtol=1e-12)
+    nan, _ = tf.clip_by_global_norm([T([np.inf, 1.0])], 1.0)
+    assert np.isnan(nan[0].numpy()).all()
+    x, y = T(a, grad=True), T(b, grad=True)
+    assert gradcheck(lambda u, v: tuple(tf.clip_by_global_norm([u, v], 1.0)[0]), [x, y])
+    np.testing.assert_allclose(float(tf.linalg.global_norm([T(a), T(b)])), g, rtol=1e-12)
+    with pytest.raises(TypeError, match=r"sequence"):
+        tf.clip_by_global_norm(T(a), 1.0)
+
+
+# ---- identity / rank / fill / pad / unstack ------------------------------------------------
+def test_identity_rank_fill():
+    x = T(RNG.standard_normal((2, 3)), grad=True)
+    y = tf.identity(x)
+    assert y is not x and np.array_equal(y.numpy(), x.numpy())
+    assert gradcheck(tf.identity, [x])
+    r = tf.rank(np.zeros((2, 3, 4)))
+    assert int(r) == 3 and r.numpy().dtype == np.int32 and r.shape == ()
+    assert int(tf.rank(5.0)) == 0
+    f = tf.fill([2, 3], 9)
+    assert f.numpy().dtype == np.int32 and (f.numpy() == 9).all() and f.shape == (2, 3)
+    assert tf.fill([2], 1.5).numpy().dtype == np.float32
+    assert tf.fill([0, 4], 1.0).shape == (0, 4)
+    v = T(2.0, grad=True)
+    assert gradcheck(lambda s: tf.fill([2, 2], s), [v])
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"scalar"):
+        tf.fill([2], [1.0, 2.0])
+
+
+def _np_pad(a, p, mode, cv=0):
+    return np.pad(a, p, mode="constant", constant_values=cv) if mode == "CONSTANT" else \
+        np.pad(a, p, mode={"REFLECT": "reflect", "SYMMETRIC": "symmetric"}[mode])
+
+
+@pytest.mark.parametrize("mode", ["CONSTANT", "REFLECT", "symmetric"])
+def test_pad_modes_match_numpy_and_gradient(mode):
+    a = RNG.standard_normal((3, 4))
+    p = [[1, 2], [3, 0]] if mode != "REFLECT" else [[2, 1], [3, 2]]
+    got = tf.pad(T(a), p, mode).numpy()
+    np.testing.assert_array_equal(got, _np_pad(a, p, mode.upper()))
+    x = T(a, grad=True)
+    assert gradcheck(lambda v: tf.pad(v, p, mode), [x])
+
+
+def test_pad_constant_values_dtype_and_errors():
+    x = tf.constant([[1, 2], [3, 4]])
+    got = tf.pad(x, tf.constant([[0, 1], [1, 0]]), constant_values=7)
+    assert got.numpy().dtype == np.int32
+    np.testing.assert_array_equal(got.numpy(), np.pad(x.numpy(), [[0, 1], [1, 0]],
+                                                      constant_values=7))
+    assert tf.pad(tf.zeros((0, 2)), [[1, 1], [0, 0]]).shape == (2, 2)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"\[tf.pad\] paddings must be of"):
+        tf.pad(x, [[1, 1]])
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"at most 1 for mode REFLECT"):
+        tf.pad(x, [[2, 0], [0, 0]], "REFLECT")
+    np.testing.assert_array_equal(tf.pad(x, [[2, 2], [0, 0]], "SYMMETRIC").numpy(),
+                                  np.pad(x.numpy(), [[2, 2], [0, 0]], mode="symmetric"))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"at most 2 for mode SYMMETRIC"):
+        tf.pad(x, [[3, 0], [0, 0]], "SYMMETRIC")
+    with pytest.raises(ValueError, match=r"mode must be"):
+        tf.pad(x, [[0, 0], [0, 0]], "EDGE")
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"non-negative"):
+        tf.pad(x, [[-1, 0], [0, 0]])
+
+
+def test_unstack():
+    a = RNG.standard_normal((2, 3, 4))
+    parts = tf.unstack(T(a), axis=-2)
+    assert isinstance(parts, list) and len(parts) == 3
+    for i, p in enumerate(parts):
+        np.testing.assert_array_equal(p.numpy(), a[:, i, :])
+    assert len(tf.unstack(T(a), num=2)) == 2
+    with pytest.raises(ValueError, match=r"num=3"):
+        tf.unstack(T(a), num=3)
+    assert tf.unstack(tf.zeros((0, 2))) == []
+    x = T(a, grad=True)
+    assert gradcheck(lambda v: tuple(tf.unstack(v, axis=1)), [x])
+
+
+# ---- reductions, cumsum, elementwise tests ---------------------------------------------------
+@pytest.mark.parametrize("axis", [None, 0, -1, [0, 2], []])
+def test_reduce_prod_matches_numpy_and_gradient(axis, keep=False):
+    a = RNG.uniform(0.5, 1.5, (2, 3, 4))
+    ax = None if axis is None else tuple(axis) if isinstance(axis, list) else axis
+    for keep in (False, True):
+        got = tf.reduce_prod(T(a), axis, keepdims=keep).numpy()
+        np.testing.assert_allclose(got, np.prod(a, axis=ax, keepdims=keep), rtol=1e-12)
+    x = T(a, grad=True)
+    assert gradcheck(lambda v: tf.math.reduce_prod(v, axis), [x])
+
+
+def test_reduce_prod_int_and_reduce_any_all():
+    assert tf.reduce_prod(tf.constant([[1, 2], [3, 4]]), 1).numpy().tolist() == [2, 12]
+    assert tf.reduce_prod(tf.constant([[1, 2], [3, 4]])).numpy().dtype == np.int32
+    b = np.array([[True, False, True], [True, True, True]])
+    assert bool(tf.reduce_any(b)) and not bool(tf.reduce_all(b))
+    np.testing.assert_array_equal(tf.reduce_all(b, axis=1).numpy(), [False, True])
+    np.testing.assert_array_equal(tf.math.reduce_any(b, 0, keepdims=True).numpy(),
+                                  b.any(0, keepdims=True))
+    assert bool(tf.reduce_all(np.zeros(0, bool))) and not bool(tf.reduce_any(np.zeros(0, bool)))
+    with pytest.raises(TypeError, match=r"\[tf.reduce_any\] input_tensor must be bool"):
+        tf.reduce_any(tf.constant([1.0]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"axis 2 out of range"):
+        tf.reduce_all(b, axis=2)
+
+
+@pytest.mark.parametrize("exclusive", [False, True])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_cumsum_exclusive_reverse(exclusive, reverse):
+    a = RNG.standard_normal((3, 4))
+    ref = np.flip(a, 1) if reverse else a
+    ref = np.cumsum(ref, 1)
+    if exclusive:
+        ref = np.concatenate([np.zeros((3, 1)), ref[:, :-1]], 1)
+    ref = np.flip(ref, 1) if reverse else ref
+    np.testing.assert_allclose(tf.math.cumsum(T(a), axis=-1, exclusive=exclusive,
+                                              reverse=reverse).numpy(), ref, rtol=1e-12)
+    x = T(a, grad=True)
+    assert gradcheck(lambda v: tf.math.cumsum(v, 1, exclusive, reverse), [x])
+
+
+def test_cumsum_dtype_default_axis_empty():
+    c = tf.math.cumsum(tf.constant([[1, 2], [3, 4]]))
+    assert c.numpy().tolist() == [[1, 2], [4, 6]] and c.numpy().dtype == np.int32
+    assert tf.math.cumsum(tf.zeros((0,)), exclusive=True).shape == (0,)
+
+
+def test_rsqrt_and_float_tests():
+    a = RNG.uniform(0.5, 2.0, (3, 2))
+    np.testing.assert_allclose(tf.math.rsqrt(T(a)).numpy(), 1 / np.sqrt(a), rtol=1e-12)
+    assert gradcheck(tf.math.rsqrt, [T(a, grad=True)])
+    v = np.array([1.0, np.nan, np.inf, -np.inf], np.float32)
+    np.testing.assert_array_equal(tf.math.is_nan(v).numpy(), np.isnan(v))
+    np.testing.assert_array_equal(tf.math.is_inf(v).numpy(), np.isinf(v))
+    np.testing.assert_array_equal(tf.math.is_finite(v).numpy(), np.isfinite(v))
+    assert tf.math.is_nan(v).numpy().dtype == np.bool_
+    with pytest.raises(TypeError, match=r"\[tf.math.is_nan\] x must be floating"):
+        tf.math.is_nan(tf.constant([1]))
+
+
+def test_l2_normalize_in_nn():
+    a = RNG.standard_normal((3, 4))
+    got = tf.nn.l2_normalize(T(a), axis=-1).numpy()
+    np.testing.assert_allclose(got, a / np.linalg.norm(a, axis=-1, keepdims=True), rtol=1e-12)
+    np.testing.assert_allclose(tf.nn.l2_normalize(T(np.zeros(2)), epsilon=1e-4).numpy(), 0)
+    assert gradcheck(lambda v: tf.nn.l2_normalize(v, 0), [T(a, grad=True)])
+
+
+def test_top_k_values_indices_ties_and_gradient():
+    a = np.array([[1.0, 3.0, 3.0, 2.0], [5.0, 4.0, 6.0, 0.0]])
+    r = tf.math.top_k(T(a), k=3)
+    values, indices = r
+    np.testing.assert_array_equal(r.values.numpy(), [[3, 3, 2], [6, 5, 4]])
+    np.testing.assert_array_equal(indices.numpy(), [[1, 2, 3], [2, 0, 1]])  # ties: lower first
+    assert r.indices.numpy().dtype == np.int32 and values is r.values
+    assert tf.nn.top_k(T(a), 2, index_type=tf.int64).indices.numpy().dtype == np.int64
+    assert tf.nn.top_k(T(a), 0).values.shape == (2, 0)
+    assert gradcheck(lambda v: tf.math.top_k(v, 2).values, [T(RNG.standard_normal((3, 5)),
+                                                               grad=True)])
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"at least k=5"):
+        tf.math.top_k(T(a), 5)
+
+
+# ---- masks, counting ------------------------------------------------------------------------
+def test_boolean_mask_axis_and_gradient():
+    a = RNG.standard_normal((2, 3, 4))
+    m = np.array([True, False, True])
+    np.testing.assert_array_equal(tf.boolean_mask(T(a), m, axis=1).numpy(), a[:, m])
+    m2 = RNG.uniform(size=(2, 3)) > 0.4
+    np.testing.assert_array_equal(tf.boolean_mask(T(a), m2).numpy(), a[m2])
+    assert tf.boolean_mask(T(a), np.zeros(2, bool)).shape == (0, 3, 4)
+    assert gradcheck(lambda v: tf.boolean_mask(v, m, axis=-2), [T(a, grad=True)])
+    with pytest.raises(ValueError, match=r"mask cannot be scalar"):
+        tf.boolean_mask(T(a), True)
+    with pytest.raises(ValueError, match=r"must match"):
+        tf.boolean_mask(T(a), np.ones(3, bool))
+
+
+def test_sequence_mask():
+    got = tf.sequence_mask([1, 3, 2], 5)
+    np.testing.assert_array_equal(got.numpy(), np.arange(5) < np.array([1, 3, 2])[:, None])
+    assert got.numpy().dtype == np.bool_
+    m = tf.sequence_mask(tf.constant([[1, 3], [2, 0]]))
+    assert m.shape == (2, 2, 3)
+    assert tf.sequence_mask([2], 3, dtype=tf.float32).numpy().tolist() == [[1.0, 1.0, 0.0]]
+    with pytest.raises(TypeError, match=r"integers"):
+        tf.sequence_mask([1.5])
+
+
+def test_confusion_matrix():
+    lab, pred = np.array([1, 2, 4]), np.array([2, 2, 4])
+    got = tf.math.confusion_matrix(lab, pred)
+    ref = np.zeros((5, 5), np.int32)
+    np.add.at(ref, (lab, pred), 1)
+    np.testing.assert_array_equal(got.numpy(), ref)
+    assert got.numpy().dtype == np.int32
+    w = tf.math.confusion_matrix(lab, pred, num_classes=6, weights=[0.5, 1.0, 2.0],
+                                 dtype=tf.float32)
+    assert w.shape == (6, 6) and w.numpy()[1, 2] == 0.5 and w.numpy().dtype == np.float32
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"< num_classes=3"):
+        tf.math.confusion_matrix(lab, pred, num_classes=3)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"non-negative"):
+        tf.math.confusion_matrix([-1], [0])
+
+
+def test_bincount():
+    v = np.array([1, 1, 2, 3, 2, 4, 4, 5])
+    got = tf.math.bincount(v)
+    assert got.numpy().tolist() == [0, 2, 2, 1, 2, 1] and got.numpy().dtype == np.int32
+    w = np.array([1, 5, 0, 1, 0, 5, 4, 5])
+    assert tf.math.bincount(v, weights=w).numpy().tolist() == [0, 6, 0, 1, 9, 5]
+    wf = tf.math.bincount(v, weights=w.astype(np.float32))
+    assert wf.numpy().dtype == np.float32
+    assert tf.math.bincount(v, minlength=8).shape == (8,)
+    assert tf.math.bincount(v, maxlength=3).numpy().tolist() == [0, 2, 2]
+    data = np.array([[1, 2, 3, 0], [0, 0, 1, 2]])
+    np.testing.assert_array_equal(tf.math.bincount(data, axis=-1).numpy(),
+                                  [[1, 1, 1, 1], [2, 1, 1, 0]])
+    np.testing.assert_array_equal(tf.math.bincount(data, axis=-1, binary_output=True).numpy(),
+                                  [[1, 1, 1, 1], [1, 1, 1, 0]])
+    assert tf.math.bincount(np.zeros(0, np.int32)).shape == (0,)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"non-negative"):
+        tf.math.bincount([-1, 2])
+
+
+def test_executing_eagerly_and_get_static_value():
+    assert tf.executing_eagerly() is True
+    v = tf.get_static_value(tf.constant([1, 2]))
+    assert isinstance(v, np.ndarray) and v.tolist() == [1, 2]
+    assert tf.get_static_value(3) == 3
+    from pyengine import keras
+    assert tf.get_static_value(keras.Input((3,))) is None
+
+
+# ---- tf.debugging / tf.errors ---------------------------------------------------------------
+def test_debugging_assertions():
+    assert tf.debugging.assert_equal(tf.constant([1, 2]), [1, 2]) is None
+    assert tf.debugging.assert_less(tf.constant([1, 2]), 3) is None
+    assert tf.debugging.assert_greater(tf.constant([1, 2]), 0) is None
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"shapes differ\nCondition x == y"):
+        tf.debugging.assert_equal(tf.constant([1, 2]), [1, 3], message="shapes differ")
+    with pytest.raises(ValueError):  # InvalidArgumentError is a ValueError here
+        tf.debugging.assert_less(tf.constant([1, 5]), 3)
+    with pytest.raises(tf.errors.OpError):
+        tf.assert_greater(tf.constant([1, 5]), 3)
+    assert tf.debugging.assert_rank(tf.zeros((2, 3)), 2) is None
+    with pytest.raises(ValueError, match=r"must have rank 3"):
+        tf.debugging.assert_rank(tf.zeros((2, 3)), 3)
+    x = T([1.0, 2.0], grad=True)
+    assert gradcheck(lambda v: tf.debugging.check_numerics(v, "ok"), [x])
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"bad : Tensor had NaN values"):
+        tf.debugging.check_numerics(T([np.nan]), "bad")
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"Tensor had Inf values"):
+        tf.debugging.check_numerics(T([np.inf]), "bad")
+    e = tf.errors.InvalidArgumentError(None, None, "msg")
+    assert e.message == "msg" and isinstance(e, tf.errors.OpError)

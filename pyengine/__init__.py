@@ -202,6 +202,10 @@ from .tf_names_more import (boolean_mask, clip_by_global_norm, clip_by_norm,  # 
                             pad, rank, reduce_all, reduce_any, reduce_prod, sequence_mask, unstack)
 from .tf_debugging import (assert_equal, assert_greater, assert_less, assert_rank,  # noqa: E402,F401
                            debugging, errors)
+from . import tf_random as _tf_random  # noqa: E402
+for _n in ("set_seed", "truncated_normal", "categorical", "shuffle", "stateless_uniform",
+           "stateless_normal"):
+    setattr(random, _n, getattr(_tf_random, _n))  # noqa: F821  (pe.random, the module)
 
 
 # `from pyengine import *` exports every public name except those that would shadow a Python

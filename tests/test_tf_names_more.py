@@ -18,6 +18,76 @@ def T(a, grad=False):
     return tf.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)
 
 
+# ---- tf.random ------------------------------------------------------------------------------
+def test_random_set_seed_repeats_draws_and_keras_init():
+    tf.random.set_seed(7)
+    a = tf.random.normal([3]).numpy()
+    tf.random.set_seed(7)
+    assert np.array_equal(a, tf.random.normal([3]).numpy())
+    tf.random.set_seed(-3)  # any int64, as TensorFlow
+    with pytest.raises(TypeError, match=r"\[tf.random.set_seed\]"):
+        tf.random.set_seed(1.5)
+    tf.random.set_seed(None)
+
+
+def test_truncated_normal_within_two_stddev():
+    x = tf.random.truncated_normal([200, 50], mean=1.0, stddev=0.5, seed=3)
+    a = x.numpy()
+    assert a.dtype == np.float32 and a.shape == (200, 50)
+    assert a.min() >= 0.0 and a.max() <= 2.0 and abs(a.mean() - 1.0) < 0.01
+    assert np.array_equal(a, tf.random.truncated_normal([200, 50], 1.0, 0.5, seed=3).numpy())
+    assert tf.random.truncated_normal([2], dtype=tf.float64).numpy().dtype == np.float64
+    assert tf.random.truncated_normal([0, 3]).shape == (0, 3)
+    with pytest.raises(ValueError, match=r"dtype"):
+        tf.random.truncated_normal([2], dtype=tf.int32)
+
+
+def test_categorical_frequencies_and_dtype():
+    logits = np.array([[np.log(0.1), np.log(0.6), np.log(0.3)], [0.0, -np.inf, -np.inf]],
+                      np.float32)
+    s = tf.random.categorical(logits, 20000, seed=1).numpy()
+    assert s.shape == (2, 20000) and s.dtype == np.int64
+    np.testing.assert_allclose(np.bincount(s[0], minlength=3) / 20000, [0.1, 0.6, 0.3],
+                               atol=0.015)
+    assert (s[1] == 0).all()  # log(0) = -inf never drawn
+    assert tf.random.categorical(logits, 2, dtype=tf.int32).numpy().dtype == np.int32
+    assert tf.random.categorical(logits, 0).shape == (2, 0)
+    with pytest.raises(ValueError, match=r"2-D"):
+        tf.random.categorical(np.zeros(3), 1)
+    with pytest.raises(ValueError, match=r"int32 or int64"):
+        tf.random.categorical(logits, 1, dtype=tf.float32)
+
+
+def test_shuffle_permutes_rows_and_passes_gradient():
+    x = T(np.arange(12).reshape(6, 2), grad=True)
+    y = tf.random.shuffle(x, seed=5)
+    assert sorted(map(tuple, y.numpy())) == sorted(map(tuple, x.numpy()))
+    assert np.array_equal(y.numpy()[:, 1] - y.numpy()[:, 0], np.ones(6))  # rows move together
+    assert gradcheck(lambda a: tf.random.shuffle(a, seed=5), [x])
+    with pytest.raises(ValueError, match=r"at least one dimension"):
+        tf.random.shuffle(tf.constant(1.0))
+
+
+def test_stateless_uniform_depends_only_on_seed():
+    a = tf.random.stateless_uniform([4, 3], seed=[1, 2]).numpy()
+    assert a.dtype == np.float32 and ((a >= 0) & (a < 1)).all()
+    assert np.array_equal(a, tf.random.stateless_uniform([4, 3], seed=(1, 2)).numpy())
+    assert not np.array_equal(a, tf.random.stateless_uniform([4, 3], seed=[1, 3]).numpy())
+    b = tf.random.stateless_uniform([1000], seed=[0, 0], minval=-2, maxval=5,
+                                    dtype=tf.int32).numpy()
+    assert b.dtype == np.int32 and b.min() == -2 and b.max() == 4
+    full = tf.random.stateless_uniform([10], [3, 4], minval=None, maxval=None, dtype=tf.int64)
+    assert full.numpy().dtype == np.int64
+    with pytest.raises(ValueError, match=r"both minval"):
+        tf.random.stateless_uniform([2], [1, 2], dtype=tf.int32)
+    with pytest.raises(ValueError, match=r"shape \[2\]"):
+        tf.random.stateless_uniform([2], seed=3)
+    with pytest.raises(ValueError, match=r"threefry"):
+        tf.random.stateless_uniform([2], [1, 2], alg="threefry")
+    n = tf.random.stateless_normal([3], seed=[4, 4])
+    assert np.array_equal(n.numpy(), tf.random.stateless_normal([3], seed=[4, 4]).numpy())
+
+
 # ---- clipping ------------------------------------------------------------------------------
 def test_clip_by_value_values_broadcast_dtype_gradient():
     a = RNG.standard_normal((3, 4))

@@ -362,6 +362,157 @@ def test_executing_eagerly_and_get_static_value():
     assert tf.get_static_value(keras.Input((3,))) is None
 
 
+# ---- gather_nd / scatter_nd ---------------------------------------------------------------
+def test_gather_nd_matches_numpy_and_gradient():
+    a = RNG.standard_normal((3, 4, 2))
+    idx = np.array([[0, 1], [2, 3], [0, 1]])
+    np.testing.assert_array_equal(tf.gather_nd(T(a), idx).numpy(), a[idx[:, 0], idx[:, 1]])
+    np.testing.assert_array_equal(tf.gather_nd(T(a), [[1]]).numpy(), a[[1]])
+    bidx = np.array([[[1], [0]], [[3], [3]], [[2], [0]]])  # batch_dims=1: (3, 2, 1)
+    got = tf.gather_nd(T(a), bidx, batch_dims=1).numpy()
+    ref = np.stack([a[b][bidx[b, :, 0]] for b in range(3)])
+    np.testing.assert_array_equal(got, ref)
+    x = T(a, grad=True)
+    assert gradcheck(lambda v: tf.gather_nd(v, idx), [x])
+    assert gradcheck(lambda v: tf.gather_nd(v, bidx, batch_dims=1), [x])
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"index 4 in column 1"):
+        tf.gather_nd(T(a), [[0, 4]])
+    with pytest.raises(TypeError, match=r"int32 or int64"):
+        tf.gather_nd(T(a), [[0.0]])
+
+
+def test_scatter_nd_and_tensor_scatter():
+    idx = np.array([[4], [3], [1], [7], [1]])
+    upd = np.array([9.0, 10, 11, 12, 5])
+    got = tf.scatter_nd(idx, T(upd), [8]).numpy()
+    ref = np.zeros(8)
+    np.add.at(ref, idx[:, 0], upd)
+    np.testing.assert_array_equal(got, ref)
+    slices = tf.scatter_nd([[0], [2]], T(np.ones((2, 3))), tf.constant([4, 3]))
+    assert slices.shape == (4, 3) and slices.numpy()[2].tolist() == [1, 1, 1]
+    u = T(upd, grad=True)
+    assert gradcheck(lambda v: tf.scatter_nd(idx, v, [8]), [u])
+    base = RNG.standard_normal((3, 3))
+    i2 = np.array([[0, 1], [2, 2], [0, 1]])
+    u2 = np.array([1.0, 2.0, 3.0])
+    add = tf.tensor_scatter_nd_add(T(base), i2, T(u2)).numpy()
+    ref = base.copy()
+    np.add.at(ref, (i2[:, 0], i2[:, 1]), u2)
+    np.testing.assert_allclose(add, ref, rtol=1e-12)
+    upd2 = tf.tensor_scatter_nd_update(T(base), i2, T(u2)).numpy()
+    ref = base.copy()
+    ref[0, 1], ref[2, 2] = 3.0, 2.0  # the last update of a repeated index
+    np.testing.assert_array_equal(upd2, ref)
+    x, v = T(base, grad=True), T(u2, grad=True)
+    assert gradcheck(lambda a, b: tf.tensor_scatter_nd_add(a, i2, b), [x, v])
+    assert gradcheck(lambda a, b: tf.tensor_scatter_nd_update(a, i2[:2], b[:2]), [x, v])
+    ints = tf.tensor_scatter_nd_update(tf.constant([1, 2, 3]), [[1]], [9])
+    assert ints.numpy().tolist() == [1, 9, 3] and ints.numpy().dtype == np.int32
+    with pytest.raises(ValueError, match=r"updates must have shape \(2,\)"):
+        tf.scatter_nd([[0], [1]], T(np.ones(3)), [4])
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"index 5"):
+        tf.tensor_scatter_nd_add(T(np.zeros(4)), [[5]], T([1.0]))
+
+
+# ---- control flow ---------------------------------------------------------------------------
+def test_cond_runs_one_branch_and_passes_gradient():
+    calls = []
+    x = T(3.0, grad=True)
+    y = tf.cond(x > 2, lambda: (calls.append("t"), x * x)[1], lambda: calls.append("f"))
+    assert calls == ["t"] and float(y) == 9.0
+    assert gradcheck(lambda v: tf.cond(tf.constant(False), lambda: v, lambda: v * 2), [x])
+    assert float(tf.cond(True, lambda a: a + 1, lambda a: a, (T(1.0),))) == 2.0  # torch.cond
+    with pytest.raises(TypeError, match=r"callables"):
+        tf.cond(True, 1, 2)
+    with pytest.raises(ValueError, match=r"scalar"):
+        tf.cond(np.array([True, False]), lambda: 1, lambda: 2)
+
+
+def test_while_loop_structures_and_maximum_iterations():
+    i, s = tf.while_loop(lambda i, s: i < 5, lambda i, s: (i + 1, s + i),
+                         (tf.constant(0), tf.constant(0)))
+    assert int(i) == 5 and int(s) == 10
+    r = tf.while_loop(lambda i: i < 10, lambda i: (i + 1,), [tf.constant(0)])
+    assert isinstance(r, list) and int(r[0]) == 10
+    assert int(tf.while_loop(lambda i: True, lambda i: i + 1, tf.constant(0),
+                             maximum_iterations=4)) == 4
+    d = tf.while_loop(lambda v: v["n"] < 3, lambda v: {"n": v["n"] + 1, "x": v["x"] * 2},
+                      [{"n": 0, "x": tf.constant(1.0)}])
+    assert float(d[0]["x"]) == 8.0 and int(d[0]["n"]) == 3
+    x = T(1.5, grad=True)
+    assert gradcheck(lambda v: tf.while_loop(lambda k, a: k < 3, lambda k, a: (k + 1, a * v),
+                                             (0, v))[1], [x])
+    with pytest.raises(ValueError, match=r"structure"):
+        tf.while_loop(lambda a, b: a < 1, lambda a, b: (a + 1,), (0, 0))
+    with pytest.raises(ValueError, match=r"shape invariant"):
+        tf.while_loop(lambda a: a.shape[0] < 3, lambda a: tf.concat([a, a], 0), [tf.ones(1)],
+                      shape_invariants=[tf.TensorSpec([1])])
+    grown = tf.while_loop(lambda a: a.shape[0] < 3, lambda a: tf.concat([a, a], 0),
+                          [tf.ones(1)], shape_invariants=[tf.TensorSpec([None])])
+    assert grown[0].shape == (4,)
+    assert not tf.while_loop(lambda a: False, lambda a: a, [x], back_prop=False)[0].requires_grad
+
+
+def test_map_fn_structures_signature_and_gradient():
+    a = RNG.standard_normal((4, 3))
+    got = tf.map_fn(lambda r: (r * r).sum(), T(a))
+    np.testing.assert_allclose(got.numpy(), (a * a).sum(1), rtol=1e-12)
+    pair = tf.map_fn(lambda t: (t[0] + t[1], t[0] * 2), (T(a), T(a)),
+                     fn_output_signature=(tf.float32, tf.float64))
+    assert pair[0].numpy().dtype == np.float32 and pair[1].numpy().dtype == np.float64
+    ints = tf.map_fn(lambda r: tf.reduce_sum(r), tf.constant([[1, 2], [3, 4]]),
+                     fn_output_signature=tf.int64)
+    assert ints.numpy().tolist() == [3, 7] and ints.numpy().dtype == np.int64
+    spec = tf.map_fn(lambda r: r, T(a), fn_output_signature=tf.TensorSpec([3], tf.float32))
+    assert spec.numpy().dtype == np.float32
+    empty = tf.map_fn(lambda r: r, tf.zeros((0, 3)),
+                      fn_output_signature=tf.TensorSpec([3], tf.float32))
+    assert empty.shape == (0, 3)
+    x = T(a, grad=True)
+    assert gradcheck(lambda v: tf.map_fn(lambda r: r * r.sum(), v), [x])
+    with pytest.raises(ValueError, match=r"first dimension"):
+        tf.map_fn(lambda t: t[0], (T(a), T(a[:2])))
+    with pytest.raises(ValueError, match=r"zero elements"):
+        tf.map_fn(lambda r: r, tf.zeros((0, 3)))
+
+
+def test_print_formats_as_tensorflow():
+    buf = io.StringIO()
+    assert tf.print("loss:", tf.range(10), tf.constant(2.5), output_stream=buf) is None
+    assert buf.getvalue() == "loss: [0 1 2 ... 7 8 9] 2.5\n"
+    buf = io.StringIO()
+    tf.print(tf.constant([[1.0, 2.5], [3.0, 4.0]]), [tf.constant(True)], summarize=-1,
+             sep="|", end="!", output_stream=buf)
+    assert buf.getvalue() == "[[1 2.5]\n [3 4]]|[1]!"
+    buf = io.StringIO()
+    tf.print(tf.range(10), summarize=-1, output_stream=buf)
+    assert buf.getvalue() == "[0 1 2 3 4 5 6 7 8 9]\n"
+    old, sys.stderr = sys.stderr, io.StringIO()
+    try:
+        tf.print("to stderr")
+        assert sys.stderr.getvalue() == "to stderr\n"
+    finally:
+        sys.stderr = old
+    with pytest.raises(ValueError, match=r"output_stream"):
+        tf.print(1, output_stream="stdout")
+
+
+def test_py_function_and_numpy_function():
+    x = T([1.0, 2.0], grad=True)
+    y = tf.py_function(lambda a: a * a, [x], Tout=tf.float64)
+    assert gradcheck(lambda v: tf.py_function(lambda a: a * a, [v], tf.float64), [x])
+    assert y.numpy().tolist() == [1.0, 4.0]
+    two = tf.py_function(lambda a, b: (a + b, a - b), [x, x], Tout=[tf.float32, tf.int32])
+    assert isinstance(two, list) and two[0].numpy().dtype == np.float32 and \
+        two[1].numpy().dtype == np.int32
+    assert tf.py_function(lambda a: None, [x], Tout=None) is None
+    seen = []
+    z = tf.numpy_function(lambda a: (seen.append(type(a)), a * 3)[1], [x], tf.float32)
+    assert seen == [np.ndarray] and z.numpy().dtype == np.float32 and not z.requires_grad
+    with pytest.raises(ValueError, match=r"returned 1 values, Tout has 2"):
+        tf.numpy_function(lambda a: a, [x], [tf.float32, tf.float32])
+
+
 # ---- tf.debugging / tf.errors ---------------------------------------------------------------
 def test_debugging_assertions():
     assert tf.debugging.assert_equal(tf.constant([1, 2]), [1, 2]) is None

@@ -535,3 +535,201 @@ def test_debugging_assertions():
         tf.debugging.check_numerics(T([np.inf]), "bad")
     e = tf.errors.InvalidArgumentError(None, None, "msg")
     assert e.message == "msg" and isinstance(e, tf.errors.OpError)
+
+
+# ---- tf.nn ----------------------------------------------------------------------------------
+def _np_pool(a, k, s, padding, fn):
+    n, h, w, c = a.shape
+    if padding == "SAME":
+        oh, ow = -(-h // s), -(-w // s)
+        ph, pw = max((oh - 1) * s + k - h, 0), max((ow - 1) * s + k - w, 0)
+        top, left = ph // 2, pw // 2
+    else:
+        oh, ow, top, left = (h - k) // s + 1, (w - k) // s + 1, 0, 0
+    out = np.zeros((n, oh, ow, c))
+    for i in range(oh):
+        for j in range(ow):
+            r0, c0 = i * s - top, j * s - left
+            win = a[:, max(r0, 0):r0 + k, max(c0, 0):c0 + k, :]
+            out[:, i, j, :] = fn(win, axis=(1, 2))
+    return out
+
+
+@pytest.mark.parametrize("padding", ["SAME", "VALID"])
+def test_pools_match_numpy(padding):
+    a = RNG.standard_normal((2, 5, 6, 3))
+    for f, ref in ((tf.nn.max_pool2d, np.max), (tf.nn.avg_pool2d, np.mean)):
+        got = f(T(a), ksize=3, strides=[1, 2, 2, 1], padding=padding).numpy()
+        np.testing.assert_allclose(got, _np_pool(a, 3, 2, padding, ref), rtol=1e-12)
+        assert gradcheck(lambda v: f(v, 2, 2, padding), [T(a[:1, :3, :4, :2], grad=True)])
+    with pytest.raises(ValueError, match=r"\[tf.nn.max_pool2d\] padding"):
+        tf.nn.max_pool2d(T(a), 2, 2, "FULL")
+    with pytest.raises(ValueError, match=r"NHWC"):
+        tf.nn.avg_pool2d(T(a), 2, 2, "SAME", data_format="NCHW")
+
+
+def _np_conv_transpose(x, w, out_hw, s, padding):
+    n, h, wd, _ = x.shape
+    kh, kw, co, _ = w.shape
+    full = np.zeros((n, (h - 1) * s + kh, (wd - 1) * s + kw, co))
+    for i in range(h):
+        for j in range(wd):
+            full[:, i * s:i * s + kh, j * s:j * s + kw, :] += np.einsum("nc,hwoc->nhwo",
+                                                                        x[:, i, j, :], w)
+    oh, ow = out_hw
+    if padding == "SAME":
+        top = max((-(-oh // s) - 1) * s + kh - oh, 0) // 2
+        left = max((-(-ow // s) - 1) * s + kw - ow, 0) // 2
+    else:
+        top = left = 0
+    full = np.pad(full, [(0, 0), (0, max(0, top + oh - full.shape[1])),
+                         (0, max(0, left + ow - full.shape[2])), (0, 0)])
+    return full[:, top:top + oh, left:left + ow, :]
+
+
+@pytest.mark.parametrize("padding,out_hw", [("SAME", (6, 6)), ("SAME", (5, 6)),
+                                            ("VALID", (7, 8))])
+def test_conv2d_transpose_matches_numpy(padding, out_hw):
+    x, w = RNG.standard_normal((2, 3, 3, 2)), RNG.standard_normal((3, 3, 4, 2))
+    got = tf.nn.conv2d_transpose(T(x), T(w), [2, *out_hw, 4], 2, padding).numpy()
+    np.testing.assert_allclose(got, _np_conv_transpose(x, w, out_hw, 2, padding), rtol=1e-10,
+                               atol=1e-12)
+    assert gradcheck(lambda a, b: tf.nn.conv2d_transpose(a, b, [1, *out_hw, 4], 2, padding),
+                     [T(x[:1], grad=True), T(w, grad=True)])
+    with pytest.raises(ValueError, match=r"does not map back"):
+        tf.nn.conv2d_transpose(T(x), T(w), [2, 9, 9, 4], 2, padding)
+
+
+def test_depthwise_conv2d_matches_numpy():
+    x, w = RNG.standard_normal((2, 5, 6, 3)), RNG.standard_normal((3, 3, 3, 2))
+    for padding in ("SAME", "VALID"):
+        got = tf.nn.depthwise_conv2d(T(x), T(w), [1, 1, 1, 1], padding).numpy()
+        xp = np.pad(x, [(0, 0), (1, 1), (1, 1), (0, 0)]) if padding == "SAME" else x
+        oh, ow = xp.shape[1] - 2, xp.shape[2] - 2
+        ref = np.zeros((2, oh, ow, 3, 2))
+        for i in range(oh):
+            for j in range(ow):
+                ref[:, i, j] = np.einsum("nhwc,hwcm->ncm", xp[:, i:i + 3, j:j + 3, :], w)
+        np.testing.assert_allclose(got, ref.reshape(2, oh, ow, 6), rtol=1e-10, atol=1e-12)
+    s2 = tf.nn.depthwise_conv2d(T(x), T(w), [1, 2, 2, 1], "SAME")
+    assert s2.shape == (2, 3, 3, 6)
+    assert gradcheck(lambda a, b: tf.nn.depthwise_conv2d(a, b, [1, 2, 2, 1], "SAME"),
+                     [T(x[:1, :4, :4, :2], grad=True), T(w[:2, :2, :2, :], grad=True)])
+    with pytest.raises(ValueError, match=r"do not match"):
+        tf.nn.depthwise_conv2d(T(x), T(w[:, :, :2]), 1, "SAME")
+
+
+def test_batch_normalization_and_weighted_cross_entropy():
+    x, m, v = RNG.standard_normal((4, 3)), RNG.standard_normal(3), RNG.uniform(0.5, 2, 3)
+    off, sc = RNG.standard_normal(3), RNG.standard_normal(3)
+    got = tf.nn.batch_normalization(T(x), T(m), T(v), T(off), T(sc), 1e-3).numpy()
+    np.testing.assert_allclose(got, (x - m) / np.sqrt(v + 1e-3) * sc + off, rtol=1e-12)
+    bare = tf.nn.batch_normalization(T(x), m, v, None, None, 1e-3).numpy()
+    np.testing.assert_allclose(bare, (x - m) / np.sqrt(v + 1e-3), rtol=1e-12)
+    assert gradcheck(lambda a, b, c: tf.nn.batch_normalization(a, b, c, None, 2.0, 1e-3),
+                     [T(x, grad=True), T(m, grad=True), T(v, grad=True)])
+    z, lg = RNG.uniform(size=(3, 4)), RNG.standard_normal((3, 4)) * 3
+    p = 1 / (1 + np.exp(-lg))
+    ref = -(2.5 * z * np.log(p) + (1 - z) * np.log(1 - p))
+    got = tf.nn.weighted_cross_entropy_with_logits(T(z), T(lg), 2.5).numpy()
+    np.testing.assert_allclose(got, ref, rtol=1e-10)
+    assert gradcheck(lambda a: tf.nn.weighted_cross_entropy_with_logits(z, a, 2.5),
+                     [T(lg, grad=True)])
+    with pytest.raises(ValueError, match=r"same shape"):
+        tf.nn.weighted_cross_entropy_with_logits(z, lg[:2], 1.0)
+
+
+def test_linalg_matmul_transpose_adjoint_output_type():
+    a, b = RNG.standard_normal((2, 3, 4)), RNG.standard_normal((2, 5, 4))
+    np.testing.assert_allclose(tf.linalg.matmul(T(a), T(b), transpose_b=True).numpy(),
+                               a @ b.transpose(0, 2, 1), rtol=1e-12)
+    np.testing.assert_allclose(tf.linalg.matmul(T(b), T(b), adjoint_a=True,
+                                                b_is_sparse=True).numpy(),
+                               b.transpose(0, 2, 1) @ b, rtol=1e-12)
+    np.testing.assert_allclose(tf.linalg.matmul(T(a), T(b[0]), transpose_b=True).numpy(),
+                               a @ b[0].T, rtol=1e-12)  # batch broadcast
+    i8 = np.array([[100, 100]], np.int8)
+    out = tf.linalg.matmul(i8, i8.T, output_type=tf.int32)
+    assert out.numpy().dtype == np.int32 and int(out.numpy()[0, 0]) == 20000
+    assert gradcheck(lambda u, v: tf.linalg.matmul(u, v, transpose_a=True, adjoint_b=True),
+                     [T(a[0].T, grad=True), T(b[0], grad=True)])
+    with pytest.raises(ValueError, match=r"only one of transpose and adjoint"):
+        tf.linalg.matmul(T(a), T(b), transpose_a=True, adjoint_a=True)
+    with pytest.raises(ValueError, match=r"inner dimensions"):
+        tf.linalg.matmul(T(a), T(b))
+    with pytest.raises(ValueError, match=r"output_type"):
+        tf.linalg.matmul(T(a), T(a), transpose_b=True, output_type=tf.int32)
+
+
+# ---- tf.image -------------------------------------------------------------------------------
+def test_convert_image_dtype_scaling_and_saturation():
+    u8 = np.array([[[0], [128], [255]]], np.uint8)
+    f = tf.image.convert_image_dtype(u8, tf.float32)
+    assert f.numpy().dtype == np.float32
+    np.testing.assert_allclose(f.numpy(), u8 / 255.0, rtol=1e-6)
+    back = tf.image.convert_image_dtype(np.array([0.0, 0.5, 0.999, 1.2], np.float32), tf.uint8)
+    assert back.numpy().tolist() == [0, 127, 255, (int(1.2 * 255.5)) % 256]
+    sat = tf.image.convert_image_dtype(np.array([1.2, -0.1], np.float32), tf.uint8,
+                                       saturate=True)
+    assert sat.numpy().tolist() == [255, 0]
+    assert tf.image.convert_image_dtype(u8, tf.int32).numpy().ravel().tolist() == \
+        [0, 128 << 23, 255 << 23]
+    assert tf.image.convert_image_dtype(np.array([2 ** 30], np.int32), tf.uint8).numpy() \
+        .tolist() == [128]
+    x = T(RNG.uniform(size=(2, 2, 1)), grad=True)
+    assert tf.image.convert_image_dtype(x, tf.float64) is x
+    assert gradcheck(lambda v: tf.image.convert_image_dtype(v, tf.float64) * 2, [x])
+
+
+def test_per_image_standardization():
+    a = RNG.uniform(0, 255, (2, 4, 5, 3))
+    got = tf.image.per_image_standardization(T(a)).numpy()
+    m = a.mean(axis=(1, 2, 3), keepdims=True)
+    s = np.maximum(a.std(axis=(1, 2, 3), keepdims=True), 1 / np.sqrt(60))
+    np.testing.assert_allclose(got, (a - m) / s, rtol=1e-10)
+    flat = tf.image.per_image_standardization(np.full((2, 2, 1), 7, np.uint8))
+    assert flat.numpy().dtype == np.float32 and np.allclose(flat.numpy(), 0)
+    assert gradcheck(tf.image.per_image_standardization, [T(a[0, :2, :2], grad=True)])
+    with pytest.raises(ValueError, match=r"at least 3-D"):
+        tf.image.per_image_standardization(T(np.ones((2, 2))))
+
+
+def test_central_crop_brightness_resize_with_pad():
+    a = RNG.uniform(size=(2, 10, 7, 3))
+    c = tf.image.central_crop(T(a), 0.5).numpy()
+    top, left = int((10 - 5.0) / 2), int((7 - 3.5) / 2)
+    np.testing.assert_array_equal(c, a[:, top:10 - top, left:7 - left])
+    assert tf.image.central_crop(T(a[0]), 1.0).shape == (10, 7, 3)
+    with pytest.raises(ValueError, match=r"within \(0, 1\]"):
+        tf.image.central_crop(T(a), 0.0)
+    np.testing.assert_allclose(tf.image.adjust_brightness(T(a), 0.2).numpy(), a + 0.2)
+    u8 = np.array([[[250], [10]]], np.uint8)
+    assert tf.image.adjust_brightness(u8, 0.1).numpy().ravel().tolist() == [255, 35]
+    r = tf.image.random_brightness(T(a), 0.3, seed=4).numpy() - a
+    assert np.allclose(r, r.flat[0]) and abs(r.flat[0]) <= 0.3
+    with pytest.raises(ValueError, match=r"non-negative"):
+        tf.image.random_brightness(T(a), -0.1)
+    p = tf.image.resize_with_pad(T(a[0]), 8, 8)
+    assert p.shape == (8, 8, 3) and p.numpy().dtype == np.float32
+    ref = tf.image.resize(T(a[0]), (8, 5)).numpy()
+    np.testing.assert_allclose(p.numpy()[:, 1:6], ref, rtol=1e-6)
+    assert np.all(p.numpy()[:, [0, 6, 7]] == 0)
+    assert tf.image.resize_with_pad(T(a), 5, 14).shape == (2, 5, 14, 3)
+
+
+# ---- symbolic Keras tensors, namespaces -----------------------------------------------------
+def test_functional_graph_records_the_new_ops():
+    from pyengine import keras
+    inp = keras.Input((4,))
+    out = tf.clip_by_value(tf.math.cumsum(inp, axis=1), -1.0, 1.0)
+    model = keras.Model(inp, tf.reduce_prod(out, axis=1, keepdims=True))
+    a = RNG.standard_normal((3, 4)).astype(np.float32)
+    ref = np.prod(np.clip(np.cumsum(a, 1), -1, 1), 1, keepdims=True)
+    np.testing.assert_allclose(model.predict(a, verbose=0), ref, rtol=1e-5)
+
+
+def test_torch_names_keep_their_meaning():
+    x = tf.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert tf.cumsum(x, 1).numpy().tolist() == [[1, 3], [3, 7]]  # torch.cumsum(input, dim)
+    assert float(tf.linalg.matmul(x, x)[0, 0]) == 7.0  # torch.linalg.matmul(input, other)
+    assert "print" not in tf.__all__ and "pad" in tf.__all__  # a star import keeps print()

@@ -182,7 +182,7 @@ def _format_value(v, summarize):
         a = np.asarray(getattr(v, "_data", v))
         edge = 3 if summarize is None else int(summarize)
         big = edge >= 0 and any(s > 2 * edge for s in a.shape)
-        fmt = {"float_kind": _format_float, "bool": lambda b: "1" if b else "0"}
+        fmt = {"float_kind": _format_float, "int_kind": str, "bool": lambda b: "1" if b else "0"}
         if a.dtype.kind in "SU":
             fmt = {"all": lambda s: f'"{s}"'}
         if a.ndim == 0:

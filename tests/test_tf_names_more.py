@@ -480,6 +480,12 @@ def test_print_formats_as_tensorflow():
     buf = io.StringIO()
     assert tf.print("loss:", tf.range(10), tf.constant(2.5), output_stream=buf) is None
     assert buf.getvalue() == "loss: [0 1 2 ... 7 8 9] 2.5\n"
+    buf = io.StringIO()  # TensorFlow's documented example
+    tf.print("tensors:", tf.range(10), {2: tf.range(10) * 2}, output_stream=buf)
+    assert buf.getvalue() == "tensors: [0 1 2 ... 7 8 9] {2: [0 2 4 ... 14 16 18]}\n"
+    buf = io.StringIO()
+    tf.print(tf.range(2), tf.range(2) * 2, output_stream=buf, sep=",")
+    assert buf.getvalue() == "[0 1],[0 2]\n"
     buf = io.StringIO()
     tf.print(tf.constant([[1.0, 2.5], [3.0, 4.0]]), [tf.constant(True)], summarize=-1,
              sep="|", end="!", output_stream=buf)

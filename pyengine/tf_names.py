@@ -24,14 +24,29 @@ def _t(x):
 def symbolic_aware(fn):
     """fn, recording a node of a Keras functional graph when called on KerasTensors (as
     TensorFlow wraps a tf op called on Keras symbolic tensors). Keras' symbolic module is looked
-    up only if it was imported: before that no KerasTensor exists."""
+    up only if it was imported: before that no KerasTensor exists. A TensorFlow `name=` names
+    the node (it is only a label to the tf functions, which accept and drop it)."""
+    takes_name = _takes_name(fn)
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         sym = sys.modules.get("pyengine.keras.symbolic")
         if sym is not None and _has_symbolic(args, kwargs, sym.KerasTensor):
-            return sym.symbolic_op(fn, *args, name=fn.__name__, **kwargs)
+            if "name" in kwargs and not takes_name:
+                raise TypeError(f"[{fn.__name__}] unexpected keyword argument 'name'")
+            label = kwargs.pop("name", None) or fn.__name__
+            return sym.symbolic_op(fn, *args, name=label, **kwargs)
         return fn(*args, **kwargs)
     return wrapper
+
+
+def _takes_name(fn):
+    import inspect
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return "name" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
 def _has_symbolic(args, kwargs, kind):
@@ -52,13 +67,19 @@ def shape(x):
 
 
 @symbolic_aware
-def reduce_mean(x, axis=None, keepdims=False): return F.mean(x, axis, keepdims)
+def reduce_mean(x, axis=None, keepdims=False, name=None): return F.mean(x, axis, keepdims)
 @symbolic_aware
-def reduce_sum(x, axis=None, keepdims=False): return F.sum(x, axis, keepdims)
+def reduce_sum(x, axis=None, keepdims=False, name=None): return F.sum(x, axis, keepdims)
 @symbolic_aware
-def reduce_max(x, axis=None, keepdims=False): return F.max(x, axis=axis, keepdims=keepdims)
+def reduce_max(x, axis=None, keepdims=False, name=None):
+    return F.max(x, axis=axis, keepdims=keepdims)
+
+
 @symbolic_aware
-def reduce_min(x, axis=None, keepdims=False): return F.min(x, axis=axis, keepdims=keepdims)
+def reduce_min(x, axis=None, keepdims=False, name=None):
+    return F.min(x, axis=axis, keepdims=keepdims)
+
+
 @symbolic_aware
 def square(x): return F.square(x)
 @symbolic_aware

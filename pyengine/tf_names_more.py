@@ -222,6 +222,34 @@ def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
 
 
 @symbolic_aware
+def torch_or_tf_cumsum(input, *args, axis=None, exclusive=None, reverse=None, name=None,
+                       **torch_kwargs):
+    """pe.cumsum in both spellings, resolved as pe.split is: torch.cumsum(input, dim, *,
+    dtype=None) when called with one dim (by position or dim=) and none of TensorFlow's
+    keywords; otherwise tf.cumsum(x, axis=0, exclusive=False, reverse=False) (axis= /
+    exclusive / reverse / name given, a second positional after the axis, or no axis at all,
+    which torch refuses and TensorFlow reads as 0). One positional dim means the same in both,
+    except that torch's gives int64 running sums of integers, TensorFlow's keep the dtype."""
+    tf_form = any(v is not None for v in (axis, exclusive, reverse, name)) or len(args) > 1 \
+        or not (args or torch_kwargs)
+    if not tf_form:
+        return _t(input).cumsum(*args, **torch_kwargs)
+    if torch_kwargs:
+        raise TypeError(f"[cumsum] torch.cumsum's {sorted(torch_kwargs)} mixed with "
+                        "TensorFlow's axis / exclusive / reverse")
+    if len(args) > 3:
+        raise TypeError(f"[cumsum] at most 4 positional arguments, got {len(args) + 1}")
+    given = dict(zip(("axis", "exclusive", "reverse"), args))
+    for key, v in (("axis", axis), ("exclusive", exclusive), ("reverse", reverse)):
+        if v is not None:
+            if key in given:
+                raise TypeError(f"[cumsum] {key} given twice")
+            given[key] = v
+    return cumsum(input, given.get("axis", 0), bool(given.get("exclusive", False)),
+                  bool(given.get("reverse", False)))
+
+
+@symbolic_aware
 def rsqrt(x, name=None):
     """tf.math.rsqrt: 1 / sqrt(x)."""
     return _t(x).sqrt() ** -1.0

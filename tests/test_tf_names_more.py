@@ -734,8 +734,39 @@ def test_functional_graph_records_the_new_ops():
     np.testing.assert_allclose(model.predict(a, verbose=0), ref, rtol=1e-5)
 
 
+def test_tf_name_argument_names_the_graph_node():
+    from pyengine import keras
+    inp = keras.Input((4,))
+    out = tf.stop_gradient(tf.pad(inp, [[0, 0], [1, 1]], name="padded"), name="frozen")
+    model = keras.Model(inp, out)
+    assert [layer.name for layer in model.layers][1:] == ["padded", "frozen"]
+    assert model.predict(np.ones((2, 4), np.float32), verbose=0).shape == (2, 6)
+    from pyengine.tf_names import symbolic_aware
+
+    @symbolic_aware
+    def twice(x):
+        return x * 2
+    with pytest.raises(TypeError, match=r"\[twice\] unexpected keyword argument 'name'"):
+        twice(inp, name="t")  # a function without name= refuses it on symbolic tensors too
+
+
+def test_cumsum_serves_torch_and_tensorflow():
+    x = tf.tensor([[1, 2], [3, 4]])  # int64, torch's default
+    assert tf.cumsum(x, 1).numpy().tolist() == [[1, 3], [3, 7]]  # torch.cumsum(input, dim)
+    assert tf.cumsum(x, dim=0).numpy().tolist() == [[1, 2], [4, 6]]
+    assert tf.cumsum(x, 1, dtype=tf.float64).numpy().dtype == np.float64
+    assert tf.cumsum(x).numpy().tolist() == [[1, 2], [4, 6]]  # tf.cumsum: axis 0
+    assert tf.cumsum(x, 1, True).numpy().tolist() == [[0, 1], [0, 3]]  # exclusive
+    assert tf.cumsum(x, axis=1, reverse=True).numpy().tolist() == [[3, 2], [7, 4]]
+    i32 = tf.cumsum(tf.constant([1, 2]), axis=0)
+    assert i32.numpy().dtype == np.int32
+    with pytest.raises(TypeError, match=r"axis given twice"):
+        tf.cumsum(x, 1, axis=0)
+    with pytest.raises(TypeError, match=r"mixed with"):
+        tf.cumsum(x, axis=0, dtype=tf.float64)
+
+
 def test_torch_names_keep_their_meaning():
     x = tf.tensor([[1.0, 2.0], [3.0, 4.0]])
-    assert tf.cumsum(x, 1).numpy().tolist() == [[1, 3], [3, 7]]  # torch.cumsum(input, dim)
     assert float(tf.linalg.matmul(x, x)[0, 0]) == 7.0  # torch.linalg.matmul(input, other)
     assert "print" not in tf.__all__ and "pad" in tf.__all__  # a star import keeps print()

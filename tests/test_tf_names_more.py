@@ -14,6 +14,18 @@ from pyengine.testing import gradcheck
 RNG = np.random.default_rng(0)
 
 
+@pytest.fixture(autouse=True)
+def _keep_pyengine_generator():
+    # these tests reseed and draw from pyengine's generator (tf.random.set_seed(None) unseeds
+    # it): later test files see the generator as it was, so their draws stay reproducible
+    from pyengine import random as pe_random
+    gen = pe_random._generator
+    state = gen.bit_generator.state
+    yield
+    pe_random._generator = gen
+    gen.bit_generator.state = state
+
+
 def T(a, grad=False):
     return tf.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)
 

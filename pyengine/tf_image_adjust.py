@@ -52,11 +52,15 @@ def _images(op, image):
 
 def per_image_standardization(image, name=None):
     """tf.image.per_image_standardization: (x - mean) / max(stddev, 1 / sqrt(N)) over each
-    image's N = height * width * channels values; float32 for integer input."""
+    image's N = height * width * channels values, in float32 whatever the input dtype (integer
+    values are not rescaled first), as TensorFlow 2."""
+    from . import float32
     x = _images("per_image_standardization", image)
-    if x._data.dtype.kind != "f":
-        from . import float32
-        x = x.astype(float32)
+    return standardize(x if x.dtype == float32 else x.astype(float32))
+
+
+def standardize(x):
+    """per_image_standardization's formula in x's own dtype (float64 for gradcheck)."""
     n = x.shape[-1] * x.shape[-2] * x.shape[-3]
     mean = x.mean(dim=(-3, -2, -1), keepdim=True)
     std = ((x - mean) ** 2).mean(dim=(-3, -2, -1), keepdim=True).sqrt()

@@ -700,14 +700,23 @@ def test_convert_image_dtype_scaling_and_saturation():
 
 
 def test_per_image_standardization():
+    from pyengine.tf_image_adjust import standardize
     a = RNG.uniform(0, 255, (2, 4, 5, 3))
-    got = tf.image.per_image_standardization(T(a)).numpy()
+    got = tf.image.per_image_standardization(T(a))
+    assert got.numpy().dtype == np.float32  # TensorFlow 2: float32 for any input
     m = a.mean(axis=(1, 2, 3), keepdims=True)
     s = np.maximum(a.std(axis=(1, 2, 3), keepdims=True), 1 / np.sqrt(60))
-    np.testing.assert_allclose(got, (a - m) / s, rtol=1e-10)
+    np.testing.assert_allclose(got.numpy(), (a - m) / s, rtol=2e-5, atol=2e-6)
+    np.testing.assert_allclose(standardize(T(a)).numpy(), (a - m) / s, rtol=1e-10)
     flat = tf.image.per_image_standardization(np.full((2, 2, 1), 7, np.uint8))
     assert flat.numpy().dtype == np.float32 and np.allclose(flat.numpy(), 0)
-    assert gradcheck(tf.image.per_image_standardization, [T(a[0, :2, :2], grad=True)])
+    doc = tf.image.per_image_standardization(np.arange(1, 13, dtype=np.int32).reshape(2, 2, 3))
+    np.testing.assert_allclose(doc.numpy()[0, 0], [-1.593255, -1.3035723, -1.0138896],
+                               rtol=1e-6)  # TensorFlow's documented example
+    assert gradcheck(standardize, [T(a[0, :2, :2], grad=True)])
+    x = tf.tensor(a[0].astype(np.float32), requires_grad=True)
+    tf.image.per_image_standardization(x)[0, 0, 0].backward()
+    assert x.grad is not None and x.grad.shape == x.shape
     with pytest.raises(ValueError, match=r"at least 3-D"):
         tf.image.per_image_standardization(T(np.ones((2, 2))))
 

@@ -125,7 +125,9 @@ def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop=True, swap
     structure of tensors, sliced together), the results stacked; fn_output_signature (or the
     deprecated dtype) gives the outputs' dtypes (a structure when fn returns one) and is
     required to map zero elements. back_prop=False stops the gradient. parallel_iterations
-    and swap_memory only schedule TensorFlow's graph (eager TensorFlow runs one at a time)."""
+    and swap_memory only schedule TensorFlow's graph (eager TensorFlow runs one at a time);
+    infer_shape=False would let TensorFlow's graph hold results of differing shapes, which
+    stacking refuses here as in eager TensorFlow."""
     if not callable(fn):
         raise TypeError("[tf.map_fn] fn must be callable")
     if dtype is not None and fn_output_signature is not None:

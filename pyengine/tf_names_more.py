@@ -3,7 +3,8 @@ identity / rank / fill / pad / unstack, the reductions reduce_prod / any / all, 
 cumsum / rsqrt / is_nan / is_inf / is_finite / top_k / confusion_matrix / bincount,
 boolean_mask, sequence_mask, executing_eagerly and get_static_value. Each follows TensorFlow 2's
 documented semantics and is composed of differentiable pyengine ops where TensorFlow's is
-differentiable."""
+differentiable. `name=` is TensorFlow's op label: it names the node when the call is recorded
+in a Keras functional graph and has nothing to name in eager code (tf_names.symbolic_aware)."""
 import collections
 
 import numpy as np
@@ -108,8 +109,9 @@ def fill(dims, value, name=None):
     v = value if isinstance(value, Tensor) else constant(value)
     if v.ndim != 0:
         raise invalid("tf.fill", f"value must be a scalar, got shape {tuple(v.shape)}")
-    return F.broadcast_to(v, shape) * 1 if v.requires_grad else \
-        Tensor._wrap(np.full(shape, v._data, dtype=v._data.dtype))
+    if v.requires_grad:
+        return F.broadcast_to(v, shape).clone()
+    return Tensor._wrap(np.full(shape, v._data, dtype=v._data.dtype))
 
 
 def _mirror_index(n, before, after, mode):
@@ -276,8 +278,9 @@ TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
 @symbolic_aware
 def top_k(input, k=1, sorted=True, index_type=None, name=None):
     """tf.math.top_k: (values, indices) of the k largest entries along the last axis, largest
-    first, equal values in index order; indices int32 (or index_type int64). The values'
-    gradient flows back to the chosen entries."""
+    first, equal values in index order (sorted=False allows any order, so this one too);
+    indices int32 (or index_type int64). The values' gradient flows back to the chosen
+    entries."""
     x = _t(input)
     k = int(_np(k))
     if x.ndim == 0:

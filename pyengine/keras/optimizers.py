@@ -61,9 +61,14 @@ class Optimizer:
         owner = type(self).__name__
         if "lr" in kwargs:  # Keras 2 spelling, common in tutorials
             learning_rate = kwargs.pop("lr")
-        if kwargs.pop("decay", 0.0):
-            raise ValueError(f"[{owner}] decay= (Keras 2) is not supported; use a "
-                             "LearningRateScheduler callback")
+        decay = kwargs.pop("decay", 0.0)
+        if decay:  # Keras 2: lr / (1 + decay * iterations), i.e. InverseTimeDecay(lr, 1, decay)
+            decay = _number(decay, "decay", owner)
+            if isinstance(learning_rate, _schedules.LearningRateSchedule):
+                raise ValueError(f"[{owner}] decay= (Keras 2) cannot be combined with a "
+                                 "learning-rate schedule; put the decay in the schedule")
+            learning_rate = _schedules.InverseTimeDecay(_number(
+                learning_rate, "learning_rate", owner), decay_steps=1, decay_rate=decay)
         if kwargs.pop("jit_compile", True) not in (True, False, "auto"):
             raise ValueError(f"[{owner}] jit_compile must be a bool")
         if kwargs:

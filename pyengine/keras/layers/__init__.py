@@ -28,6 +28,7 @@ from .noise import GaussianDropout, GaussianNoise, SpatialDropout2D  # noqa: E40
 from .reshaping import Cropping2D, UpSampling2D, ZeroPadding2D  # noqa: E402
 
 Convolution2DTranspose, SeparableConvolution2D = Conv2DTranspose, SeparableConv2D
+Convolution1D, Convolution2D = Conv1D, Conv2D  # Keras 2 kept these aliases (e.g. cnn_seq2seq.py)
 
 __all__ = [n for n in dir() if not n.startswith("_")]
 

@@ -62,13 +62,20 @@ class RandomNormal(Initializer):
 
 
 class VarianceScaling(Initializer):
-    """scale / fan with fan by `mode`; 'uniform' draws U(-sqrt(3 var), sqrt(3 var)), 'normal' a
-    normal truncated at 2 std (std corrected by 0.8796...), as Keras does."""
+    """scale / fan with fan by `mode`; 'uniform' draws U(-sqrt(3 var), sqrt(3 var)),
+    'truncated_normal' (also 'normal', Keras' alias) a normal truncated at 2 std (std corrected
+    by 0.8796...), 'untruncated_normal' N(0, var), as Keras does."""
 
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
         if mode not in ("fan_in", "fan_out", "fan_avg"):
             raise ValueError(f"[VarianceScaling] mode must be fan_in, fan_out or fan_avg. "
                              f"Received: mode={mode}")
+        if distribution == "normal":
+            distribution = "truncated_normal"
+        if distribution not in ("uniform", "truncated_normal", "untruncated_normal"):
+            raise ValueError(f"[VarianceScaling] distribution must be uniform, truncated_normal "
+                             f"(or normal) or untruncated_normal. Received: "
+                             f"distribution={distribution!r}")
         self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
 
     def sample(self, shape):
@@ -79,9 +86,10 @@ class VarianceScaling(Initializer):
         if self.distribution == "uniform":
             lim = math.sqrt(3.0 * var)
             return rng.uniform(-lim, lim, shape)
-        std = math.sqrt(var) / (0.87962566103423978 if "truncated" in self.distribution else 1.0)
+        truncated = self.distribution == "truncated_normal"
+        std = math.sqrt(var) / (0.87962566103423978 if truncated else 1.0)
         out = rng.normal(0.0, std, shape)
-        if "truncated" in self.distribution:
+        if truncated:
             bad = np.abs(out) > 2 * std
             while bad.any():
                 out[bad] = rng.normal(0.0, std, int(bad.sum()))
@@ -141,7 +149,49 @@ _TABLE = {"zeros": Zeros, "ones": Ones, "uniform": RandomUniform, "random_unifor
           "constant": Constant}
 
 
+# Keras' class names (a serialized initializer's class_name, or `get("HeNormal")`)
+_CLASSES = {"Zeros": Zeros, "Ones": Ones, "Constant": Constant, "RandomUniform": RandomUniform,
+            "RandomNormal": RandomNormal, "VarianceScaling": VarianceScaling,
+            "GlorotUniform": GlorotUniform, "GlorotNormal": GlorotNormal, "HeUniform": HeUniform,
+            "HeNormal": HeNormal, "LecunUniform": LecunUniform, "LecunNormal": LecunNormal,
+            "Orthogonal": Orthogonal, "_Orthogonal": Orthogonal}
+
+
+def serialize(initializer):
+    """Keras 3's dict of a built-in initializer: {'module', 'class_name', 'config',
+    'registered_name'} (what a custom layer's get_config stores; `get` / `deserialize` read it).
+
+    >>> serialize(Constant(2.0))["config"]
+    {'value': 2.0}
+    """
+    if not isinstance(initializer, Initializer):
+        raise TypeError(f"[initializers.serialize] expected a keras initializer object, "
+                        f"received: {initializer!r}")
+    name = "Orthogonal" if isinstance(initializer, _Orthogonal) else type(initializer).__name__
+    return {"module": "keras.initializers", "class_name": name,
+            "config": initializer.get_config(), "registered_name": None}
+
+
+def deserialize(config, custom_objects=None):
+    """The initializer a serialize() dict (or TF 2's {'class_name', 'config'}) describes."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"[initializers.deserialize] expected a dict with 'class_name' and "
+                         f"'config', received: {config!r}")
+    name = config["class_name"]
+    cls = (custom_objects or {}).get(name) or _CLASSES.get(name)
+    if cls is None:
+        raise ValueError(f"[initializers.deserialize] unknown initializer class {name!r}. Valid "
+                         f"class names: {', '.join(sorted(k for k in _CLASSES if k[0] != '_'))}")
+    return cls(**(config.get("config") or {}))
+
+
 def get(identifier):
+    """None, a name ('he_normal' or Keras' class name 'HeNormal'), a serialize() dict, an
+    Initializer or any callable (shape, dtype) -> array."""
     if identifier is None:
         return None
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str) and identifier in _CLASSES and identifier[0] != "_":
+        return _CLASSES[identifier]()
     return resolve("initializer", identifier, _TABLE, (Initializer,))

@@ -1,7 +1,8 @@
 """`layers.experimental.preprocessing` (TensorFlow 2.3 - 2.x): the older home of the
 preprocessing layers, still imported by keras-io programs written for TF 2 (e.g. CCT's
 `layers.experimental.preprocessing.Rescaling`). The names are the same classes as
-`keras.layers.X`; Keras 3 dropped the namespace, TF 2 kept it as an alias."""
+`keras.layers.X`; Keras 3 dropped the namespace, TF 2 kept it as an alias.
+`experimental.RandomFourierFeatures` (TF 2 only) is also `keras.layers.RandomFourierFeatures`."""
 import types
 
 from . import (CategoryEncoding, CenterCrop, Discretization, HashedCrossing, Hashing,
@@ -10,6 +11,7 @@ from . import (CategoryEncoding, CenterCrop, Discretization, HashedCrossing, Has
                StringLookup, TextVectorization)
 from .random_size import RandomHeight, RandomWidth
 from .einsum_dense import EinsumDense
+from .random_fourier import RandomFourierFeatures
 
 _NAMES = dict(CategoryEncoding=CategoryEncoding, CenterCrop=CenterCrop,
               Discretization=Discretization, HashedCrossing=HashedCrossing, Hashing=Hashing,

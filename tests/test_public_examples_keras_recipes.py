@@ -1,0 +1,204 @@
+"""API patterns of the keras-io `keras_recipes` programs (docs/public_examples.md), tiny and on
+synthetic data: a custom layer's initializer serialized in get_config and read back on load,
+RandomFourierFeatures under a hinge loss (a quasi-SVM), a train_step mixing first- and
+second-order gradients of a compiled sparse cross-entropy, `keras.__version__`."""
+import numpy as np
+import pytest
+
+import pyengine as tf
+from pyengine import keras
+from pyengine.keras import layers, ops
+
+
+# ---- antirectifier: keras.initializers.serialize / get(dict) in a custom layer's config -------
+class Antirect(layers.Layer):
+    def __init__(self, initializer="he_normal", **kwargs):
+        super().__init__(**kwargs)
+        self.initializer = keras.initializers.get(initializer)
+
+    def build(self, input_shape):
+        d = input_shape[-1]
+        self.kernel = self.add_weight(shape=(2 * d, d), initializer=self.initializer,
+                                      name="kernel")
+
+    def call(self, x):
+        x = x - ops.mean(x, axis=-1, keepdims=True)
+        return ops.matmul(ops.concatenate([ops.relu(x), ops.relu(-x)], axis=-1), self.kernel)
+
+    def get_config(self):
+        config = super().get_config()
+        config["initializer"] = keras.initializers.serialize(self.initializer)
+        return config
+
+
+def test_initializer_serialize_roundtrip_and_custom_layer_save(tmp_path):
+    for init in [keras.initializers.HeNormal(seed=3), keras.initializers.Constant(0.5),
+                 keras.initializers.RandomUniform(-1.0, 2.0, seed=1),
+                 keras.initializers.Orthogonal(gain=2.0, seed=4)]:
+        cfg = keras.initializers.serialize(init)
+        assert cfg["module"] == "keras.initializers" and set(cfg["config"]) == set(
+            init.get_config())
+        back = keras.initializers.get(cfg)
+        np.testing.assert_array_equal(back((3, 4)), init((3, 4)))  # same seed, same draw
+    # Keras' own class-name form, as a config written by Keras holds it
+    he = keras.initializers.deserialize({"class_name": "HeNormal", "config": {"seed": 0}})
+    assert he.get_config()["scale"] == 2.0 and he.get_config()["mode"] == "fan_in"
+    assert keras.initializers.get("GlorotUniform").get_config()["distribution"] == "uniform"
+    with pytest.raises(ValueError, match="unknown initializer class 'Nope'"):
+        keras.initializers.deserialize({"class_name": "Nope", "config": {}})
+    with pytest.raises(TypeError, match=r"\[initializers.serialize\]"):
+        keras.initializers.serialize("he_normal")
+
+    model = keras.Sequential([keras.Input((6,)), layers.Dense(5), Antirect(), layers.Dense(3)])
+    x = np.random.RandomState(0).randn(8, 6).astype("float32")
+    lay = model.layers[1]
+    ref = x @ model.layers[0].kernel.numpy() + model.layers[0].bias.numpy()
+    ref = ref - ref.mean(-1, keepdims=True)
+    ref = np.concatenate([np.maximum(ref, 0), np.maximum(-ref, 0)], -1) @ lay.kernel.numpy()
+    inner = keras.Model(model.inputs, lay.output)
+    np.testing.assert_allclose(inner.predict(x, verbose=0), ref, rtol=1e-5, atol=1e-5)
+    assert model.count_params() == 6 * 5 + 5 + 10 * 5 + 5 * 3 + 3
+    path = str(tmp_path / "antirect.keras")
+    model.save(path)
+    back = keras.models.load_model(path, custom_objects={"Antirect": Antirect})
+    np.testing.assert_array_equal(back.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert isinstance(back.layers[1].initializer, keras.initializers.VarianceScaling)
+
+
+def test_variance_scaling_distributions_follow_keras():
+    big = (400, 400)
+    trunc = keras.initializers.VarianceScaling(1.0, "fan_in", "truncated_normal", seed=0)(big)
+    plain = keras.initializers.VarianceScaling(1.0, "fan_in", "untruncated_normal", seed=0)(big)
+    alias = keras.initializers.VarianceScaling(1.0, "fan_in", "normal", seed=0)(big)
+    std = np.sqrt(1.0 / 400)
+    assert np.abs(trunc).max() <= 2 * std / 0.87962566103423978 + 1e-7
+    assert np.abs(plain).max() > 3 * std  # untruncated: tails beyond 2 std exist
+    np.testing.assert_allclose(plain.std(), std, rtol=0.02)
+    np.testing.assert_array_equal(alias, trunc)  # Keras: 'normal' means truncated_normal
+    with pytest.raises(ValueError, match="distribution must be"):
+        keras.initializers.VarianceScaling(distribution="gaussian")
+
+
+# ---- quasi_svm: RandomFourierFeatures + hinge loss ----------------------------------------------
+def test_random_fourier_features_matches_formula_and_counts():
+    rff = layers.experimental.RandomFourierFeatures(output_dim=16, kernel_initializer="gaussian")
+    assert layers.RandomFourierFeatures is type(rff)
+    x = np.random.RandomState(1).randn(5, 7).astype("float32")
+    y = np.asarray(rff(x))
+    w, b = rff.unscaled_kernel.numpy(), rff.bias.numpy()
+    scale = np.sqrt(7 / 2.0)  # TF 2 Keras' default for the gaussian kernel
+    np.testing.assert_allclose(rff.kernel_scale.numpy(), [scale], rtol=1e-6)
+    np.testing.assert_allclose(y, np.sqrt(2 / 16) * np.cos(x @ (w / scale) + b), atol=1e-5)
+    assert (b >= 0).all() and (b <= 2 * np.pi).all()
+    # every weight is non-trainable by default (TF 2: trainable=False)
+    assert rff.trainable_weights == [] and len(rff.non_trainable_weights) == 3
+    # z(x).z(x') approximates the gaussian kernel exp(-|x - x'|^2 / (2 scale^2))
+    big = layers.experimental.RandomFourierFeatures(output_dim=20000, scale=2.0)
+    z = np.asarray(big(x[:2]), np.float64)
+    exact = np.exp(-np.sum((x[0] - x[1]) ** 2) / (2 * 2.0 ** 2))
+    assert abs(z[0] @ z[1] - exact) < 0.03
+    lap = layers.experimental.RandomFourierFeatures(8, kernel_initializer="laplacian")
+    lap(x)
+    np.testing.assert_allclose(lap.kernel_scale.numpy(), [1.0])
+    for bad in [dict(output_dim=0), dict(output_dim=4, kernel_initializer="cosine"),
+                dict(output_dim=4, scale=-1.0)]:
+        with pytest.raises(ValueError, match=r"\[RandomFourierFeatures\]"):
+            layers.experimental.RandomFourierFeatures(**bad)
+
+
+def test_quasi_svm_trains_with_hinge_loss(tmp_path):
+    rng = np.random.RandomState(0)
+    centers = rng.randn(3, 10) * 3
+    y = rng.randint(0, 3, 300)
+    x = (centers[y] + rng.randn(300, 10)).astype("float32")
+    model = keras.Sequential([
+        keras.Input((10,)),
+        layers.experimental.RandomFourierFeatures(output_dim=256, scale=5.0),
+        layers.Dense(3)])
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss=keras.losses.hinge,
+                  metrics=[keras.metrics.CategoricalAccuracy(name="acc")])
+    # Keras' counts: 10*256 + 256 + 1 frozen, 256*3 + 3 trained
+    assert model.count_params() == 2817 + 771
+    assert sum(int(np.prod(w.shape)) for w in model.trainable_weights) == 771
+    frozen = model.layers[0].unscaled_kernel.numpy().copy()
+    h = model.fit(x, keras.utils.to_categorical(y), epochs=8, batch_size=32, verbose=0)
+    assert h.history["loss"][-1] < 0.6 * h.history["loss"][0]
+    assert h.history["acc"][-1] > 0.9
+    np.testing.assert_array_equal(model.layers[0].unscaled_kernel.numpy(), frozen)
+    path = str(tmp_path / "svm.keras")
+    model.save(path)
+    back = keras.models.load_model(path)
+    np.testing.assert_array_equal(back.predict(x[:20], verbose=0),
+                                  model.predict(x[:20], verbose=0))
+
+
+# ---- debugging_tips: second-order gradients of a compiled sparse cross-entropy -------------------
+def test_second_order_train_step_through_sparse_crossentropy():
+    class SecondOrder(keras.Model):
+        def train_step(self, data):
+            inputs, targets = data
+            trainable_vars = self.trainable_variables
+            with tf.GradientTape() as tape2:
+                with tf.GradientTape() as tape1:
+                    preds = self(inputs, training=True)
+                    loss = self.compiled_loss(targets, preds)
+                dl_dw = tape1.gradient(loss, trainable_vars)
+            d2l_dw2 = tape2.gradient(dl_dw, trainable_vars)
+            dl_dw = [tf.math.l2_normalize(w) for w in dl_dw]
+            d2l_dw2 = [tf.math.l2_normalize(w) for w in d2l_dw2]
+            grads = [0.2 * a + 0.8 * b for a, b in zip(d2l_dw2, dl_dw)]
+            self.optimizer.apply_gradients(zip(grads, trainable_vars))
+            self.compiled_metrics.update_state(targets, preds)
+            return {m.name: m.result() for m in self.metrics}
+
+    tf.manual_seed(0)
+    rng = np.random.RandomState(0)
+    x = rng.randn(256, 12).astype("float32")
+    y = (x[:, :4].argmax(1)).astype("int64")
+    inputs = keras.Input((12,))
+    outputs = layers.Dense(4, activation="softmax")(layers.Dense(16, activation="relu")(inputs))
+    model = SecondOrder(inputs, outputs)
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    h = model.fit(x, y, epochs=6, batch_size=64, verbose=0)
+    assert h.history["loss"][-1] < h.history["loss"][0], h.history
+    assert h.history["accuracy"][-1] > 0.7, h.history
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 5)])
+def test_nll_loss_hessian_vector_product_equals_finite_differences(reduction, shape):
+    from pyengine.ops.loss import NLLLoss
+    rng = np.random.RandomState(1)
+    t = rng.randint(0, 3, size=(shape[0],) + shape[2:])
+
+    def f(x):
+        loss = NLLLoss.apply((x * x).tanh(), t, None, -100, reduction)
+        return loss.sum() if reduction == "none" else loss
+
+    def grad_at(a):
+        xa = tf.tensor(a, dtype=tf.float64, requires_grad=True)
+        return tf.autograd.grad(f(xa), [xa])[0].numpy()
+
+    x0, v = rng.randn(*shape), rng.randn(*shape)
+    x = tf.tensor(x0, dtype=tf.float64, requires_grad=True)
+    (g,) = tf.autograd.grad(f(x), [x], create_graph=True)
+    (hv,) = tf.autograd.grad((g * tf.tensor(v, dtype=tf.float64)).sum(), [x])
+    fd = (grad_at(x0 + 1e-6 * v) - grad_at(x0 - 1e-6 * v)) / 2e-6
+    np.testing.assert_allclose(hv.numpy(), fd, atol=1e-7)
+
+
+def test_mse_loss_second_derivative():
+    from pyengine.ops.loss import MSELoss
+    x0 = np.array([[0.3, -1.2], [2.0, 0.5]])
+    y = np.array([[1.0, 0.0], [0.0, 1.0]])
+    x = tf.tensor(x0, dtype=tf.float64, requires_grad=True)
+    (g,) = tf.autograd.grad(MSELoss.apply(x * x, tf.tensor(y, dtype=tf.float64), "mean"), [x],
+                            create_graph=True)
+    (h,) = tf.autograd.grad(g.sum(), [x])
+    # d/dx of 2 (x^2 - y) 2x / n = (12 x^2 - 4 y) / n
+    np.testing.assert_allclose(h.numpy(), (12 * x0 ** 2 - 4 * y) / 4, rtol=1e-12)
+
+
+def test_keras_version():
+    assert keras.__version__.split(".")[0] == "3" and keras.version() == keras.__version__

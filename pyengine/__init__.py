@@ -58,7 +58,8 @@ from .tf_function import function  # tf.function (eager: checks input_signature 
 from . import tf_image as image  # tf.image.resize / flips / rgb_to_grayscale / psnr
 from . import tf_lite as lite  # noqa: E402  (tf.lite: raises, no TFLite converter)
 from .tf_names import (cast, concat, constant, convert_to_tensor, one_hot, reduce_max,  # noqa: F401
-                       reduce_mean, reduce_min, reduce_sum, shape, square)
+                       negative, reduce_logsumexp, reduce_mean, reduce_min, reduce_sum, shape,
+                       square)
 # tf.expand_dims, tf.math.*, tf.newaxis, tf.repeat, tf.stop_gradient
 from .tf_names import expand_dims, math, newaxis, repeat, stop_gradient  # noqa: F401,E402
 from .tf_names import split as _split  # noqa: E402  (torch.split and tf.split: keywords decide)

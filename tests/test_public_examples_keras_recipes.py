@@ -202,3 +202,98 @@ def test_mse_loss_second_derivative():
 
 def test_keras_version():
     assert keras.__version__.split(".")[0] == "3" and keras.version() == keras.__version__
+
+
+# ---- mixture_of_experts: activations.serialize in a custom layer's config ----------------------
+class TinyDenseMoE(layers.Layer):
+    def __init__(self, units, n_experts, expert_activation=None, gating_activation=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.n_experts = units, n_experts
+        self.expert_activation = keras.activations.get(expert_activation)
+        self.gating_activation = keras.activations.get(gating_activation)
+
+    def build(self, input_shape):
+        d = input_shape[-1]
+        self.expert_kernel = self.add_weight(name="ek", shape=(d, self.units, self.n_experts))
+        self.gating_kernel = self.add_weight(name="gk", shape=(d, self.n_experts))
+
+    def call(self, x):
+        experts = self.expert_activation(ops.tensordot(x, self.expert_kernel, axes=1))
+        gates = self.gating_activation(ops.tensordot(x, self.gating_kernel, axes=1))
+        return ops.sum(experts * ops.expand_dims(gates, axis=1), axis=-1)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(units=self.units, n_experts=self.n_experts,
+                      expert_activation=keras.activations.serialize(self.expert_activation),
+                      gating_activation=keras.activations.serialize(self.gating_activation))
+        return config
+
+
+def test_activations_serialize_and_moe_layer_save(tmp_path):
+    A = keras.activations
+    assert A.serialize(A.relu) == "relu" and A.serialize(A.get("softmax")) == "softmax"
+    assert A.serialize(None) == "linear" and A.serialize(tf.nn.relu) == "relu"
+    assert A.deserialize("tanh") is A.get("tanh")
+    with pytest.raises(ValueError, match=r"\[activations.serialize\] .* not a built-in"):
+        A.serialize(lambda t: t)
+    model = keras.Sequential([keras.Input((5,)), TinyDenseMoE(3, 4, "relu", "softmax"),
+                              layers.Dense(2)])
+    x = np.random.RandomState(2).randn(6, 5).astype("float32")
+    moe = model.layers[0]
+    ek, gk = moe.expert_kernel.numpy(), moe.gating_kernel.numpy()
+    experts = np.maximum(np.einsum("nd,due->nue", x, ek), 0)
+    g = np.exp(x @ gk)
+    g /= g.sum(-1, keepdims=True)
+    np.testing.assert_allclose(np.asarray(moe(x)), (experts * g[:, None, :]).sum(-1),
+                               rtol=1e-5, atol=1e-6)
+    assert model.count_params() == 5 * 3 * 4 + 5 * 4 + 3 * 2 + 2
+    path = str(tmp_path / "moe.keras")
+    model.save(path)
+    back = keras.models.load_model(path, custom_objects={"TinyDenseMoE": TinyDenseMoE})
+    np.testing.assert_array_equal(back.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+# ---- approximating_non_function_mappings: a mixture-density loss of tf ops -----------------------
+def test_tf_negative_and_reduce_logsumexp():
+    x = np.random.RandomState(3).randn(3, 4, 5).astype("float32")
+    m = x.max(axis=(0, 2), keepdims=True)
+    ref = np.log(np.exp(x - m).sum(axis=(0, 2), keepdims=True)) + m
+    np.testing.assert_allclose(tf.reduce_logsumexp(x, axis=[0, 2], keepdims=True).numpy(), ref,
+                               rtol=1e-6)
+    np.testing.assert_allclose(tf.math.reduce_logsumexp(x, axis=-1).numpy(),
+                               np.log(np.exp(x).sum(-1)), rtol=1e-5)
+    np.testing.assert_array_equal(tf.negative(x).numpy(), -x)
+    np.testing.assert_array_equal(tf.math.negative(tf.constant(x)).numpy(), -x)
+    assert tf.negative(keras.Input((3,))).shape == (None, 3)  # a graph node on symbolic input
+
+
+def test_mixture_density_network_learns_two_branches():
+    tf.manual_seed(0)
+    rng = np.random.RandomState(0)
+    x = rng.uniform(-1, 1, (2000, 1)).astype("float32")
+    y = (np.where(rng.rand(2000, 1) < 0.5, 1.0, -1.0) * (1 + x) +
+         0.05 * rng.randn(2000, 1)).astype("float32")
+    K = 3
+
+    def mdn_loss(y_true, y_pred):
+        mu, sig, logit = tf.split(y_pred, num_or_size_splits=[K, K, K], axis=-1)
+        z = (y_true - mu) / sig
+        comp = -0.5 * z * z - tf.math.log(sig) - 0.5 * np.log(2 * np.pi)
+        return tf.reduce_mean(tf.negative(
+            tf.reduce_logsumexp(tf.nn.log_softmax(logit, axis=-1) + comp, axis=-1)))
+
+    inputs = keras.Input((1,))
+    h = layers.Dense(32, activation="tanh")(inputs)
+    sig = layers.Dense(K, activation=lambda t: keras.activations.elu(t) + 1 + 1e-7)(h)
+    out = layers.concatenate([layers.Dense(K)(h), sig, layers.Dense(K)(h)])
+    model = keras.Model(inputs, out)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss=mdn_loss)
+    hist = model.fit(x, y, epochs=25, batch_size=100, verbose=0).history["loss"]
+    assert hist[-1] < hist[0] - 1.0, hist
+    # the two branches y = +-(1 + x): at x = 0.5 the heaviest components sit near +-1.5
+    p = model.predict(np.array([[0.5]], "float32"), verbose=0)[0]
+    mu, w = p[:K], np.exp(p[2 * K:]) / np.exp(p[2 * K:]).sum()
+    top = mu[np.argsort(w)[-2:]]
+    assert np.sort(top)[0] < -1.2 and np.sort(top)[1] > 1.2, (mu, w)

@@ -66,6 +66,14 @@ def reduce_logsumexp(x, axis=None, keepdims=False):
 @symbolic_aware
 def negative(x): return -_t(x)
 @symbolic_aware
+def floordiv(x, y):
+    """floor(x / y) elementwise, rounding toward -inf as Python's // (tf.math.floordiv)."""
+    return _t(x) // y
+@symbolic_aware
+def floormod(x, y):
+    """x - floordiv(x, y) * y: the remainder takes y's sign, as Python's % (tf.math.floormod)."""
+    return _t(x) % y
+@symbolic_aware
 def square(x): return F.square(x)
 @symbolic_aware
 def concat(values, axis): return F.cat([_t(v) for v in values], axis)
@@ -388,7 +396,8 @@ for _name, _fn in dict(
         reduce_min=reduce_min, square=square, exp=F.exp, log=F.log, log1p=F.log1p,
         sqrt=F.sqrt, abs=F.abs, maximum=F.maximum, minimum=F.minimum, sigmoid=F.sigmoid,
         tanh=F.tanh, sin=F.sin, cos=F.cos, argmax=F.argmax, argmin=F.argmin,
-        reduce_logsumexp=reduce_logsumexp, negative=negative, softplus=F.softplus, reduce_std=nn_reduce_std,
+        reduce_logsumexp=reduce_logsumexp, negative=negative, floordiv=floordiv,
+        floormod=floormod, mod=floormod, softplus=F.softplus, reduce_std=nn_reduce_std,
         reduce_variance=nn_reduce_variance, l2_normalize=nn_l2_normalize,
         # elementwise comparisons (tf.math.equal: keras-io MobileViT compares channel counts)
         equal=F.eq, not_equal=F.ne, greater=F.gt, greater_equal=F.ge, less=F.lt,

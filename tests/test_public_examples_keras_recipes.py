@@ -297,3 +297,117 @@ def test_mixture_density_network_learns_two_branches():
     mu, w = p[:K], np.exp(p[2 * K:]) / np.exp(p[2 * K:]).sum()
     top = mu[np.argsort(w)[-2:]]
     assert np.sort(top)[0] < -1.2 and np.sort(top)[1] > 1.2, (mu, w)
+
+
+# ---- memory_efficient_embeddings: string ids through nested lookups, tf.lookup, floordiv --------
+def test_experimental_preprocessing_imports_as_a_module():
+    from pyengine.keras.layers.experimental.preprocessing import StringLookup
+    assert StringLookup is layers.StringLookup
+
+
+def test_tf_lookup_static_hash_table():
+    init = tf.lookup.KeyValueTensorInitializer(["m1", "m2", "m3"], [0, 1, 1])
+    table = tf.lookup.StaticHashTable(init, default_value=-1)
+    out = table.lookup(np.array([["m3", "zz"], ["m1", "m2"]]))
+    np.testing.assert_array_equal(out.numpy(), [[1, -1], [0, 1]])
+    assert out.numpy().dtype == np.int32  # Python ints, as tf.constant makes them
+    np.testing.assert_array_equal(table[np.array([b"m2"])].numpy(), [1])  # tf.string bytes
+    assert int(table.size()) == 3
+    keys, values = table.export()
+    assert list(keys) == ["m1", "m2", "m3"] and values.numpy().tolist() == [0, 1, 1]
+    rev = tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer([7, 9], ["a", "b"]), "?")
+    assert list(rev.lookup(np.array([9, 8]))) == ["b", "?"]
+    with pytest.raises(ValueError, match="same length"):
+        tf.lookup.KeyValueTensorInitializer(["a"], [1, 2])
+    with pytest.raises(ValueError, match="unique"):
+        tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(["a", "a"], [1, 2]), -1)
+    with pytest.raises(TypeError, match="keys are strings"):
+        table.lookup(np.array([1, 2]))
+    with pytest.raises(TypeError, match="default_value"):
+        tf.lookup.StaticHashTable(init, default_value="none")
+    sym = table.lookup(keras.Input(shape=(), dtype="string"))
+    assert sym.shape == (None,)
+
+
+def test_floordiv_floormod_follow_python_rounding():
+    a = np.array([7, -7, 5, 0])
+    np.testing.assert_array_equal(tf.math.floordiv(a, 3).numpy(), a // 3)
+    np.testing.assert_array_equal(tf.math.floormod(a, 3).numpy(), a % 3)
+    np.testing.assert_allclose(tf.math.mod(tf.constant([-7.5, 7.5]), 2.0).numpy(), [0.5, 1.5])
+
+
+class QR(layers.Layer):
+    """Quotient-remainder embedding of string ids: a StringLookup inside a custom layer."""
+
+    def __init__(self, vocabulary, dim, buckets, **kwargs):
+        super().__init__(**kwargs)
+        self.buckets = buckets
+        self.lookup = layers.StringLookup(vocabulary=vocabulary, mask_token=None,
+                                          num_oov_indices=0)
+        self.q, self.r = layers.Embedding(buckets, dim), layers.Embedding(buckets, dim)
+
+    def call(self, inputs):
+        idx = self.lookup(inputs)
+        return self.q(tf.math.floordiv(idx, self.buckets)) * \
+            self.r(tf.math.floormod(idx, self.buckets))
+
+
+class BlockEmbedding(layers.Layer):
+    """Per-block embeddings chosen by a tf.lookup table (the mixed-dimension pattern)."""
+
+    def __init__(self, blocks, dims, out_dim, **kwargs):
+        super().__init__(**kwargs)
+        keys = [k for b in blocks for k in b]
+        vals = [i for i, b in enumerate(blocks) for _ in b]
+        self.to_block = tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(keys, vals),
+                                                  default_value=-1)
+        self.encoders = [keras.Sequential([layers.StringLookup(vocabulary=b, mask_token=None),
+                                           layers.Embedding(len(b) + 1, d)])
+                         for b, d in zip(blocks, dims)]
+        self.projectors = [layers.Dense(out_dim) for _ in blocks]
+        self.out_dim = out_dim
+
+    def call(self, inputs):
+        block = self.to_block.lookup(inputs)
+        out = tf.zeros(shape=(tf.shape(inputs)[0], self.out_dim))
+        for i, (enc, proj) in enumerate(zip(self.encoders, self.projectors)):
+            mask = tf.expand_dims(tf.cast(block == i, tf.float32), 1)
+            out += proj(enc(inputs)) * mask
+        return out
+
+
+def test_string_id_embeddings_in_custom_layers_train():
+    tf.manual_seed(0)
+    rng = np.random.RandomState(0)
+    users = [f"user_{i}" for i in range(40)]  # 40 ids, 8 buckets: quotient < 5 < 8
+    items = [f"item_{i}" for i in range(12)]
+    uf, itf = rng.randn(40, 3), rng.randn(12, 3)
+    u, m = rng.randint(0, 40, 3000), rng.randint(0, 12, 3000)
+    y = (2.5 + 2 * np.tanh((uf[u] * itf[m]).sum(1))).astype("float32")
+    x = {"user": np.array(users)[u], "item": np.array(items)[m]}
+    # an inner Sequential([StringLookup, Embedding]) called on a string Input builds on strings
+    user_in = layers.Input(name="user", shape=(), dtype="string")
+    item_in = layers.Input(name="item", shape=(), dtype="string")
+    enc = keras.Sequential([layers.StringLookup(vocabulary=users, mask_token=None,
+                                                num_oov_indices=0), layers.Embedding(40, 8)])
+    base = keras.Model([user_in, item_in], layers.Dot(axes=1)([enc(user_in), layers.Embedding(
+        13, 8)(layers.StringLookup(vocabulary=items, mask_token=None)(item_in))]))
+    assert base.count_params() == 40 * 8 + 13 * 8
+    qr = QR(users, 8, 8)(user_in)
+    md = BlockEmbedding([items[:4], items[4:]], [8, 4], 8)(item_in)
+    pred = keras.activations.sigmoid(layers.Dot(axes=1)([qr, md])) * 5
+    model = keras.Model([user_in, item_in], pred)
+    # QR: 2 * 8 * 8; blocks: 5 * 8 + 8 * 8 + 8 and 9 * 4 + 4 * 8 + 8
+    assert model.count_params() == 128 + (40 + 72) + (36 + 40)
+    model.compile(optimizer=keras.optimizers.Adam(0.02), loss="mse")
+    hist = model.fit(x, y, epochs=6, batch_size=64, verbose=0).history["loss"]
+    assert hist[-1] < 0.6 * hist[0], hist
+    # the block table routes each item: changing block 1's projector moves only block-1 items
+    layer = model.layers[[lyr.name for lyr in model.layers].index(
+        next(lyr.name for lyr in model.layers if isinstance(lyr, BlockEmbedding)))]
+    before = np.asarray(layer(np.array(items)))
+    w = layer.projectors[1].kernel
+    w.assign(w.numpy() * 0)
+    after = np.asarray(layer(np.array(items)))
+    np.testing.assert_array_equal(after[:4], before[:4])
+    assert not np.allclose(after[4:], before[4:])

@@ -42,8 +42,13 @@ def test_initializer_serialize_roundtrip_and_custom_layer_save(tmp_path):
         np.testing.assert_array_equal(back((3, 4)), init((3, 4)))  # same seed, same draw
     # Keras' own class-name form, as a config written by Keras holds it
     he = keras.initializers.deserialize({"class_name": "HeNormal", "config": {"seed": 0}})
-    assert he.get_config()["scale"] == 2.0 and he.get_config()["mode"] == "fan_in"
-    assert keras.initializers.get("GlorotUniform").get_config()["distribution"] == "uniform"
+    assert isinstance(he, keras.initializers.HeNormal) and he.get_config() == {"seed": 0}
+    assert (he.scale, he.mode, he.distribution) == (2.0, "fan_in", "truncated_normal")
+    assert keras.initializers.get("GlorotUniform").distribution == "uniform"
+    # a config written by an earlier pyengine (VarianceScaling with all four arguments) loads
+    vs = keras.initializers.deserialize({"class_name": "VarianceScaling", "config": {
+        "scale": 2.0, "mode": "fan_in", "distribution": "truncated_normal", "seed": 0}})
+    np.testing.assert_array_equal(vs((4, 3)), he((4, 3)))
     with pytest.raises(ValueError, match="unknown initializer class 'Nope'"):
         keras.initializers.deserialize({"class_name": "Nope", "config": {}})
     with pytest.raises(TypeError, match=r"\[initializers.serialize\]"):
@@ -411,3 +416,48 @@ def test_string_id_embeddings_in_custom_layers_train():
     after = np.asarray(layer(np.array(items)))
     np.testing.assert_array_equal(after[:4], before[:4])
     assert not np.allclose(after[4:], before[4:])
+
+
+# ---- reproducibility_recipes: seeded initializers, tf.config, repeated training -------------------
+def test_initializers_are_keras_classes_returning_tensors():
+    I = keras.initializers
+    for cls in [I.RandomNormal, I.RandomUniform, I.TruncatedNormal, I.VarianceScaling,
+                I.GlorotNormal, I.GlorotUniform, I.HeNormal, I.HeUniform, I.LecunNormal,
+                I.LecunUniform, I.Orthogonal]:
+        assert isinstance(cls, type)
+        a, b = float(cls(seed=42)(shape=(1, 1))), float(cls(seed=42)(shape=(1, 1)))
+        assert a == b
+        out = cls(seed=1)(shape=(3, 4))
+        assert isinstance(out, tf.Tensor) and out.dtype == tf.float32
+    t = I.TruncatedNormal(mean=1.0, stddev=0.5, seed=0)(shape=(20000,)).numpy()
+    assert np.abs(t - 1.0).max() <= 1.0 + 1e-6  # 2 stddev
+    # a normal truncated at 2 sigma has std 0.8796 sigma
+    np.testing.assert_allclose(t.std(), 0.5 * 0.8796, rtol=0.03)
+    assert isinstance(I.get("truncated_normal"), I.TruncatedNormal)
+
+
+def test_tf_config_devices_and_determinism():
+    devices = tf.config.list_physical_devices()
+    assert devices[0].device_type == "CPU"
+    assert tf.config.list_physical_devices("GPU") == [] or tf.cuda.is_available()
+    tf.config.experimental.enable_op_determinism()
+    with pytest.raises(ValueError, match="device_type"):
+        tf.config.list_physical_devices("TPU")
+
+
+def test_set_random_seed_reproduces_a_training_run():
+    x = np.random.RandomState(0).rand(96, 8, 8, 1).astype("float32")
+    y = np.random.RandomState(1).randint(0, 3, 96)
+
+    def run():
+        keras.utils.set_random_seed(812)
+        ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(96).batch(16)
+        model = keras.Sequential([layers.Conv2D(4, 3, activation="relu"), layers.Dropout(0.2),
+                                  layers.GlobalAveragePooling2D(), layers.Dense(3,
+                                                                                activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+        return model.fit(ds, epochs=2, verbose=0).history
+
+    first, second = run(), run()
+    assert first == second

@@ -22,8 +22,9 @@ class Initializer:
     def __call__(self, shape, dtype=None):
         """A tensor of `shape` (float32 unless `dtype`), as Keras 3 returns a backend tensor:
         `float(initializer(shape=(1, 1)))` and NumPy functions of it work."""
-        a = np.asarray(self.sample(tuple(shape)), dtype=dtype or "float32")
-        return Tensor._wrap(np.ascontiguousarray(a))
+        # np.array, not ascontiguousarray: that makes a scalar (shape ()) weight 1-D
+        return Tensor._wrap(np.array(self.sample(tuple(shape)), dtype=dtype or "float32",
+                                     order="C"))
 
     def get_config(self):
         return dict(vars(self))

@@ -59,6 +59,7 @@ from . import tf_image as image  # tf.image.resize / flips / rgb_to_grayscale / 
 from . import tf_lite as lite  # noqa: E402  (tf.lite: raises, no TFLite converter)
 from . import tf_lookup as lookup  # noqa: E402  (tf.lookup.StaticHashTable)
 from . import tf_config as config  # noqa: E402  (tf.config: devices, determinism)
+from . import tf_summary as summary  # noqa: E402  (tf.summary.scalar to event files)
 from .tf_names import (cast, concat, constant, convert_to_tensor, one_hot, reduce_max,  # noqa: F401
                        negative, reduce_logsumexp, reduce_mean, reduce_min, reduce_sum, shape,
                        square)

@@ -60,6 +60,7 @@ from . import tf_lite as lite  # noqa: E402  (tf.lite: raises, no TFLite convert
 from . import tf_lookup as lookup  # noqa: E402  (tf.lookup.StaticHashTable)
 from . import tf_config as config  # noqa: E402  (tf.config: devices, determinism)
 from . import tf_summary as summary  # noqa: E402  (tf.summary.scalar to event files)
+from . import tf_distribute as distribute  # noqa: E402  (tf.distribute.get_strategy)
 from .tf_names import (cast, concat, constant, convert_to_tensor, one_hot, reduce_max,  # noqa: F401
                        negative, reduce_logsumexp, reduce_mean, reduce_min, reduce_sum, shape,
                        square)

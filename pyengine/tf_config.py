@@ -9,6 +9,7 @@ import types
 from . import cuda as _cuda
 
 PhysicalDevice = collections.namedtuple("PhysicalDevice", ["name", "device_type"])
+LogicalDevice = collections.namedtuple("LogicalDevice", ["name", "device_type"])
 
 _KINDS = ("CPU", "GPU")
 
@@ -24,6 +25,13 @@ def list_physical_devices(device_type=None):
         devices += [PhysicalDevice(f"/physical_device:GPU:{i}", "GPU")
                     for i in range(_cuda.device_count())]
     return [d for d in devices if device_type is None or d.device_type == device_type.upper()]
+
+
+def list_logical_devices(device_type=None):
+    """One logical device per physical one ('/device:CPU:0' ...): pyengine does not split a
+    device into virtual ones."""
+    return [LogicalDevice(d.name.replace("/physical_device:", "/device:"), d.device_type)
+            for d in list_physical_devices(device_type)]
 
 
 def run_functions_eagerly(run_eagerly):
@@ -44,4 +52,5 @@ def _enable_op_determinism():
 
 
 experimental = types.SimpleNamespace(enable_op_determinism=_enable_op_determinism,
-                                     list_physical_devices=list_physical_devices)
+                                     list_physical_devices=list_physical_devices,
+                                     list_logical_devices=list_logical_devices)

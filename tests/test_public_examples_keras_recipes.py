@@ -461,3 +461,56 @@ def test_set_random_seed_reproduces_a_training_run():
 
     first, second = run(), run()
     assert first == second
+
+
+# ---- tensorflow_numpy_models: tnp layers, function losses on (n,) labels, default strategy ----
+def test_tnp_names_are_differentiable_numpy_functions():
+    import pyengine.experimental.numpy as tnp
+    rng = np.random.RandomState(4)
+    x, w = rng.randn(5, 4).astype("float32"), rng.randn(4, 3).astype("float32")
+    np.testing.assert_allclose(tnp.maximum(tnp.matmul(x, w), 0.0).numpy(),
+                               np.maximum(x @ w, 0), rtol=1e-6)
+    np.testing.assert_allclose(tnp.mean(tnp.square(x), axis=0).numpy(), (x ** 2).mean(0),
+                               rtol=1e-6)
+    assert not hasattr(tnp, "relu") and tnp.ndarray is tf.Tensor
+    wt = tf.tensor(w, requires_grad=True)
+    tnp.sum(tnp.maximum(tnp.matmul(x, wt), 0.0)).backward()
+    np.testing.assert_allclose(wt.grad.numpy(), x.T @ (x @ w > 0).astype("float32"), rtol=1e-5)
+
+
+def test_function_loss_sees_labels_of_the_prediction_rank():
+    """y (n,) against predictions (n, 1): Keras matches the ranks before a loss function runs,
+    so `mean(square(y_true - y_pred), axis=0)` is the MSE, not an (n, n) broadcast."""
+    import pyengine.experimental.numpy as tnp
+    seen = []
+
+    def tnp_mse(y_true, y_pred):
+        seen.append((tuple(y_true.shape), tuple(y_pred.shape)))
+        return tnp.mean(tnp.square(y_true - y_pred), axis=0)
+
+    rng = np.random.RandomState(5)
+    x, y = rng.randn(40, 3).astype("float32"), rng.randn(40).astype("float32")
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss=tnp_mse)
+    loss = model.evaluate(x, y, verbose=0, batch_size=40)
+    assert seen[-1] == ((40, 1), (40, 1))
+    np.testing.assert_allclose(loss, np.mean((y[:, None] - model.predict(x, verbose=0)) ** 2),
+                               rtol=1e-5)
+    # (n, 1) labels against a rank-1 prediction meet as (n, 1) too, as Keras' rule has it
+    from pyengine.keras.losses import _same_rank
+    t, p = _same_rank(tf.ones((6, 1)), tf.ones(6))
+    assert t.shape == (6, 1) and p.shape == (6, 1)
+    t, p = _same_rank(tf.ones((6, 2)), tf.ones((6, 2, 1)))
+    assert t.shape == (6, 2) and p.shape == (6, 2)
+
+
+def test_default_distribution_strategy_and_logical_devices():
+    strategy = tf.distribute.get_strategy()
+    assert type(strategy).__name__ == "_DefaultDistributionStrategy"
+    assert strategy.num_replicas_in_sync == 1
+    with strategy.scope():
+        model = keras.Sequential([keras.Input((2,)), layers.Dense(1)])
+    assert model.count_params() == 3
+    assert tf.config.list_logical_devices("CPU")[0].name == "/device:CPU:0"
+    with pytest.raises(NotImplementedError, match="pyengine.distributed"):
+        tf.distribute.MirroredStrategy()

@@ -227,6 +227,24 @@ def call_symbolic(layer, inputs, args, kwargs):
     return outputs
 
 
+def get_source_inputs(tensor):
+    """The graph inputs (keras.Input outputs) `tensor` is computed from, in first-reached
+    order: an input itself gives [itself] (keras.utils.get_source_inputs)."""
+    if not isinstance(tensor, KerasTensor):
+        raise TypeError(f"[get_source_inputs] expected a Keras symbolic tensor, received "
+                        f"{type(tensor).__name__}")
+    out, stack = [], [tensor]
+    while stack:
+        t = stack.pop()
+        layer, ni, _ = t._keras_history
+        parents = layer._inbound_nodes[ni].parents
+        if parents:
+            stack.extend(reversed(parents))
+        elif not any(t is o for o in out):
+            out.append(t)
+    return out
+
+
 _examples_state = threading.local()
 
 

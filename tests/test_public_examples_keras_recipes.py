@@ -514,3 +514,40 @@ def test_default_distribution_strategy_and_logical_devices():
     assert tf.config.list_logical_devices("CPU")[0].name == "/device:CPU:0"
     with pytest.raises(NotImplementedError, match="pyengine.distributed"):
         tf.distribute.MirroredStrategy()
+
+
+# ---- sample_size_estimate: an application built on a preprocessed input_tensor ----------------
+def test_application_on_an_intermediate_input_tensor_connects_to_the_outer_input():
+    inputs = layers.Input(shape=(32, 32, 3))
+    x = layers.Rescaling(scale=1.0 / 127.5, offset=-1)(inputs)
+    base = keras.applications.MobileNetV2(include_top=False, weights=None, input_tensor=x,
+                                          alpha=0.35)
+    assert keras.utils.get_source_inputs(x) == [inputs]
+    assert base.inputs[0] is inputs and "rescaling" in base.layers[1].name
+    base.trainable = False
+    out = layers.Dense(3, activation="softmax")(layers.GlobalAveragePooling2D()(base.output))
+    model = keras.Model(inputs, out)
+    assert len(model.trainable_weights) == 2
+    img = np.random.RandomState(0).randint(0, 256, (2, 32, 32, 3)).astype("float32")
+    # the outer model runs the rescaling once: same features as the base on the raw image
+    feats = keras.Model(inputs, base.output).predict(img, verbose=0)
+    np.testing.assert_allclose(feats, base.predict(img, verbose=0), rtol=1e-5, atol=1e-6)
+    # unfreezing by layer name through model.layers reaches the base's layers
+    names = [lyr.name for lyr in model.layers]
+    assert any(n.startswith("block_10") for n in names)
+
+
+def test_curve_fit_with_variables_and_python_lists():
+    """a * x ** b with x a Python list and a, b tf.Variables, fitted by GradientTape steps."""
+    x = [165, 330, 825, 1651]
+    y = tf.convert_to_tensor([0.8, 0.87, 0.9, 0.91])
+    a, b = tf.Variable(0.0), tf.Variable(0.0)
+    mse = keras.losses.MeanSquaredError()
+    for _ in range(3000):
+        with tf.GradientTape() as tape:
+            cost = mse(a * x ** b, y)
+        ga, gb = tape.gradient(cost, [a, b])
+        a.assign_sub(ga * 0.01)
+        b.assign_sub(gb * 0.01)
+    pred = float(a.numpy()) * np.array(x, np.float64) ** float(b.numpy())
+    assert np.abs(pred - y.numpy()).max() < 0.03

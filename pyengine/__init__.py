@@ -62,8 +62,8 @@ from . import tf_config as config  # noqa: E402  (tf.config: devices, determinis
 from . import tf_summary as summary  # noqa: E402  (tf.summary.scalar to event files)
 from . import tf_distribute as distribute  # noqa: E402  (tf.distribute.get_strategy)
 from .tf_names import (cast, concat, constant, convert_to_tensor, one_hot, reduce_max,  # noqa: F401
-                       negative, reduce_logsumexp, reduce_mean, reduce_min, reduce_sum, shape,
-                       square)
+                       negative, reduce_logsumexp, reduce_mean, reduce_min, reduce_sum, reverse,
+                       shape, square)
 # tf.expand_dims, tf.math.*, tf.newaxis, tf.repeat, tf.stop_gradient
 from .tf_names import expand_dims, math, newaxis, repeat, stop_gradient  # noqa: F401,E402
 from .tf_names import split as _split  # noqa: E402  (torch.split and tf.split: keywords decide)

@@ -66,6 +66,11 @@ def reduce_logsumexp(x, axis=None, keepdims=False):
 @symbolic_aware
 def negative(x): return -_t(x)
 @symbolic_aware
+def reverse(tensor, axis):
+    """tensor with the order of the listed axes reversed (tf.reverse; axis is a list)."""
+    axes = [int(a) for a in (axis if isinstance(axis, (list, tuple)) else [axis])]
+    return _t(tensor).flip(axes)
+@symbolic_aware
 def floordiv(x, y):
     """floor(x / y) elementwise, rounding toward -inf as Python's // (tf.math.floordiv)."""
     return _t(x) // y

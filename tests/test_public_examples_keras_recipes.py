@@ -551,3 +551,22 @@ def test_curve_fit_with_variables_and_python_lists():
         b.assign_sub(gb * 0.01)
     pred = float(a.numpy()) * np.array(x, np.float64) ** float(b.numpy())
     assert np.abs(pred - y.numpy()).max() < 0.03
+
+
+# ---- distillation recipes: mixup with tf.reverse, central_crop evaluation preprocessing ------------
+def test_tf_reverse_and_central_crop():
+    x = np.arange(24.0).reshape(2, 3, 4)
+    np.testing.assert_array_equal(tf.reverse(x, axis=[0]).numpy(), x[::-1])
+    np.testing.assert_array_equal(tf.reverse(x, axis=[0, 2]).numpy(), x[::-1, :, ::-1])
+    t = tf.tensor(x, requires_grad=True)
+    (tf.reverse(t, axis=[1]) * tf.tensor(x)).sum().backward()
+    np.testing.assert_array_equal(t.grad.numpy(), x[:, ::-1])
+    img = np.random.RandomState(0).rand(48, 56, 3)
+    # TensorFlow's rounding: start = int((48 - 42) / 2) = 3, int((56 - 49) / 2) = 3
+    np.testing.assert_array_equal(tf.image.central_crop(img, 0.875).numpy(), img[3:45, 3:53])
+    batch = np.random.RandomState(1).rand(2, 10, 10, 3)
+    np.testing.assert_array_equal(tf.image.central_crop(batch, 0.5).numpy(),
+                                  batch[:, 2:8, 2:8])
+    np.testing.assert_array_equal(tf.image.central_crop(img, 1.0).numpy(), img)
+    with pytest.raises(ValueError, match=r"\[image.central_crop\] central_fraction"):
+        tf.image.central_crop(img, 0.0)

@@ -29,4 +29,5 @@ for _name in _NAMES:
     globals()[_name] = getattr(_ops, _name)
 asarray = _ops.convert_to_tensor
 
-__all__ = sorted(_NAMES + ["asarray", "ndarray"])
+__all__ = sorted(_NAMES + ["asarray", "ndarray", "bool_", "float32", "float64", "int8", "int16",
+                           "int32", "int64", "uint8"])

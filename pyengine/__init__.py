@@ -57,8 +57,13 @@ from .gradient_tape import GradientTape
 from .tf_function import function  # tf.function (eager: checks input_signature only)
 from . import tf_image as image  # tf.image.resize / flips / rgb_to_grayscale / psnr
 from . import tf_lite as lite  # noqa: E402  (tf.lite: raises, no TFLite converter)
+from . import tf_lookup as lookup  # noqa: E402  (tf.lookup.StaticHashTable)
+from . import tf_config as config  # noqa: E402  (tf.config: devices, determinism)
+from . import tf_summary as summary  # noqa: E402  (tf.summary.scalar to event files)
+from . import tf_distribute as distribute  # noqa: E402  (tf.distribute; pe.distributed is MPI)
 from .tf_names import (cast, concat, constant, convert_to_tensor, one_hot, reduce_max,  # noqa: F401
-                       reduce_mean, reduce_min, reduce_sum, shape, square)
+                       negative, reduce_logsumexp, reduce_mean, reduce_min, reduce_sum, reverse,
+                       shape, square)
 # tf.expand_dims, tf.math.*, tf.newaxis, tf.repeat, tf.stop_gradient
 from .tf_names import expand_dims, math, newaxis, repeat, stop_gradient  # noqa: F401,E402
 from .tf_names import split as _split  # noqa: E402  (torch.split and tf.split: keywords decide)
@@ -137,9 +142,6 @@ def __getattr__(name):
                 "multiprocessing", "linalg", "hub"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
-    if name == "distribute":  # tf.distribute (one replica); pe.distributed is MPI
-        from . import tf_distribute
-        return tf_distribute
     raise AttributeError(f"module 'pyengine' has no attribute '{name}'")
 
 

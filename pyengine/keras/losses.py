@@ -297,8 +297,27 @@ class _FunctionLoss(Loss):
         self._fn = fn
 
     def fn(self, y_true, y_pred):
-        out = self._fn(_t(y_true), y_pred)
+        out = self._fn(*_same_rank(_t(y_true), y_pred))
         return out if isinstance(out, Tensor) else _t(out)
+
+
+def _same_rank(y_true, y_pred):
+    """Keras' squeeze_or_expand_to_same_rank, applied before a loss function runs: ranks that
+    differ by one trailing axis of size 1 are matched (labels (n,) against predictions (n, 1)
+    become (n, 1); a rank-1 side is expanded, otherwise the size-1 axis is squeezed). Without
+    it `y_true - y_pred` broadcast to (n, n) and the loss was silently wrong."""
+    t, p = y_true, y_pred
+    if t.ndim == p.ndim + 1 and t.shape[-1] == 1:
+        if p.ndim == 1:
+            p = p.reshape(tuple(p.shape) + (1,))
+        else:
+            t = t.reshape(tuple(t.shape[:-1]))
+    elif p.ndim == t.ndim + 1 and p.shape[-1] == 1:
+        if t.ndim == 1:
+            t = t.reshape(tuple(t.shape) + (1,))
+        else:
+            p = p.reshape(tuple(p.shape[:-1]))
+    return t, p
 
 
 _TABLE = {"mse": MeanSquaredError, "mean_squared_error": MeanSquaredError,

@@ -12,6 +12,7 @@ upstream (keras-io's text CNN: Conv1D(kernel 7, stride 3) twice after Input((Non
 again on longer ones (_SIZES' next level): the nodes from the graph's inputs are replayed at
 those sizes, and a dimension found to differ there becomes None too."""
 import operator
+import threading
 
 import numpy as np
 
@@ -226,8 +227,44 @@ def call_symbolic(layer, inputs, args, kwargs):
     return outputs
 
 
+def get_source_inputs(tensor):
+    """The graph inputs (keras.Input outputs) `tensor` is computed from, in first-reached
+    order: an input itself gives [itself] (keras.utils.get_source_inputs)."""
+    if not isinstance(tensor, KerasTensor):
+        raise TypeError(f"[get_source_inputs] expected a Keras symbolic tensor, received "
+                        f"{type(tensor).__name__}")
+    out, stack = [], [tensor]
+    while stack:
+        t = stack.pop()
+        layer, ni, _ = t._keras_history
+        parents = layer._inbound_nodes[ni].parents
+        if parents:
+            stack.extend(reversed(parents))
+        elif not any(t is o for o in out):
+            out.append(t)
+    return out
+
+
+_examples_state = threading.local()
+
+
+def on_examples():
+    """True while a layer runs on the example batches behind symbolic inputs (shape inference),
+    also inside layers it calls: a vocabulary lookup nested in a custom layer takes the
+    examples' placeholder tokens for in-vocabulary ones instead of rejecting them as data."""
+    return getattr(_examples_state, "depth", 0) > 0
+
+
 def _run_on_examples(layer, inputs, args, kwargs, level, memo):
     """The layer's two results on the examples at _SIZES[level] of its symbolic arguments."""
+    _examples_state.depth = getattr(_examples_state, "depth", 0) + 1
+    try:
+        return _run_examples_pair(layer, inputs, args, kwargs, level, memo)
+    finally:
+        _examples_state.depth -= 1
+
+
+def _run_examples_pair(layer, inputs, args, kwargs, level, memo):
     results = []
     # a node's recorded training= (call_symbolic) is replaced: examples run in inference mode
     kwargs = {k: v for k, v in kwargs.items() if k != "training"}

@@ -112,3 +112,4 @@ from .split_dataset import (pack_x_y_sample_weight, split_dataset,  # noqa: E402
 # ---- keras.utils.FeatureSpace (structured-data preprocessing, keras/feature_space.py) ---------
 from .feature_space import FeatureSpace  # noqa: E402,F401
 from .file_cache import get_file  # noqa: E402,F401
+from .symbolic import get_source_inputs  # noqa: E402,F401  (keras.utils.get_source_inputs)

@@ -39,6 +39,7 @@ from .permute import Permute  # noqa: E402
 
 __all__ = [n for n in dir() if not n.startswith("_")]
 from .einsum_dense import EinsumDense  # noqa: E402
+from .random_fourier import RandomFourierFeatures  # noqa: E402
 
 __all__ = [n for n in dir() if not n.startswith("_")]
 # Vocabulary layers on Python / NumPy strings and ints (applied to the data, before the model)

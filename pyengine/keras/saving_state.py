@@ -33,7 +33,10 @@ def _ctor_config(obj):
                 value = getattr(obj, name)
                 if isinstance(value, (np.floating, np.integer)):
                     value = value.item()
-                if value is not None and not isinstance(value, (bool, int, float, str)):
+                if isinstance(value, (list, tuple)) and all(  # an axis tuple, class ids
+                        isinstance(v, (bool, int, float, str)) for v in value):
+                    value = list(value)
+                elif value is not None and not isinstance(value, (bool, int, float, str)):
                     return None
                 cfg[name] = value
     return cfg

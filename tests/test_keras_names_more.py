@@ -211,3 +211,204 @@ def test_losses_model_compiles_fits_saves(tmp_path):
         m.compile(optimizer="sgd", loss=name)
         h = m.fit(x, y, epochs=3, batch_size=64, verbose=0).history["loss"]
         assert np.isfinite(h).all()
+
+
+# ---- metrics -----------------------------------------------------------------------------------
+def _batches(k, make):
+    return [make() for _ in range(k)]
+
+
+def np_per_sample(name, y, p):
+    if name in ("hinge", "squared_hinge"):
+        y = 2 * y - 1 if np.isin(y, (0, 1)).all() else y
+        h = np.maximum(1 - y * p, 0)
+        return (h if name == "hinge" else h * h).mean(-1)
+    if name == "categorical_hinge":
+        return np_categorical_hinge(y, p)
+    if name == "kl_divergence":
+        yc = np.clip(y, EPS, 1)
+        return (yc * np.log(yc / np.clip(p, EPS, 1))).sum(-1)
+    if name == "poisson":
+        return np_poisson(y, p)
+    if name == "logcosh":
+        return np.log(np.cosh(p - y)).mean(-1)
+    if name == "cosine_similarity":
+        return (y * p).sum(-1) / np.linalg.norm(y, axis=-1) / np.linalg.norm(p, axis=-1)
+    raise KeyError(name)
+
+
+@pytest.mark.parametrize("cls", ["Hinge", "SquaredHinge", "CategoricalHinge", "KLDivergence",
+                                 "Poisson", "LogCoshError", "CosineSimilarity"])
+def test_per_sample_metrics_over_batches(cls):
+    m = getattr(keras.metrics, cls)()
+    batches = _batches(3, lambda: (RNG.integers(0, 2, (5, 4)) * 1.0, _probs((5, 4)),
+                                   RNG.uniform(0.1, 2, 5)))
+    vals, ws = [], []
+    for i, (y, p, w) in enumerate(batches):
+        m.update_state(y, p, sample_weight=w if i else None)  # mixed: weighted and not
+        vals.append(np_per_sample(m.name, y, p))
+        ws.append(w if i else np.ones(5))
+    vals, ws = np.concatenate(vals), np.concatenate(ws)
+    np.testing.assert_allclose(m.result(), (vals * ws).sum() / ws.sum(), rtol=1e-6)
+    assert keras.metrics.get(m.name).name == m.name
+    m.reset_state()
+    assert m.result() == 0.0
+
+
+def np_r2(ys, ps, ws, aggregation="uniform_average", k=0):
+    y, p, w = np.concatenate(ys), np.concatenate(ps), np.concatenate(ws)
+    mean = (w[:, None] * y).sum(0) / w.sum()
+    ss_tot = (w[:, None] * (y - mean) ** 2).sum(0)
+    ss_res = (w[:, None] * (y - p) ** 2).sum(0)
+    raw = 1 - ss_res / ss_tot
+    r2 = raw.mean() if aggregation == "uniform_average" else (
+        (raw * ss_tot).sum() / ss_tot.sum() if aggregation else raw)
+    n = len(y)
+    return 1 - (1 - r2) * (n - 1) / (n - k - 1) if k else r2
+
+
+@pytest.mark.parametrize("aggregation,k", [("uniform_average", 0),
+                                           ("variance_weighted_average", 0), (None, 0),
+                                           ("uniform_average", 2)])
+def test_r2_score(aggregation, k):
+    m = keras.metrics.R2Score(class_aggregation=aggregation, num_regressors=k)
+    ys, ps, ws = [], [], []
+    for _ in range(3):
+        y = RNG.normal(size=(6, 3)) * [1, 2, 3]
+        p = y + RNG.normal(size=(6, 3)) * 0.5
+        w = RNG.uniform(0.2, 2, 6)
+        m.update_state(y, p, sample_weight=w)
+        ys.append(y), ps.append(p), ws.append(w)
+    np.testing.assert_allclose(m.result(), np_r2(ys, ps, ws, aggregation, k), rtol=1e-9)
+    m1 = keras.metrics.R2Score()
+    m1.update_state(np.array([1.0, 4, 3]), np.array([2.0, 4, 4]))  # Keras' example
+    assert abs(m1.result() - 0.5714286) < 1e-6
+    with pytest.raises(ValueError, match="R2Score.*class_aggregation"):
+        keras.metrics.R2Score(class_aggregation="mean")
+
+
+def np_iou(ys, ps, ws, n, ids):
+    cm = np.zeros((n, n))
+    for y, p, w in zip(ys, ps, ws):
+        for a, b, c in zip(y.ravel(), p.ravel(), w.ravel()):
+            cm[int(a), int(b)] += c
+    out = []
+    for c in ids:
+        tp, fp, fn = cm[c, c], cm[:, c].sum() - cm[c, c], cm[c, :].sum() - cm[c, c]
+        if tp + fp + fn > 0:
+            out.append(tp / (tp + fp + fn))
+    return np.mean(out) if out else 0.0
+
+
+def test_iou_family_over_batches():
+    n = 4
+    ys = [RNG.integers(0, n, (3, 5)) for _ in range(3)]
+    ps = [RNG.integers(0, n, (3, 5)) for _ in range(3)]
+    ws = [np.broadcast_to(RNG.uniform(0.1, 2, (3, 1)), (3, 5)) for _ in range(3)]
+    cases = [(keras.metrics.MeanIoU(n), list(range(n)), lambda y: y, lambda p: p),
+             (keras.metrics.IoU(n, [0, 2]), [0, 2], lambda y: y, lambda p: p),
+             (keras.metrics.OneHotIoU(n, [1, 3]), [1, 3], lambda y: np.eye(n)[y],
+              lambda p: np.eye(n)[p] + 0.01 * RNG.uniform(size=p.shape + (n,))),
+             (keras.metrics.OneHotMeanIoU(n), list(range(n)), lambda y: np.eye(n)[y],
+              lambda p: np.eye(n)[p] * 0.9)]
+    for m, ids, fy, fp in cases:
+        for y, p, w in zip(ys, ps, ws):
+            m.update_state(fy(y), fp(p), sample_weight=w[:, 0])  # one weight per sample
+        np.testing.assert_allclose(m.result(), np_iou(ys, ps, ws, n, ids), rtol=1e-6)
+    ign = keras.metrics.MeanIoU(n, ignore_class=0)
+    for y, p in zip(ys, ps):
+        ign.update_state(y, p)
+    keep = [(y != 0).astype(float) for y in ys]
+    np.testing.assert_allclose(ign.result(), np_iou(ys, ps, keep, n, range(n)), rtol=1e-6)
+
+
+def test_binary_iou_thresholds_predictions():
+    m = keras.metrics.BinaryIoU(target_class_ids=[1], threshold=0.4)
+    ys, ps = [], []
+    for _ in range(3):
+        y, p = RNG.integers(0, 2, 8), RNG.uniform(size=8)
+        m.update_state(y, p)
+        ys.append(y), ps.append((p >= 0.4).astype(int))
+    np.testing.assert_allclose(m.result(), np_iou(ys, ps, [np.ones(8)] * 3, 2, [1]), rtol=1e-6)
+    with pytest.raises(ValueError, match=r"\[IoU\] target_class_ids"):
+        keras.metrics.IoU(3, [0, 3])
+    with pytest.raises(ValueError, match=r"mean_io_u.*y_pred labels must be in \[0, 2\)"):
+        keras.metrics.MeanIoU(2).update_state([0, 1], [0, 2])
+
+
+def np_at_value(kind, value, ys, ps, ws, num_thresholds):
+    t = np.array([0.5]) if num_thresholds == 1 else np.array(
+        [0.0] + [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)] + [1.0])
+    y = np.concatenate(ys).astype(bool)
+    p, w = np.concatenate(ps), np.concatenate(ws)
+    best = 0.0
+    for th in t:
+        pos = p > th
+        tp, fp = w[pos & y].sum(), w[pos & ~y].sum()
+        fn, tn = w[~pos & y].sum(), w[~pos & ~y].sum()
+        rate = {"recall": tp / (tp + fn) if tp + fn else 0.0,
+                "precision": tp / (tp + fp) if tp + fp else 0.0,
+                "specificity": tn / (tn + fp) if tn + fp else 0.0}
+        rate["sensitivity"] = rate["recall"]
+        constrained, dependent = {"PrecisionAtRecall": ("recall", "precision"),
+                                  "RecallAtPrecision": ("precision", "recall"),
+                                  "SensitivityAtSpecificity": ("specificity", "sensitivity"),
+                                  "SpecificityAtSensitivity": ("sensitivity", "specificity")}[kind]
+        if rate[constrained] >= value:
+            best = max(best, rate[dependent])
+    return best
+
+
+@pytest.mark.parametrize("kind", ["PrecisionAtRecall", "RecallAtPrecision",
+                                  "SensitivityAtSpecificity", "SpecificityAtSensitivity"])
+@pytest.mark.parametrize("num_thresholds", [1, 3, 17, 200])
+def test_at_value_metrics_against_numpy(kind, num_thresholds):
+    for value in (0.3, 0.6, 0.9):
+        m = getattr(keras.metrics, kind)(value, num_thresholds=num_thresholds)
+        ys, ps, ws = [], [], []
+        for _ in range(3):
+            y, p, w = RNG.integers(0, 2, 12), RNG.uniform(size=12), RNG.uniform(0.1, 2, 12)
+            m.update_state(y, p, sample_weight=w)
+            ys.append(y), ps.append(p), ws.append(w)
+        np.testing.assert_allclose(m.result(), np_at_value(kind, value, ys, ps, ws,
+                                                           num_thresholds), rtol=1e-9)
+    with pytest.raises(ValueError, match=rf"\[{kind}\].*must be in the range \[0, 1\]"):
+        getattr(keras.metrics, kind)(1.5)
+    with pytest.raises(ValueError, match=rf"\[{kind}\] num_thresholds"):
+        getattr(keras.metrics, kind)(0.5, num_thresholds=0)
+
+
+def test_at_value_class_id_and_keras_examples():
+    m = keras.metrics.PrecisionAtRecall(0.5)
+    m.update_state([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8], sample_weight=[2, 2, 2, 1, 1])
+    assert abs(m.result() - 1 / 3) < 1e-9
+    m = keras.metrics.RecallAtPrecision(0.8, class_id=1)
+    y = np.stack([1 - np.array([0, 0, 1, 1]), [0, 0, 1, 1]], -1)
+    p = np.stack([np.zeros(4), [0, 0.5, 0.3, 0.9]], -1)
+    m.update_state(y, p)
+    assert m.result() == 0.5
+
+
+def test_metrics_model_compiles_fits_saves(tmp_path):
+    pe.manual_seed(1)
+    x = RNG.normal(size=(64, 4)).astype(np.float32)
+    y = (x[:, 0] - x[:, 1] > 0).astype(np.float32)[:, None]
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="tanh"),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy",
+                  metrics=[keras.metrics.PrecisionAtRecall(0.5, num_thresholds=50),
+                           keras.metrics.BinaryIoU(target_class_ids=[1]),
+                           keras.metrics.R2Score(), "poisson", keras.metrics.Hinge()])
+    hist = model.fit(x, y, epochs=8, batch_size=16, verbose=0).history
+    assert hist["loss"][-1] < hist["loss"][0]
+    for key in ("precision_at_recall", "binary_io_u", "r2_score", "poisson", "hinge"):
+        assert np.isfinite(hist[key]).all()
+    ev = model.evaluate(x, y, verbose=0, return_dict=True)
+    p = model.predict(x, verbose=0)
+    np.testing.assert_allclose(ev["binary_io_u"],
+                               np_iou([y], [(p >= 0.5).astype(int)], [np.ones_like(y)], 2, [1]),
+                               rtol=1e-5)
+    loaded = _save_load(model, tmp_path, x)
+    ev2 = loaded.evaluate(x, y, verbose=0, return_dict=True)
+    for key in ev:
+        np.testing.assert_allclose(ev2[key], ev[key], rtol=1e-6)

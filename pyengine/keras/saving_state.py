@@ -26,7 +26,8 @@ def _ctor_config(obj):
         init = klass.__dict__.get("__init__")
         if init is None:
             continue
-        for name, p in inspect.signature(init).parameters.items():
+        params = inspect.signature(init).parameters
+        for name, p in params.items():
             if name == "self" or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL) or name in cfg:
                 continue
             if hasattr(obj, name):
@@ -39,6 +40,8 @@ def _ctor_config(obj):
                 elif value is not None and not isinstance(value, (bool, int, float, str)):
                     return None
                 cfg[name] = value
+        if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
+            break  # the base classes' arguments cannot reach them through this constructor
     return cfg
 
 

@@ -412,3 +412,172 @@ def test_metrics_model_compiles_fits_saves(tmp_path):
     ev2 = loaded.evaluate(x, y, verbose=0, return_dict=True)
     for key in ev:
         np.testing.assert_allclose(ev2[key], ev[key], rtol=1e-6)
+
+
+# ---- optimizers ------------------------------------------------------------------------------
+def np_lion(ws, gs, lr=0.001, b1=0.9, b2=0.99, **_):
+    ws = [w.copy() for w in ws]
+    m = [np.zeros_like(w) for w in ws]
+    for g_step in gs:
+        for i, g in enumerate(g_step):
+            ws[i] -= lr * np.sign(b1 * m[i] + (1 - b1) * g)
+            m[i] = b2 * m[i] + (1 - b2) * g
+    return ws
+
+
+def np_ftrl(ws, gs, lr=0.001, power=-0.5, init=0.1, l1=0.0, l2=0.0, shrink=0.0, beta=0.0):
+    ws = [w.copy() for w in ws]
+    acc = [np.full_like(w, init) for w in ws]
+    lin = [np.zeros_like(w) for w in ws]
+    l2 = l2 + beta / (2 * lr)
+    for g_step in gs:
+        for i, g in enumerate(g_step):
+            g2 = g + 2 * shrink * ws[i]
+            new_acc = acc[i] + g * g
+            lin[i] = lin[i] + g2 - (new_acc ** -power - acc[i] ** -power) / lr * ws[i]
+            quad = new_acc ** -power / lr + 2 * l2
+            ws[i] = (np.clip(lin[i], -l1, l1) - lin[i]) / quad
+            acc[i] = new_acc
+    return ws
+
+
+def np_adafactor(ws, gs, lr=0.001, decay=-0.8, e1=1e-30, e2=1e-3, clip=1.0, relative=True):
+    ws = [w.copy() for w in ws]
+    r = [np.zeros(w.shape[:-1]) if w.ndim >= 2 else None for w in ws]
+    c = [np.zeros(w.shape[:-2] + w.shape[-1:]) if w.ndim >= 2 else None for w in ws]
+    v = [np.zeros_like(w) for w in ws]
+    rms = lambda x: np.sqrt(np.mean(x * x))  # noqa: E731
+    for t, g_step in enumerate(gs, 1):
+        for i, g in enumerate(g_step):
+            lr_t = min(lr, 1 / math.sqrt(t)) if relative else lr
+            alpha = max(e2, rms(ws[i])) * min(lr_t, 1 / math.sqrt(t))
+            G = g * g + e1
+            b = 1 - t ** decay
+            if ws[i].ndim >= 2:
+                r[i] = b * r[i] + (1 - b) * G.mean(-1)
+                c[i] = b * c[i] + (1 - b) * G.mean(-2)
+                v[i] = (r[i] / r[i].mean(-1, keepdims=True))[..., None] * c[i][..., None, :]
+            else:
+                v[i] = b * v[i] + (1 - b) * G
+            u = g / np.sqrt(v[i])
+            ws[i] = ws[i] - alpha * u / max(1.0, rms(u) / clip)
+    return ws
+
+
+def _run_optimizer(opt, ws0, gs):
+    vs = [keras.Variable(w.astype(np.float32)) for w in ws0]
+    for g_step in gs:
+        opt.apply_gradients(zip([g.astype(np.float32) for g in g_step], vs))
+    return [_v(v) for v in vs]
+
+
+OPT_CASES = [
+    (lambda: keras.optimizers.Lion(), np_lion, {}),
+    (lambda: keras.optimizers.Lion(learning_rate=0.05, beta_1=0.5, beta_2=0.9), np_lion,
+     dict(lr=0.05, b1=0.5, b2=0.9)),
+    (lambda: keras.optimizers.Ftrl(learning_rate=0.1), np_ftrl, dict(lr=0.1)),
+    (lambda: keras.optimizers.Ftrl(learning_rate=0.2, learning_rate_power=-0.7,
+                                   initial_accumulator_value=0.5, l1_regularization_strength=0.01,
+                                   l2_regularization_strength=0.1,
+                                   l2_shrinkage_regularization_strength=0.05, beta=0.3),
+     np_ftrl, dict(lr=0.2, power=-0.7, init=0.5, l1=0.01, l2=0.1, shrink=0.05, beta=0.3)),
+    (lambda: keras.optimizers.Adafactor(), np_adafactor, {}),
+    (lambda: keras.optimizers.Adafactor(learning_rate=0.5, beta_2_decay=-0.5, epsilon_2=1e-2,
+                                        clip_threshold=0.5, relative_step=False), np_adafactor,
+     dict(lr=0.5, decay=-0.5, e2=1e-2, clip=0.5, relative=False)),
+]
+
+
+@pytest.mark.parametrize("make,ref,kw", OPT_CASES)
+def test_optimizer_first_steps_against_numpy(make, ref, kw):
+    ws0 = [RNG.normal(size=(3, 4)), RNG.normal(size=(5,)), RNG.normal(size=(2, 3, 4))]
+    gs = [[RNG.normal(size=w.shape) for w in ws0] for _ in range(3)]
+    for got, want in zip(_run_optimizer(make(), ws0, gs), ref(ws0, gs, **kw)):
+        np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-6)
+
+
+def test_optimizer_names_config_and_bad_arguments():
+    for name, cls in [("lion", keras.optimizers.Lion), ("ftrl", keras.optimizers.Ftrl),
+                      ("adafactor", keras.optimizers.Adafactor)]:
+        assert type(keras.optimizers.get(name)) is cls and cls().name == name
+    cfg = keras.optimizers.Ftrl(l1_regularization_strength=0.2).get_config()
+    assert cfg["l1_regularization_strength"] == 0.2 and cfg["learning_rate_power"] == -0.5
+    for make, match in [(lambda: keras.optimizers.Lion(beta_1=0), r"\[Lion\] beta_1"),
+                        (lambda: keras.optimizers.Ftrl(learning_rate_power=0.5),
+                         r"\[Ftrl\] learning_rate_power"),
+                        (lambda: keras.optimizers.Ftrl(l1_regularization_strength=-1),
+                         r"\[Ftrl\] l1_regularization_strength"),
+                        (lambda: keras.optimizers.Adafactor(beta_2_decay=0.5),
+                         r"\[Adafactor\] beta_2_decay"),
+                        (lambda: keras.optimizers.Adafactor(clip_threshold=0),
+                         r"\[Adafactor\] clip_threshold")]:
+        with pytest.raises(ValueError, match=match):
+            make()
+
+
+def test_adafactor_with_a_schedule():
+    """The schedule's rate at step 0 drives the first update (Keras' relative_step caps only
+    a constant rate; the cap by 1 / sqrt(t) in rho_t applies either way)."""
+    sched = keras.optimizers.schedules.ExponentialDecay(0.5, 10, 0.9)
+    ws0 = [RNG.normal(size=(3, 4))]
+    gs = [[RNG.normal(size=(3, 4))]]
+    got = _run_optimizer(keras.optimizers.Adafactor(learning_rate=sched), ws0, gs)[0]
+    np.testing.assert_allclose(got, np_adafactor(ws0, gs, lr=0.5)[0], rtol=2e-5, atol=2e-6)
+
+
+def np_sgdr(step, lr0, first, t_mul=2.0, m_mul=1.0, alpha=0.0):
+    # walk the periods one by one (independent of Keras' closed form)
+    start, length, i = 0.0, float(first), 0
+    while step >= start + length:
+        start, length, i = start + length, length * t_mul, i + 1
+    frac = (step - start) / length
+    return lr0 * ((1 - alpha) * 0.5 * m_mul ** i * (1 + math.cos(math.pi * frac)) + alpha)
+
+
+@pytest.mark.parametrize("t_mul,m_mul,alpha", [(2.0, 1.0, 0.0), (1.0, 0.5, 0.1),
+                                               (1.5, 0.8, 0.05)])
+def test_cosine_decay_restarts(t_mul, m_mul, alpha):
+    s = keras.optimizers.schedules.CosineDecayRestarts(0.1, 10, t_mul=t_mul, m_mul=m_mul,
+                                                       alpha=alpha)
+    for step in [0, 1, 5, 9, 10, 11, 29, 30, 31, 55, 100, 137]:
+        assert abs(s(step) - np_sgdr(step, 0.1, 10, t_mul, m_mul, alpha)) < 1e-9, step
+    again = keras.optimizers.schedules.deserialize(keras.optimizers.schedules.serialize(s))
+    assert again.get_config() == s.get_config() and again(37) == s(37)
+    assert s.get_config()["name"] == "SGDRDecay"
+
+
+def test_mixed_precision_policy():
+    mp = keras.mixed_precision
+    assert mp.global_policy().name == "float32"
+    mp.set_global_policy("float32")
+    assert mp.global_policy().compute_dtype == "float32" == mp.Policy("float32").variable_dtype
+    for name in ("mixed_float16", "mixed_bfloat16"):
+        with pytest.raises(NotImplementedError, match="float16 / bfloat16 kernels"):
+            mp.set_global_policy(name)
+    with pytest.raises(ValueError, match="DTypePolicy"):
+        mp.Policy("int8_from_float32")
+    assert mp.global_policy().name == "float32"
+
+
+def test_optimizers_model_compiles_fits_saves_and_continues(tmp_path):
+    x = RNG.normal(size=(48, 4)).astype(np.float32)
+    y = (x @ np.array([[1.0], [-2.0], [0.5], [0.0]])).astype(np.float32)
+
+    def build(opt):
+        pe.manual_seed(3)
+        m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(6, activation="tanh"),
+                              keras.layers.Dense(1)])
+        m.compile(optimizer=opt, loss="mse")
+        return m
+    for opt in (keras.optimizers.Adafactor(learning_rate=0.05),
+                keras.optimizers.Lion(learning_rate=0.01),
+                keras.optimizers.Ftrl(learning_rate=0.5)):
+        m = build(opt)
+        hist = m.fit(x, y, epochs=6, batch_size=16, shuffle=False, verbose=0).history["loss"]
+        assert hist[-1] < hist[0], type(opt).__name__
+        loaded = _save_load(m, tmp_path, x)
+        assert type(loaded.optimizer) is type(opt) and loaded.optimizer.iterations == 18
+        m.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0)
+        loaded.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0)
+        for a, b in zip(m.get_weights(), loaded.get_weights()):
+            np.testing.assert_array_equal(a, b)

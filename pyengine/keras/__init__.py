@@ -18,8 +18,9 @@ from .saving import load_model, register_keras_serializable
 from .sequential import Sequential
 from .variables import Variable  # noqa: E402  (keras.Variable)
 from . import applications, preprocessing  # noqa: E402,F401
+from . import mixed_precision  # noqa: E402,F401
 
 __all__ = ["Input", "Sequential", "Model", "Variable", "activations", "callbacks", "datasets", "initializers",
            "layers", "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers",
-           "constraints", "config",
+           "constraints", "config", "mixed_precision",
            "saving", "backend", "utils", "load_model", "register_keras_serializable"]

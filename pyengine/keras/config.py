@@ -27,3 +27,6 @@ def set_epsilon(value):
 
 def backend():
     return "pyengine"
+
+
+from .mixed_precision import dtype_policy, set_dtype_policy  # noqa: E402,F401  (Keras 3)

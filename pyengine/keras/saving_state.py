@@ -147,9 +147,11 @@ def restore(model, npz):
         i, key = k[len(_PREFIX):].split("__", 1)
         w = weights[int(i)]
         value = npz[k]
-        if value.shape != tuple(w.shape) and key != "step":
+        want = opt.state_shape(key, tuple(w.shape)) if hasattr(opt, "state_shape") \
+            else tuple(w.shape)  # Adafactor's factored moments have their own shapes
+        if value.shape != want and key != "step":
             raise ValueError(f"[load_model] optimizer state {key} of {w.path} has shape "
-                             f"{value.shape}, the weight {tuple(w.shape)}")
+                             f"{value.shape}, expected {want}")
         impl.state.setdefault(w, {})[key] = np.array(value)
     for i, entries in header["scalars"].items():
         impl.state.setdefault(weights[int(i)], {}).update(entries)

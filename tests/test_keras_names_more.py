@@ -581,3 +581,91 @@ def test_optimizers_model_compiles_fits_saves_and_continues(tmp_path):
         loaded.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0)
         for a, b in zip(m.get_weights(), loaded.get_weights()):
             np.testing.assert_array_equal(a, b)
+
+
+# ---- serialization utilities -----------------------------------------------------------------
+class _Scaled(keras.layers.Layer):
+    def __init__(self, factor=2.0, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = factor
+
+    def call(self, x):
+        return x * self.factor
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+def _scaled_model():
+    pe.manual_seed(5)
+    inp = keras.Input((3,))
+    return keras.Model(inp, keras.layers.Dense(2)(_Scaled(3.0, name="scaled")(inp)))
+
+
+def test_custom_object_scope_and_get_custom_objects(tmp_path):
+    x = RNG.normal(size=(4, 3)).astype(np.float32)
+    model = _scaled_model()
+    path = tmp_path / "custom.keras"
+    keras.models.save_model(model, path)
+    with pytest.raises(ValueError, match="unknown class '_Scaled'"):
+        keras.models.load_model(path)
+    with keras.utils.custom_object_scope({"_Scaled": _Scaled}):
+        loaded = keras.saving.load_model(path)
+        again = keras.saving.deserialize_keras_object(
+            keras.saving.serialize_keras_object(model.get_layer("scaled")))
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert isinstance(again, _Scaled) and again.factor == 3.0
+    with pytest.raises(ValueError, match="unknown class"):  # the scope has closed
+        keras.models.load_model(path)
+    keras.utils.get_custom_objects()["_Scaled"] = _Scaled
+    try:
+        assert keras.saving.get_custom_objects() is keras.utils.get_custom_objects()
+        np.testing.assert_array_equal(keras.models.load_model(path).predict(x, verbose=0),
+                                      model.predict(x, verbose=0))
+    finally:
+        del keras.utils.get_custom_objects()["_Scaled"]
+    assert keras.utils.register_keras_serializable is keras.saving.register_keras_serializable
+    with pytest.raises(TypeError, match="custom_object_scope"):
+        keras.utils.custom_object_scope(["_Scaled"])
+
+
+def test_serialize_deserialize_keras_objects():
+    S, D = keras.utils.serialize_keras_object, keras.utils.deserialize_keras_object
+    objs = [keras.layers.Dense(3, activation="relu", name="d"), keras.losses.Dice(axis=(1, 2)),
+            keras.losses.BinaryFocalCrossentropy(gamma=3.0), keras.metrics.MeanIoU(3),
+            keras.metrics.PrecisionAtRecall(0.7, num_thresholds=9), keras.optimizers.Lion(0.01),
+            keras.optimizers.schedules.CosineDecayRestarts(0.1, 10, m_mul=0.5),
+            keras.initializers.HeNormal(seed=2), keras.regularizers.L2(0.1),
+            keras.mixed_precision.Policy("float32")]
+    for o in objs:
+        cfg = S(o)
+        import json
+        cfg = json.loads(json.dumps(cfg))
+        back = D(cfg)
+        assert type(back) is type(o)
+        assert S(back)["config"] == cfg["config"]
+    assert D(S(keras.losses.poisson)) is keras.losses.poisson
+    assert type(D({"class_name": "Poisson", "config": {}, "module": "keras.metrics"})) is \
+        keras.metrics.Poisson
+    assert D(S(np.arange(3.0))).tolist() == [0.0, 1.0, 2.0]
+    assert D([1, "relu", None]) == [1, "relu", None]
+    with pytest.raises(ValueError, match="unknown class 'os.system'"):
+        D({"class_name": "os.system", "config": {}, "module": "os"})
+    with pytest.raises(TypeError, match="serialize_keras_object"):
+        S(object())
+
+
+def test_save_model_functions(tmp_path):
+    x = RNG.normal(size=(4, 3)).astype(np.float32)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    for fn in (keras.models.save_model, keras.saving.save_model):
+        path = tmp_path / f"{fn.__module__}.keras"
+        fn(model, path)
+        np.testing.assert_array_equal(keras.models.load_model(path).predict(x, verbose=0),
+                                      model.predict(x, verbose=0))
+    with pytest.raises(ValueError, match="include_optimizer"):
+        keras.models.save_model(model, tmp_path / "a.keras", include_optimizer=False)
+    with pytest.raises(ValueError, match="save_format"):
+        keras.models.save_model(model, tmp_path / "a.h5", save_format="h5")
+    with pytest.raises(FileExistsError):
+        keras.models.save_model(model, tmp_path / "pyengine.keras.saving.keras", overwrite=False)

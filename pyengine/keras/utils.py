@@ -102,3 +102,8 @@ from .split_dataset import (pack_x_y_sample_weight, split_dataset,  # noqa: E402
                             unpack_x_y_sample_weight)
 # ---- keras.utils.FeatureSpace (structured-data preprocessing, keras/feature_space.py) ---------
 from .feature_space import FeatureSpace  # noqa: E402,F401
+# ---- serialization names Keras also serves from keras.utils (keras/saving.py) -----------------
+from .saving import (CustomObjectScope, custom_object_scope,  # noqa: E402,F401
+                     deserialize_keras_object, get_custom_objects, get_registered_name,
+                     get_registered_object, register_keras_serializable,
+                     serialize_keras_object)

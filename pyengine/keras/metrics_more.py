@@ -217,7 +217,7 @@ class IoU(_m.Metric):
     def update_state(self, y_true, y_pred, sample_weight=None):
         y, p = self._labels(y_true, y_pred)
         if y.size != p.size:
-            raise ValueError(f"[{self.name}] y_true holds {y.size} labels but y_pred {p.size} "
+            raise ValueError(f"[{type(self).__name__}] y_true holds {y.size} labels but y_pred {p.size} "
                              f"(shapes {y.shape} and {p.shape})")
         p = p.reshape(y.shape) if y.ndim else p.reshape(())
         w = _weights(sample_weight, y.shape).reshape(-1) if y.ndim else \
@@ -229,7 +229,7 @@ class IoU(_m.Metric):
             y, p, w = y[keep], p[keep], w[keep]
         for what, v in (("y_true", y), ("y_pred", p)):
             if v.size and (v.min() < 0 or v.max() >= self.num_classes):
-                raise ValueError(f"[{self.name}] {what} labels must be in [0, "
+                raise ValueError(f"[{type(self).__name__}] {what} labels must be in [0, "
                                  f"{self.num_classes}); received values in [{v.min()}, "
                                  f"{v.max()}]")
         np.add.at(self.total_cm, (y, p), w)

@@ -41,8 +41,8 @@ def _axis(axis, owner, allow_none=False):
         return tuple(int(a) for a in axis)
     if isinstance(axis, (int, np.integer)) and not isinstance(axis, bool):
         return int(axis)
-    raise ValueError(f"[{owner}] axis must be an int{', a tuple of ints or None' if allow_none else ''}"
-                     f". Received: axis={axis!r}")
+    kinds = "an int, a tuple of ints or None" if allow_none else "an int"
+    raise ValueError(f"[{owner}] axis must be {kinds}. Received: axis={axis!r}")
 
 
 def _like(y_true, y_pred):

@@ -217,8 +217,8 @@ class IoU(_m.Metric):
     def update_state(self, y_true, y_pred, sample_weight=None):
         y, p = self._labels(y_true, y_pred)
         if y.size != p.size:
-            raise ValueError(f"[{type(self).__name__}] y_true holds {y.size} labels but y_pred {p.size} "
-                             f"(shapes {y.shape} and {p.shape})")
+            raise ValueError(f"[{type(self).__name__}] y_true holds {y.size} labels but "
+                             f"y_pred {p.size} (shapes {y.shape} and {p.shape})")
         p = p.reshape(y.shape) if y.ndim else p.reshape(())
         w = _weights(sample_weight, y.shape).reshape(-1) if y.ndim else \
             np.ones(1) * (1.0 if sample_weight is None else float(np.asarray(sample_weight)))

@@ -41,20 +41,20 @@ class _Depthwise1D(Layer):
 
     def _input_channels(self, input_shape):
         if len(input_shape) != 3:
-            raise ValueError(f"[{type(self).__name__}] expects (batch, steps, channels) input, received "
-                             f"shape {tuple(input_shape)}")
+            raise ValueError(f"[{type(self).__name__}] expects (batch, steps, channels) input, "
+                             f"received shape {tuple(input_shape)}")
         return int(input_shape[-1])
 
     def _depthwise(self, x, bias):
         if x.ndim != 3 or x.shape[-1] != self.in_channels:
-            raise ValueError(f"[{type(self).__name__}] expected (batch, steps, {self.in_channels}) input, "
-                             f"received shape {tuple(x.shape)}")
+            raise ValueError(f"[{type(self).__name__}] expected (batch, steps, "
+                             f"{self.in_channels}) input, received shape {tuple(x.shape)}")
         left, right = self._pads(x.shape[1])
         if left or right:
             x = _PadSteps.apply(x, left=left, right=right)
         if x.shape[1] < self.dilation_rate * (self.kernel_size - 1) + 1:
-            raise ValueError(f"[{type(self).__name__}] {x.shape[1]} steps are fewer than the kernel spans "
-                             f"({self.dilation_rate * (self.kernel_size - 1) + 1})")
+            raise ValueError(f"[{type(self).__name__}] {x.shape[1]} steps are fewer than the "
+                             f"kernel spans ({self.dilation_rate * (self.kernel_size - 1) + 1})")
         c, m = self.in_channels, self.depth_multiplier
         w = self.depthwise_kernel.reshape((self.kernel_size, 1, c * m)).transpose(0, 2)
         y = F.conv1d(x.transpose(1, 2), w, bias, stride=self.strides, dilation=self.dilation_rate,

@@ -28,8 +28,9 @@ class SpectralNormalization(Layer):
         if not isinstance(layer, Layer):
             raise ValueError(f"[SpectralNormalization] layer must be a keras Layer. Received: "
                              f"layer={layer!r}")
-        if isinstance(power_iterations, bool) or not isinstance(power_iterations, (int, np.integer)) \
-                or power_iterations < 1:
+        valid = isinstance(power_iterations, (int, np.integer)) and \
+            not isinstance(power_iterations, bool)
+        if not valid or power_iterations < 1:
             raise ValueError(f"[SpectralNormalization] power_iterations should be greater than "
                              f"zero. Received: power_iterations={power_iterations!r}")
         self.layer = layer

@@ -104,8 +104,8 @@ class Cropping3D(Layer):
         index = [slice(None)]
         for n, (p, q) in zip(x.shape[1:4], self.cropping):
             if p + q >= n:
-                raise ValueError(f"[{type(self).__name__}] cropping {self.cropping} removes the whole "
-                                 f"input of shape {tuple(x.shape)}")
+                raise ValueError(f"[{type(self).__name__}] cropping {self.cropping} removes "
+                                 f"the whole input of shape {tuple(x.shape)}")
             index.append(slice(p, n - q))
         return x[tuple(index)]
 
@@ -164,7 +164,8 @@ class AlphaDropout(BaseRandomLayer):
         kept = np.ascontiguousarray(np.broadcast_to(kept, tuple(x.shape)))
         a = ((1.0 - self.rate) * (1.0 + self.rate * _ALPHA_P ** 2)) ** -0.5
         b = -a * _ALPHA_P * self.rate
-        return x * (a * kept).astype(np.float32) + (a * _ALPHA_P * (1.0 - kept) + b).astype(np.float32)
+        scale = (a * kept).astype(np.float32)
+        return x * scale + (a * _ALPHA_P * (1.0 - kept) + b).astype(np.float32)
 
 
 class ThresholdedReLU(Layer):

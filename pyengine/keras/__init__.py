@@ -28,8 +28,9 @@ def version():
     return __version__
 from . import applications, preprocessing  # noqa: E402,F401
 from . import keras2_modules  # noqa: E402,F401  (keras.layers.recurrent, keras.utils.data_utils ...)
+from . import mixed_precision  # noqa: E402,F401
 
 __all__ = ["Input", "Sequential", "Model", "Variable", "activations", "callbacks", "datasets", "initializers",
            "layers", "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers",
-           "constraints", "config",
+           "constraints", "config", "mixed_precision",
            "saving", "backend", "utils", "load_model", "register_keras_serializable", "version"]

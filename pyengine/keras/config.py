@@ -43,3 +43,6 @@ def disable_traceback_filtering():
 def enable_traceback_filtering():
     raise NotImplementedError("[keras.config.enable_traceback_filtering] pyengine does not "
                               "filter tracebacks; they always show every frame")
+
+
+from .mixed_precision import dtype_policy, set_dtype_policy  # noqa: E402,F401  (Keras 3)

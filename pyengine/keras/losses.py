@@ -334,7 +334,7 @@ def get(identifier):
                          f"names: {', '.join(sorted(_TABLE))}")
     if identifier in (mean_squared_error, mean_absolute_error, binary_crossentropy,
                       categorical_crossentropy, sparse_categorical_crossentropy,
-                      *_extra.FUNCTIONS):
+                      *_extra.FUNCTIONS, *_more.FUNCTIONS):
         identifier = identifier.__name__
     obj = resolve("loss", identifier, _TABLE, (Loss,))
     return obj if isinstance(obj, Loss) else _FunctionLoss(obj)
@@ -347,3 +347,12 @@ from .losses_extra import (CosineSimilarity, Hinge, Huber, KLDivergence, LogCosh
                            log_cosh, squared_hinge)
 
 _TABLE.update(_extra.NAMES)
+
+# ---- Poisson, CategoricalHinge, focal cross-entropies, Dice, Tversky (keras/losses_more.py) --
+from . import losses_more as _more  # noqa: E402
+from .losses_more import (BinaryFocalCrossentropy, CategoricalFocalCrossentropy,  # noqa: E402,F401
+                          CategoricalHinge, Dice, Poisson, Tversky, binary_focal_crossentropy,
+                          categorical_focal_crossentropy, categorical_hinge, dice, poisson,
+                          tversky)
+
+_TABLE.update(_more.NAMES)

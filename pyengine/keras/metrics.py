@@ -332,3 +332,12 @@ from .metrics_extra import (FalseNegatives, FalsePositives, TrueNegatives,  # no
 from .metrics_extra import NAMES as _EXTRA_NAMES  # noqa: E402
 
 _TABLE.update(_EXTRA_NAMES)
+
+# ---- IoU family, R2Score, per-sample metric forms of losses, *At* confusion metrics ----------
+from .metrics_more import (BinaryIoU, CategoricalHinge, CosineSimilarity, Hinge,  # noqa: E402
+                           IoU, KLDivergence, LogCoshError, MeanIoU, OneHotIoU, OneHotMeanIoU,
+                           Poisson, PrecisionAtRecall, R2Score, RecallAtPrecision,
+                           SensitivityAtSpecificity, SpecificityAtSensitivity, SquaredHinge)
+from .metrics_more import NAMES as _MORE_NAMES  # noqa: E402
+
+_TABLE.update(_MORE_NAMES)

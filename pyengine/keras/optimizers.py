@@ -326,3 +326,8 @@ _TABLE.update({"adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam})
 from .optimizers_lamb import Lamb  # noqa: E402
 
 _TABLE["lamb"] = Lamb
+
+# ---- Lion / Ftrl / Adafactor (Keras 3 rules in NumPy, keras/optimizers_more.py) -------------
+from .optimizers_more import Adafactor, Ftrl, Lion  # noqa: E402
+
+_TABLE.update({"lion": Lion, "ftrl": Ftrl, "adafactor": Adafactor})

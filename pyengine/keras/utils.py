@@ -113,3 +113,8 @@ from .split_dataset import (pack_x_y_sample_weight, split_dataset,  # noqa: E402
 from .feature_space import FeatureSpace  # noqa: E402,F401
 from .file_cache import get_file  # noqa: E402,F401
 from .symbolic import get_source_inputs  # noqa: E402,F401  (keras.utils.get_source_inputs)
+# ---- serialization names Keras also serves from keras.utils (keras/saving.py) -----------------
+from .saving import (CustomObjectScope, custom_object_scope,  # noqa: E402,F401
+                     deserialize_keras_object, get_custom_objects, get_registered_name,
+                     get_registered_object, register_keras_serializable,
+                     serialize_keras_object)

@@ -194,6 +194,14 @@ from .creation_out import (arange, empty, eye, full, linspace, ones, rand, randn
     _arith.add, _arith.sub, _arith.subtract, _arith.mul, _arith.multiply, _arith.div,
     _arith.divide, _arith.true_divide, _arith.matmul))
 from .dtypes import get_default_dtype, set_default_dtype  # noqa: E402,F401
+# torch.take / select / tensor_split / addcmul / hypot / fmax / aminmax / block_diag / rot90 ...
+# (and x.take(), x.index_copy_() ...), torch_functions_extra.py. pe.equal is torch.equal (one
+# bool for whole tensors); TensorFlow's elementwise equal is tf.math.equal.
+from .torch_functions_extra import (addcdiv, addcmul, addmv, aminmax, atleast_1d,  # noqa: E402,F401
+                                    atleast_2d, atleast_3d, block_diag, broadcast_tensors, clip,
+                                    detach, diag_embed, dist, equal, float_power, floor_divide,
+                                    fmax, fmin, hypot, index_copy, inner, nansum, rot90, rsub,
+                                    select, sgn, take, take_along_dim, tensor_split, vdot)
 
 
 # `from pyengine import *` exports every public name except those that would shadow a Python

@@ -337,3 +337,250 @@ def test_block_diag_rot90_diag_embed():
     for off, d1, d2 in ((1, 0, 2), (-1, 2, 0), (2, -1, -2)):
         same_as_torch(pe.diag_embed(T(v), off, d1, d2), torch.diag_embed(tt(v), off, d1, d2))
     same_as_torch(pe.rot90(T(x), 3, (2, 0)), torch.rot90(tt(x), 3, (2, 0)))
+
+
+# ---- group 2: generator state, poisson ---------------------------------------------------------
+def test_rng_state_round_trip():
+    pe.manual_seed(1234)
+    assert pe.initial_seed() == 1234
+    pe.rand(3)
+    state = pe.get_rng_state()
+    assert state.dtype == pe.uint8 and state.ndim == 1
+    a = (pe.rand(5).numpy().copy(), pe.randn(2, 2).numpy().copy(), pe.randint(0, 9, (4,)).numpy().copy())
+    pe.set_rng_state(state)
+    b = (pe.rand(5).numpy(), pe.randn(2, 2).numpy(), pe.randint(0, 9, (4,)).numpy())
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+    # dropout draws from the same generator
+    pe.set_rng_state(state)
+    d1 = pe.nn.functional.dropout(pe.ones(50), 0.5).numpy().copy()
+    pe.set_rng_state(state)
+    np.testing.assert_array_equal(pe.nn.functional.dropout(pe.ones(50), 0.5).numpy(), d1)
+    # an odd number of 32-bit draws leaves half a 64-bit word buffered: it is in the state too
+    pe.randint(0, 5, (3,), dtype=pe.int32)
+    np.random.default_rng()  # unrelated
+    s2 = pe.get_rng_state()
+    u1 = pe.rand(4).numpy().copy()
+    pe.set_rng_state(s2)
+    np.testing.assert_array_equal(pe.rand(4).numpy(), u1)
+    with pytest.raises(ValueError, match=r"\[set_rng_state\] not a pyengine generator state"):
+        pe.set_rng_state(pe.zeros(5056, dtype=pe.uint8))
+    with pytest.raises(TypeError, match=r"\[set_rng_state\]"):
+        pe.set_rng_state(np.zeros(45, np.uint8))
+    g = pe.Generator().manual_seed(7)
+    gs = g.get_state()
+    r1 = pe.rand(3, generator=g).numpy().copy()
+    g.set_state(gs)
+    np.testing.assert_array_equal(pe.rand(3, generator=g).numpy(), r1)
+
+
+def test_poisson():
+    pe.manual_seed(0)
+    rates = T(np.array([[0.0, 1.0, 4.0], [10.0, 0.5, 2.0]]).astype(np.float32))
+    draws = np.stack([pe.poisson(rates).numpy() for _ in range(3000)])
+    assert draws.dtype == np.float32 and (draws[:, 0, 0] == 0).all()
+    np.testing.assert_allclose(draws.mean(0), rates.numpy(), atol=0.2)
+    np.testing.assert_allclose(draws.var(0), rates.numpy(), rtol=0.15, atol=0.05)
+    with pytest.raises(RuntimeError, match=r"\[poisson\] invalid Poisson rate"):
+        pe.poisson(T(np.array([-1.0])))
+    g = pe.Generator().manual_seed(3)
+    a = pe.poisson(rates, generator=g).numpy().copy()
+    np.testing.assert_array_equal(pe.poisson(rates, generator=pe.Generator().manual_seed(3)).numpy(), a)
+
+
+# ---- group 2: order statistics and running extremes ------------------------------------------
+def test_kthvalue_mode_nanmedian():
+    a = f64(4, 6)
+    for k in (1, 3, 6):
+        r = pe.kthvalue(T(a), k, 1)
+        close(r.values, np.sort(a, 1)[:, k - 1])
+        close(T(a).numpy()[np.arange(4), r.indices.numpy()], np.sort(a, 1)[:, k - 1])
+    r = pe.kthvalue(T(a), 2, 0, keepdim=True)
+    assert r.values.shape == (1, 6) and r.indices.dtype == pe.int64
+    with pytest.raises(IndexError, match=r"\[kthvalue\] selected number k=7 out of range"):
+        pe.kthvalue(T(a), 7)
+    assert gradcheck(lambda t: pe.kthvalue(t, 2, 1).values, [T(a, True)])
+    m = np.array([[1.0, 2, 2, 1, 3], [3, 3, 1, 1, 0], [5, 1, 1, 5, 5]])
+    r = pe.mode(T(m))
+    close(r.values, [1.0, 1.0, 5.0])
+    close(r.indices, [3, 3, 4])
+    mt = T(m, True)  # finite differences break ties: the gradient goes to the chosen index
+    pe.mode(mt).values.sum().backward()
+    close(mt.grad, np.eye(5)[[3, 3, 4]])
+    x = np.array([[np.nan, np.nan, np.nan], [1.0, np.nan, 2.0], [3.0, 1.0, 2.0]])
+    r = pe.nanmedian(T(x), 1)
+    close(r.values, [np.nan, 1.0, 2.0])
+    close(r.indices, [0, 0, 2])
+    close(pe.nanmedian(T(x)), np.float64(2.0))  # lower median of 1, 2, 3, 1, 2
+    ref = np.array([np.sort(row[~np.isnan(row)])[(np.count_nonzero(~np.isnan(row)) - 1) // 2]
+                    for row in x[1:]])
+    close(r.values[1:], ref)
+    xt = T(x, True)
+    pe.nanmedian(xt, 1).values[1:].sum().backward()
+    close(xt.grad, [[0, 0, 0], [1.0, 0, 0], [0, 0, 1.0]])
+    torch = torch_or_skip()
+    tt = torch.tensor
+    same_as_torch(tuple(pe.kthvalue(T(a), 3, 1)), tuple(torch.kthvalue(tt(a), 3, 1)))
+    same_as_torch(tuple(pe.mode(T(m))), tuple(torch.mode(tt(m))))
+    same_as_torch(tuple(pe.nanmedian(T(x), 1)), tuple(torch.nanmedian(tt(x), 1)))
+    same_as_torch(pe.nanmedian(T(x)), torch.nanmedian(tt(x)))
+    same_as_torch(tuple(pe.kthvalue(T(np.array([3.0, 1, 2, 1])), 2)),
+                  tuple(torch.kthvalue(tt([3.0, 1, 2, 1], dtype=torch.float64), 2)))
+
+
+def test_cummax_cummin_logcumsumexp():
+    x = np.array([1.0, 3, 3, 2, np.nan, 5, np.nan])
+    r = pe.cummax(T(x), 0)
+    close(r.values, [1, 3, 3, 3, np.nan, np.nan, np.nan])
+    close(r.indices, [0, 1, 2, 2, 4, 4, 6])
+    r = pe.cummin(T(np.array([1.0, 0, 0, 2])), 0)
+    close(r.values, [1.0, 0, 0, 0])
+    close(r.indices, [0, 1, 2, 2])
+    a = f64(3, 5)
+    close(pe.cummax(T(a), 1).values, np.maximum.accumulate(a, 1))
+    close(pe.cummin(T(a), 0).values, np.minimum.accumulate(a, 0))
+    assert gradcheck(lambda t: pe.cummax(t, 1).values, [T(a, True)])
+    assert gradcheck(lambda t: pe.cummin(t, 0).values, [T(a, True)])
+    close(pe.logcumsumexp(T(a), 1), np.log(np.cumsum(np.exp(a), 1)))
+    big = np.array([1000.0, 1000.0, -1000.0])
+    close(pe.logcumsumexp(T(big), 0), [1000.0, 1000.0 + np.log(2), 1000.0 + np.log(2)])
+    assert gradcheck(lambda t: pe.logcumsumexp(t, 0), [T(a, True)])
+    assert gradcheck(lambda t: pe.logcumsumexp(t, -1), [T(a * 30, True)])
+    with pytest.raises(RuntimeError, match=r"\[logcumsumexp\]"):
+        pe.logcumsumexp(T(np.array([1, 2])), 0)
+    torch = torch_or_skip()
+    tt = torch.tensor
+    same_as_torch(tuple(pe.cummax(T(x), 0)), tuple(torch.cummax(tt(x), 0)))
+    same_as_torch(tuple(pe.cummin(T(a), 1)), tuple(torch.cummin(tt(a), 1)))
+    same_as_torch(pe.logcumsumexp(T(a), 0), torch.logcumsumexp(tt(a), 0))
+    at, ag = T(a, True), tt(a, requires_grad=True)
+    g = f64(3, 5)
+    (pe.logcumsumexp(at, 1) * T(g)).sum().backward()
+    (torch.logcumsumexp(ag, 1) * tt(g)).sum().backward()
+    close(at.grad, ag.grad.numpy())
+
+
+# ---- group 2: runs, combinatorics, renorm ----------------------------------------------------
+def test_unique_consecutive():
+    x = np.array([1, 1, 2, 2, 3, 1, 1, 2])
+    v, inv, c = pe.unique_consecutive(T(x), return_inverse=True, return_counts=True)
+    close(v, [1, 2, 3, 1, 2])
+    close(inv, [0, 0, 1, 1, 2, 3, 3, 4])
+    close(c, [2, 2, 1, 2, 1])
+    close(pe.unique_consecutive(T(x)), [1, 2, 3, 1, 2])
+    v, c = pe.unique_consecutive(T(x), return_counts=True)
+    close(c, [2, 2, 1, 2, 1])
+    m = np.array([[1, 1], [1, 1], [2, 3], [1, 1]])
+    v, inv, c = pe.unique_consecutive(T(m), True, True, dim=0)
+    close(v, [[1, 1], [2, 3], [1, 1]])
+    close(inv, [0, 0, 1, 2])
+    close(c, [2, 1, 1])
+    v, inv = pe.unique_consecutive(T(np.array([[1, 1], [1, 2]])), return_inverse=True)
+    close(inv, [[0, 0], [0, 1]])
+    torch = torch_or_skip()
+    tt = torch.tensor
+    same_as_torch(pe.unique_consecutive(T(m), True, True, dim=1),
+                  torch.unique_consecutive(tt(m), True, True, dim=1))
+    same_as_torch(pe.unique_consecutive(T(x), True, True), torch.unique_consecutive(tt(x), True, True))
+
+
+def test_cartesian_prod_combinations():
+    import itertools
+    a, b, c = np.array([1.0, 2.0]), np.array([3.0, 4.0, 5.0]), np.array([6.0])
+    close(pe.cartesian_prod(T(a), T(b), T(c)), np.array(list(itertools.product(a, b, c))))
+    close(pe.cartesian_prod(T(a)), a)
+    x = np.arange(4.0) * 1.5
+    for r, rep in ((2, False), (3, False), (2, True), (5, False)):
+        gen = itertools.combinations_with_replacement if rep else itertools.combinations
+        ref = np.array(list(gen(x, r))).reshape(-1, r)
+        close(pe.combinations(T(x), r, rep), ref)
+    assert pe.combinations(T(x), 0).shape == (0,)
+    assert gradcheck(lambda t: pe.combinations(t, 2), [T(f64(4), True)])
+    assert gradcheck(lambda s, t: pe.cartesian_prod(s, t), [T(f64(2), True), T(f64(3), True)])
+    with pytest.raises(RuntimeError, match=r"\[combinations\] expects a 1-D tensor"):
+        pe.combinations(T(np.ones((2, 2))))
+    torch = torch_or_skip()
+    tt = torch.tensor
+    same_as_torch(pe.combinations(T(x), 3, True), torch.combinations(tt(x), 3, True))
+    same_as_torch(pe.combinations(T(x), 5), torch.combinations(tt(x), 5))
+    same_as_torch(pe.cartesian_prod(T(a), T(b)), torch.cartesian_prod(tt(a), tt(b)))
+
+
+def test_renorm():
+    x = np.array([[1.0, 2, 3], [4, 5, 6], [0.1, 0.2, 0.1]])
+    for p, dim, maxnorm in ((2, 0, 5.0), (1, 1, 6.0), (3, 0, 2.0), (math.inf, 1, 3.0)):
+        norms = np.linalg.norm(np.moveaxis(x, dim, 0).reshape(3, -1), p, axis=1)
+        factor = np.where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
+        shape = [1, 1]
+        shape[dim] = 3
+        close(pe.renorm(T(x), p, dim, maxnorm), x * factor.reshape(shape))
+        if p != math.inf:
+            assert gradcheck(lambda t: pe.renorm(t, p, dim, maxnorm), [T(x, True)])
+    with pytest.raises(RuntimeError, match=r"\[renorm\] non-positive norm"):
+        pe.renorm(T(x), 0, 0, 1.0)
+    torch = torch_or_skip()
+    tt = torch.tensor
+    same_as_torch(pe.renorm(T(x), 2, 0, 5.0), torch.renorm(tt(x), 2, 0, 5.0))
+    xt, xg = T(x, True), tt(x, requires_grad=True)
+    g = f64(3, 3)
+    (pe.renorm(xt, 2, 0, 5.0) * T(g)).sum().backward()
+    (torch.renorm(xg, 2, 0, 5.0) * tt(g)).sum().backward()
+    close(xt.grad, xg.grad.numpy(), atol=1e-6)
+
+
+# ---- group 2: calculus -----------------------------------------------------------------------
+def test_trapezoid_and_cumulative():
+    y = f64(3, 5)
+    xs = np.sort(f64(5))
+    close(pe.trapezoid(T(y)), np.trapezoid(y, axis=-1))
+    close(pe.trapezoid(T(y), dx=0.5, dim=0), np.trapezoid(y, dx=0.5, axis=0))
+    close(pe.trapezoid(T(y), T(xs)), np.trapezoid(y, xs, axis=-1))
+    x2 = np.sort(f64(3, 5), 1)
+    close(pe.trapezoid(T(y), T(x2)), np.trapezoid(y, x2, axis=-1))
+
+    def cumtrapz(y, x=None, dx=1.0, axis=-1):
+        y = np.moveaxis(y, axis, -1)
+        d = np.diff(x) if x is not None else dx
+        return np.moveaxis(np.cumsum((y[..., 1:] + y[..., :-1]) / 2 * d, -1), -1, axis)
+    close(pe.cumulative_trapezoid(T(y), T(xs)), cumtrapz(y, xs))
+    close(pe.cumulative_trapezoid(T(y), dx=2.0, dim=0), cumtrapz(y, dx=2.0, axis=0))
+    assert gradcheck(lambda a, b: pe.trapezoid(a, b), [T(y, True), T(xs, True)])
+    assert gradcheck(lambda a: pe.cumulative_trapezoid(a, dim=0), [T(y, True)])
+    with pytest.raises(RuntimeError, match=r"\[trapezoid\] there must be one `x` value"):
+        pe.trapezoid(T(y), T(f64(4)))
+    with pytest.raises(TypeError, match=r"\[trapezoid\] pass x or dx"):
+        pe.trapezoid(T(y), T(xs), dx=1.0)
+    torch = torch_or_skip()
+    tt = torch.tensor
+    same_as_torch(pe.trapezoid(T(y), T(x2)), torch.trapezoid(tt(y), tt(x2)))
+    same_as_torch(pe.cumulative_trapezoid(T(y), dx=2.0, dim=0),
+                  torch.cumulative_trapezoid(tt(y), dx=2.0, dim=0))
+    same_as_torch(pe.trapezoid(T(np.array([1, 2, 3]))), torch.trapezoid(tt([1, 2, 3])))
+
+
+def test_gradient():
+    f = f64(5, 6)
+    for eo in (1, 2):
+        got = pe.gradient(T(f), edge_order=eo)
+        for g, r in zip(got, np.gradient(f, edge_order=eo)):
+            close(g, r)
+        got = pe.gradient(T(f), spacing=[2.0, 0.5], edge_order=eo)
+        for g, r in zip(got, np.gradient(f, 2.0, 0.5, edge_order=eo)):
+            close(g, r)
+        coords = np.cumsum(np.abs(f64(6)) + 0.2)
+        (g,) = pe.gradient(T(f), spacing=[T(coords)], dim=1, edge_order=eo)
+        close(g, np.gradient(f, coords, axis=1, edge_order=eo))
+        (g,) = pe.gradient(T(f), spacing=3.0, dim=-2, edge_order=eo)
+        close(g, np.gradient(f, 3.0, axis=0, edge_order=eo))
+        assert gradcheck(lambda t: pe.gradient(t, spacing=[T(coords)], dim=1, edge_order=eo)[0],
+                         [T(f, True)])
+    with pytest.raises(RuntimeError, match=r"\[gradient\] expected each dimension size"):
+        pe.gradient(T(np.ones(2)), edge_order=2)
+    with pytest.raises(RuntimeError, match=r"\[gradient\] expected spacing"):
+        pe.gradient(T(f), spacing=[1.0])
+    torch = torch_or_skip()
+    tt = torch.tensor
+    same_as_torch(pe.gradient(T(f), spacing=[T(coords)], dim=1, edge_order=2),
+                  torch.gradient(tt(f), spacing=[tt(coords)], dim=1, edge_order=2))
+    same_as_torch(pe.gradient(T(f.astype(np.float32)), spacing=2.0),
+                  torch.gradient(tt(f.astype(np.float32)), spacing=2.0))

@@ -584,3 +584,106 @@ def test_gradient():
                   torch.gradient(tt(f), spacing=[tt(coords)], dim=1, edge_order=2))
     same_as_torch(pe.gradient(T(f.astype(np.float32)), spacing=2.0),
                   torch.gradient(tt(f.astype(np.float32)), spacing=2.0))
+
+
+# ---- group 3: torch.utils.checkpoint -----------------------------------------------------------
+def _block(seed=0):
+    pe.manual_seed(seed)
+    return pe.nn.Sequential(pe.nn.Linear(6, 16), pe.nn.ReLU(), pe.nn.Dropout(0.5),
+                            pe.nn.Linear(16, 16), pe.nn.Tanh(), pe.nn.Dropout(0.3),
+                            pe.nn.Linear(16, 3))
+
+
+def _grads(model, x):
+    return [p.grad.numpy().copy() for p in model.parameters()] + [x.grad.numpy().copy()]
+
+
+@pytest.mark.parametrize("reentrant", [True, False])
+def test_checkpoint_same_gradients_with_dropout(reentrant):
+    from pyengine.utils.checkpoint import checkpoint
+    model = _block()
+    x = pe.tensor(f64(5, 6).astype(np.float32), requires_grad=True)
+    pe.manual_seed(11)
+    ref_out = model(x)
+    (ref_out ** 2).sum().backward()
+    ref = _grads(model, x)
+    ref_state = pe.get_rng_state().numpy().copy()
+    model.zero_grad()
+    x.grad = None
+    pe.manual_seed(11)
+    out = checkpoint(model, x, use_reentrant=reentrant)
+    assert out.grad_fn is not None and out.grad_fn.name == "CheckpointFunctionBackward"
+    close(out, ref_out.detach().numpy())
+    (out ** 2).sum().backward()
+    for g, r in zip(_grads(model, x), ref):
+        np.testing.assert_allclose(g, r, rtol=1e-5, atol=1e-6)
+    # the recomputation replays the generator and then puts it back
+    np.testing.assert_array_equal(pe.get_rng_state().numpy(), ref_state)
+    assert torch_names_checkpoint_imports()
+
+
+def torch_names_checkpoint_imports():
+    import pyengine.utils.checkpoint as ck
+    return pe.utils.checkpoint is ck and callable(ck.checkpoint_sequential)
+
+
+def test_checkpoint_numpy_reference_tuple_outputs_and_kwargs():
+    from pyengine.utils.checkpoint import checkpoint
+    xa, wa = f64(4, 3), f64(3, 2)
+    x, w = T(xa, True), T(wa, True)
+
+    def f(a, b, scale=1.0):
+        h = (a @ b).tanh()
+        return h * scale, h.sum(), 7
+
+    y, s, seven = checkpoint(f, x, w, use_reentrant=False, scale=2.0)
+    assert seven == 7
+    close(y, 2 * np.tanh(xa @ wa))
+    ga = f64(4, 2)
+    ((y * T(ga)).sum() + s * 3).backward()
+    dh = (2 * ga + 3) * (1 - np.tanh(xa @ wa) ** 2)  # d/dh of 2 h . ga + 3 sum(h)
+    close(x.grad, dh @ wa.T)
+    close(w.grad, xa.T @ dh)
+    assert gradcheck(lambda a, b: checkpoint(f, a, b, use_reentrant=False)[0], [T(xa, True), T(wa, True)])
+    with pytest.raises(ValueError, match="Unexpected keyword arguments: scale"):
+        checkpoint(f, x, w, use_reentrant=True, scale=2.0)
+    with pytest.warns(UserWarning, match="use_reentrant"):
+        checkpoint(f, x, w)
+    with pytest.raises(NotImplementedError, match=r"\[checkpoint\] context_fn"):
+        checkpoint(f, x, w, use_reentrant=False, context_fn=lambda: None)
+
+
+def test_checkpoint_inputs_without_grad():
+    from pyengine.utils.checkpoint import checkpoint
+    model = _block(3)
+    x = pe.tensor(f64(2, 6).astype(np.float32))
+    with pytest.warns(UserWarning, match="None of the inputs have requires_grad=True"):
+        out = checkpoint(model, x, use_reentrant=True)
+    assert not out.requires_grad  # PyTorch's reentrant variant
+    model.eval()
+    out = checkpoint(model, x, use_reentrant=False)  # parameters still get gradients
+    out.sum().backward()
+    ref = [p.grad.numpy().copy() for p in model.parameters()]
+    model.zero_grad()
+    model(x).sum().backward()
+    for p, r in zip(model.parameters(), ref):
+        np.testing.assert_allclose(p.grad.numpy(), r, rtol=1e-5, atol=1e-6)
+    with pe.no_grad():
+        assert not checkpoint(model, x, use_reentrant=False).requires_grad
+
+
+def test_checkpoint_sequential():
+    from pyengine.utils.checkpoint import checkpoint_sequential
+    model = _block(5)
+    x = pe.tensor(f64(4, 6).astype(np.float32), requires_grad=True)
+    pe.manual_seed(2)
+    model(x).pow(2).sum().backward()
+    ref = _grads(model, x)
+    model.zero_grad()
+    x.grad = None
+    pe.manual_seed(2)
+    checkpoint_sequential(model, 3, x, use_reentrant=False).pow(2).sum().backward()
+    for g, r in zip(_grads(model, x), ref):
+        np.testing.assert_allclose(g, r, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match=r"\[checkpoint_sequential\] segments"):
+        checkpoint_sequential(model, 0, x, use_reentrant=False)

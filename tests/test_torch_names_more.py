@@ -687,3 +687,124 @@ def test_checkpoint_sequential():
         np.testing.assert_allclose(g, r, rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match=r"\[checkpoint_sequential\] segments"):
         checkpoint_sequential(model, 0, x, use_reentrant=False)
+
+
+# ---- group 4: torch.optim.swa_utils ------------------------------------------------------------
+def _train_snapshots(model, steps, seed=0):
+    """SGD steps on a fixed regression; yields after each step."""
+    rng = np.random.default_rng(seed)
+    x = pe.tensor(rng.standard_normal((16, 4)).astype(np.float32))
+    y = pe.tensor(rng.standard_normal((16, 1)).astype(np.float32))
+    opt = pe.optim.SGD(model.parameters(), lr=0.1)
+    for _ in range(steps):
+        opt.zero_grad()
+        ((model(x) - y) ** 2).mean().backward()
+        opt.step()
+        yield opt
+
+
+def test_averaged_model_swa_and_ema_against_numpy():
+    from pyengine.optim.swa_utils import AveragedModel, get_ema_avg_fn, get_ema_multi_avg_fn
+    pe.manual_seed(0)
+    model = pe.nn.Sequential(pe.nn.Linear(4, 8), pe.nn.Tanh(), pe.nn.Linear(8, 1))
+    swa = AveragedModel(model)
+    ema = AveragedModel(model, avg_fn=get_ema_avg_fn(0.9))
+    ema_multi = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(0.9))
+    snaps = []
+    for _ in _train_snapshots(model, 6):
+        snaps.append([p.numpy().astype(np.float64) for p in model.parameters()])
+        for m in (swa, ema, ema_multi):
+            m.update_parameters(model)
+    assert int(swa.n_averaged.item()) == 6
+    mean = [np.mean([s[i] for s in snaps], 0) for i in range(len(snaps[0]))]
+    for p, r in zip(swa.parameters(), mean):
+        np.testing.assert_allclose(p.numpy(), r, rtol=1e-5, atol=1e-6)
+    run = [a.copy() for a in snaps[0]]
+    for s in snaps[1:]:
+        run = [0.9 * r + 0.1 * a for r, a in zip(run, s)]
+    for m in (ema, ema_multi):
+        for p, r in zip(m.parameters(), run):
+            np.testing.assert_allclose(p.numpy(), r, rtol=1e-5, atol=1e-6)
+    x = pe.tensor(f64(3, 4).astype(np.float32))
+    close(swa(x), swa.module(x).numpy())
+    assert not any(p is q for p, q in zip(swa.module.parameters(), model.parameters()))
+    with pytest.raises(ValueError, match="only one of avg_fn and multi_avg_fn"):
+        AveragedModel(model, avg_fn=get_ema_avg_fn(), multi_avg_fn=get_ema_multi_avg_fn())
+
+
+def test_averaged_model_buffers_and_update_bn():
+    from pyengine.optim.swa_utils import AveragedModel, update_bn
+    pe.manual_seed(1)
+    model = pe.nn.Sequential(pe.nn.Linear(4, 3), pe.nn.BatchNorm1d(3))
+    plain, with_buffers = AveragedModel(model), AveragedModel(model, use_buffers=True)
+    means = []
+    for _ in _train_snapshots(model, 4):
+        means.append(model[1].running_mean.numpy().astype(np.float64).copy())
+        plain.update_parameters(model)
+        with_buffers.update_parameters(model)
+    np.testing.assert_allclose(plain.module[1].running_mean.numpy(), means[-1], rtol=1e-6)
+    np.testing.assert_allclose(with_buffers.module[1].running_mean.numpy(), np.mean(means, 0),
+                               rtol=1e-5, atol=1e-7)
+    # update_bn: one pass in train mode, statistics = the plain average over the batches
+    data = [f64(8, 4).astype(np.float32) for _ in range(5)]
+    loader = [(pe.tensor(d), pe.zeros(8)) for d in data]
+    plain.eval()
+    bn = plain.module[1]
+    update_bn(loader, plain)
+    assert not plain.training and bn.momentum == 0.1
+    W = plain.module[0].weight.numpy().astype(np.float64)
+    b = plain.module[0].bias.numpy().astype(np.float64)
+    hs = [d.astype(np.float64) @ W.T + b for d in data]
+    np.testing.assert_allclose(bn.running_mean.numpy(), np.mean([h.mean(0) for h in hs], 0),
+                               rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(bn.running_var.numpy(), np.mean([h.var(0, ddof=1) for h in hs], 0),
+                               rtol=1e-4, atol=1e-6)
+    assert int(bn.num_batches_tracked.item()) == 5
+    torch = torch_or_skip()
+    from torch.optim.swa_utils import AveragedModel as TAveraged, update_bn as tupdate_bn
+    tm = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3))
+    with torch.no_grad():
+        tm[0].weight.copy_(torch.tensor(W))
+        tm[0].bias.copy_(torch.tensor(b))
+    ta = TAveraged(tm)
+    ta.update_parameters(tm)
+    tupdate_bn([(torch.tensor(d), 0) for d in data], ta)
+    np.testing.assert_allclose(bn.running_var.numpy(), ta.module[1].running_var.numpy(), rtol=1e-4)
+
+
+def test_swalr_matches_pytorch_schedule():
+    from pyengine.optim.swa_utils import SWALR
+    for strategy, epochs in (("cos", 4), ("linear", 3), ("cos", 0)):
+        p = pe.nn.Parameter(pe.zeros(1))
+        opt = pe.optim.SGD([p], lr=0.5)
+        sched = SWALR(opt, swa_lr=0.05, anneal_epochs=epochs, anneal_strategy=strategy)
+        lrs = [opt.param_groups[0]["lr"]]
+        for _ in range(6):
+            opt.step()
+            sched.step()
+            lrs.append(opt.param_groups[0]["lr"])
+        # PyTorch's closed form when nothing else changes lr: alpha(t) from lr to swa_lr
+        f = (lambda t: (1 - math.cos(math.pi * t)) / 2) if strategy == "cos" else (lambda t: t)
+        ref = [0.05 * f(min(1, max(0, s / max(1, epochs)))) +
+               0.5 * (1 - f(min(1, max(0, s / max(1, epochs))))) for s in range(7)]
+        if epochs == 0:
+            ref = [0.05] * 7
+        np.testing.assert_allclose(lrs, ref, rtol=1e-9, atol=1e-12)
+        assert sched.get_last_lr() == [lrs[-1]]
+        torch = pytest.importorskip("torch")
+        tp = torch.nn.Parameter(torch.zeros(1))
+        topt = torch.optim.SGD([tp], lr=0.5)
+        tsched = torch.optim.swa_utils.SWALR(topt, swa_lr=0.05, anneal_epochs=epochs,
+                                             anneal_strategy=strategy)
+        tl = [topt.param_groups[0]["lr"]]
+        for _ in range(6):
+            topt.step()
+            tsched.step()
+            tl.append(topt.param_groups[0]["lr"])
+        np.testing.assert_allclose(lrs, tl, rtol=1e-9, atol=1e-12)
+    with pytest.raises(ValueError, match="anneal_strategy must be one of"):
+        SWALR(opt, 0.1, anneal_strategy="exp")
+    with pytest.raises(ValueError, match="anneal_epochs must be equal or greater than 0"):
+        SWALR(opt, 0.1, anneal_epochs=-1)
+    with pytest.raises(ValueError, match="swa_lr must have the same length"):
+        SWALR(opt, [0.1, 0.2])

@@ -209,6 +209,10 @@ from .torch_functions_scan import (cartesian_prod, combinations, cummax, cummin,
                                    nanmedian, poisson, renorm, trapezoid, unique_consecutive)
 # torch.get_rng_state / set_rng_state / initial_seed: pyengine's generator state (random.py)
 from .random import get_rng_state, initial_seed, set_rng_state  # noqa: E402,F401
+# torch.set_printoptions / get_printoptions (Tensor repr), print_options.py; torch.dtype is the
+# class of pe's dtypes (isinstance(pe.float32, pe.dtype))
+from .print_options import get_printoptions, set_printoptions  # noqa: E402,F401
+from .dtypes import DType as dtype  # noqa: E402
 
 
 # `from pyengine import *` exports every public name except those that would shadow a Python

@@ -808,3 +808,67 @@ def test_swalr_matches_pytorch_schedule():
         SWALR(opt, 0.1, anneal_epochs=-1)
     with pytest.raises(ValueError, match="swa_lr must have the same length"):
         SWALR(opt, [0.1, 0.2])
+
+
+# ---- group 5: set_printoptions, dtype --------------------------------------------------------
+PRINT_CASES = [  # (options, values, PyTorch 2.x's repr)
+    ({}, [1e-6, 1.0, -3.5], "tensor([ 1.0000e-06,  1.0000e+00, -3.5000e+00])"),
+    (dict(precision=2), [[1.123456, -2.5], [3.0, 4.0]], "tensor([[ 1.12, -2.50],\n        [ 3.00,  4.00]])"),
+    (dict(sci_mode=True), [1.0, 2.0], "tensor([1.0000e+00, 2.0000e+00])"),
+    (dict(sci_mode=False), [1e-6, 1.0, -3.5], "tensor([ 0.0000,  1.0000, -3.5000])"),
+    (dict(sci_mode=False), [1.0, 1e9], "tensor([         1., 1000000000.])"),
+    (dict(sci_mode=False), [0.1, 12345.678], "tensor([    0.1000, 12345.6777])"),
+    (dict(threshold=5, edgeitems=1), list(range(10)), "tensor([0,  ..., 9])"),
+    (dict(threshold=5, edgeitems=1), [float(i) for i in range(10)], "tensor([0.,  ..., 9.])"),
+    (dict(linewidth=30), [float(i) for i in range(10)],
+     "tensor([0., 1., 2., 3., 4.,\n        5., 6., 7., 8., 9.])"),
+    (dict(profile="short"), [1.5, 2.25], "tensor([1.50, 2.25])"),
+    (dict(precision=6, sci_mode=True), [0.1, 12345.678], "tensor([1.000000e-01, 1.234568e+04])"),
+    (dict(profile="full"), [float(i) for i in range(1200)], None),
+]
+
+
+@pytest.fixture
+def default_print_options():
+    yield
+    pe.set_printoptions(profile="default")
+
+
+@pytest.mark.parametrize("options, values, expected", PRINT_CASES)
+def test_set_printoptions_repr(default_print_options, options, values, expected):
+    pe.set_printoptions(profile="default")
+    pe.set_printoptions(**options)
+    got = repr(pe.tensor(values))
+    if expected is not None:
+        assert got == expected
+    else:
+        assert "..." not in got
+    torch = pytest.importorskip("torch")
+    try:
+        torch.set_printoptions(profile="default")
+        torch.set_printoptions(**options)
+        assert got == repr(torch.tensor(values))
+    finally:
+        torch.set_printoptions(profile="default")
+
+
+def test_printoptions_state_and_errors(default_print_options):
+    pe.set_printoptions(precision=2, sci_mode=True)
+    assert pe.get_printoptions() == dict(precision=2, threshold=1000, edgeitems=3, linewidth=80,
+                                         sci_mode=True)
+    pe.set_printoptions(linewidth=100)  # sci_mode goes back to automatic, as torch
+    assert pe.get_printoptions()["sci_mode"] is None and pe.get_printoptions()["precision"] == 2
+    pe.set_printoptions(profile="default")
+    assert repr(pe.tensor([1.5, 2.25])) == "tensor([1.5000, 2.2500])"
+    with pytest.raises(ValueError, match=r"\[set_printoptions\] profile"):
+        pe.set_printoptions(profile="long")
+    with pytest.raises(ValueError, match=r"\[set_printoptions\] precision"):
+        pe.set_printoptions(precision=-1)
+    with pytest.raises(ValueError, match=r"\[set_printoptions\] sci_mode"):
+        pe.set_printoptions(sci_mode="yes")
+
+
+def test_dtype_class():
+    assert isinstance(pe.float32, pe.dtype) and isinstance(pe.int64, pe.dtype)
+    assert isinstance(pe.ones(2).dtype, pe.dtype)
+    assert not isinstance("float32", pe.dtype)

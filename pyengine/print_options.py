@@ -29,8 +29,9 @@ def _check(name, v, positive=False):
     if name == "threshold" and v == math.inf:
         return v
     if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < (1 if positive else 0):
-        raise ValueError(f"[set_printoptions] {name} must be a {'positive' if positive else 'non-negative'} int"
-                         f"{' (or math.inf)' if name == 'threshold' else ''}, got {v!r}")
+        kind = "positive" if positive else "non-negative"
+        inf = " (or math.inf)" if name == "threshold" else ""
+        raise ValueError(f"[set_printoptions] {name} must be a {kind} int{inf}, got {v!r}")
     return int(v)
 
 

@@ -55,7 +55,8 @@ class _NamedPair(tuple):
         return super().__new__(cls, (a, b))
 
     def __repr__(self):
-        return f"{type(self).__name__}({self._fields[0]}={self[0]!r}, {self._fields[1]}={self[1]!r})"
+        (a, b), name = self._fields, type(self).__name__
+        return f"{name}({a}={self[0]!r}, {b}={self[1]!r})"
 
 
 class aminmax_result(_NamedPair):

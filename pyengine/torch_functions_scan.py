@@ -251,10 +251,10 @@ def cartesian_prod(*tensors):
                                f"{tuple(t.shape)}")
     if len(tensors) == 1:
         return tensors[0]
-    from .torch_functions_extra import promote_types, _dtype_of
-    dt = promote_types(*[t._data.dtype for t in tensors])
-    grids = meshgrid(*[t if t._data.dtype == dt else t.to(_dtype_of(dt)) for t in tensors],
-                     indexing="ij")
+    if len({t._data.dtype for t in tensors}) > 1:
+        raise RuntimeError(f"[{op}] expects all tensors to have the same dtype, got "
+                           f"{[str(t.dtype) for t in tensors]}")
+    grids = meshgrid(*tensors, indexing="ij")
     return stack([g.reshape(-1) for g in grids], 1)
 
 

@@ -121,9 +121,9 @@ def test_index_copy():
     ref = x.copy()
     ref[idx] = src
     close(pe.index_copy(T(x), 0, T(idx), T(src)), ref)
+    s2 = f64(5, 1)
     ref2 = x.copy()
-    ref2[:, [2]] = src[:1].T[:, :1] if False else f64(5, 1)
-    s2 = ref2[:, [2]]
+    ref2[:, [2]] = s2
     close(T(x).index_copy(1, T(np.array([2])), T(s2)), ref2)
     y = T(x.copy())
     out = y.index_copy_(0, T(idx), T(src))
@@ -192,8 +192,10 @@ def test_vdot_inner_dist():
         pe.inner(T(x), T(f64(3)))
     u, w = f64(3, 4), f64(4)
     d = (u - w).reshape(-1)
-    for p, ref in ((2, np.linalg.norm(d)), (1, np.abs(d).sum()), (3.5, (np.abs(d) ** 3.5).sum() ** (1 / 3.5)),
-                   (0, np.count_nonzero(d)), (math.inf, np.abs(d).max()), (-math.inf, np.abs(d).min())):
+    refs = ((2, np.linalg.norm(d)), (1, np.abs(d).sum()),
+            (3.5, (np.abs(d) ** 3.5).sum() ** (1 / 3.5)), (0, np.count_nonzero(d)),
+            (math.inf, np.abs(d).max()), (-math.inf, np.abs(d).min()))
+    for p, ref in refs:
         close(pe.dist(T(u), T(w), p), np.float64(ref))
     for p in (1, 2, 3.5):
         assert gradcheck(lambda s, t: pe.dist(s, t, p), [T(u, True), T(w, True)])
@@ -497,6 +499,8 @@ def test_cartesian_prod_combinations():
     assert pe.combinations(T(x), 0).shape == (0,)
     assert gradcheck(lambda t: pe.combinations(t, 2), [T(f64(4), True)])
     assert gradcheck(lambda s, t: pe.cartesian_prod(s, t), [T(f64(2), True), T(f64(3), True)])
+    with pytest.raises(RuntimeError, match=r"\[cartesian_prod\] expects all tensors to have the same"):
+        pe.cartesian_prod(T(np.array([1, 2])), T(a))
     with pytest.raises(RuntimeError, match=r"\[combinations\] expects a 1-D tensor"):
         pe.combinations(T(np.ones((2, 2))))
     torch = torch_or_skip()

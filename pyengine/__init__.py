@@ -196,6 +196,25 @@ from .creation_out import (arange, empty, eye, full, linspace, ones, rand, randn
     _arith.add, _arith.sub, _arith.subtract, _arith.mul, _arith.multiply, _arith.div,
     _arith.divide, _arith.true_divide, _arith.matmul))
 from .dtypes import get_default_dtype, set_default_dtype  # noqa: E402,F401
+# torch.take / select / tensor_split / addcmul / hypot / fmax / aminmax / block_diag / rot90 ...
+# (and x.take(), x.index_copy_() ...), torch_functions_extra.py. pe.equal is torch.equal (one
+# bool for whole tensors); TensorFlow's elementwise equal is tf.math.equal.
+from .torch_functions_extra import (addcdiv, addcmul, addmv, aminmax, atleast_1d,  # noqa: E402,F401
+                                    atleast_2d, atleast_3d, block_diag, broadcast_tensors, clip,
+                                    detach, diag_embed, dist, equal, float_power, floor_divide,
+                                    fmax, fmin, hypot, index_copy, inner, nansum, rot90, rsub,
+                                    select, sgn, take, take_along_dim, tensor_split, vdot)
+# torch.kthvalue / mode / nanmedian / cummax / cummin / logcumsumexp / unique_consecutive /
+# cartesian_prod / combinations / renorm / trapezoid / cumulative_trapezoid / gradient / poisson
+from .torch_functions_scan import (cartesian_prod, combinations, cummax, cummin,  # noqa: E402,F401
+                                   cumulative_trapezoid, gradient, kthvalue, logcumsumexp, mode,
+                                   nanmedian, poisson, renorm, trapezoid, unique_consecutive)
+# torch.get_rng_state / set_rng_state / initial_seed: pyengine's generator state (random.py)
+from .random import get_rng_state, initial_seed, set_rng_state  # noqa: E402,F401
+# torch.set_printoptions / get_printoptions (Tensor repr), print_options.py; torch.dtype is the
+# class of pe's dtypes (isinstance(pe.float32, pe.dtype))
+from .print_options import get_printoptions, set_printoptions  # noqa: E402,F401
+from .dtypes import DType as dtype  # noqa: E402
 
 
 # `from pyengine import *` exports every public name except those that would shadow a Python

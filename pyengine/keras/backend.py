@@ -15,6 +15,31 @@ ones, zeros, ones_like, zeros_like, dot = _ops.ones, _ops.zeros, _ops.ones_like,
     _ops.matmul
 
 
+equal, not_equal, greater, less, expand_dims, squeeze, stack, pow = (
+    _ops.equal, _ops.not_equal, _ops.greater, _ops.less, _ops.expand_dims, _ops.squeeze,
+    _ops.stack, _ops.power)
+
+
+def flatten(x):
+    """Keras 2's K.flatten: all of x as one vector (batch included)."""
+    return _ops.reshape(x, (-1,))
+
+
+def batch_flatten(x):
+    """Keras 2's K.batch_flatten: (batch, everything else)."""
+    n = 1
+    for d in _ops.shape(x)[1:]:
+        if d is None:
+            raise ValueError(f"[batch_flatten] every dimension but the batch must be known. "
+                             f"Received: shape={_ops.shape(x)}")
+        n *= d
+    return _ops.reshape(x, (-1, n))
+
+
+def permute_dimensions(x, pattern):
+    return _ops.transpose(x, tuple(pattern))
+
+
 def concatenate(tensors, axis=-1):
     return _ops.concatenate(tensors, axis)
 

@@ -130,6 +130,35 @@ class _Orthogonal(Initializer):
         return self.gain * q[:rows, :cols].reshape(shape)
 
 
+class Identity(Initializer):
+    """gain * eye(rows, cols) (Keras' 'identity'; the IRNN recurrent kernel). 2-D shapes only."""
+
+    def __init__(self, gain=1.0):
+        self.gain = gain
+
+    def sample(self, shape):
+        if len(shape) != 2:
+            raise ValueError(f"[Identity] the identity initializer needs a 2-D shape. "
+                             f"Received: shape={shape}")
+        return self.gain * np.eye(*shape)
+
+
+class TruncatedNormal(Initializer):
+    """N(mean, stddev) redrawn outside mean +- 2 stddev (Keras' 'truncated_normal')."""
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        self.mean, self.stddev, self.seed = mean, stddev, seed
+
+    def sample(self, shape):
+        rng = _rng(self.seed)
+        out = rng.normal(0.0, self.stddev, shape)
+        bad = np.abs(out) > 2 * self.stddev
+        while bad.any():
+            out[bad] = rng.normal(0.0, self.stddev, int(bad.sum()))
+            bad = np.abs(out) > 2 * self.stddev
+        return self.mean + out
+
+
 def _rng(seed):
     return _random.get_generator() if seed is None else np.random.default_rng(seed)
 
@@ -138,7 +167,7 @@ _TABLE = {"zeros": Zeros, "ones": Ones, "uniform": RandomUniform, "random_unifor
           "normal": RandomNormal, "random_normal": RandomNormal, "glorot_uniform": GlorotUniform,
           "glorot_normal": GlorotNormal, "he_uniform": HeUniform, "he_normal": HeNormal,
           "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal, "orthogonal": Orthogonal,
-          "constant": Constant}
+          "constant": Constant, "identity": Identity, "truncated_normal": TruncatedNormal}
 
 
 def get(identifier):

@@ -12,8 +12,9 @@ use_ema=True keeps an exponential moving average of every updated variable (Kera
 average starts at the variable after its first update, then average = ema_momentum * average
 + (1 - ema_momentum) * variable after each); ema_overwrite_frequency=N copies the averages into
 the variables every N updates, and `finalize_variable_values` (which fit calls at its end) copies
-them in for good. Rejected with an error: loss_scale_factor, gradient_accumulation_steps, Keras
-2's decay.
+them in for good. Keras 2's `decay=` is honoured as Keras 2 applied it: each update uses
+lr / (1 + decay * iterations) (`learning_rate` keeps the base value). Rejected with an error:
+loss_scale_factor, gradient_accumulation_steps.
 Update rules are PyTorch's, which differ from Keras only in where epsilon enters Adam's and
 RMSprop's denominators (see docs/keras.md).
 
@@ -61,9 +62,8 @@ class Optimizer:
         owner = type(self).__name__
         if "lr" in kwargs:  # Keras 2 spelling, common in tutorials
             learning_rate = kwargs.pop("lr")
-        if kwargs.pop("decay", 0.0):
-            raise ValueError(f"[{owner}] decay= (Keras 2) is not supported; use a "
-                             "LearningRateScheduler callback")
+        # Keras 2's time decay: each update uses lr / (1 + decay * iterations)
+        self.decay = _number(kwargs.pop("decay", 0.0), "decay", owner)
         if kwargs.pop("jit_compile", True) not in (True, False, "auto"):
             raise ValueError(f"[{owner}] jit_compile must be a bool")
         if kwargs:
@@ -75,6 +75,9 @@ class Optimizer:
         if clipnorm is not None and global_clipnorm is not None:
             raise ValueError(f"[{owner}] only one of clipnorm and global_clipnorm can be set")
         self.learning_rate = learning_rate
+        if self.decay and self._schedule is not None:
+            raise ValueError(f"[{owner}] decay= (Keras 2) and a learning-rate schedule cannot "
+                             f"be combined. Received: decay={self.decay}")
         self.weight_decay = None if weight_decay is None else \
             _number(weight_decay, "weight_decay", owner)
         self.clipnorm = None if clipnorm is None else _number(clipnorm, "clipnorm", owner)
@@ -153,8 +156,9 @@ class Optimizer:
         if self._schedule is not None:
             self._lr = _number(_scalar(self._schedule(self.iterations)), "learning_rate",
                                self.name)
+        lr = self._lr / (1.0 + self.decay * self.iterations) if self.decay else self._lr
         impl = self.impl(variables)
-        impl.param_groups[0]["lr"] = self._lr
+        impl.param_groups[0]["lr"] = lr
         saved = [v.grad for v in variables]
         try:
             for v, g in zip(variables, grads):
@@ -163,7 +167,7 @@ class Optimizer:
             with no_grad():
                 if self.weight_decay and not self._decoupled_in_algorithm():
                     for v in variables:
-                        v._data *= np.float32(1.0 - self._lr * self.weight_decay)
+                        v._data *= np.float32(1.0 - lr * self.weight_decay)
                 impl.step()
         finally:
             for v, g in zip(variables, saved):
@@ -220,7 +224,8 @@ class Optimizer:
                 "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
                 "clipvalue": self.clipvalue, "use_ema": self.use_ema,
                 "ema_momentum": self.ema_momentum,
-                "ema_overwrite_frequency": self.ema_overwrite_frequency}
+                "ema_overwrite_frequency": self.ema_overwrite_frequency,
+                **({"decay": self.decay} if self.decay else {})}
 
 
 class SGD(Optimizer):
@@ -306,6 +311,8 @@ class Adagrad(Optimizer):
 
 
 _TABLE = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad}
+# Keras 2's lowercase aliases (`keras.optimizers.rmsprop(lr=1e-4, decay=1e-6)`)
+sgd, adam, rmsprop, adagrad = SGD, Adam, RMSprop, Adagrad
 
 
 def get(identifier):
@@ -316,6 +323,7 @@ def get(identifier):
 from .optimizers_extra import Adadelta, Adamax, Nadam  # noqa: E402
 
 _TABLE.update({"adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam})
+adadelta, adamax, nadam = Adadelta, Adamax, Nadam
 
 # ---- Lamb (Keras 3; NumPy update with the trust ratio, keras/optimizers_lamb.py) ------------
 from .optimizers_lamb import Lamb  # noqa: E402

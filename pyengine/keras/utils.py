@@ -75,6 +75,14 @@ def to_categorical(y, num_classes=None, dtype="float32"):
     return out
 
 
+def normalize(x, axis=-1, order=2):
+    """x / ||x||_order along `axis` (a zero norm divides by 1), as keras.utils.normalize."""
+    x = np.asarray(x)
+    norm = np.atleast_1d(np.linalg.norm(x, order, axis))
+    norm[norm == 0] = 1
+    return x / np.expand_dims(norm, axis)
+
+
 # Keras 3 serves the sequence utilities from keras.utils too (keras/preprocessing/ holds them).
 def set_random_seed(seed):
     """Seeds Python's `random`, NumPy's global generator and pyengine's (keras.utils'
@@ -89,6 +97,7 @@ def set_random_seed(seed):
     _pe_random.manual_seed(int(seed))
 
 
+from . import np_utils  # noqa: E402,F401  (Keras 2.0 - 2.3: keras.utils.np_utils.to_categorical)
 from .model_plot import model_to_dot, plot_model  # noqa: E402,F401
 from .preprocessing.image_dataset import (  # noqa: E402,F401
     array_to_img, image_dataset_from_directory, img_to_array, load_img)

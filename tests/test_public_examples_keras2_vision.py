@@ -1,0 +1,182 @@
+"""Original tests of the Keras 2 API patterns used by the classic keras-team/keras `examples/`
+vision and generative programs (mnist_mlp / irnn / siamese, the two VAEs, cifar10_cnn): the
+Keras 2.0 `keras.utils.np_utils` module, the IRNN's identity recurrent initializer, a loss
+function called on a functional graph's tensors then `add_loss`, Keras 2 backend functions,
+a user loss / metric getting labels (n,) for an output (n, 1), the optimizers' Keras 2 `decay=`
+and lowercase names, and `fit_generator(workers=N)` over an ImageDataGenerator flow. Tiny
+sizes and synthetic data; no program text of those examples is reproduced here."""
+import warnings
+
+import numpy as np
+import pytest
+
+import pyengine as pe
+from pyengine import keras
+from pyengine.keras import backend as K
+from pyengine.keras import layers
+
+
+def test_np_utils_to_categorical_and_normalize():
+    from pyengine.keras.utils import np_utils
+    y = np.array([2, 0, 1, 2])
+    np.testing.assert_array_equal(np_utils.to_categorical(y, 3), np.eye(3, dtype="float32")[y])
+    x = np.array([[3.0, 4.0], [0.0, 0.0]])
+    np.testing.assert_allclose(keras.utils.normalize(x), [[0.6, 0.8], [0.0, 0.0]])
+    np.testing.assert_allclose(np_utils.normalize(x, axis=0, order=1), [[1.0, 1.0], [0.0, 0.0]])
+
+
+def test_identity_initializer_and_irnn_pattern():
+    init = keras.initializers.Identity(gain=0.5)
+    np.testing.assert_array_equal(init((3, 4)), 0.5 * np.eye(3, 4, dtype="float32"))
+    with pytest.raises(ValueError, match=r"\[Identity\].*2-D"):
+        init((2, 2, 3))
+    assert isinstance(keras.initializers.get("identity"), keras.initializers.Identity)
+    t = keras.initializers.TruncatedNormal(mean=1.0, stddev=0.1, seed=0)((2000,))
+    assert np.abs(t - 1.0).max() <= 0.2 + 1e-6 and abs(t.mean() - 1.0) < 0.01
+    rnn = layers.SimpleRNN(5, kernel_initializer=keras.initializers.RandomNormal(stddev=0.001),
+                           recurrent_initializer=keras.initializers.Identity(gain=1.0),
+                           activation="relu")
+    model = keras.Sequential([keras.Input((7, 1)), rnn, layers.Dense(2)])
+    kernel, recurrent, bias = rnn.get_weights()
+    np.testing.assert_array_equal(recurrent, np.eye(5, dtype="float32"))
+    assert kernel.std() < 0.01 and model.count_params() == 5 * (1 + 5) + 5 + 12
+
+
+def test_loss_functions_on_graph_tensors_then_add_loss_trains_a_vae():
+    rng = np.random.default_rng(0)
+    x = (rng.random((64, 12)) < np.linspace(0.1, 0.9, 12)).astype("float32")
+    inputs = keras.Input((12,))
+    h = layers.Dense(16, activation="relu")(inputs)
+    z_mean, z_log_var = layers.Dense(2)(h), layers.Dense(2)(h)
+
+    def sampling(args):
+        mean, log_var = args
+        eps = K.random_normal(shape=(K.shape(mean)[0], K.int_shape(mean)[1]))
+        return mean + K.exp(0.5 * log_var) * eps
+
+    z = layers.Lambda(sampling)([z_mean, z_log_var])
+    outputs = layers.Dense(12, activation="sigmoid")(layers.Dense(16, activation="relu")(z))
+    vae = keras.Model(inputs, outputs)
+    rec = keras.losses.binary_crossentropy(inputs, outputs)
+    assert rec.shape == (None,)
+    rec *= 12
+    kl = -0.5 * K.sum(1 + z_log_var - K.square(z_mean) - K.exp(z_log_var), axis=-1)
+    vae.add_loss(K.mean(rec + kl))
+    vae.compile(optimizer=keras.optimizers.Adam(0.01))
+    hist = vae.fit(x, epochs=15, batch_size=16, verbose=0)
+    assert hist.history["loss"][-1] < 0.8 * hist.history["loss"][0]
+    # the same functions on arrays give the per-sample values (a NumPy reference)
+    p = np.clip(rng.random((3, 12)).astype("float32"), 1e-3, 1 - 1e-3)
+    ref = -(x[:3] * np.log(p) + (1 - x[:3]) * np.log(1 - p)).mean(-1)
+    np.testing.assert_allclose(keras.losses.binary_crossentropy(x[:3], p).numpy(), ref,
+                               rtol=1e-5)
+    np.testing.assert_allclose(keras.losses.mse(x[:3], p).numpy(), ((x[:3] - p) ** 2).mean(-1),
+                               rtol=1e-6)
+
+
+def test_keras2_backend_flatten_and_friends():
+    a = np.arange(24, dtype="float32").reshape(2, 3, 4)
+    assert K.flatten(a).shape == (24,)
+    assert K.batch_flatten(a).shape == (2, 12)
+    np.testing.assert_array_equal(K.permute_dimensions(a, (0, 2, 1)).numpy(), a.transpose(0, 2, 1))
+    np.testing.assert_array_equal(K.equal(a, 5.0).numpy(), a == 5.0)
+    inp = keras.Input((3, 4))
+    assert K.flatten(inp).shape == (None,) and K.batch_flatten(inp).shape == (None, 12)
+    with pytest.raises(ValueError, match=r"\[batch_flatten\]"):
+        K.batch_flatten(keras.Input((None, 4)))
+
+
+def test_user_loss_and_metric_see_labels_at_the_outputs_rank():
+    """A contrastive loss on a distance output (n, 1) with labels (n,): `y_true * d` must stay
+    per sample (Keras expands the labels to (n, 1)), not broadcast to (n, n)."""
+    seen = []
+
+    def contrastive(y_true, y_pred):
+        seen.append((tuple(y_true.shape), tuple(y_pred.shape)))
+        return K.mean(y_true * K.square(y_pred)
+                      + (1 - y_true) * K.square(K.maximum(1 - y_pred, 0)))
+
+    def acc(y_true, y_pred):
+        return K.mean(K.equal(y_true, K.cast(y_pred < 0.5, y_true.dtype)))
+
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((128, 6)).astype("float32")
+    same = rng.integers(0, 2, 128)
+    b = np.where(same[:, None] == 1, a + 0.05 * rng.standard_normal((128, 6)),
+                 rng.standard_normal((128, 6))).astype("float32")
+    base = keras.Sequential([keras.Input((6,)), layers.Dense(8, activation="relu"),
+                             layers.Dense(8)])
+    ia, ib = keras.Input((6,)), keras.Input((6,))
+    dist = layers.Lambda(lambda v: K.sqrt(K.maximum(
+        K.sum(K.square(v[0] - v[1]), axis=1, keepdims=True), K.epsilon())))([base(ia), base(ib)])
+    model = keras.Model([ia, ib], dist)
+    model.compile(loss=contrastive, optimizer=keras.optimizers.RMSprop(0.01), metrics=[acc])
+    hist = model.fit([a, b], same, batch_size=32, epochs=12, verbose=0)
+    assert seen[0] == ((32, 1), (32, 1))
+    assert hist.history["loss"][-1] < 0.6 * hist.history["loss"][0]
+    pred = model.predict([a, b], verbose=0).ravel() < 0.5
+    np.testing.assert_allclose(hist.history["acc"][-1], 1.0, atol=0.15)
+    assert np.mean(pred == same) > 0.85
+    # the helper itself: a (n, 1, 1) label against (n, 1) drops the trailing axis
+    yt, yp = keras.losses.same_rank(np.zeros((4, 1, 1)), np.zeros((4, 1)))
+    assert yt.shape == (4, 1) and yp.shape == (4, 1)
+
+
+def test_optimizer_keras2_decay_and_lowercase_names():
+    """Keras 2: each update uses lr / (1 + decay * iterations); `lr` keeps the base value."""
+    opt = keras.optimizers.sgd(lr=0.1, decay=0.5)
+    assert isinstance(opt, keras.optimizers.SGD) and keras.optimizers.rmsprop is \
+        keras.optimizers.RMSprop
+    w = pe.tensor(np.zeros(2, "float32"), requires_grad=True)
+    g = np.ones(2, "float32")
+    expected = 0.0
+    for t in range(4):
+        opt.apply_gradients([(g, w)])
+        expected -= 0.1 / (1 + 0.5 * t)
+        np.testing.assert_allclose(w.numpy(), [expected] * 2, rtol=1e-6)
+    assert float(opt.learning_rate) == pytest.approx(0.1)
+    assert opt.get_config()["decay"] == 0.5
+    with pytest.raises(ValueError, match=r"\[Adam\] decay"):
+        keras.optimizers.Adam(decay=-1.0)
+    with pytest.raises(ValueError, match="schedule"):
+        keras.optimizers.Adam(keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5),
+                              decay=0.1)
+    # a dense model (the fused trainer's kind) trains through the decayed path too
+    x = np.random.default_rng(0).random((32, 4)).astype("float32")
+    y = x.sum(1, keepdims=True)
+    m = keras.Sequential([keras.Input((4,)), layers.Dense(1)])
+    m.compile(keras.optimizers.sgd(lr=0.05, decay=1e-2), "mse")
+    hist = m.fit(x, y, epochs=5, batch_size=8, verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    assert m.optimizer.iterations == 20
+
+
+def test_fit_generator_with_workers_reads_a_sequence_in_threads():
+    from pyengine.keras.preprocessing.image import ImageDataGenerator
+    rng = np.random.default_rng(2)
+    x = rng.random((40, 6, 6, 3)).astype("float32")
+    y = keras.utils.to_categorical((x.mean((1, 2, 3)) > 0.5).astype(int), 2)
+
+    def run(workers):
+        pe.manual_seed(0)
+        np.random.seed(0)  # fit_generator shuffles the batch order (shuffle=True)
+        m = keras.Sequential([keras.Input((6, 6, 3)), layers.Conv2D(4, 3, activation="relu"),
+                              layers.Flatten(), layers.Dense(2, activation="softmax")])
+        m.compile(keras.optimizers.rmsprop(lr=0.01, decay=1e-4), "categorical_crossentropy",
+                  metrics=["accuracy"])
+        flow = ImageDataGenerator().flow(x, y, batch_size=8, shuffle=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return m.fit_generator(flow, epochs=3, workers=workers, verbose=0,
+                                   validation_data=(x, y)).history["loss"]
+
+    one, four = run(1), run(4)
+    np.testing.assert_allclose(four, one, rtol=1e-6)  # same batches, in the same order
+    assert four[-1] < four[0]
+    gen = (b for b in [(x[:8], y[:8])] * 4)
+    m = keras.Sequential([keras.Input((6, 6, 3)), layers.Flatten(), layers.Dense(2)])
+    m.compile("sgd", "mse")
+    with pytest.raises(ValueError, match=r"\[fit_generator\] workers=4 needs a keras.utils"):
+        m.fit_generator(gen, steps_per_epoch=2, workers=4)
+    with pytest.raises(ValueError, match="use_multiprocessing"):
+        m.fit_generator(ImageDataGenerator().flow(x, y), use_multiprocessing=True)

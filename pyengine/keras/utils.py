@@ -1,6 +1,8 @@
 """Helpers shared by the Keras facade: name resolution with helpful errors, unique layer names,
 array conversion, and to_categorical."""
 import re
+import sys as _sys
+import types as _types
 
 import numpy as np
 
@@ -97,7 +99,13 @@ def set_random_seed(seed):
     _pe_random.manual_seed(int(seed))
 
 
-from . import np_utils  # noqa: E402,F401  (Keras 2.0 - 2.3: keras.utils.np_utils.to_categorical)
+from .progbar import Progbar  # noqa: E402,F401
+# Keras 2's submodule paths: keras.utils.np_utils (to_categorical), keras.utils.generic_utils
+from . import np_utils  # noqa: E402,F401
+generic_utils = _types.ModuleType(__name__ + ".generic_utils", "Keras 2's keras.utils.generic_utils")
+generic_utils.Progbar = Progbar
+_sys.modules[__name__ + ".np_utils"] = np_utils
+_sys.modules[__name__ + ".generic_utils"] = generic_utils
 from .model_plot import model_to_dot, plot_model  # noqa: E402,F401
 from .preprocessing.image_dataset import (  # noqa: E402,F401
     array_to_img, image_dataset_from_directory, img_to_array, load_img)

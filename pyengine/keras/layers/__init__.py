@@ -1,4 +1,5 @@
 """Keras layers by their Keras names (channels_last images)."""
+import sys
 from .base import Input, InputLayer, Layer
 from .conv import (AveragePooling2D, AvgPool2D, Conv2D, GlobalAveragePooling2D,
                    GlobalAvgPool2D, GlobalMaxPool2D, GlobalMaxPooling2D, MaxPool2D,
@@ -80,3 +81,7 @@ __all__ += ["HashedCrossing"]
 from . import experimental  # noqa: E402
 from .saved_model_layer import TFSMLayer  # noqa: E402  (raises: no SavedModel runtime)
 from .random_size import RandomHeight, RandomWidth  # noqa: E402  (TF 2's random resizing)
+
+# Keras 2's module paths (keras.layers.convolutional, .advanced_activations, .recurrent ...)
+from . import keras2_modules as _keras2_modules  # noqa: E402
+_keras2_modules.install(sys.modules[__name__])

@@ -180,3 +180,115 @@ def test_fit_generator_with_workers_reads_a_sequence_in_threads():
         m.fit_generator(gen, steps_per_epoch=2, workers=4)
     with pytest.raises(ValueError, match="use_multiprocessing"):
         m.fit_generator(ImageDataGenerator().flow(x, y), use_multiprocessing=True)
+
+
+def test_layer_weights_argument_sets_the_first_weights_net2deeper():
+    """Keras 2's `Conv2D(..., weights=[kernel, bias])`: an identity conv and an identity Dense
+    inserted after trained layers leave the (ReLU) network's function unchanged."""
+    rng = np.random.default_rng(4)
+    x = rng.random((5, 6, 6, 2)).astype("float32")
+    k = np.zeros((3, 3, 4, 4), "float32")
+    for i in range(4):
+        k[1, 1, i, i] = 1.0
+    base = [layers.Conv2D(4, 3, padding="same", activation="relu", name="c1"),
+            layers.Flatten(name="f"), layers.Dense(8, activation="relu", name="d1")]
+    teacher = keras.Sequential([keras.Input((6, 6, 2))] + base)
+    deeper = keras.Sequential([
+        keras.Input((6, 6, 2)), layers.Conv2D(4, 3, padding="same", activation="relu", name="c1"),
+        layers.Conv2D(4, 3, padding="same", activation="relu", weights=[k, np.zeros(4)]),
+        layers.Flatten(name="f"), layers.Dense(8, activation="relu", name="d1"),
+        layers.Dense(8, kernel_initializer="identity", activation="relu")])
+    for name in ("c1", "d1"):
+        deeper.get_layer(name).set_weights(teacher.get_layer(name).get_weights())
+    np.testing.assert_allclose(deeper.predict(x, verbose=0), teacher.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+    assert "weights" not in deeper.layers[1].get_config()["kwargs"]
+    with pytest.raises(ValueError, match=r"kernel has shape \(3, 3, 2, 4\), received"):
+        keras.Sequential([keras.Input((6, 6, 2)), layers.Conv2D(4, 3, weights=[k, np.zeros(4)])])
+    with pytest.raises(TypeError, match=r"\[Dense\] weights must be a list"):
+        layers.Dense(2, weights=np.ones((2, 2)))
+
+
+def test_keras2_module_paths_and_progbar(capsys):
+    from pyengine.keras.layers.advanced_activations import LeakyReLU
+    from pyengine.keras.layers.convolutional import Conv2D, Conv2DTranspose, MaxPooling2D
+    from pyengine.keras.layers.core import Dense, RepeatVector
+    from pyengine.keras.layers.recurrent import LSTM
+    from pyengine.keras.utils.generic_utils import Progbar
+    import pyengine.keras.utils.np_utils as np_utils
+    assert (LeakyReLU, Conv2D, Conv2DTranspose, MaxPooling2D, Dense, RepeatVector, LSTM) == (
+        layers.LeakyReLU, layers.Conv2D, layers.Conv2DTranspose, layers.MaxPooling2D,
+        layers.Dense, layers.RepeatVector, layers.LSTM)
+    assert np_utils.to_categorical is keras.utils.to_categorical
+    bar = Progbar(target=4)
+    for i in range(4):
+        bar.update(i + 1, values=[("loss", float(i))])
+    out = capsys.readouterr().out
+    assert out.rstrip().endswith("loss: 1.5000") and "4/4 [" in out  # mean of 0, 1, 2, 3
+    bar = keras.utils.Progbar(target=None, verbose=2)
+    bar.add(3, values=[("d", 2.0)])
+    assert capsys.readouterr().out == ""
+    with pytest.raises(ValueError, match=r"\[Progbar\] target"):
+        keras.utils.Progbar(target=-1)
+
+
+def _acgan_like(rng):
+    """A discriminator with two outputs (real / fake, class) compiled first, then frozen inside
+    a combined generator + discriminator model compiled after (Keras 2's GAN recipe)."""
+    disc_in = keras.Input((6,))
+    feat = layers.Dense(8, activation="relu")(disc_in)
+    disc = keras.Model(disc_in, [layers.Dense(1, activation="sigmoid", name="generation")(feat),
+                                 layers.Dense(3, activation="softmax", name="auxiliary")(feat)])
+    disc.compile(keras.optimizers.Adam(0.01), ["binary_crossentropy",
+                                               "sparse_categorical_crossentropy"])
+    gen_in = keras.Input((4,))
+    gen = keras.Model(gen_in, layers.Dense(6, activation="tanh")(gen_in))
+    disc.trainable = False
+    z = keras.Input((4,))
+    combined = keras.Model(z, disc(gen(z)))
+    combined.compile(keras.optimizers.Adam(0.01), ["binary_crossentropy",
+                                                   "sparse_categorical_crossentropy"])
+    return disc, gen, combined
+
+
+def test_trainable_set_after_compile_takes_effect_at_the_next_compile():
+    rng = np.random.default_rng(5)
+    disc, gen, combined = _acgan_like(rng)
+    d0, g0 = [w.copy() for w in disc.get_weights()], [w.copy() for w in gen.get_weights()]
+    z, cls = rng.standard_normal((8, 4)).astype("float32"), rng.integers(0, 3, 8)
+    combined.train_on_batch(z, [np.ones(8), cls])
+    assert all(np.array_equal(a, b) for a, b in zip(d0, disc.get_weights()))  # frozen there
+    assert not all(np.array_equal(a, b) for a, b in zip(g0, gen.get_weights()))
+    x = rng.standard_normal((8, 6)).astype("float32")
+    disc.train_on_batch(x, [np.ones(8), cls])
+    assert not any(np.array_equal(a, b) for a, b in zip(d0, disc.get_weights()))  # trains
+    assert not disc.layers[1].kernel.requires_grad  # still frozen for the combined model
+    assert len(disc.trainable_weights) == 0  # the live flag is what was set
+    disc.compile("sgd", ["binary_crossentropy", "sparse_categorical_crossentropy"])
+    d1 = [w.copy() for w in disc.get_weights()]
+    with pytest.warns(UserWarning, match="does not have any trainable weights"):
+        disc.train_on_batch(x, [np.ones(8), cls])  # recompiled while frozen: nothing trains
+    assert all(np.array_equal(a, b) for a, b in zip(d1, disc.get_weights()))
+
+
+def test_per_output_sample_weights_in_train_on_batch():
+    """ACGAN weights its class loss by 2 on real images and 0 on generated ones: a list with one
+    weight array per output. The loss equals the per-output weighted means."""
+    rng = np.random.default_rng(6)
+    disc, _, _ = _acgan_like(rng)
+    x = rng.standard_normal((6, 6)).astype("float32")
+    y_fake, y_cls = np.array([0.9, 0.9, 0.9, 0.1, 0.1, 0.1]), rng.integers(0, 3, 6)
+    w_fake, w_cls = np.ones(6), np.array([2.0, 2, 2, 0, 0, 0])
+    p_fake, p_cls = disc.predict(x, verbose=0)
+    p = np.clip(p_fake[:, 0], 1e-7, 1 - 1e-7)
+    bce = -(y_fake * np.log(p) + (1 - y_fake) * np.log(1 - p))
+    ce = -np.log(np.clip(p_cls[np.arange(6), y_cls], 1e-7, 1))
+    expected = (bce * w_fake).mean() + (ce * w_cls).mean()
+    got = disc.test_on_batch(x, [y_fake, y_cls], sample_weight=[w_fake, w_cls])
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+    with pytest.raises(ValueError, match="sample_weight is a list of 3 entries for a model "
+                                         "with 2 outputs"):
+        disc.test_on_batch(x, [y_fake, y_cls], sample_weight=[w_fake, w_cls, w_cls])
+    loss = disc.train_on_batch(x, [y_fake, y_cls],
+                               sample_weight={"generation": w_fake, "auxiliary": w_cls})
+    assert np.isfinite(loss)

@@ -292,3 +292,98 @@ def test_per_output_sample_weights_in_train_on_batch():
     loss = disc.train_on_batch(x, [y_fake, y_cls],
                                sample_weight={"generation": w_fake, "auxiliary": w_cls})
     assert np.isfinite(loss)
+
+
+def test_graph_gradients_and_function_match_numpy_and_ascend():
+    """conv_filter_visualization's pattern: a loss on a layer's output, K.gradients w.r.t. the
+    model input, normalised, run by K.function; one ascent step raises the loss."""
+    inp = keras.Input((5,))
+    layer = layers.Dense(3, activation="tanh")
+    h = layer(inp)
+    loss = K.mean(h[:, 1])
+    grads = K.gradients(loss, inp)
+    assert isinstance(grads, list) and grads[0].shape == (None, 5)
+    g = grads[0] / (K.sqrt(K.mean(K.square(grads[0]))) + K.epsilon())
+    iterate = K.function([inp], [loss, g])
+    x = np.random.default_rng(7).random((2, 5)).astype("float32")
+    loss_value, g_value = iterate([x])
+    w, b = layer.get_weights()
+    t = np.tanh(x.astype("float64") @ w + b)
+    ref = (1 - t[:, 1] ** 2)[:, None] * w[:, 1][None, :] / 2  # d mean / d x
+    ref /= np.sqrt((ref ** 2).mean()) + 1e-7
+    np.testing.assert_allclose(loss_value, t[:, 1].mean(), rtol=1e-5)
+    np.testing.assert_allclose(g_value, ref, rtol=1e-4, atol=1e-6)
+    assert iterate([x + 0.1 * g_value])[0] > loss_value
+    with pytest.raises(ValueError, match=r"\[function\] expected 1 input arrays"):
+        iterate([x, x])
+    with pytest.raises(ValueError, match=r"\[function\] updates="):
+        K.function([inp], [loss], updates=[(1, 2)])
+
+
+def test_placeholder_variable_concatenate_gradients_neural_style_pattern():
+    """neural_style_transfer's pattern: two images held by K.variable and a K.placeholder
+    concatenated into one batch, a shared network, losses on rows of the batch, the gradient
+    w.r.t. the placeholder only (checked against central differences in float64)."""
+    rng = np.random.default_rng(8)
+    base = K.variable(rng.random((1, 4, 4, 2)))
+    style = K.variable(rng.random((1, 4, 4, 2)))
+    comb = K.placeholder((1, 4, 4, 2))
+    batch = K.concatenate([base, style, comb], axis=0)
+    conv = layers.Conv2D(3, 3, padding="same", activation="relu")
+    feats = conv(batch)
+    loss = K.variable(0.0)
+    loss = loss + 0.5 * K.sum(K.square(feats[2] - feats[0]))
+    gram = lambda f: K.dot(K.batch_flatten(K.permute_dimensions(f, (2, 0, 1))),
+                           K.transpose(K.batch_flatten(K.permute_dimensions(f, (2, 0, 1)))))
+    loss = loss + K.sum(K.square(gram(feats[1]) - gram(feats[2]))) / 100.0
+    f = K.function([comb], [loss] + K.gradients(loss, comb))
+    x = rng.random((1, 4, 4, 2)).astype("float32")
+    lv, gv = f([x])
+    assert gv.shape == (1, 4, 4, 2)
+    k, bias = (a.astype("float64") for a in conv.get_weights())
+    b0, s0 = base.numpy().astype("float64"), style.numpy().astype("float64")
+
+    def ref_loss(c):
+        xs = np.concatenate([b0, s0, c])
+        pad = np.pad(xs, ((0, 0), (1, 1), (1, 1), (0, 0)))
+        out = np.zeros((3, 4, 4, 3))
+        for i in range(3):
+            for j in range(3):
+                out += np.einsum("nhwc,cd->nhwd", pad[:, i:i + 4, j:j + 4], k[i, j])
+        out = np.maximum(out + bias, 0)
+        g = lambda a: a.reshape(-1, 3).T @ a.reshape(-1, 3)
+        return 0.5 * ((out[2] - out[0]) ** 2).sum() + ((g(out[1]) - g(out[2])) ** 2).sum() / 100
+
+    xd = x.astype("float64")
+    np.testing.assert_allclose(lv, ref_loss(xd), rtol=1e-4)
+    num = np.zeros_like(xd)
+    for idx in np.ndindex(xd.shape):
+        e = np.zeros_like(xd)
+        e[idx] = 1e-5
+        num[idx] = (ref_loss(xd + e) - ref_loss(xd - e)) / 2e-5
+    np.testing.assert_allclose(gv, num, rtol=2e-3, atol=2e-4)
+    other = keras.Input((4, 4, 2))
+    with pytest.raises(ValueError, match=r"\[gradients\] the loss must depend on"):
+        K.gradients(K.sum(conv(other)) + loss, comb)
+
+
+def test_eager_gradients_of_a_max_pool_are_its_switches():
+    """mnist_swwae's "where" mask, on eager tensors that carry a graph: the gradient of the
+    pooled sum w.r.t. the pre-pool tensor is 1 at each window's maximum and 0 elsewhere; the
+    graph is kept for the step's own backward."""
+    rng = np.random.default_rng(9)
+    w = pe.tensor(rng.standard_normal((1, 4, 4, 2)).astype("float32"), requires_grad=True)
+    pre = w * 2.0
+    post = layers.MaxPooling2D(2)(pre)
+    where = K.gradients(K.sum(post), pre)[0]
+    v = pre.detach().numpy()[0]
+    win = v.reshape(2, 2, 2, 2, 2).transpose(0, 2, 4, 1, 3).reshape(2, 2, 2, 4)
+    hot = (win == win.max(-1, keepdims=True)).astype("float32")
+    ref = hot.reshape(2, 2, 2, 2, 2).transpose(0, 3, 1, 4, 2).reshape(4, 4, 2)
+    np.testing.assert_array_equal(where.numpy()[0], ref)
+    (post.sum() * 3.0).backward()  # the graph survived K.gradients
+    np.testing.assert_allclose(w.grad.numpy()[0], 6.0 * ref)
+    with pe.no_grad():
+        frozen = layers.MaxPooling2D(2)(pre.detach())
+    with pytest.raises(ValueError, match=r"\[gradients\] the loss has no recorded graph"):
+        K.gradients(K.sum(frozen), pre)

@@ -105,3 +105,7 @@ def clear_session():
 
 # CTC for TF-Keras 2 programs (keras/ctc.py)
 from .ctc import backend_ctc_decode as ctc_decode, ctc_batch_cost  # noqa: E402,F401
+
+# Keras 2's graph mode: placeholder, variable, gradients, function (keras/backend_graph.py)
+from .backend_graph import (function, gradients, learning_phase, placeholder,  # noqa: E402,F401
+                            set_learning_phase, variable)

@@ -387,3 +387,24 @@ def test_eager_gradients_of_a_max_pool_are_its_switches():
         frozen = layers.MaxPooling2D(2)(pre.detach())
     with pytest.raises(ValueError, match=r"\[gradients\] the loss has no recorded graph"):
         K.gradients(K.sum(frozen), pre)
+
+
+def test_application_on_an_input_tensor_made_by_ops_keeps_those_ops():
+    """VGG19(input_tensor=K.concatenate([constant, constant, placeholder])): the model's input
+    is the placeholder (Keras' get_source_inputs), each layer has one node, and the gradient
+    w.r.t. the placeholder flows through the concatenation."""
+    rng = np.random.default_rng(10)
+    const = K.variable(rng.random((1, 32, 32, 3)))
+    ph = K.placeholder((1, 32, 32, 3))
+    model = keras.applications.VGG16(weights=None, include_top=False,
+                                     input_tensor=K.concatenate([const, ph], axis=0))
+    assert model.inputs[0] is ph
+    outputs = {layer.name: layer.output for layer in model.layers}  # one node each
+    feats = outputs["block2_conv1"]
+    loss = K.sum(K.square(feats[1] - feats[0]))
+    f = K.function([ph], [loss] + K.gradients(loss, ph))
+    x0 = const.numpy().copy()
+    lv, g = f([x0])
+    assert lv == pytest.approx(0.0, abs=1e-6) and np.abs(g).max() < 1e-6  # same image: minimum
+    lv2, g2 = f([x0 + 0.5])
+    assert lv2 > 0 and f([x0 + 0.5 - 1e-3 * g2 / np.abs(g2).max()])[0] < lv2

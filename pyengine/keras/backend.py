@@ -36,6 +36,10 @@ def batch_flatten(x):
     return _ops.reshape(x, (-1, n))
 
 
+def ndim(x):
+    return len(x.shape)
+
+
 def permute_dimensions(x, pattern):
     return _ops.transpose(x, tuple(pattern))
 

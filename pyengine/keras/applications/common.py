@@ -95,7 +95,20 @@ def imagenet_weights_path(name, weights_file):
     return path
 
 
+def source_inputs(tensor):
+    """The graph inputs (keras.Input tensors) `tensor` is computed from, as Keras'
+    get_source_inputs: an application given an input_tensor made by other ops (neural style
+    transfer concatenates two constant images and a placeholder) keeps those ops in the model
+    instead of cutting the graph at input_tensor."""
+    from ..layers.base import InputLayer
+    from ..model import _topological_nodes
+    return [n.outputs for n in _topological_nodes(tensor) if isinstance(n.layer, InputLayer)]
+
+
 def finish(inputs, outputs, name, weights, weights_file):
+    if not isinstance(inputs._keras_history[0], layers.InputLayer):
+        found = source_inputs(inputs)
+        inputs = found[0] if len(found) == 1 else found
     model = Model(inputs, outputs, name=name)
     if weights == "imagenet":
         model.load_weights(imagenet_weights_path(name, weights_file))

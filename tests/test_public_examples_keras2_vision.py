@@ -84,6 +84,12 @@ def test_keras2_backend_flatten_and_friends():
     assert K.flatten(inp).shape == (None,) and K.batch_flatten(inp).shape == (None, 12)
     with pytest.raises(ValueError, match=r"\[batch_flatten\]"):
         K.batch_flatten(keras.Input((None, 4)))
+    # K.shape: ints on arrays; on graph tensors the run-time shape (deep_dream's scaling)
+    assert K.shape(a) == (2, 3, 4) and K.ndim(a) == 3
+    free = keras.Input((None, 3))
+    f = K.function([free], [K.prod(K.cast(K.shape(free), "float32")), K.shape(free)[1]])
+    scale, length = f([np.zeros((2, 5, 3), "float32")])
+    assert scale == 30.0 and length == 5
 
 
 def test_user_loss_and_metric_see_labels_at_the_outputs_rank():

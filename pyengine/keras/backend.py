@@ -6,8 +6,25 @@ from .utils import _name_counts
 
 mean, sum, max, min, square, exp, log, sqrt, abs = (
     _ops.mean, _ops.sum, _ops.max, _ops.min, _ops.square, _ops.exp, _ops.log, _ops.sqrt, _ops.abs)
-shape, reshape, cast, maximum, minimum, clip, one_hot = (
-    _ops.shape, _ops.reshape, _ops.cast, _ops.maximum, _ops.minimum, _ops.clip, _ops.one_hot)
+reshape, cast, maximum, minimum, clip, one_hot, prod = (
+    _ops.reshape, _ops.cast, _ops.maximum, _ops.minimum, _ops.clip, _ops.one_hot, _ops.prod)
+
+
+def shape(x):
+    """Keras 2's K.shape: the sizes at run time. On eager tensors a tuple of ints (so
+    `K.shape(z)[0]` sizes a K.random_normal); on graph tensors a graph node giving the int64
+    shape vector when the graph runs (deep_dream's `K.prod(K.cast(K.shape(x), 'float32'))`),
+    where keras.ops.shape would give the static shape with None."""
+    from .symbolic import KerasTensor, symbolic_op
+    if isinstance(x, KerasTensor):
+        return symbolic_op(_runtime_shape, x, name="shape")
+    return _ops.shape(x)
+
+
+def _runtime_shape(t):
+    from ..creation import tensor as _tensor
+    import numpy as np
+    return _tensor(np.asarray(t.shape, np.int64))
 var, std = _ops.var, _ops.std  # population statistics (ddof 0), as K.var / K.std
 softmax, relu, sigmoid, tanh, argmax, transpose = (
     _ops.softmax, _ops.relu, _ops.sigmoid, _ops.tanh, _ops.argmax, _ops.transpose)

@@ -94,6 +94,10 @@ class _fork_state:
     forked_thread = None  # in a fork child: the thread that forked (its OpenMP pool is dead)
 
 
+class _thread_choice:
+    by_program = False  # set_num_threads() was called: pyengine.distributed.init leaves it be
+
+
 def _after_fork_in_child():
     # libgomp keeps the parent's worker threads in the forking thread's pool; after fork they do
     # not exist and the next parallel region waits for them forever. One thread never uses the
@@ -120,6 +124,7 @@ def set_num_threads(n):
                            "Use multiprocessing's 'spawn' or 'forkserver' start method for "
                            "multi-threaded workers, or set threads from a new thread")
     _threads.set_num_threads(n)
+    _thread_choice.by_program = True
 
 
 def get_num_threads():
@@ -132,6 +137,9 @@ def __getattr__(name):
                 "multiprocessing", "linalg", "hub"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
+    if name == "distribute":  # tf.distribute (one replica); pe.distributed is MPI
+        from . import tf_distribute
+        return tf_distribute
     raise AttributeError(f"module 'pyengine' has no attribute '{name}'")
 
 

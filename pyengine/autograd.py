@@ -27,6 +27,7 @@ def _bind_tensor_class(cls):
 
 class _GradState(threading.local):
     enabled = True  # class default: every new thread starts with grad enabled
+    backward_callbacks = None  # a list while backward() runs (queue_callback), else None
 
 
 _state = _GradState()
@@ -483,10 +484,34 @@ def _initial_gradient(tensor, gradient, op="backward"):
     return g0.astype(tensor._data.dtype, copy=False)
 
 
+def queue_callback(fn):
+    """Run fn() once the backward() now running has written every ``.grad`` (PyTorch's
+    ``Variable._execution_engine.queue_callback``), e.g. from a tensor hook; callbacks run in
+    the order queued, after the walk, outside it (they may call backward again). Returns True,
+    or False and queues nothing when no backward() is running: autograd.grad() writes no
+    ``.grad`` and runs none. DistributedDataParallel averages the gradients from one."""
+    callbacks = _state.backward_callbacks
+    if callbacks is None:
+        return False
+    callbacks.append(fn)
+    return True
+
+
 def backward(tensor, gradient=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate d(tensor)/d(leaf) into every leaf's ``.grad`` (or only into `inputs`'s, as
     PyTorch's ``backward(inputs=...)``). create_graph=True records the gradient computation
     itself, so the ``.grad`` it leaves can be differentiated again (autograd_higher.py)."""
+    outer = _state.backward_callbacks
+    _state.backward_callbacks = callbacks = []
+    try:
+        _backward(tensor, gradient, retain_graph, create_graph, inputs)
+    finally:
+        _state.backward_callbacks = outer
+    for fn in callbacks:
+        fn()
+
+
+def _backward(tensor, gradient, retain_graph, create_graph, inputs):
     if retain_graph is None:
         retain_graph = create_graph
     if create_graph:

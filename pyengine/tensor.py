@@ -11,7 +11,7 @@ import numpy as np
 
 from . import autograd as _autograd
 from . import dtypes as _dt
-from .backend import CPU, Device, checked_device
+from .backend import CPU, Device, checked_device, is_ordinal
 from .backend import cpu as _cpu
 from .ops import activation as _act
 from .ops import elementwise as _ew
@@ -303,7 +303,7 @@ class Tensor(TorchHabits):
         for a in args:
             if isinstance(a, Tensor):
                 dtype, device = a.dtype, a.device
-            elif isinstance(a, (str, Device)):
+            elif isinstance(a, (str, Device)) or is_ordinal(a):
                 device = a
             else:
                 dtype = a

@@ -52,3 +52,30 @@ def nn_l2_loss(t, name=None):
     """sum(t ** 2) / 2."""
     x = _t(t)
     return (x * x).sum() * 0.5
+
+
+def nn_compute_average_loss(per_example_loss, sample_weight=None, global_batch_size=None):
+    """tf.nn.compute_average_loss: the per-example losses (times sample_weight) summed and
+    divided by the global batch size (default: this batch's size times the replicas in sync,
+    one here), the loss a replica of a tf.distribute custom loop returns."""
+    from .tf_distribute import get_strategy
+    loss = _t(per_example_loss)
+    if loss.ndim == 0:
+        loss = loss.reshape(1)
+    if sample_weight is not None:
+        loss = loss * _t(sample_weight).astype(loss.dtype)
+    if global_batch_size is None:
+        global_batch_size = loss.shape[0] * get_strategy().num_replicas_in_sync
+    elif isinstance(global_batch_size, bool) or not isinstance(global_batch_size, (int, np.integer)) \
+            or global_batch_size <= 0:
+        raise ValueError(f"[tf.nn.compute_average_loss] global_batch_size must be a positive "
+                         f"int, got {global_batch_size!r}")
+    if global_batch_size == 0:
+        return loss.sum() * 0
+    return loss.sum() / float(global_batch_size)
+
+
+def nn_scale_regularization_loss(regularization_loss):
+    """tf.nn.scale_regularization_loss: divided by the replicas in sync (one here)."""
+    from .tf_distribute import get_strategy
+    return _t(regularization_loss) / float(get_strategy().num_replicas_in_sync)

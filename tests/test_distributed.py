@@ -34,10 +34,12 @@ def _have_mpi():
 needs_mpi = pytest.mark.skipif(not _have_mpi(), reason="needs pyengine[dist] (mpi4py, mpiexec)")
 
 
-def run_job(n, script, *args):
-    """Run `mpiexec -n n python script args`; returns (returncode, stdout + stderr)."""
+def run_job(n, script, *args, **environ):
+    """Run `mpiexec -n n python script args` (environ: extra variables); returns (returncode,
+    stdout + stderr)."""
     env = dict(os.environ, OMP_NUM_THREADS="1",
                PYTHONPATH=os.pathsep.join([ROOT, WORKERS, os.environ.get("PYTHONPATH", "")]))
+    env.update(environ)
     cmd = [_mpiexec(), "-n", str(n), sys.executable, os.path.join(WORKERS, script), *args]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
@@ -71,6 +73,62 @@ def test_torch_style_loop(n):
     rc, out = run_job(n, "torch_loop.py")
     assert rc == 0, out
     assert all(f"OK torch_loop rank {r} of {n}" in out for r in range(n)), out
+
+
+@needs_mpi
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_torch_distributed_names_and_ddp(n):
+    """init_process_group, the in-place collectives and DistributedDataParallel (gradients
+    against the ranks' own, computed without the wrapper; no_sync; unused parameters)."""
+    rc, out = run_job(n, "torch_ddp.py")
+    assert rc == 0, out
+    assert all(f"OK torch_ddp rank {r} of {n}" in out for r in range(n)), out
+
+
+@needs_mpi
+@pytest.mark.parametrize("mode", ["default", "chosen"])
+def test_ranks_share_the_cores_unless_the_program_chose(mode):
+    rc, out = run_job(2, "threads_share.py", mode, OMP_NUM_THREADS="")
+    assert rc == 0 and out.count("OK threads_share") == 2, out
+
+
+@needs_mpi
+def test_ddp_mnist_example_runs_on_two_ranks(tmp_path):
+    """examples/ddp_mnist.py on a small generated MNIST-shaped file (tests do not read
+    ../shared/data): it trains, and its own check finds the ranks' weights identical."""
+    example = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                           "examples", "ddp_mnist.py")
+    if not os.path.exists(example):
+        pytest.skip("examples/ not in this checkout")
+    rng = np.random.default_rng(0)
+    data = tmp_path / "mnist.npz"
+    np.savez(data, x_train=rng.integers(0, 256, (256, 28, 28), dtype=np.uint8),
+             y_train=rng.integers(0, 10, 256), x_test=rng.integers(0, 256, (64, 28, 28),
+                                                                    dtype=np.uint8),
+             y_test=rng.integers(0, 10, 64))
+    rc, out = run_job(2, example, "--data", str(data), "--train-samples", "256",
+                      "--batch-size", "32")
+    assert rc == 0, out
+    assert "2 rank(s) (gloo), 128 samples per rank per epoch" in out, out
+    assert "weights identical on every rank: True" in out, out
+
+
+@needs_mpi
+def test_ddp_program_gives_torchs_weights(tmp_path):
+    """The same DistributedDataParallel program under torchrun (torch, gloo) and under mpiexec
+    (pyengine): the final weights agree on every rank. Needs PyTorch (optional cross-check)."""
+    pytest.importorskip("torch")
+    script = os.path.join(WORKERS, "ddp_vs_torch.py")
+    env = dict(os.environ, OUT=str(tmp_path), OMP_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
+                          "--master-port", "29531", script],  # torchrun
+                         env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    assert out.returncode == 0, out.stdout + out.stderr
+    rc, text = run_job(2, "ddp_vs_torch.py", LIB="pe", OUT=str(tmp_path))
+    assert rc == 0 and text.count("OK ddp_vs_torch") == 2, text
+    for r in range(2):
+        got, want = (np.load(tmp_path / f"{lib}_{r}.npy") for lib in ("pe", "torch"))
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
 @needs_mpi

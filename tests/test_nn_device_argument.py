@@ -143,3 +143,21 @@ def test_device_is_checked_before_allocating():
     # An impossible size must not be allocated only to then reject the device.
     with pytest.raises(ValueError, match="unknown device"):
         pe.zeros(1 << 40, device="tpu")
+
+
+@pytest.mark.skipif(pe.cuda.is_available(), reason="checks the error of a machine without CUDA")
+def test_an_integer_device_is_a_cuda_index_as_in_pytorch():
+    """`x.to(local_rank)`, `model.to(0)`, `device=0`: PyTorch reads an int as a CUDA device's
+    index, so here it is a CUDA device too, with the clear error of a machine without one (it
+    was taken for a dtype: 'cannot interpret 0 as a pyengine dtype')."""
+    assert pe.device(0) == "cuda:0" and pe.device(np.int64(1)) == pe.device("cuda:1")
+    with pytest.raises(ValueError, match="non-negative"):
+        pe.device(-1)
+    with pytest.raises(TypeError, match="device must be a string"):
+        pe.device(True)  # a bool is not an index
+    x = pe.zeros(2)
+    for call in (lambda: x.to(0), lambda: x.to(np.int32(0)), lambda: x.to(0, pe.float64),
+                 lambda: nn.Linear(2, 2).to(0), lambda: pe.zeros(2, device=0)):
+        with pytest.raises(RuntimeError, match="cannot use cuda:0"):
+            call()
+    assert x.to("cpu", pe.float64).dtype == pe.float64  # the other forms are unchanged

@@ -70,3 +70,58 @@ def test_errors():
     x.register_hook(lambda g: pe.ones(3))
     with pytest.raises(RuntimeError, match=r"returned a gradient of shape \(3,\)"):
         (x * 2).sum().backward()
+
+
+# ---- autograd.queue_callback: run once backward() has written every .grad -----------------
+def test_queued_callbacks_run_after_every_grad_is_written_in_order():
+    from pyengine.autograd import queue_callback
+    a, b = pe.tensor([1.0, 2.0], requires_grad=True), pe.tensor([3.0], requires_grad=True)
+    seen = []
+
+    def hook(g):
+        # from inside the walk: queued, not run yet
+        assert queue_callback(lambda: seen.append(("first", a.grad.numpy().tolist(),
+                                                   b.grad.numpy().tolist())))
+        assert queue_callback(lambda: seen.append(("second",)))
+        assert seen == []
+    a.register_hook(hook)
+    ((a * b).sum() + b.sum()).backward()
+    assert seen == [("first", [3.0, 3.0], [4.0]), ("second",)]
+    seen.clear()
+    (a * b).sum().backward()  # callbacks are per backward: none queued this time... but the hook
+    assert [s[0] for s in seen] == ["first", "second"]  # ...queues again, for this one only
+    assert seen[0][1] == [6.0, 6.0]
+
+
+def test_queue_callback_outside_backward_and_in_autograd_grad_queues_nothing():
+    from pyengine.autograd import queue_callback
+    assert queue_callback(lambda: None) is False
+    x = pe.tensor([2.0], requires_grad=True)
+    calls = []
+    x.register_hook(lambda g: calls.append(queue_callback(lambda: calls.append("ran"))))
+    (gx,) = pe.autograd.grad((x * x).sum(), [x])
+    assert calls == [False] and x.grad is None and gx.numpy().tolist() == [4.0]
+    (x * x).sum().backward(create_graph=True)  # the recording walk runs them too
+    assert calls == [False, True, "ran"]
+
+
+def test_a_callback_may_run_backward_and_an_error_propagates():
+    from pyengine.autograd import queue_callback
+    x = pe.tensor([1.0], requires_grad=True)
+    y = pe.tensor([1.0], requires_grad=True)
+    state = {"n": 0}
+
+    def again():
+        state["n"] += 1
+        (y * 5).sum().backward()  # a backward of its own from the callback
+    h = x.register_hook(lambda g: queue_callback(again) and None)
+    (x * 2).sum().backward()
+    assert state["n"] == 1 and y.grad.numpy().tolist() == [5.0]
+    h.remove()
+
+    def boom():
+        raise RuntimeError("from the callback")
+    x.register_hook(lambda g: queue_callback(boom) and None)
+    with pytest.raises(RuntimeError, match="from the callback"):
+        (x * 2).sum().backward()
+    assert queue_callback(lambda: None) is False  # the state was restored

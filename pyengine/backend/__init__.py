@@ -3,7 +3,15 @@
 Ops never call NumPy or _C directly; they call the backend of their inputs' device, so a CUDA
 backend slots in by providing the same functions (see backend/cpu.py for the list).
 """
+import numbers
+
 from . import cpu
+
+
+def is_ordinal(spec):
+    """An integer (not a bool) given as a device: PyTorch reads it as a CUDA device's index
+    (``x.to(0)``, ``model.to(local_rank)``, ``device=0``)."""
+    return isinstance(spec, numbers.Integral) and not isinstance(spec, bool)
 
 
 class Device:
@@ -15,6 +23,10 @@ class Device:
         if isinstance(spec, Device):
             self.type, self.index = spec.type, spec.index
             return
+        if is_ordinal(spec):  # torch.device(0): a CUDA device's index
+            if spec < 0:
+                raise ValueError(f"device index must be non-negative, got {spec}")
+            spec = f"cuda:{int(spec)}"
         if not isinstance(spec, str):
             raise TypeError(f"device must be a string like 'cpu' or 'cuda:0', got {spec!r}")
         kind, _, idx = spec.partition(":")

@@ -10,7 +10,9 @@ from . import _mpi
 
 
 class ReduceOp:
-    """A reduction for allreduce: Average, Sum, Min, Max or Product."""
+    """A reduction for allreduce / all_reduce: Average, Sum, Min, Max or Product (Horovod's
+    names), also reachable by PyTorch's: ReduceOp.SUM, AVG, MIN, MAX, PRODUCT, and the bitwise
+    BAND, BOR, BXOR for integer tensors."""
 
     def __init__(self, name, mpi_name):
         self.name, self.mpi_name = name, mpi_name
@@ -27,13 +29,22 @@ Sum = ReduceOp("Sum", "SUM")
 Min = ReduceOp("Min", "MIN")
 Max = ReduceOp("Max", "MAX")
 Product = ReduceOp("Product", "PROD")
-_OPS = (Average, Sum, Min, Max, Product)
+ReduceOp.SUM, ReduceOp.AVG, ReduceOp.MIN, ReduceOp.MAX, ReduceOp.PRODUCT = (
+    Sum, Average, Min, Max, Product)
+ReduceOp.BAND = ReduceOp("BAND", "BAND")
+ReduceOp.BOR = ReduceOp("BOR", "BOR")
+ReduceOp.BXOR = ReduceOp("BXOR", "BXOR")
+_OPS = (Average, Sum, Min, Max, Product, ReduceOp.BAND, ReduceOp.BOR, ReduceOp.BXOR)
 
 
-def check_op(op, what):
+def check_op(op, what, dtype=None):
     if not any(op is o for o in _OPS):
         raise ValueError(f"[{what}] op must be one of pyengine.distributed.Average, Sum, Min, "
-                         f"Max, Product; got {op!r}")
+                         f"Max, Product (ReduceOp.AVG, SUM, MIN, MAX, PRODUCT, BAND, BOR, "
+                         f"BXOR); got {op!r}")
+    if dtype is not None and op.mpi_name in ("BAND", "BOR", "BXOR") and dtype.kind not in "biu":
+        raise TypeError(f"[{what}] ReduceOp.{op.name} needs an integer or bool tensor, got "
+                        f"{dtype}")
 
 
 def as_array(x, what):
@@ -73,6 +84,7 @@ def allreduce(tensor, op=Average):
     """
     check_op(op, "allreduce")
     a = as_array(tensor, "allreduce")
+    check_op(op, "allreduce", a.dtype)
     if op is Average and a.dtype.kind != "f":
         raise TypeError(f"[allreduce] op=Average needs a floating dtype, got {a.dtype}; use "
                         f"op=Sum")
@@ -109,8 +121,23 @@ def allgather(tensor):
     return _like(tensor, out)
 
 
-def broadcast(tensor, root_rank=0):
-    """A copy of root_rank's `tensor` on every rank (a new Tensor / array)."""
+def broadcast(tensor, src=None, group=None, async_op=False, *, root_rank=None):
+    """Horovod's form, ``broadcast(tensor, root_rank)``: a copy of root_rank's `tensor` on every
+    rank (a new Tensor / array; `tensor` is left as it was).
+
+    PyTorch's form, ``broadcast(tensor, src)`` while init_process_group() is in effect: `tensor`
+    is overwritten in place with rank src's, and the call returns None (a completed Work with
+    async_op=True). A root_rank= keyword always means Horovod's form."""
+    from . import process_group
+    if root_rank is None and process_group.torch_face():
+        return process_group.broadcast_into(tensor, 0 if src is None else src, group, async_op)
+    if group is not None or async_op is not False:
+        raise ValueError("[broadcast] group= and async_op= belong to PyTorch's form, which "
+                         "needs init_process_group() first")
+    if src is not None and root_rank is not None:
+        raise ValueError("[broadcast] give the root once: root_rank= or the second argument")
+    root_rank = 0 if src is None and root_rank is None else (src if root_rank is None
+                                                              else root_rank)
     a = as_array(tensor, "broadcast")
     _mpi.check_root(root_rank, "broadcast")
     agree((a.shape, a.dtype.str), "broadcast", "tensor shape and dtype")

@@ -5,9 +5,10 @@ that isinstance checks, learning-rate schedulers and state_dict keep working; it
 parameter groups and state. Its step() first averages every parameter's gradient across ranks
 (reducer.py: one packed buffer per dtype), then runs the wrapped algorithm's step unchanged.
 
-Where the reduction starts: after backward, in step(). Overlapping it with backward needs a
-call-back when a leaf's gradient is written, which pyengine's autograd does not expose; the
-measured communication share, and what an overlap could gain, are in docs/distributed.md."""
+Where the reduction starts: after backward, in step() (DistributedDataParallel starts it at the
+end of backward, from autograd.queue_callback). Overlapping it with backward would need a
+call-back as each leaf's gradient is written, while the walk goes on; the measured communication
+share, and what an overlap could gain, are in docs/distributed.md."""
 from ..autograd import enable_grad
 from ..optim.optimizer import Optimizer
 from ..tensor import Tensor

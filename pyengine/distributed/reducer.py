@@ -28,7 +28,8 @@ class GradientReducer:
     """Averages (op=Average) or sums (op=Sum) lists of gradients across ranks, in one collective
     per dtype. `reduce(grads, params)` returns one reduced array (or None) per parameter."""
 
-    def __init__(self, op=Average, deterministic=False, what="DistributedOptimizer"):
+    def __init__(self, op=Average, deterministic=False, what="DistributedOptimizer",
+                 bucket_bytes=None):
         if op is not Average and op is not Sum:
             raise ValueError(f"[{what}] op must be pyengine.distributed.Average or Sum, got "
                              f"{op!r}")
@@ -36,6 +37,10 @@ class GradientReducer:
             raise TypeError(f"[{what}] deterministic must be True or False, got "
                             f"{deterministic!r}")
         self.op, self.deterministic, self.what = op, deterministic, what
+        # None: one MPI_Allreduce per dtype; else the buffer goes in pieces of at most this many
+        # bytes (DistributedDataParallel's bucket_cap_mb), one call each, in order
+        self.bucket_bytes = bucket_bytes
+        self.counts = []      # after reduce(): how many ranks had each parameter's gradient
         self._layout = None   # ((shape, dtype str) per parameter)
         self._buckets = None  # dtype str -> (buffer, [(param index, offset, size)])
         self.bytes_per_step = 0
@@ -68,10 +73,12 @@ class GradientReducer:
         params: the parameters' arrays. Returns the reduced gradients as views of the buffer
         (one rank: the gradients themselves, contiguous, in the parameters' dtypes)."""
         if _mpi.size() == 1:  # the sum and the average of one gradient are that gradient
+            self.counts = [0 if g is None else 1 for g in grads]
             return [None if g is None else np.ascontiguousarray(g, dtype=p.dtype)
                     for g, p in zip(grads, params)]
         self._plan(params)
         out = [None] * len(params)
+        self.counts = [0] * len(params)
         for buf, entries in self._buckets.values():
             n_grad = buf.size - len(entries)
             flags = buf[n_grad:]
@@ -92,6 +99,7 @@ class GradientReducer:
             else:
                 self._allreduce(buf, n_grad)
             for k, (i, offset, n) in enumerate(entries):
+                self.counts[i] = int(flags[k])
                 if flags[k] != 0:
                     out[i] = buf[offset:offset + n].reshape(params[i].shape)
         return out
@@ -102,7 +110,11 @@ class GradientReducer:
 
     def _allreduce(self, buf, n_grad):
         MPI = _mpi.mpi()
-        _mpi.comm().Allreduce(MPI.IN_PLACE, buf, op=MPI.SUM)
+        comm = _mpi.comm()
+        step = buf.size if self.bucket_bytes is None else \
+            max(1, int(self.bucket_bytes) // buf.itemsize)
+        for lo in range(0, buf.size, step):  # same pieces on every rank: same layout
+            comm.Allreduce(MPI.IN_PLACE, buf[lo:lo + step], op=MPI.SUM)
         self._scale(buf[:n_grad])
 
     def _reduce_in_rank_order(self, buf, n_grad):

@@ -18,6 +18,7 @@ from .saving import load_model, register_keras_serializable
 from .sequential import Sequential
 from .variables import Variable  # noqa: E402  (keras.Variable)
 from . import applications, preprocessing  # noqa: E402,F401
+from . import keras2_modules  # noqa: E402,F401  (keras.layers.recurrent, keras.utils.data_utils ...)
 
 __all__ = ["Input", "Sequential", "Model", "Variable", "activations", "callbacks", "datasets", "initializers",
            "layers", "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers",

@@ -65,6 +65,45 @@ def concatenate(tensors, axis=-1):
     return _ops.concatenate(tensors, axis)
 
 
+def l2_normalize(x, axis=None):
+    """Keras 2's K.l2_normalize (tf.nn.l2_normalize): x / sqrt(max(sum(x ** 2, axis), 1e-12)),
+    over all elements when axis is None."""
+    sq = _ops.sum(_ops.square(x), axis=axis, keepdims=True)
+    return x / _ops.sqrt(_ops.maximum(sq, 1e-12))
+
+
+def function(inputs, outputs, updates=None, name=None, **kwargs):
+    """Keras 2's K.function: a callable that maps a list of arrays for the symbolic `inputs` to
+    NumPy arrays of `outputs` (a list when `outputs` is a list or tuple), computed in inference
+    mode (K.set_learning_phase(1): training mode), as `K.function([model.input], [layer.output])` is used to read a layer's activations.
+    Variable `updates` are not supported (train with fit or a GradientTape-style loop)."""
+    if updates:
+        raise NotImplementedError("[K.function] updates are not supported; train with "
+                                  "model.fit / train_on_batch or a custom loop instead")
+    if kwargs:
+        raise TypeError(f"[K.function] Unrecognized keyword arguments: {sorted(kwargs)}")
+    from .model import Model
+    as_list = isinstance(outputs, (list, tuple))
+    ins = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    model = Model(ins, list(outputs) if as_list else outputs, name=name)
+
+    def run(values):
+        values = list(values) if isinstance(values, (list, tuple)) else [values]
+        if len(values) != len(ins):
+            raise ValueError(f"[K.function] expected {len(ins)} input arrays, received "
+                             f"{len(values)}")
+        from ..autograd import no_grad
+        from .backend_graph import learning_phase
+        with no_grad():  # (a K.gradients node differentiates its own sub-graph inside)
+            out = model(values if len(values) > 1 else values[0],
+                        training=bool(learning_phase()))
+        if as_list:
+            return [_ops.convert_to_numpy(o) for o in (out if isinstance(out, (list, tuple))
+                                                        else [out])]
+        return _ops.convert_to_numpy(out)
+    return run
+
+
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     return _random.normal(shape, mean, stddev, dtype=dtype, seed=seed)
 
@@ -127,6 +166,6 @@ def clear_session():
 # CTC for TF-Keras 2 programs (keras/ctc.py)
 from .ctc import backend_ctc_decode as ctc_decode, ctc_batch_cost  # noqa: E402,F401
 
-# Keras 2's graph mode: placeholder, variable, gradients, function (keras/backend_graph.py)
-from .backend_graph import (function, gradients, learning_phase, placeholder,  # noqa: E402,F401
+# Keras 2's graph mode: placeholder, variable, gradients (keras/backend_graph.py)
+from .backend_graph import (gradients, learning_phase, placeholder,  # noqa: E402,F401
                             set_learning_phase, variable)

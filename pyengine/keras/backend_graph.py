@@ -9,16 +9,14 @@ functional graphs:
                                  input of that sub-graph, so loss must depend on no other input.
                                  On eager tensors (inside a Lambda during fit): autograd.grad,
                                  the graph kept for the step's backward.
-    K.function(inputs, outputs)  a callable: list of arrays in, list of NumPy arrays out
-    K.set_learning_phase(0 | 1)  the `training` flag K.function runs with
+    K.set_learning_phase(0 | 1)  the `training` flag K.function (keras/backend.py) runs with
 
 conv_filter_visualization, deep_dream and neural_style_transfer build a loss on a model's
 layer outputs and ascend its gradient in input space this way."""
 import numpy as np
 
-from ..autograd import enable_grad, grad as _autograd_grad, no_grad
+from ..autograd import enable_grad, grad as _autograd_grad
 from ..tensor import Tensor
-from . import tree
 from .symbolic import KerasTensor, is_symbolic, symbolic_op
 
 _phase = {"training": False}
@@ -91,34 +89,3 @@ def _gradient_of(sub, x):
         out = sub(xt, training=_phase["training"])
         g = _autograd_grad(out.sum(), [xt], allow_unused=True)[0]
     return Tensor._wrap(np.zeros(xt.shape, np.float32)) if g is None else g.detach()
-
-
-class Function:
-    """K.function(inputs, outputs): runs the graph from `inputs` to `outputs` on arrays."""
-
-    def __init__(self, inputs, outputs, updates=None, name=None, **kwargs):
-        from .model import Model
-        if updates:
-            raise ValueError("[function] updates= (TensorFlow 1 assign ops) are not supported")
-        if kwargs:
-            raise TypeError(f"[function] unrecognized arguments: {sorted(kwargs)}")
-        self._inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-        self._single = not isinstance(outputs, (list, tuple))
-        self._outputs = [outputs] if self._single else list(outputs)
-        self.model = Model(self._inputs, self._outputs, name=name)
-
-    def __call__(self, values):
-        values = list(values) if isinstance(values, (list, tuple)) else [values]
-        if len(values) != len(self._inputs):
-            raise ValueError(f"[function] expected {len(self._inputs)} input arrays, received "
-                             f"{len(values)}")
-        arrays = [np.asarray(v._data if isinstance(v, Tensor) else v, np.float32) for v in values]
-        with no_grad():
-            outs = self.model(arrays if len(arrays) > 1 else arrays[0],
-                              training=_phase["training"])
-        outs = [np.asarray(o._data if isinstance(o, Tensor) else o) for o in tree.flatten(outs)]
-        return outs[0] if self._single else outs
-
-
-def function(inputs, outputs, updates=None, name=None, **kwargs):
-    return Function(inputs, outputs, updates=updates, name=name, **kwargs)

@@ -90,13 +90,14 @@ class Adapter:
     """Batches for `what` ('fit', 'evaluate', 'predict') from one of the sources above."""
 
     def __init__(self, x, what, steps=None, shuffle=False, class_weight=None, need_y=False,
-                 text=False):
+                 text=False, input_keys=None):
         if steps is not None and (not isinstance(steps, (int, np.integer)) or steps < 1):
             raise ValueError(f"[{what}] steps must be a positive int or None. Received: "
                              f"{steps!r}")
         self.x, self.what, self.steps = x, what, None if steps is None else int(steps)
         self.shuffle, self.class_weight, self.need_y = shuffle, class_weight, need_y
         self.text = text  # str inputs kept (batching.as_arrays)
+        self.input_keys = input_keys  # a dict x's keys that name model inputs (as_arrays)
         self.indexed = is_indexed(x)
         self.one_shot = not self.indexed and iter(x) is x
         self._it = None
@@ -174,7 +175,7 @@ class Adapter:
             raise ValueError(f"[{self.what}] each element of the data must be (x, y) or "
                              f"(x, y, sample_weight) for a model compiled with a loss; element "
                              f"{step} is {_describe(e)}")
-        x = _b.as_arrays(x, self.what, text=self.text)
+        x = _b.as_arrays(x, self.what, text=self.text, input_keys=self.input_keys)
         if self.what == "predict":
             return _b.pack(x)
         n = _b.num_samples(x, self.what)

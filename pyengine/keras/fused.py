@@ -59,7 +59,7 @@ def _default_steps(model):
 def _optimizer_ok(opt):
     code = _OPT.get(type(opt))
     if code is None or opt.weight_decay or opt.clipnorm or opt.clipvalue or \
-            opt.global_clipnorm or opt.use_ema or opt.decay:
+            opt.global_clipnorm or opt.use_ema:
         return None
     if code == 1 and opt.amsgrad or code == 2 and opt.centered:
         return None

@@ -12,9 +12,9 @@ use_ema=True keeps an exponential moving average of every updated variable (Kera
 average starts at the variable after its first update, then average = ema_momentum * average
 + (1 - ema_momentum) * variable after each); ema_overwrite_frequency=N copies the averages into
 the variables every N updates, and `finalize_variable_values` (which fit calls at its end) copies
-them in for good. Keras 2's `decay=` is honoured as Keras 2 applied it: each update uses
-lr / (1 + decay * iterations) (`learning_rate` keeps the base value). Rejected with an error:
-loss_scale_factor, gradient_accumulation_steps.
+them in for good. Keras 2's `decay=` becomes InverseTimeDecay(lr, 1, decay): each update uses
+lr / (1 + decay * iterations). Rejected with an error: loss_scale_factor,
+gradient_accumulation_steps.
 Update rules are PyTorch's, which differ from Keras only in where epsilon enters Adam's and
 RMSprop's denominators (see docs/keras.md).
 
@@ -62,8 +62,14 @@ class Optimizer:
         owner = type(self).__name__
         if "lr" in kwargs:  # Keras 2 spelling, common in tutorials
             learning_rate = kwargs.pop("lr")
-        # Keras 2's time decay: each update uses lr / (1 + decay * iterations)
-        self.decay = _number(kwargs.pop("decay", 0.0), "decay", owner)
+        decay = kwargs.pop("decay", 0.0)
+        if decay:  # Keras 2: lr / (1 + decay * iterations), i.e. InverseTimeDecay(lr, 1, decay)
+            decay = _number(decay, "decay", owner)
+            if isinstance(learning_rate, _schedules.LearningRateSchedule):
+                raise ValueError(f"[{owner}] decay= (Keras 2) cannot be combined with a "
+                                 "learning-rate schedule; put the decay in the schedule")
+            learning_rate = _schedules.InverseTimeDecay(_number(
+                learning_rate, "learning_rate", owner), decay_steps=1, decay_rate=decay)
         if kwargs.pop("jit_compile", True) not in (True, False, "auto"):
             raise ValueError(f"[{owner}] jit_compile must be a bool")
         if kwargs:
@@ -75,9 +81,6 @@ class Optimizer:
         if clipnorm is not None and global_clipnorm is not None:
             raise ValueError(f"[{owner}] only one of clipnorm and global_clipnorm can be set")
         self.learning_rate = learning_rate
-        if self.decay and self._schedule is not None:
-            raise ValueError(f"[{owner}] decay= (Keras 2) and a learning-rate schedule cannot "
-                             f"be combined. Received: decay={self.decay}")
         self.weight_decay = None if weight_decay is None else \
             _number(weight_decay, "weight_decay", owner)
         self.clipnorm = None if clipnorm is None else _number(clipnorm, "clipnorm", owner)
@@ -156,9 +159,8 @@ class Optimizer:
         if self._schedule is not None:
             self._lr = _number(_scalar(self._schedule(self.iterations)), "learning_rate",
                                self.name)
-        lr = self._lr / (1.0 + self.decay * self.iterations) if self.decay else self._lr
         impl = self.impl(variables)
-        impl.param_groups[0]["lr"] = lr
+        impl.param_groups[0]["lr"] = self._lr
         saved = [v.grad for v in variables]
         try:
             for v, g in zip(variables, grads):
@@ -167,7 +169,7 @@ class Optimizer:
             with no_grad():
                 if self.weight_decay and not self._decoupled_in_algorithm():
                     for v in variables:
-                        v._data *= np.float32(1.0 - lr * self.weight_decay)
+                        v._data *= np.float32(1.0 - self._lr * self.weight_decay)
                 impl.step()
         finally:
             for v, g in zip(variables, saved):
@@ -224,8 +226,7 @@ class Optimizer:
                 "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
                 "clipvalue": self.clipvalue, "use_ema": self.use_ema,
                 "ema_momentum": self.ema_momentum,
-                "ema_overwrite_frequency": self.ema_overwrite_frequency,
-                **({"decay": self.decay} if self.decay else {})}
+                "ema_overwrite_frequency": self.ema_overwrite_frequency}
 
 
 class SGD(Optimizer):

@@ -133,6 +133,26 @@ class Sequential(Model):
             self._build_graph()
         return super().__call__(*args, **kwargs)
 
+    # Keras 2 (up to TF 2.5) gave Sequential these two; its example programs call them
+    # (addition_rnn.py: `model.predict_classes(rowX, verbose=0)`).
+    def predict_proba(self, x, batch_size=32, verbose=0):
+        """Keras 2: the predictions, warned about when they are not in [0, 1]."""
+        preds = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if preds.min() < 0.0 or preds.max() > 1.0:
+            import warnings
+            warnings.warn("[predict_proba] Network returning invalid probability values. The last "
+                          "layer might not normalize predictions into probabilities (like "
+                          "softmax or sigmoid would).", stacklevel=2)
+        return preds
+
+    def predict_classes(self, x, batch_size=32, verbose=0):
+        """Keras 2: argmax over the last axis of predict(x), or (p > 0.5) as int32 when that
+        axis has one unit (a sigmoid output)."""
+        proba = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if proba.shape[-1] > 1:
+            return proba.argmax(axis=-1)
+        return (proba > 0.5).astype("int32")
+
     def get_config(self):
         layers = ([{"class_name": "InputLayer", "args": [], "kwargs":
                     {"shape": list(self._declared_input), "batch_size": self._declared_batch}}]

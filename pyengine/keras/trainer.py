@@ -82,7 +82,9 @@ class Trainer(GeneratorMethods):
         out = getattr(self, "_outputs_struct", None)
         if isinstance(out, dict):
             return list(out)
-        if n > 1 and getattr(self, "outputs", None) and len(self.outputs) == n:
+        # Keras names a functional model's outputs after the layers that make them, one output
+        # too: image_ocr.py compiles loss={'ctc': ...} for its single Lambda(name='ctc') output
+        if getattr(self, "outputs", None) and len(self.outputs) == n:
             return [t._keras_history[0].name for t in self.outputs]
         return [f"output_{i}" for i in range(n)]
 
@@ -134,6 +136,18 @@ class Trainer(GeneratorMethods):
                 per[i].extend(objs)
         self._compiled_losses = list(zip(losses, weights, per))
         self.compiled_metrics = _compiled.CompiledMetrics(self, [m for objs in per for m in objs])
+
+    def _array_options(self):
+        """How batching.as_arrays reads this model's inputs: str arrays kept for a text model;
+        for a functional model, the names of its inputs (keys of a dict x that name no input,
+        such as image_ocr.py's 'source_str' list, are dropped with a warning, as in Keras)."""
+        keys = None
+        struct = getattr(self, "_inputs_struct", None)
+        if isinstance(struct, dict):
+            keys = list(struct)
+        elif getattr(self, "inputs", None):
+            keys = [t.name for t in self.inputs]
+        return {"text": self._takes_text(), "input_keys": keys}
 
     def _takes_text(self):
         """True when a keras.Input(dtype="string") is among the model's inputs: its data is text,
@@ -202,6 +216,8 @@ class Trainer(GeneratorMethods):
 
     def _flat_targets(self, y, n):
         if n == 1:
+            if isinstance(y, dict) and list(y) == self._output_names(1):
+                return [y[next(iter(y))]]  # {output name: targets} (Keras 2 generators)
             return [y[0] if isinstance(y, (list, tuple)) and len(y) == 1 else y]
         if isinstance(y, dict):
             names = self._output_names(n)
@@ -336,7 +352,7 @@ class Trainer(GeneratorMethods):
         return [(None,) + tuple(t.shape[1:]) for t in tree.flatten(y)]
 
     def _prepare(self, x, y, what, sample_weight=None):
-        x = _b.as_arrays(x, what, text=self._takes_text())
+        x = _b.as_arrays(x, what, **self._array_options())
         n = _b.num_samples(x, what)
         if n == 0:
             raise ValueError(f"[{what}] x is empty")
@@ -398,10 +414,10 @@ class Trainer(GeneratorMethods):
                                  "validation_data with a dataset or generator")
             adapter = _adapters.Adapter(x, "fit", steps_per_epoch, shuffle, class_weight,
                                         need_y=self._loss_spec is not None,
-                                        text=self._takes_text())
+                                        **self._array_options())
             n = None
         else:
-            x = _b.as_arrays(x, "fit", text=self._takes_text())
+            x = _b.as_arrays(x, "fit", **self._array_options())
             y = _b.as_arrays(y, "fit", floating=False)
             if class_weight is not None:
                 if sample_weight is not None or tree.is_nested(y):
@@ -544,7 +560,7 @@ class Trainer(GeneratorMethods):
                 raise ValueError("[evaluate] with a dataset, DataLoader, generator or PyDataset "
                                  "x, y and sample_weight come from its elements")
             adapter = _adapters.Adapter(x, "evaluate", steps, need_y=self._loss_spec is not None,
-                                        text=self._takes_text())
+                                        **self._array_options())
             batches = (data for _, data in adapter.epoch())
         else:
             x, y = self._prepare(x, y, "evaluate")
@@ -596,9 +612,9 @@ class Trainer(GeneratorMethods):
                                what="predict")
         if _adapters.is_source(x):
             batches = (data for _, data in _adapters.Adapter(
-                x, "predict", steps, text=self._takes_text()).epoch())
+                x, "predict", steps, **self._array_options()).epoch())
         else:
-            x = _b.as_arrays(x, "predict", text=self._takes_text())
+            x = _b.as_arrays(x, "predict", **self._array_options())
             if hasattr(self, "_check_input") and not tree.is_nested(x):
                 self._check_input(x.shape)
             n = _b.num_samples(x, "predict")
@@ -638,7 +654,7 @@ class Trainer(GeneratorMethods):
     def predict_on_batch(self, x):
         with no_grad():
             return tree.map_structure(lambda t: t._data, self(
-                _b.as_arrays(x, "predict", text=self._takes_text()), training=False))
+                _b.as_arrays(x, "predict", **self._array_options()), training=False))
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        return_dict=False):

@@ -1,8 +1,6 @@
 """Helpers shared by the Keras facade: name resolution with helpful errors, unique layer names,
 array conversion, and to_categorical."""
 import re
-import sys as _sys
-import types as _types
 
 import numpy as np
 
@@ -78,8 +76,9 @@ def to_categorical(y, num_classes=None, dtype="float32"):
 
 
 def normalize(x, axis=-1, order=2):
-    """x / ||x||_order along `axis` (a zero norm divides by 1), as keras.utils.normalize."""
-    x = np.asarray(x)
+    """x divided by its `order`-norm along `axis` (rows of norm 0 are left unchanged), as
+    keras.utils.normalize (Keras 2: keras.utils.np_utils.normalize) on NumPy arrays."""
+    x = as_array(x)
     norm = np.atleast_1d(np.linalg.norm(x, order, axis))
     norm[norm == 0] = 1
     return x / np.expand_dims(norm, axis)
@@ -99,13 +98,6 @@ def set_random_seed(seed):
     _pe_random.manual_seed(int(seed))
 
 
-from .progbar import Progbar  # noqa: E402,F401
-# Keras 2's submodule paths: keras.utils.np_utils (to_categorical), keras.utils.generic_utils
-from . import np_utils  # noqa: E402,F401
-generic_utils = _types.ModuleType(__name__ + ".generic_utils", "Keras 2's keras.utils.generic_utils")
-generic_utils.Progbar = Progbar
-_sys.modules[__name__ + ".np_utils"] = np_utils
-_sys.modules[__name__ + ".generic_utils"] = generic_utils
 from .model_plot import model_to_dot, plot_model  # noqa: E402,F401
 from .preprocessing.image_dataset import (  # noqa: E402,F401
     array_to_img, image_dataset_from_directory, img_to_array, load_img)
@@ -119,3 +111,5 @@ from .split_dataset import (pack_x_y_sample_weight, split_dataset,  # noqa: E402
                             unpack_x_y_sample_weight)
 # ---- keras.utils.FeatureSpace (structured-data preprocessing, keras/feature_space.py) ---------
 from .feature_space import FeatureSpace  # noqa: E402,F401
+from .file_cache import get_file  # noqa: E402,F401
+from .progbar import Progbar  # noqa: E402,F401  (Keras 2: keras.utils.generic_utils.Progbar)

@@ -20,6 +20,8 @@ from ..tf_names import (nn_elu as elu, nn_gelu as gelu, nn_leaky_relu as leaky_r
 softmax = _symbolic_aware(softmax)  # noqa: F811
 swish = silu  # tf.nn.swish is TensorFlow's other name of tf.nn.silu (keras-io MobileViT)
 from ..tf_nn import (nn_bias_add as bias_add, nn_l2_loss as l2_loss,  # noqa: E402,F401
+                     nn_compute_average_loss as compute_average_loss,
+                     nn_scale_regularization_loss as scale_regularization_loss,
                      nn_sigmoid_cross_entropy_with_logits as sigmoid_cross_entropy_with_logits,
                      nn_softmax_cross_entropy_with_logits as softmax_cross_entropy_with_logits,
                      nn_sparse_softmax_cross_entropy_with_logits as

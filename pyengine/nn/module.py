@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd import no_grad
-from ..backend import CPU, Device, get_backend
+from ..backend import CPU, Device, get_backend, is_ordinal
 from ..tensor import Tensor
 
 
@@ -349,7 +349,7 @@ class Module:
         """Cast floating-point parameters and buffers to `dtype` (in place, keeping the same
         Parameter objects so optimizers still hold them) and check `device`."""
         for a in args:
-            if isinstance(a, (str, Device)):
+            if isinstance(a, (str, Device)) or is_ordinal(a):
                 device = a
             else:
                 dtype = a

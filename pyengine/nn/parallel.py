@@ -1,8 +1,7 @@
-"""torch.nn.parallel's single-process names (`import torch.nn.parallel` opens many course
-programs). Without CUDA devices torch runs the module as is, and so does pyengine. Training
-across processes is pyengine.distributed (MPI, Horovod's shape), so DistributedDataParallel
-raises an error that says so instead of wrapping the module in something that does not
-synchronise."""
+"""torch.nn.parallel's names (`import torch.nn.parallel` opens many course programs).
+DataParallel / data_parallel: without CUDA devices torch runs the module as is, and so does
+pyengine. DistributedDataParallel trains across MPI processes (pyengine.distributed.ddp); it is
+imported on first use, so it needs the [dist] extra (mpi4py) only when a program asks for it."""
 from .layers.data_parallel import DataParallel
 
 __all__ = ["DataParallel", "data_parallel"]
@@ -28,9 +27,7 @@ def data_parallel(module, inputs, device_ids=None, output_device=None, dim=0,
 
 
 def __getattr__(name):
-    if name == "DistributedDataParallel":
-        raise AttributeError(
-            "[nn.parallel] DistributedDataParallel is not provided: pyengine trains across "
-            "processes with pyengine.distributed (MPI): DistributedOptimizer averages the "
-            "gradients, broadcast_parameters starts every rank alike (docs/distributed.md)")
+    if name == "DistributedDataParallel":  # ImportError naming the [dist] extra without mpi4py
+        from ..distributed.ddp import DistributedDataParallel
+        return DistributedDataParallel
     raise AttributeError(f"module 'pyengine.nn.parallel' has no attribute {name!r}")

@@ -1,5 +1,4 @@
 """Keras layers by their Keras names (channels_last images)."""
-import sys
 from .base import Input, InputLayer, Layer
 from .conv import (AveragePooling2D, AvgPool2D, Conv2D, GlobalAveragePooling2D,
                    GlobalAvgPool2D, GlobalMaxPool2D, GlobalMaxPooling2D, MaxPool2D,
@@ -29,6 +28,7 @@ from .noise import GaussianDropout, GaussianNoise, SpatialDropout2D  # noqa: E40
 from .reshaping import Cropping2D, UpSampling2D, ZeroPadding2D  # noqa: E402
 
 Convolution2DTranspose, SeparableConvolution2D = Conv2DTranspose, SeparableConv2D
+Convolution1D, Convolution2D = Conv1D, Conv2D  # Keras 2 kept these aliases (e.g. cnn_seq2seq.py)
 
 __all__ = [n for n in dir() if not n.startswith("_")]
 
@@ -81,7 +81,3 @@ __all__ += ["HashedCrossing"]
 from . import experimental  # noqa: E402
 from .saved_model_layer import TFSMLayer  # noqa: E402  (raises: no SavedModel runtime)
 from .random_size import RandomHeight, RandomWidth  # noqa: E402  (TF 2's random resizing)
-
-# Keras 2's module paths (keras.layers.convolutional, .advanced_activations, .recurrent ...)
-from . import keras2_modules as _keras2_modules  # noqa: E402
-_keras2_modules.install(sys.modules[__name__])

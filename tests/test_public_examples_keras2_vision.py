@@ -413,3 +413,26 @@ def test_application_on_an_input_tensor_made_by_ops_keeps_those_ops():
     assert lv == pytest.approx(0.0, abs=1e-6) and np.abs(g).max() < 1e-6  # same image: minimum
     lv2, g2 = f([x0 + 0.5])
     assert lv2 > 0 and f([x0 + 0.5 - 1e-3 * g2 / np.abs(g2).max()])[0] < lv2
+
+
+def test_a_model_built_at_its_first_batch_trains_from_the_first_step():
+    """The weights trainable at compile are taken at the first step when the model has none at
+    compile (a subclassed model builds at its first call): that first step updates them."""
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.d = layers.Dense(1)
+
+        def call(self, x):
+            return self.d(x)
+
+    m = Net()
+    m.compile(keras.optimizers.SGD(0.1), "mse")
+    x = np.ones((4, 3), "float32")
+    import warnings as _w
+    with _w.catch_warnings():
+        _w.simplefilter("error")  # no "does not have any trainable weights"
+        m.train_on_batch(x, np.ones((4, 1), "float32"))
+    w0 = [w.copy() for w in m.get_weights()]
+    m.train_on_batch(x, np.full((4, 1), 5.0, "float32"))
+    assert not np.array_equal(w0[0], m.get_weights()[0])

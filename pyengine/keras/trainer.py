@@ -293,13 +293,14 @@ class Trainer(GeneratorMethods):
         """One optimizer step on a batch: forward, compute_loss, gradients, apply_gradients
         (skipped when the loss is not finite: fit then stops), metrics. Returns the logs."""
         x, y, sample_weight = _b.unpack_x_y_sample_weight(data)
-        params = self._weights_to_train()
         # weights frozen after compile still train here (they get gradients for this step)
-        thawed = [p for p in params if not p.requires_grad]
+        thawed = [p for p in getattr(self, "_compiled_trainable", None) or ()
+                  if not p.requires_grad]
         for p in thawed:
             p.requires_grad = True
         try:
             y_pred = self(x, training=True)
+            params = self._weights_to_train()  # after the call: a lazily built model has them
             loss = self.compute_loss(x, y, y_pred, sample_weight)
             self._require_loss()
             self._loss_tracker.update_state(loss._data, sample_weight=_b.num_samples(x, "fit"))

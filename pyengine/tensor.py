@@ -430,17 +430,34 @@ class Tensor(TorchHabits):
     # ---- arithmetic ------------------------------------------------------------------
     # Tensor (op) Tensor goes straight to apply2 (no argument packing); scalars and arrays take
     # Function.apply's general path. Same Function, same forward either way.
-    def __add__(self, o): return _apply2(_Add, self, o) if isinstance(o, Tensor) else _add(self, o)
+    # An operand whose type sets _pyengine_defer_ops (keras' symbolic KerasTensor) builds its
+    # own graph: its reflected method takes `tensor + symbolic`.
+    def __add__(self, o):
+        if isinstance(o, Tensor):
+            return _apply2(_Add, self, o)
+        return NotImplemented if getattr(o, "_pyengine_defer_ops", False) else _add(self, o)
     def __radd__(self, o): return _add(self, o)  # self first, as torch records 1 + x
-    def __sub__(self, o): return _apply2(_Sub, self, o) if isinstance(o, Tensor) else _sub(self, o)
+    def __sub__(self, o):
+        if isinstance(o, Tensor):
+            return _apply2(_Sub, self, o)
+        return NotImplemented if getattr(o, "_pyengine_defer_ops", False) else _sub(self, o)
     def __rsub__(self, o): return _sub(o, self)
-    def __mul__(self, o): return _apply2(_Mul, self, o) if isinstance(o, Tensor) else _mul(self, o)
+    def __mul__(self, o):
+        if isinstance(o, Tensor):
+            return _apply2(_Mul, self, o)
+        return NotImplemented if getattr(o, "_pyengine_defer_ops", False) else _mul(self, o)
     def __rmul__(self, o): return _mul(self, o)  # (grad_fn.next_functions in torch's order)
-    def __truediv__(self, o): return _ew.Div.apply(self, o)
+    def __truediv__(self, o):
+        return NotImplemented if getattr(o, "_pyengine_defer_ops", False) else \
+            _ew.Div.apply(self, o)
     def __rtruediv__(self, o): return _ew.Div.apply(o, self)
-    def __pow__(self, o): return _ew.Pow.apply(self, o)
+    def __pow__(self, o):
+        return NotImplemented if getattr(o, "_pyengine_defer_ops", False) else \
+            _ew.Pow.apply(self, o)
     def __rpow__(self, o): return _ew.Pow.apply(o, self)
     def __matmul__(self, o):
+        if getattr(o, "_pyengine_defer_ops", False):
+            return NotImplemented
         return _apply2(_MatMul, self, o if isinstance(o, Tensor) else _ensure(o, self))
     def __rmatmul__(self, o): return _mm.MatMul.apply(_ensure(o, self), self)
     def __neg__(self): return _ew.Neg.apply(self)
@@ -493,6 +510,9 @@ class Tensor(TorchHabits):
         # backward may read (as F.relu(inplace=True)); other references keep the old values.
         # A leaf that requires grad (a weight) still refuses, as in PyTorch, and so do results
         # that an in-place write could not hold (another shape, a dtype not castable to a's).
+        # A symbolic result (`variable += keras_tensor`, Keras 2's graph mode) rebinds too.
+        if not isinstance(result, Tensor):
+            return result
         if _autograd.is_grad_enabled() and not (self.requires_grad and self._node is None) \
                 and (self._node is not None or result._node is not None) \
                 and tuple(result.shape) == tuple(self.shape) \

@@ -497,7 +497,7 @@ def test_function_loss_sees_labels_of_the_prediction_rank():
     np.testing.assert_allclose(loss, np.mean((y[:, None] - model.predict(x, verbose=0)) ** 2),
                                rtol=1e-5)
     # (n, 1) labels against a rank-1 prediction meet as (n, 1) too, as Keras' rule has it
-    from pyengine.keras.losses import _same_rank
+    from pyengine.keras.losses import same_rank as _same_rank
     t, p = _same_rank(tf.ones((6, 1)), tf.ones(6))
     assert t.shape == (6, 1) and p.shape == (6, 1)
     t, p = _same_rank(tf.ones((6, 2)), tf.ones((6, 2, 1)))

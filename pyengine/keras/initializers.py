@@ -167,6 +167,19 @@ class Orthogonal(Initializer):
 _Orthogonal = Orthogonal  # the class name configs saved before Orthogonal was a class hold
 
 
+class Identity(Initializer):
+    """gain * eye(rows, cols) (Keras' 'identity'; the IRNN recurrent kernel). 2-D shapes only."""
+
+    def __init__(self, gain=1.0):
+        self.gain = gain
+
+    def sample(self, shape):
+        if len(shape) != 2:
+            raise ValueError(f"[Identity] the identity initializer needs a 2-D shape. "
+                             f"Received: shape={shape}")
+        return self.gain * np.eye(*shape)
+
+
 def _rng(seed):
     return _random.get_generator() if seed is None else np.random.default_rng(seed)
 
@@ -175,7 +188,7 @@ _TABLE = {"zeros": Zeros, "ones": Ones, "uniform": RandomUniform, "random_unifor
           "normal": RandomNormal, "random_normal": RandomNormal, "glorot_uniform": GlorotUniform,
           "glorot_normal": GlorotNormal, "he_uniform": HeUniform, "he_normal": HeNormal,
           "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal, "orthogonal": Orthogonal,
-          "constant": Constant, "truncated_normal": TruncatedNormal}
+          "constant": Constant, "identity": Identity, "truncated_normal": TruncatedNormal}
 
 
 # Keras' class names (a serialized initializer's class_name, or `get("HeNormal")`)
@@ -184,7 +197,7 @@ _CLASSES = {"Zeros": Zeros, "Ones": Ones, "Constant": Constant, "RandomUniform":
             "VarianceScaling": VarianceScaling,
             "GlorotUniform": GlorotUniform, "GlorotNormal": GlorotNormal, "HeUniform": HeUniform,
             "HeNormal": HeNormal, "LecunUniform": LecunUniform, "LecunNormal": LecunNormal,
-            "Orthogonal": Orthogonal, "_Orthogonal": Orthogonal}
+            "Orthogonal": Orthogonal, "_Orthogonal": Orthogonal, "Identity": Identity}
 
 
 def serialize(initializer):

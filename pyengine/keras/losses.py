@@ -52,6 +52,12 @@ class Loss:
         self.reduction = reduction
 
     def __call__(self, y_true, y_pred, sample_weight=None):
+        from .symbolic import is_symbolic, symbolic_op
+        if is_symbolic((y_true, y_pred, sample_weight)):
+            # a loss of a functional graph's tensors (Keras 2's VAE: `binary_crossentropy(
+            # inputs, outputs)` then `model.add_loss(...)`) is a node of that graph
+            return symbolic_op(type(self).__call__, self, y_true, y_pred, sample_weight,
+                               name=self.name)
         y_pred = _t(y_pred)
         per = self.fn(y_true, y_pred)
         if sample_weight is not None:
@@ -289,6 +295,25 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
 mse, mae = mean_squared_error, mean_absolute_error
 
 
+def same_rank(y_true, y_pred):
+    """Keras' squeeze_or_expand_to_same_rank, applied before a user's loss or metric function
+    sees (y_true, y_pred): when the ranks differ by one and the longer has a trailing 1, a rank-1
+    side gains that axis, otherwise the trailing 1 goes. Labels (n,) for an output (n, 1) become
+    (n, 1), so `y_true * y_pred` stays per sample instead of broadcasting to (n, n)."""
+    r1, r2 = len(y_true.shape), len(y_pred.shape)
+    if r1 == r2 + 1 and y_true.shape[-1] == 1:
+        if r2 == 1:
+            y_pred = y_pred.reshape(tuple(y_pred.shape) + (1,))
+        else:
+            y_true = y_true.reshape(tuple(y_true.shape[:-1]))
+    elif r2 == r1 + 1 and y_pred.shape[-1] == 1:
+        if r1 == 1:
+            y_true = y_true.reshape(tuple(y_true.shape) + (1,))
+        else:
+            y_pred = y_pred.reshape(tuple(y_pred.shape[:-1]))
+    return y_true, y_pred
+
+
 class _FunctionLoss(Loss):
     """A user function fn(y_true, y_pred) used as a loss."""
 
@@ -297,27 +322,8 @@ class _FunctionLoss(Loss):
         self._fn = fn
 
     def fn(self, y_true, y_pred):
-        out = self._fn(*_same_rank(_t(y_true), y_pred))
+        out = self._fn(*same_rank(_t(y_true), y_pred))
         return out if isinstance(out, Tensor) else _t(out)
-
-
-def _same_rank(y_true, y_pred):
-    """Keras' squeeze_or_expand_to_same_rank, applied before a loss function runs: ranks that
-    differ by one trailing axis of size 1 are matched (labels (n,) against predictions (n, 1)
-    become (n, 1); a rank-1 side is expanded, otherwise the size-1 axis is squeezed). Without
-    it `y_true - y_pred` broadcast to (n, n) and the loss was silently wrong."""
-    t, p = y_true, y_pred
-    if t.ndim == p.ndim + 1 and t.shape[-1] == 1:
-        if p.ndim == 1:
-            p = p.reshape(tuple(p.shape) + (1,))
-        else:
-            t = t.reshape(tuple(t.shape[:-1]))
-    elif p.ndim == t.ndim + 1 and p.shape[-1] == 1:
-        if t.ndim == 1:
-            t = t.reshape(tuple(t.shape) + (1,))
-        else:
-            p = p.reshape(tuple(p.shape[:-1]))
-    return t, p
 
 
 _TABLE = {"mse": MeanSquaredError, "mean_squared_error": MeanSquaredError,

@@ -316,7 +316,8 @@ def get(identifier, loss=None):
         return m
     if callable(identifier) and not isinstance(identifier, type):
         def fn(y, p):
-            out = identifier(y, p)
+            from .losses import same_rank
+            out = identifier(*same_rank(y, p))
             return _np(out)
         return MeanMetricWrapper(fn, name=getattr(identifier, "__name__", "metric"))
     raise TypeError(f"[metric] expected a metric name, Metric object or function, received "

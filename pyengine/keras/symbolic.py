@@ -77,7 +77,12 @@ class KerasTensor:
     def __truediv__(self, o): return symbolic_op(operator.truediv, self, o, name="divide")
     def __rtruediv__(self, o): return symbolic_op(operator.truediv, o, self, name="divide")
     def __pow__(self, o): return symbolic_op(operator.pow, self, o, name="power")
+    def __rpow__(self, o): return symbolic_op(operator.pow, o, self, name="power")
     def __matmul__(self, o): return symbolic_op(operator.matmul, self, o, name="matmul")
+    def __rmatmul__(self, o): return symbolic_op(operator.matmul, o, self, name="matmul")
+    # pe.Tensor's operators return NotImplemented for these, so `variable + symbolic` (Keras
+    # 2's `loss = K.variable(0.); loss = loss + ...`) lands in the reflected methods above
+    _pyengine_defer_ops = True
     def __gt__(self, o): return symbolic_op(operator.gt, self, o, name="greater")
     def __ge__(self, o): return symbolic_op(operator.ge, self, o, name="greater_equal")
     def __lt__(self, o): return symbolic_op(operator.lt, self, o, name="less")

@@ -118,3 +118,4 @@ from .saving import (CustomObjectScope, custom_object_scope,  # noqa: E402,F401
                      deserialize_keras_object, get_custom_objects, get_registered_name,
                      get_registered_object, register_keras_serializable,
                      serialize_keras_object)
+from .progbar import Progbar  # noqa: E402,F401  (Keras 2: keras.utils.generic_utils.Progbar)

@@ -57,8 +57,13 @@ from .gradient_tape import GradientTape
 from .tf_function import function  # tf.function (eager: checks input_signature only)
 from . import tf_image as image  # tf.image.resize / flips / rgb_to_grayscale / psnr
 from . import tf_lite as lite  # noqa: E402  (tf.lite: raises, no TFLite converter)
+from . import tf_lookup as lookup  # noqa: E402  (tf.lookup.StaticHashTable)
+from . import tf_config as config  # noqa: E402  (tf.config: devices, determinism)
+from . import tf_summary as summary  # noqa: E402  (tf.summary.scalar to event files)
+from . import tf_distribute as distribute  # noqa: E402  (tf.distribute; pe.distributed is MPI)
 from .tf_names import (cast, concat, constant, convert_to_tensor, one_hot, reduce_max,  # noqa: F401
-                       reduce_mean, reduce_min, reduce_sum, shape, square)
+                       negative, reduce_logsumexp, reduce_mean, reduce_min, reduce_sum, reverse,
+                       shape, square)
 # tf.expand_dims, tf.math.*, tf.newaxis, tf.repeat, tf.stop_gradient
 from .tf_names import expand_dims, math, newaxis, repeat, stop_gradient  # noqa: F401,E402
 from .tf_names import split as _split  # noqa: E402  (torch.split and tf.split: keywords decide)
@@ -137,9 +142,6 @@ def __getattr__(name):
                 "multiprocessing", "linalg", "hub"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
-    if name == "distribute":  # tf.distribute (one replica); pe.distributed is MPI
-        from . import tf_distribute
-        return tf_distribute
     raise AttributeError(f"module 'pyengine' has no attribute '{name}'")
 
 
@@ -194,6 +196,25 @@ from .creation_out import (arange, empty, eye, full, linspace, ones, rand, randn
     _arith.add, _arith.sub, _arith.subtract, _arith.mul, _arith.multiply, _arith.div,
     _arith.divide, _arith.true_divide, _arith.matmul))
 from .dtypes import get_default_dtype, set_default_dtype  # noqa: E402,F401
+# torch.take / select / tensor_split / addcmul / hypot / fmax / aminmax / block_diag / rot90 ...
+# (and x.take(), x.index_copy_() ...), torch_functions_extra.py. pe.equal is torch.equal (one
+# bool for whole tensors); TensorFlow's elementwise equal is tf.math.equal.
+from .torch_functions_extra import (addcdiv, addcmul, addmv, aminmax, atleast_1d,  # noqa: E402,F401
+                                    atleast_2d, atleast_3d, block_diag, broadcast_tensors, clip,
+                                    detach, diag_embed, dist, equal, float_power, floor_divide,
+                                    fmax, fmin, hypot, index_copy, inner, nansum, rot90, rsub,
+                                    select, sgn, take, take_along_dim, tensor_split, vdot)
+# torch.kthvalue / mode / nanmedian / cummax / cummin / logcumsumexp / unique_consecutive /
+# cartesian_prod / combinations / renorm / trapezoid / cumulative_trapezoid / gradient / poisson
+from .torch_functions_scan import (cartesian_prod, combinations, cummax, cummin,  # noqa: E402,F401
+                                   cumulative_trapezoid, gradient, kthvalue, logcumsumexp, mode,
+                                   nanmedian, poisson, renorm, trapezoid, unique_consecutive)
+# torch.get_rng_state / set_rng_state / initial_seed: pyengine's generator state (random.py)
+from .random import get_rng_state, initial_seed, set_rng_state  # noqa: E402,F401
+# torch.set_printoptions / get_printoptions (Tensor repr), print_options.py; torch.dtype is the
+# class of pe's dtypes (isinstance(pe.float32, pe.dtype))
+from .print_options import get_printoptions, set_printoptions  # noqa: E402,F401
+from .dtypes import DType as dtype  # noqa: E402
 # More TensorFlow names (docs/keras.md, "import pyengine as tf"): clipping, pad / fill / unstack,
 # reduce_prod / any / all, masks, the nd gathers and scatters, control flow, tf.print,
 # tf.debugging / tf.errors, and tf.random's set_seed & co. (attached to pe.random)

@@ -574,6 +574,8 @@ def _load_rules():
         _layer_rules()
         _pool_rules()
         _conv_rules()
+        from .autograd_higher_loss import register
+        register(_rule)
         _loaded = True
 
 

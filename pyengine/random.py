@@ -2,16 +2,76 @@
 reproducible. It is module state by design (as in PyTorch); pass `generator=` to avoid it."""
 import numpy as np
 
-_generator = np.random.default_rng()
+_initial_seed = int(np.random.SeedSequence().entropy % (2 ** 63))  # torch.initial_seed()
+_generator = np.random.default_rng(_initial_seed)
 
 
 def manual_seed(seed):
     """Reseed pyengine's generator; returns it."""
-    global _generator
+    global _generator, _initial_seed
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"[manual_seed] seed must be a non-negative int, got {seed!r}")
+    _initial_seed = int(seed)
     _generator = np.random.default_rng(int(seed))
     return _generator
+
+
+def initial_seed():
+    """The seed of pyengine's generator: manual_seed's, or the one drawn at import."""
+    return _initial_seed
+
+
+# get_rng_state / set_rng_state: the PCG64 bit generator's whole state as bytes, a uint8
+# tensor as torch's ByteTensor (PyTorch's is 5056 bytes of Mersenne Twister; this one is 45:
+# a magic tag, the 128-bit state and increment, and the buffered 32-bit half of a draw).
+_STATE_MAGIC = b"PEPCG64\x01"
+_STATE_BYTES = len(_STATE_MAGIC) + 16 + 16 + 1 + 4
+
+
+def _pack_state(bit_generator):
+    st = bit_generator.state
+    if st.get("bit_generator") != "PCG64":
+        raise RuntimeError(f"[get_rng_state] only PCG64 generators have a state here, got "
+                           f"{st.get('bit_generator')}")
+    raw = (_STATE_MAGIC + st["state"]["state"].to_bytes(16, "little")
+           + st["state"]["inc"].to_bytes(16, "little") + bytes([st["has_uint32"]])
+           + int(st["uinteger"]).to_bytes(4, "little"))
+    from .tensor import Tensor
+    return Tensor._wrap(np.frombuffer(raw, np.uint8).copy())
+
+
+def _unpack_state(new_state, op):
+    data = getattr(new_state, "_data", None)
+    if data is None:
+        raise TypeError(f"[{op}] expected a pe.Tensor from get_rng_state(), got "
+                        f"{type(new_state).__name__}")
+    if data.dtype != np.uint8 or data.ndim != 1:
+        raise TypeError(f"[{op}] expected a 1-D uint8 (ByteTensor) state, got {data.ndim}-D "
+                        f"{data.dtype}")
+    raw = data.tobytes()
+    if len(raw) != _STATE_BYTES or not raw.startswith(_STATE_MAGIC):
+        raise ValueError(f"[{op}] not a pyengine generator state: expected {_STATE_BYTES} bytes "
+                         f"from get_rng_state() starting with {_STATE_MAGIC!r}, got {len(raw)} "
+                         "bytes (a PyTorch state cannot be used)")
+    k = len(_STATE_MAGIC)
+    if raw[k + 32] not in (0, 1):
+        raise ValueError(f"[{op}] corrupt generator state (has_uint32 byte {raw[k + 32]})")
+    return {"bit_generator": "PCG64",
+            "state": {"state": int.from_bytes(raw[k:k + 16], "little"),
+                      "inc": int.from_bytes(raw[k + 16:k + 32], "little")},
+            "has_uint32": raw[k + 32], "uinteger": int.from_bytes(raw[k + 33:k + 37], "little")}
+
+
+def get_rng_state():
+    """pyengine's generator state as a uint8 tensor (torch.get_rng_state): set_rng_state
+    with it makes the following draws repeat."""
+    return _pack_state(_generator.bit_generator)
+
+
+def set_rng_state(new_state):
+    """Restore a state from get_rng_state() into pyengine's generator (in place: every holder
+    of the generator sees it)."""
+    _generator.bit_generator.state = _unpack_state(new_state, "set_rng_state")
 
 
 seed = manual_seed
@@ -47,6 +107,14 @@ class Generator:
 
     def seed(self):
         return self.manual_seed(int(np.random.SeedSequence().entropy % (2 ** 63))).initial_seed()
+
+    def get_state(self):
+        """This generator's state as a uint8 tensor (torch.Generator.get_state)."""
+        return _pack_state(self._rng.bit_generator)
+
+    def set_state(self, new_state):
+        self._rng.bit_generator.state = _unpack_state(new_state, "Generator.set_state")
+        return self
 
 
 def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):

@@ -54,22 +54,51 @@ _NO_DATA = object()  # Tensor() with no argument: torch's empty float tensor
 
 
 def _format_body(a):
-    """The values as torch prints them: floats with 4 decimals (scientific with 4 when the
-    magnitudes span more than 1e3, or reach 1e8 or go below 1e-4: NumPy's switch is the same
-    rule), integral floats as `1.`, 80 columns, 1000 elements before summarizing."""
+    """The values as torch prints them under pe.set_printoptions (print_options.py; defaults:
+    floats with 4 decimals, scientific with 4 when the magnitudes span more than 1e3, or reach
+    1e8 or go below 1e-4: NumPy's switch is the same rule; integral floats as `1.`; 80 columns;
+    1000 elements before summarizing, 3 at each edge). sci_mode True / False forces scientific
+    notation / fixed point."""
+    from .print_options import OPTIONS
+    precision, sci = OPTIONS.precision, OPTIONS.sci_mode
     fixed = a.dtype.kind == "f" and a.size > 0
-    if fixed:
+    if fixed and sci is None:
         finite = a[np.isfinite(a)]
         if np.array_equal(finite, np.round(finite)):
             big = np.abs(finite[finite != 0])  # integral: `1.` unless scientific is due
             fixed = big.size > 0 and (big.max() > 1e8 or big.max() / big.min() > 1e3)
+    elif fixed and sci is False:
+        finite = a[np.isfinite(a)]
+        fixed = not np.array_equal(finite, np.round(finite))  # integral: `1.`, never e+09
     formatter = None
     if a.dtype == np.bool_ and a.size:  # padded to the widest value present, as torch
         width = 5 if not a.all() else 4
         formatter = {"bool": lambda v: str(bool(v)).rjust(width)}
-    return np.array2string(a, separator=", ", prefix="tensor(", max_line_width=80,
-                           precision=4 if fixed else None,
-                           floatmode="fixed" if fixed else None, formatter=formatter)
+    elif sci and a.dtype.kind == "f" and a.size:
+        def sci_str(v):
+            return np.format_float_scientific(v, precision=precision, unique=False,
+                                              exp_digits=2)
+        finite = a[np.isfinite(a)]
+        probes = [finite.min(), finite.max(), np.abs(finite).min()] if finite.size else []
+        width = max([len(sci_str(v)) for v in probes] + [1])
+        formatter = {"float_kind": lambda v: sci_str(v).rjust(width)}
+    elif sci is False and a.dtype.kind == "f" and a.size:
+        def fixed_str(v):  # NumPy switches to e+ from 1e8 on whatever suppress says
+            if fixed:
+                return np.format_float_positional(v, precision=precision, unique=False)
+            return np.format_float_positional(v, trim=".")
+        finite = a[np.isfinite(a)]
+        probes = [finite.min(), finite.max()] if finite.size else []
+        width = max([len(fixed_str(v)) for v in probes] + [1])
+        formatter = {"float_kind": lambda v: fixed_str(v).rjust(width)}
+    threshold = OPTIONS.threshold
+    body = np.array2string(a, separator=", ", prefix="tensor(", max_line_width=OPTIONS.linewidth,
+                           precision=precision if fixed else None,
+                           floatmode="fixed" if fixed else None, formatter=formatter,
+                           suppress_small=sci is False,
+                           threshold=_sys.maxsize if threshold == float("inf") else int(threshold),
+                           edgeitems=OPTIONS.edgeitems)
+    return body.replace(", ..., ", ",  ..., ")  # torch's summary mark is " ..."
 
 
 def _is_size(n):
@@ -401,17 +430,34 @@ class Tensor(TorchHabits):
     # ---- arithmetic ------------------------------------------------------------------
     # Tensor (op) Tensor goes straight to apply2 (no argument packing); scalars and arrays take
     # Function.apply's general path. Same Function, same forward either way.
-    def __add__(self, o): return _apply2(_Add, self, o) if isinstance(o, Tensor) else _add(self, o)
+    # An operand whose type sets _pyengine_defer_ops (keras' symbolic KerasTensor) builds its
+    # own graph: its reflected method takes `tensor + symbolic`.
+    def __add__(self, o):
+        if isinstance(o, Tensor):
+            return _apply2(_Add, self, o)
+        return NotImplemented if getattr(o, "_pyengine_defer_ops", False) else _add(self, o)
     def __radd__(self, o): return _add(self, o)  # self first, as torch records 1 + x
-    def __sub__(self, o): return _apply2(_Sub, self, o) if isinstance(o, Tensor) else _sub(self, o)
+    def __sub__(self, o):
+        if isinstance(o, Tensor):
+            return _apply2(_Sub, self, o)
+        return NotImplemented if getattr(o, "_pyengine_defer_ops", False) else _sub(self, o)
     def __rsub__(self, o): return _sub(o, self)
-    def __mul__(self, o): return _apply2(_Mul, self, o) if isinstance(o, Tensor) else _mul(self, o)
+    def __mul__(self, o):
+        if isinstance(o, Tensor):
+            return _apply2(_Mul, self, o)
+        return NotImplemented if getattr(o, "_pyengine_defer_ops", False) else _mul(self, o)
     def __rmul__(self, o): return _mul(self, o)  # (grad_fn.next_functions in torch's order)
-    def __truediv__(self, o): return _ew.Div.apply(self, o)
+    def __truediv__(self, o):
+        return NotImplemented if getattr(o, "_pyengine_defer_ops", False) else \
+            _ew.Div.apply(self, o)
     def __rtruediv__(self, o): return _ew.Div.apply(o, self)
-    def __pow__(self, o): return _ew.Pow.apply(self, o)
+    def __pow__(self, o):
+        return NotImplemented if getattr(o, "_pyengine_defer_ops", False) else \
+            _ew.Pow.apply(self, o)
     def __rpow__(self, o): return _ew.Pow.apply(o, self)
     def __matmul__(self, o):
+        if getattr(o, "_pyengine_defer_ops", False):
+            return NotImplemented
         return _apply2(_MatMul, self, o if isinstance(o, Tensor) else _ensure(o, self))
     def __rmatmul__(self, o): return _mm.MatMul.apply(_ensure(o, self), self)
     def __neg__(self): return _ew.Neg.apply(self)
@@ -464,6 +510,9 @@ class Tensor(TorchHabits):
         # backward may read (as F.relu(inplace=True)); other references keep the old values.
         # A leaf that requires grad (a weight) still refuses, as in PyTorch, and so do results
         # that an in-place write could not hold (another shape, a dtype not castable to a's).
+        # A symbolic result (`variable += keras_tensor`, Keras 2's graph mode) rebinds too.
+        if not isinstance(result, Tensor):
+            return result
         if _autograd.is_grad_enabled() and not (self.requires_grad and self._node is None) \
                 and (self._node is not None or result._node is not None) \
                 and tuple(result.shape) == tuple(self.shape) \

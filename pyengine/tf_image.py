@@ -97,13 +97,12 @@ def psnr(a, b, max_val, name=None):
 
 
 # tf.image.crop_to_bounding_box / pad_to_bounding_box (after _batched, which they use)
-from .tf_image_boxes import (crop_to_bounding_box, extract_patches,  # noqa: E402,F401
+from .tf_image_boxes import (central_crop, crop_to_bounding_box, extract_patches,  # noqa: E402,F401
                              pad_to_bounding_box)
 # tf.image.random_crop / random_flip_left_right / random_flip_up_down
 from .tf_image_random import (random_crop, random_flip_left_right,  # noqa: E402,F401
                               random_flip_up_down)
-# tf.image.convert_image_dtype / per_image_standardization / central_crop / adjust_brightness /
+# tf.image.convert_image_dtype / per_image_standardization / adjust_brightness /
 # random_brightness / resize_with_pad
-from .tf_image_adjust import (adjust_brightness, central_crop,  # noqa: E402,F401
-                              convert_image_dtype, per_image_standardization, random_brightness,
-                              resize_with_pad)
+from .tf_image_adjust import (adjust_brightness, convert_image_dtype,  # noqa: E402,F401
+                              per_image_standardization, random_brightness, resize_with_pad)

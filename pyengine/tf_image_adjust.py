@@ -1,4 +1,4 @@
-"""tf.image's dtype conversion, standardization, central crop, brightness and resize_with_pad
+"""tf.image's dtype conversion, standardization, brightness and resize_with_pad
 for `import pyengine as tf` (re-exported by tf_image.py). TensorFlow's conventions: float
 images hold [0, 1), integer images [0, dtype max]; convert_image_dtype scales between them.
 Float results are composed of differentiable ops."""
@@ -65,24 +65,6 @@ def standardize(x):
     mean = x.mean(dim=(-3, -2, -1), keepdim=True)
     std = ((x - mean) ** 2).mean(dim=(-3, -2, -1), keepdim=True).sqrt()
     return (x - mean) / std.clamp(min=float(1.0 / np.sqrt(max(n, 1))))
-
-
-def central_crop(image, central_fraction):
-    """tf.image.central_crop: the central `central_fraction` (0, 1] of each image's height and
-    width, start int((size - size * fraction) / 2) and the same cut from the end."""
-    x = _images("central_crop", image)
-    f = float(central_fraction)
-    if not 0.0 < f <= 1.0:
-        raise ValueError(f"[tf.image.central_crop] central_fraction must be within (0, 1], got "
-                         f"{central_fraction}")
-    if x.ndim > 4:
-        raise ValueError(f"[tf.image.central_crop] image must be 3-D or 4-D, got shape "
-                         f"{tuple(x.shape)}")
-    if f == 1.0:
-        return x
-    h, w = x.shape[-3], x.shape[-2]
-    top, left = int((h - h * f) / 2), int((w - w * f) / 2)
-    return x[..., top:h - top, left:w - left, :]
 
 
 def adjust_brightness(image, delta):

@@ -2,7 +2,10 @@
 groups by cropping one pixel off a side and zero-padding the other). TensorFlow's rules:
 (height, width, channels) or (batch, height, width, channels) images; the box must lie inside
 the image (crop) or hold it (pad), else a ValueError; padding is zeros. Both are a slice / a pad
-of the tensor, so gradients flow."""
+of the tensor, so gradients flow. central_crop keeps the centre by a fraction (keras-io
+distillation recipes' evaluation preprocessing)."""
+import numpy as np
+
 from .nn import functional as F
 from .tf_image import _batched
 from .tf_names import _t
@@ -74,3 +77,23 @@ def extract_patches(images, sizes, strides, rates, padding, name=None):
         raise ValueError(f"[image.extract_patches] images must be 4-D (batch, height, width, "
                          f"channels). Received: shape {tuple(_t(images).shape)}")
     return _patches(images, size)
+
+
+def central_crop(image, central_fraction):
+    """The centre of each image keeping `central_fraction` of its height and width, with
+    TensorFlow's rounding: start = int((size - size * fraction) / 2), size - 2 * start kept.
+    (h, w, c) or (batch, h, w, c) images; fraction in (0, 1]."""
+    op = "central_crop"
+    if isinstance(central_fraction, bool) or not isinstance(
+            central_fraction, (int, float, np.integer, np.floating)) or \
+            not 0.0 < central_fraction <= 1.0:
+        raise ValueError(f"[image.{op}] central_fraction must be in (0, 1]. Received: "
+                         f"central_fraction={central_fraction!r}")
+    x, unbatched = _batched(image, op)
+    if central_fraction == 1.0:
+        return x.squeeze(0) if unbatched else x
+    h, w = x.shape[1], x.shape[2]
+    top = int((h - h * central_fraction) / 2)
+    left = int((w - w * central_fraction) / 2)
+    y = x[:, top:h - top, left:w - left, :]
+    return y.squeeze(0) if unbatched else y

@@ -81,6 +81,25 @@ def reduce_min(x, axis=None, keepdims=False, name=None):
 
 
 @symbolic_aware
+def reduce_logsumexp(x, axis=None, keepdims=False):
+    """log(sum(exp(x), axis)) computed stably (TensorFlow's tf.reduce_logsumexp)."""
+    return F.logsumexp(_t(x), tuple(axis) if isinstance(axis, (list, tuple)) else axis, keepdims)
+@symbolic_aware
+def negative(x): return -_t(x)
+@symbolic_aware
+def reverse(tensor, axis):
+    """tensor with the order of the listed axes reversed (tf.reverse; axis is a list)."""
+    axes = [int(a) for a in (axis if isinstance(axis, (list, tuple)) else [axis])]
+    return _t(tensor).flip(axes)
+@symbolic_aware
+def floordiv(x, y):
+    """floor(x / y) elementwise, rounding toward -inf as Python's // (tf.math.floordiv)."""
+    return _t(x) // y
+@symbolic_aware
+def floormod(x, y):
+    """x - floordiv(x, y) * y: the remainder takes y's sign, as Python's % (tf.math.floormod)."""
+    return _t(x) % y
+@symbolic_aware
 def square(x): return F.square(x)
 @symbolic_aware
 def concat(values, axis): return F.cat([_t(v) for v in values], axis)
@@ -403,7 +422,8 @@ for _name, _fn in dict(
         reduce_min=reduce_min, square=square, exp=F.exp, log=F.log, log1p=F.log1p,
         sqrt=F.sqrt, abs=F.abs, maximum=F.maximum, minimum=F.minimum, sigmoid=F.sigmoid,
         tanh=F.tanh, sin=F.sin, cos=F.cos, argmax=F.argmax, argmin=F.argmin,
-        reduce_logsumexp=F.logsumexp, softplus=F.softplus, reduce_std=nn_reduce_std,
+        reduce_logsumexp=reduce_logsumexp, negative=negative, floordiv=floordiv,
+        floormod=floormod, mod=floormod, softplus=F.softplus, reduce_std=nn_reduce_std,
         reduce_variance=nn_reduce_variance, l2_normalize=nn_l2_normalize,
         # elementwise comparisons (tf.math.equal: keras-io MobileViT compares channel counts)
         equal=F.eq, not_equal=F.ne, greater=F.gt, greater_equal=F.ge, less=F.lt,

@@ -130,5 +130,8 @@ def test_fit_generator_and_steps_beyond_one_pass():
         warnings.simplefilter("ignore", DeprecationWarning)
         assert model.predict_generator(flow, steps=2).shape == (8, 1)
         assert len(model.evaluate_generator(flow, steps=1)) == 2
-    with pytest.raises(ValueError, match="workers=4"):
-        model.fit_generator(flow, workers=4)
+    with pytest.raises(ValueError, match="use_multiprocessing"):
+        model.fit_generator(flow, workers=4, use_multiprocessing=True)
+    gen = iter([(x[:4], y[:4])] * 3)  # a plain generator is read by one thread
+    with pytest.raises(ValueError, match="workers=4 needs a keras.utils.Sequence"):
+        model.fit_generator(gen, steps_per_epoch=1, workers=4)

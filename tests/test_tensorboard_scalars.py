@@ -110,3 +110,47 @@ def test_writer_refuses_what_it_cannot_write(tmp_path):
     assert _scalars(_one_file(str(tmp_path)))[0][0] == 2 ** 64 - 1  # int64 -1, as protobuf
     with pytest.raises(NotImplementedError, match="purge_step"):
         SummaryWriter(str(tmp_path / "b"), purge_step=3)
+
+
+def test_tf_summary_scalar_in_a_keras_callback(tmp_path):
+    """keras-io sklearn_metric_callbacks: a callback computes a NumPy metric on predict()
+    output, averages it with keras.metrics.Mean and logs result().numpy() with tf.summary."""
+    from pyengine import keras
+    assert pe.summary.scalar("x", 1.0, step=0) is False  # no default writer: nothing written
+
+    class IoU(keras.callbacks.Callback):
+        def __init__(self, x, y, log_dir):
+            self.x, self.y, self.epoch, self.seen = x, y, 0, []
+            self.metric = keras.metrics.Mean("iou")
+            self.writer = pe.summary.create_file_writer(log_dir)
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.epoch += 1
+            self.metric.reset_state()
+            pred = np.argmax(self.model.predict(self.x, verbose=0), -1)
+            per_class = [np.sum((pred == c) & (self.y == c)) / max(1, np.sum((pred == c) |
+                                                                          (self.y == c)))
+                         for c in range(3)]
+            self.metric.update_state(per_class)
+            value = self.metric.result().numpy().astype(float)
+            assert value == pytest.approx(np.mean(per_class), rel=1e-6)
+            self.seen.append(value)
+            with self.writer.as_default():
+                assert pe.summary.scalar(self.metric.name, value, step=self.epoch)
+                self.writer.flush()
+
+    rng = np.random.RandomState(0)
+    x = rng.randn(120, 4).astype("float32")
+    y = np.argmax(x[:, :3], 1)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="sparse_categorical_crossentropy")
+    cb = IoU(x, y, str(tmp_path / "run"))
+    model.fit(x, y, epochs=3, verbose=0, callbacks=[cb])
+    got = _scalars(_one_file(str(tmp_path / "run")))
+    assert [(s, t) for s, t, _ in got] == [(1, "iou"), (2, "iou"), (3, "iou")]
+    np.testing.assert_allclose([v for _, _, v in got], cb.seen, rtol=1e-6)
+    with pytest.raises(ValueError, match="no step"):
+        with cb.writer.as_default():
+            pe.summary.scalar("x", 1.0)
+    with pytest.raises(NotImplementedError, match=r"\[summary.histogram\]"):
+        pe.summary.histogram("w", np.zeros(3), step=0)

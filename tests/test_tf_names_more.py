@@ -727,7 +727,7 @@ def test_central_crop_brightness_resize_with_pad():
     top, left = int((10 - 5.0) / 2), int((7 - 3.5) / 2)
     np.testing.assert_array_equal(c, a[:, top:10 - top, left:7 - left])
     assert tf.image.central_crop(T(a[0]), 1.0).shape == (10, 7, 3)
-    with pytest.raises(ValueError, match=r"within \(0, 1\]"):
+    with pytest.raises(ValueError, match=r"central_fraction must be in \(0, 1\]"):
         tf.image.central_crop(T(a), 0.0)
     np.testing.assert_allclose(tf.image.adjust_brightness(T(a), 0.2).numpy(), a + 0.2)
     u8 = np.array([[[250], [10]]], np.uint8)

@@ -138,6 +138,7 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     for arg, value in (("world_size", world_size), ("rank", rank)):
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
             raise TypeError(f"[{what}] {arg} must be an int, got {value!r}")
+    started_here = not _mpi.is_initialized()  # else init() ran first: its group stays up
     _mpi.init()
     n, me = _mpi.size(), _mpi.rank()
     said = [("world_size", int(world_size), n), ("rank", int(rank), me)]
@@ -145,7 +146,8 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
         said += [("WORLD_SIZE", _env_int("WORLD_SIZE"), n), ("RANK", _env_int("RANK"), me)]
     for arg, value, actual in said:
         if value is not None and value != -1 and value != actual:
-            _mpi.shutdown()
+            if started_here:
+                _mpi.shutdown()
             raise RuntimeError(
                 f"[{what}] {arg}={value} but MPI started {n} process(es) and this is rank "
                 f"{me}: launch the program with `mpiexec -n <world size> python ...` (the "

@@ -17,9 +17,20 @@ from .model import Model
 from .saving import load_model, register_keras_serializable
 from .sequential import Sequential
 from .variables import Variable  # noqa: E402  (keras.Variable)
+
+# The Keras API level pyengine.keras follows (Keras 3 conventions, which programs test with
+# `keras.__version__` / `keras.version()`); pyengine's own release is pyengine.__version__.
+__version__ = "3.0.0"
+
+
+def version():
+    """Keras 3's keras.version(): the Keras API version this module follows."""
+    return __version__
 from . import applications, preprocessing  # noqa: E402,F401
+from . import keras2_modules  # noqa: E402,F401  (keras.layers.recurrent, keras.utils.data_utils ...)
+from . import mixed_precision  # noqa: E402,F401
 
 __all__ = ["Input", "Sequential", "Model", "Variable", "activations", "callbacks", "datasets", "initializers",
            "layers", "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers",
-           "constraints", "config",
-           "saving", "backend", "utils", "load_model", "register_keras_serializable"]
+           "constraints", "config", "mixed_precision",
+           "saving", "backend", "utils", "load_model", "register_keras_serializable", "version"]

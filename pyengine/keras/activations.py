@@ -83,6 +83,29 @@ def name_of(fn):
     return next((k for k, v in _TABLE.items() if v is fn), None)
 
 
+def serialize(activation):
+    """Keras' serialize: the name of a built-in activation (a function, its name, or a
+    tf.nn alias), what a custom layer's get_config stores and `get` reads back.
+
+    >>> serialize(keras.activations.relu)
+    'relu'
+    """
+    name = name_of(get(activation)) if activation is None or callable(activation) or \
+        isinstance(activation, str) else None
+    if name is None:
+        raise ValueError(f"[activations.serialize] {activation!r} is not a built-in activation; "
+                         f"store a name ('relu', 'softmax' ...) or save your function's own "
+                         f"config. Built-in names: {', '.join(sorted(_TABLE))}")
+    return name
+
+
+def deserialize(name, custom_objects=None):
+    """The activation `name` stands for: one of custom_objects, else a built-in name."""
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    return get(name)
+
+
 # the public names also record a graph node on symbolic tensors (keras.activations.sigmoid(kt))
 from ..tf_names import symbolic_aware as _symbolic_aware  # noqa: E402
 

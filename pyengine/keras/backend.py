@@ -6,8 +6,25 @@ from .utils import _name_counts
 
 mean, sum, max, min, square, exp, log, sqrt, abs = (
     _ops.mean, _ops.sum, _ops.max, _ops.min, _ops.square, _ops.exp, _ops.log, _ops.sqrt, _ops.abs)
-shape, reshape, cast, maximum, minimum, clip, one_hot = (
-    _ops.shape, _ops.reshape, _ops.cast, _ops.maximum, _ops.minimum, _ops.clip, _ops.one_hot)
+reshape, cast, maximum, minimum, clip, one_hot, prod = (
+    _ops.reshape, _ops.cast, _ops.maximum, _ops.minimum, _ops.clip, _ops.one_hot, _ops.prod)
+
+
+def shape(x):
+    """Keras 2's K.shape: the sizes at run time. On eager tensors a tuple of ints (so
+    `K.shape(z)[0]` sizes a K.random_normal); on graph tensors a graph node giving the int64
+    shape vector when the graph runs (deep_dream's `K.prod(K.cast(K.shape(x), 'float32'))`),
+    where keras.ops.shape would give the static shape with None."""
+    from .symbolic import KerasTensor, symbolic_op
+    if isinstance(x, KerasTensor):
+        return symbolic_op(_runtime_shape, x, name="shape")
+    return _ops.shape(x)
+
+
+def _runtime_shape(t):
+    from ..creation import tensor as _tensor
+    import numpy as np
+    return _tensor(np.asarray(t.shape, np.int64))
 var, std = _ops.var, _ops.std  # population statistics (ddof 0), as K.var / K.std
 softmax, relu, sigmoid, tanh, argmax, transpose = (
     _ops.softmax, _ops.relu, _ops.sigmoid, _ops.tanh, _ops.argmax, _ops.transpose)
@@ -15,8 +32,76 @@ ones, zeros, ones_like, zeros_like, dot = _ops.ones, _ops.zeros, _ops.ones_like,
     _ops.matmul
 
 
+equal, not_equal, greater, less, expand_dims, squeeze, stack, pow = (
+    _ops.equal, _ops.not_equal, _ops.greater, _ops.less, _ops.expand_dims, _ops.squeeze,
+    _ops.stack, _ops.power)
+
+
+def flatten(x):
+    """Keras 2's K.flatten: all of x as one vector (batch included)."""
+    return _ops.reshape(x, (-1,))
+
+
+def batch_flatten(x):
+    """Keras 2's K.batch_flatten: (batch, everything else)."""
+    n = 1
+    for d in _ops.shape(x)[1:]:
+        if d is None:
+            raise ValueError(f"[batch_flatten] every dimension but the batch must be known. "
+                             f"Received: shape={_ops.shape(x)}")
+        n *= d
+    return _ops.reshape(x, (-1, n))
+
+
+def ndim(x):
+    return len(x.shape)
+
+
+def permute_dimensions(x, pattern):
+    return _ops.transpose(x, tuple(pattern))
+
+
 def concatenate(tensors, axis=-1):
     return _ops.concatenate(tensors, axis)
+
+
+def l2_normalize(x, axis=None):
+    """Keras 2's K.l2_normalize (tf.nn.l2_normalize): x / sqrt(max(sum(x ** 2, axis), 1e-12)),
+    over all elements when axis is None."""
+    sq = _ops.sum(_ops.square(x), axis=axis, keepdims=True)
+    return x / _ops.sqrt(_ops.maximum(sq, 1e-12))
+
+
+def function(inputs, outputs, updates=None, name=None, **kwargs):
+    """Keras 2's K.function: a callable that maps a list of arrays for the symbolic `inputs` to
+    NumPy arrays of `outputs` (a list when `outputs` is a list or tuple), computed in inference
+    mode (K.set_learning_phase(1): training mode), as `K.function([model.input], [layer.output])` is used to read a layer's activations.
+    Variable `updates` are not supported (train with fit or a GradientTape-style loop)."""
+    if updates:
+        raise NotImplementedError("[K.function] updates are not supported; train with "
+                                  "model.fit / train_on_batch or a custom loop instead")
+    if kwargs:
+        raise TypeError(f"[K.function] Unrecognized keyword arguments: {sorted(kwargs)}")
+    from .model import Model
+    as_list = isinstance(outputs, (list, tuple))
+    ins = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    model = Model(ins, list(outputs) if as_list else outputs, name=name)
+
+    def run(values):
+        values = list(values) if isinstance(values, (list, tuple)) else [values]
+        if len(values) != len(ins):
+            raise ValueError(f"[K.function] expected {len(ins)} input arrays, received "
+                             f"{len(values)}")
+        from ..autograd import no_grad
+        from .backend_graph import learning_phase
+        with no_grad():  # (a K.gradients node differentiates its own sub-graph inside)
+            out = model(values if len(values) > 1 else values[0],
+                        training=bool(learning_phase()))
+        if as_list:
+            return [_ops.convert_to_numpy(o) for o in (out if isinstance(out, (list, tuple))
+                                                        else [out])]
+        return _ops.convert_to_numpy(out)
+    return run
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
@@ -80,3 +165,7 @@ def clear_session():
 
 # CTC for TF-Keras 2 programs (keras/ctc.py)
 from .ctc import backend_ctc_decode as ctc_decode, ctc_batch_cost  # noqa: E402,F401
+
+# Keras 2's graph mode: placeholder, variable, gradients (keras/backend_graph.py)
+from .backend_graph import (gradients, learning_phase, placeholder,  # noqa: E402,F401
+                            set_learning_phase, variable)

@@ -18,10 +18,18 @@ def check_batch_size(batch_size, what, default=32):
     return int(batch_size)
 
 
-def as_arrays(x, what, floating=True, text=False):
+def as_arrays(x, what, floating=True, text=False, input_keys=None):
     """Every leaf of x as a NumPy array (float32 for inputs; targets keep their dtype). With
     text (a model with a keras.Input(dtype="string"), whose TextVectorization takes it), str
-    arrays are kept as they are."""
+    arrays are kept as they are. With input_keys (a functional model's input names), the keys of
+    a dict x that name no input are dropped with a warning, as Keras ignores them."""
+    if input_keys is not None and isinstance(x, dict):
+        extra = [k for k in x if k not in input_keys]
+        if extra:
+            import warnings
+            warnings.warn(f"[{what}] Input dict contained keys {extra} which did not match any "
+                          "model input. They will be ignored by the model.", stacklevel=3)
+            x = {k: v for k, v in x.items() if k in input_keys}
     def conv(a):
         if isinstance(a, Tensor):
             a = a._data

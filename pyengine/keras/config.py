@@ -27,3 +27,22 @@ def set_epsilon(value):
 
 def backend():
     return "pyengine"
+
+
+# Keras 3 hides its own frames from tracebacks unless told not to (demo_functional.py calls
+# disable_traceback_filtering() first). pyengine never filters tracebacks: disabling is what it
+# always does, and asking for filtering is refused rather than silently ignored.
+def is_traceback_filtering_enabled():
+    return False
+
+
+def disable_traceback_filtering():
+    """Full tracebacks (pyengine's only behaviour)."""
+
+
+def enable_traceback_filtering():
+    raise NotImplementedError("[keras.config.enable_traceback_filtering] pyengine does not "
+                              "filter tracebacks; they always show every frame")
+
+
+from .mixed_precision import dtype_policy, set_dtype_policy  # noqa: E402,F401  (Keras 3)

@@ -13,6 +13,7 @@ over the one CTC loss of ops/ctc.py (F.ctc_loss):
 import numpy as np
 
 from ..nn import functional as F
+from ..nn.functional_ctc import ctc_loss_tf
 from ..ops.ctc import greedy_decode
 from ..tensor import Tensor
 from ..tf_names import _t
@@ -54,7 +55,7 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
                          f"{tuple(p.shape)}")
     n, c = p.shape[0], p.shape[2]
     logits = (p + epsilon()).log().permute(1, 0, 2)
-    loss = F.ctc_loss(F.log_softmax(logits, dim=2), y_true,
+    loss = ctc_loss_tf(F.log_softmax(logits, dim=2), y_true,
                       _lengths(input_length, n, "input_length", "ctc_batch_cost"),
                       _lengths(label_length, n, "label_length", "ctc_batch_cost"),
                       blank=c - 1, reduction="none")

@@ -14,6 +14,7 @@ can start again (a Sequence, a Dataset, a DataLoader) starts again when it is us
 training with a warning.
 class_weight turns each batch's y into per-sample weights.
 """
+import itertools
 import warnings
 
 import numpy as np
@@ -26,8 +27,9 @@ from . import tree
 class PyDataset:
     """keras.utils.PyDataset (Keras 3) / keras.utils.Sequence (Keras 2): ``__getitem__(i)``
     returns batch i, ``__len__()`` the number of batches; on_epoch_end() runs after each epoch.
-    workers / use_multiprocessing / max_queue_size are accepted for Keras code; batches are
-    read in the training thread (use pe.data / DataLoader for loading ahead)."""
+    workers > 1 reads batches in that many threads, up to max_queue_size batches ahead, and
+    hands them to fit in index order (Keras 3's thread pool); use_multiprocessing=True is
+    refused when the data is read (processes are not supported)."""
 
     def __init__(self, workers=1, use_multiprocessing=False, max_queue_size=10):
         self.workers, self.use_multiprocessing = workers, use_multiprocessing
@@ -88,13 +90,14 @@ class Adapter:
     """Batches for `what` ('fit', 'evaluate', 'predict') from one of the sources above."""
 
     def __init__(self, x, what, steps=None, shuffle=False, class_weight=None, need_y=False,
-                 text=False):
+                 text=False, input_keys=None):
         if steps is not None and (not isinstance(steps, (int, np.integer)) or steps < 1):
             raise ValueError(f"[{what}] steps must be a positive int or None. Received: "
                              f"{steps!r}")
         self.x, self.what, self.steps = x, what, None if steps is None else int(steps)
         self.shuffle, self.class_weight, self.need_y = shuffle, class_weight, need_y
         self.text = text  # str inputs kept (batching.as_arrays)
+        self.input_keys = input_keys  # a dict x's keys that name model inputs (as_arrays)
         self.indexed = is_indexed(x)
         self.one_shot = not self.indexed and iter(x) is x
         self._it = None
@@ -105,8 +108,15 @@ class Adapter:
     def _fresh(self):
         if self.indexed:
             n = len(self.x)
-            order = np.random.permutation(n) if self.shuffle else range(n)
-            return (self.x[int(i)] for i in order)
+            order = [int(i) for i in (np.random.permutation(n) if self.shuffle else range(n))]
+            workers = getattr(self.x, "workers", 1) or 1
+            if getattr(self.x, "use_multiprocessing", False):
+                raise ValueError(f"[{self.what}] use_multiprocessing=True is not supported: "
+                                 f"batches are read by threads (workers={workers})")
+            if workers > 1:
+                return _read_ahead(self.x, order, int(workers),
+                                   int(getattr(self.x, "max_queue_size", 10) or 10))
+            return (self.x[i] for i in order)
         return iter(self.x)
 
     def epoch(self):
@@ -165,7 +175,7 @@ class Adapter:
             raise ValueError(f"[{self.what}] each element of the data must be (x, y) or "
                              f"(x, y, sample_weight) for a model compiled with a loss; element "
                              f"{step} is {_describe(e)}")
-        x = _b.as_arrays(x, self.what, text=self.text)
+        x = _b.as_arrays(x, self.what, text=self.text, input_keys=self.input_keys)
         if self.what == "predict":
             return _b.pack(x)
         n = _b.num_samples(x, self.what)
@@ -184,6 +194,23 @@ class Adapter:
             cw = _b.class_weights_to_sample_weights(self.class_weight, y, self.what)
             sw = cw if sw is None else sw * cw
         return _b.pack(x, y, sw)
+
+
+def _read_ahead(source, order, workers, depth):
+    """source[i] for i in order, read by `workers` threads at most max(depth, workers) batches
+    ahead, yielded in order (so a run's batches do not depend on the number of workers)."""
+    import collections
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(workers, thread_name_prefix="pydataset") as pool:
+        pending, rest = collections.deque(), iter(order)
+        for i in itertools.islice(rest, max(depth, workers)):
+            pending.append(pool.submit(source.__getitem__, i))
+        while pending:
+            batch = pending.popleft().result()
+            i = next(rest, None)
+            if i is not None:
+                pending.append(pool.submit(source.__getitem__, i))
+            yield batch
 
 
 def _describe(e):

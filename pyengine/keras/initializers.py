@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from .. import random as _random
+from ..tensor import Tensor
 from .utils import resolve
 
 
@@ -18,8 +19,12 @@ def _fans(shape):
 
 
 class Initializer:
-    def __call__(self, shape, dtype="float32"):
-        return np.asarray(self.sample(tuple(shape)), dtype=dtype)
+    def __call__(self, shape, dtype=None):
+        """A tensor of `shape` (float32 unless `dtype`), as Keras 3 returns a backend tensor:
+        `float(initializer(shape=(1, 1)))` and NumPy functions of it work."""
+        # np.array, not ascontiguousarray: that makes a scalar (shape ()) weight 1-D
+        return Tensor._wrap(np.array(self.sample(tuple(shape)), dtype=dtype or "float32",
+                                     order="C"))
 
     def get_config(self):
         return dict(vars(self))
@@ -61,14 +66,41 @@ class RandomNormal(Initializer):
         return _rng(self.seed).normal(self.mean, self.stddev, shape)
 
 
+class TruncatedNormal(Initializer):
+    """N(mean, stddev^2) with draws farther than 2 stddev from the mean drawn again (Keras'
+    TruncatedNormal; its default stddev is 0.05)."""
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        self.mean, self.stddev, self.seed = mean, stddev, seed
+
+    def sample(self, shape):
+        return self.mean + _truncated(_rng(self.seed), self.stddev, shape)
+
+
+def _truncated(rng, std, shape):
+    out = rng.normal(0.0, std, shape)
+    bad = np.abs(out) > 2 * std
+    while bad.any():
+        out[bad] = rng.normal(0.0, std, int(bad.sum()))
+        bad = np.abs(out) > 2 * std
+    return out
+
+
 class VarianceScaling(Initializer):
-    """scale / fan with fan by `mode`; 'uniform' draws U(-sqrt(3 var), sqrt(3 var)), 'normal' a
-    normal truncated at 2 std (std corrected by 0.8796...), as Keras does."""
+    """scale / fan with fan by `mode`; 'uniform' draws U(-sqrt(3 var), sqrt(3 var)),
+    'truncated_normal' (also 'normal', Keras' alias) a normal truncated at 2 std (std corrected
+    by 0.8796...), 'untruncated_normal' N(0, var), as Keras does."""
 
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
         if mode not in ("fan_in", "fan_out", "fan_avg"):
             raise ValueError(f"[VarianceScaling] mode must be fan_in, fan_out or fan_avg. "
                              f"Received: mode={mode}")
+        if distribution == "normal":
+            distribution = "truncated_normal"
+        if distribution not in ("uniform", "truncated_normal", "untruncated_normal"):
+            raise ValueError(f"[VarianceScaling] distribution must be uniform, truncated_normal "
+                             f"(or normal) or untruncated_normal. Received: "
+                             f"distribution={distribution!r}")
         self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
 
     def sample(self, shape):
@@ -79,45 +111,47 @@ class VarianceScaling(Initializer):
         if self.distribution == "uniform":
             lim = math.sqrt(3.0 * var)
             return rng.uniform(-lim, lim, shape)
-        std = math.sqrt(var) / (0.87962566103423978 if "truncated" in self.distribution else 1.0)
-        out = rng.normal(0.0, std, shape)
-        if "truncated" in self.distribution:
-            bad = np.abs(out) > 2 * std
-            while bad.any():
-                out[bad] = rng.normal(0.0, std, int(bad.sum()))
-                bad = np.abs(out) > 2 * std
-        return out
+        if self.distribution == "truncated_normal":
+            return _truncated(rng, math.sqrt(var) / 0.87962566103423978, shape)
+        return rng.normal(0.0, math.sqrt(var), shape)
 
 
-def GlorotUniform(seed=None):
-    return VarianceScaling(1.0, "fan_avg", "uniform", seed)
+class _Preset(VarianceScaling):
+    """VarianceScaling with Keras' fixed arguments for a named scheme; its config is the seed."""
+    _ARGS = ()
+
+    def __init__(self, seed=None):
+        super().__init__(*self._ARGS, seed=seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
 
 
-def GlorotNormal(seed=None):
-    return VarianceScaling(1.0, "fan_avg", "truncated_normal", seed)
+class GlorotUniform(_Preset):
+    _ARGS = (1.0, "fan_avg", "uniform")
 
 
-def HeUniform(seed=None):
-    return VarianceScaling(2.0, "fan_in", "uniform", seed)
+class GlorotNormal(_Preset):
+    _ARGS = (1.0, "fan_avg", "truncated_normal")
 
 
-def HeNormal(seed=None):
-    return VarianceScaling(2.0, "fan_in", "truncated_normal", seed)
+class HeUniform(_Preset):
+    _ARGS = (2.0, "fan_in", "uniform")
 
 
-def LecunUniform(seed=None):
-    return VarianceScaling(1.0, "fan_in", "uniform", seed)
+class HeNormal(_Preset):
+    _ARGS = (2.0, "fan_in", "truncated_normal")
 
 
-def LecunNormal(seed=None):
-    return VarianceScaling(1.0, "fan_in", "truncated_normal", seed)
+class LecunUniform(_Preset):
+    _ARGS = (1.0, "fan_in", "uniform")
 
 
-def Orthogonal(gain=1.0, seed=None):
-    return _Orthogonal(gain, seed)
+class LecunNormal(_Preset):
+    _ARGS = (1.0, "fan_in", "truncated_normal")
 
 
-class _Orthogonal(Initializer):
+class Orthogonal(Initializer):
     def __init__(self, gain=1.0, seed=None):
         self.gain, self.seed = gain, seed
 
@@ -130,6 +164,22 @@ class _Orthogonal(Initializer):
         return self.gain * q[:rows, :cols].reshape(shape)
 
 
+_Orthogonal = Orthogonal  # the class name configs saved before Orthogonal was a class hold
+
+
+class Identity(Initializer):
+    """gain * eye(rows, cols) (Keras' 'identity'; the IRNN recurrent kernel). 2-D shapes only."""
+
+    def __init__(self, gain=1.0):
+        self.gain = gain
+
+    def sample(self, shape):
+        if len(shape) != 2:
+            raise ValueError(f"[Identity] the identity initializer needs a 2-D shape. "
+                             f"Received: shape={shape}")
+        return self.gain * np.eye(*shape)
+
+
 def _rng(seed):
     return _random.get_generator() if seed is None else np.random.default_rng(seed)
 
@@ -138,10 +188,52 @@ _TABLE = {"zeros": Zeros, "ones": Ones, "uniform": RandomUniform, "random_unifor
           "normal": RandomNormal, "random_normal": RandomNormal, "glorot_uniform": GlorotUniform,
           "glorot_normal": GlorotNormal, "he_uniform": HeUniform, "he_normal": HeNormal,
           "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal, "orthogonal": Orthogonal,
-          "constant": Constant}
+          "constant": Constant, "identity": Identity, "truncated_normal": TruncatedNormal}
+
+
+# Keras' class names (a serialized initializer's class_name, or `get("HeNormal")`)
+_CLASSES = {"Zeros": Zeros, "Ones": Ones, "Constant": Constant, "RandomUniform": RandomUniform,
+            "RandomNormal": RandomNormal, "TruncatedNormal": TruncatedNormal,
+            "VarianceScaling": VarianceScaling,
+            "GlorotUniform": GlorotUniform, "GlorotNormal": GlorotNormal, "HeUniform": HeUniform,
+            "HeNormal": HeNormal, "LecunUniform": LecunUniform, "LecunNormal": LecunNormal,
+            "Orthogonal": Orthogonal, "_Orthogonal": Orthogonal, "Identity": Identity}
+
+
+def serialize(initializer):
+    """Keras 3's dict of a built-in initializer: {'module', 'class_name', 'config',
+    'registered_name'} (what a custom layer's get_config stores; `get` / `deserialize` read it).
+
+    >>> serialize(Constant(2.0))["config"]
+    {'value': 2.0}
+    """
+    if not isinstance(initializer, Initializer):
+        raise TypeError(f"[initializers.serialize] expected a keras initializer object, "
+                        f"received: {initializer!r}")
+    return {"module": "keras.initializers", "class_name": type(initializer).__name__,
+            "config": initializer.get_config(), "registered_name": None}
+
+
+def deserialize(config, custom_objects=None):
+    """The initializer a serialize() dict (or TF 2's {'class_name', 'config'}) describes."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"[initializers.deserialize] expected a dict with 'class_name' and "
+                         f"'config', received: {config!r}")
+    name = config["class_name"]
+    cls = (custom_objects or {}).get(name) or _CLASSES.get(name)
+    if cls is None:
+        raise ValueError(f"[initializers.deserialize] unknown initializer class {name!r}. Valid "
+                         f"class names: {', '.join(sorted(k for k in _CLASSES if k[0] != '_'))}")
+    return cls(**(config.get("config") or {}))
 
 
 def get(identifier):
+    """None, a name ('he_normal' or Keras' class name 'HeNormal'), a serialize() dict, an
+    Initializer or any callable (shape, dtype) -> array."""
     if identifier is None:
         return None
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str) and identifier in _CLASSES and identifier[0] != "_":
+        return _CLASSES[identifier]()
     return resolve("initializer", identifier, _TABLE, (Initializer,))

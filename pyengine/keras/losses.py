@@ -52,6 +52,12 @@ class Loss:
         self.reduction = reduction
 
     def __call__(self, y_true, y_pred, sample_weight=None):
+        from .symbolic import is_symbolic, symbolic_op
+        if is_symbolic((y_true, y_pred, sample_weight)):
+            # a loss of a functional graph's tensors (Keras 2's VAE: `binary_crossentropy(
+            # inputs, outputs)` then `model.add_loss(...)`) is a node of that graph
+            return symbolic_op(type(self).__call__, self, y_true, y_pred, sample_weight,
+                               name=self.name)
         y_pred = _t(y_pred)
         per = self.fn(y_true, y_pred)
         if sample_weight is not None:
@@ -289,6 +295,25 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
 mse, mae = mean_squared_error, mean_absolute_error
 
 
+def same_rank(y_true, y_pred):
+    """Keras' squeeze_or_expand_to_same_rank, applied before a user's loss or metric function
+    sees (y_true, y_pred): when the ranks differ by one and the longer has a trailing 1, a rank-1
+    side gains that axis, otherwise the trailing 1 goes. Labels (n,) for an output (n, 1) become
+    (n, 1), so `y_true * y_pred` stays per sample instead of broadcasting to (n, n)."""
+    r1, r2 = len(y_true.shape), len(y_pred.shape)
+    if r1 == r2 + 1 and y_true.shape[-1] == 1:
+        if r2 == 1:
+            y_pred = y_pred.reshape(tuple(y_pred.shape) + (1,))
+        else:
+            y_true = y_true.reshape(tuple(y_true.shape[:-1]))
+    elif r2 == r1 + 1 and y_pred.shape[-1] == 1:
+        if r1 == 1:
+            y_true = y_true.reshape(tuple(y_true.shape) + (1,))
+        else:
+            y_pred = y_pred.reshape(tuple(y_pred.shape[:-1]))
+    return y_true, y_pred
+
+
 class _FunctionLoss(Loss):
     """A user function fn(y_true, y_pred) used as a loss."""
 
@@ -297,7 +322,7 @@ class _FunctionLoss(Loss):
         self._fn = fn
 
     def fn(self, y_true, y_pred):
-        out = self._fn(_t(y_true), y_pred)
+        out = self._fn(*same_rank(_t(y_true), y_pred))
         return out if isinstance(out, Tensor) else _t(out)
 
 
@@ -315,7 +340,7 @@ def get(identifier):
                          f"names: {', '.join(sorted(_TABLE))}")
     if identifier in (mean_squared_error, mean_absolute_error, binary_crossentropy,
                       categorical_crossentropy, sparse_categorical_crossentropy,
-                      *_extra.FUNCTIONS):
+                      *_extra.FUNCTIONS, *_more.FUNCTIONS):
         identifier = identifier.__name__
     obj = resolve("loss", identifier, _TABLE, (Loss,))
     return obj if isinstance(obj, Loss) else _FunctionLoss(obj)
@@ -328,3 +353,12 @@ from .losses_extra import (CosineSimilarity, Hinge, Huber, KLDivergence, LogCosh
                            log_cosh, squared_hinge)
 
 _TABLE.update(_extra.NAMES)
+
+# ---- Poisson, CategoricalHinge, focal cross-entropies, Dice, Tversky (keras/losses_more.py) --
+from . import losses_more as _more  # noqa: E402
+from .losses_more import (BinaryFocalCrossentropy, CategoricalFocalCrossentropy,  # noqa: E402,F401
+                          CategoricalHinge, Dice, Poisson, Tversky, binary_focal_crossentropy,
+                          categorical_focal_crossentropy, categorical_hinge, dice, poisson,
+                          tversky)
+
+_TABLE.update(_more.NAMES)

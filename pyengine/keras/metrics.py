@@ -1,7 +1,8 @@
 """Metrics (Keras 3's protocol, kept simple so new metrics are a few lines):
 
     m.update_state(...)   accumulate a batch (Tensors or arrays; sample_weight optional)
-    m.result()            the value so far, a Python float
+    m.result()            the value so far, a Python float (MetricValue: also .numpy(), as
+                          the 0-d tensor Keras 3 returns)
     m.reset_state()       start again (fit does it at each epoch for every model.metrics entry)
     m(...)                update_state then result
 
@@ -43,6 +44,26 @@ def _pyengine_reset(cls):
     return True
 
 
+class MetricValue(float):
+    """A metric's result: a Python float, which logs and format strings take as they are, that
+    also answers `.numpy()` (a float32 scalar) as the tensor Keras 3's result() returns does
+    (keras-io sklearn_metric_callbacks: `metric.result().numpy().astype(float)`)."""
+
+    def numpy(self):
+        return np.float32(self)
+
+
+def _float_result(result):
+    @functools.wraps(result)
+    def wrapper(self):
+        value = result(self)
+        if isinstance(value, (float, int, np.floating, np.integer)) and \
+                not isinstance(value, (bool, MetricValue)):
+            return MetricValue(value)
+        return value
+    return wrapper
+
+
 class Metric:
     kind = None  # what the fused trainer computes for this metric ('binary', 'categorical',
     #              'sparse'), or None
@@ -67,6 +88,10 @@ class Metric:
         # leave reset_state to this class (it would zero a variable made with another
         # initializer, which Keras leaves as made until the first reset).
         super().__init_subclass__(**kwargs)
+        # every result() that returns a number returns a MetricValue (a float with .numpy());
+        # a subclass whose result() returns a tensor keeps it
+        if "result" in vars(cls):
+            cls.result = _float_result(vars(cls)["result"])
         init = cls.__dict__.get("__init__")
         if init is None or getattr(init, "_resets_after", False):
             return
@@ -291,7 +316,8 @@ def get(identifier, loss=None):
         return m
     if callable(identifier) and not isinstance(identifier, type):
         def fn(y, p):
-            out = identifier(y, p)
+            from .losses import same_rank
+            out = identifier(*same_rank(y, p))
             return _np(out)
         return MeanMetricWrapper(fn, name=getattr(identifier, "__name__", "metric"))
     raise TypeError(f"[metric] expected a metric name, Metric object or function, received "
@@ -307,3 +333,12 @@ from .metrics_extra import (FalseNegatives, FalsePositives, TrueNegatives,  # no
 from .metrics_extra import NAMES as _EXTRA_NAMES  # noqa: E402
 
 _TABLE.update(_EXTRA_NAMES)
+
+# ---- IoU family, R2Score, per-sample metric forms of losses, *At* confusion metrics ----------
+from .metrics_more import (BinaryIoU, CategoricalHinge, CosineSimilarity, Hinge,  # noqa: E402
+                           IoU, KLDivergence, LogCoshError, MeanIoU, OneHotIoU, OneHotMeanIoU,
+                           Poisson, PrecisionAtRecall, R2Score, RecallAtPrecision,
+                           SensitivityAtSpecificity, SpecificityAtSensitivity, SquaredHinge)
+from .metrics_more import NAMES as _MORE_NAMES  # noqa: E402
+
+_TABLE.update(_MORE_NAMES)

@@ -188,6 +188,14 @@ class Model(Trainer, Layer):
             return list(self._graph_layers)
         return [m for m in self._modules.values() if isinstance(m, Layer)]
 
+    def reset_states(self):
+        """Keras 2: forget the carried state of every stateful layer inside (stateful RNNs
+        keep the last batch's final state as the next batch's initial state until reset)."""
+        for m in self.modules():
+            if m is not self and getattr(m, "stateful", False) is True and \
+                    hasattr(m, "reset_states") and not isinstance(m, Model):
+                m.reset_states()
+
     def get_layer(self, name=None, index=None):
         """The layer called `name` (or at position `index` of model.layers)."""
         layers = self.layers

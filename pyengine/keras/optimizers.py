@@ -12,8 +12,9 @@ use_ema=True keeps an exponential moving average of every updated variable (Kera
 average starts at the variable after its first update, then average = ema_momentum * average
 + (1 - ema_momentum) * variable after each); ema_overwrite_frequency=N copies the averages into
 the variables every N updates, and `finalize_variable_values` (which fit calls at its end) copies
-them in for good. Rejected with an error: loss_scale_factor, gradient_accumulation_steps, Keras
-2's decay.
+them in for good. Keras 2's `decay=` becomes InverseTimeDecay(lr, 1, decay): each update uses
+lr / (1 + decay * iterations). Rejected with an error: loss_scale_factor,
+gradient_accumulation_steps.
 Update rules are PyTorch's, which differ from Keras only in where epsilon enters Adam's and
 RMSprop's denominators (see docs/keras.md).
 
@@ -61,9 +62,14 @@ class Optimizer:
         owner = type(self).__name__
         if "lr" in kwargs:  # Keras 2 spelling, common in tutorials
             learning_rate = kwargs.pop("lr")
-        if kwargs.pop("decay", 0.0):
-            raise ValueError(f"[{owner}] decay= (Keras 2) is not supported; use a "
-                             "LearningRateScheduler callback")
+        decay = kwargs.pop("decay", 0.0)
+        if decay:  # Keras 2: lr / (1 + decay * iterations), i.e. InverseTimeDecay(lr, 1, decay)
+            decay = _number(decay, "decay", owner)
+            if isinstance(learning_rate, _schedules.LearningRateSchedule):
+                raise ValueError(f"[{owner}] decay= (Keras 2) cannot be combined with a "
+                                 "learning-rate schedule; put the decay in the schedule")
+            learning_rate = _schedules.InverseTimeDecay(_number(
+                learning_rate, "learning_rate", owner), decay_steps=1, decay_rate=decay)
         if kwargs.pop("jit_compile", True) not in (True, False, "auto"):
             raise ValueError(f"[{owner}] jit_compile must be a bool")
         if kwargs:
@@ -306,6 +312,8 @@ class Adagrad(Optimizer):
 
 
 _TABLE = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad}
+# Keras 2's lowercase aliases (`keras.optimizers.rmsprop(lr=1e-4, decay=1e-6)`)
+sgd, adam, rmsprop, adagrad = SGD, Adam, RMSprop, Adagrad
 
 
 def get(identifier):
@@ -316,8 +324,14 @@ def get(identifier):
 from .optimizers_extra import Adadelta, Adamax, Nadam  # noqa: E402
 
 _TABLE.update({"adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam})
+adadelta, adamax, nadam = Adadelta, Adamax, Nadam
 
 # ---- Lamb (Keras 3; NumPy update with the trust ratio, keras/optimizers_lamb.py) ------------
 from .optimizers_lamb import Lamb  # noqa: E402
 
 _TABLE["lamb"] = Lamb
+
+# ---- Lion / Ftrl / Adafactor (Keras 3 rules in NumPy, keras/optimizers_more.py) -------------
+from .optimizers_more import Adafactor, Ftrl, Lion  # noqa: E402
+
+_TABLE.update({"lion": Lion, "ftrl": Ftrl, "adafactor": Adafactor})

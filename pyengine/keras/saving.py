@@ -46,11 +46,57 @@ def get_registered_name(obj):
 
 
 def get_registered_object(name, custom_objects=None, module_objects=None):
-    """The object registered (or in custom_objects / module_objects) under `name`, else None."""
-    for table in (custom_objects or {}, _REGISTRY, module_objects or {}):
+    """The object registered (or in custom_objects, an open custom_object_scope or
+    module_objects) under `name`, else None."""
+    for table in (custom_objects or {}, *reversed(_SCOPES), _REGISTRY, module_objects or {}):
         if name in table:
             return table[name]
     return None
+
+
+def get_custom_objects():
+    """The global dict of registered objects (Keras' get_custom_objects): what
+    register_keras_serializable adds, and what `get_custom_objects()[name] = obj` adds, is
+    loadable by name."""
+    return _REGISTRY
+
+
+_SCOPES = []  # the dicts of the open custom_object_scope blocks, innermost last
+
+
+class CustomObjectScope:
+    """`with custom_object_scope({"MyLayer": MyLayer}):` makes the objects loadable by name
+    (load_model, model_from_json, from_config, deserialize_keras_object) inside the block."""
+
+    def __init__(self, *custom_objects):
+        for objects in custom_objects:
+            if not isinstance(objects, dict):
+                raise TypeError(f"[custom_object_scope] expects dicts of name -> object. "
+                                f"Received: {objects!r}")
+        self._objects = {}
+        for objects in custom_objects:
+            self._objects.update(objects)
+
+    def __enter__(self):
+        _SCOPES.append(self._objects)
+        return self
+
+    def __exit__(self, *exc):
+        _SCOPES.remove(self._objects)
+        return False
+
+
+custom_object_scope = CustomObjectScope
+
+
+def _classes(custom_objects=None):
+    """Every class a saved config may name: keras' own, registered, scoped, custom_objects."""
+    classes = _builtin_classes()
+    classes.update(_REGISTRY)
+    for scope in _SCOPES:
+        classes.update(scope)
+    classes.update(custom_objects or {})
+    return classes
 
 
 def _builtin_classes():
@@ -224,9 +270,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True,
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as e:
         raise ValueError(f"[load_model] cannot load a model from {filepath}: "
                          f"{type(e).__name__}: {e}") from None
-    classes = _builtin_classes()
-    classes.update(_REGISTRY)
-    classes.update(custom_objects or {})
+    classes = _classes(custom_objects)
     allocation_guard.budget = stored if max_weight_bytes is None else int(max_weight_bytes)
     load_policy.safe_mode = bool(safe_mode)
     try:
@@ -245,9 +289,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True,
 
 def model_from_json(json_string, custom_objects=None):
     """A new model (fresh weights) from `model.to_json()`; classes resolved as load_model does."""
-    classes = _builtin_classes()
-    classes.update(_REGISTRY)
-    classes.update(custom_objects or {})
+    classes = _classes(custom_objects)
     return _build(json.loads(json_string), classes)
 
 
@@ -262,7 +304,28 @@ def clone_model(model, input_tensors=None, clone_function=None, custom_objects=N
 def from_config(config, custom_objects=None):
     """A model or layer from a get_config() result (fresh weights); classes resolved as
     load_model does (keras' own, registered, custom_objects)."""
-    classes = _builtin_classes()
-    classes.update(_REGISTRY)
-    classes.update(custom_objects or {})
+    classes = _classes(custom_objects)
     return _build(config, classes)
+
+
+def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
+    """keras.models.save_model / keras.saving.save_model: `model.save(filepath, overwrite)`.
+    tf.keras 2's include_optimizer=True and save_format='keras' are accepted (what is done);
+    other values raise rather than being ignored."""
+    if zipped not in (None, True):
+        raise ValueError(f"[save_model] only a single-file model is written (zipped=None or "
+                         f"True). Received: zipped={zipped!r}")
+    if kwargs.pop("include_optimizer", True) is not True:
+        raise ValueError("[save_model] include_optimizer=False is not supported: a compiled "
+                         "model is saved with its optimizer state (compile it again after "
+                         "loading with compile=False instead)")
+    fmt = kwargs.pop("save_format", None)
+    if fmt not in (None, "keras"):
+        raise ValueError(f"[save_model] save_format={fmt!r} is not supported: pyengine writes "
+                         "its single-file format (save_format=None or 'keras')")
+    if kwargs:
+        raise TypeError(f"[save_model] unrecognized arguments: {sorted(kwargs)}")
+    model.save(filepath, overwrite=overwrite)
+
+
+from .saving_objects import deserialize_keras_object, serialize_keras_object  # noqa: E402,F401

@@ -26,16 +26,22 @@ def _ctor_config(obj):
         init = klass.__dict__.get("__init__")
         if init is None:
             continue
-        for name, p in inspect.signature(init).parameters.items():
+        params = inspect.signature(init).parameters
+        for name, p in params.items():
             if name == "self" or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL) or name in cfg:
                 continue
             if hasattr(obj, name):
                 value = getattr(obj, name)
                 if isinstance(value, (np.floating, np.integer)):
                     value = value.item()
-                if value is not None and not isinstance(value, (bool, int, float, str)):
+                if isinstance(value, (list, tuple)) and all(  # an axis tuple, class ids
+                        isinstance(v, (bool, int, float, str)) for v in value):
+                    value = list(value)
+                elif value is not None and not isinstance(value, (bool, int, float, str)):
                     return None
                 cfg[name] = value
+        if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
+            break  # the base classes' arguments cannot reach them through this constructor
     return cfg
 
 
@@ -141,9 +147,11 @@ def restore(model, npz):
         i, key = k[len(_PREFIX):].split("__", 1)
         w = weights[int(i)]
         value = npz[k]
-        if value.shape != tuple(w.shape) and key != "step":
+        want = opt.state_shape(key, tuple(w.shape)) if hasattr(opt, "state_shape") \
+            else tuple(w.shape)  # Adafactor's factored moments have their own shapes
+        if value.shape != want and key != "step":
             raise ValueError(f"[load_model] optimizer state {key} of {w.path} has shape "
-                             f"{value.shape}, the weight {tuple(w.shape)}")
+                             f"{value.shape}, expected {want}")
         impl.state.setdefault(w, {})[key] = np.array(value)
     for i, entries in header["scalars"].items():
         impl.state.setdefault(weights[int(i)], {}).update(entries)

@@ -122,13 +122,42 @@ class CosineDecay(LearningRateSchedule):
         return peak * ((1 - self.alpha) * cosine + self.alpha)
 
 
+class CosineDecayRestarts(LearningRateSchedule):
+    """Cosine decay with warm restarts (SGDR, Loshchilov & Hutter 2016): the first period
+    lasts first_decay_steps, each next one t_mul times longer and starting m_mul times lower;
+    within a period initial_learning_rate * ((1 - alpha) * 0.5 * m_mul^i * (1 + cos(pi * f))
+    + alpha), f the fraction of period i done."""
+
+    def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0,
+                 alpha=0.0, name="SGDRDecay"):
+        _positive(first_decay_steps, "first_decay_steps", "CosineDecayRestarts")
+        _positive(t_mul, "t_mul", "CosineDecayRestarts")
+        if isinstance(m_mul, bool) or not isinstance(m_mul, (int, float)) or m_mul < 0:
+            raise ValueError(f"[CosineDecayRestarts] m_mul must be >= 0. Received: m_mul={m_mul!r}")
+        self._store(initial_learning_rate=initial_learning_rate,
+                    first_decay_steps=first_decay_steps, t_mul=t_mul, m_mul=m_mul, alpha=alpha,
+                    name=name)
+
+    def __call__(self, step):
+        fraction = step / self.first_decay_steps
+        if self.t_mul == 1.0:
+            i = math.floor(fraction)
+            fraction -= i
+        else:
+            i = math.floor(math.log(1.0 - fraction * (1.0 - self.t_mul)) / math.log(self.t_mul))
+            done = (1.0 - self.t_mul ** i) / (1.0 - self.t_mul)
+            fraction = (fraction - done) / self.t_mul ** i
+        cosine = 0.5 * self.m_mul ** i * (1.0 + math.cos(math.pi * fraction))
+        return self.initial_learning_rate * ((1 - self.alpha) * cosine + self.alpha)
+
+
 def serialize(schedule):
     return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
 
 
 def deserialize(config):
     classes = {c.__name__: c for c in (ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay,
-                                       PolynomialDecay, CosineDecay)}
+                                       PolynomialDecay, CosineDecay, CosineDecayRestarts)}
     name = config.get("class_name")
     if name not in classes:
         raise ValueError(f"[schedules] unknown schedule {name!r}; known: {sorted(classes)}")

@@ -7,6 +7,8 @@ import numpy as np
 from . import tree
 from .layers.base import InputLayer, Layer, add_layer_module, remove_layer_module
 from .model import Model
+from ..string_dtype import is_string
+from ..tensor import Tensor
 from .symbolic import KerasTensor
 
 
@@ -17,6 +19,9 @@ class Sequential(Model):
         self._declared_input = None
         self._declared_batch = None  # fixed batch dimension: Input(batch_size=), batch_input_shape=
         self._input_from_call = False  # shape taken from the first call: only its rank is checked
+        # the input's dtype when it is not the float default: Input(dtype="string"), or a string
+        # graph tensor the model is called on (Sequential([StringLookup, Embedding])(text_input))
+        self._declared_dtype = None
         for layer in layers or []:
             self.add(layer)
 
@@ -31,6 +36,7 @@ class Sequential(Model):
                 raise ValueError("[Sequential] an Input must be the first layer")
             self._declared_input = layer._input_shape_arg
             self._declared_batch = layer._batch_size_arg
+            self._declared_dtype = layer.input_dtype
             self._input_from_call = False
             return
         declared = layer._declared_input if isinstance(layer, Sequential) else \
@@ -80,7 +86,8 @@ class Sequential(Model):
         outs = self.__dict__.get("_graph_outs")
         if not outs or len(outs) > len(self._layers) + 1 or \
                 outs[0].shape != (self._declared_batch,) + tuple(self._declared_input):
-            outs = [Input(shape=self._declared_input, batch_size=self._declared_batch)]
+            outs = [Input(shape=self._declared_input, batch_size=self._declared_batch,
+                          dtype=self._declared_dtype)]
         del outs[len(self._layers) + 1:]
         for layer in self._layers[len(outs) - 1:]:
             outs.append(layer(outs[-1]))
@@ -130,12 +137,36 @@ class Sequential(Model):
         if self._declared_input is None and hasattr(x, "shape") and not tree.is_nested(x):
             self._declared_input = tuple(x.shape[1:])
             self._input_from_call = True
+            raw = x._data if isinstance(x, Tensor) else x  # a Tensor may wrap text
+            if is_string(getattr(raw, "dtype", None)):
+                self._declared_dtype = "string"
             self._build_graph()
         return super().__call__(*args, **kwargs)
 
+    # Keras 2 (up to TF 2.5) gave Sequential these two; its example programs call them
+    # (addition_rnn.py: `model.predict_classes(rowX, verbose=0)`).
+    def predict_proba(self, x, batch_size=32, verbose=0):
+        """Keras 2: the predictions, warned about when they are not in [0, 1]."""
+        preds = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if preds.min() < 0.0 or preds.max() > 1.0:
+            import warnings
+            warnings.warn("[predict_proba] Network returning invalid probability values. The last "
+                          "layer might not normalize predictions into probabilities (like "
+                          "softmax or sigmoid would).", stacklevel=2)
+        return preds
+
+    def predict_classes(self, x, batch_size=32, verbose=0):
+        """Keras 2: argmax over the last axis of predict(x), or (p > 0.5) as int32 when that
+        axis has one unit (a sigmoid output)."""
+        proba = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if proba.shape[-1] > 1:
+            return proba.argmax(axis=-1)
+        return (proba > 0.5).astype("int32")
+
     def get_config(self):
         layers = ([{"class_name": "InputLayer", "args": [], "kwargs":
-                    {"shape": list(self._declared_input), "batch_size": self._declared_batch}}]
+                    {"shape": list(self._declared_input), "batch_size": self._declared_batch,
+                     "dtype": self._declared_dtype}}]
                   if self._declared_input else [])
         return {"class_name": "Sequential", "args": [],
                 "kwargs": {"name": self.name,

@@ -12,6 +12,7 @@ upstream (keras-io's text CNN: Conv1D(kernel 7, stride 3) twice after Input((Non
 again on longer ones (_SIZES' next level): the nodes from the graph's inputs are replayed at
 those sizes, and a dimension found to differ there becomes None too."""
 import operator
+import threading
 
 import numpy as np
 
@@ -76,7 +77,12 @@ class KerasTensor:
     def __truediv__(self, o): return symbolic_op(operator.truediv, self, o, name="divide")
     def __rtruediv__(self, o): return symbolic_op(operator.truediv, o, self, name="divide")
     def __pow__(self, o): return symbolic_op(operator.pow, self, o, name="power")
+    def __rpow__(self, o): return symbolic_op(operator.pow, o, self, name="power")
     def __matmul__(self, o): return symbolic_op(operator.matmul, self, o, name="matmul")
+    def __rmatmul__(self, o): return symbolic_op(operator.matmul, o, self, name="matmul")
+    # pe.Tensor's operators return NotImplemented for these, so `variable + symbolic` (Keras
+    # 2's `loss = K.variable(0.); loss = loss + ...`) lands in the reflected methods above
+    _pyengine_defer_ops = True
     def __gt__(self, o): return symbolic_op(operator.gt, self, o, name="greater")
     def __ge__(self, o): return symbolic_op(operator.ge, self, o, name="greater_equal")
     def __lt__(self, o): return symbolic_op(operator.lt, self, o, name="less")
@@ -226,8 +232,44 @@ def call_symbolic(layer, inputs, args, kwargs):
     return outputs
 
 
+def get_source_inputs(tensor):
+    """The graph inputs (keras.Input outputs) `tensor` is computed from, in first-reached
+    order: an input itself gives [itself] (keras.utils.get_source_inputs)."""
+    if not isinstance(tensor, KerasTensor):
+        raise TypeError(f"[get_source_inputs] expected a Keras symbolic tensor, received "
+                        f"{type(tensor).__name__}")
+    out, stack = [], [tensor]
+    while stack:
+        t = stack.pop()
+        layer, ni, _ = t._keras_history
+        parents = layer._inbound_nodes[ni].parents
+        if parents:
+            stack.extend(reversed(parents))
+        elif not any(t is o for o in out):
+            out.append(t)
+    return out
+
+
+_examples_state = threading.local()
+
+
+def on_examples():
+    """True while a layer runs on the example batches behind symbolic inputs (shape inference),
+    also inside layers it calls: a vocabulary lookup nested in a custom layer takes the
+    examples' placeholder tokens for in-vocabulary ones instead of rejecting them as data."""
+    return getattr(_examples_state, "depth", 0) > 0
+
+
 def _run_on_examples(layer, inputs, args, kwargs, level, memo):
     """The layer's two results on the examples at _SIZES[level] of its symbolic arguments."""
+    _examples_state.depth = getattr(_examples_state, "depth", 0) + 1
+    try:
+        return _run_examples_pair(layer, inputs, args, kwargs, level, memo)
+    finally:
+        _examples_state.depth -= 1
+
+
+def _run_examples_pair(layer, inputs, args, kwargs, level, memo):
     results = []
     # a node's recorded training= (call_symbolic) is replaced: examples run in inference mode
     kwargs = {k: v for k, v in kwargs.items() if k != "training"}
@@ -239,7 +281,17 @@ def _run_on_examples(layer, inputs, args, kwargs, level, memo):
         ex_args = tree.map_structure(pick, args)
         ex_kw = tree.map_structure(pick, kwargs)
         with no_grad(), np.errstate(all="ignore"):
-            results.append(layer(ex_in, *ex_args, training=False, **ex_kw))
+            try:
+                results.append(layer(ex_in, *ex_args, training=False, **ex_kw))
+            except (ValueError, TypeError, IndexError):
+                # a layer that declares its output shape (Lambda(output_shape=...)) may
+                # compute something the all-zero examples do not allow (a CTC loss over input
+                # lengths of 0): its declared shape stands in, as Keras infers it from there
+                declared = getattr(layer, "declared_output_example", None)
+                out = declared(ex_in) if declared is not None else None
+                if out is None:
+                    raise
+                results.append(out)
     return results
 
 

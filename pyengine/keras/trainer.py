@@ -70,6 +70,8 @@ class Trainer(GeneratorMethods):
         self.compiled_metrics = _compiled.CompiledMetrics(self, [])
         self.compiled_loss = _compiled.CompiledLoss(self)
         self.compiled = True
+        # Keras (2 and 3): compile freezes which weights train until the next compile
+        self._compiled_trainable = list(self.trainable_weights) or None
         n = len(self.outputs) if getattr(self, "outputs", None) else None
         if n is None and not isinstance(loss, (list, tuple, dict)):
             n = 1
@@ -80,7 +82,9 @@ class Trainer(GeneratorMethods):
         out = getattr(self, "_outputs_struct", None)
         if isinstance(out, dict):
             return list(out)
-        if n > 1 and getattr(self, "outputs", None) and len(self.outputs) == n:
+        # Keras names a functional model's outputs after the layers that make them, one output
+        # too: image_ocr.py compiles loss={'ctc': ...} for its single Lambda(name='ctc') output
+        if getattr(self, "outputs", None) and len(self.outputs) == n:
             return [t._keras_history[0].name for t in self.outputs]
         return [f"output_{i}" for i in range(n)]
 
@@ -133,6 +137,18 @@ class Trainer(GeneratorMethods):
         self._compiled_losses = list(zip(losses, weights, per))
         self.compiled_metrics = _compiled.CompiledMetrics(self, [m for objs in per for m in objs])
 
+    def _array_options(self):
+        """How batching.as_arrays reads this model's inputs: str arrays kept for a text model;
+        for a functional model, the names of its inputs (keys of a dict x that name no input,
+        such as image_ocr.py's 'source_str' list, are dropped with a warning, as in Keras)."""
+        keys = None
+        struct = getattr(self, "_inputs_struct", None)
+        if isinstance(struct, dict):
+            keys = list(struct)
+        elif getattr(self, "inputs", None):
+            keys = [t.name for t in self.inputs]
+        return {"text": self._takes_text(), "input_keys": keys}
+
     def _takes_text(self):
         """True when a keras.Input(dtype="string") is among the model's inputs: its data is text,
         kept as str arrays for the TextVectorization behind it."""
@@ -180,9 +196,10 @@ class Trainer(GeneratorMethods):
                 raise ValueError("[compute_loss] the model was compiled with a loss, so y "
                                  "(the targets) is required")
             ys = self._flat_targets(y, len(preds))
-            for (loss_fn, w, _), yt, yp in zip(self._compiled_losses, ys, preds):
+            sws = self._flat_sample_weights(sample_weight, len(preds))
+            for (loss_fn, w, _), yt, yp, sw in zip(self._compiled_losses, ys, preds, sws):
                 if loss_fn is not None:
-                    term = loss_fn(yt, yp, sample_weight)
+                    term = loss_fn(yt, yp, sw)
                     term = term if w == 1.0 else term * w
                     total = term if total is None else total + term
         for penalty in self.losses:
@@ -199,6 +216,8 @@ class Trainer(GeneratorMethods):
 
     def _flat_targets(self, y, n):
         if n == 1:
+            if isinstance(y, dict) and list(y) == self._output_names(1):
+                return [y[next(iter(y))]]  # {output name: targets} (Keras 2 generators)
             return [y[0] if isinstance(y, (list, tuple)) and len(y) == 1 else y]
         if isinstance(y, dict):
             names = self._output_names(n)
@@ -222,20 +241,42 @@ class Trainer(GeneratorMethods):
                          f"{n} target arrays" + (f", or {len(with_loss)} for the outputs "
                          f"that have a loss ({with_loss})" if len(with_loss) < n else ""))
 
+    def _flat_sample_weights(self, sample_weight, n):
+        """One sample weight per output: a list (or a dict by output name) of per-output
+        weights, as Keras' multi-output models take them (ACGAN weights its auxiliary loss
+        on real images only), or one array for every output."""
+        if sample_weight is None:
+            return [None] * n
+        if isinstance(sample_weight, dict):
+            names = self._output_names(n)
+            unknown = sorted(set(sample_weight) - set(names))
+            if unknown:
+                raise ValueError(f"[compute_loss] sample_weight has keys {unknown} that are "
+                                 f"not outputs; expected keys among {names}")
+            return [sample_weight.get(k) for k in names]
+        if n > 1 and isinstance(sample_weight, (list, tuple)):
+            if len(sample_weight) != n:
+                raise ValueError(f"[compute_loss] sample_weight is a list of "
+                                 f"{len(sample_weight)} entries for a model with {n} outputs: "
+                                 "pass one weight array per output, or one array for all")
+            return list(sample_weight)
+        return [sample_weight] * n
+
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Updates the compiled metrics with this batch; returns every metric's result."""
         if self._compiled_losses is not None and y is not None:
             preds = tree.flatten(y_pred)
-            for (_, _, ms), yt, yp in zip(self._compiled_losses,
-                                         self._flat_targets(y, len(preds)), preds):
+            for (_, _, ms), yt, yp, sw in zip(self._compiled_losses,
+                                             self._flat_targets(y, len(preds)), preds,
+                                             self._flat_sample_weights(sample_weight,
+                                                                       len(preds))):
                 if yt is None:  # an output without a loss and without a target
                     continue
                 for m in ms:
                     # mean metrics read y_pred's Keras mask (as Keras 3); others get arrays
                     pred = yp._data if isinstance(yp, Tensor) and not isinstance(
                         m, _metrics.MeanMetricWrapper) else yp
-                    m.update_state(yt, pred,
-                                   sample_weight if getattr(m, "_weighted", False) else None)
+                    m.update_state(yt, pred, sw if getattr(m, "_weighted", False) else None)
         return self.get_metrics_result()
 
     def get_metrics_result(self):
@@ -252,21 +293,44 @@ class Trainer(GeneratorMethods):
         """One optimizer step on a batch: forward, compute_loss, gradients, apply_gradients
         (skipped when the loss is not finite: fit then stops), metrics. Returns the logs."""
         x, y, sample_weight = _b.unpack_x_y_sample_weight(data)
-        y_pred = self(x, training=True)
-        loss = self.compute_loss(x, y, y_pred, sample_weight)
-        self._require_loss()
-        self._loss_tracker.update_state(loss._data, sample_weight=_b.num_samples(x, "fit"))
-        params = self.trainable_weights
-        if not params:  # Keras 3 warns and trains nothing (a model of pass-through layers)
-            warnings.warn(f"[{self.name}] the model does not have any trainable weights",
-                          stacklevel=2)
-        elif math.isfinite(float(loss._data)):
-            for p in params:
-                p.grad = None
-            if loss.requires_grad:  # else no weight reaches the loss: every gradient is None
-                loss.backward()
-            self.optimizer.apply_gradients([(p.grad, p) for p in params])
+        # weights frozen after compile still train here (they get gradients for this step)
+        thawed = [p for p in getattr(self, "_compiled_trainable", None) or ()
+                  if not p.requires_grad]
+        for p in thawed:
+            p.requires_grad = True
+        try:
+            y_pred = self(x, training=True)
+            params = self._weights_to_train()  # after the call: a lazily built model has them
+            loss = self.compute_loss(x, y, y_pred, sample_weight)
+            self._require_loss()
+            self._loss_tracker.update_state(loss._data, sample_weight=_b.num_samples(x, "fit"))
+            if not params:  # Keras 3 warns and trains nothing (a model of pass-through layers)
+                warnings.warn(f"[{self.name}] the model does not have any trainable weights",
+                              stacklevel=2)
+            elif math.isfinite(float(loss._data)):
+                for p in params:
+                    p.grad = None
+                if loss.requires_grad:  # else no weight reaches the loss: every gradient is None
+                    loss.backward()
+                self.optimizer.apply_gradients([(p.grad, p) for p in params])
+        finally:
+            for p in thawed:
+                p.requires_grad = False
         return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def _weights_to_train(self):
+        """The weights that were trainable at compile: Keras documents that `trainable` set
+        after compile takes effect at the next compile (ACGAN compiles its discriminator, sets
+        `discriminator.trainable = False`, then compiles the combined model: the discriminator
+        still trains in its own train_on_batch and is frozen in the combined one). A model
+        without weights at compile (built at its first batch) takes them at its first step."""
+        if getattr(self, "_compiled_trainable", None) is None:
+            self._compiled_trainable = list(self.trainable_weights) or None
+        return self._compiled_trainable or []
+
+    def _trainable_as_compiled(self):
+        snap = getattr(self, "_compiled_trainable", None)
+        return snap is None or [id(w) for w in snap] == [id(w) for w in self.trainable_weights]
 
     def test_step(self, data):
         x, y, sample_weight = _b.unpack_x_y_sample_weight(data)
@@ -289,7 +353,7 @@ class Trainer(GeneratorMethods):
         return [(None,) + tuple(t.shape[1:]) for t in tree.flatten(y)]
 
     def _prepare(self, x, y, what, sample_weight=None):
-        x = _b.as_arrays(x, what, text=self._takes_text())
+        x = _b.as_arrays(x, what, **self._array_options())
         n = _b.num_samples(x, what)
         if n == 0:
             raise ValueError(f"[{what}] x is empty")
@@ -351,10 +415,10 @@ class Trainer(GeneratorMethods):
                                  "validation_data with a dataset or generator")
             adapter = _adapters.Adapter(x, "fit", steps_per_epoch, shuffle, class_weight,
                                         need_y=self._loss_spec is not None,
-                                        text=self._takes_text())
+                                        **self._array_options())
             n = None
         else:
-            x = _b.as_arrays(x, "fit", text=self._takes_text())
+            x = _b.as_arrays(x, "fit", **self._array_options())
             y = _b.as_arrays(y, "fit", floating=False)
             if class_weight is not None:
                 if sample_weight is not None or tree.is_nested(y):
@@ -395,7 +459,8 @@ class Trainer(GeneratorMethods):
         from . import fused
         plan = None
         if not dataset and sample_weight is None and steps_per_epoch is None \
-                and not cbs.wants_batches() and getattr(self.optimizer, "_schedule", None) is None:
+                and not cbs.wants_batches() and getattr(self.optimizer, "_schedule", None) is None \
+                and self._trainable_as_compiled():
             plan = fused.plan(self, y)
         self.stop_training = False
         logs = {}
@@ -496,7 +561,7 @@ class Trainer(GeneratorMethods):
                 raise ValueError("[evaluate] with a dataset, DataLoader, generator or PyDataset "
                                  "x, y and sample_weight come from its elements")
             adapter = _adapters.Adapter(x, "evaluate", steps, need_y=self._loss_spec is not None,
-                                        text=self._takes_text())
+                                        **self._array_options())
             batches = (data for _, data in adapter.epoch())
         else:
             x, y = self._prepare(x, y, "evaluate")
@@ -548,9 +613,9 @@ class Trainer(GeneratorMethods):
                                what="predict")
         if _adapters.is_source(x):
             batches = (data for _, data in _adapters.Adapter(
-                x, "predict", steps, text=self._takes_text()).epoch())
+                x, "predict", steps, **self._array_options()).epoch())
         else:
-            x = _b.as_arrays(x, "predict", text=self._takes_text())
+            x = _b.as_arrays(x, "predict", **self._array_options())
             if hasattr(self, "_check_input") and not tree.is_nested(x):
                 self._check_input(x.shape)
             n = _b.num_samples(x, "predict")
@@ -590,7 +655,7 @@ class Trainer(GeneratorMethods):
     def predict_on_batch(self, x):
         with no_grad():
             return tree.map_structure(lambda t: t._data, self(
-                _b.as_arrays(x, "predict", text=self._takes_text()), training=False))
+                _b.as_arrays(x, "predict", **self._array_options()), training=False))
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        return_dict=False):

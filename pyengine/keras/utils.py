@@ -75,6 +75,15 @@ def to_categorical(y, num_classes=None, dtype="float32"):
     return out
 
 
+def normalize(x, axis=-1, order=2):
+    """x divided by its `order`-norm along `axis` (rows of norm 0 are left unchanged), as
+    keras.utils.normalize (Keras 2: keras.utils.np_utils.normalize) on NumPy arrays."""
+    x = as_array(x)
+    norm = np.atleast_1d(np.linalg.norm(x, order, axis))
+    norm[norm == 0] = 1
+    return x / np.expand_dims(norm, axis)
+
+
 # Keras 3 serves the sequence utilities from keras.utils too (keras/preprocessing/ holds them).
 def set_random_seed(seed):
     """Seeds Python's `random`, NumPy's global generator and pyengine's (keras.utils'
@@ -102,3 +111,11 @@ from .split_dataset import (pack_x_y_sample_weight, split_dataset,  # noqa: E402
                             unpack_x_y_sample_weight)
 # ---- keras.utils.FeatureSpace (structured-data preprocessing, keras/feature_space.py) ---------
 from .feature_space import FeatureSpace  # noqa: E402,F401
+from .file_cache import get_file  # noqa: E402,F401
+from .symbolic import get_source_inputs  # noqa: E402,F401  (keras.utils.get_source_inputs)
+# ---- serialization names Keras also serves from keras.utils (keras/saving.py) -----------------
+from .saving import (CustomObjectScope, custom_object_scope,  # noqa: E402,F401
+                     deserialize_keras_object, get_custom_objects, get_registered_name,
+                     get_registered_object, register_keras_serializable,
+                     serialize_keras_object)
+from .progbar import Progbar  # noqa: E402,F401  (Keras 2: keras.utils.generic_utils.Progbar)

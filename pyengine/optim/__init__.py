@@ -10,6 +10,7 @@ from .nadam import NAdam
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
+from . import swa_utils  # torch.optim.swa_utils: AveragedModel, SWALR, update_bn
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler",
-           "Adadelta", "Adamax", "NAdam", "LBFGS"]
+           "Adadelta", "Adamax", "NAdam", "LBFGS", "swa_utils"]

@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import layers
 from ..model import Model
+from ..symbolic import get_source_inputs
 
 
 def models_dir():
@@ -96,6 +97,11 @@ def imagenet_weights_path(name, weights_file):
 
 
 def finish(inputs, outputs, name, weights, weights_file):
+    # an input_tensor computed by earlier layers (Rescaling(...)(keras.Input(...))): the model
+    # starts at the Inputs it comes from and holds those layers, as Keras' applications do
+    # (get_source_inputs), so model.output connects to the caller's Input
+    sources = get_source_inputs(inputs)
+    inputs = sources[0] if len(sources) == 1 else sources
     model = Model(inputs, outputs, name=name)
     if weights == "imagenet":
         model.load_weights(imagenet_weights_path(name, weights_file))

@@ -28,6 +28,7 @@ from .noise import GaussianDropout, GaussianNoise, SpatialDropout2D  # noqa: E40
 from .reshaping import Cropping2D, UpSampling2D, ZeroPadding2D  # noqa: E402
 
 Convolution2DTranspose, SeparableConvolution2D = Conv2DTranspose, SeparableConv2D
+Convolution1D, Convolution2D = Conv1D, Conv2D  # Keras 2 kept these aliases (e.g. cnn_seq2seq.py)
 
 __all__ = [n for n in dir() if not n.startswith("_")]
 
@@ -38,6 +39,7 @@ from .permute import Permute  # noqa: E402
 
 __all__ = [n for n in dir() if not n.startswith("_")]
 from .einsum_dense import EinsumDense  # noqa: E402
+from .random_fourier import RandomFourierFeatures  # noqa: E402
 
 __all__ = [n for n in dir() if not n.startswith("_")]
 # Vocabulary layers on Python / NumPy strings and ints (applied to the data, before the model)
@@ -80,3 +82,23 @@ __all__ += ["HashedCrossing"]
 from . import experimental  # noqa: E402
 from .saved_model_layer import TFSMLayer  # noqa: E402  (raises: no SavedModel runtime)
 from .random_size import RandomHeight, RandomWidth  # noqa: E402  (TF 2's random resizing)
+
+# 3-D reshaping / dropout, AlphaDropout, ThresholdedReLU (Keras 2), depthwise / separable 1-D
+from .conv1d_depthwise import DepthwiseConv1D, SeparableConv1D  # noqa: E402
+from .volume_layers import (AlphaDropout, Cropping3D, SpatialDropout3D,  # noqa: E402
+                            ThresholdedReLU, UpSampling3D, ZeroPadding3D)
+
+SeparableConvolution1D = SeparableConv1D
+__all__ += ["AlphaDropout", "Cropping3D", "DepthwiseConv1D", "SeparableConv1D",
+            "SeparableConvolution1D", "SpatialDropout3D", "ThresholdedReLU", "UpSampling3D",
+            "ZeroPadding3D"]
+# Keras 3's colour preprocessing layers and Pipeline (NumPy on the images)
+from .color_layers import (AutoContrast, Equalization, Pipeline,  # noqa: E402
+                           RandomColorJitter, RandomGrayscale, RandomHue, RandomSaturation,
+                           Solarization)
+
+__all__ += ["AutoContrast", "Equalization", "Pipeline", "RandomColorJitter", "RandomGrayscale",
+            "RandomHue", "RandomSaturation", "Solarization"]
+from .spectral_norm import SpectralNormalization  # noqa: E402
+
+__all__ += ["SpectralNormalization"]

@@ -267,6 +267,7 @@ class Layer(Module):
             def wrapped(self, *args, **kw):  # a build() called directly also marks the layer built
                 out = build(self, *args, **kw)
                 self.__dict__["built"] = True
+                self._set_initial_weights()
                 return out
             wrapped._marks_built = True
             cls.build = wrapped
@@ -296,6 +297,7 @@ class Layer(Module):
         Keras' flat keys: each constructor argument as the layer holds it (config_view.py)."""
         from .activation_slot import current_record
         args, kwargs = current_record(self, *self._init_args)  # `layer.activation = None` kept
+        kwargs = {k: v for k, v in kwargs.items() if k != "weights"}  # values, not config
         kwargs = {k: _objects.to_config(k, v) for k, v in kwargs.items()}
         kwargs["name"] = self.name
         from .config_view import flat_arguments
@@ -306,7 +308,7 @@ class Layer(Module):
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
                  batch_input_shape=None, batch_size=None, autocast=True,
-                 activity_regularizer=None, **kwargs):
+                 activity_regularizer=None, weights=None, **kwargs):
         if kwargs:
             raise TypeError(f"[{type(self).__name__}] unrecognized keyword arguments: "
                             f"{sorted(kwargs)}")
@@ -315,6 +317,12 @@ class Layer(Module):
                              f"Received: autocast={autocast!r}")
         # autocast (Keras): floating inputs are cast to the compute dtype, float32 here
         self.__dict__["_autocast"] = autocast
+        # Keras 2's `weights=[kernel, bias]`: the layer's first weights, set when it is built
+        # (a list whose length or shapes do not fit raises there, from set_weights)
+        if weights is not None and not isinstance(weights, (list, tuple)):
+            raise TypeError(f"[{type(self).__name__}] weights must be a list of arrays (Keras "
+                            f"2's initial weights). Received: {type(weights).__name__}")
+        self.__dict__["_initial_weights"] = None if weights is None else list(weights)
         # a penalty on the layer's outputs, added to its losses at every call (Keras 3: not
         # divided by the batch size)
         self.__dict__["activity_regularizer"] = _reg.get(activity_regularizer)
@@ -660,6 +668,13 @@ class Layer(Module):
                                     inputs)
         self.build(shapes)
         self.built = True
+        self._set_initial_weights()
+
+    def _set_initial_weights(self):
+        w = self.__dict__.get("_initial_weights")
+        if w is not None:
+            self.__dict__["_initial_weights"] = None
+            self.set_weights(w)
 
     @property
     def output_shape_(self):

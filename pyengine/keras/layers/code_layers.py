@@ -15,6 +15,8 @@ import threading
 import numpy as np
 
 from .. import config_objects as _objects
+from .. import tree
+from ...tensor import Tensor
 from .base import Layer
 
 
@@ -159,6 +161,16 @@ class Lambda(Layer):
             raise ValueError(f"[{self.name}] output_shape={want} but the function returned "
                              f"shape (batch,) + {got}")
         return out
+
+    def declared_output_example(self, inputs):
+        """Zeros of shape (batch,) + output_shape, when output_shape is fully given: the
+        symbolic call's example output if the function cannot run on the all-zero examples
+        (keras/symbolic.py); None otherwise."""
+        want = self.output_shape_arg
+        if want is None or any(d is None for d in want):
+            return None
+        first = next(t for t in tree.flatten(inputs) if hasattr(t, "shape"))
+        return Tensor._wrap(np.zeros((first.shape[0],) + want, np.float32))
 
     def get_config(self):
         cfg = super().get_config()

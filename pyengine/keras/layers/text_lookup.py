@@ -19,6 +19,7 @@ buckets with FarmHash), sparse / ragged outputs, a mask token with non-int modes
 import numpy as np
 
 from ...tensor import Tensor
+from ..symbolic import on_examples
 from .adapt_data import adapt_data
 from .base import Layer
 
@@ -176,7 +177,7 @@ class IndexLookup(Layer):
                 out[i] = 0
                 continue
             j = self._index.get(t, oov)
-            if j is None and getattr(self, "_on_examples", False):
+            if j is None and (getattr(self, "_on_examples", False) or on_examples()):
                 j = len(self._specials())  # shapes only: any in-vocabulary index
             if j is None:
                 raise ValueError(f"[{what}] token {t!r} is not in the vocabulary and "

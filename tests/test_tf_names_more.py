@@ -791,3 +791,19 @@ def test_torch_names_keep_their_meaning():
     x = tf.tensor([[1.0, 2.0], [3.0, 4.0]])
     assert float(tf.linalg.matmul(x, x)[0, 0]) == 7.0  # torch.linalg.matmul(input, other)
     assert "print" not in tf.__all__ and "pad" in tf.__all__  # a star import keeps print()
+
+
+def test_stack_packs_python_numbers_as_values_in_the_tensors_dtype():
+    """tf.stack([tf.shape(x)[0], 6]) (an output_shape built at run time): the number 6 is a
+    value; it was taken for the legacy Tensor(6) constructor, a tensor of 6 elements."""
+    x = tf.zeros((3, 4))
+    s = tf.stack([tf.shape(x)[0], 6, tf.shape(x)[1]])
+    assert s.numpy().tolist() == [3, 6, 4] and s.dtype == tf.shape(x).dtype
+    f = tf.stack([tf.constant(1.5), 2, 3.0])
+    assert f.numpy().tolist() == [1.5, 2.0, 3.0] and f.dtype == tf.float32
+    assert tf.stack([2.0, 3]).numpy().tolist() == [2.0, 3.0]
+    assert tf.concat([tf.constant([1, 2]), tf.constant([3])], 0).numpy().tolist() == [1, 2, 3]
+    w = tf.constant(2.0)
+    w.requires_grad = True
+    (tf.stack([w, 1.0]) * tf.constant([3.0, 5.0])).sum().backward()
+    assert w.grad.numpy() == 3.0

@@ -123,10 +123,29 @@ class Stack(Function):
 
 
 def _tensors(seq, op):
+    """The sequence's items as Tensors. A number is a value (as tf.stack converts it):
+    `tf.stack([tf.shape(x)[0], 6])` packs the number 6, not a new tensor of 6 elements (the
+    legacy `Tensor(6)` constructor), in the dtype of the tensors given, as TensorFlow converts
+    it. Arrays and lists go through the Tensor constructor, as before."""
     seq = list(seq)
     if not seq:
         raise ValueError(f"[{op}] expected a non-empty sequence of tensors")
-    return [t if isinstance(t, _ag.Tensor) else _ag.Tensor(t) for t in seq]
+    like = next((t for t in seq if isinstance(t, _ag.Tensor)), None)
+    numbers = (bool, int, float, np.number, np.bool_)
+    if like is not None and like._data.dtype.kind in "biuf":
+        dtype = like._data.dtype
+    else:  # numbers only: their common dtype, a float one as float32 (pe.tensor's default)
+        dtype = np.asarray([t for t in seq if isinstance(t, numbers)]).dtype
+        dtype = np.float32 if dtype == np.float64 else dtype
+    out = []
+    for t in seq:
+        if isinstance(t, numbers):
+            t = _ag.Tensor._wrap(np.asarray(t, dtype=dtype),
+                                 like.device if like is not None else None)
+        elif not isinstance(t, _ag.Tensor):
+            t = _ag.Tensor(t)
+        out.append(t)
+    return out
 
 
 def cat(tensors, axis=0, dim=None):

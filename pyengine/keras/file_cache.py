@@ -7,9 +7,10 @@ gets an OSError naming the path to copy the file to."""
 import hashlib
 import os
 import tarfile
-import tempfile
 import urllib.request
 import zipfile
+
+from .datasets._fetch import download
 
 OP = "get_file"
 
@@ -66,20 +67,12 @@ def _extract(path, dest, archive_format):
 
 
 def _download(origin, dest):
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(dest), prefix=".tmp-get-file-")
     try:
-        with os.fdopen(fd, "wb") as f, urllib.request.urlopen(origin, timeout=30) as r:
-            for block in iter(lambda: r.read(1 << 20), b""):
-                f.write(block)
-        os.replace(tmp, dest)
-    except BaseException as e:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        if isinstance(e, (OSError, ValueError)):
-            raise OSError(f"[{OP}] {dest} is missing and downloading it from {origin} failed "
-                          f"({e}). If this machine is offline, copy the file to {dest} (or set "
-                          "PYENGINE_HOME / cache_dir)") from None
-        raise
+        download(origin, dest)
+    except (OSError, ValueError) as e:
+        raise OSError(f"[{OP}] {dest} is missing and downloading it from {origin} failed "
+                      f"({e}). If this machine is offline, copy the file to {dest} (or set "
+                      "PYENGINE_HOME / cache_dir)") from None
 
 
 def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None,

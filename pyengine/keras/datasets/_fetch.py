@@ -24,6 +24,27 @@ def _digest(file_hash):
     return hashlib.sha256() if len(file_hash) == 64 else hashlib.md5()
 
 
+def download(origin, dest, file_hash=None):
+    """Stream `origin` into `dest` through a temporary file in dest's folder, renamed into place
+    only once complete and, when `file_hash` (SHA-256 or MD5 hex) is given, matching it; any
+    failure removes the temporary file and propagates (OSError for a checksum mismatch)."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(dest), prefix=".tmp-download-")
+    try:
+        digest = None if file_hash is None else _digest(file_hash)
+        with os.fdopen(fd, "wb") as f, urllib.request.urlopen(origin, timeout=30) as r:
+            for block in iter(lambda: r.read(1 << 20), b""):
+                f.write(block)
+                if digest is not None:
+                    digest.update(block)
+        if digest is not None and digest.hexdigest() != file_hash:
+            raise OSError(f"checksum mismatch for {origin}")
+        os.replace(tmp, dest)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
 def get_file(fname, origin, file_hash, op, what=None):
     """Path of `fname` in the cache folder (an absolute path is used as is), downloaded from
     `origin` when missing. `op` names the loader in errors; `what` describes the file."""
@@ -31,24 +52,12 @@ def get_file(fname, origin, file_hash, op, what=None):
     if os.path.exists(dest):
         return dest
     os.makedirs(os.path.dirname(dest), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(dest), prefix=".tmp-dataset-")
     try:
-        with os.fdopen(fd, "wb") as f, urllib.request.urlopen(origin, timeout=30) as r:
-            digest = _digest(file_hash)
-            for block in iter(lambda: r.read(1 << 20), b""):
-                f.write(block)
-                digest.update(block)
-        if digest.hexdigest() != file_hash:
-            raise OSError(f"checksum mismatch for {origin}")
-        os.replace(tmp, dest)
-    except BaseException as e:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        if isinstance(e, (OSError, ValueError)):
-            raise OSError(f"[{op}] {dest} is missing and downloading it from {origin} failed "
-                          f"({e}). If this machine is offline, copy {what or 'a Keras-format ' + os.path.basename(dest)} "
-                          f"to {dest} (or set PYENGINE_HOME)") from None
-        raise
+        download(origin, dest, file_hash)
+    except (OSError, ValueError) as e:
+        raise OSError(f"[{op}] {dest} is missing and downloading it from {origin} failed "
+                      f"({e}). If this machine is offline, copy {what or 'a Keras-format ' + os.path.basename(dest)} "
+                      f"to {dest} (or set PYENGINE_HOME)") from None
     return dest
 
 

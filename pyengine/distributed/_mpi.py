@@ -75,7 +75,7 @@ def _share_cores(ranks_here):
     """Give each of the ranks on this machine its share of the cores, unless the program chose
     (OMP_NUM_THREADS, or pyengine.set_num_threads before init). Every rank would otherwise start
     an OpenMP team as large as the machine: 2 ranks x 2 threads on 2 cores made a convnet step
-    9x slower than 2 ranks x 1 thread (examples/ddp_mnist.py: 238 against 26 ms). torchrun sets
+    5-17x slower than 2 ranks x 1 thread (examples/ddp_mnist.py: 53-166 against 9.7 ms). torchrun sets
     OMP_NUM_THREADS=1 for several processes per node for the same reason."""
     import pyengine
     if ranks_here < 2 or os.environ.get("OMP_NUM_THREADS") or pyengine._thread_choice.by_program:

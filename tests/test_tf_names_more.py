@@ -802,6 +802,10 @@ def test_stack_packs_python_numbers_as_values_in_the_tensors_dtype():
     f = tf.stack([tf.constant(1.5), 2, 3.0])
     assert f.numpy().tolist() == [1.5, 2.0, 3.0] and f.dtype == tf.float32
     assert tf.stack([2.0, 3]).numpy().tolist() == [2.0, 3.0]
+    with pytest.raises(TypeError, match=r"\[stack\] the number 2.5 cannot be packed"):
+        tf.stack([tf.shape(x)[0], 2.5])  # not silently truncated to 2
+    with pytest.raises(TypeError, match=r"\[stack\] the number 2 cannot be packed"):
+        tf.stack([tf.constant(True), 2])
     assert tf.concat([tf.constant([1, 2]), tf.constant([3])], 0).numpy().tolist() == [1, 2, 3]
     w = tf.constant(2.0)
     w.requires_grad = True

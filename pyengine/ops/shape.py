@@ -140,8 +140,11 @@ def _tensors(seq, op):
     out = []
     for t in seq:
         if isinstance(t, numbers):
-            t = _ag.Tensor._wrap(np.asarray(t, dtype=dtype),
-                                 like.device if like is not None else None)
+            a = np.asarray(t).astype(dtype)
+            if a != t:  # 2.5 into int32, 2 into bool: TensorFlow refuses the conversion too
+                raise TypeError(f"[{op}] the number {t!r} cannot be packed with tensors of "
+                                f"dtype {np.dtype(dtype).name} without changing its value")
+            t = _ag.Tensor._wrap(a, like.device if like is not None else None)
         elif not isinstance(t, _ag.Tensor):
             t = _ag.Tensor(t)
         out.append(t)

@@ -267,6 +267,32 @@ def test_cumsum_dtype_default_axis_empty():
     assert tf.math.cumsum(tf.zeros((0,)), exclusive=True).shape == (0,)
 
 
+@pytest.mark.parametrize("exclusive", [False, True])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_cumprod_exclusive_reverse(exclusive, reverse):
+    a = RNG.uniform(0.5, 2.0, (3, 4))
+    ref = np.flip(a, 0) if reverse else a
+    ref = np.cumprod(ref, 0)
+    if exclusive:
+        ref = np.concatenate([np.ones((1, 4)), ref[:-1]], 0)
+    ref = np.flip(ref, 0) if reverse else ref
+    np.testing.assert_allclose(tf.math.cumprod(T(a), exclusive=exclusive,
+                                               reverse=reverse).numpy(), ref, rtol=1e-12)
+    assert gradcheck(lambda v: tf.math.cumprod(v, 0, exclusive, reverse), [T(a, grad=True)])
+
+
+def test_cumprod_keeps_int_dtype_and_exclusive_starts_clean():
+    c = tf.math.cumprod(tf.constant([[1, 2], [3, 4]], dtype=tf.int32), axis=1, exclusive=True)
+    assert c.numpy().tolist() == [[1, 1], [1, 3]] and c.numpy().dtype == np.int32
+    # the exclusive run starts from the identity, not from x[0] * 0 (inf * 0 is NaN)
+    v = np.array([np.inf, 1.0, 2.0])
+    np.testing.assert_array_equal(tf.math.cumsum(v, exclusive=True).numpy(), [0, np.inf, np.inf])
+    np.testing.assert_array_equal(tf.math.cumprod(v, exclusive=True, reverse=True).numpy(),
+                                  [2, 2, 1])
+    with pytest.raises(ValueError, match=r"tf.math.cumprod"):
+        tf.math.cumprod(tf.constant(2.0))
+
+
 def test_rsqrt_and_float_tests():
     a = RNG.uniform(0.5, 2.0, (3, 2))
     np.testing.assert_allclose(tf.math.rsqrt(T(a)).numpy(), 1 / np.sqrt(a), rtol=1e-12)

@@ -132,6 +132,36 @@ def test_ddp_program_gives_torchs_weights(tmp_path):
 
 
 @needs_mpi
+@pytest.mark.parametrize("mode", ["train", "fail", "queue"])
+def test_mp_spawn_ddp_program(mode, tmp_path):
+    """PyTorch's CPU DDP program shape, started with `python script.py` (no mpiexec):
+    mp.spawn starts its ranks under mpiexec (pyengine/multiprocessing/mpi_launch.py), fn defined
+    in the script; DDP's weights equal one process training on the mean loss; a rank raising
+    inside a collective reaches the parent as ProcessRaisedException; a Queue argument falls
+    back to plain processes."""
+    env = dict(os.environ, OMP_NUM_THREADS="1",
+               PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run([sys.executable, os.path.join(WORKERS, "spawn_ddp.py"), mode,
+                           str(tmp_path)], env=env, capture_output=True, text=True,
+                          timeout=TIMEOUT)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("OK"), \
+        proc.stdout + proc.stderr
+
+
+def test_mp_spawn_uses_mpi_only_when_it_can(monkeypatch):
+    """The MPI launch needs several 'spawn' processes, mpi4py, an mpiexec and arguments that
+    can be pickled outside multiprocessing; PYENGINE_SPAWN_MPI=0 turns it off."""
+    from pyengine.multiprocessing import mpi_launch
+    assert mpi_launch.payload(abs, (1, pe.zeros(2))) is not None
+    import multiprocessing
+    assert mpi_launch.payload(abs, (multiprocessing.get_context("spawn").SimpleQueue(),)) is None
+    assert not mpi_launch.usable(1, "spawn") and not mpi_launch.usable(2, "fork")
+    assert mpi_launch.usable(2, "spawn") == _have_mpi()
+    monkeypatch.setenv("PYENGINE_SPAWN_MPI", "0")
+    assert not mpi_launch.usable(2, "spawn")
+
+
+@needs_mpi
 @pytest.mark.parametrize("n", [2, 3])
 def test_keras_fit(n, tmp_path):
     ckpt = tmp_path / "ckpt.npz"

@@ -86,6 +86,33 @@ def test_torch_distributed_names_and_ddp(n):
 
 
 @needs_mpi
+def test_torchrun_command_line_runs_the_ranks():
+    """python -m pyengine.distributed.run with torchrun's options (a rendezvous address given,
+    as torchrun programs' launch lines do) starts the script's ranks under mpiexec."""
+    env = dict(os.environ, OMP_NUM_THREADS="1",
+               PYTHONPATH=os.pathsep.join([ROOT, WORKERS, os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run([sys.executable, "-m", "pyengine.distributed.run", "--standalone",
+                           "--nproc_per_node=2", "--master-port", "29500",
+                           os.path.join(WORKERS, "torch_ddp.py")],
+                          env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0 and all(f"OK torch_ddp rank {r} of 2" in out for r in (0, 1)), out
+
+
+@needs_mpi
+def test_torchrun_command_line_options():
+    from pyengine.distributed.run import command
+    cmd = command(["--nproc-per-node", "3", "-m", "pkg.train", "--lr", "0.1"])
+    assert cmd[1:3] == ["-n", "3"] and cmd[3:] == [sys.executable, "-m", "pkg.train", "--lr",
+                                                   "0.1"]
+    assert command(["--no-python", "--nnodes", "1:1", "prog", "x"])[3:] == ["prog", "x"]
+    for bad in (["--nnodes", "2", "t.py"], ["--node-rank", "1", "t.py"],
+                ["--nproc-per-node", "gpu", "t.py"], ["--nproc-per-node", "0", "t.py"]):
+        with pytest.raises(SystemExit, match=r"pyengine.distributed.run"):
+            command(bad)
+
+
+@needs_mpi
 @pytest.mark.parametrize("mode", ["default", "chosen"])
 def test_ranks_share_the_cores_unless_the_program_chose(mode):
     rc, out = run_job(2, "threads_share.py", mode, OMP_NUM_THREADS="")

@@ -97,15 +97,27 @@ def test_torchrun_command_line_runs_the_ranks():
                           env=env, capture_output=True, text=True, timeout=TIMEOUT)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0 and all(f"OK torch_ddp rank {r} of 2" in out for r in (0, 1)), out
+    # torchrun's variables are set before the program runs (programs read them first)
+    code = ("import os, pyengine.distributed as d; print('ENV', os.environ['RANK'], "
+            "os.environ['LOCAL_RANK'], os.environ['WORLD_SIZE'], os.environ['MASTER_ADDR'], "
+            "os.environ['MASTER_PORT'], d.is_torchelastic_launched())")
+    proc = subprocess.run([sys.executable, "-m", "pyengine.distributed.run", "--nproc-per-node",
+                           "2", "--master_port", "12345", "--no-python", sys.executable, "-c",
+                           code], env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    lines = sorted(line for line in proc.stdout.splitlines() if line.startswith("ENV"))
+    assert lines == [f"ENV {r} {r} 2 127.0.0.1 12345 True" for r in (0, 1)], \
+        proc.stdout + proc.stderr
 
 
 @needs_mpi
 def test_torchrun_command_line_options():
     from pyengine.distributed.run import command
     cmd = command(["--nproc-per-node", "3", "-m", "pkg.train", "--lr", "0.1"])
-    assert cmd[1:3] == ["-n", "3"] and cmd[3:] == [sys.executable, "-m", "pkg.train", "--lr",
-                                                   "0.1"]
-    assert command(["--no-python", "--nnodes", "1:1", "prog", "x"])[3:] == ["prog", "x"]
+    assert cmd[1:3] == ["-n", "3"] and cmd[6:9] == ["127.0.0.1", "29500", "none"]
+    assert cmd[9:] == [sys.executable, "-m", "pkg.train", "--lr", "0.1"]
+    cmd = command(["--no-python", "--nnodes", "1:1", "--rdzv-endpoint", "host:1234",
+                   "--rdzv_id", "job7", "prog", "x"])
+    assert cmd[6:] == ["host", "1234", "job7", "prog", "x"]
     for bad in (["--nnodes", "2", "t.py"], ["--node-rank", "1", "t.py"],
                 ["--nproc-per-node", "gpu", "t.py"], ["--nproc-per-node", "0", "t.py"]):
         with pytest.raises(SystemExit, match=r"pyengine.distributed.run"):

@@ -8,9 +8,14 @@ process may use), --nnodes 1, --node-rank 0, --standalone, -m (run a module), --
 a program, not a Python script), --master-addr / --master-port / --rdzv-endpoint (torchrun's
 rendezvous address: MPI connects the ranks itself, so any value is valid and none is dialled,
 as with init_process_group's init_method). Several nodes (--nnodes > 1) are an MPI job started
-with the cluster's own mpiexec (docs/distributed.md), so they raise here. init_process_group
-sets RANK, WORLD_SIZE, LOCAL_RANK and LOCAL_WORLD_SIZE in each rank as torchrun would, and each
-rank gets its share of the cores unless OMP_NUM_THREADS is set (torchrun sets it to 1)."""
+with the cluster's own mpiexec (docs/distributed.md), so they raise here.
+
+Each rank starts with torchrun's variables already set, since programs read them before
+init_process_group: RANK, LOCAL_RANK, GROUP_RANK, ROLE_RANK, WORLD_SIZE, LOCAL_WORLD_SIZE,
+ROLE_WORLD_SIZE, MASTER_ADDR / MASTER_PORT (the values given, else torchrun's defaults) and
+TORCHELASTIC_RUN_ID (the --rdzv-id, else torchrun's "none"). A short bootstrap reads the rank
+from the launcher's variables, sets them and execs the program. Each rank gets its share of the
+cores unless OMP_NUM_THREADS is set (torchrun sets it to 1)."""
 import argparse
 import os
 import subprocess
@@ -39,6 +44,31 @@ def _parser():
     return p
 
 
+# Sets torchrun's per-rank variables from the MPI launcher's (hydra: PMI_*, Open MPI:
+# OMPI_COMM_WORLD_*), then execs the program; argv: master address, port, run id, program...
+_RANK_ENV = (
+    "import os, sys\n"
+    "e = os.environ\n"
+    "rank = e.get('PMI_RANK') or e.get('OMPI_COMM_WORLD_RANK') or e.get('PMIX_RANK') or '0'\n"
+    "size = e.get('PMI_SIZE') or e.get('OMPI_COMM_WORLD_SIZE') or '1'\n"
+    "for k in ('RANK', 'LOCAL_RANK', 'GROUP_RANK', 'ROLE_RANK'):\n"
+    "    e[k] = rank if k != 'GROUP_RANK' else '0'\n"
+    "for k in ('WORLD_SIZE', 'LOCAL_WORLD_SIZE', 'ROLE_WORLD_SIZE'):\n"
+    "    e[k] = size\n"
+    "e['MASTER_ADDR'], e['MASTER_PORT'], e['TORCHELASTIC_RUN_ID'] = sys.argv[1:4]\n"
+    "os.execvp(sys.argv[4], sys.argv[4:])\n")
+
+
+def _rendezvous(args):
+    """torchrun's MASTER_ADDR / MASTER_PORT / run id for these arguments."""
+    addr = args.master_addr or "127.0.0.1"
+    port = args.master_port or "29500"
+    if args.rdzv_endpoint:
+        host, _, p = args.rdzv_endpoint.rpartition(":")
+        addr, port = (host or addr), (p or port)
+    return [addr, str(port), args.rdzv_id or "none"]
+
+
 def _nprocs(value):
     if value in ("auto", "cpu"):
         return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
@@ -65,7 +95,8 @@ def command(argv):
         program = [args.script]
     else:
         program = [sys.executable] + (["-m"] if args.module else []) + [args.script]
-    return [exe, "-n", str(_nprocs(args.nproc_per_node))] + program + args.script_args
+    return ([exe, "-n", str(_nprocs(args.nproc_per_node)), sys.executable, "-c", _RANK_ENV]
+            + _rendezvous(args) + program + args.script_args)
 
 
 def main(argv=None):

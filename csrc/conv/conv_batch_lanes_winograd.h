@@ -357,11 +357,9 @@ void conv2d_batch_lanes_winograd_backward_weight(const Conv2dGeom& g, const T* x
   const int64_t th = winograd_tiles(g.oh), tw = winograd_tiles(g.ow), tiles = th * tw;
   const int64_t K = g.n * tiles;  // the GEMMs' reduction: k = image * tiles + tile
   const int64_t opanels = (g.oc + kMR - 1) / kMR, cpanels = (g.c + NB - 1) / NB;
-  const int64_t xpos = g.n * NB + kLine<T>, dpos = g.n * kMR + kLine<T>;
+  const int64_t xpos = g.n * NB + kLine<T>;
   T* const xt = call_scratch<T, 0>(cpanels * hw * xpos);
-  T* const dyt = call_scratch<T, 1>(opanels * L * dpos);
   pack_panels(x, g.n, g.c, hw, NB, xt, xpos);
-  pack_panels(dy, g.n, g.oc, L, int64_t{kMR}, dyt, dpos);
 
   // V[c panel][phase][position][k][NB], each position's block a cache line longer than K NB
   // (a transform writes the same k of all 25 positions; see the forward). Items are
@@ -380,19 +378,24 @@ void conv2d_batch_lanes_winograd_backward_weight(const Conv2dGeom& g, const T* x
     }, vt + (cp * 4 + ph) * P * vq + k * NB, vq);
   }
 
-  // U[o panel][position][k][MR] = A dy_tile A^T, dy zero past its last row and column.
+  // U[o panel][position][k][MR] = A dy_tile A^T, dy zero past its last row and column, read in
+  // place: an item is one image's planes of a panel's kMR channels (a packed copy of dy in
+  // panels cost as much as this transform: its 8-row transposes have no SIMD form).
   const int64_t uq = K * kMR + kLine<T>;
   T* const ut = call_scratch<T, 3>(opanels * P * uq);
 #pragma omp parallel for num_threads(threads_for(opanels * K)) schedule(static)
   for (int64_t it = 0; it < opanels * K; ++it) {
     const int64_t op = it / K, k = it % K, img = k / tiles, tile = k % tiles;
     const int64_t oh0 = tile / tw * kWinM, ow0 = tile % tw * kWinM;
+    const int64_t mr = std::min<int64_t>(kMR, g.oc - op * kMR);
+    const T* planes = dy + (img * g.oc + op * kMR) * L;
     T d[kWinM][kWinM][kMR], t[kWinA][kWinM][kMR];
     for (int r = 0; r < kWinM; ++r)
       for (int s = 0; s < kWinM; ++s) {
         const int64_t oh = oh0 + r, ow = ow0 + s;
-        const T* src = dyt + (op * L + oh * g.ow + ow) * dpos + img * kMR;
-        for (int i = 0; i < kMR; ++i) d[r][s][i] = oh < g.oh && ow < g.ow ? src[i] : T(0);
+        const bool inside = oh < g.oh && ow < g.ow;
+        for (int i = 0; i < kMR; ++i)
+          d[r][s][i] = inside && i < mr ? planes[i * L + oh * g.ow + ow] : T(0);
       }
     for (int s = 0; s < kWinM; ++s)  // columns: t = A d
       for (int i = 0; i < kMR; ++i) {

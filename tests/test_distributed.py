@@ -187,6 +187,22 @@ def test_mp_spawn_ddp_program(mode, tmp_path):
         proc.stdout + proc.stderr
 
 
+@needs_mpi
+def test_mp_spawn_at_a_scripts_top_level_raises_instead_of_spawning_again(tmp_path):
+    """Without the __main__ guard each child would run the script's spawn() again while loading
+    it (processes without end); it raises, as multiprocessing does."""
+    script = tmp_path / "noguard.py"
+    script.write_text("import pyengine.multiprocessing as mp\n"
+                      "def f(rank):\n    pass\n"
+                      "mp.spawn(f, nprocs=2)\n")
+    env = dict(os.environ, OMP_NUM_THREADS="1",
+               PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
+                          text=True, timeout=TIMEOUT)
+    assert proc.returncode != 0 and "if __name__ == '__main__'" in proc.stderr, \
+        proc.stdout + proc.stderr
+
+
 def test_mp_spawn_uses_mpi_only_when_it_can(monkeypatch):
     """The MPI launch needs several 'spawn' processes, mpi4py, an mpiexec and arguments that
     can be pickled outside multiprocessing; PYENGINE_SPAWN_MPI=0 turns it off."""

@@ -36,6 +36,11 @@ _BOOTSTRAP = ("import pickle, sys\n"
               "from pyengine.multiprocessing.mpi_launch import child_main\n"
               "child_main(d, sys.argv[2])\n")
 
+# True while a child loads the parent's main module: a spawn() there is the script's top level
+# running again without an `if __name__ == "__main__":` guard, which would start processes
+# without end; multiprocessing refuses it the same way.
+bootstrapping = False
+
 # Rank variables of the launchers (MPICH / Intel MPI hydra, Open MPI, PMIx).
 _RANK_VARS = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK")
 
@@ -111,6 +116,11 @@ class MpiProcessContext:
 
 def launch(blob, nprocs, daemon):
     """Starts the nprocs ranks under mpiexec; returns their MpiProcessContext."""
+    if bootstrapping:
+        raise RuntimeError(
+            "[multiprocessing.spawn] a process was started while a spawned child was still "
+            "loading the main module: the script calls spawn() at its top level. Use the "
+            "idiom\n\n    if __name__ == '__main__':\n        mp.spawn(...)\n")
     workdir = tempfile.mkdtemp(prefix="pyengine_spawn_")
     # The main module as multiprocessing's spawn passes it: by name when run with -m, else
     # by path (none for python -c or an interactive session: fn must then be importable).
@@ -146,10 +156,15 @@ def child_main(data, workdir):
     try:
         sys.argv[:] = data["sys_argv"]
         from multiprocessing import spawn as _spawn  # what a spawned child does
-        if data["main_name"]:
-            _spawn._fixup_main_from_name(data["main_name"])
-        elif data["main_path"] and os.path.exists(data["main_path"]):
-            _spawn._fixup_main_from_path(data["main_path"])
+        global bootstrapping
+        bootstrapping = True
+        try:
+            if data["main_name"]:
+                _spawn._fixup_main_from_name(data["main_name"])
+            elif data["main_path"] and os.path.exists(data["main_path"]):
+                _spawn._fixup_main_from_path(data["main_path"])
+        finally:
+            bootstrapping = False
         fn, args = pickle.loads(data["payload"])
         fn(rank, *args)
     except KeyboardInterrupt:

@@ -232,6 +232,17 @@ from . import tf_random as _tf_random  # noqa: E402
 for _n in ("set_seed", "truncated_normal", "categorical", "shuffle", "stateless_uniform",
            "stateless_normal"):
     setattr(random, _n, getattr(_tf_random, _n))  # noqa: F821  (pe.random, the module)
+# tf.math.add / subtract / multiply / divide / truediv / pow / sign / round ...: the top-level
+# elementwise functions, whose signatures are TensorFlow's, also under tf.math (keras-io
+# Forward-Forward divides and squares with tf.math.divide / tf.math.pow); on Keras symbolic
+# tensors they record a graph node, as TensorFlow's ops do
+for _n in ("add", "subtract", "multiply", "divide", "pow", "sign", "round", "floor", "ceil",
+           "reciprocal", "logical_and", "logical_or", "logical_not", "logical_xor", "erf",
+           "tan", "asin", "acos", "atan", "atan2", "expm1", "lgamma", "digamma", "xlogy"):
+    setattr(math, _n, _symbolic_aware(globals()[_n]))  # noqa: F821  (tf_names.math)
+math.truediv = math.divide
+# pe.norm: torch.norm, or tf.norm when called with ord= / axis= / keepdims= (tf_norm.py)
+from .tf_norm import torch_or_tf_norm as norm  # noqa: E402
 
 
 # `from pyengine import *` exports every public name except those that would shadow a Python

@@ -107,3 +107,177 @@ def test_involution_layer_trains_and_exposes_its_kernels():
     assert o1.shape == (1, 8, 8, 3) and k1.shape == (1, 8, 8, 9, 1, 1)
     assert o2.shape == (1, 4, 4, 3) and k2.shape == (1, 4, 4, 9, 1, 1)
     assert tf.reduce_sum(k2, axis=[-1, -2, -3]).shape == (1, 4, 4)
+
+
+def test_xla_dynamic_update_slice_and_dynamic_slice():
+    from pyengine.compiler.tf2xla.python import xla
+    base = np.arange(12, dtype="float64").reshape(3, 4)
+    out = xla.dynamic_update_slice(base, np.full((2, 2), -1.0), [1, 1]).numpy()
+    ref = base.copy()
+    ref[1:3, 1:3] = -1.0
+    np.testing.assert_array_equal(out, ref)
+    # XLA clamps the start so the update fits: [2, 3] becomes [1, 2]
+    ref = base.copy()
+    ref[1:3, 2:4] = -1.0
+    np.testing.assert_array_equal(
+        xla.dynamic_update_slice(base, np.full((2, 2), -1.0), [tf.constant(2), 3]).numpy(), ref)
+    # an inf under the replaced block does not leak (no multiply-by-mask)
+    got = xla.dynamic_update_slice(np.array([np.inf, 1.0, 2.0]), np.array([5.0]), [0]).numpy()
+    np.testing.assert_array_equal(got, [5.0, 1.0, 2.0])
+    np.testing.assert_array_equal(xla.dynamic_slice(base, [2, 1], [1, 3]).numpy(),
+                                  base[2:3, 1:4])
+    with pytest.raises(TypeError, match="dynamic_update_slice.*same dtype"):
+        xla.dynamic_update_slice(np.zeros(3, "float32"), np.zeros(1, "float64"), [0])
+    with pytest.raises(ValueError, match="start indices"):
+        xla.dynamic_update_slice(np.zeros((2, 2)), np.zeros((1, 1)), [0])
+    x, u = tf.Variable(np.ones((2, 3))), tf.Variable(np.ones((1, 2)))
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(xla.dynamic_update_slice(x, u * 3.0, [1, 0]) * np.arange(6.0).reshape(2, 3))
+    gx, gu = tape.gradient(y, [x, u])
+    np.testing.assert_array_equal(gx.numpy(), [[0, 1, 2], [0, 0, 5]])
+    np.testing.assert_array_equal(gu.numpy(), [[9, 12]])
+
+
+def test_tf_math_elementwise_aliases_eager_and_symbolic():
+    np.testing.assert_allclose(tf.math.divide(tf.constant([3.0]), 2.0).numpy(), [1.5])
+    np.testing.assert_allclose(tf.math.truediv(tf.constant([3.0]), 4.0).numpy(), [0.75])
+    np.testing.assert_allclose(tf.math.pow(tf.constant([2.0, 3.0]), 2).numpy(), [4.0, 9.0])
+    np.testing.assert_array_equal(tf.math.round(tf.constant([0.5, 1.5, 2.5])).numpy(),
+                                  [0.0, 2.0, 2.0])  # half to even, as TensorFlow
+    inp = keras.Input((3,))
+    model = keras.Model(inp, tf.math.subtract(tf.math.divide(tf.math.pow(inp, 2), 2.0), 1.0))
+    np.testing.assert_allclose(model.predict(np.array([[1.0, 2.0, 4.0]]), verbose=0),
+                               [[-0.5, 1.0, 7.0]])
+
+
+def test_tf_norm_vector_and_matrix_forms_match_numpy():
+    x = np.random.default_rng(2).normal(size=(4, 5)).astype("float32")
+    np.testing.assert_allclose(tf.norm(x, ord=2, axis=1, keepdims=True).numpy(),
+                               np.linalg.norm(x, axis=1, keepdims=True), rtol=1e-5)
+    np.testing.assert_allclose(tf.norm(x).numpy(), np.linalg.norm(x), rtol=1e-5)
+    np.testing.assert_allclose(tf.norm(x, ord=3, axis=0).numpy(),
+                               np.linalg.norm(x, 3, axis=0), rtol=1e-5)
+    np.testing.assert_allclose(tf.norm(x, ord=np.inf, axis=-1).numpy(),
+                               np.abs(x).max(-1), rtol=1e-6)
+    for o in (1, np.inf, "fro"):
+        np.testing.assert_allclose(tf.norm(x, ord=o, axis=[0, 1]).numpy(),
+                                   np.linalg.norm(x, o), rtol=1e-5)
+    assert tf.norm(x, axis=(0, 1), keepdims=True).shape == (1, 1)
+    # the torch spelling is unchanged: p / dim / keepdim
+    np.testing.assert_allclose(tf.norm(tf.tensor(x), 2, 1, True).numpy(),
+                               np.linalg.norm(x, axis=1, keepdims=True), rtol=1e-5)
+    with pytest.raises(ValueError, match="vector norm"):
+        tf.norm(x, ord="fro", axis=1)
+    with pytest.raises(NotImplementedError, match="2-norm"):
+        tf.norm(x, ord=2, axis=(0, 1))
+    v = tf.Variable(np.array([[3.0, 4.0]], "float32"))
+    with tf.GradientTape() as tape:
+        n = tf.reduce_sum(tf.norm(v, ord=2, axis=1))
+    np.testing.assert_allclose(tape.gradient(n, v).numpy(), [[0.6, 0.8]], rtol=1e-6)
+
+
+def test_layers_in_list_attributes_tracked_after_iadd():
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.stack = [keras.Input(shape=(3,))]   # not a layer: the list starts untracked
+            self.stack += [layers.Dense(4)]
+            self.more = [layers.Dense(4)]
+            self.more += [layers.Dense(2)]          # += on a tracked list keeps tracking
+            self.more.append(layers.Dense(1))
+
+        def call(self, x):
+            for lyr in self.stack[1:] + list(self.more):
+                x = lyr(x)
+            return x
+
+    net = Net()
+    assert [type(lyr).__name__ for lyr in net.layers] == ["Dense"] * 4
+    net(np.zeros((2, 3), "float32"))
+    assert len(net.trainable_weights) == 8
+    net.more.pop()
+    assert len(net.layers) == 3 and len(net.trainable_weights) == 6
+
+
+def test_dataset_elements_keep_float64_in_custom_train_step():
+    seen = []
+
+    class Probe(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(1)
+
+        def train_step(self, data):
+            x, y = data
+            seen.append((x.dtype, self.dense(x).dtype))
+            return {"n": tf.reduce_sum(x)}
+
+    model = Probe()
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.random.default_rng(0).normal(size=(4, 3))  # float64
+    model.fit(tf.data.Dataset.from_tensor_slices((x, np.zeros(4))).batch(4), epochs=1,
+              verbose=0)
+    model.fit(x, np.zeros(4), batch_size=4, epochs=1, verbose=0)  # arrays: floatx, as Keras
+    assert seen == [(tf.float64, tf.float32), (tf.float32, tf.float32)]
+
+
+class _LocalDense(layers.Layer):
+    """A layer that trains itself with its own tape and optimizer (Forward-Forward style)."""
+
+    def __init__(self, units, optimizer):
+        super().__init__()
+        self.dense, self.optimizer = layers.Dense(units, activation="relu"), optimizer
+        self.loss_metric = keras.metrics.Mean()
+
+    def call(self, x):
+        return self.dense(x / (tf.norm(x, ord=2, axis=1, keepdims=True) + 1e-4))
+
+    def local_fit(self, pos, neg, steps):
+        for _ in range(steps):
+            with tf.GradientTape() as tape:
+                gp = tf.math.reduce_mean(tf.math.pow(self.call(pos), 2), 1)
+                gn = tf.math.reduce_mean(tf.math.pow(self.call(neg), 2), 1)
+                loss = tf.math.reduce_mean(tf.math.log(1 + tf.math.exp(
+                    tf.concat([-gp + 1.5, gn - 1.5], 0))))
+                self.loss_metric.update_state([loss])
+            grads = tape.gradient(loss, self.dense.trainable_weights)
+            self.optimizer.apply_gradients(zip(grads, self.dense.trainable_weights))
+        return tf.stop_gradient(self.call(pos)), tf.stop_gradient(self.call(neg)), loss
+
+
+def test_forward_forward_pattern_layer_local_training_in_fit():
+    from pyengine.compiler.tf2xla.python import xla
+
+    class FF(keras.Model):
+        def __init__(self):
+            super().__init__()
+            shared = keras.optimizers.Adam(0.03)   # one optimizer for both layers
+            self.blocks = [keras.Input(shape=(12,))]
+            self.blocks += [_LocalDense(16, shared), _LocalDense(16, shared)]
+            self.total = tf.Variable(0.0, trainable=False)
+
+        def overlay(self, data):
+            x, label = data
+            mark = xla.dynamic_update_slice(tf.zeros([4], dtype=tf.float64),
+                                            tf.ones([1], dtype=tf.float64), [label])
+            return xla.dynamic_update_slice(x, mark, [0]), label
+
+        def train_step(self, data):
+            x, y = data
+            pos, y = tf.map_fn(fn=self.overlay, elems=(x, y))
+            neg, _ = tf.map_fn(fn=self.overlay, elems=(x, (y + 1) % 4))
+            losses = []
+            for lyr in self.layers:
+                pos, neg, loss = lyr.local_fit(pos, neg, 5)
+                losses.append(loss)
+            return {"loss": tf.math.divide(losses[0] + losses[1], 2.0)}
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 4, 64)
+    x = rng.normal(size=(64, 12)) * 0.3
+    x[np.arange(64), 4 + y] += 2.0  # the class shows in the data
+    model = FF()
+    model.compile(optimizer="adam")
+    hist = model.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(64), epochs=4, verbose=0)
+    assert len(model.layers) == 2
+    assert hist.history["loss"][-1] < hist.history["loss"][0]

@@ -175,7 +175,8 @@ class Adapter:
             raise ValueError(f"[{self.what}] each element of the data must be (x, y) or "
                              f"(x, y, sample_weight) for a model compiled with a loss; element "
                              f"{step} is {_describe(e)}")
-        x = _b.as_arrays(x, self.what, text=self.text, input_keys=self.input_keys)
+        x = _b.as_arrays(x, self.what, text=self.text, input_keys=self.input_keys,
+                         keep_floats=True)
         if self.what == "predict":
             return _b.pack(x)
         n = _b.num_samples(x, self.what)

@@ -281,3 +281,42 @@ def test_forward_forward_pattern_layer_local_training_in_fit():
     hist = model.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(64), epochs=4, verbose=0)
     assert len(model.layers) == 2
     assert hist.history["loss"][-1] < hist.history["loss"][0]
+
+
+def test_tf_transpose_perm_keyword_eager_and_symbolic():
+    x = np.arange(24, dtype="float32").reshape(2, 3, 4)
+    np.testing.assert_array_equal(tf.transpose(x, perm=[2, 0, 1]).numpy(), x.transpose(2, 0, 1))
+    np.testing.assert_array_equal(tf.transpose(x).numpy(), x.T)            # TF: reversed
+    np.testing.assert_array_equal(tf.transpose(x, 0, 2).numpy(), x.swapaxes(0, 2))  # torch
+    with pytest.raises(TypeError, match="perm"):
+        tf.transpose(x, 0, perm=[0, 1, 2])
+    with pytest.raises(NotImplementedError, match="conjugate"):
+        tf.transpose(x, perm=[0, 1, 2], conjugate=True)
+    # EANet's external attention: reshape / transpose(perm=) on symbolic tensors, heads split
+    inp = keras.Input((8, 4))
+    h = layers.Dense(8)(inp)
+    h = tf.transpose(tf.reshape(h, (-1, 8, 2, 4)), perm=[0, 2, 1, 3])
+    attn = layers.Softmax(axis=2)(layers.Dense(3)(h))
+    attn = attn / (1e-9 + tf.reduce_sum(attn, axis=-1, keepdims=True))
+    h = tf.reshape(tf.transpose(layers.Dense(4)(attn), perm=[0, 2, 1, 3]), [-1, 8, 8])
+    out = layers.Dense(2)(layers.GlobalAvgPool1D()(h))
+    model = keras.Model(inp, out)
+    assert model.output_shape == (None, 2)
+    rng = np.random.default_rng(4)
+    xs = rng.normal(size=(32, 8, 4)).astype("float32")
+    ys = (xs[:, :, 0].mean(1) > 0).astype("int64")
+    model.compile(optimizer=keras.optimizers.AdamW(0.01, weight_decay=1e-4),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    hist = model.fit(xs, ys, batch_size=16, epochs=5, verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+
+
+def test_tf_keras_optimizer_module_paths():
+    from pyengine.keras.optimizers.experimental import AdamW
+    from pyengine.keras.optimizers.legacy import SGD
+    from pyengine.keras.optimizers.schedules import CosineDecay, LearningRateSchedule
+    assert AdamW is keras.optimizers.AdamW and SGD is keras.optimizers.SGD
+    assert CosineDecay is keras.optimizers.schedules.CosineDecay
+    assert issubclass(CosineDecay, LearningRateSchedule)
+    with pytest.raises(ImportError):
+        from pyengine.keras.optimizers.legacy import AdamW  # noqa: F401  (not in TF's legacy)

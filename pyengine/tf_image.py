@@ -4,17 +4,18 @@ rgb_to_grayscale and psnr; the gradient flows through each.
 
 TensorFlow 2's rules: images (height, width, channels) or a batch of them; 'bilinear' samples
 at half-pixel centres (the Keras Resizing layer's kernel, csrc/image) and returns float32 for
-any input dtype; 'nearest' takes the half-pixel nearest pixel and keeps the dtype;
+any input dtype, as 'bicubic' does (Keys' cubic, ops/image_cubic.py); 'nearest' takes the half-pixel nearest pixel and keeps the dtype;
 `preserve_aspect_ratio=True` scales both sides by the smaller of the two ratios. The other
 methods and `antialias=True` raise (no kernel for them here) rather than resizing otherwise."""
 import numpy as np
 
 from .ops.image import resize_planes
+from .ops.image_cubic import resize_bicubic
 from .tensor import Tensor
 from .tf_names import _t
 
-_METHODS = {"bilinear": "bilinear", "nearest": "nearest-exact"}
-_OTHER_METHODS = ("bicubic", "area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic")
+_METHODS = {"bilinear": "bilinear", "nearest": "nearest-exact", "bicubic": "bicubic"}
+_OTHER_METHODS = ("area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic")
 
 
 def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antialias=False,
@@ -22,7 +23,7 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
     method = getattr(method, "value", method)  # tf.image.ResizeMethod.BILINEAR
     if method in _OTHER_METHODS:
         raise NotImplementedError(f"[tf.image.resize] method={method!r} is not implemented; "
-                                  "'bilinear' and 'nearest' are")
+                                  "'bilinear', 'nearest' and 'bicubic' are")
     if method not in _METHODS:
         raise ValueError(f"[tf.image.resize] unknown method {method!r}")
     if antialias:
@@ -43,11 +44,15 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
         scale = min(size[0] / h, size[1] / w)
         size = (max(1, int(round(h * scale))), max(1, int(round(w * scale))))
     dtype = x.dtype
-    if method == "bilinear":
+    if method in ("bilinear", "bicubic"):
         from . import float32
         batched = batched.astype(float32) if dtype != float32 else batched
-    out = batched if (h, w) == size else \
-        resize_planes(batched, size, _METHODS[method], op="tf.image.resize")
+    if (h, w) == size:
+        out = batched
+    elif method == "bicubic":
+        out = resize_bicubic(batched, size)
+    else:
+        out = resize_planes(batched, size, _METHODS[method], op="tf.image.resize")
     if method == "nearest" and out.dtype != dtype:  # picked pixels: exact in the input dtype
         out = out.astype(dtype)
     return out.squeeze(0) if x.ndim == 3 else out

@@ -320,3 +320,45 @@ def test_tf_keras_optimizer_module_paths():
     assert issubclass(CosineDecay, LearningRateSchedule)
     with pytest.raises(ImportError):
         from pyengine.keras.optimizers.legacy import AdamW  # noqa: F401  (not in TF's legacy)
+
+
+def _keys_resize_axis(a, n_out):
+    """TensorFlow's half-pixel bicubic along axis 0, written out tap by tap (a = -0.5,
+    offsets on a 1/1024 grid, outside taps dropped and the rest renormalised)."""
+    def kern(t):
+        t = abs(t)
+        return 1.5 * t ** 3 - 2.5 * t ** 2 + 1 if t <= 1 else -0.5 * t ** 3 + 2.5 * t ** 2 - 4 * t + 2
+    n = a.shape[0]
+    out = np.zeros((n_out,) + a.shape[1:])
+    for o in range(n_out):
+        f = (o + 0.5) * n / n_out - 0.5
+        i = int(np.floor(f))
+        d = np.rint((f - i) * 1024) / 1024
+        taps = [(k, kern(k - i - d)) for k in range(i - 1, i + 3) if 0 <= k < n]
+        total = sum(w for _, w in taps)
+        out[o] = sum(w / total * a[k] for k, w in taps)
+    return out
+
+
+def test_tf_image_resize_bicubic_matches_tensorflow_rule():
+    img = np.random.default_rng(5).random((5, 7, 2)).astype("float32")
+    for size in [(9, 12), (3, 4), (16, 5)]:
+        ref = _keys_resize_axis(_keys_resize_axis(img, size[0]).swapaxes(0, 1), size[1])
+        got = tf.image.resize(img, size, method="bicubic")
+        assert got.dtype == tf.float32
+        np.testing.assert_allclose(got.numpy(), ref.swapaxes(0, 1), atol=1e-6)
+    ramp = np.tile(np.arange(8.0)[:, None, None], (1, 3, 1))  # linear along rows
+    up = tf.image.resize(ramp, (16, 3), method="bicubic").numpy()[4:12, 0, 0]
+    np.testing.assert_allclose(up, (np.arange(4, 12) + 0.5) / 2 - 0.5, atol=1e-3)
+    batch = np.random.default_rng(6).integers(0, 255, (2, 6, 6, 3)).astype("uint8")
+    by_layer = layers.Resizing(10, 4, interpolation="bicubic")(batch)
+    np.testing.assert_allclose(by_layer.numpy(),
+                               tf.image.resize(batch, (10, 4), method="bicubic").numpy(),
+                               rtol=1e-6)
+    v = tf.Variable(np.ones((1, 4, 4, 1), "float32"))
+    with tf.GradientTape() as tape:
+        s = tf.reduce_sum(tf.image.resize(v, (8, 8), method="bicubic"))
+    g = tape.gradient(s, v).numpy()
+    np.testing.assert_allclose(g.sum(), 64.0, rtol=1e-5)  # each output's weights sum to 1
+    with pytest.raises(NotImplementedError, match="lanczos3"):
+        tf.image.resize(img, (4, 4), method="lanczos3")

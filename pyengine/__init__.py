@@ -221,7 +221,7 @@ from .dtypes import DType as dtype  # noqa: E402
 from .tf_names_more import (boolean_mask, clip_by_global_norm, clip_by_norm,  # noqa: E402,F401
                             clip_by_value, executing_eagerly, fill, get_static_value, identity,
                             pad, rank, reduce_all, reduce_any, reduce_prod, sequence_mask, unstack)
-from .tf_indexing import (gather_nd, scatter_nd, tensor_scatter_nd_add,  # noqa: E402,F401
+from .tf_indexing import (gather_nd, scatter_nd, slice, tensor_scatter_nd_add,  # noqa: E402,F401,A004,E501
                           tensor_scatter_nd_update)
 from .tf_control_flow import cond, map_fn, numpy_function, py_function, while_loop  # noqa: E402,F401,E501
 from .tf_control_flow import tf_print as print  # noqa: E402,A001  (tf.print; builtins' stays)

@@ -105,6 +105,7 @@ def psnr(a, b, max_val, name=None):
 from .tf_image_boxes import (central_crop, crop_to_bounding_box, extract_patches,  # noqa: E402,F401
                              pad_to_bounding_box)
 # tf.image.random_crop / random_flip_left_right / random_flip_up_down
+from .tf_image_distort import sample_distorted_bounding_box  # noqa: E402,F401
 from .tf_image_random import (random_crop, random_flip_left_right,  # noqa: E402,F401
                               random_flip_up_down)
 # tf.image.convert_image_dtype / per_image_standardization / adjust_brightness /

@@ -362,3 +362,44 @@ def test_tf_image_resize_bicubic_matches_tensorflow_rule():
     np.testing.assert_allclose(g.sum(), 64.0, rtol=1e-5)  # each output's weights sum to 1
     with pytest.raises(NotImplementedError, match="lanczos3"):
         tf.image.resize(img, (4, 4), method="lanczos3")
+
+
+def test_sample_distorted_bounding_box_then_slice():
+    img = np.arange(40 * 60 * 3, dtype="float32").reshape(40, 60, 3)
+    for seed in range(1, 30):
+        begin, size, box = tf.image.sample_distorted_bounding_box(
+            tf.shape(img), tf.zeros([0, 0, 4], tf.float32), seed=seed, area_range=(0.05, 1.0),
+            min_object_covered=0, use_image_if_no_bounding_boxes=True)
+        (y, x, z), (h, w, c) = begin.numpy(), size.numpy()
+        assert z == 0 and c == -1 and begin.dtype == tf.int32
+        assert 0 <= y and y + h <= 40 and 0 <= x and x + w <= 60
+        assert 0.05 * 2400 <= h * w <= 2400
+        assert 0.75 - 0.05 <= w / h <= 1.33 + 0.05  # the ratio range, up to rounding
+        crop = tf.slice(img, begin, size)
+        np.testing.assert_array_equal(crop.numpy(), img[y:y + h, x:x + w])
+        np.testing.assert_allclose(box.numpy(), [[[y / 40, x / 60, (y + h) / 40, (x + w) / 60]]],
+                                   rtol=1e-6)
+        crop.set_shape([None, None, 3])
+    again = tf.image.sample_distorted_bounding_box(tf.shape(img), tf.zeros([0, 0, 4]), seed=7,
+                                                   use_image_if_no_bounding_boxes=True)
+    first = tf.image.sample_distorted_bounding_box(tf.shape(img), tf.zeros([0, 0, 4]), seed=7,
+                                                   use_image_if_no_bounding_boxes=True)
+    assert again[0].tolist() == first[0].tolist() and again[1].tolist() == first[1].tolist()
+    # the object box [rows 10-20, cols 30-45] must be covered by at least 90 %
+    obj = np.array([[[0.25, 0.5, 0.5, 0.75]]], "float32")
+    for seed in range(1, 15):
+        (y, x, _), (h, w, _), _ = tf.image.sample_distorted_bounding_box(
+            [40, 60, 3], obj, seed=seed, min_object_covered=0.9)
+        inter = max(0, min(y + h, 20) - max(y, 10)) * max(0, min(x + w, 45) - max(x, 30))
+        assert inter / (10 * 15) >= 0.9
+    # no window can have this ratio and area: TensorFlow falls back to the whole image
+    b, s, _ = tf.image.sample_distorted_bounding_box(
+        [40, 40, 3], tf.zeros([0, 0, 4]), seed=3, aspect_ratio_range=(3.0, 4.0),
+        area_range=(0.9, 1.0), use_image_if_no_bounding_boxes=True)
+    assert b.tolist() == [0, 0, 0] and s.tolist() == [40, 40, -1]
+    with pytest.raises(Exception, match="No bounding boxes"):
+        tf.image.sample_distorted_bounding_box([4, 4, 3], tf.zeros([0, 0, 4]))
+    with pytest.raises(ValueError, match="not compatible"):
+        tf.ones((2, 3)).set_shape([2, 4])
+    with pytest.raises(Exception, match="slice"):
+        tf.slice(img, [0, 0, 0], [41, -1, -1])

@@ -403,3 +403,26 @@ def test_sample_distorted_bounding_box_then_slice():
         tf.ones((2, 3)).set_shape([2, 4])
     with pytest.raises(Exception, match="slice"):
         tf.slice(img, [0, 0, 0], [41, -1, -1])
+
+
+def test_split_accepts_the_tensor_as_value_or_tensor_keyword():
+    x = np.arange(12, dtype="float32").reshape(2, 6)
+    q, c, g = tf.split(value=x, num_or_size_splits=[2, 3, 1], axis=-1)
+    np.testing.assert_array_equal(g.numpy(), x[:, 5:])
+    assert [p.shape for p in tf.split(value=x, num_or_size_splits=3, axis=1)] == [(2, 2)] * 3
+    assert [p.shape for p in tf.split(tensor=x, split_size_or_sections=4, dim=1)] == \
+        [(2, 4), (2, 2)]  # torch's keywords: 4 is the size of each piece
+    with pytest.raises(TypeError, match="once"):
+        tf.split(x, 2, value=x)
+
+    class Gate(layers.Layer):  # a layer keeping a slice of its projection as an attribute
+        def __init__(self):
+            super().__init__()
+            self.proj = layers.Dense(5)
+
+        def call(self, t):
+            query, self.gates = tf.split(value=self.proj(t), num_or_size_splits=[4, 1], axis=-1)
+            return query * self.gates
+
+    gate = Gate()
+    assert gate(x).shape == (2, 4) and gate.gates.shape == (2, 1)

@@ -426,3 +426,16 @@ def test_split_accepts_the_tensor_as_value_or_tensor_keyword():
 
     gate = Gate()
     assert gate(x).shape == (2, 4) and gate.gates.shape == (2, 1)
+
+
+def test_keras_batchnorm_trains_on_one_value_per_channel():
+    # a last batch of one image whose feature map is 1 x 1 (ResNet50V2 on 32 x 32 inputs)
+    bn = layers.BatchNormalization(beta_initializer="ones")
+    x = np.array([[[[2.0, -3.0]]]], "float32")
+    out = bn(x, training=True).numpy()
+    np.testing.assert_allclose(out, np.ones((1, 1, 1, 2)), atol=1e-6)  # x_hat = 0 -> beta
+    np.testing.assert_allclose(bn.moving_mean.numpy(), 0.01 * x.reshape(-1), rtol=1e-5)
+    np.testing.assert_allclose(bn.moving_variance.numpy(), [0.99, 0.99], rtol=1e-6)
+    import pyengine.nn as nn
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        nn.BatchNorm2d(2).train()(tf.ones((1, 2, 1, 1)))  # PyTorch refuses it

@@ -439,3 +439,97 @@ def test_keras_batchnorm_trains_on_one_value_per_channel():
     import pyengine.nn as nn
     with pytest.raises(ValueError, match="more than 1 value per channel"):
         nn.BatchNorm2d(2).train()(tf.ones((1, 2, 1, 1)))  # PyTorch refuses it
+
+
+def test_conv_lstm_video_model_on_any_number_of_frames():
+    inp = layers.Input(shape=(None, 6, 6, 1))
+    h = layers.ConvLSTM2D(4, (3, 3), padding="same", return_sequences=True, activation="relu")(inp)
+    h = layers.BatchNormalization()(h)
+    out = layers.Conv3D(1, (3, 3, 3), activation="sigmoid", padding="same")(h)
+    model = keras.Model(inp, out)
+    # 3x3 kernel on 1 + 4 channels, 4 gates x 4 filters, plus the bias
+    assert model.layers[1].count_params() == 3 * 3 * (1 + 4) * 16 + 16
+    frames = (np.random.default_rng(7).random((8, 5, 6, 6, 1)) > 0.7).astype("float32")
+    model.compile(loss=keras.losses.binary_crossentropy, optimizer=keras.optimizers.Adam(0.01))
+    hist = model.fit(frames[:, :-1], frames[:, 1:], batch_size=4, epochs=4, verbose=0,
+                     validation_data=(frames[:2, :-1], frames[:2, 1:]),
+                     callbacks=[keras.callbacks.ReduceLROnPlateau(monitor="val_loss",
+                                                                  patience=5)])
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    for t in (2, 3, 5):  # predictions fed back on a growing clip
+        assert model.predict(frames[:1, :t], verbose=0).shape == (1, t, 6, 6, 1)
+
+
+def test_cutmix_pipeline_pieces():
+    g = tf.random.gamma(shape=[1], alpha=[0.25])
+    assert g.shape == (1, 1)  # shape + alpha's shape, as TensorFlow
+    imgs = np.random.default_rng(8).random((6, 8, 8, 3)).astype("float32")
+    labels = np.eye(3, dtype="float32")[[0, 1, 2, 0, 1, 2]]
+
+    def mix(one, two):
+        (a, la), (b, lb) = one, two
+        patch = tf.image.pad_to_bounding_box(tf.image.crop_to_bounding_box(b, 2, 3, 4, 4),
+                                             2, 3, 8, 8)
+        hole = tf.image.pad_to_bounding_box(tf.image.crop_to_bounding_box(a, 2, 3, 4, 4),
+                                            2, 3, 8, 8)
+        lam = tf.cast(1 - 16 / 64, tf.float32)
+        return a - hole + patch, lam * la + (1 - lam) * lb
+
+    ds = tf.data.Dataset.from_tensor_slices((imgs, labels))
+    pairs = tf.data.Dataset.zip((ds, ds.map(lambda x, y: (x[:, ::-1], y))))
+    x, y = next(iter(pairs.map(mix).batch(6)))
+    ref = imgs.copy()
+    ref[:, 2:6, 3:7] = imgs[:, :, ::-1][:, 2:6, 3:7]
+    np.testing.assert_allclose(x.numpy(), ref, rtol=1e-6)
+    np.testing.assert_allclose(y.numpy().sum(1), np.ones(6), rtol=1e-6)
+
+
+def test_optimizer_subclass_with_unused_get_gradients_trains_as_its_base():
+    # the built-in RMSprop takes the fused Dense trainer, the subclass the general path: with
+    # shuffling on, both must draw the same batch orders and give the same losses
+    class GC(keras.optimizers.RMSprop):
+        def get_gradients(self, loss, params):  # never called by fit (TF 2 / Keras 3)
+            raise AssertionError("fit must not call get_gradients")
+
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(32, 4)).astype("float32")
+    y = (x.sum(1) > 0).astype("float32")
+    losses = []
+    for opt in (keras.optimizers.RMSprop(0.01), GC(0.01)):
+        keras.utils.set_random_seed(3)
+        model = keras.Sequential([keras.Input((4,)), layers.Dense(1, activation="sigmoid")])
+        model.compile(loss="binary_crossentropy", optimizer=opt)
+        losses.append(model.fit(x, y, batch_size=8, epochs=3, verbose=0).history["loss"])
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-6)
+
+
+def test_mil_attention_layer_with_list_inputs_and_outputs():
+    class Attn(layers.Layer):
+        def build(self, input_shape):
+            self.v = self.add_weight(shape=(input_shape[0][1], 8), name="v")
+            self.w = self.add_weight(shape=(8, 1), name="w")
+
+        def call(self, inputs):
+            scores = keras.ops.stack([keras.ops.tensordot(keras.ops.tanh(
+                keras.ops.tensordot(t, self.v, axes=1)), self.w, axes=1) for t in inputs])
+            alpha = keras.ops.softmax(scores, axis=0)
+            return [alpha[i] for i in range(alpha.shape[0])]
+
+    dense = layers.Dense(6, activation="relu")
+    inputs = [layers.Input((5,)) for _ in range(3)]
+    emb = [dense(i) for i in inputs]
+    alpha = Attn(name="alpha")(emb)
+    out = layers.Dense(2, activation="softmax")(
+        layers.concatenate([layers.multiply([a, e]) for a, e in zip(alpha, emb)], axis=1))
+    model = keras.Model(inputs, out)
+    rng = np.random.default_rng(10)
+    bags = [rng.normal(size=(24, 5)).astype("float32") for _ in range(3)]
+    y = (bags[0][:, 0] > 0.8).astype("int64").reshape(-1, 1)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    hist = model.fit(bags, y, batch_size=1, epochs=2, verbose=0,
+                     class_weight={0: 0.6, 1: 2.0})
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    weights = keras.Model(model.input, model.get_layer("alpha").output).predict(bags, verbose=0)
+    assert len(weights) == 3 and weights[0].shape == (24, 1)
+    np.testing.assert_allclose(np.sum(weights, axis=0), np.ones((24, 1)), rtol=1e-5)

@@ -78,6 +78,17 @@ def flip_up_down(image):
     return y.squeeze(0) if unbatched else y
 
 
+def rot90(image, k=1, name=None):
+    """Each image turned counter-clockwise by k quarter turns (k may be a 0-d int tensor, keras-io
+    EDSR draws it with tf.random.uniform; negative k turns clockwise), as TensorFlow."""
+    x, unbatched = _batched(image, "rot90")
+    k = np.asarray(getattr(k, "_data", k))
+    if k.shape != () or k.dtype.kind not in "iu":
+        raise TypeError(f"[image.rot90] k must be a scalar int. Received: {k!r}")
+    y = x.rot90(int(k) % 4, (1, 2))
+    return y.squeeze(0) if unbatched else y
+
+
 def rgb_to_grayscale(images, name=None):
     """The ITU-R BT.601 luma (0.2989 R + 0.5870 G + 0.1140 B, TensorFlow's weights) as one
     channel."""

@@ -533,3 +533,32 @@ def test_mil_attention_layer_with_list_inputs_and_outputs():
     weights = keras.Model(model.input, model.get_layer("alpha").output).predict(bags, verbose=0)
     assert len(weights) == 3 and weights[0].shape == (24, 1)
     np.testing.assert_allclose(np.sum(weights, axis=0), np.ones((24, 1)), rtol=1e-5)
+
+
+def test_rot90_and_depth_to_space_for_super_resolution():
+    a = np.arange(2 * 3 * 4 * 2).reshape(2, 3, 4, 2)
+    for k in (-1, 0, 1, 2, 3, 5):
+        np.testing.assert_array_equal(tf.image.rot90(a[0], tf.constant(k)).numpy(),
+                                      np.rot90(a[0], k, axes=(0, 1)))
+    np.testing.assert_array_equal(tf.image.rot90(a, 1).numpy(), np.rot90(a, 1, axes=(1, 2)))
+    x = np.arange(2 * 2 * 3 * 8, dtype="float32").reshape(2, 2, 3, 8)
+    y = tf.nn.depth_to_space(x, block_size=2).numpy()
+    assert y.shape == (2, 4, 6, 2)
+    np.testing.assert_array_equal(y[:, 1, 2], x[:, 0, 1, 4:6])  # i=1, j=0 -> channels 4..5
+    np.testing.assert_array_equal(y[:, 3, 5], x[:, 1, 2, 6:8])  # i=1, j=1 -> channels 6..7
+    np.testing.assert_array_equal(tf.nn.space_to_depth(y, 2).numpy(), x)
+    with pytest.raises(ValueError, match="divisible"):
+        tf.nn.depth_to_space(np.zeros((1, 2, 2, 6), "float32"), 2)
+    # EDSR-like: sub-pixel upsampling in a functional model with any input size
+    inp = layers.Input(shape=(None, None, 3))
+    h = layers.Conv2D(12, 3, padding="same")(layers.Rescaling(1.0 / 255)(inp))
+    out = layers.Rescaling(255)(layers.Conv2D(3, 3, padding="same")(
+        tf.nn.depth_to_space(h, block_size=2)))
+    model = keras.Model(inp, out)
+    lo = np.random.default_rng(11).integers(0, 255, (8, 6, 6, 3)).astype("float32")
+    hi = np.repeat(np.repeat(lo, 2, 1), 2, 2)
+    model.compile(optimizer=keras.optimizers.Adam(
+        keras.optimizers.schedules.PiecewiseConstantDecay([50], [1e-2, 5e-3])), loss="mae")
+    hist = model.fit(lo, hi, batch_size=4, epochs=4, verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    assert model.predict(lo[:1, :5, :3], verbose=0).shape == (1, 10, 6, 3)

@@ -562,3 +562,42 @@ def test_rot90_and_depth_to_space_for_super_resolution():
     hist = model.fit(lo, hi, batch_size=4, epochs=4, verbose=0)
     assert hist.history["loss"][-1] < hist.history["loss"][0]
     assert model.predict(lo[:1, :5, :3], verbose=0).shape == (1, 10, 6, 3)
+
+
+def test_preprocess_input_on_tensors_and_keras_inputs_and_ops_nn():
+    x = np.random.default_rng(12).random((2, 5, 5, 3)).astype("float32") * 255
+    ref = x[..., ::-1] - np.array([103.939, 116.779, 123.68], "float32")  # caffe: BGR - mean
+    np.testing.assert_allclose(keras.applications.resnet50.preprocess_input(x), ref, rtol=1e-6)
+    t = keras.applications.resnet50.preprocess_input(tf.constant(x))
+    assert isinstance(t, tf.Tensor) and t.dtype == tf.float32
+    np.testing.assert_allclose(t.numpy(), ref, rtol=1e-6)
+    inp = keras.Input((5, 5, 3))
+    model = keras.Model(inp, keras.applications.resnet50.preprocess_input(inp))
+    np.testing.assert_allclose(model.predict(x, verbose=0), ref, rtol=1e-6)
+    np.testing.assert_allclose(keras.ops.nn.relu(np.array([-1.0, 2.0])).numpy(), [0.0, 2.0])
+    assert keras.ops.nn.softmax is keras.ops.softmax and keras.ops.numpy.sum is keras.ops.sum
+    assert not hasattr(keras.ops.nn, "sum") and not hasattr(keras.ops.numpy, "relu")
+
+
+def test_deeplab_style_head_on_an_application_trunk():
+    inp = keras.Input(shape=(32, 32, 3))
+    trunk = keras.applications.ResNet50(weights=None, include_top=False,
+                                        input_tensor=keras.applications.resnet50.preprocess_input(inp))
+    deep = trunk.get_layer("conv4_block6_2_relu").output   # 2 x 2
+    low = trunk.get_layer("conv2_block3_2_relu").output    # 8 x 8
+    pooled = layers.AveragePooling2D(pool_size=(deep.shape[1], deep.shape[2]))(deep)
+    pooled = layers.UpSampling2D(size=(2, 2), interpolation="bilinear")(pooled)
+    atrous = keras.ops.nn.relu(layers.Conv2D(8, 3, dilation_rate=2, padding="same")(deep))
+    h = layers.UpSampling2D(size=(4, 4), interpolation="bilinear")(
+        layers.Concatenate()([pooled, atrous]))
+    h = layers.Concatenate()([h, layers.Conv2D(4, 1)(low)])
+    out = layers.Conv2D(3, 1)(layers.UpSampling2D(size=(4, 4), interpolation="bilinear")(h))
+    model = keras.Model(inp, out)
+    assert model.output_shape == (None, 32, 32, 3)
+    assert model.inputs[0] is inp  # the trunk starts at the caller's Input
+    imgs = np.random.default_rng(13).integers(0, 255, (2, 32, 32, 3)).astype("float32")
+    masks = (imgs[..., :1] > 128).astype("int64")
+    model.compile(optimizer="adam",
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    hist = model.fit(imgs, masks, batch_size=2, epochs=3, verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]

@@ -601,3 +601,34 @@ def test_deeplab_style_head_on_an_application_trunk():
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     hist = model.fit(imgs, masks, batch_size=2, epochs=3, verbose=0)
     assert hist.history["loss"][-1] < hist.history["loss"][0]
+
+
+def test_volume_classifier_with_numpy_function_augmentation_and_h5_checkpoint(tmp_path):
+    rng = np.random.default_rng(14)
+    y = np.array([0, 1] * 6)
+    vols = rng.random((12, 8, 8, 6)).astype("float32") * 0.3
+    vols[y == 1, 2:6, 2:6, 1:5] += 0.6
+
+    @tf.function
+    def flip(volume):
+        return tf.numpy_function(lambda v: np.ascontiguousarray(v[::-1]), [volume], tf.float32)
+
+    ds = tf.data.Dataset.from_tensor_slices((vols, y)).shuffle(12).map(
+        lambda v, t: (tf.expand_dims(flip(v), axis=3), t)).batch(4)
+    x0, _ = next(iter(ds))
+    assert x0.shape == (4, 8, 8, 6, 1) and x0.dtype == tf.float32
+    inp = keras.Input((8, 8, 6, 1))
+    h = layers.BatchNormalization()(layers.MaxPool3D(2)(layers.Conv3D(4, 3, activation="relu")(inp)))
+    out = layers.Dense(1, activation="sigmoid")(layers.GlobalAveragePooling3D()(h))
+    model = keras.Model(inp, out, name="3dcnn")
+    model.compile(loss="binary_crossentropy", metrics=["acc"], optimizer=keras.optimizers.Adam(
+        keras.optimizers.schedules.ExponentialDecay(0.01, 100000, 0.96, staircase=True)))
+    path = str(tmp_path / "best.h5")
+    model.fit(ds, validation_data=ds, epochs=3, verbose=0,
+              callbacks=[keras.callbacks.ModelCheckpoint(path, save_best_only=True)])
+    assert set(model.history.history) >= {"loss", "acc", "val_loss", "val_acc"}
+    assert len(model.history.history["acc"]) == 3  # model.history is fit's History
+    fresh = keras.models.load_model(path)
+    model.load_weights(path)
+    np.testing.assert_allclose(fresh.predict(vols[:2, ..., None], verbose=0),
+                               model.predict(vols[:2, ..., None], verbose=0), rtol=1e-6)

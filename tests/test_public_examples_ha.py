@@ -632,3 +632,45 @@ def test_volume_classifier_with_numpy_function_augmentation_and_h5_checkpoint(tm
     model.load_weights(path)
     np.testing.assert_allclose(fresh.predict(vols[:2, ..., None], verbose=0),
                                model.predict(vols[:2, ..., None], verbose=0), rtol=1e-6)
+
+
+def test_custom_train_step_takes_zipped_datasets_of_different_batch_sizes():
+    rng = np.random.default_rng(15)
+    src = tf.data.Dataset.from_tensor_slices(
+        (rng.normal(size=(16, 3)).astype("float32"), np.eye(2, dtype="float32")[[0, 1] * 8]))
+    tgt = tf.data.Dataset.from_tensor_slices(
+        (rng.normal(size=(48, 3)).astype("float32"), np.zeros(48, "int64")))
+    seen = []
+
+    class Both(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.net = keras.Sequential([keras.Input((3,)), layers.Dense(2)])
+            self.tracker = keras.metrics.Mean(name="loss")
+
+        @property
+        def metrics(self):
+            return [self.tracker]
+
+        def train_step(self, data):
+            (xs, ys), (xt, _) = data
+            seen.append((xs.shape[0], xt.shape[0]))
+            with tf.GradientTape() as tape:
+                loss = keras.losses.CategoricalCrossentropy(from_logits=True)(ys, self.net(xs)) \
+                    + 0.1 * tf.reduce_mean(tf.square(self.net(xt, training=True)))
+            grads = tape.gradient(loss, self.net.trainable_variables)
+            self.optimizer.apply_gradients(zip(grads, self.net.trainable_variables))
+            self.tracker.update_state(loss)
+            return {"loss": self.tracker.result()}
+
+    model = Both()
+    model.compile(optimizer=keras.optimizers.Adam(0.05))
+    hist = model.fit(tf.data.Dataset.zip((src.batch(4), tgt.batch(12))), epochs=3, verbose=0)
+    assert seen[:4] == [(4, 12)] * 4
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    # the built-in train_step still names the mismatch
+    plain = keras.Sequential([keras.Input((3,)), layers.Dense(2)])
+    plain.compile(optimizer="sgd", loss="mse")
+    bad = tf.data.Dataset.zip((src.map(lambda x, y: x).batch(4), tgt.map(lambda x, y: x).batch(12)))
+    with pytest.raises(ValueError, match="different numbers of samples"):
+        plain.fit(bad, epochs=1, verbose=0)

@@ -674,3 +674,28 @@ def test_custom_train_step_takes_zipped_datasets_of_different_batch_sizes():
     bad = tf.data.Dataset.zip((src.map(lambda x, y: x).batch(4), tgt.map(lambda x, y: x).batch(12)))
     with pytest.raises(ValueError, match="different numbers of samples"):
         plain.fit(bad, epochs=1, verbose=0)
+
+
+def test_rewriting_the_list_a_multi_output_model_returned_keeps_the_graph():
+    trunk_in = keras.Input((8, 8, 3))
+    a = layers.Conv2D(4, 3, padding="same", name="a")(trunk_in)
+    b = layers.MaxPooling2D(2, name="b")(a)
+    trunk = keras.Model(trunk_in, [a, b])
+    trunk.trainable = False
+    inp = keras.Input((8, 8, 3))
+    feats = trunk(inp)
+    feats[-1] = layers.Conv2D(4, 1, name="head")(feats[-1])  # FCN: x[-1] = dense_convs(x[-1])
+    low, high = feats
+    out = layers.Conv2D(2, 1, activation="softmax")(
+        layers.Add()([low, layers.UpSampling2D(2, interpolation="bilinear")(high)]))
+    model = keras.Model(inp, out)
+    assert trunk.outputs[1] is not feats[1]  # the recorded outputs were not rewritten
+    x = np.random.default_rng(16).random((4, 8, 8, 3)).astype("float32")
+    y = (x[..., :1] > 0.5).astype("int64")
+    model.compile(optimizer=keras.optimizers.AdamW(0.01, weight_decay=1e-4),
+                  loss=keras.losses.SparseCategoricalCrossentropy(),
+                  metrics=[keras.metrics.MeanIoU(num_classes=2, sparse_y_pred=False)])
+    hist = model.fit(x, y, batch_size=2, epochs=3, verbose=0)
+    assert "mean_io_u" in hist.history
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    assert len(model.trainable_weights) == 4  # head + classifier; the trunk is frozen

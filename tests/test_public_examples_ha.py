@@ -699,3 +699,104 @@ def test_rewriting_the_list_a_multi_output_model_returned_keeps_the_graph():
     assert "mean_io_u" in hist.history
     assert hist.history["loss"][-1] < hist.history["loss"][0]
     assert len(model.trainable_weights) == 4  # head + classifier; the trunk is frozen
+
+
+def test_linalg_diag_part_and_set_diag_with_gradients():
+    c = np.arange(12, dtype="float64").reshape(2, 2, 3)
+    np.testing.assert_array_equal(tf.linalg.diag_part(c).numpy(), [[0, 4], [6, 10]])
+    out = tf.linalg.set_diag(c, np.array([[-1.0, -2.0], [-3.0, -4.0]])).numpy()
+    ref = c.copy()
+    ref[:, [0, 1], [0, 1]] = [[-1, -2], [-3, -4]]
+    np.testing.assert_array_equal(out, ref)
+    v = tf.Variable(np.ones((3, 3)))
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(tf.linalg.set_diag(v * 2.0, tf.zeros(3, dtype=tf.float64)) ** 2) \
+            + tf.reduce_sum(tf.linalg.diag_part(v))
+    np.testing.assert_array_equal(tape.gradient(y, v).numpy(), np.where(np.eye(3), 1.0, 8.0))
+    with pytest.raises(ValueError, match="diagonal must have shape"):
+        tf.linalg.set_diag(c, np.zeros(3))
+    with pytest.raises(NotImplementedError, match="k=0"):
+        tf.linalg.diag_part(c, k=1)
+
+
+def test_colour_jitter_matches_colorsys():
+    import colorsys
+    rgb = np.random.default_rng(17).random((3, 4, 3)).astype("float32")
+    px = rgb.reshape(-1, 3)
+    hsv = np.array([colorsys.rgb_to_hsv(*p) for p in px])
+    np.testing.assert_allclose(tf.image.rgb_to_hsv(rgb).numpy().reshape(-1, 3), hsv, atol=1e-6)
+    np.testing.assert_allclose(tf.image.hsv_to_rgb(hsv.reshape(3, 4, 3).astype("float32"))
+                               .numpy(), rgb, atol=1e-6)
+    sat = np.array([colorsys.hsv_to_rgb(h, min(s * 1.5, 1.0), v) for h, s, v in hsv])
+    np.testing.assert_allclose(tf.image.adjust_saturation(rgb, 1.5).numpy().reshape(-1, 3), sat,
+                               atol=1e-6)
+    hue = np.array([colorsys.hsv_to_rgb((h - 0.25) % 1.0, s, v) for h, s, v in hsv])
+    np.testing.assert_allclose(tf.image.adjust_hue(rgb, -0.25).numpy().reshape(-1, 3), hue,
+                               atol=1e-6)
+    mean = rgb.mean((0, 1))
+    np.testing.assert_allclose(tf.image.adjust_contrast(rgb, 0.5).numpy(),
+                               (rgb - mean) * 0.5 + mean, rtol=1e-6)
+    img8 = (rgb * 255).astype("uint8")
+    assert tf.image.random_saturation(img8, 0.4, 1.6, seed=1).dtype == tf.uint8
+    assert tf.image.random_hue(rgb, 0.2, seed=1).shape == (3, 4, 3)
+    with pytest.raises(ValueError, match="lower < upper"):
+        tf.image.random_contrast(rgb, 1.6, 0.4)
+    with pytest.raises(ValueError, match=r"\[0, 0.5\]"):
+        tf.image.random_hue(rgb, 0.7)
+
+
+def test_data_options_and_jit_switch_record_settings_only():
+    opts = tf.data.Options()
+    opts.threading.max_intra_op_parallelism = 1
+    opts.deterministic = True
+    ds = tf.data.Dataset.from_tensor_slices(np.arange(6)).map(lambda v: v * 2).with_options(opts)
+    assert ds.options().threading.max_intra_op_parallelism == 1
+    assert [int(b) for b in ds] == [0, 2, 4, 6, 8, 10]
+    with pytest.raises(AttributeError, match="max_intra_parallelism"):
+        opts.threading.max_intra_parallelism = 2
+    with pytest.raises(TypeError, match="Options"):
+        ds.with_options({"deterministic": True})
+    before = tf.config.optimizer.get_jit()
+    tf.config.optimizer.set_jit(True)
+    assert tf.config.optimizer.get_jit() is True
+    tf.config.optimizer.set_jit(before)
+
+
+def test_barlow_style_loss_object_called_with_two_embeddings():
+    class CrossCorrLoss(keras.losses.Loss):
+        def call(self, z_a, z_b):
+            za = (z_a - tf.reduce_mean(z_a, axis=0)) / tf.math.reduce_std(z_a, axis=0)
+            zb = (z_b - tf.reduce_mean(z_b, axis=0)) / tf.math.reduce_std(z_b, axis=0)
+            c = (tf.transpose(za) @ zb) / 16
+            off = tf.linalg.set_diag(c, tf.zeros(c.shape[-1]))
+            return tf.reduce_sum(tf.pow(tf.linalg.diag_part(c) - 1, 2)) + \
+                5e-3 * tf.reduce_sum(tf.pow(off, 2))
+
+    class Twins(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.net = keras.Sequential([keras.Input((6,)), layers.Dense(8),
+                                         layers.BatchNormalization(), layers.Dense(4)])
+            self.tracker = keras.metrics.Mean(name="loss")
+
+        @property
+        def metrics(self):
+            return [self.tracker]
+
+        def train_step(self, batch):
+            y_a, y_b = batch
+            with tf.GradientTape() as tape:
+                loss = self.loss(self.net(y_a, training=True), self.net(y_b, training=True))
+            grads = tape.gradient(loss, self.net.trainable_variables)
+            self.optimizer.apply_gradients(zip(grads, self.net.trainable_variables))
+            self.tracker.update_state(loss)
+            return {"loss": self.tracker.result()}
+
+    base = np.random.default_rng(18).normal(size=(64, 6)).astype("float32")
+    views = tf.data.Dataset.zip((
+        tf.data.Dataset.from_tensor_slices(base + 0.05).batch(16, drop_remainder=True),
+        tf.data.Dataset.from_tensor_slices(base - 0.05).batch(16, drop_remainder=True)))
+    model = Twins()
+    model.compile(optimizer=keras.optimizers.Lamb(0.01), loss=CrossCorrLoss())
+    hist = model.fit(views, epochs=6, verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]

@@ -117,6 +117,7 @@ from .tf_image_boxes import (central_crop, crop_to_bounding_box, extract_patches
                              pad_to_bounding_box)
 # tf.image.random_crop / random_flip_left_right / random_flip_up_down
 from .tf_image_distort import sample_distorted_bounding_box  # noqa: E402,F401
+from .tf_image_quality import image_gradients, ssim  # noqa: E402,F401  (tf.image.ssim)
 # tf.image.rgb_to_hsv / hsv_to_rgb / adjust_contrast / saturation / hue and random_* forms
 from .tf_image_color import (adjust_contrast, adjust_hue, adjust_saturation,  # noqa: E402,F401
                              hsv_to_rgb, random_contrast, random_hue, random_saturation,

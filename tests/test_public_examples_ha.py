@@ -800,3 +800,57 @@ def test_barlow_style_loss_object_called_with_two_embeddings():
     model.compile(optimizer=keras.optimizers.Lamb(0.01), loss=CrossCorrLoss())
     hist = model.fit(views, epochs=6, verbose=0)
     assert hist.history["loss"][-1] < hist.history["loss"][0]
+
+
+def _ssim_reference(x, y, max_val, size, sigma=1.5, k1=0.01, k2=0.03):
+    """SSIM written with scipy's correlate: Gaussian-window means, variances, covariance."""
+    from scipy.signal import correlate
+    c = np.arange(size) - (size - 1) / 2
+    g = np.exp(-c ** 2 / (2 * sigma ** 2))
+    g = np.outer(g, g) / np.outer(g, g).sum()
+    c1, c2 = (k1 * max_val) ** 2, (k2 * max_val) ** 2
+    per_image = []
+    for b in range(x.shape[0]):
+        chans = []
+        for ch in range(x.shape[-1]):
+            a, d = x[b, ..., ch].astype(float), y[b, ..., ch].astype(float)
+            win = lambda t: correlate(t, g, mode="valid")  # noqa: E731
+            ma, md = win(a), win(d)
+            va, vd, cov = win(a * a) - ma ** 2, win(d * d) - md ** 2, win(a * d) - ma * md
+            chans.append((((2 * ma * md + c1) * (2 * cov + c2))
+                          / ((ma ** 2 + md ** 2 + c1) * (va + vd + c2))).mean())
+        per_image.append(np.mean(chans))
+    return np.array(per_image)
+
+
+def test_ssim_and_image_gradients_for_a_depth_loss():
+    rng = np.random.default_rng(19)
+    x = rng.random((2, 12, 12, 1)).astype("float32")
+    y = np.clip(x + rng.normal(0, 0.1, x.shape), 0, 1).astype("float32")
+    np.testing.assert_allclose(tf.image.ssim(x, y, 1.0).numpy(), _ssim_reference(x, y, 1.0, 11),
+                               rtol=1e-5)
+    got = tf.image.ssim(x, y, max_val=10, filter_size=7, k1=0.01 ** 2, k2=0.03 ** 2).numpy()
+    np.testing.assert_allclose(got, _ssim_reference(x, y, 10, 7, k1=1e-4, k2=9e-4), rtol=1e-5)
+    np.testing.assert_allclose(tf.image.ssim(x, x, 1.0).numpy(), [1.0, 1.0], rtol=1e-6)
+    dy, dx = tf.image.image_gradients(x)
+    np.testing.assert_allclose(dy.numpy()[:, :-1], x[:, 1:] - x[:, :-1], rtol=1e-6)
+    assert not dy.numpy()[:, -1].any() and not dx.numpy()[:, :, -1].any()
+    with pytest.raises(ValueError, match="filter_size"):
+        tf.image.ssim(x, y, 1.0, filter_size=13)
+    # the depth-estimation loss trains a small encoder-decoder
+    net = keras.Sequential([keras.Input((12, 12, 1)), layers.Conv2D(4, 3, padding="same",
+                                                                   activation="relu"),
+                            layers.Conv2D(1, 1, activation="tanh")])
+    opt = keras.optimizers.Adam(0.01)
+    losses = []
+    for _ in range(8):
+        with tf.GradientTape() as tape:
+            pred = net(x, training=True)
+            dyp, dxp = tf.image.image_gradients(pred)
+            loss = 0.85 * tf.reduce_mean(1 - tf.image.ssim(y, pred, max_val=1.0, filter_size=7)) \
+                + 0.1 * tf.reduce_mean(tf.abs(y - pred)) \
+                + 0.9 * (tf.reduce_mean(abs(dxp)) + tf.reduce_mean(abs(dyp)))
+        opt.apply_gradients(zip(tape.gradient(loss, net.trainable_variables),
+                                net.trainable_variables))
+        losses.append(float(loss))
+    assert losses[-1] < losses[0]

@@ -198,7 +198,8 @@ from .creation_out import (arange, empty, eye, full, linspace, ones, rand, randn
 from .dtypes import get_default_dtype, set_default_dtype  # noqa: E402,F401
 # torch.take / select / tensor_split / addcmul / hypot / fmax / aminmax / block_diag / rot90 ...
 # (and x.take(), x.index_copy_() ...), torch_functions_extra.py. pe.equal is torch.equal (one
-# bool for whole tensors); TensorFlow's elementwise equal is tf.math.equal.
+# bool for two whole tensors); with an array / list / number operand or name= it is
+# TensorFlow's elementwise tf.equal; tf.math.equal is always the elementwise one.
 from .torch_functions_extra import (addcdiv, addcmul, addmv, aminmax, atleast_1d,  # noqa: E402,F401
                                     atleast_2d, atleast_3d, block_diag, broadcast_tensors, clip,
                                     detach, diag_embed, dist, equal, float_power, floor_divide,

@@ -854,3 +854,17 @@ def test_ssim_and_image_gradients_for_a_depth_loss():
                                 net.trainable_variables))
         losses.append(float(loss))
     assert losses[-1] < losses[0]
+
+
+def test_tf_equal_on_arrays_is_elementwise_for_masked_caption_accuracy():
+    y_true = np.array([[3, 1, 0], [2, 2, 0]])
+    logits = np.zeros((2, 3, 4), "float32")
+    logits[0, 0, 3] = logits[0, 1, 2] = logits[1, 0, 2] = logits[1, 1, 2] = 1.0
+    mask = tf.math.not_equal(y_true, 0)
+    hits = tf.math.logical_and(mask, tf.equal(y_true, tf.argmax(logits, axis=2)))
+    acc = tf.reduce_sum(tf.cast(hits, tf.float32)) / tf.reduce_sum(tf.cast(mask, tf.float32))
+    assert float(acc) == 0.75  # 3 of the 4 unmasked tokens
+    assert tf.equal(tf.constant([1, 2]), tf.constant([1, 2])) is True  # two Tensors: torch's
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="none")(
+        y_true, logits)
+    assert loss.shape == (2, 3)  # per token, masked by the caller

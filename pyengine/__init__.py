@@ -242,6 +242,13 @@ for _n in ("add", "subtract", "multiply", "divide", "pow", "sign", "round", "flo
            "tan", "asin", "acos", "atan", "atan2", "expm1", "lgamma", "digamma", "xlogy"):
     setattr(math, _n, _symbolic_aware(globals()[_n]))  # noqa: F821  (tf_names.math)
 math.truediv = math.divide
+# tf.io.read_file / write_file / decode_png / encode_png (PNG without Pillow, tf_png.py), also
+# under tf.image as TensorFlow has them
+from . import tf_png as _tf_png  # noqa: E402
+for _n in ("read_file", "write_file", "decode_png", "encode_png", "decode_jpeg"):
+    setattr(io, _n, getattr(_tf_png, _n))  # noqa: F821  (pe.io, the module)
+for _n in ("decode_png", "encode_png", "decode_jpeg"):
+    setattr(image, _n, getattr(_tf_png, _n))  # noqa: F821  (pe.image, tf.image)
 # pe.norm: torch.norm, or tf.norm when called with ord= / axis= / keepdims= (tf_norm.py)
 from .tf_norm import torch_or_tf_norm as norm  # noqa: E402
 

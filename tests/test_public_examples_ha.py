@@ -868,3 +868,73 @@ def test_tf_equal_on_arrays_is_elementwise_for_masked_caption_accuracy():
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="none")(
         y_true, logits)
     assert loss.shape == (2, 3)  # per token, masked by the caller
+
+
+def _png(rows_bytes, w, h, depth, color, filters, extra=b""):
+    """A PNG file whose row k is written with filter filters[k] (0-4), per the specification."""
+    import struct
+    import zlib
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(
+            ">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+    bpp = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[color] * depth // 8
+    prev = np.zeros(len(rows_bytes[0]), np.int32)
+    raw = b""
+    for row, f in zip(rows_bytes, filters):
+        cur = np.frombuffer(row, np.uint8).astype(np.int32)
+        left = np.concatenate([np.zeros(bpp, np.int32), cur[:-bpp]])
+        upleft = np.concatenate([np.zeros(bpp, np.int32), prev[:-bpp]])
+        if f == 4:
+            p = left + prev - upleft
+            pa, pb, pc = abs(p - left), abs(p - prev), abs(p - upleft)
+            pred = np.where((pa <= pb) & (pa <= pc), left, np.where(pb <= pc, prev, upleft))
+        else:
+            pred = [0 * cur, left, prev, (left + prev) // 2][f]
+        raw += bytes([f]) + ((cur - pred) % 256).astype(np.uint8).tobytes()
+        prev = cur
+    head = struct.pack(">IIBBBBB", w, h, depth, color, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", head) + extra + \
+        chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+def test_read_file_and_decode_png_all_filters_palette_and_16_bit(tmp_path):
+    import struct
+    import zlib
+    rng = np.random.default_rng(20)
+    rgb = rng.integers(0, 256, (5, 4, 3)).astype("uint8")
+    path = tmp_path / "rgb.png"
+    path.write_bytes(_png([r.tobytes() for r in rgb], 4, 5, 8, 2, [0, 1, 2, 3, 4]))
+    got = tf.io.decode_png(tf.io.read_file(str(path)))
+    assert got.dtype == tf.uint8
+    np.testing.assert_array_equal(got.numpy(), rgb)
+    grey = tf.image.decode_png(tf.io.read_file(str(path)), channels=1).numpy()[..., 0]
+    np.testing.assert_array_equal(grey, np.rint(rgb @ np.array([0.299, 0.587, 0.114])))
+    # palette with transparency -> RGBA
+    pal = rng.integers(0, 256, (4, 3)).astype("uint8")
+    idx = rng.integers(0, 4, (3, 6)).astype("uint8")
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(
+            ">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+    extra = chunk(b"PLTE", pal.tobytes()) + chunk(b"tRNS", bytes([0, 128]))
+    png = _png([r.tobytes() for r in idx], 6, 3, 8, 3, [4, 1, 2], extra)
+    rgba = tf.io.decode_png(png).numpy()
+    np.testing.assert_array_equal(rgba[..., :3], pal[idx])
+    np.testing.assert_array_equal(rgba[..., 3], np.array([0, 128, 255, 255])[idx])
+    # 16-bit greyscale decodes to uint8 keeping the high byte (no uint16 tensors here)
+    g16 = rng.integers(0, 65536, (2, 3)).astype(">u2")
+    png = _png([r.tobytes() for r in g16], 3, 2, 16, 0, [2, 3])
+    np.testing.assert_array_equal(tf.io.decode_png(png).numpy()[..., 0], g16 >> 8)
+    with pytest.raises(NotImplementedError, match="uint16"):
+        tf.io.decode_png(png, dtype="uint16")
+    # encode_png round trip through write_file, and the dataset idiom of the keras-io programs
+    img = rng.integers(0, 256, (6, 7, 4)).astype("uint8")
+    tf.io.write_file(str(tmp_path / "a.png"), tf.io.encode_png(img))
+    ds = tf.data.Dataset.from_tensor_slices([str(tmp_path / "a.png")]).map(
+        lambda p: tf.image.decode_png(tf.io.read_file(p), channels=3))
+    np.testing.assert_array_equal(next(iter(ds)).numpy(), img[..., :3])
+    with pytest.raises(ValueError, match="not a PNG"):
+        tf.io.decode_png(b"GIF89a....")
+    with pytest.raises(NotImplementedError, match="JPEG"):
+        tf.io.decode_jpeg(b"\xff\xd8")

@@ -198,7 +198,8 @@ from .creation_out import (arange, empty, eye, full, linspace, ones, rand, randn
 from .dtypes import get_default_dtype, set_default_dtype  # noqa: E402,F401
 # torch.take / select / tensor_split / addcmul / hypot / fmax / aminmax / block_diag / rot90 ...
 # (and x.take(), x.index_copy_() ...), torch_functions_extra.py. pe.equal is torch.equal (one
-# bool for whole tensors); TensorFlow's elementwise equal is tf.math.equal.
+# bool for two whole tensors); with an array / list / number operand or name= it is
+# TensorFlow's elementwise tf.equal; tf.math.equal is always the elementwise one.
 from .torch_functions_extra import (addcdiv, addcmul, addmv, aminmax, atleast_1d,  # noqa: E402,F401
                                     atleast_2d, atleast_3d, block_diag, broadcast_tensors, clip,
                                     detach, diag_embed, dist, equal, float_power, floor_divide,
@@ -221,7 +222,7 @@ from .dtypes import DType as dtype  # noqa: E402
 from .tf_names_more import (boolean_mask, clip_by_global_norm, clip_by_norm,  # noqa: E402,F401
                             clip_by_value, executing_eagerly, fill, get_static_value, identity,
                             pad, rank, reduce_all, reduce_any, reduce_prod, sequence_mask, unstack)
-from .tf_indexing import (gather_nd, scatter_nd, tensor_scatter_nd_add,  # noqa: E402,F401
+from .tf_indexing import (gather_nd, scatter_nd, slice, tensor_scatter_nd_add,  # noqa: E402,F401,A004,E501
                           tensor_scatter_nd_update)
 from .tf_control_flow import cond, map_fn, numpy_function, py_function, while_loop  # noqa: E402,F401,E501
 from .tf_control_flow import tf_print as print  # noqa: E402,A001  (tf.print; builtins' stays)
@@ -232,6 +233,24 @@ from . import tf_random as _tf_random  # noqa: E402
 for _n in ("set_seed", "truncated_normal", "categorical", "shuffle", "stateless_uniform",
            "stateless_normal"):
     setattr(random, _n, getattr(_tf_random, _n))  # noqa: F821  (pe.random, the module)
+# tf.math.add / subtract / multiply / divide / truediv / pow / sign / round ...: the top-level
+# elementwise functions, whose signatures are TensorFlow's, also under tf.math (keras-io
+# Forward-Forward divides and squares with tf.math.divide / tf.math.pow); on Keras symbolic
+# tensors they record a graph node, as TensorFlow's ops do
+for _n in ("add", "subtract", "multiply", "divide", "pow", "sign", "round", "floor", "ceil",
+           "reciprocal", "logical_and", "logical_or", "logical_not", "logical_xor", "erf",
+           "tan", "asin", "acos", "atan", "atan2", "expm1", "lgamma", "digamma", "xlogy"):
+    setattr(math, _n, _symbolic_aware(globals()[_n]))  # noqa: F821  (tf_names.math)
+math.truediv = math.divide
+# tf.io.read_file / write_file / decode_png / encode_png (PNG without Pillow, tf_png.py), also
+# under tf.image as TensorFlow has them
+from . import tf_png as _tf_png  # noqa: E402
+for _n in ("read_file", "write_file", "decode_png", "encode_png", "decode_jpeg"):
+    setattr(io, _n, getattr(_tf_png, _n))  # noqa: F821  (pe.io, the module)
+for _n in ("decode_png", "encode_png", "decode_jpeg"):
+    setattr(image, _n, getattr(_tf_png, _n))  # noqa: F821  (pe.image, tf.image)
+# pe.norm: torch.norm, or tf.norm when called with ord= / axis= / keepdims= (tf_norm.py)
+from .tf_norm import torch_or_tf_norm as norm  # noqa: E402
 
 
 # `from pyengine import *` exports every public name except those that would shadow a Python

@@ -4,17 +4,18 @@ rgb_to_grayscale and psnr; the gradient flows through each.
 
 TensorFlow 2's rules: images (height, width, channels) or a batch of them; 'bilinear' samples
 at half-pixel centres (the Keras Resizing layer's kernel, csrc/image) and returns float32 for
-any input dtype; 'nearest' takes the half-pixel nearest pixel and keeps the dtype;
+any input dtype, as 'bicubic' does (Keys' cubic, ops/image_cubic.py); 'nearest' takes the half-pixel nearest pixel and keeps the dtype;
 `preserve_aspect_ratio=True` scales both sides by the smaller of the two ratios. The other
 methods and `antialias=True` raise (no kernel for them here) rather than resizing otherwise."""
 import numpy as np
 
 from .ops.image import resize_planes
+from .ops.image_cubic import resize_bicubic
 from .tensor import Tensor
 from .tf_names import _t
 
-_METHODS = {"bilinear": "bilinear", "nearest": "nearest-exact"}
-_OTHER_METHODS = ("bicubic", "area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic")
+_METHODS = {"bilinear": "bilinear", "nearest": "nearest-exact", "bicubic": "bicubic"}
+_OTHER_METHODS = ("area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic")
 
 
 def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antialias=False,
@@ -22,7 +23,7 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
     method = getattr(method, "value", method)  # tf.image.ResizeMethod.BILINEAR
     if method in _OTHER_METHODS:
         raise NotImplementedError(f"[tf.image.resize] method={method!r} is not implemented; "
-                                  "'bilinear' and 'nearest' are")
+                                  "'bilinear', 'nearest' and 'bicubic' are")
     if method not in _METHODS:
         raise ValueError(f"[tf.image.resize] unknown method {method!r}")
     if antialias:
@@ -43,11 +44,15 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
         scale = min(size[0] / h, size[1] / w)
         size = (max(1, int(round(h * scale))), max(1, int(round(w * scale))))
     dtype = x.dtype
-    if method == "bilinear":
+    if method in ("bilinear", "bicubic"):
         from . import float32
         batched = batched.astype(float32) if dtype != float32 else batched
-    out = batched if (h, w) == size else \
-        resize_planes(batched, size, _METHODS[method], op="tf.image.resize")
+    if (h, w) == size:
+        out = batched
+    elif method == "bicubic":
+        out = resize_bicubic(batched, size)
+    else:
+        out = resize_planes(batched, size, _METHODS[method], op="tf.image.resize")
     if method == "nearest" and out.dtype != dtype:  # picked pixels: exact in the input dtype
         out = out.astype(dtype)
     return out.squeeze(0) if x.ndim == 3 else out
@@ -70,6 +75,17 @@ def flip_left_right(image):
 def flip_up_down(image):
     x, unbatched = _batched(image, "flip_up_down")
     y = x.flip(1)
+    return y.squeeze(0) if unbatched else y
+
+
+def rot90(image, k=1, name=None):
+    """Each image turned counter-clockwise by k quarter turns (k may be a 0-d int tensor, keras-io
+    EDSR draws it with tf.random.uniform; negative k turns clockwise), as TensorFlow."""
+    x, unbatched = _batched(image, "rot90")
+    k = np.asarray(getattr(k, "_data", k))
+    if k.shape != () or k.dtype.kind not in "iu":
+        raise TypeError(f"[image.rot90] k must be a scalar int. Received: {k!r}")
+    y = x.rot90(int(k) % 4, (1, 2))
     return y.squeeze(0) if unbatched else y
 
 
@@ -100,6 +116,12 @@ def psnr(a, b, max_val, name=None):
 from .tf_image_boxes import (central_crop, crop_to_bounding_box, extract_patches,  # noqa: E402,F401
                              pad_to_bounding_box)
 # tf.image.random_crop / random_flip_left_right / random_flip_up_down
+from .tf_image_distort import sample_distorted_bounding_box  # noqa: E402,F401
+from .tf_image_quality import image_gradients, ssim  # noqa: E402,F401  (tf.image.ssim)
+# tf.image.rgb_to_hsv / hsv_to_rgb / adjust_contrast / saturation / hue and random_* forms
+from .tf_image_color import (adjust_contrast, adjust_hue, adjust_saturation,  # noqa: E402,F401
+                             hsv_to_rgb, random_contrast, random_hue, random_saturation,
+                             rgb_to_hsv)
 from .tf_image_random import (random_crop, random_flip_left_right,  # noqa: E402,F401
                               random_flip_up_down)
 # tf.image.convert_image_dtype / per_image_standardization / adjust_brightness /

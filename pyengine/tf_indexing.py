@@ -1,8 +1,11 @@
-"""tf.gather_nd, tf.scatter_nd and tf.tensor_scatter_nd_update / add for `import pyengine as
-tf`: `indices` (..., depth) address the leading `depth` dimensions of the tensor (after
+"""tf.slice, tf.gather_nd, tf.scatter_nd and tf.tensor_scatter_nd_update / add for `import
+pyengine as tf`. tf.slice takes `size` elements from `begin` in each dimension (-1: to the
+end). For the nd ops, `indices` (..., depth) address the leading `depth` dimensions of the tensor (after
 batch_dims in gather_nd); an index out of range raises InvalidArgumentError, as TensorFlow on
 the CPU. Gathers are Tensor indexing and scatters Tensor.index_add over the flattened leading
 dimensions, so gradients flow to params / updates / tensor."""
+import builtins
+
 import numpy as np
 
 from .creation import zeros
@@ -113,3 +116,28 @@ def tensor_scatter_nd_update(tensor, indices, updates, name=None):
     keep[rows] = 0
     base = x.reshape((n,) + rest) * Tensor._wrap(keep)
     return _scatter_rows(base, rows[last], u[Tensor._wrap(last.astype(np.int64))], x.shape)
+
+
+@symbolic_aware
+def slice(input_, begin, size, name=None):  # noqa: A001  (tf.slice)
+    """input_[begin[0]:begin[0] + size[0], ...]; a size of -1 takes the rest of that
+    dimension. begin / size are ints, lists or 1-D tensors with one entry per dimension.
+
+    >>> tf.slice(pe.arange(12).reshape(3, 4), [1, 1], [2, -1]).tolist()
+    [[5, 6, 7], [9, 10, 11]]
+    """
+    op = "slice"
+    x = _t(input_)
+    lo = [int(v) for v in np.asarray(getattr(begin, "_data", begin)).reshape(-1)]
+    n = [int(v) for v in np.asarray(getattr(size, "_data", size)).reshape(-1)]
+    if len(lo) != x.ndim or len(n) != x.ndim:
+        raise invalid(op, f"begin {lo} and size {n} must have one entry per dimension of the "
+                          f"input, shape {tuple(x.shape)}")
+    key = []
+    for b, k, d in zip(lo, n, x.shape):
+        k = d - b if k == -1 else k
+        if b < 0 or k < 0 or b + k > d:
+            raise invalid(op, f"begin {lo} + size {n} do not fit the input shape "
+                              f"{tuple(x.shape)}")
+        key.append(builtins.slice(b, b + k))
+    return x[tuple(key)]

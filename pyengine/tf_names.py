@@ -178,17 +178,24 @@ def tf_range(start, limit=None, delta=1, dtype=None, name=None, **torch_kwargs):
     return out if dtype is None else cast(out, dtype)
 
 
-def split(x, split_size_or_sections=None, dim=None, *, axis=None, num_or_size_splits=None,
-          num=None, name=None):
+def split(x=None, split_size_or_sections=None, dim=None, *, axis=None, num_or_size_splits=None,
+          num=None, name=None, value=None, tensor=None):
     """pe.split in both its spellings. PyTorch's `torch.split(x, split_size_or_sections,
     dim=0)`: an int is the size of each piece (the last may be smaller). TensorFlow's
     `tf.split(x, num_or_size_splits, axis=0, num=None)`: an int is the NUMBER of equal pieces
     (the dimension must divide evenly), a list the sizes (one -1 is inferred). A call naming
     `axis=` or `num_or_size_splits=` (names torch.split does not accept) or `num=` is
     TensorFlow's; otherwise PyTorch's, positional calls included. Lists of sizes mean the same
-    in both."""
+    in both. The tensor may be named as either library names it: `value=` (TensorFlow's, keras-io
+    Focal Modulation Networks) or `tensor=` (PyTorch's)."""
     from .ops.shape import split as _split
-    tf_form = num_or_size_splits is not None or axis is not None or num is not None
+    given = [v for v in (x, value, tensor) if v is not None]
+    if len(given) != 1:
+        raise TypeError(f"[split] give the tensor once (by position, value= or tensor=); got "
+                        f"{len(given)}")
+    x = given[0]
+    tf_form = num_or_size_splits is not None or axis is not None or num is not None \
+        or value is not None
     if num_or_size_splits is not None:
         if split_size_or_sections is not None:
             raise TypeError("[split] the split given twice (num_or_size_splits= and by position)")

@@ -169,3 +169,42 @@ def linalg_matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, a
     if x.shape[-1] != y.shape[-2]:
         raise ValueError(f"[{op}] inner dimensions differ: {tuple(x.shape)} @ {tuple(y.shape)}")
     return x @ y
+
+
+def _block(op, input, block_size, data_format):
+    _nhwc(op, data_format)
+    x = _t(input)
+    if x.ndim != 4:
+        raise ValueError(f"[{op}] input must be 4-D (batch, height, width, channels), got shape "
+                         f"{tuple(x.shape)}")
+    if isinstance(block_size, bool) or not isinstance(block_size, (int, np.integer)) \
+            or block_size < 2:
+        raise ValueError(f"[{op}] block_size must be an int >= 2, got {block_size!r}")
+    return x, int(block_size)
+
+
+@symbolic_aware
+def depth_to_space(input, block_size, data_format="NHWC", name=None):
+    """(B, H, W, bs * bs * C) -> (B, H * bs, W * bs, C): out[b, h * bs + i, w * bs + j, c] =
+    in[b, h, w, (i * bs + j) * C + c] (TensorFlow's order; the sub-pixel upsampling of keras-io
+    EDSR / ESPCN)."""
+    op = "tf.nn.depth_to_space"
+    x, bs = _block(op, input, block_size, data_format)
+    b, h, w, c = x.shape
+    if c % (bs * bs):
+        raise ValueError(f"[{op}] channels ({c}) must be divisible by block_size**2 ({bs * bs})")
+    y = x.reshape(b, h, w, bs, bs, c // (bs * bs)).permute(0, 1, 3, 2, 4, 5)
+    return y.reshape(b, h * bs, w * bs, c // (bs * bs))
+
+
+@symbolic_aware
+def space_to_depth(input, block_size, data_format="NHWC", name=None):
+    """The inverse of depth_to_space: (B, H, W, C) -> (B, H / bs, W / bs, bs * bs * C)."""
+    op = "tf.nn.space_to_depth"
+    x, bs = _block(op, input, block_size, data_format)
+    b, h, w, c = x.shape
+    if h % bs or w % bs:
+        raise ValueError(f"[{op}] height and width ({h}, {w}) must be divisible by block_size "
+                         f"({bs})")
+    y = x.reshape(b, h // bs, bs, w // bs, bs, c).permute(0, 1, 3, 2, 4, 5)
+    return y.reshape(b, h // bs, w // bs, bs * bs * c)

@@ -76,11 +76,17 @@ def clip(input, min=None, max=None, *, out=None):  # noqa: A002
     return write_out(_t(input).clamp(min, max), out, "clip")
 
 
-def equal(input, other):
-    """True when input and other have the same shape and every element is equal (a Python
-    bool, not a tensor; NaN is never equal to itself)."""
-    _need_tensor(input, "equal")
-    _need_tensor(other, "equal", "other")
+def equal(input, other, name=None):
+    """torch.equal: True when input and other (both Tensors) have the same shape and every
+    element is equal (a Python bool, not a tensor; NaN is never equal to itself).
+    Called with an array, list or number on either side (which torch.equal refuses), or with
+    TensorFlow's name=, it is tf.equal: the elementwise comparison, a bool tensor (keras-io image
+    captioning compares its NumPy labels with `tf.equal(y_true, tf.argmax(y_pred, 2))`). Two
+    Tensors keep PyTorch's meaning; tf.math.equal is always the elementwise one."""
+    if name is not None or not (isinstance(input, Tensor) and isinstance(other, Tensor)):
+        from .nn import functional as F
+        a = input if isinstance(input, Tensor) else Tensor._from_data(input)
+        return F.eq(a, other if isinstance(other, Tensor) else Tensor._from_data(other))
     return input.equal(other)
 
 

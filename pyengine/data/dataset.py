@@ -314,6 +314,21 @@ class Dataset:
         card = c if c < 0 else len(range(index, c, num_shards))
         return Dataset(lambda: itertools.islice(src(), index, None, num_shards), card, self._spec)
 
+    def with_options(self, options, name=None):
+        """This dataset with `options` merged into its tf.data.Options (data/options.py:
+        they tune execution, not the elements)."""
+        from .options import Options
+        if not isinstance(options, Options):
+            raise TypeError(f"[Dataset.with_options] options must be a pe.data.Options, got "
+                            f"{type(options).__name__}")
+        out = Dataset(self._iter, self._cardinality, self._spec)
+        out._options = self.options().merge(options)
+        return out
+
+    def options(self):
+        from .options import Options
+        return getattr(self, "_options", None) or Options()
+
     def prefetch(self, buffer_size, name=None):
         """A background thread keeps up to `buffer_size` elements ready (AUTOTUNE: 2)."""
         buffer_size = _positive(buffer_size, "buffer_size", "prefetch", True)

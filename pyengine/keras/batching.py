@@ -18,8 +18,11 @@ def check_batch_size(batch_size, what, default=32):
     return int(batch_size)
 
 
-def as_arrays(x, what, floating=True, text=False, input_keys=None):
+def as_arrays(x, what, floating=True, text=False, input_keys=None, keep_floats=False):
     """Every leaf of x as a NumPy array (float32 for inputs; targets keep their dtype). With
+    keep_floats (the elements of a dataset or generator, which Keras hands to train_step as
+    they come), floating leaves keep their dtype: a float64 tf.data pipeline stays float64 in a
+    custom train_step, and the layers autocast it to float32 as Keras' do. With
     text (a model with a keras.Input(dtype="string"), whose TextVectorization takes it), str
     arrays are kept as they are. With input_keys (a functional model's input names), the keys of
     a dict x that name no input are dropped with a warning, as Keras ignores them."""
@@ -40,7 +43,9 @@ def as_arrays(x, what, floating=True, text=False, input_keys=None):
             return a.view(np.ndarray)
         if a.dtype.kind not in "biuf":
             raise TypeError(f"[{what}] expected numeric data, received dtype {a.dtype}")
-        return np.ascontiguousarray(a, dtype=np.float32) if floating else a
+        if not floating or (keep_floats and a.dtype.kind == "f"):
+            return a
+        return np.ascontiguousarray(a, dtype=np.float32)
     return None if x is None else tree.map_structure(conv, x)
 
 

@@ -90,7 +90,7 @@ class Adapter:
     """Batches for `what` ('fit', 'evaluate', 'predict') from one of the sources above."""
 
     def __init__(self, x, what, steps=None, shuffle=False, class_weight=None, need_y=False,
-                 text=False, input_keys=None):
+                 text=False, input_keys=None, same_batch=True):
         if steps is not None and (not isinstance(steps, (int, np.integer)) or steps < 1):
             raise ValueError(f"[{what}] steps must be a positive int or None. Received: "
                              f"{steps!r}")
@@ -98,6 +98,10 @@ class Adapter:
         self.shuffle, self.class_weight, self.need_y = shuffle, class_weight, need_y
         self.text = text  # str inputs kept (batching.as_arrays)
         self.input_keys = input_keys  # a dict x's keys that name model inputs (as_arrays)
+        # the built-in train / test step needs x and y with one batch size; an overridden one
+        # may take any structure (keras-io AdaMatch zips a 32-image source with a 96-image
+        # target dataset), which Keras hands over unchecked
+        self.same_batch = same_batch
         self.indexed = is_indexed(x)
         self.one_shot = not self.indexed and iter(x) is x
         self._it = None
@@ -175,9 +179,13 @@ class Adapter:
             raise ValueError(f"[{self.what}] each element of the data must be (x, y) or "
                              f"(x, y, sample_weight) for a model compiled with a loss; element "
                              f"{step} is {_describe(e)}")
-        x = _b.as_arrays(x, self.what, text=self.text, input_keys=self.input_keys)
+        x = _b.as_arrays(x, self.what, text=self.text, input_keys=self.input_keys,
+                         keep_floats=True)
         if self.what == "predict":
             return _b.pack(x)
+        if not self.same_batch and sw is None and self.class_weight is None:
+            y = None if y is None else _b.as_arrays(y, self.what, floating=False)
+            return _b.pack(x, y, sw)
         n = _b.num_samples(x, self.what)
         if y is not None:
             y = _b.as_arrays(y, self.what, floating=False)

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 
 from ..autograd import no_grad
+from ..nn.layers.container import ModuleDict, ModuleList
 from ..tensor import Tensor
 from . import tree
 from .layers.base import InputLayer, Layer, add_layer_module
@@ -186,7 +187,13 @@ class Model(Trainer, Layer):
     def layers(self):
         if self._nodes is not None:
             return list(self._graph_layers)
-        return [m for m in self._modules.values() if isinstance(m, Layer)]
+        # Keras: the direct sub-layers, those held in list / dict attributes included, once each
+        found = []
+        for m in self._modules.values():
+            inner = m.values() if isinstance(m, ModuleDict) else m if isinstance(
+                m, ModuleList) else (m,)
+            found += [v for v in inner if isinstance(v, Layer) and not any(v is f for f in found)]
+        return found
 
     def reset_states(self):
         """Keras 2: forget the carried state of every stateful layer inside (stateful RNNs

@@ -197,10 +197,36 @@ globals().update({_k: getattr(_more, _k) for _k in dir(_more)
 from .ctc import ctc_decode, ctc_loss  # noqa: E402,F401
 
 
+# Keras 3's sub-namespaces keras.ops.nn (keras-io DeepLabV3+: `ops.nn.relu(x)`) and
+# keras.ops.numpy: the same functions as keras.ops, under the names Keras files them
+_NN_NAMES = ("relu", "relu6", "sigmoid", "softplus", "softsign", "silu", "swish", "log_sigmoid",
+             "leaky_relu", "hard_sigmoid", "hard_silu", "hard_swish", "elu", "selu", "gelu",
+             "celu", "glu", "softmax", "log_softmax", "sparsemax", "max_pool", "average_pool",
+             "conv", "depthwise_conv", "separable_conv", "conv_transpose", "one_hot",
+             "multi_hot", "binary_crossentropy", "categorical_crossentropy",
+             "sparse_categorical_crossentropy", "moments", "batch_normalization", "ctc_loss",
+             "ctc_decode", "normalize", "psnr", "dot_product_attention")
+
+
+def _namespace(name, keep):
+    import types
+    ns = types.ModuleType(f"{__name__}.{name}", f"keras.ops.{name}: keras.ops functions")
+    for k, v in list(globals().items()):
+        if callable(v) and not k.startswith("_") and not isinstance(v, types.ModuleType) \
+                and keep(k):
+            setattr(ns, k, v)
+    return ns
+
+
 def __getattr__(name):
     # Keras 3's `keras.ops` namespace also reaches the backend module (keras-io's NER text calls
     # `keras.ops.backend.shape(x)`); loaded on first use: keras.backend imports this module
     if name == "backend":
         from . import backend
         return backend
+    if name in ("nn", "numpy"):
+        ns = _namespace(name, (lambda k: k in _NN_NAMES) if name == "nn"
+                        else (lambda k: k not in _NN_NAMES))
+        globals()[name] = ns
+        return ns
     raise AttributeError(f"module 'pyengine.keras.ops' has no attribute '{name}'")

@@ -229,7 +229,9 @@ def call_symbolic(layer, inputs, args, kwargs):
     if training is not None:
         kwargs["training"] = training
     layer._inbound_nodes.append(Node(layer, (inputs,) + tuple(args), kwargs, outputs))
-    return outputs
+    # the caller gets its own containers: `x = backbone(inp); x[-1] = head(x[-1])` (keras-io
+    # FCN) must not rewrite the outputs the node recorded (Keras returns fresh structures)
+    return tree.map_structure(lambda t: t, outputs)
 
 
 def get_source_inputs(tensor):

@@ -415,6 +415,7 @@ class Trainer(GeneratorMethods):
                                  "validation_data with a dataset or generator")
             adapter = _adapters.Adapter(x, "fit", steps_per_epoch, shuffle, class_weight,
                                         need_y=self._loss_spec is not None,
+                                        same_batch=type(self).train_step is Trainer.train_step,
                                         **self._array_options())
             n = None
         else:
@@ -561,6 +562,7 @@ class Trainer(GeneratorMethods):
                 raise ValueError("[evaluate] with a dataset, DataLoader, generator or PyDataset "
                                  "x, y and sample_weight come from its elements")
             adapter = _adapters.Adapter(x, "evaluate", steps, need_y=self._loss_spec is not None,
+                                        same_batch=type(self).test_step is Trainer.test_step,
                                         **self._array_options())
             batches = (data for _, data in adapter.epoch())
         else:

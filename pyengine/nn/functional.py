@@ -429,7 +429,19 @@ def broadcast_to(input, shape):
     """torch.broadcast_to / numpy.broadcast_to: a view-like copy of input at `shape` (the
     gradient sums over the broadcast axes)."""
     return _t(input).broadcast_to(tuple(shape))
-def transpose(x, *axes): return _t(x).transpose(*axes)
+def transpose(x, *axes, perm=None, conjugate=False, name=None, dim0=None, dim1=None):
+    """torch.transpose(input, dim0, dim1) (two dimensions swapped), or tf.transpose(a,
+    perm=None) (dimensions permuted by perm; none given reverses them, as one positional list
+    does for NumPy and TensorFlow). conjugate=True (complex tensors) is refused."""
+    if conjugate:
+        raise NotImplementedError("[transpose] conjugate=True is not supported: pyengine has no "
+                                  "complex tensors")
+    axes += tuple(d for d in (dim0, dim1) if d is not None)
+    if perm is not None:
+        if axes:
+            raise TypeError(f"[transpose] perm={perm!r} given together with dims {axes}")
+        return _t(x).permute(*[int(p) for p in perm])
+    return _t(x).transpose(*axes)
 def permute(x, *axes): return _t(x).permute(*axes)
 
 

@@ -257,6 +257,28 @@ class _TrackedList(list):
         super().__setitem__(i, v)
         self._sync()
 
+    def __iadd__(self, vs):  # `self.blocks += [layer]` (Keras keeps tracking the list)
+        super().__iadd__(vs)
+        self._sync()
+        return self
+
+    def __delitem__(self, i):
+        super().__delitem__(i)
+        self._sync()
+
+    def pop(self, i=-1):
+        v = super().pop(i)
+        self._sync()
+        return v
+
+    def remove(self, v):
+        super().remove(v)
+        self._sync()
+
+    def clear(self):
+        super().clear()
+        self._sync()
+
 
 class Layer(Module):
     def __init_subclass__(cls, **kwargs):
@@ -359,6 +381,10 @@ class Layer(Module):
         if isinstance(value, Parameter) and any(
                 value is p for p in (*d["_parameters"].values(), *d["_buffers"].values())):
             object.__setattr__(self, name, value)  # a weight add_weight already registered
+            return
+        if isinstance(value, _TrackedList) and value._owner is self and value._name == name:
+            value._sync()  # `self.blocks += [...]` assigns the same tracked list back
+            object.__setattr__(self, name, value)
             return
         if (isinstance(value, (list, tuple)) and not isinstance(value, _TrackedList)
                 and (any(isinstance(v, Module) for v in value)

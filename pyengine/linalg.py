@@ -257,6 +257,8 @@ from .linalg_decompositions import eigh, eigvalsh, qr, svd, svdvals  # noqa: E40
 from .linalg_solvers import lstsq, pinv  # noqa: E402,F401
 
 
-# tf.linalg.matmul (torch.linalg.matmul's two-argument form too) and tf.linalg.global_norm
+# tf.linalg.matmul (torch.linalg.matmul's two-argument form too), tf.linalg.global_norm,
+# matrix_transpose and adjoint
 from .tf_names_more import global_norm  # noqa: E402,F401
 from .tf_nn_more import linalg_matmul as matmul  # noqa: E402,F401
+from .tf_nn_more import adjoint, matrix_transpose  # noqa: E402,F401

@@ -169,3 +169,22 @@ def linalg_matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, a
     if x.shape[-1] != y.shape[-2]:
         raise ValueError(f"[{op}] inner dimensions differ: {tuple(x.shape)} @ {tuple(y.shape)}")
     return x @ y
+
+
+@symbolic_aware
+def matrix_transpose(a, name="matrix_transpose", conjugate=False):
+    """tf.linalg.matrix_transpose (tf.linalg.adjoint with conjugate=True): swaps the last two
+    axes, out[..., i, j] = a[..., j, i]; batch axes are kept. conjugate is the identity on the
+    real tensors pyengine holds."""
+    x = _t(a)
+    if x.ndim < 2:
+        raise ValueError(f"[tf.linalg.matrix_transpose] a must be at least 2-D, got shape "
+                         f"{tuple(x.shape)}")
+    return x.transpose(-1, -2)
+
+
+@symbolic_aware
+def adjoint(matrix, name=None):
+    """tf.linalg.adjoint: the conjugate transpose of the last two axes (a transpose for real
+    tensors)."""
+    return matrix_transpose(matrix, conjugate=True)

@@ -228,6 +228,9 @@ from .tf_control_flow import tf_print as print  # noqa: E402,A001  (tf.print; bu
 from .tf_debugging import (assert_equal, assert_greater, assert_less, assert_rank,  # noqa: E402,F401
                            debugging, errors)
 from .tf_names_more import torch_or_tf_cumsum as cumsum  # noqa: E402  (torch's and tf.cumsum)
+from .tf_names_more import torch_or_tf_argmax as argmax  # noqa: E402  (torch's and tf.argmax)
+from .tf_names_more import torch_or_tf_argmin as argmin  # noqa: E402
+math.argmax, math.argmin = argmax, argmin  # noqa: F821  (tf.math's: the same resolution)
 from . import tf_random as _tf_random  # noqa: E402
 for _n in ("set_seed", "truncated_normal", "categorical", "shuffle", "stateless_uniform",
            "stateless_normal"):

@@ -1,0 +1,236 @@
+"""Original tests of the API patterns of keras-io vision programs (M-Z) run with only their
+imports changed: MLP-Mixer / gMLP blocks (tf.linalg.matrix_transpose), a mixture-of-experts
+model whose custom train_step / test_step return extra logs (evaluate's list order), metric
+learning on x-only Sequence batches with a custom train_step, RandAugment's py_function
+pipeline with save_weights / load_weights, and Reptile's meta-step (get_weights / set_weights,
+tf.argmax on predict's NumPy output). Tiny sizes, synthetic data; no program text is used."""
+import numpy as np
+import pytest
+
+import pyengine as tf
+from pyengine import keras
+from pyengine.keras import layers
+
+
+# ---- tf.linalg.matrix_transpose (MLP-Mixer, gMLP) ------------------------------------------
+def test_matrix_transpose_and_adjoint_match_numpy():
+    a = np.random.default_rng(0).normal(size=(2, 3, 4, 5)).astype("float32")
+    out = tf.linalg.matrix_transpose(a)
+    np.testing.assert_array_equal(out.numpy(), np.swapaxes(a, -1, -2))
+    np.testing.assert_array_equal(tf.linalg.adjoint(tf.constant(a)).numpy(),
+                                  np.swapaxes(a, -1, -2))
+    np.testing.assert_array_equal(tf.linalg.matrix_transpose(a, conjugate=True).numpy(),
+                                  np.swapaxes(a, -1, -2))
+    with pytest.raises(ValueError, match="matrix_transpose"):
+        tf.linalg.matrix_transpose(np.ones(3, "float32"))
+
+
+def test_matrix_transpose_gradient_and_symbolic_graph():
+    x = tf.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    w = tf.tensor(np.arange(6.0).reshape(3, 2))
+    (tf.linalg.matrix_transpose(x) * w).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), w.numpy().T)
+    inp = keras.Input((4, 6))
+    out = tf.linalg.matrix_transpose(inp)
+    assert tuple(out.shape) == (None, 6, 4)
+    m = keras.Model(inp, out)
+    a = np.random.default_rng(1).normal(size=(3, 4, 6)).astype("float32")
+    np.testing.assert_array_equal(m.predict(a, verbose=0), np.swapaxes(a, 1, 2))
+
+
+class _TokenMixer(layers.Layer):
+    """The mixer pattern: an MLP over the patch axis through two matrix transposes."""
+
+    def __init__(self, num_patches, **kwargs):
+        super().__init__(**kwargs)
+        self.mlp = keras.Sequential([layers.Dense(num_patches), layers.Activation("gelu"),
+                                     layers.Dense(num_patches)])
+        self.norm = layers.LayerNormalization(epsilon=1e-6)
+
+    def call(self, inputs):
+        x = tf.linalg.matrix_transpose(self.norm(inputs))
+        return tf.linalg.matrix_transpose(self.mlp(x)) + inputs
+
+
+def test_mixer_block_classifier_learns():
+    keras.utils.set_random_seed(2)
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 3, 96)
+    x = rng.normal(size=(96, 4, 8)).astype("float32")
+    x[np.arange(96), :, y] += 1.5  # the class is the feature that is bright
+    inp = keras.Input((4, 8))
+    h = keras.Sequential([_TokenMixer(4), _TokenMixer(4)])(layers.Dense(8)(inp))
+    out = layers.Dense(3)(layers.GlobalAveragePooling1D()(h))
+    model = keras.Model(inp, out)
+    model.compile(keras.optimizers.AdamW(learning_rate=0.01, weight_decay=1e-4),
+                  keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=[keras.metrics.SparseCategoricalAccuracy(name="acc"),
+                           keras.metrics.SparseTopKCategoricalAccuracy(2, name="top2")])
+    hist = model.fit(x, y[:, None], batch_size=32, epochs=12, verbose=0,
+                     validation_split=0.1,
+                     callbacks=[keras.callbacks.ReduceLROnPlateau("val_loss", patience=5)])
+    assert hist.history["loss"][-1] < 0.6 * hist.history["loss"][0]
+    loss, acc, top2 = model.evaluate(x, y[:, None], verbose=0)
+    assert acc > 0.8 and top2 >= acc
+
+
+# ---- evaluate's list order with custom steps (mixture of experts) ---------------------------
+class _ExtraLogsModel(keras.Model):
+    """A custom step returning its own key first, then the metrics, as the MoE program does."""
+
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(3, activation="softmax")
+
+    def call(self, x):
+        return self.dense(x)
+
+    def train_step(self, data):
+        x, y = data
+        with tf.GradientTape() as tape:
+            pred = self(x, training=True)
+            loss = self.compute_loss(x, y, pred)
+            aux = 0.0 * tf.reduce_sum(pred) + 7.0
+            total = loss + 0.0 * aux
+        grads = tape.gradient(total, self.trainable_variables)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+        self.compiled_metrics.update_state(y, pred)
+        return {"aux_loss": aux, **{m.name: m.result() for m in self.metrics}}
+
+    def test_step(self, data):
+        x, y = data
+        pred = self(x, training=False)
+        self.compiled_metrics.update_state(y, pred)
+        return {"zz_extra": 7.0, "aux_loss": 5.0, **{m.name: m.result() for m in self.metrics}}
+
+
+def test_evaluate_lists_metrics_first_then_other_keys_sorted():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(40, 5)).astype("float32")
+    y = keras.utils.to_categorical(rng.integers(0, 3, 40), 3)
+    model = _ExtraLogsModel()
+    model.compile("adam", keras.losses.CategoricalCrossentropy(), metrics=["accuracy"])
+    model.fit(x, y, epochs=1, batch_size=20, verbose=0)
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    score = model.evaluate(x, y, verbose=0)
+    names = [m.name for m in model.metrics]
+    assert names[:2] == ["loss", "accuracy"]
+    # Keras' order: the metrics by name (the untouched loss tracker reads 0), then the other
+    # keys sorted: aux_loss before zz_extra, whatever order the step returned them in
+    assert score == [logs["loss"], logs["accuracy"], 5.0, 7.0]
+    assert 0.0 <= score[1] <= 1.0
+    assert model.test_on_batch(x, y) == score
+
+
+# ---- metric learning: x-only Sequence batches, custom train_step ---------------------------
+class _PairBatches(keras.utils.Sequence):
+    def __init__(self, images, labels, steps):
+        super().__init__()
+        self.images, self.labels, self.steps = images, labels, steps
+        self.rng = np.random.default_rng(4)
+
+    def __len__(self):
+        return self.steps
+
+    def __getitem__(self, idx):
+        out = np.empty((2, 4) + self.images.shape[1:], "float32")
+        for c in range(4):
+            a, p = self.rng.choice(np.flatnonzero(self.labels == c), 2, replace=False)
+            out[0, c], out[1, c] = self.images[a], self.images[p]
+        return out  # x only: the step makes its own labels
+
+
+class _PairModel(keras.Model):
+    def train_step(self, data):
+        anchors, positives = data[0], data[1]
+        with tf.GradientTape() as tape:
+            sims = tf.einsum("ae,pe->ap", self(anchors, training=True),
+                             self(positives, training=True)) / 0.2
+            loss = self.compiled_loss(tf.range(4), sims)
+        grads = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+        return {m.name: m.result() for m in self.metrics}
+
+
+def test_metric_learning_on_x_only_sequence():
+    keras.utils.set_random_seed(5)
+    rng = np.random.default_rng(5)
+    labels = rng.integers(0, 4, 80)
+    images = rng.uniform(0, 0.5, (80, 8, 8, 3)).astype("float32")
+    images[..., 0] += 0.15 * labels[:, None, None]
+    inp = layers.Input((8, 8, 3))
+    h = layers.Conv2D(8, 3, strides=2, activation="relu")(inp)
+    h = layers.Dense(4)(layers.GlobalAveragePooling2D()(h))
+    model = _PairModel(inp, tf.nn.l2_normalize(h, axis=-1))
+    model.compile(keras.optimizers.Adam(1e-2),
+                  keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    hist = model.fit(_PairBatches(images, labels, 20), epochs=4, verbose=0)
+    assert hist.history["loss"][-1] < 0.8 * hist.history["loss"][0]
+    emb = model.predict(images, verbose=0)
+    np.testing.assert_allclose(np.linalg.norm(emb, axis=1), 1.0, rtol=1e-5)
+
+
+def test_default_train_step_still_requires_targets():
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(1)])
+    model.compile("sgd", "mse")
+    data = tf.data.Dataset.from_tensor_slices(np.ones((4, 3), "float32")).batch(2)
+    with pytest.raises(ValueError, match=r"\(x, y\)"):
+        model.fit(data, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="y"):
+        model.evaluate(np.ones((4, 3), "float32"), verbose=0)
+
+
+# ---- tf.argmax on NumPy (Reptile) ----------------------------------------------------------
+def test_argmax_reads_tensorflow_and_torch_calls():
+    p = np.array([[0.1, 0.7, 0.2], [0.8, 0.1, 0.1], [0.1, 0.1, 0.9], [0.0, 0.6, 0.4]],
+                 "float32")
+    # tf.argmax(ndarray): axis 0 (torch refuses non-tensors)
+    np.testing.assert_array_equal(tf.argmax(p).numpy(), [1, 0, 2])
+    np.testing.assert_array_equal(tf.argmin(p).numpy(), [3, 1, 1])  # first minimum
+    np.testing.assert_array_equal(tf.math.argmax(p.tolist()).numpy(), [1, 0, 2])
+    # torch.argmax(tensor): the flattened index
+    assert tf.argmax(tf.tensor(p)).item() == 8
+    assert tf.argmax(tf.tensor(p), dim=1, keepdim=True).shape == (4, 1)
+    # TensorFlow's keywords and positional output_type
+    t = tf.tensor(p)
+    out = tf.argmax(t, output_type=tf.int32)
+    assert out.dtype == tf.int32
+    np.testing.assert_array_equal(out.numpy(), [1, 0, 2])
+    out = tf.argmax(t, 1, tf.int32)
+    assert out.dtype == tf.int32
+    np.testing.assert_array_equal(out.numpy(), [1, 0, 2, 1])
+    assert tf.argmax(p, axis=1).dtype == tf.int64
+    with pytest.raises(TypeError, match="argmax"):
+        tf.argmax(p, output_type=tf.float32)
+    # keras.ops.argmax keeps NumPy's rule (flattened)
+    assert int(keras.ops.argmax(p)) == 8
+
+
+def test_reptile_meta_step_with_get_set_weights():
+    keras.utils.set_random_seed(6)
+    rng = np.random.default_rng(6)
+    inp = layers.Input((6, 6, 1))
+    h = layers.ReLU()(layers.BatchNormalization()(layers.Conv2D(4, 3, strides=2,
+                                                                padding="same")(inp)))
+    model = keras.Model(inp, layers.Dense(3, activation="softmax")(layers.Flatten()(h)))
+    model.compile()
+    opt = keras.optimizers.SGD(learning_rate=0.05)
+    x = rng.normal(size=(12, 6, 6, 1)).astype("float32")
+    y = np.repeat(np.arange(3), 4).astype("int32")
+    x[np.arange(12), y, 0, 0] += 3.0
+    before = model.get_weights()
+    ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(100).batch(6).repeat(3)
+    losses = []
+    for images, labels in ds:
+        with tf.GradientTape() as tape:
+            loss = keras.losses.sparse_categorical_crossentropy(labels, model(images))
+        grads = tape.gradient(loss, model.trainable_weights)
+        opt.apply_gradients(zip(grads, model.trainable_weights))
+        losses.append(float(tf.reduce_mean(loss)))
+    after = model.get_weights()
+    model.set_weights([o + (n - o) * 0.25 for o, n in zip(before, after)])
+    for o, n, m in zip(before, after, model.get_weights()):
+        np.testing.assert_allclose(m, o + (n - o) * 0.25, rtol=1e-6, atol=1e-7)
+    assert losses[-1] < losses[0]
+    pred = tf.argmax(model.predict(x[::4], verbose=0), axis=1).numpy()
+    assert pred.shape == (3,)

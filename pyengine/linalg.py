@@ -258,7 +258,8 @@ from .linalg_solvers import lstsq, pinv  # noqa: E402,F401
 
 
 # tf.linalg.matmul (torch.linalg.matmul's two-argument form too), tf.linalg.global_norm,
-# matrix_transpose and adjoint
+# matrix_transpose, adjoint and einsum
 from .tf_names_more import global_norm  # noqa: E402,F401
 from .tf_nn_more import linalg_matmul as matmul  # noqa: E402,F401
 from .tf_nn_more import adjoint, matrix_transpose  # noqa: E402,F401
+from .tf_nn_more import tf_einsum as einsum  # noqa: E402,F401

@@ -188,3 +188,17 @@ def adjoint(matrix, name=None):
     """tf.linalg.adjoint: the conjugate transpose of the last two axes (a transpose for real
     tensors)."""
     return matrix_transpose(matrix, conjugate=True)
+
+
+@symbolic_aware
+def tf_einsum(equation, *inputs, name=None, optimize="greedy"):
+    """pe.einsum / tf.einsum / tf.linalg.einsum: F.einsum on Tensors, NumPy arrays or Keras
+    symbolic tensors (a functional-graph node, as TensorFlow records tf ops on KerasTensors).
+    optimize (TensorFlow's contraction-order strategy) changes no value here: one or two
+    operands have a single order."""
+    if optimize not in ("greedy", "optimal", "branch-2", "branch-all", "auto"):
+        raise ValueError(f"[einsum] optimize must be 'greedy', 'optimal', 'branch-2', "
+                         f"'branch-all' or 'auto', got {optimize!r}")
+    if len(inputs) == 1 and isinstance(inputs[0], (list, tuple)):
+        inputs = tuple(inputs[0])
+    return F.einsum(equation, *[_t(x) for x in inputs])

@@ -234,3 +234,63 @@ def test_reptile_meta_step_with_get_set_weights():
     assert losses[-1] < losses[0]
     pred = tf.argmax(model.predict(x[::4], verbose=0), axis=1).numpy()
     assert pred.shape == (3,)
+
+
+# ---- semantic image clustering: tf.gather, tf.linalg.einsum on Keras tensors -----------------
+def test_tf_gather_matches_numpy_take():
+    p = np.arange(2 * 3 * 4, dtype=np.float32).reshape(2, 3, 4)
+    np.testing.assert_array_equal(tf.gather(p, [2, 0], axis=1).numpy(), np.take(p, [2, 0], 1))
+    idx = np.array([[1, 0], [1, 1]])
+    np.testing.assert_array_equal(tf.gather(p, idx).numpy(), np.take(p, idx, 0))
+    np.testing.assert_array_equal(tf.gather(p, 2, axis=-1).numpy(), p[..., 2])
+    b = np.array([[0, 2], [1, 1]])  # batch_dims=1: each row picks its own slices
+    np.testing.assert_array_equal(tf.gather(p, b, axis=1, batch_dims=1).numpy(),
+                                  np.stack([p[k][b[k]] for k in range(2)]))
+    np.testing.assert_array_equal(tf.gather(p, b, axis=2, batch_dims=1).numpy(),
+                                  np.stack([p[k][:, b[k]] for k in range(2)]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"tf.gather.*not in \[0, 3\)"):
+        tf.gather(p, [3], axis=1)
+    with pytest.raises(TypeError, match="tf.gather"):
+        tf.gather(p, [0.5])
+    with pytest.raises(TypeError, match="gather"):
+        tf.gather(p, [0], axis=1, index=[0])
+
+
+def test_tf_gather_gradient_and_torch_form():
+    x = tf.tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    tf.gather(x, tf.tensor(np.array([0, 0, 2]))).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[2, 2], [0, 0], [1, 1]])
+    t = tf.tensor(np.array([[1.0, 2.0], [3.0, 4.0]]))  # torch.gather(input, dim, index)
+    ix = tf.tensor(np.array([[0, 0], [1, 0]]))
+    np.testing.assert_array_equal(tf.gather(t, 1, ix).numpy(), [[1, 1], [4, 3]])
+    np.testing.assert_array_equal(tf.gather(t, dim=0, index=ix).numpy(), [[1, 2], [3, 2]])
+
+
+def test_einsum_on_arrays_and_keras_tensors_in_a_two_output_model():
+    keras.utils.set_random_seed(7)
+    a = np.random.default_rng(7).normal(size=(2, 3)).astype("float32")
+    np.testing.assert_allclose(tf.einsum("ij,kj->ik", a, a).numpy(), a @ a.T, rtol=1e-6)
+    np.testing.assert_allclose(tf.linalg.einsum("ij->j", [a]).numpy(), a.sum(0), rtol=1e-6)
+    with pytest.raises(ValueError, match="optimize"):
+        tf.einsum("ij->j", a, optimize="fastest")
+    anchor, neigh = keras.Input((4,), name="anchors"), keras.Input((3, 4), name="neighbours")
+    enc = layers.Dense(5, activation="softmax")
+    pa = enc(anchor)
+    pn = tf.reshape(enc(tf.reshape(neigh, (-1, 4))), (-1, 3, 5))
+    sim = tf.linalg.einsum("bij,bkj->bik", tf.expand_dims(pa, axis=1), pn)
+    sim = layers.Lambda(lambda s: tf.squeeze(s, axis=1), name="similarity")(sim)
+    model = keras.Model([anchor, neigh], [sim, pa])
+    rng = np.random.default_rng(8)
+    xa, xn = rng.normal(size=(6, 4)).astype("float32"), rng.normal(size=(6, 3, 4)).astype(
+        "float32")
+    s, p = model.predict({"anchors": xa, "neighbours": xn}, verbose=0)
+    w, bias = (v.numpy() for v in enc.weights)
+    soft = lambda z: np.exp(z) / np.exp(z).sum(-1, keepdims=True)  # noqa: E731
+    ref_a, ref_n = soft(xa @ w + bias), soft(xn @ w + bias)
+    np.testing.assert_allclose(s, np.einsum("bj,bkj->bk", ref_a, ref_n), rtol=1e-5)
+    np.testing.assert_allclose(p, ref_a, rtol=1e-5)
+    model.compile("adam", [keras.losses.BinaryCrossentropy(from_logits=True), "mse"])
+    hist = model.fit({"anchors": xa, "neighbours": xn}, [np.ones((6, 3), "float32"),
+                                                         np.full((6, 5), 0.2, "float32")],
+                     epochs=3, verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]

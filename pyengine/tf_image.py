@@ -75,13 +75,17 @@ def flip_up_down(image):
 
 def rgb_to_grayscale(images, name=None):
     """The ITU-R BT.601 luma (0.2989 R + 0.5870 G + 0.1140 B, TensorFlow's weights) as one
-    channel."""
+    channel, in the images' dtype: an integer image is converted to float ([0, 1]), weighed
+    and converted back (convert_image_dtype), as TensorFlow does."""
     x = _t(images)
     if x.ndim < 3 or x.shape[-1] != 3:
         raise ValueError(f"[image.rgb_to_grayscale] images must have 3 channels last. Received: "
                          f"shape {tuple(x.shape)}")
-    w = _t(np.array([0.2989, 0.5870, 0.1140], dtype=x._data.dtype
-                    if x._data.dtype.kind == "f" else np.float32))
+    if x._data.dtype.kind != "f":
+        from .tf_image_adjust import convert_image_dtype
+        from . import float32
+        return convert_image_dtype(rgb_to_grayscale(convert_image_dtype(x, float32)), x.dtype)
+    w = _t(np.array([0.2989, 0.5870, 0.1140], dtype=x._data.dtype))
     return (x * w).sum(-1, keepdim=True)
 
 
@@ -106,3 +110,7 @@ from .tf_image_random import (random_crop, random_flip_left_right,  # noqa: E402
 # random_brightness / resize_with_pad
 from .tf_image_adjust import (adjust_brightness, convert_image_dtype,  # noqa: E402,F401
                               per_image_standardization, random_brightness, resize_with_pad)
+# tf.image's contrast / saturation / hue adjustments, their random_* forms, rgb_to_hsv / hsv_to_rgb
+from .tf_image_color import (adjust_contrast, adjust_hue, adjust_saturation,  # noqa: E402,F401
+                             hsv_to_rgb, random_contrast, random_hue, random_saturation,
+                             rgb_to_hsv)

@@ -294,3 +294,135 @@ def test_einsum_on_arrays_and_keras_tensors_in_a_two_output_model():
                                                          np.full((6, 5), 0.2, "float32")],
                      epochs=3, verbose=0)
     assert hist.history["loss"][-1] < hist.history["loss"][0]
+
+
+# ---- SimSiam: tf.image colour jitter, tf.keras.experimental.CosineDecay -------------------
+def _hsv_reference(rgb):
+    import colorsys
+    return np.array([colorsys.rgb_to_hsv(*p) for p in rgb.reshape(-1, 3)]).reshape(rgb.shape)
+
+
+def _rgb_reference(hsv):
+    import colorsys
+    return np.array([colorsys.hsv_to_rgb(*p) for p in hsv.reshape(-1, 3)]).reshape(hsv.shape)
+
+
+def test_adjust_contrast_saturation_hue_match_references():
+    rng = np.random.default_rng(9)
+    img = rng.uniform(0, 1, (2, 4, 5, 3))
+    mean = img.mean(axis=(1, 2), keepdims=True)
+    np.testing.assert_allclose(tf.image.adjust_contrast(img, 1.7).numpy(),
+                               (img - mean) * 1.7 + mean, rtol=1e-12)
+    hsv = _hsv_reference(img)
+    np.testing.assert_allclose(tf.image.rgb_to_hsv(img).numpy(), hsv, atol=1e-12)
+    np.testing.assert_allclose(tf.image.hsv_to_rgb(hsv).numpy(), img, atol=1e-12)
+    sat = hsv.copy()
+    sat[..., 1] = np.clip(sat[..., 1] * 1.6, 0, 1)
+    np.testing.assert_allclose(tf.image.adjust_saturation(img, 1.6).numpy(),
+                               _rgb_reference(sat), atol=1e-12)
+    hue = hsv.copy()
+    hue[..., 0] = np.mod(hue[..., 0] - 0.3, 1.0)
+    np.testing.assert_allclose(tf.image.adjust_hue(img, -0.3).numpy(), _rgb_reference(hue),
+                               atol=1e-12)
+
+
+def test_colour_jitter_on_uint8_keeps_dtype_and_validates():
+    rng = np.random.default_rng(10)
+    img = rng.integers(0, 256, (6, 6, 3)).astype(np.uint8)
+    for out in (tf.image.random_contrast(img, 0.68, 1.32),
+                tf.image.random_saturation(img, 0.68, 1.32),
+                tf.image.random_hue(img, 0.02),
+                tf.image.adjust_contrast(img, 3.0)):
+        assert out.dtype == tf.uint8 and out.shape == (6, 6, 3)
+    flt = img / 255.0
+    mean = flt.mean(axis=(0, 1), keepdims=True)
+    ref = np.floor(np.clip((flt - mean) * 3.0 + mean, 0, 1) * 255.5)
+    np.testing.assert_array_equal(tf.image.adjust_contrast(img, 3.0).numpy(), ref)
+    a = tf.image.random_contrast(img.astype("float32"), 0.5, 1.5, seed=3).numpy()
+    b = tf.image.random_contrast(img.astype("float32"), 0.5, 1.5, seed=3).numpy()
+    np.testing.assert_array_equal(a, b)
+    x = tf.tensor(flt, requires_grad=True)
+    tf.image.adjust_contrast(x, 2.0).sum().backward()  # sum is unchanged: grad of ones
+    np.testing.assert_allclose(x.grad.numpy(), np.ones_like(flt), atol=1e-12)
+    with pytest.raises(ValueError, match="random_contrast"):
+        tf.image.random_contrast(img, 1.2, 0.8)
+    with pytest.raises(ValueError, match="random_hue"):
+        tf.image.random_hue(img, 0.7)
+    with pytest.raises(ValueError, match="adjust_saturation"):
+        tf.image.adjust_saturation(img[..., :2], 1.0)
+    with pytest.raises(TypeError, match="rgb_to_hsv"):
+        tf.image.rgb_to_hsv(img)
+
+
+def _siam_encoder():
+    inp = layers.Input((8, 8, 3))
+    h = layers.Conv2D(8, 3, padding="same", activation="relu")(
+        layers.Rescaling(1.0 / 127.5, offset=-1)(inp))
+    h = layers.GlobalAveragePooling2D(name="backbone_pool")(h)
+    h = layers.Dense(16, use_bias=False, kernel_regularizer=keras.regularizers.l2(5e-4))(h)
+    return keras.Model(inp, layers.BatchNormalization()(h), name="encoder")
+
+
+class _SimSiam(keras.Model):
+    def __init__(self, encoder, predictor):
+        super().__init__()
+        self.encoder, self.predictor = encoder, predictor
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker]
+
+    def train_step(self, data):
+        one, two = data
+
+        def neg_cos(p, z):
+            z = tf.math.l2_normalize(tf.stop_gradient(z), axis=1)
+            return -tf.reduce_mean(tf.reduce_sum(tf.math.l2_normalize(p, axis=1) * z, axis=1))
+        with tf.GradientTape() as tape:
+            z1, z2 = self.encoder(one), self.encoder(two)
+            loss = neg_cos(self.predictor(z1), z2) / 2 + neg_cos(self.predictor(z2), z1) / 2
+        params = self.encoder.trainable_variables + self.predictor.trainable_variables
+        self.optimizer.apply_gradients(zip(tape.gradient(loss, params), params))
+        self.loss_tracker.update_state(loss)
+        return {"loss": self.loss_tracker.result()}
+
+
+def test_simsiam_pattern_zipped_seeded_views_and_linear_probe():
+    keras.utils.set_random_seed(11)
+    rng = np.random.default_rng(11)
+    images = rng.integers(0, 200, (48, 10, 10, 3)).astype(np.uint8)
+
+    def augment(im):
+        im = tf.image.random_crop(tf.image.random_flip_left_right(im), (8, 8, 3))
+        im = tf.image.random_contrast(tf.image.random_brightness(im, 0.3), 0.7, 1.3)
+        return tf.clip_by_value(tf.tile(tf.image.rgb_to_grayscale(im), [1, 1, 3]), 0, 255)
+
+    def view():
+        return (tf.data.Dataset.from_tensor_slices(images).shuffle(64, seed=26)
+                .map(augment, num_parallel_calls=tf.data.AUTOTUNE).batch(16))
+    order = [tf.data.Dataset.from_tensor_slices(np.arange(48)).shuffle(64, seed=26)
+             for _ in range(2)]
+    assert [int(v) for v in order[0]] == [int(v) for v in order[1]]
+    first = next(iter(view()))
+    assert first.dtype == tf.uint8 and first.shape == (16, 8, 8, 3)
+    predictor = keras.Sequential([layers.Input((16,)), layers.Dense(4, use_bias=False),
+                                  layers.ReLU(), layers.BatchNormalization(), layers.Dense(16)])
+    assert keras.experimental.CosineDecay is keras.optimizers.schedules.CosineDecay
+    lr = keras.experimental.CosineDecay(initial_learning_rate=0.05, decay_steps=12)
+    model = _SimSiam(_siam_encoder(), predictor)
+    model.compile(optimizer=keras.optimizers.SGD(lr, momentum=0.6))
+    hist = model.fit(tf.data.Dataset.zip((view(), view())), epochs=4, verbose=0,
+                     callbacks=[keras.callbacks.EarlyStopping("loss", patience=5,
+                                                              restore_best_weights=True)])
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    assert all(-1.0 <= v <= 1.0 for v in hist.history["loss"])
+    backbone = keras.Model(model.encoder.input, model.encoder.get_layer("backbone_pool").output)
+    backbone.trainable = False
+    inp = layers.Input((8, 8, 3))
+    probe = keras.Model(inp, layers.Dense(2, activation="softmax")(backbone(inp, training=False)))
+    probe.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    frozen = [w.copy() for w in backbone.get_weights()]
+    probe.fit(images[:, :8, :8], np.arange(48) % 2, epochs=1, batch_size=16, verbose=0)
+    for a, b in zip(frozen, backbone.get_weights()):
+        np.testing.assert_array_equal(a, b)

@@ -101,8 +101,8 @@ def psnr(a, b, max_val, name=None):
 
 
 # tf.image.crop_to_bounding_box / pad_to_bounding_box (after _batched, which they use)
-from .tf_image_boxes import (central_crop, crop_to_bounding_box, extract_patches,  # noqa: E402,F401
-                             pad_to_bounding_box)
+from .tf_image_boxes import (central_crop, crop_and_resize, crop_to_bounding_box,  # noqa: E402,F401
+                             extract_patches, pad_to_bounding_box)
 # tf.image.random_crop / random_flip_left_right / random_flip_up_down
 from .tf_image_random import (random_crop, random_flip_left_right,  # noqa: E402,F401
                               random_flip_up_down)

@@ -426,3 +426,129 @@ def test_simsiam_pattern_zipped_seeded_views_and_linear_probe():
     probe.fit(images[:, :8, :8], np.arange(48) % 2, epochs=1, batch_size=16, verbose=0)
     for a, b in zip(frozen, backbone.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+# ---- NNCLR: crop_and_resize, zipped unlabeled + labeled batches, per-sample loss logs --------
+def _crop_and_resize_reference(img, boxes, idx, ch, cw, extrapolation=0.0):
+    """TensorFlow's crop_and_resize kernel, one output pixel at a time."""
+    n, h, w, c = img.shape
+    out = np.zeros((len(boxes), ch, cw, c))
+    for b, ((y1, x1, y2, x2), k) in enumerate(zip(boxes, idx)):
+        for i in range(ch):
+            y = y1 * (h - 1) + i * (y2 - y1) * (h - 1) / (ch - 1) if ch > 1 else \
+                0.5 * (y1 + y2) * (h - 1)
+            for j in range(cw):
+                x = x1 * (w - 1) + j * (x2 - x1) * (w - 1) / (cw - 1) if cw > 1 else \
+                    0.5 * (x1 + x2) * (w - 1)
+                if not (0 <= y <= h - 1 and 0 <= x <= w - 1):
+                    out[b, i, j] = extrapolation
+                    continue
+                t, lft = int(np.floor(y)), int(np.floor(x))
+                bt, r = int(np.ceil(y)), int(np.ceil(x))
+                top = img[k, t, lft] + (img[k, t, r] - img[k, t, lft]) * (x - lft)
+                bottom = img[k, bt, lft] + (img[k, bt, r] - img[k, bt, lft]) * (x - lft)
+                out[b, i, j] = top + (bottom - top) * (y - t)
+    return out
+
+
+def test_crop_and_resize_matches_the_kernel_and_flows_gradients():
+    rng = np.random.default_rng(12)
+    img = rng.uniform(0, 1, (2, 6, 7, 2)).astype("float32")
+    boxes = np.array([[0.0, 0.0, 1.0, 1.0], [0.1, 0.2, 0.7, 0.9], [0.8, 0.6, 0.2, 0.1],
+                      [-0.2, 0.3, 0.5, 1.3], [0.4, 0.4, 0.4, 0.4]], "float32")
+    idx = np.array([1, 0, 1, 0, 1], "int32")
+    out = tf.image.crop_and_resize(img, boxes, idx, (4, 5), extrapolation_value=-1.0)
+    assert out.dtype == tf.float32 and out.shape == (5, 4, 5, 2)
+    ref = _crop_and_resize_reference(img.astype(np.float64), boxes.astype(np.float64), idx,
+                                     4, 5, -1.0)
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-5, atol=1e-6)
+    one = tf.image.crop_and_resize(img, boxes[:2], idx[:2], (1, 1)).numpy()
+    np.testing.assert_allclose(one, _crop_and_resize_reference(
+        img.astype(np.float64), boxes[:2].astype(np.float64), idx[:2], 1, 1), rtol=1e-5)
+    near = tf.image.crop_and_resize(img, boxes[:1], [0], (6, 7), method="nearest").numpy()
+    np.testing.assert_array_equal(near[0], img[0])
+    x = tf.tensor(img, requires_grad=True)
+    tf.image.crop_and_resize(x, boxes[:1], [0], (6, 7)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy()[0], 1.0, rtol=1e-5)
+    np.testing.assert_array_equal(x.grad.numpy()[1], 0.0)
+    with pytest.raises(ValueError, match="box_indices"):
+        tf.image.crop_and_resize(img, boxes[:1], [2], (3, 3))
+    with pytest.raises(ValueError, match="method"):
+        tf.image.crop_and_resize(img, boxes[:1], [0], (3, 3), method="bicubic")
+
+
+def test_shape_out_type():
+    x = np.zeros((3, 4), "float32")
+    assert tf.shape(x).dtype == tf.int32
+    assert tf.shape(x, out_type=tf.int64).dtype == tf.int64
+    s = tf.shape(x, out_type=tf.float32)
+    assert s.dtype == tf.float32 and s.numpy().tolist() == [3.0, 4.0]
+    with pytest.raises(TypeError, match="tf.shape"):
+        tf.shape(x, out_type=tf.bool)
+
+
+class _TwoSourceModel(keras.Model):
+    """NNCLR's step: a zip of an unlabeled and a labeled batch of different sizes, a
+    per-sample contrastive loss returned in the logs."""
+
+    def __init__(self):
+        super().__init__()
+        self.encoder = keras.Sequential([layers.Input((4,)), layers.Dense(6, activation="relu")])
+        self.probe = keras.Sequential([layers.Input((6,)), layers.Dense(2)])
+        self.acc = keras.metrics.SparseCategoricalAccuracy()
+
+    def compile(self, contrastive_optimizer, probe_optimizer, **kwargs):
+        super().compile(**kwargs)
+        self.c_opt, self.p_opt = contrastive_optimizer, probe_optimizer
+
+    def train_step(self, data):
+        (unlabeled, _), (labeled, labels) = data
+        images = tf.concat((unlabeled, labeled), axis=0)
+        with tf.GradientTape() as tape:
+            f = tf.math.l2_normalize(self.encoder(images), axis=1)
+            sims = tf.matmul(f, f, transpose_b=True) / 0.5
+            c_loss = keras.losses.sparse_categorical_crossentropy(
+                tf.range(tf.shape(images)[0]), sims, from_logits=True)
+        w = self.encoder.trainable_weights
+        self.c_opt.apply_gradients(zip(tape.gradient(c_loss, w), w))
+        with tf.GradientTape() as tape:
+            logits = self.probe(self.encoder(labeled))
+            p_loss = keras.losses.sparse_categorical_crossentropy(labels, logits,
+                                                                  from_logits=True)
+            p_loss = tf.reduce_mean(p_loss)
+        w = self.probe.trainable_weights
+        self.p_opt.apply_gradients(zip(tape.gradient(p_loss, w), w))
+        self.acc.update_state(labels, logits)
+        self.last_c_loss = c_loss.numpy()
+        return {"c_loss": c_loss, "p_loss": p_loss, "p_acc": self.acc.result()}
+
+    def test_step(self, data):
+        x, y = data
+        logits = self.probe(self.encoder(x))
+        self.acc.update_state(y, logits)
+        return {"p_acc": self.acc.result()}
+
+
+def test_zipped_sources_of_different_batch_sizes_with_own_train_step():
+    keras.utils.set_random_seed(13)
+    rng = np.random.default_rng(13)
+    unl = tf.data.Dataset.from_tensor_slices(
+        (rng.normal(size=(40, 4)).astype("float32"), np.full(40, -1))).batch(10)
+    y = rng.integers(0, 2, 16)
+    x = rng.normal(size=(16, 4)).astype("float32") + y[:, None]
+    lab = tf.data.Dataset.from_tensor_slices((x, y)).batch(4)
+    model = _TwoSourceModel()
+    model.compile(keras.optimizers.Adam(0.01), keras.optimizers.Adam(0.05))
+    hist = model.fit(tf.data.Dataset.zip((unl, lab)), epochs=3, verbose=0,
+                     validation_data=lab)
+    assert len(hist.history["c_loss"]) == 3
+    assert model.last_c_loss.shape == (14,)  # per sample: logged as its mean
+    assert hist.history["c_loss"][-1] < hist.history["c_loss"][0]
+    assert set(hist.history) == {"c_loss", "p_loss", "p_acc", "val_p_acc"}
+    # the built-in step still checks that x and y agree
+    plain = keras.Sequential([layers.Input((4,)), layers.Dense(1)])
+    plain.compile("sgd", "mse")
+    bad = tf.data.Dataset.zip((tf.data.Dataset.from_tensor_slices(x).batch(4),
+                               tf.data.Dataset.from_tensor_slices(y[:8]).batch(2)))
+    with pytest.raises(ValueError, match="different numbers of samples"):
+        plain.fit(bad, epochs=1, verbose=0)

@@ -90,7 +90,7 @@ class Adapter:
     """Batches for `what` ('fit', 'evaluate', 'predict') from one of the sources above."""
 
     def __init__(self, x, what, steps=None, shuffle=False, class_weight=None, need_y=False,
-                 text=False, input_keys=None):
+                 text=False, input_keys=None, check_counts=True):
         if steps is not None and (not isinstance(steps, (int, np.integer)) or steps < 1):
             raise ValueError(f"[{what}] steps must be a positive int or None. Received: "
                              f"{steps!r}")
@@ -98,6 +98,10 @@ class Adapter:
         self.shuffle, self.class_weight, self.need_y = shuffle, class_weight, need_y
         self.text = text  # str inputs kept (batching.as_arrays)
         self.input_keys = input_keys  # a dict x's keys that name model inputs (as_arrays)
+        # x / y / sample_weight sample counts must agree for the built-in steps; a model's own
+        # train_step / test_step may pair batches of different sizes (keras-io NNCLR zips an
+        # unlabeled and a labeled dataset)
+        self.check_counts = check_counts
         self.indexed = is_indexed(x)
         self.one_shot = not self.indexed and iter(x) is x
         self._it = None
@@ -178,16 +182,16 @@ class Adapter:
         x = _b.as_arrays(x, self.what, text=self.text, input_keys=self.input_keys)
         if self.what == "predict":
             return _b.pack(x)
-        n = _b.num_samples(x, self.what)
+        n = _b.num_samples(x, self.what) if self.check_counts else None
         if y is not None:
             y = _b.as_arrays(y, self.what, floating=False)
-            ny = _b.num_samples(y, self.what, "y")
+            ny = _b.num_samples(y, self.what, "y") if self.check_counts else n
             if ny != n:
                 raise ValueError(f"[{self.what}] element {step}: x and y have different numbers "
                                  f"of samples: {n} vs {ny}")
         if sw is not None:
             sw = np.asarray(sw._data if isinstance(sw, Tensor) else sw, np.float32).reshape(-1)
-            if len(sw) != n:
+            if self.check_counts and len(sw) != n:
                 raise ValueError(f"[{self.what}] element {step}: sample_weight has {len(sw)} "
                                  f"entries for a batch of {n} samples")
         if self.class_weight is not None and y is not None:

@@ -26,12 +26,16 @@ from .trainer_generators import GeneratorMethods
 
 
 def _floats(logs):
+    """A step's logs as Python floats, nested dicts flattened (Keras' _pythonify_logs). A
+    value with more than one element (keras-io NNCLR returns its per-sample contrastive loss)
+    is logged as its mean, the number Keras' progress bar shows for it."""
     out = {}
     for k, v in (logs or {}).items():
         if isinstance(v, dict):
             out.update(_floats(v))
         else:
-            out[k] = float(v._data if isinstance(v, Tensor) else v)
+            a = np.asarray(v._data if isinstance(v, Tensor) else v)
+            out[k] = float(a) if a.size == 1 else float(a.mean())
     return out
 
 
@@ -179,11 +183,17 @@ class Trainer(GeneratorMethods):
     def metrics_names(self):
         return [m.name for m in self.metrics]
 
+    def _default_step(self, step):
+        """Whether `step` ('train_step' / 'test_step') is the built-in one: only that one
+        needs (x, y) batches of equal sample counts; an overridden step decides for itself
+        (keras-io's metric-learning model trains on x-only batches, NNCLR on a zip of an
+        unlabeled and a labeled batch)."""
+        return getattr(type(self), step) is getattr(Trainer, step)
+
     def _needs_y(self, step):
-        """Whether every batch must bring targets: the built-in train_step / test_step of a
-        model compiled with a loss needs them; an overridden step decides for itself (keras-io's
-        metric-learning model trains on x-only batches and makes its labels inside)."""
-        return self._loss_spec is not None and getattr(type(self), step) is getattr(Trainer, step)
+        """Whether every batch must bring targets: the built-in step of a model compiled with
+        a loss."""
+        return self._loss_spec is not None and self._default_step(step)
 
     def _logs_as_list(self, logs):
         """The values of `logs` in Keras' order (its _flatten_metrics_in_order): the model's
@@ -431,6 +441,7 @@ class Trainer(GeneratorMethods):
                                  "validation_data with a dataset or generator")
             adapter = _adapters.Adapter(x, "fit", steps_per_epoch, shuffle, class_weight,
                                         need_y=self._needs_y("train_step"),
+                                        check_counts=self._default_step("train_step"),
                                         **self._array_options())
             n = None
         else:
@@ -577,6 +588,7 @@ class Trainer(GeneratorMethods):
                 raise ValueError("[evaluate] with a dataset, DataLoader, generator or PyDataset "
                                  "x, y and sample_weight come from its elements")
             adapter = _adapters.Adapter(x, "evaluate", steps, need_y=self._needs_y("test_step"),
+                                        check_counts=self._default_step("test_step"),
                                         **self._array_options())
             batches = (data for _, data in adapter.epoch())
         else:

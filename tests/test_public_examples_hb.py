@@ -552,3 +552,37 @@ def test_zipped_sources_of_different_batch_sizes_with_own_train_step():
                                tf.data.Dataset.from_tensor_slices(y[:8]).batch(2)))
     with pytest.raises(ValueError, match="different numbers of samples"):
         plain.fit(bad, epochs=1, verbose=0)
+
+
+# ---- semi-supervised SimCLR: summary() of an unbuilt model ---------------------------------
+def test_summary_of_unbuilt_models_lists_unbuilt_layers():
+    lines = []
+    enc = keras.Sequential([layers.Conv2D(4, 3, strides=2), layers.Flatten(), layers.Dense(3)],
+                           name="encoder")
+    enc.summary(print_fn=lines.append)
+    rows = [ln for ln in lines if "(Conv2D)" in ln or "(Dense)" in ln or "(Flatten)" in ln]
+    assert len(rows) == 3
+    assert all(ln.split()[2] == "?" and ln.endswith("0 (unbuilt)") for ln in rows)
+    assert "Total params: 0" in lines
+    assert not enc.built
+    enc(np.zeros((2, 9, 9, 1), "float32"))  # built by a call: the real table
+    lines.clear()
+    enc.summary(print_fn=lines.append)
+    conv = next(ln for ln in lines if "(Conv2D)" in ln)
+    assert "(None, 4, 4, 4)" in conv and conv.rstrip().endswith("40")
+    assert f"Total params: {enc.count_params():,}" in lines
+
+    class Sub(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(2)
+
+        def call(self, x):
+            return self.dense(x)
+    lines.clear()
+    Sub().summary(print_fn=lines.append)
+    assert any("(Dense)" in ln and ln.endswith("0 (unbuilt)") for ln in lines)
+    wide = keras.Sequential([keras.Input((4,)), layers.Dense(300)])
+    lines.clear()
+    wide.summary(print_fn=lines.append, positions=[30, 50, 55])  # 5-character Param column
+    assert any(ln.rstrip().endswith("1,500") for ln in lines)  # a count is never cut

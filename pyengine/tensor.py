@@ -215,8 +215,10 @@ class Tensor(TorchHabits):
         return self._data.shape
 
     def get_shape(self):
-        """TensorFlow's name for .shape (keras-io pixelcnn: `self.conv.kernel.get_shape()`)."""
-        return self.shape
+        """TensorFlow's name for .shape, a tf.TensorShape (keras-io pixelcnn:
+        `self.conv.kernel.get_shape()`, Swin: `x.get_shape().as_list()`)."""
+        from .tensor_shape import TensorShape
+        return TensorShape(self._data.shape)
 
     def size(self, dim=None):
         """Shape (PyTorch habit) or the length of one dimension; see also `numel()`."""

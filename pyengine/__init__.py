@@ -37,6 +37,7 @@ from . import accelerator, backends
 from . import mps, xpu  # torch.mps / torch.xpu: no such devices, programs fall back to the CPU
 from .default_device import get_default_device, set_default_device  # the CPU only
 from .size import Size  # torch.Size (Tensor.size() returns one)
+from .tensor_shape import TensorShape  # tf.TensorShape (Tensor.get_shape() returns one)
 # torch.compile / set_float32_matmul_precision / use_deterministic_algorithms, runtime_settings.py
 from .runtime_settings import (are_deterministic_algorithms_enabled, compile,  # noqa: A004,F401
                                get_float32_matmul_precision, set_float32_matmul_precision,
@@ -78,6 +79,8 @@ from .tf_names import symbolic_aware as _symbolic_aware  # noqa: E402
  where, ones_like, zeros_like, split) = map(_symbolic_aware, (
     abs, exp, log, matmul, maximum, minimum, reshape, sigmoid, sqrt, stack, tanh, transpose, where,
     ones_like, zeros_like, _split))
+from .tf_nn_more import torch_or_tf_transpose as _transpose  # noqa: E402  (tf's perm= too)
+transpose = _symbolic_aware(_transpose)
 # tf.squeeze / tf.expand_dims of a Keras symbolic tensor (keras-io CCT's sequence pooling)
 squeeze, expand_dims = _symbolic_aware(squeeze), _symbolic_aware(expand_dims)
 
@@ -142,6 +145,9 @@ def __getattr__(name):
                 "multiprocessing", "linalg", "hub"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
+    if name in ("initializers", "losses", "metrics", "optimizers"):  # TF 2's tf.X = tf.keras.X
+        from . import keras as _keras
+        return getattr(_keras, name)
     raise AttributeError(f"module 'pyengine' has no attribute '{name}'")
 
 
@@ -233,6 +239,9 @@ from .tf_names_more import torch_or_tf_cumsum as cumsum  # noqa: E402  (torch's 
 from .tf_names_more import torch_or_tf_argmax as argmax  # noqa: E402  (torch's and tf.argmax)
 from .tf_names_more import torch_or_tf_argmin as argmin  # noqa: E402
 math.argmax, math.argmin = argmax, argmin  # noqa: F821  (tf.math's: the same resolution)
+from . import tf_math_more as _tf_math_more  # noqa: E402  (tf.math.divide / add / floor ...)
+_tf_math_more.attach(math, _sys.modules[__name__])  # noqa: F821
+roll = _symbolic_aware(_tf_math_more.torch_or_tf_roll)  # torch.roll and tf.roll(shift=, axis=)
 from . import tf_random as _tf_random  # noqa: E402
 for _n in ("set_seed", "truncated_normal", "categorical", "shuffle", "stateless_uniform",
            "stateless_normal"):

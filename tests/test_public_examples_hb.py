@@ -586,3 +586,124 @@ def test_summary_of_unbuilt_models_lists_unbuilt_layers():
     lines.clear()
     wide.summary(print_fn=lines.append, positions=[30, 50, 55])  # 5-character Param column
     assert any(ln.rstrip().endswith("1,500") for ln in lines)  # a count is never cut
+
+
+# ---- Swin Transformer: get_shape().as_list(), tf.transpose(perm=), tf.roll, tf.math.* ---------
+def test_get_shape_is_a_tensor_shape():
+    t = tf.zeros((2, 3, 4))
+    s = t.get_shape()
+    assert s == (2, 3, 4) and s.as_list() == [2, 3, 4] and s.rank == 3 and s.ndims == 3
+    assert s.num_elements() == 24 and s.is_fully_defined()
+    assert isinstance(s[1:], tf.TensorShape) and s[1:].as_list() == [3, 4] and s[0] == 2
+    sym = keras.Input((5, 6)).get_shape()
+    assert sym.as_list() == [None, 5, 6] and not sym.is_fully_defined()
+    assert sym.num_elements() is None and str(sym) == "(None, 5, 6)"
+    assert tf.TensorShape([None, 2]).concatenate([3]).as_list() == [None, 2, 3]
+    with pytest.raises(TypeError, match="TensorShape"):
+        tf.TensorShape([1.5])
+
+
+def test_tf_transpose_roll_and_math_names():
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    np.testing.assert_array_equal(tf.transpose(x, perm=(2, 0, 1)).numpy(), x.transpose(2, 0, 1))
+    np.testing.assert_array_equal(tf.transpose(x, (1, 0, 2)).numpy(), x.transpose(1, 0, 2))
+    np.testing.assert_array_equal(tf.transpose(x).numpy(), x.transpose())
+    np.testing.assert_array_equal(tf.transpose(tf.tensor(x), 0, 2).numpy(), x.swapaxes(0, 2))
+    with pytest.raises(TypeError, match="transpose"):
+        tf.transpose(x, (0, 1, 2), perm=(0, 1, 2))
+    np.testing.assert_array_equal(tf.roll(x, shift=[-1, 2], axis=[1, 2]).numpy(),
+                                  np.roll(x, (-1, 2), (1, 2)))
+    np.testing.assert_array_equal(tf.roll(tf.tensor(x), 5).numpy(), np.roll(x, 5))
+    np.testing.assert_array_equal(tf.roll(tf.tensor(x), shifts=1, dims=0).numpy(),
+                                  np.roll(x, 1, 0))
+    a, b = np.array([1.0, -2.0, 0.0, 3.0]), np.array([2.0, 0.0, 0.0, -1.5])
+    np.testing.assert_allclose(tf.math.divide(a, b[:1]).numpy(), a / 2.0)
+    np.testing.assert_allclose(tf.math.divide_no_nan(a, b).numpy(), [0.5, 0.0, 0.0, -2.0])
+    np.testing.assert_allclose(tf.math.squared_difference(a, b).numpy(), (a - b) ** 2)
+    np.testing.assert_allclose(tf.math.multiply(a, b, name="m").numpy(), a * b)
+    np.testing.assert_allclose(tf.math.floor(a / 2).numpy(), np.floor(a / 2))
+    np.testing.assert_allclose(tf.math.reciprocal(b[:1]).numpy(), [0.5])
+    t = tf.tensor(a, requires_grad=True)
+    tf.math.divide_no_nan(t, tf.tensor(b)).sum().backward()
+    np.testing.assert_allclose(t.grad.numpy(), [0.5, 0.0, 0.0, -1 / 1.5])
+    assert tf.initializers.Zeros is keras.initializers.Zeros
+    assert tf.optimizers.Adam is keras.optimizers.Adam and tf.losses is keras.losses
+    assert tf.metrics is keras.metrics
+
+
+def _partition(x, w):
+    _, h, wd, c = x.get_shape().as_list()
+    x = tf.reshape(x, shape=(-1, h // w, w, wd // w, w, c))
+    return tf.reshape(tf.transpose(x, perm=(0, 1, 3, 2, 4, 5)), shape=(-1, w, w, c))
+
+
+class _ShiftedWindowBlock(layers.Layer):
+    """Swin's pattern: a shift mask kept in a tf.Variable built in build(), tf.roll, window
+    partition with perm=, a relative-position table read with tf.gather, DropPath's
+    tf.math.divide."""
+
+    def __init__(self, side, dim, **kwargs):
+        super().__init__(**kwargs)
+        self.side, self.dim = side, dim
+        self.qkv, self.proj = layers.Dense(3 * dim), layers.Dense(dim)
+        self.norm = layers.LayerNormalization(epsilon=1e-5)
+
+    def build(self, input_shape):
+        self.table = self.add_weight(shape=(9, 1), initializer=tf.initializers.Zeros(),
+                                     trainable=True)
+        c = np.stack(np.meshgrid(np.arange(2), np.arange(2), indexing="ij")).reshape(2, -1)
+        rel = (c[:, :, None] - c[:, None, :]).transpose(1, 2, 0) + 1
+        self.index = tf.Variable(initial_value=tf.convert_to_tensor(rel[..., 0] * 3 +
+                                                                    rel[..., 1]),
+                                 trainable=False)
+        mask = np.zeros((1, self.side, self.side, 1))
+        mask[:, -1:, :, :] = 1
+        win = tf.reshape(_partition(tf.convert_to_tensor(mask), 2), shape=[-1, 4])
+        m = tf.expand_dims(win, axis=1) - tf.expand_dims(win, axis=2)
+        self.mask = tf.Variable(initial_value=tf.where(m != 0, -100.0, m), trainable=False)
+
+    def call(self, x):
+        _, n, c = x.get_shape().as_list()
+        h = tf.roll(tf.reshape(self.norm(x), shape=(-1, self.side, self.side, c)),
+                    shift=[-1, -1], axis=[1, 2])
+        win = tf.reshape(_partition(h, 2), shape=(-1, 4, c))
+        q, k, v = tf.split(self.qkv(win), 3, axis=-1)
+        bias = tf.reshape(tf.gather(self.table, tf.reshape(self.index, shape=(-1,))),
+                          shape=(4, 4))
+        attn = q @ tf.transpose(k, perm=(0, 2, 1)) + bias
+        nw = self.mask.get_shape()[0]
+        attn = tf.reshape(tf.reshape(attn, shape=(-1, nw, 4, 4)) +
+                          tf.cast(self.mask, tf.float32), shape=(-1, 4, 4))
+        out = self.proj(keras.activations.softmax(attn, axis=-1) @ v)
+        out = tf.reshape(out, shape=(-1, self.side // 2, self.side // 2, 2, 2, c))
+        out = tf.reshape(tf.transpose(out, perm=(0, 1, 3, 2, 4, 5)),
+                         shape=(-1, self.side, self.side, c))
+        out = tf.roll(out, shift=[1, 1], axis=[1, 2])
+        return x + tf.math.divide(tf.reshape(out, shape=(-1, n, c)), 1.0)
+
+
+def test_shifted_window_block_trains_and_saves_weights(tmp_path):
+    keras.utils.set_random_seed(14)
+    rng = np.random.default_rng(14)
+    y = rng.integers(0, 3, 60)
+    x = rng.normal(size=(60, 16, 4)).astype("float32") + y[:, None, None] * 0.7
+    inp = layers.Input((16, 4))
+    block = _ShiftedWindowBlock(4, 4)
+    out = layers.Dense(3, activation="softmax")(layers.GlobalAveragePooling1D()(block(inp)))
+    model = keras.Model(inp, out)
+    assert model.count_params() - sum(w.numpy().size for w in model.trainable_weights) == 16 + 64
+    model.compile(loss=keras.losses.categorical_crossentropy,
+                  optimizer=keras.optimizers.Adam(learning_rate=0.01, clipvalue=0.5),
+                  metrics=[keras.metrics.CategoricalAccuracy(name="accuracy"),
+                           keras.metrics.TopKCategoricalAccuracy(2, name="top-2")])
+    hist = model.fit(x, keras.utils.to_categorical(y, 3), batch_size=20, epochs=5, verbose=0,
+                     validation_split=0.1)
+    assert hist.history["loss"][-1] < 0.8 * hist.history["loss"][0]
+    path = str(tmp_path / "swin.weights.h5")
+    model.save_weights(path)
+    before = model.predict(x[:5], verbose=0)
+    model2_in = layers.Input((16, 4))
+    model2 = keras.Model(model2_in, layers.Dense(3, activation="softmax")(
+        layers.GlobalAveragePooling1D()(_ShiftedWindowBlock(4, 4)(model2_in))))
+    model2.load_weights(path)
+    np.testing.assert_allclose(model2.predict(x[:5], verbose=0), before, rtol=1e-6)

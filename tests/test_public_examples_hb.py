@@ -707,3 +707,58 @@ def test_shifted_window_block_trains_and_saves_weights(tmp_path):
         layers.GlobalAveragePooling1D()(_ShiftedWindowBlock(4, 4)(model2_in))))
     model2.load_weights(path)
     np.testing.assert_allclose(model2.predict(x[:5], verbose=0), before, rtol=1e-6)
+
+
+# ---- ViT for small datasets: MultiHeadAttention subclass overriding _compute_attention -------
+class _LocalitySelfAttention(layers.MultiHeadAttention):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.tau = tf.Variable(float(np.sqrt(self._key_dim)), trainable=True)
+
+    def _compute_attention(self, query, key, value, attention_mask=None, training=None):
+        query = keras.ops.multiply(query, 1.0 / self.tau)
+        scores = keras.ops.einsum(self._dot_product_equation, key, query)
+        scores = self._masked_softmax(scores, attention_mask)
+        out = keras.ops.einsum(self._combine_equation,
+                               self._dropout_layer(scores, training=training), value)
+        return out, scores
+
+
+def test_mha_subclass_with_learned_temperature_and_diagonal_mask():
+    keras.utils.set_random_seed(15)
+    rng = np.random.default_rng(15)
+    x = rng.normal(size=(3, 5, 6)).astype("float32")
+    mask = keras.ops.cast([1 - keras.ops.eye(5)], dtype="int8")  # (1, T, T): no self-attention
+    lsa = _LocalitySelfAttention(num_heads=2, key_dim=4)
+    out, scores = lsa(x, x, attention_mask=mask, return_attention_scores=True)
+    plain = layers.MultiHeadAttention(num_heads=2, key_dim=4)
+    plain(x, x)
+    plain.set_weights([w.numpy() for w in lsa.weights if w.shape != ()])
+    ref_out, ref_scores = plain(x, x, attention_mask=mask, return_attention_scores=True)
+    # tau = sqrt(key_dim) at the start: the same attention as the fused layer
+    np.testing.assert_allclose(scores.numpy(), ref_scores.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out.numpy(), ref_out.numpy(), rtol=1e-5, atol=1e-5)
+    assert np.all(np.diagonal(scores.numpy(), axis1=-2, axis2=-1) == 0.0)
+    # NumPy reference of the scores from the layer's own projections
+    q_w, q_b = (w.numpy() for w in plain.weights[:2])  # query kernel, bias
+    k_w, k_b = (w.numpy() for w in plain.weights[2:4])
+    q = np.einsum("btd,dnh->btnh", x, q_w) + q_b
+    k = np.einsum("btd,dnh->btnh", x, k_w) + k_b
+    s = np.einsum("bsnh,btnh->bnts", k, q / 2.0)  # tau = sqrt(4)
+    s = s - np.eye(5) * 1e9
+    e = np.exp(s - s.max(-1, keepdims=True))
+    np.testing.assert_allclose(scores.numpy(), e / e.sum(-1, keepdims=True), rtol=1e-5,
+                               atol=1e-6)
+    inp = layers.Input((5, 6))
+    h = _LocalitySelfAttention(num_heads=2, key_dim=4, dropout=0.1)(inp, inp,
+                                                                     attention_mask=mask)
+    model = keras.Model(inp, layers.Dense(2)(layers.Flatten()(h)))
+    taus = [w for w in model.trainable_weights if w.shape == ()]
+    assert len(taus) == 1
+    before = float(taus[0].numpy())
+    model.compile(keras.optimizers.AdamW(learning_rate=0.01, weight_decay=1e-4),
+                  keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    y = (x[:, 0, 0] > 0).astype("int32")
+    hist = model.fit(np.tile(x, (4, 1, 1)), np.tile(y, 4), epochs=4, batch_size=6, verbose=0)
+    assert float(taus[0].numpy()) != before
+    assert hist.history["loss"][-1] < hist.history["loss"][0]

@@ -762,3 +762,88 @@ def test_mha_subclass_with_learned_temperature_and_diagonal_mask():
     hist = model.fit(np.tile(x, (4, 1, 1)), np.tile(y, 4), epochs=4, batch_size=6, verbose=0)
     assert float(taus[0].numpy()) != before
     assert hist.history["loss"][-1] < hist.history["loss"][0]
+
+
+# ---- Zero-DCE: tf.io.read_file + tf.image.decode_png over a dataset of paths ------------------
+def test_read_file_decode_png_pipeline(tmp_path):
+    rng = np.random.default_rng(16)
+    imgs = [rng.integers(0, 256, (6, 9, 3)).astype(np.uint8) for _ in range(4)]
+    paths = []
+    for i, im in enumerate(imgs):
+        p = str(tmp_path / f"{i}.png")
+        tf.io.write_file(p, tf.image.encode_png(im))
+        paths.append(p)
+    raw = tf.io.read_file(paths[0])
+    assert raw.dtype == tf.string and raw.tobytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    back = tf.image.decode_png(raw, channels=3)
+    assert back.dtype == tf.uint8
+    np.testing.assert_array_equal(back.numpy(), imgs[0])
+    gray = tf.image.decode_png(raw, channels=1).numpy()
+    ref = np.rint(imgs[0].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32))
+    np.testing.assert_array_equal(gray[..., 0], ref.astype(np.uint8))
+    assert tf.image.decode_image(raw, channels=4).shape == (6, 9, 4)
+
+    def load(path):
+        im = tf.image.decode_png(tf.io.read_file(path), channels=3)
+        return tf.image.resize(images=im, size=[4, 4]) / 255.0
+    batches = list(tf.data.Dataset.from_tensor_slices(paths)
+                   .map(load, num_parallel_calls=tf.data.AUTOTUNE).batch(2, drop_remainder=True))
+    assert len(batches) == 2 and batches[0].shape == (2, 4, 4, 3)
+    np.testing.assert_allclose(batches[1].numpy()[1],
+                               tf.image.resize(imgs[3], (4, 4)).numpy() / 255.0, rtol=1e-6)
+    blob = str(tmp_path / "blob.bin")  # read_file is exact, trailing zero bytes included
+    with open(blob, "wb") as f:
+        f.write(b"ab\x00\x00")
+    assert tf.io.read_file(blob).tobytes() == b"ab\x00\x00"
+    with pytest.raises(ValueError, match="decode_png"):
+        tf.image.decode_png(tf.io.read_file(blob))
+    with pytest.raises(ValueError, match="channels"):
+        tf.image.decode_png(raw, channels=2)
+    with pytest.raises(ValueError, match="encode_png"):
+        tf.image.encode_png(imgs[0].astype(np.float32))
+
+
+class _CurveModel(keras.Model):
+    """Zero-DCE's shape: compile(learning_rate) sets the optimizer, train_step returns a dict of
+    several losses (every one logged), test_step the same."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = keras.Sequential([keras.Input((None, None, 3)),
+                                     layers.Conv2D(3, 3, padding="same", activation="tanh")])
+
+    def compile(self, learning_rate, **kwargs):
+        super().compile(**kwargs)
+        self.optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
+
+    def _calculate_losses(self, data):
+        r = self.net(data)
+        out = data + r * (tf.pow(data, 2) - data)
+        exposure = tf.reduce_mean(tf.pow(keras.layers.AveragePooling2D(4)(
+            tf.reduce_mean(out, 3, keepdims=True)) - 0.6, 2))
+        smooth = tf.reduce_mean(tf.pow(r[:, 1:] - r[:, :-1], 2))
+        return {"total_loss": exposure + smooth, "exposure_loss": exposure,
+                "smoothness_loss": smooth}
+
+    def train_step(self, data):
+        with tf.GradientTape() as tape:
+            losses = self._calculate_losses(data)
+        grads = tape.gradient(losses["total_loss"], self.net.trainable_weights)
+        self.optimizer.apply_gradients(zip(grads, self.net.trainable_weights))
+        return losses
+
+    def test_step(self, data):
+        return self._calculate_losses(data)
+
+
+def test_curve_model_with_dict_of_losses():
+    keras.utils.set_random_seed(17)
+    low = np.random.default_rng(17).uniform(0, 0.2, (16, 8, 8, 3)).astype("float32")
+    model = _CurveModel()
+    model.compile(learning_rate=1e-2)
+    ds = tf.data.Dataset.from_tensor_slices(low).batch(4, drop_remainder=True)
+    hist = model.fit(ds, validation_data=ds, epochs=3, verbose=0)
+    assert set(hist.history) == {"total_loss", "exposure_loss", "smoothness_loss",
+                                 "val_total_loss", "val_exposure_loss", "val_smoothness_loss"}
+    assert hist.history["total_loss"][-1] < hist.history["total_loss"][0]
+    assert model.net.predict(low[:2], verbose=0).shape == (2, 8, 8, 3)

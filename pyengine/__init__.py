@@ -179,6 +179,7 @@ from .tensor_special_habits import special_tensor_functions as _special_names  #
 globals().update({_n: _method_function(_n) for _n in _special_names()})
 from .special import polygamma  # noqa: E402,F401
 from .torch_functions_missing import histc, tensordot  # noqa: E402,F401
+tensordot = _symbolic_aware(tensordot)  # noqa: E305  (tf.tensordot on Keras symbolic tensors)
 # torch.add / sub / mul / div (+ long names) and matmul with out= (tutorials' tensor pages)
 # (also tf.add / multiply ...: symbolic-aware, so they record a node on Keras tensors)
 from . import torch_arithmetic as _arith  # noqa: E402

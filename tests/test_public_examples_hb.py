@@ -847,3 +847,57 @@ def test_curve_model_with_dict_of_losses():
                                  "val_total_loss", "val_exposure_loss", "val_smoothness_loss"}
     assert hist.history["total_loss"][-1] < hist.history["total_loss"][0]
     assert model.net.predict(low[:2], verbose=0).shape == (2, 8, 8, 3)
+
+
+# ---- PointNet: tf.tensordot(axes=), an activity regularizer class, 0-d .numpy() as a key -----
+class _Orthogonal(keras.regularizers.Regularizer):
+    def __init__(self, k, l2reg=0.001):
+        self.k, self.l2reg, self.eye = k, l2reg, tf.eye(k)
+
+    def __call__(self, x):
+        x = tf.reshape(x, (-1, self.k, self.k))
+        xxt = tf.reshape(tf.tensordot(x, x, axes=(2, 2)), (-1, self.k, self.k))
+        return tf.reduce_sum(self.l2reg * tf.square(xxt - self.eye))
+
+
+def test_tensordot_axes_and_orthogonal_activity_regularizer():
+    a = np.random.default_rng(18).normal(size=(2, 3, 3))
+    np.testing.assert_allclose(tf.tensordot(a, a, axes=(2, 2)).numpy(),
+                               np.tensordot(a, a, axes=(2, 2)), rtol=1e-12)
+    np.testing.assert_allclose(tf.tensordot(a, a, axes=[[1, 2], [1, 2]]).numpy(),
+                               np.tensordot(a, a, axes=[[1, 2], [1, 2]]), rtol=1e-12)
+    assert tf.tensordot(tf.ones((3, 4, 5)), tf.ones((4, 5, 2))).shape == (3, 2)  # torch dims=2
+    with pytest.raises(TypeError, match="tensordot"):
+        tf.tensordot(a, a, 1, axes=1)
+    assert tf.tensordot(keras.Input((3, 3)), keras.Input((3, 3)), axes=(2, 2)).shape == \
+        (None, 3, None, 3)
+    keras.utils.set_random_seed(18)
+    inp = keras.Input((5, 3))
+    h = layers.GlobalMaxPooling1D()(layers.Conv1D(4, 1)(inp))
+    t = layers.Dense(9, kernel_initializer="zeros",
+                     bias_initializer=keras.initializers.Constant(np.eye(3).flatten() * 2.0),
+                     activity_regularizer=_Orthogonal(3))(h)
+    out = layers.Dot(axes=(2, 1))([inp, layers.Reshape((3, 3))(t)])
+    model = keras.Model(inp, out)
+    x = np.random.default_rng(19).normal(size=(4, 5, 3)).astype("float32")
+    np.testing.assert_allclose(model.predict(x, verbose=0), 2.0 * x, rtol=1e-6)
+    model(x)
+    # T = 2I for every sample; Keras 3 adds the regularizer's value as it is (TF 2 divided it
+    # by the batch size)
+    big_t = np.stack([2.0 * np.eye(3)] * 4)
+    xxt = np.tensordot(big_t, big_t, axes=(2, 2)).reshape(-1, 3, 3)
+    ref = 0.001 * np.sum((xxt - np.eye(3)) ** 2)
+    assert float(sum(float(v) for v in model.losses)) == pytest.approx(ref, rel=1e-5)
+
+
+def test_numpy_of_a_0d_tensor_is_a_hashable_view():
+    classes = {0: "chair", 2: "desk"}
+    pred = tf.math.argmax(tf.tensor(np.array([[0.1, 0.2, 0.7]])), -1)[0]
+    key = pred.numpy()
+    assert classes[key] == "desk" and key.shape == () and repr(key) == "array(2)"
+    t = tf.tensor(3.0)
+    v = t.numpy()
+    v += 1.0  # a view, as PyTorch's .numpy()
+    assert t.item() == 4.0 and isinstance(v + 1.0, np.floating)
+    assert not tf.tensor(1.0, requires_grad=True).numpy().flags.writeable
+    assert type(tf.tensor([1, 2]).numpy()) is np.ndarray

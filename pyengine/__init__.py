@@ -37,6 +37,7 @@ from . import accelerator, backends
 from . import mps, xpu  # torch.mps / torch.xpu: no such devices, programs fall back to the CPU
 from .default_device import get_default_device, set_default_device  # the CPU only
 from .size import Size  # torch.Size (Tensor.size() returns one)
+from .tensor_shape import TensorShape  # tf.TensorShape (Tensor.get_shape() returns one)
 # torch.compile / set_float32_matmul_precision / use_deterministic_algorithms, runtime_settings.py
 from .runtime_settings import (are_deterministic_algorithms_enabled, compile,  # noqa: A004,F401
                                get_float32_matmul_precision, set_float32_matmul_precision,
@@ -78,6 +79,8 @@ from .tf_names import symbolic_aware as _symbolic_aware  # noqa: E402
  where, ones_like, zeros_like, split) = map(_symbolic_aware, (
     abs, exp, log, matmul, maximum, minimum, reshape, sigmoid, sqrt, stack, tanh, transpose, where,
     ones_like, zeros_like, _split))
+from .tf_nn_more import torch_or_tf_transpose as _transpose  # noqa: E402  (tf's perm= too)
+transpose = _symbolic_aware(_transpose)
 # tf.squeeze / tf.expand_dims of a Keras symbolic tensor (keras-io CCT's sequence pooling)
 squeeze, expand_dims = _symbolic_aware(squeeze), _symbolic_aware(expand_dims)
 
@@ -142,11 +145,15 @@ def __getattr__(name):
                 "multiprocessing", "linalg", "hub"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
+    if name in ("initializers", "losses", "metrics", "optimizers"):  # TF 2's tf.X = tf.keras.X
+        from . import keras as _keras
+        return getattr(_keras, name)
     raise AttributeError(f"module 'pyengine' has no attribute '{name}'")
 
 
 # pe.einsum / erf / tril / triu / bmm / baddbmm (torch names), composed over existing ops (issue 11 item 6)
 from .nn.functional import baddbmm, bmm, einsum, erf, tril, triu  # noqa: E402,F401
+from .tf_nn_more import tf_einsum as einsum  # noqa: E402,F811  (arrays and KerasTensors too)
 # torch.eq / ne / lt / le / gt / ge as functions (pytorch/examples vae: torch.le(lam, 0.49))
 from .nn.functional import eq, ge, gt, le, lt, ne, pow  # noqa: E402,F401,A004
 # their torch / TensorFlow long names (the same elementwise comparisons in both; `equal` is
@@ -172,6 +179,7 @@ from .tensor_special_habits import special_tensor_functions as _special_names  #
 globals().update({_n: _method_function(_n) for _n in _special_names()})
 from .special import polygamma  # noqa: E402,F401
 from .torch_functions_missing import histc, tensordot  # noqa: E402,F401
+tensordot = _symbolic_aware(tensordot)  # noqa: E305  (tf.tensordot on Keras symbolic tensors)
 # torch.add / sub / mul / div (+ long names) and matmul with out= (tutorials' tensor pages)
 # (also tf.add / multiply ...: symbolic-aware, so they record a node on Keras tensors)
 from . import torch_arithmetic as _arith  # noqa: E402
@@ -224,11 +232,18 @@ from .tf_names_more import (boolean_mask, clip_by_global_norm, clip_by_norm,  # 
                             pad, rank, reduce_all, reduce_any, reduce_prod, sequence_mask, unstack)
 from .tf_indexing import (gather_nd, scatter_nd, slice, tensor_scatter_nd_add,  # noqa: E402,F401,A004,E501
                           tensor_scatter_nd_update)
+from .tf_indexing import torch_or_tf_gather as gather  # noqa: E402  (torch's and tf.gather)
 from .tf_control_flow import cond, map_fn, numpy_function, py_function, while_loop  # noqa: E402,F401,E501
 from .tf_control_flow import tf_print as print  # noqa: E402,A001  (tf.print; builtins' stays)
 from .tf_debugging import (assert_equal, assert_greater, assert_less, assert_rank,  # noqa: E402,F401
                            debugging, errors)
 from .tf_names_more import torch_or_tf_cumsum as cumsum  # noqa: E402  (torch's and tf.cumsum)
+from .tf_names_more import torch_or_tf_argmax as argmax  # noqa: E402  (torch's and tf.argmax)
+from .tf_names_more import torch_or_tf_argmin as argmin  # noqa: E402
+math.argmax, math.argmin = argmax, argmin  # noqa: F821  (tf.math's: the same resolution)
+from . import tf_math_more as _tf_math_more  # noqa: E402  (tf.math.divide / add / floor ...)
+_tf_math_more.attach(math, _sys.modules[__name__])  # noqa: F821
+roll = _symbolic_aware(_tf_math_more.torch_or_tf_roll)  # torch.roll and tf.roll(shift=, axis=)
 from . import tf_random as _tf_random  # noqa: E402
 for _n in ("set_seed", "truncated_normal", "categorical", "shuffle", "stateless_uniform",
            "stateless_normal"):

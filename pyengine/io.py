@@ -403,3 +403,7 @@ def _read_npy_member(fp, info, bad):
         got += n
     fp.read(1)  # reaches the end, where zipfile checks the CRC
     return arr.T if fortran else arr
+
+
+# tf.io's file functions (`import pyengine as tf; tf.io.read_file(path)`), pyengine/tf_io.py
+from .tf_io import read_file, write_file  # noqa: E402,F401

@@ -124,6 +124,26 @@ def _sole_holder_refs():
     return _SETITEM_REFS["sole"]
 
 
+class _Scalar0d(np.ndarray):
+    """What Tensor.numpy() returns for a 0-d tensor: the 0-d array PyTorch gives (a view, no
+    copy), hashable by its value as the NumPy scalar TensorFlow's .numpy() gives, so
+    `class_names[pred.numpy()]` works with a dict (keras-io PointNet's CLASS_MAP)."""
+
+    def __hash__(self):
+        return hash(self.item())
+
+    def __repr__(self):
+        return repr(self.view(np.ndarray))
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        # arithmetic gives plain NumPy results, as on the array it views
+        def plain(x):
+            return x.view(np.ndarray) if isinstance(x, _Scalar0d) else x
+        if "out" in kwargs:
+            kwargs["out"] = tuple(plain(o) for o in kwargs["out"])
+        return getattr(ufunc, method)(*(plain(i) for i in inputs), **kwargs)
+
+
 class Tensor(TorchHabits):
     # "__dict__": torch tensors take attributes of the program's own (`t.name = ...`, and the
     # course line `target.require_grad = False`); the dict is made only when one is set
@@ -215,8 +235,10 @@ class Tensor(TorchHabits):
         return self._data.shape
 
     def get_shape(self):
-        """TensorFlow's name for .shape (keras-io pixelcnn: `self.conv.kernel.get_shape()`)."""
-        return self.shape
+        """TensorFlow's name for .shape, a tf.TensorShape (keras-io pixelcnn:
+        `self.conv.kernel.get_shape()`, Swin: `x.get_shape().as_list()`)."""
+        from .tensor_shape import TensorShape
+        return TensorShape(self._data.shape)
 
     def set_shape(self, shape):
         """TensorFlow's static-shape assertion: an eager tensor already has its full shape, so
@@ -287,6 +309,10 @@ class Tensor(TorchHabits):
         TensorFlow / Keras programs read model outputs with .numpy() (PyTorch refuses them and
         asks for .detach().numpy(), which works here too), and writing into an array autograd
         may have saved for the backward would corrupt the gradients silently."""
+        if self._data.ndim == 0:  # a 0-d view that hashes by value (below)
+            view = self._data.view(_Scalar0d)
+            view.flags.writeable = not self.requires_grad
+            return view
         if self.requires_grad:
             view = self._data.view()
             view.flags.writeable = False

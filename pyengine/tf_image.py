@@ -91,13 +91,17 @@ def rot90(image, k=1, name=None):
 
 def rgb_to_grayscale(images, name=None):
     """The ITU-R BT.601 luma (0.2989 R + 0.5870 G + 0.1140 B, TensorFlow's weights) as one
-    channel."""
+    channel, in the images' dtype: an integer image is converted to float ([0, 1]), weighed
+    and converted back (convert_image_dtype), as TensorFlow does."""
     x = _t(images)
     if x.ndim < 3 or x.shape[-1] != 3:
         raise ValueError(f"[image.rgb_to_grayscale] images must have 3 channels last. Received: "
                          f"shape {tuple(x.shape)}")
-    w = _t(np.array([0.2989, 0.5870, 0.1140], dtype=x._data.dtype
-                    if x._data.dtype.kind == "f" else np.float32))
+    if x._data.dtype.kind != "f":
+        from .tf_image_adjust import convert_image_dtype
+        from . import float32
+        return convert_image_dtype(rgb_to_grayscale(convert_image_dtype(x, float32)), x.dtype)
+    w = _t(np.array([0.2989, 0.5870, 0.1140], dtype=x._data.dtype))
     return (x * w).sum(-1, keepdim=True)
 
 
@@ -113,18 +117,20 @@ def psnr(a, b, max_val, name=None):
 
 
 # tf.image.crop_to_bounding_box / pad_to_bounding_box (after _batched, which they use)
-from .tf_image_boxes import (central_crop, crop_to_bounding_box, extract_patches,  # noqa: E402,F401
-                             pad_to_bounding_box)
+from .tf_image_boxes import (central_crop, crop_and_resize, crop_to_bounding_box,  # noqa: E402,F401
+                             extract_patches, pad_to_bounding_box)
 # tf.image.random_crop / random_flip_left_right / random_flip_up_down
 from .tf_image_distort import sample_distorted_bounding_box  # noqa: E402,F401
 from .tf_image_quality import image_gradients, ssim  # noqa: E402,F401  (tf.image.ssim)
-# tf.image.rgb_to_hsv / hsv_to_rgb / adjust_contrast / saturation / hue and random_* forms
-from .tf_image_color import (adjust_contrast, adjust_hue, adjust_saturation,  # noqa: E402,F401
-                             hsv_to_rgb, random_contrast, random_hue, random_saturation,
-                             rgb_to_hsv)
 from .tf_image_random import (random_crop, random_flip_left_right,  # noqa: E402,F401
                               random_flip_up_down)
 # tf.image.convert_image_dtype / per_image_standardization / adjust_brightness /
 # random_brightness / resize_with_pad
 from .tf_image_adjust import (adjust_brightness, convert_image_dtype,  # noqa: E402,F401
                               per_image_standardization, random_brightness, resize_with_pad)
+# tf.image's contrast / saturation / hue adjustments, their random_* forms, rgb_to_hsv / hsv_to_rgb
+from .tf_image_color import (adjust_contrast, adjust_hue, adjust_saturation,  # noqa: E402,F401
+                             hsv_to_rgb, random_contrast, random_hue, random_saturation,
+                             rgb_to_hsv)
+# tf.image.decode_png / decode_jpeg / decode_image / encode_png (file bytes <-> uint8 images)
+from .tf_io import decode_image, decode_jpeg, decode_png, encode_png  # noqa: E402,F401

@@ -94,3 +94,66 @@ def central_crop(image, central_fraction):
     left = int((w - w * central_fraction) / 2)
     y = x[:, top:h - top, left:w - left, :]
     return y.squeeze(0) if unbatched else y
+
+
+def _box_coords(lo, hi, size, crop):
+    """Source coordinates of the crop's pixels along one axis: lo*(size-1) + i*(hi-lo)*(size-1)
+    /(crop-1), or the box centre for a crop of one pixel (TensorFlow's rule)."""
+    if crop > 1:
+        return lo[:, None] * (size - 1) + np.arange(crop) * ((hi - lo) * (size - 1) /
+                                                             (crop - 1))[:, None]
+    return (0.5 * (lo + hi) * (size - 1))[:, None]
+
+
+def crop_and_resize(image, boxes, box_indices, crop_size, method="bilinear",
+                    extrapolation_value=0.0, name=None):
+    """tf.image.crop_and_resize: for each box (y1, x1, y2, x2, normalized to [0, 1], flipped
+    boxes allowed) of image box_indices[i], a crop_size (height, width) sample of that region
+    by bilinear or nearest interpolation; samples outside the image are extrapolation_value.
+    Output (num_boxes, crop_height, crop_width, channels) float32. Differentiable in image
+    (the boxes are constants here)."""
+    op = "crop_and_resize"
+    x = _t(image)
+    if x.ndim != 4:
+        raise ValueError(f"[image.{op}] image must be 4-D (batch, height, width, channels), "
+                         f"got shape {tuple(x.shape)}")
+    if method not in ("bilinear", "nearest"):
+        raise ValueError(f"[image.{op}] method must be 'bilinear' or 'nearest', got {method!r}")
+    bx = np.asarray(getattr(boxes, "_data", boxes), np.float64)
+    bi = np.asarray(getattr(box_indices, "_data", box_indices))
+    ch, cw = (int(np.asarray(getattr(s, "_data", s))) for s in
+              np.asarray(getattr(crop_size, "_data", crop_size), dtype=object).reshape(-1))
+    n, h, w = x.shape[0], x.shape[1], x.shape[2]
+    if bx.ndim != 2 or bx.shape[1] != 4 or bi.shape != (bx.shape[0],):
+        raise ValueError(f"[image.{op}] boxes must be (num_boxes, 4) and box_indices "
+                         f"(num_boxes,), got {bx.shape} and {bi.shape}")
+    if bi.dtype.kind not in "iu" or (bi.size and (bi.min() < 0 or bi.max() >= n)):
+        raise ValueError(f"[image.{op}] box_indices must be integers in [0, {n}), got {bi}")
+    if ch <= 0 or cw <= 0:
+        raise ValueError(f"[image.{op}] crop_size must be positive, got ({ch}, {cw})")
+    from . import float32
+    x = x if x.dtype == float32 else x.astype(float32)
+    ys, xs = _box_coords(bx[:, 0], bx[:, 2], h, ch), _box_coords(bx[:, 1], bx[:, 3], w, cw)
+    inside = ((ys >= 0) & (ys <= h - 1))[:, :, None] & ((xs >= 0) & (xs <= w - 1))[:, None, :]
+    ys, xs = np.clip(ys, 0, h - 1), np.clip(xs, 0, w - 1)
+    b = bi.astype(np.int64)[:, None, None]
+
+    def pick(yi, xi):  # (boxes, ch, cw, channels)
+        from .tensor import Tensor
+        return x[Tensor._wrap(np.broadcast_to(b, inside.shape)),
+                 Tensor._wrap(np.broadcast_to(yi[:, :, None], inside.shape)),
+                 Tensor._wrap(np.broadcast_to(xi[:, None, :], inside.shape))]
+    if method == "nearest":  # C's roundf: halves away from zero
+        out = pick(np.floor(ys + 0.5).astype(np.int64), np.floor(xs + 0.5).astype(np.int64))
+    else:
+        top, left = np.floor(ys).astype(np.int64), np.floor(xs).astype(np.int64)
+        bottom, right = np.ceil(ys).astype(np.int64), np.ceil(xs).astype(np.int64)
+        dy = _t((ys - top)[:, :, None, None].astype(np.float32))
+        dx = _t((xs - left)[:, None, :, None].astype(np.float32))
+        upper = pick(top, left) + (pick(top, right) - pick(top, left)) * dx
+        lower = pick(bottom, left) + (pick(bottom, right) - pick(bottom, left)) * dx
+        out = upper + (lower - upper) * dy
+    if inside.all():
+        return out
+    fill = _t(np.full(out.shape, extrapolation_value, np.float32))
+    return F.where(_t(np.broadcast_to(inside[..., None], out.shape)), out, fill)

@@ -1,143 +1,153 @@
-"""tf.image colour adjustments for `import pyengine as tf` (keras-io Barlow Twins' colour
-jitter): rgb_to_hsv / hsv_to_rgb, adjust_contrast / saturation / hue and their random_*
-forms. TensorFlow's rules: channels last, RGB; contrast moves each channel of each image away
-from its mean over height and width, (x - mean) * factor + mean (differentiable, as
-TensorFlow's); saturation scales S (clipped to [0, 1]) and hue shifts H (mod 1) in HSV, with
-no gradient (TensorFlow registers none for AdjustSaturation / AdjustHue). Integer images are
-read as [0, MAX] and converted back with rounding and saturation; float images keep their
-dtype. Draws come from pyengine's generator, or from `seed`."""
+"""tf.image's colour adjustments for `import pyengine as tf`: adjust_contrast / saturation /
+hue, their random_* forms (the SimCLR / SimSiam colour jitter) and rgb_to_hsv / hsv_to_rgb.
+TensorFlow's rules: float images are adjusted as they are; integer images are converted to
+float ([0, 1]), adjusted and converted back with saturation. Contrast is
+(x - mean) * factor + mean per image and channel (differentiable); saturation and hue go
+through HSV in NumPy (TensorFlow registers no gradient for them either). A random_* call draws
+one factor for the whole call from pyengine's generator (or from `seed`)."""
 import numpy as np
 
+from . import random as _random
 from .tensor import Tensor
+from .tf_image_adjust import convert_image_dtype
 from .tf_names import _t
 
 
-def _gen(seed):
-    from . import random as _random
-    return _random._generator if seed is None else np.random.default_rng(int(seed))
+def rgb_to_hsv_np(x):
+    """[0, 1] RGB -> HSV along the last axis (NumPy); hue in [0, 1)."""
+    r, g, b = x[..., 0], x[..., 1], x[..., 2]
+    value, minimum = x.max(-1), x.min(-1)
+    span = value - minimum
+    safe_value = np.where(value > 0, value, 1.0)
+    safe_span = np.where(span > 0, span, 1.0)
+    saturation = np.where(value > 0, span / safe_value, 0.0)
+    norm = 1.0 / (6.0 * safe_span)
+    hue = np.where(value == g, norm * (b - r) + 2.0 / 6.0, norm * (r - g) + 4.0 / 6.0)
+    hue = np.where(value == r, norm * (g - b), hue)
+    hue = np.where(span > 0, hue, 0.0) + (hue < 0.0)
+    return np.stack([hue, saturation, value], -1)
 
 
-def _rgb(op, image):
-    x = _t(image)
+def hsv_to_rgb_np(x):
+    """HSV -> RGB along the last axis (NumPy), the inverse of rgb_to_hsv_np."""
+    h, s, v = x[..., 0], x[..., 1], x[..., 2]
+    dh = np.mod(h, 1.0) * 6.0
+    dr = np.clip(np.abs(dh - 3.0) - 1.0, 0.0, 1.0)
+    dg = np.clip(2.0 - np.abs(dh - 2.0), 0.0, 1.0)
+    db = np.clip(2.0 - np.abs(dh - 4.0), 0.0, 1.0)
+    return np.stack([v * (1.0 - s + s * d) for d in (dr, dg, db)], -1)
+
+
+def _rgb(op, images, float_only=False):
+    x = _t(images)
     if x.ndim < 3 or x.shape[-1] != 3:
-        raise ValueError(f"[tf.image.{op}] images must have 3 (RGB) channels last. Received: "
+        raise ValueError(f"[tf.image.{op}] images must be (..., height, width, 3) RGB, got "
                          f"shape {tuple(x.shape)}")
+    if float_only and x._data.dtype.kind != "f":
+        raise TypeError(f"[tf.image.{op}] images must be floating point, got {x.dtype}")
     return x
 
 
-def _as_float(a):
-    if a.dtype.kind == "f":
-        return a.astype(np.float32, copy=False) if a.dtype == np.float16 else a, None
-    top = np.iinfo(a.dtype).max
-    return a.astype(np.float32) / top, (a.dtype, top)
-
-
-def _back(a, info):
-    if info is None:
-        return a
-    dtype, top = info
-    return np.clip(np.rint(a * top), 0, top).astype(dtype)
-
-
-def _to_hsv(rgb):
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    v = rgb.max(-1)
-    delta = v - rgb.min(-1)
-    safe = np.where(delta > 0, delta, 1)
-    s = np.where(v > 0, delta / np.where(v > 0, v, 1), 0)
-    h = np.where(v == r, (g - b) / safe, np.where(v == g, 2 + (b - r) / safe, 4 + (r - g) / safe))
-    h = np.where(delta > 0, (h / 6.0) % 1.0, 0)
-    return np.stack([h, s, v], -1).astype(rgb.dtype)
-
-
-def _to_rgb(hsv):
-    h, s, v = hsv[..., 0] % 1.0, hsv[..., 1], hsv[..., 2]
-    i = np.floor(h * 6.0)
-    f = h * 6.0 - i
-    p, q, t = v * (1 - s), v * (1 - s * f), v * (1 - s * (1 - f))
-    i = i.astype(np.int64) % 6
-    r = np.choose(i, [v, q, p, p, t, v])
-    g = np.choose(i, [t, v, v, q, p, p])
-    b = np.choose(i, [p, p, t, v, v, q])
-    return np.stack([r, g, b], -1).astype(hsv.dtype)
-
-
 def rgb_to_hsv(images, name=None):
-    """RGB in [0, 1] -> HSV, H in [0, 1) (0 where the pixel is grey)."""
-    x = _rgb("rgb_to_hsv", images)
-    return Tensor._wrap(_to_hsv(np.asarray(x._data, np.float32 if x._data.dtype.kind != "f"
-                                           else x._data.dtype)))
+    """tf.image.rgb_to_hsv: float RGB in [0, 1] to HSV (hue in [0, 1))."""
+    x = _rgb("rgb_to_hsv", images, float_only=True)
+    return Tensor._wrap(rgb_to_hsv_np(x._data).astype(x._data.dtype))
 
 
 def hsv_to_rgb(images, name=None):
-    x = _rgb("hsv_to_rgb", images)
-    return Tensor._wrap(_to_rgb(np.asarray(x._data, np.float32 if x._data.dtype.kind != "f"
-                                           else x._data.dtype)))
+    """tf.image.hsv_to_rgb: float HSV to RGB in [0, 1]."""
+    x = _rgb("hsv_to_rgb", images, float_only=True)
+    return Tensor._wrap(hsv_to_rgb_np(x._data).astype(x._data.dtype))
 
 
-def _hsv_adjust(op, image, fn):
-    x = _rgb(op, image)
-    a, info = _as_float(np.asarray(x._data))
-    return Tensor._wrap(_back(_to_rgb(fn(_to_hsv(a))), info))
+def _in_float(x, fn):
+    """fn on the image in float (integer images converted to [0, 1] and back, saturating)."""
+    if x._data.dtype.kind == "f":
+        return fn(x)
+    from . import float32
+    return convert_image_dtype(fn(convert_image_dtype(x, float32)), x.dtype, saturate=True)
 
 
-def adjust_saturation(image, saturation_factor, name=None):
-    f = float(saturation_factor)
-    if f < 0:
-        raise ValueError(f"[tf.image.adjust_saturation] saturation_factor must be >= 0. "
-                         f"Received: {f}")
-
-    def scale(hsv):
-        hsv[..., 1] = np.clip(hsv[..., 1] * f, 0.0, 1.0)
-        return hsv
-    return _hsv_adjust("adjust_saturation", image, scale)
-
-
-def adjust_hue(image, delta, name=None):
-    d = float(delta)
-    if not -1.0 <= d <= 1.0:
-        raise ValueError(f"[tf.image.adjust_hue] delta must be in [-1, 1]. Received: {d}")
-
-    def shift(hsv):
-        hsv[..., 0] = (hsv[..., 0] + d) % 1.0
-        return hsv
-    return _hsv_adjust("adjust_hue", image, shift)
+def _number(v):
+    return float(np.asarray(getattr(v, "_data", v)))
 
 
 def adjust_contrast(images, contrast_factor):
-    """(x - mean) * factor + mean per channel of each image (means over height and width)."""
+    """tf.image.adjust_contrast: (x - mean) * contrast_factor + mean, the mean taken over the
+    height and width of each image and channel."""
     x = _t(images)
     if x.ndim < 3:
         raise ValueError(f"[tf.image.adjust_contrast] images must be at least 3-D (height, "
-                         f"width, channels). Received: shape {tuple(x.shape)}")
-    if x._data.dtype.kind == "f":
-        mean = x.mean((-3, -2), keepdim=True)
-        return (x - mean) * float(contrast_factor) + mean
-    a, info = _as_float(np.asarray(x._data))
-    mean = a.mean((-3, -2), keepdims=True)
-    return Tensor._wrap(_back((a - mean) * float(contrast_factor) + mean, info))
+                         f"width, channels), got shape {tuple(x.shape)}")
+    f = _number(contrast_factor)
+
+    def fn(t):
+        mean = t.mean(dim=(-3, -2), keepdim=True)
+        return (t - mean) * f + mean
+    return _in_float(x, fn)
 
 
-def _range(op, lower, upper):
-    lower, upper = float(lower), float(upper)
-    if upper <= lower or lower < 0:
-        raise ValueError(f"[tf.image.{op}] needs 0 <= lower < upper. Received: lower={lower}, "
+def _hsv_adjust(op, images, fn):
+    x = _rgb(op, images)
+
+    def in_hsv(t):
+        hsv = rgb_to_hsv_np(t._data.astype(np.float64))
+        return Tensor._wrap(hsv_to_rgb_np(fn(hsv)).astype(t._data.dtype))
+    return _in_float(x, in_hsv)
+
+
+def adjust_saturation(image, saturation_factor, name=None):
+    """tf.image.adjust_saturation: HSV saturation times saturation_factor, clipped to [0, 1]."""
+    f = _number(saturation_factor)
+    if f < 0:
+        raise ValueError(f"[tf.image.adjust_saturation] saturation_factor must be "
+                         f"non-negative, got {f}")
+
+    def fn(hsv):
+        hsv[..., 1] = np.clip(hsv[..., 1] * f, 0.0, 1.0)
+        return hsv
+    return _hsv_adjust("adjust_saturation", image, fn)
+
+
+def adjust_hue(image, delta, name=None):
+    """tf.image.adjust_hue: the HSV hue rotated by delta (in [-1, 1]), modulo 1."""
+    d = _number(delta)
+    if not -1.0 <= d <= 1.0:
+        raise ValueError(f"[tf.image.adjust_hue] delta must be in [-1, 1], got {d}")
+
+    def fn(hsv):
+        hsv[..., 0] = np.mod(hsv[..., 0] + d, 1.0)
+        return hsv
+    return _hsv_adjust("adjust_hue", image, fn)
+
+
+def _gen(seed):
+    return _random.get_generator() if seed is None else np.random.default_rng(int(seed))
+
+
+def _factor_range(op, lower, upper, seed):
+    if upper <= lower:
+        raise ValueError(f"[tf.image.{op}] upper must be > lower, got lower={lower}, "
                          f"upper={upper}")
-    return lower, upper
+    if lower < 0:
+        raise ValueError(f"[tf.image.{op}] lower must be non-negative, got {lower}")
+    return float(_gen(seed).uniform(lower, upper))
 
 
 def random_contrast(image, lower, upper, seed=None):
-    lower, upper = _range("random_contrast", lower, upper)
-    return adjust_contrast(image, _gen(seed).uniform(lower, upper))
+    """tf.image.random_contrast: adjust_contrast by a factor drawn from U[lower, upper)."""
+    return adjust_contrast(image, _factor_range("random_contrast", lower, upper, seed))
 
 
 def random_saturation(image, lower, upper, seed=None):
-    lower, upper = _range("random_saturation", lower, upper)
-    return adjust_saturation(image, _gen(seed).uniform(lower, upper))
+    """tf.image.random_saturation: adjust_saturation by a factor from U[lower, upper)."""
+    return adjust_saturation(image, _factor_range("random_saturation", lower, upper, seed))
 
 
 def random_hue(image, max_delta, seed=None):
-    m = float(max_delta)
-    if not 0.0 <= m <= 0.5:
-        raise ValueError(f"[tf.image.random_hue] max_delta must be in [0, 0.5]. Received: {m}")
-    return adjust_hue(image, _gen(seed).uniform(-m, m))
+    """tf.image.random_hue: adjust_hue by a delta from U[-max_delta, max_delta), max_delta in
+    [0, 0.5]."""
+    if not 0.0 <= max_delta <= 0.5:
+        raise ValueError(f"[tf.image.random_hue] max_delta must be in [0, 0.5], got "
+                         f"{max_delta}")
+    return adjust_hue(image, float(_gen(seed).uniform(-max_delta, max_delta)))

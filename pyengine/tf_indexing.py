@@ -141,3 +141,68 @@ def slice(input_, begin, size, name=None):  # noqa: A001  (tf.slice)
                               f"{tuple(x.shape)}")
         key.append(builtins.slice(b, b + k))
     return x[tuple(key)]
+def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None):
+    """tf.gather: slices of params along `axis` picked by indices, sharing the first
+    `batch_dims` dimensions; out shape params.shape[:axis] + indices.shape[batch_dims:] +
+    params.shape[axis + 1:]. axis defaults to batch_dims; an index out of [0, n) raises
+    InvalidArgumentError (TensorFlow on the CPU). validate_indices is deprecated in TensorFlow
+    and ignored there too: indices are always validated. Differentiable in params."""
+    op = "tf.gather"
+    x = _t(params)
+    idx = np.asarray(getattr(indices, "_data", indices))
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"[{op}] indices must be int32 or int64, got {idx.dtype}")
+    idx = idx.astype(np.int64)
+    b = int(batch_dims) + (idx.ndim if int(batch_dims) < 0 else 0)
+    a = b if axis is None else int(getattr(axis, "_data", axis))
+    a += x.ndim if a < 0 else 0
+    if not 0 <= b <= min(idx.ndim, x.ndim - 1) or not b <= a < x.ndim:
+        raise ValueError(f"[{op}] need 0 <= batch_dims ({batch_dims}) <= axis ({axis}) < "
+                         f"params rank {x.ndim} and batch_dims <= indices rank {idx.ndim}")
+    if tuple(idx.shape[:b]) != tuple(x.shape[:b]):
+        raise ValueError(f"[{op}] the first batch_dims={b} dimensions of params "
+                         f"{tuple(x.shape)} and indices {idx.shape} must match")
+    n = x.shape[a]
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        bad = idx[(idx < 0) | (idx >= n)].reshape(-1)[0]
+        raise invalid(op, f"indices[...] = {int(bad)} is not in [0, {n}) (axis {a} of params "
+                      f"{tuple(x.shape)})")
+    if b == 0:
+        return x[(builtins.slice(None),) * a + (Tensor._wrap(idx) if idx.ndim else int(idx),)]
+    order = list(range(b)) + [a] + [d for d in range(b, x.ndim) if d != a]
+    xt = x.permute(*order) if a != b else x  # the gathered axis right after the batch axes
+    grids = [np.broadcast_to(np.arange(n).reshape((1,) * i + (n,) + (1,) * (idx.ndim - i - 1)),
+                             idx.shape) for i, n in enumerate(idx.shape[:b])]
+    out = xt[tuple(Tensor._wrap(k) for k in grids + [idx])]  # B + I + M + R
+    k, m = idx.ndim - b, a - b
+    if not m:
+        return out
+    back = list(range(b)) + list(range(b + k, b + k + m)) + list(range(b, b + k)) + \
+        list(range(b + k + m, out.ndim))
+    return out.permute(*back)  # B + M + I + R, TensorFlow's order
+
+
+_TORCH_GATHER_KW, _TF_GATHER_KW = {"dim", "index", "sparse_grad"}, \
+    {"indices", "validate_indices", "axis", "batch_dims", "name"}
+
+
+def torch_or_tf_gather(input, *args, **kwargs):
+    """pe.gather in both spellings: torch.gather(input, dim, index) when called with a dim and
+    an index (by position or dim= / index=), tf.gather(params, indices, validate_indices=None,
+    axis=None, batch_dims=0) when called with one positional after params, with TensorFlow's
+    keywords, or with a None / bool third (validate_indices)."""
+    torch_kw, tf_kw = kwargs.keys() & _TORCH_GATHER_KW, kwargs.keys() & _TF_GATHER_KW
+    if torch_kw and tf_kw:
+        raise TypeError(f"[gather] torch.gather's {sorted(torch_kw)} mixed with tf.gather's "
+                        f"{sorted(tf_kw)}")
+    unknown = kwargs.keys() - _TORCH_GATHER_KW - _TF_GATHER_KW
+    if unknown:
+        raise TypeError(f"[gather] unexpected keyword arguments {sorted(unknown)}")
+    tf_form = bool(tf_kw) or (not torch_kw and (
+        len(args) == 1 or (len(args) >= 2 and (args[1] is None or isinstance(args[1], bool)))))
+    if tf_form:
+        return gather(input, *args, **kwargs)
+    if kwargs.pop("sparse_grad", False):
+        raise NotImplementedError("[gather] sparse_grad=True: pyengine has no sparse gradients")
+    x = input if isinstance(input, Tensor) else _t(input)
+    return x.gather(*args, **kwargs)

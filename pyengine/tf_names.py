@@ -60,10 +60,18 @@ def _has_symbolic(args, kwargs, kind):
 
 
 @symbolic_aware
-def shape(x):
-    """The shape as a 1-D int32 tensor, as TensorFlow returns it: tf.shape(x)[0] is the batch
-    size, usable as an int (`__index__`) and in tf ops. keras.ops.shape returns a tuple."""
-    return Tensor._wrap(np.asarray(getattr(x, "shape", np.shape(x)), dtype=np.int32))
+def shape(x, out_type=None, name=None):
+    """The shape as a 1-D tensor of out_type (int32 by default), as TensorFlow returns it:
+    tf.shape(x)[0] is the batch size, usable as an int (`__index__`) and in tf ops.
+    out_type int64, or float32 / float64 as TensorFlow gives for the static shapes of a traced
+    train_step (keras-io NNCLR divides by tf.shape(x, out_type=tf.float32)[0]).
+    keras.ops.shape returns a tuple."""
+    from . import dtypes as _dt
+    want = _dt.int32 if out_type is None else _dt.as_dtype(out_type)
+    if want not in (_dt.int32, _dt.int64, _dt.float32, _dt.float64):
+        raise TypeError(f"[tf.shape] out_type must be int32, int64, float32 or float64, got "
+                        f"{out_type!r}")
+    return Tensor._wrap(np.asarray(getattr(x, "shape", np.shape(x)), dtype=want.np))
 
 
 @symbolic_aware

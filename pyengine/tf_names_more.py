@@ -425,3 +425,46 @@ from .tf_names import math as _math  # noqa: E402
 for _fn in (reduce_prod, reduce_any, reduce_all, cumsum, cumprod, rsqrt, is_nan, is_inf, is_finite,
             top_k, confusion_matrix, bincount):
     setattr(_math, _fn.__name__, _fn)
+
+
+@symbolic_aware
+def _arg_extreme(fn, x, axis, keepdims, dim, keepdim):
+    return fn(x, axis, keepdims, dim, keepdim)
+
+
+def _torch_or_tf_arg(op, fn, input, axis, keepdims, dim, keepdim, output_type, name):
+    """pe.argmax / argmin in both spellings. torch.argmax(input, dim=None, keepdim=False) takes
+    only Tensors and with no dim returns the index into the flattened tensor; tf.argmax(input,
+    axis=None, output_type=tf.int64, name=None) reads a missing axis as 0. A call is
+    TensorFlow's when it names output_type= or name=, passes a dtype third (tf.argmax(x, 1,
+    tf.int32)), or passes anything but a pe.Tensor (a NumPy array, a list, a Keras symbolic
+    tensor), which torch refuses; otherwise PyTorch's."""
+    if isinstance(keepdims, (_dt.DType, type, np.dtype, str)):
+        if output_type is not None:
+            raise TypeError(f"[{op}] output_type given twice")
+        output_type, keepdims = keepdims, False
+    tf_form = output_type is not None or name is not None or not isinstance(input, Tensor)
+    if tf_form and axis is None and dim is None:
+        axis = 0
+    out = _arg_extreme(fn, input, axis, keepdims, dim, keepdim)
+    if output_type is None:
+        return out
+    want = _dt.as_dtype(output_type)
+    if want not in (_dt.int16, _dt.int32, _dt.int64):
+        raise TypeError(f"[{op}] output_type must be int16, int32 or int64, got "
+                        f"{output_type!r}")
+    return cast(out, want)
+
+
+def torch_or_tf_argmax(input, axis=None, keepdims=False, dim=None, keepdim=None, *,
+                       output_type=None, name=None):
+    """pe.argmax: torch.argmax and tf.argmax, resolved as _torch_or_tf_arg says."""
+    return _torch_or_tf_arg("argmax", F.argmax, input, axis, keepdims, dim, keepdim,
+                            output_type, name)
+
+
+def torch_or_tf_argmin(input, axis=None, keepdims=False, dim=None, keepdim=None, *,
+                       output_type=None, name=None):
+    """pe.argmin: torch.argmin and tf.argmin, resolved as _torch_or_tf_arg says."""
+    return _torch_or_tf_arg("argmin", F.argmin, input, axis, keepdims, dim, keepdim,
+                            output_type, name)

@@ -208,3 +208,45 @@ def space_to_depth(input, block_size, data_format="NHWC", name=None):
                          f"({bs})")
     y = x.reshape(b, h // bs, bs, w // bs, bs, c).permute(0, 1, 3, 2, 4, 5)
     return y.reshape(b, h // bs, w // bs, bs * bs * c)
+@symbolic_aware
+def matrix_transpose(a, name="matrix_transpose", conjugate=False):
+    """tf.linalg.matrix_transpose (tf.linalg.adjoint with conjugate=True): swaps the last two
+    axes, out[..., i, j] = a[..., j, i]; batch axes are kept. conjugate is the identity on the
+    real tensors pyengine holds."""
+    x = _t(a)
+    if x.ndim < 2:
+        raise ValueError(f"[tf.linalg.matrix_transpose] a must be at least 2-D, got shape "
+                         f"{tuple(x.shape)}")
+    return x.transpose(-1, -2)
+
+
+@symbolic_aware
+def adjoint(matrix, name=None):
+    """tf.linalg.adjoint: the conjugate transpose of the last two axes (a transpose for real
+    tensors)."""
+    return matrix_transpose(matrix, conjugate=True)
+
+
+@symbolic_aware
+def tf_einsum(equation, *inputs, name=None, optimize="greedy"):
+    """pe.einsum / tf.einsum / tf.linalg.einsum: F.einsum on Tensors, NumPy arrays or Keras
+    symbolic tensors (a functional-graph node, as TensorFlow records tf ops on KerasTensors).
+    optimize (TensorFlow's contraction-order strategy) changes no value here: one or two
+    operands have a single order."""
+    if optimize not in ("greedy", "optimal", "branch-2", "branch-all", "auto"):
+        raise ValueError(f"[einsum] optimize must be 'greedy', 'optimal', 'branch-2', "
+                         f"'branch-all' or 'auto', got {optimize!r}")
+    if len(inputs) == 1 and isinstance(inputs[0], (list, tuple)):
+        inputs = tuple(inputs[0])
+    return F.einsum(equation, *[_t(x) for x in inputs])
+
+
+def torch_or_tf_transpose(x, *axes, perm=None, conjugate=False, name=None):
+    """pe.transpose: torch.transpose(x, dim0, dim1) swaps two axes; tf.transpose(a, perm=None,
+    conjugate=False) permutes by perm (by position or keyword), reversing the axes when none is
+    given. conjugate is the identity on pyengine's real tensors."""
+    if perm is not None:
+        if axes:
+            raise TypeError("[transpose] perm given both by position and by keyword")
+        axes = (tuple(int(a) for a in np.asarray(getattr(perm, "_data", perm)).reshape(-1)),)
+    return _t(x).transpose(*axes)

@@ -37,15 +37,20 @@ def _checked_dims(ds, t, name):
     return out
 
 
-def tensordot(a, b, dims=2, out=None):
+def tensordot(a, b, dims=None, out=None, *, axes=None, name=None):
     """Contract a's dims_a with b's dims_b: dims=n pairs a's last n with b's first n; dims=([..],
     [..]) names them. The result has a's free dims then b's, by permute, reshape and matmul.
+    TensorFlow's spelling tf.tensordot(a, b, axes) is the same (axes= a keyword alias of dims;
+    name= its op label); the default is 2 as in torch.
 
     >>> pe.tensordot(pe.ones(3, 4, 5), pe.ones(4, 5, 2)).shape
     (3, 2)
     """
     if out is not None:
         raise NotImplementedError("[tensordot] out= is not supported; use the returned tensor")
+    if axes is not None and dims is not None:
+        raise TypeError("[tensordot] dims and axes given together (axes is TensorFlow's name)")
+    dims = 2 if dims is None and axes is None else (axes if dims is None else dims)
     a = a if isinstance(a, Tensor) else Tensor._from_data(a)
     b = b if isinstance(b, Tensor) else Tensor._from_data(b)
     da, db = _dims_pair(dims, a, b)

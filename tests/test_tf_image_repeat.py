@@ -82,3 +82,12 @@ def test_flips_grayscale_psnr_match_numpy():
                                rtol=1e-10)
     with pytest.raises(ValueError, match=r"\[image.rgb_to_grayscale\]"):
         tf.image.rgb_to_grayscale(a[..., :2])
+
+
+def test_grayscale_of_integer_images_keeps_the_dtype():
+    """TensorFlow converts uint8 to [0, 1] floats, weighs and converts back (x 255.5, floor)."""
+    a = np.array([[[255, 255, 255], [10, 200, 30], [0, 0, 0]]], np.uint8)
+    out = tf.image.rgb_to_grayscale(a)
+    assert out.dtype == tf.uint8 and out.shape == (1, 3, 1)
+    ref = np.floor((a / 255.0 * [0.2989, 0.5870, 0.1140]).sum(-1) * 255.5)
+    np.testing.assert_array_equal(out.numpy()[..., 0], ref)

@@ -90,7 +90,7 @@ class Adapter:
     """Batches for `what` ('fit', 'evaluate', 'predict') from one of the sources above."""
 
     def __init__(self, x, what, steps=None, shuffle=False, class_weight=None, need_y=False,
-                 text=False, input_keys=None, same_batch=True):
+                 text=False, input_keys=None, check_counts=True):
         if steps is not None and (not isinstance(steps, (int, np.integer)) or steps < 1):
             raise ValueError(f"[{what}] steps must be a positive int or None. Received: "
                              f"{steps!r}")
@@ -98,10 +98,10 @@ class Adapter:
         self.shuffle, self.class_weight, self.need_y = shuffle, class_weight, need_y
         self.text = text  # str inputs kept (batching.as_arrays)
         self.input_keys = input_keys  # a dict x's keys that name model inputs (as_arrays)
-        # the built-in train / test step needs x and y with one batch size; an overridden one
-        # may take any structure (keras-io AdaMatch zips a 32-image source with a 96-image
-        # target dataset), which Keras hands over unchecked
-        self.same_batch = same_batch
+        # x / y / sample_weight sample counts must agree for the built-in steps; a model's own
+        # train_step / test_step may pair batches of different sizes (keras-io NNCLR zips an
+        # unlabeled and a labeled dataset)
+        self.check_counts = check_counts
         self.indexed = is_indexed(x)
         self.one_shot = not self.indexed and iter(x) is x
         self._it = None
@@ -183,19 +183,16 @@ class Adapter:
                          keep_floats=True)
         if self.what == "predict":
             return _b.pack(x)
-        if not self.same_batch and sw is None and self.class_weight is None:
-            y = None if y is None else _b.as_arrays(y, self.what, floating=False)
-            return _b.pack(x, y, sw)
-        n = _b.num_samples(x, self.what)
+        n = _b.num_samples(x, self.what) if self.check_counts else None
         if y is not None:
             y = _b.as_arrays(y, self.what, floating=False)
-            ny = _b.num_samples(y, self.what, "y")
+            ny = _b.num_samples(y, self.what, "y") if self.check_counts else n
             if ny != n:
                 raise ValueError(f"[{self.what}] element {step}: x and y have different numbers "
                                  f"of samples: {n} vs {ny}")
         if sw is not None:
             sw = np.asarray(sw._data if isinstance(sw, Tensor) else sw, np.float32).reshape(-1)
-            if len(sw) != n:
+            if self.check_counts and len(sw) != n:
                 raise ValueError(f"[{self.what}] element {step}: sample_weight has {len(sw)} "
                                  f"entries for a batch of {n} samples")
         if self.class_weight is not None and y is not None:

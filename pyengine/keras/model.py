@@ -359,10 +359,13 @@ class Model(Trainer, Layer):
                 show_trainable=False, layer_range=None):
         """Keras' table: each layer's name (type), output shape, parameter count and, for a
         functional model, the layers it is connected to; the options as Keras' (see
-        keras/summary_table.py)."""
+        keras/summary_table.py). A model that cannot be built yet (a Sequential without an
+        input shape, a subclassed model never called) is listed as Keras 3 lists it: output
+        shape '?' and '0 (unbuilt)' parameters for each layer not built."""
         from .summary_table import summary_lines
         print_fn = print_fn or print
-        self._ensure_built()
+        if self._buildable_without_data():
+            self._ensure_built()
         for s in summary_lines(self, line_length, positions, expand_nested, show_trainable,
                                layer_range):
             print_fn(s)
@@ -432,6 +435,9 @@ class Model(Trainer, Layer):
                 "the term in a layer's call with self.add_loss")
         from .saving import functional_config
         return functional_config(self)
+
+    def _buildable_without_data(self):
+        return self.built
 
     def _ensure_built(self, x=None):
         if self.built:

@@ -105,6 +105,9 @@ class Sequential(Model):
                              "or call the model on data first")
         self._build_graph()
 
+    def _buildable_without_data(self):
+        return self.built or self._declared_input is not None
+
     def _ensure_built(self, x=None):
         if self.built and all(lyr.built for lyr in self._layers):
             return

@@ -80,12 +80,14 @@ def _columns(line_length, positions, n_cols, owner):
     return positions
 
 
-def _format(fields, ends):
+def _format(fields, ends, whole=()):
+    """fields padded to their column ends; a text too long for its column is cut with '...'
+    unless its index is in `whole` (a parameter count is never cut: it overflows)."""
     out, start = "", 0
-    for text, end in zip(fields, ends):
+    for k, (text, end) in enumerate(zip(fields, ends)):
         width = end - start
         text = str(text)
-        if len(text) > width - 1:
+        if len(text) > width - 1 and k not in whole:
             text = text[:max(width - 4, 0)] + "..." if width > 4 else text[:max(width - 1, 0)]
         out += text.ljust(width)
         start = end
@@ -108,11 +110,14 @@ def summary_lines(model, line_length=None, positions=None, expand_nested=False,
     line, thick = "_" * line_length, "=" * line_length
     out = [f'Model: "{model.name}"', line, _format(header, ends), thick]
     for i, (lyr, depth, shape, links) in enumerate(rows):
-        fields = ["  " * depth + f"{lyr.name} ({type(lyr).__name__})", shape,
-                  f"{lyr.count_params():,}"] + ([links] if connect else [])
+        unbuilt = not lyr.built and not lyr.weights  # Keras 3's listing of an unbuilt layer
+        fields = ["  " * depth + f"{lyr.name} ({type(lyr).__name__})",
+                  "?" if shape == "None" else shape,
+                  "0 (unbuilt)" if unbuilt else f"{lyr.count_params():,}"] + \
+            ([links] if connect else [])
         if show_trainable:
             fields.append("Y" if lyr.trainable else "N")
-        out.append(_format(fields, ends))
+        out.append(_format(fields, ends, whole=(2,)))
         out.append(thick if i == len(rows) - 1 else line)
     total = model.count_params()
     trainable = int(sum(w._data.size for w in model.trainable_weights))

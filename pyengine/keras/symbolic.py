@@ -44,7 +44,9 @@ class KerasTensor:
         return len(self.shape)
 
     def get_shape(self):
-        return self.shape  # TensorFlow's name
+        """TensorFlow's name for .shape, a tf.TensorShape (None for the batch)."""
+        from ..tensor_shape import TensorShape
+        return TensorShape(self.shape)
 
     def __repr__(self):
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"

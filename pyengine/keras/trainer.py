@@ -26,12 +26,16 @@ from .trainer_generators import GeneratorMethods
 
 
 def _floats(logs):
+    """A step's logs as Python floats, nested dicts flattened (Keras' _pythonify_logs). A
+    value with more than one element (keras-io NNCLR returns its per-sample contrastive loss)
+    is logged as its mean, the number Keras' progress bar shows for it."""
     out = {}
     for k, v in (logs or {}).items():
         if isinstance(v, dict):
             out.update(_floats(v))
         else:
-            out[k] = float(v._data if isinstance(v, Tensor) else v)
+            a = np.asarray(v._data if isinstance(v, Tensor) else v)
+            out[k] = float(a) if a.size == 1 else float(a.mean())
     return out
 
 
@@ -178,6 +182,28 @@ class Trainer(GeneratorMethods):
     @property
     def metrics_names(self):
         return [m.name for m in self.metrics]
+
+    def _default_step(self, step):
+        """Whether `step` ('train_step' / 'test_step') is the built-in one: only that one
+        needs (x, y) batches of equal sample counts; an overridden step decides for itself
+        (keras-io's metric-learning model trains on x-only batches, NNCLR on a zip of an
+        unlabeled and a labeled batch)."""
+        return getattr(type(self), step) is getattr(Trainer, step)
+
+    def _needs_y(self, step):
+        """Whether every batch must bring targets: the built-in step of a model compiled with
+        a loss."""
+        return self._loss_spec is not None and self._default_step(step)
+
+    def _logs_as_list(self, logs):
+        """The values of `logs` in Keras' order (its _flatten_metrics_in_order): the model's
+        metrics (loss tracker, compiled metrics, then its own) by name, then any other key a
+        custom train_step / test_step returned, sorted by name; one value alone is returned
+        bare."""
+        names = [m.name for m in self.metrics]
+        vals = [logs[n] for n in names if n in logs]
+        vals += [logs[k] for k in sorted(logs) if k not in names]
+        return vals[0] if len(vals) == 1 else vals
 
     def reset_metrics(self):
         for m in self.metrics:
@@ -414,8 +440,8 @@ class Trainer(GeneratorMethods):
                 raise ValueError("[fit] validation_split is only supported for arrays; pass "
                                  "validation_data with a dataset or generator")
             adapter = _adapters.Adapter(x, "fit", steps_per_epoch, shuffle, class_weight,
-                                        need_y=self._loss_spec is not None,
-                                        same_batch=type(self).train_step is Trainer.train_step,
+                                        need_y=self._needs_y("train_step"),
+                                        check_counts=self._default_step("train_step"),
                                         **self._array_options())
             n = None
         else:
@@ -561,13 +587,14 @@ class Trainer(GeneratorMethods):
             if y is not None or sample_weight is not None:
                 raise ValueError("[evaluate] with a dataset, DataLoader, generator or PyDataset "
                                  "x, y and sample_weight come from its elements")
-            adapter = _adapters.Adapter(x, "evaluate", steps, need_y=self._loss_spec is not None,
-                                        same_batch=type(self).test_step is Trainer.test_step,
+            adapter = _adapters.Adapter(x, "evaluate", steps, need_y=self._needs_y("test_step"),
+                                        check_counts=self._default_step("test_step"),
                                         **self._array_options())
             batches = (data for _, data in adapter.epoch())
         else:
             x, y = self._prepare(x, y, "evaluate")
-            if y is None and self._compiled_losses is not None and \
+            if y is None and self._needs_y("test_step") and \
+                    self._compiled_losses is not None and \
                     any(lf for lf, _, _ in self._compiled_losses):
                 raise ValueError("[evaluate] y (the targets) is required")
             sw = None if sample_weight is None else np.asarray(sample_weight, np.float32)
@@ -600,10 +627,7 @@ class Trainer(GeneratorMethods):
         cbs.on_test_end(logs)
         if verbose not in (0, False):
             print(f"{done}/{done} - " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
-        if return_dict:
-            return logs
-        vals = list(logs.values())
-        return vals[0] if len(vals) == 1 else vals
+        return logs if return_dict else self._logs_as_list(logs)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Model outputs as NumPy arrays (the model's output structure), computed in batches.
@@ -671,8 +695,7 @@ class Trainer(GeneratorMethods):
         x, y = self._prepare(x, y, "train_on_batch")
         self.reset_metrics()
         logs = _floats(self.train_step(_b.pack(x, y, sample_weight)))
-        vals = list(logs.values())
-        return logs if return_dict else (vals[0] if len(vals) == 1 else vals)
+        return logs if return_dict else self._logs_as_list(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._require_compiled("test_on_batch")
@@ -680,8 +703,7 @@ class Trainer(GeneratorMethods):
         self.reset_metrics()
         with no_grad():
             logs = _floats(self.test_step(_b.pack(x, y, sample_weight)))
-        vals = list(logs.values())
-        return logs if return_dict else (vals[0] if len(vals) == 1 else vals)
+        return logs if return_dict else self._logs_as_list(logs)
 
 
 def _index_stream(n, batch_size, shuffle):

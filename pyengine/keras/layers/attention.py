@@ -7,6 +7,7 @@ import numpy as np
 
 from ...nn import functional as F
 from ...ops.attention import attend, attend_scores, bias_from_keep, causal_keep
+from ...tensor import Tensor
 from .. import constraints as _con
 from .. import initializers as _init
 from .. import regularizers as _reg
@@ -204,12 +205,19 @@ class MultiHeadAttention(Layer):
                                     attention_mask, use_causal_mask)
         B, T, S = query.shape[0], query.shape[1], key.shape[1]
         H, kd, vd = self.num_heads, self.key_dim, self.value_dim
-        q = self._query_dense.project(query, dq).reshape(B, T, H, kd).permute(0, 2, 1, 3)
-        k = self._key_dense.project(key, dk).reshape(B, S, H, kd).permute(0, 2, 1, 3)
-        v = self._value_dense.project(value, dv).reshape(B, S, H, vd).permute(0, 2, 1, 3)
-        out, scores = attend(q, k, v, None, self.dropout, 1.0 / math.sqrt(kd), keep=keep,
-                             fill=-1e9, training=bool(training))
-        out = self._output_dense.project(out.permute(0, 2, 1, 3).reshape(B, T, H * vd), H * vd)
+        q = self._query_dense.project(query, dq).reshape(B, T, H, kd)  # Keras' (B, T, N, H)
+        k = self._key_dense.project(key, dk).reshape(B, S, H, kd)
+        v = self._value_dense.project(value, dv).reshape(B, S, H, vd)
+        if type(self)._compute_attention is not MultiHeadAttention._compute_attention:
+            mask = None if keep is None else Tensor._wrap(np.ascontiguousarray(keep[:, 0]))  # (B, T, S), Keras' form
+            out, scores = self._compute_attention(q, k, v, attention_mask=mask,
+                                                  training=bool(training))
+        else:  # the fused path: the same math as _compute_attention
+            out, scores = attend(q.permute(0, 2, 1, 3), k.permute(0, 2, 1, 3),
+                                 v.permute(0, 2, 1, 3), None, self.dropout, 1.0 / math.sqrt(kd),
+                                 keep=keep, fill=-1e9, training=bool(training))
+            out = out.permute(0, 2, 1, 3)
+        out = self._output_dense.project(out.reshape(B, T, H * vd), H * vd)
         if return_attention_scores:
             return out, scores
         return out
@@ -252,6 +260,43 @@ class MultiHeadAttention(Layer):
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         return tuple(query_shape[:-1]) + (self._output_dim or query_shape[-1],)
+
+    # Keras' internal protocol, for subclasses that override _compute_attention (keras-io
+    # vit_small_ds's locality self-attention scales by a learned temperature): projected
+    # query (B, T, N, key_dim), key (B, S, N, key_dim), value (B, S, N, value_dim), a (B, T, S)
+    # boolean attention_mask (True = attend) or None; returns ((B, T, N, value_dim) output,
+    # (B, N, T, S) scores). Overriding it routes rank-3 calls through it.
+    _dot_product_equation = "aecd,abcd->acbe"
+    _combine_equation = "acbe,aecd->abcd"
+    _attention_axes = (1,)
+    _key_dim = property(lambda self: self.key_dim)
+    _value_dim = property(lambda self: self.value_dim)
+    _num_heads = property(lambda self: self.num_heads)
+    _inverse_sqrt_key_dim = property(lambda self: 1.0 / math.sqrt(self.key_dim))
+
+    def _compute_attention(self, query, key, value, attention_mask=None, training=None):
+        query = query * self._inverse_sqrt_key_dim
+        scores = F.einsum(self._dot_product_equation, key, query)
+        scores = self._masked_softmax(scores, attention_mask)
+        out = F.einsum(self._combine_equation, self._dropout_layer(scores, training=training),
+                       value)
+        return out, scores
+
+    def _masked_softmax(self, attention_scores, attention_mask=None):
+        """Keras' masked softmax over the last axis: -1e9 added where the mask is False, the
+        weights multiplied by the mask after; a mask of fewer dims is expanded at the heads."""
+        if attention_mask is None:
+            return F.softmax(attention_scores, -1)
+        keep = _bool_mask(attention_mask, "attention_mask", self.name)
+        while keep.ndim < attention_scores.ndim:
+            keep = np.expand_dims(keep, -len(self._attention_axes) * 2 - 1)
+        keep = keep.astype(attention_scores._data.dtype)
+        weights = F.softmax(attention_scores + Tensor._wrap((1.0 - keep) * -1e9), -1)
+        return weights * Tensor._wrap(keep)
+
+    def _dropout_layer(self, x, training=None):
+        """Keras' dropout on the attention weights (a callable, as Keras' Dropout sublayer)."""
+        return F.dropout(x, self.dropout, bool(training)) if self.dropout else x
 
 
 class _BaseDenseAttention(Layer):

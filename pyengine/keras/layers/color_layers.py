@@ -10,6 +10,7 @@ saturation: Keras' rgb_to_hsv / hsv_to_rgb) or [0, 255] (solarization, contrast)
 import numpy as np
 
 from ...tensor import Tensor
+from ...tf_image_color import hsv_to_rgb_np as hsv_to_rgb, rgb_to_hsv_np as rgb_to_hsv
 from . import data_format as _df
 from .augmentation import BaseRandomLayer, RandomBrightness, RandomContrast
 from .base import Layer
@@ -61,31 +62,6 @@ def _rgb(owner, a):
     if a.shape[-1] != 3:
         raise ValueError(f"[{owner}] expects RGB images (3 channels last), received shape "
                          f"{a.shape}")
-
-
-def rgb_to_hsv(x):
-    """Keras 3's ops.image.rgb_to_hsv on [0, 1] RGB (last axis)."""
-    r, g, b = x[..., 0], x[..., 1], x[..., 2]
-    value, minimum = x.max(-1), x.min(-1)
-    span = value - minimum
-    safe_value = np.where(value > 0, value, 1.0)
-    safe_span = np.where(span > 0, span, 1.0)
-    saturation = np.where(value > 0, span / safe_value, 0.0)
-    norm = 1.0 / (6.0 * safe_span)
-    hue = np.where(value == g, norm * (b - r) + 2.0 / 6.0, norm * (r - g) + 4.0 / 6.0)
-    hue = np.where(value == r, norm * (g - b), hue)
-    hue = np.where(span > 0, hue, 0.0) + (hue < 0.0)
-    return np.stack([hue, saturation, value], -1)
-
-
-def hsv_to_rgb(x):
-    """Keras 3's ops.image.hsv_to_rgb (last axis)."""
-    h, s, v = x[..., 0], x[..., 1], x[..., 2]
-    dh = np.mod(h, 1.0) * 6.0
-    dr = np.clip(np.abs(dh - 3.0) - 1.0, 0.0, 1.0)
-    dg = np.clip(2.0 - np.abs(dh - 2.0), 0.0, 1.0)
-    db = np.clip(2.0 - np.abs(dh - 4.0), 0.0, 1.0)
-    return np.stack([v * (1.0 - s + s * d) for d in (dr, dg, db)], -1)
 
 
 class RandomGrayscale(BaseRandomLayer):

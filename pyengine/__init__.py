@@ -252,10 +252,21 @@ for _n in ("set_seed", "truncated_normal", "categorical", "shuffle", "stateless_
 # elementwise functions, whose signatures are TensorFlow's, also under tf.math (keras-io
 # Forward-Forward divides and squares with tf.math.divide / tf.math.pow); on Keras symbolic
 # tensors they record a graph node, as TensorFlow's ops do
+def _tf_named(fn):
+    """fn with TensorFlow's name= (the op's label: it names the node on Keras tensors and has
+    nothing to name in eager code)."""
+    import functools
+
+    @functools.wraps(fn)
+    def op(*args, name=None, **kwargs):
+        return fn(*args, **kwargs)
+    return op
+
+
 for _n in ("add", "subtract", "multiply", "divide", "pow", "sign", "round", "floor", "ceil",
            "reciprocal", "logical_and", "logical_or", "logical_not", "logical_xor", "erf",
            "tan", "asin", "acos", "atan", "atan2", "expm1", "lgamma", "digamma", "xlogy"):
-    setattr(math, _n, _symbolic_aware(globals()[_n]))  # noqa: F821  (tf_names.math)
+    setattr(math, _n, _symbolic_aware(_tf_named(globals()[_n])))  # noqa: F821  (tf_names.math)
 math.truediv = math.divide
 # tf.io.read_file / write_file / decode_png / encode_png (PNG without Pillow, tf_png.py), also
 # under tf.image as TensorFlow has them

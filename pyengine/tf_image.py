@@ -5,11 +5,15 @@ rgb_to_grayscale and psnr; the gradient flows through each.
 TensorFlow 2's rules: images (height, width, channels) or a batch of them; 'bilinear' samples
 at half-pixel centres (the Keras Resizing layer's kernel, csrc/image) and returns float32 for
 any input dtype; 'nearest' takes the half-pixel nearest pixel and keeps the dtype;
-`preserve_aspect_ratio=True` scales both sides by the smaller of the two ratios. The other
-methods and `antialias=True` raise (no kernel for them here) rather than resizing otherwise."""
+`preserve_aspect_ratio=True` scales both sides by the smaller of the two ratios.
+`antialias=True` with 'bilinear' shrinks with TF's triangle filter widened by the scale
+(ops/image_filter.py; when enlarging it is plain bilinear, as in TF); with 'nearest' TF ignores
+it, and so does this. The other methods raise (no kernel for them here) rather than resizing
+otherwise."""
 import numpy as np
 
 from .ops.image import resize_planes
+from .ops.image_filter import resize_antialiased
 from .tensor import Tensor
 from .tf_names import _t
 
@@ -25,9 +29,6 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
                                   "'bilinear' and 'nearest' are")
     if method not in _METHODS:
         raise ValueError(f"[tf.image.resize] unknown method {method!r}")
-    if antialias:
-        raise NotImplementedError("[tf.image.resize] antialias=True is not implemented (no "
-                                  "antialiasing kernel); pass antialias=False")
     x = images if isinstance(images, Tensor) else Tensor._wrap(np.asarray(images))
     if x.ndim not in (3, 4):
         raise ValueError(f"[tf.image.resize] images must be 3-D (height, width, channels) or "
@@ -46,8 +47,12 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
     if method == "bilinear":
         from . import float32
         batched = batched.astype(float32) if dtype != float32 else batched
-    out = batched if (h, w) == size else \
-        resize_planes(batched, size, _METHODS[method], op="tf.image.resize")
+    if (h, w) == size:
+        out = batched
+    elif antialias and method == "bilinear" and (size[0] < h or size[1] < w):
+        out = resize_antialiased(batched, size)  # TF's scale_and_translate 'triangle' kernel
+    else:
+        out = resize_planes(batched, size, _METHODS[method], op="tf.image.resize")
     if method == "nearest" and out.dtype != dtype:  # picked pixels: exact in the input dtype
         out = out.astype(dtype)
     return out.squeeze(0) if x.ndim == 3 else out

@@ -1,7 +1,10 @@
 """The Keras 2 module paths that Keras 2 programs import from, as aliases of the same classes:
 `keras.layers.recurrent`, `.embeddings`, `.convolutional`, `.pooling`,
 `.convolutional_recurrent`, `.advanced_activations`, `.core`, `.normalization`, `.noise`,
-`.wrappers`, `keras.utils.data_utils`, `keras.utils.np_utils`, `keras.utils.generic_utils`.
+`.wrappers`, `keras.utils.data_utils`, `keras.utils.np_utils`, `keras.utils.generic_utils`; TF 2.9 - 2.15's
+`keras.optimizers.experimental` (the new optimizers, e.g. keras-io DDIM's
+`optimizers.experimental.AdamW`) and `keras.optimizers.legacy` (the Keras 2 ones), both the same
+classes as `keras.optimizers.X`, whose update rules and arguments are those of the new ones.
 Keras 2.2 moved these names to `keras.layers` / `keras.utils` and kept the modules; programs such
 as the Keras 2 `examples/` (`from keras.layers import recurrent; RNN = recurrent.LSTM`,
 `from keras.utils.data_utils import get_file`) still use them. Each is registered in
@@ -10,7 +13,11 @@ import sys
 import types
 
 from . import layers as L
+from . import optimizers as O
 from . import utils as U
+
+_OPTIMIZERS = ("Optimizer", "SGD", "Adam", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam",
+               "Ftrl")
 
 _MODULES = {
     "layers.recurrent": ("RNN", "SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell",
@@ -42,12 +49,14 @@ _MODULES = {
     "utils.generic_utils": ("Progbar",),
     "utils.data_utils": ("get_file", "Sequence"),
     "utils.np_utils": ("to_categorical", "normalize"),
+    "optimizers.legacy": _OPTIMIZERS,
+    "optimizers.experimental": _OPTIMIZERS + ("AdamW", "Adafactor", "Lion"),
 }
 
 
 def _register():
     package = __name__.rsplit(".", 1)[0]  # pyengine.keras
-    parents = {"layers": L, "utils": U}
+    parents = {"layers": L, "utils": U, "optimizers": O}
     for path, names in _MODULES.items():
         parent_name, leaf = path.split(".")
         parent = parents[parent_name]

@@ -289,6 +289,12 @@ class Trainer(GeneratorMethods):
                 out[m.name] = r
         return out
 
+    def _needs_targets(self, step):
+        """Whether a dataset's elements must carry y: only the built-in `step` with a compiled
+        loss needs them; an overridden one (keras-io's DDIM: images only, compiled with a loss
+        it calls itself) receives the elements as they are, as in Keras."""
+        return self._loss_spec is not None and getattr(type(self), step) is getattr(Trainer, step)
+
     def train_step(self, data):
         """One optimizer step on a batch: forward, compute_loss, gradients, apply_gradients
         (skipped when the loss is not finite: fit then stops), metrics. Returns the logs."""
@@ -414,7 +420,7 @@ class Trainer(GeneratorMethods):
                 raise ValueError("[fit] validation_split is only supported for arrays; pass "
                                  "validation_data with a dataset or generator")
             adapter = _adapters.Adapter(x, "fit", steps_per_epoch, shuffle, class_weight,
-                                        need_y=self._loss_spec is not None,
+                                        need_y=self._needs_targets("train_step"),
                                         **self._array_options())
             n = None
         else:
@@ -560,7 +566,8 @@ class Trainer(GeneratorMethods):
             if y is not None or sample_weight is not None:
                 raise ValueError("[evaluate] with a dataset, DataLoader, generator or PyDataset "
                                  "x, y and sample_weight come from its elements")
-            adapter = _adapters.Adapter(x, "evaluate", steps, need_y=self._loss_spec is not None,
+            adapter = _adapters.Adapter(x, "evaluate", steps,
+                                        need_y=self._needs_targets("test_step"),
                                         **self._array_options())
             batches = (data for _, data in adapter.epoch())
         else:

@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import layers
 from ..model import Model
+from ...tensor import Tensor
 from ..symbolic import get_source_inputs
 
 
@@ -115,13 +116,19 @@ def preprocess_input(x, mode, data_format=None):
     means; VGG16, ResNet50), 'tf' (scaled to [-1, 1]; MobileNetV2, InceptionV3) or 'torch'
     (scaled to [0, 1], minus the ImageNet RGB means, over their standard deviations; DenseNet).
     data_format 'channels_last' (None: the default) has the channels on the last axis,
-    'channels_first' on axis 1 of a batch (axis 0 of one 3-d image)."""
+    'channels_first' on axis 1 of a batch (axis 0 of one 3-d image). A NumPy array (or list)
+    gives a float32 array; a Tensor gives a Tensor through differentiable ops, so
+    `layers.Lambda(preprocess_input)` works inside a model."""
     if data_format is None:
         data_format = "channels_last"
     if data_format not in ("channels_last", "channels_first"):
         raise ValueError(f"[preprocess_input] data_format must be 'channels_last' or "
                          f"'channels_first'. Received: data_format={data_format!r}")
-    x = np.asarray(getattr(x, "data", x), np.float32)
+    if isinstance(x, Tensor):  # a tensor stays one (Keras: Lambda(preprocess_input) in a model)
+        if not x.is_floating_point():
+            x = x.float()
+    else:
+        x = np.asarray(getattr(x, "data", x), np.float32)
     if mode == "tf":
         return x / 127.5 - 1.0
     if mode not in ("caffe", "torch"):
@@ -137,7 +144,9 @@ def preprocess_input(x, mode, data_format=None):
         std = np.array([0.229, 0.224, 0.225], np.float32).reshape(per_channel)
         return (x / 255.0 - mean) / std
     mean = np.array([103.939, 116.779, 123.68], np.float32).reshape(per_channel)
-    return np.flip(x, axis) - mean
+    flip = [slice(None)] * x.ndim
+    flip[axis] = slice(None, None, -1)  # RGB -> BGR
+    return x[tuple(flip)] - mean
 
 
 def decode_predictions(preds, top=5):

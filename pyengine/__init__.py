@@ -147,6 +147,7 @@ def __getattr__(name):
 
 # pe.einsum / erf / tril / triu / bmm / baddbmm (torch names), composed over existing ops (issue 11 item 6)
 from .nn.functional import baddbmm, bmm, einsum, erf, tril, triu  # noqa: E402,F401
+einsum = _symbolic_aware(einsum)  # tf.einsum on Keras symbolic tensors records a graph node
 # torch.eq / ne / lt / le / gt / ge as functions (pytorch/examples vae: torch.le(lam, 0.49))
 from .nn.functional import eq, ge, gt, le, lt, ne, pow  # noqa: E402,F401,A004
 # their torch / TensorFlow long names (the same elementwise comparisons in both; `equal` is
@@ -197,8 +198,9 @@ from .creation_out import (arange, empty, eye, full, linspace, ones, rand, randn
     _arith.divide, _arith.true_divide, _arith.matmul))
 from .dtypes import get_default_dtype, set_default_dtype  # noqa: E402,F401
 # torch.take / select / tensor_split / addcmul / hypot / fmax / aminmax / block_diag / rot90 ...
-# (and x.take(), x.index_copy_() ...), torch_functions_extra.py. pe.equal is torch.equal (one
-# bool for whole tensors); TensorFlow's elementwise equal is tf.math.equal.
+# (and x.take(), x.index_copy_() ...), torch_functions_extra.py. pe.equal of two tensors is
+# torch.equal (one bool for whole tensors); with a number / array / list on either side it is
+# tf.equal (elementwise, as tf.math.equal always is).
 from .torch_functions_extra import (addcdiv, addcmul, addmv, aminmax, atleast_1d,  # noqa: E402,F401
                                     atleast_2d, atleast_3d, block_diag, broadcast_tensors, clip,
                                     detach, diag_embed, dist, equal, float_power, floor_divide,
@@ -223,6 +225,7 @@ from .tf_names_more import (boolean_mask, clip_by_global_norm, clip_by_norm,  # 
                             pad, rank, reduce_all, reduce_any, reduce_prod, sequence_mask, unstack)
 from .tf_indexing import (gather_nd, scatter_nd, tensor_scatter_nd_add,  # noqa: E402,F401
                           tensor_scatter_nd_update)
+from .tf_indexing import torch_or_tf_gather as gather  # noqa: E402  (torch's and tf.gather)
 from .tf_control_flow import cond, map_fn, numpy_function, py_function, while_loop  # noqa: E402,F401,E501
 from .tf_control_flow import tf_print as print  # noqa: E402,A001  (tf.print; builtins' stays)
 from .tf_debugging import (assert_equal, assert_greater, assert_less, assert_rank,  # noqa: E402,F401

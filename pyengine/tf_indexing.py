@@ -113,3 +113,81 @@ def tensor_scatter_nd_update(tensor, indices, updates, name=None):
     keep[rows] = 0
     base = x.reshape((n,) + rest) * Tensor._wrap(keep)
     return _scatter_rows(base, rows[last], u[Tensor._wrap(last.astype(np.int64))], x.shape)
+
+
+def tf_gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None):
+    """tf.gather: slices of params along `axis` at `indices` (any shape, a scalar too), out shape
+    params.shape[:axis] + indices.shape[batch_dims:] + params.shape[axis + 1:], the first
+    `batch_dims` dimensions shared by params and indices. An index out of range raises
+    InvalidArgumentError (TensorFlow on the CPU). Tensor indexing: the gradient flows to params.
+
+    >>> tf.gather(tf.constant([10., 20., 30.]), [2, 0])    # [30., 10.]
+    """
+    op = "tf.gather"
+    x = _t(params)
+    idx = np.asarray(getattr(indices, "_data", indices))
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"[{op}] indices must be int32 or int64, got {idx.dtype}")
+    idx = idx.astype(np.int64)
+    b = int(batch_dims)
+    if b < 0:
+        b += idx.ndim
+    a = b if axis is None else int(getattr(axis, "_data", axis))
+    if a < 0:
+        a += x.ndim
+    if not 0 <= b <= idx.ndim or not b <= a < x.ndim:
+        raise ValueError(f"[{op}] need 0 <= batch_dims <= axis < params.ndim and batch_dims <= "
+                         f"indices.ndim; got batch_dims={batch_dims}, axis={axis} for params "
+                         f"{tuple(x.shape)} and indices {idx.shape}")
+    if tuple(idx.shape[:b]) != tuple(x.shape[:b]):
+        raise ValueError(f"[{op}] the first batch_dims={b} dimensions of params "
+                         f"{tuple(x.shape)} and indices {idx.shape} must match")
+    _check_range(op, idx[..., None], (x.shape[a],))
+    if a > b:  # bring the gathered axis next to the batch dims
+        x = x.permute(*range(b), a, *range(b, a), *range(a + 1, x.ndim))
+    lead = idx.shape
+    grids = [np.broadcast_to(np.arange(n).reshape((1,) * i + (n,) + (1,) * (len(lead) - i - 1)),
+                             lead) for i, n in enumerate(lead[:b])]
+    out = x[tuple(Tensor._wrap(k) for k in grids + [idx])]  # B..., I..., params[b:a], rest
+    if a > b:
+        ni, nm = idx.ndim - b, a - b
+        out = out.permute(*range(b), *range(b + ni, b + ni + nm), *range(b, b + ni),
+                          *range(b + ni + nm, out.ndim))
+    return out
+
+
+@symbolic_aware
+def torch_or_tf_gather(input, *args, index=None, dim=None, sparse_grad=False, indices=None,
+                       validate_indices=None, axis=None, batch_dims=0, name=None):
+    """pe.gather in both spellings: torch.gather(input, dim, index) with three positional
+    arguments or `dim=` / `index=`; otherwise tf.gather(params, indices, axis=None,
+    batch_dims=0) (`indices=` / `axis=` / `batch_dims=`, or just (params, indices), which
+    torch.gather refuses)."""
+    torch_form = index is not None or dim is not None or len(args) == 2
+    if torch_form:
+        if indices is not None or axis is not None or batch_dims:
+            raise TypeError("[gather] torch.gather's dim / index mixed with TensorFlow's "
+                            "indices / axis / batch_dims")
+        if sparse_grad:
+            raise NotImplementedError("[gather] sparse_grad=True is not supported (dense "
+                                      "gradients only)")
+        given = dict(zip(("dim", "index"), args))
+        for key, v in (("dim", dim), ("index", index)):
+            if v is not None:
+                if key in given:
+                    raise TypeError(f"[gather] {key} given twice")
+                given[key] = v
+        if set(given) != {"dim", "index"}:
+            raise TypeError("[gather] torch.gather(input, dim, index) needs dim and index")
+        return _t(input).gather(given["dim"], given["index"])
+    if len(args) > 1:
+        raise TypeError(f"[gather] tf.gather takes params and indices by position, got "
+                        f"{len(args) + 1} positional arguments")
+    if args:
+        if indices is not None:
+            raise TypeError("[gather] indices given twice")
+        indices = args[0]
+    if indices is None:
+        raise TypeError("[gather] missing indices (tf.gather(params, indices)) or dim and "
+                        "index (torch.gather(input, dim, index))")
+    return tf_gather(input, indices, validate_indices, axis, batch_dims, name)

@@ -76,11 +76,15 @@ def clip(input, min=None, max=None, *, out=None):  # noqa: A002
     return write_out(_t(input).clamp(min, max), out, "clip")
 
 
-def equal(input, other):
-    """True when input and other have the same shape and every element is equal (a Python
-    bool, not a tensor; NaN is never equal to itself)."""
-    _need_tensor(input, "equal")
-    _need_tensor(other, "equal", "other")
+def equal(input, other, name=None):
+    """torch.equal: True when input and other have the same shape and every element is equal
+    (a Python bool, not a tensor; NaN is never equal to itself). torch.equal takes two tensors
+    only, so a call with a number, array or list on either side (or TensorFlow's `name=`) is
+    TensorFlow's tf.equal(x, y), the elementwise comparison as a bool tensor (keras-io DDPM's
+    `tf.equal(t, 0)`); two tensors are torch's (tf.math.equal is always elementwise)."""
+    if name is not None or not (isinstance(input, Tensor) and isinstance(other, Tensor)):
+        from .tf_names import math
+        return math.equal(input, other)
     return input.equal(other)
 
 

@@ -163,3 +163,82 @@ def test_save_weights_of_unbuilt_subclass_still_raises(tmp_path):
 
     with pytest.raises(ValueError, match="not been built"):
         Holder().save_weights(str(tmp_path / "w"))
+
+
+# ---- tf.gather / tf.equal beside torch.gather / torch.equal (keras-io DDPM) ------------------
+def test_tf_gather_forms_match_numpy_and_torch_form_still_works():
+    rng = np.random.default_rng(2)
+    p = rng.normal(size=(2, 3, 4)).astype("float32")
+    coef = tf.constant(np.linspace(0.1, 1.0, 10).astype("float32"))
+    t = np.array([9, 0, 3], np.int64)
+    np.testing.assert_allclose(tf.reshape(tf.gather(coef, t), [3, 1, 1, 1]).numpy().ravel(),
+                               coef.numpy()[t])  # DDPM's _extract
+    np.testing.assert_allclose(tf.gather(p, [[2, 0], [1, 1]], axis=1).numpy(),
+                               np.take(p, [[2, 0], [1, 1]], axis=1))
+    np.testing.assert_allclose(tf.gather(p, 1, axis=-1).numpy(), p[..., 1])
+    np.testing.assert_allclose(tf.gather(p, indices=[3, 0], axis=2).numpy(), p[:, :, [3, 0]])
+    bidx = np.array([[2, 0], [1, 1]])  # batch_dims=1: row b picks its own columns
+    out = tf.gather(p, bidx, axis=2, batch_dims=1)
+    ref = np.stack([p[b][:, bidx[b]] for b in range(2)])
+    assert out.shape == (2, 3, 2) and np.allclose(out.numpy(), ref)
+    out = tf.gather(p, bidx, axis=1, batch_dims=1)
+    assert np.allclose(out.numpy(), np.stack([p[b][bidx[b]] for b in range(2)]))
+    with pytest.raises(Exception, match="tf.gather"):
+        tf.gather(p, [3], axis=1)  # out of range, as TF on the CPU
+    with pytest.raises(TypeError, match="int32 or int64"):
+        tf.gather(p, [0.5])
+    v = tf.Variable(p)
+    with tf.GradientTape() as tape:
+        s = tf.reduce_sum(tf.gather(v, [0, 0, 2], axis=1))
+    g = np.zeros_like(p)
+    g[:, 0], g[:, 2] = 2.0, 1.0
+    np.testing.assert_allclose(tape.gradient(s, v).numpy(), g)
+    # torch.gather(input, dim, index) is unchanged
+    x = tf.tensor(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    idx = tf.tensor(np.array([[0, 0], [1, 0]]))
+    np.testing.assert_array_equal(tf.gather(x, 1, idx).numpy(), [[1, 1], [4, 3]])
+    np.testing.assert_array_equal(tf.gather(x, dim=0, index=idx).numpy(), [[1, 2], [3, 2]])
+    with pytest.raises(TypeError, match="mixed"):
+        tf.gather(x, 1, idx, axis=0)
+
+
+def test_equal_is_torch_for_two_tensors_and_tf_with_a_number():
+    t = tf.constant(np.array([0, 3, 0], np.int64))
+    mask = 1 - tf.cast(tf.equal(t, 0), tf.float32)  # DDPM's p_sample: no noise at t == 0
+    np.testing.assert_array_equal(mask.numpy(), [0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(tf.equal([1, 2], t[:2]).numpy(), [False, False])
+    assert tf.equal(t, tf.constant(np.array([0, 3, 0], np.int64))) is True  # torch.equal
+    assert tf.equal(t, t[:2]) is False
+
+
+# ---- the DDPM U-Net's pieces: GroupNormalization, einsum attention, an int64 time input ------
+def test_ddpm_unet_pieces_train_and_round_trip(tmp_path):
+    keras.utils.set_random_seed(1)
+    img = keras.Input(shape=(4, 4, 8))
+    time = keras.Input(shape=(), dtype=tf.int64)
+    temb = layers.Dense(8)(tf.cast(time, tf.float32)[:, None] / 10.0)
+    x = layers.Add()([layers.GroupNormalization(groups=4)(img), temb[:, None, None, :]])
+    q, k = layers.Dense(8)(x), layers.Dense(8)(x)
+    score = tf.nn.softmax(tf.reshape(tf.einsum("bhwc, bHWc->bhwHW", q, k), [-1, 4, 4, 16]), -1)
+    out = tf.einsum("bhwHW,bHWc->bhwc", tf.reshape(score, [-1, 4, 4, 4, 4]), layers.Dense(8)(x))
+    model = keras.Model([img, time], layers.Conv2D(8, 1)(out))
+    rng = np.random.default_rng(0)
+    xs = rng.normal(size=(16, 4, 4, 8)).astype("float32")
+    ts = rng.integers(0, 10, 16).astype(np.int64)
+    ys = np.roll(xs, 1, axis=-1)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss=keras.losses.MeanSquaredError())
+    hist = model.fit([xs, ts], ys, epochs=15, batch_size=8, verbose=0)
+    assert hist.history["loss"][-1] < 0.8 * hist.history["loss"][0]
+    twin = keras.models.clone_model(model)
+    twin.set_weights(model.get_weights())
+    path = str(tmp_path / "ema_ckpt")
+    twin.save_weights(path)
+    fresh = keras.models.clone_model(model)
+    fresh.load_weights(path)
+    np.testing.assert_allclose(fresh.predict([xs, ts], verbose=0),
+                               model.predict([xs, ts], verbose=0), atol=1e-5)
+    # the whole model (its tf.cast(..., tf.float32) node keeps its dtype argument) round-trips
+    model.save(str(tmp_path / "unet.keras"))
+    back = keras.models.load_model(str(tmp_path / "unet.keras"))
+    np.testing.assert_allclose(back.predict([xs, ts], verbose=0),
+                               model.predict([xs, ts], verbose=0), atol=1e-5)

@@ -242,3 +242,61 @@ def test_ddpm_unet_pieces_train_and_round_trip(tmp_path):
     back = keras.models.load_model(str(tmp_path / "unet.keras"))
     np.testing.assert_allclose(back.predict([xs, ts], verbose=0),
                                model.predict([xs, ts], verbose=0), atol=1e-5)
+
+
+# ---- tf.transpose(perm=) and a two-output model with loss=[fn, None] (miniature GPT) ---------
+def test_transpose_torch_and_tf_forms():
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    np.testing.assert_array_equal(tf.transpose(x, perm=[0, 2, 1]).numpy(), x.transpose(0, 2, 1))
+    np.testing.assert_array_equal(tf.transpose(x).numpy(), x.transpose())  # TF: all reversed
+    np.testing.assert_array_equal(tf.transpose(tf.constant(x), 0, 2).numpy(), x.swapaxes(0, 2))
+    np.testing.assert_array_equal(tf.transpose(x, tf.constant([1, 0, 2])).numpy(),
+                                  x.transpose(1, 0, 2))
+    with pytest.raises(TypeError, match="perm"):
+        tf.transpose(x, 0, 1, perm=[1, 0, 2])
+    inp = keras.Input(shape=(3, 4))
+    model = keras.Model(inp, tf.transpose(inp, perm=[0, 2, 1]))  # a graph node on Keras tensors
+    np.testing.assert_array_equal(model.predict(x, verbose=0), x.transpose(0, 2, 1))
+
+
+class _CausalSelfAttention(layers.Layer):
+    def __init__(self, dim):
+        super().__init__()
+        self.q, self.k, self.v = layers.Dense(dim), layers.Dense(dim), layers.Dense(dim)
+
+    def call(self, x):
+        b = tf.shape(x)[0]
+        heads = [tf.transpose(tf.reshape(d(x), (b, -1, 2, 4)), perm=[0, 2, 1, 3])
+                 for d in (self.q, self.k, self.v)]
+        score = tf.matmul(heads[0], heads[1], transpose_b=True) / tf.math.sqrt(4.0)
+        n = tf.shape(score)[2]
+        mask = tf.cast(tf.range(n)[:, None] >= tf.range(n), score.dtype)
+        w = tf.nn.softmax(score * mask - 1e4 * (1 - mask), axis=-1)
+        out = tf.transpose(tf.matmul(w, heads[2]), perm=[0, 2, 1, 3])
+        return tf.reshape(out, (b, -1, 8)), w
+
+
+def test_causal_lm_with_a_lossless_second_output_learns():
+    keras.utils.set_random_seed(3)
+    inp = keras.Input(shape=(6,), dtype=tf.int32)
+    emb = layers.Embedding(12, 8)(inp)
+    att_layer = _CausalSelfAttention(8)
+    h = layers.LayerNormalization(epsilon=1e-6)(emb + att_layer(emb)[0])
+    model = keras.Model(inp, [layers.Dense(12)(h), h])
+    model.compile("adam", loss=[keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                                None])
+    seqs = (np.arange(40)[:, None] + np.arange(7)[None]) % 12  # next token = token + 1
+    hist = model.fit(seqs[:, :-1].astype("int32"), seqs[:, 1:], epochs=40, batch_size=8,
+                     verbose=0)
+    assert hist.history["loss"][-1] < 0.5 * hist.history["loss"][0]
+    logits, hidden = model.predict(seqs[:4, :-1].astype("int32"), verbose=0)
+    assert logits.shape == (4, 6, 12) and hidden.shape == (4, 6, 8)
+    # causality: changing a later token leaves the earlier positions' outputs unchanged
+    a = seqs[:1, :-1].astype("int32")
+    b = a.copy()
+    b[0, 4] = (b[0, 4] + 5) % 12
+    la, lb = model.predict(a, verbose=0)[0], model.predict(b, verbose=0)[0]
+    np.testing.assert_allclose(la[0, :4], lb[0, :4], atol=1e-5)
+    assert not np.allclose(la[0, 4:], lb[0, 4:], atol=1e-3)
+    _, w = att_layer(layers.Embedding(12, 8)(tf.constant(a)))
+    assert np.allclose(np.triu(w.numpy()[0, 0], 1), 0.0, atol=1e-6)

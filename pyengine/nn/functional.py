@@ -429,7 +429,20 @@ def broadcast_to(input, shape):
     """torch.broadcast_to / numpy.broadcast_to: a view-like copy of input at `shape` (the
     gradient sums over the broadcast axes)."""
     return _t(input).broadcast_to(tuple(shape))
-def transpose(x, *axes): return _t(x).transpose(*axes)
+def transpose(x, *axes, perm=None, conjugate=False, name=None):
+    """torch.transpose(x, dim0, dim1) swaps two axes; tf.transpose(x, perm=None) permutes
+    (all axes reversed without perm); `conjugate=True` (TF) is the identity on real tensors."""
+    if perm is not None:
+        if axes:
+            raise TypeError("[transpose] perm= given together with positional axes")
+        axes = (perm,)
+    if len(axes) == 1 and not isinstance(axes[0], (int, _np.integer)):  # tf.transpose(x, perm)
+        axes = (_np.asarray(getattr(axes[0], "_data", axes[0])).reshape(-1).tolist(),)
+    x = _t(x)
+    if conjugate and x._data.dtype.kind == "c":
+        raise NotImplementedError("[transpose] conjugate=True on complex tensors is not "
+                                  "supported")
+    return x.transpose(*axes)
 def permute(x, *axes): return _t(x).permute(*axes)
 
 

@@ -300,3 +300,44 @@ def test_causal_lm_with_a_lossless_second_output_learns():
     assert not np.allclose(la[0, 4:], lb[0, 4:], atol=1e-3)
     _, w = att_layer(layers.Embedding(12, 8)(tf.constant(a)))
     assert np.allclose(np.triu(w.numpy()[0, 0], 1), 0.0, atol=1e-6)
+
+
+# ---- neural style transfer: optimizing an image Variable; Variable.numpy() is a copy --------
+def test_variable_numpy_is_a_copy_and_image_optimization_descends():
+    v = tf.Variable(np.zeros((2, 3), np.float32))
+    shown = v.numpy()
+    shown[:, 0] += 100.0  # NST's deprocess_image edits the array it displays
+    assert np.all(v.numpy() == 0.0)
+    keras.utils.set_random_seed(4)
+    inp = keras.Input(shape=(8, 8, 3))
+    c1 = layers.Conv2D(4, 3, padding="same", activation="relu", name="block1_conv1")(inp)
+    c2 = layers.Conv2D(4, 3, padding="same", activation="relu", name="block2_conv1")(c1)
+    base = keras.Model(inp, c2)
+    features = keras.Model(base.inputs, {lyr.name: lyr.output for lyr in base.layers})
+    rng = np.random.default_rng(0)
+    style = tf.constant(rng.uniform(-1, 1, (1, 8, 8, 3)).astype("float32"))
+    image = tf.Variable(rng.uniform(-1, 1, (1, 8, 8, 3)).astype("float32"))
+
+    def gram(x):
+        f = tf.reshape(tf.transpose(x, (2, 0, 1)), (tf.shape(x)[2], -1))
+        return tf.matmul(f, tf.transpose(f))
+
+    def loss_fn():
+        feats = features(tf.concat([style, image], axis=0))
+        loss = tf.zeros(shape=())
+        for name in ("block1_conv1", "block2_conv1"):
+            loss += tf.reduce_sum(tf.square(gram(feats[name][0]) - gram(feats[name][1])))
+        return loss
+
+    opt = keras.optimizers.SGD(keras.optimizers.schedules.ExponentialDecay(
+        initial_learning_rate=1e-3, decay_steps=10, decay_rate=0.5))
+    losses = []
+    for _ in range(15):
+        with tf.GradientTape() as tape:
+            loss = loss_fn()
+        grads = tape.gradient(loss, image)
+        opt.apply_gradients([(grads, image)])
+        losses.append(float(loss))
+        image.numpy()[:] = 0.0  # writes into a copy: the optimization is unaffected
+    assert losses[-1] < 0.5 * losses[0]
+    assert float(opt.learning_rate) == pytest.approx(1e-3 * 0.5 ** 1.5, rel=1e-5)

@@ -146,7 +146,10 @@ class Variable(Parameter):
         return self.requires_grad
 
     def numpy(self):
-        return self._data
+        """A copy of the value, as TensorFlow / Keras return it (keras-io neural style transfer
+        edits `combination_image.numpy()` in place to display it; the variable must not
+        change)."""
+        return self._data.copy()
 
     @property
     def value(self):

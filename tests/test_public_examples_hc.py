@@ -341,3 +341,53 @@ def test_variable_numpy_is_a_copy_and_image_optimization_descends():
         image.numpy()[:] = 0.0  # writes into a copy: the optimization is unaffected
     assert losses[-1] < 0.5 * losses[0]
     assert float(opt.learning_rate) == pytest.approx(1e-3 * 0.5 ** 1.5, rel=1e-5)
+
+
+# ---- Deep Dream: gradient ascent on an image the previous step computed ----------------------
+def test_tape_watch_stops_recording_after_gradient_and_steps_chain():
+    w = tf.constant(np.array([[0.5, -1.0], [2.0, 0.25]], np.float32))
+
+    def loss_fn(img):
+        return tf.reduce_sum(tf.square(tf.matmul(img, w)))
+
+    img = tf.constant(np.array([[1.0, 2.0]], np.float32))
+    history = []
+    for _ in range(4):  # each step watches the tensor the last one produced outside the tape
+        with tf.GradientTape() as tape:
+            tape.watch(img)
+            loss = loss_fn(img)
+        grads = tape.gradient(loss, img)
+        ref = 2 * (img.numpy() @ w.numpy()) @ w.numpy().T  # d/dimg sum((img w)^2)
+        np.testing.assert_allclose(grads.numpy(), ref, rtol=1e-5)
+        grads /= tf.maximum(tf.reduce_mean(tf.abs(grads)), 1e-6)
+        img += -0.1 * grads  # outside the tape: a plain tensor, as in TensorFlow
+        assert not img.requires_grad
+        shown = img.numpy()
+        assert shown.flags.writeable
+        history.append(float(loss))
+    assert history[-1] < history[0]
+    # a persistent tape keeps its watch (it may be asked again)
+    x = tf.constant(np.ones(2, np.float32))
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = tf.reduce_sum(x * x)
+    tape.gradient(y, x)
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), [2.0, 2.0])
+
+
+def test_autograd_grad_runs_only_the_nodes_above_a_wanted_tensor():
+    import pyengine as pe
+    a = pe.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    mid = a * 3.0  # a non-leaf: its own node must not run (or be freed) for grad wrt mid
+    out = (mid * mid).sum()
+    (gm,) = pe.autograd.grad(out, [mid])
+    np.testing.assert_allclose(gm.numpy(), 2 * mid.numpy())
+    out2 = (mid * 2.0).sum()  # the node that made mid is still usable
+    out2.backward()
+    np.testing.assert_allclose(a.grad.numpy(), [6.0, 6.0])
+    # both a tensor and something beneath it wanted: the walk goes on below
+    b = pe.tensor(np.array([1.0, -1.0]), requires_grad=True)
+    m = b * b
+    ga, gb = pe.autograd.grad((m * 4.0).sum(), [m, b])
+    np.testing.assert_allclose(ga.numpy(), [4.0, 4.0])
+    np.testing.assert_allclose(gb.numpy(), 8.0 * b.numpy())

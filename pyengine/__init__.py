@@ -245,3 +245,7 @@ import builtins as _builtins  # noqa: E402
 
 __all__ = sorted(n for n in dir() if not n.startswith("_") and not hasattr(_builtins, n))
 del _builtins
+# tf.math.round / floor / pow / atan2 / logical_* ... (aliases of the functions above, whose
+# TensorFlow and PyTorch meanings agree), squared_difference, divide_no_nan: tf_math_more.py
+from .tf_math_more import install as _install_tf_math  # noqa: E402
+_install_tf_math()

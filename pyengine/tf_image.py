@@ -8,17 +8,30 @@ any input dtype; 'nearest' takes the half-pixel nearest pixel and keeps the dtyp
 `preserve_aspect_ratio=True` scales both sides by the smaller of the two ratios.
 `antialias=True` with 'bilinear' shrinks with TF's triangle filter widened by the scale
 (ops/image_filter.py; when enlarging it is plain bilinear, as in TF); with 'nearest' TF ignores
-it, and so does this. The other methods raise (no kernel for them here) rather than resizing
-otherwise."""
+it, and so does this. 'area' (ResizeMethod.AREA) averages each output pixel's footprint, partly
+covered pixels by their covered fraction, float32 out (TF's resize_area). The other methods
+raise (no kernel for them here) rather than resizing otherwise."""
 import numpy as np
 
 from .ops.image import resize_planes
-from .ops.image_filter import resize_antialiased
+from .ops.image_filter import area_weights, resize_antialiased, resize_separable
 from .tensor import Tensor
 from .tf_names import _t
 
-_METHODS = {"bilinear": "bilinear", "nearest": "nearest-exact"}
-_OTHER_METHODS = ("bicubic", "area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic")
+_METHODS = {"bilinear": "bilinear", "nearest": "nearest-exact", "area": "area"}
+_OTHER_METHODS = ("bicubic", "lanczos3", "lanczos5", "gaussian", "mitchellcubic")
+
+
+class ResizeMethod:
+    """tf.image.ResizeMethod's names (strings, as TensorFlow's)."""
+    BILINEAR = "bilinear"
+    NEAREST_NEIGHBOR = "nearest"
+    BICUBIC = "bicubic"
+    AREA = "area"
+    LANCZOS3 = "lanczos3"
+    LANCZOS5 = "lanczos5"
+    GAUSSIAN = "gaussian"
+    MITCHELLCUBIC = "mitchellcubic"
 
 
 def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antialias=False,
@@ -44,13 +57,15 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
         scale = min(size[0] / h, size[1] / w)
         size = (max(1, int(round(h * scale))), max(1, int(round(w * scale))))
     dtype = x.dtype
-    if method == "bilinear":
+    if method in ("bilinear", "area"):
         from . import float32
         batched = batched.astype(float32) if dtype != float32 else batched
     if (h, w) == size:
         out = batched
     elif antialias and method == "bilinear" and (size[0] < h or size[1] < w):
         out = resize_antialiased(batched, size)  # TF's scale_and_translate 'triangle' kernel
+    elif method == "area":
+        out = resize_separable(batched, size, area_weights)
     else:
         out = resize_planes(batched, size, _METHODS[method], op="tf.image.resize")
     if method == "nearest" and out.dtype != dtype:  # picked pixels: exact in the input dtype

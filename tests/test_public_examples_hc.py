@@ -391,3 +391,90 @@ def test_autograd_grad_runs_only_the_nodes_above_a_wanted_tensor():
     ga, gb = pe.autograd.grad((m * 4.0).sum(), [m, b])
     np.testing.assert_allclose(ga.numpy(), [4.0, 4.0])
     np.testing.assert_allclose(gb.numpy(), 8.0 * b.numpy())
+
+
+# ---- GAN-ADA: area resize, tf.math.round & co., BinaryAccuracy with a scalar label ------------
+def test_resize_area_matches_tensorflow_rule():
+    def area_ref(n_in, n_out):  # TensorFlow's ResizeAreaOp, align_corners=False
+        s = n_in / n_out
+        w = np.zeros((n_out, n_in))
+        for i in range(n_out):
+            lo, hi = i * s, min((i + 1) * s, n_in)
+            for j in range(n_in):
+                w[i, j] = max(0.0, min(j + 1, hi) - max(j, lo)) / s
+        return w
+    rng = np.random.default_rng(5)
+    img = rng.uniform(0, 255, (2, 9, 7, 3)).astype(np.uint8)
+    out = tf.image.resize(img, [4, 5], method=tf.image.ResizeMethod.AREA)
+    ref = np.einsum("oh,nhwc,pw->nopc", area_ref(9, 4), img.astype(np.float64), area_ref(7, 5))
+    assert out.dtype == tf.float32 and out.shape == (2, 4, 5, 3)
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-5, atol=1e-3)
+    box = tf.image.resize(np.arange(16, dtype=np.float32).reshape(4, 4, 1), (2, 2), method="area")
+    np.testing.assert_allclose(box.numpy().ravel(), [2.5, 4.5, 10.5, 12.5])  # 2x2 box means
+    assert tf.image.ResizeMethod.BILINEAR == "bilinear"
+    with pytest.raises(NotImplementedError, match="bicubic"):
+        tf.image.resize(img, [4, 5], method=tf.image.ResizeMethod.BICUBIC)
+
+
+def test_tf_math_elementwise_aliases():
+    x = np.array([0.5, 1.5, 2.5, -1.7], np.float32)
+    np.testing.assert_array_equal(tf.math.round(x).numpy(), np.round(x))  # half to even
+    assert tf.cast(tf.math.round(tf.constant(x)), tf.int32).dtype == tf.int32
+    np.testing.assert_allclose(tf.math.pow(tf.constant(x), 2).numpy(), x ** 2)
+    np.testing.assert_allclose(tf.math.atan2(x, np.ones(4, np.float32)).numpy(),
+                               np.arctan2(x, 1.0), rtol=1e-6)
+    np.testing.assert_allclose(tf.math.squared_difference(x, 1.0).numpy(), (x - 1.0) ** 2)
+    np.testing.assert_array_equal(tf.math.sign(x).numpy(), np.sign(x))
+    v = tf.Variable(np.array([1.0, 2.0], np.float32))
+    d = tf.constant(np.array([0.0, 4.0], np.float32))
+    with tf.GradientTape() as tape:
+        q = tf.math.divide_no_nan(v, d)
+        s = tf.reduce_sum(q)
+    np.testing.assert_allclose(q.numpy(), [0.0, 0.5])
+    np.testing.assert_allclose(tape.gradient(s, v).numpy(), [0.0, 0.25])  # no nan at d == 0
+
+
+def test_binary_accuracy_broadcasts_a_scalar_label_and_compares_exactly():
+    logits = np.array([[2.0], [-1.0], [0.5], [-3.0]], np.float32)
+    step = 0.5 * (1.0 + np.sign(logits))
+    real = keras.metrics.BinaryAccuracy(name="real_acc")
+    real.update_state(1.0, step)
+    assert float(real.result()) == pytest.approx(0.5)
+    gen = keras.metrics.BinaryAccuracy()
+    gen.update_state(0.0, step)
+    assert float(gen.result()) == pytest.approx(0.5)
+    soft = keras.metrics.BinaryAccuracy()
+    soft.update_state(np.array([[0.9], [0.0]]), np.array([[0.8], [0.2]]))
+    assert float(soft.result()) == pytest.approx(0.5)  # Keras: 0.9 != 1, only the 0 matches
+    flat = keras.metrics.BinaryAccuracy()
+    flat.update_state(np.array([1, 0, 1]), np.array([[0.7], [0.6], [0.9]]))
+    assert float(flat.result()) == pytest.approx(2 / 3)
+
+
+def test_adaptive_augmenter_probability_and_persistent_tape_two_gradients():
+    keras.utils.set_random_seed(6)
+    prob = tf.Variable(0.0)
+    aug = keras.Sequential([layers.InputLayer(input_shape=(8, 8, 3)), layers.RandomFlip("horizontal"),
+                            layers.RandomTranslation(0.125, 0.125, interpolation="nearest"),
+                            layers.RandomRotation(0.125), layers.RandomZoom((-0.25, 0.0), (-0.25, 0.0))])
+    imgs = np.random.default_rng(0).random((4, 8, 8, 3)).astype("float32")
+    choose = tf.math.less(tf.random.uniform((4, 1, 1, 1)), prob)
+    np.testing.assert_array_equal(tf.where(choose, aug(imgs, True), imgs).numpy(), imgs)
+    prob.assign(tf.clip_by_value(prob + (1.0 - 0.8) / 0.1, 0.0, 1.0))
+    assert float(prob.numpy()) == 1.0
+    choose = tf.math.less(tf.random.uniform((4, 1, 1, 1)), prob)
+    assert not np.allclose(tf.where(choose, aug(imgs, True), imgs).numpy(), imgs)
+    g = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(8 * 8 * 3, activation="sigmoid"),
+                          layers.Reshape((8, 8, 3))])
+    d = keras.Sequential([keras.Input(shape=(8, 8, 3)), layers.Flatten(), layers.Dense(1)])
+    with tf.GradientTape(persistent=True) as tape:
+        fake = aug(g(tf.random.normal((4, 4)), training=True), training=True)
+        fl, rl = d(fake, training=True), d(imgs, training=True)
+        g_loss = tf.reduce_mean(keras.losses.binary_crossentropy(tf.ones((4, 1)), fl,
+                                                                 from_logits=True))
+        d_loss = tf.reduce_mean(keras.losses.binary_crossentropy(
+            tf.concat([tf.ones((4, 1)), tf.zeros((4, 1))], 0), tf.concat([rl, fl], 0),
+            from_logits=True))
+    gg = tape.gradient(g_loss, g.trainable_weights)
+    dg = tape.gradient(d_loss, d.trainable_weights)
+    assert all(x is not None and np.any(x.numpy() != 0) for x in gg + dg)

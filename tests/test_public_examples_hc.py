@@ -560,3 +560,76 @@ def test_subclass_of_models_checkpoints_whole_and_reloads(tmp_path):
                                atol=1e-6)
     np.testing.assert_allclose(back.disc.predict(xs, verbose=0), disc.predict(xs, verbose=0),
                                atol=1e-6)
+
+
+# ---- audio/stft: STFTSpectrogram against NumPy's rfft; long None-length audio inputs ---------
+def _stft_ref(x, frame, step, n_fft, window="hann", periodic=False, scaling="density"):
+    import scipy.signal
+    w = scipy.signal.get_window(window, frame, fftbins=periodic)
+    w = w / (np.sqrt((w * w).sum()) if scaling == "density" else np.abs(w).sum())
+    n = (x.shape[1] - frame) // step + 1
+    frames = np.stack([x[:, i * step:i * step + frame] for i in range(n)], 1)  # (b, t, f, c)
+    return np.fft.rfft(np.moveaxis(frames, -1, 1) * w, n=n_fft, axis=-1)  # (b, c, t, bins)
+
+
+def test_stft_spectrogram_modes_match_numpy():
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(2, 300, 2)).astype("float32")
+    spec = _stft_ref(x.astype(np.float64), 64, 32, 128)
+    re, im = spec.real, spec.imag
+    eps = keras.config.epsilon()
+
+    def run(mode, **kw):
+        layer = layers.STFTSpectrogram(mode=mode, frame_length=64, frame_step=32, fft_length=128,
+                                       **kw)
+        return layer(x).numpy()
+    # channels_last without expand_dims: (batch, frames, channels * bins), channel-major
+    np.testing.assert_allclose(run("real"), np.transpose(re, (0, 2, 1, 3)).reshape(2, 8, -1),
+                               atol=2e-5)
+    np.testing.assert_allclose(run("imag", expand_dims=True), np.transpose(im, (0, 2, 3, 1)),
+                               atol=2e-5)
+    mag = np.sqrt(np.maximum(re ** 2 + im ** 2, eps))
+    np.testing.assert_allclose(run("magnitude", expand_dims=True),
+                               np.transpose(mag, (0, 2, 3, 1)), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(run("log", expand_dims=True),
+                               np.log(np.maximum(np.transpose(mag, (0, 2, 3, 1)), eps)),
+                               rtol=1e-4, atol=1e-4)
+    power = re ** 2 + im ** 2
+    power[..., 1:-1] *= 2.0
+    np.testing.assert_allclose(run("psd", expand_dims=True), np.transpose(power, (0, 2, 3, 1)),
+                               rtol=1e-4, atol=1e-6)
+    assert run("stft").shape == (2, 8, 2 * 2 * 65)
+    same = layers.STFTSpectrogram(frame_length=64, frame_step=32, padding="same")(x)
+    assert same.shape == (2, 300 // 32 + 1, 2 * 33)  # fft_length: next power of two, 64
+    frozen = layers.STFTSpectrogram(frame_length=64, trainable=False)
+    frozen(x)
+    assert len(frozen.trainable_weights) == 0 and len(frozen.weights) == 2
+    with pytest.raises(ValueError, match="frame_step"):
+        layers.STFTSpectrogram(frame_length=64, frame_step=65)
+    with pytest.raises(ValueError, match="mode"):
+        layers.STFTSpectrogram(mode="power")
+    with pytest.raises(ValueError, match="time, channels"):
+        layers.STFTSpectrogram(frame_length=8)(np.zeros((1, 32), np.float32))
+
+
+def test_stft_front_end_on_none_length_audio_trains():
+    keras.utils.set_random_seed(10)
+    model = keras.Sequential([
+        layers.InputLayer((None, 1)),
+        layers.STFTSpectrogram(mode="log", frame_length=640, frame_step=240, trainable=False),
+        layers.Conv1D(4, 64, activation="relu"),  # needs >= 64 frames: long symbolic examples
+        layers.GlobalMaxPooling1D(),
+        layers.Dense(2, activation="softmax")])
+    assert model.output_shape == (None, 2)
+    rng = np.random.default_rng(0)
+    t = np.arange(16000) / 16000.0
+    x = np.stack([np.sin(2 * np.pi * (300 if i % 2 else 2000) * t) + 0.1 * rng.normal(size=t.size)
+                  for i in range(8)])[..., None].astype("float32")
+    y = np.arange(8) % 2
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+    hist = model.fit(x, y, epochs=8, batch_size=4, verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    # a genuine error is still reported from the short examples (no long retries)
+    with pytest.raises(ValueError, match="cannot be called"):
+        keras.Sequential([layers.InputLayer((None, None, 3)), layers.Conv2D(2, 3),
+                          layers.Dense(4), layers.Reshape((7,))])

@@ -336,3 +336,30 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
     if reverse:
         ys = ys[::-1]
     return carry, (F.stack([_t(y) for y in ys], 0) if ys and ys[0] is not None else None)
+
+
+@_op
+def pad(x, pad_width, mode="constant", constant_values=None):
+    """keras.ops.pad (NumPy's np.pad semantics): pad_width an int, a (before, after) pair for
+    every axis, or one pair per axis; mode 'constant' (constant_values, default 0), 'reflect'
+    or 'symmetric' (the modes of Keras' TensorFlow backend; others raise). Differentiable.
+
+    >>> keras.ops.pad(pe.ones(2, 3), [[0, 0], [1, 1]]).shape
+    (2, 5)
+    """
+    from ..tf_names_more import pad as _tf_pad
+    t = _t(x)
+    widths = np.asarray(getattr(pad_width, "_data", pad_width), np.int64)
+    try:
+        widths = np.broadcast_to(widths, (t.ndim, 2))
+    except ValueError:
+        raise ValueError(f"[keras.ops.pad] pad_width must be an int, one (before, after) pair or "
+                         f"one pair per axis of the {t.ndim}-d input. Received: "
+                         f"{np.asarray(pad_width).tolist()}") from None
+    if mode not in ("constant", "reflect", "symmetric"):
+        raise NotImplementedError(f"[keras.ops.pad] mode={mode!r} is not supported; "
+                                  "'constant', 'reflect' and 'symmetric' are")
+    if constant_values is not None and mode != "constant":
+        raise ValueError(f"[keras.ops.pad] constant_values is for mode 'constant', got "
+                         f"mode={mode!r}")
+    return _tf_pad(t, widths, mode.upper(), 0 if constant_values is None else constant_values)

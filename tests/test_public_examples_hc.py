@@ -633,3 +633,72 @@ def test_stft_front_end_on_none_length_audio_trains():
     with pytest.raises(ValueError, match="cannot be called"):
         keras.Sequential([layers.InputLayer((None, None, 3)), layers.Conv2D(2, 3),
                           layers.Dense(4), layers.Reshape((7,))])
+
+
+# ---- rl/: PPO's clipped objective, DDPG's soft target update, DQN's masked Huber step --------
+def test_rl_patterns_ppo_ddpg_dqn():
+    keras.utils.set_random_seed(11)
+    obs = keras.Input(shape=(4,), dtype=tf.float32)
+    actor = keras.Model(obs, layers.Dense(2)(layers.Dense(16, activation=tf.tanh)(obs)))
+    critic = keras.Model(obs, tf.squeeze(layers.Dense(1)(layers.Dense(16, activation=tf.tanh)(obs)),
+                                         axis=1))
+    x = np.random.default_rng(0).normal(size=(32, 4)).astype("float32")
+    logits = actor(x)
+    acts = tf.squeeze(tf.random.categorical(logits, 1), axis=1)
+    assert acts.shape == (32,) and set(np.unique(acts.numpy())) <= {0, 1}
+
+    def logp(lg, a):
+        return tf.reduce_sum(tf.one_hot(a, 2) * tf.nn.log_softmax(lg), axis=1)
+    np.testing.assert_allclose(
+        logp(logits, acts).numpy(),
+        np.log(np.exp(logits.numpy()) / np.exp(logits.numpy()).sum(1, keepdims=True))[
+            np.arange(32), acts.numpy()], rtol=1e-5)
+    old = logp(logits, acts).numpy()
+    adv = np.where(acts.numpy() == 1, 1.0, -1.0).astype("float32")  # favour action 1
+    opt = keras.optimizers.Adam(learning_rate=1e-2)
+    for _ in range(10):
+        with tf.GradientTape() as tape:
+            ratio = tf.exp(logp(actor(x), acts) - old)
+            clipped = tf.where(adv > 0, 1.2 * adv, 0.8 * adv)
+            loss = -tf.reduce_mean(tf.minimum(ratio * adv, clipped))
+        opt.apply_gradients(zip(tape.gradient(loss, actor.trainable_variables),
+                                actor.trainable_variables))
+    assert tf.nn.softmax(actor(x)).numpy()[:, 1].mean() > tf.nn.softmax(logits).numpy()[:, 1].mean()
+    assert critic(x).shape == (32,)
+    # DDPG: target <- tau * online + (1 - tau) * target over .variables (BN statistics too)
+    def net():
+        i = layers.Input(shape=(3,))
+        return keras.Model(i, layers.Dense(1)(layers.BatchNormalization()(layers.Dense(8)(i))))
+    online, target = net(), net()
+    target.set_weights(online.get_weights())
+    online.compile("adam", "mse")
+    online.fit(x[:, :3], x[:, 3:], epochs=2, verbose=0)  # moves weights and BN statistics
+    before = [v.numpy() for v in target.variables]
+    for a, b in zip(target.variables, online.variables):
+        a.assign(b * 0.1 + a * (1 - 0.1))
+    for a0, a, b in zip(before, target.variables, online.variables):
+        np.testing.assert_allclose(a.numpy(), 0.1 * b.numpy() + 0.9 * a0, rtol=1e-5, atol=1e-6)
+    assert len(target.variables) == len(target.trainable_variables) + 2  # moving mean / var
+    # DQN: channels-first frames through a Lambda transpose, masked Q values, Huber + clipnorm
+    q = keras.Sequential([
+        layers.Lambda(lambda t: keras.ops.transpose(t, [0, 2, 3, 1]), output_shape=(8, 8, 2),
+                      input_shape=(2, 8, 8)),
+        layers.Conv2D(4, 4, strides=2, activation="relu", input_shape=(2, 8, 8)),
+        layers.Flatten(), layers.Dense(3, activation="linear")])
+    states = np.random.default_rng(1).random((16, 2, 8, 8)).astype("float32")
+    rewards = [1.0] * 16
+    future = q.predict(states, verbose=0)
+    done = keras.ops.convert_to_tensor([0.0] * 15 + [1.0])
+    updated = rewards + 0.99 * keras.ops.amax(future, axis=1)
+    updated = updated * (1 - done) - done
+    masks = keras.ops.one_hot([0, 1, 2, 0] * 4, 3)
+    qopt = keras.optimizers.Adam(learning_rate=1e-2, clipnorm=1.0)
+    first = None
+    for _ in range(20):
+        with tf.GradientTape() as tape:
+            q_action = keras.ops.sum(keras.ops.multiply(q(states), masks), axis=1)
+            loss = keras.losses.Huber()(updated, q_action)
+        qopt.apply_gradients(zip(tape.gradient(loss, q.trainable_variables),
+                                 q.trainable_variables))
+        first = float(loss) if first is None else first
+    assert float(loss) < first

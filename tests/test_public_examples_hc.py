@@ -702,3 +702,56 @@ def test_rl_patterns_ppo_ddpg_dqn():
                                  q.trainable_variables))
         first = float(loss) if first is None else first
     assert float(loss) < first
+
+
+# ---- StyleGAN's layers: ops.pad reflect + ops.conv, minibatch std, tensor axes ----------------
+class _EqualizedConv(layers.Layer):
+    def __init__(self, out_channels, kernel=3, **kwargs):
+        super().__init__(**kwargs)
+        self.kernel, self.out_channels = kernel, out_channels
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=[self.kernel, self.kernel, input_shape[-1],
+                                        self.out_channels],
+                                 initializer=keras.initializers.RandomNormal(0.0, 1.0))
+        self.scale = float(np.sqrt(2.0 / (self.kernel * self.kernel * input_shape[-1])))
+
+    def call(self, x):
+        x = keras.ops.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="reflect")
+        return keras.ops.conv(x, self.scale * self.w, strides=1, padding="valid")
+
+
+def test_stylegan_ops_pad_conv_minibatch_std_and_tensor_axes():
+    rng = np.random.default_rng(12)
+    x = rng.normal(size=(2, 5, 5, 3)).astype("float32")
+    for pw, mode in ((1, "constant"), ((1, 2), "constant"), ([[0, 0], [2, 1], [1, 1], [0, 0]],
+                                                            "reflect"),
+                     ([[0, 0], [1, 1], [2, 2], [0, 0]], "symmetric")):
+        np.testing.assert_array_equal(keras.ops.pad(x, pw, mode=mode).numpy(),
+                                      np.pad(x, pw, mode=mode))
+    np.testing.assert_array_equal(keras.ops.pad(x, 1, constant_values=2.5).numpy(),
+                                  np.pad(x, 1, constant_values=2.5))
+    with pytest.raises(NotImplementedError, match="edge"):
+        keras.ops.pad(x, 1, mode="edge")
+    conv = _EqualizedConv(4)
+    y = conv(x)
+    w = conv.w.numpy() * conv.scale
+    xp = np.pad(x, [(0, 0), (1, 1), (1, 1), (0, 0)], mode="reflect")
+    ref = sum(np.einsum("nhwc,co->nhwo", xp[:, i:i + 5, j:j + 5], w[i, j])
+              for i in range(3) for j in range(3))
+    np.testing.assert_allclose(y.numpy(), ref, rtol=1e-4, atol=1e-4)
+    # MinibatchStd: std over groups of the batch, averaged, tiled as one more channel
+    t = rng.normal(size=(4, 2, 2, 3)).astype("float32")
+    g = keras.ops.reshape(t, (2, -1, 2, 2, 3))
+    std = keras.ops.sqrt(keras.ops.var(g, axis=0) + 1e-8)
+    avg = keras.ops.mean(std, axis=[1, 2, 3], keepdims=True)
+    out = keras.ops.concatenate([t, keras.ops.tile(avg, (2, 2, 2, 1))], axis=-1)
+    ref = np.sqrt(t.reshape(2, -1, 2, 2, 3).var(axis=0) + 1e-8).mean(axis=(1, 2, 3))
+    np.testing.assert_allclose(out.numpy()[:2, 0, 0, 3], ref, rtol=1e-5)
+    # WGAN-GP's gradient norm over every axis but the first, the axes given as a tensor
+    sq = keras.ops.square(x)
+    assert keras.ops.size(keras.ops.shape(sq)) == 4
+    norms = keras.ops.sum(sq, axis=keras.ops.arange(1, keras.ops.size(keras.ops.shape(sq))))
+    np.testing.assert_allclose(norms.numpy(), (x ** 2).sum(axis=(1, 2, 3)), rtol=1e-5)
+    np.testing.assert_allclose(keras.ops.mean(x, axis=np.array([1, 2])).numpy(),
+                               x.mean(axis=(1, 2)), rtol=1e-5)

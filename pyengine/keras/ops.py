@@ -19,16 +19,21 @@ def _t(x):
     return _tf._t(x)
 
 
+def _axes(axis):
+    from .ops_more import _axis_tuple  # (ops_more imports this module's names later)
+    return _axis_tuple(axis)
+
+
 @_op
 def matmul(x1, x2): return F.matmul(x1, x2)
 @_op
-def mean(x, axis=None, keepdims=False): return F.mean(x, axis, keepdims)
+def mean(x, axis=None, keepdims=False): return F.mean(x, _axes(axis), keepdims)
 @_op
-def sum(x, axis=None, keepdims=False): return F.sum(x, axis, keepdims)
+def sum(x, axis=None, keepdims=False): return F.sum(x, _axes(axis), keepdims)
 @_op
-def max(x, axis=None, keepdims=False): return F.max(x, axis=axis, keepdims=keepdims)
+def max(x, axis=None, keepdims=False): return F.max(x, axis=_axes(axis), keepdims=keepdims)
 @_op
-def min(x, axis=None, keepdims=False): return F.min(x, axis=axis, keepdims=keepdims)
+def min(x, axis=None, keepdims=False): return F.min(x, axis=_axes(axis), keepdims=keepdims)
 @_op
 def argmax(x, axis=None, keepdims=False): return F.argmax(x, axis, keepdims)
 @_op

@@ -219,7 +219,11 @@ def tri(N, M=None, k=0, dtype=None):
 def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
     return _creation.tensor(np.logspace(start, stop, num, endpoint, base), dtype=dtype or "float32")
 def ndim(x): return int(np.ndim(getattr(x, "_data", x))) if not hasattr(x, "ndim") else x.ndim
-def size(x): return int(np.prod(tuple(x.shape)))
+def size(x):
+    """The number of elements of x: a tensor, or anything keras.ops converts (a shape tuple has
+    ndim elements: StyleGAN's `ops.size(ops.shape(loss))`)."""
+    shape = getattr(x, "shape", None)
+    return int(np.prod(tuple(shape))) if shape is not None else int(np.size(np.asarray(x)))
 
 
 # ---- losses and neural-network ops -----------------------------------------------------------

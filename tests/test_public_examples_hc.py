@@ -755,3 +755,46 @@ def test_stylegan_ops_pad_conv_minibatch_std_and_tensor_axes():
     np.testing.assert_allclose(norms.numpy(), (x ** 2).sum(axis=(1, 2, 3)), rtol=1e-5)
     np.testing.assert_allclose(keras.ops.mean(x, axis=np.array([1, 2])).numpy(),
                                x.mean(axis=(1, 2)), rtol=1e-5)
+
+
+# ---- keras.ops.fft family on (real, imag) pairs (keras-io's FNet token mixing) ---------------
+def test_keras_fft_ops_match_numpy_and_differentiate():
+    from pyengine.testing import gradcheck
+    rng = np.random.default_rng(13)
+    a, b = rng.normal(size=(2, 5, 6)), rng.normal(size=(2, 5, 6))
+    z = a + 1j * b
+    for op, ref in ((keras.ops.fft, np.fft.fft), (keras.ops.ifft, np.fft.ifft),
+                    (keras.ops.fft2, np.fft.fft2), (keras.ops.ifft2, np.fft.ifft2)):
+        re, im = op((a, b))
+        np.testing.assert_allclose(re.numpy() + 1j * im.numpy(), ref(z), atol=1e-9)
+    for n in (None, 4, 9):
+        re, im = keras.ops.rfft(a, n)
+        np.testing.assert_allclose(re.numpy() + 1j * im.numpy(), np.fft.rfft(a, n), atol=1e-9)
+    spec = np.fft.rfft(a)
+    for n in (None, 7, 12):
+        np.testing.assert_allclose(keras.ops.irfft((spec.real, spec.imag), n).numpy(),
+                                   np.fft.irfft(spec, n), atol=1e-9)
+    x = tf.tensor(a[0], requires_grad=True)
+    assert gradcheck(lambda t: keras.ops.fft2((t, keras.ops.zeros_like(t)))[0], [x])
+    with pytest.raises(ValueError, match="tuple"):
+        keras.ops.fft(a)
+
+    class FNetEncoder(layers.Layer):
+        def __init__(self, dim):
+            super().__init__()
+            self.ffn = keras.Sequential([layers.Dense(dim, activation="relu"), layers.Dense(dim)])
+            self.n1, self.n2 = layers.LayerNormalization(), layers.LayerNormalization()
+
+        def call(self, inputs):
+            x = keras.ops.fft2((inputs, keras.ops.zeros_like(inputs)))[0]
+            x = self.n1(x + inputs)
+            return self.n2(x + self.ffn(x))
+    keras.utils.set_random_seed(14)
+    inp = keras.Input(shape=(6,), dtype="int32")
+    h = FNetEncoder(8)(layers.Embedding(10, 8)(inp))
+    model = keras.Model(inp, layers.Dense(10)(h))
+    model.compile(keras.optimizers.Adam(1e-2),
+                  keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    seqs = (np.arange(24)[:, None] + np.arange(7)[None]) % 10
+    hist = model.fit(seqs[:, :-1].astype("int32"), seqs[:, 1:], epochs=20, verbose=0)
+    assert hist.history["loss"][-1] < 0.6 * hist.history["loss"][0]

@@ -79,8 +79,6 @@ from .tf_names import symbolic_aware as _symbolic_aware  # noqa: E402
  where, ones_like, zeros_like, split) = map(_symbolic_aware, (
     abs, exp, log, matmul, maximum, minimum, reshape, sigmoid, sqrt, stack, tanh, transpose, where,
     ones_like, zeros_like, _split))
-from .tf_nn_more import torch_or_tf_transpose as _transpose  # noqa: E402  (tf's perm= too)
-transpose = _symbolic_aware(_transpose)
 # tf.squeeze / tf.expand_dims of a Keras symbolic tensor (keras-io CCT's sequence pooling)
 squeeze, expand_dims = _symbolic_aware(squeeze), _symbolic_aware(expand_dims)
 
@@ -248,26 +246,6 @@ from . import tf_random as _tf_random  # noqa: E402
 for _n in ("set_seed", "truncated_normal", "categorical", "shuffle", "stateless_uniform",
            "stateless_normal"):
     setattr(random, _n, getattr(_tf_random, _n))  # noqa: F821  (pe.random, the module)
-# tf.math.add / subtract / multiply / divide / truediv / pow / sign / round ...: the top-level
-# elementwise functions, whose signatures are TensorFlow's, also under tf.math (keras-io
-# Forward-Forward divides and squares with tf.math.divide / tf.math.pow); on Keras symbolic
-# tensors they record a graph node, as TensorFlow's ops do
-def _tf_named(fn):
-    """fn with TensorFlow's name= (the op's label: it names the node on Keras tensors and has
-    nothing to name in eager code)."""
-    import functools
-
-    @functools.wraps(fn)
-    def op(*args, name=None, **kwargs):
-        return fn(*args, **kwargs)
-    return op
-
-
-for _n in ("add", "subtract", "multiply", "divide", "pow", "sign", "round", "floor", "ceil",
-           "reciprocal", "logical_and", "logical_or", "logical_not", "logical_xor", "erf",
-           "tan", "asin", "acos", "atan", "atan2", "expm1", "lgamma", "digamma", "xlogy"):
-    setattr(math, _n, _symbolic_aware(_tf_named(globals()[_n])))  # noqa: F821  (tf_names.math)
-math.truediv = math.divide
 # tf.io.read_file / write_file / decode_png / encode_png (PNG without Pillow, tf_png.py), also
 # under tf.image as TensorFlow has them
 from . import tf_png as _tf_png  # noqa: E402

@@ -4,18 +4,37 @@ rgb_to_grayscale and psnr; the gradient flows through each.
 
 TensorFlow 2's rules: images (height, width, channels) or a batch of them; 'bilinear' samples
 at half-pixel centres (the Keras Resizing layer's kernel, csrc/image) and returns float32 for
-any input dtype, as 'bicubic' does (Keys' cubic, ops/image_cubic.py); 'nearest' takes the half-pixel nearest pixel and keeps the dtype;
-`preserve_aspect_ratio=True` scales both sides by the smaller of the two ratios. The other
-methods and `antialias=True` raise (no kernel for them here) rather than resizing otherwise."""
+any input dtype, as 'bicubic' does (Keys' cubic, ops/image_cubic.py); 'nearest' takes the
+half-pixel nearest pixel and keeps the dtype; `preserve_aspect_ratio=True` scales both sides by
+the smaller of the two ratios. `antialias=True` with 'bilinear' shrinks with TF's triangle
+filter widened by the scale (ops/image_filter.py; when enlarging it is plain bilinear, as in
+TF); 'nearest' and 'area' ignore it, as TF does; with 'bicubic' it raises when shrinking (no
+antialiased cubic kernel here). 'area' (ResizeMethod.AREA) averages each output pixel's
+footprint, partly covered pixels by their covered fraction, float32 out (TF's resize_area). The
+other methods raise (no kernel for them here) rather than resizing otherwise."""
 import numpy as np
 
 from .ops.image import resize_planes
 from .ops.image_cubic import resize_bicubic
+from .ops.image_filter import area_weights, resize_antialiased, resize_separable
 from .tensor import Tensor
 from .tf_names import _t
 
-_METHODS = {"bilinear": "bilinear", "nearest": "nearest-exact", "bicubic": "bicubic"}
-_OTHER_METHODS = ("area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic")
+_METHODS = {"bilinear": "bilinear", "nearest": "nearest-exact", "bicubic": "bicubic",
+            "area": "area"}
+_OTHER_METHODS = ("lanczos3", "lanczos5", "gaussian", "mitchellcubic")
+
+
+class ResizeMethod:
+    """tf.image.ResizeMethod's names (strings, as TensorFlow's)."""
+    BILINEAR = "bilinear"
+    NEAREST_NEIGHBOR = "nearest"
+    BICUBIC = "bicubic"
+    AREA = "area"
+    LANCZOS3 = "lanczos3"
+    LANCZOS5 = "lanczos5"
+    GAUSSIAN = "gaussian"
+    MITCHELLCUBIC = "mitchellcubic"
 
 
 def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antialias=False,
@@ -23,12 +42,9 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
     method = getattr(method, "value", method)  # tf.image.ResizeMethod.BILINEAR
     if method in _OTHER_METHODS:
         raise NotImplementedError(f"[tf.image.resize] method={method!r} is not implemented; "
-                                  "'bilinear', 'nearest' and 'bicubic' are")
+                                  "'bilinear', 'nearest', 'bicubic' and 'area' are")
     if method not in _METHODS:
         raise ValueError(f"[tf.image.resize] unknown method {method!r}")
-    if antialias:
-        raise NotImplementedError("[tf.image.resize] antialias=True is not implemented (no "
-                                  "antialiasing kernel); pass antialias=False")
     x = images if isinstance(images, Tensor) else Tensor._wrap(np.asarray(images))
     if x.ndim not in (3, 4):
         raise ValueError(f"[tf.image.resize] images must be 3-D (height, width, channels) or "
@@ -44,13 +60,21 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
         scale = min(size[0] / h, size[1] / w)
         size = (max(1, int(round(h * scale))), max(1, int(round(w * scale))))
     dtype = x.dtype
-    if method in ("bilinear", "bicubic"):
+    if method in ("bilinear", "bicubic", "area"):
         from . import float32
         batched = batched.astype(float32) if dtype != float32 else batched
     if (h, w) == size:
         out = batched
+    elif antialias and method in ("bilinear", "bicubic") and (size[0] < h or size[1] < w):
+        if method == "bicubic":
+            raise NotImplementedError("[tf.image.resize] antialias=True with 'bicubic' when "
+                                      "shrinking is not implemented (no antialiased cubic "
+                                      "kernel); 'bilinear' has one")
+        out = resize_antialiased(batched, size)  # TF's scale_and_translate 'triangle' kernel
     elif method == "bicubic":
         out = resize_bicubic(batched, size)
+    elif method == "area":
+        out = resize_separable(batched, size, area_weights)
     else:
         out = resize_planes(batched, size, _METHODS[method], op="tf.image.resize")
     if method == "nearest" and out.dtype != dtype:  # picked pixels: exact in the input dtype

@@ -198,8 +198,12 @@ def torch_or_tf_gather(input, *args, **kwargs):
     unknown = kwargs.keys() - _TORCH_GATHER_KW - _TF_GATHER_KW
     if unknown:
         raise TypeError(f"[gather] unexpected keyword arguments {sorted(unknown)}")
-    tf_form = bool(tf_kw) or (not torch_kw and (
-        len(args) == 1 or (len(args) >= 2 and (args[1] is None or isinstance(args[1], bool)))))
+    torch_positional = len(args) >= 2 and not (args[1] is None or isinstance(args[1], bool))
+    if tf_kw and torch_positional:  # gather(x, dim, index, axis=...): torch's form + tf's keyword
+        raise TypeError(f"[gather] torch.gather's (dim, index) mixed with tf.gather's "
+                        f"{sorted(tf_kw)}")
+    tf_form = bool(tf_kw) or (not torch_kw and (len(args) == 1 or (len(args) >= 2 and
+                                                                  not torch_positional)))
     if tf_form:
         return gather(input, *args, **kwargs)
     if kwargs.pop("sparse_grad", False):

@@ -240,13 +240,3 @@ def tf_einsum(equation, *inputs, name=None, optimize="greedy"):
         inputs = tuple(inputs[0])
     return F.einsum(equation, *[_t(x) for x in inputs])
 
-
-def torch_or_tf_transpose(x, *axes, perm=None, conjugate=False, name=None):
-    """pe.transpose: torch.transpose(x, dim0, dim1) swaps two axes; tf.transpose(a, perm=None,
-    conjugate=False) permutes by perm (by position or keyword), reversing the axes when none is
-    given. conjugate is the identity on pyengine's real tensors."""
-    if perm is not None:
-        if axes:
-            raise TypeError("[transpose] perm given both by position and by keyword")
-        axes = (tuple(int(a) for a in np.asarray(getattr(perm, "_data", perm)).reshape(-1)),)
-    return _t(x).transpose(*axes)

@@ -237,3 +237,7 @@ def get(identifier):
     if isinstance(identifier, str) and identifier in _CLASSES and identifier[0] != "_":
         return _CLASSES[identifier]()
     return resolve("initializer", identifier, _TABLE, (Initializer,))
+
+
+# keras.initializers.STFTInitializer (STFTSpectrogram's kernels; keras/initializers_stft.py)
+from .initializers_stft import STFTInitializer  # noqa: E402,F401

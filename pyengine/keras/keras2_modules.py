@@ -50,7 +50,7 @@ _MODULES = {
     "utils.generic_utils": ("Progbar",),
     "utils.data_utils": ("get_file", "Sequence"),
     "utils.np_utils": ("to_categorical", "normalize"),
-    "optimizers.experimental": _OPTIMIZERS + ("AdamW", "Adafactor"),
+    "optimizers.experimental": _OPTIMIZERS + ("AdamW", "Adafactor", "Lion"),
     "optimizers.legacy": _OPTIMIZERS,
     "optimizers.schedules": (),  # the schedules module itself, importable by that path
 }

@@ -230,7 +230,19 @@ class BinaryAccuracy(MeanMetricWrapper):
         super().__init__(name=name, dtype=dtype)
 
     def values(self, y, p):
-        return ((p > self.threshold) == (y.reshape(p.shape) > 0.5)).mean(axis=-1)
+        """Keras': mean over the last axis of y_true == (y_pred > threshold), y_true compared
+        exactly (a soft label such as 0.9 matches neither class) and broadcast (a scalar
+        y_true, keras-io GAN-ADA's `real_accuracy.update_state(1.0, step(logits))`)."""
+        y = np.asarray(y)
+        if y.ndim == p.ndim - 1:
+            y = y[..., None]
+        elif y.ndim == p.ndim + 1 and y.shape[-1] == 1:
+            y = y[..., 0]
+        elif y.ndim == p.ndim and y.shape != p.shape and y.size == p.size:
+            y = y.reshape(p.shape)
+        if y.dtype == bool:
+            y = y.astype(np.float32)
+        return (y == (p > self.threshold)).mean(axis=-1)
 
 
 class CategoricalAccuracy(MeanMetricWrapper):

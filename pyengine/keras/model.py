@@ -378,9 +378,10 @@ class Model(Trainer, Layer):
         write_weights(self, filepath, overwrite)
 
     def load_weights(self, filepath):
-        from .saving import read_weights
+        from .saving import LoadStatus, read_weights
         self._ensure_built()
         read_weights(self, filepath)
+        return LoadStatus()
 
     def export(self, filepath, format="tf_saved_model", **kwargs):  # noqa: A002
         """Keras 3's export writes a TensorFlow SavedModel (or ONNX / OpenVINO) for serving;
@@ -446,6 +447,15 @@ class Model(Trainer, Layer):
             with no_grad():
                 self(tree.map_structure(lambda a: np.asarray(a)[:1], x), training=False)
             return
+        own_build = next(c for c in type(self).__mro__ if "build" in c.__dict__)
+        if self._nodes is None and own_build.__module__.startswith("pyengine."):
+            # a subclass without a build() of its own (keras-io's GANs, DDIM, CycleGAN: a
+            # train_step over inner models) has exactly its sublayers' weights (and those its
+            # __init__ made): once all sublayers are built, so is it
+            inner = self.layers
+            if inner and all(lyr.built for lyr in inner):
+                self.built = True
+                return
         raise ValueError(f"[{self.name}] the model has not been built yet: call it on data, "
                          "call build(input_shape), or fit it first")
 

@@ -19,16 +19,21 @@ def _t(x):
     return _tf._t(x)
 
 
+def _axes(axis):
+    from .ops_more import _axis_tuple  # (ops_more imports this module's names later)
+    return _axis_tuple(axis)
+
+
 @_op
 def matmul(x1, x2): return F.matmul(x1, x2)
 @_op
-def mean(x, axis=None, keepdims=False): return F.mean(x, axis, keepdims)
+def mean(x, axis=None, keepdims=False): return F.mean(x, _axes(axis), keepdims)
 @_op
-def sum(x, axis=None, keepdims=False): return F.sum(x, axis, keepdims)
+def sum(x, axis=None, keepdims=False): return F.sum(x, _axes(axis), keepdims)
 @_op
-def max(x, axis=None, keepdims=False): return F.max(x, axis=axis, keepdims=keepdims)
+def max(x, axis=None, keepdims=False): return F.max(x, axis=_axes(axis), keepdims=keepdims)
 @_op
-def min(x, axis=None, keepdims=False): return F.min(x, axis=axis, keepdims=keepdims)
+def min(x, axis=None, keepdims=False): return F.min(x, axis=_axes(axis), keepdims=keepdims)
 @_op
 def argmax(x, axis=None, keepdims=False): return F.argmax(x, axis, keepdims)
 @_op
@@ -192,6 +197,9 @@ from . import ops_numpy_more as _more  # noqa: E402
 globals().update({_k: getattr(_more, _k) for _k in dir(_more)
                   if not _k.startswith("_") and callable(getattr(_more, _k))
                   and _k not in globals() and _k not in ("graph_op",)})
+
+# Keras 3's Fourier ops on (real, imag) pairs (keras/ops_fft.py)
+from .ops_fft import fft, fft2, ifft, ifft2, irfft, rfft  # noqa: E402,F401
 
 # Keras 3's CTC ops (keras/ctc.py)
 from .ctc import ctc_decode, ctc_loss  # noqa: E402,F401

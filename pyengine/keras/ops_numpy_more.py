@@ -219,7 +219,11 @@ def tri(N, M=None, k=0, dtype=None):
 def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
     return _creation.tensor(np.logspace(start, stop, num, endpoint, base), dtype=dtype or "float32")
 def ndim(x): return int(np.ndim(getattr(x, "_data", x))) if not hasattr(x, "ndim") else x.ndim
-def size(x): return int(np.prod(tuple(x.shape)))
+def size(x):
+    """The number of elements of x: a tensor, or anything keras.ops converts (a shape tuple has
+    ndim elements: StyleGAN's `ops.size(ops.shape(loss))`)."""
+    shape = getattr(x, "shape", None)
+    return int(np.prod(tuple(shape))) if shape is not None else int(np.size(np.asarray(x)))
 
 
 # ---- losses and neural-network ops -----------------------------------------------------------
@@ -336,3 +340,30 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
     if reverse:
         ys = ys[::-1]
     return carry, (F.stack([_t(y) for y in ys], 0) if ys and ys[0] is not None else None)
+
+
+@_op
+def pad(x, pad_width, mode="constant", constant_values=None):
+    """keras.ops.pad (NumPy's np.pad semantics): pad_width an int, a (before, after) pair for
+    every axis, or one pair per axis; mode 'constant' (constant_values, default 0), 'reflect'
+    or 'symmetric' (the modes of Keras' TensorFlow backend; others raise). Differentiable.
+
+    >>> keras.ops.pad(pe.ones(2, 3), [[0, 0], [1, 1]]).shape
+    (2, 5)
+    """
+    from ..tf_names_more import pad as _tf_pad
+    t = _t(x)
+    widths = np.asarray(getattr(pad_width, "_data", pad_width), np.int64)
+    try:
+        widths = np.broadcast_to(widths, (t.ndim, 2))
+    except ValueError:
+        raise ValueError(f"[keras.ops.pad] pad_width must be an int, one (before, after) pair or "
+                         f"one pair per axis of the {t.ndim}-d input. Received: "
+                         f"{np.asarray(pad_width).tolist()}") from None
+    if mode not in ("constant", "reflect", "symmetric"):
+        raise NotImplementedError(f"[keras.ops.pad] mode={mode!r} is not supported; "
+                                  "'constant', 'reflect' and 'symmetric' are")
+    if constant_values is not None and mode != "constant":
+        raise ValueError(f"[keras.ops.pad] constant_values is for mode 'constant', got "
+                         f"mode={mode!r}")
+    return _tf_pad(t, widths, mode.upper(), 0 if constant_values is None else constant_values)

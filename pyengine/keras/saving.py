@@ -131,6 +131,24 @@ def write_weights(model, filepath, overwrite=True, extra=None):
         raise
 
 
+class LoadStatus:
+    """What load_weights returns, for TF 2 programs that chain TensorFlow's checkpoint status
+    (`model.load_weights(path).expect_partial()`, keras-io CycleGAN). Every weight was matched
+    (a file that does not fit raised), so each assertion holds; Keras 3 returns None."""
+
+    def expect_partial(self):
+        return self
+
+    def assert_consumed(self):
+        return self
+
+    def assert_existing_objects_matched(self):
+        return self
+
+    def assert_nontrivial_match(self):
+        return self
+
+
 def read_weights(model, filepath):
     """Sizes are checked before anything is decompressed or allocated (pe.io.load_npz_checked:
     at most pe.io.NPZ_MAX_BYTES, 1 GiB unless raised); every failure is a ValueError."""
@@ -199,6 +217,12 @@ def model_config_json(model):
                          f"numbers, lists) to save the model; layers holding functions other "
                          f"than module-level ones cannot be saved: use save_weights instead "
                          f"({e})") from None
+
+
+def build_from_config(cfg, classes):
+    """A layer or model from its saved config (layer_config / get_config form); `classes` the
+    name -> class registry of load_model."""
+    return _build(cfg, classes)
 
 
 def _build(cfg, classes):

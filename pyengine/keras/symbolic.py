@@ -18,12 +18,18 @@ import numpy as np
 
 from .. import string_dtype as _sd
 from ..autograd import no_grad
+from ..ops.shape_errors import InputTooSmallError
 from ..tensor import Tensor
 from . import tree
 
 # (batch, None-dimension) of the two example batches, per level; the later levels' lengths
-# differ by more than common strides, so a strided layer's output length still differs
-_SIZES = (((2, 8), (3, 9)), ((2, 64), (3, 97)), ((2, 512), (3, 737)))
+# differ by more than common strides, so a strided layer's output length still differs. The
+# long levels (from _LONG on: audio lengths, keras-io's STFT example feeds 640-sample frames to
+# long Conv1D kernels) are tried only after an InputTooSmallError (a window longer than its
+# input) and only for inputs with one None dimension (a None x None image stays small).
+_SIZES = (((2, 8), (3, 9)), ((2, 64), (3, 97)), ((2, 512), (3, 737)),
+          ((2, 4096), (3, 4591)), ((2, 40960), (3, 45131)))
+_LONG = 3
 
 
 class KerasTensor:
@@ -106,6 +112,8 @@ def _input_examples(layer, level):
     else:
         kind = np.dtype(layer.input_dtype)
         kind = np.dtype(np.float32) if kind.kind == "f" else kind
+    if level >= _LONG and sum(d is None for d in layer.shape[1:]) > 1:
+        raise ValueError(f"[{layer.name}] no long examples for several None dimensions")
     return tuple(np.zeros((layer.shape[0] or batch,) + tuple(free if d is None else d
                                                              for d in layer.shape[1:]), kind)
                  for batch, free in _SIZES[level])
@@ -208,7 +216,8 @@ def call_symbolic(layer, inputs, args, kwargs):
             break
         except (ValueError, TypeError, IndexError) as e:
             first = e if first is None else first
-            if not free or level + 1 == len(_SIZES):
+            if not free or level + 1 == len(_SIZES) or (
+                    level + 1 >= _LONG and not isinstance(e, InputTooSmallError)):
                 raise type(first)(f"[{layer.name}] cannot be called on input of shape "
                                   f"{_shape_str(inputs)}: {first}") from None
             level += 1  # longer examples for the None dimensions upstream

@@ -430,18 +430,21 @@ def broadcast_to(input, shape):
     gradient sums over the broadcast axes)."""
     return _t(input).broadcast_to(tuple(shape))
 def transpose(x, *axes, perm=None, conjugate=False, name=None, dim0=None, dim1=None):
-    """torch.transpose(input, dim0, dim1) (two dimensions swapped), or tf.transpose(a,
-    perm=None) (dimensions permuted by perm; none given reverses them, as one positional list
-    does for NumPy and TensorFlow). conjugate=True (complex tensors) is refused."""
-    if conjugate:
-        raise NotImplementedError("[transpose] conjugate=True is not supported: pyengine has no "
-                                  "complex tensors")
+    """torch.transpose(input, dim0, dim1) swaps two axes; tf.transpose(a, perm=None,
+    conjugate=False) permutes by perm (by position or keyword, a list or a 1-D tensor), all axes
+    reversed without one. conjugate=True (TensorFlow) is the identity on real tensors; name= is
+    TensorFlow's op label."""
     axes += tuple(d for d in (dim0, dim1) if d is not None)
     if perm is not None:
         if axes:
-            raise TypeError(f"[transpose] perm={perm!r} given together with dims {axes}")
-        return _t(x).permute(*[int(p) for p in perm])
-    return _t(x).transpose(*axes)
+            raise TypeError(f"[transpose] perm= given together with the dims {axes}")
+        axes = (perm,)
+    if len(axes) == 1 and not isinstance(axes[0], (int, _np.integer)):  # tf.transpose(x, perm)
+        axes = (tuple(int(a) for a in _np.asarray(getattr(axes[0], "_data", axes[0])).reshape(-1)),)
+    x = _t(x)
+    if conjugate and x._data.dtype.kind == "c":
+        raise NotImplementedError("[transpose] conjugate=True on complex tensors is not supported")
+    return x.transpose(*axes)
 def permute(x, *axes): return _t(x).permute(*axes)
 
 

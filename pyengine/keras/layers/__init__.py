@@ -102,3 +102,6 @@ __all__ += ["AutoContrast", "Equalization", "Pipeline", "RandomColorJitter", "Ra
 from .spectral_norm import SpectralNormalization  # noqa: E402
 
 __all__ += ["SpectralNormalization"]
+from .stft_spectrogram import STFTSpectrogram  # noqa: E402
+
+__all__ += ["STFTSpectrogram"]

@@ -146,7 +146,10 @@ class Variable(Parameter):
         return self.requires_grad
 
     def numpy(self):
-        return self._data
+        """A copy of the value, as TensorFlow / Keras return it (keras-io neural style transfer
+        edits `combination_image.numpy()` in place to display it; the variable must not
+        change)."""
+        return self._data.copy()
 
     @property
     def value(self):
@@ -321,6 +324,7 @@ class Layer(Module):
         args, kwargs = current_record(self, *self._init_args)  # `layer.activation = None` kept
         kwargs = {k: v for k, v in kwargs.items() if k != "weights"}  # values, not config
         kwargs = {k: _objects.to_config(k, v) for k, v in kwargs.items()}
+        args = [_objects.to_config(f"args[{i}]", a) for i, a in enumerate(args)]
         kwargs["name"] = self.name
         from .config_view import flat_arguments
         # Keras' flat keys (kernel_size, units ...) beside the rebuild record

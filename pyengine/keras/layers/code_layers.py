@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import config_objects as _objects
 from .. import tree
+from ...dtypes import DType, as_dtype
 from ...tensor import Tensor
 from .base import Layer
 
@@ -50,7 +51,8 @@ load_policy = _LoadPolicy()
 _SAFE_MODULES = ("pyengine.keras.ops", "pyengine.keras.ops_more", "pyengine.keras.ops_image",
                  "pyengine.keras.activations", "pyengine.keras.backend", "pyengine.keras.random",
                  "pyengine.tf_names", "pyengine.nn.functional", "pyengine.creation",
-                 "pyengine.ops.shape")
+                 "pyengine.ops.shape", "pyengine.ops.attention_einsum", "pyengine.tf_indexing",
+                 "pyengine.tf_nn_more", "pyengine.tf_math_more")
 _SAFE_OPERATORS = {"abs", "add", "ge", "getitem", "gt", "le", "lt", "matmul", "mul", "neg",
                    "pow", "sub", "truediv"}
 
@@ -106,6 +108,8 @@ def encode(value, owner):
                               encode(value.step, owner)]}
     if value is Ellipsis:
         return {"__ellipsis__": True}
+    if isinstance(value, DType):  # tf.cast(x, tf.float32) on a Keras tensor
+        return {"__dtype__": value.name}
     if isinstance(value, np.ndarray) and value.size <= 65536:
         return {"__array__": value.tolist(), "dtype": str(value.dtype)}
     if callable(value):
@@ -126,6 +130,8 @@ def decode(value, registry):
         return slice(*value["__slice__"])
     if "__ellipsis__" in value:
         return Ellipsis
+    if "__dtype__" in value:
+        return as_dtype(value["__dtype__"])
     if "__array__" in value:
         return np.array(value["__array__"], dtype=value["dtype"])
     if "__function__" in value:

@@ -223,6 +223,10 @@ from .tf_names_more import (boolean_mask, clip_by_global_norm, clip_by_norm,  # 
                             pad, rank, reduce_all, reduce_any, reduce_prod, sequence_mask, unstack)
 from .tf_indexing import (gather_nd, scatter_nd, tensor_scatter_nd_add,  # noqa: E402,F401
                           tensor_scatter_nd_update)
+from .tf_indexing import gather  # noqa: E402  (torch.gather and tf.gather: the arguments decide)
+from . import tf_segment as _tf_segment  # noqa: E402  (tf.math.segment_* / unsorted_segment_*)
+for _n in _tf_segment.__all__:
+    setattr(math, _n, getattr(_tf_segment, _n))  # noqa: F821  (tf.math, the module)
 from .tf_control_flow import cond, map_fn, numpy_function, py_function, while_loop  # noqa: E402,F401,E501
 from .tf_control_flow import tf_print as print  # noqa: E402,A001  (tf.print; builtins' stays)
 from .tf_debugging import (assert_equal, assert_greater, assert_less, assert_rank,  # noqa: E402,F401

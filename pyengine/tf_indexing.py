@@ -20,6 +20,18 @@ def _indices(op, indices):
     return idx.astype(np.int64)
 
 
+def int_ids(op, values, what="indices"):
+    """values as an int64 array: integer input, or whole-number floats (a Keras layer's call
+    receives NumPy ids as float32: keras/layers/base.py to_tensor); other floats are refused,
+    as TensorFlow refuses float indices."""
+    a = np.asarray(getattr(values, "_data", values))
+    if a.dtype.kind == "f" and np.array_equal(np.floor(a), a):
+        return a.astype(np.int64)
+    if a.dtype.kind not in "iu":
+        raise TypeError(f"[{op}] {what} must be int32 or int64, got {a.dtype}")
+    return a.astype(np.int64)
+
+
 def _check_range(op, idx, dims):
     for j, n in enumerate(dims):
         col = idx[..., j]
@@ -113,3 +125,63 @@ def tensor_scatter_nd_update(tensor, indices, updates, name=None):
     keep[rows] = 0
     base = x.reshape((n,) + rest) * Tensor._wrap(keep)
     return _scatter_rows(base, rows[last], u[Tensor._wrap(last.astype(np.int64))], x.shape)
+
+
+def _tf_gather(params, indices, axis=None, batch_dims=0):
+    """tf.gather: out = params[b..., (slices up to axis), indices[b..., i...], ...], the first
+    batch_dims dimensions shared by params and indices; out shape params.shape[:axis] +
+    indices.shape[batch_dims:] + params.shape[axis + 1:]."""
+    op = "tf.gather"
+    x, idx = _t(params), int_ids(op, indices)
+    b = int(batch_dims)
+    b = b + idx.ndim if b < 0 else b
+    ax = b if axis is None else int(np.asarray(getattr(axis, "_data", axis)))
+    ax = ax + x.ndim if ax < 0 else ax
+    if not 0 <= b <= min(idx.ndim, ax) or not ax < x.ndim:
+        raise ValueError(f"[{op}] need 0 <= batch_dims ({batch_dims}) <= axis ({axis}) < "
+                         f"rank of params ({x.ndim}) and batch_dims <= rank of indices "
+                         f"({idx.ndim})")
+    if tuple(idx.shape[:b]) != tuple(x.shape[:b]):
+        raise ValueError(f"[{op}] the first batch_dims={b} dimensions of params "
+                         f"{tuple(x.shape)} and indices {idx.shape} must match")
+    _check_range(op, idx.reshape(idx.shape + (1,)), (x.shape[ax],))
+    if b == 0:
+        return x[(slice(None),) * ax + (Tensor._wrap(idx),)]
+    # batch dims: one gather per batch element, stacked back (each keeps its own gradient path)
+    lead = tuple(x.shape[:b])
+    xs = x.reshape((-1,) + tuple(x.shape[b:]))
+    flat = idx.reshape((-1,) + idx.shape[b:])
+    key = (slice(None),) * (ax - b)
+    rows = [xs[i][key + (Tensor._wrap(flat[i]),)] for i in range(flat.shape[0])]
+    from .ops.shape import stack
+    out = stack(rows, 0)
+    return out.reshape(lead + tuple(out.shape[1:]))
+
+
+@symbolic_aware
+def gather(input, dim=None, index=None, *, sparse_grad=False, out=None, indices=None,
+           axis=None, batch_dims=0, validate_indices=None, params=None, name=None):
+    """pe.gather in both its spellings: torch.gather(input, dim, index) (values along dim at
+    index, index the same rank as input) and tf.gather(params, indices, axis=None,
+    batch_dims=0) (whole slices at the indices). A call with an `index` (third positional or
+    index=) is PyTorch's; one with two positional arguments, or naming indices= / axis= /
+    batch_dims= / params=, TensorFlow's."""
+    if params is not None:
+        if input is not None:
+            raise TypeError("[gather] params given twice (params= and by position)")
+        input = params
+    if index is None and not sparse_grad and out is None:
+        if dim is not None and indices is not None:
+            raise TypeError("[tf.gather] indices given twice (indices= and by position)")
+        tf_indices = indices if indices is not None else dim
+        if tf_indices is None:
+            raise TypeError("[gather] missing the indices (tf.gather(params, indices)) or "
+                            "dim and index (torch.gather(input, dim, index))")
+        return _tf_gather(input, tf_indices, axis, batch_dims)
+    if indices is not None or axis is not None or batch_dims:
+        raise TypeError("[gather] torch.gather(input, dim, index) takes no indices= / axis= / "
+                        "batch_dims= (TensorFlow's tf.gather(params, indices, axis=))")
+    if out is not None:
+        raise NotImplementedError("[gather] out= is not supported; use the returned tensor")
+    # sparse_grad only picks PyTorch's gradient storage; the values and gradient are the same
+    return _t(input).gather(dim, index)

@@ -98,6 +98,11 @@ def test_tests_creation_and_shapes():
         [True, False]
     s = ops.segment_sum(np.arange(8.0).reshape(4, 2), np.array([0, 0, 2, 1]))
     assert s.numpy().tolist() == [[2.0, 4.0], [6.0, 7.0], [4.0, 5.0]]
+    # a negative id drops its row (it used to wrap to the last segment)
+    s = ops.segment_sum(np.arange(8.0).reshape(4, 2), np.array([0, -1, 1, 1]))
+    assert s.numpy().tolist() == [[0.0, 1.0], [10.0, 12.0]]
+    m = ops.segment_max(np.array([[1.0], [5.0], [2.0]]), np.array([1, 1, 0]), num_segments=3)
+    assert m.numpy()[:2].ravel().tolist() == [2.0, 5.0] and m.numpy()[2, 0] < -1e300
 
 
 def test_nn_ops_match_the_layers():

@@ -393,6 +393,46 @@ def test_gather_nd_matches_numpy_and_gradient():
         tf.gather_nd(T(a), [[0.0]])
 
 
+def test_gather_tf_form_matches_numpy_take_and_gradient():
+    a = RNG.standard_normal((4, 3, 2))
+    idx = np.array([[3, 0], [1, 1]])
+    np.testing.assert_array_equal(tf.gather(T(a), idx).numpy(), np.take(a, idx, axis=0))
+    np.testing.assert_array_equal(tf.gather(T(a), [2, 0], axis=1).numpy(),
+                                  np.take(a, [2, 0], axis=1))
+    np.testing.assert_array_equal(tf.gather(T(a), indices=[1], axis=-1).numpy(), a[..., [1]])
+    bidx = np.array([[2, 0], [1, 1], [0, 2], [2, 2]])  # batch_dims=1: one row of ids per batch
+    ref = np.stack([a[b][bidx[b]] for b in range(4)])
+    np.testing.assert_array_equal(tf.gather(T(a), bidx, batch_dims=1).numpy(), ref)
+    ref2 = np.stack([a[b][:, [1, 0]] for b in range(4)])
+    got2 = tf.gather(T(a), np.tile([[1, 0]], (4, 1)), axis=2, batch_dims=1).numpy()
+    np.testing.assert_array_equal(got2, ref2)
+    x = T(a, grad=True)
+    assert gradcheck(lambda v: tf.gather(v, idx), [x])  # repeated rows add their gradients
+    assert gradcheck(lambda v: tf.gather(v, bidx, batch_dims=1), [x])
+    # NumPy ids reach a Keras layer's call as float32 (whole numbers): taken as the ids
+    np.testing.assert_array_equal(tf.gather(T(a), np.array([1.0, 3.0])).numpy(), a[[1, 3]])
+    with pytest.raises(TypeError, match=r"\[tf.gather\] indices must be int32"):
+        tf.gather(T(a), [0.5])
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"index 4"):
+        tf.gather(T(a), [0, 4])
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"index -1"):
+        tf.gather(T(a), [-1])  # TensorFlow does not wrap negative indices
+    with pytest.raises(ValueError, match=r"batch_dims"):
+        tf.gather(T(a), idx, axis=0, batch_dims=1)
+
+
+def test_gather_torch_form_unchanged():
+    a = RNG.standard_normal((3, 4))
+    index = np.array([[0, 3], [1, 1], [2, 0]])
+    ref = np.take_along_axis(a, index, axis=1)
+    np.testing.assert_array_equal(tf.gather(T(a), 1, tf.tensor(index)).numpy(), ref)
+    np.testing.assert_array_equal(tf.gather(T(a), dim=1, index=tf.tensor(index)).numpy(), ref)
+    with pytest.raises(TypeError, match=r"takes no indices="):
+        tf.gather(T(a), 1, tf.tensor(index), axis=0)
+    with pytest.raises(TypeError, match=r"missing the indices"):
+        tf.gather(T(a))
+
+
 def test_scatter_nd_and_tensor_scatter():
     idx = np.array([[4], [3], [1], [7], [1]])
     upd = np.array([9.0, 10, 11, 12, 5])

@@ -295,11 +295,21 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
     _channels_last("average_pool", data_format)
     k = _pair(pool_size)
     return F.avg_pool2d_nhwc(_t(inputs), k, None if strides is None else _pair(strides), padding)
+def _segment(kind, data, segment_ids, num_segments, sorted):  # noqa: A002
+    """Keras' segment_sum / segment_max: tf.math.unsorted_segment_* (negative ids dropped,
+    an empty segment of max the dtype's lowest value), num_segments max(id) + 1 by default;
+    sorted=True is a speed hint of the ids' order, the result is the same."""
+    from .. import tf_segment
+    from ..tf_indexing import int_ids
+    ids = int_ids(f"segment_{kind}", segment_ids, "segment_ids")
+    n = int(ids.max()) + 1 if num_segments is None else num_segments
+    return getattr(tf_segment, f"unsorted_segment_{kind}")(data, ids, n)
 @_op
 def segment_sum(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002
-    d, ids = _t(data), _t(segment_ids).long()
-    n = int(ids.max().item()) + 1 if num_segments is None else int(num_segments)
-    return _creation.zeros(n, *d.shape[1:], dtype=d.dtype).index_add(0, ids, d)
+    return _segment("sum", data, segment_ids, num_segments, sorted)
+@_op
+def segment_max(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002
+    return _segment("max", data, segment_ids, num_segments, sorted)
 
 
 # ---- control flow, run eagerly -------------------------------------------------------------

@@ -129,9 +129,11 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
                                    running_var=running_var._data, eps=eps,
                                    channel_axis=channel_axis)
     n = x._data.size // c
-    if n <= 1:
-        raise ValueError(f"[batch_norm] expected more than 1 value per channel when training, "
-                         f"got input size {x.shape}")
+    # PyTorch's unbiased running variance divides by n - 1 and refuses n = 1; Keras' biased rule
+    # takes a batch of one (its statistics: the sample itself, variance 0), as Keras does.
+    if n == 0 or (n == 1 and unbiased_running_var):
+        raise ValueError(f"[batch_norm] expected more than {1 if n else 0} value per channel "
+                         f"when training, got input size {x.shape}")
     return BatchNormTrain.apply(
         x, weight, bias, eps=eps, momentum=0.1 if momentum is None else momentum,
         channel_axis=channel_axis, unbiased_running_var=bool(unbiased_running_var),

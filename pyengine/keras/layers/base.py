@@ -70,7 +70,8 @@ def to_tensor(x):
     a = np.asarray(x)
     if a.dtype.kind in "biu" or a.dtype == np.float64:
         a = a.astype(np.float32)
-    return EagerTensor._wrap(np.ascontiguousarray(a))
+    # np.require, not np.ascontiguousarray: that one makes a 0-d array (a Python number) 1-D
+    return EagerTensor._wrap(np.require(a, requirements="C"))
 
 
 def _autocast(x):

@@ -180,7 +180,10 @@ def append(x1, x2, axis=None):
     return F.cat([a, b], axis)
 @_op
 def take(x, indices, axis=None):
-    t, idx = _t(x), _t(indices)
+    """NumPy's take (negative indices count from the end); indices int, or whole-number floats
+    (NumPy ids reach a layer's call as float32: keras/layers/base.py to_tensor)."""
+    from ..tf_indexing import int_ids
+    t, idx = _t(x), _t(int_ids("keras.ops.take", indices))
     if axis is None:
         return t.reshape(-1)[idx]
     ax = axis % t.ndim

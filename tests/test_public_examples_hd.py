@@ -180,3 +180,73 @@ def test_graph_attention_matches_numpy_and_a_gat_model_trains():
     probs = ops.convert_to_numpy(ops.softmax(model.predict(np.arange(40, 60), verbose=0)))
     assert probs.shape == (20, c)
     np.testing.assert_allclose(probs.sum(-1), 1, rtol=1e-5)
+
+
+def test_initializer_lowercase_aliases_are_the_classes():
+    from pyengine.keras import initializers
+    assert initializers.glorot_uniform is initializers.GlorotUniform
+    assert initializers.he_normal is initializers.HeNormal
+    w = initializers.glorot_uniform(seed=1)(shape=(30, 10), dtype="float32").numpy()
+    limit = np.sqrt(6 / 40)
+    assert w.dtype == np.float32 and np.abs(w).max() <= limit and np.abs(w).max() > 0.8 * limit
+    np.testing.assert_array_equal(initializers.zeros()(shape=(2,)).numpy(), [0, 0])
+
+
+class _RoadGraphConv(layers.Layer):
+    """keras-io timeseries_traffic_forecasting's layer: a tf.Variable weight, neighbours
+    gathered along the node axis of a (nodes, batch, time, feat) tensor, mean-aggregated."""
+
+    def __init__(self, out_feat, edges, num_nodes, **kwargs):
+        super().__init__(**kwargs)
+        self.edges, self.num_nodes = edges, num_nodes
+        self.weight = tf.Variable(initial_value=keras.initializers.glorot_uniform()(
+            shape=(1, out_feat), dtype="float32"), trainable=True)
+
+    def call(self, features):
+        agg = tf.math.unsorted_segment_mean(tf.gather(features, self.edges[1]), self.edges[0],
+                                            num_segments=self.num_nodes)
+        return tf.concat([tf.matmul(features, self.weight), tf.matmul(agg, self.weight)], -1)
+
+
+class _LSTMGC(layers.Layer):
+    def __init__(self, edges, num_nodes, horizon, **kwargs):
+        super().__init__(**kwargs)
+        self.conv = _RoadGraphConv(4, edges, num_nodes)
+        self.lstm = layers.LSTM(8, activation="relu")
+        self.dense = layers.Dense(horizon)
+        self.horizon = horizon
+
+    def call(self, inputs):
+        x = self.conv(tf.transpose(inputs, [2, 0, 1, 3]))
+        shape = tf.shape(x)
+        n, b, t, f = shape[0], shape[1], shape[2], shape[3]
+        out = self.dense(self.lstm(tf.reshape(x, (b * n, t, f))))
+        return tf.transpose(tf.reshape(out, (n, b, self.horizon)), [1, 2, 0])
+
+
+def test_graph_conv_lstm_forecaster_on_windowed_datasets():
+    from pyengine.keras.preprocessing import timeseries_dataset_from_array
+    rng = np.random.default_rng(3)
+    steps, nodes, seq, horizon = 160, 5, 6, 2
+    series = np.sin(np.arange(steps)[:, None] / 6 + rng.random(nodes)) \
+        + rng.normal(0, 0.05, (steps, nodes))
+    inputs = timeseries_dataset_from_array(np.expand_dims(series[:-horizon], -1), None,
+                                           sequence_length=seq, shuffle=False, batch_size=32)
+    targets = timeseries_dataset_from_array(series[seq:], None, sequence_length=horizon,
+                                            shuffle=False, batch_size=32)
+    ds = tf.data.Dataset.zip((inputs, targets)).shuffle(100).prefetch(4).cache()
+    x0, y0 = next(iter(ds))
+    assert x0.shape[1:] == (seq, nodes, 1) and y0.shape[1:] == (horizon, nodes)
+    edges = ([0, 1, 1, 2, 3, 4], [1, 0, 2, 1, 4, 3])  # Python lists, as np.where(...).tolist()
+    keras.utils.set_random_seed(0)
+    block = _LSTMGC(edges, nodes, horizon)
+    inp = layers.Input((seq, nodes, 1))
+    model = keras.models.Model(inp, block(inp))
+    assert any(w is block.conv.weight or w.shape == (1, 4) for w in model.trainable_weights)
+    w0 = block.conv.weight.numpy().copy()
+    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=0.01), loss="mse")
+    hist = model.fit(ds, validation_data=ds, epochs=4, verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    assert not np.array_equal(block.conv.weight.numpy(), w0)  # the tf.Variable was trained
+    x, y = next(ds.as_numpy_iterator())
+    assert model.predict(x, verbose=0).shape == (len(x), horizon, nodes)

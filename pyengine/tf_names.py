@@ -133,7 +133,18 @@ def stop_gradient(input, name=None):
 
 
 @symbolic_aware
-def cast(x, dtype):
+def cast(x, dtype, name=None):
+    """tf.cast. Text (a str array, as pe.data pipelines hand it) cast to tf.string is itself;
+    TensorFlow casts no number to string nor string to number (tf.strings.to_number /
+    as_string do that), and neither does this."""
+    text = not isinstance(x, Tensor) and np.asarray(x).dtype.kind in "SU"
+    if _sd.is_string(dtype) or text:
+        if text and _sd.is_string(dtype):
+            return _sd.as_string_array(np.asarray(x))
+        kind = "string" if text else np.asarray(getattr(x, "_data", x)).dtype
+        raise TypeError(f"[tf.cast] cannot cast {kind} to {dtype}: TensorFlow casts between "
+                        "numeric types only (tf.strings.to_number "
+                        "converts text)")
     return _t(x).astype(_dt.as_dtype(dtype))
 
 

@@ -250,3 +250,55 @@ def test_graph_conv_lstm_forecaster_on_windowed_datasets():
     assert not np.array_equal(block.conv.weight.numpy(), w0)  # the tf.Variable was trained
     x, y = next(ds.as_numpy_iterator())
     assert model.predict(x, verbose=0).shape == (len(x), horizon, nodes)
+
+
+def test_build_without_input_shape_and_string_cast_in_a_csv_pipeline(tmp_path):
+    # keras-io classification_with_grn_and_vsn: make_csv_dataset -> map(tf.cast(.., "string"),
+    # StringLookup, a weight column popped as sample weight) -> dict of shape-() Inputs
+    rng = np.random.default_rng(5)
+    rows = [(float(rng.integers(18, 80)), rng.choice(["a", "b", "c"]), float(rng.random() + 0.5))
+            for _ in range(120)]
+    path = tmp_path / "t.csv"
+    path.write_text("".join(f"{a},{c},{w},{int((a > 45) ^ (c == 'b'))}\n" for a, c, w in rows))
+    vocab = ["a", "b", "c"]
+
+    def process(features, target):
+        features["cat"] = layers.StringLookup(vocabulary=vocab, mask_token=None,
+                                              num_oov_indices=0)(tf.cast(features["cat"], "string"))
+        weight = features.pop("w")
+        return dict(features), target, weight
+
+    ds = tf.data.experimental.make_csv_dataset(
+        str(path), batch_size=40, column_names=["age", "cat", "w", "y"],
+        column_defaults=[[0.0], ["NA"], [0.0], [0.0]], label_name="y", num_epochs=1,
+        header=False, shuffle=False).map(process)
+
+    class Select(layers.Layer):
+        def __init__(self, units):
+            super().__init__()
+            self.emb = layers.Embedding(3, units)
+            self.proj = layers.Dense(units)
+            self.weights_dense = layers.Dense(2, activation="softmax")
+
+        def call(self, inputs):
+            parts = [self.emb(keras.ops.clip(inputs["cat"], 0, 2)),
+                     self.proj(keras.ops.expand_dims(inputs["age"], -1) / 80.0)]
+            v = keras.ops.expand_dims(self.weights_dense(layers.concatenate(parts)), -1)
+            return keras.ops.squeeze(tf.matmul(v, keras.ops.stack(parts, axis=1),
+                                               transpose_a=True), axis=1)
+
+        def build(self):  # Keras 3 calls a build without an input-shape argument so
+            self.built = True
+
+    inputs = {"age": layers.Input(name="age", shape=(), dtype="float32"),
+              "cat": layers.Input(name="cat", shape=(), dtype="int64")}
+    out = layers.Dense(1, activation="sigmoid")(Select(8)(inputs))
+    model = keras.Model(inputs, out)
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss=keras.losses.BinaryCrossentropy(),
+                  metrics=[keras.metrics.BinaryAccuracy(name="accuracy")])
+    hist = model.fit(ds, epochs=6, validation_data=ds, verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    with pytest.raises(TypeError, match=r"\[tf.cast\] cannot cast int64 to string"):
+        tf.cast(np.array([1, 2]), "string")
+    with pytest.raises(TypeError, match=r"\[tf.cast\] cannot cast string to float32"):
+        tf.cast(np.array(["1"]), "float32")

@@ -232,6 +232,22 @@ def _call_params(cls):
     return got
 
 
+def call_build(layer, shapes):
+    """layer.build(shapes), or layer.build() when build takes no input shape (Keras 3 calls a
+    `def build(self)` without arguments)."""
+    cls = type(layer)
+    takes = _BUILD_TAKES_SHAPE.get(cls)
+    if takes is None:
+        params = list(inspect.signature(cls.build).parameters.values())[1:]
+        takes = _BUILD_TAKES_SHAPE[cls] = any(
+            p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+            for p in params)
+    return layer.build(shapes) if takes else layer.build()
+
+
+_BUILD_TAKES_SHAPE = {}
+
+
 class _TrackedList(list):
     """A list attribute of a layer: layers appended later are tracked too (as Keras does)."""
 
@@ -667,7 +683,7 @@ class Layer(Module):
     def _build_for(self, inputs):
         shapes = tree.map_structure(lambda t: tuple(t.shape) if isinstance(t, Tensor) else None,
                                     inputs)
-        self.build(shapes)
+        call_build(self, shapes)
         self.built = True
         self._set_initial_weights()
 

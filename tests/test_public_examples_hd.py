@@ -302,3 +302,77 @@ def test_build_without_input_shape_and_string_cast_in_a_csv_pipeline(tmp_path):
         tf.cast(np.array([1, 2]), "string")
     with pytest.raises(TypeError, match=r"\[tf.cast\] cannot cast string to float32"):
         tf.cast(np.array(["1"]), "float32")
+
+
+class _SoftTree(keras.Model):
+    """keras-io deep_neural_decision_forests' tree: sigmoid routing, leaves' class weights
+    created by add_weight in a Model's __init__."""
+
+    def __init__(self, depth, num_features, num_classes):
+        super().__init__()
+        from pyengine.keras import ops
+        self.depth, self.num_leaves = depth, 2 ** depth
+        self.mask = ops.convert_to_tensor(np.eye(num_features)[::-1].copy(), dtype="float32")
+        self.pi = self.add_weight(initializer="random_normal", dtype="float32", trainable=True,
+                                  shape=[self.num_leaves, num_classes])
+        self.decision_fn = layers.Dense(self.num_leaves, activation="sigmoid")
+
+    def call(self, features):
+        from pyengine.keras import ops
+        batch = ops.shape(features)[0]
+        d = ops.expand_dims(self.decision_fn(ops.matmul(features, ops.transpose(self.mask))), 2)
+        d = layers.concatenate([d, 1 - d], axis=2)
+        mu, begin, end = ops.ones([batch, 1, 1]), 1, 2
+        for level in range(self.depth):
+            mu = ops.tile(ops.reshape(mu, [batch, -1, 1]), (1, 1, 2)) * d[:, begin:end, :]
+            begin, end = end, end + 2 ** (level + 1)
+        return ops.matmul(ops.reshape(mu, [batch, self.num_leaves]),
+                          keras.activations.softmax(self.pi))
+
+
+def _soft_tree_reference(x, mask, kernel, bias, pi, depth):
+    p = 1 / (1 + np.exp(-((x @ mask.T) @ kernel + bias)))
+    d = np.stack([p, 1 - p], -1)
+    mu, begin = np.ones((len(x), 1)), 1
+    for level in range(depth):
+        n = 2 ** level
+        mu = (mu[:, :, None] * d[:, begin:begin + n, :]).reshape(len(x), -1)
+        begin += n
+    e = np.exp(pi - pi.max(-1, keepdims=True))
+    return mu @ (e / e.sum(-1, keepdims=True))
+
+
+def test_soft_decision_forest_matches_numpy_and_trains():
+    from pyengine.keras import ops
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((200, 4)).astype(np.float32)
+    y = ((x[:, 0] > 0) ^ (x[:, 1] > 0.5)).astype(np.int64)
+    keras.utils.set_random_seed(1)
+    tree = _SoftTree(3, 4, 2)
+    out = tree(x[:5]).numpy()
+    k, b = (w.numpy().astype(np.float64) for w in tree.decision_fn.weights)
+    ref = _soft_tree_reference(x[:5].astype(np.float64), tree.mask.numpy(), k, b,
+                               tree.pi.numpy().astype(np.float64), 3)
+    np.testing.assert_allclose(out, ref, rtol=1e-5)
+    np.testing.assert_allclose(out.sum(-1), 1, rtol=1e-5)  # leaves' probabilities sum to one
+
+    class Forest(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.ensemble = [_SoftTree(3, 4, 2) for _ in range(3)]
+
+        def call(self, inputs):
+            outputs = ops.zeros([ops.shape(inputs)[0], 2])
+            for t in self.ensemble:
+                outputs += t(inputs)
+            outputs /= len(self.ensemble)
+            return outputs
+
+    inp = layers.Input((4,))
+    model = keras.Model(inp, Forest()(layers.BatchNormalization()(inp)))
+    model.compile(optimizer=keras.optimizers.Adam(0.05),
+                  loss=keras.losses.SparseCategoricalCrossentropy(),
+                  metrics=[keras.metrics.SparseCategoricalAccuracy()])
+    hist = model.fit(x, y, batch_size=50, epochs=10, verbose=0)
+    assert hist.history["loss"][-1] < 0.8 * hist.history["loss"][0]
+    assert len(model.trainable_weights) == 2 + 3 * 3  # BN gamma/beta, per tree pi + Dense

@@ -376,3 +376,56 @@ def test_soft_decision_forest_matches_numpy_and_trains():
     hist = model.fit(x, y, batch_size=50, epochs=10, verbose=0)
     assert hist.history["loss"][-1] < 0.8 * hist.history["loss"][0]
     assert len(model.trainable_weights) == 2 + 3 * 3  # BN gamma/beta, per tree pi + Dense
+
+
+def test_conv1d_classifier_class_weight_on_one_hot_dataset_and_h5_checkpoint(tmp_path):
+    # keras-io eeg_signal_classification: one-hot labels in a tf.data pipeline, class_weight,
+    # TopK / AUC / Precision / Recall, ReduceLROnPlateau on a val_ metric, .h5 checkpoint
+    rng = np.random.default_rng(11)
+    n, c = 96, 3
+    labels = rng.integers(0, c, n)
+    t = np.arange(64)
+    x = (np.sin(t[None] * (0.1 + 0.2 * labels[:, None])) + rng.normal(0, 0.1, (n, 64)))
+    x = x.astype(np.float32)[..., None]
+    y = keras.utils.to_categorical(labels.astype(np.float32).reshape(-1, 1))
+    weights = {k: 1 - v / n for k, v in zip(*np.unique(labels, return_counts=True))}
+    ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(n)
+
+    def build():
+        inp = keras.Input(shape=(64, 1))
+        h = layers.Conv1D(8, 3, strides=2, activation="relu", padding="same")(inp)
+        h = layers.BatchNormalization()(h)
+        h = layers.Flatten()(h)
+        h = layers.Dense(16, activation="relu", kernel_regularizer=keras.regularizers.L2())(h)
+        return keras.Model(inp, layers.Dense(c, activation="softmax")(h))
+
+    # with a zero learning rate the reported loss is the class-weighted mean, as Keras
+    keras.utils.set_random_seed(0)
+    probe = build()
+    probe.compile(optimizer=keras.optimizers.SGD(0.0), loss=keras.losses.CategoricalCrossentropy())
+    p = probe(x, training=True).numpy().astype(np.float64)
+    reg = 0.01 * float(np.sum(probe.layers[4].kernel.numpy().astype(np.float64) ** 2))
+    w = np.array([weights[k] for k in labels])
+    expect = np.sum(w * -np.log(np.clip(p[np.arange(n), labels], 1e-7, 1))) / n + reg
+    got = probe.fit(ds, epochs=1, class_weight=weights, verbose=0).history["loss"][0]
+    np.testing.assert_allclose(got, expect, rtol=2e-4)
+
+    model = build()
+    model.compile(optimizer=keras.optimizers.Adam(amsgrad=True, learning_rate=0.003),
+                  loss=keras.losses.CategoricalCrossentropy(),
+                  metrics=[keras.metrics.TopKCategoricalAccuracy(k=2), keras.metrics.AUC(),
+                           keras.metrics.Precision(), keras.metrics.Recall()])
+    path = str(tmp_path / "best_model.h5")
+    hist = model.fit(ds.unbatch().shuffle(64).batch(32), epochs=5, validation_data=ds,
+                     class_weight=weights, verbose=0, callbacks=[
+                         keras.callbacks.ModelCheckpoint(path, save_best_only=True,
+                                                         monitor="loss"),
+                         keras.callbacks.ReduceLROnPlateau(
+                             monitor="val_top_k_categorical_accuracy", factor=0.2,
+                             patience=1, min_lr=1e-6)])
+    assert {"top_k_categorical_accuracy", "auc", "precision", "recall",
+            "val_top_k_categorical_accuracy", "learning_rate"} <= set(hist.history)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    best = keras.models.load_model(path)
+    assert best.count_params() == model.count_params()
+    assert best.predict([x[:4]], verbose=0).shape == (4, c)  # a list of one array

@@ -429,3 +429,31 @@ def test_conv1d_classifier_class_weight_on_one_hot_dataset_and_h5_checkpoint(tmp
     best = keras.models.load_model(path)
     assert best.count_params() == model.count_params()
     assert best.predict([x[:4]], verbose=0).shape == (4, c)  # a list of one array
+
+
+def test_accuracy_metric_counts_exact_matches_and_named_inputs_take_a_dict():
+    # keras-io event_classification_for_payment_card_fraud_detection: a list of named
+    # Inputs fed by a dataset of feature dicts, metrics=[Accuracy(), AUC()]
+    acc = keras.metrics.Accuracy()
+    acc.update_state([[1], [2], [3], [4]], [[0], [2], [3], [4]])
+    assert acc.name == "accuracy" and float(acc.result()) == 0.75
+    acc.update_state([1.0, 0.0], [0.9, 0.0], sample_weight=[1.0, 3.0])  # 0.9 != 1: no match
+    np.testing.assert_allclose(float(acc.result()), (3 + 3) / (4 + 4))
+    rng = np.random.default_rng(2)
+    names = ["a_7_days", "b_7_days", "calendar_hour"]
+    y = (rng.random(256) < 0.3).astype(np.int64)
+    feats = {k: (rng.standard_normal(256) + (1.5 * y if k[0] == "a" else 0)).astype(np.float32)
+             for k in names}
+    ds = tf.data.Dataset.from_tensor_slices({**feats, "TX_FRAUD": y}).batch(32).map(
+        lambda e: ({k: e[k] for k in names}, tf.cast(e["TX_FRAUD"], tf.int32)))
+    inputs = [keras.Input(shape=(1,), name=n) for n in names]
+    h = keras.layers.Dense(8, activation="sigmoid")(keras.layers.concatenate(inputs))
+    model = keras.Model(inputs=inputs, outputs=keras.layers.Dense(1, activation="sigmoid")(h))
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss=keras.losses.BinaryCrossentropy(),
+                  metrics=[keras.metrics.Accuracy(), keras.metrics.AUC()])
+    hist = model.fit(ds, epochs=4, verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    assert hist.history["auc"][-1] > 0.75
+    assert hist.history["accuracy"][-1] == 0.0  # probabilities never equal the 0 / 1 labels
+    labels = np.concatenate([label for _, label in ds])
+    assert model.predict(ds, verbose=0).shape == (256, 1) and labels.shape == (256,)

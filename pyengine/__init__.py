@@ -71,6 +71,7 @@ from .tf_names import (Variable, constant_initializer, ones_initializer,  # noqa
                        random_normal_initializer, random_uniform_initializer, zeros_initializer)
 from .tf_names import tf_range as range  # noqa: A001,E402  (tf.range; docs/attention.md)
 from . import strings  # noqa: E402  (tf.strings.lower / regex_replace for text standardization)
+from .ragged import RaggedTensor  # noqa: E402  (tf.RaggedTensor: tf.strings.split of a batch)
 from .tf_names import symbolic_aware as _symbolic_aware  # noqa: E402
 # the same functions, also recording a Keras graph node when a TensorFlow program applies them to
 # a Keras symbolic tensor (`import pyengine as tf; y = tf.matmul(keras_input, w)`)

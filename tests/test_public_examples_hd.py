@@ -457,3 +457,55 @@ def test_accuracy_metric_counts_exact_matches_and_named_inputs_take_a_dict():
     assert hist.history["accuracy"][-1] == 0.0  # probabilities never equal the 0 / 1 labels
     labels = np.concatenate([label for _, label in ds])
     assert model.predict(ds, verbose=0).shape == (256, 1) and labels.shape == (256,)
+
+
+def test_behavior_sequence_transformer_on_string_inputs():
+    # keras-io movielens_recommendations_transformers (BST): string Inputs looked up in the
+    # graph, a frozen Constant(genres) embedding, positions from tf.range embedded in the
+    # graph, tf.unstack of a symbolic tensor, MultiHeadAttention, Adagrad, an endless dataset
+    # cut by steps_per_epoch
+    rng = np.random.default_rng(4)
+    movies = [f"movie_{i}" for i in range(12)]
+    quality = np.linspace(1, 5, 12)
+    seq = rng.integers(0, 12, (200, 4))
+    ids = np.array([[movies[j] for j in row] for row in seq])
+    ratings = quality[seq].astype(np.float32)
+    genres = (rng.random((12, 3)) < 0.5).astype(np.float32)
+    x = {"sequence_movie_ids": ids[:, :3], "target_movie_id": ids[:, 3:],
+         "sequence_ratings": ratings[:, :3]}
+    ds = tf.data.Dataset.from_tensor_slices((x, ratings[:, 3])).repeat().batch(40)
+
+    inputs = {"sequence_movie_ids": layers.Input(name="sequence_movie_ids", shape=(3,),
+                                                 dtype=tf.string),
+              "target_movie_id": layers.Input(name="target_movie_id", shape=(1,), dtype=tf.string),
+              "sequence_ratings": layers.Input(name="sequence_ratings", shape=(3,))}
+    lookup = layers.StringLookup(vocabulary=movies, mask_token=None, num_oov_indices=0)
+    embed = layers.Embedding(12, 4)
+    genre = layers.Embedding(12, 3, embeddings_initializer=keras.initializers.Constant(genres),
+                             trainable=False)
+    mix = layers.Dense(4, activation="relu")
+
+    def encode(m):
+        i = lookup(m)
+        return mix(layers.concatenate([embed(i), genre(i)]))
+
+    target = encode(inputs["target_movie_id"])
+    positions = layers.Embedding(4, 4)(tf.range(start=0, limit=3, delta=1))
+    weighted = layers.Multiply()([encode(inputs["sequence_movie_ids"]) + positions,
+                                  tf.expand_dims(inputs["sequence_ratings"], -1)])
+    parts = [tf.expand_dims(m, 1) for m in tf.unstack(weighted, axis=1)] + [target]
+    feats = layers.concatenate(parts, axis=1)
+    att = layers.MultiHeadAttention(num_heads=2, key_dim=feats.shape[2], dropout=0.1)(feats, feats)
+    h = layers.LayerNormalization()(layers.Add()([feats, att]))
+    out = layers.Dense(1)(layers.Flatten()(h))
+    model = keras.Model(inputs=inputs, outputs=out)
+    assert feats.shape[1:] == (4, 4)
+    assert len(model.non_trainable_weights) == 1  # the frozen genres table
+    model.compile(optimizer=keras.optimizers.Adagrad(learning_rate=0.1),
+                  loss=keras.losses.MeanSquaredError(),
+                  metrics=[keras.metrics.MeanAbsoluteError()])
+    hist = model.fit(ds, epochs=4, steps_per_epoch=5, verbose=0)
+    assert hist.history["loss"][-1] < 0.5 * hist.history["loss"][0]
+    np.testing.assert_array_equal(genre.embeddings.numpy(), genres)  # frozen stays put
+    _, mae = model.evaluate(ds.take(2), verbose=0)
+    assert mae < hist.history["mean_absolute_error"][0]

@@ -164,3 +164,19 @@ class RaggedTensor:
             return _sd.as_string_array(a)
         from .tensor import Tensor
         return Tensor._wrap(np.ascontiguousarray(a) if a.ndim else a)
+
+
+def constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None,
+             row_splits_dtype=None):
+    """tf.ragged.constant of a list of rows of scalars (ragged rank 1): every row becomes a
+    row of the RaggedTensor, even when all have the same length."""
+    if ragged_rank not in (None, 1) or inner_shape not in (None, ()):
+        raise NotImplementedError("[ragged.constant] only ragged_rank=1 (a list of rows of "
+                                  "scalars) is supported")
+    rows = [np.asarray(r, dtype=dtype) for r in pylist]
+    if any(r.ndim != 1 for r in rows):
+        raise NotImplementedError("[ragged.constant] expects a list of rows of scalars (ragged "
+                                  "rank 1); deeper nesting is not supported")
+    if dtype is None and rows:  # one dtype for all rows (text stays text)
+        rows = [r.astype(np.result_type(*rows)) if r.size else r for r in rows]
+    return RaggedTensor.from_rows(rows, dtype=None if rows else dtype)

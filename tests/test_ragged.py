@@ -68,3 +68,12 @@ def test_ragged_split_inside_a_csv_pipeline(tmp_path):
     assert features["target_id"].tolist() == ["m_3", "m_1"]
     np.testing.assert_array_equal(target.numpy(), [5.0, 2.0])
     assert features["r"].shape == (2, 2)
+
+
+def test_ragged_constant():
+    r = tf.ragged.constant([["a", "b"], ["c"], []])
+    assert r.dtype == tf.string and r.to_list() == [["a", "b"], ["c"], []]
+    n = tf.ragged.constant([[1, 2], [3]])
+    assert n.dtype == tf.int64 and n.to_tensor().numpy().tolist() == [[1, 2], [3, 0]]
+    with pytest.raises(NotImplementedError, match="ragged rank 1"):
+        tf.ragged.constant([[[1], [2]], [[3]]])

@@ -152,8 +152,12 @@ class Trainer(GeneratorMethods):
     def _takes_text(self):
         """True when a keras.Input(dtype="string") is among the model's inputs: its data is text,
         kept as str arrays for the TextVectorization behind it."""
-        return any(getattr(t, "dtype", None) == "string" for t in getattr(self, "inputs", ())
-                   or ())
+        if any(getattr(t, "dtype", None) == "string" for t in getattr(self, "inputs", ()) or ()):
+            return True
+        # a Sequential opening with TextVectorization / StringLookup (keras-io's
+        # `Sequential([text_vectorizer, model])` inference model) takes raw strings too
+        first = (self.__dict__.get("_layers") or [None])[0]
+        return bool(getattr(first, "takes_text", False))
 
     def _require_compiled(self, what):
         if not self.compiled:

@@ -509,3 +509,58 @@ def test_behavior_sequence_transformer_on_string_inputs():
     np.testing.assert_array_equal(genre.embeddings.numpy(), genres)  # frozen stays put
     _, mae = model.evaluate(ds.take(2), verbose=0)
     assert mae < hist.history["mean_absolute_error"][0]
+
+
+def test_masked_lm_compute_loss_override_with_per_token_sample_weights(tmp_path):
+    # keras-io masked_language_modeling (Keras 3): compile(optimizer) only, compute_loss /
+    # compute_metrics / metrics overridden, (x, y, sample_weight) batches with one weight per
+    # token, .keras save / load with custom_objects, a frozen sub-model from get_layer().output
+    rng = np.random.default_rng(8)
+    vocab, steps, n = 30, 8, 64
+    tokens = rng.integers(3, vocab, (n, steps))
+    weights = (rng.random((n, steps)) < 0.3).astype(np.float64)
+    masked = np.where(weights > 0, vocab - 1, tokens)
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(reduction=None)
+    tracker = keras.metrics.Mean(name="loss")
+
+    class MLM(keras.Model):
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
+            loss = loss_fn(y, y_pred, sample_weight)
+            tracker.update_state(loss, sample_weight=sample_weight)
+            return keras.ops.sum(loss)
+
+        def compute_metrics(self, x, y, y_pred, sample_weight):
+            return {"loss": tracker.result()}
+
+        @property
+        def metrics(self):
+            return [tracker]
+
+    keras.utils.set_random_seed(3)
+    inp = layers.Input((steps,), dtype="int64")
+    h = layers.Embedding(vocab, 16)(inp)
+    h = layers.LayerNormalization(name="encoder_norm")(h + layers.MultiHeadAttention(
+        num_heads=2, key_dim=8)(h, h, h))
+    model = MLM(inp, layers.Dense(vocab, activation="softmax")(h), name="mlm")
+    model.compile(optimizer=keras.optimizers.Adam(0.01))
+    ds = tf.data.Dataset.from_tensor_slices((masked, tokens, weights)).batch(n)
+    p = model.predict(masked, verbose=0).astype(np.float64)
+    nll = -np.log(np.take_along_axis(p, tokens[..., None], -1)[..., 0])
+    hist = model.fit(ds, epochs=6, verbose=0)
+    # the tracked loss is the weighted mean over the masked tokens only
+    np.testing.assert_allclose(hist.history["loss"][0], (nll * weights).sum() / weights.sum(),
+                               rtol=1e-4)
+    # random tokens: only their frequencies can be learned (floor ln 27 = 3.30)
+    assert hist.history["loss"][-1] < 0.92 * hist.history["loss"][0]
+    path = str(tmp_path / "mlm.keras")
+    model.save(path)
+    again = keras.models.load_model(path, custom_objects={"MLM": MLM})
+    np.testing.assert_allclose(again.predict(masked[:4], verbose=0),
+                               model.predict(masked[:4], verbose=0), rtol=1e-5, atol=1e-6)
+    trunk = keras.Model(again.input, again.get_layer("encoder_norm").output)
+    trunk.trainable = False
+    cls_in = layers.Input((steps,), dtype="int64")
+    clf = keras.Model(cls_in, layers.Dense(1, activation="sigmoid")(
+        layers.GlobalMaxPooling1D()(trunk(cls_in))))
+    clf.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    assert len(clf.trainable_weights) == 2

@@ -186,13 +186,16 @@ class Adapter:
                 raise ValueError(f"[{self.what}] element {step}: x and y have different numbers "
                                  f"of samples: {n} vs {ny}")
         if sw is not None:
-            sw = np.asarray(sw._data if isinstance(sw, Tensor) else sw, np.float32).reshape(-1)
-            if len(sw) != n:
-                raise ValueError(f"[{self.what}] element {step}: sample_weight has {len(sw)} "
-                                 f"entries for a batch of {n} samples")
+            # one weight per sample, or per position of a sequence loss ((n, steps): keras-io's
+            # masked language model weighs only the masked tokens), as Keras
+            sw = np.asarray(sw._data if isinstance(sw, Tensor) else sw, np.float32)
+            sw = sw.reshape(-1) if sw.ndim == 2 and sw.shape[1] == 1 else sw
+            if sw.ndim == 0 or len(sw) != n:
+                raise ValueError(f"[{self.what}] element {step}: sample_weight of shape "
+                                 f"{sw.shape} does not have the batch's {n} samples first")
         if self.class_weight is not None and y is not None:
             cw = _b.class_weights_to_sample_weights(self.class_weight, y, self.what)
-            sw = cw if sw is None else sw * cw
+            sw = cw if sw is None else sw * cw.reshape((-1,) + (1,) * (sw.ndim - 1))
         return _b.pack(x, y, sw)
 
 

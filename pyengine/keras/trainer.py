@@ -214,6 +214,9 @@ class Trainer(GeneratorMethods):
         return total
 
     def _require_loss(self):
+        owner = next(c for c in type(self).__mro__ if "compute_loss" in c.__dict__)
+        if not owner.__module__.startswith("pyengine."):
+            return  # the model's own compute_loss decides the loss (compile(optimizer) only)
         if not any(lf for lf, _, _ in self._compiled_losses or ()) and not self.losses:
             raise ValueError("[fit] there is no loss to minimize: pass loss= to compile(), "
                              "call self.add_loss() in call(), or override train_step")

@@ -102,7 +102,16 @@ def floormod(x, y):
 @symbolic_aware
 def square(x): return F.square(x)
 @symbolic_aware
-def concat(values, axis): return F.cat([_t(v) for v in values], axis)
+def concat(values, axis, name=None):
+    """tf.concat. Text (str / bytes arrays, as tfds.as_numpy gives reviews) concatenates as
+    text; mixing text with numbers raises, as TensorFlow."""
+    text = [isinstance(v, np.ndarray) and v.dtype.kind in "SU" for v in values]
+    if any(text):
+        if not all(text):
+            raise TypeError("[tf.concat] cannot concatenate text with numbers")
+        from .string_dtype import as_string_array
+        return as_string_array(np.concatenate([np.asarray(v) for v in values], axis))
+    return F.cat([_t(v) for v in values], axis)
 
 
 @symbolic_aware

@@ -851,3 +851,12 @@ def test_stack_packs_python_numbers_as_values_in_the_tensors_dtype():
     w.requires_grad = True
     (tf.stack([w, 1.0]) * tf.constant([3.0, 5.0])).sum().backward()
     assert w.grad.numpy() == 3.0
+
+
+def test_concat_of_text_arrays():
+    a, b = np.array([b"good film", b"bad"]), np.array([b"ok"])
+    out = tf.concat((a, b), 0)
+    assert out.dtype == tf.string and out.tolist() == [b"good film", b"bad", b"ok"]
+    assert tf.concat([np.array([["x"]]), np.array([["y"]])], 1).tolist() == [["x", "y"]]
+    with pytest.raises(TypeError, match=r"\[tf.concat\] cannot concatenate text with numbers"):
+        tf.concat([a, np.array([1.0])], 0)

@@ -248,6 +248,22 @@ def call_build(layer, shapes):
 _BUILD_TAKES_SHAPE = {}
 
 
+def _tracking_keys(mapping):
+    """The layers of a dict attribute under module names: its keys, with '.' (a module path
+    separator; Keras allows any key, e.g. FeatureSpace's 'emp.var.rate') made '_' and a
+    clash numbered. The attribute itself keeps the user's dict and keys."""
+    out = {}
+    for k, v in mapping.items():
+        if not isinstance(v, Module):
+            continue
+        key = str(k).replace(".", "_") or "_"
+        base, i = key, 1
+        while key in out:
+            key, i = f"{base}_{i}", i + 1
+        out[key] = v
+    return out
+
+
 class _TrackedList(list):
     """A list attribute of a layer: layers appended later are tracked too (as Keras does)."""
 
@@ -388,8 +404,7 @@ class Layer(Module):
             return
         if isinstance(value, dict) and any(isinstance(v, Module) for v in value.values()):
             d["_modules"].pop(name, None)
-            d["_modules"][name] = ModuleDict({str(k): v for k, v in value.items()
-                                              if isinstance(v, Module)})
+            d["_modules"][name] = ModuleDict(_tracking_keys(value))
             object.__setattr__(self, name, value)
             return
         if name in d["_modules"] and not isinstance(value, Module) and value is not None:

@@ -564,3 +564,52 @@ def test_masked_lm_compute_loss_override_with_per_token_sample_weights(tmp_path)
         layers.GlobalMaxPooling1D()(trunk(cls_in))))
     clf.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
     assert len(clf.trainable_weights) == 2
+
+
+def test_skipgrams_and_a_dot_product_embedding_model_with_weighted_pairs():
+    # keras-io node2vec_movielens: skipgrams pairs of random-walk tokens, a shared Embedding,
+    # Dot(axes=1) logits, a (dict, labels, weights) dataset, similar items by top_k
+    import random
+    from pyengine.keras.preprocessing.sequence import make_sampling_table, skipgrams
+    couples, labels = skipgrams([1, 2, 0, 3], 5, window_size=1, negative_samples=0,
+                                shuffle=False)
+    assert couples == [[1, 2], [2, 1]] and labels == [1, 1]  # 0 is padding, never a word
+    random.seed(0)
+    couples, labels = skipgrams([1, 2, 3, 4], 10, window_size=2, negative_samples=2.0, seed=1)
+    assert labels.count(1) == 10 and labels.count(0) == 20
+    assert all(1 <= c[1] < 10 for c, lab in zip(couples, labels) if lab == 0)
+    _, cat = skipgrams([1, 2], 5, window_size=1, negative_samples=1.0, categorical=True)
+    assert sorted(map(tuple, cat)) == [(0, 1), (0, 1), (1, 0), (1, 0)]
+    table = make_sampling_table(5)
+    assert table.shape == (5,) and np.all((0 < table) & (table <= 1))
+
+    rng = np.random.default_rng(6)
+    n, vocab = 256, 12
+    t, c = rng.integers(1, vocab, n), rng.integers(1, vocab, n)
+    y = ((t % 3) == (c % 3)).astype(np.int64)
+    w = rng.integers(1, 5, n).astype(np.float64)
+    ds = tf.data.Dataset.from_tensor_slices(({"target": t, "context": c}, y, w)).batch(
+        128, drop_remainder=True)
+    inputs = {"target": layers.Input(name="target", shape=(), dtype="int32"),
+              "context": layers.Input(name="context", shape=(), dtype="int32")}
+    embed = layers.Embedding(vocab, 8, embeddings_initializer="he_normal", name="items")
+    logits = layers.Dot(axes=1, normalize=False)([embed(inputs["target"]),
+                                                  embed(inputs["context"])])
+    model = keras.Model(inputs, logits)
+    model.compile(optimizer=keras.optimizers.Adam(0.0),
+                  loss=keras.losses.BinaryCrossentropy(from_logits=True))
+    e = model.get_layer("items").get_weights()[0].astype(np.float64)
+    z = (e[t] * e[c]).sum(-1)
+    bce = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    expect = np.mean([np.sum((w * bce)[i:i + 128]) / 128 for i in (0, 128)])
+    got = model.fit(ds, epochs=1, verbose=0).history["loss"][0]
+    np.testing.assert_allclose(got, expect, rtol=1e-4)  # sum(w * loss) / batch, as Keras
+    model.compile(optimizer=keras.optimizers.Adam(0.05),
+                  loss=keras.losses.BinaryCrossentropy(from_logits=True))
+    hist = model.fit(ds, epochs=8, verbose=0)
+    assert hist.history["loss"][-1] < 0.7 * hist.history["loss"][0]
+    emb = model.get_layer("items").get_weights()[0]
+    sims = tf.linalg.matmul(tf.math.l2_normalize(emb[[3]]), tf.math.l2_normalize(emb),
+                            transpose_b=True)
+    _, idx = tf.math.top_k(sims, k=3)
+    assert idx.numpy().tolist()[0][0] == 3

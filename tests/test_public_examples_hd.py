@@ -613,3 +613,62 @@ def test_skipgrams_and_a_dot_product_embedding_model_with_weighted_pairs():
                             transpose_b=True)
     _, idx = tf.math.top_k(sims, k=3)
     assert idx.numpy().tolist()[0][0] == 3
+
+
+def test_message_passing_on_merged_graph_batches_from_a_pydataset():
+    # keras-io mpnn-molecular-graphs (Keras 3): a PyDataset yields the atoms (B * 6 rows) and
+    # bonds (B * 8 rows) of B molecules merged into one graph, y with B rows; an edge network,
+    # GRUCell with a tensor state, ops.pad, segment_sum / segment_max readout; class_weight
+    from pyengine.keras import ops
+    atoms, bonds, B, units = 6, 8, 4, 8
+    rng = np.random.default_rng(9)
+    mols = []
+    for _ in range(16):
+        a = (rng.random((atoms, 5)) < 0.4).astype(np.float32)
+        pair = np.stack([rng.integers(0, atoms, bonds), rng.integers(0, atoms, bonds)], 1)
+        mols.append((a, np.eye(3, dtype=np.float32)[rng.integers(0, 3, bonds)], pair,
+                     float(a[:, 0].sum() > 2)))
+
+    class Graphs(keras.utils.PyDataset):
+        def __len__(self):
+            return len(mols) // B
+
+        def __getitem__(self, i):
+            part = mols[i * B:(i + 1) * B]
+            pairs = np.concatenate([p + k * atoms for k, (_, _, p, _) in enumerate(part)])
+            return ({"atoms": np.concatenate([m[0] for m in part]),
+                     "bonds": np.concatenate([m[1] for m in part]),
+                     "pairs": pairs.astype(np.int32),
+                     "indicator": np.repeat(np.arange(B), atoms).astype(np.int32)},
+                    np.array([[m[3]] for m in part], np.float32))
+
+    class MPNN(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.kernel_net = layers.Dense(units * units)
+            self.gru = layers.GRUCell(units)
+            self.norm = layers.LayerNormalization()
+            self.out_layer = layers.Dense(1, activation="sigmoid")
+
+        def call(self, x):
+            h = ops.pad(x["atoms"], [(0, 0), (0, units - 5)])
+            for _ in range(2):
+                w = ops.reshape(self.kernel_net(x["bonds"]), (-1, units, units))
+                nb = ops.take(h, ops.cast(x["pairs"][:, 1], "int32"), axis=0)
+                msg = ops.squeeze(ops.matmul(w, ops.expand_dims(nb, -1)), -1)
+                m = ops.segment_sum(msg, x["pairs"][:, 0], num_segments=B * atoms)
+                h, _ = self.gru(m, h)
+                h = self.norm(h)
+            pooled = ops.concatenate(
+                [ops.segment_sum(h, x["indicator"], num_segments=B) / atoms,
+                 ops.segment_max(h, x["indicator"], num_segments=B)], -1)
+            return self.out_layer(pooled)
+
+    keras.utils.set_random_seed(4)
+    model = MPNN()
+    model.compile(loss="binary_crossentropy", metrics=[keras.metrics.AUC(name="AUC")],
+                  optimizer=keras.optimizers.AdamW(learning_rate=0.02, weight_decay=1e-3,
+                                                   global_clipnorm=0.5))
+    hist = model.fit(Graphs(), epochs=6, verbose=0, class_weight={0: 2.0, 1: 0.5})
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    assert model.predict(Graphs(), verbose=0).shape == (16, 1)

@@ -55,6 +55,13 @@ def num_samples(x, what, name="x"):
     return ns.pop()
 
 
+def first_leaf_samples(x):
+    """The leading size of x's first array: Keras 3 weighs a batch's loss by it (a dataset's
+    inputs may differ in length, e.g. the atoms and bonds of merged molecular graphs)."""
+    leaves = tree.flatten(x)
+    return len(leaves[0]) if leaves and np.ndim(leaves[0]) else 0
+
+
 def take(x, idx):
     return None if x is None else tree.map_structure(lambda a: a[idx], x)
 

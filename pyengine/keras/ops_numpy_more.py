@@ -349,3 +349,46 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
     if reverse:
         ys = ys[::-1]
     return carry, (F.stack([_t(y) for y in ys], 0) if ys and ys[0] is not None else None)
+
+
+# ---- pad ---------------------------------------------------------------------------------------
+def _pad_widths(pad_width, ndim):
+    p = np.asarray(getattr(pad_width, "_data", pad_width), dtype=np.int64)
+    if p.ndim == 0:
+        p = np.full((ndim, 2), int(p))
+    elif p.shape == (2,) or p.shape == (1, 2):
+        p = np.tile(p.reshape(1, 2), (ndim, 1))
+    if p.shape != (ndim, 2) or (p < 0).any():
+        raise ValueError(f"[keras.ops.pad] pad_width must be non-negative (before, after) pairs, "
+                         f"one per axis of the {ndim}-D input. Received: {pad_width!r}")
+    return p
+
+
+@_op
+def pad(x, pad_width, mode="constant", constant_values=None):
+    """NumPy's pad: `pad_width` an int, one (before, after) pair for every axis, or a pair per
+    axis; mode 'constant' (constant_values, 0 by default), 'reflect', 'symmetric', 'edge' or
+    'wrap'. Differentiable in x."""
+    from ..tensor import Tensor
+    from ..tf_names_more import pad as _tf_pad
+    t = _t(x)
+    p = _pad_widths(pad_width, t.ndim)
+    if mode != "constant" and constant_values is not None:
+        raise ValueError(f"[keras.ops.pad] constant_values can only be given with "
+                         f"mode='constant'. Received: mode={mode!r}")
+    if mode in ("constant", "reflect", "symmetric"):
+        return _tf_pad(t, p, mode.upper(), 0 if constant_values is None else constant_values)
+    if mode not in ("edge", "wrap"):
+        raise NotImplementedError(f"[keras.ops.pad] mode {mode!r} is not supported; use "
+                                  "'constant', 'reflect', 'symmetric', 'edge' or 'wrap'")
+    out = t
+    for d, (b, a) in enumerate(p.tolist()):
+        n = t.shape[d]
+        if not (b or a):
+            continue
+        if n == 0:
+            raise ValueError(f"[keras.ops.pad] cannot pad the empty axis {d} with mode={mode!r}")
+        idx = np.arange(-b, n + a)
+        idx = np.clip(idx, 0, n - 1) if mode == "edge" else idx % n
+        out = out[(slice(None),) * d + (Tensor._wrap(idx),)]
+    return out

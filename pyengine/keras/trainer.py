@@ -310,7 +310,7 @@ class Trainer(GeneratorMethods):
             params = self._weights_to_train()  # after the call: a lazily built model has them
             loss = self.compute_loss(x, y, y_pred, sample_weight)
             self._require_loss()
-            self._loss_tracker.update_state(loss._data, sample_weight=_b.num_samples(x, "fit"))
+            self._loss_tracker.update_state(loss._data, sample_weight=_b.first_leaf_samples(x))
             if not params:  # Keras 3 warns and trains nothing (a model of pass-through layers)
                 warnings.warn(f"[{self.name}] the model does not have any trainable weights",
                               stacklevel=2)
@@ -343,7 +343,7 @@ class Trainer(GeneratorMethods):
         x, y, sample_weight = _b.unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
-        self._loss_tracker.update_state(loss._data, sample_weight=_b.num_samples(x, "evaluate"))
+        self._loss_tracker.update_state(loss._data, sample_weight=_b.first_leaf_samples(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data):

@@ -225,6 +225,7 @@ from .tf_names_more import (boolean_mask, clip_by_global_norm, clip_by_norm,  # 
 from .tf_indexing import (gather_nd, scatter_nd, tensor_scatter_nd_add,  # noqa: E402,F401
                           tensor_scatter_nd_update)
 from .tf_indexing import gather  # noqa: E402  (torch.gather and tf.gather: the arguments decide)
+from .tf_norm import norm  # noqa: E402  (torch.norm and tf.norm: the keywords decide)
 from . import tf_segment as _tf_segment  # noqa: E402  (tf.math.segment_* / unsorted_segment_*)
 for _n in _tf_segment.__all__:
     setattr(math, _n, getattr(_tf_segment, _n))  # noqa: F821  (tf.math, the module)

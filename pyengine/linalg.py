@@ -259,4 +259,5 @@ from .linalg_solvers import lstsq, pinv  # noqa: E402,F401
 
 # tf.linalg.matmul (torch.linalg.matmul's two-argument form too) and tf.linalg.global_norm
 from .tf_names_more import global_norm  # noqa: E402,F401
+from .linalg_set_diag import set_diag  # noqa: E402,F401  (tf.linalg.set_diag)
 from .tf_nn_more import linalg_matmul as matmul  # noqa: E402,F401

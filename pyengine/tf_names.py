@@ -125,11 +125,17 @@ def expand_dims(x, axis):
 
 
 @symbolic_aware
-def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype=None):
-    """float32 one-hot of integer `indices`: (...) -> (..., depth)."""
+def one_hot(indices, depth, on_value=1.0, off_value=0.0, axis=None, dtype=None, name=None):
+    """float32 one-hot of integer `indices`: (...) -> (..., depth), the new axis at `axis`
+    (-1 / None: last; keras-io wgan-graphs puts the bond types at axis 1)."""
     out = F.one_hot(indices, depth)._data.astype(np.float32)
     if on_value != 1.0 or off_value != 0.0:
         out = np.where(out > 0, np.float32(on_value), np.float32(off_value))
+    if axis is not None and axis != -1:
+        if not -out.ndim <= int(axis) < out.ndim:
+            raise ValueError(f"[tf.one_hot] axis {axis} is out of range for a {out.ndim}-D "
+                             "result")
+        out = np.ascontiguousarray(np.moveaxis(out, -1, int(axis)))
     return cast(Tensor._wrap(out), dtype) if dtype is not None else Tensor._wrap(out)
 
 

@@ -672,3 +672,78 @@ def test_message_passing_on_merged_graph_batches_from_a_pydataset():
     hist = model.fit(Graphs(), epochs=6, verbose=0, class_weight={0: 2.0, 1: 0.5})
     assert hist.history["loss"][-1] < hist.history["loss"][0]
     assert model.predict(Graphs(), verbose=0).shape == (16, 1)
+
+
+def test_graph_wgan_two_optimizers_gradient_penalty_and_list_inputs():
+    # keras-io wgan-graphs: fit([adjacency, features]) without y reaches train_step as
+    # ((adjacency, features),), Dense(tf.math.reduce_prod(shape)), a gradient penalty taken
+    # with a watched GradientTape and tf.norm(axis=...), a compile taking two optimizers
+    rng = np.random.default_rng(12)
+    n, atoms, bonds, kinds = 32, 4, 3, 3
+    adj = np.eye(bonds, dtype=np.float32)[rng.integers(0, bonds, (n, atoms, atoms))]
+    adj = np.ascontiguousarray(np.moveaxis(adj, -1, 1))
+    feat = np.eye(kinds, dtype=np.float32)[rng.integers(0, kinds, (n, atoms))]
+    z_in = layers.Input((8,))
+    h = layers.Dense(16, activation="tanh")(z_in)
+    g_adj = layers.Softmax(axis=1)(layers.Reshape((bonds, atoms, atoms))(
+        layers.Dense(tf.math.reduce_prod((bonds, atoms, atoms)))(h)))
+    g_feat = layers.Softmax(axis=2)(layers.Reshape((atoms, kinds))(
+        layers.Dense(tf.math.reduce_prod((atoms, kinds)))(h)))
+    generator = keras.Model(z_in, [g_adj, g_feat])
+    a_in, f_in = layers.Input((bonds, atoms, atoms)), layers.Input((atoms, kinds))
+    mixed = tf.reduce_sum(tf.matmul(a_in, f_in[:, None, :, :]), axis=1)
+    critic = keras.Model([a_in, f_in], layers.Dense(1)(layers.GlobalAveragePooling1D()(
+        layers.Dense(8, activation="relu")(mixed))))
+    seen = []
+
+    class WGAN(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.generator, self.critic = generator, critic
+
+        def compile(self, opt_g, opt_d, **kwargs):
+            super().compile(**kwargs)
+            self.opt_g, self.opt_d = opt_g, opt_d
+            self.m_g, self.m_d = keras.metrics.Mean(name="loss_gen"), keras.metrics.Mean(
+                name="loss_dis")
+
+        def train_step(self, inputs):
+            seen.append(isinstance(inputs[0], tuple))
+            if isinstance(inputs[0], tuple):
+                inputs = inputs[0]
+            b = tf.shape(inputs[0])[0]
+            with tf.GradientTape() as tape:
+                fake = self.generator(tf.random.normal((b, 8)), training=True)
+                alpha = tf.reshape(tf.random.uniform([b]), (b, 1, 1, 1))
+                a_mix = inputs[0] * alpha + (1 - alpha) * fake[0]
+                f_mix = inputs[1] * tf.reshape(alpha, (b, 1, 1)) + (
+                    1 - tf.reshape(alpha, (b, 1, 1))) * fake[1]
+                with tf.GradientTape() as gp_tape:
+                    gp_tape.watch(a_mix)
+                    gp_tape.watch(f_mix)
+                    logits = self.critic([a_mix, f_mix], training=True)
+                ga, gf = gp_tape.gradient(logits, [a_mix, f_mix])
+                gp = tf.reduce_mean(tf.reduce_mean((1 - tf.norm(ga, axis=1)) ** 2, axis=(-2, -1))
+                                    + tf.reduce_mean((1 - tf.norm(gf, axis=2)) ** 2, axis=-1))
+                loss_d = tf.reduce_mean(self.critic(fake, training=True)) - tf.reduce_mean(
+                    self.critic(inputs, training=True)) + 10 * gp
+            grads = tape.gradient(loss_d, self.critic.trainable_weights)
+            self.opt_d.apply_gradients(zip(grads, self.critic.trainable_weights))
+            self.m_d.update_state(loss_d)
+            with tf.GradientTape() as tape:
+                loss_g = -tf.reduce_mean(self.critic(
+                    self.generator(tf.random.normal((b, 8)), training=True), training=True))
+            grads = tape.gradient(loss_g, self.generator.trainable_weights)
+            self.opt_g.apply_gradients(zip(grads, self.generator.trainable_weights))
+            self.m_g.update_state(loss_g)
+            return {m.name: m.result() for m in (self.m_g, self.m_d)}
+
+    keras.utils.set_random_seed(5)
+    wgan = WGAN()
+    wgan.compile(keras.optimizers.Adam(5e-3), keras.optimizers.Adam(5e-3))
+    w0 = [w.numpy().copy() for w in critic.trainable_weights]
+    hist = wgan.fit([adj, feat], epochs=2, batch_size=16, verbose=0)
+    assert seen and all(seen)  # the [adjacency, features] list arrives as a tuple, as Keras
+    assert set(hist.history) >= {"loss_gen", "loss_dis"}
+    assert all(np.isfinite(v) for v in hist.history["loss_dis"])
+    assert any(not np.array_equal(a, b.numpy()) for a, b in zip(w0, critic.trainable_weights))

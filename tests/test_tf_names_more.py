@@ -860,3 +860,44 @@ def test_concat_of_text_arrays():
     assert tf.concat([np.array([["x"]]), np.array([["y"]])], 1).tolist() == [["x", "y"]]
     with pytest.raises(TypeError, match=r"\[tf.concat\] cannot concatenate text with numbers"):
         tf.concat([a, np.array([1.0])], 0)
+
+
+def test_tf_norm_forms_match_numpy_and_torch_form_unchanged():
+    a = RNG.standard_normal((2, 3, 4))
+    np.testing.assert_allclose(tf.norm(T(a)).numpy(), np.linalg.norm(a.ravel()), rtol=1e-12)
+    np.testing.assert_allclose(tf.norm(T(a), axis=1).numpy(), np.linalg.norm(a, axis=1))
+    np.testing.assert_allclose(tf.norm(T(a), ord=1, axis=-1).numpy(), np.abs(a).sum(-1))
+    np.testing.assert_allclose(tf.norm(T(a), ord=3, axis=2).numpy(),
+                               (np.abs(a) ** 3).sum(2) ** (1 / 3), rtol=1e-12)
+    for o in (1, 2, np.inf, "fro"):
+        np.testing.assert_allclose(tf.norm(T(a), ord=o, axis=(1, 2)).numpy(),
+                                   np.linalg.norm(a, ord=o, axis=(1, 2)), rtol=1e-10)
+    assert tf.norm(T(a), keepdims=True).shape == (1, 1, 1)
+    assert tf.norm(T(a), axis=1, keepdims=True).shape == (2, 1, 4)
+    x = T(a, grad=True)
+    assert gradcheck(lambda v: tf.norm(v, axis=1), [x])
+    np.testing.assert_allclose(tf.norm(T(a), 1, dim=2).numpy(), np.abs(a).sum(2))  # torch's
+    with pytest.raises(ValueError, match=r"\[tf.norm\] a matrix norm's ord"):
+        tf.norm(T(a), ord="nuc", axis=(1, 2))
+    with pytest.raises(TypeError, match=r"not both"):
+        tf.norm(T(a), dim=1, axis=1)
+
+
+def test_set_diag_one_hot_axis_and_shape_tensor_sizes():
+    a = RNG.standard_normal((2, 3, 4))
+    d = RNG.standard_normal((2, 3))
+    ref = a.copy()
+    ref[:, np.arange(3), np.arange(3)] = d
+    np.testing.assert_allclose(tf.linalg.set_diag(T(a), T(d)).numpy(), ref)
+    x, dd = T(a, grad=True), T(d, grad=True)
+    assert gradcheck(lambda u, v: tf.linalg.set_diag(u, v), [x, dd])
+    with pytest.raises(ValueError, match=r"diagonal must have shape \(2, 3\)"):
+        tf.linalg.set_diag(T(a), T(np.zeros((2, 4))))
+    idx = np.array([[0, 2], [1, 1]])
+    oh = tf.one_hot(idx, depth=3, axis=1).numpy()
+    assert oh.shape == (2, 3, 2)
+    np.testing.assert_array_equal(oh, np.moveaxis(np.eye(3)[idx], -1, 1))
+    shape = tf.shape(T(a))
+    assert tf.zeros(shape[:-1]).shape == (2, 3)
+    with pytest.raises(TypeError, match=r"must hold integers"):
+        tf.zeros(np.array([2.0, 3.0]))

@@ -74,6 +74,15 @@ def to_tensor(x):
     return EagerTensor._wrap(np.require(a, requirements="C"))
 
 
+def size_arg(v):
+    """A 0-d integer tensor (TF programs pass `tf.shape(x)[1]`, `tf.math.reduce_prod(shape)`)
+    as its int; anything else unchanged, for the caller's check."""
+    if isinstance(v, Tensor) and v.ndim == 0 and np.issubdtype(np.dtype(v.numpy().dtype),
+                                                               np.integer):
+        return int(v.numpy())
+    return v
+
+
 def _autocast(x):
     """A float64 Tensor as float32, the layers' compute dtype (Keras' autocast=True)."""
     return x.float() if isinstance(x, Tensor) and x._data.dtype == np.float64 else x

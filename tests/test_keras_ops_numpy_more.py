@@ -173,3 +173,23 @@ def test_pad_widths_and_errors():
         ops.pad(x, 1, mode="median")
     with pytest.raises(ValueError, match=r"pad_width must be non-negative"):
         ops.pad(x, [(1, -1), (0, 0)])
+
+
+def test_rfft_irfft_match_numpy_and_gradient():
+    x = RNG.standard_normal((2, 3, 10))
+    for n in (None, 8, 16):
+        re, im = ops.rfft(x, fft_length=n)
+        ref = np.fft.rfft(x, n=n)
+        np.testing.assert_allclose(re.numpy(), ref.real, atol=1e-12)
+        np.testing.assert_allclose(im.numpy(), ref.imag, atol=1e-12)
+    spec = np.fft.rfft(x, n=12)
+    np.testing.assert_allclose(ops.irfft((spec.real, spec.imag), fft_length=12).numpy(),
+                               np.fft.irfft(spec, n=12), atol=1e-12)
+    np.testing.assert_allclose(ops.irfft((np.fft.rfft(x).real, np.fft.rfft(x).imag)).numpy(), x,
+                               atol=1e-12)
+    t = pe.tensor(x, requires_grad=True)
+    assert gradcheck(lambda v: ops.rfft(v, fft_length=16)[1], [t])
+    with pytest.raises(ValueError, match=r"fft_length must be a positive int"):
+        ops.rfft(x, fft_length=0)
+    with pytest.raises(ValueError, match=r"\(real, imag\) pair"):
+        ops.irfft(x)

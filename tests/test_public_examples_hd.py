@@ -747,3 +747,37 @@ def test_graph_wgan_two_optimizers_gradient_penalty_and_list_inputs():
     assert set(hist.history) >= {"loss_gen", "loss_dis"}
     assert all(np.isfinite(v) for v in hist.history["loss_dis"])
     assert any(not np.array_equal(a, b.numpy()) for a, b in zip(w0, critic.trainable_weights))
+
+
+def test_spectrum_front_end_in_a_channels_first_sequential():
+    # keras-io eeg_bci_ssvepformer: keras.ops.rfft as the model's first layer, channels_first
+    # Conv1D blocks (K.set_image_data_format), a Dense applied channel by channel
+    from pyengine.keras import backend as K
+    rng = np.random.default_rng(13)
+    n, ch, steps, classes = 96, 4, 64, 3
+    y = rng.integers(0, classes, n)
+    t = np.arange(steps) / 64.0
+    x = (np.sin(2 * np.pi * (4 + 4 * y)[:, None, None] * t) + rng.normal(0, 0.5, (n, ch, steps)))
+    x = x.astype(np.float32)
+
+    class Spectrum(layers.Layer):
+        def call(self, v):
+            re, im = keras.ops.rfft(v, fft_length=64)
+            return keras.ops.concatenate((re[:, :, 2:20] / 64, im[:, :, 2:20] / 64), axis=-1)
+
+    old = K.image_data_format()
+    K.set_image_data_format("channels_first")
+    try:
+        keras.utils.set_random_seed(2)
+        model = keras.Sequential([keras.Input(shape=(ch, steps)), Spectrum(),
+                                  layers.Conv1D(2 * ch, 3, padding="same"),
+                                  layers.LayerNormalization(), layers.Activation("gelu"),
+                                  layers.Flatten(), layers.Dense(classes, activation="softmax")])
+        assert model.output_shape == (None, classes)
+        model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                      optimizer=keras.optimizers.SGD(0.05, momentum=0.9, weight_decay=1e-3))
+        hist = model.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(32), epochs=8, verbose=0)
+    finally:
+        K.set_image_data_format(old)
+    assert hist.history["loss"][-1] < 0.5 * hist.history["loss"][0]
+    assert hist.history["accuracy"][-1] > 0.9

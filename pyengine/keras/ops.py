@@ -193,6 +193,7 @@ globals().update({_k: getattr(_more, _k) for _k in dir(_more)
                   if not _k.startswith("_") and callable(getattr(_more, _k))
                   and _k not in globals() and _k not in ("graph_op",)})
 
+from .ops_fft import irfft, rfft  # noqa: E402,F401  (keras.ops.rfft / irfft)
 # Keras 3's CTC ops (keras/ctc.py)
 from .ctc import ctc_decode, ctc_loss  # noqa: E402,F401
 

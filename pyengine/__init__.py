@@ -72,6 +72,7 @@ from .tf_names import (Variable, constant_initializer, ones_initializer,  # noqa
                        random_normal_initializer, random_uniform_initializer, zeros_initializer)
 from .tf_names import tf_range as range  # noqa: A001,E402  (tf.range; docs/attention.md)
 from . import strings  # noqa: E402  (tf.strings.lower / regex_replace for text standardization)
+from .ragged import RaggedTensor  # noqa: E402  (tf.RaggedTensor: tf.strings.split of a batch)
 from .tf_names import symbolic_aware as _symbolic_aware  # noqa: E402
 # the same functions, also recording a Keras graph node when a TensorFlow program applies them to
 # a Keras symbolic tensor (`import pyengine as tf; y = tf.matmul(keras_input, w)`)
@@ -231,6 +232,9 @@ from .tf_names_more import (boolean_mask, clip_by_global_norm, clip_by_norm,  # 
 from .tf_indexing import (gather_nd, scatter_nd, slice, tensor_scatter_nd_add,  # noqa: E402,F401,A004,E501
                           tensor_scatter_nd_update)
 from .tf_indexing import torch_or_tf_gather as gather  # noqa: E402  (torch's and tf.gather)
+from . import tf_segment as _tf_segment  # noqa: E402  (tf.math.segment_* / unsorted_segment_*)
+for _n in _tf_segment.__all__:
+    setattr(math, _n, getattr(_tf_segment, _n))  # noqa: F821  (tf.math, the module)
 from .tf_control_flow import cond, map_fn, numpy_function, py_function, while_loop  # noqa: E402,F401,E501
 from .tf_control_flow import tf_print as print  # noqa: E402,A001  (tf.print; builtins' stays)
 from .tf_debugging import (assert_equal, assert_greater, assert_less, assert_rank,  # noqa: E402,F401

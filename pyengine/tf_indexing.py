@@ -16,11 +16,25 @@ from .tf_names import _t, symbolic_aware
 
 def _indices(op, indices):
     idx = np.asarray(getattr(indices, "_data", indices))
+    if idx.dtype.kind == "f" and np.isfinite(idx).all() and (idx == np.round(idx)).all():
+        idx = idx.astype(np.int64)  # ids fit() handed a layer as float32 (pyengine's input rule)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"[{op}] indices must be int32 or int64, got {idx.dtype}")
     if idx.ndim == 0:
         raise ValueError(f"[{op}] indices must be at least 1-D, got a scalar")
     return idx.astype(np.int64)
+
+
+def int_ids(op, values, what="indices"):
+    """values as an int64 array: integer input, or whole-number floats (a Keras layer's call
+    receives NumPy ids as float32: keras/layers/base.py to_tensor); other floats are refused,
+    as TensorFlow refuses float indices."""
+    a = np.asarray(getattr(values, "_data", values))
+    if a.dtype.kind == "f" and np.array_equal(np.floor(a), a):
+        return a.astype(np.int64)
+    if a.dtype.kind not in "iu":
+        raise TypeError(f"[{op}] {what} must be int32 or int64, got {a.dtype}")
+    return a.astype(np.int64)
 
 
 def _check_range(op, idx, dims):
@@ -150,6 +164,8 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     op = "tf.gather"
     x = _t(params)
     idx = np.asarray(getattr(indices, "_data", indices))
+    if idx.dtype.kind == "f" and np.isfinite(idx).all() and (idx == np.round(idx)).all():
+        idx = idx.astype(np.int64)  # ids fit() handed a layer as float32 (pyengine's input rule)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"[{op}] indices must be int32 or int64, got {idx.dtype}")
     idx = idx.astype(np.int64)
@@ -191,6 +207,9 @@ def torch_or_tf_gather(input, *args, **kwargs):
     an index (by position or dim= / index=), tf.gather(params, indices, validate_indices=None,
     axis=None, batch_dims=0) when called with one positional after params, with TensorFlow's
     keywords, or with a None / bool third (validate_indices)."""
+    if not args and not kwargs.keys() & {"dim", "index", "indices"}:
+        raise TypeError("[gather] missing the indices (tf.gather(params, indices)) or the dim "
+                        "and index (torch.gather(input, dim, index))")
     torch_kw, tf_kw = kwargs.keys() & _TORCH_GATHER_KW, kwargs.keys() & _TF_GATHER_KW
     if torch_kw and tf_kw:
         raise TypeError(f"[gather] torch.gather's {sorted(torch_kw)} mixed with tf.gather's "

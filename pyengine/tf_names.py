@@ -110,7 +110,16 @@ def floormod(x, y):
 @symbolic_aware
 def square(x): return F.square(x)
 @symbolic_aware
-def concat(values, axis): return F.cat([_t(v) for v in values], axis)
+def concat(values, axis, name=None):
+    """tf.concat. Text (str / bytes arrays, as tfds.as_numpy gives reviews) concatenates as
+    text; mixing text with numbers raises, as TensorFlow."""
+    text = [isinstance(v, np.ndarray) and v.dtype.kind in "SU" for v in values]
+    if any(text):
+        if not all(text):
+            raise TypeError("[tf.concat] cannot concatenate text with numbers")
+        from .string_dtype import as_string_array
+        return as_string_array(np.concatenate([np.asarray(v) for v in values], axis))
+    return F.cat([_t(v) for v in values], axis)
 
 
 @symbolic_aware
@@ -124,11 +133,17 @@ def expand_dims(x, axis):
 
 
 @symbolic_aware
-def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype=None):
-    """float32 one-hot of integer `indices`: (...) -> (..., depth)."""
+def one_hot(indices, depth, on_value=1.0, off_value=0.0, axis=None, dtype=None, name=None):
+    """float32 one-hot of integer `indices`: (...) -> (..., depth), the new axis at `axis`
+    (-1 / None: last; keras-io wgan-graphs puts the bond types at axis 1)."""
     out = F.one_hot(indices, depth)._data.astype(np.float32)
     if on_value != 1.0 or off_value != 0.0:
         out = np.where(out > 0, np.float32(on_value), np.float32(off_value))
+    if axis is not None and axis != -1:
+        if not -out.ndim <= int(axis) < out.ndim:
+            raise ValueError(f"[tf.one_hot] axis {axis} is out of range for a {out.ndim}-D "
+                             "result")
+        out = np.ascontiguousarray(np.moveaxis(out, -1, int(axis)))
     return cast(Tensor._wrap(out), dtype) if dtype is not None else Tensor._wrap(out)
 
 
@@ -141,7 +156,18 @@ def stop_gradient(input, name=None):
 
 
 @symbolic_aware
-def cast(x, dtype):
+def cast(x, dtype, name=None):
+    """tf.cast. Text (a str array, as pe.data pipelines hand it) cast to tf.string is itself;
+    TensorFlow casts no number to string nor string to number (tf.strings.to_number /
+    as_string do that), and neither does this."""
+    text = not isinstance(x, Tensor) and np.asarray(x).dtype.kind in "SU"
+    if _sd.is_string(dtype) or text:
+        if text and _sd.is_string(dtype):
+            return _sd.as_string_array(np.asarray(x))
+        kind = "string" if text else np.asarray(getattr(x, "_data", x)).dtype
+        raise TypeError(f"[tf.cast] cannot cast {kind} to {dtype}: TensorFlow casts between "
+                        "numeric types only (tf.strings.to_number "
+                        "converts text)")
     return _t(x).astype(_dt.as_dtype(dtype))
 
 

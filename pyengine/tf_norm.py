@@ -6,7 +6,7 @@ import numpy as np
 
 from .tf_names import _t, symbolic_aware
 
-_MATRIX = ("euclidean", "fro", 1, np.inf)
+_MATRIX = ("euclidean", "fro", 1, 2, np.inf)
 
 
 def _is_p(v):
@@ -38,11 +38,8 @@ def tf_norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
     x = _t(tensor)
     keep = bool(keepdims)
     if isinstance(axis, (list, tuple)) and len(axis) == 2:
-        if ord == 2:
-            raise NotImplementedError(f"[{op}] the matrix 2-norm (largest singular value) is "
-                                      "not supported; use ord='fro', 1 or np.inf")
         if not (ord in ("euclidean", "fro") if isinstance(ord, str)
-                else _is_p(ord) and ord in (1, np.inf)):
+                else _is_p(ord) and ord in (1, 2, np.inf)):
             raise ValueError(f"[{op}] 'ord' must be a supported matrix norm in {list(_MATRIX)}"
                              f", got {ord!r}")
         rows, cols = (int(a) % x.ndim for a in axis)
@@ -50,6 +47,9 @@ def tf_norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
             raise ValueError(f"[{op}] the two axes of a matrix norm must differ, got {axis}")
         if ord in ("euclidean", "fro"):
             return (x * x).sum((rows, cols), keep).sqrt()
+        if ord == 2:  # the largest singular value (pe.linalg's, differentiable)
+            from .linalg import matrix_norm
+            return matrix_norm(x, 2, dim=(rows, cols), keepdim=keep)
         over, then = (rows, cols) if ord == 1 else (cols, rows)
         sums = x.abs().sum(over, True)
         out = sums.max(axis=then, keepdims=True)

@@ -185,6 +185,13 @@ class Dataset:
             return bool(predicate(*t) if isinstance(t, tuple) else predicate(t))
         return Dataset(lambda: (e for e in src() if keep(e)), UNKNOWN_CARDINALITY, self._spec)
 
+    def rejection_resample(self, class_func, target_dist, initial_dist=None, seed=None,
+                           name=None):
+        """(class, element) pairs whose classes follow target_dist (data/resample.py)."""
+        from .resample import rejection_resample
+        return Dataset(rejection_resample(self._iter, class_func, target_dist, initial_dist,
+                                          seed))
+
     def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None,
               deterministic=None, name=None):
         """Stacks `batch_size` consecutive elements (leaf by leaf) into one; the last batch is

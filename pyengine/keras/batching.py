@@ -60,13 +60,31 @@ def num_samples(x, what, name="x"):
     return ns.pop()
 
 
+def first_leaf_samples(x):
+    """The leading size of x's first array: Keras 3 weighs a batch's loss by it (a dataset's
+    inputs may differ in length, e.g. the atoms and bonds of merged molecular graphs)."""
+    leaves = tree.flatten(x)
+    return len(leaves[0]) if leaves and np.ndim(leaves[0]) else 0
+
+
 def take(x, idx):
     return None if x is None else tree.map_structure(lambda a: a[idx], x)
 
 
+def _lists_to_tuples(v):
+    if isinstance(v, (list, tuple)):
+        return tuple(_lists_to_tuples(e) for e in v)
+    if isinstance(v, dict):
+        return {k: _lists_to_tuples(e) for k, e in v.items()}
+    return v
+
+
 def pack(x, y=None, sample_weight=None):
     """The `data` argument of train_step / test_step (Keras 3's rule: x alone unless x is a
-    list or tuple, which is wrapped as (x,) so it is not taken for (x, y))."""
+    list or tuple, which is wrapped as (x,) so it is not taken for (x, y)). Lists become
+    tuples, as Keras' data adapters make them (keras-io wgan-graphs tests
+    `isinstance(data[0], tuple)` for its [adjacency, features] inputs)."""
+    x, y, sample_weight = (_lists_to_tuples(v) for v in (x, y, sample_weight))
     if y is None and sample_weight is None:
         return (x,) if isinstance(x, (list, tuple)) else x
     return (x, y) if sample_weight is None else (x, y, sample_weight)

@@ -222,6 +222,23 @@ class MeanMetricWrapper(Mean):
         super().update_state(values, sample_weight)
 
 
+class Accuracy(MeanMetricWrapper):
+    """keras.metrics.Accuracy: how often y_pred EQUALS y_true, value for value (labels against
+    predicted labels; on probabilities it is near 0, as in Keras). The string 'accuracy' in
+    compile is not this: it picks the binary / categorical / sparse accuracy that fits."""
+
+    def __init__(self, name="accuracy", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
+    def values(self, y, p):
+        if y.ndim == p.ndim + 1 and y.shape[-1] == 1:  # Keras squeezes / expands to one rank
+            y = y[..., 0]
+        elif p.ndim == y.ndim + 1 and p.shape[-1] == 1:
+            p = p[..., 0]
+        eq = (p == y.astype(p.dtype).reshape(p.shape)).astype(np.float32)
+        return eq.mean(axis=-1) if eq.ndim > 1 else eq
+
+
 class BinaryAccuracy(MeanMetricWrapper):
     kind = "binary"
 

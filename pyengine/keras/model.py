@@ -9,7 +9,7 @@ from ..autograd import no_grad
 from ..nn.layers.container import ModuleDict, ModuleList
 from ..tensor import Tensor
 from . import tree
-from .layers.base import InputLayer, Layer, add_layer_module
+from .layers.base import InputLayer, Layer, add_layer_module, call_build
 from .symbolic import KerasTensor, Node
 from .utils import unique_name as _unique_name
 from .trainer import Trainer
@@ -328,7 +328,7 @@ class Model(Trainer, Layer):
                 lambda t: tuple(t.shape) if isinstance(t, Tensor) else None, inputs)
             self.__dict__["_in_user_build"] = True
             try:
-                self.build(shapes)
+                call_build(self, shapes)
             finally:
                 self.__dict__["_in_user_build"] = False
         self.built = True

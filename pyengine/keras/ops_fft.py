@@ -90,7 +90,7 @@ def ifft2(x):
 def _length(x, fft_length, op):
     n = x.shape[-1] if fft_length is None else int(fft_length)
     if n < 1:
-        raise ValueError(f"[keras.ops.{op}] fft_length must be positive. Received: {fft_length}")
+        raise ValueError(f"[keras.ops.{op}] fft_length must be a positive int. Received: {fft_length}")
     if n == x.shape[-1]:
         return x, n
     if n < x.shape[-1]:
@@ -120,7 +120,7 @@ def irfft(x, fft_length=None):
     bins = re.shape[-1]
     n = 2 * (bins - 1) if fft_length is None else int(fft_length)
     if n < 1:
-        raise ValueError(f"[keras.ops.irfft] fft_length must be positive. Received: {n}")
+        raise ValueError(f"[keras.ops.irfft] fft_length must be a positive int. Received: {n}")
     keep = n // 2 + 1
     if bins < keep:  # missing bins are zeros
         from ..tf_names_more import pad as _pad

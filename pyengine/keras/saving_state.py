@@ -48,12 +48,14 @@ def _ctor_config(obj):
 def _object_json(obj, module):
     if obj is None or isinstance(obj, str):
         return obj
+    # one unsaveable item leaves the whole compile config unsaved (it used to save the list as
+    # None: a model compiled with metrics came back from load_model without them)
     if isinstance(obj, (list, tuple)):
         items = [_object_json(o, module) for o in obj]
-        return None if any(i is _UNSAVED for i in items) else items
+        return _UNSAVED if any(i is _UNSAVED for i in items) else items
     if isinstance(obj, dict):
         items = {k: _object_json(v, module) for k, v in obj.items()}
-        return None if any(i is _UNSAVED for i in items.values()) else items
+        return _UNSAVED if any(i is _UNSAVED for i in items.values()) else items
     cls = type(obj)
     if getattr(module, cls.__name__, None) is not cls:
         return _UNSAVED

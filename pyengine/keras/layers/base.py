@@ -70,7 +70,17 @@ def to_tensor(x):
     a = np.asarray(x)
     if a.dtype.kind in "biu" or a.dtype == np.float64:
         a = a.astype(np.float32)
-    return EagerTensor._wrap(np.ascontiguousarray(a))
+    # np.require, not np.ascontiguousarray: that one makes a 0-d array (a Python number) 1-D
+    return EagerTensor._wrap(np.require(a, requirements="C"))
+
+
+def size_arg(v):
+    """A 0-d integer tensor (TF programs pass `tf.shape(x)[1]`, `tf.math.reduce_prod(shape)`)
+    as its int; anything else unchanged, for the caller's check."""
+    if isinstance(v, Tensor) and v.ndim == 0 and np.issubdtype(np.dtype(v.numpy().dtype),
+                                                               np.integer):
+        return int(v.numpy())
+    return v
 
 
 def _autocast(x):
@@ -232,6 +242,38 @@ def _call_params(cls):
                                positional[1] if len(positional) > 1 else None,
                                default if isinstance(default, bool) else None)
     return got
+
+
+def call_build(layer, shapes):
+    """layer.build(shapes), or layer.build() when build takes no input shape (Keras 3 calls a
+    `def build(self)` without arguments)."""
+    cls = type(layer)
+    takes = _BUILD_TAKES_SHAPE.get(cls)
+    if takes is None:
+        params = list(inspect.signature(cls.build).parameters.values())[1:]
+        takes = _BUILD_TAKES_SHAPE[cls] = any(
+            p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+            for p in params)
+    return layer.build(shapes) if takes else layer.build()
+
+
+_BUILD_TAKES_SHAPE = {}
+
+
+def _tracking_keys(mapping):
+    """The layers of a dict attribute under module names: its keys, with '.' (a module path
+    separator; Keras allows any key, e.g. FeatureSpace's 'emp.var.rate') made '_' and a
+    clash numbered. The attribute itself keeps the user's dict and keys."""
+    out = {}
+    for k, v in mapping.items():
+        if not isinstance(v, Module):
+            continue
+        key = str(k).replace(".", "_") or "_"
+        base, i = key, 1
+        while key in out:
+            key, i = f"{base}_{i}", i + 1
+        out[key] = v
+    return out
 
 
 class _TrackedList(list):
@@ -401,8 +443,7 @@ class Layer(Module):
             return
         if isinstance(value, dict) and any(isinstance(v, Module) for v in value.values()):
             d["_modules"].pop(name, None)
-            d["_modules"][name] = ModuleDict({str(k): v for k, v in value.items()
-                                              if isinstance(v, Module)})
+            d["_modules"][name] = ModuleDict(_tracking_keys(value))
             object.__setattr__(self, name, value)
             return
         if name in d["_modules"] and not isinstance(value, Module) and value is not None:
@@ -696,7 +737,7 @@ class Layer(Module):
     def _build_for(self, inputs):
         shapes = tree.map_structure(lambda t: tuple(t.shape) if isinstance(t, Tensor) else None,
                                     inputs)
-        self.build(shapes)
+        call_build(self, shapes)
         self.built = True
         self._set_initial_weights()
 

@@ -316,9 +316,11 @@ class Model(Trainer, Layer):
         # build(input_shape) gets it called first, with the inputs' shapes, as Keras does
         # (keras-io Perceiver creates its sublayers and latent weight there)
         owner = next(c for c in type(self).__mro__ if "build" in c.__dict__)
+        shapes = tree.map_structure(
+            lambda t: tuple(t.shape) if isinstance(t, Tensor) else None, inputs)
+        self.__dict__["_build_input_shape"] = tree.map_structure(  # get_build_config's
+            lambda t: (None,) + tuple(t.shape[1:]) if isinstance(t, Tensor) else None, inputs)
         if not owner.__module__.startswith("pyengine."):
-            shapes = tree.map_structure(
-                lambda t: tuple(t.shape) if isinstance(t, Tensor) else None, inputs)
             self.__dict__["_in_user_build"] = True
             try:
                 self.build(shapes)
@@ -345,6 +347,13 @@ class Model(Trainer, Layer):
             else [zeros(s) for s in shapes]
         with no_grad():
             self(example, training=False)
+        self.built = True
+
+    def build_from_config(self, config):
+        """Builds a subclassed model as its first call did (load_model): called once on zeros
+        of the saved input shape, which runs a build(input_shape) of its own first."""
+        if config and "input_shape" in config and not self.built:
+            Model.build(self, config["input_shape"])
         self.built = True
 
     # ---- reporting ------------------------------------------------------------------------
@@ -388,11 +397,26 @@ class Model(Trainer, Layer):
         with its compile configuration and optimizer state when compiled with keras' own
         optimizer / losses / metrics (keras/saving_state.py): fit continues where it stopped."""
         from .saving import write_weights, model_config_json
+        from .saving_hooks import overrides, write_hooks
         from .saving_state import write_extra
         self._ensure_built()
         extra = {"__config__": np.array(model_config_json(self))}
-        extra.update(write_extra(self))
+        if not overrides(self, "get_compile_config"):
+            extra.update(write_extra(self))
+        extra.update(write_hooks(self))
         write_weights(self, filepath, overwrite, extra=extra)
+
+    def get_compile_config(self):
+        """The compile arguments as JSON-able data (None when not compiled or when they hold
+        objects that cannot be saved). A model whose compile() takes other arguments overrides
+        this and compile_from_config; model.save then stores what it returns."""
+        from .saving_state import compile_config
+        return compile_config(self)
+
+    def compile_from_config(self, config):
+        """Compiles the model from get_compile_config()'s result (load_model calls it)."""
+        from .saving_state import compile_from
+        compile_from(self, config)
 
     def to_json(self, **kwargs):
         """The architecture as JSON (keras.models.model_from_json rebuilds it, new weights);

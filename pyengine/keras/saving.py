@@ -183,17 +183,30 @@ def layer_config(layer):
     (`return {"units": self.units}`), is recorded in Keras' form: {'class_name', 'config',
     'name'}, rebuilt with `cls.from_config(config)`."""
     cfg = layer.get_config()
-    if isinstance(cfg, dict) and "class_name" in cfg and "kwargs" in cfg:
-        return cfg
     if not isinstance(cfg, dict):
         raise TypeError(f"[get_config] layer '{layer.name}' returned "
                         f"{type(cfg).__name__}, not a dict")
-    return {"class_name": type(layer).__name__, "config": cfg, "name": layer.name}
+    if not ("class_name" in cfg and "kwargs" in cfg):
+        cfg = {"class_name": type(layer).__name__, "config": cfg, "name": layer.name}
+    return _with_build_config(layer, cfg)
+
+
+def _with_build_config(layer, cfg):
+    """cfg plus Keras 3's "build_config" where load_model needs it: layers overriding
+    get_build_config / build_from_config, and subclassed models (built by calling them)."""
+    from .saving_hooks import overrides
+    from .model import Model
+    from .sequential import Sequential
+    if overrides(layer, "get_build_config") or overrides(layer, "build_from_config") or (
+            isinstance(layer, Model) and layer._nodes is None
+            and not isinstance(layer, Sequential)):
+        cfg = dict(cfg, build_config=layer.get_build_config())
+    return cfg
 
 
 def model_config_json(model):
     try:
-        return json.dumps(model.get_config())
+        return json.dumps(_with_build_config(model, model.get_config()))
     except TypeError as e:
         raise ValueError(f"[save] every layer's arguments must be JSON values (strings, "
                          f"numbers, lists) to save the model; layers holding functions other "
@@ -202,6 +215,13 @@ def model_config_json(model):
 
 
 def _build(cfg, classes):
+    layer = _construct(cfg, classes)
+    if cfg.get("build_config") is not None:
+        layer.build_from_config(cfg["build_config"])
+    return layer
+
+
+def _construct(cfg, classes):
     name = cfg.get("class_name")
     if name == "Functional":
         return _build_functional(cfg["kwargs"], classes)
@@ -278,12 +298,16 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True,
     finally:
         allocation_guard.budget = None
         load_policy.safe_mode = False
-    model.load_weights(filepath)
-    if compile:
-        from .saving_state import restore
-        with np.load(filepath, allow_pickle=False) as f:
-            if "__compile__" in f.files:
-                restore(model, f)
+    from .saving_hooks import restore_hooks, saved_compile_config
+    from .saving_state import restore
+    with np.load(filepath, allow_pickle=False) as f:
+        own_compile = saved_compile_config(f) if compile else None
+        if own_compile is not None:  # the model's own get_compile_config()
+            model.compile_from_config(own_compile)
+        model.load_weights(filepath)
+        if compile and own_compile is None and "__compile__" in f.files:
+            restore(model, f)
+        restore_hooks(model, f)
     return model
 
 

@@ -28,6 +28,7 @@ from .. import regularizers as _reg
 from .. import tree
 from . import data_format as _data_format
 from ..utils import snake_case, unique_name
+from .saving_defaults import SavingDefaults
 
 
 def _input_masks(inputs):
@@ -258,13 +259,15 @@ class _TrackedList(list):
         self._sync()
 
 
-class Layer(Module):
+class Layer(Module, SavingDefaults):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         build = cls.__dict__.get("build")
         if build is not None and not getattr(build, "_marks_built", False):
             @functools.wraps(build)
             def wrapped(self, *args, **kw):  # a build() called directly also marks the layer built
+                shape = args[0] if args else kw.get("input_shape")
+                self.__dict__["_build_input_shape"] = shape  # get_build_config's
                 out = build(self, *args, **kw)
                 self.__dict__["built"] = True
                 self._set_initial_weights()
@@ -666,6 +669,7 @@ class Layer(Module):
     def _build_for(self, inputs):
         shapes = tree.map_structure(lambda t: tuple(t.shape) if isinstance(t, Tensor) else None,
                                     inputs)
+        self.__dict__["_build_input_shape"] = shapes
         self.build(shapes)
         self.built = True
         self._set_initial_weights()

@@ -187,8 +187,28 @@ def layer_config(layer):
         raise TypeError(f"[get_config] layer '{layer.name}' returned "
                         f"{type(cfg).__name__}, not a dict")
     if not ("class_name" in cfg and "kwargs" in cfg):
-        cfg = {"class_name": type(layer).__name__, "config": cfg, "name": layer.name}
+        cfg = {"class_name": type(layer).__name__, "config": _plain(cfg), "name": layer.name}
+    else:  # Keras-style keys a subclass added beside the rebuild record (`"first_layer":
+        # self.first_layer`): serialized as Keras does, so that the config is JSON
+        cfg = {k: v if k in ("class_name", "args", "kwargs") else _plain(v)
+               for k, v in cfg.items()}
+    registered = get_registered_name(type(layer))
+    if registered != type(layer).__name__:  # registered under its own name ("MyLayers>KernelMult")
+        cfg["registered_name"] = registered
     return _with_build_config(layer, cfg)
+
+
+def _plain(value):
+    """Keras objects inside a config value serialized (serialize_keras_object); the rest as
+    given."""
+    from .saving_objects import serialize_keras_object
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    if isinstance(value, Layer) or callable(getattr(value, "get_config", None)):
+        return serialize_keras_object(value)
+    return value
 
 
 def _with_build_config(layer, cfg):
@@ -225,7 +245,7 @@ def _construct(cfg, classes):
     name = cfg.get("class_name")
     if name == "Functional":
         return _build_functional(cfg["kwargs"], classes)
-    cls = classes.get(name)
+    cls = classes.get(name) or classes.get(cfg.get("registered_name"))
     if cls is None:
         raise ValueError(f"[load_model] unknown class {name!r}: only keras' own layers and "
                          "classes registered with @keras.saving.register_keras_serializable "

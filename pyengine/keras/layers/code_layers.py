@@ -99,6 +99,8 @@ def encode(value, owner):
         return [encode(v, owner) for v in value]
     if isinstance(value, tuple):
         return {"__tuple__": [encode(v, owner) for v in value]}
+    if isinstance(value, dict) and set(value) in ({"__function__"}, {"__layer__"}):
+        return value  # already in saved form (Layer.get_config)
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         return {"__dict__": {k: encode(v, owner) for k, v in value.items()}}
     if isinstance(value, slice):
@@ -130,6 +132,9 @@ def decode(value, registry):
         return np.array(value["__array__"], dtype=value["dtype"])
     if "__function__" in value:
         return resolve_function(value, registry)
+    if set(value) == {"__layer__"}:  # a layer given as an argument (base._function_arg)
+        from ..saving import _build
+        return _build(value["__layer__"], registry)
     if _objects.is_config(value):
         return _objects.from_config(value, registry)
     return {k: decode(v, registry) for k, v in value.items()}
@@ -177,7 +182,8 @@ class Lambda(Layer):
         args, kwargs = list(cfg["args"]), dict(cfg["kwargs"])
         if args:
             kwargs["function"] = args.pop(0)
-        kwargs["function"] = function_ref(kwargs["function"], self.name)
+        if callable(kwargs["function"]):  # Layer.get_config may have written its reference
+            kwargs["function"] = function_ref(kwargs["function"], self.name)
         if callable(kwargs.get("output_shape")):
             kwargs["output_shape"] = function_ref(kwargs["output_shape"], self.name)
         cfg["args"], cfg["kwargs"] = [encode(a, self.name) for a in args], \

@@ -34,6 +34,10 @@ def function_ref(fn, owner):
                         "module-level (importable) function can be saved; a lambda or nested "
                         "function cannot. Define it with def at module level, or use "
                         "save_weights")
+    from ..saving import get_registered_name
+    registered = get_registered_name(fn)
+    if registered != fn.__name__:  # registered under its own name ("my_package>custom_fn")
+        return {"__function__": [mod, qual, registered]}
     return {"__function__": [mod, qual]}
 
 
@@ -65,8 +69,8 @@ def resolve_function(ref, registry):
     """The function a saved {"__function__": [module, name]} names (see the module docstring).
     Under load_model(safe_mode=True) a reference outside the registry must name one of
     pyengine's math functions (_SAFE_MODULES) or an arithmetic operator."""
-    mod, qual = ref["__function__"]
-    for key in (qual, qual.rsplit(".", 1)[-1], f"{mod}>{qual}"):
+    mod, qual, *registered = ref["__function__"]
+    for key in (*registered, qual, qual.rsplit(".", 1)[-1], f"{mod}>{qual}"):
         if key in registry and callable(registry[key]):
             return registry[key]
     target = sys.modules.get(mod)

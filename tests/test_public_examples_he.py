@@ -1,0 +1,360 @@
+"""Original tests of the API patterns of keras-io's Keras 3 guides (custom train steps with the
+torch and TF faces, training loops in torch style, saving hooks, serialization): tiny sizes,
+synthetic data. The guides themselves are not in the repository (docs/public_examples.md)."""
+import os
+
+import numpy as np
+import pytest
+
+import pyengine as torch
+import pyengine as tf
+from pyengine import keras
+from pyengine.keras import layers, ops
+
+
+def _xy(n=64, d=8, k=1, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, d)).astype("float32")
+    w = rng.normal(size=(d, k)).astype("float32")
+    return x, (x @ w).astype("float32")
+
+
+# ---- custom train_step / test_step (torch face and TF face) ---------------------------------
+class _TorchStepModel(keras.Model):
+    def train_step(self, data):
+        if len(data) == 3:
+            x, y, sample_weight = data
+        else:
+            (x, y), sample_weight = data, None
+        self.zero_grad()
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(y=y, y_pred=y_pred, sample_weight=sample_weight)
+        loss.backward()
+        trainable = [v for v in self.trainable_weights]
+        with torch.no_grad():
+            self.optimizer.apply([v.value.grad for v in trainable], trainable)
+        for m in self.metrics:
+            if m.name == "loss":
+                m.update_state(loss)
+            else:
+                m.update_state(y, y_pred, sample_weight=sample_weight)
+        return {m.name: m.result() for m in self.metrics}
+
+    def test_step(self, data):
+        x, y = data
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(y=y, y_pred=y_pred)
+        for m in self.metrics:
+            m.update_state(loss) if m.name == "loss" else m.update_state(y, y_pred)
+        return {m.name: m.result() for m in self.metrics}
+
+
+def test_torch_style_train_step_trains_and_test_step_reports_numpy_values():
+    x, y = _xy()
+    inputs = keras.Input(shape=(8,))
+    model = _TorchStepModel(inputs, layers.Dense(1)(inputs))
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="mse", metrics=["mae"])
+    h = model.fit(x, y, epochs=6, batch_size=16, verbose=0)
+    assert h.history["loss"][-1] < 0.5 * h.history["loss"][0]
+    sw = np.linspace(0.1, 1.0, len(x)).astype("float32")
+    h = model.fit(x, y, sample_weight=sw, epochs=1, batch_size=64, verbose=0)
+    assert np.isfinite(h.history["loss"][0])
+    p = model.predict(x, verbose=0)
+    out = model.evaluate(x, y, batch_size=64, verbose=0, return_dict=True)
+    np.testing.assert_allclose(out["loss"], np.mean((p - y) ** 2), rtol=1e-5)
+    np.testing.assert_allclose(out["mae"], np.mean(np.abs(p - y)), rtol=1e-5)
+
+
+def test_tf_style_gan_step_with_symbolic_batch_size():
+    disc = keras.Sequential([keras.Input((4,)), layers.Dense(8), layers.LeakyReLU(negative_slope=0.2),
+                             layers.Dense(1)])
+    gen = keras.Sequential([keras.Input((3,)), layers.Dense(4)])
+    seed = keras.random.SeedGenerator(1)
+    d_opt, g_opt = keras.optimizers.Adam(1e-2), keras.optimizers.Adam(1e-2)
+    loss_fn = keras.losses.BinaryCrossentropy(from_logits=True)
+    real = np.random.default_rng(0).normal(2.0, 0.1, (32, 4)).astype("float32")
+    g_losses = []
+    for _ in range(15):
+        batch_size = tf.shape(real)[0]
+        z = keras.random.normal(shape=(batch_size, 3), seed=seed)
+        combined = tf.concat([gen(z), real], axis=0)
+        labels = tf.concat([tf.ones((batch_size, 1)), tf.zeros((batch_size, 1))], axis=0)
+        labels += 0.05 * keras.random.uniform(tf.shape(labels), seed=seed)
+        assert tuple(labels.shape) == (64, 1)
+        with tf.GradientTape() as tape:
+            d_loss = loss_fn(labels, disc(combined))
+        d_opt.apply(tape.gradient(d_loss, disc.trainable_weights), disc.trainable_weights)
+        before = [w.numpy().copy() for w in disc.trainable_weights]
+        with tf.GradientTape() as tape:
+            g_loss = loss_fn(tf.zeros((batch_size, 1)), disc(gen(keras.random.normal(
+                shape=(batch_size, 3), seed=seed))))
+        g_opt.apply(tape.gradient(g_loss, gen.trainable_weights), gen.trainable_weights)
+        for b, w in zip(before, disc.trainable_weights):  # the generator step leaves D alone
+            np.testing.assert_array_equal(b, w.numpy())
+        g_losses.append(float(g_loss))
+    assert np.all(np.isfinite(g_losses))
+
+
+def test_torch_optimizer_and_loss_on_a_keras_model_with_one_hot_targets():
+    rng = np.random.default_rng(0)
+    x = rng.random((96, 6)).astype("float32")
+    labels = (x[:, 0] > x[:, 1]).astype("int64") + 2 * (x[:, 2] > 0.5)
+    y = keras.utils.to_categorical(labels, 4)
+    inputs = keras.Input(shape=(6,))
+    model = keras.Model(inputs, layers.Dense(4)(layers.Dense(16, activation="relu")(inputs)))
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(
+        torch.from_numpy(x), torch.from_numpy(y)), batch_size=16, shuffle=True)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    logits = model(torch.from_numpy(x))
+    ls = logits.numpy() - np.log(np.exp(logits.numpy()).sum(1, keepdims=True))
+    np.testing.assert_allclose(float(loss_fn(logits, torch.from_numpy(y))),
+                               -(y * ls).sum(1).mean(), rtol=1e-5)   # probabilities as targets
+    first = float(loss_fn(logits, torch.from_numpy(y)))
+    for _ in range(20):
+        for xb, yb in loader:
+            loss = loss_fn(model(xb), yb)
+            model.zero_grad()
+            loss.backward()
+            optimizer.step()
+    assert float(loss_fn(model(torch.from_numpy(x)), torch.from_numpy(y))) < 0.6 * first
+
+
+# ---- Keras 3 saving hooks ----------------------------------------------------------------------
+@keras.saving.register_keras_serializable(package="he_tests")
+class _ScaledDense(layers.Dense):
+    def __init__(self, units, **kwargs):
+        super().__init__(units, **kwargs)
+        self.scale = keras.Variable(np.full((units,), 2.0), name="scale", dtype="float32")
+        self.loaded_through_hook = False
+
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        store["scale"] = self.scale.numpy()
+
+    def load_own_variables(self, store):
+        self.scale.assign(store["scale"])
+        for i, v in enumerate(self.weights):
+            v.assign(store[f"{i}"])
+        self.loaded_through_hook = True
+
+    def call(self, inputs):
+        return super().call(inputs) + self.scale
+
+
+def test_save_and_load_own_variables_hooks(tmp_path):
+    x, y = _xy(16, 5)
+    model = keras.Sequential([keras.Input((5,)), _ScaledDense(1)])
+    model.compile("adam", "mse")
+    model.fit(x, y, epochs=2, verbose=0)
+    model.layers[0].scale.assign(np.array([3.5], np.float32))
+    model.save(tmp_path / "v.keras")
+    back = keras.models.load_model(tmp_path / "v.keras")
+    assert back.layers[0].loaded_through_hook
+    np.testing.assert_array_equal(back.layers[0].scale.numpy(), [3.5])
+    np.testing.assert_array_equal(back.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_default_own_variables_store_round_trips():
+    layer = layers.Dense(3)
+    layer.build((None, 4))
+    store = {}
+    layer.save_own_variables(store)
+    assert sorted(store) == ["0", "1"] and store["0"].shape == (4, 3)
+    other = layers.Dense(3)
+    other.build((None, 4))
+    other.load_own_variables(store)
+    np.testing.assert_array_equal(other.get_weights()[0], layer.get_weights()[0])
+    with pytest.raises(ValueError, match="load_own_variables.*expects 2"):
+        other.load_own_variables({"0": store["0"]})
+
+
+@keras.saving.register_keras_serializable(package="he_tests")
+class _VocabDense(layers.Dense):
+    def __init__(self, vocab=None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.vocab = vocab
+
+    def save_assets(self, inner_path):
+        os.makedirs(os.path.join(inner_path, "sub"))
+        with open(os.path.join(inner_path, "sub", "vocab.txt"), "w") as f:
+            f.write(self.vocab)
+
+    def load_assets(self, inner_path):
+        with open(os.path.join(inner_path, "sub", "vocab.txt")) as f:
+            self.vocab = f.read().replace("<unk>", "little")
+
+
+def test_save_and_load_assets_hooks(tmp_path):
+    model = keras.Sequential([_VocabDense(vocab="a <unk> lamb", units=2)])
+    model(np.ones((2, 3), np.float32))
+    model.save(tmp_path / "a.keras")
+    back = keras.models.load_model(tmp_path / "a.keras")
+    assert back.layers[0].vocab == "a little lamb"
+
+
+@keras.saving.register_keras_serializable(package="he_tests")
+class _InitBuild(layers.Layer):
+    def __init__(self, units=4, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def get_config(self):
+        return dict(units=self.units, **super().get_config())   # no duplicate `units`
+
+    def build(self, input_shape, layer_init):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer=layer_init)
+        self.layer_init = layer_init
+
+    def get_build_config(self):
+        return {**super().get_build_config(), "layer_init": self.layer_init}
+
+    def build_from_config(self, config):
+        self.build(config["input_shape"], config["layer_init"])
+
+    def call(self, inputs):
+        return ops.matmul(inputs, self.w)
+
+
+def test_get_build_config_and_build_from_config_hooks(tmp_path):
+    layer = _InitBuild(units=3)
+    layer.build(input_shape=(5,), layer_init="ones")
+    assert layer.get_build_config() == {"input_shape": [5], "layer_init": "ones"}
+    assert "units" in layer.get_config()
+    model = keras.Sequential([layer, layers.Dense(1)])
+    x = np.random.default_rng(1).random((4, 5)).astype("float32")
+    model(x)
+    model.save(tmp_path / "b.keras")
+    back = keras.models.load_model(tmp_path / "b.keras")
+    assert back.layers[0].layer_init == "ones" and back.built
+    np.testing.assert_array_equal(back.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+@keras.saving.register_keras_serializable(package="he_tests")
+def _tenth_square_sum(y_true, y_pred):
+    return ops.sum(ops.square(y_pred - y_true) / 10.0, axis=1)
+
+
+@keras.saving.register_keras_serializable(package="he_tests")
+class _OwnCompile(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.d1 = layers.Dense(4, activation="relu")
+        self.d2 = layers.Dense(3, activation="softmax")
+
+    def call(self, inputs):
+        return self.d2(self.d1(inputs))
+
+    def compile(self, optimizer, loss_fn, metrics):
+        super().compile(optimizer=optimizer, loss=loss_fn, metrics=metrics)
+        self.model_optimizer, self.loss_fn, self.loss_metrics = optimizer, loss_fn, metrics
+
+    def get_compile_config(self):
+        return {"model_optimizer": self.model_optimizer, "loss_fn": self.loss_fn,
+                "metric": self.loss_metrics}
+
+    def compile_from_config(self, config):
+        self.compile(optimizer=keras.utils.deserialize_keras_object(config["model_optimizer"]),
+                     loss_fn=keras.utils.deserialize_keras_object(config["loss_fn"]),
+                     metrics=keras.utils.deserialize_keras_object(config["metric"]))
+
+
+def test_get_compile_config_hooks_and_subclassed_model_rebuilt_from_build_config(tmp_path):
+    x = np.random.default_rng(2).random((6, 5)).astype("float32")
+    y = np.random.default_rng(3).random((6, 3)).astype("float32")
+    model = _OwnCompile()
+    model.compile(optimizer="SGD", loss_fn=_tenth_square_sum, metrics=["mae"])
+    model.fit(x, y, verbose=0)
+    model.save(tmp_path / "c.keras")
+    back = keras.models.load_model(tmp_path / "c.keras")
+    assert back.model_optimizer == "SGD" and back.loss_fn is _tenth_square_sum
+    assert back.loss_metrics == ["mae"]
+    np.testing.assert_array_equal(back.predict(x, verbose=0), model.predict(x, verbose=0))
+    back.fit(x, y, verbose=0)   # compiled from the hook: trains
+
+
+def test_model_compile_config_defaults_round_trip():
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, layers.Dense(2)(inputs))
+    assert model.get_compile_config() is None
+    model.compile(keras.optimizers.Adam(0.01), "mse", metrics=["mae"])
+    cfg = model.get_compile_config()
+    other = keras.Model(inputs, layers.Dense(2)(inputs))
+    other.compile_from_config(cfg)
+    assert type(other.optimizer).__name__ == "Adam"
+    np.testing.assert_allclose(float(other.optimizer.learning_rate), 0.01)
+
+
+# ---- losses broadcast like Keras 3 ------------------------------------------------------------
+@pytest.mark.parametrize("loss,ref", [("mse", lambda d: (d ** 2).mean(-1)),
+                                      ("mae", lambda d: np.abs(d).mean(-1))])
+def test_regression_losses_broadcast_labels_against_a_single_output(loss, ref):
+    x, _ = _xy(32, 4)
+    y = np.random.default_rng(4).random((32, 5)).astype("float32")
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(1)])
+    model.compile("sgd", loss)
+    p = model.predict(x, verbose=0)
+    np.testing.assert_allclose(model.evaluate(x, y, verbose=0), ref(y - p).mean(), rtol=1e-5)
+    h = model.fit(x, y, epochs=5, batch_size=8, verbose=0)
+    assert h.history["loss"][-1] < h.history["loss"][0]
+    with pytest.raises(ValueError, match="shapes must match or broadcast"):
+        model.fit(x, np.zeros((32, 5, 2), np.float32), verbose=0)
+    bce = keras.Sequential([keras.Input((4,)), layers.Dense(1, activation="sigmoid")])
+    bce.compile("sgd", "binary_crossentropy")
+    with pytest.raises(ValueError, match="labels have shape"):   # classification stays strict
+        bce.fit(x, (y > 0.5).astype("float32"), verbose=0)
+
+
+# ---- serialization ------------------------------------------------------------------------------
+@keras.saving.register_keras_serializable(package="he_tests", name="KernelTimes")
+class _MyDense(layers.Layer):
+    def __init__(self, units, *, kernel_initializer=None, nested=None, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden_units, self.kernel_initializer, self.nested = units, kernel_initializer, nested
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"units": self.hidden_units, "kernel_initializer": self.kernel_initializer,
+                       "nested": self.nested})
+        return config
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.hidden_units),
+                                      initializer=self.kernel_initializer)
+
+    def call(self, inputs):
+        return ops.matmul(inputs, self.kernel)
+
+
+@keras.saving.register_keras_serializable(package="he_tests", name="cube")
+def _cube(x):
+    return x ** 3
+
+
+def test_layers_serialize_with_a_nested_layer_and_a_registered_name():
+    inner = _MyDense(4, kernel_initializer="ones")
+    outer = _MyDense(2, nested=inner)
+    config = keras.layers.serialize(outer)
+    assert config["registered_name"] == "he_tests>KernelTimes"
+    assert config["config"]["nested"]["class_name"] == "_MyDense"   # JSON, not the object
+    import json
+    json.dumps(config)
+    back = keras.layers.deserialize(config)
+    assert isinstance(back, _MyDense) and back.hidden_units == 2
+    assert isinstance(back.nested, _MyDense) and back.nested is not inner
+    assert back.nested.hidden_units == 4
+    with pytest.raises(TypeError, match="layers.serialize"):
+        keras.layers.serialize("dense")
+
+
+def test_model_with_a_registered_activation_and_layer_arguments_saves(tmp_path):
+    inputs = keras.Input((3,))
+    h = _MyDense(4, kernel_initializer="glorot_uniform")(inputs)
+    outputs = layers.Dense(2, activation=_cube)(h)
+    model = keras.Model(inputs, outputs)
+    x = np.random.default_rng(5).random((4, 3)).astype("float32")
+    model.save(tmp_path / "f.keras")
+    back = keras.models.load_model(tmp_path / "f.keras")
+    np.testing.assert_array_equal(back.predict(x, verbose=0), model.predict(x, verbose=0))
+    fresh = keras.Model.from_config(model.get_config())
+    assert not any(a is b for a in model.weights for b in fresh.weights)

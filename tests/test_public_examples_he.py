@@ -358,3 +358,98 @@ def test_model_with_a_registered_activation_and_layer_arguments_saves(tmp_path):
     np.testing.assert_array_equal(back.predict(x, verbose=0), model.predict(x, verbose=0))
     fresh = keras.Model.from_config(model.get_config())
     assert not any(a is b for a in model.weights for b in fresh.weights)
+
+
+# ---- working_with_rnns: unbuilt summaries, tf.device, TensorShape, tf.nest, nested cells --------
+def test_summary_of_an_unbuilt_sequential_lists_its_layers_as_unbuilt():
+    model = keras.Sequential([layers.Embedding(100, 8), layers.LSTM(4), layers.Dense(2)])
+    lines = []
+    model.summary(print_fn=lines.append)
+    rows = [ln for ln in lines if "(LSTM)" in ln]
+    assert rows and "?" in rows[0] and rows[0].endswith("0 (unbuilt)")
+    assert "Total params: 0" in lines
+    model(np.zeros((2, 5), np.int64))
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert "Total params: 1,018" in lines   # Embedding 800 + LSTM 208 + Dense 10, as Keras
+
+
+def test_tf_device_names_and_the_device_context():
+    assert torch.device("CPU:0") == torch.device("cpu:0")
+    assert torch.device("/device:GPU:1") == torch.device("cuda:1")
+    assert torch.device("/job:localhost/replica:0/task:0/device:CPU:0").type == "cpu"
+    with tf.device("CPU:0"):
+        y = tf.argmax(tf.constant([[0.1, 0.9]]), axis=1)
+    assert y.numpy().tolist() == [1]
+    with torch.device("cpu"):
+        pass
+    with pytest.raises((NotImplementedError, RuntimeError), match="CPU only|without CUDA"):
+        with tf.device("/GPU:0"):
+            pass
+    with pytest.raises(ValueError, match="unknown device"):
+        torch.device("TPU:0")
+
+
+def test_tensor_shape():
+    s = tf.TensorShape([20, None])
+    assert s.rank == 2 and s.as_list() == [20, None] and len(s) == 2 and s[0] == 20
+    assert s == [20, None] and s != (20, 3) and not s.is_fully_defined()
+    assert tf.TensorShape([2, 3]).num_elements() == 6
+    assert tf.TensorShape(3) == [3] and tf.TensorShape(None).rank is None
+    assert (tf.TensorShape([1]) + [2]).as_list() == [1, 2]
+    assert tf.TensorShape([4, 5])[1:] == [5]
+    with pytest.raises(TypeError, match="TensorShape"):
+        tf.TensorShape([2.5])
+
+
+def test_tf_nest():
+    s = {"b": (1, [2, 3]), "a": 4}
+    assert tf.nest.flatten(s) == [4, 1, 2, 3]          # sorted keys, as tf.nest
+    assert tf.nest.flatten(5) == [5]
+    doubled = tf.nest.map_structure(lambda x, y: x + y, s, s)
+    assert doubled == {"b": (2, [4, 6]), "a": 8}
+    assert tf.nest.pack_sequence_as(s, [0, 1, 2, 3]) == {"b": (1, [2, 3]), "a": 0}
+    with pytest.raises(ValueError, match="same nested structure"):
+        tf.nest.map_structure(lambda x, y: x, (1, 2), (1, 2, 3))
+    with pytest.raises(ValueError, match="3 values"):
+        tf.nest.pack_sequence_as((1, 2), [1, 2, 3])
+
+
+class _NestedCell(layers.Layer):
+    def __init__(self, u1, u2, u3, **kwargs):
+        self.u1, self.u2, self.u3 = u1, u2, u3
+        self.state_size = [tf.TensorShape([u1]), tf.TensorShape([u2, u3])]
+        self.output_size = [tf.TensorShape([u1]), tf.TensorShape([u2, u3])]
+        super().__init__(**kwargs)
+
+    def build(self, input_shapes):
+        self.k1 = self.add_weight(shape=(input_shapes[0][1], self.u1), initializer="uniform")
+        self.k23 = self.add_weight(shape=(input_shapes[1][1], input_shapes[1][2], self.u2,
+                                          self.u3), initializer="uniform")
+
+    def call(self, inputs, states):
+        a, b = tf.nest.flatten(inputs)
+        o1, o23 = tf.matmul(a, self.k1), tf.einsum("bij,ijkl->bkl", b, self.k23)
+        return (o1, o23), (states[0] + o1, states[1] + o23)
+
+
+def test_rnn_over_a_cell_with_nested_inputs_states_and_outputs():
+    rng = np.random.default_rng(6)
+    a = rng.random((8, 4, 3)).astype("float32")
+    b = rng.random((8, 4, 2, 5)).astype("float32")
+    in1, in2 = keras.Input((None, 3)), keras.Input((None, 2, 5))
+    cell = _NestedCell(2, 3, 4)
+    outs = layers.RNN(cell)((in1, in2))
+    model = keras.Model([in1, in2], outs)
+    p1, p23 = model.predict([a, b], verbose=0)
+    k1, k23 = cell.k1.numpy(), cell.k23.numpy()
+    np.testing.assert_allclose(p1, a[:, -1] @ k1, rtol=1e-5)   # the last step's output
+    np.testing.assert_allclose(p23, np.einsum("bij,ijkl->bkl", b[:, -1], k23), atol=1e-6)
+    seq = layers.RNN(_NestedCell(2, 3, 4), return_sequences=True, return_state=True)
+    (s1, s23), st1, st23 = seq((a, b))
+    assert tuple(s1.shape) == (8, 4, 2) and tuple(s23.shape) == (8, 4, 3, 4)
+    np.testing.assert_allclose(st1.numpy(), s1.numpy().sum(1), rtol=1e-5)  # states sum outputs
+    model.compile("adam", "mse")
+    t1, t23 = rng.random((8, 2)).astype("float32"), rng.random((8, 3, 4)).astype("float32")
+    h = model.fit([a, b], [t1, t23], epochs=8, batch_size=8, verbose=0)
+    assert h.history["loss"][-1] < h.history["loss"][0]

@@ -29,7 +29,7 @@ class Device:
             spec = f"cuda:{int(spec)}"
         if not isinstance(spec, str):
             raise TypeError(f"device must be a string like 'cpu' or 'cuda:0', got {spec!r}")
-        kind, _, idx = spec.partition(":")
+        kind, _, idx = _tf_device_name(spec).partition(":")
         if kind not in ("cpu", "cuda"):
             raise ValueError(f"unknown device '{spec}'; valid: 'cpu', 'cuda', 'cuda:N'")
         try:
@@ -54,6 +54,26 @@ class Device:
 
     def __hash__(self):
         return hash((self.type, self.index))
+
+    def __enter__(self):
+        """`with torch.device("cpu"):` / `with tf.device("CPU:0"):` makes it the default
+        device for the block; pyengine creates tensors on the CPU, so another device raises
+        (set_default_device) rather than being ignored."""
+        from ..default_device import set_default_device
+        set_default_device(self)
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _tf_device_name(spec):
+    """TensorFlow's device names as torch's: "CPU:0", "/CPU:0", "/device:GPU:1",
+    "/job:localhost/replica:0/task:0/device:CPU:0" -> "cpu:0", "cuda:1"."""
+    name = spec.rsplit("/device:", 1)[-1] if "/device:" in spec else spec.lstrip("/")
+    kind, sep, idx = name.partition(":")
+    kind = {"CPU": "cpu", "GPU": "cuda", "gpu": "cuda"}.get(kind, kind)
+    return kind + sep + idx
 
 
 CPU = Device("cpu")

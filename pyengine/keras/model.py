@@ -364,10 +364,15 @@ class Model(Trainer, Layer):
         keras/summary_table.py)."""
         from .summary_table import summary_lines
         print_fn = print_fn or print
-        self._ensure_built()
+        if not self._unbuilt_sequential():  # Keras 3 lists those layers as unbuilt
+            self._ensure_built()
         for s in summary_lines(self, line_length, positions, expand_nested, show_trainable,
                                layer_range):
             print_fn(s)
+
+    def _unbuilt_sequential(self):
+        """A Sequential whose input shape is not known yet (no Input, no call)."""
+        return getattr(self, "_declared_input", 0) is None and not self.built
 
     # ---- on disk (keras/saving.py) ---------------------------------------------------------
     def save_weights(self, filepath, overwrite=True):

@@ -14,7 +14,7 @@ def _shape_of(layer, node=None):
         return str(tree.map_structure(lambda t: t.shape, node.outputs))
     if layer._inbound_nodes:
         return str(tree.map_structure(lambda t: t.shape, layer._inbound_nodes[-1].outputs))
-    return str(layer._last_output_shape)
+    return "?" if layer._last_output_shape is None else str(layer._last_output_shape)
 
 
 def _rows(model, expand_nested, depth=0):
@@ -82,10 +82,10 @@ def _columns(line_length, positions, n_cols, owner):
 
 def _format(fields, ends):
     out, start = "", 0
-    for text, end in zip(fields, ends):
+    for i, (text, end) in enumerate(zip(fields, ends)):
         width = end - start
         text = str(text)
-        if len(text) > width - 1:
+        if len(text) > width - 1 and i < len(fields) - 1:  # the last column may run on
             text = text[:max(width - 4, 0)] + "..." if width > 4 else text[:max(width - 1, 0)]
         out += text.ljust(width)
         start = end
@@ -108,8 +108,9 @@ def summary_lines(model, line_length=None, positions=None, expand_nested=False,
     line, thick = "_" * line_length, "=" * line_length
     out = [f'Model: "{model.name}"', line, _format(header, ends), thick]
     for i, (lyr, depth, shape, links) in enumerate(rows):
+        params = f"{lyr.count_params():,}" if lyr.built else "0 (unbuilt)"
         fields = ["  " * depth + f"{lyr.name} ({type(lyr).__name__})", shape,
-                  f"{lyr.count_params():,}"] + ([links] if connect else [])
+                  params] + ([links] if connect else [])
         if show_trainable:
             fields.append("Y" if lyr.trainable else "N")
         out.append(_format(fields, ends))

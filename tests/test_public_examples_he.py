@@ -453,3 +453,45 @@ def test_rnn_over_a_cell_with_nested_inputs_states_and_outputs():
     t1, t23 = rng.random((8, 2)).astype("float32"), rng.random((8, 3, 4)).astype("float32")
     h = model.fit([a, b], [t1, t23], epochs=8, batch_size=8, verbose=0)
     assert h.history["loss"][-1] < h.history["loss"][0]
+
+
+# ---- preprocessing_layers: n-grams, TF-IDF, raw strings through a GRU model ------------------
+_TEXTS = ["The Brain is wider than the Sky", "For put them side by side",
+          "The one the other will contain", "With ease and You beside"]
+
+
+def test_text_vectorization_ngrams_multi_hot_and_tf_idf():
+    tv = layers.TextVectorization(output_mode="multi_hot", ngrams=2)
+    tv.adapt(tf.constant(_TEXTS))
+    vocab = tv.get_vocabulary()
+    assert "the brain" in vocab and "side by" in vocab and "the" in vocab
+    assert tv.vocabulary_size() == 41    # 23 words + 17 pairs + [UNK], as Keras
+    out = tv(["The Brain is deeper than the sea"]).numpy()[0]
+    seen = {"the", "brain", "is", "than", "the brain", "brain is", "than the"}
+    assert {vocab[i] for i in np.flatnonzero(out) if i} == seen and out[0] == 1  # [UNK]
+    idf = layers.TextVectorization(output_mode="tf-idf", ngrams=2)
+    idf.adapt(tf.constant(_TEXTS))
+    w = idf(["The Brain is deeper than the sea"]).numpy()[0]
+    # tf-idf: count * log(1 + docs / (1 + docs containing the token)), 4 documents
+    np.testing.assert_allclose(w[idf.get_vocabulary().index("brain")], np.log(1 + 4 / 2))
+    np.testing.assert_allclose(w[idf.get_vocabulary().index("the")], 2 * np.log(1 + 4 / 3),
+                               rtol=1e-6)
+    only_pairs = layers.TextVectorization(ngrams=(2,), output_mode="int")
+    only_pairs.adapt(["a b c"])
+    assert sorted(only_pairs.get_vocabulary()[2:]) == ["a b", "b c"]
+
+
+def test_raw_strings_through_text_vectorization_and_a_gru_model():
+    tv = layers.TextVectorization(output_mode="int")
+    tv.adapt(tf.constant(_TEXTS))
+    inputs = keras.Input(shape=(None,), dtype="int64")
+    h = layers.GRU(4)(layers.Embedding(tv.vocabulary_size(), 8)(inputs))
+    model = keras.Model(inputs, layers.Dense(1)(h))
+    ds = tf.data.Dataset.from_tensor_slices((["the brain is wider", "put them by side"],
+                                             [1.0, 0.0])).batch(2)
+    model.compile("rmsprop", "mse")
+    model.fit(ds.map(lambda x, y: (tv(x), y)), verbose=0)
+    s_in = keras.Input(shape=(1,), dtype="string")
+    end_to_end = keras.Model(s_in, model(tv(s_in)))   # the length stays None
+    text = tf.constant(["The one the other will absorb"])
+    np.testing.assert_allclose(end_to_end(text).numpy(), model(tv(text)).numpy(), rtol=1e-6)

@@ -100,7 +100,13 @@ def is_symbolic(x):
 
 def _input_examples(layer, level):
     if layer.input_dtype == "string":
-        kind = np.dtype(np.str_)  # empty strings
+        # texts of 8 and 9 words (longer at later levels): a TextVectorization without
+        # output_sequence_length then gives a None length, as Keras' (None, None); empty
+        # strings made it a fixed 0 that an Embedding + GRU after it could not run on
+        return tuple(np.full((layer.shape[0] or batch,) + tuple(free if d is None else d
+                                                                 for d in layer.shape[1:]),
+                             " ".join(["a"] * free))
+                     for batch, free in _SIZES[level])
     else:
         kind = np.dtype(layer.input_dtype)
         kind = np.dtype(np.float32) if kind.kind == "f" else kind
@@ -113,7 +119,7 @@ def input_tensor(layer):
     """The output KerasTensor of an InputLayer."""
     t = KerasTensor((layer.shape[0],) + layer.shape[1:], layer.input_dtype,
                     _input_examples(layer, 0), (layer, 0, 0), name=layer.name,
-                    free=any(d is None for d in layer.shape[1:]))
+                    free=any(d is None for d in layer.shape[1:]) or layer.input_dtype == "string")
     layer._inbound_nodes.append(Node(layer, (t,), {}, t))
     return t
 

@@ -13,7 +13,9 @@ tf.strings.split), 'character', None (each string one token) or a callable on on
 returning its tokens. 'int' output pads with 0 (or truncates) to output_sequence_length, or to
 the longest sample of the call when it is None. Called on a `keras.Input(shape=(1,),
 dtype="string")` it is a node of a functional model (keras-io's end-to-end model taking raw
-strings). Rejected: ngrams, ragged / sparse outputs."""
+strings). ngrams=2 adds the word pairs to the tokens (n-grams of 1..n words, or of the sizes a
+tuple lists, joined by a space); output_mode="tf-idf" is TF 2.5's name of "tf_idf". Rejected:
+ragged / sparse outputs."""
 import re
 
 import numpy as np
@@ -54,6 +56,26 @@ def _splitter(split):
                      f"callable. Received: {split!r}")
 
 
+def _ngram_sizes(ngrams):
+    """ngrams=None (tokens as split), n (every n-gram of 1..n words) or a tuple of sizes."""
+    if ngrams is None:
+        return None
+    sizes = tuple(range(1, ngrams + 1)) if isinstance(ngrams, (int, np.integer)) and \
+        not isinstance(ngrams, bool) else ngrams
+    if not isinstance(sizes, tuple) or not sizes or not all(
+            isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0
+            for n in sizes):
+        raise ValueError("[TextVectorization] ngrams must be None, a positive integer or a "
+                         f"tuple of positive integers. Received: ngrams={ngrams!r}")
+    return tuple(int(n) for n in sizes)
+
+
+def _ngrams(tokens, sizes):
+    """The n-grams of each size in order, words joined by a space (tf.strings.ngrams): for
+    sizes (1, 2), every word, then every pair of neighbours."""
+    return [" ".join(tokens[i:i + n]) for n in sizes for i in range(len(tokens) - n + 1)]
+
+
 class TextVectorization(Layer):
     def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation",
                  split="whitespace", ngrams=None, output_mode="int",
@@ -61,8 +83,9 @@ class TextVectorization(Layer):
                  idf_weights=None, sparse=False, ragged=False, encoding="utf-8", name=None,
                  **kwargs):
         super().__init__(name=name, **kwargs)
-        if ngrams is not None:
-            raise ValueError("[TextVectorization] ngrams is not supported")
+        self._ngrams = _ngram_sizes(ngrams)
+        if output_mode == "tf-idf":  # TF 2.5's spelling
+            output_mode = "tf_idf"
         if ragged or sparse:
             raise ValueError("[TextVectorization] ragged / sparse outputs are not supported")
         if output_mode not in ("int", "multi_hot", "count", "tf_idf"):
@@ -109,8 +132,12 @@ class TextVectorization(Layer):
             a = np.asarray(self._standardize(a), dtype=object)
         texts = a.reshape(-1).tolist()
         if self._split is None:
-            return [[t] for t in texts], a.ndim == 0
-        return [list(self._split(t)) for t in texts], a.ndim == 0
+            docs = [[t] for t in texts]
+        else:
+            docs = [list(self._split(t)) for t in texts]
+        if self._ngrams is not None:
+            docs = [_ngrams(d, self._ngrams) for d in docs]
+        return docs, a.ndim == 0
 
     def adapt(self, data, batch_size=None, steps=None):
         """Builds the vocabulary from `data` (strings, or an iterable of batches of them);

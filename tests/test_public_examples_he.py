@@ -495,3 +495,88 @@ def test_raw_strings_through_text_vectorization_and_a_gru_model():
     end_to_end = keras.Model(s_in, model(tv(s_in)))   # the length stays None
     text = tf.constant(["The one the other will absorb"])
     np.testing.assert_allclose(end_to_end(text).numpy(), model(tv(text)).numpy(), rtol=1e-6)
+
+
+# ---- migrating_to_keras_3 ---------------------------------------------------------------------
+def test_strings_as_string_formats_like_tensorflow():
+    assert tf.strings.as_string(np.array([[1, -2]])).tolist() == [["1", "-2"]]
+    assert tf.strings.as_string(np.float32(1.5)) == "1.500000"
+    assert tf.strings.as_string(np.array([3.14159]), precision=2).tolist() == ["3.14"]
+    assert tf.strings.as_string(np.array([1234.5]), scientific=True).tolist() == ["1.234500e+03"]
+    assert tf.strings.as_string(np.array([0.5]), shortest=True).tolist() == ["0.5"]
+    assert tf.strings.as_string(np.array([7]), width=3, fill="0").tolist() == ["007"]
+    assert tf.strings.as_string(np.array([True, False])).tolist() == ["true", "false"]
+    back = tf.strings.to_number(tf.strings.as_string(tf.constant([[1.0, 2.5]])))
+    np.testing.assert_array_equal(back.numpy(), [[1.0, 2.5]])
+    with pytest.raises(ValueError, match="fill"):
+        tf.strings.as_string(np.array([1]), fill="x")
+    with pytest.raises(TypeError, match="as_string"):
+        tf.strings.as_string(np.array(["a"]))
+
+
+def test_crossentropy_metrics_by_name_and_class():
+    rng = np.random.default_rng(7)
+    p = rng.random((6, 4)).astype("float32") + 0.05
+    p /= p.sum(1, keepdims=True)
+    y = np.eye(4, dtype="float32")[rng.integers(0, 4, 6)]
+    cce = keras.metrics.CategoricalCrossentropy()
+    cce.update_state(y, p)
+    np.testing.assert_allclose(float(cce.result()), -(y * np.log(p)).sum(1).mean(), rtol=1e-5)
+    scce = keras.metrics.get("sparse_categorical_crossentropy")
+    scce.update_state(y.argmax(1), p)
+    np.testing.assert_allclose(float(scce.result()), float(cce.result()), rtol=1e-5)
+    bce = keras.metrics.BinaryCrossentropy(from_logits=True)
+    z, t = rng.normal(size=(5, 1)).astype("float32"), (rng.random((5, 1)) > 0.5).astype("f")
+    bce.update_state(t, z)
+    ref = np.mean(np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z))))
+    np.testing.assert_allclose(float(bce.result()), ref, rtol=1e-5)
+    with pytest.raises(ValueError, match="axis=-1"):
+        keras.metrics.CategoricalCrossentropy(axis=1)
+
+
+def test_one_target_array_serves_every_output_and_per_output_metric_names():
+    inputs = layers.Input(shape=(6,))
+    x1 = layers.Dense(4, activation="relu")(inputs)
+    o1 = layers.Dense(3, activation="softmax", name="out_a")(x1)
+    o2 = layers.Dense(3, activation="softmax", name="out_b")(layers.Dense(4)(x1))
+    model = keras.Model(inputs, [o1, o2])
+    model.compile("adam", "categorical_crossentropy",
+                  metrics=["categorical_crossentropy", "categorical_crossentropy"])
+    x = np.random.default_rng(8).random((10, 6)).astype("float32")
+    y = np.eye(3, dtype="float32")[np.arange(10) % 3]
+    out = model.evaluate(x, y, verbose=0, return_dict=True)
+    pa, pb = model.predict(x, verbose=0)
+    ca, cb = (-(y * np.log(np.clip(p, 1e-7, 1))).sum(1).mean() for p in (pa, pb))
+    np.testing.assert_allclose(out["out_a_categorical_crossentropy"], ca, rtol=1e-4)
+    np.testing.assert_allclose(out["out_b_categorical_crossentropy"], cb, rtol=1e-4)
+    np.testing.assert_allclose(out["loss"], ca + cb, rtol=1e-4)
+    with pytest.raises(ValueError, match="2 outputs"):
+        model.evaluate(x, [y, y, y], verbose=0)
+
+
+def test_symbolic_call_of_a_layer_returning_none_and_tf_function_on_call():
+    class Nothing(layers.Layer):
+        def call(self, inputs):
+            return None
+    ins = {"foo": keras.Input((1,)), "bar": {"baz": keras.Input((1,))}}
+    assert Nothing()(ins) is None
+
+    class Coin(layers.Layer):
+        @tf.function()
+        def call(self, inputs):
+            return inputs * 2 if tf.random.uniform(()) > 0.5 else inputs / 2
+    out = Coin()(np.ones((2, 2), np.float32)).numpy()
+    assert np.all(out == 2) or np.all(out == 0.5)
+
+
+def test_saved_model_and_torch_distributed_names_raise_clearly():
+    with pytest.raises(NotImplementedError, match="saved_model.save.*model.save"):
+        tf.saved_model.save(keras.Sequential([layers.Dense(1)]), "unused_dir")
+    with pytest.raises(NotImplementedError, match="saved_model.load"):
+        tf.saved_model.load("unused_dir")
+    try:
+        sampler = torch.utils.data.distributed.DistributedSampler
+    except ImportError as e:            # without mpi4py: the extra is named
+        assert "pyengine[dist]" in str(e)
+    else:
+        assert sampler.__name__ == "DistributedSampler"

@@ -216,6 +216,8 @@ def call_symbolic(layer, inputs, args, kwargs):
                 raise type(first)(f"[{layer.name}] cannot be called on input of shape "
                                   f"{_shape_str(inputs)}: {first}") from None
             level += 1  # longer examples for the None dimensions upstream
+    if results[0] is None and results[1] is None:
+        return None  # a call() that returns nothing gives nothing, as in Keras 3
     flat1, flat2 = tree.flatten(results[0]), tree.flatten(results[1])
     node_index = len(layer._inbound_nodes)
     outs = []

@@ -237,6 +237,10 @@ class Trainer(GeneratorMethods):
             for i, t in zip(with_loss, given):
                 out[i] = t
             return out
+        if not isinstance(y, (list, tuple)) and len(with_loss) == n:
+            # Keras (tf.keras' _conform_to_outputs, Keras 3): one target array serves every
+            # output (the migration guide's evaluate(x, y) of a two-output model)
+            return [y] * n
         raise ValueError(f"[fit] the model has {n} outputs; pass y as a list or dict of "
                          f"{n} target arrays" + (f", or {len(with_loss)} for the outputs "
                          f"that have a loss ({with_loss})" if len(with_loss) < n else ""))

@@ -580,3 +580,9 @@ def test_saved_model_and_torch_distributed_names_raise_clearly():
         assert "pyengine[dist]" in str(e)
     else:
         assert sampler.__name__ == "DistributedSampler"
+
+
+def test_quantize_raises_instead_of_leaving_the_model_unchanged():
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(2)])
+    with pytest.raises(NotImplementedError, match="quantize.*int8"):
+        model.quantize("int8")

@@ -396,6 +396,14 @@ class Model(Trainer, Layer):
             "model.save('file.keras') with keras.models.load_model, or "
             "pyengine.onnx.export(model, example_input, 'model.onnx') for ONNX")
 
+    def quantize(self, mode=None, config=None, **kwargs):
+        """Keras 3 rewrites Dense / EinsumDense / Embedding kernels as int8 / int4 / float8 /
+        GPTQ weights with scales; pyengine has no quantized kernels, so it raises rather than
+        leaving the model unchanged."""
+        raise NotImplementedError(
+            f"[Model.quantize] mode={mode!r} is not supported: pyengine has no quantized "
+            "(int8 / int4 / float8) kernels; the model runs in float32")
+
     def save(self, filepath, overwrite=True):
         """Architecture (JSON) and weights in one .npz file, written atomically;
         `keras.models.load_model(filepath)` rebuilds the model,

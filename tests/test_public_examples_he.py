@@ -586,3 +586,32 @@ def test_quantize_raises_instead_of_leaving_the_model_unchanged():
     model = keras.Sequential([keras.Input((4,)), layers.Dense(2)])
     with pytest.raises(NotImplementedError, match="quantize.*int8"):
         model.quantize("int8")
+
+
+def test_in_memory_config_keeps_a_lambda_and_save_reports_it(tmp_path):
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, layers.Dense(2, activation=lambda t: t * 2.0)(inputs))
+    clone = keras.Model.from_config(model.get_config())       # in memory: the lambda is kept
+    x = np.ones((1, 3), np.float32)
+    assert clone(x).shape == (1, 2)
+    with pytest.raises(ValueError, match="save"):
+        model.save(tmp_path / "lam.keras")
+
+
+@keras.saving.register_keras_serializable(package="he_tests")
+class _TwoInputs(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.d = layers.Dense(2)
+
+    def call(self, inputs):
+        return self.d(ops.concatenate([inputs["a"], inputs["b"]], axis=-1))
+
+
+def test_subclassed_model_with_dict_inputs_reloads(tmp_path):
+    model = _TwoInputs()
+    x = {"a": np.ones((2, 3), np.float32), "b": np.zeros((2, 1), np.float32)}
+    y = model(x).numpy()
+    model.save(tmp_path / "d.keras")
+    back = keras.models.load_model(tmp_path / "d.keras")
+    np.testing.assert_array_equal(back(x).numpy(), y)

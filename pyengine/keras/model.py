@@ -352,8 +352,9 @@ class Model(Trainer, Layer):
     def build_from_config(self, config):
         """Builds a subclassed model as its first call did (load_model): called once on zeros
         of the saved input shape, which runs a build(input_shape) of its own first."""
-        if config and "input_shape" in config and not self.built:
-            Model.build(self, config["input_shape"])
+        if config and config.get("input_shape") is not None and not self.built:
+            with no_grad():
+                self(_zeros_like_shapes(config["input_shape"]), training=False)
         self.built = True
 
     # ---- reporting ------------------------------------------------------------------------
@@ -472,6 +473,15 @@ class Model(Trainer, Layer):
             return
         raise ValueError(f"[{self.name}] the model has not been built yet: call it on data, "
                          "call build(input_shape), or fit it first")
+
+
+def _zeros_like_shapes(shapes):
+    """Zeros (batch 1 for None) for a shape, or a list / dict of shapes as JSON keeps them."""
+    if isinstance(shapes, dict):
+        return {k: _zeros_like_shapes(v) for k, v in shapes.items()}
+    if isinstance(shapes, (list, tuple)) and all(d is None or isinstance(d, int) for d in shapes):
+        return np.zeros(tuple(1 if d is None else d for d in shapes), np.float32)
+    return [_zeros_like_shapes(s) for s in shapes]
 
 
 def _expand_last(x):

@@ -381,8 +381,15 @@ class Trainer(GeneratorMethods):
             self._resolve_compile(len(shapes))
         if self._compiled_losses is not None:
             ys = self._flat_targets(y, len(shapes))
-            ys = [yt if lf is None else lf.validate(yt, shape)
-                  for (lf, _, _), yt, shape in zip(self._compiled_losses, ys, shapes)]
+            try:
+                ys = [yt if lf is None else lf.validate(yt, shape)
+                      for (lf, _, _), yt, shape in zip(self._compiled_losses, ys, shapes)]
+            except ValueError as e:
+                if len(shapes) == 1 or isinstance(y, (list, tuple, dict)):
+                    raise
+                raise ValueError(f"[{what}] the model has {len(shapes)} outputs; pass y as a "
+                                 f"list or dict of {len(shapes)} target arrays (one array "
+                                 f"serves every output only when it fits each: {e})") from None
             if len(shapes) == 1:
                 y = ys[0]
             elif isinstance(y, dict):

@@ -725,13 +725,16 @@ def _function_arg(value, owner):
     (`nested_model=layer`, keras-io's MyDense) as its config, rebuilt as a new layer."""
     if isinstance(value, types.FunctionType):
         from .code_layers import function_ref
-        return function_ref(value, owner)
+        try:
+            return function_ref(value, owner)
+        except TypeError:  # a lambda: kept as the object, as before (model.save reports it)
+            return value
     if isinstance(value, Layer):
         from ..saving import layer_config
         try:
             return {"__layer__": layer_config(value)}
-        except (TypeError, ValueError):  # a layer that cannot be saved stays an object: the
-            return value  # in-memory config still works, model.save reports it
+        except (TypeError, ValueError, NotImplementedError):  # one that cannot be saved: the
+            return value  # object stays (the in-memory config works, model.save reports it)
     return value
 
 

@@ -615,3 +615,11 @@ def test_subclassed_model_with_dict_inputs_reloads(tmp_path):
     model.save(tmp_path / "d.keras")
     back = keras.models.load_model(tmp_path / "d.keras")
     np.testing.assert_array_equal(back(x).numpy(), y)
+
+
+def test_mask_with_a_nested_cell_raises():
+    a = np.ones((2, 3, 3), np.float32)
+    b = np.ones((2, 3, 2, 5), np.float32)
+    rnn = layers.RNN(_NestedCell(2, 3, 4))
+    with pytest.raises(NotImplementedError, match="mask"):
+        rnn((a, b), mask=np.array([[True, True, False]] * 2))

@@ -300,6 +300,9 @@ class RNN(Layer):
             step = tree.map_structure(lambda a: a[:, t], inputs)
             out, new = self.cell.call(step, list(states), **kw)
             new = list(new) if isinstance(new, (list, tuple)) else [new]
+            if keep is not None and (tree.is_nested(out) or any(n.ndim != 2 for n in new)):
+                raise NotImplementedError(f"[{self.name}] a mask with a cell's nested outputs "
+                                          "or matrix states is not supported")
             if keep is not None:  # masked samples carry the last output and states
                 m = Tensor._wrap(keep[:, t:t + 1].astype(np.float32))
                 base = prev if prev is not None else out * 0

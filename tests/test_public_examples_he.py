@@ -623,3 +623,14 @@ def test_mask_with_a_nested_cell_raises():
     rnn = layers.RNN(_NestedCell(2, 3, 4))
     with pytest.raises(NotImplementedError, match="mask"):
         rnn((a, b), mask=np.array([[True, True, False]] * 2))
+
+
+def test_l1_and_l2_regularizers_serialize_under_their_own_names():
+    config = keras.saving.serialize_keras_object(keras.regularizers.L1(0.005))
+    assert config["class_name"] == "L1" and config["config"] == {"l1": 0.005}
+    back = keras.saving.deserialize_keras_object(config)
+    w = torch.tensor(np.array([[1.0, -2.0]], np.float32))
+    np.testing.assert_allclose(float(back(w)), 0.005 * 3.0, rtol=1e-6)
+    l2 = keras.regularizers.get("l2")
+    assert type(l2).__name__ == "L2" and l2.get_config() == {"l2": 0.01}
+    np.testing.assert_allclose(float(l2(w)), 0.01 * 5.0, rtol=1e-6)

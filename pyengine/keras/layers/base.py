@@ -15,7 +15,6 @@ node of a functional graph instead of computing (keras/symbolic.py)."""
 import functools
 import inspect
 import threading
-import types
 
 import numpy as np
 
@@ -29,6 +28,7 @@ from .. import regularizers as _reg
 from .. import tree
 from . import data_format as _data_format
 from ..utils import snake_case, unique_name
+from .config_args import saved_argument
 from .saving_defaults import SavingDefaults
 
 
@@ -302,9 +302,9 @@ class Layer(Module, SavingDefaults):
         from .activation_slot import current_record
         args, kwargs = current_record(self, *self._init_args)  # `layer.activation = None` kept
         kwargs = {k: v for k, v in kwargs.items() if k != "weights"}  # values, not config
-        kwargs = {k: _function_arg(_objects.to_config(k, v), self.name)
+        kwargs = {k: saved_argument(_objects.to_config(k, v), self.name)
                   for k, v in kwargs.items()}
-        args = [_function_arg(a, self.name) for a in args]
+        args = [saved_argument(a, self.name) for a in args]
         kwargs["name"] = self.name
         from .config_view import flat_arguments
         # Keras' flat keys (kernel_size, units ...) beside the rebuild record
@@ -717,25 +717,6 @@ class Layer(Module, SavingDefaults):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
-
-
-def _function_arg(value, owner):
-    """An argument in the form code_layers.decode turns back into it when the model is loaded:
-    a function (`activation=custom_fn`, registered or module-level) as its reference, a layer
-    (`nested_model=layer`, keras-io's MyDense) as its config, rebuilt as a new layer."""
-    if isinstance(value, types.FunctionType):
-        from .code_layers import function_ref
-        try:
-            return function_ref(value, owner)
-        except TypeError:  # a lambda: kept as the object, as before (model.save reports it)
-            return value
-    if isinstance(value, Layer):
-        from ..saving import layer_config
-        try:
-            return {"__layer__": layer_config(value)}
-        except (TypeError, ValueError, NotImplementedError):  # one that cannot be saved: the
-            return value  # object stays (the in-memory config works, model.save reports it)
-    return value
 
 
 def _same_value(a, b):

@@ -54,6 +54,9 @@ _autograd_module.Variable = _Variable  # pe.autograd.Variable (torch's pre-0.4 n
 from .interop import from_dlpack, load_safetensors, save_safetensors
 from . import onnx  # pe.onnx.export (writes ONNX without the onnx package)
 from .data.structure import TensorSpec  # tf.TensorSpec, for tf.data.Dataset.from_generator
+from .tensor_shape import TensorShape  # tf.TensorShape (custom RNN cells' state_size)
+from . import tf_nest as nest  # tf.nest.flatten / map_structure / pack_sequence_as
+from . import tf_saved_model as saved_model  # tf.saved_model.save / load: raise (no TF runtime)
 from .gradient_tape import GradientTape
 from .tf_function import function  # tf.function (eager: checks input_signature only)
 from . import tf_image as image  # tf.image.resize / flips / rgb_to_grayscale / psnr

@@ -6,6 +6,7 @@ array of str (a str for a str). Patterns are Python `re` patterns (RE2's common 
 `split` and `to_number` parse records (keras-io's NER program reads tab-separated lines with
 ``tf.strings.split(line, sep="\t")`` and ``tf.strings.to_number(fields, out_type=tf.int64)``);
 a batch of strings splits into a pe.RaggedTensor, which the other functions map row by row.
+`as_string` formats numbers (printf's %d / %f / %e / %g, as TensorFlow's AsString).
 `name=` (a TensorFlow op name) cannot act: pyengine runs eagerly and has no op names."""
 import re
 
@@ -123,3 +124,30 @@ def to_number(string_tensor, out_type=None, name=None):
             np.array([number(_text(v, "to_number")) for v in flat], dtype=np_type))
     values = _map(number, np.asarray(string_tensor, dtype=object), "to_number")
     return tensor(np.asarray(values, dtype=np_type), dtype=as_dtype(key))
+
+
+def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, fill="",
+              name=None):
+    """Each number formatted as TensorFlow's AsString does (printf): integers as %d, floats as
+    %f (%e with scientific=True, %g with shortest=True) with `precision` digits when >= 0,
+    right-aligned in `width` characters padded with spaces or (fill='0') zeros; booleans as
+    'true' / 'false'. Returns a NumPy object array of str of the input's shape."""
+    a = np.asarray(getattr(input, "_data", input))
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"[strings.as_string] expects numbers or booleans, received dtype "
+                        f"{a.dtype}")
+    if scientific and shortest:
+        raise ValueError("[strings.as_string] scientific and shortest cannot both be True")
+    if fill not in ("", " ", "0"):
+        raise ValueError(f"[strings.as_string] fill must be '', ' ' or '0'. Received: "
+                         f"fill={fill!r}")
+    spec = "%" + ("0" if fill == "0" else "") + (str(int(width)) if width > -1 else "")
+    if a.dtype.kind == "f":
+        spec += (f".{int(precision)}" if precision > -1 else "") + \
+            ("g" if shortest else "e" if scientific else "f")
+    elif a.dtype.kind in "iu":
+        spec += "d"
+    out = np.empty(a.shape, dtype=object)
+    for i, v in np.ndenumerate(a):
+        out[i] = ("true" if v else "false") if a.dtype.kind == "b" else spec % v
+    return out[()] if out.ndim == 0 else out

@@ -164,8 +164,9 @@ def test_an_integer_device_is_a_cuda_index_as_in_pytorch():
 
 
 def test_tensorflow_device_names_and_scopes():
-    assert pe.device("/CPU:0") == "cpu" and pe.device("/device:GPU:1") == "cuda:1"
-    assert pe.device("/job:localhost/replica:0/task:0/device:CPU:0") == "cpu"
+    assert pe.device("/CPU:0") == "cpu:0" and pe.device("/device:GPU:1") == "cuda:1"
+    assert pe.device("/job:localhost/replica:0/task:0/device:CPU:0").type == "cpu"
+    assert pe.device("/CPU") == "cpu"
     assert pe.device("GPU:0") == "cuda:0"
     with pe.device("/CPU:0"), pe.device("cpu"):
         assert pe.ones(2).device == "cpu"

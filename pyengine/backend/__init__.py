@@ -81,7 +81,7 @@ def _tf_device(spec):
     if kind is None:
         raise ValueError(f"unknown device '{spec}'; valid: 'cpu', 'cuda', 'cuda:N' or "
                          "TensorFlow's '/CPU:0', '/GPU:N'")
-    return "cpu" if kind == "cpu" else f"cuda:{idx or 0}"
+    return (f"cpu:{idx}" if idx else "cpu") if kind == "cpu" else f"cuda:{idx or 0}"
 
 
 CPU = Device("cpu")

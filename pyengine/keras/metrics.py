@@ -371,3 +371,10 @@ from .metrics_more import (BinaryIoU, CategoricalHinge, CosineSimilarity, Hinge,
 from .metrics_more import NAMES as _MORE_NAMES  # noqa: E402
 
 _TABLE.update(_MORE_NAMES)
+
+# ---- cross-entropy metrics (the losses' mean over samples), keras/metrics_crossentropy.py ---
+from .metrics_crossentropy import (BinaryCrossentropy, CategoricalCrossentropy,  # noqa: E402
+                                   SparseCategoricalCrossentropy)
+from .metrics_crossentropy import NAMES as _CE_NAMES  # noqa: E402
+
+_TABLE.update(_CE_NAMES)

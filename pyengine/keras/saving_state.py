@@ -127,16 +127,22 @@ def write_extra(model):
     return arrays
 
 
-def restore(model, npz):
-    """Compiles `model` as saved and restores its optimizer state (load_model, compile=True)."""
+def compile_from(model, cfg):
+    """model.compile with the arguments compile_config() wrote."""
     from . import losses, metrics, optimizers
-    saved = json.loads(str(npz["__compile__"]))
-    cfg = saved["compile"]
+    if cfg is None:
+        return
     model.compile(optimizer=_object_from_json(cfg["optimizer"], optimizers),
                   loss=_object_from_json(cfg["loss"], losses),
                   metrics=_object_from_json(cfg["metrics"], metrics),
-                  loss_weights=cfg["loss_weights"],
+                  loss_weights=cfg.get("loss_weights"),
                   steps_per_execution=cfg.get("steps_per_execution", 1))
+
+
+def restore(model, npz):
+    """Compiles `model` as saved and restores its optimizer state (load_model, compile=True)."""
+    saved = json.loads(str(npz["__compile__"]))
+    compile_from(model, saved["compile"])
     header = saved["optimizer_state"]
     opt = model.optimizer
     opt.iterations = int(header["iterations"])

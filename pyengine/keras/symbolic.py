@@ -108,7 +108,13 @@ def is_symbolic(x):
 
 def _input_examples(layer, level):
     if layer.input_dtype == "string":
-        kind = np.dtype(np.str_)  # empty strings
+        # texts of 8 and 9 words (longer at later levels): a TextVectorization without
+        # output_sequence_length then gives a None length, as Keras' (None, None); empty
+        # strings made it a fixed 0 that an Embedding + GRU after it could not run on
+        return tuple(np.full((layer.shape[0] or batch,) + tuple(free if d is None else d
+                                                                 for d in layer.shape[1:]),
+                             " ".join(["a"] * free))
+                     for batch, free in _SIZES[level])
     else:
         kind = np.dtype(layer.input_dtype)
         kind = np.dtype(np.float32) if kind.kind == "f" else kind
@@ -123,7 +129,7 @@ def input_tensor(layer):
     """The output KerasTensor of an InputLayer."""
     t = KerasTensor((layer.shape[0],) + layer.shape[1:], layer.input_dtype,
                     _input_examples(layer, 0), (layer, 0, 0), name=layer.name,
-                    free=any(d is None for d in layer.shape[1:]))
+                    free=any(d is None for d in layer.shape[1:]) or layer.input_dtype == "string")
     layer._inbound_nodes.append(Node(layer, (t,), {}, t))
     return t
 
@@ -221,6 +227,8 @@ def call_symbolic(layer, inputs, args, kwargs):
                 raise type(first)(f"[{layer.name}] cannot be called on input of shape "
                                   f"{_shape_str(inputs)}: {first}") from None
             level += 1  # longer examples for the None dimensions upstream
+    if results[0] is None and results[1] is None:
+        return None  # a call() that returns nothing gives nothing, as in Keras 3
     flat1, flat2 = tree.flatten(results[0]), tree.flatten(results[1])
     node_index = len(layer._inbound_nodes)
     outs = []

@@ -270,6 +270,10 @@ class Trainer(GeneratorMethods):
             for i, t in zip(with_loss, given):
                 out[i] = t
             return out
+        if not isinstance(y, (list, tuple)) and len(with_loss) == n:
+            # Keras (tf.keras' _conform_to_outputs, Keras 3): one target array serves every
+            # output (the migration guide's evaluate(x, y) of a two-output model)
+            return [y] * n
         raise ValueError(f"[fit] the model has {n} outputs; pass y as a list or dict of "
                          f"{n} target arrays" + (f", or {len(with_loss)} for the outputs "
                          f"that have a loss ({with_loss})" if len(with_loss) < n else ""))
@@ -410,8 +414,15 @@ class Trainer(GeneratorMethods):
             self._resolve_compile(len(shapes))
         if self._compiled_losses is not None:
             ys = self._flat_targets(y, len(shapes))
-            ys = [yt if lf is None else lf.validate(yt, shape)
-                  for (lf, _, _), yt, shape in zip(self._compiled_losses, ys, shapes)]
+            try:
+                ys = [yt if lf is None else lf.validate(yt, shape)
+                      for (lf, _, _), yt, shape in zip(self._compiled_losses, ys, shapes)]
+            except ValueError as e:
+                if len(shapes) == 1 or isinstance(y, (list, tuple, dict)):
+                    raise
+                raise ValueError(f"[{what}] the model has {len(shapes)} outputs; pass y as a "
+                                 f"list or dict of {len(shapes)} target arrays (one array "
+                                 f"serves every output only when it fits each: {e})") from None
             if len(shapes) == 1:
                 y = ys[0]
             elif isinstance(y, dict):

@@ -28,6 +28,8 @@ from .. import regularizers as _reg
 from .. import tree
 from . import data_format as _data_format
 from ..utils import snake_case, unique_name
+from .config_args import saved_argument
+from .saving_defaults import SavingDefaults
 
 
 def _input_masks(inputs):
@@ -325,13 +327,15 @@ class _TrackedList(list):
         self._sync()
 
 
-class Layer(Module):
+class Layer(Module, SavingDefaults):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         build = cls.__dict__.get("build")
         if build is not None and not getattr(build, "_marks_built", False):
             @functools.wraps(build)
             def wrapped(self, *args, **kw):  # a build() called directly also marks the layer built
+                shape = args[0] if args else kw.get("input_shape")
+                self.__dict__["_build_input_shape"] = shape  # get_build_config's
                 out = build(self, *args, **kw)
                 self.__dict__["built"] = True
                 self._set_initial_weights()
@@ -365,8 +369,10 @@ class Layer(Module):
         from .activation_slot import current_record
         args, kwargs = current_record(self, *self._init_args)  # `layer.activation = None` kept
         kwargs = {k: v for k, v in kwargs.items() if k != "weights"}  # values, not config
-        kwargs = {k: _objects.to_config(k, v) for k, v in kwargs.items()}
-        args = [_objects.to_config(f"args[{i}]", a) for i, a in enumerate(args)]
+        kwargs = {k: saved_argument(_objects.to_config(k, v), self.name)
+                  for k, v in kwargs.items()}
+        args = [saved_argument(_objects.to_config(f"args[{i}]", a), self.name)
+                for i, a in enumerate(args)]
         kwargs["name"] = self.name
         from .config_view import flat_arguments
         # Keras' flat keys (kernel_size, units ...) beside the rebuild record
@@ -737,6 +743,7 @@ class Layer(Module):
     def _build_for(self, inputs):
         shapes = tree.map_structure(lambda t: tuple(t.shape) if isinstance(t, Tensor) else None,
                                     inputs)
+        self.__dict__["_build_input_shape"] = shapes
         call_build(self, shapes)
         self.built = True
         self._set_initial_weights()

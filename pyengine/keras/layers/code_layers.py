@@ -35,6 +35,10 @@ def function_ref(fn, owner):
                         "module-level (importable) function can be saved; a lambda or nested "
                         "function cannot. Define it with def at module level, or use "
                         "save_weights")
+    from ..saving import get_registered_name
+    registered = get_registered_name(fn)
+    if registered != fn.__name__:  # registered under its own name ("my_package>custom_fn")
+        return {"__function__": [mod, qual, registered]}
     return {"__function__": [mod, qual]}
 
 
@@ -67,8 +71,8 @@ def resolve_function(ref, registry):
     """The function a saved {"__function__": [module, name]} names (see the module docstring).
     Under load_model(safe_mode=True) a reference outside the registry must name one of
     pyengine's math functions (_SAFE_MODULES) or an arithmetic operator."""
-    mod, qual = ref["__function__"]
-    for key in (qual, qual.rsplit(".", 1)[-1], f"{mod}>{qual}"):
+    mod, qual, *registered = ref["__function__"]
+    for key in (*registered, qual, qual.rsplit(".", 1)[-1], f"{mod}>{qual}"):
         if key in registry and callable(registry[key]):
             return registry[key]
     target = sys.modules.get(mod)
@@ -101,6 +105,8 @@ def encode(value, owner):
         return [encode(v, owner) for v in value]
     if isinstance(value, tuple):
         return {"__tuple__": [encode(v, owner) for v in value]}
+    if isinstance(value, dict) and set(value) in ({"__function__"}, {"__layer__"}):
+        return value  # already in saved form (Layer.get_config)
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         return {"__dict__": {k: encode(v, owner) for k, v in value.items()}}
     if isinstance(value, slice):
@@ -136,6 +142,9 @@ def decode(value, registry):
         return np.array(value["__array__"], dtype=value["dtype"])
     if "__function__" in value:
         return resolve_function(value, registry)
+    if set(value) == {"__layer__"}:  # a layer given as an argument (base._function_arg)
+        from ..saving import _build
+        return _build(value["__layer__"], registry)
     if _objects.is_config(value):
         return _objects.from_config(value, registry)
     return {k: decode(v, registry) for k, v in value.items()}
@@ -183,7 +192,8 @@ class Lambda(Layer):
         args, kwargs = list(cfg["args"]), dict(cfg["kwargs"])
         if args:
             kwargs["function"] = args.pop(0)
-        kwargs["function"] = function_ref(kwargs["function"], self.name)
+        if callable(kwargs["function"]):  # Layer.get_config may have written its reference
+            kwargs["function"] = function_ref(kwargs["function"], self.name)
         if callable(kwargs.get("output_shape")):
             kwargs["output_shape"] = function_ref(kwargs["output_shape"], self.name)
         cfg["args"], cfg["kwargs"] = [encode(a, self.name) for a in args], \

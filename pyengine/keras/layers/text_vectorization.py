@@ -15,7 +15,8 @@ the longest sample of the call when it is None. Called on a `keras.Input(shape=(
 dtype="string")` it is a node of a functional model (keras-io's end-to-end model taking raw
 strings). ngrams=N adds every n-gram for n = 1..N (a tuple: those widths), joined by a
 space, after the split (tf.strings.ngrams' order: all of one width, then the next).
-Rejected: ragged / sparse outputs."""
+output_mode="tf-idf" is TF 2.5's name of "tf_idf". Rejected:
+ragged / sparse outputs."""
 import re
 
 import numpy as np
@@ -84,6 +85,8 @@ class TextVectorization(Layer):
                  **kwargs):
         super().__init__(name=name, **kwargs)
         self.ngrams = _ngram_widths(ngrams)
+        if output_mode == "tf-idf":  # TF 2.5's spelling
+            output_mode = "tf_idf"
         if ragged or sparse:
             raise ValueError("[TextVectorization] ragged / sparse outputs are not supported")
         if output_mode not in ("int", "multi_hot", "count", "tf_idf"):

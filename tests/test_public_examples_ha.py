@@ -865,7 +865,7 @@ def test_tf_equal_on_arrays_is_elementwise_for_masked_caption_accuracy():
     hits = tf.math.logical_and(mask, tf.equal(y_true, tf.argmax(logits, axis=2)))
     acc = tf.reduce_sum(tf.cast(hits, tf.float32)) / tf.reduce_sum(tf.cast(mask, tf.float32))
     assert float(acc) == 0.75  # 3 of the 4 unmasked tokens
-    assert tf.equal(tf.constant([1, 2]), tf.constant([1, 2])) is True  # two Tensors: torch's
+    assert tf.equal(tf.constant([1, 2]), tf.constant([1, 2]))  # two Tensors: torch's
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="none")(
         y_true, logits)
     assert loss.shape == (2, 3)  # per token, masked by the caller

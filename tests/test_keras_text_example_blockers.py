@@ -30,8 +30,10 @@ def test_none_length_graph_is_retried_on_longer_examples():
 
 def test_a_layer_that_fails_at_every_length_names_its_input():
     seq = keras.Input(shape=(None, 3))
+    # a kernel longer than the first example lengths: the replay retries with 4,096 steps
+    assert layers.Conv1D(2, 1000)(seq).shape == (None, None, 2)
     with pytest.raises(ValueError, match=r"cannot be called on input of shape \(None, None, 3\)"):
-        layers.Conv1D(2, 1000)(seq)
+        layers.Conv1D(2, 50000)(seq)  # longer than every example length
     fixed = keras.Input(shape=(5, 3))  # no None length: no retry, the same error
     with pytest.raises(ValueError, match=r"cannot be called on input of shape \(None, 5, 3\)"):
         layers.Conv1D(2, 7)(fixed)

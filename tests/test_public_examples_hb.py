@@ -901,3 +901,11 @@ def test_numpy_of_a_0d_tensor_is_a_hashable_view():
     assert t.item() == 4.0 and isinstance(v + 1.0, np.floating)
     assert not tf.tensor(1.0, requires_grad=True).numpy().flags.writeable
     assert type(tf.tensor([1, 2]).numpy()) is np.ndarray
+
+
+def test_tf_io_decode_image_alias(tmp_path):
+    img = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
+    p = str(tmp_path / "a.png")
+    tf.io.write_file(p, tf.io.encode_png(img))
+    np.testing.assert_array_equal(tf.io.decode_image(tf.io.read_file(p)).numpy(), img)
+    assert tf.io.decode_png is tf.image.decode_png

@@ -909,3 +909,30 @@ def test_tf_io_decode_image_alias(tmp_path):
     tf.io.write_file(p, tf.io.encode_png(img))
     np.testing.assert_array_equal(tf.io.decode_image(tf.io.read_file(p)).numpy(), img)
     assert tf.io.decode_png is tf.image.decode_png
+
+
+# ---- PatchConvNet: nested variable lists in tape.gradient, tf.where(name=), CLS attention ----
+def test_nested_gradient_lists_and_class_token_attention():
+    keras.utils.set_random_seed(20)
+    cls = tf.Variable(tf.zeros((1, 1, 8)))
+    mha = layers.MultiHeadAttention(num_heads=1, key_dim=8)
+    dense = layers.Dense(3)
+    x = np.random.default_rng(20).normal(size=(4, 6, 8)).astype("float32")
+    with tf.GradientTape() as tape:
+        tokens = tf.concat([tf.repeat(cls, repeats=tf.shape(x)[0], axis=0), x], axis=1)
+        out, scores = mha(query=tokens[:, 0:1], key=tokens, value=tokens,
+                          return_attention_scores=True)
+        loss = tf.reduce_mean(tf.square(dense(layers.Flatten()(out))))
+    groups = [[cls], mha.trainable_variables, dense.trainable_variables]
+    grads = tape.gradient(loss, groups)
+    assert [len(g) for g in grads] == [len(v) for v in groups]
+    for g, v in zip(sum(grads, []), sum(groups, [])):
+        assert tuple(g.shape) == tuple(v.shape)
+    assert np.abs(grads[0][0].numpy()).sum() > 0
+    viz = tf.squeeze(scores)[..., 1:]
+    assert viz.shape == (4, 6)
+    np.testing.assert_allclose(tf.squeeze(scores).numpy().sum(-1), 1.0, rtol=1e-5)
+    lr = tf.where(tf.constant(7) > 5, 0.0, tf.constant(0.5), name="learning_rate")
+    assert float(lr) == 0.0
+    se = layers.GlobalAveragePooling2D(keepdims=True)(np.ones((2, 3, 3, 4), "float32"))
+    assert se.shape == (2, 1, 1, 4)

@@ -4,7 +4,8 @@ rgb_to_grayscale and psnr; the gradient flows through each.
 
 TensorFlow 2's rules: images (height, width, channels) or a batch of them; 'bilinear' samples
 at half-pixel centres (the Keras Resizing layer's kernel, csrc/image) and returns float32 for
-any input dtype; 'nearest' takes the half-pixel nearest pixel and keeps the dtype;
+any input dtype; 'nearest' takes the half-pixel nearest pixel and keeps the dtype; 'area'
+averages the input pixels each output pixel covers, weighted by overlap (float32);
 `preserve_aspect_ratio=True` scales both sides by the smaller of the two ratios. The other
 methods and `antialias=True` raise (no kernel for them here) rather than resizing otherwise."""
 import numpy as np
@@ -13,8 +14,25 @@ from .ops.image import resize_planes
 from .tensor import Tensor
 from .tf_names import _t
 
-_METHODS = {"bilinear": "bilinear", "nearest": "nearest-exact"}
-_OTHER_METHODS = ("bicubic", "area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic")
+_METHODS = {"bilinear": "bilinear", "nearest": "nearest-exact", "area": "area"}
+_OTHER_METHODS = ("bicubic", "lanczos3", "lanczos5", "gaussian", "mitchellcubic")
+
+
+def _area_weights(n_in, n_out):
+    """(n_out, n_in): output pixel o averages input [o * s, (o + 1) * s), s = n_in / n_out,
+    each input pixel weighted by its overlap (TensorFlow's ResizeArea)."""
+    s = n_in / n_out
+    lo, hi = np.arange(n_out)[:, None] * s, (np.arange(n_out)[:, None] + 1) * s
+    i = np.arange(n_in)[None, :]
+    return np.clip(np.minimum(hi, i + 1) - np.maximum(lo, i), 0, None) / s
+
+
+def _resize_area(x, size):
+    """Area resize of (batch, h, w, c) float32 as two linear maps (differentiable)."""
+    from .nn import functional as F
+    wh = Tensor._wrap(_area_weights(x.shape[1], size[0]).astype(np.float32))
+    ww = Tensor._wrap(_area_weights(x.shape[2], size[1]).astype(np.float32))
+    return F.einsum("pw,bowc->bopc", ww, F.einsum("oh,bhwc->bowc", wh, x))
 
 
 def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antialias=False,
@@ -43,11 +61,15 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
         scale = min(size[0] / h, size[1] / w)
         size = (max(1, int(round(h * scale))), max(1, int(round(w * scale))))
     dtype = x.dtype
-    if method == "bilinear":
+    if method in ("bilinear", "area"):
         from . import float32
         batched = batched.astype(float32) if dtype != float32 else batched
-    out = batched if (h, w) == size else \
-        resize_planes(batched, size, _METHODS[method], op="tf.image.resize")
+    if (h, w) == size:
+        out = batched
+    elif method == "area":
+        out = _resize_area(batched, size)
+    else:
+        out = resize_planes(batched, size, _METHODS[method], op="tf.image.resize")
     if method == "nearest" and out.dtype != dtype:  # picked pixels: exact in the input dtype
         out = out.astype(dtype)
     return out.squeeze(0) if x.ndim == 3 else out
@@ -113,6 +135,6 @@ from .tf_image_adjust import (adjust_brightness, convert_image_dtype,  # noqa: E
 # tf.image's contrast / saturation / hue adjustments, their random_* forms, rgb_to_hsv / hsv_to_rgb
 from .tf_image_color import (adjust_contrast, adjust_hue, adjust_saturation,  # noqa: E402,F401
                              hsv_to_rgb, random_contrast, random_hue, random_saturation,
-                             rgb_to_hsv)
+                             rgb_to_hsv, rgb_to_yuv, yuv_to_rgb)
 # tf.image.decode_png / decode_jpeg / decode_image / encode_png (file bytes <-> uint8 images)
 from .tf_io import decode_image, decode_jpeg, decode_png, encode_png  # noqa: E402,F401

@@ -213,3 +213,40 @@ def torch_or_tf_transpose(x, *axes, perm=None, conjugate=False, name=None):
             raise TypeError("[transpose] perm given both by position and by keyword")
         axes = (tuple(int(a) for a in np.asarray(getattr(perm, "_data", perm)).reshape(-1)),)
     return _t(x).transpose(*axes)
+
+
+def _block(op, block_size, data_format):
+    _nhwc(op, data_format)
+    b = int(block_size)
+    if b < 2:
+        raise ValueError(f"[{op}] block_size must be >= 2, got {block_size}")
+    return b
+
+
+@symbolic_aware
+def depth_to_space(input, block_size, data_format="NHWC", name=None):
+    """tf.nn.depth_to_space (NHWC): (B, H, W, C * b * b) -> (B, H * b, W * b, C) with
+    out[:, h * b + i, w * b + j, c] = in[:, h, w, (i * b + j) * C + c] (TensorFlow's DCR order;
+    keras-io ESPCN's sub-pixel upscaling). A reshape and a permutation, so it differentiates."""
+    op = "tf.nn.depth_to_space"
+    b, x = _block(op, block_size, data_format), _t(input)
+    if x.ndim != 4 or x.shape[3] % (b * b):
+        raise ValueError(f"[{op}] input must be 4-D with channels divisible by block_size^2 = "
+                         f"{b * b}, got shape {tuple(x.shape)}")
+    n, h, w, c = x.shape
+    c //= b * b
+    return x.reshape(n, h, w, b, b, c).permute(0, 1, 3, 2, 4, 5).reshape(n, h * b, w * b, c)
+
+
+@symbolic_aware
+def space_to_depth(input, block_size, data_format="NHWC", name=None):
+    """tf.nn.space_to_depth (NHWC): the inverse of depth_to_space, (B, H, W, C) ->
+    (B, H / b, W / b, C * b * b); H and W must be divisible by b."""
+    op = "tf.nn.space_to_depth"
+    b, x = _block(op, block_size, data_format), _t(input)
+    if x.ndim != 4 or x.shape[1] % b or x.shape[2] % b:
+        raise ValueError(f"[{op}] input must be 4-D with height and width divisible by "
+                         f"block_size {b}, got shape {tuple(x.shape)}")
+    n, h, w, c = x.shape
+    return x.reshape(n, h // b, b, w // b, b, c).permute(0, 1, 3, 2, 4, 5).reshape(
+        n, h // b, w // b, b * b * c)

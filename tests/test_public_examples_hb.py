@@ -936,3 +936,60 @@ def test_nested_gradient_lists_and_class_token_attention():
     assert float(lr) == 0.0
     se = layers.GlobalAveragePooling2D(keepdims=True)(np.ones((2, 3, 3, 4), "float32"))
     assert se.shape == (2, 1, 1, 4)
+
+
+# ---- ESPCN super-resolution: rgb_to_yuv, resize(method="area"), tf.nn.depth_to_space ----------
+def test_yuv_area_resize_and_depth_to_space():
+    rng = np.random.default_rng(21)
+    rgb = rng.uniform(0, 1, (2, 6, 9, 3)).astype("float32")
+    yuv = tf.image.rgb_to_yuv(rgb).numpy()
+    np.testing.assert_allclose(yuv[..., 0], rgb @ np.array([0.299, 0.587, 0.114]), rtol=1e-5)
+    np.testing.assert_allclose(tf.image.yuv_to_rgb(yuv).numpy(), rgb, atol=1e-5)
+    y = yuv[..., :1]
+    np.testing.assert_allclose(tf.image.resize(y, [2, 3], method="area").numpy(),
+                               y.reshape(2, 2, 3, 3, 3, 1).mean(axis=(2, 4)), rtol=1e-5)
+    out = tf.image.resize(y, [4, 4], method="area").numpy()  # fractional overlaps: 6/4, 9/4
+    ref = np.zeros((2, 4, 4, 1))
+    for o in range(4):
+        for p in range(4):
+            for i in range(6):
+                for j in range(9):
+                    wy = max(0.0, min((o + 1) * 1.5, i + 1) - max(o * 1.5, i)) / 1.5
+                    wx = max(0.0, min((p + 1) * 2.25, j + 1) - max(p * 2.25, j)) / 2.25
+                    ref[:, o, p] += wy * wx * y[:, i, j]
+    np.testing.assert_allclose(out, ref, rtol=1e-5)
+    x = np.arange(2 * 2 * 3 * 12, dtype=np.float32).reshape(2, 2, 3, 12)
+    d2s = tf.nn.depth_to_space(x, 2).numpy()
+    assert d2s.shape == (2, 4, 6, 3)
+    for i in range(2):
+        for j in range(2):
+            np.testing.assert_array_equal(d2s[:, i::2, j::2, :],
+                                          x[..., (i * 2 + j) * 3:(i * 2 + j + 1) * 3])
+    np.testing.assert_array_equal(tf.nn.space_to_depth(d2s, 2).numpy(), x)
+    with pytest.raises(ValueError, match="depth_to_space"):
+        tf.nn.depth_to_space(x[..., :6], 2)
+    with pytest.raises(TypeError, match="rgb_to_yuv"):
+        tf.image.rgb_to_yuv(np.zeros((2, 2, 3), np.uint8))
+
+
+def test_espcn_pattern_trains():
+    keras.utils.set_random_seed(22)
+    rng = np.random.default_rng(22)
+    hi = rng.uniform(0, 1, (16, 12, 12, 3)).astype("float32")
+    y = tf.image.rgb_to_yuv(hi)[..., :1]
+    lo = tf.image.resize(y, [4, 4], method="area")
+    inp = keras.Input((4, 4, 1))
+    h = layers.Conv2D(16, 3, padding="same", activation="relu",
+                      kernel_initializer="Orthogonal")(inp)
+    h = layers.Conv2D(9, 3, padding="same", activation="relu")(h)
+    model = keras.Model(inp, tf.nn.depth_to_space(h, 3))
+    assert model.output_shape == (None, 12, 12, 1)
+    model.compile(keras.optimizers.Adam(0.01), keras.losses.MeanSquaredError())
+    psnr = []
+
+    class Psnr(keras.callbacks.Callback):
+        def on_test_batch_end(self, batch, logs=None):
+            psnr.append(10 * np.log10(1 / logs["loss"]))
+    hist = model.fit(lo.numpy(), y.numpy(), epochs=5, batch_size=8, verbose=0,
+                     validation_data=(lo.numpy(), y.numpy()), callbacks=[Psnr()])
+    assert hist.history["loss"][-1] < hist.history["loss"][0] and len(psnr) == 10

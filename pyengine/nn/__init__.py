@@ -32,7 +32,8 @@ from ..tf_nn import (nn_bias_add as bias_add, nn_l2_loss as l2_loss,  # noqa: E4
 from ..tf_names import nn_l2_normalize as l2_normalize  # noqa: E402,F401
 from ..tf_names_more import top_k  # noqa: E402,F401
 from ..tf_nn_more import (avg_pool2d, batch_normalization, conv2d_transpose,  # noqa: E402,F401
-                          depthwise_conv2d, max_pool2d, weighted_cross_entropy_with_logits)
+                          depth_to_space, depthwise_conv2d, max_pool2d, space_to_depth,
+                          weighted_cross_entropy_with_logits)
 
 # More activations, distances, 1-D pooling, GroupNorm, parameter containers and losses
 # (docs/nn_more.md).

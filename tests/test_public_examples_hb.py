@@ -993,3 +993,24 @@ def test_espcn_pattern_trains():
     hist = model.fit(lo.numpy(), y.numpy(), epochs=5, batch_size=8, verbose=0,
                      validation_data=(lo.numpy(), y.numpy()), callbacks=[Psnr()])
     assert hist.history["loss"][-1] < hist.history["loss"][0] and len(psnr) == 10
+
+
+# ---- Masked autoencoder patterns: tf.argsort / tf.sort beside torch's, batched tf.gather -----
+def test_argsort_sort_read_tensorflow_and_torch_calls():
+    u = tf.random.uniform(shape=(3, 7))
+    r = tf.argsort(u, axis=-1)
+    assert r.dtype == tf.int32
+    np.testing.assert_array_equal(r.numpy(), np.argsort(u.numpy(), -1, kind="stable"))
+    np.testing.assert_array_equal(tf.argsort(u, direction="DESCENDING").numpy(),
+                                  np.argsort(-u.numpy(), -1, kind="stable"))
+    np.testing.assert_array_equal(tf.sort([3, 1, 2]).numpy(), [1, 2, 3])  # values only
+    vals, idx = tf.sort(tf.tensor(np.array([3.0, 1.0, 2.0])))  # torch's pair
+    np.testing.assert_array_equal(idx.numpy(), [1, 2, 0])
+    assert tf.argsort(tf.tensor(np.array([3.0, 1.0]))).dtype == tf.int64  # torch's int64
+    with pytest.raises(ValueError, match="direction"):
+        tf.sort(u, direction="UP")
+    emb = tf.random.normal((3, 7, 4))
+    keep = r[:, 2:]
+    got = tf.gather(emb, keep, axis=1, batch_dims=1).numpy()
+    np.testing.assert_array_equal(got, np.take_along_axis(emb.numpy(),
+                                                          keep.numpy()[..., None], 1))

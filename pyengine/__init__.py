@@ -54,6 +54,9 @@ _autograd_module.Variable = _Variable  # pe.autograd.Variable (torch's pre-0.4 n
 from .interop import from_dlpack, load_safetensors, save_safetensors
 from . import onnx  # pe.onnx.export (writes ONNX without the onnx package)
 from .data.structure import TensorSpec  # tf.TensorSpec, for tf.data.Dataset.from_generator
+from .tensor_shape import TensorShape  # tf.TensorShape (custom RNN cells' state_size)
+from . import tf_nest as nest  # tf.nest.flatten / map_structure / pack_sequence_as
+from . import tf_saved_model as saved_model  # tf.saved_model.save / load: raise (no TF runtime)
 from .gradient_tape import GradientTape
 from .tf_function import function  # tf.function (eager: checks input_signature only)
 from . import tf_image as image  # tf.image.resize / flips / rgb_to_grayscale / psnr
@@ -72,6 +75,7 @@ from .tf_names import (Variable, constant_initializer, ones_initializer,  # noqa
                        random_normal_initializer, random_uniform_initializer, zeros_initializer)
 from .tf_names import tf_range as range  # noqa: A001,E402  (tf.range; docs/attention.md)
 from . import strings  # noqa: E402  (tf.strings.lower / regex_replace for text standardization)
+from .ragged import RaggedTensor  # noqa: E402  (tf.RaggedTensor: tf.strings.split of a batch)
 from .tf_names import symbolic_aware as _symbolic_aware  # noqa: E402
 # the same functions, also recording a Keras graph node when a TensorFlow program applies them to
 # a Keras symbolic tensor (`import pyengine as tf; y = tf.matmul(keras_input, w)`)
@@ -79,8 +83,6 @@ from .tf_names import symbolic_aware as _symbolic_aware  # noqa: E402
  where, ones_like, zeros_like, split) = map(_symbolic_aware, (
     abs, exp, log, matmul, maximum, minimum, reshape, sigmoid, sqrt, stack, tanh, transpose, where,
     ones_like, zeros_like, _split))
-from .tf_nn_more import torch_or_tf_transpose as _transpose  # noqa: E402  (tf's perm= too)
-transpose = _symbolic_aware(_transpose)
 # tf.squeeze / tf.expand_dims of a Keras symbolic tensor (keras-io CCT's sequence pooling)
 squeeze, expand_dims = _symbolic_aware(squeeze), _symbolic_aware(expand_dims)
 
@@ -206,7 +208,8 @@ from .creation_out import (arange, empty, eye, full, linspace, ones, rand, randn
 from .dtypes import get_default_dtype, set_default_dtype  # noqa: E402,F401
 # torch.take / select / tensor_split / addcmul / hypot / fmax / aminmax / block_diag / rot90 ...
 # (and x.take(), x.index_copy_() ...), torch_functions_extra.py. pe.equal is torch.equal (one
-# bool for whole tensors); TensorFlow's elementwise equal is tf.math.equal.
+# bool for two whole tensors); with an array / list / number operand or name= it is
+# TensorFlow's elementwise tf.equal; tf.math.equal is always the elementwise one.
 from .torch_functions_extra import (addcdiv, addcmul, addmv, aminmax, atleast_1d,  # noqa: E402,F401
                                     atleast_2d, atleast_3d, block_diag, broadcast_tensors, clip,
                                     detach, diag_embed, dist, equal, float_power, floor_divide,
@@ -229,9 +232,12 @@ from .dtypes import DType as dtype  # noqa: E402
 from .tf_names_more import (boolean_mask, clip_by_global_norm, clip_by_norm,  # noqa: E402,F401
                             clip_by_value, executing_eagerly, fill, get_static_value, identity,
                             pad, rank, reduce_all, reduce_any, reduce_prod, sequence_mask, unstack)
-from .tf_indexing import (gather_nd, scatter_nd, tensor_scatter_nd_add,  # noqa: E402,F401
+from .tf_indexing import (gather_nd, scatter_nd, slice, tensor_scatter_nd_add,  # noqa: E402,F401,A004,E501
                           tensor_scatter_nd_update)
 from .tf_indexing import torch_or_tf_gather as gather  # noqa: E402  (torch's and tf.gather)
+from . import tf_segment as _tf_segment  # noqa: E402  (tf.math.segment_* / unsorted_segment_*)
+for _n in _tf_segment.__all__:
+    setattr(math, _n, getattr(_tf_segment, _n))  # noqa: F821  (tf.math, the module)
 from .tf_control_flow import cond, map_fn, numpy_function, py_function, while_loop  # noqa: E402,F401,E501
 from .tf_control_flow import tf_print as print  # noqa: E402,A001  (tf.print; builtins' stays)
 from .tf_debugging import (assert_equal, assert_greater, assert_less, assert_rank,  # noqa: E402,F401
@@ -249,6 +255,15 @@ from . import tf_random as _tf_random  # noqa: E402
 for _n in ("set_seed", "truncated_normal", "categorical", "shuffle", "stateless_uniform",
            "stateless_normal"):
     setattr(random, _n, getattr(_tf_random, _n))  # noqa: F821  (pe.random, the module)
+# tf.io.read_file / write_file / decode_png / encode_png (PNG without Pillow, tf_png.py), also
+# under tf.image as TensorFlow has them
+from . import tf_png as _tf_png  # noqa: E402
+for _n in ("read_file", "write_file", "decode_png", "encode_png", "decode_jpeg"):
+    setattr(io, _n, getattr(_tf_png, _n))  # noqa: F821  (pe.io, the module)
+for _n in ("decode_png", "encode_png", "decode_jpeg"):
+    setattr(image, _n, getattr(_tf_png, _n))  # noqa: F821  (pe.image, tf.image)
+# pe.norm: torch.norm, or tf.norm when called with ord= / axis= / keepdims= (tf_norm.py)
+from .tf_norm import torch_or_tf_norm as norm  # noqa: E402
 
 
 # `from pyengine import *` exports every public name except those that would shadow a Python

@@ -547,14 +547,30 @@ def _run_backward(tensor, g0, retain_graph, targets):
         return targets
     grads = {id(tensor): g0}
     hooked_leaves = {}  # id -> (leaf, summed gradient): leaves whose hooks wait for the total
+    order = _topological_order(tensor)
+    below = None
+    if collect:
+        # as PyTorch's autograd.grad, run only the nodes on a path to a wanted tensor: nothing
+        # beneath a wanted non-leaf runs (or is freed) unless another wanted tensor is there
+        # (keras-io Deep Dream watches the image its previous step computed, outside the tape)
+        below = set()
+        for t in order:  # the tensors a node reads come before it
+            if any(inp is not None and (id(inp) in targets or id(inp) in below)
+                   for inp in t._node.inputs):
+                below.add(id(t))
     state = _state
     prev = state.enabled
     state.enabled = False  # no_grad() without the context-manager object (~1 us a step)
     try:
-        for t in reversed(_topological_order(tensor)):
+        for t in reversed(order):
             node = t._node
             g = grads.pop(id(t), None)
             if g is None:
+                continue
+            if below is not None and id(t) not in below:
+                if id(t) in targets:
+                    targets[id(t)] = g if not (_HOOKS and id(t) in _HOOKS) else \
+                        _run_hooks(id(t), g, t._device)
                 continue
             if node.freed:
                 raise RuntimeError("[backward] trying to backward through the graph a second time; "

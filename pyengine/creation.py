@@ -34,6 +34,12 @@ as_tensor = tensor
 def _size(size, op):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
+    elif len(size) == 1 and isinstance(size[0], (Tensor, np.ndarray)) and np.ndim(size[0]) == 1:
+        # a 1-D shape tensor: tf.zeros(tf.shape(x)[:-1]), torch.zeros(torch.Size-like tensor)
+        a = np.asarray(getattr(size[0], "_data", size[0]))
+        if a.dtype.kind not in "iu":
+            raise TypeError(f"[{op}] a shape tensor must hold integers, got {a.dtype}")
+        size = tuple(int(v) for v in a)
     out = []
     for s in size:
         if isinstance(s, Tensor):

@@ -8,7 +8,9 @@
 pyengine records the graph of every op on tensors that require grad (weights do), so the tape
 only has to ensure recording is on inside its block and to compute d(target)/d(sources) with
 autograd.grad, which returns the gradients without touching the sources' `.grad`. Sources that
-are not weights must be `tape.watch(x)`-ed before use (it sets requires_grad). A non-persistent
+are not weights must be `tape.watch(x)`-ed before use (it sets requires_grad, which a
+non-persistent tape clears again once its gradient() is taken: later ops on x are not recorded,
+as in TensorFlow). A non-persistent
 tape answers one gradient() call, as in TensorFlow; persistent=True keeps the graph for more.
 Gradients of sources the target does not depend on are None (TensorFlow's default).
 A gradient() called while another tape is open is recorded by it (nested tapes: second
@@ -63,6 +65,7 @@ class GradientTape:
         self.persistent = bool(persistent)
         self.watch_accessed_variables = bool(watch_accessed_variables)
         self._watched = set()
+        self._switched = []  # tensors watch() made require grad, until this tape is done
         self._used = False
         self._prev = None
 
@@ -87,6 +90,7 @@ class GradientTape:
                                 f"{type(t).__name__}")
             if t._node is None and not t.requires_grad:
                 t.requires_grad_(True)
+                self._switched.append(t)
             self._watched.add(id(t))
 
     def gradient(self, target, sources, output_gradients=None,
@@ -120,6 +124,13 @@ class GradientTape:
             got = _ag.grad(total, wanted, grad_outputs=g0, retain_graph=self.persistent,
                            create_graph=_outer_tape_recording(self), allow_unused=True)
             grads = {id(s): g for s, g in zip(wanted, got)}
+        if not self.persistent:
+            # the tape is spent: what it watched stops recording, as in TensorFlow, where ops
+            # after the tape are not recorded (Deep Dream's `img += lr * grads`)
+            for t in self._switched:
+                if t._node is None:
+                    t.requires_grad_(False)
+            self._switched = []
         out = []
         for s in flat:
             g = grads.get(id(s))

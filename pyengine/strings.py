@@ -4,16 +4,25 @@ re.escape(strip_chars), "")``). pyengine has no string tensors: these take a str
 NumPy array of str (or bytes, decoded as UTF-8) and return the same shape as a NumPy object
 array of str (a str for a str). Patterns are Python `re` patterns (RE2's common syntax).
 `split` and `to_number` parse records (keras-io's NER program reads tab-separated lines with
-``tf.strings.split(line, sep="\t")`` and ``tf.strings.to_number(fields, out_type=tf.int64)``).
+``tf.strings.split(line, sep="\t")`` and ``tf.strings.to_number(fields, out_type=tf.int64)``);
+a batch of strings splits into a pe.RaggedTensor, which the other functions map row by row.
+`as_string` formats numbers (printf's %d / %f / %e / %g, as TensorFlow's AsString).
 `name=` (a TensorFlow op name) cannot act: pyengine runs eagerly and has no op names."""
 import re
 
 import numpy as np
 
+from .ragged import RaggedTensor
+
 
 def _map(fn, input, what):
     if isinstance(input, (str, bytes)):
         return fn(_text(input, what))
+    if isinstance(input, RaggedTensor):  # the same rows over the mapped values
+        flat = input._flat
+        return input.with_flat_values(np.array([fn(_text(v, what)) for v in flat.tolist()],
+                                               dtype=object).astype(np.str_)
+                                      if flat.size else flat)
     a = np.asarray(input, dtype=object)
     out = np.empty(a.shape, dtype=object)
     for i, s in np.ndenumerate(a):
@@ -67,17 +76,22 @@ def regex_replace(input, pattern, rewrite, replace_global=True, name=None):
 def split(input, sep=None, maxsplit=-1, name=None):
     """One string split into a 1-D str array: on runs of whitespace when sep is None (ends
     stripped), else at every `sep` (empty pieces kept), at most `maxsplit` times (-1: all).
-    A batch of strings would give ragged rows (TensorFlow's RaggedTensor), which pyengine does
-    not represent: split each string (in Dataset.map, before batching)."""
+    A 1-D batch of strings gives a RaggedTensor, one row of pieces per string
+    (`.to_tensor()` pads them, as TensorFlow); higher ranks raise."""
     a = np.asarray(input, dtype=object)
-    if a.ndim != 0:
-        raise ValueError(f"[strings.split] expects one string (a scalar); received shape "
-                         f"{a.shape}: splitting a batch gives ragged rows, which pyengine does "
-                         "not represent. Split each string, e.g. in Dataset.map before batch")
     if sep == "":
         sep = None  # TensorFlow: an empty sep splits on whitespace
-    pieces = _text(a[()], "split").split(sep, int(maxsplit))
-    return np.array(pieces, dtype=np.str_) if pieces else np.zeros((0,), np.str_)
+
+    def one(s):
+        pieces = _text(s, "split").split(sep, int(maxsplit))
+        return np.array(pieces, dtype=np.str_) if pieces else np.zeros((0,), np.str_)
+    if a.ndim == 0:
+        return one(a[()])
+    if a.ndim != 1:
+        raise ValueError(f"[strings.split] expects a string or a 1-D batch of strings; "
+                         f"received shape {a.shape} (its pieces would be ragged in more than "
+                         "one dimension, which pe.RaggedTensor does not represent)")
+    return RaggedTensor.from_rows([one(s) for s in a], dtype=np.str_)
 
 
 _NUMBER_TYPES = {"float32": (float, np.float32), "float64": (float, np.float64),
@@ -104,5 +118,36 @@ def to_number(string_tensor, out_type=None, name=None):
         if info is not None and not info.min <= v <= info.max:
             raise ValueError(f"[strings.to_number] {s!r} is out of the range of {key}")
         return v
+    if isinstance(string_tensor, RaggedTensor):  # the same rows, as numbers
+        flat = string_tensor._flat.tolist()
+        return string_tensor.with_flat_values(
+            np.array([number(_text(v, "to_number")) for v in flat], dtype=np_type))
     values = _map(number, np.asarray(string_tensor, dtype=object), "to_number")
     return tensor(np.asarray(values, dtype=np_type), dtype=as_dtype(key))
+
+
+def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, fill="",
+              name=None):
+    """Each number formatted as TensorFlow's AsString does (printf): integers as %d, floats as
+    %f (%e with scientific=True, %g with shortest=True) with `precision` digits when >= 0,
+    right-aligned in `width` characters padded with spaces or (fill='0') zeros; booleans as
+    'true' / 'false'. Returns a NumPy object array of str of the input's shape."""
+    a = np.asarray(getattr(input, "_data", input))
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"[strings.as_string] expects numbers or booleans, received dtype "
+                        f"{a.dtype}")
+    if scientific and shortest:
+        raise ValueError("[strings.as_string] scientific and shortest cannot both be True")
+    if fill not in ("", " ", "0"):
+        raise ValueError(f"[strings.as_string] fill must be '', ' ' or '0'. Received: "
+                         f"fill={fill!r}")
+    spec = "%" + ("0" if fill == "0" else "") + (str(int(width)) if width > -1 else "")
+    if a.dtype.kind == "f":
+        spec += (f".{int(precision)}" if precision > -1 else "") + \
+            ("g" if shortest else "e" if scientific else "f")
+    elif a.dtype.kind in "iu":
+        spec += "d"
+    out = np.empty(a.shape, dtype=object)
+    for i, v in np.ndenumerate(a):
+        out[i] = ("true" if v else "false") if a.dtype.kind == "b" else spec % v
+    return out[()] if out.ndim == 0 else out

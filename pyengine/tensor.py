@@ -240,6 +240,16 @@ class Tensor(TorchHabits):
         from .tensor_shape import TensorShape
         return TensorShape(self._data.shape)
 
+    def set_shape(self, shape):
+        """TensorFlow's static-shape assertion: an eager tensor already has its full shape, so
+        this only checks that `shape` (None for any size) is compatible with it, as TF does
+        for eager tensors (keras-io FixRes: `image.set_shape([None, None, channels])`)."""
+        want = None if shape is None else list(getattr(shape, "as_list", lambda: shape)())
+        if want is not None and (len(want) != self.ndim or any(
+                w is not None and int(w) != n for w, n in zip(want, self.shape))):
+            raise ValueError(f"[set_shape] Tensor's shape {tuple(self.shape)} is not compatible "
+                             f"with supplied shape {want}")
+
     def size(self, dim=None):
         """Shape (PyTorch habit) or the length of one dimension; see also `numel()`."""
         if dim is None:

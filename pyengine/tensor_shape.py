@@ -1,59 +1,97 @@
-"""tf.TensorShape: what TensorFlow's `x.get_shape()` returns, a tuple of dimensions (ints, None
-for an unknown one) with TensorShape's methods: as_list(), rank / ndims, num_elements(),
-is_fully_defined(), concatenate(). `x.shape` stays a plain tuple for speed; TensorShape compares
-equal to the tuple of the same dimensions, as tuples do."""
-
-__all__ = ["TensorShape"]
+"""tf.TensorShape: a shape whose dimensions may be unknown (None), e.g. a custom RNN cell's
+`state_size = [tf.TensorShape([10]), tf.TensorShape([20, 30])]`. It behaves as a sequence of
+ints / None (len, iteration, indexing, equality with lists and tuples)."""
 
 
-class TensorShape(tuple):
-    def __new__(cls, dims=()):
+class TensorShape:
+    """TensorShape([2, None]); TensorShape(None) has unknown rank."""
+
+    def __init__(self, dims):
+        if isinstance(dims, TensorShape):
+            dims = dims._dims
         if dims is None:
-            raise ValueError("[TensorShape] an unknown rank (dims=None) is not supported")
-        out = []
-        for d in dims:
-            d = getattr(d, "value", d)  # a TF1 Dimension-like object
-            if d is not None and (isinstance(d, bool) or not hasattr(d, "__index__")):
-                raise TypeError(f"[TensorShape] dimensions must be ints or None, got "
-                                f"{type(d).__name__}")
-            out.append(None if d is None else d.__index__())
-        return super().__new__(cls, out)
-
-    def as_list(self):
-        return list(self)
+            self._dims = None
+            return
+        try:
+            items = list(dims)
+        except TypeError:  # a single dimension, as TensorFlow reads TensorShape(3)
+            items = [dims]
+        self._dims = tuple(_dim(d) for d in items)
 
     @property
     def rank(self):
-        return len(self)
+        return None if self._dims is None else len(self._dims)
 
     ndims = rank
 
     @property
     def dims(self):
-        return list(self)
+        return None if self._dims is None else list(self._dims)
+
+    def as_list(self):
+        if self._dims is None:
+            raise ValueError("[TensorShape] as_list() is not defined on an unknown rank shape")
+        return list(self._dims)
 
     def num_elements(self):
-        """The number of elements, None when a dimension is unknown."""
+        """The number of elements, or None when a dimension is unknown."""
         if not self.is_fully_defined():
             return None
         n = 1
-        for d in self:
+        for d in self._dims:
             n *= d
         return n
 
     def is_fully_defined(self):
-        return all(d is not None for d in self)
+        return self._dims is not None and all(d is not None for d in self._dims)
 
     def concatenate(self, other):
-        return TensorShape(tuple(self) + tuple(other))
+        other = TensorShape(other)
+        if self._dims is None or other._dims is None:
+            return TensorShape(None)
+        return TensorShape(self._dims + other._dims)
 
-    def __getitem__(self, item):
-        r = super().__getitem__(item)
-        return TensorShape(r) if isinstance(item, slice) else r
+    __add__ = concatenate
+
+    def __len__(self):
+        if self._dims is None:
+            raise ValueError("[TensorShape] len() of an unknown rank shape")
+        return len(self._dims)
+
+    def __iter__(self):
+        if self._dims is None:
+            raise ValueError("[TensorShape] cannot iterate over an unknown rank shape")
+        return iter(self._dims)
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            return TensorShape(self.as_list()[key])
+        return self.as_list()[key]
+
+    def __eq__(self, other):
+        try:
+            other = TensorShape(other)
+        except (TypeError, ValueError):
+            return NotImplemented
+        return self._dims == other._dims
+
+    def __hash__(self):
+        return hash(self._dims)
 
     def __repr__(self):
-        return f"TensorShape({list(self)})"
+        return "TensorShape(None)" if self._dims is None else f"TensorShape({list(self._dims)})"
 
     def __str__(self):
-        return "(" + ", ".join("None" if d is None else str(d) for d in self) + \
-            ("," if len(self) == 1 else "") + ")"
+        if self._dims is None:
+            return "<unknown>"
+        return "(" + ", ".join("None" if d is None else str(d) for d in self._dims) + \
+            ("," if len(self._dims) == 1 else "") + ")"
+
+
+def _dim(d):
+    if d is None:
+        return None
+    if isinstance(d, bool) or not float(d).is_integer() or int(d) < 0:
+        raise TypeError(f"[TensorShape] dimensions must be non-negative integers or None. "
+                        f"Received: {d!r}")
+    return int(d)

@@ -51,6 +51,22 @@ def _enable_op_determinism():
     bitwise the same results), which is what this TensorFlow switch turns on."""
 
 
+_jit = {"enabled": False}
+
+
+def _set_jit(enabled):
+    """tf.config.optimizer.set_jit: XLA auto-clustering, a speed setting (keras-io Barlow
+    Twins turns it on). pyengine has no XLA: the value is recorded (get_jit returns it) and
+    the ops run as they always do, with the same results."""
+    if not isinstance(enabled, (bool, str)) or (isinstance(enabled, str) and enabled not in (
+            "autoclustering",)):
+        raise ValueError(f"[config.optimizer.set_jit] enabled must be a bool or "
+                         f"'autoclustering'. Received: {enabled!r}")
+    _jit["enabled"] = enabled
+
+
+optimizer = types.SimpleNamespace(set_jit=_set_jit, get_jit=lambda: _jit["enabled"])
+
 experimental = types.SimpleNamespace(enable_op_determinism=_enable_op_determinism,
                                      list_physical_devices=list_physical_devices,
                                      list_logical_devices=list_logical_devices)

@@ -4,35 +4,37 @@ rgb_to_grayscale and psnr; the gradient flows through each.
 
 TensorFlow 2's rules: images (height, width, channels) or a batch of them; 'bilinear' samples
 at half-pixel centres (the Keras Resizing layer's kernel, csrc/image) and returns float32 for
-any input dtype; 'nearest' takes the half-pixel nearest pixel and keeps the dtype; 'area'
-averages the input pixels each output pixel covers, weighted by overlap (float32);
-`preserve_aspect_ratio=True` scales both sides by the smaller of the two ratios. The other
-methods and `antialias=True` raise (no kernel for them here) rather than resizing otherwise."""
+any input dtype, as 'bicubic' does (Keys' cubic, ops/image_cubic.py); 'nearest' takes the
+half-pixel nearest pixel and keeps the dtype; `preserve_aspect_ratio=True` scales both sides by
+the smaller of the two ratios. `antialias=True` with 'bilinear' shrinks with TF's triangle
+filter widened by the scale (ops/image_filter.py; when enlarging it is plain bilinear, as in
+TF); 'nearest' and 'area' ignore it, as TF does; with 'bicubic' it raises when shrinking (no
+antialiased cubic kernel here). 'area' (ResizeMethod.AREA) averages each output pixel's
+footprint, partly covered pixels by their covered fraction, float32 out (TF's resize_area). The
+other methods raise (no kernel for them here) rather than resizing otherwise."""
 import numpy as np
 
 from .ops.image import resize_planes
+from .ops.image_cubic import resize_bicubic
+from .ops.image_filter import area_weights, resize_antialiased, resize_separable
 from .tensor import Tensor
 from .tf_names import _t
 
-_METHODS = {"bilinear": "bilinear", "nearest": "nearest-exact", "area": "area"}
-_OTHER_METHODS = ("bicubic", "lanczos3", "lanczos5", "gaussian", "mitchellcubic")
+_METHODS = {"bilinear": "bilinear", "nearest": "nearest-exact", "bicubic": "bicubic",
+            "area": "area"}
+_OTHER_METHODS = ("lanczos3", "lanczos5", "gaussian", "mitchellcubic")
 
 
-def _area_weights(n_in, n_out):
-    """(n_out, n_in): output pixel o averages input [o * s, (o + 1) * s), s = n_in / n_out,
-    each input pixel weighted by its overlap (TensorFlow's ResizeArea)."""
-    s = n_in / n_out
-    lo, hi = np.arange(n_out)[:, None] * s, (np.arange(n_out)[:, None] + 1) * s
-    i = np.arange(n_in)[None, :]
-    return np.clip(np.minimum(hi, i + 1) - np.maximum(lo, i), 0, None) / s
-
-
-def _resize_area(x, size):
-    """Area resize of (batch, h, w, c) float32 as two linear maps (differentiable)."""
-    from .nn import functional as F
-    wh = Tensor._wrap(_area_weights(x.shape[1], size[0]).astype(np.float32))
-    ww = Tensor._wrap(_area_weights(x.shape[2], size[1]).astype(np.float32))
-    return F.einsum("pw,bowc->bopc", ww, F.einsum("oh,bhwc->bowc", wh, x))
+class ResizeMethod:
+    """tf.image.ResizeMethod's names (strings, as TensorFlow's)."""
+    BILINEAR = "bilinear"
+    NEAREST_NEIGHBOR = "nearest"
+    BICUBIC = "bicubic"
+    AREA = "area"
+    LANCZOS3 = "lanczos3"
+    LANCZOS5 = "lanczos5"
+    GAUSSIAN = "gaussian"
+    MITCHELLCUBIC = "mitchellcubic"
 
 
 def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antialias=False,
@@ -40,12 +42,9 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
     method = getattr(method, "value", method)  # tf.image.ResizeMethod.BILINEAR
     if method in _OTHER_METHODS:
         raise NotImplementedError(f"[tf.image.resize] method={method!r} is not implemented; "
-                                  "'bilinear' and 'nearest' are")
+                                  "'bilinear', 'nearest', 'bicubic' and 'area' are")
     if method not in _METHODS:
         raise ValueError(f"[tf.image.resize] unknown method {method!r}")
-    if antialias:
-        raise NotImplementedError("[tf.image.resize] antialias=True is not implemented (no "
-                                  "antialiasing kernel); pass antialias=False")
     x = images if isinstance(images, Tensor) else Tensor._wrap(np.asarray(images))
     if x.ndim not in (3, 4):
         raise ValueError(f"[tf.image.resize] images must be 3-D (height, width, channels) or "
@@ -61,13 +60,21 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
         scale = min(size[0] / h, size[1] / w)
         size = (max(1, int(round(h * scale))), max(1, int(round(w * scale))))
     dtype = x.dtype
-    if method in ("bilinear", "area"):
+    if method in ("bilinear", "bicubic", "area"):
         from . import float32
         batched = batched.astype(float32) if dtype != float32 else batched
     if (h, w) == size:
         out = batched
+    elif antialias and method in ("bilinear", "bicubic") and (size[0] < h or size[1] < w):
+        if method == "bicubic":
+            raise NotImplementedError("[tf.image.resize] antialias=True with 'bicubic' when "
+                                      "shrinking is not implemented (no antialiased cubic "
+                                      "kernel); 'bilinear' has one")
+        out = resize_antialiased(batched, size)  # TF's scale_and_translate 'triangle' kernel
+    elif method == "bicubic":
+        out = resize_bicubic(batched, size)
     elif method == "area":
-        out = _resize_area(batched, size)
+        out = resize_separable(batched, size, area_weights)
     else:
         out = resize_planes(batched, size, _METHODS[method], op="tf.image.resize")
     if method == "nearest" and out.dtype != dtype:  # picked pixels: exact in the input dtype
@@ -92,6 +99,17 @@ def flip_left_right(image):
 def flip_up_down(image):
     x, unbatched = _batched(image, "flip_up_down")
     y = x.flip(1)
+    return y.squeeze(0) if unbatched else y
+
+
+def rot90(image, k=1, name=None):
+    """Each image turned counter-clockwise by k quarter turns (k may be a 0-d int tensor, keras-io
+    EDSR draws it with tf.random.uniform; negative k turns clockwise), as TensorFlow."""
+    x, unbatched = _batched(image, "rot90")
+    k = np.asarray(getattr(k, "_data", k))
+    if k.shape != () or k.dtype.kind not in "iu":
+        raise TypeError(f"[image.rot90] k must be a scalar int. Received: {k!r}")
+    y = x.rot90(int(k) % 4, (1, 2))
     return y.squeeze(0) if unbatched else y
 
 
@@ -126,6 +144,8 @@ def psnr(a, b, max_val, name=None):
 from .tf_image_boxes import (central_crop, crop_and_resize, crop_to_bounding_box,  # noqa: E402,F401
                              extract_patches, pad_to_bounding_box)
 # tf.image.random_crop / random_flip_left_right / random_flip_up_down
+from .tf_image_distort import sample_distorted_bounding_box  # noqa: E402,F401
+from .tf_image_quality import image_gradients, ssim  # noqa: E402,F401  (tf.image.ssim)
 from .tf_image_random import (random_crop, random_flip_left_right,  # noqa: E402,F401
                               random_flip_up_down)
 # tf.image.convert_image_dtype / per_image_standardization / adjust_brightness /

@@ -52,10 +52,11 @@ def pad_to_bounding_box(image, offset_height, offset_width, target_height, targe
 
 
 def extract_patches(images, sizes, strides, rates, padding, name=None):
-    """tf.image.extract_patches (keras-io Perceiver / ViT patch layers): TensorFlow's 4-element
-    sizes / strides / rates ([1, ph, pw, 1]) and 'VALID' / 'SAME'. The non-overlapping case
-    (strides == sizes, rates 1, 'VALID') is keras.ops.image.extract_patches' computation, with
-    TensorFlow's (row, column, channel) order in each patch; other cases raise."""
+    """tf.image.extract_patches (keras-io Perceiver / ViT patch layers, Involution's K x K
+    neighbourhoods): TensorFlow's 4-element sizes / strides / rates ([1, rows, cols, 1]) and
+    'VALID' / 'SAME' padding; (B, H, W, C) -> (B, oh, ow, rows * cols * C), each patch in
+    (row, column, channel) order, zeros where a 'SAME' patch reaches outside the image.
+    keras.ops.image.extract_patches does the computation."""
     from .keras.ops_image import extract_patches as _patches
 
     def four(v, what):
@@ -68,15 +69,11 @@ def extract_patches(images, sizes, strides, rates, padding, name=None):
     if str(padding).upper() not in ("VALID", "SAME"):
         raise ValueError(f"[image.extract_patches] padding must be 'VALID' or 'SAME'. Received: "
                          f"{padding!r}")
-    if stride != size or rate != (1, 1) or str(padding).upper() != "VALID":
-        raise NotImplementedError(
-            f"[image.extract_patches] only non-overlapping patches (strides == sizes, rates "
-            f"[1, 1, 1, 1], padding 'VALID') are supported. Received: sizes={list(sizes)}, "
-            f"strides={list(strides)}, rates={list(rates)}, padding={padding!r}")
     if _t(images).ndim != 4:
         raise ValueError(f"[image.extract_patches] images must be 4-D (batch, height, width, "
                          f"channels). Received: shape {tuple(_t(images).shape)}")
-    return _patches(images, size)
+    return _patches(images, size, strides=stride, dilation_rate=rate,
+                    padding=str(padding).lower())
 
 
 def central_crop(image, central_fraction):

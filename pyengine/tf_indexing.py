@@ -1,8 +1,11 @@
-"""tf.gather_nd, tf.scatter_nd and tf.tensor_scatter_nd_update / add for `import pyengine as
-tf`: `indices` (..., depth) address the leading `depth` dimensions of the tensor (after
+"""tf.slice, tf.gather_nd, tf.scatter_nd and tf.tensor_scatter_nd_update / add for `import
+pyengine as tf`. tf.slice takes `size` elements from `begin` in each dimension (-1: to the
+end). For the nd ops, `indices` (..., depth) address the leading `depth` dimensions of the tensor (after
 batch_dims in gather_nd); an index out of range raises InvalidArgumentError, as TensorFlow on
 the CPU. Gathers are Tensor indexing and scatters Tensor.index_add over the flattened leading
 dimensions, so gradients flow to params / updates / tensor."""
+import builtins
+
 import numpy as np
 
 from .creation import zeros
@@ -13,11 +16,25 @@ from .tf_names import _t, symbolic_aware
 
 def _indices(op, indices):
     idx = np.asarray(getattr(indices, "_data", indices))
+    if idx.dtype.kind == "f" and np.isfinite(idx).all() and (idx == np.round(idx)).all():
+        idx = idx.astype(np.int64)  # ids fit() handed a layer as float32 (pyengine's input rule)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"[{op}] indices must be int32 or int64, got {idx.dtype}")
     if idx.ndim == 0:
         raise ValueError(f"[{op}] indices must be at least 1-D, got a scalar")
     return idx.astype(np.int64)
+
+
+def int_ids(op, values, what="indices"):
+    """values as an int64 array: integer input, or whole-number floats (a Keras layer's call
+    receives NumPy ids as float32: keras/layers/base.py to_tensor); other floats are refused,
+    as TensorFlow refuses float indices."""
+    a = np.asarray(getattr(values, "_data", values))
+    if a.dtype.kind == "f" and np.array_equal(np.floor(a), a):
+        return a.astype(np.int64)
+    if a.dtype.kind not in "iu":
+        raise TypeError(f"[{op}] {what} must be int32 or int64, got {a.dtype}")
+    return a.astype(np.int64)
 
 
 def _check_range(op, idx, dims):
@@ -116,6 +133,28 @@ def tensor_scatter_nd_update(tensor, indices, updates, name=None):
 
 
 @symbolic_aware
+def slice(input_, begin, size, name=None):  # noqa: A001  (tf.slice)
+    """input_[begin[0]:begin[0] + size[0], ...]; a size of -1 takes the rest of that
+    dimension. begin / size are ints, lists or 1-D tensors with one entry per dimension.
+
+    >>> tf.slice(pe.arange(12).reshape(3, 4), [1, 1], [2, -1]).tolist()
+    [[5, 6, 7], [9, 10, 11]]
+    """
+    op = "slice"
+    x = _t(input_)
+    lo = [int(v) for v in np.asarray(getattr(begin, "_data", begin)).reshape(-1)]
+    n = [int(v) for v in np.asarray(getattr(size, "_data", size)).reshape(-1)]
+    if len(lo) != x.ndim or len(n) != x.ndim:
+        raise invalid(op, f"begin {lo} and size {n} must have one entry per dimension of the "
+                          f"input, shape {tuple(x.shape)}")
+    key = []
+    for b, k, d in zip(lo, n, x.shape):
+        k = d - b if k == -1 else k
+        if b < 0 or k < 0 or b + k > d:
+            raise invalid(op, f"begin {lo} + size {n} do not fit the input shape "
+                              f"{tuple(x.shape)}")
+        key.append(builtins.slice(b, b + k))
+    return x[tuple(key)]
 def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None):
     """tf.gather: slices of params along `axis` picked by indices, sharing the first
     `batch_dims` dimensions; out shape params.shape[:axis] + indices.shape[batch_dims:] +
@@ -125,6 +164,8 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     op = "tf.gather"
     x = _t(params)
     idx = np.asarray(getattr(indices, "_data", indices))
+    if idx.dtype.kind == "f" and np.isfinite(idx).all() and (idx == np.round(idx)).all():
+        idx = idx.astype(np.int64)  # ids fit() handed a layer as float32 (pyengine's input rule)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"[{op}] indices must be int32 or int64, got {idx.dtype}")
     idx = idx.astype(np.int64)
@@ -143,7 +184,7 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
         raise invalid(op, f"indices[...] = {int(bad)} is not in [0, {n}) (axis {a} of params "
                       f"{tuple(x.shape)})")
     if b == 0:
-        return x[(slice(None),) * a + (Tensor._wrap(idx) if idx.ndim else int(idx),)]
+        return x[(builtins.slice(None),) * a + (Tensor._wrap(idx) if idx.ndim else int(idx),)]
     order = list(range(b)) + [a] + [d for d in range(b, x.ndim) if d != a]
     xt = x.permute(*order) if a != b else x  # the gathered axis right after the batch axes
     grids = [np.broadcast_to(np.arange(n).reshape((1,) * i + (n,) + (1,) * (idx.ndim - i - 1)),
@@ -166,6 +207,9 @@ def torch_or_tf_gather(input, *args, **kwargs):
     an index (by position or dim= / index=), tf.gather(params, indices, validate_indices=None,
     axis=None, batch_dims=0) when called with one positional after params, with TensorFlow's
     keywords, or with a None / bool third (validate_indices)."""
+    if not args and not kwargs.keys() & {"dim", "index", "indices"}:
+        raise TypeError("[gather] missing the indices (tf.gather(params, indices)) or the dim "
+                        "and index (torch.gather(input, dim, index))")
     torch_kw, tf_kw = kwargs.keys() & _TORCH_GATHER_KW, kwargs.keys() & _TF_GATHER_KW
     if torch_kw and tf_kw:
         raise TypeError(f"[gather] torch.gather's {sorted(torch_kw)} mixed with tf.gather's "
@@ -173,8 +217,12 @@ def torch_or_tf_gather(input, *args, **kwargs):
     unknown = kwargs.keys() - _TORCH_GATHER_KW - _TF_GATHER_KW
     if unknown:
         raise TypeError(f"[gather] unexpected keyword arguments {sorted(unknown)}")
-    tf_form = bool(tf_kw) or (not torch_kw and (
-        len(args) == 1 or (len(args) >= 2 and (args[1] is None or isinstance(args[1], bool)))))
+    torch_positional = len(args) >= 2 and not (args[1] is None or isinstance(args[1], bool))
+    if tf_kw and torch_positional:  # gather(x, dim, index, axis=...): torch's form + tf's keyword
+        raise TypeError(f"[gather] torch.gather's (dim, index) mixed with tf.gather's "
+                        f"{sorted(tf_kw)}")
+    tf_form = bool(tf_kw) or (not torch_kw and (len(args) == 1 or (len(args) >= 2 and
+                                                                  not torch_positional)))
     if tf_form:
         return gather(input, *args, **kwargs)
     if kwargs.pop("sparse_grad", False):

@@ -45,11 +45,13 @@ def squared_difference(x, y, name=None):
 def attach(math, pe):
     """Add the names to pe.math (tf.math) from the pe functions of the same meaning."""
     for tf_name, pe_name in dict(add="add", subtract="sub", multiply="mul", divide="div",
-                                 truediv="div", pow="pow", xlogy="xlogy",
-                                 logical_and="logical_and", logical_or="logical_or").items():
+                                 truediv="div", pow="pow", xlogy="xlogy", atan2="atan2",
+                                 logical_and="logical_and", logical_or="logical_or",
+                                 logical_xor="logical_xor").items():
         setattr(math, tf_name, _binary(getattr(pe, pe_name), tf_name))
-    for name in ("floor", "ceil", "round", "sign", "reciprocal", "erf", "tan", "atan", "sinh",
-                 "cosh", "asin", "acos", "lgamma", "digamma", "logical_not"):
+    for name in ("floor", "ceil", "round", "sign", "reciprocal", "erf", "erfc", "expm1", "tan",
+                 "atan", "sinh", "cosh", "asin", "acos", "asinh", "acosh", "atanh", "lgamma",
+                 "digamma", "logical_not"):
         setattr(math, name, _unary(getattr(pe, name), name))
     math.divide_no_nan, math.squared_difference = divide_no_nan, squared_difference
 

@@ -110,7 +110,16 @@ def floormod(x, y):
 @symbolic_aware
 def square(x): return F.square(x)
 @symbolic_aware
-def concat(values, axis): return F.cat([_t(v) for v in values], axis)
+def concat(values, axis, name=None):
+    """tf.concat. Text (str / bytes arrays, as tfds.as_numpy gives reviews) concatenates as
+    text; mixing text with numbers raises, as TensorFlow."""
+    text = [isinstance(v, np.ndarray) and v.dtype.kind in "SU" for v in values]
+    if any(text):
+        if not all(text):
+            raise TypeError("[tf.concat] cannot concatenate text with numbers")
+        from .string_dtype import as_string_array
+        return as_string_array(np.concatenate([np.asarray(v) for v in values], axis))
+    return F.cat([_t(v) for v in values], axis)
 
 
 @symbolic_aware
@@ -124,11 +133,17 @@ def expand_dims(x, axis):
 
 
 @symbolic_aware
-def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype=None):
-    """float32 one-hot of integer `indices`: (...) -> (..., depth)."""
+def one_hot(indices, depth, on_value=1.0, off_value=0.0, axis=None, dtype=None, name=None):
+    """float32 one-hot of integer `indices`: (...) -> (..., depth), the new axis at `axis`
+    (-1 / None: last; keras-io wgan-graphs puts the bond types at axis 1)."""
     out = F.one_hot(indices, depth)._data.astype(np.float32)
     if on_value != 1.0 or off_value != 0.0:
         out = np.where(out > 0, np.float32(on_value), np.float32(off_value))
+    if axis is not None and axis != -1:
+        if not -out.ndim <= int(axis) < out.ndim:
+            raise ValueError(f"[tf.one_hot] axis {axis} is out of range for a {out.ndim}-D "
+                             "result")
+        out = np.ascontiguousarray(np.moveaxis(out, -1, int(axis)))
     return cast(Tensor._wrap(out), dtype) if dtype is not None else Tensor._wrap(out)
 
 
@@ -141,7 +156,18 @@ def stop_gradient(input, name=None):
 
 
 @symbolic_aware
-def cast(x, dtype):
+def cast(x, dtype, name=None):
+    """tf.cast. Text (a str array, as pe.data pipelines hand it) cast to tf.string is itself;
+    TensorFlow casts no number to string nor string to number (tf.strings.to_number /
+    as_string do that), and neither does this."""
+    text = not isinstance(x, Tensor) and np.asarray(x).dtype.kind in "SU"
+    if _sd.is_string(dtype) or text:
+        if text and _sd.is_string(dtype):
+            return _sd.as_string_array(np.asarray(x))
+        kind = "string" if text else np.asarray(getattr(x, "_data", x)).dtype
+        raise TypeError(f"[tf.cast] cannot cast {kind} to {dtype}: TensorFlow casts between "
+                        "numeric types only (tf.strings.to_number "
+                        "converts text)")
     return _t(x).astype(_dt.as_dtype(dtype))
 
 
@@ -186,17 +212,24 @@ def tf_range(start, limit=None, delta=1, dtype=None, name=None, **torch_kwargs):
     return out if dtype is None else cast(out, dtype)
 
 
-def split(x, split_size_or_sections=None, dim=None, *, axis=None, num_or_size_splits=None,
-          num=None, name=None):
+def split(x=None, split_size_or_sections=None, dim=None, *, axis=None, num_or_size_splits=None,
+          num=None, name=None, value=None, tensor=None):
     """pe.split in both its spellings. PyTorch's `torch.split(x, split_size_or_sections,
     dim=0)`: an int is the size of each piece (the last may be smaller). TensorFlow's
     `tf.split(x, num_or_size_splits, axis=0, num=None)`: an int is the NUMBER of equal pieces
     (the dimension must divide evenly), a list the sizes (one -1 is inferred). A call naming
     `axis=` or `num_or_size_splits=` (names torch.split does not accept) or `num=` is
     TensorFlow's; otherwise PyTorch's, positional calls included. Lists of sizes mean the same
-    in both."""
+    in both. The tensor may be named as either library names it: `value=` (TensorFlow's, keras-io
+    Focal Modulation Networks) or `tensor=` (PyTorch's)."""
     from .ops.shape import split as _split
-    tf_form = num_or_size_splits is not None or axis is not None or num is not None
+    given = [v for v in (x, value, tensor) if v is not None]
+    if len(given) != 1:
+        raise TypeError(f"[split] give the tensor once (by position, value= or tensor=); got "
+                        f"{len(given)}")
+    x = given[0]
+    tf_form = num_or_size_splits is not None or axis is not None or num is not None \
+        or value is not None
     if num_or_size_splits is not None:
         if split_size_or_sections is not None:
             raise TypeError("[split] the split given twice (num_or_size_splits= and by position)")

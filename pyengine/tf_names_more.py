@@ -1,6 +1,6 @@
 """More TensorFlow names for `import pyengine as tf` (tf_names.py holds the first ones): clipping,
 identity / rank / fill / pad / unstack, the reductions reduce_prod / any / all, tf.math's
-cumsum / rsqrt / is_nan / is_inf / is_finite / top_k / confusion_matrix / bincount,
+cumsum / cumprod / rsqrt / is_nan / is_inf / is_finite / top_k / confusion_matrix / bincount,
 boolean_mask, sequence_mask, executing_eagerly and get_static_value. Each follows TensorFlow 2's
 documented semantics and is composed of differentiable pyengine ops where TensorFlow's is
 differentiable. `name=` is TensorFlow's op label: it names the node when the call is recorded
@@ -204,23 +204,38 @@ def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
     return _logical("reduce_all", input_tensor, axis, keepdims, np.all)
 
 
+def _running(op, method, identity, x, axis, exclusive, reverse):
+    """tf.math.cumsum / cumprod along `axis`: exclusive shifts the running values by one
+    (starting from `identity`), reverse runs from the end. Keeps the dtype; differentiable."""
+    t = _t(x)
+    if t.ndim == 0:
+        raise invalid(op, "x must have at least one dimension")
+    ax = _axes(axis, t.ndim, op)[0]
+    if reverse:
+        t = t.flip(ax)
+    out = getattr(t, method)(ax)
+    if exclusive and t.shape[ax]:
+        lead = (slice(None),) * ax
+        # a constant slice, not t[0] * 0 (inf * 0 would start the run at NaN)
+        first = np.full(t.shape[:ax] + (1,) + t.shape[ax + 1:], identity, t.numpy().dtype)
+        out = F.cat([Tensor(first).astype(out.dtype), out[lead + (slice(0, -1),)]], ax)
+    out = out.flip(ax) if reverse else out
+    return out.astype(t.dtype) if out.dtype != t.dtype else out
+
+
 @symbolic_aware
 def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
     """tf.math.cumsum: running sums along `axis`; exclusive leaves each element out of its own
     sum (starting from 0), reverse sums from the end. Keeps the dtype; differentiable."""
-    t = _t(x)
-    if t.ndim == 0:
-        raise invalid("tf.math.cumsum", "x must have at least one dimension")
-    ax = _axes(axis, t.ndim, "tf.math.cumsum")[0]
-    if reverse:
-        t = t.flip(ax)
-    out = t.cumsum(ax)
-    if exclusive and t.shape[ax]:
-        lead = (slice(None),) * ax
-        zero = t[lead + (slice(0, 1),)] * 0
-        out = F.cat([zero, out[lead + (slice(0, -1),)]], ax)
-    out = out.flip(ax) if reverse else out
-    return out.astype(t.dtype) if out.dtype != t.dtype else out
+    return _running("tf.math.cumsum", "cumsum", 0, x, axis, exclusive, reverse)
+
+
+@symbolic_aware
+def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
+    """tf.math.cumprod: running products along `axis`; exclusive leaves each element out of its
+    own product (starting from 1), reverse multiplies from the end. Keeps the dtype;
+    differentiable."""
+    return _running("tf.math.cumprod", "cumprod", 1, x, axis, exclusive, reverse)
 
 
 @symbolic_aware
@@ -407,8 +422,8 @@ def get_static_value(tensor, partial=False):
 
 # tf.math.* (tf_names.math, the one tf.math namespace): these names join it
 from .tf_names import math as _math  # noqa: E402
-for _fn in (reduce_prod, reduce_any, reduce_all, cumsum, rsqrt, is_nan, is_inf, is_finite, top_k,
-            confusion_matrix, bincount):
+for _fn in (reduce_prod, reduce_any, reduce_all, cumsum, cumprod, rsqrt, is_nan, is_inf, is_finite,
+            top_k, confusion_matrix, bincount):
     setattr(_math, _fn.__name__, _fn)
 
 

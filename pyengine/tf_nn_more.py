@@ -171,6 +171,43 @@ def linalg_matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, a
     return x @ y
 
 
+def _block(op, input, block_size, data_format):
+    _nhwc(op, data_format)
+    x = _t(input)
+    if x.ndim != 4:
+        raise ValueError(f"[{op}] input must be 4-D (batch, height, width, channels), got shape "
+                         f"{tuple(x.shape)}")
+    if isinstance(block_size, bool) or not isinstance(block_size, (int, np.integer)) \
+            or block_size < 2:
+        raise ValueError(f"[{op}] block_size must be an int >= 2, got {block_size!r}")
+    return x, int(block_size)
+
+
+@symbolic_aware
+def depth_to_space(input, block_size, data_format="NHWC", name=None):
+    """(B, H, W, bs * bs * C) -> (B, H * bs, W * bs, C): out[b, h * bs + i, w * bs + j, c] =
+    in[b, h, w, (i * bs + j) * C + c] (TensorFlow's order; the sub-pixel upsampling of keras-io
+    EDSR / ESPCN)."""
+    op = "tf.nn.depth_to_space"
+    x, bs = _block(op, input, block_size, data_format)
+    b, h, w, c = x.shape
+    if c % (bs * bs):
+        raise ValueError(f"[{op}] channels ({c}) must be divisible by block_size**2 ({bs * bs})")
+    y = x.reshape(b, h, w, bs, bs, c // (bs * bs)).permute(0, 1, 3, 2, 4, 5)
+    return y.reshape(b, h * bs, w * bs, c // (bs * bs))
+
+
+@symbolic_aware
+def space_to_depth(input, block_size, data_format="NHWC", name=None):
+    """The inverse of depth_to_space: (B, H, W, C) -> (B, H / bs, W / bs, bs * bs * C)."""
+    op = "tf.nn.space_to_depth"
+    x, bs = _block(op, input, block_size, data_format)
+    b, h, w, c = x.shape
+    if h % bs or w % bs:
+        raise ValueError(f"[{op}] height and width ({h}, {w}) must be divisible by block_size "
+                         f"({bs})")
+    y = x.reshape(b, h // bs, bs, w // bs, bs, c).permute(0, 1, 3, 2, 4, 5)
+    return y.reshape(b, h // bs, w // bs, bs * bs * c)
 @symbolic_aware
 def matrix_transpose(a, name="matrix_transpose", conjugate=False):
     """tf.linalg.matrix_transpose (tf.linalg.adjoint with conjugate=True): swaps the last two
@@ -203,50 +240,3 @@ def tf_einsum(equation, *inputs, name=None, optimize="greedy"):
         inputs = tuple(inputs[0])
     return F.einsum(equation, *[_t(x) for x in inputs])
 
-
-def torch_or_tf_transpose(x, *axes, perm=None, conjugate=False, name=None):
-    """pe.transpose: torch.transpose(x, dim0, dim1) swaps two axes; tf.transpose(a, perm=None,
-    conjugate=False) permutes by perm (by position or keyword), reversing the axes when none is
-    given. conjugate is the identity on pyengine's real tensors."""
-    if perm is not None:
-        if axes:
-            raise TypeError("[transpose] perm given both by position and by keyword")
-        axes = (tuple(int(a) for a in np.asarray(getattr(perm, "_data", perm)).reshape(-1)),)
-    return _t(x).transpose(*axes)
-
-
-def _block(op, block_size, data_format):
-    _nhwc(op, data_format)
-    b = int(block_size)
-    if b < 2:
-        raise ValueError(f"[{op}] block_size must be >= 2, got {block_size}")
-    return b
-
-
-@symbolic_aware
-def depth_to_space(input, block_size, data_format="NHWC", name=None):
-    """tf.nn.depth_to_space (NHWC): (B, H, W, C * b * b) -> (B, H * b, W * b, C) with
-    out[:, h * b + i, w * b + j, c] = in[:, h, w, (i * b + j) * C + c] (TensorFlow's DCR order;
-    keras-io ESPCN's sub-pixel upscaling). A reshape and a permutation, so it differentiates."""
-    op = "tf.nn.depth_to_space"
-    b, x = _block(op, block_size, data_format), _t(input)
-    if x.ndim != 4 or x.shape[3] % (b * b):
-        raise ValueError(f"[{op}] input must be 4-D with channels divisible by block_size^2 = "
-                         f"{b * b}, got shape {tuple(x.shape)}")
-    n, h, w, c = x.shape
-    c //= b * b
-    return x.reshape(n, h, w, b, b, c).permute(0, 1, 3, 2, 4, 5).reshape(n, h * b, w * b, c)
-
-
-@symbolic_aware
-def space_to_depth(input, block_size, data_format="NHWC", name=None):
-    """tf.nn.space_to_depth (NHWC): the inverse of depth_to_space, (B, H, W, C) ->
-    (B, H / b, W / b, C * b * b); H and W must be divisible by b."""
-    op = "tf.nn.space_to_depth"
-    b, x = _block(op, block_size, data_format), _t(input)
-    if x.ndim != 4 or x.shape[1] % b or x.shape[2] % b:
-        raise ValueError(f"[{op}] input must be 4-D with height and width divisible by "
-                         f"block_size {b}, got shape {tuple(x.shape)}")
-    n, h, w, c = x.shape
-    return x.reshape(n, h // b, b, w // b, b, c).permute(0, 1, 3, 2, 4, 5).reshape(
-        n, h // b, w // b, b * b * c)

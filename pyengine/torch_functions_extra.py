@@ -76,12 +76,37 @@ def clip(input, min=None, max=None, *, out=None):  # noqa: A002
     return write_out(_t(input).clamp(min, max), out, "clip")
 
 
-def equal(input, other):
-    """True when input and other have the same shape and every element is equal (a Python
-    bool, not a tensor; NaN is never equal to itself)."""
-    _need_tensor(input, "equal")
-    _need_tensor(other, "equal", "other")
-    return input.equal(other)
+class EqualResult(Tensor):
+    """pe.equal's answer for two Tensors, which serves both of its meanings: elementwise it is
+    tf.equal's bool tensor (tf.cast(tf.equal(a, b), tf.float32), tf.reduce_mean, tf.where...),
+    and as a truth value (if / assert / not / bool()) it is torch.equal's: same shape and every
+    element equal. TensorFlow programs run as `import pyengine as tf` compare two tensors with
+    tf.equal far more often than with anything else, and a single bool there was a silently
+    wrong accuracy."""
+    __slots__ = ()  # Tensor's layout: made by changing an elementwise result's class
+
+    def __bool__(self):
+        return self.__dict__["_all_equal"]
+
+
+def equal(input, other, name=None):
+    """torch.equal and tf.equal in one name. Two Tensors: an EqualResult, the elementwise bool
+    tensor whose truth value is torch.equal's (same shape and every element equal; NaN is never
+    equal to itself); shapes that do not broadcast give torch.equal's False. An array, list or
+    number on either side (which torch.equal refuses), or TensorFlow's name=: tf.equal's
+    elementwise bool tensor. tf.math.equal is always the elementwise one."""
+    from .nn import functional as F
+    if name is not None or not (isinstance(input, Tensor) and isinstance(other, Tensor)):
+        a = input if isinstance(input, Tensor) else Tensor._from_data(input)
+        return F.eq(a, other if isinstance(other, Tensor) else Tensor._from_data(other))
+    same = input.equal(other)
+    try:
+        out = F.eq(input, other)
+    except (ValueError, RuntimeError):  # shapes that do not broadcast: only torch's answer
+        return same
+    out.__class__ = EqualResult
+    out.__dict__["_all_equal"] = bool(same)
+    return out
 
 
 def detach(input):

@@ -47,9 +47,9 @@ def winograd_scale(algorithm, dtype):
 
 
 def scales(x, w, s, p, d):
-    """check_against_reference's (forward, input gradient) tolerance scales for this conv."""
-    fwd, dx, _ = algorithms(x, w, s, p, d)
-    return winograd_scale(fwd, x.dtype), winograd_scale(dx, x.dtype)
+    """check_against_reference's (forward, input gradient, weight gradient) tolerance scales for
+    this conv."""
+    return tuple(winograd_scale(a, x.dtype) for a in algorithms(x, w, s, p, d))
 
 
 # (N, C, H, W, OC, KH, KW, stride, pad, dilation). Batches of 24, 32 and 56 fill at least 3/4
@@ -89,7 +89,8 @@ def test_batch_lanes_weight_gradient_is_chosen_for_dcgan(dtype, isa):
     """The weight gradient has its own bound (input channels filling the tile's columns): the
     DCGAN layers are inside it, a 9-channel input is not on AVX-512 (9 of 32 columns)."""
     x, w, _ = make(64, 32, 14, 14, 64, 4, 4, dtype)
-    assert algorithms(x, w, (2, 2), (1, 1), (1, 1))[2] == "batch_lanes"
+    assert algorithms(x, w, (2, 2), (1, 1), (1, 1))[2] == "batch_lanes_winograd"
+    assert algorithms(x[..., :12, :12], w, (2, 2), (1, 1), (1, 1))[2] == "batch_lanes"  # 6x6
     x, w, _ = make(64, 64, 7, 7, 128, 3, 3, dtype)
     assert algorithms(x, w, (2, 2), (1, 1), (1, 1))[2] == "batch_lanes"
     if isa == "avx512" and dtype == np.float32:
@@ -309,6 +310,53 @@ def test_batch_lanes_winograd_matches_reference(case, dtype, isa):
     x, w, b = make(n, c, h, w_, oc, 4, 4, dtype)
     assert algorithms(x, w, (2, 2), p, (1, 1))[:2] == want
     check_against_reference(x, w, b, (2, 2), p, (1, 1), *scales(x, w, (2, 2), p, (1, 1)))
+
+
+# The weight gradient on F(2x2, 4x4) (conv2d_batch_lanes_winograd_backward_weight): channel
+# counts that keep the weight-gradient tile useful on every ISA and dtype (so the pass is the
+# same everywhere), dy's 4x4 tiles at least 70 % inside dy. (N, C, H, W, OC, padding): DCGAN's
+# 32->64 on 14x14 (7x7 dy), an 8x8 dy (whole tiles), odd planes with unequal paddings, padding
+# 3 and 1 on a 12x12 plane (8x6 dy), a partial input-channel panel (48 on AVX-512's 32 lanes),
+# a partial output-channel panel (20), and an odd batch.
+WEIGHT_CASES = [
+    (32, 32, 14, 14, 64, (1, 1)),
+    (32, 32, 16, 16, 8, (1, 1)),
+    (24, 32, 15, 13, 16, (1, 2)),
+    (24, 64, 12, 12, 16, (3, 1)),
+    (32, 48, 14, 14, 8, (1, 1)),
+    (25, 32, 14, 14, 20, (1, 1)),
+]
+
+
+@pytest.mark.parametrize("case", WEIGHT_CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batch_lanes_winograd_weight_gradient_matches_reference(case, dtype, isa):
+    n, c, h, w_, oc, p = case
+    x, w, b = make(n, c, h, w_, oc, 4, 4, dtype)
+    assert algorithms(x, w, (2, 2), p, (1, 1))[2] == "batch_lanes_winograd"
+    check_against_reference(x, w, b, (2, 2), p, (1, 1), *scales(x, w, (2, 2), p, (1, 1)))
+
+
+def test_batch_lanes_winograd_weight_gradient_error_and_transposed_conv(isa):
+    """DCGAN's layer at its batch of 64: the float32 weight gradient within 1e-5 of its largest
+    value of the float64 reference (2-3e-6 measured), and conv_transpose2d's weight gradient (the
+    generator's 64->32 layer, 7x7 -> 14x14: the conv2d weight gradient with x and dy swapped)
+    on the same kernel."""
+    from test_conv import ref_conv_grads
+    x, w, _ = make(64, 32, 14, 14, 64, 4, 4, np.float32)
+    dy = np.random.default_rng(7).standard_normal((64, 64, 7, 7)).astype(np.float32)
+    assert algorithms(x, w, (2, 2), (1, 1), (1, 1))[2] == "batch_lanes_winograd"
+    gw = np.empty_like(w)
+    _C.conv2d_backward(x, dy, w, None, gw, None, 2, 2, 1, 1, 1, 1, 1)
+    ref = ref_conv_grads(x.astype(np.float64), w.astype(np.float64), dy.astype(np.float64),
+                         (2, 2), (1, 1), (1, 1), 1)[1]
+    assert np.abs(gw - ref).max() <= 1e-5 * np.abs(ref).max()
+    xt = pe.tensor(dy, requires_grad=True)  # the transposed conv's input: (64, 64, 7, 7)
+    wt = pe.tensor(w, requires_grad=True)   # (in 64, out 32, 4, 4)
+    y = F.conv_transpose2d(xt, wt, stride=2, padding=1)
+    assert y.shape == (64, 32, 14, 14)
+    y.backward(pe.tensor(x))
+    np.testing.assert_allclose(wt.grad.numpy(), gw, rtol=0, atol=0)
 
 
 def test_batch_lanes_winograd_bounds():

@@ -44,10 +44,11 @@ def tol(dtype):
     return dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
 
 
-def check_against_reference(x, w, b, s, p, d, forward_scale=0.0, input_grad_scale=0.0):
-    """forward_scale, input_grad_scale: an absolute tolerance for the forward / the input
-    gradient of that fraction of its largest value on top of tol(dtype) (Winograd's transforms
-    round differently from a direct sum)."""
+def check_against_reference(x, w, b, s, p, d, forward_scale=0.0, input_grad_scale=0.0,
+                            weight_grad_scale=0.0):
+    """forward_scale, input_grad_scale, weight_grad_scale: an absolute tolerance for the
+    forward / the input gradient / the weight gradient of that fraction of its largest value on
+    top of tol(dtype) (Winograd's transforms round differently from a direct sum)."""
     t = tol(x.dtype)
 
     def scaled(scale, ref):
@@ -60,7 +61,7 @@ def check_against_reference(x, w, b, s, p, d, forward_scale=0.0, input_grad_scal
     np.testing.assert_allclose(conv(x, w, None, s, p, d), ref_y0, **scaled(forward_scale, ref_y0))
     dy = np.random.default_rng(1).standard_normal(y.shape).astype(x.dtype)
     ref = ref_conv_grads(x, w, dy, s, p, d, 1)
-    tols = [scaled(input_grad_scale, ref[0]), t, t]
+    tols = [scaled(input_grad_scale, ref[0]), scaled(weight_grad_scale, ref[1]), t]
     fused, single = grads(x, w, dy, s, p, d)
     for got_f, got_s, want, tl in zip(fused, single, ref, tols):
         np.testing.assert_allclose(got_f, want, **tl)

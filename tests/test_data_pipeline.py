@@ -161,3 +161,41 @@ def test_as_numpy_iterator_gives_numpy_scalars_for_scalar_elements():
     (a, b), = list(Dataset.from_tensor_slices(({"k": np.arange(1)}, np.ones((1, 2))))
                    .as_numpy_iterator())
     assert type(a["k"]) is np.int64 and b.shape == (2,)
+
+
+def test_rejection_resample_reaches_the_target_distribution():
+    labels = (np.arange(4000) % 20 == 0).astype(np.int64)  # 5 % positives
+    ds = pe.data.Dataset.from_tensor_slices({"x": np.arange(4000.0), "y": labels})
+    out = ds.rejection_resample(class_func=lambda e: pe.cast(e["y"], pe.int32),
+                                target_dist=[0.5, 0.5], initial_dist=[0.95, 0.05], seed=3)
+    pairs = list(out.as_numpy_iterator())
+    classes = np.array([c for c, _ in pairs])
+    elems = [e for _, e in pairs]
+    assert classes.dtype == np.int32
+    assert all(c == e["y"] for c, e in zip(classes, elems))  # the pair's class is its element's
+    assert 0.4 < classes.mean() < 0.6 and len(pairs) > 300
+    # the same seed gives the same stream; map(lambda _, x: x) drops the class again
+    again = [c for c, _ in out.as_numpy_iterator()]
+    np.testing.assert_array_equal(again, classes)
+    firsts = list(out.map(lambda _, e: e).take(2).as_numpy_iterator())
+    assert set(firsts[0]) == {"x", "y"}
+    # without initial_dist the distribution is estimated from the stream
+    est = np.array([c for c, _ in ds.rejection_resample(
+        lambda e: pe.cast(e["y"], pe.int32), [0.7, 0.3], seed=1).as_numpy_iterator()])
+    assert 0.2 < est.mean() < 0.4
+    # target equal to the data's distribution: every element, in order
+    same = [c for c, _ in ds.take(40).rejection_resample(
+        lambda e: pe.cast(e["y"], pe.int32), [0.95, 0.05], [0.95, 0.05], seed=0)
+        .as_numpy_iterator()]
+    np.testing.assert_array_equal(same, labels[:40])
+
+
+def test_rejection_resample_errors():
+    ds = pe.data.Dataset.from_tensor_slices(np.arange(6))
+    with pytest.raises(ValueError, match=r"\[Dataset.rejection_resample\] target_dist"):
+        ds.rejection_resample(lambda x: x % 2, [0.5, 0.6])
+    with pytest.raises(ValueError, match=r"initial_dist must be a 1-D distribution of 2"):
+        ds.rejection_resample(lambda x: x % 2, [0.5, 0.5], [1.0])
+    bad = ds.rejection_resample(lambda x: x, [0.5, 0.5], [0.5, 0.5])
+    with pytest.raises(ValueError, match=r"class_func must return a scalar int class in \[0, 2\)"):
+        list(bad)

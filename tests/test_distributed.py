@@ -86,6 +86,45 @@ def test_torch_distributed_names_and_ddp(n):
 
 
 @needs_mpi
+def test_torchrun_command_line_runs_the_ranks():
+    """python -m pyengine.distributed.run with torchrun's options (a rendezvous address given,
+    as torchrun programs' launch lines do) starts the script's ranks under mpiexec."""
+    env = dict(os.environ, OMP_NUM_THREADS="1",
+               PYTHONPATH=os.pathsep.join([ROOT, WORKERS, os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run([sys.executable, "-m", "pyengine.distributed.run", "--standalone",
+                           "--nproc_per_node=2", "--master-port", "29500",
+                           os.path.join(WORKERS, "torch_ddp.py")],
+                          env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0 and all(f"OK torch_ddp rank {r} of 2" in out for r in (0, 1)), out
+    # torchrun's variables are set before the program runs (programs read them first)
+    code = ("import os, pyengine.distributed as d; print('ENV', os.environ['RANK'], "
+            "os.environ['LOCAL_RANK'], os.environ['WORLD_SIZE'], os.environ['MASTER_ADDR'], "
+            "os.environ['MASTER_PORT'], d.is_torchelastic_launched())")
+    proc = subprocess.run([sys.executable, "-m", "pyengine.distributed.run", "--nproc-per-node",
+                           "2", "--master_port", "12345", "--no-python", sys.executable, "-c",
+                           code], env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    lines = sorted(line for line in proc.stdout.splitlines() if line.startswith("ENV"))
+    assert lines == [f"ENV {r} {r} 2 127.0.0.1 12345 True" for r in (0, 1)], \
+        proc.stdout + proc.stderr
+
+
+@needs_mpi
+def test_torchrun_command_line_options():
+    from pyengine.distributed.run import command
+    cmd = command(["--nproc-per-node", "3", "-m", "pkg.train", "--lr", "0.1"])
+    assert cmd[1:3] == ["-n", "3"] and cmd[6:9] == ["127.0.0.1", "29500", "none"]
+    assert cmd[9:] == [sys.executable, "-m", "pkg.train", "--lr", "0.1"]
+    cmd = command(["--no-python", "--nnodes", "1:1", "--rdzv-endpoint", "host:1234",
+                   "--rdzv_id", "job7", "prog", "x"])
+    assert cmd[6:] == ["host", "1234", "job7", "prog", "x"]
+    for bad in (["--nnodes", "2", "t.py"], ["--node-rank", "1", "t.py"],
+                ["--nproc-per-node", "gpu", "t.py"], ["--nproc-per-node", "0", "t.py"]):
+        with pytest.raises(SystemExit, match=r"pyengine.distributed.run"):
+            command(bad)
+
+
+@needs_mpi
 @pytest.mark.parametrize("mode", ["default", "chosen"])
 def test_ranks_share_the_cores_unless_the_program_chose(mode):
     rc, out = run_job(2, "threads_share.py", mode, OMP_NUM_THREADS="")
@@ -129,6 +168,52 @@ def test_ddp_program_gives_torchs_weights(tmp_path):
     for r in range(2):
         got, want = (np.load(tmp_path / f"{lib}_{r}.npy") for lib in ("pe", "torch"))
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+@needs_mpi
+@pytest.mark.parametrize("mode", ["train", "fail", "queue"])
+def test_mp_spawn_ddp_program(mode, tmp_path):
+    """PyTorch's CPU DDP program shape, started with `python script.py` (no mpiexec):
+    mp.spawn starts its ranks under mpiexec (pyengine/multiprocessing/mpi_launch.py), fn defined
+    in the script; DDP's weights equal one process training on the mean loss; a rank raising
+    inside a collective reaches the parent as ProcessRaisedException; a Queue argument falls
+    back to plain processes."""
+    env = dict(os.environ, OMP_NUM_THREADS="1",
+               PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run([sys.executable, os.path.join(WORKERS, "spawn_ddp.py"), mode,
+                           str(tmp_path)], env=env, capture_output=True, text=True,
+                          timeout=TIMEOUT)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("OK"), \
+        proc.stdout + proc.stderr
+
+
+@needs_mpi
+def test_mp_spawn_at_a_scripts_top_level_raises_instead_of_spawning_again(tmp_path):
+    """Without the __main__ guard each child would run the script's spawn() again while loading
+    it (processes without end); it raises, as multiprocessing does."""
+    script = tmp_path / "noguard.py"
+    script.write_text("import pyengine.multiprocessing as mp\n"
+                      "def f(rank):\n    pass\n"
+                      "mp.spawn(f, nprocs=2)\n")
+    env = dict(os.environ, OMP_NUM_THREADS="1",
+               PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
+                          text=True, timeout=TIMEOUT)
+    assert proc.returncode != 0 and "if __name__ == '__main__'" in proc.stderr, \
+        proc.stdout + proc.stderr
+
+
+def test_mp_spawn_uses_mpi_only_when_it_can(monkeypatch):
+    """The MPI launch needs several 'spawn' processes, mpi4py, an mpiexec and arguments that
+    can be pickled outside multiprocessing; PYENGINE_SPAWN_MPI=0 turns it off."""
+    from pyengine.multiprocessing import mpi_launch
+    assert mpi_launch.payload(abs, (1, pe.zeros(2))) is not None
+    import multiprocessing
+    assert mpi_launch.payload(abs, (multiprocessing.get_context("spawn").SimpleQueue(),)) is None
+    assert not mpi_launch.usable(1, "spawn") and not mpi_launch.usable(2, "fork")
+    assert mpi_launch.usable(2, "spawn") == _have_mpi()
+    monkeypatch.setenv("PYENGINE_SPAWN_MPI", "0")
+    assert not mpi_launch.usable(2, "spawn")
 
 
 @needs_mpi

@@ -274,3 +274,32 @@ def test_dict_mode_encoded_features_build_a_model():
     assert raw.shape == (N, 1)
     cut = keras.Model(encoded, out)  # Keras 3 cuts the graph at the encoded dict
     np.testing.assert_allclose(cut.predict(fs(_only(data, fs)), verbose=0), raw, atol=1e-6)
+
+
+def test_feature_names_with_dots_and_a_layer_dict_keyed_by_them(tmp_path):
+    # keras-io feature_space_advanced: the bank-marketing columns 'emp.var.rate', 'nr.employed'
+    rng = np.random.default_rng(0)
+    data = {"emp.var.rate": rng.normal(1.0, 2.0, 64).astype("float32"),
+            "job.kind": rng.choice(["a", "b", "c"], 64)}
+    fs = FeatureSpace(features={"emp.var.rate": FeatureSpace.float_normalized(),
+                                "job.kind": FeatureSpace.string_categorical(num_oov_indices=0)},
+                      output_mode="concat")
+    fs.adapt(tf.data.Dataset.from_tensor_slices(data).batch(16))
+    out = fs({k: v[:4] for k, v in data.items()}).numpy()
+    mean, std = data["emp.var.rate"].mean(), data["emp.var.rate"].std()
+    col = [i for i in range(out.shape[1]) if not np.isin(out[:, i], (0.0, 1.0)).all()]
+    np.testing.assert_allclose(out[:, col[0]], (data["emp.var.rate"][:4] - mean) / std, rtol=1e-4)
+    fs.save(str(tmp_path / "fs.keras"))
+    again = keras.saving.load_model(str(tmp_path / "fs.keras"))
+    np.testing.assert_allclose(again({k: v[:4] for k, v in data.items()}).numpy(), out)
+
+    class ByName(keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.proj = {"a.b": keras.layers.Dense(2), "a_b": keras.layers.Dense(3)}
+
+        def call(self, x):
+            return keras.ops.concatenate([self.proj["a.b"](x), self.proj["a_b"](x)], -1)
+    layer = ByName()
+    assert layer(np.ones((1, 4), "float32")).shape == (1, 5)
+    assert len(layer.trainable_weights) == 4  # both Dense layers tracked, no clash

@@ -118,10 +118,14 @@ def test_tf_image_resize():
     assert near.dtype == tf.uint8 and near.shape == (1, 18, 26, 3)
     np.testing.assert_array_equal(near.numpy()[0], np.repeat(np.repeat(img, 2, 0), 2, 1))
     assert tf.image.resize(img, (30, 30), preserve_aspect_ratio=True).shape == (21, 30, 3)
-    with pytest.raises(NotImplementedError, match="bicubic"):
-        tf.image.resize(img, (5, 5), method="bicubic")
-    with pytest.raises(NotImplementedError, match="antialias"):
-        tf.image.resize(img, (5, 5), antialias=True)
+    with pytest.raises(NotImplementedError, match="lanczos3"):
+        tf.image.resize(img, (5, 5), method="lanczos3")
+    with pytest.raises(NotImplementedError, match="antialias=True with 'bicubic'"):
+        tf.image.resize(img, (5, 5), method="bicubic", antialias=True)
+    # shrinking with antialias=True weighs every source pixel: a 2x box-like average here
+    small = tf.image.resize(img.astype(np.float32), (7, 7), antialias=True)
+    assert small.shape == (7, 7, 3) and small.dtype == tf.float32
+    assert abs(float(small.numpy().mean()) - float(img.mean())) < 2.0
 
 
 def _images_of_different_sizes(n, seed):

@@ -340,6 +340,30 @@ def test_save_with_unsaveable_compile_arguments_loads_uncompiled(tmp_path):
                                   m.predict(np.ones((2, 3)), verbose=0))
 
 
+def test_save_keeps_confusion_metrics_and_an_unsaveable_metric_leaves_it_uncompiled(tmp_path):
+    # keras-io active_learning_review_classification evaluates a reloaded checkpoint and unpacks
+    # [loss, accuracy, fn, fp]: the metrics (thresholds arrays inside) used to be dropped
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(32, 3)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")
+    m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation="sigmoid")])
+    metrics = [keras.metrics.BinaryAccuracy(), keras.metrics.FalseNegatives(),
+               keras.metrics.FalsePositives(), keras.metrics.Precision(thresholds=0.7),
+               keras.metrics.AUC(num_thresholds=50)]
+    m.compile("rmsprop", "binary_crossentropy", metrics=metrics)
+    m.fit(x, y, epochs=2, verbose=0)
+    assert keras.metrics.Precision().thresholds == 0.5
+    m.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    want = m.evaluate(x, y, verbose=0)
+    got = loaded.evaluate(x, y, verbose=0)
+    assert len(got) == 6 and loaded.metrics[-2].thresholds == 0.7
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    m.compile("rmsprop", "binary_crossentropy", metrics=["accuracy", lambda yt, yp: yp])
+    m.save(tmp_path / "f.keras")
+    assert not keras.models.load_model(tmp_path / "f.keras").compiled  # not silently without
+
+
 def test_metrics_unweighted_weighted_metrics_weighted_and_confusion_counts():
     # Keras 3: compile(metrics=) ignore sample_weight / class_weight; weighted_metrics use them
     x = np.array([[1.0], [2.0], [3.0], [4.0]], "float32")

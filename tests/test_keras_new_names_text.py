@@ -122,7 +122,8 @@ def test_integer_lookup_as_documented_by_keras():
     (lambda: layers.StringLookup(vocabulary=["a", "a"]), "repeated"),
     (lambda: layers.StringLookup(max_tokens=2, vocabulary=["a", "b"]), "more than max_tokens"),
     (lambda: layers.StringLookup(output_mode="tf_idf", vocabulary=["a"]), "idf_weights"),
-    (lambda: layers.TextVectorization(ngrams=2), "ngrams"),
+    (lambda: layers.TextVectorization(ngrams=0), "ngrams must be None, a positive int"),
+    (lambda: layers.TextVectorization(ngrams=(1, "2")), "ngrams must be None, a positive int"),
     (lambda: layers.TextVectorization(ragged=True), "ragged"),
     (lambda: layers.TextVectorization(standardize="upper"), "standardize must be"),
     (lambda: layers.TextVectorization(split="comma"), "split must be"),
@@ -185,3 +186,49 @@ def test_strings_functions():
         strings.lower([1])
     with pytest.raises(ValueError, match="encoding"):
         strings.lower("a", encoding="latin-1")
+
+
+def test_text_vectorization_ngrams_tf_idf_matches_numpy():
+    docs = ["a b a c", "b c", "c a b"]
+    tv = layers.TextVectorization(ngrams=2, output_mode="tf_idf")
+    tv.adapt(docs)
+    grams = [d.split() + [" ".join(p) for p in zip(d.split(), d.split()[1:])] for d in docs]
+    vocab = tv.get_vocabulary()
+    assert vocab[0] == "[UNK]" and "a b" in vocab and "b c" in vocab and "c a" in vocab
+    idf = {t: np.log1p(3 / (1 + sum(t in g for g in grams))) for t in vocab[1:]}
+    ref = np.zeros((3, len(vocab)))
+    for r, g in enumerate(grams):
+        for t in g:
+            ref[r, vocab.index(t)] += idf[t]
+    np.testing.assert_allclose(tv(docs).numpy(), ref, rtol=1e-6)
+    only_pairs = layers.TextVectorization(ngrams=(2,), output_mode="multi_hot")
+    only_pairs.adapt(["x y z"])
+    assert sorted(only_pairs.get_vocabulary()[1:]) == ["x y", "y z"]
+    ints = layers.TextVectorization(ngrams=2, vocabulary=["a", "b", "a b"])
+    assert ints(["a b c"]).numpy().tolist() == [[2, 3, 1, 4, 1]]  # a b c | a b, b c
+
+
+def test_string_lookup_on_ragged_labels_and_a_text_sequential_predicts_strings():
+    terms = pe.ragged.constant([["cs.LG", "stat.ML"], ["cs.CV"], ["cs.LG"]])
+    lookup = layers.StringLookup(output_mode="multi_hot")
+    lookup.adapt(terms)
+    vocab = lookup.get_vocabulary()
+    # most frequent first; ties in reverse token order, as Keras' lexsort(...)[::-1]
+    assert vocab == ["[UNK]", "cs.LG", "stat.ML", "cs.CV"]
+    hot = lookup(terms).numpy()
+    np.testing.assert_array_equal(hot, [[0, 1, 1, 0], [0, 0, 0, 1], [0, 1, 0, 0]])
+    np.testing.assert_array_equal(lookup([["cs.CV", "cs.LG"]]).numpy(), [[0, 1, 0, 1]])
+    ints = layers.StringLookup(vocabulary=["cs.LG", "cs.CV"])(terms)
+    assert isinstance(ints, pe.RaggedTensor) and ints.to_list() == [[1, 0], [2], [1]]
+    with pytest.raises(NotImplementedError, match="RaggedTensor input"):
+        layers.StringLookup(vocabulary=["a"], output_mode="one_hot")(terms)
+    texts = np.array(["good fine", "bad awful", "fine good good", "awful bad"])
+    tv = layers.TextVectorization(output_mode="multi_hot")
+    with pe.device("/CPU:0"):  # TensorFlow's device scope
+        tv.adapt(pe.data.Dataset.from_tensor_slices(texts).batch(2))
+    clf = keras.Sequential([layers.Dense(1, activation="sigmoid")])
+    clf.compile(loss="binary_crossentropy", optimizer="adam")
+    clf.fit(tv(texts), np.array([1.0, 0.0, 1.0, 0.0]), epochs=2, verbose=0)
+    inference = keras.Sequential([tv, clf])
+    np.testing.assert_allclose(inference.predict(texts, verbose=0), clf.predict(tv(texts),
+                                                                                verbose=0))

@@ -98,6 +98,11 @@ def test_tests_creation_and_shapes():
         [True, False]
     s = ops.segment_sum(np.arange(8.0).reshape(4, 2), np.array([0, 0, 2, 1]))
     assert s.numpy().tolist() == [[2.0, 4.0], [6.0, 7.0], [4.0, 5.0]]
+    # a negative id drops its row (it used to wrap to the last segment)
+    s = ops.segment_sum(np.arange(8.0).reshape(4, 2), np.array([0, -1, 1, 1]))
+    assert s.numpy().tolist() == [[0.0, 1.0], [10.0, 12.0]]
+    m = ops.segment_max(np.array([[1.0], [5.0], [2.0]]), np.array([1, 1, 0]), num_segments=3)
+    assert m.numpy()[:2].ravel().tolist() == [2.0, 5.0] and m.numpy()[2, 0] < -1e300
 
 
 def test_nn_ops_match_the_layers():
@@ -139,3 +144,52 @@ def test_control_flow():
     assert ops.while_loop(lambda v: True, lambda v: v + 1, 0, maximum_iterations=5) == 5
     carry, ys = ops.scan(lambda c, x: (c + x, c * x), pe.tensor(0.0), pe.arange(4.0))
     assert carry.item() == 6.0 and ys.tolist() == [0.0, 0.0, 2.0, 9.0]  # y = carry * x
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "symmetric", "edge", "wrap"])
+def test_pad_matches_numpy_and_passes_gradient(mode):
+    x = RNG.standard_normal((3, 4))
+    widths = [(1, 2), (2, 1)]
+    np.testing.assert_array_equal(ops.pad(x, widths, mode=mode).numpy(),
+                                  np.pad(x, widths, mode=mode))
+    t = pe.tensor(x, requires_grad=True)
+    w = RNG.standard_normal(np.pad(x, widths).shape)
+    (ops.pad(t, widths, mode=mode) * pe.tensor(w)).sum().backward()
+    ref = np.zeros_like(x)  # each output position sends its weight back to its source
+    src = np.pad(np.arange(x.size).reshape(x.shape), widths, mode=mode)
+    valid = np.pad(np.ones_like(x), widths, mode=mode) > 0 if mode == "constant" else \
+        np.ones_like(w, bool)
+    np.add.at(ref.reshape(-1), src[valid], w[valid])
+    np.testing.assert_allclose(t.grad.numpy(), ref, rtol=1e-12)
+
+
+def test_pad_widths_and_errors():
+    x = np.ones((2, 2))
+    assert ops.pad(x, 1, constant_values=5).numpy()[0, 0] == 5
+    assert ops.pad(x, (0, 1)).shape == (3, 3)
+    with pytest.raises(ValueError, match=r"constant_values can only be given"):
+        ops.pad(x, 1, mode="edge", constant_values=1)
+    with pytest.raises(NotImplementedError, match=r"mode 'median'"):
+        ops.pad(x, 1, mode="median")
+    with pytest.raises(ValueError, match=r"pad_width must be non-negative"):
+        ops.pad(x, [(1, -1), (0, 0)])
+
+
+def test_rfft_irfft_match_numpy_and_gradient():
+    x = RNG.standard_normal((2, 3, 10))
+    for n in (None, 8, 16):
+        re, im = ops.rfft(x, fft_length=n)
+        ref = np.fft.rfft(x, n=n)
+        np.testing.assert_allclose(re.numpy(), ref.real, atol=1e-12)
+        np.testing.assert_allclose(im.numpy(), ref.imag, atol=1e-12)
+    spec = np.fft.rfft(x, n=12)
+    np.testing.assert_allclose(ops.irfft((spec.real, spec.imag), fft_length=12).numpy(),
+                               np.fft.irfft(spec, n=12), atol=1e-12)
+    np.testing.assert_allclose(ops.irfft((np.fft.rfft(x).real, np.fft.rfft(x).imag)).numpy(), x,
+                               atol=1e-12)
+    t = pe.tensor(x, requires_grad=True)
+    assert gradcheck(lambda v: ops.rfft(v, fft_length=16)[1], [t])
+    with pytest.raises(ValueError, match=r"fft_length must be a positive int"):
+        ops.rfft(x, fft_length=0)
+    with pytest.raises(ValueError, match=r"\(real, imag\)"):
+        ops.irfft(x)

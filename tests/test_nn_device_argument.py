@@ -161,3 +161,20 @@ def test_an_integer_device_is_a_cuda_index_as_in_pytorch():
         with pytest.raises(RuntimeError, match="cannot use cuda:0"):
             call()
     assert x.to("cpu", pe.float64).dtype == pe.float64  # the other forms are unchanged
+
+
+def test_tensorflow_device_names_and_scopes():
+    assert pe.device("/CPU:0") == "cpu:0" and pe.device("/device:GPU:1") == "cuda:1"
+    assert pe.device("/job:localhost/replica:0/task:0/device:CPU:0").type == "cpu"
+    assert pe.device("/CPU") == "cpu"
+    assert pe.device("GPU:0") == "cuda:0"
+    with pe.device("/CPU:0"), pe.device("cpu"):
+        assert pe.ones(2).device == "cpu"
+    with pe.device("/GPU:0"):  # TF 2's soft placement: no GPU, the CPU computes
+        assert pe.ones(2).device == "cpu"
+    with pytest.raises(ValueError, match="TensorFlow's '/CPU:0'"):
+        pe.device("/TPU:0")
+    if not pe.cuda.is_available():
+        with pytest.raises(RuntimeError, match="cannot use cuda:0"):
+            with pe.device("cuda"):
+                pass

@@ -181,8 +181,10 @@ def test_strings_split_and_to_number():
     np.testing.assert_allclose(tf.strings.to_number(["1.5", "-2"]).numpy(), [1.5, -2.0])
     with pytest.raises(ValueError, match="not a valid int64"):
         tf.strings.to_number("x1", out_type=tf.int64)
+    # a batch splits into ragged rows (tests/test_ragged.py); a 2-D batch is refused
+    assert tf.strings.split(["a b", "c"]).to_list() == [["a", "b"], ["c"]]
     with pytest.raises(ValueError, match="ragged"):
-        tf.strings.split(["a b", "c"])
+        tf.strings.split([["a b"], ["c"]])
 
 
 def test_padded_batch_pads_each_component():

@@ -322,8 +322,12 @@ def test_tf_image_extract_patches():
                                  rates=[1, 1, 1, 1], padding="VALID")
     assert p.shape == (2, 2, 2, 18)
     np.testing.assert_array_equal(p.numpy()[1, 1, 0], x[1, 2:4, 0:3, :].reshape(-1))
-    with pytest.raises(NotImplementedError, match="non-overlapping"):
-        tf.image.extract_patches(x, [1, 2, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID")
+    # overlapping patches (stride 1) now follow TensorFlow's 'VALID' rule
+    q = tf.image.extract_patches(x, [1, 2, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID")
+    assert q.shape == (2, 3, 5, 12)
+    np.testing.assert_array_equal(q.numpy()[0, 2, 4], x[0, 2:4, 4:6, :].reshape(-1))
+    with pytest.raises(ValueError, match="padding"):
+        tf.image.extract_patches(x, [1, 2, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1], "FULL")
 
 
 def test_random_width_and_height_resize_the_batch_while_training():

@@ -267,6 +267,32 @@ def test_cumsum_dtype_default_axis_empty():
     assert tf.math.cumsum(tf.zeros((0,)), exclusive=True).shape == (0,)
 
 
+@pytest.mark.parametrize("exclusive", [False, True])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_cumprod_exclusive_reverse(exclusive, reverse):
+    a = RNG.uniform(0.5, 2.0, (3, 4))
+    ref = np.flip(a, 0) if reverse else a
+    ref = np.cumprod(ref, 0)
+    if exclusive:
+        ref = np.concatenate([np.ones((1, 4)), ref[:-1]], 0)
+    ref = np.flip(ref, 0) if reverse else ref
+    np.testing.assert_allclose(tf.math.cumprod(T(a), exclusive=exclusive,
+                                               reverse=reverse).numpy(), ref, rtol=1e-12)
+    assert gradcheck(lambda v: tf.math.cumprod(v, 0, exclusive, reverse), [T(a, grad=True)])
+
+
+def test_cumprod_keeps_int_dtype_and_exclusive_starts_clean():
+    c = tf.math.cumprod(tf.constant([[1, 2], [3, 4]], dtype=tf.int32), axis=1, exclusive=True)
+    assert c.numpy().tolist() == [[1, 1], [1, 3]] and c.numpy().dtype == np.int32
+    # the exclusive run starts from the identity, not from x[0] * 0 (inf * 0 is NaN)
+    v = np.array([np.inf, 1.0, 2.0])
+    np.testing.assert_array_equal(tf.math.cumsum(v, exclusive=True).numpy(), [0, np.inf, np.inf])
+    np.testing.assert_array_equal(tf.math.cumprod(v, exclusive=True, reverse=True).numpy(),
+                                  [2, 2, 1])
+    with pytest.raises(ValueError, match=r"tf.math.cumprod"):
+        tf.math.cumprod(tf.constant(2.0))
+
+
 def test_rsqrt_and_float_tests():
     a = RNG.uniform(0.5, 2.0, (3, 2))
     np.testing.assert_allclose(tf.math.rsqrt(T(a)).numpy(), 1 / np.sqrt(a), rtol=1e-12)
@@ -390,7 +416,47 @@ def test_gather_nd_matches_numpy_and_gradient():
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"index 4 in column 1"):
         tf.gather_nd(T(a), [[0, 4]])
     with pytest.raises(TypeError, match=r"int32 or int64"):
-        tf.gather_nd(T(a), [[0.0]])
+        tf.gather_nd(T(a), [[0.5]])  # whole-number floats are ids (fit's float32 inputs)
+
+
+def test_gather_tf_form_matches_numpy_take_and_gradient():
+    a = RNG.standard_normal((4, 3, 2))
+    idx = np.array([[3, 0], [1, 1]])
+    np.testing.assert_array_equal(tf.gather(T(a), idx).numpy(), np.take(a, idx, axis=0))
+    np.testing.assert_array_equal(tf.gather(T(a), [2, 0], axis=1).numpy(),
+                                  np.take(a, [2, 0], axis=1))
+    np.testing.assert_array_equal(tf.gather(T(a), indices=[1], axis=-1).numpy(), a[..., [1]])
+    bidx = np.array([[2, 0], [1, 1], [0, 2], [2, 2]])  # batch_dims=1: one row of ids per batch
+    ref = np.stack([a[b][bidx[b]] for b in range(4)])
+    np.testing.assert_array_equal(tf.gather(T(a), bidx, batch_dims=1).numpy(), ref)
+    ref2 = np.stack([a[b][:, [1, 0]] for b in range(4)])
+    got2 = tf.gather(T(a), np.tile([[1, 0]], (4, 1)), axis=2, batch_dims=1).numpy()
+    np.testing.assert_array_equal(got2, ref2)
+    x = T(a, grad=True)
+    assert gradcheck(lambda v: tf.gather(v, idx), [x])  # repeated rows add their gradients
+    assert gradcheck(lambda v: tf.gather(v, bidx, batch_dims=1), [x])
+    # NumPy ids reach a Keras layer's call as float32 (whole numbers): taken as the ids
+    np.testing.assert_array_equal(tf.gather(T(a), np.array([1.0, 3.0])).numpy(), a[[1, 3]])
+    with pytest.raises(TypeError, match=r"\[tf.gather\] indices must be int32"):
+        tf.gather(T(a), [0.5])
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"= 4 is not in \[0, "):
+        tf.gather(T(a), [0, 4])
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"= -1 is not in \[0, "):
+        tf.gather(T(a), [-1])  # TensorFlow does not wrap negative indices
+    with pytest.raises(ValueError, match=r"batch_dims"):
+        tf.gather(T(a), idx, axis=0, batch_dims=1)
+
+
+def test_gather_torch_form_unchanged():
+    a = RNG.standard_normal((3, 4))
+    index = np.array([[0, 3], [1, 1], [2, 0]])
+    ref = np.take_along_axis(a, index, axis=1)
+    np.testing.assert_array_equal(tf.gather(T(a), 1, tf.tensor(index)).numpy(), ref)
+    np.testing.assert_array_equal(tf.gather(T(a), dim=1, index=tf.tensor(index)).numpy(), ref)
+    with pytest.raises(TypeError, match=r"mixed"):
+        tf.gather(T(a), 1, tf.tensor(index), axis=0)
+    with pytest.raises(TypeError, match=r"missing the indices"):
+        tf.gather(T(a))
 
 
 def test_scatter_nd_and_tensor_scatter():
@@ -811,3 +877,53 @@ def test_stack_packs_python_numbers_as_values_in_the_tensors_dtype():
     w.requires_grad = True
     (tf.stack([w, 1.0]) * tf.constant([3.0, 5.0])).sum().backward()
     assert w.grad.numpy() == 3.0
+
+
+def test_concat_of_text_arrays():
+    a, b = np.array([b"good film", b"bad"]), np.array([b"ok"])
+    out = tf.concat((a, b), 0)
+    assert out.dtype == tf.string and out.tolist() == [b"good film", b"bad", b"ok"]
+    assert tf.concat([np.array([["x"]]), np.array([["y"]])], 1).tolist() == [["x", "y"]]
+    with pytest.raises(TypeError, match=r"\[tf.concat\] cannot concatenate text with numbers"):
+        tf.concat([a, np.array([1.0])], 0)
+
+
+def test_tf_norm_forms_match_numpy_and_torch_form_unchanged():
+    a = RNG.standard_normal((2, 3, 4))
+    np.testing.assert_allclose(tf.norm(T(a)).numpy(), np.linalg.norm(a.ravel()), rtol=1e-12)
+    np.testing.assert_allclose(tf.norm(T(a), axis=1).numpy(), np.linalg.norm(a, axis=1))
+    np.testing.assert_allclose(tf.norm(T(a), ord=1, axis=-1).numpy(), np.abs(a).sum(-1))
+    np.testing.assert_allclose(tf.norm(T(a), ord=3, axis=2).numpy(),
+                               (np.abs(a) ** 3).sum(2) ** (1 / 3), rtol=1e-12)
+    for o in (1, 2, np.inf, "fro"):
+        np.testing.assert_allclose(tf.norm(T(a), ord=o, axis=(1, 2)).numpy(),
+                                   np.linalg.norm(a, ord=o, axis=(1, 2)), rtol=1e-10)
+    assert tf.norm(T(a), keepdims=True).shape == (1, 1, 1)
+    assert tf.norm(T(a), axis=1, keepdims=True).shape == (2, 1, 4)
+    x = T(a, grad=True)
+    assert gradcheck(lambda v: tf.norm(v, axis=1), [x])
+    np.testing.assert_allclose(tf.norm(T(a), 1, dim=2).numpy(), np.abs(a).sum(2))  # torch's
+    with pytest.raises(ValueError, match=r"\[tf.norm\] 'ord' must be a supported matrix norm"):
+        tf.norm(T(a), ord="nuc", axis=(1, 2))
+    with pytest.raises(TypeError, match=r"mixed with TensorFlow's"):
+        tf.norm(T(a), dim=1, axis=1)
+
+
+def test_set_diag_one_hot_axis_and_shape_tensor_sizes():
+    a = RNG.standard_normal((2, 3, 4))
+    d = RNG.standard_normal((2, 3))
+    ref = a.copy()
+    ref[:, np.arange(3), np.arange(3)] = d
+    np.testing.assert_allclose(tf.linalg.set_diag(T(a), T(d)).numpy(), ref)
+    x, dd = T(a, grad=True), T(d, grad=True)
+    assert gradcheck(lambda u, v: tf.linalg.set_diag(u, v), [x, dd])
+    with pytest.raises(ValueError, match=r"diagonal must have shape \(2, 3\)"):
+        tf.linalg.set_diag(T(a), T(np.zeros((2, 4))))
+    idx = np.array([[0, 2], [1, 1]])
+    oh = tf.one_hot(idx, depth=3, axis=1).numpy()
+    assert oh.shape == (2, 3, 2)
+    np.testing.assert_array_equal(oh, np.moveaxis(np.eye(3)[idx], -1, 1))
+    shape = tf.shape(T(a))
+    assert tf.zeros(shape[:-1]).shape == (2, 3)
+    with pytest.raises(TypeError, match=r"must hold integers"):
+        tf.zeros(np.array([2.0, 3.0]))

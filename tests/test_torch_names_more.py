@@ -53,11 +53,18 @@ def test_clip_equal_detach():
     x = T([-2.0, 0.5, 3.0])
     close(pe.clip(x, -1, 1), [-1.0, 0.5, 1.0])
     close(pe.clip(x, min=0.0), [0.0, 0.5, 3.0])
-    assert pe.equal(x, T([-2.0, 0.5, 3.0])) is True
-    assert pe.equal(x, T([[-2.0, 0.5, 3.0]])) is False  # shape differs
-    assert pe.equal(T([1.0, np.nan]), T([1.0, np.nan])) is False
-    with pytest.raises(TypeError, match=r"\[equal\]"):
-        pe.equal(x, [1, 2, 3])
+    # two tensors: torch.equal's truth value (if / assert / not), tf.equal's elements
+    assert pe.equal(x, T([-2.0, 0.5, 3.0]))
+    assert not pe.equal(x, T([[-2.0, 0.5, 3.0]]))  # shape differs (broadcasts elementwise)
+    assert not pe.equal(x, T([-2.0, 0.5]))  # shapes that do not broadcast: only torch's False
+    assert not pe.equal(T([1.0, np.nan]), T([1.0, np.nan]))
+    r = pe.equal(x, T([-2.0, 0.0, 3.0]))
+    assert not r and r.tolist() == [True, False, True] and r.dtype == pe.bool
+    # tf.reduce_mean(tf.cast(tf.equal(labels, predictions), tf.float32)): an accuracy
+    acc = pe.cast(pe.equal(pe.tensor([1, 0, 1, 1]), pe.tensor([1, 1, 1, 0])), pe.float32).mean()
+    assert float(acc) == 0.5
+    # torch.equal refuses a list; that call is TensorFlow's tf.equal (elementwise) instead
+    assert pe.equal(x, [-2.0, 0.0, 3.0]).tolist() == [True, False, True]
     y = T([1.0, 2.0], grad=True)
     d = pe.detach(y * 2)
     assert not d.requires_grad and d.tolist() == [2.0, 4.0]

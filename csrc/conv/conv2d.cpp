@@ -71,6 +71,9 @@ namespace pyengine {
                                                         T*);                                     \
   template <class T> bool conv2d_batch_lanes_fits(const Conv2dGeom&, bool);                     \
   template <class T> bool conv2d_batch_lanes_winograd_fits(const Conv2dGeom&, bool);             \
+  template <class T> bool conv2d_batch_lanes_winograd_weight_fits(const Conv2dGeom&);            \
+  template <class T> void conv2d_batch_lanes_winograd_backward_weight(const Conv2dGeom&,         \
+                                                                      const T*, const T*, T*);   \
   template <class T> void conv2d_batch_lanes_winograd_backward_input(const Conv2dGeom&, const T*,\
                                                                      const T*, T*, const T*);    \
   template <class T> void conv2d_batch_lanes_winograd_forward(const Conv2dGeom&, const T*,       \
@@ -127,6 +130,14 @@ bool batch_lanes_fits(const Conv2dGeom& g, bool weight_grad) {
 template <class T>
 bool batch_lanes_winograd_fits(const Conv2dGeom& g, bool input_grad) {
   PE_DISPATCH(conv2d_batch_lanes_winograd_fits<T>, g, input_grad);
+}
+template <class T>
+bool batch_lanes_winograd_weight_fits(const Conv2dGeom& g) {
+  PE_DISPATCH(conv2d_batch_lanes_winograd_weight_fits<T>, g);
+}
+template <class T>
+void batch_lanes_winograd_backward_weight(const Conv2dGeom& g, const T* x, const T* dy, T* dw) {
+  PE_DISPATCH(conv2d_batch_lanes_winograd_backward_weight<T>, g, x, dy, dw);
 }
 template <class T>
 void batch_lanes_winograd_backward_input(const Conv2dGeom& g, const T* dy, const T* w, T* dx,
@@ -322,6 +333,7 @@ ConvAlgo weight_grad_algo(const Conv2dGeom& g) {
   if (use_small_k(g)) return ConvAlgo::small_k;
   if (use_direct(g)) return ConvAlgo::direct;
   if (winograd_fits_weight_grad(g)) return ConvAlgo::winograd;
+  if (batch_lanes_winograd_weight_fits<T>(g)) return ConvAlgo::batch_lanes_winograd;
   if (use_batch_lanes<T>(g, true)) return ConvAlgo::batch_lanes;
   return im2col_algo<T>(g);
 }
@@ -470,6 +482,8 @@ void conv2d_backward_weight(const Conv2dGeom& g, const T* x, const T* dy, T* dw)
     case ConvAlgo::winograd:
       return winograd_conv3x3_backward_weight(winograd_geom(g, false), x, dy, dw);
     case ConvAlgo::batch_lanes: return batch_lanes_backward_weight(g, x, dy, dw);
+    case ConvAlgo::batch_lanes_winograd:
+      return batch_lanes_winograd_backward_weight(g, x, dy, dw);
     default: break;  // im2col + GEMM, below
   }
   const int64_t L = g.oh * g.ow, K = g.cg() * g.kh * g.kw, ocg = g.ocg();

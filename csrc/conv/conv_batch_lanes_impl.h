@@ -23,7 +23,8 @@
 //   weight grad dw[o][c][tap] = sum_(pos inside) sum_images dy[o][pos] x[c][pos @ tap]: a tile
 //               of MR output x NB input channels with the images as the reduction, dy and x
 //               packed in channel panels [panel][position][image][width]
-//   4x4 stride 2 forward and input gradient: Winograd F(4x4, 2x2) on the same tiles
+//   4x4 stride 2 forward and input gradient: Winograd F(4x4, 2x2) on the same tiles; weight
+//               gradient: F(2x2, 4x4) on the weight gradient's tiles
 //               (conv_batch_lanes_winograd.h, included at the end)
 // Every sum runs in one fixed order (forward and input gradient: weights read in place, the
 // reduction channels ascending and the taps in (kh, kw) order within each; packed, the taps
@@ -602,5 +603,5 @@ template void conv2d_batch_lanes_backward_weight<double>(const Conv2dGeom&, cons
 }  // namespace PE_ISA_NS
 }  // namespace pyengine
 
-// The 4x4 stride-2 forward as Winograd F(4x4, 2x2): same translation unit, same helpers.
+// The 4x4 stride-2 passes on Winograd's transforms: same translation unit, same helpers.
 #include "conv/conv_batch_lanes_winograd.h"

@@ -1,7 +1,9 @@
 // 4x4 stride-2 convolutions (DCGAN's discriminator: 32->64 on 14x14) as Winograd F(4x4, 2x2)
-// over their four polyphase components, on the batch lanes: the forward, described below, and
-// the input gradient (conv2d_batch_lanes_winograd_backward_input, the same transforms per phase
-// of dx; also conv_transpose2d's forward). Part of the batch-lane translation
+// over their four polyphase components, on the batch lanes: the forward, described below, the
+// input gradient (conv2d_batch_lanes_winograd_backward_input, the same transforms per phase of
+// dx; also conv_transpose2d's forward) and the weight gradient (F(2x2, 4x4), the same matrices
+// transposed: conv2d_batch_lanes_winograd_backward_weight; also conv_transpose2d's weight
+// gradient). Part of the batch-lane translation
 // unit: conv_batch_lanes_impl.h includes this file after its helpers (lane vectors, packing,
 // tile_accumulate, the stage).
 //
@@ -53,6 +55,33 @@ __attribute__((always_inline)) inline void winograd_at(const V& m0, const V& m1,
   o[1] = d - m3x2;
   o[2] = s + m3x4;
   o[3] = d - (m3x4 + m3x4) + m4;
+}
+
+// The weight gradient's F(2, 4) (two outputs of a 4-tap correlation from 5 inputs) is F(4, 2)
+// transposed: sum_(u, r) y[u] g[r] d[u + r] = sum_j (G y)_j (A g)_j (B^T d)_j for the same
+// three matrices, read with the roles of the output and the filter swapped. So a 4x4 tile of
+// dy (the filter) is transformed by A (5x4), a 5x5 patch of a phase plane by the forward's B^T,
+// and the 25 sums of products come back to the 2x2 phase kernel by G^T.
+// o = A g over one axis: A's rows are A^T's columns, [1, 0, 0, 0], [1, 1, 1, 1],
+// [1, -1, 1, -1], [1, -2, 4, -8], [0, 0, 0, 1].
+template <class V>
+__attribute__((always_inline)) inline void winograd_a(const V& g0, const V& g1, const V& g2,
+                                                      const V& g3, V (&o)[kWinA]) {
+  const V e = g0 + g2, f = g1 + g3, g2x2 = g2 + g2, g3x2 = g3 + g3, g3x4 = g3x2 + g3x2;
+  o[0] = g0;
+  o[1] = e + f;
+  o[2] = e - f;
+  o[3] = g0 - (g1 + g1) + (g2x2 + g2x2) - (g3x4 + g3x4);
+  o[4] = g3;
+}
+
+// o = G^T m over one axis: G's columns, [1/2, 1/6, 1/2, 1/6, 0] and [0, 1/6, -1/2, -1/3, 1].
+template <class V, class T>
+__attribute__((always_inline)) inline void winograd_gt(const V& m0, const V& m1, const V& m2,
+                                                       const V& m3, const V& m4, V (&o)[2]) {
+  const T half = T(0.5), sixth = T(1) / T(6), third = T(1) / T(3);
+  o[0] = (m0 + m2) * half + (m1 + m3) * sixth;
+  o[1] = m1 * sixth - m2 * half - m3 * third + m4;
 }
 
 // U = G g G^T for the 2x2 kernels g of kMR output channels at once (lane i: channel i);
@@ -293,6 +322,150 @@ void conv2d_batch_lanes_winograd_backward_input(const Conv2dGeom& g, const T* dy
   });
 }
 
+// Where the weight gradient runs on F(2x2, 4x4): the batch-lane weight gradient's bounds (its
+// tile of kMR output x NB input channels useful enough), a 4x4 kernel at stride 2 without
+// dilation, and dy's 4x4 tiles at least 70 % inside dy (DCGAN's 7x7: 49 of 64).
+template <class T>
+bool conv2d_batch_lanes_winograd_weight_fits(const Conv2dGeom& g) {
+  if (!conv2d_batch_lanes_fits<T>(g, true)) return false;
+  if (g.kh != 4 || g.kw != 4 || g.sh != 2 || g.sw != 2 || g.dh != 1 || g.dw != 1) return false;
+  const int64_t computed = winograd_tiles(g.oh) * winograd_tiles(g.ow) * kWinM * kWinM;
+  return 10 * g.oh * g.ow >= 7 * computed;
+}
+
+// The weight gradient of a 4x4 stride-2 convolution. With kh = 2u + a, kw = 2v + b, the tap
+// reads xpad[2 (oh + u) + a][2 (ow + v) + b] = P_ab[oh + u][ow + v], so each phase kernel
+//   dw_ab[o][c][u][v] = sum_(images, oh, ow) dy[o][oh][ow] P_ab[c][oh + u][ow + v]
+// is a 2x2 correlation of the phase plane with dy as the filter. Over a 4x4 tile of dy (zero
+// outside it) and the 5x5 patch of P_ab it reaches, F(2x2, 4x4) takes 25 products instead of
+// 64, and the images and tiles add up in the transformed domain:
+//   U = A dy_tile A^T  (per output channel; kMR channels side by side)
+//   V = B^T d B        (per phase; NB input channels in the lanes)
+//   M = sum_(images, tiles) U .* V   (25 register-tile GEMMs of kMR x NB per phase, K = images
+//                                     x tiles)
+//   dw_ab = G^T M G    (2x2)
+// DCGAN's 7x7 dy takes 2x2 tiles: 400 multiply-adds per channel pair and image against the
+// direct kernel's 676 real taps. The layouts are the direct weight gradient's (channel panels,
+// position-major); every M is summed in one fixed order by one thread, so the bits do not
+// depend on the thread count.
+template <class T>
+void conv2d_batch_lanes_winograd_backward_weight(const Conv2dGeom& g, const T* x, const T* dy,
+                                                 T* dw) {
+  constexpr int64_t NB = kNB<T>;
+  constexpr int P = kWinA * kWinA;
+  const int64_t hw = g.h * g.w, L = g.oh * g.ow;
+  const int64_t th = winograd_tiles(g.oh), tw = winograd_tiles(g.ow), tiles = th * tw;
+  const int64_t K = g.n * tiles;  // the GEMMs' reduction: k = image * tiles + tile
+  const int64_t opanels = (g.oc + kMR - 1) / kMR, cpanels = (g.c + NB - 1) / NB;
+  const int64_t xpos = g.n * NB + kLine<T>;
+  T* const xt = call_scratch<T, 0>(cpanels * hw * xpos);
+  pack_panels(x, g.n, g.c, hw, NB, xt, xpos);
+
+  // V[c panel][phase][position][k][NB], each position's block a cache line longer than K NB
+  // (a transform writes the same k of all 25 positions; see the forward). Items are
+  // phase-major here and in the GEMMs below, so with two threads each one multiplies the V
+  // blocks it wrote (3.3 MB in all on DCGAN's layer), from its own L2.
+  const int64_t vq = K * NB + kLine<T>;
+  T* const vt = call_scratch<T, 2>(cpanels * 4 * P * vq);
+#pragma omp parallel for num_threads(threads_for(cpanels * 4 * K)) schedule(static)
+  for (int64_t it = 0; it < cpanels * 4 * K; ++it) {
+    const int64_t cp = it / (4 * K), ph = it / K % 4, k = it % K;
+    const int64_t img = k / tiles, tile = k % tiles;
+    const int64_t i0 = tile / tw * kWinM, j0 = tile % tw * kWinM;
+    winograd_input_tile<T>(xt + cp * hw * xpos + img * NB, [&](int r, int s) -> int64_t {
+      const int64_t ih = 2 * (i0 + r) + ph / 2 - g.ph, iw = 2 * (j0 + s) + ph % 2 - g.pw;
+      return ih >= 0 && ih < g.h && iw >= 0 && iw < g.w ? (ih * g.w + iw) * xpos : -1;
+    }, vt + (cp * 4 + ph) * P * vq + k * NB, vq);
+  }
+
+  // U[o panel][position][k][MR] = A dy_tile A^T, dy zero past its last row and column, read in
+  // place: an item is one image's planes of a panel's kMR channels (a packed copy of dy in
+  // panels cost as much as this transform: its 8-row transposes have no SIMD form).
+  const int64_t uq = K * kMR + kLine<T>;
+  T* const ut = call_scratch<T, 3>(opanels * P * uq);
+#pragma omp parallel for num_threads(threads_for(opanels * K)) schedule(static)
+  for (int64_t it = 0; it < opanels * K; ++it) {
+    const int64_t op = it / K, k = it % K, img = k / tiles, tile = k % tiles;
+    const int64_t oh0 = tile / tw * kWinM, ow0 = tile % tw * kWinM;
+    const int64_t mr = std::min<int64_t>(kMR, g.oc - op * kMR);
+    const T* planes = dy + (img * g.oc + op * kMR) * L;
+    T d[kWinM][kWinM][kMR], t[kWinA][kWinM][kMR];
+    for (int r = 0; r < kWinM; ++r)
+      for (int s = 0; s < kWinM; ++s) {
+        const int64_t oh = oh0 + r, ow = ow0 + s;
+        const bool inside = oh < g.oh && ow < g.ow;
+        for (int i = 0; i < kMR; ++i)
+          d[r][s][i] = inside && i < mr ? planes[i * L + oh * g.ow + ow] : T(0);
+      }
+    for (int s = 0; s < kWinM; ++s)  // columns: t = A d
+      for (int i = 0; i < kMR; ++i) {
+        T o[kWinA];
+        winograd_a(d[0][s][i], d[1][s][i], d[2][s][i], d[3][s][i], o);
+        for (int r = 0; r < kWinA; ++r) t[r][s][i] = o[r];
+      }
+    T* out = ut + op * P * uq + k * kMR;
+    for (int r = 0; r < kWinA; ++r)  // rows: U = t A^T
+      for (int i = 0; i < kMR; ++i) {
+        T o[kWinA];
+        winograd_a(t[r][0][i], t[r][1][i], t[r][2][i], t[r][3][i], o);
+        for (int s = 0; s < kWinA; ++s) out[(r * kWinA + s) * uq + i] = o[s];
+      }
+  }
+
+  // M[c panel][phase][o panel][position][MR][NB]: items (c panel, phase, position), each
+  // running all output-channel panels against its V block (which stays in L1 / L2). The sum
+  // over k runs in partial sums of at most kPartial terms, as the direct weight gradient's.
+  T* const mt = call_scratch<T, 4>(cpanels * 4 * opanels * P * kMR * NB);
+#pragma omp parallel for num_threads(threads_for(cpanels * 4 * P)) schedule(static)
+  for (int64_t it = 0; it < cpanels * 4 * P; ++it) {
+    const int64_t cp = it / (4 * P), ph = it / P % 4, q = it % P;
+    const T* v = vt + ((cp * 4 + ph) * P + q) * vq;
+    for (int64_t op = 0; op < opanels; ++op) {
+      const T* u = ut + (op * P + q) * uq;
+      VecL<T> sum[kMR][kNV] = {}, acc[kMR][kNV] = {};
+      for (int64_t k0 = 0; k0 < K; k0 += kPartial) {
+        tile_accumulate<T>(std::min(kPartial, K - k0), u + k0 * kMR, PanelStep{}, UnitStep{},
+                           v + k0 * NB, PackedStep<T>{}, acc);
+        add_tile<T>(sum, acc);
+      }
+      std::memcpy(mt + (((cp * 4 + ph) * opanels + op) * P + q) * kMR * NB, &sum, sizeof sum);
+    }
+  }
+
+  // dw_ab = G^T M G, into dw[o][c][2u + a][2v + b].
+#pragma omp parallel for num_threads(threads_for(cpanels * 4 * opanels)) schedule(static)
+  for (int64_t it = 0; it < cpanels * 4 * opanels; ++it) {
+    const int64_t cp = it / (4 * opanels), ph = it / opanels % 4, op = it % opanels;
+    const int64_t c0 = cp * NB, o0 = op * kMR;
+    const int64_t mr = std::min<int64_t>(kMR, g.oc - o0), nc = std::min(NB, g.c - c0);
+    const T* m = mt + ((cp * 4 + ph) * opanels + op) * P * kMR * NB;
+    for (int64_t i = 0; i < mr; ++i) {
+      T out[2][2][NB];
+      for (int v = 0; v < kNV; ++v) {
+        VecL<T> t[kWinA][2], o[2];
+        for (int r = 0; r < kWinA; ++r) {  // rows: t = M G
+          const T* row = m + (r * kWinA * kMR + i) * NB + v * kVL<T>;
+          const int64_t qs = kMR * NB;
+          winograd_gt<VecL<T>, T>(vload(row), vload(row + qs), vload(row + 2 * qs),
+                                  vload(row + 3 * qs), vload(row + 4 * qs), o);
+          t[r][0] = o[0];
+          t[r][1] = o[1];
+        }
+        for (int s = 0; s < 2; ++s) {  // columns: G^T t
+          winograd_gt<VecL<T>, T>(t[0][s], t[1][s], t[2][s], t[3][s], t[4][s], o);
+          std::memcpy(&out[0][s][v * kVL<T>], &o[0], sizeof o[0]);
+          std::memcpy(&out[1][s][v * kVL<T>], &o[1], sizeof o[1]);
+        }
+      }
+      for (int64_t j = 0; j < nc; ++j)
+        for (int u = 0; u < 2; ++u)
+          for (int s = 0; s < 2; ++s)
+            dw[((o0 + i) * g.c + c0 + j) * 16 + (2 * u + ph / 2) * 4 + 2 * s + ph % 2] =
+                out[u][s][j];
+    }
+  }
+}
+
 template bool conv2d_batch_lanes_winograd_fits<float>(const Conv2dGeom&, bool);
 template bool conv2d_batch_lanes_winograd_fits<double>(const Conv2dGeom&, bool);
 template void conv2d_batch_lanes_winograd_forward<float>(const Conv2dGeom&, const float*,
@@ -302,6 +475,13 @@ template void conv2d_batch_lanes_winograd_forward<double>(const Conv2dGeom&, con
 template void conv2d_batch_lanes_winograd_backward_input<float>(const Conv2dGeom&, const float*,
                                                                 const float*, float*,
                                                                 const float*);
+template bool conv2d_batch_lanes_winograd_weight_fits<float>(const Conv2dGeom&);
+template bool conv2d_batch_lanes_winograd_weight_fits<double>(const Conv2dGeom&);
+template void conv2d_batch_lanes_winograd_backward_weight<float>(const Conv2dGeom&, const float*,
+                                                                 const float*, float*);
+template void conv2d_batch_lanes_winograd_backward_weight<double>(const Conv2dGeom&,
+                                                                  const double*, const double*,
+                                                                  double*);
 template void conv2d_batch_lanes_winograd_backward_input<double>(const Conv2dGeom&,
                                                                  const double*, const double*,
                                                                  double*, const double*);

@@ -17,12 +17,15 @@ def is_ordinal(spec):
 class Device:
     """A device such as ``cpu`` or ``cuda:0``; compares equal to its string form."""
 
-    __slots__ = ("type", "index")
+    __slots__ = ("type", "index", "_soft")
 
     def __init__(self, spec="cpu"):
+        self._soft = False
         if isinstance(spec, Device):
-            self.type, self.index = spec.type, spec.index
+            self.type, self.index, self._soft = spec.type, spec.index, spec._soft
             return
+        if isinstance(spec, str) and (spec.startswith("/") or spec[:3] in ("CPU", "GPU")):
+            spec, self._soft = _tf_device(spec), True
         if is_ordinal(spec):  # torch.device(0): a CUDA device's index
             if spec < 0:
                 raise ValueError(f"device index must be non-negative, got {spec}")
@@ -54,6 +57,31 @@ class Device:
 
     def __hash__(self):
         return hash((self.type, self.index))
+
+    # `with tf.device("/CPU:0"):` / `with torch.device("cpu"):` -- pyengine computes on the CPU,
+    # so a CPU scope changes nothing. TensorFlow's "/GPU:0" falls back to the CPU when no GPU
+    # serves it (TF 2's soft device placement); torch's "cuda" scope is refused as
+    # set_default_device refuses it, rather than ignored.
+    def __enter__(self):
+        if self.type != "cpu" and not self._soft:
+            from ..default_device import set_default_device
+            set_default_device(self)
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _tf_device(spec):
+    """TensorFlow's device names ('/CPU:0', '/device:GPU:1', '/job:localhost/replica:0/task:0/
+    device:CPU:0', 'GPU:0') as 'cpu' / 'cuda:N'."""
+    name = spec.rsplit("device:", 1)[-1].lstrip("/")
+    kind, _, idx = name.partition(":")
+    kind = {"cpu": "cpu", "gpu": "cuda"}.get(kind.lower())
+    if kind is None:
+        raise ValueError(f"unknown device '{spec}'; valid: 'cpu', 'cuda', 'cuda:N' or "
+                         "TensorFlow's '/CPU:0', '/GPU:N'")
+    return (f"cpu:{idx}" if idx else "cpu") if kind == "cpu" else f"cuda:{idx or 0}"
 
 
 CPU = Device("cpu")

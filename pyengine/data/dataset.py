@@ -185,6 +185,13 @@ class Dataset:
             return bool(predicate(*t) if isinstance(t, tuple) else predicate(t))
         return Dataset(lambda: (e for e in src() if keep(e)), UNKNOWN_CARDINALITY, self._spec)
 
+    def rejection_resample(self, class_func, target_dist, initial_dist=None, seed=None,
+                           name=None):
+        """(class, element) pairs whose classes follow target_dist (data/resample.py)."""
+        from .resample import rejection_resample
+        return Dataset(rejection_resample(self._iter, class_func, target_dist, initial_dist,
+                                          seed))
+
     def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None,
               deterministic=None, name=None):
         """Stacks `batch_size` consecutive elements (leaf by leaf) into one; the last batch is
@@ -313,6 +320,21 @@ class Dataset:
         c = self._cardinality
         card = c if c < 0 else len(range(index, c, num_shards))
         return Dataset(lambda: itertools.islice(src(), index, None, num_shards), card, self._spec)
+
+    def with_options(self, options, name=None):
+        """This dataset with `options` merged into its tf.data.Options (data/options.py:
+        they tune execution, not the elements)."""
+        from .options import Options
+        if not isinstance(options, Options):
+            raise TypeError(f"[Dataset.with_options] options must be a pe.data.Options, got "
+                            f"{type(options).__name__}")
+        out = Dataset(self._iter, self._cardinality, self._spec)
+        out._options = self.options().merge(options)
+        return out
+
+    def options(self):
+        from .options import Options
+        return getattr(self, "_options", None) or Options()
 
     def prefetch(self, buffer_size, name=None):
         """A background thread keeps up to `buffer_size` elements ready (AUTOTUNE: 2)."""

@@ -186,7 +186,9 @@ def is_nccl_available():
 
 
 def is_torchelastic_launched():
-    return False
+    """Whether a torchrun-style launcher started this process (TORCHELASTIC_RUN_ID set, as
+    torchrun and python -m pyengine.distributed.run do)."""
+    return "TORCHELASTIC_RUN_ID" in os.environ
 
 
 def get_rank(group=None):

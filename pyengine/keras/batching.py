@@ -18,8 +18,11 @@ def check_batch_size(batch_size, what, default=32):
     return int(batch_size)
 
 
-def as_arrays(x, what, floating=True, text=False, input_keys=None):
+def as_arrays(x, what, floating=True, text=False, input_keys=None, keep_floats=False):
     """Every leaf of x as a NumPy array (float32 for inputs; targets keep their dtype). With
+    keep_floats (the elements of a dataset or generator, which Keras hands to train_step as
+    they come), floating leaves keep their dtype: a float64 tf.data pipeline stays float64 in a
+    custom train_step, and the layers autocast it to float32 as Keras' do. With
     text (a model with a keras.Input(dtype="string"), whose TextVectorization takes it), str
     arrays are kept as they are. With input_keys (a functional model's input names), the keys of
     a dict x that name no input are dropped with a warning, as Keras ignores them."""
@@ -40,7 +43,9 @@ def as_arrays(x, what, floating=True, text=False, input_keys=None):
             return a.view(np.ndarray)
         if a.dtype.kind not in "biuf":
             raise TypeError(f"[{what}] expected numeric data, received dtype {a.dtype}")
-        return np.ascontiguousarray(a, dtype=np.float32) if floating else a
+        if not floating or (keep_floats and a.dtype.kind == "f"):
+            return a
+        return np.ascontiguousarray(a, dtype=np.float32)
     return None if x is None else tree.map_structure(conv, x)
 
 
@@ -55,13 +60,31 @@ def num_samples(x, what, name="x"):
     return ns.pop()
 
 
+def first_leaf_samples(x):
+    """The leading size of x's first array: Keras 3 weighs a batch's loss by it (a dataset's
+    inputs may differ in length, e.g. the atoms and bonds of merged molecular graphs)."""
+    leaves = tree.flatten(x)
+    return len(leaves[0]) if leaves and np.ndim(leaves[0]) else 0
+
+
 def take(x, idx):
     return None if x is None else tree.map_structure(lambda a: a[idx], x)
 
 
+def _lists_to_tuples(v):
+    if isinstance(v, (list, tuple)):
+        return tuple(_lists_to_tuples(e) for e in v)
+    if isinstance(v, dict):
+        return {k: _lists_to_tuples(e) for k, e in v.items()}
+    return v
+
+
 def pack(x, y=None, sample_weight=None):
     """The `data` argument of train_step / test_step (Keras 3's rule: x alone unless x is a
-    list or tuple, which is wrapped as (x,) so it is not taken for (x, y))."""
+    list or tuple, which is wrapped as (x,) so it is not taken for (x, y)). Lists become
+    tuples, as Keras' data adapters make them (keras-io wgan-graphs tests
+    `isinstance(data[0], tuple)` for its [adjacency, features] inputs)."""
+    x, y, sample_weight = (_lists_to_tuples(v) for v in (x, y, sample_weight))
     if y is None and sample_weight is None:
         return (x,) if isinstance(x, (list, tuple)) else x
     return (x, y) if sample_weight is None else (x, y, sample_weight)

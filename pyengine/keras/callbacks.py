@@ -47,7 +47,9 @@ class Callback:
 
 
 class History(Callback):
-    """`fit` returns it: .history maps each logged name to its per-epoch values."""
+    """`fit` returns it: .history maps each logged name to its per-epoch values. It is also
+    `model.history` after each epoch, as Keras sets it (keras-io 3D CT classification plots
+    `model.history.history`)."""
 
     def __init__(self):
         super().__init__()
@@ -61,6 +63,8 @@ class History(Callback):
         self.epoch.append(epoch)
         for k, v in (logs or {}).items():
             self.history.setdefault(k, []).append(v)
+        if self.model is not None:
+            self.model.history = self
 
 
 class LambdaCallback(Callback):

@@ -179,24 +179,38 @@ class Adapter:
             raise ValueError(f"[{self.what}] each element of the data must be (x, y) or "
                              f"(x, y, sample_weight) for a model compiled with a loss; element "
                              f"{step} is {_describe(e)}")
-        x = _b.as_arrays(x, self.what, text=self.text, input_keys=self.input_keys)
+        x = _b.as_arrays(x, self.what, text=self.text, input_keys=self.input_keys,
+                         keep_floats=True)
         if self.what == "predict":
             return _b.pack(x)
-        n = _b.num_samples(x, self.what) if self.check_counts else None
+        # inputs of different lengths (a batch of graphs merged into one: atoms, bonds) are
+        # Keras' to take: a batch counts its first input's rows, and y is not compared with x.
+        # A model's own train_step / test_step checks nothing (check_counts False).
+        lengths = {len(a) if np.ndim(a) else 0 for a in tree.flatten(x)}
+        n = None
+        if self.check_counts:
+            n = _b.num_samples(x, self.what) if len(lengths) == 1 else _b.first_leaf_samples(x)
         if y is not None:
             y = _b.as_arrays(y, self.what, floating=False)
-            ny = _b.num_samples(y, self.what, "y") if self.check_counts else n
-            if ny != n:
-                raise ValueError(f"[{self.what}] element {step}: x and y have different numbers "
-                                 f"of samples: {n} vs {ny}")
+            if self.check_counts:
+                ny = _b.num_samples(y, self.what, "y")
+                if ny != n and len(lengths) == 1:
+                    raise ValueError(f"[{self.what}] element {step}: x and y have different "
+                                     f"numbers of samples: {n} vs {ny}")
         if sw is not None:
-            sw = np.asarray(sw._data if isinstance(sw, Tensor) else sw, np.float32).reshape(-1)
-            if self.check_counts and len(sw) != n:
-                raise ValueError(f"[{self.what}] element {step}: sample_weight has {len(sw)} "
-                                 f"entries for a batch of {n} samples")
+            # one weight per sample, or per position of a sequence loss ((n, steps): keras-io's
+            # masked language model weighs only the masked tokens), as Keras
+            sw = np.asarray(sw._data if isinstance(sw, Tensor) else sw, np.float32)
+            sw = sw.reshape(-1) if sw.ndim == 2 and sw.shape[1] == 1 else sw
+            if self.check_counts:
+                rows = len(sw) if sw.ndim else 0
+                want = n if y is None else len(tree.flatten(y)[0])  # one weight per target
+                if rows != want:
+                    raise ValueError(f"[{self.what}] element {step}: sample_weight has {rows} "
+                                     f"entries (shape {sw.shape}) for a batch of {want} samples")
         if self.class_weight is not None and y is not None:
             cw = _b.class_weights_to_sample_weights(self.class_weight, y, self.what)
-            sw = cw if sw is None else sw * cw
+            sw = cw if sw is None else sw * cw.reshape((-1,) + (1,) * (sw.ndim - 1))
         return _b.pack(x, y, sw)
 
 

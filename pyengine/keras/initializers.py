@@ -191,6 +191,15 @@ _TABLE = {"zeros": Zeros, "ones": Ones, "uniform": RandomUniform, "random_unifor
           "constant": Constant, "identity": Identity, "truncated_normal": TruncatedNormal}
 
 
+# Keras 3's lowercase aliases of the classes (`keras.initializers.glorot_uniform()(shape)`,
+# `glorot_uniform is GlorotUniform`)
+(zeros, ones, constant, random_uniform, random_normal, truncated_normal, variance_scaling,
+ glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform, lecun_normal, orthogonal,
+ identity) = (Zeros, Ones, Constant, RandomUniform, RandomNormal, TruncatedNormal,
+              VarianceScaling, GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform,
+              LecunNormal, Orthogonal, Identity)
+
+
 # Keras' class names (a serialized initializer's class_name, or `get("HeNormal")`)
 _CLASSES = {"Zeros": Zeros, "Ones": Ones, "Constant": Constant, "RandomUniform": RandomUniform,
             "RandomNormal": RandomNormal, "TruncatedNormal": TruncatedNormal,
@@ -237,3 +246,7 @@ def get(identifier):
     if isinstance(identifier, str) and identifier in _CLASSES and identifier[0] != "_":
         return _CLASSES[identifier]()
     return resolve("initializer", identifier, _TABLE, (Initializer,))
+
+
+# keras.initializers.STFTInitializer (STFTSpectrogram's kernels; keras/initializers_stft.py)
+from .initializers_stft import STFTInitializer  # noqa: E402,F401

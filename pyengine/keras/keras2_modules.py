@@ -1,7 +1,11 @@
 """The Keras 2 module paths that Keras 2 programs import from, as aliases of the same classes:
 `keras.layers.recurrent`, `.embeddings`, `.convolutional`, `.pooling`,
 `.convolutional_recurrent`, `.advanced_activations`, `.core`, `.normalization`, `.noise`,
-`.wrappers`, `keras.utils.data_utils`, `keras.utils.np_utils`, `keras.utils.generic_utils`.
+`.wrappers`, `keras.utils.data_utils`, `keras.utils.np_utils`, `keras.utils.generic_utils`;
+and TensorFlow 2.11+'s `keras.optimizers.experimental` / `keras.optimizers.legacy` (the same
+optimizer classes: one implementation per algorithm) and the `keras.optimizers.schedules`
+import path (`from tensorflow.keras.optimizers.experimental import AdamW`, keras-io Focal
+Modulation Networks).
 Keras 2.2 moved these names to `keras.layers` / `keras.utils` and kept the modules; programs such
 as the Keras 2 `examples/` (`from keras.layers import recurrent; RNN = recurrent.LSTM`,
 `from keras.utils.data_utils import get_file`) still use them. Each is registered in
@@ -10,7 +14,11 @@ import sys
 import types
 
 from . import layers as L
+from . import optimizers as O
 from . import utils as U
+
+_OPTIMIZERS = ("Adadelta", "Adagrad", "Adam", "Adamax", "Ftrl", "Nadam", "Optimizer", "RMSprop",
+               "SGD")
 
 _MODULES = {
     "layers.recurrent": ("RNN", "SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell",
@@ -42,16 +50,22 @@ _MODULES = {
     "utils.generic_utils": ("Progbar",),
     "utils.data_utils": ("get_file", "Sequence"),
     "utils.np_utils": ("to_categorical", "normalize"),
+    "optimizers.experimental": _OPTIMIZERS + ("AdamW", "Adafactor", "Lion"),
+    "optimizers.legacy": _OPTIMIZERS,
+    "optimizers.schedules": (),  # the schedules module itself, importable by that path
 }
 
 
 def _register():
     package = __name__.rsplit(".", 1)[0]  # pyengine.keras
-    parents = {"layers": L, "utils": U}
+    parents = {"layers": L, "utils": U, "optimizers": O}
     for path, names in _MODULES.items():
         parent_name, leaf = path.split(".")
         parent = parents[parent_name]
         mod = sys.modules.get(f"{package}.{path}")
+        if mod is None and isinstance(getattr(parent, leaf, None), types.ModuleType):
+            mod = getattr(parent, leaf)  # a module already there under another name
+            sys.modules[f"{package}.{path}"] = mod
         if mod is None:
             mod = types.ModuleType(f"{package}.{path}", f"Keras 2 path of {', '.join(names)}.")
             mod.__all__ = []

@@ -112,31 +112,52 @@ def _weights_like(w, shape):
     return w.reshape(shape)
 
 
-def _match_shape(name, y, out_shape):
+def _match_shape(name, y, out_shape, broadcast=False):
+    """Labels checked against the model's output shape. broadcast=True (Keras 3's regression
+    losses) also accepts labels that broadcast against the output, a 1 on either side."""
     if y.ndim == 1 and len(out_shape) == 2 and out_shape[1] == 1:
         y = y.reshape(-1, 1)
     if len(y.shape) != len(out_shape) or any(  # None: a dimension the model leaves free
-            o is not None and d != o for d, o in zip(y.shape[1:], out_shape[1:])):
+            o is not None and d != o and not (broadcast and 1 in (d, o))
+            for d, o in zip(y.shape[1:], out_shape[1:])):
+        also = " or broadcast against it" if broadcast else ""
         raise ValueError(f"[{name}] labels have shape {y.shape} but the model outputs "
-                         f"(None,) + {tuple(out_shape[1:])}; shapes must match")
+                         f"(None,) + {tuple(out_shape[1:])}; shapes must match{also}")
     return y
+
+
+def _like(y_true, y_pred):
+    """y_true laid out as y_pred: reshaped when it holds as many values, otherwise brought to
+    y_pred's rank (same_rank) so that it broadcasts against it, as in Keras 3's losses
+    ((8, 10) targets for a (8, 1) output: every target compared with the sample's output)."""
+    y = _t(y_true)
+    if y._data.size == y_pred._data.size:
+        return y.reshape(y_pred.shape)
+    return same_rank(y, y_pred)[0]
 
 
 class MeanSquaredError(Loss):
     kind = "mse"
 
     def fn(self, y_true, y_pred):
-        return F.mse_loss(y_pred, _t(y_true).reshape(y_pred.shape), reduction="none").mean(-1)
+        y = _like(y_true, y_pred)
+        if y.shape != y_pred.shape:  # Keras 3 broadcasts; F.mse_loss would warn as torch does
+            d = y_pred - y
+            return (d * d).mean(-1)
+        return F.mse_loss(y_pred, y, reduction="none").mean(-1)
 
     def validate(self, y, out_shape):
-        return _match_shape(self.name, super().validate(y, out_shape), out_shape)
+        return _match_shape(self.name, super().validate(y, out_shape), out_shape, broadcast=True)
 
 
 class MeanAbsoluteError(MeanSquaredError):
     kind = None
 
     def fn(self, y_true, y_pred):
-        return F.l1_loss(y_pred, _t(y_true).reshape(y_pred.shape), reduction="none").mean(-1)
+        y = _like(y_true, y_pred)
+        if y.shape != y_pred.shape:  # broadcast, as MeanSquaredError
+            return (y_pred - y).abs().mean(-1)
+        return F.l1_loss(y_pred, y, reduction="none").mean(-1)
 
 
 def _smoothing(name, value):

@@ -45,9 +45,7 @@ def _axis(axis, owner, allow_none=False):
     raise ValueError(f"[{owner}] axis must be {kinds}. Received: axis={axis!r}")
 
 
-def _like(y_true, y_pred):
-    y = _l._t(y_true)
-    return y.reshape(y_pred.shape) if y._data.size == y_pred._data.size else y
+_like = _l._like
 
 
 class _KerasLoss(_l.Loss):

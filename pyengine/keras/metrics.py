@@ -222,6 +222,23 @@ class MeanMetricWrapper(Mean):
         super().update_state(values, sample_weight)
 
 
+class Accuracy(MeanMetricWrapper):
+    """keras.metrics.Accuracy: how often y_pred EQUALS y_true, value for value (labels against
+    predicted labels; on probabilities it is near 0, as in Keras). The string 'accuracy' in
+    compile is not this: it picks the binary / categorical / sparse accuracy that fits."""
+
+    def __init__(self, name="accuracy", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
+    def values(self, y, p):
+        if y.ndim == p.ndim + 1 and y.shape[-1] == 1:  # Keras squeezes / expands to one rank
+            y = y[..., 0]
+        elif p.ndim == y.ndim + 1 and p.shape[-1] == 1:
+            p = p[..., 0]
+        eq = (p == y.astype(p.dtype).reshape(p.shape)).astype(np.float32)
+        return eq.mean(axis=-1) if eq.ndim > 1 else eq
+
+
 class BinaryAccuracy(MeanMetricWrapper):
     kind = "binary"
 
@@ -230,7 +247,19 @@ class BinaryAccuracy(MeanMetricWrapper):
         super().__init__(name=name, dtype=dtype)
 
     def values(self, y, p):
-        return ((p > self.threshold) == (y.reshape(p.shape) > 0.5)).mean(axis=-1)
+        """Keras': mean over the last axis of y_true == (y_pred > threshold), y_true compared
+        exactly (a soft label such as 0.9 matches neither class) and broadcast (a scalar
+        y_true, keras-io GAN-ADA's `real_accuracy.update_state(1.0, step(logits))`)."""
+        y = np.asarray(y)
+        if y.ndim == p.ndim - 1:
+            y = y[..., None]
+        elif y.ndim == p.ndim + 1 and y.shape[-1] == 1:
+            y = y[..., 0]
+        elif y.ndim == p.ndim and y.shape != p.shape and y.size == p.size:
+            y = y.reshape(p.shape)
+        if y.dtype == bool:
+            y = y.astype(np.float32)
+        return (y == (p > self.threshold)).mean(axis=-1)
 
 
 class CategoricalAccuracy(MeanMetricWrapper):
@@ -342,3 +371,10 @@ from .metrics_more import (BinaryIoU, CategoricalHinge, CosineSimilarity, Hinge,
 from .metrics_more import NAMES as _MORE_NAMES  # noqa: E402
 
 _TABLE.update(_MORE_NAMES)
+
+# ---- cross-entropy metrics (the losses' mean over samples), keras/metrics_crossentropy.py ---
+from .metrics_crossentropy import (BinaryCrossentropy, CategoricalCrossentropy,  # noqa: E402
+                                   SparseCategoricalCrossentropy)
+from .metrics_crossentropy import NAMES as _CE_NAMES  # noqa: E402
+
+_TABLE.update(_CE_NAMES)

@@ -40,12 +40,16 @@ class _Confusion(_m.Metric):
         if top_k is not None and (not isinstance(top_k, int) or top_k < 1):
             raise ValueError(f"[{type(self).__name__}] top_k must be a positive int. Received: "
                              f"top_k={top_k!r}")
-        self.thresholds = np.asarray(t, np.float64)
+        # Keras' attribute: 0.5 by default, else as given (a float or a list): also what
+        # model.save writes for the compile config (saving_state reads constructor arguments)
+        self.thresholds = 0.5 if thresholds is None else \
+            ([float(v) for v in t] if self._list else float(thresholds))
+        self._thresholds = np.asarray(t, np.float64)
         self.top_k, self.class_id = top_k, class_id
         super().__init__(name, dtype)
 
     def reset_state(self):
-        n = len(self.thresholds)
+        n = len(self._thresholds)
         self.tp, self.fp, self.fn, self.tn = (np.zeros(n) for _ in range(4))
 
     def _prepare(self, y_true, y_pred):
@@ -67,7 +71,7 @@ class _Confusion(_m.Metric):
         y, p = self._prepare(y_true, y_pred)
         w = _weights(sample_weight, y.shape).reshape(-1)
         y, p = (y.reshape(-1) > 0.5), p.reshape(-1)
-        above = p[None, :] > self.thresholds[:, None]
+        above = p[None, :] > self._thresholds[:, None]
         self.tp += (above & y).astype(np.float64) @ w
         self.fp += (above & ~y).astype(np.float64) @ w
         self.fn += (~above & y).astype(np.float64) @ w
@@ -156,7 +160,8 @@ class AUC(_Confusion):
         self.num_thresholds = len(inner) + 2
         self._labels = None
         super().__init__([0.0], None, None, name, dtype)
-        self.thresholds = np.asarray([-_EPS] + inner + [1.0 + _EPS])
+        self._thresholds = np.asarray([-_EPS] + inner + [1.0 + _EPS])
+        self.thresholds = None if thresholds is None else inner  # the constructor's value
         self._list = False
         self.reset_state()
 
@@ -180,7 +185,7 @@ class AUC(_Confusion):
             self._per_label = [AUC(self.num_thresholds, self.curve, self.summation_method)
                                for _ in range(p.shape[-1])]
             for a in self._per_label:
-                a.thresholds = self.thresholds
+                a._thresholds = self._thresholds
                 a.reset_state()
         for j, a in enumerate(self._per_label):
             a.update_state(y[..., j], p[..., j], sample_weight)

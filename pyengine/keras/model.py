@@ -6,9 +6,10 @@ import warnings
 import numpy as np
 
 from ..autograd import no_grad
+from ..nn.layers.container import ModuleDict, ModuleList
 from ..tensor import Tensor
 from . import tree
-from .layers.base import InputLayer, Layer, add_layer_module
+from .layers.base import InputLayer, Layer, add_layer_module, call_build
 from .symbolic import KerasTensor, Node
 from .utils import unique_name as _unique_name
 from .trainer import Trainer
@@ -186,7 +187,13 @@ class Model(Trainer, Layer):
     def layers(self):
         if self._nodes is not None:
             return list(self._graph_layers)
-        return [m for m in self._modules.values() if isinstance(m, Layer)]
+        # Keras: the direct sub-layers, those held in list / dict attributes included, once each
+        found = []
+        for m in self._modules.values():
+            inner = m.values() if isinstance(m, ModuleDict) else m if isinstance(
+                m, ModuleList) else (m,)
+            found += [v for v in inner if isinstance(v, Layer) and not any(v is f for f in found)]
+        return found
 
     def reset_states(self):
         """Keras 2: forget the carried state of every stateful layer inside (stateful RNNs
@@ -316,12 +323,14 @@ class Model(Trainer, Layer):
         # build(input_shape) gets it called first, with the inputs' shapes, as Keras does
         # (keras-io Perceiver creates its sublayers and latent weight there)
         owner = next(c for c in type(self).__mro__ if "build" in c.__dict__)
+        shapes = tree.map_structure(
+            lambda t: tuple(t.shape) if isinstance(t, Tensor) else None, inputs)
+        self.__dict__["_build_input_shape"] = tree.map_structure(  # get_build_config's
+            lambda t: (None,) + tuple(t.shape[1:]) if isinstance(t, Tensor) else None, inputs)
         if not owner.__module__.startswith("pyengine."):
-            shapes = tree.map_structure(
-                lambda t: tuple(t.shape) if isinstance(t, Tensor) else None, inputs)
             self.__dict__["_in_user_build"] = True
             try:
-                self.build(shapes)
+                call_build(self, shapes)
             finally:
                 self.__dict__["_in_user_build"] = False
         self.built = True
@@ -345,6 +354,14 @@ class Model(Trainer, Layer):
             else [zeros(s) for s in shapes]
         with no_grad():
             self(example, training=False)
+        self.built = True
+
+    def build_from_config(self, config):
+        """Builds a subclassed model as its first call did (load_model): called once on zeros
+        of the saved input shape, which runs a build(input_shape) of its own first."""
+        if config and config.get("input_shape") is not None and not self.built:
+            with no_grad():
+                self(_zeros_like_shapes(config["input_shape"]), training=False)
         self.built = True
 
     # ---- reporting ------------------------------------------------------------------------
@@ -371,9 +388,10 @@ class Model(Trainer, Layer):
         write_weights(self, filepath, overwrite)
 
     def load_weights(self, filepath):
-        from .saving import read_weights
+        from .saving import LoadStatus, read_weights
         self._ensure_built()
         read_weights(self, filepath)
+        return LoadStatus()
 
     def export(self, filepath, format="tf_saved_model", **kwargs):  # noqa: A002
         """Keras 3's export writes a TensorFlow SavedModel (or ONNX / OpenVINO) for serving;
@@ -385,17 +403,40 @@ class Model(Trainer, Layer):
             "model.save('file.keras') with keras.models.load_model, or "
             "pyengine.onnx.export(model, example_input, 'model.onnx') for ONNX")
 
+    def quantize(self, mode=None, config=None, **kwargs):
+        """Keras 3 rewrites Dense / EinsumDense / Embedding kernels as int8 / int4 / float8 /
+        GPTQ weights with scales; pyengine has no quantized kernels, so it raises rather than
+        leaving the model unchanged."""
+        raise NotImplementedError(
+            f"[Model.quantize] mode={mode!r} is not supported: pyengine has no quantized "
+            "(int8 / int4 / float8) kernels; the model runs in float32")
+
     def save(self, filepath, overwrite=True):
         """Architecture (JSON) and weights in one .npz file, written atomically;
         `keras.models.load_model(filepath)` rebuilds the model,
         with its compile configuration and optimizer state when compiled with keras' own
         optimizer / losses / metrics (keras/saving_state.py): fit continues where it stopped."""
         from .saving import write_weights, model_config_json
+        from .saving_hooks import overrides, write_hooks
         from .saving_state import write_extra
         self._ensure_built()
         extra = {"__config__": np.array(model_config_json(self))}
-        extra.update(write_extra(self))
+        if not overrides(self, "get_compile_config"):
+            extra.update(write_extra(self))
+        extra.update(write_hooks(self))
         write_weights(self, filepath, overwrite, extra=extra)
+
+    def get_compile_config(self):
+        """The compile arguments as JSON-able data (None when not compiled or when they hold
+        objects that cannot be saved). A model whose compile() takes other arguments overrides
+        this and compile_from_config; model.save then stores what it returns."""
+        from .saving_state import compile_config
+        return compile_config(self)
+
+    def compile_from_config(self, config):
+        """Compiles the model from get_compile_config()'s result (load_model calls it)."""
+        from .saving_state import compile_from
+        compile_from(self, config)
 
     def to_json(self, **kwargs):
         """The architecture as JSON (keras.models.model_from_json rebuilds it, new weights);
@@ -439,8 +480,26 @@ class Model(Trainer, Layer):
             with no_grad():
                 self(tree.map_structure(lambda a: np.asarray(a)[:1], x), training=False)
             return
+        own_build = next(c for c in type(self).__mro__ if "build" in c.__dict__)
+        if self._nodes is None and own_build.__module__.startswith("pyengine."):
+            # a subclass without a build() of its own (keras-io's GANs, DDIM, CycleGAN: a
+            # train_step over inner models) has exactly its sublayers' weights (and those its
+            # __init__ made): once all sublayers are built, so is it
+            inner = self.layers
+            if inner and all(lyr.built for lyr in inner):
+                self.built = True
+                return
         raise ValueError(f"[{self.name}] the model has not been built yet: call it on data, "
                          "call build(input_shape), or fit it first")
+
+
+def _zeros_like_shapes(shapes):
+    """Zeros (batch 1 for None) for a shape, or a list / dict of shapes as JSON keeps them."""
+    if isinstance(shapes, dict):
+        return {k: _zeros_like_shapes(v) for k, v in shapes.items()}
+    if isinstance(shapes, (list, tuple)) and all(d is None or isinstance(d, int) for d in shapes):
+        return np.zeros(tuple(1 if d is None else d for d in shapes), np.float32)
+    return [_zeros_like_shapes(s) for s in shapes]
 
 
 def _expand_last(x):

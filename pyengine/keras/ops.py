@@ -19,16 +19,21 @@ def _t(x):
     return _tf._t(x)
 
 
+def _axes(axis):
+    from .ops_more import _axis_tuple  # (ops_more imports this module's names later)
+    return _axis_tuple(axis)
+
+
 @_op
 def matmul(x1, x2): return F.matmul(x1, x2)
 @_op
-def mean(x, axis=None, keepdims=False): return F.mean(x, axis, keepdims)
+def mean(x, axis=None, keepdims=False): return F.mean(x, _axes(axis), keepdims)
 @_op
-def sum(x, axis=None, keepdims=False): return F.sum(x, axis, keepdims)
+def sum(x, axis=None, keepdims=False): return F.sum(x, _axes(axis), keepdims)
 @_op
-def max(x, axis=None, keepdims=False): return F.max(x, axis=axis, keepdims=keepdims)
+def max(x, axis=None, keepdims=False): return F.max(x, axis=_axes(axis), keepdims=keepdims)
 @_op
-def min(x, axis=None, keepdims=False): return F.min(x, axis=axis, keepdims=keepdims)
+def min(x, axis=None, keepdims=False): return F.min(x, axis=_axes(axis), keepdims=keepdims)
 @_op
 def argmax(x, axis=None, keepdims=False): return F.argmax(x, axis, keepdims)
 @_op
@@ -193,8 +198,32 @@ globals().update({_k: getattr(_more, _k) for _k in dir(_more)
                   if not _k.startswith("_") and callable(getattr(_more, _k))
                   and _k not in globals() and _k not in ("graph_op",)})
 
+# Keras 3's Fourier ops on (real, imag) pairs (keras/ops_fft.py)
+from .ops_fft import fft, fft2, ifft, ifft2, irfft, rfft  # noqa: E402,F401
+
 # Keras 3's CTC ops (keras/ctc.py)
 from .ctc import ctc_decode, ctc_loss  # noqa: E402,F401
+
+
+# Keras 3's sub-namespaces keras.ops.nn (keras-io DeepLabV3+: `ops.nn.relu(x)`) and
+# keras.ops.numpy: the same functions as keras.ops, under the names Keras files them
+_NN_NAMES = ("relu", "relu6", "sigmoid", "softplus", "softsign", "silu", "swish", "log_sigmoid",
+             "leaky_relu", "hard_sigmoid", "hard_silu", "hard_swish", "elu", "selu", "gelu",
+             "celu", "glu", "softmax", "log_softmax", "sparsemax", "max_pool", "average_pool",
+             "conv", "depthwise_conv", "separable_conv", "conv_transpose", "one_hot",
+             "multi_hot", "binary_crossentropy", "categorical_crossentropy",
+             "sparse_categorical_crossentropy", "moments", "batch_normalization", "ctc_loss",
+             "ctc_decode", "normalize", "psnr", "dot_product_attention")
+
+
+def _namespace(name, keep):
+    import types
+    ns = types.ModuleType(f"{__name__}.{name}", f"keras.ops.{name}: keras.ops functions")
+    for k, v in list(globals().items()):
+        if callable(v) and not k.startswith("_") and not isinstance(v, types.ModuleType) \
+                and keep(k):
+            setattr(ns, k, v)
+    return ns
 
 
 def __getattr__(name):
@@ -203,4 +232,9 @@ def __getattr__(name):
     if name == "backend":
         from . import backend
         return backend
+    if name in ("nn", "numpy"):
+        ns = _namespace(name, (lambda k: k in _NN_NAMES) if name == "nn"
+                        else (lambda k: k not in _NN_NAMES))
+        globals()[name] = ns
+        return ns
     raise AttributeError(f"module 'pyengine.keras.ops' has no attribute '{name}'")

@@ -22,7 +22,14 @@ def _t(x):
 
 
 def _axis_tuple(axis):
-    return tuple(axis) if isinstance(axis, (list, tuple)) else axis
+    """Keras' axis argument as F takes it: a list, an array or a tensor of axes (StyleGAN's
+    `axis=ops.arange(1, ops.size(ops.shape(x)))`) becomes a tuple of ints."""
+    if isinstance(axis, (list, tuple)):
+        return tuple(int(a) for a in axis)
+    if axis is not None and not isinstance(axis, (int, np.integer)):
+        a = np.asarray(getattr(axis, "_data", axis))
+        return int(a) if a.ndim == 0 else tuple(int(v) for v in a.reshape(-1))
+    return axis
 
 
 @_op

@@ -180,7 +180,10 @@ def append(x1, x2, axis=None):
     return F.cat([a, b], axis)
 @_op
 def take(x, indices, axis=None):
-    t, idx = _t(x), _t(indices)
+    """NumPy's take (negative indices count from the end); indices int, or whole-number floats
+    (NumPy ids reach a layer's call as float32: keras/layers/base.py to_tensor)."""
+    from ..tf_indexing import int_ids
+    t, idx = _t(x), _t(int_ids("keras.ops.take", indices))
     if axis is None:
         return t.reshape(-1)[idx]
     ax = axis % t.ndim
@@ -219,7 +222,11 @@ def tri(N, M=None, k=0, dtype=None):
 def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
     return _creation.tensor(np.logspace(start, stop, num, endpoint, base), dtype=dtype or "float32")
 def ndim(x): return int(np.ndim(getattr(x, "_data", x))) if not hasattr(x, "ndim") else x.ndim
-def size(x): return int(np.prod(tuple(x.shape)))
+def size(x):
+    """The number of elements of x: a tensor, or anything keras.ops converts (a shape tuple has
+    ndim elements: StyleGAN's `ops.size(ops.shape(loss))`)."""
+    shape = getattr(x, "shape", None)
+    return int(np.prod(tuple(shape))) if shape is not None else int(np.size(np.asarray(x)))
 
 
 # ---- losses and neural-network ops -----------------------------------------------------------
@@ -295,11 +302,21 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
     _channels_last("average_pool", data_format)
     k = _pair(pool_size)
     return F.avg_pool2d_nhwc(_t(inputs), k, None if strides is None else _pair(strides), padding)
+def _segment(kind, data, segment_ids, num_segments, sorted):  # noqa: A002
+    """Keras' segment_sum / segment_max: tf.math.unsorted_segment_* (negative ids dropped,
+    an empty segment of max the dtype's lowest value), num_segments max(id) + 1 by default;
+    sorted=True is a speed hint of the ids' order, the result is the same."""
+    from .. import tf_segment
+    from ..tf_indexing import int_ids
+    ids = int_ids(f"segment_{kind}", segment_ids, "segment_ids")
+    n = int(ids.max()) + 1 if num_segments is None else num_segments
+    return getattr(tf_segment, f"unsorted_segment_{kind}")(data, ids, n)
 @_op
 def segment_sum(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002
-    d, ids = _t(data), _t(segment_ids).long()
-    n = int(ids.max().item()) + 1 if num_segments is None else int(num_segments)
-    return _creation.zeros(n, *d.shape[1:], dtype=d.dtype).index_add(0, ids, d)
+    return _segment("sum", data, segment_ids, num_segments, sorted)
+@_op
+def segment_max(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002
+    return _segment("max", data, segment_ids, num_segments, sorted)
 
 
 # ---- control flow, run eagerly -------------------------------------------------------------
@@ -336,3 +353,46 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
     if reverse:
         ys = ys[::-1]
     return carry, (F.stack([_t(y) for y in ys], 0) if ys and ys[0] is not None else None)
+
+
+# ---- pad ---------------------------------------------------------------------------------------
+def _pad_widths(pad_width, ndim):
+    p = np.asarray(getattr(pad_width, "_data", pad_width), dtype=np.int64)
+    if p.ndim == 0:
+        p = np.full((ndim, 2), int(p))
+    elif p.shape == (2,) or p.shape == (1, 2):
+        p = np.tile(p.reshape(1, 2), (ndim, 1))
+    if p.shape != (ndim, 2) or (p < 0).any():
+        raise ValueError(f"[keras.ops.pad] pad_width must be non-negative (before, after) pairs, "
+                         f"one per axis of the {ndim}-D input. Received: {pad_width!r}")
+    return p
+
+
+@_op
+def pad(x, pad_width, mode="constant", constant_values=None):
+    """NumPy's pad: `pad_width` an int, one (before, after) pair for every axis, or a pair per
+    axis; mode 'constant' (constant_values, 0 by default), 'reflect', 'symmetric', 'edge' or
+    'wrap'. Differentiable in x."""
+    from ..tensor import Tensor
+    from ..tf_names_more import pad as _tf_pad
+    t = _t(x)
+    p = _pad_widths(pad_width, t.ndim)
+    if mode != "constant" and constant_values is not None:
+        raise ValueError(f"[keras.ops.pad] constant_values can only be given with "
+                         f"mode='constant'. Received: mode={mode!r}")
+    if mode in ("constant", "reflect", "symmetric"):
+        return _tf_pad(t, p, mode.upper(), 0 if constant_values is None else constant_values)
+    if mode not in ("edge", "wrap"):
+        raise NotImplementedError(f"[keras.ops.pad] mode {mode!r} is not supported; use "
+                                  "'constant', 'reflect', 'symmetric', 'edge' or 'wrap'")
+    out = t
+    for d, (b, a) in enumerate(p.tolist()):
+        n = t.shape[d]
+        if not (b or a):
+            continue
+        if n == 0:
+            raise ValueError(f"[keras.ops.pad] cannot pad the empty axis {d} with mode={mode!r}")
+        idx = np.arange(-b, n + a)
+        idx = np.clip(idx, 0, n - 1) if mode == "edge" else idx % n
+        out = out[(slice(None),) * d + (Tensor._wrap(idx),)]
+    return out

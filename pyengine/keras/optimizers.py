@@ -105,7 +105,11 @@ class Optimizer:
 
     @property
     def learning_rate(self):
-        return LearningRateValue(self._lr, self)  # a float with Keras' Variable.assign
+        # a float with Keras' Variable.assign; under a schedule, the rate the next update will
+        # use (Keras: schedule(iterations)), not the one the last update used
+        if self._schedule is not None:
+            return LearningRateValue(_scalar(self._schedule(self.iterations)), self)
+        return LearningRateValue(self._lr, self)
 
     @learning_rate.setter
     def learning_rate(self, value):

@@ -27,12 +27,24 @@ class L1L2(Regularizer):
         return {"l1": self.l1, "l2": self.l2}
 
 
-def L1(l1=0.01):
-    return L1L2(l1=l1)
+class L1(L1L2):
+    """l1 * sum(|w|); its config is {"l1": ...}, as Keras 3's L1."""
+
+    def __init__(self, l1=0.01):
+        super().__init__(l1=l1)
+
+    def get_config(self):
+        return {"l1": self.l1}
 
 
-def L2(l2=0.01):
-    return L1L2(l2=l2)
+class L2(L1L2):
+    """l2 * sum(w^2); its config is {"l2": ...}, as Keras 3's L2."""
+
+    def __init__(self, l2=0.01):
+        super().__init__(l2=l2)
+
+    def get_config(self):
+        return {"l2": self.l2}
 
 
 l1, l2, l1_l2 = L1, L2, L1L2

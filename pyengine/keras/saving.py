@@ -131,6 +131,24 @@ def write_weights(model, filepath, overwrite=True, extra=None):
         raise
 
 
+class LoadStatus:
+    """What load_weights returns, for TF 2 programs that chain TensorFlow's checkpoint status
+    (`model.load_weights(path).expect_partial()`, keras-io CycleGAN). Every weight was matched
+    (a file that does not fit raised), so each assertion holds; Keras 3 returns None."""
+
+    def expect_partial(self):
+        return self
+
+    def assert_consumed(self):
+        return self
+
+    def assert_existing_objects_matched(self):
+        return self
+
+    def assert_nontrivial_match(self):
+        return self
+
+
 def read_weights(model, filepath):
     """Sizes are checked before anything is decompressed or allocated (pe.io.load_npz_checked:
     at most pe.io.NPZ_MAX_BYTES, 1 GiB unless raised); every failure is a ValueError."""
@@ -183,17 +201,50 @@ def layer_config(layer):
     (`return {"units": self.units}`), is recorded in Keras' form: {'class_name', 'config',
     'name'}, rebuilt with `cls.from_config(config)`."""
     cfg = layer.get_config()
-    if isinstance(cfg, dict) and "class_name" in cfg and "kwargs" in cfg:
-        return cfg
     if not isinstance(cfg, dict):
         raise TypeError(f"[get_config] layer '{layer.name}' returned "
                         f"{type(cfg).__name__}, not a dict")
-    return {"class_name": type(layer).__name__, "config": cfg, "name": layer.name}
+    if not ("class_name" in cfg and "kwargs" in cfg):
+        cfg = {"class_name": type(layer).__name__, "config": _plain(cfg), "name": layer.name}
+    else:  # Keras-style keys a subclass added beside the rebuild record (`"first_layer":
+        # self.first_layer`): serialized as Keras does, so that the config is JSON
+        cfg = {k: v if k in ("class_name", "args", "kwargs") else _plain(v)
+               for k, v in cfg.items()}
+    registered = get_registered_name(type(layer))
+    if registered != type(layer).__name__:  # registered under its own name ("MyLayers>KernelMult")
+        cfg["registered_name"] = registered
+    return _with_build_config(layer, cfg)
+
+
+def _plain(value):
+    """Keras objects inside a config value serialized (serialize_keras_object); the rest as
+    given."""
+    from .saving_objects import serialize_keras_object
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    if isinstance(value, Layer) or callable(getattr(value, "get_config", None)):
+        return serialize_keras_object(value)
+    return value
+
+
+def _with_build_config(layer, cfg):
+    """cfg plus Keras 3's "build_config" where load_model needs it: layers overriding
+    get_build_config / build_from_config, and subclassed models (built by calling them)."""
+    from .saving_hooks import overrides
+    from .model import Model
+    from .sequential import Sequential
+    if overrides(layer, "get_build_config") or overrides(layer, "build_from_config") or (
+            isinstance(layer, Model) and layer._nodes is None
+            and not isinstance(layer, Sequential)):
+        cfg = dict(cfg, build_config=layer.get_build_config())
+    return cfg
 
 
 def model_config_json(model):
     try:
-        return json.dumps(model.get_config())
+        return json.dumps(_with_build_config(model, model.get_config()))
     except TypeError as e:
         raise ValueError(f"[save] every layer's arguments must be JSON values (strings, "
                          f"numbers, lists) to save the model; layers holding functions other "
@@ -201,11 +252,24 @@ def model_config_json(model):
                          f"({e})") from None
 
 
+def build_from_config(cfg, classes):
+    """A layer or model from its saved config (layer_config / get_config form); `classes` the
+    name -> class registry of load_model."""
+    return _build(cfg, classes)
+
+
 def _build(cfg, classes):
+    layer = _construct(cfg, classes)
+    if cfg.get("build_config") is not None:
+        layer.build_from_config(cfg["build_config"])
+    return layer
+
+
+def _construct(cfg, classes):
     name = cfg.get("class_name")
     if name == "Functional":
         return _build_functional(cfg["kwargs"], classes)
-    cls = classes.get(name)
+    cls = classes.get(name) or classes.get(cfg.get("registered_name"))
     if cls is None:
         raise ValueError(f"[load_model] unknown class {name!r}: only keras' own layers and "
                          "classes registered with @keras.saving.register_keras_serializable "
@@ -278,12 +342,16 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True,
     finally:
         allocation_guard.budget = None
         load_policy.safe_mode = False
-    model.load_weights(filepath)
-    if compile:
-        from .saving_state import restore
-        with np.load(filepath, allow_pickle=False) as f:
-            if "__compile__" in f.files:
-                restore(model, f)
+    from .saving_hooks import restore_hooks, saved_compile_config
+    from .saving_state import restore
+    with np.load(filepath, allow_pickle=False) as f:
+        own_compile = saved_compile_config(f) if compile else None
+        if own_compile is not None:  # the model's own get_compile_config()
+            model.compile_from_config(own_compile)
+        model.load_weights(filepath)
+        if compile and own_compile is None and "__compile__" in f.files:
+            restore(model, f)
+        restore_hooks(model, f)
     return model
 
 

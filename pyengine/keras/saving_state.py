@@ -48,12 +48,14 @@ def _ctor_config(obj):
 def _object_json(obj, module):
     if obj is None or isinstance(obj, str):
         return obj
+    # one unsaveable item leaves the whole compile config unsaved (it used to save the list as
+    # None: a model compiled with metrics came back from load_model without them)
     if isinstance(obj, (list, tuple)):
         items = [_object_json(o, module) for o in obj]
-        return None if any(i is _UNSAVED for i in items) else items
+        return _UNSAVED if any(i is _UNSAVED for i in items) else items
     if isinstance(obj, dict):
         items = {k: _object_json(v, module) for k, v in obj.items()}
-        return None if any(i is _UNSAVED for i in items.values()) else items
+        return _UNSAVED if any(i is _UNSAVED for i in items.values()) else items
     cls = type(obj)
     if getattr(module, cls.__name__, None) is not cls:
         return _UNSAVED
@@ -125,16 +127,22 @@ def write_extra(model):
     return arrays
 
 
-def restore(model, npz):
-    """Compiles `model` as saved and restores its optimizer state (load_model, compile=True)."""
+def compile_from(model, cfg):
+    """model.compile with the arguments compile_config() wrote."""
     from . import losses, metrics, optimizers
-    saved = json.loads(str(npz["__compile__"]))
-    cfg = saved["compile"]
+    if cfg is None:
+        return
     model.compile(optimizer=_object_from_json(cfg["optimizer"], optimizers),
                   loss=_object_from_json(cfg["loss"], losses),
                   metrics=_object_from_json(cfg["metrics"], metrics),
-                  loss_weights=cfg["loss_weights"],
+                  loss_weights=cfg.get("loss_weights"),
                   steps_per_execution=cfg.get("steps_per_execution", 1))
+
+
+def restore(model, npz):
+    """Compiles `model` as saved and restores its optimizer state (load_model, compile=True)."""
+    saved = json.loads(str(npz["__compile__"]))
+    compile_from(model, saved["compile"])
     header = saved["optimizer_state"]
     opt = model.optimizer
     opt.iterations = int(header["iterations"])

@@ -167,10 +167,11 @@ class Sequential(Model):
         return (proba > 0.5).astype("int32")
 
     def get_config(self):
+        from .saving import layer_config
         layers = ([{"class_name": "InputLayer", "args": [], "kwargs":
                     {"shape": list(self._declared_input), "batch_size": self._declared_batch,
                      "dtype": self._declared_dtype}}]
                   if self._declared_input else [])
         return {"class_name": "Sequential", "args": [],
                 "kwargs": {"name": self.name,
-                           "layers": layers + [lyr.get_config() for lyr in self._layers]}}
+                           "layers": layers + [layer_config(lyr) for lyr in self._layers]}}

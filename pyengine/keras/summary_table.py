@@ -14,7 +14,7 @@ def _shape_of(layer, node=None):
         return str(tree.map_structure(lambda t: t.shape, node.outputs))
     if layer._inbound_nodes:
         return str(tree.map_structure(lambda t: t.shape, layer._inbound_nodes[-1].outputs))
-    return str(layer._last_output_shape)
+    return "?" if layer._last_output_shape is None else str(layer._last_output_shape)
 
 
 def _rows(model, expand_nested, depth=0):

@@ -18,12 +18,18 @@ import numpy as np
 
 from .. import string_dtype as _sd
 from ..autograd import no_grad
+from ..ops.shape_errors import InputTooSmallError
 from ..tensor import Tensor
 from . import tree
 
 # (batch, None-dimension) of the two example batches, per level; the later levels' lengths
-# differ by more than common strides, so a strided layer's output length still differs
-_SIZES = (((2, 8), (3, 9)), ((2, 64), (3, 97)), ((2, 512), (3, 737)))
+# differ by more than common strides, so a strided layer's output length still differs. The
+# long levels (from _LONG on: audio lengths, keras-io's STFT example feeds 640-sample frames to
+# long Conv1D kernels) are tried only after an InputTooSmallError (a window longer than its
+# input) and only for inputs with one None dimension (a None x None image stays small).
+_SIZES = (((2, 8), (3, 9)), ((2, 64), (3, 97)), ((2, 512), (3, 737)),
+          ((2, 4096), (3, 4591)), ((2, 40960), (3, 45131)))
+_LONG = 3
 
 
 class KerasTensor:
@@ -102,10 +108,18 @@ def is_symbolic(x):
 
 def _input_examples(layer, level):
     if layer.input_dtype == "string":
-        kind = np.dtype(np.str_)  # empty strings
+        # texts of 8 and 9 words (longer at later levels): a TextVectorization without
+        # output_sequence_length then gives a None length, as Keras' (None, None); empty
+        # strings made it a fixed 0 that an Embedding + GRU after it could not run on
+        return tuple(np.full((layer.shape[0] or batch,) + tuple(free if d is None else d
+                                                                 for d in layer.shape[1:]),
+                             " ".join(["a"] * free))
+                     for batch, free in _SIZES[level])
     else:
         kind = np.dtype(layer.input_dtype)
         kind = np.dtype(np.float32) if kind.kind == "f" else kind
+    if level >= _LONG and sum(d is None for d in layer.shape[1:]) > 1:
+        raise ValueError(f"[{layer.name}] no long examples for several None dimensions")
     return tuple(np.zeros((layer.shape[0] or batch,) + tuple(free if d is None else d
                                                              for d in layer.shape[1:]), kind)
                  for batch, free in _SIZES[level])
@@ -115,7 +129,7 @@ def input_tensor(layer):
     """The output KerasTensor of an InputLayer."""
     t = KerasTensor((layer.shape[0],) + layer.shape[1:], layer.input_dtype,
                     _input_examples(layer, 0), (layer, 0, 0), name=layer.name,
-                    free=any(d is None for d in layer.shape[1:]))
+                    free=any(d is None for d in layer.shape[1:]) or layer.input_dtype == "string")
     layer._inbound_nodes.append(Node(layer, (t,), {}, t))
     return t
 
@@ -208,10 +222,13 @@ def call_symbolic(layer, inputs, args, kwargs):
             break
         except (ValueError, TypeError, IndexError) as e:
             first = e if first is None else first
-            if not free or level + 1 == len(_SIZES):
+            if not free or level + 1 == len(_SIZES) or (
+                    level + 1 >= _LONG and not isinstance(e, InputTooSmallError)):
                 raise type(first)(f"[{layer.name}] cannot be called on input of shape "
                                   f"{_shape_str(inputs)}: {first}") from None
             level += 1  # longer examples for the None dimensions upstream
+    if results[0] is None and results[1] is None:
+        return None  # a call() that returns nothing gives nothing, as in Keras 3
     flat1, flat2 = tree.flatten(results[0]), tree.flatten(results[1])
     node_index = len(layer._inbound_nodes)
     outs = []
@@ -231,7 +248,9 @@ def call_symbolic(layer, inputs, args, kwargs):
     if training is not None:
         kwargs["training"] = training
     layer._inbound_nodes.append(Node(layer, (inputs,) + tuple(args), kwargs, outputs))
-    return outputs
+    # the caller gets its own containers: `x = backbone(inp); x[-1] = head(x[-1])` (keras-io
+    # FCN) must not rewrite the outputs the node recorded (Keras returns fresh structures)
+    return tree.map_structure(lambda t: t, outputs)
 
 
 def get_source_inputs(tensor):

@@ -156,8 +156,12 @@ class Trainer(GeneratorMethods):
     def _takes_text(self):
         """True when a keras.Input(dtype="string") is among the model's inputs: its data is text,
         kept as str arrays for the TextVectorization behind it."""
-        return any(getattr(t, "dtype", None) == "string" for t in getattr(self, "inputs", ())
-                   or ())
+        if any(getattr(t, "dtype", None) == "string" for t in getattr(self, "inputs", ()) or ()):
+            return True
+        # a Sequential opening with TextVectorization / StringLookup (keras-io's
+        # `Sequential([text_vectorizer, model])` inference model) takes raw strings too
+        first = (self.__dict__.get("_layers") or [None])[0]
+        return bool(getattr(first, "takes_text", False))
 
     def _require_compiled(self, what):
         if not self.compiled:
@@ -236,6 +240,9 @@ class Trainer(GeneratorMethods):
         return total
 
     def _require_loss(self):
+        owner = next(c for c in type(self).__mro__ if "compute_loss" in c.__dict__)
+        if not owner.__module__.startswith("pyengine."):
+            return  # the model's own compute_loss decides the loss (compile(optimizer) only)
         if not any(lf for lf, _, _ in self._compiled_losses or ()) and not self.losses:
             raise ValueError("[fit] there is no loss to minimize: pass loss= to compile(), "
                              "call self.add_loss() in call(), or override train_step")
@@ -263,6 +270,10 @@ class Trainer(GeneratorMethods):
             for i, t in zip(with_loss, given):
                 out[i] = t
             return out
+        if not isinstance(y, (list, tuple)) and len(with_loss) == n:
+            # Keras (tf.keras' _conform_to_outputs, Keras 3): one target array serves every
+            # output (the migration guide's evaluate(x, y) of a two-output model)
+            return [y] * n
         raise ValueError(f"[fit] the model has {n} outputs; pass y as a list or dict of "
                          f"{n} target arrays" + (f", or {len(with_loss)} for the outputs "
                          f"that have a loss ({with_loss})" if len(with_loss) < n else ""))
@@ -329,7 +340,7 @@ class Trainer(GeneratorMethods):
             params = self._weights_to_train()  # after the call: a lazily built model has them
             loss = self.compute_loss(x, y, y_pred, sample_weight)
             self._require_loss()
-            self._loss_tracker.update_state(loss._data, sample_weight=_b.num_samples(x, "fit"))
+            self._loss_tracker.update_state(loss._data, sample_weight=_b.first_leaf_samples(x))
             if not params:  # Keras 3 warns and trains nothing (a model of pass-through layers)
                 warnings.warn(f"[{self.name}] the model does not have any trainable weights",
                               stacklevel=2)
@@ -362,7 +373,7 @@ class Trainer(GeneratorMethods):
         x, y, sample_weight = _b.unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
-        self._loss_tracker.update_state(loss._data, sample_weight=_b.num_samples(x, "evaluate"))
+        self._loss_tracker.update_state(loss._data, sample_weight=_b.first_leaf_samples(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data):
@@ -403,8 +414,15 @@ class Trainer(GeneratorMethods):
             self._resolve_compile(len(shapes))
         if self._compiled_losses is not None:
             ys = self._flat_targets(y, len(shapes))
-            ys = [yt if lf is None else lf.validate(yt, shape)
-                  for (lf, _, _), yt, shape in zip(self._compiled_losses, ys, shapes)]
+            try:
+                ys = [yt if lf is None else lf.validate(yt, shape)
+                      for (lf, _, _), yt, shape in zip(self._compiled_losses, ys, shapes)]
+            except ValueError as e:
+                if len(shapes) == 1 or isinstance(y, (list, tuple, dict)):
+                    raise
+                raise ValueError(f"[{what}] the model has {len(shapes)} outputs; pass y as a "
+                                 f"list or dict of {len(shapes)} target arrays (one array "
+                                 f"serves every output only when it fits each: {e})") from None
             if len(shapes) == 1:
                 y = ys[0]
             elif isinstance(y, dict):

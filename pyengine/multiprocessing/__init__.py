@@ -118,10 +118,24 @@ class ProcessContext:
 def start_processes(fn, args=(), nprocs=1, join=True, daemon=False, start_method="spawn"):
     """Runs fn(i, *args) for i in range(nprocs), each in a new process started by
     start_method; with join (the default) waits for all and returns None, else returns the
-    ProcessContext. fn must be importable by the children (a module-level function)."""
+    ProcessContext. fn must be importable by the children (a module-level function).
+
+    Several 'spawn' processes are started as the ranks of one MPI world when mpi4py and
+    mpiexec are installed (the [dist] extra) and the arguments can be pickled (mpi_launch.py):
+    then `dist.init_process_group(..., rank=i, world_size=nprocs)` inside fn connects them, as
+    in PyTorch's DDP programs. Otherwise they are plain processes."""
     if not isinstance(nprocs, int) or isinstance(nprocs, bool) or nprocs < 1:
         raise ValueError(f"[multiprocessing.spawn] nprocs must be a positive int. "
                          f"Received: {nprocs!r}")
+    from . import mpi_launch
+    blob = mpi_launch.payload(fn, args) if mpi_launch.usable(nprocs, start_method) else None
+    if blob is not None:
+        context = mpi_launch.launch(blob, nprocs, daemon)
+        if not join:
+            return context
+        while not context.join():
+            pass
+        return None
     ctx = _mp.get_context(start_method)
     error_queues, processes = [], []
     for i in range(nprocs):

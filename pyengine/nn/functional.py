@@ -429,7 +429,22 @@ def broadcast_to(input, shape):
     """torch.broadcast_to / numpy.broadcast_to: a view-like copy of input at `shape` (the
     gradient sums over the broadcast axes)."""
     return _t(input).broadcast_to(tuple(shape))
-def transpose(x, *axes): return _t(x).transpose(*axes)
+def transpose(x, *axes, perm=None, conjugate=False, name=None, dim0=None, dim1=None):
+    """torch.transpose(input, dim0, dim1) swaps two axes; tf.transpose(a, perm=None,
+    conjugate=False) permutes by perm (by position or keyword, a list or a 1-D tensor), all axes
+    reversed without one. conjugate=True (TensorFlow) is the identity on real tensors; name= is
+    TensorFlow's op label."""
+    axes += tuple(d for d in (dim0, dim1) if d is not None)
+    if perm is not None:
+        if axes:
+            raise TypeError(f"[transpose] perm= given together with the dims {axes}")
+        axes = (perm,)
+    if len(axes) == 1 and not isinstance(axes[0], (int, _np.integer)):  # tf.transpose(x, perm)
+        axes = (tuple(int(a) for a in _np.asarray(getattr(axes[0], "_data", axes[0])).reshape(-1)),)
+    x = _t(x)
+    if conjugate and x._data.dtype.kind == "c":
+        raise NotImplementedError("[transpose] conjugate=True on complex tensors is not supported")
+    return x.transpose(*axes)
 def permute(x, *axes): return _t(x).permute(*axes)
 
 

@@ -13,6 +13,7 @@ is included (count_include_pad=True) or excluded, whose divisor is also a produc
 Shapes: OD = (D + before + after - dd (kD - 1) - 1) // sd + 1, likewise OH, OW."""
 import numpy as np
 
+from .shape_errors import InputTooSmallError
 from .conv import conv2d
 from .conv_nhwc import avg_pool2d_nhwc, conv2d_nhwc, max_pool2d_nhwc, same_pads
 from .pad import pad as _pad
@@ -104,8 +105,8 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     n, c = input.shape[:2]
     sizes = [out_size(input.shape[2 + i], k[i], s[i], pads[i], d[i]) for i in range(3)]
     if min(sizes) < 1 or min(k) < 1:
-        raise ValueError(f"[{op}] kernel {k} (dilation {d}) larger than the padded input "
-                         f"{tuple(input.shape)} with padding {pads}")
+        raise InputTooSmallError(f"[{op}] kernel {k} (dilation {d}) larger than the padded input "
+                                 f"{tuple(input.shape)} with padding {pads}")
     x = _pad_depth(input, 2, pads[0])
     hw = (pads[1][0], pads[2][0])
     if pads[1][0] != pads[1][1] or pads[2][0] != pads[2][1]:  # asymmetric: pad explicitly
@@ -135,8 +136,8 @@ def conv3d_ndhwc(x, weight, bias=None, stride=(1, 1, 1), padding="valid", dilati
     pads = resolve_pads(padding, x.shape[1:4], k, s, d, op, torch_same=False)
     sizes = [out_size(x.shape[1 + i], k[i], s[i], pads[i], d[i]) for i in range(3)]
     if min(sizes) < 1 or min(k) < 1:
-        raise ValueError(f"[{op}] kernel {k} (dilation {d}) larger than the padded input "
-                         f"{tuple(x.shape)} with padding {pads}")
+        raise InputTooSmallError(f"[{op}] kernel {k} (dilation {d}) larger than the padded input "
+                                 f"{tuple(x.shape)} with padding {pads}")
     n, c, od, g = x.shape[0], x.shape[4], sizes[0], int(groups)
     xp = _pad_depth(x, 1, pads[0])
     taps = stack(depth_taps(xp, 1, k[0], s[0], d[0], od), 4)  # (N, OD, H, W, kD, C)
@@ -193,7 +194,8 @@ def pool3d(kind, input, kernel_size, stride=None, padding=0, count_include_pad=T
     od = out_size(dep, k[0], s[0], (p[0], p[0]))
     if od < 1 or out_size(h, k[1], s[1], (p[1], p[1])) < 1 \
             or out_size(w, k[2], s[2], (p[2], p[2])) < 1:
-        raise ValueError(f"[{op}] kernel {k} larger than the padded input {tuple(input.shape)}")
+        raise InputTooSmallError(f"[{op}] kernel {k} larger than the padded input "
+                                 f"{tuple(input.shape)}")
     flat = input.reshape(n * c * dep, 1, h, w)
     if kind == "max":
         y = max_pool2d(flat, k[1:], s[1:], p[1:])
@@ -227,7 +229,8 @@ def pool3d_ndhwc(kind, x, pool_size, strides=None, padding="valid"):
     n, dep, h, w, c = x.shape
     od = out_size(dep, k[0], s[0], pads[0])
     if od < 1 or out_size(h, k[1], s[1], pads[1]) < 1 or out_size(w, k[2], s[2], pads[2]) < 1:
-        raise ValueError(f"[{op}] pool_size {k} larger than the input {tuple(x.shape)}")
+        raise InputTooSmallError(f"[{op}] pool_size {k} larger than the input "
+                                 f"{tuple(x.shape)}")
     flat = x.reshape(n * dep, h, w, c)
     fn = max_pool2d_nhwc if kind == "max" else avg_pool2d_nhwc
     y = fn(flat, k[1:], s[1:], (pads[1], pads[2]))

@@ -13,6 +13,7 @@ db = sum of dy over (N, OH, OW); pooling scatters dy to the argmax / spreads dy 
 import numpy as np
 
 from ..autograd import Function
+from .shape_errors import InputTooSmallError
 from .conv import _float_arrays, _pair
 
 
@@ -160,8 +161,8 @@ def conv2d_nhwc(x, weight, bias=None, stride=(1, 1), padding=((0, 0), (0, 0)), d
         raise ValueError(f"[{op}] kernel must be at least 1x1, got weight {tuple(weight.shape)}")
     if (_out(x.shape[1], kh, s[0], pads[0], pads[1], d[0]) < 1
             or _out(x.shape[2], kw, s[1], pads[2], pads[3], d[1]) < 1):
-        raise ValueError(f"[{op}] kernel {kh}x{kw} (dilation {d}) larger than the padded input "
-                         f"{tuple(x.shape)} with padding {pads}")
+        raise InputTooSmallError(f"[{op}] kernel {kh}x{kw} (dilation {d}) larger than the "
+                                 f"padded input {tuple(x.shape)} with padding {pads}")
     act, p0 = fused_activation(activation, activation_param, op)
     return Conv2dNHWC.apply(x, weight, bias, stride=s, pads=pads, dilation=d, groups=int(groups),
                             activation=act, act_p0=p0)
@@ -230,8 +231,8 @@ def _pool_args(op, x, kernel, stride, padding):
         raise ValueError(f"[{op}] padding {pads} must be smaller than the kernel {k} on each side")
     if _out(x.shape[1], k[0], s[0], pads[0], pads[1]) < 1 or \
             _out(x.shape[2], k[1], s[1], pads[2], pads[3]) < 1:
-        raise ValueError(f"[{op}] kernel {k} larger than the padded input {tuple(x.shape)} with "
-                         f"padding {pads}")
+        raise InputTooSmallError(f"[{op}] kernel {k} larger than the padded input "
+                                 f"{tuple(x.shape)} with padding {pads}")
     return k, s, pads
 
 

@@ -105,7 +105,8 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     training: normalise with batch statistics (biased variance) and, when running stats are
     given, update them in place: r = (1 - momentum) * r + momentum * batch_stat, the variance
     unbiased (n / (n - 1); unbiased_running_var=False: the biased batch variance, Keras'
-    moving-variance rule). momentum=None means a cumulative average (caller passes 1/steps).
+    moving-variance rule, which also accepts one value per channel: x_hat = 0 there).
+    momentum=None means a cumulative average (caller passes 1/steps).
     Not training: normalise with the running statistics.
     """
     if x.ndim < 2:
@@ -129,7 +130,10 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
                                    running_var=running_var._data, eps=eps,
                                    channel_axis=channel_axis)
     n = x._data.size // c
-    if n <= 1:
+    # PyTorch refuses one value per channel (its unbiased running variance divides by n - 1);
+    # Keras' rule (biased variance) normalises it to 0, i.e. outputs beta, as TensorFlow does
+    # for a last batch of one 1x1 feature map
+    if n == 0 or (n == 1 and unbiased_running_var):
         raise ValueError(f"[batch_norm] expected more than 1 value per channel when training, "
                          f"got input size {x.shape}")
     return BatchNormTrain.apply(

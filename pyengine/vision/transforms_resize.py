@@ -5,33 +5,16 @@ weighted (no aliasing); when enlarging (or antialias=False) it is plain half-pix
 Weights falling outside the image are dropped and the rest renormalised (Pillow's edge rule).
 Integer images are rounded and clipped back to their dtype. Other interpolation modes are
 refused by name rather than silently replaced by bilinear."""
-import math
-
 import numpy as np
 
+from ..ops.image_filter import triangle_weights
 from .transforms import _spatial
 
 __all__ = ["Resize"]
 
 
-def _weights(n_in, n_out, antialias):
-    """(n_out, n_in) matrix: row i is output pixel i's weights over the input pixels."""
-    scale = n_in / n_out
-    support = scale if (antialias and scale > 1.0) else 1.0
-    w = np.zeros((n_out, n_in))
-    for i in range(n_out):
-        center = (i + 0.5) * scale
-        lo = max(int(math.floor(center - support + 0.5)), 0)
-        hi = min(int(math.floor(center + support + 0.5)), n_in)
-        j = np.arange(lo, hi)
-        tri = np.clip(1.0 - np.abs((j - center + 0.5) / support), 0.0, None)
-        total = tri.sum()
-        w[i, lo:hi] = tri / total if total > 0 else 0.0
-    return w
-
-
 def _resize_axis(a, axis, n_out, antialias):
-    w = _weights(a.shape[axis], n_out, antialias)
+    w = triangle_weights(a.shape[axis], n_out, antialias)
     return np.moveaxis(np.tensordot(w, np.moveaxis(a, axis, 0), axes=(1, 0)), 0, axis)
 
 

@@ -6,7 +6,8 @@ import numpy as np
 
 from .. import layers
 from ..model import Model
-from ..symbolic import get_source_inputs
+from ...tensor import Tensor
+from ..symbolic import get_source_inputs, is_symbolic, symbolic_op
 
 
 def models_dir():
@@ -115,13 +116,22 @@ def preprocess_input(x, mode, data_format=None):
     means; VGG16, ResNet50), 'tf' (scaled to [-1, 1]; MobileNetV2, InceptionV3) or 'torch'
     (scaled to [0, 1], minus the ImageNet RGB means, over their standard deviations; DenseNet).
     data_format 'channels_last' (None: the default) has the channels on the last axis,
-    'channels_first' on axis 1 of a batch (axis 0 of one 3-d image)."""
+    'channels_first' on axis 1 of a batch (axis 0 of one 3-d image). A NumPy array (or list)
+    gives a NumPy array; a Tensor a float32 Tensor (differentiable); a Keras symbolic tensor a
+    node of the graph (keras-io DeepLabV3+: `preprocess_input(keras.Input(...))` feeds
+    `ResNet50(input_tensor=...)`), as Keras does."""
+    if is_symbolic(x):
+        return symbolic_op(preprocess_input, x, mode, data_format=data_format,
+                           name="preprocess_input")
     if data_format is None:
         data_format = "channels_last"
     if data_format not in ("channels_last", "channels_first"):
         raise ValueError(f"[preprocess_input] data_format must be 'channels_last' or "
                          f"'channels_first'. Received: data_format={data_format!r}")
-    x = np.asarray(getattr(x, "data", x), np.float32)
+    if isinstance(x, Tensor):
+        x = x if x.dtype == "float32" else x.astype("float32")
+    else:
+        x = np.asarray(x, np.float32)
     if mode == "tf":
         return x / 127.5 - 1.0
     if mode not in ("caffe", "torch"):
@@ -137,7 +147,7 @@ def preprocess_input(x, mode, data_format=None):
         std = np.array([0.229, 0.224, 0.225], np.float32).reshape(per_channel)
         return (x / 255.0 - mean) / std
     mean = np.array([103.939, 116.779, 123.68], np.float32).reshape(per_channel)
-    return np.flip(x, axis) - mean
+    return (x.flip(axis % x.ndim) if isinstance(x, Tensor) else np.flip(x, axis)) - mean
 
 
 def decode_predictions(preds, top=5):

@@ -102,3 +102,29 @@ __all__ += ["AutoContrast", "Equalization", "Pipeline", "RandomColorJitter", "Ra
 from .spectral_norm import SpectralNormalization  # noqa: E402
 
 __all__ += ["SpectralNormalization"]
+from .stft_spectrogram import STFTSpectrogram  # noqa: E402
+
+__all__ += ["STFTSpectrogram"]
+
+
+def serialize(layer):
+    """keras.layers.serialize: the layer's {"module", "class_name", "config",
+    "registered_name"} (keras.saving.serialize_keras_object)."""
+    from ..saving_objects import serialize_keras_object
+    from .base import Layer
+    if not isinstance(layer, Layer):
+        raise TypeError(f"[layers.serialize] expects a Layer. Received: {layer!r}")
+    return serialize_keras_object(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """keras.layers.deserialize: the layer a serialize() result describes."""
+    from ..saving_objects import deserialize_keras_object
+    layer = deserialize_keras_object(config, custom_objects)
+    if not isinstance(layer, Layer):
+        raise TypeError(f"[layers.deserialize] the config describes {type(layer).__name__}, "
+                        "not a layer")
+    return layer
+
+
+__all__ += ["serialize", "deserialize"]

@@ -28,6 +28,8 @@ from .. import regularizers as _reg
 from .. import tree
 from . import data_format as _data_format
 from ..utils import snake_case, unique_name
+from .config_args import saved_argument
+from .saving_defaults import SavingDefaults
 
 
 def _input_masks(inputs):
@@ -70,7 +72,17 @@ def to_tensor(x):
     a = np.asarray(x)
     if a.dtype.kind in "biu" or a.dtype == np.float64:
         a = a.astype(np.float32)
-    return EagerTensor._wrap(np.ascontiguousarray(a))
+    # np.require, not np.ascontiguousarray: that one makes a 0-d array (a Python number) 1-D
+    return EagerTensor._wrap(np.require(a, requirements="C"))
+
+
+def size_arg(v):
+    """A 0-d integer tensor (TF programs pass `tf.shape(x)[1]`, `tf.math.reduce_prod(shape)`)
+    as its int; anything else unchanged, for the caller's check."""
+    if isinstance(v, Tensor) and v.ndim == 0 and np.issubdtype(np.dtype(v.numpy().dtype),
+                                                               np.integer):
+        return int(v.numpy())
+    return v
 
 
 def _autocast(x):
@@ -146,7 +158,10 @@ class Variable(Parameter):
         return self.requires_grad
 
     def numpy(self):
-        return self._data
+        """A copy of the value, as TensorFlow / Keras return it (keras-io neural style transfer
+        edits `combination_image.numpy()` in place to display it; the variable must not
+        change)."""
+        return self._data.copy()
 
     @property
     def value(self):
@@ -231,6 +246,38 @@ def _call_params(cls):
     return got
 
 
+def call_build(layer, shapes):
+    """layer.build(shapes), or layer.build() when build takes no input shape (Keras 3 calls a
+    `def build(self)` without arguments)."""
+    cls = type(layer)
+    takes = _BUILD_TAKES_SHAPE.get(cls)
+    if takes is None:
+        params = list(inspect.signature(cls.build).parameters.values())[1:]
+        takes = _BUILD_TAKES_SHAPE[cls] = any(
+            p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+            for p in params)
+    return layer.build(shapes) if takes else layer.build()
+
+
+_BUILD_TAKES_SHAPE = {}
+
+
+def _tracking_keys(mapping):
+    """The layers of a dict attribute under module names: its keys, with '.' (a module path
+    separator; Keras allows any key, e.g. FeatureSpace's 'emp.var.rate') made '_' and a
+    clash numbered. The attribute itself keeps the user's dict and keys."""
+    out = {}
+    for k, v in mapping.items():
+        if not isinstance(v, Module):
+            continue
+        key = str(k).replace(".", "_") or "_"
+        base, i = key, 1
+        while key in out:
+            key, i = f"{base}_{i}", i + 1
+        out[key] = v
+    return out
+
+
 class _TrackedList(list):
     """A list attribute of a layer: layers appended later are tracked too (as Keras does)."""
 
@@ -257,14 +304,38 @@ class _TrackedList(list):
         super().__setitem__(i, v)
         self._sync()
 
+    def __iadd__(self, vs):  # `self.blocks += [layer]` (Keras keeps tracking the list)
+        super().__iadd__(vs)
+        self._sync()
+        return self
 
-class Layer(Module):
+    def __delitem__(self, i):
+        super().__delitem__(i)
+        self._sync()
+
+    def pop(self, i=-1):
+        v = super().pop(i)
+        self._sync()
+        return v
+
+    def remove(self, v):
+        super().remove(v)
+        self._sync()
+
+    def clear(self):
+        super().clear()
+        self._sync()
+
+
+class Layer(Module, SavingDefaults):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         build = cls.__dict__.get("build")
         if build is not None and not getattr(build, "_marks_built", False):
             @functools.wraps(build)
             def wrapped(self, *args, **kw):  # a build() called directly also marks the layer built
+                shape = args[0] if args else kw.get("input_shape")
+                self.__dict__["_build_input_shape"] = shape  # get_build_config's
                 out = build(self, *args, **kw)
                 self.__dict__["built"] = True
                 self._set_initial_weights()
@@ -298,7 +369,10 @@ class Layer(Module):
         from .activation_slot import current_record
         args, kwargs = current_record(self, *self._init_args)  # `layer.activation = None` kept
         kwargs = {k: v for k, v in kwargs.items() if k != "weights"}  # values, not config
-        kwargs = {k: _objects.to_config(k, v) for k, v in kwargs.items()}
+        kwargs = {k: saved_argument(_objects.to_config(k, v), self.name)
+                  for k, v in kwargs.items()}
+        args = [saved_argument(_objects.to_config(f"args[{i}]", a), self.name)
+                for i, a in enumerate(args)]
         kwargs["name"] = self.name
         from .config_view import flat_arguments
         # Keras' flat keys (kernel_size, units ...) beside the rebuild record
@@ -360,6 +434,10 @@ class Layer(Module):
                 value is p for p in (*d["_parameters"].values(), *d["_buffers"].values())):
             object.__setattr__(self, name, value)  # a weight add_weight already registered
             return
+        if isinstance(value, _TrackedList) and value._owner is self and value._name == name:
+            value._sync()  # `self.blocks += [...]` assigns the same tracked list back
+            object.__setattr__(self, name, value)
+            return
         if (isinstance(value, (list, tuple)) and not isinstance(value, _TrackedList)
                 and (any(isinstance(v, Module) for v in value)
                      or (type(value) is list and not value and not name.startswith("_")))):
@@ -371,8 +449,7 @@ class Layer(Module):
             return
         if isinstance(value, dict) and any(isinstance(v, Module) for v in value.values()):
             d["_modules"].pop(name, None)
-            d["_modules"][name] = ModuleDict({str(k): v for k, v in value.items()
-                                              if isinstance(v, Module)})
+            d["_modules"][name] = ModuleDict(_tracking_keys(value))
             object.__setattr__(self, name, value)
             return
         if name in d["_modules"] and not isinstance(value, Module) and value is not None:
@@ -666,7 +743,8 @@ class Layer(Module):
     def _build_for(self, inputs):
         shapes = tree.map_structure(lambda t: tuple(t.shape) if isinstance(t, Tensor) else None,
                                     inputs)
-        self.build(shapes)
+        self.__dict__["_build_input_shape"] = shapes
+        call_build(self, shapes)
         self.built = True
         self._set_initial_weights()
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import config_objects as _objects
 from .. import tree
+from ...dtypes import DType, as_dtype
 from ...tensor import Tensor
 from .base import Layer
 
@@ -34,6 +35,10 @@ def function_ref(fn, owner):
                         "module-level (importable) function can be saved; a lambda or nested "
                         "function cannot. Define it with def at module level, or use "
                         "save_weights")
+    from ..saving import get_registered_name
+    registered = get_registered_name(fn)
+    if registered != fn.__name__:  # registered under its own name ("my_package>custom_fn")
+        return {"__function__": [mod, qual, registered]}
     return {"__function__": [mod, qual]}
 
 
@@ -50,7 +55,8 @@ load_policy = _LoadPolicy()
 _SAFE_MODULES = ("pyengine.keras.ops", "pyengine.keras.ops_more", "pyengine.keras.ops_image",
                  "pyengine.keras.activations", "pyengine.keras.backend", "pyengine.keras.random",
                  "pyengine.tf_names", "pyengine.nn.functional", "pyengine.creation",
-                 "pyengine.ops.shape")
+                 "pyengine.ops.shape", "pyengine.ops.attention_einsum", "pyengine.tf_indexing",
+                 "pyengine.tf_nn_more", "pyengine.tf_math_more")
 _SAFE_OPERATORS = {"abs", "add", "ge", "getitem", "gt", "le", "lt", "matmul", "mul", "neg",
                    "pow", "sub", "truediv"}
 
@@ -65,8 +71,8 @@ def resolve_function(ref, registry):
     """The function a saved {"__function__": [module, name]} names (see the module docstring).
     Under load_model(safe_mode=True) a reference outside the registry must name one of
     pyengine's math functions (_SAFE_MODULES) or an arithmetic operator."""
-    mod, qual = ref["__function__"]
-    for key in (qual, qual.rsplit(".", 1)[-1], f"{mod}>{qual}"):
+    mod, qual, *registered = ref["__function__"]
+    for key in (*registered, qual, qual.rsplit(".", 1)[-1], f"{mod}>{qual}"):
         if key in registry and callable(registry[key]):
             return registry[key]
     target = sys.modules.get(mod)
@@ -99,6 +105,8 @@ def encode(value, owner):
         return [encode(v, owner) for v in value]
     if isinstance(value, tuple):
         return {"__tuple__": [encode(v, owner) for v in value]}
+    if isinstance(value, dict) and set(value) in ({"__function__"}, {"__layer__"}):
+        return value  # already in saved form (Layer.get_config)
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         return {"__dict__": {k: encode(v, owner) for k, v in value.items()}}
     if isinstance(value, slice):
@@ -106,6 +114,8 @@ def encode(value, owner):
                               encode(value.step, owner)]}
     if value is Ellipsis:
         return {"__ellipsis__": True}
+    if isinstance(value, DType):  # tf.cast(x, tf.float32) on a Keras tensor
+        return {"__dtype__": value.name}
     if isinstance(value, np.ndarray) and value.size <= 65536:
         return {"__array__": value.tolist(), "dtype": str(value.dtype)}
     if callable(value):
@@ -126,10 +136,15 @@ def decode(value, registry):
         return slice(*value["__slice__"])
     if "__ellipsis__" in value:
         return Ellipsis
+    if "__dtype__" in value:
+        return as_dtype(value["__dtype__"])
     if "__array__" in value:
         return np.array(value["__array__"], dtype=value["dtype"])
     if "__function__" in value:
         return resolve_function(value, registry)
+    if set(value) == {"__layer__"}:  # a layer given as an argument (base._function_arg)
+        from ..saving import _build
+        return _build(value["__layer__"], registry)
     if _objects.is_config(value):
         return _objects.from_config(value, registry)
     return {k: decode(v, registry) for k, v in value.items()}
@@ -177,7 +192,8 @@ class Lambda(Layer):
         args, kwargs = list(cfg["args"]), dict(cfg["kwargs"])
         if args:
             kwargs["function"] = args.pop(0)
-        kwargs["function"] = function_ref(kwargs["function"], self.name)
+        if callable(kwargs["function"]):  # Layer.get_config may have written its reference
+            kwargs["function"] = function_ref(kwargs["function"], self.name)
         if callable(kwargs.get("output_shape")):
             kwargs["output_shape"] = function_ref(kwargs["output_shape"], self.name)
         cfg["args"], cfg["kwargs"] = [encode(a, self.name) for a in args], \

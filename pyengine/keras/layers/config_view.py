@@ -71,4 +71,36 @@ def flat_arguments(layer):
             if v is not _SKIP:
                 out[k] = v
     out.update(name=layer.name, trainable=bool(layer.trainable), dtype="float32")
+    base = _own_config_base(type(layer))
+    if base is not None:  # Keras 3: a get_config override extends its base's keys only, so
+        # `dict(units=self.units, **super().get_config())` does not meet `units` twice
+        known = set(inspect.signature(base.__init__).parameters)
+        out = {k: v for k, v in out.items()
+               if k in known or k in ("name", "trainable", "dtype") or k in kwargs and
+               not _declared_below(type(layer), base, k)}
     return out
+
+
+def _own_config_base(cls):
+    """The first pyengine class in cls's MRO when a class above it (a user's subclass) defines
+    get_config itself, else None."""
+    for klass in cls.__mro__:
+        if klass.__module__.startswith("pyengine."):
+            return None
+        if "get_config" in klass.__dict__:
+            break
+    for klass in cls.__mro__:
+        if klass.__module__.startswith("pyengine."):
+            return klass
+    return None
+
+
+def _declared_below(cls, base, name):
+    """True when a user class between cls and base declares constructor argument `name`."""
+    for klass in cls.__mro__:
+        if klass is base:
+            return False
+        init = klass.__dict__.get("__init__")
+        if init is not None and name in inspect.signature(init).parameters:
+            return True
+    return False

@@ -15,6 +15,7 @@ from .. import initializers as _init
 from . import data_format as _df
 from .base import Layer
 from .masking import get_mask
+from ...ops.shape_errors import InputTooSmallError
 
 
 def _int(v, name, cls):
@@ -102,8 +103,9 @@ class Conv1D(Layer):
         if left or right:
             x = _PadSteps.apply(x, left=left, right=right)
         if x.shape[1] < self.dilation_rate * (self.kernel_size - 1) + 1:
-            raise ValueError(f"[{self.name}] {x.shape[1]} steps are fewer than the kernel spans "
-                             f"({self.dilation_rate * (self.kernel_size - 1) + 1})")
+            raise InputTooSmallError(f"[{self.name}] {x.shape[1]} steps are fewer than the "
+                                     f"kernel spans "
+                                     f"({self.dilation_rate * (self.kernel_size - 1) + 1})")
         y = F.conv1d(x.transpose(1, 2), self.kernel.transpose(0, 2), self.bias,
                      stride=self.strides, dilation=self.dilation_rate, groups=self.groups)
         return self.activation(y.transpose(1, 2))
@@ -126,7 +128,8 @@ class _Pool1D(Layer):
                              f"shape {tuple(x.shape)}")
         b, t, c = x.shape
         if t < self.pool_size:
-            raise ValueError(f"[{self.name}] {t} steps are fewer than pool_size={self.pool_size}")
+            raise InputTooSmallError(f"[{self.name}] {t} steps are fewer than "
+                                     f"pool_size={self.pool_size}")
         planes = x.transpose(1, 2).reshape(b, c, 1, t)
         y = self.pool(planes, (1, self.pool_size), (1, self.strides))
         return y.reshape(b, c, y.shape[-1]).transpose(1, 2)

@@ -15,6 +15,7 @@ from . import data_format as _df
 from .activation_slot import ActivationSlot
 from .base import Layer
 from .conv1d import Conv1D, _PadSteps, _int
+from ...ops.shape_errors import InputTooSmallError
 
 
 class _Depthwise1D(Layer):
@@ -53,8 +54,9 @@ class _Depthwise1D(Layer):
         if left or right:
             x = _PadSteps.apply(x, left=left, right=right)
         if x.shape[1] < self.dilation_rate * (self.kernel_size - 1) + 1:
-            raise ValueError(f"[{type(self).__name__}] {x.shape[1]} steps are fewer than the "
-                             f"kernel spans ({self.dilation_rate * (self.kernel_size - 1) + 1})")
+            raise InputTooSmallError(f"[{type(self).__name__}] {x.shape[1]} steps are fewer "
+                                     f"than the kernel spans "
+                                     f"({self.dilation_rate * (self.kernel_size - 1) + 1})")
         c, m = self.in_channels, self.depth_multiplier
         w = self.depthwise_kernel.reshape((self.kernel_size, 1, c * m)).transpose(0, 2)
         y = F.conv1d(x.transpose(1, 2), w, bias, stride=self.strides, dilation=self.dilation_rate,

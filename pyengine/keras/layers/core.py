@@ -11,7 +11,7 @@ from .. import initializers as _init
 from .. import regularizers as _reg
 from .augmentation import BaseRandomLayer
 from . import data_format as _df
-from .base import Layer
+from .base import Layer, size_arg
 
 _FUSED = ("relu", "sigmoid", "tanh")  # activations F.linear applies in its GEMM epilogue
 
@@ -30,6 +30,7 @@ class Dense(Layer):
         units = kwargs.pop("output_dim", units)
         kernel_initializer = kwargs.pop("init", kernel_initializer)
         super().__init__(**kwargs)
+        units = size_arg(units)  # TF 2 Keras takes int(units): Dense(tf.math.reduce_prod(shape))
         if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units <= 0:
             raise ValueError(f"[Dense] units must be a positive integer. Received: units={units}")
         self.units = int(units)

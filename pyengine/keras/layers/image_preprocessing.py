@@ -1,14 +1,15 @@
 """Keras' deterministic image preprocessing layers (channels_last): Rescaling, Resizing,
 CenterCrop. Active in training and inference alike. Resizing runs the batched C++ resize
 (csrc/image) on NHWC directly: bilinear samples at half-pixel centres as tf.image.resize does,
-'nearest' takes the half-pixel nearest pixel."""
+'nearest' takes the half-pixel nearest pixel, 'bicubic' is TensorFlow's Keys cubic."""
 import numpy as np
 
 from ...ops.image import resize_planes
+from ...ops.image_cubic import resize_bicubic
 from ...ops.pad import pad
 from .base import Layer
 
-_RESIZE = {"bilinear": "bilinear", "nearest": "nearest-exact"}
+_RESIZE = {"bilinear": "bilinear", "nearest": "nearest-exact", "bicubic": "bicubic"}
 
 
 def _images(layer, x):
@@ -45,6 +46,9 @@ def resize_images(x, height, width, interpolation, crop_to_aspect_ratio=False,
         x = pad(x, (0, 0, left, pw - w - left, top, ph - h - top), value=fill_value)
     if (x.shape[1], x.shape[2]) == (height, width):
         return x
+    if interpolation == "bicubic":
+        return resize_bicubic(x if x._data.dtype.kind == "f" else x.astype("float32"),
+                              (height, width))
     return resize_planes(x, (height, width), _RESIZE[interpolation], op=layer)
 
 
@@ -60,7 +64,7 @@ class Rescaling(Layer):
 
 
 class Resizing(Layer):
-    """Resize images to (height, width) with 'bilinear' or 'nearest' interpolation;
+    """Resize images to (height, width) with 'bilinear', 'nearest' or 'bicubic' interpolation;
     crop_to_aspect_ratio / pad_to_aspect_ratio keep the aspect ratio."""
 
     def __init__(self, height, width, interpolation="bilinear", crop_to_aspect_ratio=False,

@@ -7,7 +7,7 @@ from ...nn import functional as F
 from .. import constraints as _con
 from .. import initializers as _init
 from .. import regularizers as _reg
-from .base import Layer
+from .base import Layer, size_arg as _size_arg
 
 
 class BatchNormalization(Layer):
@@ -100,15 +100,6 @@ class LayerNormalization(Layer):
 
     def call(self, x):
         return F.layer_norm(x, self.norm_shape, self.gamma, self.beta, eps=self.epsilon)
-
-
-def _size_arg(v):
-    """A 0-d integer tensor (TF programs pass `tf.shape(x)[1]`) as its int; anything else
-    unchanged, for the caller's check."""
-    if isinstance(v, Tensor) and v.ndim == 0 and np.issubdtype(np.dtype(v.numpy().dtype),
-                                                               np.integer):
-        return int(v.numpy())
-    return v
 
 
 class Embedding(Layer):

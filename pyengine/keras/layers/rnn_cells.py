@@ -11,6 +11,7 @@ import numpy as np
 
 from ...nn import functional as F
 from ...tensor import Tensor
+from .. import tree
 from .base import Layer
 from .masking import get_mask, set_mask
 from .activation_slot import ActivationSlot
@@ -152,6 +153,19 @@ def _sizes(cell):
     return list(s) if isinstance(s, (list, tuple)) else [s]
 
 
+def _state_shape(size):
+    """One state's shape without the batch: an int n -> (n,); a shape such as
+    tf.TensorShape([20, 30]) or [20, 30] (a cell with matrix states) -> (20, 30)."""
+    if isinstance(size, (int, np.integer)):
+        return (int(size),)
+    return tuple(int(d) for d in size)
+
+
+def _is_shape(x):
+    return isinstance(x, (list, tuple)) and all(
+        d is None or isinstance(d, (int, np.integer)) for d in x)
+
+
 class StackedRNNCells(Layer):
     """Cells run one after another within each time step; the states are all cells' in order."""
 
@@ -228,11 +242,17 @@ class RNN(Layer):
         return cfg
 
     def build(self, input_shape):
-        if len(input_shape) < 3:
-            raise ValueError(f"[{self.name}] expects (batch, time, features) input, received "
-                             f"shape {tuple(input_shape)}")
+        # nested inputs (a tuple of (batch, time, ...) tensors, keras-io's NestedCell) give the
+        # cell the same structure of per-step shapes
+        nested = not _is_shape(input_shape)
+        shapes = _shape_leaves(input_shape)
+        for shape in shapes:
+            if len(shape) < 3:
+                raise ValueError(f"[{self.name}] expects (batch, time, features) input, "
+                                 f"received shape {tuple(shape)}")
+        step = [tuple(sh[:1]) + tuple(sh[2:]) for sh in shapes]
         if not self.cell.built:
-            self.cell.build(tuple(input_shape[:1]) + tuple(input_shape[2:]))
+            self.cell.build(type(input_shape)(step) if nested else step[0])
             self.cell.built = True
 
     def reset_states(self, states=None):
@@ -246,7 +266,8 @@ class RNN(Layer):
         if initial_state is None:
             if hasattr(self.cell, "get_initial_state"):
                 return list(self.cell.get_initial_state(batch_size=batch))
-            return [Tensor._wrap(np.zeros((batch, s), np.float32)) for s in sizes]
+            return [Tensor._wrap(np.zeros((batch,) + _state_shape(s), np.float32))
+                    for s in sizes]
         states = list(initial_state) if isinstance(initial_state, (list, tuple)) else \
             [initial_state]
         if len(states) != len(sizes):
@@ -255,12 +276,15 @@ class RNN(Layer):
         return [s if isinstance(s, Tensor) else Tensor._from_data(np.asarray(s, np.float32)) for s in states]
 
     def call(self, inputs, mask=None, training=False, initial_state=None):
-        x = inputs
-        if x.ndim < 3 or x.shape[1] == 0:
-            raise ValueError(f"[{self.name}] expects (batch, time, features) input with at "
-                             f"least one step, received shape {tuple(x.shape)}")
+        leaves = tree.flatten(inputs)
+        for x in leaves:
+            if x.ndim < 3 or x.shape[1] == 0 or x.shape[:2] != leaves[0].shape[:2]:
+                raise ValueError(f"[{self.name}] expects (batch, time, features) input with at "
+                                 f"least one step (the same batch and steps in each input), "
+                                 f"received shapes {[tuple(a.shape) for a in leaves]}")
+        x = leaves[0]
         batch, steps = x.shape[0], x.shape[1]
-        if mask is None:
+        if mask is None and len(leaves) == 1:
             mask = get_mask(inputs)
         keep = None
         if mask is not None:
@@ -273,8 +297,12 @@ class RNN(Layer):
         outputs, prev = [], None
         kw = {"training": training} if _takes_training(self.cell) else {}
         for t in order:  # states go to the cell as a list (cells index states[0])
-            out, new = self.cell.call(x[:, t], list(states), **kw)
+            step = tree.map_structure(lambda a: a[:, t], inputs)
+            out, new = self.cell.call(step, list(states), **kw)
             new = list(new) if isinstance(new, (list, tuple)) else [new]
+            if keep is not None and (tree.is_nested(out) or any(n.ndim != 2 for n in new)):
+                raise NotImplementedError(f"[{self.name}] a mask with a cell's nested outputs "
+                                          "or matrix states is not supported")
             if keep is not None:  # masked samples carry the last output and states
                 m = Tensor._wrap(keep[:, t:t + 1].astype(np.float32))
                 base = prev if prev is not None else out * 0
@@ -284,13 +312,27 @@ class RNN(Layer):
             prev, states = out, new
         if self.stateful:
             self.states = [s.detach() for s in states]
-        if self.return_sequences:
+        if self.return_sequences and tree.is_nested(outputs[0]):  # a cell's nested output
+            flat = [tree.flatten(o) for o in outputs]
+            result = tree.pack_sequence_as(outputs[0], [
+                F.stack([f[i] for f in flat], 1) for i in range(len(flat[0]))])
+        elif self.return_sequences:
             y = F.stack(outputs, 1)
             out_mask = None if keep is None else (keep[:, ::-1] if self.go_backwards else keep)
             result = set_mask(y, out_mask)
         else:
             result = outputs[-1]
         return [result] + list(states) if self.return_state else result
+
+
+def _shape_leaves(shapes):
+    """The shapes inside a nested structure of shapes (each a tuple of ints / None)."""
+    if _is_shape(shapes):
+        return [tuple(shapes)]
+    out = []
+    for s in (shapes.values() if isinstance(shapes, dict) else shapes):
+        out += _shape_leaves(s)
+    return out
 
 
 def _takes_training(cell):

@@ -18,6 +18,7 @@ Not implemented, and rejected with an error: num_oov_indices > 1 (Keras hashes O
 buckets with FarmHash), sparse / ragged outputs, a mask token with non-int modes."""
 import numpy as np
 
+from ...ragged import RaggedTensor
 from ...tensor import Tensor
 from ..symbolic import on_examples
 from .adapt_data import adapt_data
@@ -130,6 +131,10 @@ class IndexLookup(Layer):
         """Builds the vocabulary from `data` (an array or an iterable of batches): the most
         frequent tokens, up to max_tokens with the special tokens. `steps` limits it to that
         many batches (see keras/layers/adapt_data.py)."""
+        if isinstance(data, RaggedTensor):  # one document per row
+            self._adapt_documents([[self._check_token(t) for t in row]
+                                   for row in data.to_list()])
+            return
         data = adapt_data(data, batch_size, steps, type(self).__name__,
                           arrays=(np.ndarray, Tensor, list, tuple))
         self._adapt_documents(self._documents(data))
@@ -232,6 +237,8 @@ class IndexLookup(Layer):
                 return call_symbolic(self, inputs, (), kwargs)
             finally:
                 self._on_examples = False
+        if isinstance(inputs, RaggedTensor):
+            return self._call_ragged(inputs)
         a = _as_array(inputs, type(self).__name__)
         if self.invert:
             return self._invert(a)
@@ -241,9 +248,24 @@ class IndexLookup(Layer):
         return self._encode(self._lookup(a))
 
 
+    def _call_ragged(self, r):
+        """Rows of tokens: 'int' gives the same rows of indices, multi_hot / count / tf_idf
+        one dense bag per row, as Keras does with a RaggedTensor."""
+        if self.invert or self.output_mode == "one_hot":
+            raise NotImplementedError(f"[{type(self).__name__}] a RaggedTensor input is "
+                                      f"supported for output_mode 'int', 'multi_hot', 'count' "
+                                      f"and 'tf_idf' (not invert / one_hot)")
+        idx = self._lookup(np.asarray(r._flat, dtype=object))
+        if self.output_mode == "int":
+            return r.with_flat_values(idx)
+        return Tensor._wrap(self._bags([idx[a:b] for a, b in zip(r._splits[:-1],
+                                                                  r._splits[1:])]))
+
+
 class StringLookup(IndexLookup):
     """Strings -> indices (Keras' StringLookup). oov_token defaults to '[UNK]'."""
     _kind = "str"
+    takes_text = True  # a model opening with it reads str arrays (trainer._takes_text)
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token="[UNK]",
                  vocabulary=None, idf_weights=None, invert=False, output_mode="int",

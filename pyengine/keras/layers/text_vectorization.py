@@ -13,7 +13,10 @@ tf.strings.split), 'character', None (each string one token) or a callable on on
 returning its tokens. 'int' output pads with 0 (or truncates) to output_sequence_length, or to
 the longest sample of the call when it is None. Called on a `keras.Input(shape=(1,),
 dtype="string")` it is a node of a functional model (keras-io's end-to-end model taking raw
-strings). Rejected: ngrams, ragged / sparse outputs."""
+strings). ngrams=N adds every n-gram for n = 1..N (a tuple: those widths), joined by a
+space, after the split (tf.strings.ngrams' order: all of one width, then the next).
+output_mode="tf-idf" is TF 2.5's name of "tf_idf". Rejected:
+ragged / sparse outputs."""
 import re
 
 import numpy as np
@@ -54,15 +57,36 @@ def _splitter(split):
                      f"callable. Received: {split!r}")
 
 
+def _ngram_widths(ngrams):
+    """Keras' ngrams: None (the tokens), N (every n-gram for n = 1..N) or a tuple of widths."""
+    if ngrams is None:
+        return None
+    widths = tuple(range(1, ngrams + 1)) if isinstance(ngrams, (int, np.integer)) \
+        and not isinstance(ngrams, bool) else ngrams
+    if not isinstance(widths, (tuple, list)) or not widths or any(
+            not isinstance(w, (int, np.integer)) or isinstance(w, bool) or w < 1
+            for w in widths):
+        raise ValueError(f"[TextVectorization] ngrams must be None, a positive int or a tuple "
+                         f"of positive ints. Received: ngrams={ngrams!r}")
+    return tuple(int(w) for w in widths)
+
+
+def _with_ngrams(tokens, widths):
+    """tf.strings.ngrams(tokens, widths, separator=' '): the n-grams of each width in turn."""
+    return [" ".join(tokens[i:i + w]) for w in widths for i in range(len(tokens) - w + 1)]
+
+
 class TextVectorization(Layer):
+    takes_text = True  # a model opening with it reads str arrays (trainer._takes_text)
     def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation",
                  split="whitespace", ngrams=None, output_mode="int",
                  output_sequence_length=None, pad_to_max_tokens=False, vocabulary=None,
                  idf_weights=None, sparse=False, ragged=False, encoding="utf-8", name=None,
                  **kwargs):
         super().__init__(name=name, **kwargs)
-        if ngrams is not None:
-            raise ValueError("[TextVectorization] ngrams is not supported")
+        self.ngrams = _ngram_widths(ngrams)
+        if output_mode == "tf-idf":  # TF 2.5's spelling
+            output_mode = "tf_idf"
         if ragged or sparse:
             raise ValueError("[TextVectorization] ragged / sparse outputs are not supported")
         if output_mode not in ("int", "multi_hot", "count", "tf_idf"):
@@ -108,9 +132,11 @@ class TextVectorization(Layer):
         if self._standardize is not None:
             a = np.asarray(self._standardize(a), dtype=object)
         texts = a.reshape(-1).tolist()
-        if self._split is None:
-            return [[t] for t in texts], a.ndim == 0
-        return [list(self._split(t)) for t in texts], a.ndim == 0
+        docs = [[t] for t in texts] if self._split is None else \
+            [list(self._split(t)) for t in texts]
+        if self.ngrams is not None:
+            docs = [_with_ngrams(d, self.ngrams) for d in docs]
+        return docs, a.ndim == 0
 
     def adapt(self, data, batch_size=None, steps=None):
         """Builds the vocabulary from `data` (strings, or an iterable of batches of them);

@@ -1,5 +1,8 @@
-"""keras.preprocessing.sequence.pad_sequences (also keras.utils.pad_sequences)."""
+"""keras.preprocessing.sequence.pad_sequences (also keras.utils.pad_sequences); skipgrams and
+make_sampling_table live in skipgrams.py."""
 import numpy as np
+
+from .skipgrams import make_sampling_table, skipgrams  # noqa: F401
 
 
 def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre",

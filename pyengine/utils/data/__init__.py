@@ -22,4 +22,7 @@ def __getattr__(name):
     if name == "DistributedSampler":
         from .distributed import DistributedSampler
         return DistributedSampler
+    if name == "distributed":  # torch.utils.data.distributed.DistributedSampler, unimported
+        import importlib
+        return importlib.import_module(".distributed", __name__)
     raise AttributeError(f"module 'pyengine.utils.data' has no attribute '{name}'")

@@ -245,6 +245,8 @@ from .tf_debugging import (assert_equal, assert_greater, assert_less, assert_ran
 from .tf_names_more import torch_or_tf_cumsum as cumsum  # noqa: E402  (torch's and tf.cumsum)
 from .tf_names_more import torch_or_tf_argmax as argmax  # noqa: E402  (torch's and tf.argmax)
 from .tf_names_more import torch_or_tf_argmin as argmin  # noqa: E402
+from .tf_names_more import torch_or_tf_argsort as argsort  # noqa: E402  (torch's and tf.argsort)
+from .tf_names_more import torch_or_tf_sort as sort  # noqa: E402  (torch.sort's pair, tf.sort's values)
 math.argmax, math.argmin = argmax, argmin  # noqa: F821  (tf.math's: the same resolution)
 from . import tf_math_more as _tf_math_more  # noqa: E402  (tf.math.divide / add / floor ...)
 _tf_math_more.attach(math, _sys.modules[__name__])  # noqa: F821

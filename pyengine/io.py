@@ -405,5 +405,7 @@ def _read_npy_member(fp, info, bad):
     return arr.T if fortran else arr
 
 
-# tf.io's file functions (`import pyengine as tf; tf.io.read_file(path)`), pyengine/tf_io.py
-from .tf_io import read_file, write_file  # noqa: E402,F401
+# tf.io's file functions and image codecs (`import pyengine as tf; tf.io.read_file(path)`,
+# tf.io.decode_image ...), pyengine/tf_io.py
+from .tf_io import (decode_image, decode_jpeg, decode_png, encode_png,  # noqa: E402,F401
+                    read_file, write_file)

@@ -155,6 +155,6 @@ from .tf_image_adjust import (adjust_brightness, convert_image_dtype,  # noqa: E
 # tf.image's contrast / saturation / hue adjustments, their random_* forms, rgb_to_hsv / hsv_to_rgb
 from .tf_image_color import (adjust_contrast, adjust_hue, adjust_saturation,  # noqa: E402,F401
                              hsv_to_rgb, random_contrast, random_hue, random_saturation,
-                             rgb_to_hsv)
+                             rgb_to_hsv, rgb_to_yuv, yuv_to_rgb)
 # tf.image.decode_png / decode_jpeg / decode_image / encode_png (file bytes <-> uint8 images)
 from .tf_io import decode_image, decode_jpeg, decode_png, encode_png  # noqa: E402,F401

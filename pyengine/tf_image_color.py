@@ -151,3 +151,25 @@ def random_hue(image, max_delta, seed=None):
         raise ValueError(f"[tf.image.random_hue] max_delta must be in [0, 0.5], got "
                          f"{max_delta}")
     return adjust_hue(image, float(_gen(seed).uniform(-max_delta, max_delta)))
+
+
+_RGB_TO_YUV = np.array([[0.299, -0.14714119, 0.61497538], [0.587, -0.28886916, -0.51496512],
+                        [0.114, 0.43601035, -0.10001026]])
+_YUV_TO_RGB = np.array([[1.0, 1.0, 1.0], [0.0, -0.394642334, 2.03206185],
+                        [1.13988303, -0.58062185, 0.0]])
+
+
+def _linear_colour(op, images, kernel):
+    x = _rgb(op, images, float_only=True)
+    return x @ Tensor._wrap(kernel.astype(x._data.dtype))
+
+
+def rgb_to_yuv(images):
+    """tf.image.rgb_to_yuv: float RGB in [0, 1] to YUV (TensorFlow's kernel: Y = 0.299 R +
+    0.587 G + 0.114 B); a linear map, differentiable (keras-io ESPCN trains on the Y channel)."""
+    return _linear_colour("rgb_to_yuv", images, _RGB_TO_YUV)
+
+
+def yuv_to_rgb(images):
+    """tf.image.yuv_to_rgb: the inverse of rgb_to_yuv."""
+    return _linear_colour("yuv_to_rgb", images, _YUV_TO_RGB)

@@ -468,3 +468,48 @@ def torch_or_tf_argmin(input, axis=None, keepdims=False, dim=None, keepdim=None,
     """pe.argmin: torch.argmin and tf.argmin, resolved as _torch_or_tf_arg says."""
     return _torch_or_tf_arg("argmin", F.argmin, input, axis, keepdims, dim, keepdim,
                             output_type, name)
+
+
+def _tf_sort_form(input, kwargs, tf_keys):
+    return bool(kwargs.keys() & tf_keys) or not isinstance(input, Tensor)
+
+
+def _direction(op, direction):
+    if direction not in ("ASCENDING", "DESCENDING"):
+        raise ValueError(f"[{op}] direction must be 'ASCENDING' or 'DESCENDING', got "
+                         f"{direction!r}")
+    return direction == "DESCENDING"
+
+
+def torch_or_tf_argsort(input, *args, **kwargs):
+    """pe.argsort: torch.argsort(input, dim=-1, descending=False, stable=False) (int64) and
+    tf.argsort(values, axis=-1, direction='ASCENDING', stable=False) (int32). TensorFlow's when
+    given axis= / direction= / name= or a non-Tensor input (which torch refuses)."""
+    if not _tf_sort_form(input, kwargs, {"axis", "direction", "name"}):
+        return _t(input).argsort(*args, **kwargs)
+    return _tf_sort("tf.argsort", input, args, kwargs, want_indices=True)
+
+
+def torch_or_tf_sort(input, *args, **kwargs):
+    """pe.sort: torch.sort(input, dim=-1, descending=False, stable=False) -> (values, indices),
+    and tf.sort(values, axis=-1, direction='ASCENDING') -> the sorted values alone; resolved as
+    pe.argsort is."""
+    if not _tf_sort_form(input, kwargs, {"axis", "direction", "name"}):
+        return _t(input).sort(*args, **kwargs)
+    return _tf_sort("tf.sort", input, args, kwargs, want_indices=False)
+
+
+def _tf_sort(op, values, args, kwargs, want_indices):
+    names = ("axis", "direction", "stable", "name") if want_indices else \
+        ("axis", "direction", "name")
+    if len(args) > len(names):
+        raise TypeError(f"[{op}] at most {len(names) + 1} positional arguments")
+    given = dict(zip(names, args))
+    for k, v in kwargs.items():
+        if k not in names or k in given:
+            raise TypeError(f"[{op}] unexpected or repeated argument {k!r}")
+        given[k] = v
+    x = _t(values)
+    descending = _direction(op, given.get("direction", "ASCENDING"))
+    vals, idx = x.sort(int(given.get("axis", -1)), descending=descending, stable=True)
+    return cast(idx, _dt.int32) if want_indices else vals

@@ -901,3 +901,116 @@ def test_numpy_of_a_0d_tensor_is_a_hashable_view():
     assert t.item() == 4.0 and isinstance(v + 1.0, np.floating)
     assert not tf.tensor(1.0, requires_grad=True).numpy().flags.writeable
     assert type(tf.tensor([1, 2]).numpy()) is np.ndarray
+
+
+def test_tf_io_decode_image_alias(tmp_path):
+    img = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
+    p = str(tmp_path / "a.png")
+    tf.io.write_file(p, tf.io.encode_png(img))
+    np.testing.assert_array_equal(tf.io.decode_image(tf.io.read_file(p)).numpy(), img)
+    assert tf.io.decode_png is tf.image.decode_png
+
+
+# ---- PatchConvNet: nested variable lists in tape.gradient, tf.where(name=), CLS attention ----
+def test_nested_gradient_lists_and_class_token_attention():
+    keras.utils.set_random_seed(20)
+    cls = tf.Variable(tf.zeros((1, 1, 8)))
+    mha = layers.MultiHeadAttention(num_heads=1, key_dim=8)
+    dense = layers.Dense(3)
+    x = np.random.default_rng(20).normal(size=(4, 6, 8)).astype("float32")
+    with tf.GradientTape() as tape:
+        tokens = tf.concat([tf.repeat(cls, repeats=tf.shape(x)[0], axis=0), x], axis=1)
+        out, scores = mha(query=tokens[:, 0:1], key=tokens, value=tokens,
+                          return_attention_scores=True)
+        loss = tf.reduce_mean(tf.square(dense(layers.Flatten()(out))))
+    groups = [[cls], mha.trainable_variables, dense.trainable_variables]
+    grads = tape.gradient(loss, groups)
+    assert [len(g) for g in grads] == [len(v) for v in groups]
+    for g, v in zip(sum(grads, []), sum(groups, [])):
+        assert tuple(g.shape) == tuple(v.shape)
+    assert np.abs(grads[0][0].numpy()).sum() > 0
+    viz = tf.squeeze(scores)[..., 1:]
+    assert viz.shape == (4, 6)
+    np.testing.assert_allclose(tf.squeeze(scores).numpy().sum(-1), 1.0, rtol=1e-5)
+    lr = tf.where(tf.constant(7) > 5, 0.0, tf.constant(0.5), name="learning_rate")
+    assert float(lr) == 0.0
+    se = layers.GlobalAveragePooling2D(keepdims=True)(np.ones((2, 3, 3, 4), "float32"))
+    assert se.shape == (2, 1, 1, 4)
+
+
+# ---- ESPCN super-resolution: rgb_to_yuv, resize(method="area"), tf.nn.depth_to_space ----------
+def test_yuv_area_resize_and_depth_to_space():
+    rng = np.random.default_rng(21)
+    rgb = rng.uniform(0, 1, (2, 6, 9, 3)).astype("float32")
+    yuv = tf.image.rgb_to_yuv(rgb).numpy()
+    np.testing.assert_allclose(yuv[..., 0], rgb @ np.array([0.299, 0.587, 0.114]), rtol=1e-5)
+    np.testing.assert_allclose(tf.image.yuv_to_rgb(yuv).numpy(), rgb, atol=1e-5)
+    y = yuv[..., :1]
+    np.testing.assert_allclose(tf.image.resize(y, [2, 3], method="area").numpy(),
+                               y.reshape(2, 2, 3, 3, 3, 1).mean(axis=(2, 4)), rtol=1e-5)
+    out = tf.image.resize(y, [4, 4], method="area").numpy()  # fractional overlaps: 6/4, 9/4
+    ref = np.zeros((2, 4, 4, 1))
+    for o in range(4):
+        for p in range(4):
+            for i in range(6):
+                for j in range(9):
+                    wy = max(0.0, min((o + 1) * 1.5, i + 1) - max(o * 1.5, i)) / 1.5
+                    wx = max(0.0, min((p + 1) * 2.25, j + 1) - max(p * 2.25, j)) / 2.25
+                    ref[:, o, p] += wy * wx * y[:, i, j]
+    np.testing.assert_allclose(out, ref, rtol=1e-5)
+    x = np.arange(2 * 2 * 3 * 12, dtype=np.float32).reshape(2, 2, 3, 12)
+    d2s = tf.nn.depth_to_space(x, 2).numpy()
+    assert d2s.shape == (2, 4, 6, 3)
+    for i in range(2):
+        for j in range(2):
+            np.testing.assert_array_equal(d2s[:, i::2, j::2, :],
+                                          x[..., (i * 2 + j) * 3:(i * 2 + j + 1) * 3])
+    np.testing.assert_array_equal(tf.nn.space_to_depth(d2s, 2).numpy(), x)
+    with pytest.raises(ValueError, match="depth_to_space"):
+        tf.nn.depth_to_space(x[..., :6], 2)
+    with pytest.raises(TypeError, match="rgb_to_yuv"):
+        tf.image.rgb_to_yuv(np.zeros((2, 2, 3), np.uint8))
+
+
+def test_espcn_pattern_trains():
+    keras.utils.set_random_seed(22)
+    rng = np.random.default_rng(22)
+    hi = rng.uniform(0, 1, (16, 12, 12, 3)).astype("float32")
+    y = tf.image.rgb_to_yuv(hi)[..., :1]
+    lo = tf.image.resize(y, [4, 4], method="area")
+    inp = keras.Input((4, 4, 1))
+    h = layers.Conv2D(16, 3, padding="same", activation="relu",
+                      kernel_initializer="Orthogonal")(inp)
+    h = layers.Conv2D(9, 3, padding="same", activation="relu")(h)
+    model = keras.Model(inp, tf.nn.depth_to_space(h, 3))
+    assert model.output_shape == (None, 12, 12, 1)
+    model.compile(keras.optimizers.Adam(0.01), keras.losses.MeanSquaredError())
+    psnr = []
+
+    class Psnr(keras.callbacks.Callback):
+        def on_test_batch_end(self, batch, logs=None):
+            psnr.append(10 * np.log10(1 / logs["loss"]))
+    hist = model.fit(lo.numpy(), y.numpy(), epochs=5, batch_size=8, verbose=0,
+                     validation_data=(lo.numpy(), y.numpy()), callbacks=[Psnr()])
+    assert hist.history["loss"][-1] < hist.history["loss"][0] and len(psnr) == 10
+
+
+# ---- Masked autoencoder patterns: tf.argsort / tf.sort beside torch's, batched tf.gather -----
+def test_argsort_sort_read_tensorflow_and_torch_calls():
+    u = tf.random.uniform(shape=(3, 7))
+    r = tf.argsort(u, axis=-1)
+    assert r.dtype == tf.int32
+    np.testing.assert_array_equal(r.numpy(), np.argsort(u.numpy(), -1, kind="stable"))
+    np.testing.assert_array_equal(tf.argsort(u, direction="DESCENDING").numpy(),
+                                  np.argsort(-u.numpy(), -1, kind="stable"))
+    np.testing.assert_array_equal(tf.sort([3, 1, 2]).numpy(), [1, 2, 3])  # values only
+    vals, idx = tf.sort(tf.tensor(np.array([3.0, 1.0, 2.0])))  # torch's pair
+    np.testing.assert_array_equal(idx.numpy(), [1, 2, 0])
+    assert tf.argsort(tf.tensor(np.array([3.0, 1.0]))).dtype == tf.int64  # torch's int64
+    with pytest.raises(ValueError, match="direction"):
+        tf.sort(u, direction="UP")
+    emb = tf.random.normal((3, 7, 4))
+    keep = r[:, 2:]
+    got = tf.gather(emb, keep, axis=1, batch_dims=1).numpy()
+    np.testing.assert_array_equal(got, np.take_along_axis(emb.numpy(),
+                                                          keep.numpy()[..., None], 1))

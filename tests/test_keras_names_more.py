@@ -233,8 +233,10 @@ def np_per_sample(name, y, p):
         return np_poisson(y, p)
     if name == "logcosh":
         return np.log(np.cosh(p - y)).mean(-1)
-    if name == "cosine_similarity":
-        return (y * p).sum(-1) / np.linalg.norm(y, axis=-1) / np.linalg.norm(p, axis=-1)
+    if name == "cosine_similarity":  # Keras' l2_normalize (epsilon 1e-12): an all-zero row is 0
+        def norm(a):
+            return np.sqrt(np.maximum((a * a).sum(-1), 1e-12))
+        return (y * p).sum(-1) / norm(y) / norm(p)
     raise KeyError(name)
 
 

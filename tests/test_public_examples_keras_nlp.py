@@ -341,6 +341,12 @@ def test_one_weight_per_sample_for_sequence_values():
     np.testing.assert_allclose(float(loss), (nll * w[:, None]).mean(), rtol=1e-5)
 
 
-def test_keras_backend_backend_names_the_backend():
-    # keras-io GRN / VSN branches on keras.backend.backend()
-    assert keras.backend.backend() == keras.config.backend() == "pyengine"
+def test_keras_backend_backend_names_the_backend(monkeypatch):
+    # keras-io GRN / VSN and StyleGAN branch on keras.backend.backend(): the TensorFlow branch
+    # runs on pyengine's tf names, or the torch branch when the program chose torch
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    assert keras.backend.backend() == keras.config.backend() == "tensorflow"
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
+    assert keras.backend.backend() == "torch"
+    monkeypatch.setenv("KERAS_BACKEND", "jax")  # no jax here: the TensorFlow branch
+    assert keras.backend.backend() == "tensorflow"

@@ -26,7 +26,14 @@ def set_epsilon(value):
 
 
 def backend():
-    return "pyengine"
+    """The backend Keras 3 programs branch on. pyengine serves both TensorFlow's names (`import
+    pyengine as tf`) and PyTorch's (`import pyengine as torch`), so it answers the one the
+    program chose with KERAS_BACKEND when that is "tensorflow" or "torch", else "tensorflow":
+    the branch a program takes then calls functions pyengine has (keras-io StyleGAN's training
+    step raised for any other name; GRN / VSN returned None)."""
+    import os
+    chosen = os.environ.get("KERAS_BACKEND", "")
+    return chosen if chosen in ("tensorflow", "torch") else "tensorflow"
 
 
 # Keras 3 hides its own frames from tracebacks unless told not to (demo_functional.py calls

@@ -1014,3 +1014,29 @@ def test_argsort_sort_read_tensorflow_and_torch_calls():
     got = tf.gather(emb, keep, axis=1, batch_dims=1).numpy()
     np.testing.assert_array_equal(got, np.take_along_axis(emb.numpy(),
                                                           keep.numpy()[..., None], 1))
+
+
+# ---- Visualizing what convnets learn: gradient ascent on the input of a sub-model -----------
+def test_filter_visualization_gradient_ascent():
+    keras.utils.set_random_seed(23)
+    inp = keras.Input((None, None, 3))
+    h = layers.Conv2D(4, 3, activation="relu", name="c1")(inp)
+    h = layers.Conv2D(6, 3, activation="relu", name="c2_out")(h)
+    base = keras.Model(inp, layers.GlobalAveragePooling2D()(h))
+    extractor = keras.Model(inputs=base.inputs, outputs=base.get_layer(name="c2_out").output)
+
+    @tf.function
+    def step(img, k, lr):
+        with tf.GradientTape() as tape:
+            tape.watch(img)
+            loss = tf.reduce_mean(extractor(img)[:, 2:-2, 2:-2, k])
+        grads = tf.math.l2_normalize(tape.gradient(loss, img))
+        img += lr * grads
+        return loss, img
+
+    img = (tf.random.uniform((1, 16, 16, 3)) - 0.5) * 0.25
+    losses = []
+    for _ in range(4):
+        loss, img = step(img, 1, 1.0)
+        losses.append(float(loss))
+    assert losses[-1] > losses[0] and img.shape == (1, 16, 16, 3)

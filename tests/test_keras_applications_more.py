@@ -1,0 +1,167 @@
+"""keras.applications MobileNetV3Small / Large and EfficientNetV2B0 ... L: Keras' parameter
+counts at the default size (built, never run), layer names, the in-model preprocessing, pooling
+heads, a forward pass and one training step at 32x32, whole-model save / load, the offline
+'imagenet' error and bad arguments. EfficientNetV2M (54,431,388) and L (119,027,848) were
+(and B1 8,212,124, B3 14,467,622) were checked by hand: building them takes 1.5-10 s each, too
+long for this file."""
+import numpy as np
+import pytest
+
+from pyengine import keras
+from pyengine.keras import applications as A
+from pyengine.keras.applications import efficientnet_v2, mobilenet_v3
+from keras_application_checks import assert_classifies_and_trains
+
+SMALL = (32, 32, 3)
+B0_BASE = 5_919_312  # EfficientNetV2B0(include_top=False); 7,200,312 with the 1000-class top
+
+
+def _images(n=2, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (n,) + SMALL).astype(np.float32)
+
+
+# ---- MobileNetV3 ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("build,top,notop,n_weights", [
+    (A.MobileNetV3Small, 2_554_968, 939_120, 210), (A.MobileNetV3Large, 5_507_432, 2_996_352, 266)])
+def test_mobilenet_v3_counts(build, top, notop, n_weights):
+    model = build(weights=None)
+    assert model.count_params() == top and len(model.weights) == n_weights
+    assert model.name == build.__name__ and model.inputs[0].shape == (None, None, None, 3)
+    assert build(weights=None, include_top=False).count_params() == notop
+
+
+@pytest.mark.parametrize("kwargs,params", [
+    (dict(minimalistic=True), 2_056_848), (dict(alpha=0.75), 2_051_552)])
+def test_mobilenet_v3_small_width_and_minimalistic(kwargs, params):
+    model = A.MobileNetV3Small(weights=None, input_shape=SMALL, **kwargs)
+    assert model.count_params() == params
+    names = {layer.name for layer in model.layers}
+    # minimalistic: no squeeze-and-excitation, no 5x5 kernels
+    assert ("expanded_conv_3_squeeze_excite_mul" in names) != bool(kwargs.get("minimalistic"))
+    kernel = model.get_layer("expanded_conv_3_depthwise").depthwise_kernel.shape
+    assert tuple(kernel[:2]) == ((3, 3) if kwargs.get("minimalistic") else (5, 5))
+
+
+def test_mobilenet_v3_layers_preprocessing_and_training():
+    model = A.MobileNetV3Small(weights=None, input_shape=SMALL, classes=3)
+    names = [layer.name for layer in model.layers]
+    assert names[2:4] == ["conv", "conv_bn"]
+    assert {"expanded_conv_depthwise_pad", "expanded_conv_squeeze_excite_conv_1",
+            "expanded_conv_1_expand_bn", "expanded_conv_10_add", "conv_1", "conv_2",
+            "logits"} <= set(names)
+    assert names[-1] == "predictions"
+    x = _images()
+    # pixels in [0, 255] -> [-1, 1] inside the model, then the stem sees them
+    scaled = keras.Model(model.inputs, model.layers[1].output).predict(x, verbose=0)
+    np.testing.assert_allclose(scaled, x / 127.5 - 1.0, rtol=1e-6, atol=1e-6)
+    assert_classifies_and_trains(model, x, [0, 2])
+    plain = A.MobileNetV3Large(weights=None, input_shape=SMALL, include_preprocessing=False,
+                               include_top=False, pooling="max")
+    assert plain.layers[1].name == "conv" and plain.outputs[0].shape == (None, 960)
+    assert mobilenet_v3.preprocess_input(x) is x
+
+
+def test_mobilenet_v3_squeeze_excite_gate_is_a_hard_sigmoid():
+    model = A.MobileNetV3Small(weights=None, input_shape=SMALL, include_top=False)
+    prefix = "expanded_conv_squeeze_excite_"
+    probe = keras.Model(model.inputs, [model.get_layer(prefix + "conv_1").output,
+                                       model.get_layer(prefix + "mul").input[0],
+                                       model.get_layer(prefix + "mul").output])
+    logits, features, gated = probe.predict(_images(), verbose=0)
+    gate = np.clip(logits + 3.0, 0.0, 6.0) / 6.0  # relu6(x + 3) / 6, per channel
+    np.testing.assert_allclose(gated, features * gate, rtol=1e-5, atol=1e-6)
+
+
+def test_mobilenet_v3_save_load_and_errors(tmp_path, monkeypatch):
+    model = A.MobileNetV3Large(weights=None, input_shape=SMALL, include_top=False,
+                               pooling="avg")
+    model.save(tmp_path / "m.keras")
+    again = keras.models.load_model(tmp_path / "m.keras")
+    x = _images(1, seed=2)
+    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+    monkeypatch.setenv("PYENGINE_HOME", str(tmp_path))
+    with pytest.raises(ValueError, match="weights_mobilenet_v3_small_224_1.0_float_no_top_v2"):
+        A.MobileNetV3Small(include_top=False, input_shape=(224, 224, 3))
+    with pytest.raises(ValueError, match="alpha"):
+        A.MobileNetV3Small(alpha=0.5)
+    with pytest.raises(ValueError, match="at least 32x32"):
+        A.MobileNetV3Small(weights=None, input_shape=(16, 64, 3))
+    with pytest.raises(ValueError, match="pooling"):
+        A.MobileNetV3Small(weights=None, include_top=False, pooling="sum")
+
+
+# ---- EfficientNetV2 ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("variant,params,n_weights", [("B2", 10_178_374, 462),
+                                                       ("S", 21_612_360, 672)])
+def test_efficientnet_v2_counts(variant, params, n_weights):
+    # the count does not depend on the image size: a 32x32 top with 1000 classes has the count
+    # at the default size and builds faster (a build runs the layers on an example input)
+    model = getattr(A, "EfficientNetV2" + variant)(weights=None, input_shape=SMALL)
+    assert model.count_params() == params and len(model.weights) == n_weights
+    assert model.name == "efficientnetv2-" + variant.lower()
+    x = _images()
+    scaled = keras.Model(model.inputs, model.layers[1].output)
+    if variant == "S":  # S / M / L: one Rescaling to [-1, 1]; B0..B3: the ImageNet statistics
+        assert model.layers[2].name == "stem_conv"
+        np.testing.assert_allclose(scaled.predict(x, verbose=0), x / 128.0 - 1.0, rtol=1e-6,
+                                   atol=1e-6)
+    else:
+        assert type(model.layers[2]).__name__ == "Normalization"
+
+
+def test_efficientnet_v2_b0_base():
+    model = A.EfficientNetV2B0(weights=None, include_top=False)
+    assert model.count_params() == B0_BASE and model.inputs[0].shape == (None, None, None, 3)
+    assert len(model.weights) == 361 - 2  # Keras' 361 with the top (kernel, bias)
+
+
+@pytest.fixture(scope="module")
+def b0_small():
+    return A.EfficientNetV2B0(weights=None, input_shape=SMALL, classes=3)
+
+
+def test_efficientnet_v2_blocks_and_training(b0_small):
+    model = b0_small
+    names = [layer.name for layer in model.layers]
+    assert model.count_params() == B0_BASE + 1280 * 3 + 3
+    assert names[3:5] == ["stem_conv", "stem_bn"]
+    assert [type(layer).__name__ for layer in model.layers[1:3]] == ["Rescaling", "Normalization"]
+    # fused blocks: one full 3x3 convolution ('project_conv' when not expanding); MBConv blocks
+    # from stage 4, with squeeze-and-excitation; the first block has no stochastic depth
+    assert tuple(model.get_layer("block1a_project_conv").kernel.shape) == (3, 3, 32, 16)
+    assert "block1a_project_activation" in names and "block2a_dwconv2" not in names
+    assert {"block2b_drop", "block4a_dwconv2", "block4a_se_excite", "block6h_add"} <= set(names)
+    assert model.get_layer("block2b_drop").rate == pytest.approx(0.2 * 2 / 21)  # 21 blocks
+    assert names[-3:] == ["avg_pool", "top_dropout", "predictions"]
+    assert_classifies_and_trains(model, _images(), [1, 2])
+
+
+def test_efficientnet_v2_preprocessing(b0_small):
+    x = _images()
+    b0 = b0_small
+    mean, std = np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225])
+    np.testing.assert_allclose(keras.Model(b0.inputs, b0.layers[2].output).predict(x, verbose=0),
+                               (x / 255.0 - mean) / std, rtol=1e-5, atol=1e-5)
+    plain = A.EfficientNetV2B1(weights=None, input_shape=SMALL, include_top=False,
+                               include_preprocessing=False, pooling="avg")
+    assert plain.layers[1].name == "stem_conv" and plain.outputs[0].shape == (None, 1280)
+    assert efficientnet_v2.preprocess_input(x) is x
+
+
+def test_efficientnet_v2_save_load_and_errors(b0_small, tmp_path, monkeypatch):
+    model = b0_small
+    model.save(tmp_path / "e.keras")
+    again = keras.models.load_model(tmp_path / "e.keras")
+    x = _images(1, seed=4)
+    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+    monkeypatch.setenv("PYENGINE_HOME", str(tmp_path))
+    with pytest.raises(ValueError, match="efficientnetv2-b0_notop.weights.npz"):
+        A.EfficientNetV2B0(include_top=False, input_shape=SMALL)
+    with pytest.raises(ValueError, match=r"\(384, 384, 3\)"):
+        A.EfficientNetV2S(input_shape=(224, 224, 3))
+    with pytest.raises(ValueError, match="at least 32x32"):
+        A.EfficientNetV2B0(weights=None, include_top=False, input_shape=(16, 32, 3))

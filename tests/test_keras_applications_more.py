@@ -2,7 +2,7 @@
 counts at the default size (built, never run), layer names, the in-model preprocessing, pooling
 heads, a forward pass and one training step at 32x32, whole-model save / load, the offline
 'imagenet' error and bad arguments. EfficientNetV2M (54,431,388) and L (119,027,848) were
-(and B1 8,212,124, B3 14,467,622) were checked by hand: building them takes 1.5-10 s each, too
+(and B1 8,212,124, B2 10,178,374, B3 14,467,622) were checked by hand: building them takes 1.5-10 s each, too
 long for this file."""
 import numpy as np
 import pytest
@@ -94,8 +94,7 @@ def test_mobilenet_v3_save_load_and_errors(tmp_path, monkeypatch):
 
 # ---- EfficientNetV2 ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("variant,params,n_weights", [("B2", 10_178_374, 462),
-                                                       ("S", 21_612_360, 672)])
+@pytest.mark.parametrize("variant,params,n_weights", [("S", 21_612_360, 672)])
 def test_efficientnet_v2_counts(variant, params, n_weights):
     # the count does not depend on the image size: a 32x32 top with 1000 classes has the count
     # at the default size and builds faster (a build runs the layers on an example input)
@@ -165,3 +164,99 @@ def test_efficientnet_v2_save_load_and_errors(b0_small, tmp_path, monkeypatch):
         A.EfficientNetV2S(input_shape=(224, 224, 3))
     with pytest.raises(ValueError, match="at least 32x32"):
         A.EfficientNetV2B0(weights=None, include_top=False, input_shape=(16, 32, 3))
+
+
+# ---- ConvNeXt ------------------------------------------------------------------------------------
+
+TINY_BASE = 27_820_128  # ConvNeXtTiny(include_top=False); Keras: 28,589,128 with the top
+# (Small 50,223,688, Base 88,591,464, Large 197,767,336, XLarge 350,196,968 with the top were
+# checked by hand: 2.5-10 s to build each)
+
+
+def test_convnext_tiny_base_on_any_image_size():
+    # the stem and downsampling blocks are nested Sequentials; on a (None, None, 3) input the
+    # spatial sizes stay unknown (its first examples are too short for 32x downsampling)
+    model = A.ConvNeXtTiny(weights=None, include_top=False)
+    assert model.count_params() == TINY_BASE and model.name == "convnext_tiny"
+    assert model.outputs[0].shape == (None, None, None, 768)
+    names = [layer.name for layer in model.layers]
+    assert names[1:3] == ["convnext_tiny_prestem_normalization", "convnext_tiny_stem"]
+    assert type(model.get_layer("convnext_tiny_downsampling_block_2")).__name__ == "Sequential"
+    assert {"convnext_tiny_stage_2_block_8_depthwise_conv", "convnext_tiny_stage_3_block_2_gelu",
+            "convnext_tiny_stage_0_block_0_layer_scale",
+            "convnext_tiny_stage_0_block_0_identity"} <= set(names)
+    assert model.predict(np.zeros((1, 64, 64, 3), np.float32), verbose=0).shape == (1, 2, 2, 768)
+
+
+def test_convnext_top_trains_reloads_and_drops_paths(tmp_path, monkeypatch):
+    # Keras' builder with tiny widths (Tiny's 28.6M weights take seconds to save): the same
+    # layers as every variant
+    from pyengine.keras.applications.convnext import ConvNeXt, StochasticDepth
+    model = ConvNeXt([1, 1, 2, 1], [8, 16, 24, 32], drop_path_rate=0.3, name="mini",
+                     input_shape=SMALL, classes=3)
+    assert [layer.name for layer in model.layers][-3:] == [
+        "mini_head_gap", "mini_head_layernorm", "mini_head_dense"]
+    x = _images()
+    # pixels normalised by the ImageNet statistics (x 255) inside the model
+    pre = keras.Model(model.inputs, model.layers[1].output).predict(x, verbose=0)
+    mean = 255 * np.array([0.485, 0.456, 0.406])
+    np.testing.assert_allclose(pre, (x - mean) / (255 * np.array([0.229, 0.224, 0.225])),
+                               rtol=1e-5, atol=1e-5)
+    scale = model.get_layer("mini_stage_1_block_0_layer_scale")
+    np.testing.assert_allclose(scale.gamma.numpy(), np.full(16, 1e-6, np.float32))
+    rates = [model.get_layer(f"mini_stage_{i}_block_{j}_stochastic_depth").drop_path_rate
+             for i, j in ((1, 0), (2, 0), (2, 1), (3, 0))]
+    np.testing.assert_allclose(rates, np.linspace(0, 0.3, 5)[1:])  # block 0 has none
+    assert "mini_stage_0_block_0_identity" in [layer.name for layer in model.layers]
+    assert_classifies_and_trains(model, x, [2, 0])
+    model.save(tmp_path / "c.keras")
+    again = keras.models.load_model(tmp_path / "c.keras")
+    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+    pooled = ConvNeXt([1, 1, 1, 1], [8, 16, 24, 32], name="mini2", input_shape=SMALL,
+                      include_top=False, pooling="avg")
+    assert pooled.outputs[0].shape == (None, 32)  # pooled, then LayerNormalization as Keras
+    assert type(pooled.layers[-1]).__name__ == "LayerNormalization"
+
+    drop = StochasticDepth(0.5, seed=1)
+    x = np.ones((64, 2, 2, 3), np.float32)
+    assert np.array_equal(drop(x).numpy(), x)  # inference: the identity
+    out = drop(x, training=True).numpy()
+    kept = out.reshape(64, -1).max(1)
+    assert set(np.unique(out)) <= {0.0, 2.0} and 10 < (kept > 0).sum() < 54
+    assert (out.reshape(64, -1).min(1) == kept).all()  # whole samples kept or dropped
+    monkeypatch.setenv("PYENGINE_HOME", str(tmp_path))
+    with pytest.raises(ValueError, match="convnext_small_notop.weights.npz"):
+        A.ConvNeXtSmall(include_top=False)
+    with pytest.raises(ValueError, match="pooling"):
+        A.ConvNeXtTiny(weights=None, include_top=False, pooling="min")
+
+
+# ---- InceptionResNetV2 ---------------------------------------------------------------------------
+
+def test_inception_resnet_v2():
+    model = A.InceptionResNetV2(weights=None, input_shape=(75, 75, 3), classes=3)
+    # Keras: 55,873,736 with the 1000-class top, 54,336,736 without
+    assert model.count_params() == 54_336_736 + 1536 * 3 + 3 and len(model.weights) == 898
+    names = [layer.name for layer in model.layers]
+    assert {"mixed_5b", "block35_10_mixed", "block35_10_conv", "block35_10_ac", "mixed_6a",
+            "block17_20_conv", "mixed_7a", "block8_9_ac", "block8_10_conv", "conv_7b",
+            "conv_7b_bn", "conv_7b_ac"} <= set(names)
+    assert "block8_10_ac" not in names and names[-2:] == ["avg_pool", "predictions"]
+    assert model.get_layer("conv_7b_bn").gamma is None  # BatchNormalization(scale=False)
+    # a residual block adds scale * its projected branches to its input
+    block = model.get_layer("block17_3_ac").input._keras_history[0]
+    assert type(block).__name__ == "CustomScaleLayer" and block.scale == pytest.approx(0.1)
+    x = np.random.default_rng(5).uniform(-1, 1, (2, 75, 75, 3)).astype(np.float32)
+    # fine-tuning from the Inception-ResNet-C blocks on (the whole network's backward and Adam
+    # over 54M weights take seconds)
+    for layer in model.layers[:names.index("mixed_7a") + 1]:
+        layer.trainable = False
+    before = model.get_layer("block8_1_conv").kernel.numpy().copy()
+    assert_classifies_and_trains(model, x, [0, 1])
+    assert not np.allclose(model.get_layer("block8_1_conv").kernel.numpy(), before)
+    with pytest.raises(ValueError, match="at least 75x75"):
+        A.InceptionResNetV2(weights=None, include_top=False, input_shape=(74, 80, 3))
+    from pyengine.keras.applications import inception_resnet_v2
+    np.testing.assert_allclose(inception_resnet_v2.preprocess_input(np.array([0.0, 255.0])),
+                               [-1.0, 1.0])

@@ -1,9 +1,9 @@
-"""keras.applications MobileNetV3Small / Large and EfficientNetV2B0 ... L: Keras' parameter
-counts at the default size (built, never run), layer names, the in-model preprocessing, pooling
-heads, a forward pass and one training step at 32x32, whole-model save / load, the offline
-'imagenet' error and bad arguments. EfficientNetV2M (54,431,388) and L (119,027,848) were
-(and B1 8,212,124, B2 10,178,374, B3 14,467,622) were checked by hand: building them takes 1.5-10 s each, too
-long for this file."""
+"""keras.applications MobileNetV3Small / Large, EfficientNetV2B0 ... L, ConvNeXtTiny ... XLarge,
+InceptionResNetV2: Keras' parameter counts, layer names, the in-model preprocessing, pooling heads,
+a forward pass and one training step at a small size, whole-model save / load, the offline
+'imagenet' error and bad arguments. Counts too slow to build here were checked by hand:
+EfficientNetV2B1 8,212,124, B2 10,178,374, B3 14,467,622, M 54,431,388, L 119,027,848 (1.5-10 s
+each to build)."""
 import numpy as np
 import pytest
 
@@ -260,3 +260,39 @@ def test_inception_resnet_v2():
     from pyengine.keras.applications import inception_resnet_v2
     np.testing.assert_allclose(inception_resnet_v2.preprocess_input(np.array([0.0, 255.0])),
                                [-1.0, 1.0])
+
+
+# ---- NASNet --------------------------------------------------------------------------------------
+
+def test_nasnet_mobile(tmp_path, monkeypatch):
+    # Keras: NASNetMobile 5,326,716 with the 1000-class top, 4,269,716 without; NASNetLarge
+    # 88,949,818 (checked by hand: 7 s to build)
+    model = A.NASNetMobile(weights=None, input_shape=SMALL, classes=3)
+    assert model.count_params() == 4_269_716 + 1056 * 3 + 3 and len(model.weights) == 1126
+    assert model.name == "NASNet"
+    names = [layer.name for layer in model.layers]
+    # the stem cells, 3 x 4 normal cells numbered as Keras (0-3, 5-8, 9-12), 2 reductions
+    concat = [n for n in names if "_concat_" in n]
+    assert concat == ["reduction_concat_stem_1", "reduction_concat_stem_2"] + \
+        [f"normal_concat_{i}" for i in range(4)] + ["reduction_concat_reduce_4"] + \
+        [f"normal_concat_{i}" for i in range(5, 9)] + ["reduction_concat_reduce_8"] + \
+        [f"normal_concat_{i}" for i in range(9, 13)]
+    # the older input is halved after each reduction, projected where only its width differs
+    assert {"adjust_conv_1_stem_2", "adjust_conv_2_0", "adjust_conv_1_5", "adjust_conv_1_9",
+            "adjust_conv_projection_1", "separable_conv_1_pad_reduction_left1_stem_1",
+            "reduction_left4_reduce_8", "separable_conv_2_bn_reduction_left4_reduce_8",
+            "normal_add_5_12"} <= set(names)
+    assert "adjust_conv_1_6" not in names and names[-1] == "predictions"
+    x = np.random.default_rng(6).uniform(-1, 1, (2,) + SMALL).astype(np.float32)
+    assert_classifies_and_trains(model, x, [2, 1])
+    model.save(tmp_path / "n.keras")
+    again = keras.models.load_model(tmp_path / "n.keras")
+    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+    with pytest.raises(NotImplementedError, match="known input size"):
+        A.NASNetLarge(weights=None, include_top=False)
+    monkeypatch.setenv("PYENGINE_HOME", str(tmp_path))
+    with pytest.raises(ValueError, match="nasnet_mobile_no_top.weights.npz"):
+        A.NASNetMobile(include_top=False)
+    with pytest.raises(ValueError, match="static"):
+        A.NASNetMobile(include_top=False, input_shape=(None, None, 3))

@@ -354,3 +354,15 @@ def test_normalization_adapt_invert_and_save(tmp_path):
     model.save(tmp_path / "m.keras")
     np.testing.assert_array_equal(keras.models.load_model(tmp_path / "m.keras")
                                   .predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_default_names_skip_named_layers():
+    # Keras numbers only the layers given no name: programs look layers up by those names
+    # (keras examples/class_activation_maps.py: NASNetLarge's 'activation_260')
+    class NamingProbe(keras.layers.Layer):
+        def call(self, x):
+            return x
+
+    names = [NamingProbe(name="first").name, NamingProbe().name, NamingProbe(name="x").name,
+             NamingProbe(name=None).name, NamingProbe().name]
+    assert names == ["first", "naming_probe", "x", "naming_probe_1", "naming_probe_2"]

@@ -91,19 +91,14 @@ def ConvNeXt(depths, projection_dims, drop_path_rate=0.0, layer_scale_init_value
              classifier_activation="softmax", weights_name=None):
     """The shared builder (Keras' arguments)."""
     common.check_weights(weights, include_top, classes, name)
-    if pooling not in (None, "avg", "max"):
-        raise ValueError(f"[{name}] pooling must be None, 'avg' or 'max'. Received: "
-                         f"pooling={pooling!r}")
+    common.check_pooling(pooling, name)
     if len(depths) != 4 or len(projection_dims) != 4:
         raise ValueError(f"[{name}] depths and projection_dims need 4 entries (one per stage). "
                          f"Received: depths={depths}, projection_dims={projection_dims}")
     shape = common.input_shape_for(input_shape, default_size, 32, include_top, weights, name)
     weights_file = name + ("" if include_top else "_notop") + ".weights.npz"
+    common.validate_activation(classifier_activation, weights, include_top, name)
     if weights == "imagenet":
-        if include_top and classifier_activation not in (None, "softmax"):
-            raise ValueError(f"[{name}] with ImageNet weights classifier_activation must be "
-                             f"None or 'softmax'. Received: "
-                             f"classifier_activation={classifier_activation!r}")
         common.imagenet_weights_path(name, weights_file)  # fail before building
     inputs = common.inputs_for(input_tensor, shape)
 

@@ -6,10 +6,9 @@ depthwise) then MBConv blocks with squeeze-and-excitation ('block1a_project_conv
 'block6h_project_bn'), a 1x1 'top_conv', then the head. As Keras, a block's stochastic-depth
 Dropout rate grows with depth from 0 (the first block has none). 7,200,312 parameters for B0 with
 the top. preprocess_input is the identity: the model takes pixels in [0, 255]."""
-import math
-
 from .. import initializers, layers
 from . import common
+from .efficientnet import _conv_init, _dense_init, round_repeats, squeeze_excite
 
 # (kernel, repeats, filters_in, filters_out, expand_ratio, se_ratio, strides, fused) per stage
 _B = [(3, 1, 32, 16, 1, 0, 1, True), (3, 2, 16, 32, 4, 0, 2, True),
@@ -36,11 +35,6 @@ _IMAGENET_MEAN = [0.485, 0.456, 0.406]
 _IMAGENET_VARIANCE = [0.229 ** 2, 0.224 ** 2, 0.225 ** 2]
 
 
-def _conv_init():
-    return initializers.VarianceScaling(scale=2.0, mode="fan_out",
-                                        distribution="truncated_normal")
-
-
 def round_filters(filters, width_coefficient, min_depth=8, depth_divisor=8):
     """filters * width rounded to the nearest multiple of depth_divisor, at least min_depth (no
     10% rule, unlike EfficientNet V1)."""
@@ -49,23 +43,8 @@ def round_filters(filters, width_coefficient, min_depth=8, depth_divisor=8):
                    int(filters + depth_divisor / 2) // depth_divisor * depth_divisor))
 
 
-def round_repeats(repeats, depth_coefficient):
-    return int(math.ceil(depth_coefficient * repeats))
-
-
 def _bn(name, momentum):
     return layers.BatchNormalization(axis=3, momentum=momentum, name=name)
-
-
-def _squeeze_excite(x, filters_in, filters, se_ratio, activation, name):
-    se = layers.GlobalAveragePooling2D(name=name + "se_squeeze")(x)
-    se = layers.Reshape((1, 1, filters), name=name + "se_reshape")(se)
-    se = layers.Conv2D(max(1, int(filters_in * se_ratio)), 1, padding="same",
-                       activation=activation, kernel_initializer=_conv_init(),
-                       name=name + "se_reduce")(se)
-    se = layers.Conv2D(filters, 1, padding="same", activation="sigmoid",
-                       kernel_initializer=_conv_init(), name=name + "se_expand")(se)
-    return layers.multiply([x, se], name=name + "se_excite")
 
 
 def _residual(x, inputs, strides, filters_in, filters_out, drop_rate, name):
@@ -91,7 +70,7 @@ def mb_conv_block(inputs, filters_in, filters_out, expand_ratio=1, kernel_size=3
     x = _bn(name + "bn", bn_momentum)(x)
     x = layers.Activation(activation, name=name + "activation")(x)
     if 0 < se_ratio <= 1:
-        x = _squeeze_excite(x, filters_in, filters, se_ratio, activation, name)
+        x = squeeze_excite(x, filters_in, filters, se_ratio, activation, name)
     x = layers.Conv2D(filters_out, 1, padding="same", use_bias=False,
                       kernel_initializer=_conv_init(), name=name + "project_conv")(x)
     x = _bn(name + "project_bn", bn_momentum)(x)
@@ -111,7 +90,7 @@ def fused_mb_conv_block(inputs, filters_in, filters_out, expand_ratio=1, kernel_
         x = _bn(name + "expand_bn", bn_momentum)(x)
         x = layers.Activation(activation, name=name + "expand_activation")(x)
     if 0 < se_ratio <= 1:
-        x = _squeeze_excite(x, filters_in, filters, se_ratio, activation, name)
+        x = squeeze_excite(x, filters_in, filters, se_ratio, activation, name)
     x = layers.Conv2D(filters_out, 1 if expand_ratio != 1 else kernel_size,
                       strides=1 if expand_ratio != 1 else strides, padding="same",
                       use_bias=False, kernel_initializer=_conv_init(),
@@ -138,16 +117,11 @@ def EfficientNetV2(width_coefficient, depth_coefficient, default_size, dropout_r
             raise ValueError(f"[EfficientNetV2] blocks_args='default' needs a name ending in "
                              f"one of {sorted(_VARIANTS)}. Received: name={name!r}")
         blocks_args = _STAGES[_VARIANTS[key][3]]
-    if pooling not in (None, "avg", "max"):
-        raise ValueError(f"[{name}] pooling must be None, 'avg' or 'max'. Received: "
-                         f"pooling={pooling!r}")
+    common.check_pooling(pooling, name)
     shape = common.input_shape_for(input_shape, default_size, 32, include_top, weights, name)
     weights_file = name + ("" if include_top else "_notop") + ".weights.npz"
+    common.validate_activation(classifier_activation, weights, include_top, name)
     if weights == "imagenet":
-        if include_top and classifier_activation not in (None, "softmax"):
-            raise ValueError(f"[{name}] with ImageNet weights classifier_activation must be "
-                             f"None or 'softmax'. Received: "
-                             f"classifier_activation={classifier_activation!r}")
         common.imagenet_weights_path(name, weights_file)  # fail before building
     inputs = common.inputs_for(input_tensor, shape)
 
@@ -191,8 +165,7 @@ def EfficientNetV2(width_coefficient, depth_coefficient, default_size, dropout_r
         if dropout_rate > 0:
             x = layers.Dropout(dropout_rate, name="top_dropout")(x)
         x = layers.Dense(classes, activation=classifier_activation,
-                         kernel_initializer=initializers.VarianceScaling(
-                             scale=1.0 / 3.0, mode="fan_out", distribution="uniform"),
+                         kernel_initializer=_dense_init(),
                          bias_initializer=initializers.Constant(0.0), name="predictions")(x)
     elif pooling == "avg":
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)

@@ -76,18 +76,14 @@ def InceptionResNetV2(include_top=True, weights="imagenet", input_tensor=None, i
                       pooling=None, classes=1000, classifier_activation="softmax",
                       name="inception_resnet_v2"):
     common.check_weights(weights, include_top, classes, "InceptionResNetV2")
-    if pooling not in (None, "avg", "max"):
-        raise ValueError(f"[InceptionResNetV2] pooling must be None, 'avg' or 'max'. Received: "
-                         f"pooling={pooling!r}")
+    common.check_pooling(pooling, "InceptionResNetV2")
     shape = common.input_shape_for(input_shape, 299, 75, include_top, weights,
                                    "InceptionResNetV2")
     weights_file = ("inception_resnet_v2_weights_tf_dim_ordering_tf_kernels" +
                     ("" if include_top else "_notop") + ".weights.npz")
+    common.validate_activation(classifier_activation, weights, include_top,
+                               "InceptionResNetV2")
     if weights == "imagenet":
-        if include_top and classifier_activation not in (None, "softmax"):
-            raise ValueError(f"[InceptionResNetV2] with ImageNet weights classifier_activation "
-                             f"must be None or 'softmax'. Received: "
-                             f"classifier_activation={classifier_activation!r}")
         common.imagenet_weights_path(name, weights_file)  # fail before building
     inputs = common.inputs_for(input_tensor, shape)
 

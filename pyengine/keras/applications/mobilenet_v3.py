@@ -9,15 +9,15 @@ import warnings
 
 from .. import layers
 from . import common
+from .mobilenet_v2 import _make_divisible
 
 _BN = dict(epsilon=1e-3, momentum=0.999)
 
 
-def _depth(v, divisor=8, min_value=None):
-    """v rounded to a multiple of divisor, never more than 10% down (the TF-slim rule)."""
-    min_value = divisor if min_value is None else min_value
-    new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
-    return new_v + divisor if new_v < 0.9 * v else new_v
+def _depth(v):
+    """v rounded to a multiple of 8, never more than 10% down (the TF-slim rule, as
+    MobileNetV2)."""
+    return _make_divisible(v, 8)
 
 
 def relu(x):
@@ -118,22 +118,17 @@ def MobileNetV3(stack, last_point_ch, input_shape=None, alpha=1.0, model_type="l
     common.check_weights(weights, include_top, classes, label)
     if not alpha > 0:
         raise ValueError(f"[{label}] alpha must be positive. Received: alpha={alpha}")
-    if pooling not in (None, "avg", "max"):
-        raise ValueError(f"[{label}] pooling must be None, 'avg' or 'max'. Received: "
-                         f"pooling={pooling!r}")
+    common.check_pooling(pooling, label)
     shape = _input_shape(input_shape, input_tensor, label)
     model_name = f"{model_type}{'_minimalistic' if minimalistic else ''}_224_{alpha}_float"
     weights_file = (f"weights_mobilenet_v3_{model_name}" + ("" if include_top else "_no_top_v2")
                     + ".weights.npz")
+    common.validate_activation(classifier_activation, weights, include_top, label)
     if weights == "imagenet":
         if (alpha not in (0.75, 1.0)) if not minimalistic else alpha != 1.0:
             raise ValueError(f"[{label}] ImageNet weights exist for alpha 0.75 or 1.0 (1.0 only "
                              f"when minimalistic). Received: alpha={alpha}, "
                              f"minimalistic={minimalistic}")
-        if include_top and classifier_activation not in (None, "softmax"):
-            raise ValueError(f"[{label}] with ImageNet weights classifier_activation must be "
-                             f"None or 'softmax'. Received: "
-                             f"classifier_activation={classifier_activation!r}")
         if shape[0] != shape[1] or shape[0] != 224:
             warnings.warn(f"[{label}] input_shape is undefined or non-square, or rows is not "
                           f"224: the weights for (224, 224) are loaded", stacklevel=3)

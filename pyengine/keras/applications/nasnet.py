@@ -131,9 +131,7 @@ def NASNet(input_shape=None, penultimate_filters=4032, num_blocks=6, stem_block_
            classifier_activation="softmax"):
     """The shared builder (Keras' arguments): NASNet-A (num_blocks @ penultimate_filters)."""
     common.check_weights(weights, include_top, classes, "NASNet")
-    if pooling not in (None, "avg", "max"):
-        raise ValueError(f"[NASNet] pooling must be None, 'avg' or 'max'. Received: "
-                         f"pooling={pooling!r}")
+    common.check_pooling(pooling, "NASNet")
     if isinstance(input_shape, tuple) and None in input_shape and weights == "imagenet":
         raise ValueError(f"[NASNet] with ImageNet weights the input_shape must be static (no "
                          f"None entries). Received: input_shape={input_shape}")
@@ -155,14 +153,11 @@ def NASNet(input_shape=None, penultimate_filters=4032, num_blocks=6, stem_block_
                                   f"Received: input_shape={shape}")
     kind = {224: "mobile", 331: "large"}.get(default_size)
     weights_file = f"nasnet_{kind}{'' if include_top else '_no_top'}.weights.npz"
+    common.validate_activation(classifier_activation, weights, include_top, "NASNet")
     if weights == "imagenet":
         if kind is None:
             raise ValueError("[NASNet] ImageNet weights can only be loaded with NASNetLarge "
                              "or NASNetMobile")
-        if include_top and classifier_activation not in (None, "softmax"):
-            raise ValueError(f"[NASNet] with ImageNet weights classifier_activation must be "
-                             f"None or 'softmax'. Received: "
-                             f"classifier_activation={classifier_activation!r}")
         common.imagenet_weights_path("NASNet", weights_file)  # fail before building
     inputs = common.inputs_for(input_tensor, shape)
     filters = penultimate_filters // 24

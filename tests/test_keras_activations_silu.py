@@ -39,3 +39,20 @@ def test_in_layers_symbolically_and_through_a_config():
     again = keras.Model.from_config(model.get_config())
     again.set_weights(model.get_weights())
     np.testing.assert_allclose(again.predict(data, verbose=0), expected, rtol=1e-5)
+
+
+def test_hard_sigmoid_and_hard_silu():
+    # Keras 3's hard_sigmoid relu6(x + 3) / 6 and hard_silu / 'hard_swish' x * hard_sigmoid(x)
+    # (MobileNetV3's activation); a config names hard_swish 'hard_silu', as Keras 3
+    act = keras.activations
+    x = np.array([-5.0, -3.0, -1.5, 0.0, 1.0, 3.0, 4.5], np.float32)
+    gate = np.clip(x + 3.0, 0.0, 6.0) / 6.0
+    np.testing.assert_allclose(act.get("hard_sigmoid")(pe.tensor(x)).numpy(), gate, atol=1e-7)
+    assert act.get("hard_swish") is act.get("hard_silu") and act.hard_swish is act.hard_silu
+    np.testing.assert_allclose(act.hard_swish(pe.tensor(x)).numpy(), x * gate, atol=1e-6)
+    layer = keras.layers.Activation("hard_swish")
+    assert layer.get_config()["activation"] == "hard_silu"
+    t = pe.tensor(x, requires_grad=True)
+    act.get("hard_silu")(t).sum().backward()
+    grad = np.where(x < -3, 0.0, np.where(x > 3, 1.0, (2 * x + 3) / 6))
+    np.testing.assert_allclose(t.grad.numpy(), grad, atol=1e-6)

@@ -282,3 +282,22 @@ def test_to_json_model_from_json_clone_model_and_set_random_seed():
     keras.utils.set_random_seed(7)
     b = (np.random.random(), keras.random.normal((3,)).numpy())
     assert a[0] == b[0] and np.array_equal(a[1], b[1])
+
+
+def test_nested_sequential_on_an_image_of_unknown_size():
+    # ConvNeXt's pattern: Sequential stages without an Input, called on a (None, None, 3)
+    # image: after a stride-4 stem the short examples behind the symbolic tensor are 2x2, which
+    # must not fix the next stage's input size (a 2x2 stride-2 convolution would leave 1x1, too
+    # small for the one after it)
+    L = keras.layers
+    inputs = keras.Input((None, None, 3))
+    x = inputs
+    for i, (kernel, stride, width) in enumerate([(4, 4, 4), (2, 2, 6), (2, 2, 8), (2, 2, 10)]):
+        x = keras.Sequential([L.LayerNormalization(), L.Conv2D(width, kernel, strides=stride)],
+                             name=f"stage_{i}")(x)
+    model = keras.Model(inputs, x)
+    assert model.outputs[0].shape == (None, None, None, 10)
+    assert model.get_layer("stage_1").input_shape == (None, None, None, 4)
+    out = model.predict(np.random.default_rng(0).normal(size=(2, 64, 96, 3)).astype(np.float32),
+                        verbose=0)
+    assert out.shape == (2, 2, 3, 10) and np.isfinite(out).all()

@@ -315,6 +315,24 @@ def test_layer_normalization_against_numpy():
         L.LayerNormalization(axis=1)(x)
 
 
+def test_normalization_given_statistics_are_constants(tmp_path):
+    # Keras 3: Normalization(mean=, variance=) holds no weights (EfficientNetV2's stem has one;
+    # Keras' parameter counts leave it out); they live in the config, so a saved model reloads
+    x = np.random.default_rng(1).normal(size=(4, 2, 2, 3)).astype(np.float32)
+    mean, var = [0.5, -1.0, 2.0], [0.25, 4.0, 1.0]
+    inputs = keras.Input((2, 2, 3))
+    model = keras.Model(inputs, L.Normalization(mean=mean, variance=var, axis=3)(inputs))
+    assert model.count_params() == 0 and model.weights == []
+    want = (x - np.array(mean)) / np.sqrt(var)
+    np.testing.assert_allclose(model.predict(x, verbose=0), want, rtol=1e-5, atol=1e-6)
+    model.save(tmp_path / "n.keras")
+    np.testing.assert_allclose(keras.models.load_model(tmp_path / "n.keras")
+                               .predict(x, verbose=0), want, rtol=1e-5, atol=1e-6)
+    adapted = L.Normalization(axis=-1)
+    adapted.adapt(x.reshape(-1, 3))
+    assert [w.name for w in adapted.weights] == ["mean", "variance"]
+
+
 def test_normalization_adapt_invert_and_save(tmp_path):
     # the TensorFlow regression tutorial: Normalization().adapt(features) before the Dense stack
     rng = np.random.default_rng(0)
@@ -336,3 +354,15 @@ def test_normalization_adapt_invert_and_save(tmp_path):
     model.save(tmp_path / "m.keras")
     np.testing.assert_array_equal(keras.models.load_model(tmp_path / "m.keras")
                                   .predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_default_names_skip_named_layers():
+    # Keras numbers only the layers given no name: programs look layers up by those names
+    # (keras examples/class_activation_maps.py: NASNetLarge's 'activation_260')
+    class NamingProbe(keras.layers.Layer):
+        def call(self, x):
+            return x
+
+    names = [NamingProbe(name="first").name, NamingProbe().name, NamingProbe(name="x").name,
+             NamingProbe(name=None).name, NamingProbe().name]
+    assert names == ["first", "naming_probe", "x", "naming_probe_1", "naming_probe_2"]

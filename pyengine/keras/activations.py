@@ -39,6 +39,16 @@ def exponential(x):
     return F.exp(_tensor(x))
 
 
+def hard_sigmoid(x):
+    """Keras 3's hard_sigmoid: relu6(x + 3) / 6 (0 below -3, 1 above 3)."""
+    return F.hardsigmoid(_tensor(x))
+
+
+def hard_silu(x):
+    """Keras 3's hard_silu, also 'hard_swish' (MobileNetV3's activation): x * hard_sigmoid(x)."""
+    return F.hardswish(_tensor(x))
+
+
 def linear(x):
     return x
 
@@ -49,8 +59,9 @@ def leaky_relu(x, negative_slope=0.2):
 
 _TABLE = {f.__name__: f for f in (linear, relu, sigmoid, tanh, softmax, elu, gelu, softplus,
                                   leaky_relu, log_softmax, silu, selu, relu6, softsign, mish,
-                                  exponential)}
+                                  exponential, hard_sigmoid, hard_silu)}
 _TABLE["swish"] = silu
+_TABLE["hard_swish"] = hard_silu  # after hard_silu: a saved config names it 'hard_silu', as Keras
 
 
 def get(identifier):
@@ -110,7 +121,9 @@ def deserialize(name, custom_objects=None):
 from ..tf_names import symbolic_aware as _symbolic_aware  # noqa: E402
 
 (relu, sigmoid, tanh, softmax, elu, gelu, softplus, leaky_relu, log_softmax,  # noqa: E305
- silu, selu, relu6, softsign, mish, exponential) = map(_symbolic_aware, (
-    relu, sigmoid, tanh, softmax, elu, gelu, softplus, leaky_relu, log_softmax, silu, selu,
-    relu6, softsign, mish, exponential))
+ silu, selu, relu6, softsign, mish, exponential, hard_sigmoid, hard_silu) = map(
+    _symbolic_aware, (relu, sigmoid, tanh, softmax, elu, gelu, softplus, leaky_relu,
+                      log_softmax, silu, selu, relu6, softsign, mish, exponential,
+                      hard_sigmoid, hard_silu))
 swish = silu
+hard_swish = hard_silu

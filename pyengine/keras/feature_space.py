@@ -145,6 +145,11 @@ def _preprocessor_from_config(cfg):
     classes.update(_REGISTRY)
     cfg = dict(cfg)
     built = cfg.pop("built", False)
+    if built and cfg.get("class_name") == "Normalization":
+        # adapted statistics: weights read from the file; the config's copy of them would make
+        # constants (Keras 3's given mean / variance), holding no weights to read into
+        key = "kwargs" if "kwargs" in cfg else "config"
+        cfg[key] = {k: v for k, v in cfg[key].items() if k not in ("mean", "variance")}
     layer = _build(cfg, classes)
     if built and isinstance(layer, layers.Normalization) and not layer.built:
         # its statistics are weights: build now so a saved FeatureSpace / model finds as many

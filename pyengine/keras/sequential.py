@@ -139,6 +139,14 @@ class Sequential(Model):
         x = args[0] if args else kwargs.get("inputs")
         if self._declared_input is None and hasattr(x, "shape") and not tree.is_nested(x):
             self._declared_input = tuple(x.shape[1:])
+            if getattr(x, "_free", False) and len(self._declared_input) > 1:
+                # a None dimension lies upstream: the sizes a symbolic tensor shows there may be
+                # its short examples' (8 and 9 both give 2 after a stride-4 convolution), so
+                # only the last (feature) size is taken; the inner graph stays free to be tried
+                # on longer examples (ConvNeXt's stem and downsampling Sequentials on a
+                # (None, None, 3) input)
+                self._declared_input = (None,) * (len(self._declared_input) - 1) + \
+                    self._declared_input[-1:]
             self._input_from_call = True
             raw = x._data if isinstance(x, Tensor) else x  # a Tensor may wrap text
             if is_string(getattr(raw, "dtype", None)):

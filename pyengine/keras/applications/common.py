@@ -27,6 +27,20 @@ def check_weights(weights, include_top, classes, name):
         raise ValueError(f"[{name}] classes must be a positive int. Received: classes={classes!r}")
 
 
+def check_pooling(pooling, name):
+    if pooling not in (None, "avg", "max"):
+        raise ValueError(f"[{name}] pooling must be None, 'avg' or 'max'. Received: "
+                         f"pooling={pooling!r}")
+
+
+def validate_activation(classifier_activation, weights, include_top, name):
+    """Keras' validate_activation: ImageNet weights come with a softmax (or no) classifier
+    activation."""
+    if weights == "imagenet" and include_top and classifier_activation not in (None, "softmax"):
+        raise ValueError(f"[{name}] with ImageNet weights classifier_activation must be None or "
+                         f"'softmax'. Received: classifier_activation={classifier_activation!r}")
+
+
 def input_shape_for(input_shape, default_size, min_size, include_top, weights, name):
     """Keras' obtain_input_shape for channels_last: a flattening top needs known spatial sizes
     (the default size with ImageNet weights); every known side must be at least min_size."""

@@ -57,6 +57,19 @@ def round_repeats(repeats, depth_coefficient):
     return int(math.ceil(depth_coefficient * repeats))
 
 
+def squeeze_excite(x, filters_in, filters, se_ratio, activation, name):
+    """Channel gates from the globally pooled features, squeezed to se_ratio of the block's
+    INPUT width (not its expanded width), as Keras and the paper do (EfficientNet V1 and V2)."""
+    se = layers.GlobalAveragePooling2D(name=name + "se_squeeze")(x)
+    se = layers.Reshape((1, 1, filters), name=name + "se_reshape")(se)
+    se = layers.Conv2D(max(1, int(filters_in * se_ratio)), 1, padding="same",
+                       activation=activation, kernel_initializer=_conv_init(),
+                       name=name + "se_reduce")(se)
+    se = layers.Conv2D(filters, 1, padding="same", activation="sigmoid",
+                       kernel_initializer=_conv_init(), name=name + "se_expand")(se)
+    return layers.multiply([x, se], name=name + "se_excite")
+
+
 def block(inputs, activation="swish", drop_rate=0.0, name="", filters_in=32, filters_out=16,
           kernel_size=3, strides=1, expand_ratio=1, se_ratio=0.0, id_skip=True):
     """Mobile inverted bottleneck: [1x1 expand] -> depthwise kxk -> squeeze-and-excitation ->
@@ -77,16 +90,7 @@ def block(inputs, activation="swish", drop_rate=0.0, name="", filters_in=32, fil
     x = layers.BatchNormalization(axis=3, name=name + "bn")(x)
     x = layers.Activation(activation, name=name + "activation")(x)
     if 0 < se_ratio <= 1:
-        # channel gates from the globally pooled features, squeezed to a quarter of the
-        # block's INPUT width (not its expanded width), as Keras and the paper do
-        se = layers.GlobalAveragePooling2D(name=name + "se_squeeze")(x)
-        se = layers.Reshape((1, 1, filters), name=name + "se_reshape")(se)
-        se = layers.Conv2D(max(1, int(filters_in * se_ratio)), 1, padding="same",
-                           activation=activation, kernel_initializer=_conv_init(),
-                           name=name + "se_reduce")(se)
-        se = layers.Conv2D(filters, 1, padding="same", activation="sigmoid",
-                           kernel_initializer=_conv_init(), name=name + "se_expand")(se)
-        x = layers.multiply([x, se], name=name + "se_excite")
+        x = squeeze_excite(x, filters_in, filters, se_ratio, activation, name)
     x = layers.Conv2D(filters_out, 1, padding="same", use_bias=False,
                       kernel_initializer=_conv_init(), name=name + "project_conv")(x)
     x = layers.BatchNormalization(axis=3, name=name + "project_bn")(x)

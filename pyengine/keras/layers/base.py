@@ -347,11 +347,15 @@ class Layer(Module, SavingDefaults):
         obj = super().__new__(cls)
         Module.__init__(obj)  # here, so attributes may be set before super().__init__()
         d = obj.__dict__
+        # a default name only for a layer given none: as Keras, named layers take no number,
+        # so the unnamed ones are 'activation', 'activation_1', ... whatever the named ones
+        given = kwargs.get("name")
+        name = given if given is not None else unique_name(snake_case(cls.__name__))
         d.update(training=False, built=False, _trainable=True, _losses=[], _regularizers=[],
                  activity_regularizer=None,
                  _inbound_nodes=[], _last_output_shape=None, _input_shape_arg=None,
                  _batch_size_arg=None,
-                 _init_args=(args, kwargs), name=unique_name(snake_case(cls.__name__)))
+                 _init_args=(args, kwargs), name=name)
         return obj
 
     @classmethod

@@ -12,8 +12,8 @@ _EPSILON = 1e-7  # Keras' backend epsilon: the smallest standard deviation divid
 class Normalization(Layer):
     """y = (x - mean) / max(sqrt(variance), 1e-7) per feature along `axis` (invert=True:
     x * std + mean). mean / variance come from `adapt(data)` (over every axis but `axis`, the
-    biased variance, as Keras) or the constructor; they are non-trainable weights, saved with the
-    model."""
+    biased variance, as Keras), then they are non-trainable weights saved with the model; or from
+    the constructor, then they are constants kept in the config (no weights), as Keras 3."""
 
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
         super().__init__(**kwargs)
@@ -36,11 +36,15 @@ class Normalization(Layer):
                              f"Received: input_shape={input_shape}")
         self._stat_shape = tuple(input_shape[a] if a in kept else 1 for a in range(nd))
         shape = tuple(input_shape[a] for a in kept)
+        if self._given is not None:
+            # given statistics are constants, not weights, as Keras 3's: they live in the
+            # config, and a model's count_params() / weights do not include them
+            self.mean, self.variance = (
+                Tensor._wrap(np.ascontiguousarray(np.broadcast_to(a, shape), np.float32))
+                for a in self._given)
+            return
         self.mean = self.add_weight(shape, "zeros", name="mean", trainable=False)
         self.variance = self.add_weight(shape, "ones", name="variance", trainable=False)
-        if self._given is not None:
-            m, v = (np.broadcast_to(a, shape).astype(np.float32) for a in self._given)
-            self.mean._data[...], self.variance._data[...] = m, v
 
     def adapt(self, data, batch_size=None, steps=None):
         """Sets mean and variance from `data` (an array / Tensor, or an iterable of batches);

@@ -86,14 +86,16 @@ def test_torch_distributed_names_and_ddp(n):
 
 
 @needs_mpi
-def test_torchrun_command_line_runs_the_ranks():
+def test_torchrun_command_line_runs_the_ranks(tmp_path):
     """python -m pyengine.distributed.run with torchrun's options (a rendezvous address given,
-    as torchrun programs' launch lines do) starts the script's ranks under mpiexec."""
+    as torchrun programs' launch lines do) starts the script's ranks under mpiexec. Run from
+    another folder: `-m` and `-c` put the working directory first on sys.path, and a source
+    checkout's pyengine there has no compiled extension when the package is installed."""
     env = dict(os.environ, OMP_NUM_THREADS="1",
                PYTHONPATH=os.pathsep.join([ROOT, WORKERS, os.environ.get("PYTHONPATH", "")]))
     proc = subprocess.run([sys.executable, "-m", "pyengine.distributed.run", "--standalone",
                            "--nproc_per_node=2", "--master-port", "29500",
-                           os.path.join(WORKERS, "torch_ddp.py")],
+                           os.path.join(WORKERS, "torch_ddp.py")], cwd=str(tmp_path),
                           env=env, capture_output=True, text=True, timeout=TIMEOUT)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0 and all(f"OK torch_ddp rank {r} of 2" in out for r in (0, 1)), out
@@ -103,7 +105,8 @@ def test_torchrun_command_line_runs_the_ranks():
             "os.environ['MASTER_PORT'], d.is_torchelastic_launched())")
     proc = subprocess.run([sys.executable, "-m", "pyengine.distributed.run", "--nproc-per-node",
                            "2", "--master_port", "12345", "--no-python", sys.executable, "-c",
-                           code], env=env, capture_output=True, text=True, timeout=TIMEOUT)
+                           code], cwd=str(tmp_path), env=env, capture_output=True, text=True,
+                          timeout=TIMEOUT)
     lines = sorted(line for line in proc.stdout.splitlines() if line.startswith("ENV"))
     assert lines == [f"ENV {r} {r} 2 127.0.0.1 12345 True" for r in (0, 1)], \
         proc.stdout + proc.stderr

@@ -14,27 +14,23 @@ from .tf_debugging import invalid
 from .tf_names import _t, symbolic_aware
 
 
-def _indices(op, indices):
-    idx = np.asarray(getattr(indices, "_data", indices))
-    if idx.dtype.kind == "f" and np.isfinite(idx).all() and (idx == np.round(idx)).all():
-        idx = idx.astype(np.int64)  # ids fit() handed a layer as float32 (pyengine's input rule)
-    if idx.dtype.kind not in "iu":
-        raise TypeError(f"[{op}] indices must be int32 or int64, got {idx.dtype}")
-    if idx.ndim == 0:
-        raise ValueError(f"[{op}] indices must be at least 1-D, got a scalar")
-    return idx.astype(np.int64)
-
-
 def int_ids(op, values, what="indices"):
-    """values as an int64 array: integer input, or whole-number floats (a Keras layer's call
-    receives NumPy ids as float32: keras/layers/base.py to_tensor); other floats are refused,
-    as TensorFlow refuses float indices."""
+    """values as an int64 array: integer input, or finite whole-number floats (a Keras layer's
+    call receives NumPy ids as float32: keras/layers/base.py to_tensor); other floats (0.5,
+    inf, NaN) are refused, as TensorFlow refuses float indices."""
     a = np.asarray(getattr(values, "_data", values))
-    if a.dtype.kind == "f" and np.array_equal(np.floor(a), a):
+    if a.dtype.kind == "f" and np.isfinite(a).all() and np.array_equal(np.floor(a), a):
         return a.astype(np.int64)
     if a.dtype.kind not in "iu":
         raise TypeError(f"[{op}] {what} must be int32 or int64, got {a.dtype}")
     return a.astype(np.int64)
+
+
+def _indices(op, indices):
+    idx = int_ids(op, indices)
+    if idx.ndim == 0:
+        raise ValueError(f"[{op}] indices must be at least 1-D, got a scalar")
+    return idx
 
 
 def _check_range(op, idx, dims):
@@ -163,12 +159,7 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     and ignored there too: indices are always validated. Differentiable in params."""
     op = "tf.gather"
     x = _t(params)
-    idx = np.asarray(getattr(indices, "_data", indices))
-    if idx.dtype.kind == "f" and np.isfinite(idx).all() and (idx == np.round(idx)).all():
-        idx = idx.astype(np.int64)  # ids fit() handed a layer as float32 (pyengine's input rule)
-    if idx.dtype.kind not in "iu":
-        raise TypeError(f"[{op}] indices must be int32 or int64, got {idx.dtype}")
-    idx = idx.astype(np.int64)
+    idx = int_ids(op, indices)
     b = int(batch_dims) + (idx.ndim if int(batch_dims) < 0 else 0)
     a = b if axis is None else int(getattr(axis, "_data", axis))
     a += x.ndim if a < 0 else 0

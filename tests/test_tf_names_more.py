@@ -439,6 +439,8 @@ def test_gather_tf_form_matches_numpy_take_and_gradient():
     np.testing.assert_array_equal(tf.gather(T(a), np.array([1.0, 3.0])).numpy(), a[[1, 3]])
     with pytest.raises(TypeError, match=r"\[tf.gather\] indices must be int32"):
         tf.gather(T(a), [0.5])
+    with pytest.raises(TypeError, match=r"\[tf.gather\] indices must be int32"):
+        tf.gather(T(a), [np.inf])  # floor(inf) == inf, but it is no index
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"= 4 is not in \[0, "):
         tf.gather(T(a), [0, 4])
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"= -1 is not in \[0, "):

@@ -5,8 +5,9 @@ replaced by `pyengine.distributed.run`.
 
 Options are torchrun's, for a single node: --nproc-per-node N (or auto / cpu: the cores this
 process may use), --nnodes 1, --node-rank 0, --standalone, -m (run a module), --no-python (run
-a program, not a Python script), --master-addr / --master-port / --rdzv-endpoint (torchrun's
-rendezvous address: MPI connects the ranks itself, so any value is valid and none is dialled,
+a program, not a Python script), --master-addr / --master-port / --rdzv-endpoint / --rdzv-backend
+/ --rdzv-id (torchrun's rendezvous; the id becomes TORCHELASTIC_RUN_ID, and for the address and
+backend: MPI connects the ranks itself, so any value is valid and none is dialled,
 as with init_process_group's init_method). Several nodes (--nnodes > 1) are an MPI job started
 with the cluster's own mpiexec (docs/distributed.md), so they raise here.
 

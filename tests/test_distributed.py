@@ -99,16 +99,21 @@ def test_torchrun_command_line_runs_the_ranks(tmp_path):
                           env=env, capture_output=True, text=True, timeout=TIMEOUT)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0 and all(f"OK torch_ddp rank {r} of 2" in out for r in (0, 1)), out
-    # torchrun's variables are set before the program runs (programs read them first)
-    code = ("import os, pyengine.distributed as d; print('ENV', os.environ['RANK'], "
-            "os.environ['LOCAL_RANK'], os.environ['WORLD_SIZE'], os.environ['MASTER_ADDR'], "
-            "os.environ['MASTER_PORT'], d.is_torchelastic_launched())")
+    # torchrun's variables are set before the program runs (programs read them first). Each
+    # rank writes its own file: mpiexec forwards the ranks' stdout in chunks that can interleave
+    # within a line ("ENVENV 0 ..."), so a shared stdout is no place to compare lines.
+    code = ("import os, pyengine.distributed as d; "
+            "open('env%s.txt' % os.environ['RANK'], 'w').write(' '.join(map(str, ["
+            "os.environ['RANK'], os.environ['LOCAL_RANK'], os.environ['WORLD_SIZE'], "
+            "os.environ['MASTER_ADDR'], os.environ['MASTER_PORT'], "
+            "d.is_torchelastic_launched()])))")
     proc = subprocess.run([sys.executable, "-m", "pyengine.distributed.run", "--nproc-per-node",
                            "2", "--master_port", "12345", "--no-python", sys.executable, "-c",
                            code], cwd=str(tmp_path), env=env, capture_output=True, text=True,
                           timeout=TIMEOUT)
-    lines = sorted(line for line in proc.stdout.splitlines() if line.startswith("ENV"))
-    assert lines == [f"ENV {r} {r} 2 127.0.0.1 12345 True" for r in (0, 1)], \
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    got = [(tmp_path / f"env{r}.txt").read_text() for r in (0, 1)]
+    assert got == [f"{r} {r} 2 127.0.0.1 12345 True" for r in (0, 1)], \
         proc.stdout + proc.stderr
 
 

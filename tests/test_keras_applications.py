@@ -90,3 +90,27 @@ def test_transfer_pattern_frozen_base():
     model.fit(rng.random((8,) + SMALL).astype(np.float32), rng.integers(0, 3, 8), epochs=1,
               batch_size=4, verbose=0)
     assert all(np.array_equal(a, w.numpy()) for a, w in zip(before, base.weights))
+
+
+BUILDERS = ["ResNet50", "ResNet50V2", "VGG16", "VGG19", "Xception", "InceptionV3",
+            "InceptionResNetV2", "DenseNet121", "EfficientNetB0", "EfficientNetV2B0",
+            "ConvNeXtTiny", "MobileNet", "MobileNetV2", "MobileNetV3Small", "NASNetMobile"]
+
+
+@pytest.mark.parametrize("builder", BUILDERS)
+def test_every_builder_checks_pooling_and_the_imagenet_activation_before_building(builder,
+                                                                                 monkeypatch):
+    """The checks every application starts with (common.begin): a bad pooling, and a classifier
+    activation ImageNet weights do not come with, fail at once, before the Input (and so any
+    layer) is made: each call here would otherwise build a whole network."""
+    from pyengine.keras import applications
+    from pyengine.keras.applications import common
+
+    def no_building(*args):
+        raise AssertionError(f"{builder} started building before checking its arguments")
+    monkeypatch.setattr(common, "inputs_for", no_building)
+    build = getattr(applications, builder)
+    with pytest.raises(ValueError, match=r"pooling must be None, 'avg' or 'max'"):
+        build(weights=None, include_top=False, pooling="mean")
+    with pytest.raises(ValueError, match=r"classifier_activation must be None or 'softmax'"):
+        build(weights="imagenet", classifier_activation="relu")

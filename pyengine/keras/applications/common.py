@@ -69,6 +69,23 @@ def input_shape_for(input_shape, default_size, min_size, include_top, weights, n
     return shape
 
 
+def begin(label, *, weights, include_top, classes, pooling, classifier_activation, input_shape,
+          input_tensor, default_size, min_size, weights_stem, notop="_notop"):
+    """What every builder does before its first layer, in Keras' order: check weights / classes,
+    pooling and the input shape, name the weights file (weights_stem + notop without the top),
+    check the classifier activation, look for ImageNet weights (a missing file fails before the
+    network is built) and make the Input. label names the builder in the errors. Returns
+    (inputs, shape, weights_file)."""
+    check_weights(weights, include_top, classes, label)
+    check_pooling(pooling, label)
+    shape = input_shape_for(input_shape, default_size, min_size, include_top, weights, label)
+    weights_file = weights_stem + ("" if include_top else notop) + ".weights.npz"
+    validate_activation(classifier_activation, weights, include_top, label)
+    if weights == "imagenet":
+        imagenet_weights_path(label, weights_file)
+    return inputs_for(input_tensor, shape), shape, weights_file
+
+
 def inputs_for(input_tensor, shape):
     return layers.Input(shape=shape) if input_tensor is None else input_tensor
 

@@ -90,17 +90,13 @@ def ConvNeXt(depths, projection_dims, drop_path_rate=0.0, layer_scale_init_value
              weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
              classifier_activation="softmax", weights_name=None):
     """The shared builder (Keras' arguments)."""
-    common.check_weights(weights, include_top, classes, name)
-    common.check_pooling(pooling, name)
     if len(depths) != 4 or len(projection_dims) != 4:
         raise ValueError(f"[{name}] depths and projection_dims need 4 entries (one per stage). "
                          f"Received: depths={depths}, projection_dims={projection_dims}")
-    shape = common.input_shape_for(input_shape, default_size, 32, include_top, weights, name)
-    weights_file = name + ("" if include_top else "_notop") + ".weights.npz"
-    common.validate_activation(classifier_activation, weights, include_top, name)
-    if weights == "imagenet":
-        common.imagenet_weights_path(name, weights_file)  # fail before building
-    inputs = common.inputs_for(input_tensor, shape)
+    inputs, shape, weights_file = common.begin(
+        name, weights=weights, include_top=include_top, classes=classes, pooling=pooling,
+        classifier_activation=classifier_activation, input_shape=input_shape,
+        input_tensor=input_tensor, default_size=default_size, min_size=32, weights_stem=name)
 
     x = inputs
     if include_preprocessing and shape[-1] == 3:

@@ -49,17 +49,15 @@ def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None, in
         raise ValueError(f"[DenseNet] blocks must be four positive lengths. Received: "
                          f"blocks={blocks}")
     arch = _SIZES.get(blocks, "densenet")
-    common.check_weights(weights, include_top, classes, arch)
     if weights == "imagenet" and arch == "densenet":
         raise ValueError(f"[DenseNet] ImageNet weights exist for blocks {sorted(_SIZES)} only. "
                          f"Received: blocks={blocks}")
-    shape = common.input_shape_for(input_shape, 224, 32, include_top, weights, arch)
+    inputs, _, weights_file = common.begin(
+        arch, weights=weights, include_top=include_top, classes=classes, pooling=pooling,
+        classifier_activation=classifier_activation, input_shape=input_shape,
+        input_tensor=input_tensor, default_size=224, min_size=32,
+        weights_stem=f"{arch}_weights_tf_dim_ordering_tf_kernels")
     name = name or arch
-    weights_file = (f"{arch}_weights_tf_dim_ordering_tf_kernels" +
-                    ("" if include_top else "_notop") + ".weights.npz")
-    if weights == "imagenet":  # fail before building the network
-        common.imagenet_weights_path(name, weights_file)
-    inputs = common.inputs_for(input_tensor, shape)
 
     # the stem's two paddings are unnamed in Keras too
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)))(inputs)

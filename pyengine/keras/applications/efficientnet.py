@@ -108,18 +108,16 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
                  classes=1000, classifier_activation="softmax", name=None):
     """The shared builder (Keras' arguments). blocks_args: 'default' (B0's stages) or a list of
     dicts with block()'s keyword arguments plus 'repeats'."""
-    common.check_weights(weights, include_top, classes, model_name)
-    shape = common.input_shape_for(input_shape, default_size, 32, include_top, weights,
-                                   model_name)
+    inputs, shape, weights_file = common.begin(
+        model_name, weights=weights, include_top=include_top, classes=classes, pooling=pooling,
+        classifier_activation=classifier_activation, input_shape=input_shape,
+        input_tensor=input_tensor, default_size=default_size, min_size=32,
+        weights_stem=model_name)
     name = name or model_name
-    weights_file = model_name + ("" if include_top else "_notop") + ".weights.npz"
-    if weights == "imagenet":  # fail before building the network
-        common.imagenet_weights_path(name, weights_file)
     if blocks_args == "default":
         blocks_args = [dict(kernel_size=k, repeats=r, filters_in=fi, filters_out=fo,
                             expand_ratio=e, id_skip=True, strides=s, se_ratio=_SE_RATIO)
                        for k, r, fi, fo, e, s in _STAGES]
-    inputs = common.inputs_for(input_tensor, shape)
 
     def filters(n):
         return round_filters(n, width_coefficient, depth_divisor)

@@ -110,20 +110,16 @@ def EfficientNetV2(width_coefficient, depth_coefficient, default_size, dropout_r
     """The shared builder (Keras' arguments). blocks_args: 'default' (the stages of the variant
     `name` ends with: 'efficientnetv2-b0' ... '-l') or a list of (kernel, repeats, filters_in,
     filters_out, expand_ratio, se_ratio, strides, fused) tuples."""
-    common.check_weights(weights, include_top, classes, name)
     if blocks_args == "default":
         key = name.split("-")[-1]
         if key not in _VARIANTS:
             raise ValueError(f"[EfficientNetV2] blocks_args='default' needs a name ending in "
                              f"one of {sorted(_VARIANTS)}. Received: name={name!r}")
         blocks_args = _STAGES[_VARIANTS[key][3]]
-    common.check_pooling(pooling, name)
-    shape = common.input_shape_for(input_shape, default_size, 32, include_top, weights, name)
-    weights_file = name + ("" if include_top else "_notop") + ".weights.npz"
-    common.validate_activation(classifier_activation, weights, include_top, name)
-    if weights == "imagenet":
-        common.imagenet_weights_path(name, weights_file)  # fail before building
-    inputs = common.inputs_for(input_tensor, shape)
+    inputs, shape, weights_file = common.begin(
+        name, weights=weights, include_top=include_top, classes=classes, pooling=pooling,
+        classifier_activation=classifier_activation, input_shape=input_shape,
+        input_tensor=input_tensor, default_size=default_size, min_size=32, weights_stem=name)
 
     def filters(n):
         return round_filters(n, width_coefficient, min_depth, depth_divisor)

@@ -75,17 +75,11 @@ def inception_resnet_block(x, scale, block_type, block_idx, activation="relu"):
 def InceptionResNetV2(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
                       pooling=None, classes=1000, classifier_activation="softmax",
                       name="inception_resnet_v2"):
-    common.check_weights(weights, include_top, classes, "InceptionResNetV2")
-    common.check_pooling(pooling, "InceptionResNetV2")
-    shape = common.input_shape_for(input_shape, 299, 75, include_top, weights,
-                                   "InceptionResNetV2")
-    weights_file = ("inception_resnet_v2_weights_tf_dim_ordering_tf_kernels" +
-                    ("" if include_top else "_notop") + ".weights.npz")
-    common.validate_activation(classifier_activation, weights, include_top,
-                               "InceptionResNetV2")
-    if weights == "imagenet":
-        common.imagenet_weights_path(name, weights_file)  # fail before building
-    inputs = common.inputs_for(input_tensor, shape)
+    inputs, _, weights_file = common.begin(
+        "InceptionResNetV2", weights=weights, include_top=include_top, classes=classes,
+        pooling=pooling, classifier_activation=classifier_activation, input_shape=input_shape,
+        input_tensor=input_tensor, default_size=299, min_size=75,
+        weights_stem="inception_resnet_v2_weights_tf_dim_ordering_tf_kernels")
 
     # stem: 35 x 35 x 192 at 299 x 299
     x = conv2d_bn(inputs, 32, 3, strides=2, padding="valid")

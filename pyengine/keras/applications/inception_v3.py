@@ -80,13 +80,11 @@ def _module_8(x, i):
 def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
                 pooling=None, classes=1000, classifier_activation="softmax",
                 name="inception_v3"):
-    common.check_weights(weights, include_top, classes, "InceptionV3")
-    shape = common.input_shape_for(input_shape, 299, 75, include_top, weights, "InceptionV3")
-    weights_file = ("inception_v3_weights_tf_dim_ordering_tf_kernels" +
-                    ("" if include_top else "_notop") + ".weights.npz")
-    if weights == "imagenet":  # fail before building 22M parameters
-        common.imagenet_weights_path(name, weights_file)
-    inputs = common.inputs_for(input_tensor, shape)
+    inputs, _, weights_file = common.begin(
+        "InceptionV3", weights=weights, include_top=include_top, classes=classes,
+        pooling=pooling, classifier_activation=classifier_activation, input_shape=input_shape,
+        input_tensor=input_tensor, default_size=299, min_size=75,
+        weights_stem="inception_v3_weights_tf_dim_ordering_tf_kernels")
 
     x = conv2d_bn(inputs, 32, 3, 3, strides=(2, 2), padding="valid")
     x = conv2d_bn(x, 32, 3, 3, padding="valid")

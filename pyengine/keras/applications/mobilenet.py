@@ -47,6 +47,8 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
               weights="imagenet", input_tensor=None, pooling=None, classes=1000,
               classifier_activation="softmax", name=None):
     common.check_weights(weights, include_top, classes, "MobileNet")
+    common.check_pooling(pooling, "MobileNet")
+    common.validate_activation(classifier_activation, weights, include_top, "MobileNet")
     if not alpha > 0:
         raise ValueError(f"[MobileNet] alpha must be positive. Received: alpha={alpha}")
     if weights == "imagenet":

@@ -55,9 +55,15 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
                          f"1.0, 1.3, 1.4. Received: alpha={alpha}")
     if not alpha > 0:
         raise ValueError(f"[MobileNetV2] alpha must be positive. Received: alpha={alpha}")
+    common.check_pooling(pooling, "MobileNetV2")
     shape = common.input_shape_for(input_shape, 224, 32, include_top, weights, "MobileNetV2")
-    inputs = common.inputs_for(input_tensor, shape)
+    common.validate_activation(classifier_activation, weights, include_top, "MobileNetV2")
     rows = shape[0] if shape[0] is not None else 224
+    weights_file = (f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{alpha}_{rows}" +
+                    ("" if include_top else "_no_top") + ".weights.npz")
+    if weights == "imagenet":
+        common.imagenet_weights_path("MobileNetV2", weights_file)  # fail before building
+    inputs = common.inputs_for(input_tensor, shape)
     x = layers.Conv2D(_make_divisible(32 * alpha, 8), kernel_size=3, strides=(2, 2),
                       padding="same", use_bias=False, name="Conv1")(inputs)
     x = layers.BatchNormalization(name="bn_Conv1", **_BN)(x)
@@ -73,9 +79,7 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
     # Keras names it 'mobilenetv2_1.00_224'; a layer name here may not contain '.' (it is the
     # module key in state_dict paths), so the dot becomes '_'.
     name = name or f"mobilenetv2_{alpha:0.2f}_{rows}".replace(".", "_")
-    return common.finish(inputs, x, name, weights,
-                         f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{alpha}_{rows}" +
-                         ("" if include_top else "_no_top") + ".weights.npz")
+    return common.finish(inputs, x, name, weights, weights_file)
 
 
 def preprocess_input(x, data_format=None):

@@ -39,13 +39,11 @@ def build_resnet(arch, stack_fn, preact, use_bias, include_top, weights, input_t
     """Keras' ResNet(): a 7x7 / 2 stem and a 3x3 / 2 max pool, stack_fn's stages, then the head.
     preact (v2): the stem has no BatchNormalization / relu (each block normalises its own input)
     and a 'post_bn' / 'post_relu' closes the stages instead."""
-    common.check_weights(weights, include_top, classes, arch)
-    shape = common.input_shape_for(input_shape, 224, 32, include_top, weights, arch)
-    weights_file = (f"{arch.lower()}_weights_tf_dim_ordering_tf_kernels" +
-                    ("" if include_top else "_notop") + ".weights.npz")
-    if weights == "imagenet":  # fail before building the network
-        common.imagenet_weights_path(name, weights_file)
-    inputs = common.inputs_for(input_tensor, shape)
+    inputs, _, weights_file = common.begin(
+        arch, weights=weights, include_top=include_top, classes=classes, pooling=pooling,
+        classifier_activation=classifier_activation, input_shape=input_shape,
+        input_tensor=input_tensor, default_size=224, min_size=32,
+        weights_stem=f"{arch.lower()}_weights_tf_dim_ordering_tf_kernels")
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(inputs)
     x = layers.Conv2D(64, 7, strides=2, use_bias=use_bias, name="conv1_conv")(x)
     if not preact:

@@ -15,13 +15,11 @@ def build_vgg(arch, convs_per_block, include_top, weights, input_tensor, input_s
               classes, classifier_activation, name):
     """VGG16 / VGG19: the same five blocks (64, 128, 256, 512, 512 filters) with 2, 2, 3, 3, 3
     or 2, 2, 4, 4, 4 convolutions, Keras' layer names and weights file name."""
-    common.check_weights(weights, include_top, classes, arch)
-    weights_file = (f"{arch.lower()}_weights_tf_dim_ordering_tf_kernels" +
-                    ("" if include_top else "_notop") + ".weights.npz")
-    shape = common.input_shape_for(input_shape, 224, 32, include_top, weights, arch)
-    if weights == "imagenet":
-        common.imagenet_weights_path(name, weights_file)
-    inputs = common.inputs_for(input_tensor, shape)
+    inputs, _, weights_file = common.begin(
+        arch, weights=weights, include_top=include_top, classes=classes, pooling=pooling,
+        classifier_activation=classifier_activation, input_shape=input_shape,
+        input_tensor=input_tensor, default_size=224, min_size=32,
+        weights_stem=f"{arch.lower()}_weights_tf_dim_ordering_tf_kernels")
     x = inputs
     for block, (filters, convs) in enumerate(zip((64, 128, 256, 512, 512), convs_per_block),
                                              start=1):

@@ -37,13 +37,11 @@ def _strided_block(x, filters, block, first_relu=True):
 
 def Xception(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
              pooling=None, classes=1000, classifier_activation="softmax", name="xception"):
-    common.check_weights(weights, include_top, classes, "Xception")
-    shape = common.input_shape_for(input_shape, 299, 71, include_top, weights, "Xception")
-    weights_file = ("xception_weights_tf_dim_ordering_tf_kernels" +
-                    ("" if include_top else "_notop") + ".weights.npz")
-    if weights == "imagenet":
-        common.imagenet_weights_path(name, weights_file)
-    inputs = common.inputs_for(input_tensor, shape)
+    inputs, _, weights_file = common.begin(
+        "Xception", weights=weights, include_top=include_top, classes=classes, pooling=pooling,
+        classifier_activation=classifier_activation, input_shape=input_shape,
+        input_tensor=input_tensor, default_size=299, min_size=71,
+        weights_stem="xception_weights_tf_dim_ordering_tf_kernels")
 
     x = layers.Conv2D(32, (3, 3), strides=(2, 2), use_bias=False, name="block1_conv1")(inputs)
     x = _bn("block1_conv1_bn")(x)

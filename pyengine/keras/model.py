@@ -382,7 +382,9 @@ class Model(Trainer, Layer):
 
     # ---- on disk (keras/saving.py) ---------------------------------------------------------
     def save_weights(self, filepath, overwrite=True):
-        """Every weight in an .npz file (no pickle), written through a temp file and a rename."""
+        """Every weight in an .npz file (no pickle), written through a temp file and a rename;
+        a path ending in a separator (TF 2's checkpoint prefix "logs/") is a folder holding
+        the file (saving.weights_file)."""
         from .saving import write_weights
         self._ensure_built()
         write_weights(self, filepath, overwrite)
@@ -411,12 +413,15 @@ class Model(Trainer, Layer):
             f"[Model.quantize] mode={mode!r} is not supported: pyengine has no quantized "
             "(int8 / int4 / float8) kernels; the model runs in float32")
 
-    def save(self, filepath, overwrite=True):
+    def save(self, filepath, overwrite=True, **kwargs):
         """Architecture (JSON) and weights in one .npz file, written atomically;
         `keras.models.load_model(filepath)` rebuilds the model,
         with its compile configuration and optimizer state when compiled with keras' own
-        optimizer / losses / metrics (keras/saving_state.py): fit continues where it stopped."""
-        from .saving import write_weights, model_config_json
+        optimizer / losses / metrics (keras/saving_state.py): fit continues where it stopped.
+        tf.keras 2's save_format / include_optimizer are checked by saving.save_options; a
+        path ending in a separator is a folder holding the file (saving.weights_file)."""
+        from .saving import save_options, write_weights, model_config_json
+        save_options(filepath, kwargs)
         from .saving_hooks import overrides, write_hooks
         from .saving_state import write_extra
         self._ensure_built()
@@ -424,7 +429,7 @@ class Model(Trainer, Layer):
         if not overrides(self, "get_compile_config"):
             extra.update(write_extra(self))
         extra.update(write_hooks(self))
-        write_weights(self, filepath, overwrite, extra=extra)
+        write_weights(self, filepath, overwrite, extra=extra, op="save")
 
     def get_compile_config(self):
         """The compile arguments as JSON-able data (None when not compiled or when they hold

@@ -1,0 +1,75 @@
+"""Original tests of the API patterns of keras-io vision programs run with only their imports
+changed (helper ga): tf.keras 2 checkpoint paths ("logs/" folders for ModelCheckpoint with
+save_weights_only, model.save(..., save_format="h5")). Tiny sizes, synthetic data; no program
+text is used."""
+import os
+
+import numpy as np
+import pytest
+
+from pyengine import keras
+from pyengine.keras import layers
+
+RNG = np.random.default_rng(7)
+
+
+def _regressor(seed=0):
+    keras.utils.set_random_seed(seed)
+    inp = keras.Input((6,))
+    h = layers.Dense(8, activation="relu")(inp)
+    return keras.Model(inp, layers.Dense(4)(h))
+
+
+# ---- a folder path ("logs/") as the weights file (object_detection_using_vision_transformer) --
+def test_checkpoint_into_folder_path_keeps_the_best_epoch_and_reloads(tmp_path):
+    x = RNG.normal(size=(64, 6)).astype("float32")
+    y = (x[:, :4] * 0.5).astype("float32")
+    model = _regressor()
+    model.compile(optimizer=keras.optimizers.AdamW(1e-2, weight_decay=1e-4), loss="mse")
+    folder = str(tmp_path / "logs") + os.sep
+    best = {}
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if logs["val_loss"] < best.get("val_loss", np.inf):
+                best.update(val_loss=logs["val_loss"], weights=self.model.get_weights())
+
+    hist = model.fit(x, y, batch_size=16, epochs=4, validation_split=0.25, verbose=0,
+                     callbacks=[keras.callbacks.ModelCheckpoint(
+                         folder, monitor="val_loss", save_best_only=True,
+                         save_weights_only=True), Record()])
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    assert os.path.isfile(os.path.join(folder, "weights.npz"))
+    fresh = _regressor(seed=1)
+    fresh.load_weights(folder)
+    for a, b in zip(fresh.get_weights(), best["weights"]):
+        np.testing.assert_array_equal(a, b)
+    fresh.compile(loss="mse")
+    np.testing.assert_allclose(fresh.evaluate(x[48:], y[48:], verbose=0), best["val_loss"],
+                               rtol=1e-5)
+
+
+def test_existing_folder_without_separator_is_refused_by_name(tmp_path):
+    model = _regressor()
+    (tmp_path / "ckpt").mkdir()
+    with pytest.raises(IsADirectoryError, match=r"\[save_weights\].*folder"):
+        model.save_weights(str(tmp_path / "ckpt"))
+    with pytest.raises(IsADirectoryError, match=r"\[load_weights\].*folder"):
+        model.load_weights(str(tmp_path / "ckpt"))
+
+
+def test_model_save_with_tf2_save_format_and_folder_round_trip(tmp_path):
+    x = RNG.normal(size=(5, 6)).astype("float32")
+    model = _regressor()
+    model.compile("adam", "mse")
+    ref = model.predict(x, verbose=0)
+    model.save(str(tmp_path / "det.h5"), save_format="h5")
+    np.testing.assert_array_equal(
+        keras.models.load_model(str(tmp_path / "det.h5")).predict(x, verbose=0), ref)
+    folder = str(tmp_path / "saved") + os.sep
+    model.save(folder)
+    np.testing.assert_array_equal(keras.models.load_model(folder).predict(x, verbose=0), ref)
+    with pytest.raises(ValueError, match="save_format='tf'"):
+        model.save(str(tmp_path / "m"), save_format="tf")
+    with pytest.raises(TypeError, match="unrecognized arguments"):
+        model.save(str(tmp_path / "m.keras"), signatures=None)

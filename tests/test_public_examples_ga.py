@@ -73,3 +73,36 @@ def test_model_save_with_tf2_save_format_and_folder_round_trip(tmp_path):
         model.save(str(tmp_path / "m"), save_format="tf")
     with pytest.raises(TypeError, match="unrecognized arguments"):
         model.save(str(tmp_path / "m.keras"), signatures=None)
+
+
+# ---- load_weights into an unbuilt subclassed twin (temporal_latent_bottleneck's eager_model) --
+class _Twin(keras.Model):
+    def __init__(self, trunk, **kwargs):
+        super().__init__(**kwargs)
+        self.trunk = trunk  # shared with the trained model, already built
+        self.pool = layers.GlobalAveragePooling1D()
+        self.head = layers.Dense(3, activation="softmax")
+
+    def call(self, x):
+        return self.head(self.pool(self.trunk(x)))
+
+
+def test_load_weights_builds_an_unbuilt_subclassed_model_from_the_saved_shape(tmp_path):
+    keras.utils.set_random_seed(3)
+    x = RNG.normal(size=(32, 5, 4)).astype("float32")
+    y = (x.sum(axis=(1, 2)) > 0).astype("int64") + (x[:, 0, 0] > 1)
+    trunk = layers.Dense(6, activation="tanh")
+    model = _Twin(trunk)
+    model.compile(keras.optimizers.Adam(1e-2), "sparse_categorical_crossentropy")
+    hist = model.fit(x, y, batch_size=8, epochs=3, verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    path = str(tmp_path / "weights.keras")
+    model.save(path)
+    twin = _Twin(trunk)
+    assert not twin.built
+    twin.load_weights(path)
+    np.testing.assert_array_equal(twin.predict(x, verbose=0), model.predict(x, verbose=0))
+    # a save_weights file records no shape: an unbuilt model still says how to build it
+    model.save_weights(str(tmp_path / "only.weights.h5"))
+    with pytest.raises(ValueError, match="not been built"):
+        _Twin(layers.Dense(6)).load_weights(str(tmp_path / "only.weights.h5"))

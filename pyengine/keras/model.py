@@ -390,7 +390,14 @@ class Model(Trainer, Layer):
         write_weights(self, filepath, overwrite)
 
     def load_weights(self, filepath):
-        from .saving import LoadStatus, read_weights
+        """Weights from save_weights' or model.save's file. A subclassed model not built yet
+        (a twin of a trained model, keras-io temporal_latent_bottleneck's eager_model) is
+        first built on the input shape the model.save file recorded, as load_model does."""
+        from .saving import LoadStatus, read_weights, saved_build_config
+        if not self.built:
+            build = saved_build_config(filepath)
+            if build is not None:
+                self.build_from_config(build)
         self._ensure_built()
         read_weights(self, filepath)
         return LoadStatus()

@@ -168,6 +168,21 @@ class LoadStatus:
         return self
 
 
+def saved_build_config(filepath):
+    """The "build_config" ({"input_shape": ...}) that model.save recorded for a subclassed
+    model in `filepath`, or None (a save_weights file, a functional model, no shape)."""
+    filepath = weights_file(filepath, "load_weights")
+    try:
+        with np.load(filepath, allow_pickle=False) as f:
+            if "__config__" not in f.files:
+                return None
+            config = json.loads(str(f["__config__"]))
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error):
+        return None  # read_weights reports what is wrong with the file
+    build = config.get("build_config") if isinstance(config, dict) else None
+    return build if isinstance(build, dict) and build.get("input_shape") is not None else None
+
+
 def read_weights(model, filepath):
     """Sizes are checked before anything is decompressed or allocated (pe.io.load_npz_checked:
     at most pe.io.NPZ_MAX_BYTES, 1 GiB unless raised); every failure is a ValueError."""

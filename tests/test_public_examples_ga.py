@@ -106,3 +106,35 @@ def test_load_weights_builds_an_unbuilt_subclassed_model_from_the_saved_shape(tm
     model.save_weights(str(tmp_path / "only.weights.h5"))
     with pytest.raises(ValueError, match="not been built"):
         _Twin(layers.Dense(6)).load_weights(str(tmp_path / "only.weights.h5"))
+
+
+# ---- Input((None, None)) broadcast against a known feature size (video_transformers) ----------
+class _AddPositions(layers.Layer):
+    def __init__(self, length, dim, **kwargs):
+        super().__init__(**kwargs)
+        self.table = layers.Embedding(length, dim)
+
+    def call(self, x):
+        n = keras.ops.shape(x)[1]
+        return x + self.table(keras.ops.arange(n))
+
+
+def test_unknown_feature_dimension_broadcasts_as_tensorflow_infers_it():
+    keras.utils.set_random_seed(5)
+    inp = keras.Input(shape=(None, None))
+    h = _AddPositions(12, 16, name="pos")(inp)
+    assert tuple(h.shape) == (None, None, 16)
+    pooled = layers.GlobalMaxPooling1D()(h)
+    assert tuple(pooled.shape) == (None, 16)
+    out = layers.Dense(2, activation="softmax")(pooled)
+    model = keras.Model(inp, out)
+    x = RNG.normal(size=(6, 5, 16)).astype("float32")
+    table = model.get_layer("pos").table.get_weights()[0].astype("float64")
+    dense_w, dense_b = (w.astype("float64") for w in model.layers[-1].get_weights())
+    logits = (x.astype("float64") + table[:5]).max(axis=1) @ dense_w + dense_b
+    ref = np.exp(logits - logits.max(1, keepdims=True))
+    ref /= ref.sum(1, keepdims=True)
+    np.testing.assert_allclose(model.predict(x, verbose=0), ref, rtol=1e-5, atol=1e-6)
+    # a real mismatch still names the layer: 16 features cannot meet a Dense built for 3
+    with pytest.raises(ValueError, match=r"\[pos2\]"):
+        _AddPositions(12, 16, name="pos2")(keras.Input((None, 3)))

@@ -138,3 +138,36 @@ def test_unknown_feature_dimension_broadcasts_as_tensorflow_infers_it():
     # a real mismatch still names the layer: 16 features cannot meet a Dense built for 3
     with pytest.raises(ValueError, match=r"\[pos2\]"):
         _AddPositions(12, 16, name="pos2")(keras.Input((None, 3)))
+
+
+# ---- tf.tile of a Keras tensor; a pooled summary tiled back to the points (pointnet_segmentation)
+def test_tiled_global_max_pool_concatenated_with_points_matches_numpy_and_saves(tmp_path):
+    import pyengine as tf
+    keras.utils.set_random_seed(11)
+    n = 16
+    inp = keras.Input(shape=(None, 3))
+    feats = layers.Conv1D(4, kernel_size=1, name="feats")(inp)
+    pooled = layers.MaxPool1D(pool_size=n)(feats)
+    tiled = tf.tile(pooled, [1, n, 1])
+    assert tuple(tiled.shape) == (None, None, 4)
+    both = layers.Concatenate()([feats, tiled])
+    assert tuple(both.shape) == (None, None, 8)
+    out = layers.Conv1D(2, kernel_size=1, activation="softmax", name="head")(both)
+    model = keras.Model(inp, out)
+    x = RNG.normal(size=(3, n, 3)).astype("float32")
+    w1, b1 = (a.astype("float64") for a in model.get_layer("feats").get_weights())
+    w2, b2 = (a.astype("float64") for a in model.get_layer("head").get_weights())
+    f = x.astype("float64") @ w1[0] + b1
+    cat = np.concatenate([f, np.repeat(f.max(axis=1, keepdims=True), n, axis=1)], -1)
+    logits = cat @ w2[0] + b2
+    ref = np.exp(logits - logits.max(-1, keepdims=True))
+    ref /= ref.sum(-1, keepdims=True)
+    np.testing.assert_allclose(model.predict(x, verbose=0), ref, rtol=1e-5, atol=1e-6)
+    model.compile("adam", "categorical_crossentropy")
+    y = np.eye(2, dtype="float32")[(x[..., 0] > 0).astype(int)]
+    hist = model.fit(x, y, epochs=5, verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    path = str(tmp_path / "seg.keras")
+    model.save(path)
+    np.testing.assert_array_equal(keras.models.load_model(path).predict(x, verbose=0),
+                                  model.predict(x, verbose=0))

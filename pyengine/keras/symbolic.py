@@ -14,7 +14,10 @@ those sizes, and a dimension found to differ there becomes None too. A layer tha
 where an input has several None dimensions is tried once more at the broadcast level
 (_BROADCAST): the first None dimension is 8 / 9 and the others 1, which broadcasts as
 TensorFlow's unknown dimensions do (keras-io video_transformers adds (frames, 1024) position
-embeddings to Input((None, None)): (None, None, 1024))."""
+embeddings to Input((None, None)): (None, None, 1024)); one with a single None dimension is
+tried once at lengths 512 / 768 (_DIVISIBLE), which every pooling window up to 256 divides
+(keras-io pointnet_segmentation tiles MaxPool1D(pool_size=num_points) back to num_points and
+concatenates it with the per-point features)."""
 import operator
 import threading
 
@@ -33,10 +36,12 @@ from . import tree
 # input) and only for inputs with one None dimension (a None x None image stays small).
 _SIZES = (((2, 8), (3, 9)), ((2, 64), (3, 97)), ((2, 512), (3, 737)),
           ((2, 4096), (3, 4591)), ((2, 40960), (3, 45131)),
-          ((2, (8, 1)), (3, (9, 1))))
+          ((2, (8, 1)), (3, (9, 1))), ((2, 512), (3, 768)))
 _LONG = 3
-# the broadcast level, last: (first None dimension, the other None dimensions)
-_BROADCAST = len(_SIZES) - 1
+# fallback levels, tried only when the levels before them failed: the broadcast level (first
+# None dimension, the other None dimensions), and lengths divisible by every power of two up to
+# 256 (a MaxPool1D(pool_size=num_points) whose result is tiled back to the input's length)
+_BROADCAST, _DIVISIBLE = len(_SIZES) - 2, len(_SIZES) - 1
 
 
 def _free_sizes(shape, free):
@@ -135,7 +140,7 @@ def _input_examples(layer, level):
     else:
         kind = np.dtype(layer.input_dtype)
         kind = np.dtype(np.float32) if kind.kind == "f" else kind
-    if _LONG <= level < _BROADCAST and sum(d is None for d in layer.shape[1:]) > 1:
+    if level >= _LONG and level != _BROADCAST and sum(d is None for d in layer.shape[1:]) > 1:
         raise ValueError(f"[{layer.name}] no long examples for several None dimensions")
     return tuple(np.zeros((layer.shape[0] or batch,) + _free_sizes(layer.shape[1:], free), kind)
                  for batch, free in _SIZES[level])
@@ -218,6 +223,15 @@ def _shape_str(x):
     return tree.map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, x)
 
 
+def _fallback_level(level, symbols):
+    """The fallback level to try after `level` failed, or None: the broadcast level where an
+    argument has several None dimensions, else the divisible one."""
+    several = any(sum(d is None for d in t.shape[1:]) > 1 for t in symbols)
+    if several:
+        return _BROADCAST if level < _BROADCAST else None
+    return _DIVISIBLE if level < _DIVISIBLE else None
+
+
 def call_symbolic(layer, inputs, args, kwargs):
     """Run `layer` on the example batches behind symbolic `inputs`; record and return the
     output KerasTensors."""
@@ -240,9 +254,9 @@ def call_symbolic(layer, inputs, args, kwargs):
             first = e if first is None else first
             if not free or level + 1 >= _BROADCAST or (
                     level + 1 >= _LONG and not isinstance(e, InputTooSmallError)):
-                if free and level < _BROADCAST and any(
-                        sum(d is None for d in t.shape[1:]) > 1 for t in symbols):
-                    level = _BROADCAST  # size-1 examples for the other None dimensions
+                fallback = _fallback_level(level, symbols) if free else None
+                if fallback is not None:
+                    level = fallback
                     continue
                 raise type(first)(f"[{layer.name}] cannot be called on input of shape "
                                   f"{_shape_str(inputs)}: {first}") from None

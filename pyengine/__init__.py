@@ -89,7 +89,9 @@ squeeze, expand_dims = _symbolic_aware(squeeze), _symbolic_aware(expand_dims)
 # torch's function forms of tensor methods (pe.flip(x, 0), pe.sort(x) ...) and the few
 # functions without a method (randperm, meshgrid, cdist, inference_mode ...): torch_functions.py
 from .torch_functions import FUNCTIONS as _TORCH_FUNCTIONS  # noqa: E402
-globals().update({k: v for k, v in _TORCH_FUNCTIONS.items() if k not in globals()})
+# (each also records a Keras graph node on a Keras symbolic tensor: tf.tile(keras_tensor, ...)
+# in keras-io pointnet_segmentation)
+globals().update({k: _symbolic_aware(v) for k, v in _TORCH_FUNCTIONS.items() if k not in globals()})
 from .torch_functions import (bucketize, cdist, det, hstack, inference_mode, inverse,  # noqa: E402,F401,E501
                               is_floating_point, is_tensor, logdet, meshgrid, numel, randperm,
                               searchsorted, std_mean, var_mean, vstack)

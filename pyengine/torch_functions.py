@@ -1,6 +1,7 @@
 """PyTorch's top-level tensor functions (torch.flip(x, dims), torch.sort(x), torch.randperm(n)
 ...): each function form calls the tensor method of the same name (tensor_habits.py,
 tensor_math_habits.py), so there is one implementation; the few without a method are here."""
+import builtins
 import contextlib
 import functools
 
@@ -28,6 +29,12 @@ def _method_function(name):
 
 FUNCTIONS = {n: _method_function(n) for n in math_tensor_functions() + _EXISTING
              if hasattr(Tensor, n)}
+# module attributes too, so a Keras graph node recording one (tf.tile(keras_tensor, ...)) is
+# saved by reference, {"__function__": ["pyengine.torch_functions", name]}; Python's builtins
+# (any, all, round) keep their meaning in this module
+for _n, _f in FUNCTIONS.items():
+    if not hasattr(builtins, _n):
+        globals().setdefault(_n, _f)
 
 
 def is_tensor(obj):

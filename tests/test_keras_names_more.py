@@ -669,6 +669,8 @@ def test_save_model_functions(tmp_path):
     with pytest.raises(ValueError, match="include_optimizer"):
         keras.models.save_model(model, tmp_path / "a.keras", include_optimizer=False)
     with pytest.raises(ValueError, match="save_format"):
-        keras.models.save_model(model, tmp_path / "a.h5", save_format="h5")
+        keras.models.save_model(model, tmp_path / "a.h5", save_format="tf")
+    with pytest.raises(ValueError, match="save_format"):
+        keras.models.save_model(model, tmp_path / "a.keras", save_format="h5")
     with pytest.raises(FileExistsError):
         keras.models.save_model(model, tmp_path / "pyengine.keras.saving.keras", overwrite=False)

@@ -382,13 +382,22 @@ class Model(Trainer, Layer):
 
     # ---- on disk (keras/saving.py) ---------------------------------------------------------
     def save_weights(self, filepath, overwrite=True):
-        """Every weight in an .npz file (no pickle), written through a temp file and a rename."""
+        """Every weight in an .npz file (no pickle), written through a temp file and a rename;
+        a path ending in a separator (TF 2's checkpoint prefix "logs/") is a folder holding
+        the file (saving.weights_file)."""
         from .saving import write_weights
         self._ensure_built()
         write_weights(self, filepath, overwrite)
 
     def load_weights(self, filepath):
-        from .saving import LoadStatus, read_weights
+        """Weights from save_weights' or model.save's file. A subclassed model not built yet
+        (a twin of a trained model, keras-io temporal_latent_bottleneck's eager_model) is
+        first built on the input shape the model.save file recorded, as load_model does."""
+        from .saving import LoadStatus, read_weights, saved_build_config
+        if not self.built:
+            build = saved_build_config(filepath)
+            if build is not None:
+                self.build_from_config(build)
         self._ensure_built()
         read_weights(self, filepath)
         return LoadStatus()
@@ -411,12 +420,15 @@ class Model(Trainer, Layer):
             f"[Model.quantize] mode={mode!r} is not supported: pyengine has no quantized "
             "(int8 / int4 / float8) kernels; the model runs in float32")
 
-    def save(self, filepath, overwrite=True):
+    def save(self, filepath, overwrite=True, **kwargs):
         """Architecture (JSON) and weights in one .npz file, written atomically;
         `keras.models.load_model(filepath)` rebuilds the model,
         with its compile configuration and optimizer state when compiled with keras' own
-        optimizer / losses / metrics (keras/saving_state.py): fit continues where it stopped."""
-        from .saving import write_weights, model_config_json
+        optimizer / losses / metrics (keras/saving_state.py): fit continues where it stopped.
+        tf.keras 2's save_format / include_optimizer are checked by saving.save_options; a
+        path ending in a separator is a folder holding the file (saving.weights_file)."""
+        from .saving import save_options, write_weights, model_config_json
+        save_options(filepath, kwargs)
         from .saving_hooks import overrides, write_hooks
         from .saving_state import write_extra
         self._ensure_built()
@@ -424,7 +436,7 @@ class Model(Trainer, Layer):
         if not overrides(self, "get_compile_config"):
             extra.update(write_extra(self))
         extra.update(write_hooks(self))
-        write_weights(self, filepath, overwrite, extra=extra)
+        write_weights(self, filepath, overwrite, extra=extra, op="save")
 
     def get_compile_config(self):
         """The compile arguments as JSON-able data (None when not compiled or when they hold

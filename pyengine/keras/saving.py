@@ -110,10 +110,29 @@ def _builtin_classes():
 
 
 # ---- weights ------------------------------------------------------------------------------------
-def write_weights(model, filepath, overwrite=True, extra=None):
+FOLDER_WEIGHTS_FILE = "weights.npz"
+
+
+def weights_file(filepath, op):
+    """The file save_weights / load_weights use for `filepath`. A path ending in a separator
+    ("logs/", TF 2's checkpoint prefix that keras-io programs pass to ModelCheckpoint with
+    save_weights_only=True) names a folder: the weights are its file FOLDER_WEIGHTS_FILE
+    (TensorFlow writes its .index / .data files there). An existing folder named without the
+    separator cannot be a weights file and raises."""
     filepath = os.fspath(filepath)
+    if filepath.endswith(os.sep) or (os.altsep and filepath.endswith(os.altsep)):
+        return os.path.join(filepath, FOLDER_WEIGHTS_FILE)
+    if os.path.isdir(filepath):
+        raise IsADirectoryError(f"[{op}] {filepath} is a folder; name a file, or end the path "
+                                f"with '{os.sep}' to keep the weights in that folder "
+                                f"({FOLDER_WEIGHTS_FILE})")
+    return filepath
+
+
+def write_weights(model, filepath, overwrite=True, extra=None, op="save_weights"):
+    filepath = weights_file(filepath, op)
     if not overwrite and os.path.exists(filepath):
-        raise FileExistsError(f"[save_weights] {filepath} exists and overwrite=False")
+        raise FileExistsError(f"[{op}] {filepath} exists and overwrite=False")
     arrays = {f"{i:04d}": w._data for i, w in enumerate(model.weights)}
     arrays.update(extra or {})
     folder = os.path.dirname(os.path.abspath(filepath))
@@ -149,11 +168,26 @@ class LoadStatus:
         return self
 
 
+def saved_build_config(filepath):
+    """The "build_config" ({"input_shape": ...}) that model.save recorded for a subclassed
+    model in `filepath`, or None (a save_weights file, a functional model, no shape)."""
+    filepath = weights_file(filepath, "load_weights")
+    try:
+        with np.load(filepath, allow_pickle=False) as f:
+            if "__config__" not in f.files:
+                return None
+            config = json.loads(str(f["__config__"]))
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error):
+        return None  # read_weights reports what is wrong with the file
+    build = config.get("build_config") if isinstance(config, dict) else None
+    return build if isinstance(build, dict) and build.get("input_shape") is not None else None
+
+
 def read_weights(model, filepath):
     """Sizes are checked before anything is decompressed or allocated (pe.io.load_npz_checked:
     at most pe.io.NPZ_MAX_BYTES, 1 GiB unless raised); every failure is a ValueError."""
     from ..io import load_npz_checked
-    filepath = os.fspath(filepath)
+    filepath = weights_file(filepath, "load_weights")
     try:
         found = load_npz_checked(filepath, op="load_weights")
     except OSError as e:
@@ -321,8 +355,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True,
     declares may total at most the bytes the file stores (or `max_weight_bytes`).
     safe_mode=True (default, as Keras) resolves a function the file names (a Lambda's, a
     functional graph's op) only from custom_objects, the registry or pyengine's own ops;
-    safe_mode=False also looks it up in any module the program has imported."""
-    filepath = os.fspath(filepath)
+    safe_mode=False also looks it up in any module the program has imported. A path ending
+    in a separator is a folder, as model.save wrote it (weights_file)."""
+    filepath = weights_file(filepath, "load_model")
     try:
         with np.load(filepath, allow_pickle=False) as f:
             if "__config__" not in f.files:
@@ -376,24 +411,32 @@ def from_config(config, custom_objects=None):
     return _build(config, classes)
 
 
-def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
-    """keras.models.save_model / keras.saving.save_model: `model.save(filepath, overwrite)`.
-    tf.keras 2's include_optimizer=True and save_format='keras' are accepted (what is done);
-    other values raise rather than being ignored."""
-    if zipped not in (None, True):
-        raise ValueError(f"[save_model] only a single-file model is written (zipped=None or "
-                         f"True). Received: zipped={zipped!r}")
+def save_options(filepath, kwargs):
+    """Checks model.save / save_model's tf.keras 2 options: include_optimizer=True and a
+    save_format that names the format the file name already asks for ('keras' or None; 'h5'
+    for a .h5 / .hdf5 name, as Keras 3 accepts it) are what is done; pyengine writes its one
+    single-file format under that name. Other values raise rather than being ignored."""
     if kwargs.pop("include_optimizer", True) is not True:
         raise ValueError("[save_model] include_optimizer=False is not supported: a compiled "
                          "model is saved with its optimizer state (compile it again after "
                          "loading with compile=False instead)")
     fmt = kwargs.pop("save_format", None)
-    if fmt not in (None, "keras"):
-        raise ValueError(f"[save_model] save_format={fmt!r} is not supported: pyengine writes "
-                         "its single-file format (save_format=None or 'keras')")
+    name = os.fspath(filepath).lower()
+    if not (fmt in (None, "keras") or (fmt == "h5" and name.endswith((".h5", ".hdf5")))):
+        raise ValueError(f"[save_model] save_format={fmt!r} is not supported for {filepath!r}: "
+                         "pyengine writes its single-file format (save_format=None or "
+                         "'keras'; 'h5' with a .h5 / .hdf5 file name; no TensorFlow SavedModel)")
     if kwargs:
         raise TypeError(f"[save_model] unrecognized arguments: {sorted(kwargs)}")
-    model.save(filepath, overwrite=overwrite)
+
+
+def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
+    """keras.models.save_model / keras.saving.save_model: `model.save(filepath, overwrite)`,
+    with tf.keras 2's options checked by save_options."""
+    if zipped not in (None, True):
+        raise ValueError(f"[save_model] only a single-file model is written (zipped=None or "
+                         f"True). Received: zipped={zipped!r}")
+    model.save(filepath, overwrite=overwrite, **kwargs)
 
 
 from .saving_objects import deserialize_keras_object, serialize_keras_object  # noqa: E402,F401

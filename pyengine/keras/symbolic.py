@@ -10,7 +10,14 @@ happen in that run, so a shape error is raised when the graph is built, naming t
 input shape it received. A layer that fails on examples this short while a None dimension lies
 upstream (keras-io's text CNN: Conv1D(kernel 7, stride 3) twice after Input((None,))) is tried
 again on longer ones (_SIZES' next level): the nodes from the graph's inputs are replayed at
-those sizes, and a dimension found to differ there becomes None too."""
+those sizes, and a dimension found to differ there becomes None too. A layer that still fails
+where an input has several None dimensions is tried once more at the broadcast level
+(_BROADCAST): the first None dimension is 8 / 9 and the others 1, which broadcasts as
+TensorFlow's unknown dimensions do (keras-io video_transformers adds (frames, 1024) position
+embeddings to Input((None, None)): (None, None, 1024)); one with a single None dimension is
+tried once at lengths 512 / 768 (_DIVISIBLE), which every pooling window up to 256 divides
+(keras-io pointnet_segmentation tiles MaxPool1D(pool_size=num_points) back to num_points and
+concatenates it with the per-point features)."""
 import operator
 import threading
 
@@ -28,8 +35,24 @@ from . import tree
 # long Conv1D kernels) are tried only after an InputTooSmallError (a window longer than its
 # input) and only for inputs with one None dimension (a None x None image stays small).
 _SIZES = (((2, 8), (3, 9)), ((2, 64), (3, 97)), ((2, 512), (3, 737)),
-          ((2, 4096), (3, 4591)), ((2, 40960), (3, 45131)))
+          ((2, 4096), (3, 4591)), ((2, 40960), (3, 45131)),
+          ((2, (8, 1)), (3, (9, 1))), ((2, 512), (3, 768)))
 _LONG = 3
+# fallback levels, tried only when the levels before them failed: the broadcast level (first
+# None dimension, the other None dimensions), and lengths divisible by every power of two up to
+# 256 (a MaxPool1D(pool_size=num_points) whose result is tiled back to the input's length)
+_BROADCAST, _DIVISIBLE = len(_SIZES) - 2, len(_SIZES) - 1
+
+
+def _free_sizes(shape, free):
+    """shape with its None dimensions filled from `free`: an int for all of them, or (first,
+    rest) at the broadcast level."""
+    first, rest = free if isinstance(free, tuple) else (free, free)
+    out, seen = [], False
+    for d in shape:
+        out.append(d if d is not None else (rest if seen else first))
+        seen = seen or d is None
+    return tuple(out)
 
 
 class KerasTensor:
@@ -111,17 +134,15 @@ def _input_examples(layer, level):
         # texts of 8 and 9 words (longer at later levels): a TextVectorization without
         # output_sequence_length then gives a None length, as Keras' (None, None); empty
         # strings made it a fixed 0 that an Embedding + GRU after it could not run on
-        return tuple(np.full((layer.shape[0] or batch,) + tuple(free if d is None else d
-                                                                 for d in layer.shape[1:]),
-                             " ".join(["a"] * free))
+        return tuple(np.full((layer.shape[0] or batch,) + _free_sizes(layer.shape[1:], free),
+                             " ".join(["a"] * _free_sizes((None,), free)[0]))
                      for batch, free in _SIZES[level])
     else:
         kind = np.dtype(layer.input_dtype)
         kind = np.dtype(np.float32) if kind.kind == "f" else kind
-    if level >= _LONG and sum(d is None for d in layer.shape[1:]) > 1:
+    if level >= _LONG and level != _BROADCAST and sum(d is None for d in layer.shape[1:]) > 1:
         raise ValueError(f"[{layer.name}] no long examples for several None dimensions")
-    return tuple(np.zeros((layer.shape[0] or batch,) + tuple(free if d is None else d
-                                                             for d in layer.shape[1:]), kind)
+    return tuple(np.zeros((layer.shape[0] or batch,) + _free_sizes(layer.shape[1:], free), kind)
                  for batch, free in _SIZES[level])
 
 
@@ -202,6 +223,15 @@ def _shape_str(x):
     return tree.map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, x)
 
 
+def _fallback_level(level, symbols):
+    """The fallback level to try after `level` failed, or None: the broadcast level where an
+    argument has several None dimensions, else the divisible one."""
+    several = any(sum(d is None for d in t.shape[1:]) > 1 for t in symbols)
+    if several:
+        return _BROADCAST if level < _BROADCAST else None
+    return _DIVISIBLE if level < _DIVISIBLE else None
+
+
 def call_symbolic(layer, inputs, args, kwargs):
     """Run `layer` on the example batches behind symbolic `inputs`; record and return the
     output KerasTensors."""
@@ -222,8 +252,12 @@ def call_symbolic(layer, inputs, args, kwargs):
             break
         except (ValueError, TypeError, IndexError) as e:
             first = e if first is None else first
-            if not free or level + 1 == len(_SIZES) or (
+            if not free or level + 1 >= _BROADCAST or (
                     level + 1 >= _LONG and not isinstance(e, InputTooSmallError)):
+                fallback = _fallback_level(level, symbols) if free else None
+                if fallback is not None:
+                    level = fallback
+                    continue
                 raise type(first)(f"[{layer.name}] cannot be called on input of shape "
                                   f"{_shape_str(inputs)}: {first}") from None
             level += 1  # longer examples for the None dimensions upstream

@@ -56,7 +56,7 @@ _SAFE_MODULES = ("pyengine.keras.ops", "pyengine.keras.ops_more", "pyengine.kera
                  "pyengine.keras.activations", "pyengine.keras.backend", "pyengine.keras.random",
                  "pyengine.tf_names", "pyengine.nn.functional", "pyengine.creation",
                  "pyengine.ops.shape", "pyengine.ops.attention_einsum", "pyengine.tf_indexing",
-                 "pyengine.tf_nn_more", "pyengine.tf_math_more")
+                 "pyengine.tf_nn_more", "pyengine.tf_math_more", "pyengine.torch_functions")
 _SAFE_OPERATORS = {"abs", "add", "ge", "getitem", "gt", "le", "lt", "matmul", "mul", "neg",
                    "pow", "sub", "truediv"}
 

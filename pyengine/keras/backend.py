@@ -169,3 +169,6 @@ from .ctc import backend_ctc_decode as ctc_decode, ctc_batch_cost  # noqa: E402,
 # Keras 2's graph mode: placeholder, variable, gradients (keras/backend_graph.py)
 from .backend_graph import (gradients, learning_phase, placeholder,  # noqa: E402,F401
                             set_learning_phase, variable)
+
+# K.batch_dot, K.conv1d, K.local_conv1d (keras/backend_math.py)
+from .backend_math import batch_dot, conv1d, local_conv1d  # noqa: E402,F401

@@ -1,0 +1,155 @@
+"""API patterns of the Keras 2 example programs of keras-team/keras and pytorch/examples'
+imagenet/main.py (helper gc's rows in docs/public_examples.md): original tests with tiny sizes
+and synthetic data, against NumPy float64 references."""
+import numpy as np
+import pytest
+
+import pyengine as pe
+from pyengine import keras
+from pyengine.keras import backend as K
+from pyengine.testing import gradcheck
+
+
+def _rand(*shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+def _t64(a, grad=False):
+    return pe.tensor(np.asarray(a, np.float64), requires_grad=grad)
+
+
+# --- K.batch_dot / K.conv1d / K.local_conv1d (cifar10_cnn_capsule) ---------------------------
+
+def _batch_dot_ref(x, y, a0, a1):
+    """TF-Keras 2's batch_dot: (b,) + x's other axes + y's other axes."""
+    xr = np.moveaxis(x, a0, -1)
+    yr = np.moveaxis(y, a1, 1)
+    xm = xr.reshape(len(x), -1, x.shape[a0])
+    ym = yr.reshape(len(y), y.shape[a1], -1)
+    out = np.einsum("bmk,bkn->bmn", xm, ym)
+    return out.reshape((len(x),) + xr.shape[1:-1] + yr.shape[2:])
+
+
+@pytest.mark.parametrize("xs,ys,axes", [((3, 4, 5), (3, 5, 6), None), ((3, 4, 5), (3, 6, 5), (2, 2)),
+                                        ((3, 4, 5), (3, 4, 6, 2), [1, 1]),
+                                        ((2, 3, 4, 5), (2, 5, 3), (-1, 1)),
+                                        ((3, 7, 5), (3, 5), None), ((3, 4), (3, 4, 6), 1)])
+def test_batch_dot_matches_tf_keras_rule(xs, ys, axes):
+    x, y = _rand(*xs, seed=1), _rand(*ys, seed=2)
+    xn, yn = len(xs), len(ys)
+    a = (xn - 1, yn - 1 if yn == 2 else yn - 2) if axes is None else \
+        ((axes, axes) if isinstance(axes, int) else tuple(axes))
+    a = (a[0] % xn, a[1] % yn)
+    got = K.batch_dot(_t64(x), _t64(y), axes).numpy()
+    np.testing.assert_allclose(got, _batch_dot_ref(x, y, *a), rtol=1e-10, atol=1e-12)
+
+
+def test_batch_dot_2d_gives_batch_by_one_and_keras_doc_shape():
+    x, y = _rand(4, 3), _rand(4, 3, seed=1)
+    got = K.batch_dot(_t64(x), _t64(y), axes=1).numpy()
+    assert got.shape == (4, 1)
+    np.testing.assert_allclose(got[:, 0], (x * y).sum(1), rtol=1e-12)
+    # the Keras docstring's example: (32, 20, 1) . (32, 30, 20) over axes (1, 2) -> (32, 1, 30)
+    assert K.batch_dot(_rand(32, 20, 1), _rand(32, 30, 20), axes=(1, 2)).shape == (32, 1, 30)
+
+
+def test_batch_dot_gradcheck_and_errors():
+    x, y = _t64(_rand(2, 3, 4), True), _t64(_rand(2, 5, 4, seed=3), True)
+    assert gradcheck(lambda a, b: K.batch_dot(a, b, [2, 2]), [x, y])
+    # the capsule routing written for Keras <= 2.2.4 fails as in Keras 2.3 / tf.keras
+    with pytest.raises(ValueError, match=r"\[batch_dot\].*x.shape\[2\] != y.shape\[3\] \(10 != 16\)"):
+        K.batch_dot(_rand(2, 10, 10, 16), _rand(2, 10, 7, 16), [2, 3])
+    with pytest.raises(ValueError, match=r"\[batch_dot\].*axis 0"):
+        K.batch_dot(_rand(2, 3), _rand(2, 3), (0, 1))
+    with pytest.raises(ValueError, match=r"\[batch_dot\].*batch sizes"):
+        K.batch_dot(_rand(2, 3), _rand(3, 3))
+    with pytest.raises(ValueError, match=r"\[batch_dot\] axes must be"):
+        K.batch_dot(_rand(2, 3), _rand(2, 3), [[1], [1]])
+
+
+def _conv1d_ref(x, w, stride=1, padding="valid", dilation=1):
+    k = w.shape[0]
+    span = dilation * (k - 1) + 1
+    if padding == "causal":
+        x = np.pad(x, ((0, 0), (span - 1, 0), (0, 0)))
+    elif padding == "same":
+        out = -(-x.shape[1] // stride)
+        total = max((out - 1) * stride + span - x.shape[1], 0)
+        x = np.pad(x, ((0, 0), (total // 2, total - total // 2), (0, 0)))
+    n = (x.shape[1] - span) // stride + 1
+    return np.stack([sum(x[:, i * stride + j * dilation] @ w[j] for j in range(k))
+                     for i in range(n)], 1)
+
+
+@pytest.mark.parametrize("k,stride,padding,dilation", [(1, 1, "valid", 1), (3, 2, "valid", 1),
+                                                       (3, 1, "same", 1), (3, 1, "causal", 2),
+                                                       (2, 1, "same", 1)])
+def test_conv1d_matches_numpy(k, stride, padding, dilation):
+    x, w = _rand(2, 9, 3), _rand(k, 3, 4, seed=5)
+    got = K.conv1d(_t64(x), _t64(w), strides=stride, padding=padding, dilation_rate=dilation)
+    np.testing.assert_allclose(got.numpy(), _conv1d_ref(x, w, stride, padding, dilation),
+                               rtol=1e-9, atol=1e-10)
+
+
+def test_conv1d_and_local_conv1d_gradients_and_errors():
+    x, w = _t64(_rand(2, 6, 3), True), _t64(_rand(3, 3, 2, seed=1), True)
+    assert gradcheck(lambda a, b: K.conv1d(a, b, padding="causal"), [x, w])
+    lw = _t64(_rand(2, 6, 2, seed=2), True)
+    x5 = _t64(_rand(2, 5, 3), True)           # (5 - 2) // 3 + 1 = 2 outputs
+    assert gradcheck(lambda a, b: K.local_conv1d(a, b, (2,), (3,)), [x5, lw])
+    with pytest.raises(ValueError, match=r"\[conv1d\] x has 3 channels"):
+        K.conv1d(_rand(2, 6, 3), _rand(1, 4, 2))
+    with pytest.raises(NotImplementedError, match=r"\[conv1d\].*channels_first"):
+        K.conv1d(_rand(2, 6, 3), _rand(1, 3, 2), data_format="channels_first")
+    with pytest.raises(ValueError, match=r"\[local_conv1d\].*need a kernel of shape \(2, 6, filters\)"):
+        K.local_conv1d(_rand(2, 5, 3), _rand(3, 6, 2), (2,), (3,))
+
+
+def test_local_conv1d_matches_numpy():
+    x, w = _rand(2, 7, 3), _rand(3, 6, 4, seed=9)       # kernel 2, stride 2 -> 3 windows
+    ref = np.stack([x[:, 2 * i:2 * i + 2].reshape(2, 6) @ w[i] for i in range(3)], 1)
+    np.testing.assert_allclose(K.local_conv1d(_t64(x), _t64(w), [2], [2]).numpy(), ref,
+                               rtol=1e-10)
+
+
+class _Routing(keras.layers.Layer):
+    """Dynamic routing written with Keras 2's backend functions (shared and unshared weights)."""
+
+    def __init__(self, n, d, share, **kw):
+        super().__init__(**kw)
+        self.n, self.d, self.share = n, d, share
+
+    def build(self, input_shape):
+        rows = 1 if self.share else input_shape[-2]
+        self.kernel = self.add_weight(name="k", shape=(rows, input_shape[-1], self.n * self.d),
+                                      initializer="glorot_uniform")
+
+    def call(self, x):
+        u = K.conv1d(x, self.kernel) if self.share else K.local_conv1d(x, self.kernel, [1], [1])
+        b_, m = K.shape(x)[0], K.shape(x)[1]
+        u = K.permute_dimensions(K.reshape(u, (b_, m, self.n, self.d)), (0, 2, 1, 3))
+        logits = K.zeros_like(u[:, :, :, 0])
+        for i in range(2):
+            c = K.softmax(logits, axis=1)
+            # (b, n, m) x (b, n, m, d) -> (b, n, d) one capsule at a time via batch_dot
+            o = K.stack([K.batch_dot(c[:, j], u[:, j], [1, 1]) for j in range(self.n)], 1)
+            if i == 0:
+                logits = K.stack([K.batch_dot(o[:, j], u[:, j], [1, 2]) for j in range(self.n)], 1)
+        return o
+
+
+@pytest.mark.parametrize("share", [True, False])
+def test_capsule_style_routing_model_trains(share):
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 96)
+    x = rng.standard_normal((96, 4, 5)).astype("float32") * 0.3
+    x[np.arange(96), :, y] += 1.0
+    inp = keras.Input((4, 5))
+    caps = _Routing(3, 4, share)(inp)
+    out = keras.layers.Lambda(lambda z: K.sqrt(K.sum(K.square(z), 2)))(caps)
+    model = keras.Model(inp, out)
+    assert model.output_shape == (None, 3)
+    model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.Adam(0.05))
+    onehot = keras.utils.to_categorical(y, 3)
+    h = model.fit(x, onehot, batch_size=32, epochs=6, verbose=0)
+    assert h.history["loss"][-1] < 0.8 * h.history["loss"][0]

@@ -153,3 +153,100 @@ def test_capsule_style_routing_model_trains(share):
     onehot = keras.utils.to_categorical(y, 3)
     h = model.fit(x, onehot, batch_size=32, epochs=6, verbose=0)
     assert h.history["loss"][-1] < 0.8 * h.history["loss"][0]
+
+
+# --- Keras 1 Conv2D arguments, K.image_dim_ordering, keras.wrappers.scikit_learn -------------
+# (mnist_sklearn_wrapper)
+
+def test_keras1_convolution2d_arguments_are_converted_with_a_warning():
+    with pytest.warns(UserWarning, match=r"Update your `Conv2D` call to the Keras 2 API"):
+        layer = keras.layers.Convolution2D(4, 3, 2, border_mode="same", subsample=(2, 1),
+                                           init="ones", bias=False, dim_ordering="tf")
+    assert layer.kernel_size == (3, 2) and layer.strides == (2, 1)
+    assert layer.padding == "same" and layer.use_bias is False
+    x = np.random.default_rng(0).standard_normal((1, 5, 4, 1)).astype("float32")
+    y = layer(x).numpy()
+    xp = np.pad(x[0, :, :, 0].astype(np.float64), ((1, 1), (0, 1)))  # SAME for 3x2, strides (2, 1)
+    ref = np.array([[xp[2 * i:2 * i + 3, j:j + 2].sum() for j in range(4)] for i in range(3)])
+    np.testing.assert_allclose(y[0, :, :, 0], ref, rtol=1e-5)
+    assert np.allclose(y[..., 1:], y[..., :1])
+    # keyword forms; Keras 3's positional strides stay strides without Keras 1 keywords
+    with pytest.warns(UserWarning):
+        assert keras.layers.Conv2D(2, 5, nb_col=3).kernel_size == (5, 3)
+    assert keras.layers.Conv2D(2, 3, 2).strides == (2, 2)
+    with pytest.raises(ValueError, match=r"dim_ordering must be"):
+        keras.layers.Conv2D(2, 3, 3, dim_ordering="nhwc")
+    assert K.image_dim_ordering() == "tf"
+
+
+def _sk_model(units=8, lr=0.05):
+    m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(units, activation="relu"),
+                          keras.layers.Dense(3, activation="softmax")])
+    m.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.Adam(lr),
+              metrics=["accuracy"])
+    return m
+
+
+def _sk_data(n=120, seed=0):
+    rng = np.random.default_rng(seed)
+    labels = np.array(["a", "b", "c"])[rng.integers(0, 3, n)]
+    x = rng.standard_normal((n, 4)).astype("float32") * 0.3
+    x[:, 0] += (labels == "a") * 2.0
+    x[:, 1] += (labels == "b") * 2.0
+    return x, labels
+
+
+def test_keras_classifier_fits_labels_and_scores_accuracy():
+    from pyengine.keras.wrappers.scikit_learn import KerasClassifier
+    x, labels = _sk_data()
+    clf = KerasClassifier(_sk_model, units=16, epochs=30, batch_size=16, verbose=0)
+    clf.fit(x, labels)
+    assert list(clf.classes_) == ["a", "b", "c"] and clf.n_classes_ == 3
+    pred = clf.predict(x)
+    assert pred.dtype.kind == "U" and pred.shape == (120,)
+    acc = (pred == labels).mean()
+    assert acc > 0.9
+    proba = clf.predict_proba(x)
+    np.testing.assert_allclose(proba.sum(1), 1.0, rtol=1e-5)
+    assert np.array_equal(clf.classes_[proba.argmax(1)], pred)
+    assert abs(clf.score(x, labels) - acc) < 1e-6   # evaluate's accuracy on the same rows
+    # scikit-learn's clone: rebuild from get_params, set_params checks the names
+    params = clf.get_params()
+    assert params["build_fn"] is _sk_model and params["units"] == 16
+    twin = type(clf)(**params).set_params(units=4)
+    assert twin.sk_params["units"] == 4 and clf.sk_params["units"] == 16
+    with pytest.raises(ValueError, match=r"nonsense is not a legal parameter"):
+        clf.set_params(nonsense=1)
+    with pytest.raises(RuntimeError, match=r"call fit first"):
+        KerasClassifier(_sk_model).predict(x)
+
+
+def test_keras_classifier_one_hot_and_binary_and_regressor():
+    from pyengine.keras.wrappers.scikit_learn import KerasClassifier, KerasRegressor
+    x, labels = _sk_data(seed=1)
+    onehot = (labels[:, None] == np.array(["a", "b", "c"])).astype("float32")
+    clf = KerasClassifier(_sk_model, epochs=20, batch_size=16, verbose=0).fit(x, onehot)
+    assert clf.history["loss"][-1] < clf.history["loss"][0]
+
+    def binary():
+        m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
+        m.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(0.1))
+        return m
+    b = KerasClassifier(binary, epochs=20, verbose=0)
+    b.fit(x, labels == "a")
+    p = b.predict_proba(x)
+    assert p.shape == (120, 2) and np.allclose(p.sum(1), 1.0)
+    assert (b.predict(x) == (labels == "a")).mean() > 0.9
+    with pytest.raises(ValueError, match=r"not configured to compute accuracy"):
+        b.score(x, labels == "a")
+
+    def reg():
+        m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+        m.compile(loss="mse", optimizer=keras.optimizers.Adam(0.1))
+        return m
+    r = KerasRegressor(reg, epochs=40, batch_size=16, verbose=0)
+    target = x @ np.array([1.0, -2.0, 0.5, 0.0], np.float32)
+    r.fit(x, target)
+    assert r.predict(x).shape == (120,)
+    mse = float(np.mean((r.predict(x) - target) ** 2))
+    assert abs(r.score(x, target) + mse) < 1e-4 * max(1.0, mse) and mse < 0.1 * target.var()

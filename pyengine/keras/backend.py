@@ -133,6 +133,11 @@ def floatx():
 from .layers.data_format import image_data_format, set_image_data_format  # noqa: E402,F401
 
 
+def image_dim_ordering():
+    """Keras 1's name, kept by Keras 2.0-2.2: 'tf' (channels_last) or 'th' (channels_first)."""
+    return "th" if image_data_format() == "channels_first" else "tf"
+
+
 def get_value(x):
     return _ops.convert_to_numpy(x)
 

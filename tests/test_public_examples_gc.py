@@ -250,3 +250,65 @@ def test_keras_classifier_one_hot_and_binary_and_regressor():
     assert r.predict(x).shape == (120,)
     mse = float(np.mean((r.predict(x) - target) ** 2))
     assert abs(r.score(x, target) + mse) < 1e-4 * max(1.0, mse) and mse < 0.1 * target.var()
+
+
+# --- TensorBoard's embedding projector (tensorboard_embeddings_mnist) ------------------------
+
+def _read_pbtxt(path):
+    blocks, cur = [], None
+    for line in open(path).read().splitlines():
+        line = line.strip()
+        if line == "embeddings {":
+            cur = {}
+        elif line == "}":
+            blocks.append(cur)
+        elif line:
+            k, v = line.split(": ", 1)
+            cur.setdefault(k, []).append(v.strip('"'))
+    return blocks
+
+
+def test_tensorboard_writes_layer_output_embeddings_keras2(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((40, 6)).astype("float32")
+    y = keras.utils.to_categorical(rng.integers(0, 2, 40), 2)
+    probe_x = rng.standard_normal((10, 6)).astype("float32")
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(5, activation="tanh",
+                                                                    name="features"),
+                              keras.layers.Dense(2, activation="softmax")])
+    model.compile(loss="categorical_crossentropy", optimizer="sgd")
+    tb = keras.callbacks.TensorBoard(log_dir=str(tmp_path), batch_size=4, embeddings_freq=2,
+                                     embeddings_layer_names=["features"],
+                                     embeddings_metadata="meta.tsv", embeddings_data=probe_x)
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[tb])
+    assert not (tmp_path / "projector_config.pbtxt").exists()   # epoch 1 of freq 2
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[tb])
+    (block,) = _read_pbtxt(tmp_path / "projector_config.pbtxt")
+    assert block["tensor_name"] == ["features_embedding"] and block["metadata_path"] == ["meta.tsv"]
+    assert block["tensor_shape"] == ["10", "5"]
+    values = np.loadtxt(tmp_path / block["tensor_path"][0], delimiter="\t")
+    k, b = (w.astype(np.float64) for w in model.get_layer("features").get_weights())
+    np.testing.assert_allclose(values, np.tanh(probe_x.astype(np.float64) @ k + b), rtol=1e-5,
+                               atol=1e-6)
+
+
+def test_tensorboard_embedding_weights_mode_and_errors(tmp_path):
+    model = keras.Sequential([keras.Input((3,), dtype="int32"),
+                              keras.layers.Embedding(7, 4, name="emb"),
+                              keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(1)])
+    model.compile(loss="mse", optimizer="sgd")
+    tb = keras.callbacks.TensorBoard(log_dir=str(tmp_path), embeddings_freq=1,
+                                     embeddings_metadata={"emb": "words.tsv"})
+    model.fit(np.arange(12).reshape(4, 3) % 7, np.zeros((4, 1)), verbose=0, callbacks=[tb])
+    (block,) = _read_pbtxt(tmp_path / "projector_config.pbtxt")
+    assert block["tensor_name"] == ["emb/embeddings"] and block["metadata_path"] == ["words.tsv"]
+    np.testing.assert_allclose(np.loadtxt(tmp_path / block["tensor_path"][0], delimiter="\t"),
+                               model.get_layer("emb").get_weights()[0], rtol=1e-6)
+    with pytest.raises(ValueError, match=r"need embeddings_freq > 0"):
+        keras.callbacks.TensorBoard(embeddings_data=np.zeros((2, 3)))
+    with pytest.raises(NotImplementedError, match=r"write_grads"):
+        keras.callbacks.TensorBoard(write_grads=True)
+    bad = keras.callbacks.TensorBoard(log_dir=str(tmp_path), embeddings_freq=1,
+                                      embeddings_layer_names=["nope"])
+    with pytest.raises(ValueError, match=r"'nope', which is not a layer"):
+        model.fit(np.zeros((2, 3), "int32"), np.zeros((2, 1)), verbose=0, callbacks=[bad])

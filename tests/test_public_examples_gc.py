@@ -312,3 +312,48 @@ def test_tensorboard_embedding_weights_mode_and_errors(tmp_path):
                                       embeddings_layer_names=["nope"])
     with pytest.raises(ValueError, match=r"'nope', which is not a layer"):
         model.fit(np.zeros((2, 3), "int32"), np.zeros((2, 1)), verbose=0, callbacks=[bad])
+
+
+# --- Input(tensor=value), Keras 1 pooling arguments, ops not in model.layers (neural_doodle) ---
+
+def test_input_bound_to_a_tensor_is_a_constant_of_the_graph():
+    rng = np.random.default_rng(0)
+    masks = rng.random((2, 8, 8, 3)).astype("float32")
+    with pytest.warns(UserWarning, match=r"Update your `AveragePooling2D` call"):
+        pool = keras.layers.AveragePooling2D((3, 3), strides=(1, 1), border_mode="same",
+                                             name="mask_pool")
+    m_in = keras.Input(tensor=K.concatenate([K.variable(masks[:1]), K.variable(masks[1:])], 0),
+                       shape=(None, None, None), name="mask_input")
+    assert m_in.shape == (2, 8, 8, 3)
+    pooled = pool(m_in)
+    mask_model = keras.Model(m_in, pooled)
+    assert [lyr.name for lyr in mask_model.layers] == ["mask_input", "mask_pool"]
+    # a model (here K.function) on a placeholder whose loss also reads the bound input's graph
+    target = K.placeholder(shape=(1, 8, 8, 3))
+    loss = K.sum(K.square(target[0] - pooled[1]))
+    grads = K.gradients(loss, target)
+    f = K.function([target], [loss] + grads)
+    x = rng.standard_normal((1, 8, 8, 3)).astype("float32")
+    padded = np.pad(masks[1].astype(np.float64), ((1, 1), (1, 1), (0, 0)))
+    counts = np.pad(np.ones((8, 8)), 1)
+    ref_pool = sum(padded[i:i + 8, j:j + 8] for i in range(3) for j in range(3)) / \
+        sum(counts[i:i + 8, j:j + 8] for i in range(3) for j in range(3))[..., None]
+    loss_v, grad_v = f([x])
+    np.testing.assert_allclose(loss_v, ((x[0] - ref_pool) ** 2).sum(), rtol=1e-4)
+    np.testing.assert_allclose(grad_v[0], 2 * (x[0] - ref_pool), rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match=r"does not match the declared shape"):
+        keras.Input(tensor=masks, shape=(8, 8, 4))
+    with pytest.raises(NotImplementedError, match=r"symbolic"):
+        keras.Input(tensor=keras.Input((3,)))
+
+
+def test_ops_on_graph_tensors_are_not_model_layers():
+    inp = keras.Input((4,))
+    x = keras.layers.Dense(3, name="d1")(K.concatenate([inp, inp * 2.0], -1))
+    model = keras.Model(inp, keras.layers.Dense(2, name="d2")(x))
+    assert [type(lyr).__name__ for lyr in model.layers] == ["InputLayer", "Dense", "Dense"]
+    v = np.ones((2, 4), "float32")
+    k1, b1 = model.get_layer("d1").get_weights()
+    k2, b2 = model.get_layer("d2").get_weights()
+    ref = (np.concatenate([v, 2 * v], -1) @ k1 + b1) @ k2 + b2
+    np.testing.assert_allclose(model.predict(v, verbose=0), ref, rtol=1e-5)

@@ -14,7 +14,7 @@ from .. import initializers as _init
 from .. import regularizers as _reg
 from . import data_format as _df
 from .base import Layer
-from .keras1_args import KERAS1_KEYS, convert_conv2d
+from .keras1_args import KERAS1_KEYS, POOL_KERAS1_KEYS, convert_conv2d, convert_pool2d
 
 _FUSED = ("relu", "sigmoid", "tanh", "elu")  # activations F.conv2d_nhwc applies in its epilogue
 
@@ -173,6 +173,12 @@ class Conv2D(_Conv):
 class _Pool2D(Layer):
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
                  **kwargs):
+        if POOL_KERAS1_KEYS.intersection(kwargs):  # AveragePooling2D((3, 3), border_mode=...)
+            a = convert_pool2d(type(self).__name__, dict(
+                pool_size=pool_size, strides=strides, padding=padding, data_format=data_format),
+                kwargs)
+            pool_size, strides, padding, data_format = (a["pool_size"], a["strides"],
+                                                        a["padding"], a["data_format"])
         super().__init__(**kwargs)
         name = type(self).__name__
         _df.resolve(self, data_format, name)

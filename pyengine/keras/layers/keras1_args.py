@@ -1,4 +1,5 @@
-"""Keras 1 arguments of Conv2D / Convolution2D, converted as Keras 2.0-2.3 converted them (with
+"""Keras 1 arguments of Conv2D / Convolution2D (and of the 2-D pooling layers: border_mode,
+dim_ordering), converted as Keras 2.0-2.3 converted them (with
 its "Update your `Conv2D` call to the Keras 2 API" warning): `Convolution2D(32, 3, 3,
 border_mode="same", subsample=(2, 2), init="he_normal", dim_ordering="tf")` is
 `Conv2D(32, (3, 3), padding="same", strides=(2, 2), kernel_initializer="he_normal",
@@ -45,4 +46,26 @@ def convert_conv2d(name, args, kwargs):
     warnings.warn(f"Update your `{name}` call to the Keras 2 API: `{name}({args['filters']}, "
                   f"{shown})` (Keras 1 arguments {sorted(legacy) or ['nb_row/nb_col']} "
                   "converted)", UserWarning, stacklevel=3)
+    return args
+
+
+POOL_KERAS1_KEYS = frozenset({"border_mode", "dim_ordering"})
+
+
+def convert_pool2d(name, args, kwargs):
+    """MaxPooling2D / AveragePooling2D((3, 3), border_mode="same", dim_ordering="tf"), as
+    Keras 2.0-2.3 converted them (with its warning)."""
+    legacy = {k: kwargs.pop(k) for k in list(kwargs) if k in POOL_KERAS1_KEYS}
+    args = dict(args)
+    for old, value in legacy.items():
+        if old == "dim_ordering":
+            if value not in _DIM_ORDERING:
+                raise ValueError(f"[{name}] dim_ordering must be 'tf', 'th' or 'default'. "
+                                 f"Received: {value!r}")
+            value = _DIM_ORDERING[value]
+        args[_RENAMED[old]] = value
+    shown = ", ".join(f"{_RENAMED[k]}={args[_RENAMED[k]]!r}" for k in legacy)
+    warnings.warn(f"Update your `{name}` call to the Keras 2 API: `{name}({args['pool_size']}, "
+                  f"{shown})` (Keras 1 arguments {sorted(legacy)} converted)", UserWarning,
+                  stacklevel=3)
     return args

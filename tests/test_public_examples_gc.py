@@ -357,3 +357,103 @@ def test_ops_on_graph_tensors_are_not_model_layers():
     k2, b2 = model.get_layer("d2").get_weights()
     ref = (np.concatenate([v, 2 * v], -1) @ k1 + b1) @ k2 + b2
     np.testing.assert_allclose(model.predict(v, verbose=0), ref, rtol=1e-5)
+
+
+# --- tf.contrib.image, tf.compat.v1, tf.name_scope, tf.random_uniform (cifar10_cnn_tfaugment2d) ---
+
+def _warp_ref(img, t):
+    """TensorFlow's projective warp, bilinear, each neighbour outside the image reading 0."""
+    h, w, c = img.shape
+    out = np.zeros((h, w, c))
+    for yy in range(h):
+        for xx in range(w):
+            k = t[6] * xx + t[7] * yy + 1.0
+            sx, sy = (t[0] * xx + t[1] * yy + t[2]) / k, (t[3] * xx + t[4] * yy + t[5]) / k
+            x0, y0 = int(np.floor(sx)), int(np.floor(sy))
+            for dy, dx in ((0, 0), (0, 1), (1, 0), (1, 1)):
+                wy = (sy - y0) if dy else (1 - (sy - y0))
+                wx = (sx - x0) if dx else (1 - (sx - x0))
+                yi, xi = y0 + dy, x0 + dx
+                if 0 <= yi < h and 0 <= xi < w:
+                    out[yy, xx] += wy * wx * img[yi, xi]
+    return out
+
+
+def test_contrib_image_transform_rotate_compose_match_references():
+    import pyengine as tf
+    rng = np.random.default_rng(0)
+    img = rng.random((2, 6, 7, 2)).astype("float32")
+    angles = np.array([0.3, -0.5], "float32")
+    rot = tf.contrib.image.angles_to_projective_transforms(angles, 6, 7).numpy()
+    flip = np.array([[-1, 0, 6, 0, 1, 0, 0, 0]] * 2, "float32")   # mirror x (width 7)
+    both = tf.contrib.image.compose_transforms(rot, flip).numpy()
+    # composition = the matrix product (the flip applied to output coordinates first)
+    m = lambda t: np.append(t, 1.0).reshape(3, 3)  # noqa: E731
+    for i in range(2):
+        ref = m(rot[i].astype(np.float64)) @ m(flip[i].astype(np.float64))
+        np.testing.assert_allclose(both[i], (ref / ref[2, 2]).reshape(9)[:8], rtol=1e-5,
+                                   atol=1e-6)
+    got = tf.contrib.image.transform(img, both, interpolation="BILINEAR").numpy()
+    for i in range(2):
+        np.testing.assert_allclose(got[i], _warp_ref(img[i].astype(np.float64), both[i]),
+                                   atol=1e-5)
+    sq = rng.random((5, 5)).astype("float32")
+    np.testing.assert_allclose(tf.contrib.image.rotate(sq, np.pi / 2).numpy(), np.rot90(sq),
+                               atol=1e-6)   # counterclockwise, as TensorFlow's
+    moved = tf.contrib.image.translate(sq[..., None], [1.0, 0.0]).numpy()[..., 0]
+    np.testing.assert_allclose(moved[:, 1:], sq[:, :-1])
+    np.testing.assert_allclose(moved[:, 0], 0)
+    with pytest.raises(ValueError, match=r"\[transform\] interpolation"):
+        tf.contrib.image.transform(img, both, interpolation="BICUBIC")
+    with pytest.raises(TypeError, match=r"\[transform\].*convert_image_dtype"):
+        tf.contrib.image.transform(np.zeros((4, 4), np.uint8), flip[0])
+    with pytest.raises(AttributeError, match=r"only tf.contrib.image"):
+        tf.contrib.slim  # noqa: B018
+
+
+def test_contrib_transform_gradient_and_lambda_augmentation_trains():
+    import pyengine as tf
+    x = _t64(np.random.default_rng(1).random((1, 4, 5, 1)), True)
+    t = tf.contrib.image.angles_to_projective_transforms(0.2, 4, 5)
+    assert gradcheck(lambda a: tf.contrib.image.transform(a, t, "BILINEAR"), [x])
+
+    def augment(inputs):
+        coin = tf.less(tf.random_uniform([tf.shape(inputs)[0]], 0, 1.0), 0.5)
+        flip = tf.tile(tf.constant([[-1., 0., 5., 0., 1., 0., 0., 0.]]), [tf.shape(inputs)[0], 1])
+        same = tf.tile(tf.constant([[1., 0., 0., 0., 1., 0., 0., 0.]]), [tf.shape(inputs)[0], 1])
+        return tf.contrib.image.transform(inputs, tf.compat.v1.where(coin, flip, same), "BILINEAR")
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, 64)
+    imgs = rng.random((64, 6, 6, 1)).astype("float32") * 0.2
+    imgs[y == 1, 2:4, 2:4] += 1.0      # a centred square survives flips
+    model = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Lambda(augment),
+                              keras.layers.Flatten(), keras.layers.Dense(2, activation="softmax")])
+    model.compile(loss="sparse_categorical_crossentropy", optimizer=keras.optimizers.Adam(0.05))
+    h = model.fit(imgs, y, batch_size=16, epochs=4, verbose=0)
+    assert h.history["loss"][-1] < 0.5 * h.history["loss"][0]
+
+
+def test_compat_v1_where_name_scope_random_uniform():
+    import pyengine as tf
+    v1 = tf.compat.v1
+    x, y = np.arange(16.).reshape(8, 2), -np.arange(16.).reshape(8, 2)
+    coin = np.array([1, 0, 1, 0, 0, 0, 1, 1], bool)
+    np.testing.assert_array_equal(v1.where(coin, x, y).numpy(), np.where(coin[:, None], x, y))
+    sq, sq2 = np.arange(64.).reshape(8, 8), -np.arange(64.).reshape(8, 8)
+    # a batch of 8 rows: TensorFlow 1 picks rows, TensorFlow 2's tf.where broadcasts columns
+    np.testing.assert_array_equal(v1.where(coin, sq, sq2).numpy(), np.where(coin[:, None], sq, sq2))
+    np.testing.assert_array_equal(tf.where(coin, sq, sq2).numpy(), np.where(coin, sq, sq2))
+    np.testing.assert_array_equal(v1.where(np.array([[0, 1], [1, 1]])).numpy(),
+                                  [[0, 1], [1, 0], [1, 1]])
+    with pytest.raises(ValueError, match=r"same shape"):
+        v1.where(coin, x, y[:, :1])
+    assert v1.reduce_sum is tf.reduce_sum
+    with tf.name_scope("outer") as outer:
+        with tf.name_scope("aug") as inner:
+            pass
+    assert (outer, inner) == ("outer/", "outer/aug/")
+    draws = tf.random_uniform([tf.constant(500)], -2.0, 2.0, seed=3).numpy()
+    assert draws.shape == (500,) and draws.min() >= -2 and draws.max() < 2 and abs(draws.mean()) < 0.3
+    assert tf.random_uniform((3,), seed=1).numpy().max() < 1.0
+    with pytest.raises(ValueError, match=r"integer dtype needs maxval"):
+        tf.random_uniform((2,), dtype="int32")

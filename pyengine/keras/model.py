@@ -195,9 +195,12 @@ class Model(Trainer, Layer):
     def layers(self):
         if self._nodes is not None:
             # Keras 3's Functional.layers (and Keras 2's): the Layer instances; the ops applied
-            # to graph tensors (keras.ops / K.* calls, recorded as OpLayer nodes) are not layers
+            # to graph tensors (keras.ops / K.* calls and operators, recorded as OpLayer nodes)
+            # are not layers. tf.* functions on graph tensors are listed, as tf.keras 2 lists
+            # its TFOpLambda layers (tf_names.symbolic_aware marks them).
             from .layers.code_layers import OpLayer
-            return [lyr for lyr in self._graph_layers if not isinstance(lyr, OpLayer)]
+            return [lyr for lyr in self._graph_layers if not isinstance(lyr, OpLayer)
+                    or getattr(lyr, "_listed_as_layer", False)]
         # Keras: the direct sub-layers, those held in list / dict attributes included, once each
         found = []
         for m in self._modules.values():

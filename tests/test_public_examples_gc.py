@@ -457,3 +457,11 @@ def test_compat_v1_where_name_scope_random_uniform():
     assert tf.random_uniform((3,), seed=1).numpy().max() < 1.0
     with pytest.raises(ValueError, match=r"integer dtype needs maxval"):
         tf.random_uniform((2,), dtype="int32")
+
+
+def test_compile_target_tensors_is_refused_by_name():
+    # mnist_dataset_api / mnist_tfrecord feed targets from TensorFlow 1 pipelines this way
+    inp = keras.Input((3,))
+    model = keras.Model(inp, keras.layers.Dense(1)(inp))
+    with pytest.raises(NotImplementedError, match=r"\[compile\] target_tensors"):
+        model.compile(loss="mse", optimizer="sgd", target_tensors=[np.zeros((4, 1))])

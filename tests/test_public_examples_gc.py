@@ -465,3 +465,89 @@ def test_compile_target_tensors_is_refused_by_name():
     model = keras.Model(inp, keras.layers.Dense(1)(inp))
     with pytest.raises(NotImplementedError, match=r"\[compile\] target_tensors"):
         model.compile(loss="mse", optimizer="sgd", target_tensors=[np.zeros((4, 1))])
+
+
+# --- pytorch/examples imagenet/main.py --dummy: FakeData, the checkpoint round trip ----------
+
+def test_fake_data_is_repeatable_per_index_and_leaves_the_generator_alone():
+    from pyengine.vision import datasets, transforms
+    ds = datasets.FakeData(6, (3, 5, 4), 7, transforms.ToTensor(), random_offset=3)
+    assert len(ds) == 6
+    pe.manual_seed(0)
+    before = pe.rand(3).numpy()
+    pe.manual_seed(0)
+    img, target = ds[2]
+    after = pe.rand(3).numpy()
+    np.testing.assert_array_equal(before, after)          # reading draws from its own seed
+    assert isinstance(target, int) and 0 <= target < 7
+    assert tuple(img.shape) == (3, 5, 4) and img.dtype == pe.float32
+    again, t2 = ds[2]
+    np.testing.assert_array_equal(img.numpy(), again.numpy())
+    assert t2 == target
+    assert not np.array_equal(img.numpy(), ds[3][0].numpy())
+    v = img.numpy()
+    assert v.min() >= 0 and v.max() <= 1 and 0.3 < v.mean() < 0.7   # ToPILImage's wrapped bytes
+    np.testing.assert_array_equal(ds[-1][0].numpy(), ds[5][0].numpy())
+    with pytest.raises(IndexError):
+        ds[6]
+    with pytest.raises(ValueError, match=r"\[FakeData\] image_size"):
+        datasets.FakeData(2, (3, 4))
+    gray, _ = datasets.FakeData(1, (1, 3, 3))[0]
+    assert np.asarray(gray).shape == (3, 3)
+    targets = [datasets.FakeData(200, (1, 1, 1), 5)[i][1] for i in range(200)]
+    assert set(targets) == set(range(5))
+    loader = pe.utils.data.DataLoader(ds, batch_size=4, shuffle=False)
+    xb, yb = next(iter(loader))
+    assert tuple(xb.shape) == (4, 3, 5, 4) and yb.dtype == pe.int64
+
+
+def test_imagenet_style_checkpoint_resume_and_evaluate(tmp_path):
+    """A BatchNorm convnet (resnet18's parts, small) + SGD(momentum, weight_decay) + StepLR
+    trained on FakeData, saved as {epoch, arch, state_dict, best_acc1, optimizer, scheduler},
+    resumed into fresh objects: identical eval outputs and an identical next training step."""
+    from pyengine.vision import datasets, transforms
+    nn = pe.nn
+    from pyengine.optim.lr_scheduler import StepLR
+    ds = datasets.FakeData(8, (3, 16, 16), 10, transforms.ToTensor())
+    loader = pe.utils.data.DataLoader(ds, batch_size=4, shuffle=False)
+
+    def make():
+        pe.manual_seed(0)
+        model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8),
+                              nn.ReLU(inplace=True), nn.MaxPool2d(2),
+                              nn.Conv2d(8, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16),
+                              nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d((1, 1)),
+                              nn.Flatten(), nn.Linear(16, 10))
+        opt = pe.optim.SGD(model.parameters(), 0.1, momentum=0.9, weight_decay=1e-4)
+        return model, opt, StepLR(opt, step_size=1, gamma=0.5)
+
+    def step(model, opt, images, target):
+        model.train()
+        loss = pe.nn.CrossEntropyLoss()(model(images), target)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    model, opt, sched = make()
+    x, y = next(iter(loader))
+    losses = [step(model, opt, x, y) for _ in range(3)]
+    assert losses[-1] < losses[0]              # it learns the 4 fixed images
+    sched.step()
+    path = tmp_path / "checkpoint.pth.tar"
+    pe.save({"epoch": 1, "arch": "small", "state_dict": model.state_dict(),
+             "best_acc1": pe.tensor([12.5]), "optimizer": opt.state_dict(),
+             "scheduler": sched.state_dict()}, str(path))
+    ck = pe.load(str(path))
+    model2, opt2, sched2 = make()
+    model2.load_state_dict(ck["state_dict"])
+    opt2.load_state_dict(ck["optimizer"])
+    sched2.load_state_dict(ck["scheduler"])
+    assert ck["epoch"] == 1 and float(ck["best_acc1"][0]) == 12.5
+    assert opt2.param_groups[0]["lr"] == pytest.approx(0.05)
+    model.eval(), model2.eval()
+    with pe.no_grad():
+        np.testing.assert_array_equal(model(x).numpy(), model2(x).numpy())   # -e after --resume
+    assert step(model, opt, x, y) == step(model2, opt2, x, y)   # momentum buffers restored
+    for p, q in zip(model.parameters(), model2.parameters()):
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())

@@ -254,6 +254,12 @@ from . import tf_math_more as _tf_math_more  # noqa: E402  (tf.math.divide / add
 _tf_math_more.attach(math, _sys.modules[__name__])  # noqa: F821
 roll = _symbolic_aware(_tf_math_more.torch_or_tf_roll)  # torch.roll and tf.roll(shift=, axis=)
 from . import tf_random as _tf_random  # noqa: E402
+# TensorFlow 1's tf.random_uniform / tf.random_normal (tf_random.py), tf.name_scope
+# (tf_name_scope.py) and tf.contrib.image (pyengine/contrib: keras-team/keras cifar10_cnn_tfaugment2d)
+from .tf_random import random_normal, random_uniform  # noqa: E402,F401
+from .tf_name_scope import name_scope  # noqa: E402,F401
+from . import contrib  # noqa: E402,F401
+from . import compat  # noqa: E402,F401  (import pyengine.compat.v1 as tf: TensorFlow 1 programs)
 for _n in ("set_seed", "truncated_normal", "categorical", "shuffle", "stateless_uniform",
            "stateless_normal"):
     setattr(random, _n, getattr(_tf_random, _n))  # noqa: F821  (pe.random, the module)

@@ -35,7 +35,14 @@ def symbolic_aware(fn):
             if "name" in kwargs and not takes_name:
                 raise TypeError(f"[{fn.__name__}] unexpected keyword argument 'name'")
             label = kwargs.pop("name", None) or fn.__name__
-            return sym.symbolic_op(fn, *args, name=label, **kwargs)
+            out = sym.symbolic_op(fn, *args, name=label, **kwargs)
+            # tf.keras 2 lists a tf op called on Keras tensors (TFOpLambda) in model.layers;
+            # keras.ops / keras.backend ops are not layers (Keras 3's and Keras 2's rule)
+            first = out if isinstance(out, sym.KerasTensor) else next(
+                (t for t in sym.tree.flatten(out) if isinstance(t, sym.KerasTensor)), None)
+            if first is not None:
+                first._keras_history[0]._listed_as_layer = True
+            return out
         return fn(*args, **kwargs)
     return wrapper
 

@@ -134,3 +134,21 @@ def stateless_normal(shape, seed, mean=0.0, stddev=1.0, dtype=None, name=None,
 def _np_dtype(dtype):
     from . import dtypes
     return np.dtype(dtypes.as_dtype(dtype).np)
+
+
+def random_uniform(shape, minval=0, maxval=None, dtype=None, seed=None, name=None):
+    """TensorFlow 1's tf.random_uniform (tf.compat.v1.random_uniform): tf.random.uniform with
+    maxval None meaning 1 for floats (an integer dtype needs maxval). The shape may hold 0-d
+    integer tensors (`[tf.shape(x)[0]]`)."""
+    if maxval is None:
+        if dtype is not None and _np_dtype(dtype).kind in "iu":
+            raise ValueError("[random_uniform] an integer dtype needs maxval")
+        maxval = 1.0
+    return _random.uniform(_shape(shape), float(_t(minval)._data) if isinstance(minval, Tensor)
+                           else minval, float(maxval._data) if isinstance(maxval, Tensor)
+                           else maxval, dtype=dtype, seed=seed)
+
+
+def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None, name=None):
+    """TensorFlow 1's tf.random_normal (tf.compat.v1.random_normal) = tf.random.normal."""
+    return _random.normal(_shape(shape), mean, stddev, dtype=dtype, seed=seed)

@@ -30,6 +30,7 @@ from . import applications, preprocessing  # noqa: E402,F401
 from . import keras2_modules  # noqa: E402,F401  (keras.layers.recurrent, keras.utils.data_utils ...)
 from . import mixed_precision  # noqa: E402,F401
 from . import experimental  # noqa: E402,F401  (TF 2's tf.keras.experimental.CosineDecay)
+from . import wrappers  # noqa: E402,F401  (keras.wrappers.scikit_learn, Keras 2)
 
 __all__ = ["Input", "Sequential", "Model", "Variable", "activations", "callbacks", "datasets", "initializers",
            "layers", "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers",

@@ -133,6 +133,11 @@ def floatx():
 from .layers.data_format import image_data_format, set_image_data_format  # noqa: E402,F401
 
 
+def image_dim_ordering():
+    """Keras 1's name, kept by Keras 2.0-2.2: 'tf' (channels_last) or 'th' (channels_first)."""
+    return "th" if image_data_format() == "channels_first" else "tf"
+
+
 def get_value(x):
     return _ops.convert_to_numpy(x)
 
@@ -169,3 +174,6 @@ from .ctc import backend_ctc_decode as ctc_decode, ctc_batch_cost  # noqa: E402,
 # Keras 2's graph mode: placeholder, variable, gradients (keras/backend_graph.py)
 from .backend_graph import (gradients, learning_phase, placeholder,  # noqa: E402,F401
                             set_learning_phase, variable)
+
+# K.batch_dot, K.conv1d, K.local_conv1d (keras/backend_math.py)
+from .backend_math import batch_dot, conv1d, local_conv1d  # noqa: E402,F401

@@ -11,28 +11,38 @@ optimizer's iterations); `write_steps_per_second` adds `epoch_steps_per_second` 
 Not written: Keras' graph summaries. `write_graph` (default True) writes nothing here: pyengine
 has no TensorFlow graph, and its model JSON is not the Keras config TensorBoard's graph plugin
 reads (Keras 3 on its non-TensorFlow backends writes no train graph either). Weight histograms
-/ images (`histogram_freq`), the embedding projector (`embeddings_freq`) and profiling
-(`profile_batch`) raise rather than being accepted and skipped."""
+/ images (`histogram_freq`), gradient histograms (`write_grads`) and profiling
+(`profile_batch`) raise rather than being accepted and skipped. The embedding projector
+(`embeddings_freq`, with Keras 2.2's `embeddings_layer_names` / `embeddings_data` /
+`batch_size`) is written as a projector config and TSV tensors
+(keras/callbacks_tb_embeddings.py)."""
 import os
 import time
 
+from . import callbacks_tb_embeddings as _emb
 from .callbacks import Callback
 
 
 class TensorBoard(Callback):
     def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
                  write_steps_per_second=False, update_freq="epoch", profile_batch=0,
-                 embeddings_freq=0, embeddings_metadata=None):
+                 embeddings_freq=0, embeddings_metadata=None, batch_size=32, write_grads=False,
+                 embeddings_layer_names=None, embeddings_data=None):
         super().__init__()
+        if write_grads:
+            raise NotImplementedError("[TensorBoard] write_grads=True: gradient histograms are "
+                                      "not written by pyengine (scalars only)")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"[TensorBoard] batch_size must be a positive int. Received: "
+                             f"{batch_size!r}")
+        _emb.check_args(embeddings_freq, embeddings_layer_names, embeddings_metadata,
+                        embeddings_data)
         if histogram_freq:
             raise NotImplementedError(f"[TensorBoard] histogram_freq={histogram_freq!r}: weight "
                                       "histograms are not written by pyengine (scalars only)")
         if write_images:
             raise NotImplementedError("[TensorBoard] write_images=True: weight images are not "
                                       "written by pyengine (scalars only)")
-        if embeddings_freq or embeddings_metadata is not None:
-            raise NotImplementedError("[TensorBoard] embeddings_freq / embeddings_metadata: the "
-                                      "embedding projector is not written by pyengine")
         if profile_batch not in (0, "0", None):
             raise ValueError(f"[TensorBoard] profiling is not available in pyengine. Received: "
                              f"profile_batch={profile_batch!r} (must be 0)")
@@ -48,7 +58,10 @@ class TensorBoard(Callback):
         self.histogram_freq, self.write_graph, self.write_images = 0, write_graph, False
         self.write_steps_per_second = write_steps_per_second
         self.update_freq = update_freq
-        self.profile_batch, self.embeddings_freq, self.embeddings_metadata = 0, 0, None
+        self.profile_batch = 0
+        self.embeddings_freq, self.embeddings_metadata = embeddings_freq, embeddings_metadata
+        self.embeddings_layer_names, self.embeddings_data = embeddings_layer_names, embeddings_data
+        self.batch_size = batch_size  # Keras 2: the batch size of the embeddings_data pass
         self._writers = {}
         self._global_train_batch = 0
 
@@ -102,6 +115,8 @@ class TensorBoard(Callback):
                if k.startswith("val_") and _is_number(v)}
         if val:
             self._writer("validation").scalars(epoch, val)
+        if self.embeddings_freq and (epoch + 1) % self.embeddings_freq == 0:
+            _emb.write(self, self.model)
 
     def on_train_end(self, logs=None):
         for w in self._writers.values():

@@ -112,7 +112,8 @@ class Model(Trainer, Layer):
         nodes = _topological_nodes(outputs)
         given = {id(t._keras_history[0]) for t in flat_in}
         for node in nodes:
-            if isinstance(node.layer, InputLayer) and id(node.layer) not in given:
+            if isinstance(node.layer, InputLayer) and id(node.layer) not in given \
+                    and getattr(node.layer, "_bound_value", None) is None:
                 raise ValueError(f"[{self.name}] graph disconnected: the outputs depend on input "
                                  f"'{node.layer.name}', which is not among the model's inputs "
                                  f"{[t.name for t in flat_in]}")
@@ -128,6 +129,9 @@ class Model(Trainer, Layer):
         for lyr in layers:
             add_layer_module(self, lyr)
         self._nodes = [n for n in nodes if not isinstance(n.layer, InputLayer)]
+        # Input(tensor=value) inputs the model is not given: constants fed at every run
+        self._bound_inputs = [n.outputs for n in nodes if isinstance(n.layer, InputLayer)
+                              and id(n.layer) not in given]
         self._graph_layers = layers
         self._inputs_struct, self._outputs_struct = inputs, outputs
         self.inputs, self.outputs = list(flat_in), list(flat_out)
@@ -173,7 +177,8 @@ class Model(Trainer, Layer):
         nodes = _topological_nodes(list(self.outputs) + extra)
         given = {id(t._keras_history[0]) for t in self.inputs}
         for node in nodes:
-            if isinstance(node.layer, InputLayer) and id(node.layer) not in given:
+            if isinstance(node.layer, InputLayer) and id(node.layer) not in given \
+                    and getattr(node.layer, "_bound_value", None) is None:
                 raise ValueError(f"[{self.name}] graph disconnected: the added tensor depends "
                                  f"on input '{node.layer.name}', which is not among the "
                                  f"model's inputs {[t.name for t in self.inputs]}")
@@ -182,11 +187,20 @@ class Model(Trainer, Layer):
                 add_layer_module(self, node.layer)
                 self._graph_layers.append(node.layer)
         self._nodes = [n for n in nodes if not isinstance(n.layer, InputLayer)]
+        # Input(tensor=value) inputs the model is not given: constants fed at every run
+        self._bound_inputs = [n.outputs for n in nodes if isinstance(n.layer, InputLayer)
+                              and id(n.layer) not in given]
 
     @property
     def layers(self):
         if self._nodes is not None:
-            return list(self._graph_layers)
+            # Keras 3's Functional.layers (and Keras 2's): the Layer instances; the ops applied
+            # to graph tensors (keras.ops / K.* calls and operators, recorded as OpLayer nodes)
+            # are not layers. tf.* functions on graph tensors are listed, as tf.keras 2 lists
+            # its TFOpLambda layers (tf_names.symbolic_aware marks them).
+            from .layers.code_layers import OpLayer
+            return [lyr for lyr in self._graph_layers if not isinstance(lyr, OpLayer)
+                    or getattr(lyr, "_listed_as_layer", False)]
         # Keras: the direct sub-layers, those held in list / dict attributes included, once each
         found = []
         for m in self._modules.values():
@@ -295,6 +309,8 @@ class Model(Trainer, Layer):
     def _run_graph(self, inputs):
         flat = self._flat_inputs(inputs)
         values = {id(kt): x for kt, x in zip(self.inputs, flat)}
+        for kt in self.__dict__.get("_bound_inputs", ()):
+            values[id(kt)] = Tensor._wrap(kt._keras_history[0]._bound_value)
 
         def fill(a):
             return values[id(a)] if isinstance(a, KerasTensor) else a

@@ -130,6 +130,9 @@ def is_symbolic(x):
 
 
 def _input_examples(layer, level):
+    bound = getattr(layer, "_bound_value", None)
+    if bound is not None:  # Input(tensor=value): its value at every level
+        return (bound, bound)
     if layer.input_dtype == "string":
         # texts of 8 and 9 words (longer at later levels): a TextVectorization without
         # output_sequence_length then gives a None length, as Keras' (None, None); empty

@@ -49,11 +49,16 @@ class Trainer(GeneratorMethods):
     # ---- compile -----------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
                 weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
-                jit_compile="auto", auto_scale_loss=True):
+                jit_compile="auto", auto_scale_loss=True, target_tensors=None):
         """Resolves `optimizer`, `loss` (one, or a list / dict per output; None for a model
         that computes its own loss) and `metrics` (names, objects or functions) and stores them.
         As in Keras, `metrics` ignore sample_weight / class_weight and `weighted_metrics` use
-        them. jit_compile=False forces the generic (unfused) training path."""
+        them. jit_compile=False forces the generic (unfused) training path. Keras 2's
+        `target_tensors` (graph-mode targets fed by TensorFlow 1 input pipelines) raises."""
+        if target_tensors is not None:
+            raise NotImplementedError("[compile] target_tensors (Keras 2's graph-mode targets, "
+                                      "removed in TensorFlow 2.2) is not supported: give the "
+                                      "targets to fit (arrays, or a dataset of (x, y) batches)")
         if steps_per_execution == "auto":
             steps_per_execution = 1  # Keras' choice to make; one step per execution here
         if isinstance(steps_per_execution, bool) or not isinstance(steps_per_execution, int) \

@@ -189,3 +189,6 @@ class CIFAR100(CIFAR10):
     base_folder = "cifar-100-python"
     train_list, test_list = ["train"], ["test"]
     meta_file, meta_key, archive = "meta", "fine_label_names", "cifar-100-python.tar.gz"
+
+from .datasets_fake import FakeData  # noqa: E402  (torchvision.datasets.FakeData)
+__all__.append("FakeData")

@@ -14,6 +14,7 @@ from .. import initializers as _init
 from .. import regularizers as _reg
 from . import data_format as _df
 from .base import Layer
+from .keras1_args import KERAS1_KEYS, POOL_KERAS1_KEYS, convert_conv2d, convert_pool2d
 
 _FUSED = ("relu", "sigmoid", "tanh", "elu")  # activations F.conv2d_nhwc applies in its epilogue
 
@@ -126,6 +127,19 @@ class Conv2D(_Conv):
                  use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, **kwargs):
+        if KERAS1_KEYS.intersection(kwargs):  # Convolution2D(32, 3, 3, border_mode=...)
+            a = convert_conv2d(type(self).__name__, dict(
+                filters=filters, kernel_size=kernel_size, strides=strides, padding=padding,
+                data_format=data_format, kernel_initializer=kernel_initializer,
+                kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+                kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
+                use_bias=use_bias), kwargs)
+            filters, kernel_size, strides, padding, data_format = (
+                a["filters"], a["kernel_size"], a["strides"], a["padding"], a["data_format"])
+            kernel_initializer, kernel_regularizer, bias_regularizer = (
+                a["kernel_initializer"], a["kernel_regularizer"], a["bias_regularizer"])
+            kernel_constraint, bias_constraint, use_bias = (
+                a["kernel_constraint"], a["bias_constraint"], a["use_bias"])
         super().__init__(**kwargs)
         self._configure(filters, kernel_size, strides, padding, data_format, dilation_rate,
                         groups, activation, use_bias, kernel_initializer, bias_initializer,
@@ -159,6 +173,12 @@ class Conv2D(_Conv):
 class _Pool2D(Layer):
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
                  **kwargs):
+        if POOL_KERAS1_KEYS.intersection(kwargs):  # AveragePooling2D((3, 3), border_mode=...)
+            a = convert_pool2d(type(self).__name__, dict(
+                pool_size=pool_size, strides=strides, padding=padding, data_format=data_format),
+                kwargs)
+            pool_size, strides, padding, data_format = (a["pool_size"], a["strides"],
+                                                        a["padding"], a["data_format"])
         super().__init__(**kwargs)
         name = type(self).__name__
         _df.resolve(self, data_format, name)

@@ -66,7 +66,40 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
           tensor=None, optional=False):
     """A symbolic input (a KerasTensor) of `shape` (None for a variable dimension; the batch
     dimension is implicit), to build functional models: `keras.Model(inputs, outputs)`."""
-    if tensor is not None or optional:
-        raise ValueError("[Input] tensor= and optional=True are not supported")
+    if optional:
+        raise ValueError("[Input] optional=True is not supported")
+    if tensor is not None:
+        return _bound_input(tensor, shape, batch_size, dtype, batch_shape, name)
     return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name,
                       batch_shape=batch_shape, sparse=sparse)._output
+
+
+def _bound_input(tensor, shape, batch_size, dtype, batch_shape, name):
+    """Keras 2's `Input(tensor=value)`: an input bound to an existing (eager) tensor, e.g. the
+    masks of neural_doodle.py, `Input(tensor=K.concatenate([mask_a, mask_b]))`. In a graph it is
+    a constant: models and K.function built on layer outputs downstream of it do not take it
+    as an argument (its value is fed), while a model given it as an input takes data for it
+    like any input. `shape` / `batch_shape` / `dtype`, when given, must agree with the tensor."""
+    from ..symbolic import KerasTensor
+    from ...tensor import Tensor
+    if isinstance(tensor, KerasTensor):
+        raise NotImplementedError("[Input] tensor= a symbolic (graph) tensor is not supported: "
+                                  "use that tensor itself as the model input (the graph is cut "
+                                  "there)")
+    value = np.asarray(tensor._data if isinstance(tensor, Tensor) else tensor)
+    if value.ndim < 1:
+        raise ValueError(f"[Input] tensor= needs at least a batch dimension. Received shape "
+                         f"{value.shape}")
+    want = tuple(batch_shape) if batch_shape is not None else (
+        None if shape is None else (batch_size,) + (tuple(shape) if not isinstance(
+            shape, (int, np.integer)) else (int(shape),)))
+    if want is not None and (len(want) != value.ndim or any(
+            d is not None and d != v for d, v in zip(want, value.shape))):
+        raise ValueError(f"[Input] the tensor's shape {value.shape} does not match the declared "
+                         f"shape {want} (batch included)")
+    if dtype is not None and np.dtype(_dtype_name(dtype)) != value.dtype:
+        value = value.astype(_dtype_name(dtype))
+    layer = InputLayer.__new__(InputLayer)
+    layer._bound_value = value  # read by input_tensor (the examples) and Model._run_graph
+    InputLayer.__init__(layer, batch_shape=value.shape, dtype=value.dtype, name=name)
+    return layer._output

@@ -1,8 +1,11 @@
 """Data-parallel training on MPI (mpi4py), in Horovod's shape.
 
 Needs the extra: ``pip install 'pyengine[dist]'`` (mpi4py + the mpich MPI library). Without it,
-``import pyengine.distributed`` raises an ImportError naming the extra; the rest of pyengine does
-not import this package. Importing it does not start MPI: init() does.
+``import pyengine.distributed`` still works, as ``import torch.distributed`` does on a build
+without distributed support (programs import it at the top and use it only when asked to):
+``is_available()`` is False, and ``init()``, ``init_process_group()`` and everything that needs
+a job raise an ImportError naming the extra. The rest of pyengine does not import this package.
+Importing it does not start MPI: init() does.
 
     import pyengine as pe
     import pyengine.distributed as hvd
@@ -22,10 +25,6 @@ PyTorch's names work too (process_group.py, ddp.py): ``import pyengine.distribut
 Keras (compile / fit, callbacks): pyengine.distributed.keras. Contract, cluster use and
 measurements: docs/distributed.md.
 """
-from ._mpi import require_mpi4py as _require_mpi4py
-
-_require_mpi4py()
-
 from ._mpi import (comm, init, is_initialized, local_rank, local_size, rank,  # noqa: E402
                    size)
 from .collectives import (Average, Max, Min, Product, ReduceOp, Sum, allgather,  # noqa: E402

@@ -12,13 +12,20 @@ _EXTRA_HINT = ("pip install 'pyengine[dist]' (installs mpi4py and the mpich MPI 
                "cluster, `pip install mpi4py` built against the cluster's own MPI)")
 
 
+def have_mpi4py():
+    """Whether mpi4py is installed (the package only: importing it does not start MPI)."""
+    try:
+        import mpi4py  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def require_mpi4py():
     """Raise an ImportError naming the extra when mpi4py is not installed."""
-    try:
-        import mpi4py  # noqa: F401  (the package only: importing it does not start MPI)
-    except ImportError as e:
+    if not have_mpi4py():
         raise ImportError(f"[pyengine.distributed] needs mpi4py and an MPI library: "
-                          f"{_EXTRA_HINT}") from e
+                          f"{_EXTRA_HINT}")
 
 
 class _State:
@@ -32,6 +39,7 @@ _state = _State()
 
 
 def _load_mpi():
+    require_mpi4py()
     try:
         from mpi4py import MPI
     except (ImportError, RuntimeError, OSError) as e:  # mpi4py present but no libmpi to load
@@ -139,6 +147,7 @@ def is_initialized():
 def comm():
     """The communicator pyengine's collectives use (an mpi4py Intracomm)."""
     if _state.comm is None:
+        require_mpi4py()  # without the extra, say so rather than "call init()", which would fail
         raise RuntimeError("[pyengine.distributed] not initialized: call "
                            "pyengine.distributed.init() first")
     return _state.comm

@@ -168,17 +168,18 @@ def destroy_process_group(group=None):
 
 
 def is_available():
-    """True: this package imports only where mpi4py is installed."""
-    return True
+    """Whether a process group can be made here: mpi4py (the [dist] extra) is installed. The
+    package imports without it, as torch.distributed does on a build without it."""
+    return _mpi.have_mpi4py()
 
 
 def is_mpi_available():
-    return True
+    return _mpi.have_mpi4py()
 
 
 def is_gloo_available():
-    """True: backend='gloo' (CPU collectives) is served by MPI."""
-    return True
+    """backend='gloo' (CPU collectives) is served by MPI: available with mpi4py."""
+    return _mpi.have_mpi4py()
 
 
 def is_nccl_available():

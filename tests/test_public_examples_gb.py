@@ -31,3 +31,115 @@ def test_none_by_none_encoder_decoder_adds_its_input():
         x = rng.normal(size=(2, size, size, 2)).astype("float32")
         ref = x.astype(np.float64) + _up2(_up2(_pool2(_pool2(x.astype(np.float64)))))
         np.testing.assert_allclose(model.predict(x, verbose=0), ref, rtol=1e-6, atol=1e-6)
+
+
+# ---- RetinaNet: tf.data ignore_errors, tf.TensorArray, float tile / reshape sizes, one_hot of
+# out-of-range labels, tf.train.latest_checkpoint, non-max suppression
+
+@pytest.mark.parametrize("workers", [None, 2])
+def test_dataset_ignore_errors_skips_failed_map_elements_in_order(workers):
+    def f(x):
+        if int(x) % 3 == 0:
+            raise ValueError("bad element")
+        return x * 10
+    ds = tf.data.Dataset.range(10).map(f, num_parallel_calls=workers)
+    kept = [int(v) for v in ds.apply(tf.data.experimental.ignore_errors())]
+    assert kept == [10, 20, 40, 50, 70, 80]
+    assert [int(v) for v in ds.ignore_errors().batch(4).take(1)
+            .unbatch()] == [10, 20, 40, 50]
+    with pytest.raises(ValueError, match="bad element"):
+        list(ds)  # without ignore_errors the error propagates
+
+
+def test_tensor_array_write_stack_read_and_gradient():
+    x = tf.Variable(np.arange(6, dtype=np.float32).reshape(2, 3))
+    with tf.GradientTape() as tape:
+        ta = tf.TensorArray(dtype=tf.float32, size=0, dynamic_size=True)
+        for i in range(2):
+            ta = ta.write(i, x[i] * float(i + 1))
+        ta = ta.write(3, x[0])  # index 2 never written: zeros
+        out = ta.stack()
+        loss = tf.reduce_sum(out * out)
+    ref = np.stack([np.arange(3), 2 * np.arange(3, 6), np.zeros(3), np.arange(3)])
+    np.testing.assert_allclose(out.numpy(), ref)
+    assert int(ta.size()) == 4
+    g = tape.gradient(loss, x).numpy()
+    np.testing.assert_allclose(g, [2 * np.arange(3) * 2, 2 * np.arange(3, 6) * 4])
+    fixed = tf.TensorArray(tf.float32, size=2)
+    with pytest.raises(IndexError, match="not resizeable"):
+        fixed.write(2, [1.0, 2.0])
+    with pytest.raises(TypeError, match="dtype is float32"):
+        fixed.write(0, np.zeros(2, np.int64))
+    fixed = fixed.unstack(np.array([[1.0, 2.0], [3.0, 4.0]], np.float32))
+    np.testing.assert_allclose(fixed.read(1).numpy(), [3.0, 4.0])
+    with pytest.raises(ValueError, match="twice"):
+        fixed.read(1)
+    np.testing.assert_allclose(fixed.gather([0]).numpy(), [[1.0, 2.0]])
+
+
+def test_tile_and_reshape_take_whole_number_float_sizes():
+    x = tf.constant(np.arange(6, dtype=np.float32).reshape(1, 1, 6))
+    h = tf.math.ceil(tf.constant(13.0) / 8.0)  # 2.0, as RetinaNet's anchor grid
+    out = tf.tile(x, [h, h * 1.5, 1])
+    np.testing.assert_array_equal(out.numpy(), np.tile(np.arange(6).reshape(1, 1, 6), (2, 3, 1)))
+    np.testing.assert_array_equal(tf.reshape(out, [h * 9.0, 2]).numpy(),
+                                  np.tile(np.arange(6), 6).reshape(18, 2))
+    with pytest.raises(ValueError, match="whole number"):
+        tf.tile(x, [tf.constant(1.5), 1, 1])
+    with pytest.raises(ValueError, match="whole number"):
+        tf.reshape(x, [tf.constant(2.5), -1])
+
+
+def test_one_hot_gives_zero_rows_outside_depth():
+    labels = np.array([[0, -1, 2], [-2, 3, 1]], np.int32)
+    out = tf.one_hot(labels, depth=3).numpy()
+    ref = np.zeros((2, 3, 3), np.float32)
+    for idx in np.ndindex(labels.shape):
+        if 0 <= labels[idx] < 3:
+            ref[idx + (labels[idx],)] = 1.0
+    np.testing.assert_array_equal(out, ref)
+    np.testing.assert_array_equal(tf.one_hot(np.array([4, 1]), 3, on_value=5.0,
+                                             off_value=-1.0, axis=0).numpy(),
+                                  [[-1, -1], [-1, 5], [-1, -1]])
+
+
+def test_latest_checkpoint_follows_tf_format_save_weights(tmp_path):
+    assert tf.train.latest_checkpoint(str(tmp_path)) is None
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(2)])
+    first = model.get_weights()
+    model.save_weights(str(tmp_path / "w_epoch_1"))
+    model.set_weights([w + 1.0 for w in first])
+    model.save_weights(str(tmp_path / "w_epoch_2"))
+    latest = tf.train.latest_checkpoint(str(tmp_path))
+    assert latest == str(tmp_path / "w_epoch_2")
+    text = (tmp_path / "checkpoint").read_text()
+    assert 'model_checkpoint_path: "w_epoch_2"' in text and '"w_epoch_1"' in text
+    model.set_weights(first)
+    model.load_weights(latest)
+    for a, b in zip(model.get_weights(), first):
+        np.testing.assert_allclose(a, b + 1.0)
+    model.save_weights(str(tmp_path / "k.weights.h5"))  # Keras format: no state entry
+    assert tf.train.latest_checkpoint(str(tmp_path)) == latest
+
+
+def test_non_max_suppression_and_combined_match_hand_computed():
+    boxes = np.array([[0, 0, 1, 1], [0, 0.1, 1, 1.1], [0, 2, 1, 3], [1, 1, 0, 0]], np.float32)
+    scores = np.array([0.9, 0.8, 0.7, 0.95], np.float32)
+    # box 3 is box 0 with its corners swapped: IoU 1, so it suppresses box 0 (lower score);
+    # box 1 overlaps box 3 with IoU 0.9 / 1.1 = 0.818
+    np.testing.assert_array_equal(tf.image.non_max_suppression(boxes, scores, 10, 0.8).numpy(),
+                                  [3, 2])
+    np.testing.assert_array_equal(tf.image.non_max_suppression(boxes, scores, 10, 0.82).numpy(),
+                                  [3, 1, 2])
+    np.testing.assert_array_equal(
+        tf.image.non_max_suppression(boxes, scores, 1, 0.5, score_threshold=0.96).numpy(), [])
+    two = np.stack([boxes / 4.0, boxes[::-1] / 4.0])[:, :, None, :]  # (2, 4, 1, 4), q = 1
+    cls = np.stack([np.stack([scores, 1 - scores], -1), np.stack([scores[::-1], 0 * scores], -1)])
+    det = tf.image.combined_non_max_suppression(two, cls, 2, 3, 0.5, 0.15)
+    assert det.nmsed_boxes.shape == (2, 3, 4)
+    np.testing.assert_array_equal(det.valid_detections.numpy(), [3, 2])
+    np.testing.assert_allclose(det.nmsed_scores.numpy(), [[0.95, 0.7, 0.3], [0.95, 0.7, 0.0]],
+                               rtol=1e-6)
+    np.testing.assert_array_equal(det.nmsed_classes.numpy(), [[0, 0, 1], [0, 0, 0]])
+    np.testing.assert_allclose(det.nmsed_boxes.numpy()[0, 2], boxes[2] / 4.0)
+    np.testing.assert_array_equal(det.nmsed_boxes.numpy()[1, 2], 0.0)

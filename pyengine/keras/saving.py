@@ -129,6 +129,18 @@ def write_weights(model, filepath, overwrite=True, extra=None):
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+    if _tf_checkpoint_path(filepath):
+        from ..tf_train import update_checkpoint_state
+        update_checkpoint_state(folder, filepath)
+
+
+def _tf_checkpoint_path(filepath):
+    """A path TensorFlow 2's save_weights writes in its checkpoint format (no .h5 / .keras
+    suffix): TensorFlow records it in the folder's `checkpoint` state file, which
+    tf.train.latest_checkpoint reads (keras-io RetinaNet's ModelCheckpoint
+    'weights_epoch_{epoch}' then load_weights(latest_checkpoint(dir)))."""
+    base = os.path.basename(filepath).lower()
+    return base != "checkpoint" and not base.endswith((".h5", ".hdf5", ".keras", ".npz"))
 
 
 class LoadStatus:

@@ -143,3 +143,59 @@ def test_non_max_suppression_and_combined_match_hand_computed():
     np.testing.assert_array_equal(det.nmsed_classes.numpy(), [[0, 0, 1], [0, 0, 0]])
     np.testing.assert_allclose(det.nmsed_boxes.numpy()[0, 2], boxes[2] / 4.0)
     np.testing.assert_array_equal(det.nmsed_boxes.numpy()[1, 2], 0.0)
+
+
+# ---- BASNet: a model cut from a strided None-input backbone, tf.image.ssim broadcasting,
+# a per-sample loss vector from compute_loss, one mask for several outputs
+
+def test_model_from_intermediate_tensor_of_strided_none_backbone():
+    inp = keras.Input(shape=(None, None, 2))
+    x = inp
+    for k in range(4):  # 8 and 9 both end at 1 x 1: the shape looked fixed
+        x = layers.Conv2D(3, 3, strides=2, padding="same", name=f"down{k}")(x)
+    mid = layers.Conv2D(4, 1, name="mid")(x)
+    out = layers.Conv2D(5, 1, name="head")(mid)
+    backbone = keras.Model(inp, out)
+    cut = keras.Model(backbone.get_layer("mid").input, backbone.get_layer("head").output)
+    assert tuple(cut.inputs[0].shape) == (None, None, None, 3)
+    z = np.random.default_rng(1).normal(size=(2, 4, 5, 3)).astype("float32")
+    w_mid, b_mid = backbone.get_layer("mid").get_weights()
+    w_head, b_head = backbone.get_layer("head").get_weights()
+    ref = (z.astype(np.float64) @ w_mid[0, 0] + b_mid) @ w_head[0, 0] + b_head
+    np.testing.assert_allclose(cut.predict(z, verbose=0), ref, rtol=1e-4, atol=1e-5)
+
+
+def test_ssim_broadcasts_batch_dimensions_and_stacks_lists():
+    rng = np.random.default_rng(2)
+    mask = rng.random((2, 12, 12, 1)).astype("float32")
+    preds = [rng.random((2, 12, 12, 1)).astype("float32") for _ in range(3)]
+    out = tf.image.ssim(mask, preds, max_val=1.0)
+    assert tuple(out.shape) == (3, 2)
+    each = np.stack([tf.image.ssim(mask, p, max_val=1.0).numpy() for p in preds])
+    np.testing.assert_allclose(out.numpy(), each, rtol=1e-6)
+    assert abs(float(tf.image.ssim(mask, mask, 1.0).numpy()[0]) - 1.0) < 1e-5
+    with pytest.raises(ValueError, match="do not broadcast"):
+        tf.image.ssim(mask, np.zeros((3, 12, 12, 1), "float32"), 1.0)
+
+
+def test_compute_loss_vector_single_mask_and_metric_per_output():
+    class TwoHeads(keras.Model):
+        def compute_loss(self, x, y, y_pred, sample_weight=None, training=False):
+            # a per-sample vector, as keras-io BASNet's SSIM term: gradient of its sum
+            return sum(tf.reduce_mean(tf.square(y - p), axis=[1, 2]) for p in y_pred)
+
+    inp = keras.Input(shape=(4, 1))
+    a = layers.Dense(1, name="a")(inp)
+    b = layers.Dense(1, name="b")(inp)
+    model = TwoHeads(inp, [a, b])
+    model.compile(optimizer=keras.optimizers.SGD(0.05),
+                  metrics=[keras.metrics.MeanAbsoluteError(name="mae") for _ in range(2)])
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(16, 4, 1)).astype("float32")
+    y = (2.0 * x + 1.0).astype("float32")
+    first = model.evaluate(x, y, verbose=0, return_dict=True)
+    ref_mae = np.abs(y - model.predict(x, verbose=0)[0]).mean()
+    assert abs(first["a_mae"] - ref_mae) < 1e-5  # the one mask goes to the first output
+    assert first["b_mae"] == 0.0  # not updated: Keras 3 pairs targets with outputs in order
+    h = model.fit(x, y, batch_size=16, epochs=20, verbose=0)
+    assert h.history["loss"][-1] < 0.5 * h.history["loss"][0]

@@ -50,6 +50,8 @@ def _cut_at_inputs(inputs, outputs):
     for t in tree.flatten(inputs):
         if isinstance(t, KerasTensor) and not isinstance(t._keras_history[0], InputLayer) \
                 and id(t) not in new:
+            from .symbolic import settle_shape
+            settle_shape(t)
             new[id(t)] = InputLayer(shape=t.shape[1:], batch_size=t.shape[0], dtype=t.dtype,
                                     name=_unique_name(f"{t.name}_input"))._output
     if not new:

@@ -201,6 +201,21 @@ def _examples_at(t, level, memo):
     return memo[id(t), level]
 
 
+def settle_shape(t):
+    """Makes None the dimensions of KerasTensor t that only looked fixed at its example sizes:
+    with a None dimension upstream, strided layers can bring both examples to one size (8 and
+    9 -> 1 after five stride-2 stages of a ResNet), so t is replayed once at the next level's
+    sizes and a dimension that differs there becomes None. For a model whose input is such an
+    intermediate tensor (keras-io BASNet: a Model from a ResNet34 backbone layer's .input).
+    A replay that fails leaves the shape as it was."""
+    if not t._free or t._level + 1 >= _LONG or all(d is None for d in t.shape[1:]):
+        return
+    try:
+        _examples_at(t, t._level + 1, {})
+    except (ValueError, TypeError, IndexError):
+        pass
+
+
 def _shape_str(x):
     return tree.map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, x)
 

@@ -199,3 +199,65 @@ def test_compute_loss_vector_single_mask_and_metric_per_output():
     assert first["b_mae"] == 0.0  # not updated: Keras 3 pairs targets with outputs in order
     h = model.fit(x, y, batch_size=16, epochs=20, verbose=0)
     assert h.history["loss"][-1] < 0.5 * h.history["loss"][0]
+
+
+# ---- GauGAN: tf.image.decode_bmp, a map function returning a list, hinge loss against a
+# scalar label, a Loss subclass over lists of outputs
+
+def _bmp(pixels, bits):
+    import struct
+    h, w = pixels.shape[:2]
+    row = w * bits // 8
+    stride = (row + 3) & ~3
+    rows = np.zeros((h, stride), np.uint8)
+    rows[:, :row] = (pixels if bits == 8 else pixels[..., ::-1]).reshape(h, row)[::-1]
+    pal = np.zeros((256, 4), np.uint8) if bits == 8 else np.zeros((0, 4), np.uint8)
+    pal[:, :3] = 255 - np.arange(len(pal))[:, None]  # a palette unlike the indices
+    offset = 54 + pal.size
+    head = b"BM" + struct.pack("<IHHI", offset + rows.size, 0, 0, offset)
+    dib = struct.pack("<IiiHHIIiiII", 40, w, h, 1, bits, 0, rows.size, 0, 0, len(pal), 0)
+    return head + dib + pal.tobytes() + rows.tobytes()
+
+
+def test_decode_bmp_reads_8_bit_values_and_24_bit_rgb():
+    rng = np.random.default_rng(4)
+    labels = rng.integers(0, 12, (5, 7)).astype(np.uint8)
+    out = tf.image.decode_bmp(_bmp(labels, 8), channels=0)
+    assert out.dtype == tf.uint8 and tuple(out.shape) == (5, 7, 1)
+    np.testing.assert_array_equal(tf.squeeze(out).numpy(), labels)  # stored values, no palette
+    rgb = rng.integers(0, 256, (3, 5, 3)).astype(np.uint8)
+    np.testing.assert_array_equal(tf.io.decode_bmp(_bmp(rgb, 24)).numpy(), rgb)
+    with pytest.raises(Exception, match="not a BMP"):
+        tf.image.decode_bmp(b"\x89PNG\r\n\x1a\n....")
+
+
+def test_dataset_map_returning_a_list_gives_tuple_components():
+    ds = tf.data.Dataset.from_tensor_slices(np.arange(6, dtype=np.float32).reshape(3, 2))
+    ds = ds.map(lambda x: [x, x * 2.0, tf.reduce_sum(x)]).batch(3)
+    a, b, c = next(iter(ds))
+    np.testing.assert_allclose(b.numpy(), 2 * np.arange(6).reshape(3, 2))
+    np.testing.assert_allclose(c.numpy(), [1.0, 5.0, 9.0])
+    assert tuple(a.shape) == (3, 2)
+
+
+def test_hinge_against_scalar_label_and_loss_subclass_over_lists():
+    patches = np.random.default_rng(5).normal(size=(2, 3, 3, 1)).astype("float32")
+    for label in (1.0, -1.0):
+        got = float(keras.losses.Hinge()(label, patches))
+        assert abs(got - np.maximum(1.0 - label * patches.astype(np.float64), 0).mean()) < 1e-6
+
+    class FeatureMatch(keras.losses.Loss):
+        def call(self, y_true, y_pred):
+            assert isinstance(y_pred, list) and len(y_pred) == 3
+            return sum(tf.reduce_mean(tf.abs(t - p)) for t, p in zip(y_true, y_pred))
+
+    rng = np.random.default_rng(6)
+    shapes = [(2, 8, 8, 4), (2, 4, 4, 8), (2, 1, 1, 1)]
+    real = [rng.normal(size=s).astype("float32") for s in shapes]
+    fake = [tf.Variable(rng.normal(size=s).astype("float32")) for s in shapes]
+    with tf.GradientTape() as tape:
+        loss = FeatureMatch()(real, fake)
+    ref = sum(np.abs(r - f.numpy()).mean() for r, f in zip(real, fake))
+    assert abs(float(loss) - ref) < 1e-5
+    g = tape.gradient(loss, fake[1]).numpy()
+    np.testing.assert_allclose(g, np.sign(fake[1].numpy() - real[1]) / real[1].size, rtol=1e-5)

@@ -169,6 +169,10 @@ class Dataset:
         def call(e):
             t = _st.to_tensors(e)
             out = map_func(*t) if isinstance(t, tuple) else map_func(t)
+            if isinstance(out, list):
+                # tf.data treats a returned Python list as a tuple of components (keras-io
+                # GauGAN's crop returns [segmentation_map, image, labels]), not one array
+                out = tuple(out)
             return _st.normalize(out, "Dataset.map")
 
         def make():

@@ -261,3 +261,69 @@ def test_hinge_against_scalar_label_and_loss_subclass_over_lists():
     assert abs(float(loss) - ref) < 1e-5
     g = tape.gradient(loss, fake[1]).numpy()
     np.testing.assert_allclose(g, np.sign(fake[1].numpy() - real[1]) / real[1].size, rtol=1e-5)
+
+
+# ---- Music Transformer: keras.utils.Config, ops.scatter_update / scatter, load_model of a
+# subclassed model whose get_config returns only its constructor arguments
+
+def test_keras_utils_config_attributes_and_freezing():
+    cfg = keras.utils.Config(max_len=8, dim=4)
+    cfg.batch = 2
+    assert (cfg.max_len, cfg["dim"], cfg.batch) == (8, 4, 2)
+    assert sorted(cfg) == ["batch", "dim", "max_len"] and cfg.as_dict()["batch"] == 2
+    with pytest.raises(AttributeError, match="unknown attribute"):
+        cfg.missing
+    cfg.freeze()
+    with pytest.raises(ValueError, match="frozen"):
+        cfg.dim = 5
+    with pytest.raises(ValueError, match="frozen"):
+        cfg.update(dim=5)
+    cfg.unfreeze()
+    cfg.update(dim=5)
+    assert cfg.dim == 5 and '"dim": 5' in cfg.to_json()
+
+
+def test_ops_scatter_update_and_scatter_with_gradients():
+    ops = keras.ops
+    x = tf.Variable(np.arange(6, dtype=np.float32).reshape(2, 3))
+    u = tf.Variable(np.array([10.0, 20.0], np.float32))
+    with tf.GradientTape(persistent=True) as tape:
+        out = ops.scatter_update(x, [[0, 1], [1, 2]], u)
+        loss = tf.reduce_sum(out * np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], np.float32))
+    np.testing.assert_array_equal(out.numpy(), [[0, 10, 2], [3, 4, 20]])
+    np.testing.assert_array_equal(tape.gradient(loss, x).numpy(), [[1, 0, 3], [4, 5, 0]])
+    np.testing.assert_array_equal(tape.gradient(loss, u).numpy(), [2, 6])
+    tokens = ops.scatter_update(np.zeros((1, 4), np.int32), ((0, 2),), np.array([7], np.int32))
+    np.testing.assert_array_equal(ops.convert_to_numpy(tokens), [[0, 0, 7, 0]])
+    np.testing.assert_array_equal(ops.scatter([[1], [1], [3]], [1.0, 2.0, 5.0], (4,)).numpy(),
+                                  [0, 3, 0, 5])
+
+
+def test_subclassed_model_with_argument_only_get_config_saves_and_loads(tmp_path):
+    @keras.saving.register_keras_serializable(package="gb_test")
+    class Tiny(keras.Model):
+        def __init__(self, units=3, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.dense = layers.Dense(units)
+
+        def call(self, x):
+            return self.dense(x) * 2.0
+
+        def get_config(self):
+            return {"units": self.units}
+
+        @classmethod
+        def from_config(cls, config):
+            return cls(**config)
+
+    model = Tiny(4)
+    model.compile(optimizer="adam", loss="mse")
+    x = np.random.default_rng(7).normal(size=(5, 2)).astype("float32")
+    model.fit(x, np.zeros((5, 4), "float32"), epochs=1, verbose=0)
+    path = str(tmp_path / "tiny.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert type(loaded).__name__ == "Tiny" and loaded.units == 4
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-6)

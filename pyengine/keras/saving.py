@@ -256,7 +256,9 @@ def _with_build_config(layer, cfg):
 
 def model_config_json(model):
     try:
-        return json.dumps(_with_build_config(model, model.get_config()))
+        # layer_config: a subclassed model whose get_config returns only its constructor
+        # arguments (keras-io Music Transformer) is recorded in Keras' from_config form
+        return json.dumps(layer_config(model))
     except TypeError as e:
         raise ValueError(f"[save] every layer's arguments must be JSON values (strings, "
                          f"numbers, lists) to save the model; layers holding functions other "

@@ -244,6 +244,7 @@ for _n in _tf_segment.__all__:
 from .tf_control_flow import cond, map_fn, numpy_function, py_function, while_loop  # noqa: E402,F401,E501
 from .tf_control_flow import tf_print as print  # noqa: E402,A001  (tf.print; builtins' stays)
 from .tf_tensor_array import TensorArray  # noqa: E402,F401  (tf.TensorArray, eager)
+from .tf_gradients import gradients  # noqa: E402,F401  (tf.gradients, eager: tf_gradients.py)
 from .tf_debugging import (assert_equal, assert_greater, assert_less, assert_rank,  # noqa: E402,F401
                            debugging, errors)
 from .tf_names_more import torch_or_tf_cumsum as cumsum  # noqa: E402  (torch's and tf.cumsum)

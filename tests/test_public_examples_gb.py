@@ -327,3 +327,42 @@ def test_subclassed_model_with_argument_only_get_config_saves_and_loads(tmp_path
     assert type(loaded).__name__ == "Tiny" and loaded.units == 4
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0),
                                rtol=1e-6)
+
+
+# ---- Eikonal solver: tf.gradients in a Lambda layer of a functional model
+
+def test_tf_gradients_eager_sums_ys_and_handles_unconnected():
+    x = tf.Variable(np.array([1.0, 2.0], np.float32))
+    z = tf.Variable(np.array([3.0], np.float32))
+    with tf.GradientTape() as tape:
+        y1, y2 = x ** 3, tf.reduce_sum(x) * 2.0
+        g = tf.gradients([y1, y2], [x, z], unconnected_gradients="zero")
+        total = tf.reduce_sum(g[0])
+    np.testing.assert_allclose(g[0].numpy(), 3 * np.array([1.0, 4.0]) + 2.0)
+    np.testing.assert_array_equal(g[1].numpy(), [0.0])
+    assert tf.gradients(y1, [z])[0] is None  # 'none': unconnected gives None
+    np.testing.assert_allclose(tape.gradient(total, x).numpy(), [6.0, 12.0])  # d/dx sum(3x^2)
+    with pytest.raises(NotImplementedError, match="stop_gradients"):
+        tf.gradients(y1, x, stop_gradients=[x])
+
+
+def test_lambda_gradient_layer_trains_through_input_gradient():
+    a = 0.7
+    inp = layers.Input(shape=(1,), name="x")
+    h = layers.Dense(1, use_bias=False, kernel_initializer=keras.initializers.Constant(a))(inp)
+    y = layers.Lambda(lambda t: t ** 3)(h)
+    g = layers.Lambda(lambda v: tf.gradients(v[0], v[1], unconnected_gradients="zero")[0])(
+        [y, [inp]])
+    model = keras.Model(inp, g)
+    x = np.array([[0.5], [1.0], [-2.0]], np.float32)
+    np.testing.assert_allclose(model.predict(x, verbose=0), 3 * a ** 3 * x ** 2, rtol=1e-5)
+    kernel = model.layers[1].kernel
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(model(x))
+    # d/da mean(3 a^3 x^2) = mean(9 a^2 x^2): the gradient layer's output depends on a
+    np.testing.assert_allclose(tape.gradient(loss, kernel).numpy().ravel(),
+                               [np.mean(9 * a ** 2 * x.astype(np.float64) ** 2)], rtol=1e-5)
+    model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mae")
+    target = np.full((3, 1), 0.2, np.float32)
+    h = model.fit(x, target, epochs=15, verbose=0).history["loss"]
+    assert h[-1] < 0.5 * h[0]

@@ -234,6 +234,8 @@ def call_symbolic(layer, inputs, args, kwargs):
     level = max(t._level for t in symbols)
     free = any(t._free for t in symbols)
     memo, first = {}, None
+    from ..tf_gradients import requested_input_gradients
+    requested_input_gradients()  # reset
     while True:
         try:
             results = _run_on_examples(layer, inputs, args, kwargs, level, memo)
@@ -245,6 +247,10 @@ def call_symbolic(layer, inputs, args, kwargs):
                 raise type(first)(f"[{layer.name}] cannot be called on input of shape "
                                   f"{_shape_str(inputs)}: {first}") from None
             level += 1  # longer examples for the None dimensions upstream
+    if requested_input_gradients():
+        # the layer differentiates w.r.t. a graph tensor (tf.gradients in a Lambda): the model
+        # built on it runs with its inputs requiring gradients (Model._run_graph)
+        layer.__dict__["_wants_input_gradients"] = True
     if results[0] is None and results[1] is None:
         return None  # a call() that returns nothing gives nothing, as in Keras 3
     flat1, flat2 = tree.flatten(results[0]), tree.flatten(results[1])

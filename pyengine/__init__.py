@@ -149,6 +149,9 @@ def __getattr__(name):
                 "multiprocessing", "linalg", "hub"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
+    if name == "train":  # tf.train.latest_checkpoint (tf_train.py)
+        from . import tf_train
+        return tf_train
     if name in ("initializers", "losses", "metrics", "optimizers"):  # TF 2's tf.X = tf.keras.X
         from . import keras as _keras
         return getattr(_keras, name)
@@ -242,6 +245,8 @@ for _n in _tf_segment.__all__:
     setattr(math, _n, getattr(_tf_segment, _n))  # noqa: F821  (tf.math, the module)
 from .tf_control_flow import cond, map_fn, numpy_function, py_function, while_loop  # noqa: E402,F401,E501
 from .tf_control_flow import tf_print as print  # noqa: E402,A001  (tf.print; builtins' stays)
+from .tf_tensor_array import TensorArray  # noqa: E402,F401  (tf.TensorArray, eager)
+from .tf_gradients import gradients  # noqa: E402,F401  (tf.gradients, eager: tf_gradients.py)
 from .tf_debugging import (assert_equal, assert_greater, assert_less, assert_rank,  # noqa: E402,F401
                            debugging, errors)
 from .tf_names_more import torch_or_tf_cumsum as cumsum  # noqa: E402  (torch's and tf.cumsum)

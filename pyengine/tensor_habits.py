@@ -397,6 +397,21 @@ def _descending_key(a):
     return -(a.astype(np.int64) if a.dtype.kind in "bu" else a)
 
 
+def whole_number_size(s, op):
+    """A 0-d tensor / array holding a whole number as its int, for TensorFlow's shape-like
+    arguments (tf.tile's multiples, tf.reshape's shape): keras-io RetinaNet tiles by
+    `tf.math.ceil(height / 8)`, a float tensor. 2.5, inf and NaN are refused; any other value
+    is returned unchanged for the caller's own check."""
+    data = getattr(s, "_data", s)
+    if isinstance(data, (np.ndarray, np.floating)) and np.ndim(data) == 0 \
+            and np.asarray(data).dtype.kind == "f":
+        v = float(data)
+        if not np.isfinite(v) or v != np.floor(v):
+            raise ValueError(f"[{op}] a size must be a whole number, got {v}")
+        return int(v)
+    return _int_size(s)
+
+
 def _int_size(s):
     """A 0-d integer tensor / array as its int, anything else unchanged (for the check)."""
     data = getattr(s, "_data", s)

@@ -111,6 +111,8 @@ class MathHabits:
         if len(dims) == 1 and isinstance(getattr(dims[0], "_data", dims[0]), np.ndarray):
             dims = (np.asarray(getattr(dims[0], "_data", dims[0])).tolist(),)  # tf: a 1-D tensor
         dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+        from .tensor_habits import whole_number_size
+        dims = tuple(whole_number_size(d, "tile") for d in dims)
         return self.repeat(*((1,) * (self.ndim - len(dims)) + tuple(dims)))
 
     def unbind(self, dim=0):

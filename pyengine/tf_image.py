@@ -157,4 +157,6 @@ from .tf_image_color import (adjust_contrast, adjust_hue, adjust_saturation,  # 
                              hsv_to_rgb, random_contrast, random_hue, random_saturation,
                              rgb_to_hsv, rgb_to_yuv, yuv_to_rgb)
 # tf.image.decode_png / decode_jpeg / decode_image / encode_png (file bytes <-> uint8 images)
-from .tf_io import decode_image, decode_jpeg, decode_png, encode_png  # noqa: E402,F401
+from .tf_io import decode_bmp, decode_image, decode_jpeg, decode_png, encode_png  # noqa: E402,F401,E501
+# tf.image.non_max_suppression / combined_non_max_suppression (greedy NMS, no gradient)
+from .tf_image_nms import combined_non_max_suppression, non_max_suppression  # noqa: E402,F401

@@ -36,12 +36,25 @@ def _gauss(size, sigma):
 
 def ssim(img1, img2, max_val, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03,
          return_index_map=False):
+    """One SSIM value per image; img1 / img2 (..., H, W, C) whose leading dimensions
+    broadcast. A list of images (a model's outputs) is stacked first, as TensorFlow converts
+    it."""
     from .tf_nn_more import depthwise_conv2d
     op = "tf.image.ssim"
     x, y = _t(img1), _t(img2)
-    if tuple(x.shape) != tuple(y.shape) or x.ndim < 3:
+    if x.ndim < 3 or y.ndim < 3 or tuple(x.shape[-3:]) != tuple(y.shape[-3:]):
         raise ValueError(f"[{op}] img1 and img2 must be images of one shape (..., H, W, C). "
                          f"Received: {tuple(x.shape)} and {tuple(y.shape)}")
+    if tuple(x.shape) != tuple(y.shape):
+        # leading (batch) dimensions broadcast, as TensorFlow's: keras-io BASNet compares a
+        # (B, H, W, 1) mask with its 8 stacked (8, B, H, W, 1) side outputs
+        try:
+            lead = np.broadcast_shapes(tuple(x.shape[:-3]), tuple(y.shape[:-3]))
+        except ValueError:
+            raise ValueError(f"[{op}] the batch dimensions of img1 {tuple(x.shape)} and img2 "
+                             f"{tuple(y.shape)} do not broadcast") from None
+        x = x.expand(tuple(lead) + tuple(x.shape[-3:]))
+        y = y.expand(tuple(lead) + tuple(y.shape[-3:]))
     if x._data.dtype.kind != "f":
         x = x.astype("float32")
     if y._data.dtype != x._data.dtype:

@@ -100,6 +100,24 @@ def decode_jpeg(contents, channels=0, ratio=1, fancy_upscaling=True, try_recover
     return _decode("decode_jpeg", contents, channels, "uint8", ("jpeg",))
 
 
+def decode_bmp(contents, channels=0, name=None):
+    """tf.image.decode_bmp / tf.io.decode_bmp: uint8 (height, width, channels); an 8-bit file
+    gives one channel of its stored values (TensorFlow reads the bytes, not the palette:
+    keras-io GauGAN's facades label maps), 24 / 32-bit files RGB / RGBA. channels 0 keeps the
+    file's; 1, 3 or 4 convert."""
+    from .keras.preprocessing import image_decode as dec
+    data = _bytes("tf.image.decode_bmp", contents)
+    if channels not in (None, 0, 1, 3, 4):
+        raise ValueError(f"[tf.image.decode_bmp] channels must be 0, 1, 3 or 4, got "
+                         f"{channels!r}")
+    if data[:2] != b"BM":
+        raise dec.ImageDecodeError("[tf.image.decode_bmp] the contents are not a BMP image")
+    arr = dec.decode_bmp(data, raw_index=True)
+    if channels and channels != arr.shape[-1]:
+        arr = dec.convert(arr, {1: "grayscale", 3: "rgb", 4: "rgba"}[channels])
+    return Tensor._wrap(np.ascontiguousarray(arr))
+
+
 def decode_image(contents, channels=None, dtype="uint8", name=None, expand_animations=True):
     """tf.image.decode_image: PNG / BMP (and JPEG / GIF with Pillow) to uint8 (h, w, c)."""
     return _decode("decode_image", contents, channels, dtype, ("png", "bmp", "jpeg", "gif"))

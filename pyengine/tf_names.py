@@ -142,8 +142,17 @@ def expand_dims(x, axis):
 @symbolic_aware
 def one_hot(indices, depth, on_value=1.0, off_value=0.0, axis=None, dtype=None, name=None):
     """float32 one-hot of integer `indices`: (...) -> (..., depth), the new axis at `axis`
-    (-1 / None: last; keras-io wgan-graphs puts the bond types at axis 1)."""
-    out = F.one_hot(indices, depth)._data.astype(np.float32)
+    (-1 / None: last; keras-io wgan-graphs puts the bond types at axis 1). An index outside
+    [0, depth) gives a row of off_value, as in TensorFlow (keras-io RetinaNet one-hots its
+    -1 background / -2 ignore labels and masks those anchors out)."""
+    ids = np.asarray(getattr(indices, "_data", indices))
+    if ids.dtype.kind in "iu":
+        depth = int(depth)
+        if depth < 0:
+            raise ValueError(f"[tf.one_hot] depth must be non-negative, got {depth}")
+        out = (ids[..., None] == np.arange(depth)).astype(np.float32)
+    else:
+        out = F.one_hot(indices, depth)._data.astype(np.float32)
     if on_value != 1.0 or off_value != 0.0:
         out = np.where(out > 0, np.float32(on_value), np.float32(off_value))
     if axis is not None and axis != -1:

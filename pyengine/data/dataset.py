@@ -169,13 +169,54 @@ class Dataset:
         def call(e):
             t = _st.to_tensors(e)
             out = map_func(*t) if isinstance(t, tuple) else map_func(t)
+            if isinstance(out, list):
+                # tf.data treats a returned Python list as a tuple of components (keras-io
+                # GauGAN's crop returns [segmentation_map, image, labels]), not one array
+                out = tuple(out)
             return _st.normalize(out, "Dataset.map")
 
         def make():
             if workers == 1:
                 return (call(e) for e in src())
             return _parallel_map(call, src(), workers)
-        return Dataset(make, self._cardinality)
+
+        def call_or_error(e):
+            try:
+                return call(e)
+            except Exception as exc:  # noqa: BLE001 (handed to ignore_errors as a value)
+                return _MapError(exc)
+
+        def make_tolerant():
+            # for ignore_errors(): an element whose map_func raised comes as a _MapError, so
+            # the elements after it still come (a generator that raised is finished)
+            if workers == 1:
+                return (call_or_error(e) for e in src())
+            return _parallel_map(call_or_error, src(), workers)
+        out = Dataset(make, self._cardinality)
+        out._tolerant_iter = make_tolerant
+        return out
+
+    def ignore_errors(self, log_warning=False, name=None):
+        """The elements whose map function raised are dropped (tf.data's ignore_errors; also
+        `.apply(tf.data.experimental.ignore_errors())`): put it after the `.map(...)` whose
+        failures it should skip. An error raised further upstream (a generator, a batch of
+        elements of different shapes) is not skipped: it propagates, as a finished Python
+        iterator cannot give the elements after it. log_warning prints each skipped error."""
+        tolerant = getattr(self, "_tolerant_iter", None)
+        src = self._iter
+
+        def make():
+            if tolerant is None:
+                yield from src()
+                return
+            for e in tolerant():
+                if isinstance(e, _MapError):
+                    if log_warning:
+                        print(f"[Dataset.ignore_errors] skipped an element: "
+                              f"{type(e.error).__name__}: {e.error}")
+                    continue
+                yield e
+        return Dataset(make, UNKNOWN_CARDINALITY, self._spec)
 
     def filter(self, predicate, name=None):
         src = self._iter
@@ -426,6 +467,13 @@ def _check_spec(element, spec, k):
             raise ValueError(f"[from_generator] element {k} does not match the expected "
                              f"structure: {e}") from None
         raise
+
+
+class _MapError:
+    """An element whose map function raised (Dataset.map's tolerant iteration)."""
+
+    def __init__(self, error):
+        self.error = error
 
 
 def _parallel_map(call, it, workers):

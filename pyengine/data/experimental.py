@@ -7,3 +7,8 @@ def cardinality(dataset):
 
 
 from .csv_dataset import make_csv_dataset  # noqa: E402,F401
+
+
+def ignore_errors(log_warning=False):
+    """`dataset.apply(tf.data.experimental.ignore_errors())`: Dataset.ignore_errors."""
+    return lambda dataset: dataset.ignore_errors(log_warning=log_warning)

@@ -58,7 +58,13 @@ class Loss:
             # inputs, outputs)` then `model.add_loss(...)`) is a node of that graph
             return symbolic_op(type(self).__call__, self, y_true, y_pred, sample_weight,
                                name=self.name)
-        y_pred = _t(y_pred)
+        if type(self).fn is Loss.fn and isinstance(y_pred, (list, tuple, dict)):
+            # a Loss subclass's call() gets structures leaf by leaf, as Keras 3 maps them
+            # (keras-io GauGAN's feature matching loss over the discriminator's 5 outputs)
+            from . import tree
+            y_pred = tree.map_structure(_t, y_pred)
+        else:
+            y_pred = _t(y_pred)
         per = self.fn(y_true, y_pred)
         if sample_weight is not None:
             per = per * _weights_like(_t(sample_weight), per.shape)
@@ -86,6 +92,9 @@ class Loss:
 
     def fn(self, y_true, y_pred):
         """Per-sample losses; Keras 3 subclasses define call(y_true, y_pred) instead."""
+        if isinstance(y_true, (list, tuple, dict)) and not isinstance(y_pred, Tensor):
+            from . import tree
+            return _t(self.call(tree.map_structure(_t, y_true), y_pred))
         return self.call(_t(y_true), y_pred)
 
     def call(self, y_true, y_pred):

@@ -19,17 +19,31 @@ def _pm1(y_true):
     return _l._t(y_true)
 
 
+def _like(y, y_pred, op):
+    """y_true laid out as y_pred: reshaped when it holds as many values ((N,) against (N, 1)),
+    else broadcast (a scalar label: keras-io GauGAN's hinge loss of a patch map against
+    1.0 / -1.0, as TensorFlow's broadcasting allows)."""
+    if y.numel() == y_pred.numel():
+        return y.reshape(y_pred.shape)
+    try:
+        np.broadcast_shapes(tuple(y.shape), tuple(y_pred.shape))
+    except ValueError:
+        raise ValueError(f"[{op}] y_true of shape {tuple(y.shape)} does not match or "
+                         f"broadcast to y_pred of shape {tuple(y_pred.shape)}") from None
+    return y
+
+
 class Hinge(_l.Loss):
     """mean(max(1 - y_true * y_pred, 0)) over the last axis."""
 
     def fn(self, y_true, y_pred):
-        y = _pm1(np.asarray(y_true)).reshape(y_pred.shape)
+        y = _like(_pm1(np.asarray(y_true)), y_pred, "hinge")
         return F.relu(1.0 - y * y_pred).mean(-1)
 
 
 class SquaredHinge(_l.Loss):
     def fn(self, y_true, y_pred):
-        y = _pm1(np.asarray(y_true)).reshape(y_pred.shape)
+        y = _like(_pm1(np.asarray(y_true)), y_pred, "squared_hinge")
         m = F.relu(1.0 - y * y_pred)
         return (m * m).mean(-1)
 

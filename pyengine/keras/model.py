@@ -50,6 +50,8 @@ def _cut_at_inputs(inputs, outputs):
     for t in tree.flatten(inputs):
         if isinstance(t, KerasTensor) and not isinstance(t._keras_history[0], InputLayer) \
                 and id(t) not in new:
+            from .symbolic import settle_shape
+            settle_shape(t)
             new[id(t)] = InputLayer(shape=t.shape[1:], batch_size=t.shape[0], dtype=t.dtype,
                                     name=_unique_name(f"{t.name}_input"))._output
     if not new:
@@ -70,6 +72,23 @@ def _cut_at_inputs(inputs, outputs):
         for old, kt in zip(tree.flatten(node.outputs), tree.flatten(outs)):
             new[id(old)] = kt
     return tree.map_structure(swap, inputs), tree.map_structure(swap, outputs)
+
+
+def _input_needing_grad(x):
+    """x as a float tensor that requires gradients (a new leaf over the same values when it
+    requires none; a tensor already in a graph stays as it is)."""
+    if isinstance(x, Tensor):
+        if x.requires_grad or x._data.dtype.kind != "f":
+            return x
+        t = x.detach()
+    else:
+        a = np.asarray(x)
+        if a.dtype.kind not in "f":
+            return x
+        t = Tensor._wrap(np.ascontiguousarray(a, dtype=np.float32 if a.dtype == np.float64
+                                              else a.dtype))
+    t.requires_grad = True
+    return t
 
 
 class Model(Trainer, Layer):
@@ -308,6 +327,16 @@ class Model(Trainer, Layer):
 
     def _run_graph(self, inputs):
         flat = self._flat_inputs(inputs)
+        if any(n.layer.__dict__.get("_wants_input_gradients") for n in self._nodes):
+            # a layer takes gradients w.r.t. graph tensors (tf.gradients in a Lambda, keras-io's
+            # eikonal solver): float inputs require gradients and the graph is recorded even
+            # under predict's no_grad, as TensorFlow's graph always holds them
+            from ..autograd import enable_grad
+            with enable_grad():
+                return self._run_nodes([_input_needing_grad(x) for x in flat])
+        return self._run_nodes(flat)
+
+    def _run_nodes(self, flat):
         values = {id(kt): x for kt, x in zip(self.inputs, flat)}
         for kt in self.__dict__.get("_bound_inputs", ()):
             values[id(kt)] = Tensor._wrap(kt._keras_history[0]._bound_value)

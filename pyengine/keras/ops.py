@@ -238,3 +238,20 @@ def __getattr__(name):
         globals()[name] = ns
         return ns
     raise AttributeError(f"module 'pyengine.keras.ops' has no attribute '{name}'")
+
+
+# Keras 3's scatter ops, TensorFlow's scatter_nd / tensor_scatter_nd_update underneath (keras-io
+# Music Transformer writes each generated token with scatter_update)
+@graph_op
+def scatter_update(inputs, indices, updates):
+    """A copy of inputs with the entries at `indices` (a list of index tuples, each of the
+    leading dimensions it addresses) replaced by `updates`; gradients flow to both."""
+    from ..tf_indexing import tensor_scatter_nd_update
+    return tensor_scatter_nd_update(inputs, indices, updates)
+
+
+@graph_op
+def scatter(indices, values, shape):
+    """A zero tensor of `shape` with `values` added at `indices` (repeated indices add)."""
+    from ..tf_indexing import scatter_nd
+    return scatter_nd(indices, values, shape)

@@ -148,6 +148,18 @@ def write_weights(model, filepath, overwrite=True, extra=None, op="save_weights"
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+    if _tf_checkpoint_path(filepath):
+        from ..tf_train import update_checkpoint_state
+        update_checkpoint_state(folder, filepath)
+
+
+def _tf_checkpoint_path(filepath):
+    """A path TensorFlow 2's save_weights writes in its checkpoint format (no .h5 / .keras
+    suffix): TensorFlow records it in the folder's `checkpoint` state file, which
+    tf.train.latest_checkpoint reads (keras-io RetinaNet's ModelCheckpoint
+    'weights_epoch_{epoch}' then load_weights(latest_checkpoint(dir)))."""
+    base = os.path.basename(filepath).lower()
+    return base != "checkpoint" and not base.endswith((".h5", ".hdf5", ".keras", ".npz"))
 
 
 class LoadStatus:
@@ -278,7 +290,9 @@ def _with_build_config(layer, cfg):
 
 def model_config_json(model):
     try:
-        return json.dumps(_with_build_config(model, model.get_config()))
+        # layer_config: a subclassed model whose get_config returns only its constructor
+        # arguments (keras-io Music Transformer) is recorded in Keras' from_config form
+        return json.dumps(layer_config(model))
     except TypeError as e:
         raise ValueError(f"[save] every layer's arguments must be JSON values (strings, "
                          f"numbers, lists) to save the model; layers holding functions other "

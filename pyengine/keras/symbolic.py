@@ -30,11 +30,14 @@ from ..tensor import Tensor
 from . import tree
 
 # (batch, None-dimension) of the two example batches, per level; the later levels' lengths
-# differ by more than common strides, so a strided layer's output length still differs. The
+# differ by more than common strides, so a strided layer's output length still differs, and
+# are both multiples of 32 / 256: an encoder-decoder on a None x None image (keras-io MIRNet:
+# MaxPooling2D twice, UpSampling2D twice, added to its input) gives back its input's size,
+# where 97 -> 48 -> 24 -> 96 did not match 97 in the Add. The
 # long levels (from _LONG on: audio lengths, keras-io's STFT example feeds 640-sample frames to
 # long Conv1D kernels) are tried only after an InputTooSmallError (a window longer than its
 # input) and only for inputs with one None dimension (a None x None image stays small).
-_SIZES = (((2, 8), (3, 9)), ((2, 64), (3, 97)), ((2, 512), (3, 737)),
+_SIZES = (((2, 8), (3, 9)), ((2, 64), (3, 96)), ((2, 512), (3, 768)),
           ((2, 4096), (3, 4591)), ((2, 40960), (3, 45131)),
           ((2, (8, 1)), (3, (9, 1))), ((2, 512), (3, 768)))
 _LONG = 3
@@ -222,6 +225,21 @@ def _examples_at(t, level, memo):
     return memo[id(t), level]
 
 
+def settle_shape(t):
+    """Makes None the dimensions of KerasTensor t that only looked fixed at its example sizes:
+    with a None dimension upstream, strided layers can bring both examples to one size (8 and
+    9 -> 1 after five stride-2 stages of a ResNet), so t is replayed once at the next level's
+    sizes and a dimension that differs there becomes None. For a model whose input is such an
+    intermediate tensor (keras-io BASNet: a Model from a ResNet34 backbone layer's .input).
+    A replay that fails leaves the shape as it was."""
+    if not t._free or t._level + 1 >= _LONG or all(d is None for d in t.shape[1:]):
+        return
+    try:
+        _examples_at(t, t._level + 1, {})
+    except (ValueError, TypeError, IndexError):
+        pass
+
+
 def _shape_str(x):
     return tree.map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, x)
 
@@ -249,6 +267,8 @@ def call_symbolic(layer, inputs, args, kwargs):
     level = max(t._level for t in symbols)
     free = any(t._free for t in symbols)
     memo, first = {}, None
+    from ..tf_gradients import requested_input_gradients
+    requested_input_gradients()  # reset
     while True:
         try:
             results = _run_on_examples(layer, inputs, args, kwargs, level, memo)
@@ -264,6 +284,10 @@ def call_symbolic(layer, inputs, args, kwargs):
                 raise type(first)(f"[{layer.name}] cannot be called on input of shape "
                                   f"{_shape_str(inputs)}: {first}") from None
             level += 1  # longer examples for the None dimensions upstream
+    if requested_input_gradients():
+        # the layer differentiates w.r.t. a graph tensor (tf.gradients in a Lambda): the model
+        # built on it runs with its inputs requiring gradients (Model._run_graph)
+        layer.__dict__["_wants_input_gradients"] = True
     if results[0] is None and results[1] is None:
         return None  # a call() that returns nothing gives nothing, as in Keras 3
     flat1, flat2 = tree.flatten(results[0]), tree.flatten(results[1])

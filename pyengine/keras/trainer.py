@@ -128,12 +128,15 @@ class Trainer(GeneratorMethods):
             if isinstance(spec, (str, _metrics.Metric)) or callable(spec):
                 spec = [spec]
             # a list with one list (or None) per output: each output's metrics (Keras'
-            # `metrics=[[mape, mae], [accuracy]]`)
-            per_output = isinstance(spec, (list, tuple)) and n > 1 and len(spec) == n and \
+            # `metrics=[[mape, mae], [accuracy]]`), or as many Metric objects as outputs (Keras
+            # 3 pairs them with the outputs; keras-io BASNet: one MeanAbsoluteError per output;
+            # one object cannot serve several outputs, its state would mix them)
+            per_output = isinstance(spec, (list, tuple)) and n > 1 and len(spec) == n and (
                 all(s is None or isinstance(s, (list, tuple)) for s in spec)
+                or all(isinstance(s, _metrics.Metric) for s in spec))
             for i, name in enumerate(names):
                 ms = spec.get(name, []) if isinstance(spec, dict) else \
-                    (spec[i] or []) if per_output else (spec or [])
+                    (spec[i] if spec[i] is not None else []) if per_output else (spec or [])
                 ms = [ms] if isinstance(ms, (str, _metrics.Metric)) or callable(ms) else ms
                 objs = [_metrics.get(m, losses[i]) for m in ms]
                 for m in objs:
@@ -275,6 +278,11 @@ class Trainer(GeneratorMethods):
             for i, t in zip(with_loss, given):
                 out[i] = t
             return out
+        if not with_loss and len(given) < n:
+            # no compiled loss (a compute_loss override, keras-io BASNet: 8 side outputs, one
+            # mask): Keras 3 zips the targets with the outputs, so the metrics of the first
+            # len(y) outputs are updated and the others are not
+            return given + [None] * (n - len(given))
         if not isinstance(y, (list, tuple)) and len(with_loss) == n:
             # Keras (tf.keras' _conform_to_outputs, Keras 3): one target array serves every
             # output (the migration guide's evaluate(x, y) of a two-output model)
@@ -349,11 +357,14 @@ class Trainer(GeneratorMethods):
             if not params:  # Keras 3 warns and trains nothing (a model of pass-through layers)
                 warnings.warn(f"[{self.name}] the model does not have any trainable weights",
                               stacklevel=2)
-            elif math.isfinite(float(loss._data)):
+            elif np.isfinite(loss._data).all():
                 for p in params:
                     p.grad = None
                 if loss.requires_grad:  # else no weight reaches the loss: every gradient is None
-                    loss.backward()
+                    # a compute_loss override may return a per-sample vector (keras-io BASNet):
+                    # as TensorFlow's tape.gradient, the gradient is that of its sum (the
+                    # tracked loss above is its mean)
+                    (loss if loss.ndim == 0 else loss.sum()).backward()
                 self.optimizer.apply_gradients([(p.grad, p) for p in params])
         finally:
             for p in thawed:

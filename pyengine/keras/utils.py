@@ -119,3 +119,4 @@ from .saving import (CustomObjectScope, custom_object_scope,  # noqa: E402,F401
                      get_registered_object, register_keras_serializable,
                      serialize_keras_object)
 from .progbar import Progbar  # noqa: E402,F401  (Keras 2: keras.utils.generic_utils.Progbar)
+from .config_object import Config  # noqa: E402,F401  (keras.utils.Config, Keras 3.6)

@@ -419,6 +419,10 @@ def reshape(x, *shape, **kwargs):
         shape = (kwargs.pop("shape"),)
     if kwargs:
         raise TypeError(f"[reshape] unexpected keyword arguments {sorted(kwargs)}")
+    if len(shape) == 1 and isinstance(shape[0], (list, tuple)):
+        # tf.reshape(x, [tf.math.ceil(h / 8) * w, 4]): whole-number 0-d float tensors count
+        from ..tensor_habits import whole_number_size
+        shape = (type(shape[0])(whole_number_size(d, "reshape") for d in shape[0]),)
     return _t(x).reshape(*shape)
 def flatten(x, start_dim=0, end_dim=-1): return _t(x).flatten(start_dim, end_dim)
 def squeeze(x, axis=None): return _t(x).squeeze(axis)

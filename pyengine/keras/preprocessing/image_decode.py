@@ -194,7 +194,9 @@ def _unfilter_sequential(cur, prior, bpp, paeth):
 
 
 # ---- BMP ----------------------------------------------------------------------------------
-def decode_bmp(data, path="<bytes>"):
+def decode_bmp(data, path="<bytes>", raw_index=False):
+    """(h, w, 3 / 4) uint8 pixels; an 8-bit BMP's palette indices as (h, w, 1) with raw_index
+    (TensorFlow's decode_bmp reads 8-bit files as one channel of the stored bytes)."""
     if len(data) < 54:
         raise ImageDecodeError(f"[load_img] truncated BMP: {path}")
     (offset,) = struct.unpack("<I", data[10:14])
@@ -222,6 +224,8 @@ def decode_bmp(data, path="<bytes>"):
             raise ImageDecodeError(f"[load_img] bad BMP palette ({n} colours) in {path}")
         table = np.frombuffer(data, np.uint8, 4 * n, 14 + dib).reshape(n, 4)[:, 2::-1]
         index = rows[:, :w]
+        if raw_index:
+            return np.ascontiguousarray(index)[..., None]
         if index.max(initial=0) >= n:
             raise ImageDecodeError(f"[load_img] BMP pixel outside its palette: {path}")
         return np.ascontiguousarray(table[index])

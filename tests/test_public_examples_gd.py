@@ -6,7 +6,7 @@ import pytest
 
 import pyengine as pe
 from pyengine import nn
-from pyengine.nn.utils import prune
+from pyengine.nn.utils import parametrize, prune
 
 
 def _small_net():
@@ -33,6 +33,27 @@ def test_l1_unstructured_reparametrises_and_masks_gradients():
     g = lin.weight_orig.grad.numpy()
     np.testing.assert_allclose(g, np.tile(x.numpy().sum(0), (4, 1)) * mask, rtol=1e-5)
     assert pe.nn.utils.prune.is_pruned(lin)
+
+
+def test_pruned_and_parametrized_bias_reach_linear_forward():
+    x = pe.randn(3, 4)
+    for lin in (nn.Linear(4, 5), nn.Conv2d(4, 5, 1)):
+        inp = x if isinstance(lin, nn.Linear) else x.reshape(3, 4, 1, 1)
+        prune.l1_unstructured(lin, "bias", amount=2)
+        b = lin.bias.detach().numpy()
+        assert int((b == 0).sum()) == 2
+        w = lin.weight.detach().numpy().reshape(5, 4)
+        out = lin(inp).detach().numpy().reshape(3, 5)
+        np.testing.assert_allclose(out, x.numpy() @ w.T + b, rtol=1e-5, atol=1e-6)
+    lin = nn.Linear(4, 5)
+
+    class Zero(nn.Module):
+        def forward(self, X):
+            return X * 0
+
+    parametrize.register_parametrization(lin, "bias", Zero())
+    np.testing.assert_allclose(lin(x).detach().numpy(),
+                               x.numpy() @ lin.weight.detach().numpy().T, rtol=1e-5, atol=1e-6)
 
 
 def test_iterative_pruning_container_and_remove():
@@ -115,3 +136,135 @@ def test_prune_masks_match_torch():
         pr.ln_structured(mod, "weight", amount=2, n=1, dim=1)
         pr.l1_unstructured(mod, "weight", amount=7)
     np.testing.assert_array_equal(pc.weight_mask.numpy(), tc.weight_mask.numpy())
+
+
+# ---- torch.nn.utils.parametrize, matrix_exp --------------------------------------------------
+
+
+class _Sym(nn.Module):
+    def forward(self, X):
+        return X.triu() + X.triu(1).transpose(-1, -2)
+
+
+class _Skew(nn.Module):
+    def forward(self, X):
+        A = X.triu(1)
+        return A - A.transpose(-1, -2)
+
+    def right_inverse(self, A):
+        return A.triu(1)
+
+
+class _Expm(nn.Module):
+    def forward(self, X):
+        return pe.matrix_exp(X)
+
+
+def test_parametrized_weight_is_a_property_with_gradients_to_original():
+    lin = nn.Linear(4, 4)
+    w0 = lin.weight.detach().numpy().copy()
+    parametrize.register_parametrization(lin, "weight", _Sym())
+    assert type(lin).__name__ == "ParametrizedLinear" and isinstance(lin, nn.Linear)
+    assert parametrize.type_before_parametrizations(lin) is nn.Linear
+    assert sorted(dict(lin.named_parameters())) == ["bias", "parametrizations.weight.original"]
+    ref = np.triu(w0) + np.triu(w0, 1).T
+    np.testing.assert_allclose(lin.weight.detach().numpy(), ref, rtol=1e-6)
+    x = pe.randn(5, 4)
+    np.testing.assert_allclose(lin(x).detach().numpy(), x.numpy() @ ref.T + lin.bias.detach().numpy(),
+                               rtol=1e-5, atol=1e-6)
+    g = pe.randn(4, 4)
+    (lin.weight * g).sum().backward()
+    G = g.numpy()
+    np.testing.assert_allclose(lin.parametrizations.weight.original.grad.numpy(),
+                               np.triu(G) + np.triu(G.T, 1), rtol=1e-6)
+    # state_dict round trip into another parametrized layer; pickling is refused
+    other = parametrize.register_parametrization(nn.Linear(4, 4), "weight", _Sym())
+    other.load_state_dict(lin.state_dict())
+    np.testing.assert_allclose(other(x).detach().numpy(), lin(x).detach().numpy(), rtol=1e-6)
+    import pickle
+    with pytest.raises(RuntimeError, match="state_dict"):
+        pickle.dumps(lin)
+    with pytest.raises(ValueError, match="no parameter, buffer"):
+        parametrize.register_parametrization(lin, "nope", _Sym())
+
+
+def test_chained_parametrizations_cached_right_inverse_and_remove():
+    pe.manual_seed(0)
+    lin = nn.Linear(3, 3)
+    parametrize.register_parametrization(lin, "weight", _Skew())
+    parametrize.register_parametrization(lin, "weight", _Expm())
+    opt = pe.optim.SGD(lin.parameters(), lr=0.1)
+    x, y = pe.randn(16, 3), pe.randn(16, 3)
+    losses = []
+    for _ in range(5):
+        opt.zero_grad()
+        loss = ((lin(x) - y) ** 2).mean()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0]
+    W = lin.weight.detach().numpy().astype(np.float64)
+    np.testing.assert_allclose(W.T @ W, np.eye(3), atol=1e-5)  # still orthogonal
+    # cached(): one evaluation per tensor inside the block
+    calls = []
+
+    class Count(nn.Module):
+        def forward(self, X):
+            calls.append(1)
+            return X
+
+        def right_inverse(self, X):
+            return X
+
+    lin2 = parametrize.register_parametrization(nn.Linear(2, 2), "weight", Count())
+    calls.clear()
+    _ = lin2.weight + lin2.weight
+    assert len(calls) == 2
+    calls.clear()
+    with parametrize.cached():
+        _ = lin2.weight + lin2.weight.T
+    assert len(calls) == 1
+    # assigning goes through right_inverse into the same Parameter object
+    skew = parametrize.register_parametrization(nn.Linear(3, 3), "weight", _Skew())
+    orig = skew.parametrizations.weight.original
+    A = np.array([[0, 1, 2], [-1, 0, 3], [-2, -3, 0]], np.float32)
+    skew.weight = pe.tensor(A)
+    assert skew.parametrizations.weight.original is orig
+    np.testing.assert_allclose(skew.weight.detach().numpy(), A)
+    with pytest.raises(RuntimeError, match="right_inverse"):
+        lin.weight = pe.eye(3)  # _Expm has no right_inverse
+    # remove: keep the parametrized value, or the original
+    parametrize.remove_parametrizations(skew, "weight")
+    assert type(skew) is nn.Linear and not parametrize.is_parametrized(skew)
+    np.testing.assert_allclose(skew.weight.detach().numpy(), A)
+    assert isinstance(skew.weight, nn.Parameter)
+    s2 = parametrize.register_parametrization(nn.Linear(3, 3), "weight", _Skew())
+    raw = s2.parametrizations.weight.original.detach().numpy().copy()
+    parametrize.remove_parametrizations(s2, "weight", leave_parametrized=False)
+    np.testing.assert_array_equal(s2.weight.detach().numpy(), raw)
+
+
+def test_matrix_exp_against_numpy_and_gradcheck():
+    rng = np.random.default_rng(0)
+    S = rng.standard_normal((2, 4, 4)) * 2.0
+    S = S + np.swapaxes(S, -1, -2)  # symmetric: e^S = V diag(e^w) V^T
+    w, V = np.linalg.eigh(S)
+    ref = V @ (np.exp(w)[..., None] * np.swapaxes(V, -1, -2))
+    got = pe.matrix_exp(pe.tensor(S)).numpy()
+    np.testing.assert_allclose(got, ref, rtol=1e-10)
+    np.testing.assert_allclose(pe.tensor(S[0]).matrix_exp().numpy(), ref[0], rtol=1e-10)
+    np.testing.assert_allclose(pe.linalg.matrix_exp(pe.zeros(3, 3)).numpy(), np.eye(3))
+    a = pe.tensor(rng.standard_normal((3, 3)), requires_grad=True)
+    assert pe.testing.gradcheck(pe.matrix_exp, [a])
+    with pytest.raises(RuntimeError, match="matrix_exp.*square"):
+        pe.matrix_exp(pe.zeros(2, 3))
+    m = pe.tensor([[2.0, 1.0], [1.0, 3.0]], dtype=pe.float64)
+    assert abs(m.det().item() - 5.0) < 1e-12 and abs(m.logdet().item() - np.log(5.0)) < 1e-12
+    np.testing.assert_allclose(m.inverse().numpy(), np.linalg.inv(m.numpy()))
+    m.requires_grad_(True)
+    m.logdet().backward()  # d log det / dA = A^-T, finite (0 * nan once poisoned it)
+    np.testing.assert_allclose(m.grad.numpy(), np.linalg.inv(m.detach().numpy()).T, rtol=1e-12)
+    torch = pytest.importorskip("torch")
+    A = rng.standard_normal((3, 3)).astype(np.float32)
+    np.testing.assert_allclose(pe.matrix_exp(pe.tensor(A)).numpy(),
+                               torch.matrix_exp(torch.from_numpy(A)).numpy(), rtol=1e-5, atol=1e-6)

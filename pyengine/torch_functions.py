@@ -157,11 +157,11 @@ class inference_mode(contextlib.ContextDecorator):
 
     def __enter__(self):
         self._prev = _autograd.is_grad_enabled()
-        _autograd.set_grad_enabled(not self.mode and self._prev)
+        _autograd._set_grad_mode(not self.mode and self._prev)
         return self
 
     def __exit__(self, *exc):
-        _autograd.set_grad_enabled(self._prev)
+        _autograd._set_grad_mode(self._prev)
         return False
 
 

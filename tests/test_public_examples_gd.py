@@ -268,3 +268,87 @@ def test_matrix_exp_against_numpy_and_gradcheck():
     A = rng.standard_normal((3, 3)).astype(np.float32)
     np.testing.assert_allclose(pe.matrix_exp(pe.tensor(A)).numpy(),
                                torch.matrix_exp(torch.from_numpy(A)).numpy(), rtol=1e-5, atol=1e-6)
+
+
+# ---- transfer learning: ImageFolder, RandomResizedCrop, set_grad_enabled ----------------------
+def _write_png(path, arr):
+    import struct
+    import zlib
+    h, w, _ = arr.shape
+    raw = b"".join(b"\x00" + arr[i].tobytes() for i in range(h))
+
+    def chunk(t, d):
+        return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def test_image_folder_classes_samples_and_loader(tmp_path):
+    from pyengine.vision import datasets, transforms
+    rng = np.random.default_rng(0)
+    imgs = {}
+    for cls in ("bees", "ants"):
+        (tmp_path / cls / "sub").mkdir(parents=True)
+        for k in range(2):
+            arr = rng.integers(0, 255, (5 + k, 7, 3)).astype(np.uint8)
+            p = tmp_path / cls / ("sub" if k else "") / f"{k}.png"
+            _write_png(p, arr)
+            imgs[str(p)] = arr
+    (tmp_path / "ants" / "notes.txt").write_text("not an image")
+    ds = datasets.ImageFolder(str(tmp_path), transform=transforms.ToTensor())
+    assert ds.classes == ["ants", "bees"] and ds.class_to_idx == {"ants": 0, "bees": 1}
+    assert len(ds) == 4 and ds.targets == [0, 0, 1, 1] and ds.imgs == ds.samples
+    for (path, target), i in zip(ds.samples, range(4)):
+        x, y = ds[i]
+        assert y == target and x.shape == (3,) + imgs[path].shape[:2]
+        np.testing.assert_allclose(x.numpy(), imgs[path].transpose(2, 0, 1) / 255.0, rtol=1e-6)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match="empty"):
+        datasets.ImageFolder(str(tmp_path))
+    assert len(datasets.ImageFolder(str(tmp_path), allow_empty=True)) == 4
+    only_sub = datasets.ImageFolder(str(tmp_path), is_valid_file=lambda p: "sub" in p,
+                                    allow_empty=True)
+    assert len(only_sub) == 2
+
+
+def test_random_resized_crop_params_and_output():
+    from pyengine.vision import transforms
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        top, left, h, w = transforms.RandomResizedCrop.get_params(40, 60, (0.2, 0.6), (0.5, 2.0), rng)
+        assert 0 <= top <= 40 - h and 0 <= left <= 60 - w
+        assert 0.2 * 2400 * 0.8 <= h * w <= 0.6 * 2400 * 1.2
+        assert 0.5 * 0.8 <= w / h <= 2.0 * 1.25
+    # impossible area: torchvision's fallback, the central crop with the ratio clamped
+    assert transforms.RandomResizedCrop.get_params(40, 100, (5.0, 6.0), (1.0, 1.5), rng) == \
+        (0, 20, 40, 60)
+    img = rng.integers(0, 255, (30, 30, 3)).astype(np.uint8)
+    out = transforms.RandomResizedCrop(12, scale=(1.0, 1.0), ratio=(1.0, 1.0))(img)
+    np.testing.assert_array_equal(out, transforms.Resize((12, 12))(img))
+    t = transforms.RandomResizedCrop((8, 10))(pe.rand(2, 3, 20, 24))
+    assert tuple(t.shape) == (2, 3, 8, 10)
+    with pytest.raises(NotImplementedError, match="RandomResizedCrop.*bilinear"):
+        transforms.RandomResizedCrop(8, interpolation="nearest")
+
+
+def test_set_grad_enabled_function_context_and_decorator():
+    x = pe.ones(2, requires_grad=True)
+    with pe.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+    assert pe.is_grad_enabled()
+    for phase in ("train", "val"):
+        with pe.set_grad_enabled(phase == "train"):
+            assert (x * 2).requires_grad == (phase == "train")
+    pe.set_grad_enabled(False)
+    try:
+        assert not pe.is_grad_enabled()
+    finally:
+        pe.set_grad_enabled(True)
+
+    @pe.set_grad_enabled(False)
+    def f():
+        return (x * 2).requires_grad
+    assert pe.is_grad_enabled() and f() is False and pe.is_grad_enabled()
+    with pytest.raises(TypeError, match="set_grad_enabled"):
+        pe.set_grad_enabled("no")

@@ -145,9 +145,12 @@ def get_num_threads():
 def __getattr__(name):
     # Heavier subpackages load on first use, keeping `import pyengine` fast.
     if name in ("optim", "keras", "data", "io", "distributed", "distributions",
-                "multiprocessing", "linalg", "hub"):
+                "multiprocessing", "linalg", "hub", "func"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
+    if name == "vmap":  # torch.vmap is torch.func.vmap
+        from .func import vmap
+        return vmap
     if name in ("initializers", "losses", "metrics", "optimizers"):  # TF 2's tf.X = tf.keras.X
         from . import keras as _keras
         return getattr(_keras, name)

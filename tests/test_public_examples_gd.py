@@ -352,3 +352,131 @@ def test_set_grad_enabled_function_context_and_decorator():
     assert pe.is_grad_enabled() and f() is False and pe.is_grad_enabled()
     with pytest.raises(TypeError, match="set_grad_enabled"):
         pe.set_grad_enabled("no")
+
+
+# ---- torch.func: functional_call, grad, vmap, stack_module_state -------------------------------
+from pyengine.func import functional_call, grad, grad_and_value, stack_module_state, vmap  # noqa: E402
+
+
+def test_functional_call_swaps_and_restores_parameters_and_buffers():
+    pe.manual_seed(0)
+    net = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2)).eval()
+    x = pe.randn(5, 3)
+    before = net(x).detach().numpy()
+    new = {k: pe.randn(*v.shape) for k, v in net.named_parameters()}
+    bufs = {"1.running_mean": pe.full((4,), 0.5), "1.running_var": pe.full((4,), 4.0)}
+    out = functional_call(net, (new, bufs), (x,)).detach().numpy()
+    h = x.numpy() @ new["0.weight"].numpy().T + new["0.bias"].numpy()
+    h = (h - 0.5) / np.sqrt(4.0 + 1e-5) * new["1.weight"].numpy() + new["1.bias"].numpy()
+    ref = h @ new["2.weight"].numpy().T + new["2.bias"].numpy()
+    np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(net(x).detach().numpy(), before)  # restored
+    assert all(isinstance(p, nn.Parameter) for p in net.parameters())
+    # only some keys: the others keep the module's own
+    part = functional_call(net, {"2.bias": pe.zeros(2)}, x).detach().numpy()
+    np.testing.assert_allclose(part, before - net[2].bias.detach().numpy(), rtol=1e-5, atol=1e-6)
+    with pytest.raises(RuntimeError, match="strict=True: missing keys"):
+        functional_call(net, {"2.bias": pe.zeros(2)}, (x,), strict=True)
+    with pytest.raises(AttributeError, match="no submodule"):
+        functional_call(net, {"7.bias": pe.zeros(2)}, (x,))
+    # tied weights follow the one given
+    tied = nn.Sequential(nn.Linear(2, 2, bias=False), nn.Linear(2, 2, bias=False))
+    tied[1].weight = tied[0].weight
+    w = pe.eye(2) * 3
+    y = functional_call(tied, {"0.weight": w}, (pe.ones(1, 2),))
+    np.testing.assert_allclose(y.detach().numpy(), [[9.0, 9.0]])
+
+
+def test_grad_of_pytree_against_closed_form_and_nesting():
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((8, 3)), rng.standard_normal(8)
+    W, B = rng.standard_normal(3), 0.3
+
+    def loss(params, x, y):
+        return ((x @ params["w"] + params["b"] - y) ** 2).mean()
+
+    params = {"w": pe.tensor(W), "b": pe.tensor(B, dtype=pe.float64)}
+    g = grad(loss)(params, pe.tensor(X), pe.tensor(Y))
+    r = X @ W + B - Y
+    np.testing.assert_allclose(g["w"].numpy(), 2 * X.T @ r / 8, rtol=1e-12)
+    np.testing.assert_allclose(g["b"].numpy(), 2 * r.mean(), rtol=1e-12)
+    assert not g["w"].requires_grad and not params["w"].requires_grad
+    (gw, gx), (val, aux) = grad_and_value(lambda p, x, y: (loss(p, x, y), "aux"),
+                                          argnums=(0, 1), has_aux=True)(params, pe.tensor(X),
+                                                                        pe.tensor(Y))
+    assert aux == "aux" and abs(val.item() - (r ** 2).mean()) < 1e-12
+    np.testing.assert_allclose(gx.numpy(), 2 * np.outer(r, W) / 8, rtol=1e-12)
+    # grad of grad: d2/dx2 sum(x^3) = 6x
+    x = pe.tensor([1.0, -2.0, 0.5], dtype=pe.float64)
+    d2 = grad(lambda t: grad(lambda u: (u ** 3).sum())(t).sum())(x)
+    np.testing.assert_allclose(d2.numpy(), 6 * x.numpy(), rtol=1e-12)
+    with pytest.raises(RuntimeError, match="one-element"):
+        grad(lambda t: t * 2)(x)
+    with pytest.raises(TypeError, match="floating-point"):
+        grad(lambda t: t.sum())(pe.tensor([1, 2]))
+
+
+def test_vmap_in_out_dims_nesting_and_randomness():
+    rng = np.random.default_rng(1)
+    A, v = rng.standard_normal((4, 3, 5)), rng.standard_normal(5)
+    out = vmap(lambda a, b: a @ b, in_dims=(0, None))(pe.tensor(A), pe.tensor(v))
+    np.testing.assert_allclose(out.numpy(), A @ v, rtol=1e-12)
+    out = vmap(lambda a: a.sum(0), in_dims=2, out_dims=1)(pe.tensor(A))
+    np.testing.assert_allclose(out.numpy(), A.sum(0), rtol=1e-12)  # (3, 5): mapped axis last
+    outer = vmap(vmap(lambda a, b: a * b, in_dims=(0, None)), in_dims=(0, 0))
+    B = rng.standard_normal((4, 5))
+    np.testing.assert_allclose(outer(pe.tensor(A), pe.tensor(B)).numpy(), A * B[:, None, :])
+    d = vmap(lambda t: {"s": t.sum(), "m": (t.max(), t.min())})(pe.tensor(B))
+    np.testing.assert_allclose(d["s"].numpy(), B.sum(1))
+    np.testing.assert_allclose(d["m"][1].numpy(), B.min(1))
+    with pytest.raises(ValueError, match="same size"):
+        vmap(lambda a, b: a + b)(pe.zeros(3, 2), pe.zeros(4, 2))
+    with pytest.raises(RuntimeError, match="randomness='error'"):
+        vmap(lambda t: t + pe.randn(2))(pe.zeros(3, 2))
+    assert pe.randn(1).shape == (1,)  # the guard is gone after the call
+    pe.manual_seed(0)
+    same = vmap(lambda t: t + pe.rand(2), randomness="same")(pe.zeros(3, 2)).numpy()
+    assert np.all(same == same[0])
+    diff = vmap(lambda t: t + pe.rand(2), randomness="different")(pe.zeros(3, 2)).numpy()
+    assert not np.allclose(diff[0], diff[1])
+    assert tuple(pe.randint(10, (6,)).shape) == (6,)  # torch's randint(high, size)
+    assert pe.vmap is vmap
+
+
+def test_per_sample_grads_and_ensemble_match_loops():
+    pe.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(2 * 4 * 4, 3))
+    x, y = pe.randn(5, 1, 6, 6), pe.tensor([0, 2, 1, 1, 0])
+    params = {k: v.detach() for k, v in model.named_parameters()}
+
+    def loss_one(p, xi, yi):
+        return nn.functional.cross_entropy(functional_call(model, p, (xi[None],)), yi[None])
+
+    psg = vmap(grad(loss_one), in_dims=(None, 0, 0))(params, x, y)
+    for i in range(5):
+        model.zero_grad()
+        nn.functional.cross_entropy(model(x[i:i + 1]), y[i:i + 1]).backward()
+        for k, p in model.named_parameters():
+            np.testing.assert_allclose(psg[k][i].numpy(), p.grad.numpy(), rtol=1e-5, atol=1e-7)
+    # an ensemble of 3 models: stacked state, vmap over models, same minibatch
+    models = [nn.Linear(4, 2) for _ in range(3)]
+    sp, sb = stack_module_state(models)
+    assert sp["weight"].shape == (3, 2, 4) and sp["weight"].requires_grad and sb == {}
+    xb = pe.randn(6, 4)
+    ens = vmap(lambda p, b, t: functional_call(models[0], (p, b), (t,)), in_dims=(0, 0, None))
+    np.testing.assert_allclose(ens(sp, sb, xb).detach().numpy(),
+                               np.stack([m(xb).detach().numpy() for m in models]), rtol=1e-6)
+    models[1].eval()
+    with pytest.raises(RuntimeError, match="training / eval"):
+        stack_module_state(models)
+    torch = pytest.importorskip("torch")
+    from torch.func import functional_call as tfc, grad as tgrad, vmap as tvmap
+    tm = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU(), torch.nn.Flatten(),
+                             torch.nn.Linear(32, 3))
+    tm.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in model.state_dict().items()})
+    tp = {k: v.detach() for k, v in tm.named_parameters()}
+    tl = lambda p, xi, yi: torch.nn.functional.cross_entropy(tfc(tm, p, (xi[None],)), yi[None])  # noqa: E731
+    tpsg = tvmap(tgrad(tl), in_dims=(None, 0, 0))(tp, torch.from_numpy(x.numpy()),
+                                                  torch.from_numpy(y.numpy()))
+    for k in tpsg:
+        np.testing.assert_allclose(psg[k].numpy(), tpsg[k].numpy(), rtol=1e-4, atol=1e-6)

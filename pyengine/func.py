@@ -1,0 +1,423 @@
+"""torch.func: function transforms over pyengine's autograd.
+
+- functional_call(module, params_and_buffers, args): run a module with other tensors in place of
+  its parameters / buffers (restored afterwards, also on error).
+- grad / grad_and_value: the gradient of a scalar function w.r.t. argument(s) `argnums`, which
+  may be pytrees (dicts, lists, tuples of tensors: a model's parameter dict).
+- vmap(func, in_dims, out_dims, randomness): func mapped over a dimension of its inputs. It is
+  computed by calling func once per index of the mapped dimension and stacking the results
+  (exact, composable with grad and with itself; not a vectorised kernel, so it is no faster
+  than the loop: it gives the loop's numbers with vmap's interface). randomness="error" (the
+  default, as torch) makes a random op inside func raise; "different" draws anew per index;
+  "same" replays the same draws for every index.
+- stack_module_state(models): the models' parameters and buffers stacked on a new leading axis
+  (for vmap over an ensemble with functional_call).
+- jacrev / hessian: Jacobian / Hessian of func w.r.t. argument argnums (torch.autograd.functional
+  underneath).
+"""
+import contextlib
+
+from . import autograd as _ag
+from .tensor import Tensor
+
+__all__ = ["functional_call", "grad", "grad_and_value", "vmap", "stack_module_state", "jacrev",
+           "hessian"]
+
+
+# ---- pytrees ------------------------------------------------------------------------------
+def _flatten(tree):
+    """(leaves, rebuild) for dicts, lists and tuples (namedtuples too) of leaves."""
+    if isinstance(tree, dict):
+        keys = list(tree)
+        parts = [_flatten(tree[k]) for k in keys]
+        return ([leaf for p in parts for leaf in p[0]],
+                _rebuilder(parts, lambda vals: type(tree)(zip(keys, vals))
+                           if type(tree) is not dict else dict(zip(keys, vals))))
+    if isinstance(tree, (list, tuple)):
+        parts = [_flatten(v) for v in tree]
+        if isinstance(tree, tuple) and hasattr(tree, "_fields"):
+            make = lambda vals: type(tree)(*vals)  # noqa: E731
+        else:
+            make = lambda vals: type(tree)(vals)  # noqa: E731
+        return [leaf for p in parts for leaf in p[0]], _rebuilder(parts, make)
+    return [tree], lambda leaves: leaves[0]
+
+
+def _rebuilder(parts, make):
+    sizes = [len(p[0]) for p in parts]
+
+    def rebuild(leaves):
+        out, k = [], 0
+        for (_, sub), n in zip(parts, sizes):
+            out.append(sub(leaves[k:k + n]))
+            k += n
+        return make(out)
+    return rebuild
+
+
+def _broadcast_spec(op, spec, tree, what):
+    """Leaves of `spec` matched to those of `tree` (an int / None spec covers a whole subtree)."""
+    if spec is None or isinstance(spec, int):
+        return [spec] * len(_flatten(tree)[0])
+    if isinstance(spec, dict) and isinstance(tree, dict):
+        if set(spec) != set(tree):
+            raise ValueError(f"[{op}] {what} {spec!r} does not match the structure of the "
+                             f"input (keys {sorted(tree)})")
+        return [d for k in tree for d in _broadcast_spec(op, spec[k], tree[k], what)]
+    if isinstance(spec, (list, tuple)) and isinstance(tree, (list, tuple)) \
+            and len(spec) == len(tree):
+        return [d for s, t in zip(spec, tree) for d in _broadcast_spec(op, s, t, what)]
+    raise ValueError(f"[{op}] {what} {spec!r} does not match the structure of the input "
+                     f"({type(tree).__name__})")
+
+
+# ---- functional_call -------------------------------------------------------------------------
+def _owner(module, name, op):
+    *path, attr = name.split(".")
+    mod = module
+    for p in path:
+        sub = mod._modules.get(p) if hasattr(mod, "_modules") else None
+        if sub is None:
+            raise AttributeError(f"[{op}] {type(module).__name__} has no submodule "
+                                 f"'{'.'.join(path)}' (for the key '{name}')")
+        mod = sub
+    return mod, attr
+
+
+@contextlib.contextmanager
+def _reparametrize(module, tensors, tie_weights, strict, op):
+    names = {}  # id(original tensor) -> every name it is registered under (tied weights)
+    for kind in ("_parameters", "_buffers"):
+        for prefix, mod in module.named_modules(remove_duplicate=False):
+            for n, t in getattr(mod, kind).items():
+                if t is not None:
+                    names.setdefault(id(t), set()).add(f"{prefix}.{n}" if prefix else n)
+    all_names = {n for group in names.values() for n in group}
+    if strict:
+        missing = sorted(all_names - set(tensors))
+        unexpected = sorted(set(tensors) - all_names)
+        if missing or unexpected:
+            raise RuntimeError(f"[{op}] strict=True: missing keys {missing}, unexpected keys "
+                               f"{unexpected}")
+    todo = dict(tensors)
+    if tie_weights:
+        for group in names.values():
+            given = [n for n in group if n in tensors]
+            if given and len(group) > 1:
+                first = tensors[given[0]]
+                if any(tensors[n] is not first for n in given[1:]):
+                    raise ValueError(f"[{op}] tied weights {sorted(group)} were given different "
+                                     "tensors (pass one of the names, or tie_weights=False)")
+                for n in group:
+                    todo.setdefault(n, first)
+    saved = []
+    try:
+        for name, value in todo.items():
+            if not isinstance(value, Tensor):
+                raise TypeError(f"[{op}] the value for '{name}' must be a Tensor, got "
+                                f"{type(value).__name__}")
+            mod, attr = _owner(module, name, op)
+            for kind in ("_parameters", "_buffers"):
+                store = mod.__dict__[kind]
+                if attr in store:
+                    saved.append((store, attr, store[attr]))
+                    store[attr] = value
+                    break
+            else:  # neither parameter nor buffer: a plain attribute for the call (as torch)
+                saved.append((mod.__dict__, attr, mod.__dict__.get(attr, _MISSING)))
+                mod.__dict__[attr] = value
+        yield
+    finally:
+        for store, attr, old in reversed(saved):
+            if old is _MISSING:
+                store.pop(attr, None)
+            else:
+                store[attr] = old
+
+
+_MISSING = object()
+
+
+def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *,
+                    tie_weights=True, strict=False):
+    """module(*args, **kwargs) computed with the given tensors in place of its parameters /
+    buffers (keys as in named_parameters / named_buffers; a tuple of dicts is merged)."""
+    from .nn.module import Module
+    op = "functional_call"
+    if not isinstance(module, Module):
+        raise TypeError(f"[{op}] expected a pe.nn.Module, got {type(module).__name__}")
+    dicts = parameter_and_buffer_dicts
+    if isinstance(dicts, dict):
+        merged = dict(dicts)
+    elif isinstance(dicts, (tuple, list)) and all(isinstance(d, dict) for d in dicts):
+        merged = {}
+        for d in dicts:
+            clash = set(merged) & set(d)
+            if clash:
+                raise ValueError(f"[{op}] {sorted(clash)} appeared in more than one of the "
+                                 "dictionaries")
+            merged.update(d)
+    else:
+        raise TypeError(f"[{op}] expected a dict or a tuple of dicts of tensors, got "
+                        f"{type(dicts).__name__}")
+    args = () if args is None else args if isinstance(args, tuple) else (args,)
+    with _reparametrize(module, merged, tie_weights, strict, op):
+        return module(*args, **(kwargs or {}))
+
+
+# ---- grad -------------------------------------------------------------------------------------
+def _grad_inputs(op, args, argnums):
+    if isinstance(argnums, int):
+        nums, single = (argnums,), True
+    elif isinstance(argnums, tuple) and argnums and all(isinstance(a, int) for a in argnums):
+        nums, single = argnums, False
+    else:
+        raise TypeError(f"[{op}] argnums must be an int or a non-empty tuple of ints, got "
+                        f"{argnums!r}")
+    nums = tuple(a + len(args) if a < 0 else a for a in nums)
+    for a in nums:
+        if not 0 <= a < len(args):
+            raise ValueError(f"[{op}] argnums {argnums} out of range for {len(args)} "
+                             "positional argument(s)")
+    return nums, single
+
+
+def _prepare(op, leaf):
+    if not isinstance(leaf, Tensor):
+        raise TypeError(f"[{op}] the differentiated argument must hold only Tensors, got "
+                        f"{type(leaf).__name__}")
+    if not leaf.is_floating_point():
+        raise TypeError(f"[{op}] can only differentiate w.r.t. floating-point tensors, got "
+                        f"{leaf.dtype}")
+    if leaf.requires_grad:  # part of an outer graph (grad of grad): a node inside it
+        return leaf.view_as(leaf), True
+    return leaf.detach().requires_grad_(True), False
+
+
+def grad_and_value(func, argnums=0, has_aux=False):
+    """A function returning (gradient, value) of func (value = (output, aux) with has_aux)."""
+    op = "grad_and_value"
+
+    def wrapper(*args, **kwargs):
+        nums, single = _grad_inputs(op, args, argnums)
+        args = list(args)
+        flat, rebuilds, nested = [], [], False
+        with _ag.enable_grad():
+            for a in nums:
+                leaves, rebuild = _flatten(args[a])
+                prepared = [_prepare(op, leaf) for leaf in leaves]
+                nested |= any(p[1] for p in prepared)
+                new = [p[0] for p in prepared]
+                args[a] = rebuild(new)
+                flat.append(new)
+                rebuilds.append(rebuild)
+            out = func(*args, **kwargs)
+            aux = None
+            if has_aux:
+                if not (isinstance(out, tuple) and len(out) == 2):
+                    raise RuntimeError(f"[{op}] has_aux=True: func must return a pair "
+                                       "(output, aux)")
+                out, aux = out
+            if not isinstance(out, Tensor) or out.numel() != 1:
+                raise RuntimeError(f"[{op}] func must return a one-element Tensor, got "
+                                   f"{type(out).__name__} of shape "
+                                   f"{tuple(getattr(out, 'shape', ()))}")
+            every = [t for group in flat for t in group]
+            if out.requires_grad:
+                gs = _ag.grad(out.reshape(()), every, create_graph=nested, allow_unused=True)
+            else:
+                gs = [None] * len(every)
+        from .creation import zeros_like
+        gs = [zeros_like(t) if g is None else (g if nested else g.detach())
+              for g, t in zip(gs, every)]
+        grads, k = [], 0
+        for group, rebuild in zip(flat, rebuilds):
+            grads.append(rebuild(gs[k:k + len(group)]))
+            k += len(group)
+        g = grads[0] if single else tuple(grads)
+        value = out if nested else out.detach()
+        return g, ((value, aux) if has_aux else value)
+    return wrapper
+
+
+def grad(func, argnums=0, has_aux=False):
+    """The gradient of scalar func w.r.t. argument(s) argnums (pytrees keep their structure);
+    with has_aux, (gradient, aux)."""
+    gv = grad_and_value(func, argnums, has_aux)
+
+    def wrapper(*args, **kwargs):
+        g, value = gv(*args, **kwargs)
+        return (g, value[1]) if has_aux else g
+    return wrapper
+
+
+# ---- vmap ---------------------------------------------------------------------------------------
+def _take(t, dim, i):
+    index = [slice(None)] * t.ndim
+    index[dim] = i
+    return t[tuple(index)]
+
+
+def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
+    """func mapped over dimension in_dims of its positional inputs (None: not mapped); the
+    results are stacked along out_dims. See the module docstring."""
+    op = "vmap"
+    if randomness not in ("error", "different", "same"):
+        raise ValueError(f"[{op}] randomness must be 'error', 'different' or 'same', got "
+                         f"{randomness!r}")
+    if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
+        raise ValueError(f"[{op}] chunk_size must be None or a positive int, got {chunk_size!r}")
+    # chunk_size only bounds how many indices torch batches at once; pyengine's vmap computes
+    # one index at a time, so every chunk_size gives the same (identical) results.
+
+    def wrapper(*args, **kwargs):
+        if not args:
+            raise ValueError(f"[{op}] the function must be called with positional inputs to "
+                             "map over")
+        if isinstance(in_dims, (int, type(None))):
+            specs = [in_dims] * len(args)
+        elif isinstance(in_dims, tuple):
+            if len(in_dims) != len(args):
+                raise ValueError(f"[{op}] in_dims has {len(in_dims)} entries but the function "
+                                 f"got {len(args)} positional inputs")
+            specs = list(in_dims)
+        else:
+            raise ValueError(f"[{op}] in_dims must be an int, None or a tuple, got {in_dims!r}")
+        flat = []  # (leaf, dim) over all args
+        rebuilds = []
+        for a, s in zip(args, specs):
+            leaves, rebuild = _flatten(a)
+            dims = _broadcast_spec(op, s, a, "in_dims")
+            flat.append(list(zip(leaves, dims)))
+            rebuilds.append(rebuild)
+        size = None
+        for group in flat:
+            for k, (leaf, d) in enumerate(group):
+                if d is None:
+                    continue
+                if not isinstance(leaf, Tensor):
+                    raise ValueError(f"[{op}] in_dims={d} for a {type(leaf).__name__}: only "
+                                     "Tensors can be mapped (use None for other inputs)")
+                if not -leaf.ndim <= d < leaf.ndim:
+                    raise ValueError(f"[{op}] in_dim {d} out of range for an input of shape "
+                                     f"{tuple(leaf.shape)}")
+                d = d % leaf.ndim
+                group[k] = (leaf, d)
+                if size is None:
+                    size = leaf.shape[d]
+                elif leaf.shape[d] != size:
+                    raise ValueError(f"[{op}] expected all mapped inputs to have the same size "
+                                     f"in the mapped dimension, got {size} and {leaf.shape[d]}")
+        if size is None:
+            raise ValueError(f"[{op}] at least one input must be mapped (in_dims are all None)")
+        if size == 0:
+            raise ValueError(f"[{op}] the mapped dimension has size 0")
+        from . import random as _random
+        start = _random.get_rng_state() if randomness == "same" else None
+        results = []
+        for i in range(size):
+            if start is not None:
+                _random.set_rng_state(start)
+            call_args = [rebuild([_take(leaf, d, i) if d is not None else leaf
+                                  for leaf, d in group])
+                         for group, rebuild in zip(flat, rebuilds)]
+            if randomness == "error":
+                _random._vmap_guard.error += 1
+            try:
+                results.append(func(*call_args, **kwargs))
+            finally:
+                if randomness == "error":
+                    _random._vmap_guard.error -= 1
+        return _stack_results(op, results, out_dims)
+    return wrapper
+
+
+def _stack_results(op, results, out_dims):
+    from .nn.functional import stack
+    flats = [_flatten(r) for r in results]
+    leaves0, rebuild = flats[0]
+    if any(len(f[0]) != len(leaves0) for f in flats):
+        raise ValueError(f"[{op}] the function returned differently structured outputs for "
+                         "different indices")
+    dims = _broadcast_spec(op, out_dims, results[0], "out_dims")
+    out = []
+    for k, d in enumerate(dims):
+        column = [f[0][k] for f in flats]
+        if not all(isinstance(c, Tensor) for c in column):
+            raise ValueError(f"[{op}] the function must return Tensors (or pytrees of them), "
+                             f"got {type(column[0]).__name__}")
+        if d is None:
+            out.append(column[0])
+            continue
+        nd = column[0].ndim + 1
+        if not -nd <= d < nd:
+            raise ValueError(f"[{op}] out_dim {d} out of range for outputs of rank "
+                             f"{column[0].ndim}")
+        out.append(stack(column, dim=d % nd))
+    return rebuild(out)
+
+
+# ---- ensembles ----------------------------------------------------------------------------------
+def stack_module_state(models):
+    """({name: stacked parameter}, {name: stacked buffer}) of same-architecture models;
+    stacked parameters are new leaves that require grad when the models' do."""
+    from .nn.functional import stack
+    models = list(models)
+    if not models:
+        raise RuntimeError("[stack_module_state] expected at least one model, got 0")
+    if len({m.training for m in models}) != 1:
+        raise RuntimeError("[stack_module_state] expected all models to have the same "
+                           "training / eval mode")
+    names = [list(dict(m.named_parameters())) for m in models]
+    bnames = [list(dict(m.named_buffers())) for m in models]
+    if any(n != names[0] for n in names) or any(b != bnames[0] for b in bnames):
+        raise RuntimeError("[stack_module_state] the models do not have the same parameter / "
+                           "buffer names (same architecture expected)")
+
+    def leaf(tensors, name):
+        req = {bool(t.requires_grad) for t in tensors}
+        if len(req) != 1:
+            raise RuntimeError(f"[stack_module_state] expected {name} of every model to have "
+                               "the same requires_grad")
+        shapes = {tuple(t.shape) for t in tensors}
+        if len(shapes) != 1:
+            raise RuntimeError(f"[stack_module_state] {name} has different shapes {sorted(shapes)}")
+        out = stack([t.detach() for t in tensors])
+        return out.requires_grad_(True) if req.pop() else out
+
+    params = {n: leaf([dict(m.named_parameters())[n] for m in models], n) for n in names[0]}
+    buffers = {n: leaf([dict(m.named_buffers())[n] for m in models], n) for n in bnames[0]}
+    return params, buffers
+
+
+# ---- Jacobians ----------------------------------------------------------------------------------
+def jacrev(func, argnums=0, has_aux=False):
+    """The Jacobian of func w.r.t. the Tensor argument argnums (an int), by reverse mode:
+    shape output.shape + input.shape."""
+    if has_aux:
+        raise NotImplementedError("[jacrev] has_aux=True is not supported")
+    if not isinstance(argnums, int):
+        raise NotImplementedError("[jacrev] argnums must be a single int")
+
+    def wrapper(*args):
+        from .autograd_functional import jacobian
+        nums, _ = _grad_inputs("jacrev", args, argnums)
+        a = nums[0]
+        if not isinstance(args[a], Tensor):
+            raise TypeError(f"[jacrev] argument {a} must be a Tensor, got "
+                            f"{type(args[a]).__name__}")
+        return jacobian(lambda x: func(*args[:a], x, *args[a + 1:]), args[a])
+    return wrapper
+
+
+def hessian(func, argnums=0):
+    """The Hessian of scalar func w.r.t. the Tensor argument argnums (an int)."""
+    if not isinstance(argnums, int):
+        raise NotImplementedError("[hessian] argnums must be a single int")
+
+    def wrapper(*args):
+        from .autograd_functional import hessian as _hessian
+        nums, _ = _grad_inputs("hessian", args, argnums)
+        a = nums[0]
+        return _hessian(lambda x: func(*args[:a], x, *args[a + 1:]), args[a])
+    return wrapper

@@ -410,6 +410,12 @@ def test_grad_of_pytree_against_closed_form_and_nesting():
     x = pe.tensor([1.0, -2.0, 0.5], dtype=pe.float64)
     d2 = grad(lambda t: grad(lambda u: (u ** 3).sum())(t).sum())(x)
     np.testing.assert_allclose(d2.numpy(), 6 * x.numpy(), rtol=1e-12)
+    from pyengine.func import hessian, jacrev
+    W = np.arange(6.0).reshape(2, 3)
+    J = jacrev(lambda w, t: (w @ t).sin(), argnums=1)(pe.tensor(W), x)
+    np.testing.assert_allclose(J.numpy(), np.cos(W @ x.numpy())[:, None] * W, rtol=1e-12)
+    np.testing.assert_allclose(hessian(lambda t: (t ** 3).sum())(x).numpy(),
+                               np.diag(6 * x.numpy()), rtol=1e-12)
     with pytest.raises(RuntimeError, match="one-element"):
         grad(lambda t: t * 2)(x)
     with pytest.raises(TypeError, match="floating-point"):

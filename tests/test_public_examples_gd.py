@@ -76,6 +76,9 @@ def test_iterative_pruning_container_and_remove():
     np.testing.assert_array_equal(conv.weight.detach().numpy() == 0, mask == 0)
     with pytest.raises(ValueError, match="has to be pruned"):
         prune.remove(conv, "weight")
+    lin = prune.random_structured(nn.Linear(5, 4), "weight", amount=2, dim=1)
+    cols = lin.weight_mask.numpy().any(0)
+    assert cols.sum() == 3 and np.all(lin.weight_mask.numpy()[:, cols] == 1)
 
 
 def test_global_unstructured_and_custom_method_and_state_dict():

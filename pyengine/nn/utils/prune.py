@@ -243,8 +243,8 @@ class Identity(BasePruningMethod):
         return super().apply(module, name)
 
 
-class RandomUnstructured(BasePruningMethod):
-    """Prune `amount` entries (a count, or a fraction of the tensor) chosen at random."""
+class _Unstructured(BasePruningMethod):
+    """Prune `amount` entries (a count, or a fraction of the tensor) picked by _pick."""
     PRUNING_TYPE = "unstructured"
 
     def __init__(self, amount):
@@ -252,59 +252,63 @@ class RandomUnstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t, default_mask):
-        from ... import rand_like
         k = _nparams_toprune(self.amount, t.numel())
         mask = default_mask.clone()
         if k:
-            idx = rand_like(t.detach().float()).reshape(-1).topk(k).indices
-            mask.view(-1)[idx] = 0
+            mask.view(-1)[self._pick(t.detach().reshape(-1), k)] = 0
         return mask
+
+
+class RandomUnstructured(_Unstructured):
+    """Prune `amount` entries chosen at random."""
+
+    def _pick(self, flat, k):
+        from ... import rand_like
+        return rand_like(flat.float()).topk(k).indices
 
     @classmethod
     def apply(cls, module, name, amount):
         return super().apply(module, name, amount=amount)
 
 
-class L1Unstructured(BasePruningMethod):
+class L1Unstructured(_Unstructured):
     """Prune the `amount` entries of smallest absolute value."""
-    PRUNING_TYPE = "unstructured"
 
-    def __init__(self, amount):
-        _validate_amount_init(amount)
-        self.amount = amount
-
-    def compute_mask(self, t, default_mask):
-        k = _nparams_toprune(self.amount, t.numel())
-        mask = default_mask.clone()
-        if k:
-            idx = t.detach().abs().reshape(-1).topk(k, largest=False).indices
-            mask.view(-1)[idx] = 0
-        return mask
+    def _pick(self, flat, k):
+        return flat.abs().topk(k, largest=False).indices
 
     @classmethod
     def apply(cls, module, name, amount, importance_scores=None):
         return super().apply(module, name, amount=amount, importance_scores=importance_scores)
 
 
-class RandomStructured(BasePruningMethod):
-    """Prune `amount` whole channels along `dim`, chosen at random."""
+class _Structured(BasePruningMethod):
+    """Prune `amount` whole channels along `dim`; _keep picks the channels that stay."""
     PRUNING_TYPE = "structured"
+
+    def compute_mask(self, t, default_mask):
+        from ... import zeros_like
+        dim = _validate_structured(t, self.dim)
+        size = t.shape[dim]
+        k = _nparams_toprune(self.amount, size)
+        if k == 0:
+            return default_mask
+        keep = self._keep(t.detach(), dim, size - k)
+        mask = zeros_like(default_mask)
+        mask[tuple(keep if d == dim else slice(None) for d in range(t.ndim))] = 1
+        return mask * default_mask.to(dtype=mask.dtype)
+
+
+class RandomStructured(_Structured):
+    """Prune `amount` channels along `dim`, chosen at random."""
 
     def __init__(self, amount, dim=-1):
         _validate_amount_init(amount)
         self.amount, self.dim = amount, dim
 
-    def compute_mask(self, t, default_mask):
-        from ... import rand, zeros_like
-        dim = _validate_structured(t, self.dim)
-        n = t.shape[dim]
-        k = _nparams_toprune(self.amount, n)
-        if k == 0:
-            return default_mask
-        keep = rand(n).topk(n - k).indices
-        mask = zeros_like(default_mask)
-        mask[tuple(keep if d == dim else slice(None) for d in range(t.ndim))] = 1
-        return mask * default_mask.to(dtype=mask.dtype)
+    def _keep(self, t, dim, n_keep):
+        from ... import rand
+        return rand(t.shape[dim]).topk(n_keep).indices
 
     @classmethod
     def apply(cls, module, name, amount, dim=-1):
@@ -321,25 +325,15 @@ def _channel_norm(t, n, dim):
     return norm(t, p=2 if n == "fro" else n, dim=others)
 
 
-class LnStructured(BasePruningMethod):
+class LnStructured(_Structured):
     """Prune the `amount` channels along `dim` of smallest L`n` norm."""
-    PRUNING_TYPE = "structured"
 
     def __init__(self, amount, n, dim=-1):
         _validate_amount_init(amount)
         self.amount, self.n, self.dim = amount, n, dim
 
-    def compute_mask(self, t, default_mask):
-        from ... import zeros_like
-        dim = _validate_structured(t, self.dim)
-        size = t.shape[dim]
-        k = _nparams_toprune(self.amount, size)
-        if k == 0:
-            return default_mask
-        keep = _channel_norm(t.detach(), self.n, dim).topk(size - k, largest=True).indices
-        mask = zeros_like(default_mask)
-        mask[tuple(keep if d == dim else slice(None) for d in range(t.ndim))] = 1
-        return mask * default_mask.to(dtype=mask.dtype)
+    def _keep(self, t, dim, n_keep):
+        return _channel_norm(t, self.n, dim).topk(n_keep, largest=True).indices
 
     @classmethod
     def apply(cls, module, name, amount, n, dim, importance_scores=None):

@@ -12,16 +12,18 @@
   "same" replays the same draws for every index.
 - stack_module_state(models): the models' parameters and buffers stacked on a new leading axis
   (for vmap over an ensemble with functional_call).
-- jacrev / hessian: Jacobian / Hessian of func w.r.t. argument argnums (torch.autograd.functional
-  underneath).
+- vjp / jvp: vector-Jacobian and Jacobian-vector products (jvp by reverse mode twice: there is
+  no forward-mode AD, so it needs the ops' second derivatives, pyengine/autograd_higher.py).
+- jacrev (a vjp per output element), jacfwd (a jvp per input element: the same Jacobian, by
+  columns) and hessian (jacfwd(jacrev)); all compose with each other, grad and vmap.
 """
 import contextlib
 
 from . import autograd as _ag
 from .tensor import Tensor
 
-__all__ = ["functional_call", "grad", "grad_and_value", "vmap", "stack_module_state", "jacrev",
-           "hessian"]
+__all__ = ["functional_call", "grad", "grad_and_value", "vjp", "jvp", "vmap", "stack_module_state",
+           "jacrev", "jacfwd", "hessian"]
 
 
 # ---- pytrees ------------------------------------------------------------------------------
@@ -194,47 +196,68 @@ def _prepare(op, leaf):
     return leaf.detach().requires_grad_(True), False
 
 
+def _prepare_args(op, args, nums):
+    """args with the leaves of args[nums] replaced by tensors to differentiate w.r.t.:
+    (new args, [leaves per argnum], [rebuild per argnum], nested)."""
+    args = list(args)
+    flat, rebuilds, nested = [], [], False
+    for a in nums:
+        leaves, rebuild = _flatten(args[a])
+        prepared = [_prepare(op, leaf) for leaf in leaves]
+        nested |= any(p[1] for p in prepared)
+        new = [p[0] for p in prepared]
+        args[a] = rebuild(new)
+        flat.append(new)
+        rebuilds.append(rebuild)
+    return args, flat, rebuilds, nested
+
+
+def _split_aux(op, out, has_aux):
+    if not has_aux:
+        return out, None
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise RuntimeError(f"[{op}] has_aux=True: func must return a pair (output, aux)")
+    return out
+
+
+def _grads(outs, cotangents, inputs, nested):
+    """d(sum <out, cot>)/d(input) for each input (zeros where unused), differentiable when
+    nested (inside another transform)."""
+    from .creation import zeros_like
+    live = [(o, c) for o, c in zip(outs, cotangents) if o.requires_grad]
+    if live:
+        gs = _ag.grad([o for o, _ in live], inputs, grad_outputs=[c for _, c in live],
+                      retain_graph=True, create_graph=nested, allow_unused=True)
+    else:
+        gs = [None] * len(inputs)
+    return [zeros_like(t) if g is None else (g if nested else g.detach())
+            for g, t in zip(gs, inputs)]
+
+
+def _regroup(gs, flat, rebuilds, single):
+    grads, k = [], 0
+    for group, rebuild in zip(flat, rebuilds):
+        grads.append(rebuild(gs[k:k + len(group)]))
+        k += len(group)
+    return grads[0] if single else tuple(grads)
+
+
 def grad_and_value(func, argnums=0, has_aux=False):
     """A function returning (gradient, value) of func (value = (output, aux) with has_aux)."""
     op = "grad_and_value"
 
     def wrapper(*args, **kwargs):
         nums, single = _grad_inputs(op, args, argnums)
-        args = list(args)
-        flat, rebuilds, nested = [], [], False
         with _ag.enable_grad():
-            for a in nums:
-                leaves, rebuild = _flatten(args[a])
-                prepared = [_prepare(op, leaf) for leaf in leaves]
-                nested |= any(p[1] for p in prepared)
-                new = [p[0] for p in prepared]
-                args[a] = rebuild(new)
-                flat.append(new)
-                rebuilds.append(rebuild)
-            out = func(*args, **kwargs)
-            aux = None
-            if has_aux:
-                if not (isinstance(out, tuple) and len(out) == 2):
-                    raise RuntimeError(f"[{op}] has_aux=True: func must return a pair "
-                                       "(output, aux)")
-                out, aux = out
+            args, flat, rebuilds, nested = _prepare_args(op, args, nums)
+            out, aux = _split_aux(op, func(*args, **kwargs), has_aux)
             if not isinstance(out, Tensor) or out.numel() != 1:
                 raise RuntimeError(f"[{op}] func must return a one-element Tensor, got "
                                    f"{type(out).__name__} of shape "
                                    f"{tuple(getattr(out, 'shape', ()))}")
             every = [t for group in flat for t in group]
-            if out.requires_grad:
-                gs = _ag.grad(out.reshape(()), every, create_graph=nested, allow_unused=True)
-            else:
-                gs = [None] * len(every)
-        from .creation import zeros_like
-        gs = [zeros_like(t) if g is None else (g if nested else g.detach())
-              for g, t in zip(gs, every)]
-        grads, k = [], 0
-        for group, rebuild in zip(flat, rebuilds):
-            grads.append(rebuild(gs[k:k + len(group)]))
-            k += len(group)
-        g = grads[0] if single else tuple(grads)
+            gs = _grads([out.reshape(())], [None], every, nested)
+        g = _regroup(gs, flat, rebuilds, single)
         value = out if nested else out.detach()
         return g, ((value, aux) if has_aux else value)
     return wrapper
@@ -249,6 +272,88 @@ def grad(func, argnums=0, has_aux=False):
         g, value = gv(*args, **kwargs)
         return (g, value[1]) if has_aux else g
     return wrapper
+
+
+def vjp(func, *primals, has_aux=False):
+    """(func(*primals), vjp_fn[, aux]): vjp_fn(cotangents) gives the vector-Jacobian products
+    w.r.t. every primal (a tuple of their pytrees); it can be called many times (vmap(vjp_fn)
+    builds a Jacobian row by row)."""
+    op = "vjp"
+    if not primals:
+        raise ValueError(f"[{op}] needs at least one primal")
+    with _ag.enable_grad():
+        args, flat, rebuilds, nested = _prepare_args(op, primals, tuple(range(len(primals))))
+        out, aux = _split_aux(op, func(*args), has_aux)
+    out_leaves, _ = _flatten(out)
+    if not all(isinstance(o, Tensor) for o in out_leaves):
+        raise RuntimeError(f"[{op}] func must return Tensors (or pytrees of them)")
+    every = [t for group in flat for t in group]
+
+    def vjp_fn(*cotangents):
+        cot = cotangents[0] if len(cotangents) == 1 else cotangents
+        cot_leaves, _ = _flatten(cot)
+        if len(cot_leaves) != len(out_leaves) or any(
+                not isinstance(c, Tensor) or tuple(c.shape) != tuple(o.shape)
+                for c, o in zip(cot_leaves, out_leaves)):
+            raise ValueError(f"[{op}] the cotangents must have the structure and shapes of the "
+                             f"output ({[tuple(o.shape) for o in out_leaves]})")
+        with _ag.enable_grad():
+            gs = _grads(out_leaves, cot_leaves, every, nested or any(
+                c.requires_grad for c in cot_leaves))
+        return tuple(_regroup(gs, flat, rebuilds, False))
+
+    value = out if nested else _detach_tree(out)
+    return (value, vjp_fn, aux) if has_aux else (value, vjp_fn)
+
+
+def _detach_tree(tree):
+    leaves, rebuild = _flatten(tree)
+    return rebuild([t.detach() if isinstance(t, Tensor) else t for t in leaves])
+
+
+def jvp(func, primals, tangents, *, strict=False, has_aux=False):
+    """(func(*primals), J @ tangents): the Jacobian-vector product, computed by reverse mode
+    twice (the vjp u -> J^T u is linear in u, and its vjp in u at the tangents is J t), so it
+    needs the ops' second derivatives (pyengine/autograd_higher.py)."""
+    op = "jvp"
+    if strict:
+        raise NotImplementedError(f"[{op}] strict=True is not supported")
+    if not isinstance(primals, tuple) or not isinstance(tangents, tuple) or \
+            len(primals) != len(tangents):
+        raise ValueError(f"[{op}] primals and tangents must be tuples of the same length")
+    t_leaves = _flatten(tangents)[0]
+    p_leaves = _flatten(primals)[0]
+    if len(t_leaves) != len(p_leaves) or any(
+            not isinstance(t, Tensor) or tuple(t.shape) != tuple(p.shape)
+            for t, p in zip(t_leaves, p_leaves)):
+        raise ValueError(f"[{op}] tangents must have the structure and shapes of the primals")
+    from .creation import zeros_like
+    with _ag.enable_grad():
+        args, flat, rebuilds, nested = _prepare_args(op, primals, tuple(range(len(primals))))
+        out, aux = _split_aux(op, func(*args), has_aux)
+        out_leaves, rebuild_out = _flatten(out)
+        if not all(isinstance(o, Tensor) for o in out_leaves):
+            raise RuntimeError(f"[{op}] func must return Tensors (or pytrees of them)")
+        every = [t for group in flat for t in group]
+        us = [zeros_like(o.detach()).requires_grad_(True) for o in out_leaves]
+        live = [k for k, o in enumerate(out_leaves) if o.requires_grad]
+        if live:
+            vj = _ag.grad([out_leaves[k] for k in live], every,
+                          grad_outputs=[us[k] for k in live], create_graph=True,
+                          allow_unused=True)
+            pairs = [(v, t) for v, t in zip(vj, t_leaves) if v is not None and v.requires_grad]
+        else:
+            pairs = []
+        if pairs:
+            jt = _ag.grad([v for v, _ in pairs], us, grad_outputs=[t for _, t in pairs],
+                          create_graph=nested, allow_unused=True)
+        else:
+            jt = [None] * len(us)
+    jt = [zeros_like(o) if g is None else (g if nested else g.detach())
+          for g, o in zip(jt, out_leaves)]
+    value = out if nested else _detach_tree(out)
+    res = (value, rebuild_out(jt))
+    return res + (aux,) if has_aux else res
 
 
 # ---- vmap ---------------------------------------------------------------------------------------
@@ -391,33 +496,97 @@ def stack_module_state(models):
 
 
 # ---- Jacobians ----------------------------------------------------------------------------------
-def jacrev(func, argnums=0, has_aux=False):
-    """The Jacobian of func w.r.t. the Tensor argument argnums (an int), by reverse mode:
-    shape output.shape + input.shape."""
-    if has_aux:
-        raise NotImplementedError("[jacrev] has_aux=True is not supported")
-    if not isinstance(argnums, int):
-        raise NotImplementedError("[jacrev] argnums must be a single int")
+def _one_hot(like, k):
+    from .creation import zeros
+    e = zeros(like.numel(), dtype=like.dtype)
+    e[k] = 1.0
+    return e.reshape(tuple(like.shape))
 
-    def wrapper(*args):
-        from .autograd_functional import jacobian
-        nums, _ = _grad_inputs("jacrev", args, argnums)
-        a = nums[0]
-        if not isinstance(args[a], Tensor):
-            raise TypeError(f"[jacrev] argument {a} must be a Tensor, got "
-                            f"{type(args[a]).__name__}")
-        return jacobian(lambda x: func(*args[:a], x, *args[a + 1:]), args[a])
+
+def _jacobian(op, func, argnums, has_aux, by_rows):
+    def wrapper(*args, **kwargs):
+        from .nn.functional import stack
+        nums, single = _grad_inputs(op, args, argnums)
+        with _ag.enable_grad():
+            args, flat, rebuilds, nested = _prepare_args(op, args, nums)
+            out, aux = _split_aux(op, func(*args, **kwargs), has_aux)
+            out_leaves, rebuild_out = _flatten(out)
+            if not all(isinstance(o, Tensor) for o in out_leaves):
+                raise RuntimeError(f"[{op}] func must return Tensors (or pytrees of them)")
+            every = [t for group in flat for t in group]
+            per_out = []
+            for o in out_leaves:
+                if by_rows:  # reverse mode: one vjp per output element
+                    rows = [_grads([o], [_one_hot(o, k)], every, nested)
+                            for k in range(o.numel())]
+                    jac = [stack([r[i] for r in rows]).reshape(tuple(o.shape) + tuple(t.shape))
+                           if rows else _empty_jac(o, t) for i, t in enumerate(every)]
+                else:  # "forward" columns: one jvp per input element
+                    jac = []
+                    for t in every:
+                        cols = [_jvp_column(o, every, t, k, nested) for k in range(t.numel())]
+                        jac.append(stack(cols, dim=-1).reshape(tuple(o.shape) + tuple(t.shape))
+                                   if cols else _empty_jac(o, t))
+                per_out.append(_regroup(jac, flat, rebuilds, single))
+        result = rebuild_out(per_out)
+        return (result, aux) if has_aux else result
+    return wrapper
+
+
+def _empty_jac(o, t):
+    from .creation import zeros
+    return zeros(*(tuple(o.shape) + tuple(t.shape)), dtype=o.dtype)
+
+
+def _jvp_column(o, inputs, t, k, nested):
+    """d o / d t[k] as o's shape: the vjp u -> J^T u differentiated in u along e_k."""
+    from .creation import zeros_like
+    if not o.requires_grad:
+        return zeros_like(o.detach())
+    u = zeros_like(o.detach()).requires_grad_(True)
+    (v,) = _ag.grad([o], [t], grad_outputs=[u], create_graph=True, allow_unused=True)
+    if v is None or not v.requires_grad:
+        return zeros_like(o.detach())
+    (col,) = _ag.grad([v], [u], grad_outputs=[_one_hot(t, k)], create_graph=nested,
+                      allow_unused=True)
+    if col is None:
+        return zeros_like(o.detach())
+    return col if nested else col.detach()
+
+
+def jacrev(func, argnums=0, has_aux=False, *, chunk_size=None):
+    """The Jacobian of func w.r.t. argument(s) argnums by reverse mode, one vjp per output
+    element: shape output.shape + input.shape (pytrees: per output leaf, per input leaf).
+    Composable (jacrev(jacrev(f)), vmap(jacrev(f))). chunk_size (how many rows torch batches)
+    does not change the result."""
+    if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
+        raise ValueError(f"[jacrev] chunk_size must be None or a positive int, got {chunk_size!r}")
+    return _jacobian("jacrev", func, argnums, has_aux, by_rows=True)
+
+
+def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
+    """The Jacobian of func w.r.t. argument(s) argnums column by column, one Jacobian-vector
+    product (see jvp: reverse mode twice, there is no forward-mode AD here) per input element:
+    cheaper than jacrev when there are fewer inputs than outputs. Same result as jacrev."""
+    if randomness not in ("error", "different", "same"):
+        raise ValueError(f"[jacfwd] randomness must be 'error', 'different' or 'same', got "
+                         f"{randomness!r}")
+    if randomness != "error":
+        raise NotImplementedError(f"[jacfwd] randomness={randomness!r}: only 'error' (no "
+                                  "random ops inside) is supported")
+    inner = _jacobian("jacfwd", func, argnums, has_aux, by_rows=False)
+
+    def wrapper(*args, **kwargs):
+        from . import random as _random
+        _random._vmap_guard.error += 1
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            _random._vmap_guard.error -= 1
     return wrapper
 
 
 def hessian(func, argnums=0):
-    """The Hessian of scalar func w.r.t. the Tensor argument argnums (an int)."""
-    if not isinstance(argnums, int):
-        raise NotImplementedError("[hessian] argnums must be a single int")
-
-    def wrapper(*args):
-        from .autograd_functional import hessian as _hessian
-        nums, _ = _grad_inputs("hessian", args, argnums)
-        a = nums[0]
-        return _hessian(lambda x: func(*args[:a], x, *args[a + 1:]), args[a])
-    return wrapper
+    """The Hessian of func w.r.t. argument(s) argnums: jacfwd(jacrev(func)), as torch; for a
+    vector-valued func the shape is output.shape + input.shape + input.shape."""
+    return jacfwd(jacrev(func, argnums), argnums)

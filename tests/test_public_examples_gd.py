@@ -489,3 +489,36 @@ def test_per_sample_grads_and_ensemble_match_loops():
                                                   torch.from_numpy(y.numpy()))
     for k in tpsg:
         np.testing.assert_allclose(psg[k].numpy(), tpsg[k].numpy(), rtol=1e-4, atol=1e-6)
+
+
+def test_vjp_jvp_jacfwd_and_vector_hessian():
+    from pyengine.func import hessian, jacfwd, jacrev, jvp, vjp
+    rng = np.random.default_rng(3)
+    W, b, x = rng.standard_normal((4, 3)), rng.standard_normal(4), rng.standard_normal(3)
+
+    def predict(w, bb, t):
+        return nn.functional.linear(t, w, bb).tanh()
+
+    y = np.tanh(W @ x + b)
+    J = (1 - y ** 2)[:, None] * W  # d tanh(Wx + b) / dx
+    Wt, bt, xt = pe.tensor(W), pe.tensor(b), pe.tensor(x)
+    out, fn = vjp(lambda t: predict(Wt, bt, t), xt)
+    np.testing.assert_allclose(out.numpy(), y, rtol=1e-12)
+    (rows,) = vmap(fn)(pe.eye(4, dtype=pe.float64))
+    np.testing.assert_allclose(rows.numpy(), J, rtol=1e-10)
+    v = rng.standard_normal(3)
+    _, jv = jvp(lambda t: predict(Wt, bt, t), (xt,), (pe.tensor(v),))
+    np.testing.assert_allclose(jv.numpy(), J @ v, rtol=1e-10)
+    np.testing.assert_allclose(jacfwd(predict, argnums=2)(Wt, bt, xt).numpy(), J, rtol=1e-10)
+    jw, jb = jacrev(predict, argnums=(0, 1))(Wt, bt, xt)
+    np.testing.assert_allclose(jb.numpy(), np.diag(1 - y ** 2), rtol=1e-10)
+    np.testing.assert_allclose(jw.numpy(), np.einsum("i,ij,k->ijk", 1 - y ** 2, np.eye(4), x),
+                               rtol=1e-10)
+    # d2 tanh(Wx + b)_i / dx dx = -2 y_i (1 - y_i^2) W_i W_i^T
+    H = hessian(predict, argnums=2)(Wt, bt, xt).numpy()
+    ref = np.einsum("i,ij,ik->ijk", -2 * y * (1 - y ** 2), W, W)
+    np.testing.assert_allclose(H, ref, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(jacrev(jacrev(predict, argnums=2), argnums=2)(Wt, bt, xt).numpy(),
+                               ref, rtol=1e-9, atol=1e-12)
+    with pytest.raises(ValueError, match="tangents"):
+        jvp(lambda t: t, (xt,), (pe.zeros(2),))

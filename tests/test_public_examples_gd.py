@@ -522,3 +522,33 @@ def test_vjp_jvp_jacfwd_and_vector_hessian():
                                ref, rtol=1e-9, atol=1e-12)
     with pytest.raises(ValueError, match="tangents"):
         jvp(lambda t: t, (xt,), (pe.zeros(2),))
+
+
+def test_ntk_two_ways_with_convolutions():
+    from pyengine.func import jacrev, jvp, vjp
+    pe.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(1, 2, 2), nn.ReLU(), nn.Flatten(), nn.Linear(2 * 2 * 2, 3))
+    params = {k: v.detach() for k, v in net.named_parameters()}
+    x1, x2 = pe.randn(2, 1, 3, 3), pe.randn(3, 1, 3, 3)
+
+    def f(p, x):
+        return functional_call(net, p, (x[None],))[0]
+
+    def flat_jac(x):
+        return pe.cat([j.flatten(2) for j in vmap(jacrev(f), (None, 0))(params, x).values()], 2)
+
+    J1, J2 = flat_jac(x1), flat_jac(x2)  # (N, 3, P)
+    ntk = np.einsum("naf,mbf->nmab", J1.numpy(), J2.numpy())
+
+    def ntk_vp(a, b):
+        out, fn = vjp(lambda p: f(p, a), params)
+        return vmap(lambda e: jvp(lambda p: f(p, b), (params,), fn(e))[1])(pe.eye(3))
+
+    by_vp = vmap(vmap(ntk_vp, (None, 0)), (0, None))(x1, x2).numpy()
+    np.testing.assert_allclose(by_vp, ntk, rtol=1e-4, atol=1e-5)
+    # J itself against per-output autograd.grad
+    net.zero_grad()
+    net(x1[:1])[0, 1].backward()
+    np.testing.assert_allclose(J1[0, 1].numpy(),
+                               np.concatenate([p.grad.numpy().ravel() for p in net.parameters()]),
+                               rtol=1e-5, atol=1e-7)

@@ -478,17 +478,16 @@ def test_per_sample_grads_and_ensemble_match_loops():
     models[1].eval()
     with pytest.raises(RuntimeError, match="training / eval"):
         stack_module_state(models)
-    torch = pytest.importorskip("torch")
-    from torch.func import functional_call as tfc, grad as tgrad, vmap as tvmap
+    torch = pytest.importorskip("torch")  # torch's own per-sample loop (torch.func imports slowly)
     tm = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU(), torch.nn.Flatten(),
                              torch.nn.Linear(32, 3))
     tm.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in model.state_dict().items()})
-    tp = {k: v.detach() for k, v in tm.named_parameters()}
-    tl = lambda p, xi, yi: torch.nn.functional.cross_entropy(tfc(tm, p, (xi[None],)), yi[None])  # noqa: E731
-    tpsg = tvmap(tgrad(tl), in_dims=(None, 0, 0))(tp, torch.from_numpy(x.numpy()),
-                                                  torch.from_numpy(y.numpy()))
-    for k in tpsg:
-        np.testing.assert_allclose(psg[k].numpy(), tpsg[k].numpy(), rtol=1e-4, atol=1e-6)
+    tx, ty = torch.from_numpy(x.numpy()), torch.from_numpy(y.numpy())
+    for i in range(5):
+        tg = torch.autograd.grad(torch.nn.functional.cross_entropy(tm(tx[i:i + 1]), ty[i:i + 1]),
+                                 list(tm.parameters()))
+        for (k, _), g in zip(tm.named_parameters(), tg):
+            np.testing.assert_allclose(psg[k][i].numpy(), g.numpy(), rtol=1e-4, atol=1e-6)
 
 
 def test_vjp_jvp_jacfwd_and_vector_hessian():
@@ -552,3 +551,35 @@ def test_ntk_two_ways_with_convolutions():
     np.testing.assert_allclose(J1[0, 1].numpy(),
                                np.concatenate([p.grad.numpy().ravel() for p in net.parameters()]),
                                rtol=1e-5, atol=1e-7)
+
+
+def test_parametrizations_weight_norm_and_spectral_norm():
+    from pyengine.nn.utils import parametrizations as P
+    pe.manual_seed(0)
+    conv = nn.Conv2d(3, 4, 2)
+    w0 = conv.weight.detach().numpy().copy()
+    P.weight_norm(conv)
+    assert sorted(dict(conv.named_parameters())) == [
+        "bias", "parametrizations.weight.original0", "parametrizations.weight.original1"]
+    g = conv.parametrizations.weight.original0.detach().numpy()
+    np.testing.assert_allclose(g.ravel(), np.sqrt((w0 ** 2).reshape(4, -1).sum(1)), rtol=1e-6)
+    np.testing.assert_allclose(conv.weight.detach().numpy(), w0, rtol=1e-5, atol=1e-7)
+    lin = P.spectral_norm(nn.Linear(6, 5))
+    for _ in range(20):
+        lin(pe.randn(2, 6))  # power iterations in training mode
+    lin.eval()
+    assert abs(np.linalg.svd(lin.weight.detach().numpy(), compute_uv=False)[0] - 1) < 1e-4
+    with pytest.raises(NotImplementedError, match="orthogonal"):
+        P.orthogonal(nn.Linear(2, 2))
+    torch = pytest.importorskip("torch")
+    tl = torch.nn.Linear(5, 4)
+    pl = nn.Linear(5, 4)
+    pl.load_state_dict({k: pe.tensor(v.detach().numpy()) for k, v in tl.state_dict().items()})
+    torch.nn.utils.parametrizations.spectral_norm(tl)
+    P.spectral_norm(pl)
+    assert sorted(tl.state_dict()) == sorted(pl.state_dict())
+    pl.load_state_dict({k: pe.tensor(v.detach().numpy()) for k, v in tl.state_dict().items()})
+    x = np.random.default_rng(1).standard_normal((3, 5)).astype(np.float32)
+    for _ in range(2):  # the same power iterations as torch's
+        np.testing.assert_allclose(pl(pe.tensor(x)).detach().numpy(),
+                                   tl(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-6)

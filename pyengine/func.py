@@ -125,7 +125,16 @@ def _reparametrize(module, tensors, tie_weights, strict, op):
                     saved.append((store, attr, store[attr]))
                     store[attr] = value
                     break
-            else:  # neither parameter nor buffer: a plain attribute for the call (as torch)
+            else:
+                prop = getattr(type(mod), attr, None)
+                if isinstance(prop, property):
+                    # a parametrized tensor (nn.utils.parametrize gives each parametrized
+                    # module a class of its own): the given value replaces the whole
+                    # parametrization for the call, as torch
+                    saved.append((_ClassAttrs(type(mod)), attr, prop))
+                    setattr(type(mod), attr, property(lambda self, v=value: v))
+                    continue
+                # neither parameter nor buffer: a plain attribute for the call (as torch)
                 saved.append((mod.__dict__, attr, mod.__dict__.get(attr, _MISSING)))
                 mod.__dict__[attr] = value
         yield
@@ -135,6 +144,19 @@ def _reparametrize(module, tensors, tie_weights, strict, op):
                 store.pop(attr, None)
             else:
                 store[attr] = old
+
+
+class _ClassAttrs:
+    """A class's attributes as a store (setitem restores a property)."""
+
+    def __init__(self, cls):
+        self.cls = cls
+
+    def __setitem__(self, attr, value):
+        setattr(self.cls, attr, value)
+
+    def pop(self, attr, default=None):
+        return self.cls.__dict__.get(attr, default)
 
 
 _MISSING = object()

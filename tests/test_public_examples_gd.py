@@ -388,6 +388,14 @@ def test_functional_call_swaps_and_restores_parameters_and_buffers():
     w = pe.eye(2) * 3
     y = functional_call(tied, {"0.weight": w}, (pe.ones(1, 2),))
     np.testing.assert_allclose(y.detach().numpy(), [[9.0, 9.0]])
+    # a parametrized module: the plain name replaces the parametrization for the call only
+    sym = parametrize.register_parametrization(nn.Linear(2, 2, bias=False), "weight", _Sym())
+    w = pe.tensor([[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_allclose(functional_call(sym, {"weight": w}, (pe.ones(1, 2),)).numpy(),
+                               [[3.0, 7.0]])
+    np.testing.assert_allclose(functional_call(sym, {"parametrizations.weight.original": w},
+                                               (pe.ones(1, 2),)).numpy(), [[3.0, 6.0]])
+    assert bool((sym.weight == sym.weight.T).all())  # the property is back
 
 
 def test_grad_of_pytree_against_closed_form_and_nesting():

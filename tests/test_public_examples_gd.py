@@ -187,6 +187,10 @@ def test_parametrized_weight_is_a_property_with_gradients_to_original():
     import pickle
     with pytest.raises(RuntimeError, match="state_dict"):
         pickle.dumps(lin)
+    import copy
+    twin = copy.deepcopy(lin)
+    np.testing.assert_allclose(twin(x).detach().numpy(), lin(x).detach().numpy(), rtol=1e-6)
+    assert twin.parametrizations.weight.original is not lin.parametrizations.weight.original
     with pytest.raises(ValueError, match="no parameter, buffer"):
         parametrize.register_parametrization(lin, "nope", _Sym())
 

@@ -145,8 +145,19 @@ def _inject_new_class(module):
         raise RuntimeError("[parametrize] serialization of parametrized modules is only "
                            "supported through state_dict()")
 
-    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,),
-                            {"__getstate__": __getstate__, "_parametrized_base": cls})
+    def __deepcopy__(self, memo):  # copy.deepcopy still works (pickling does not)
+        import copy
+        if id(self) in memo:
+            return memo[id(self)]
+        replica = self.__class__.__new__(self.__class__)
+        memo[id(self)] = replica
+        replica.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return replica
+
+    attrs = {"__getstate__": __getstate__, "_parametrized_base": cls}
+    if not hasattr(cls, "__deepcopy__"):
+        attrs["__deepcopy__"] = __deepcopy__
+    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), attrs)
 
 
 def _inject_property(module, tensor_name):

@@ -210,6 +210,30 @@ def matrix_exp(A):
 expm = matrix_exp
 
 
+def householder_product(A, tau):
+    """The first n columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^T with v_i the i-th column
+    of A (m, n) below the diagonal and 1 on it (LAPACK's orgqr; torch.linalg.householder_product),
+    batched, built of differentiable ops (gradients reach A and tau)."""
+    a, t = _T(A), _T(tau)
+    if a.ndim < 2 or a.shape[-2] < a.shape[-1]:
+        raise RuntimeError(f"[linalg.householder_product] A must be (..., m, n) with m >= n, got "
+                           f"{tuple(a.shape)}")
+    m, n = a.shape[-2], a.shape[-1]
+    if t.ndim != a.ndim - 1 or t.shape[-1] > n or tuple(t.shape[:-1]) != tuple(a.shape[:-2]):
+        raise RuntimeError(f"[linalg.householder_product] tau of shape {tuple(t.shape)} does not "
+                           f"fit A of shape {tuple(a.shape)} (expected (..., k), k <= {n})")
+    from .creation import eye, tensor
+    rows = np.arange(m)
+    q = eye(m, dtype=a.dtype)
+    for i in range(t.shape[-1]):
+        below = tensor((rows > i).astype(a._data.dtype))
+        unit = tensor((rows == i).astype(a._data.dtype))
+        v = a[..., :, i] * below + unit  # (..., m)
+        qv = (q @ v[..., None])  # (..., m, 1)
+        q = q - (t[..., i][..., None, None] * qv) * v[..., None, :]
+    return q[..., :, :n]
+
+
 def cholesky(A, upper=False):
     a = _T(A)
     _square("cholesky", a)

@@ -581,8 +581,28 @@ def test_parametrizations_weight_norm_and_spectral_norm():
         lin(pe.randn(2, 6))  # power iterations in training mode
     lin.eval()
     assert abs(np.linalg.svd(lin.weight.detach().numpy(), compute_uv=False)[0] - 1) < 1e-4
-    with pytest.raises(NotImplementedError, match="orthogonal"):
-        P.orthogonal(nn.Linear(2, 2))
+    for shape, omap in (((5, 5), None), ((6, 3), None), ((3, 6), "cayley")):
+        lin = P.orthogonal(nn.Linear(shape[1], shape[0]), orthogonal_map=omap)
+        opt = pe.optim.SGD(lin.parameters(), lr=0.5)
+        for _ in range(3):
+            opt.zero_grad()
+            (lin(pe.randn(4, shape[1])) ** 2).sum().backward()
+            opt.step()
+        W = lin.weight.detach().numpy().astype(np.float64)
+        G = W.T @ W if shape[0] >= shape[1] else W @ W.T
+        np.testing.assert_allclose(G, np.eye(min(shape)), atol=1e-5)
+    with pytest.raises(ValueError, match="orthogonal_map"):
+        P.orthogonal(nn.Linear(2, 2), orthogonal_map="qr")
+    rng = np.random.default_rng(0)
+    A, tau = rng.standard_normal((5, 3)), rng.uniform(0, 2, 3)
+    Q = np.eye(5)
+    for i in range(3):
+        v = np.where(np.arange(5) > i, A[:, i], 0.0) + (np.arange(5) == i)
+        Q = Q @ (np.eye(5) - tau[i] * np.outer(v, v))
+    np.testing.assert_allclose(pe.linalg.householder_product(pe.tensor(A), pe.tensor(tau)).numpy(),
+                               Q[:, :3], rtol=1e-12)
+    assert pe.testing.gradcheck(pe.linalg.householder_product,
+                                [pe.tensor(A, requires_grad=True), pe.tensor(tau, requires_grad=True)])
     torch = pytest.importorskip("torch")
     tl = torch.nn.Linear(5, 4)
     pl = nn.Linear(5, 4)
@@ -595,3 +615,14 @@ def test_parametrizations_weight_norm_and_spectral_norm():
     for _ in range(2):  # the same power iterations as torch's
         np.testing.assert_allclose(pl(pe.tensor(x)).detach().numpy(),
                                    tl(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+    for shape, omap, triv in (((4, 4), None, True), ((3, 5), None, True),
+                              ((6, 3), "householder", False)):
+        tl = torch.nn.Linear(shape[1], shape[0])
+        pl = nn.Linear(shape[1], shape[0])
+        pl.load_state_dict({k: pe.tensor(v.detach().numpy()) for k, v in tl.state_dict().items()})
+        torch.nn.utils.parametrizations.orthogonal(tl, orthogonal_map=omap,
+                                                   use_trivialization=triv)
+        P.orthogonal(pl, orthogonal_map=omap, use_trivialization=triv)
+        assert sorted(tl.state_dict()) == sorted(pl.state_dict())
+        np.testing.assert_allclose(pl.weight.detach().numpy(), tl.weight.detach().numpy(),
+                                   atol=2e-6)

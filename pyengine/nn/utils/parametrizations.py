@@ -135,9 +135,9 @@ class _Orthogonal(Module):
 
     def __init__(self, weight, orthogonal_map, use_trivialization=True):
         super().__init__()
-        if weight.is_complex() if hasattr(weight, "is_complex") else False:
-            raise NotImplementedError("[parametrizations.orthogonal] complex weights are not "
-                                      "supported")
+        if not weight.is_floating_point():
+            raise TypeError(f"[parametrizations.orthogonal] expected a floating-point weight, "
+                            f"got {weight.dtype}")
         self.shape, self.orthogonal_map = tuple(weight.shape), orthogonal_map
         if use_trivialization:
             self.register_buffer("base", None)

@@ -304,21 +304,14 @@ def vjp(func, *primals, has_aux=False):
     if not primals:
         raise ValueError(f"[{op}] needs at least one primal")
     with _ag.enable_grad():
-        args, flat, rebuilds, nested = _prepare_args(op, primals, tuple(range(len(primals))))
-        out, aux = _split_aux(op, func(*args), has_aux)
-    out_leaves, _ = _flatten(out)
-    if not all(isinstance(o, Tensor) for o in out_leaves):
-        raise RuntimeError(f"[{op}] func must return Tensors (or pytrees of them)")
+        out, aux, out_leaves, _, flat, rebuilds, nested = _call_prepared(
+            op, func, primals, tuple(range(len(primals))), has_aux)
     every = [t for group in flat for t in group]
 
     def vjp_fn(*cotangents):
         cot = cotangents[0] if len(cotangents) == 1 else cotangents
         cot_leaves, _ = _flatten(cot)
-        if len(cot_leaves) != len(out_leaves) or any(
-                not isinstance(c, Tensor) or tuple(c.shape) != tuple(o.shape)
-                for c, o in zip(cot_leaves, out_leaves)):
-            raise ValueError(f"[{op}] the cotangents must have the structure and shapes of the "
-                             f"output ({[tuple(o.shape) for o in out_leaves]})")
+        _check_like(op, "the cotangents (as the output)", cot_leaves, out_leaves)
         with _ag.enable_grad():
             gs = _grads(out_leaves, cot_leaves, every, nested or any(
                 c.requires_grad for c in cot_leaves))
@@ -326,6 +319,24 @@ def vjp(func, *primals, has_aux=False):
 
     value = out if nested else _detach_tree(out)
     return (value, vjp_fn, aux) if has_aux else (value, vjp_fn)
+
+
+def _call_prepared(op, func, args, nums, has_aux, kwargs=None):
+    """func called on args whose args[nums] leaves are prepared for differentiation (run with
+    grad enabled): (out, aux, out leaves, rebuild out, leaves per argnum, rebuilds, nested)."""
+    args, flat, rebuilds, nested = _prepare_args(op, args, nums)
+    out, aux = _split_aux(op, func(*args, **(kwargs or {})), has_aux)
+    out_leaves, rebuild_out = _flatten(out)
+    if not all(isinstance(o, Tensor) for o in out_leaves):
+        raise RuntimeError(f"[{op}] func must return Tensors (or pytrees of them)")
+    return out, aux, out_leaves, rebuild_out, flat, rebuilds, nested
+
+
+def _check_like(op, what, leaves, like):
+    if len(leaves) != len(like) or any(not isinstance(c, Tensor) or tuple(c.shape) !=
+                                       tuple(o.shape) for c, o in zip(leaves, like)):
+        raise ValueError(f"[{op}] {what} must have the structure and shapes "
+                         f"{[tuple(o.shape) for o in like]}")
 
 
 def _detach_tree(tree):
@@ -344,18 +355,11 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
             len(primals) != len(tangents):
         raise ValueError(f"[{op}] primals and tangents must be tuples of the same length")
     t_leaves = _flatten(tangents)[0]
-    p_leaves = _flatten(primals)[0]
-    if len(t_leaves) != len(p_leaves) or any(
-            not isinstance(t, Tensor) or tuple(t.shape) != tuple(p.shape)
-            for t, p in zip(t_leaves, p_leaves)):
-        raise ValueError(f"[{op}] tangents must have the structure and shapes of the primals")
+    _check_like(op, "tangents (as the primals)", t_leaves, _flatten(primals)[0])
     from .creation import zeros_like
     with _ag.enable_grad():
-        args, flat, rebuilds, nested = _prepare_args(op, primals, tuple(range(len(primals))))
-        out, aux = _split_aux(op, func(*args), has_aux)
-        out_leaves, rebuild_out = _flatten(out)
-        if not all(isinstance(o, Tensor) for o in out_leaves):
-            raise RuntimeError(f"[{op}] func must return Tensors (or pytrees of them)")
+        out, aux, out_leaves, rebuild_out, flat, rebuilds, nested = _call_prepared(
+            op, func, primals, tuple(range(len(primals))), has_aux)
         every = [t for group in flat for t in group]
         us = [zeros_like(o.detach()).requires_grad_(True) for o in out_leaves]
         live = [k for k, o in enumerate(out_leaves) if o.requires_grad]
@@ -530,11 +534,8 @@ def _jacobian(op, func, argnums, has_aux, by_rows):
         from .nn.functional import stack
         nums, single = _grad_inputs(op, args, argnums)
         with _ag.enable_grad():
-            args, flat, rebuilds, nested = _prepare_args(op, args, nums)
-            out, aux = _split_aux(op, func(*args, **kwargs), has_aux)
-            out_leaves, rebuild_out = _flatten(out)
-            if not all(isinstance(o, Tensor) for o in out_leaves):
-                raise RuntimeError(f"[{op}] func must return Tensors (or pytrees of them)")
+            out, aux, out_leaves, rebuild_out, flat, rebuilds, nested = _call_prepared(
+                op, func, args, nums, has_aux, kwargs)
             every = [t for group in flat for t in group]
             per_out = []
             for o in out_leaves:

@@ -196,6 +196,9 @@ from .torch_bitwise import bitwise_and, bitwise_not, bitwise_or, bitwise_xor  # 
 # torch.autograd.functional (jacobian, vjp, jvp), autograd_functional.py
 from . import autograd_functional as _autograd_functional  # noqa: E402
 _autograd_module.functional = _autograd_functional
+# torch.autograd.gradcheck / gradgradcheck (torch's signatures over pe.testing's)
+from .testing import autograd_gradcheck as _agc, autograd_gradgradcheck as _aggc  # noqa: E402
+_autograd_module.gradcheck, _autograd_module.gradgradcheck = _agc, _aggc
 import sys as _sys  # noqa: E402
 _sys.modules["pyengine.autograd.functional"] = _autograd_functional
 # torch.autograd.profiler / torch.profiler (CPU wall time per op), autograd_profiler.py

@@ -13,8 +13,12 @@ that
 - supports ctx.save_for_backward / saved_tensors, needs_input_grad,
   mark_non_differentiable, set_materialize_grads.
 
-A forward returning several tensors (a tuple) is refused with a clear error: the engine's nodes
-have one output. ctx.mark_dirty (in-place custom Functions) is refused too."""
+A forward returning several tensors (a tuple) gets one node whose output packs the
+differentiable (floating-point, not marked non-differentiable) outputs into one flat tensor; the
+returned tensors are slices of it, so backward(ctx, *grads) receives one gradient per output
+(zeros for the others). With create_graph=True (double backward) the user's backward runs with
+recording on, its saved inputs and outputs standing for the graph's own tensors, as torch
+(autograd_higher.py calls `user_rule`). ctx.mark_dirty (in-place custom Functions) is refused."""
 import numpy as np
 
 from . import autograd as _ag
@@ -70,12 +74,10 @@ def _user_apply(cls, *args, **kwargs):
             out = cls.forward(ctx, *plain, **kwargs)
     finally:
         _ag._state.enabled = prev
+    ctx._input_ids = tuple(id(p) for p in plain)
     if isinstance(out, (tuple, list)):
         if len(out) != 1:
-            raise NotImplementedError(
-                f"[autograd.Function] {cls.__name__}.forward returned {len(out)} outputs; "
-                "pyengine's custom Functions return one tensor (stack or concatenate them, or "
-                "write one Function per output)")
+            return _multi_output(cls, ctx, args, tensors, out, record)
         out = out[0]
     data = out._data if isinstance(out, Tensor) else np.asarray(out)
     device = out._device if isinstance(out, Tensor) else (tensors[0]._device if tensors
@@ -87,11 +89,106 @@ def _user_apply(cls, *args, **kwargs):
                                f"{data.dtype} tensor, which cannot require grad; mark it "
                                "with ctx.mark_non_differentiable")
         ctx.n_args = len(args)
+        ctx._output_ids = (id(out),)
         result.requires_grad = True
         result._node = _ag.Node(cls._node_fn, ctx,
                                 tuple(a if isinstance(a, Tensor) else None for a in args))
         _ag.note_constant_versions(result._node)
     return result
+
+
+def _multi_output(cls, ctx, args, tensors, outs, record):
+    """Several outputs: one node whose output is the flat concatenation of the differentiable
+    ones; each returned tensor is a (recorded) slice of it."""
+    Tensor = _ag.Tensor
+    outs = list(outs)
+    if not all(isinstance(o, Tensor) for o in outs):
+        raise TypeError(f"[autograd.Function] {cls.__name__}.forward returned a tuple holding "
+                        "a non-Tensor; return Tensors only")
+    device = outs[0]._device
+    nondiff = getattr(ctx, "non_differentiable", ())
+    diff = [i for i, o in enumerate(outs)
+            if o._data.dtype.kind == "f" and id(o) not in nondiff]
+    if not record or not diff:
+        return tuple(Tensor._wrap(o._data, o._device) for o in outs)
+    dtype = np.result_type(*[outs[i]._data.dtype for i in diff])
+    packed = Tensor._wrap(np.concatenate([outs[i]._data.astype(dtype).ravel() for i in diff]),
+                          device)
+    ctx.n_args = len(args)
+    ctx._output_ids = tuple(id(o) for o in outs)
+    ctx._multi = [(tuple(o.shape), o._data.dtype, i in diff) for i, o in enumerate(outs)]
+    packed.requires_grad = True
+    packed._node = _ag.Node(cls._node_fn, ctx,
+                            tuple(a if isinstance(a, Tensor) else None for a in args))
+    _ag.note_constant_versions(packed._node)
+    return tuple(_unpack(packed, ctx._multi, outs))
+
+
+def _unpack(packed, layout, outs=None):
+    """The outputs as slices of the packed tensor (non-differentiable ones as given, or zeros)."""
+    Tensor = _ag.Tensor
+    res, offset = [], 0
+    for k, (shape, dtype, differentiable) in enumerate(layout):
+        if not differentiable:
+            res.append(Tensor._wrap(outs[k]._data, outs[k]._device) if outs is not None
+                       else None)
+            continue
+        n = int(np.prod(shape))
+        piece = packed[offset:offset + n].reshape(shape)
+        if piece._data.dtype != dtype:
+            piece = piece.to(dtype=dtype)
+        res.append(piece)
+        offset += n
+    return res
+
+
+def _call_user_backward(cls, ctx, grads):
+    out = cls.user.backward(ctx, *grads)
+    if not isinstance(out, tuple):
+        out = (out,)
+    if len(out) != ctx.n_args:
+        # torch's rule: one entry per forward input (None for those without a gradient)
+        if len(out) > ctx.n_args and all(x is None for x in out[ctx.n_args:]):
+            out = out[:ctx.n_args]
+        else:
+            raise RuntimeError(f"[autograd.Function] {cls.user.__name__}.backward returned "
+                               f"an incorrect number of gradients (expected "
+                               f"{ctx.n_args}, got {len(out)})")
+    return out
+
+
+def _split_grads(ctx, g, zeros):
+    """The packed gradient g as one gradient per forward output."""
+    layout = getattr(ctx, "_multi", None)
+    if layout is None:
+        return [g]
+    return [p if p is not None else zeros(shape, dtype)
+            for p, (shape, dtype, _) in zip(_unpack(g, layout), layout)]
+
+
+def user_rule(cls, ctx, inputs, out, g):
+    """The create_graph rule of a user Function's node (class cls): the user's backward on
+    Tensors with recording on, its saved forward inputs / outputs replaced by the graph's
+    tensors (intermediates saved in forward stay constants, as in torch)."""
+    Tensor = _ag.Tensor
+    graph = {}
+    for i, pid in enumerate(ctx._input_ids):
+        if i < len(inputs) and inputs[i] is not None:
+            graph[pid] = inputs[i]
+    layout = getattr(ctx, "_multi", None)
+    outs = [out] if layout is None else _unpack(out, layout)
+    for oid, o in zip(ctx._output_ids, outs):
+        if o is not None:
+            graph[oid] = o
+    saved = ctx.saved_tensors
+    ctx.saved_tensors = tuple(graph.get(id(t), t) for t in saved)
+    try:
+        grads = _call_user_backward(cls, ctx, _split_grads(
+            ctx, g, lambda shape, dtype: Tensor._wrap(np.zeros(shape, dtype), g._device)))
+    finally:
+        ctx.saved_tensors = saved
+    return [None if x is None else x if isinstance(x, Tensor)
+            else Tensor._wrap(np.asarray(x)) for x in grads]
 
 
 class _UserNode:
@@ -101,17 +198,8 @@ class _UserNode:
     @classmethod
     def backward(cls, ctx, g):
         Tensor = _ag.Tensor
-        grads = cls.user.backward(ctx, Tensor._wrap(g))
-        if not isinstance(grads, tuple):
-            grads = (grads,)
-        if len(grads) != ctx.n_args:
-            # torch's rule: one entry per forward input (None for those without a gradient)
-            if len(grads) > ctx.n_args and all(x is None for x in grads[ctx.n_args:]):
-                grads = grads[:ctx.n_args]
-            else:
-                raise RuntimeError(f"[autograd.Function] {cls.user.__name__}.backward returned "
-                                   f"an incorrect number of gradients (expected "
-                                   f"{ctx.n_args}, got {len(grads)})")
+        grads = _call_user_backward(cls, ctx, _split_grads(
+            ctx, Tensor._wrap(g), lambda shape, dtype: Tensor._wrap(np.zeros(shape, dtype))))
         out = []
         for x in grads:
             if x is None:

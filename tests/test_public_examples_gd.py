@@ -626,3 +626,53 @@ def test_parametrizations_weight_norm_and_spectral_norm():
         assert sorted(tl.state_dict()) == sorted(pl.state_dict())
         np.testing.assert_allclose(pl.weight.detach().numpy(), tl.weight.detach().numpy(),
                                    atol=2e-6)
+
+
+# ---- custom autograd.Function: several outputs, double backward, torch.autograd.gradcheck -----
+class _SinhParts(pe.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        e, f = x.exp(), (-x).exp()
+        ctx.save_for_backward(e, f)
+        return (e - f) / 2, e, f
+
+    @staticmethod
+    def backward(ctx, g, ge, gf):
+        e, f = ctx.saved_tensors
+        return g * (e + f) / 2 + ge * e - gf * f
+
+
+class _Cube(pe.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 3 * x ** 2
+
+
+def test_custom_function_several_outputs_and_double_backward():
+    xs = np.array([[0.3, -1.2], [2.0, 0.5]])
+    x = pe.tensor(xs, requires_grad=True)
+    s, e, f = _SinhParts.apply(x)
+    np.testing.assert_allclose(s.detach().numpy(), np.sinh(xs), rtol=1e-12)
+    np.testing.assert_allclose(f.detach().numpy(), np.exp(-xs), rtol=1e-12)
+    (s.sum() + 2 * e.sum()).backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.cosh(xs) + 2 * np.exp(xs), rtol=1e-12)
+    # second derivatives through the user's backward (saved outputs stand for the graph's)
+    (g,) = pe.autograd.grad(_SinhParts.apply(x)[0].sum(), x, create_graph=True)
+    assert g.grad_fn is not None
+    (h,) = pe.autograd.grad(g.sum(), x)
+    np.testing.assert_allclose(h.numpy(), np.sinh(xs), rtol=1e-12)
+    assert pe.autograd.gradgradcheck(lambda t: _SinhParts.apply(t)[0], x)
+    c = pe.tensor(2.0, dtype=pe.float64, requires_grad=True)
+    (gc,) = pe.autograd.grad(_Cube.apply(c), c, create_graph=True)
+    assert gc.item() == 12.0 and pe.autograd.grad(gc, c)[0].item() == 12.0
+    # torch.autograd.gradcheck's signature, a non-leaf input (x.clone()) included
+    assert pe.autograd.gradcheck(_Cube.apply, (pe.tensor(1.5, dtype=pe.float64,
+                                                         requires_grad=True).clone(),))
+    with pytest.raises(NotImplementedError, match="check_forward_ad"):
+        pe.autograd.gradcheck(_Cube.apply, (c,), check_forward_ad=True)

@@ -201,6 +201,10 @@ from .testing import autograd_gradcheck as _agc, autograd_gradgradcheck as _aggc
 _autograd_module.gradcheck, _autograd_module.gradgradcheck = _agc, _aggc
 import sys as _sys  # noqa: E402
 _sys.modules["pyengine.autograd.functional"] = _autograd_functional
+# torch.autograd.function (Function, FunctionCtx, once_differentiable), autograd_function.py
+from . import autograd_function as _autograd_function  # noqa: E402
+_autograd_module.function = _autograd_function
+_sys.modules["pyengine.autograd.function"] = _autograd_function
 # torch.autograd.profiler / torch.profiler (CPU wall time per op), autograd_profiler.py
 from . import autograd_profiler as profiler  # noqa: E402
 _autograd_module.profiler = profiler

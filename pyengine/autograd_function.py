@@ -18,10 +18,17 @@ differentiable (floating-point, not marked non-differentiable) outputs into one 
 returned tensors are slices of it, so backward(ctx, *grads) receives one gradient per output
 (zeros for the others). With create_graph=True (double backward) the user's backward runs with
 recording on, its saved inputs and outputs standing for the graph's own tensors, as torch
-(autograd_higher.py calls `user_rule`). ctx.mark_dirty (in-place custom Functions) is refused."""
+(autograd_higher.py calls `user_rule`); `once_differentiable` backwards run without recording
+and refuse a second differentiation when one is attempted, as torch. This module is also
+`pe.autograd.function` (torch.autograd.function). ctx.mark_dirty (in-place custom Functions) is
+refused."""
+import functools
+
 import numpy as np
 
 from . import autograd as _ag
+
+Function = _ag.Function  # torch.autograd.function.Function
 
 
 class FunctionCtx(_ag.Context):
@@ -207,3 +214,41 @@ class _UserNode:
             else:
                 out.append(x._data if isinstance(x, Tensor) else np.asarray(x))
         return tuple(out)
+
+
+ONCE_ERROR = ("[autograd] trying to differentiate twice a function that was marked with "
+              "@once_differentiable")
+
+
+class _DelayedError(_ag.Function):
+    """Identity whose backward raises: the gradients of a once_differentiable backward that
+    were computed while differentiable inputs were around (torch's DelayedError)."""
+    delayed_error = ONCE_ERROR
+
+    @staticmethod
+    def forward(ctx, x):
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError(ONCE_ERROR)
+
+
+def once_differentiable(fn):
+    """torch.autograd.function.once_differentiable: the decorated backward runs without
+    recording; its results raise if something later tries to differentiate through them."""
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        with _ag.no_grad():
+            outputs = fn(ctx, *args)
+        if not _ag.is_grad_enabled() or not any(
+                isinstance(a, _ag.Tensor) and a.requires_grad for a in args):
+            return outputs
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        # detached aliases that require grad, so the error node is recorded (as torch)
+        wrapped = tuple(_DelayedError.apply(o.detach().requires_grad_(True))
+                        if isinstance(o, _ag.Tensor) and o._data.dtype.kind == "f" else o
+                        for o in outs)
+        return wrapped[0] if single else wrapped
+    return wrapper

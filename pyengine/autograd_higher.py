@@ -664,6 +664,8 @@ def _walk(outputs, grad_outputs, wanted, accumulate, stop_at_wanted=False):
             if rule is None and getattr(node.fn, "user", None) is not None:
                 from .autograd_function import user_rule  # a user's autograd.Function
                 rule = _bind_user_rule(user_rule, node.fn)
+            if rule is None and getattr(node.fn, "delayed_error", None):
+                raise RuntimeError(node.fn.delayed_error)
             if rule is None:
                 raise NotImplementedError(
                     f"[autograd] create_graph=True: no differentiable backward for "

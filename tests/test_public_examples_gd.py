@@ -676,3 +676,27 @@ def test_custom_function_several_outputs_and_double_backward():
                                                          requires_grad=True).clone(),))
     with pytest.raises(NotImplementedError, match="check_forward_ad"):
         pe.autograd.gradcheck(_Cube.apply, (c,), check_forward_ad=True)
+
+
+def test_once_differentiable_and_autograd_function_module():
+    from pyengine.autograd.function import Function, once_differentiable
+
+    class Sq(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 2 * x * g
+
+    x = pe.tensor([1.0, -3.0], dtype=pe.float64, requires_grad=True)
+    assert pe.autograd.gradcheck(Sq.apply, (x,))
+    v = pe.ones(2, dtype=pe.float64, requires_grad=True)
+    (g,) = pe.autograd.grad(Sq.apply(x), x, grad_outputs=v, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), [2.0, -6.0])
+    with pytest.raises(RuntimeError, match="once_differentiable"):
+        g.sum().backward()

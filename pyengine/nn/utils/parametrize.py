@@ -57,7 +57,7 @@ def _set_original(op, original, value):
     if value.dtype != original.dtype:
         raise ValueError(f"[{op}] right_inverse may not change the dtype of the tensor: "
                          f"original {original.dtype}, right_inverse returned {value.dtype}")
-    original.data = value.detach().clone()
+    original._data = value.detach().clone()._data
 
 
 class ParametrizationList(ModuleList):

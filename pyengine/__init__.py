@@ -205,6 +205,10 @@ _sys.modules["pyengine.autograd.functional"] = _autograd_functional
 from . import autograd_function as _autograd_function  # noqa: E402
 _autograd_module.function = _autograd_function
 _sys.modules["pyengine.autograd.function"] = _autograd_function
+# torch.autograd.forward_ad (dual tensors over reverse mode), autograd_forward_ad.py
+from . import autograd_forward_ad as _autograd_forward_ad  # noqa: E402
+_autograd_module.forward_ad = _autograd_forward_ad
+_sys.modules["pyengine.autograd.forward_ad"] = _autograd_forward_ad
 # torch.autograd.profiler / torch.profiler (CPU wall time per op), autograd_profiler.py
 from . import autograd_profiler as profiler  # noqa: E402
 _autograd_module.profiler = profiler

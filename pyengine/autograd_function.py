@@ -20,8 +20,9 @@ returned tensors are slices of it, so backward(ctx, *grads) receives one gradien
 recording on, its saved inputs and outputs standing for the graph's own tensors, as torch
 (autograd_higher.py calls `user_rule`); `once_differentiable` backwards run without recording
 and refuse a second differentiation when one is attempted, as torch. This module is also
-`pe.autograd.function` (torch.autograd.function). ctx.mark_dirty (in-place custom Functions) is
-refused."""
+`pe.autograd.function` (torch.autograd.function). A Function with a `jvp` staticmethod called
+on dual tensors (pe.autograd.forward_ad) runs the forward-mode way. ctx.mark_dirty (in-place
+custom Functions) is refused."""
 import functools
 
 import numpy as np
@@ -37,6 +38,9 @@ class FunctionCtx(_ag.Context):
     materialize_grads = True
 
     def save_for_backward(self, *tensors):
+        self.saved_tensors = tensors
+
+    def save_for_forward(self, *tensors):  # read back in jvp through ctx.saved_tensors
         self.saved_tensors = tensors
 
     def mark_non_differentiable(self, *outputs):
@@ -66,6 +70,12 @@ def make_user_function(cls):
 def _user_apply(cls, *args, **kwargs):
     Tensor = _ag.Tensor
     tensors = [a for a in args if isinstance(a, Tensor)]
+    if hasattr(cls, "jvp"):  # forward-mode AD on dual inputs (autograd_forward_ad.py)
+        from . import autograd_forward_ad as _fwd
+        if _fwd.is_active() and any(t.requires_grad for t in tensors):
+            tangents = [_fwd.tangent_of(a) if isinstance(a, Tensor) else None for a in args]
+            if any(t is not None for t in tangents):
+                return _forward_mode_apply(cls, args, kwargs, tangents)
     record = _ag._state.enabled and any(t.requires_grad for t in tensors)
     ctx = FunctionCtx()
     ctx.needs_input_grad = (tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
@@ -102,6 +112,34 @@ def _user_apply(cls, *args, **kwargs):
                                 tuple(a if isinstance(a, Tensor) else None for a in args))
         _ag.note_constant_versions(result._node)
     return result
+
+
+def _forward_mode_apply(cls, args, kwargs, tangents):
+    """A Function with jvp called on dual inputs: forward without recording, then jvp(ctx,
+    *input tangents) gives the output tangent(s); the outputs become new dual tensors."""
+    from . import autograd_forward_ad as _fwd
+    from .creation import zeros_like
+    Tensor = _ag.Tensor
+    ctx = FunctionCtx()
+    ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+    plain = [Tensor._wrap(a._data, a._device) if isinstance(a, Tensor) else a for a in args]
+    with _ag.no_grad():
+        if _has_setup_context(cls):
+            out = cls.forward(*plain, **kwargs)
+            cls.setup_context(ctx, tuple(plain), out)
+        else:
+            out = cls.forward(ctx, *plain, **kwargs)
+        tin = [t if t is not None else (zeros_like(a.detach()) if isinstance(a, Tensor) else None)
+               for a, t in zip(args, tangents)]
+        tout = cls.jvp(ctx, *tin)
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    touts = tout if isinstance(tout, (tuple, list)) else (tout,)
+    if len(touts) != len(outs):
+        raise RuntimeError(f"[autograd.Function] {cls.__name__}.jvp returned {len(touts)} "
+                           f"tangents for {len(outs)} outputs")
+    res = tuple(_fwd.make_dual(Tensor._wrap(o._data, o._device), t) if t is not None
+                else Tensor._wrap(o._data, o._device) for o, t in zip(outs, touts))
+    return res if isinstance(out, (tuple, list)) else res[0]
 
 
 def _multi_output(cls, ctx, args, tensors, outs, record):

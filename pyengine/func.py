@@ -14,6 +14,7 @@
   (for vmap over an ensemble with functional_call).
 - vjp / jvp: vector-Jacobian and Jacobian-vector products (jvp by reverse mode twice: there is
   no forward-mode AD, so it needs the ops' second derivatives, pyengine/autograd_higher.py).
+- make_functional_with_buffers: functorch's older module API, over functional_call.
 - jacrev (a vjp per output element), jacfwd (a jvp per input element: the same Jacobian, by
   columns) and hessian (jacfwd(jacrev)); all compose with each other, grad and vmap.
 """
@@ -23,7 +24,7 @@ from . import autograd as _ag
 from .tensor import Tensor
 
 __all__ = ["functional_call", "grad", "grad_and_value", "vjp", "jvp", "vmap", "stack_module_state",
-           "jacrev", "jacfwd", "hessian"]
+           "jacrev", "jacfwd", "hessian", "make_functional_with_buffers"]
 
 
 # ---- pytrees ------------------------------------------------------------------------------
@@ -519,6 +520,30 @@ def stack_module_state(models):
     params = {n: leaf([dict(m.named_parameters())[n] for m in models], n) for n in names[0]}
     buffers = {n: leaf([dict(m.named_buffers())[n] for m in models], n) for n in bnames[0]}
     return params, buffers
+
+
+# ---- functorch's older module API ------------------------------------------------------------
+def make_functional_with_buffers(model, disable_autograd_tracking=False):
+    """functorch.make_functional_with_buffers: (func, params, buffers) with
+    func(params, buffers, *args) = model(*args) computed with those tensors (functional_call);
+    params and buffers are tuples in named_parameters / named_buffers order."""
+    from .nn.module import Module
+    if not isinstance(model, Module):
+        raise TypeError(f"[make_functional_with_buffers] expected a pe.nn.Module, got "
+                        f"{type(model).__name__}")
+    pnames = [n for n, _ in model.named_parameters()]
+    bnames = [n for n, _ in model.named_buffers()]
+    params = tuple(p.detach() if disable_autograd_tracking else p
+                   for _, p in model.named_parameters())
+    buffers = tuple(b for _, b in model.named_buffers())
+
+    def func(params, buffers, *args, **kwargs):
+        if len(params) != len(pnames) or len(buffers) != len(bnames):
+            raise ValueError(f"[make_functional_with_buffers] expected {len(pnames)} params "
+                             f"and {len(bnames)} buffers, got {len(params)} and {len(buffers)}")
+        return functional_call(model, ({**dict(zip(pnames, params)), **dict(zip(bnames, buffers))}),
+                               args, kwargs)
+    return func, params, buffers
 
 
 # ---- Jacobians ----------------------------------------------------------------------------------

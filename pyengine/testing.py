@@ -124,17 +124,68 @@ def autograd_gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_ex
                        check_batched_grad=False, check_batched_forward_grad=False,
                        check_forward_ad=False, check_backward_ad=True, fast_mode=False,
                        masked=None):
-    """torch.autograd.gradcheck: `gradcheck` above with torch's signature. The reverse-mode
-    check always runs in full (fast_mode only makes torch check less); nondet_tol is moot,
-    pyengine's backward being deterministic; check_undefined_grad is moot, pyengine's backward
-    never receives undefined (None) output gradients. The checks pyengine cannot make raise."""
+    """torch.autograd.gradcheck: `gradcheck` above with torch's signature; check_forward_ad
+    compares the Jacobian's columns from pe.autograd.forward_ad (one unit tangent per input
+    element) with finite differences. The checks always run in full (fast_mode only makes
+    torch check less); nondet_tol is moot, pyengine's backward being deterministic;
+    check_undefined_grad is moot, pyengine's backward never receives undefined (None) output
+    gradients. The checks pyengine cannot make raise."""
     _refuse("gradcheck", check_grad_dtypes=(check_grad_dtypes, False),
             check_batched_grad=(check_batched_grad, False),
-            check_batched_forward_grad=(check_batched_forward_grad, False),
-            check_forward_ad=(check_forward_ad, False),
-            check_backward_ad=(check_backward_ad, True), masked=(masked, None))
-    return gradcheck(func, inputs, eps=eps, atol=max(atol, nondet_tol), rtol=rtol,
-                     raise_exception=raise_exception)
+            check_batched_forward_grad=(check_batched_forward_grad, False), masked=(masked, None))
+    if not (check_forward_ad or check_backward_ad):
+        raise ValueError("[autograd.gradcheck] expected at least one of check_forward_ad or "
+                         "check_backward_ad to be True")
+    atol = max(atol, nondet_tol)
+    ok = True
+    if check_forward_ad:
+        ok = _forward_ad_check(func, inputs, eps, atol, rtol, raise_exception)
+    if ok and check_backward_ad:
+        ok = gradcheck(func, inputs, eps=eps, atol=atol, rtol=rtol,
+                       raise_exception=raise_exception)
+    return ok
+
+
+def _forward_ad_check(fn, inputs, eps, atol, rtol, raise_exception):
+    from . import autograd_forward_ad as fwAD
+    inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    checked = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    if not checked:
+        raise ValueError("[gradcheck] no input has requires_grad=True")
+
+    def outputs(args):
+        out = fn(*args)
+        return out if isinstance(out, (tuple, list)) else (out,)
+
+    for i in checked:
+        t = inputs[i]
+        if t._data.dtype != np.float64:
+            raise TypeError(f"[gradcheck] input {i} is {t.dtype}; use float64 for finite "
+                            "differences")
+        for k in np.ndindex(*t.shape):
+            e = np.zeros(t.shape)
+            e[k] = 1.0
+            with fwAD.dual_level():
+                args = list(inputs)
+                args[i] = fwAD.make_dual(t, Tensor._wrap(e))
+                tans = [fwAD.unpack_dual(o).tangent for o in outputs(args)]
+            orig = t._data[k]
+            t._data[k] = orig + eps
+            fp = [o.detach()._data.copy() for o in outputs(inputs)]
+            t._data[k] = orig - eps
+            fm = [o.detach()._data.copy() for o in outputs(inputs)]
+            t._data[k] = orig
+            for j, (tan, a, b) in enumerate(zip(tans, fp, fm)):
+                numeric = (a - b) / (2 * eps)
+                analytic = np.zeros(numeric.shape) if tan is None else tan._data
+                err = np.abs(analytic - numeric)
+                if (err > atol + rtol * np.abs(numeric)).any():
+                    msg = (f"[gradcheck] forward AD: d output {j} / d input {i}{list(k)} "
+                           f"differs: max |analytic - numeric| = {err.max():.3g}")
+                    if raise_exception:
+                        raise GradcheckError(msg)
+                    return False
+    return True
 
 
 def autograd_gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,

@@ -674,8 +674,9 @@ def test_custom_function_several_outputs_and_double_backward():
     # torch.autograd.gradcheck's signature, a non-leaf input (x.clone()) included
     assert pe.autograd.gradcheck(_Cube.apply, (pe.tensor(1.5, dtype=pe.float64,
                                                          requires_grad=True).clone(),))
-    with pytest.raises(NotImplementedError, match="check_forward_ad"):
-        pe.autograd.gradcheck(_Cube.apply, (c,), check_forward_ad=True)
+    assert pe.autograd.gradcheck(_Cube.apply, (c,), check_forward_ad=True)
+    with pytest.raises(NotImplementedError, match="check_batched_grad"):
+        pe.autograd.gradcheck(_Cube.apply, (c,), check_batched_grad=True)
 
 
 def test_once_differentiable_and_autograd_function_module():
@@ -700,3 +701,51 @@ def test_once_differentiable_and_autograd_function_module():
     np.testing.assert_allclose(g.detach().numpy(), [2.0, -6.0])
     with pytest.raises(RuntimeError, match="once_differentiable"):
         g.sum().backward()
+
+
+def test_forward_ad_dual_tensors_over_reverse_mode():
+    import pyengine.autograd.forward_ad as fwAD
+    from pyengine.func import jvp, make_functional_with_buffers
+    rng = np.random.default_rng(5)
+    X, T = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    x, t = pe.tensor(X), pe.tensor(T)
+    with fwAD.dual_level():
+        d = fwAD.make_dual(x, t)
+        assert fwAD.unpack_dual(d).tangent is t
+        out = (d.sin() * d).sum(1)
+        tan = fwAD.unpack_dual(out).tangent
+        assert fwAD.unpack_dual(pe.ones(2)).tangent is None
+    np.testing.assert_allclose(tan.numpy(), ((np.cos(X) * X + np.sin(X)) * T).sum(1), rtol=1e-12)
+    assert fwAD.unpack_dual(out).tangent is None  # the level is closed
+    with pytest.raises(RuntimeError, match="no dual level"):
+        fwAD.make_dual(x, t)
+    # a module's parameters as duals (through functional_call), against the closed form
+    lin = nn.Linear(4, 2)
+    inp = pe.randn(5, 4)
+    tw, tb = pe.rand(2, 4), pe.rand(2)
+    with fwAD.dual_level():
+        o = functional_call(lin, {"weight": fwAD.make_dual(lin.weight.detach(), tw),
+                                  "bias": fwAD.make_dual(lin.bias.detach(), tb)}, (inp,))
+        got = fwAD.unpack_dual(o).tangent
+    ref = inp.numpy() @ tw.numpy().T + tb.numpy()
+    np.testing.assert_allclose(got.numpy(), ref, rtol=1e-5, atol=1e-6)
+    func, params, buffers = make_functional_with_buffers(lin)
+    _, jv = jvp(lambda p: func(p, buffers, inp), (params,), ((tw, tb),))
+    np.testing.assert_allclose(jv.numpy(), ref, rtol=1e-5, atol=1e-6)
+
+    class Exp(pe.autograd.Function):  # forward-mode only: jvp, no backward
+        @staticmethod
+        def forward(ctx, a):
+            ctx.result = a.exp()
+            return ctx.result
+
+        @staticmethod
+        def jvp(ctx, ga):
+            return ga * ctx.result
+
+    p = pe.tensor(X, requires_grad=True)
+    with fwAD.dual_level():
+        tan = fwAD.unpack_dual(Exp.apply(fwAD.make_dual(p, t)) * 2).tangent
+    np.testing.assert_allclose(tan.numpy(), 2 * np.exp(X) * T, rtol=1e-12)
+    assert pe.autograd.gradcheck(Exp.apply, (pe.tensor(X[:1, :2], requires_grad=True),),
+                                 check_forward_ad=True, check_backward_ad=False)

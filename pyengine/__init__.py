@@ -93,7 +93,8 @@ from .torch_functions import FUNCTIONS as _TORCH_FUNCTIONS  # noqa: E402
 # in keras-io pointnet_segmentation)
 globals().update({k: _symbolic_aware(v) for k, v in _TORCH_FUNCTIONS.items() if k not in globals()})
 from .torch_functions import (bucketize, cdist, det, hstack, inference_mode, inverse,  # noqa: E402,F401,E501
-                              is_floating_point, is_tensor, logdet, meshgrid, numel, randperm,
+                              is_floating_point, is_tensor, logdet, matrix_exp, meshgrid, numel,
+                              randperm,
                               searchsorted, std_mean, var_mean, vstack)
 
 __version__ = "0.1.0"
@@ -146,12 +147,15 @@ def get_num_threads():
 def __getattr__(name):
     # Heavier subpackages load on first use, keeping `import pyengine` fast.
     if name in ("optim", "keras", "data", "io", "distributed", "distributions",
-                "multiprocessing", "linalg", "hub"):
+                "multiprocessing", "linalg", "hub", "func"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
     if name == "train":  # tf.train.latest_checkpoint (tf_train.py)
         from . import tf_train
         return tf_train
+    if name == "vmap":  # torch.vmap is torch.func.vmap
+        from .func import vmap
+        return vmap
     if name in ("initializers", "losses", "metrics", "optimizers"):  # TF 2's tf.X = tf.keras.X
         from . import keras as _keras
         return getattr(_keras, name)
@@ -197,8 +201,19 @@ from .torch_bitwise import bitwise_and, bitwise_not, bitwise_or, bitwise_xor  # 
 # torch.autograd.functional (jacobian, vjp, jvp), autograd_functional.py
 from . import autograd_functional as _autograd_functional  # noqa: E402
 _autograd_module.functional = _autograd_functional
+# torch.autograd.gradcheck / gradgradcheck (torch's signatures over pe.testing's)
+from .testing import autograd_gradcheck as _agc, autograd_gradgradcheck as _aggc  # noqa: E402
+_autograd_module.gradcheck, _autograd_module.gradgradcheck = _agc, _aggc
 import sys as _sys  # noqa: E402
 _sys.modules["pyengine.autograd.functional"] = _autograd_functional
+# torch.autograd.function (Function, FunctionCtx, once_differentiable), autograd_function.py
+from . import autograd_function as _autograd_function  # noqa: E402
+_autograd_module.function = _autograd_function
+_sys.modules["pyengine.autograd.function"] = _autograd_function
+# torch.autograd.forward_ad (dual tensors over reverse mode), autograd_forward_ad.py
+from . import autograd_forward_ad as _autograd_forward_ad  # noqa: E402
+_autograd_module.forward_ad = _autograd_forward_ad
+_sys.modules["pyengine.autograd.forward_ad"] = _autograd_forward_ad
 # torch.autograd.profiler / torch.profiler (CPU wall time per op), autograd_profiler.py
 from . import autograd_profiler as profiler  # noqa: E402
 _autograd_module.profiler = profiler

@@ -37,7 +37,7 @@ def is_grad_enabled():
     return _state.enabled
 
 
-def set_grad_enabled(mode):
+def _set_grad_mode(mode):
     _state.enabled = bool(mode)
 
 
@@ -47,11 +47,33 @@ class _GradMode(contextlib.ContextDecorator):
 
     def __enter__(self):
         self.prev = is_grad_enabled()
-        set_grad_enabled(self.mode)
+        _set_grad_mode(self.mode)
 
     def __exit__(self, *exc):
-        set_grad_enabled(self.prev)
+        _set_grad_mode(self.prev)
         return False
+
+
+class set_grad_enabled(_GradMode):
+    """torch.set_grad_enabled(mode): sets grad mode at once when called as a function, and as
+    a context manager (`with torch.set_grad_enabled(phase == "train"):`) or decorator restores
+    the previous mode on exit."""
+
+    def __init__(self, mode):
+        if not isinstance(mode, (bool, int, np.bool_)):
+            raise TypeError(f"[set_grad_enabled] mode must be a bool, got {type(mode).__name__}")
+        self.prev, self.mode = is_grad_enabled(), bool(mode)
+        _set_grad_mode(self.mode)
+
+    def __call__(self, func):
+        _set_grad_mode(self.prev)  # as a decorator it only applies inside the function
+        return super().__call__(func)
+
+    def _recreate_cm(self):
+        return _GradMode(self.mode)
+
+    def __enter__(self):
+        _set_grad_mode(self.mode)
 
 
 def no_grad():

@@ -661,6 +661,11 @@ def _walk(outputs, grad_outputs, wanted, accumulate, stop_at_wanted=False):
             if node.versions is not None:
                 _ag.check_versions(node)
             rule = _RULES.get(node.fn)
+            if rule is None and getattr(node.fn, "user", None) is not None:
+                from .autograd_function import user_rule  # a user's autograd.Function
+                rule = _bind_user_rule(user_rule, node.fn)
+            if rule is None and getattr(node.fn, "delayed_error", None):
+                raise RuntimeError(node.fn.delayed_error)
             if rule is None:
                 raise NotImplementedError(
                     f"[autograd] create_graph=True: no differentiable backward for "
@@ -686,6 +691,10 @@ def _walk(outputs, grad_outputs, wanted, accumulate, stop_at_wanted=False):
             if accumulate:
                 _accumulate(leaf, g)
     return got
+
+
+def _bind_user_rule(rule, cls):
+    return lambda ctx, inputs, out, g: rule(cls, ctx, inputs, out, g)
 
 
 def _run_hooks(t, g):

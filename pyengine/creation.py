@@ -190,8 +190,14 @@ def randn(*size, dtype=None, requires_grad=False, generator=None, device=None):
 
 
 def randint(low, high=None, size=(), dtype=None, generator=None, device=None):
-    """Integers uniformly from [low, high) (or [0, low) when high is omitted)."""
+    """Integers uniformly from [low, high) (or [0, low) when high is omitted); torch's
+    randint(high, size) form is accepted too (a sequence in the second place is the size)."""
     _check(device)
+    if isinstance(high, (tuple, list)):  # torch.randint(10, (64,))
+        if size != ():
+            raise TypeError("[randint] got the size twice: randint(high, size) or "
+                            "randint(low, high, size)")
+        low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
     if high <= low:

@@ -71,12 +71,12 @@ class GradientTape:
 
     def __enter__(self):
         self._prev = _ag.is_grad_enabled()
-        _ag.set_grad_enabled(True)
+        _ag._set_grad_mode(True)
         _open_tapes.stack.append(self)
         return self
 
     def __exit__(self, *exc):
-        _ag.set_grad_enabled(self._prev)
+        _ag._set_grad_mode(self._prev)
         stack = _open_tapes.stack
         if self in stack:
             stack.remove(self)

@@ -1,5 +1,7 @@
 """The one random generator behind rand/randn/randint, init and dropout. `manual_seed` makes it
 reproducible. It is module state by design (as in PyTorch); pass `generator=` to avoid it."""
+import threading
+
 import numpy as np
 
 _initial_seed = int(np.random.SeedSequence().entropy % (2 ** 63))  # torch.initial_seed()
@@ -77,8 +79,20 @@ def set_rng_state(new_state):
 seed = manual_seed
 
 
+class _VmapGuard(threading.local):
+    error = 0  # > 0 inside pe.func.vmap(randomness="error")
+
+
+_vmap_guard = _VmapGuard()
+
+
 def get_generator(generator=None):
-    """The numpy Generator to draw from: the global one, `generator`'s, or `generator` itself."""
+    """The numpy Generator to draw from: the global one, `generator`'s, or `generator` itself.
+    Inside vmap(randomness="error") (pyengine/func.py) any draw raises, as in torch."""
+    if _vmap_guard.error:
+        raise RuntimeError("[vmap] a random operation was called inside vmap with "
+                           "randomness='error'; pass randomness='different' or 'same' to vmap, "
+                           "or draw the random values outside vmap")
     if generator is None:
         return _generator
     return generator._rng if isinstance(generator, Generator) else generator

@@ -443,6 +443,26 @@ class MathHabits:
         from .linalg import cholesky
         return cholesky(self, upper)
 
+    def matrix_exp(self):
+        from .linalg import matrix_exp
+        return matrix_exp(self)
+
+    def det(self):
+        from .linalg import det
+        return det(self)
+
+    def logdet(self):
+        from .torch_functions import logdet
+        return logdet(self)
+
+    def slogdet(self):
+        from .linalg import slogdet
+        return slogdet(self)
+
+    def inverse(self):
+        from .linalg import inv
+        return inv(self)
+
 
 def math_tensor_functions():
     """Names pe exports at the top level that forward to these methods (pe.flip(x, dims) ...)."""

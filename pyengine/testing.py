@@ -36,16 +36,17 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
         values = values if isinstance(values, (tuple, list)) else (values,)
         return sum(float(np.sum(o._data * v)) for o, v in zip(values, vs))
 
-    for i in checked:
-        inputs[i].grad = None
     total = None
     for o, v in zip(outs, vs):
         term = (o * Tensor._wrap(v)).sum()
         total = term if total is None else total + term
-    total.backward()
-    for i in checked:
+    from . import autograd as _autograd
+    # autograd.grad, not .grad: an input may be a non-leaf (x.clone(), as torch's examples)
+    got = _autograd.grad(total, [inputs[i] for i in checked], allow_unused=True) \
+        if total.requires_grad else [None] * len(checked)
+    for i, g in zip(checked, got):
         t = inputs[i]
-        analytic = np.zeros(t.shape) if t.grad is None else t.grad._data
+        analytic = np.zeros(t.shape) if g is None else g._data
         numeric = np.zeros(t.shape)
         # Perturb through the input's own array (index by position, not a flattened view: that
         # would be a copy for non-contiguous inputs and leave the input unchanged).
@@ -70,7 +71,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     return True
 
 
-def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0):
+def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0,
+                  grad_outputs=None):
     """Second derivatives of ``fn(*inputs)`` against finite differences of its first ones
     (PyTorch's gradgradcheck): the gradient of ``sum(fn(*inputs) * v)`` w.r.t. the inputs that
     require grad, taken with create_graph=True, is itself checked with `gradcheck`.
@@ -85,7 +87,13 @@ def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tr
     first = fn(*inputs)
     outs = first if isinstance(first, (tuple, list)) else (first,)
     rng = np.random.default_rng(seed + 1)
-    vs = [Tensor._wrap(rng.standard_normal(o.shape)) for o in outs]
+    if grad_outputs is None:
+        vs = [Tensor._wrap(rng.standard_normal(o.shape)) for o in outs]
+    else:
+        vs = list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs]
+        if len(vs) != len(outs) or any(tuple(v.shape) != tuple(o.shape)
+                                       for v, o in zip(vs, outs)):
+            raise ValueError("[gradgradcheck] grad_outputs must match the outputs' shapes")
 
     def grads(*xs):
         out = fn(*xs)
@@ -102,3 +110,93 @@ def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tr
         raise ValueError("[gradgradcheck] no input has requires_grad=True")
     return gradcheck(grads, inputs, eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception, seed=seed)
+
+
+def _refuse(op, **flags):
+    for name, (value, default) in flags.items():
+        if value != default:
+            raise NotImplementedError(f"[autograd.{op}] {name}={value!r} is not supported "
+                                      f"(only {default!r})")
+
+
+def autograd_gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
+                       nondet_tol=0.0, check_undefined_grad=True, check_grad_dtypes=False,
+                       check_batched_grad=False, check_batched_forward_grad=False,
+                       check_forward_ad=False, check_backward_ad=True, fast_mode=False,
+                       masked=None):
+    """torch.autograd.gradcheck: `gradcheck` above with torch's signature; check_forward_ad
+    compares the Jacobian's columns from pe.autograd.forward_ad (one unit tangent per input
+    element) with finite differences. The checks always run in full (fast_mode only makes
+    torch check less); nondet_tol is moot, pyengine's backward being deterministic;
+    check_undefined_grad is moot, pyengine's backward never receives undefined (None) output
+    gradients. The checks pyengine cannot make raise."""
+    _refuse("gradcheck", check_grad_dtypes=(check_grad_dtypes, False),
+            check_batched_grad=(check_batched_grad, False),
+            check_batched_forward_grad=(check_batched_forward_grad, False), masked=(masked, None))
+    if not (check_forward_ad or check_backward_ad):
+        raise ValueError("[autograd.gradcheck] expected at least one of check_forward_ad or "
+                         "check_backward_ad to be True")
+    atol = max(atol, nondet_tol)
+    ok = True
+    if check_forward_ad:
+        ok = _forward_ad_check(func, inputs, eps, atol, rtol, raise_exception)
+    if ok and check_backward_ad:
+        ok = gradcheck(func, inputs, eps=eps, atol=atol, rtol=rtol,
+                       raise_exception=raise_exception)
+    return ok
+
+
+def _forward_ad_check(fn, inputs, eps, atol, rtol, raise_exception):
+    from . import autograd_forward_ad as fwAD
+    inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    checked = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    if not checked:
+        raise ValueError("[gradcheck] no input has requires_grad=True")
+
+    def outputs(args):
+        out = fn(*args)
+        return out if isinstance(out, (tuple, list)) else (out,)
+
+    for i in checked:
+        t = inputs[i]
+        if t._data.dtype != np.float64:
+            raise TypeError(f"[gradcheck] input {i} is {t.dtype}; use float64 for finite "
+                            "differences")
+        for k in np.ndindex(*t.shape):
+            e = np.zeros(t.shape)
+            e[k] = 1.0
+            with fwAD.dual_level():
+                args = list(inputs)
+                args[i] = fwAD.make_dual(t, Tensor._wrap(e))
+                tans = [fwAD.unpack_dual(o).tangent for o in outputs(args)]
+            orig = t._data[k]
+            t._data[k] = orig + eps
+            fp = [o.detach()._data.copy() for o in outputs(inputs)]
+            t._data[k] = orig - eps
+            fm = [o.detach()._data.copy() for o in outputs(inputs)]
+            t._data[k] = orig
+            for j, (tan, a, b) in enumerate(zip(tans, fp, fm)):
+                numeric = (a - b) / (2 * eps)
+                analytic = np.zeros(numeric.shape) if tan is None else tan._data
+                err = np.abs(analytic - numeric)
+                if (err > atol + rtol * np.abs(numeric)).any():
+                    msg = (f"[gradcheck] forward AD: d output {j} / d input {i}{list(k)} "
+                           f"differs: max |analytic - numeric| = {err.max():.3g}")
+                    if raise_exception:
+                        raise GradcheckError(msg)
+                    return False
+    return True
+
+
+def autograd_gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
+                           gen_non_contig_grad_outputs=False, raise_exception=True,
+                           nondet_tol=0.0, check_undefined_grad=True, check_grad_dtypes=False,
+                           check_batched_grad=False, check_fwd_over_rev=False,
+                           check_rev_over_rev=True, fast_mode=False, masked=False):
+    """torch.autograd.gradgradcheck with torch's signature (see autograd_gradcheck)."""
+    _refuse("gradgradcheck", check_grad_dtypes=(check_grad_dtypes, False),
+            check_batched_grad=(check_batched_grad, False),
+            check_fwd_over_rev=(check_fwd_over_rev, False),
+            check_rev_over_rev=(check_rev_over_rev, True), masked=(masked, False))
+    return gradgradcheck(func, inputs, eps=eps, atol=max(atol, nondet_tol), rtol=rtol,
+                         raise_exception=raise_exception, grad_outputs=grad_outputs)

@@ -164,11 +164,11 @@ class inference_mode(contextlib.ContextDecorator):
 
     def __enter__(self):
         self._prev = _autograd.is_grad_enabled()
-        _autograd.set_grad_enabled(not self.mode and self._prev)
+        _autograd._set_grad_mode(not self.mode and self._prev)
         return self
 
     def __exit__(self, *exc):
-        _autograd.set_grad_enabled(self._prev)
+        _autograd._set_grad_mode(self._prev)
         return False
 
 
@@ -183,8 +183,19 @@ def det(input):
     return _det(input)
 
 
+def matrix_exp(input):
+    """torch.matrix_exp: pe.linalg.matrix_exp."""
+    from .linalg import matrix_exp as _matrix_exp
+    return _matrix_exp(input)
+
+
 def logdet(input):
     """log det A (NaN where det A < 0, as torch.logdet)."""
     from .linalg import slogdet
     sign, logabs = slogdet(input)
-    return logabs + (sign < 0).astype(logabs.dtype) * float("nan")
+    from .creation import full_like, zeros_like
+    from .nn.functional import where
+    # a constant NaN where det < 0 (not `mask * nan`: 0 * nan would poison det > 0, and its
+    # gradient too)
+    return logabs + where(sign < 0, full_like(logabs.detach(), float("nan")),
+                          zeros_like(logabs.detach()))

@@ -503,13 +503,19 @@ def test_user_function_sees_tensors_and_matches_numpy():
 
 
 def test_user_function_errors_and_ctx_features():
-    class TwoOut(pe.autograd.Function):
+    class TwoOut(pe.autograd.Function):  # several outputs are supported now (as torch)
         @staticmethod
         def forward(ctx, x):
             return x, x * 2
 
-    with pytest.raises(NotImplementedError, match="returned 2 outputs"):
-        TwoOut.apply(pe.ones(2, requires_grad=True))
+        @staticmethod
+        def backward(ctx, g1, g2):
+            return g1 + 2 * g2
+
+    x = pe.ones(2, requires_grad=True)
+    a, b = TwoOut.apply(x)
+    (a.sum() + b.sum()).backward()
+    assert x.grad.tolist() == [3.0, 3.0]
 
     class WrongCount(pe.autograd.Function):
         @staticmethod

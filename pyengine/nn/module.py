@@ -144,6 +144,10 @@ class Module:
         d["_non_persistent_buffers"].discard(name)
 
     def __setattr__(self, name, value):
+        if isinstance(getattr(type(self), name, None), property):
+            # a property of the class (a parametrized tensor's setter, nn.utils.parametrize)
+            object.__setattr__(self, name, value)
+            return
         d = self.__dict__
         params = d.get("_parameters")
         if isinstance(value, Parameter):

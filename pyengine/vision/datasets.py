@@ -9,6 +9,10 @@ that they exist, and their absence is a RuntimeError that says where to put them
   root/cifar-100-python/{train, test, meta} (fine labels), the Python version's pickles, read by an unpickler that admits only NumPy arrays and plain containers
   (any other global in the file is refused).
 
+- ImageFolder / DatasetFolder: root/<class>/**/<file>, classes sorted by folder name (as
+  torchvision); ImageFolder's default loader gives an RGB PIL image with Pillow, else the
+  (H, W, 3) uint8 array of a PNG or BMP file (decoded without Pillow; JPEG needs Pillow).
+
 Items are (image, target): a PIL image when Pillow is installed (as torchvision), else the
 NumPy uint8 array ((H, W) for MNIST, (H, W, 3) for CIFAR); `.data`, `.targets` and `.classes`
 as torchvision."""
@@ -21,7 +25,7 @@ import numpy as np
 from ..creation import tensor
 from ..utils.data import Dataset
 
-__all__ = ["MNIST", "FashionMNIST", "CIFAR10", "CIFAR100"]
+__all__ = ["MNIST", "FashionMNIST", "CIFAR10", "CIFAR100", "DatasetFolder", "ImageFolder"]
 
 
 def _to_image(arr, mode):
@@ -189,6 +193,94 @@ class CIFAR100(CIFAR10):
     base_folder = "cifar-100-python"
     train_list, test_list = ["train"], ["test"]
     meta_file, meta_key, archive = "meta", "fine_label_names", "cifar-100-python.tar.gz"
+
+
+IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
+
+
+def default_loader(path):
+    """An image file as RGB: a PIL image with Pillow (as torchvision), else the (H, W, 3) uint8
+    array (PNG / BMP only; other formats raise, naming Pillow)."""
+    try:
+        from PIL import Image
+    except ImportError:
+        from ..keras.preprocessing.image_decode import read_image
+        return read_image(path, "rgb")
+    with open(path, "rb") as f:
+        return Image.open(f).convert("RGB")
+
+
+def find_classes(directory):
+    """(sorted class folder names, {name: index})."""
+    classes = sorted(e.name for e in os.scandir(directory) if e.is_dir())
+    if not classes:
+        raise FileNotFoundError(f"[ImageFolder] couldn't find any class folder in {directory}")
+    return classes, {c: i for i, c in enumerate(classes)}
+
+
+class DatasetFolder(_VisionDataset):
+    """Samples in root/<class>/**/<file>: (loader(path), class index), files walked in sorted
+    order (followlinks) and kept by extension (case-insensitive) or by is_valid_file."""
+
+    def __init__(self, root, loader, extensions=None, transform=None, target_transform=None,
+                 is_valid_file=None, allow_empty=False):
+        super().__init__(root, transform, target_transform)
+        if not os.path.isdir(self.root):
+            raise FileNotFoundError(f"[{type(self).__name__}] root {self.root!r} is not a "
+                                    "directory")
+        classes, class_to_idx = self.find_classes(self.root)
+        self.samples = self.make_dataset(self.root, class_to_idx, extensions, is_valid_file,
+                                         allow_empty)
+        self.loader, self.extensions = loader, extensions
+        self.classes, self.class_to_idx = classes, class_to_idx
+        self.targets = [t for _, t in self.samples]
+
+    def find_classes(self, directory):
+        return find_classes(directory)
+
+    @staticmethod
+    def make_dataset(directory, class_to_idx, extensions=None, is_valid_file=None,
+                     allow_empty=False):
+        if (extensions is None) == (is_valid_file is None):
+            raise ValueError("[DatasetFolder] give exactly one of extensions and is_valid_file")
+        if is_valid_file is None:
+            exts = tuple(e.lower() for e in ((extensions,) if isinstance(extensions, str)
+                                             else extensions))
+            is_valid_file = lambda p: p.lower().endswith(exts)  # noqa: E731
+        samples, empty = [], []
+        for cls in sorted(class_to_idx):
+            folder = os.path.join(directory, cls)
+            found = [os.path.join(r, f)
+                     for r, _, files in sorted(os.walk(folder, followlinks=True))
+                     for f in sorted(files) if is_valid_file(os.path.join(r, f))]
+            samples += [(p, class_to_idx[cls]) for p in found]
+            if not found:
+                empty.append(cls)
+        if empty and not allow_empty:
+            raise FileNotFoundError(f"[DatasetFolder] found no valid file for the classes "
+                                    f"{', '.join(empty)} in {directory}"
+                                    + (f"; supported extensions are {', '.join(exts)}"
+                                       if extensions is not None else ""))
+        return samples
+
+    def __len__(self):
+        return len(self.samples)
+
+    def __getitem__(self, index):
+        path, target = self.samples[index]
+        return self._finish(self.loader(path), target)
+
+
+class ImageFolder(DatasetFolder):
+    """torchvision's ImageFolder: DatasetFolder over image files (`imgs` is `samples`)."""
+
+    def __init__(self, root, transform=None, target_transform=None, loader=default_loader,
+                 is_valid_file=None, allow_empty=False):
+        super().__init__(root, loader, IMG_EXTENSIONS if is_valid_file is None else None,
+                         transform=transform, target_transform=target_transform,
+                         is_valid_file=is_valid_file, allow_empty=allow_empty)
+        self.imgs = self.samples
+
 
 from .datasets_fake import FakeData  # noqa: E402  (torchvision.datasets.FakeData)
 __all__.append("FakeData")

@@ -242,5 +242,5 @@ class RandomVerticalFlip(_RandomFlip):
 
 
 # Resize lives in its own file (the resampling filter); imported last, as it uses _spatial
-from .transforms_resize import Resize  # noqa: E402
-__all__.append("Resize")
+from .transforms_resize import RandomResizedCrop, Resize  # noqa: E402
+__all__ += ["Resize", "RandomResizedCrop"]

@@ -61,9 +61,11 @@ class Linear(Module):
     def forward(self, x):
         p = self._parameters  # self.weight goes through Module.__getattr__ (~0.5 us each)
         w = p.get("weight")
-        if w is None:  # computed by a forward pre-hook (nn.utils.spectral_norm): an attribute
-            w = self.__dict__["weight"]
-        return F.linear(x, w, p.get("bias"))  # bias=False: not registered
+        if w is None:  # computed by a forward pre-hook (spectral_norm, prune): an attribute,
+            w = self.weight  # or a property (nn.utils.parametrize)
+        # bias=False: a None attribute; pruned / parametrized: an attribute / a property
+        b = p["bias"] if "bias" in p else self.bias
+        return F.linear(x, w, b)
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -1,6 +1,8 @@
 """PyTorch's nn.utils: gradient clipping (clip_grad.py), parameters as one vector
-(convert_parameters.py), spectral and weight normalisation (spectral_norm.py, weight_norm.py) and padded sequences (rnn.py: `torch.nn.utils.rnn`)."""
-from . import rnn  # noqa: F401
+(convert_parameters.py), spectral and weight normalisation (spectral_norm.py, weight_norm.py), padded sequences (rnn.py: `torch.nn.utils.rnn`),
+pruning (prune.py: `torch.nn.utils.prune`), parametrizations (parametrize.py) and
+weight_norm / spectral_norm in that form (parametrizations.py)."""
+from . import parametrizations, parametrize, prune, rnn  # noqa: F401
 from .clip_grad import clip_grad_norm_, clip_grad_value_  # noqa: F401
 from .convert_parameters import parameters_to_vector, vector_to_parameters  # noqa: F401
 from .spectral_norm import remove_spectral_norm, spectral_norm  # noqa: F401

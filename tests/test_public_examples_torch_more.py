@@ -382,14 +382,15 @@ def test_nn_parallel_runs_the_module_here_and_names_the_distributed_path():
         parallel.data_parallel(3, x)
     with pytest.raises(TypeError, match="module_kwargs"):
         parallel.data_parallel(lin, x, module_kwargs=[1])
-    try:  # DistributedDataParallel runs on MPI: the [dist] extra, named when it is missing
+    # DistributedDataParallel runs on MPI: the name exists either way, as torch's does; without
+    # the [dist] extra, making one names the extra
+    from pyengine.distributed import DistributedDataParallel
+    assert parallel.DistributedDataParallel is DistributedDataParallel
+    try:
         import mpi4py  # noqa: F401
     except ImportError:
         with pytest.raises(ImportError, match=r"pyengine\[dist\]"):
-            parallel.DistributedDataParallel
-    else:
-        from pyengine.distributed import DistributedDataParallel
-        assert parallel.DistributedDataParallel is DistributedDataParallel
+            parallel.DistributedDataParallel(lin)
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         parallel.nope
 

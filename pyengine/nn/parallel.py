@@ -1,7 +1,8 @@
 """torch.nn.parallel's names (`import torch.nn.parallel` opens many course programs).
 DataParallel / data_parallel: without CUDA devices torch runs the module as is, and so does
 pyengine. DistributedDataParallel trains across MPI processes (pyengine.distributed.ddp); it is
-imported on first use, so it needs the [dist] extra (mpi4py) only when a program asks for it."""
+imported on first use; without the [dist] extra (mpi4py), making one raises the ImportError
+that names the extra."""
 from .layers.data_parallel import DataParallel
 
 __all__ = ["DataParallel", "data_parallel"]
@@ -27,7 +28,7 @@ def data_parallel(module, inputs, device_ids=None, output_device=None, dim=0,
 
 
 def __getattr__(name):
-    if name == "DistributedDataParallel":  # ImportError naming the [dist] extra without mpi4py
+    if name == "DistributedDataParallel":  # made without mpi4py, it names the [dist] extra
         from ..distributed.ddp import DistributedDataParallel
         return DistributedDataParallel
     raise AttributeError(f"module 'pyengine.nn.parallel' has no attribute {name!r}")

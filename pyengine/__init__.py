@@ -144,12 +144,23 @@ def get_num_threads():
     return _threads.get_num_threads()
 
 
+# names whose modules load on first use, as the subpackages below do: (module, attribute)
+_LAZY_NAMES = {"TensorArray": ("tf_tensor_array", "TensorArray"),  # tf.TensorArray, eager
+               "gradients": ("tf_gradients", "gradients"),  # tf.gradients, eager
+               "name_scope": ("tf_name_scope", "name_scope")}
+
+
 def __getattr__(name):
-    # Heavier subpackages load on first use, keeping `import pyengine` fast.
+    # Heavier subpackages load on first use, keeping `import pyengine` fast (contrib: TF 1's
+    # tf.contrib.image; compat: `import pyengine.compat.v1 as tf` for TensorFlow 1 programs).
     if name in ("optim", "keras", "data", "io", "distributed", "distributions",
-                "multiprocessing", "linalg", "hub", "func"):
+                "multiprocessing", "linalg", "hub", "func", "contrib", "compat"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY_NAMES:
+        import importlib
+        module, attr = _LAZY_NAMES[name]
+        return getattr(importlib.import_module(f".{module}", __name__), attr)
     if name == "train":  # tf.train.latest_checkpoint (tf_train.py)
         from . import tf_train
         return tf_train
@@ -260,8 +271,6 @@ for _n in _tf_segment.__all__:
     setattr(math, _n, getattr(_tf_segment, _n))  # noqa: F821  (tf.math, the module)
 from .tf_control_flow import cond, map_fn, numpy_function, py_function, while_loop  # noqa: E402,F401,E501
 from .tf_control_flow import tf_print as print  # noqa: E402,A001  (tf.print; builtins' stays)
-from .tf_tensor_array import TensorArray  # noqa: E402,F401  (tf.TensorArray, eager)
-from .tf_gradients import gradients  # noqa: E402,F401  (tf.gradients, eager: tf_gradients.py)
 from .tf_debugging import (assert_equal, assert_greater, assert_less, assert_rank,  # noqa: E402,F401
                            debugging, errors)
 from .tf_names_more import torch_or_tf_cumsum as cumsum  # noqa: E402  (torch's and tf.cumsum)
@@ -274,12 +283,9 @@ from . import tf_math_more as _tf_math_more  # noqa: E402  (tf.math.divide / add
 _tf_math_more.attach(math, _sys.modules[__name__])  # noqa: F821
 roll = _symbolic_aware(_tf_math_more.torch_or_tf_roll)  # torch.roll and tf.roll(shift=, axis=)
 from . import tf_random as _tf_random  # noqa: E402
-# TensorFlow 1's tf.random_uniform / tf.random_normal (tf_random.py), tf.name_scope
-# (tf_name_scope.py) and tf.contrib.image (pyengine/contrib: keras-team/keras cifar10_cnn_tfaugment2d)
+# TensorFlow 1's tf.random_uniform / tf.random_normal (tf_random.py); tf.name_scope,
+# tf.TensorArray, tf.gradients, tf.contrib and tf.compat load on first use (_LAZY_NAMES)
 from .tf_random import random_normal, random_uniform  # noqa: E402,F401
-from .tf_name_scope import name_scope  # noqa: E402,F401
-from . import contrib  # noqa: E402,F401
-from . import compat  # noqa: E402,F401  (import pyengine.compat.v1 as tf: TensorFlow 1 programs)
 for _n in ("set_seed", "truncated_normal", "categorical", "shuffle", "stateless_uniform",
            "stateless_normal"):
     setattr(random, _n, getattr(_tf_random, _n))  # noqa: F821  (pe.random, the module)

@@ -150,20 +150,26 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
                       name=f"block{i + 1}{chr(j + 97)}_", **args)
             b += 1
 
-    x = layers.Conv2D(filters(1280), 1, padding="same", use_bias=False,
+    x = top(x, filters(1280), layers.BatchNormalization(axis=3, name="top_bn"), activation,
+            include_top, dropout_rate, pooling, classes, classifier_activation)
+    return common.finish(inputs, x, name, weights, weights_file)
+
+
+def top(x, filters, top_bn, activation, include_top, dropout_rate, pooling, classes,
+        classifier_activation):
+    """EfficientNet's (and V2's) last 1x1 conv, top_bn (each family's own BatchNormalization
+    layer), activation, then the classifier or the pooling."""
+    x = layers.Conv2D(filters, 1, padding="same", use_bias=False,
                       kernel_initializer=_conv_init(), name="top_conv")(x)
-    x = layers.BatchNormalization(axis=3, name="top_bn")(x)
-    x = layers.Activation(activation, name="top_activation")(x)
+    x = layers.Activation(activation, name="top_activation")(top_bn(x))
     if include_top:
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
         if dropout_rate > 0:
             x = layers.Dropout(dropout_rate, name="top_dropout")(x)
-        x = layers.Dense(classes, activation=classifier_activation,
-                         kernel_initializer=_dense_init(), name="predictions")(x)
-    else:
-        x = common.pooled_head(x, False, pooling, classes, classifier_activation,
-                               avg_name="avg_pool")
-    return common.finish(inputs, x, name, weights, weights_file)
+        return layers.Dense(classes, activation=classifier_activation,
+                            kernel_initializer=_dense_init(), name="predictions")(x)
+    return common.pooled_head(x, False, pooling, classes, classifier_activation,
+                              avg_name="avg_pool")
 
 
 def _variant(key):

@@ -6,9 +6,9 @@ depthwise) then MBConv blocks with squeeze-and-excitation ('block1a_project_conv
 'block6h_project_bn'), a 1x1 'top_conv', then the head. As Keras, a block's stochastic-depth
 Dropout rate grows with depth from 0 (the first block has none). 7,200,312 parameters for B0 with
 the top. preprocess_input is the identity: the model takes pixels in [0, 255]."""
-from .. import initializers, layers
+from .. import layers
 from . import common
-from .efficientnet import _conv_init, _dense_init, round_repeats, squeeze_excite
+from .efficientnet import _conv_init, round_repeats, squeeze_excite, top
 
 # (kernel, repeats, filters_in, filters_out, expand_ratio, se_ratio, strides, fused) per stage
 _B = [(3, 1, 32, 16, 1, 0, 1, True), (3, 2, 16, 32, 4, 0, 2, True),
@@ -152,21 +152,8 @@ def EfficientNetV2(width_coefficient, depth_coefficient, default_size, dropout_r
                       name=f"block{i + 1}{chr(j + 97)}_")
             b += 1
 
-    x = layers.Conv2D(filters(1280), 1, padding="same", use_bias=False,
-                      kernel_initializer=_conv_init(), name="top_conv")(x)
-    x = _bn("top_bn", bn_momentum)(x)
-    x = layers.Activation(activation, name="top_activation")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        if dropout_rate > 0:
-            x = layers.Dropout(dropout_rate, name="top_dropout")(x)
-        x = layers.Dense(classes, activation=classifier_activation,
-                         kernel_initializer=_dense_init(),
-                         bias_initializer=initializers.Constant(0.0), name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
+    x = top(x, filters(1280), _bn("top_bn", bn_momentum), activation, include_top, dropout_rate,
+            pooling, classes, classifier_activation)
     return common.finish(inputs, x, name, weights, weights_file)
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from pyengine.keras import applications as A
 from pyengine.keras.applications import densenet
-from keras_application_checks import assert_classifies_and_trains
+from keras_application_checks import assert_classifies_and_trains, assert_pooling_head
 
 SMALL = (32, 32, 3)
 BASE121 = 7_037_504  # Keras' DenseNet121(include_top=False) count
@@ -47,8 +47,7 @@ def test_layer_names_and_small_top(small_top):
                                                 ("max", (None, 1024), "max_pool")])
 def test_pooling_heads(pooling, shape, last):
     model = A.DenseNet121(include_top=False, weights=None, input_shape=SMALL, pooling=pooling)
-    assert model.outputs[0].shape == shape and model.layers[-1].name == last
-    assert model.count_params() == BASE121
+    assert_pooling_head(model, shape, BASE121, last)
 
 
 def test_forward_and_one_training_step(small_top):

@@ -10,7 +10,7 @@ import pytest
 from pyengine import keras
 from pyengine.keras import applications as A
 from pyengine.keras.applications import efficientnet_v2, mobilenet_v3
-from keras_application_checks import assert_classifies_and_trains
+from keras_application_checks import assert_classifies_and_trains, assert_save_load_predicts_same
 
 SMALL = (32, 32, 3)
 B0_BASE = 5_919_312  # EfficientNetV2B0(include_top=False); 7,200,312 with the 1000-class top
@@ -76,11 +76,8 @@ def test_mobilenet_v3_squeeze_excite_gate_is_a_hard_sigmoid():
 def test_mobilenet_v3_save_load_and_errors(tmp_path, monkeypatch):
     model = A.MobileNetV3Large(weights=None, input_shape=SMALL, include_top=False,
                                pooling="avg")
-    model.save(tmp_path / "m.keras")
-    again = keras.models.load_model(tmp_path / "m.keras")
     x = _images(1, seed=2)
-    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0),
-                               rtol=1e-5, atol=1e-6)
+    assert_save_load_predicts_same(model, tmp_path / "m.keras", x)
     monkeypatch.setenv("PYENGINE_HOME", str(tmp_path))
     with pytest.raises(ValueError, match="weights_mobilenet_v3_small_224_1.0_float_no_top_v2"):
         A.MobileNetV3Small(include_top=False, input_shape=(224, 224, 3))
@@ -152,11 +149,8 @@ def test_efficientnet_v2_preprocessing(b0_small):
 
 def test_efficientnet_v2_save_load_and_errors(b0_small, tmp_path, monkeypatch):
     model = b0_small
-    model.save(tmp_path / "e.keras")
-    again = keras.models.load_model(tmp_path / "e.keras")
     x = _images(1, seed=4)
-    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0),
-                               rtol=1e-5, atol=1e-6)
+    assert_save_load_predicts_same(model, tmp_path / "e.keras", x)
     monkeypatch.setenv("PYENGINE_HOME", str(tmp_path))
     with pytest.raises(ValueError, match="efficientnetv2-b0_notop.weights.npz"):
         A.EfficientNetV2B0(include_top=False, input_shape=SMALL)
@@ -209,10 +203,7 @@ def test_convnext_top_trains_reloads_and_drops_paths(tmp_path, monkeypatch):
     np.testing.assert_allclose(rates, np.linspace(0, 0.3, 5)[1:])  # block 0 has none
     assert "mini_stage_0_block_0_identity" in [layer.name for layer in model.layers]
     assert_classifies_and_trains(model, x, [2, 0])
-    model.save(tmp_path / "c.keras")
-    again = keras.models.load_model(tmp_path / "c.keras")
-    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0),
-                               rtol=1e-5, atol=1e-6)
+    assert_save_load_predicts_same(model, tmp_path / "c.keras", x)
     pooled = ConvNeXt([1, 1, 1, 1], [8, 16, 24, 32], name="mini2", input_shape=SMALL,
                       include_top=False, pooling="avg")
     assert pooled.outputs[0].shape == (None, 32)  # pooled, then LayerNormalization as Keras
@@ -285,10 +276,7 @@ def test_nasnet_mobile(tmp_path, monkeypatch):
     assert "adjust_conv_1_6" not in names and names[-1] == "predictions"
     x = np.random.default_rng(6).uniform(-1, 1, (2,) + SMALL).astype(np.float32)
     assert_classifies_and_trains(model, x, [2, 1])
-    model.save(tmp_path / "n.keras")
-    again = keras.models.load_model(tmp_path / "n.keras")
-    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0),
-                               rtol=1e-5, atol=1e-6)
+    assert_save_load_predicts_same(model, tmp_path / "n.keras", x)
     with pytest.raises(NotImplementedError, match="known input size"):
         A.NASNetLarge(weights=None, include_top=False)
     monkeypatch.setenv("PYENGINE_HOME", str(tmp_path))

@@ -198,6 +198,48 @@ def test_gan_custom_train_step():
     assert gan.count_params() == discriminator.count_params() + generator.count_params()
 
 
+
+class _StepsSeeTensors(keras.Model):
+    """Overridden steps that use their batch as Keras 3 hands it (tf / torch tensors): methods
+    a NumPy array lacks, then the built-in step on the same data."""
+    seen = []
+
+    def train_step(self, data):
+        x, y = data
+        self.seen.append(("train", type(x).__name__, x.numpy().shape, x.size(0), y.dtype))
+        return super().train_step(data)
+
+    def test_step(self, data):
+        x, y = data
+        self.seen.append(("test", type(x).__name__, x.numpy().shape, x.size(0), y.dtype))
+        return super().test_step(data)
+
+    def predict_step(self, data):
+        x = data
+        self.seen.append(("predict", type(x).__name__, x.numpy().shape, x.size(0), None))
+        return super().predict_step(data)
+
+
+def test_overridden_steps_get_tensors_and_may_call_the_built_in_ones():
+    inp = keras.Input((3,))
+    model = _StepsSeeTensors(inp, layers.Dense(2, activation="softmax")(inp))
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    x = np.random.default_rng(0).standard_normal((6, 3)).astype(np.float32)
+    y = np.array([0, 1, 1, 0, 1, 0])
+    w0 = model.get_weights()[0].copy()
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    logs = model.evaluate(x, y, batch_size=6, verbose=0, return_dict=True)
+    out = model.predict(x, batch_size=6, verbose=0)
+    model.train_on_batch(x[:2], y[:2])
+    assert [s[0] for s in model.seen] == ["train", "train", "test", "predict", "train"]
+    assert all(s[1] == "Tensor" for s in model.seen)
+    assert [s[2:4] for s in model.seen] == [((4, 3), 4), ((2, 3), 2), ((6, 3), 6), ((6, 3), 6),
+                                            ((2, 3), 2)]
+    assert model.seen[0][4] == tf.int64 and model.seen[2][4] == tf.int64
+    assert isinstance(out, np.ndarray) and out.shape == (6, 2)
+    assert set(logs) == {"loss", "accuracy"} and np.isfinite(logs["loss"])
+    assert (model.get_weights()[0] != w0).any()
+
 def test_optimizers_honour_or_reject_hyperparameters():
     def step(opt, g):
         w = pe.nn.Parameter(pe.tensor(np.array([1.0, -1.0], np.float32)))

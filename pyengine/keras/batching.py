@@ -90,6 +90,22 @@ def pack(x, y=None, sample_weight=None):
     return (x, y) if sample_weight is None else (x, y, sample_weight)
 
 
+def as_tensors(data):
+    """`data` with its numeric arrays as Tensors sharing their memory (text and other object
+    arrays stay arrays): what an overridden train_step / test_step / predict_step receives, as
+    Keras 3 hands such a step tf.Tensors (TensorFlow backend) or torch tensors (torch backend),
+    so that `x.numpy()`, `x.size(0)` or `x.to(device)` work there."""
+    if isinstance(data, np.ndarray):
+        return Tensor._wrap(data) if data.dtype.kind in "biuf" else data
+    if isinstance(data, tuple):
+        return tuple(as_tensors(v) for v in data)
+    if isinstance(data, list):
+        return [as_tensors(v) for v in data]
+    if isinstance(data, dict):
+        return {k: as_tensors(v) for k, v in data.items()}
+    return data
+
+
 def unpack_x_y_sample_weight(data):
     """(x, y, sample_weight) from what train_step received (y, sample_weight may be None)."""
     if isinstance(data, list):

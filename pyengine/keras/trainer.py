@@ -202,6 +202,11 @@ class Trainer(GeneratorMethods):
         unlabeled and a labeled batch)."""
         return getattr(type(self), step) is getattr(Trainer, step)
 
+    def _step_data(self, step, data):
+        """The batch `step` gets: arrays for the built-in step (its fast path), Tensors for an
+        overridden one (batching.as_tensors)."""
+        return data if self._default_step(step) else _b.as_tensors(data)
+
     def _needs_y(self, step):
         """Whether every batch must bring targets: the built-in step of a model compiled with
         a loss."""
@@ -582,7 +587,7 @@ class Trainer(GeneratorMethods):
             if not open_exec:
                 start, open_exec = step, True
                 cbs.on_train_batch_begin(start)
-            logs = _floats(self.train_step(data))
+            logs = _floats(self.train_step(self._step_data("train_step", data)))
             done = step + 1
             loss = logs.get("loss")
             if loss is not None and not math.isfinite(loss):
@@ -651,7 +656,7 @@ class Trainer(GeneratorMethods):
                 if start is None:
                     start = done
                     cbs.on_test_batch_begin(start)
-                logs = _floats(self.test_step(data))
+                logs = _floats(self.test_step(self._step_data("test_step", data)))
                 done += 1
                 if done - start == per:
                     cbs.on_test_batch_end(start, logs)
@@ -698,7 +703,7 @@ class Trainer(GeneratorMethods):
                     cbs.on_predict_batch_begin(start)
                 outs.append(tree.map_structure(
                     lambda t: t._data if isinstance(t, Tensor) else np.asarray(t),
-                    self.predict_step(data)))
+                    self.predict_step(self._step_data("predict_step", data))))
                 if i + 1 - start == per:
                     cbs.on_predict_batch_end(start, {"outputs": execution_outputs()})
                     start = None
@@ -728,7 +733,8 @@ class Trainer(GeneratorMethods):
                 class_weight, _b.as_arrays(y, "train_on_batch", floating=False), "train_on_batch")
         x, y = self._prepare(x, y, "train_on_batch")
         self.reset_metrics()
-        logs = _floats(self.train_step(_b.pack(x, y, sample_weight)))
+        data = self._step_data("train_step", _b.pack(x, y, sample_weight))
+        logs = _floats(self.train_step(data))
         return logs if return_dict else self._logs_as_list(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
@@ -736,7 +742,8 @@ class Trainer(GeneratorMethods):
         x, y = self._prepare(x, y, "test_on_batch")
         self.reset_metrics()
         with no_grad():
-            logs = _floats(self.test_step(_b.pack(x, y, sample_weight)))
+            data = self._step_data("test_step", _b.pack(x, y, sample_weight))
+            logs = _floats(self.test_step(data))
         return logs if return_dict else self._logs_as_list(logs)
 
 

@@ -128,9 +128,11 @@ class Node:
     # tensors a program may still write in place before backward (under no_grad, or because
     # nothing of theirs is recorded), and the op may have saved their array; backward checks
     # the versions and raises, as PyTorch does, instead of reading the new values. Inputs that
-    # require grad are refused in-place writes while in a graph (Tensor._inplace /
-    # __setitem__), so recording only the constants keeps the common op free of the cost.
-    __slots__ = ("fn", "ctx", "inputs", "freed", "versions")
+    # require grad are not written in place while in a graph: a write into one makes it adopt
+    # a new node (Tensor.__setitem__, note_adoption), so recording only the constants keeps the
+    # common op free of the cost.
+    # epoch: the number of such adoptions when the node was recorded (node_inputs).
+    __slots__ = ("fn", "ctx", "inputs", "freed", "versions", "epoch")
 
     def __init__(self, fn, ctx, inputs):
         self.fn = fn
@@ -138,6 +140,7 @@ class Node:
         self.inputs = inputs
         self.freed = False
         self.versions = None
+        self.epoch = _ADOPTED_EPOCH[0]
 
     @property
     def name(self):
@@ -152,12 +155,55 @@ class Node:
         an AccumulateGrad for a leaf that requires grad, or None (the blitz tutorial walks
         loss.grad_fn.next_functions[0][0] back through the graph)."""
         out = []
-        for t in self.inputs:
+        for t in node_inputs(self):
             node = getattr(t, "_node", None)
             if node is None and getattr(t, "requires_grad", False):
                 node = AccumulateGrad(t)
             out.append((node, 0))
         return tuple(out)
+
+
+# Writes into a graph's own tensors (PyTorch's CopySlices: `x[i] = v`, `x[i] += v` with x or v
+# in the graph). The tensor keeps its identity for the program and adopts the write's node; the
+# nodes recorded before the write that read it must keep reading the tensor as it was. Each write
+# counts an epoch and keeps, under id(tensor), (epoch, the tensor as it was before the write);
+# nodes record the epoch they were made in, and node_inputs swaps an input written after its
+# node for the version the node read. Empty (one test per node walked) unless a program writes.
+_ADOPTED_EPOCH = [0]
+_ADOPTED = {}
+
+
+def note_adoption(tensor, before):
+    """`tensor` now holds a write's result and node; `before` (a new Tensor object) holds its
+    data and node as they were: nodes recorded until now read `before`."""
+    import weakref
+    _ADOPTED_EPOCH[0] += 1
+    key = id(tensor)
+    history = _ADOPTED.get(key)
+    if history is None:
+        history = _ADOPTED[key] = []
+        weakref.finalize(tensor, _ADOPTED.pop, key, None)
+    history.append((_ADOPTED_EPOCH[0], before))
+
+
+def node_inputs(node):
+    """node.inputs, each tensor written after the node was recorded replaced, once and for good,
+    by the version the node read (note_adoption)."""
+    inputs = node.inputs
+    if not _ADOPTED:
+        return inputs
+    resolved, changed = [], False
+    for t in inputs:
+        history = _ADOPTED.get(id(t)) if t is not None else None
+        if history is not None:
+            for epoch, before in history:
+                if epoch > node.epoch:
+                    t, changed = before, True
+                    break
+        resolved.append(t)
+    if changed:
+        node.inputs = inputs = tuple(resolved)
+    return inputs
 
 
 def note_constant_versions(node):
@@ -429,13 +475,13 @@ def _sum_to_shape(grad, shape):
 
 def _topological_order(root):
     """Tensors with a node, inputs before outputs (iterative depth-first post-order)."""
-    order, visited, stack = [], {id(root)}, [(root, iter(root._node.inputs))]
+    order, visited, stack = [], {id(root)}, [(root, iter(node_inputs(root._node)))]
     while stack:
         t, inputs = stack[-1]
         for inp in inputs:
             if inp is not None and inp._node is not None and id(inp) not in visited:
                 visited.add(id(inp))
-                stack.append((inp, iter(inp._node.inputs)))
+                stack.append((inp, iter(node_inputs(inp._node))))
                 break
         else:  # every input is done
             stack.pop()

@@ -588,13 +588,14 @@ def _order(roots, stop):
         if root._node is None or id(root) in visited:
             continue
         visited.add(id(root))
-        stack = [(root, iter(() if id(root) in stop else root._node.inputs))]
+        stack = [(root, iter(() if id(root) in stop else _ag.node_inputs(root._node)))]
         while stack:
             t, it = stack[-1]
             for inp in it:
                 if inp is not None and inp._node is not None and id(inp) not in visited:
                     visited.add(id(inp))
-                    stack.append((inp, iter(() if id(inp) in stop else inp._node.inputs)))
+                    stack.append((inp, iter(() if id(inp) in stop else
+                                        _ag.node_inputs(inp._node))))
                     break
             else:
                 stack.pop()

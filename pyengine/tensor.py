@@ -106,24 +106,6 @@ def _is_size(n):
     return n is _NO_DATA or (isinstance(n, int) and not isinstance(n, bool))
 
 
-# sys.getrefcount(self) inside Tensor._setitem_recorded when one variable of the caller is the
-# only holder: measured once, through the same call path, as the count differs between Python
-# versions.
-_SETITEM_REFS = {"calibrating": False, "sole": None}
-
-
-def _sole_holder_refs():
-    if _SETITEM_REFS["sole"] is None:
-        probe = Tensor._wrap(np.zeros(1), CPU)
-        probe.requires_grad = True  # takes the recorded path; calibration returns before use
-        _SETITEM_REFS["calibrating"] = True
-        try:
-            probe[0] = 0.0  # the statement as a program writes it, one variable holding probe
-        finally:
-            _SETITEM_REFS["calibrating"] = False
-    return _SETITEM_REFS["sole"]
-
-
 class _Scalar0d(np.ndarray):
     """What Tensor.numpy() returns for a 0-d tensor: the 0-d array PyTorch gives (a view, no
     copy), hashable by its value as the NumPy scalar TensorFlow's .numpy() gives, so
@@ -541,9 +523,10 @@ class Tensor(TorchHabits):
         # `a += b` rebinds `a` to what this returns. When the result belongs to the recorded
         # autograd graph (a is a computed tensor, or b is), it is returned out of place: the
         # graph PyTorch records for the in-place form, and TensorFlow's meaning of += on its
-        # immutable tensors (keras-io's `loss_value += sum(model.losses)`). pyengine's
-        # autograd keeps no versions of a graph's own tensors, so it never writes into one a
-        # backward may read (as F.relu(inplace=True)); other references keep the old values.
+        # immutable tensors (keras-io's `loss_value += sum(model.losses)`). It never writes
+        # into a graph's tensor a backward may read (as F.relu(inplace=True)); other references
+        # keep the old values. Only an indexed write (`x[i] += v`, __setitem__) changes a graph
+        # tensor in place, by making it adopt the write's node.
         # A leaf that requires grad (a weight) still refuses, as in PyTorch, and so do results
         # that an in-place write could not hold (another shape, a dtype not castable to a's).
         # A symbolic result (`variable += keras_tensor`, Keras 2's graph mode) rebinds too.
@@ -565,9 +548,8 @@ class Tensor(TorchHabits):
                 raise RuntimeError("a leaf tensor that requires grad can't be modified in "
                                    "place; wrap it in pe.no_grad()")
             raise RuntimeError("a tensor inside a recorded graph can't be modified in place "
-                               "by a method (pyengine's autograd keeps no versions of a "
-                               "graph's own tensors); use the out-of-place form, x = x + y, "
-                               "or x += y")
+                               "by a method; use the out-of-place form, x = x + y, x += y, or "
+                               "an indexed write, x[...] = value")
         if result.requires_grad:
             # Copying would drop the graph: the tensor would hold the values without the
             # gradient path (a silently wrong backward), so say how to keep it.
@@ -703,31 +685,23 @@ class Tensor(TorchHabits):
 
     def _setitem_recorded(self, key, value):
         # A value in the graph written into a tensor (PyTorch's CopySlices): the tensor adopts
-        # the SetItem result and its node, and SetItem's first input keeps the old version.
-        # pyengine's graph holds tensors, not versions: an op that already took this tensor as
-        # input would read the new node at backward and send its gradient down the wrong path.
-        # So the tensor adopts only while nothing but the caller's one variable holds it
-        # (a buffer being filled, or `output[target == 0] = 0` right after the layer); any
-        # other holder (an earlier op's node, a container, a second name) makes it refuse.
+        # the SetItem result and its node, and SetItem's first input is `before`, a new Tensor
+        # object holding the tensor as it was. Ops recorded before the write that read the
+        # tensor (the `x[i]` of `x[i] += v`, an earlier `y = x * 2`) keep reading `before` at
+        # backward (autograd.note_adoption / node_inputs), as PyTorch's version counters
+        # route them; their saved arrays are untouched, since the write makes a new array.
         from .ops.setitem import SetItem
-        refs = _sys.getrefcount(self)
-        if _SETITEM_REFS["calibrating"]:
-            _SETITEM_REFS["sole"] = refs
-            return None
         if self._node is None and self.requires_grad:
             raise RuntimeError("[setitem] a leaf tensor that requires grad can't be assigned "
                                "into; wrap it in pe.no_grad()")
-        if refs > _sole_holder_refs():
-            raise RuntimeError(
-                "[setitem] assignment of a value that requires grad into a tensor that is also "
-                "held elsewhere (an op that already used it, a container or a second name): "
-                "pyengine keeps no versions of a graph's own tensors to tell those uses apart. "
-                "Assign before the tensor is used, or build a new tensor (pe.where, pe.cat)")
-        old = Tensor._wrap(self._data, self._device)
-        old.requires_grad, old._node = self.requires_grad, self._node
+        before = Tensor._wrap(self._data, self._device)
+        before.requires_grad, before._node = self.requires_grad, self._node
+        if self._version:
+            before._version = self._version
         if not isinstance(value, Tensor):
             value = Tensor._wrap(np.asarray(value, dtype=self._data.dtype), self._device)
-        result = SetItem.apply(old, value, key=_shape.index_key(key))
+        result = SetItem.apply(before, value, key=_shape.index_key(key))
+        _autograd.note_adoption(self, before)
         self._data, self._node, self.requires_grad = result._data, result._node, True
 
     def __iter__(self):

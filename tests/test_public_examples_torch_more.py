@@ -295,22 +295,76 @@ def test_setitem_gradcheck_and_refusals():
     with pytest.raises(RuntimeError, match="setitem"):
         leaf[0] = a[0]
     buf = pe.zeros(3, dtype=pe.float64)
-    used = a * buf  # an op took buf as input: the new version must not reach its backward
-    with pytest.raises(RuntimeError, match="held elsewhere"):
-        buf[0] = a[1]
-    assert not buf.requires_grad and buf.grad_fn is None  # refused before any change
+    used = a * buf  # an op took buf as input: the write must not reach its backward
+    buf[0] = a[1]
+    assert buf.requires_grad and buf.detach().numpy()[0] == a.detach().numpy()[1]
     a.grad = None
-    used.sum().backward()
+    used.sum().backward()  # d(sum(a * zeros))/da: the version `used` read
     np.testing.assert_array_equal(a.grad.numpy(), 0.0)
+    a.grad = None
+    (buf * 3.0).sum().backward()  # the written version: a[1] reaches it
+    np.testing.assert_array_equal(a.grad.numpy(), [0.0, 3.0, 0.0])
     out = a * 2
-    held = [out]  # a second holder refuses too (it may be an op's input)
-    with pytest.raises(RuntimeError, match="held elsewhere"):
-        out[0] = 1.0
-    del held
+    held = [out]  # a second holder is the same tensor: it sees the write, as in PyTorch
+    out[0] = 1.0
+    assert held[0].detach().numpy()[0] == 1.0
     with pe.no_grad():  # outside autograd the write is a plain in-place store
         leaf[0] = 3.0
     assert leaf.detach().numpy()[0] == 3.0
 
+
+
+# ---- pytorch/examples differentiable_physics: `forces[i] += f` and `vel[0] = 0` in a loop ------
+def test_writes_into_tensors_that_ops_already_read_keep_each_op_on_its_version():
+    def simulate(rest, stiffness):
+        pos = pe.cat([pe.zeros(1, 2, dtype=pe.float64), rest])
+        vel = pe.zeros(3, 2, dtype=pe.float64)
+        for _ in range(4):
+            forces = pe.zeros_like(pos)
+            for i, j in ((0, 1), (1, 2)):
+                d = pos[j] - pos[i]
+                dist = d.norm()
+                f = stiffness * (dist - 1.0) * d / (dist + 1e-6)
+                forces[i] += f  # reads forces[i] (an op on forces), then writes forces
+                forces[j] -= f
+            forces[:, 1] -= 9.81
+            vel = vel + forces * 0.1
+            pos = pos + vel * 0.1  # reads vel: the write below must not reach this op
+            pos[0] = pe.zeros(2, dtype=pe.float64)
+            vel[0] = pe.zeros(2, dtype=pe.float64)
+        return pos
+    rng = np.random.default_rng(13)
+    rest = pe.tensor(rng.standard_normal((2, 2)), requires_grad=True)
+    stiffness = pe.tensor(3.0, dtype=pe.float64, requires_grad=True)
+    assert gradcheck(simulate, (rest, stiffness))
+    torch = pytest.importorskip("torch")
+    pos = simulate(rest, stiffness)
+    pos.pow(2).sum().backward()
+
+    def torch_simulate(r, k):  # the same program on torch, for the values and the gradient
+        p = torch.cat([torch.zeros(1, 2, dtype=torch.float64), r])
+        v = torch.zeros(3, 2, dtype=torch.float64)
+        for _ in range(4):
+            fs = torch.zeros_like(p)
+            for i, j in ((0, 1), (1, 2)):
+                d = p[j] - p[i]
+                dist = d.norm()
+                f = k * (dist - 1.0) * d / (dist + 1e-6)
+                fs[i] += f
+                fs[j] -= f
+            fs[:, 1] -= 9.81
+            v = v + fs * 0.1
+            p = p + v * 0.1
+            p[0] = torch.zeros(2, dtype=torch.float64)
+            v[0] = torch.zeros(2, dtype=torch.float64)
+        return p
+    tr = torch.tensor(rest.detach().numpy(), requires_grad=True)
+    tk = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)
+    tp = torch_simulate(tr, tk)
+    tp.pow(2).sum().backward()
+    np.testing.assert_allclose(pos.detach().numpy(), tp.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(rest.grad.numpy(), tr.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(stiffness.grad.numpy(), tk.grad.numpy(), rtol=1e-10)
 
 def test_seq2seq_attention_over_a_filled_buffer_trains_the_encoder():
     pe.manual_seed(0)

@@ -15,7 +15,7 @@ import contextlib
 
 import numpy as np
 
-from ..autograd import Function, enable_grad
+from ..autograd import Function, enable_grad, node_inputs
 from ..tensor import Tensor
 from . import ops_map
 
@@ -127,7 +127,7 @@ class Emitter:
         if leaf is not None:
             deps = [leaf[1]]
         elif t._node is not None:
-            deps = [i for i in t._node.inputs if isinstance(i, Tensor)]
+            deps = [i for i in node_inputs(t._node) if isinstance(i, Tensor)]
         else:
             deps = []
         return [d for d in deps if self._computed(d)]
@@ -160,7 +160,8 @@ class Emitter:
 
     def arg(self, node, i, dtype=np.float32):
         """The name of the i-th argument of `node`: a traced tensor or a constant."""
-        inp = node.inputs[i] if i < len(node.inputs) else None
+        inputs = node_inputs(node)
+        inp = inputs[i] if i < len(inputs) else None
         if isinstance(inp, Tensor):
             return self.ref(inp)
         v = np.asarray(node.ctx.onnx_args[i])

@@ -423,17 +423,31 @@ class Tensor(TorchHabits):
         else:
             self.grad = Tensor._wrap(self.grad._data + g, self._device)
 
+    # zero_ / fill_ / copy_ in a recorded graph (the tensor, or copy_'s source, requires grad)
+    # are the write `self[...] = value` (_setitem_recorded): the tensor's old gradient path ends
+    # there and the source's begins, as PyTorch's ZeroBackward / FillBackward / CopyBackwards.
     def zero_(self):
+        if self.requires_grad and _autograd.is_grad_enabled():
+            return self._setitem_recorded(Ellipsis, 0, "zero_")
         self._data[...] = 0
         self._mark_written()
         return self
 
     def fill_(self, value):
-        self._data[...] = value
+        if _autograd.is_grad_enabled() and (
+                self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
+            return self._setitem_recorded(Ellipsis, value, "fill_")
+        self._data[...] = value._data if isinstance(value, Tensor) else value
         self._mark_written()
         return self
 
     def copy_(self, src):
+        if _autograd.is_grad_enabled() and (
+                self.requires_grad or (isinstance(src, Tensor) and src.requires_grad)):
+            if isinstance(src, Tensor) and src._data.dtype != self._data.dtype:
+                src = src.to(self.dtype)  # copy_ casts, and the gradient goes back cast
+            np.broadcast_shapes(np.shape(getattr(src, "_data", src)), self._data.shape)
+            return self._setitem_recorded(Ellipsis, src, "copy_")
         src = src._data if isinstance(src, Tensor) else np.asarray(src)
         np.copyto(self._data, np.broadcast_to(src, self._data.shape), casting="unsafe")
         self._mark_written()
@@ -543,21 +557,47 @@ class Tensor(TorchHabits):
         if tuple(result.shape) != tuple(self.shape):  # (x op y broadcast beyond x's shape)
             raise ValueError(f"[in-place] a result of shape {tuple(result.shape)} can't be "
                              f"written into a tensor of shape {tuple(self.shape)}")
-        if self.requires_grad and _autograd.is_grad_enabled():
-            if self._node is None:
-                raise RuntimeError("a leaf tensor that requires grad can't be modified in "
-                                   "place; wrap it in pe.no_grad()")
-            raise RuntimeError("a tensor inside a recorded graph can't be modified in place "
-                               "by a method; use the out-of-place form, x = x + y, x += y, or "
-                               "an indexed write, x[...] = value")
-        if result.requires_grad:
-            # Copying would drop the graph: the tensor would hold the values without the
-            # gradient path (a silently wrong backward), so say how to keep it.
-            raise RuntimeError("an in-place method can't write a result that requires grad "
-                               "into a tensor that does not; use the out-of-place form, "
-                               "x = x + y, or x += y")
+        if _autograd.is_grad_enabled() and (self.requires_grad or result.requires_grad):
+            # x.add_(y), x.masked_fill_(m, v), x.clamp_() on a tensor of the graph, or with a
+            # result in it: x adopts the result and its node (_adopt), as PyTorch rebases x's
+            # history; copying the values would keep x's old gradient path (a wrong backward)
+            if not np.can_cast(result._data.dtype, self._data.dtype, "same_kind"):
+                raise TypeError(f"[in-place] a {result._data.dtype} result can't be written "
+                                f"into a {self._data.dtype} tensor")
+            if result._data.dtype != self._data.dtype:
+                result = result.to(self.dtype)
+            return self._adopt(result, "in-place")
         np.copyto(self._data, result._data, casting="same_kind")
         self._mark_written()
+        return self
+
+    def _adopt(self, result, op):
+        """A write into this tensor in a recorded graph: it takes `result`'s values and node,
+        and the ops recorded before that read it keep reading a new Tensor object holding it as
+        it was, `before` (autograd.note_adoption / node_inputs, PyTorch's version counters).
+        `result` is a Tensor, or a function of `before` making it (setitem). The saved arrays
+        of those ops are untouched: the write makes a new array. A leaf that requires grad
+        refuses, as in PyTorch, and so does a view of another array (a slice, view or
+        reshape), whose write PyTorch makes visible in the tensor viewed: here that tensor
+        would keep its values."""
+        if self._node is None and self.requires_grad:
+            raise RuntimeError(f"[{op}] a leaf tensor that requires grad can't be modified in "
+                               "place; wrap it in pe.no_grad()")
+        if op != "setitem" and self._data.base is not None:
+            raise RuntimeError(f"[{op}] this tensor views another one's data (a slice, view or "
+                               "reshape) and is in a recorded graph: written in place, the "
+                               "tensor it views would not see the write. Use the out-of-place "
+                               "form (x = x + y, x.masked_fill(...)) or write into the tensor "
+                               "it views")
+        before = Tensor._wrap(self._data, self._device)
+        before.requires_grad, before._node = self.requires_grad, self._node
+        if self._version:
+            before._version = self._version
+        if not isinstance(result, Tensor):
+            result = result(before)
+        _autograd.note_adoption(self, before)
+        self._data, self._node = result._data, result._node
+        self.requires_grad = result.requires_grad
         return self
 
     def add(self, o, *, alpha=1): return self + (o if alpha == 1 else o * alpha)
@@ -683,26 +723,16 @@ class Tensor(TorchHabits):
         self._data[_shape.index_key(key)] = value._data if isinstance(value, Tensor) else value
         self._mark_written()
 
-    def _setitem_recorded(self, key, value):
+    def _setitem_recorded(self, key, value, op="setitem"):
         # A value in the graph written into a tensor (PyTorch's CopySlices): the tensor adopts
-        # the SetItem result and its node, and SetItem's first input is `before`, a new Tensor
-        # object holding the tensor as it was. Ops recorded before the write that read the
-        # tensor (the `x[i]` of `x[i] += v`, an earlier `y = x * 2`) keep reading `before` at
-        # backward (autograd.note_adoption / node_inputs), as PyTorch's version counters
-        # route them; their saved arrays are untouched, since the write makes a new array.
+        # the SetItem result and its node (_adopt); SetItem's first input is the tensor as it
+        # was. Ops recorded before the write that read the tensor (the `x[i]` of `x[i] += v`,
+        # an earlier `y = x * 2`) keep reading that version at backward.
         from .ops.setitem import SetItem
-        if self._node is None and self.requires_grad:
-            raise RuntimeError("[setitem] a leaf tensor that requires grad can't be assigned "
-                               "into; wrap it in pe.no_grad()")
-        before = Tensor._wrap(self._data, self._device)
-        before.requires_grad, before._node = self.requires_grad, self._node
-        if self._version:
-            before._version = self._version
         if not isinstance(value, Tensor):
             value = Tensor._wrap(np.asarray(value, dtype=self._data.dtype), self._device)
-        result = SetItem.apply(before, value, key=_shape.index_key(key))
-        _autograd.note_adoption(self, before)
-        self._data, self._node, self.requires_grad = result._data, result._node, True
+        index = _shape.index_key(key)
+        return self._adopt(lambda before: SetItem.apply(before, value, key=index), op)
 
     def __iter__(self):
         if self.ndim == 0:

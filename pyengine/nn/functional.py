@@ -20,13 +20,14 @@ from ..tensor import Tensor
 
 def _inplace_result(x, out, inplace, op):
     """PyTorch's inplace=True: the values are written into x and x is returned, so a caller
-    reading x afterwards sees them. Done when x carries no autograd history (inference,
-    no_grad, plain tensors). A tensor in a recorded graph gets the out-of-place result and
-    keeps its values: pyengine's autograd has no version counters to catch a write into a
-    tensor some backward still needs (PyTorch raises there), so it never writes into one."""
+    reading x afterwards sees them. A tensor computed in a recorded graph takes the result and
+    its node (Tensor._adopt: the ops that read x before keep the version they read). A leaf
+    that requires grad, and a view of another tensor's data in a graph, get the out-of-place
+    result and keep their values (PyTorch raises for the leaf)."""
     if not inplace or not isinstance(x, Tensor):
         return out
-    if _autograd.is_grad_enabled() and (x.requires_grad or x._node is not None):
+    if _autograd.is_grad_enabled() and (x.requires_grad or x._node is not None) and (
+            x._node is None or x._data.base is not None):
         return out
     if out is not x and not _np.can_cast(out._data.dtype, x._data.dtype, "same_kind"):
         raise TypeError(f"[{op}] inplace=True cannot write the {out._data.dtype} result into the "

@@ -95,8 +95,8 @@ class MultiheadAttention(Module):
             for w in (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight):
                 init.xavier_uniform_(w)
         if self.in_proj_bias is not None:
-            self.in_proj_bias.zero_()
-            self.out_proj.bias.zero_()
+            init.zeros_(self.in_proj_bias)
+            init.zeros_(self.out_proj.bias)
 
     def _projections(self):
         E = self.embed_dim

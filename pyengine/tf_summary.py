@@ -1,8 +1,9 @@
 """tf.summary for scalars: `create_file_writer(logdir)`, `with writer.as_default():
 tf.summary.scalar(name, value, step=...)`, as keras-io's sklearn_metric_callbacks logs a metric
-from a callback. Events go to a TensorBoard event file through the writer Keras' TensorBoard
-callback uses (utils/tensorboard_events.py: no tensorflow or protobuf needed). Images,
-histograms, text and audio summaries raise NotImplementedError naming themselves."""
+from a callback, and `tf.summary.histogram(name, data, step=, buckets=30)`
+(utils/tensorboard_histograms.py). Events go to a TensorBoard event file through the writer
+Keras' TensorBoard callback uses (utils/tensorboard_events.py: no tensorflow or protobuf
+needed). Images, text and audio summaries raise NotImplementedError naming themselves."""
 import contextlib
 import os
 import time
@@ -67,6 +68,26 @@ def scalar(name, data, step=None, description=None):
     return True
 
 
+def histogram(name, data, step=None, buckets=None, description=None):
+    """Writes the histogram of `data` (any shape, flattened) under `name` at `step` to the
+    default writer, in `buckets` (default 30) equal-width buckets over [min, max]; returns
+    False when no writer is the default (as TensorFlow)."""
+    from .utils.tensorboard_histograms import histogram_value
+    writer = _state["writer"]
+    if writer is None:
+        return False
+    step = _state["step"] if step is None else step
+    if step is None:
+        raise ValueError("[summary.histogram] no step: pass step= or call "
+                         "tf.summary.experimental.set_step(step)")
+    if buckets is not None and (isinstance(buckets, bool) or not isinstance(buckets, int)):
+        raise TypeError(f"[summary.histogram] buckets must be a positive int. Received: "
+                        f"{buckets!r}")
+    value = histogram_value(name, data, 30 if buckets is None else buckets, "summary.histogram")
+    writer._events.write_values(time.time(), int(step), [value])
+    return True
+
+
 def flush(writer=None):
     w = writer or _state["writer"]
     if w is not None:
@@ -88,4 +109,4 @@ def _unsupported(kind):
     return fn
 
 
-image, histogram, text, audio = map(_unsupported, ("image", "histogram", "text", "audio"))
+image, text, audio = map(_unsupported, ("image", "text", "audio"))

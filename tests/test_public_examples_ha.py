@@ -120,3 +120,71 @@ def test_tensorboard_reads_the_histograms(tmp_path):
     acc.Reload()
     (ev,) = acc.Histograms("w")
     assert ev.step == 1 and ev.histogram_value.num == 11
+
+
+# --- Keras 2's fit / evaluate / predict(workers=, max_queue_size=, use_multiprocessing=)
+
+class _Batches(keras.utils.Sequence):
+    def __init__(self, x, y, bs):
+        super().__init__()
+        self.x, self.y, self.bs, self.seen = x, y, bs, []
+
+    def __len__(self):
+        return len(self.x) // self.bs
+
+    def __getitem__(self, i):
+        self.seen.append(i)
+        s = slice(i * self.bs, (i + 1) * self.bs)
+        return self.x[s], self.y[s]
+
+    def on_epoch_end(self):
+        pass
+
+
+def _tiny_regressor(seed):
+    keras.utils.set_random_seed(seed)
+    m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(8, activation="tanh"),
+                          keras.layers.Dense(1)])
+    m.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    return m
+
+
+def test_keras2_workers_read_a_sequence_by_threads_with_the_same_result():
+    rng = np.random.RandomState(2)
+    x = rng.randn(48, 3).astype("float32")
+    y = (x @ np.array([[1.0], [-2.0], [0.5]])).astype("float32")
+    runs = []
+    for workers in (1, 3):
+        m = _tiny_regressor(7)
+        seq = _Batches(x, y, 8)
+        h = m.fit(seq, epochs=3, shuffle=False, verbose=0, workers=workers, max_queue_size=2)
+        assert sorted(seq.seen) == sorted(list(range(6)) * 3)
+        ev = m.evaluate(seq, verbose=0, workers=workers)
+        pred = m.predict(seq, verbose=0, workers=workers)
+        runs.append((h.history["loss"], ev, pred))
+    assert runs[0][0][-1] < runs[0][0][0]
+    np.testing.assert_allclose(runs[0][0], runs[1][0], rtol=1e-6)
+    np.testing.assert_allclose(runs[0][1], runs[1][1], rtol=1e-6)
+    np.testing.assert_allclose(runs[0][2], runs[1][2], rtol=1e-6)
+    ref = m.predict(x, verbose=0)  # the same batches as the arrays
+    np.testing.assert_allclose(pred, ref, rtol=1e-6, atol=1e-7)
+
+
+def test_keras2_workers_on_other_inputs_warn_or_raise():
+    x = np.ones((8, 3), "float32")
+    y = np.zeros((8, 1), "float32")
+    m = _tiny_regressor(0)
+    with pytest.warns(UserWarning, match=r"\[fit\] workers=-1 does nothing"):
+        m.fit(x, y, epochs=1, verbose=0, workers=-1)
+    m.fit(x, y, epochs=1, verbose=0, workers=1, max_queue_size=4)  # the defaults: no warning
+    with pytest.raises(ValueError, match=r"\[fit\] use_multiprocessing=True"):
+        m.fit(x, y, verbose=0, use_multiprocessing=True)
+    with pytest.raises(ValueError, match=r"\[predict\] workers must be an int"):
+        m.predict(x, verbose=0, workers=2.0)
+    with pytest.raises(ValueError, match=r"\[evaluate\] max_queue_size"):
+        m.evaluate(x, y, verbose=0, max_queue_size=0)
+    gen = ((x, y) for _ in range(3))
+    with pytest.raises(ValueError, match=r"\[fit\] workers=2 needs a keras.utils.Sequence"):
+        m.fit(gen, steps_per_epoch=1, verbose=0, workers=2)
+    with pytest.raises(TypeError, match=r"\[fit\] unrecognized arguments: \['workerz'\]"):
+        m.fit(x, y, verbose=0, workerz=2)

@@ -22,7 +22,7 @@ from . import losses as _losses
 from . import metrics as _metrics
 from . import optimizers as _opt
 from . import tree
-from .trainer_generators import GeneratorMethods
+from .trainer_generators import GeneratorMethods, loading_arguments
 
 
 def _floats(logs):
@@ -461,8 +461,12 @@ class Trainer(GeneratorMethods):
         batches (each x, (x, y) or (x, y, sample_weight))."""
         self._require_compiled("fit")
         epochs = kwargs.pop("nb_epoch", epochs)  # Keras 1 spelling, still in tutorials
+        loading = {k: kwargs.pop(k) for k in ("workers", "max_queue_size", "use_multiprocessing")
+                   if k in kwargs}  # Keras 2's (trainer_generators.loading_arguments)
         if kwargs:
             raise TypeError(f"[fit] unrecognized arguments: {sorted(kwargs)}")
+        if loading:
+            x = loading_arguments("fit", x, **loading)
         batch_size = _fixed.batch_size_for(self, batch_size, x, "fit")
         verbose = 1 if verbose == "auto" else verbose
         dataset = _adapters.is_source(x)
@@ -606,11 +610,14 @@ class Trainer(GeneratorMethods):
 
     # ---- evaluate / predict ----------------------------------------------------------------
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
-                 steps=None, callbacks=None, return_dict=False):
+                 steps=None, callbacks=None, return_dict=False, max_queue_size=10, workers=1,
+                 use_multiprocessing=False):
         """[loss, *metrics] on (x, y), batched (a float when there are no metrics). `callbacks`
         get on_test_begin / on_test_batch_begin / on_test_batch_end (running logs) /
-        on_test_end (final logs)."""
+        on_test_end (final logs). workers / max_queue_size / use_multiprocessing: Keras 2's,
+        see trainer_generators.loading_arguments."""
         self._require_compiled("evaluate")
+        x = loading_arguments("evaluate", x, workers, max_queue_size, use_multiprocessing)
         if isinstance(callbacks, _cb.CallbackList):  # fit's, during validation: params kept
             cbs = callbacks
         else:
@@ -663,11 +670,14 @@ class Trainer(GeneratorMethods):
             print(f"{done}/{done} - " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
         return logs if return_dict else self._logs_as_list(logs)
 
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None,
+                max_queue_size=10, workers=1, use_multiprocessing=False):
         """Model outputs as NumPy arrays (the model's output structure), computed in batches.
         verbose 'auto'/1/2 prints the number of batches done (0: silent); `callbacks` get
         on_predict_begin / on_predict_batch_begin / on_predict_batch_end ({'outputs': ...}) /
-        on_predict_end."""
+        on_predict_end. workers / max_queue_size / use_multiprocessing: Keras 2's, see
+        trainer_generators.loading_arguments."""
+        x = loading_arguments("predict", x, workers, max_queue_size, use_multiprocessing)
         batch_size = _fixed.batch_size_for(self, batch_size, x, "predict")
         cbs = _cb.CallbackList(callbacks or [], self, {"steps": steps, "verbose": verbose},
                                what="predict")

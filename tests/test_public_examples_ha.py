@@ -188,3 +188,18 @@ def test_keras2_workers_on_other_inputs_warn_or_raise():
         m.fit(gen, steps_per_epoch=1, verbose=0, workers=2)
     with pytest.raises(TypeError, match=r"\[fit\] unrecognized arguments: \['workerz'\]"):
         m.fit(x, y, verbose=0, workerz=2)
+
+
+# --- tf.data cardinality as a tensor (`cardinality(ds).numpy()`, keras-io aodnet)
+
+def test_dataset_cardinality_is_an_int64_tensor():
+    ds = pe.data.Dataset.from_tensor_slices(np.arange(10))
+    card = pe.data.experimental.cardinality(ds)
+    assert isinstance(card, pe.Tensor) and card.dtype == pe.int64 and card.shape == ()
+    assert card.numpy() == 10 and int(card) == 10
+    n = card.numpy()
+    assert [len(list(ds.skip(int(n * 0.3)))), len(list(ds.take(int(n * 0.3))))] == [7, 3]
+    assert bool(ds.repeat().cardinality() == pe.data.INFINITE_CARDINALITY)
+    assert int(ds.filter(lambda v: v > 3).cardinality()) == pe.data.UNKNOWN_CARDINALITY
+    assert int(ds.batch(4).cardinality()) == 3 and int(ds.batch(4, drop_remainder=True)
+                                                        .cardinality()) == 2

@@ -203,3 +203,36 @@ def test_dataset_cardinality_is_an_int64_tensor():
     assert int(ds.filter(lambda v: v > 3).cardinality()) == pe.data.UNKNOWN_CARDINALITY
     assert int(ds.batch(4).cardinality()) == 3 and int(ds.batch(4, drop_remainder=True)
                                                         .cardinality()) == 2
+
+
+# --- Sequential([functional model, ...]) is built at once (keras-io classification_to_detection)
+
+def _conv_trunk(size):
+    inp = keras.Input((size, size, 3))
+    out = keras.layers.Conv2D(4, 3, activation="relu", name="trunk_conv")(inp)
+    return keras.Model(inp, out, name=f"trunk_{size}")
+
+
+def test_sequential_starting_with_a_functional_model_builds_and_slides():
+    keras.utils.set_random_seed(3)
+    small = keras.Sequential([_conv_trunk(8), keras.layers.Conv2D(2, 6, name="head")])
+    assert small.built and small.output.shape == (None, 1, 1, 2)  # before any data
+    assert len(small.weights) == 4
+    big = keras.Sequential([_conv_trunk(12), keras.layers.Conv2D(2, 6, name="head")])
+    assert big.output.shape == (None, 5, 5, 2)
+    big.set_weights(small.get_weights())  # the weights do not depend on the input size
+    x = np.random.RandomState(0).rand(1, 12, 12, 3).astype("float32")
+    out = big.predict(x, verbose=0)
+    for i, j in [(0, 0), (2, 3), (4, 4)]:  # each output pixel is the small model on a window
+        ref = small.predict(x[:, i:i + 8, j:j + 8], verbose=0)[0, 0, 0]
+        np.testing.assert_allclose(out[0, i, j], ref, rtol=1e-5, atol=1e-6)
+    # and a NumPy float64 check of one window through both convolutions
+    w1, b1, w2, b2 = [np.asarray(w, np.float64) for w in small.get_weights()]
+    win = x[0, 2:10, 3:11].astype(np.float64)
+    h = np.zeros((6, 6, 4))
+    for a in range(6):
+        for b in range(6):
+            h[a, b] = np.tensordot(win[a:a + 3, b:b + 3], w1, axes=3) + b1
+    h = np.maximum(h, 0)
+    np.testing.assert_allclose(out[0, 2, 3], np.tensordot(h, w2, axes=3) + b2, rtol=1e-4,
+                               atol=1e-5)

@@ -236,3 +236,54 @@ def test_sequential_starting_with_a_functional_model_builds_and_slides():
     h = np.maximum(h, 0)
     np.testing.assert_allclose(out[0, 2, 3], np.tensordot(h, w2, axes=3) + b2, rtol=1e-4,
                                atol=1e-5)
+
+
+# --- compute_loss overrides with and without Keras 3.3's `training` (keras-io AdaIN)
+
+class _OldStyleLoss(keras.Model):
+    """compute_loss written before Keras 3.3: no `training` argument; a dict output."""
+
+    def __init__(self):
+        super().__init__()
+        self.dense = keras.layers.Dense(1)
+        self.tracker = keras.metrics.Mean(name="mse")
+
+    def call(self, inputs, training=False):
+        return {"pred": self.dense(inputs), "x": inputs}
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
+        target = keras.ops.sum(y_pred["x"], axis=-1, keepdims=True) * 0.5
+        loss = keras.ops.mean((y_pred["pred"] - target) ** 2)
+        self.tracker.update_state(loss)
+        return loss
+
+    @property
+    def metrics(self):
+        return [self.tracker]
+
+
+class _NewStyleLoss(_OldStyleLoss):
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        self.seen.append(training)
+        return super().compute_loss(x, y, y_pred, sample_weight)
+
+
+@pytest.mark.parametrize("cls", [_OldStyleLoss, _NewStyleLoss])
+def test_compute_loss_override_with_or_without_training(cls):
+    keras.utils.set_random_seed(4)
+    x = np.random.RandomState(5).randn(32, 3).astype("float32")
+    m = cls()
+    m.compile(optimizer=keras.optimizers.Adam(0.05))
+    h = m.fit(x, epochs=4, batch_size=8, verbose=0, validation_data=(x,))
+    assert h.history["mse"][-1] < 0.5 * h.history["mse"][0]
+    assert "val_mse" in h.history
+    ev = m.evaluate(x, verbose=0, return_dict=True)
+    w, b = [np.asarray(v, np.float64) for v in m.dense.get_weights()]
+    ref = np.mean((x.astype(np.float64) @ w + b - 0.5 * x.sum(-1, keepdims=True)) ** 2)
+    np.testing.assert_allclose(ev["mse"], ref, rtol=1e-4)
+    if cls is _NewStyleLoss:  # 4 steps x 4 epochs in training; validation (batch 8), evaluate (32)
+        assert m.seen.count(True) == 16 and m.seen.count(False) == 4 * 4 + 1

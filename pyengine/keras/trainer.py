@@ -351,7 +351,7 @@ class Trainer(GeneratorMethods):
         try:
             y_pred = self(x, training=True)
             params = self._weights_to_train()  # after the call: a lazily built model has them
-            loss = self.compute_loss(x, y, y_pred, sample_weight)
+            loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
             self._require_loss()
             self._loss_tracker.update_state(loss._data, sample_weight=_b.first_leaf_samples(x))
             if not params:  # Keras 3 warns and trains nothing (a model of pass-through layers)
@@ -388,9 +388,22 @@ class Trainer(GeneratorMethods):
     def test_step(self, data):
         x, y, sample_weight = _b.unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
-        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        loss = self._compute_loss(x, y, y_pred, sample_weight, training=False)
         self._loss_tracker.update_state(loss._data, sample_weight=_b.first_leaf_samples(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def _compute_loss(self, x, y, y_pred, sample_weight, training):
+        """compute_loss with `training` when it takes it: as Keras 3's wrapper, since an
+        override written before Keras 3.3 added the argument (keras-io AdaIN's
+        `compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None)`) has none."""
+        import inspect
+        try:
+            params = inspect.signature(self.compute_loss).parameters
+        except (TypeError, ValueError):
+            params = {}
+        if "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values()):
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
 
     def predict_step(self, data):
         x, _, _ = _b.unpack_x_y_sample_weight(data)
@@ -505,9 +518,11 @@ class Trainer(GeneratorMethods):
                     raise ValueError("[fit] sample_weight must have one weight per sample")
             n = _b.num_samples(x, "fit")
         if validation_data is not None and not _adapters.is_source(validation_data):
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-                raise ValueError("[fit] validation_data must be a tuple (x_val, y_val) or "
-                                 "(x_val, y_val, val_sample_weight), a dataset, DataLoader, "
+            # (x_val,) too, as Keras 3 unpacks it: a model whose compute_loss needs no targets
+            if not isinstance(validation_data, (tuple, list)) or \
+                    len(validation_data) not in (1, 2, 3):
+                raise ValueError("[fit] validation_data must be a tuple (x_val,), (x_val, y_val) "
+                                 "or (x_val, y_val, val_sample_weight), a dataset, DataLoader, "
                                  "generator or PyDataset")
         steps = adapter.steps_per_epoch if dataset else math.ceil(n / batch_size)
         stream = None
@@ -570,7 +585,7 @@ class Trainer(GeneratorMethods):
         # fit's own CallbackList, so its callbacks see on_test_* during validation (as Keras 3)
         if _adapters.is_source(data):
             return self.evaluate(data, verbose=0, return_dict=True, steps=steps, callbacks=cbs)
-        x, y, sw = (tuple(data) + (None,))[:3]
+        x, y, sw = (tuple(data) + (None, None))[:3]
         return self.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True,
                              steps=steps, sample_weight=sw, callbacks=cbs)
 

@@ -56,16 +56,24 @@ def create_file_writer(logdir, max_queue=None, flush_millis=None, filename_suffi
 def scalar(name, data, step=None, description=None):
     """Writes `data` (a number or one-element tensor) under `name` at `step` to the default
     writer; returns False when no writer is the default (as TensorFlow)."""
-    writer = _state["writer"]
+    writer, step = _writer_and_step(step, "summary.scalar")
     if writer is None:
         return False
+    value = _scalar_value(data, "summary.scalar")
+    writer._events.write(time.time(), step, [(str(name), value)])
+    return True
+
+
+def _writer_and_step(step, op):
+    """The default writer (None: nothing is written) and the step to write at."""
+    writer = _state["writer"]
+    if writer is None:
+        return None, None
     step = _state["step"] if step is None else step
     if step is None:
-        raise ValueError("[summary.scalar] no step: pass step= or call "
+        raise ValueError(f"[{op}] no step: pass step= or call "
                          "tf.summary.experimental.set_step(step)")
-    value = _scalar_value(data, "summary.scalar")
-    writer._events.write(time.time(), int(step), [(str(name), value)])
-    return True
+    return writer, int(step)
 
 
 def histogram(name, data, step=None, buckets=None, description=None):
@@ -73,18 +81,14 @@ def histogram(name, data, step=None, buckets=None, description=None):
     default writer, in `buckets` (default 30) equal-width buckets over [min, max]; returns
     False when no writer is the default (as TensorFlow)."""
     from .utils.tensorboard_histograms import histogram_value
-    writer = _state["writer"]
+    writer, step = _writer_and_step(step, "summary.histogram")
     if writer is None:
         return False
-    step = _state["step"] if step is None else step
-    if step is None:
-        raise ValueError("[summary.histogram] no step: pass step= or call "
-                         "tf.summary.experimental.set_step(step)")
     if buckets is not None and (isinstance(buckets, bool) or not isinstance(buckets, int)):
         raise TypeError(f"[summary.histogram] buckets must be a positive int. Received: "
                         f"{buckets!r}")
     value = histogram_value(name, data, 30 if buckets is None else buckets, "summary.histogram")
-    writer._events.write_values(time.time(), int(step), [value])
+    writer._events.write_values(time.time(), step, [value])
     return True
 
 

@@ -130,18 +130,21 @@ def read_records(path):
     return out
 
 
-def read_scalars(path):
-    """[(step, tag, value)] of an event file's scalars, checking every record's CRCs (for tests
-    and for reading logs back without TensorBoard)."""
-    out = []
+def summary_values(path):
+    """(step, {field: [raw values]}) of every Summary.Value in an event file, checking every
+    record's CRCs: tag is field 1, simple_value 2, histo 5."""
     for fields in read_records(path):
         step = fields.get(2, [0])[0]
         for summary in fields.get(5, []):
             for value in _parse(summary).get(1, []):
-                v = _parse(value)
-                if 2 in v:  # simple_value; histograms (field 5) are read_histograms'
-                    out.append((step, v[1][0].decode(), struct.unpack("<f", v[2][0])[0]))
-    return out
+                yield step, _parse(value)
+
+
+def read_scalars(path):
+    """[(step, tag, value)] of an event file's scalars (for tests and for reading logs back
+    without TensorBoard); histograms are utils/tensorboard_histograms.read_histograms'."""
+    return [(step, v[1][0].decode(), struct.unpack("<f", v[2][0])[0])
+            for step, v in summary_values(path) if 2 in v]
 
 
 def _parse(data):

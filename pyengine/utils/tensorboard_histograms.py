@@ -94,19 +94,15 @@ def histogram_value(tag, data, bins=30, op="summary.histogram", max_bins=None):
 def read_histograms(path):
     """[(step, tag, {min, max, num, sum, sum_squares, bucket_limit, bucket})] of an event file
     (for tests and for reading logs back without TensorBoard)."""
-    from .tensorboard_events import read_records
+    from .tensorboard_events import summary_values
     out = []
-    for fields in read_records(path):
-        step = fields.get(2, [0])[0]
-        for summary in fields.get(5, []):
-            for value in _parse(summary).get(1, []):
-                v = _parse(value)
-                if 5 not in v:
-                    continue
-                h = _parse(v[5][0])
-                d = {k: struct.unpack("<d", h[n][0])[0] if n in h else 0.0
-                     for n, k in enumerate(("min", "max", "num", "sum", "sum_squares"), 1)}
-                d["bucket_limit"] = np.frombuffer(h.get(6, [b""])[0], "<f8").copy()
-                d["bucket"] = np.frombuffer(h.get(7, [b""])[0], "<f8").copy()
-                out.append((step, v[1][0].decode(), d))
+    for step, v in summary_values(path):
+        if 5 not in v:
+            continue
+        h = _parse(v[5][0])
+        d = {k: struct.unpack("<d", h[n][0])[0] if n in h else 0.0
+             for n, k in enumerate(("min", "max", "num", "sum", "sum_squares"), 1)}
+        d["bucket_limit"] = np.frombuffer(h.get(6, [b""])[0], "<f8").copy()
+        d["bucket"] = np.frombuffer(h.get(7, [b""])[0], "<f8").copy()
+        out.append((step, v[1][0].decode(), d))
     return out

@@ -58,7 +58,8 @@ class TensorBoard(Callback):
         if not isinstance(write_graph, bool) or not isinstance(write_steps_per_second, bool):
             raise TypeError("[TensorBoard] write_graph and write_steps_per_second must be bools")
         self.log_dir = os.fspath(log_dir)
-        self.histogram_freq, self.write_graph, self.write_images = histogram_freq, write_graph, False
+        self.histogram_freq = histogram_freq
+        self.write_graph, self.write_images = write_graph, False
         self.write_steps_per_second = write_steps_per_second
         self.update_freq = update_freq
         self.profile_batch = 0

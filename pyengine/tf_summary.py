@@ -1,8 +1,9 @@
 """tf.summary for scalars: `create_file_writer(logdir)`, `with writer.as_default():
 tf.summary.scalar(name, value, step=...)`, as keras-io's sklearn_metric_callbacks logs a metric
-from a callback. Events go to a TensorBoard event file through the writer Keras' TensorBoard
-callback uses (utils/tensorboard_events.py: no tensorflow or protobuf needed). Images,
-histograms, text and audio summaries raise NotImplementedError naming themselves."""
+from a callback, and `tf.summary.histogram(name, data, step=, buckets=30)`
+(utils/tensorboard_histograms.py). Events go to a TensorBoard event file through the writer
+Keras' TensorBoard callback uses (utils/tensorboard_events.py: no tensorflow or protobuf
+needed). Images, text and audio summaries raise NotImplementedError naming themselves."""
 import contextlib
 import os
 import time
@@ -55,15 +56,39 @@ def create_file_writer(logdir, max_queue=None, flush_millis=None, filename_suffi
 def scalar(name, data, step=None, description=None):
     """Writes `data` (a number or one-element tensor) under `name` at `step` to the default
     writer; returns False when no writer is the default (as TensorFlow)."""
-    writer = _state["writer"]
+    writer, step = _writer_and_step(step, "summary.scalar")
     if writer is None:
         return False
+    value = _scalar_value(data, "summary.scalar")
+    writer._events.write(time.time(), step, [(str(name), value)])
+    return True
+
+
+def _writer_and_step(step, op):
+    """The default writer (None: nothing is written) and the step to write at."""
+    writer = _state["writer"]
+    if writer is None:
+        return None, None
     step = _state["step"] if step is None else step
     if step is None:
-        raise ValueError("[summary.scalar] no step: pass step= or call "
+        raise ValueError(f"[{op}] no step: pass step= or call "
                          "tf.summary.experimental.set_step(step)")
-    value = _scalar_value(data, "summary.scalar")
-    writer._events.write(time.time(), int(step), [(str(name), value)])
+    return writer, int(step)
+
+
+def histogram(name, data, step=None, buckets=None, description=None):
+    """Writes the histogram of `data` (any shape, flattened) under `name` at `step` to the
+    default writer, in `buckets` (default 30) equal-width buckets over [min, max]; returns
+    False when no writer is the default (as TensorFlow)."""
+    from .utils.tensorboard_histograms import histogram_value
+    writer, step = _writer_and_step(step, "summary.histogram")
+    if writer is None:
+        return False
+    if buckets is not None and (isinstance(buckets, bool) or not isinstance(buckets, int)):
+        raise TypeError(f"[summary.histogram] buckets must be a positive int. Received: "
+                        f"{buckets!r}")
+    value = histogram_value(name, data, 30 if buckets is None else buckets, "summary.histogram")
+    writer._events.write_values(time.time(), step, [value])
     return True
 
 
@@ -88,4 +113,4 @@ def _unsupported(kind):
     return fn
 
 
-image, histogram, text, audio = map(_unsupported, ("image", "histogram", "text", "audio"))
+image, text, audio = map(_unsupported, ("image", "text", "audio"))

@@ -61,7 +61,7 @@ def test_batch_scalars_every_n_batches(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs, error", [
-    (dict(histogram_freq=1), NotImplementedError), (dict(write_images=True), NotImplementedError),
+    (dict(histogram_freq=-1), ValueError), (dict(write_images=True), NotImplementedError),
     (dict(write_grads=True), NotImplementedError), (dict(profile_batch=2), ValueError),
     (dict(update_freq="sometimes"), ValueError)])
 def test_what_is_not_written_raises(kwargs, error):

@@ -138,8 +138,11 @@ class Dataset:
         return (_st.map_leaves(lambda a: a[()] if a.ndim == 0 else a, e) for e in self._iter())
 
     def cardinality(self):
-        """Number of elements; INFINITE_CARDINALITY (-1) or UNKNOWN_CARDINALITY (-2)."""
-        return self._cardinality
+        """Number of elements as a scalar int64 tensor, as tf.data returns it (`.numpy()`,
+        `int()`, comparisons); INFINITE_CARDINALITY (-1) or UNKNOWN_CARDINALITY (-2)."""
+        from ..creation import tensor
+        from ..dtypes import int64
+        return tensor(self._cardinality, dtype=int64)
 
     def __len__(self):
         if self._cardinality == INFINITE_CARDINALITY:

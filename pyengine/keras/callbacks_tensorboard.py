@@ -10,8 +10,10 @@ optimizer's iterations); `write_steps_per_second` adds `epoch_steps_per_second` 
 
 Not written: Keras' graph summaries. `write_graph` (default True) writes nothing here: pyengine
 has no TensorFlow graph, and its model JSON is not the Keras config TensorBoard's graph plugin
-reads (Keras 3 on its non-TensorFlow backends writes no train graph either). Weight histograms
-/ images (`histogram_freq`), gradient histograms (`write_grads`) and profiling
+reads (Keras 3 on its non-TensorFlow backends writes no train graph either). `histogram_freq=N`
+writes every N epochs the histogram of each layer weight to `log_dir/train`, tagged
+`<weight.path>/histogram` (Keras 3 tags `<weight.name>/histogram`, which repeats across
+layers); weight images (`write_images`), gradient histograms (`write_grads`) and profiling
 (`profile_batch`) raise rather than being accepted and skipped. The embedding projector
 (`embeddings_freq`, with Keras 2.2's `embeddings_layer_names` / `embeddings_data` /
 `batch_size`) is written as a projector config and TSV tensors
@@ -31,18 +33,19 @@ class TensorBoard(Callback):
         super().__init__()
         if write_grads:
             raise NotImplementedError("[TensorBoard] write_grads=True: gradient histograms are "
-                                      "not written by pyengine (scalars only)")
+                                      "not written by pyengine (only weight histograms)")
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"[TensorBoard] batch_size must be a positive int. Received: "
                              f"{batch_size!r}")
         _emb.check_args(embeddings_freq, embeddings_layer_names, embeddings_metadata,
                         embeddings_data)
-        if histogram_freq:
-            raise NotImplementedError(f"[TensorBoard] histogram_freq={histogram_freq!r}: weight "
-                                      "histograms are not written by pyengine (scalars only)")
+        if isinstance(histogram_freq, bool) or not isinstance(histogram_freq, int) or \
+                histogram_freq < 0:
+            raise ValueError(f"[TensorBoard] histogram_freq must be an int >= 0. Received: "
+                             f"{histogram_freq!r}")
         if write_images:
             raise NotImplementedError("[TensorBoard] write_images=True: weight images are not "
-                                      "written by pyengine (scalars only)")
+                                      "written by pyengine (scalars and histograms only)")
         if profile_batch not in (0, "0", None):
             raise ValueError(f"[TensorBoard] profiling is not available in pyengine. Received: "
                              f"profile_batch={profile_batch!r} (must be 0)")
@@ -55,7 +58,8 @@ class TensorBoard(Callback):
         if not isinstance(write_graph, bool) or not isinstance(write_steps_per_second, bool):
             raise TypeError("[TensorBoard] write_graph and write_steps_per_second must be bools")
         self.log_dir = os.fspath(log_dir)
-        self.histogram_freq, self.write_graph, self.write_images = 0, write_graph, False
+        self.histogram_freq = histogram_freq
+        self.write_graph, self.write_images = write_graph, False
         self.write_steps_per_second = write_steps_per_second
         self.update_freq = update_freq
         self.profile_batch = 0
@@ -115,8 +119,21 @@ class TensorBoard(Callback):
                if k.startswith("val_") and _is_number(v)}
         if val:
             self._writer("validation").scalars(epoch, val)
+        if self.histogram_freq and epoch % self.histogram_freq == 0:
+            self._log_weights(epoch)
         if self.embeddings_freq and (epoch + 1) % self.embeddings_freq == 0:
             _emb.write(self, self.model)
+
+    def _log_weights(self, epoch):
+        from ..utils.tensorboard_histograms import histogram_value
+        values = []
+        for layer in self.model.layers:
+            for weight in layer.weights:
+                name = getattr(weight, "path", None) or weight.name
+                values.append(histogram_value(f"{name}/histogram", weight, 30,
+                                              "TensorBoard.histogram_freq"))
+        if values:
+            self._writer("train").write_values(time.time(), epoch, values)
 
     def on_train_end(self, logs=None):
         for w in self._writers.values():

@@ -12,6 +12,17 @@ from ..tensor import Tensor
 from .symbolic import KerasTensor
 
 
+def _functional_input(layer):
+    """The one symbolic Input of a functional model (not a Sequential), else None."""
+    if isinstance(layer, Sequential) or not isinstance(layer, Model):
+        return None
+    inputs = layer.__dict__.get("inputs")
+    if isinstance(inputs, (list, tuple)) and len(inputs) == 1 and \
+            isinstance(inputs[0], KerasTensor):
+        return inputs[0]
+    return None
+
+
 class Sequential(Model):
     def __init__(self, layers=None, name=None, trainable=True):
         super().__init__(name=name, trainable=trainable)
@@ -41,10 +52,17 @@ class Sequential(Model):
             return
         declared = layer._declared_input if isinstance(layer, Sequential) else \
             layer._input_shape_arg
+        batch = layer._declared_batch if isinstance(layer, Sequential) else layer._batch_size_arg
+        graph_input = _functional_input(layer)
+        if declared is None and graph_input is not None:
+            # a functional model first (Sequential([MobileNetV2(input_shape=...), ...])): its
+            # Input gives the shape, and Keras builds the stack at once
+            declared, batch = graph_input.shape[1:], graph_input.shape[0]
+            if self._declared_dtype is None and is_string(graph_input.dtype):
+                self._declared_dtype = graph_input.dtype
         if not self._layers and self._declared_input is None and declared:
             self._declared_input = tuple(declared)
-            self._declared_batch = layer._declared_batch if isinstance(layer, Sequential) \
-                else layer._batch_size_arg
+            self._declared_batch = batch
         if any(lyr.name == layer.name for lyr in self._layers):
             raise ValueError(f"[Sequential] all layers must have unique names; "
                              f"'{layer.name}' is already in the model")

@@ -22,7 +22,7 @@ from . import losses as _losses
 from . import metrics as _metrics
 from . import optimizers as _opt
 from . import tree
-from .trainer_generators import GeneratorMethods
+from .trainer_generators import GeneratorMethods, loading_arguments
 
 
 def _floats(logs):
@@ -356,7 +356,7 @@ class Trainer(GeneratorMethods):
         try:
             y_pred = self(x, training=True)
             params = self._weights_to_train()  # after the call: a lazily built model has them
-            loss = self.compute_loss(x, y, y_pred, sample_weight)
+            loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
             self._require_loss()
             self._loss_tracker.update_state(loss._data, sample_weight=_b.first_leaf_samples(x))
             if not params:  # Keras 3 warns and trains nothing (a model of pass-through layers)
@@ -393,9 +393,22 @@ class Trainer(GeneratorMethods):
     def test_step(self, data):
         x, y, sample_weight = _b.unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
-        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        loss = self._compute_loss(x, y, y_pred, sample_weight, training=False)
         self._loss_tracker.update_state(loss._data, sample_weight=_b.first_leaf_samples(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def _compute_loss(self, x, y, y_pred, sample_weight, training):
+        """compute_loss with `training` when it takes it: as Keras 3's wrapper, since an
+        override written before Keras 3.3 added the argument (keras-io AdaIN's
+        `compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None)`) has none."""
+        import inspect
+        try:
+            params = inspect.signature(self.compute_loss).parameters
+        except (TypeError, ValueError):
+            params = {}
+        if "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values()):
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
 
     def predict_step(self, data):
         x, _, _ = _b.unpack_x_y_sample_weight(data)
@@ -466,8 +479,12 @@ class Trainer(GeneratorMethods):
         batches (each x, (x, y) or (x, y, sample_weight))."""
         self._require_compiled("fit")
         epochs = kwargs.pop("nb_epoch", epochs)  # Keras 1 spelling, still in tutorials
+        loading = {k: kwargs.pop(k) for k in ("workers", "max_queue_size", "use_multiprocessing")
+                   if k in kwargs}  # Keras 2's (trainer_generators.loading_arguments)
         if kwargs:
             raise TypeError(f"[fit] unrecognized arguments: {sorted(kwargs)}")
+        if loading:
+            x = loading_arguments("fit", x, **loading)
         batch_size = _fixed.batch_size_for(self, batch_size, x, "fit")
         verbose = 1 if verbose == "auto" else verbose
         dataset = _adapters.is_source(x)
@@ -506,9 +523,11 @@ class Trainer(GeneratorMethods):
                     raise ValueError("[fit] sample_weight must have one weight per sample")
             n = _b.num_samples(x, "fit")
         if validation_data is not None and not _adapters.is_source(validation_data):
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-                raise ValueError("[fit] validation_data must be a tuple (x_val, y_val) or "
-                                 "(x_val, y_val, val_sample_weight), a dataset, DataLoader, "
+            # (x_val,) too, as Keras 3 unpacks it: a model whose compute_loss needs no targets
+            if not isinstance(validation_data, (tuple, list)) or \
+                    len(validation_data) not in (1, 2, 3):
+                raise ValueError("[fit] validation_data must be a tuple (x_val,), (x_val, y_val) "
+                                 "or (x_val, y_val, val_sample_weight), a dataset, DataLoader, "
                                  "generator or PyDataset")
         steps = adapter.steps_per_epoch if dataset else math.ceil(n / batch_size)
         stream = None
@@ -571,7 +590,7 @@ class Trainer(GeneratorMethods):
         # fit's own CallbackList, so its callbacks see on_test_* during validation (as Keras 3)
         if _adapters.is_source(data):
             return self.evaluate(data, verbose=0, return_dict=True, steps=steps, callbacks=cbs)
-        x, y, sw = (tuple(data) + (None,))[:3]
+        x, y, sw = (tuple(data) + (None, None))[:3]
         return self.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True,
                              steps=steps, sample_weight=sw, callbacks=cbs)
 
@@ -611,11 +630,14 @@ class Trainer(GeneratorMethods):
 
     # ---- evaluate / predict ----------------------------------------------------------------
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
-                 steps=None, callbacks=None, return_dict=False):
+                 steps=None, callbacks=None, return_dict=False, max_queue_size=10, workers=1,
+                 use_multiprocessing=False):
         """[loss, *metrics] on (x, y), batched (a float when there are no metrics). `callbacks`
         get on_test_begin / on_test_batch_begin / on_test_batch_end (running logs) /
-        on_test_end (final logs)."""
+        on_test_end (final logs). workers / max_queue_size / use_multiprocessing: Keras 2's,
+        see trainer_generators.loading_arguments."""
         self._require_compiled("evaluate")
+        x = loading_arguments("evaluate", x, workers, max_queue_size, use_multiprocessing)
         if isinstance(callbacks, _cb.CallbackList):  # fit's, during validation: params kept
             cbs = callbacks
         else:
@@ -668,11 +690,14 @@ class Trainer(GeneratorMethods):
             print(f"{done}/{done} - " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
         return logs if return_dict else self._logs_as_list(logs)
 
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None,
+                max_queue_size=10, workers=1, use_multiprocessing=False):
         """Model outputs as NumPy arrays (the model's output structure), computed in batches.
         verbose 'auto'/1/2 prints the number of batches done (0: silent); `callbacks` get
         on_predict_begin / on_predict_batch_begin / on_predict_batch_end ({'outputs': ...}) /
-        on_predict_end."""
+        on_predict_end. workers / max_queue_size / use_multiprocessing: Keras 2's, see
+        trainer_generators.loading_arguments."""
+        x = loading_arguments("predict", x, workers, max_queue_size, use_multiprocessing)
         batch_size = _fixed.batch_size_for(self, batch_size, x, "predict")
         cbs = _cb.CallbackList(callbacks or [], self, {"steps": steps, "verbose": verbose},
                                what="predict")

@@ -4,7 +4,11 @@ fit / evaluate / predict, which take generators and Sequences themselves. With w
 Sequence (batches by index, e.g. `ImageDataGenerator.flow`) is read by that many threads, up to
 max_queue_size batches ahead, in index order, as a PyDataset(workers=...) is; a plain Python
 generator with workers > 1, or use_multiprocessing=True, raises rather than being accepted
-and ignored."""
+and ignored. Keras 2's fit / evaluate / predict took the same `workers`, `max_queue_size`,
+`use_multiprocessing` (for Sequence and generator inputs only): `loading_arguments` gives them
+the same meaning there; with other inputs (arrays, a tf.data pipeline, whose own map(
+num_parallel_calls=) sets its parallelism) a workers other than 1 warns that it does nothing, as
+Keras 2 ignored it there."""
 import warnings
 
 from .data_adapters import PyDataset, is_indexed
@@ -47,6 +51,36 @@ def _check_loading(op, generator, workers, max_queue_size, use_multiprocessing):
                   f"`Model.{op.split('_')[0]}`, which supports generators", DeprecationWarning,
                   stacklevel=3)
     return generator
+
+
+def loading_arguments(op, x, workers=1, max_queue_size=10, use_multiprocessing=False):
+    """Keras 2's fit / evaluate / predict(workers=, max_queue_size=, use_multiprocessing=): a
+    Sequence with workers > 1 is read by that many threads (workers <= 1: the calling thread,
+    as Keras 2 reads it without an enqueuer when workers is 0); returns the input to use."""
+    if isinstance(workers, bool) or not isinstance(workers, int):
+        raise ValueError(f"[{op}] workers must be an int. Received: workers={workers!r}")
+    if isinstance(max_queue_size, bool) or not isinstance(max_queue_size, int) or \
+            max_queue_size < 1:
+        raise ValueError(f"[{op}] max_queue_size must be a positive int. Received: "
+                         f"{max_queue_size!r}")
+    if use_multiprocessing:
+        raise ValueError(f"[{op}] use_multiprocessing=True is not supported: batches are read "
+                         f"by threads (workers={workers})")
+    if is_indexed(x):
+        if workers > 1 and (getattr(x, "workers", 1) or 1) > 1:
+            raise ValueError(f"[{op}] workers={workers} given to a PyDataset built with "
+                             f"workers={x.workers}: give it in one place")
+        return _ReadByWorkers(x, workers, max_queue_size) if workers > 1 else x
+    if workers > 1 and hasattr(x, "__next__"):
+        raise ValueError(f"[{op}] workers={workers} needs a keras.utils.Sequence (batches by "
+                         "index with __len__ and on_epoch_end); a Python generator is read by "
+                         "one thread, pass workers=1")
+    if workers != 1:
+        warnings.warn(f"[{op}] workers={workers} does nothing for a {type(x).__name__} input "
+                      "(Keras 2 used it for Sequence and generator inputs only; a tf.data "
+                      "pipeline's parallelism is its map(num_parallel_calls=))", UserWarning,
+                      stacklevel=3)
+    return x
 
 
 class GeneratorMethods:

@@ -56,6 +56,16 @@ class SummaryWriter:
         self._main.write(time.time() if walltime is None else walltime, global_step or 0,
                          [(str(tag), value)])
 
+    def add_histogram(self, tag, values, global_step=None, bins="tensorflow", walltime=None,
+                      max_bins=None):
+        """The histogram of `values` (a tensor or array, flattened) under `tag`: `bins` as
+        torch's (TensorFlow's exponential bucket edges by default, else np.histogram's bins);
+        utils/tensorboard_histograms.py."""
+        from .tensorboard_histograms import histogram_value
+        value = histogram_value(tag, values, bins, "SummaryWriter.add_histogram", max_bins)
+        self._main.write_values(time.time() if walltime is None else walltime,
+                                global_step or 0, [value])
+
     def add_scalars(self, main_tag, tag_scalar_dict, global_step=None, walltime=None):
         """One run per key, as torch: log_dir/<main_tag>_<key>, each logging main_tag."""
         wall = time.time() if walltime is None else walltime
@@ -84,12 +94,13 @@ class SummaryWriter:
 def _unsupported(name):
     def method(self, *args, **kwargs):
         raise NotImplementedError(f"[SummaryWriter.{name}] is not supported: pyengine's "
-                                  "SummaryWriter writes scalars (add_scalar, add_scalars)")
+                                  "SummaryWriter writes scalars (add_scalar, add_scalars) and "
+                                  "histograms (add_histogram)")
     method.__name__ = name
     return method
 
 
-for _name in ("add_histogram", "add_histogram_raw", "add_image", "add_images",
+for _name in ("add_histogram_raw", "add_image", "add_images",
               "add_image_with_boxes", "add_figure", "add_video", "add_audio", "add_text",
               "add_onnx_graph", "add_graph", "add_embedding", "add_pr_curve",
               "add_pr_curve_raw", "add_custom_scalars", "add_mesh", "add_hparams"):

@@ -1,4 +1,5 @@
-"""TensorBoard event files written without TensorFlow: scalars only.
+"""TensorBoard event files written without TensorFlow: scalars here, histograms through
+utils/tensorboard_histograms.py (`EventFileWriter.write_values` of pre-encoded values).
 
 An event file is a sequence of records (TFRecord framing): the data length as a little-endian
 uint64, its masked CRC-32C, the data, and the data's masked CRC-32C. Each record's data is an
@@ -40,9 +41,10 @@ def _field(number, wire_type, payload):
     return key + payload
 
 
-def event_bytes(wall_time, step=0, file_version=None, scalars=None):
+def event_bytes(wall_time, step=0, file_version=None, scalars=None, values=None):
     """One serialized Event: wall_time (field 1, double), step (2, int64), file_version (3,
-    string) or summary (5) with a Value (tag: 1, simple_value: 2 float) per scalar."""
+    string) or summary (5) with a Value (tag: 1, simple_value: 2 float) per scalar, then the
+    already serialized Summary.Value messages in `values`."""
     out = _field(1, 1, struct.pack("<d", wall_time)) + _field(2, 0, _varint(int(step)))
     if file_version is not None:
         out += _field(3, 2, file_version.encode())
@@ -52,6 +54,8 @@ def event_bytes(wall_time, step=0, file_version=None, scalars=None):
                    _field(2, 5, struct.pack("<f", float(value))))
             for tag, value in scalars)
         out += _field(5, 2, summary)
+    if values:
+        out += _field(5, 2, b"".join(_field(1, 2, v) for v in values))
     return out
 
 
@@ -90,6 +94,11 @@ class EventFileWriter:
         self._file.write(record_bytes(event_bytes(wall_time, step, scalars=scalars)))
         self._file.flush()
 
+    def write_values(self, wall_time, step, values):
+        """One event at `step` holding serialized Summary.Value messages (histograms)."""
+        self._file.write(record_bytes(event_bytes(wall_time, step, values=values)))
+        self._file.flush()
+
     def flush(self):
         if self._file is not None:
             self._file.flush()
@@ -100,9 +109,9 @@ class EventFileWriter:
             self._file = None
 
 
-def read_scalars(path):
-    """[(step, tag, value)] of an event file, checking every record's CRCs (for tests and for
-    reading logs back without TensorBoard)."""
+def read_records(path):
+    """The parsed Event message ({field: [raw values]}) of each record of an event file,
+    checking every record's CRCs."""
     out = []
     with open(path, "rb") as f:
         blob = f.read()
@@ -117,13 +126,25 @@ def read_scalars(path):
                 masked_crc32c(data):
             raise ValueError(f"[read_scalars] bad data CRC at byte {pos} of {path}")
         pos += 16 + length
-        fields = _parse(data)
+        out.append(_parse(data))
+    return out
+
+
+def summary_values(path):
+    """(step, {field: [raw values]}) of every Summary.Value in an event file, checking every
+    record's CRCs: tag is field 1, simple_value 2, histo 5."""
+    for fields in read_records(path):
         step = fields.get(2, [0])[0]
         for summary in fields.get(5, []):
             for value in _parse(summary).get(1, []):
-                v = _parse(value)
-                out.append((step, v[1][0].decode(), struct.unpack("<f", v[2][0])[0]))
-    return out
+                yield step, _parse(value)
+
+
+def read_scalars(path):
+    """[(step, tag, value)] of an event file's scalars (for tests and for reading logs back
+    without TensorBoard); histograms are utils/tensorboard_histograms.read_histograms'."""
+    return [(step, v[1][0].decode(), struct.unpack("<f", v[2][0])[0])
+            for step, v in summary_values(path) if 2 in v]
 
 
 def _parse(data):

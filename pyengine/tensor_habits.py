@@ -226,6 +226,11 @@ class TorchHabits(MathHabits, SpecialHabits, WindowHabits):
                                                                             self.shape))
 
     def _fill_from(self, values):
+        if self.requires_grad and _autograd.is_grad_enabled() and self._node is not None:
+            # a tensor computed in a recorded graph takes the random values as a write
+            # (Tensor._adopt): its old gradient path ends, as PyTorch's
+            return self._setitem_recorded(Ellipsis, np.asarray(values).astype(self._data.dtype),
+                                          "fill")
         self._check_inplace("fill")
         np.copyto(self._data, values, casting="unsafe")
         self._mark_written()

@@ -68,6 +68,12 @@ def test_zero_fill_and_copy_end_the_old_gradient_path():
     assert buf.requires_grad and buf.dtype == pe.float32
     buf.sum().backward()
     np.testing.assert_allclose(b.grad.numpy(), 4.0)
+    a.grad = None
+    t = a * 3.0
+    t.uniform_(2.0, 3.0)  # random fills too: the values are constants of the graph
+    (t * a).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), t.detach().numpy())
+    assert (t.detach().numpy() >= 2.0).all() and t.grad_fn is not None
 
 
 def test_a_plain_tensor_joins_the_graph_through_an_in_place_method():

@@ -79,7 +79,12 @@ def expand_dims(x, axis): return F.unsqueeze(x, axis)
 @_op
 def squeeze(x, axis=None): return F.squeeze(x, axis)
 @_op
-def where(condition, x1, x2): return F.where(condition, x1, x2)
+def where(condition, x1=None, x2=None):
+    """x1 where condition else x2; the condition alone gives the tuple of its true elements'
+    index tensors, as keras.ops.nonzero (Keras 3)."""
+    if x1 is None and x2 is None:
+        return _t(condition).nonzero(as_tuple=True)
+    return F.where(condition, x1, x2)
 @_op
 def relu(x): return F.relu(_t(x))
 @_op

@@ -371,9 +371,21 @@ def _t(x):
     return x if isinstance(x, Tensor) else _tensor(x)
 
 
-def where(condition, x, y, *, name=None):
+def where(condition, x=None, y=None, *, name=None):
     """x where condition else y, elementwise with broadcasting. `name=` is tf.where's op name,
-    which cannot act in eager pyengine (docs/hardening.md)."""
+    which cannot act in eager pyengine (docs/hardening.md). With the condition alone, the true
+    elements' indices: PyTorch's tuple of index tensors (torch.nonzero(as_tuple=True)), or,
+    called from a program that imported pyengine as tf, TensorFlow's (N, rank) int64 tensor of
+    coordinates (calling_face.py)."""
+    if x is None and y is None:
+        from ..calling_face import caller_uses_tensorflow_names
+        c = _np.asarray(condition._data if isinstance(condition, Tensor) else condition).astype(bool)
+        if caller_uses_tensorflow_names():
+            return Tensor._wrap(_np.argwhere(c).astype(_np.int64))
+        return tuple(Tensor._wrap(i.astype(_np.int64)) for i in _np.nonzero(c))
+    if x is None or y is None:
+        raise ValueError("[where] give both x and y, or neither (the condition alone gives the "
+                         "indices of its true elements)")
     return _ew.where(condition, x, y)
 
 

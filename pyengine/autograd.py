@@ -475,13 +475,16 @@ def _sum_to_shape(grad, shape):
 
 def _topological_order(root):
     """Tensors with a node, inputs before outputs (iterative depth-first post-order)."""
+    # node_inputs only once a program has written into a graph's tensor (the common walk
+    # pays one dict test per node)
     order, visited, stack = [], {id(root)}, [(root, iter(node_inputs(root._node)))]
     while stack:
         t, inputs = stack[-1]
         for inp in inputs:
             if inp is not None and inp._node is not None and id(inp) not in visited:
                 visited.add(id(inp))
-                stack.append((inp, iter(node_inputs(inp._node))))
+                node = inp._node
+                stack.append((inp, iter(node.inputs if not _ADOPTED else node_inputs(node))))
                 break
         else:  # every input is done
             stack.pop()

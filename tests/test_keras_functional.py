@@ -301,3 +301,30 @@ def test_nested_sequential_on_an_image_of_unknown_size():
     out = model.predict(np.random.default_rng(0).normal(size=(2, 64, 96, 3)).astype(np.float32),
                         verbose=0)
     assert out.shape == (2, 2, 3, 10) and np.isfinite(out).all()
+
+
+class _SeesDtype(layers.Layer):
+    """Records the dtype its call receives and one-hot encodes it (ints only in TensorFlow)."""
+    seen = []
+
+    def call(self, x):
+        self.seen.append(str(x.dtype))
+        return pe.nn.functional.one_hot(x.long(), 5).float().flatten(1)
+
+
+def test_integer_inputs_reach_layers_in_their_input_dtype():
+    # fit hands float32 batches; Keras 3's functional call converts each input to its Input's
+    # dtype, so an Input(dtype="int32") gives its layers int32 ids
+    inp = keras.Input((3,), dtype="int32")
+    probe = _SeesDtype()
+    model = keras.Model(inp, layers.Dense(1)(probe(inp)))
+    model.compile("sgd", "mse")
+    _SeesDtype.seen.clear()
+    ids = np.array([[0, 1, 4], [2, 3, 3]])
+    model.fit(ids, np.zeros((2, 1)), epochs=1, verbose=0)
+    model.predict(ids.astype(np.float32), verbose=0)
+    assert _SeesDtype.seen and set(_SeesDtype.seen) == {"pyengine.int32"}
+    with pytest.raises(ValueError, match="non-integer values"):
+        model.predict(np.array([[0.5, 1.0, 2.0]]), verbose=0)
+    flt = keras.Input((3,))  # a float Input still takes the float batch as it is
+    assert keras.Model(flt, layers.Dense(1)(flt)).predict(ids, verbose=0).shape == (2, 1)

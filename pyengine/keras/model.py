@@ -91,6 +91,27 @@ def _input_needing_grad(x):
     return t
 
 
+def _as_input_dtype(x, dtype):
+    """x in the integer or bool dtype of its keras.Input, as Keras 3's functional call converts
+    each input to its Input's dtype: fit hands float32 batches (floatx), and an
+    `Input(dtype="int32")` feeding one_hot, gather or bitwise ops sees int32 ids again. Float
+    Inputs take x as it is (layers autocast)."""
+    if not isinstance(dtype, str) or dtype in ("string", "float32", "float64", "float16") or \
+            dtype.startswith("float"):
+        return x
+    a = x._data if isinstance(x, Tensor) else x
+    if not isinstance(a, np.ndarray) or a.dtype.kind != "f":
+        return x
+    want = np.dtype(dtype)
+    if want.kind == "b":
+        return Tensor._wrap(a != 0)
+    if want.kind in "iu":
+        if not np.array_equal(a, np.trunc(a)):
+            raise ValueError(f"[keras.Model] input of dtype {dtype} received non-integer values")
+        return Tensor._wrap(a.astype(want))
+    return x
+
+
 class Model(Trainer, Layer):
     """A functional model, `keras.Model(inputs, outputs)`, or the base of a subclassed model.
 
@@ -323,6 +344,7 @@ class Model(Trainer, Layer):
                                               for w, s in zip(want[1:], shape[1:])):
                 raise ValueError(f"[{self.name}] input '{t.name}' expected shape {want}, "
                                  f"received {shape}")
+            flat[i] = _as_input_dtype(x, t.dtype)
         return flat
 
     def _run_graph(self, inputs):

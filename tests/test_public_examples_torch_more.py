@@ -315,52 +315,37 @@ def test_setitem_gradcheck_and_refusals():
 
 
 # ---- pytorch/examples differentiable_physics: `forces[i] += f` and `vel[0] = 0` in a loop ------
+def _mass_spring(lib, rest, stiffness):
+    """Four steps of three particles on two springs, in `lib` (pyengine or torch)."""
+    pos = lib.cat([lib.zeros(1, 2, dtype=lib.float64), rest])
+    vel = lib.zeros(3, 2, dtype=lib.float64)
+    for _ in range(4):
+        forces = lib.zeros_like(pos)
+        for i, j in ((0, 1), (1, 2)):
+            d = pos[j] - pos[i]
+            dist = d.norm()
+            f = stiffness * (dist - 1.0) * d / (dist + 1e-6)
+            forces[i] += f  # reads forces[i] (an op on forces), then writes forces
+            forces[j] -= f
+        forces[:, 1] -= 9.81
+        vel = vel + forces * 0.1
+        pos = pos + vel * 0.1  # reads vel: the write below must not reach this op
+        pos[0] = lib.zeros(2, dtype=lib.float64)
+        vel[0] = lib.zeros(2, dtype=lib.float64)
+    return pos
+
+
 def test_writes_into_tensors_that_ops_already_read_keep_each_op_on_its_version():
-    def simulate(rest, stiffness):
-        pos = pe.cat([pe.zeros(1, 2, dtype=pe.float64), rest])
-        vel = pe.zeros(3, 2, dtype=pe.float64)
-        for _ in range(4):
-            forces = pe.zeros_like(pos)
-            for i, j in ((0, 1), (1, 2)):
-                d = pos[j] - pos[i]
-                dist = d.norm()
-                f = stiffness * (dist - 1.0) * d / (dist + 1e-6)
-                forces[i] += f  # reads forces[i] (an op on forces), then writes forces
-                forces[j] -= f
-            forces[:, 1] -= 9.81
-            vel = vel + forces * 0.1
-            pos = pos + vel * 0.1  # reads vel: the write below must not reach this op
-            pos[0] = pe.zeros(2, dtype=pe.float64)
-            vel[0] = pe.zeros(2, dtype=pe.float64)
-        return pos
     rng = np.random.default_rng(13)
     rest = pe.tensor(rng.standard_normal((2, 2)), requires_grad=True)
     stiffness = pe.tensor(3.0, dtype=pe.float64, requires_grad=True)
-    assert gradcheck(simulate, (rest, stiffness))
-    torch = pytest.importorskip("torch")
-    pos = simulate(rest, stiffness)
+    assert gradcheck(lambda r, k: _mass_spring(pe, r, k), (rest, stiffness))
+    torch = pytest.importorskip("torch")  # the same program on torch: values and gradients
+    pos = _mass_spring(pe, rest, stiffness)
     pos.pow(2).sum().backward()
-
-    def torch_simulate(r, k):  # the same program on torch, for the values and the gradient
-        p = torch.cat([torch.zeros(1, 2, dtype=torch.float64), r])
-        v = torch.zeros(3, 2, dtype=torch.float64)
-        for _ in range(4):
-            fs = torch.zeros_like(p)
-            for i, j in ((0, 1), (1, 2)):
-                d = p[j] - p[i]
-                dist = d.norm()
-                f = k * (dist - 1.0) * d / (dist + 1e-6)
-                fs[i] += f
-                fs[j] -= f
-            fs[:, 1] -= 9.81
-            v = v + fs * 0.1
-            p = p + v * 0.1
-            p[0] = torch.zeros(2, dtype=torch.float64)
-            v[0] = torch.zeros(2, dtype=torch.float64)
-        return p
     tr = torch.tensor(rest.detach().numpy(), requires_grad=True)
     tk = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)
-    tp = torch_simulate(tr, tk)
+    tp = _mass_spring(torch, tr, tk)
     tp.pow(2).sum().backward()
     np.testing.assert_allclose(pos.detach().numpy(), tp.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(rest.grad.numpy(), tr.grad.numpy(), rtol=1e-10)

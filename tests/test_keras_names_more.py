@@ -674,3 +674,23 @@ def test_save_model_functions(tmp_path):
         keras.models.save_model(model, tmp_path / "a.keras", save_format="h5")
     with pytest.raises(FileExistsError):
         keras.models.save_model(model, tmp_path / "pyengine.keras.saving.keras", overwrite=False)
+
+
+def test_keras_core_0_1_names_operations_and_backend_variable():
+    # keras-team/keras examples of the keras_core 0.1 release: `from keras_core import
+    # operations as ops` and `backend.Variable(initializer_value, name=...)` in a layer's build
+    import importlib
+    from pyengine import keras as K
+    assert K.operations is K.ops and importlib.import_module("pyengine.keras.operations") is K.ops
+    assert K.backend.Variable is K.Variable
+
+    class MyDense(K.layers.Layer):
+        def build(self, input_shape):
+            self.w = K.backend.Variable(K.initializers.GlorotUniform(seed=1)((input_shape[-1], 3)),
+                                        name="kernel")
+
+        def call(self, x):
+            return K.operations.matmul(x, self.w)
+    layer = MyDense()
+    out = layer(np.ones((2, 4), np.float32))
+    assert tuple(out.shape) == (2, 3) and [w.name for w in layer.trainable_weights] == ["kernel"]

@@ -32,6 +32,12 @@ from . import mixed_precision  # noqa: E402,F401
 from . import experimental  # noqa: E402,F401  (TF 2's tf.keras.experimental.CosineDecay)
 from . import wrappers  # noqa: E402,F401  (keras.wrappers.scikit_learn, Keras 2)
 
+# keras_core 0.1.0's name for keras.ops (`from keras_core import operations as ops`, in the
+# keras-team/keras examples of that release): the same module under both names
+operations = ops
+import sys as _sys  # noqa: E402
+_sys.modules[__name__ + ".operations"] = ops
+
 __all__ = ["Input", "Sequential", "Model", "Variable", "activations", "callbacks", "datasets", "initializers",
            "layers", "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers",
            "constraints", "config", "mixed_precision",

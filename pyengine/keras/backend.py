@@ -177,3 +177,6 @@ from .backend_graph import (gradients, learning_phase, placeholder,  # noqa: E40
 
 # K.batch_dot, K.conv1d, K.local_conv1d (keras/backend_math.py)
 from .backend_math import batch_dot, conv1d, local_conv1d  # noqa: E402,F401
+
+# keras_core 0.1's backend.Variable (Keras 3 exports it as keras.Variable): the same class
+from .variables import Variable  # noqa: E402,F401

@@ -571,7 +571,7 @@ class Tensor(TorchHabits):
         self._mark_written()
         return self
 
-    def _adopt(self, result, op):
+    def _adopt(self, result, op, values_only_here=False):
         """A write into this tensor in a recorded graph: it takes `result`'s values and node,
         and the ops recorded before that read it keep reading a new Tensor object holding it as
         it was, `before` (autograd.note_adoption / node_inputs, PyTorch's version counters).
@@ -579,11 +579,12 @@ class Tensor(TorchHabits):
         of those ops are untouched: the write makes a new array. A leaf that requires grad
         refuses, as in PyTorch, and so does a view of another array (a slice, view or
         reshape), whose write PyTorch makes visible in the tensor viewed: here that tensor
-        would keep its values."""
+        would keep its values (values_only_here: setitem, whose write into a view stays in
+        the view, docs/tensor.md, and the in-place view ops, which write no values)."""
         if self._node is None and self.requires_grad:
             raise RuntimeError(f"[{op}] a leaf tensor that requires grad can't be modified in "
                                "place; wrap it in pe.no_grad()")
-        if op != "setitem" and self._data.base is not None:
+        if not values_only_here and self._data.base is not None:
             raise RuntimeError(f"[{op}] this tensor views another one's data (a slice, view or "
                                "reshape) and is in a recorded graph: written in place, the "
                                "tensor it views would not see the write. Use the out-of-place "
@@ -732,7 +733,8 @@ class Tensor(TorchHabits):
         if not isinstance(value, Tensor):
             value = Tensor._wrap(np.asarray(value, dtype=self._data.dtype), self._device)
         index = _shape.index_key(key)
-        return self._adopt(lambda before: SetItem.apply(before, value, key=index), op)
+        return self._adopt(lambda before: SetItem.apply(before, value, key=index), op,
+                           values_only_here=op == "setitem")
 
     def __iter__(self):
         if self.ndim == 0:

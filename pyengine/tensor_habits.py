@@ -265,12 +265,14 @@ class TorchHabits(MathHabits, SpecialHabits, WindowHabits):
 
     # ---- shape changes in place (char-RNN generation: target.unsqueeze_(-1)) ---------------
     def _restride(self, view, op):
-        """self becomes `view` of its own storage (torch's in-place view ops). Only for tensors
-        outside autograd: a graph tensor's recorded shape must not change under it."""
-        if self.requires_grad:
-            raise RuntimeError(f"[{op}] changes the shape of a tensor that requires grad in "
-                               f"place, which pyengine's autograd cannot follow; use "
-                               f"{op[:-1]}() (out of place)")
+        """self becomes `view` of its own storage (torch's in-place view ops). A tensor computed
+        in a recorded graph adopts the view and its node (Tensor._adopt: ops that read it before
+        keep its old shape); a leaf that requires grad refuses."""
+        if self.requires_grad and _autograd.is_grad_enabled():
+            if self._node is None:
+                raise RuntimeError(f"[{op}] changes the shape of a leaf tensor that requires "
+                                   f"grad in place; use {op[:-1]}() (out of place)")
+            return self._adopt(view, op, values_only_here=True)
         self._data = view._data
         return self
 

@@ -87,6 +87,19 @@ def test_a_plain_tensor_joins_the_graph_through_an_in_place_method():
     np.testing.assert_array_equal(a.grad.numpy(), np.where(a.detach().numpy() > 0, 6.0, 0.0))
 
 
+def test_in_place_view_ops_reshape_a_graph_tensor():
+    a, _ = _inputs(6)
+    t = a * pe.tensor([[1.0, 2.0, 3.0]], dtype=pe.float64)
+    u = t * 2.0  # reads t in its (2, 3) shape
+    t.unsqueeze_(0)
+    t.transpose_(1, 2)
+    assert tuple(t.shape) == (1, 3, 2)
+    (t.sum() * 3.0 + u.sum()).backward()
+    np.testing.assert_array_equal(a.grad.numpy(), np.array([[5.0, 10.0, 15.0]] * 2))
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        a.unsqueeze_(0)
+
+
 def test_functional_inplace_writes_into_a_graph_tensor():
     a, _ = _inputs(3)
     t = a - 0.5

@@ -225,6 +225,10 @@ _sys.modules["pyengine.autograd.function"] = _autograd_function
 from . import autograd_forward_ad as _autograd_forward_ad  # noqa: E402
 _autograd_module.forward_ad = _autograd_forward_ad
 _sys.modules["pyengine.autograd.forward_ad"] = _autograd_forward_ad
+# torch.autograd.graph (saved_tensors_hooks, save_on_cpu, Node), autograd_graph.py
+from . import autograd_graph as _autograd_graph  # noqa: E402
+_autograd_module.graph = _autograd_graph
+_sys.modules["pyengine.autograd.graph"] = _autograd_graph
 # torch.autograd.profiler / torch.profiler (CPU wall time per op), autograd_profiler.py
 from . import autograd_profiler as profiler  # noqa: E402
 _autograd_module.profiler = profiler

@@ -102,7 +102,74 @@ class Context:
     grads_are_fresh = False
 
     def save_for_backward(self, *arrays):
+        if _SAVED_HOOKS.stack:
+            return pack_saved(self, arrays)
         self.saved_tensors = arrays
+
+
+class _SavedHooks(threading.local):
+    # torch.autograd.graph.saved_tensors_hooks (autograd_graph.py): a tuple of (pack, unpack)
+    # pairs, innermost last; (None, message) while disable_saved_tensors_hooks holds
+    stack = ()
+
+
+_SAVED_HOOKS = _SavedHooks()
+_PACKED_CLASSES = {}
+
+
+def pack_saved(ctx, items):
+    """ctx.save_for_backward(*items) under saved_tensors_hooks: each array or Tensor goes
+    through the innermost pack hook now and its unpack hook when backward reads
+    ctx.saved_tensors (ctx's class becomes its _Packed subclass, so contexts saved without
+    hooks keep the plain attribute)."""
+    pack, unpack = _SAVED_HOOKS.stack[-1]
+    if pack is None:  # disable_saved_tensors_hooks
+        ctx.saved_tensors = items
+        return
+    packed = []
+    for item in items:
+        if isinstance(item, np.ndarray):
+            packed.append((pack(Tensor._wrap(item)), item.shape, False))
+        elif isinstance(item, Tensor):
+            packed.append((pack(item), tuple(item.shape), True))
+        else:
+            packed.append((item, None, None))
+    cls = type(ctx)
+    sub = _PACKED_CLASSES.get(cls)
+    if sub is None:
+        sub = _PACKED_CLASSES[cls] = type("_Packed" + cls.__name__, (_PackedSaved, cls), {})
+    ctx.__class__ = sub
+    ctx._saved_packed, ctx._saved_unpack = tuple(packed), unpack
+
+
+class _PackedSaved:
+    """The saved_tensors of a context saved under hooks: unpacked at each read, checked."""
+
+    @property
+    def saved_tensors(self):
+        override = self.__dict__.get("_saved_override")
+        if override is not None:
+            return override
+        out = []
+        for packed, shape, as_tensor in self._saved_packed:
+            if shape is None:
+                out.append(packed)
+                continue
+            got = self._saved_unpack(packed)
+            arr = got._data if isinstance(got, Tensor) else np.asarray(got)
+            if tuple(arr.shape) != tuple(shape):
+                raise RuntimeError(f"[saved_tensors_hooks] unpack_hook returned a tensor of "
+                                   f"shape {tuple(arr.shape)} for a saved tensor of shape "
+                                   f"{tuple(shape)}")
+            if as_tensor:
+                out.append(got if isinstance(got, Tensor) else Tensor._wrap(arr))
+            else:
+                out.append(arr)
+        return tuple(out)
+
+    @saved_tensors.setter
+    def saved_tensors(self, value):  # a create_graph rule swaps in graph tensors for a while
+        self.__dict__["_saved_override"] = value
 
 
 class _Unrecorded:

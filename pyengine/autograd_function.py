@@ -38,6 +38,8 @@ class FunctionCtx(_ag.Context):
     materialize_grads = True
 
     def save_for_backward(self, *tensors):
+        if _ag._SAVED_HOOKS.stack:
+            return _ag.pack_saved(self, tensors)
         self.saved_tensors = tensors
 
     def save_for_forward(self, *tensors):  # read back in jvp through ctx.saved_tensors

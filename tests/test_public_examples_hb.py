@@ -1040,3 +1040,106 @@ def test_filter_visualization_gradient_ascent():
         loss, img = step(img, 1, 1.0)
         losses.append(float(loss))
     assert losses[-1] > losses[0] and img.shape == (1, 16, 16, 3)
+
+
+# ---- keras-io structured_data batch: Keras 2 paths, one-input concatenate, pandas text columns,
+# TF 2.4 CategoryEncoding.adapt, shape-() graph inputs, (n,) labels against wide outputs ----------
+
+def test_keras2_vis_utils_path_has_plot_model(tmp_path):
+    from pyengine.keras.utils.vis_utils import plot_model
+    assert plot_model is keras.utils.plot_model
+    inp = keras.Input(shape=(3,))
+    model = keras.Model(inp, layers.Dense(2)(inp))
+    out = tmp_path / "m.dot"
+    plot_model(model, to_file=str(out))
+    assert "dense" in out.read_text()
+
+
+def test_concatenate_of_one_tensor_is_that_tensor_and_other_merges_still_need_two():
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    np.testing.assert_array_equal(layers.concatenate([tf.tensor(x)]).numpy(), x)
+    inp = keras.Input(shape=(3,))
+    model = keras.Model(inp, layers.Dense(1)(layers.Concatenate()([inp])))
+    assert model(x).shape == (2, 1)
+    with pytest.raises(ValueError, match="at least 2"):
+        layers.Add()([tf.tensor(x)])
+
+
+def test_string_columns_as_pandas_object_arrays_train_and_evaluate():
+    # pandas' `df[[col]].values` of a text column is an object array of str
+    rng = np.random.default_rng(0)
+    words = np.array(["red", "green", "blue"])
+    col = words[rng.integers(0, 3, 96)].astype(object).reshape(-1, 1)
+    y = (col[:, 0] == "red").astype(np.float32)
+    lookup = layers.StringLookup(output_mode="one_hot")
+    lookup.adapt(col.astype(str))
+    inp = keras.Input(shape=(1,), dtype="string")
+    out = layers.Dense(1, activation="sigmoid")(layers.Flatten()(lookup(inp)))
+    model = keras.Model(inp, out)
+    model.compile(optimizer=keras.optimizers.Adam(0.1), loss="binary_crossentropy",
+                  metrics=["accuracy"])
+    h = model.fit(col, y, epochs=15, batch_size=32, verbose=0)
+    assert h.history["loss"][-1] < 0.5 * h.history["loss"][0]
+    loss, acc = model.evaluate(col, y, verbose=0)
+    assert acc == 1.0
+    with pytest.raises(TypeError, match="numeric"):
+        model.evaluate(np.array([[1], ["a"]], dtype=object), y[:2], verbose=0)
+
+
+def test_category_encoding_tf24_adapt_and_max_tokens():
+    enc = layers.CategoryEncoding(output_mode="binary")
+    with pytest.raises(ValueError, match="adapt"):
+        enc(np.array([[1, 2]]))
+    enc.adapt(np.array([0, 3, 1]))
+    assert enc.num_tokens == 4
+    np.testing.assert_array_equal(enc(np.array([[1, 3]])).numpy(), [[0, 1, 0, 1]])
+    fixed = layers.CategoryEncoding(max_tokens=3, output_mode="count")
+    assert fixed.num_tokens == 3
+    with pytest.raises(ValueError, match="outside num_tokens=3"):
+        fixed.adapt(np.array([0, 5]))
+    with pytest.raises(ValueError, match="not both"):
+        layers.CategoryEncoding(num_tokens=3, max_tokens=3)
+    with pytest.raises(ValueError, match="positive int"):
+        layers.CategoryEncoding(num_tokens=0)
+
+
+def test_category_encoding_of_a_shape_0_input_keeps_the_batch_axis(tmp_path):
+    # keras.Input(shape=()) -> StringLookup -> multi_hot: each sample holds one id (TF Keras 2)
+    vocab = ["a", "b", "c", "d"]
+    inp = keras.Input(shape=(), dtype="string")
+    idx = layers.StringLookup(vocabulary=vocab, mask_token=None, num_oov_indices=0)(inp)
+    hot = layers.CategoryEncoding(num_tokens=4, output_mode="binary")(idx)
+    num = keras.Input(shape=())
+    feats = layers.concatenate([hot, tf.expand_dims(num, -1)])
+    assert tuple(feats.shape) == (None, 5)
+    model = keras.Model({"s": inp, "n": num}, feats)
+    s = np.array(["c", "a", "d"])
+    n = np.array([0.5, 1.5, 2.5], np.float32)
+    want = np.concatenate([np.eye(4, dtype=np.float32)[[2, 0, 3]], n[:, None]], axis=1)
+    np.testing.assert_array_equal(model.predict({"s": s, "n": n}, verbose=0), want)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    again = keras.models.load_model(path)
+    np.testing.assert_array_equal(again.predict({"s": s, "n": n}, verbose=0), want)
+    # outside a graph a rank-1 input is still one sample's ids (Keras 3)
+    np.testing.assert_array_equal(
+        layers.CategoryEncoding(num_tokens=4, output_mode="multi_hot")(np.array([1, 3])).numpy(),
+        [0, 1, 0, 1])
+
+
+def test_mse_of_one_label_per_sample_against_a_wide_output_broadcasts():
+    # TF-Keras expands labels of shape (n,) to (n, 1) against an (n, k) output
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(40, 3)).astype(np.float32)
+    y = rng.normal(size=40)
+    model = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(5)])
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae", "mse"])
+    loss, mae, mse = model.evaluate(x, y, verbose=0, batch_size=40)
+    p = model.predict(x, verbose=0).astype(np.float64)
+    want_mse = np.mean((p - y[:, None]) ** 2)
+    np.testing.assert_allclose([loss, mse], [want_mse, want_mse], rtol=1e-5)
+    np.testing.assert_allclose(mae, np.mean(np.abs(p - y[:, None])), rtol=1e-5)
+    h = model.fit(x, y, epochs=5, verbose=0)
+    assert h.history["loss"][-1] < h.history["loss"][0]
+    with pytest.raises(ValueError, match="labels have shape"):
+        model.fit(x, np.zeros((40, 3)), verbose=0)

@@ -1143,3 +1143,64 @@ def test_mse_of_one_label_per_sample_against_a_wide_output_broadcasts():
     assert h.history["loss"][-1] < h.history["loss"][0]
     with pytest.raises(ValueError, match="labels have shape"):
         model.fit(x, np.zeros((40, 3)), verbose=0)
+
+
+# ---- keras.preprocessing.sequence.TimeseriesGenerator, tensorflow.python.framework paths -------
+def _windows_reference(data, targets, length, rate, stride, start, end, batch):
+    rows = np.arange(start + length, end + 1, stride)
+    out = []
+    for b in range(0, len(rows), batch):
+        r = rows[b:b + batch]
+        out.append((np.stack([data[i - length:i:rate] for i in r]), targets[r]))
+    return out
+
+
+def test_timeseries_generator_matches_a_numpy_reference():
+    from pyengine.keras.preprocessing.sequence import TimeseriesGenerator
+    data = np.arange(60, dtype=np.float64).reshape(30, 2)
+    targets = np.arange(30) * 10
+    for length, rate, stride, start, end, batch in [(2, 1, 1, 0, None, 1), (5, 2, 3, 1, 27, 4),
+                                                    (4, 1, 1, 0, None, 7)]:
+        gen = TimeseriesGenerator(data, targets, length=length, sampling_rate=rate,
+                                  stride=stride, start_index=start, end_index=end,
+                                  batch_size=batch)
+        want = _windows_reference(data, targets, length, rate, stride, start,
+                                  29 if end is None else end, batch)
+        assert len(gen) == len(want)
+        for i, (x, y) in enumerate(want):
+            gx, gy = gen[i]
+            np.testing.assert_array_equal(gx, x)
+            np.testing.assert_array_equal(gy, y)
+    rev = TimeseriesGenerator(data, targets, length=3, reverse=True, batch_size=2)[0][0]
+    np.testing.assert_array_equal(rev[0], data[0:3][::-1])
+    shuffled_x, shuffled_y = TimeseriesGenerator(data, targets, length=3, shuffle=True,
+                                                 batch_size=6)[0]
+    for w, t in zip(shuffled_x, shuffled_y):  # each window still ends right before its target
+        np.testing.assert_array_equal(w[-1], data[t // 10 - 1])
+    with pytest.raises(ValueError, match="same length"):
+        TimeseriesGenerator(data, targets[:5], length=2)
+    with pytest.raises(ValueError, match="no window fits"):
+        TimeseriesGenerator(data, targets, length=31)
+    with pytest.raises(IndexError):
+        TimeseriesGenerator(data, targets, length=2, batch_size=100)[1]
+
+
+def test_timeseries_generator_feeds_fit_evaluate_predict():
+    from pyengine.keras.preprocessing.sequence import TimeseriesGenerator
+    rng = np.random.default_rng(0)
+    series = np.cumsum(rng.normal(size=(200, 2)), axis=0).astype(np.float32)
+    series = (series - series.mean(0)) / series.std(0)
+    gen = TimeseriesGenerator(series, series[:, 0], length=6, batch_size=32)
+    model = keras.Sequential([keras.Input(shape=(6, 2)), layers.LSTM(8), layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(0.02), loss="mse", metrics=["mae"])
+    h = model.fit(gen, epochs=6, verbose=0, shuffle=False)
+    assert h.history["loss"][-1] < 0.5 * h.history["loss"][0]
+    assert model.predict(gen, verbose=0).shape == (194, 1)
+    assert len(model.evaluate(gen, verbose=0)) == 2
+
+
+def test_tensorflow_python_framework_tensor_shape_path():
+    from pyengine.python.framework import tensor_shape
+    import pyengine.python.framework.tensor_shape as ts
+    assert ts is tensor_shape and tensor_shape.TensorShape is tf.TensorShape
+    assert tensor_shape.TensorShape([None, 4, 3]).as_list() == [None, 4, 3]

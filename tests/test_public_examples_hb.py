@@ -1204,3 +1204,74 @@ def test_tensorflow_python_framework_tensor_shape_path():
     import pyengine.python.framework.tensor_shape as ts
     assert ts is tensor_shape and tensor_shape.TensorShape is tf.TensorShape
     assert tensor_shape.TensorShape([None, 4, 3]).as_list() == [None, 4, 3]
+
+
+# ---- tf.strings.reduce_join, tf.pad / tf.expand_dims of strings (multi-label tf-idf program) --
+def test_strings_reduce_join_axes_keepdims_and_ragged_rows():
+    a = np.array([["a", "b", "c"], ["d", "e", "f"]])
+    assert tf.strings.reduce_join(a) == "abcdef"
+    assert tf.strings.reduce_join(a, separator=" ") == "a b c d e f"
+    np.testing.assert_array_equal(tf.strings.reduce_join(a, axis=0, separator="-"),
+                                  np.array(["a-d", "b-e", "c-f"], dtype=object))
+    out = tf.strings.reduce_join(a, axis=-1, keepdims=True)
+    assert out.shape == (2, 1) and out[1, 0] == "def"
+    assert tf.strings.reduce_join(a, axis=[0, 1]) == "abcdef"
+    rows = tf.strings.split(np.array(["one two", "three"]))
+    np.testing.assert_array_equal(tf.strings.reduce_join(rows, axis=-1, separator="_"),
+                                  np.array(["one_two", "three"], dtype=object))
+    words = tf.strings.split("w1 w2 w3 w4")
+    assert tf.strings.reduce_join(words[:2], separator=" ") == "w1 w2"
+    with pytest.raises(ValueError, match="out of range"):
+        tf.strings.reduce_join(a, axis=2)
+    with pytest.raises(TypeError, match="separator"):
+        tf.strings.reduce_join(a, separator=1)
+    with pytest.raises(NotImplementedError, match="rows"):
+        tf.strings.reduce_join(rows, axis=0)
+
+
+def test_pad_and_expand_dims_of_strings():
+    n = tf.shape(tf.strings.split("a b"))[0]  # a Tensor amount, as in a dataset map
+    padded = tf.pad(["abc"], [[0, 4 - n]], constant_values="<pad>")
+    np.testing.assert_array_equal(padded, np.array(["abc", "<pad>", "<pad>"], dtype=object))
+    assert tf.strings.reduce_join(padded) == "abc<pad><pad>"
+    two = tf.pad(np.array([["a", "b"]]), [[1, 0], [0, 1]])
+    np.testing.assert_array_equal(two, np.array([["", "", ""], ["a", "b", ""]], dtype=object))
+    np.testing.assert_array_equal(tf.pad(np.array(["a", "b", "c"]), [[1, 1]], mode="reflect"),
+                                  np.array(["b", "a", "b", "c", "b"], dtype=object))
+    np.testing.assert_array_equal(tf.pad(np.array(["a", "b"]), [[2, 0]], mode="SYMMETRIC"),
+                                  np.array(["b", "a", "a", "b"], dtype=object))
+    with pytest.raises(TypeError, match="string constant_values"):
+        tf.pad(["a"], [[0, 1]], constant_values=3)
+    with pytest.raises(ValueError, match="paddings"):
+        tf.pad(["a"], [[0, 1], [0, 1]], constant_values="x")
+    # numbers still pad as before, with gradients
+    x = tf.tensor(np.ones((2,)), requires_grad=True)
+    tf.pad(x, [[1, 1]]).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0])
+    e = tf.expand_dims("some text", -1)
+    assert e.shape == (1,) and str(e[0]) == "some text"
+    e2 = tf.expand_dims(np.array(["a", "b"], dtype=object), -1)
+    assert e2.shape == (2, 1)
+
+
+def test_tfidf_bigram_vectorizer_on_joined_text_trains_multilabel():
+    rng = np.random.default_rng(0)
+    topics = [["alpha", "beta"], ["gamma", "delta"], ["eps", "zeta"]]
+    texts, labels = [], []
+    for _ in range(120):
+        lab = np.zeros(3, np.float32)
+        words = list(rng.choice(["the", "a", "of"], 6))
+        for k in rng.choice(3, rng.integers(1, 3), replace=False):
+            lab[k] = 1
+            words += list(rng.choice(topics[k], 4))
+        rng.shuffle(words)
+        texts.append(tf.strings.reduce_join(np.array(words)[:8], separator=" "))
+        labels.append(lab)
+    texts = tf.expand_dims(np.array(texts, dtype=object), -1)
+    vec = layers.TextVectorization(max_tokens=40, ngrams=2, output_mode="tf_idf")
+    vec.adapt(texts)
+    model = keras.Sequential([vec, layers.Dense(16, activation="relu"),
+                              layers.Dense(3, activation="sigmoid")])
+    model.compile(optimizer=keras.optimizers.Adam(0.02), loss="binary_crossentropy")
+    h = model.fit(texts, np.stack(labels), epochs=8, batch_size=32, verbose=0)
+    assert h.history["loss"][-1] < 0.6 * h.history["loss"][0]

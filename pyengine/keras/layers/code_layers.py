@@ -53,6 +53,7 @@ load_policy = _LoadPolicy()
 # symbolic.py). Anything else (os.system, shutil.rmtree, pe.io.save, a user's module) must be
 # registered or passed in custom_objects, as Keras 3 requires outside its own packages.
 _SAFE_MODULES = ("pyengine.keras.ops", "pyengine.keras.ops_more", "pyengine.keras.ops_image",
+                 "pyengine.keras.ops_fft", "pyengine.keras.ops_numpy_more",
                  "pyengine.keras.activations", "pyengine.keras.backend", "pyengine.keras.random",
                  "pyengine.tf_names", "pyengine.nn.functional", "pyengine.creation",
                  "pyengine.ops.shape", "pyengine.ops.attention_einsum", "pyengine.tf_indexing",

@@ -1275,3 +1275,104 @@ def test_tfidf_bigram_vectorizer_on_joined_text_trains_multilabel():
     model.compile(optimizer=keras.optimizers.Adam(0.02), loss="binary_crossentropy")
     h = model.fit(texts, np.stack(labels), epochs=8, batch_size=32, verbose=0)
     assert h.history["loss"][-1] < 0.6 * h.history["loss"][0]
+
+
+# ---- keras.ops.stft / istft, gradient_accumulation_steps (keras-io vocal_track_separation) --
+def _stft_reference(x, nseq, stride, n, window, center):
+    """Frames of the (reflect-padded) signal times the centred periodic window, rfft-ed."""
+    k = np.arange(nseq)
+    w = {"hann": 0.5 - 0.5 * np.cos(2 * np.pi * k / nseq),
+         "hamming": 0.54 - 0.46 * np.cos(2 * np.pi * k / nseq), None: np.ones(nseq)}[window]
+    left = (n - nseq) // 2
+    w = np.pad(w, (left, n - nseq - left))
+    if center:
+        x = np.pad(x, [(0, 0)] * (x.ndim - 1) + [(n // 2, n // 2)], mode="reflect")
+    frames = 1 + (x.shape[-1] - n) // stride
+    z = np.stack([np.fft.rfft(x[..., f * stride:f * stride + n] * w) for f in range(frames)],
+                 axis=-2)
+    return z, w
+
+
+@pytest.mark.parametrize("nseq,stride,n,window,center", [
+    (64, 16, 64, "hann", True), (40, 10, 64, "hamming", False), (32, 32, 32, None, True)])
+def test_ops_stft_istft_match_numpy_and_invert(nseq, stride, n, window, center):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 3, 300))
+    re, im = keras.ops.stft(x, nseq, stride, n, window=window, center=center)
+    z, w = _stft_reference(x, nseq, stride, n, window, center)
+    np.testing.assert_allclose(re.numpy(), z.real, atol=1e-10)
+    np.testing.assert_allclose(im.numpy(), z.imag, atol=1e-10)
+    y = keras.ops.istft((re, im), nseq, stride, n, window=window, center=center).numpy()
+    # overlap-add of irfft(z) * w over the overlap-added w ** 2
+    frames, total = z.shape[-2], n + stride * (z.shape[-2] - 1)
+    num, den = np.zeros(x.shape[:-1] + (total,)), np.zeros(total)
+    for f in range(frames):
+        num[..., f * stride:f * stride + n] += np.fft.irfft(z[..., f, :], n) * w
+        den[f * stride:f * stride + n] += w * w
+    ref = num / np.where(den > 1e-10, den, 1.0)
+    ref = ref[..., n // 2:total - n // 2] if center else ref
+    np.testing.assert_allclose(y, ref, atol=1e-10)
+    if window == "hann" and center:  # a COLA window: the signal comes back
+        np.testing.assert_allclose(y[..., :280], x[..., :280], atol=1e-10)
+    assert keras.ops.istft((re, im), nseq, stride, n, length=100, window=window,
+                           center=center).shape == (2, 3, 100)
+
+
+def test_ops_stft_gradients_errors_and_a_saved_graph(tmp_path):
+    from pyengine.autograd import gradcheck
+    x = tf.tensor(np.random.default_rng(1).normal(size=(1, 40)), requires_grad=True)
+    assert gradcheck(lambda t: keras.ops.stft(t, 16, 8, 16)[0].sum() +
+                     (keras.ops.stft(t, 16, 8, 16)[1] ** 2).sum(), (x,))
+    z = keras.ops.stft(x.detach(), 16, 8, 16)
+    zr = tf.tensor(z[0].numpy(), requires_grad=True)
+    zi = tf.tensor(z[1].numpy(), requires_grad=True)
+    assert gradcheck(lambda a, b: (keras.ops.istft((a, b), 16, 8, 16) ** 2).sum(), (zr, zi))
+    with pytest.raises(ValueError, match="window"):
+        keras.ops.stft(np.ones(64), 16, 8, 16, window="kaiser")
+    with pytest.raises(ValueError, match="fft_length"):
+        keras.ops.stft(np.ones(64), 32, 8, 16)
+    with pytest.raises(ValueError, match="more than"):
+        keras.ops.stft(np.ones(8), 16, 8, 16)
+    inp = keras.Input((256,))
+    re, im = keras.ops.stft(inp, 64, 32, 64)
+    out = keras.ops.istft((re * 2.0, im * 2.0), 64, 32, 64)
+    model = keras.Model(inp, out)
+    sig = np.random.default_rng(2).normal(size=(2, 256)).astype(np.float32)
+    np.testing.assert_allclose(model.predict(sig, verbose=0)[:, :200], 2 * sig[:, :200],
+                               atol=1e-4)
+    model.save(str(tmp_path / "m.keras"))  # safe_mode load resolves keras.ops.stft / istft
+    again = keras.models.load_model(str(tmp_path / "m.keras"))
+    np.testing.assert_allclose(again.predict(sig, verbose=0), model.predict(sig, verbose=0))
+
+
+def test_gradient_accumulation_steps_update_with_the_mean_every_n_calls():
+    w = tf.nn.Parameter(tf.tensor(np.array([1.0, -2.0], np.float32)))
+    opt = keras.optimizers.SGD(0.5, gradient_accumulation_steps=3)
+    grads = [np.array([1.0, 2.0]), np.array([3.0, -1.0]), np.array([2.0, 2.0]),
+             np.array([6.0, 0.0])]
+    seen = []
+    for g in grads:
+        opt.apply_gradients([(g.astype(np.float32), w)])
+        seen.append(w.numpy().copy())
+    np.testing.assert_array_equal(seen[0], [1.0, -2.0])
+    np.testing.assert_array_equal(seen[1], [1.0, -2.0])
+    np.testing.assert_allclose(seen[2], [1.0 - 0.5 * 2.0, -2.0 - 0.5 * 1.0], rtol=1e-6)
+    np.testing.assert_allclose(seen[3], seen[2], rtol=1e-6)  # a new sum has begun
+    assert opt.iterations == 4
+    assert opt.get_config()["gradient_accumulation_steps"] == 3
+    for bad in (1, 2.5, True):
+        with pytest.raises(ValueError, match="gradient_accumulation_steps"):
+            keras.optimizers.Adam(gradient_accumulation_steps=bad)
+    # in fit: two batches of 8 accumulate to the gradient of one batch of 16 (mean losses)
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(16, 4)).astype(np.float32)
+    y = rng.normal(size=(16, 1)).astype(np.float32)
+    a = keras.Sequential([keras.Input((4,)), layers.Dense(1)])
+    b = keras.models.clone_model(a)
+    b.set_weights(a.get_weights())
+    a.compile(optimizer=keras.optimizers.SGD(0.1, gradient_accumulation_steps=2), loss="mse")
+    b.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    a.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    b.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-6)

@@ -1376,3 +1376,17 @@ def test_gradient_accumulation_steps_update_with_the_mean_every_n_calls():
     b.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
     for wa, wb in zip(a.get_weights(), b.get_weights()):
         np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-6)
+
+
+def test_adapted_category_encoding_saves_its_depth(tmp_path):
+    inp = keras.Input(shape=(2,))
+    enc = layers.CategoryEncoding(output_mode="count")
+    enc.adapt(np.array([[0, 4], [2, 1]]))
+    model = keras.Model(inp, enc(inp))
+    x = np.array([[4, 4], [0, 3]], np.float32)
+    want = np.array([[0, 0, 0, 0, 2], [1, 0, 0, 1, 0]], np.float32)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), want)
+    path = str(tmp_path / "enc.keras")
+    model.save(path)
+    np.testing.assert_array_equal(keras.models.load_model(path).predict(x, verbose=0), want)
+    assert layers.CategoryEncoding(3, "one_hot").get_config()["kwargs"]["num_tokens"] == 3

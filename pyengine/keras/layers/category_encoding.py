@@ -113,6 +113,20 @@ class CategoryEncoding(ArrayInputLayer):
         self.num_tokens = None if num_tokens is None else int(num_tokens)
         self.sparse = False
 
+    def get_config(self):
+        """The constructor's arguments with num_tokens as the layer holds it (adapt() may
+        have set it), so a saved model reloads with the adapted depth."""
+        config = super().get_config()
+        kw = config["kwargs"]
+        kw.pop("max_tokens", None)
+        if self.num_tokens is not None:
+            kw["num_tokens"] = self.num_tokens
+            if config["args"]:  # num_tokens given positionally
+                config["args"] = []
+                kw.setdefault("output_mode", self.output_mode)
+        config["max_tokens"] = None
+        return config
+
     def __call__(self, inputs, *args, **kwargs):
         from ..symbolic import KerasTensor
         if isinstance(inputs, KerasTensor) and tuple(inputs.shape) == (None,) and \

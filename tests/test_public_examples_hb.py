@@ -1390,3 +1390,20 @@ def test_adapted_category_encoding_saves_its_depth(tmp_path):
     model.save(path)
     np.testing.assert_array_equal(keras.models.load_model(path).predict(x, verbose=0), want)
     assert layers.CategoryEncoding(3, "one_hot").get_config()["kwargs"]["num_tokens"] == 3
+
+
+def test_saving_a_lambda_whose_function_name_was_rebound_says_so(tmp_path):
+    import types
+    mod = types.ModuleType("hb_rebound_mod")
+    exec("def is_fixed(x):\n    return x * 2.0\n", mod.__dict__)
+    import sys
+    sys.modules[mod.__name__] = mod
+    try:
+        inp = keras.Input((2,))
+        out = layers.Lambda(mod.is_fixed)(inp)
+        model = keras.Model(inp, out)
+        mod.is_fixed = out  # the program's `is_fixed = Lambda(is_fixed)(...)`
+        with pytest.raises(ValueError, match="now refers to a KerasTensor"):
+            model.save(str(tmp_path / "m.keras"))
+    finally:
+        del sys.modules[mod.__name__]

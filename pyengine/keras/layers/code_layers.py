@@ -29,6 +29,12 @@ def function_ref(fn, owner):
     for part in qual.split("."):
         target = getattr(target, part, None)
     # the module's attribute is fn itself, or a decorator's wrapper of it (keras.ops, tf names)
+    if module is not None and "<" not in qual and target is not None and not (
+            target is fn or getattr(target, "__wrapped__", None) is fn):
+        raise TypeError(f"[{owner}] cannot save {qual!r}: the name {mod}.{qual} now refers "
+                        f"to a {type(target).__name__}, not to this function (was the name "
+                        "reassigned after the layer was made, as in `f = Lambda(f)(x)`?). "
+                        "Keep the function under its own name, or use save_weights")
     if module is None or "<" in qual or not (target is fn or
                                              getattr(target, "__wrapped__", None) is fn):
         raise TypeError(f"[{owner}] cannot save {getattr(fn, '__qualname__', fn)!r}: only a "

@@ -27,7 +27,7 @@ class TimeseriesGenerator(PyDataset):
             raise ValueError(f"[TimeseriesGenerator] data and targets must have the same "
                              f"length. Received: len(data)={len(data)}, "
                              f"len(targets)={len(targets)}")
-        self.data, self.targets = data, targets
+        self._series, self.targets = data, targets
         self.length = _count(length, "length", 1)
         self.sampling_rate = _count(sampling_rate, "sampling_rate", 1)
         self.stride = _count(stride, "stride", 1)
@@ -40,6 +40,11 @@ class TimeseriesGenerator(PyDataset):
             raise ValueError(f"[TimeseriesGenerator] start_index + length "
                              f"({self.start_index}) > end_index ({self.end_index}): no "
                              "window fits in the data")
+
+    @property
+    def data(self):
+        """The series the windows are cut from (Keras' attribute)."""
+        return self._series
 
     def __len__(self):
         step = self.batch_size * self.stride
@@ -55,7 +60,7 @@ class TimeseriesGenerator(PyDataset):
             i = self.start_index + self.batch_size * self.stride * index
             rows = np.arange(i, min(i + self.batch_size * self.stride, self.end_index + 1),
                              self.stride)
-        samples = np.array([self.data[r - self.length:r:self.sampling_rate] for r in rows])
+        samples = np.array([self._series[r - self.length:r:self.sampling_rate] for r in rows])
         targets = np.array([self.targets[r] for r in rows])
         if self.reverse:
             return samples[:, ::-1, ...], targets

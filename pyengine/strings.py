@@ -6,7 +6,9 @@ array of str (a str for a str). Patterns are Python `re` patterns (RE2's common 
 `split` and `to_number` parse records (keras-io's NER program reads tab-separated lines with
 ``tf.strings.split(line, sep="\t")`` and ``tf.strings.to_number(fields, out_type=tf.int64)``);
 a batch of strings splits into a pe.RaggedTensor, which the other functions map row by row.
-`as_string` formats numbers (printf's %d / %f / %e / %g, as TensorFlow's AsString).
+`as_string` formats numbers (printf's %d / %f / %e / %g, as TensorFlow's AsString);
+`reduce_join` concatenates strings along axes (keras-io's multi-label tf-idf program rebuilds
+each abstract from its first words with it).
 `name=` (a TensorFlow op name) cannot act: pyengine runs eagerly and has no op names."""
 import re
 
@@ -150,4 +152,43 @@ def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, f
     out = np.empty(a.shape, dtype=object)
     for i, v in np.ndenumerate(a):
         out[i] = ("true" if v else "false") if a.dtype.kind == "b" else spec % v
+    return out[()] if out.ndim == 0 else out
+
+
+def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
+    """The strings of `inputs` concatenated along `axis` with `separator` between them
+    (TensorFlow's reduce_join): axis None joins every string in row-major order into one str;
+    an int or a list of ints joins over those axes (negatives count from the end), and
+    keepdims=True keeps them as axes of size 1. A RaggedTensor joins each row (axis -1 or 1).
+    Returns a str for a 0-d result, else a NumPy object array of str."""
+    if not isinstance(separator, (str, bytes)):
+        raise TypeError(f"[strings.reduce_join] separator must be a string. Received: "
+                        f"{separator!r}")
+    sep = _text(separator, "reduce_join")
+    if isinstance(inputs, RaggedTensor):
+        if axis not in (-1, 1) or keepdims:
+            raise NotImplementedError(f"[strings.reduce_join] a RaggedTensor joins its rows "
+                                      f"only (axis=-1 or 1, keepdims=False). Received: "
+                                      f"axis={axis!r}, keepdims={keepdims!r}")
+        rows = [sep.join(_text(v, "reduce_join") for v in row) for row in inputs.to_list()]
+        return np.array(rows, dtype=object)
+    a = _map(lambda s: s, getattr(inputs, "_data", inputs), "reduce_join")
+    if isinstance(a, str):
+        a = np.array(a, dtype=object)
+    a = np.asarray(a, dtype=object)
+    if axis is None:
+        axes = tuple(range(a.ndim))
+    else:
+        raw = [int(v) for v in np.asarray(getattr(axis, "_data", axis)).reshape(-1)]
+        if any(not -a.ndim <= v < a.ndim for v in raw) and a.ndim:
+            raise ValueError(f"[strings.reduce_join] axis {axis!r} is out of range for an "
+                             f"input of rank {a.ndim}")
+        axes = tuple(sorted({v % a.ndim for v in raw})) if a.ndim else ()
+    rest = tuple(d for d in range(a.ndim) if d not in axes)
+    moved = np.transpose(a, rest + axes).reshape(tuple(a.shape[d] for d in rest) + (-1,))
+    out = np.empty(moved.shape[:-1], dtype=object)
+    for i in np.ndindex(out.shape):
+        out[i] = sep.join(moved[i])
+    if keepdims:
+        out = out.reshape(tuple(1 if d in axes else a.shape[d] for d in range(a.ndim)))
     return out[()] if out.ndim == 0 else out

@@ -132,10 +132,13 @@ def concat(values, axis, name=None):
 @symbolic_aware
 def expand_dims(x, axis):
     """A new axis of size 1 at `axis`; text (a pe.data string batch, keras-io's
-    `tf.expand_dims(text, -1)` before TextVectorization) stays a string array."""
-    if isinstance(x, np.ndarray) and x.dtype.kind in "SU":
+    `tf.expand_dims(text, -1)` before TextVectorization; a str, or an object array of str
+    such as tf.strings' results) stays a string array."""
+    if isinstance(x, (str, bytes)) or (isinstance(x, np.ndarray) and (
+            x.dtype.kind in "SU" or (x.dtype.kind == "O" and x.size and
+                                     all(isinstance(v, (str, bytes)) for v in x.reshape(-1))))):
         from .string_dtype import as_string_array
-        return as_string_array(np.expand_dims(x, axis))
+        return as_string_array(np.expand_dims(np.asarray(x).astype(str), axis))
     return F.unsqueeze(_t(x), axis)
 
 

@@ -125,11 +125,50 @@ def _mirror_index(n, before, after, mode):
     return np.where(i >= n, 2 * n - 1 - i, i)
 
 
+def _is_text(value):
+    try:
+        a = np.asarray(value)
+    except ValueError:  # ragged nesting
+        return False
+    return a.dtype.kind in "SU" or (a.dtype.kind == "O" and a.size > 0 and
+                                     all(isinstance(v, (str, bytes)) for v in a.reshape(-1)))
+
+
+def _pad_text(value, paddings, mode, constant_values):
+    a = np.asarray(value)
+    a = a.astype(str).astype(object) if a.dtype.kind in "SU" else a
+    p = np.array([[int(v) for v in row] for row in
+                  np.asarray(paddings, dtype=object).reshape(-1, 2)], dtype=np.int64)
+    if p.shape != (a.ndim, 2):
+        raise invalid("tf.pad", f"paddings must be of shape [{a.ndim}, 2], got {p.shape}")
+    if (p < 0).any():
+        raise invalid("tf.pad", f"paddings must be non-negative, got {p.tolist()}")
+    m = str(mode).upper()
+    if m in ("REFLECT", "SYMMETRIC"):  # NumPy's modes of the same names and meaning
+        out = np.pad(a, p.tolist(), mode=m.lower())
+    elif m == "CONSTANT":
+        fill = "" if isinstance(constant_values, (int, np.integer)) and constant_values == 0 \
+            else constant_values
+        if not isinstance(fill, (str, bytes)):
+            raise TypeError(f"[tf.pad] a string tensor pads with a string constant_values. "
+                            f"Received: constant_values={constant_values!r}")
+        out = np.pad(a, p.tolist(), mode="constant", constant_values=fill)
+    else:
+        raise ValueError(f"[tf.pad] mode must be 'CONSTANT', 'REFLECT' or 'SYMMETRIC', got "
+                         f"{mode!r}")
+    return np.array([str(v) if isinstance(v, str) else v for v in out.reshape(-1)],
+                    dtype=object).reshape(out.shape)
+
+
 @symbolic_aware
 def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
     """tf.pad: paddings [rank, 2] of (before, after) per dimension; mode 'CONSTANT' (fill with
     constant_values), 'REFLECT' (mirror, not repeating the edge: each amount < that size) or
-    'SYMMETRIC' (mirror repeating the edge: each amount <= that size), case-insensitive."""
+    'SYMMETRIC' (mirror repeating the edge: each amount <= that size), case-insensitive.
+    Strings (a str list or array, as tf.string tensors) pad with a string constant_values
+    (NumPy, returned as an object array of str)."""
+    if not isinstance(tensor, Tensor) and _is_text(tensor):
+        return _pad_text(tensor, paddings, mode, constant_values)
     x = _t(tensor)
     p = _np(paddings).astype(np.int64)
     if p.shape != (x.ndim, 2):

@@ -1040,3 +1040,370 @@ def test_filter_visualization_gradient_ascent():
         loss, img = step(img, 1, 1.0)
         losses.append(float(loss))
     assert losses[-1] > losses[0] and img.shape == (1, 16, 16, 3)
+
+
+# ---- keras-io structured_data batch: Keras 2 paths, one-input concatenate, pandas text columns,
+# TF 2.4 CategoryEncoding.adapt, shape-() graph inputs, (n,) labels against wide outputs ----------
+
+def test_keras2_vis_utils_path_has_plot_model(tmp_path):
+    from pyengine.keras.utils.vis_utils import plot_model
+    assert plot_model is keras.utils.plot_model
+    inp = keras.Input(shape=(3,))
+    model = keras.Model(inp, layers.Dense(2)(inp))
+    out = tmp_path / "m.dot"
+    plot_model(model, to_file=str(out))
+    assert "dense" in out.read_text()
+
+
+def test_concatenate_of_one_tensor_is_that_tensor_and_other_merges_still_need_two():
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    np.testing.assert_array_equal(layers.concatenate([tf.tensor(x)]).numpy(), x)
+    inp = keras.Input(shape=(3,))
+    model = keras.Model(inp, layers.Dense(1)(layers.Concatenate()([inp])))
+    assert model(x).shape == (2, 1)
+    with pytest.raises(ValueError, match="at least 2"):
+        layers.Add()([tf.tensor(x)])
+
+
+def test_string_columns_as_pandas_object_arrays_train_and_evaluate():
+    # pandas' `df[[col]].values` of a text column is an object array of str
+    rng = np.random.default_rng(0)
+    words = np.array(["red", "green", "blue"])
+    col = words[rng.integers(0, 3, 96)].astype(object).reshape(-1, 1)
+    y = (col[:, 0] == "red").astype(np.float32)
+    lookup = layers.StringLookup(output_mode="one_hot")
+    lookup.adapt(col.astype(str))
+    inp = keras.Input(shape=(1,), dtype="string")
+    out = layers.Dense(1, activation="sigmoid")(layers.Flatten()(lookup(inp)))
+    model = keras.Model(inp, out)
+    model.compile(optimizer=keras.optimizers.Adam(0.1), loss="binary_crossentropy",
+                  metrics=["accuracy"])
+    h = model.fit(col, y, epochs=15, batch_size=32, verbose=0)
+    assert h.history["loss"][-1] < 0.5 * h.history["loss"][0]
+    loss, acc = model.evaluate(col, y, verbose=0)
+    assert acc == 1.0
+    with pytest.raises(TypeError, match="numeric"):
+        model.evaluate(np.array([[1], ["a"]], dtype=object), y[:2], verbose=0)
+
+
+def test_category_encoding_tf24_adapt_and_max_tokens():
+    enc = layers.CategoryEncoding(output_mode="binary")
+    with pytest.raises(ValueError, match="adapt"):
+        enc(np.array([[1, 2]]))
+    enc.adapt(np.array([0, 3, 1]))
+    assert enc.num_tokens == 4
+    np.testing.assert_array_equal(enc(np.array([[1, 3]])).numpy(), [[0, 1, 0, 1]])
+    fixed = layers.CategoryEncoding(max_tokens=3, output_mode="count")
+    assert fixed.num_tokens == 3
+    with pytest.raises(ValueError, match="outside num_tokens=3"):
+        fixed.adapt(np.array([0, 5]))
+    with pytest.raises(ValueError, match="not both"):
+        layers.CategoryEncoding(num_tokens=3, max_tokens=3)
+    with pytest.raises(ValueError, match="positive int"):
+        layers.CategoryEncoding(num_tokens=0)
+
+
+def test_category_encoding_of_a_shape_0_input_keeps_the_batch_axis(tmp_path):
+    # keras.Input(shape=()) -> StringLookup -> multi_hot: each sample holds one id (TF Keras 2)
+    vocab = ["a", "b", "c", "d"]
+    inp = keras.Input(shape=(), dtype="string")
+    idx = layers.StringLookup(vocabulary=vocab, mask_token=None, num_oov_indices=0)(inp)
+    hot = layers.CategoryEncoding(num_tokens=4, output_mode="binary")(idx)
+    num = keras.Input(shape=())
+    feats = layers.concatenate([hot, tf.expand_dims(num, -1)])
+    assert tuple(feats.shape) == (None, 5)
+    model = keras.Model({"s": inp, "n": num}, feats)
+    s = np.array(["c", "a", "d"])
+    n = np.array([0.5, 1.5, 2.5], np.float32)
+    want = np.concatenate([np.eye(4, dtype=np.float32)[[2, 0, 3]], n[:, None]], axis=1)
+    np.testing.assert_array_equal(model.predict({"s": s, "n": n}, verbose=0), want)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    again = keras.models.load_model(path)
+    np.testing.assert_array_equal(again.predict({"s": s, "n": n}, verbose=0), want)
+    # outside a graph a rank-1 input is still one sample's ids (Keras 3)
+    np.testing.assert_array_equal(
+        layers.CategoryEncoding(num_tokens=4, output_mode="multi_hot")(np.array([1, 3])).numpy(),
+        [0, 1, 0, 1])
+
+
+def test_mse_of_one_label_per_sample_against_a_wide_output_broadcasts():
+    # TF-Keras expands labels of shape (n,) to (n, 1) against an (n, k) output
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(40, 3)).astype(np.float32)
+    y = rng.normal(size=40)
+    model = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(5)])
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae", "mse"])
+    loss, mae, mse = model.evaluate(x, y, verbose=0, batch_size=40)
+    p = model.predict(x, verbose=0).astype(np.float64)
+    want_mse = np.mean((p - y[:, None]) ** 2)
+    np.testing.assert_allclose([loss, mse], [want_mse, want_mse], rtol=1e-5)
+    np.testing.assert_allclose(mae, np.mean(np.abs(p - y[:, None])), rtol=1e-5)
+    h = model.fit(x, y, epochs=5, verbose=0)
+    assert h.history["loss"][-1] < h.history["loss"][0]
+    with pytest.raises(ValueError, match="labels have shape"):
+        model.fit(x, np.zeros((40, 3)), verbose=0)
+
+
+# ---- keras.preprocessing.sequence.TimeseriesGenerator, tensorflow.python.framework paths -------
+def _windows_reference(data, targets, length, rate, stride, start, end, batch):
+    rows = np.arange(start + length, end + 1, stride)
+    out = []
+    for b in range(0, len(rows), batch):
+        r = rows[b:b + batch]
+        out.append((np.stack([data[i - length:i:rate] for i in r]), targets[r]))
+    return out
+
+
+def test_timeseries_generator_matches_a_numpy_reference():
+    from pyengine.keras.preprocessing.sequence import TimeseriesGenerator
+    data = np.arange(60, dtype=np.float64).reshape(30, 2)
+    targets = np.arange(30) * 10
+    for length, rate, stride, start, end, batch in [(2, 1, 1, 0, None, 1), (5, 2, 3, 1, 27, 4),
+                                                    (4, 1, 1, 0, None, 7)]:
+        gen = TimeseriesGenerator(data, targets, length=length, sampling_rate=rate,
+                                  stride=stride, start_index=start, end_index=end,
+                                  batch_size=batch)
+        want = _windows_reference(data, targets, length, rate, stride, start,
+                                  29 if end is None else end, batch)
+        assert len(gen) == len(want)
+        for i, (x, y) in enumerate(want):
+            gx, gy = gen[i]
+            np.testing.assert_array_equal(gx, x)
+            np.testing.assert_array_equal(gy, y)
+    rev = TimeseriesGenerator(data, targets, length=3, reverse=True, batch_size=2)[0][0]
+    np.testing.assert_array_equal(rev[0], data[0:3][::-1])
+    shuffled_x, shuffled_y = TimeseriesGenerator(data, targets, length=3, shuffle=True,
+                                                 batch_size=6)[0]
+    for w, t in zip(shuffled_x, shuffled_y):  # each window still ends right before its target
+        np.testing.assert_array_equal(w[-1], data[t // 10 - 1])
+    with pytest.raises(ValueError, match="same length"):
+        TimeseriesGenerator(data, targets[:5], length=2)
+    with pytest.raises(ValueError, match="no window fits"):
+        TimeseriesGenerator(data, targets, length=31)
+    with pytest.raises(IndexError):
+        TimeseriesGenerator(data, targets, length=2, batch_size=100)[1]
+
+
+def test_timeseries_generator_feeds_fit_evaluate_predict():
+    from pyengine.keras.preprocessing.sequence import TimeseriesGenerator
+    rng = np.random.default_rng(0)
+    series = np.cumsum(rng.normal(size=(200, 2)), axis=0).astype(np.float32)
+    series = (series - series.mean(0)) / series.std(0)
+    gen = TimeseriesGenerator(series, series[:, 0], length=6, batch_size=32)
+    model = keras.Sequential([keras.Input(shape=(6, 2)), layers.LSTM(8), layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(0.02), loss="mse", metrics=["mae"])
+    h = model.fit(gen, epochs=6, verbose=0, shuffle=False)
+    assert h.history["loss"][-1] < 0.5 * h.history["loss"][0]
+    assert model.predict(gen, verbose=0).shape == (194, 1)
+    assert len(model.evaluate(gen, verbose=0)) == 2
+
+
+def test_tensorflow_python_framework_tensor_shape_path():
+    from pyengine.python.framework import tensor_shape
+    import pyengine.python.framework.tensor_shape as ts
+    assert ts is tensor_shape and tensor_shape.TensorShape is tf.TensorShape
+    assert tensor_shape.TensorShape([None, 4, 3]).as_list() == [None, 4, 3]
+
+
+# ---- tf.strings.reduce_join, tf.pad / tf.expand_dims of strings (multi-label tf-idf program) --
+def test_strings_reduce_join_axes_keepdims_and_ragged_rows():
+    a = np.array([["a", "b", "c"], ["d", "e", "f"]])
+    assert tf.strings.reduce_join(a) == "abcdef"
+    assert tf.strings.reduce_join(a, separator=" ") == "a b c d e f"
+    np.testing.assert_array_equal(tf.strings.reduce_join(a, axis=0, separator="-"),
+                                  np.array(["a-d", "b-e", "c-f"], dtype=object))
+    out = tf.strings.reduce_join(a, axis=-1, keepdims=True)
+    assert out.shape == (2, 1) and out[1, 0] == "def"
+    assert tf.strings.reduce_join(a, axis=[0, 1]) == "abcdef"
+    rows = tf.strings.split(np.array(["one two", "three"]))
+    np.testing.assert_array_equal(tf.strings.reduce_join(rows, axis=-1, separator="_"),
+                                  np.array(["one_two", "three"], dtype=object))
+    words = tf.strings.split("w1 w2 w3 w4")
+    assert tf.strings.reduce_join(words[:2], separator=" ") == "w1 w2"
+    with pytest.raises(ValueError, match="out of range"):
+        tf.strings.reduce_join(a, axis=2)
+    with pytest.raises(TypeError, match="separator"):
+        tf.strings.reduce_join(a, separator=1)
+    with pytest.raises(NotImplementedError, match="rows"):
+        tf.strings.reduce_join(rows, axis=0)
+
+
+def test_pad_and_expand_dims_of_strings():
+    n = tf.shape(tf.strings.split("a b"))[0]  # a Tensor amount, as in a dataset map
+    padded = tf.pad(["abc"], [[0, 4 - n]], constant_values="<pad>")
+    np.testing.assert_array_equal(padded, np.array(["abc", "<pad>", "<pad>"], dtype=object))
+    assert tf.strings.reduce_join(padded) == "abc<pad><pad>"
+    two = tf.pad(np.array([["a", "b"]]), [[1, 0], [0, 1]])
+    np.testing.assert_array_equal(two, np.array([["", "", ""], ["a", "b", ""]], dtype=object))
+    np.testing.assert_array_equal(tf.pad(np.array(["a", "b", "c"]), [[1, 1]], mode="reflect"),
+                                  np.array(["b", "a", "b", "c", "b"], dtype=object))
+    np.testing.assert_array_equal(tf.pad(np.array(["a", "b"]), [[2, 0]], mode="SYMMETRIC"),
+                                  np.array(["b", "a", "a", "b"], dtype=object))
+    with pytest.raises(TypeError, match="string constant_values"):
+        tf.pad(["a"], [[0, 1]], constant_values=3)
+    with pytest.raises(ValueError, match="paddings"):
+        tf.pad(["a"], [[0, 1], [0, 1]], constant_values="x")
+    # numbers still pad as before, with gradients
+    x = tf.tensor(np.ones((2,)), requires_grad=True)
+    tf.pad(x, [[1, 1]]).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0])
+    e = tf.expand_dims("some text", -1)
+    assert e.shape == (1,) and str(e[0]) == "some text"
+    e2 = tf.expand_dims(np.array(["a", "b"], dtype=object), -1)
+    assert e2.shape == (2, 1)
+
+
+def test_tfidf_bigram_vectorizer_on_joined_text_trains_multilabel():
+    rng = np.random.default_rng(0)
+    topics = [["alpha", "beta"], ["gamma", "delta"], ["eps", "zeta"]]
+    texts, labels = [], []
+    for _ in range(120):
+        lab = np.zeros(3, np.float32)
+        words = list(rng.choice(["the", "a", "of"], 6))
+        for k in rng.choice(3, rng.integers(1, 3), replace=False):
+            lab[k] = 1
+            words += list(rng.choice(topics[k], 4))
+        rng.shuffle(words)
+        texts.append(tf.strings.reduce_join(np.array(words)[:8], separator=" "))
+        labels.append(lab)
+    texts = tf.expand_dims(np.array(texts, dtype=object), -1)
+    vec = layers.TextVectorization(max_tokens=40, ngrams=2, output_mode="tf_idf")
+    vec.adapt(texts)
+    model = keras.Sequential([vec, layers.Dense(16, activation="relu"),
+                              layers.Dense(3, activation="sigmoid")])
+    model.compile(optimizer=keras.optimizers.Adam(0.02), loss="binary_crossentropy")
+    h = model.fit(texts, np.stack(labels), epochs=8, batch_size=32, verbose=0)
+    assert h.history["loss"][-1] < 0.6 * h.history["loss"][0]
+
+
+# ---- keras.ops.stft / istft, gradient_accumulation_steps (keras-io vocal_track_separation) --
+def _stft_reference(x, nseq, stride, n, window, center):
+    """Frames of the (reflect-padded) signal times the centred periodic window, rfft-ed."""
+    k = np.arange(nseq)
+    w = {"hann": 0.5 - 0.5 * np.cos(2 * np.pi * k / nseq),
+         "hamming": 0.54 - 0.46 * np.cos(2 * np.pi * k / nseq), None: np.ones(nseq)}[window]
+    left = (n - nseq) // 2
+    w = np.pad(w, (left, n - nseq - left))
+    if center:
+        x = np.pad(x, [(0, 0)] * (x.ndim - 1) + [(n // 2, n // 2)], mode="reflect")
+    frames = 1 + (x.shape[-1] - n) // stride
+    z = np.stack([np.fft.rfft(x[..., f * stride:f * stride + n] * w) for f in range(frames)],
+                 axis=-2)
+    return z, w
+
+
+@pytest.mark.parametrize("nseq,stride,n,window,center", [
+    (64, 16, 64, "hann", True), (40, 10, 64, "hamming", False), (32, 32, 32, None, True)])
+def test_ops_stft_istft_match_numpy_and_invert(nseq, stride, n, window, center):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 3, 300))
+    re, im = keras.ops.stft(x, nseq, stride, n, window=window, center=center)
+    z, w = _stft_reference(x, nseq, stride, n, window, center)
+    np.testing.assert_allclose(re.numpy(), z.real, atol=1e-10)
+    np.testing.assert_allclose(im.numpy(), z.imag, atol=1e-10)
+    y = keras.ops.istft((re, im), nseq, stride, n, window=window, center=center).numpy()
+    # overlap-add of irfft(z) * w over the overlap-added w ** 2
+    frames, total = z.shape[-2], n + stride * (z.shape[-2] - 1)
+    num, den = np.zeros(x.shape[:-1] + (total,)), np.zeros(total)
+    for f in range(frames):
+        num[..., f * stride:f * stride + n] += np.fft.irfft(z[..., f, :], n) * w
+        den[f * stride:f * stride + n] += w * w
+    ref = num / np.where(den > 1e-10, den, 1.0)
+    ref = ref[..., n // 2:total - n // 2] if center else ref
+    np.testing.assert_allclose(y, ref, atol=1e-10)
+    if window == "hann" and center:  # a COLA window: the signal comes back
+        np.testing.assert_allclose(y[..., :280], x[..., :280], atol=1e-10)
+    assert keras.ops.istft((re, im), nseq, stride, n, length=100, window=window,
+                           center=center).shape == (2, 3, 100)
+
+
+def test_ops_stft_gradients_errors_and_a_saved_graph(tmp_path):
+    from pyengine.autograd import gradcheck
+    x = tf.tensor(np.random.default_rng(1).normal(size=(1, 40)), requires_grad=True)
+    assert gradcheck(lambda t: keras.ops.stft(t, 16, 8, 16)[0].sum() +
+                     (keras.ops.stft(t, 16, 8, 16)[1] ** 2).sum(), (x,))
+    z = keras.ops.stft(x.detach(), 16, 8, 16)
+    zr = tf.tensor(z[0].numpy(), requires_grad=True)
+    zi = tf.tensor(z[1].numpy(), requires_grad=True)
+    assert gradcheck(lambda a, b: (keras.ops.istft((a, b), 16, 8, 16) ** 2).sum(), (zr, zi))
+    with pytest.raises(ValueError, match="window"):
+        keras.ops.stft(np.ones(64), 16, 8, 16, window="kaiser")
+    with pytest.raises(ValueError, match="fft_length"):
+        keras.ops.stft(np.ones(64), 32, 8, 16)
+    with pytest.raises(ValueError, match="more than"):
+        keras.ops.stft(np.ones(8), 16, 8, 16)
+    inp = keras.Input((256,))
+    re, im = keras.ops.stft(inp, 64, 32, 64)
+    out = keras.ops.istft((re * 2.0, im * 2.0), 64, 32, 64)
+    model = keras.Model(inp, out)
+    sig = np.random.default_rng(2).normal(size=(2, 256)).astype(np.float32)
+    np.testing.assert_allclose(model.predict(sig, verbose=0)[:, :200], 2 * sig[:, :200],
+                               atol=1e-4)
+    model.save(str(tmp_path / "m.keras"))  # safe_mode load resolves keras.ops.stft / istft
+    again = keras.models.load_model(str(tmp_path / "m.keras"))
+    np.testing.assert_allclose(again.predict(sig, verbose=0), model.predict(sig, verbose=0))
+
+
+def test_gradient_accumulation_steps_update_with_the_mean_every_n_calls():
+    w = tf.nn.Parameter(tf.tensor(np.array([1.0, -2.0], np.float32)))
+    opt = keras.optimizers.SGD(0.5, gradient_accumulation_steps=3)
+    grads = [np.array([1.0, 2.0]), np.array([3.0, -1.0]), np.array([2.0, 2.0]),
+             np.array([6.0, 0.0])]
+    seen = []
+    for g in grads:
+        opt.apply_gradients([(g.astype(np.float32), w)])
+        seen.append(w.numpy().copy())
+    np.testing.assert_array_equal(seen[0], [1.0, -2.0])
+    np.testing.assert_array_equal(seen[1], [1.0, -2.0])
+    np.testing.assert_allclose(seen[2], [1.0 - 0.5 * 2.0, -2.0 - 0.5 * 1.0], rtol=1e-6)
+    np.testing.assert_allclose(seen[3], seen[2], rtol=1e-6)  # a new sum has begun
+    assert opt.iterations == 4
+    assert opt.get_config()["gradient_accumulation_steps"] == 3
+    for bad in (1, 2.5, True):
+        with pytest.raises(ValueError, match="gradient_accumulation_steps"):
+            keras.optimizers.Adam(gradient_accumulation_steps=bad)
+    # in fit: two batches of 8 accumulate to the gradient of one batch of 16 (mean losses)
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(16, 4)).astype(np.float32)
+    y = rng.normal(size=(16, 1)).astype(np.float32)
+    a = keras.Sequential([keras.Input((4,)), layers.Dense(1)])
+    b = keras.models.clone_model(a)
+    b.set_weights(a.get_weights())
+    a.compile(optimizer=keras.optimizers.SGD(0.1, gradient_accumulation_steps=2), loss="mse")
+    b.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    a.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    b.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-6)
+
+
+def test_adapted_category_encoding_saves_its_depth(tmp_path):
+    inp = keras.Input(shape=(2,))
+    enc = layers.CategoryEncoding(output_mode="count")
+    enc.adapt(np.array([[0, 4], [2, 1]]))
+    model = keras.Model(inp, enc(inp))
+    x = np.array([[4, 4], [0, 3]], np.float32)
+    want = np.array([[0, 0, 0, 0, 2], [1, 0, 0, 1, 0]], np.float32)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), want)
+    path = str(tmp_path / "enc.keras")
+    model.save(path)
+    np.testing.assert_array_equal(keras.models.load_model(path).predict(x, verbose=0), want)
+    assert layers.CategoryEncoding(3, "one_hot").get_config()["kwargs"]["num_tokens"] == 3
+
+
+def test_saving_a_lambda_whose_function_name_was_rebound_says_so(tmp_path):
+    import types
+    mod = types.ModuleType("hb_rebound_mod")
+    exec("def is_fixed(x):\n    return x * 2.0\n", mod.__dict__)
+    import sys
+    sys.modules[mod.__name__] = mod
+    try:
+        inp = keras.Input((2,))
+        out = layers.Lambda(mod.is_fixed)(inp)
+        model = keras.Model(inp, out)
+        mod.is_fixed = out  # the program's `is_fixed = Lambda(is_fixed)(...)`
+        with pytest.raises(ValueError, match="now refers to a KerasTensor"):
+            model.save(str(tmp_path / "m.keras"))
+    finally:
+        del sys.modules[mod.__name__]

@@ -39,6 +39,9 @@ def as_arrays(x, what, floating=True, text=False, input_keys=None, keep_floats=F
         elif hasattr(a, "to_numpy"):  # pandas
             a = a.to_numpy()
         a = np.asarray(a)
+        if text and a.dtype.kind == "O" and a.size and \
+                all(isinstance(v, str) for v in a.reshape(-1)):
+            a = a.astype(str)  # pandas' `.values` of a text column: an object array of str
         if text and a.dtype.kind in "SU":
             return a.view(np.ndarray)
         if a.dtype.kind not in "biuf":

@@ -1,7 +1,8 @@
 """The Keras 2 module paths that Keras 2 programs import from, as aliases of the same classes:
 `keras.layers.recurrent`, `.embeddings`, `.convolutional`, `.pooling`,
 `.convolutional_recurrent`, `.advanced_activations`, `.core`, `.normalization`, `.noise`,
-`.wrappers`, `keras.utils.data_utils`, `keras.utils.np_utils`, `keras.utils.generic_utils`;
+`.wrappers`, `keras.utils.data_utils`, `keras.utils.np_utils`, `keras.utils.generic_utils`,
+`keras.utils.vis_utils` (plot_model);
 and TensorFlow 2.11+'s `keras.optimizers.experimental` / `keras.optimizers.legacy` (the same
 optimizer classes: one implementation per algorithm) and the `keras.optimizers.schedules`
 import path (`from tensorflow.keras.optimizers.experimental import AdamW`, keras-io Focal
@@ -50,6 +51,7 @@ _MODULES = {
     "utils.generic_utils": ("Progbar",),
     "utils.data_utils": ("get_file", "Sequence"),
     "utils.np_utils": ("to_categorical", "normalize"),
+    "utils.vis_utils": ("plot_model", "model_to_dot"),
     "optimizers.experimental": _OPTIMIZERS + ("AdamW", "Adafactor", "Lion"),
     "optimizers.legacy": _OPTIMIZERS,
     "optimizers.schedules": (),  # the schedules module itself, importable by that path

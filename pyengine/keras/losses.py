@@ -123,8 +123,11 @@ def _weights_like(w, shape):
 
 def _match_shape(name, y, out_shape, broadcast=False):
     """Labels checked against the model's output shape. broadcast=True (Keras 3's regression
-    losses) also accepts labels that broadcast against the output, a 1 on either side."""
-    if y.ndim == 1 and len(out_shape) == 2 and out_shape[1] == 1:
+    losses) also accepts labels that broadcast against the output, a 1 on either side; there
+    one label per sample, shape (n,), is a column (n, 1) against a rank-2 output of any width,
+    as TF-Keras' compile_utils.match_dtype_and_rank makes it (each label compared with every
+    output unit)."""
+    if y.ndim == 1 and len(out_shape) == 2 and (out_shape[1] == 1 or broadcast):
         y = y.reshape(-1, 1)
     if len(y.shape) != len(out_shape) or any(  # None: a dimension the model leaves free
             o is not None and d != o and not (broadcast and 1 in (d, o))

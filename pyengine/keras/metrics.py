@@ -303,12 +303,21 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
         return p.argmax(-1) == y.reshape(p.shape[:-1])
 
 
+def _targets_like(y, p):
+    """Regression targets laid out as the predictions p: reshaped when they hold as many
+    values, else given trailing axes of 1 to broadcast against p (one target per sample
+    against several outputs, as the MSE / MAE losses read it)."""
+    if y.size == p.size:
+        return y.reshape(p.shape)
+    return y.reshape(y.shape + (1,) * max(p.ndim - y.ndim, 0))
+
+
 class MeanSquaredError(MeanMetricWrapper):
     def __init__(self, name="mean_squared_error", dtype=None):
         super().__init__(name=name, dtype=dtype)
 
     def values(self, y, p):
-        return ((p - y.reshape(p.shape)) ** 2).mean(axis=-1)
+        return ((p - _targets_like(y, p)) ** 2).mean(axis=-1)
 
 
 class MeanAbsoluteError(MeanMetricWrapper):
@@ -316,7 +325,7 @@ class MeanAbsoluteError(MeanMetricWrapper):
         super().__init__(name=name, dtype=dtype)
 
     def values(self, y, p):
-        return np.abs(p - y.reshape(p.shape)).mean(axis=-1)
+        return np.abs(p - _targets_like(y, p)).mean(axis=-1)
 
 
 _TABLE = {"binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,

@@ -204,7 +204,7 @@ globals().update({_k: getattr(_more, _k) for _k in dir(_more)
                   and _k not in globals() and _k not in ("graph_op",)})
 
 # Keras 3's Fourier ops on (real, imag) pairs (keras/ops_fft.py)
-from .ops_fft import fft, fft2, ifft, ifft2, irfft, rfft  # noqa: E402,F401
+from .ops_fft import fft, fft2, ifft, ifft2, irfft, istft, rfft, stft  # noqa: E402,F401
 
 # Keras 3's CTC ops (keras/ctc.py)
 from .ctc import ctc_decode, ctc_loss  # noqa: E402,F401

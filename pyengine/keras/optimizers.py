@@ -74,10 +74,21 @@ class Optimizer:
             raise ValueError(f"[{owner}] jit_compile must be a bool")
         if kwargs:
             raise TypeError(f"[{owner}] unrecognized arguments: {sorted(kwargs)}")
-        for what, v in (("loss_scale_factor", loss_scale_factor),
-                        ("gradient_accumulation_steps", gradient_accumulation_steps)):
-            if v:
-                raise ValueError(f"[{owner}] {what} is not supported. Received: {what}={v!r}")
+        if loss_scale_factor:
+            raise ValueError(f"[{owner}] loss_scale_factor is not supported. Received: "
+                             f"loss_scale_factor={loss_scale_factor!r}")
+        if gradient_accumulation_steps is not None and (
+                isinstance(gradient_accumulation_steps, bool) or
+                not isinstance(gradient_accumulation_steps, (int, np.integer)) or
+                gradient_accumulation_steps < 2):
+            raise ValueError(f"[{owner}] gradient_accumulation_steps must be an int >= 2 or "
+                             f"None. Received: gradient_accumulation_steps="
+                             f"{gradient_accumulation_steps!r}")
+        # Keras 3: the variables change every gradient_accumulation_steps calls of
+        # apply_gradients, with the mean of that many gradients; `iterations` counts every call
+        self.gradient_accumulation_steps = gradient_accumulation_steps and \
+            int(gradient_accumulation_steps)
+        self._accumulated = {}  # variable -> the sum of its gradients since the last update
         if clipnorm is not None and global_clipnorm is not None:
             raise ValueError(f"[{owner}] only one of clipnorm and global_clipnorm can be set")
         self.learning_rate = learning_rate
@@ -160,6 +171,12 @@ class Optimizer:
             clip = self.clipnorm or self.clipvalue or self.global_clipnorm
             a = np.array(a, np.float32, copy=bool(clip) or not a.flags.c_contiguous)
             grads.append(Tensor._wrap(a))
+        if self.gradient_accumulation_steps and not self._accumulate(variables, grads):
+            if self.use_ema:  # Keras 3 averages (and constrains) after every call
+                self._update_averages(variables)
+            _constraints.apply(variables)
+            self.iterations += 1
+            return
         if self._schedule is not None:
             self._lr = _number(_scalar(self._schedule(self.iterations)), "learning_rate",
                                self.name)
@@ -182,6 +199,26 @@ class Optimizer:
             self._update_averages(variables)
         _constraints.apply(variables)  # Keras' order: after the update and the averages
         self.iterations += 1
+
+    def _accumulate(self, variables, grads):
+        """gradient_accumulation_steps: adds this call's gradients to the sums; on every
+        gradient_accumulation_steps-th call replaces `grads` in place by the mean of the summed
+        gradients, resets the sums and returns True (the variables are updated now). The
+        update's own counters (Adam's bias correction) count updates, as PyTorch's do; Keras 3
+        counts calls there."""
+        steps = self.gradient_accumulation_steps
+        update = (self.iterations + 1) % steps == 0
+        for i, (v, g) in enumerate(zip(variables, grads)):
+            acc = self._accumulated.get(v)
+            if update:
+                total = g._data if acc is None else acc + g._data
+                grads[i] = Tensor._wrap((total / np.float32(steps)).astype(np.float32))
+                self._accumulated.pop(v, None)
+            elif acc is None:
+                self._accumulated[v] = g._data.copy()
+            else:
+                acc += g._data
+        return update
 
     # ---- use_ema ----------------------------------------------------------------------------
     def _update_averages(self, variables):
@@ -230,7 +267,8 @@ class Optimizer:
                 "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
                 "clipvalue": self.clipvalue, "use_ema": self.use_ema,
                 "ema_momentum": self.ema_momentum,
-                "ema_overwrite_frequency": self.ema_overwrite_frequency}
+                "ema_overwrite_frequency": self.ema_overwrite_frequency,
+                "gradient_accumulation_steps": self.gradient_accumulation_steps}
 
 
 class SGD(Optimizer):

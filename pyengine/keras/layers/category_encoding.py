@@ -92,22 +92,85 @@ class CategoryEncoding(ArrayInputLayer):
            [1., 0., 0., 0.]], dtype=float32)
     """
 
-    def __init__(self, num_tokens=None, output_mode="multi_hot", sparse=False, **kwargs):
+    def __init__(self, num_tokens=None, output_mode="multi_hot", sparse=False, max_tokens=None,
+                 **kwargs):
         super().__init__(**kwargs)
         what = "CategoryEncoding"
         self.output_mode = check_mode(output_mode, what, MODES)
         check_sparse(sparse, what)
-        if num_tokens is None:
-            raise ValueError(f"[{what}] num_tokens must be set. Received: num_tokens=None")
-        if isinstance(num_tokens, bool) or not isinstance(num_tokens, (int, np.integer)) \
-                or num_tokens < 1:
+        if max_tokens is not None:  # TF 2.3 / 2.4's name of num_tokens
+            if num_tokens is not None:
+                raise ValueError(f"[{what}] pass num_tokens or its old name max_tokens, not "
+                                 f"both. Received: num_tokens={num_tokens!r}, "
+                                 f"max_tokens={max_tokens!r}")
+            num_tokens = max_tokens
+        if num_tokens is not None and (isinstance(num_tokens, bool) or
+                                       not isinstance(num_tokens, (int, np.integer)) or
+                                       num_tokens < 1):
             raise ValueError(f"[{what}] num_tokens must be a positive int. Received: "
                              f"num_tokens={num_tokens!r}")
-        self.num_tokens, self.sparse = int(num_tokens), False
+        # None until adapt() sets it (TF 2.3 / 2.4's CategoryEncoding().adapt(ids))
+        self.num_tokens = None if num_tokens is None else int(num_tokens)
+        self.sparse = False
+
+    def get_config(self):
+        """The constructor's arguments with num_tokens as the layer holds it (adapt() may
+        have set it), so a saved model reloads with the adapted depth."""
+        config = super().get_config()
+        kw = config["kwargs"]
+        kw.pop("max_tokens", None)
+        if self.num_tokens is not None:
+            kw["num_tokens"] = self.num_tokens
+            if config["args"]:  # num_tokens given positionally
+                config["args"] = []
+                kw.setdefault("output_mode", self.output_mode)
+        config["max_tokens"] = None
+        return config
+
+    def __call__(self, inputs, *args, **kwargs):
+        from ..symbolic import KerasTensor
+        if isinstance(inputs, KerasTensor) and tuple(inputs.shape) == (None,) and \
+                self.output_mode != "one_hot":
+            # a graph tensor of shape (batch,) (from keras.Input(shape=())): each sample is
+            # one id, as TensorFlow's Keras 2 encodes it (Keras 3 would reduce the batch away
+            # and leave no batch axis); this layer then reads rank-1 ids that way
+            self._ids_per_sample = True
+        return super().__call__(inputs, *args, **kwargs)
+
+    def _depth(self, what):
+        if self.num_tokens is None:
+            raise ValueError(f"[{what}] num_tokens must be set. Received: num_tokens=None "
+                             "(pass num_tokens=, or call adapt(ids) first)")
+        return self.num_tokens
+
+    def adapt(self, data, batch_size=None, steps=None):
+        """TF 2.3 / 2.4's form: num_tokens becomes the largest id in `data` plus one (ids are
+        non-negative integers); a layer made with num_tokens checks the ids fit it."""
+        from .adapt_data import adapt_data
+        what = f"CategoryEncoding {self.name}"
+        data = adapt_data(data, batch_size, steps, "CategoryEncoding")
+        batches = [data] if isinstance(data, (np.ndarray, Tensor, list, tuple)) or \
+            np.isscalar(data) else data
+        top = -1
+        for b in batches:
+            if isinstance(b, tuple) and len(b) == 2:  # (x, y) from a dataset: adapt reads x
+                b = b[0]
+            ids = _ids(b, np.iinfo(np.int64).max, what)
+            if ids.size:
+                top = max(top, int(ids.max()))
+        if top < 0:
+            raise ValueError(f"[{what}.adapt] received no ids")
+        if self.num_tokens is not None and top >= self.num_tokens:
+            raise ValueError(f"[{what}.adapt] ids reach {top}, outside num_tokens="
+                             f"{self.num_tokens}")
+        if self.num_tokens is None:
+            self.num_tokens = top + 1
 
     def call(self, inputs, count_weights=None):
         what = f"CategoryEncoding {self.name}"
-        ids = _ids(inputs, self.num_tokens, what)
+        ids = _ids(inputs, self._depth(what), what)
+        if ids.ndim == 1 and getattr(self, "_ids_per_sample", False):
+            ids = ids[:, None]
         if count_weights is not None:
             if self.output_mode != "count":
                 raise ValueError(f"[{what}] count_weights is only used with output_mode="
@@ -121,7 +184,10 @@ class CategoryEncoding(ArrayInputLayer):
                                        count_weights))
 
     def compute_output_shape(self, input_shape):
+        self._depth(f"CategoryEncoding {self.name}")
         shape = tuple(input_shape) or (1,)
+        if shape == (None,) and self.output_mode != "one_hot":  # see __call__
+            return (None, self.num_tokens)
         if self.output_mode == "one_hot" and shape[-1] != 1:
             return shape + (self.num_tokens,)
         return shape[:-1] + (self.num_tokens,)

@@ -29,6 +29,12 @@ def function_ref(fn, owner):
     for part in qual.split("."):
         target = getattr(target, part, None)
     # the module's attribute is fn itself, or a decorator's wrapper of it (keras.ops, tf names)
+    if module is not None and "<" not in qual and target is not None and not (
+            target is fn or getattr(target, "__wrapped__", None) is fn):
+        raise TypeError(f"[{owner}] cannot save {qual!r}: the name {mod}.{qual} now refers "
+                        f"to a {type(target).__name__}, not to this function (was the name "
+                        "reassigned after the layer was made, as in `f = Lambda(f)(x)`?). "
+                        "Keep the function under its own name, or use save_weights")
     if module is None or "<" in qual or not (target is fn or
                                              getattr(target, "__wrapped__", None) is fn):
         raise TypeError(f"[{owner}] cannot save {getattr(fn, '__qualname__', fn)!r}: only a "
@@ -53,6 +59,7 @@ load_policy = _LoadPolicy()
 # symbolic.py). Anything else (os.system, shutil.rmtree, pe.io.save, a user's module) must be
 # registered or passed in custom_objects, as Keras 3 requires outside its own packages.
 _SAFE_MODULES = ("pyengine.keras.ops", "pyengine.keras.ops_more", "pyengine.keras.ops_image",
+                 "pyengine.keras.ops_fft", "pyengine.keras.ops_numpy_more",
                  "pyengine.keras.activations", "pyengine.keras.backend", "pyengine.keras.random",
                  "pyengine.tf_names", "pyengine.nn.functional", "pyengine.creation",
                  "pyengine.ops.shape", "pyengine.ops.attention_einsum", "pyengine.tf_indexing",

@@ -83,6 +83,8 @@ class Minimum(_Merge):
 
 
 class Concatenate(_Merge):
+    min_inputs = 1  # Keras (2.x and 3): a list of one tensor is concatenated into itself
+
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = int(axis)

@@ -1,8 +1,9 @@
 """keras.preprocessing.sequence.pad_sequences (also keras.utils.pad_sequences); skipgrams and
-make_sampling_table live in skipgrams.py."""
+make_sampling_table live in skipgrams.py, TimeseriesGenerator in timeseries_generator.py."""
 import numpy as np
 
 from .skipgrams import make_sampling_table, skipgrams  # noqa: F401
+from .timeseries_generator import TimeseriesGenerator  # noqa: F401
 
 
 def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre",

@@ -579,17 +579,17 @@ class Tensor(TorchHabits):
         of those ops are untouched: the write makes a new array. A leaf that requires grad
         refuses, as in PyTorch, and so does a view of another array (a slice, view or
         reshape), whose write PyTorch makes visible in the tensor viewed: here that tensor
-        would keep its values (values_only_here: setitem, whose write into a view stays in
-        the view, docs/tensor.md, and the in-place view ops, which write no values)."""
+        would keep its values (values_only_here: the in-place view ops, which write no
+        values)."""
         if self._node is None and self.requires_grad:
             raise RuntimeError(f"[{op}] a leaf tensor that requires grad can't be modified in "
                                "place; wrap it in pe.no_grad()")
-        if not values_only_here and self._data.base is not None:
+        if not values_only_here and self._views_another():
             raise RuntimeError(f"[{op}] this tensor views another one's data (a slice, view or "
                                "reshape) and is in a recorded graph: written in place, the "
                                "tensor it views would not see the write. Use the out-of-place "
-                               "form (x = x + y, x.masked_fill(...)) or write into the tensor "
-                               "it views")
+                               "form (x = x + y, x.masked_fill(...), pe.where, pe.cat) or write "
+                               "into the tensor it views")
         before = Tensor._wrap(self._data, self._device)
         before.requires_grad, before._node = self.requires_grad, self._node
         if self._version:
@@ -724,6 +724,14 @@ class Tensor(TorchHabits):
         self._data[_shape.index_key(key)] = value._data if isinstance(value, Tensor) else value
         self._mark_written()
 
+    def _views_another(self):
+        """Whether this tensor's array is a view of another tensor's (of an input of the op that
+        made it: `x.view(...)`, `x[0:2]`; or, outside any graph, of any array)."""
+        if self._node is not None:
+            return any(t is not None and t is not self and np.may_share_memory(self._data, t._data)
+                       for t in self._node.inputs)
+        return self._data.base is not None
+
     def _setitem_recorded(self, key, value, op="setitem"):
         # A value in the graph written into a tensor (PyTorch's CopySlices): the tensor adopts
         # the SetItem result and its node (_adopt); SetItem's first input is the tensor as it
@@ -733,8 +741,7 @@ class Tensor(TorchHabits):
         if not isinstance(value, Tensor):
             value = Tensor._wrap(np.asarray(value, dtype=self._data.dtype), self._device)
         index = _shape.index_key(key)
-        return self._adopt(lambda before: SetItem.apply(before, value, key=index), op,
-                           values_only_here=op == "setitem")
+        return self._adopt(lambda before: SetItem.apply(before, value, key=index), op)
 
     def __iter__(self):
         if self.ndim == 0:

@@ -120,6 +120,9 @@ def test_refusals_leaf_view_and_dtype():
         t.view(6).add_(1.0)
     with pytest.raises(RuntimeError, match="views another one's data"):
         t[0].zero_()
+    view = t[0:1]
+    with pytest.raises(RuntimeError, match=r"\[setitem\] this tensor views another"):
+        view[0] = a[1]  # t would keep its values
     ints = pe.zeros(2, 3, dtype=pe.int64)
     with pytest.raises(TypeError, match="can't be written into a int64 tensor"):
         ints.add_(a)

@@ -75,9 +75,10 @@ class Optimizer:
             if not isinstance(p, Tensor):
                 raise TypeError(f"[{type(self).__name__}] can only optimize Tensors, got "
                                 f"{type(p).__name__}")
-            if not p.requires_grad:
-                raise ValueError(f"[{type(self).__name__}] can't optimize a tensor that does not "
-                                 "require grad")
+            # torch's rule: a frozen (requires_grad=False) parameter may sit in a group (it
+            # gets no gradient, so steps skip it until it is unfrozen); a non-leaf may not
+            if not p.is_leaf and not p._retain_grad:
+                raise ValueError(f"[{type(self).__name__}] can't optimize a non-leaf Tensor")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in params) or len({id(p) for p in params}) != len(params):
             raise ValueError(f"[{type(self).__name__}] some parameters appear in more than one "

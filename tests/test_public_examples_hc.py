@@ -144,3 +144,82 @@ def test_optimizer_takes_frozen_parameters_and_refuses_non_leaves():
     np.testing.assert_allclose(lin.weight.detach().numpy(), w0 - 0.5)
     with pytest.raises(ValueError, match="non-leaf"):
         pe.optim.SGD([pe.ones(2, requires_grad=True) * 2], lr=0.1)
+
+
+# ---- pe.utils.benchmark (Timer, Measurement, Compare) ---------------------------------------------
+def test_benchmark_timer_measures_python_statements():
+    import pickle
+    from pyengine.utils import benchmark
+    calls = []
+    t = benchmark.Timer(stmt="f(x)", setup="""
+        y = torch.ones(4)
+    """, globals={"f": lambda v: calls.append(1), "x": 1}, label="L", sub_label="s",
+                        description="d")
+    assert t._task_spec.setup == "y = torch.ones(4)"  # dedented like torch
+    m = t.timeit(50)
+    assert m.number_per_run == 50 and len(m.times) == 1 and m.median > 0
+    assert len(calls) == 50 + 2  # the runs and the warm-up
+    m = t.blocked_autorange(min_run_time=0.01)
+    assert sum(m.raw_times) >= 0.01 and m.number_per_run >= 1
+    times = np.sort(np.asarray(m.times))
+    assert m.median == pytest.approx(np.median(times))
+    assert m.mean == pytest.approx(times.mean())
+    assert m.iqr == pytest.approx(np.quantile(times, 0.75) - np.quantile(times, 0.25))
+    assert 1 <= m.significant_figures <= 4
+    text = repr(m)
+    assert "L: s" in text and "setup: y = torch.ones(4)" in text and "runs" in text
+    assert m.label == "L" and m.num_threads == 1 and m.stmt == "f(x)"
+    back = pickle.loads(pickle.dumps(m))
+    assert back.raw_times == m.raw_times and back.task_spec == m.task_spec
+    m = t.adaptive_autorange(threshold=10.0, min_run_time=0.005)  # stops once 4 blocks agree
+    assert len(m.raw_times) >= 4
+    before = pe.get_num_threads()
+    seen = []
+    t2 = benchmark.Timer("seen.append(torch.get_num_threads())", globals={"seen": seen},
+                         num_threads=before + 1)
+    t2.timeit(3)
+    assert set(seen) == {before + 1} and pe.get_num_threads() == before
+
+
+def test_benchmark_manual_measurement_statistics_and_compare_table():
+    from pyengine.utils import benchmark
+
+    def meas(times, desc, sub, env=None, threads=1):
+        spec = benchmark.TaskSpec(stmt="s", setup="pass", label="Dot", sub_label=sub,
+                                  description=desc, env=env, num_threads=threads)
+        return benchmark.Measurement(number_per_run=10, raw_times=[t * 10 for t in times],
+                                     task_spec=spec)
+
+    a = meas([1e-6, 2e-6, 3e-6, 4e-6, 5e-6], "mul", "[1, 1]")
+    assert a.median == pytest.approx(3e-6) and a.mean == pytest.approx(3e-6)
+    assert a.iqr == pytest.approx(2e-6)  # quantiles 0.25 / 0.75 of 1..5 us: 2 and 4
+    assert a.has_warnings  # IQR is 67 % of the median
+    b = meas([2e-5] * 4, "bmm", "[1, 1]")
+    c = meas([4e-6] * 4, "mul", "[8, 8]", threads=2)
+    cmp = benchmark.Compare([a, b, c])
+    text = str(cmp)
+    lines = text.splitlines()
+    assert "Dot" in lines[0] and "mul" in lines[1] and "bmm" in lines[1]
+    assert any(l.startswith("1 threads:") for l in lines)
+    assert any(l.startswith("2 threads:") for l in lines)
+    row = next(l for l in lines if "[1, 1]" in l)
+    assert "3.0" in row and "20.0" in row
+    assert "Times are in microseconds (us)." in text
+    cmp.trim_significant_figures()
+    cmp.colorize()
+    assert "\033[92m" in str(cmp)  # the best of a column is highlighted
+    with pytest.raises(ValueError, match="Measurements"):
+        benchmark.Compare([1.0])
+
+
+def test_benchmark_refuses_what_it_cannot_do():
+    from pyengine.utils import benchmark
+    with pytest.raises(NotImplementedError, match="C\\+\\+"):
+        benchmark.Timer("x * y;", language=benchmark.Language.CPP)
+    with pytest.raises(NotImplementedError, match="callgrind"):
+        benchmark.Timer("pass").collect_callgrind()
+    with pytest.raises(ValueError, match="num_threads"):
+        benchmark.Timer("pass", num_threads=0)
+    with pytest.raises(ValueError, match="string"):
+        benchmark.Timer(lambda: None)
+    assert pe.utils.benchmark is benchmark

@@ -154,7 +154,7 @@ def __getattr__(name):
     # Heavier subpackages load on first use, keeping `import pyengine` fast (contrib: TF 1's
     # tf.contrib.image; compat: `import pyengine.compat.v1 as tf` for TensorFlow 1 programs).
     if name in ("optim", "keras", "data", "io", "distributed", "distributions",
-                "multiprocessing", "linalg", "hub", "func", "contrib", "compat"):
+                "multiprocessing", "linalg", "hub", "func", "contrib", "compat", "jit"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
     if name in _LAZY_NAMES:

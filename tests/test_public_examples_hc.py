@@ -223,3 +223,76 @@ def test_benchmark_refuses_what_it_cannot_do():
     with pytest.raises(ValueError, match="string"):
         benchmark.Timer(lambda: None)
     assert pe.utils.benchmark is benchmark
+
+
+# ---- pe.jit (TorchScript's Python-facing calls, eager) ---------------------------------------------
+def test_jit_script_and_trace_keep_eager_results():
+    @pe.jit.script
+    def fused_gelu(x):
+        return x * 0.5 * (1.0 + pe.erf(x / 1.41421))
+
+    x = pe.tensor([-2.0, -0.5, 0.0, 0.7, 3.0], dtype=pe.float64)
+    ref = np.array([v * 0.5 * (1.0 + __import__("math").erf(v / 1.41421))
+                    for v in [-2.0, -0.5, 0.0, 0.7, 3.0]])
+    np.testing.assert_allclose(fused_gelu(x).numpy(), ref, rtol=1e-12)
+    seen = []
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(3, 2)
+
+        def forward(self, a):
+            seen.append((pe.jit.is_tracing(), pe.is_grad_enabled()))
+            return self.fc(a)
+
+    net = Net()
+    traced = pe.jit.trace(net, (pe.ones(4, 3),))
+    assert traced is net and seen == [(True, False)]  # run once on the example, no graph
+    assert not pe.jit.is_tracing() and not pe.jit.is_scripting()
+    assert not isinstance(traced, pe.jit.ScriptModule)
+    with pytest.raises(RuntimeError, match="eval mode"):
+        pe.jit.freeze(traced)
+    frozen = pe.jit.freeze(traced.eval())
+    a = pe.randn(5, 3)
+    np.testing.assert_allclose(frozen(a).numpy(), net(a).detach().numpy())
+    with pytest.raises(ValueError, match="features"):  # the example run reports shape errors
+        pe.jit.trace(net, pe.ones(4, 5))
+    assert pe.jit.ignore(fused_gelu) is fused_gelu
+    assert pe.jit.ignore(drop=True)(fused_gelu) is fused_gelu
+    with pytest.raises(NotImplementedError, match="state_dict"):
+        pe.jit.save(frozen, "model.pt")
+    with pytest.raises(NotImplementedError, match="TorchScript"):
+        pe.jit.load("model.pt")
+    with pytest.raises(NotImplementedError, match="check_inputs"):
+        pe.jit.trace(net, pe.ones(1, 3), check_inputs=[(pe.ones(2, 3),)])
+    pe.jit.enable_onednn_fusion(True)
+    assert pe.jit.onednn_fusion_enabled()
+    pe.jit.enable_onednn_fusion(False)
+    with pytest.raises(TypeError):
+        pe.jit.enable_onednn_fusion("yes")
+
+
+# ---- vision.models.resnet50 / 101 / 152 (Bottleneck) ---------------------------------------------------
+def test_resnet_bottleneck_models_match_torchvision_layout():
+    from pyengine.vision import models
+    # torchvision's parameter counts (num_classes=1000)
+    assert sum(p.numel() for p in models.resnet50().parameters()) == 25_557_032
+    assert sum(p.numel() for p in models.resnet50(groups=32, width_per_group=4)
+               .parameters()) == 25_028_904  # resnext50_32x4d
+    m = models.resnet50(num_classes=3, zero_init_residual=True)
+    blk = m.layer2[0]
+    assert isinstance(blk, models.Bottleneck)
+    assert blk.conv2.stride == (2, 2) and blk.conv1.stride == (1, 1)  # v1.5: stride on the 3x3
+    assert float(blk.bn3.weight.abs().sum()) == 0.0
+    assert list(m.state_dict())[6:12] == ["layer1.0.conv1.weight", "layer1.0.bn1.weight",
+                                          "layer1.0.bn1.bias", "layer1.0.bn1.running_mean",
+                                          "layer1.0.bn1.running_var",
+                                          "layer1.0.bn1.num_batches_tracked"]
+    x = pe.randn(2, 3, 32, 32)
+    out = m(x)
+    assert out.shape == (2, 3)
+    out.sum().backward()
+    assert m.conv1.weight.grad is not None
+    with pytest.raises(ValueError, match="groups"):
+        models.resnet18(groups=2)

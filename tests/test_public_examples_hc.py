@@ -296,3 +296,44 @@ def test_resnet_bottleneck_models_match_torchvision_layout():
     assert m.conv1.weight.grad is not None
     with pytest.raises(ValueError, match="groups"):
         models.resnet18(groups=2)
+
+
+# ---- scaled_dot_product_attention backend switches -------------------------------------------------
+def test_sdpa_kernel_switches_follow_torch_on_cpu():
+    import warnings
+    from pyengine.nn.attention import SDPBackend, sdpa_kernel
+    import pyengine.nn.functional as F
+    rng = np.random.default_rng(0)
+    q = pe.tensor(rng.standard_normal((2, 3, 4, 5)))
+    k = pe.tensor(rng.standard_normal((2, 3, 6, 5)))
+    v = pe.tensor(rng.standard_normal((2, 3, 6, 2)))
+    s = q.numpy() @ np.swapaxes(k.numpy(), -1, -2) / np.sqrt(5)
+    w = np.exp(s - s.max(-1, keepdims=True))
+    ref = (w / w.sum(-1, keepdims=True)) @ v.numpy()
+    for backends in (SDPBackend.MATH, SDPBackend.FLASH_ATTENTION,
+                     [SDPBackend.EFFICIENT_ATTENTION, SDPBackend.MATH]):
+        with sdpa_kernel(backends):
+            np.testing.assert_allclose(F.scaled_dot_product_attention(q, k, v).numpy(), ref,
+                                       rtol=1e-10)
+    for backends in (SDPBackend.EFFICIENT_ATTENTION, SDPBackend.CUDNN_ATTENTION):
+        with sdpa_kernel(backends), pytest.raises(RuntimeError, match="No viable backend"):
+            F.scaled_dot_product_attention(q, k, v)
+    cuda = pe.backends.cuda
+    assert cuda.flash_sdp_enabled() and cuda.math_sdp_enabled()  # restored on exit
+    with sdpa_kernel([SDPBackend.MATH]):
+        assert cuda.math_sdp_enabled() and not cuda.flash_sdp_enabled()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        with cuda.sdp_kernel(enable_math=False, enable_flash=False):
+            assert cuda.mem_efficient_sdp_enabled()
+            with pytest.raises(RuntimeError, match="No viable backend"):
+                F.scaled_dot_product_attention(q, k, v)
+    cuda.enable_math_sdp(False)
+    try:
+        assert not cuda.math_sdp_enabled()
+        F.scaled_dot_product_attention(q, k, v)  # flash still serves
+    finally:
+        cuda.enable_math_sdp(True)
+    with pytest.raises(TypeError):
+        with sdpa_kernel("math"):
+            pass

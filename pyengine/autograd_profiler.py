@@ -122,16 +122,22 @@ class EventList(list):
 
     _SORT = {"self_cpu_time_total": "self_cpu_time_total", "cpu_time_total": "cpu_time_total",
              "cpu_time": "cpu_time", "count": "count", None: None}
+    # device-time keys: a CPU run records no device time, so every row's is 0 and the order
+    # stays as recorded (torch's CPU-only profile sorts the same way)
+    _DEVICE_SORT = {f"{self_}{dev}_time{total}" for self_ in ("", "self_")
+                    for dev in ("cuda", "device", "xpu", "privateuse1")
+                    for total in ("", "_total")}
 
     def table(self, sort_by=None, row_limit=100, max_name_column_width=55, header=None,
               top_level_events_only=False):
-        if sort_by not in self._SORT:
+        if sort_by not in self._SORT and sort_by not in self._DEVICE_SORT:
             raise ValueError(f"[profile.table] sort_by={sort_by!r}: use one of "
-                             f"{sorted(k for k in self._SORT if k)} (CPU only)")
+                             f"{sorted(k for k in self._SORT if k)} or a device-time key "
+                             "such as 'cuda_time_total' (all 0 on the CPU)")
         if top_level_events_only:
             raise NotImplementedError("[profile.table] top_level_events_only is not supported")
         rows = list(self)
-        if sort_by:
+        if sort_by in self._SORT and sort_by:
             rows.sort(key=lambda r: getattr(r, sort_by), reverse=True)
         if row_limit is not None and row_limit >= 0:
             rows = rows[:row_limit]

@@ -322,7 +322,11 @@ class TorchHabits(MathHabits, SpecialHabits, WindowHabits):
     def is_shared(self):
         from .multiprocessing.shared_tensors import is_shared
         return is_shared(self)
-    def is_contiguous(self): return bool(self._data.flags.c_contiguous)
+    def is_contiguous(self, memory_format=None):
+        if memory_format is None:
+            return bool(self._data.flags.c_contiguous)
+        from . import memory_formats as _mf
+        return _mf.is_in(self._data, _mf.check(memory_format, "is_contiguous"))
     def nelement(self): return int(self._data.size)
     def ndimension(self): return self._data.ndim
     def element_size(self): return self._data.itemsize

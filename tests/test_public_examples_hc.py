@@ -337,3 +337,63 @@ def test_sdpa_kernel_switches_follow_torch_on_cpu():
     with pytest.raises(TypeError):
         with sdpa_kernel("math"):
             pass
+
+
+# ---- memory formats (channels_last) ------------------------------------------------------------------
+def test_channels_last_strides_and_checks_as_torch():
+    x = pe.empty(10, 3, 32, 32)
+    assert x.stride() == (3072, 1024, 32, 1)
+    cl = x.to(memory_format=pe.channels_last)
+    assert cl.shape == (10, 3, 32, 32) and cl.stride() == (3072, 1, 96, 3)
+    assert cl.is_contiguous(memory_format=pe.channels_last) and not cl.is_contiguous()
+    assert cl.to(memory_format=pe.channels_last) is cl  # nothing to do: itself, as torch
+    back = cl.to(memory_format=pe.contiguous_format)
+    assert back.stride() == (3072, 1024, 32, 1)
+    assert x.contiguous(memory_format=pe.channels_last).stride() == (3072, 1, 96, 3)
+    special = pe.empty(4, 1, 4, 4)  # N1HW: both layouts at once
+    assert special.is_contiguous(memory_format=pe.channels_last)
+    assert special.is_contiguous(memory_format=pe.contiguous_format)
+    made = pe.empty(10, 3, 32, 32, memory_format=pe.channels_last)
+    assert made.stride() == (3072, 1, 96, 3)
+    assert made.clone().stride() == (3072, 1, 96, 3)  # preserve_format
+    assert made.clone(memory_format=pe.contiguous_format).is_contiguous()
+    assert pe.empty_like(made).stride() == (3072, 1, 96, 3)
+    assert pe.zeros_like(made, memory_format=pe.contiguous_format).is_contiguous()
+    assert pe.empty(2, 3, 4, 5, 6, memory_format=pe.channels_last_3d).stride() == \
+        (360, 1, 90, 18, 3)
+    with pytest.raises(RuntimeError, match="rank 4"):
+        pe.empty(2, 3, 4).to(memory_format=pe.channels_last)
+    with pytest.raises(TypeError, match="memory_format"):
+        x.contiguous(memory_format="channels_last")
+    with pytest.raises(RuntimeError, match="preserve"):
+        x.contiguous(memory_format=pe.preserve_format)
+
+
+def test_channels_last_values_gradients_and_conv_layout():
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((2, 3, 6, 5))
+    x = pe.tensor(a, requires_grad=True)
+    xc = x.to(memory_format=pe.channels_last)
+    np.testing.assert_array_equal(xc.detach().numpy(), a)
+    (xc * pe.tensor(np.arange(3.0).reshape(1, 3, 1, 1))).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.broadcast_to(
+        np.arange(3.0).reshape(1, 3, 1, 1), a.shape))  # the relayout is an identity for grads
+    conv = nn.Conv2d(3, 4, 3).double()
+    ref = conv(pe.tensor(a)).detach().numpy()
+    plain_in_cl_model = conv(xc.detach())
+    assert plain_in_cl_model.is_contiguous(memory_format=pe.channels_last)
+    np.testing.assert_allclose(plain_in_cl_model.detach().numpy(), ref, rtol=1e-12)
+    w = conv.weight
+    conv.to(memory_format=pe.channels_last)
+    assert conv.weight is w and conv.weight.is_contiguous(memory_format=pe.channels_last)
+    out = conv(pe.tensor(a))  # a channels_last weight makes the output channels_last
+    assert out.is_contiguous(memory_format=pe.channels_last) and not out.is_contiguous()
+    np.testing.assert_allclose(out.detach().numpy(), ref, rtol=1e-12)
+    y = (out + out)  # pointwise ops between channels_last tensors keep the layout
+    assert y.stride() == out.stride()
+    out.sum().backward()
+    assert conv.weight.grad.shape == (4, 3, 3, 3)
+    t = pe.randint(1, 10, (2, 8, 4, 4), dtype=pe.float32, requires_grad=True)
+    assert t.requires_grad and t.is_leaf
+    with pytest.raises(RuntimeError, match="floating-point"):
+        pe.randint(1, 10, (2,), requires_grad=True)

@@ -380,9 +380,10 @@ class Module:
         fn(self)
         return self
 
-    def to(self, *args, dtype=None, device=None):
+    def to(self, *args, dtype=None, device=None, memory_format=None):
         """Cast floating-point parameters and buffers to `dtype` (in place, keeping the same
-        Parameter objects so optimizers still hold them) and check `device`."""
+        Parameter objects so optimizers still hold them) and check `device`. memory_format
+        (channels_last ...) relays the 4-D (channels_last_3d: 5-D) ones, in place too."""
         for a in args:
             if isinstance(a, (str, Device)) or is_ordinal(a):
                 device = a
@@ -399,6 +400,13 @@ class Module:
                     t._data = t._data.astype(npd)
                     if t.grad is not None:
                         t.grad = Tensor._wrap(t.grad._data.astype(npd), t.device)
+        if memory_format is not None:
+            from .. import memory_formats as _mf
+            fmt = _mf.check(memory_format, "to")
+            rank = {_mf.channels_last: 4, _mf.channels_last_3d: 5}.get(fmt)
+            for t in self._all_tensors():
+                if fmt is _mf.contiguous_format or t.ndim == rank:
+                    t._data = _mf.laid_out(t._data, fmt, "to")
         return self
 
     def _all_tensors(self):

@@ -449,19 +449,24 @@ def _topological_order(root):
 _HOOKS = {}
 
 
+# id(leaf) -> {handle id: hook(leaf)}: Tensor.register_post_accumulate_grad_hook
+_POST_HOOKS = {}
+
+
 class RemovableHandle:
     _next = 0
 
-    def __init__(self, key):
+    def __init__(self, key, registry=None):
         self.key, self.id = key, RemovableHandle._next
+        self._registry = _HOOKS if registry is None else registry
         RemovableHandle._next += 1
 
     def remove(self):
-        hooks = _HOOKS.get(self.key)
+        hooks = self._registry.get(self.key)
         if hooks is not None:
             hooks.pop(self.id, None)
             if not hooks:
-                _HOOKS.pop(self.key, None)
+                self._registry.pop(self.key, None)
 
 
 def register_hook(tensor, hook):
@@ -478,6 +483,38 @@ def register_hook(tensor, hook):
     handle = RemovableHandle(key)
     _HOOKS[key][handle.id] = hook
     return handle
+
+
+def register_post_accumulate_grad_hook(tensor, hook):
+    """hook(tensor) -> None, called once a backward pass has added the leaf's whole gradient
+    for that pass to its .grad (torch 2.1's API: an optimizer step fused into backward).
+    pyengine runs these hooks at the end of the backward walk, after every leaf's .grad is
+    final, rather than while other gradients are still being computed: the results are the
+    same, the memory torch saves by stepping early is not saved."""
+    import weakref
+    if not tensor.requires_grad:
+        raise RuntimeError("[register_post_accumulate_grad_hook] cannot register a hook on a "
+                           "tensor that doesn't require gradient")
+    if tensor._node is not None:
+        raise RuntimeError("[register_post_accumulate_grad_hook] post accumulate grad hooks "
+                           "cannot be registered on non-leaf tensors")
+    if not callable(hook):
+        raise TypeError("[register_post_accumulate_grad_hook] hook must be callable")
+    key = id(tensor)
+    if key not in _POST_HOOKS:
+        _POST_HOOKS[key] = {}
+        weakref.finalize(tensor, _POST_HOOKS.pop, key, None)
+    handle = RemovableHandle(key, _POST_HOOKS)
+    _POST_HOOKS[key][handle.id] = hook
+    return handle
+
+
+def _run_post_hooks(leaves):
+    for leaf in leaves:
+        for hook in list(_POST_HOOKS.get(id(leaf), {}).values()):
+            if hook(leaf) is not None:
+                raise RuntimeError("[register_post_accumulate_grad_hook] hooks should return "
+                                   "None")
 
 
 def _run_hooks(key, g, device):
@@ -537,6 +574,9 @@ def _backward(tensor, gradient, retain_graph, create_graph, inputs):
     if retain_graph is None:
         retain_graph = create_graph
     if create_graph:
+        if _POST_HOOKS:
+            raise NotImplementedError("[backward] create_graph=True while post-accumulate-grad "
+                                      "hooks are registered is not supported")
         from . import autograd_higher
         autograd_higher.backward(tensor, gradient, inputs)
         return
@@ -547,6 +587,8 @@ def _backward(tensor, gradient, retain_graph, create_graph, inputs):
         for t in wanted:
             if got[id(t)] is not None:
                 t._accumulate(got[id(t)])
+        if _POST_HOOKS:
+            _run_post_hooks([t for t in wanted if t._node is None and got[id(t)] is not None])
         return
     _run_backward(tensor, g0, retain_graph, None)
 
@@ -566,6 +608,8 @@ def _run_backward(tensor, g0, retain_graph, targets):
         if _HOOKS and id(tensor) in _HOOKS:
             g0 = _run_hooks(id(tensor), g0, tensor._device)
         deliver(tensor, g0)
+        if _POST_HOOKS and not collect:
+            _run_post_hooks([tensor])
         return targets
     grads = {id(tensor): g0}
     hooked_leaves = {}  # id -> (leaf, summed gradient): leaves whose hooks wait for the total
@@ -623,7 +667,8 @@ def _run_backward(tensor, g0, retain_graph, targets):
                 if ig.dtype is not dt and ig.dtype != dt:
                     ig = ig.astype(dt)
                 if inp._node is None:
-                    if _HOOKS and id(inp) in _HOOKS:  # hooked leaf: its hooks see the total
+                    if (_HOOKS and id(inp) in _HOOKS) or (_POST_HOOKS and id(inp) in _POST_HOOKS):
+                        # hooked leaf: its hooks see the total
                         prev_g = hooked_leaves.get(id(inp))
                         hooked_leaves[id(inp)] = (inp, ig if prev_g is None else prev_g[1] + ig)
                         continue
@@ -647,9 +692,11 @@ def _run_backward(tensor, g0, retain_graph, targets):
                 node.ctx = None
                 node.freed = True
         for leaf, g in hooked_leaves.values():
-            deliver(leaf, _run_hooks(id(leaf), g, leaf._device))
+            deliver(leaf, _run_hooks(id(leaf), g, leaf._device) if id(leaf) in _HOOKS else g)
     finally:
         state.enabled = prev
+    if _POST_HOOKS and not collect:  # every .grad is final: the fused optimizer steps may run
+        _run_post_hooks([leaf for leaf, _ in hooked_leaves.values()])
     return targets
 
 

@@ -436,6 +436,11 @@ class Tensor(TorchHabits):
         (PyTorch's Tensor.register_hook). Returns a handle with .remove()."""
         return _autograd.register_hook(self, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(self) runs once backward has added this leaf's gradient to .grad (an optimizer
+        step fused into backward). Returns a handle with .remove()."""
+        return _autograd.register_post_accumulate_grad_hook(self, hook)
+
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         _autograd.backward(self, gradient, retain_graph, create_graph, inputs)
 

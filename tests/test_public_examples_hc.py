@@ -397,3 +397,53 @@ def test_channels_last_values_gradients_and_conv_layout():
     assert t.requires_grad and t.is_leaf
     with pytest.raises(RuntimeError, match="floating-point"):
         pe.randint(1, 10, (2,), requires_grad=True)
+
+
+# ---- optimizer step fused into backward (register_post_accumulate_grad_hook) ---------------------
+def _mlp(seed):
+    pe.manual_seed(seed)
+    return nn.Sequential(nn.Linear(6, 5), nn.Tanh(), nn.Linear(5, 3))
+
+
+def test_post_accumulate_grad_hook_fuses_optimizer_step():
+    rng = np.random.default_rng(0)
+    xs = [pe.tensor(rng.standard_normal((4, 6)).astype(np.float32)) for _ in range(3)]
+    plain, fused = _mlp(3), _mlp(3)
+    opt = pe.optim.Adam(plain.parameters(), lr=0.01)
+    opts = {p: pe.optim.Adam([p], lr=0.01, foreach=False) for p in fused.parameters()}
+    calls = []
+
+    def hook(p):
+        calls.append(p.grad is not None)
+        opts[p].step()
+        opts[p].zero_grad()
+
+    handles = [p.register_post_accumulate_grad_hook(hook) for p in fused.parameters()]
+    for x in xs:
+        plain(x).pow(2).sum().backward()
+        opt.step()
+        opt.zero_grad()
+        y = fused(x)
+        y.pow(2).sum().backward()
+    assert calls == [True] * 12  # once per parameter and backward, with .grad complete
+    for a, b in zip(plain.parameters(), fused.parameters()):
+        np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(), rtol=1e-6)
+        assert b.grad is None
+    # a parameter used twice gets its hook once, with the summed gradient
+    w = pe.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    w.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.numpy().copy()))
+    (w * 3.0 + w * w).sum().backward()
+    np.testing.assert_allclose(seen[0], [5.0, 7.0])
+    handles[0].remove()
+    calls.clear()
+    fused(xs[0]).sum().backward()
+    assert len(calls) == 3
+    with pytest.raises(RuntimeError, match="non-leaf"):
+        (w * 2).register_post_accumulate_grad_hook(lambda t: None)
+    with pytest.raises(TypeError, match="foreach"):
+        pe.optim.SGD([w], lr=0.1, foreach="yes")
+    with pytest.raises(NotImplementedError, match="differentiable"):
+        pe.optim.Adam([w], differentiable=True)
+    pe.optim.SGD([w], lr=0.1, fused=True)
+    pe.optim.AdamW([w], foreach=True, capturable=True)

@@ -447,3 +447,22 @@ def test_post_accumulate_grad_hook_fuses_optimizer_step():
         pe.optim.Adam([w], differentiable=True)
     pe.optim.SGD([w], lr=0.1, fused=True)
     pe.optim.AdamW([w], foreach=True, capturable=True)
+
+
+# ---- torch.compile's backend argument, torch._dynamo ------------------------------------------------
+def test_compile_named_backends_run_eagerly_custom_backends_refused():
+    import pyengine._dynamo as dynamo
+
+    def f1(x, y):  # data-dependent control flow: still followed after compile
+        return -y if float(x.sum()) < 0 else y
+
+    x, y = pe.ones(3), pe.tensor([1.0, 2.0, 3.0])
+    for backend in ("inductor", "eager", "aot_eager", "cudagraphs"):
+        g = pe.compile(f1, backend=backend)
+        np.testing.assert_array_equal(g(-x, y).numpy(), [-1.0, -2.0, -3.0])
+    dynamo.reset()
+    assert "inductor" in dynamo.list_backends()
+    with pytest.raises(NotImplementedError, match="custom backend"):
+        pe.compile(f1, backend=lambda gm, example_inputs: gm.forward)
+    with pytest.raises(TypeError, match="backend"):
+        pe.compile(f1, backend=3)

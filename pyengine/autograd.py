@@ -122,6 +122,38 @@ class _Unrecorded:
 _UNRECORDED = _Unrecorded()
 
 
+_ADOPTIONS = [0]  # bumped each time a tensor held by recorded ops takes a new node (setitem)
+
+
+def note_adoption(tensor, old):
+    """`tensor` (held by recorded ops) now stands for a new version; `old` carries the version
+    those ops read. Ops made from now on see the new one."""
+    import weakref
+    _ADOPTIONS[0] += 1
+    live = tuple(h for h in tensor._adopted if h[1]() is not None)
+    tensor._adopted = live + ((_ADOPTIONS[0], weakref.ref(old)),)
+
+
+def inputs_of(node):
+    """node.inputs as the versions the op read (see Node.epoch): the recorded tuple itself
+    unless a tensor in it was written in place (setitem) after the op ran."""
+    ins = node.inputs
+    if not _ADOPTIONS[0]:
+        return ins
+    out = None
+    for k, t in enumerate(ins):
+        if t is not None and t._adopted:
+            for epoch, ref in t._adopted:
+                if epoch > node.epoch:  # the first write after the op: it saw that old version
+                    old = ref()
+                    if old is not None:
+                        if out is None:
+                            out = list(ins)
+                        out[k] = old
+                    break
+    return ins if out is None else tuple(out)
+
+
 class Node:
     # versions: None, or each input's Tensor._version when the op ran, kept only when some
     # input does not require grad (a data batch, a mask: a constant of the graph). Those are the
@@ -130,7 +162,11 @@ class Node:
     # the versions and raises, as PyTorch does, instead of reading the new values. Inputs that
     # require grad are refused in-place writes while in a graph (Tensor._inplace /
     # __setitem__), so recording only the constants keeps the common op free of the cost.
-    __slots__ = ("fn", "ctx", "inputs", "freed", "versions")
+    # epoch: _ADOPTIONS[0] when the node was made. A tensor that takes a new node in place
+    # while recorded ops still hold it (`forces[i] += f` after `forces[j]` was read) keeps, in
+    # its _adopted history, the version each earlier epoch saw; inputs_of(node) gives a node
+    # the versions it read (PyTorch does this with version counters and CopySlices).
+    __slots__ = ("fn", "ctx", "inputs", "freed", "versions", "epoch")
 
     def __init__(self, fn, ctx, inputs):
         self.fn = fn
@@ -138,6 +174,7 @@ class Node:
         self.inputs = inputs
         self.freed = False
         self.versions = None
+        self.epoch = _ADOPTIONS[0]
 
     @property
     def name(self):
@@ -152,7 +189,7 @@ class Node:
         an AccumulateGrad for a leaf that requires grad, or None (the blitz tutorial walks
         loss.grad_fn.next_functions[0][0] back through the graph)."""
         out = []
-        for t in self.inputs:
+        for t in inputs_of(self):
             node = getattr(t, "_node", None)
             if node is None and getattr(t, "requires_grad", False):
                 node = AccumulateGrad(t)
@@ -429,13 +466,13 @@ def _sum_to_shape(grad, shape):
 
 def _topological_order(root):
     """Tensors with a node, inputs before outputs (iterative depth-first post-order)."""
-    order, visited, stack = [], {id(root)}, [(root, iter(root._node.inputs))]
+    order, visited, stack = [], {id(root)}, [(root, iter(inputs_of(root._node)))]
     while stack:
         t, inputs = stack[-1]
         for inp in inputs:
             if inp is not None and inp._node is not None and id(inp) not in visited:
                 visited.add(id(inp))
-                stack.append((inp, iter(inp._node.inputs)))
+                stack.append((inp, iter(inputs_of(inp._node))))
                 break
         else:  # every input is done
             stack.pop()
@@ -622,7 +659,7 @@ def _run_backward(tensor, g0, retain_graph, targets):
         below = set()
         for t in order:  # the tensors a node reads come before it
             if any(inp is not None and (id(inp) in targets or id(inp) in below)
-                   for inp in t._node.inputs):
+                   for inp in inputs_of(t._node)):
                 below.add(id(t))
     state = _state
     prev = state.enabled
@@ -655,7 +692,7 @@ def _run_backward(tensor, g0, retain_graph, targets):
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
             fresh = ctx.grads_are_fresh
-            for inp, ig in zip(node.inputs, in_grads):
+            for inp, ig in zip(inputs_of(node), in_grads):
                 if inp is None or ig is None or not inp.requires_grad:
                     continue
                 if type(ig) is not _ndarray:

@@ -588,13 +588,13 @@ def _order(roots, stop):
         if root._node is None or id(root) in visited:
             continue
         visited.add(id(root))
-        stack = [(root, iter(() if id(root) in stop else root._node.inputs))]
+        stack = [(root, iter(() if id(root) in stop else _ag.inputs_of(root._node)))]
         while stack:
             t, it = stack[-1]
             for inp in it:
                 if inp is not None and inp._node is not None and id(inp) not in visited:
                     visited.add(id(inp))
-                    stack.append((inp, iter(() if id(inp) in stop else inp._node.inputs)))
+                    stack.append((inp, iter(() if id(inp) in stop else _ag.inputs_of(inp._node))))
                     break
             else:
                 stack.pop()
@@ -616,7 +616,7 @@ def _walk(outputs, grad_outputs, wanted, accumulate, stop_at_wanted=False):
     for t in order:
         if accumulate or id(t) in want or any(
                 inp is not None and (id(inp) in needed or (inp._node is None and id(inp) in want))
-                for inp in t._node.inputs):
+                for inp in _ag.inputs_of(t._node)):
             needed.add(id(t))
     got = {}
     grads = {}
@@ -670,8 +670,9 @@ def _walk(outputs, grad_outputs, wanted, accumulate, stop_at_wanted=False):
                 raise NotImplementedError(
                     f"[autograd] create_graph=True: no differentiable backward for "
                     f"{node.fn.__name__} yet (autograd_higher.py lists the ops that have one)")
-            in_grads = rule(node.ctx, node.inputs, t, g)
-            for inp, ig in zip(node.inputs, in_grads):
+            node_inputs = _ag.inputs_of(node)
+            in_grads = rule(node.ctx, node_inputs, t, g)
+            for inp, ig in zip(node_inputs, in_grads):
                 if inp is None or ig is None or not inp.requires_grad:
                     continue
                 if inp._node is not None and id(inp) not in needed and id(inp) not in stop:

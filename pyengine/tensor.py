@@ -154,6 +154,9 @@ class Tensor(TorchHabits):
     # versions and backward checks them (autograd.Node). The class default serves tensors
     # never written; a write stores the count in the instance's __dict__.
     _version = 0
+    # ((epoch, weakref to the earlier version), ...): set when setitem gives a tensor that
+    # recorded ops already hold a new node; autograd.inputs_of reads it
+    _adopted = ()
 
     def _mark_written(self):
         self._version += 1
@@ -741,11 +744,11 @@ class Tensor(TorchHabits):
     def _setitem_recorded(self, key, value):
         # A value in the graph written into a tensor (PyTorch's CopySlices): the tensor adopts
         # the SetItem result and its node, and SetItem's first input keeps the old version.
-        # pyengine's graph holds tensors, not versions: an op that already took this tensor as
-        # input would read the new node at backward and send its gradient down the wrong path.
-        # So the tensor adopts only while nothing but the caller's one variable holds it
-        # (a buffer being filled, or `output[target == 0] = 0` right after the layer); any
-        # other holder (an earlier op's node, a container, a second name) makes it refuse.
+        # pyengine's graph holds tensors, not versions: when something besides the caller's
+        # one variable holds the tensor (an op that already read it, a container, a second
+        # name), the old version is noted (autograd.note_adoption), so ops recorded before the
+        # write send their gradients to the version they read (differentiable physics:
+        # `forces[i] += f; forces[j] -= f`, `v[0] = 0` after `x + v * dt`).
         from .ops.setitem import SetItem
         refs = _sys.getrefcount(self)
         if _SETITEM_REFS["calibrating"]:
@@ -754,17 +757,16 @@ class Tensor(TorchHabits):
         if self._node is None and self.requires_grad:
             raise RuntimeError("[setitem] a leaf tensor that requires grad can't be assigned "
                                "into; wrap it in pe.no_grad()")
-        if refs > _sole_holder_refs():
-            raise RuntimeError(
-                "[setitem] assignment of a value that requires grad into a tensor that is also "
-                "held elsewhere (an op that already used it, a container or a second name): "
-                "pyengine keeps no versions of a graph's own tensors to tell those uses apart. "
-                "Assign before the tensor is used, or build a new tensor (pe.where, pe.cat)")
+        shared = refs > _sole_holder_refs()
         old = Tensor._wrap(self._data, self._device)
         old.requires_grad, old._node = self.requires_grad, self._node
+        if self._version:
+            old._version = self._version  # the versions constant-reading ops recorded
         if not isinstance(value, Tensor):
             value = Tensor._wrap(np.asarray(value, dtype=self._data.dtype), self._device)
         result = SetItem.apply(old, value, key=_shape.index_key(key))
+        if shared:
+            _autograd.note_adoption(self, old)
         self._data, self._node, self.requires_grad = result._data, result._node, True
 
     def __iter__(self):

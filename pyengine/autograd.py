@@ -127,29 +127,26 @@ _ADOPTIONS = [0]  # bumped each time a tensor held by recorded ops takes a new n
 
 def note_adoption(tensor, old):
     """`tensor` (held by recorded ops) now stands for a new version; `old` carries the version
-    those ops read. Ops made from now on see the new one."""
-    import weakref
+    those ops read. Ops made from now on see the new one. The history holds the old versions
+    (a graph's activations, gone with the tensor)."""
     _ADOPTIONS[0] += 1
-    live = tuple(h for h in tensor._adopted if h[1]() is not None)
-    tensor._adopted = live + ((_ADOPTIONS[0], weakref.ref(old)),)
+    tensor._adopted = tensor._adopted + ((_ADOPTIONS[0], old),)
 
 
 def inputs_of(node):
     """node.inputs as the versions the op read (see Node.epoch): the recorded tuple itself
-    unless a tensor in it was written in place (setitem) after the op ran."""
+    unless a tensor in it was written in place (setitem, add_ ...) after the op ran."""
     ins = node.inputs
     if not _ADOPTIONS[0]:
         return ins
     out = None
     for k, t in enumerate(ins):
         if t is not None and t._adopted:
-            for epoch, ref in t._adopted:
+            for epoch, old in t._adopted:
                 if epoch > node.epoch:  # the first write after the op: it saw that old version
-                    old = ref()
-                    if old is not None:
-                        if out is None:
-                            out = list(ins)
-                        out[k] = old
+                    if out is None:
+                        out = list(ins)
+                    out[k] = old
                     break
     return ins if out is None else tuple(out)
 
@@ -208,7 +205,7 @@ def note_constant_versions(node):
 
 def check_versions(node):
     """Raises if an input of `node` was written in place after the op read it."""
-    for i, (t, v) in enumerate(zip(node.inputs, node.versions)):
+    for i, (t, v) in enumerate(zip(inputs_of(node), node.versions)):
         if t is not None and t._version != v:
             raise RuntimeError(
                 f"[backward] one of the tensors needed for gradient computation has been "

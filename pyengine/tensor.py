@@ -154,8 +154,8 @@ class Tensor(TorchHabits):
     # versions and backward checks them (autograd.Node). The class default serves tensors
     # never written; a write stores the count in the instance's __dict__.
     _version = 0
-    # ((epoch, weakref to the earlier version), ...): set when setitem gives a tensor that
-    # recorded ops already hold a new node; autograd.inputs_of reads it
+    # ((epoch, the earlier version), ...): set when setitem or an in-place method gives a
+    # tensor that recorded ops already hold a new node; autograd.inputs_of reads it
     _adopted = ()
 
     def _mark_written(self):
@@ -600,20 +600,23 @@ class Tensor(TorchHabits):
         if tuple(result.shape) != tuple(self.shape):  # (x op y broadcast beyond x's shape)
             raise ValueError(f"[in-place] a result of shape {tuple(result.shape)} can't be "
                              f"written into a tensor of shape {tuple(self.shape)}")
-        if self.requires_grad and _autograd.is_grad_enabled():
-            if self._node is None:
+        if _autograd.is_grad_enabled() and (self.requires_grad or result.requires_grad):
+            if self.requires_grad and self._node is None:
                 raise RuntimeError("a leaf tensor that requires grad can't be modified in "
                                    "place; wrap it in pe.no_grad()")
-            raise RuntimeError("a tensor inside a recorded graph can't be modified in place "
-                               "by a method (pyengine's autograd keeps no versions of a "
-                               "graph's own tensors); use the out-of-place form, x = x + y, "
-                               "or x += y")
-        if result.requires_grad:
-            # Copying would drop the graph: the tensor would hold the values without the
-            # gradient path (a silently wrong backward), so say how to keep it.
-            raise RuntimeError("an in-place method can't write a result that requires grad "
-                               "into a tensor that does not; use the out-of-place form, "
-                               "x = x + y, or x += y")
+            # torch's in-place op on a graph tensor (h.mul_(mask), x.add_(w)): the tensor takes
+            # the result's node; ops that read it before keep that version
+            # (autograd.note_adoption), as torch's version counters do
+            if result._data.dtype != self._data.dtype:
+                result = result.to(self.dtype)
+            old = Tensor._wrap(self._data, self._device)
+            old.requires_grad, old._node = self.requires_grad, self._node
+            if self._version:
+                old._version = self._version
+            _autograd.note_adoption(self, old)
+            self._data, self._node, self.requires_grad = result._data, result._node, True
+            self._mark_written()
+            return self
         np.copyto(self._data, result._data, casting="same_kind")
         self._mark_written()
         return self

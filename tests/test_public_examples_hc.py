@@ -512,3 +512,28 @@ def test_spring_gradients_match_torch():
     (ot - torch.tensor([[0.0, 0.0], [1.0, 0.0]])).pow(2).mean().backward()
     np.testing.assert_allclose(out.detach().numpy(), ot.detach().numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(rest.grad.numpy(), rt.grad.numpy(), rtol=1e-4, atol=1e-6)
+
+
+def test_inplace_methods_on_graph_tensors_as_torch():
+    def f(lib):
+        w = lib.tensor([1.0, -2.0, 3.0, 0.5], dtype=lib.float64, requires_grad=True)
+        h = w * 2.0
+        y = h * 3.0  # read before the writes below: keeps this version
+        h.mul_(lib.tensor([1.0, 2.0, 3.0, 4.0], dtype=lib.float64))
+        h.add_(w, alpha=2.0)
+        z = lib.zeros(4, dtype=lib.float64)
+        z.add_(w)  # a plain tensor takes a graph value and joins the graph
+        h.relu_()
+        (y.sum() + h.sum() + (z * z).sum()).backward()
+        return w.grad.numpy()
+
+    # by hand: y' = 6; h = relu(2w * c + 2w) -> (2c + 2) where positive; z' = 2w
+    w = np.array([1.0, -2.0, 3.0, 0.5])
+    c = np.array([1.0, 2.0, 3.0, 4.0])
+    ref = 6.0 + np.where(2 * w * c + 2 * w > 0, 2 * c + 2, 0.0) + 2 * w
+    np.testing.assert_allclose(f(pe), ref)
+    torch = pytest.importorskip("torch")
+    np.testing.assert_allclose(f(pe), f(torch))
+    leaf = pe.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf tensor"):
+        leaf.add_(1.0)

@@ -156,7 +156,8 @@ def __getattr__(name):
     # Heavier subpackages load on first use, keeping `import pyengine` fast (contrib: TF 1's
     # tf.contrib.image; compat: `import pyengine.compat.v1 as tf` for TensorFlow 1 programs).
     if name in ("optim", "keras", "data", "io", "distributed", "distributions",
-                "multiprocessing", "linalg", "hub", "func", "contrib", "compat", "jit"):
+                "multiprocessing", "linalg", "hub", "func", "contrib", "compat", "jit",
+                "compiler"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
     if name in _LAZY_NAMES:

@@ -537,3 +537,15 @@ def test_inplace_methods_on_graph_tensors_as_torch():
     leaf = pe.ones(2, requires_grad=True)
     with pytest.raises(RuntimeError, match="leaf tensor"):
         leaf.add_(1.0)
+
+
+def test_torch_compiler_namespace_is_eager():
+    import pyengine.compiler as compiler
+    from pyengine.compiler.tf2xla.python import xla  # the TensorFlow side still imports
+    assert xla is not None
+    compiler.reset()
+    assert compiler.is_compiling() is False and compiler.is_dynamo_compiling() is False
+    f = compiler.disable(lambda v: v * 2)
+    assert float(f(pe.tensor(3.0))) == 6.0
+    assert compiler.disable()(len) is len
+    assert "inductor" in compiler.list_backends()

@@ -70,8 +70,8 @@ def test_record_function_self_time_and_shapes(tmp_path):
 def test_profile_refuses_what_it_cannot_record():
     with pytest.raises(RuntimeError, match="CUDA"):
         pe.autograd.profiler.profile(use_cuda=True)
-    with pytest.raises(NotImplementedError, match="profile_memory"):
-        pe.profiler.profile(profile_memory=True)
+    with pytest.raises(NotImplementedError, match="with_flops"):
+        pe.profiler.profile(with_flops=True)
     with pytest.raises(RuntimeError, match="ProfilerActivity.CPU"):
         pe.profiler.profile(activities=[pe.profiler.ProfilerActivity.CUDA])
     with pe.profiler.profile():

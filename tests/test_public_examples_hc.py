@@ -146,7 +146,7 @@ def test_optimizer_takes_frozen_parameters_and_refuses_non_leaves():
         pe.optim.SGD([pe.ones(2, requires_grad=True) * 2], lr=0.1)
 
 
-# ---- pe.utils.benchmark (Timer, Measurement, Compare) ---------------------------------------------
+# ---- pe.utils.benchmark (Timer, Measurement, Compare) --------------------------------------------
 def test_benchmark_timer_measures_python_statements():
     import pickle
     from pyengine.utils import benchmark
@@ -225,7 +225,7 @@ def test_benchmark_refuses_what_it_cannot_do():
     assert pe.utils.benchmark is benchmark
 
 
-# ---- pe.jit (TorchScript's Python-facing calls, eager) ---------------------------------------------
+# ---- pe.jit (TorchScript's Python-facing calls, eager) -------------------------------------------
 def test_jit_script_and_trace_keep_eager_results():
     @pe.jit.script
     def fused_gelu(x):
@@ -273,7 +273,7 @@ def test_jit_script_and_trace_keep_eager_results():
         pe.jit.enable_onednn_fusion("yes")
 
 
-# ---- vision.models.resnet50 / 101 / 152 (Bottleneck) ---------------------------------------------------
+# ---- vision.models.resnet50 / 101 / 152 (Bottleneck) ---------------------------------------------
 def test_resnet_bottleneck_models_match_torchvision_layout():
     from pyengine.vision import models
     # torchvision's parameter counts (num_classes=1000)
@@ -298,7 +298,7 @@ def test_resnet_bottleneck_models_match_torchvision_layout():
         models.resnet18(groups=2)
 
 
-# ---- scaled_dot_product_attention backend switches -------------------------------------------------
+# ---- scaled_dot_product_attention backend switches -----------------------------------------------
 def test_sdpa_kernel_switches_follow_torch_on_cpu():
     import warnings
     from pyengine.nn.attention import SDPBackend, sdpa_kernel
@@ -339,7 +339,7 @@ def test_sdpa_kernel_switches_follow_torch_on_cpu():
             pass
 
 
-# ---- memory formats (channels_last) ------------------------------------------------------------------
+# ---- memory formats (channels_last) --------------------------------------------------------------
 def test_channels_last_strides_and_checks_as_torch():
     x = pe.empty(10, 3, 32, 32)
     assert x.stride() == (3072, 1024, 32, 1)
@@ -449,7 +449,7 @@ def test_post_accumulate_grad_hook_fuses_optimizer_step():
     pe.optim.AdamW([w], foreach=True, capturable=True)
 
 
-# ---- torch.compile's backend argument, torch._dynamo ------------------------------------------------
+# ---- torch.compile's backend argument, torch._dynamo ---------------------------------------------
 def test_compile_named_backends_run_eagerly_custom_backends_refused():
     import pyengine._dynamo as dynamo
 
@@ -468,7 +468,7 @@ def test_compile_named_backends_run_eagerly_custom_backends_refused():
         pe.compile(f1, backend=3)
 
 
-# ---- setitem on tensors already read by recorded ops (torch's versions) ---------------------------
+# ---- setitem on tensors already read by recorded ops (torch's versions) --------------------------
 def _spring(rest, steps=6, lib=pe):
     p0 = lib.zeros(2, dtype=rest.dtype)
     positions = lib.cat([p0.unsqueeze(0), rest], dim=0)
@@ -549,3 +549,46 @@ def test_torch_compiler_namespace_is_eager():
     assert float(f(pe.tensor(3.0))) == 6.0
     assert compiler.disable()(len) is len
     assert "inductor" in compiler.list_backends()
+
+
+# ---- profiler: profile_memory, with_stack / export_stacks, schedule + on_trace_ready ------------
+def test_profiler_memory_stacks_and_schedule(tmp_path):
+    from pyengine.profiler import ProfilerAction, ProfilerActivity, profile, schedule
+    lin = nn.Linear(8, 16)
+    x = pe.randn(4, 8)
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        y = lin(x)
+        y.reshape(16, 4)  # a view: no new memory
+    rows = {r.key: r for r in prof.key_averages()}
+    assert rows["Linear"].self_cpu_memory_usage == 4 * 16 * 4  # float32 output bytes
+    assert rows["Reshape"].self_cpu_memory_usage == 0
+    table = prof.key_averages().table(sort_by="self_cpu_memory_usage", row_limit=5)
+    assert "Self CPU Mem" in table and "256 b" in table
+    with profile(with_stack=True) as prof:
+        lin(x)
+    grouped = prof.key_averages(group_by_stack_n=2)
+    assert any("test_public_examples_hc.py" in fr for r in grouped for fr in r.stack)
+    assert "Source Location" in grouped.table(sort_by="self_cpu_time_total")
+    path = tmp_path / "stacks.txt"
+    prof.export_stacks(str(path), "self_cpu_time_total")
+    line = path.read_text().splitlines()[0]
+    assert line.rsplit(" ", 1)[0].endswith(";Linear") and int(line.rsplit(" ", 1)[1]) >= 0
+    # the schedule's actions, as torch.profiler.schedule gives them
+    fn = schedule(skip_first=2, wait=1, warmup=1, active=2, repeat=2)
+    A = ProfilerAction
+    assert [fn(s) for s in range(12)] == [A.NONE, A.NONE, A.NONE, A.WARMUP, A.RECORD,
+                                         A.RECORD_AND_SAVE, A.NONE, A.WARMUP, A.RECORD,
+                                         A.RECORD_AND_SAVE, A.NONE, A.NONE]
+    saved = []
+
+    def handler(p):
+        saved.append((p.step_num, sorted(r.key for r in p.key_averages())))
+
+    with profile(schedule=schedule(wait=1, warmup=1, active=2), on_trace_ready=handler) as p:
+        for _ in range(8):
+            lin(x)
+            p.step()
+    assert [s for s, _ in saved] == [4, 8]
+    assert saved[0][1] == ["Linear", "ProfilerStep#2", "ProfilerStep#3"]
+    with pytest.raises(ValueError, match="active"):
+        schedule(wait=1, warmup=1, active=0)

@@ -218,6 +218,10 @@ _autograd_module.functional = _autograd_functional
 # torch.autograd.gradcheck / gradgradcheck (torch's signatures over pe.testing's)
 from .testing import autograd_gradcheck as _agc, autograd_gradgradcheck as _aggc  # noqa: E402
 _autograd_module.gradcheck, _autograd_module.gradgradcheck = _agc, _aggc
+# `from torch.autograd.gradcheck import gradcheck` (numpy_extensions tutorial): the submodule path
+_gradcheck_module = _sys_amp.modules.setdefault(
+    "pyengine.autograd.gradcheck", type(_sys_amp)("pyengine.autograd.gradcheck"))
+_gradcheck_module.gradcheck, _gradcheck_module.gradgradcheck = _agc, _aggc
 import sys as _sys  # noqa: E402
 _sys.modules["pyengine.autograd.functional"] = _autograd_functional
 # torch.autograd.function (Function, FunctionCtx, once_differentiable), autograd_function.py

@@ -592,3 +592,27 @@ def test_profiler_memory_stacks_and_schedule(tmp_path):
     assert saved[0][1] == ["Linear", "ProfilerStep#2", "ProfilerStep#3"]
     with pytest.raises(ValueError, match="active"):
         schedule(wait=1, warmup=1, active=0)
+
+
+def test_torch_module_paths_for_layers_parameters_and_gradcheck():
+    from pyengine.autograd.gradcheck import gradcheck
+    from pyengine.nn.modules.batchnorm import BatchNorm2d, _BatchNorm
+    from pyengine.nn.modules.conv import Conv2d, _ConvNd
+    from pyengine.nn.modules.loss import MSELoss, _Loss
+    from pyengine.nn.modules.module import Module
+    from pyengine.nn.parameter import Parameter
+    import pyengine.nn.modules as modules
+    assert Module is nn.Module and Parameter is nn.Parameter and modules.Linear is nn.Linear
+    assert issubclass(MSELoss, _Loss) and issubclass(Conv2d, _ConvNd)
+    assert issubclass(BatchNorm2d, _BatchNorm)
+
+    class Scale(Module):  # a parametrized custom layer in the tutorial's style
+        def __init__(self):
+            super().__init__()
+            self.w = Parameter(pe.ones(3, dtype=pe.float64))
+
+        def forward(self, x):
+            return (x * self.w).sin()
+
+    x = pe.tensor(np.linspace(-1, 1, 3), requires_grad=True)
+    assert gradcheck(Scale(), [x], eps=1e-6, atol=1e-4)

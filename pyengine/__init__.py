@@ -157,7 +157,7 @@ def __getattr__(name):
     # tf.contrib.image; compat: `import pyengine.compat.v1 as tf` for TensorFlow 1 programs).
     if name in ("optim", "keras", "data", "io", "distributed", "distributions",
                 "multiprocessing", "linalg", "hub", "func", "contrib", "compat", "jit",
-                "compiler"):
+                "compiler", "library"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
     if name in _LAZY_NAMES:

@@ -616,3 +616,69 @@ def test_torch_module_paths_for_layers_parameters_and_gradcheck():
 
     x = pe.tensor(np.linspace(-1, 1, 3), requires_grad=True)
     assert gradcheck(Scale(), [x], eps=1e-6, atol=1e-4)
+
+
+# ---- torch.library custom ops ------------------------------------------------------------------
+def test_library_custom_op_autograd_fake_and_opcheck():
+    from pyengine import library
+
+    @library.custom_op("hc_test::crop", mutates_args=())
+    def crop(pic: pe.Tensor, box: list) -> pe.Tensor:
+        x0, y0, x1, y1 = box
+        return pe.from_numpy(pic.numpy()[:, y0:y1, x0:x1].copy())
+
+    @crop.register_fake
+    def _(pic, box):
+        x0, y0, x1, y1 = box
+        return pic.new_empty(pic.shape[0], y1 - y0, x1 - x0)
+
+    @library.custom_op("hc_test::paste", mutates_args=())
+    def paste(im1: pe.Tensor, im2: pe.Tensor, coord: list) -> pe.Tensor:
+        out = im1.numpy().copy()
+        out[:, coord[1]:coord[1] + im2.shape[1], coord[0]:coord[0] + im2.shape[2]] = im2.numpy()
+        return pe.from_numpy(out)
+
+    img = pe.tensor(np.random.default_rng(0).standard_normal((2, 6, 7)), requires_grad=True)
+    with pytest.raises(RuntimeError, match="Autograd has not been implemented"):
+        crop(img, [1, 2, 4, 5]).sum().backward()
+    res = library.opcheck(crop, [img, [1, 2, 4, 5]], raise_exception=False)
+    assert isinstance(res["test_autograd_registration"], RuntimeError)
+
+    def backward(ctx, g):
+        return paste(g.new_zeros(ctx.shape), g, ctx.box[:2]), None
+
+    def setup_context(ctx, inputs, output):
+        ctx.box, ctx.shape = inputs[1], inputs[0].shape
+
+    crop.register_autograd(backward, setup_context=setup_context)
+    w = pe.tensor(np.random.default_rng(1).standard_normal((2, 3, 3)))
+    (crop(img, [1, 2, 4, 5]) * w).sum().backward()
+    ref = np.zeros((2, 6, 7))
+    ref[:, 2:5, 1:4] = w.numpy()
+    np.testing.assert_array_equal(img.grad.numpy(), ref)
+    assert library.opcheck(crop, [img, [0, 1, 3, 3]]) == {
+        "test_schema": "SUCCESS", "test_autograd_registration": "SUCCESS",
+        "test_faketensor": "SUCCESS"}
+
+    @library.custom_op("hc_test::bad_sin", mutates_args=(), device_types="cpu")
+    def bad_sin(x: pe.Tensor, out: pe.Tensor) -> None:
+        np.sin(x.numpy(), out=out.numpy())  # writes `out` without declaring it
+
+    with pytest.raises(RuntimeError, match="not in mutates_args"):
+        library.opcheck(bad_sin, [pe.randn(3), pe.empty(3)])
+
+    @library.custom_op("hc_test::sin_", mutates_args={"out"})
+    def good_sin(x: pe.Tensor, out: pe.Tensor) -> None:
+        np.sin(x.numpy(), out=out.numpy())
+
+    x, out = pe.randn(4), pe.empty(4)
+    good_sin(x, out)
+    np.testing.assert_allclose(out.numpy(), np.sin(x.numpy()))
+    assert out._version == 1
+    assert library.opcheck(good_sin, [x, out])["test_schema"] == "SUCCESS"
+    with pytest.raises(ValueError, match="namespace"):
+        library.custom_op("nonamespace", mutates_args=())
+    with pytest.raises(ValueError, match="no parameter"):
+        library.custom_op("hc_test::z", mutates_args={"y"})(lambda x: x)
+    with pytest.raises(NotImplementedError, match="CPU"):
+        library.custom_op("hc_test::g", mutates_args=(), device_types="cuda")

@@ -682,3 +682,13 @@ def test_library_custom_op_autograd_fake_and_opcheck():
         library.custom_op("hc_test::z", mutates_args={"y"})(lambda x: x)
     with pytest.raises(NotImplementedError, match="CPU"):
         library.custom_op("hc_test::g", mutates_args=(), device_types="cuda")
+
+
+def test_module_compile_checks_options_and_keeps_eager_results():
+    lin = nn.Linear(3, 2)
+    x = pe.randn(4, 3)
+    before = lin(x).detach().numpy()
+    assert lin.compile(mode="reduce-overhead") is None
+    np.testing.assert_array_equal(lin(x).detach().numpy(), before)
+    with pytest.raises(ValueError, match="mode"):
+        lin.compile(mode="fastest")

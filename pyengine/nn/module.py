@@ -373,6 +373,13 @@ class Module:
             else:
                 p.grad._data[...] = 0
 
+    def compile(self, *args, **kwargs):
+        """torch's Module.compile(**torch.compile options): compiles the module's calls in
+        place. pyengine's torch.compile runs the eager module (runtime_settings.compile), so
+        this checks the options as torch.compile does and returns None."""
+        from ..runtime_settings import compile as _compile
+        _compile(self, *args, **kwargs)
+
     def apply(self, fn):
         """Call fn(module) on every submodule (children first), then on self; returns self."""
         for m in self.children():

@@ -79,6 +79,8 @@ class TorchHabits(MathHabits, SpecialHabits, WindowHabits):
         from . import dtypes as dt
         if dtype is None:
             return "pyengine." + _TYPE_NAMES[dt.from_numpy_dtype(self._data.dtype).name]
+        if callable(dtype) and isinstance(getattr(dtype, "dtype", None), str):
+            dtype = dtype.dtype  # a legacy constructor: x.type(torch.FloatTensor)
         if isinstance(dtype, str) and dtype.endswith("Tensor"):
             short = dtype.rsplit(".", 1)[-1]
             names = {v: k for k, v in _TYPE_NAMES.items()}

@@ -692,3 +692,19 @@ def test_module_compile_checks_options_and_keeps_eager_results():
     np.testing.assert_array_equal(lin(x).detach().numpy(), before)
     with pytest.raises(ValueError, match="mode"):
         lin.compile(mode="fastest")
+
+
+def test_type_with_legacy_constructors_and_save_image_png(tmp_path):
+    x = pe.tensor([1.7, -2.2])
+    assert x.type(pe.LongTensor).dtype == pe.int64
+    assert x.type(pe.LongTensor).tolist() == [1, -2]
+    assert x.type(pe.FloatTensor) is x
+    import pyengine.vision.utils as vutils
+    imgs = pe.tensor(np.linspace(-1, 1, 4 * 3 * 5 * 6).reshape(4, 3, 5, 6).astype(np.float32))
+    path = tmp_path / "grid.png"
+    vutils.save_image(imgs, str(path), nrow=2, normalize=True)
+    got = pe.io.decode_png(path.read_bytes()).numpy()
+    want = vutils.make_grid(imgs, nrow=2, normalize=True).numpy()
+    assert got.shape == (want.shape[1], want.shape[2], 3)
+    np.testing.assert_array_equal(
+        got, np.clip(want * 255 + 0.5, 0, 255).astype(np.uint8).transpose(1, 2, 0))

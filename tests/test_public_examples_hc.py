@@ -708,3 +708,16 @@ def test_type_with_legacy_constructors_and_save_image_png(tmp_path):
     assert got.shape == (want.shape[1], want.shape[2], 3)
     np.testing.assert_array_equal(
         got, np.clip(want * 255 + 0.5, 0, 255).astype(np.uint8).transpose(1, 2, 0))
+
+
+def test_elementwise_mean_reduction_is_mean_with_a_warning():
+    logp = pe.tensor(np.log(np.array([[0.2, 0.8], [0.6, 0.4]])))
+    target = pe.tensor([1, 0])
+    with pytest.warns(UserWarning, match="elementwise_mean"):
+        loss = nn.NLLLoss(reduction="elementwise_mean")
+    assert loss.reduction == "mean"
+    np.testing.assert_allclose(float(loss(logp, target)), -(np.log(0.8) + np.log(0.6)) / 2)
+    with pytest.warns(UserWarning, match="elementwise_mean"):
+        assert nn.KLDivLoss(reduction="elementwise_mean").reduction == "mean"
+    with pytest.raises(ValueError, match="reduction"):
+        nn.MSELoss(reduction="avg")

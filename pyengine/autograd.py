@@ -9,6 +9,8 @@ once, so no op has to repeat that logic.
 import contextlib
 import threading
 
+import weakref
+
 import numpy as np
 
 from . import backend as _backend_pkg
@@ -483,8 +485,11 @@ def _topological_order(root):
 _HOOKS = {}
 
 
-# id(leaf) -> {handle id: hook(leaf)}: Tensor.register_post_accumulate_grad_hook
-_POST_HOOKS = {}
+# Tensor.register_post_accumulate_grad_hook: the hooks live on the leaf (`_post_hooks`, a dict
+# handle id -> hook), so a hook that refers back to its tensor (an optimizer holding the
+# parameter) is an ordinary collectable cycle; _POST_HOOKS tracks the hooked leaves weakly, to
+# make "any hooks?" one test on the backward path and `id(t) in _POST_HOOKS` a lookup.
+_POST_HOOKS = weakref.WeakValueDictionary()  # id(leaf) -> leaf
 
 
 class RemovableHandle:
@@ -525,7 +530,6 @@ def register_post_accumulate_grad_hook(tensor, hook):
     pyengine runs these hooks at the end of the backward walk, after every leaf's .grad is
     final, rather than while other gradients are still being computed: the results are the
     same, the memory torch saves by stepping early is not saved."""
-    import weakref
     if not tensor.requires_grad:
         raise RuntimeError("[register_post_accumulate_grad_hook] cannot register a hook on a "
                            "tensor that doesn't require gradient")
@@ -534,18 +538,50 @@ def register_post_accumulate_grad_hook(tensor, hook):
                            "cannot be registered on non-leaf tensors")
     if not callable(hook):
         raise TypeError("[register_post_accumulate_grad_hook] hook must be callable")
-    key = id(tensor)
-    if key not in _POST_HOOKS:
-        _POST_HOOKS[key] = {}
-        weakref.finalize(tensor, _POST_HOOKS.pop, key, None)
-    handle = RemovableHandle(key, _POST_HOOKS)
-    _POST_HOOKS[key][handle.id] = hook
+    hooks = tensor.__dict__.setdefault("_post_hooks", {})
+    _POST_HOOKS[id(tensor)] = tensor
+    handle = _PostHookHandle(tensor)
+    hooks[handle.id] = hook
     return handle
+
+
+class _PostHookHandle:
+    """register_post_accumulate_grad_hook's handle: .remove() drops the hook."""
+    _next = 0
+
+    def __init__(self, tensor):
+        self._ref, self.id = weakref.ref(tensor), _PostHookHandle._next
+        _PostHookHandle._next += 1
+
+    def remove(self):
+        t = self._ref()
+        if t is not None:
+            hooks = t.__dict__.get("_post_hooks", {})
+            hooks.pop(self.id, None)
+            if not hooks:
+                _POST_HOOKS.pop(id(t), None)
+
+
+def _post_hooked_leaves(root, inputs):
+    """The leaves with post-accumulate hooks that a backward from `root` (into `inputs`, when
+    given) accumulates into."""
+    if inputs is not None:
+        wanted = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+        return [t for t in wanted if t._node is None and id(t) in _POST_HOOKS]
+    if root._node is None:
+        return [root] if id(root) in _POST_HOOKS else []
+    found = {}
+    for t in _topological_order(root):
+        for inp in inputs_of(t._node):
+            if inp is not None and inp._node is None and inp.requires_grad \
+                    and id(inp) in _POST_HOOKS:
+                found[id(inp)] = inp
+    return list(found.values())
 
 
 def _run_post_hooks(leaves):
     for leaf in leaves:
-        for hook in list(_POST_HOOKS.get(id(leaf), {}).values()):
+        for hook in list(leaf.__dict__.get("_post_hooks", {}).values()):
             if hook(leaf) is not None:
                 raise RuntimeError("[register_post_accumulate_grad_hook] hooks should return "
                                    "None")
@@ -608,11 +644,11 @@ def _backward(tensor, gradient, retain_graph, create_graph, inputs):
     if retain_graph is None:
         retain_graph = create_graph
     if create_graph:
-        if _POST_HOOKS:
-            raise NotImplementedError("[backward] create_graph=True while post-accumulate-grad "
-                                      "hooks are registered is not supported")
+        hooked = _post_hooked_leaves(tensor, inputs) if _POST_HOOKS else ()
         from . import autograd_higher
         autograd_higher.backward(tensor, gradient, inputs)
+        if hooked:
+            _run_post_hooks(hooked)
         return
     g0 = _initial_gradient(tensor, gradient)
     if inputs is not None:

@@ -721,3 +721,24 @@ def test_elementwise_mean_reduction_is_mean_with_a_warning():
         assert nn.KLDivLoss(reduction="elementwise_mean").reduction == "mean"
     with pytest.raises(ValueError, match="reduction"):
         nn.MSELoss(reduction="avg")
+
+
+def test_post_accumulate_hooks_are_collected_and_run_with_create_graph():
+    import gc
+    import weakref
+    from pyengine import autograd
+    p = pe.tensor([1.0, 2.0], requires_grad=True)
+    opt = pe.optim.SGD([p], lr=0.1)
+    p.register_post_accumulate_grad_hook(lambda t: opt.step())  # hook -> opt -> p: a cycle
+    ref = weakref.ref(p)
+    del p, opt
+    gc.collect()
+    assert ref() is None and not autograd._POST_HOOKS  # nothing keeps the leaf alive
+    q = pe.tensor([3.0], requires_grad=True)
+    seen = []
+    q.register_post_accumulate_grad_hook(lambda t: seen.append(float(t.grad)))
+    (q * q).sum().backward(create_graph=True)  # runs the hook too, with the total gradient
+    assert seen == [6.0]
+    other = pe.tensor([1.0], requires_grad=True)
+    pe.autograd.grad((other * 2).sum(), other, create_graph=True)  # q not involved: no call
+    assert seen == [6.0]

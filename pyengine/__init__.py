@@ -72,6 +72,9 @@ from .tf_names import (cast, concat, constant, convert_to_tensor, one_hot, reduc
                        shape, square)
 # tf.expand_dims, tf.math.*, tf.newaxis, tf.repeat, tf.stop_gradient
 from .tf_names import expand_dims, math, newaxis, repeat, stop_gradient  # noqa: F401,E402
+# torch.pi / torch.e / torch.inf / torch.nan, the float constants torch exports
+import math as _stdmath  # noqa: E402 (pe.math is TensorFlow's tf.math namespace)
+pi, e, inf, nan = _stdmath.pi, _stdmath.e, _stdmath.inf, _stdmath.nan
 from .tf_names import split as _split  # noqa: E402  (torch.split and tf.split: keywords decide)
 from .tf_names import (Variable, constant_initializer, ones_initializer,  # noqa: F401,E402
                        random_normal_initializer, random_uniform_initializer, zeros_initializer)

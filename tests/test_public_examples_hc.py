@@ -742,3 +742,53 @@ def test_post_accumulate_hooks_are_collected_and_run_with_create_graph():
     other = pe.tensor([1.0], requires_grad=True)
     pe.autograd.grad((other * 2).sum(), other, create_graph=True)  # q not involved: no call
     assert seen == [6.0]
+
+
+# ---- control-flow operators (torch._higher_order_ops), testing.assert_close, torch.pi / nan --
+def test_control_flow_ops_run_eagerly_and_differentiate():
+    from pyengine._higher_order_ops.associative_scan import associative_scan
+    from pyengine._higher_order_ops.cond import cond
+    from pyengine._higher_order_ops.map import map as hmap
+    from pyengine._higher_order_ops.scan import scan
+    from pyengine._higher_order_ops.while_loop import while_loop
+    x = pe.tensor([0.5, -1.0, 2.0], dtype=pe.float64)
+    np.testing.assert_allclose(cond(x.sum() > 0, lambda t: t.cos(), lambda t: t.sin(), (x,))
+                               .numpy(), np.cos(x.numpy()))
+    i, s = while_loop(lambda i, s: i < 5, lambda i, s: (i + 1, s + i), (pe.tensor(0),
+                                                                       pe.tensor(0)))
+    assert int(i) == 5 and int(s) == 10
+    carry, ys = scan(lambda c, v: (c + v, c * 2.0), pe.tensor(0.0), pe.arange(1.0, 5.0))
+    assert float(carry) == 10.0 and ys.tolist() == [0.0, 2.0, 6.0, 12.0]  # torch's values
+    carry, ys = scan(lambda c, v: (c + v, c * 2.0), pe.tensor(0.0), pe.arange(1.0, 5.0),
+                     reverse=True)
+    assert ys.tolist() == [18.0, 14.0, 8.0, 0.0]
+    pre = associative_scan(lambda a, b: a + b, pe.arange(5.0), dim=0, combine_mode="generic")
+    assert pre.tolist() == [0.0, 1.0, 3.0, 6.0, 10.0]
+    with pytest.raises(ValueError, match="pointwise"):
+        associative_scan(lambda a, b: a + b, pe.arange(5.0), dim=0)
+    assert hmap(lambda v, p: v ** p, pe.arange(4), pe.tensor(2)).tolist() == [0, 1, 4, 9]
+    # a scanned linear recurrence differentiates as its unrolled loop
+    w = pe.tensor([0.9, -0.5], dtype=pe.float64, requires_grad=True)
+    seq = pe.tensor(np.random.default_rng(0).standard_normal((6, 2)))
+    _, outs = scan(lambda h, v: (h * w + v, (h * w + v).tanh()), pe.zeros(2, dtype=pe.float64),
+                   seq)
+    outs.sum().backward()
+    g_scan = w.grad.numpy().copy()
+    w.grad = None
+    h, total = pe.zeros(2, dtype=pe.float64), 0
+    for t in range(6):
+        h = h * w + seq[t]
+        total = total + h.tanh().sum()
+    total.backward()
+    np.testing.assert_allclose(g_scan, w.grad.numpy(), rtol=1e-12)
+
+
+def test_assert_close_and_float_constants():
+    import math
+    pe.testing.assert_close(pe.tensor([1.0, 2.0]), pe.tensor([1.0, 2.000001]))
+    with pytest.raises(AssertionError, match="not close"):
+        pe.testing.assert_close(pe.tensor([1.0, 2.0]), pe.tensor([1.0, 2.01]))
+    with pytest.raises(AssertionError, match="dtype"):
+        pe.testing.assert_close(pe.tensor([1, 2]), pe.tensor([1.0, 2.0]))
+    pe.testing.assert_close(pe.tensor([math.nan]), pe.tensor([math.nan]), equal_nan=True)
+    assert pe.pi == math.pi and pe.e == math.e and pe.inf == math.inf and math.isnan(pe.nan)

@@ -609,6 +609,7 @@ class Tensor(TorchHabits):
             # (autograd.note_adoption), as torch's version counters do
             if result._data.dtype != self._data.dtype:
                 result = result.to(self.dtype)
+            self._refuse_view_write("in-place")
             old = Tensor._wrap(self._data, self._device)
             old.requires_grad, old._node = self.requires_grad, self._node
             if self._version:
@@ -744,6 +745,21 @@ class Tensor(TorchHabits):
         self._data[_shape.index_key(key)] = value._data if isinstance(value, Tensor) else value
         self._mark_written()
 
+    def _refuse_view_write(self, op):
+        """A graph write gives the tensor new storage (the old version stays for the ops that
+        read it), so a view (`x.view(...)`, `buf[0:2]`) would stop sharing memory with its base
+        and the base would silently keep the old values; refused instead."""
+        if self._node is not None:
+            aliased = any(t is not None and t is not self  # (its own earlier version)
+                          and np.may_share_memory(self._data, t._data)
+                          for t in self._node.inputs)
+        else:
+            aliased = self._data.base is not None
+        if aliased:
+            raise RuntimeError(f"[{op}] this tensor is a view of another tensor; pyengine can't "
+                               "write a graph value into it and keep the two sharing memory. "
+                               "Use the out-of-place form (x = x + y, pe.where, pe.cat)")
+
     def _setitem_recorded(self, key, value):
         # A value in the graph written into a tensor (PyTorch's CopySlices): the tensor adopts
         # the SetItem result and its node, and SetItem's first input keeps the old version.
@@ -761,6 +777,7 @@ class Tensor(TorchHabits):
             raise RuntimeError("[setitem] a leaf tensor that requires grad can't be assigned "
                                "into; wrap it in pe.no_grad()")
         shared = refs > _sole_holder_refs()
+        self._refuse_view_write("setitem")
         old = Tensor._wrap(self._data, self._device)
         old.requires_grad, old._node = self.requires_grad, self._node
         if self._version:

@@ -537,6 +537,16 @@ def test_inplace_methods_on_graph_tensors_as_torch():
     leaf = pe.ones(2, requires_grad=True)
     with pytest.raises(RuntimeError, match="leaf tensor"):
         leaf.add_(1.0)
+    # a view would stop sharing memory with its base: refused rather than silently split
+    x = leaf * 1.0
+    with pytest.raises(RuntimeError, match="view"):
+        x.view(2).add_(leaf)
+    buf = pe.zeros(4)
+    with pytest.raises(RuntimeError, match="view"):
+        buf[0:2].add_(leaf)
+    used = x * 2.0  # noqa: F841 (x is now held by a recorded op)
+    with pytest.raises(RuntimeError, match="view"):
+        x.view(2)[0] = leaf[1]
 
 
 def test_torch_compiler_namespace_is_eager():

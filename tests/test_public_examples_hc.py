@@ -802,3 +802,10 @@ def test_assert_close_and_float_constants():
         pe.testing.assert_close(pe.tensor([1, 2]), pe.tensor([1.0, 2.0]))
     pe.testing.assert_close(pe.tensor([math.nan]), pe.tensor([math.nan]), equal_nan=True)
     assert pe.pi == math.pi and pe.e == math.e and pe.inf == math.inf and math.isnan(pe.nan)
+
+
+def test_compat_v1_names_graph_mode_placeholders_clearly():
+    import pyengine.compat.v1 as tf1
+    with pytest.raises(AttributeError, match="graph mode is not provided"):
+        tf1.placeholder
+    assert tf1.random_normal((2, 3)).shape == (2, 3)

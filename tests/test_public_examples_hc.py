@@ -809,3 +809,34 @@ def test_compat_v1_names_graph_mode_placeholders_clearly():
     with pytest.raises(AttributeError, match="graph mode is not provided"):
         tf1.placeholder
     assert tf1.random_normal((2, 3)).shape == (2, 3)
+
+
+def test_benchmark_fuzzer_draws_bounded_possibly_strided_tensors():
+    from pyengine.utils.benchmark import FuzzedParameter, FuzzedTensor, Fuzzer
+    fuzzer = Fuzzer(
+        parameters=[FuzzedParameter("k0", minval=1, maxval=64, distribution="loguniform"),
+                    FuzzedParameter("k1", minval=2, maxval=9, distribution="uniform"),
+                    FuzzedParameter("s", distribution={1: 0.5, 2: 0.5})],
+        tensors=[FuzzedTensor("x", size=("k0", "k1"), steps=("s", "s"), min_elements=8,
+                              max_elements=200, probability_contiguous=0.3)],
+        constraints=[lambda p: p["k0"] != 3], seed=0)
+    seen_strided = False
+    for tensors, info, params in fuzzer.take(40):
+        x = tensors["x"]
+        assert x.shape == (params["k0"], params["k1"])
+        assert 8 <= x.numel() <= 200 and params["k0"] != 3 and 2 <= params["k1"] <= 9
+        assert info["x"]["is_contiguous"] == x.is_contiguous()
+        seen_strided |= not x.is_contiguous()
+        np.testing.assert_allclose(x.sum(-1).numpy(), x.numpy().sum(-1), rtol=1e-5, atol=1e-5)
+    assert seen_strided
+    again = next(Fuzzer(fuzzer._params, fuzzer._tensors, seed=0).take(1))
+    first = next(Fuzzer(fuzzer._params, fuzzer._tensors, seed=0).take(1))
+    np.testing.assert_array_equal(again[0]["x"].numpy(), first[0]["x"].numpy())  # seeded
+    with pytest.raises(ValueError, match="distribution"):
+        FuzzedParameter("bad", 1, 2, distribution="normal")
+    from pyengine.utils.benchmark import ParameterAlias
+    square = Fuzzer([FuzzedParameter("a", 2, 5, distribution="uniform"),
+                     FuzzedParameter("b", distribution={ParameterAlias("a"): 1.0})],
+                    [FuzzedTensor("m", size=("a", "b"))], seed=1)
+    for _, _, params in square.take(5):
+        assert params["a"] == params["b"]

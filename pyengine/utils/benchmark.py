@@ -1,6 +1,6 @@
 """torch.utils.benchmark for pyengine: ``Timer`` (timeit, blocked_autorange, adaptive_autorange),
-``Measurement`` (median / mean / IQR, picklable, torch's printed form) and ``Compare`` (the table
-of many measurements). Python statements only: C++ snippets (``Language.CPP``) and Callgrind
+``Measurement`` (median / mean / IQR, picklable, torch's printed form), ``Compare`` (the table
+of many measurements) and ``Fuzzer`` (random, possibly non-contiguous, benchmark inputs). Python statements only: C++ snippets (``Language.CPP``) and Callgrind
 instruction counts need libtorch and valgrind, and raise NotImplementedError.
 
 >>> t = Timer("x * y", setup="x = torch.ones(128); y = torch.ones(128)")
@@ -16,7 +16,8 @@ import timeit as _timeit
 
 import numpy as np
 
-__all__ = ["Timer", "Measurement", "TaskSpec", "Compare", "Language", "select_unit"]
+__all__ = ["Timer", "Measurement", "TaskSpec", "Compare", "Language", "select_unit", "Fuzzer",
+           "FuzzedParameter", "FuzzedTensor", "ParameterAlias"]
 
 _IQR_WARN_THRESHOLD = 0.1
 _IQR_GROSS_WARN_THRESHOLD = 0.25
@@ -419,3 +420,146 @@ class Compare:
         if rel >= 2:
             return _BAD
         return ""
+
+
+# ---- Fuzzer: random benchmark inputs ---------------------------------------------------------
+class FuzzedParameter:
+    """A random parameter: `distribution` 'uniform' or 'loguniform' over [minval, maxval]
+    (integers when both bounds are ints), or a dict {value: probability}."""
+
+    def __init__(self, name, minval=None, maxval=None, distribution=None, strict=False):
+        if isinstance(distribution, dict):
+            total = sum(distribution.values())
+            if abs(total - 1.0) > 1e-6:
+                raise ValueError(f"[FuzzedParameter] {name}: probabilities sum to {total}, not 1")
+        elif distribution not in ("uniform", "loguniform"):
+            raise ValueError(f"[FuzzedParameter] {name}: distribution must be 'uniform', "
+                             f"'loguniform' or a dict, got {distribution!r}")
+        elif minval is None or maxval is None or minval > maxval:
+            raise ValueError(f"[FuzzedParameter] {name}: needs minval <= maxval")
+        if distribution == "loguniform" and minval <= 0:
+            raise ValueError(f"[FuzzedParameter] {name}: loguniform needs minval > 0")
+        self.name, self.minval, self.maxval = name, minval, maxval
+        self.distribution, self.strict = distribution, strict
+
+    def sample(self, rng):
+        if isinstance(self.distribution, dict):
+            values = list(self.distribution)
+            k = rng.choice(len(values), p=np.array(list(self.distribution.values()), float))
+            return values[int(k)]
+        integral = isinstance(self.minval, int) and isinstance(self.maxval, int)
+        if self.distribution == "uniform":
+            if integral:
+                return int(rng.integers(self.minval, self.maxval + 1))
+            return float(rng.uniform(self.minval, self.maxval))
+        v = math.exp(rng.uniform(math.log(self.minval), math.log(self.maxval)))
+        return min(max(int(v), self.minval), self.maxval) if integral else v
+
+
+class ParameterAlias:
+    """A parameter that takes another parameter's value."""
+
+    def __init__(self, alias_to):
+        self.alias_to = alias_to
+
+
+class FuzzedTensor:
+    """A random tensor whose sizes (and steps) are numbers or parameter names; it is
+    non-contiguous (a permuted and / or strided view) with probability 1 - probability_contiguous.
+    min_elements / max_elements bound its size (samples outside are drawn again)."""
+
+    def __init__(self, name, size, steps=None, probability_contiguous=0.5, min_elements=None,
+                 max_elements=None, max_allocation_bytes=None, dim_parameter=None,
+                 roll_parameter=None, dtype=None, cuda=False, tensor_constructor=None):
+        if cuda:
+            raise NotImplementedError("[FuzzedTensor] cuda=True: pyengine runs on the CPU")
+        if roll_parameter is not None:
+            raise NotImplementedError("[FuzzedTensor] roll_parameter is not supported")
+        self.name, self.size, self.steps = name, tuple(size), None if steps is None else tuple(steps)
+        self.probability_contiguous = probability_contiguous
+        self.min_elements, self.max_elements = min_elements, max_elements
+        self.max_allocation_bytes, self.dim_parameter = max_allocation_bytes, dim_parameter
+        self.dtype, self.tensor_constructor = dtype, tensor_constructor
+
+    def _resolve(self, values, params):
+        return tuple(params[v] if isinstance(v, str) else int(v) for v in values)
+
+    def shape(self, params):
+        size = self._resolve(self.size, params)
+        if self.dim_parameter is not None:
+            size = size[:params[self.dim_parameter]]
+        return size
+
+    def make(self, params, rng):
+        from ..tensor import Tensor
+        from .. import dtypes as _dt
+        size = self.shape(params)
+        steps = (self._resolve(self.steps, params)[:len(size)] if self.steps is not None
+                 else (1,) * len(size))
+        contiguous = rng.uniform() < self.probability_contiguous
+        order = tuple(range(len(size))) if contiguous else tuple(rng.permutation(len(size)))
+        if contiguous:
+            steps = (1,) * len(size)
+        alloc = [size[d] * steps[d] for d in order]
+        npd = _dt.as_dtype(self.dtype).np if self.dtype is not None else np.float32
+        if self.tensor_constructor is not None:
+            base = np.asarray(self.tensor_constructor(size=tuple(alloc), dtype=self.dtype,
+                                                      **params))
+        else:
+            base = rng.standard_normal(alloc).astype(npd)
+        arr = base.transpose(np.argsort(order))
+        arr = arr[tuple(slice(None, None, s) for s in steps)]
+        t = Tensor._wrap(arr)
+        info = {"numel": int(arr.size), "order": order, "steps": steps,
+                "is_contiguous": bool(arr.flags.c_contiguous)}
+        return t, info
+
+
+class Fuzzer:
+    """Draws parameters, then tensors from them, until constraints and the tensors' size
+    bounds hold; take(n) yields (tensors, tensor_params, params) n times."""
+
+    def __init__(self, parameters, tensors, constraints=None, seed=None):
+        flat = []
+        for p in parameters:
+            flat += list(p) if isinstance(p, (list, tuple)) else [p]
+        self._params, self._tensors = flat, list(tensors)
+        self._constraints = list(constraints or ())
+        self._rng = np.random.default_rng(seed)
+
+    def _draw_params(self):
+        values = {p.name: p.sample(self._rng) for p in self._params}
+        for name, v in values.items():  # {ParameterAlias("k0"): p, ...} picks k0's value
+            seen = set()
+            while isinstance(v, ParameterAlias):
+                if v.alias_to in seen or v.alias_to not in values:
+                    raise ValueError(f"[Fuzzer] {name}: alias to unknown or circular "
+                                     f"parameter {v.alias_to!r}")
+                seen.add(v.alias_to)
+                v = values[v.alias_to]
+            values[name] = v
+        return values
+
+    def _fits(self, params):
+        if not all(c(params) for c in self._constraints):
+            return False
+        for t in self._tensors:
+            n = int(np.prod(t.shape(params)))
+            if (t.min_elements is not None and n < t.min_elements) or \
+                    (t.max_elements is not None and n > t.max_elements):
+                return False
+        return True
+
+    def take(self, n):
+        for _ in range(n):
+            for _attempt in range(10000):
+                params = self._draw_params()
+                if self._fits(params):
+                    break
+            else:
+                raise RuntimeError("[Fuzzer] no parameters satisfying the constraints in "
+                                   "10,000 draws")
+            tensors, tensor_params = {}, {}
+            for t in self._tensors:
+                tensors[t.name], tensor_params[t.name] = t.make(params, self._rng)
+            yield tensors, tensor_params, params

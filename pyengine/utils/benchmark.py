@@ -1,6 +1,7 @@
 """torch.utils.benchmark for pyengine: ``Timer`` (timeit, blocked_autorange, adaptive_autorange),
 ``Measurement`` (median / mean / IQR, picklable, torch's printed form), ``Compare`` (the table
-of many measurements) and ``Fuzzer`` (random, possibly non-contiguous, benchmark inputs). Python statements only: C++ snippets (``Language.CPP``) and Callgrind
+of many measurements) and ``Fuzzer`` (random, possibly non-contiguous, benchmark inputs).
+Python statements only: C++ snippets (``Language.CPP``) and Callgrind
 instruction counts need libtorch and valgrind, and raise NotImplementedError.
 
 >>> t = Timer("x * y", setup="x = torch.ones(128); y = torch.ones(128)")
@@ -475,7 +476,8 @@ class FuzzedTensor:
             raise NotImplementedError("[FuzzedTensor] cuda=True: pyengine runs on the CPU")
         if roll_parameter is not None:
             raise NotImplementedError("[FuzzedTensor] roll_parameter is not supported")
-        self.name, self.size, self.steps = name, tuple(size), None if steps is None else tuple(steps)
+        self.name, self.size = name, tuple(size)
+        self.steps = None if steps is None else tuple(steps)
         self.probability_contiguous = probability_contiguous
         self.min_elements, self.max_elements = min_elements, max_elements
         self.max_allocation_bytes, self.dim_parameter = max_allocation_bytes, dim_parameter

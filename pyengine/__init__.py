@@ -17,6 +17,8 @@ from .backend import Device as device
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                        linspace, ones, ones_like, rand, rand_like, randint, randint_like, randn,
                        randn_like, tensor, zeros, zeros_like)
+from .memory_formats import (channels_last, channels_last_3d, contiguous_format,  # noqa: F401
+                            memory_format, preserve_format)
 from .dtypes import (DType, bool_, double, float32, float64, int8, int16,  # noqa: F401
                      int32, int64, long, short, uint8)
 from .dtypes import float  # noqa: A004  (torch alias: pe.float is float32)
@@ -70,6 +72,9 @@ from .tf_names import (cast, concat, constant, convert_to_tensor, one_hot, reduc
                        shape, square)
 # tf.expand_dims, tf.math.*, tf.newaxis, tf.repeat, tf.stop_gradient
 from .tf_names import expand_dims, math, newaxis, repeat, stop_gradient  # noqa: F401,E402
+# torch.pi / torch.e / torch.inf / torch.nan, the float constants torch exports
+import math as _stdmath  # noqa: E402 (pe.math is TensorFlow's tf.math namespace)
+pi, e, inf, nan = _stdmath.pi, _stdmath.e, _stdmath.inf, _stdmath.nan
 from .tf_names import split as _split  # noqa: E402  (torch.split and tf.split: keywords decide)
 from .tf_names import (Variable, constant_initializer, ones_initializer,  # noqa: F401,E402
                        random_normal_initializer, random_uniform_initializer, zeros_initializer)
@@ -154,7 +159,8 @@ def __getattr__(name):
     # Heavier subpackages load on first use, keeping `import pyengine` fast (contrib: TF 1's
     # tf.contrib.image; compat: `import pyengine.compat.v1 as tf` for TensorFlow 1 programs).
     if name in ("optim", "keras", "data", "io", "distributed", "distributions",
-                "multiprocessing", "linalg", "hub", "func", "contrib", "compat"):
+                "multiprocessing", "linalg", "hub", "func", "contrib", "compat", "jit",
+                "compiler", "library"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
     if name in _LAZY_NAMES:
@@ -215,6 +221,10 @@ _autograd_module.functional = _autograd_functional
 # torch.autograd.gradcheck / gradgradcheck (torch's signatures over pe.testing's)
 from .testing import autograd_gradcheck as _agc, autograd_gradgradcheck as _aggc  # noqa: E402
 _autograd_module.gradcheck, _autograd_module.gradgradcheck = _agc, _aggc
+# `from torch.autograd.gradcheck import gradcheck` (numpy_extensions tutorial): the submodule path
+_gradcheck_module = _sys_amp.modules.setdefault(
+    "pyengine.autograd.gradcheck", type(_sys_amp)("pyengine.autograd.gradcheck"))
+_gradcheck_module.gradcheck, _gradcheck_module.gradgradcheck = _agc, _aggc
 import sys as _sys  # noqa: E402
 _sys.modules["pyengine.autograd.functional"] = _autograd_functional
 # torch.autograd.function (Function, FunctionCtx, once_differentiable), autograd_function.py

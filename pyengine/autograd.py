@@ -8,6 +8,7 @@ once, so no op has to repeat that logic.
 """
 import contextlib
 import threading
+import weakref
 
 import numpy as np
 
@@ -243,7 +244,6 @@ _ADOPTED = {}
 def note_adoption(tensor, before):
     """`tensor` now holds a write's result and node; `before` (a new Tensor object) holds its
     data and node as they were: nodes recorded until now read `before`."""
-    import weakref
     _ADOPTED_EPOCH[0] += 1
     key = id(tensor)
     history = _ADOPTED.get(key)
@@ -565,19 +565,27 @@ def _topological_order(root):
 _HOOKS = {}
 
 
+# Tensor.register_post_accumulate_grad_hook: the hooks live on the leaf (`_post_hooks`, a dict
+# handle id -> hook), so a hook that refers back to its tensor (an optimizer holding the
+# parameter) is an ordinary collectable cycle; _POST_HOOKS tracks the hooked leaves weakly, to
+# make "any hooks?" one test on the backward path and `id(t) in _POST_HOOKS` a lookup.
+_POST_HOOKS = weakref.WeakValueDictionary()  # id(leaf) -> leaf
+
+
 class RemovableHandle:
     _next = 0
 
-    def __init__(self, key):
+    def __init__(self, key, registry=None):
         self.key, self.id = key, RemovableHandle._next
+        self._registry = _HOOKS if registry is None else registry
         RemovableHandle._next += 1
 
     def remove(self):
-        hooks = _HOOKS.get(self.key)
+        hooks = self._registry.get(self.key)
         if hooks is not None:
             hooks.pop(self.id, None)
             if not hooks:
-                _HOOKS.pop(self.key, None)
+                self._registry.pop(self.key, None)
 
 
 def register_hook(tensor, hook):
@@ -594,6 +602,69 @@ def register_hook(tensor, hook):
     handle = RemovableHandle(key)
     _HOOKS[key][handle.id] = hook
     return handle
+
+
+def register_post_accumulate_grad_hook(tensor, hook):
+    """hook(tensor) -> None, called once a backward pass has added the leaf's whole gradient
+    for that pass to its .grad (torch 2.1's API: an optimizer step fused into backward).
+    pyengine runs these hooks at the end of the backward walk, after every leaf's .grad is
+    final, rather than while other gradients are still being computed: the results are the
+    same, the memory torch saves by stepping early is not saved."""
+    if not tensor.requires_grad:
+        raise RuntimeError("[register_post_accumulate_grad_hook] cannot register a hook on a "
+                           "tensor that doesn't require gradient")
+    if tensor._node is not None:
+        raise RuntimeError("[register_post_accumulate_grad_hook] post accumulate grad hooks "
+                           "cannot be registered on non-leaf tensors")
+    if not callable(hook):
+        raise TypeError("[register_post_accumulate_grad_hook] hook must be callable")
+    hooks = tensor.__dict__.setdefault("_post_hooks", {})
+    _POST_HOOKS[id(tensor)] = tensor
+    handle = _PostHookHandle(tensor)
+    hooks[handle.id] = hook
+    return handle
+
+
+class _PostHookHandle:
+    """register_post_accumulate_grad_hook's handle: .remove() drops the hook."""
+    _next = 0
+
+    def __init__(self, tensor):
+        self._ref, self.id = weakref.ref(tensor), _PostHookHandle._next
+        _PostHookHandle._next += 1
+
+    def remove(self):
+        t = self._ref()
+        if t is not None:
+            hooks = t.__dict__.get("_post_hooks", {})
+            hooks.pop(self.id, None)
+            if not hooks:
+                _POST_HOOKS.pop(id(t), None)
+
+
+def _post_hooked_leaves(root, inputs):
+    """The leaves with post-accumulate hooks that a backward from `root` (into `inputs`, when
+    given) accumulates into."""
+    if inputs is not None:
+        wanted = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+        return [t for t in wanted if t._node is None and id(t) in _POST_HOOKS]
+    if root._node is None:
+        return [root] if id(root) in _POST_HOOKS else []
+    found = {}
+    for t in _topological_order(root):
+        for inp in node_inputs(t._node):
+            if inp is not None and inp._node is None and inp.requires_grad \
+                    and id(inp) in _POST_HOOKS:
+                found[id(inp)] = inp
+    return list(found.values())
+
+
+def _run_post_hooks(leaves):
+    for leaf in leaves:
+        for hook in list(leaf.__dict__.get("_post_hooks", {}).values()):
+            if hook(leaf) is not None:
+                raise RuntimeError("[register_post_accumulate_grad_hook] hooks should return "
+                                   "None")
 
 
 def _run_hooks(key, g, device):
@@ -653,8 +724,11 @@ def _backward(tensor, gradient, retain_graph, create_graph, inputs):
     if retain_graph is None:
         retain_graph = create_graph
     if create_graph:
+        hooked = _post_hooked_leaves(tensor, inputs) if _POST_HOOKS else ()
         from . import autograd_higher
         autograd_higher.backward(tensor, gradient, inputs)
+        if hooked:
+            _run_post_hooks(hooked)
         return
     g0 = _initial_gradient(tensor, gradient)
     if inputs is not None:
@@ -663,6 +737,8 @@ def _backward(tensor, gradient, retain_graph, create_graph, inputs):
         for t in wanted:
             if got[id(t)] is not None:
                 t._accumulate(got[id(t)])
+        if _POST_HOOKS:
+            _run_post_hooks([t for t in wanted if t._node is None and got[id(t)] is not None])
         return
     _run_backward(tensor, g0, retain_graph, None)
 
@@ -682,6 +758,8 @@ def _run_backward(tensor, g0, retain_graph, targets):
         if _HOOKS and id(tensor) in _HOOKS:
             g0 = _run_hooks(id(tensor), g0, tensor._device)
         deliver(tensor, g0)
+        if _POST_HOOKS and not collect:
+            _run_post_hooks([tensor])
         return targets
     grads = {id(tensor): g0}
     hooked_leaves = {}  # id -> (leaf, summed gradient): leaves whose hooks wait for the total
@@ -739,7 +817,8 @@ def _run_backward(tensor, g0, retain_graph, targets):
                 if ig.dtype is not dt and ig.dtype != dt:
                     ig = ig.astype(dt)
                 if inp._node is None:
-                    if _HOOKS and id(inp) in _HOOKS:  # hooked leaf: its hooks see the total
+                    if (_HOOKS and id(inp) in _HOOKS) or (_POST_HOOKS and id(inp) in _POST_HOOKS):
+                        # hooked leaf: its hooks see the total
                         prev_g = hooked_leaves.get(id(inp))
                         hooked_leaves[id(inp)] = (inp, ig if prev_g is None else prev_g[1] + ig)
                         continue
@@ -763,9 +842,11 @@ def _run_backward(tensor, g0, retain_graph, targets):
                 node.ctx = None
                 node.freed = True
         for leaf, g in hooked_leaves.values():
-            deliver(leaf, _run_hooks(id(leaf), g, leaf._device))
+            deliver(leaf, _run_hooks(id(leaf), g, leaf._device) if id(leaf) in _HOOKS else g)
     finally:
         state.enabled = prev
+    if _POST_HOOKS and not collect:  # every .grad is final: the fused optimizer steps may run
+        _run_post_hooks([leaf for leaf, _ in hooked_leaves.values()])
     return targets
 
 

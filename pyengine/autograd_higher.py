@@ -617,7 +617,7 @@ def _walk(outputs, grad_outputs, wanted, accumulate, stop_at_wanted=False):
     for t in order:
         if accumulate or id(t) in want or any(
                 inp is not None and (id(inp) in needed or (inp._node is None and id(inp) in want))
-                for inp in t._node.inputs):
+                for inp in _ag.node_inputs(t._node)):
             needed.add(id(t))
     got = {}
     grads = {}
@@ -671,8 +671,9 @@ def _walk(outputs, grad_outputs, wanted, accumulate, stop_at_wanted=False):
                 raise NotImplementedError(
                     f"[autograd] create_graph=True: no differentiable backward for "
                     f"{node.fn.__name__} yet (autograd_higher.py lists the ops that have one)")
-            in_grads = rule(node.ctx, node.inputs, t, g)
-            for inp, ig in zip(node.inputs, in_grads):
+            ins = _ag.node_inputs(node)
+            in_grads = rule(node.ctx, ins, t, g)
+            for inp, ig in zip(ins, in_grads):
                 if inp is None or ig is None or not inp.requires_grad:
                     continue
                 if inp._node is not None and id(inp) not in needed and id(inp) not in stop:

@@ -111,10 +111,17 @@ def ones(*size, dtype=None, requires_grad=False, device=None, shape=None, name=N
     return _finish(_alloc(np.ones, size, _np_dtype(dtype), "ones"), requires_grad, "ones")
 
 
-def empty(*size, dtype=None, requires_grad=False, device=None, shape=None, name=None):
+def empty(*size, dtype=None, requires_grad=False, device=None, shape=None, name=None,
+          memory_format=None):
     _check(device)
     size, dtype = _size_and_dtype(size, shape, dtype, "empty")
-    return _finish(_alloc(np.empty, size, _np_dtype(dtype), "empty"), requires_grad, "empty")
+    arr = _alloc(np.empty, size, _np_dtype(dtype), "empty")
+    if memory_format is not None:
+        from . import memory_formats as _mf
+        if _mf.check(memory_format, "empty") is _mf.preserve_format:
+            raise RuntimeError("[empty] preserve_format is only for *_like / clone")
+        arr = _mf.laid_out(arr, memory_format, "empty")
+    return _finish(arr, requires_grad, "empty")
 
 
 def _size_and_dtype(size, shape, dtype, op):
@@ -189,7 +196,8 @@ def randn(*size, dtype=None, requires_grad=False, generator=None, device=None):
     return _finish(arr, requires_grad, "randn")
 
 
-def randint(low, high=None, size=(), dtype=None, generator=None, device=None):
+def randint(low, high=None, size=(), dtype=None, generator=None, device=None,
+            requires_grad=False):
     """Integers uniformly from [low, high) (or [0, low) when high is omitted); torch's
     randint(high, size) form is accepted too (a sequence in the second place is the size)."""
     _check(device)
@@ -206,13 +214,20 @@ def randint(low, high=None, size=(), dtype=None, generator=None, device=None):
     npd = _np_dtype(dtype, np.int64)
     gen = _random.get_generator(generator)
     arr = _guarded("randint", size, npd, lambda: gen.integers(low, high, size=size).astype(npd))
-    return _finish(arr, False, "randint")
+    return _finish(arr, requires_grad, "randint")  # int dtypes refuse requires_grad, as torch
 
 
 def _like(fn):
-    def like(t, dtype=None, requires_grad=False, **kw):
+    def like(t, dtype=None, requires_grad=False, memory_format=None, **kw):
         d = t.dtype if dtype is None else dtype
-        return fn(*t.shape, dtype=d, requires_grad=requires_grad, **kw)
+        out = fn(*t.shape, dtype=d, requires_grad=requires_grad, **kw)
+        if memory_format is not None or (t.ndim in (4, 5) and not t._data.flags.c_contiguous):
+            from . import memory_formats as _mf  # torch's *_like keep the layout by default
+            fmt = _mf.preserve_format if memory_format is None else \
+                _mf.check(memory_format, like.__name__)
+            out._data = _mf.laid_out(out._data, _mf.suggested(t._data)
+                                     if fmt is _mf.preserve_format else fmt, like.__name__)
+        return out
     like.__name__ = fn.__name__ + "_like"
     like.__doc__ = f"{fn.__name__} with the shape (and by default dtype) of another tensor."
     return like

@@ -242,7 +242,9 @@ def _aligned_buffer(nbytes):
     return raw[skip:skip + nbytes]
 
 
-def _read_all(f):
+def _read_all(f, mmap=False):
+    if mmap:
+        return _map_file(f)
     if hasattr(f, "read"):
         raw = f.read()
         buf = _aligned_buffer(len(raw))
@@ -257,6 +259,18 @@ def _read_all(f):
     return buf[:got], name
 
 
+def _map_file(f):
+    """load(mmap=True): the file mapped copy-on-write (torch's MAP_PRIVATE): tensors read their
+    pages from the file on demand and writes to them never reach the file."""
+    if hasattr(f, "read") or not isinstance(f, (str, bytes, os.PathLike)):
+        raise ValueError("[load] mmap=True needs a file path, not a file object")
+    name = os.fspath(f)
+    _remove_stale_temps(os.path.abspath(os.path.realpath(name)))
+    if os.path.getsize(name) == 0:
+        return np.empty((0,), np.uint8), name
+    return np.memmap(name, dtype=np.uint8, mode="c"), name
+
+
 def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None):
     """Read what `save` wrote. Arrays come back as NumPy arrays and Tensors as Tensors (writeable,
     sharing one buffer); nothing is ever unpickled. ValueError on a foreign or corrupt file.
@@ -265,9 +279,12 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     changes nothing, since a pyengine file holds only tensors, arrays, numbers, strings and
     containers and pe.load is always "weights only"; map_location may name the CPU (a device,
     its string, or a {saved: "cpu"} dict), where every pyengine tensor lives; pickle_module and
-    mmap=True are refused (nothing is unpickled; files are read into memory)."""
+    mmap=True maps the file instead of reading it (a path only): the tensors' pages come
+    from the file as they are touched (the checksums still read it once), and writing to a
+    loaded tensor changes it, never the file. pickle_module is refused (nothing is
+    unpickled)."""
     _check_load_arguments(map_location, pickle_module, weights_only, mmap)
-    buf, name = _read_all(f)
+    buf, name = _read_all(f, bool(mmap))
     raw = memoryview(buf)
     magic = bytes(raw[:len(MAGIC)])
     if magic not in (MAGIC, _MAGIC_V1):
@@ -310,8 +327,8 @@ def _check_load_arguments(map_location, pickle_module, weights_only, mmap):
         raise TypeError(f"[load] weights_only must be a bool, got {weights_only!r}")
     if pickle_module is not None:
         raise ValueError("[load] pickle_module is not supported: pe.load never unpickles")
-    if mmap:
-        raise NotImplementedError("[load] mmap=True is not supported; files are read into memory")
+    if mmap not in (None, True, False):
+        raise TypeError(f"[load] mmap must be a bool, got {mmap!r}")
     targets = (list(map_location.values()) if isinstance(map_location, dict)
                else [] if map_location is None else [map_location])
     for target in targets:

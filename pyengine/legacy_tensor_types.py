@@ -1,8 +1,9 @@
 """torch.FloatTensor / DoubleTensor / LongTensor / IntTensor / BoolTensor / ByteTensor, the legacy
 typed constructors older tutorials and pytorch/examples gcn still call: `FloatTensor(2, 3)` is a
 new (2, 3) float32 tensor (zeros; torch leaves it uninitialized), `LongTensor(data)` the data
-converted to int64 (a NumPy array of another dtype is cast, as torch does). They are functions
-here, so `isinstance(x, pe.FloatTensor)` is not available: compare `x.dtype` instead."""
+converted to int64 (a NumPy array of another dtype is cast, as torch does); `x.type(FloatTensor)`
+casts to it. They are functions here, so `isinstance(x, pe.FloatTensor)` is not available:
+compare `x.dtype` instead."""
 from .tensor import Tensor, _is_size
 
 __all__ = ["FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "BoolTensor", "ByteTensor"]
@@ -21,6 +22,7 @@ def _typed(name, dtype):
         return Tensor(data, dtype=dtype, device=device)
     make.__name__ = make.__qualname__ = name
     make.__doc__ = f"torch.{name}(*sizes) or torch.{name}(data): a {dtype} tensor."
+    make.dtype = dtype  # x.type(torch.FloatTensor) casts to it (Tensor.type)
     return make
 
 

@@ -3,8 +3,10 @@ current pytorch/examples and tutorials call them at start-up.
 
 - compile(model_or_fn, ...) returns it unchanged (also as a decorator): pyengine runs eagerly,
   and torch.compile promises the same results as eager execution, only faster; its options
-  (mode, fullgraph, dynamic, backend) choose how torch compiles, and disable=True is honoured
-  trivially. Unknown keyword arguments are an error, as in torch.
+  (mode, fullgraph, dynamic, a backend's name) choose how torch compiles, and disable=True is
+  honoured trivially. A callable backend (handed the captured FX graph) raises
+  NotImplementedError: no graph is captured. Unknown keyword arguments are an error, as in
+  torch. torch._dynamo.reset() (pyengine/_dynamo.py) has no compile cache to clear.
 - set_float32_matmul_precision('highest' | 'high' | 'medium') permits lower-precision internal
   math; pyengine always multiplies float32 in float32 ('highest' in effect), which every
   setting allows. The value is kept for get_float32_matmul_precision().
@@ -24,6 +26,12 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mo
         raise ValueError(f"[compile] unknown mode {mode!r}")
     if options is not None and mode is not None:
         raise RuntimeError("[compile] either mode or options can be specified, not both")
+    if callable(backend):
+        raise NotImplementedError("[compile] a custom backend (a callable given the captured FX "
+                                  "GraphModule) is not supported: pyengine runs eagerly and "
+                                  "captures no graph; use a named backend such as 'inductor'")
+    if not isinstance(backend, str):
+        raise TypeError(f"[compile] backend must be a name or a callable, got {backend!r}")
     if model is None:  # @torch.compile(mode=...) form
         return lambda m: m
     if not callable(model):

@@ -343,10 +343,13 @@ class Tensor(TorchHabits):
     def astype(self, dtype):
         return _ew.Cast.apply(self, dtype=_dt.as_dtype(dtype).np)
 
-    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False,
+           memory_format=None):
         """torch's forms: to(dtype), to(device[, dtype]), to(other_tensor) (its dtype and
         device); copy=True always returns a new tensor; non_blocking only concerns
-        asynchronous device copies, and every pyengine copy is a synchronous CPU one."""
+        asynchronous device copies, and every pyengine copy is a synchronous CPU one.
+        memory_format=channels_last / contiguous_format lays the values out so (a copy unless
+        they already are; see pyengine/memory_formats.py)."""
         for a in args:
             if isinstance(a, Tensor):
                 dtype, device = a.dtype, a.device
@@ -364,6 +367,18 @@ class Tensor(TorchHabits):
             out = out.astype(dtype)
         elif copy:
             out = out.clone()
+        if memory_format is not None:
+            out = out._relaid(memory_format, "to")
+        return out
+
+    def _relaid(self, fmt, op):
+        """self, or a copy (recorded as one, gradients pass through) in the layout `fmt`."""
+        from . import memory_formats as _mf
+        arr = _mf.laid_out(self._data, fmt, op)
+        if arr is self._data:
+            return self
+        out = self.clone()
+        out._data = arr
         return out
 
     def cpu(self):
@@ -402,6 +417,11 @@ class Tensor(TorchHabits):
         """hook(grad) runs when this tensor's gradient is computed; it may return a replacement
         (PyTorch's Tensor.register_hook). Returns a handle with .remove()."""
         return _autograd.register_hook(self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(self) runs once backward has added this leaf's gradient to .grad (an optimizer
+        step fused into backward). Returns a handle with .remove()."""
+        return _autograd.register_post_accumulate_grad_hook(self, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         _autograd.backward(self, gradient, retain_graph, create_graph, inputs)
@@ -453,11 +473,28 @@ class Tensor(TorchHabits):
         self._mark_written()
         return self
 
-    def clone(self):
-        return _ew.Clone.apply(self)
+    def clone(self, *, memory_format=None):
+        """A copy; by default (torch's preserve_format) a channels_last tensor stays so."""
+        out = _ew.Clone.apply(self)
+        if memory_format is None and (self.ndim < 4 or self._data.flags.c_contiguous):
+            return out  # the common case: a C-contiguous copy
+        from . import memory_formats as _mf
+        fmt = _mf.preserve_format if memory_format is None else \
+            _mf.check(memory_format, "clone")
+        if fmt is _mf.preserve_format:
+            fmt = _mf.suggested(self._data)
+        out._data = _mf.laid_out(out._data, fmt, "clone")
+        return out
 
-    def contiguous(self):
-        return self if self._data.flags.c_contiguous else self.clone()
+    def contiguous(self, memory_format=None):
+        if memory_format is not None:
+            from . import memory_formats as _mf
+            if _mf.check(memory_format, "contiguous") is _mf.preserve_format:
+                raise RuntimeError("[contiguous] preserve memory format is unsupported by the "
+                                   "contiguous operator")
+            return self._relaid(memory_format, "contiguous")
+        return self if self._data.flags.c_contiguous else self.clone(
+            memory_format=_contiguous_format())
 
     # ---- arithmetic ------------------------------------------------------------------
     # Tensor (op) Tensor goes straight to apply2 (no argument packing); scalars and arrays take
@@ -810,3 +847,8 @@ _autograd._bind_tensor_class(Tensor)
 _add, _sub, _mul = _ew.Add.apply, _ew.Sub.apply, _ew.Mul.apply
 _Add, _Sub, _Mul, _MatMul, _SumAll = _ew.Add, _ew.Sub, _ew.Mul, _mm.MatMul, _red.SumAll
 _apply1, _apply2 = _autograd.apply1, _autograd.apply2
+
+
+def _contiguous_format():
+    from .memory_formats import contiguous_format
+    return contiguous_format

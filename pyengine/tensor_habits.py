@@ -79,6 +79,8 @@ class TorchHabits(MathHabits, SpecialHabits, WindowHabits):
         from . import dtypes as dt
         if dtype is None:
             return "pyengine." + _TYPE_NAMES[dt.from_numpy_dtype(self._data.dtype).name]
+        if callable(dtype) and isinstance(getattr(dtype, "dtype", None), str):
+            dtype = dtype.dtype  # a legacy constructor: x.type(torch.FloatTensor)
         if isinstance(dtype, str) and dtype.endswith("Tensor"):
             short = dtype.rsplit(".", 1)[-1]
             names = {v: k for k, v in _TYPE_NAMES.items()}
@@ -329,7 +331,11 @@ class TorchHabits(MathHabits, SpecialHabits, WindowHabits):
     def is_shared(self):
         from .multiprocessing.shared_tensors import is_shared
         return is_shared(self)
-    def is_contiguous(self): return bool(self._data.flags.c_contiguous)
+    def is_contiguous(self, memory_format=None):
+        if memory_format is None:
+            return bool(self._data.flags.c_contiguous)
+        from . import memory_formats as _mf
+        return _mf.is_in(self._data, _mf.check(memory_format, "is_contiguous"))
     def nelement(self): return int(self._data.size)
     def ndimension(self): return self._data.ndim
     def element_size(self): return self._data.itemsize

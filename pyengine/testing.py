@@ -200,3 +200,46 @@ def autograd_gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e
             check_rev_over_rev=(check_rev_over_rev, True), masked=(masked, False))
     return gradgradcheck(func, inputs, eps=eps, atol=max(atol, nondet_tol), rtol=rtol,
                          raise_exception=raise_exception, grad_outputs=grad_outputs)
+
+
+# torch.testing.assert_close's default tolerances by dtype (rtol, atol)
+_CLOSE_TOL = {"float16": (1e-3, 1e-5), "float32": (1.3e-6, 1e-5), "float64": (1e-7, 1e-7)}
+
+
+def assert_close(actual, expected, *, rtol=None, atol=None, equal_nan=False, check_dtype=True,
+                 check_device=True, msg=None, **kwargs):
+    """torch.testing.assert_close: tensors (or numbers / sequences of them) equal in shape,
+    dtype (check_dtype) and values within atol + rtol * |expected| (defaults by dtype, as torch:
+    float32 1.3e-6 / 1e-5, float64 1e-7 / 1e-7, exact for integers). AssertionError names the
+    mismatch."""
+    if kwargs:
+        raise TypeError(f"[assert_close] unsupported arguments {sorted(kwargs)}")
+    if (rtol is None) != (atol is None):
+        raise ValueError("[assert_close] give both rtol and atol, or neither")
+    from .tensor import Tensor
+    if isinstance(actual, (list, tuple)) and isinstance(expected, (list, tuple)):
+        if len(actual) != len(expected):
+            raise AssertionError(f"The length of the sequences mismatch: {len(actual)} != "
+                                 f"{len(expected)}")
+        for a, e in zip(actual, expected):
+            assert_close(a, e, rtol=rtol, atol=atol, equal_nan=equal_nan,
+                         check_dtype=check_dtype, msg=msg)
+        return
+    a = actual._data if isinstance(actual, Tensor) else np.asarray(actual)
+    e = expected._data if isinstance(expected, Tensor) else np.asarray(expected)
+    if a.shape != e.shape:
+        raise AssertionError(msg or f"The values for attribute 'shape' do not match: "
+                             f"{a.shape} != {e.shape}.")
+    if check_dtype and isinstance(actual, Tensor) and isinstance(expected, Tensor) \
+            and a.dtype != e.dtype:
+        raise AssertionError(msg or f"The values for attribute 'dtype' do not match: "
+                             f"{actual.dtype} != {expected.dtype}.")
+    if rtol is None:
+        rtol, atol = _CLOSE_TOL.get(np.result_type(a, e).name, (0.0, 0.0))
+    ok = np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    if not ok.all():
+        bad = int((~ok).sum())
+        diff = np.abs(a.astype(np.float64) - e.astype(np.float64))
+        raise AssertionError(msg or f"Tensor-likes are not close!\n\nMismatched elements: {bad} / "
+                             f"{ok.size} ({100 * bad / max(ok.size, 1):.1f}%)\nGreatest absolute "
+                             f"difference: {np.nanmax(diff)} (up to {atol} allowed)")

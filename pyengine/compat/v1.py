@@ -20,7 +20,8 @@ __all__ = ["where", "random_uniform", "random_normal"]  # the rest: pyengine's n
 
 _GRAPH_ONLY = {"Session", "InteractiveSession", "get_default_graph", "global_variables_initializer",
                "variable_scope", "get_variable", "disable_eager_execution", "Graph",
-               "local_variables_initializer", "tables_initializer"}
+               "local_variables_initializer", "tables_initializer", "placeholder",
+               "placeholder_with_default"}
 
 
 def __getattr__(name):

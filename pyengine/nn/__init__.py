@@ -6,6 +6,7 @@ from .layers import *  # noqa: F401,F403
 
 # losses, utils: added by their owners below this line
 from . import utils
+from . import attention  # torch.nn.attention: SDPBackend, sdpa_kernel
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss,
                    SmoothL1Loss)
 from .functional import softmax  # tf.nn.softmax(logits) in the TensorFlow quickstart

@@ -7,6 +7,7 @@ from .module import Module
 class _Loss(Module):
     def __init__(self, reduction="mean"):
         super().__init__()
+        reduction = F._loss.legacy_reduction(reduction, type(self).__name__)
         F._loss.check_reduction(reduction, type(self).__name__)
         self.reduction = reduction
 

@@ -13,6 +13,7 @@ class _Loss(Module):
         name = type(self).__name__
         if size_average is not None or reduce is not None:
             reduction = F._loss_reduction(reduction, size_average, reduce, name)
+        reduction = F._loss.legacy_reduction(reduction, name)
         if reduction not in self._reductions:
             raise ValueError(f"[{name}] reduction must be one of "
                              f"{', '.join(map(repr, self._reductions))}, got {reduction!r}")

@@ -282,10 +282,17 @@ class Module:
             out[name] = t if keep_vars else t.detach()
         return out
 
-    def load_state_dict(self, state_dict, strict=True):
+    def load_state_dict(self, state_dict, strict=True, assign=False):
         """Copy values from `state_dict` (Tensors or arrays) into this module's parameters and
         buffers, in place. With strict=True, missing or unexpected keys are an error; a shape
-        mismatch always is. Returns (missing_keys, unexpected_keys)."""
+        mismatch always is. Returns (missing_keys, unexpected_keys).
+
+        assign=True (torch's): instead of copying, the module takes the state_dict's tensors
+        themselves (sharing their memory and dtype); a parameter becomes a new Parameter over
+        the loaded tensor with the old one's requires_grad, so an optimizer must be built after
+        the load. Parameters tied under several names stay tied (the last key wins, as copying)."""
+        if not isinstance(assign, bool):
+            raise TypeError(f"[load_state_dict] assign must be a bool, got {assign!r}")
         if not hasattr(state_dict, "keys"):
             raise TypeError(f"[load_state_dict] expected a dict-like, got {type(state_dict).__name__}")
         own = OrderedDict(self._named_members(Module._state_members, remove_duplicate=False))
@@ -310,12 +317,36 @@ class Module:
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                + "\n\t".join(errors))
+        if assign:
+            self._assign_state(state_dict)
+            return _IncompatibleKeys(missing, unexpected)
         with no_grad():
             for k, t in own.items():
                 if k in state_dict:
                     v = state_dict[k]
                     t.copy_(v._data if isinstance(v, Tensor) else np.asarray(v))
         return _IncompatibleKeys(missing, unexpected)
+
+    def _assign_state(self, state_dict):
+        """load_state_dict(assign=True): every module slot named in state_dict takes the loaded
+        tensor; slots that held one object (tied weights) all take the same new object."""
+        slots = []  # (key, owning module, member dict, attribute name, old tensor)
+        for prefix, mod in self.named_modules(prefix="", remove_duplicate=False):
+            for store, is_param in ((mod._parameters, True), (mod._buffers, False)):
+                for name, t in store.items():
+                    key = prefix + ("." if prefix else "") + name
+                    if t is None or key not in state_dict or (
+                            not is_param and name in mod._non_persistent_buffers):
+                        continue
+                    slots.append((key, store, name, t, is_param))
+        replacement = {}  # id(old tensor) -> new tensor; the last key naming it wins
+        for key, _, _, old, is_param in slots:
+            v = state_dict[key]
+            loaded = v if isinstance(v, Tensor) else Tensor._wrap(np.asarray(v))
+            replacement[id(old)] = (Parameter(loaded.detach(), requires_grad=old.requires_grad)
+                                    if is_param else loaded)
+        for _, store, name, old, _ in slots:
+            store[name] = replacement[id(old)]
 
     # ---- modes and bulk changes --------------------------------------------------------------
     def train(self, mode=True):
@@ -342,6 +373,13 @@ class Module:
             else:
                 p.grad._data[...] = 0
 
+    def compile(self, *args, **kwargs):
+        """torch's Module.compile(**torch.compile options): compiles the module's calls in
+        place. pyengine's torch.compile runs the eager module (runtime_settings.compile), so
+        this checks the options as torch.compile does and returns None."""
+        from ..runtime_settings import compile as _compile
+        _compile(self, *args, **kwargs)
+
     def apply(self, fn):
         """Call fn(module) on every submodule (children first), then on self; returns self."""
         for m in self.children():
@@ -349,9 +387,10 @@ class Module:
         fn(self)
         return self
 
-    def to(self, *args, dtype=None, device=None):
+    def to(self, *args, dtype=None, device=None, memory_format=None):
         """Cast floating-point parameters and buffers to `dtype` (in place, keeping the same
-        Parameter objects so optimizers still hold them) and check `device`."""
+        Parameter objects so optimizers still hold them) and check `device`. memory_format
+        (channels_last ...) relays the 4-D (channels_last_3d: 5-D) ones, in place too."""
         for a in args:
             if isinstance(a, (str, Device)) or is_ordinal(a):
                 device = a
@@ -368,6 +407,13 @@ class Module:
                     t._data = t._data.astype(npd)
                     if t.grad is not None:
                         t.grad = Tensor._wrap(t.grad._data.astype(npd), t.device)
+        if memory_format is not None:
+            from .. import memory_formats as _mf
+            fmt = _mf.check(memory_format, "to")
+            rank = {_mf.channels_last: 4, _mf.channels_last_3d: 5}.get(fmt)
+            for t in self._all_tensors():
+                if fmt is _mf.contiguous_format or t.ndim == rank:
+                    t._data = _mf.laid_out(t._data, fmt, "to")
         return self
 
     def _all_tensors(self):

@@ -16,6 +16,7 @@ from ..tensor import Tensor
 from . import elementwise as _ew
 from .activation import Softmax
 from .dropout import dropout as _dropout
+from .sdp_backends import check_available
 
 
 def _check_qkv(q, k, v, op):
@@ -132,6 +133,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     (2, 4, 5, 8)
     """
     op = "scaled_dot_product_attention"
+    check_available(op)
     _check_qkv(query, key, value, op)
     if enable_gqa:
         raise NotImplementedError(f"[{op}] enable_gqa=True (grouped-query attention) is not "

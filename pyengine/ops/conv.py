@@ -99,6 +99,15 @@ def _resolve_padding(padding, kernel, stride, dilation, op):
     return _pair(padding, "padding", op), (0, 0)
 
 
+def _channels_last_output(out, input, weight):
+    """torch's rule: a convolution whose input or weight is channels_last returns channels_last
+    (the same values, laid out NHWC; see pyengine/memory_formats.py)."""
+    from .. import memory_formats as _mf
+    fmt = _mf.suggested(input._data, weight._data)
+    if fmt is not _mf.contiguous_format and out.ndim == input.ndim:
+        out._data = _mf.laid_out(out._data, fmt, "conv2d")
+
+
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, activation=None,
            activation_param=None):
     """2-D convolution over an NCHW input (or unbatched CHW), PyTorch semantics.
@@ -123,8 +132,11 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
                 weight.ndim == 4 and (bias is None or isinstance(bias, T)):
             params = {"stride": (stride, stride), "padding": (padding, padding),
                       "dilation": (dilation, dilation), "groups": groups}
-            return _ag.apply_tensors(Conv2d, (input, weight) if bias is None else
-                                     (input, weight, bias), params)
+            out = _ag.apply_tensors(Conv2d, (input, weight) if bias is None else
+                                    (input, weight, bias), params)
+            if not (input._data.flags.c_contiguous and weight._data.flags.c_contiguous):
+                _channels_last_output(out, input, weight)
+            return out
     op = "conv2d"
     if input.ndim not in (3, 4):
         raise ValueError(f"[{op}] input must be 3-D (C, H, W) or 4-D (N, C, H, W), got shape "
@@ -150,7 +162,11 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
         input = input.unsqueeze(0)
     y = Conv2d.apply(input, weight, bias, stride=stride, padding=pad, dilation=dilation,
                      groups=int(groups), extra=extra, activation=act, act_p0=p0)
-    return y.squeeze(0) if unbatched else y
+    if unbatched:
+        return y.squeeze(0)
+    if not (input._data.flags.c_contiguous and weight._data.flags.c_contiguous):
+        _channels_last_output(y, input, weight)
+    return y
 
 
 def check_1d(op, input, weight, layout):

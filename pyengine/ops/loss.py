@@ -15,6 +15,16 @@ from ..autograd import Function
 _REDUCTIONS = ("mean", "sum", "none")
 
 
+def legacy_reduction(reduction, op):
+    """torch's deprecated reduction='elementwise_mean' (PyTorch 0.4 programs) is 'mean', with
+    torch's warning; any other value is returned as given."""
+    if reduction == "elementwise_mean":
+        warnings.warn(f"[{op}] reduction='elementwise_mean' is deprecated. Please use "
+                      "reduction='mean' instead.", UserWarning, stacklevel=3)
+        return "mean"
+    return reduction
+
+
 def check_reduction(reduction, op):
     if reduction not in _REDUCTIONS:
         raise ValueError(f"[{op}] reduction must be 'mean', 'sum' or 'none', got {reduction!r}")

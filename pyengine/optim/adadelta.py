@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..backend import cpu as _cpu
-from .optimizer import Optimizer, _check, check_lr, check_nonneg
+from .optimizer import Optimizer, _check, check_impl_options, check_lr, check_nonneg
 
 
 class Adadelta(Optimizer):
@@ -20,7 +20,10 @@ class Adadelta(Optimizer):
     >>> opt = pe.optim.Adadelta(model.parameters(), lr=1.0)
     """
 
-    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, *, maximize=False):
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, *, maximize=False,
+                 foreach=None, capturable=False, differentiable=False):
+        check_impl_options("Adadelta", foreach=foreach, capturable=capturable,
+                           differentiable=differentiable)
         check_lr(lr)
         _check(isinstance(rho, (int, float)) and 0.0 <= rho <= 1.0, f"Invalid rho value: {rho}")
         check_nonneg(eps, "epsilon")

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..backend import cpu as _cpu
-from .optimizer import Optimizer, check_lr, check_nonneg
+from .optimizer import Optimizer, check_impl_options, check_lr, check_nonneg
 
 
 class Adagrad(Optimizer):
@@ -18,7 +18,9 @@ class Adagrad(Optimizer):
     """
 
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
-                 initial_accumulator_value=0.0, eps=1e-10, *, maximize=False):
+                 initial_accumulator_value=0.0, eps=1e-10, *, maximize=False, foreach=None,
+                 differentiable=False, fused=None):
+        check_impl_options("Adagrad", foreach=foreach, fused=fused, differentiable=differentiable)
         check_lr(lr)
         check_nonneg(lr_decay, "lr_decay")
         check_nonneg(weight_decay, "weight_decay")

@@ -3,7 +3,7 @@ import numpy as np
 
 from ..backend import cpu as _cpu
 from .adam import _check_adam
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_impl_options
 
 
 class Adamax(Optimizer):
@@ -19,7 +19,9 @@ class Adamax(Optimizer):
     """
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, *,
-                 maximize=False):
+                 maximize=False, foreach=None, capturable=False, differentiable=False):
+        check_impl_options("Adamax", foreach=foreach, capturable=capturable,
+                           differentiable=differentiable)
         _check_adam(lr, betas, eps, weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, maximize=maximize))

@@ -3,7 +3,7 @@ import numpy as np
 
 from ..backend import cpu as _cpu
 from .adam import _check_adam
-from .optimizer import Optimizer, check_nonneg
+from .optimizer import Optimizer, check_impl_options, check_nonneg
 
 
 class NAdam(Optimizer):
@@ -25,7 +25,10 @@ class NAdam(Optimizer):
     """
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-                 momentum_decay=4e-3, decoupled_weight_decay=False, *, maximize=False):
+                 momentum_decay=4e-3, decoupled_weight_decay=False, *, maximize=False,
+                 foreach=None, capturable=False, differentiable=False):
+        check_impl_options("NAdam", foreach=foreach, capturable=capturable,
+                           differentiable=differentiable)
         _check_adam(lr, betas, eps, weight_decay)
         check_nonneg(momentum_decay, "momentum_decay")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,

@@ -38,6 +38,25 @@ def check_nonneg(value, what):
     _check(isinstance(value, (int, float)) and value >= 0.0, f"Invalid {what} value: {value}")
 
 
+def check_impl_options(name, foreach=None, fused=None, capturable=False, differentiable=False):
+    """torch's implementation switches. foreach / fused choose between torch's per-tensor,
+    multi-tensor and fused kernels, and capturable keeps the step count on the device for CUDA
+    graphs: all give the same update, which pyengine computes with its one fused C++ kernel.
+    differentiable=True (autograd through step()) changes what step does and is refused."""
+    for arg, value in (("foreach", foreach), ("fused", fused)):
+        if value not in (None, True, False):
+            raise TypeError(f"[{name}] {arg} must be None or a bool, got {value!r}")
+    if capturable not in (True, False):
+        raise TypeError(f"[{name}] capturable must be a bool, got {capturable!r}")
+    if fused and foreach:
+        raise RuntimeError(f"[{name}] `fused` and `foreach` cannot be `True` together.")
+    if differentiable is True:
+        raise NotImplementedError(f"[{name}] differentiable=True (autograd through the "
+                                  "optimizer step) is not supported")
+    if differentiable is not False:
+        raise TypeError(f"[{name}] differentiable must be a bool, got {differentiable!r}")
+
+
 class Optimizer:
     """Base class. ``params``: an iterable of Tensors, or of dicts (parameter groups) each with a
     ``"params"`` entry and any per-group hyperparameter overriding ``defaults``."""
@@ -75,9 +94,10 @@ class Optimizer:
             if not isinstance(p, Tensor):
                 raise TypeError(f"[{type(self).__name__}] can only optimize Tensors, got "
                                 f"{type(p).__name__}")
-            if not p.requires_grad:
-                raise ValueError(f"[{type(self).__name__}] can't optimize a tensor that does not "
-                                 "require grad")
+            # torch's rule: a frozen (requires_grad=False) parameter may sit in a group (it
+            # gets no gradient, so steps skip it until it is unfrozen); a non-leaf may not
+            if not p.is_leaf and not p._retain_grad:
+                raise ValueError(f"[{type(self).__name__}] can't optimize a non-leaf Tensor")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in params) or len({id(p) for p in params}) != len(params):
             raise ValueError(f"[{type(self).__name__}] some parameters appear in more than one "

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..backend import cpu as _cpu
-from .optimizer import Optimizer, check_lr, check_nonneg
+from .optimizer import Optimizer, check_impl_options, check_lr, check_nonneg
 
 
 class RMSprop(Optimizer):
@@ -20,7 +20,10 @@ class RMSprop(Optimizer):
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
-                 centered=False, *, maximize=False):
+                 centered=False, *, maximize=False, foreach=None, capturable=False,
+                 differentiable=False):
+        check_impl_options("RMSprop", foreach=foreach, capturable=capturable,
+                           differentiable=differentiable)
         check_lr(lr)
         check_nonneg(eps, "epsilon")
         check_nonneg(momentum, "momentum")

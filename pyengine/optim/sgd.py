@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..backend import cpu as _cpu
-from .optimizer import Optimizer, _check, check_lr, check_nonneg
+from .optimizer import Optimizer, _check, check_impl_options, check_lr, check_nonneg
 
 
 class SGD(Optimizer):
@@ -24,7 +24,9 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
-                 nesterov=False, *, maximize=False):
+                 nesterov=False, *, maximize=False, foreach=None, differentiable=False,
+                 fused=None):
+        check_impl_options("SGD", foreach=foreach, fused=fused, differentiable=differentiable)
         check_lr(lr)
         check_nonneg(momentum, "momentum")
         check_nonneg(weight_decay, "weight_decay")

@@ -64,12 +64,29 @@ def make_grid(tensor, nrow=8, padding=2, normalize=False, value_range=None, scal
 
 
 def save_image(tensor, fp, format=None, **kwargs):  # noqa: A002 (torchvision's name)
-    """make_grid(tensor, **kwargs) written as an 8-bit image file (needs Pillow)."""
+    """make_grid(tensor, **kwargs) written as an 8-bit image file: with Pillow in any format
+    it writes; without it, PNG (a path ending in .png, or format="png") is written with the
+    standard library (keras' PNG encoder) and other formats need Pillow."""
     try:
         from PIL import Image
     except ImportError:
-        raise ImportError("[save_image] writing image files needs Pillow (pip install pillow); "
-                          "make_grid gives the grid as a tensor") from None
+        Image = None
+    name = fp if isinstance(fp, (str, bytes)) or hasattr(fp, "__fspath__") else None
+    png = (format or "").lower() == "png" or (
+        format is None and name is not None and str(name).lower().endswith(".png"))
+    if Image is None and not png:
+        raise ImportError("[save_image] writing this image format needs Pillow (pip install "
+                          "pillow); PNG is written without it, and make_grid gives the grid as a "
+                          "tensor")
     grid = make_grid(tensor, **kwargs)._data
     img = np.clip(grid * 255 + 0.5, 0, 255).astype(np.uint8).transpose(1, 2, 0)
-    Image.fromarray(img).save(fp, format=format)
+    if Image is not None:
+        Image.fromarray(img).save(fp, format=format)
+        return
+    from ..keras.preprocessing.image_encode import encode_png
+    data = encode_png(img)
+    if name is None:
+        fp.write(data)
+        return
+    with open(fp, "wb") as f:
+        f.write(data)

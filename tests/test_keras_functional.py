@@ -328,3 +328,29 @@ def test_integer_inputs_reach_layers_in_their_input_dtype():
         model.predict(np.array([[0.5, 1.0, 2.0]]), verbose=0)
     flt = keras.Input((3,))  # a float Input still takes the float batch as it is
     assert keras.Model(flt, layers.Dense(1)(flt)).predict(ids, verbose=0).shape == (2, 1)
+
+
+class _KeepsIds(layers.Layer):
+    last = None
+
+    def call(self, x):
+        _KeepsIds.last = x.numpy().copy()
+        return x.float() * 0.0
+
+
+def test_integer_inputs_keep_ids_beyond_float32_precision():
+    # float32 holds integers exactly only up to 2^24: ids must not pass through floatx
+    inp = keras.Input((1,), dtype="int64", name="ids")
+    model = keras.Model(inp, layers.Dense(1)(_KeepsIds()(inp)))
+    model.compile("sgd", "mse")
+    big = np.array([[2 ** 24 + 1], [2 ** 31 + 5]], np.int64)
+    model.fit(big, np.zeros((2, 1)), batch_size=2, epochs=1, shuffle=False, verbose=0)
+    assert _KeepsIds.last.dtype == np.int64 and _KeepsIds.last.ravel().tolist() == [
+        2 ** 24 + 1, 2 ** 31 + 5]
+    model.predict({"ids": big}, verbose=0)  # a dict of inputs, matched by name
+    assert _KeepsIds.last.ravel().tolist() == [2 ** 24 + 1, 2 ** 31 + 5]
+    ds = pe.data.Dataset.from_tensor_slices((big, np.zeros((2, 1), np.float32))).batch(2)
+    model.fit(ds, epochs=1, verbose=0)
+    assert _KeepsIds.last.ravel().tolist() == [2 ** 24 + 1, 2 ** 31 + 5]
+    model(big)
+    assert _KeepsIds.last.ravel().tolist() == [2 ** 24 + 1, 2 ** 31 + 5]

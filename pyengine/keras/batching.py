@@ -18,14 +18,17 @@ def check_batch_size(batch_size, what, default=32):
     return int(batch_size)
 
 
-def as_arrays(x, what, floating=True, text=False, input_keys=None, keep_floats=False):
+def as_arrays(x, what, floating=True, text=False, input_keys=None, keep_floats=False,
+              int_inputs=None):
     """Every leaf of x as a NumPy array (float32 for inputs; targets keep their dtype). With
     keep_floats (the elements of a dataset or generator, which Keras hands to train_step as
     they come), floating leaves keep their dtype: a float64 tf.data pipeline stays float64 in a
     custom train_step, and the layers autocast it to float32 as Keras' do. With
     text (a model with a keras.Input(dtype="string"), whose TextVectorization takes it), str
     arrays are kept as they are. With input_keys (a functional model's input names), the keys of
-    a dict x that name no input are dropped with a warning, as Keras ignores them."""
+    a dict x that name no input are dropped with a warning, as Keras ignores them. int_inputs
+    (Trainer._int_input_flags: a list by position or a dict by key) names the inputs whose
+    integer and bool arrays stay as they are."""
     if input_keys is not None and isinstance(x, dict):
         extra = [k for k in x if k not in input_keys]
         if extra:
@@ -33,7 +36,7 @@ def as_arrays(x, what, floating=True, text=False, input_keys=None, keep_floats=F
             warnings.warn(f"[{what}] Input dict contained keys {extra} which did not match any "
                           "model input. They will be ignored by the model.", stacklevel=3)
             x = {k: v for k, v in x.items() if k in input_keys}
-    def conv(a):
+    def conv(a, keep_int=False):
         if isinstance(a, Tensor):
             a = a._data
         elif hasattr(a, "to_numpy"):  # pandas
@@ -46,10 +49,34 @@ def as_arrays(x, what, floating=True, text=False, input_keys=None, keep_floats=F
             return a.view(np.ndarray)
         if a.dtype.kind not in "biuf":
             raise TypeError(f"[{what}] expected numeric data, received dtype {a.dtype}")
-        if not floating or (keep_floats and a.dtype.kind == "f"):
+        if not floating or (keep_floats and a.dtype.kind == "f") or (
+                keep_int and a.dtype.kind in "biu"):
             return a
         return np.ascontiguousarray(a, dtype=np.float32)
-    return None if x is None else tree.map_structure(conv, x)
+    if x is None:
+        return None
+    if int_inputs is not None:
+        return map_integer_inputs(x, int_inputs, input_keys,
+                                  lambda a, flag: conv(a, keep_int=flag))
+    return tree.map_structure(conv, x)
+
+
+def map_integer_inputs(x, int_inputs, input_keys, fn):
+    """fn(leaf, is the leaf's model input integer) over the leaves of x, the inputs given as a
+    dict (by key), a list / tuple (by position) or one structure for a one-input model;
+    int_inputs as Trainer._int_input_flags gives it, input_keys the inputs' names."""
+    flags = int_inputs if isinstance(int_inputs, dict) else dict(zip(input_keys or (), int_inputs))
+
+    def with_flag(flag):
+        return lambda a: fn(a, flag)
+    if isinstance(x, dict):
+        return {k: tree.map_structure(with_flag(flags.get(k, False)), v) for k, v in x.items()}
+    if isinstance(int_inputs, list) and isinstance(x, (list, tuple)) and \
+            len(x) == len(int_inputs):
+        return type(x)(tree.map_structure(with_flag(f), v) for v, f in zip(x, int_inputs))
+    if isinstance(int_inputs, list) and len(int_inputs) == 1:
+        return tree.map_structure(with_flag(int_inputs[0]), x)
+    return tree.map_structure(with_flag(False), x)
 
 
 def num_samples(x, what, name="x"):

@@ -90,7 +90,7 @@ class Adapter:
     """Batches for `what` ('fit', 'evaluate', 'predict') from one of the sources above."""
 
     def __init__(self, x, what, steps=None, shuffle=False, class_weight=None, need_y=False,
-                 text=False, input_keys=None, check_counts=True):
+                 text=False, input_keys=None, check_counts=True, int_inputs=None):
         if steps is not None and (not isinstance(steps, (int, np.integer)) or steps < 1):
             raise ValueError(f"[{what}] steps must be a positive int or None. Received: "
                              f"{steps!r}")
@@ -98,6 +98,7 @@ class Adapter:
         self.shuffle, self.class_weight, self.need_y = shuffle, class_weight, need_y
         self.text = text  # str inputs kept (batching.as_arrays)
         self.input_keys = input_keys  # a dict x's keys that name model inputs (as_arrays)
+        self.int_inputs = int_inputs  # which inputs keep integer arrays (as_arrays)
         # x / y / sample_weight sample counts must agree for the built-in steps; a model's own
         # train_step / test_step may pair batches of different sizes (keras-io NNCLR zips an
         # unlabeled and a labeled dataset)
@@ -180,7 +181,7 @@ class Adapter:
                              f"(x, y, sample_weight) for a model compiled with a loss; element "
                              f"{step} is {_describe(e)}")
         x = _b.as_arrays(x, self.what, text=self.text, input_keys=self.input_keys,
-                         keep_floats=True)
+                         keep_floats=True, int_inputs=self.int_inputs)
         if self.what == "predict":
             return _b.pack(x)
         # inputs of different lengths (a batch of graphs merged into one: atoms, bonds) are

@@ -8,8 +8,9 @@ import numpy as np
 from ..autograd import no_grad
 from ..nn.layers.container import ModuleDict, ModuleList
 from ..tensor import Tensor
+from . import batching as _b
 from . import tree
-from .layers.base import InputLayer, Layer, add_layer_module, call_build
+from .layers.base import InputLayer, Layer, add_layer_module, call_build, to_tensor
 from .symbolic import KerasTensor, Node
 from .utils import unique_name as _unique_name
 from .trainer import Trainer
@@ -93,16 +94,20 @@ def _input_needing_grad(x):
 
 def _as_input_dtype(x, dtype):
     """x in the integer or bool dtype of its keras.Input, as Keras 3's functional call converts
-    each input to its Input's dtype: fit hands float32 batches (floatx), and an
-    `Input(dtype="int32")` feeding one_hot, gather or bitwise ops sees int32 ids again. Float
-    Inputs take x as it is (layers autocast)."""
+    each input to its Input's dtype: an `Input(dtype="int32")` feeding one_hot, gather or
+    bitwise ops sees int32 ids, whether fit kept the batch's integers (Trainer's int_inputs)
+    or a caller passed floats. Float Inputs take x as it is (layers autocast)."""
     if not isinstance(dtype, str) or dtype in ("string", "float32", "float64", "float16") or \
             dtype.startswith("float"):
         return x
     a = x._data if isinstance(x, Tensor) else x
-    if not isinstance(a, np.ndarray) or a.dtype.kind != "f":
+    if not isinstance(a, np.ndarray) or a.dtype.kind not in "fbiu":
         return x
     want = np.dtype(dtype)
+    if a.dtype == want:
+        return x
+    if a.dtype.kind in "biu":  # another integer width (fit keeps int64 ids as they come)
+        return Tensor._wrap(a != 0 if want.kind == "b" else a.astype(want))
     if want.kind == "b":
         return Tensor._wrap(a != 0)
     if want.kind in "iu":
@@ -377,6 +382,20 @@ class Model(Trainer, Layer):
             else:
                 Layer.add_metric(self, values[id(kt)], name=name)
         return tree.map_structure(lambda kt: values[id(kt)], self._outputs_struct)
+
+    def _inputs_to_tensors(self, inputs):
+        # an integer keras.Input takes NumPy integers as they are, not through floatx (float32
+        # rounds ids above 2^24); _as_input_dtype then gives them the Input's dtype
+        flags = self._int_input_flags() if self._nodes is not None else None
+        if not flags:
+            return Layer._inputs_to_tensors(self, inputs)
+        names = [t.name for t in self.inputs]
+
+        def convert(a, integer):
+            if integer and isinstance(a, np.ndarray) and a.dtype.kind in "biu":
+                return Tensor._wrap(np.ascontiguousarray(a))
+            return to_tensor(a)
+        return _b.map_integer_inputs(inputs, flags, names, convert)
 
     def call(self, inputs, training=None):
         if self._nodes is None:

@@ -159,7 +159,23 @@ class Trainer(GeneratorMethods):
             keys = list(struct)
         elif getattr(self, "inputs", None):
             keys = [t.name for t in self.inputs]
-        return {"text": self._takes_text(), "input_keys": keys}
+        return {"text": self._takes_text(), "input_keys": keys,
+                "int_inputs": self._int_input_flags()}
+
+    def _int_input_flags(self):
+        """Which inputs are a keras.Input of an integer or bool dtype (by key for a dict of
+        inputs, else by position), or None when none is: their integer arrays stay integers
+        in fit / evaluate / predict instead of going through floatx (float32 rounds ids above
+        2^24), and the functional call gives them the Input's dtype."""
+        def integer(t):
+            d = getattr(t, "dtype", None)
+            return isinstance(d, str) and (d.startswith(("int", "uint")) or d == "bool")
+        struct = getattr(self, "_inputs_struct", None)
+        if isinstance(struct, dict):
+            flags = {k: integer(v) for k, v in struct.items()}
+            return flags if any(flags.values()) else None
+        flags = [integer(t) for t in getattr(self, "inputs", None) or ()]
+        return flags if any(flags) else None
 
     def _takes_text(self):
         """True when a keras.Input(dtype="string") is among the model's inputs: its data is text,

@@ -668,6 +668,11 @@ class Layer(Module, SavingDefaults):
     def forward(self, *args, **kwargs):  # nn.Module's name for call
         return self(*args, **kwargs)
 
+    def _inputs_to_tensors(self, inputs):
+        """The call's inputs as Tensors (to_tensor: NumPy ints and float64 as float32, floatx);
+        a functional model keeps the integers of its integer Inputs (Model)."""
+        return tree.map_structure(to_tensor, inputs)
+
     def __call__(self, *args, **kwargs):
         if not args:  # the inputs passed by the name of call's first parameter
             first = _call_params(type(self))[2]
@@ -679,7 +684,7 @@ class Layer(Module, SavingDefaults):
         from ..symbolic import call_symbolic, is_symbolic
         if is_symbolic(inputs) or any(is_symbolic(a) for a in rest):
             return call_symbolic(self, inputs, rest, kwargs)
-        inputs = tree.map_structure(to_tensor, inputs)
+        inputs = self._inputs_to_tensors(inputs)
         if self.__dict__.get("_autocast", True):
             inputs = _autocast(inputs) if isinstance(inputs, Tensor) else \
                 tree.map_structure(_autocast, inputs)

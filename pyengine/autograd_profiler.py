@@ -20,6 +20,7 @@ import time
 import numpy as np
 
 from . import autograd as _ag
+from .package_frames import is_package_frame
 
 __all__ = ["profile", "record_function", "ProfilerActivity", "EventList", "schedule",
            "ProfilerAction"]
@@ -41,9 +42,6 @@ class _Event:
         self.stack = ()
 
 
-_PACKAGE_DIR = __file__.rsplit("/", 1)[0] + "/"
-
-
 def _python_stack(limit=32):
     """The caller's frames outside pyengine, innermost first, as torch prints them:
     'file(line): function'."""
@@ -51,7 +49,7 @@ def _python_stack(limit=32):
     frames, f = [], sys._getframe(2)
     while f is not None and len(frames) < limit:
         code = f.f_code
-        if not code.co_filename.startswith(_PACKAGE_DIR):
+        if not is_package_frame(f):
             frames.append(f"{code.co_filename}({f.f_lineno}): {code.co_name}")
         f = f.f_back
     return tuple(frames)

@@ -5,16 +5,16 @@ the true elements' coordinates, `torch.where(cond)` the tuple of rank index tens
 tells: a module that did `import pyengine as tf` (or `as tensorflow`) and binds no `torch` to
 pyengine calls the TensorFlow face; any other caller gets PyTorch's meaning, the default of
 pyengine's shared names (docs/tensor.md)."""
-import os
 import sys
 
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+from .package_frames import is_package_frame
+
 _TF_NAMES = ("tf", "tensorflow")
 
 
 def caller_uses_tensorflow_names():
     frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame is not None and is_package_frame(frame):
         frame = frame.f_back
     if frame is None:
         return False

@@ -15,12 +15,12 @@ It subclasses Tensor so that `dense @ sparse` and `dense + sparse` reach its ref
 first (Python's rule for subclasses) and `isinstance(x, pe.Tensor)` holds, as in torch. Any
 other dense operation reads `._data`, which raises an error naming the operation and the way
 out (`.to_dense()`), never a wrong answer."""
-import os
 import sys
 
 import numpy as np
 
 from . import dtypes as _dt
+from .package_frames import is_package_frame
 from .tensor import Tensor
 
 
@@ -40,7 +40,6 @@ def _as_tensor(x):
     return x if isinstance(x, Tensor) else Tensor._from_data(np.asarray(x))
 
 
-_PACKAGE_DIR = os.path.dirname(__file__)
 _PLUMBING = {"wrapper", "apply", "apply1", "apply2", "apply_tensors", "f", "<listcomp>",
              "<genexpr>", "<lambda>", "<dictcomp>"}
 
@@ -49,7 +48,7 @@ def _public_caller(frame):
     """The name of the pyengine function the user called (the outermost pyengine frame that is
     not plumbing or private), so an error says [exp] or [save], not [apply] or [_encode]."""
     chain = []
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame is not None and is_package_frame(frame):
         chain.append(frame.f_code.co_name)
         frame = frame.f_back
     for name in reversed(chain):

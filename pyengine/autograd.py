@@ -575,17 +575,16 @@ _POST_HOOKS = weakref.WeakValueDictionary()  # id(leaf) -> leaf
 class RemovableHandle:
     _next = 0
 
-    def __init__(self, key, registry=None):
+    def __init__(self, key):
         self.key, self.id = key, RemovableHandle._next
-        self._registry = _HOOKS if registry is None else registry
         RemovableHandle._next += 1
 
     def remove(self):
-        hooks = self._registry.get(self.key)
+        hooks = _HOOKS.get(self.key)
         if hooks is not None:
             hooks.pop(self.id, None)
             if not hooks:
-                self._registry.pop(self.key, None)
+                _HOOKS.pop(self.key, None)
 
 
 def register_hook(tensor, hook):

@@ -454,6 +454,9 @@ class Tensor(TorchHabits):
         return self
 
     def fill_(self, value):
+        if isinstance(value, Tensor) and value.ndim:
+            raise RuntimeError(f"[fill_] only supports a 0-dimension value tensor, got one of "
+                               f"shape {tuple(value.shape)}")
         if _autograd.is_grad_enabled() and (
                 self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
             return self._setitem_recorded(Ellipsis, value, "fill_")
@@ -466,9 +469,10 @@ class Tensor(TorchHabits):
                 self.requires_grad or (isinstance(src, Tensor) and src.requires_grad)):
             if isinstance(src, Tensor) and src._data.dtype != self._data.dtype:
                 src = src.to(self.dtype)  # copy_ casts, and the gradient goes back cast
-            np.broadcast_shapes(np.shape(getattr(src, "_data", src)), self._data.shape)
+            _copy_shape_check(np.shape(getattr(src, "_data", src)), self._data.shape)
             return self._setitem_recorded(Ellipsis, src, "copy_")
         src = src._data if isinstance(src, Tensor) else np.asarray(src)
+        _copy_shape_check(src.shape, self._data.shape)
         np.copyto(self._data, np.broadcast_to(src, self._data.shape), casting="unsafe")
         self._mark_written()
         return self
@@ -847,6 +851,17 @@ _autograd._bind_tensor_class(Tensor)
 _add, _sub, _mul = _ew.Add.apply, _ew.Sub.apply, _ew.Mul.apply
 _Add, _Sub, _Mul, _MatMul, _SumAll = _ew.Add, _ew.Sub, _ew.Mul, _mm.MatMul, _red.SumAll
 _apply1, _apply2 = _autograd.apply1, _autograd.apply2
+
+
+def _copy_shape_check(src_shape, shape):
+    """copy_'s source must broadcast to the tensor's shape (as torch's expand)."""
+    try:
+        ok = np.broadcast_shapes(tuple(src_shape), tuple(shape)) == tuple(shape)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise RuntimeError(f"[copy_] the source of shape {tuple(src_shape)} can't be broadcast "
+                           f"to the tensor's shape {tuple(shape)}")
 
 
 def _contiguous_format():

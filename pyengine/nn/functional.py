@@ -27,7 +27,7 @@ def _inplace_result(x, out, inplace, op):
     if not inplace or not isinstance(x, Tensor):
         return out
     if _autograd.is_grad_enabled() and (x.requires_grad or x._node is not None) and (
-            x._node is None or x._data.base is not None):
+            x._node is None or x._views_another()):
         return out
     if out is not x and not _np.can_cast(out._data.dtype, x._data.dtype, "same_kind"):
         raise TypeError(f"[{op}] inplace=True cannot write the {out._data.dtype} result into the "

@@ -326,6 +326,8 @@ def test_integer_inputs_reach_layers_in_their_input_dtype():
     assert _SeesDtype.seen and set(_SeesDtype.seen) == {"pyengine.int32"}
     with pytest.raises(ValueError, match="non-integer values"):
         model.predict(np.array([[0.5, 1.0, 2.0]]), verbose=0)
+    with pytest.raises(ValueError, match=r"outside \[-2147483648, 2147483647\]"):
+        model.predict(np.array([[0, 1, 2 ** 31]], np.int64), verbose=0)  # would wrap
     flt = keras.Input((3,))  # a float Input still takes the float batch as it is
     assert keras.Model(flt, layers.Dense(1)(flt)).predict(ids, verbose=0).shape == (2, 1)
 

@@ -61,6 +61,11 @@ def as_arrays(x, what, floating=True, text=False, input_keys=None, keep_floats=F
     return tree.map_structure(conv, x)
 
 
+def is_integer_dtype_name(dtype):
+    """Whether a keras.Input's dtype (a string) is an integer or bool one."""
+    return isinstance(dtype, str) and (dtype.startswith(("int", "uint")) or dtype == "bool")
+
+
 def map_integer_inputs(x, int_inputs, input_keys, fn):
     """fn(leaf, is the leaf's model input integer) over the leaves of x, the inputs given as a
     dict (by key), a list / tuple (by position) or one structure for a one-input model;

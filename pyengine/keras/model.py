@@ -96,25 +96,23 @@ def _as_input_dtype(x, dtype):
     """x in the integer or bool dtype of its keras.Input, as Keras 3's functional call converts
     each input to its Input's dtype: an `Input(dtype="int32")` feeding one_hot, gather or
     bitwise ops sees int32 ids, whether fit kept the batch's integers (Trainer's int_inputs)
-    or a caller passed floats. Float Inputs take x as it is (layers autocast)."""
-    if not isinstance(dtype, str) or dtype in ("string", "float32", "float64", "float16") or \
-            dtype.startswith("float"):
+    or a caller passed floats. Float Inputs take x as it is (layers autocast). Values the
+    Input's dtype cannot hold (fractions, out of its range) raise rather than wrap."""
+    if not _b.is_integer_dtype_name(dtype):
         return x
     a = x._data if isinstance(x, Tensor) else x
-    if not isinstance(a, np.ndarray) or a.dtype.kind not in "fbiu":
-        return x
     want = np.dtype(dtype)
-    if a.dtype == want:
+    if not isinstance(a, np.ndarray) or a.dtype.kind not in "fbiu" or a.dtype == want:
         return x
-    if a.dtype.kind in "biu":  # another integer width (fit keeps int64 ids as they come)
-        return Tensor._wrap(a != 0 if want.kind == "b" else a.astype(want))
     if want.kind == "b":
         return Tensor._wrap(a != 0)
-    if want.kind in "iu":
-        if not np.array_equal(a, np.trunc(a)):
-            raise ValueError(f"[keras.Model] input of dtype {dtype} received non-integer values")
-        return Tensor._wrap(a.astype(want))
-    return x
+    if a.dtype.kind == "f" and not np.array_equal(a, np.trunc(a)):
+        raise ValueError(f"[keras.Model] input of dtype {dtype} received non-integer values")
+    info = np.iinfo(want)
+    if a.size and (a.min() < info.min or a.max() > info.max):
+        raise ValueError(f"[keras.Model] input of dtype {dtype} received values outside "
+                         f"[{info.min}, {info.max}] (min {a.min()}, max {a.max()})")
+    return Tensor._wrap(a.astype(want))
 
 
 class Model(Trainer, Layer):

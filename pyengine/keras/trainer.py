@@ -168,8 +168,7 @@ class Trainer(GeneratorMethods):
         in fit / evaluate / predict instead of going through floatx (float32 rounds ids above
         2^24), and the functional call gives them the Input's dtype."""
         def integer(t):
-            d = getattr(t, "dtype", None)
-            return isinstance(d, str) and (d.startswith(("int", "uint")) or d == "bool")
+            return _b.is_integer_dtype_name(getattr(t, "dtype", None))
         struct = getattr(self, "_inputs_struct", None)
         if isinstance(struct, dict):
             flags = {k: integer(v) for k, v in struct.items()}

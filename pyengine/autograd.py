@@ -253,6 +253,11 @@ def note_adoption(tensor, before):
     history.append((_ADOPTED_EPOCH[0], before))
 
 
+def earlier_versions(tensor):
+    """The Tensor objects keeping `tensor` as it was before each write into it, oldest first."""
+    return [before for _, before in _ADOPTED.get(id(tensor), ())]
+
+
 def node_inputs(node):
     """node.inputs, each tensor written after the node was recorded replaced, once and for good,
     by the version the node read (note_adoption)."""
@@ -271,6 +276,15 @@ def node_inputs(node):
     if changed:
         node.inputs = inputs = tuple(resolved)
     return inputs
+
+
+def note_view_of(result, source):
+    """Links the result of a view op that recorded nothing (Function.makes_view) to its source
+    when it views the source's memory, so that a later write of a graph value into the view
+    reaches the source (tensor_view_write.view_root)."""
+    if isinstance(source, Tensor) and result._data.base is not None and \
+            np.may_share_memory(result._data, source._data):
+        result._view_of = source
 
 
 def note_constant_versions(node):
@@ -318,6 +332,10 @@ class Function:
     # in-place write into a constant input after the op then changes no gradient, and PyTorch
     # (which checks only what an op saved) accepts it, so the versions are not kept.
     reads_inputs = True
+    # True where the result may view the first input's memory (index, reshape, permute): when
+    # nothing is recorded the result keeps a link to that input, so a later write of a graph
+    # value into the view reaches it (tensor_view_write.py).
+    makes_view = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -404,6 +422,8 @@ class Function:
         else:
             result.requires_grad = False
             result._node = None
+            if cls.makes_view:
+                note_view_of(result, a0)
         return result
 
 

@@ -5,6 +5,7 @@ Import order (no circle): backend, dtypes <- autograd <- ops <- tensor <- creati
 the ops this module uses do not import it; autograd receives the class from _bind_tensor_class
 below, before any op runs."""
 import sys as _sys
+import weakref
 from collections import namedtuple as _namedtuple
 
 import numpy as np
@@ -136,6 +137,24 @@ class Tensor(TorchHabits):
     # versions and backward checks them (autograd.Node). The class default serves tensors
     # never written; a write stores the count in the instance's __dict__.
     _version = 0
+    # _view_of: the tensor a view op's result views when the op recorded nothing (no input
+    # requires grad), so that a later write of a graph value into the view reaches it
+    # (tensor_view_write.py). _live: on the Tensor object keeping a written tensor's old
+    # version (_snapshot), a weak reference to the tensor written. Class defaults; set in the
+    # instance's __dict__ when they apply.
+    _view_of = None
+    _live = None
+
+    def __reduce_ex__(self, protocol):
+        # pickle / deepcopy: the links above are bookkeeping of this process's graph, not the
+        # tensor's state (a slice's _view_of would pickle the whole tensor it views)
+        rv = super().__reduce_ex__(protocol)
+        state = rv[2] if len(rv) > 2 else None
+        if isinstance(state, tuple) and len(state) == 2 and isinstance(state[0], dict) and (
+                "_view_of" in state[0] or "_live" in state[0]):
+            kept = {k: v for k, v in state[0].items() if k not in ("_view_of", "_live")}
+            rv = rv[:2] + ((kept or None, state[1]),) + rv[3:]
+        return rv
 
     def _mark_written(self):
         self._version += 1
@@ -618,29 +637,32 @@ class Tensor(TorchHabits):
         it was, `before` (autograd.note_adoption / node_inputs, PyTorch's version counters).
         `result` is a Tensor, or a function of `before` making it (setitem). The saved arrays
         of those ops are untouched: the write makes a new array. A leaf that requires grad
-        refuses, as in PyTorch, and so does a view of another array (a slice, view or
-        reshape), whose write PyTorch makes visible in the tensor viewed: here that tensor
-        would keep its values (values_only_here: the in-place view ops, which write no
-        values)."""
+        refuses, as in PyTorch. A view of another tensor (a slice, view or reshape) passes the
+        write on to the tensor it views, as PyTorch's CopySlices (tensor_view_write.py;
+        values_only_here: the in-place view ops, which write no values, skip that)."""
         if self._node is None and self.requires_grad:
             raise RuntimeError(f"[{op}] a leaf tensor that requires grad can't be modified in "
                                "place; wrap it in pe.no_grad()")
         if not values_only_here and self._views_another():
-            raise RuntimeError(f"[{op}] this tensor views another one's data (a slice, view or "
-                               "reshape) and is in a recorded graph: written in place, the "
-                               "tensor it views would not see the write. Use the out-of-place "
-                               "form (x = x + y, x.masked_fill(...), pe.where, pe.cat) or write "
-                               "into the tensor it views")
-        before = Tensor._wrap(self._data, self._device)
-        before.requires_grad, before._node = self.requires_grad, self._node
-        if self._version:
-            before._version = self._version
+            from .tensor_view_write import write_through
+            return write_through(self, result, op)
+        before = self._snapshot()
         if not isinstance(result, Tensor):
             result = result(before)
         _autograd.note_adoption(self, before)
         self._data, self._node = result._data, result._node
         self.requires_grad = result.requires_grad
         return self
+
+    def _snapshot(self):
+        """A new Tensor object holding this one's array, node and version: the version that
+        the ops recorded before a write read (note_adoption)."""
+        before = Tensor._wrap(self._data, self._device)
+        before.requires_grad, before._node = self.requires_grad, self._node
+        if self._version:
+            before._version = self._version
+        before._live = weakref.ref(self)
+        return before
 
     def add(self, o, *, alpha=1): return self + (o if alpha == 1 else o * alpha)
     def sub(self, o, *, alpha=1): return self - (o if alpha == 1 else o * alpha)
@@ -769,9 +791,10 @@ class Tensor(TorchHabits):
         """Whether this tensor's array is a view of another tensor's (of an input of the op that
         made it: `x.view(...)`, `x[0:2]`; or, outside any graph, of any array)."""
         if self._node is not None:
-            return any(t is not None and t is not self and np.may_share_memory(self._data, t._data)
+            from .tensor_view_write import views_version_of
+            return any(t is not None and t is not self and views_version_of(self, t)
                        for t in self._node.inputs)
-        return self._data.base is not None
+        return self._view_of is not None or self._data.base is not None
 
     def _setitem_recorded(self, key, value, op="setitem"):
         # A value in the graph written into a tensor (PyTorch's CopySlices): the tensor adopts

@@ -341,6 +341,33 @@ class TorchHabits(MathHabits, SpecialHabits, WindowHabits):
     def element_size(self): return self._data.itemsize
     def data_ptr(self): return self._data.ctypes.data
 
+    def storage_offset(self):
+        """Elements between the start of the memory this tensor views (its storage: the array
+        that owns it) and its first element."""
+        from .ops.strided_view import byte_bounds, data_address, memory_owner
+        return (data_address(self._data) - byte_bounds(memory_owner(self._data))[0]) // \
+            self._data.itemsize
+
+    def as_strided(self, size, stride, storage_offset=None):
+        """torch.as_strided: the view of this tensor's storage with `size`, `stride` (in
+        elements) and `storage_offset` (this tensor's own by default); its gradient sums into
+        the elements each value views."""
+        from .ops.strided_view import StridedView
+        size, stride = tuple(int(n) for n in size), tuple(int(n) for n in stride)
+        if len(size) != len(stride):
+            raise RuntimeError(f"[as_strided] mismatch in length of strides and shape: "
+                               f"{len(size)} sizes, {len(stride)} strides")
+        if any(n < 0 for n in size) or any(s < 0 for s in stride):
+            raise RuntimeError(f"[as_strided] sizes and strides must be non-negative, got "
+                               f"{size} and {stride}")
+        own = self.storage_offset()
+        start = own if storage_offset is None else int(storage_offset)
+        if start < 0:
+            raise RuntimeError(f"[as_strided] storage_offset must be non-negative, got {start}")
+        item = self._data.itemsize
+        return StridedView.apply(self, shape=size, strides=tuple(s * item for s in stride),
+                                 offset=(start - own) * item)
+
     def stride(self, dim=None):
         """Strides in elements (PyTorch's unit), or the stride of one dimension."""
         s = tuple(b // self._data.itemsize for b in self._data.strides)

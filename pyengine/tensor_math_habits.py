@@ -152,15 +152,27 @@ class MathHabits:
         return Diag.apply(self, k=int(diagonal))
 
     def diagonal(self, offset=0, dim1=0, dim2=1):
-        if self.ndim == 2 and (dim1, dim2) in ((0, 1), (-2, -1)):
-            return self.diag(offset)
-        n = min(self.shape[dim1], self.shape[dim2])
-        i = np.arange(n)
-        i = i[(i + offset >= 0) & (i + offset < self.shape[dim2])] if offset >= 0 else \
-            i[(i - offset < self.shape[dim1])]
-        moved = self.movedim((dim1, dim2), (-2, -1))
-        r, c = (i, i + offset) if offset >= 0 else (i - offset, i)
-        return moved[..., _T()._wrap(r), _T()._wrap(c)]
+        """A view of the diagonal `offset` of the (dim1, dim2) planes, as a last dimension:
+        written in place (`K.diagonal().add_(eps)`), the tensor sees the write, as in PyTorch."""
+        from .ops.strided_view import StridedView
+        nd = self.ndim
+        if nd < 2:
+            raise RuntimeError(f"[diagonal] expects a tensor of at least 2 dimensions, got {nd}")
+        for d in (dim1, dim2):
+            if not -nd <= d < nd:
+                raise IndexError(f"[diagonal] dimension {d} out of range for a {nd}-D tensor")
+        d1, d2 = dim1 % nd, dim2 % nd
+        if d1 == d2:
+            raise RuntimeError(f"[diagonal] diagonal dimensions cannot be identical {dim1}, "
+                               f"{dim2}")
+        a, offset = self._data, int(offset)
+        n = max(0, min(a.shape[d1] - max(0, -offset), a.shape[d2] - max(0, offset)))
+        rest = [i for i in range(nd) if i not in (d1, d2)]
+        start = offset * a.strides[d2] if offset >= 0 else -offset * a.strides[d1]
+        return StridedView.apply(self, shape=tuple(a.shape[i] for i in rest) + (n,),
+                                 strides=tuple(a.strides[i] for i in rest) +
+                                 (a.strides[d1] + a.strides[d2],),
+                                 offset=start if n else 0, op="diagonal")
 
     def trace(self):
         if self.ndim != 2:

@@ -15,7 +15,7 @@ from .tensor_math_habits import math_tensor_functions
 # methods that existed before as Tensor methods and that PyTorch also offers as functions
 _EXISTING = ("sort", "argsort", "topk", "gather", "index_select", "norm", "narrow", "masked_fill",
              "sign", "floor", "ceil", "round", "clone", "mm", "t", "neg", "bmm", "all", "any",
-             "select", "logical_not")
+             "select", "logical_not", "as_strided")
 
 
 def _method_function(name):

@@ -116,22 +116,17 @@ def test_refusals_leaf_view_and_dtype():
     with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
         a.zero_()
     t = a * 2.0
-    with pytest.raises(RuntimeError, match="views another one's data"):
-        t.view(6).add_(1.0)
-    with pytest.raises(RuntimeError, match="views another one's data"):
-        t[0].zero_()
-    view = t[0:1]
-    with pytest.raises(RuntimeError, match=r"\[setitem\] this tensor views another"):
-        view[0] = a[1]  # t would keep its values
+    with pytest.raises(RuntimeError, match="view of a leaf tensor that requires grad"):
+        a[0].zero_()  # (writes through views: tests/test_view_writes.py)
     with pytest.raises(RuntimeError, match=r"\[copy_\] the source of shape \(4,\)"):
         t.copy_(pe.ones(4, dtype=pe.float64))  # in the graph
     with pytest.raises(RuntimeError, match=r"\[copy_\] the source of shape \(2, 2\)"):
         pe.zeros(2).copy_(pe.ones(2, 2))  # outside it
     with pytest.raises(RuntimeError, match="0-dimension value tensor"):
         pe.zeros(3).fill_(pe.ones(2))
-    v = t.view(6)  # F.*(inplace=True) on a view in a graph: the out-of-place result
+    v = a.view(6)  # F.*(inplace=True) on a view of a leaf: the out-of-place result
     out = F.relu(v, inplace=True)
-    assert out is not v and (t.detach().numpy() == a.detach().numpy() * 2.0).all()
+    assert out is not v and (v.detach().numpy() == a.detach().numpy().reshape(6)).all()
     ints = pe.zeros(2, 3, dtype=pe.int64)
     with pytest.raises(TypeError, match="can't be written into a int64 tensor"):
         ints.add_(a)

@@ -16,19 +16,25 @@ from ..ops.linear import linear as _linear
 from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
 from ..ops.conv_nhwc import avg_pool2d_nhwc, conv2d_nhwc, max_pool2d_nhwc  # noqa: F401
 from ..tensor import Tensor
+from ..tensor_view_write import view_root as _view_root
 
 
 def _inplace_result(x, out, inplace, op):
     """PyTorch's inplace=True: the values are written into x and x is returned, so a caller
     reading x afterwards sees them. A tensor computed in a recorded graph takes the result and
-    its node (Tensor._adopt: the ops that read x before keep the version they read). A leaf
-    that requires grad, and a view of another tensor's data in a graph, get the out-of-place
-    result and keep their values (PyTorch raises for the leaf)."""
+    its node (Tensor._adopt: the ops that read x before keep the version they read); a view
+    passes the write on to the tensor it views (tensor_view_write.py). A leaf that requires
+    grad, and a view of one, get the out-of-place result and keep their values (PyTorch
+    raises)."""
     if not inplace or not isinstance(x, Tensor):
         return out
-    if _autograd.is_grad_enabled() and (x.requires_grad or x._node is not None) and (
-            x._node is None or x._views_another()):
-        return out
+    if _autograd.is_grad_enabled() and (x.requires_grad or x._node is not None):
+        if x._node is None:
+            return out
+        if x._views_another():
+            root, _ = _view_root(x, op)
+            if root is None or (root._node is None and root.requires_grad):
+                return out
     if out is not x and not _np.can_cast(out._data.dtype, x._data.dtype, "same_kind"):
         raise TypeError(f"[{op}] inplace=True cannot write the {out._data.dtype} result into the "
                         f"{x._data.dtype} input; use inplace=False")

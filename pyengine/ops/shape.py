@@ -6,6 +6,8 @@ from ..autograd import Function
 
 
 class Reshape(Function):
+    makes_view = True
+
     @staticmethod
     def forward(ctx, a, shape=()):
         ctx.in_shape = a.shape
@@ -21,6 +23,8 @@ class Reshape(Function):
 
 
 class Permute(Function):
+    makes_view = True
+
     @staticmethod
     def forward(ctx, a, axes=()):
         if sorted(int(x) % max(a.ndim, 1) for x in axes) != list(range(a.ndim)) or len(axes) != a.ndim:
@@ -55,6 +59,8 @@ def _is_advanced(key):
 
 
 class Index(Function):
+    makes_view = True
+
     @staticmethod
     def forward(ctx, a, key=None):
         ctx.key, ctx.shape, ctx.dtype = key, a.shape, a.dtype

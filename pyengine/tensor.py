@@ -158,6 +158,10 @@ class Tensor(TorchHabits):
 
     def _mark_written(self):
         self._version += 1
+        source = self._view_of
+        while source is not None:  # a view written: the tensors it views were written too
+            source._version += 1
+            source = source._view_of
 
     def __init__(self, data=_NO_DATA, *sizes, dtype=None, requires_grad=False, device=None):
         if _is_size(data) and all(_is_size(n) for n in sizes):
@@ -216,7 +220,7 @@ class Tensor(TorchHabits):
         requiring grad, so ``p.data.add_(...)``, ``w.data.normal_(0, 0.02)`` or
         ``p.data.copy_(q)`` change ``p`` without autograd seeing it. The engine itself reads
         the storage array as ``._data``."""
-        return Tensor._wrap(self._data, self._device)
+        return Tensor._wrap(self._data, self._device)  # (its writes are not counted: torch's)
 
     @data.setter
     def data(self, value):

@@ -109,3 +109,25 @@ def test_ops_on_tensors_that_all_require_grad_keep_no_versions():
     assert (a * b).grad_fn.versions is None
     assert (a * pe.tensor([1.0, 1.0])).grad_fn.versions == (0, 0)
     assert (a + pe.tensor([1.0, 1.0])).grad_fn.versions is None  # add reads no input
+
+
+@pytest.mark.parametrize("alias", ["slice", "row", "view", "slice of a slice"])
+def test_a_write_through_a_view_of_a_constant_counts_for_the_constant(alias):
+    w = pe.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    x = pe.ones(2, 2)
+    y = (w.reshape(2, 2) * x).sum()
+    view = {"slice": lambda: x[0:1], "row": lambda: x[1], "view": lambda: x.view(4),
+            "slice of a slice": lambda: x[:, 1:][1:]}[alias]()
+    view.mul_(3.0)  # changes x, which MulBackward saved
+    assert x.detach().numpy().sum() > 4.0
+    with pytest.raises(RuntimeError, match="modified by an inplace operation: input 1"):
+        y.backward()
+
+
+def test_a_write_through_data_is_not_counted_as_in_torch():
+    w = pe.tensor([1.0, 2.0], requires_grad=True)
+    x = pe.ones(2)
+    y = (w * x).sum()
+    x.data.mul_(3.0)  # torch's .data has a version counter of its own: backward reads 3s
+    y.backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [3.0, 3.0])

@@ -320,7 +320,7 @@ def test_diagonal_against_numpy(shape, offset, dims, transposed):
     np.testing.assert_array_equal(d.detach().numpy(), want)
     g = np.arange(want.size, dtype=np.float64).reshape(want.shape) + 0.5
     d.backward(pe.tensor(g))
-    ref = np.zeros_like(x)
+    ref = np.zeros(x.shape)  # C order: idx below are C-order flat indices
     idx = np.diagonal(np.arange(x.size).reshape(x.shape), offset, d1, d2)
     ref.reshape(-1)[idx.reshape(-1)] = g.reshape(-1)
     np.testing.assert_array_equal(t.grad.numpy(), ref)

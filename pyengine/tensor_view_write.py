@@ -8,8 +8,10 @@ result: its old version with the view's elements replaced, in a new buffer of th
 Ops recorded before the write keep reading the old version and its untouched arrays
 (autograd.note_adoption), as for a write into the tensor itself (Tensor._adopt). The view then
 adopts a StridedView of the root's new array at the same offsets, so later writes through it
-reach the root again. A view made before the root was written through another path no longer
-shares its memory and raises rather than writing where the root can't see it.
+reach the root again. A view made before the root got its new array (a sibling: `i, f, g, o =
+gates.chunk(4, 1)`, then `i.sigmoid_(); f.sigmoid_()`) is taken again over it when written
+(_rebuild_over); one whose elements a write changed since raises, if the write into it was
+computed from its old values, rather than writing values from out-of-date ones.
 """
 import numpy as np
 

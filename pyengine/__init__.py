@@ -99,7 +99,7 @@ from .torch_functions import FUNCTIONS as _TORCH_FUNCTIONS  # noqa: E402
 globals().update({k: _symbolic_aware(v) for k, v in _TORCH_FUNCTIONS.items() if k not in globals()})
 from .torch_functions import (bucketize, cdist, det, hstack, inference_mode, inverse,  # noqa: E402,F401,E501
                               is_floating_point, is_tensor, logdet, matrix_exp, meshgrid, numel,
-                              randperm,
+                              randperm, real, imag,
                               searchsorted, std_mean, var_mean, vstack)
 
 __version__ = "0.1.0"

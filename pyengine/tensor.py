@@ -769,7 +769,34 @@ class Tensor(TorchHabits):
 
     # ---- shape -----------------------------------------------------------------------
     def reshape(self, *shape): return _shape.Reshape.apply(self, shape=_shape_arg(shape))
-    def view(self, *shape): return _shape.Reshape.apply(self, shape=_shape_arg(shape))
+    def view(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], (_dt.DType, np.dtype)):
+            return self._view_as_dtype(_dt.as_dtype(shape[0]))
+        return _shape.Reshape.apply(self, shape=_shape_arg(shape))
+
+    def _view_as_dtype(self, dtype):
+        """x.view(dtype): the same bytes read as another dtype (the last dimension scales by the
+        itemsizes), sharing memory; not differentiable, as in PyTorch."""
+        if dtype.np == self._data.dtype:
+            return self.view(self.shape)
+        a = self._data
+        if a.ndim == 0 and dtype.itemsize != a.itemsize:
+            raise RuntimeError(f"[view] a 0-d tensor can be viewed as {dtype.name} only if its "
+                               f"itemsize {a.itemsize} equals {dtype.itemsize}")
+        if a.ndim and a.strides[-1] != a.itemsize and a.shape[-1] != 1:
+            raise RuntimeError(f"[view] viewing a tensor as {dtype.name} needs its last "
+                               f"dimension contiguous (stride 1), got strides "
+                               f"{tuple(s // a.itemsize for s in a.strides)}")
+        try:
+            out = a.view(dtype.np)
+        except ValueError:
+            raise RuntimeError(f"[view] a tensor of shape {tuple(a.shape)} and dtype "
+                               f"{self.dtype} can't be viewed as {dtype.name}: the last "
+                               f"dimension's bytes ({a.shape[-1] * a.itemsize if a.ndim else a.itemsize}) must "
+                               f"divide into {dtype.itemsize}-byte elements") from None
+        result = Tensor._wrap(out, self._device)
+        result._view_of = self
+        return result
     def flatten(self, start_dim=0, end_dim=-1): return _shape.flatten(self, start_dim, end_dim)
     def squeeze(self, axis=None, dim=None): return _shape.squeeze(self, _axis(axis, dim))
     def unsqueeze(self, axis): return _shape.unsqueeze(self, axis)

@@ -144,6 +144,47 @@ class MathHabits:
     def mT(self):
         return self.transpose(-2, -1)
 
+    def adjoint(self): return self.transpose(-2, -1)  # conjugate transpose; tensors are real
+    mH = property(adjoint)
+
+    @property
+    def H(self):
+        if self.ndim != 2:
+            raise RuntimeError(f"[H] expects a 2-D tensor (matrix), got {self.ndim}-D; use mH "
+                               f"for batches")
+        return self.t()
+
+    @property
+    def real(self):
+        """The real part: the tensor itself (tensors are real here), as torch for real dtypes."""
+        return self
+
+    @property
+    def imag(self):
+        raise RuntimeError("[imag] is not implemented for tensors with non-complex dtypes")
+
+    def ravel(self): return self.reshape(-1)
+    def narrow_copy(self, dim, start, length): return self.narrow(dim, start, length).clone()
+
+    def hsplit(self, sections): return self._split_along("hsplit", 1 if self.ndim > 1 else 0,
+                                                           sections, 1)
+    def vsplit(self, sections): return self._split_along("vsplit", 0, sections, 2)
+    def dsplit(self, sections): return self._split_along("dsplit", 2, sections, 3)
+
+    def _split_along(self, op, dim, sections, min_ndim):
+        """torch.hsplit / vsplit / dsplit: tensor_split along one dimension, where an int must
+        divide that dimension evenly."""
+        from .torch_functions_extra import tensor_split
+        if self.ndim < min_ndim:
+            raise RuntimeError(f"[{op}] expects a tensor of at least {min_ndim} dimensions, got "
+                               f"{self.ndim}")
+        if isinstance(sections, (int, np.integer)) and not isinstance(sections, bool) and \
+                sections > 0 and self.shape[dim] % sections:
+            raise RuntimeError(f"[{op}] attempted to split along dimension {dim}, but the size "
+                               f"of the dimension {self.shape[dim]} is not divisible by the "
+                               f"split_size {sections}")
+        return tensor_split(self, sections, dim)
+
     # ---- diagonals, products of vectors ------------------------------------------------------
     def diag(self, diagonal=0):
         from .ops.torch_math import Diag
@@ -487,5 +528,6 @@ def math_tensor_functions():
             "isposinf", "isneginf", "logical_not", "logical_and", "logical_or", "logical_xor",
             "nonzero", "argwhere", "count_nonzero", "masked_select", "isclose", "allclose",
             "bincount", "unique", "median", "multinomial", "scatter", "scatter_add", "index_add",
-            "index_fill", "nan_to_num", "svd", "qr", "pinverse", "cholesky")
+            "index_fill", "nan_to_num", "svd", "qr", "pinverse", "cholesky", "adjoint",
+            "ravel", "narrow_copy", "hsplit", "vsplit", "dsplit")
 

@@ -1,7 +1,7 @@
 """Tensor.unfold(dimension, size, step): PyTorch's sliding windows along one dimension (the
 ViT patch extractor's `x.unfold(2, p, p).unfold(3, p, p)`). Mixed into Tensor through
-TorchHabits. Built from index_select + view + movedim, so it is differentiable through those
-ops (overlapping windows accumulate their gradients) and needs no kernel of its own.
+TorchHabits. A view of the tensor's memory by strides (StridedView, as PyTorch's), whose
+gradient sums into each element viewed (overlapping windows accumulate).
 F.unfold (im2col) is a different operation: pyengine/nn/functional_fold.py."""
 import numpy as np
 
@@ -12,7 +12,7 @@ class WindowHabits:
     def unfold(self, dimension, size, step):
         """Windows of `size` elements every `step` along `dimension`, as a new last
         dimension: shape [..., (n - size) // step + 1, ..., size]."""
-        from .creation import tensor
+        from .ops.strided_view import StridedView
         if isinstance(dimension, bool) or not isinstance(dimension, (int, np.integer)):
             raise TypeError(f"[unfold] dimension must be an int, got {dimension!r}")
         for name, v in (("size", size), ("step", step)):
@@ -31,9 +31,10 @@ class WindowHabits:
                                f"but size is {size}")
         x = self if shape else self.reshape(1)
         count = (n - size) // step + 1
-        idx = (np.arange(count)[:, None] * step + np.arange(size)[None, :]).reshape(-1)
-        picked = x.index_select(dim, tensor(idx.astype(np.int64), device=self.device))
-        split = shape[:dim] + (count, size) + shape[dim + 1:] if shape else (count, size)
-        out = picked.reshape(split).movedim(dim + 1, -1)
+        a = x._data
+        out = StridedView.apply(
+            x, shape=a.shape[:dim] + (count,) + a.shape[dim + 1:] + (size,),
+            strides=a.strides[:dim] + (a.strides[dim] * step,) + a.strides[dim + 1:] +
+            (a.strides[dim],), offset=0, op="unfold")
         # a 0-d tensor gives shape (size,), as PyTorch
         return out if shape else out.reshape(size)

@@ -37,6 +37,15 @@ for _n, _f in FUNCTIONS.items():
         globals().setdefault(_n, _f)
 
 
+def real(input):
+    """torch.real: the tensor itself (tensors are real here)."""
+    return input.real
+
+
+def imag(input):
+    return input.imag
+
+
 def is_tensor(obj):
     return isinstance(obj, Tensor)
 

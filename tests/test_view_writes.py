@@ -324,3 +324,53 @@ def test_diagonal_against_numpy(shape, offset, dims, transposed):
     idx = np.diagonal(np.arange(x.size).reshape(x.shape), offset, d1, d2)
     ref.reshape(-1)[idx.reshape(-1)] = g.reshape(-1)
     np.testing.assert_array_equal(t.grad.numpy(), ref)
+
+
+def test_unfold_is_a_view_with_summed_gradients():
+    x = np.arange(2 * 7, dtype=np.float64).reshape(2, 7)
+    t = pe.tensor(x.copy())
+    w = t.unfold(1, 3, 2)  # overlapping windows: columns 0-2, 2-4, 4-6
+    np.testing.assert_array_equal(w.numpy(), np.stack([x[:, i:i + 3] for i in (0, 2, 4)], 1))
+    t.unfold(1, 2, 3)[:, 1].fill_(-1.0)  # non-overlapping: the write reaches t
+    np.testing.assert_array_equal(t.numpy()[:, 3:5], -1.0)
+    a = pe.tensor(x, requires_grad=True)
+    assert gradcheck(lambda a: (a * 1.0).unfold(1, 3, 2) ** 2, (a,))
+    a.unfold(1, 3, 2).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy()[0], [1, 1, 2, 1, 2, 1, 1])
+    torch = pytest.importorskip("torch")
+    ta = torch.tensor(x, requires_grad=True)
+    (ta.unfold(1, 3, 2) ** 3).sum().backward()
+    a.grad = None
+    (a.unfold(1, 3, 2) ** 3).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-14)
+
+
+def test_split_and_dtype_views_and_real_tensor_names():
+    x = pe.arange(24.0).reshape(2, 3, 4)
+    assert [p.shape for p in pe.hsplit(x, 3)] == [(2, 1, 4)] * 3
+    assert [p.shape for p in x.vsplit([1])] == [(1, 3, 4), (1, 3, 4)]
+    assert [p.shape for p in x.dsplit(2)] == [(2, 3, 2)] * 2
+    with pytest.raises(RuntimeError, match=r"\[dsplit\] attempted to split along dimension 2"):
+        x.dsplit(3)
+    with pytest.raises(RuntimeError, match=r"\[dsplit\] expects a tensor of at least 3"):
+        x[0].dsplit(2)
+    hs = x.hsplit(3)
+    hs[1].zero_()  # views, as torch's
+    assert x[:, 1].sum().item() == 0.0
+    bits = x.view(pe.int32)
+    assert bits.dtype == pe.int32 and bits.shape == (2, 3, 4)
+    np.testing.assert_array_equal(bits.numpy(), x.numpy().view(np.int32))
+    assert x.view(pe.uint8).shape == (2, 3, 16)
+    with pytest.raises(RuntimeError, match="needs its last dimension contiguous"):
+        x.transpose(1, 2).view(pe.uint8)
+    m = x[0]
+    assert pe.real(m) is m and m.real is m
+    with pytest.raises(RuntimeError, match="non-complex"):
+        m.imag
+    np.testing.assert_array_equal(m.H.numpy(), m.numpy().T)
+    np.testing.assert_array_equal(pe.adjoint(x).numpy(), x.numpy().transpose(0, 2, 1))
+    np.testing.assert_array_equal(x.mH.numpy(), x.numpy().transpose(0, 2, 1))
+    np.testing.assert_array_equal(pe.ravel(m.t()).numpy(), m.numpy().T.reshape(-1))
+    c = m.narrow_copy(1, 1, 2)
+    c.zero_()  # a copy: m keeps its values
+    assert m[:, 1:3].sum().item() > 0

@@ -156,6 +156,19 @@ class Tensor(TorchHabits):
             rv = rv[:2] + ((kept or None, state[1]),) + rv[3:]
         return rv
 
+    def _check_writable(self, op):
+        """An in-place write outside autograd needs writable memory: an expand() result views
+        each element many times (NumPy makes it read-only), and a read-only NumPy array shared
+        through from_numpy stays so."""
+        if not self._data.flags.writeable:
+            if 0 in self._data.strides and self._data.size > 1:
+                raise RuntimeError(f"[{op}] unsupported operation: more than one element of the "
+                                   f"written-to tensor refers to a single memory location (an "
+                                   f"expand or broadcast result); clone() it before writing")
+            raise RuntimeError(f"[{op}] the tensor's memory is read-only (it shares a "
+                               f"read-only NumPy array, through from_numpy or a view of one); "
+                               f"clone() it before writing")
+
     def _mark_written(self):
         self._version += 1
         source = self._view_of
@@ -472,6 +485,7 @@ class Tensor(TorchHabits):
     def zero_(self):
         if self.requires_grad and _autograd.is_grad_enabled():
             return self._setitem_recorded(Ellipsis, 0, "zero_")
+        self._check_writable("zero_")
         self._data[...] = 0
         self._mark_written()
         return self
@@ -483,6 +497,7 @@ class Tensor(TorchHabits):
         if _autograd.is_grad_enabled() and (
                 self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
             return self._setitem_recorded(Ellipsis, value, "fill_")
+        self._check_writable("fill_")
         self._data[...] = value._data if isinstance(value, Tensor) else value
         self._mark_written()
         return self
@@ -496,6 +511,7 @@ class Tensor(TorchHabits):
             return self._setitem_recorded(Ellipsis, src, "copy_")
         src = src._data if isinstance(src, Tensor) else np.asarray(src)
         _copy_shape_check(src.shape, self._data.shape)
+        self._check_writable("copy_")
         np.copyto(self._data, np.broadcast_to(src, self._data.shape), casting="unsafe")
         self._mark_written()
         return self
@@ -631,6 +647,7 @@ class Tensor(TorchHabits):
             if result._data.dtype != self._data.dtype:
                 result = result.to(self.dtype)
             return self._adopt(result, "in-place")
+        self._check_writable("in-place")
         np.copyto(self._data, result._data, casting="same_kind")
         self._mark_written()
         return self
@@ -815,6 +832,7 @@ class Tensor(TorchHabits):
         if _autograd.is_grad_enabled() and (
                 self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
             return self._setitem_recorded(key, value)
+        self._check_writable("setitem")
         self._data[_shape.index_key(key)] = value._data if isinstance(value, Tensor) else value
         self._mark_written()
 

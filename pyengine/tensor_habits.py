@@ -234,6 +234,7 @@ class TorchHabits(MathHabits, SpecialHabits, WindowHabits):
             return self._setitem_recorded(Ellipsis, np.asarray(values).astype(self._data.dtype),
                                           "fill")
         self._check_inplace("fill")
+        self._check_writable("fill")
         np.copyto(self._data, values, casting="unsafe")
         self._mark_written()
         return self

@@ -374,3 +374,17 @@ def test_split_and_dtype_views_and_real_tensor_names():
     c = m.narrow_copy(1, 1, 2)
     c.zero_()  # a copy: m keeps its values
     assert m[:, 1:3].sum().item() > 0
+
+
+@pytest.mark.parametrize("write", ["fill_", "zero_", "add_", "setitem", "uniform_", "copy_"])
+def test_a_write_into_an_expanded_tensor_names_the_problem(write):
+    e = pe.ones(1, 4).expand(3, 4)
+    do = {"fill_": lambda: e.fill_(2.0), "zero_": e.zero_, "add_": lambda: e.add_(1.0),
+          "setitem": lambda: e.__setitem__(0, 2.0), "uniform_": e.uniform_,
+          "copy_": lambda: e.copy_(pe.zeros(3, 4))}[write]
+    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+        do()
+    frozen = np.ones(3)
+    frozen.flags.writeable = False
+    with pytest.raises(RuntimeError, match=r"\[in-place\] the tensor's memory is read-only"):
+        pe.from_numpy(frozen).add_(1.0)

@@ -1,0 +1,83 @@
+"""Original tests of the API patterns the keras-io programs of docs/public_examples.md ("jb"
+rows: rl, recipes, guides) need: tiny sizes, synthetic data."""
+import numpy as np
+import pytest
+
+import pyengine as tf
+from pyengine import keras
+from pyengine.keras import layers
+
+
+# ---- NumPy's reductions of a tensor (np.amax(model(s)[0]) in a Q-learning loop) -----------------
+
+@pytest.mark.parametrize("fn", [np.amax, np.max, np.amin, np.min, np.sum, np.mean, np.prod,
+                                np.all, np.any, np.std, np.var])
+def test_numpy_reductions_of_a_tensor_match_numpy(fn):
+    a = np.array([[1.5, -2.0, 3.0], [4.0, 0.5, -6.0]], np.float32)
+    t = tf.convert_to_tensor(a)
+    np.testing.assert_allclose(np.asarray(fn(t)), fn(a), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(fn(t, axis=1)), fn(a, axis=1), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(fn(t, axis=0, keepdims=True)),
+                               fn(a, axis=0, keepdims=True), rtol=1e-6)
+
+
+def test_numpy_reduction_arguments_of_a_tensor():
+    a = np.array([[1.0, 2.0, 4.0], [3.0, 5.0, 9.0]], np.float32)
+    t = tf.convert_to_tensor(a)
+    np.testing.assert_allclose(np.asarray(np.std(t, axis=0, ddof=1)), np.std(a, axis=0, ddof=1),
+                               rtol=1e-6)
+    assert np.sum(t, dtype=np.float64).dtype == tf.float64
+    assert t.sum(dtype=tf.float64).dtype == tf.float64  # torch's keyword, the same cast
+    with pytest.raises(TypeError, match=r"\[sum\] out= is not supported"):
+        np.sum(t, out=np.zeros((), np.float32))
+    with pytest.raises(TypeError, match=r"\[var\] give correction= or ddof="):
+        t.var(correction=1, ddof=0)
+    # torch's forms are unchanged: max(dim) is (values, indices), std is unbiased
+    values, indices = t.max(1)
+    np.testing.assert_array_equal(indices.numpy(), [2, 2])
+    np.testing.assert_allclose(t.std().item(), np.std(a, ddof=1), rtol=1e-6)
+
+
+def test_numpy_reductions_against_torch():
+    torch = pytest.importorskip("torch")
+    a = np.random.RandomState(0).randn(3, 4).astype(np.float32)
+    t, r = tf.tensor(a), torch.tensor(a)
+    np.testing.assert_allclose(t.sum(1, dtype=tf.float64).numpy(),
+                               r.sum(1, dtype=torch.float64).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(t.prod(1, True).numpy(), r.prod(1, True).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(t.var(0, correction=0).numpy(), r.var(0, correction=0).numpy(),
+                               rtol=1e-5)
+
+
+def test_q_learning_targets_from_numpy_reductions_of_model_outputs():
+    # the replay update of a DQN on a 4-d state: targets r + gamma * np.amax(Q(s')[0]), one
+    # sample at a time, then fit on the batch; the Q of the taken actions moves to the targets
+    rng = np.random.RandomState(0)
+    inputs = layers.Input(shape=(4,))
+    h = layers.Dense(16, activation="relu")(inputs)
+    model = keras.Model(inputs, layers.Dense(2, activation="linear")(h))
+    model.compile(loss=keras.losses.MeanSquaredError(), optimizer=keras.optimizers.Adam(0.01))
+    states = rng.randn(32, 4)  # float64, as a gym env gives
+    nexts, rewards = rng.randn(32, 4), rng.rand(32)
+    actions = rng.randint(0, 2, 32)
+
+    def targets():
+        out = []
+        for s, s2, r, a in zip(states, nexts, rewards, actions):
+            q_next = model(tf.expand_dims(tf.convert_to_tensor(s2), 0))
+            q_update = r + 0.9 * np.amax(q_next[0])
+            q = np.array(model(tf.expand_dims(tf.convert_to_tensor(s), 0)))[0]
+            q[a] = q_update
+            out.append(q)
+        return out
+
+    def gap(q_targets):
+        q = model.predict(states, verbose=0)
+        return float(np.mean((q - np.asarray(q_targets)) ** 2))
+
+    q_targets = targets()
+    assert np.asarray(q_targets).shape == (32, 2)
+    before = gap(q_targets)
+    for _ in range(30):
+        model.fit(tf.convert_to_tensor(states), tf.convert_to_tensor(q_targets), verbose=0)
+    assert gap(q_targets) < 0.5 * before

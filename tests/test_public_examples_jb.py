@@ -81,3 +81,35 @@ def test_q_learning_targets_from_numpy_reductions_of_model_outputs():
     for _ in range(30):
         model.fit(tf.convert_to_tensor(states), tf.convert_to_tensor(q_targets), verbose=0)
     assert gap(q_targets) < 0.5 * before
+
+
+# ---- an ensemble sharing one input (keras_recipes asynch_ensemble_shared_session) ------------------
+
+def _small_net(x):
+    x = layers.Conv2D(4, 3, activation="relu")(x)
+    x = layers.Flatten()(x)
+    return layers.Dense(3, activation="softmax")(x)
+
+
+def test_ensemble_of_submodels_cut_at_an_identity_of_the_shared_input():
+    # each member is a Model whose input is tf.identity(shared Input), an intermediate tensor;
+    # the ensemble averages the members' stacked outputs and sees their training
+    rng = np.random.RandomState(0)
+    x = rng.rand(24, 6, 6, 2).astype(np.float32)
+    y = keras.utils.to_categorical(rng.randint(0, 3, 24), 3)
+    shared = keras.Input(shape=(6, 6, 2))
+    members, outputs = [], []
+    for _ in range(2):
+        inp = tf.identity(shared)
+        out = _small_net(inp)
+        members.append(keras.Model(inputs=inp, outputs=out))
+        outputs.append(out)
+    ensemble = keras.Model(inputs=shared, outputs=tf.reduce_mean(tf.stack(outputs, axis=-1),
+                                                                 axis=-1))
+    for m in members:
+        m.compile(loss="categorical_crossentropy", optimizer="adam")
+        m.fit(x, y, batch_size=8, epochs=2, verbose=0)
+    preds = [m.predict(x, verbose=0) for m in members]
+    assert not np.allclose(preds[0], preds[1])
+    np.testing.assert_allclose(ensemble.predict(x, batch_size=8, verbose=0),
+                               (preds[0] + preds[1]) / 2, rtol=1e-5, atol=1e-6)

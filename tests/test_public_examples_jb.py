@@ -113,3 +113,33 @@ def test_ensemble_of_submodels_cut_at_an_identity_of_the_shared_input():
     assert not np.allclose(preds[0], preds[1])
     np.testing.assert_allclose(ensemble.predict(x, batch_size=8, verbose=0),
                                (preds[0] + preds[1]) / 2, rtol=1e-5, atol=1e-6)
+
+
+# ---- restoring the newest file of a ModelCheckpoint folder (guide distributed_training) ---------
+
+def _mlp():
+    inputs = keras.Input(shape=(6,))
+    model = keras.Model(inputs, layers.Dense(3)(layers.Dense(8, activation="relu")(inputs)))
+    model.compile(optimizer="adam",
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def test_model_checkpoint_folder_holds_only_models(tmp_path):
+    # TF 2's ModelCheckpoint("ckpt/ckpt-{epoch}") saves whole models; a program restores the
+    # newest entry of the folder with load_model, so nothing else may be written there (the
+    # TF checkpoint state file belongs to save_weights only)
+    rng = np.random.RandomState(0)
+    x, y = rng.rand(40, 6).astype(np.float32), rng.randint(0, 3, 40)
+    folder = tmp_path / "ckpt"
+    folder.mkdir()
+    model = _mlp()
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[keras.callbacks.ModelCheckpoint(
+        filepath=str(folder / "ckpt-{epoch}"), save_freq="epoch")])
+    assert sorted(p.name for p in folder.iterdir()) == ["ckpt-1", "ckpt-2"]
+    restored = keras.models.load_model(str(folder / "ckpt-2"))
+    np.testing.assert_allclose(restored.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-6)
+    # save_weights in TF's checkpoint format still records itself for tf.train.latest_checkpoint
+    model.save_weights(str(tmp_path / "w" / "weights-1"))
+    assert tf.train.latest_checkpoint(str(tmp_path / "w")).endswith("weights-1")

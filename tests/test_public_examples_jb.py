@@ -143,3 +143,71 @@ def test_model_checkpoint_folder_holds_only_models(tmp_path):
     # save_weights in TF's checkpoint format still records itself for tf.train.latest_checkpoint
     model.save_weights(str(tmp_path / "w" / "weights-1"))
     assert tf.train.latest_checkpoint(str(tmp_path / "w")).endswith("weights-1")
+
+
+# ---- keras.distribution on one device (guide distribution) -----------------------------------
+
+def test_distribution_api_on_a_one_device_mesh_trains_as_without_it():
+    dist = keras.distribution
+    dist.initialize()  # one process: nothing to connect
+    devices = dist.list_devices()
+    assert devices == ["cpu:0"] or devices[0].startswith("gpu:")
+    mesh = dist.DeviceMesh(shape=(1, 1), axis_names=["data", "model"], devices=devices[:1])
+    assert mesh.devices.shape == (1, 1)
+    layout_map = dist.LayoutMap(mesh)
+    layout_map["d1/kernel"] = (None, "model")
+    layout_map["d1/bias"] = ("model",)
+    assert layout_map["outer/d1/kernel"].axes == (None, "model")  # regex search over paths
+    assert layout_map["d2/kernel"] is None and len(layout_map) == 2
+
+    def run(distribution):
+        tf.manual_seed(0)
+        model = keras.Sequential([layers.Input(shape=(5,)), layers.Dense(4, name="d1"),
+                                  layers.Dense(2, name="d2")])
+        model.compile(loss="mse", optimizer=keras.optimizers.SGD(0.1))
+        rng = np.random.RandomState(1)
+        x, y = rng.rand(16, 5).astype(np.float32), rng.rand(16, 2).astype(np.float32)
+        if distribution is None:
+            model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+        else:
+            with distribution.scope():
+                assert dist.distribution() is distribution
+                model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+        return model
+
+    plain = run(None)
+    parallel = dist.ModelParallel(layout_map=layout_map, batch_dim_name="data")
+    sharded = run(parallel)
+    assert dist.distribution() is None  # scope() restored the previous (none)
+    for a, b in zip(plain.get_weights(), sharded.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    kernel = sharded.get_layer("d1").kernel
+    assert parallel.get_variable_layout(kernel).axes == (None, "model")
+    assert parallel.get_variable_layout(sharded.get_layer("d2").kernel).axes == (None, None)
+    assert parallel.get_data_layout((8, 5)).axes == ("data", None)
+    data_parallel = dist.DataParallel(devices=devices[:1])
+    assert data_parallel.device_mesh.axis_names == ["batch"]
+    assert data_parallel.get_tensor_layout("d1/output") is None
+
+
+def test_distribution_api_refuses_what_one_device_cannot_carry_out():
+    dist = keras.distribution
+    with pytest.raises(ValueError, match="does not match the number of devices"):
+        dist.DeviceMesh(shape=(2, 2), axis_names=["a", "b"], devices=["cpu:0"])
+    two = dist.DeviceMesh(shape=(2,), axis_names=["batch"], devices=["cpu:0", "cpu:1"])
+    with pytest.raises(NotImplementedError, match=r"\[DataParallel\] the device mesh holds 2"):
+        dist.DataParallel(device_mesh=two)
+    with pytest.raises(NotImplementedError, match="one process"):
+        dist.initialize(num_processes=2, process_id=0)
+    mesh = dist.DeviceMesh(shape=(1,), axis_names=["batch"], devices=["cpu:0"])
+    with pytest.raises(ValueError, match="invalid axis names"):
+        dist.TensorLayout(("model",), mesh)
+    layout_map = dist.LayoutMap(mesh)
+    layout_map["dense.*kernel"] = (None, None)
+    layout_map["dense_1.*"] = (None,)
+    with pytest.raises(ValueError, match="matches several layout keys"):
+        layout_map["dense_1/kernel"]
+    with pytest.raises(ValueError, match="already in the map"):
+        layout_map["dense_1.*"] = (None,)
+    with pytest.raises(ValueError, match="expected a Distribution"):
+        dist.set_distribution("data_parallel")

@@ -211,3 +211,5 @@ def test_distribution_api_refuses_what_one_device_cannot_carry_out():
         layout_map["dense_1.*"] = (None,)
     with pytest.raises(ValueError, match="expected a Distribution"):
         dist.set_distribution("data_parallel")
+    with pytest.raises(ValueError, match="batch_dim_name 'data' is not an axis"):
+        dist.ModelParallel(layout_map=dist.LayoutMap(mesh), batch_dim_name="data")

@@ -187,6 +187,11 @@ class DataParallel(Distribution):
             device_mesh = DeviceMesh(devices.shape, [DEFAULT_BATCH_DIM_NAME], devices)
         super().__init__(device_mesh)
         self._batch_dim_name = device_mesh.axis_names[0]
+        if auto_shard_dataset not in (True, False):
+            raise ValueError(f"[DataParallel] auto_shard_dataset must be a bool. Received: "
+                             f"{auto_shard_dataset!r}")
+        # sharding a dataset splits it between processes; with one process each reads it all,
+        # in Keras too, whatever this flag says
         self._auto_shard_dataset = auto_shard_dataset
 
     def get_data_layout(self, data_shape):
@@ -216,6 +221,9 @@ class ModelParallel(Distribution):
         super().__init__(layout_map.device_mesh)
         self._layout_map = layout_map
         self._batch_dim_name = batch_dim_name or self.device_mesh.axis_names[0]
+        if self._batch_dim_name not in self.device_mesh.axis_names:
+            raise ValueError(f"[ModelParallel] batch_dim_name {batch_dim_name!r} is not an axis "
+                             f"of the mesh {list(self.device_mesh.axis_names)}")
 
     def get_data_layout(self, data_shape):
         return _batch_layout(data_shape, self._batch_dim_name, self.device_mesh)

@@ -1,7 +1,8 @@
 """tf.train's checkpoint-state names for `import pyengine as tf`: the `checkpoint` text file
 TensorFlow keeps beside its checkpoints (`model_checkpoint_path: "weights_epoch_3"`), written
 when a model saves weights in TensorFlow's format (a path without .h5 / .keras; the weights
-themselves are pyengine's .npz content), read by latest_checkpoint."""
+themselves are pyengine's .npz content), read by latest_checkpoint. tf.train.Checkpoint and
+CheckpointManager (tf_checkpoint.py) write it too."""
 import os
 import re
 
@@ -64,3 +65,7 @@ def latest_checkpoint(checkpoint_dir, latest_filename=None):
     if not os.path.isabs(path):
         path = os.path.join(os.fspath(checkpoint_dir), path)
     return path if os.path.exists(path) or os.path.exists(path + ".index") else None
+
+
+# tf.train.Checkpoint / CheckpointManager (they write this module's state file)
+from .tf_checkpoint import Checkpoint, CheckpointManager  # noqa: E402,F401

@@ -213,3 +213,89 @@ def test_distribution_api_refuses_what_one_device_cannot_carry_out():
         dist.set_distribution("data_parallel")
     with pytest.raises(ValueError, match="batch_dim_name 'data' is not an axis"):
         dist.ModelParallel(layout_map=dist.LayoutMap(mesh), batch_dim_name="data")
+
+
+# ---- tf.train.Checkpoint / CheckpointManager (TF 2 training loops) ---------------------------
+
+def _regressor():
+    inputs = keras.Input(shape=(4,))
+    return keras.Model(inputs, layers.Dense(2)(layers.Dense(8, activation="relu")(inputs)))
+
+
+def _tape_step(model, opt, x, y):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean((model(x) - y) ** 2)
+    grads = tape.gradient(loss, model.trainable_variables)
+    opt.apply_gradients(zip(grads, model.trainable_variables))
+    return float(loss)
+
+
+def test_checkpoint_manager_keeps_the_last_and_restore_continues_training(tmp_path):
+    rng = np.random.RandomState(0)
+    x, y = rng.rand(16, 4).astype(np.float32), rng.rand(16, 2).astype(np.float32)
+    model, opt = _regressor(), keras.optimizers.Adam(0.01)
+    for _ in range(3):
+        _tape_step(model, opt, x, y)
+    ckpt = tf.train.Checkpoint(step=tf.Variable(1), optimizer=opt, net=model)
+    manager = tf.train.CheckpointManager(ckpt, str(tmp_path), max_to_keep=2)
+    assert manager.latest_checkpoint is None
+    assert ckpt.restore(manager.latest_checkpoint).expect_partial() is not None  # fresh start
+    paths = []
+    for _ in range(3):
+        ckpt.step.assign_add(1)
+        paths.append(manager.save())
+    assert [p.rsplit("-", 1)[1] for p in paths] == ["1", "2", "3"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint", "ckpt-2", "ckpt-3"]
+    assert manager.checkpoints == paths[1:]
+    assert tf.train.latest_checkpoint(str(tmp_path)) == paths[-1] == manager.latest_checkpoint
+    expected = [_tape_step(model, opt, x, y) for _ in range(2)]
+
+    model2, opt2 = _regressor(), keras.optimizers.Adam(0.01)  # before any step: no state yet
+    ckpt2 = tf.train.Checkpoint(step=tf.Variable(1), optimizer=opt2, net=model2)
+    ckpt2.restore(tf.train.CheckpointManager(ckpt2, str(tmp_path), 2).latest_checkpoint) \
+        .assert_consumed()
+    assert int(ckpt2.step.numpy()) == 4 and opt2.iterations == 3
+    assert int(ckpt2.save_counter.numpy()) == 3
+    # the restored weights and Adam moments continue the run exactly
+    assert [_tape_step(model2, opt2, x, y) for _ in range(2)] == expected
+
+
+def test_checkpoint_save_write_and_restore_errors(tmp_path):
+    model = _regressor()
+    ckpt = tf.train.Checkpoint(model=model, extra=[tf.Variable(np.ones(3, np.float32))])
+    path = ckpt.save(str(tmp_path / "ckpt"))
+    assert path.endswith("ckpt-1") and tf.train.latest_checkpoint(str(tmp_path)) == path
+    written = ckpt.write(str(tmp_path / "exact"))
+    assert written == str(tmp_path / "exact") and tf.train.latest_checkpoint(str(tmp_path)) == path
+    before = [w.numpy().copy() for w in model.weights]
+    for w in model.weights:
+        w.assign(np.zeros(w.shape, np.float32))
+    ckpt.extra[0].assign(np.zeros(3, np.float32))
+    ckpt.restore(path).assert_consumed()
+    for w, b in zip(model.weights, before):
+        np.testing.assert_array_equal(w.numpy(), b)
+    np.testing.assert_array_equal(ckpt.extra[0].numpy(), np.ones(3))
+    # a partial match: the status says so when asked
+    status = tf.train.Checkpoint(model=model).restore(path)
+    with pytest.raises(AssertionError, match="saved values not used"):
+        status.assert_consumed()
+    status.expect_partial().assert_existing_objects_matched()
+    with pytest.raises(AssertionError, match="no checkpoint specified"):
+        tf.train.Checkpoint(model=model).restore(None).assert_consumed()
+
+    class Unbuilt(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.d = layers.Dense(2)
+
+        def call(self, x):
+            return self.d(x)
+    with pytest.raises(ValueError, match="`model` .* is not built yet"):
+        tf.train.Checkpoint(model=Unbuilt()).restore(path)
+    with pytest.raises(ValueError, match="must be a trackable object"):
+        tf.train.Checkpoint(step=1)
+    wide = tf.train.Checkpoint(model=keras.Sequential([keras.Input((5,)), layers.Dense(2)]))
+    with pytest.raises(ValueError, match="has shape"):
+        wide.restore(ckpt.write(str(tmp_path / "narrow")))
+    with pytest.raises(NotImplementedError, match="keep_checkpoint_every_n_hours"):
+        tf.train.CheckpointManager(ckpt, str(tmp_path), 2, keep_checkpoint_every_n_hours=1)

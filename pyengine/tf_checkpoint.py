@@ -6,9 +6,8 @@ the tracked weights), variables / tensors, nested Checkpoints, and lists / tuple
 these. `save(prefix)` writes them to `prefix-N` (N = save_counter after one more save) and
 records it in the folder's `checkpoint` state file; `write(path)` writes without either;
 `restore(path)` / `read(path)` assign the saved values by the attribute path they were saved
-under, an optimizer's state included (also before its first step). A model must be built before
-it is restored into: TensorFlow defers that restoration until the model builds; here restoring
-into an unbuilt model raises rather than dropping the values.
+under, an optimizer's state included (also before its first step). A model not built yet gets
+its saved weights when its first call has created them, as TensorFlow defers that restoration.
 
 The file is pyengine's .npz content (written to a temp file and renamed, loaded with
 allow_pickle=False) under TensorFlow's prefix name, not TensorFlow's .index / .data pair.
@@ -83,9 +82,11 @@ class _Graph:
                 self.unbuilt[key.rstrip("/")] = obj
             for i, w in enumerate(weights):
                 self._add(f"{key.rstrip('/')}/weights/{i:04d}", w)
-            if _kind(getattr(obj, "optimizer", None)) == "optimizer":
-                # a compiled model's optimizer is one of its dependencies, as in TensorFlow
-                self._walk(obj.optimizer, f"{key.rstrip('/')}/optimizer/")
+            for attr, value in list(vars(obj).items()):
+                if _kind(value) == "optimizer":
+                    # a model's optimizers (compile's, a GAN's d_optimizer ...) are among its
+                    # dependencies, as in TensorFlow
+                    self._walk(value, f"{key.rstrip('/')}/{attr.lstrip('_')}/")
         elif kind == "variable":
             self._add(key.rstrip("/"), obj)
         elif kind == "optimizer" and all(o is not obj for o in self.optimizers.values()):
@@ -138,18 +139,23 @@ class CheckpointLoadStatus:
     and the tracked objects do not match as they demand; expect_partial() accepts a partial
     match (TensorFlow uses it to silence warnings; nothing is printed here)."""
 
-    def __init__(self, unmatched_saved, unrestored, save_path):
+    def __init__(self, unmatched_saved, unrestored, save_path, deferred=()):
         self._unmatched_saved = unmatched_saved  # saved keys no tracked object took
         self._unrestored = unrestored  # tracked variables the file has no value for
         self._save_path = save_path
+        self._deferred = list(deferred)  # unbuilt layers waiting for their first call
 
     def assert_consumed(self):
-        """Every saved value was taken and every tracked variable restored."""
-        if self._unmatched_saved or self._unrestored:
+        """Every saved value was taken and every tracked variable restored (values waiting
+        for an unbuilt model count only once its first call has assigned them)."""
+        waiting = [lyr.name for lyr in self._deferred
+                   if lyr.__dict__.get("_deferred_weights") is not None]
+        if self._unmatched_saved or self._unrestored or waiting:
             raise AssertionError(
                 f"[Checkpoint.restore] {self._save_path}: saved values not used: "
                 f"{sorted(self._unmatched_saved)[:8]}; tracked variables not restored: "
-                f"{sorted(self._unrestored)[:8]}")
+                f"{sorted(self._unrestored)[:8]}; models not built yet (restored at their "
+                f"first call): {waiting}")
         self.assert_existing_objects_matched()
         return self
 
@@ -259,12 +265,14 @@ class Checkpoint:
         from .io import load_npz_checked
         saved = load_npz_checked(path, op="Checkpoint.restore")
         graph = _Graph(self)
+        used, deferred = set(), []
         for key, layer in graph.unbuilt.items():
-            if any(k.startswith(f"{key}/weights/") for k in saved):
-                raise ValueError(f"[Checkpoint.restore] `{key}` ({type(layer).__name__}) is not "
-                                 f"built yet, so it has no weights to restore from {path}; "
-                                 "build it first (call it on a batch or model.build(shape))")
-        used = set()
+            names = sorted(k for k in saved if k.startswith(f"{key}/weights/"))
+            if names:  # assigned when the layer's first call creates its weights (as TF)
+                layer.__dict__["_deferred_weights"] = ([saved[k] for k in names],
+                                                       f"checkpoint {path}")
+                used.update(names)
+                deferred.append(layer)
         for key, var in graph.variables.items():
             if key in saved:
                 value = saved[key]
@@ -296,7 +304,7 @@ class Checkpoint:
             _restore_optimizer_state(key, opt, state, path)
         unmatched = {k for k in saved if k not in used}
         unrestored = {k for k in graph.variables if k not in used}
-        return CheckpointLoadStatus(unmatched, unrestored, path)
+        return CheckpointLoadStatus(unmatched, unrestored, path, deferred)
 
 
 class CheckpointManager:

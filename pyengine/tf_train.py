@@ -67,5 +67,10 @@ def latest_checkpoint(checkpoint_dir, latest_filename=None):
     return path if os.path.exists(path) or os.path.exists(path + ".index") else None
 
 
-# tf.train.Checkpoint / CheckpointManager (they write this module's state file)
-from .tf_checkpoint import Checkpoint, CheckpointManager  # noqa: E402,F401
+def __getattr__(name):
+    # tf.train.Checkpoint / CheckpointManager live in tf_checkpoint.py, which writes this
+    # module's state file (imported on first use: no import cycle)
+    if name in ("Checkpoint", "CheckpointManager"):
+        from . import tf_checkpoint
+        return getattr(tf_checkpoint, name)
+    raise AttributeError(f"module 'pyengine.tf_train' (tf.train) has no attribute '{name}'")

@@ -290,8 +290,21 @@ def test_checkpoint_save_write_and_restore_errors(tmp_path):
 
         def call(self, x):
             return self.d(x)
-    with pytest.raises(ValueError, match="`model` .* is not built yet"):
-        tf.train.Checkpoint(model=Unbuilt()).restore(path)
+    unbuilt = Unbuilt()  # restored at its first call (TF's deferred restoration)
+    status = tf.train.Checkpoint(model=unbuilt).restore(ckpt.write(str(tmp_path / "sub")))
+    with pytest.raises(AssertionError, match="models not built yet"):
+        status.expect_partial().assert_consumed()
+    sub = tf.train.Checkpoint(model=Unbuilt())
+    sub.model(np.zeros((1, 8), np.float32))
+    want = [w.numpy().copy() for w in sub.model.weights]
+    sub.write(str(tmp_path / "sub"))
+    status = tf.train.Checkpoint(model=unbuilt).restore(str(tmp_path / "sub"))
+    ones = np.ones((2, 8), np.float32)
+    # the first call already computes with the restored weights
+    np.testing.assert_array_equal(unbuilt(ones).numpy(), sub.model(ones).numpy())
+    status.assert_consumed()
+    for w, b in zip(unbuilt.weights, want):
+        np.testing.assert_array_equal(w.numpy(), b)
     with pytest.raises(ValueError, match="must be a trackable object"):
         tf.train.Checkpoint(step=1)
     wide = tf.train.Checkpoint(model=keras.Sequential([keras.Input((5,)), layers.Dense(2)]))

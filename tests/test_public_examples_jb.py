@@ -312,3 +312,34 @@ def test_checkpoint_save_write_and_restore_errors(tmp_path):
         wide.restore(ckpt.write(str(tmp_path / "narrow")))
     with pytest.raises(NotImplementedError, match="keep_checkpoint_every_n_hours"):
         tf.train.CheckpointManager(ckpt, str(tmp_path), 2, keep_checkpoint_every_n_hours=1)
+
+
+# ---- two tapes open together (TensorFlow's DCGAN train_step) ----------------------------------
+
+def test_two_tapes_recording_the_same_ops_each_take_their_gradient():
+    rng = np.random.RandomState(0)
+    gen = keras.Sequential([keras.Input((3,)), layers.Dense(4, activation="tanh")])
+    disc = keras.Sequential([keras.Input((4,)), layers.Dense(1)])
+    noise = rng.rand(5, 3).astype(np.float32)
+    real = rng.rand(5, 4).astype(np.float32)
+    bce = keras.losses.BinaryCrossentropy(from_logits=True)
+
+    def losses():
+        fake_out = disc(gen(noise, training=True), training=True)
+        real_out = disc(real, training=True)
+        g_loss = bce(tf.ones_like(fake_out), fake_out)
+        d_loss = bce(tf.ones_like(real_out), real_out) + bce(tf.zeros_like(fake_out), fake_out)
+        return g_loss, d_loss
+
+    with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
+        g_loss, d_loss = losses()
+    g_grads = gen_tape.gradient(g_loss, gen.trainable_variables)
+    d_grads = disc_tape.gradient(d_loss, disc.trainable_variables)  # raised: graph freed
+    with tf.GradientTape(persistent=True) as tape:  # the reference: one persistent tape
+        g_ref, d_ref = losses()
+    for got, want in zip(g_grads + d_grads,
+                         tape.gradient(g_ref, gen.trainable_variables)
+                         + tape.gradient(d_ref, disc.trainable_variables)):
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6, atol=1e-7)
+    with pytest.raises(RuntimeError, match="non-persistent tape can compute gradients once"):
+        gen_tape.gradient(g_loss, gen.trainable_variables)

@@ -343,3 +343,68 @@ def test_two_tapes_recording_the_same_ops_each_take_their_gradient():
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6, atol=1e-7)
     with pytest.raises(RuntimeError, match="non-persistent tape can compute gradients once"):
         gen_tape.gradient(g_loss, gen.trainable_variables)
+
+
+# ---- TensorFlow names of TF 2 programs: tf.linalg.band_part ..., tf.nn pooling / activations ---
+
+def test_linalg_band_part_diag_trace_matvec_against_numpy():
+    a = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    x = tf.constant(a)
+    np.testing.assert_array_equal(tf.linalg.band_part(x, -1, 0).numpy(), np.tril(a))
+    np.testing.assert_array_equal(tf.linalg.band_part(x, 0, -1).numpy(), np.triu(a))
+    np.testing.assert_array_equal(tf.linalg.band_part(x, 1, 0).numpy(), np.tril(a) - np.tril(a, -2))
+    # the Transformer's look-ahead mask, and the band as a graph op on a symbolic input
+    mask = 1 - tf.linalg.band_part(tf.ones((3, 3)), -1, 0)
+    np.testing.assert_array_equal(mask.numpy(), np.triu(np.ones((3, 3)), 1))
+    assert tf.linalg.band_part(keras.Input((4, 4)), tf.constant(-1), 0).shape == (None, 4, 4)
+    np.testing.assert_array_equal(tf.linalg.diag(tf.constant(a[:, 0])).numpy(),
+                                  np.stack([np.diag(r) for r in a[:, 0]]))
+    np.testing.assert_allclose(tf.linalg.trace(x).numpy(), np.trace(a, axis1=1, axis2=2))
+    v = np.ones(4, np.float32)
+    np.testing.assert_allclose(tf.linalg.matvec(x, tf.constant(v)).numpy(), a @ v)
+    np.testing.assert_allclose(tf.linalg.matvec(x, tf.constant(v[:3]), transpose_a=True).numpy(),
+                               np.swapaxes(a, 1, 2) @ v[:3])
+    with pytest.raises(TypeError, match=r"\[tf.linalg.band_part\] num_lower must be an integer"):
+        tf.linalg.band_part(x, 0.5, 0)
+    with pytest.raises(ValueError, match=r"\[tf.linalg.matvec\] b's last dimension must be 4"):
+        tf.linalg.matvec(x, tf.constant(v[:3]))
+    w = tf.Variable(np.ones((3, 3), np.float32))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.linalg.band_part(w, 0, 1) * 2.0)
+    np.testing.assert_array_equal(tape.gradient(loss, w).numpy(), 2 * np.triu(np.tril(np.ones((3, 3)), 1)))
+
+
+def test_nn_pooling_by_rank_and_activations_against_torch():
+    torch = pytest.importorskip("torch")
+    x = np.random.RandomState(0).randn(2, 7, 3).astype(np.float32)
+    tx = torch.tensor(x).transpose(1, 2)
+    np.testing.assert_allclose(tf.nn.max_pool(tf.constant(x), 2, 2, "VALID").numpy(),
+                               torch.nn.functional.max_pool1d(tx, 2, 2).transpose(1, 2).numpy())
+    np.testing.assert_allclose(tf.nn.avg_pool1d(tf.constant(x), [1, 3, 1], 1, "VALID").numpy(),
+                               torch.nn.functional.avg_pool1d(tx, 3, 1).transpose(1, 2).numpy(),
+                               rtol=1e-6, atol=1e-6)
+    assert tf.nn.max_pool(tf.constant(x), 2, 2, "SAME").shape == (2, 4, 3)
+    img = tf.constant(np.random.RandomState(1).rand(1, 4, 4, 2).astype(np.float32))
+    np.testing.assert_array_equal(tf.nn.avg_pool(img, 2, 2, "VALID").numpy(),
+                                  tf.nn.avg_pool2d(img, 2, 2, "VALID").numpy())
+    with pytest.raises(NotImplementedError, match=r"\[tf.nn.max_pool\] 3-D \(NWC\) and 4-D"):
+        tf.nn.max_pool(tf.zeros((1, 2, 2, 2, 1)), 2, 2, "VALID")
+    t = torch.tensor(x * 4)
+    for ours, ref in ((tf.nn.relu6, torch.nn.functional.relu6), (tf.nn.selu, torch.selu),
+                      (tf.nn.softsign, torch.nn.functional.softsign),
+                      (tf.math.log_sigmoid, torch.nn.functional.logsigmoid)):
+        np.testing.assert_allclose(ours(tf.constant(x * 4)).numpy(), ref(t).numpy(), rtol=1e-5,
+                                   atol=1e-6)
+
+
+def test_math_names_against_numpy():
+    a = np.array([[3.0, 0.0, -4.0], [0.0, 0.0, 12.0]], np.float32)
+    np.testing.assert_allclose(tf.math.reduce_euclidean_norm(tf.constant(a), axis=1).numpy(),
+                               np.linalg.norm(a, axis=1), rtol=1e-6)
+    assert float(tf.math.reduce_euclidean_norm(tf.constant(a))) == pytest.approx(13.0)
+    counts = tf.math.count_nonzero(tf.constant(a), axis=0, keepdims=True)
+    assert counts.dtype == tf.int64
+    np.testing.assert_array_equal(counts.numpy(), np.count_nonzero(a, axis=0, keepdims=True))
+    np.testing.assert_array_equal(
+        tf.math.multiply_no_nan(tf.constant([np.inf, np.nan, 2.0]), tf.constant([0.0, 0.0, 3.0]))
+        .numpy(), [0.0, 0.0, 6.0])

@@ -408,3 +408,19 @@ def test_math_names_against_numpy():
     np.testing.assert_array_equal(
         tf.math.multiply_no_nan(tf.constant([np.inf, np.nan, 2.0]), tf.constant([0.0, 0.0, 3.0]))
         .numpy(), [0.0, 0.0, 6.0])
+
+
+def test_image_resize_with_crop_or_pad_and_total_variation_against_numpy():
+    x = np.random.RandomState(0).rand(2, 5, 4, 3).astype(np.float32)
+    out = tf.image.resize_with_crop_or_pad(tf.constant(x), 3, 7).numpy()
+    want = np.zeros((2, 3, 7, 3), np.float32)
+    want[:, :, 1:5] = x[:, 1:4]  # height 5 -> 3 cropped from row 1; width 4 -> 7 padded 1 before
+    np.testing.assert_array_equal(out, want)
+    assert tf.image.resize_with_crop_or_pad(tf.constant(x[0]), 5, 4).shape == (5, 4, 3)
+    tv = np.abs(np.diff(x, axis=1)).sum((1, 2, 3)) + np.abs(np.diff(x, axis=2)).sum((1, 2, 3))
+    np.testing.assert_allclose(tf.image.total_variation(tf.constant(x)).numpy(), tv, rtol=1e-5)
+    img = tf.Variable(x[0])
+    with tf.GradientTape() as tape:
+        loss = tf.image.total_variation(img)
+    assert float(loss) == pytest.approx(tv[0], rel=1e-5)
+    assert tape.gradient(loss, img).shape == (5, 4, 3)

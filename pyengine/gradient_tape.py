@@ -14,8 +14,12 @@ as in TensorFlow). A non-persistent
 tape answers one gradient() call, as in TensorFlow; persistent=True keeps the graph for more.
 Gradients of sources the target does not depend on are None (TensorFlow's default).
 A gradient() called while another tape is open is recorded by it (nested tapes: second
-derivatives, e.g. WGAN-GP's gradient penalty)."""
+derivatives, e.g. WGAN-GP's gradient penalty). Tapes open at the same time record the same ops
+(TensorFlow's DCGAN step: `with GradientTape() as gen_tape, GradientTape() as disc_tape:`, both
+losses through the discriminator): each keeps the graph for the others until they have taken
+their gradient, so the first gradient() does not free what the second needs."""
 import threading
+import weakref
 
 import numpy as np
 
@@ -68,12 +72,21 @@ class GradientTape:
         self._switched = []  # tensors watch() made require grad, until this tape is done
         self._used = False
         self._prev = None
+        self._overlapping = weakref.WeakSet()  # tapes that were open while this one was
 
     def __enter__(self):
         self._prev = _ag.is_grad_enabled()
         _ag._set_grad_mode(True)
+        for other in _open_tapes.stack:
+            other._overlapping.add(self)
+            self._overlapping.add(other)
         _open_tapes.stack.append(self)
         return self
+
+    def _graph_needed_by_others(self):
+        """Whether a tape that recorded alongside this one may still differentiate through the
+        same ops: then this tape's gradient() keeps the graph."""
+        return any(t.persistent or not t._used for t in self._overlapping)
 
     def __exit__(self, *exc):
         _ag._set_grad_mode(self._prev)
@@ -121,7 +134,8 @@ class GradientTape:
         grads = {}
         if total.requires_grad and wanted:
             g0 = None if output_gradients is None else output_gradients
-            got = _ag.grad(total, wanted, grad_outputs=g0, retain_graph=self.persistent,
+            got = _ag.grad(total, wanted, grad_outputs=g0,
+                           retain_graph=self.persistent or self._graph_needed_by_others(),
                            create_graph=_outer_tape_recording(self), allow_unused=True)
             grads = {id(s): g for s, g in zip(wanted, got)}
         if not self.persistent:

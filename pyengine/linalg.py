@@ -313,7 +313,7 @@ from .linalg_solvers import lstsq, pinv  # noqa: E402,F401
 from .tf_names_more import global_norm  # noqa: E402,F401
 from .linalg_set_diag import set_diag  # noqa: E402,F401  (tf.linalg.set_diag)
 from .tf_nn_more import linalg_matmul as matmul  # noqa: E402,F401
-# tf.linalg.diag_part / set_diag (main diagonal), tf_linalg_diag.py
-from .tf_linalg_diag import diag_part, set_diag  # noqa: E402,F401
+# tf.linalg.diag_part / set_diag / diag / trace / band_part / matvec, tf_linalg_diag.py
+from .tf_linalg_diag import band_part, diag, diag_part, matvec, set_diag, trace  # noqa: E402,F401,E501
 from .tf_nn_more import adjoint, matrix_transpose  # noqa: E402,F401
 from .tf_nn_more import tf_einsum as einsum  # noqa: E402,F401

@@ -727,36 +727,46 @@ class Tensor(TorchHabits):
         return _act.Softmax.apply(self, axis=axis if dim is None else dim, log=True)
 
     # ---- reductions ------------------------------------------------------------------
-    def sum(self, axis=None, keepdims=False, dim=None, keepdim=None):
+    # The reductions also take NumPy's call, np.sum / np.amax / np.mean / np.std ... (tensor):
+    # NumPy hands a non-ndarray to its method as x.max(axis=, out=None, ...) and, for sum /
+    # mean / prod / var / std, dtype= (TF programs do np.amax(model(s)[0]) on eager tensors).
+    def sum(self, axis=None, keepdims=False, dim=None, keepdim=None, *, dtype=None, out=None):
+        x = _numpy_reduction_input(self, "sum", dtype, out)
         if axis is None and dim is None and not keepdims and not keepdim:
-            return _apply1(_SumAll, self)  # the loss-style full reduction, without parameters
-        return _red.Sum.apply(self, axis=_axis(axis, dim), keepdims=keepdims or bool(keepdim))
+            return _apply1(_SumAll, x)  # the loss-style full reduction, without parameters
+        return _red.Sum.apply(x, axis=_axis(axis, dim), keepdims=keepdims or bool(keepdim))
 
-    def mean(self, axis=None, keepdims=False, dim=None, keepdim=None):
-        return _red.Mean.apply(self, axis=_axis(axis, dim), keepdims=keepdims or bool(keepdim))
+    def mean(self, axis=None, keepdims=False, dim=None, keepdim=None, *, dtype=None, out=None):
+        x = _numpy_reduction_input(self, "mean", dtype, out)
+        return _red.Mean.apply(x, axis=_axis(axis, dim), keepdims=keepdims or bool(keepdim))
 
-    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=False):
+    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=False, out=None):
         """PyTorch: x.max() -> the maximum; x.max(dim) -> (values, indices); x.max(other) ->
         elementwise. NumPy / Keras: x.max(axis=int or tuple) -> the values only."""
+        _numpy_reduction_input(self, "max", None, out)
         return _extremum(self, dim, keepdim, axis, keepdims, True)
 
-    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=False):
+    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=False, out=None):
         """The minimum, with max's forms."""
+        _numpy_reduction_input(self, "min", None, out)
         return _extremum(self, dim, keepdim, axis, keepdims, False)
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
-            keepdims=False):
+            keepdims=False, ddof=None, dtype=None, out=None):
         """PyTorch's forms: x.var(dim, unbiased, keepdim) (the legacy positional order) and
-        x.var(dim, correction=, keepdim=); NumPy / Keras' axis= and keepdims= as keywords.
-        Unbiased (correction 1) by default."""
-        return _red.var(self, _axis(axis, dim), keepdims or bool(keepdim),
-                        _correction(unbiased, correction, "var"))
+        x.var(dim, correction=, keepdim=); NumPy / Keras' axis=, keepdims= and ddof= (NumPy's
+        name for correction; np.var(x) passes ddof=0) as keywords. Unbiased (correction 1) by
+        default."""
+        x = _numpy_reduction_input(self, "var", dtype, out)
+        return _red.var(x, _axis(axis, dim), keepdims or bool(keepdim),
+                        _correction(unbiased, _ddof(correction, ddof, "var"), "var"))
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
-            keepdims=False):
+            keepdims=False, ddof=None, dtype=None, out=None):
         """The square root of var, with var's arguments."""
-        return _red.var(self, _axis(axis, dim), keepdims or bool(keepdim),
-                        _correction(unbiased, correction, "std")).sqrt()
+        x = _numpy_reduction_input(self, "std", dtype, out)
+        return _red.var(x, _axis(axis, dim), keepdims or bool(keepdim),
+                        _correction(unbiased, _ddof(correction, ddof, "std"), "std")).sqrt()
 
     def logsumexp(self, axis=None, keepdims=False, dim=None, keepdim=None):
         return _red.LogSumExp.apply(self, axis=_axis(axis, dim), keepdims=keepdims or bool(keepdim))
@@ -767,8 +777,13 @@ class Tensor(TorchHabits):
     def argmin(self, axis=None, keepdims=False, dim=None, keepdim=None):
         return _red.arg_extremum(self, _axis(axis, dim), keepdims or bool(keepdim), False)
 
-    def all(self, dim=None, keepdim=False): return self._logical_reduce("all", dim, keepdim)
-    def any(self, dim=None, keepdim=False): return self._logical_reduce("any", dim, keepdim)
+    def all(self, dim=None, keepdim=False, *, axis=None, keepdims=False, out=None):
+        _numpy_reduction_input(self, "all", None, out)
+        return self._logical_reduce("all", _axis(axis, dim), keepdim or keepdims)
+
+    def any(self, dim=None, keepdim=False, *, axis=None, keepdims=False, out=None):
+        _numpy_reduction_input(self, "any", None, out)
+        return self._logical_reduce("any", _axis(axis, dim), keepdim or keepdims)
 
     def _logical_reduce(self, op, dim, keepdim):
         """torch.all / any over everything, a dim or a tuple of dims (a bool tensor)."""
@@ -881,6 +896,21 @@ def _extremum(x, dim, keepdim, axis, keepdims, largest):
 def _axis(axis, dim):
     a = axis if dim is None else dim
     return tuple(a) if isinstance(a, list) else a
+
+
+def _numpy_reduction_input(x, op, dtype, out):
+    """The tensor a reduction reads: x, or x cast to dtype (torch's and NumPy's dtype=). NumPy's
+    out= names an array to write into, which a tensor reduction does not do: it must be None."""
+    if out is not None:
+        raise TypeError(f"[{op}] out= is not supported: a tensor's {op} returns a new tensor "
+                        f"(np.{op}(tensor, out=...) cannot write into {type(out).__name__})")
+    return x if dtype is None else x.to(dtype=_dt.as_dtype(dtype))
+
+
+def _ddof(correction, ddof, op):
+    if ddof is not None and correction is not None:
+        raise TypeError(f"[{op}] give correction= or ddof= (NumPy's name for it), not both")
+    return correction if ddof is None else ddof
 
 
 def _correction(unbiased, correction, op):

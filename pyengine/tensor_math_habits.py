@@ -35,9 +35,15 @@ class MathHabits:
         x = self if dtype is None else self.to(dtype)
         return CumProd.apply(x, dim=_dim(self, dim, "cumprod")) if self.ndim else x.clone()
 
-    def prod(self, dim=None, keepdim=False, dtype=None):
+    def prod(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=False, out=None):
+        """torch's x.prod(dim, keepdim, dtype), and NumPy's np.prod(x) call (axis=, out=None)."""
         from .ops.torch_math import Prod
-        x = self if dtype is None else self.to(dtype)
+        from .tensor import _numpy_reduction_input
+        if axis is not None and dim is not None:
+            raise TypeError("[prod] give dim= or axis=, not both")
+        dim = axis if dim is None else dim
+        x = _numpy_reduction_input(self, "prod", dtype, out)
+        keepdim = keepdim or keepdims
         d = None if dim is None or self.ndim == 0 else _dim(self, dim, "prod")
         return Prod.apply(x, dim=d, keepdim=bool(keepdim) and d is not None)
 

@@ -142,10 +142,10 @@ def psnr(a, b, max_val, name=None):
 
 # tf.image.crop_to_bounding_box / pad_to_bounding_box (after _batched, which they use)
 from .tf_image_boxes import (central_crop, crop_and_resize, crop_to_bounding_box,  # noqa: E402,F401
-                             extract_patches, pad_to_bounding_box)
+                             extract_patches, pad_to_bounding_box, resize_with_crop_or_pad)
 # tf.image.random_crop / random_flip_left_right / random_flip_up_down
 from .tf_image_distort import sample_distorted_bounding_box  # noqa: E402,F401
-from .tf_image_quality import image_gradients, ssim  # noqa: E402,F401  (tf.image.ssim)
+from .tf_image_quality import image_gradients, ssim, total_variation  # noqa: E402,F401
 from .tf_image_random import (random_crop, random_flip_left_right,  # noqa: E402,F401
                               random_flip_up_down)
 # tf.image.convert_image_dtype / per_image_standardization / adjust_brightness /

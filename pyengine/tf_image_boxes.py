@@ -3,7 +3,8 @@ groups by cropping one pixel off a side and zero-padding the other). TensorFlow'
 (height, width, channels) or (batch, height, width, channels) images; the box must lie inside
 the image (crop) or hold it (pad), else a ValueError; padding is zeros. Both are a slice / a pad
 of the tensor, so gradients flow. central_crop keeps the centre by a fraction (keras-io
-distillation recipes' evaluation preprocessing)."""
+distillation recipes' evaluation preprocessing); resize_with_crop_or_pad centres the image in
+a target size (TensorFlow's data augmentation tutorial)."""
 import numpy as np
 
 from .nn import functional as F
@@ -48,6 +49,23 @@ def pad_to_bounding_box(image, offset_height, offset_width, target_height, targe
         raise ValueError(f"[image.{op}] target size ({th}, {tw}) must hold the offset ({oh}, "
                          f"{ow}) plus the image ({h}, {w})")
     y = F.pad(x, (0, 0, ow, right, oh, bottom))  # last axis first: channels, width, height
+    return y.squeeze(0) if unbatched else y
+
+
+def resize_with_crop_or_pad(image, target_height, target_width):
+    """The image centred in (target_height, target_width): cropped around its centre where it
+    is larger, zero-padded around it where smaller (each axis on its own; TensorFlow's offsets:
+    (size - target) // 2 cropped, (target - size) // 2 padded before)."""
+    op = "resize_with_crop_or_pad"
+    x, unbatched = _batched(image, op)
+    th, tw = _ints(op, target_height=target_height, target_width=target_width)
+    if th == 0 or tw == 0:
+        raise ValueError(f"[image.{op}] target_height and target_width must be > 0. "
+                         f"Received: {th}, {tw}")
+    h, w = x.shape[1], x.shape[2]
+    y = crop_to_bounding_box(x, max((h - th) // 2, 0), max((w - tw) // 2, 0), min(th, h),
+                             min(tw, w))
+    y = pad_to_bounding_box(y, max((th - h) // 2, 0), max((tw - w) // 2, 0), th, tw)
     return y.squeeze(0) if unbatched else y
 
 

@@ -27,6 +27,21 @@ def image_gradients(image):
     return dy, dx
 
 
+def total_variation(images, name=None):
+    """The sum of absolute differences between neighbouring pixels (along height and width)
+    of each image: a scalar for one (H, W, C) image, (batch,) for (batch, H, W, C) images
+    (the smoothness term of TensorFlow's style-transfer tutorial)."""
+    x = _t(images)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"[tf.image.total_variation] images must be 3-D or 4-D. Received: "
+                         f"shape {tuple(x.shape)}")
+    h = 1 if x.ndim == 4 else 0
+    dy = (x.narrow(h, 1, x.shape[h] - 1) - x.narrow(h, 0, x.shape[h] - 1)).abs()
+    dx = (x.narrow(h + 1, 1, x.shape[h + 1] - 1) - x.narrow(h + 1, 0, x.shape[h + 1] - 1)).abs()
+    axes = tuple(range(h, x.ndim))
+    return dy.sum(axis=axes) + dx.sum(axis=axes)
+
+
 def _gauss(size, sigma):
     coords = np.arange(size, dtype=np.float64) - (size - 1) / 2.0
     g = np.exp(-0.5 * coords ** 2 / sigma ** 2)

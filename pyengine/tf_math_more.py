@@ -42,6 +42,49 @@ def squared_difference(x, y, name=None):
     return d * d
 
 
+@symbolic_aware
+def multiply_no_nan(x, y, name=None):
+    """tf.math.multiply_no_nan: x * y, and 0 where y == 0 (even where x is nan or inf)."""
+    xt, yt = _t(x), _t(y)
+    zero = yt == 0
+    prod = F.where(zero, _creation.zeros_like(xt), xt) * yt
+    return F.where(zero, _creation.zeros_like(prod), prod)
+
+
+@symbolic_aware
+def log_sigmoid(x, name=None):
+    """tf.math.log_sigmoid: log(1 / (1 + exp(-x))), computed stably."""
+    return F.logsigmoid(_t(x))
+
+
+def _reduce_args(x, axis):
+    axis = getattr(axis, "_data", axis)
+    if axis is not None and not isinstance(axis, int):
+        axis = tuple(int(a) for a in (axis.tolist() if hasattr(axis, "tolist") else axis))
+    return _t(x), axis
+
+
+@symbolic_aware
+def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
+    """tf.math.reduce_euclidean_norm: sqrt(sum(x^2)) over `axis` (all axes when None)."""
+    x, axis = _reduce_args(input_tensor, axis)
+    return ((x * x).sum(axis=axis, keepdims=keepdims) if axis is not None or keepdims
+            else (x * x).sum()).sqrt()
+
+
+@symbolic_aware
+def count_nonzero(input, axis=None, keepdims=False, dtype="int64", name=None):
+    """tf.math.count_nonzero: how many entries are not 0 (not False, not '') over `axis`;
+    int64 by default."""
+    import numpy as np
+    from .dtypes import as_dtype
+    x, axis = _reduce_args(input, axis)
+    a = np.asarray(x._data)
+    counts = np.count_nonzero(a != (b"" if a.dtype.kind in "SO" else 0), axis=axis,
+                              keepdims=keepdims)
+    return _creation.tensor(np.asarray(counts), dtype=as_dtype(dtype))
+
+
 def attach(math, pe):
     """Add the names to pe.math (tf.math) from the pe functions of the same meaning."""
     for tf_name, pe_name in dict(add="add", subtract="sub", multiply="mul", divide="div",
@@ -54,6 +97,8 @@ def attach(math, pe):
                  "digamma", "logical_not"):
         setattr(math, name, _unary(getattr(pe, name), name))
     math.divide_no_nan, math.squared_difference = divide_no_nan, squared_difference
+    math.multiply_no_nan, math.log_sigmoid = multiply_no_nan, log_sigmoid
+    math.reduce_euclidean_norm, math.count_nonzero = reduce_euclidean_norm, count_nonzero
 
 
 def torch_or_tf_roll(input, *args, shift=None, axis=None, shifts=None, dims=None, name=None):

@@ -48,6 +48,79 @@ def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
                  data_format)
 
 
+def _pool1d_arg(op, v, what):
+    # an int, [k] or the 3 of NWC ([1, k, 1])
+    v = [int(v)] if isinstance(v, (int, np.integer)) else [int(i) for i in v]
+    if len(v) == 3 and v[0] == 1 and v[2] == 1:
+        v = v[1:2]
+    if len(v) != 1:
+        raise ValueError(f"[{op}] {what} of a 1-D pooling must be an int, [k] or [1, k, 1]. "
+                         f"Received: {v}")
+    return v[0]
+
+
+def _pool1d(op, fn, input, ksize, strides, padding, data_format):
+    if data_format not in (None, "NWC"):
+        raise ValueError(f"[{op}] only data_format='NWC' is supported, got {data_format!r}")
+    x = _t(input)
+    if x.ndim != 3:
+        raise ValueError(f"[{op}] input must be 3-D (batch, width, channels), got shape "
+                         f"{tuple(x.shape)}")
+    k, s = _pool1d_arg(op, ksize, "ksize"), _pool1d_arg(op, strides, "strides")
+    # the 2-D NHWC pooling over a height of 1
+    return fn(x.unsqueeze(1), (1, k), (1, s), _padding(op, padding).lower()).squeeze(1)
+
+
+@symbolic_aware
+def max_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
+    """tf.nn.max_pool1d: the max over ksize windows of (batch, width, channels) input."""
+    return _pool1d("tf.nn.max_pool1d", F.max_pool2d_nhwc, input, ksize, strides, padding,
+                   data_format)
+
+
+@symbolic_aware
+def avg_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
+    """tf.nn.avg_pool1d: the mean over ksize windows of (batch, width, channels) input ('SAME'
+    counts only the pixels inside, as TensorFlow)."""
+    return _pool1d("tf.nn.avg_pool1d", F.avg_pool2d_nhwc, input, ksize, strides, padding,
+                   data_format)
+
+
+def _pool_nd(op, one, two, input, ksize, strides, padding, data_format):
+    rank = _t(input).ndim
+    if rank == 3:
+        return one(input, ksize, strides, padding, data_format or "NWC")
+    if rank == 4:
+        return two(input, ksize, strides, padding, data_format or "NHWC")
+    raise NotImplementedError(f"[{op}] 3-D (NWC) and 4-D (NHWC) inputs are supported; got a "
+                              f"{rank}-D input")
+
+
+def max_pool(input, ksize, strides, padding, data_format=None, name=None):
+    """tf.nn.max_pool: max_pool1d or max_pool2d by the input's rank (3-D NWC, 4-D NHWC)."""
+    return _pool_nd("tf.nn.max_pool", max_pool1d, max_pool2d, input, ksize, strides, padding,
+                    data_format)
+
+
+def avg_pool(input, ksize, strides, padding, data_format=None, name=None):
+    """tf.nn.avg_pool: avg_pool1d or avg_pool2d by the input's rank (3-D NWC, 4-D NHWC)."""
+    return _pool_nd("tf.nn.avg_pool", avg_pool1d, avg_pool2d, input, ksize, strides, padding,
+                    data_format)
+
+
+def _activation(fn, tf_name, formula):
+    def op(features, name=None):
+        return fn(_t(features))
+    op.__name__ = op.__qualname__ = tf_name
+    op.__doc__ = f"tf.nn.{tf_name}(features, name=None): {formula}, elementwise."
+    return symbolic_aware(op)
+
+
+relu6 = _activation(F.relu6, "relu6", "min(max(x, 0), 6)")
+selu = _activation(F.selu, "selu", "scale * (x if x > 0 else alpha * (exp(x) - 1))")
+softsign = _activation(F.softsign, "softsign", "x / (1 + |x|)")
+
+
 def _crop_or_extend(y, axis, start, size):
     # take [start, start + size) along axis, zero-extending past the end
     n = y.shape[axis]

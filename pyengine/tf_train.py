@@ -1,7 +1,8 @@
 """tf.train's checkpoint-state names for `import pyengine as tf`: the `checkpoint` text file
 TensorFlow keeps beside its checkpoints (`model_checkpoint_path: "weights_epoch_3"`), written
 when a model saves weights in TensorFlow's format (a path without .h5 / .keras; the weights
-themselves are pyengine's .npz content), read by latest_checkpoint."""
+themselves are pyengine's .npz content), read by latest_checkpoint. tf.train.Checkpoint and
+CheckpointManager (tf_checkpoint.py) write it too."""
 import os
 import re
 
@@ -64,3 +65,12 @@ def latest_checkpoint(checkpoint_dir, latest_filename=None):
     if not os.path.isabs(path):
         path = os.path.join(os.fspath(checkpoint_dir), path)
     return path if os.path.exists(path) or os.path.exists(path + ".index") else None
+
+
+def __getattr__(name):
+    # tf.train.Checkpoint / CheckpointManager live in tf_checkpoint.py, which writes this
+    # module's state file (imported on first use: no import cycle)
+    if name in ("Checkpoint", "CheckpointManager"):
+        from . import tf_checkpoint
+        return getattr(tf_checkpoint, name)
+    raise AttributeError(f"module 'pyengine.tf_train' (tf.train) has no attribute '{name}'")

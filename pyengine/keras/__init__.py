@@ -31,6 +31,7 @@ from . import keras2_modules  # noqa: E402,F401  (keras.layers.recurrent, keras.
 from . import mixed_precision  # noqa: E402,F401
 from . import experimental  # noqa: E402,F401  (TF 2's tf.keras.experimental.CosineDecay)
 from . import wrappers  # noqa: E402,F401  (keras.wrappers.scikit_learn, Keras 2)
+from . import distribution  # noqa: E402,F401  (keras.distribution: one-device meshes)
 
 # keras_core 0.1.0's name for keras.ops (`from keras_core import operations as ops`, in the
 # keras-team/keras examples of that release): the same module under both names

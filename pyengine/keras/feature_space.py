@@ -536,7 +536,7 @@ class FeatureSpace(Layer):
         The file is an .npz archive whatever its extension, not Keras' .keras zip."""
         from .saving import layer_config, write_weights
         config = json.dumps(layer_config(self))
-        write_weights(self, filepath, extra={"__config__": np.array(config)})
+        write_weights(self, filepath, extra={"__config__": np.array(config)}, op="save")
 
     def load_weights(self, filepath):
         """The weights save() wrote (load_model calls it after from_config)."""

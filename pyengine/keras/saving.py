@@ -148,7 +148,10 @@ def write_weights(model, filepath, overwrite=True, extra=None, op="save_weights"
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
-    if _tf_checkpoint_path(filepath):
+    if op == "save_weights" and _tf_checkpoint_path(filepath):
+        # only save_weights writes TensorFlow's checkpoint format; TF 2's model.save of such a
+        # path is a SavedModel folder, listed in no state file (keras-io distributed_training
+        # restores the newest file of its ModelCheckpoint folder, which must be a model)
         from ..tf_train import update_checkpoint_state
         update_checkpoint_state(folder, filepath)
 

@@ -35,6 +35,9 @@ from ..tf_names_more import top_k  # noqa: E402,F401
 from ..tf_nn_more import (avg_pool2d, batch_normalization, conv2d_transpose,  # noqa: E402,F401
                           depth_to_space, depthwise_conv2d, max_pool2d, space_to_depth,
                           weighted_cross_entropy_with_logits)
+# tf.nn.max_pool / avg_pool (by rank), their 1-D forms, relu6 / selu / softsign
+from ..tf_nn_more import (avg_pool, avg_pool1d, max_pool, max_pool1d,  # noqa: E402,F401
+                          relu6, selu, softsign)
 
 # More activations, distances, 1-D pooling, GroupNorm, parameter containers and losses
 # (docs/nn_more.md).

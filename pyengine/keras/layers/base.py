@@ -684,6 +684,8 @@ class Layer(Module, SavingDefaults):
         from ..symbolic import call_symbolic, is_symbolic
         if is_symbolic(inputs) or any(is_symbolic(a) for a in rest):
             return call_symbolic(self, inputs, rest, kwargs)
+        if self.__dict__.get("_deferred_weights") is not None:
+            self._assign_deferred_weights(args, kwargs)
         inputs = self._inputs_to_tensors(inputs)
         if self.__dict__.get("_autocast", True):
             inputs = _autocast(inputs) if isinstance(inputs, Tensor) else \
@@ -748,6 +750,21 @@ class Layer(Module, SavingDefaults):
             self.__dict__["_last_output_shape"] = (None,) + tuple(first.shape[1:])  # per step:
             # a plain attribute, past the tracking __setattr__
         return outputs
+
+    def _assign_deferred_weights(self, args, kwargs):
+        """Weights restored before this layer had any (tf.train.Checkpoint.restore into an
+        unbuilt model; TensorFlow assigns them as the variables are created): a first call
+        without gradients creates them, they get the saved values, and then the real first
+        call runs on those (the dry call's own weight updates are overwritten with them)."""
+        from ...autograd import no_grad
+        arrays, source = self.__dict__["_deferred_weights"]
+        self.__dict__["_deferred_weights"] = None
+        with no_grad():
+            self(*args, **kwargs)
+        if len(arrays) != len(self.weights):
+            raise ValueError(f"[{self.name}] {source} holds {len(arrays)} weights for this "
+                             f"layer, but its first call created {len(self.weights)}")
+        self.set_weights(arrays)
 
     def _build_for(self, inputs):
         shapes = tree.map_structure(lambda t: tuple(t.shape) if isinstance(t, Tensor) else None,

@@ -731,13 +731,15 @@ class Tensor(TorchHabits):
     # NumPy hands a non-ndarray to its method as x.max(axis=, out=None, ...) and, for sum /
     # mean / prod / var / std, dtype= (TF programs do np.amax(model(s)[0]) on eager tensors).
     def sum(self, axis=None, keepdims=False, dim=None, keepdim=None, *, dtype=None, out=None):
-        x = _numpy_reduction_input(self, "sum", dtype, out)
+        x = self if dtype is None and out is None else \
+            _numpy_reduction_input(self, "sum", dtype, out)  # (the common call pays one test)
         if axis is None and dim is None and not keepdims and not keepdim:
             return _apply1(_SumAll, x)  # the loss-style full reduction, without parameters
         return _red.Sum.apply(x, axis=_axis(axis, dim), keepdims=keepdims or bool(keepdim))
 
     def mean(self, axis=None, keepdims=False, dim=None, keepdim=None, *, dtype=None, out=None):
-        x = _numpy_reduction_input(self, "mean", dtype, out)
+        x = self if dtype is None and out is None else \
+            _numpy_reduction_input(self, "mean", dtype, out)
         return _red.Mean.apply(x, axis=_axis(axis, dim), keepdims=keepdims or bool(keepdim))
 
     def max(self, dim=None, keepdim=False, *, axis=None, keepdims=False, out=None):

@@ -303,13 +303,6 @@ from .tf_random import random_normal, random_uniform  # noqa: E402,F401
 for _n in ("set_seed", "truncated_normal", "categorical", "shuffle", "stateless_uniform",
            "stateless_normal"):
     setattr(random, _n, getattr(_tf_random, _n))  # noqa: F821  (pe.random, the module)
-# tf.io.read_file / write_file / decode_png / encode_png (PNG without Pillow, tf_png.py), also
-# under tf.image as TensorFlow has them
-from . import tf_png as _tf_png  # noqa: E402
-for _n in ("read_file", "write_file", "decode_png", "encode_png", "decode_jpeg"):
-    setattr(io, _n, getattr(_tf_png, _n))  # noqa: F821  (pe.io, the module)
-for _n in ("decode_png", "encode_png", "decode_jpeg"):
-    setattr(image, _n, getattr(_tf_png, _n))  # noqa: F821  (pe.image, tf.image)
 # pe.norm: torch.norm, or tf.norm when called with ord= / axis= / keepdims= (tf_norm.py)
 from .tf_norm import torch_or_tf_norm as norm  # noqa: E402
 

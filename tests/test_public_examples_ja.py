@@ -1,0 +1,237 @@
+"""API patterns of keras-io vision programs (video_classification, xray_classification_with_tpus,
+...) run with imports changed only: original tests, tiny sizes, synthetic data, NumPy
+references. No program text is used."""
+import os
+
+import numpy as np
+import pytest
+
+import pyengine as tf
+from pyengine import keras
+
+
+def _write_png(path, img):
+    tf.io.write_file(str(path), tf.io.encode_png(img))
+
+
+# ---- tf.image.decode_jpeg / decode_png: TensorFlow's one kernel for PNG, JPEG and GIF ------
+def test_decode_jpeg_and_decode_png_read_png_bytes_whatever_the_file_name(tmp_path):
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 256, (5, 7, 3)).astype(np.uint8)
+    _write_png(tmp_path / "scan.jpeg", img)  # PNG bytes under a .jpeg name
+    data = tf.io.read_file(str(tmp_path / "scan.jpeg"))
+    for decode in (tf.image.decode_jpeg, tf.io.decode_jpeg, tf.image.decode_png):
+        got = decode(data, channels=3)
+        assert got.dtype == tf.uint8 and tuple(got.shape) == (5, 7, 3)
+        np.testing.assert_array_equal(got.numpy(), img)
+    grey = tf.image.decode_jpeg(data, channels=1).numpy()[..., 0]
+    want = np.rint(img.astype(np.float64) @ [0.299, 0.587, 0.114])
+    assert np.abs(grey.astype(np.int64) - want).max() <= 1
+    # tf.image.convert_image_dtype then resize: the pipeline of a folder classifier
+    f = tf.image.resize(tf.image.convert_image_dtype(tf.image.decode_jpeg(data, channels=3),
+                                                     tf.float32), [4, 4])
+    assert f.dtype == tf.float32 and tuple(f.shape) == (4, 4, 3)
+    assert 0.0 <= float(f.numpy().min()) and float(f.numpy().max()) <= 1.0
+
+
+def test_decode_jpeg_and_png_refuse_bmp_and_unknown_bytes_by_name():
+    with pytest.raises(ValueError, match=r"\[tf.image.decode_jpeg\].*use tf.io.decode_bmp"):
+        tf.io.decode_jpeg(b"BM" + bytes(60))
+    with pytest.raises(ValueError, match=r"\[tf.image.decode_png\] the contents are not a PNG / "
+                                         r"JPEG / GIF image$"):
+        tf.io.decode_png(b"plain text, no image")
+    with pytest.raises(NotImplementedError, match="only uint8"):
+        tf.io.decode_png(tf.io.encode_png(np.zeros((2, 2, 1), np.uint8)), dtype="uint16")
+
+
+# ---- tf.io.gfile ----------------------------------------------------------------------------
+def test_gfile_glob_exists_listdir_makedirs_and_errors(tmp_path):
+    root = tmp_path / "chest"
+    tf.io.gfile.makedirs(str(root / "train" / "A"))
+    tf.io.gfile.makedirs(str(root / "train" / "A"))  # existing: fine, as TensorFlow
+    tf.io.gfile.makedirs(str(root / "train" / "B"))
+    for d, names in (("A", ["2.png", "1.png"]), ("B", ["3.png", ".hidden"])):
+        for n in names:
+            (root / "train" / d / n).write_bytes(b"x")
+    got = tf.io.gfile.glob(str(root) + "/train/*/*")
+    assert got == sorted(got) and all(isinstance(p, str) for p in got)
+    assert [os.path.relpath(p, root) for p in got] == [
+        "train/A/1.png", "train/A/2.png", "train/B/.hidden", "train/B/3.png"]
+    both = tf.io.gfile.glob([str(root / "train/A/*"), str(root / "train/B/3*")])
+    assert [os.path.basename(p) for p in both] == ["1.png", "2.png", "3.png"]
+    assert tf.io.gfile.glob(str(root / "nowhere/*")) == []
+    assert tf.io.gfile.exists(str(root / "train")) and tf.io.gfile.isdir(str(root / "train"))
+    assert not tf.io.gfile.exists(str(root / "test"))
+    assert sorted(tf.io.gfile.listdir(str(root / "train"))) == ["A", "B"]
+    with pytest.raises(tf.errors.NotFoundError, match=r"\[tf.io.gfile.listdir\]"):
+        tf.io.gfile.listdir(str(root / "test"))
+    with pytest.raises(FileNotFoundError):  # NotFoundError is one
+        tf.io.gfile.remove(str(root / "missing.png"))
+    with pytest.raises(tf.errors.AlreadyExistsError):
+        tf.io.gfile.mkdir(str(root / "train"))
+    with pytest.raises(NotImplementedError, match="gs://"):
+        tf.io.gfile.glob("gs://bucket/chest_xray/train/*/*")
+
+
+def test_gfile_gfile_copy_rename_stat_walk(tmp_path):
+    p = str(tmp_path / "labels.txt")
+    with tf.io.gfile.GFile(p, "w") as f:
+        f.write("cat\ndog\n")
+    with tf.io.gfile.GFile(p) as f:
+        assert f.size() == 8 and f.readline() == "cat\n" and f.read() == "dog\n"
+    with tf.io.gfile.GFile(p, "rb") as f:
+        assert list(f) == [b"cat\n", b"dog\n"]
+    with pytest.raises(tf.errors.NotFoundError):
+        tf.io.gfile.GFile(str(tmp_path / "none.txt"))
+    with pytest.raises(ValueError, match="mode"):
+        tf.io.gfile.GFile(p, "x")
+    q = str(tmp_path / "copy.txt")
+    tf.io.gfile.copy(p, q)
+    with pytest.raises(tf.errors.AlreadyExistsError, match="overwrite=True"):
+        tf.io.gfile.copy(p, q)
+    tf.io.gfile.rename(q, str(tmp_path / "moved.txt"))
+    assert not tf.io.gfile.exists(q)
+    st = tf.io.gfile.stat(str(tmp_path / "moved.txt"))
+    assert st.length == 8 and not st.is_directory and st.mtime_nsec > 0
+    top, dirs, files = next(tf.io.gfile.walk(str(tmp_path)))
+    assert top == str(tmp_path) and sorted(files) == ["labels.txt", "moved.txt"]
+    tf.io.gfile.rmtree(str(tmp_path))
+    assert not tf.io.gfile.exists(str(tmp_path))
+
+
+# ---- tf.data.Dataset.list_files ------------------------------------------------------------
+def test_dataset_list_files_sorted_shuffled_and_no_match(tmp_path):
+    for i in range(6):
+        (tmp_path / f"f{i}.png").write_bytes(b"x")
+    want = [str(tmp_path / f"f{i}.png") for i in range(6)]
+    ds = tf.data.Dataset.list_files(str(tmp_path / "*.png"), shuffle=False)
+    assert [str(e.numpy()) for e in ds] == want
+    assert int(tf.data.experimental.cardinality(ds).numpy()) == 6
+    seeded = tf.data.Dataset.list_files(str(tmp_path / "*.png"), seed=3)
+    first = [str(e.numpy()) for e in seeded]
+    assert sorted(first) == want
+    shuffled = tf.data.Dataset.list_files(str(tmp_path / "*.png"))  # shuffle=None: shuffled
+    orders = {tuple(str(e.numpy()) for e in shuffled) for _ in range(8)}
+    assert len(orders) > 1 and all(sorted(o) == want for o in orders)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="No files matched pattern"):
+        tf.data.Dataset.list_files(str(tmp_path / "*.jpeg"))
+
+
+def test_folder_of_png_as_jpeg_through_map_batch_and_fit_with_class_weight(tmp_path):
+    """A glob / split / decode_jpeg / resize pipeline into a small CNN with Precision / Recall
+    metrics and class_weight, the label taken from the folder name."""
+    rng = np.random.default_rng(1)
+    for cls, n in (("NORMAL", 6), ("PNEUMONIA", 10)):
+        os.makedirs(tmp_path / cls)
+        for i in range(n):
+            img = rng.integers(0, 60, (10, 12, 3)).astype(np.uint8)
+            if cls == "PNEUMONIA":
+                img[3:7, 3:9] += 150
+            _write_png(tmp_path / cls / f"{i}.jpeg", img)
+    files = tf.io.gfile.glob(str(tmp_path / "*" / "*"))
+
+    def process(path):
+        parts = tf.strings.split(path, os.path.sep)
+        img = tf.image.decode_jpeg(tf.io.read_file(path), channels=3)
+        img = tf.image.resize(tf.image.convert_image_dtype(img, tf.float32), [8, 8])
+        return img, parts[-2] == "PNEUMONIA"
+
+    ds = tf.data.Dataset.from_tensor_slices(files).map(process).cache().shuffle(16, seed=0)
+    ds = ds.batch(8)
+    model = keras.Sequential([keras.Input((8, 8, 3)),
+                              keras.layers.SeparableConv2D(4, 3, activation="relu",
+                                                           padding="same"),
+                              keras.layers.GlobalAveragePooling2D(),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="binary_crossentropy",
+                  metrics=["accuracy", keras.metrics.Precision(name="precision"),
+                           keras.metrics.Recall(name="recall")])
+    hist = model.fit(ds, epochs=20, class_weight={0: 16 / 12, 1: 16 / 20}, verbose=0)
+    assert hist.history["loss"][-1] < 0.5 * hist.history["loss"][0]
+    in_order = tf.data.Dataset.from_tensor_slices(files).map(process).batch(8)
+    loss, acc, prec, rec = model.evaluate(in_order, verbose=0)
+    pred = model.predict(in_order, verbose=0)[:, 0] > 0.5
+    truth = np.array(["PNEUMONIA" in p for p in files])
+    tp = np.sum(pred & truth)
+    assert prec == pytest.approx(tp / max(pred.sum(), 1)) and rec == pytest.approx(tp / 10)
+    assert acc == pytest.approx(np.mean(pred == truth)) and acc >= 0.75
+
+
+# ---- video_classification: frame features + bool mask into stacked GRUs --------------------
+def test_gru_bool_mask_input_propagates_through_stacked_grus():
+    t, f = 5, 4
+    feats, mask = keras.Input((t, f)), keras.Input((t,), dtype="bool")
+    x = keras.layers.GRU(6, return_sequences=True)(feats, mask=mask)
+    x = keras.layers.GRU(3)(x)
+    model = keras.Model([feats, mask], x)
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(2, t, f)).astype(np.float32)
+    m = np.zeros((2, t), bool)
+    m[0, :3], m[1, :4] = True, True
+    noisy = a.copy()
+    noisy[0, 3:], noisy[1, 4:] = 50.0, -50.0  # padded frames must not matter
+    np.testing.assert_allclose(model.predict([a, m], verbose=0),
+                               model.predict([noisy, m], verbose=0), rtol=0, atol=1e-6)
+    # the masked run equals a run on the first frames only
+    g1, g2 = [layer for layer in model.layers if isinstance(layer, keras.layers.GRU)]
+    short = g2(g1(a[:1, :3])).numpy()
+    np.testing.assert_allclose(model.predict([a, m], verbose=0)[:1], short, atol=1e-5)
+
+
+def test_string_lookup_labels_and_checkpointed_sequence_model(tmp_path):
+    tags = np.array(["Punch", "Biking", "Punch", "Cello", "Biking", "Cello"] * 4, dtype=object)
+    lookup = keras.layers.StringLookup(num_oov_indices=0, vocabulary=np.unique(tags))
+    assert lookup.get_vocabulary() == ["Biking", "Cello", "Punch"]
+    labels = keras.ops.convert_to_numpy(lookup(tags[..., None]))
+    assert labels.shape == (24, 1) and labels.dtype == np.int64
+    np.testing.assert_array_equal(labels[:3, 0], [2, 0, 2])
+    with pytest.raises(ValueError, match="num_oov_indices=0"):
+        lookup(np.array([["Golf"]], dtype=object))
+    rng = np.random.default_rng(0)
+    t, f = 4, 6
+    feats = rng.normal(size=(24, t, f)).astype(np.float32) * 0.1
+    feats[np.arange(24), :, labels[:, 0]] += 1.0
+    masks = np.ones((24, t), bool)
+    masks[::3, 2:] = False
+    feats[~masks] = 0.0
+
+    x_in, m_in = keras.Input((t, f)), keras.Input((t,), dtype="bool")
+    x = keras.layers.GRU(8, return_sequences=True)(x_in, mask=m_in)
+    x = keras.layers.GRU(8)(x)
+    out = keras.layers.Dense(3, activation="softmax")(keras.layers.Dropout(0.1)(x))
+    model = keras.Model([x_in, m_in], out)
+    model.compile(loss="sparse_categorical_crossentropy", optimizer=keras.optimizers.Adam(0.03),
+                  metrics=["accuracy"])
+    path = str(tmp_path / "ckpt.weights.h5")
+    ckpt = keras.callbacks.ModelCheckpoint(path, save_weights_only=True, save_best_only=True,
+                                           verbose=0)
+    hist = model.fit([feats, masks], labels, validation_split=0.25, epochs=6, callbacks=[ckpt],
+                     verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    best = int(np.argmin(hist.history["val_loss"]))
+    model.load_weights(path)
+    val = model.evaluate([feats[18:], masks[18:]], labels[18:], verbose=0, return_dict=True)
+    assert val["loss"] == pytest.approx(hist.history["val_loss"][best], rel=1e-5)
+
+
+# ---- MLP-Mixer / ConvMixer variants: metric ties, function activations, matrix_transpose ----
+def test_top_k_accuracy_counts_ties_at_the_boundary_as_keras_in_top_k():
+    m = keras.metrics.TopKCategoricalAccuracy(2)
+    m.update_state(np.eye(4)[[3, 0]], np.array([[1, 0, 0, 0], [0, .5, .5, 0]], np.float32))
+    assert float(m.result()) == pytest.approx(0.5)  # a saturated softmax: every 0 ties
+    s = keras.metrics.SparseTopKCategoricalAccuracy(1)
+    s.update_state(np.array([2, 0]), np.array([[.3, .3, .3], [.1, .8, .1]], np.float32))
+    assert float(s.result()) == pytest.approx(0.5)
+
+
+def test_dense_with_function_activation_and_matrix_transpose_against_numpy():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 5, 3)).astype(np.float32)
+    np.testing.assert_array_equal(tf.linalg.matrix_transpose(x).numpy(), x.transpose(0, 2, 1))
+    dense = keras.layers.Dense(4, activation=keras.activations.gelu)
+    y = dense(tf.linalg.matrix_transpose(x)).numpy()
+    w, b = (v.numpy() for v in dense.weights)
+    z = x.transpose(0, 2, 1).astype(np.float64) @ w + b
+    from math import erf
+    want = 0.5 * z * (1 + np.vectorize(erf)(z / np.sqrt(2)))
+    np.testing.assert_allclose(y, want, rtol=1e-5, atol=1e-6)

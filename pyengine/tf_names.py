@@ -18,7 +18,23 @@ from .tensor import Tensor
 
 
 def _t(x):
-    return x if isinstance(x, Tensor) else _tensor(x)
+    """x as a Tensor, as TensorFlow converts an op's argument: a (nested) list of tensors is
+    stacked by a recorded op, so gradients reach the tensors (tf.nn.softmax([a, b], axis=0))."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (list, tuple)) and _packable(x):
+        return _pack(x)
+    return _tensor(x)
+
+
+def _packable(v):
+    return isinstance(v, Tensor) or (isinstance(v, (list, tuple)) and len(v) > 0
+                                     and all(_packable(e) for e in v))
+
+
+def _pack(v):
+    from .ops.shape import stack
+    return v if isinstance(v, Tensor) else stack([_pack(e) for e in v])
 
 
 def symbolic_aware(fn):
@@ -301,7 +317,13 @@ def constant(value, dtype=None):
     return _tensor(value, dtype=None if dtype is None else _dt.as_dtype(dtype))
 
 
-convert_to_tensor = constant
+def convert_to_tensor(value, dtype=None):
+    """tf.convert_to_tensor: constant's conversion, except that a (nested) list of tensors is
+    stacked by a recorded op (TensorFlow's auto-packing, differentiable; tf.constant is not)."""
+    if isinstance(value, (list, tuple)) and _packable(value):
+        t = _pack(value)
+        return t if dtype is None else t.to(_dt.as_dtype(dtype))
+    return constant(value, dtype)
 newaxis = None  # tf.newaxis: NumPy's new-axis index, `mask[:, tf.newaxis, :]`
 
 
@@ -403,9 +425,9 @@ def nn_silu(features, beta=1.0, name=None):
 @symbolic_aware
 def nn_leaky_relu(features, alpha=0.2, name=None): return F.leaky_relu(features, alpha)
 @symbolic_aware
-def nn_softmax(logits, axis=None, name=None): return F.softmax(logits, axis=-1 if axis is None else axis)
+def nn_softmax(logits, axis=None, name=None): return F.softmax(_t(logits), axis=-1 if axis is None else axis)
 @symbolic_aware
-def nn_log_softmax(logits, axis=None, name=None): return F.log_softmax(logits, axis=-1 if axis is None else axis)
+def nn_log_softmax(logits, axis=None, name=None): return F.log_softmax(_t(logits), axis=-1 if axis is None else axis)
 
 
 @symbolic_aware
@@ -485,6 +507,7 @@ for _name, _fn in dict(
         reduce_logsumexp=reduce_logsumexp, negative=negative, floordiv=floordiv,
         floormod=floormod, mod=floormod, softplus=F.softplus, reduce_std=nn_reduce_std,
         reduce_variance=nn_reduce_variance, l2_normalize=nn_l2_normalize,
+        softmax=nn_softmax, log_softmax=nn_log_softmax,
         # elementwise comparisons (tf.math.equal: keras-io MobileViT compares channel counts)
         equal=F.eq, not_equal=F.ne, greater=F.gt, greater_equal=F.ge, less=F.lt,
         less_equal=F.le).items():

@@ -138,8 +138,9 @@ def test_folder_of_png_as_jpeg_through_map_batch_and_fit_with_class_weight(tmp_p
 
     ds = tf.data.Dataset.from_tensor_slices(files).map(process).cache().shuffle(16, seed=0)
     ds = ds.batch(8)
+    keras.utils.set_random_seed(1)
     model = keras.Sequential([keras.Input((8, 8, 3)),
-                              keras.layers.SeparableConv2D(4, 3, activation="relu",
+                              keras.layers.SeparableConv2D(8, 3, activation="relu",
                                                            padding="same"),
                               keras.layers.GlobalAveragePooling2D(),
                               keras.layers.Dense(1, activation="sigmoid")])
@@ -235,3 +236,80 @@ def test_dense_with_function_activation_and_matrix_transpose_against_numpy():
     from math import erf
     want = 0.5 * z * (1 + np.vectorize(erf)(z / np.sqrt(2)))
     np.testing.assert_allclose(y, want, rtol=1e-5, atol=1e-6)
+
+
+# ---- attention_mll_classification: softmax over a Python list of per-instance scores --------
+def test_tf_math_softmax_of_a_list_of_tensors_stacks_them_with_gradients():
+    rng = np.random.default_rng(0)
+    scores = [rng.normal(size=(4, 1)).astype(np.float32) for _ in range(3)]
+    weights = rng.normal(size=(3, 4, 1)).astype(np.float32)
+    vs = [tf.Variable(s) for s in scores]
+    with tf.GradientTape() as tape:
+        alpha = tf.math.softmax([v * 1.0 for v in vs], axis=0)
+        loss = tf.reduce_sum(alpha * weights)
+    grads = tape.gradient(loss, vs)
+    s = np.stack(scores).astype(np.float64)
+    e = np.exp(s - s.max(0))
+    want = e / e.sum(0)
+    np.testing.assert_allclose(alpha.numpy(), want, rtol=1e-5)
+    np.testing.assert_allclose(np.stack([g.numpy() for g in grads]),
+                               want * (weights - (want * weights).sum(0)), rtol=1e-4, atol=1e-6)
+    logs = tf.math.log_softmax([tf.constant(x) for x in scores], axis=0)
+    np.testing.assert_allclose(logs.numpy(), np.log(want), rtol=1e-5, atol=1e-6)
+    torch = pytest.importorskip("torch")
+    ts = [torch.tensor(x, requires_grad=True) for x in scores]
+    (torch.softmax(torch.stack(ts), 0) * torch.tensor(weights)).sum().backward()
+    for g, t in zip(grads, ts):
+        np.testing.assert_allclose(g.numpy(), t.grad.numpy(), rtol=1e-4, atol=1e-6)
+
+
+def test_convert_to_tensor_packs_a_list_of_tensors_differentiably():
+    a, b = tf.Variable(np.float32(2.0)), tf.Variable(np.float32(3.0))
+    with tf.GradientTape() as tape:
+        packed = tf.convert_to_tensor([[a, b], [b, a]])
+        loss = tf.reduce_sum(packed * tf.constant([[1.0, 10.0], [100.0, 1000.0]]))
+    ga, gb = tape.gradient(loss, [a, b])
+    assert tuple(packed.shape) == (2, 2) and float(ga) == 1001.0 and float(gb) == 110.0
+    assert tf.convert_to_tensor([1, 2]).dtype == tf.int32  # plain values: constant's rule
+    assert tf.convert_to_tensor([tf.constant([1.0])], dtype="float64").dtype == tf.float64
+
+
+def test_gated_attention_layer_over_a_list_of_instances_trains_and_checkpoints(tmp_path):
+    """A Layer taking a list of per-instance embeddings, tensordot scores, a softmax over the
+    list, and per-instance outputs multiplied back: the attention weights train and sum to 1."""
+    class Gate(keras.layers.Layer):
+        def build(self, input_shape):
+            d = input_shape[0][1]
+            self.v = self.add_weight(shape=(d, 8), initializer="glorot_uniform", name="v")
+            self.w = self.add_weight(shape=(8, 1), initializer="glorot_uniform", name="w")
+
+        def call(self, xs):
+            scores = [tf.tensordot(tf.math.tanh(tf.tensordot(x, self.v, axes=1)), self.w,
+                                   axes=1) for x in xs]
+            alpha = tf.math.softmax(scores, axis=0)
+            return [alpha[i] for i in range(alpha.shape[0])]
+
+    rng = np.random.default_rng(0)
+    bag = [rng.normal(size=(64, 5)).astype(np.float32) for _ in range(3)]
+    y = (np.max([b[:, 0] for b in bag], axis=0) > 1.0).astype(np.int64)
+    ins = [keras.Input((5,)) for _ in range(3)]
+    emb = [keras.layers.Dense(6, activation="relu")(i) for i in ins]
+    alpha = Gate(name="alpha")(emb)
+    out = keras.layers.Dense(2, activation="softmax")(
+        keras.layers.concatenate([keras.layers.multiply([a, e]) for a, e in zip(alpha, emb)]))
+    model = keras.Model(ins, out)
+    model.compile(optimizer=keras.optimizers.Adam(0.02), loss="sparse_categorical_crossentropy")
+    before = [v.numpy().copy() for v in model.get_layer("alpha").weights]
+    hist = model.fit(bag, y, epochs=5, batch_size=16, verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    after = [v.numpy() for v in model.get_layer("alpha").weights]
+    assert all(np.abs(a - b).max() > 1e-4 for a, b in zip(after, before))  # gradients arrived
+    att = keras.Model(model.input, model.get_layer("alpha").output).predict(bag, verbose=0)
+    np.testing.assert_allclose(np.sum(att, axis=0), 1.0, rtol=1e-5)
+    path = str(tmp_path / "best.weights.h5")
+    model.save_weights(path)
+    saved = model.predict(bag, verbose=0)
+    model.fit(bag, y, epochs=1, batch_size=16, verbose=0)
+    assert np.abs(model.predict(bag, verbose=0) - saved).max() > 1e-6
+    model.load_weights(path)
+    np.testing.assert_array_equal(model.predict(bag, verbose=0), saved)

@@ -18,7 +18,7 @@ from ...tensor import Tensor
 from ..layers import image_transforms as T
 from .directory_dataset import index_directory
 from .image_dataset import (  # noqa: F401  (keras.preprocessing.image's names)
-    array_to_img, img_to_array, load_images, load_img)
+    array_to_img, img_to_array, load_img, load_img_array)
 from .image_encode import save_img  # noqa: F401,E402
 
 _FILL = ("constant", "nearest", "reflect", "wrap")
@@ -338,8 +338,10 @@ class DirectoryIterator(NumpyArrayIterator):
         if color_mode not in MODES:
             raise ValueError(f"[{op}] color_mode must be one of {sorted(MODES)}. Received: "
                              f"color_mode={color_mode!r}")
-        if interpolation not in ("nearest", "bilinear"):
-            raise ValueError(f"[{op}] interpolation must be 'nearest' or 'bilinear'. Received: "
+        from .pil_resample import FILTERS
+        if interpolation != "nearest" and interpolation not in FILTERS:
+            raise ValueError(f"[{op}] interpolation must be one of "
+                             f"{['nearest'] + sorted(FILTERS)}. Received: "
                              f"interpolation={interpolation!r}")
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
                 or batch_size < 1:
@@ -388,7 +390,9 @@ class DirectoryIterator(NumpyArrayIterator):
         self.on_epoch_end()
 
     def _images(self, idx):
-        return load_images([self.filepaths[i] for i in idx], self.target_size, self.color_mode,
-                           self.interpolation, self.keep_aspect_ratio, False,
-                           op="ImageDataGenerator.flow_from_directory")
+        # Keras 2 reads each file with load_img (Pillow's resize for every interpolation)
+        return np.stack([load_img_array(self.filepaths[i], self.color_mode, self.target_size,
+                                        self.interpolation, self.keep_aspect_ratio,
+                                        op="ImageDataGenerator.flow_from_directory")
+                         for i in idx]).astype(np.float32)
 

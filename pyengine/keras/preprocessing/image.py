@@ -6,9 +6,12 @@ images); brightness, channel shift and standardisation are array arithmetic. Dif
 Keras 2, on purpose: rotations, shears and zooms turn about the exact pixel centre ((size - 1) / 2,
 not size / 2 + 0.5); interpolation_order is 0 (nearest) or 1 (bilinear); flow_from_dataframe is not implemented.
 flow_from_directory reads the files a batch at a time (image_decode.py: PNG and BMP built in,
-every format through Pillow when installed)."""
+every format through Pillow when installed) and resizes them as Keras 2's load_img does, with
+Pillow's filters (pil_resample.py). A feature-wise step asked for but not fit is skipped with
+Keras 2's warning."""
 import math
 import os
+import warnings
 
 import numpy as np
 
@@ -126,18 +129,20 @@ class ImageDataGenerator:
             x = x - x.mean(axis=axes, keepdims=True)
         if self.samplewise_std_normalization:
             x = x / (x.std(axis=axes, keepdims=True) + 1e-6)
+        # a feature-wise step without fitted statistics is skipped with Keras 2's warning
         for flag, stat, what in ((self.featurewise_center, self.mean, "featurewise_center"),
                                  (self.featurewise_std_normalization, self.std,
                                   "featurewise_std_normalization"),
                                  (self.zca_whitening, self.zca_matrix, "zca_whitening")):
             if flag and stat is None:
-                raise ValueError(f"[ImageDataGenerator] {what} needs statistics: call "
-                                 f".fit(x_train) first")
-        if self.featurewise_center:
+                warnings.warn(f"This ImageDataGenerator specifies `{what}`, but it hasn't been "
+                              f"fit on any training data. Fit it first by calling "
+                              f"`.fit(numpy_data)`.", stacklevel=3)
+        if self.featurewise_center and self.mean is not None:
             x = x - self.mean
-        if self.featurewise_std_normalization:
+        if self.featurewise_std_normalization and self.std is not None:
             x = x / (self.std + 1e-6)
-        if self.zca_whitening:
+        if self.zca_whitening and self.zca_matrix is not None:
             shape = x.shape
             x = (x.reshape(len(x), -1) @ self.zca_matrix).reshape(shape).astype(np.float32)
         return x

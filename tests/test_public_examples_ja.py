@@ -313,3 +313,81 @@ def test_gated_attention_layer_over_a_list_of_instances_trains_and_checkpoints(t
     assert np.abs(model.predict(bag, verbose=0) - saved).max() > 1e-6
     model.load_weights(path)
     np.testing.assert_array_equal(model.predict(bag, verbose=0), saved)
+
+
+# ---- Planets and Moons: flow_from_directory(interpolation="lanczos"), unfit feature-wise steps
+def _pil_reference(img, size, fn, support):
+    """Pillow's resize written plainly: float weights per output pixel, fixed point with 22
+    fraction bits, horizontal then vertical pass, each rounded and clipped to uint8."""
+    def weights(n_in, n_out):
+        scale = n_in / n_out
+        f = max(scale, 1.0)
+        w = np.zeros((n_out, n_in))
+        for i in range(n_out):
+            c = (i + 0.5) * scale
+            lo, hi = max(int(c - support * f + 0.5), 0), min(int(c + support * f + 0.5), n_in)
+            k = np.array([fn((j - c + 0.5) * (1.0 / f)) for j in range(lo, hi)])
+            w[i, lo:hi] = k / k.sum()
+        q = w * (1 << 22)
+        return np.where(q < 0, np.trunc(q - 0.5), np.trunc(q + 0.5)).astype(np.int64)
+
+    def one_pass(a, w, axis):
+        acc = np.moveaxis(np.tensordot(w, a.astype(np.int64), ([1], [axis])), 0, axis)
+        return np.clip((acc + (1 << 21)) >> 22, 0, 255).astype(np.uint8)
+    out = one_pass(img, weights(img.shape[1], size[1]), 1)
+    return one_pass(out, weights(img.shape[0], size[0]), 0)
+
+
+def _lanczos(x):
+    s = (lambda v: 1.0 if v == 0 else np.sin(np.pi * v) / (np.pi * v))
+    return s(x) * s(x / 3) if -3 <= x < 3 else 0.0
+
+
+def test_load_img_and_flow_from_directory_resample_as_pillow(tmp_path):
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 256, (23, 31, 3)).astype(np.uint8)
+    os.makedirs(tmp_path / "a")
+    _write_png(tmp_path / "a" / "x.png", img)
+    got = keras.utils.img_to_array(keras.utils.load_img(tmp_path / "a" / "x.png",
+                                                        target_size=(9, 12),
+                                                        interpolation="lanczos"))
+    want = _pil_reference(img, (9, 12), _lanczos, 3.0)
+    np.testing.assert_array_equal(got.astype(np.uint8), want)
+    up = keras.utils.img_to_array(keras.utils.load_img(tmp_path / "a" / "x.png",
+                                                       target_size=(40, 50),
+                                                       interpolation="bicubic"))
+    cubic = (lambda x: (lambda a: (1.5 * a - 2.5) * a * a + 1 if a < 1 else
+                        (((a - 5) * a + 8) * a - 4) * -0.5 if a < 2 else 0.0)(abs(x)))
+    np.testing.assert_array_equal(up.astype(np.uint8), _pil_reference(img, (40, 50), cubic, 2.0))
+    # shrinking antialiases (Pillow's bilinear widens its filter), unlike tf.image.resize
+    small = keras.utils.img_to_array(keras.utils.load_img(tmp_path / "a" / "x.png",
+                                                          target_size=(5, 7),
+                                                          interpolation="bilinear"))
+    tri = (lambda x: max(0.0, 1.0 - abs(x)))
+    np.testing.assert_array_equal(small.astype(np.uint8), _pil_reference(img, (5, 7), tri, 1.0))
+    torch = pytest.importorskip("torch")  # torch's uint8 antialias kernel follows Pillow's
+    ref = torch.nn.functional.interpolate(torch.tensor(img.transpose(2, 0, 1)[None].copy()),
+                                          size=(5, 7), mode="bilinear", antialias=True)
+    assert np.abs(small.astype(int) - ref[0].numpy().transpose(1, 2, 0).astype(int)).max() <= 1
+    gen = keras.preprocessing.image.ImageDataGenerator(rescale=1 / 255.0)
+    it = gen.flow_from_directory(str(tmp_path), target_size=(9, 12), batch_size=1,
+                                 class_mode="categorical", interpolation="lanczos")
+    xb, yb = next(iter(it))
+    np.testing.assert_allclose(xb[0], want.astype(np.float32) / 255.0, rtol=1e-6)
+    with pytest.raises(ValueError, match="interpolation must be one of"):
+        keras.utils.load_img(tmp_path / "a" / "x.png", target_size=(4, 4), interpolation="area")
+
+
+def test_image_data_generator_unfit_featurewise_steps_warn_and_skip_as_keras():
+    x = np.random.default_rng(0).random((6, 4, 4, 3)).astype(np.float32)
+    gen = keras.preprocessing.image.ImageDataGenerator(featurewise_center=True,
+                                                       featurewise_std_normalization=True,
+                                                       zca_whitening=True)
+    with pytest.warns(UserWarning) as record:
+        out = gen.standardize(x.copy())
+    assert [str(w.message).split("`")[1] for w in record] == [
+        "featurewise_center", "featurewise_std_normalization", "zca_whitening"]
+    assert all("hasn't been fit on any training data" in str(w.message) for w in record)
+    np.testing.assert_array_equal(out, x)
+    gen.fit(x)
+    assert np.abs(gen.standardize(x.copy()) - x).max() > 1e-3

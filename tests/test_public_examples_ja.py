@@ -391,3 +391,19 @@ def test_image_data_generator_unfit_featurewise_steps_warn_and_skip_as_keras():
     np.testing.assert_array_equal(out, x)
     gen.fit(x)
     assert np.abs(gen.standardize(x.copy()) - x).max() > 1e-3
+
+
+# ---- ensemble_of_modified_unets: tf.keras 2's `layer._name = ...` renames a layer ----------
+def test_assigning_underscore_name_renames_a_layer_as_tf_keras_2():
+    inputs = keras.Input((8, 8, 3))
+    x = keras.layers.Conv2D(4, 3, padding="same", name="stem")(inputs)
+    encoder = keras.Model(inputs, keras.layers.ReLU(name="stem_relu")(x))
+    encoder.layers[0]._name = "input_1"
+    encoder._name = "Encoder"
+    assert encoder.name == "Encoder" and encoder.layers[0]._name == "input_1"
+    skip = encoder.get_layer("input_1").output
+    up = keras.layers.Concatenate()([encoder.get_layer("stem_relu").output, skip])
+    unet = keras.Model(inputs, keras.layers.Conv2D(2, 1, activation="softmax")(up))
+    assert unet.predict(np.zeros((1, 8, 8, 3), np.float32), verbose=0).shape == (1, 8, 8, 2)
+    with pytest.raises(ValueError, match="without '/'"):
+        encoder.layers[1]._name = "conv1/relu"

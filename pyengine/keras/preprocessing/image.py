@@ -321,6 +321,8 @@ class NumpyArrayIterator:
         self._pos += 1
         return self[self._pos - 1]
 
+    next = __next__  # Keras' Iterator.next() (`train_generator.next()[0]`)
+
 
 _CLASS_MODES = ("categorical", "binary", "sparse", "input", None)
 

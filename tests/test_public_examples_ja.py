@@ -407,3 +407,30 @@ def test_assigning_underscore_name_renames_a_layer_as_tf_keras_2():
     assert unet.predict(np.zeros((1, 8, 8, 3), np.float32), verbose=0).shape == (1, 8, 8, 2)
     with pytest.raises(ValueError, match="without '/'"):
         encoder.layers[1]._name = "conv1/relu"
+
+
+# ---- Quantum_with_6G's CNN half: mse + "accuracy" on one-hot rows, iterator.next() ----------
+def test_accuracy_beside_mse_follows_the_shapes_and_directory_iterator_next(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.random((33, 4, 4, 1)).astype(np.float32)
+    y = np.eye(11, dtype=np.float32)[np.arange(33) % 11]
+    model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Conv2D(2, 2),
+                              keras.layers.Flatten(), keras.layers.Dense(11)])
+    model.compile(loss="mse", optimizer="adam", metrics=["accuracy"])
+    _, acc = model.evaluate(x, y, verbose=0)
+    p = model.predict(x, verbose=0)
+    assert acc == pytest.approx(np.mean(p.argmax(-1) == y.argmax(-1)))  # not 10 / 11 zeros
+    one = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation="sigmoid")])
+    one.compile(loss="mse", optimizer="adam", metrics=["accuracy"])
+    xb, yb = rng.random((20, 3)).astype(np.float32), (np.arange(20) % 2).astype(np.float32)
+    _, acc1 = one.evaluate(xb, yb, verbose=0)
+    assert acc1 == pytest.approx(np.mean((one.predict(xb, verbose=0)[:, 0] > 0.5) == yb))
+    for c in ("a", "b"):
+        os.makedirs(tmp_path / c)
+        for i in range(3):
+            _write_png(tmp_path / c / f"{i}.png", rng.integers(0, 256, (9, 9, 3)).astype(np.uint8))
+    it = keras.preprocessing.image.ImageDataGenerator(rescale=1 / 255.0).flow_from_directory(
+        str(tmp_path), target_size=(4, 4), batch_size=4, color_mode="grayscale",
+        interpolation="lanczos")
+    xs = np.concatenate([it.next()[0] for _ in range(it.__len__())])
+    assert xs.shape == (6, 4, 4, 1) and 0.0 <= xs.min() and xs.max() <= 1.0

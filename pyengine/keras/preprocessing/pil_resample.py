@@ -13,6 +13,7 @@ ImagingResampleHorizontal_8bpc / Vertical_8bpc).
 
     >>> small = pil_resize(rgb_uint8, (24, 32), "lanczos")   # (24, 32, 3) uint8
 """
+import functools
 import math
 
 import numpy as np
@@ -56,8 +57,10 @@ FILTERS = {"box": (_box, 0.5), "bilinear": (_bilinear, 1.0), "hamming": (_hammin
            "bicubic": (_bicubic, 2.0), "lanczos": (_lanczos, 3.0)}
 
 
+@functools.lru_cache(maxsize=64)  # a folder of same-sized images reuses its two matrices
 def _weights(n_in, in0, in1, n_out, method):
-    """(n_out, n_in) int64 fixed-point weights of one axis (Pillow's precompute_coeffs)."""
+    """(n_out, n_in) fixed-point weights of one axis (Pillow's precompute_coeffs), as
+    integer-valued float64."""
     fn, support = FILTERS[method]
     scale = (in1 - in0) / n_out
     filterscale = max(scale, 1.0)
@@ -71,13 +74,16 @@ def _weights(n_in, in0, in1, n_out, method):
         total = k.sum()
         w[i, lo:hi] = k / total if total != 0.0 else k
     scaled = w * (1 << _PRECISION_BITS)
-    return np.where(scaled < 0, np.trunc(scaled - 0.5), np.trunc(scaled + 0.5)).astype(np.int64)
+    fixed = np.where(scaled < 0, np.trunc(scaled - 0.5), np.trunc(scaled + 0.5))
+    fixed.flags.writeable = False  # shared through the cache
+    return fixed
 
 
 def _pass(img, weights, axis):
-    acc = np.tensordot(weights, img.astype(np.int64), axes=([1], [axis]))
+    # integer sums below 2^31 are exact in float64, so BLAS does Pillow's integer arithmetic
+    acc = np.tensordot(weights, img.astype(np.float64), axes=([1], [axis]))
     acc = np.moveaxis(acc, 0, axis) + (1 << (_PRECISION_BITS - 1))
-    return np.clip(acc >> _PRECISION_BITS, 0, 255).astype(np.uint8)
+    return np.clip(np.floor(acc / (1 << _PRECISION_BITS)), 0, 255).astype(np.uint8)
 
 
 def pil_resize(img, size, method, box=None, op="load_img"):

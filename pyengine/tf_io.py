@@ -1,9 +1,9 @@
 """tf.io.read_file / write_file and tf.image.decode_png / decode_image / decode_jpeg /
 decode_bmp / encode_png (also under tf.io) for `import pyengine as tf` (keras-io Zero-DCE maps
-`read_file` + `decode_png` over a dataset of paths). File contents are a 0-d pe.string (bytes) array, read exactly
-(`.tobytes()` keeps trailing zero bytes that NumPy's bytes items drop). Decoding uses
-keras.utils.load_img's decoders: Pillow when installed, else PNG / BMP in NumPy; JPEG and GIF
-need Pillow and say so."""
+`read_file` + `decode_png` over a dataset of paths). File contents are a 0-d pe.string (bytes)
+array, read exactly (`.tobytes()` keeps trailing zero bytes that NumPy's bytes items drop).
+Decoding uses keras.utils.load_img's decoders: Pillow when installed, else PNG / BMP in NumPy;
+JPEG and GIF need Pillow and say so."""
 import os
 
 import numpy as np

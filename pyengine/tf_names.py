@@ -324,6 +324,8 @@ def convert_to_tensor(value, dtype=None):
         t = _pack(value)
         return t if dtype is None else t.to(_dt.as_dtype(dtype))
     return constant(value, dtype)
+
+
 newaxis = None  # tf.newaxis: NumPy's new-axis index, `mask[:, tf.newaxis, :]`
 
 

@@ -196,6 +196,13 @@ from .legacy_tensor_types import (BoolTensor, ByteTensor, DoubleTensor, FloatTen
 # torch.sparse_coo_tensor / torch.sparse.mm / torch.spmm (pytorch/examples gcn), sparse_coo.py
 from . import sparse  # noqa: E402
 from .sparse_coo import sparse_coo, sparse_coo_tensor, strided  # noqa: E402,F401
+# tf.SparseTensor, tf.sparse.from_dense / to_dense (beside torch's names in pe.sparse) and
+# tf.edit_distance, tf_sparse.py
+from .tf_sparse import SparseTensor, edit_distance  # noqa: E402,F401
+from . import tf_sparse as _tf_sparse  # noqa: E402
+sparse.SparseTensor, sparse.from_dense, sparse.to_dense = (_tf_sparse.SparseTensor,
+                                                          _tf_sparse.from_dense,
+                                                          _tf_sparse.to_dense)
 from .sparse import mm as spmm  # noqa: E402,F401
 from .ops.remainder import fmod, remainder  # noqa: E402,F401
 from .dtype_info import finfo, iinfo  # noqa: E402,F401

@@ -194,7 +194,10 @@ def stop_gradient(input, name=None):
 def cast(x, dtype, name=None):
     """tf.cast. Text (a str array, as pe.data pipelines hand it) cast to tf.string is itself;
     TensorFlow casts no number to string nor string to number (tf.strings.to_number /
-    as_string do that), and neither does this."""
+    as_string do that), and neither does this. A tf.SparseTensor has its values cast."""
+    from .tf_sparse import SparseTensor, cast as sparse_cast
+    if isinstance(x, SparseTensor):
+        return sparse_cast(x, dtype)
     text = not isinstance(x, Tensor) and np.asarray(x).dtype.kind in "SU"
     if _sd.is_string(dtype) or text:
         if text and _sd.is_string(dtype):

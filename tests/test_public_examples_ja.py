@@ -434,3 +434,84 @@ def test_accuracy_beside_mse_follows_the_shapes_and_directory_iterator_next(tmp_
         interpolation="lanczos")
     xs = np.concatenate([it.next()[0] for _ in range(it.__len__())])
     assert xs.shape == (6, 4, 4, 1) and 0.0 <= xs.min() and xs.max() <= 1.0
+
+
+# ---- handwriting_recognition: unicode_split labels, CTC with padded labels, edit distance ---
+def test_strings_unicode_split_into_string_lookup_ids_in_a_pipeline():
+    assert tf.strings.unicode_split("héllo", input_encoding="UTF-8").tolist() == list("héllo")
+    assert tf.strings.unicode_split(b"a\xc3\xa9\xff", "UTF-8").tolist() == ["a", "é", "\ufffd"]
+    assert tf.strings.unicode_split(b"a\xff", "UTF-8", errors="ignore").tolist() == ["a"]
+    assert tf.strings.unicode_split(b"a\xff", "UTF-8", replacement_char=63).tolist() == ["a", "?"]
+    with pytest.raises(UnicodeDecodeError):
+        tf.strings.unicode_split(b"a\xff", "UTF-8", errors="strict")
+    with pytest.raises(ValueError, match="input_encoding"):
+        tf.strings.unicode_split("ab", "latin-1")
+    batch = tf.strings.unicode_split(["ab", "c"], input_encoding="UTF-8")
+    assert batch.to_list() == [["a", "b"], ["c"]]
+    to_ids = keras.layers.StringLookup(vocabulary=list("abc"), mask_token=None)
+
+    def vectorize(label):
+        ids = to_ids(tf.strings.unicode_split(label, input_encoding="UTF-8"))
+        return tf.pad(ids, paddings=[[0, 4 - tf.shape(ids)[0]]], constant_values=99)
+    ds = tf.data.Dataset.from_tensor_slices(["cab", "b"]).map(vectorize).batch(2)
+    np.testing.assert_array_equal(next(iter(ds)).numpy(), [[3, 1, 2, 99], [2, 99, 99, 99]])
+
+
+def test_ctc_batch_cost_reads_labels_as_tensorflows_ctc_kernel():
+    """A label >= num_classes - 1 ends the sequence (keras-io pads with 99): the loss equals
+    the loss of the unpadded labels; a real label after it, or labels longer than the input,
+    raise."""
+    rng = np.random.default_rng(0)
+    n, t, c = 3, 9, 6
+    probs = rng.dirichlet(np.ones(c), size=(n, t)).astype(np.float32)
+    padded = np.array([[1, 2, 99, 99], [3, 99, 99, 99], [0, 0, 4, 5]], np.float32)
+    got = keras.backend.ctc_batch_cost(padded, probs, np.full((n, 1), t),
+                                       np.full((n, 1), 4)).numpy()[:, 0]
+    torch = pytest.importorskip("torch")
+    lp = torch.log_softmax(torch.log(torch.tensor(probs, dtype=torch.float64) + 1e-7), -1)
+    want = torch.nn.functional.ctc_loss(lp.permute(1, 0, 2), torch.tensor([[1, 2, 0], [3, 0, 0],
+                                                                          [0, 0, 4]]),
+                                        [t] * n, [2, 1, 3], blank=c - 1, reduction="none")
+    np.testing.assert_allclose(got, want.numpy(), rtol=1e-5)
+    with pytest.raises(ValueError, match="follows a label >= num_classes - 1"):
+        keras.backend.ctc_batch_cost(np.array([[1, 99, 2]]), probs[:1], [[t]], [[3]])
+    with pytest.raises(ValueError, match="not enough time"):
+        keras.backend.ctc_batch_cost(np.array([[1, 2, 3]]), probs[:1, :2], [[2]], [[3]])
+    no_labels = torch.zeros((n, 0), dtype=torch.long)
+    empty = torch.nn.functional.ctc_loss(lp.permute(1, 0, 2), no_labels, [t] * n, [0] * n,
+                                         blank=c - 1, reduction="none")
+    all_pad = keras.backend.ctc_batch_cost(np.full((n, 2), 99), probs, np.full((n, 1), t),
+                                           np.full((n, 1), 2)).numpy()[:, 0]
+    np.testing.assert_allclose(all_pad, empty.numpy(), rtol=1e-5)
+
+
+def test_sparse_from_dense_cast_and_edit_distance_as_tensorflow():
+    hyp = tf.SparseTensor([[0, 0, 0], [1, 0, 0]], ["a", "b"], (2, 1, 1))
+    truth = tf.SparseTensor([[0, 1, 0], [1, 0, 0], [1, 0, 1], [1, 1, 0]], ["a", "b", "c", "a"],
+                            (2, 2, 2))
+    np.testing.assert_array_equal(tf.edit_distance(hyp, truth).numpy(),
+                                  [[np.inf, 1.0], [0.5, 1.0]])  # TensorFlow's documented result
+    np.testing.assert_array_equal(tf.edit_distance(hyp, truth, normalize=False).numpy(),
+                                  [[1.0, 1.0], [1.0, 1.0]])
+    labels = np.array([[3, 1, 99, 99], [2, 2, 2, 99]])
+    decoded = np.array([[3, 2, -1, -1], [2, 2, -1, -1]])
+    sp_labels = tf.cast(tf.sparse.from_dense(labels), dtype=tf.int64)
+    assert sp_labels.values.dtype == tf.int64 and sp_labels.shape == (2, 4)
+    np.testing.assert_array_equal(tf.sparse.to_dense(sp_labels).numpy(), labels)
+    d = tf.edit_distance(tf.cast(tf.sparse.from_dense(decoded), tf.int64), sp_labels,
+                         normalize=False)
+
+    def lev(a, b):
+        m = np.arange(len(b) + 1)
+        for i, x in enumerate(a, 1):
+            prev, m[0] = m.copy(), i
+            for j, y in enumerate(b, 1):
+                m[j] = min(prev[j] + 1, m[j - 1] + 1, prev[j - 1] + (x != y))
+        return m[-1]
+    np.testing.assert_array_equal(d.numpy(), [lev(decoded[i][decoded[i] != 0], labels[i])
+                                              for i in range(2)])
+    assert float(tf.reduce_mean(d)) == pytest.approx(np.mean(d.numpy()))
+    with pytest.raises(TypeError, match="SparseTensor"):
+        tf.edit_distance(labels, sp_labels)
+    with pytest.raises(ValueError, match="out of bounds"):
+        tf.SparseTensor([[0, 5]], [1], (2, 4))

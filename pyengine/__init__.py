@@ -290,7 +290,7 @@ from .tf_indexing import torch_or_tf_gather as gather  # noqa: E402  (torch's an
 from . import tf_segment as _tf_segment  # noqa: E402  (tf.math.segment_* / unsorted_segment_*)
 for _n in _tf_segment.__all__:
     setattr(math, _n, getattr(_tf_segment, _n))  # noqa: F821  (tf.math, the module)
-from .tf_control_flow import cond, map_fn, numpy_function, py_function, while_loop  # noqa: E402,F401,E501
+from .tf_control_flow import cond, map_fn, numpy_function, py_function, scan, while_loop  # noqa: E402,F401,E501
 from .tf_control_flow import tf_print as print  # noqa: E402,A001  (tf.print; builtins' stays)
 from .tf_debugging import (assert_equal, assert_greater, assert_less, assert_rank,  # noqa: E402,F401
                            debugging, errors)

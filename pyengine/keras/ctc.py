@@ -19,6 +19,7 @@ import numpy as np
 from ..nn import functional as F
 from ..ops.ctc import greedy_decode
 from ..tensor import Tensor
+from ..tf_ctc import read_labels
 from ..tf_names import _t
 
 
@@ -68,33 +69,24 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
 
 def _tf_labels(y_true, label_length, input_length, c):
     """(targets, lengths) as TensorFlow's CTCLoss kernel reads dense labels: the first
-    label_length entries of each row, cut at the first label >= c - 1 (the blank ends a
-    sequence); a label below c - 1 after that, a negative label, or a label_length above the
-    input length raise, naming the sample."""
+    label_length entries of each row, read by tf_ctc.read_labels; a label_length above the
+    input length raises (TensorFlow's 'not enough time')."""
     y = np.asarray(y_true._data if isinstance(y_true, Tensor) else y_true)
     if y.ndim != 2 or y.shape[0] != len(label_length):
         raise ValueError(f"[ctc_batch_cost] y_true must be (samples, max_label_length) with "
                          f"{len(label_length)} samples, got shape {y.shape}")
     if y.dtype.kind not in "iuf" or (y.dtype.kind == "f" and (np.mod(y, 1) != 0).any()):
         raise TypeError(f"[ctc_batch_cost] y_true must hold integer labels, got {y.dtype}")
-    y = y.astype(np.int64)
-    lengths = np.zeros(len(y), np.int64)
-    for i, (row, k, t) in enumerate(zip(y, label_length, input_length)):
-        labels = row[:k]
-        if k > y.shape[1] or (labels < 0).any():
-            raise ValueError(f"[ctc_batch_cost] sample {i}: labels must be nonnegative and "
-                             f"label_length ({k}) at most y_true's width ({y.shape[1]}); got "
-                             f"{labels.tolist()}")
-        if k > t:
-            raise ValueError(f"[ctc_batch_cost] sample {i}: not enough time for the labels "
-                             f"(label_length {k} > input_length {t})")
-        end = np.flatnonzero(labels >= c - 1)
-        lengths[i] = end[0] if len(end) else k
-        if (labels[lengths[i]:] < c - 1).any():
-            raise ValueError(f"[ctc_batch_cost] sample {i}: a label below the blank ({c - 1}) "
-                             f"follows a label >= num_classes - 1, which ends a sequence; got "
-                             f"{labels.tolist()}")
-    return np.where(np.arange(y.shape[1]) < lengths[:, None], y, 0), lengths
+    if (label_length > y.shape[1]).any():
+        raise ValueError(f"[ctc_batch_cost] label_length must be at most y_true's width "
+                         f"({y.shape[1]}), got {label_length.tolist()}")
+    rows = [row[:k] for row, k in zip(y.astype(np.int64), label_length)]
+    targets, lengths, too_long = read_labels(rows, input_length, c, "ctc_batch_cost")
+    if too_long.any():
+        i = int(np.flatnonzero(too_long)[0])
+        raise ValueError(f"[ctc_batch_cost] sample {i}: not enough time for the labels "
+                         f"(label_length {label_length[i]} > input_length {input_length[i]})")
+    return targets, lengths
 
 
 def _dense(labels, width):

@@ -515,3 +515,58 @@ def test_sparse_from_dense_cast_and_edit_distance_as_tensorflow():
         tf.edit_distance(labels, sp_labels)
     with pytest.raises(ValueError, match="out of bounds"):
         tf.SparseTensor([[0, 5]], [1], (2, 4))
+
+
+# ---- captcha_ocr: its own ctc_batch_cost over tf.compat.v1.scan and tf.compat.v1.nn.ctc_loss --
+def test_scan_accumulates_forward_reverse_structured_and_differentiably():
+    np.testing.assert_array_equal(tf.scan(lambda a, x: a + x, tf.constant([1., 2., 3., 4.]))
+                                  .numpy(), [1, 3, 6, 10])
+    np.testing.assert_array_equal(  # TensorFlow's reverse example: outputs in elems' order
+        tf.scan(lambda a, x: a + x, tf.constant([1., 2., 3., 4.]), reverse=True).numpy(),
+        [10, 9, 7, 4])
+    out = tf.scan(lambda a, x: (a[0] + x[0] * x[1], a[1] + x[0]),
+                  (np.array([1, 2, 3]), np.array([-1, 1, -1])), initializer=(np.array(0),
+                                                                          np.array(1)))
+    np.testing.assert_array_equal(out[0].numpy(), [-1, 1, -2])
+    np.testing.assert_array_equal(out[1].numpy(), [2, 4, 7])
+    v = tf.Variable(np.float32(2.0))
+    with tf.GradientTape() as tape:
+        seq = tf.compat.v1.scan(lambda a, x: a * v + x, tf.constant([1., 1., 1.]),
+                                initializer=tf.constant(0.0), parallel_iterations=1)
+        total = tf.reduce_sum(seq)
+    np.testing.assert_array_equal(seq.numpy(), [1, 3, 7])
+    assert float(tape.gradient(total, v)) == pytest.approx(6.0)  # 0 + 1 + (3 + 2 * 1)
+    with pytest.raises(ValueError, match="structure of the initializer"):
+        tf.scan(lambda a, x: (a, a), tf.constant([1., 2.]), initializer=tf.constant(0.))
+
+
+def test_compat_v1_ctc_loss_over_sparse_labels_matches_ctc_batch_cost_and_torch():
+    rng = np.random.default_rng(1)
+    n, t, c = 3, 8, 5
+    logits = rng.normal(size=(t, n, c)).astype(np.float32)
+    dense = np.array([[1, 2, 3], [0, 0, 4], [2, 1, 0]])  # 4 = the blank ends sample 1
+    labels = tf.SparseTensor([[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2], [2, 0], [2, 1]],
+                             [1, 2, 3, 0, 0, 4, 2, 1], (3, 3))
+    x = tf.Variable(logits)
+    with tf.GradientTape() as tape:
+        loss = tf.compat.v1.nn.ctc_loss(labels, x, np.array([8, 8, 6]))
+        total = tf.reduce_sum(loss)
+    grad = tape.gradient(total, x).numpy()
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor(logits, dtype=torch.float64, requires_grad=True)
+    want = torch.nn.functional.ctc_loss(torch.log_softmax(tx, -1), torch.tensor(dense),
+                                        [8, 8, 6], [3, 2, 2], blank=c - 1, reduction="none")
+    want.sum().backward()
+    np.testing.assert_allclose(loss.numpy(), want.detach().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(grad, tx.grad.numpy(), rtol=1e-4, atol=1e-6)
+    batch_major = tf.compat.v1.nn.ctc_loss(labels, logits=logits.transpose(1, 0, 2),
+                                           sequence_length=[8, 8, 6], time_major=False)
+    np.testing.assert_allclose(batch_major.numpy(), loss.numpy(), rtol=1e-6)
+    short = tf.SparseTensor([[0, k] for k in range(4)], [1, 2, 1, 2], (1, 4))
+    with pytest.raises(ValueError, match="not enough time"):
+        tf.compat.v1.nn.ctc_loss(short, logits[:3, :1], [3])
+    ignored = tf.compat.v1.nn.ctc_loss(short, logits[:3, :1], [3],
+                                       ignore_longer_outputs_than_inputs=True)
+    assert ignored.numpy().tolist() == [0.0]
+    with pytest.raises(TypeError, match="SparseTensor"):
+        tf.compat.v1.nn.ctc_loss(dense, logits, [8, 8, 6])

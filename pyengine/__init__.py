@@ -196,6 +196,13 @@ from .legacy_tensor_types import (BoolTensor, ByteTensor, DoubleTensor, FloatTen
 # torch.sparse_coo_tensor / torch.sparse.mm / torch.spmm (pytorch/examples gcn), sparse_coo.py
 from . import sparse  # noqa: E402
 from .sparse_coo import sparse_coo, sparse_coo_tensor, strided  # noqa: E402,F401
+# tf.SparseTensor, tf.sparse.from_dense / to_dense (beside torch's names in pe.sparse) and
+# tf.edit_distance, tf_sparse.py
+from .tf_sparse import SparseTensor, edit_distance  # noqa: E402,F401
+from . import tf_sparse as _tf_sparse  # noqa: E402
+sparse.SparseTensor, sparse.from_dense, sparse.to_dense = (_tf_sparse.SparseTensor,
+                                                          _tf_sparse.from_dense,
+                                                          _tf_sparse.to_dense)
 from .sparse import mm as spmm  # noqa: E402,F401
 from .ops.remainder import fmod, remainder  # noqa: E402,F401
 from .dtype_info import finfo, iinfo  # noqa: E402,F401
@@ -283,7 +290,7 @@ from .tf_indexing import torch_or_tf_gather as gather  # noqa: E402  (torch's an
 from . import tf_segment as _tf_segment  # noqa: E402  (tf.math.segment_* / unsorted_segment_*)
 for _n in _tf_segment.__all__:
     setattr(math, _n, getattr(_tf_segment, _n))  # noqa: F821  (tf.math, the module)
-from .tf_control_flow import cond, map_fn, numpy_function, py_function, while_loop  # noqa: E402,F401,E501
+from .tf_control_flow import cond, map_fn, numpy_function, py_function, scan, while_loop  # noqa: E402,F401,E501
 from .tf_control_flow import tf_print as print  # noqa: E402,A001  (tf.print; builtins' stays)
 from .tf_debugging import (assert_equal, assert_greater, assert_less, assert_rank,  # noqa: E402,F401
                            debugging, errors)
@@ -303,13 +310,6 @@ from .tf_random import random_normal, random_uniform  # noqa: E402,F401
 for _n in ("set_seed", "truncated_normal", "categorical", "shuffle", "stateless_uniform",
            "stateless_normal"):
     setattr(random, _n, getattr(_tf_random, _n))  # noqa: F821  (pe.random, the module)
-# tf.io.read_file / write_file / decode_png / encode_png (PNG without Pillow, tf_png.py), also
-# under tf.image as TensorFlow has them
-from . import tf_png as _tf_png  # noqa: E402
-for _n in ("read_file", "write_file", "decode_png", "encode_png", "decode_jpeg"):
-    setattr(io, _n, getattr(_tf_png, _n))  # noqa: F821  (pe.io, the module)
-for _n in ("decode_png", "encode_png", "decode_jpeg"):
-    setattr(image, _n, getattr(_tf_png, _n))  # noqa: F821  (pe.image, tf.image)
 # pe.norm: torch.norm, or tf.norm when called with ord= / axis= / keepdims= (tf_norm.py)
 from .tf_norm import torch_or_tf_norm as norm  # noqa: E402
 

@@ -96,6 +96,39 @@ def split(input, sep=None, maxsplit=-1, name=None):
     return RaggedTensor.from_rows([one(s) for s in a], dtype=np.str_)
 
 
+_ENCODINGS = {"UTF-8": "utf-8", "UTF-16-BE": "utf-16-be", "UTF-32-BE": "utf-32-be"}
+
+
+def unicode_split(input, input_encoding, errors="replace", replacement_char=65533, name=None):
+    """Each string split into its characters (a 1-D str array; a 1-D batch gives a
+    RaggedTensor, one row per string), decoded from input_encoding ('UTF-8', 'UTF-16-BE' or
+    'UTF-32-BE'); errors 'replace' (by chr(replacement_char)), 'ignore' or 'strict' for bytes
+    that do not decode. keras-io's OCR programs turn labels into character ids with it."""
+    if input_encoding not in _ENCODINGS:
+        raise ValueError(f"[strings.unicode_split] input_encoding must be one of "
+                         f"{sorted(_ENCODINGS)}. Received: input_encoding={input_encoding!r}")
+    if errors not in ("replace", "ignore", "strict"):
+        raise ValueError(f"[strings.unicode_split] errors must be 'replace', 'ignore' or "
+                         f"'strict'. Received: errors={errors!r}")
+
+    def one(s):
+        if isinstance(s, bytes):
+            text = s.decode(_ENCODINGS[input_encoding], errors="strict" if errors == "strict"
+                            else "ignore" if errors == "ignore" else "replace")
+            if errors == "replace" and replacement_char != 65533:
+                text = text.replace("\ufffd", chr(replacement_char))
+        else:
+            text = _text(s, "unicode_split")
+        return np.array(list(text), dtype=np.str_) if text else np.zeros((0,), np.str_)
+    a = np.asarray(getattr(input, "_data", input), dtype=object)
+    if a.ndim == 0:
+        return one(a[()])
+    if a.ndim != 1:
+        raise ValueError(f"[strings.unicode_split] expects a string or a 1-D batch of strings; "
+                         f"received shape {a.shape}")
+    return RaggedTensor.from_rows([one(s) for s in a], dtype=np.str_)
+
+
 _NUMBER_TYPES = {"float32": (float, np.float32), "float64": (float, np.float64),
                  "int32": (int, np.int32), "int64": (int, np.int64)}
 

@@ -160,6 +160,50 @@ def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop=True, swap
     return _map_structure(lambda _: next(it), first)
 
 
+def scan(fn, elems, initializer=None, parallel_iterations=10, back_prop=True, swap_memory=False,
+         infer_shape=True, reverse=False, name=None):
+    """tf.scan: acc = fn(acc, elems[i]) over the first dimension of elems (a structure of
+    tensors sliced together), every acc stacked: output[i] is the accumulator after elems[i],
+    in elems' order also when reverse=True runs last to first. Without an initializer the first
+    slice is the first accumulator (and output); with one, fn's results must have the
+    initializer's structure. back_prop=False stops the gradient; parallel_iterations and
+    swap_memory only schedule TensorFlow's graph."""
+    if not callable(fn):
+        raise TypeError("[tf.scan] fn must be callable")
+    flat = [_t(e) for e in _flatten(elems)]
+    if not flat or any(e.ndim == 0 for e in flat):
+        raise ValueError("[tf.scan] elems must be tensors of at least one dimension")
+    n = flat[0].shape[0]
+    if any(e.shape[0] != n for e in flat):
+        raise ValueError(f"[tf.scan] all elems must have the same first dimension, got "
+                         f"{[e.shape[0] for e in flat]}")
+
+    def slice_at(i):
+        it = iter(flat)
+        return _map_structure(lambda _: next(it)[i], elems)
+    order = list(range(n))[::-1] if reverse else list(range(n))
+    if initializer is None:
+        if n == 0:
+            raise ValueError("[tf.scan] elems must not be empty when no initializer is given")
+        acc, outs, order = slice_at(order[0]), {order[0]: slice_at(order[0])}, order[1:]
+    else:
+        acc, outs = _map_structure(_tensor, initializer), {}
+    for i in order:
+        acc = fn(acc, slice_at(i))
+        if initializer is not None and not _same_structure(acc, initializer):
+            raise ValueError("[tf.scan] fn must return the structure of the initializer")
+        outs[i] = acc
+    if not outs:
+        raise ValueError("[tf.scan] scanning zero elements is not supported")
+    results = [outs[i] for i in range(n)]
+    stacked = [F.stack([_tensor(_flatten(r)[j]) for r in results], 0)
+               for j in range(len(_flatten(results[0])))]
+    if not back_prop:
+        stacked = [t.detach() for t in stacked]
+    it = iter(stacked)
+    return _map_structure(lambda _: next(it), results[0])
+
+
 def _empty_map(sig):
     specs = _flatten(sig)
     if sig is None or not all(isinstance(s, TensorSpec) and s.shape is not None and

@@ -25,8 +25,23 @@ class InvalidArgumentError(OpError, ValueError):
         OpError.__init__(self, node_def, op, message, *args)
 
 
+class NotFoundError(OpError, FileNotFoundError):
+    """tf.errors.NotFoundError: a file or directory does not exist (tf.io.gfile)."""
+
+    def __init__(self, node_def=None, op=None, message="", *args):
+        OpError.__init__(self, node_def, op, message, *args)
+
+
+class AlreadyExistsError(OpError, FileExistsError):
+    """tf.errors.AlreadyExistsError: the file or directory to create exists (tf.io.gfile)."""
+
+    def __init__(self, node_def=None, op=None, message="", *args):
+        OpError.__init__(self, node_def, op, message, *args)
+
+
 errors = types.ModuleType("pyengine.errors", "tf.errors: TensorFlow's exception classes.")
 errors.OpError, errors.InvalidArgumentError = OpError, InvalidArgumentError
+errors.NotFoundError, errors.AlreadyExistsError = NotFoundError, AlreadyExistsError
 
 
 def invalid(op, message):

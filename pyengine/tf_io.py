@@ -1,9 +1,9 @@
 """tf.io.read_file / write_file and tf.image.decode_png / decode_image / decode_jpeg /
-encode_png for `import pyengine as tf` (keras-io Zero-DCE maps `read_file` + `decode_png` over
-a dataset of paths). File contents are a 0-d pe.string (bytes) array, read exactly
-(`.tobytes()` keeps trailing zero bytes that NumPy's bytes items drop). Decoding uses
-keras.utils.load_img's decoders: Pillow when installed, else PNG / BMP in NumPy; JPEG and GIF
-need Pillow and say so."""
+decode_bmp / encode_png (also under tf.io) for `import pyengine as tf` (keras-io Zero-DCE maps
+`read_file` + `decode_png` over a dataset of paths). File contents are a 0-d pe.string (bytes)
+array, read exactly (`.tobytes()` keeps trailing zero bytes that NumPy's bytes items drop).
+Decoding uses keras.utils.load_img's decoders: Pillow when installed, else PNG / BMP in NumPy;
+JPEG and GIF need Pillow and say so."""
 import os
 
 import numpy as np
@@ -53,13 +53,12 @@ def write_file(filename, contents, name=None):
 
 
 def _decode(op, contents, channels, dtype, kinds):
-    from . import dtypes as _dt
     from .keras.preprocessing import image_decode as dec
     data = _bytes(f"tf.image.{op}", contents)
     if channels not in (None, 0, 1, 3, 4):
         raise ValueError(f"[tf.image.{op}] channels must be 0, 1, 3 or 4, got {channels!r}")
-    want = _dt.as_dtype(dtype)
-    if want not in (_dt.uint8,):
+    # uint16 / float32 decoding is TensorFlow's too, but pyengine has no uint16 tensors
+    if np.dtype(getattr(dtype, "np", dtype)) != np.uint8:
         raise NotImplementedError(f"[tf.image.{op}] dtype={dtype!r}: only uint8 is supported "
                                   f"(convert with tf.image.convert_image_dtype)")
     png, bmp = data.startswith(b"\x89PNG\r\n\x1a\n"), data[:2] == b"BM"
@@ -67,11 +66,16 @@ def _decode(op, contents, channels, dtype, kinds):
         "gif" if data[:4] == b"GIF8" else None
     if kind not in kinds:
         raise dec.ImageDecodeError(f"[tf.image.{op}] the contents are not a "
-                                   f"{' / '.join(k.upper() for k in kinds)} image")
+                                   f"{' / '.join(k.upper() for k in kinds)} image"
+                                   + (": use tf.io.decode_bmp or decode_image" if bmp else ""))
     Image = dec._pillow()
     if Image is not None:
         import io
         with Image.open(io.BytesIO(data)) as img:
+            if kind == "gif" and op != "decode_image" and getattr(img, "n_frames", 1) > 1:
+                raise dec.ImageDecodeError(
+                    f"[tf.image.{op}] got {img.n_frames} frames: an animated GIF decodes only "
+                    f"with tf.io.decode_gif or decode_image")
             arr = np.asarray(img if img.mode in ("L", "LA", "RGB", "RGBA")
                              else img.convert("RGBA" if "A" in img.mode else "RGB"), np.uint8)
         arr = arr[..., None] if arr.ndim == 2 else arr
@@ -87,17 +91,27 @@ def _decode(op, contents, channels, dtype, kinds):
     return Tensor._wrap(np.ascontiguousarray(arr))
 
 
+# TensorFlow's decode_png and decode_jpeg run one kernel that looks at the bytes: each decodes
+# PNG, JPEG and single-frame GIF alike (programs read PNG files saved under .jpg names through
+# decode_jpeg), while BMP needs decode_bmp / decode_image.
+_PNG_JPEG_GIF = ("png", "jpeg", "gif")
+
+
 def decode_png(contents, channels=0, dtype="uint8", name=None):
-    """tf.image.decode_png: uint8 (height, width, channels); channels 0 keeps the file's."""
-    return _decode("decode_png", contents, channels, dtype, ("png",))
+    """tf.image.decode_png: uint8 (height, width, channels); channels 0 keeps the file's.
+    JPEG and single-frame GIF contents decode too, as in TensorFlow."""
+    return _decode("decode_png", contents, channels, dtype, _PNG_JPEG_GIF)
 
 
 def decode_jpeg(contents, channels=0, ratio=1, fancy_upscaling=True, try_recover_truncated=False,
                 acceptable_fraction=1, dct_method="", name=None):
-    """tf.image.decode_jpeg (needs Pillow); ratio other than 1 is refused."""
+    """tf.image.decode_jpeg: uint8 (height, width, channels); JPEG needs Pillow. PNG and
+    single-frame GIF contents decode too, as in TensorFlow; ratio other than 1 is refused."""
     if ratio != 1:
         raise NotImplementedError("[tf.image.decode_jpeg] only ratio=1 is supported")
-    return _decode("decode_jpeg", contents, channels, "uint8", ("jpeg",))
+    if channels == 4 and _bytes("tf.image.decode_jpeg", contents)[:3] == b"\xff\xd8\xff":
+        raise ValueError("[tf.image.decode_jpeg] JPEG does not support 4 channels")
+    return _decode("decode_jpeg", contents, channels, "uint8", _PNG_JPEG_GIF)
 
 
 def decode_bmp(contents, channels=0, name=None):

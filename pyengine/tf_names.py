@@ -18,7 +18,23 @@ from .tensor import Tensor
 
 
 def _t(x):
-    return x if isinstance(x, Tensor) else _tensor(x)
+    """x as a Tensor, as TensorFlow converts an op's argument: a (nested) list of tensors is
+    stacked by a recorded op, so gradients reach the tensors (tf.nn.softmax([a, b], axis=0))."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (list, tuple)) and _packable(x):
+        return _pack(x)
+    return _tensor(x)
+
+
+def _packable(v):
+    return isinstance(v, Tensor) or (isinstance(v, (list, tuple)) and len(v) > 0
+                                     and all(_packable(e) for e in v))
+
+
+def _pack(v):
+    from .ops.shape import stack
+    return v if isinstance(v, Tensor) else stack([_pack(e) for e in v])
 
 
 def symbolic_aware(fn):
@@ -178,7 +194,10 @@ def stop_gradient(input, name=None):
 def cast(x, dtype, name=None):
     """tf.cast. Text (a str array, as pe.data pipelines hand it) cast to tf.string is itself;
     TensorFlow casts no number to string nor string to number (tf.strings.to_number /
-    as_string do that), and neither does this."""
+    as_string do that), and neither does this. A tf.SparseTensor has its values cast."""
+    from .tf_sparse import SparseTensor, cast as sparse_cast
+    if isinstance(x, SparseTensor):
+        return sparse_cast(x, dtype)
     text = not isinstance(x, Tensor) and np.asarray(x).dtype.kind in "SU"
     if _sd.is_string(dtype) or text:
         if text and _sd.is_string(dtype):
@@ -301,7 +320,15 @@ def constant(value, dtype=None):
     return _tensor(value, dtype=None if dtype is None else _dt.as_dtype(dtype))
 
 
-convert_to_tensor = constant
+def convert_to_tensor(value, dtype=None):
+    """tf.convert_to_tensor: constant's conversion, except that a (nested) list of tensors is
+    stacked by a recorded op (TensorFlow's auto-packing, differentiable; tf.constant is not)."""
+    if isinstance(value, (list, tuple)) and _packable(value):
+        t = _pack(value)
+        return t if dtype is None else t.to(_dt.as_dtype(dtype))
+    return constant(value, dtype)
+
+
 newaxis = None  # tf.newaxis: NumPy's new-axis index, `mask[:, tf.newaxis, :]`
 
 
@@ -403,9 +430,9 @@ def nn_silu(features, beta=1.0, name=None):
 @symbolic_aware
 def nn_leaky_relu(features, alpha=0.2, name=None): return F.leaky_relu(features, alpha)
 @symbolic_aware
-def nn_softmax(logits, axis=None, name=None): return F.softmax(logits, axis=-1 if axis is None else axis)
+def nn_softmax(logits, axis=None, name=None): return F.softmax(_t(logits), axis=-1 if axis is None else axis)
 @symbolic_aware
-def nn_log_softmax(logits, axis=None, name=None): return F.log_softmax(logits, axis=-1 if axis is None else axis)
+def nn_log_softmax(logits, axis=None, name=None): return F.log_softmax(_t(logits), axis=-1 if axis is None else axis)
 
 
 @symbolic_aware
@@ -485,6 +512,7 @@ for _name, _fn in dict(
         reduce_logsumexp=reduce_logsumexp, negative=negative, floordiv=floordiv,
         floormod=floormod, mod=floormod, softplus=F.softplus, reduce_std=nn_reduce_std,
         reduce_variance=nn_reduce_variance, l2_normalize=nn_l2_normalize,
+        softmax=nn_softmax, log_softmax=nn_log_softmax,
         # elementwise comparisons (tf.math.equal: keras-io MobileViT compares channel counts)
         equal=F.eq, not_equal=F.ne, greater=F.gt, greater_equal=F.ge, less=F.lt,
         less_equal=F.le).items():

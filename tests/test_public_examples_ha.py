@@ -936,7 +936,8 @@ def test_read_file_and_decode_png_all_filters_palette_and_16_bit(tmp_path):
     ds = tf.data.Dataset.from_tensor_slices([str(tmp_path / "a.png")]).map(
         lambda p: tf.image.decode_png(tf.io.read_file(p), channels=3))
     np.testing.assert_array_equal(next(iter(ds)).numpy(), img[..., :3])
-    with pytest.raises(ValueError, match="not a PNG"):
-        tf.io.decode_png(b"GIF89a....")
-    with pytest.raises(NotImplementedError, match="JPEG"):
+    # decode_png / decode_jpeg share TensorFlow's kernel: PNG, JPEG and GIF, not BMP
+    with pytest.raises(ValueError, match="not a PNG / JPEG / GIF image: use tf.io.decode_bmp"):
+        tf.io.decode_png(b"BM" + bytes(60))
+    with pytest.raises(ValueError, match="not a PNG / JPEG / GIF"):
         tf.io.decode_jpeg(b"\xff\xd8")

@@ -5,18 +5,35 @@ TensorFlow 1 meant something else:
 - where(condition, x, y): TensorFlow 1's rule, no broadcasting: x and y of the same shape, and
   condition of that shape or a vector choosing whole rows (condition[i] picks x[i] or y[i]);
   where(condition) alone gives the coordinates of the true entries (int64, (n, rank));
-- random_uniform / random_normal (TensorFlow 1's names of tf.random.uniform / normal).
+- random_uniform / random_normal (TensorFlow 1's names of tf.random.uniform / normal);
+- nn.ctc_loss(labels, inputs, sequence_length, ...): TensorFlow 1's CTC loss over a
+  tf.SparseTensor of labels (tf_ctc.py); the other nn names are tf.nn's.
 
 Graph-mode names (Session, placeholder, get_default_graph, ...) are not provided: pyengine runs
 eagerly (Keras 2 programs use keras.backend's placeholder / function, keras/backend_graph.py)."""
+import types
+
 import numpy as np
 
 import pyengine as _pe
 from ..tensor import Tensor
+from ..tf_ctc import ctc_loss_v1
 from ..tf_names import _t, symbolic_aware
 from ..tf_random import random_normal, random_uniform  # noqa: F401
 
-__all__ = ["where", "random_uniform", "random_normal"]  # the rest: pyengine's names
+__all__ = ["where", "random_uniform", "random_normal", "nn"]  # the rest: pyengine's names
+
+
+class _NN(types.ModuleType):
+    """tf.compat.v1.nn: tf.nn's names, with TensorFlow 1's ctc_loss."""
+
+    ctc_loss = staticmethod(ctc_loss_v1)
+
+    def __getattr__(self, name):
+        return getattr(_pe.nn, name)
+
+
+nn = _NN("pyengine.compat.v1.nn", "tf.compat.v1.nn")
 
 _GRAPH_ONLY = {"Session", "InteractiveSession", "get_default_graph", "global_variables_initializer",
                "variable_scope", "get_variable", "disable_eager_execution", "Graph",

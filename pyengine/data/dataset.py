@@ -62,6 +62,20 @@ class Dataset:
                        n, _st.map_leaves(lambda a: _st.TensorSpec(a.shape[1:], _dtype(a)), data))
 
     @staticmethod
+    def list_files(file_pattern, shuffle=None, seed=None, name=None):
+        """The paths matching a glob pattern (or a list of patterns) as a dataset of strings,
+        sorted, then shuffled unless shuffle=False (anew each pass; seed fixes the order). No
+        match raises tf.errors.InvalidArgumentError, as TensorFlow."""
+        from ..tf_debugging import InvalidArgumentError
+        from ..tf_gfile import glob
+        paths = glob(file_pattern)
+        if not paths:
+            raise InvalidArgumentError(None, "list_files", f"[Dataset.list_files] No files "
+                                                           f"matched pattern: {file_pattern}")
+        ds = Dataset.from_tensor_slices(np.array(paths, dtype=np.str_))
+        return ds if shuffle is False else ds.shuffle(len(paths), seed=seed)
+
+    @staticmethod
     def from_tensors(tensors, name=None):
         """A dataset of one element: `tensors` itself."""
         data = _st.normalize(tensors, "from_tensors")

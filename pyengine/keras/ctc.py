@@ -5,7 +5,11 @@ over the one CTC loss of ops/ctc.py (F.ctc_loss):
   output are logits (batch, time, classes), log_softmax applied; (batch,) losses.
 - keras.backend.ctc_batch_cost(y_true, y_pred, input_length, label_length): TF-Keras 2; y_pred
   are softmax probabilities, the blank is the last class, and as TensorFlow does, log(y_pred +
-  epsilon) is taken as logits; (samples, 1) losses.
+  epsilon) is taken as logits; (samples, 1) losses. Labels are read as TensorFlow's CTCLoss
+  kernel reads them (tf.compat.v1.nn.ctc_loss, ctc_loss_calculator): within label_length, a
+  label >= num_classes - 1 ends the sequence and is dropped (keras-io's handwriting
+  recognition pads its labels with 99), a real label after it is an error, and label_length
+  may not exceed input_length.
 - keras.ops.ctc_decode / keras.backend.ctc_decode: greedy (best-path) decoding, dense results
   padded with -1, TensorFlow's scores (the negated sum of each step's largest logit). Beam
   search is not implemented and is refused.
@@ -13,9 +17,9 @@ over the one CTC loss of ops/ctc.py (F.ctc_loss):
 import numpy as np
 
 from ..nn import functional as F
-from ..nn.functional_ctc import ctc_loss_tf
 from ..ops.ctc import greedy_decode
 from ..tensor import Tensor
+from ..tf_ctc import read_labels
 from ..tf_names import _t
 
 
@@ -54,12 +58,35 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
         raise ValueError(f"[ctc_batch_cost] y_pred must be (samples, time, classes), got shape "
                          f"{tuple(p.shape)}")
     n, c = p.shape[0], p.shape[2]
+    inputs = _lengths(input_length, n, "input_length", "ctc_batch_cost")
+    targets, lengths = _tf_labels(y_true, _lengths(label_length, n, "label_length",
+                                                   "ctc_batch_cost"), inputs, c)
     logits = (p + epsilon()).log().permute(1, 0, 2)
-    loss = ctc_loss_tf(F.log_softmax(logits, dim=2), y_true,
-                      _lengths(input_length, n, "input_length", "ctc_batch_cost"),
-                      _lengths(label_length, n, "label_length", "ctc_batch_cost"),
-                      blank=c - 1, reduction="none")
+    loss = F.ctc_loss(F.log_softmax(logits, dim=2), targets, inputs, lengths, blank=c - 1,
+                      reduction="none")
     return loss.unsqueeze(1)
+
+
+def _tf_labels(y_true, label_length, input_length, c):
+    """(targets, lengths) as TensorFlow's CTCLoss kernel reads dense labels: the first
+    label_length entries of each row, read by tf_ctc.read_labels; a label_length above the
+    input length raises (TensorFlow's 'not enough time')."""
+    y = np.asarray(y_true._data if isinstance(y_true, Tensor) else y_true)
+    if y.ndim != 2 or y.shape[0] != len(label_length):
+        raise ValueError(f"[ctc_batch_cost] y_true must be (samples, max_label_length) with "
+                         f"{len(label_length)} samples, got shape {y.shape}")
+    if y.dtype.kind not in "iuf" or (y.dtype.kind == "f" and (np.mod(y, 1) != 0).any()):
+        raise TypeError(f"[ctc_batch_cost] y_true must hold integer labels, got {y.dtype}")
+    if (label_length > y.shape[1]).any():
+        raise ValueError(f"[ctc_batch_cost] label_length must be at most y_true's width "
+                         f"({y.shape[1]}), got {label_length.tolist()}")
+    rows = [row[:k] for row, k in zip(y.astype(np.int64), label_length)]
+    targets, lengths, too_long = read_labels(rows, input_length, c, "ctc_batch_cost")
+    if too_long.any():
+        i = int(np.flatnonzero(too_long)[0])
+        raise ValueError(f"[ctc_batch_cost] sample {i}: not enough time for the labels "
+                         f"(label_length {label_length[i]} > input_length {input_length[i]})")
+    return targets, lengths
 
 
 def _dense(labels, width):

@@ -340,8 +340,11 @@ def get(identifier, loss=None):
     if isinstance(identifier, Metric):
         return identifier
     if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
+        # beside mean squared error (or no known loss) the shapes decide, as in every Keras:
+        # binary on one unit, categorical on one-hot rows (mse on 11 units is not 11 binary
+        # decisions)
         kind = getattr(loss, "kind", None)
-        cls = {"bce": BinaryAccuracy, "mse": BinaryAccuracy, "cce": CategoricalAccuracy,
+        cls = {"bce": BinaryAccuracy, "cce": CategoricalAccuracy,
                "scce": SparseCategoricalAccuracy}.get(kind, ShapeAccuracy)
         return cls(name=identifier.lower())
     if isinstance(identifier, str):

@@ -31,23 +31,6 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     >>> F.ctc_loss(lp, pe.tensor([[1, 2, 2], [3, 1, 0]]), [12, 10], [3, 2]).shape
     ()
     """
-    return _ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction,
-                     zero_infinity, blank_targets=False)
-
-
-def ctc_loss_tf(log_probs, targets, input_lengths, target_lengths, blank, reduction="none"):
-    """ctc_loss under TensorFlow's rule for targets: a label may be the blank itself
-    (tf.nn.ctc_loss takes labels in [0, num_classes); Keras 2's image_ocr.py trains its empty
-    images on the one-label target [blank]). The recursion skips a state only when its label
-    differs from the blank and from the label two states back, as TensorFlow's does, so the
-    loss is TensorFlow's. Used by keras.backend.ctc_batch_cost."""
-    return _ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction,
-                     False, blank_targets=True)
-
-
-def _ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction,
-              zero_infinity, blank_targets):
-    """ctc_loss with the target rule chosen (blank_targets: TensorFlow's)."""
     reduction = _loss_reduction(reduction, None, None, _OP)
     if not isinstance(log_probs, Tensor):
         raise TypeError(f"[{_OP}] log_probs must be a pe.Tensor")
@@ -88,11 +71,9 @@ def _ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reductio
     else:
         raise ValueError(f"[{_OP}] targets must be (N, S) or 1-D, got shape {tg.shape}")
     for r in rows:
-        if len(r) and ((r < 0).any() or (r >= C).any() or
-                       (not blank_targets and (r == blank).any())):
-            raise ValueError(f"[{_OP}] target labels must be in [0, {C})"
-                             f"{'' if blank_targets else f' and not the blank ({blank})'}, "
-                             f"got {r.tolist()}")
+        if len(r) and ((r < 0).any() or (r >= C).any() or (r == blank).any()):
+            raise ValueError(f"[{_OP}] target labels must be in [0, {C}) and not the blank "
+                             f"({blank}), got {r.tolist()}")
     out = CTCLoss.apply(log_probs, targets=rows, input_lengths=il, target_lengths=tl,
                         blank=int(blank), reduction=reduction,
                         zero_infinity=bool(zero_infinity))

@@ -40,19 +40,20 @@ def ctc_nll_and_grad(lp, ext, ext_len, in_len, want_grad):
     rows = np.arange(N)[:, None]
     lpe = lp[:, rows, ext]  # (T, N, L): lp[t, n, l'_s]
     valid = np.arange(L)[None, :] < ext_len[:, None]
-    skip = np.zeros((N, L), bool)
-    skip[:, 2:] = (ext[:, 2:] != ext[:, :1].repeat(L - 2, 1)) & (ext[:, 2:] != ext[:, :-2])
+    skip = np.zeros((N, L), bool)  # L is 1 when every target of the batch is empty
+    skip[:, 2:] = (ext[:, 2:] != ext[:, :1]) & (ext[:, 2:] != ext[:, :-2])
     # ext[:, 0] is the blank: l'_s != blank and l'_s != l'_(s-2)
     neg = np.full((N, 1), _NEG)
     alpha = np.full((T, N, L), _NEG)
     a = np.full((N, L), _NEG)
     a[:, 0] = lpe[0, :, 0]
-    a[:, 1] = np.where(ext_len > 1, lpe[0, :, 1], _NEG)
+    if L > 1:
+        a[:, 1] = np.where(ext_len > 1, lpe[0, :, 1], _NEG)
     a = np.where(valid, a, _NEG)
     alpha[0] = a
     for t in range(1, T):
         s1 = np.concatenate([neg, a[:, :-1]], 1)
-        s2 = np.where(skip, np.concatenate([neg, neg, a[:, :-2]], 1), _NEG)
+        s2 = np.where(skip, np.concatenate([neg, neg, a[:, :-2]], 1)[:, :L], _NEG)
         new = np.where(valid, _lse3(a, s1, s2) + lpe[t], _NEG)
         a = np.where((t < in_len)[:, None], new, a)
         alpha[t] = a
@@ -75,7 +76,7 @@ def ctc_nll_and_grad(lp, ext, ext_len, in_len, want_grad):
     skip_next[:, :-2] = skip[:, 2:]
     for t in range(T - 1, -1, -1):
         s1 = np.concatenate([b[:, 1:], neg], 1)
-        s2 = np.where(skip_next, np.concatenate([b[:, 2:], neg, neg], 1), _NEG)
+        s2 = np.where(skip_next, np.concatenate([b[:, 2:], neg, neg], 1)[:, :L], _NEG)
         step = np.where(valid, _lse3(b, s1, s2) + lpe[t], _NEG)
         b = np.where((t == tl)[:, None], init, np.where((t < tl)[:, None], step, _NEG))
         beta[t] = b

@@ -523,6 +523,20 @@ class Layer(Module, SavingDefaults):
     add_variable = add_weight
 
     @property
+    def _name(self):
+        """tf.keras 2 kept a layer's name in `_name`, and programs rename layers by assigning
+        it (`encoder.layers[0]._name = "input_1"` before `get_layer("input_1")`): an alias
+        of `name`."""
+        return self.name
+
+    @_name.setter
+    def _name(self, value):
+        if not isinstance(value, str) or "/" in value:
+            raise ValueError(f"[{type(self).__name__}] name must be a string without '/'. "
+                             f"Received: _name={value!r}")
+        self.name = value
+
+    @property
     def trainable(self):
         return self._trainable
 

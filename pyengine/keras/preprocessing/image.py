@@ -6,9 +6,12 @@ images); brightness, channel shift and standardisation are array arithmetic. Dif
 Keras 2, on purpose: rotations, shears and zooms turn about the exact pixel centre ((size - 1) / 2,
 not size / 2 + 0.5); interpolation_order is 0 (nearest) or 1 (bilinear); flow_from_dataframe is not implemented.
 flow_from_directory reads the files a batch at a time (image_decode.py: PNG and BMP built in,
-every format through Pillow when installed)."""
+every format through Pillow when installed) and resizes them as Keras 2's load_img does, with
+Pillow's filters (pil_resample.py). A feature-wise step asked for but not fit is skipped with
+Keras 2's warning."""
 import math
 import os
+import warnings
 
 import numpy as np
 
@@ -18,7 +21,7 @@ from ...tensor import Tensor
 from ..layers import image_transforms as T
 from .directory_dataset import index_directory
 from .image_dataset import (  # noqa: F401  (keras.preprocessing.image's names)
-    array_to_img, img_to_array, load_images, load_img)
+    array_to_img, img_to_array, load_img, load_img_array)
 from .image_encode import save_img  # noqa: F401,E402
 
 _FILL = ("constant", "nearest", "reflect", "wrap")
@@ -126,18 +129,20 @@ class ImageDataGenerator:
             x = x - x.mean(axis=axes, keepdims=True)
         if self.samplewise_std_normalization:
             x = x / (x.std(axis=axes, keepdims=True) + 1e-6)
+        # a feature-wise step without fitted statistics is skipped with Keras 2's warning
         for flag, stat, what in ((self.featurewise_center, self.mean, "featurewise_center"),
                                  (self.featurewise_std_normalization, self.std,
                                   "featurewise_std_normalization"),
                                  (self.zca_whitening, self.zca_matrix, "zca_whitening")):
             if flag and stat is None:
-                raise ValueError(f"[ImageDataGenerator] {what} needs statistics: call "
-                                 f".fit(x_train) first")
-        if self.featurewise_center:
+                warnings.warn(f"This ImageDataGenerator specifies `{what}`, but it hasn't been "
+                              f"fit on any training data. Fit it first by calling "
+                              f"`.fit(numpy_data)`.", stacklevel=3)
+        if self.featurewise_center and self.mean is not None:
             x = x - self.mean
-        if self.featurewise_std_normalization:
+        if self.featurewise_std_normalization and self.std is not None:
             x = x / (self.std + 1e-6)
-        if self.zca_whitening:
+        if self.zca_whitening and self.zca_matrix is not None:
             shape = x.shape
             x = (x.reshape(len(x), -1) @ self.zca_matrix).reshape(shape).astype(np.float32)
         return x
@@ -316,6 +321,8 @@ class NumpyArrayIterator:
         self._pos += 1
         return self[self._pos - 1]
 
+    next = __next__  # Keras' Iterator.next() (`train_generator.next()[0]`)
+
 
 _CLASS_MODES = ("categorical", "binary", "sparse", "input", None)
 
@@ -338,8 +345,10 @@ class DirectoryIterator(NumpyArrayIterator):
         if color_mode not in MODES:
             raise ValueError(f"[{op}] color_mode must be one of {sorted(MODES)}. Received: "
                              f"color_mode={color_mode!r}")
-        if interpolation not in ("nearest", "bilinear"):
-            raise ValueError(f"[{op}] interpolation must be 'nearest' or 'bilinear'. Received: "
+        from .pil_resample import FILTERS
+        if interpolation != "nearest" and interpolation not in FILTERS:
+            raise ValueError(f"[{op}] interpolation must be one of "
+                             f"{['nearest'] + sorted(FILTERS)}. Received: "
                              f"interpolation={interpolation!r}")
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
                 or batch_size < 1:
@@ -388,7 +397,9 @@ class DirectoryIterator(NumpyArrayIterator):
         self.on_epoch_end()
 
     def _images(self, idx):
-        return load_images([self.filepaths[i] for i in idx], self.target_size, self.color_mode,
-                           self.interpolation, self.keep_aspect_ratio, False,
-                           op="ImageDataGenerator.flow_from_directory")
+        # Keras 2 reads each file with load_img (Pillow's resize for every interpolation)
+        return np.stack([load_img_array(self.filepaths[i], self.color_mode, self.target_size,
+                                        self.interpolation, self.keep_aspect_ratio,
+                                        op="ImageDataGenerator.flow_from_directory")
+                         for i in idx]).astype(np.float32)
 

@@ -5,7 +5,8 @@ The folder layout is Keras': one subfolder per class (main/cat/*.png, main/dog/*
 names sorted unless given, files searched in each class folder and its subfolders. Images are
 decoded a batch at a time as the dataset is iterated (a folder larger than memory streams),
 resized to image_size with the batched C++ resize (bilinear or nearest, optionally cropped or
-padded to the target's aspect ratio first) and returned as float32 in [0, 255], as Keras."""
+padded to the target's aspect ratio first) and returned as float32 in [0, 255], as Keras.
+load_img resizes with Pillow's filters instead (pil_resample.py), as Keras' load_img does."""
 import os
 
 import numpy as np
@@ -101,21 +102,42 @@ def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest",
              keep_aspect_ratio=False):
     """keras.utils.load_img. With Pillow installed, a PIL Image (as Keras returns); without
     it, the uint8 (height, width, channels) array (PNG and BMP), which img_to_array and
-    model.predict take alike."""
-    if interpolation not in _INTERPOLATIONS:
-        raise ValueError(f"[load_img] interpolation must be one of {list(_INTERPOLATIONS)}. "
-                         f"Received: interpolation={interpolation!r}")
-    arr = read_image(os.fspath(path), color_mode)
-    if target_size is not None:
-        size = _check_size(target_size, "load_img")
-        if arr.shape[:2] != size:
-            arr = resized(arr.astype(np.float32), size, interpolation, keep_aspect_ratio)
-            arr = np.clip(np.rint(arr), 0, 255).astype(np.uint8)
+    model.predict take alike. Resizing is Pillow's for every `interpolation` ('nearest',
+    'bilinear', 'bicubic', 'lanczos', 'hamming', 'box'; pil_resample.py), as Keras passes it
+    to Pillow; keep_aspect_ratio resizes the centred box of the target's aspect ratio."""
+    arr = load_img_array(path, color_mode, target_size, interpolation, keep_aspect_ratio)
     try:
         from PIL import Image
     except ImportError:
         return arr
     return Image.fromarray(arr[..., 0] if arr.shape[2] == 1 else arr)
+
+
+def load_img_array(path, color_mode, target_size, interpolation, keep_aspect_ratio,
+                   op="load_img"):
+    """load_img's pixels as a uint8 (height, width, channels) array (also
+    ImageDataGenerator.flow_from_directory's loader, which is load_img in Keras)."""
+    from .pil_resample import FILTERS, pil_resize
+    if interpolation != "nearest" and interpolation not in FILTERS:
+        raise ValueError(f"[{op}] interpolation must be one of "
+                         f"{['nearest'] + sorted(FILTERS)}. Received: "
+                         f"interpolation={interpolation!r}")
+    arr = read_image(os.fspath(path), color_mode)
+    if target_size is None:
+        return arr
+    size = _check_size(target_size, op)
+    if arr.shape[:2] == size:
+        return arr
+    if interpolation == "nearest":  # Pillow's pick is the half-pixel one of the C++ resize
+        arr = resized(arr.astype(np.float32), size, interpolation, keep_aspect_ratio, op=op)
+        return np.clip(np.rint(arr), 0, 255).astype(np.uint8)
+    box = None
+    if keep_aspect_ratio:  # Keras' centred crop box, in whole pixels
+        h, w = arr.shape[:2]
+        crop_h, crop_w = min(h, (w * size[0]) // size[1]), min(w, (h * size[1]) // size[0])
+        top, left = (h - crop_h) // 2, (w - crop_w) // 2
+        box = (left, top, left + crop_w, top + crop_h)
+    return pil_resize(arr, size, interpolation, box, op=op)
 
 
 def img_to_array(img, data_format=None, dtype="float32"):

@@ -109,6 +109,13 @@ def decode_jpeg(contents, channels=0, ratio=1, fancy_upscaling=True, try_recover
     single-frame GIF contents decode too, as in TensorFlow; ratio other than 1 is refused."""
     if ratio != 1:
         raise NotImplementedError("[tf.image.decode_jpeg] only ratio=1 is supported")
+    for name, value, default in (("fancy_upscaling", fancy_upscaling, True),
+                                 ("try_recover_truncated", try_recover_truncated, False),
+                                 ("acceptable_fraction", acceptable_fraction, 1),
+                                 ("dct_method", dct_method, "")):
+        if value != default:  # Pillow's decoder has no such switch: refused, not ignored
+            raise NotImplementedError(f"[tf.image.decode_jpeg] only the default {name}="
+                                      f"{default!r} is supported, got {value!r}")
     if channels == 4 and _bytes("tf.image.decode_jpeg", contents)[:3] == b"\xff\xd8\xff":
         raise ValueError("[tf.image.decode_jpeg] JPEG does not support 4 channels")
     return _decode("decode_jpeg", contents, channels, "uint8", _PNG_JPEG_GIF)

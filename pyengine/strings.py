@@ -2,7 +2,7 @@
 before TextVectorization (keras-io: ``tf.strings.regex_replace(tf.strings.lower(s), "[%s]" %
 re.escape(strip_chars), "")``). pyengine has no string tensors: these take a str, a list or a
 NumPy array of str (or bytes, decoded as UTF-8) and return the same shape as a NumPy object
-array of str (a str for a str). Patterns are Python `re` patterns (RE2's common syntax).
+array of str (for a str, a str that also has TensorFlow's `.numpy().decode()`: Text). Patterns are Python `re` patterns (RE2's common syntax).
 `split` and `to_number` parse records (keras-io's NER program reads tab-separated lines with
 ``tf.strings.split(line, sep="\t")`` and ``tf.strings.to_number(fields, out_type=tf.int64)``);
 a batch of strings splits into a pe.RaggedTensor, which the other functions map row by row.
@@ -17,9 +17,28 @@ import numpy as np
 from .ragged import RaggedTensor
 
 
+class Text(str):
+    """A scalar string result: a str that also answers what a TensorFlow program calls on a
+    scalar string tensor, `.numpy()` (itself) and then `.decode("utf-8")` (a plain str; in
+    TensorFlow `.numpy()` gives bytes), as keras-io's OCR programs decode their predictions:
+    ``tf.strings.reduce_join(num_to_char(res)).numpy().decode("utf-8")``."""
+    __slots__ = ()
+
+    def numpy(self):
+        return self
+
+    def decode(self, encoding="utf-8", errors="strict"):
+        return str(self)
+
+
+def _scalar(out):
+    """A 0-d result as Text, else the array."""
+    return Text(out[()]) if out.ndim == 0 else out
+
+
 def _map(fn, input, what):
     if isinstance(input, (str, bytes)):
-        return fn(_text(input, what))
+        return Text(fn(_text(input, what)))
     if isinstance(input, RaggedTensor):  # the same rows over the mapped values
         flat = input._flat
         return input.with_flat_values(np.array([fn(_text(v, what)) for v in flat.tolist()],
@@ -185,7 +204,7 @@ def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, f
     out = np.empty(a.shape, dtype=object)
     for i, v in np.ndenumerate(a):
         out[i] = ("true" if v else "false") if a.dtype.kind == "b" else spec % v
-    return out[()] if out.ndim == 0 else out
+    return _scalar(out)
 
 
 def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
@@ -193,7 +212,7 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
     (TensorFlow's reduce_join): axis None joins every string in row-major order into one str;
     an int or a list of ints joins over those axes (negatives count from the end), and
     keepdims=True keeps them as axes of size 1. A RaggedTensor joins each row (axis -1 or 1).
-    Returns a str for a 0-d result, else a NumPy object array of str."""
+    Returns a str (Text) for a 0-d result, else a NumPy object array of str."""
     if not isinstance(separator, (str, bytes)):
         raise TypeError(f"[strings.reduce_join] separator must be a string. Received: "
                         f"{separator!r}")
@@ -224,4 +243,4 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
         out[i] = sep.join(moved[i])
     if keepdims:
         out = out.reshape(tuple(1 if d in axes else a.shape[d] for d in range(a.ndim)))
-    return out[()] if out.ndim == 0 else out
+    return _scalar(out)

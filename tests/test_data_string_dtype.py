@@ -64,3 +64,16 @@ def test_string_dtype_compares_as_tf_string():
     assert len({pe.string, pe.string}) == 1
     with pytest.raises(TypeError, match=r"\[string\] a string dtype wraps"):
         type(pe.string)(np.float32)
+
+
+def test_a_scalar_tf_strings_result_decodes_as_tensorflow_programs_do():
+    # keras-io OCR programs: tf.strings.reduce_join(num_to_char(res)).numpy().decode("utf-8")
+    import pyengine as tf
+    chars = np.array(["c", "a", "t"])
+    joined = tf.strings.reduce_join(chars)
+    text = joined.numpy().decode("utf-8")
+    assert text == "cat" and type(text) is str and joined == "cat"
+    assert tf.strings.lower("CAT").numpy().decode() == "cat"
+    assert tf.strings.as_string(np.array(7)).numpy().decode() == "7"
+    rows = tf.strings.reduce_join(np.array([["a", "b"], ["c", "d"]]), axis=1)
+    assert rows.tolist() == ["ab", "cd"]  # arrays stay NumPy arrays of str

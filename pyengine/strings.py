@@ -2,7 +2,7 @@
 before TextVectorization (keras-io: ``tf.strings.regex_replace(tf.strings.lower(s), "[%s]" %
 re.escape(strip_chars), "")``). pyengine has no string tensors: these take a str, a list or a
 NumPy array of str (or bytes, decoded as UTF-8) and return the same shape as a NumPy object
-array of str (for a str, a str that also has TensorFlow's `.numpy().decode()`: Text). Patterns are Python `re` patterns (RE2's common syntax).
+array of str (for a str, a str that also has TensorFlow's `.numpy()`, bytes: Text). Patterns are Python `re` patterns (RE2's common syntax).
 `split` and `to_number` parse records (keras-io's NER program reads tab-separated lines with
 ``tf.strings.split(line, sep="\t")`` and ``tf.strings.to_number(fields, out_type=tf.int64)``);
 a batch of strings splits into a pe.RaggedTensor, which the other functions map row by row.
@@ -18,17 +18,13 @@ from .ragged import RaggedTensor
 
 
 class Text(str):
-    """A scalar string result: a str that also answers what a TensorFlow program calls on a
-    scalar string tensor, `.numpy()` (itself) and then `.decode("utf-8")` (a plain str; in
-    TensorFlow `.numpy()` gives bytes), as keras-io's OCR programs decode their predictions:
-    ``tf.strings.reduce_join(num_to_char(res)).numpy().decode("utf-8")``."""
+    """A scalar string result: a str that also has a scalar string tensor's `.numpy()`, which
+    gives its UTF-8 bytes as in TensorFlow; keras-io's OCR programs decode their predictions
+    with ``tf.strings.reduce_join(num_to_char(res)).numpy().decode("utf-8")``."""
     __slots__ = ()
 
     def numpy(self):
-        return self
-
-    def decode(self, encoding="utf-8", errors="strict"):
-        return str(self)
+        return self.encode("utf-8")
 
 
 def _scalar(out):

@@ -73,6 +73,7 @@ def test_a_scalar_tf_strings_result_decodes_as_tensorflow_programs_do():
     joined = tf.strings.reduce_join(chars)
     text = joined.numpy().decode("utf-8")
     assert text == "cat" and type(text) is str and joined == "cat"
+    assert joined.numpy() == b"cat"  # TensorFlow's bytes
     assert tf.strings.lower("CAT").numpy().decode() == "cat"
     assert tf.strings.as_string(np.array(7)).numpy().decode() == "7"
     rows = tf.strings.reduce_join(np.array([["a", "b"], ["c", "d"]]), axis=1)

@@ -20,7 +20,6 @@ allow_pickle=False) under TensorFlow's prefix name, not TensorFlow's .index / .d
 """
 import json
 import os
-import tempfile
 
 import numpy as np
 
@@ -121,17 +120,8 @@ def _optimizer_arrays(key, opt, graph):
 
 
 def _write_file(path, arrays):
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    from .keras.saving import write_npz_atomically
+    write_npz_atomically(path, arrays)
 
 
 class CheckpointLoadStatus:

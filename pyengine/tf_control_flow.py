@@ -119,6 +119,19 @@ def _signature_dtype(sig):
                     f"structure of them, got {sig!r}")
 
 
+def _sliced_together(op, elems):
+    """(elems' tensors, flattened; their common first dimension): map_fn and scan slice them
+    together along it."""
+    flat = [_t(e) for e in _flatten(elems)]
+    if not flat or any(e.ndim == 0 for e in flat):
+        raise ValueError(f"[{op}] elems must be tensors of at least one dimension")
+    n = flat[0].shape[0]
+    if any(e.shape[0] != n for e in flat):
+        raise ValueError(f"[{op}] all elems must have the same first dimension, got "
+                         f"{[e.shape[0] for e in flat]}")
+    return flat, n
+
+
 def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop=True, swap_memory=False,
            infer_shape=True, name=None, fn_output_signature=None):
     """tf.map_fn: fn applied to each slice elems[i] along the first dimension (elems may be a
@@ -133,13 +146,7 @@ def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop=True, swap
     if dtype is not None and fn_output_signature is not None:
         raise ValueError("[tf.map_fn] give dtype or fn_output_signature, not both")
     sig = fn_output_signature if fn_output_signature is not None else dtype
-    flat = [_t(e) for e in _flatten(elems)]
-    if not flat or any(e.ndim == 0 for e in flat):
-        raise ValueError("[tf.map_fn] elems must be tensors of at least one dimension")
-    n = flat[0].shape[0]
-    if any(e.shape[0] != n for e in flat):
-        raise ValueError(f"[tf.map_fn] all elems must have the same first dimension, got "
-                         f"{[e.shape[0] for e in flat]}")
+    flat, n = _sliced_together("tf.map_fn", elems)
     if n == 0:
         return _empty_map(sig)
     results = []
@@ -170,13 +177,7 @@ def scan(fn, elems, initializer=None, parallel_iterations=10, back_prop=True, sw
     swap_memory only schedule TensorFlow's graph."""
     if not callable(fn):
         raise TypeError("[tf.scan] fn must be callable")
-    flat = [_t(e) for e in _flatten(elems)]
-    if not flat or any(e.ndim == 0 for e in flat):
-        raise ValueError("[tf.scan] elems must be tensors of at least one dimension")
-    n = flat[0].shape[0]
-    if any(e.shape[0] != n for e in flat):
-        raise ValueError(f"[tf.scan] all elems must have the same first dimension, got "
-                         f"{[e.shape[0] for e in flat]}")
+    flat, n = _sliced_together("tf.scan", elems)
 
     def slice_at(i):
         it = iter(flat)

@@ -129,12 +129,9 @@ def weights_file(filepath, op):
     return filepath
 
 
-def write_weights(model, filepath, overwrite=True, extra=None, op="save_weights"):
-    filepath = weights_file(filepath, op)
-    if not overwrite and os.path.exists(filepath):
-        raise FileExistsError(f"[{op}] {filepath} exists and overwrite=False")
-    arrays = {f"{i:04d}": w._data for i, w in enumerate(model.weights)}
-    arrays.update(extra or {})
+def write_npz_atomically(filepath, arrays):
+    """np.savez into a temporary file of the target's folder, synced, then renamed over the
+    target: a crash or a full disk never leaves a half-written file under its name."""
     folder = os.path.dirname(os.path.abspath(filepath))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
@@ -148,6 +145,16 @@ def write_weights(model, filepath, overwrite=True, extra=None, op="save_weights"
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def write_weights(model, filepath, overwrite=True, extra=None, op="save_weights"):
+    filepath = weights_file(filepath, op)
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(f"[{op}] {filepath} exists and overwrite=False")
+    arrays = {f"{i:04d}": w._data for i, w in enumerate(model.weights)}
+    arrays.update(extra or {})
+    write_npz_atomically(filepath, arrays)
+    folder = os.path.dirname(os.path.abspath(filepath))
     if op == "save_weights" and _tf_checkpoint_path(filepath):
         # only save_weights writes TensorFlow's checkpoint format; TF 2's model.save of such a
         # path is a SavedModel folder, listed in no state file (keras-io distributed_training

@@ -265,6 +265,12 @@ from .torch_functions_extra import (addcdiv, addcmul, addmv, aminmax, atleast_1d
 from .torch_functions_scan import (cartesian_prod, combinations, cummax, cummin,  # noqa: E402,F401
                                    cumulative_trapezoid, gradient, kthvalue, logcumsumexp, mode,
                                    nanmedian, poisson, renorm, trapezoid, unique_consecutive)
+# torch.quantile / nanmean / cov / logaddexp / copysign / gcd / frexp / diagflat / vander ...
+# (and x.quantile() ...), torch_functions_numeric.py
+from .torch_functions_numeric import (corrcoef, copysign, cov, deg2rad, diagflat,  # noqa: E402,F401
+                                      frexp, gcd, heaviside, isin, lcm, ldexp, logaddexp,
+                                      logaddexp2, msort, nanmean, nanquantile, nextafter,
+                                      quantile, rad2deg, signbit, vander)
 # torch.get_rng_state / set_rng_state / initial_seed: pyengine's generator state (random.py)
 from .random import get_rng_state, initial_seed, set_rng_state  # noqa: E402,F401
 # torch.set_printoptions / get_printoptions (Tensor repr), print_options.py; torch.dtype is the

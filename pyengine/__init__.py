@@ -271,6 +271,11 @@ from .torch_functions_numeric import (corrcoef, copysign, cov, deg2rad, diagflat
                                       frexp, gcd, heaviside, isin, lcm, ldexp, logaddexp,
                                       logaddexp2, msort, nanmean, nanquantile, nextafter,
                                       quantile, rad2deg, signbit, vander)
+# method forms of top-level functions, torch's other spellings and the complex API of a real
+# tensor (x.addmm, x.where(c, y), pe.absolute, pe.conj, x.put ...), torch_tensor_gaps.py
+from .torch_tensor_gaps import FUNCTION_NAMES as _GAP_NAMES, dstack  # noqa: E402,F401
+globals().update({_n: _method_function(_n) for _n in _GAP_NAMES})
+trapz = trapezoid  # noqa: E305  (torch.trapz, the older name)
 # torch.get_rng_state / set_rng_state / initial_seed: pyengine's generator state (random.py)
 from .random import get_rng_state, initial_seed, set_rng_state  # noqa: E402,F401
 # torch.set_printoptions / get_printoptions (Tensor repr), print_options.py; torch.dtype is the

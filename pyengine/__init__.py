@@ -276,6 +276,10 @@ from .torch_functions_numeric import (corrcoef, copysign, cov, deg2rad, diagflat
 from .torch_tensor_gaps import FUNCTION_NAMES as _GAP_NAMES, dstack  # noqa: E402,F401
 globals().update({_n: _method_function(_n) for _n in _GAP_NAMES})
 trapz = trapezoid  # noqa: E305  (torch.trapz, the older name)
+# the in-place forms of the methods added since torch_inplace was first imported (x.renorm_,
+# x.bitwise_and_, x.addmm_, x.greater_ ...)
+from .torch_inplace import install as _install_inplace  # noqa: E402
+globals().update({k: v for k, v in _install_inplace().items() if k not in globals()})
 # torch.get_rng_state / set_rng_state / initial_seed: pyengine's generator state (random.py)
 from .random import get_rng_state, initial_seed, set_rng_state  # noqa: E402,F401
 # torch.set_printoptions / get_printoptions (Tensor repr), print_options.py; torch.dtype is the

@@ -280,6 +280,12 @@ trapz = trapezoid  # noqa: E305  (torch.trapz, the older name)
 # x.bitwise_and_, x.addmm_, x.greater_ ...)
 from .torch_inplace import install as _install_inplace  # noqa: E402
 globals().update({k: v for k, v in _install_inplace().items() if k not in globals()})
+# torch.conv2d / dropout / embedding / selu / pdist ... (nn.functional's functions at the top
+# level, torch's argument order), slogdet, asarray, frombuffer, typename: torch_nn_aliases.py
+from . import torch_nn_aliases as _nn_aliases  # noqa: E402
+globals().update({k: v for k, v in _nn_aliases.functional_aliases().items() if k not in globals()})
+from .torch_nn_aliases import (asarray, dropout, embedding, frombuffer, pdist,  # noqa: E402,F401
+                               slogdet, typename)
 # torch.get_rng_state / set_rng_state / initial_seed: pyengine's generator state (random.py)
 from .random import get_rng_state, initial_seed, set_rng_state  # noqa: E402,F401
 # torch.set_printoptions / get_printoptions (Tensor repr), print_options.py; torch.dtype is the

@@ -298,3 +298,44 @@ def test_frexp_and_method_forms_against_torch():
     np.testing.assert_array_equal(got.numpy(), want.numpy())
     np.testing.assert_array_equal(pe.tensor(x).sum_to_size(2, 1).numpy(),
                                   torch.tensor(x).sum_to_size(2, 1).numpy())
+
+
+# ---- nn-function aliases and the other top-level names (torch_nn_aliases.py) ----------------
+def test_nn_aliases_and_helpers():
+    a = R.standard_normal((4, 3))
+    ref = np.array([np.linalg.norm(a[i] - a[j]) for i in range(4) for j in range(i + 1, 4)])
+    np.testing.assert_allclose(pe.pdist(t64(a)).numpy(), ref)
+    ref1 = [np.abs(a[i] - a[j]).sum() for i in range(4) for j in range(i + 1, 4)]
+    np.testing.assert_allclose(pe.pdist(t64(a), p=1).numpy(), ref1)
+    x = t64(np.vstack([a, a[:1]]), grad=True)
+    assert gradcheck(lambda t: pe.pdist(t[:4], p=3), [x])
+    pe.pdist(x).sum().backward()  # equal rows 0 and 4: a zero gradient from that pair
+    assert np.isfinite(x.grad.numpy()).all()
+    w = pe.eye(3)
+    np.testing.assert_allclose(pe.embedding(w, pe.tensor([2, 0])).numpy(), [[0, 0, 1], [1, 0, 0]])
+    np.testing.assert_allclose(pe.dropout(pe.ones(3), 0.5, False).numpy(), np.ones(3))
+    assert pe.conv2d is pe.nn.functional.conv2d and pe.selu is pe.nn.functional.selu
+    np.testing.assert_allclose(pe.tensor([-1.0, 0.2]).hardshrink(0.5).numpy(), [-1, 0])
+    np.testing.assert_allclose(pe.slogdet(pe.eye(2) * 2)[1].numpy(), np.log(4), rtol=1e-6)
+    arr = np.ones(3, np.float32)
+    assert pe.asarray(arr).dtype == pe.float32 and pe.asarray(pe.ones(2)).shape == (2,)
+    buf = bytearray(np.int32([1, 2]).tobytes())
+    t = pe.frombuffer(buf, dtype=pe.int32)
+    t[0] = 7
+    assert t.tolist() == [7, 2] and buf[0] == 7
+    assert (pe.typename(pe.ones(1)), pe.typename(3), pe.typename(arr)) == \
+        ("pyengine.FloatTensor", "int", "numpy.ndarray")
+    with pytest.raises(RuntimeError, match=r"\[pdist\] only supports 2D"):
+        pe.pdist(pe.ones(3))
+
+
+def test_pdist_against_torch():
+    torch = pytest.importorskip("torch")
+    a = R.standard_normal((5, 3)).astype(np.float32)
+    for p in (1, 2, 3, float("inf")):
+        tx, px = torch.tensor(a, requires_grad=True), pe.tensor(a, requires_grad=True)
+        want, got = torch.pdist(tx, p=p), pe.pdist(px, p=p)
+        np.testing.assert_allclose(got.numpy(), want.detach().numpy(), rtol=1e-5)
+        want.sum().backward()
+        got.sum().backward()
+        np.testing.assert_allclose(px.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-6)

@@ -339,3 +339,18 @@ def test_pdist_against_torch():
         want.sum().backward()
         got.sum().backward()
         np.testing.assert_allclose(px.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-6)
+
+
+def test_inplace_writes_in_a_graph_against_torch():
+    torch = pytest.importorskip("torch")
+    grads = []
+    for m in (torch, pe):
+        w = m.ones(2, 3, requires_grad=True)
+        v = m.tensor([2.0, 3.0], requires_grad=True)
+        x = w * 2
+        x.index_put_((m.tensor([0, 1]), m.tensor([1, 2])), v * 5, accumulate=True)
+        x.put_(m.tensor([0]), v[:1] * 7)
+        x.cumsum_(1)
+        (x * m.arange(6.0).reshape(2, 3)).sum().backward()
+        grads.append((w.grad.tolist(), v.grad.tolist()))
+    assert grads[0] == grads[1]

@@ -272,6 +272,27 @@ from .torch_functions_extra import (addcdiv, addcmul, addmv, aminmax, atleast_1d
 from .torch_functions_scan import (cartesian_prod, combinations, cummax, cummin,  # noqa: E402,F401
                                    cumulative_trapezoid, gradient, kthvalue, logcumsumexp, mode,
                                    nanmedian, poisson, renorm, trapezoid, unique_consecutive)
+# torch.quantile / nanmean / cov / logaddexp / copysign / gcd / frexp / diagflat / vander ...
+# (and x.quantile() ...), torch_functions_numeric.py
+from .torch_functions_numeric import (corrcoef, copysign, cov, deg2rad, diagflat,  # noqa: E402,F401
+                                      frexp, gcd, heaviside, isin, lcm, ldexp, logaddexp,
+                                      logaddexp2, msort, nanmean, nanquantile, nextafter,
+                                      quantile, rad2deg, signbit, vander)
+# method forms of top-level functions, torch's other spellings and the complex API of a real
+# tensor (x.addmm, x.where(c, y), pe.absolute, pe.conj, x.put ...), torch_tensor_gaps.py
+from .torch_tensor_gaps import FUNCTION_NAMES as _GAP_NAMES, dstack  # noqa: E402,F401
+globals().update({_n: _method_function(_n) for _n in _GAP_NAMES})
+trapz = trapezoid  # noqa: E305  (torch.trapz, the older name)
+# the in-place forms of the methods added since torch_inplace was first imported (x.renorm_,
+# x.bitwise_and_, x.addmm_, x.greater_ ...)
+from .torch_inplace import install as _install_inplace  # noqa: E402
+globals().update({k: v for k, v in _install_inplace().items() if k not in globals()})
+# torch.conv2d / dropout / embedding / selu / pdist ... (nn.functional's functions at the top
+# level, torch's argument order), slogdet, asarray, frombuffer, typename: torch_nn_aliases.py
+from . import torch_nn_aliases as _nn_aliases  # noqa: E402
+globals().update({k: v for k, v in _nn_aliases.functional_aliases().items() if k not in globals()})
+from .torch_nn_aliases import (asarray, dropout, embedding, frombuffer, pdist,  # noqa: E402,F401
+                               slogdet, typename)
 # torch.get_rng_state / set_rng_state / initial_seed: pyengine's generator state (random.py)
 from .random import get_rng_state, initial_seed, set_rng_state  # noqa: E402,F401
 # torch.set_printoptions / get_printoptions (Tensor repr), print_options.py; torch.dtype is the

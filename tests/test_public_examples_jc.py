@@ -42,3 +42,30 @@ def test_vmap_autograd_grad_jacobian_against_torch():
     jp = pe.vmap(lambda v: pe.autograd.grad(yp, xp, v)[0])(pe.eye(4))
     jt = torch.vmap(lambda v: torch.autograd.grad(yt, xt, v)[0])(torch.eye(4))
     np.testing.assert_allclose(jp.numpy(), jt.numpy(), rtol=1e-5, atol=1e-6)
+
+
+# ---- inspecting a model's parameters: names, sizes, counts, freezing -------------------------
+def _inspect_net(nn):
+    return nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(inplace=True), nn.MaxPool2d((2, 2)),
+                         nn.Flatten(), nn.Linear(4 * 3 * 3, 6), nn.ReLU(), nn.Linear(6, 2))
+
+
+def test_parameter_inspection_counts_and_freezing_match_torch():
+    from pyengine import nn
+    net = _inspect_net(nn)
+    got = [(n, tuple(p.size()), p.numel()) for n, p in net.named_parameters()]
+    assert [g[0] for g in got] == ["0.weight", "0.bias", "4.weight", "4.bias", "6.weight",
+                                   "6.bias"]
+    assert all(int(np.prod(s)) == k for _, s, k in got)
+    for name, p in net.named_parameters():
+        if name == "4.weight":
+            p.requires_grad = False
+    trainable = sum(p.numel() for p in net.parameters() if p.requires_grad)
+    assert trainable == sum(k for _, _, k in got) - 36 * 6
+    per_layer = {}
+    for name, p in net.named_parameters():
+        per_layer[name.rsplit(".", 1)[0]] = per_layer.get(name.rsplit(".", 1)[0], 0) + p.numel()
+    assert per_layer == {"0": 40, "4": 222, "6": 14}
+    torch = pytest.importorskip("torch")
+    ref = [(n, tuple(p.size()), p.numel()) for n, p in _inspect_net(torch.nn).named_parameters()]
+    assert got == ref

@@ -69,3 +69,33 @@ def test_parameter_inspection_counts_and_freezing_match_torch():
     torch = pytest.importorskip("torch")
     ref = [(n, tuple(p.size()), p.numel()) for n, p in _inspect_net(torch.nn).named_parameters()]
     assert got == ref
+
+
+# ---- shape mismatches are RuntimeErrors as in torch (and still ValueErrors) ------------------
+def test_wrong_in_features_is_caught_by_except_runtime_error():
+    from pyengine import nn
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.MaxPool2d((2, 2)), nn.Flatten(), nn.Linear(2 * 4 * 4, 3))
+    x = pe.ones(1, 1, 12, 12)  # 2 x 5 x 5 after the pool, not 2 x 4 x 4
+    try:
+        net(x)
+    except RuntimeError as e:
+        msg = str(e)
+    else:
+        pytest.fail("the mismatched Linear did not raise")
+    assert msg.startswith("[linear]") and "50" in msg and "32" in msg
+    net[3] = nn.Linear(2 * 5 * 5, 3)
+    assert tuple(net(x).shape) == (1, 3)
+
+
+@pytest.mark.parametrize("bad", [
+    lambda: pe.randn(2, 3) @ pe.randn(4, 5),
+    lambda: pe.randn(2, 2, 3) @ pe.randn(3, 3, 4),
+    lambda: pe.randn(2, 3) + pe.randn(4, 5),
+    lambda: pe.randn(2, 3).view(5),
+    lambda: pe.cat([pe.randn(2, 3), pe.randn(2, 4)]),
+])
+def test_shape_errors_are_both_runtime_and_value_errors(bad):
+    with pytest.raises(RuntimeError) as info:
+        bad()
+    assert isinstance(info.value, ValueError)
+    assert str(info.value).startswith("[")

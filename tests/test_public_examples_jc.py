@@ -99,3 +99,65 @@ def test_shape_errors_are_both_runtime_and_value_errors(bad):
         bad()
     assert isinstance(info.value, ValueError)
     assert str(info.value).startswith("[")
+
+
+# ---- a Tensor lr (torch.compile's optimizer recipes) followed by the schedulers --------------
+def _tensor_lr_run(torch, opt_name, make_sched, tensor_lr=True):
+    w0 = np.linspace(-1, 1, 12).astype(np.float32).reshape(3, 4)
+    x = torch.tensor(np.linspace(0, 1, 8).astype(np.float32).reshape(2, 4))
+    w = torch.nn.Parameter(torch.tensor(w0))
+    lr = torch.tensor(0.05) if tensor_lr else 0.05
+    opt = getattr(torch.optim, opt_name)([w], lr=lr)
+    sched = make_sched(torch, opt)
+    lrs = []
+    for _ in range(4):
+        opt.zero_grad()
+        (w @ x.T).square().mean().backward()
+        opt.step()
+        sched.step()
+        lrs.append(float(opt.param_groups[0]["lr"]))
+    if tensor_lr:
+        assert opt.param_groups[0]["lr"] is lr  # written in place, never replaced
+        last = sched.get_last_lr()[0]
+        assert isinstance(last, type(lr)) and last is not lr
+    return np.array(lrs), w.detach().numpy()
+
+
+_SCHEDS = {
+    "linear": lambda t, o: t.optim.lr_scheduler.LinearLR(o, total_iters=3),
+    "cosine": lambda t, o: t.optim.lr_scheduler.CosineAnnealingLR(o, T_max=3),
+    "sequential": lambda t, o: t.optim.lr_scheduler.SequentialLR(
+        o, [t.optim.lr_scheduler.ConstantLR(o, factor=0.5, total_iters=2),
+            t.optim.lr_scheduler.ExponentialLR(o, 0.9)], milestones=[2]),
+}
+
+
+@pytest.mark.parametrize("opt_name", ["Adam", "SGD"])
+@pytest.mark.parametrize("sched", sorted(_SCHEDS))
+def test_tensor_lr_follows_the_scheduler_in_place(opt_name, sched):
+    lrs, w = _tensor_lr_run(pe, opt_name, _SCHEDS[sched])
+    float_lrs, float_w = _tensor_lr_run(pe, opt_name, _SCHEDS[sched], tensor_lr=False)
+    np.testing.assert_allclose(lrs, float_lrs, rtol=1e-6)  # 0.05 as float32, then the same
+    np.testing.assert_allclose(w, float_w, rtol=1e-5, atol=1e-6)
+    if sched == "linear":  # start_factor 1/3, up to 1 over 3 steps, then constant
+        np.testing.assert_allclose(lrs, 0.05 * np.array([5 / 9, 7 / 9, 1.0, 1.0]), rtol=1e-6)
+    torch = pytest.importorskip("torch")
+    t_lrs, t_w = _tensor_lr_run(torch, opt_name, _SCHEDS[sched])
+    np.testing.assert_allclose(lrs, t_lrs, rtol=1e-6)
+    np.testing.assert_allclose(w, t_w, rtol=1e-5, atol=1e-6)
+
+
+def test_tensor_lr_checks_and_reduce_on_plateau():
+    w = pe.nn.Parameter(pe.ones(3))
+    with pytest.raises(ValueError, match="1-element"):
+        pe.optim.SGD([w], lr=pe.tensor([0.1, 0.2]))
+    with pytest.raises(ValueError, match="Invalid learning rate"):
+        pe.optim.SGD([w], lr=pe.tensor(-0.1))
+    with pytest.raises(ValueError, match="foreach=True"):
+        pe.optim.Adam([w], lr=pe.tensor(0.1), foreach=True)
+    lr = pe.tensor(0.1)
+    opt = pe.optim.SGD([w], lr=lr)
+    sched = pe.optim.lr_scheduler.ReduceLROnPlateau(opt, patience=0, factor=0.5)
+    for _ in range(3):
+        sched.step(1.0)
+    assert opt.param_groups[0]["lr"] is lr and abs(lr.item() - 0.025) < 1e-8

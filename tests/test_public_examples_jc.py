@@ -161,3 +161,51 @@ def test_tensor_lr_checks_and_reduce_on_plateau():
     for _ in range(3):
         sched.step(1.0)
     assert opt.param_groups[0]["lr"] is lr and abs(lr.item() - 0.025) < 1e-8
+
+
+# ---- minGPT-ddp: MultiheadAttention with a float 0/1 "mask", weight-decay groups by name ------
+def _mha_block(nn, torch):
+    class Attn(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("mask", torch.tril(torch.ones(6, 6)).view(1, 1, 6, 6))
+            self.attn = nn.MultiheadAttention(embed_dim=8, num_heads=2, dropout=0.0,
+                                              batch_first=True)
+            self.c_proj = nn.Linear(8, 8)
+
+        def forward(self, x):
+            t = x.size()[1]
+            return self.c_proj(self.attn(x, x, x, attn_mask=self.mask[0, 0, :t, :t])[0])
+    return Attn()
+
+
+def test_mha_float_mask_is_added_and_decay_groups_by_parameter_name():
+    from pyengine import nn
+    block = _mha_block(nn, pe)
+    names = {f"{mn}.{pn}" if mn else pn for mn, m in block.named_modules()
+             for pn, _ in m.named_parameters()}
+    assert {"attn.in_proj_weight", "attn.in_proj_bias", "attn.out_proj.weight",
+            "c_proj.weight"} <= names
+    decay = sorted(n for n in names if n.endswith("in_proj_weight") or n == "c_proj.weight"
+                   or n == "attn.out_proj.weight")
+    params = dict(block.named_parameters())
+    opt = pe.optim.AdamW([{"params": [params[n] for n in decay], "weight_decay": 0.1},
+                          {"params": [p for n, p in params.items() if n not in decay],
+                           "weight_decay": 0.0}], lr=3e-3, betas=(0.9, 0.95))
+    x = pe.tensor(np.random.default_rng(0).normal(size=(3, 5, 8)).astype(np.float32))
+    losses = []
+    for _ in range(15):
+        loss = block(x).square().mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        pe.nn.utils.clip_grad_norm_(block.parameters(), 1.0)
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.7 * losses[0]
+    torch = pytest.importorskip("torch")
+    ref = _mha_block(torch.nn, torch)
+    fresh = _mha_block(nn, pe)
+    ref.load_state_dict({k: torch.tensor(v.numpy()) for k, v in fresh.state_dict().items()})
+    with torch.no_grad():
+        want = ref(torch.tensor(x.numpy())).numpy()
+    np.testing.assert_allclose(fresh(x).detach().numpy(), want, rtol=1e-5, atol=1e-6)

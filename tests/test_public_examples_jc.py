@@ -209,3 +209,43 @@ def test_mha_float_mask_is_added_and_decay_groups_by_parameter_name():
     with torch.no_grad():
         want = ref(torch.tensor(x.numpy())).numpy()
     np.testing.assert_allclose(fresh(x).detach().numpy(), want, rtol=1e-5, atol=1e-6)
+
+
+# ---- custom Dataset of dict samples, callable transforms in Compose, workers, make_grid ------
+class _DictSamples(pe.utils.data.Dataset):
+    def __init__(self, transform):
+        rng = np.random.default_rng(1)
+        self.images = [rng.random((10 + k % 3, 12, 3)) for k in range(6)]  # float64, HWC
+        self.points = [rng.random((5, 2)) * 8 for _ in range(6)]
+        self.transform = transform
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, idx):
+        if pe.is_tensor(idx):
+            idx = idx.tolist()
+        return self.transform({"image": self.images[idx], "landmarks": self.points[idx]})
+
+
+class _Crop:
+    def __call__(self, sample):
+        return {"image": sample["image"][1:9, 2:10], "landmarks": sample["landmarks"] - [2, 1]}
+
+
+class _ToTensor:
+    def __call__(self, sample):
+        return {"image": pe.from_numpy(sample["image"].transpose((2, 0, 1))),
+                "landmarks": pe.from_numpy(sample["landmarks"])}
+
+
+def test_dict_samples_batch_through_workers_and_make_grid():
+    from pyengine.vision import transforms, utils
+    ds = _DictSamples(transforms.Compose([_Crop(), _ToTensor()]))
+    batches = list(pe.utils.data.DataLoader(ds, batch_size=4, num_workers=2))
+    assert [tuple(b["image"].size()) for b in batches] == [(4, 3, 8, 8), (2, 3, 8, 8)]
+    assert batches[0]["image"].dtype == pe.float64 and tuple(batches[0]["landmarks"].shape) == (4, 5, 2)
+    np.testing.assert_array_equal(batches[1]["landmarks"][0].numpy(), ds.points[4] - [2, 1])
+    grid = utils.make_grid(batches[0]["image"])  # padding 2, 8 per row
+    assert tuple(grid.shape) == (3, 12, 42) and grid.dtype == pe.float64
+    np.testing.assert_array_equal(grid.numpy()[:, 2:10, 12:20], batches[0]["image"][1].numpy())

@@ -249,3 +249,40 @@ def test_dict_samples_batch_through_workers_and_make_grid():
     grid = utils.make_grid(batches[0]["image"])  # padding 2, 8 per row
     assert tuple(grid.shape) == (3, 12, 42) and grid.dtype == pe.float64
     np.testing.assert_array_equal(grid.numpy()[:, 2:10, 12:20], batches[0]["image"][1].numpy())
+
+
+# ---- a convolutional autoencoder: Flatten -> Linear code -> Unflatten -> ConvTranspose2d ------
+def _conv_autoencoder(nn):
+    return nn.Sequential(
+        nn.Conv2d(1, 4, (3, 3)), nn.LeakyReLU(), nn.Conv2d(4, 6, (2, 2), stride=(2, 2)),
+        nn.LeakyReLU(), nn.Flatten(), nn.Linear(6 * 3 * 3, 5),
+        nn.Linear(5, 6 * 3 * 3), nn.Unflatten(1, (6, 3, 3)),
+        nn.ConvTranspose2d(6, 4, (2, 2), stride=(2, 2)), nn.LeakyReLU(),
+        nn.ConvTranspose2d(4, 1, (3, 3), padding=0), nn.Sigmoid())
+
+
+def test_conv_autoencoder_reconstructs_and_matches_torch():
+    from pyengine import nn
+    rng = np.random.default_rng(3)
+    x = pe.tensor((rng.random((16, 1, 8, 8)) > 0.5).astype(np.float32))
+    model = _conv_autoencoder(nn)
+    opt = pe.optim.Adam(model.parameters(), lr=0.01)
+    loss_fn = nn.MSELoss()
+    first = None
+    for _ in range(30):
+        opt.zero_grad()
+        loss = loss_fn(model(x), x)
+        loss.backward()
+        opt.step()
+        first = loss.item() if first is None else first
+    assert loss.item() < 0.8 * first
+    model.eval()
+    with pe.inference_mode():
+        out = model(x[:1])
+    assert tuple(out.shape) == (1, 1, 8, 8) and not out.requires_grad
+    torch = pytest.importorskip("torch")
+    ref = _conv_autoencoder(torch.nn)
+    ref.load_state_dict({k: torch.tensor(v.numpy()) for k, v in model.state_dict().items()})
+    with torch.inference_mode():
+        want = ref(torch.tensor(x.numpy())).numpy()
+    np.testing.assert_allclose(model(x).detach().numpy(), want, rtol=1e-4, atol=1e-5)

@@ -266,16 +266,16 @@ def test_conv_autoencoder_reconstructs_and_matches_torch():
     rng = np.random.default_rng(3)
     x = pe.tensor((rng.random((16, 1, 8, 8)) > 0.5).astype(np.float32))
     model = _conv_autoencoder(nn)
-    opt = pe.optim.Adam(model.parameters(), lr=0.01)
+    opt = pe.optim.Adam(model.parameters(), lr=0.02)
     loss_fn = nn.MSELoss()
     first = None
-    for _ in range(30):
+    for _ in range(60):
         opt.zero_grad()
         loss = loss_fn(model(x), x)
         loss.backward()
         opt.step()
         first = loss.item() if first is None else first
-    assert loss.item() < 0.8 * first
+    assert loss.item() < 0.7 * first
     model.eval()
     with pe.inference_mode():
         out = model(x[:1])

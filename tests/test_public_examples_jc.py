@@ -286,3 +286,32 @@ def test_conv_autoencoder_reconstructs_and_matches_torch():
     with torch.inference_mode():
         want = ref(torch.tensor(x.numpy())).numpy()
     np.testing.assert_allclose(model(x).detach().numpy(), want, rtol=1e-4, atol=1e-5)
+
+
+# ---- torch.nn.parameter's lazy placeholders ----------------------------------------------------
+def test_uninitialized_parameter_materializes_in_place_and_lazy_linear_uses_it():
+    from pyengine.nn.parameter import Parameter, UninitializedBuffer, UninitializedParameter, \
+        is_lazy
+    p = UninitializedParameter(dtype=pe.float64)
+    assert repr(p) == "<UninitializedParameter>" and p.requires_grad and is_lazy(p)
+    with pytest.raises(RuntimeError, match="shape of an uninitialized parameter"):
+        p.shape
+    p.materialize((2, 3))
+    assert type(p) is Parameter and tuple(p.shape) == (2, 3) and p.dtype == pe.float64
+    assert not is_lazy(p)
+    b = UninitializedBuffer()
+    assert not b.requires_grad
+    b.materialize(4)
+    assert type(b) is pe.Tensor and tuple(b.shape) == (4,)
+    m = pe.nn.LazyLinear(3)
+    assert isinstance(m.weight, UninitializedParameter) and pe.nn.UninitializedParameter is \
+        UninitializedParameter
+    assert repr(m) == "LazyLinear(in_features=0, out_features=3, bias=True)"
+    weight = m.weight
+    opt = pe.optim.SGD(m.parameters(), lr=0.1)  # made before the dry run, as torch allows
+    x = pe.ones(2, 5)
+    m(x).sum().backward()
+    before = weight.detach().numpy().copy()
+    opt.step()
+    assert m.weight is weight and type(weight) is Parameter and tuple(weight.shape) == (3, 5)
+    np.testing.assert_allclose(weight.detach().numpy(), before - 0.1 * 2.0, rtol=1e-6)

@@ -315,3 +315,79 @@ def test_uninitialized_parameter_materializes_in_place_and_lazy_linear_uses_it()
     opt.step()
     assert m.weight is weight and type(weight) is Parameter and tuple(weight.shape) == (3, 5)
     np.testing.assert_allclose(weight.detach().numpy(), before - 0.1 * 2.0, rtol=1e-6)
+
+
+# ---- DataLoader: persistent_workers, in_order, __getitems__ (data-loading optimization tutorial)
+class _Batched(pe.utils.data.Dataset):
+    def __init__(self, n):
+        self.n, self.calls = n, []
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, idx):
+        raise AssertionError("__getitems__ should have been used")
+
+    def __getitems__(self, indices):
+        self.calls.append(list(indices))
+        return [(pe.tensor([float(i)]), i) for i in indices]
+
+
+def test_getitems_fetches_each_batch_in_one_call():
+    ds = _Batched(10)
+    for workers in (0, 2):
+        ds.calls.clear()
+        batches = list(pe.utils.data.DataLoader(ds, batch_size=4, num_workers=workers))
+        assert sorted(map(tuple, ds.calls)) == [(0, 1, 2, 3), (4, 5, 6, 7), (8, 9)]
+        assert [b[1].tolist() for b in batches] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+
+
+def test_persistent_workers_keep_their_setup_and_restart_cleanly_after_an_early_break():
+    import threading
+    inits = []
+    seeds = []
+
+    def init(wid):
+        inits.append(wid)
+
+    class Rows(pe.utils.data.Dataset):
+        def __len__(self):
+            return 12
+
+        def __getitem__(self, i):
+            seeds.append(pe.utils.data.get_worker_info().seed)
+            return i
+    loader = pe.utils.data.DataLoader(Rows(), batch_size=3, num_workers=2,
+                                      persistent_workers=True, worker_init_fn=init)
+    for b in loader:  # an epoch left early: its batches in flight must not leak into the next
+        break
+    for _ in range(2):
+        assert [b.tolist() for b in loader] == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]]
+    assert sorted(inits) == [0, 1] and len(set(seeds)) == 2
+    with pytest.raises(ValueError, match="num_workers > 0"):
+        pe.utils.data.DataLoader(Rows(), num_workers=0, persistent_workers=True)
+    before = threading.active_count()
+    it = iter(pe.utils.data.DataLoader(Rows(), batch_size=3, num_workers=2))
+    next(it)
+    del it  # a loop left early: its worker threads end
+    import time
+    for _ in range(100):
+        if threading.active_count() <= before:
+            break
+        time.sleep(0.01)
+    assert threading.active_count() <= before
+
+
+def test_persistent_workers_reiterate_an_iterable_dataset_and_in_order_false_gives_every_batch():
+    class Stream(pe.utils.data.IterableDataset):
+        def __iter__(self):
+            info = pe.utils.data.get_worker_info()
+            return iter(range(info.id, 8, info.num_workers))
+    loader = pe.utils.data.DataLoader(Stream(), batch_size=2, num_workers=2,
+                                      persistent_workers=True)
+    for _ in range(2):
+        assert sorted(x for b in loader for x in b.tolist()) == list(range(8))
+    unordered = pe.utils.data.DataLoader(list(range(20)), batch_size=3, num_workers=2,
+                                         in_order=False)
+    got = [b.tolist() for b in unordered]
+    assert sorted(got) == [list(range(i, min(i + 3, 20))) for i in range(0, 20, 3)]

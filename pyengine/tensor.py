@@ -410,8 +410,20 @@ class Tensor(TorchHabits):
         return self
 
     def retain_grad(self):
-        self._retain_grad = True
+        """Make backward fill this non-leaf tensor's .grad (a leaf that requires grad gets one
+        anyway: no-op). torch's rule: a tensor that does not require grad cannot retain one."""
+        if not self.requires_grad:
+            raise RuntimeError("[retain_grad] can't retain_grad on Tensor that has "
+                               "requires_grad=False")
+        if self._node is not None:
+            self._retain_grad = True
         return self
+
+    @property
+    def retains_grad(self):
+        """True for a non-leaf tensor whose .grad backward fills (after retain_grad()); False
+        for leaves, as torch."""
+        return self._node is not None and self._retain_grad
 
     def register_hook(self, hook):
         """hook(grad) runs when this tensor's gradient is computed; it may return a replacement

@@ -391,3 +391,24 @@ def test_persistent_workers_reiterate_an_iterable_dataset_and_in_order_false_giv
                                          in_order=False)
     got = [b.tolist() for b in unordered]
     assert sorted(got) == [list(range(i, min(i + 3, 20))) for i in range(0, 20, 3)]
+
+
+# ---- leaf / non-leaf, requires_grad, retain_grad / retains_grad ----------------------------------
+def test_retain_grad_rules_and_retains_grad_match_torch():
+    x = pe.ones(1, 3)
+    w = pe.ones(3, 2, requires_grad=True)
+    b = pe.ones(1, 2, requires_grad=True)
+    z = x @ w + b
+    y_pred = pe.nn.functional.relu(z)
+    loss = pe.nn.functional.mse_loss(y_pred, pe.ones(1, 2))
+    assert x.is_leaf and not z.is_leaf and z.requires_grad and not x.requires_grad
+    for t in (z, y_pred, loss):
+        t.retain_grad()
+    w.retain_grad()  # a leaf: no-op
+    assert [t.retains_grad for t in (z, y_pred, loss, w, x)] == [True, True, True, False, False]
+    with pytest.raises(RuntimeError, match="requires_grad=False"):
+        x.retain_grad()
+    loss.backward()
+    np.testing.assert_array_equal(w.grad.numpy(), np.full((3, 2), 3.0))
+    np.testing.assert_array_equal(z.grad.numpy(), [[3.0, 3.0]])
+    assert loss.grad.item() == 1.0 and x.grad is None

@@ -12,9 +12,14 @@ adds the ops it ran inside): pyengine's ops allocate their outputs, so that is t
 kernels' scratch buffers and frees are not counted. with_stack=True keeps each op's Python
 frames outside pyengine (key_averages(group_by_stack_n=), export_stacks for FlameGraph); a
 schedule (torch.profiler.schedule) with step() and on_trace_ready profiles chosen steps of a
-long run. CUDA activity, FLOPs and module hierarchy are refused rather than ignored."""
+long run; tensorboard_trace_handler(dir) as on_trace_ready writes each trace where
+TensorBoard's profiler plugin reads it. CUDA activity, FLOPs and module hierarchy are refused
+rather than ignored."""
 import enum
+import gzip
 import json
+import os
+import socket
 import time
 
 import numpy as np
@@ -23,7 +28,7 @@ from . import autograd as _ag
 from .package_frames import is_package_frame
 
 __all__ = ["profile", "record_function", "ProfilerActivity", "EventList", "schedule",
-           "ProfilerAction"]
+           "ProfilerAction", "tensorboard_trace_handler"]
 
 _ACTIVE = []  # the running profile (one at a time: the patches are process-wide)
 
@@ -425,13 +430,43 @@ class profile:
         return self.key_averages().table(*args, **kwargs)
 
     def export_chrome_trace(self, path):
-        """The events as a Chrome trace (chrome://tracing, Perfetto)."""
+        """The events as a Chrome trace (chrome://tracing, Perfetto, TensorBoard's profiler
+        plugin); gzip-compressed when path ends with ".gz", as torch. record_shapes adds each
+        op's "Input Dims"."""
         base = min((ev.start for ev in self.events), default=0.0)
-        trace = [{"name": ev.name, "ph": "X", "cat": "cpu_op", "pid": 0, "tid": 0,
-                  "ts": (ev.start - base) * 1e6, "dur": (ev.end - ev.start) * 1e6}
-                 for ev in self.events]
-        with open(path, "w") as f:
-            json.dump({"traceEvents": trace}, f)
+        trace = []
+        for ev in self.events:
+            entry = {"name": ev.name, "ph": "X", "cat": "cpu_op", "pid": os.getpid(), "tid": 0,
+                     "ts": (ev.start - base) * 1e6, "dur": (ev.end - ev.start) * 1e6}
+            if ev.shapes is not None:
+                entry["args"] = {"Input Dims": ev.shapes}
+            trace.append(entry)
+        text = json.dumps({"schemaVersion": 1, "traceEvents": trace})
+        if str(path).endswith(".gz"):
+            with gzip.open(path, "wt") as f:
+                f.write(text)
+        else:
+            with open(path, "w") as f:
+                f.write(text)
+
+
+def tensorboard_trace_handler(dir_name, worker_name=None, use_gzip=False):
+    """torch.profiler.tensorboard_trace_handler: an on_trace_ready that writes each trace as
+    `{worker_name}.{time_ns}.pt.trace.json[.gz]` in dir_name (made if missing), the layout
+    TensorBoard's profiler plugin reads; worker_name defaults to `{hostname}_{pid}`."""
+    def handler_fn(prof):
+        nonlocal worker_name
+        if not os.path.isdir(dir_name):
+            try:
+                os.makedirs(dir_name, exist_ok=True)
+            except OSError as e:
+                raise RuntimeError(f"[tensorboard_trace_handler] can't create directory: "
+                                   f"{dir_name}") from e
+        if not worker_name:
+            worker_name = f"{socket.gethostname()}_{os.getpid()}"
+        file_name = f"{worker_name}.{time.time_ns()}.pt.trace.json" + (".gz" if use_gzip else "")
+        prof.export_chrome_trace(os.path.join(dir_name, file_name))
+    return handler_fn
 
 
 class record_function:

@@ -412,3 +412,30 @@ def test_retain_grad_rules_and_retains_grad_match_torch():
     np.testing.assert_array_equal(w.grad.numpy(), np.full((3, 2), 3.0))
     np.testing.assert_array_equal(z.grad.numpy(), [[3.0, 3.0]])
     assert loss.grad.item() == 1.0 and x.grad is None
+
+
+# ---- torch.profiler.tensorboard_trace_handler as on_trace_ready ---------------------------------
+@pytest.mark.parametrize("use_gzip", [False, True])
+def test_tensorboard_trace_handler_writes_one_trace_per_cycle(tmp_path, use_gzip):
+    import gzip
+    import json
+    lin = pe.nn.Linear(4, 3)
+    x = pe.randn(2, 4)
+    out_dir = tmp_path / "log" / "run"
+    with pe.profiler.profile(
+            schedule=pe.profiler.schedule(wait=1, warmup=1, active=2, repeat=2),
+            on_trace_ready=pe.profiler.tensorboard_trace_handler(str(out_dir), worker_name="w0",
+                                                                 use_gzip=use_gzip),
+            record_shapes=True) as prof:
+        for _ in range(8):
+            lin(x).sum().backward()
+            prof.step()
+    files = sorted(p.name for p in out_dir.iterdir())
+    suffix = ".pt.trace.json.gz" if use_gzip else ".pt.trace.json"
+    assert len(files) == 2 and all(f.startswith("w0.") and f.endswith(suffix) for f in files)
+    with (gzip.open if use_gzip else open)(out_dir / files[0], "rt") as f:
+        events = json.load(f)["traceEvents"]
+    steps = [e["name"] for e in events if e["name"].startswith("ProfilerStep")]
+    assert steps == ["ProfilerStep#2", "ProfilerStep#3"]
+    linear = [e for e in events if e["name"] == "Linear"]
+    assert linear and linear[0]["args"]["Input Dims"][0] == [2, 4]

@@ -439,3 +439,45 @@ def test_tensorboard_trace_handler_writes_one_trace_per_cycle(tmp_path, use_gzip
     assert steps == ["ProfilerStep#2", "ProfilerStep#3"]
     linear = [e for e in events if e["name"] == "Linear"]
     assert linear and linear[0]["args"]["Input Dims"][0] == [2, 4]
+
+
+# ---- torch.jit.freeze: a constant snapshot that keeps forward and the preserved names ---------
+def test_jit_freeze_snapshots_the_module_and_keeps_only_preserved_names():
+    class Net(pe.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = pe.nn.Linear(3, 2)
+            self.drop = pe.nn.Dropout(0.5)
+
+        def forward(self, x):
+            return self.drop(self.fc(x))
+
+        @pe.jit.export
+        def version(self):
+            return 1.0
+    net = pe.jit.script(Net())
+    with pytest.raises(RuntimeError, match="eval mode"):
+        pe.jit.freeze(net)
+    net.eval()
+    frozen = pe.jit.freeze(net)
+    kept = pe.jit.freeze(net, ["version"])
+    x = pe.ones(4, 3)
+    want = net(x).detach().numpy()
+    with pytest.raises(AttributeError, match="fc"):
+        frozen.fc
+    with pytest.raises(AttributeError, match="version"):
+        frozen.version()
+    assert kept.version() == 1.0 and list(frozen.parameters()) == []
+    with pe.no_grad():
+        net.fc.bias.add_(1.0)  # training the original further leaves the frozen copy alone
+    frozen.train()  # the flag follows; the frozen computation stays eval-mode (no dropout)
+    np.testing.assert_array_equal(frozen(x).numpy(), want)
+    assert not frozen(x).requires_grad
+    torch = pytest.importorskip("torch")
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # torch 2.13 deprecates jit
+        ref = torch.jit.freeze(torch.jit.script(torch.nn.Linear(3, 2).eval()))
+    assert list(ref.parameters()) == []
+    with pytest.raises(AttributeError):
+        ref.weight

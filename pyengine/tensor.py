@@ -18,6 +18,7 @@ from .ops import elementwise as _ew
 from .ops import matmul as _mm
 from .ops import reduce as _red
 from .ops import shape as _shape
+from .ops.setitem import strip_leading_ones as _strip_leading_ones
 
 
 def _to_array(data, dtype, op):
@@ -774,7 +775,16 @@ class Tensor(TorchHabits):
         if _autograd.is_grad_enabled() and (
                 self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
             return self._setitem_recorded(key, value)
-        self._data[_shape.index_key(key)] = value._data if isinstance(value, Tensor) else value
+        v = value._data if isinstance(value, Tensor) else value
+        if type(v) is np.ndarray and v.ndim and v.shape[0] == 1:
+            v = _strip_leading_ones(v)  # torch drops a value's leading 1-dims: (1,) fills one
+        index = _shape.index_key(key)
+        try:
+            self._data[index] = v
+        except ValueError as e:
+            from .ops.shape_errors import ShapeError
+            raise ShapeError(f"[setitem] {e} (tensor of shape {self._data.shape}, value of shape "
+                             f"{np.shape(v)})") from None
         self._mark_written()
 
     def _views_another(self):

@@ -481,3 +481,25 @@ def test_jit_freeze_snapshots_the_module_and_keeps_only_preserved_names():
     assert list(ref.parameters()) == []
     with pytest.raises(AttributeError):
         ref.weight
+
+
+# ---- setitem drops a value's leading size-1 dims, as torch (A3C tutorial's returns) -----------
+def test_setitem_value_with_leading_ones_fills_the_slot_and_gets_its_gradient():
+    gamma, rewards = 0.9, [1.0, 0.5, 2.0]
+    v = pe.tensor([4.0])
+    r = pe.zeros(size=(3, 1), dtype=pe.float32)
+    r[-1, 0] = rewards[-1] + gamma * v  # a (1,) value into one element
+    for idx in (-2, -3):
+        r[idx, 0] = rewards[idx] + gamma * r[idx + 1, 0]
+    np.testing.assert_allclose(r.numpy().ravel(), [1.0 + 0.9 * (0.5 + 0.9 * 5.6), 0.5 + 0.9 * 5.6,
+                                                   5.6], rtol=1e-6)
+    x = pe.zeros(2, 3)
+    x[1:] = pe.ones(1, 1, 3) * 2  # (1, 1, 3) into (1, 3)
+    np.testing.assert_array_equal(x.numpy(), [[0, 0, 0], [2, 2, 2]])
+    w = pe.ones(1, requires_grad=True)
+    y = pe.zeros(3)
+    y[1] = w * 3  # recorded: the gradient comes back in w's shape
+    (y * pe.tensor([1.0, 2.0, 3.0])).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [6.0])
+    with pytest.raises(RuntimeError, match=r"\[setitem\]"):
+        x[0] = pe.ones(2)

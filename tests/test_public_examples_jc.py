@@ -503,3 +503,20 @@ def test_setitem_value_with_leading_ones_fills_the_slot_and_gets_its_gradient():
     np.testing.assert_array_equal(w.grad.numpy(), [6.0])
     with pytest.raises(RuntimeError, match=r"\[setitem\]"):
         x[0] = pe.ones(2)
+
+
+# ---- torch.nn.utils.stateless.functional_call (the older forward-AD tutorial) ------------------
+def test_stateless_functional_call_warns_and_runs_dual_parameters():
+    import pyengine.autograd.forward_ad as fwAD
+    model = pe.nn.Linear(3, 2)
+    x = pe.tensor(np.arange(12, dtype=np.float32).reshape(4, 3))
+    params = dict(model.named_parameters())
+    tangents = {"weight": pe.ones(2, 3), "bias": pe.tensor([1.0, -1.0])}
+    with fwAD.dual_level():
+        duals = {k: fwAD.make_dual(p, tangents[k]) for k, p in params.items()}
+        with pytest.warns(FutureWarning, match="torch.func.functional_call"):
+            out = pe.nn.utils.stateless.functional_call(model, duals, x)
+        jvp = fwAD.unpack_dual(out).tangent
+    want = x.numpy() @ np.ones((3, 2), np.float32) + np.array([1.0, -1.0], np.float32)
+    np.testing.assert_allclose(jvp.numpy(), want, rtol=1e-6)
+    np.testing.assert_allclose(out.detach().numpy(), model(x).detach().numpy(), rtol=1e-6)

@@ -190,6 +190,11 @@ class EventList(list):
                     for dev in ("cuda", "device", "xpu", "privateuse1")
                     for total in ("", "_total")}
 
+    @property
+    def self_cpu_time_total(self):
+        """The rows' self CPU time summed, in microseconds (torch's EventList attribute)."""
+        return float(sum(row.self_cpu_time_total for row in self))
+
     def table(self, sort_by=None, row_limit=100, max_name_column_width=55, header=None,
               top_level_events_only=False):
         if sort_by not in self._SORT and sort_by not in self._DEVICE_SORT:
@@ -383,6 +388,13 @@ class profile:
     @property
     def events(self):
         return list(self._rec.events) if self._rec else []
+
+    @property
+    def self_cpu_time_total(self):
+        """Self CPU time of every recorded event, summed, in microseconds (torch's
+        profile.self_cpu_time_total: the vt_tutorial compares models by it)."""
+        return float(sum((ev.end - ev.start - ev.children) * 1e6 for ev in self.events
+                         if ev.end is not None))
 
     def key_averages(self, group_by_input_shape=False, group_by_stack_n=0):
         if group_by_stack_n and not self.with_stack:

@@ -520,3 +520,16 @@ def test_stateless_functional_call_warns_and_runs_dual_parameters():
     want = x.numpy() @ np.ones((3, 2), np.float32) + np.array([1.0, -1.0], np.float32)
     np.testing.assert_allclose(jvp.numpy(), want, rtol=1e-6)
     np.testing.assert_allclose(out.detach().numpy(), model(x).detach().numpy(), rtol=1e-6)
+
+
+def test_profile_self_cpu_time_total_sums_the_events_self_time():
+    lin = pe.nn.Linear(8, 4)
+    with pe.autograd.profiler.profile(use_cuda=False) as prof:
+        with pe.autograd.profiler.record_function("block"):
+            lin(pe.ones(16, 8)).relu()
+    rows = prof.key_averages()
+    assert prof.self_cpu_time_total > 0
+    assert abs(prof.self_cpu_time_total - rows.self_cpu_time_total) < 1e-6
+    assert abs(rows.self_cpu_time_total - sum(r.self_cpu_time_total for r in rows)) < 1e-6
+    block = [r for r in rows if r.key == "block"][0]
+    assert block.self_cpu_time_total <= block.cpu_time_total

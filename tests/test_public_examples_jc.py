@@ -93,6 +93,7 @@ def test_wrong_in_features_is_caught_by_except_runtime_error():
     lambda: pe.randn(2, 3) + pe.randn(4, 5),
     lambda: pe.randn(2, 3).view(5),
     lambda: pe.cat([pe.randn(2, 3), pe.randn(2, 4)]),
+    lambda: pe.nn.Conv2d(3, 4, 3)(pe.randn(1, 2, 8, 8)),
 ])
 def test_shape_errors_are_both_runtime_and_value_errors(bad):
     with pytest.raises(RuntimeError) as info:

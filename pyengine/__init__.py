@@ -260,11 +260,13 @@ from .torch_functions_extra import (addcdiv, addcmul, addmv, aminmax, atleast_1d
                                     detach, diag_embed, dist, equal, float_power, floor_divide,
                                     fmax, fmin, hypot, index_copy, inner, nansum, rot90, rsub,
                                     select, sgn, take, take_along_dim, tensor_split, vdot)
-# torch.kthvalue / mode / nanmedian / cummax / cummin / logcumsumexp / unique_consecutive /
-# cartesian_prod / combinations / renorm / trapezoid / cumulative_trapezoid / gradient / poisson
+# torch.kthvalue / mode / nanmedian / quantile / nanquantile / cummax / cummin / logcumsumexp /
+# unique_consecutive / cartesian_prod / combinations / renorm / trapezoid / cumulative_trapezoid /
+# gradient / poisson
 from .torch_functions_scan import (cartesian_prod, combinations, cummax, cummin,  # noqa: E402,F401
                                    cumulative_trapezoid, gradient, kthvalue, logcumsumexp, mode,
-                                   nanmedian, poisson, renorm, trapezoid, unique_consecutive)
+                                   nanmedian, nanquantile, poisson, quantile, renorm,
+                                   trapezoid, unique_consecutive)
 # torch.get_rng_state / set_rng_state / initial_seed: pyengine's generator state (random.py)
 from .random import get_rng_state, initial_seed, set_rng_state  # noqa: E402,F401
 # torch.set_printoptions / get_printoptions (Tensor repr), print_options.py; torch.dtype is the

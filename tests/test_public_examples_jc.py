@@ -534,3 +534,40 @@ def test_profile_self_cpu_time_total_sums_the_events_self_time():
     assert abs(rows.self_cpu_time_total - sum(r.self_cpu_time_total for r in rows)) < 1e-6
     block = [r for r in rows if r.key == "block"][0]
     assert block.self_cpu_time_total <= block.cpu_time_total
+
+
+# ---- quantile / nanquantile (DDIM tutorial's dynamic thresholding) ---------------------------
+def test_quantile_matches_numpy_and_thresholds_a_sample():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(3, 9))
+    x = pe.tensor(a)
+    for method in ("linear", "lower", "higher", "midpoint", "nearest"):
+        np.testing.assert_allclose(pe.quantile(x, 0.7, dim=1, interpolation=method).numpy(),
+                                   np.quantile(a, 0.7, axis=1, method=method), rtol=1e-12)
+    q = pe.tensor([0.1, 0.5], dtype=pe.float64)
+    got = pe.quantile(x, q, dim=0, keepdim=True)
+    assert tuple(got.shape) == (2, 1, 9)
+    np.testing.assert_allclose(got.numpy()[:, 0], np.quantile(a, [0.1, 0.5], axis=0), rtol=1e-12)
+    assert tuple(x.quantile(0.5, keepdim=True).shape) == (1, 1)
+    b = a.copy()
+    b[1, 4] = np.nan
+    assert np.isnan(pe.quantile(pe.tensor(b), 0.5, dim=1).numpy()[1])
+    np.testing.assert_allclose(pe.nanquantile(pe.tensor(b), 0.5, dim=1).numpy(),
+                               np.nanquantile(b, 0.5, axis=1), rtol=1e-12)
+    with pytest.raises(RuntimeError, match=r"range \[0, 1\]"):
+        pe.quantile(x, 1.5)
+    with pytest.raises(RuntimeError, match="float or double"):
+        pe.quantile(pe.tensor([1, 2, 3]), 0.5)
+    # the gradient goes to the two neighbours of rank q * (n - 1) = 0.3 * 8 = 2.4
+    w = pe.tensor(a, requires_grad=True)
+    pe.quantile(w, 0.3, dim=1).sum().backward()
+    rows = np.argsort(a, axis=1)
+    want = np.zeros_like(a)
+    for r in range(3):  # rank 2.4: 0.6 to the 3rd smallest, 0.4 to the 4th
+        want[r, rows[r, 2]], want[r, rows[r, 3]] = 0.6, 0.4
+    np.testing.assert_allclose(w.grad.numpy(), want, rtol=1e-12, atol=1e-12)
+    # dynamic thresholding: clamp each sample to its 99.56 % |value| (at least 1), then rescale
+    sample = pe.tensor(rng.normal(size=(2, 48)) * 3)
+    s = pe.clamp(pe.quantile(sample.abs(), 0.9956, dim=1), min=1, max=1).unsqueeze(1)
+    out = pe.clamp(sample, -s, s) / s
+    assert float(out.abs().max()) <= 1.0

@@ -17,8 +17,8 @@ from .autograd import Function
 from .tensor import Tensor
 from .torch_functions_extra import _NamedPair, _dim, _need_tensor
 
-__all__ = ["kthvalue", "mode", "nanmedian", "quantile", "nanquantile", "cummax", "cummin", "logcumsumexp",
-           "unique_consecutive", "cartesian_prod", "combinations", "renorm", "trapezoid",
+__all__ = ["kthvalue", "mode", "nanmedian", "quantile", "nanquantile", "cummax", "cummin",
+           "logcumsumexp", "unique_consecutive", "cartesian_prod", "combinations", "renorm", "trapezoid",
            "cumulative_trapezoid", "gradient", "poisson"]
 
 

@@ -74,7 +74,8 @@ def test_parameter_inspection_counts_and_freezing_match_torch():
 # ---- shape mismatches are RuntimeErrors as in torch (and still ValueErrors) ------------------
 def test_wrong_in_features_is_caught_by_except_runtime_error():
     from pyengine import nn
-    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.MaxPool2d((2, 2)), nn.Flatten(), nn.Linear(2 * 4 * 4, 3))
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.MaxPool2d((2, 2)), nn.Flatten(),
+                        nn.Linear(2 * 4 * 4, 3))
     x = pe.ones(1, 1, 12, 12)  # 2 x 5 x 5 after the pool, not 2 x 4 x 4
     try:
         net(x)
@@ -245,7 +246,8 @@ def test_dict_samples_batch_through_workers_and_make_grid():
     ds = _DictSamples(transforms.Compose([_Crop(), _ToTensor()]))
     batches = list(pe.utils.data.DataLoader(ds, batch_size=4, num_workers=2))
     assert [tuple(b["image"].size()) for b in batches] == [(4, 3, 8, 8), (2, 3, 8, 8)]
-    assert batches[0]["image"].dtype == pe.float64 and tuple(batches[0]["landmarks"].shape) == (4, 5, 2)
+    assert batches[0]["image"].dtype == pe.float64
+    assert tuple(batches[0]["landmarks"].shape) == (4, 5, 2)
     np.testing.assert_array_equal(batches[1]["landmarks"][0].numpy(), ds.points[4] - [2, 1])
     grid = utils.make_grid(batches[0]["image"])  # padding 2, 8 per row
     assert tuple(grid.shape) == (3, 12, 42) and grid.dtype == pe.float64
@@ -571,3 +573,86 @@ def test_quantile_matches_numpy_and_thresholds_a_sample():
     s = pe.clamp(pe.quantile(sample.abs(), 0.9956, dim=1), min=1, max=1).unsqueeze(1)
     out = pe.clamp(sample, -s, s) / s
     assert float(out.abs().max()) <= 1.0
+
+
+# ---- SimCLR's augmentations (ColorJitter, RandomGrayscale, GaussianBlur, RandomApply), STL10 --
+def test_color_adjustments_follow_torchvisions_formulas():
+    from pyengine.vision import transforms_color as C
+    rng = np.random.default_rng(0)
+    a = rng.random((3, 6, 7)).astype(np.float32)
+    grey = 0.2989 * a[0] + 0.587 * a[1] + 0.114 * a[2]
+    np.testing.assert_allclose(C.adjust_saturation(a, 0.0), np.broadcast_to(grey, a.shape),
+                               rtol=1e-6)
+    np.testing.assert_allclose(C.adjust_contrast(a, 0.0), np.full(a.shape, grey.mean()),
+                               rtol=1e-5)
+    np.testing.assert_allclose(C.adjust_brightness(a, 2.0), np.clip(2 * a, 0, 1), rtol=1e-6)
+    np.testing.assert_allclose(C.adjust_hue(a, 0.0), a, atol=1e-6)
+    red = np.zeros((3, 1, 1), np.float32)
+    red[0] = 1.0
+    np.testing.assert_allclose(C.adjust_hue(red, 1 / 3)[:, 0, 0], [0, 1, 0], atol=1e-6)
+    np.testing.assert_allclose(C.adjust_hue(red, -1 / 3)[:, 0, 0], [0, 0, 1], atol=1e-6)
+    # a hue turn of 1/2 twice is the identity
+    np.testing.assert_allclose(C.adjust_hue(C.adjust_hue(a, 0.5), 0.5), a, atol=1e-5)
+
+
+def test_augmentation_pipeline_on_tensors_and_blur_against_torch_conv():
+    from pyengine.vision import transforms as T
+    pe.manual_seed(0)
+    rng = np.random.default_rng(1)
+    img = pe.tensor(rng.random((3, 12, 12)).astype(np.float32))
+    jitter = T.ColorJitter(0.8, 0.8, 0.8, 0.2)
+    pipe = T.Compose([T.RandomApply([jitter], p=0.8), T.RandomGrayscale(p=0.2),
+                      T.RandomApply([T.GaussianBlur(kernel_size=[3, 3])], p=0.5)])
+    outs = [pipe(img) for _ in range(6)]
+    assert all(tuple(o.shape) == (3, 12, 12) and o.dtype == pe.float32 for o in outs)
+    assert all(0.0 <= float(o.min()) and float(o.max()) <= 1.0 for o in outs)
+    assert len({o.numpy().tobytes() for o in outs}) > 1  # random
+    assert T.RandomApply([jitter], p=0.0)(img) is img
+    g = T.RandomGrayscale(p=1.0)(img).numpy()
+    np.testing.assert_allclose(g[0], g[1])
+    np.testing.assert_allclose(g[1], g[2])
+    with pytest.raises(TypeError, match="ToTensor"):
+        jitter(img.numpy())
+    with pytest.raises(ValueError, match="odd"):
+        T.GaussianBlur(4)
+    with pytest.raises(ValueError, match="hue"):
+        T.ColorJitter(hue=0.7)
+    torch = pytest.importorskip("torch")
+    blur = T.GaussianBlur(kernel_size=(5, 3), sigma=0.8)
+    got = blur(img).numpy()
+    k = lambda n: np.exp(-0.5 * (np.linspace(-(n // 2), n // 2, n) / 0.8) ** 2)  # noqa: E731
+    kx, ky = k(5) / k(5).sum(), k(3) / k(3).sum()
+    w = torch.tensor(np.outer(ky, kx), dtype=torch.float32).expand(3, 1, 3, 5)
+    x = torch.nn.functional.pad(torch.tensor(img.numpy())[None], (2, 2, 1, 1), mode="reflect")
+    want = torch.nn.functional.conv2d(x, w, groups=3)[0].numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_stl10_reads_the_binary_release(tmp_path):
+    from pyengine.vision import datasets
+    folder = tmp_path / "stl10_binary"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    train = rng.integers(0, 256, (4, 3, 96, 96)).astype(np.uint8)
+    train.transpose(0, 1, 3, 2).tofile(folder / "train_X.bin")  # stored column-major
+    np.array([1, 10, 3, 3], np.uint8).tofile(folder / "train_y.bin")
+    unl = rng.integers(0, 256, (2, 3, 96, 96)).astype(np.uint8)
+    unl.transpose(0, 1, 3, 2).tofile(folder / "unlabeled_X.bin")
+    (folder / "class_names.txt").write_text("\n".join(f"c{i}" for i in range(10)) + "\n")
+    (folder / "fold_indices.txt").write_text("0 2\n1 3\n" + "0\n" * 8)
+    ds = datasets.STL10(str(tmp_path), split="train", download=True)
+    assert len(ds) == 4 and ds.data.shape == (4, 3, 96, 96) and ds.labels.tolist() == [0, 9, 2, 2]
+    img, y = ds[1]
+    assert y == 9 and np.array_equal(np.asarray(img), train[1].transpose(1, 2, 0))
+    assert ds.classes[9] == "c9"
+    both = datasets.STL10(str(tmp_path), split="train+unlabeled")
+    assert len(both) == 6 and both.labels.tolist()[-2:] == [-1, -1]
+    assert datasets.STL10(str(tmp_path), split="train", folds=1).labels.tolist() == [9, 2]
+    unlabeled = datasets.STL10(str(tmp_path), split="unlabeled",
+                               transform=pe.vision.transforms.ToTensor())
+    x, _ = unlabeled[0]
+    np.testing.assert_allclose(x.numpy(), unl[0] / 255.0, rtol=1e-6)
+    with pytest.raises(RuntimeError, match="test_y.bin not found"):
+        datasets.STL10(str(tmp_path), split="test")
+    with pytest.raises(ValueError, match="split"):
+        datasets.STL10(str(tmp_path), split="val")

@@ -4,8 +4,9 @@ RandomHorizontalFlip, RandomVerticalFlip. Images are PIL images (when Pillow is 
 NumPy arrays in (H, W) / (H, W, C) layout, as pyengine.vision.datasets returns them, or tensors
 in (..., H, W) layout; the random transforms draw from pyengine's generator (pe.manual_seed).
 
-Resize (bilinear, antialiased as torchvision) is in transforms_resize.py; colour augmentations
-are not here; a transform applied to something it cannot read raises a TypeError naming it."""
+Resize (bilinear, antialiased as torchvision) is in transforms_resize.py; colour augmentations,
+GaussianBlur and RandomApply (on tensors) in transforms_color.py; a transform applied to
+something it cannot read raises a TypeError naming it."""
 import numpy as np
 
 from ..creation import tensor
@@ -244,3 +245,8 @@ class RandomVerticalFlip(_RandomFlip):
 # Resize lives in its own file (the resampling filter); imported last, as it uses _spatial
 from .transforms_resize import RandomResizedCrop, Resize  # noqa: E402
 __all__ += ["Resize", "RandomResizedCrop"]
+
+# Colour augmentations, blur and RandomApply on image tensors (transforms_color.py)
+from .transforms_color import (ColorJitter, GaussianBlur, Grayscale,  # noqa: E402
+                               RandomApply, RandomGrayscale)
+__all__ += ["ColorJitter", "GaussianBlur", "Grayscale", "RandomApply", "RandomGrayscale"]

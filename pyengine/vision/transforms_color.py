@@ -1,12 +1,12 @@
 """torchvision.transforms' colour augmentations and blur on image tensors (..., C, H, W):
 ColorJitter, RandomGrayscale, Grayscale, GaussianBlur, and RandomApply for any list of
-transforms. The formulas are torchvision's tensor ones (functional_tensor): brightness /
-contrast / saturation blend with black / the grey mean / the grey image and clamp to the image's
-range, hue shifts H in HSV, grey is 0.2989 R + 0.587 G + 0.114 B, the blur is a separable Gaussian with reflect padding.
-Random factors are drawn from pyengine's generator (pe.manual_seed), in torchvision's order
-(ColorJitter: a random order of the four adjustments, then each factor). They take tensors, as
-the SimCLR tutorial's pipeline gives them (ToTensor first); a PIL image or an array raises a
-TypeError saying to apply ToTensor first."""
+transforms. The formulas are torchvision's tensor ones (functional_tensor): brightness, contrast
+and saturation blend with black, the grey mean and the grey image and clamp to the image's
+range; hue shifts H in HSV; grey is 0.2989 R + 0.587 G + 0.114 B; the blur is a separable
+Gaussian with reflect padding. Random factors are drawn from pyengine's generator
+(pe.manual_seed), in torchvision's order (ColorJitter: a random order of the four adjustments,
+then each factor). They take tensors, as the SimCLR tutorial's pipeline gives them (ToTensor
+first); a PIL image or an array raises a TypeError saying to apply ToTensor first."""
 import numbers
 
 import numpy as np

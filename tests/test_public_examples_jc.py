@@ -656,3 +656,51 @@ def test_stl10_reads_the_binary_release(tmp_path):
         datasets.STL10(str(tmp_path), split="test")
     with pytest.raises(ValueError, match="split"):
         datasets.STL10(str(tmp_path), split="val")
+
+
+# ---- neural style transfer: vgg19 features, ToPILImage, LBFGS on the image -------------------
+def test_vgg19_layout_and_to_pil_image():
+    from pyengine.vision import models, transforms
+    from pyengine.vision.models.vgg import CFGS, make_layers
+    assert models.vgg19.__name__ == "vgg19" and callable(models.vgg13_bn)
+    feats = make_layers(CFGS["E"])  # vgg19().features without the 102 M-weight classifier
+    convs = [m for m in feats if isinstance(m, pe.nn.Conv2d)]
+    assert len(convs) == 16 and len(feats) == 37 and isinstance(feats[36], pe.nn.MaxPool2d)
+    # torchvision's vgg19 has 143,667,240 parameters: features + the 123,642,856 classifier
+    assert sum(p.numel() for p in feats.parameters()) == 143_667_240 - 123_642_856
+    img = pe.tensor(np.array([[[0.0, 0.5], [0.999, 1.0]]] * 3, np.float32))
+    out = transforms.ToPILImage()(img)
+    arr = np.asarray(out)
+    assert arr.shape == (2, 2, 3) and arr.dtype == np.uint8
+    assert arr[:, :, 0].tolist() == [[0, 127], [254, 255]]  # mul(255).byte() truncates
+    assert np.asarray(transforms.ToPILImage()(img[:1])).shape == (2, 2)
+    with pytest.raises(ValueError, match="channels"):
+        transforms.ToPILImage(mode="RGB")(img[:2])
+
+
+def test_lbfgs_on_an_image_lowers_a_gram_style_loss():
+    pe.manual_seed(0)
+    conv = pe.nn.Sequential(pe.nn.Conv2d(3, 4, 3, padding=1), pe.nn.ReLU())
+
+    def gram(x):
+        a, b, c, d = x.size()
+        f = x.view(a * b, c * d)
+        return pe.mm(f, f.t()).div(a * b * c * d)
+    rng = np.random.default_rng(0)
+    target = gram(conv(pe.tensor(rng.random((1, 3, 8, 8)).astype(np.float32)))).detach()
+    img = pe.tensor(rng.random((1, 3, 8, 8)).astype(np.float32))
+    opt = pe.optim.LBFGS([img.requires_grad_()])
+    losses = []
+
+    def closure():
+        img.data.clamp_(0, 1)
+        opt.zero_grad()
+        loss = pe.nn.functional.mse_loss(gram(conv(img)), target) * 1e4
+        loss.backward()
+        losses.append(loss.item())
+        return loss
+    for _ in range(3):
+        opt.step(closure)
+    img.data.clamp_(0, 1)
+    assert losses[-1] < 0.2 * losses[0]
+    assert 0.0 <= float(img.min()) and float(img.max()) <= 1.0

@@ -14,9 +14,9 @@ except ImportError as _e:  # a source checkout imported without its compiled ext
 from . import cuda
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import Device as device
-from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
-                       linspace, ones, ones_like, rand, rand_like, randint, randint_like, randn,
-                       randn_like, tensor, zeros, zeros_like)
+from .creation import (arange, as_tensor, empty, empty_like, empty_strided, eye, from_numpy, full,
+                       full_like, linspace, ones, ones_like, rand, rand_like, randint,
+                       randint_like, randn, randn_like, tensor, zeros, zeros_like)
 from .memory_formats import (channels_last, channels_last_3d, contiguous_format,  # noqa: F401
                             memory_format, preserve_format)
 from .dtypes import (DType, bool_, double, float32, float64, int8, int16,  # noqa: F401

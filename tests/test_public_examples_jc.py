@@ -704,3 +704,19 @@ def test_lbfgs_on_an_image_lowers_a_gram_style_loss():
     img.data.clamp_(0, 1)
     assert losses[-1] < 0.2 * losses[0]
     assert 0.0 <= float(img.min()) and float(img.max()) <= 1.0
+
+
+# ---- empty_strided (the mutable custom-op tutorial's opcheck examples) ------------------------
+def test_empty_strided_lays_out_the_given_strides():
+    e = pe.empty_strided((3, 2), (1, 3))
+    assert tuple(e.shape) == (3, 2) and tuple(e.stride()) == (1, 3) and not e.is_contiguous()
+    e.copy_(pe.tensor(np.arange(6.0, dtype=np.float32).reshape(3, 2)))
+    np.testing.assert_array_equal(e.numpy(), np.arange(6.0).reshape(3, 2))
+    np.testing.assert_array_equal(np.sin(e.numpy()), e.sin().numpy())
+    assert tuple(pe.empty_strided((2, 0), (1, 1)).shape) == (2, 0)
+    d = pe.empty_strided((2, 3), (3, 1), dtype=pe.float64, requires_grad=True)
+    assert d.dtype == pe.float64 and d.requires_grad and d.is_contiguous()
+    with pytest.raises(ValueError, match="stride"):
+        pe.empty_strided((2, 2), (1,))
+    torch = pytest.importorskip("torch")
+    assert tuple(torch.empty_strided((3, 2), (1, 3)).stride()) == tuple(e.stride())

@@ -182,7 +182,7 @@ def opcheck(op, args, kwargs=None, *, test_utils=None, raise_exception=True, ato
             rtol=None):
     """torch.library.opcheck: run `op` on copies of the example inputs and check that it only
     writes the arguments it declares, that a fake function (if registered) gives the real
-    outputs' shapes and dtypes, and that inputs requiring grad meet a registered autograd
+    outputs' shapes, dtypes and strides, and that inputs requiring grad meet a registered autograd
     formula whose gradients have the inputs' shapes. Returns {test name: "SUCCESS" or the
     error}; raises the first failure when raise_exception."""
     from .tensor import Tensor
@@ -235,6 +235,12 @@ def opcheck(op, args, kwargs=None, *, test_utils=None, raise_exception=True, ato
                 raise RuntimeError(f"[opcheck] {op._qualname}: the fake function gives "
                                    f"{tuple(f.shape)} {f.dtype}, the op {tuple(r.shape)} "
                                    f"{r.dtype}")
+            # strides too, where they matter (dims of size > 1), as torch's metadata check
+            rs, fs = [[st for n, st in zip(t.shape, t.stride()) if n > 1] for t in (r, f)]
+            if r.numel() and rs != fs:
+                raise RuntimeError(f"[opcheck] {op._qualname}: the fake function's output has "
+                                   f"strides {tuple(f.stride())}, the op's {tuple(r.stride())} "
+                                   f"(shape {tuple(r.shape)})")
 
     def autograd_registration():
         a = [copy(v) for v in args]

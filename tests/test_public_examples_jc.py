@@ -720,3 +720,32 @@ def test_empty_strided_lays_out_the_given_strides():
         pe.empty_strided((2, 2), (1,))
     torch = pytest.importorskip("torch")
     assert tuple(torch.empty_strided((3, 2), (1, 3)).stride()) == tuple(e.stride())
+
+
+def test_opcheck_compares_the_fake_kernels_strides():
+    def sin_strided(x):
+        out = pe.empty_strided(tuple(x.shape), tuple(reversed(x.stride())), dtype=x.dtype)
+        np.sin(x.detach().numpy(), out=out.numpy())
+        return out
+
+    @pe.library.custom_op("jc_test::sin_strided_bad", mutates_args=(), device_types="cpu")
+    def bad(x: pe.Tensor) -> pe.Tensor:
+        return sin_strided(x)
+
+    @bad.register_fake
+    def _(x):
+        return pe.empty_like(x)
+
+    @pe.library.custom_op("jc_test::sin_strided_good", mutates_args=(), device_types="cpu")
+    def good(x: pe.Tensor) -> pe.Tensor:
+        return sin_strided(x)
+
+    @good.register_fake
+    def _(x):
+        return pe.empty_strided(tuple(x.shape), tuple(reversed(x.stride())), dtype=x.dtype)
+    with pytest.raises(RuntimeError, match="strides"):
+        pe.library.opcheck(bad, (pe.randn(2, 3),))
+    pe.library.opcheck(good, (pe.randn(2, 3),))
+    out = good(pe.ones(2, 3))
+    assert tuple(out.stride()) == (1, 3)
+    np.testing.assert_allclose(out.numpy(), np.sin(np.ones((2, 3))), rtol=1e-6)

@@ -749,3 +749,47 @@ def test_opcheck_compares_the_fake_kernels_strides():
     out = good(pe.ones(2, 3))
     assert tuple(out.stride()) == (1, 3)
     np.testing.assert_allclose(out.numpy(), np.sin(np.ones((2, 3))), rtol=1e-6)
+
+
+# ---- tagged in-place / out= custom ops (torch.Tag), torch.sin(x, out=) ------------------------
+def test_tagged_custom_ops_and_unary_out():
+    Tag = pe.Tag
+    assert hasattr(Tag, "inplace") and hasattr(Tag, "out")
+
+    @pe.library.custom_op("jc_test::sin_", mutates_args={"x"}, tags=Tag.inplace)
+    def sin_(x: pe.Tensor) -> pe.Tensor:
+        x.sin_()
+        return x
+
+    @pe.library.custom_op("jc_test::sin_out", mutates_args={"out"}, tags=Tag.out)
+    def sin_out(x: pe.Tensor, *, out: pe.Tensor) -> pe.Tensor:
+        pe.sin(x, out=out)
+        return out
+    x = pe.tensor([0.1, 0.2, 0.3])
+    want = np.sin(x.numpy())
+    y = x.clone()
+    assert sin_(y) is y
+    np.testing.assert_allclose(y.numpy(), want, rtol=1e-6)
+    buf = pe.empty(3)
+    assert sin_out(x, out=buf) is buf
+    np.testing.assert_allclose(buf.numpy(), want, rtol=1e-6)
+    pe.library.opcheck(sin_, (pe.randn(3),))
+    pe.library.opcheck(sin_out, (pe.randn(3),), {"out": pe.empty(3)})
+
+    @pe.library.custom_op("jc_test::sin_copy", mutates_args={"x"}, tags=Tag.inplace)
+    def sin_copy(x: pe.Tensor) -> pe.Tensor:
+        x.sin_()
+        return x.clone()
+    with pytest.raises(RuntimeError, match="return its mutated first argument"):
+        sin_copy(pe.ones(2))
+    with pytest.raises(ValueError, match="keyword-only"):
+        pe.library.custom_op("jc_test::bad_out", mutates_args={"out"}, tags=Tag.out)(
+            lambda x, out: out)
+    with pytest.raises(TypeError, match="Tag"):
+        pe.library.custom_op("jc_test::bad_tag", mutates_args=(), tags="inplace")
+    # torch.sin(x, out=y) and friends write into y (and refuse a graph, as torch)
+    o = pe.empty(3)
+    assert pe.exp(x, out=o) is o
+    np.testing.assert_allclose(o.numpy(), np.exp(x.numpy()), rtol=1e-6)
+    with pytest.raises(RuntimeError, match="automatic differentiation"):
+        pe.sin(pe.ones(2, requires_grad=True), out=pe.empty(2))

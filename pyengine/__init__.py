@@ -14,9 +14,9 @@ except ImportError as _e:  # a source checkout imported without its compiled ext
 from . import cuda
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import Device as device
-from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
-                       linspace, ones, ones_like, rand, rand_like, randint, randint_like, randn,
-                       randn_like, tensor, zeros, zeros_like)
+from .creation import (arange, as_tensor, empty, empty_like, empty_strided, eye, from_numpy, full,
+                       full_like, linspace, ones, ones_like, rand, rand_like, randint,
+                       randint_like, randn, randn_like, tensor, zeros, zeros_like)
 from .memory_formats import (channels_last, channels_last_3d, contiguous_format,  # noqa: F401
                             memory_format, preserve_format)
 from .dtypes import (DType, bool_, double, float32, float64, int8, int16,  # noqa: F401
@@ -151,6 +151,7 @@ def get_num_threads():
 
 # names whose modules load on first use, as the subpackages below do: (module, attribute)
 _LAZY_NAMES = {"TensorArray": ("tf_tensor_array", "TensorArray"),  # tf.TensorArray, eager
+               "Tag": ("library", "Tag"),  # torch.Tag: custom_op's inplace / out tags
                "gradients": ("tf_gradients", "gradients"),  # tf.gradients, eager
                "name_scope": ("tf_name_scope", "name_scope")}
 
@@ -257,6 +258,10 @@ from .creation_out import (arange, empty, eye, full, linspace, ones, rand, randn
 (add, sub, subtract, mul, multiply, div, divide, true_divide, matmul) = map(_symbolic_aware, (
     _arith.add, _arith.sub, _arith.subtract, _arith.mul, _arith.multiply, _arith.div,
     _arith.divide, _arith.true_divide, _arith.matmul))
+# out= for torch's one-input math functions (torch.sin(x, out=y))
+(abs, cos, exp, log, log1p, sin, sqrt, tanh, sigmoid) = (  # noqa: A001
+    _arith.with_out(_f, _f.__name__) for _f in (abs, cos, exp, log, log1p, sin, sqrt, tanh,
+                                               sigmoid))
 from .dtypes import get_default_dtype, set_default_dtype  # noqa: E402,F401
 # torch.take / select / tensor_split / addcmul / hypot / fmax / aminmax / block_diag / rot90 ...
 # (and x.take(), x.index_copy_() ...), torch_functions_extra.py. pe.equal is torch.equal (one

@@ -29,6 +29,7 @@ def _bind_tensor_class(cls):
 class _GradState(threading.local):
     enabled = True  # class default: every new thread starts with grad enabled
     backward_callbacks = None  # a list while backward() runs (queue_callback), else None
+    vmap_frees = None  # while vmap calls its function: one dict per vmap level (held_frees)
 
 
 _state = _GradState()
@@ -200,7 +201,7 @@ class Node:
     # a new node (Tensor.__setitem__, note_adoption), so recording only the constants keeps the
     # common op free of the cost.
     # epoch: the number of such adoptions when the node was recorded (node_inputs).
-    __slots__ = ("fn", "ctx", "inputs", "freed", "versions", "epoch")
+    __slots__ = ("fn", "ctx", "inputs", "freed", "versions", "epoch", "__weakref__")
 
     def __init__(self, fn, ctx, inputs):
         self.fn = fn
@@ -725,6 +726,49 @@ def queue_callback(fn):
     return True
 
 
+def is_freed(node):
+    """Whether a backward without retain_graph has freed this node (for this vmap call too)."""
+    if node.freed:
+        return True
+    held = _state.vmap_frees
+    return held is not None and any(id(node) in level for level in held)
+
+
+class held_frees:
+    """vmap's per-index calls stand for one call of the function on the batch (torch runs it
+    once, batched), so a backward without retain_graph inside it may free a graph made outside
+    vmap only once, for all indices: ``vmap(lambda v: autograd.grad(y, x, v)[0])(eye)`` builds a
+    Jacobian in the vmap tutorial. While this is active, such a backward marks the nodes it
+    would free as freed for the current call only (a second backward in that call still
+    raises); next_call() starts the next index with the graph whole, and leaving the outermost
+    level frees, for good, the nodes still alive that any call freed. Nested vmaps are levels:
+    what an inner vmap freed counts as freed for the rest of the enclosing call."""
+
+    def __enter__(self):
+        if _state.vmap_frees is None:
+            _state.vmap_frees = []
+        _state.vmap_frees.append({})
+        self.ever = weakref.WeakValueDictionary()  # nodes die with their graph, as unheld
+        return self
+
+    def next_call(self):
+        level = _state.vmap_frees
+        self.ever.update(level[-1])
+        level[-1] = {}
+
+    def __exit__(self, *exc):
+        held = _state.vmap_frees
+        self.ever.update(held.pop())
+        if held:
+            held[-1].update(self.ever)
+        else:
+            _state.vmap_frees = None
+            for node in list(self.ever.values()):
+                node.ctx = None
+                node.freed = True
+        return False
+
+
 def backward(tensor, gradient=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate d(tensor)/d(leaf) into every leaf's ``.grad`` (or only into `inputs`'s, as
     PyTorch's ``backward(inputs=...)``). create_graph=True records the gradient computation
@@ -794,6 +838,7 @@ def _run_backward(tensor, g0, retain_graph, targets):
                    for inp in t._node.inputs):
                 below.add(id(t))
     state = _state
+    held = state.vmap_frees  # inside vmap: frees last for the current call (held_frees)
     prev = state.enabled
     state.enabled = False  # no_grad() without the context-manager object (~1 us a step)
     try:
@@ -807,7 +852,7 @@ def _run_backward(tensor, g0, retain_graph, targets):
                     targets[id(t)] = g if not (_HOOKS and id(t) in _HOOKS) else \
                         _run_hooks(id(t), g, t._device)
                 continue
-            if node.freed:
+            if node.freed or (held is not None and any(id(node) in lv for lv in held)):
                 raise RuntimeError("[backward] trying to backward through the graph a second time; "
                                    "pass retain_graph=True to the first backward()")
             if node.versions is not None:
@@ -858,8 +903,11 @@ def _run_backward(tensor, g0, retain_graph, targets):
                     prev_g = grads.get(id(inp))
                     grads[id(inp)] = ig if prev_g is None else prev_g + ig
             if not retain_graph:
-                node.ctx = None
-                node.freed = True
+                if held is None:
+                    node.ctx = None
+                    node.freed = True
+                else:
+                    held[-1][id(node)] = node
         for leaf, g in hooked_leaves.values():
             deliver(leaf, _run_hooks(id(leaf), g, leaf._device) if id(leaf) in _HOOKS else g)
     finally:

@@ -656,7 +656,7 @@ def _walk(outputs, grad_outputs, wanted, accumulate, stop_at_wanted=False):
             if id(t) not in needed:
                 continue
             node = t._node
-            if node.freed or node.ctx is None:
+            if _ag.is_freed(node) or node.ctx is None:
                 raise RuntimeError("[backward] trying to backward through the graph a second "
                                    "time; pass retain_graph=True to the first backward()")
             if node.versions is not None:

@@ -12,9 +12,14 @@ adds the ops it ran inside): pyengine's ops allocate their outputs, so that is t
 kernels' scratch buffers and frees are not counted. with_stack=True keeps each op's Python
 frames outside pyengine (key_averages(group_by_stack_n=), export_stacks for FlameGraph); a
 schedule (torch.profiler.schedule) with step() and on_trace_ready profiles chosen steps of a
-long run. CUDA activity, FLOPs and module hierarchy are refused rather than ignored."""
+long run; tensorboard_trace_handler(dir) as on_trace_ready writes each trace where
+TensorBoard's profiler plugin reads it. CUDA activity, FLOPs and module hierarchy are refused
+rather than ignored."""
 import enum
+import gzip
 import json
+import os
+import socket
 import time
 
 import numpy as np
@@ -23,7 +28,7 @@ from . import autograd as _ag
 from .package_frames import is_package_frame
 
 __all__ = ["profile", "record_function", "ProfilerActivity", "EventList", "schedule",
-           "ProfilerAction"]
+           "ProfilerAction", "tensorboard_trace_handler"]
 
 _ACTIVE = []  # the running profile (one at a time: the patches are process-wide)
 
@@ -184,6 +189,11 @@ class EventList(list):
     _DEVICE_SORT = {f"{self_}{dev}_time{total}" for self_ in ("", "self_")
                     for dev in ("cuda", "device", "xpu", "privateuse1")
                     for total in ("", "_total")}
+
+    @property
+    def self_cpu_time_total(self):
+        """The rows' self CPU time summed, in microseconds (torch's EventList attribute)."""
+        return float(sum(row.self_cpu_time_total for row in self))
 
     def table(self, sort_by=None, row_limit=100, max_name_column_width=55, header=None,
               top_level_events_only=False):
@@ -379,6 +389,13 @@ class profile:
     def events(self):
         return list(self._rec.events) if self._rec else []
 
+    @property
+    def self_cpu_time_total(self):
+        """Self CPU time of every recorded event, summed, in microseconds (torch's
+        profile.self_cpu_time_total: the vt_tutorial compares models by it)."""
+        return float(sum((ev.end - ev.start - ev.children) * 1e6 for ev in self.events
+                         if ev.end is not None))
+
     def key_averages(self, group_by_input_shape=False, group_by_stack_n=0):
         if group_by_stack_n and not self.with_stack:
             raise RuntimeError("[key_averages] group_by_stack_n needs profile(with_stack=True)")
@@ -425,13 +442,43 @@ class profile:
         return self.key_averages().table(*args, **kwargs)
 
     def export_chrome_trace(self, path):
-        """The events as a Chrome trace (chrome://tracing, Perfetto)."""
+        """The events as a Chrome trace (chrome://tracing, Perfetto, TensorBoard's profiler
+        plugin); gzip-compressed when path ends with ".gz", as torch. record_shapes adds each
+        op's "Input Dims"."""
         base = min((ev.start for ev in self.events), default=0.0)
-        trace = [{"name": ev.name, "ph": "X", "cat": "cpu_op", "pid": 0, "tid": 0,
-                  "ts": (ev.start - base) * 1e6, "dur": (ev.end - ev.start) * 1e6}
-                 for ev in self.events]
-        with open(path, "w") as f:
-            json.dump({"traceEvents": trace}, f)
+        trace = []
+        for ev in self.events:
+            entry = {"name": ev.name, "ph": "X", "cat": "cpu_op", "pid": os.getpid(), "tid": 0,
+                     "ts": (ev.start - base) * 1e6, "dur": (ev.end - ev.start) * 1e6}
+            if ev.shapes is not None:
+                entry["args"] = {"Input Dims": ev.shapes}
+            trace.append(entry)
+        text = json.dumps({"schemaVersion": 1, "traceEvents": trace})
+        if str(path).endswith(".gz"):
+            with gzip.open(path, "wt") as f:
+                f.write(text)
+        else:
+            with open(path, "w") as f:
+                f.write(text)
+
+
+def tensorboard_trace_handler(dir_name, worker_name=None, use_gzip=False):
+    """torch.profiler.tensorboard_trace_handler: an on_trace_ready that writes each trace as
+    `{worker_name}.{time_ns}.pt.trace.json[.gz]` in dir_name (made if missing), the layout
+    TensorBoard's profiler plugin reads; worker_name defaults to `{hostname}_{pid}`."""
+    def handler_fn(prof):
+        nonlocal worker_name
+        if not os.path.isdir(dir_name):
+            try:
+                os.makedirs(dir_name, exist_ok=True)
+            except OSError as e:
+                raise RuntimeError(f"[tensorboard_trace_handler] can't create directory: "
+                                   f"{dir_name}") from e
+        if not worker_name:
+            worker_name = f"{socket.gethostname()}_{os.getpid()}"
+        file_name = f"{worker_name}.{time.time_ns()}.pt.trace.json" + (".gz" if use_gzip else "")
+        prof.export_chrome_trace(os.path.join(dir_name, file_name))
+    return handler_fn
 
 
 class record_function:

@@ -124,6 +124,36 @@ def empty(*size, dtype=None, requires_grad=False, device=None, shape=None, name=
     return _finish(arr, requires_grad, "empty")
 
 
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
+                  pin_memory=False):
+    """An uninitialised tensor of `size` whose elements sit `stride` elements apart per
+    dimension (torch.empty_strided: `empty_strided((3, 2), (1, 3))` is laid out as the
+    transpose of a contiguous (2, 3) tensor). Its array views a buffer just large enough,
+    so stride() reports the given strides; overlapping strides (0) alias, as in torch."""
+    op = "empty_strided"
+    _check(device)
+    if layout is not None:
+        from .sparse_coo import strided
+        if layout is not strided:
+            raise ValueError(f"[{op}] only the strided layout exists, got layout={layout!r}")
+    if not isinstance(pin_memory, bool):
+        raise TypeError(f"[{op}] pin_memory must be a bool, got {pin_memory!r}")
+    size = _size((size,), op)
+    stride = tuple(stride) if isinstance(stride, (tuple, list)) else None
+    if stride is None or len(stride) != len(size) or not all(
+            isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, bool) and v >= 0
+            for v in stride):
+        raise ValueError(f"[{op}] stride must be a sequence of {len(size)} non-negative ints "
+                         f"(one per dimension of size {tuple(size)}), got {stride!r}")
+    npd = _np_dtype(dtype)
+    numel = int(np.prod(size, dtype=np.int64)) if size else 1
+    extent = 0 if numel == 0 else 1 + sum((n - 1) * int(st) for n, st in zip(size, stride))
+    buf = _alloc(np.empty, (extent,), npd, op)
+    arr = np.lib.stride_tricks.as_strided(buf, shape=tuple(size),
+                                          strides=tuple(int(st) * npd.itemsize for st in stride))
+    return _finish(arr, requires_grad, op)
+
+
 def _size_and_dtype(size, shape, dtype, op):
     """The size of zeros / ones / empty from torch's `*size` / `size=` or TensorFlow's
     `shape=` (and `tf.zeros(shape, dtype)`, the dtype second; `name=` is TensorFlow's op label,

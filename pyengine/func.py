@@ -9,7 +9,9 @@
   (exact, composable with grad and with itself; not a vectorised kernel, so it is no faster
   than the loop: it gives the loop's numbers with vmap's interface). randomness="error" (the
   default, as torch) makes a random op inside func raise; "different" draws anew per index;
-  "same" replays the same draws for every index.
+  "same" replays the same draws for every index. The calls stand for torch's one batched call:
+  a backward without retain_graph inside func frees a graph built outside vmap once, when vmap
+  returns, not at the first index (autograd.held_frees).
 - stack_module_state(models): the models' parameters and buffers stacked on a new leading axis
   (for vmap over an ensemble with functional_call).
 - vjp / jvp: vector-Jacobian and Jacobian-vector products (jvp by reverse mode twice: there is
@@ -447,19 +449,24 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         from . import random as _random
         start = _random.get_rng_state() if randomness == "same" else None
         results = []
-        for i in range(size):
-            if start is not None:
-                _random.set_rng_state(start)
-            call_args = [rebuild([_take(leaf, d, i) if d is not None else leaf
-                                  for leaf, d in group])
-                         for group, rebuild in zip(flat, rebuilds)]
-            if randomness == "error":
-                _random._vmap_guard.error += 1
-            try:
-                results.append(func(*call_args, **kwargs))
-            finally:
+        # the calls stand for torch's one batched call: a graph from outside that func's
+        # backward frees stays whole for every index, and is freed at the end (held_frees)
+        with _ag.held_frees() as frees:
+            for i in range(size):
+                if i:
+                    frees.next_call()
+                if start is not None:
+                    _random.set_rng_state(start)
+                call_args = [rebuild([_take(leaf, d, i) if d is not None else leaf
+                                      for leaf, d in group])
+                             for group, rebuild in zip(flat, rebuilds)]
                 if randomness == "error":
-                    _random._vmap_guard.error -= 1
+                    _random._vmap_guard.error += 1
+                try:
+                    results.append(func(*call_args, **kwargs))
+                finally:
+                    if randomness == "error":
+                        _random._vmap_guard.error -= 1
         return _stack_results(op, results, out_dims)
     return wrapper
 

@@ -86,16 +86,77 @@ def trace_module(mod, inputs, **kwargs):
 
 
 def freeze(mod, preserved_attrs=None, optimize_numerics=True):
-    """Freezing inlines a scripted module's weights for inference; the module must be in eval
-    mode, as torch requires. Returns the module."""
-    if isinstance(mod, _module_class()) and mod.training:
+    """torch.jit.freeze: the module's weights and attributes inlined as constants, for inference.
+    The module must be in eval mode, as torch requires. Returns a new module holding a snapshot
+    (a copy) of `mod`: training `mod` further does not change it, it has no parameters or
+    buffers of its own, it runs forward (and the methods / attributes named in
+    preserved_attrs), and any other attribute (a submodule, an unpreserved method) is gone,
+    an AttributeError as in torch."""
+    module_cls = _module_class()
+    if not isinstance(mod, module_cls):
+        raise TypeError(f"[jit.freeze] expected a scripted or traced module, got "
+                        f"{type(mod).__name__}")
+    if mod.training:
         raise RuntimeError("Freezing is currently only implemented for modules in eval mode. "
                            "Please call .eval() on your module before freezing.")
-    if preserved_attrs is not None:
-        for attr in preserved_attrs:
-            if not hasattr(mod, attr):
-                raise RuntimeError(f"[jit.freeze] preserved attribute '{attr}' does not exist")
-    return mod
+    preserved = list(preserved_attrs or ())
+    for attr in preserved:
+        if not isinstance(attr, str):
+            raise TypeError(f"[jit.freeze] preserved_attrs must be names, got {attr!r}")
+        if not hasattr(mod, attr):
+            raise RuntimeError(f"[jit.freeze] preserved attribute '{attr}' does not exist")
+    return _FrozenModule(mod, preserved)
+
+
+def _frozen_module_class():
+    module_cls = _module_class()
+
+    class FrozenModule(module_cls):
+        """What freeze returns: forward of a constant snapshot of the frozen module."""
+
+        def __init__(self, mod, preserved):
+            import copy
+            super().__init__()
+            snapshot = copy.deepcopy(mod)
+            for t in list(snapshot.parameters()) + list(snapshot.buffers()):
+                t.requires_grad_(False)
+            object.__setattr__(self, "_snapshot", snapshot)  # not registered: no parameters
+            object.__setattr__(self, "_preserved", frozenset(preserved))
+            object.__setattr__(self, "_name", type(mod).__name__)
+            object.__setattr__(self, "training", False)
+
+        def forward(self, *args, **kwargs):
+            return self._snapshot(*args, **kwargs)
+
+        def train(self, mode=True):
+            # the flag follows (a parent's .train() reaches it), the computation stays the
+            # eval-mode one that was frozen, as torch's frozen graph
+            object.__setattr__(self, "training", bool(mode))
+            return self
+
+        def __getattr__(self, name):
+            if name in self.__dict__.get("_preserved", ()):
+                return getattr(self.__dict__["_snapshot"], name)
+            try:
+                return super().__getattr__(name)
+            except AttributeError:
+                raise AttributeError(f"[jit.freeze] frozen '{self.__dict__.get('_name')}' has no "
+                                     f"attribute '{name}': freezing inlined it (keep a method or "
+                                     f"attribute with preserved_attrs=[{name!r}])") from None
+
+        def extra_repr(self):
+            return f"frozen {self._name}"
+    return FrozenModule
+
+
+def _FrozenModule(mod, preserved):
+    global _FROZEN
+    if _FROZEN is None:
+        _FROZEN = _frozen_module_class()
+    return _FROZEN(mod, preserved)
+
+
+_FROZEN = None
 
 
 def optimize_for_inference(mod, other_methods=None):

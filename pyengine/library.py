@@ -11,18 +11,33 @@ pyengine runs eagerly, so a custom op is its function called with torch's checks
   `backward(ctx, *grads)` returns one gradient (or None) per input;
 - without it, a backward through the op raises, as torch (and opcheck reports the missing
   registration);
-- the fake (meta) function is not needed to run; opcheck compares its shapes and dtypes with
-  the real outputs.
+- the fake (meta) function is not needed to run; opcheck compares its shapes, dtypes and
+  strides with the real outputs;
+- tags=Tag.inplace / Tag.out (PyTorch 2.13's tagged in-place and out= ops): the signature and
+  mutates_args are checked when the op is defined, and the returned tensors on every call.
 
 >>> @pe.library.custom_op("mylib::twice", mutates_args=())
 ... def twice(x: pe.Tensor) -> pe.Tensor:
 ...     return pe.from_numpy(x.numpy() * 2)
 """
+import enum
 import inspect
 
 import numpy as np
 
-__all__ = ["custom_op", "CustomOpDef", "opcheck", "register_fake", "register_autograd"]
+__all__ = ["custom_op", "CustomOpDef", "opcheck", "register_fake", "register_autograd", "Tag"]
+
+
+class Tag(enum.Enum):
+    """torch.Tag's operator tags that custom_op takes (PyTorch 2.13): `inplace` (the op writes
+    its first positional Tensor, names it in mutates_args and returns it) and `out` (the op
+    writes keyword-only Tensor arguments, all in mutates_args, and returns them in declaration
+    order)."""
+    inplace = "inplace"
+    out = "out"
+
+    def __repr__(self):
+        return f"Tag.{self.name}"
 
 _OPS = {}  # "namespace::name" -> CustomOpDef
 
@@ -35,6 +50,7 @@ class CustomOpDef:
         self._mutates = mutates_args
         self._device_types = device_types
         self._fake = None
+        self._tags = frozenset()
         self._backward = self._setup_context = None
         self._signature = inspect.signature(fn)
         self.__name__ = fn.__name__
@@ -89,6 +105,8 @@ class CustomOpDef:
         for name, v in tensors:
             if name in self._mutates:
                 v._mark_written()
+        if self._tags:
+            _check_tagged_result(self, bound, out)
         return out
 
 
@@ -126,10 +144,12 @@ def _apply_with_autograd(op, args, kwargs):
     return _Op.apply(*values)
 
 
-def custom_op(name, fn=None, /, *, mutates_args, device_types=None, schema=None):
-    """torch.library.custom_op(name, mutates_args=..., device_types=None): a decorator (or a
-    call with fn) turning a Python function into a CustomOpDef. mutates_args: the names of the
-    arguments the function writes ("unknown" is refused: pyengine must know them)."""
+def custom_op(name, fn=None, /, *, mutates_args, device_types=None, schema=None, tags=None):
+    """torch.library.custom_op(name, mutates_args=..., device_types=None, tags=None): a
+    decorator (or a call with fn) turning a Python function into a CustomOpDef. mutates_args:
+    the names of the arguments the function writes ("unknown" is refused: pyengine must know
+    them). tags: Tag.inplace / Tag.out (or a sequence of them), whose contracts are checked
+    when the op is defined and on every call (see Tag)."""
     if not isinstance(name, str) or "::" not in name:
         raise ValueError(f"[custom_op] name must be 'namespace::op_name', got {name!r}")
     if schema is not None:
@@ -147,16 +167,65 @@ def custom_op(name, fn=None, /, *, mutates_args, device_types=None, schema=None)
             raise NotImplementedError(f"[custom_op] device_types={types}: pyengine runs on the "
                                       "CPU only")
 
+    tag_set = _tags(tags, name)
+
     def wrap(f):
         params = inspect.signature(f).parameters
         unknown = [m for m in mutates if m not in params]
         if unknown:
             raise ValueError(f"[custom_op] mutates_args names {unknown}, which {f.__name__} "
                              "has no parameter for")
+        _check_tag_contract(name, tag_set, params, mutates)
         op = CustomOpDef(name, f, mutates, device_types)
+        op._tags = tag_set
         _OPS[name] = op
         return op
     return wrap if fn is None else wrap(fn)
+
+
+def _tags(tags, name):
+    if tags is None:
+        return frozenset()
+    seq = (tags,) if isinstance(tags, Tag) else tuple(tags) if isinstance(tags, (list, tuple)) \
+        else None
+    if seq is None or not all(isinstance(t, Tag) for t in seq):
+        raise TypeError(f"[custom_op] {name}: tags must be Tag members (Tag.inplace, Tag.out) or "
+                        f"a sequence of them, got {tags!r}")
+    if Tag.inplace in seq and Tag.out in seq:
+        raise ValueError(f"[custom_op] {name}: an op cannot be both Tag.inplace and Tag.out")
+    return frozenset(seq)
+
+
+def _check_tag_contract(name, tags, params, mutates):
+    kinds = list(params.values())
+    if Tag.inplace in tags:
+        first = kinds[0] if kinds else None
+        positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        if first is None or first.kind not in positional or set(mutates) != {first.name}:
+            raise ValueError(f"[custom_op] {name}: a Tag.inplace op mutates exactly its first "
+                             f"positional argument, got mutates_args={sorted(mutates)}")
+    if Tag.out in tags:
+        outs = [p.name for p in kinds if p.kind is p.KEYWORD_ONLY and p.name in mutates]
+        if not outs or set(outs) != set(mutates):
+            raise ValueError(f"[custom_op] {name}: a Tag.out op mutates only keyword-only "
+                             f"arguments, got mutates_args={sorted(mutates)}")
+
+
+def _check_tagged_result(op, bound, out):
+    """The value a tagged op returned is the tensor(s) its contract names (the same objects)."""
+    if Tag.inplace in op._tags:
+        first = next(iter(bound.arguments.values()))
+        if out is not first:
+            raise RuntimeError(f"[{op._qualname}] a Tag.inplace op must return its mutated "
+                               "first argument itself")
+    elif Tag.out in op._tags:
+        names = [n for n, p in op._signature.parameters.items()
+                 if p.kind is p.KEYWORD_ONLY and n in op._mutates]
+        want = [bound.arguments[n] for n in names]
+        got = list(out) if isinstance(out, (tuple, list)) else [out]
+        if len(got) != len(want) or any(g is not w for g, w in zip(got, want)):
+            raise RuntimeError(f"[{op._qualname}] a Tag.out op must return its out= arguments "
+                               f"{names} themselves, in declaration order")
 
 
 def register_fake(op, fn=None):
@@ -182,7 +251,7 @@ def opcheck(op, args, kwargs=None, *, test_utils=None, raise_exception=True, ato
             rtol=None):
     """torch.library.opcheck: run `op` on copies of the example inputs and check that it only
     writes the arguments it declares, that a fake function (if registered) gives the real
-    outputs' shapes and dtypes, and that inputs requiring grad meet a registered autograd
+    outputs' shapes, dtypes and strides, and that inputs requiring grad meet a registered autograd
     formula whose gradients have the inputs' shapes. Returns {test name: "SUCCESS" or the
     error}; raises the first failure when raise_exception."""
     from .tensor import Tensor
@@ -235,6 +304,12 @@ def opcheck(op, args, kwargs=None, *, test_utils=None, raise_exception=True, ato
                 raise RuntimeError(f"[opcheck] {op._qualname}: the fake function gives "
                                    f"{tuple(f.shape)} {f.dtype}, the op {tuple(r.shape)} "
                                    f"{r.dtype}")
+            # strides too, where they matter (dims of size > 1), as torch's metadata check
+            rs, fs = [[st for n, st in zip(t.shape, t.stride()) if n > 1] for t in (r, f)]
+            if r.numel() and rs != fs:
+                raise RuntimeError(f"[opcheck] {op._qualname}: the fake function's output has "
+                                   f"strides {tuple(f.stride())}, the op's {tuple(r.stride())} "
+                                   f"(shape {tuple(r.shape)})")
 
     def autograd_registration():
         a = [copy(v) for v in args]

@@ -19,6 +19,7 @@ from .ops import elementwise as _ew
 from .ops import matmul as _mm
 from .ops import reduce as _red
 from .ops import shape as _shape
+from .ops.setitem import strip_leading_ones as _strip_leading_ones
 
 
 def _to_array(data, dtype, op):
@@ -446,8 +447,20 @@ class Tensor(TorchHabits):
         return self
 
     def retain_grad(self):
-        self._retain_grad = True
+        """Make backward fill this non-leaf tensor's .grad (a leaf that requires grad gets one
+        anyway: no-op). torch's rule: a tensor that does not require grad cannot retain one."""
+        if not self.requires_grad:
+            raise RuntimeError("[retain_grad] can't retain_grad on Tensor that has "
+                               "requires_grad=False")
+        if self._node is not None:
+            self._retain_grad = True
         return self
+
+    @property
+    def retains_grad(self):
+        """True for a non-leaf tensor whose .grad backward fills (after retain_grad()); False
+        for leaves, as torch."""
+        return self._node is not None and self._retain_grad
 
     def register_hook(self, hook):
         """hook(grad) runs when this tensor's gradient is computed; it may return a replacement
@@ -850,7 +863,16 @@ class Tensor(TorchHabits):
                 self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
             return self._setitem_recorded(key, value)
         self._check_writable("setitem")
-        self._data[_shape.index_key(key)] = value._data if isinstance(value, Tensor) else value
+        v = value._data if isinstance(value, Tensor) else value
+        if type(v) is np.ndarray and v.ndim and v.shape[0] == 1:
+            v = _strip_leading_ones(v)  # torch drops a value's leading 1-dims: (1,) fills one
+        index = _shape.index_key(key)
+        try:
+            self._data[index] = v
+        except ValueError as e:
+            from .ops.shape_errors import ShapeError
+            raise ShapeError(f"[setitem] {e} (tensor of shape {self._data.shape}, value of shape "
+                             f"{np.shape(v)})") from None
         self._mark_written()
 
     def _views_another(self):

@@ -1,6 +1,8 @@
 """torch.add / sub / mul / div (and their long names subtract, multiply, divide, true_divide),
-torch.matmul with `out=`, and the alpha / rounding_mode arguments of the Tensor methods: the
-PyTorch tutorials' tensor pages call `torch.matmul(a, b, out=c)` and `torch.mul(a, b, out=c)`.
+torch.matmul with `out=`, `out=` for torch's one-input math functions (torch.sin(x, out=y): the
+mutable custom-op tutorial's kernel writes its result so), and the alpha / rounding_mode
+arguments of the Tensor methods: the PyTorch tutorials' tensor pages call
+`torch.matmul(a, b, out=c)` and `torch.mul(a, b, out=c)`.
 
 `out=` writes the result into an existing tensor, as torch: resized when its shape differs
 (with torch's warning when it had elements), the result cast to out's dtype only where that is
@@ -14,7 +16,7 @@ from . import autograd as _autograd
 from .tensor import Tensor
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
-           "matmul", "write_out"]
+           "matmul", "write_out", "with_out"]
 
 
 def write_out(result, out, op):
@@ -125,3 +127,14 @@ subtract, multiply, divide = sub, mul, div
 
 def true_divide(dividend, divisor, *, out=None):
     return div(dividend, divisor, out=out)
+
+
+def with_out(fn, name):
+    """fn (a one-input elementwise function such as pe.sin) that also takes torch's `out=`."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, out=None, **kwargs):
+        result = fn(*args, **kwargs)
+        return result if out is None else write_out(result, out, name)
+    return wrapper

@@ -1,4 +1,5 @@
-"""More PyTorch top-level functions: order statistics (kthvalue, mode, nanmedian), running
+"""More PyTorch top-level functions: order statistics (kthvalue, mode, nanmedian; quantile and
+nanquantile are in torch_functions_numeric.py), running
 extremes and sums (cummax, cummin, logcumsumexp), runs and combinatorics (unique_consecutive,
 cartesian_prod, combinations), renorm, the trapezoid rule (trapezoid, cumulative_trapezoid),
 finite-difference gradients (gradient) and Poisson draws (poisson).
@@ -16,8 +17,8 @@ from .autograd import Function
 from .tensor import Tensor
 from .torch_functions_extra import _NamedPair, _dim, _need_tensor
 
-__all__ = ["kthvalue", "mode", "nanmedian", "cummax", "cummin", "logcumsumexp",
-           "unique_consecutive", "cartesian_prod", "combinations", "renorm", "trapezoid",
+__all__ = ["kthvalue", "mode", "nanmedian", "cummax", "cummin",
+           "logcumsumexp", "unique_consecutive", "cartesian_prod", "combinations", "renorm", "trapezoid",
            "cumulative_trapezoid", "gradient", "poisson"]
 
 
@@ -121,31 +122,6 @@ def nanmedian(input, dim=None, keepdim=False):
     idx = np.take_along_axis(order, k[..., None], -1)[..., 0]
     out = _pick(base, d, idx, keepdim or x.ndim == 0, nanmedian_result)
     return out if x.ndim else nanmedian_result(out[0].reshape(()), out[1].reshape(()))
-
-
-# ---- running extremes and sums ---------------------------------------------------------------
-def _cum_extreme(input, dim, largest, result, op):
-    x = _need_tensor(input, op)
-    d = _dim(dim, x.ndim, op)
-    if x.ndim == 0:
-        return result(x.clone(), Tensor._wrap(np.zeros((), np.int64)))
-    moved = np.moveaxis(x._data, d, -1)
-    n = moved.shape[-1]
-    idx = np.zeros(moved.shape, np.int64)
-    if n:
-        cur, cur_i = moved[..., 0].copy(), np.zeros(moved.shape[:-1], np.int64)
-        floating = moved.dtype.kind == "f"
-        for i in range(n):
-            v = moved[..., i]
-            with np.errstate(invalid="ignore"):
-                take = (v >= cur) if largest else (v <= cur)  # ties: the later index
-            if floating:
-                take = take | np.isnan(v)  # a NaN wins, and stays: nothing beats it after
-            cur = np.where(take, v, cur)
-            cur_i = np.where(take, i, cur_i)
-            idx[..., i] = cur_i
-    idx = np.ascontiguousarray(np.moveaxis(idx, -1, d))
-    return result(x.gather(d, idx), Tensor._wrap(idx))
 
 
 def cummax(input, dim):
@@ -484,8 +460,8 @@ def poisson(input, generator=None):
     return Tensor._wrap(np.asarray(draw, x._data.dtype), x._device)
 
 
-_METHODS = ("kthvalue", "mode", "nanmedian", "cummax", "cummin", "logcumsumexp",
-            "unique_consecutive", "renorm")
+_METHODS = ("kthvalue", "mode", "nanmedian", "cummax", "cummin",
+            "logcumsumexp", "unique_consecutive", "renorm")
 
 
 def install_methods():

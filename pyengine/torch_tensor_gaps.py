@@ -218,7 +218,6 @@ _PROPERTIES = {
     "is_meta": lambda self: False,
     "nbytes": lambda self: int(self._data.nbytes),
     "itemsize": lambda self: int(self._data.itemsize),
-    "retains_grad": lambda self: bool(self._retain_grad) and self._node is not None,
 }
 # Tensor methods that torch also offers as torch.name(input, ...)
 FUNCTION_NAMES = ("angle", "isreal", "conj", "resolve_conj", "resolve_neg", "conj_physical",

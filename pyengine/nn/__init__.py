@@ -2,6 +2,7 @@
 from . import functional
 from . import init
 from .module import Module, Parameter
+from .parameter import UninitializedBuffer, UninitializedParameter  # noqa: F401
 from .layers import *  # noqa: F401,F403
 
 # losses, utils: added by their owners below this line

@@ -13,6 +13,7 @@ from ..ops import loss as _loss
 from ..ops.activation import Activation, ReLU as _ReLU, Sigmoid as _Sigmoid, Softmax, Tanh as _Tanh
 from ..ops.conv import conv1d, conv2d  # noqa: F401
 from ..ops.linear import linear as _linear
+from ..ops.shape_errors import ShapeError
 from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
 from ..ops.conv_nhwc import avg_pool2d_nhwc, conv2d_nhwc, max_pool2d_nhwc  # noqa: F401
 from ..tensor import Tensor
@@ -143,7 +144,7 @@ def linear(x, weight, bias=None, activation=None):
     (32, 30)
     """
     if x.shape[-1] != weight.shape[-1]:
-        raise ValueError(f"[linear] input has {x.shape[-1]} features but weight expects "
+        raise ShapeError(f"[linear] input has {x.shape[-1]} features but weight expects "
                          f"{weight.shape[-1]} (input {x.shape}, weight {weight.shape})")
     return _linear(x, weight, bias, activation)
 

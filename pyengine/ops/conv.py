@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import autograd as _ag
 from ..autograd import Function
+from .shape_errors import ShapeError
 
 
 def _pair(v, name, op):
@@ -60,6 +61,12 @@ class Conv2d(Function):
             ow = _out_size(x.shape[3], w.shape[3], stride[1], padding[1], dilation[1])
             out_shape = (x.shape[0], w.shape[0], max(oh, 0), max(ow, 0))
         else:
+            if w.ndim == 4 and groups >= 1 and x.shape[1] % groups == 0 and \
+                    w.shape[0] % groups == 0:
+                # torch raises this one as a RuntimeError (a program's `except RuntimeError`
+                # around a mis-sized layer): ShapeError is both
+                raise ShapeError(f"[conv2d] input has {x.shape[1]} channels but weight expects "
+                                 f"{w.shape[1] * groups} (weight {w.shape}, groups={groups})")
             out_shape = (1, 1, 1, 1)  # the kernel raises the precise error
         y = ctx.backend.conv2d(x, w, b, out_shape, args)
         if activation is not None:

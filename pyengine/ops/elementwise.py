@@ -5,13 +5,14 @@ from .. import autograd as _ag
 from .. import dtypes as _dt
 from ..autograd import Function
 from ..backend import get_backend
+from .shape_errors import ShapeError
 
 
 _F64, _F32 = np.dtype(np.float64), np.dtype(np.float32)
 
 
 def _broadcast_error(op, a, b):
-    return ValueError(f"[{op}] shapes {np.shape(a)} and {np.shape(b)} do not broadcast")
+    return ShapeError(f"[{op}] shapes {np.shape(a)} and {np.shape(b)} do not broadcast")
 
 
 def _float_result(out, a, b):

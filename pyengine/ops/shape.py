@@ -3,6 +3,7 @@ import numpy as np
 
 from .. import autograd as _ag
 from ..autograd import Function
+from .shape_errors import ShapeError
 
 
 class Reshape(Function):
@@ -14,7 +15,7 @@ class Reshape(Function):
         try:
             return ctx.backend.reshape(a, shape)
         except ValueError:
-            raise ValueError(f"[reshape] cannot reshape tensor of shape {a.shape} "
+            raise ShapeError(f"[reshape] cannot reshape tensor of shape {a.shape} "
                              f"({a.size} elements) into shape {tuple(shape)}") from None
 
     @staticmethod
@@ -101,7 +102,7 @@ class Cat(Function):
         try:
             out = ctx.backend.concatenate(arrays, axis=axis)
         except (ValueError, IndexError) as e:  # AxisError is both
-            raise ValueError(f"[cat] {e}; shapes: {[a.shape for a in arrays]}") from None
+            raise ShapeError(f"[cat] {e}; shapes: {[a.shape for a in arrays]}") from None
         ctx.sizes = [a.shape[axis] for a in arrays]
         ctx.axis = axis
         return out

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..backend import cpu as _cpu
-from .optimizer import Optimizer, _check, check_impl_options, check_lr, check_nonneg
+from .optimizer import Optimizer, _check, check_impl_options, check_lr, check_nonneg, scalar
 
 
 class Adadelta(Optimizer):
@@ -44,9 +44,9 @@ class Adadelta(Optimizer):
             st["step"] += 1
             vs.append(st["square_avg"])
             us.append(st["acc_delta"])
-        _cpu.adadelta_step(datas, grads, vs, us, group["lr"], group["rho"], group["eps"],
+        _cpu.adadelta_step(datas, grads, vs, us, scalar(group["lr"]), group["rho"], group["eps"],
                            group["weight_decay"], group["maximize"])
 
     def _step_foreach(self, group, datas, grads, states):
-        return _cpu.adadelta_foreach(datas, grads, states, group["lr"], group["rho"],
+        return _cpu.adadelta_foreach(datas, grads, states, scalar(group["lr"]), group["rho"],
                                      group["eps"], group["weight_decay"], group["maximize"])

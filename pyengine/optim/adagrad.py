@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..backend import cpu as _cpu
-from .optimizer import Optimizer, check_impl_options, check_lr, check_nonneg
+from .optimizer import Optimizer, check_impl_options, check_lr, check_nonneg, scalar
 
 
 class Adagrad(Optimizer):
@@ -42,9 +42,9 @@ class Adagrad(Optimizer):
             st["step"] += 1
             steps.append(st["step"])
             sums.append(st["sum"])
-        _cpu.adagrad_step(datas, grads, sums, steps, group["lr"], group["lr_decay"],
+        _cpu.adagrad_step(datas, grads, sums, steps, scalar(group["lr"]), group["lr_decay"],
                           group["weight_decay"], group["eps"], group["maximize"])
 
     def _step_foreach(self, group, datas, grads, states):
-        return _cpu.adagrad_foreach(datas, grads, states, group["lr"], group["lr_decay"],
+        return _cpu.adagrad_foreach(datas, grads, states, scalar(group["lr"]), group["lr_decay"],
                                     group["weight_decay"], group["eps"], group["maximize"])

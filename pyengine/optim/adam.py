@@ -2,7 +2,8 @@
 import numpy as np
 
 from ..backend import cpu as _cpu
-from .optimizer import Optimizer, _check, check_impl_options, check_lr, check_nonneg
+from ..tensor import Tensor
+from .optimizer import Optimizer, _check, check_impl_options, check_lr, check_nonneg, scalar
 
 
 def _check_adam(lr, betas, eps, weight_decay):
@@ -36,6 +37,9 @@ class Adam(Optimizer):
                  amsgrad=False, *, maximize=False, foreach=None, capturable=False,
                  differentiable=False, fused=None):
         check_impl_options(type(self).__name__, foreach, fused, capturable, differentiable)
+        if isinstance(lr, Tensor) and foreach and not capturable:  # torch refuses it too
+            raise ValueError(f"[{type(self).__name__}] lr as a Tensor is not supported for "
+                             "capturable=False and foreach=True")
         _check_adam(lr, betas, eps, weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
@@ -60,14 +64,15 @@ class Adam(Optimizer):
             vs.append(st["exp_avg_sq"])
             vmaxs.append(st["max_exp_avg_sq"] if amsgrad else None)
         beta1, beta2 = group["betas"]
-        _cpu.adam_step(datas, grads, ms, vs, vmaxs, steps, group["lr"], beta1, beta2, group["eps"],
-                       group["weight_decay"], self._decoupled, amsgrad, group["maximize"])
+        _cpu.adam_step(datas, grads, ms, vs, vmaxs, steps, scalar(group["lr"]), beta1, beta2,
+                       group["eps"], group["weight_decay"], self._decoupled, amsgrad,
+                       group["maximize"])
 
     def _step_foreach(self, group, datas, grads, states):
         beta1, beta2 = group["betas"]
-        return _cpu.adam_foreach(datas, grads, states, group["lr"], beta1, beta2, group["eps"],
-                                 group["weight_decay"], self._decoupled, group["amsgrad"],
-                                 group["maximize"])
+        return _cpu.adam_foreach(datas, grads, states, scalar(group["lr"]), beta1, beta2,
+                                 group["eps"], group["weight_decay"], self._decoupled,
+                                 group["amsgrad"], group["maximize"])
 
 
 class AdamW(Adam):

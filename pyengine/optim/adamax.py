@@ -3,7 +3,7 @@ import numpy as np
 
 from ..backend import cpu as _cpu
 from .adam import _check_adam
-from .optimizer import Optimizer, check_impl_options
+from .optimizer import Optimizer, check_impl_options, scalar
 
 
 class Adamax(Optimizer):
@@ -41,10 +41,10 @@ class Adamax(Optimizer):
             ms.append(st["exp_avg"])
             us.append(st["exp_inf"])
         beta1, beta2 = group["betas"]
-        _cpu.adamax_step(datas, grads, ms, us, steps, group["lr"], beta1, beta2, group["eps"],
-                         group["weight_decay"], group["maximize"])
+        _cpu.adamax_step(datas, grads, ms, us, steps, scalar(group["lr"]), beta1, beta2,
+                         group["eps"], group["weight_decay"], group["maximize"])
 
     def _step_foreach(self, group, datas, grads, states):
         beta1, beta2 = group["betas"]
-        return _cpu.adamax_foreach(datas, grads, states, group["lr"], beta1, beta2, group["eps"],
-                                   group["weight_decay"], group["maximize"])
+        return _cpu.adamax_foreach(datas, grads, states, scalar(group["lr"]), beta1, beta2,
+                                   group["eps"], group["weight_decay"], group["maximize"])

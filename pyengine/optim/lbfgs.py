@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..autograd import enable_grad
-from .optimizer import Optimizer, _check, check_lr
+from .optimizer import Optimizer, _check, check_lr, scalar
 
 
 def _dot(a, b):
@@ -67,7 +67,7 @@ class LBFGS(Optimizer):
             raise ValueError("[LBFGS] step() needs a closure that re-evaluates the model and "
                              "returns the loss")
         group = self.param_groups[0]
-        lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
+        lr, max_iter, max_eval = scalar(group["lr"]), group["max_iter"], group["max_eval"]
         tol_grad, tol_change = group["tolerance_grad"], group["tolerance_change"]
         history = group["history_size"]
 

@@ -6,7 +6,7 @@ ReduceLROnPlateau (metric-based: ``step(val_loss)``)."""
 import bisect
 import math
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, copy_value, scalar, set_group_value
 
 
 class LRScheduler:
@@ -18,7 +18,7 @@ class LRScheduler:
                             f"{type(optimizer).__name__}")
         self.optimizer = optimizer
         for g in optimizer.param_groups:
-            g.setdefault("initial_lr", g["lr"])
+            g.setdefault("initial_lr", copy_value(g["lr"]))
         self.base_lrs = [g["initial_lr"] for g in optimizer.param_groups]
         self.last_epoch = last_epoch
         self.step()
@@ -32,8 +32,8 @@ class LRScheduler:
     def step(self):
         self.last_epoch += 1
         for g, lr in zip(self.optimizer.param_groups, self.get_lr()):
-            g["lr"] = lr
-        self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
+            set_group_value(g, "lr", lr)
+        self._last_lr = [copy_value(g["lr"]) for g in self.optimizer.param_groups]
 
     def state_dict(self):
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
@@ -102,7 +102,7 @@ class ReduceLROnPlateau:
         self.num_bad_epochs = 0
         self.cooldown_counter = 0
         self.last_epoch = 0
-        self._last_lr = [g["lr"] for g in optimizer.param_groups]
+        self._last_lr = [copy_value(g["lr"]) for g in optimizer.param_groups]
 
     def _is_better(self, a, best):
         if self.mode == "min":
@@ -124,12 +124,13 @@ class ReduceLROnPlateau:
             self.num_bad_epochs = 0
         if self.num_bad_epochs > self.patience:
             for g, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
-                new = max(g["lr"] * self.factor, min_lr)
-                if g["lr"] - new > self.eps:
-                    g["lr"] = new
+                old = scalar(g["lr"])
+                new = max(old * self.factor, min_lr)
+                if old - new > self.eps:
+                    set_group_value(g, "lr", new)
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
-        self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
+        self._last_lr = [copy_value(g["lr"]) for g in self.optimizer.param_groups]
 
     def get_last_lr(self):
         return list(self._last_lr)
@@ -380,7 +381,8 @@ class CyclicLR(LRScheduler):
         base_lrs = _per_group(base_lr, optimizer, "base_lr")
         if last_epoch == -1:
             for g, b in zip(optimizer.param_groups, base_lrs):
-                g["lr"] = g["initial_lr"] = b
+                set_group_value(g, "lr", b)
+                g["initial_lr"] = b
         self.max_lrs = _per_group(max_lr, optimizer, "max_lr")
         up = float(step_size_up)
         down = float(step_size_down) if step_size_down is not None else up

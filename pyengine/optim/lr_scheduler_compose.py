@@ -3,6 +3,7 @@ closed-form schedulers of lr_scheduler.py."""
 import bisect
 
 from .lr_scheduler import LRScheduler
+from .optimizer import set_group_value
 
 
 def _check(schedulers, optimizer, op):
@@ -36,7 +37,8 @@ class SequentialLR(LRScheduler):
                              f"{milestones}")
         self._milestones = milestones
         for g in optimizer.param_groups:
-            g["lr"] = g["initial_lr"] if "initial_lr" in g else g["lr"]
+            if "initial_lr" in g:
+                set_group_value(g, "lr", g["initial_lr"])
         for s in self._schedulers:
             s.last_epoch = -1
         self._schedulers[0].step()  # epoch 0 of the first scheduler
@@ -84,7 +86,7 @@ class ChainedScheduler(LRScheduler):
             for i, (lr, b) in enumerate(zip(s.get_lr(), s.base_lrs)):
                 lrs[i] *= lr / b if b else 0.0
         for g, lr in zip(self.optimizer.param_groups, lrs):
-            g["lr"] = lr
+            set_group_value(g, "lr", lr)
         self._last_lr = lrs
 
     def step(self):

@@ -3,7 +3,7 @@ import numpy as np
 
 from ..backend import cpu as _cpu
 from .adam import _check_adam
-from .optimizer import Optimizer, check_impl_options, check_nonneg
+from .optimizer import Optimizer, check_impl_options, check_nonneg, scalar
 
 
 class NAdam(Optimizer):
@@ -41,7 +41,7 @@ class NAdam(Optimizer):
         if not ps:
             return
         beta1, beta2 = group["betas"]
-        lr, psi = group["lr"], group["momentum_decay"]
+        lr, psi = scalar(group["lr"]), group["momentum_decay"]
         ms, vs, cg, cm, bc2 = [], [], [], [], []
         for p, st in zip(datas, states):
             if not st:

@@ -31,7 +31,35 @@ def _check(ok, message):
 
 
 def check_lr(lr):
-    _check(isinstance(lr, (int, float)) and lr >= 0.0, f"Invalid learning rate: {lr}")
+    """lr: a number, or torch's Tensor lr (1 element; the schedulers then write it in place,
+    and it keeps its value between steps, as with torch.compile's optimizer recipes)."""
+    if isinstance(lr, Tensor):
+        _check(lr.numel() == 1, "Tensor lr must be 1-element")
+        value = lr.item()
+    else:
+        value = lr
+    _check(isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0.0,
+           f"Invalid learning rate: {lr}")
+
+
+def scalar(value):
+    """A group's hyperparameter as the kernels take it: a Tensor lr as its Python number."""
+    return value.item() if isinstance(value, Tensor) else value
+
+
+def set_group_value(group, key, value):
+    """group[key] = value, except that a Tensor there (a Tensor lr) is filled in place, so the
+    Tensor the program passed keeps following the schedule (torch's _update_param_group_val)."""
+    current = group.get(key)
+    if isinstance(current, Tensor):
+        current.fill_(scalar(value))
+    else:
+        group[key] = value
+
+
+def copy_value(value):
+    """A Tensor lr's clone (initial_lr, get_last_lr() must not move with the schedule)."""
+    return value.clone() if isinstance(value, Tensor) else value
 
 
 def check_nonneg(value, what):

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..backend import cpu as _cpu
-from .optimizer import Optimizer, check_impl_options, check_lr, check_nonneg
+from .optimizer import Optimizer, check_impl_options, check_lr, check_nonneg, scalar
 
 
 class RMSprop(Optimizer):
@@ -50,10 +50,11 @@ class RMSprop(Optimizer):
             sqs.append(st["square_avg"])
             gas.append(st["grad_avg"] if centered else None)
             bufs.append(st["momentum_buffer"] if momentum > 0 else None)
-        _cpu.rmsprop_step(datas, grads, sqs, gas, bufs, group["lr"], group["alpha"], group["eps"],
-                          group["weight_decay"], momentum, centered, group["maximize"])
+        _cpu.rmsprop_step(datas, grads, sqs, gas, bufs, scalar(group["lr"]), group["alpha"],
+                          group["eps"], group["weight_decay"], momentum, centered,
+                          group["maximize"])
 
     def _step_foreach(self, group, datas, grads, states):
-        return _cpu.rmsprop_foreach(datas, grads, states, group["lr"], group["alpha"],
+        return _cpu.rmsprop_foreach(datas, grads, states, scalar(group["lr"]), group["alpha"],
                                     group["eps"], group["weight_decay"], group["momentum"],
                                     group["centered"], group["maximize"])

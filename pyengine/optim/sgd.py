@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..backend import cpu as _cpu
-from .optimizer import Optimizer, _check, check_impl_options, check_lr, check_nonneg
+from .optimizer import Optimizer, _check, check_impl_options, check_lr, check_nonneg, scalar
 
 
 class SGD(Optimizer):
@@ -50,10 +50,10 @@ class SGD(Optimizer):
             else:
                 fresh.append(False)
             bufs.append(buf if momentum != 0 else None)
-        _cpu.sgd_step(datas, grads, bufs, fresh, group["lr"], momentum, group["dampening"],
+        _cpu.sgd_step(datas, grads, bufs, fresh, scalar(group["lr"]), momentum, group["dampening"],
                       group["weight_decay"], group["nesterov"], group["maximize"])
 
     def _step_foreach(self, group, datas, grads, states):
-        return _cpu.sgd_foreach(datas, grads, states, group["lr"], group["momentum"],
+        return _cpu.sgd_foreach(datas, grads, states, scalar(group["lr"]), group["momentum"],
                                 group["dampening"], group["weight_decay"], group["nesterov"],
                                 group["maximize"])

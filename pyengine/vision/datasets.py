@@ -8,6 +8,8 @@ that they exist, and their absence is a RuntimeError that says where to put them
 - CIFAR10: root/cifar-10-batches-py/{data_batch_1..5, test_batch, batches.meta}, and CIFAR100:
   root/cifar-100-python/{train, test, meta} (fine labels), the Python version's pickles, read by an unpickler that admits only NumPy arrays and plain containers
   (any other global in the file is refused).
+- STL10: root/stl10_binary/{train,test}_{X,y}.bin, unlabeled_X.bin (uint8, 3 x 96 x 96 images
+  stored column-major; labels 1-10), class_names.txt, fold_indices.txt.
 
 - ImageFolder / DatasetFolder: root/<class>/**/<file>, classes sorted by folder name (as
   torchvision); ImageFolder's default loader gives an RGB PIL image with Pillow, else the
@@ -25,7 +27,8 @@ import numpy as np
 from ..creation import tensor
 from ..utils.data import Dataset
 
-__all__ = ["MNIST", "FashionMNIST", "CIFAR10", "CIFAR100", "DatasetFolder", "ImageFolder"]
+__all__ = ["MNIST", "FashionMNIST", "CIFAR10", "CIFAR100", "STL10", "DatasetFolder",
+           "ImageFolder"]
 
 
 def _to_image(arr, mode):
@@ -193,6 +196,80 @@ class CIFAR100(CIFAR10):
     base_folder = "cifar-100-python"
     train_list, test_list = ["train"], ["test"]
     meta_file, meta_key, archive = "meta", "fine_label_names", "cifar-100-python.tar.gz"
+
+
+class STL10(_VisionDataset):
+    """STL-10 from its binary release in root/stl10_binary ({train,test}_{X,y}.bin,
+    unlabeled_X.bin, class_names.txt, fold_indices.txt), as torchvision reads it: split 'train',
+    'test', 'unlabeled' (targets -1) or 'train+unlabeled'; folds (0-9) picks one of the ten
+    predefined training folds. `data` is (N, 3, 96, 96) uint8 and `labels` the targets, as
+    torchvision's; items are (96, 96, 3) images (PIL with Pillow) and an int target. The SimCLR
+    tutorial trains on the unlabeled split."""
+    base_folder = "stl10_binary"
+    splits = ("train", "train+unlabeled", "unlabeled", "test")
+    archive = "stl10_binary.tar.gz"
+
+    def __init__(self, root, split="train", folds=None, transform=None, target_transform=None,
+                 download=False):
+        super().__init__(root, transform, target_transform)
+        if split not in self.splits:
+            raise ValueError(f"[STL10] split must be one of {self.splits}, got {split!r}")
+        if folds is not None and (isinstance(folds, bool) or not isinstance(folds, int) or
+                                  not 0 <= folds <= 9):
+            raise ValueError(f"[STL10] folds must be None or an int in [0, 9], got {folds!r}")
+        self.split, self.folds = split, folds
+        self._download = download
+        if split in ("train", "train+unlabeled"):
+            images, labels = self._load("train_X.bin", "train_y.bin")
+            if folds is not None:
+                with open(self._path("fold_indices.txt")) as f:
+                    idx = np.asarray(f.read().splitlines()[folds].split(), np.int64)
+                images, labels = images[idx], labels[idx]
+            if split == "train+unlabeled":
+                extra, _ = self._load("unlabeled_X.bin")
+                images = np.concatenate((images, extra))
+                labels = np.concatenate((labels, np.full(len(extra), -1, np.int64)))
+        elif split == "unlabeled":
+            images, _ = self._load("unlabeled_X.bin")
+            labels = np.full(len(images), -1, np.int64)
+        else:
+            images, labels = self._load("test_X.bin", "test_y.bin")
+        self._images, self.labels = images, labels
+        names = os.path.join(self.root, self.base_folder, "class_names.txt")
+        if os.path.exists(names):
+            with open(names) as f:
+                self.classes = f.read().splitlines()
+
+    def _path(self, name):
+        path = os.path.join(self.root, self.base_folder, name)
+        if not os.path.exists(path):
+            raise RuntimeError(f"[STL10] {name} not found in {os.path.dirname(path)}; pyengine "
+                               "does not download datasets"
+                               + (" (download=True only checks for the files)"
+                                  if self._download else "")
+                               + f": extract {self.archive} there")
+        return path
+
+    def _load(self, data_file, labels_file=None):
+        labels = None
+        if labels_file is not None:
+            labels = np.fromfile(self._path(labels_file), dtype=np.uint8).astype(np.int64) - 1
+        flat = np.fromfile(self._path(data_file), dtype=np.uint8)
+        if flat.size % (3 * 96 * 96):
+            raise ValueError(f"[STL10] {data_file} holds {flat.size} bytes, not a whole number "
+                             "of 3 x 96 x 96 images")
+        images = flat.reshape(-1, 3, 96, 96).transpose(0, 1, 3, 2)  # stored column-major
+        if labels is not None and len(labels) != len(images):
+            raise ValueError(f"[STL10] {labels_file} has {len(labels)} labels for "
+                             f"{len(images)} images")
+        return np.ascontiguousarray(images), labels
+
+    def __len__(self):
+        return len(self._images)
+
+    def __getitem__(self, index):
+        img = np.ascontiguousarray(self._images[index].transpose(1, 2, 0))
+        return self._finish(_to_image(img, "RGB"), int(self.labels[index]))
 
 
 IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")

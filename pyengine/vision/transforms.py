@@ -1,18 +1,19 @@
 """torchvision.transforms' basic conversions and the exact geometric ones the PyTorch tutorials
-compose: ToTensor, Normalize, Compose, Lambda, and Pad, CenterCrop, RandomCrop,
+compose: ToTensor, ToPILImage, Normalize, Compose, Lambda, and Pad, CenterCrop, RandomCrop,
 RandomHorizontalFlip, RandomVerticalFlip. Images are PIL images (when Pillow is installed),
 NumPy arrays in (H, W) / (H, W, C) layout, as pyengine.vision.datasets returns them, or tensors
 in (..., H, W) layout; the random transforms draw from pyengine's generator (pe.manual_seed).
 
-Resize (bilinear, antialiased as torchvision) is in transforms_resize.py; colour augmentations
-are not here; a transform applied to something it cannot read raises a TypeError naming it."""
+Resize (bilinear, antialiased as torchvision) is in transforms_resize.py; colour augmentations,
+GaussianBlur and RandomApply (on tensors) in transforms_color.py; a transform applied to
+something it cannot read raises a TypeError naming it."""
 import numpy as np
 
 from ..creation import tensor
 from ..tensor import Tensor
 
-__all__ = ["ToTensor", "Normalize", "Compose", "Lambda", "Pad", "CenterCrop", "RandomCrop",
-           "RandomHorizontalFlip", "RandomVerticalFlip"]
+__all__ = ["ToTensor", "ToPILImage", "Normalize", "Compose", "Lambda", "Pad", "CenterCrop",
+           "RandomCrop", "RandomHorizontalFlip", "RandomVerticalFlip"]
 
 
 class Compose:
@@ -51,6 +52,58 @@ class ToTensor:
 
     def __repr__(self):
         return "ToTensor()"
+
+
+class ToPILImage:
+    """A (C, H, W) tensor or (H, W, C) array back to an image: float values are scaled by 255
+    and truncated to uint8 (as torchvision's `pic.mul(255).byte()`); 1, 3 or 4 channels give
+    mode 'L', 'RGB' or 'RGBA' (or `mode` as given). A PIL image with Pillow, as torchvision;
+    without Pillow the (H, W[, C]) uint8 array, pyengine.vision's image form without it (the
+    neural style tutorial's `unloader(image)` before plt.imshow)."""
+
+    _MODES = {1: "L", 3: "RGB", 4: "RGBA"}
+
+    def __init__(self, mode=None):
+        if mode is not None and mode not in ("L", "RGB", "RGBA"):
+            raise ValueError(f"[ToPILImage] mode must be None, 'L', 'RGB' or 'RGBA', got {mode!r}")
+        self.mode = mode
+
+    def __call__(self, pic):
+        if isinstance(pic, Tensor):
+            a = np.asarray(pic.detach()._data)
+            if a.ndim not in (2, 3):
+                raise ValueError(f"[ToPILImage] pic should be 2 or 3 dimensional, got "
+                                 f"{a.ndim} dimensions")
+            a = a[None] if a.ndim == 2 else a
+            a = a.transpose(1, 2, 0)
+            if a.dtype.kind == "f":
+                a = (a * 255).astype(np.uint8)  # mul(255).byte(): truncation, as torchvision
+        elif isinstance(pic, np.ndarray):
+            if pic.ndim not in (2, 3):
+                raise ValueError(f"[ToPILImage] pic should be 2 or 3 dimensional, got "
+                                 f"{pic.ndim} dimensions")
+            a = pic[:, :, None] if pic.ndim == 2 else pic
+            if a.dtype.kind == "f":
+                a = (a * 255).astype(np.uint8)
+        else:
+            raise TypeError(f"[ToPILImage] pic should be a Tensor or ndarray, got "
+                            f"{type(pic).__name__}")
+        if a.dtype != np.uint8:
+            raise TypeError(f"[ToPILImage] expects float or uint8 values, got {a.dtype}")
+        c = a.shape[2]
+        mode = self.mode or self._MODES.get(c)
+        if mode is None or {"L": 1, "RGB": 3, "RGBA": 4}[mode] != c:
+            raise ValueError(f"[ToPILImage] an image with {c} channels cannot be mode "
+                             f"{self.mode or 'inferred'}")
+        a = np.ascontiguousarray(a[:, :, 0] if c == 1 else a)
+        try:
+            from PIL import Image
+        except ImportError:
+            return a
+        return Image.fromarray(a, mode=mode)
+
+    def __repr__(self):
+        return "ToPILImage()" if self.mode is None else f"ToPILImage(mode={self.mode!r})"
 
 
 class Normalize:
@@ -244,3 +297,8 @@ class RandomVerticalFlip(_RandomFlip):
 # Resize lives in its own file (the resampling filter); imported last, as it uses _spatial
 from .transforms_resize import RandomResizedCrop, Resize  # noqa: E402
 __all__ += ["Resize", "RandomResizedCrop"]
+
+# Colour augmentations, blur and RandomApply on image tensors (transforms_color.py)
+from .transforms_color import (ColorJitter, GaussianBlur, Grayscale,  # noqa: E402
+                               RandomApply, RandomGrayscale)
+__all__ += ["ColorJitter", "GaussianBlur", "Grayscale", "RandomApply", "RandomGrayscale"]

@@ -9,6 +9,7 @@ from .. import functional as F
 from .. import init
 from ..module import Module, Parameter
 from .dropout import _DropoutNd
+from ..parameter import UninitializedParameter
 from .linear import Linear, _dtype
 
 
@@ -153,8 +154,8 @@ class ChannelShuffle(Module):
 
 class LazyLinear(Linear):
     """Linear whose in_features is the last dim of its first input. Until then weight and bias
-    are empty Parameters; the first call fills those same Parameter objects in place (shape,
-    then Linear's init) and the module becomes a Linear, as torch's cls_to_become. As with
+    are UninitializedParameters; the first call materializes those same objects in place
+    (shape, then Linear's init) and the module becomes a Linear, as torch's cls_to_become. As with
     torch, do a dry run (one forward) before creating the optimizer, so that it sees the
     initialised parameters. dtype: pe.get_default_dtype() unless given.
 
@@ -167,8 +168,8 @@ class LazyLinear(Linear):
         _check_features("LazyLinear", out_features=out_features)
         self.in_features, self.out_features = 0, int(out_features)
         dt = _dtype(dtype, device)
-        self.weight = Parameter(np.empty((0,), dt))
-        self.bias = Parameter(np.empty((0,), dt)) if bias else None
+        self.weight = UninitializedParameter(dtype=dt)
+        self.bias = UninitializedParameter(dtype=dt) if bias else None
 
     def reset_parameters(self):
         if self.in_features:
@@ -179,10 +180,9 @@ class LazyLinear(Linear):
             raise ValueError("[LazyLinear] the input must have at least 1 dimension (features "
                              "last), got a scalar")
         self.in_features = int(x.shape[-1])
-        dt = self.weight._data.dtype
-        self.weight._data = np.empty((self.out_features, self.in_features), dt)
+        self.weight.materialize((self.out_features, self.in_features))
         if self.bias is not None:
-            self.bias._data = np.empty((self.out_features,), dt)
+            self.bias.materialize((self.out_features,))
         self.__class__ = Linear
         self.reset_parameters()
         return self.forward(x)

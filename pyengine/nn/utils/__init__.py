@@ -11,9 +11,9 @@ from .weight_norm import remove_weight_norm, weight_norm  # noqa: F401
 
 
 def __getattr__(name):
-    # torch.nn.utils.prune / parametrize / parametrizations as attributes: loaded on first use
+    # torch.nn.utils.prune / parametrize / parametrizations / stateless as attributes: loaded on first use
     # (about 10 ms of `import pyengine` otherwise); `import ...nn.utils.prune` works as well
-    if name in ("prune", "parametrize", "parametrizations"):
+    if name in ("prune", "parametrize", "parametrizations", "stateless"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,11 +8,14 @@ the training step that runs the C++ kernels (which release the GIL).
 
 Batch ``k`` is given to worker ``k % num_workers`` and read back in order, so the batches and
 their order are those of ``num_workers=0``; ``num_workers * prefetch_factor`` batches are in
-flight at a time.
+flight at a time. in_order=False hands out whichever batch is ready first instead.
+persistent_workers=True keeps the worker threads (and what worker_init_fn set up in them, and
+their WorkerInfo seed) from one epoch to the next, as torch's persistent workers.
 """
 import collections
 import queue
 import threading
+import weakref
 
 import numpy as np
 
@@ -54,7 +57,10 @@ class DataLoader:
     num_workers (threads loading ahead; 0 loads in the caller), prefetch_factor (batches in
     flight per worker, default 2), worker_init_fn(worker_id) (called once in each worker),
     timeout (seconds to wait for a worker's batch; 0 waits forever), pin_memory (accepted for
-    PyTorch code: pinned host memory only matters for GPU copies, so on CPU it changes nothing).
+    PyTorch code: pinned host memory only matters for GPU copies, so on CPU it changes nothing),
+    persistent_workers (keep the workers across epochs: worker_init_fn runs once per worker for
+    the loader's life), in_order (False: batches as they become ready, not in sampler order).
+    A dataset with ``__getitems__(indices)`` is asked for each batch's samples in one call.
 
     >>> loader = DataLoader(TensorDataset(x, y), batch_size=32, shuffle=True, num_workers=2)
     >>> for xb, yb in loader: ...
@@ -62,8 +68,11 @@ class DataLoader:
 
     def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
                  num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, timeout=0,
-                 worker_init_fn=None, generator=None, *, prefetch_factor=None):
+                 worker_init_fn=None, generator=None, *, prefetch_factor=None,
+                 persistent_workers=False, in_order=True):
         _check_int(num_workers, "num_workers", 0)
+        if persistent_workers and num_workers == 0:
+            raise ValueError("[DataLoader] persistent_workers option needs num_workers > 0")
         if timeout < 0:
             raise ValueError(f"[DataLoader] timeout should be non-negative, got {timeout!r}")
         if prefetch_factor is not None:
@@ -77,6 +86,8 @@ class DataLoader:
         self.prefetch_factor = 2 if prefetch_factor is None and num_workers else prefetch_factor
         self.pin_memory, self.worker_init_fn, self.generator = bool(pin_memory), worker_init_fn, \
             generator
+        self.persistent_workers, self.in_order = bool(persistent_workers), bool(in_order)
+        self._workers = None  # the persistent workers' iterator, made at the first epoch
         self._iterable = isinstance(dataset, IterableDataset)
         if self._iterable:
             if shuffle:
@@ -118,7 +129,13 @@ class DataLoader:
     def __iter__(self):
         if self.num_workers == 0:
             return self._single()
-        return _WorkerIter(self)
+        if not self.persistent_workers:
+            return _WorkerIter(self)
+        if self._workers is None:
+            self._workers = _WorkerIter(self)
+        else:
+            self._workers._new_epoch()
+        return self._workers
 
     # ---- loading one batch (used in the caller and in the workers) ---------------------
     def _index_batches(self):
@@ -133,6 +150,9 @@ class DataLoader:
             idx = np.asarray(indices, dtype=np.int64)
             return [Tensor._wrap(np.asarray(t._data if isinstance(t, Tensor) else t)[idx])
                     for t in ds.tensors]
+        getitems = getattr(ds, "__getitems__", None)
+        if getitems:  # torch's batched fetch: one call for the batch's samples
+            return self.collate_fn(getitems(list(indices)))
         return self.collate_fn([ds[i] for i in indices])
 
     def _fetch_stream(self, it):
@@ -169,51 +189,86 @@ class DataLoader:
             yield self._fetch(indices)
 
 
+def _work(loader_ref, wid, base_seed, tasks, out, ready):
+    """A worker thread: runs the tasks (epoch, batch indices) given to it, puts (epoch, batch)."""
+    loader = loader_ref()
+    if loader is None:
+        return
+    _local.info = WorkerInfo(wid, loader.num_workers, base_seed + wid, loader.dataset)
+    try:
+        if loader.worker_init_fn is not None:
+            loader.worker_init_fn(wid)
+    except BaseException as e:  # reported at the first batch this worker owes
+        init_error = _Failure(wid, e)
+    else:
+        init_error = None
+    del loader
+    stream, stream_epoch = None, None
+    while True:
+        task = tasks.get()
+        if task is None:
+            return
+        loader = loader_ref()
+        if loader is None:
+            return
+        epoch, indices = task
+        if init_error is not None:
+            res = init_error
+        else:
+            try:
+                if loader._iterable and stream_epoch != epoch:  # each epoch iterates anew
+                    stream, stream_epoch = iter(loader.dataset), epoch
+                res = loader._fetch_stream(stream) if loader._iterable else loader._fetch(indices)
+            except BaseException as e:
+                res = _Failure(wid, e)
+        del loader
+        out.put((epoch, res))
+        ready.put(wid)
+
+
 class _WorkerIter:
-    """One epoch with worker threads; see the module docstring for the ordering rule."""
+    """An epoch with worker threads (every epoch with persistent_workers); see the module
+    docstring for the ordering rule."""
 
     def __init__(self, loader):
         self._loader = loader
         n = loader.num_workers
+        self._epoch = 0
         self._indices = None if loader._iterable else loader._index_batches()
         base_seed = loader._base_seed()
         self._tasks = [queue.Queue() for _ in range(n)]
         self._results = [queue.Queue() for _ in range(n)]
-        self._threads = [threading.Thread(target=self._work, args=(w, base_seed), daemon=True,
-                                          name=f"pyengine-dataloader-{w}") for w in range(n)]
+        self._ready = queue.Queue()  # in_order=False: the id of each worker as it puts a result
+        # The threads hold the loader only weakly (and this iterator not at all), so dropping
+        # the iterator (a loop left early) or a persistent loader ends them (close / __del__).
+        self._threads = [threading.Thread(
+            target=_work, args=(weakref.ref(loader), w, base_seed, self._tasks[w],
+                                self._results[w], self._ready),
+            daemon=True, name=f"pyengine-dataloader-{w}") for w in range(n)]
         for t in self._threads:
             t.start()
-        self._active = list(range(n))
+        self._closed = False
+        self._start_epoch()
+
+    def _start_epoch(self):
+        self._active = list(range(self._loader.num_workers))
         self._pending = collections.deque()  # worker id of each batch in flight, in order
         self._sent = 0
-        self._closed = False
-        for _ in range(n * loader.prefetch_factor):
+        for _ in range(self._loader.num_workers * self._loader.prefetch_factor):
             if not self._send():
                 break
 
-    def _work(self, wid, base_seed):
+    def _new_epoch(self):
+        """persistent_workers: the same threads serve the next epoch. Batches still in flight
+        from an epoch left early are dropped when they arrive (their results carry the epoch)."""
         loader = self._loader
-        _local.info = WorkerInfo(wid, loader.num_workers, base_seed + wid, loader.dataset)
-        out = self._results[wid]
-        try:
-            if loader.worker_init_fn is not None:
-                loader.worker_init_fn(wid)
-            stream = iter(loader.dataset) if loader._iterable else None
-        except BaseException as e:  # reported at the first batch this worker owes
-            stream, init_error = None, _Failure(wid, e)
-        else:
-            init_error = None
-        while True:
-            task = self._tasks[wid].get()
-            if task is None:
-                return
-            if init_error is not None:
-                out.put(init_error)
-                continue
-            try:
-                out.put(loader._fetch_stream(stream) if loader._iterable else loader._fetch(task))
-            except BaseException as e:
-                out.put(_Failure(wid, e))
+        if self._closed:
+            raise RuntimeError("[DataLoader] the persistent workers were closed after an error; "
+                               "make a new DataLoader")
+        self._epoch += 1
+        self._indices = None if loader._iterable else loader._index_batches()
+        loader._base_seed()  # drawn as every epoch does; the workers keep their first seed
+        self._start_epoch()
 
     def _send(self):
         if not self._active:
@@ -225,7 +280,7 @@ class _WorkerIter:
             wid = self._sent % self._loader.num_workers
         else:
             indices, wid = True, self._active[self._sent % len(self._active)]
-        self._tasks[wid].put(indices)
+        self._tasks[wid].put((self._epoch, indices))
         self._pending.append(wid)
         self._sent += 1
         return True
@@ -233,15 +288,38 @@ class _WorkerIter:
     def __iter__(self):
         return self
 
+    def _next_worker(self):
+        """The worker whose result comes next: the oldest batch's, or with in_order=False the
+        first worker to finish one of this epoch's batches."""
+        if self._loader.in_order:
+            return self._pending.popleft()
+        timeout = self._loader.timeout or None
+        while True:
+            wid = self._ready.get(timeout=timeout)
+            if wid in self._pending:
+                self._pending.remove(wid)
+                return wid
+
+    def _result(self, wid):
+        """Worker wid's next result of this epoch (older epochs' results are dropped)."""
+        while True:
+            epoch, res = self._results[wid].get(timeout=self._loader.timeout or None)
+            if epoch == self._epoch:
+                return res
+
     def __next__(self):
+        if self._closed:
+            raise StopIteration
         while self._pending:
-            wid = self._pending.popleft()
+            wid = None
             try:
-                res = self._results[wid].get(timeout=self._loader.timeout or None)
+                wid = self._next_worker()
+                res = self._result(wid)
             except queue.Empty:
                 self.close()
+                who = f"worker {wid}" if wid is not None else "any worker"
                 raise RuntimeError(f"[DataLoader] timed out after {self._loader.timeout} s "
-                                   f"waiting for a batch from worker {wid}") from None
+                                   f"waiting for a batch from {who}") from None
             if res is _Exhausted:
                 if wid in self._active:
                     self._active.remove(wid)
@@ -253,7 +331,8 @@ class _WorkerIter:
                 raise res.exc
             self._send()
             return res
-        self.close()
+        if not self._loader.persistent_workers:
+            self.close()
         raise StopIteration
 
     def close(self):

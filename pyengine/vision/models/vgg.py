@@ -1,4 +1,4 @@
-"""VGG-11 / VGG-16 (Simonyan & Zisserman 2014), with and without BatchNorm, in torchvision's
+"""VGG-11 / 13 / 16 / 19 (Simonyan & Zisserman 2014), with and without BatchNorm, in torchvision's
 layout: features (a Sequential of Conv2d 3x3 pad 1 [+ BatchNorm2d] + ReLU, MaxPool2d(2, 2) per
 'M'), avgpool AdaptiveAvgPool2d((7, 7)), classifier (Linear 25088->4096, ReLU, Dropout,
 Linear 4096->4096, ReLU, Dropout, Linear 4096->num_classes); the Sequential indices are
@@ -9,11 +9,15 @@ bias."""
 from ... import nn
 from .weights import load_into, resolve
 
-__all__ = ["VGG", "vgg11", "vgg11_bn", "vgg16", "vgg16_bn"]
+__all__ = ["VGG", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19",
+           "vgg19_bn"]
 
 CFGS = {"A": [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+        "B": [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
         "D": [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512,
-              "M"]}
+              "M"],
+        "E": [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512,
+              512, 512, 512, "M"]}
 
 
 def make_layers(cfg, batch_norm=False):
@@ -93,4 +97,29 @@ def vgg16(*, weights=None, progress=True, pretrained=None, **kwargs):
 def vgg16_bn(*, weights=None, progress=True, pretrained=None, **kwargs):
     """VGG-16 with BatchNorm (138,365,992 parameters)."""
     return _vgg("vgg16_bn", "vgg16_bn-6c64b313.pth", "D", True, weights, progress, pretrained,
+                kwargs)
+
+
+def vgg13(*, weights=None, progress=True, pretrained=None, **kwargs):
+    """VGG-13 (133,047,848 parameters with num_classes=1000)."""
+    return _vgg("vgg13", "vgg13-19584684.pth", "B", False, weights, progress, pretrained,
+                kwargs)
+
+
+def vgg13_bn(*, weights=None, progress=True, pretrained=None, **kwargs):
+    """VGG-13 with BatchNorm (133,053,736 parameters)."""
+    return _vgg("vgg13_bn", "vgg13_bn-abd245e5.pth", "B", True, weights, progress, pretrained,
+                kwargs)
+
+
+def vgg19(*, weights=None, progress=True, pretrained=None, **kwargs):
+    """VGG-19 (143,667,240 parameters with num_classes=1000): the loss network of the neural
+    style tutorial (`vgg19(...).features`)."""
+    return _vgg("vgg19", "vgg19-dcbb9e9d.pth", "E", False, weights, progress, pretrained,
+                kwargs)
+
+
+def vgg19_bn(*, weights=None, progress=True, pretrained=None, **kwargs):
+    """VGG-19 with BatchNorm (143,678,248 parameters)."""
+    return _vgg("vgg19_bn", "vgg19_bn-c79401a0.pth", "E", True, weights, progress, pretrained,
                 kwargs)

@@ -124,6 +124,30 @@ def nanmedian(input, dim=None, keepdim=False):
     return out if x.ndim else nanmedian_result(out[0].reshape(()), out[1].reshape(()))
 
 
+def _cum_extreme(input, dim, largest, result, op):
+    x = _need_tensor(input, op)
+    d = _dim(dim, x.ndim, op)
+    if x.ndim == 0:
+        return result(x.clone(), Tensor._wrap(np.zeros((), np.int64)))
+    moved = np.moveaxis(x._data, d, -1)
+    n = moved.shape[-1]
+    idx = np.zeros(moved.shape, np.int64)
+    if n:
+        cur, cur_i = moved[..., 0].copy(), np.zeros(moved.shape[:-1], np.int64)
+        floating = moved.dtype.kind == "f"
+        for i in range(n):
+            v = moved[..., i]
+            with np.errstate(invalid="ignore"):
+                take = (v >= cur) if largest else (v <= cur)  # ties: the later index
+            if floating:
+                take = take | np.isnan(v)  # a NaN wins, and stays: nothing beats it after
+            cur = np.where(take, v, cur)
+            cur_i = np.where(take, i, cur_i)
+            idx[..., i] = cur_i
+    idx = np.ascontiguousarray(np.moveaxis(idx, -1, d))
+    return result(x.gather(d, idx), Tensor._wrap(idx))
+
+
 def cummax(input, dim):
     """(values, indices): the running maximum along dim and where it was found (the latest of
     equal values; NaN propagates)."""

@@ -10,6 +10,7 @@ import sys
 import numpy as np
 
 from .. import _C
+from ..op_errors import InvalidArgumentError
 
 name = "cpu"
 
@@ -110,11 +111,13 @@ def _matmul_general(a, b):
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
     if a2.shape[-1] != b2.shape[-2]:
-        raise ValueError(f"[matmul] inner dimensions differ: {a.shape} @ {b.shape}")
+        raise InvalidArgumentError(None, "matmul",
+                                   f"[matmul] inner dimensions differ: {a.shape} @ {b.shape}")
     try:
         batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
     except ValueError:
-        raise ValueError(f"[matmul] batch dimensions do not broadcast: {a.shape} @ {b.shape}") from None
+        raise InvalidArgumentError(None, "matmul", f"[matmul] batch dimensions do not "
+                                   f"broadcast: {a.shape} @ {b.shape}") from None
     m, n = a2.shape[-2], b2.shape[-1]
     out = _empty(batch + (m, n), a.dtype)
     a3 = np.broadcast_to(a2, batch + a2.shape[-2:])  # views: batch strides become 0

@@ -502,7 +502,7 @@ class Layer(Module, SavingDefaults):
             allocation_guard.budget -= nbytes
         init = _init.get("glorot_uniform" if initializer is None else initializer)
         # np.array, not ascontiguousarray: that makes a scalar (shape ()) weight 1-D
-        arr = np.array(init(shape, "float32"), dtype=np.float32, order="C")
+        arr = np.array(init(shape, dtype="float32"), dtype=np.float32, order="C")
         w = Variable(Tensor._wrap(arr), requires_grad=bool(trainable and self._trainable))
         base = name or "variable"
         key, i = base, 1
@@ -550,6 +550,12 @@ class Layer(Module, SavingDefaults):
                     seen.add(id(t))
                     out.append(t)
         return out
+
+    @property
+    def submodules(self):
+        """Every nested layer / module, the layer itself excluded (tf.keras 2's tf.Module
+        property; TensorFlow's intro_to_modules guide prints a model's)."""
+        return tuple(m for m in self.modules() if m is not self)
 
     @property
     def trainable_weights(self):

@@ -1,0 +1,168 @@
+"""API patterns of TensorFlow's guides (tensorflow/docs site/en/guide) and of keras-team/keras
+examples, run with `import pyengine as tf`: original tests with tiny synthetic data
+(docs/public_examples.md lists the programs)."""
+import numpy as np
+import pytest
+
+import pyengine as tf
+
+
+# ---- tf.Module: variables found through attributes ----------------------------------------
+class _Dense(tf.Module):
+    def __init__(self, n_in, n_out, name=None):
+        super().__init__(name=name)
+        self.w = tf.Variable(tf.random.normal([n_in, n_out]), name="w")
+        self.b = tf.Variable(tf.zeros([n_out]), name="b")
+
+    def __call__(self, x):
+        return tf.nn.relu(tf.matmul(x, self.w) + self.b)
+
+
+class _Lazy(tf.Module):
+    def __init__(self, n_out, name=None):
+        super().__init__(name=name)
+        self.built, self.n_out = False, n_out
+
+    def __call__(self, x):
+        if not self.built:
+            self.w = tf.Variable(tf.random.normal([x.shape[-1], self.n_out]))
+            self.b = tf.Variable(tf.zeros([self.n_out]))
+            self.built = True
+        return tf.matmul(x, self.w) + self.b
+
+
+class _Two(tf.Module):
+    def __init__(self, layer, name=None):
+        super().__init__(name=name)
+        self.first, self.second = layer(3), layer(2)
+
+    def __call__(self, x):
+        return self.second(self.first(x))
+
+
+def test_module_collects_variables_in_sorted_attribute_order_and_recurses():
+    class M(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.z = tf.Variable(1.0)
+            self.a = tf.Variable(2.0, trainable=False)
+            self.layers = [_Dense(2, 3), {"k": tf.Variable(3.0)}]
+            self.const = tf.constant(4.0)  # a tensor, not a variable: not collected
+            self.again = self.z  # each variable once
+
+    m = M()
+    assert m.name == "m"
+    vals = [v.numpy().tolist() for v in m.variables]
+    # attributes sorted: a, again (= z), layers[0].(b, w) after the own leaves, layers[1]['k']
+    assert vals[0] == 2.0 and vals[1] == 1.0 and vals[2] == 3.0
+    assert [tuple(v.shape) for v in m.variables[3:]] == [(3,), (2, 3)]
+    assert len(m.trainable_variables) == 4 and len(m.non_trainable_variables) == 1
+    assert m.non_trainable_variables[0] is m.a
+    assert [type(s) for s in m.submodules] == [_Dense]
+    assert isinstance(m.variables, tuple)
+
+
+def test_module_without_super_init_still_finds_variables_and_trains():
+    class Quad(tf.Module):  # TensorFlow's basics guide: no super().__init__()
+        def __init__(self):
+            self.w_q, self.w_l, self.b = tf.Variable(0.5), tf.Variable(0.5), tf.Variable(0.0)
+
+        def __call__(self, x):
+            return self.w_q * x ** 2 + self.w_l * x + self.b
+
+    q = Quad()
+    assert [v is w for v, w in zip(q.variables, (q.b, q.w_l, q.w_q))] == [True] * 3
+    with pytest.raises(AttributeError, match="super"):
+        q.name
+    x = tf.cast(tf.linspace(-2, 2, 41), tf.float32)
+    y = x ** 2 + 2 * x - 5
+    first = None
+    for _ in range(200):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(q(x) - y))
+        grads = tape.gradient(loss, q.variables)
+        for g, v in zip(grads, q.variables):
+            v.assign_sub(0.05 * g)
+        first = float(loss) if first is None else first
+    assert float(loss) < 0.01 * first
+    np.testing.assert_allclose([q.w_q.numpy(), q.w_l.numpy(), q.b.numpy()], [1, 2, -5],
+                               atol=0.05)
+
+
+def test_module_names_and_name_scope():
+    assert _Dense(1, 1).name == "__dense"  # TensorFlow's camel_to_snake of '_Dense'
+
+    class MyFancyMLP(tf.Module):
+        pass
+    assert MyFancyMLP().name == "my_fancy_mlp"
+    m = _Dense(1, 1, name="layer_1")
+    with m.name_scope as scope:
+        assert scope == "layer_1/"
+    with pytest.raises(ValueError, match="valid Python identifiers"):
+        _Dense(1, 1, name="not valid")
+
+
+def test_keras_layers_inside_a_module_are_modules_and_layers_have_submodules():
+    class Holder(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.dense = tf.keras.layers.Dense(2)
+            self.dense.build((None, 3))
+
+    h = Holder()
+    assert len(h.variables) == 2 and h.submodules == (h.dense,)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(3), tf.keras.layers.Dense(1)])
+    model.build((None, 4))
+    assert list(model.submodules)[-2:] == list(model.layers)
+
+
+def test_checkpoint_of_module_restores_variables_created_after_restore(tmp_path):
+    x = tf.constant([[2.0, 1.0, -1.0]])
+    model = _Two(_Lazy)
+    expected = model(x).numpy()
+    path = str(tmp_path / "ckpt")
+    tf.train.Checkpoint(model=model).write(path)
+    names = [k for k, _ in tf.train.list_variables(path)]
+    assert names == ["model/first/b", "model/first/w", "model/second/b", "model/second/w",
+                     "save_counter"]
+    assert tf.train.list_variables(path)[1][1] == [3, 3]
+    np.testing.assert_array_equal(tf.train.load_variable(path, "model/second/w"),
+                                  model.second.w.numpy())
+    fresh = _Two(_Lazy)  # no variables yet: restored when its first call creates them
+    status = tf.train.Checkpoint(model=fresh).restore(path)
+    with pytest.raises(AssertionError, match="not built"):
+        status.assert_consumed()
+    np.testing.assert_array_equal(fresh(x).numpy(), expected)
+    status.assert_consumed()
+    built = _Two(lambda n: _Dense(3, n))  # variables exist: restored at once
+    tf.train.Checkpoint(model=built).restore(path)
+    np.testing.assert_array_equal(built.first.w.numpy(), model.first.w.numpy())
+    with pytest.raises(KeyError, match="model/first/kernel"):
+        tf.train.load_variable(path, "model/first/kernel")
+    reader = tf.train.load_checkpoint(str(tmp_path / "ckpt"))
+    assert reader.get_variable_to_shape_map()["model/first/b"] == [3]
+
+
+def test_matmul_shape_error_is_tf_invalid_argument_and_value_error():
+    layer_w = tf.Variable(tf.zeros([3, 3]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"\[matmul\] inner dimensions"):
+        tf.matmul(tf.ones([1, 4]), layer_w)
+    with pytest.raises(ValueError):
+        tf.ones([2, 2, 4]) @ tf.ones([3, 4, 1])
+
+
+def test_keras_losses_upper_case_aliases_and_function_initializer():
+    assert tf.keras.losses.MSE is tf.keras.losses.mean_squared_error
+    assert tf.keras.losses.MAE is tf.keras.losses.mean_absolute_error
+    assert tf.keras.losses.KLD is tf.keras.losses.kl_divergence
+    yt, yp = np.array([[1.0, 2.0]]), np.array([[0.0, 4.0]])
+    np.testing.assert_allclose(tf.keras.losses.MSE(yt, yp).numpy(), [2.5])
+    # basics guide: kernel_initializer=tf.random.normal, called as init(shape, dtype=...)
+    tf.random.set_seed(3)
+    model = tf.keras.Sequential([
+        tf.keras.layers.Lambda(lambda x: tf.stack([x, x ** 2], axis=1)),
+        tf.keras.layers.Dense(units=1, kernel_initializer=tf.random.normal)])
+    model.compile(loss=tf.keras.losses.MSE, optimizer=tf.keras.optimizers.SGD(learning_rate=0.01))
+    x = np.linspace(-2, 2, 64).astype("float32")
+    hist = model.fit(x, x ** 2 + 2 * x - 5, epochs=30, batch_size=16, verbose=0)
+    assert hist.history["loss"][-1] < 0.2 * hist.history["loss"][0]

@@ -166,3 +166,29 @@ def test_keras_losses_upper_case_aliases_and_function_initializer():
     x = np.linspace(-2, 2, 64).astype("float32")
     hist = model.fit(x, x ** 2 + 2 * x - 5, epochs=30, batch_size=16, verbose=0)
     assert hist.history["loss"][-1] < 0.2 * hist.history["loss"][0]
+
+
+def test_keras_model_with_init_variables_and_own_call_fits_and_saves(tmp_path):
+    class Line(tf.keras.Model):  # basic_training_loops: __call__ overridden, no sublayers
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.w = tf.Variable(5.0)
+            self.b = tf.Variable(0.0)
+
+        def __call__(self, x, **kwargs):
+            return self.w * x + self.b
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=200).astype("float32")
+    y = 3 * x + 2
+    model = Line()
+    model.compile(optimizer=tf.keras.optimizers.SGD(learning_rate=0.1),
+                  loss=tf.keras.losses.mean_squared_error)
+    hist = model.fit(x, y, epochs=10, batch_size=200, verbose=0)
+    assert hist.history["loss"][-1] < 0.05 * hist.history["loss"][0]
+    path = str(tmp_path / "line_ckpt")
+    model.save_weights(path)
+    other = Line()
+    other.load_weights(path)
+    np.testing.assert_array_equal([other.w.numpy(), other.b.numpy()],
+                                  [model.w.numpy(), model.b.numpy()])

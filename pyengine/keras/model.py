@@ -580,9 +580,10 @@ class Model(Trainer, Layer):
         if self._nodes is None and own_build.__module__.startswith("pyengine."):
             # a subclass without a build() of its own (keras-io's GANs, DDIM, CycleGAN: a
             # train_step over inner models) has exactly its sublayers' weights (and those its
-            # __init__ made): once all sublayers are built, so is it
+            # __init__ made): once all sublayers are built, so is it; so is one holding only
+            # variables its __init__ made (TensorFlow's basic_training_loops guide)
             inner = self.layers
-            if inner and all(lyr.built for lyr in inner):
+            if (inner or self.weights) and all(lyr.built for lyr in inner):
                 self.built = True
                 return
         raise ValueError(f"[{self.name}] the model has not been built yet: call it on data, "

@@ -59,7 +59,7 @@ from .data.structure import TensorSpec  # tf.TensorSpec, for tf.data.Dataset.fro
 from .tensor_shape import TensorShape  # tf.TensorShape (custom RNN cells' state_size)
 from . import tf_nest as nest  # tf.nest.flatten / map_structure / pack_sequence_as
 from . import tf_saved_model as saved_model  # tf.saved_model.save / load: raise (no TF runtime)
-from .gradient_tape import GradientTape
+from .gradient_tape import GradientTape, UnconnectedGradients  # noqa: F401
 from .tf_function import function  # tf.function (eager: checks input_signature only)
 from . import tf_image as image  # tf.image.resize / flips / rgb_to_grayscale / psnr
 from . import tf_lite as lite  # noqa: E402  (tf.lite: raises, no TFLite converter)

@@ -18,6 +18,7 @@ derivatives, e.g. WGAN-GP's gradient penalty). Tapes open at the same time recor
 (TensorFlow's DCGAN step: `with GradientTape() as gen_tape, GradientTape() as disc_tape:`, both
 losses through the discriminator): each keeps the graph for the others until they have taken
 their gradient, so the first gradient() does not free what the second needs."""
+import enum
 import threading
 import weakref
 
@@ -45,6 +46,12 @@ def _pack(structure, leaves):
             return type(x)(fill(v) for v in x)
         return next(it)
     return fill(structure)
+
+
+class UnconnectedGradients(enum.Enum):
+    """tf.UnconnectedGradients: what gradient() gives a source the target does not depend on."""
+    NONE = "none"
+    ZERO = "zero"
 
 
 class _OpenTapes(threading.local):
@@ -109,7 +116,10 @@ class GradientTape:
     def gradient(self, target, sources, output_gradients=None,
                  unconnected_gradients="none"):
         """d(target)/d(sources) in the structure of `sources` (a tensor, list, tuple or dict);
-        a non-scalar target (or a list of targets) is summed first, as TensorFlow does."""
+        a non-scalar target (or a list of targets) is summed first, as TensorFlow does.
+        unconnected_gradients: 'none' / 'zero' or tf.UnconnectedGradients.NONE / ZERO."""
+        if isinstance(unconnected_gradients, UnconnectedGradients):
+            unconnected_gradients = unconnected_gradients.value
         if unconnected_gradients not in ("none", "zero"):
             raise ValueError("[GradientTape.gradient] unconnected_gradients must be 'none' or "
                              f"'zero'. Received: {unconnected_gradients!r}")

@@ -282,11 +282,34 @@ def split(x=None, split_size_or_sections=None, dim=None, *, axis=None, num_or_si
     return list(_split(x, sizes, along))
 
 
-def constant(value, dtype=None):
+def constant(value, dtype=None, shape=None, name="Const"):
     """tf.constant: Python integers become int32, as TensorFlow makes them (NumPy arrays and
     tensors keep their dtype). Text gives a pe.string array (string_dtype.StringArray), the
     tf.string tensor keras-io builds its inference inputs with
-    (`tf.convert_to_tensor(["fixed"])`); pyengine Tensors hold numbers only."""
+    (`tf.convert_to_tensor(["fixed"])`); pyengine Tensors hold numbers only. `shape` reshapes
+    the value to it, a single value filling it (TensorFlow's rule); `name` names an op in a
+    TensorFlow graph, which eager pyengine has not."""
+    _check_name("constant", name)
+    out = _constant(value, dtype)
+    if shape is None:
+        return out
+    shape = tuple(int(d) for d in shape)
+    size = int(np.prod(shape, dtype=np.int64))
+    if out.numel() == 1:
+        return _tensor(np.full(shape, out._data.reshape(()), dtype=out._data.dtype))
+    if out.numel() != size:
+        raise TypeError(f"[constant] the value has {out.numel()} elements (shape "
+                        f"{tuple(out.shape)}) but shape={shape} has {size}: only a single value "
+                        "fills a shape, others must have its number of elements")
+    return _tensor(out._data.reshape(shape).copy())
+
+
+def _check_name(op, name):
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"[{op}] name must be a string. Received: name={name!r}")
+
+
+def _constant(value, dtype):
     if not isinstance(value, Tensor) and (dtype is None or _sd.is_string(dtype)):
         try:
             a = np.asarray(value)
@@ -301,7 +324,14 @@ def constant(value, dtype=None):
     return _tensor(value, dtype=None if dtype is None else _dt.as_dtype(dtype))
 
 
-convert_to_tensor = constant
+def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
+    """tf.convert_to_tensor: tf.constant's conversion; `dtype_hint` is the dtype Python data
+    gets when no dtype is given (a value that already has a dtype keeps it)."""
+    _check_name("convert_to_tensor", name)
+    if dtype is None and dtype_hint is not None and \
+            not isinstance(value, (np.ndarray, np.generic, Tensor)):
+        return _constant(value, dtype_hint)
+    return _constant(value, dtype)
 newaxis = None  # tf.newaxis: NumPy's new-axis index, `mask[:, tf.newaxis, :]`
 
 

@@ -192,3 +192,43 @@ def test_keras_model_with_init_variables_and_own_call_fits_and_saves(tmp_path):
     other.load_weights(path)
     np.testing.assert_array_equal([other.w.numpy(), other.b.numpy()],
                                   [model.w.numpy(), model.b.numpy()])
+
+
+# ---- autodiff guide: tf.constant(name=, shape=), UnconnectedGradients, adjust_contrast ------
+def test_constant_name_and_shape_and_convert_to_tensor_dtype_hint():
+    c = tf.constant(3.0, name="x3")
+    assert c.dtype == tf.float32 and float(c) == 3.0
+    np.testing.assert_array_equal(tf.constant(7, shape=(2, 3)).numpy(), np.full((2, 3), 7))
+    assert tf.constant(7, shape=(2, 3)).dtype == tf.int32
+    np.testing.assert_array_equal(tf.constant([1, 2, 3, 4, 5, 6], shape=[2, 3]).numpy(),
+                                  np.arange(1, 7).reshape(2, 3))
+    with pytest.raises(TypeError, match=r"\[constant\] the value has 3 elements"):
+        tf.constant([1, 2, 3], shape=(2, 3))
+    with pytest.raises(TypeError, match="name must be a string"):
+        tf.constant(1.0, name=5)
+    assert tf.convert_to_tensor([1, 2], dtype_hint=tf.float32).dtype == tf.float32
+    assert tf.convert_to_tensor(np.array([1, 2]), dtype_hint=tf.float32).dtype == tf.int64
+    assert tf.convert_to_tensor([1, 2], name="v").dtype == tf.int32
+
+
+def test_unconnected_gradients_enum_and_contrast_factor_gradient():
+    x, y = tf.Variable([2.0, 2.0]), tf.Variable(3.0)
+    with tf.GradientTape(persistent=True) as tape:
+        z = y ** 2
+    assert tape.gradient(z, x, unconnected_gradients=tf.UnconnectedGradients.NONE) is None
+    np.testing.assert_array_equal(
+        tape.gradient(z, x, unconnected_gradients=tf.UnconnectedGradients.ZERO).numpy(), [0, 0])
+    rng = np.random.default_rng(1)
+    img = rng.random((4, 5, 3)).astype("float32")
+    image, delta = tf.Variable(img), tf.Variable(0.7)
+    with tf.GradientTape() as tape:
+        out = tf.image.adjust_contrast(image, delta)
+        loss = tf.reduce_sum(out * img)
+    g_img, g_delta = tape.gradient(loss, [image, delta])
+    mean = img.mean(axis=(0, 1), keepdims=True)
+    np.testing.assert_allclose(out.numpy(), (img - mean) * 0.7 + mean, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(float(g_delta), ((img - mean) * img).sum(), rtol=1e-4)
+    # d/dx sum(((x - m) f + m) w) = f w + (1 - f) mean(w) over height and width
+    np.testing.assert_allclose(g_img.numpy(), 0.7 * img + 0.3 * mean, rtol=1e-4, atol=1e-6)
+    with pytest.raises(ValueError, match="contrast_factor must be a scalar"):
+        tf.image.adjust_contrast(image, tf.Variable([0.5, 0.5]))

@@ -232,3 +232,11 @@ def test_unconnected_gradients_enum_and_contrast_factor_gradient():
     np.testing.assert_allclose(g_img.numpy(), 0.7 * img + 0.3 * mean, rtol=1e-4, atol=1e-6)
     with pytest.raises(ValueError, match="contrast_factor must be a scalar"):
         tf.image.adjust_contrast(image, tf.Variable([0.5, 0.5]))
+
+
+def test_argmax_of_a_tf_variable_is_tensorflows_and_of_a_tensor_torchs():
+    m = np.array([[1.0, 2.0], [3.0, 4.0]], dtype="float32")
+    np.testing.assert_array_equal(tf.argmax(tf.Variable(m)).numpy(), [1, 1])  # axis 0
+    np.testing.assert_array_equal(tf.argmin(tf.Variable(m)).numpy(), [0, 0])
+    assert int(tf.argmax(tf.tensor(m))) == 3  # torch.argmax: the flattened index
+    np.testing.assert_array_equal(tf.argmax(tf.Variable(m), axis=1).numpy(), [1, 1])

@@ -240,3 +240,34 @@ def test_argmax_of_a_tf_variable_is_tensorflows_and_of_a_tensor_torchs():
     np.testing.assert_array_equal(tf.argmin(tf.Variable(m)).numpy(), [0, 0])
     assert int(tf.argmax(tf.tensor(m))) == 3  # torch.argmax: the flattened index
     np.testing.assert_array_equal(tf.argmax(tf.Variable(m), axis=1).numpy(), [1, 1])
+
+
+# ---- Keras 1 texts (keras-team/keras examples/imdb_multilevel_gru.py) -----------------------
+def test_keras1_merge_function_modes_and_model_input_output_names():
+    from pyengine.keras import layers
+    from pyengine.keras.layers import merge
+    rng = np.random.default_rng(0)
+    a_np, b_np = (rng.normal(size=(4, 3)).astype("float32") for _ in range(2))
+    a, b = tf.keras.Input((3,)), tf.keras.Input((3,))
+    expected = {"sum": a_np + b_np, "mul": a_np * b_np, "ave": (a_np + b_np) / 2,
+                "max": np.maximum(a_np, b_np), "concat": np.concatenate([a_np, b_np], -1),
+                "dot": (a_np * b_np).sum(-1, keepdims=True)}
+    an, bn = a_np / np.linalg.norm(a_np, axis=-1, keepdims=True), \
+        b_np / np.linalg.norm(b_np, axis=-1, keepdims=True)
+    expected["cos"] = (an * bn).sum(-1, keepdims=True)
+    for mode, want in expected.items():
+        with pytest.warns(DeprecationWarning, match="merge"):
+            out = merge([a, b], mode=mode)
+        with pytest.warns(DeprecationWarning, match="Keras 1"):
+            model = tf.keras.Model(input=[a, b], output=out)
+        np.testing.assert_allclose(model.predict([a_np, b_np], verbose=0), want, rtol=1e-5,
+                                   atol=1e-6, err_msg=mode)
+    with pytest.warns(DeprecationWarning):
+        out = merge([a, b], mode=lambda t: t[0] - t[1], output_shape=(3,))
+    model = tf.keras.Model([a, b], out)
+    np.testing.assert_allclose(model.predict([a_np, b_np], verbose=0), a_np - b_np, rtol=1e-6)
+    assert merge.Add is layers.Add  # still the module of the merge layers
+    with pytest.raises(ValueError, match="unknown mode 'min'"), pytest.warns(DeprecationWarning):
+        merge([a, b], mode="min")
+    with pytest.raises(TypeError, match="both input= .Keras 1. and inputs="):
+        tf.keras.Model(inputs=a, input=a, outputs=a)

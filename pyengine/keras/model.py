@@ -126,6 +126,16 @@ class Model(Trainer, Layer):
     def __init__(self, *args, **kwargs):
         inputs = kwargs.pop("inputs", None)
         outputs = kwargs.pop("outputs", None)
+        for old, new in (("input", "inputs"), ("output", "outputs")):
+            if old in kwargs:  # Keras 1's Model(input=, output=), converted by Keras 2.0-2.2
+                if (inputs if new == "inputs" else outputs) is not None:
+                    raise TypeError(f"[Model] got both {old}= (Keras 1) and {new}=")
+                warnings.warn(f"[Model] `{old}=` is Keras 1's name; use `{new}=`",
+                              DeprecationWarning, stacklevel=2)
+                if new == "inputs":
+                    inputs = kwargs.pop(old)
+                else:
+                    outputs = kwargs.pop(old)
         if args:
             if len(args) > 2:
                 raise TypeError(f"[Model] expected (inputs, outputs), received {len(args)} "

@@ -278,6 +278,8 @@ from .dtypes import DType as dtype  # noqa: E402
 from .tf_names_more import (boolean_mask, clip_by_global_norm, clip_by_norm,  # noqa: E402,F401
                             clip_by_value, executing_eagerly, fill, get_static_value, identity,
                             pad, rank, reduce_all, reduce_any, reduce_prod, sequence_mask, unstack)
+# tf.size (the submodule pyengine.size, torch.Size's home, stays importable: sys.modules)
+from .tf_names_more import size  # noqa: E402,F811
 from .tf_indexing import (gather_nd, scatter_nd, slice, tensor_scatter_nd_add,  # noqa: E402,F401,A004,E501
                           tensor_scatter_nd_update)
 from .tf_indexing import torch_or_tf_gather as gather  # noqa: E402  (torch's and tf.gather)

@@ -310,10 +310,19 @@ def _check_name(op, name):
 
 
 def _constant(value, dtype):
+    if isinstance(value, (list, tuple)):
+        try:
+            np.asarray(value)
+        except ValueError as e:
+            if "inhomogeneous" not in str(e):
+                raise
+            raise ValueError("[constant] cannot convert a non-rectangular Python sequence to a "
+                             "Tensor (its rows have different lengths); use tf.ragged.constant "
+                             "for ragged data") from None
     if not isinstance(value, Tensor) and (dtype is None or _sd.is_string(dtype)):
         try:
             a = np.asarray(value)
-        except ValueError:  # ragged: the numeric path reports it
+        except ValueError:  # not an array NumPy can make: the numeric path reports it
             a = None
         if a is not None and a.dtype.kind in "SU":
             return _sd.as_string_array(a)

@@ -101,6 +101,16 @@ def rank(input, name=None):
     return Tensor._wrap(np.array(_t(input).ndim, dtype=np.int32))
 
 
+@symbolic_aware
+def size(input, out_type=None, name=None):
+    """tf.size: the number of elements as a 0-d tensor of out_type (int32 by default, or
+    int64; TensorFlow's tensor guide: `tf.size(rank_4_tensor).numpy()`)."""
+    want = _dt.int32 if out_type is None else _dt.as_dtype(out_type)
+    if want not in (_dt.int32, _dt.int64):
+        raise TypeError(f"[tf.size] out_type must be int32 or int64, got {out_type!r}")
+    return Tensor._wrap(np.array(_t(input).numel(), dtype=want.np))
+
+
 def fill(dims, value, name=None):
     """tf.fill: a tensor of shape `dims` holding the scalar `value` (Python ints int32, floats
     float32, a tensor keeps its dtype and its gradient: the sum of the output's)."""

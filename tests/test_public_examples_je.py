@@ -271,3 +271,16 @@ def test_keras1_merge_function_modes_and_model_input_output_names():
         merge([a, b], mode="min")
     with pytest.raises(TypeError, match="both input= .Keras 1. and inputs="):
         tf.keras.Model(inputs=a, input=a, outputs=a)
+
+
+# ---- tensor guide ---------------------------------------------------------------------------
+def test_tf_size_and_ragged_constant_error():
+    t = tf.zeros([3, 2, 4, 5])
+    assert tf.size(t).numpy() == 120 and tf.size(t).dtype == tf.int32
+    assert tf.size([[1, 2], [3, 4]], out_type=tf.int64).dtype == tf.int64
+    with pytest.raises(TypeError, match="out_type"):
+        tf.size(t, out_type=tf.float32)
+    assert tf.Size([2, 3]).numel() == 6  # torch.Size is still there
+    with pytest.raises(ValueError, match=r"\[constant\] cannot convert a non-rectangular"):
+        tf.constant([[0, 1, 2], [3]])
+    assert tf.ragged.constant([[0, 1, 2], [3]]).shape == (2, None)

@@ -424,5 +424,5 @@ def _read_npy_member(fp, info, bad):
 
 # tf.io's file functions and image codecs (`import pyengine as tf; tf.io.read_file(path)`,
 # tf.io.decode_image ...), pyengine/tf_io.py
-from .tf_io import (decode_bmp, decode_image, decode_jpeg, decode_png, encode_png,  # noqa: E402,F401,E501
-                    read_file, write_file)
+from .tf_io import (decode_bmp, decode_image, decode_jpeg, decode_png, decode_raw,  # noqa: E402,F401,E501
+                    encode_png, read_file, write_file)

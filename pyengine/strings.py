@@ -9,6 +9,8 @@ a batch of strings splits into a pe.RaggedTensor, which the other functions map 
 `as_string` formats numbers (printf's %d / %f / %e / %g, as TensorFlow's AsString);
 `reduce_join` concatenates strings along axes (keras-io's multi-label tf-idf program rebuilds
 each abstract from its first words with it).
+`bytes_split` / `unicode_split` / `unicode_decode` take a string apart into its bytes (a bytes
+array), its characters, or its code points (int32), a batch giving a RaggedTensor.
 `name=` (a TensorFlow op name) cannot act: pyengine runs eagerly and has no op names."""
 import re
 
@@ -192,3 +194,76 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
     if keepdims:
         out = out.reshape(tuple(1 if d in axes else a.shape[d] for d in range(a.ndim)))
     return out[()] if out.ndim == 0 else out
+
+
+def _utf8(encoding, what):
+    if str(encoding).lower().replace("-", "") != "utf8":
+        raise ValueError(f"[strings.{what}] only UTF-8 is supported. Received: "
+                         f"input_encoding={encoding!r}")
+
+
+def _pieces(input, fn, dtype, what):
+    """fn(one string) -> 1-D array for a scalar; a RaggedTensor of rows for a 1-D batch."""
+    a = np.asarray(input, dtype=object)
+    if a.ndim == 0:
+        return fn(a[()])
+    if a.ndim != 1:
+        raise ValueError(f"[strings.{what}] expects a string or a 1-D batch of strings; "
+                         f"received shape {a.shape}")
+    return RaggedTensor.from_rows([fn(s) for s in a], dtype=dtype)
+
+
+def _as_bytes(s, what):
+    if isinstance(s, bytes):
+        return s
+    return _text(s, what).encode("utf-8")
+
+
+def bytes_split(input, name=None):
+    """The bytes of each string, one per element (UTF-8 of a str): "Duck" -> [b'D', b'u',
+    b'c', b'k'], a bytes array as TensorFlow's tf.string values print."""
+    def one(s):
+        b = _as_bytes(s, "bytes_split")
+        return np.array([b[i:i + 1] for i in range(len(b))], dtype="S1").astype(object)
+    return _pieces(input, one, object, "bytes_split")
+
+
+def unicode_split(input, input_encoding, errors="replace", replacement_char=65533, name=None):
+    """The characters of each string (decoded as input_encoding, only UTF-8): a str array,
+    a RaggedTensor for a batch. Invalid bytes become replacement_char with errors='replace'
+    (TensorFlow's default) or raise with errors='strict'."""
+    _utf8(input_encoding, "unicode_split")
+    return _pieces(input, lambda s: np.array(list(_decoded(s, errors, replacement_char,
+                                                           "unicode_split")), dtype=np.str_),
+                   np.str_, "unicode_split")
+
+
+def unicode_decode(input, input_encoding, errors="replace", replacement_char=65533,
+                   replace_control_characters=False, name=None):
+    """The code points of each string as int32 (a Tensor; a RaggedTensor for a batch)."""
+    from .tensor import Tensor
+    _utf8(input_encoding, "unicode_decode")
+    if replace_control_characters:
+        raise ValueError("[strings.unicode_decode] replace_control_characters is not supported")
+
+    def one(s):
+        return np.array([ord(c) for c in _decoded(s, errors, replacement_char,
+                                                  "unicode_decode")], dtype=np.int32)
+    out = _pieces(input, one, np.int32, "unicode_decode")
+    return Tensor._wrap(out) if isinstance(out, np.ndarray) else out
+
+
+def _decoded(s, errors, replacement_char, what):
+    if errors not in ("replace", "strict", "ignore"):
+        raise ValueError(f"[strings.{what}] errors must be 'replace', 'strict' or 'ignore'. "
+                         f"Received: {errors!r}")
+    if errors == "replace" and replacement_char != 65533:
+        raise ValueError(f"[strings.{what}] only replacement_char=65533 (U+FFFD) is supported")
+    if isinstance(s, str):
+        return s
+    if not isinstance(s, bytes):
+        raise TypeError(f"[strings.{what}] expects strings, received {s!r}")
+    try:
+        return s.decode("utf-8", errors)
+    except UnicodeDecodeError as e:
+        raise ValueError(f"[strings.{what}] invalid UTF-8: {e}") from None

@@ -284,3 +284,25 @@ def test_tf_size_and_ragged_constant_error():
     with pytest.raises(ValueError, match=r"\[constant\] cannot convert a non-rectangular"):
         tf.constant([[0, 1, 2], [3]])
     assert tf.ragged.constant([[0, 1, 2], [3]]).shape == (2, None)
+
+
+def test_strings_bytes_unicode_split_decode_and_io_decode_raw():
+    assert tf.strings.bytes_split("Duck").tolist() == [b"D", b"u", b"c", b"k"]
+    assert tf.strings.bytes_split("é").tolist() == [b"\xc3", b"\xa9"]  # bytes, not characters
+    text = "アヒル 🦆"
+    assert tf.strings.unicode_split(text, "UTF-8").tolist() == list(text)
+    codes = tf.strings.unicode_decode(text, "UTF-8")
+    assert codes.dtype == tf.int32 and codes.numpy().tolist() == [ord(c) for c in text]
+    batch = tf.strings.unicode_decode(["ab", "ü"], "UTF-8")
+    assert batch.to_list() == [[97, 98], [252]]
+    assert tf.strings.unicode_split(b"a\xffb", "UTF-8").tolist() == ["a", "\ufffd", "b"]
+    with pytest.raises(ValueError, match="invalid UTF-8"):
+        tf.strings.unicode_decode(b"a\xffb", "UTF-8", errors="strict")
+    with pytest.raises(ValueError, match="only UTF-8"):
+        tf.strings.unicode_split("x", "UTF-16-BE")
+    np.testing.assert_array_equal(tf.io.decode_raw("Duck", tf.uint8).numpy(), [68, 117, 99, 107])
+    raw = np.array([1, -2], dtype=">i4").tobytes()
+    np.testing.assert_array_equal(tf.io.decode_raw(raw, tf.int32, little_endian=False).numpy(),
+                                  [1, -2])
+    with pytest.raises(ValueError, match="multiple of 4"):
+        tf.io.decode_raw(b"abc", tf.float32)

@@ -306,3 +306,25 @@ def test_strings_bytes_unicode_split_decode_and_io_decode_raw():
                                   [1, -2])
     with pytest.raises(ValueError, match="multiple of 4"):
         tf.io.decode_raw(b"abc", tf.float32)
+
+
+def test_tf_sparse_tensor_to_dense_and_back():
+    sp = tf.sparse.SparseTensor(indices=[[0, 0], [1, 2]], values=[1, 2], dense_shape=[3, 4])
+    assert tf.SparseTensor is tf.sparse.SparseTensor and sp.shape == (3, 4)
+    want = np.zeros((3, 4), np.int32)
+    want[0, 0], want[1, 2] = 1, 2
+    dense = tf.sparse.to_dense(sp)
+    np.testing.assert_array_equal(dense.numpy(), want)
+    assert dense.dtype == tf.int32 and sp.indices.dtype == tf.int64
+    np.testing.assert_array_equal(tf.sparse.to_dense(sp, default_value=-1).numpy()[2], [-1] * 4)
+    back = tf.sparse.from_dense(dense)
+    np.testing.assert_array_equal(back.indices.numpy(), [[0, 0], [1, 2]])
+    v = tf.Variable([0.5, 2.0])
+    with tf.GradientTape() as tape:
+        d = tf.sparse.to_dense(tf.sparse.SparseTensor([[0, 1], [1, 0]], v, [2, 2]))
+        loss = tf.reduce_sum(d * tf.constant([[1.0, 3.0], [5.0, 7.0]]))
+    np.testing.assert_allclose(tape.gradient(loss, v).numpy(), [3.0, 5.0])
+    with pytest.raises(ValueError, match="outside dense_shape"):
+        tf.sparse.SparseTensor([[3, 0]], [1], [3, 4])
+    with pytest.raises(ValueError, match="repeat"):
+        tf.sparse.to_dense(tf.sparse.SparseTensor([[0, 0], [0, 0]], [1, 2], [2, 2]))

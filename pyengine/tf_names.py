@@ -216,18 +216,25 @@ def tf_range(start, limit=None, delta=1, dtype=None, name=None, **torch_kwargs):
     torch.range (inclusive end) is deprecated by PyTorch in favour of arange and is not provided,
     so its keywords (end=, step=, device=, requires_grad=) raise here instead of giving one
     element fewer. 0-d tensors (tf.shape(x)[-1]) are taken as numbers; `name` is TensorFlow's
-    op label (pyengine has no op names)."""
+    op label (pyengine has no op names). Python integers give int32, as in TensorFlow (int64
+    NumPy / tensor arguments keep int64)."""
     if torch_kwargs:
         bad = sorted(torch_kwargs)
         hint = (" pyengine.range is TensorFlow's tf.range (exclusive limit); torch.range "
                 "(inclusive end, deprecated by PyTorch) is not provided: use arange(start, "
                 "end + step, step)" if set(bad) & set(_TORCH_RANGE_ARGS) else "")
         raise TypeError(f"[range] unexpected keyword arguments {bad}.{hint}")
-    start, limit, delta = (v.item() if isinstance(v, Tensor) else v for v in (start, limit, delta))
+    given = (start, limit, delta)
+    start, limit, delta = (v.item() if isinstance(v, Tensor) else v for v in given)
     if limit is None:
         start, limit = 0, start
     from .creation import arange
     out = arange(start, limit, delta)
+    if dtype is None and out.dtype == _dt.int64 and not any(
+            isinstance(v, (np.integer, np.ndarray)) or
+            (isinstance(v, Tensor) and v.dtype == _dt.int64) for v in given) \
+            and (out.numel() == 0 or (abs(start) < 2 ** 31 and abs(limit) < 2 ** 31)):
+        return cast(out, _dt.int32)  # TensorFlow: Python integers (and int32 tensors) give int32
     return out if dtype is None else cast(out, dtype)
 
 

@@ -328,3 +328,14 @@ def test_tf_sparse_tensor_to_dense_and_back():
         tf.sparse.SparseTensor([[3, 0]], [1], [3, 4])
     with pytest.raises(ValueError, match="repeat"):
         tf.sparse.to_dense(tf.sparse.SparseTensor([[0, 0], [0, 0]], [1, 2], [2, 2]))
+
+
+def test_tf_range_dtype_follows_tensorflow():
+    assert tf.range(1, 5).dtype == tf.int32  # Python ints: int32, as TensorFlow
+    np.testing.assert_array_equal(tf.range(1, 5).numpy(), [1, 2, 3, 4])
+    assert tf.range(5.0).dtype == tf.float32
+    assert tf.range(np.int64(4)).dtype == tf.int64
+    assert tf.range(tf.size(tf.zeros([2, 3]))).dtype == tf.int32
+    assert tf.range(0, 3, dtype=tf.float64).dtype == tf.float64
+    x = tf.reshape(tf.constant([1, 2, 3]), [3, 1])
+    assert tf.multiply(x, tf.range(1, 5)).dtype == tf.int32  # the guide's broadcast stays int32

@@ -339,3 +339,34 @@ def test_tf_range_dtype_follows_tensorflow():
     assert tf.range(0, 3, dtype=tf.float64).dtype == tf.float64
     x = tf.reshape(tf.constant([1, 2, 3]), [3, 1])
     assert tf.multiply(x, tf.range(1, 5)).dtype == tf.int32  # the guide's broadcast stays int32
+
+
+# ---- random_numbers guide: tf.random.Generator -----------------------------------------------
+def test_tf_random_generator_seeding_reset_split_and_global():
+    g = tf.random.Generator.from_seed(1)
+    a = g.normal([2, 3])
+    assert a.shape == (2, 3) and a.dtype == tf.float32
+    b = g.normal([])
+    assert not np.allclose(float(b), a.numpy().ravel()[0])  # the stream advances
+    g.reset_from_seed(1)
+    np.testing.assert_array_equal(g.normal([2, 3]).numpy(), a.numpy())
+    np.testing.assert_array_equal(tf.random.Generator.from_seed(1).normal([2, 3]).numpy(),
+                                  a.numpy())
+    p = tf.random.Generator.from_seed(1, alg="philox")
+    assert p.algorithm == "philox" and not np.allclose(p.normal([2, 3]).numpy(), a.numpy())
+    with pytest.raises(ValueError, match="ThreeFry"):
+        tf.random.Generator.from_seed(1, alg="threefry")
+    kids = tf.random.Generator.from_seed(7).split(3)
+    draws = [k.normal([1000]).numpy() for k in kids]
+    assert abs(np.corrcoef(draws[0], draws[1])[0, 1]) < 0.1
+    again = [k.normal([1000]).numpy() for k in tf.random.Generator.from_seed(7).split(3)]
+    np.testing.assert_array_equal(draws[2], again[2])  # split is reproducible from the seed
+    u = tf.random.Generator.from_seed(3).uniform([500], minval=2, maxval=5, dtype=tf.int32)
+    assert u.dtype == tf.int32 and set(np.unique(u.numpy())) == {2, 3, 4}
+    glob = tf.random.get_global_generator()
+    assert tf.random.get_global_generator() is glob
+    tf.random.set_global_generator(tf.random.Generator.from_seed(1))
+    np.testing.assert_array_equal(tf.random.get_global_generator().normal([2, 3]).numpy(),
+                                  a.numpy())
+    tf.random.set_global_generator(glob)
+    assert tf.Generator().manual_seed(3).initial_seed() == 3  # torch.Generator unchanged

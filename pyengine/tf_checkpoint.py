@@ -283,7 +283,8 @@ class Checkpoint:
         graph = _Graph(self)
         used, deferred = set(), []
         for key, layer in graph.unbuilt.items():
-            names = sorted(k for k in saved if k.startswith(f"{key}/weights/"))
+            # the layer's own values, not the optimizer slots saved under them
+            names = sorted(k for k in saved if k.startswith(f"{key}/weights/") and _SLOT not in k)
             if names:  # assigned when the layer's first call creates its weights (as TF)
                 layer.__dict__["_deferred_weights"] = ([saved[k] for k in names],
                                                        f"checkpoint {path}")

@@ -370,3 +370,35 @@ def test_tf_random_generator_seeding_reset_split_and_global():
                                   a.numpy())
     tf.random.set_global_generator(glob)
     assert tf.Generator().manual_seed(3).initial_seed() == 3  # torch.Generator unchanged
+
+
+def test_checkpoint_with_optimizer_restores_an_unbuilt_subclassed_model(tmp_path):
+    class Net(tf.keras.Model):  # the checkpoint guide's model: built at its first call
+        def __init__(self):
+            super().__init__()
+            self.l1 = tf.keras.layers.Dense(5)
+
+        def call(self, x):
+            return self.l1(x)
+
+    x = tf.constant(np.arange(8, dtype="float32").reshape(4, 2))
+    y = tf.constant(np.arange(20, dtype="float32").reshape(4, 5))
+
+    def step(net, opt):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.abs(net(x) - y))
+        grads = tape.gradient(loss, net.trainable_variables)
+        opt.apply_gradients(zip(grads, net.trainable_variables))
+        return float(loss)
+
+    net, opt = Net(), tf.keras.optimizers.Adam(0.1)
+    for _ in range(3):
+        step(net, opt)
+    manager = tf.train.CheckpointManager(tf.train.Checkpoint(optimizer=opt, net=net),
+                                         str(tmp_path / "ckpts"), max_to_keep=2)
+    manager.save()
+    fresh, fresh_opt = Net(), tf.keras.optimizers.Adam(0.1)
+    ckpt = tf.train.Checkpoint(optimizer=fresh_opt, net=fresh)
+    ckpt.restore(manager.latest_checkpoint)  # the saved Adam slots must not count as weights
+    np.testing.assert_array_equal(fresh(x).numpy(), net(x).numpy())
+    assert step(fresh, fresh_opt) < 60

@@ -281,7 +281,7 @@ class Checkpoint:
         from .io import load_npz_checked
         saved = load_npz_checked(path, op="Checkpoint.restore")
         graph = _Graph(self)
-        used, deferred = set(), []
+        used, deferred, deferred_keys = set(), [], {}
         for key, layer in graph.unbuilt.items():
             # the layer's own values, not the optimizer slots saved under them
             names = sorted(k for k in saved if k.startswith(f"{key}/weights/") and _SLOT not in k)
@@ -290,6 +290,7 @@ class Checkpoint:
                                                        f"checkpoint {path}")
                 used.update(names)
                 deferred.append(layer)
+                deferred_keys[key] = names
         for key, var in graph.variables.items():
             if key in saved:
                 value = saved[key]
@@ -319,6 +320,8 @@ class Checkpoint:
                 if vkey in graph.variables:
                     state.setdefault(graph.variables[vkey], {}).update(entries)
             _restore_optimizer_state(key, opt, state, path)
+        for key, names in deferred_keys.items():
+            _defer_optimizer_state(graph.unbuilt[key], names, saved, meta, graph, used, path)
         for name in sorted(k for k in saved if k not in used and k != "save_counter"):
             # a tf.Module's variable not created yet gets its value when it is set (TensorFlow's
             # restore-on-create: a module that builds its variables at its first call)
@@ -415,6 +418,33 @@ class CheckpointManager:
         if self._init_fn is not None:
             self._init_fn()
         return None
+
+
+def _defer_optimizer_state(layer, names, saved, meta, graph, used, path):
+    """The optimizers' per-variable state saved for the weights `names` of a layer not built
+    yet: restored, like the weights, once its first call has created them."""
+    index = {n: i for i, n in enumerate(names)}
+    per_opt = {}
+    for name in saved:
+        vkey, sep, rest = name.partition(_SLOT)
+        okey = rest.rsplit("/", 1)[0]
+        if sep and vkey in index and okey in graph.optimizers:
+            per_opt.setdefault(okey, {}).setdefault(index[vkey], {})[rest.rsplit("/", 1)[1]] = \
+                np.array(saved[name])
+            used.add(name)
+    for okey, entries in meta.items():
+        for vkey, scalars in entries["scalars"].items():
+            if vkey in index and okey in graph.optimizers:
+                per_opt.setdefault(okey, {}).setdefault(index[vkey], {}).update(scalars)
+    if not per_opt:
+        return
+
+    def restore_state(weights):
+        for okey, by_index in per_opt.items():
+            _restore_optimizer_state(okey, graph.optimizers[okey],
+                                     {weights[i]: e for i, e in by_index.items()}, path)
+    arrays, source = layer.__dict__["_deferred_weights"]
+    layer.__dict__["_deferred_weights"] = (arrays, source, restore_state)
 
 
 def _restore_optimizer_state(key, opt, state, path):

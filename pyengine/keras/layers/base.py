@@ -763,7 +763,7 @@ class Layer(Module, SavingDefaults):
         without gradients creates them, they get the saved values, and then the real first
         call runs on those (the dry call's own weight updates are overwritten with them)."""
         from ...autograd import no_grad
-        arrays, source = self.__dict__["_deferred_weights"]
+        arrays, source, *then = self.__dict__["_deferred_weights"]
         self.__dict__["_deferred_weights"] = None
         with no_grad():
             self(*args, **kwargs)
@@ -771,6 +771,8 @@ class Layer(Module, SavingDefaults):
             raise ValueError(f"[{self.name}] {source} holds {len(arrays)} weights for this "
                              f"layer, but its first call created {len(self.weights)}")
         self.set_weights(arrays)
+        for restore_state in then:  # the optimizers' state of these weights (a checkpoint's)
+            restore_state(self.weights)
 
     def _build_for(self, inputs):
         shapes = tree.map_structure(lambda t: tuple(t.shape) if isinstance(t, Tensor) else None,

@@ -153,8 +153,8 @@ def get_num_threads():
 _LAZY_NAMES = {"TensorArray": ("tf_tensor_array", "TensorArray"),  # tf.TensorArray, eager
                "gradients": ("tf_gradients", "gradients"),  # tf.gradients, eager
                "name_scope": ("tf_name_scope", "name_scope"),
-               "Module": ("tf_module", "Module"),
-               "SparseTensor": ("tf_sparse", "SparseTensor")}  # tf.Module (torch's is nn.Module)
+               "Module": ("tf_module", "Module"),  # tf.Module (torch's is nn.Module)
+               "SparseTensor": ("tf_sparse", "SparseTensor")}  # tf.SparseTensor = tf.sparse's
 
 
 def __getattr__(name):

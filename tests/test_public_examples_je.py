@@ -407,3 +407,25 @@ def test_checkpoint_with_optimizer_restores_an_unbuilt_subclassed_model(tmp_path
     step(net, opt), step(fresh, fresh_opt)
     for a, b in zip(net.weights, fresh.weights):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_tape_gives_none_for_tensors_made_before_it_unless_watched():
+    x0 = tf.Variable(3.0)
+    x2 = tf.Variable(2.0) + 1.0  # a tensor computed before the tape: not recorded by it
+    with tf.GradientTape(persistent=True) as tape:
+        y = x0 ** 2 + x2 ** 2
+        z = y * 2.0  # an intermediate the tape did record
+    g0, g2, gy = tape.gradient(z, [x0, x2, y])
+    assert float(g0) == 12.0 and g2 is None and float(gy) == 2.0
+    with tf.GradientTape() as tape:
+        tape.watch(x2)  # watching it makes it a source again
+        y = x2 ** 2
+    assert float(tape.gradient(y, x2)) == 6.0
+    x = tf.Variable(2.0)
+    grads = []
+    for _ in range(2):  # autodiff guide: `x = x + 1` replaces the variable with a tensor
+        with tf.GradientTape() as tape:
+            y = x + 1
+        grads.append(tape.gradient(y, x))
+        x = x + 1
+    assert float(grads[0]) == 1.0 and grads[1] is None

@@ -429,3 +429,10 @@ def test_tape_gives_none_for_tensors_made_before_it_unless_watched():
         grads.append(tape.gradient(y, x))
         x = x + 1
     assert float(grads[0]) == 1.0 and grads[1] is None
+
+
+def test_experimental_run_functions_eagerly_is_run_functions_eagerly():
+    tf.config.experimental_run_functions_eagerly(True)
+    assert tf.config.experimental_functions_run_eagerly() is True
+    with pytest.raises(NotImplementedError, match="no graph mode"):
+        tf.config.experimental_run_functions_eagerly(False)

@@ -436,3 +436,18 @@ def test_experimental_run_functions_eagerly_is_run_functions_eagerly():
     assert tf.config.experimental_functions_run_eagerly() is True
     with pytest.raises(NotImplementedError, match="no graph mode"):
         tf.config.experimental_run_functions_eagerly(False)
+
+
+# ---- keras-team/keras examples/cifar10_acgan.py ------------------------------------------------
+def test_set_image_dim_ordering_sets_the_image_data_format():
+    from pyengine.keras import backend as K
+    try:
+        K.set_image_dim_ordering("th")
+        assert K.image_data_format() == "channels_first" and K.image_dim_ordering() == "th"
+        conv = tf.keras.layers.Conv2D(4, 3, padding="same")
+        assert conv(np.zeros((2, 3, 8, 8), "float32")).shape == (2, 4, 8, 8)
+        with pytest.raises(ValueError, match="'th' or 'tf'"):
+            K.set_image_dim_ordering("channels_first")
+    finally:
+        K.set_image_dim_ordering("tf")
+    assert K.image_data_format() == "channels_last"

@@ -59,7 +59,7 @@ from .data.structure import TensorSpec  # tf.TensorSpec, for tf.data.Dataset.fro
 from .tensor_shape import TensorShape  # tf.TensorShape (custom RNN cells' state_size)
 from . import tf_nest as nest  # tf.nest.flatten / map_structure / pack_sequence_as
 from . import tf_saved_model as saved_model  # tf.saved_model.save / load: raise (no TF runtime)
-from .gradient_tape import GradientTape
+from .gradient_tape import GradientTape, UnconnectedGradients  # noqa: F401
 from .tf_function import function  # tf.function (eager: checks input_signature only)
 from . import tf_image as image  # tf.image.resize / flips / rgb_to_grayscale / psnr
 from . import tf_lite as lite  # noqa: E402  (tf.lite: raises, no TFLite converter)
@@ -153,7 +153,9 @@ def get_num_threads():
 _LAZY_NAMES = {"TensorArray": ("tf_tensor_array", "TensorArray"),  # tf.TensorArray, eager
                "Tag": ("library", "Tag"),  # torch.Tag: custom_op's inplace / out tags
                "gradients": ("tf_gradients", "gradients"),  # tf.gradients, eager
-               "name_scope": ("tf_name_scope", "name_scope")}
+               "name_scope": ("tf_name_scope", "name_scope"),
+               "Module": ("tf_module", "Module"),  # tf.Module (torch's is nn.Module)
+               "SparseTensor": ("tf_sparse", "SparseTensor")}  # tf.SparseTensor = tf.sparse's
 
 
 def __getattr__(name):
@@ -310,6 +312,8 @@ from .dtypes import DType as dtype  # noqa: E402
 from .tf_names_more import (boolean_mask, clip_by_global_norm, clip_by_norm,  # noqa: E402,F401
                             clip_by_value, executing_eagerly, fill, get_static_value, identity,
                             pad, rank, reduce_all, reduce_any, reduce_prod, sequence_mask, unstack)
+# tf.size (the submodule pyengine.size, torch.Size's home, stays importable: sys.modules)
+from .tf_names_more import size  # noqa: E402,F811
 from .tf_indexing import (gather_nd, scatter_nd, slice, tensor_scatter_nd_add,  # noqa: E402,F401,A004,E501
                           tensor_scatter_nd_update)
 from .tf_indexing import torch_or_tf_gather as gather  # noqa: E402  (torch's and tf.gather)

@@ -7,6 +7,7 @@ each node's backward. Gradients of broadcast inputs are summed back to the input
 once, so no op has to repeat that logic.
 """
 import contextlib
+import itertools
 import threading
 import weakref
 
@@ -201,7 +202,9 @@ class Node:
     # a new node (Tensor.__setitem__, note_adoption), so recording only the constants keeps the
     # common op free of the cost.
     # epoch: the number of such adoptions when the node was recorded (node_inputs).
-    __slots__ = ("fn", "ctx", "inputs", "freed", "versions", "epoch", "__weakref__")
+    # seq: the order nodes were recorded in (a GradientTape gives no gradient for a tensor
+    # made before it opened, unless watched, as TensorFlow's tape has not recorded its op).
+    __slots__ = ("fn", "ctx", "inputs", "freed", "versions", "epoch", "seq", "__weakref__")
 
     def __init__(self, fn, ctx, inputs):
         self.fn = fn
@@ -210,6 +213,7 @@ class Node:
         self.freed = False
         self.versions = None
         self.epoch = _ADOPTED_EPOCH[0]
+        self.seq = next(_NODE_SEQ)
 
     @property
     def name(self):
@@ -239,6 +243,7 @@ class Node:
 # nodes record the epoch they were made in, and node_inputs swaps an input written after its
 # node for the version the node read. Empty (one test per node walked) unless a program writes.
 _ADOPTED_EPOCH = [0]
+_NODE_SEQ = itertools.count()
 _ADOPTED = {}
 
 

@@ -18,6 +18,7 @@ derivatives, e.g. WGAN-GP's gradient penalty). Tapes open at the same time recor
 (TensorFlow's DCGAN step: `with GradientTape() as gen_tape, GradientTape() as disc_tape:`, both
 losses through the discriminator): each keeps the graph for the others until they have taken
 their gradient, so the first gradient() does not free what the second needs."""
+import enum
 import threading
 import weakref
 
@@ -47,6 +48,12 @@ def _pack(structure, leaves):
     return fill(structure)
 
 
+class UnconnectedGradients(enum.Enum):
+    """tf.UnconnectedGradients: what gradient() gives a source the target does not depend on."""
+    NONE = "none"
+    ZERO = "zero"
+
+
 class _OpenTapes(threading.local):
     def __init__(self):
         self.stack = []
@@ -73,8 +80,10 @@ class GradientTape:
         self._used = False
         self._prev = None
         self._overlapping = weakref.WeakSet()  # tapes that were open while this one was
+        self._start = None  # the autograd node number when the tape opened
 
     def __enter__(self):
+        self._start = next(_ag._NODE_SEQ)
         self._prev = _ag.is_grad_enabled()
         _ag._set_grad_mode(True)
         for other in _open_tapes.stack:
@@ -106,10 +115,23 @@ class GradientTape:
                 self._switched.append(t)
             self._watched.add(id(t))
 
+    def _recorded(self, source):
+        """Whether this tape can differentiate with respect to `source`: a variable, a watched
+        tensor, or a tensor an op made while the tape was open. A tensor computed before
+        (`x2 = tf.Variable(2.0) + 1.0`) gets None, as TensorFlow's tape never recorded it."""
+        node = source._node
+        if node is None or self._start is None or id(source) in self._watched:
+            return True
+        seq = getattr(node, "seq", None)
+        return seq is None or seq > self._start
+
     def gradient(self, target, sources, output_gradients=None,
                  unconnected_gradients="none"):
         """d(target)/d(sources) in the structure of `sources` (a tensor, list, tuple or dict);
-        a non-scalar target (or a list of targets) is summed first, as TensorFlow does."""
+        a non-scalar target (or a list of targets) is summed first, as TensorFlow does.
+        unconnected_gradients: 'none' / 'zero' or tf.UnconnectedGradients.NONE / ZERO."""
+        if isinstance(unconnected_gradients, UnconnectedGradients):
+            unconnected_gradients = unconnected_gradients.value
         if unconnected_gradients not in ("none", "zero"):
             raise ValueError("[GradientTape.gradient] unconnected_gradients must be 'none' or "
                              f"'zero'. Received: {unconnected_gradients!r}")
@@ -129,7 +151,7 @@ class GradientTape:
             total = targets[0] if targets[0]._data.size == 1 else targets[0].sum()
             for t in targets[1:]:
                 total = total + (t if t._data.size == 1 else t.sum())
-        wanted = [s for s in flat if s.requires_grad and
+        wanted = [s for s in flat if s.requires_grad and self._recorded(s) and
                   (self.watch_accessed_variables or id(s) in self._watched)]
         grads = {}
         if total.requires_grad and wanted:

@@ -424,7 +424,7 @@ def _read_npy_member(fp, info, bad):
 
 # tf.io's file functions and image codecs (`import pyengine as tf; tf.io.read_file(path)`,
 # tf.io.decode_image ...), pyengine/tf_io.py
-from .tf_io import (decode_bmp, decode_image, decode_jpeg, decode_png, encode_png,  # noqa: E402,F401,E501
-                    read_file, write_file)
+from .tf_io import (decode_bmp, decode_image, decode_jpeg, decode_png, decode_raw,  # noqa: E402,F401,E501
+                    encode_png, read_file, write_file)
 # tf.io.gfile (glob, exists, makedirs, GFile ...), pyengine/tf_gfile.py
 from . import tf_gfile as gfile  # noqa: E402,F401

@@ -105,15 +105,16 @@ class Generator:
     def __init__(self, device="cpu"):
         if str(device) != "cpu":
             raise ValueError(f"[Generator] only device='cpu' is supported, got {device!r}")
+        self._alg = "auto_select"
         self._seed = int(np.random.SeedSequence().entropy % (2 ** 63))
-        self._rng = np.random.default_rng(self._seed)
+        self._rng = _bit_rng(self._alg, self._seed)
 
     def manual_seed(self, seed):
         if not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(f"[Generator.manual_seed] seed must be a non-negative int, got "
                              f"{seed!r}")
         self._seed = int(seed)
-        self._rng = np.random.default_rng(self._seed)
+        self._rng = _bit_rng(self._alg, self._seed)
         return self
 
     def initial_seed(self):
@@ -130,15 +131,94 @@ class Generator:
         self._rng.bit_generator.state = _unpack_state(new_state, "Generator.set_state")
         return self
 
+    # ---- tf.random.Generator (TensorFlow's random_numbers guide): the same stream object ----
+    @classmethod
+    def from_seed(cls, seed, alg=None):
+        """A generator seeded with `seed`; alg 'philox' draws from NumPy's Philox, None /
+        'auto_select' from PCG64 (TensorFlow's streams themselves are not reproduced)."""
+        g = cls()
+        g._alg = _check_alg(alg)
+        return g.manual_seed(seed)
 
-def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    @classmethod
+    def from_non_deterministic_state(cls, alg=None):
+        g = cls()
+        g._alg = _check_alg(alg)
+        return g.manual_seed(int(np.random.SeedSequence().entropy % (2 ** 63)))
+
+    @property
+    def algorithm(self):
+        return self._alg
+
+    def reset_from_seed(self, seed):
+        self.manual_seed(seed)
+
+    def normal(self, shape, mean=0.0, stddev=1.0, dtype=None, name=None):
+        return normal(shape, mean, stddev, dtype, _rng=self._rng)
+
+    def uniform(self, shape, minval=0, maxval=None, dtype=None, name=None):
+        if maxval is None:
+            if _random_dtype(dtype, "Generator.uniform", ints=True).kind == "i":
+                raise ValueError("[Generator.uniform] an integer dtype needs maxval")
+            maxval = 1.0
+        return uniform(shape, minval, maxval, dtype, _rng=self._rng)
+
+    def split(self, count=1):
+        """`count` new generators, independent of each other and of this one (NumPy's
+        SeedSequence spawning from a draw of this stream, which advances it)."""
+        base = np.random.SeedSequence(int(self._rng.integers(2 ** 63)))
+        out = []
+        for child in base.spawn(int(count)):
+            g = type(self)()
+            g._alg = self._alg
+            out.append(g.manual_seed(int(child.generate_state(1, np.uint64)[0] % (2 ** 63))))
+        return out
+
+
+_ALGS = {None: "auto_select", "auto_select": "auto_select", "philox": "philox"}
+
+
+def _check_alg(alg):
+    key = getattr(alg, "name", alg)
+    key = key.lower() if isinstance(key, str) else key
+    if key not in _ALGS:
+        raise ValueError(f"[Generator] alg must be None, 'auto_select' or 'philox' (NumPy has no "
+                         f"ThreeFry). Received: alg={alg!r}")
+    return _ALGS[key]
+
+
+def _bit_rng(alg, seed):
+    if alg == "philox":
+        return np.random.Generator(np.random.Philox(seed))
+    return np.random.default_rng(seed)
+
+
+_global_tf_generator = []
+
+
+def get_global_generator():
+    """tf.random.get_global_generator: created from a non-deterministic state at the first
+    call, as TensorFlow does (pe.manual_seed seeds pyengine's own global stream, not this)."""
+    if not _global_tf_generator:
+        _global_tf_generator.append(Generator.from_non_deterministic_state())
+    return _global_tf_generator[0]
+
+
+def set_global_generator(generator):
+    if not isinstance(generator, Generator):
+        raise TypeError(f"[set_global_generator] expects a tf.random.Generator, got "
+                        f"{type(generator).__name__}")
+    _global_tf_generator[:] = [generator]
+
+
+def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None, _rng=None):
     """A tensor of `shape` drawn from N(mean, stddev^2) (tf.random.normal); dtype float32
     (default) or float64."""
     npd = _random_dtype(dtype, "normal", ints=False)
-    return _draw("normal", shape, seed, npd, loc=mean, scale=stddev)
+    return _draw("normal", shape, seed, npd, _rng, loc=mean, scale=stddev)
 
 
-def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None, _rng=None):
     """A tensor of `shape` drawn from U[minval, maxval) (tf.random.uniform); dtype float32
     (default), float64, or int32/int64 (integers in [minval, maxval), as TensorFlow)."""
     npd = _random_dtype(dtype, "uniform", ints=True)
@@ -146,8 +226,8 @@ def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
         if int(minval) != minval or int(maxval) != maxval or maxval <= minval:
             raise ValueError(f"[uniform] an integer dtype needs integer bounds minval < maxval. "
                              f"Received: minval={minval}, maxval={maxval}")
-        return _draw("integers", shape, seed, npd, low=int(minval), high=int(maxval))
-    return _draw("uniform", shape, seed, npd, low=minval, high=maxval)
+        return _draw("integers", shape, seed, npd, _rng, low=int(minval), high=int(maxval))
+    return _draw("uniform", shape, seed, npd, _rng, low=minval, high=maxval)
 
 
 def gamma(shape, alpha, beta=None, dtype=None, seed=None):
@@ -180,9 +260,10 @@ def _random_dtype(dtype, op, ints):
                      + (", int32 or int64" if ints else ""))
 
 
-def _draw(method, shape, seed, npd, **params):
+def _draw(method, shape, seed, npd, rng=None, **params):
     from .tensor import Tensor
-    gen = _generator if seed is None else np.random.default_rng(int(seed))
+    gen = rng if rng is not None else \
+        _generator if seed is None else np.random.default_rng(int(seed))
     shape = (int(shape),) if isinstance(shape, (int, np.integer)) else \
         tuple(int(getattr(s, "item", lambda: s)()) for s in shape)
     return Tensor._wrap(getattr(gen, method)(size=shape, **params).astype(npd))

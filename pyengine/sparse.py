@@ -23,3 +23,6 @@ def sum(input, dim=None, dtype=None):  # noqa: A001 (torch's name)
     if not isinstance(input, SparseCOOTensor):
         raise TypeError("[sparse.sum] expects a sparse COO tensor")
     return input.sum(dim, dtype)
+
+# tf.sparse's SparseTensor / to_dense / from_dense share the namespace (`import pyengine as tf`)
+from .tf_sparse import SparseTensor, from_dense, to_dense  # noqa: E402,F401

@@ -9,6 +9,8 @@ a batch of strings splits into a pe.RaggedTensor, which the other functions map 
 `as_string` formats numbers (printf's %d / %f / %e / %g, as TensorFlow's AsString);
 `reduce_join` concatenates strings along axes (keras-io's multi-label tf-idf program rebuilds
 each abstract from its first words with it).
+`bytes_split` / `unicode_split` / `unicode_decode` take a string apart into its bytes (a bytes
+array), its characters, or its code points (int32), a batch giving a RaggedTensor.
 `name=` (a TensorFlow op name) cannot act: pyengine runs eagerly and has no op names."""
 import re
 
@@ -119,29 +121,46 @@ def unicode_split(input, input_encoding, errors="replace", replacement_char=6553
     RaggedTensor, one row per string), decoded from input_encoding ('UTF-8', 'UTF-16-BE' or
     'UTF-32-BE'); errors 'replace' (by chr(replacement_char)), 'ignore' or 'strict' for bytes
     that do not decode. keras-io's OCR programs turn labels into character ids with it."""
-    if input_encoding not in _ENCODINGS:
-        raise ValueError(f"[strings.unicode_split] input_encoding must be one of "
-                         f"{sorted(_ENCODINGS)}. Received: input_encoding={input_encoding!r}")
-    if errors not in ("replace", "ignore", "strict"):
-        raise ValueError(f"[strings.unicode_split] errors must be 'replace', 'ignore' or "
-                         f"'strict'. Received: errors={errors!r}")
+    _check_decoding(input_encoding, errors, "unicode_split")
 
     def one(s):
-        if isinstance(s, bytes):
-            text = s.decode(_ENCODINGS[input_encoding], errors="strict" if errors == "strict"
-                            else "ignore" if errors == "ignore" else "replace")
-            if errors == "replace" and replacement_char != 65533:
-                text = text.replace("\ufffd", chr(replacement_char))
-        else:
-            text = _text(s, "unicode_split")
+        text = _characters(s, input_encoding, errors, replacement_char, "unicode_split")
         return np.array(list(text), dtype=np.str_) if text else np.zeros((0,), np.str_)
+    return _per_string(input, one, np.str_, "unicode_split")
+
+
+def _check_decoding(input_encoding, errors, what):
+    if input_encoding not in _ENCODINGS:
+        raise ValueError(f"[strings.{what}] input_encoding must be one of "
+                         f"{sorted(_ENCODINGS)}. Received: input_encoding={input_encoding!r}")
+    if errors not in ("replace", "ignore", "strict"):
+        raise ValueError(f"[strings.{what}] errors must be 'replace', 'ignore' or "
+                         f"'strict'. Received: errors={errors!r}")
+
+
+def _characters(s, input_encoding, errors, replacement_char, what):
+    """One string's text: bytes decoded from input_encoding by the errors rule, a str as is."""
+    if not isinstance(s, bytes):
+        return _text(s, what)
+    try:
+        text = s.decode(_ENCODINGS[input_encoding], errors=errors)
+    except UnicodeDecodeError as e:  # (a ValueError) with the op named in its reason
+        raise UnicodeDecodeError(e.encoding, e.object, e.start, e.end,
+                                 f"[strings.{what}] {e.reason}") from None
+    if errors == "replace" and replacement_char != 65533:
+        text = text.replace("\ufffd", chr(replacement_char))
+    return text
+
+
+def _per_string(input, fn, dtype, what):
+    """fn(one string) -> a 1-D array, for a scalar; a RaggedTensor of its rows for a 1-D batch."""
     a = np.asarray(getattr(input, "_data", input), dtype=object)
     if a.ndim == 0:
-        return one(a[()])
+        return fn(a[()])
     if a.ndim != 1:
-        raise ValueError(f"[strings.unicode_split] expects a string or a 1-D batch of strings; "
+        raise ValueError(f"[strings.{what}] expects a string or a 1-D batch of strings; "
                          f"received shape {a.shape}")
-    return RaggedTensor.from_rows([one(s) for s in a], dtype=np.str_)
+    return RaggedTensor.from_rows([fn(s) for s in a], dtype=dtype)
 
 
 _NUMBER_TYPES = {"float32": (float, np.float32), "float64": (float, np.float64),
@@ -240,3 +259,29 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
     if keepdims:
         out = out.reshape(tuple(1 if d in axes else a.shape[d] for d in range(a.ndim)))
     return _scalar(out)
+
+
+def bytes_split(input, name=None):
+    """The bytes of each string, one per element (UTF-8 of a str): "Duck" -> [b'D', b'u',
+    b'c', b'k'], a bytes array as TensorFlow's tf.string values print; a 1-D batch gives a
+    RaggedTensor."""
+    def one(s):
+        b = s if isinstance(s, bytes) else _text(s, "bytes_split").encode("utf-8")
+        return np.array([b[i:i + 1] for i in range(len(b))], dtype="S1").astype(object)
+    return _per_string(input, one, object, "bytes_split")
+
+
+def unicode_decode(input, input_encoding, errors="replace", replacement_char=65533,
+                   replace_control_characters=False, name=None):
+    """The code points of each string as int32 (a Tensor; a RaggedTensor for a 1-D batch),
+    decoded as unicode_split decodes."""
+    from .tensor import Tensor
+    if replace_control_characters:
+        raise ValueError("[strings.unicode_decode] replace_control_characters is not supported")
+    _check_decoding(input_encoding, errors, "unicode_decode")
+
+    def one(s):
+        text = _characters(s, input_encoding, errors, replacement_char, "unicode_decode")
+        return np.array([ord(c) for c in text], dtype=np.int32)
+    out = _per_string(input, one, np.int32, "unicode_decode")
+    return Tensor._wrap(out) if isinstance(out, np.ndarray) else out

@@ -24,6 +24,7 @@ import os
 import numpy as np
 
 from . import tf_train
+from .nn.module import Parameter
 from .tensor import Tensor
 
 _SLOT = "/.OPTIMIZER_SLOT/"
@@ -32,8 +33,11 @@ _SLOT = "/.OPTIMIZER_SLOT/"
 def _kind(obj):
     from .keras.layers.base import Layer
     from .keras.optimizers import Optimizer
+    from .tf_module import Module
     if isinstance(obj, Checkpoint):
         return "checkpoint"
+    if isinstance(obj, Module):
+        return "module"
     if isinstance(obj, Layer):
         return "layer"
     if isinstance(obj, Optimizer):
@@ -48,7 +52,8 @@ def _kind(obj):
 def _check_trackable(name, obj):
     if _kind(obj) is None:
         raise ValueError(f"[tf.train.Checkpoint] `{name}` must be a trackable object (a Keras "
-                         f"model or layer, a Keras optimizer, a variable, a Checkpoint, or a "
+                         f"model or layer, a Keras optimizer, a variable, a tf.Module, a "
+                         f"Checkpoint, or a "
                          f"list / dict of them); got {type(obj).__name__}: {obj!r}")
     if isinstance(obj, dict):
         for k, v in obj.items():
@@ -64,6 +69,7 @@ class _Graph:
 
     def __init__(self, root):
         self.variables, self.optimizers, self.key_of, self.unbuilt = {}, {}, {}, {}
+        self.modules = {}  # tf.Modules by key: values for variables they create later
         self._walk(root, "")
 
     def _walk(self, obj, key):
@@ -86,6 +92,15 @@ class _Graph:
                     # a model's optimizers (compile's, a GAN's d_optimizer ...) are among its
                     # dependencies, as in TensorFlow
                     self._walk(value, f"{key.rstrip('/')}/{attr.lstrip('_')}/")
+        elif kind == "module":
+            self.modules.setdefault(key.rstrip("/"), obj)
+            # a tf.Module's dependencies are its attributes (sorted, as tf.Module walks them);
+            # of tensors only variables are state (a constant attribute is not saved)
+            for attr, value in sorted(vars(obj).items()):
+                if attr == "_deferred_restores":
+                    continue
+                if _kind(value) != "variable" or isinstance(value, Parameter):
+                    self._walk(value, f"{key.rstrip('/')}/{attr}/".lstrip("/"))
         elif kind == "variable":
             self._add(key.rstrip("/"), obj)
         elif kind == "optimizer" and all(o is not obj for o in self.optimizers.values()):
@@ -139,7 +154,8 @@ class CheckpointLoadStatus:
         """Every saved value was taken and every tracked variable restored (values waiting
         for an unbuilt model count only once its first call has assigned them)."""
         waiting = [lyr.name for lyr in self._deferred
-                   if lyr.__dict__.get("_deferred_weights") is not None]
+                   if lyr.__dict__.get("_deferred_weights") is not None
+                   or lyr.__dict__.get("_deferred_restores")]
         if self._unmatched_saved or self._unrestored or waiting:
             raise AssertionError(
                 f"[Checkpoint.restore] {self._save_path}: saved values not used: "
@@ -255,14 +271,16 @@ class Checkpoint:
         from .io import load_npz_checked
         saved = load_npz_checked(path, op="Checkpoint.restore")
         graph = _Graph(self)
-        used, deferred = set(), []
+        used, deferred, deferred_keys = set(), [], {}
         for key, layer in graph.unbuilt.items():
-            names = sorted(k for k in saved if k.startswith(f"{key}/weights/"))
+            # the layer's own values, not the optimizer slots saved under them
+            names = sorted(k for k in saved if k.startswith(f"{key}/weights/") and _SLOT not in k)
             if names:  # assigned when the layer's first call creates its weights (as TF)
                 layer.__dict__["_deferred_weights"] = ([saved[k] for k in names],
                                                        f"checkpoint {path}")
                 used.update(names)
                 deferred.append(layer)
+                deferred_keys[key] = names
         for key, var in graph.variables.items():
             if key in saved:
                 value = saved[key]
@@ -292,6 +310,20 @@ class Checkpoint:
                 if vkey in graph.variables:
                     state.setdefault(graph.variables[vkey], {}).update(entries)
             _restore_optimizer_state(key, opt, state, path)
+        for key, names in deferred_keys.items():
+            _defer_optimizer_state(graph.unbuilt[key], names, saved, meta, graph, used, path)
+        for name in sorted(k for k in saved if k not in used and k != "save_counter"):
+            # a tf.Module's variable not created yet gets its value when it is set (TensorFlow's
+            # restore-on-create: a module that builds its variables at its first call)
+            owner = max((m for m in graph.modules if name.startswith(f"{m}/")), key=len,
+                        default=None)
+            if owner is not None:
+                module = graph.modules[owner]
+                module.__dict__.setdefault("_deferred_restores", {})[
+                    name[len(owner) + 1:]] = (saved[name], path)
+                used.add(name)
+                if all(d is not module for d in deferred):
+                    deferred.append(module)
         unmatched = {k for k in saved if k not in used}
         unrestored = {k for k in graph.variables if k not in used}
         return CheckpointLoadStatus(unmatched, unrestored, path, deferred)
@@ -378,6 +410,33 @@ class CheckpointManager:
         return None
 
 
+def _defer_optimizer_state(layer, names, saved, meta, graph, used, path):
+    """The optimizers' per-variable state saved for the weights `names` of a layer not built
+    yet: restored, like the weights, once its first call has created them."""
+    index = {n: i for i, n in enumerate(names)}
+    per_opt = {}
+    for name in saved:
+        vkey, sep, rest = name.partition(_SLOT)
+        okey = rest.rsplit("/", 1)[0]
+        if sep and vkey in index and okey in graph.optimizers:
+            per_opt.setdefault(okey, {}).setdefault(index[vkey], {})[rest.rsplit("/", 1)[1]] = \
+                np.array(saved[name])
+            used.add(name)
+    for okey, entries in meta.items():
+        for vkey, scalars in entries["scalars"].items():
+            if vkey in index and okey in graph.optimizers:
+                per_opt.setdefault(okey, {}).setdefault(index[vkey], {}).update(scalars)
+    if not per_opt:
+        return
+
+    def restore_state(weights):
+        for okey, by_index in per_opt.items():
+            _restore_optimizer_state(okey, graph.optimizers[okey],
+                                     {weights[i]: e for i, e in by_index.items()}, path)
+    arrays, source = layer.__dict__["_deferred_weights"]
+    layer.__dict__["_deferred_weights"] = (arrays, source, restore_state)
+
+
 def _restore_optimizer_state(key, opt, state, path):
     """Puts the saved per-variable state into the optimizer's pe.optim instance (made now if
     no step was taken yet: later steps continue from this state)."""
@@ -393,3 +452,59 @@ def _restore_optimizer_state(key, opt, state, path):
                     raise ValueError(f"[Checkpoint.restore] optimizer `{key}` state '{name}' "
                                      f"has shape {value.shape} in {path}, expected {want}")
             impl.state.setdefault(w, {})[name] = value
+
+
+def _resolve(ckpt_dir_or_file, op):
+    path = os.fspath(ckpt_dir_or_file)
+    if os.path.isdir(path):
+        latest = tf_train.latest_checkpoint(path)
+        if latest is None:
+            raise ValueError(f"[tf.train.{op}] no checkpoint state file in the folder {path}")
+        path = latest
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"[tf.train.{op}] no checkpoint at {path}")
+    return path
+
+
+class CheckpointReader:
+    """tf.train.load_checkpoint's reader: the saved arrays by key (pyengine's keys, the attribute
+    paths the Checkpoint saved them under; internal metadata entries are left out)."""
+
+    def __init__(self, path, op="load_checkpoint"):
+        from .io import load_npz_checked
+        self._path = path
+        self._arrays = {k: v for k, v in load_npz_checked(path, op=f"tf.train.{op}").items()
+                        if not k.startswith("__")}
+
+    def get_variable_to_shape_map(self):
+        return {k: list(v.shape) for k, v in self._arrays.items()}
+
+    def get_variable_to_dtype_map(self):
+        from . import dtypes as _dt
+        return {k: _dt.as_dtype(v.dtype) for k, v in self._arrays.items()}
+
+    def has_tensor(self, name):
+        return name in self._arrays
+
+    def get_tensor(self, name):
+        if name not in self._arrays:
+            raise KeyError(f"[tf.train.load_checkpoint] {name!r} is not in the checkpoint "
+                           f"{self._path}; it holds {sorted(self._arrays)}")
+        return self._arrays[name].copy()
+
+
+def load_checkpoint(ckpt_dir_or_file):
+    """tf.train.load_checkpoint: a reader of a checkpoint file (or a folder's latest)."""
+    return CheckpointReader(_resolve(ckpt_dir_or_file, "load_checkpoint"))
+
+
+def list_variables(ckpt_dir_or_file):
+    """tf.train.list_variables: [(key, shape)] of the saved values, sorted by key."""
+    reader = CheckpointReader(_resolve(ckpt_dir_or_file, "list_variables"), "list_variables")
+    return sorted((k, s) for k, s in reader.get_variable_to_shape_map().items())
+
+
+def load_variable(ckpt_dir_or_file, name):
+    """tf.train.load_variable: the NumPy value saved under `name`."""
+    return CheckpointReader(_resolve(ckpt_dir_or_file, "load_variable"),
+                            "load_variable").get_tensor(name)

@@ -46,6 +46,11 @@ def functions_run_eagerly():
     return True
 
 
+# TensorFlow 2.0-2.2's names, kept (deprecated) by later versions
+experimental_run_functions_eagerly = run_functions_eagerly
+experimental_functions_run_eagerly = functions_run_eagerly
+
+
 def _enable_op_determinism():
     """No change needed: pyengine's ops are deterministic already (same inputs, same seed:
     bitwise the same results), which is what this TensorFlow switch turns on."""

@@ -10,19 +10,7 @@ from .tensor import Tensor
 from .tf_names import _t
 
 
-class OpError(Exception):
-    """tf.errors.OpError: the base of TensorFlow's runtime errors (node_def, op, message)."""
-
-    def __init__(self, node_def=None, op=None, message="", *args):
-        super().__init__(message)
-        self.node_def, self.op, self.message = node_def, op, message
-
-
-class InvalidArgumentError(OpError, ValueError):
-    """tf.errors.InvalidArgumentError: an op received an invalid argument (values, shapes)."""
-
-    def __init__(self, node_def=None, op=None, message="", *args):
-        OpError.__init__(self, node_def, op, message, *args)
+from .op_errors import InvalidArgumentError, OpError  # noqa: E402  (raised by kernels too)
 
 
 class NotFoundError(OpError, FileNotFoundError):

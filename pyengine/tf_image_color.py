@@ -74,12 +74,19 @@ def _number(v):
 
 def adjust_contrast(images, contrast_factor):
     """tf.image.adjust_contrast: (x - mean) * contrast_factor + mean, the mean taken over the
-    height and width of each image and channel."""
+    height and width of each image and channel. A contrast_factor variable (or a tensor in a
+    graph) stays differentiable."""
     x = _t(images)
     if x.ndim < 3:
         raise ValueError(f"[tf.image.adjust_contrast] images must be at least 3-D (height, "
                          f"width, channels), got shape {tuple(x.shape)}")
-    f = _number(contrast_factor)
+    if isinstance(contrast_factor, Tensor) and contrast_factor.requires_grad:
+        if contrast_factor.numel() != 1:
+            raise ValueError(f"[tf.image.adjust_contrast] contrast_factor must be a scalar, "
+                             f"got shape {tuple(contrast_factor.shape)}")
+        f = contrast_factor.reshape(())
+    else:
+        f = _number(contrast_factor)
 
     def fn(t):
         mean = t.mean(dim=(-3, -2), keepdim=True)

@@ -153,3 +153,23 @@ def encode_png(image, compression=-1, name=None):
                          f"got {a.dtype} {a.shape}")
     data = _encode(np.ascontiguousarray(a))
     return as_string_array(np.array(data, dtype=f"S{len(data)}"))
+
+
+def decode_raw(input_bytes, out_type, little_endian=True, fixed_length=None, name=None):
+    """tf.io.decode_raw: the bytes of a scalar string read as a 1-D tensor of out_type (uint8,
+    int8, int16, int32, int64, float32, float64), little-endian unless little_endian=False.
+    Its length must be a multiple of the type's size; fixed_length (TensorFlow's padding of
+    each string to that many bytes) is not supported."""
+    from . import dtypes as _dt
+    if fixed_length is not None:
+        raise ValueError("[io.decode_raw] fixed_length is not supported")
+    raw = _bytes("io.decode_raw", input_bytes)
+    want = np.dtype(_dt.as_dtype(out_type).np)
+    if want.kind not in "iuf":
+        raise TypeError(f"[io.decode_raw] out_type must be an integer or float type, got "
+                        f"{out_type!r}")
+    if len(raw) % want.itemsize:
+        raise ValueError(f"[io.decode_raw] {len(raw)} bytes is not a multiple of "
+                         f"{want.itemsize}, the size of {want.name}")
+    order = want.newbyteorder("<" if little_endian else ">")
+    return Tensor._wrap(np.frombuffer(raw, dtype=order).astype(want))

@@ -235,18 +235,25 @@ def tf_range(start, limit=None, delta=1, dtype=None, name=None, **torch_kwargs):
     torch.range (inclusive end) is deprecated by PyTorch in favour of arange and is not provided,
     so its keywords (end=, step=, device=, requires_grad=) raise here instead of giving one
     element fewer. 0-d tensors (tf.shape(x)[-1]) are taken as numbers; `name` is TensorFlow's
-    op label (pyengine has no op names)."""
+    op label (pyengine has no op names). Python integers give int32, as in TensorFlow (int64
+    NumPy / tensor arguments keep int64)."""
     if torch_kwargs:
         bad = sorted(torch_kwargs)
         hint = (" pyengine.range is TensorFlow's tf.range (exclusive limit); torch.range "
                 "(inclusive end, deprecated by PyTorch) is not provided: use arange(start, "
                 "end + step, step)" if set(bad) & set(_TORCH_RANGE_ARGS) else "")
         raise TypeError(f"[range] unexpected keyword arguments {bad}.{hint}")
-    start, limit, delta = (v.item() if isinstance(v, Tensor) else v for v in (start, limit, delta))
+    given = (start, limit, delta)
+    start, limit, delta = (v.item() if isinstance(v, Tensor) else v for v in given)
     if limit is None:
         start, limit = 0, start
     from .creation import arange
     out = arange(start, limit, delta)
+    if dtype is None and out.dtype == _dt.int64 and not any(
+            isinstance(v, (np.integer, np.ndarray)) or
+            (isinstance(v, Tensor) and v.dtype == _dt.int64) for v in given) \
+            and (out.numel() == 0 or (abs(start) < 2 ** 31 and abs(limit) < 2 ** 31)):
+        return cast(out, _dt.int32)  # TensorFlow: Python integers (and int32 tensors) give int32
     return out if dtype is None else cast(out, dtype)
 
 
@@ -301,15 +308,47 @@ def split(x=None, split_size_or_sections=None, dim=None, *, axis=None, num_or_si
     return list(_split(x, sizes, along))
 
 
-def constant(value, dtype=None):
+def constant(value, dtype=None, shape=None, name="Const"):
     """tf.constant: Python integers become int32, as TensorFlow makes them (NumPy arrays and
     tensors keep their dtype). Text gives a pe.string array (string_dtype.StringArray), the
     tf.string tensor keras-io builds its inference inputs with
-    (`tf.convert_to_tensor(["fixed"])`); pyengine Tensors hold numbers only."""
+    (`tf.convert_to_tensor(["fixed"])`); pyengine Tensors hold numbers only. `shape` reshapes
+    the value to it, a single value filling it (TensorFlow's rule); `name` names an op in a
+    TensorFlow graph, which eager pyengine has not."""
+    _check_name("constant", name)
+    out = _constant(value, dtype)
+    if shape is None:
+        return out
+    shape = tuple(int(d) for d in shape)
+    size = int(np.prod(shape, dtype=np.int64))
+    if out.numel() == 1:
+        return _tensor(np.full(shape, out._data.reshape(()), dtype=out._data.dtype))
+    if out.numel() != size:
+        raise TypeError(f"[constant] the value has {out.numel()} elements (shape "
+                        f"{tuple(out.shape)}) but shape={shape} has {size}: only a single value "
+                        "fills a shape, others must have its number of elements")
+    return _tensor(out._data.reshape(shape).copy())
+
+
+def _check_name(op, name):
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"[{op}] name must be a string. Received: name={name!r}")
+
+
+def _constant(value, dtype):
+    if isinstance(value, (list, tuple)):
+        try:
+            np.asarray(value)
+        except ValueError as e:
+            if "inhomogeneous" not in str(e):
+                raise
+            raise ValueError("[constant] cannot convert a non-rectangular Python sequence to a "
+                             "Tensor (its rows have different lengths); use tf.ragged.constant "
+                             "for ragged data") from None
     if not isinstance(value, Tensor) and (dtype is None or _sd.is_string(dtype)):
         try:
             a = np.asarray(value)
-        except ValueError:  # ragged: the numeric path reports it
+        except ValueError:  # not an array NumPy can make: the numeric path reports it
             a = None
         if a is not None and a.dtype.kind in "SU":
             return _sd.as_string_array(a)
@@ -320,13 +359,19 @@ def constant(value, dtype=None):
     return _tensor(value, dtype=None if dtype is None else _dt.as_dtype(dtype))
 
 
-def convert_to_tensor(value, dtype=None):
-    """tf.convert_to_tensor: constant's conversion, except that a (nested) list of tensors is
-    stacked by a recorded op (TensorFlow's auto-packing, differentiable; tf.constant is not)."""
+def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
+    """tf.convert_to_tensor: tf.constant's conversion, except that a (nested) list of tensors is
+    stacked by a recorded op (TensorFlow's auto-packing, differentiable; tf.constant is not);
+    `dtype_hint` is the dtype Python data gets when no dtype is given (a value that already has
+    a dtype keeps it)."""
+    _check_name("convert_to_tensor", name)
     if isinstance(value, (list, tuple)) and _packable(value):
         t = _pack(value)
         return t if dtype is None else t.to(_dt.as_dtype(dtype))
-    return constant(value, dtype)
+    if dtype is None and dtype_hint is not None and \
+            not isinstance(value, (np.ndarray, np.generic, Tensor)):
+        return _constant(value, dtype_hint)
+    return _constant(value, dtype)
 
 
 newaxis = None  # tf.newaxis: NumPy's new-axis index, `mask[:, tf.newaxis, :]`

@@ -6,6 +6,7 @@ documented semantics and is composed of differentiable pyengine ops where Tensor
 differentiable. `name=` is TensorFlow's op label: it names the node when the call is recorded
 in a Keras functional graph and has nothing to name in eager code (tf_names.symbolic_aware)."""
 import collections
+import sys
 
 import numpy as np
 
@@ -98,6 +99,16 @@ def identity(input, name=None):
 def rank(input, name=None):
     """tf.rank: the number of dimensions as a 0-d int32 tensor."""
     return Tensor._wrap(np.array(_t(input).ndim, dtype=np.int32))
+
+
+@symbolic_aware
+def size(input, out_type=None, name=None):
+    """tf.size: the number of elements as a 0-d tensor of out_type (int32 by default, or
+    int64; TensorFlow's tensor guide: `tf.size(rank_4_tensor).numpy()`)."""
+    want = _dt.int32 if out_type is None else _dt.as_dtype(out_type)
+    if want not in (_dt.int32, _dt.int64):
+        raise TypeError(f"[tf.size] out_type must be int32 or int64, got {out_type!r}")
+    return Tensor._wrap(np.array(_t(input).numel(), dtype=want.np))
 
 
 def fill(dims, value, name=None):
@@ -471,18 +482,26 @@ def _arg_extreme(fn, x, axis, keepdims, dim, keepdim):
     return fn(x, axis, keepdims, dim, keepdim)
 
 
+def _is_tf_variable(x):
+    """A tf.Variable / keras.Variable (keras' weight class; torch programs make Parameters)."""
+    base = sys.modules.get("pyengine.keras.layers.base")
+    return base is not None and isinstance(x, base.Variable)
+
+
 def _torch_or_tf_arg(op, fn, input, axis, keepdims, dim, keepdim, output_type, name):
     """pe.argmax / argmin in both spellings. torch.argmax(input, dim=None, keepdim=False) takes
     only Tensors and with no dim returns the index into the flattened tensor; tf.argmax(input,
     axis=None, output_type=tf.int64, name=None) reads a missing axis as 0. A call is
     TensorFlow's when it names output_type= or name=, passes a dtype third (tf.argmax(x, 1,
     tf.int32)), or passes anything but a pe.Tensor (a NumPy array, a list, a Keras symbolic
-    tensor), which torch refuses; otherwise PyTorch's."""
+    tensor), which torch refuses, or a tf.Variable (TensorFlow's variable guide:
+    `tf.argmax(my_variable)`); otherwise PyTorch's."""
     if isinstance(keepdims, (_dt.DType, type, np.dtype, str)):
         if output_type is not None:
             raise TypeError(f"[{op}] output_type given twice")
         output_type, keepdims = keepdims, False
-    tf_form = output_type is not None or name is not None or not isinstance(input, Tensor)
+    tf_form = output_type is not None or name is not None or not isinstance(input, Tensor) \
+        or _is_tf_variable(input)
     if tf_form and axis is None and dim is None:
         axis = 0
     out = _arg_extreme(fn, input, axis, keepdims, dim, keepdim)

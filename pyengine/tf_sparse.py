@@ -30,15 +30,21 @@ class SparseTensor:
     def __init__(self, indices, values, dense_shape):
         idx = _array(indices).astype(np.int64)
         vals, shape = _array(values), _array(dense_shape).astype(np.int64)
+        if not isinstance(values, (np.ndarray, np.generic, Tensor)) and vals.dtype == np.int64 \
+                and (not vals.size or np.abs(vals).max() < 2 ** 31):
+            vals = vals.astype(np.int32)  # Python ints are int32, as tf.constant makes them
         if idx.ndim != 2 or vals.ndim != 1 or shape.ndim != 1 or idx.shape != (len(vals),
                                                                               len(shape)):
             raise ValueError(f"[SparseTensor] indices must be (N, rank), values (N,) and "
                              f"dense_shape (rank,); got {idx.shape}, {vals.shape}, "
                              f"{shape.shape}")
         if len(idx) and ((idx < 0).any() or (idx >= shape).any()):
-            raise ValueError(f"[SparseTensor] indices out of bounds of dense_shape "
+            raise ValueError(f"[SparseTensor] an index is outside dense_shape "
                              f"{shape.tolist()}")
         self._indices, self._values, self._shape = idx, vals, shape
+        # values in a recorded graph (a tf.Variable): to_dense passes their gradient on
+        self._graph_values = values if isinstance(values, Tensor) and values.requires_grad \
+            else None
 
     indices = property(lambda self: Tensor._wrap(self._indices))
     values = property(lambda self: _out(self._values))
@@ -78,6 +84,10 @@ def to_dense(sp_input, default_value=None, validate_indices=True, name=None):
     out = np.full(tuple(sp_input._shape), fill, dtype=vals.dtype)
     if validate_indices and len(np.unique(sp_input._indices, axis=0)) != len(vals):
         raise ValueError("[sparse.to_dense] indices repeat")
+    if sp_input._graph_values is not None:  # a recorded write: differentiable in the values
+        dense = Tensor._wrap(out)
+        dense[tuple(Tensor._wrap(i) for i in sp_input._indices.T)] = sp_input._graph_values
+        return dense
     out[tuple(sp_input._indices.T)] = vals
     return _out(out)
 

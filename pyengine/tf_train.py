@@ -70,7 +70,8 @@ def latest_checkpoint(checkpoint_dir, latest_filename=None):
 def __getattr__(name):
     # tf.train.Checkpoint / CheckpointManager live in tf_checkpoint.py, which writes this
     # module's state file (imported on first use: no import cycle)
-    if name in ("Checkpoint", "CheckpointManager"):
+    if name in ("Checkpoint", "CheckpointManager", "CheckpointReader", "list_variables",
+                "load_checkpoint", "load_variable"):
         from . import tf_checkpoint
         return getattr(tf_checkpoint, name)
     raise AttributeError(f"module 'pyengine.tf_train' (tf.train) has no attribute '{name}'")

@@ -138,6 +138,16 @@ def image_dim_ordering():
     return "th" if image_data_format() == "channels_first" else "tf"
 
 
+def set_image_dim_ordering(dim_ordering):
+    """Keras 1's setter, kept by Keras 2.0-2.2: 'th' sets channels_first, 'tf' channels_last
+    (keras-team/keras examples/cifar10_acgan.py: K.set_image_dim_ordering('th'))."""
+    formats = {"th": "channels_first", "tf": "channels_last"}
+    if dim_ordering not in formats:
+        raise ValueError(f"[set_image_dim_ordering] expects 'th' or 'tf'. Received: "
+                         f"{dim_ordering!r}")
+    set_image_data_format(formats[dim_ordering])
+
+
 def get_value(x):
     return _ops.convert_to_numpy(x)
 

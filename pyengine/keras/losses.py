@@ -326,6 +326,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
 
 
 mse, mae = mean_squared_error, mean_absolute_error
+MSE, MAE = mse, mae  # tf.keras' upper-case aliases (TensorFlow's basics guide: losses.MSE)
 
 
 def same_rank(y_true, y_pred):
@@ -385,6 +386,7 @@ from .losses_extra import (CosineSimilarity, Hinge, Huber, KLDivergence, LogCosh
                            SquaredHinge, cosine_similarity, hinge, huber, kl_divergence,
                            log_cosh, squared_hinge)
 
+KLD = kld = kl_divergence  # tf.keras' short names
 _TABLE.update(_extra.NAMES)
 
 # ---- Poisson, CategoricalHinge, focal cross-entropies, Dice, Tversky (keras/losses_more.py) --

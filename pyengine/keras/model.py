@@ -126,6 +126,16 @@ class Model(Trainer, Layer):
     def __init__(self, *args, **kwargs):
         inputs = kwargs.pop("inputs", None)
         outputs = kwargs.pop("outputs", None)
+        for old, new in (("input", "inputs"), ("output", "outputs")):
+            if old in kwargs:  # Keras 1's Model(input=, output=), converted by Keras 2.0-2.2
+                if (inputs if new == "inputs" else outputs) is not None:
+                    raise TypeError(f"[Model] got both {old}= (Keras 1) and {new}=")
+                warnings.warn(f"[Model] `{old}=` is Keras 1's name; use `{new}=`",
+                              DeprecationWarning, stacklevel=2)
+                if new == "inputs":
+                    inputs = kwargs.pop(old)
+                else:
+                    outputs = kwargs.pop(old)
         if args:
             if len(args) > 2:
                 raise TypeError(f"[Model] expected (inputs, outputs), received {len(args)} "
@@ -580,9 +590,10 @@ class Model(Trainer, Layer):
         if self._nodes is None and own_build.__module__.startswith("pyengine."):
             # a subclass without a build() of its own (keras-io's GANs, DDIM, CycleGAN: a
             # train_step over inner models) has exactly its sublayers' weights (and those its
-            # __init__ made): once all sublayers are built, so is it
+            # __init__ made): once all sublayers are built, so is it; so is one holding only
+            # variables its __init__ made (TensorFlow's basic_training_loops guide)
             inner = self.layers
-            if inner and all(lyr.built for lyr in inner):
+            if (inner or self.weights) and all(lyr.built for lyr in inner):
                 self.built = True
                 return
         raise ValueError(f"[{self.name}] the model has not been built yet: call it on data, "

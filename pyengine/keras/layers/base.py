@@ -502,7 +502,7 @@ class Layer(Module, SavingDefaults):
             allocation_guard.budget -= nbytes
         init = _init.get("glorot_uniform" if initializer is None else initializer)
         # np.array, not ascontiguousarray: that makes a scalar (shape ()) weight 1-D
-        arr = np.array(init(shape, "float32"), dtype=np.float32, order="C")
+        arr = np.array(init(shape, dtype="float32"), dtype=np.float32, order="C")
         w = Variable(Tensor._wrap(arr), requires_grad=bool(trainable and self._trainable))
         base = name or "variable"
         key, i = base, 1
@@ -564,6 +564,12 @@ class Layer(Module, SavingDefaults):
                     seen.add(id(t))
                     out.append(t)
         return out
+
+    @property
+    def submodules(self):
+        """Every nested layer / module, the layer itself excluded (tf.keras 2's tf.Module
+        property; TensorFlow's intro_to_modules guide prints a model's)."""
+        return tuple(m for m in self.modules() if m is not self)
 
     @property
     def trainable_weights(self):
@@ -771,7 +777,7 @@ class Layer(Module, SavingDefaults):
         without gradients creates them, they get the saved values, and then the real first
         call runs on those (the dry call's own weight updates are overwritten with them)."""
         from ...autograd import no_grad
-        arrays, source = self.__dict__["_deferred_weights"]
+        arrays, source, *then = self.__dict__["_deferred_weights"]
         self.__dict__["_deferred_weights"] = None
         with no_grad():
             self(*args, **kwargs)
@@ -779,6 +785,8 @@ class Layer(Module, SavingDefaults):
             raise ValueError(f"[{self.name}] {source} holds {len(arrays)} weights for this "
                              f"layer, but its first call created {len(self.weights)}")
         self.set_weights(arrays)
+        for restore_state in then:  # the optimizers' state of these weights (a checkpoint's)
+            restore_state(self.weights)
 
     def _build_for(self, inputs):
         shapes = tree.map_structure(lambda t: tuple(t.shape) if isinstance(t, Tensor) else None,

@@ -148,3 +148,12 @@ add, subtract, multiply, average, maximum, minimum, concatenate = (
 
 def dot(inputs, axes, normalize=False, **kwargs):
     return Dot(axes, normalize, **kwargs)(inputs)
+
+
+# Keras 1's merge(inputs, mode='sum') function: `keras.layers.merge` is also callable, as in
+# Keras 2.0 / 2.1 (merge_legacy.py)
+import sys as _sys  # noqa: E402
+
+from .merge_legacy import make_callable as _make_callable  # noqa: E402
+
+_make_callable(_sys.modules[__name__])

@@ -133,7 +133,7 @@ def test_bad_input_errors():
         m.fit(x[:, :10], y, verbose=0)
     with pytest.raises(ValueError, match="expected input of shape"):
         m.predict(np.zeros((3, 12)))
-    with pytest.raises(ValueError, match=r"labels must be in \[0, 1\]"):
+    with pytest.warns(UserWarning, match=r"labels outside \[0, 1\]"):  # computed, as Keras
         m.fit(x, y * 3, verbose=0)
     with pytest.raises(ValueError, match="labels have shape"):
         m.fit(x, np.stack([y, y], 1), verbose=0)
@@ -406,3 +406,14 @@ def test_more_losses_against_numpy():
     m.compile("adam", loss=keras.losses.hinge)  # keras_recipes/quasi_svm compiles this way
     h = m.fit(np.random.default_rng(0).random((16, 2)), np.tile(y, (8, 1)), epochs=2, verbose=0)
     assert np.isfinite(h.history["loss"]).all()
+
+
+def test_binary_crossentropy_of_soft_labels_above_one_as_keras():
+    # keras-team/keras cifar10_acgan trains its discriminator on labels drawn from U(0.7, 1.2)
+    from pyengine import keras
+    y = np.array([[1.2], [0.7], [0.9]])
+    p = np.array([[0.8], [0.6], [0.3]], np.float32)
+    got = float(keras.losses.BinaryCrossentropy()(y, p))  # (fit warns: test_bad_input_errors)
+    pc = np.clip(p.astype(np.float64), 1e-7, 1 - 1e-7)
+    want = np.mean(-(y * np.log(pc) + (1 - y) * np.log(1 - pc)))
+    np.testing.assert_allclose(got, want, rtol=1e-5)

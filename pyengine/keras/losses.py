@@ -4,6 +4,8 @@ binary_cross_entropy[_with_logits], cross_entropy, nll_loss) with reduction='non
 axis and reduction conventions around it; probability inputs are clipped at epsilon = 1e-7 as
 Keras does.
 `validate(y, y_pred_shape)` checks labels once per fit with a clear message."""
+import warnings
+
 import numpy as np
 
 from ..nn import functional as F
@@ -182,6 +184,7 @@ def _smoothing(name, value):
 
 class BinaryCrossentropy(Loss):
     kind = "bce"
+    _warned_range = False  # set on the instance at its first labels outside [0, 1]
 
     def __init__(self, from_logits=False, label_smoothing=0.0, name=None, **kwargs):
         super().__init__(name, **kwargs)
@@ -199,9 +202,13 @@ class BinaryCrossentropy(Loss):
 
     def validate(self, y, out_shape):
         y = _match_shape(self.name, super().validate(y, out_shape), out_shape)
-        if y.size and (y.min() < 0 or y.max() > 1):
-            raise ValueError(f"[{self.name}] labels must be in [0, 1], received values in "
-                             f"[{y.min():g}, {y.max():g}]")
+        if y.size and (y.min() < 0 or y.max() > 1) and not self._warned_range:
+            # Keras computes the formula for any target (keras-team/keras cifar10_acgan smooths
+            # its labels to U(0.7, 1.2)); class indices given by mistake get a warning
+            self._warned_range = True
+            warnings.warn(f"[{self.name}] labels outside [0, 1] (values in [{y.min():g}, "
+                          f"{y.max():g}]): the loss is computed as Keras does, but class "
+                          f"indices belong to sparse_categorical_crossentropy", stacklevel=2)
         return y
 
 

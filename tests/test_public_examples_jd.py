@@ -59,3 +59,78 @@ def test_a_list_of_strings_feeds_a_text_vectorization_model():
     assert p_list.shape == (4, 1)
     np.testing.assert_allclose(p_list, p_const)
     assert ((p_list > 0) & (p_list < 1)).all()
+
+
+# ---- tf.data.experimental.CsvDataset (the overfit_and_underfit tutorial's HIGGS reader) -------
+
+def _write_csv(path, lines, gz=False):
+    import gzip
+    opener = gzip.open if gz else open
+    with opener(path, "wt") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def test_csv_dataset_gzip_records_batch_and_pack(tmp_path):
+    rng = np.random.default_rng(1)
+    table = rng.normal(size=(25, 5)).astype(np.float32)
+    path = tmp_path / "rows.csv.gz"
+    _write_csv(path, [",".join(repr(float(v)) for v in row) for row in table], gz=True)
+    ds = tf.data.experimental.CsvDataset(str(path), [float()] * 5, compression_type="GZIP")
+    first = next(iter(ds))
+    assert isinstance(first, tuple) and len(first) == 5 and first[0].dtype == tf.float32
+
+    def pack_row(*row):
+        return tf.stack(row[1:], 1), row[0]
+    packed = ds.batch(10).map(pack_row).unbatch()
+    feats, labels = next(iter(packed.batch(25)))
+    np.testing.assert_allclose(feats.numpy(), table[:, 1:], rtol=1e-6)
+    np.testing.assert_allclose(labels.numpy(), table[:, 0], rtol=1e-6)
+    assert len(list(packed.skip(20).take(10))) == 5
+
+
+def test_csv_dataset_defaults_columns_and_errors(tmp_path):
+    path = tmp_path / "t.csv"
+    _write_csv(path, ["a,b,c,d", "1,2.5,x,7", "NA,,y,8"])
+    ds = tf.data.experimental.CsvDataset(str(path), [[-1], [0.5], "z"], header=True,
+                                         na_value="NA", select_cols=[0, 1, 2])
+    rows = [tuple(np.asarray(v).item() for v in r) for r in ds.as_numpy_iterator()]
+    assert rows == [(1, 2.5, "x"), (-1, 0.5, "y")]
+    assert next(iter(ds))[0].dtype == tf.int32
+    ex = tf.data.experimental.CsvDataset(str(path), [tf.float32], header=True, exclude_cols=[0, 1, 2])
+    assert [float(np.asarray(r[0])) for r in ex.as_numpy_iterator()] == [7.0, 8.0]
+    required = tf.data.experimental.CsvDataset(str(path), [tf.int32, tf.float32], header=True,
+                                               select_cols=[0, 1])
+    with pytest.raises(ValueError, match=r"CsvDataset.*line 3 field 0 is not a valid int32"):
+        list(required)  # 'NA' is no int and na_value is not set
+    with pytest.raises(ValueError, match="select_cols and exclude_cols"):
+        tf.data.experimental.CsvDataset(str(path), [0], select_cols=[0], exclude_cols=[1])
+    with pytest.raises(ValueError, match="fields"):
+        list(tf.data.experimental.CsvDataset(str(path), [0.0] * 3, header=True))
+
+
+# ---- tf.add_n (tf.add_n(model.losses)) ------------------------------------------------------
+
+def test_add_n_sums_equal_shapes_with_gradients():
+    a = np.arange(6, dtype=np.float32).reshape(2, 3)
+    xs = [tf.Variable(a * k) for k in (1.0, 2.0, 3.0)]
+    with tf.GradientTape() as tape:
+        total = tf.add_n(xs)
+        s = tf.reduce_sum(total * total)
+    np.testing.assert_allclose(total.numpy(), 6 * a)
+    grads = tape.gradient(s, xs)
+    for g in grads:
+        np.testing.assert_allclose(g.numpy(), 2 * 6 * a)
+    assert tf.math.add_n([tf.constant(2.0)]).numpy() == 2.0
+    with pytest.raises(ValueError, match=r"\[add_n\].*input 1"):
+        tf.add_n([tf.ones((2, 3)), tf.ones((3,))])
+    with pytest.raises(ValueError, match=r"\[add_n\] inputs must be a non-empty"):
+        tf.add_n([])
+
+
+def test_add_n_of_model_losses_is_the_l2_penalty():
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(3, kernel_regularizer=keras.regularizers.l2(0.01)),
+                              layers.Dense(1, kernel_regularizer=keras.regularizers.l2(0.001))])
+    model(np.ones((2, 4), np.float32))
+    k1, k2 = model.layers[0].kernel.numpy(), model.layers[1].kernel.numpy()
+    expected = 0.01 * (k1 ** 2).sum() + 0.001 * (k2 ** 2).sum()
+    np.testing.assert_allclose(float(tf.add_n(model.losses)), expected, rtol=1e-5)

@@ -6,7 +6,7 @@ def cardinality(dataset):
     return dataset.cardinality()
 
 
-from .csv_dataset import make_csv_dataset  # noqa: E402,F401
+from .csv_dataset import CsvDataset, make_csv_dataset  # noqa: E402,F401
 
 
 def ignore_errors(log_warning=False):

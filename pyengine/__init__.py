@@ -102,7 +102,8 @@ from .torch_functions import (bucketize, cdist, det, hstack, inference_mode, inv
                               randperm, real, imag,
                               searchsorted, std_mean, var_mean, vstack)
 
-__version__ = "0.1.0"
+from . import version  # noqa: E402  (tf.version.VERSION, torch.version.__version__)
+from .version import __version__  # noqa: E402
 
 import os as _os
 import threading as _threading

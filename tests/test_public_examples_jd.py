@@ -134,3 +134,39 @@ def test_add_n_of_model_losses_is_the_l2_penalty():
     k1, k2 = model.layers[0].kernel.numpy(), model.layers[1].kernel.numpy()
     expected = 0.01 * (k1 ** 2).sum() + 0.001 * (k2 ** 2).sum()
     np.testing.assert_allclose(float(tf.add_n(model.losses)), expected, rtol=1e-5)
+
+
+# ---- save_and_load: tf.version, ModelCheckpoint(save_freq=5 * n_batches) ---------------------
+
+def test_version_module_spells_tf_and_torch_names():
+    assert tf.version.VERSION == tf.__version__ == tf.version.__version__
+
+
+def test_checkpoint_every_five_epochs_of_batches_and_latest_restores(tmp_path):
+    import math
+    import os
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(40, 6)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+
+    def create_model():
+        m = keras.Sequential([layers.Dense(8, activation="relu", input_shape=(6,)), layers.Dense(2)])
+        m.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=[keras.metrics.SparseCategoricalAccuracy()])
+        return m
+    path = str(tmp_path / "cp-{epoch:04d}.weights.h5")
+    n_batches = math.ceil(len(x) / 10)
+    cb = keras.callbacks.ModelCheckpoint(filepath=path, save_weights_only=True,
+                                         save_freq=np.int64(5 * n_batches))
+    model = create_model()
+    model.save_weights(path.format(epoch=0))
+    model.fit(x, y, epochs=10, batch_size=10, callbacks=[cb], verbose=0)
+    assert sorted(os.listdir(tmp_path)) == ["cp-0000.weights.h5", "cp-0005.weights.h5",
+                                            "cp-0010.weights.h5"]
+    restored = create_model()
+    restored.load_weights(path.format(epoch=10))
+    np.testing.assert_allclose(restored.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+    with pytest.raises(ValueError, match=r"\[ModelCheckpoint\] unrecognized save_freq.*Tensor"):
+        keras.callbacks.ModelCheckpoint(path, save_freq=5 * tf.math.ceil(tf.constant(3.5)))
+    with pytest.raises(ValueError, match="unrecognized save_freq"):
+        keras.callbacks.ModelCheckpoint(path, save_freq="batch")

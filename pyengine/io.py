@@ -426,3 +426,4 @@ def _read_npy_member(fp, info, bad):
 # tf.io.decode_image ...), pyengine/tf_io.py
 from .tf_io import (decode_bmp, decode_image, decode_jpeg, decode_png, encode_png,  # noqa: E402,F401,E501
                     read_file, write_file)
+from .data.csv_dataset import decode_csv  # noqa: E402,F401  (tf.io.decode_csv)

@@ -170,3 +170,73 @@ def test_checkpoint_every_five_epochs_of_batches_and_latest_restores(tmp_path):
         keras.callbacks.ModelCheckpoint(path, save_freq=5 * tf.math.ceil(tf.constant(3.5)))
     with pytest.raises(ValueError, match="unrecognized save_freq"):
         keras.callbacks.ModelCheckpoint(path, save_freq="batch")
+
+
+# ---- load_data/csv: interleave, list_files, tf.io.decode_csv, an ndarray vocabulary saved ----
+
+def test_interleave_cycles_children_in_tf_order():
+    ds = tf.data.Dataset.range(1, 4).interleave(
+        lambda n: tf.data.Dataset.from_tensors(n).repeat(int(n)), cycle_length=2, block_length=1)
+    # a finished child frees its slot; the next element opens there at the slot's next turn
+    assert [int(v) for v in ds.as_numpy_iterator()] == [1, 2, 2, 3, 3, 3]
+    docs = tf.data.Dataset.range(1, 6).interleave(
+        lambda x: tf.data.Dataset.from_tensors(x).repeat(6), cycle_length=2, block_length=4)
+    assert [int(v) for v in docs.as_numpy_iterator()] == (
+        [1] * 4 + [2] * 4 + [1] * 2 + [2] * 2 + [3] * 4 + [4] * 4 + [3] * 2 + [4] * 2 + [5] * 6)
+    blocks = tf.data.Dataset.range(2).interleave(
+        lambda n: tf.data.Dataset.range(int(n) * 10, int(n) * 10 + 4), cycle_length=2,
+        block_length=2)
+    assert [int(v) for v in blocks.as_numpy_iterator()] == [0, 1, 10, 11, 2, 3, 12, 13]
+    with pytest.raises(TypeError, match=r"\[Dataset.interleave\] map_func must return a Dataset"):
+        list(tf.data.Dataset.range(2).interleave(lambda n: n, cycle_length=1))
+    with pytest.raises(ValueError, match="cycle_length"):
+        tf.data.Dataset.range(2).interleave(lambda n: tf.data.Dataset.range(1), cycle_length=0)
+
+
+def test_list_files_interleaved_csv_files(tmp_path):
+    for k, name in enumerate(["a", "b", "c"]):
+        _write_csv(tmp_path / f"{name}.csv", ["name,v"] + [f"{name},{k * 10 + i}" for i in range(3)])
+    files = tf.data.Dataset.list_files(str(tmp_path / "*.csv"), shuffle=False)
+    assert [str(f) for f in files.as_numpy_iterator()] == [str(tmp_path / f"{n}.csv") for n in "abc"]
+    shuffled = tf.data.Dataset.list_files(str(tmp_path / "*.csv"), seed=3)
+    assert sorted(str(f) for f in shuffled.as_numpy_iterator()) == [str(tmp_path / f"{n}.csv") for n in "abc"]
+    rows = files.interleave(lambda p: tf.data.experimental.CsvDataset(p, [str(), int()], header=True),
+                            cycle_length=2)
+    got = [(str(r[0]), int(r[1])) for r in rows.as_numpy_iterator()]
+    assert got == [("a", 0), ("b", 10), ("a", 1), ("b", 11), ("a", 2), ("b", 12),
+                   ("c", 20), ("c", 21), ("c", 22)]
+    with pytest.raises(ValueError, match=r"\[Dataset.list_files\] no files matched"):
+        tf.data.Dataset.list_files(str(tmp_path / "*.tsv"))
+
+
+def test_decode_csv_columns_dtypes_and_errors():
+    lines = ["1,male,22.5,x", "0,female,,y"]
+    cols = tf.io.decode_csv(lines, record_defaults=[int(), str(), [-1.0], str()])
+    assert [c.dtype for c in cols] == [tf.int32, tf.string, tf.float32, tf.string]
+    np.testing.assert_array_equal(cols[0].numpy(), [1, 0])
+    np.testing.assert_allclose(cols[2].numpy(), [22.5, -1.0])
+    assert list(np.asarray(cols[1])) == ["male", "female"]
+    sel = tf.io.decode_csv(tf.constant([["1,a,2"], ["3,b,4"]]), [0, 0], select_cols=[0, 2])
+    assert sel[1].shape == (2, 1) and sel[1].numpy().tolist() == [[2], [4]]
+    ds = tf.data.Dataset.from_tensor_slices(lines).batch(2).map(
+        lambda x: tf.io.decode_csv(x, record_defaults=[int(), str(), [0.0], str()]))
+    first = next(iter(ds))
+    assert len(first) == 4 and first[0].numpy().tolist() == [1, 0]
+    with pytest.raises(ValueError, match=r"\[decode_csv\] record 1 has 2 fields, expected 3"):
+        tf.io.decode_csv(["1,2,3", "1,2"], [0, 0, 0])
+    with pytest.raises(ValueError, match=r"\[decode_csv\] record 0 field 1 is not a valid float32"):
+        tf.io.decode_csv(["1,abc"], [0, 0.0])
+
+
+def test_model_with_ndarray_vocabulary_saves_and_reloads(tmp_path):
+    column = np.array(["male", "female", "female", "male"], dtype=object)
+    inp = keras.Input(shape=(1,), dtype="string", name="sex")
+    lookup = layers.StringLookup(vocabulary=np.unique(column))
+    out = layers.Dense(1)(layers.CategoryEncoding(num_tokens=lookup.vocabulary_size())(lookup(inp)))
+    model = keras.Model({"sex": inp}, out)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    reloaded = keras.models.load_model(path)
+    x = {"sex": column[:, None].astype(str)}
+    np.testing.assert_allclose(reloaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert reloaded.layers[1].get_vocabulary() == lookup.get_vocabulary()

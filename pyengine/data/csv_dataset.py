@@ -283,3 +283,41 @@ def _field(field, dtype, default, na_value, op, where):
         return np.asarray((int if dtype.kind == "i" else float)(field), dtype=dtype)
     except ValueError:
         raise ValueError(f"[{op}] {where} is not a valid {dtype.name}: {field!r}") from None
+
+
+def decode_csv(records, record_defaults, field_delim=",", use_quote_delim=True, na_value="",
+               select_cols=None, name=None):
+    """tf.io.decode_csv: CSV lines (a string tensor of any shape, or a list of str) parsed
+    into a list of tensors, one per column (or per `select_cols` index), each of the records'
+    shape. `record_defaults` as in CsvDataset: a value (its type gives the column's dtype,
+    used for empty / na_value fields) or a dtype (a required column).
+
+        tf.io.decode_csv(["1,a,2.5", "2,b,"], record_defaults=[int(), str(), [0.0]])
+        # [int32 [1, 2], string ['a', 'b'], float32 [2.5, 0.0]]
+    """
+    from ..creation import tensor
+    from ..string_dtype import as_string_array
+    op = "decode_csv"
+    lines = as_string_array(getattr(records, "_data", records))
+    kinds = [_default_kind(d, op) for d in record_defaults]
+    cols = None if select_cols is None else [int(c) for c in select_cols]
+    if cols is not None and len(cols) != len(kinds):
+        raise ValueError(f"[{op}] select_cols names {len(cols)} columns but record_defaults "
+                         f"has {len(kinds)} entries")
+    fmt = dict(delimiter=field_delim, quoting=csv.QUOTE_MINIMAL if use_quote_delim
+               else csv.QUOTE_NONE)
+    flat = lines.reshape(-1)
+    out = [[] for _ in kinds]
+    for r, line in enumerate(flat):
+        line = line.decode("utf-8") if isinstance(line, bytes) else str(line)
+        row = next(csv.reader([line], **fmt), [""])
+        keep = cols if cols is not None else list(range(len(row)))
+        if (cols is None and len(row) != len(kinds)) or (cols and cols[-1] >= len(row)):
+            raise ValueError(f"[{op}] record {r} has {len(row)} fields, expected "
+                             f"{len(kinds) if cols is None else 'at least ' + str(cols[-1] + 1)}:"
+                             f" {line!r}")
+        for k, (i, (dtype, default)) in enumerate(zip(keep, kinds)):
+            out[k].append(_field(row[i], dtype, default, na_value, op, f"record {r} field {i}"))
+    cols_out = [np.asarray(vals, dtype=dtype).reshape(lines.shape)
+                for vals, (dtype, _) in zip(out, kinds)]
+    return [as_string_array(a) if a.dtype.kind == "U" else tensor(a) for a in cols_out]

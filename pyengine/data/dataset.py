@@ -108,6 +108,14 @@ class Dataset:
         return Dataset(make, UNKNOWN_CARDINALITY, spec)
 
     @staticmethod
+    def list_files(file_pattern, shuffle=None, seed=None, name=None):
+        """The names of the files matching `file_pattern` (a glob or a list of globs), as 0-d
+        strings, shuffled at every pass unless shuffle=False (then sorted). Raises when no
+        file matches. data/interleave.py."""
+        from .interleave import list_files
+        return list_files(file_pattern, shuffle, seed)
+
+    @staticmethod
     def zip(*datasets, name=None):
         """Elements are tuples (or the given structure) of the datasets' elements."""
         if len(datasets) == 1 and isinstance(datasets[0], (tuple, dict)):
@@ -198,6 +206,17 @@ class Dataset:
         out = Dataset(make, self._cardinality)
         out._tolerant_iter = make_tolerant
         return out
+
+    def interleave(self, map_func, cycle_length=None, block_length=None,
+                   num_parallel_calls=None, deterministic=None, name=None):
+        """The elements of the Datasets ``map_func(element)`` returns, `cycle_length` of them
+        open at a time (default: the number of CPU cores, as in TensorFlow), `block_length`
+        (default 1) consecutive elements from each in turn. The order is tf.data's
+        deterministic one whatever num_parallel_calls is. data/interleave.py."""
+        from .interleave import interleave
+        if num_parallel_calls is not None:
+            _positive(num_parallel_calls, "num_parallel_calls", "interleave", True)
+        return interleave(self, map_func, cycle_length, block_length)
 
     def ignore_errors(self, log_warning=False, name=None):
         """The elements whose map function raised are dropped (tf.data's ignore_errors; also

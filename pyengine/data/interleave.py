@@ -1,0 +1,90 @@
+"""tf.data's interleave and list_files (data/dataset.py's Dataset.interleave / list_files call
+these): `cycle_length` child datasets are open at a time and visited in turn, `block_length`
+consecutive elements from each; a child that ends makes room for the next one, as in
+TensorFlow's deterministic order.
+
+    files = tf.data.Dataset.list_files("fonts/*.csv")          # shuffled each pass
+    rows = files.interleave(lambda path: tf.data.experimental.CsvDataset(path, types,
+                                                                        header=True),
+                            cycle_length=3)
+"""
+import glob
+import os
+
+import numpy as np
+
+from . import structure as _st
+
+_DONE = object()
+
+
+def interleave_iterators(iterators, cycle, block=1):
+    """tf.data's interleave order: `cycle` slots visited in turn, up to `block` items from
+    each; a slot whose iterator ends is emptied and, at its next visit, opens the next
+    iterator."""
+    pending = iter(iterators)
+    slots = [None] * cycle
+    idx, open_, exhausted = 0, 0, False
+    while not exhausted or open_:
+        if slots[idx] is not None:
+            for _ in range(block):
+                item = next(slots[idx], _DONE)
+                if item is _DONE:
+                    slots[idx] = None
+                    open_ -= 1
+                    break
+                yield item
+            idx = (idx + 1) % cycle
+        elif not exhausted:
+            slots[idx] = next(pending, None)
+            if slots[idx] is None:
+                exhausted = True
+            else:
+                open_ += 1
+        else:
+            idx = (idx + 1) % cycle
+
+
+def interleave(dataset, map_func, cycle_length, block_length):
+    """The Dataset of map_func(element)'s elements, interleaved (Dataset.interleave)."""
+    from .dataset import AUTOTUNE, UNKNOWN_CARDINALITY, Dataset, _positive
+    # TensorFlow's default (and AUTOTUNE) cycle length: the number of schedulable CPU cores
+    cycle = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+             else os.cpu_count() or 1) if cycle_length is None or cycle_length == AUTOTUNE \
+        else _positive(cycle_length, "cycle_length", "interleave")
+    block = 1 if block_length is None else _positive(block_length, "block_length",
+                                                     "interleave")
+    src = dataset._iter
+
+    def child(e):
+        t = _st.to_tensors(e)
+        out = map_func(*t) if isinstance(t, tuple) else map_func(t)
+        if not isinstance(out, Dataset):
+            raise TypeError(f"[Dataset.interleave] map_func must return a Dataset, got "
+                            f"{type(out).__name__}")
+        return out._iter()
+
+    return Dataset(lambda: interleave_iterators((child(e) for e in src()), cycle, block),
+                   UNKNOWN_CARDINALITY)
+
+
+def list_files(file_pattern, shuffle, seed):
+    """The Dataset of the file names (0-d strings) matching `file_pattern` (a glob or a list
+    of them), sorted, then shuffled at every pass unless shuffle=False (Dataset.list_files)."""
+    from .dataset import Dataset
+    from ..string_dtype import string
+    patterns = [file_pattern] if isinstance(file_pattern, (str, bytes)) or hasattr(
+        file_pattern, "__fspath__") else list(np.asarray(getattr(file_pattern, "_data",
+                                                                 file_pattern)).reshape(-1))
+    names = []
+    for p in patterns:
+        p = p.decode() if isinstance(p, bytes) else os.fspath(p)
+        names.extend(glob.glob(p))
+    if not names:
+        raise ValueError(f"[Dataset.list_files] no files matched pattern: "
+                         f"{', '.join(map(str, patterns))}")
+    names = sorted(set(names))
+    ds = Dataset(lambda: (np.asarray(n, dtype=np.str_) for n in names), len(names),
+                 _st.TensorSpec((), string))
+    return ds.shuffle(len(names), seed=seed) if shuffle is None or shuffle else ds
+

@@ -240,3 +240,12 @@ def test_model_with_ndarray_vocabulary_saves_and_reloads(tmp_path):
     x = {"sex": column[:, None].astype(str)}
     np.testing.assert_allclose(reloaded.predict(x, verbose=0), model.predict(x, verbose=0))
     assert reloaded.layers[1].get_vocabulary() == lookup.get_vocabulary()
+
+
+def test_tf23_lookup_vocab_size_and_category_encoding_max_tokens():
+    from pyengine.keras.layers.experimental import preprocessing
+    lookup = preprocessing.StringLookup(vocabulary=np.array(["a", "b"]))
+    assert lookup.vocab_size() == lookup.vocabulary_size() == 3
+    one_hot = preprocessing.CategoryEncoding(max_tokens=lookup.vocab_size())
+    out = one_hot(lookup(np.array([["b"], ["zzz"]])))
+    np.testing.assert_array_equal(np.asarray(out), [[0, 0, 1], [1, 0, 0]])

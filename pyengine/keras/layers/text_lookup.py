@@ -87,6 +87,11 @@ class IndexLookup(Layer):
     def vocabulary_size(self):
         return len(self._specials()) + len(self._vocab)
 
+    def vocab_size(self):
+        """TF 2.3 / 2.4's name of vocabulary_size() (`preprocessing.StringLookup(...).vocab_size()`
+        in TF's load_data/csv tutorial of that time)."""
+        return self.vocabulary_size()
+
     def _check_token(self, t):
         return t
 

@@ -122,6 +122,24 @@ class Generator:
     def seed(self):
         return self.manual_seed(int(np.random.SeedSequence().entropy % (2 ** 63))).initial_seed()
 
+    @classmethod
+    def from_seed(cls, seed, alg=None):
+        """tf.random.Generator.from_seed(seed, alg='philox'): a generator seeded with `seed`
+        (any int; its stream is pyengine's, not TensorFlow's)."""
+        if alg is not None and str(getattr(alg, "value", alg)).lower() not in (
+                "philox", "auto_select", "1", "3"):
+            raise ValueError(f"[Generator.from_seed] alg must be 'philox' or 'auto_select' "
+                             f"('threefry' is not implemented), got {alg!r}")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"[Generator.from_seed] seed must be an int, got {seed!r}")
+        return cls().manual_seed(int(seed) % 2 ** 64)
+
+    def make_seeds(self, count=1):
+        """tf.random.Generator.make_seeds: `count` seeds for the stateless ops, an int64
+        tensor of shape (2, count) (a column each), drawn from this generator."""
+        from .tensor import Tensor
+        return Tensor._wrap(self._rng.integers(0, 2 ** 63 - 1, (2, int(count)), dtype=np.int64))
+
     def get_state(self):
         """This generator's state as a uint8 tensor (torch.Generator.get_state)."""
         return _pack_state(self._rng.bit_generator)

@@ -97,6 +97,15 @@ def _stateless_gen(seed, alg, op):
     return np.random.Generator(np.random.Philox(np.random.SeedSequence(key)))
 
 
+def split(seed, num=2, alg="auto_select"):
+    """tf.random.split (tf.random.experimental.stateless_split): `num` new seeds, an int64
+    tensor of shape (num, 2), derived from `seed` (shape [2]) alone."""
+    if isinstance(num, bool) or not isinstance(num, (int, np.integer)) or num < 1:
+        raise ValueError(f"[tf.random.split] num must be a positive int, got {num!r}")
+    gen = _stateless_gen(seed, alg, "split")
+    return Tensor._wrap(gen.integers(0, 2 ** 63 - 1, (int(num), 2), dtype=np.int64))
+
+
 def stateless_uniform(shape, seed, minval=0, maxval=None, dtype=None, name=None,
                       alg="auto_select"):
     """tf.random.stateless_uniform: U[minval, maxval) draws that depend only on `seed` (two

@@ -249,3 +249,74 @@ def test_tf23_lookup_vocab_size_and_category_encoding_max_tokens():
     one_hot = preprocessing.CategoryEncoding(max_tokens=lookup.vocab_size())
     out = one_hot(lookup(np.array([["b"], ["zzz"]])))
     np.testing.assert_array_equal(np.asarray(out), [[0, 0, 1], [1, 0, 0]])
+
+
+# ---- images/data_augmentation: nested Sequentials, stateless image ops, seeds, zip, Counter ---
+
+def test_sequential_called_on_one_image_then_stacked_in_a_batched_model():
+    image = np.random.default_rng(3).random((20, 24, 3)).astype(np.float32) * 255
+    resize_and_rescale = keras.Sequential([layers.Resizing(8, 8), layers.Rescaling(1.0 / 255)])
+    one = resize_and_rescale(image)  # an unbatched image: its first call fixes nothing upstream
+    assert one.shape == (8, 8, 3)
+    # stacking it builds nothing from that unbatched shape (Keras builds from an Input only)
+    model = keras.Sequential([resize_and_rescale, layers.Conv2D(4, 3, padding="same"),
+                              layers.GlobalAveragePooling2D(), layers.Dense(2)])
+    assert not model.built
+    ds = tf.data.Dataset.from_tensor_slices((image[None].repeat(3, 0), np.arange(3)))
+    mapped = ds.map(lambda x, y: (resize_and_rescale(x), y)).batch(3)
+    xb, _ = next(iter(mapped))
+    assert xb.shape == (3, 8, 8, 3)
+    np.testing.assert_allclose(xb.numpy()[2], np.asarray(one), rtol=1e-6)
+
+
+def test_stateless_image_ops_repeat_for_a_seed_and_match_their_adjustments():
+    rng = np.random.default_rng(4)
+    image = tf.constant(rng.random((10, 12, 3)).astype(np.float32))
+    for op, kw in [("stateless_random_brightness", dict(max_delta=0.5)),
+                   ("stateless_random_contrast", dict(lower=0.2, upper=0.9)),
+                   ("stateless_random_saturation", dict(lower=0.2, upper=2.0)),
+                   ("stateless_random_hue", dict(max_delta=0.3)),
+                   ("stateless_random_crop", dict(size=[5, 6, 3])),
+                   ("stateless_random_flip_left_right", {}),
+                   ("stateless_random_flip_up_down", {})]:
+        fn = getattr(tf.image, op)
+        a, b = fn(image, seed=(7, 1), **kw), fn(image, seed=tf.constant([7, 1]), **kw)
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    outs = {float(np.asarray(tf.image.stateless_random_brightness(image, 0.5, seed=(i, 0)))[0, 0, 0])
+            for i in range(6)}
+    assert len(outs) > 1  # the seed changes the draw
+    delta = np.asarray(tf.image.stateless_random_brightness(image, 0.5, seed=(3, 0))) - np.asarray(image)
+    assert np.ptp(delta) < 1e-6 and abs(delta.flat[0]) <= 0.5  # one delta, as adjust_brightness
+    crop = np.asarray(tf.image.stateless_random_crop(image, size=[5, 6, 3], seed=(1, 2)))
+    windows = [np.asarray(image)[i:i + 5, j:j + 6] for i in range(6) for j in range(7)]
+    assert any(np.array_equal(crop, w) for w in windows)
+    with pytest.raises(ValueError, match=r"stateless_random_contrast\] upper must be > lower"):
+        tf.image.stateless_random_contrast(image, 0.9, 0.1, seed=(1, 1))
+    with pytest.raises(ValueError, match="seed must be a shape"):
+        tf.image.stateless_random_brightness(image, 0.1, seed=3)
+
+
+def test_seed_split_generator_seeds_counter_and_nested_zip():
+    s = tf.random.split(tf.constant([1, 2]), num=3)
+    assert s.shape == (3, 2) and s.dtype == tf.int64
+    np.testing.assert_array_equal(s.numpy(), tf.random.split((1, 2), num=3).numpy())
+    assert not np.array_equal(s.numpy(), tf.random.split((1, 3), num=3).numpy())
+    g1, g2 = tf.random.Generator.from_seed(123, alg="philox"), tf.random.Generator.from_seed(123)
+    m = g1.make_seeds(4)
+    assert m.shape == (2, 4) and m.dtype == tf.int64
+    np.testing.assert_array_equal(m.numpy(), g2.make_seeds(4).numpy())
+    assert not np.array_equal(m.numpy(), g1.make_seeds(4).numpy())  # the stream advances
+    with pytest.raises(ValueError, match="threefry"):
+        tf.random.Generator.from_seed(1, alg="threefry")
+    counter = tf.data.experimental.Counter()
+    assert counter.cardinality().numpy() == tf.data.INFINITE_CARDINALITY
+    images = tf.data.Dataset.from_tensor_slices(np.arange(3.0))
+    zipped = tf.data.Dataset.zip((images, (counter, counter)))
+    got = [(float(x), int(a), int(b)) for x, (a, b) in zipped.as_numpy_iterator()]
+    assert got == [(0.0, 0, 0), (1.0, 1, 1), (2.0, 2, 2)]
+    assert zipped.cardinality().numpy() == 3
+    d = tf.data.Dataset.zip({"x": images, "c": tf.data.experimental.Counter(10, 5, tf.int32)})
+    first = next(iter(d.as_numpy_iterator()))
+    assert first["c"] == 10 and first["c"].dtype == np.int32
+    with pytest.raises(TypeError, match=r"\[Dataset.zip\] expected Datasets"):
+        tf.data.Dataset.zip((images, 3))

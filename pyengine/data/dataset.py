@@ -117,19 +117,36 @@ class Dataset:
 
     @staticmethod
     def zip(*datasets, name=None):
-        """Elements are tuples (or the given structure) of the datasets' elements."""
-        if len(datasets) == 1 and isinstance(datasets[0], (tuple, dict)):
-            datasets = datasets[0]
-        struct = datasets
-        parts = list(struct.values()) if isinstance(struct, dict) else list(struct)
-        for d in parts:
-            if not isinstance(d, Dataset):
-                raise TypeError(f"[Dataset.zip] expected Datasets, got {type(d).__name__}")
+        """Elements are tuples (or the given structure, nested tuples / dicts of Datasets:
+        `zip((images, (counter, counter)))`) of the datasets' elements; it ends with the
+        shortest."""
+        struct = datasets[0] if len(datasets) == 1 and isinstance(datasets[0], (tuple, dict)) \
+            else datasets
+        parts = []
+
+        def flatten(node):
+            if isinstance(node, dict):
+                return {k: flatten(v) for k, v in node.items()}
+            if isinstance(node, (tuple, list)):
+                return tuple(flatten(v) for v in node)
+            if not isinstance(node, Dataset):
+                raise TypeError(f"[Dataset.zip] expected Datasets (in tuples / dicts), got "
+                                f"{type(node).__name__}")
+            parts.append(node)
+            return len(parts) - 1
+        layout = flatten(struct)
+
+        def pack(node, items):
+            if isinstance(node, dict):
+                return {k: pack(v, items) for k, v in node.items()}
+            if isinstance(node, tuple):
+                return tuple(pack(v, items) for v in node)
+            return items[node]
 
         def make():
             its = [d._iter() for d in parts]
             for items in zip(*its):
-                yield dict(zip(struct.keys(), items)) if isinstance(struct, dict) else tuple(items)
+                yield pack(layout, items)
         cards = [d._cardinality for d in parts]
         known = [c for c in cards if c >= 0]
         card = min(known) if known else (INFINITE_CARDINALITY if all(c == -1 for c in cards)

@@ -50,8 +50,12 @@ class Sequential(Model):
             self._declared_dtype = layer.input_dtype
             self._input_from_call = False
             return
-        declared = layer._declared_input if isinstance(layer, Sequential) else \
-            layer._input_shape_arg
+        # a Sequential's input shape counts when declared (Input / input_shape=), not when
+        # taken from its first call: TF's data_augmentation tutorial calls
+        # resize_and_rescale on one unbatched image, then stacks it first in another
+        # Sequential that later gets batches (Keras builds only from a declared Input)
+        declared = (None if layer._input_from_call else layer._declared_input) \
+            if isinstance(layer, Sequential) else layer._input_shape_arg
         batch = layer._declared_batch if isinstance(layer, Sequential) else layer._batch_size_arg
         graph_input = _functional_input(layer)
         if declared is None and graph_input is not None:

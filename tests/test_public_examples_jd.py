@@ -320,3 +320,23 @@ def test_seed_split_generator_seeds_counter_and_nested_zip():
     assert first["c"] == 10 and first["c"].dtype == np.int32
     with pytest.raises(TypeError, match=r"\[Dataset.zip\] expected Datasets"):
         tf.data.Dataset.zip((images, 3))
+
+
+# ---- images/transfer_learning: as_numpy_iterator().next(), tf.where(c, 0, 1) ---------------
+
+def test_numpy_iterator_next_and_integer_where():
+    ds = tf.data.Dataset.from_tensor_slices((np.arange(6.0).reshape(3, 2), np.arange(3))).batch(2)
+    it = ds.as_numpy_iterator()
+    xb, yb = it.next()
+    np.testing.assert_array_equal(xb, [[0.0, 1.0], [2.0, 3.0]])
+    xb2, _ = next(it)
+    assert xb2.shape == (1, 2)
+    with pytest.raises(StopIteration):
+        it.next()
+    preds = np.array([0.2, 0.7, 0.5], np.float32)
+    r = tf.where(preds < 0.5, 0, 1)
+    assert r.dtype == tf.int32 and r.numpy().tolist() == [0, 1, 1]
+    f = tf.where(tf.constant(preds) < 0.5, 0.0, 1.0)
+    assert f.dtype == tf.float32 and f.numpy().tolist() == [0.0, 1.0, 1.0]
+    g = tf.where(preds > 0.4, np.int16(3), np.array([1, 2, 4], np.int16))
+    assert g.dtype == tf.int16 and g.numpy().tolist() == [1, 3, 3]

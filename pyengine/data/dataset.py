@@ -160,7 +160,8 @@ class Dataset:
     def as_numpy_iterator(self):
         """The elements as NumPy arrays (tuples/dicts of them); scalar elements as NumPy
         scalars (np.int64(3), not array(3)), as tf.data gives them."""
-        return (_st.map_leaves(lambda a: a[()] if a.ndim == 0 else a, e) for e in self._iter())
+        return _NumpyIterator(_st.map_leaves(lambda a: a[()] if a.ndim == 0 else a, e)
+                              for e in self._iter())
 
     def cardinality(self):
         """Number of elements as a scalar int64 tensor, as tf.data returns it (`.numpy()`,
@@ -447,6 +448,22 @@ class Dataset:
 
     def __repr__(self):
         return f"<pe.data.Dataset cardinality={self._cardinality}>"
+
+
+class _NumpyIterator:
+    """as_numpy_iterator()'s iterator: also answers TensorFlow's `.next()`
+    (`image_batch, label_batch = test_dataset.as_numpy_iterator().next()`)."""
+
+    def __init__(self, it):
+        self._it = it
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._it)
+
+    next = __next__
 
 
 def _dtype(a):

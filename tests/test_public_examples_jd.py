@@ -340,3 +340,39 @@ def test_numpy_iterator_next_and_integer_where():
     assert f.dtype == tf.float32 and f.numpy().tolist() == [0.0, 1.0, 1.0]
     g = tf.where(preds > 0.4, np.int16(3), np.array([1, 2, 4], np.int16))
     assert g.dtype == tf.int16 and g.numpy().tolist() == [1, 3, 3]
+
+
+# ---- customization/custom_layers and basics: tf.keras 2's add_weight order, device strings ----
+
+def test_add_weight_takes_tf_keras2_positional_name():
+    class MyDense(layers.Layer):
+        def __init__(self, units):
+            super().__init__()
+            self.units = units
+
+        def build(self, input_shape):
+            self.kernel = self.add_weight("kernel", shape=[int(input_shape[-1]), self.units])
+            self.bias = self.add_weight("bias", [self.units], None, "ones")
+
+        def call(self, inputs):
+            return tf.matmul(inputs, self.kernel) + self.bias
+    layer = MyDense(3)
+    out = layer(tf.ones([2, 4]))
+    assert out.shape == (2, 3) and [v.name for v in layer.trainable_variables] == ["kernel", "bias"]
+    np.testing.assert_allclose(layer.bias.numpy(), np.ones(3))
+    np.testing.assert_allclose(out.numpy(), np.ones((2, 4)) @ layer.kernel.numpy() + 1, rtol=1e-6)
+    k3 = layers.Dense(2)
+    k3.build((None, 2))
+    w = k3.add_weight((2, 5), "zeros", name="extra")  # Keras 3's order still
+    assert w.shape == (2, 5) and float(np.abs(w.numpy()).sum()) == 0.0
+    with pytest.raises(TypeError, match="two values for 'shape'"):
+        k3.add_weight((2,), shape=(3,))
+
+
+def test_tensor_device_answers_tensorflow_string_tests():
+    x = tf.random.uniform([2, 2])
+    assert x.device.endswith("CPU:0") and not x.device.endswith("GPU:0")
+    assert x.device.startswith("/job:localhost")
+    with tf.device("CPU:0"):
+        y = tf.random.uniform([2, 2])
+    assert y.device.endswith("CPU:0") and y.device == "cpu"

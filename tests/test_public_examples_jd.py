@@ -376,3 +376,29 @@ def test_tensor_device_answers_tensorflow_string_tests():
     with tf.device("CPU:0"):
         y = tf.random.uniform([2, 2])
     assert y.device.endswith("CPU:0") and y.device == "cpu"
+
+
+# ---- customization/custom_training_walkthrough: optimizer.iterations.numpy() -------------------
+
+def test_optimizer_iterations_is_an_int_with_numpy():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(30, 4)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+    model = keras.Sequential([layers.Dense(8, activation=tf.nn.relu, input_shape=(4,)), layers.Dense(2)])
+    loss_object = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    opt = keras.optimizers.SGD(learning_rate=0.1)
+    assert opt.iterations.numpy() == 0 and isinstance(opt.iterations.numpy(), np.int64)
+    losses = []
+    for _ in range(3):
+        with tf.GradientTape() as tape:
+            loss = loss_object(y_true=y, y_pred=model(x, training=True))
+        grads = tape.gradient(loss, model.trainable_variables)
+        opt.apply_gradients(zip(grads, model.trainable_variables))
+        losses.append(float(loss))
+    assert opt.iterations == 3 and opt.iterations.numpy() == 3 and int(opt.iterations) + 1 == 4
+    assert "Step: 3" == "Step: {}".format(opt.iterations.numpy())
+    assert losses[-1] < losses[0]
+    acc = keras.metrics.Accuracy()
+    pred = tf.argmax(model(x), axis=1, output_type=tf.int32)
+    acc(pred, y)
+    assert abs(acc.result() - np.mean(pred.numpy() == y)) < 1e-6

@@ -402,3 +402,16 @@ def test_optimizer_iterations_is_an_int_with_numpy():
     pred = tf.argmax(model(x), axis=1, output_type=tf.int32)
     acc(pred, y)
     assert abs(acc.result() - np.mean(pred.numpy() == y)) < 1e-6
+
+
+# ---- generative/autoencoder: Dense(tf.math.reduce_prod(shape).numpy()) ------------------------
+
+def test_layer_sizes_take_zero_d_integer_arrays():
+    shape = (6, 5)
+    units = tf.math.reduce_prod(shape).numpy()
+    dense = layers.Dense(units, activation="sigmoid")
+    decoder = keras.Sequential([dense, layers.Reshape(shape)])
+    out = decoder(np.ones((2, 3), np.float32))
+    assert dense.units == 30 and isinstance(dense.units, int) and out.shape == (2, 6, 5)
+    with pytest.raises(ValueError, match=r"\[Dense\] units must be a positive integer"):
+        layers.Dense(np.array(2.5))

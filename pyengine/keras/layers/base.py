@@ -77,11 +77,15 @@ def to_tensor(x):
 
 
 def size_arg(v):
-    """A 0-d integer tensor (TF programs pass `tf.shape(x)[1]`, `tf.math.reduce_prod(shape)`)
-    as its int; anything else unchanged, for the caller's check."""
+    """A 0-d integer tensor or array (TF programs pass `tf.shape(x)[1]`,
+    `tf.math.reduce_prod(shape)`) as its int; anything else unchanged, for the caller's check."""
     if isinstance(v, Tensor) and v.ndim == 0 and np.issubdtype(np.dtype(v.numpy().dtype),
                                                                np.integer):
         return int(v.numpy())
+    # its .numpy(): a 0-d integer array here (TensorFlow's is a NumPy integer scalar), as in
+    # TF's autoencoder tutorial, Dense(tf.math.reduce_prod(shape).numpy())
+    if isinstance(v, np.ndarray) and v.ndim == 0 and v.dtype.kind in "iu":
+        return int(v)
     return v
 
 

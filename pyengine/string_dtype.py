@@ -66,6 +66,24 @@ class StringArray(np.ndarray):
         """The plain NumPy array (tf.string's `.numpy()`; TensorFlow gives bytes, this str)."""
         return self.view(np.ndarray)
 
+    def __getitem__(self, index):
+        # one element is a StringScalar: a str (every str method works on it) that also
+        # answers .numpy() as TensorFlow's 0-d string tensor does (`example[n].numpy()`)
+        out = super().__getitem__(index)
+        return StringScalar(out) if isinstance(out, np.str_) else out
+
+
+class StringScalar(str):
+    """One element of a StringArray: a Python str with tf.string's `.numpy()` (the NumPy str
+    scalar; TensorFlow gives bytes) and `.dtype` (pe.string)."""
+
+    def numpy(self):
+        return np.str_(self)
+
+    @property
+    def dtype(self):
+        return string
+
 
 def as_string_array(a):
     """`a` (a NumPy str / bytes array or scalar) as a StringArray view (no copy)."""

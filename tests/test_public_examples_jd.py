@@ -415,3 +415,19 @@ def test_layer_sizes_take_zero_d_integer_arrays():
     assert dense.units == 30 and isinstance(dense.units, int) and out.shape == (2, 6, 5)
     with pytest.raises(ValueError, match=r"\[Dense\] units must be a positive integer"):
         layers.Dense(np.array(2.5))
+
+
+# ---- text/text_classification_rnn: one element of a string batch answers .numpy() ------------
+
+def test_string_batch_elements_are_str_with_numpy():
+    batch = tf.constant(["a good film", "a dull one"])
+    first = batch[0]
+    assert isinstance(first, str) and first == "a good film" and first.split()[1] == "good"
+    assert first.numpy() == "a good film" and first.dtype == tf.string
+    assert [s.upper() for s in batch] == ["A GOOD FILM", "A DULL ONE"]
+    assert batch[:1].shape == (1,) and batch[:1].dtype == tf.string
+    vec = layers.TextVectorization(max_tokens=10)
+    vec.adapt(batch)
+    vocab = np.array(vec.get_vocabulary())
+    enc = vec(batch)[:2].numpy()
+    assert " ".join(vocab[enc[0]]) == first.numpy()

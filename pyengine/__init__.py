@@ -302,7 +302,7 @@ from . import tf_random as _tf_random  # noqa: E402
 # tf.TensorArray, tf.gradients, tf.contrib and tf.compat load on first use (_LAZY_NAMES)
 from .tf_random import random_normal, random_uniform  # noqa: E402,F401
 for _n in ("set_seed", "truncated_normal", "categorical", "shuffle", "stateless_uniform",
-           "stateless_normal", "split"):
+           "stateless_normal", "split", "log_uniform_candidate_sampler"):
     setattr(random, _n, getattr(_tf_random, _n))  # noqa: F821  (pe.random, the module)
 # tf.io.read_file / write_file / decode_png / encode_png (PNG without Pillow, tf_png.py), also
 # under tf.image as TensorFlow has them

@@ -192,3 +192,20 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
     if keepdims:
         out = out.reshape(tuple(1 if d in axes else a.shape[d] for d in range(a.ndim)))
     return out[()] if out.ndim == 0 else out
+
+
+def length(input, unit="BYTE", name=None):
+    """tf.strings.length: the length of each string as int32, in UTF-8 bytes (unit="BYTE", the
+    default) or in characters (unit="UTF8_CHAR"); a Tensor of the input's shape (word2vec's
+    `filter(lambda x: tf.cast(tf.strings.length(x), bool))` drops empty lines)."""
+    from .creation import tensor
+    from .dtypes import int32
+    if unit not in ("BYTE", "UTF8_CHAR"):
+        raise ValueError(f"[strings.length] unit must be 'BYTE' or 'UTF8_CHAR'. Received: "
+                         f"unit={unit!r}")
+    count = (lambda s: len(s.encode("utf-8"))) if unit == "BYTE" else len
+    if isinstance(input, RaggedTensor):
+        return input.with_flat_values(np.array([count(_text(v, "length"))
+                                                for v in input._flat.tolist()], np.int32))
+    values = _map(count, input, "length")
+    return tensor(np.asarray(values, dtype=np.int32), dtype=int32)

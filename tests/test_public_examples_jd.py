@@ -431,3 +431,34 @@ def test_string_batch_elements_are_str_with_numpy():
     vocab = np.array(vec.get_vocabulary())
     enc = vec(batch)[:2].numpy()
     assert " ".join(vocab[enc[0]]) == first.numpy()
+
+
+# ---- text/word2vec: log_uniform_candidate_sampler, tf.strings.length --------------------------
+
+def test_log_uniform_candidate_sampler_distribution_and_expected_counts():
+    R = 10
+    true = tf.constant([[3], [0]], dtype=tf.int64)
+    p = (np.log(np.arange(R) + 2.0) - np.log(np.arange(R) + 1.0)) / np.log(R + 1.0)
+    s, t, e = tf.random.log_uniform_candidate_sampler(true, 1, 20000, False, R, seed=1)
+    counts = np.bincount(s.numpy(), minlength=R) / 20000
+    np.testing.assert_allclose(counts, p, atol=0.01)
+    np.testing.assert_allclose(t.numpy(), 20000 * p[[3, 0]][:, None], rtol=1e-5)
+    u, tu, eu = tf.random.log_uniform_candidate_sampler(true, 1, 4, True, R, seed=42)
+    assert u.dtype == tf.int64 and len(set(u.numpy().tolist())) == 4 and u.numpy().max() < R
+    assert tu.shape == (2, 1) and eu.shape == (4,) and ((eu.numpy() > 0) & (eu.numpy() <= 1)).all()
+    again = tf.random.log_uniform_candidate_sampler(true, 1, 4, True, R, seed=42)[0]
+    np.testing.assert_array_equal(u.numpy(), again.numpy())
+    with pytest.raises(ValueError, match="num_sampled"):
+        tf.random.log_uniform_candidate_sampler(true, 1, 11, True, R)
+
+
+def test_strings_length_filters_empty_lines(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("to be\n\nor not\n\n")
+    ds = tf.data.TextLineDataset(str(path)).filter(lambda x: tf.cast(tf.strings.length(x), bool))
+    assert [str(s) for s in ds.as_numpy_iterator()] == ["to be", "or not"]
+    n = tf.strings.length(tf.constant(["ab", "", "é"]))
+    assert n.dtype == tf.int32 and n.numpy().tolist() == [2, 0, 2]
+    assert tf.strings.length(tf.constant(["é"]), unit="UTF8_CHAR").numpy().tolist() == [1]
+    with pytest.raises(ValueError, match="unit must be"):
+        tf.strings.length("x", unit="CHAR")

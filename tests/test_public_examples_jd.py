@@ -462,3 +462,27 @@ def test_strings_length_filters_empty_lines(tmp_path):
     assert tf.strings.length(tf.constant(["é"]), unit="UTF8_CHAR").numpy().tolist() == [1]
     with pytest.raises(ValueError, match="unit must be"):
         tf.strings.length("x", unit="CHAR")
+
+
+# ---- structured_data/imbalanced_data: Dataset.sample_from_datasets ---------------------------
+
+def test_sample_from_datasets_weights_exhaustion_and_repeatability():
+    zeros = tf.data.Dataset.from_tensor_slices(np.zeros(10)).repeat()
+    ones = tf.data.Dataset.from_tensor_slices(np.ones(10)).repeat()
+    mixed = tf.data.Dataset.sample_from_datasets([zeros, ones], weights=[0.25, 0.75], seed=3)
+    v = np.array([float(x) for x in mixed.take(4000).as_numpy_iterator()])
+    assert abs(v.mean() - 0.75) < 0.03
+    assert mixed.cardinality().numpy() == tf.data.INFINITE_CARDINALITY
+    finite = tf.data.Dataset.sample_from_datasets([tf.data.Dataset.range(3), tf.data.Dataset.range(10, 14)],
+                                                  seed=0)
+    got = [int(x) for x in finite.as_numpy_iterator()]
+    assert sorted(got) == [0, 1, 2, 10, 11, 12, 13]  # an exhausted input is dropped
+    assert [a for a in got if a < 10] == [0, 1, 2]
+    assert got == [int(x) for x in finite.as_numpy_iterator()]  # same choices each pass
+    stop = tf.data.Dataset.sample_from_datasets([tf.data.Dataset.range(1), ones], seed=0,
+                                                stop_on_empty_dataset=True)
+    assert len(list(stop.take(100))) < 100
+    legacy = tf.data.experimental.sample_from_datasets([zeros, ones], [1.0, 0.0], seed=1)
+    assert {float(x) for x in legacy.take(20).as_numpy_iterator()} == {0.0}
+    with pytest.raises(ValueError, match=r"\[Dataset.sample_from_datasets\] weights"):
+        tf.data.Dataset.sample_from_datasets([zeros, ones], weights=[1.0])

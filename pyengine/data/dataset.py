@@ -116,6 +116,15 @@ class Dataset:
         return list_files(file_pattern, shuffle, seed)
 
     @staticmethod
+    def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_dataset=False,
+                             rerandomize_each_iteration=None):
+        """Elements drawn from `datasets` at random, datasets[i] with probability weights[i]
+        (also tf.data.experimental.sample_from_datasets). data/interleave.py."""
+        from .interleave import sample_from_datasets
+        return sample_from_datasets(datasets, weights, seed, stop_on_empty_dataset,
+                                    bool(rerandomize_each_iteration))
+
+    @staticmethod
     def zip(*datasets, name=None):
         """Elements are tuples (or the given structure, nested tuples / dicts of Datasets:
         `zip((images, (counter, counter)))`) of the datasets' elements; it ends with the

@@ -26,3 +26,9 @@ def Counter(start=0, step=1, dtype="int64", name=None):
     npd = np.dtype(_dt.as_dtype(dtype).np)
     return Dataset(lambda: (np.asarray(v, npd) for v in itertools.count(start, step)),
                    INFINITE_CARDINALITY)
+
+
+def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_dataset=False):
+    """tf.data.experimental.sample_from_datasets: Dataset.sample_from_datasets."""
+    from .dataset import Dataset
+    return Dataset.sample_from_datasets(datasets, weights, seed, stop_on_empty_dataset)

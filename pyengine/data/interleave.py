@@ -88,3 +88,44 @@ def list_files(file_pattern, shuffle, seed):
                  _st.TensorSpec((), string))
     return ds.shuffle(len(names), seed=seed) if shuffle is None or shuffle else ds
 
+
+
+def sample_from_datasets(datasets, weights, seed, stop_on_empty_dataset, rerandomize):
+    """Dataset.sample_from_datasets: each element from datasets[i] with probability
+    weights[i] (normalised; uniform when None). A dataset that runs out ends the result with
+    stop_on_empty_dataset=True, else it is dropped and the others' weights renormalised, as
+    in tf.data. seed=None draws a seed from pyengine's generator. Every pass makes the same
+    choices unless `rerandomize` (TensorFlow's rerandomize_each_iteration)."""
+    import itertools
+
+    from .. import random as _random
+    from .dataset import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
+    op = "Dataset.sample_from_datasets"
+    datasets = list(datasets)
+    if not datasets or not all(isinstance(d, Dataset) for d in datasets):
+        raise TypeError(f"[{op}] datasets must be a non-empty list of Datasets")
+    w = np.full(len(datasets), 1.0) if weights is None else \
+        np.asarray(getattr(weights, "_data", weights), dtype=np.float64).reshape(-1)
+    if w.shape != (len(datasets),) or (w < 0).any() or not np.isfinite(w).all() or w.sum() <= 0:
+        raise ValueError(f"[{op}] weights must be {len(datasets)} non-negative numbers with a "
+                         f"positive sum, got {weights!r}")
+    fixed = int(_random.get_generator().integers(0, 2 ** 62)) if seed is None else int(seed)
+    passes = itertools.count()
+
+    def make():
+        rng = np.random.default_rng([fixed, next(passes) if rerandomize else 0])
+        its = [d._iter() for d in datasets]
+        live = w.copy()
+        while live.sum() > 0:
+            i = int(rng.choice(len(its), p=live / live.sum()))
+            item = next(its[i], _DONE)
+            if item is _DONE:
+                if stop_on_empty_dataset:
+                    return
+                live[i] = 0.0
+                continue
+            yield item
+    cards = [d._cardinality for d in datasets]
+    card = INFINITE_CARDINALITY if all(c == INFINITE_CARDINALITY for c, x in zip(cards, w)
+                                       if x > 0) else UNKNOWN_CARDINALITY
+    return Dataset(make, card)

@@ -298,6 +298,9 @@ from . import tf_math_more as _tf_math_more  # noqa: E402  (tf.math.divide / add
 _tf_math_more.attach(math, _sys.modules[__name__])  # noqa: F821
 roll = _symbolic_aware(_tf_math_more.torch_or_tf_roll)  # torch.roll and tf.roll(shift=, axis=)
 from . import tf_random as _tf_random  # noqa: E402
+from .tf_sparse import SparseTensor  # noqa: E402,F401  (tf.SparseTensor; tf.sparse.to_dense below)
+from . import tf_sparse as _tf_sparse  # noqa: E402
+sparse.to_dense = _tf_sparse.to_dense  # noqa: F821  (pe.sparse, torch.sparse's module)
 # TensorFlow 1's tf.random_uniform / tf.random_normal (tf_random.py); tf.name_scope,
 # tf.TensorArray, tf.gradients, tf.contrib and tf.compat load on first use (_LAZY_NAMES)
 from .tf_random import random_normal, random_uniform  # noqa: E402,F401

@@ -19,6 +19,7 @@ class StringDType:
 
     name = "string"
     is_floating_point = False
+    _is_numeric = False  # what numpy.testing asks of an array's dtype class
 
     def __init__(self, np_dtype=np.str_):
         self.__dict__["dtype"] = np.dtype(np_dtype)

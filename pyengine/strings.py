@@ -160,7 +160,7 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
     (TensorFlow's reduce_join): axis None joins every string in row-major order into one str;
     an int or a list of ints joins over those axes (negatives count from the end), and
     keepdims=True keeps them as axes of size 1. A RaggedTensor joins each row (axis -1 or 1).
-    Returns a str for a 0-d result, else a NumPy object array of str."""
+    Returns a str (with tf.string's .numpy()) for a 0-d result, else a string array."""
     if not isinstance(separator, (str, bytes)):
         raise TypeError(f"[strings.reduce_join] separator must be a string. Received: "
                         f"{separator!r}")
@@ -171,7 +171,7 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
                                       f"only (axis=-1 or 1, keepdims=False). Received: "
                                       f"axis={axis!r}, keepdims={keepdims!r}")
         rows = [sep.join(_text(v, "reduce_join") for v in row) for row in inputs.to_list()]
-        return np.array(rows, dtype=object)
+        return _strings(np.array(rows, dtype=object))
     a = _map(lambda s: s, getattr(inputs, "_data", inputs), "reduce_join")
     if isinstance(a, str):
         a = np.array(a, dtype=object)
@@ -191,7 +191,16 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
         out[i] = sep.join(moved[i])
     if keepdims:
         out = out.reshape(tuple(1 if d in axes else a.shape[d] for d in range(a.ndim)))
-    return out[()] if out.ndim == 0 else out
+    return _strings(out)
+
+
+def _strings(out):
+    """An object array of str as tf.string's results: a StringArray (`.numpy()`), or a
+    StringScalar (a str with `.numpy()`) for a 0-d result."""
+    from .string_dtype import StringScalar, as_string_array
+    if out.ndim == 0:
+        return StringScalar(out[()])
+    return as_string_array(out.astype(np.str_) if out.size else np.zeros(out.shape, np.str_))
 
 
 def length(input, unit="BYTE", name=None):
@@ -209,3 +218,52 @@ def length(input, unit="BYTE", name=None):
                                                 for v in input._flat.tolist()], np.int32))
     values = _map(count, input, "length")
     return tensor(np.asarray(values, dtype=np.int32), dtype=int32)
+
+
+def unicode_split(input, input_encoding, errors="replace", replacement_char=65533, name=None):
+    """tf.strings.unicode_split: each string split into its characters (UTF-8 code points): a
+    string gives a 1-D string array, a 1-D batch a RaggedTensor of one row per string (TF's
+    text_generation tutorial: `tf.strings.unicode_split(text, 'UTF-8')`)."""
+    if str(input_encoding).upper().replace("-", "") != "UTF8":
+        raise ValueError(f"[strings.unicode_split] only input_encoding='UTF-8' is supported. "
+                         f"Received: {input_encoding!r}")
+    if errors not in ("replace", "strict", "ignore"):
+        raise ValueError(f"[strings.unicode_split] errors must be 'replace', 'strict' or "
+                         f"'ignore'. Received: {errors!r}")
+
+    def text(s):
+        if isinstance(s, bytes):
+            return s.decode("utf-8", errors) if errors != "replace" else \
+                s.decode("utf-8", "replace").replace("\ufffd", chr(replacement_char))
+        return _text(s, "unicode_split")
+
+    def one(s):
+        chars = list(text(s))
+        return np.array(chars, dtype=np.str_) if chars else np.zeros((0,), np.str_)
+    a = np.asarray(getattr(input, "_data", input), dtype=object)
+    if a.ndim == 0:
+        return one(a[()])
+    if a.ndim != 1:
+        raise ValueError(f"[strings.unicode_split] expects a string or a 1-D batch of strings; "
+                         f"received shape {a.shape}")
+    return RaggedTensor.from_rows([one(s) for s in a], dtype=np.str_)
+
+
+def join(inputs, separator="", name=None):
+    """tf.strings.join: the strings of the tensors in `inputs` joined elementwise (shapes
+    broadcast), `separator` between them, e.g. the characters generated step by step in TF's
+    text_generation tutorial: tf.strings.join([['RO'], ['M'], ['E']]) -> ['ROME']."""
+    if not isinstance(inputs, (list, tuple)) or not inputs:
+        raise ValueError("[strings.join] inputs must be a non-empty list of string tensors")
+    sep = _text(separator, "join")
+    parts = [np.asarray(_map(lambda s: s, getattr(t, "_data", t), "join"), dtype=object)
+             for t in inputs]
+    try:
+        parts = np.broadcast_arrays(*parts)
+    except ValueError:
+        raise ValueError(f"[strings.join] the inputs' shapes do not broadcast: "
+                         f"{[p.shape for p in parts]}") from None
+    out = np.empty(parts[0].shape, dtype=object)
+    for i in np.ndindex(out.shape):
+        out[i] = sep.join(p[i] for p in parts)
+    return _strings(out)

@@ -486,3 +486,65 @@ def test_sample_from_datasets_weights_exhaustion_and_repeatability():
     assert {float(x) for x in legacy.take(20).as_numpy_iterator()} == {0.0}
     with pytest.raises(ValueError, match=r"\[Dataset.sample_from_datasets\] weights"):
         tf.data.Dataset.sample_from_datasets([zeros, ones], weights=[1.0])
+
+
+# ---- text/text_generation: characters, inverted lookups, GRU states, SparseTensor mask --------
+
+def test_character_pipeline_round_trips():
+    chars = tf.strings.unicode_split(["abcé", "xy"], input_encoding="UTF-8")
+    assert chars.to_list() == [["a", "b", "c", "é"], ["x", "y"]]
+    assert tf.strings.unicode_split("héllo", "UTF-8").tolist() == list("héllo")
+    ids_from_chars = layers.StringLookup(vocabulary=list("abcxyé"), mask_token=None)
+    chars_from_ids = layers.StringLookup(vocabulary=ids_from_chars.get_vocabulary(), invert=True,
+                                         mask_token=None)
+    ids = ids_from_chars(chars)
+    back = chars_from_ids(ids)
+    assert back.to_list() == chars.to_list()
+    joined = tf.strings.reduce_join(back, axis=-1)
+    assert joined.numpy().tolist() == ["abcé", "xy"]
+    one = chars_from_ids(tf.constant(2, dtype=tf.int64))
+    assert one.numpy() == "b"
+    assert tf.strings.reduce_join(["a", "b"]).numpy() == "ab"
+    steps = [tf.constant(["RO", "JU"]), tf.constant(["M", "L"]), tf.constant(["E", "I"])]
+    out = tf.strings.join(steps)
+    assert out.numpy().tolist() == ["ROME", "JULI"] and out[0].numpy() == "ROME"
+    assert tf.strings.join([["a", "b"], "c"], separator="-").numpy().tolist() == ["a-c", "b-c"]
+    with pytest.raises(ValueError, match="input_encoding"):
+        tf.strings.unicode_split("x", "UTF-16")
+
+
+def test_subclass_passing_self_gru_initial_state_and_sparse_mask():
+    class CharModel(keras.Model):
+        def __init__(self, vocab, units):
+            super().__init__(self)  # tf.keras 2 ignored it; so does pyengine
+            self.embedding = layers.Embedding(vocab, 4)
+            self.gru = layers.GRU(units, return_sequences=True, return_state=True)
+            self.dense = layers.Dense(vocab)
+
+        def call(self, inputs, states=None, return_state=False, training=False):
+            x = self.embedding(inputs, training=training)
+            if states is None:
+                states = self.gru.get_initial_state(x)
+            x, states = self.gru(x, initial_state=states, training=training)
+            x = self.dense(x, training=training)
+            return (x, states) if return_state else x
+    model = CharModel(6, 5)
+    ids = np.array([[1, 2, 3], [4, 5, 1]])
+    init = model.gru.get_initial_state(2)
+    assert len(init) == 1 and init[0].shape == (2, 5) and float(np.abs(init[0].numpy()).sum()) == 0
+    assert len(layers.LSTM(3).get_initial_state(4)) == 2
+    logits, state = model(ids, return_state=True)
+    assert logits.shape == (2, 3, 6) and state.shape == (2, 5)
+    # carrying the state over equals running the whole sequence at once
+    first, s1 = model(ids[:, :2], return_state=True)
+    last, _ = model(ids[:, 2:], states=s1, return_state=True)
+    np.testing.assert_allclose(last.numpy()[:, 0], logits.numpy()[:, 2], rtol=1e-5, atol=1e-6)
+    mask = tf.sparse.to_dense(tf.SparseTensor(values=[-float("inf")], indices=[[1]], dense_shape=[6]))
+    assert mask.dtype == tf.float32 and np.isneginf(mask.numpy()[1]) and mask.numpy()[[0, 2]].tolist() == [0, 0]
+    masked = logits[:, -1, :] + mask
+    sampled = tf.random.categorical(masked, num_samples=20).numpy()
+    assert (sampled != 1).all()
+    with pytest.raises(ValueError, match=r"\[SparseTensor\] an index lies outside"):
+        tf.SparseTensor(indices=[[7]], values=[1.0], dense_shape=[6])
+    with pytest.raises(ValueError, match="repeated indices"):
+        tf.sparse.to_dense(tf.SparseTensor(indices=[[1], [1]], values=[1.0, 2.0], dense_shape=[3]))

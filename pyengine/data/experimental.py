@@ -22,7 +22,7 @@ def Counter(start=0, step=1, dtype="int64", name=None):
     import numpy as np
 
     from .. import dtypes as _dt
-    from .dataset import INFINITE_CARDINALITY, Dataset
+    from .dataset import Dataset
     npd = np.dtype(_dt.as_dtype(dtype).np)
     return Dataset(lambda: (np.asarray(v, npd) for v in itertools.count(start, step)),
                    INFINITE_CARDINALITY)

@@ -230,7 +230,10 @@ class IndexLookup(Layer):
             raise ValueError(f"[{type(self).__name__}] indices must be in [0, {len(vocab)}), "
                              f"received values in [{idx.min()}, {idx.max()}]")
         table = np.array(vocab, dtype=object if self._kind == "str" else np.int64)
-        return table[idx] if self._kind == "int" else table[idx].astype(str)
+        if self._kind == "int":
+            return table[idx]
+        from ...string_dtype import as_string_array  # tf.string results answer .numpy()
+        return as_string_array(np.asarray(table[idx]).astype(np.str_))
 
     def __call__(self, inputs, *args, **kwargs):
         if args or set(kwargs) - {"training"}:
@@ -254,12 +257,17 @@ class IndexLookup(Layer):
 
 
     def _call_ragged(self, r):
-        """Rows of tokens: 'int' gives the same rows of indices, multi_hot / count / tf_idf
-        one dense bag per row, as Keras does with a RaggedTensor."""
-        if self.invert or self.output_mode == "one_hot":
+        """Rows of tokens: 'int' gives the same rows of indices (invert=True the same rows of
+        tokens), multi_hot / count / tf_idf one dense bag per row, as Keras does with a
+        RaggedTensor."""
+        if self.invert:  # rows of indices -> the same rows of tokens (TF's text_generation)
+            tokens = self._invert(np.asarray(r._flat))
+            return r.with_flat_values(tokens if self._kind == "int" else
+                                      np.asarray(tokens, dtype=np.str_))
+        if self.output_mode == "one_hot":
             raise NotImplementedError(f"[{type(self).__name__}] a RaggedTensor input is "
                                       f"supported for output_mode 'int', 'multi_hot', 'count' "
-                                      f"and 'tf_idf' (not invert / one_hot)")
+                                      f"and 'tf_idf' (not one_hot)")
         idx = self._lookup(np.asarray(r._flat, dtype=object))
         if self.output_mode == "int":
             return r.with_flat_values(idx)

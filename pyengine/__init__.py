@@ -153,7 +153,8 @@ def get_num_threads():
 # names whose modules load on first use, as the subpackages below do: (module, attribute)
 _LAZY_NAMES = {"TensorArray": ("tf_tensor_array", "TensorArray"),  # tf.TensorArray, eager
                "gradients": ("tf_gradients", "gradients"),  # tf.gradients, eager
-               "name_scope": ("tf_name_scope", "name_scope")}
+               "name_scope": ("tf_name_scope", "name_scope"),
+               "Module": ("tf_module", "Module")}  # tf.Module (torch's is pe.nn.Module)
 
 
 def __getattr__(name):

@@ -548,3 +548,40 @@ def test_subclass_passing_self_gru_initial_state_and_sparse_mask():
         tf.SparseTensor(indices=[[7]], values=[1.0], dense_shape=[6])
     with pytest.raises(ValueError, match="repeated indices"):
         tf.sparse.to_dense(tf.SparseTensor(indices=[[1], [1]], values=[1.0, 2.0], dense_shape=[3]))
+
+
+# ---- customization/custom_training: tf.Module ------------------------------------------------
+
+def test_tf_module_tracks_variables_and_trains():
+    class Linear(tf.Module):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.w = tf.Variable(5.0)
+            self.b = tf.Variable(0.0)
+            self.step = tf.Variable(0, trainable=False)
+
+        def __call__(self, x):
+            return self.w * x + self.b
+
+    class Stack(tf.Module):
+        def __init__(self):
+            super().__init__(name="stack")
+            self.parts = [Linear(name="first"), Linear()]
+    m = Linear()
+    assert m.name == "linear" and m(3.0).numpy() == 15.0
+    assert len(m.variables) == 3 and len(m.trainable_variables) == 2
+    assert len(m.non_trainable_variables) == 1
+    s = Stack()
+    assert [p.name for p in s.submodules] == ["first", "linear"] and len(s.trainable_variables) == 4
+    rng = np.random.default_rng(6)
+    x = tf.constant(rng.normal(size=200).astype(np.float32))
+    y = 3.0 * x + 2.0
+    for _ in range(60):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(m(x) - y))
+        dw, db = tape.gradient(loss, [m.w, m.b])
+        m.w.assign_sub(0.1 * dw)
+        m.b.assign_sub(0.1 * db)
+    assert abs(float(m.w.numpy()) - 3.0) < 0.05 and abs(float(m.b.numpy()) - 2.0) < 0.05
+    with pytest.raises(ValueError, match="not a valid module name"):
+        Linear(name="has space")

@@ -586,3 +586,33 @@ def test_tf_module_tracks_variables_and_trains():
     assert abs(float(m.w.numpy()) - 3.0) < 0.05 and abs(float(m.b.numpy()) - 2.0) < 0.05
     with pytest.raises(ValueError, match="not a valid module name"):
         Linear(name="has space")
+
+
+# ---- structured_data/preprocessing_layers: adapted lookups survive save / load_model -----------
+
+def test_adapted_lookups_are_saved_with_the_model(tmp_path):
+    rng = np.random.default_rng(7)
+    ages = rng.integers(0, 60, (80, 1))
+    kinds = rng.choice(["Cat", "Dog"], (80, 1))
+    ds = tf.data.Dataset.from_tensor_slices(({"Age": ages, "Type": kinds}, np.zeros(80))).batch(16)
+    age_in = keras.Input(shape=(1,), name="Age", dtype="int64")
+    type_in = keras.Input(shape=(1,), name="Type", dtype="string")
+    age_lookup = layers.IntegerLookup(max_tokens=5)
+    age_lookup.adapt(ds.map(lambda x, y: x["Age"]))
+    type_lookup = layers.StringLookup(max_tokens=5)
+    type_lookup.adapt(ds.map(lambda x, y: x["Type"]))
+    feats = layers.concatenate([
+        layers.CategoryEncoding(num_tokens=age_lookup.vocabulary_size())(age_lookup(age_in)),
+        layers.CategoryEncoding(num_tokens=type_lookup.vocabulary_size())(type_lookup(type_in))])
+    model = keras.Model({"Age": age_in, "Type": type_in}, layers.Dense(1)(feats))
+    path = str(tmp_path / "pets.keras")
+    model.save(path)
+    reloaded = keras.models.load_model(path)
+    x = {"Age": ages[:8], "Type": kinds[:8]}
+    np.testing.assert_allclose(reloaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+    vocabs = {lyr.name: lyr.get_vocabulary() for lyr in reloaded.layers if hasattr(lyr, "get_vocabulary")}
+    assert vocabs[age_lookup.name] == age_lookup.get_vocabulary()
+    assert vocabs[type_lookup.name] == type_lookup.get_vocabulary()
+    sample = {"Age": tf.convert_to_tensor([3]), "Type": tf.convert_to_tensor(["Cat"])}
+    np.testing.assert_allclose(reloaded.predict(sample, verbose=0), model.predict(sample, verbose=0),
+                               rtol=1e-6)

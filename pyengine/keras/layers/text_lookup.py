@@ -70,7 +70,7 @@ class IndexLookup(Layer):
         self.mask_token, self.oov_token = mask_token, oov_token
         self.invert, self.output_mode = bool(invert), output_mode
         self.pad_to_max_tokens = bool(pad_to_max_tokens)
-        self._vocab, self._idf = [], None
+        self._vocab, self._idf, self._index = [], None, {}
         if vocabulary is not None:
             self.set_vocabulary(vocabulary, idf_weights)
         elif idf_weights is not None:
@@ -94,6 +94,21 @@ class IndexLookup(Layer):
 
     def _check_token(self, t):
         return t
+
+    # ---- saving: the vocabulary is state, not a weight (Keras 3 keeps it in the layer's
+    # assets); without these an adapted lookup reloaded empty and mapped every token to OOV
+    def save_own_variables(self, store):
+        vocab = self.get_vocabulary()
+        store["vocabulary"] = np.asarray(vocab, dtype=np.str_ if self._kind == "str"
+                                         else np.int64)
+        if self._idf is not None:
+            store["idf_weights"] = np.asarray(self._idf, np.float64)
+
+    def load_own_variables(self, store):
+        if "vocabulary" in store:
+            vocab = np.asarray(store["vocabulary"]).tolist()
+            if vocab or self._vocab:
+                self.set_vocabulary(vocab, store.get("idf_weights"))
 
     def set_vocabulary(self, vocabulary, idf_weights=None):
         """The tokens in index order, without the special tokens (Keras strips them when they

@@ -102,7 +102,8 @@ from .torch_functions import (bucketize, cdist, det, hstack, inference_mode, inv
                               randperm, real, imag,
                               searchsorted, std_mean, var_mean, vstack)
 
-__version__ = "0.1.0"
+from . import version  # noqa: E402  (tf.version.VERSION, torch.version.__version__)
+from .version import __version__  # noqa: E402
 
 import os as _os
 import threading as _threading
@@ -334,11 +335,14 @@ from . import tf_math_more as _tf_math_more  # noqa: E402  (tf.math.divide / add
 _tf_math_more.attach(math, _sys.modules[__name__])  # noqa: F821
 roll = _symbolic_aware(_tf_math_more.torch_or_tf_roll)  # torch.roll and tf.roll(shift=, axis=)
 from . import tf_random as _tf_random  # noqa: E402
+from .tf_sparse import SparseTensor  # noqa: E402,F401  (tf.SparseTensor; tf.sparse.to_dense below)
+from . import tf_sparse as _tf_sparse  # noqa: E402
+sparse.to_dense = _tf_sparse.to_dense  # noqa: F821  (pe.sparse, torch.sparse's module)
 # TensorFlow 1's tf.random_uniform / tf.random_normal (tf_random.py); tf.name_scope,
 # tf.TensorArray, tf.gradients, tf.contrib and tf.compat load on first use (_LAZY_NAMES)
 from .tf_random import random_normal, random_uniform  # noqa: E402,F401
 for _n in ("set_seed", "truncated_normal", "categorical", "shuffle", "stateless_uniform",
-           "stateless_normal"):
+           "stateless_normal", "split", "log_uniform_candidate_sampler"):
     setattr(random, _n, getattr(_tf_random, _n))  # noqa: F821  (pe.random, the module)
 # pe.norm: torch.norm, or tf.norm when called with ord= / axis= / keepdims= (tf_norm.py)
 from .tf_norm import torch_or_tf_norm as norm  # noqa: E402

@@ -428,3 +428,4 @@ from .tf_io import (decode_bmp, decode_image, decode_jpeg, decode_png, decode_ra
                     encode_png, read_file, write_file)
 # tf.io.gfile (glob, exists, makedirs, GFile ...), pyengine/tf_gfile.py
 from . import tf_gfile as gfile  # noqa: E402,F401
+from .data.csv_dataset import decode_csv  # noqa: E402,F401  (tf.io.decode_csv)

@@ -123,6 +123,12 @@ class Generator:
     def seed(self):
         return self.manual_seed(int(np.random.SeedSequence().entropy % (2 ** 63))).initial_seed()
 
+    def make_seeds(self, count=1):
+        """tf.random.Generator.make_seeds: `count` seeds for the stateless ops, an int64
+        tensor of shape (2, count) (a column each), drawn from this generator."""
+        from .tensor import Tensor
+        return Tensor._wrap(self._rng.integers(0, 2 ** 63 - 1, (2, int(count)), dtype=np.int64))
+
     def get_state(self):
         """This generator's state as a uint8 tensor (torch.Generator.get_state)."""
         return _pack_state(self._rng.bit_generator)
@@ -137,13 +143,13 @@ class Generator:
         """A generator seeded with `seed`; alg 'philox' draws from NumPy's Philox, None /
         'auto_select' from PCG64 (TensorFlow's streams themselves are not reproduced)."""
         g = cls()
-        g._alg = _check_alg(alg)
+        g._alg = _tf_alg(alg)
         return g.manual_seed(seed)
 
     @classmethod
     def from_non_deterministic_state(cls, alg=None):
         g = cls()
-        g._alg = _check_alg(alg)
+        g._alg = _tf_alg(alg)
         return g.manual_seed(int(np.random.SeedSequence().entropy % (2 ** 63)))
 
     @property
@@ -182,9 +188,16 @@ def _check_alg(alg):
     key = getattr(alg, "name", alg)
     key = key.lower() if isinstance(key, str) else key
     if key not in _ALGS:
-        raise ValueError(f"[Generator] alg must be None, 'auto_select' or 'philox' (NumPy has no "
-                         f"ThreeFry). Received: alg={alg!r}")
+        raise ValueError(f"[Generator] alg must be None, 'auto_select' or 'philox' ('threefry' "
+                         f"is not implemented: NumPy has no ThreeFry). Received: alg={alg!r}")
     return _ALGS[key]
+
+
+def _tf_alg(alg):
+    """TensorFlow's from_seed / from_non_deterministic_state: auto_select is Philox on a CPU,
+    so both names draw the same stream, as in TensorFlow."""
+    _check_alg(alg)
+    return "philox"
 
 
 def _bit_rng(alg, seed):

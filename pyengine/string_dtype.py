@@ -19,6 +19,7 @@ class StringDType:
 
     name = "string"
     is_floating_point = False
+    _is_numeric = False  # what numpy.testing asks of an array's dtype class
 
     def __init__(self, np_dtype=np.str_):
         self.__dict__["dtype"] = np.dtype(np_dtype)
@@ -65,6 +66,27 @@ class StringArray(np.ndarray):
     def numpy(self):
         """The plain NumPy array (tf.string's `.numpy()`; TensorFlow gives bytes, this str)."""
         return self.view(np.ndarray)
+
+    def __getitem__(self, index):
+        # one element is a StringScalar: a str (every str method works on it) that also
+        # answers .numpy() as TensorFlow's 0-d string tensor does (`example[n].numpy()`)
+        out = super().__getitem__(index)
+        return StringScalar(out) if isinstance(out, np.str_) else out
+
+
+class StringScalar(str):
+    """One element of a StringArray, or a scalar tf.strings result: a Python str with
+    tf.string's `.numpy()` (its UTF-8 bytes, as TensorFlow gives: keras-io's OCR programs
+    decode predictions with `tf.strings.reduce_join(...).numpy().decode("utf-8")`) and
+    `.dtype` (pe.string)."""
+    __slots__ = ()
+
+    def numpy(self):
+        return self.encode("utf-8")
+
+    @property
+    def dtype(self):
+        return string
 
 
 def as_string_array(a):

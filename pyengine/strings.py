@@ -2,7 +2,7 @@
 before TextVectorization (keras-io: ``tf.strings.regex_replace(tf.strings.lower(s), "[%s]" %
 re.escape(strip_chars), "")``). pyengine has no string tensors: these take a str, a list or a
 NumPy array of str (or bytes, decoded as UTF-8) and return the same shape as a NumPy object
-array of str (for a str, a str that also has TensorFlow's `.numpy()`, bytes: Text). Patterns are Python `re` patterns (RE2's common syntax).
+array of str (for a str, a str that also has TensorFlow's `.numpy()`, bytes: StringScalar). Patterns are Python `re` patterns (RE2's common syntax).
 `split` and `to_number` parse records (keras-io's NER program reads tab-separated lines with
 ``tf.strings.split(line, sep="\t")`` and ``tf.strings.to_number(fields, out_type=tf.int64)``);
 a batch of strings splits into a pe.RaggedTensor, which the other functions map row by row.
@@ -19,24 +19,15 @@ import numpy as np
 from .ragged import RaggedTensor
 
 
-class Text(str):
-    """A scalar string result: a str that also has a scalar string tensor's `.numpy()`, which
-    gives its UTF-8 bytes as in TensorFlow; keras-io's OCR programs decode their predictions
-    with ``tf.strings.reduce_join(num_to_char(res)).numpy().decode("utf-8")``."""
-    __slots__ = ()
-
-    def numpy(self):
-        return self.encode("utf-8")
-
-
 def _scalar(out):
-    """A 0-d result as Text, else the array."""
-    return Text(out[()]) if out.ndim == 0 else out
+    """A 0-d result as a str with tf.string's .numpy() (StringScalar), else the array."""
+    from .string_dtype import StringScalar
+    return StringScalar(out[()]) if out.ndim == 0 else out
 
 
 def _map(fn, input, what):
     if isinstance(input, (str, bytes)):
-        return Text(fn(_text(input, what)))
+        return _scalar(np.array(fn(_text(input, what)), dtype=object))
     if isinstance(input, RaggedTensor):  # the same rows over the mapped values
         flat = input._flat
         return input.with_flat_values(np.array([fn(_text(v, what)) for v in flat.tolist()],
@@ -227,7 +218,7 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
     (TensorFlow's reduce_join): axis None joins every string in row-major order into one str;
     an int or a list of ints joins over those axes (negatives count from the end), and
     keepdims=True keeps them as axes of size 1. A RaggedTensor joins each row (axis -1 or 1).
-    Returns a str (Text) for a 0-d result, else a NumPy object array of str."""
+    Returns a str (with tf.string's .numpy()) for a 0-d result, else a string array."""
     if not isinstance(separator, (str, bytes)):
         raise TypeError(f"[strings.reduce_join] separator must be a string. Received: "
                         f"{separator!r}")
@@ -238,7 +229,7 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
                                       f"only (axis=-1 or 1, keepdims=False). Received: "
                                       f"axis={axis!r}, keepdims={keepdims!r}")
         rows = [sep.join(_text(v, "reduce_join") for v in row) for row in inputs.to_list()]
-        return np.array(rows, dtype=object)
+        return _strings(np.array(rows, dtype=object))
     a = _map(lambda s: s, getattr(inputs, "_data", inputs), "reduce_join")
     if isinstance(a, str):
         a = np.array(a, dtype=object)
@@ -258,7 +249,7 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
         out[i] = sep.join(moved[i])
     if keepdims:
         out = out.reshape(tuple(1 if d in axes else a.shape[d] for d in range(a.ndim)))
-    return _scalar(out)
+    return _strings(out)
 
 
 def bytes_split(input, name=None):
@@ -285,3 +276,49 @@ def unicode_decode(input, input_encoding, errors="replace", replacement_char=655
         return np.array([ord(c) for c in text], dtype=np.int32)
     out = _per_string(input, one, np.int32, "unicode_decode")
     return Tensor._wrap(out) if isinstance(out, np.ndarray) else out
+
+
+def _strings(out):
+    """An object array of str as tf.string's results: a StringArray (`.numpy()`), or a
+    StringScalar (a str with `.numpy()`) for a 0-d result."""
+    from .string_dtype import StringScalar, as_string_array
+    if out.ndim == 0:
+        return StringScalar(out[()])
+    return as_string_array(out.astype(np.str_) if out.size else np.zeros(out.shape, np.str_))
+
+
+def length(input, unit="BYTE", name=None):
+    """tf.strings.length: the length of each string as int32, in UTF-8 bytes (unit="BYTE", the
+    default) or in characters (unit="UTF8_CHAR"); a Tensor of the input's shape (word2vec's
+    `filter(lambda x: tf.cast(tf.strings.length(x), bool))` drops empty lines)."""
+    from .creation import tensor
+    from .dtypes import int32
+    if unit not in ("BYTE", "UTF8_CHAR"):
+        raise ValueError(f"[strings.length] unit must be 'BYTE' or 'UTF8_CHAR'. Received: "
+                         f"unit={unit!r}")
+    count = (lambda s: len(s.encode("utf-8"))) if unit == "BYTE" else len
+    if isinstance(input, RaggedTensor):
+        return input.with_flat_values(np.array([count(_text(v, "length"))
+                                                for v in input._flat.tolist()], np.int32))
+    values = _map(count, input, "length")
+    return tensor(np.asarray(values, dtype=np.int32), dtype=int32)
+
+
+def join(inputs, separator="", name=None):
+    """tf.strings.join: the strings of the tensors in `inputs` joined elementwise (shapes
+    broadcast), `separator` between them, e.g. the characters generated step by step in TF's
+    text_generation tutorial: tf.strings.join([['RO'], ['M'], ['E']]) -> ['ROME']."""
+    if not isinstance(inputs, (list, tuple)) or not inputs:
+        raise ValueError("[strings.join] inputs must be a non-empty list of string tensors")
+    sep = _text(separator, "join")
+    parts = [np.asarray(_map(lambda s: s, getattr(t, "_data", t), "join"), dtype=object)
+             for t in inputs]
+    try:
+        parts = np.broadcast_arrays(*parts)
+    except ValueError:
+        raise ValueError(f"[strings.join] the inputs' shapes do not broadcast: "
+                         f"{[p.shape for p in parts]}") from None
+    out = np.empty(parts[0].shape, dtype=object)
+    for i in np.ndindex(out.shape):
+        out[i] = sep.join(p[i] for p in parts)
+    return _strings(out)

@@ -147,7 +147,10 @@ from .tf_image_boxes import (central_crop, crop_and_resize, crop_to_bounding_box
 from .tf_image_distort import sample_distorted_bounding_box  # noqa: E402,F401
 from .tf_image_quality import image_gradients, ssim, total_variation  # noqa: E402,F401
 from .tf_image_random import (random_crop, random_flip_left_right,  # noqa: E402,F401
-                              random_flip_up_down)
+                              random_flip_up_down, stateless_random_brightness,
+                              stateless_random_contrast, stateless_random_crop,
+                              stateless_random_flip_left_right, stateless_random_flip_up_down,
+                              stateless_random_hue, stateless_random_saturation)
 # tf.image.convert_image_dtype / per_image_standardization / adjust_brightness /
 # random_brightness / resize_with_pad
 from .tf_image_adjust import (adjust_brightness, convert_image_dtype,  # noqa: E402,F401

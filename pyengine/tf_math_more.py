@@ -85,6 +85,27 @@ def count_nonzero(input, axis=None, keepdims=False, dtype="int64", name=None):
     return _creation.tensor(np.asarray(counts), dtype=as_dtype(dtype))
 
 
+@symbolic_aware
+def add_n(inputs, name=None):
+    """tf.math.add_n (tf.add_n): the elementwise sum of a list of tensors of one shape and
+    dtype (no broadcasting), e.g. `tf.add_n(model.losses)`. Differentiable."""
+    if isinstance(inputs, (list, tuple)):
+        items = [v if hasattr(v, "_data") else _t(v) for v in inputs]
+    else:  # one tensor: TensorFlow sums it alone
+        items = [_t(inputs)]
+    if not items:
+        raise ValueError("[add_n] inputs must be a non-empty list of tensors")
+    shape, dtype = tuple(items[0].shape), items[0].dtype
+    for k, v in enumerate(items[1:], 1):
+        if tuple(v.shape) != shape or v.dtype != dtype:
+            raise ValueError(f"[add_n] every input must have the shape and dtype of the first "
+                             f"{shape} {dtype}; input {k} is {tuple(v.shape)} {v.dtype}")
+    total = items[0]
+    for v in items[1:]:
+        total = total + v
+    return total
+
+
 def attach(math, pe):
     """Add the names to pe.math (tf.math) from the pe functions of the same meaning."""
     for tf_name, pe_name in dict(add="add", subtract="sub", multiply="mul", divide="div",
@@ -99,6 +120,7 @@ def attach(math, pe):
     math.divide_no_nan, math.squared_difference = divide_no_nan, squared_difference
     math.multiply_no_nan, math.log_sigmoid = multiply_no_nan, log_sigmoid
     math.reduce_euclidean_norm, math.count_nonzero = reduce_euclidean_norm, count_nonzero
+    math.add_n = pe.add_n = add_n
 
 
 def torch_or_tf_roll(input, *args, shift=None, axis=None, shifts=None, dims=None, name=None):

@@ -97,6 +97,65 @@ def _stateless_gen(seed, alg, op):
     return np.random.Generator(np.random.Philox(np.random.SeedSequence(key)))
 
 
+def split(seed, num=2, alg="auto_select"):
+    """tf.random.split (tf.random.experimental.stateless_split): `num` new seeds, an int64
+    tensor of shape (num, 2), derived from `seed` (shape [2]) alone."""
+    if isinstance(num, bool) or not isinstance(num, (int, np.integer)) or num < 1:
+        raise ValueError(f"[tf.random.split] num must be a positive int, got {num!r}")
+    gen = _stateless_gen(seed, alg, "split")
+    return Tensor._wrap(gen.integers(0, 2 ** 63 - 1, (int(num), 2), dtype=np.int64))
+
+
+def log_uniform_candidate_sampler(true_classes, num_true, num_sampled, unique, range_max,
+                                  seed=None, name=None):
+    """tf.random.log_uniform_candidate_sampler: `num_sampled` classes from [0, range_max)
+    drawn with P(c) = (log(c + 2) - log(c + 1)) / log(range_max + 1) (Zipf-like: small ids,
+    the frequent words of a sorted vocabulary, come more often), without repeats when
+    `unique`. Returns (sampled_candidates int64 (num_sampled,), true_expected_count float32
+    of true_classes' shape (batch, num_true), sampled_expected_count float32
+    (num_sampled,)): the expected number of times each class appears in the draws (num_sampled
+    * P, or with unique, 1 - (1 - P)^tries over the draws made)."""
+    op = "tf.random.log_uniform_candidate_sampler"
+    tc = np.asarray(getattr(true_classes, "_data", true_classes))
+    if tc.ndim != 2 or tc.shape[1] != int(num_true) or tc.dtype.kind not in "iu":
+        raise ValueError(f"[{op}] true_classes must be an integer (batch, num_true={num_true}) "
+                         f"tensor, got shape {tc.shape} dtype {tc.dtype}")
+    num_sampled, range_max = int(num_sampled), int(range_max)
+    if range_max < 1 or num_sampled < 1 or (unique and num_sampled > range_max):
+        raise ValueError(f"[{op}] need 1 <= num_sampled (<= range_max when unique) and "
+                         f"range_max >= 1; got num_sampled={num_sampled}, range_max={range_max}")
+    gen, log_range = _gen(seed), np.log(range_max + 1.0)
+
+    def draw(n):
+        return np.minimum(np.floor(np.exp(gen.uniform(0.0, 1.0, n) * log_range)) - 1,
+                          range_max - 1).astype(np.int64)
+
+    def prob(c):
+        c = np.asarray(c, dtype=np.float64)
+        return (np.log(c + 2.0) - np.log(c + 1.0)) / log_range
+    if unique:
+        picked, seen, tries = [], set(), 0
+        while len(picked) < num_sampled:
+            for c in draw(num_sampled).tolist():
+                tries += 1
+                if c not in seen:
+                    seen.add(c)
+                    picked.append(c)
+                    if len(picked) == num_sampled:
+                        break
+        sampled = np.asarray(picked, np.int64)
+
+        def expected(c):
+            return -np.expm1(tries * np.log1p(-prob(c)))
+    else:
+        sampled = draw(num_sampled)
+
+        def expected(c):
+            return num_sampled * prob(c)
+    return (Tensor._wrap(sampled), Tensor._wrap(expected(tc).astype(np.float32)),
+            Tensor._wrap(expected(sampled).astype(np.float32)))
+
+
 def stateless_uniform(shape, seed, minval=0, maxval=None, dtype=None, name=None,
                       alg="auto_select"):
     """tf.random.stateless_uniform: U[minval, maxval) draws that depend only on `seed` (two

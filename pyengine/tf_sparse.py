@@ -30,9 +30,12 @@ class SparseTensor:
     def __init__(self, indices, values, dense_shape):
         idx = _array(indices).astype(np.int64)
         vals, shape = _array(values), _array(dense_shape).astype(np.int64)
-        if not isinstance(values, (np.ndarray, np.generic, Tensor)) and vals.dtype == np.int64 \
-                and (not vals.size or np.abs(vals).max() < 2 ** 31):
-            vals = vals.astype(np.int32)  # Python ints are int32, as tf.constant makes them
+        if not isinstance(values, (np.ndarray, np.generic, Tensor)):
+            # Python numbers as tf.constant makes them: ints int32 (when they fit), floats float32
+            if vals.dtype == np.int64 and (not vals.size or np.abs(vals).max() < 2 ** 31):
+                vals = vals.astype(np.int32)
+            elif vals.dtype == np.float64:
+                vals = vals.astype(np.float32)
         if idx.ndim != 2 or vals.ndim != 1 or shape.ndim != 1 or idx.shape != (len(vals),
                                                                               len(shape)):
             raise ValueError(f"[SparseTensor] indices must be (N, rank), values (N,) and "

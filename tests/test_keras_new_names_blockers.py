@@ -18,7 +18,9 @@ def test_sequential_built_by_call_takes_another_sequence_length():
     with pytest.raises(ValueError, match="16"):  # the Dense kernel still checks the last dim
         seq(pe.randn(2, 9, 15))
     with pytest.raises(ValueError, match="expected input"):  # and the rank
-        seq(pe.randn(2, 9, 16, 1))
+        seq(pe.randn(2, 9, 16, 2))
+    # an extra trailing axis of size 1 is dropped (Keras' rank adjustment of model inputs)
+    assert seq(pe.randn(2, 9, 16, 1)).shape == (2, 9, 3)
 
 
 def test_sequential_declared_input_is_still_checked():

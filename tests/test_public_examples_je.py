@@ -354,8 +354,9 @@ def test_tf_random_generator_seeding_reset_split_and_global():
     np.testing.assert_array_equal(g.normal([2, 3]).numpy(), a.numpy())
     np.testing.assert_array_equal(tf.random.Generator.from_seed(1).normal([2, 3]).numpy(),
                                   a.numpy())
-    p = tf.random.Generator.from_seed(1, alg="philox")
-    assert p.algorithm == "philox" and not np.allclose(p.normal([2, 3]).numpy(), a.numpy())
+    p = tf.random.Generator.from_seed(1, alg="philox")  # TensorFlow's auto_select is Philox on
+    assert p.algorithm == "philox"                        # a CPU: the same stream
+    np.testing.assert_array_equal(p.normal([2, 3]).numpy(), a.numpy())
     with pytest.raises(ValueError, match="ThreeFry"):
         tf.random.Generator.from_seed(1, alg="threefry")
     kids = tf.random.Generator.from_seed(7).split(3)

@@ -58,6 +58,20 @@ class Device:
     def __hash__(self):
         return hash((self.type, self.index))
 
+    # TensorFlow's tensor.device is a string, '/job:localhost/replica:0/task:0/device:CPU:0';
+    # TF programs test it with string methods (TF's customization/basics tutorial:
+    # `assert x.device.endswith("CPU:0")`)
+    @property
+    def tf_name(self):
+        kind = "CPU" if self.type == "cpu" else "GPU"
+        return f"/job:localhost/replica:0/task:0/device:{kind}:{self.index or 0}"
+
+    def endswith(self, suffix, *args):
+        return self.tf_name.endswith(suffix, *args)
+
+    def startswith(self, prefix, *args):
+        return self.tf_name.startswith(prefix, *args)
+
     # `with tf.device("/CPU:0"):` / `with torch.device("cpu"):` -- pyengine computes on the CPU,
     # so a CPU scope changes nothing. TensorFlow's "/GPU:0" falls back to the CPU when no GPU
     # serves it (TF 2's soft device placement); torch's "cuda" scope is refused as

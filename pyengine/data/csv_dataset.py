@@ -209,3 +209,115 @@ def _infer(sample, i, na_value):
             continue
         return np.dtype(dtype), None
     return np.dtype(np.str_), ""
+
+
+def CsvDataset(filenames, record_defaults, compression_type=None, buffer_size=None,
+               header=False, field_delim=",", use_quote_delim=True, na_value="",
+               select_cols=None, exclude_cols=None, name=None):
+    """tf.data.experimental.CsvDataset: the records of CSV files as tuples of 0-d arrays, one
+    per selected column. `record_defaults` holds one entry per selected column: a value (in a
+    list or alone; its type gives the column's: int -> int32, float -> float32, str -> string)
+    used where the field is empty or equal to `na_value`, or a dtype, which makes the column
+    required. `select_cols` / `exclude_cols` (column indices, one of them) pick the columns.
+    With header=True the first line of each file is skipped. buffer_size is a read buffer
+    (bytes): it does not change the records.
+
+        ds = tf.data.experimental.CsvDataset("higgs.csv.gz", [float()] * 29,
+                                             compression_type="GZIP")
+        ds.batch(10000).map(lambda *row: (tf.stack(row[1:], 1), row[0]))
+    """
+    op = "CsvDataset"
+    from .text_line import _paths
+    paths = _paths(filenames)
+    kind = (compression_type or "").upper()
+    if kind not in ("", "GZIP", "ZLIB"):
+        raise ValueError(f"[{op}] compression_type must be None, '', 'GZIP' or 'ZLIB'. "
+                         f"Received: {compression_type!r}")
+    if select_cols is not None and exclude_cols is not None:
+        raise ValueError(f"[{op}] select_cols and exclude_cols cannot both be given")
+    kinds = [_default_kind(d, op) for d in record_defaults]
+    if not kinds:
+        raise ValueError(f"[{op}] record_defaults is empty")
+    cols = None if select_cols is None else [int(c) for c in select_cols]
+    if cols is not None and (sorted(set(cols)) != cols or any(c < 0 for c in cols)):
+        raise ValueError(f"[{op}] select_cols must be distinct non-negative indices in "
+                         f"increasing order. Received: {list(select_cols)}")
+    if cols is not None and len(cols) != len(kinds):
+        raise ValueError(f"[{op}] select_cols names {len(cols)} columns but record_defaults "
+                         f"has {len(kinds)} entries")
+    excluded = set() if exclude_cols is None else {int(c) for c in exclude_cols}
+    buffering = -1 if buffer_size is None else _positive(buffer_size, "buffer_size", op)
+    fmt = dict(delimiter=field_delim, quoting=csv.QUOTE_MINIMAL if use_quote_delim
+               else csv.QUOTE_NONE)
+
+    def records(path):
+        with _open(path, kind, buffering) as f:
+            for k, row in enumerate(csv.reader(f, **fmt)):
+                if k == 0 and header:
+                    continue
+                keep = cols if cols is not None else [i for i in range(len(row))
+                                                      if i not in excluded]
+                if len(keep) != len(kinds) or keep[-1] >= len(row):
+                    raise ValueError(f"[{op}] {path} line {k + 1} has {len(row)} fields, "
+                                     f"which does not give the {len(kinds)} columns of "
+                                     "record_defaults (select_cols / exclude_cols: "
+                                     f"{cols or sorted(excluded)})")
+                yield tuple(_field(row[i], dtype, default, na_value, op,
+                                   f"{path} line {k + 1} field {i}")
+                            for i, (dtype, default) in zip(keep, kinds))
+
+    def elements():
+        for p in paths:
+            yield from records(p)
+    return Dataset(elements)
+
+
+def _field(field, dtype, default, na_value, op, where):
+    if field == "" or field == na_value:
+        if default is None:
+            raise ValueError(f"[{op}] {where} is empty and its column has no default")
+        return np.asarray(default, dtype=dtype)
+    if dtype.kind == "U":
+        return np.asarray(field, dtype=dtype)
+    try:
+        return np.asarray((int if dtype.kind == "i" else float)(field), dtype=dtype)
+    except ValueError:
+        raise ValueError(f"[{op}] {where} is not a valid {dtype.name}: {field!r}") from None
+
+
+def decode_csv(records, record_defaults, field_delim=",", use_quote_delim=True, na_value="",
+               select_cols=None, name=None):
+    """tf.io.decode_csv: CSV lines (a string tensor of any shape, or a list of str) parsed
+    into a list of tensors, one per column (or per `select_cols` index), each of the records'
+    shape. `record_defaults` as in CsvDataset: a value (its type gives the column's dtype,
+    used for empty / na_value fields) or a dtype (a required column).
+
+        tf.io.decode_csv(["1,a,2.5", "2,b,"], record_defaults=[int(), str(), [0.0]])
+        # [int32 [1, 2], string ['a', 'b'], float32 [2.5, 0.0]]
+    """
+    from ..creation import tensor
+    from ..string_dtype import as_string_array
+    op = "decode_csv"
+    lines = as_string_array(getattr(records, "_data", records))
+    kinds = [_default_kind(d, op) for d in record_defaults]
+    cols = None if select_cols is None else [int(c) for c in select_cols]
+    if cols is not None and len(cols) != len(kinds):
+        raise ValueError(f"[{op}] select_cols names {len(cols)} columns but record_defaults "
+                         f"has {len(kinds)} entries")
+    fmt = dict(delimiter=field_delim, quoting=csv.QUOTE_MINIMAL if use_quote_delim
+               else csv.QUOTE_NONE)
+    flat = lines.reshape(-1)
+    out = [[] for _ in kinds]
+    for r, line in enumerate(flat):
+        line = line.decode("utf-8") if isinstance(line, bytes) else str(line)
+        row = next(csv.reader([line], **fmt), [""])
+        keep = cols if cols is not None else list(range(len(row)))
+        if (cols is None and len(row) != len(kinds)) or (cols and cols[-1] >= len(row)):
+            raise ValueError(f"[{op}] record {r} has {len(row)} fields, expected "
+                             f"{len(kinds) if cols is None else 'at least ' + str(cols[-1] + 1)}:"
+                             f" {line!r}")
+        for k, (i, (dtype, default)) in enumerate(zip(keep, kinds)):
+            out[k].append(_field(row[i], dtype, default, na_value, op, f"record {r} field {i}"))
+    cols_out = [np.asarray(vals, dtype=dtype).reshape(lines.shape)
+                for vals, (dtype, _) in zip(out, kinds)]
+    return [as_string_array(a) if a.dtype.kind == "U" else tensor(a) for a in cols_out]

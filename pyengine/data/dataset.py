@@ -122,20 +122,46 @@ class Dataset:
         return Dataset(make, UNKNOWN_CARDINALITY, spec)
 
     @staticmethod
+    def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_dataset=False,
+                             rerandomize_each_iteration=None):
+        """Elements drawn from `datasets` at random, datasets[i] with probability weights[i]
+        (also tf.data.experimental.sample_from_datasets). data/interleave.py."""
+        from .interleave import sample_from_datasets
+        return sample_from_datasets(datasets, weights, seed, stop_on_empty_dataset,
+                                    bool(rerandomize_each_iteration))
+
+    @staticmethod
     def zip(*datasets, name=None):
-        """Elements are tuples (or the given structure) of the datasets' elements."""
-        if len(datasets) == 1 and isinstance(datasets[0], (tuple, dict)):
-            datasets = datasets[0]
-        struct = datasets
-        parts = list(struct.values()) if isinstance(struct, dict) else list(struct)
-        for d in parts:
-            if not isinstance(d, Dataset):
-                raise TypeError(f"[Dataset.zip] expected Datasets, got {type(d).__name__}")
+        """Elements are tuples (or the given structure, nested tuples / dicts of Datasets:
+        `zip((images, (counter, counter)))`) of the datasets' elements; it ends with the
+        shortest."""
+        struct = datasets[0] if len(datasets) == 1 and isinstance(datasets[0], (tuple, dict)) \
+            else datasets
+        parts = []
+
+        def flatten(node):
+            if isinstance(node, dict):
+                return {k: flatten(v) for k, v in node.items()}
+            if isinstance(node, (tuple, list)):
+                return tuple(flatten(v) for v in node)
+            if not isinstance(node, Dataset):
+                raise TypeError(f"[Dataset.zip] expected Datasets (in tuples / dicts), got "
+                                f"{type(node).__name__}")
+            parts.append(node)
+            return len(parts) - 1
+        layout = flatten(struct)
+
+        def pack(node, items):
+            if isinstance(node, dict):
+                return {k: pack(v, items) for k, v in node.items()}
+            if isinstance(node, tuple):
+                return tuple(pack(v, items) for v in node)
+            return items[node]
 
         def make():
             its = [d._iter() for d in parts]
             for items in zip(*its):
-                yield dict(zip(struct.keys(), items)) if isinstance(struct, dict) else tuple(items)
+                yield pack(layout, items)
         cards = [d._cardinality for d in parts]
         known = [c for c in cards if c >= 0]
         card = min(known) if known else (INFINITE_CARDINALITY if all(c == -1 for c in cards)
@@ -149,7 +175,9 @@ class Dataset:
     def as_numpy_iterator(self):
         """The elements as NumPy arrays (tuples/dicts of them); scalar elements as NumPy
         scalars (np.int64(3), not array(3)), as tf.data gives them."""
-        return (_st.map_leaves(lambda a: a[()] if a.ndim == 0 else a, e) for e in self._iter())
+        return _NumpyIterator(_st.map_leaves(
+            lambda a: a[()] if isinstance(a, np.ndarray) and a.ndim == 0 else a, e)
+                              for e in self._iter())
 
     def cardinality(self):
         """Number of elements as a scalar int64 tensor, as tf.data returns it (`.numpy()`,
@@ -212,6 +240,17 @@ class Dataset:
         out = Dataset(make, self._cardinality)
         out._tolerant_iter = make_tolerant
         return out
+
+    def interleave(self, map_func, cycle_length=None, block_length=None,
+                   num_parallel_calls=None, deterministic=None, name=None):
+        """The elements of the Datasets ``map_func(element)`` returns, `cycle_length` of them
+        open at a time (default: the number of CPU cores, as in TensorFlow), `block_length`
+        (default 1) consecutive elements from each in turn. The order is tf.data's
+        deterministic one whatever num_parallel_calls is. data/interleave.py."""
+        from .interleave import interleave
+        if num_parallel_calls is not None:
+            _positive(num_parallel_calls, "num_parallel_calls", "interleave", True)
+        return interleave(self, map_func, cycle_length, block_length)
 
     def ignore_errors(self, log_warning=False, name=None):
         """The elements whose map function raised are dropped (tf.data's ignore_errors; also
@@ -425,6 +464,22 @@ class Dataset:
 
     def __repr__(self):
         return f"<pe.data.Dataset cardinality={self._cardinality}>"
+
+
+class _NumpyIterator:
+    """as_numpy_iterator()'s iterator: also answers TensorFlow's `.next()`
+    (`image_batch, label_batch = test_dataset.as_numpy_iterator().next()`)."""
+
+    def __init__(self, it):
+        self._it = it
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._it)
+
+    next = __next__
 
 
 def _dtype(a):

@@ -9,6 +9,7 @@ import zlib
 import numpy as np
 
 from .dataset import UNKNOWN_CARDINALITY, Dataset, _positive
+from .interleave import interleave_iterators as _interleave
 
 _ZLIB_WBITS = 15
 
@@ -63,32 +64,3 @@ def _open(path, kind, buffering):
             data = zlib.decompress(f.read(), _ZLIB_WBITS)
         return io.StringIO(data.decode("utf-8"), newline="")
     return open(path, encoding="utf-8", newline="", buffering=buffering)
-
-
-def _interleave(iterators, cycle):
-    """tf.data's interleave order (block length 1): `cycle` slots visited in turn, one item
-    from each; a slot whose iterator ends is emptied and, at its next visit, opens the next
-    iterator."""
-    pending = iter(iterators)
-    slots = [None] * cycle
-    idx, open_, exhausted = 0, 0, False
-    while not exhausted or open_:
-        if slots[idx] is not None:
-            item = next(slots[idx], _DONE)
-            if item is _DONE:
-                slots[idx] = None
-                open_ -= 1
-            else:
-                yield item
-            idx = (idx + 1) % cycle
-        elif not exhausted:
-            slots[idx] = next(pending, None)
-            if slots[idx] is None:
-                exhausted = True
-            else:
-                open_ += 1
-        else:
-            idx = (idx + 1) % cycle
-
-
-_DONE = object()

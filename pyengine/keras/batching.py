@@ -55,10 +55,23 @@ def as_arrays(x, what, floating=True, text=False, input_keys=None, keep_floats=F
         return np.ascontiguousarray(a, dtype=np.float32)
     if x is None:
         return None
+    if is_list_of_scalars(x):
+        x = np.asarray(x)
     if int_inputs is not None:
         return map_integer_inputs(x, int_inputs, input_keys,
                                   lambda a, flag: conv(a, keep_int=flag))
     return tree.map_structure(conv, x)
+
+
+def is_list_of_scalars(x):
+    """Whether x is a list / tuple of numbers or strings (or of such lists): tf.keras 2 takes it
+    as one array (its ListsOfScalarsDataAdapter: `model.predict(["great movie", "awful"])`,
+    `fit([[0., 1.], [1., 0.]], [1., 0.])`), not as one input per element."""
+    if not isinstance(x, (list, tuple)):
+        return False
+    while isinstance(x, (list, tuple)) and x:
+        x = x[0]
+    return isinstance(x, (int, float, str, bytes, np.generic))
 
 
 def is_integer_dtype_name(dtype):

@@ -208,9 +208,15 @@ class ModelCheckpoint(Callback):
             raise TypeError(f"[ModelCheckpoint] unrecognized arguments: {sorted(kwargs)}")
         self.filepath, self.monitor, self.verbose = os.fspath(filepath), monitor, verbose
         self.save_best_only, self.save_weights_only = save_best_only, save_weights_only
-        if save_freq != "epoch" and (not isinstance(save_freq, int) or save_freq < 1):
-            raise ValueError(f"[ModelCheckpoint] unrecognized save_freq: {save_freq!r} (expected "
-                             "'epoch' or a positive int number of batches)")
+        # a str is compared, anything else type-checked first (`save_freq != "epoch"` on a
+        # tensor or array would compare elementwise)
+        if not isinstance(save_freq, str) and isinstance(save_freq, np.integer):
+            save_freq = int(save_freq)
+        if (save_freq != "epoch") if isinstance(save_freq, str) else (
+                not isinstance(save_freq, int) or isinstance(save_freq, bool) or save_freq < 1):
+            raise ValueError(f"[ModelCheckpoint] unrecognized save_freq: {save_freq!r} of type "
+                             f"{type(save_freq).__name__} (expected 'epoch' or a positive int "
+                             "number of batches)")
         if save_weights_only and self.filepath.endswith(".keras"):
             raise ValueError(f"[ModelCheckpoint] with save_weights_only=True the filepath must "
                              f"not end in `.keras` (a whole-model file). Received: "

@@ -136,6 +136,10 @@ class Model(Trainer, Layer):
                     inputs = kwargs.pop(old)
                 else:
                     outputs = kwargs.pop(old)
+        if len(args) == 1 and args[0] is self and outputs is None:
+            # `super().__init__(self)` in a subclass (TF's text_generation tutorial): tf.keras 2
+            # reads one positional argument without outputs as no functional graph
+            args = ()
         if args:
             if len(args) > 2:
                 raise TypeError(f"[Model] expected (inputs, outputs), received {len(args)} "

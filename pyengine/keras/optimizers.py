@@ -51,9 +51,31 @@ def _scalar(value):
     return value
 
 
+class IterationCount(int):
+    """optimizer.iterations: a Python int (arithmetic, comparisons, int(), formats) that also
+    answers the variable Keras keeps it in: `.numpy()` (an int64 scalar, TF's
+    custom_training_walkthrough prints optimizer.iterations.numpy()) and `.dtype`."""
+
+    def numpy(self):
+        return np.int64(self)
+
+    @property
+    def dtype(self):
+        from ..dtypes import int64
+        return int64
+
+
 class Optimizer:
     """Base: `apply_gradients(zip(grads, vars))` updates `vars` in place with one call of the
     configured pe.optim algorithm; `iterations` counts the calls."""
+
+    @property
+    def iterations(self):
+        return IterationCount(self.__dict__.get("_iterations", 0))
+
+    @iterations.setter
+    def iterations(self, value):
+        self._iterations = int(value)
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99,

@@ -302,12 +302,22 @@ def model_config_json(model):
     try:
         # layer_config: a subclassed model whose get_config returns only its constructor
         # arguments (keras-io Music Transformer) is recorded in Keras' from_config form
-        return json.dumps(layer_config(model))
+        return json.dumps(layer_config(model), default=_numpy_json)
     except TypeError as e:
         raise ValueError(f"[save] every layer's arguments must be JSON values (strings, "
                          f"numbers, lists) to save the model; layers holding functions other "
                          f"than module-level ones cannot be saved: use save_weights instead "
                          f"({e})") from None
+
+
+def _numpy_json(value):
+    """NumPy values in layer arguments as JSON: arrays as (nested) lists, scalars as numbers
+    (`StringLookup(vocabulary=np.unique(column))`, Keras' listify_tensors)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def build_from_config(cfg, classes):

@@ -6,7 +6,7 @@ import numpy as np
 
 from . import tree
 from .layers.base import InputLayer, Layer, add_layer_module, remove_layer_module
-from .model import Model
+from .model import Model, _expand_last
 from ..string_dtype import is_string
 from ..tensor import Tensor
 from .symbolic import KerasTensor
@@ -50,8 +50,12 @@ class Sequential(Model):
             self._declared_dtype = layer.input_dtype
             self._input_from_call = False
             return
-        declared = layer._declared_input if isinstance(layer, Sequential) else \
-            layer._input_shape_arg
+        # a Sequential's input shape counts when declared (Input / input_shape=), not when
+        # taken from its first call: TF's data_augmentation tutorial calls
+        # resize_and_rescale on one unbatched image, then stacks it first in another
+        # Sequential that later gets batches (Keras builds only from a declared Input)
+        declared = (None if layer._input_from_call else layer._declared_input) \
+            if isinstance(layer, Sequential) else layer._input_shape_arg
         batch = layer._declared_batch if isinstance(layer, Sequential) else layer._batch_size_arg
         graph_input = _functional_input(layer)
         if declared is None and graph_input is not None:
@@ -134,10 +138,30 @@ class Sequential(Model):
             self._input_from_call = True
         self.build()
 
+    def _rank_step(self, shape):
+        """Keras' rank adjustment of a model input (Functional._adjust_input_rank): +1 where the
+        data is one rank short of the input and the input's last dimension is 1 (a (N,) column
+        into input_shape=[1]), -1 where it has one extra trailing dimension of 1, else 0."""
+        decl = self._declared_input
+        if not decl:
+            return 0
+        if len(shape) == len(decl) and decl[-1] == 1:
+            return 1
+        if len(shape) == len(decl) + 2 and shape[-1] == 1:
+            return -1
+        return 0
+
+    def _rank_adjusted(self, x):
+        step = self._rank_step(tuple(x.shape))
+        return _expand_last(x) if step == 1 else x[..., 0] if step == -1 else x
+
     def _check_input(self, shape):
         """A declared input shape (Input, input_shape=, build) is checked dim by dim; one taken
         from the first call only by rank, as Keras 3: the layers check the dims they need (Dense
-        the last), so a second batch with another sequence length runs."""
+        the last), so a second batch with another sequence length runs. Shapes Keras' rank
+        adjustment conforms (see _rank_step) pass."""
+        step = self._rank_step(tuple(shape))
+        shape = tuple(shape) + (1,) if step == 1 else tuple(shape)[:-1] if step == -1 else shape
         decl = self._declared_input
         if decl is not None and self._input_from_call:
             decl = (None,) * len(decl)
@@ -148,6 +172,7 @@ class Sequential(Model):
 
     def call(self, x, training=None):
         if not tree.is_nested(x):
+            x = self._rank_adjusted(x)
             self._check_input(x.shape)
         for layer in self._layers:
             x = layer(x)

@@ -393,6 +393,17 @@ def where(condition, x=None, y=None, *, name=None):
     if x is None or y is None:
         raise ValueError("[where] give both x and y, or neither (the condition alone gives the "
                          "indices of its true elements)")
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+        ax, ay = _np.asarray(x), _np.asarray(y)
+        if ax.dtype.kind in "iu" and ay.dtype.kind in "iu":
+            # integer choices give integers: int64 as torch.where(c, 0, 1), int32 for Python
+            # ints from a TensorFlow program (tf.where(predictions < 0.5, 0, 1)); NumPy
+            # integer arrays keep their common dtype
+            from ..calling_face import caller_uses_tensorflow_names
+            python_ints = isinstance(x, int) and isinstance(y, int)
+            dt = (_np.int32 if caller_uses_tensorflow_names() else _np.int64) if python_ints \
+                else _np.result_type(ax, ay)
+            x, y = Tensor._wrap(ax.astype(dt)), Tensor._wrap(ay.astype(dt))
     return _ew.where(condition, x, y)
 
 

@@ -77,11 +77,15 @@ def to_tensor(x):
 
 
 def size_arg(v):
-    """A 0-d integer tensor (TF programs pass `tf.shape(x)[1]`, `tf.math.reduce_prod(shape)`)
-    as its int; anything else unchanged, for the caller's check."""
+    """A 0-d integer tensor or array (TF programs pass `tf.shape(x)[1]`,
+    `tf.math.reduce_prod(shape)`) as its int; anything else unchanged, for the caller's check."""
     if isinstance(v, Tensor) and v.ndim == 0 and np.issubdtype(np.dtype(v.numpy().dtype),
                                                                np.integer):
         return int(v.numpy())
+    # its .numpy(): a 0-d integer array here (TensorFlow's is a NumPy integer scalar), as in
+    # TF's autoencoder tutorial, Dense(tf.math.reduce_prod(shape).numpy())
+    if isinstance(v, np.ndarray) and v.ndim == 0 and v.dtype.kind in "iu":
+        return int(v)
     return v
 
 
@@ -469,9 +473,33 @@ class Layer(Module, SavingDefaults):
             store.pop(name, None)
 
     # ---- weights --------------------------------------------------------------------------
-    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True,
-                   autocast=True, regularizer=None, constraint=None, aggregation="none",
-                   name=None):
+    _K3_WEIGHT_ARGS = ("shape", "initializer", "dtype", "trainable", "autocast", "regularizer",
+                       "constraint", "aggregation", "name")
+    _K2_WEIGHT_ARGS = ("name", "shape", "dtype", "initializer", "regularizer", "trainable",
+                       "constraint")
+
+    def add_weight(self, *args, **kwargs):
+        """Keras 3's add_weight(shape=None, initializer=None, dtype=None, trainable=True,
+        autocast=True, regularizer=None, constraint=None, aggregation="none", name=None); a
+        first positional string is tf.keras 2's order, add_weight(name, shape, dtype,
+        initializer, regularizer, trainable, constraint) (TF's custom_layers tutorial:
+        `self.add_weight("kernel", shape=[...])`). See _new_weight."""
+        keras2 = bool(args) and isinstance(args[0], str)
+        order = self._K2_WEIGHT_ARGS if keras2 else self._K3_WEIGHT_ARGS
+        if len(args) > len(order):
+            raise TypeError(f"[{self.name}] add_weight takes at most {len(order)} positional "
+                            f"arguments ({', '.join(order)}), got {len(args)}")
+        for key, value in zip(order, args):
+            if key in kwargs:
+                raise TypeError(f"[{self.name}] add_weight got two values for {key!r}")
+            kwargs[key] = value
+        if keras2 and kwargs.get("trainable") is None:
+            kwargs["trainable"] = True  # tf.keras 2's default (None: trainable)
+        return self._new_weight(**kwargs)
+
+    def _new_weight(self, shape=None, initializer=None, dtype=None, trainable=True,
+                    autocast=True, regularizer=None, constraint=None, aggregation="none",
+                    name=None):
         """A new weight of `shape` drawn from `initializer` (a name, Initializer or callable);
         trainable weights are Parameters, non-trainable ones persistent buffers (Keras'
         non_trainable_weights, e.g. BatchNormalization's moving statistics).

@@ -141,6 +141,19 @@ class _RNN(Layer):
     def num_states(self):
         return 1
 
+    def get_initial_state(self, batch_size):
+        """The zero states a call starts from, a list of num_states() (batch, units) tensors.
+        `batch_size` is an int (Keras 3) or the input batch itself (tf.keras 2:
+        `self.gru.get_initial_state(x)` in TF's text_generation tutorial)."""
+        if hasattr(batch_size, "shape") and len(batch_size.shape) > 0:
+            batch_size = batch_size.shape[0]
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or \
+                batch_size < 0:
+            raise ValueError(f"[{self.name}] get_initial_state takes a batch size or an input "
+                             f"batch. Received: {batch_size!r}")
+        return [Tensor._wrap(np.zeros((int(batch_size), self.units), np.float32))
+                for _ in range(self.num_states())]
+
     def reset_states(self, states=None):
         """Stateful layers: forget the carried state (or set it to `states`)."""
         if states is None:

@@ -70,7 +70,7 @@ class IndexLookup(Layer):
         self.mask_token, self.oov_token = mask_token, oov_token
         self.invert, self.output_mode = bool(invert), output_mode
         self.pad_to_max_tokens = bool(pad_to_max_tokens)
-        self._vocab, self._idf = [], None
+        self._vocab, self._idf, self._index = [], None, {}
         if vocabulary is not None:
             self.set_vocabulary(vocabulary, idf_weights)
         elif idf_weights is not None:
@@ -87,8 +87,28 @@ class IndexLookup(Layer):
     def vocabulary_size(self):
         return len(self._specials()) + len(self._vocab)
 
+    def vocab_size(self):
+        """TF 2.3 / 2.4's name of vocabulary_size() (`preprocessing.StringLookup(...).vocab_size()`
+        in TF's load_data/csv tutorial of that time)."""
+        return self.vocabulary_size()
+
     def _check_token(self, t):
         return t
+
+    # ---- saving: the vocabulary is state, not a weight (Keras 3 keeps it in the layer's
+    # assets); without these an adapted lookup reloaded empty and mapped every token to OOV
+    def save_own_variables(self, store):
+        vocab = self.get_vocabulary()
+        store["vocabulary"] = np.asarray(vocab, dtype=np.str_ if self._kind == "str"
+                                         else np.int64)
+        if self._idf is not None:
+            store["idf_weights"] = np.asarray(self._idf, np.float64)
+
+    def load_own_variables(self, store):
+        if "vocabulary" in store:
+            vocab = np.asarray(store["vocabulary"]).tolist()
+            if vocab or self._vocab:
+                self.set_vocabulary(vocab, store.get("idf_weights"))
 
     def set_vocabulary(self, vocabulary, idf_weights=None):
         """The tokens in index order, without the special tokens (Keras strips them when they
@@ -225,7 +245,10 @@ class IndexLookup(Layer):
             raise ValueError(f"[{type(self).__name__}] indices must be in [0, {len(vocab)}), "
                              f"received values in [{idx.min()}, {idx.max()}]")
         table = np.array(vocab, dtype=object if self._kind == "str" else np.int64)
-        return table[idx] if self._kind == "int" else table[idx].astype(str)
+        if self._kind == "int":
+            return table[idx]
+        from ...string_dtype import as_string_array  # tf.string results answer .numpy()
+        return as_string_array(np.asarray(table[idx]).astype(np.str_))
 
     def __call__(self, inputs, *args, **kwargs):
         if args or set(kwargs) - {"training"}:
@@ -249,12 +272,17 @@ class IndexLookup(Layer):
 
 
     def _call_ragged(self, r):
-        """Rows of tokens: 'int' gives the same rows of indices, multi_hot / count / tf_idf
-        one dense bag per row, as Keras does with a RaggedTensor."""
-        if self.invert or self.output_mode == "one_hot":
+        """Rows of tokens: 'int' gives the same rows of indices (invert=True the same rows of
+        tokens), multi_hot / count / tf_idf one dense bag per row, as Keras does with a
+        RaggedTensor."""
+        if self.invert:  # rows of indices -> the same rows of tokens (TF's text_generation)
+            tokens = self._invert(np.asarray(r._flat))
+            return r.with_flat_values(tokens if self._kind == "int" else
+                                      np.asarray(tokens, dtype=np.str_))
+        if self.output_mode == "one_hot":
             raise NotImplementedError(f"[{type(self).__name__}] a RaggedTensor input is "
                                       f"supported for output_mode 'int', 'multi_hot', 'count' "
-                                      f"and 'tf_idf' (not invert / one_hot)")
+                                      f"and 'tf_idf' (not one_hot)")
         idx = self._lookup(np.asarray(r._flat, dtype=object))
         if self.output_mode == "int":
             return r.with_flat_values(idx)

@@ -132,13 +132,15 @@ def _gen(seed):
     return _random.get_generator() if seed is None else np.random.default_rng(int(seed))
 
 
-def _factor_range(op, lower, upper, seed):
+def _factor_range(op, lower, upper, seed, gen=None):
+    """A factor drawn uniformly from [lower, upper), checked, from `gen` (default: the
+    generator of `seed`, or pyengine's when None)."""
     if upper <= lower:
         raise ValueError(f"[tf.image.{op}] upper must be > lower, got lower={lower}, "
                          f"upper={upper}")
     if lower < 0:
         raise ValueError(f"[tf.image.{op}] lower must be non-negative, got {lower}")
-    return float(_gen(seed).uniform(lower, upper))
+    return float((gen if gen is not None else _gen(seed)).uniform(lower, upper))
 
 
 def random_contrast(image, lower, upper, seed=None):

@@ -91,12 +91,8 @@ def stateless_random_brightness(image, max_delta, seed):
 
 
 def _factor(op, lower, upper, seed):
-    if upper <= lower:
-        raise ValueError(f"[image.{op}] upper must be > lower, got lower={lower}, "
-                         f"upper={upper}")
-    if lower < 0:
-        raise ValueError(f"[image.{op}] lower must be non-negative, got {lower}")
-    return float(_seeded(seed, op).uniform(lower, upper))
+    from .tf_image_color import _factor_range
+    return _factor_range(op, lower, upper, None, _seeded(seed, op))
 
 
 def stateless_random_contrast(image, lower, upper, seed):

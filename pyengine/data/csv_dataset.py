@@ -26,6 +26,15 @@ from .text_line import _interleave, _open
 _INFER = ((np.int32, int), (np.int64, int), (np.float32, float), (np.float64, float))
 
 
+def _compression(op, compression_type):
+    """compression_type as 'GZIP', 'ZLIB' or '' (none), checked."""
+    kind = (compression_type or "").upper()
+    if kind not in ("", "GZIP", "ZLIB"):
+        raise ValueError(f"[{op}] compression_type must be None, '', 'GZIP' or 'ZLIB'. "
+                         f"Received: {compression_type!r}")
+    return kind
+
+
 def make_csv_dataset(file_pattern, batch_size, column_names=None, column_defaults=None,
                      label_name=None, select_columns=None, field_delim=",",
                      use_quote_delim=True, na_value="", header=True, num_epochs=None,
@@ -36,10 +45,7 @@ def make_csv_dataset(file_pattern, batch_size, column_names=None, column_default
     """`sloppy=True` allows any order of rows; the deterministic order given is one of them."""
     op = "make_csv_dataset"
     files = _files(file_pattern)
-    kind = (compression_type or "").upper()
-    if kind not in ("", "GZIP", "ZLIB"):
-        raise ValueError(f"[{op}] compression_type must be None, '', 'GZIP' or 'ZLIB'. "
-                         f"Received: {compression_type!r}")
+    kind = _compression(op, compression_type)
     batch_size = _positive(batch_size, "batch_size", op)
     fmt = dict(delimiter=field_delim, quoting=csv.QUOTE_MINIMAL if use_quote_delim
                else csv.QUOTE_NONE)
@@ -229,10 +235,7 @@ def CsvDataset(filenames, record_defaults, compression_type=None, buffer_size=No
     op = "CsvDataset"
     from .text_line import _paths
     paths = _paths(filenames)
-    kind = (compression_type or "").upper()
-    if kind not in ("", "GZIP", "ZLIB"):
-        raise ValueError(f"[{op}] compression_type must be None, '', 'GZIP' or 'ZLIB'. "
-                         f"Received: {compression_type!r}")
+    kind = _compression(op, compression_type)
     if select_cols is not None and exclude_cols is not None:
         raise ValueError(f"[{op}] select_cols and exclude_cols cannot both be given")
     kinds = [_default_kind(d, op) for d in record_defaults]

@@ -12,6 +12,7 @@ import numbers
 import numpy as np
 
 from ..tensor import Tensor
+from .transforms import Compose  # (transforms imports this module after defining Compose)
 
 __all__ = ["ColorJitter", "RandomGrayscale", "Grayscale", "GaussianBlur", "RandomApply"]
 
@@ -268,20 +269,19 @@ class GaussianBlur:
         return f"GaussianBlur(kernel_size={self.kernel_size}, sigma={self.sigma})"
 
 
-class RandomApply:
-    """The transforms in order with probability p, else the input unchanged."""
+class RandomApply(Compose):
+    """The transforms in order (Compose) with probability p, else the input unchanged."""
 
     def __init__(self, transforms, p=0.5):
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"[RandomApply] p must be in [0, 1], got {p}")
-        self.transforms, self.p = list(transforms), p
+        super().__init__(transforms)
+        self.p = p
 
     def __call__(self, img):
         if self.p < _gen().random():
             return img
-        for t in self.transforms:
-            img = t(img)
-        return img
+        return super().__call__(img)
 
     def __repr__(self):
         inner = "".join(f"\n    {t!r}" for t in self.transforms)

@@ -1,8 +1,9 @@
 """tf.strings' most used functions, for `import pyengine as tf` programs that standardize text
 before TextVectorization (keras-io: ``tf.strings.regex_replace(tf.strings.lower(s), "[%s]" %
 re.escape(strip_chars), "")``). pyengine has no string tensors: these take a str, a list or a
-NumPy array of str (or bytes, decoded as UTF-8) and return the same shape as a NumPy object
-array of str (for a str, a str that also has TensorFlow's `.numpy()`, bytes: StringScalar). Patterns are Python `re` patterns (RE2's common syntax).
+NumPy array of str (or bytes, decoded as UTF-8) and return the same shape as an array of str
+(reduce_join and join: a StringArray); for a str, a str that also has TensorFlow's `.numpy()`,
+which gives bytes (StringScalar). Patterns are Python `re` patterns (RE2's common syntax).
 `split` and `to_number` parse records (keras-io's NER program reads tab-separated lines with
 ``tf.strings.split(line, sep="\t")`` and ``tf.strings.to_number(fields, out_type=tf.int64)``);
 a batch of strings splits into a pe.RaggedTensor, which the other functions map row by row.
@@ -27,7 +28,8 @@ def _scalar(out):
 
 def _map(fn, input, what):
     if isinstance(input, (str, bytes)):
-        return _scalar(np.array(fn(_text(input, what)), dtype=object))
+        out = fn(_text(input, what))  # text, or a number (length, to_number)
+        return _scalar(np.array(out, dtype=object)) if isinstance(out, str) else out
     if isinstance(input, RaggedTensor):  # the same rows over the mapped values
         flat = input._flat
         return input.with_flat_values(np.array([fn(_text(v, what)) for v in flat.tolist()],

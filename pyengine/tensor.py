@@ -837,10 +837,11 @@ class Tensor(TorchHabits):
         try:
             out = a.view(dtype.np)
         except ValueError:
+            last = a.shape[-1] * a.itemsize if a.ndim else a.itemsize
             raise RuntimeError(f"[view] a tensor of shape {tuple(a.shape)} and dtype "
                                f"{self.dtype} can't be viewed as {dtype.name}: the last "
-                               f"dimension's bytes ({a.shape[-1] * a.itemsize if a.ndim else a.itemsize}) must "
-                               f"divide into {dtype.itemsize}-byte elements") from None
+                               f"dimension's bytes ({last}) must divide into "
+                               f"{dtype.itemsize}-byte elements") from None
         result = Tensor._wrap(out, self._device)
         result._view_of = self
         return result

@@ -225,9 +225,14 @@ def test_an_in_place_method_on_an_out_of_date_view_raises():
     y[1] = b[1]  # y takes a new array; col's values are out of date at y[1, 1]
     with pytest.raises(RuntimeError, match=r"\[in-place\] this view was taken before a write"):
         col.mul_(2.0)  # computed from the old values
-    left, right = (a * 1.0).chunk(2, 1)
+    y = a * 1.0
+    left, right = y.chunk(2, 1)
     left.mul_(2.0)
     right.mul_(3.0)  # disjoint from the write through left: taken again, right is current
+    np.testing.assert_array_equal(y.detach().numpy(),
+                                  np.concatenate([A[:, :2] * 2.0, A[:, 2:] * 3.0], 1))
+    y.sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [[2.0, 2.0, 3.0, 3.0]] * 3)
 
 
 def test_a_view_of_a_constant_takes_a_graph_value():
